@@ -1,0 +1,50 @@
+/**
+ * Disk bytes of one region. Blobs are written once (sealed) and never modified afterwards, so a
+ * copy can share storage with its source; uploads in progress are staging blobs that take random
+ * page writes until they are sealed.
+ */
+import type { Readable } from 'node:stream';
+
+export interface BlobInfo {
+  key: string;
+  size: number;
+  /** Hex sha256 of the whole content, computed when the blob was sealed. */
+  sha256: string;
+}
+
+export interface ByteRange {
+  /** Inclusive start offset. */
+  start: number;
+  /** Inclusive end offset. */
+  end: number;
+}
+
+export interface BlobStore {
+  /** Region this store holds. */
+  readonly region: string;
+  /** Streams `content` into a new sealed blob, replacing nothing: fails if `key` exists. */
+  put(key: string, content: Readable | Buffer): Promise<BlobInfo>;
+  /** Sealed blob metadata, or undefined when absent. */
+  stat(key: string): Promise<BlobInfo | undefined>;
+  read(key: string, range?: ByteRange): Readable;
+  /** Makes `toKey` a sealed blob with the same content as the sealed `fromKey` (cheap where possible). */
+  copy(fromKey: string, toKey: string): Promise<BlobInfo>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<BlobInfo[]>;
+
+  /** Creates a zero-filled staging blob of `size` bytes for random writes (the disk upload flow). */
+  createStaging(key: string, size: number): Promise<void>;
+  writeStaging(key: string, offset: number, content: Readable | Buffer): Promise<void>;
+  /** Size of a staging blob, or undefined when absent. */
+  stagingSize(key: string): Promise<number | undefined>;
+  readStaging(key: string, range?: ByteRange): Readable;
+  /** Atomically turns the staging blob into the sealed blob `key` and computes its sha256. */
+  seal(key: string): Promise<BlobInfo>;
+  deleteStaging(key: string): Promise<void>;
+}
+
+/** Every region's store, by lower-cased region name. */
+export interface RegionStores {
+  regions(): string[];
+  get(region: string): BlobStore | undefined;
+}

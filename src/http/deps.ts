@@ -1,31 +1,14 @@
-import type { Clock } from '../core/clock.ts';
-import type { MetadataStore } from '../ports/metadata-store.ts';
-import type { RegionStores } from '../ports/blob-store.ts';
+import type { DomainContext } from '../domain/context.ts';
 import type { TokenVerifier } from '../domain/identity/token-authority.ts';
-
-export interface RegionSetting {
-  /** Lower-case programmatic name, e.g. `eastus`. */
-  name: string;
-  /** Display name, e.g. `East US`. */
-  displayName: string;
-}
-
-export interface SubscriptionSetting {
-  id: string;
-  displayName: string;
-}
-
-export interface KilnSettings {
-  tenantId: string;
-  subscriptions: SubscriptionSetting[];
-  regions: RegionSetting[];
-}
+import type { TokenAuthority } from '../domain/identity/local-token-authority.ts';
 
 /** Everything the HTTP layer needs, handed in by the composition root (src/app). */
 export interface AppDeps {
-  store: MetadataStore;
-  regions: RegionStores;
-  clock: Clock;
-  settings: KilnSettings;
+  domain: DomainContext;
+  /** Checks bearer tokens on ARM and blob calls. */
   tokens: TokenVerifier;
+  /** Issues tokens at the OAuth2 endpoints. */
+  authority: TokenAuthority;
+  /** Signs and checks blob SAS URLs. */
+  sasSecret: Buffer;
 }

@@ -10,6 +10,8 @@ export interface BlobInfo {
   size: number;
   /** Hex sha256 of the whole content, computed when the blob was sealed. */
   sha256: string;
+  /** When the blob was sealed, where the store records it. */
+  lastModified?: Date;
 }
 
 export interface ByteRange {
@@ -22,8 +24,11 @@ export interface ByteRange {
 export interface BlobStore {
   /** Region this store holds. */
   readonly region: string;
-  /** Streams `content` into a new sealed blob, replacing nothing: fails if `key` exists. */
-  put(key: string, content: Readable | Buffer): Promise<BlobInfo>;
+  /**
+   * Streams `content` into a new sealed blob. Fails if `key` exists, unless `overwrite`, which
+   * replaces it atomically: readers get the old or the new blob, never a mix (Azure's Put Blob).
+   */
+  put(key: string, content: Readable | Buffer, options?: { overwrite?: boolean }): Promise<BlobInfo>;
   /** Sealed blob metadata, or undefined when absent. */
   stat(key: string): Promise<BlobInfo | undefined>;
   read(key: string, range?: ByteRange): Readable;

@@ -1,0 +1,214 @@
+/**
+ * MetadataStore on PostgreSQL, for deployments where several Kiln processes share metadata.
+ *
+ * A batch first takes a transaction-scoped advisory lock per key it touches, in hash order:
+ * unlike row locks these also cover keys that have no row yet, and the global order means two
+ * batches on overlapping keys queue instead of deadlocking. Row-level guarantees do not depend
+ * on that: each checked row is still locked with SELECT ... FOR UPDATE, and an `absent` insert
+ * uses INSERT ... ON CONFLICT DO NOTHING, so losing an insert race (even to a writer that skips
+ * the advisory locks) surfaces as ExpectationFailedError rather than a unique violation.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import {
+  ExpectationFailedError,
+  type Expectation,
+  type ListQuery,
+  type MetadataStore,
+  type StoredRecord,
+  type Write,
+} from '../ports/metadata-store.ts';
+
+/** Index i upgrades a schema from version i to i + 1; `$s` is the quoted schema name. */
+const MIGRATIONS: string[] = [
+  `CREATE SEQUENCE $s.record_seq AS bigint;
+   CREATE TABLE $s.records (
+     key text PRIMARY KEY,
+     kind text NOT NULL,
+     subscription text NOT NULL,
+     resource_group text,
+     parent text,
+     seq bigint NOT NULL UNIQUE,
+     etag text NOT NULL,
+     data jsonb NOT NULL
+   );
+   CREATE INDEX records_kind ON $s.records (kind, seq);
+   CREATE INDEX records_kind_subscription ON $s.records (kind, subscription, seq);
+   CREATE INDEX records_kind_resource_group ON $s.records (kind, resource_group, seq);
+   CREATE INDEX records_parent ON $s.records (parent, seq);`,
+];
+
+interface Row {
+  key: string;
+  kind: string;
+  subscription: string;
+  resource_group: string | null;
+  parent: string | null;
+  /** bigint arrives as a string. */
+  seq: string;
+  etag: string;
+  data: unknown;
+}
+
+export async function openPostgresMetadataStore(
+  url: string,
+  options: { schema?: string } = {},
+): Promise<MetadataStore> {
+  const schemaName = options.schema ?? 'kiln';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error(`invalid schema name: ${schemaName}`);
+  const s = `"${schemaName}"`;
+  const pool = new pg.Pool({ connectionString: url });
+  // A connection dropped while idle is discarded by the pool and replaced on the next query;
+  // without a listener the error event would crash the process.
+  pool.on('error', () => {});
+  try {
+    await migrate(pool, schemaName, s);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+
+  const columns = 'key, kind, subscription, resource_group, parent, seq, etag, data';
+  // An update through the upsert draws a seq it does not keep: gaps are harmless, reuse is not.
+  const upsert = (onConflict: string) =>
+    `INSERT INTO ${s}.records (${columns})
+     VALUES ($1, $2, $3, $4, $5, nextval('${s}.record_seq'), $6, $7::jsonb)
+     ON CONFLICT (key) ${onConflict} RETURNING ${columns}`;
+  const insertIfAbsent = upsert('DO NOTHING');
+  const insertOrUpdate = upsert(`DO UPDATE SET kind = $2, subscription = $3, resource_group = $4,
+     parent = $5, etag = $6, data = $7::jsonb`);
+
+  async function applyBatch(client: pg.PoolClient, writes: Write[]): Promise<StoredRecord[]> {
+    await client.query(
+      `SELECT pg_advisory_xact_lock(h) FROM (
+         SELECT DISTINCT hashtextextended($1 || key, 0) AS h FROM unnest($2::text[]) AS key ORDER BY h
+       ) AS locks`,
+      [`${schemaName}/`, writes.map(keyOf)],
+    );
+    const stored: StoredRecord[] = [];
+    for (const write of writes) {
+      const key = keyOf(write);
+      const current = await client.query<{ etag: string }>(
+        `SELECT etag FROM ${s}.records WHERE key = $1 FOR UPDATE`,
+        [key],
+      );
+      const etag = current.rows[0]?.etag;
+      if (write.expect && !holds(write.expect, etag)) throw new ExpectationFailedError(key, write.expect);
+      if (write.op === 'delete') {
+        await client.query(`DELETE FROM ${s}.records WHERE key = $1`, [key]);
+        continue;
+      }
+      const { record } = write;
+      const result = await client.query<Row>(write.expect && 'absent' in write.expect ? insertIfAbsent : insertOrUpdate, [
+        record.key,
+        record.kind,
+        record.subscription,
+        record.resourceGroup,
+        record.parent,
+        randomUUID(),
+        JSON.stringify(record.data),
+      ]);
+      if (result.rows.length === 0) throw new ExpectationFailedError(key, write.expect!);
+      stored.push(fromRow(result.rows[0]));
+    }
+    return stored;
+  }
+
+  return {
+    async get<T>(key: string) {
+      const result = await pool.query<Row>(`SELECT ${columns} FROM ${s}.records WHERE key = $1`, [key]);
+      return result.rows[0] && fromRow<T>(result.rows[0]);
+    },
+    async list<T>(query: ListQuery) {
+      const { where, params } = listFilter(query);
+      const result = await pool.query<Row>(
+        `SELECT ${columns} FROM ${s}.records ${where} ORDER BY seq LIMIT $${params.length + 1}`,
+        [...params, query.limit],
+      );
+      return result.rows.map((row) => fromRow<T>(row));
+    },
+    async apply(writes: Write[]) {
+      return transaction(pool, (client) => applyBatch(client, writes));
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (error) {
+    // A failed ROLLBACK means the connection is unusable: destroy it instead of pooling it.
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    client.release(!rolledBack);
+    throw error;
+  }
+}
+
+async function migrate(pool: pg.Pool, schemaName: string, s: string): Promise<void> {
+  await transaction(pool, async (client) => {
+    // Serializes processes starting at once; CREATE ... IF NOT EXISTS alone can still collide.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`kiln metadata schema ${schemaName}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL)`);
+    const existing = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_version`);
+    const version = existing.rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`metadata schema ${schemaName} version ${version} is newer than this Kiln (${MIGRATIONS.length})`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      await client.query(MIGRATIONS[v].replaceAll('$s', s));
+    }
+    await client.query(`DELETE FROM ${s}.schema_version`);
+    await client.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1)`, [MIGRATIONS.length]);
+  });
+}
+
+function keyOf(write: Write): string {
+  return write.op === 'put' ? write.record.key : write.key;
+}
+
+function holds(expectation: Expectation, etag: string | undefined): boolean {
+  if ('absent' in expectation) return etag === undefined;
+  if ('present' in expectation) return etag !== undefined;
+  return etag === expectation.etag;
+}
+
+function listFilter(query: ListQuery): { where: string; params: unknown[] } {
+  const filters: [string, unknown][] = [
+    ['kind =', query.kind],
+    ['subscription =', query.subscription],
+    ['resource_group =', query.resourceGroup],
+    ['parent =', query.parent],
+    ['seq >', query.afterSeq],
+  ];
+  const present = filters.filter(([, value]) => value !== undefined);
+  const clauses = present.map(([condition], i) => `${condition} $${i + 1}`);
+  return {
+    where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '',
+    params: present.map(([, value]) => value),
+  };
+}
+
+function fromRow<T>(row: Row): StoredRecord<T> {
+  return {
+    key: row.key,
+    kind: row.kind,
+    subscription: row.subscription,
+    resourceGroup: row.resource_group,
+    parent: row.parent,
+    seq: Number(row.seq),
+    etag: row.etag,
+    data: row.data as T,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The composition root without HTTP: picks the metadata store (SQLite in the data folder, or
+ * PostgreSQL), the region blob stores, the token authority, and builds the domain context. The
+ * server and the CLI's local commands both start here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createFsRegionStores } from '../adapters/fs-blob-store.ts';
+import { openPostgresMetadataStore } from '../adapters/postgres-metadata-store.ts';
+import { openSqliteMetadataStore } from '../adapters/sqlite-metadata-store.ts';
+import { formatBlobUrl } from '../core/blob-url.ts';
+import { signBlobAccess } from '../core/blob-sas.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import type { BlobUrlIssuer, DomainContext } from '../domain/context.ts';
+import { createTokenAuthority, type TokenAuthority } from '../domain/identity/local-token-authority.ts';
+import { StoreJobQueue } from '../jobs/store-job-queue.ts';
+import type { MetadataStore } from '../ports/metadata-store.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import { loadOrCreateConfig, regionDir, type KilnConfig } from './config.ts';
+import { loadOrCreateSigningKey } from './signing-key.ts';
+
+export interface KilnOptions {
+  dataDir: string;
+  /** `postgres://...` to keep metadata in PostgreSQL; SQLite in the data folder otherwise. */
+  db?: string;
+  /** Schema for PostgreSQL metadata (lets several Kiln installs or tests share a database). */
+  dbSchema?: string;
+  /** Base URL tokens name as issuer; defaults to https://localhost. */
+  issuerUrl?: string;
+  clock?: Clock;
+}
+
+export interface Kiln {
+  config: KilnConfig;
+  configCreated: boolean;
+  store: MetadataStore;
+  domain: DomainContext;
+  queue: StoreJobQueue;
+  authority: TokenAuthority;
+  sasSecret: Buffer;
+  close(): Promise<void>;
+}
+
+export async function openKiln(options: KilnOptions): Promise<Kiln> {
+  const clock = options.clock ?? systemClock;
+  await mkdir(options.dataDir, { recursive: true });
+  const { config, created } = await loadOrCreateConfig(options.dataDir);
+  const store = options.db?.startsWith('postgres')
+    ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
+    : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db'));
+  const regions = createFsRegionStores(config.regions.map((r) => ({ name: r.name, dir: regionDir(options.dataDir, r) })));
+  const sasSecret = await loadOrCreateSecret(join(options.dataDir, 'keys', 'blob-sas.key'));
+  const queue = new StoreJobQueue(clock);
+  const domain: DomainContext = {
+    store,
+    regions,
+    jobs: queue,
+    clock,
+    settings: { tenantId: config.tenantId, subscriptions: config.subscriptions, regions: config.regions.map(({ name, displayName }) => ({ name, displayName })) },
+    blobUrls: blobUrlIssuer(sasSecret),
+  };
+  const authority = createTokenAuthority({
+    store,
+    signingKey: await loadOrCreateSigningKey(options.dataDir),
+    tenantId: config.tenantId,
+    issuerUrl: options.issuerUrl ?? 'https://localhost',
+    clock,
+  });
+  return { config, configCreated: created, store, domain, queue, authority, sasSecret, close: () => store.close() };
+}
+
+function blobUrlIssuer(secret: Buffer): BlobUrlIssuer {
+  return {
+    plain: (baseUrl, region, key) => formatBlobUrl(baseUrl, region, key),
+    signed: (baseUrl, region, key, access) =>
+      `${formatBlobUrl(baseUrl, region, key)}?${signBlobAccess(secret, { region, key, permissions: access.write ? 'rw' : 'r', expiresOn: access.expiresOn })}`,
+  };
+}
+
+async function loadOrCreateSecret(path: string): Promise<Buffer> {
+  try {
+    return Buffer.from((await readFile(path, 'utf8')).trim(), 'base64');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const secret = randomBytes(32);
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path, secret.toString('base64') + '\n', 0o600);
+  return secret;
+}

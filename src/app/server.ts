@@ -1,0 +1,86 @@
+/**
+ * `kiln serve`: the HTTPS server (or plain HTTP when asked) and the job workers, over the stores the
+ * configuration picks.
+ */
+import type { FastifyInstance } from 'fastify';
+import { readFile } from 'node:fs/promises';
+import { createTasks } from '../jobs/tasks/index.ts';
+import { startWorker, type Worker } from '../jobs/worker.ts';
+import { buildApp } from '../http/app.ts';
+import { ensureAdminPrincipal } from './admin-principal.ts';
+import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
+import { ensureTls } from './tls.ts';
+
+export interface ServerOptions extends KilnOptions {
+  port?: number;
+  host?: string;
+  /** Serve plain HTTP instead of HTTPS. */
+  plainHttp?: boolean;
+  /** The operator's own certificate and key (PEM files) instead of Kiln's local CA. */
+  certFile?: string;
+  keyFile?: string;
+  /** Job workers in this process (0 for an API-only node). */
+  workers?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  logger?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  /** Kiln's CA certificate, when Kiln made the server certificate. */
+  caPath?: string;
+  /** Where the first start wrote the admin principal's credentials. */
+  adminCredentialsPath?: string;
+  kiln: Kiln;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const kiln = await openKiln(options);
+  const adminCredentialsPath = await ensureAdminPrincipal(kiln.store, options.dataDir, kiln.config.tenantId);
+  let https: { key: string; cert: string } | undefined;
+  let caPath: string | undefined;
+  if (options.certFile && options.keyFile) {
+    https = { cert: await readFile(options.certFile, 'utf8'), key: await readFile(options.keyFile, 'utf8') };
+  } else if (!options.plainHttp) {
+    const tls = await ensureTls(options.dataDir, { hostnames: host === '0.0.0.0' || host === '::' ? [] : [host] });
+    https = { cert: tls.cert, key: tls.key };
+    caPath = tls.caPath;
+  }
+  const app = await buildApp({ domain: kiln.domain, tokens: kiln.authority, authority: kiln.authority, sasSecret: kiln.sasSecret }, { https, logger: options.logger });
+  await app.listen({ port: options.port ?? 8443, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const workers: Worker[] = [];
+  const tasks = createTasks(kiln.domain);
+  for (let i = 0; i < (options.workers ?? 1); i++) {
+    workers.push(
+      startWorker({
+        store: kiln.store,
+        queue: kiln.queue,
+        tasks,
+        clock: kiln.domain.clock,
+        leaseMs: options.leaseMs,
+        pollMs: options.pollMs,
+        onError: (error) => app.log.error({ err: error }, 'job worker error'),
+      }),
+    );
+  }
+  return {
+    url,
+    caPath,
+    adminCredentialsPath,
+    kiln,
+    app,
+    async close() {
+      await app.close();
+      await Promise.all(workers.map((w) => w.stop()));
+      await kiln.close();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { startServer } from '../../app/server.ts';
+import { defaultDataDir } from '../data-dir.ts';
+
+export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--workers N]
+
+Serves Kiln's ARM-compatible API over HTTPS until stopped.
+
+  --data DIR     data folder (default ${defaultDataDir()})
+  --port N       port to listen on (default 8443; 0 picks a free one)
+  --host ADDR    address to listen on (default 127.0.0.1)
+  --http         plain HTTP instead of HTTPS
+  --cert, --key  your own certificate and key (PEM) instead of Kiln's local CA
+  --db URL       postgres://... to keep metadata in PostgreSQL (default: SQLite in the data folder)
+  --workers N    job workers in this process (default 1)
+
+Example:
+  kiln serve --data ./kiln-data --port 8443
+  export NODE_EXTRA_CA_CERTS=./kiln-data/tls/ca.pem`;
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      http: { type: 'boolean' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      db: { type: 'string' },
+      workers: { type: 'string' },
+    },
+  });
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
+  const server = await startServer({
+    dataDir: values.data ?? defaultDataDir(),
+    port: values.port === undefined ? 8443 : Number(values.port),
+    host: values.host,
+    plainHttp: values.http,
+    certFile: values.cert,
+    keyFile: values.key,
+    db: values.db,
+    workers: values.workers === undefined ? 1 : Number(values.workers),
+    logger: false,
+  });
+  console.log(`Kiln is serving at ${server.url}`);
+  console.log(`Tenant ${server.kiln.config.tenantId}; subscriptions ${server.kiln.config.subscriptions.map((s) => s.id).join(', ')}`);
+  if (server.caPath) console.log(`CA certificate: ${server.caPath} (trust it: export NODE_EXTRA_CA_CERTS=${server.caPath} REQUESTS_CA_BUNDLE=${server.caPath})`);
+  if (server.adminCredentialsPath) console.log(`Admin service principal created; its appId and secret are in ${server.adminCredentialsPath}`);
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,40 @@
+import type { Clock } from '../core/clock.ts';
+import type { MetadataStore } from '../ports/metadata-store.ts';
+import type { RegionStores } from '../ports/blob-store.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+
+export interface RegionSetting {
+  /** Lower-case programmatic name, e.g. `eastus`. */
+  name: string;
+  /** Display name, e.g. `East US`. */
+  displayName: string;
+}
+
+export interface SubscriptionSetting {
+  id: string;
+  displayName: string;
+}
+
+export interface KilnSettings {
+  tenantId: string;
+  subscriptions: SubscriptionSetting[];
+  regions: RegionSetting[];
+}
+
+/** What every domain operation works with; built once by the composition root. */
+export interface DomainContext {
+  store: MetadataStore;
+  regions: RegionStores;
+  jobs: JobQueue;
+  clock: Clock;
+  settings: KilnSettings;
+  /** Turns a region blob into a URL clients can use (e.g. a disk's download SAS). */
+  blobUrls: BlobUrlIssuer;
+}
+
+export interface BlobUrlIssuer {
+  /** Public URL of a sealed blob, as found in `blobUri`/`artifactUri`. */
+  plain(baseUrl: string, region: string, key: string): string;
+  /** A time-limited signed URL; a write grant opens the upload in progress (staging blob) to page writes. */
+  signed(baseUrl: string, region: string, key: string, access: { write: boolean; expiresOn: Date }): string;
+}

@@ -1,0 +1,72 @@
+/**
+ * beginGetAccess / endGetAccess: the Azure upload and download flow. A write grant opens the
+ * staging blob to page writes; ending it checks the VHD footer and seals the bytes (a job, since
+ * hashing a large disk takes time). A read grant hands out a signed download URL.
+ */
+import { ArmError, Problems } from '../../core/arm-error.ts';
+import type { DomainContext } from '../context.ts';
+import { startOperation, type OperationData } from '../operations/operation.ts';
+import { resourceRecord } from '../shared/arm-resource.ts';
+import { integerIn, requiredEnum } from '../shared/validate.ts';
+import { diskBlobKey, type Disk, type DiskFamily, type DiskRecord } from './disk.ts';
+import { getDisk } from './operations.ts';
+
+export async function grantDiskAccess(
+  ctx: DomainContext,
+  family: DiskFamily,
+  ref: { subscription: string; resourceGroup: string; name: string },
+  body: Record<string, unknown>,
+  baseUrl: string,
+): Promise<{ accessSAS: string }> {
+  const problems = new Problems();
+  const access = requiredEnum(body.access, ['None', 'Read', 'Write'] as const, 'access', problems);
+  const seconds = integerIn(body.durationInSeconds, 1, 5 * 24 * 3600, 'durationInSeconds', problems);
+  if (body.durationInSeconds === undefined) problems.add('durationInSeconds', "Required parameter 'durationInSeconds' is missing (null).");
+  problems.throwIfAny();
+  const record = await getDisk(ctx, family, ref.subscription, ref.resourceGroup, ref.name);
+  const disk = record.data.resource;
+  const state = disk.properties.diskState;
+  const expiresOn = new Date(ctx.clock.now().getTime() + seconds! * 1000);
+  const key = diskBlobKey(family, disk.properties.uniqueId);
+
+  if (access === 'Write') {
+    if (state !== 'ReadyToUpload' && state !== 'ActiveUpload') {
+      throw new ArmError(409, 'OperationNotAllowed', `Write access can only be granted to a ${family.collection.slice(0, -1)} in state ReadyToUpload; '${disk.name}' is ${state}.`);
+    }
+    await saveState(ctx, record, 'ActiveUpload');
+    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: true, expiresOn }) };
+  }
+  if (access === 'Read') {
+    if (disk.properties.provisioningState !== 'Succeeded' || (state !== 'Unattached' && state !== 'ActiveSAS')) {
+      throw new ArmError(409, 'OperationNotAllowed', `Read access needs a ${family.collection.slice(0, -1)} with data; '${disk.name}' is ${state} (${disk.properties.provisioningState}).`);
+    }
+    await saveState(ctx, record, 'ActiveSAS');
+    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: false, expiresOn }) };
+  }
+  return { accessSAS: '' };
+}
+
+/** Ends access; an upload in progress is sealed by a job whose operation is returned. */
+export async function revokeDiskAccess(
+  ctx: DomainContext,
+  family: DiskFamily,
+  ref: { subscription: string; resourceGroup: string; name: string },
+): Promise<OperationData | undefined> {
+  const record = await getDisk(ctx, family, ref.subscription, ref.resourceGroup, ref.name);
+  const disk = record.data.resource;
+  if (disk.properties.diskState === 'ActiveSAS') await saveState(ctx, record, 'Unattached');
+  if (disk.properties.diskState !== 'ActiveUpload') return undefined;
+  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: disk.location, resourceId: disk.id }, ctx.clock.now());
+  const job = ctx.jobs.enqueueWrite({
+    task: 'disk.seal',
+    payload: { key: record.key, operation: operation.data, target: { region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) } },
+  });
+  await ctx.store.apply([{ op: 'put', record: resourceRecord(disk, record.data.internal), expect: { etag: record.etag } }, operation.write, job]);
+  ctx.jobs.nudge();
+  return operation.data;
+}
+
+async function saveState(ctx: DomainContext, record: DiskRecord, diskState: Disk['properties']['diskState']) {
+  const next: Disk = { ...record.data.resource, properties: { ...record.data.resource.properties, diskState } };
+  await ctx.store.apply([{ op: 'put', record: resourceRecord(next, record.data.internal), expect: { etag: record.etag } }]);
+}

@@ -1,0 +1,75 @@
+/** Managed disks and snapshots share one shape: a resource whose bytes are a fixed VHD in its region's store. */
+import type { ArmResource, OwnedBlob, ResourceRecord } from '../shared/arm-resource.ts';
+
+export type DiskState = 'Unattached' | 'ReadyToUpload' | 'ActiveUpload' | 'ActiveSAS';
+export type ProvisioningState = 'Creating' | 'Updating' | 'Succeeded' | 'Failed';
+
+export interface CreationData {
+  createOption: string;
+  uploadSizeBytes?: number;
+  sourceResourceId?: string;
+  sourceUniqueId?: string;
+  sourceUri?: string;
+  storageAccountId?: string;
+}
+
+export interface Disk extends ArmResource {
+  location: string;
+  sku: { name: string; tier: string };
+  properties: {
+    osType?: 'Windows' | 'Linux';
+    hyperVGeneration?: 'V1' | 'V2';
+    creationData: CreationData;
+    diskSizeGB: number;
+    diskSizeBytes: number;
+    uniqueId: string;
+    timeCreated: string;
+    provisioningState: ProvisioningState;
+    diskState: DiskState;
+    encryption: { type: string };
+    networkAccessPolicy: string;
+    publicNetworkAccess: string;
+    incremental?: boolean;
+  };
+}
+
+export interface DiskInternal {
+  /** The sealed VHD (data plus footer); absent until creation or upload completes. */
+  blobs: OwnedBlob[];
+  sha256?: string;
+}
+
+export type DiskRecord = ResourceRecord<Disk, DiskInternal>;
+
+/** What differs between `disks` and `snapshots`. */
+export interface DiskFamily {
+  type: 'Microsoft.Compute/disks' | 'Microsoft.Compute/snapshots';
+  collection: 'disks' | 'snapshots';
+  createOptions: readonly string[];
+  skus: readonly string[];
+}
+
+export const DISKS: DiskFamily = {
+  type: 'Microsoft.Compute/disks',
+  collection: 'disks',
+  createOptions: ['Empty', 'Upload', 'Copy', 'Import'],
+  skus: ['Standard_LRS', 'Premium_LRS', 'StandardSSD_LRS', 'UltraSSD_LRS', 'Premium_ZRS', 'StandardSSD_ZRS', 'PremiumV2_LRS'],
+};
+
+export const SNAPSHOTS: DiskFamily = {
+  type: 'Microsoft.Compute/snapshots',
+  collection: 'snapshots',
+  createOptions: ['Upload', 'Copy', 'Import'],
+  skus: ['Standard_LRS', 'Premium_LRS', 'Standard_ZRS'],
+};
+
+export const VHD_FOOTER_BYTES = 512;
+export const GIB = 1024 ** 3;
+
+export function skuTier(sku: string): string {
+  if (sku.startsWith('Premium')) return 'Premium';
+  if (sku.startsWith('UltraSSD')) return 'Ultra';
+  return 'Standard';
+}
+
+export const diskBlobKey = (family: DiskFamily, uniqueId: string) => `${family.collection}/${uniqueId}.vhd`;

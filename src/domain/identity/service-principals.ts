@@ -1,0 +1,112 @@
+/**
+ * Service principals: the identities clients authenticate as with a client id and secret.
+ * The secret is shown once at creation and kept only as a salted scrypt hash.
+ */
+import { randomBytes, randomUUID, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { ExpectationFailedError, type MetadataStore } from '../../ports/metadata-store.ts';
+
+export const SERVICE_PRINCIPAL_KIND = 'kiln/serviceprincipals';
+
+export interface ServicePrincipal {
+  appId: string;
+  objectId: string;
+  displayName: string;
+}
+
+interface SecretHash {
+  algorithm: 'scrypt';
+  /** Cost parameters are stored so they can be raised later without breaking old secrets. */
+  N: number;
+  r: number;
+  p: number;
+  salt: string;
+  hash: string;
+}
+
+interface ServicePrincipalData extends ServicePrincipal {
+  secret: SecretHash;
+}
+
+export type SecretCheck =
+  | { ok: true; principal: ServicePrincipal }
+  | { ok: false; reason: 'unknown-client' | 'invalid-secret' };
+
+const SCRYPT_COST = { N: 16384, r: 8, p: 1 };
+const HASH_BYTES = 32;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const principalKey = (appId: string) => `/serviceprincipals/${appId.toLowerCase()}`;
+
+function scryptHash(secret: string, salt: Buffer, cost: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, HASH_BYTES, cost, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+const publicView = ({ appId, objectId, displayName }: ServicePrincipal): ServicePrincipal => ({
+  appId,
+  objectId,
+  displayName,
+});
+
+/** Creates a principal with a fresh secret; the returned password cannot be recovered later. */
+export async function createServicePrincipal(
+  store: MetadataStore,
+  input: { displayName: string },
+): Promise<ServicePrincipal & { password: string }> {
+  const displayName = input.displayName.trim();
+  if (displayName === '') throw new Error('a service principal needs a display name');
+  // 240 bits, URL-safe so it survives shells, env files and form encoding unquoted.
+  const password = randomBytes(30).toString('base64url');
+  const salt = randomBytes(16);
+  const hash = await scryptHash(password, salt, SCRYPT_COST);
+  const principal: ServicePrincipal = { appId: randomUUID(), objectId: randomUUID(), displayName };
+  const data: ServicePrincipalData = {
+    ...principal,
+    secret: { algorithm: 'scrypt', ...SCRYPT_COST, salt: salt.toString('base64'), hash: hash.toString('base64') },
+  };
+  await store.apply([
+    {
+      op: 'put',
+      record: { key: principalKey(principal.appId), kind: SERVICE_PRINCIPAL_KIND, subscription: '', resourceGroup: null, parent: null, data },
+      expect: { absent: true },
+    },
+  ]);
+  return { ...principal, password };
+}
+
+async function load(store: MetadataStore, appId: string): Promise<ServicePrincipalData | undefined> {
+  // Client ids arrive straight from token requests; anything but a GUID cannot name a principal.
+  if (!GUID.test(appId)) return undefined;
+  return (await store.get<ServicePrincipalData>(principalKey(appId)))?.data;
+}
+
+export async function findServicePrincipal(store: MetadataStore, appId: string): Promise<ServicePrincipal | undefined> {
+  const data = await load(store, appId);
+  return data && publicView(data);
+}
+
+export async function verifyClientSecret(store: MetadataStore, appId: string, secret: string): Promise<SecretCheck> {
+  const data = await load(store, appId);
+  if (!data) return { ok: false, reason: 'unknown-client' };
+  const { N, r, p, salt, hash } = data.secret;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scryptHash(secret, Buffer.from(salt, 'base64'), { N, r, p });
+  return actual.length === expected.length && timingSafeEqual(actual, expected)
+    ? { ok: true, principal: publicView(data) }
+    : { ok: false, reason: 'invalid-secret' };
+}
+
+/** Tokens already issued to the principal stop working too: verification checks it still exists. */
+export async function deleteServicePrincipal(store: MetadataStore, appId: string): Promise<boolean> {
+  if (!GUID.test(appId)) return false;
+  try {
+    await store.apply([{ op: 'delete', key: principalKey(appId), expect: { present: true } }]);
+    return true;
+  } catch (error) {
+    if (error instanceof ExpectationFailedError) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,146 @@
+/** Microsoft.Compute/images: one function per REST operation. */
+import { ArmError, Problems } from '../../core/arm-error.ts';
+import { newGuid } from '../../core/ids.ts';
+import { formatResourceId, parseResourceId, type ResourceId } from '../../core/resource-id.ts';
+import type { DomainContext } from '../context.ts';
+import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from '../disks/disk-source.ts';
+import { GIB } from '../disks/disk.ts';
+import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
+import { startOperation, type OperationData } from '../operations/operation.ts';
+import { beingDeleted } from '../resource-groups/operations.ts';
+import { getResource, requireResource, resourceNotFound, resourceRecord } from '../shared/arm-resource.ts';
+import { checkConditions, type Conditions } from '../shared/conditions.ts';
+import { listPage, type PageRequest } from '../shared/paging.ts';
+import { checkTags, requireResourceGroup } from '../shared/scope.ts';
+import { checkComputeResourceName, enumValue, isObject } from '../shared/validate.ts';
+import { imageBlobKey, type Image, type ImageDisk, type ImageInternal, type ImageRecord } from './image.ts';
+import type { ImageCopy } from './create-image.ts';
+import { validateImageBody, type ImageSpec } from './validate-image.ts';
+
+const imageId = (subscription: string, resourceGroup: string, name: string): ResourceId => ({
+  subscription,
+  resourceGroup,
+  namespace: 'Microsoft.Compute',
+  types: [['images', name]],
+});
+
+/** PUT: 201 for a new image, 200 for a replaced one; the disk bytes are pinned by a job. */
+export async function createOrUpdateImage(
+  ctx: DomainContext,
+  subscription: string,
+  resourceGroup: string,
+  name: string,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+): Promise<{ status: 200 | 201; image: Image; etag: string; operation: OperationData }> {
+  checkComputeResourceName(name, 'name');
+  const group = await requireResourceGroup(ctx, subscription, resourceGroup);
+  if (group.data.resource.properties?.provisioningState === 'Deleting') throw beingDeleted(resourceGroup);
+  const id = imageId(subscription, group.data.resource.name, name);
+  const existing = await getResource<Image, ImageInternal>(ctx, id);
+  checkConditions(conditions, existing?.etag);
+  if (existing?.data.resource.properties.provisioningState === 'Creating') {
+    throw new ArmError(409, 'OperationNotAllowed', `The image '${name}' is still being created; wait for it to finish before changing it.`);
+  }
+  const spec = validateImageBody(ctx, body);
+  if (spec.sourceVirtualMachine) {
+    const vm = parseResourceId(spec.sourceVirtualMachine.id)!;
+    const error = resourceNotFound(vm);
+    throw new ArmError(404, 'NotFound', `${error.message} Kiln runs no virtual machines yet, so images can only be made from disks, snapshots and blobs.`, 'properties.sourceVirtualMachine.id');
+  }
+  const uniqueId = newGuid();
+  const osSource = await resolveDiskSource(ctx, spec.osDisk!, 'properties.storageProfile.osDisk');
+  const copies: ImageCopy[] = [{ from: osSource.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, 'os') } }];
+  for (const [i, disk] of spec.dataDisks.entries()) {
+    const source = await resolveDiskSource(ctx, disk, `properties.storageProfile.dataDisks[${i}]`);
+    copies.push({ from: source.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, disk.lun!) } });
+  }
+
+  const image = imageResource(id, spec, osSource);
+  const operation = startOperation({ subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: image.id }, ctx.clock.now());
+  const record = resourceRecord<Image, ImageInternal>(image, { blobs: existing?.data.internal.blobs ?? [] });
+  const job = ctx.jobs.enqueueWrite({ task: 'image.create', payload: { key: record.key, operation: operation.data, copies } });
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record, expect: existing ? { etag: existing.etag } : { absent: true } },
+    operation.write,
+    job,
+  ]);
+  ctx.jobs.nudge();
+  return { status: existing ? 200 : 201, image, etag: stored.etag, operation: operation.data };
+}
+
+/** Checks one disk's source exists and has bytes; a size smaller than the source is refused. */
+async function resolveDiskSource(ctx: DomainContext, disk: ImageDisk, target: string): Promise<ResolvedSource> {
+  const source = disk.blobUri
+    ? await resolveVhdBlob(ctx, disk.blobUri, `${target}.blobUri`)
+    : await resolveManagedSource(ctx, (disk.managedDisk ?? disk.snapshot)!.id, `${target}.${disk.managedDisk ? 'managedDisk' : 'snapshot'}.id`);
+  if (disk.diskSizeGB !== undefined && disk.diskSizeGB * GIB < source.dataSize) {
+    throw new ArmError(400, 'InvalidParameter', `'${target}.diskSizeGB' (${disk.diskSizeGB} GB) is smaller than its source (${source.dataSize} bytes).`, `${target}.diskSizeGB`);
+  }
+  return source;
+}
+
+function imageResource(id: ResourceId, spec: ImageSpec, osSource: ResolvedSource): Image {
+  const image: Image = {
+    id: formatResourceId(id),
+    name: id.types[0][1],
+    type: 'Microsoft.Compute/images',
+    location: spec.location,
+    properties: {
+      storageProfile: { osDisk: spec.osDisk!, dataDisks: spec.dataDisks },
+      provisioningState: 'Creating',
+    },
+  };
+  if (spec.tags) image.tags = spec.tags;
+  if (spec.extendedLocation) image.extendedLocation = spec.extendedLocation;
+  if (spec.zoneResilient !== undefined) image.properties.storageProfile.zoneResilient = spec.zoneResilient;
+  const generation = spec.hyperVGeneration ?? osSource.hyperVGeneration;
+  if (generation) image.properties.hyperVGeneration = generation;
+  return image;
+}
+
+export async function getImage(ctx: DomainContext, subscription: string, resourceGroup: string, name: string): Promise<ImageRecord> {
+  await requireResourceGroup(ctx, subscription, resourceGroup);
+  return requireResource<Image, ImageInternal>(ctx, imageId(subscription, resourceGroup, name));
+}
+
+export async function listImages(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
+  return listPage<ImageRecord['data'], Image>(
+    ctx.store,
+    { kind: 'microsoft.compute/images', subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() },
+    page,
+    (r) => r.data.resource,
+  );
+}
+
+/** PATCH: tags and hyperVGeneration; new disk sources go through PUT, which re-pins the bytes. */
+export async function updateImage(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
+  const existing = await getImage(ctx, subscription, resourceGroup, name);
+  checkConditions(conditions, existing.etag);
+  const problems = new Problems();
+  const props = isObject(body.properties) ? body.properties : {};
+  const next: Image = structuredClone(existing.data.resource);
+  if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
+  const generation = enumValue(props.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems);
+  if (generation) next.properties.hyperVGeneration = generation;
+  for (const field of ['storageProfile', 'sourceVirtualMachine']) {
+    if (props[field] !== undefined) problems.add(`properties.${field}`, `'properties.${field}' cannot be changed with PATCH; send the whole image with PUT.`, 'PropertyChangeNotAllowed');
+  }
+  problems.throwIfAny();
+  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(next, existing.data.internal), expect: { etag: existing.etag } }]);
+  return { image: next, etag: stored.etag };
+}
+
+export async function deleteImage(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, conditions?: Conditions): Promise<boolean> {
+  await requireResourceGroup(ctx, subscription, resourceGroup);
+  const existing = await getResource<Image, ImageInternal>(ctx, imageId(subscription, resourceGroup, name));
+  checkConditions(conditions, existing?.etag);
+  if (!existing) return false;
+  await ctx.store.apply([
+    { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
+    ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs } }),
+  ]);
+  ctx.jobs.nudge();
+  return true;
+}

@@ -1,0 +1,58 @@
+/**
+ * Long-running operations as ARM exposes them: a status resource (`InProgress`, `Succeeded`,
+ * `Failed`, `Canceled`) polled through `Azure-AsyncOperation` / `Location`.
+ */
+import type { ArmErrorBody } from '../../core/arm-error.ts';
+import { newGuid } from '../../core/ids.ts';
+import type { NewRecord, Write } from '../../ports/metadata-store.ts';
+
+export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+
+export interface OperationData {
+  name: string;
+  subscription: string;
+  /** Provider namespace that serves the status URL, e.g. `Microsoft.Compute`. */
+  namespace: string;
+  location: string;
+  status: OperationStatus;
+  startTime: string;
+  endTime?: string;
+  error?: ArmErrorBody;
+  /** Result handed out on completion (e.g. an AccessUri), as `properties.output`. */
+  output?: unknown;
+  /** Id of the resource the operation acts on. */
+  resourceId: string;
+}
+
+export const OPERATION_KIND = 'kiln/operations';
+
+export function operationKey(subscription: string, name: string): string {
+  return `/subscriptions/${subscription}/operations/${name}`.toLowerCase();
+}
+
+export function operationRecord(data: OperationData): NewRecord<OperationData> {
+  return {
+    key: operationKey(data.subscription, data.name),
+    kind: OPERATION_KIND,
+    subscription: data.subscription.toLowerCase(),
+    resourceGroup: null,
+    parent: null,
+    data,
+  };
+}
+
+export function startOperation(
+  init: Pick<OperationData, 'subscription' | 'namespace' | 'location' | 'resourceId'>,
+  now: Date,
+): { data: OperationData; write: Write } {
+  const data: OperationData = { ...init, name: newGuid(), status: 'InProgress', startTime: now.toISOString() };
+  return { data, write: { op: 'put', record: operationRecord(data), expect: { absent: true } } };
+}
+
+export function finishOperation(
+  data: OperationData,
+  now: Date,
+  result: { status: Exclude<OperationStatus, 'InProgress'>; error?: ArmErrorBody; output?: unknown },
+): Write {
+  return { op: 'put', record: operationRecord({ ...data, ...result, endTime: now.toISOString() }) };
+}

@@ -1,0 +1,34 @@
+/** The job side of a resource group delete: every resource's bytes first, then all the records at once. */
+import type { ArmErrorBody } from '../../core/arm-error.ts';
+import type { Write } from '../../ports/metadata-store.ts';
+import type { DomainContext } from '../context.ts';
+import { finishOperation, type OperationData } from '../operations/operation.ts';
+import { ownedBlobs, resourceRecord } from '../shared/arm-resource.ts';
+import type { ResourceGroupRecord } from './resource-group.ts';
+
+export interface DeleteGroupPayload {
+  groupKey: string;
+  operation: OperationData;
+}
+
+export async function deleteGroupContents(ctx: DomainContext, payload: DeleteGroupPayload): Promise<Write[]> {
+  const done = finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' });
+  const group = await ctx.store.get<ResourceGroupRecord['data']>(payload.groupKey);
+  if (!group) return [done];
+  const inside = await ctx.store.list<ResourceGroupRecord['data']>({ subscription: group.subscription, resourceGroup: group.data.resource.name.toLowerCase(), limit: 100_000 });
+  const writes: Write[] = [];
+  for (const record of inside) {
+    for (const blob of ownedBlobs(record.data)) await ctx.regions.get(blob.region)?.delete(blob.key);
+    writes.push({ op: 'delete', key: record.key });
+  }
+  return [...writes, done];
+}
+
+/** A failed delete leaves the group usable again, as ARM does. */
+export async function failGroupDelete(ctx: DomainContext, payload: DeleteGroupPayload, error: ArmErrorBody): Promise<Write[]> {
+  const failed = finishOperation(payload.operation, ctx.clock.now(), { status: 'Failed', error });
+  const group = await ctx.store.get<ResourceGroupRecord['data']>(payload.groupKey);
+  if (!group) return [failed];
+  const restored = { ...group.data.resource, properties: { provisioningState: 'Succeeded' as const } };
+  return [{ op: 'put', record: resourceRecord(restored, {}), expect: { etag: group.etag } }, failed];
+}

@@ -1,0 +1,54 @@
+/**
+ * The HTTP app factory. Every ARM call passes, in this order: route lookup, api-version check,
+ * authentication, the domain operation (which validates its input), and the error envelope that
+ * renders any failure as CloudError. Identity and blob data-plane routes sit beside the ARM scope
+ * with their own rules (OAuth2 and Azure Storage conventions).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { newGuid } from '../core/ids.ts';
+import { ArmError } from '../core/arm-error.ts';
+import { checkApiVersion } from './arm/api-version.ts';
+import { authenticate } from './arm/authenticate.ts';
+import { renderError } from './arm/error-envelope.ts';
+import type { AppDeps } from './deps.ts';
+import { registerArmRoutes } from './routes/index.ts';
+import { registerIdentityRoutes } from './routes/identity-routes.ts';
+import './arm/route-config.ts';
+
+export interface AppOptions {
+  https?: { key: string; cert: string };
+  logger?: boolean;
+}
+
+export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: options.https ?? null,
+    logger: options.logger ? { redact: ['req.headers.authorization', 'req.body.client_secret'] } : false,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // ARM defines its own HEAD operations (resource group existence checks).
+    exposeHeadRoutes: false,
+    bodyLimit: 64 * 1024 * 1024,
+    genReqId: () => newGuid(),
+    requestIdHeader: false,
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onRequest', async (request, reply) => {
+    const correlation = request.headers['x-ms-correlation-request-id'];
+    const clientRequest = request.headers['x-ms-client-request-id'];
+    reply.header('x-ms-request-id', request.id);
+    reply.header('x-ms-correlation-request-id', typeof correlation === 'string' ? correlation : request.id);
+    if (typeof clientRequest === 'string') reply.header('x-ms-client-request-id', clientRequest);
+  });
+  app.setErrorHandler((error, request, reply) => renderError(error as Error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    renderError(new ArmError(404, 'NotFound', `No route matches ${request.method} ${request.url.split('?')[0]}.`), request, reply),
+  );
+
+  await app.register(async (arm) => {
+    arm.addHook('onRequest', checkApiVersion);
+    arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId));
+    registerArmRoutes(arm, deps);
+  });
+  await registerIdentityRoutes(app, { authority: deps.authority });
+  return app;
+}

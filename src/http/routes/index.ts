@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../deps.ts';
+import { registerDiskRoutes } from './disks.ts';
+import { registerImageRoutes } from './images.ts';
+import { registerOperationRoutes } from './operations.ts';
+import { registerResourceGroupRoutes } from './resource-groups.ts';
+import { registerSubscriptionRoutes } from './subscriptions.ts';
+
+export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
+  registerSubscriptionRoutes(scope, deps);
+  registerResourceGroupRoutes(scope, deps);
+  registerDiskRoutes(scope, deps);
+  registerImageRoutes(scope, deps);
+  registerOperationRoutes(scope, deps);
+}

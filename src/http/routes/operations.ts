@@ -1,0 +1,55 @@
+/** Polling endpoints of long-running operations (`Azure-AsyncOperation` and `Location`). */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { failureStatus, getOperation } from '../../domain/operations/get-operation.ts';
+import type { OperationData } from '../../domain/operations/operation.ts';
+import { armRoute, params } from '../arm/arm-route.ts';
+import type { AppDeps } from '../deps.ts';
+import type { DomainContext } from '../../domain/context.ts';
+import { getResource } from '../../domain/shared/arm-resource.ts';
+import { sendResource } from '../arm/reply.ts';
+
+/** Namespaces whose operations are polled under `/providers/{ns}/locations/{location}/...`. */
+const NAMESPACES = ['Microsoft.Compute'];
+
+export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
+  for (const namespace of NAMESPACES) {
+    const base = `/subscriptions/:subscriptionId/providers/${namespace}/locations/:location`;
+    const type = `${namespace.toLowerCase()}/locations/operations`;
+    armRoute(scope, 'GET', `${base}/operations/:operationName`, type, async (request) => {
+      const { subscriptionId, operationName } = params(request);
+      return statusBody(await getOperation(domain, subscriptionId, operationName));
+    });
+    armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) => {
+      const { subscriptionId, operationName } = params(request);
+      return sendResult(domain, request, reply, await getOperation(domain, subscriptionId, operationName));
+    });
+  }
+  armRoute(scope, 'GET', '/subscriptions/:subscriptionId/operationresults/:operationName', 'microsoft.resources/resourcegroups', async (request, reply) => {
+    const { subscriptionId, operationName } = params(request);
+    return sendResult(domain, request, reply, await getOperation(domain, subscriptionId, operationName));
+  });
+}
+
+function statusBody(operation: OperationData) {
+  const body: Record<string, unknown> = { name: operation.name, status: operation.status, startTime: operation.startTime };
+  if (operation.endTime) body.endTime = operation.endTime;
+  if (operation.error) body.error = operation.error;
+  if (operation.output !== undefined) body.properties = { output: operation.output };
+  return body;
+}
+
+/**
+ * 202 while running; then the output (200), the resource the operation made (200, as the disk RP's
+ * `final-state-via: location` expects), nothing (204, e.g. after a delete), or the failure.
+ */
+async function sendResult(domain: DomainContext, request: FastifyRequest, reply: FastifyReply, operation: OperationData) {
+  if (operation.status === 'InProgress') {
+    return reply.status(202).headers({ Location: `${request.protocol}://${request.host}${request.url}`, 'Retry-After': '1' }).send();
+  }
+  if (operation.status === 'Succeeded') {
+    if (operation.output !== undefined) return reply.status(200).send(operation.output);
+    const made = await getResource(domain, operation.resourceId);
+    return made ? sendResource(reply, 200, made.data.resource, made.etag) : reply.status(204).send();
+  }
+  return reply.status(failureStatus(operation)).send({ error: operation.error ?? { code: 'OperationCanceled', message: 'The operation was canceled.' } });
+}

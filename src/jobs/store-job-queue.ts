@@ -1,0 +1,22 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.ts';
+import { newGuid } from '../core/ids.ts';
+import type { JobQueue, JobRequest } from '../ports/job-queue.ts';
+import type { Write } from '../ports/metadata-store.ts';
+import { jobRecord } from './job-record.ts';
+
+/** A job queue kept in the metadata store itself, so enqueueing joins the caller's atomic batch. */
+export class StoreJobQueue implements JobQueue {
+  readonly wakeups = new EventEmitter();
+
+  constructor(private readonly clock: Clock) {}
+
+  enqueueWrite(job: JobRequest): Write {
+    const record = jobRecord({ ...job, id: newGuid(), state: 'queued', attempts: 0, runAfter: this.clock.now().toISOString() });
+    return { op: 'put', record, expect: { absent: true } };
+  }
+
+  nudge(): void {
+    this.wakeups.emit('work');
+  }
+}

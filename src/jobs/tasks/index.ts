@@ -1,0 +1,29 @@
+/** Every background task by name: the bridge from durable jobs to the domain's job-side functions. */
+import type { DomainContext } from '../../domain/context.ts';
+import { failDisk, fillDisk, sealUpload, type FillPayload } from '../../domain/disks/fill.ts';
+import { createImageData, failImageCreation, type CreateImagePayload } from '../../domain/images/create-image.ts';
+import { deleteGroupContents, failGroupDelete, type DeleteGroupPayload } from '../../domain/resource-groups/delete-contents.ts';
+import type { TaskHandler } from '../task.ts';
+import { deleteBlobsTask } from './delete-blobs.ts';
+
+export function createTasks(ctx: DomainContext): Record<string, TaskHandler> {
+  return {
+    'blobs.delete': deleteBlobsTask(ctx),
+    'disk.fill': {
+      run: (payload) => fillDisk(ctx, payload as unknown as FillPayload),
+      fail: (payload, error) => failDisk(ctx, payload as unknown as FillPayload, error, false),
+    },
+    'disk.seal': {
+      run: (payload) => sealUpload(ctx, payload as unknown as FillPayload),
+      fail: (payload, error) => failDisk(ctx, payload as unknown as FillPayload, error, true),
+    },
+    'image.create': {
+      run: (payload) => createImageData(ctx, payload as unknown as CreateImagePayload),
+      fail: (payload, error) => failImageCreation(ctx, payload as unknown as CreateImagePayload, error),
+    },
+    'resourceGroup.delete': {
+      run: (payload) => deleteGroupContents(ctx, payload as unknown as DeleteGroupPayload),
+      fail: (payload, error) => failGroupDelete(ctx, payload as unknown as DeleteGroupPayload, error),
+    },
+  };
+}

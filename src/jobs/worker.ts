@@ -1,0 +1,186 @@
+/**
+ * Runs jobs from the store. A worker claims a job by compare-and-swap on its etag, so several
+ * workers (in one process or many, on SQLite or PostgreSQL) never run one job at the same time;
+ * it keeps a lease alive while running, and a job whose lease expired (its worker died) is taken
+ * over by the next worker that looks.
+ */
+import { ArmError, type ArmErrorBody } from '../core/arm-error.ts';
+import type { Clock } from '../core/clock.ts';
+import { newGuid } from '../core/ids.ts';
+import { ExpectationFailedError, type MetadataStore, type StoredRecord, type Write } from '../ports/metadata-store.ts';
+import { JOB_KIND, jobRecord, type JobData } from './job-record.ts';
+import type { StoreJobQueue } from './store-job-queue.ts';
+import type { TaskContext, TaskHandler } from './task.ts';
+
+export interface WorkerOptions {
+  store: MetadataStore;
+  queue: StoreJobQueue;
+  tasks: Record<string, TaskHandler>;
+  clock: Clock;
+  pollMs?: number;
+  leaseMs?: number;
+  /** Called with failures the worker cannot attach to a job (never with secrets). */
+  onError?: (error: unknown) => void;
+}
+
+export interface Worker {
+  readonly id: string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_ATTEMPTS = 5;
+
+export function backoffMs(attempt: number): number {
+  return Math.min(60_000, 1000 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
+}
+
+export function startWorker(options: WorkerOptions): Worker {
+  const { store, queue, tasks, clock } = options;
+  const pollMs = options.pollMs ?? 500;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const onError = options.onError ?? (() => {});
+  const id = `worker-${newGuid()}`;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const onWork = () => wake?.();
+  queue.wakeups.on('work', onWork);
+
+  const isClaimable = (job: JobData, now: number) =>
+    job.task in tasks &&
+    (job.state === 'queued' ? Date.parse(job.runAfter) <= now : Date.parse(job.leaseUntil ?? '') < now);
+
+  async function claimNext(): Promise<StoredRecord<JobData> | undefined> {
+    const now = clock.now().getTime();
+    const candidates = (await store.list<JobData>({ kind: JOB_KIND, limit: 1000 })).filter((r) => isClaimable(r.data, now));
+    for (const candidate of candidates) {
+      const data: JobData = {
+        ...candidate.data,
+        state: 'running',
+        attempts: candidate.data.attempts + 1,
+        leaseOwner: id,
+        leaseUntil: new Date(now + leaseMs).toISOString(),
+      };
+      try {
+        const [claimed] = await store.apply([{ op: 'put', record: jobRecord(data), expect: { etag: candidate.etag } }]);
+        return claimed as StoredRecord<JobData>;
+      } catch (error) {
+        if (!(error instanceof ExpectationFailedError)) throw error;
+      }
+    }
+    return undefined;
+  }
+
+  async function execute(job: StoredRecord<JobData>): Promise<void> {
+    const handler = tasks[job.data.task];
+    const controller = new AbortController();
+    let current = job;
+    let renewing: Promise<void> = Promise.resolve();
+
+    // Renews the lease; a changed record means a cancel request or a lost lease.
+    const renew = async (patch: Partial<JobData> = {}) => {
+      const data = { ...current.data, ...patch, leaseUntil: new Date(clock.now().getTime() + leaseMs).toISOString() };
+      try {
+        const [next] = await store.apply([{ op: 'put', record: jobRecord(data), expect: { etag: current.etag } }]);
+        current = next as StoredRecord<JobData>;
+      } catch (error) {
+        if (!(error instanceof ExpectationFailedError)) throw error;
+        const fresh = await store.get<JobData>(current.key);
+        if (!fresh || fresh.data.leaseOwner !== id) return controller.abort(new Error('lease lost'));
+        current = fresh;
+        if (fresh.data.cancelRequested) return controller.abort(new ArmError(200, 'OperationCanceled', 'The operation was canceled.'));
+        await renew(patch);
+      }
+    };
+    const heartbeat = setInterval(() => {
+      renewing = renewing.then(() => renew()).catch(onError);
+    }, Math.max(50, leaseMs / 3));
+    const timeout = job.data.timeoutMs
+      ? setTimeout(() => controller.abort(new ArmError(200, 'OperationTimedOut', `The operation did not finish within ${job.data.timeoutMs} ms.`)), job.data.timeoutMs)
+      : undefined;
+    const ctx: TaskContext = {
+      jobId: job.data.id,
+      attempt: job.data.attempts,
+      signal: controller.signal,
+      progress: (percent, detail) => (renewing = renewing.then(() => renew({ progress: { percent, detail } }))),
+    };
+
+    let outcome: { writes: Write[] } | { retryAt: Date; error: string };
+    try {
+      if (job.data.cancelRequested) throw new ArmError(200, 'OperationCanceled', 'The operation was canceled.');
+      outcome = { writes: await handler.run(job.data.payload, ctx) };
+    } catch (thrown) {
+      const error = controller.signal.aborted ? controller.signal.reason : thrown;
+      if (error instanceof Error && error.message === 'lease lost') return finish();
+      const final = error instanceof ArmError || job.data.attempts >= (job.data.maxAttempts ?? DEFAULT_ATTEMPTS);
+      if (final) {
+        const body: ArmErrorBody = error instanceof ArmError ? error.toBody().error : { code: 'InternalOperationError', message: String((error as Error)?.message ?? error) };
+        outcome = { writes: await handler.fail(job.data.payload, body, ctx) };
+      } else {
+        outcome = { retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)), error: String((error as Error)?.message ?? error) };
+      }
+    }
+    await finish();
+    await settle(outcome);
+
+    async function finish() {
+      clearInterval(heartbeat);
+      if (timeout) clearTimeout(timeout);
+      await renewing.catch(onError);
+    }
+
+    // Records the outcome and releases the job, retrying while a cancel request races with it.
+    async function settle(result: typeof outcome): Promise<void> {
+      const release: Write =
+        'writes' in result
+          ? { op: 'delete', key: current.key, expect: { etag: current.etag } }
+          : {
+              op: 'put',
+              record: jobRecord({ ...current.data, state: 'queued', runAfter: result.retryAt.toISOString(), leaseOwner: undefined, leaseUntil: undefined, lastError: result.error }),
+              expect: { etag: current.etag },
+            };
+      try {
+        await store.apply('writes' in result ? [...result.writes, release] : [release]);
+      } catch (error) {
+        if (!(error instanceof ExpectationFailedError)) throw error;
+        const fresh = await store.get<JobData>(current.key);
+        if (!fresh || fresh.data.leaseOwner !== id) return;
+        current = fresh;
+        // The task's own writes went stale (someone changed its resource meanwhile): run it again.
+        if (error.key !== current.key) return settle({ retryAt: clock.now(), error: `concurrent change to ${error.key}` });
+        await settle(result);
+      }
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        const job = await claimNext();
+        if (job) {
+          await execute(job);
+          continue;
+        }
+      } catch (error) {
+        onError(error);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+
+  return {
+    id,
+    async stop() {
+      stopping = true;
+      wake?.();
+      queue.wakeups.off('work', onWork);
+      await loop;
+    },
+  };
+}

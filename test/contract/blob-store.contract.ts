@@ -1,0 +1,248 @@
+/**
+ * What every BlobStore adapter must do. `open` may return the same store each time (e.g. one Azure
+ * container): every test uses keys under its own random prefix.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { BlobStore, ByteRange } from '../../src/ports/blob-store.ts';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Deterministic bytes that differ at every offset, so a misplaced range shows. */
+function pattern(size: number, seed = 1): Buffer {
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) data[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return data;
+}
+
+/** A full garbage collection, so live memory can be measured. */
+function collectGarbage(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+export function describeBlobStoreContract(name: string, open: () => Promise<BlobStore>): void {
+  describe(`BlobStore contract: ${name}`, () => {
+    const prefix = () => `contract/${randomUUID()}`;
+
+    it('puts a buffer and reads it back with its size and sha256', async () => {
+      const store = await open();
+      const key = `${prefix()}/a.bin`;
+      const data = pattern(5000);
+      const info = await store.put(key, data);
+      assert.deepEqual({ key: info.key, size: info.size, sha256: info.sha256 }, { key, size: 5000, sha256: sha256(data) });
+      const stat = await store.stat(key);
+      assert.deepEqual({ key: stat?.key, size: stat?.size, sha256: stat?.sha256 }, { key, size: 5000, sha256: sha256(data) });
+      assert.deepEqual(await readAll(store.read(key)), data);
+    });
+
+    it('reads inclusive byte ranges', async () => {
+      const store = await open();
+      const key = `${prefix()}/ranges.bin`;
+      const data = pattern(4096);
+      await store.put(key, data);
+      const ranges: ByteRange[] = [
+        { start: 0, end: 0 },
+        { start: 2, end: 5 },
+        { start: 1000, end: 4095 },
+      ];
+      for (const range of ranges) {
+        assert.deepEqual(await readAll(store.read(key, range)), data.subarray(range.start, range.end + 1));
+      }
+    });
+
+    it('puts a stream and an empty blob', async () => {
+      const store = await open();
+      const base = prefix();
+      const parts = [pattern(3, 1), pattern(70000, 2), pattern(1, 3)];
+      const info = await store.put(`${base}/stream.bin`, Readable.from(parts));
+      assert.equal(info.size, 70004);
+      assert.equal(info.sha256, sha256(Buffer.concat(parts)));
+      assert.deepEqual(await readAll(store.read(`${base}/stream.bin`)), Buffer.concat(parts));
+      const empty = await store.put(`${base}/empty.bin`, Buffer.alloc(0));
+      assert.equal(empty.size, 0);
+      assert.equal(empty.sha256, sha256(Buffer.alloc(0)));
+      assert.equal((await readAll(store.read(`${base}/empty.bin`))).length, 0);
+    });
+
+    it('refuses a put over an existing key and keeps the original', async () => {
+      const store = await open();
+      const key = `${prefix()}/once.bin`;
+      await store.put(key, Buffer.from('first'));
+      await assert.rejects(store.put(key, Buffer.from('second')));
+      assert.equal((await readAll(store.read(key))).toString(), 'first');
+    });
+
+    it('replaces an existing key when asked to overwrite', async () => {
+      const store = await open();
+      const key = `${prefix()}/replaced.bin`;
+      await store.put(key, Buffer.from('first'));
+      const info = await store.put(key, Buffer.from('second!'), { overwrite: true });
+      assert.equal(info.sha256, sha256(Buffer.from('second!')));
+      assert.equal((await store.stat(key))?.size, 7);
+      assert.equal((await readAll(store.read(key))).toString(), 'second!');
+    });
+
+    it('reports absent blobs as undefined and fails to read them', async () => {
+      const store = await open();
+      const key = `${prefix()}/missing.bin`;
+      assert.equal(await store.stat(key), undefined);
+      await assert.rejects(readAll(store.read(key)));
+    });
+
+    it('refuses keys with .., absolute paths and empty segments', async () => {
+      const store = await open();
+      for (const key of ['../escape.bin', 'a/../b.bin', '/abs/c.bin', 'a//d.bin', 'a/e/', '']) {
+        await assert.rejects(store.put(key, Buffer.from('x')), undefined, `key ${JSON.stringify(key)}`);
+      }
+    });
+
+    it('copies a blob independently of its source', async () => {
+      const store = await open();
+      const base = prefix();
+      const data = pattern(10000);
+      await store.put(`${base}/source.bin`, data);
+      const copied = await store.copy(`${base}/source.bin`, `${base}/copy.bin`);
+      assert.equal(copied.key, `${base}/copy.bin`);
+      assert.equal(copied.sha256, sha256(data));
+      await store.delete(`${base}/source.bin`);
+      assert.equal(await store.stat(`${base}/source.bin`), undefined);
+      assert.equal((await store.stat(`${base}/copy.bin`))?.sha256, sha256(data));
+      assert.deepEqual(await readAll(store.read(`${base}/copy.bin`)), data);
+    });
+
+    it('refuses to copy a missing blob or onto an existing one', async () => {
+      const store = await open();
+      const base = prefix();
+      await assert.rejects(store.copy(`${base}/nothing.bin`, `${base}/copy.bin`));
+      assert.equal(await store.stat(`${base}/copy.bin`), undefined);
+      await store.put(`${base}/a.bin`, Buffer.from('a'));
+      await store.put(`${base}/b.bin`, Buffer.from('b'));
+      await assert.rejects(store.copy(`${base}/a.bin`, `${base}/b.bin`));
+      assert.equal((await readAll(store.read(`${base}/b.bin`))).toString(), 'b');
+    });
+
+    it('deletes blobs, and deleting a missing blob is not an error', async () => {
+      const store = await open();
+      const key = `${prefix()}/gone.bin`;
+      await store.put(key, Buffer.from('bye'));
+      await store.delete(key);
+      assert.equal(await store.stat(key), undefined);
+      await store.delete(key);
+    });
+
+    it('lists the blobs under a prefix in key order', async () => {
+      const store = await open();
+      const base = prefix();
+      for (const name of ['b/2.bin', 'a/1.bin', 'b/1.bin', 'c.bin']) await store.put(`${base}/${name}`, Buffer.from(name));
+      await store.put(`${base}x/other.bin`, Buffer.from('other'));
+      const listed = await store.list(`${base}/b/`);
+      assert.deepEqual(
+        listed.map((info) => [info.key, info.size, info.sha256]),
+        ['b/1.bin', 'b/2.bin'].map((name) => [`${base}/${name}`, name.length, sha256(Buffer.from(name))]),
+      );
+      assert.deepEqual(
+        (await store.list(`${base}/`)).map((info) => info.key),
+        ['a/1.bin', 'b/1.bin', 'b/2.bin', 'c.bin'].map((name) => `${base}/${name}`),
+      );
+      await store.delete(`${base}/b/1.bin`);
+      assert.deepEqual((await store.list(`${base}/b/`)).map((info) => info.key), [`${base}/b/2.bin`]);
+    });
+
+    it('stages a blob: zero-filled, written at offsets, read, sealed with the right sha256', async () => {
+      const store = await open();
+      const key = `${prefix()}/disk.vhd`;
+      const expected = Buffer.alloc(8192);
+      await store.createStaging(key, expected.length);
+      assert.equal(await store.stagingSize(key), 8192);
+      assert.equal(await store.stat(key), undefined, 'a staging blob is not a sealed one');
+      assert.deepEqual(await readAll(store.readStaging(key)), expected);
+
+      const page = pattern(512, 5);
+      await store.writeStaging(key, 512, page);
+      page.copy(expected, 512);
+      const pages = [pattern(1024, 6), pattern(512, 7)];
+      await store.writeStaging(key, 7680 - 1024, Readable.from(pages));
+      Buffer.concat(pages).copy(expected, 7680 - 1024);
+      assert.deepEqual(await readAll(store.readStaging(key)), expected);
+      assert.deepEqual(await readAll(store.readStaging(key, { start: 500, end: 1100 })), expected.subarray(500, 1101));
+
+      const info = await store.seal(key);
+      assert.deepEqual({ key: info.key, size: info.size, sha256: info.sha256 }, { key, size: 8192, sha256: sha256(expected) });
+      assert.equal(await store.stagingSize(key), undefined);
+      assert.equal((await store.stat(key))?.sha256, sha256(expected));
+      assert.deepEqual(await readAll(store.read(key)), expected);
+      await assert.rejects(store.writeStaging(key, 0, Buffer.alloc(512)), undefined, 'a sealed blob takes no writes');
+    });
+
+    it('refuses staging writes past the end, a second staging blob and sealing a missing one', async () => {
+      const store = await open();
+      const key = `${prefix()}/small.vhd`;
+      await store.createStaging(key, 1024);
+      await assert.rejects(store.writeStaging(key, 512, Buffer.alloc(1024)));
+      await assert.rejects(store.createStaging(key, 1024));
+      await assert.rejects(store.seal(`${prefix()}/never.vhd`));
+      await assert.rejects(store.writeStaging(`${prefix()}/never.vhd`, 0, Buffer.alloc(512)));
+    });
+
+    it('deletes a staging blob', async () => {
+      const store = await open();
+      const key = `${prefix()}/abandoned.vhd`;
+      await store.createStaging(key, 4096);
+      await store.deleteStaging(key);
+      assert.equal(await store.stagingSize(key), undefined);
+      await assert.rejects(readAll(store.readStaging(key)));
+      await store.deleteStaging(key);
+    });
+
+    it('streams 64 MiB in and out without holding it in memory', async () => {
+      const store = await open();
+      const key = `${prefix()}/large.bin`;
+      const chunkSize = 1024 * 1024;
+      const chunks = 64;
+      const gc = collectGarbage();
+      const expectedHash = createHash('sha256');
+      gc();
+      const baseline = process.memoryUsage().arrayBuffers;
+      let peak = 0;
+      async function* generate(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < chunks; i++) {
+          if (i % 8 === 0) {
+            gc();
+            peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
+          }
+          const chunk = Buffer.alloc(chunkSize, i);
+          chunk.writeUInt32BE(i, 0);
+          expectedHash.update(chunk);
+          yield chunk;
+        }
+      }
+      const info = await store.put(key, Readable.from(generate(), { objectMode: false }));
+      const digest = expectedHash.digest('hex');
+      assert.equal(info.size, chunks * chunkSize);
+      assert.equal(info.sha256, digest);
+      // The whole content would be 64 MiB; an adapter may buffer a few chunks, not all of them.
+      assert.ok(peak < 32 * chunkSize, `${Math.round(peak / chunkSize)} MiB held while putting`);
+
+      const readHash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of store.read(key)) {
+        readHash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      assert.equal(size, chunks * chunkSize);
+      assert.equal(readHash.digest('hex'), digest);
+      await store.delete(key);
+    });
+  });
+}

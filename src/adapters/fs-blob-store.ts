@@ -208,7 +208,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       if (isCode(error, 'EEXIST')) throw storeError('BlobAlreadyExists', `The blob '${record.key}' already exists.`);
       throw error;
     } finally {
-      if (!overwrite) await rm(tmp, { force: true });
+      await rm(tmp, { force: true });
     }
     await syncDir(indexDir);
     return replaced;

@@ -12,6 +12,7 @@ export async function ensureAdminPrincipal(store: MetadataStore, dataDir: string
   if (existing.length > 0) return undefined;
   const admin = await createServicePrincipal(store, { displayName: 'kiln-admin' });
   const path = join(dataDir, 'admin-credentials.json');
+  // The shape of `az ad sp create-for-rbac`, like `kiln sp create` prints.
   const credentials = { appId: admin.appId, displayName: admin.displayName, password: admin.password, tenant: tenantId };
   await writeFileAtomic(path, JSON.stringify(credentials, null, 2) + '\n', 0o600);
   return path;

@@ -13,7 +13,8 @@ import { formatBlobUrl } from '../core/blob-url.ts';
 import { signBlobAccess } from '../core/blob-sas.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { BlobUrlIssuer, DomainContext } from '../domain/context.ts';
-import { createTokenAuthority, type TokenAuthority } from '../domain/identity/local-token-authority.ts';
+import { createServicePrincipal } from '../domain/identity/service-principals.ts';
+import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '../domain/identity/local-token-authority.ts';
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -26,8 +27,8 @@ export interface KilnOptions {
   db?: string;
   /** Schema for PostgreSQL metadata (lets several Kiln installs or tests share a database). */
   dbSchema?: string;
-  /** Base URL tokens name as issuer; defaults to https://localhost. */
-  issuerUrl?: string;
+  /** Kiln's own URL: tokens name it as issuer and may be issued for it as audience. */
+  publicUrl?: string;
   clock?: Clock;
 }
 
@@ -39,6 +40,7 @@ export interface Kiln {
   queue: StoreJobQueue;
   authority: TokenAuthority;
   sasSecret: Buffer;
+  createServicePrincipal(displayName: string): Promise<{ appId: string; displayName: string; password: string; tenant: string }>;
   close(): Promise<void>;
 }
 
@@ -64,10 +66,24 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     store,
     signingKey: await loadOrCreateSigningKey(options.dataDir),
     tenantId: config.tenantId,
-    issuerUrl: options.issuerUrl ?? 'https://localhost',
+    issuerUrl: options.publicUrl ?? 'https://localhost',
+    acceptedAudiences: options.publicUrl ? [...STANDARD_AUDIENCES, options.publicUrl] : STANDARD_AUDIENCES,
     clock,
   });
-  return { config, configCreated: created, store, domain, queue, authority, sasSecret, close: () => store.close() };
+  return {
+    config,
+    configCreated: created,
+    store,
+    domain,
+    queue,
+    authority,
+    sasSecret,
+    async createServicePrincipal(displayName) {
+      const { appId, password } = await createServicePrincipal(store, { displayName });
+      return { appId, displayName, password, tenant: config.tenantId };
+    },
+    close: () => store.close(),
+  };
 }
 
 function blobUrlIssuer(secret: Buffer): BlobUrlIssuer {

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type Worker } from '../jobs/worker.ts';
 import { buildApp } from '../http/app.ts';
@@ -39,7 +40,11 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const kiln = await openKiln(options);
+  // The URL must be known before the token authority exists: clients ask for tokens whose audience is it.
+  const port = options.port === 0 || options.port === undefined ? (options.port === 0 ? await freePort(host) : 8443) : options.port;
+  const secure = !options.plainHttp || Boolean(options.certFile);
+  const url = `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const kiln = await openKiln({ ...options, publicUrl: options.publicUrl ?? url });
   const adminCredentialsPath = await ensureAdminPrincipal(kiln.store, options.dataDir, kiln.config.tenantId);
   let https: { key: string; cert: string } | undefined;
   let caPath: string | undefined;
@@ -51,10 +56,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     caPath = tls.caPath;
   }
   const app = await buildApp({ domain: kiln.domain, tokens: kiln.authority, authority: kiln.authority, sasSecret: kiln.sasSecret }, { https, logger: options.logger });
-  await app.listen({ port: options.port ?? 8443, host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  await app.listen({ port, host });
 
   const workers: Worker[] = [];
   const tasks = createTasks(kiln.domain);
@@ -83,4 +85,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await kiln.close();
     },
   };
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
 }

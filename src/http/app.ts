@@ -13,6 +13,7 @@ import { renderError } from './arm/error-envelope.ts';
 import type { AppDeps } from './deps.ts';
 import { registerArmRoutes } from './routes/index.ts';
 import { registerIdentityRoutes } from './routes/identity-routes.ts';
+import { registerBlobRoutes } from './routes/blob-routes.ts';
 import './arm/route-config.ts';
 
 export interface AppOptions {
@@ -50,5 +51,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     registerArmRoutes(arm, deps);
   });
   await registerIdentityRoutes(app, { authority: deps.authority });
+  registerBlobRoutes(app, { regions: deps.domain.regions, sasSecret: deps.sasSecret, tokens: deps.tokens, clock: deps.domain.clock });
   return app;
 }

@@ -103,7 +103,7 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
     it('refuses keys with .., absolute paths and empty segments', async () => {
       const store = await open();
       for (const key of ['../escape.bin', 'a/../b.bin', '/abs/c.bin', 'a//d.bin', 'a/e/', '']) {
-        await assert.rejects(store.put(key, Buffer.from('x')), undefined, `key ${JSON.stringify(key)}`);
+        await assert.rejects(store.put(key, Buffer.from('x')), Error, `key ${JSON.stringify(key)}`);
       }
     });
 
@@ -182,7 +182,7 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       assert.equal(await store.stagingSize(key), undefined);
       assert.equal((await store.stat(key))?.sha256, sha256(expected));
       assert.deepEqual(await readAll(store.read(key)), expected);
-      await assert.rejects(store.writeStaging(key, 0, Buffer.alloc(512)), undefined, 'a sealed blob takes no writes');
+      await assert.rejects(store.writeStaging(key, 0, Buffer.alloc(512)), Error, 'a sealed blob takes no writes');
     });
 
     it('refuses staging writes past the end, a second staging blob and sealing a missing one', async () => {

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { openKiln } from '../../app/kiln.ts';
-import { createServicePrincipal } from '../../domain/identity/service-principals.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
 export const spHelp = `Usage: kiln sp create --name NAME [--data DIR] [--db URL]
@@ -18,8 +17,7 @@ export async function sp(argv: string[]): Promise<void> {
   if (!values.name) throw new Error(`--name is required\n\n${spHelp}`);
   const kiln = await openKiln({ dataDir: values.data ?? defaultDataDir(), db: values.db });
   try {
-    const principal = await createServicePrincipal(kiln.store, { displayName: values.name });
-    console.log(JSON.stringify({ appId: principal.appId, displayName: principal.displayName, password: principal.password, tenant: kiln.config.tenantId }, null, 2));
+    console.log(JSON.stringify(await kiln.createServicePrincipal(values.name), null, 2));
   } finally {
     await kiln.close();
   }

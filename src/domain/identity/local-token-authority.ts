@@ -100,7 +100,7 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
   const publicKeys = new Map([[signingKey.kid, signingKey.publicKey]]);
 
   function resourceOf(request: ClientCredentialsRequest): string | OAuthFailure {
-    if (request.scope !== undefined) {
+    if (request.scope !== undefined && request.scope.trim() !== '') {
       const scopes = request.scope.split(/\s+/).filter((s) => s !== '' && !OIDC_SCOPES.has(s.toLowerCase()));
       if (scopes.length !== 1) {
         return oauthFailure('invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${request.scope} is not valid.`);

@@ -1,0 +1,132 @@
+// Microsoft.Compute/disks and /snapshots through the official @azure/arm-compute client and the
+// @azure/storage-blob page blob client, against a started HTTPS server.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import { BlobClient } from '@azure/storage-blob';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MIB, makeVhd, putRegionBlob, sha256, uploadDisk } from '../support/disk-data.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+type ArmFailure = { statusCode?: number; code?: string; message: string };
+const failsWith = (status: number, code: string, pattern?: RegExp) => (error: ArmFailure) => {
+  assert.equal(error.statusCode, status, error.message);
+  assert.equal(error.code, code, error.message);
+  if (pattern) assert.match(error.message, pattern);
+  return true;
+};
+
+describe('disks and snapshots with @azure/arm-compute', () => {
+  let kiln: TestServer;
+  let compute: ComputeManagementClient;
+  const vhd = makeVhd(20, 'os-disk');
+
+  before(async () => {
+    kiln = await startTestServer();
+    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    const resources = new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await resources.resourceGroups.createOrUpdate('disks', { location: 'westus' });
+  });
+  after(() => kiln.stop());
+
+  it('uploads a VHD through the write SAS and downloads the same bytes through a read SAS', async () => {
+    await uploadDisk(compute, 'disks', 'uploaded', 'westus', vhd);
+    const disk = await compute.disks.get('disks', 'uploaded');
+    assert.equal(disk.provisioningState, 'Succeeded');
+    assert.equal(disk.diskState, 'Unattached');
+    assert.equal(disk.diskSizeBytes, 20 * MIB);
+    assert.equal(disk.diskSizeGB, 1);
+    assert.equal(disk.osType, 'Linux');
+    assert.equal(disk.creationData?.createOption, 'Upload');
+
+    const read = await compute.disks.grantAccess('disks', 'uploaded', { access: 'Read', durationInSeconds: 600 });
+    assert.equal((await compute.disks.get('disks', 'uploaded')).diskState, 'ActiveSAS');
+    const downloaded = await new BlobClient(read.accessSAS!).downloadToBuffer();
+    assert.equal(sha256(downloaded), sha256(vhd));
+    await compute.disks.revokeAccess('disks', 'uploaded');
+    assert.equal((await compute.disks.get('disks', 'uploaded')).diskState, 'Unattached');
+  });
+
+  it('refuses to seal an upload that is not a VHD and lets the user upload again', async () => {
+    const notVhd = Buffer.alloc(20 * MIB + 512, 7);
+    await compute.disks.createOrUpdate('disks', 'garbage', { location: 'westus', creationData: { createOption: 'Upload', uploadSizeBytes: notVhd.length } });
+    const access = await compute.disks.grantAccess('disks', 'garbage', { access: 'Write', durationInSeconds: 600 });
+    const { PageBlobClient } = await import('@azure/storage-blob');
+    const pages = new PageBlobClient(access.accessSAS!);
+    for (let offset = 0; offset < notVhd.length; offset += 4 * MIB) {
+      const chunk = notVhd.subarray(offset, Math.min(offset + 4 * MIB, notVhd.length));
+      await pages.uploadPages(chunk, offset, chunk.length);
+    }
+    // core-lro reports a failed operation as an Error whose message carries the operation's code and message.
+    await assert.rejects(compute.disks.revokeAccess('disks', 'garbage'), /InvalidVhd\. The uploaded data does not end in a valid VHD footer/);
+    assert.equal((await compute.disks.get('disks', 'garbage')).diskState, 'ReadyToUpload');
+  });
+
+  it('copies a disk into a snapshot and the snapshot into a disk in another region', async () => {
+    const source = await compute.disks.get('disks', 'uploaded');
+    const snapshot = await compute.snapshots.createOrUpdate('disks', 'snap', { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: source.id } });
+    assert.equal(snapshot.provisioningState, 'Succeeded');
+    assert.equal(snapshot.creationData?.sourceUniqueId, source.uniqueId);
+    assert.equal(snapshot.osType, 'Linux');
+
+    const copy = await compute.disks.createOrUpdate('disks', 'copy-east', { location: 'eastus', creationData: { createOption: 'Copy', sourceResourceId: snapshot.id } });
+    assert.equal(copy.provisioningState, 'Succeeded');
+    assert.equal(copy.location, 'eastus');
+    const read = await compute.disks.grantAccess('disks', 'copy-east', { access: 'Read', durationInSeconds: 600 });
+    assert.equal(sha256(await new BlobClient(read.accessSAS!).downloadToBuffer()), sha256(vhd));
+  });
+
+  it('imports a disk from a VHD blob in a region store', async () => {
+    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/import.vhd', vhd);
+    const disk = await compute.disks.createOrUpdate('disks', 'imported', {
+      location: 'westus',
+      creationData: { createOption: 'Import', sourceUri: blobUri, storageAccountId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/disks/providers/Microsoft.Storage/storageAccounts/westus` },
+    });
+    assert.equal(disk.provisioningState, 'Succeeded');
+    assert.equal(disk.diskSizeBytes, 20 * MIB);
+  });
+
+  it('creates an empty disk holding a zeroed VHD of the asked size', async () => {
+    const disk = await compute.disks.createOrUpdate('disks', 'empty', { location: 'westus2', diskSizeGB: 1, creationData: { createOption: 'Empty' } });
+    assert.equal(disk.provisioningState, 'Succeeded');
+    assert.equal(disk.diskSizeBytes, 1024 * MIB);
+  });
+
+  it('lists by resource group and subscription, patches tags and deletes', async () => {
+    const inGroup = [];
+    for await (const disk of compute.disks.listByResourceGroup('disks')) inGroup.push(disk.name);
+    assert.ok(inGroup.includes('uploaded') && inGroup.includes('copy-east'));
+    const inSubscription = [];
+    for await (const snapshot of compute.snapshots.list()) inSubscription.push(snapshot.name);
+    assert.deepEqual(inSubscription, ['snap']);
+
+    const patched = await compute.disks.update('disks', 'imported', { tags: { purpose: 'test' } });
+    assert.deepEqual(patched.tags, { purpose: 'test' });
+    await compute.disks.delete('disks', 'imported');
+    await assert.rejects(compute.disks.get('disks', 'imported'), failsWith(404, 'ResourceNotFound', /Microsoft.Compute\/disks\/imported/));
+  });
+
+  it('reports bad input with the field path and creates nothing', async () => {
+    await assert.rejects(
+      compute.disks.createOrUpdate('disks', 'bad-size', { location: 'westus', creationData: { createOption: 'Upload', uploadSizeBytes: 20 * MIB + 100 } }),
+      (error: ArmFailure & { details?: unknown }) => {
+        assert.equal(error.statusCode, 400);
+        assert.match(error.message, /uploadSizeBytes|512/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      compute.disks.createOrUpdate('disks', 'bad-option', { location: 'westus', creationData: { createOption: 'Teleport' as 'Empty' } }),
+      failsWith(400, 'InvalidParameter', /createOption/),
+    );
+    await assert.rejects(
+      compute.disks.createOrUpdate('missing-group', 'd', { location: 'westus', creationData: { createOption: 'Empty' }, diskSizeGB: 1 }),
+      failsWith(404, 'ResourceGroupNotFound'),
+    );
+    await assert.rejects(
+      compute.disks.createOrUpdate('disks', 'no-source', { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/disks/providers/Microsoft.Compute/disks/nothing` } }),
+      failsWith(404, 'NotFound', /nothing/),
+    );
+    for (const name of ['bad-size', 'bad-option', 'no-source']) await assert.rejects(compute.disks.get('disks', name), failsWith(404, 'ResourceNotFound'));
+  });
+});

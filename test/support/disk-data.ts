@@ -1,0 +1,44 @@
+/** Test disk contents and the two ways users get bytes into Kiln: the disk upload flow and a blob PUT. */
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import { PageBlobClient } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import { createFixedVhdFooter } from '../../src/core/vhd.ts';
+import type { TestServer } from './test-server.ts';
+
+export const MIB = 1024 * 1024;
+
+/** A fixed VHD of `mib` MiB whose bytes depend on `seed`, so copies can be told apart. */
+export function makeVhd(mib: number, seed: string): Buffer {
+  const data = Buffer.alloc(mib * MIB);
+  const block = createHash('sha256').update(seed).digest();
+  for (let offset = 0; offset < data.length; offset += 4096) block.copy(data, offset);
+  return Buffer.concat([data, createFixedVhdFooter(data.length)]);
+}
+
+export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Puts a sealed blob into a region store with a storage-audience bearer token, as `az storage blob upload --auth-mode login` does. */
+export async function putRegionBlob(kiln: TestServer, region: string, key: string, content: Buffer): Promise<string> {
+  const token = await kiln.credential.getToken('https://storage.azure.com/.default');
+  const url = `${kiln.url}/blob/${region}/${key}`;
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token!.token}`, 'x-ms-blob-type': 'BlockBlob', 'content-type': 'application/octet-stream' },
+    body: content,
+  });
+  if (response.status !== 201) throw new Error(`blob PUT ${url} answered ${response.status}: ${await response.text()}`);
+  return url;
+}
+
+/** The Azure disk upload flow: create with Upload, get a write SAS, write pages, end access. */
+export async function uploadDisk(client: ComputeManagementClient, resourceGroup: string, name: string, location: string, vhd: Buffer, kind: 'disks' | 'snapshots' = 'disks') {
+  const ops = client[kind];
+  await ops.createOrUpdate(resourceGroup, name, { location, osType: 'Linux', creationData: { createOption: 'Upload', uploadSizeBytes: vhd.length } });
+  const access = await ops.grantAccess(resourceGroup, name, { access: 'Write', durationInSeconds: 3600 });
+  const pages = new PageBlobClient(access.accessSAS!);
+  for (let offset = 0; offset < vhd.length; offset += 4 * MIB) {
+    const chunk = vhd.subarray(offset, Math.min(offset + 4 * MIB, vhd.length));
+    await pages.uploadPages(chunk, offset, chunk.length);
+  }
+  await ops.revokeAccess(resourceGroup, name);
+}

@@ -1,0 +1,48 @@
+/**
+ * Starts a real Kiln server (HTTPS, SQLite unless told otherwise) in a fresh data folder, with the
+ * test CA that the test runner made trusted through NODE_EXTRA_CA_CERTS.
+ */
+import { ClientSecretCredential } from '@azure/identity';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/app/server.ts';
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  dataDir: string;
+  subscriptionId: string;
+  tenantId: string;
+  admin: { appId: string; password: string; tenant: string };
+  credential: ClientSecretCredential;
+  /** Stops the server; `keepData` leaves the folder for a restart. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kiln-test-')));
+  const tlsDir = process.env.KILN_TEST_TLS_DIR;
+  if (!tlsDir) throw new Error('KILN_TEST_TLS_DIR is not set: run the tests through `npm test`');
+  await cp(join(tlsDir, 'ca.pem'), join(dataDir, 'tls', 'ca.pem'), { force: false, errorOnExist: false });
+  await cp(join(tlsDir, 'ca-key.pem'), join(dataDir, 'tls', 'ca-key.pem'), { force: false, errorOnExist: false });
+  const server = await startServer({ port: 0, workers: 1, pollMs: 50, leaseMs: 5000, ...options, dataDir });
+  const admin = JSON.parse(await readFile(join(dataDir, 'admin-credentials.json'), 'utf8'));
+  const credential = new ClientSecretCredential(admin.tenant, admin.appId, admin.password, {
+    authorityHost: server.url,
+    disableInstanceDiscovery: true,
+  });
+  return {
+    server,
+    url: server.url,
+    dataDir,
+    subscriptionId: server.kiln.config.subscriptions[0].id,
+    tenantId: server.kiln.config.tenantId,
+    admin,
+    credential,
+    async stop({ keepData = false } = {}) {
+      await server.close();
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -40,6 +40,8 @@ export interface Kiln {
   queue: StoreJobQueue;
   authority: TokenAuthority;
   sasSecret: Buffer;
+  /** Audiences whose tokens open the management API. */
+  armAudiences: readonly string[];
   createServicePrincipal(displayName: string): Promise<{ appId: string; displayName: string; password: string; tenant: string }>;
   close(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     queue,
     authority,
     sasSecret,
+    armAudiences: ['https://management.azure.com/', 'https://management.core.windows.net/', ...(options.publicUrl ? [options.publicUrl] : [])],
     async createServicePrincipal(displayName) {
       const { appId, password } = await createServicePrincipal(store, { displayName });
       return { appId, displayName, password, tenant: config.tenantId };

@@ -25,6 +25,8 @@ export interface ServerOptions extends KilnOptions {
   leaseMs?: number;
   pollMs?: number;
   logger?: boolean;
+  /** How long a request waits for quick long-running work before answering 201/202 (default 1000 ms). */
+  lroWaitMs?: number;
 }
 
 export interface RunningServer {
@@ -55,7 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     https = { cert: tls.cert, key: tls.key };
     caPath = tls.caPath;
   }
-  const app = await buildApp({ domain: kiln.domain, tokens: kiln.authority, authority: kiln.authority, sasSecret: kiln.sasSecret }, { https, logger: options.logger });
+  const app = await buildApp({ domain: kiln.domain, tokens: kiln.authority, authority: kiln.authority, sasSecret: kiln.sasSecret, armAudiences: kiln.armAudiences, lroWaitMs: options.lroWaitMs ?? 1000 }, { https, logger: options.logger });
   await app.listen({ port, host });
 
   const workers: Worker[] = [];

@@ -69,7 +69,7 @@ export class Problems {
     throw new ArmError(
       400,
       'InvalidParameter',
-      `The request has ${this.list.length} invalid parameters: ${this.list.map((p) => p.target).join(', ')}.`,
+      `The request has ${this.list.length} invalid parameters. ${this.list.map((p) => `${p.target}: ${p.message}`).join(' ')}`,
       first.target,
       this.list,
     );

@@ -46,8 +46,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   );
 
   await app.register(async (arm) => {
+    // ARM bodies are JSON only; anything else is 415 UnsupportedMediaType.
+    arm.removeContentTypeParser('text/plain');
     arm.addHook('onRequest', checkApiVersion);
-    arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId));
+    arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId, deps.armAudiences));
     registerArmRoutes(arm, deps);
   });
   await registerIdentityRoutes(app, { authority: deps.authority });

@@ -7,8 +7,15 @@ export interface AppDeps {
   domain: DomainContext;
   /** Checks bearer tokens on ARM and blob calls. */
   tokens: TokenVerifier;
+  /** Token audiences that open the management API (the ARM resource ids and Kiln's own URL). */
+  armAudiences: readonly string[];
   /** Issues tokens at the OAuth2 endpoints. */
   authority: TokenAuthority;
   /** Signs and checks blob SAS URLs. */
   sasSecret: Buffer;
+  /**
+   * How long a request waits for its long-running operation before answering 201/202: quick work
+   * (a copy within a region) then answers with the final resource and clients need not poll.
+   */
+  lroWaitMs: number;
 }

@@ -2,7 +2,7 @@
 // @azure/storage-blob page blob client, against a started HTTPS server.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { BlobClient } from '@azure/storage-blob';
+import { AnonymousCredential, BlobClient, PageBlobClient } from '@azure/storage-blob';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MIB, makeVhd, putRegionBlob, sha256, uploadDisk } from '../support/disk-data.ts';
@@ -51,8 +51,7 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     const notVhd = Buffer.alloc(20 * MIB + 512, 7);
     await compute.disks.createOrUpdate('disks', 'garbage', { location: 'westus', creationData: { createOption: 'Upload', uploadSizeBytes: notVhd.length } });
     const access = await compute.disks.grantAccess('disks', 'garbage', { access: 'Write', durationInSeconds: 600 });
-    const { PageBlobClient } = await import('@azure/storage-blob');
-    const pages = new PageBlobClient(access.accessSAS!);
+    const pages = new PageBlobClient(access.accessSAS!, new AnonymousCredential());
     for (let offset = 0; offset < notVhd.length; offset += 4 * MIB) {
       const chunk = notVhd.subarray(offset, Math.min(offset + 4 * MIB, notVhd.length));
       await pages.uploadPages(chunk, offset, chunk.length);

@@ -1,6 +1,6 @@
 /** Test disk contents and the two ways users get bytes into Kiln: the disk upload flow and a blob PUT. */
 import type { ComputeManagementClient } from '@azure/arm-compute';
-import { PageBlobClient } from '@azure/storage-blob';
+import { AnonymousCredential, PageBlobClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
 import { createFixedVhdFooter } from '../../src/core/vhd.ts';
 import type { TestServer } from './test-server.ts';
@@ -24,7 +24,7 @@ export async function putRegionBlob(kiln: TestServer, region: string, key: strin
   const response = await fetch(url, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token!.token}`, 'x-ms-blob-type': 'BlockBlob', 'content-type': 'application/octet-stream' },
-    body: content,
+    body: new Uint8Array(content),
   });
   if (response.status !== 201) throw new Error(`blob PUT ${url} answered ${response.status}: ${await response.text()}`);
   return url;
@@ -35,7 +35,7 @@ export async function uploadDisk(client: ComputeManagementClient, resourceGroup:
   const ops = client[kind];
   await ops.createOrUpdate(resourceGroup, name, { location, osType: 'Linux', creationData: { createOption: 'Upload', uploadSizeBytes: vhd.length } });
   const access = await ops.grantAccess(resourceGroup, name, { access: 'Write', durationInSeconds: 3600 });
-  const pages = new PageBlobClient(access.accessSAS!);
+  const pages = new PageBlobClient(access.accessSAS!, new AnonymousCredential());
   for (let offset = 0; offset < vhd.length; offset += 4 * MIB) {
     const chunk = vhd.subarray(offset, Math.min(offset + 4 * MIB, vhd.length));
     await pages.uploadPages(chunk, offset, chunk.length);

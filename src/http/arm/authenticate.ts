@@ -7,7 +7,8 @@ import { publicBaseUrl } from './urls.ts';
  * Second step of every ARM call: a valid bearer token. Failures answer 401 with the
  * `WWW-Authenticate` challenge ARM sends, naming where to get a token.
  */
-export function authenticate(tokens: TokenVerifier, tenantId: string) {
+export function authenticate(tokens: TokenVerifier, tenantId: string, audiences: readonly string[]) {
+  const accepted = new Set(audiences.map(normalizeAudience));
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.routeOptions.config.arm) return;
     const challenge = (error: string, description: string) =>
@@ -19,6 +20,11 @@ export function authenticate(tokens: TokenVerifier, tenantId: string) {
       throw new ArmError(401, 'AuthenticationFailed', message, undefined, [], { 'WWW-Authenticate': challenge('invalid_token', message) });
     }
     const check = await tokens.verify(match[1]);
+    // A token for another resource (say, storage) does not open the management API.
+    if (check.ok && !accepted.has(normalizeAudience(check.claims.aud))) {
+      const message = `The access token has an invalid audience '${check.claims.aud}' for the management API.`;
+      throw new ArmError(401, 'InvalidAuthenticationTokenAudience', message, undefined, [], { 'WWW-Authenticate': challenge('invalid_token', message) });
+    }
     if (check.ok) {
       request.principal = check.claims;
       return;
@@ -32,3 +38,5 @@ export function authenticate(tokens: TokenVerifier, tenantId: string) {
     throw new ArmError(401, code, message, undefined, [], { 'WWW-Authenticate': challenge('invalid_token', message) });
   };
 }
+
+const normalizeAudience = (audience: string) => audience.trim().toLowerCase().replace(/\/+$/, '');

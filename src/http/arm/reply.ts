@@ -1,7 +1,10 @@
 /** How ARM answers: resources with ETag, pages with nextLink, accepted operations with polling headers. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Conditions } from '../../domain/shared/conditions.ts';
+import { getOperation } from '../../domain/operations/get-operation.ts';
 import type { OperationData } from '../../domain/operations/operation.ts';
+import { getResource } from '../../domain/shared/arm-resource.ts';
+import type { AppDeps } from '../deps.ts';
 import type { Page, PageRequest } from '../../domain/shared/paging.ts';
 import { apiVersionOf, withQuery } from './urls.ts';
 
@@ -48,4 +51,29 @@ export function sendAccepted(request: FastifyRequest, reply: FastifyReply, statu
   const urls = operationUrls(request, operation);
   reply.headers({ 'Azure-AsyncOperation': urls.status, Location: urls.result, 'Retry-After': '1' });
   return sendResource(reply, status, body ?? '', etag);
+}
+
+/**
+ * Answers a long-running operation: with the final resource when it finishes within the wait
+ * (`doneStatus`, or 204 when the resource is gone, as after a delete), else 201/202 to poll.
+ */
+export async function sendLongRunning(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: AppDeps,
+  accepted: { status: 200 | 201 | 202; operation: OperationData; body?: unknown; etag?: string },
+  doneStatus: 200 | 201,
+) {
+  const { domain, lroWaitMs } = deps;
+  const deadline = Date.now() + lroWaitMs;
+  while (Date.now() < deadline) {
+    const current = await getOperation(domain, accepted.operation.subscription, accepted.operation.name);
+    if (current.status === 'Succeeded') {
+      const made = await getResource(domain, current.resourceId);
+      return made ? sendResource(reply, doneStatus, made.data.resource, made.etag) : reply.status(doneStatus === 201 ? 200 : doneStatus).send();
+    }
+    if (current.status !== 'InProgress') break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return sendAccepted(request, reply, accepted.status, accepted.operation, accepted.body, accepted.etag);
 }

@@ -4,7 +4,7 @@ import { DISKS, SNAPSHOTS, type DiskFamily } from '../../domain/disks/disk.ts';
 import { grantDiskAccess, revokeDiskAccess } from '../../domain/disks/access.ts';
 import { createOrUpdateDisk, deleteDisk, getDisk, listDisks, updateDisk } from '../../domain/disks/operations.ts';
 import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
-import { conditionsOf, pageRequest, sendAccepted, sendPage, sendResource } from '../arm/reply.ts';
+import { conditionsOf, pageRequest, sendLongRunning, sendPage, sendResource } from '../arm/reply.ts';
 import { publicBaseUrl } from '../arm/urls.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -12,7 +12,8 @@ export function registerDiskRoutes(scope: FastifyInstance, deps: AppDeps): void 
   for (const family of [DISKS, SNAPSHOTS]) registerFamily(scope, deps, family);
 }
 
-function registerFamily(scope: FastifyInstance, { domain }: AppDeps, family: DiskFamily): void {
+function registerFamily(scope: FastifyInstance, deps: AppDeps, family: DiskFamily): void {
+  const { domain } = deps;
   const type = family.type.toLowerCase();
   const one = `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Compute/${family.collection}/:name`;
   const ref = (p: Record<string, string>) => ({ subscription: p.subscriptionId, resourceGroup: p.resourceGroupName, name: p.name });
@@ -20,7 +21,7 @@ function registerFamily(scope: FastifyInstance, { domain }: AppDeps, family: Dis
   armRoute(scope, 'PUT', one, type, async (request, reply) => {
     const p = params(request);
     const result = await createOrUpdateDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name, jsonBody(request), conditionsOf(request));
-    if (result.operation) return sendAccepted(request, reply, 202, result.operation, result.disk, result.etag);
+    if (result.operation) return sendLongRunning(request, reply, deps, { status: 202, operation: result.operation, body: result.disk, etag: result.etag }, 200);
     return sendResource(reply, result.status, result.disk, result.etag);
   });
   armRoute(scope, 'PATCH', one, type, async (request, reply) => {
@@ -44,7 +45,7 @@ function registerFamily(scope: FastifyInstance, { domain }: AppDeps, family: Dis
   });
   armRoute(scope, 'POST', `${one}/endGetAccess`, type, async (request, reply) => {
     const operation = await revokeDiskAccess(domain, family, ref(params(request)));
-    return operation ? sendAccepted(request, reply, 202, operation) : reply.status(200).send();
+    return operation ? sendLongRunning(request, reply, deps, { status: 202, operation }, 200) : reply.status(200).send();
   });
   armRoute(scope, 'GET', `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Compute/${family.collection}`, type, async (request, reply) => {
     const p = params(request);

@@ -1,17 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { createOrUpdateImage, deleteImage, getImage, listImages, updateImage } from '../../domain/images/operations.ts';
 import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
-import { conditionsOf, pageRequest, sendAccepted, sendPage, sendResource } from '../arm/reply.ts';
+import { conditionsOf, pageRequest, sendLongRunning, sendPage, sendResource } from '../arm/reply.ts';
 import type { AppDeps } from '../deps.ts';
 
 const IMAGES = 'microsoft.compute/images';
 const ONE = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Compute/images/:name';
 
-export function registerImageRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
+export function registerImageRoutes(scope: FastifyInstance, deps: AppDeps): void {
+  const { domain } = deps;
   armRoute(scope, 'PUT', ONE, IMAGES, async (request, reply) => {
     const p = params(request);
     const result = await createOrUpdateImage(domain, p.subscriptionId, p.resourceGroupName, p.name, jsonBody(request), conditionsOf(request));
-    return sendAccepted(request, reply, result.status, result.operation, result.image, result.etag);
+    return sendLongRunning(request, reply, deps, { status: result.status, operation: result.operation, body: result.image, etag: result.etag }, result.status);
   });
   armRoute(scope, 'PATCH', ONE, IMAGES, async (request, reply) => {
     const p = params(request);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../../app/server.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
-export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--workers N]
+export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--workers N] [--lease-ms N]
 
 Serves Kiln's ARM-compatible API over HTTPS until stopped.
 
@@ -13,6 +13,7 @@ Serves Kiln's ARM-compatible API over HTTPS until stopped.
   --cert, --key  your own certificate and key (PEM) instead of Kiln's local CA
   --db URL       postgres://... to keep metadata in PostgreSQL (default: SQLite in the data folder)
   --workers N    job workers in this process (default 1)
+  --lease-ms N   how long a job stays claimed by a worker that stopped answering (default 30000)
 
 Example:
   kiln serve --data ./kiln-data --port 8443
@@ -30,6 +31,7 @@ export async function serve(argv: string[]): Promise<void> {
       key: { type: 'string' },
       db: { type: 'string' },
       workers: { type: 'string' },
+      'lease-ms': { type: 'string' },
     },
   });
   if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
@@ -42,6 +44,7 @@ export async function serve(argv: string[]): Promise<void> {
     keyFile: values.key,
     db: values.db,
     workers: values.workers === undefined ? 1 : Number(values.workers),
+    leaseMs: values['lease-ms'] === undefined ? undefined : Number(values['lease-ms']),
     logger: false,
   });
   console.log(`Kiln is serving at ${server.url}`);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Kiln needs on a fresh Debian machine: npm packages, and the Debian tools it uses
+# (qemu-img to check disk images). Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "kiln setup: installing npm packages" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+# better-sqlite3 is a native addon; make sure it is built for this Node.
+if ! node -e "require('better-sqlite3')" 2>/dev/null; then
+  echo "kiln setup: building better-sqlite3" >&2
+  npm rebuild better-sqlite3 >&2
+fi
+
+missing=()
+command -v qemu-img >/dev/null || missing+=(qemu-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "kiln setup: installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    echo "kiln setup: please install these Debian packages as root: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi

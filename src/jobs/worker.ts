@@ -105,21 +105,25 @@ export function startWorker(options: WorkerOptions): Worker {
     };
 
     let outcome: { writes: Write[] } | { retryAt: Date; error: string };
+    // finally: a throwing `fail` must still stop the heartbeat, or the lease is renewed forever.
     try {
-      if (job.data.cancelRequested) throw new ArmError(200, 'OperationCanceled', 'The operation was canceled.');
-      outcome = { writes: await handler.run(job.data.payload, ctx) };
-    } catch (thrown) {
-      const error = controller.signal.aborted ? controller.signal.reason : thrown;
-      if (error instanceof Error && error.message === 'lease lost') return finish();
-      const final = error instanceof ArmError || job.data.attempts >= (job.data.maxAttempts ?? DEFAULT_ATTEMPTS);
-      if (final) {
-        const body: ArmErrorBody = error instanceof ArmError ? error.toBody().error : { code: 'InternalOperationError', message: String((error as Error)?.message ?? error) };
-        outcome = { writes: await handler.fail(job.data.payload, body, ctx) };
-      } else {
-        outcome = { retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)), error: String((error as Error)?.message ?? error) };
+      try {
+        if (job.data.cancelRequested) throw new ArmError(200, 'OperationCanceled', 'The operation was canceled.');
+        outcome = { writes: await handler.run(job.data.payload, ctx) };
+      } catch (thrown) {
+        const error = controller.signal.aborted ? controller.signal.reason : thrown;
+        if (error instanceof Error && error.message === 'lease lost') return;
+        const final = error instanceof ArmError || job.data.attempts >= (job.data.maxAttempts ?? DEFAULT_ATTEMPTS);
+        if (final) {
+          const body: ArmErrorBody = error instanceof ArmError ? error.toBody().error : { code: 'InternalOperationError', message: String((error as Error)?.message ?? error) };
+          outcome = { writes: await handler.fail(job.data.payload, body, ctx) };
+        } else {
+          outcome = { retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)), error: String((error as Error)?.message ?? error) };
+        }
       }
+    } finally {
+      await finish();
     }
-    await finish();
     await settle(outcome);
 
     async function finish() {

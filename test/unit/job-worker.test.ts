@@ -509,6 +509,39 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
       await stopWorker(b);
     });
 
+    it('a fail handler that throws stops the heartbeat, so the lease lapses and the job is tried again', async () => {
+      const h = await harness();
+      let failCalls = 0;
+      const task: TaskHandler = {
+        async run() {
+          throw new ArmError(400, 'BadSource', 'The source is unreadable.');
+        },
+        async fail(payload, error) {
+          if (++failCalls === 1) throw new Error('store hiccup while recording the failure');
+          return [putResult(String(payload.name), { failed: error })];
+        },
+      };
+      const worker = h.start({ copy: task });
+      const job = await h.enqueue({ task: 'copy', payload: { name: 'hiccup' } });
+      await waitFor('the fail handler to throw', async () => h.errors.length > 0);
+      assert.match(String(h.errors[0]), /store hiccup/);
+
+      // The job is left running under a lease that nobody renews any more (heartbeat every 100 ms).
+      const left = (await h.job(job.key))!;
+      assert.equal(left.data.state, 'running');
+      await sleep(350);
+      assert.equal((await h.job(job.key))?.etag, left.etag, 'no heartbeat renews the lease of a finished attempt');
+
+      h.clock.advance(FAST.leaseMs + 1);
+      h.queue.nudge();
+      await h.gone(job.key);
+      assert.equal(failCalls, 2);
+      assert.deepEqual((await h.store.get(resultKey('hiccup')))?.data, {
+        failed: { code: 'BadSource', message: 'The source is unreadable.' },
+      });
+      await stopWorker(worker);
+    });
+
     for (const separate of [false, true]) {
       const how = separate ? 'two connections (two processes)' : 'one shared store';
       it(`two workers on ${how} run each of 30 jobs exactly once, never concurrently`, async () => {

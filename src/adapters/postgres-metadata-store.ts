@@ -12,12 +12,12 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   ExpectationFailedError,
-  type Expectation,
   type ListQuery,
   type MetadataStore,
   type StoredRecord,
   type Write,
 } from '../ports/metadata-store.ts';
+import { holds, listFilter } from './sql-records.ts';
 
 /** Index i upgrades a schema from version i to i + 1; `$s` is the quoted schema name. */
 const MIGRATIONS: string[] = [
@@ -120,7 +120,7 @@ export async function openPostgresMetadataStore(
       return result.rows[0] && fromRow<T>(result.rows[0]);
     },
     async list<T>(query: ListQuery) {
-      const { where, params } = listFilter(query);
+      const { where, params } = listFilter(query, (i: number) => `$${i}`);
       const result = await pool.query<Row>(
         `SELECT ${columns} FROM ${s}.records ${where} ORDER BY seq LIMIT $${params.length + 1}`,
         [...params, query.limit],
@@ -178,27 +178,7 @@ function keyOf(write: Write): string {
   return write.op === 'put' ? write.record.key : write.key;
 }
 
-function holds(expectation: Expectation, etag: string | undefined): boolean {
-  if ('absent' in expectation) return etag === undefined;
-  if ('present' in expectation) return etag !== undefined;
-  return etag === expectation.etag;
-}
 
-function listFilter(query: ListQuery): { where: string; params: unknown[] } {
-  const filters: [string, unknown][] = [
-    ['kind =', query.kind],
-    ['subscription =', query.subscription],
-    ['resource_group =', query.resourceGroup],
-    ['parent =', query.parent],
-    ['seq >', query.afterSeq],
-  ];
-  const present = filters.filter(([, value]) => value !== undefined);
-  const clauses = present.map(([condition], i) => `${condition} $${i + 1}`);
-  return {
-    where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '',
-    params: present.map(([, value]) => value),
-  };
-}
 
 function fromRow<T>(row: Row): StoredRecord<T> {
   return {

@@ -12,13 +12,13 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   ExpectationFailedError,
-  type Expectation,
   type ListQuery,
   type MetadataStore,
   type NewRecord,
   type StoredRecord,
   type Write,
 } from '../ports/metadata-store.ts';
+import { holds, listFilter } from './sql-records.ts';
 
 /** Index i upgrades a database from user_version i to i + 1. */
 const MIGRATIONS: string[] = [
@@ -87,7 +87,7 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
     for (const write of writes) {
       const key = write.op === 'put' ? write.record.key : write.key;
       const current = selectOne.get(key);
-      if (write.expect && !holds(write.expect, current)) {
+      if (write.expect && !holds(write.expect, current?.etag)) {
         throw new ExpectationFailedError(key, write.expect);
       }
       if (write.op === 'delete') {
@@ -107,7 +107,7 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
       return row && fromRow<T>(row);
     },
     async list<T>(query: ListQuery) {
-      const { where, params } = listFilter(query);
+      const { where, params } = listFilter(query, () => '?');
       let statement = listStatements.get(where);
       if (!statement) {
         statement = db.prepare<unknown[], Row>(`SELECT * FROM records ${where} ORDER BY seq LIMIT ?`);
@@ -136,27 +136,7 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function holds(expectation: Expectation, current: Row | undefined): boolean {
-  if ('absent' in expectation) return current === undefined;
-  if ('present' in expectation) return current !== undefined;
-  return current?.etag === expectation.etag;
-}
 
-function listFilter(query: ListQuery): { where: string; params: unknown[] } {
-  const columns: [string, unknown][] = [
-    ['kind', query.kind],
-    ['subscription', query.subscription],
-    ['resource_group', query.resourceGroup],
-    ['parent', query.parent],
-    ['seq', query.afterSeq],
-  ];
-  const present = columns.filter(([, value]) => value !== undefined);
-  const clauses = present.map(([column]) => (column === 'seq' ? 'seq > ?' : `${column} = ?`));
-  return {
-    where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '',
-    params: present.map(([, value]) => value),
-  };
-}
 
 function toRow(record: NewRecord, seq: number): Row {
   return {

@@ -85,6 +85,18 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     assert.equal(disk.diskSizeBytes, 20 * MIB);
   });
 
+  it('refuses imports that are not 1 MiB-aligned fixed VHDs, naming the field', async () => {
+    const unaligned = Buffer.concat([Buffer.alloc(MIB + 4096), (await import('../../src/core/vhd.ts')).createFixedVhdFooter(MIB + 4096)]);
+    const notVhd = Buffer.alloc(2 * MIB, 1);
+    for (const [name, content, why] of [['unaligned.vhd', unaligned, /whole number of MiB/], ['plain.raw', notVhd, /not a valid fixed VHD/]] as const) {
+      const sourceUri = await putRegionBlob(kiln, 'westus', `vhds/${name}`, content);
+      await assert.rejects(
+        compute.disks.createOrUpdate('disks', `bad-${name.replace('.', '-')}`, { location: 'westus', creationData: { createOption: 'Import', sourceUri } }),
+        (error: ArmFailure) => error.statusCode === 400 && error.code === 'InvalidVhd' && why.test(error.message) && /sourceUri/.test(error.message),
+      );
+    }
+  });
+
   it('creates an empty disk holding a zeroed VHD of the asked size', async () => {
     const disk = await compute.disks.createOrUpdate('disks', 'empty', { location: 'westus2', diskSizeGB: 1, creationData: { createOption: 'Empty' } });
     assert.equal(disk.provisioningState, 'Succeeded');

@@ -111,6 +111,17 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
     });
   }
 
+  it('keeps extendedLocation and hyperVGeneration', async () => {
+    const image = await create('edge', {
+      location: 'westus',
+      extendedLocation: { name: 'kiln-edge-1', type: 'EdgeZone' },
+      hyperVGeneration: 'V2',
+      storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: osBlob } },
+    });
+    assert.deepEqual(image.extendedLocation, { name: 'kiln-edge-1', type: 'EdgeZone' });
+    assert.equal(image.hyperVGeneration, 'V2');
+  });
+
   it('keeps its own copy of the bytes after the source disk is deleted', async () => {
     await uploadDisk(compute, 'myResourceGroup', 'short-lived', 'westus', osVhd);
     await create('survivor', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: id('disks', 'short-lived') } } } });

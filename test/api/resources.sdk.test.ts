@@ -66,6 +66,19 @@ describe('resource groups, subscriptions and locations with @azure/arm-resources
     });
   });
 
+  it('answers 401 to a client holding a bad token, and the token endpoint refuses a wrong secret', async () => {
+    const forged = { getToken: async () => ({ token: 'not-a-jwt', expiresOnTimestamp: Date.now() + 3600_000 }) };
+    const stranger = new ResourceManagementClient(forged, kiln.subscriptionId, { endpoint: kiln.url });
+    await assert.rejects(stranger.resourceGroups.get('rg-one'), (error: { code?: string; statusCode?: number }) => {
+      assert.equal(error.statusCode, 401);
+      assert.equal(error.code, 'InvalidAuthenticationToken');
+      return true;
+    });
+    const { ClientSecretCredential } = await import('@azure/identity');
+    const wrong = new ClientSecretCredential(kiln.tenantId, kiln.admin.appId, 'wrong-secret', { authorityHost: kiln.url, disableInstanceDiscovery: true });
+    await assert.rejects(wrong.getToken('https://management.azure.com/.default'), /AADSTS7000215/);
+  });
+
   it('refuses a bad location naming the field and the regions', async () => {
     await assert.rejects(client.resourceGroups.createOrUpdate('rg-bad', { location: 'mars' }), (error: { code?: string; message: string; statusCode?: number }) => {
       assert.equal(error.statusCode, 400);

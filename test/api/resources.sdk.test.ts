@@ -1,5 +1,6 @@
 // Microsoft.Resources through the official @azure/arm-resources client against a started HTTPS server.
 import { ResourceManagementClient } from '@azure/arm-resources';
+import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -30,6 +31,21 @@ describe('resource groups, subscriptions and locations with @azure/arm-resources
     assert.equal(patched.location, 'eastus');
     assert.equal((await client.resourceGroups.checkExistence('rg-one')).body, true);
     assert.equal((await client.resourceGroups.checkExistence('nope')).body, false);
+  });
+
+  it('lists subscriptions, tenants and locations with @azure/arm-resources-subscriptions', async () => {
+    const subscriptions = new SubscriptionClient(kiln.credential, { endpoint: kiln.url });
+    const listed = [];
+    for await (const subscription of subscriptions.subscriptions.list()) listed.push(subscription);
+    assert.deepEqual(listed.map((s) => s.subscriptionId), [kiln.subscriptionId]);
+    assert.equal(listed[0].state, 'Enabled');
+    assert.equal((await subscriptions.subscriptions.get(kiln.subscriptionId)).tenantId, kiln.tenantId);
+    const locations = [];
+    for await (const location of subscriptions.subscriptions.listLocations(kiln.subscriptionId)) locations.push(location.name);
+    assert.deepEqual(locations.sort(), ['eastus', 'eastus2', 'southcentralus', 'westcentralus', 'westus', 'westus2']);
+    const tenants = [];
+    for await (const tenant of subscriptions.tenants.list()) tenants.push(tenant.tenantId);
+    assert.deepEqual(tenants, [kiln.tenantId]);
   });
 
   it('refuses to move a group to another location', async () => {

@@ -93,7 +93,7 @@ function blobUrlIssuer(secret: Buffer): BlobUrlIssuer {
   return {
     plain: (baseUrl, region, key) => formatBlobUrl(baseUrl, region, key),
     signed: (baseUrl, region, key, access) =>
-      `${formatBlobUrl(baseUrl, region, key)}?${signBlobAccess(secret, { region, key, permissions: access.write ? 'rw' : 'r', expiresOn: access.expiresOn })}`,
+      `${formatBlobUrl(baseUrl, region, key)}?${signBlobAccess(secret, { region, key, permissions: access.write ? 'rw' : 'r', expiresOn: access.expiresOn, identifier: access.identifier })}`,
   };
 }
 

@@ -15,10 +15,15 @@ export interface BlobAccessGrant {
   key: string;
   permissions: BlobPermissions;
   expiresOn: Date;
+  /**
+   * Signed identifier (`si`, as Azure names a stored access policy): names the stored grant this SAS
+   * belongs to, so deleting the grant revokes the SAS before it expires.
+   */
+  identifier: string;
 }
 
 export type BlobAccessCheck =
-  | { ok: true; permissions: BlobPermissions; staging: boolean }
+  | { ok: true; permissions: BlobPermissions; staging: boolean; identifier: string }
   | { ok: false; reason: string };
 
 const SIGNED_VERSION = '2022-11-02';
@@ -26,14 +31,14 @@ const SIGNED_VERSION = '2022-11-02';
 /** Azure's `se` format: ISO 8601 UTC to the second. */
 const formatExpiry = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function signature(secret: Buffer, fields: { sv: string; sr: string; sp: string; se: string }, region: string, key: string): Buffer {
-  const stringToSign = [fields.sp, fields.se, fields.sr, fields.sv, `/blob/${region.toLowerCase()}/${key}`].join('\n');
+function signature(secret: Buffer, fields: { sv: string; sr: string; sp: string; se: string; si: string }, region: string, key: string): Buffer {
+  const stringToSign = [fields.sp, fields.se, fields.sr, fields.sv, fields.si, `/blob/${region.toLowerCase()}/${key}`].join('\n');
   return createHmac('sha256', secret).update(stringToSign, 'utf8').digest();
 }
 
 /** The SAS query string (without `?`) to append to the blob's URL. */
 export function signBlobAccess(secret: Buffer, grant: BlobAccessGrant): string {
-  const fields = { sv: SIGNED_VERSION, sr: 'b', sp: grant.permissions, se: formatExpiry(grant.expiresOn) };
+  const fields = { sv: SIGNED_VERSION, sr: 'b', sp: grant.permissions, se: formatExpiry(grant.expiresOn), si: grant.identifier };
   const sig = signature(secret, fields, grant.region, grant.key).toString('base64');
   return new URLSearchParams({ ...fields, sig }).toString();
 }
@@ -50,9 +55,9 @@ export function verifyBlobAccess(
     const values = params.getAll(name);
     return values.length === 1 ? values[0] : undefined;
   };
-  const [sv, sr, sp, se, sig] = ['sv', 'sr', 'sp', 'se', 'sig'].map(single);
-  if (sv === undefined || sr === undefined || sp === undefined || se === undefined || sig === undefined) {
-    return { ok: false, reason: 'The signature must carry exactly one each of sv, sr, sp, se and sig.' };
+  const [sv, sr, sp, se, si, sig] = ['sv', 'sr', 'sp', 'se', 'si', 'sig'].map(single);
+  if (sv === undefined || sr === undefined || sp === undefined || se === undefined || si === undefined || sig === undefined) {
+    return { ok: false, reason: 'The signature must carry exactly one each of sv, sr, sp, se, si and sig.' };
   }
   if (sv !== SIGNED_VERSION) return { ok: false, reason: `Signed version ${sv} is not supported.` };
   if (sr !== 'b') return { ok: false, reason: `Signed resource ${sr} is not supported; only b (blob) is.` };
@@ -61,7 +66,7 @@ export function verifyBlobAccess(
   if (Number.isNaN(expiry.getTime()) || formatExpiry(expiry) !== se) {
     return { ok: false, reason: `Signed expiry time ${se} is not in the format yyyy-MM-ddTHH:mm:ssZ.` };
   }
-  const expected = signature(secret, { sv, sr, sp, se }, region, key);
+  const expected = signature(secret, { sv, sr, sp, se, si }, region, key);
   const given = Buffer.from(sig, 'base64');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'Signature did not match.' };
@@ -73,5 +78,5 @@ export function verifyBlobAccess(
       reason: `Signed expiry time [${expiry.toUTCString()}] has to be after current time [${now.toUTCString()}]`,
     };
   }
-  return { ok: true, permissions: sp, staging: sp === 'rw' };
+  return { ok: true, permissions: sp, staging: sp === 'rw', identifier: si };
 }

@@ -14,6 +14,7 @@ import type { AppDeps } from './deps.ts';
 import { registerArmRoutes } from './routes/index.ts';
 import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerBlobRoutes } from './routes/blob-routes.ts';
+import { isGrantActive } from '../domain/shared/blob-grants.ts';
 import './arm/route-config.ts';
 
 export interface AppOptions {
@@ -53,6 +54,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     registerArmRoutes(arm, deps);
   });
   await registerIdentityRoutes(app, { authority: deps.authority });
-  registerBlobRoutes(app, { regions: deps.domain.regions, sasSecret: deps.sasSecret, tokens: deps.tokens, clock: deps.domain.clock });
+  registerBlobRoutes(app, {
+    regions: deps.domain.regions,
+    sasSecret: deps.sasSecret,
+    grants: { isActive: (region, key, identifier) => isGrantActive(deps.domain, region, key, identifier) },
+    tokens: deps.tokens,
+    clock: deps.domain.clock,
+  });
   return app;
 }

@@ -54,13 +54,15 @@ describe('blob routes', () => {
   let base: string;
   let dir: string;
   let store: BlobStore;
+  // Identifiers of grants that ended: their SAS must stop working before expiry.
+  const revoked = new Set<string>(['revoked-grant']);
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'kiln-blob-routes-'));
     const regions = createFsRegionStores([{ name: 'eastus', dir }]);
     store = regions.get('eastus')!;
     app = Fastify();
-    registerBlobRoutes(app, { regions, sasSecret: secret, tokens, clock: { now: () => new Date() } });
+    registerBlobRoutes(app, { regions, sasSecret: secret, grants: { isActive: async (_region, _key, identifier) => !revoked.has(identifier) }, tokens, clock: { now: () => new Date() } });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
 
@@ -69,8 +71,8 @@ describe('blob routes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const sasUrl = (key: string, permissions: BlobPermissions, expiresOn = new Date(Date.now() + 3600_000)) =>
-    `${formatBlobUrl(base, 'eastus', key)}?${signBlobAccess(secret, { region: 'eastus', key, permissions, expiresOn })}`;
+  const sasUrl = (key: string, permissions: BlobPermissions, expiresOn = new Date(Date.now() + 3600_000), identifier = 'grant-1') =>
+    `${formatBlobUrl(base, 'eastus', key)}?${signBlobAccess(secret, { region: 'eastus', key, permissions, expiresOn, identifier })}`;
   const newKey = () => `disks/${randomUUID()}/abcd.vhd`;
 
   async function expectError(response: Response, status: number, code: string): Promise<Record<string, string>> {
@@ -202,6 +204,9 @@ describe('blob routes', () => {
     const other = new URL(sasUrl(key, 'r'));
     other.pathname = other.pathname.replace('abcd.vhd', 'other.vhd');
     await expectError(await fetch(other), 403, 'AuthenticationFailed');
+
+    const ended = await expectError(await fetch(sasUrl(key, 'r', undefined, 'revoked-grant')), 403, 'AuthenticationFailed');
+    assert.match(ended.AuthenticationErrorDetail, /has ended/);
   });
 
   it('refuses writes with a read SAS and sealed reads with a write SAS', async () => {

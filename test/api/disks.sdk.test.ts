@@ -45,6 +45,11 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     assert.equal(sha256(downloaded), sha256(vhd));
     await compute.disks.revokeAccess('disks', 'uploaded');
     assert.equal((await compute.disks.get('disks', 'uploaded')).diskState, 'Unattached');
+    // Ending access revokes the SAS before its expiry, as in Azure.
+    assert.equal((await fetch(read.accessSAS!)).status, 403);
+    const again = await compute.disks.grantAccess('disks', 'uploaded', { access: 'Read', durationInSeconds: 600 });
+    assert.equal((await fetch(again.accessSAS!, { method: 'HEAD' })).status, 200);
+    await compute.disks.revokeAccess('disks', 'uploaded');
   });
 
   it('refuses to seal an upload that is not a VHD and lets the user upload again', async () => {

@@ -7,7 +7,9 @@ import { ArmError, Problems } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
+import { closeGrant, openGrant } from '../shared/blob-grants.ts';
 import { integerIn, requiredEnum } from '../shared/validate.ts';
+import type { Write } from '../../ports/metadata-store.ts';
 import { diskBlobKey, type Disk, type DiskFamily, type DiskRecord } from './disk.ts';
 import { getDisk } from './operations.ts';
 
@@ -33,16 +35,19 @@ export async function grantDiskAccess(
     if (state !== 'ReadyToUpload' && state !== 'ActiveUpload') {
       throw new ArmError(409, 'OperationNotAllowed', `Write access can only be granted to a ${family.collection.slice(0, -1)} in state ReadyToUpload; '${disk.name}' is ${state}.`);
     }
-    await saveState(ctx, record, 'ActiveUpload');
-    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: true, expiresOn }) };
+    const grant = openGrant(disk.location, key, expiresOn);
+    await saveState(ctx, record, 'ActiveUpload', [grant.write]);
+    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: true, expiresOn, identifier: grant.identifier }) };
   }
   if (access === 'Read') {
     if (disk.properties.provisioningState !== 'Succeeded' || (state !== 'Unattached' && state !== 'ActiveSAS')) {
       throw new ArmError(409, 'OperationNotAllowed', `Read access needs a ${family.collection.slice(0, -1)} with data; '${disk.name}' is ${state} (${disk.properties.provisioningState}).`);
     }
-    await saveState(ctx, record, 'ActiveSAS');
-    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: false, expiresOn }) };
+    const grant = openGrant(disk.location, key, expiresOn);
+    await saveState(ctx, record, 'ActiveSAS', [grant.write]);
+    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: false, expiresOn, identifier: grant.identifier }) };
   }
+  await saveState(ctx, record, state === 'ActiveUpload' ? 'ActiveUpload' : state === 'ActiveSAS' ? 'Unattached' : state, [closeGrant(disk.location, key)]);
   return { accessSAS: '' };
 }
 
@@ -54,19 +59,22 @@ export async function revokeDiskAccess(
 ): Promise<OperationData | undefined> {
   const record = await getDisk(ctx, family, ref.subscription, ref.resourceGroup, ref.name);
   const disk = record.data.resource;
-  if (disk.properties.diskState === 'ActiveSAS') await saveState(ctx, record, 'Unattached');
-  if (disk.properties.diskState !== 'ActiveUpload') return undefined;
+  const key = diskBlobKey(family, disk.properties.uniqueId);
+  if (disk.properties.diskState !== 'ActiveUpload') {
+    await saveState(ctx, record, disk.properties.diskState === 'ActiveSAS' ? 'Unattached' : disk.properties.diskState, [closeGrant(disk.location, key)]);
+    return undefined;
+  }
   const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: disk.location, resourceId: disk.id }, ctx.clock.now());
   const job = ctx.jobs.enqueueWrite({
     task: 'disk.seal',
-    payload: { key: record.key, operation: operation.data, target: { region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) } },
+    payload: { key: record.key, operation: operation.data, target: { region: disk.location, key } },
   });
-  await ctx.store.apply([{ op: 'put', record: resourceRecord(disk, record.data.internal), expect: { etag: record.etag } }, operation.write, job]);
+  await ctx.store.apply([{ op: 'put', record: resourceRecord(disk, record.data.internal), expect: { etag: record.etag } }, closeGrant(disk.location, key), operation.write, job]);
   ctx.jobs.nudge();
   return operation.data;
 }
 
-async function saveState(ctx: DomainContext, record: DiskRecord, diskState: Disk['properties']['diskState']) {
+async function saveState(ctx: DomainContext, record: DiskRecord, diskState: Disk['properties']['diskState'], grantWrites: Write[]) {
   const next: Disk = { ...record.data.resource, properties: { ...record.data.resource.properties, diskState } };
-  await ctx.store.apply([{ op: 'put', record: resourceRecord(next, record.data.internal), expect: { etag: record.etag } }]);
+  await ctx.store.apply([{ op: 'put', record: resourceRecord(next, record.data.internal), expect: { etag: record.etag } }, ...grantWrites]);
 }

@@ -7,6 +7,7 @@ import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
 import { beingDeleted } from '../resource-groups/operations.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { closeGrant } from '../shared/blob-grants.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import { checkTags, requireResourceGroup } from '../shared/scope.ts';
@@ -173,10 +174,9 @@ export async function deleteDisk(ctx: DomainContext, family: DiskFamily, subscri
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   const disk = existing.data.resource;
-  const staging = disk.properties.diskState === 'ReadyToUpload' || disk.properties.diskState === 'ActiveUpload'
-    ? [{ region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) }]
-    : [];
-  const writes: Write[] = [{ op: 'delete', key: existing.key, expect: { etag: existing.etag } }];
+  const blob = { region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) };
+  const staging = disk.properties.diskState === 'ReadyToUpload' || disk.properties.diskState === 'ActiveUpload' ? [blob] : [];
+  const writes: Write[] = [{ op: 'delete', key: existing.key, expect: { etag: existing.etag } }, closeGrant(blob.region, blob.key)];
   writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs, staging } }));
   await ctx.store.apply(writes);
   ctx.jobs.nudge();

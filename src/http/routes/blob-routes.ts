@@ -22,6 +22,8 @@ import type { BlobInfo, BlobStore, ByteRange, RegionStores } from '../../ports/b
 export interface BlobRouteDeps {
   regions: RegionStores;
   sasSecret: Buffer;
+  /** Whether the stored grant a SAS names (its `si`) still stands; revoked grants end their SAS early. */
+  grants: { isActive(region: string, key: string, identifier: string): Promise<boolean> };
   tokens: TokenVerifier;
   clock: Clock;
 }
@@ -161,6 +163,7 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
     if (query.has('sig')) {
       const check = verifyBlobAccess(deps.sasSecret, region, key, query, deps.clock.now());
       if (!check.ok) throw authenticationFailed(check.reason);
+      if (!(await deps.grants.isActive(region, key, check.identifier))) throw authenticationFailed('The access this signature was issued for has ended (endGetAccess) or was replaced.');
       return { kind: 'sas', staging: check.staging };
     }
     const authorization = header(request, 'authorization');

@@ -18,6 +18,8 @@ export interface KilnConfig {
   tenantId: string;
   subscriptions: Array<{ id: string; displayName: string }>;
   regions: RegionConfig[];
+  /** Per-subscription, per-region limits (defaults: 10 galleries, 200 image definitions, 2000 versions). */
+  quotas?: { galleries?: number; galleryImages?: number; galleryImageVersions?: number };
 }
 
 export const DEFAULT_REGIONS: Array<[string, string]> = [

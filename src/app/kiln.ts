@@ -61,7 +61,12 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     regions,
     jobs: queue,
     clock,
-    settings: { tenantId: config.tenantId, subscriptions: config.subscriptions, regions: config.regions.map(({ name, displayName }) => ({ name, displayName })) },
+    settings: {
+      tenantId: config.tenantId,
+      subscriptions: config.subscriptions,
+      regions: config.regions.map(({ name, displayName }) => ({ name, displayName })),
+      quotas: config.quotas,
+    },
     blobUrls: blobUrlIssuer(sasSecret),
   };
   const authority = createTokenAuthority({

@@ -19,6 +19,8 @@ export interface KilnSettings {
   tenantId: string;
   subscriptions: SubscriptionSetting[];
   regions: RegionSetting[];
+  /** Per-subscription, per-region limits; defaults in src/domain/shared/quota.ts. */
+  quotas?: Partial<Record<'galleries' | 'galleryImages' | 'galleryImageVersions', number>>;
 }
 
 /** What every domain operation works with; built once by the composition root. */

@@ -7,11 +7,15 @@ import type { TestServer } from './test-server.ts';
 
 export const MIB = 1024 * 1024;
 
-/** A fixed VHD of `mib` MiB whose bytes depend on `seed`, so copies can be told apart. */
+/**
+ * A fixed VHD of `mib` MiB whose bytes depend on `seed`, so copies can be told apart. Every 4 KiB
+ * block differs, so content-addressed chunking finds no accidental duplicates.
+ */
 export function makeVhd(mib: number, seed: string): Buffer {
   const data = Buffer.alloc(mib * MIB);
-  const block = createHash('sha256').update(seed).digest();
-  for (let offset = 0; offset < data.length; offset += 4096) block.copy(data, offset);
+  for (let offset = 0; offset < data.length; offset += 4096) {
+    data.subarray(offset, offset + 4096).fill(createHash('sha256').update(`${seed}:${offset}`).digest());
+  }
   return Buffer.concat([data, createFixedVhdFooter(data.length)]);
 }
 

@@ -3,7 +3,8 @@
  * test CA that the test runner made trusted through NODE_EXTRA_CA_CERTS.
  */
 import { ClientSecretCredential } from '@azure/identity';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { defaultConfig, type KilnConfig } from '../../src/app/config.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/app/server.ts';
@@ -20,8 +21,9 @@ export interface TestServer {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(options: Partial<ServerOptions> & { quotas?: KilnConfig['quotas'] } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kiln-test-')));
+  if (options.quotas) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ ...defaultConfig(), quotas: options.quotas }));
   const tlsDir = process.env.KILN_TEST_TLS_DIR;
   if (!tlsDir) throw new Error('KILN_TEST_TLS_DIR is not set: run the tests through `npm test`');
   await cp(join(tlsDir, 'ca.pem'), join(dataDir, 'tls', 'ca.pem'), { force: false, errorOnExist: false });

@@ -77,6 +77,19 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
+/** Awaits `promise`, failing the test instead of hanging when it never settles. */
+async function within<T>(what: string, promise: Promise<T>, timeoutMs = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const RESULT_KIND = 'test/results';
 const resultKey = (name: string) => `/results/${name}`;
 const resultRecord = (name: string, data: unknown): NewRecord => ({
@@ -155,9 +168,10 @@ async function requestCancel(store: MetadataStore, key: string): Promise<void> {
 }
 
 /** A store whose writes can be held, as if its process were frozen or cut off from the database. */
-function freezable(inner: MetadataStore): MetadataStore & { freeze(): void; thaw(): void } {
+type Freezable = MetadataStore & { freeze(): void; thaw(): void };
+function freezable(inner: MetadataStore, teardown: AbortSignal): Freezable {
   let gate: Deferred<void> | undefined;
-  return {
+  const store: Freezable = {
     get: (key) => inner.get(key),
     list: (query) => inner.list(query),
     async apply(writes) {
@@ -173,6 +187,23 @@ function freezable(inner: MetadataStore): MetadataStore & { freeze(): void; thaw
       gate = undefined;
       held?.resolve();
     },
+  };
+  teardown.addEventListener('abort', () => store.thaw());
+  return store;
+}
+
+/**
+ * A store whose calls take 0-2 ms before reaching `inner`, like I/O to a database. Without it a
+ * synchronous adapter (better-sqlite3) runs a whole claim inside one turn of the event loop, and
+ * two workers in one process would never race on a claim at all.
+ */
+function withLatency(inner: MetadataStore): MetadataStore {
+  const lag = () => sleep(Math.random() * 2);
+  return {
+    get: async (key) => (await lag(), inner.get(key)),
+    list: async (query) => (await lag(), inner.list(query)),
+    apply: async (writes) => (await lag(), inner.apply(writes)),
+    close: () => inner.close(),
   };
 }
 
@@ -375,7 +406,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
       });
       const worker = h.start({ slow: task.handler });
       const job = await h.enqueue({ task: 'slow', payload: { name: 'canceled' } });
-      await started.promise;
+      await within('the task to start', started.promise);
       assert.equal((await h.job(job.key))?.data.state, 'running');
 
       await requestCancel(h.store, job.key);
@@ -456,7 +487,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
 
       h.clock.advance(5_001);
       h.queue.nudge();
-      const ctx = await running.promise;
+      const ctx = await within('worker B to take the job over', running.promise);
       assert.equal(ctx.attempt, 2);
       const claimed = (await h.job(jobKey('orphan-1')))!;
       assert.equal(claimed.data.state, 'running');
@@ -474,7 +505,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
 
     it('a worker that lost its lease to another cannot record its result', async () => {
       const h = await harness();
-      const storeA = freezable(h.store);
+      const storeA = freezable(h.store, h.teardown);
       const releaseA = deferred();
       const aStarted = deferred();
       // Worker A's task ignores its signal (a wedged attempt) until released.
@@ -487,7 +518,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
 
       const a = h.start({ copy: taskA.handler }, { store: storeA });
       const job = await h.enqueue({ task: 'copy', payload: { name: 'wedged' } });
-      await aStarted.promise;
+      await within('worker A to start the task', aStarted.promise);
       assert.equal((await h.job(job.key))?.data.leaseOwner, a.id);
 
       // A stops reaching the store (its heartbeats hang); its lease runs out.
@@ -572,8 +603,8 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
         });
         // Real time here: leases are renewed by real heartbeats while both workers race.
         const common = { clock: systemClock, pollMs: 10, leaseMs: 2_000 };
-        const a = h.start({ count: handler('a') }, { ...common, queue: queueA });
-        const b = h.start({ count: handler('b') }, { ...common, queue: queueB, store: storeB });
+        const a = h.start({ count: handler('a') }, { ...common, queue: queueA, store: withLatency(h.store) });
+        const b = h.start({ count: handler('b') }, { ...common, queue: queueB, store: withLatency(storeB) });
 
         await h.store.apply(Array.from({ length: 30 }, (_, n) => queueA.enqueueWrite({ task: 'count', payload: { n } })));
         queueA.nudge();
@@ -604,7 +635,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
       });
       const worker = h.start({ convert: task.handler });
       const job = await h.enqueue({ task: 'convert', payload: { name: 'progress' } });
-      await reported.promise;
+      await within('the task to report progress', reported.promise);
 
       const current = (await h.job(job.key))!;
       assert.equal(current.data.state, 'running');

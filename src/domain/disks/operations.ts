@@ -5,12 +5,11 @@ import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
-import { beingDeleted } from '../resource-groups/operations.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { closeGrant } from '../shared/blob-grants.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
-import { checkTags, requireResourceGroup } from '../shared/scope.ts';
+import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, enumValue, integerIn, isObject } from '../shared/validate.ts';
 import { GIB, VHD_FOOTER_BYTES, diskBlobKey, skuTier, type Disk, type DiskFamily, type DiskInternal, type DiskRecord } from './disk.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from './disk-source.ts';
@@ -42,8 +41,7 @@ export async function createOrUpdateDisk(
   conditions?: Conditions,
 ): Promise<DiskWriteResult> {
   checkComputeResourceName(name, 'name');
-  const group = await requireResourceGroup(ctx, subscription, resourceGroup);
-  if (group.data.resource.properties?.provisioningState === 'Deleting') throw beingDeleted(resourceGroup);
+  const group = await requireWritableResourceGroup(ctx, subscription, resourceGroup);
   const id = diskId(family, subscription, group.data.resource.name, name);
   const existing = await getResource<Disk, DiskInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);

@@ -7,11 +7,10 @@ import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from '../di
 import { GIB } from '../disks/disk.ts';
 import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
-import { beingDeleted } from '../resource-groups/operations.ts';
 import { getResource, requireResource, resourceNotFound, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
-import { checkTags, requireResourceGroup } from '../shared/scope.ts';
+import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, enumValue, isObject } from '../shared/validate.ts';
 import { imageBlobKey, type Image, type ImageDisk, type ImageInternal, type ImageRecord } from './image.ts';
 import type { ImageCopy } from './create-image.ts';
@@ -34,8 +33,7 @@ export async function createOrUpdateImage(
   conditions?: Conditions,
 ): Promise<{ status: 200 | 201; image: Image; etag: string; operation: OperationData }> {
   checkComputeResourceName(name, 'name');
-  const group = await requireResourceGroup(ctx, subscription, resourceGroup);
-  if (group.data.resource.properties?.provisioningState === 'Deleting') throw beingDeleted(resourceGroup);
+  const group = await requireWritableResourceGroup(ctx, subscription, resourceGroup);
   const id = imageId(subscription, group.data.resource.name, name);
   const existing = await getResource<Image, ImageInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);

@@ -5,6 +5,7 @@ import type { DomainContext } from '../context.ts';
 import { finishOperation, type OperationData } from '../operations/operation.ts';
 import { ownedBlobs, resourceRecord } from '../shared/arm-resource.ts';
 import type { ResourceGroupRecord } from './resource-group.ts';
+import { GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersion } from '../gallery-image-versions/gallery-image-version.ts';
 
 export interface DeleteGroupPayload {
   groupKey: string;
@@ -17,10 +18,16 @@ export async function deleteGroupContents(ctx: DomainContext, payload: DeleteGro
   if (!group) return [done];
   const inside = await ctx.store.list<ResourceGroupRecord['data']>({ subscription: group.subscription, resourceGroup: group.data.resource.name.toLowerCase(), limit: 100_000 });
   const writes: Write[] = [];
+  // Gallery image versions keep shared chunks, not owned blobs: collection finds which ones went unreferenced.
+  const chunkRegions = new Set<string>();
   for (const record of inside) {
     for (const blob of ownedBlobs(record.data)) await ctx.regions.get(blob.region)?.delete(blob.key);
+    if (record.kind === GALLERY_IMAGE_VERSION_KIND) {
+      for (const target of (record.data.resource as unknown as GalleryImageVersion).properties.publishingProfile.targetRegions) chunkRegions.add(target.name);
+    }
     writes.push({ op: 'delete', key: record.key });
   }
+  for (const region of chunkRegions) writes.push(ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 }));
   return [...writes, done];
 }
 

@@ -7,7 +7,7 @@ import { startOperation, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
-import { checkLocation, checkTags, requireResourceGroup, requireSubscription } from '../shared/scope.ts';
+import { beingDeleted, checkLocation, checkTags, requireResourceGroup, requireSubscription } from '../shared/scope.ts';
 import { RESOURCE_GROUP_KIND, checkManagedBy, checkResourceGroupName, newResourceGroup, type ResourceGroup, type ResourceGroupRecord } from './resource-group.ts';
 
 export async function createOrUpdateResourceGroup(
@@ -90,8 +90,4 @@ export async function deleteResourceGroup(ctx: DomainContext, subscription: stri
   await ctx.store.apply(writes);
   ctx.jobs.nudge();
   return operation.data;
-}
-
-export function beingDeleted(name: string): ArmError {
-  return new ArmError(409, 'ResourceGroupBeingDeleted', `The resource group '${name}' is in deprovisioning state and cannot perform this operation.`);
 }

@@ -13,7 +13,7 @@ export interface ArmResource {
   type: string;
   location?: string;
   tags?: Record<string, string>;
-  properties?: Record<string, unknown>;
+  properties?: object;
   [field: string]: unknown;
 }
 

@@ -17,6 +17,17 @@ export async function requireResourceGroup(ctx: DomainContext, subscription: str
   return record as ResourceRecord;
 }
 
+/** A group new resources may go into: it exists and is not being deleted. */
+export async function requireWritableResourceGroup(ctx: DomainContext, subscription: string, resourceGroup: string): Promise<ResourceRecord> {
+  const group = await requireResourceGroup(ctx, subscription, resourceGroup);
+  if ((group.data.resource.properties as { provisioningState?: string } | undefined)?.provisioningState === 'Deleting') throw beingDeleted(group.data.resource.name);
+  return group;
+}
+
+export function beingDeleted(name: string): ArmError {
+  return new ArmError(409, 'ResourceGroupBeingDeleted', `The resource group '${name}' is in deprovisioning state and cannot perform this operation.`);
+}
+
 /** `West US`, `westus` and `WestUS` all name the region `westus`, as in ARM. */
 export function findRegion(ctx: DomainContext, location: string): RegionSetting | undefined {
   const wanted = location.replace(/\s+/g, '').toLowerCase();

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
 import { registerDiskRoutes } from './disks.ts';
+import { registerGalleryRoutes } from './galleries.ts';
+import { registerGalleryImageVersionRoutes } from './gallery-image-versions.ts';
 import { registerImageRoutes } from './images.ts';
 import { registerOperationRoutes } from './operations.ts';
 import { registerResourceGroupRoutes } from './resource-groups.ts';
@@ -11,5 +13,7 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerResourceGroupRoutes(scope, deps);
   registerDiskRoutes(scope, deps);
   registerImageRoutes(scope, deps);
+  registerGalleryRoutes(scope, deps);
+  registerGalleryImageVersionRoutes(scope, deps);
   registerOperationRoutes(scope, deps);
 }

@@ -1,0 +1,102 @@
+/** Microsoft.Compute/galleries: one function per REST operation. */
+import { ArmError, Problems } from '../../core/arm-error.ts';
+import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
+import type { DomainContext } from '../context.ts';
+import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { checkConditions, type Conditions } from '../shared/conditions.ts';
+import { listPage, type PageRequest } from '../shared/paging.ts';
+import { checkQuota } from '../shared/quota.ts';
+import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
+import { isObject } from '../shared/validate.ts';
+import { GALLERY_KIND, checkGalleryName, type Gallery, type GalleryRecord } from './gallery.ts';
+
+export const galleryId = (subscription: string, resourceGroup: string, name: string): ResourceId => ({
+  subscription,
+  resourceGroup,
+  namespace: 'Microsoft.Compute',
+  types: [['galleries', name]],
+});
+
+function checkDescription(value: unknown, problems: Problems): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') problems.add('properties.description', "'properties.description' must be a string.");
+  return typeof value === 'string' ? value : undefined;
+}
+
+export async function createOrUpdateGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
+  checkGalleryName(name);
+  const group = await requireWritableResourceGroup(ctx, subscription, resourceGroup);
+  const id = galleryId(subscription, group.data.resource.name, name);
+  const existing = await getResource<Gallery, Record<string, never>>(ctx, id);
+  checkConditions(conditions, existing?.etag);
+  const problems = new Problems();
+  const location = checkLocation(ctx, body.location, problems);
+  const tags = checkTags(body.tags, problems);
+  const props = isObject(body.properties) ? body.properties : {};
+  const description = checkDescription(props.description, problems);
+  problems.throwIfAny();
+  if (existing && existing.data.resource.location !== location) {
+    throw new ArmError(409, 'PropertyChangeNotAllowed', `Changing property 'location' is not allowed: the gallery is in '${existing.data.resource.location}'.`, 'location');
+  }
+  if (!existing) await checkQuota(ctx, 'galleries', subscription, location);
+  const gallery: Gallery = {
+    id: formatResourceId(id),
+    name: existing?.data.resource.name ?? name,
+    type: 'Microsoft.Compute/galleries',
+    location,
+    ...(tags ? { tags } : {}),
+    properties: {
+      ...(description !== undefined ? { description } : {}),
+      identifier: { uniqueName: `${subscription}-${name.toUpperCase()}` },
+      provisioningState: 'Succeeded',
+    },
+  };
+  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(gallery, {}), expect: existing ? { etag: existing.etag } : { absent: true } }]);
+  return { status: existing ? 200 : 201, gallery, etag: stored.etag } as const;
+}
+
+/** PATCH: description and tags are all a gallery may change. */
+export async function updateGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
+  const existing = await getGallery(ctx, subscription, resourceGroup, name);
+  checkConditions(conditions, existing.etag);
+  const problems = new Problems();
+  const props = isObject(body.properties) ? body.properties : {};
+  const next: Gallery = structuredClone(existing.data.resource);
+  if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
+  if (props.description !== undefined) next.properties.description = checkDescription(props.description, problems);
+  problems.throwIfAny();
+  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } }]);
+  return { gallery: next, etag: stored.etag };
+}
+
+export async function getGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string): Promise<GalleryRecord> {
+  await requireResourceGroup(ctx, subscription, resourceGroup);
+  return requireResource<Gallery, Record<string, never>>(ctx, galleryId(subscription, resourceGroup, name));
+}
+
+export async function listGalleries(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
+  return listPage<GalleryRecord['data'], Gallery>(ctx.store, { kind: GALLERY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() }, page, (r) => r.data.resource);
+}
+
+/** Refused while the gallery still holds image definitions, as Azure refuses it. */
+export async function deleteGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, conditions?: Conditions): Promise<boolean> {
+  await requireResourceGroup(ctx, subscription, resourceGroup);
+  const existing = await getResource<Gallery, Record<string, never>>(ctx, galleryId(subscription, resourceGroup, name));
+  checkConditions(conditions, existing?.etag);
+  if (!existing) return false;
+  await refuseWhileNested(ctx, existing.key, 'image definitions');
+  await ctx.store.apply([{ op: 'delete', key: existing.key, expect: { etag: existing.etag } }]);
+  return true;
+}
+
+/** ARM's answer to deleting a parent that still has children. */
+export async function refuseWhileNested(ctx: DomainContext, parentKey: string, what: string): Promise<void> {
+  const children = await ctx.store.list<{ resource: { id: string } }>({ parent: parentKey, limit: 3 });
+  if (children.length === 0) return;
+  throw new ArmError(
+    409,
+    'CannotDeleteResource',
+    `Can not delete resource before nested resources are deleted: it still has ${what}. Some existing nested resource IDs include: ${children.map((c) => `'${c.data.resource.id}'`).join(', ')}.`,
+  );
+}

@@ -1,0 +1,93 @@
+/** Microsoft.Compute/galleries/images/versions: a numbered image, replicated to target regions. */
+import { ArmError } from '../../core/arm-error.ts';
+import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
+import type { BlobLocation } from '../shared/blob-copy.ts';
+import type { ChunkManifest } from '../replication/chunk-manifest.ts';
+
+export const GALLERY_IMAGE_VERSION_KIND = 'microsoft.compute/galleries/images/versions';
+
+export interface TargetRegion {
+  name: string;
+  regionalReplicaCount: number;
+  storageAccountType: string;
+  excludeFromLatest: boolean;
+}
+
+export interface DiskImageSource {
+  id?: string;
+  uri?: string;
+  storageAccountId?: string;
+}
+
+export interface GalleryDiskImage {
+  source?: DiskImageSource;
+  hostCaching: 'None' | 'ReadOnly' | 'ReadWrite';
+  sizeInGB?: number;
+}
+
+export interface GalleryImageVersion extends ArmResource {
+  location: string;
+  properties: {
+    publishingProfile: {
+      targetRegions: TargetRegion[];
+      replicaCount: number;
+      excludeFromLatest: boolean;
+      publishedDate: string;
+      endOfLifeDate?: string;
+      storageAccountType: string;
+    };
+    storageProfile: {
+      source?: { id: string };
+      osDiskImage?: GalleryDiskImage;
+      dataDiskImages?: Array<GalleryDiskImage & { lun: number }>;
+    };
+    safetyProfile: { allowDeletionOfReplicatedLocations: boolean };
+    provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed';
+  };
+}
+
+/**
+ * One disk of the version: the blob its bytes come from (ingested into chunks by the replication
+ * job), or, when made from another version, that version's manifest and the region holding it.
+ */
+export interface VersionDisk {
+  lun: 'os' | number;
+  source?: BlobLocation;
+  manifest?: ChunkManifest;
+  /** Region whose primary replica holds the manifest's chunks. */
+  chunkRegion?: string;
+}
+
+export interface GalleryImageVersionInternal {
+  disks: VersionDisk[];
+  /** Key of the managed image the version was made from, for the "still replicating" rule. */
+  sourceImageKey?: string;
+}
+
+export type GalleryImageVersionRecord = ResourceRecord<GalleryImageVersion, GalleryImageVersionInternal>;
+
+export const MAX_VERSION_PART = 2 ** 31 - 1;
+
+/** `Major.Minor.Patch`, digits and periods only, each part a 32-bit integer. */
+export function checkVersionName(name: string): void {
+  const parts = /^(\d+)\.(\d+)\.(\d+)$/.exec(name);
+  const tooBig = parts?.slice(1).find((p) => Number(p) > MAX_VERSION_PART);
+  if (!parts || tooBig !== undefined) {
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      parts
+        ? `The gallery image version name '${name}' is invalid: its part ${tooBig} does not fit a 32-bit integer (at most ${MAX_VERSION_PART}).`
+        : `The gallery image version name '${name}' is invalid: it must be Major.Minor.Patch, three 32-bit integers of digits separated by periods.`,
+      'galleryImageVersionName',
+    );
+  }
+}
+
+/** Orders version names numerically part by part. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+  return 0;
+}

@@ -1,0 +1,204 @@
+/** Microsoft.Compute/galleries/images/versions: one function per REST operation. */
+import { ArmError, Problems } from '../../core/arm-error.ts';
+import { formatResourceId, resourceKey, type ResourceId } from '../../core/resource-id.ts';
+import type { Write } from '../../ports/metadata-store.ts';
+import type { DomainContext } from '../context.ts';
+import { galleryImageId, getGalleryImage, type GalleryImageRef } from '../gallery-images/operations.ts';
+import { startOperation, type OperationData } from '../operations/operation.ts';
+import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { checkConditions, type Conditions } from '../shared/conditions.ts';
+import { listPage, type PageRequest } from '../shared/paging.ts';
+import { checkQuota } from '../shared/quota.ts';
+import { checkTags } from '../shared/scope.ts';
+import { isObject } from '../shared/validate.ts';
+import {
+  GALLERY_IMAGE_VERSION_KIND,
+  checkVersionName,
+  type GalleryImageVersion,
+  type GalleryImageVersionInternal,
+  type GalleryImageVersionRecord,
+} from './gallery-image-version.ts';
+import { statusKey, statusRecord, type ReplicationStatusData } from './replication-status.ts';
+import { resolveVersionSources } from './version-sources.ts';
+import { checkPublishing, validateVersionBody, type PublishingSpec } from './validate-version.ts';
+
+export interface VersionRef extends Omit<GalleryImageRef, 'name'> {
+  image: string;
+  version: string;
+}
+
+export const versionId = (ref: VersionRef): ResourceId => {
+  const definition = galleryImageId({ ...ref, name: ref.image });
+  return { ...definition, types: [...definition.types, ['versions', ref.version]] };
+};
+
+const definitionRef = (ref: VersionRef): GalleryImageRef => ({ subscription: ref.subscription, resourceGroup: ref.resourceGroup, gallery: ref.gallery, name: ref.image });
+
+export interface VersionWriteResult {
+  status: 200 | 201;
+  version: GalleryImageVersion;
+  etag: string;
+  operation?: OperationData;
+}
+
+export async function createOrUpdateVersion(ctx: DomainContext, ref: VersionRef, body: Record<string, unknown>, conditions?: Conditions): Promise<VersionWriteResult> {
+  checkVersionName(ref.version);
+  const definition = await getGalleryImage(ctx, definitionRef(ref));
+  const id = { ...versionId(ref), resourceGroup: definition.data.resource.id.split('/')[4] };
+  const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, id);
+  checkConditions(conditions, existing?.etag);
+  const spec = validateVersionBody(ctx, body);
+  if (spec.location !== definition.data.resource.location) {
+    throw new ArmError(400, 'InvalidParameter', `The image version must be created in its gallery's region '${definition.data.resource.location}', not '${spec.location}'.`, 'location');
+  }
+  if (existing) {
+    if (JSON.stringify(normalizeStorage(spec.storage)) !== JSON.stringify(normalizeStorage(existing.data.resource.properties.storageProfile))) {
+      throw new ArmError(409, 'PropertyChangeNotAllowed', "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.", 'properties.storageProfile');
+    }
+    return applyPublishingChange(ctx, existing, spec.publishing, spec.tags);
+  }
+
+  await checkQuota(ctx, 'galleryImageVersions', ref.subscription, spec.location);
+  const sources = await resolveVersionSources(ctx, spec.storage, definition.data.resource);
+  if (sources.sourceImageKey) await refuseWhileSourceImageReplicates(ctx, sources.sourceImageKey);
+  const version: GalleryImageVersion = {
+    id: formatResourceId(id),
+    name: ref.version,
+    type: 'Microsoft.Compute/galleries/images/versions',
+    location: spec.location,
+    ...(spec.tags ? { tags: spec.tags } : {}),
+    properties: {
+      publishingProfile: { ...spec.publishing, publishedDate: ctx.clock.now().toISOString() },
+      storageProfile: withSizes(spec.storage, sources.sizes),
+      safetyProfile: { allowDeletionOfReplicatedLocations: spec.allowDeletionOfReplicatedLocations },
+      provisioningState: 'Creating',
+    },
+  };
+  const record = resourceRecord<GalleryImageVersion, GalleryImageVersionInternal>(version, { disks: sources.disks, ...(sources.sourceImageKey ? { sourceImageKey: sources.sourceImageKey } : {}) });
+  const status: ReplicationStatusData = { regions: Object.fromEntries(spec.publishing.targetRegions.map((t) => [t.name, { state: 'Unknown' as const, progress: 0 }])) };
+  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: version.id }, ctx.clock.now());
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record, expect: { absent: true } },
+    { op: 'put', record: statusRecord(record, status) },
+    operation.write,
+    ctx.jobs.enqueueWrite({ task: 'galleryVersion.replicate', payload: { key: record.key, operation: operation.data } }),
+  ]);
+  ctx.jobs.nudge();
+  return { status: 201, version, etag: stored.etag, operation: operation.data };
+}
+
+/** The read-only `sizeInGB` of each disk image, from its source's size. */
+function withSizes(storage: GalleryImageVersion['properties']['storageProfile'], sizes: Map<'os' | number, number>) {
+  const gb = (lun: 'os' | number) => Math.ceil((sizes.get(lun) ?? 0) / 1024 ** 3);
+  const result = structuredClone(storage);
+  result.osDiskImage = { ...(result.osDiskImage ?? { hostCaching: 'None' }), sizeInGB: gb('os') };
+  result.dataDiskImages = (result.dataDiskImages ?? []).map((d) => ({ ...d, sizeInGB: gb(d.lun) }));
+  for (const lun of sizes.keys()) {
+    if (lun !== 'os' && !result.dataDiskImages.some((d) => d.lun === lun)) result.dataDiskImages.push({ lun, hostCaching: 'None', sizeInGB: gb(lun) });
+  }
+  return result;
+}
+
+/** The storage profile as the user wrote it, without what Kiln adds, for "did it change?" checks. */
+function normalizeStorage(storage: GalleryImageVersion['properties']['storageProfile']) {
+  return {
+    source: storage.source?.id.toLowerCase(),
+    os: storage.osDiskImage?.source,
+    data: (storage.dataDiskImages ?? []).filter((d) => d.source).map((d) => ({ lun: d.lun, source: d.source })),
+  };
+}
+
+/** Azure's rule: a managed image feeds one replicating version at a time. */
+async function refuseWhileSourceImageReplicates(ctx: DomainContext, sourceImageKey: string): Promise<void> {
+  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({ kind: GALLERY_IMAGE_VERSION_KIND, limit: 1_000_000 })) as GalleryImageVersionRecord[];
+  const busy = versions.find((v) => v.data.internal.sourceImageKey === sourceImageKey && ['Creating', 'Updating'].includes(v.data.resource.properties.provisioningState));
+  if (busy) {
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `The managed image is the source of image version '${busy.data.resource.id}', which is still replicating. Wait for it to finish before making another version from the same image.`,
+      'properties.storageProfile.source.id',
+    );
+  }
+}
+
+/**
+ * Applies new target regions, replica counts, exclude-from-latest and end of life. Regions that gain
+ * replicas are replicated by a job; regions left behind lose their replicas (when allowed).
+ */
+async function applyPublishingChange(ctx: DomainContext, existing: GalleryImageVersionRecord, publishing: PublishingSpec, tags: Record<string, string> | undefined): Promise<VersionWriteResult> {
+  const current = existing.data.resource;
+  if (['Creating', 'Updating'].includes(current.properties.provisioningState)) {
+    throw new ArmError(409, 'OperationNotAllowed', `The image version '${current.name}' is still replicating; wait for it to finish before changing it.`);
+  }
+  const before = new Map(current.properties.publishingProfile.targetRegions.map((t) => [t.name, t]));
+  const removed = [...before.keys()].filter((name) => !publishing.targetRegions.some((t) => t.name === name));
+  if (removed.length > 0 && !current.properties.safetyProfile.allowDeletionOfReplicatedLocations) {
+    throw new ArmError(409, 'OperationNotAllowed', `Removing replicated regions (${removed.join(', ')}) is not allowed: 'safetyProfile.allowDeletionOfReplicatedLocations' is false.`, 'properties.publishingProfile.targetRegions');
+  }
+  const grows = publishing.targetRegions.some((t) => (before.get(t.name)?.regionalReplicaCount ?? 0) < t.regionalReplicaCount);
+  const shrinks = removed.length > 0 || publishing.targetRegions.some((t) => (before.get(t.name)?.regionalReplicaCount ?? 0) > t.regionalReplicaCount);
+  const version: GalleryImageVersion = structuredClone(current);
+  version.properties.publishingProfile = { ...publishing, publishedDate: current.properties.publishingProfile.publishedDate };
+  if (tags) version.tags = tags;
+  else delete version.tags;
+  if (grows) version.properties.provisioningState = 'Updating';
+
+  const writes: Write[] = [{ op: 'put', record: resourceRecord(version, existing.data.internal), expect: { etag: existing.etag } }];
+  let operation: OperationData | undefined;
+  if (grows) {
+    const started = startOperation({ subscription: existing.subscription, namespace: 'Microsoft.Compute', location: current.location, resourceId: current.id }, ctx.clock.now());
+    operation = started.data;
+    writes.push(started.write, ctx.jobs.enqueueWrite({ task: 'galleryVersion.replicate', payload: { key: existing.key, operation: started.data } }));
+  }
+  if (shrinks) for (const region of new Set([...removed, ...publishing.targetRegions.map((t) => t.name)])) writes.push(ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 }));
+  const [stored] = await ctx.store.apply(writes);
+  ctx.jobs.nudge();
+  return { status: 200, version, etag: stored.etag, operation };
+}
+
+/** PATCH: the publishing profile (regions, replica counts, exclude from latest, end of life) and tags. */
+export async function updateVersion(ctx: DomainContext, ref: VersionRef, body: Record<string, unknown>, conditions?: Conditions): Promise<VersionWriteResult> {
+  const existing = await getVersion(ctx, ref);
+  checkConditions(conditions, existing.etag);
+  const props = isObject(body.properties) ? body.properties : {};
+  const problems = new Problems();
+  if (props.storageProfile !== undefined) problems.add('properties.storageProfile', "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.", 'PropertyChangeNotAllowed');
+  const current = existing.data.resource.properties.publishingProfile;
+  const patch = isObject(props.publishingProfile) ? props.publishingProfile : {};
+  const publishing = checkPublishing(ctx, { ...current, ...patch }, existing.data.resource.location, problems);
+  const tags = body.tags === undefined ? existing.data.resource.tags : checkTags(body.tags, problems);
+  problems.throwIfAny();
+  return applyPublishingChange(ctx, existing, publishing, tags);
+}
+
+export async function getVersion(ctx: DomainContext, ref: VersionRef): Promise<GalleryImageVersionRecord> {
+  await getGalleryImage(ctx, definitionRef(ref));
+  return requireResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, versionId(ref));
+}
+
+export async function listVersions(ctx: DomainContext, ref: Omit<VersionRef, 'version'>, page: PageRequest) {
+  await getGalleryImage(ctx, definitionRef({ ...ref, version: '' }));
+  return listPage<GalleryImageVersionRecord['data'], GalleryImageVersion>(
+    ctx.store,
+    { kind: GALLERY_IMAGE_VERSION_KIND, parent: resourceKey(galleryImageId({ ...ref, name: ref.image })) },
+    page,
+    (r) => r.data.resource,
+  );
+}
+
+/** Removes the version now; its chunks go when garbage collection finds them unreferenced. */
+export async function deleteVersion(ctx: DomainContext, ref: VersionRef, conditions?: Conditions): Promise<boolean> {
+  await getGalleryImage(ctx, definitionRef(ref));
+  const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, versionId(ref));
+  checkConditions(conditions, existing?.etag);
+  if (!existing) return false;
+  const regions = existing.data.resource.properties.publishingProfile.targetRegions.map((t) => t.name);
+  await ctx.store.apply([
+    { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
+    { op: 'delete', key: statusKey(existing.key) },
+    ...regions.map((region) => ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 })),
+  ]);
+  ctx.jobs.nudge();
+  return true;
+}

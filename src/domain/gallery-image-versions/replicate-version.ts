@@ -1,0 +1,153 @@
+/**
+ * The job side of a version's replication: ingest each source disk into content-addressed chunks in
+ * the version's region, then fill every target region's replicas, moving only chunks a region lacks
+ * and verifying each by sha256. Idempotent: after a crash it runs again and skips what is in place.
+ */
+import type { ArmErrorBody } from '../../core/arm-error.ts';
+import { newGuid } from '../../core/ids.ts';
+import type { Write } from '../../ports/metadata-store.ts';
+import type { DomainContext } from '../context.ts';
+import { finishOperation, type OperationData } from '../operations/operation.ts';
+import { ingest, replicate } from '../replication/chunk-store.ts';
+import { resourceRecord } from '../shared/arm-resource.ts';
+import { copyBlob } from '../shared/blob-copy.ts';
+import type { GalleryImageVersionRecord, VersionDisk } from './gallery-image-version.ts';
+import { statusRecord, type ReplicationStatusData } from './replication-status.ts';
+
+export interface ReplicatePayload {
+  key: string;
+  operation: OperationData;
+}
+
+export interface ReplicationContext {
+  signal: AbortSignal;
+}
+
+const PROGRESS_WRITE_MS = 100;
+
+export async function replicateVersion(ctx: DomainContext, payload: ReplicatePayload, job: ReplicationContext): Promise<Write[]> {
+  let record = await load(ctx, payload.key);
+  if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' })];
+  const home = record.data.resource.location;
+  const targets = record.data.resource.properties.publishingProfile.targetRegions;
+  const status: ReplicationStatusData = { regions: Object.fromEntries(targets.map((t) => [t.name, { state: 'Replicating' as const, progress: 0 }])) };
+  const reporter = progressWriter(ctx, record, status);
+  await reporter.flush();
+
+  // 1. Chunks in the home region for every disk that has none yet.
+  if (record.data.internal.disks.some((d) => !d.manifest)) {
+    const disks: VersionDisk[] = [];
+    for (const disk of record.data.internal.disks) disks.push(disk.manifest ? disk : await ingestDisk(ctx, home, disk, job.signal));
+    record = await saveDisks(ctx, payload.key, disks);
+    if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' })];
+  }
+
+  // 2. Every target region's replicas, primary first (from where the chunks are), then the others from the primary.
+  for (const target of targets) {
+    const store = ctx.regions.get(target.name)!;
+    const total = record.data.internal.disks.reduce((sum, d) => sum + d.manifest!.size, 0) * target.regionalReplicaCount;
+    let done = 0;
+    let moved = 0;
+    for (let replica = 1; replica <= target.regionalReplicaCount; replica++) {
+      for (const disk of record.data.internal.disks) {
+        const from = replica === 1 ? { store: ctx.regions.get(disk.chunkRegion ?? home)!, replica: 1 } : { store, replica: 1 };
+        const result = await replicate(from, { store, replica }, disk.manifest!, {
+          signal: job.signal,
+          onProgress: (p) => reporter.set(target.name, { state: 'Replicating', progress: Math.floor(((done + p.bytesDone) * 100) / Math.max(total, 1)) }),
+        });
+        done += disk.manifest!.size;
+        // Copies between replicas of one region share storage; only the primary's copies crossed regions.
+        if (replica === 1 && from.store !== store) moved += result.bytesMoved;
+      }
+    }
+    const size = total / target.regionalReplicaCount;
+    reporter.set(target.name, {
+      state: 'Completed',
+      progress: 100,
+      details: `${target.regionalReplicaCount} replica(s) verified by sha256; ${moved} of ${size} bytes moved into the region (chunks already present were not copied).`,
+    });
+  }
+  await reporter.flush();
+
+  // 3. The version is complete; its chunks now live in its own region, whatever they came from.
+  const version = structuredClone(record.data.resource);
+  version.properties.provisioningState = 'Succeeded';
+  const internal = { ...record.data.internal, disks: record.data.internal.disks.map((d) => ({ ...d, chunkRegion: home })) };
+  return [
+    { op: 'put', record: resourceRecord(version, internal), expect: { etag: record.etag } },
+    { op: 'put', record: statusRecord(record, status) },
+    finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' }),
+  ];
+}
+
+/** A disk's bytes as chunks in the home region's primary replica (copied there first when they live elsewhere). */
+async function ingestDisk(ctx: DomainContext, home: string, disk: VersionDisk, signal: AbortSignal): Promise<VersionDisk> {
+  const store = ctx.regions.get(home)!;
+  let key = disk.source!.key;
+  let staged: string | undefined;
+  if (disk.source!.region !== home) {
+    staged = `versions/staging/${newGuid()}.vhd`;
+    await copyBlob(ctx.regions, disk.source!, { region: home, key: staged });
+    key = staged;
+  }
+  try {
+    const manifest = await ingest(store, key, { replica: 1, signal });
+    return { lun: disk.lun, manifest, chunkRegion: home };
+  } finally {
+    if (staged) await store.delete(staged);
+  }
+}
+
+async function load(ctx: DomainContext, key: string) {
+  return (await ctx.store.get<GalleryImageVersionRecord['data']>(key)) as GalleryImageVersionRecord | undefined;
+}
+
+/** Records the manifests, retrying over concurrent changes to the version (tags, say). */
+async function saveDisks(ctx: DomainContext, key: string, disks: VersionDisk[]): Promise<GalleryImageVersionRecord | undefined> {
+  for (;;) {
+    const current = await load(ctx, key);
+    if (!current) return undefined;
+    try {
+      const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(current.data.resource, { ...current.data.internal, disks }), expect: { etag: current.etag } }]);
+      return stored as GalleryImageVersionRecord;
+    } catch (error) {
+      if ((error as Error).name !== 'ExpectationFailedError') throw error;
+    }
+  }
+}
+
+/** Writes region progress at most every PROGRESS_WRITE_MS, and always on completion. */
+function progressWriter(ctx: DomainContext, version: GalleryImageVersionRecord, status: ReplicationStatusData) {
+  let last = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  const write = () => {
+    last = Date.now();
+    const snapshot = structuredClone(status);
+    pending = pending.then(() => ctx.store.apply([{ op: 'put', record: statusRecord(version, snapshot) }]));
+    return pending;
+  };
+  return {
+    set(region: string, value: ReplicationStatusData['regions'][string]) {
+      status.regions[region] = value;
+      if (value.state === 'Completed' || Date.now() - last >= PROGRESS_WRITE_MS) void write();
+    },
+    flush: () => write(),
+  };
+}
+
+/** The version and every region not yet complete are marked Failed, naming the error. */
+export async function failReplication(ctx: DomainContext, payload: ReplicatePayload, error: ArmErrorBody): Promise<Write[]> {
+  const failed = finishOperation(payload.operation, ctx.clock.now(), { status: error.code === 'OperationCanceled' ? 'Canceled' : 'Failed', error });
+  const record = await load(ctx, payload.key);
+  if (!record) return [failed];
+  const version = structuredClone(record.data.resource);
+  version.properties.provisioningState = 'Failed';
+  const previous = (await ctx.store.get<ReplicationStatusData>(`${record.key}/replicationstatus`))?.data.regions ?? {};
+  const regions = Object.fromEntries(
+    version.properties.publishingProfile.targetRegions.map((t) => {
+      const state = previous[t.name];
+      return [t.name, state?.state === 'Completed' ? state : { state: 'Failed' as const, progress: state?.progress ?? 0, details: error.message }];
+    }),
+  );
+  return [{ op: 'put', record: resourceRecord(version, record.data.internal), expect: { etag: record.etag } }, { op: 'put', record: statusRecord(record, { regions }) }, failed];
+}

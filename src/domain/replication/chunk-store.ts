@@ -1,0 +1,282 @@
+/**
+ * Image bytes kept as content-addressed chunks (see chunk-manifest.ts), so replicating a version
+ * moves only the chunks a region does not hold yet: a version that differs from a replicated one in
+ * 1% of its chunks moves about 1% of its bytes.
+ *
+ * Trust rests on names: a chunk counts as present only when the store's recorded sha256 (computed
+ * from the bytes when it was sealed) equals the hash in its name. Anything else under that name, a
+ * tampered or damaged blob, is treated as missing and replaced, and a
+ * chunk whose sealed hash is not its name is deleted again before the operation fails. That makes
+ * every operation idempotent: a rerun after a crash or an abort skips what is already in place.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { ArmError } from '../../core/arm-error.ts';
+import type { BlobInfo, BlobStore, ByteRange } from '../../ports/blob-store.ts';
+import { CHUNK_SIZE, checkManifest, chunkKey, chunkLength, chunkPrefix, type ChunkManifest } from './chunk-manifest.ts';
+
+/** Chunks written at once: overlaps one chunk's transfer with another's fsync, and bounds memory. */
+const IN_FLIGHT = 4;
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Runs tasks at most `limit` at a time; the first failure stops `add` from taking more. */
+function taskPool(limit: number) {
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const throwIfFailed = (): void => {
+    if (failure !== undefined) throw failure.error;
+  };
+  return {
+    async add(task: () => Promise<void>): Promise<void> {
+      while (running.size >= limit) await Promise.race(running);
+      throwIfFailed();
+      // Failures are kept, not left rejected, so no promise goes unhandled while the caller reads on.
+      const settled: Promise<void> = task()
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => running.delete(settled));
+      running.add(settled);
+    },
+    /** Waits for every task, so nothing is still writing when the caller returns or throws. */
+    async idle(): Promise<void> {
+      await Promise.all(running);
+    },
+    throwIfFailed,
+  };
+}
+
+/**
+ * Makes `key` hold the chunk `sha` unless it already does, with `write` sealing it. Returns whether
+ * it wrote.
+ */
+async function landChunk(store: BlobStore, key: string, sha: string, write: () => Promise<BlobInfo>): Promise<boolean> {
+  const existing = await store.stat(key);
+  if (existing?.sha256 === sha) return false;
+  // Sealed blobs are not overwritten in place by copy, so the wrong content goes first.
+  if (existing !== undefined) await store.delete(key);
+  let landed: BlobInfo;
+  try {
+    landed = await write();
+  } catch (error) {
+    // Another ingest or replication of a version sharing this chunk may have sealed it first.
+    const now = await store.stat(key).catch(() => undefined);
+    if (now?.sha256 === sha) return false;
+    throw error;
+  }
+  if (landed.sha256 !== sha) {
+    await store.delete(key);
+    throw new Error(`Chunk ${sha} was sealed in region '${store.region}' with sha256 ${landed.sha256}; it was removed.`);
+  }
+  return true;
+}
+
+export interface IngestOptions {
+  /** Replica namespace to store the chunks in; 1, the primary, unless told. */
+  replica?: number;
+  chunkSize?: number;
+  /** Checked between chunks; chunks already written stay, for a rerun to reuse. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Splits the sealed blob `sourceKey` into chunks stored in the same region and returns its manifest.
+ * Reads the blob once, front to back, holding at most a few chunks in memory.
+ */
+export async function ingest(store: BlobStore, sourceKey: string, options: IngestOptions = {}): Promise<ChunkManifest> {
+  const { replica = 1, chunkSize = CHUNK_SIZE, signal } = options;
+  chunkPrefix(replica);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`Invalid chunk size ${chunkSize}.`);
+  signal?.throwIfAborted();
+  const source = await store.stat(sourceKey);
+  // Final, like copyBlob's: retrying cannot make the source appear.
+  if (source === undefined) throw new ArmError(404, 'BlobNotFound', `The source blob '${sourceKey}' in region '${store.region}' does not exist.`);
+
+  const whole = createHash('sha256');
+  const chunks: string[] = [];
+  // A chunk repeated within the blob (zeroed space, mostly) is written once.
+  const seen = new Set<string>();
+  const pool = taskPool(IN_FLIGHT);
+  let size = 0;
+  let chunk = Buffer.allocUnsafe(chunkSize);
+  let filled = 0;
+
+  const storeChunk = async (): Promise<void> => {
+    signal?.throwIfAborted();
+    const data = chunk.subarray(0, filled);
+    // A fresh buffer, as `data` stays referenced until its write finishes.
+    chunk = Buffer.allocUnsafe(chunkSize);
+    filled = 0;
+    const sha = sha256(data);
+    chunks.push(sha);
+    if (seen.has(sha)) return;
+    seen.add(sha);
+    const key = chunkKey(replica, sha);
+    await pool.add(async () => {
+      await landChunk(store, key, sha, () => store.put(key, data));
+    });
+  };
+
+  try {
+    for await (const piece of store.read(sourceKey) as AsyncIterable<Buffer>) {
+      whole.update(piece);
+      size += piece.length;
+      for (let at = 0; at < piece.length; ) {
+        const taken = piece.copy(chunk, filled, at, Math.min(piece.length, at + chunkSize - filled));
+        filled += taken;
+        at += taken;
+        if (filled === chunkSize) await storeChunk();
+      }
+    }
+    if (filled > 0) await storeChunk();
+  } finally {
+    await pool.idle();
+  }
+  pool.throwIfFailed();
+
+  const manifest: ChunkManifest = { size, sha256: whole.digest('hex'), chunkSize, chunks };
+  // The key could have been replaced while it was read; the chunks stay for GC to judge.
+  if (manifest.size !== source.size || manifest.sha256 !== source.sha256) {
+    throw new Error(`The blob '${sourceKey}' read as ${manifest.size} bytes with sha256 ${manifest.sha256}, not the ${source.size} bytes with sha256 ${source.sha256} it was sealed with.`);
+  }
+  return manifest;
+}
+
+export interface ReplicaLocation {
+  store: BlobStore;
+  replica: number;
+}
+
+export interface ReplicationProgress {
+  /** Bytes of the image whose chunks are in place, copied or found there. */
+  bytesDone: number;
+  /** The image size: `bytesDone` ends here. */
+  bytesTotal: number;
+  /** Bytes of the chunks copied so far. */
+  bytesMoved: number;
+  chunksCopied: number;
+}
+
+export interface ReplicationOptions {
+  /** Checked between chunks; chunks already copied stay, and a rerun skips them. */
+  signal?: AbortSignal;
+  /** Called after each distinct chunk, with counts that never decrease. */
+  onProgress?: (progress: ReplicationProgress) => void;
+}
+
+export interface ReplicationResult {
+  /** Bytes of the chunks copied; within one store a copy may share storage instead. */
+  bytesMoved: number;
+  chunksCopied: number;
+  /** Distinct chunks the target already held. */
+  chunksSkipped: number;
+}
+
+/**
+ * Makes `to` hold every chunk of `manifest`, copying from `from` only the ones it lacks. Between
+ * regions the bytes stream from one store into the other; between replicas of one store it is
+ * `copy`, which shares storage where the store can, so a region's further replicas are filled from
+ * its primary without crossing regions again.
+ */
+export async function replicate(
+  from: ReplicaLocation,
+  to: ReplicaLocation,
+  manifest: ChunkManifest,
+  options: ReplicationOptions = {},
+): Promise<ReplicationResult> {
+  checkManifest(manifest);
+  const { signal, onProgress } = options;
+  // Each distinct chunk is copied once but covers every place it occurs in the image.
+  const distinct = new Map<string, { length: number; covers: number }>();
+  manifest.chunks.forEach((sha, index) => {
+    const length = chunkLength(manifest, index);
+    const entry = distinct.get(sha);
+    if (entry === undefined) distinct.set(sha, { length, covers: length });
+    else entry.covers += length;
+  });
+
+  const progress: ReplicationProgress = { bytesDone: 0, bytesTotal: manifest.size, bytesMoved: 0, chunksCopied: 0 };
+  let chunksSkipped = 0;
+  const pool = taskPool(IN_FLIGHT);
+  try {
+    for (const [sha, { length, covers }] of distinct) {
+      signal?.throwIfAborted();
+      const source = chunkKey(from.replica, sha);
+      const target = chunkKey(to.replica, sha);
+      const write =
+        from.store === to.store ? () => to.store.copy(source, target) : () => to.store.put(target, from.store.read(source));
+      await pool.add(async () => {
+        if (await landChunk(to.store, target, sha, write)) {
+          progress.bytesMoved += length;
+          progress.chunksCopied += 1;
+        } else {
+          chunksSkipped += 1;
+        }
+        progress.bytesDone += covers;
+        onProgress?.({ ...progress });
+      });
+    }
+  } finally {
+    await pool.idle();
+  }
+  pool.throwIfFailed();
+  return { bytesMoved: progress.bytesMoved, chunksCopied: progress.chunksCopied, chunksSkipped };
+}
+
+/**
+ * The distinct chunks of `manifest` that `replica` lacks or holds with other content, in image
+ * order; empty when the replica can serve the image. Compares recorded hashes; it does not reread
+ * the bytes.
+ */
+export async function verifyReplica(store: BlobStore, replica: number, manifest: ChunkManifest): Promise<string[]> {
+  checkManifest(manifest);
+  const bad: string[] = [];
+  // One stat at a time: an image of many thousand chunks must not open as many files at once.
+  for (const sha of new Set(manifest.chunks)) {
+    if ((await store.stat(chunkKey(replica, sha)))?.sha256 !== sha) bad.push(sha);
+  }
+  return bad;
+}
+
+/**
+ * The image's bytes, or those of `range` (inclusive, clipped to the image like a blob read), read
+ * chunk by chunk from `replica`. A missing chunk fails the stream.
+ */
+export function readManifest(store: BlobStore, replica: number, manifest: ChunkManifest, range?: ByteRange): Readable {
+  checkManifest(manifest);
+  chunkPrefix(replica);
+  if (range !== undefined && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
+    throw new RangeError(`Invalid byte range ${range.start}-${range.end}.`);
+  }
+  const start = range?.start ?? 0;
+  const end = Math.min(range?.end ?? Infinity, manifest.size - 1);
+  const { chunkSize } = manifest;
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for (let index = Math.floor(start / chunkSize); index * chunkSize <= end; index += 1) {
+      const offset = index * chunkSize;
+      const within = { start: Math.max(start, offset) - offset, end: Math.min(end, offset + chunkLength(manifest, index) - 1) - offset };
+      yield* store.read(chunkKey(replica, manifest.chunks[index]), within) as AsyncIterable<Buffer>;
+    }
+  }
+  return Readable.from(bytes(), { objectMode: false });
+}
+
+/**
+ * Deletes the chunks of `replica` whose hash is not in `referenced`, which the caller builds from
+ * every live manifest. It must not run while an ingest or replication into this replica is under
+ * way: those skip chunks they find present and count on them staying. `bytesFreed` counts each chunk
+ * in full, though a store may share its storage with the same chunk in another replica.
+ */
+export async function collectGarbage(store: BlobStore, replica: number, referenced: Set<string>): Promise<{ deleted: number; bytesFreed: number }> {
+  const prefix = chunkPrefix(replica);
+  let deleted = 0;
+  let bytesFreed = 0;
+  for (const blob of await store.list(prefix)) {
+    if (referenced.has(blob.key.slice(prefix.length))) continue;
+    await store.delete(blob.key);
+    deleted += 1;
+    bytesFreed += blob.size;
+  }
+  return { deleted, bytesFreed };
+}

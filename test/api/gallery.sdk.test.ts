@@ -1,0 +1,231 @@
+// Azure Compute Gallery through the official @azure/arm-compute client: galleries, image
+// definitions, image versions with real chunked replication between region stores, latest, quotas.
+import { ComputeManagementClient, type GalleryImageVersion } from '@azure/arm-compute';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
+import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
+import { MIB, makeVhd, putRegionBlob } from '../support/disk-data.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+type ArmFailure = { statusCode?: number; code?: string; message: string };
+const refusal = (status: number, code: string, pattern?: RegExp) => (error: ArmFailure) => {
+  assert.equal(error.statusCode, status, error.message);
+  assert.equal(error.code, code, error.message);
+  if (pattern) assert.match(error.message, pattern);
+  return true;
+};
+
+describe('Compute Gallery with @azure/arm-compute', () => {
+  let kiln: TestServer;
+  let compute: ComputeManagementClient;
+  let imageId: string;
+  const rg = 'gallery-rg';
+
+  before(async () => {
+    kiln = await startTestServer();
+    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/base.vhd', makeVhd(24, 'gallery-base'));
+    const image = await compute.images.createOrUpdate(rg, 'base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+    imageId = image.id!;
+  });
+  after(() => kiln.stop());
+
+  const versionRecord = async (definition: string, version: string) =>
+    (await kiln.server.kiln.store.get<GalleryImageVersionRecord['data']>(
+      `/subscriptions/${kiln.subscriptionId}/resourcegroups/${rg}/providers/microsoft.compute/galleries/shelf/images/${definition}/versions/${version}`.toLowerCase(),
+    ))!;
+
+  it('creates, reads, updates the description of and lists a gallery', async () => {
+    const gallery = await compute.galleries.createOrUpdate(rg, 'shelf', { location: 'westus', description: 'golden images' });
+    assert.equal(gallery.provisioningState, 'Succeeded');
+    assert.equal(gallery.identifier?.uniqueName, `${kiln.subscriptionId}-SHELF`);
+    const updated = await compute.galleries.update(rg, 'shelf', { description: 'golden images, tested' });
+    assert.equal(updated.description, 'golden images, tested');
+    const listed = [];
+    for await (const g of compute.galleries.list()) listed.push(g.name);
+    assert.deepEqual(listed, ['shelf']);
+    await assert.rejects(compute.galleries.createOrUpdate(rg, 'bad.', { location: 'westus' }), refusal(400, 'InvalidGalleryName'));
+  });
+
+  it('creates image definitions with unique identifiers and refuses frozen changes', async () => {
+    const definition = await compute.galleryImages.createOrUpdate(rg, 'shelf', 'debian', {
+      location: 'westus',
+      osType: 'Linux',
+      osState: 'Generalized',
+      hyperVGeneration: 'V2',
+      identifier: { publisher: 'kiln', offer: 'debian', sku: '12' },
+      recommended: { vCPUs: { min: 1, max: 8 } },
+      description: 'Debian 12',
+    });
+    assert.equal(definition.provisioningState, 'Succeeded');
+    assert.equal(definition.architecture, 'x64');
+    await compute.galleryImages.createOrUpdate(rg, 'shelf', 'windows', {
+      location: 'westus', osType: 'Windows', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'windows', sku: '2022' },
+    });
+    await assert.rejects(
+      compute.galleryImages.createOrUpdate(rg, 'shelf', 'debian-again', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'debian', sku: '12' } }),
+      refusal(409, 'Conflict', /publisher 'kiln', offer 'debian', sku '12'/),
+    );
+    const patched = await compute.galleryImages.update(rg, 'shelf', 'debian', { description: 'Debian 12 (bookworm)', recommended: { memory: { min: 1024, max: 8192 } } });
+    assert.equal(patched.description, 'Debian 12 (bookworm)');
+    assert.equal(patched.recommended?.memory?.max, 8192);
+    await assert.rejects(compute.galleryImages.update(rg, 'shelf', 'debian', { osType: 'Windows' }), refusal(400, 'PropertyChangeNotAllowed', /osType/));
+  });
+
+  it('replicates a version to three regions with replica counts, every chunk verified', async () => {
+    const version = await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.0', {
+      location: 'westus',
+      publishingProfile: {
+        targetRegions: [
+          { name: 'westus', regionalReplicaCount: 2 },
+          { name: 'East US', regionalReplicaCount: 1 },
+          { name: 'westus2', regionalReplicaCount: 3, storageAccountType: 'Standard_ZRS' },
+        ],
+      },
+      storageProfile: { source: { id: imageId } },
+    });
+    assert.equal(version.provisioningState, 'Succeeded');
+    assert.equal(version.storageProfile?.osDiskImage?.sizeInGB, 1);
+    const expanded = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', { expand: 'ReplicationStatus' });
+    assert.equal(expanded.replicationStatus?.aggregatedState, 'Completed');
+    assert.deepEqual(expanded.replicationStatus?.summary?.map((s) => [s.region, s.state, s.progress]), [
+      ['West US', 'Completed', 100],
+      ['East US', 'Completed', 100],
+      ['West US 2', 'Completed', 100],
+    ]);
+    const record = await versionRecord('debian', '1.0.0');
+    for (const [region, replicas] of [['westus', 2], ['eastus', 1], ['westus2', 3]] as const) {
+      const store = kiln.server.kiln.domain.regions.get(region)!;
+      for (let replica = 1; replica <= 3; replica++) {
+        const missing = await verifyReplica(store, replica, record.data.internal.disks[0].manifest!);
+        if (replica <= replicas) assert.deepEqual(missing, [], `${region} replica ${replica} complete`);
+        else assert.ok(missing.length > 0, `${region} has no replica ${replica}`);
+      }
+    }
+  });
+
+  it('refuses bad versions, naming the field', async () => {
+    const body = (extra: Partial<GalleryImageVersion> = {}): GalleryImageVersion => ({ location: 'westus', storageProfile: { source: { id: imageId } }, ...extra });
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0', body()), refusal(400, 'InvalidParameter', /Major\.Minor\.Patch/));
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.4294967296', body()), refusal(400, 'InvalidParameter', /32-bit/));
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.1', body({ publishingProfile: { targetRegions: [{ name: 'eastus' }] } })),
+      refusal(400, 'InvalidParameter', /must include the image version's own region 'westus'/),
+    );
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'windows', '1.0.0', body()), refusal(400, 'InvalidParameter', /OS type 'Linux' does not match/));
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.0', body({ storageProfile: { osDiskImage: { source: { uri: 'https://elsewhere/x.vhd' } } } })),
+      refusal(409, 'PropertyChangeNotAllowed', /storageProfile/),
+    );
+  });
+
+  it('adds a region (replicating it) and removes one (deleting its replicas)', async () => {
+    const updated = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+      publishingProfile: { targetRegions: [{ name: 'westus', regionalReplicaCount: 2 }, { name: 'westus2', regionalReplicaCount: 1 }, { name: 'westcentralus', regionalReplicaCount: 1 }] },
+    });
+    assert.equal(updated.provisioningState, 'Succeeded');
+    const status = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', { expand: 'ReplicationStatus' });
+    const westcentral = status.replicationStatus?.summary?.find((s) => s.region === 'West Central US');
+    assert.equal(westcentral?.state, 'Completed');
+    const manifest = (await versionRecord('debian', '1.0.0')).data.internal.disks[0].manifest!;
+    assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('westcentralus')!, 1, manifest), []);
+    await waitFor(async () => (await kiln.server.kiln.domain.regions.get('eastus')!.list('replicas/')).length === 0, 'eastus replicas collected');
+    await waitFor(async () => (await kiln.server.kiln.domain.regions.get('westus2')!.list('replicas/2/')).length === 0, 'westus2 replicas 2 and 3 collected');
+  });
+
+  it('moves only the chunks a region lacks: a second version of the same bytes moves nothing', async () => {
+    await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.1.0', {
+      location: 'westus',
+      publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'westcentralus' }], excludeFromLatest: true },
+      storageProfile: { source: { id: imageId } },
+    });
+    const status = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.1.0', { expand: 'ReplicationStatus' });
+    const westcentral = status.replicationStatus?.summary?.find((s) => s.region === 'West Central US');
+    assert.match(westcentral!.details!, /; 0 of \d+ bytes moved/);
+  });
+
+  it('resolves latest to the highest version not excluded from latest', async () => {
+    await compute.galleryImages.createOrUpdate(rg, 'shelf', 'derived', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'derived', sku: '1' } });
+    const latest = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/shelf/images/debian/versions/latest`;
+    const derived = await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '1.0.0', { location: 'westus', storageProfile: { source: { id: latest } } });
+    assert.equal(derived.provisioningState, 'Succeeded');
+    const source = await versionRecord('debian', '1.0.0');
+    assert.equal((await versionRecord('derived', '1.0.0')).data.internal.disks[0].manifest!.sha256, source.data.internal.disks[0].manifest!.sha256);
+    // 1.1.0 is higher but excluded from latest; exclude 1.0.0 too and nothing is left.
+    await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', { publishingProfile: { excludeFromLatest: true } });
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '2.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), refusal(404, 'NotFound', /latest/));
+  });
+
+  it('refuses to delete a definition with versions or a gallery with definitions, then deletes and collects chunks', async () => {
+    await assert.rejects(compute.galleryImages.delete(rg, 'shelf', 'derived'), refusal(409, 'CannotDeleteResource'));
+    await assert.rejects(compute.galleries.delete(rg, 'shelf'), refusal(409, 'CannotDeleteResource'));
+    for (const [definition, version] of [['derived', '1.0.0'], ['debian', '1.1.0'], ['debian', '1.0.0']]) await compute.galleryImageVersions.delete(rg, 'shelf', definition, version);
+    for (const definition of ['derived', 'debian', 'windows']) await compute.galleryImages.delete(rg, 'shelf', definition);
+    await compute.galleries.delete(rg, 'shelf');
+    for (const region of ['westus', 'westus2', 'westcentralus']) {
+      await waitFor(async () => (await kiln.server.kiln.domain.regions.get(region)!.list('replicas/')).length === 0, `${region} chunks collected`);
+    }
+  });
+});
+
+describe('gallery quotas and the one-replicating-version-per-image rule', () => {
+  let kiln: TestServer;
+  let compute: ComputeManagementClient;
+
+  before(async () => {
+    kiln = await startTestServer({ quotas: { galleries: 1, galleryImages: 1, galleryImageVersions: 1 }, lroWaitMs: 0 });
+    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate('q', { location: 'eastus' });
+  });
+  after(() => kiln.stop());
+
+  it('refuses the create past each quota with QuotaExceeded', async () => {
+    await compute.galleries.createOrUpdate('q', 'one', { location: 'eastus' });
+    await assert.rejects(compute.galleries.createOrUpdate('q', 'two', { location: 'eastus' }), refusal(409, 'QuotaExceeded', /galleries/));
+    await compute.galleries.createOrUpdate('q', 'elsewhere', { location: 'westus' });
+    await compute.galleryImages.createOrUpdate('q', 'one', 'a', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 'a' } });
+    await assert.rejects(
+      compute.galleryImages.createOrUpdate('q', 'one', 'b', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 'b' } }),
+      refusal(409, 'QuotaExceeded', /galleryImages/),
+    );
+  });
+
+  it('refuses a second version from a managed image whose first version still replicates, and watches progress move', async () => {
+    const blobUri = await putRegionBlob(kiln, 'eastus', 'vhds/big.vhd', makeVhd(256, 'big'));
+    const image = await compute.images.createOrUpdate('q', 'big', { location: 'eastus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+    const poller = compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.0', {
+      location: 'eastus',
+      publishingProfile: { targetRegions: [{ name: 'eastus' }, { name: 'westus', regionalReplicaCount: 2 }, { name: 'southcentralus' }] },
+      storageProfile: { source: { id: image.id } },
+    });
+    await poller.submitted();
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', { location: 'eastus', storageProfile: { source: { id: image.id } } }),
+      (error: ArmFailure) => error.statusCode === 409 && /still replicating|quota/i.test(error.message),
+    );
+    const seen = new Set<string>();
+    for (;;) {
+      const version = await compute.galleryImageVersions.get('q', 'one', 'a', '1.0.0', { expand: 'ReplicationStatus' });
+      for (const s of version.replicationStatus?.summary ?? []) seen.add(`${s.state}:${s.progress}`);
+      if (version.provisioningState !== 'Creating') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await poller;
+    const partial = [...seen].filter((s) => s.startsWith('Replicating:') && !s.endsWith(':0') && !s.endsWith(':100'));
+    assert.ok(partial.length > 0, `progress moved between 0 and 100: ${[...seen].join(' ')}`);
+    const final = await compute.galleryImageVersions.get('q', 'one', 'a', '1.0.0', { expand: 'ReplicationStatus' });
+    assert.equal(final.replicationStatus?.aggregatedState, 'Completed');
+    assert.equal(final.storageProfile?.osDiskImage?.sizeInGB, Math.ceil((256 * MIB) / 1024 ** 3));
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting for: ${what}`);
+}

@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createFsRegionStores } from '../../src/adapters/fs-blob-store.ts';
+import type { BlobStore } from '../../src/ports/blob-store.ts';
+import { chunkKey, chunkPrefix, type ChunkManifest } from '../../src/domain/replication/chunk-manifest.ts';
+import {
+  collectGarbage,
+  ingest,
+  readManifest,
+  replicate,
+  verifyReplica,
+  type ReplicationProgress,
+} from '../../src/domain/replication/chunk-store.ts';
+
+/** Small chunks keep the images small while exercising the same code paths as 4 MiB ones. */
+const CHUNK = 1024;
+
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** Three fresh regions on disk. */
+async function regions(): Promise<{ a: BlobStore; b: BlobStore; c: BlobStore }> {
+  const root = await mkdtemp(path.join(tmpdir(), 'kiln-chunks-'));
+  dirs.push(root);
+  const stores = createFsRegionStores(['eastus', 'westus', 'northeurope'].map((name) => ({ name, dir: path.join(root, name) })));
+  return { a: stores.get('eastus')!, b: stores.get('westus')!, c: stores.get('northeurope')! };
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** `chunks` random (so distinct) whole chunks, then `tail` more bytes for a short last chunk. */
+const image = (chunks: number, tail = 0) => randomBytes(chunks * CHUNK + tail);
+
+/** A copy of `data` with the chunks at `indexes` replaced by random bytes. */
+function changeChunks(data: Buffer, indexes: number[]): Buffer {
+  const changed = Buffer.from(data);
+  for (const index of indexes) randomBytes(Math.min(CHUNK, data.length - index * CHUNK)).copy(changed, index * CHUNK);
+  return changed;
+}
+
+async function putAndIngest(store: BlobStore, key: string, data: Buffer): Promise<ChunkManifest> {
+  await store.put(key, data);
+  return ingest(store, key, { chunkSize: CHUNK });
+}
+
+const primary = (store: BlobStore) => ({ store, replica: 1 });
+
+async function presentChunks(store: BlobStore, replica: number, manifest: ChunkManifest): Promise<number> {
+  return new Set(manifest.chunks).size - (await verifyReplica(store, replica, manifest)).length;
+}
+
+describe('chunk store', () => {
+  it('ingests a blob into chunks that reassemble to it, storing a repeated chunk once', async () => {
+    const { a } = await regions();
+    const data = image(10, 300);
+    data.copy(data, 7 * CHUNK, 2 * CHUNK, 3 * CHUNK);
+    const manifest = await putAndIngest(a, 'images/v1.raw', data);
+
+    assert.equal(manifest.size, data.length);
+    assert.equal(manifest.sha256, sha256(data));
+    assert.equal(manifest.chunkSize, CHUNK);
+    assert.deepEqual(
+      manifest.chunks,
+      Array.from({ length: 11 }, (_, i) => sha256(data.subarray(i * CHUNK, (i + 1) * CHUNK))),
+    );
+    assert.equal(manifest.chunks[2], manifest.chunks[7]);
+    const stored = await a.list(chunkPrefix(1));
+    assert.deepEqual(stored.map((blob) => blob.key).sort(), [...new Set(manifest.chunks)].map((sha) => chunkKey(1, sha)).sort());
+
+    assert.deepEqual(await readAll(readManifest(a, 1, manifest)), data);
+    assert.deepEqual(await readAll(readManifest(a, 1, manifest, { start: 1000, end: 3100 })), data.subarray(1000, 3101));
+    assert.deepEqual(await readAll(readManifest(a, 1, manifest, { start: 0, end: 0 })), data.subarray(0, 1));
+    assert.deepEqual(await readAll(readManifest(a, 1, manifest, { start: 10 * CHUNK + 5, end: 1e6 })), data.subarray(10 * CHUNK + 5));
+    assert.throws(() => readManifest(a, 1, manifest, { start: 5, end: 4 }), RangeError);
+
+    // Ingesting again finds every chunk in place and rewrites none.
+    assert.deepEqual(await ingest(a, 'images/v1.raw', { chunkSize: CHUNK }), manifest);
+    assert.deepEqual(await a.list(chunkPrefix(1)), stored);
+  });
+
+  it('ingests an empty blob, and refuses a missing one', async () => {
+    const { a } = await regions();
+    const manifest = await putAndIngest(a, 'images/empty.raw', Buffer.alloc(0));
+    assert.deepEqual(manifest, { size: 0, sha256: sha256(Buffer.alloc(0)), chunkSize: CHUNK, chunks: [] });
+    assert.deepEqual(await readAll(readManifest(a, 1, manifest)), Buffer.alloc(0));
+    await assert.rejects(ingest(a, 'images/missing.raw'), { code: 'BlobNotFound' });
+  });
+
+  it('replicates every byte the first time and none the second, and fills a second replica within the region', async () => {
+    const { a, b, c } = await regions();
+    const data = image(40, 17);
+    const manifest = await putAndIngest(a, 'images/v1.raw', data);
+
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), { bytesMoved: data.length, chunksCopied: 41, chunksSkipped: 0 });
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), { bytesMoved: 0, chunksCopied: 0, chunksSkipped: 41 });
+    assert.deepEqual(await verifyReplica(b, 1, manifest), []);
+    assert.deepEqual(await readAll(readManifest(b, 1, manifest)), data);
+
+    assert.deepEqual(await replicate(primary(b), { store: b, replica: 2 }, manifest), { bytesMoved: data.length, chunksCopied: 41, chunksSkipped: 0 });
+    assert.deepEqual(await verifyReplica(b, 2, manifest), []);
+    assert.deepEqual(await readAll(readManifest(b, 2, manifest)), data);
+
+    assert.deepEqual(await verifyReplica(c, 1, manifest), manifest.chunks);
+  });
+
+  it('moves only the changed chunks of a version that differs in 1% of them', async () => {
+    const { a, b } = await regions();
+    const v1 = image(199, 500);
+    const v2 = changeChunks(v1, [37, 199]);
+    const m1 = await putAndIngest(a, 'images/v1.raw', v1);
+    await replicate(primary(a), primary(b), m1);
+
+    const m2 = await putAndIngest(a, 'images/v2.raw', v2);
+    assert.equal((await a.list(chunkPrefix(1))).length, 202);
+    assert.deepEqual(await replicate(primary(a), primary(b), m2), { bytesMoved: CHUNK + 500, chunksCopied: 2, chunksSkipped: 198 });
+    assert.deepEqual(await readAll(readManifest(b, 1, m2)), v2);
+  });
+
+  it('finds corrupt and missing chunks, replaces them on the next replication, and refuses to land a corrupt source', async () => {
+    const { a, b, c } = await regions();
+    const data = image(30);
+    const manifest = await putAndIngest(a, 'images/v1.raw', data);
+    await replicate(primary(a), primary(b), manifest);
+
+    const [corrupt, missing] = [manifest.chunks[5], manifest.chunks[8]];
+    await b.put(chunkKey(1, corrupt), Buffer.from('not the chunk'), { overwrite: true });
+    await b.delete(chunkKey(1, missing));
+    assert.deepEqual(await verifyReplica(b, 1, manifest), [corrupt, missing]);
+
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), { bytesMoved: 2 * CHUNK, chunksCopied: 2, chunksSkipped: 28 });
+    assert.deepEqual(await verifyReplica(b, 1, manifest), []);
+    assert.deepEqual(await readAll(readManifest(b, 1, manifest)), data);
+
+    const tampered = manifest.chunks[3];
+    await a.put(chunkKey(1, tampered), randomBytes(CHUNK), { overwrite: true });
+    await assert.rejects(replicate(primary(a), primary(c), manifest), new RegExp(`Chunk ${tampered} was sealed .* with sha256`));
+    assert.equal(await c.stat(chunkKey(1, tampered)), undefined);
+  });
+
+  it('stops between chunks when aborted, and a rerun copies only the rest', async () => {
+    const { a, b } = await regions();
+    const manifest = await putAndIngest(a, 'images/v1.raw', image(100));
+    const controller = new AbortController();
+    const onProgress = (progress: ReplicationProgress) => {
+      if (progress.chunksCopied === 10) controller.abort();
+    };
+    await assert.rejects(replicate(primary(a), primary(b), manifest, { signal: controller.signal, onProgress }), { name: 'AbortError' });
+
+    const present = await presentChunks(b, 1, manifest);
+    assert.ok(present >= 10 && present < 100, `${present} chunks landed before the abort took effect`);
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
+      bytesMoved: (100 - present) * CHUNK,
+      chunksCopied: 100 - present,
+      chunksSkipped: present,
+    });
+    assert.deepEqual(await verifyReplica(b, 1, manifest), []);
+
+    await assert.rejects(ingest(a, 'images/v1.raw', { chunkSize: CHUNK, signal: AbortSignal.abort() }), { name: 'AbortError' });
+  });
+
+  it('reports progress that only grows and ends at the image size', async () => {
+    const { a, b } = await regions();
+    const data = image(20, 100);
+    data.copy(data, 15 * CHUNK, 4 * CHUNK, 5 * CHUNK);
+    const manifest = await putAndIngest(a, 'images/v1.raw', data);
+
+    for (const expectedMoved of [data.length - CHUNK, 0]) {
+      const seen: ReplicationProgress[] = [];
+      const result = await replicate(primary(a), primary(b), manifest, { onProgress: (progress) => seen.push(progress) });
+      assert.equal(result.bytesMoved, expectedMoved);
+      assert.ok(seen.length >= 20);
+      for (const [before, next] of seen.slice(1).map((progress, i) => [seen[i], progress])) {
+        assert.ok(next.bytesDone >= before.bytesDone && next.bytesMoved >= before.bytesMoved && next.chunksCopied >= before.chunksCopied);
+      }
+      assert.ok(seen.every((progress) => progress.bytesTotal === data.length));
+      assert.deepEqual(seen.at(-1), { bytesDone: data.length, bytesTotal: data.length, bytesMoved: expectedMoved, chunksCopied: result.chunksCopied });
+    }
+  });
+
+  it('collects exactly the chunks no live manifest references, in one replica only', async () => {
+    const { a } = await regions();
+    const v1 = image(50);
+    const m1 = await putAndIngest(a, 'images/v1.raw', v1);
+    const m2 = await putAndIngest(a, 'images/v2.raw', changeChunks(v1, [1, 11, 21, 31, 41]));
+    // Replica 10's keys share the prefix text "replicas/1" and must not be mistaken for replica 1's.
+    await replicate(primary(a), { store: a, replica: 10 }, m1);
+
+    assert.deepEqual(await collectGarbage(a, 1, new Set(m2.chunks)), { deleted: 5, bytesFreed: 5 * CHUNK });
+    assert.deepEqual((await a.list(chunkPrefix(1))).map((blob) => blob.key).sort(), m2.chunks.map((sha) => chunkKey(1, sha)).sort());
+    assert.deepEqual(await verifyReplica(a, 10, m1), []);
+    assert.ok(await a.stat('images/v1.raw'));
+    assert.deepEqual(await collectGarbage(a, 1, new Set(m2.chunks)), { deleted: 0, bytesFreed: 0 });
+  });
+});

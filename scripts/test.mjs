@@ -21,7 +21,7 @@ mkdirSync(caDir, { recursive: true });
 const caPath = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/test-ca.ts'), caDir], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop();
 
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
-run(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), 'src', 'test', 'scripts']);
+run(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), 'src', 'test', 'scripts', 'bench']);
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests(join(root, 'test'));

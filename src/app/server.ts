@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createTasks } from '../jobs/tasks/index.ts';
-import { startWorker, type Worker } from '../jobs/worker.ts';
+import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
 import { buildApp } from '../http/app.ts';
 import { ensureAdminPrincipal } from './admin-principal.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
@@ -27,6 +27,7 @@ export interface ServerOptions extends KilnOptions {
   logger?: boolean;
   /** How long a request waits for quick long-running work before answering 201/202 (default 1000 ms). */
   lroWaitMs?: number;
+  onJobEvent?: (event: JobEvent) => void;
 }
 
 export interface RunningServer {
@@ -72,6 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         leaseMs: options.leaseMs,
         pollMs: options.pollMs,
         onError: (error) => app.log.error({ err: error }, 'job worker error'),
+        onEvent: options.onJobEvent,
       }),
     );
   }

@@ -21,6 +21,18 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** Called with failures the worker cannot attach to a job (never with secrets). */
   onError?: (error: unknown) => void;
+  /** Told of every claim and outcome, for operators watching who ran what and when. */
+  onEvent?: (event: JobEvent) => void;
+}
+
+export interface JobEvent {
+  event: 'claimed' | 'finished' | 'failed' | 'retrying' | 'lease-lost';
+  job: string;
+  task: string;
+  worker: string;
+  attempt: number;
+  at: string;
+  error?: string;
 }
 
 export interface Worker {
@@ -39,6 +51,8 @@ export function startWorker(options: WorkerOptions): Worker {
   const pollMs = options.pollMs ?? 500;
   const leaseMs = options.leaseMs ?? 30_000;
   const onError = options.onError ?? (() => {});
+  const tell = (event: JobEvent['event'], job: JobData, error?: string) =>
+    options.onEvent?.({ event, job: job.id, task: job.task, worker: id, attempt: job.attempts, at: clock.now().toISOString(), ...(error ? { error } : {}) });
   const id = `worker-${newGuid()}`;
   let stopping = false;
   let wake: (() => void) | undefined;
@@ -104,7 +118,9 @@ export function startWorker(options: WorkerOptions): Worker {
       progress: (percent, detail) => (renewing = renewing.then(() => renew({ progress: { percent, detail } }))),
     };
 
+    tell('claimed', job.data);
     let outcome: { writes: Write[] } | { retryAt: Date; error: string };
+    let failure: string | undefined;
     // finally: a throwing `fail` must still stop the heartbeat, or the lease is renewed forever.
     try {
       try {
@@ -112,10 +128,11 @@ export function startWorker(options: WorkerOptions): Worker {
         outcome = { writes: await handler.run(job.data.payload, ctx) };
       } catch (thrown) {
         const error = controller.signal.aborted ? controller.signal.reason : thrown;
-        if (error instanceof Error && error.message === 'lease lost') return;
+        if (error instanceof Error && error.message === 'lease lost') return tell('lease-lost', job.data);
         const final = error instanceof ArmError || job.data.attempts >= (job.data.maxAttempts ?? DEFAULT_ATTEMPTS);
         if (final) {
           const body: ArmErrorBody = error instanceof ArmError ? error.toBody().error : { code: 'InternalOperationError', message: String((error as Error)?.message ?? error) };
+          failure = `${body.code}: ${body.message}`;
           outcome = { writes: await handler.fail(job.data.payload, body, ctx) };
         } else {
           outcome = { retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)), error: String((error as Error)?.message ?? error) };
@@ -125,6 +142,8 @@ export function startWorker(options: WorkerOptions): Worker {
       await finish();
     }
     await settle(outcome);
+    if ('retryAt' in outcome) tell('retrying', job.data, outcome.error);
+    else tell(failure ? 'failed' : 'finished', job.data, failure);
 
     async function finish() {
       clearInterval(heartbeat);

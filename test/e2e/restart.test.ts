@@ -3,13 +3,11 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
+import { childPort, clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
 import { startTestServer } from '../support/test-server.ts';
 
 const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -64,12 +62,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
 describe('kill -9 during a long-running operation', () => {
   it('finishes the operation after the server starts again', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'kiln-kill-'));
-    await cp(join(process.env.KILN_TEST_TLS_DIR!, 'ca.pem'), join(dataDir, 'tls', 'ca.pem'));
-    await cp(join(process.env.KILN_TEST_TLS_DIR!, 'ca-key.pem'), join(dataDir, 'tls', 'ca-key.pem'));
-    let child = await serve(dataDir);
+    const dataDir = await dataDirWithTestCa('kiln-kill-');
+    const port = childPort(1);
+    let server = await startKilnProcess(dataDir, port);
     try {
-      const { url, credential, subscriptionId } = await clientsFor(dataDir, child);
+      const { url, credential, subscriptionId } = await clientsFor(dataDir, `https://127.0.0.1:${port}`);
       const resources = new ResourceManagementClient(credential, subscriptionId, { endpoint: url });
       await resources.resourceGroups.createOrUpdate('crash', { location: 'westus' });
       // An 8 GiB empty disk: sealing it hashes 8 GiB, long enough to be killed in the middle.
@@ -81,10 +78,9 @@ describe('kill -9 during a long-running operation', () => {
         body: JSON.stringify({ location: 'westus', properties: { diskSizeGB: 8, creationData: { createOption: 'Empty' } } }),
       });
       assert.equal(created.status, 202);
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await killKiln(server);
 
-      child = await serve(dataDir);
+      server = await startKilnProcess(dataDir, port);
       const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
       const before = await compute.disks.get('crash', 'big');
       assert.equal(before.provisioningState, 'Creating', 'the kill left the disk mid-creation');
@@ -96,36 +92,8 @@ describe('kill -9 during a long-running operation', () => {
       assert.equal(disk.provisioningState, 'Succeeded');
       assert.equal(disk.diskSizeBytes, 8 * 1024 ** 3);
     } finally {
-      child.kill('SIGKILL');
+      await killKiln(server);
       await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
-
-const PORT = 20000 + (process.pid % 20000);
-
-/** Starts `kiln serve` as its own process, as an operator would, with a short job lease. */
-async function serve(dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--data', dataDir, '--port', String(PORT), '--lease-ms', '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('Kiln is serving at')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`kiln serve exited with ${code}: ${out}`)));
-  });
-  return child;
-}
-
-async function clientsFor(dataDir: string, _child: ChildProcess) {
-  const { ClientSecretCredential } = await import('@azure/identity');
-  const admin = JSON.parse(await readFile(join(dataDir, 'admin-credentials.json'), 'utf8'));
-  const config = JSON.parse(await readFile(join(dataDir, 'config.json'), 'utf8'));
-  const url = `https://127.0.0.1:${PORT}`;
-  return {
-    url,
-    subscriptionId: config.subscriptions[0].id as string,
-    credential: new ClientSecretCredential(admin.tenant, admin.appId, admin.password, { authorityHost: url, disableInstanceDiscovery: true }),
-  };
-}

@@ -22,7 +22,7 @@ export function makeVhd(mib: number, seed: string): Buffer {
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Puts a sealed blob into a region store with a storage-audience bearer token, as `az storage blob upload --auth-mode login` does. */
-export async function putRegionBlob(kiln: TestServer, region: string, key: string, content: Buffer): Promise<string> {
+export async function putRegionBlob(kiln: Pick<TestServer, 'url' | 'credential'>, region: string, key: string, content: Buffer): Promise<string> {
   const token = await kiln.credential.getToken('https://storage.azure.com/.default');
   const url = `${kiln.url}/blob/${region}/${key}`;
   const response = await fetch(url, {

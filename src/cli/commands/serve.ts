@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../../app/server.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
-export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--workers N] [--lease-ms N]
+export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--db-schema S] [--workers N] [--lease-ms N] [--log-jobs]
 
 Serves Kiln's ARM-compatible API over HTTPS until stopped.
 
@@ -12,6 +12,8 @@ Serves Kiln's ARM-compatible API over HTTPS until stopped.
   --http         plain HTTP instead of HTTPS
   --cert, --key  your own certificate and key (PEM) instead of Kiln's local CA
   --db URL       postgres://... to keep metadata in PostgreSQL (default: SQLite in the data folder)
+  --db-schema S  PostgreSQL schema (default kiln), so several installs can share one database
+  --log-jobs     print one JSON line per job event (claimed, finished, failed) on stdout
   --workers N    job workers in this process (default 1)
   --lease-ms N   how long a job stays claimed by a worker that stopped answering (default 30000)
 
@@ -32,6 +34,8 @@ export async function serve(argv: string[]): Promise<void> {
       db: { type: 'string' },
       workers: { type: 'string' },
       'lease-ms': { type: 'string' },
+      'db-schema': { type: 'string' },
+      'log-jobs': { type: 'boolean' },
     },
   });
   if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
@@ -43,6 +47,8 @@ export async function serve(argv: string[]): Promise<void> {
     certFile: values.cert,
     keyFile: values.key,
     db: values.db,
+    dbSchema: values['db-schema'],
+    onJobEvent: values['log-jobs'] ? (event) => console.log(JSON.stringify(event)) : undefined,
     workers: values.workers === undefined ? 1 : Number(values.workers),
     leaseMs: values['lease-ms'] === undefined ? undefined : Number(values['lease-ms']),
     logger: false,

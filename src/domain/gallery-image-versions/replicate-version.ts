@@ -4,7 +4,7 @@
  * and verifying each by sha256. Idempotent: after a crash it runs again and skips what is in place.
  */
 import type { ArmErrorBody } from '../../core/arm-error.ts';
-import { newGuid } from '../../core/ids.ts';
+import { createHash } from 'node:crypto';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { finishOperation, type OperationData } from '../operations/operation.ts';
@@ -37,7 +37,7 @@ export async function replicateVersion(ctx: DomainContext, payload: ReplicatePay
   // 1. Chunks in the home region for every disk that has none yet.
   if (record.data.internal.disks.some((d) => !d.manifest)) {
     const disks: VersionDisk[] = [];
-    for (const disk of record.data.internal.disks) disks.push(disk.manifest ? disk : await ingestDisk(ctx, home, disk, job.signal));
+    for (const disk of record.data.internal.disks) disks.push(disk.manifest ? disk : await ingestDisk(ctx, home, record.key, disk, job.signal));
     record = await saveDisks(ctx, payload.key, disks);
     if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' })];
   }
@@ -80,13 +80,17 @@ export async function replicateVersion(ctx: DomainContext, payload: ReplicatePay
   ];
 }
 
-/** A disk's bytes as chunks in the home region's primary replica (copied there first when they live elsewhere). */
-async function ingestDisk(ctx: DomainContext, home: string, disk: VersionDisk, signal: AbortSignal): Promise<VersionDisk> {
+/**
+ * A disk's bytes as chunks in the home region's primary replica, copied there first when they live
+ * elsewhere. The staging name is fixed per version and disk, so a rerun after a crash reuses (or
+ * replaces) what the killed run left instead of orphaning it.
+ */
+async function ingestDisk(ctx: DomainContext, home: string, versionKey: string, disk: VersionDisk, signal: AbortSignal): Promise<VersionDisk> {
   const store = ctx.regions.get(home)!;
   let key = disk.source!.key;
   let staged: string | undefined;
   if (disk.source!.region !== home) {
-    staged = `versions/staging/${newGuid()}.vhd`;
+    staged = `versions/staging/${createHash('sha256').update(versionKey).digest('hex')}/${disk.lun}.vhd`;
     await copyBlob(ctx.regions, disk.source!, { region: home, key: staged });
     key = staged;
   }

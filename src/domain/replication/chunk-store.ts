@@ -5,9 +5,9 @@
  *
  * Trust rests on names: a chunk counts as present only when the store's recorded sha256 (computed
  * from the bytes when it was sealed) equals the hash in its name. Anything else under that name, a
- * tampered or damaged blob, is treated as missing and replaced, and a
- * chunk whose sealed hash is not its name is deleted again before the operation fails. That makes
- * every operation idempotent: a rerun after a crash or an abort skips what is already in place.
+ * tampered or damaged blob, is treated as missing and replaced, and a chunk whose sealed hash is not
+ * its name is deleted again before the operation fails. That makes every operation idempotent: a
+ * rerun after a crash or an abort skips what is already in place.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';

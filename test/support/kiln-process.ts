@@ -1,0 +1,55 @@
+/** `kiln serve` as its own process, as an operator runs it, for tests that kill and restart it. */
+import { ClientSecretCredential } from '@azure/identity';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface KilnProcess {
+  child: ChildProcess;
+  output(): string;
+}
+
+/** A data folder holding the test CA, so the server's certificate is trusted by this process. */
+export async function dataDirWithTestCa(prefix: string): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
+  await cp(join(process.env.KILN_TEST_TLS_DIR!, 'ca.pem'), join(dataDir, 'tls', 'ca.pem'));
+  await cp(join(process.env.KILN_TEST_TLS_DIR!, 'ca-key.pem'), join(dataDir, 'tls', 'ca-key.pem'));
+  return dataDir;
+}
+
+export async function startKilnProcess(dataDir: string, port: number, extraArgs: string[] = []): Promise<KilnProcess> {
+  const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--data', dataDir, '--port', String(port), '--lease-ms', '1500', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (out += chunk));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => (out.includes('Kiln is serving at') ? resolve() : undefined);
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`kiln serve exited with ${code}: ${out}`)));
+  });
+  return { child, output: () => out };
+}
+
+export async function killKiln(kiln: KilnProcess): Promise<void> {
+  if (kiln.child.exitCode !== null || kiln.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => kiln.child.once('exit', resolve));
+  kiln.child.kill('SIGKILL');
+  await exited;
+}
+
+/** The admin's credential and the subscription of a data folder's server at `url`. */
+export async function clientsFor(dataDir: string, url: string) {
+  const admin = JSON.parse(await readFile(join(dataDir, 'admin-credentials.json'), 'utf8'));
+  const config = JSON.parse(await readFile(join(dataDir, 'config.json'), 'utf8'));
+  return {
+    url,
+    subscriptionId: config.subscriptions[0].id as string,
+    credential: new ClientSecretCredential(admin.tenant, admin.appId, admin.password, { authorityHost: url, disableInstanceDiscovery: true }),
+  };
+}
+
+/** A port for a child server: distinct per test process, so parallel test files do not collide. */
+export const childPort = (offset: number) => 20000 + ((process.pid * 7 + offset * 1009) % 20000);

@@ -11,7 +11,9 @@ export interface RegionConfig {
   name: string;
   displayName: string;
   /** Folder of the region's blob store, relative to the data folder unless absolute. */
-  dir: string;
+  dir?: string;
+  /** Instead of a folder: a container of an Azure Blob storage account. */
+  azureBlob?: { connectionString: string; container: string };
 }
 
 export interface KilnConfig {
@@ -52,4 +54,7 @@ export async function loadOrCreateConfig(dataDir: string): Promise<{ config: Kil
   return { config, created: true };
 }
 
-export const regionDir = (dataDir: string, region: RegionConfig) => (isAbsolute(region.dir) ? region.dir : join(dataDir, region.dir));
+export const regionDir = (dataDir: string, region: RegionConfig) => {
+  const dir = region.dir ?? join('regions', region.name);
+  return isAbsolute(dir) ? dir : join(dataDir, dir);
+};

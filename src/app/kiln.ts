@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createFsRegionStores } from '../adapters/fs-blob-store.ts';
 import { openPostgresMetadataStore } from '../adapters/postgres-metadata-store.ts';
 import { openSqliteMetadataStore } from '../adapters/sqlite-metadata-store.ts';
 import { formatBlobUrl } from '../core/blob-url.ts';
@@ -18,7 +17,8 @@ import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '.
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import { writeFileAtomic } from './atomic-file.ts';
-import { loadOrCreateConfig, regionDir, type KilnConfig } from './config.ts';
+import { loadOrCreateConfig, type KilnConfig } from './config.ts';
+import { createRegionStores } from './region-stores.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 
 export interface KilnOptions {
@@ -53,7 +53,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
   const store = options.db?.startsWith('postgres')
     ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
     : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db'));
-  const regions = createFsRegionStores(config.regions.map((r) => ({ name: r.name, dir: regionDir(options.dataDir, r) })));
+  const regions = createRegionStores(options.dataDir, config.regions);
   const sasSecret = await loadOrCreateSecret(join(options.dataDir, 'keys', 'blob-sas.key'));
   const queue = new StoreJobQueue(clock);
   const domain: DomainContext = {

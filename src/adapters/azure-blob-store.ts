@@ -1,0 +1,439 @@
+/**
+ * A region's blobs in one Azure Blob Storage container (Azurite in tests):
+ *
+ *   <key>                     sealed blobs: block blobs with metadata sha256=<hex> and kilnsealed=1
+ *   .staging/<sha256 of key>  staging blobs: page blobs taking 512-byte-aligned page writes
+ *
+ * Sealed blobs are block blobs because Put Block List makes a blob appear whole: blocks staged
+ * beforehand are invisible, and the commit publishes content and metadata at once, conditionally
+ * (If-None-Match: * refuses an existing key) or replacing the old blob atomically. So a crash at any
+ * moment leaves the key absent or whole; what it can leave behind is uncommitted blocks, which
+ * nothing reads and Azure discards after a week. Block blobs also take content of unknown length
+ * and any size; a page blob would be visible, zero-filled, from its creation.
+ *
+ * A blob without the seal metadata, or whose server-side copy has not succeeded, does not exist for
+ * stat, read and list. Staging names are hashes so any key fits Azure's 1,024-character limit; keys
+ * under `.staging/` are refused. The container is created on first use.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { BlobServiceClient, RestError, type BlobBeginCopyFromUrlPollState, type BlobClient, type CopyStatusType } from '@azure/storage-blob';
+import { blobKeyProblem } from '../core/blob-url.ts';
+import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.ts';
+
+const MiB = 1024 * 1024;
+const STAGING_PREFIX = '.staging/';
+const SEALED = 'kilnsealed';
+/** Page blobs are written in whole 512-byte pages, at most 4 MiB per Put Page, up to 8 TiB. */
+const PAGE_BYTES = 512;
+const MAX_PAGE_WRITE = 4 * MiB;
+const MAX_STAGING_BYTES = 8 * 1024 * 1024 * MiB;
+/** Azure commits at most 50,000 blocks per blob. */
+const MAX_BLOCKS = 50_000;
+const BLOCK_BYTES = 4 * MiB;
+/**
+ * Block bytes uploading at once (one block at least). With the block being filled, this is a put's
+ * memory: two 4 MiB blocks in flight keep it near 12 MiB, as the contract's bound requires.
+ */
+const IN_FLIGHT_BYTES = 8 * MiB;
+const LEASE_SECONDS = 60;
+const COPY_POLL_MS = 500;
+/** How often a download resumes a broken response (pinned to the blob's etag by the SDK). */
+const READ_RETRIES = 5;
+
+/** Errors carry the Azure Storage error code of the condition, as the fs adapter's do. */
+const storeError = (code: string, message: string): Error =>
+  Object.assign(new Error(message.charAt(0).toUpperCase() + message.slice(1)), { code });
+
+const statusOf = (error: unknown): number | undefined => (error instanceof RestError ? error.statusCode : undefined);
+
+/**
+ * An SDK failure as a store error with Azure's code. The HTTP status is dropped on purpose: a call
+ * the backend refuses is this server's failure, not a bad request of its client. `creating` marks a
+ * conditional create, where Azure may report the existing blob as a failed condition.
+ */
+function fromAzure(error: unknown, what: string, creating = false): unknown {
+  if (!(error instanceof RestError)) return error;
+  // HEAD responses have no body: their code is only in the header, which Azurite leaves out.
+  const code =
+    error.code ?? error.response?.headers.get('x-ms-error-code') ?? (error.statusCode === 404 ? 'BlobNotFound' : `Http${error.statusCode}`);
+  if (creating && (code === 'BlobAlreadyExists' || code === 'ConditionNotMet')) {
+    return storeError('BlobAlreadyExists', `${what} already exists.`);
+  }
+  // Only a seal leases blobs, and only staging ones.
+  if (code === 'LeaseIdMissing' || code === 'LeaseAlreadyPresent') return storeError('BlobBeingSealed', `${what} is being sealed.`);
+  return Object.assign(new Error(`Azure Storage failed on ${what}: ${error.message.split('\n')[0]}`, { cause: error }), { code });
+}
+
+async function azure<T>(what: string, operation: Promise<T>, creating = false): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw fromAzure(error, what, creating);
+  }
+}
+
+function checkKey(key: string): void {
+  const problem =
+    blobKeyProblem(key) ?? (key.startsWith(STAGING_PREFIX) ? `The blob key '${key}' is under '${STAGING_PREFIX}', kept for staging blobs.` : undefined);
+  if (problem !== undefined) throw storeError('InvalidBlobKey', problem);
+}
+
+function checkRange(range: ByteRange | undefined): void {
+  if (range === undefined) return;
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new RangeError(`Invalid byte range ${start}-${end}.`);
+  }
+}
+
+interface BlobProperties {
+  metadata?: Record<string, string>;
+  contentLength?: number;
+  lastModified?: Date;
+  copyStatus?: CopyStatusType;
+}
+
+function sealedInfo(key: string, properties: BlobProperties): BlobInfo | undefined {
+  const { metadata, contentLength, lastModified, copyStatus } = properties;
+  if (metadata?.[SEALED] !== '1' || metadata.sha256 === undefined) return undefined;
+  if (copyStatus !== undefined && copyStatus !== 'success') return undefined;
+  return { key, size: contentLength ?? 0, sha256: metadata.sha256, lastModified };
+}
+
+async function* chunksOf(content: Readable | Buffer): AsyncGenerator<Buffer> {
+  if (Buffer.isBuffer(content)) {
+    yield content;
+    return;
+  }
+  for await (const chunk of content) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+}
+
+/**
+ * `content` copied into the buffers `nextBuffer(index)` gives, each yielded once full (the last one
+ * as far as it is filled). A buffer is only written before it is yielded.
+ */
+async function* rechunk(content: Readable | Buffer, nextBuffer: (index: number) => Buffer): AsyncGenerator<Buffer> {
+  let piece: Buffer | undefined;
+  let filled = 0;
+  let index = 0;
+  for await (const chunk of chunksOf(content)) {
+    for (let at = 0; at < chunk.length; ) {
+      piece ??= nextBuffer(index);
+      const copied = chunk.copy(piece, filled, at);
+      filled += copied;
+      at += copied;
+      if (filled === piece.length) {
+        yield piece;
+        piece = undefined;
+        filled = 0;
+        index++;
+      }
+    }
+  }
+  if (piece !== undefined) yield piece.subarray(0, filled);
+}
+
+/**
+ * Size of block `index`. A known total is spread over the blocks Azure allows; a stream of unknown
+ * length starts at 4 MiB, so common blobs take little memory, and doubles every 5,000 blocks, so the
+ * 50,000 blocks hold about 20 TiB.
+ */
+const blockSize = (index: number, total: number | undefined): number =>
+  total === undefined ? BLOCK_BYTES * 2 ** Math.floor(index / 5_000) : Math.max(BLOCK_BYTES, Math.ceil(total / MAX_BLOCKS));
+
+/**
+ * Runs uploads with at most `budget` bytes in flight (one upload at least). After a failure `add`
+ * refuses more; `idle` waits for those in flight, so a failed put leaves nothing running.
+ */
+function uploadPool(budget: number) {
+  const running = new Set<Promise<void>>();
+  let bytes = 0;
+  let failure: { error: unknown } | undefined;
+  const throwIfFailed = () => {
+    if (failure !== undefined) throw failure.error;
+  };
+  return {
+    async add(size: number, upload: () => Promise<unknown>): Promise<void> {
+      while (running.size > 0 && bytes + size > budget) await Promise.race(running);
+      throwIfFailed();
+      bytes += size;
+      const task: Promise<void> = upload()
+        .then(
+          () => undefined,
+          (error: unknown) => void (failure ??= { error }),
+        )
+        .finally(() => {
+          running.delete(task);
+          bytes -= size;
+        });
+      running.add(task);
+    },
+    idle: async (): Promise<void> => void (await Promise.all(running)),
+    throwIfFailed,
+  };
+}
+
+export function createAzureBlobStore(region: string, options: { connectionString: string; container: string }): BlobStore {
+  const container = BlobServiceClient.fromConnectionString(options.connectionString).getContainerClient(options.container);
+  const stagingClient = (key: string) => container.getPageBlobClient(STAGING_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex'));
+
+  let opening: Promise<unknown> | undefined;
+  const ready = (): Promise<unknown> =>
+    (opening ??= azure(`the container '${options.container}'`, container.createIfNotExists()).catch((error: unknown) => {
+      opening = undefined;
+      throw error;
+    }));
+
+  async function sealed(key: string): Promise<{ info: BlobInfo; etag?: string } | undefined> {
+    try {
+      const properties = await container.getBlobClient(key).getProperties();
+      const info = sealedInfo(key, properties);
+      return info && { info, etag: properties.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw fromAzure(error, `the blob '${key}'`);
+    }
+  }
+
+  async function refuseExisting(key: string): Promise<void> {
+    if ((await sealed(key)) !== undefined) throw storeError('BlobAlreadyExists', `The blob '${key}' already exists.`);
+  }
+
+  /** Uploads `content` as blocks while hashing it, then commits them with the seal metadata (see the file comment). */
+  async function commit(
+    key: string,
+    content: Readable | Buffer,
+    { overwrite, size, beforeCommit }: { overwrite: boolean; size?: number; beforeCommit?: () => Promise<unknown> },
+  ): Promise<BlobInfo> {
+    const client = container.getBlockBlobClient(key);
+    const what = `the blob '${key}'`;
+    // Ids unique to this upload, so concurrent uploads of one key cannot replace each other's blocks;
+    // all of one length, as Azure requires within a blob.
+    const upload = randomBytes(12).toString('hex');
+    const ids: string[] = [];
+    const hash = createHash('sha256');
+    let length = 0;
+    const pool = uploadPool(IN_FLIGHT_BYTES);
+    // Blocks whose upload is done are refilled rather than left to the garbage collector, which frees
+    // large buffers late under load: reuse keeps a put's memory at the in-flight budget.
+    const spare: Buffer[] = [];
+    const nextBuffer = (index: number): Buffer => {
+      const bytes = blockSize(index, size);
+      const buffer = spare.pop();
+      return buffer?.length === bytes ? buffer : Buffer.allocUnsafe(bytes);
+    };
+    try {
+      for await (const block of rechunk(content, nextBuffer)) {
+        if (ids.length === MAX_BLOCKS) throw storeError('BlockCountExceedsLimit', `${what} needs more than ${MAX_BLOCKS} blocks.`);
+        const id = Buffer.from(`${upload}${String(ids.length).padStart(5, '0')}`).toString('base64');
+        ids.push(id);
+        hash.update(block);
+        length += block.length;
+        await pool.add(block.length, async () => {
+          await azure(what, client.stageBlock(id, block, block.length));
+          // Azure has answered, so the whole block was sent: the SDK no longer reads it.
+          spare.push(block);
+        });
+      }
+    } finally {
+      await pool.idle();
+    }
+    pool.throwIfFailed();
+    await beforeCommit?.();
+    const sha256 = hash.digest('hex');
+    const { lastModified } = await azure(
+      what,
+      client.commitBlockList(ids, { metadata: { sha256, [SEALED]: '1' }, conditions: overwrite ? {} : { ifNoneMatch: '*' } }),
+      !overwrite,
+    );
+    return { key, size: length, sha256, lastModified };
+  }
+
+  /** A byte stream of a blob; the download starts when the stream is first read. */
+  function download(client: BlobClient, what: string, range: ByteRange | undefined, isVisible?: (properties: BlobProperties) => boolean): Readable {
+    checkRange(range);
+    async function* bytes(): AsyncGenerator<Buffer> {
+      await ready();
+      const count = range === undefined ? undefined : range.end - range.start + 1;
+      const response = await azure(what, client.download(range?.start ?? 0, count, { maxRetryRequests: READ_RETRIES }));
+      const body = response.readableStreamBody as Readable;
+      if (isVisible !== undefined && !isVisible(response)) {
+        body.destroy();
+        throw storeError('BlobNotFound', `${what} does not exist.`);
+      }
+      yield* body;
+    }
+    return Readable.from(bytes(), { objectMode: false });
+  }
+
+  return {
+    region,
+
+    async put(key, content, options) {
+      checkKey(key);
+      await ready();
+      const overwrite = options?.overwrite === true;
+      // Checked up front too so a refused upload is not sent first.
+      if (!overwrite) await refuseExisting(key);
+      return commit(key, content, { overwrite });
+    },
+
+    async stat(key) {
+      checkKey(key);
+      await ready();
+      return (await sealed(key))?.info;
+    },
+
+    read(key, range) {
+      checkKey(key);
+      return download(container.getBlobClient(key), `the blob '${key}'`, range, (properties) => sealedInfo(key, properties) !== undefined);
+    },
+
+    async copy(fromKey, toKey) {
+      checkKey(fromKey);
+      checkKey(toKey);
+      await ready();
+      const what = `the copy of '${fromKey}' to '${toKey}'`;
+      const source = await sealed(fromKey);
+      if (source === undefined) throw storeError('BlobNotFound', `The blob '${fromKey}' does not exist.`);
+      await refuseExisting(toKey);
+      const target = container.getBlobClient(toKey);
+      // Server-side, within the account, so the account key authorises the source. Pinning the source's
+      // etag makes its sha256 metadata, copied along, that of the bytes copied.
+      const poller = await azure(
+        what,
+        target.beginCopyFromURL(container.getBlobClient(fromKey).url, {
+          conditions: { ifNoneMatch: '*' },
+          sourceConditions: { ifMatch: source.etag },
+          intervalInMs: COPY_POLL_MS,
+        }),
+        true,
+      );
+      // Usually done when the copy starts; a large one lands in the background, even if this process dies.
+      try {
+        await poller.pollUntilDone();
+      } catch (error) {
+        // A failed copy leaves a target nothing reads but that blocks its key: it is ours to remove,
+        // as best we can without hiding why the copy failed. The SDK types the poller's state
+        // generically; beginCopyFromURL's carries the copy's id.
+        const { copyId } = poller.getOperationState() as BlobBeginCopyFromUrlPollState;
+        const properties = await target.getProperties().catch(() => undefined);
+        if (properties !== undefined && properties.copyId === copyId) {
+          await target.deleteIfExists({ conditions: { ifMatch: properties.etag } }).catch(() => undefined);
+        }
+        throw fromAzure(error, what);
+      }
+      const copied = await sealed(toKey);
+      if (copied?.info.sha256 !== source.info.sha256) {
+        throw storeError('CopyFailed', `${what} did not make a sealed blob with the source's sha256.`);
+      }
+      return copied.info;
+    },
+
+    async delete(key) {
+      checkKey(key);
+      await ready();
+      await azure(`the blob '${key}'`, container.getBlobClient(key).deleteIfExists());
+    },
+
+    async list(prefix) {
+      await ready();
+      const found: BlobInfo[] = [];
+      try {
+        // Azure lists in name order, and the metadata tells sealed blobs from the rest.
+        for await (const item of container.listBlobsFlat({ prefix, includeMetadata: true, includeCopy: true })) {
+          const info = sealedInfo(item.name, { ...item.properties, metadata: item.metadata });
+          if (info !== undefined) found.push(info);
+        }
+      } catch (error) {
+        throw fromAzure(error, `the blobs under '${prefix}'`);
+      }
+      return found;
+    },
+
+    async createStaging(key, size) {
+      checkKey(key);
+      if (!Number.isSafeInteger(size) || size < 0 || size % PAGE_BYTES !== 0 || size > MAX_STAGING_BYTES) {
+        throw new RangeError(`Invalid staging blob size ${size}: a page blob holds whole 512-byte pages, up to 8 TiB.`);
+      }
+      await ready();
+      await refuseExisting(key);
+      await azure(`the staging blob '${key}'`, stagingClient(key).create(size, { conditions: { ifNoneMatch: '*' } }), true);
+    },
+
+    async writeStaging(key, offset, content) {
+      checkKey(key);
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset % PAGE_BYTES !== 0) {
+        throw new RangeError(`Invalid staging write offset ${offset}: pages start at multiples of 512 bytes.`);
+      }
+      await ready();
+      const what = `the staging blob '${key}'`;
+      const client = stagingClient(key);
+      // Azure refuses writes past the end but Azurite does not, so the store checks them itself.
+      const { contentLength: size = 0 } = await azure(what, client.getProperties());
+      // One buffer for every piece: each is sent before the next is read into it.
+      const buffer = Buffer.allocUnsafe(Buffer.isBuffer(content) ? Math.min(content.length, MAX_PAGE_WRITE) : MAX_PAGE_WRITE);
+      let position = offset;
+      for await (const piece of rechunk(content, () => buffer)) {
+        if (piece.length % PAGE_BYTES !== 0) throw storeError('InvalidPageRange', `Writes to ${what} must be whole 512-byte pages.`);
+        if (position + piece.length > size) throw storeError('InvalidPageRange', `Writing past the end (${size} bytes) of ${what}.`);
+        await azure(what, client.uploadPages(piece, position, piece.length));
+        position += piece.length;
+      }
+    },
+
+    async stagingSize(key) {
+      checkKey(key);
+      await ready();
+      try {
+        return (await stagingClient(key).getProperties()).contentLength;
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw fromAzure(error, `the staging blob '${key}'`);
+      }
+    },
+
+    readStaging(key, range) {
+      checkKey(key);
+      return download(stagingClient(key), `the staging blob '${key}'`, range);
+    },
+
+    async seal(key) {
+      checkKey(key);
+      await ready();
+      await refuseExisting(key);
+      const what = `the staging blob '${key}'`;
+      const staging = stagingClient(key);
+      // The lease keeps page writes, from any process, out while the blob is hashed and copied (they
+      // fail with BlobBeingSealed). Renewed as the copy runs, it lapses by itself if this process dies.
+      const lease = staging.getBlobLeaseClient();
+      await azure(what, lease.acquireLease(LEASE_SECONDS));
+      const renewal = setInterval(() => lease.renewLease().catch(() => undefined), (LEASE_SECONDS * 1000) / 3);
+      let deleted = false;
+      try {
+        const { contentLength } = await azure(what, staging.getProperties());
+        const response = await azure(what, staging.download(0, undefined, { maxRetryRequests: READ_RETRIES }));
+        const info = await commit(key, response.readableStreamBody as Readable, {
+          overwrite: false,
+          size: contentLength,
+          // Azure renews a lease that lapsed only if nothing wrote to the blob since, so a successful
+          // renewal means the bytes hashed are the blob's, and keeps writes out until the commit.
+          beforeCommit: () => azure(what, lease.renewLease()),
+        });
+        await azure(what, staging.delete({ conditions: { leaseId: lease.leaseId } }));
+        deleted = true;
+        return info;
+      } finally {
+        clearInterval(renewal);
+        if (!deleted) await lease.releaseLease().catch(() => undefined);
+      }
+    },
+
+    async deleteStaging(key) {
+      checkKey(key);
+      await ready();
+      await azure(`the staging blob '${key}'`, stagingClient(key).deleteIfExists());
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Scale-out: two `kiln serve` processes on one PostgreSQL database and Azure Blob regions (Azurite)
+// share the job queue. Every replication finishes, each job runs once, never in both at the same time,
+// and both processes take work.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { defaultConfig } from '../../src/app/config.ts';
+import { createAzureBlobStore } from '../../src/adapters/azure-blob-store.ts';
+import { openPostgresMetadataStore } from '../../src/adapters/postgres-metadata-store.ts';
+import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
+import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
+import type { JobEvent } from '../../src/jobs/worker.ts';
+import { startAzurite } from '../support/azurite.ts';
+import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
+import { childPort, clientsFor, dataDirWithTestCa, killKiln, startKilnProcess, type KilnProcess } from '../support/kiln-process.ts';
+
+const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REGIONS = ['eastus', 'westus', 'southcentralus'];
+const VERSIONS = 6;
+
+describe('two server processes sharing PostgreSQL and Azure Blob regions', () => {
+  it('share the replication jobs, none run twice at once, every replica verified', async () => {
+    const azurite = await startAzurite();
+    const dataDir = await dataDirWithTestCa('kiln-scale-');
+    const schema = `kiln_scale_${process.pid}_${Date.now()}`;
+    const suffix = randomBytes(4).toString('hex');
+    const config = defaultConfig();
+    config.regions = config.regions
+      .filter((r) => REGIONS.includes(r.name))
+      .map((r) => ({ name: r.name, displayName: r.displayName, azureBlob: { connectionString: azurite.connectionString, container: `${r.name}-${suffix}` } }));
+    await writeFile(join(dataDir, 'config.json'), JSON.stringify(config));
+    const args = ['--db', POSTGRES_URL, '--db-schema', schema, '--log-jobs'];
+    const servers: KilnProcess[] = [];
+    try {
+      servers.push(await startKilnProcess(dataDir, childPort(3), args));
+      servers.push(await startKilnProcess(dataDir, childPort(4), args));
+      const { url, credential, subscriptionId } = await clientsFor(dataDir, `https://127.0.0.1:${childPort(3)}`);
+      const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
+      await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate('scale', { location: 'eastus' });
+      await compute.galleries.createOrUpdate('scale', 'shared', { location: 'eastus' });
+      await compute.galleryImages.createOrUpdate('scale', 'shared', 'os', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 's' } });
+
+      const pollers = [];
+      for (let i = 0; i < VERSIONS; i++) {
+        const uri = await putRegionBlob({ url, credential }, 'eastus', `vhds/v${i}.vhd`, makeVhd(24, `scale-${i}`));
+        const poller = compute.galleryImageVersions.createOrUpdate('scale', 'shared', 'os', `1.0.${i}`, {
+          location: 'eastus',
+          publishingProfile: { targetRegions: [{ name: 'eastus' }, { name: 'westus', regionalReplicaCount: 2 }, { name: 'southcentralus' }] },
+          storageProfile: { osDiskImage: { source: { uri } } },
+        });
+        await poller.submitted();
+        pollers.push(poller);
+      }
+      for (const poller of pollers) assert.equal((await poller).provisioningState, 'Succeeded');
+
+      const events = servers.flatMap((s, process) =>
+        s.output().split('\n').filter((line) => line.startsWith('{"event"')).map((line) => ({ ...(JSON.parse(line) as JobEvent), process })),
+      );
+      const replications = events.filter((e) => e.task === 'galleryVersion.replicate');
+      const finished = replications.filter((e) => e.event === 'finished');
+      assert.equal(new Set(finished.map((e) => e.job)).size, VERSIONS, 'every replication finished');
+      assert.equal(finished.length, VERSIONS, 'and each exactly once');
+      assert.deepEqual(new Set(finished.map((e) => e.process)), new Set([0, 1]), 'both processes took replication work');
+      // No job is ever claimed while another worker still holds it.
+      for (const job of new Set(events.map((e) => e.job))) {
+        let holder: string | undefined;
+        for (const event of events.filter((e) => e.job === job).sort((a, b) => a.at.localeCompare(b.at))) {
+          if (event.event === 'claimed') {
+            assert.equal(holder, undefined, `job ${job} claimed by ${event.worker} while ${holder} held it`);
+            holder = event.worker;
+          } else holder = undefined;
+        }
+      }
+
+      const store = await openPostgresMetadataStore(POSTGRES_URL, { schema });
+      const versions = await store.list<GalleryImageVersionRecord['data']>({ kind: 'microsoft.compute/galleries/images/versions', limit: 100 });
+      await store.close();
+      assert.equal(versions.length, VERSIONS);
+      const regions = Object.fromEntries(config.regions.map((r) => [r.name, createAzureBlobStore(r.name, r.azureBlob!)]));
+      for (const version of versions) {
+        const manifest = version.data.internal.disks[0].manifest!;
+        for (const [region, replicas] of [['eastus', 1], ['westus', 2], ['southcentralus', 1]] as const) {
+          for (let replica = 1; replica <= replicas; replica++) assert.deepEqual(await verifyReplica(regions[region], replica, manifest), [], `${version.data.resource.name} ${region}/${replica}`);
+        }
+      }
+    } finally {
+      for (const server of servers) await killKiln(server);
+      const client = new pg.Client(POSTGRES_URL);
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+      await rm(dataDir, { recursive: true, force: true });
+      await azurite.stop();
+    }
+  });
+});

@@ -159,6 +159,62 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '2.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), refusal(404, 'NotFound', /latest/));
   });
 
+  it('makes a version from an OS snapshot and a data disk at a LUN, and keeps the data disk at most 1 TB', async () => {
+    const osBlob = await putRegionBlob(kiln, 'westus', 'vhds/os2.vhd', makeVhd(20, 'os-disk-source'));
+    const dataBlob = await putRegionBlob(kiln, 'westus', 'vhds/data2.vhd', makeVhd(21, 'data-disk-source'));
+    const os = await compute.snapshots.createOrUpdate(rg, 'os-snap', { location: 'westus', osType: 'Linux', creationData: { createOption: 'Import', sourceUri: osBlob } });
+    const data = await compute.disks.createOrUpdate(rg, 'data-disk', { location: 'westus', creationData: { createOption: 'Import', sourceUri: dataBlob } });
+    const version = await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '3.0.0', {
+      location: 'westus',
+      publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
+      storageProfile: { osDiskImage: { source: { id: os.id } }, dataDiskImages: [{ lun: 1, source: { id: data.id } }] },
+    });
+    assert.equal(version.provisioningState, 'Succeeded');
+    assert.deepEqual(version.storageProfile?.dataDiskImages?.map((d) => [d.lun, d.sizeInGB]), [[1, 1]]);
+    const record = await versionRecord('debian', '3.0.0');
+    assert.deepEqual(record.data.internal.disks.map((d) => d.lun), ['os', 1]);
+    for (const disk of record.data.internal.disks) assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('eastus')!, 1, disk.manifest!), []);
+
+    // A data disk over 1 TB is refused: the disk record claims 1.5 TB (no need to store that much).
+    const big = await kiln.server.kiln.store.get<{ resource: { properties: { diskSizeBytes: number } } }>(`${data.id}`.toLowerCase());
+    big!.data.resource.properties.diskSizeBytes = 1.5 * 1024 ** 4;
+    await kiln.server.kiln.store.apply([{ op: 'put', record: big! }]);
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '3.0.1', {
+        location: 'westus',
+        storageProfile: { osDiskImage: { source: { id: os.id } }, dataDiskImages: [{ lun: 1, source: { id: data.id } }] },
+      }),
+      refusal(400, 'InvalidParameter', /at most 1 TB/),
+    );
+    await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '3.0.0');
+  });
+
+  it('keeps replicated regions when allowDeletionOfReplicatedLocations is false', async () => {
+    await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '4.0.0', {
+      location: 'westus',
+      publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'eastus' }], excludeFromLatest: true },
+      safetyProfile: { allowDeletionOfReplicatedLocations: false },
+      storageProfile: { source: { id: imageId } },
+    });
+    await assert.rejects(
+      compute.galleryImageVersions.update(rg, 'shelf', 'debian', '4.0.0', { publishingProfile: { targetRegions: [{ name: 'westus' }] } }),
+      refusal(409, 'OperationNotAllowed', /allowDeletionOfReplicatedLocations/),
+    );
+    await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '4.0.0');
+  });
+
+  it('leaves out of latest a version whose own region is excluded there', async () => {
+    await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '9.0.0', {
+      location: 'westus',
+      publishingProfile: { targetRegions: [{ name: 'westus', excludeFromLatest: true }, { name: 'eastus' }] },
+      storageProfile: { source: { id: imageId } },
+    });
+    const latest = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/shelf/images/debian/versions/latest`;
+    // 9.0.0 is the highest, but excluded in westus, where the new version lives: everything else is excluded too.
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '3.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), refusal(404, 'NotFound', /in region 'westus'/));
+    await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '9.0.0');
+  });
+
   it('refuses to delete a definition with versions or a gallery with definitions, then deletes and collects chunks', async () => {
     await assert.rejects(compute.galleryImages.delete(rg, 'shelf', 'derived'), refusal(409, 'CannotDeleteResource'));
     await assert.rejects(compute.galleries.delete(rg, 'shelf'), refusal(409, 'CannotDeleteResource'));
@@ -176,7 +232,7 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
   let compute: ComputeManagementClient;
 
   before(async () => {
-    kiln = await startTestServer({ quotas: { galleries: 1, galleryImages: 1, galleryImageVersions: 1 }, lroWaitMs: 0 });
+    kiln = await startTestServer({ quotas: { galleries: 1, galleryImages: 1, galleryImageVersions: 2 }, lroWaitMs: 0 });
     compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate('q', { location: 'eastus' });
   });
@@ -204,7 +260,7 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
     await poller.submitted();
     await assert.rejects(
       compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', { location: 'eastus', storageProfile: { source: { id: image.id } } }),
-      (error: ArmFailure) => error.statusCode === 409 && /still replicating|quota/i.test(error.message),
+      refusal(409, 'OperationNotAllowed', /still replicating/),
     );
     const seen = new Set<string>();
     for (;;) {
@@ -219,6 +275,13 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
     const final = await compute.galleryImageVersions.get('q', 'one', 'a', '1.0.0', { expand: 'ReplicationStatus' });
     assert.equal(final.replicationStatus?.aggregatedState, 'Completed');
     assert.equal(final.storageProfile?.osDiskImage?.sizeInGB, Math.ceil((256 * MIB) / 1024 ** 3));
+
+    // Once the first has replicated, the same image may feed another version; the third passes the quota of 2.
+    await compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', { location: 'eastus', storageProfile: { source: { id: image.id } } });
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.2', { location: 'eastus', storageProfile: { source: { id: image.id } } }),
+      refusal(409, 'QuotaExceeded', /galleryImageVersions/),
+    );
   });
 });
 

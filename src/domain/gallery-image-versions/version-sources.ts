@@ -90,7 +90,8 @@ async function resolveManagedImage(ctx: DomainContext, id: ResourceId, definitio
 
 async function resolveSourceVersion(ctx: DomainContext, id: ResourceId, definition: GalleryImage, resolved: ResolvedVersionSources) {
   const target = `${SP}.source.id`;
-  const version = await resolveLatest(ctx, id, target);
+  // `latest` as seen from the new version's region, which may exclude versions there.
+  const version = await resolveLatest(ctx, id, target, definition.location);
   const parentDefinition = await getResource<GalleryImage, Record<string, never>>(ctx, { ...id, types: id.types.slice(0, 2) });
   if (parentDefinition) {
     checkOsType(parentDefinition.data.resource.properties.osType, definition, target);

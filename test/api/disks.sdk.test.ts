@@ -6,15 +6,9 @@ import { AnonymousCredential, BlobClient, PageBlobClient } from '@azure/storage-
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MIB, makeVhd, putRegionBlob, sha256, uploadDisk } from '../support/disk-data.ts';
+import { armRefusal, type ArmFailure } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-type ArmFailure = { statusCode?: number; code?: string; message: string };
-const failsWith = (status: number, code: string, pattern?: RegExp) => (error: ArmFailure) => {
-  assert.equal(error.statusCode, status, error.message);
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
 
 describe('disks and snapshots with @azure/arm-compute', () => {
   let kiln: TestServer;
@@ -119,7 +113,7 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     const patched = await compute.disks.update('disks', 'imported', { tags: { purpose: 'test' } });
     assert.deepEqual(patched.tags, { purpose: 'test' });
     await compute.disks.delete('disks', 'imported');
-    await assert.rejects(compute.disks.get('disks', 'imported'), failsWith(404, 'ResourceNotFound', /Microsoft.Compute\/disks\/imported/));
+    await assert.rejects(compute.disks.get('disks', 'imported'), armRefusal(404, 'ResourceNotFound', /Microsoft.Compute\/disks\/imported/));
   });
 
   it('reports bad input with the field path and creates nothing', async () => {
@@ -133,16 +127,16 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     );
     await assert.rejects(
       compute.disks.createOrUpdate('disks', 'bad-option', { location: 'westus', creationData: { createOption: 'Teleport' as 'Empty' } }),
-      failsWith(400, 'InvalidParameter', /createOption/),
+      armRefusal(400, 'InvalidParameter', /createOption/),
     );
     await assert.rejects(
       compute.disks.createOrUpdate('missing-group', 'd', { location: 'westus', creationData: { createOption: 'Empty' }, diskSizeGB: 1 }),
-      failsWith(404, 'ResourceGroupNotFound'),
+      armRefusal(404, 'ResourceGroupNotFound'),
     );
     await assert.rejects(
       compute.disks.createOrUpdate('disks', 'no-source', { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/disks/providers/Microsoft.Compute/disks/nothing` } }),
-      failsWith(404, 'NotFound', /nothing/),
+      armRefusal(404, 'NotFound', /nothing/),
     );
-    for (const name of ['bad-size', 'bad-option', 'no-source']) await assert.rejects(compute.disks.get('disks', name), failsWith(404, 'ResourceNotFound'));
+    for (const name of ['bad-size', 'bad-option', 'no-source']) await assert.rejects(compute.disks.get('disks', name), armRefusal(404, 'ResourceNotFound'));
   });
 });

@@ -7,15 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { MIB, makeVhd, putRegionBlob } from '../support/disk-data.ts';
+import { armRefusal } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-type ArmFailure = { statusCode?: number; code?: string; message: string };
-const refusal = (status: number, code: string, pattern?: RegExp) => (error: ArmFailure) => {
-  assert.equal(error.statusCode, status, error.message);
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
 
 describe('Compute Gallery with @azure/arm-compute', () => {
   let kiln: TestServer;
@@ -47,7 +41,7 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     const listed = [];
     for await (const g of compute.galleries.list()) listed.push(g.name);
     assert.deepEqual(listed, ['shelf']);
-    await assert.rejects(compute.galleries.createOrUpdate(rg, 'bad.', { location: 'westus' }), refusal(400, 'InvalidGalleryName'));
+    await assert.rejects(compute.galleries.createOrUpdate(rg, 'bad.', { location: 'westus' }), armRefusal(400, 'InvalidGalleryName'));
   });
 
   it('creates image definitions with unique identifiers and refuses frozen changes', async () => {
@@ -67,12 +61,12 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     });
     await assert.rejects(
       compute.galleryImages.createOrUpdate(rg, 'shelf', 'debian-again', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'debian', sku: '12' } }),
-      refusal(409, 'Conflict', /publisher 'kiln', offer 'debian', sku '12'/),
+      armRefusal(409, 'Conflict', /publisher 'kiln', offer 'debian', sku '12'/),
     );
     const patched = await compute.galleryImages.update(rg, 'shelf', 'debian', { description: 'Debian 12 (bookworm)', recommended: { memory: { min: 1024, max: 8192 } } });
     assert.equal(patched.description, 'Debian 12 (bookworm)');
     assert.equal(patched.recommended?.memory?.max, 8192);
-    await assert.rejects(compute.galleryImages.update(rg, 'shelf', 'debian', { osType: 'Windows' }), refusal(400, 'PropertyChangeNotAllowed', /osType/));
+    await assert.rejects(compute.galleryImages.update(rg, 'shelf', 'debian', { osType: 'Windows' }), armRefusal(400, 'PropertyChangeNotAllowed', /osType/));
   });
 
   it('replicates a version to three regions with replica counts, every chunk verified', async () => {
@@ -109,16 +103,16 @@ describe('Compute Gallery with @azure/arm-compute', () => {
 
   it('refuses bad versions, naming the field', async () => {
     const body = (extra: Partial<GalleryImageVersion> = {}): GalleryImageVersion => ({ location: 'westus', storageProfile: { source: { id: imageId } }, ...extra });
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0', body()), refusal(400, 'InvalidParameter', /Major\.Minor\.Patch/));
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.4294967296', body()), refusal(400, 'InvalidParameter', /32-bit/));
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0', body()), armRefusal(400, 'InvalidParameter', /Major\.Minor\.Patch/));
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.4294967296', body()), armRefusal(400, 'InvalidParameter', /32-bit/));
     await assert.rejects(
       compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.1', body({ publishingProfile: { targetRegions: [{ name: 'eastus' }] } })),
-      refusal(400, 'InvalidParameter', /must include the image version's own region 'westus'/),
+      armRefusal(400, 'InvalidParameter', /must include the image version's own region 'westus'/),
     );
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'windows', '1.0.0', body()), refusal(400, 'InvalidParameter', /OS type 'Linux' does not match/));
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'windows', '1.0.0', body()), armRefusal(400, 'InvalidParameter', /OS type 'Linux' does not match/));
     await assert.rejects(
       compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.0', body({ storageProfile: { osDiskImage: { source: { uri: 'https://elsewhere/x.vhd' } } } })),
-      refusal(409, 'PropertyChangeNotAllowed', /storageProfile/),
+      armRefusal(409, 'PropertyChangeNotAllowed', /storageProfile/),
     );
   });
 
@@ -156,7 +150,7 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     assert.equal((await versionRecord('derived', '1.0.0')).data.internal.disks[0].manifest!.sha256, source.data.internal.disks[0].manifest!.sha256);
     // 1.1.0 is higher but excluded from latest; exclude 1.0.0 too and nothing is left.
     await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', { publishingProfile: { excludeFromLatest: true } });
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '2.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), refusal(404, 'NotFound', /latest/));
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '2.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), armRefusal(404, 'NotFound', /latest/));
   });
 
   it('makes a version from an OS snapshot and a data disk at a LUN, and keeps the data disk at most 1 TB', async () => {
@@ -184,7 +178,7 @@ describe('Compute Gallery with @azure/arm-compute', () => {
         location: 'westus',
         storageProfile: { osDiskImage: { source: { id: os.id } }, dataDiskImages: [{ lun: 1, source: { id: data.id } }] },
       }),
-      refusal(400, 'InvalidParameter', /at most 1 TB/),
+      armRefusal(400, 'InvalidParameter', /at most 1 TB/),
     );
     await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '3.0.0');
   });
@@ -198,7 +192,7 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     });
     await assert.rejects(
       compute.galleryImageVersions.update(rg, 'shelf', 'debian', '4.0.0', { publishingProfile: { targetRegions: [{ name: 'westus' }] } }),
-      refusal(409, 'OperationNotAllowed', /allowDeletionOfReplicatedLocations/),
+      armRefusal(409, 'OperationNotAllowed', /allowDeletionOfReplicatedLocations/),
     );
     await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '4.0.0');
   });
@@ -211,13 +205,13 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     });
     const latest = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/shelf/images/debian/versions/latest`;
     // 9.0.0 is the highest, but excluded in westus, where the new version lives: everything else is excluded too.
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '3.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), refusal(404, 'NotFound', /in region 'westus'/));
+    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '3.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), armRefusal(404, 'NotFound', /in region 'westus'/));
     await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '9.0.0');
   });
 
   it('refuses to delete a definition with versions or a gallery with definitions, then deletes and collects chunks', async () => {
-    await assert.rejects(compute.galleryImages.delete(rg, 'shelf', 'derived'), refusal(409, 'CannotDeleteResource'));
-    await assert.rejects(compute.galleries.delete(rg, 'shelf'), refusal(409, 'CannotDeleteResource'));
+    await assert.rejects(compute.galleryImages.delete(rg, 'shelf', 'derived'), armRefusal(409, 'CannotDeleteResource'));
+    await assert.rejects(compute.galleries.delete(rg, 'shelf'), armRefusal(409, 'CannotDeleteResource'));
     for (const [definition, version] of [['derived', '1.0.0'], ['debian', '1.1.0'], ['debian', '1.0.0']]) await compute.galleryImageVersions.delete(rg, 'shelf', definition, version);
     for (const definition of ['derived', 'debian', 'windows']) await compute.galleryImages.delete(rg, 'shelf', definition);
     await compute.galleries.delete(rg, 'shelf');
@@ -240,12 +234,12 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
 
   it('refuses the create past each quota with QuotaExceeded', async () => {
     await compute.galleries.createOrUpdate('q', 'one', { location: 'eastus' });
-    await assert.rejects(compute.galleries.createOrUpdate('q', 'two', { location: 'eastus' }), refusal(409, 'QuotaExceeded', /galleries/));
+    await assert.rejects(compute.galleries.createOrUpdate('q', 'two', { location: 'eastus' }), armRefusal(409, 'QuotaExceeded', /galleries/));
     await compute.galleries.createOrUpdate('q', 'elsewhere', { location: 'westus' });
     await compute.galleryImages.createOrUpdate('q', 'one', 'a', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 'a' } });
     await assert.rejects(
       compute.galleryImages.createOrUpdate('q', 'one', 'b', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 'b' } }),
-      refusal(409, 'QuotaExceeded', /galleryImages/),
+      armRefusal(409, 'QuotaExceeded', /galleryImages/),
     );
   });
 
@@ -260,7 +254,7 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
     await poller.submitted();
     await assert.rejects(
       compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', { location: 'eastus', storageProfile: { source: { id: image.id } } }),
-      refusal(409, 'OperationNotAllowed', /still replicating/),
+      armRefusal(409, 'OperationNotAllowed', /still replicating/),
     );
     const seen = new Set<string>();
     for (;;) {
@@ -280,7 +274,7 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
     await compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', { location: 'eastus', storageProfile: { source: { id: image.id } } });
     await assert.rejects(
       compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.2', { location: 'eastus', storageProfile: { source: { id: image.id } } }),
-      refusal(409, 'QuotaExceeded', /galleryImageVersions/),
+      armRefusal(409, 'QuotaExceeded', /galleryImageVersions/),
     );
   });
 });

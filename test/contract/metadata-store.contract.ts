@@ -11,11 +11,8 @@ import {
   type StoredRecord,
   type Write,
 } from '../../src/ports/metadata-store.ts';
+import type { StorageUnderTest } from '../support/metadata-storage.ts';
 
-/** Fresh, empty storage; every `connect` is an independent handle on the same data. */
-export interface StorageUnderTest {
-  connect(): Promise<MetadataStore>;
-}
 
 export function describeMetadataStoreContract(
   name: string,

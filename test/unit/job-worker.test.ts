@@ -7,19 +7,13 @@
  * race on real time; each test gets fresh, empty storage.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { openPostgresMetadataStore } from '../../src/adapters/postgres-metadata-store.ts';
-import { openSqliteMetadataStore } from '../../src/adapters/sqlite-metadata-store.ts';
 import { ArmError, type ArmErrorBody } from '../../src/core/arm-error.ts';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { JOB_KIND, jobKey, jobRecord, type JobData } from '../../src/jobs/job-record.ts';
 import { StoreJobQueue } from '../../src/jobs/store-job-queue.ts';
+import { postgresStorages, sqliteStorages, type StorageUnderTest } from '../support/metadata-storage.ts';
 import type { TaskContext, TaskHandler } from '../../src/jobs/task.ts';
 import { startWorker, type Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import type { JobRequest } from '../../src/ports/job-queue.ts';
@@ -31,10 +25,6 @@ import {
   type Write,
 } from '../../src/ports/metadata-store.ts';
 
-/** Fresh, empty storage; every `connect` is an independent handle (pool or file handle) on it. */
-interface Storage {
-  connect(): Promise<MetadataStore>;
-}
 
 const FAST = { pollMs: 10, leaseMs: 300 } as const;
 
@@ -211,7 +201,7 @@ function withLatency(inner: MetadataStore): MetadataStore {
 // The suite
 // ---------------------------------------------------------------------------------------------
 
-function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>): void {
+function describeWorkerSuite(name: string, createStorage: () => Promise<StorageUnderTest>): void {
   describe(`job worker: ${name}`, () => {
     const stores: MetadataStore[] = [];
     const workers: Worker[] = [];
@@ -657,29 +647,5 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<Storage>
 // Adapters
 // ---------------------------------------------------------------------------------------------
 
-const dir = mkdtempSync(join(tmpdir(), 'kiln-job-worker-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let databases = 0;
-describeWorkerSuite('sqlite', async () => {
-  const path = join(dir, `metadata-${++databases}.db`);
-  return { connect: () => openSqliteMetadataStore(path) };
-});
-
-const url = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `kiln_worker_${randomBytes(4).toString('hex')}`;
-const schemas: string[] = [];
-const admin = new pg.Client({ connectionString: url });
-before(async () => {
-  await admin.connect().catch((error: unknown) => {
-    throw new Error(`no PostgreSQL at ${url} (start one with scripts/ensure-postgres.sh): ${error}`);
-  });
-});
-after(async () => {
-  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin.end();
-});
-describeWorkerSuite('postgres', async () => {
-  const schema = `${run}_${schemas.length + 1}`;
-  schemas.push(schema);
-  return { connect: () => openPostgresMetadataStore(url, { schema }) };
-});
+describeWorkerSuite('sqlite', sqliteStorages('kiln-job-worker'));
+describeWorkerSuite('postgres', postgresStorages('kiln_worker'));

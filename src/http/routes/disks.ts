@@ -4,7 +4,8 @@ import { DISKS, SNAPSHOTS, type DiskFamily } from '../../domain/disks/disk.ts';
 import { grantDiskAccess, revokeDiskAccess } from '../../domain/disks/access.ts';
 import { createOrUpdateDisk, deleteDisk, getDisk, listDisks, updateDisk } from '../../domain/disks/operations.ts';
 import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
-import { conditionsOf, pageRequest, sendLongRunning, sendPage, sendResource } from '../arm/reply.ts';
+import { conditionsOf, pageRequest, sendLongRunning } from '../arm/reply.ts';
+import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import { publicBaseUrl } from '../arm/urls.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -15,29 +16,34 @@ export function registerDiskRoutes(scope: FastifyInstance, deps: AppDeps): void 
 function registerFamily(scope: FastifyInstance, deps: AppDeps, family: DiskFamily): void {
   const { domain } = deps;
   const type = family.type.toLowerCase();
-  const one = `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Compute/${family.collection}/:name`;
+  const group = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName';
+  const one = `${group}/providers/Microsoft.Compute/${family.collection}/:name`;
   const ref = (p: Record<string, string>) => ({ subscription: p.subscriptionId, resourceGroup: p.resourceGroupName, name: p.name });
 
-  armRoute(scope, 'PUT', one, type, async (request, reply) => {
-    const p = params(request);
-    const result = await createOrUpdateDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name, jsonBody(request), conditionsOf(request));
-    if (result.operation) return sendLongRunning(request, reply, deps, { status: 202, operation: result.operation, body: result.disk, etag: result.etag }, 200);
-    return sendResource(reply, result.status, result.disk, result.etag);
-  });
-  armRoute(scope, 'PATCH', one, type, async (request, reply) => {
-    const p = params(request);
-    const result = await updateDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name, jsonBody(request), conditionsOf(request));
-    return sendResource(reply, 200, result.disk, result.etag);
-  });
-  armRoute(scope, 'GET', one, type, async (request, reply) => {
-    const p = params(request);
-    const record = await getDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name);
-    return sendResource(reply, 200, record.data.resource, record.etag);
-  });
-  armRoute(scope, 'DELETE', one, type, async (request, reply) => {
-    const p = params(request);
-    const deleted = await deleteDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name, conditionsOf(request));
-    return reply.status(deleted ? 200 : 204).send();
+  registerResourceRoutes(scope, deps, {
+    type,
+    path: one,
+    collections: [`${group}/providers/Microsoft.Compute/${family.collection}`, `/subscriptions/:subscriptionId/providers/Microsoft.Compute/${family.collection}`],
+    async put(request) {
+      const p = params(request);
+      const result = await createOrUpdateDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name, jsonBody(request), conditionsOf(request));
+      return { status: result.status, body: result.disk, etag: result.etag, operation: result.operation };
+    },
+    async patch(request) {
+      const p = params(request);
+      const result = await updateDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name, jsonBody(request), conditionsOf(request));
+      return { status: 200, body: result.disk, etag: result.etag };
+    },
+    async get(request) {
+      const p = params(request);
+      const record = await getDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name);
+      return { body: record.data.resource, etag: record.etag };
+    },
+    delete: (request) => {
+      const p = params(request);
+      return deleteDisk(domain, family, p.subscriptionId, p.resourceGroupName, p.name, conditionsOf(request));
+    },
+    list: (request) => listDisks(domain, family, params(request).subscriptionId, params(request).resourceGroupName, pageRequest(request)),
   });
   armRoute(scope, 'POST', `${one}/beginGetAccess`, type, async (request, reply) => {
     const access = await grantDiskAccess(domain, family, ref(params(request)), jsonBody(request), publicBaseUrl(request));
@@ -47,11 +53,4 @@ function registerFamily(scope: FastifyInstance, deps: AppDeps, family: DiskFamil
     const operation = await revokeDiskAccess(domain, family, ref(params(request)));
     return operation ? sendLongRunning(request, reply, deps, { status: 202, operation }, 200) : reply.status(200).send();
   });
-  armRoute(scope, 'GET', `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Compute/${family.collection}`, type, async (request, reply) => {
-    const p = params(request);
-    return sendPage(request, reply, await listDisks(domain, family, p.subscriptionId, p.resourceGroupName, pageRequest(request)));
-  });
-  armRoute(scope, 'GET', `/subscriptions/:subscriptionId/providers/Microsoft.Compute/${family.collection}`, type, async (request, reply) =>
-    sendPage(request, reply, await listDisks(domain, family, params(request).subscriptionId, undefined, pageRequest(request))),
-  );
 }

@@ -45,18 +45,19 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       await compute.galleries.createOrUpdate('scale', 'shared', { location: 'eastus' });
       await compute.galleryImages.createOrUpdate('scale', 'shared', 'os', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 's' } });
 
-      const pollers = [];
-      for (let i = 0; i < VERSIONS; i++) {
-        const uri = await putRegionBlob({ url, credential }, 'eastus', `vhds/v${i}.vhd`, makeVhd(24, `scale-${i}`));
-        const poller = compute.galleryImageVersions.createOrUpdate('scale', 'shared', 'os', `1.0.${i}`, {
-          location: 'eastus',
-          publishingProfile: { targetRegions: [{ name: 'eastus' }, { name: 'westus', regionalReplicaCount: 2 }, { name: 'southcentralus' }] },
-          storageProfile: { osDiskImage: { source: { uri } } },
-        });
-        await poller.submitted();
-        pollers.push(poller);
-      }
-      for (const poller of pollers) assert.equal((await poller).provisioningState, 'Succeeded');
+      // All the work is queued at once, so a busy worker leaves jobs waiting for the other process.
+      const uris: string[] = [];
+      for (let i = 0; i < VERSIONS; i++) uris.push(await putRegionBlob({ url, credential }, 'eastus', `vhds/v${i}.vhd`, makeVhd(48, `scale-${i}`)));
+      const versions = await Promise.all(
+        uris.map((uri, i) =>
+          compute.galleryImageVersions.createOrUpdate('scale', 'shared', 'os', `1.0.${i}`, {
+            location: 'eastus',
+            publishingProfile: { targetRegions: [{ name: 'eastus' }, { name: 'westus', regionalReplicaCount: 2 }, { name: 'southcentralus' }] },
+            storageProfile: { osDiskImage: { source: { uri } } },
+          }),
+        ),
+      );
+      for (const version of versions) assert.equal(version.provisioningState, 'Succeeded');
 
       const events = servers.flatMap((s, process) =>
         s.output().split('\n').filter((line) => line.startsWith('{"event"')).map((line) => ({ ...(JSON.parse(line) as JobEvent), process })),
@@ -78,11 +79,11 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       }
 
       const store = await openPostgresMetadataStore(POSTGRES_URL, { schema });
-      const versions = await store.list<GalleryImageVersionRecord['data']>({ kind: 'microsoft.compute/galleries/images/versions', limit: 100 });
+      const records = await store.list<GalleryImageVersionRecord['data']>({ kind: 'microsoft.compute/galleries/images/versions', limit: 100 });
       await store.close();
-      assert.equal(versions.length, VERSIONS);
+      assert.equal(records.length, VERSIONS);
       const regions = Object.fromEntries(config.regions.map((r) => [r.name, createAzureBlobStore(r.name, r.azureBlob!)]));
-      for (const version of versions) {
+      for (const version of records) {
         const manifest = version.data.internal.disks[0].manifest!;
         for (const [region, replicas] of [['eastus', 1], ['westus', 2], ['southcentralus', 1]] as const) {
           for (let replica = 1; replica <= replicas; replica++) assert.deepEqual(await verifyReplica(regions[region], replica, manifest), [], `${version.data.resource.name} ${region}/${replica}`);

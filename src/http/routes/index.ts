@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
 import { registerDiskRoutes } from './disks.ts';
 import { registerGalleryRoutes } from './galleries.ts';
+import { registerImageTemplateRoutes } from './image-templates.ts';
 import { registerGalleryImageVersionRoutes } from './gallery-image-versions.ts';
 import { registerImageRoutes } from './images.ts';
 import { registerOperationRoutes } from './operations.ts';
@@ -15,5 +16,6 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerImageRoutes(scope, deps);
   registerGalleryRoutes(scope, deps);
   registerGalleryImageVersionRoutes(scope, deps);
+  registerImageTemplateRoutes(scope, deps);
   registerOperationRoutes(scope, deps);
 }

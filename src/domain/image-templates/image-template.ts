@@ -1,0 +1,63 @@
+/** Microsoft.VirtualMachineImages/imageTemplates: where an image starts, what is done to it, where it goes. */
+import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
+
+export const IMAGE_TEMPLATE_KIND = 'microsoft.virtualmachineimages/imagetemplates';
+
+export type TemplateSource =
+  | { type: 'PlatformImage'; publisher: string; offer: string; sku: string; version: string; planInfo?: Record<string, string>; exactVersion?: string }
+  | { type: 'ManagedImage'; imageId: string }
+  | { type: 'SharedImageVersion'; imageVersionId: string; exactVersion?: string }
+  | { type: 'ISO'; sourceURI: string; sha256Checksum: string };
+
+export type Customizer =
+  | { type: 'Shell'; name: string; scriptUri?: string; sha256Checksum?: string; inline?: string[] }
+  | { type: 'PowerShell'; name: string; scriptUri?: string; sha256Checksum?: string; inline?: string[]; validExitCodes: number[]; runElevated: boolean; runAsSystem: boolean }
+  | { type: 'File'; name: string; sourceUri: string; destination: string; sha256Checksum?: string };
+
+export type Distributor =
+  | { type: 'ManagedImage'; runOutputName: string; imageId: string; location: string; artifactTags?: Record<string, string> }
+  | {
+      type: 'SharedImage';
+      runOutputName: string;
+      galleryImageId: string;
+      targetRegions: Array<{ name: string; replicaCount: number; storageAccountType: string }>;
+      versioning?: { scheme: 'Latest'; major?: number } | { scheme: 'Source' };
+      excludeFromLatest: boolean;
+      storageAccountType: string;
+      artifactTags?: Record<string, string>;
+    }
+  | { type: 'VHD'; runOutputName: string; artifactTags?: Record<string, string> };
+
+export type RunState = 'Running' | 'Canceling' | 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled';
+export type RunSubState = 'Queued' | 'Building' | 'Customizing' | 'Optimizing' | 'Validating' | 'Distributing';
+
+export interface ImageTemplateProperties {
+  source: TemplateSource;
+  customize: Customizer[];
+  distribute: Distributor[];
+  buildTimeoutInMinutes: number;
+  vmProfile: { vmSize: string; osDiskSizeGB: number };
+  errorHandling: { onCustomizerError: 'cleanup' | 'abort'; onValidationError: 'cleanup' | 'abort' };
+  stagingResourceGroup?: string;
+  autoRun: { state: 'Enabled' | 'Disabled' };
+  managedResourceTags?: Record<string, string>;
+  provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting' | 'Canceled';
+  provisioningError?: { provisioningErrorCode: string; message: string };
+  lastRunStatus?: { startTime?: string; endTime?: string; runState: RunState; runSubState?: RunSubState; message: string };
+  exactStagingResourceGroup?: string;
+}
+
+export interface ImageTemplate extends ArmResource {
+  location: string;
+  identity: { type: 'UserAssigned' | 'None'; userAssignedIdentities?: Record<string, object> };
+  properties: ImageTemplateProperties;
+}
+
+export interface ImageTemplateInternal {
+  /** Run outputs of the last run: what each distributor produced. */
+  runOutputs: Array<{ runOutputName: string; artifactId?: string; artifactUri?: string; provisioningState: 'Succeeded' | 'Failed' }>;
+  /** Region blobs the last run made (VHD outputs), deleted with the template. */
+  blobs: Array<{ region: string; key: string }>;
+}
+
+export type ImageTemplateRecord = ResourceRecord<ImageTemplate, ImageTemplateInternal>;

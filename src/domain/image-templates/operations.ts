@@ -1,0 +1,141 @@
+/** Microsoft.VirtualMachineImages/imageTemplates: one function per REST operation. */
+import { ArmError } from '../../core/arm-error.ts';
+import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
+import type { DomainContext } from '../context.ts';
+import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { checkConditions, type Conditions } from '../shared/conditions.ts';
+import { listPage, type PageRequest } from '../shared/paging.ts';
+import { requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
+import { checkComputeResourceName, isObject } from '../shared/validate.ts';
+import { IMAGE_TEMPLATE_KIND, type ImageTemplate, type ImageTemplateInternal, type ImageTemplateRecord } from './image-template.ts';
+import { normalizeTemplate, type Warning } from './normalize-template.ts';
+import { validateTemplate, type TemplateSpec } from './validate-template.ts';
+
+export interface TemplateRef {
+  subscription: string;
+  resourceGroup: string;
+  name: string;
+}
+
+export const templateId = (ref: TemplateRef): ResourceId => ({
+  subscription: ref.subscription,
+  resourceGroup: ref.resourceGroup,
+  namespace: 'Microsoft.VirtualMachineImages',
+  types: [['imageTemplates', ref.name]],
+});
+
+/** Normalizes and validates a template body without storing anything (also what `kiln validate` runs). */
+export function checkTemplate(ctx: DomainContext, body: Record<string, unknown>): { spec: TemplateSpec; warnings: Warning[] } {
+  const normalized = normalizeTemplate(body);
+  return { spec: validateTemplate(ctx, normalized.body), warnings: normalized.warnings };
+}
+
+function templateResource(id: ResourceId, spec: TemplateSpec, previous?: ImageTemplate): ImageTemplate {
+  const template: ImageTemplate = {
+    id: formatResourceId(id),
+    name: id.types[0][1],
+    type: 'Microsoft.VirtualMachineImages/imageTemplates',
+    location: spec.location,
+    identity: spec.identity,
+    properties: { ...spec.properties, provisioningState: 'Succeeded' },
+  };
+  if (spec.tags) template.tags = spec.tags;
+  if (previous?.properties.lastRunStatus) template.properties.lastRunStatus = previous.properties.lastRunStatus;
+  return template;
+}
+
+/** The fields a run does not change, to compare a PUT on an existing template with what it holds. */
+const definition = (t: ImageTemplate) => JSON.stringify({ location: t.location, identity: t.identity, properties: { ...t.properties, provisioningState: undefined, lastRunStatus: undefined, provisioningError: undefined } });
+
+export async function createOrUpdateTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, conditions?: Conditions) {
+  checkComputeResourceName(ref.name, 'imageTemplateName');
+  const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const id = templateId({ ...ref, resourceGroup: group.data.resource.name });
+  const existing = await getResource<ImageTemplate, ImageTemplateInternal>(ctx, id);
+  checkConditions(conditions, existing?.etag);
+  const { spec, warnings } = checkTemplate(ctx, body);
+  const template = templateResource(id, spec, existing?.data.resource);
+  // Azure's templates are immutable: a PUT may only repeat the template (with new tags); changes go through PATCH.
+  if (existing && definition(existing.data.resource) !== definition(template)) {
+    throw new ArmError(409, 'UpdateNotSupported', `Update of image template '${ref.name}' is not supported: delete it and create it again, or PATCH its tags, identity, distribute or vmProfile.`);
+  }
+  const internal: ImageTemplateInternal = existing?.data.internal ?? { runOutputs: [], blobs: [] };
+  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(template, internal), expect: existing ? { etag: existing.etag } : { absent: true } }]);
+  return { status: existing ? (200 as const) : (201 as const), template, etag: stored.etag, warnings };
+}
+
+/** PATCH: tags, identity, distribute and vmProfile, as the current api-versions allow. */
+export async function updateTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, conditions?: Conditions) {
+  const existing = await getTemplate(ctx, ref);
+  checkConditions(conditions, existing.etag);
+  const current = existing.data.resource;
+  if (current.properties.lastRunStatus?.runState === 'Running') throw running(ref.name);
+  const props = isObject(body.properties) ? body.properties : {};
+  const frozen = Object.keys(props).filter((field) => !['distribute', 'vmProfile'].includes(field));
+  if (frozen.length > 0) {
+    throw new ArmError(400, 'PropertyChangeNotAllowed', `PATCH may change tags, identity, properties.distribute and properties.vmProfile only, not ${frozen.map((f) => `properties.${f}`).join(', ')}.`, `properties.${frozen[0]}`);
+  }
+  const merged = {
+    location: current.location,
+    tags: body.tags === undefined ? current.tags : body.tags,
+    identity: body.identity === undefined ? current.identity : body.identity,
+    properties: { ...current.properties, ...props },
+  };
+  const { spec, warnings } = checkTemplate(ctx, merged);
+  const template = templateResource(templateId(ref), spec, current);
+  template.name = current.name;
+  template.id = current.id;
+  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(template, existing.data.internal), expect: { etag: existing.etag } }]);
+  return { template, etag: stored.etag, warnings };
+}
+
+export async function getTemplate(ctx: DomainContext, ref: TemplateRef): Promise<ImageTemplateRecord> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  return requireResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
+}
+
+export async function listTemplates(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
+  return listPage<ImageTemplateRecord['data'], ImageTemplate>(
+    ctx.store,
+    { kind: IMAGE_TEMPLATE_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() },
+    page,
+    (r) => r.data.resource,
+  );
+}
+
+/** Deleting a template deletes the VHDs its runs produced, as in Azure; refused while a run is going. */
+export async function deleteTemplate(ctx: DomainContext, ref: TemplateRef, conditions?: Conditions): Promise<boolean> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const existing = await getResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
+  checkConditions(conditions, existing?.etag);
+  if (!existing) return false;
+  if (['Running', 'Canceling'].includes(existing.data.resource.properties.lastRunStatus?.runState ?? '')) throw running(ref.name);
+  await ctx.store.apply([
+    { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
+    ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs } }),
+  ]);
+  ctx.jobs.nudge();
+  return true;
+}
+
+export function running(name: string): ArmError {
+  return new ArmError(409, 'Conflict', `The image template '${name}' has a run in progress; wait for it or cancel it first.`);
+}
+
+/** Run outputs of the last run, as `Microsoft.VirtualMachineImages/imageTemplates/runOutputs` resources. */
+export async function listRunOutputs(ctx: DomainContext, ref: TemplateRef) {
+  const record = await getTemplate(ctx, ref);
+  return record.data.internal.runOutputs.map((output) => ({
+    id: `${record.data.resource.id}/runOutputs/${output.runOutputName}`,
+    name: output.runOutputName,
+    type: 'Microsoft.VirtualMachineImages/imageTemplates/runOutputs',
+    properties: { ...(output.artifactId ? { artifactId: output.artifactId } : {}), ...(output.artifactUri ? { artifactUri: output.artifactUri } : {}), provisioningState: output.provisioningState },
+  }));
+}
+
+export async function getRunOutput(ctx: DomainContext, ref: TemplateRef, runOutputName: string) {
+  const output = (await listRunOutputs(ctx, ref)).find((o) => o.name.toLowerCase() === runOutputName.toLowerCase());
+  if (!output) throw new ArmError(404, 'ResourceNotFound', `The run output '${runOutputName}' of image template '${ref.name}' was not found: the template has not run, or has no target with that runOutputName.`);
+  return output;
+}

@@ -1,0 +1,260 @@
+/**
+ * Checks a whole image template and reports every problem at once, each with its JSON path, so a
+ * template author fixes them all in one pass instead of one build at a time.
+ */
+import { Problems } from '../../core/arm-error.ts';
+import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
+import type { DomainContext } from '../context.ts';
+import { checkLocation, checkTags, findRegion } from '../shared/scope.ts';
+import { enumValue, integerIn, isObject } from '../shared/validate.ts';
+import type { Customizer, Distributor, ImageTemplate, ImageTemplateProperties, TemplateSource } from './image-template.ts';
+
+const P = 'properties';
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+const RUN_OUTPUT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const VM_DRIVER_NEEDED = 'needs a VM-based build driver, which Kiln does not have yet (Kiln builds Linux images by working on their file system)';
+
+export interface TemplateSpec {
+  location: string;
+  tags?: Record<string, string>;
+  identity: ImageTemplate['identity'];
+  properties: Omit<ImageTemplateProperties, 'provisioningState'>;
+}
+
+export function validateTemplate(ctx: DomainContext, body: Record<string, unknown>): TemplateSpec {
+  const problems = new Problems();
+  const location = checkLocation(ctx, body.location, problems);
+  const tags = checkTags(body.tags, problems);
+  const identity = checkIdentity(body.identity, problems);
+  const props = isObject(body.properties) ? body.properties : {};
+  if (!isObject(body.properties)) problems.add(P, "Required parameter 'properties' is missing (null).");
+
+  const source = checkSource(props.source, problems);
+  const customize = checkCustomizers(props.customize, problems);
+  const distribute = checkDistributors(ctx, props.distribute, problems);
+  const timeout = integerIn(props.buildTimeoutInMinutes, 0, 960, `${P}.buildTimeoutInMinutes`, problems) ?? 0;
+  const vmProfile = isObject(props.vmProfile) ? props.vmProfile : {};
+  const handling = isObject(props.errorHandling) ? props.errorHandling : {};
+  const onBuildError = ['cleanup', 'abort'] as const;
+  const properties: TemplateSpec['properties'] = {
+    source: source!,
+    customize,
+    distribute,
+    buildTimeoutInMinutes: timeout,
+    vmProfile: {
+      vmSize: typeof vmProfile.vmSize === 'string' && vmProfile.vmSize !== '' ? vmProfile.vmSize : 'Standard_D1_v2',
+      osDiskSizeGB: integerIn(vmProfile.osDiskSizeGB, 0, 4095, `${P}.vmProfile.osDiskSizeGB`, problems) ?? 0,
+    },
+    errorHandling: {
+      onCustomizerError: enumValue(handling.onCustomizerError, onBuildError, `${P}.errorHandling.onCustomizerError`, problems) ?? 'cleanup',
+      onValidationError: enumValue(handling.onValidationError, onBuildError, `${P}.errorHandling.onValidationError`, problems) ?? 'cleanup',
+    },
+    autoRun: { state: enumValue(isObject(props.autoRun) ? props.autoRun.state : undefined, ['Enabled', 'Disabled'] as const, `${P}.autoRun.state`, problems) ?? 'Disabled' },
+  };
+  if (props.stagingResourceGroup !== undefined) {
+    const id = typeof props.stagingResourceGroup === 'string' ? parseResourceId(props.stagingResourceGroup) : undefined;
+    if (!id || resourceTypeOf(id) !== 'microsoft.resources/resourcegroups') problems.add(`${P}.stagingResourceGroup`, `'${P}.stagingResourceGroup' must be the id of a resource group.`);
+    else properties.stagingResourceGroup = props.stagingResourceGroup as string;
+  }
+  if (props.managedResourceTags !== undefined) properties.managedResourceTags = checkTags(props.managedResourceTags, problems, `${P}.managedResourceTags`);
+  const validate = isObject(props.validate) ? props.validate : undefined;
+  if (validate && Array.isArray(validate.inVMValidations) && validate.inVMValidations.length > 0) {
+    problems.add(`${P}.validate.inVMValidations`, `In-VM validations ${VM_DRIVER_NEEDED}.`, 'UnsupportedValidatorType');
+  }
+  problems.throwIfAny();
+  return { location, tags, identity, properties };
+}
+
+function checkIdentity(raw: unknown, problems: Problems): ImageTemplate['identity'] {
+  if (raw === undefined || raw === null) return { type: 'None' };
+  const identity = isObject(raw) ? raw : {};
+  const type = enumValue(identity.type, ['UserAssigned', 'None'] as const, 'identity.type', problems);
+  if (type !== 'UserAssigned') return { type: 'None' };
+  const assigned = isObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {};
+  const ids = Object.keys(assigned);
+  if (ids.length !== 1) problems.add('identity.userAssignedIdentities', `An image template takes exactly one user-assigned identity; ${ids.length} were given.`);
+  for (const id of ids) {
+    const parsed = parseResourceId(id);
+    if (!parsed || resourceTypeOf(parsed) !== 'microsoft.managedidentity/userassignedidentities') {
+      problems.add('identity.userAssignedIdentities', `'${id}' is not the id of a user-assigned managed identity.`, 'LinkedInvalidPropertyId');
+    }
+  }
+  return { type, userAssignedIdentities: Object.fromEntries(ids.map((id) => [id, {}])) };
+}
+
+function requiredString(entry: Record<string, unknown>, field: string, target: string, problems: Problems): string {
+  const value = entry[field];
+  if (typeof value !== 'string' || value.trim() === '') problems.add(`${target}.${field}`, `Required parameter '${target}.${field}' is missing (null).`);
+  return typeof value === 'string' ? value : '';
+}
+
+function checkUri(value: unknown, target: string, problems: Problems): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) problems.add(target, `'${target}' must be an http or https URL.`);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function checkChecksum(value: unknown, target: string, problems: Problems): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !SHA256.test(value)) problems.add(target, `'${target}' must be a sha256 checksum: 64 hexadecimal digits.`);
+  return typeof value === 'string' ? value.toLowerCase() : undefined;
+}
+
+function checkResourceId(value: unknown, type: string, target: string, problems: Problems): string {
+  const id = typeof value === 'string' ? parseResourceId(value) : undefined;
+  if (!id || resourceTypeOf(id) !== type) problems.add(target, `'${target}' must be the id of a '${type}', not '${String(value)}'.`, 'LinkedInvalidPropertyId');
+  return typeof value === 'string' ? value : '';
+}
+
+function checkSource(raw: unknown, problems: Problems): TemplateSource | undefined {
+  const target = `${P}.source`;
+  if (!isObject(raw)) {
+    problems.add(target, `Required parameter '${target}' is missing (null).`);
+    return undefined;
+  }
+  switch (raw.type) {
+    case 'PlatformImage': {
+      const [publisher, offer, sku, version] = ['publisher', 'offer', 'sku', 'version'].map((f) => requiredString(raw, f, target, problems));
+      return { type: 'PlatformImage', publisher, offer, sku, version, ...(isObject(raw.planInfo) ? { planInfo: raw.planInfo as Record<string, string> } : {}) };
+    }
+    case 'ManagedImage':
+      return { type: 'ManagedImage', imageId: checkResourceId(raw.imageId, 'microsoft.compute/images', `${target}.imageId`, problems) };
+    case 'SharedImageVersion':
+      return { type: 'SharedImageVersion', imageVersionId: checkResourceId(raw.imageVersionId, 'microsoft.compute/galleries/images/versions', `${target}.imageVersionId`, problems) };
+    case 'ISO': {
+      const sourceURI = checkUri(raw.sourceURI ?? raw.sourceUri, `${target}.sourceURI`, problems) ?? '';
+      if (!sourceURI) problems.add(`${target}.sourceURI`, `Required parameter '${target}.sourceURI' is missing (null).`);
+      const sha256Checksum = checkChecksum(raw.sha256Checksum, `${target}.sha256Checksum`, problems) ?? '';
+      if (!sha256Checksum) problems.add(`${target}.sha256Checksum`, `An ISO source needs its '${target}.sha256Checksum'.`);
+      return { type: 'ISO', sourceURI, sha256Checksum };
+    }
+    default:
+      problems.add(`${target}.type`, `The source type '${String(raw.type)}' is not valid. Allowed values: PlatformImage, ManagedImage, SharedImageVersion, ISO.`, 'BadSourceType');
+      return undefined;
+  }
+}
+
+function checkCustomizers(raw: unknown, problems: Problems): Customizer[] {
+  const target = `${P}.customize`;
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    problems.add(target, `'${target}' must be an array of customizers.`);
+    return [];
+  }
+  const names = new Map<string, number>();
+  const result: Customizer[] = [];
+  raw.forEach((entry, i) => {
+    const at = `${target}[${i}]`;
+    if (!isObject(entry)) return problems.add(at, `'${at}' must be an object.`);
+    const name = requiredString(entry, 'name', at, problems);
+    if (name && names.has(name.toLowerCase())) problems.add(`${at}.name`, `The customizer name '${name}' is already used by customizer ${names.get(name.toLowerCase())}; every name must be unique.`);
+    names.set(name.toLowerCase(), i);
+    const script = () => {
+      const scriptUri = checkUri(entry.scriptUri, `${at}.scriptUri`, problems);
+      const inline = entry.inline;
+      if (inline !== undefined && (!Array.isArray(inline) || inline.some((l) => typeof l !== 'string'))) problems.add(`${at}.inline`, `'${at}.inline' must be an array of command strings.`);
+      if ((scriptUri === undefined) === (inline === undefined)) problems.add(at, `Customizer '${name}' needs exactly one of 'scriptUri' and 'inline'.`, 'NoCustomizerScript');
+      return { scriptUri, inline: Array.isArray(inline) ? (inline as string[]) : undefined, sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems) };
+    };
+    switch (entry.type) {
+      case 'Shell':
+        return result.push({ type: 'Shell', name, ...script() });
+      case 'PowerShell': {
+        const codes = entry.validExitCodes ?? [0];
+        if (!Array.isArray(codes) || codes.some((c) => !Number.isInteger(c))) problems.add(`${at}.validExitCodes`, `'${at}.validExitCodes' must be an array of integers.`);
+        return result.push({ type: 'PowerShell', name, ...script(), validExitCodes: Array.isArray(codes) ? (codes as number[]) : [0], runElevated: entry.runElevated === true, runAsSystem: entry.runAsSystem === true });
+      }
+      case 'File': {
+        const sourceUri = checkUri(entry.sourceUri, `${at}.sourceUri`, problems) ?? requiredString(entry, 'sourceUri', at, problems);
+        const destination = requiredString(entry, 'destination', at, problems);
+        // Azure's rule for Linux images: the File customizer may only write under /tmp.
+        if (destination && !/^[A-Za-z]:\\/.test(destination) && !/^\/tmp\//.test(destination)) {
+          problems.add(`${at}.destination`, `The File customizer '${name}' may only write under /tmp on Linux (as in Azure); '${destination}' is outside it. Copy the file to /tmp, then move it with a Shell customizer.`);
+        }
+        return result.push({ type: 'File', name, sourceUri, destination, sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems) });
+      }
+      case 'WindowsRestart':
+      case 'WindowsUpdate':
+        return problems.add(`${at}.type`, `The ${entry.type} customizer '${name}' ${VM_DRIVER_NEEDED}.`, 'UnsupportedCustomizerType');
+      default:
+        return problems.add(`${at}.type`, `The customizer type '${String(entry.type)}' is not valid. Allowed values: Shell, PowerShell, File, WindowsRestart, WindowsUpdate.`, 'BadCustomizerType');
+    }
+  });
+  return result;
+}
+
+function checkDistributors(ctx: DomainContext, raw: unknown, problems: Problems): Distributor[] {
+  const target = `${P}.distribute`;
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.add(target, `'${target}' must list at least one distribution target.`, 'BadDistributeType');
+    return [];
+  }
+  const outputs = new Map<string, number>();
+  const result: Distributor[] = [];
+  raw.forEach((entry, i) => {
+    const at = `${target}[${i}]`;
+    if (!isObject(entry)) return problems.add(at, `'${at}' must be an object.`);
+    const runOutputName = requiredString(entry, 'runOutputName', at, problems);
+    if (runOutputName && !RUN_OUTPUT_NAME.test(runOutputName)) problems.add(`${at}.runOutputName`, `The run output name '${runOutputName}' must be 1-64 letters, digits, periods, underscores or hyphens.`);
+    if (runOutputName && outputs.has(runOutputName.toLowerCase())) problems.add(`${at}.runOutputName`, `The run output name '${runOutputName}' is already used by distribution target ${outputs.get(runOutputName.toLowerCase())}; every run output name must be unique.`);
+    outputs.set(runOutputName.toLowerCase(), i);
+    const artifactTags = entry.artifactTags === undefined ? undefined : checkTags(entry.artifactTags, problems, `${at}.artifactTags`);
+    switch (entry.type) {
+      case 'ManagedImage': {
+        const imageId = checkResourceId(entry.imageId, 'microsoft.compute/images', `${at}.imageId`, problems);
+        const region = typeof entry.location === 'string' ? findRegion(ctx, entry.location) : undefined;
+        if (!region) problems.add(`${at}.location`, `'${at}.location' must be one of: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`);
+        return result.push({ type: 'ManagedImage', runOutputName, imageId, location: region?.name ?? '', ...(artifactTags ? { artifactTags } : {}) });
+      }
+      case 'SharedImage':
+        return result.push(checkSharedImage(ctx, entry, at, runOutputName, artifactTags, problems));
+      case 'VHD':
+        if (entry.uri !== undefined) problems.add(`${at}.uri`, `Kiln chooses where a VHD goes; leave out '${at}.uri' and read the run output's artifactUri.`);
+        return result.push({ type: 'VHD', runOutputName, ...(artifactTags ? { artifactTags } : {}) });
+      default:
+        return problems.add(`${at}.type`, `The distribution type '${String(entry.type)}' is not valid. Allowed values: ManagedImage, SharedImage, VHD.`, 'BadDistributeType');
+    }
+  });
+  return result;
+}
+
+function checkSharedImage(
+  ctx: DomainContext,
+  entry: Record<string, unknown>,
+  at: string,
+  runOutputName: string,
+  artifactTags: Record<string, string> | undefined,
+  problems: Problems,
+): Distributor {
+  const galleryImageId = checkResourceId(entry.galleryImageId, 'microsoft.compute/galleries/images', `${at}.galleryImageId`, problems);
+  const storageAccountType = enumValue(entry.storageAccountType, ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const, `${at}.storageAccountType`, problems) ?? 'Standard_LRS';
+  const regions: Array<{ name: string; replicaCount: number; storageAccountType: string }> = [];
+  const addRegion = (name: unknown, replicaCount: unknown, type: unknown, path: string) => {
+    const region = typeof name === 'string' ? findRegion(ctx, name) : undefined;
+    if (!region) return problems.add(path, `The region '${String(name)}' is not available. Available regions: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`);
+    regions.push({
+      name: region.name,
+      replicaCount: integerIn(replicaCount, 1, 100, `${path}.replicaCount`, problems) ?? 1,
+      storageAccountType: enumValue(type, ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const, `${path}.storageAccountType`, problems) ?? storageAccountType,
+    });
+  };
+  if (Array.isArray(entry.targetRegions)) entry.targetRegions.forEach((r, j) => addRegion(isObject(r) ? r.name : r, isObject(r) ? r.replicaCount : undefined, isObject(r) ? r.storageAccountType : undefined, `${at}.targetRegions[${j}]`));
+  else if (Array.isArray(entry.replicationRegions)) entry.replicationRegions.forEach((r, j) => addRegion(r, undefined, undefined, `${at}.replicationRegions[${j}]`));
+  else problems.add(`${at}.targetRegions`, `A SharedImage target needs 'targetRegions' (or the older 'replicationRegions').`);
+  let versioning: Extract<Distributor, { type: 'SharedImage' }>['versioning'];
+  if (isObject(entry.versioning)) {
+    const scheme = enumValue(entry.versioning.scheme, ['Latest', 'Source'] as const, `${at}.versioning.scheme`, problems);
+    if (scheme === 'Latest') versioning = { scheme, ...(entry.versioning.major !== undefined ? { major: integerIn(entry.versioning.major, -1, 2 ** 31 - 1, `${at}.versioning.major`, problems) } : {}) };
+    if (scheme === 'Source') versioning = { scheme };
+  }
+  return {
+    type: 'SharedImage',
+    runOutputName,
+    galleryImageId,
+    targetRegions: regions,
+    ...(versioning ? { versioning } : {}),
+    excludeFromLatest: entry.excludeFromLatest === true,
+    storageAccountType,
+    ...(artifactTags ? { artifactTags } : {}),
+  };
+}

@@ -1,0 +1,60 @@
+/** Routes of Microsoft.VirtualMachineImages/imageTemplates and their run outputs. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  createOrUpdateTemplate,
+  deleteTemplate,
+  getRunOutput,
+  getTemplate,
+  listRunOutputs,
+  listTemplates,
+  updateTemplate,
+  type TemplateRef,
+} from '../../domain/image-templates/operations.ts';
+import type { Warning } from '../../domain/image-templates/normalize-template.ts';
+import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
+import { conditionsOf, pageRequest } from '../arm/reply.ts';
+import { registerResourceRoutes } from '../arm/resource-routes.ts';
+import type { AppDeps } from '../deps.ts';
+
+const GROUP = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName';
+export const TEMPLATE_PATH = `${GROUP}/providers/Microsoft.VirtualMachineImages/imageTemplates/:imageTemplateName`;
+const TEMPLATES = 'microsoft.virtualmachineimages/imagetemplates';
+
+export const templateRef = (p: Record<string, string>): TemplateRef => ({ subscription: p.subscriptionId, resourceGroup: p.resourceGroupName, name: p.imageTemplateName });
+
+export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDeps): void {
+  const { domain } = deps;
+  // Deprecated spellings are accepted; each leaves a warning in a header so tools can show it.
+  scope.addHook('onSend', async (request, reply) => {
+    const warnings = (request as FastifyRequest & { templateWarnings?: Warning[] }).templateWarnings;
+    if (warnings?.length) reply.header('x-ms-kiln-warnings', JSON.stringify(warnings));
+  });
+  const keepWarnings = (request: FastifyRequest, warnings: Warning[]) => {
+    (request as FastifyRequest & { templateWarnings?: Warning[] }).templateWarnings = warnings;
+  };
+  registerResourceRoutes(scope, deps, {
+    type: TEMPLATES,
+    path: TEMPLATE_PATH,
+    collections: [`${GROUP}/providers/Microsoft.VirtualMachineImages/imageTemplates`, '/subscriptions/:subscriptionId/providers/Microsoft.VirtualMachineImages/imageTemplates'],
+    async put(request) {
+      const result = await createOrUpdateTemplate(domain, templateRef(params(request)), jsonBody(request), conditionsOf(request));
+      keepWarnings(request, result.warnings);
+      return { status: result.status, body: result.template, etag: result.etag };
+    },
+    async patch(request) {
+      const result = await updateTemplate(domain, templateRef(params(request)), jsonBody(request), conditionsOf(request));
+      keepWarnings(request, result.warnings);
+      return { status: 200, body: result.template, etag: result.etag };
+    },
+    async get(request) {
+      const record = await getTemplate(domain, templateRef(params(request)));
+      return { body: record.data.resource, etag: record.etag };
+    },
+    delete: (request) => deleteTemplate(domain, templateRef(params(request)), conditionsOf(request)),
+    list: (request) => listTemplates(domain, params(request).subscriptionId, params(request).resourceGroupName, pageRequest(request)),
+  });
+  armRoute(scope, 'GET', `${TEMPLATE_PATH}/runOutputs`, TEMPLATES, async (request) => ({ value: await listRunOutputs(domain, templateRef(params(request))) }));
+  armRoute(scope, 'GET', `${TEMPLATE_PATH}/runOutputs/:runOutputName`, TEMPLATES, async (request) =>
+    getRunOutput(domain, templateRef(params(request)), params(request).runOutputName),
+  );
+}

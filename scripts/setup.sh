@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Kiln needs on a fresh Debian machine: npm packages, and the Debian tools it uses
-# (qemu-img to check disk images). Safe to run again: it only installs what is missing.
+# (qemu-img to convert and check disk images, sfdisk and e2fsprogs to read and rebuild their
+# partitions without mounting, static busybox for the base test image, bwrap to sandbox builds).
+# Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +16,14 @@ if ! node -e "require('better-sqlite3')" 2>/dev/null; then
   npm rebuild better-sqlite3 >&2
 fi
 
+# sfdisk and e2fsprogs live in /usr/sbin, which Debian leaves out of ordinary users' PATH.
+PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 command -v qemu-img >/dev/null || missing+=(qemu-utils)
+{ command -v mkfs.ext4 && command -v debugfs; } >/dev/null || missing+=(e2fsprogs)
+command -v sfdisk >/dev/null || missing+=(fdisk)
+command -v busybox >/dev/null || missing+=(busybox-static)
+command -v bwrap >/dev/null || missing+=(bubblewrap)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "kiln setup: installing Debian packages: ${missing[*]}" >&2

@@ -55,7 +55,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db'));
   const regions = createRegionStores(options.dataDir, config.regions);
   const sasSecret = await loadOrCreateSecret(join(options.dataDir, 'keys', 'blob-sas.key'));
-  const queue = new StoreJobQueue(clock);
+  const queue = new StoreJobQueue(clock, store);
   const domain: DomainContext = {
     store,
     regions,
@@ -66,6 +66,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
       subscriptions: config.subscriptions,
       regions: config.regions.map(({ name, displayName }) => ({ name, displayName })),
       quotas: config.quotas,
+      publicUrl: options.publicUrl,
     },
     blobUrls: blobUrlIssuer(sasSecret),
   };

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
 import { buildApp } from '../http/app.ts';
@@ -62,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await app.listen({ port, host });
 
   const workers: Worker[] = [];
-  const tasks = createTasks(kiln.domain);
+  const tasks = createTasks(kiln.domain, { workRoot: join(options.dataDir, 'work') });
   for (let i = 0; i < (options.workers ?? 1); i++) {
     workers.push(
       startWorker({

@@ -19,6 +19,8 @@ export interface KilnSettings {
   tenantId: string;
   subscriptions: SubscriptionSetting[];
   regions: RegionSetting[];
+  /** Kiln's own URL, for links made outside a request (a build's artifactUri). */
+  publicUrl?: string;
   /** Per-subscription, per-region limits; defaults in src/domain/shared/quota.ts. */
   quotas?: Partial<Record<'galleries' | 'galleryImages' | 'galleryImageVersions', number>>;
 }

@@ -78,6 +78,8 @@ export const API_VERSIONS: Record<string, readonly string[]> = {
   'microsoft.virtualmachineimages/imagetemplates': sortedUnique(IMAGE_BUILDER),
   // ImageBuilder folders (runOutputs is a child proxy resource of imageTemplates in every version).
   'microsoft.virtualmachineimages/imagetemplates/runoutputs': sortedUnique(IMAGE_BUILDER),
+  // The image builder's operation status resource, polled with the api-version that started the run.
+  'microsoft.virtualmachineimages/locations/operations': sortedUnique(IMAGE_BUILDER),
   // authorization-RoleAssignmentsCalls.json folders (Microsoft.Authorization/{stable,preview}/*); azure-cli 2.45 sends 2022-04-01.
   'microsoft.authorization/roleassignments': sortedUnique([
     '2015-07-01', '2017-10-01-preview', '2018-01-01-preview', '2018-09-01-preview', '2020-03-01-preview',

@@ -19,3 +19,17 @@ export interface TaskHandler {
   /** Records a final failure (last attempt failed, user error, timeout or cancel). */
   fail(payload: Record<string, unknown>, error: ArmErrorBody, ctx: TaskContext): Promise<Write[]>;
 }
+
+/**
+ * Thrown by a task that is waiting on other work (another job finishing): the job is tried again
+ * after `delayMs` without counting an attempt, and no worker is held while it waits.
+ */
+export class RetryLater extends Error {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RetryLater';
+  }
+}

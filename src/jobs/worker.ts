@@ -10,7 +10,7 @@ import { newGuid } from '../core/ids.ts';
 import { ExpectationFailedError, type MetadataStore, type StoredRecord, type Write } from '../ports/metadata-store.ts';
 import { JOB_KIND, jobRecord, type JobData } from './job-record.ts';
 import type { StoreJobQueue } from './store-job-queue.ts';
-import type { TaskContext, TaskHandler } from './task.ts';
+import { RetryLater, type TaskContext, type TaskHandler } from './task.ts';
 
 export interface WorkerOptions {
   store: MetadataStore;
@@ -119,7 +119,7 @@ export function startWorker(options: WorkerOptions): Worker {
     };
 
     tell('claimed', job.data);
-    let outcome: { writes: Write[] } | { retryAt: Date; error: string };
+    let outcome: { writes: Write[] } | { retryAt: Date; error: string; attempts: number };
     let failure: string | undefined;
     // finally: a throwing `fail` must still stop the heartbeat, or the lease is renewed forever.
     try {
@@ -130,12 +130,14 @@ export function startWorker(options: WorkerOptions): Worker {
         const error = controller.signal.aborted ? controller.signal.reason : thrown;
         if (error instanceof Error && error.message === 'lease lost') return tell('lease-lost', job.data);
         const final = error instanceof ArmError || job.data.attempts >= (job.data.maxAttempts ?? DEFAULT_ATTEMPTS);
-        if (final) {
+        if (error instanceof RetryLater) {
+          outcome = { retryAt: new Date(clock.now().getTime() + error.delayMs), error: error.message, attempts: job.data.attempts - 1 };
+        } else if (final) {
           const body: ArmErrorBody = error instanceof ArmError ? error.toBody().error : { code: 'InternalOperationError', message: String((error as Error)?.message ?? error) };
           failure = `${body.code}: ${body.message}`;
           outcome = { writes: await handler.fail(job.data.payload, body, ctx) };
         } else {
-          outcome = { retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)), error: String((error as Error)?.message ?? error) };
+          outcome = { retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)), error: String((error as Error)?.message ?? error), attempts: job.data.attempts };
         }
       }
     } finally {
@@ -158,7 +160,7 @@ export function startWorker(options: WorkerOptions): Worker {
           ? { op: 'delete', key: current.key, expect: { etag: current.etag } }
           : {
               op: 'put',
-              record: jobRecord({ ...current.data, state: 'queued', runAfter: result.retryAt.toISOString(), leaseOwner: undefined, leaseUntil: undefined, lastError: result.error }),
+              record: jobRecord({ ...current.data, state: 'queued', attempts: result.attempts, runAfter: result.retryAt.toISOString(), leaseOwner: undefined, leaseUntil: undefined, lastError: result.error }),
               expect: { etag: current.etag },
             };
       try {
@@ -169,7 +171,7 @@ export function startWorker(options: WorkerOptions): Worker {
         if (!fresh || fresh.data.leaseOwner !== id) return;
         current = fresh;
         // The task's own writes went stale (someone changed its resource meanwhile): run it again.
-        if (error.key !== current.key) return settle({ retryAt: clock.now(), error: `concurrent change to ${error.key}` });
+        if (error.key !== current.key) return settle({ retryAt: clock.now(), error: `concurrent change to ${error.key}`, attempts: current.data.attempts });
         await settle(result);
       }
     }

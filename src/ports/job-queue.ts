@@ -17,6 +17,11 @@ export interface JobRequest {
 export interface JobQueue {
   /** The write that enqueues `job`; include it in the batch that creates what the job finishes. */
   enqueueWrite(job: JobRequest): Write;
+  /**
+   * The write that asks the job named by `jobKey` (the key of its enqueue write) to stop: its running
+   * attempt is aborted, or it fails as canceled before it starts. Undefined when the job is gone.
+   */
+  cancelWrite(jobKey: string): Promise<Write | undefined>;
   /** Hints workers in this process that new work is waiting (they also poll). */
   nudge(): void;
 }

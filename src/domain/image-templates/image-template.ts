@@ -58,6 +58,12 @@ export interface ImageTemplateInternal {
   runOutputs: Array<{ runOutputName: string; artifactId?: string; artifactUri?: string; provisioningState: 'Succeeded' | 'Failed' }>;
   /** Region blobs the last run made (VHD outputs), deleted with the template. */
   blobs: Array<{ region: string; key: string }>;
+  /** The run under way or last run: its id, its job (to cancel it), and a pending cancel's operation. */
+  runId?: string;
+  runJobKey?: string;
+  cancelOperation?: import('../operations/operation.ts').OperationData;
+  /** Where the run's customization.log is, while it runs (a path on the worker) and after (a region blob). */
+  log?: { path?: string; blob?: { region: string; key: string } };
 }
 
 export type ImageTemplateRecord = ResourceRecord<ImageTemplate, ImageTemplateInternal>;

@@ -47,7 +47,7 @@ export function operationUrls(request: FastifyRequest, operation: OperationData)
 }
 
 /** 200/201/202 for work that goes on after the response: poll `Azure-AsyncOperation` or `Location`. */
-function sendAccepted(request: FastifyRequest, reply: FastifyReply, status: 200 | 201 | 202, operation: OperationData, body?: unknown, etag?: string) {
+export function sendAccepted(request: FastifyRequest, reply: FastifyReply, status: 200 | 201 | 202, operation: OperationData, body?: unknown, etag?: string) {
   const urls = operationUrls(request, operation);
   reply.headers({ 'Azure-AsyncOperation': urls.status, Location: urls.result, 'Retry-After': '1' });
   return sendResource(reply, status, body ?? '', etag);

@@ -12,7 +12,9 @@ import {
 } from '../../domain/image-templates/operations.ts';
 import type { Warning } from '../../domain/image-templates/normalize-template.ts';
 import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
-import { conditionsOf, pageRequest } from '../arm/reply.ts';
+import { conditionsOf, pageRequest, sendAccepted } from '../arm/reply.ts';
+import { cancelTemplateRun, runTemplate } from '../../domain/image-templates/run-template.ts';
+import { readCustomizationLog } from '../../domain/image-templates/customization-log.ts';
 import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -52,6 +54,20 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
     },
     delete: (request) => deleteTemplate(domain, templateRef(params(request)), conditionsOf(request)),
     list: (request) => listTemplates(domain, params(request).subscriptionId, params(request).resourceGroupName, pageRequest(request)),
+  });
+  armRoute(scope, 'POST', `${TEMPLATE_PATH}/run`, TEMPLATES, async (request, reply) => {
+    const operation = await runTemplate(domain, templateRef(params(request)));
+    return sendAccepted(request, reply, 202, operation);
+  });
+  armRoute(scope, 'POST', `${TEMPLATE_PATH}/cancel`, TEMPLATES, async (request, reply) => {
+    const operation = await cancelTemplateRun(domain, templateRef(params(request)));
+    return sendAccepted(request, reply, 202, operation);
+  });
+  // Kiln's own addition: the live customization.log (Azure keeps it in the staging storage account).
+  armRoute(scope, 'GET', `${TEMPLATE_PATH}/customizationLog`, TEMPLATES, async (request, reply) => {
+    const offset = Number((request.query as Record<string, string>).offset ?? 0);
+    const log = await readCustomizationLog(domain, templateRef(params(request)), Number.isSafeInteger(offset) && offset > 0 ? offset : 0);
+    return reply.type('text/plain; charset=utf-8').headers({ 'x-ms-kiln-next-offset': String(log.nextOffset), 'x-ms-kiln-log-complete': String(log.complete) }).send(log.text);
   });
   armRoute(scope, 'GET', `${TEMPLATE_PATH}/runOutputs`, TEMPLATES, async (request) => ({ value: await listRunOutputs(domain, templateRef(params(request))) }));
   armRoute(scope, 'GET', `${TEMPLATE_PATH}/runOutputs/:runOutputName`, TEMPLATES, async (request) =>

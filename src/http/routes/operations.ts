@@ -9,7 +9,7 @@ import { getResource } from '../../domain/shared/arm-resource.ts';
 import { sendResource } from '../arm/reply.ts';
 
 /** Namespaces whose operations are polled under `/providers/{ns}/locations/{location}/...`. */
-const NAMESPACES = ['Microsoft.Compute'];
+const NAMESPACES = ['Microsoft.Compute', 'Microsoft.VirtualMachineImages'];
 
 export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
   for (const namespace of NAMESPACES) {

@@ -1,0 +1,127 @@
+/**
+ * Moves an ext2/3/4 root file system between a partition of a raw disk and a directory, with
+ * e2fsprogs alone: `debugfs rdump` reads it out, `mkfs.ext4 -d` builds a new one from the directory
+ * straight into the partition (`-E offset=`), so nothing is mounted and no loop device is needed.
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { debugfs, extImage } from './debugfs.ts';
+import type { RootPartition } from './partitions.ts';
+import { EXT, sniffFileSystem } from './partitions.ts';
+import { restoreWhatRdumpDrops } from './restore-metadata.ts';
+import { run, ToolError } from './run.ts';
+
+const MIB = 1024 * 1024;
+/** Flags that describe a mounted or crashed file system's state, not how to make one. */
+const STATE_FEATURES = new Set(['needs_recovery', 'orphan_present']);
+
+interface ExtInfo {
+  uuid: string;
+  /** Empty when the file system has none. */
+  label: string;
+  features: string[];
+  blockSize: number;
+  blockCount: number;
+  inodeCount: number;
+  inodeSize: number;
+}
+
+async function readExtInfo(raw: string, partition: RootPartition): Promise<ExtInfo> {
+  const { stdout } = await run('dumpe2fs', ['-h', extImage(raw, partition.start)]);
+  const fields = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const m = /^([^:]+):\s*(.*)$/.exec(line);
+    if (m) fields.set(m[1], m[2].trim());
+  }
+  const field = (name: string) => {
+    const value = fields.get(name);
+    if (value === undefined) throw new Error(`dumpe2fs gave no "${name}" for the file system at ${partition.start} in ${raw}.`);
+    return value;
+  };
+  const label = field('Filesystem volume name');
+  return {
+    uuid: field('Filesystem UUID'),
+    label: label === '<none>' ? '' : label,
+    features: field('Filesystem features').split(/\s+/).filter((f) => f !== '' && f !== '(none)'),
+    blockSize: Number(field('Block size')),
+    blockCount: Number(field('Block count')),
+    inodeCount: Number(field('Inode count')),
+    inodeSize: Number(field('Inode size')),
+  };
+}
+
+/**
+ * Copies the partition's file system into `dir` (made if missing; must be empty) with modes,
+ * owners, times, symlinks, hard links and device nodes. Extended attributes (file capabilities,
+ * SELinux labels) are not carried: rdump drops them. Needs root, as keeping owners does.
+ */
+export async function extractRootFs(raw: string, partition: RootPartition, dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new Error('Extracting a root file system needs root: only root can give files their owners and make device nodes.');
+  }
+  const image = extImage(raw, partition.start);
+  const info = await readExtInfo(raw, partition);
+  if (info.features.includes('needs_recovery')) {
+    // Its journal holds writes the file system proper lacks; reading it now would miss them.
+    throw new Error(`The file system at ${partition.start} in ${raw} was not cleanly unmounted (its journal needs recovery); shut the VM down cleanly or run e2fsck on it first.`);
+  }
+  if (info.blockCount * info.blockSize > partition.size) {
+    throw new Error(`The file system at ${partition.start} in ${raw} claims ${info.blockCount * info.blockSize} bytes but its partition has ${partition.size}.`);
+  }
+  await mkdir(dir, { recursive: true });
+  if ((await readdir(dir)).length > 0) throw new Error(`Cannot extract a root file system into ${dir}: it is not empty.`);
+  await debugfs(image, ['rdump / .'], { cwd: dir });
+  await restoreWhatRdumpDrops(image, dir);
+}
+
+/**
+ * Replaces the partition's file system with a new ext4 one holding `dir`, filling the partition.
+ * It keeps the old file system's UUID and label (fstab and the bootloader find the root by them)
+ * and its block size, inode size, bytes per inode and features (an older GRUB cannot read newer
+ * ext4 features that this host's mkfs.ext4 would otherwise turn on). The root directory's owner and
+ * mode come from `dir`. On failure the partition holds no usable file system: work on a copy.
+ */
+export async function writeRootFs(
+  dir: string,
+  raw: string,
+  partition: RootPartition,
+  options: { label?: string; uuid?: string } = {},
+): Promise<void> {
+  const root = await stat(dir);
+  if (!root.isDirectory()) throw new Error(`${dir} is not a directory.`);
+  const old = (await sniffFileSystem(raw, partition.start)) === EXT ? await readExtInfo(raw, partition) : undefined;
+  const label = options.label ?? old?.label;
+  const uuid = options.uuid ?? old?.uuid;
+  const args = ['-q', '-F', '-t', 'ext4', '-d', resolve(dir), '-E', `offset=${partition.start},root_owner=${root.uid}:${root.gid}`];
+  if (label) args.push('-L', label);
+  if (uuid) args.push('-U', uuid);
+  if (old) {
+    const ratio = Math.floor((old.blockCount * old.blockSize) / old.inodeCount);
+    const bytesPerInode = Math.min(Math.max(ratio, 1024), 64 * MIB); // the range mke2fs takes
+    const features = ['none', ...old.features.filter((f) => !STATE_FEATURES.has(f))].join(',');
+    args.push('-b', String(old.blockSize), '-I', String(old.inodeSize), '-i', String(bytesPerInode), '-O', features);
+  }
+  // mkfs's size argument is in KiB; it writes nothing past it, so the rest of the disk is untouched.
+  args.push(resolve(raw), `${Math.floor(partition.size / 1024)}k`);
+  try {
+    await run('mkfs.ext4', args);
+  } catch (err) {
+    if (err instanceof ToolError && /Could not allocate (block|inode)/.test(err.result.stderr)) {
+      const used = Number((await run('du', ['-s', '-x', '-B1', '--', dir])).stdout.split('\t')[0]);
+      throw new Error(
+        `The root file system in ${dir} (${(used / MIB).toFixed(1)} MiB) does not fit its ` +
+          `${(partition.size / MIB).toFixed(1)} MiB partition at ${partition.start} in ${raw}: ${err.result.stderr.trim()}`,
+      );
+    }
+    throw err;
+  }
+  // mke2fs makes the root directory 0755 whatever `dir` is.
+  if ((root.mode & 0o7777) !== 0o755) {
+    await debugfs(extImage(raw, partition.start), [`set_inode_field <2> mode 0${(root.mode & 0o177777).toString(8)}`], { write: true });
+  }
+}
+
+/** `e2fsck -fn`: a full, read-only check; throws with its report when it finds anything wrong. */
+export async function checkExtFs(raw: string, partition: RootPartition): Promise<void> {
+  await run('e2fsck', ['-fn', extImage(raw, partition.start)]);
+}

@@ -1,0 +1,132 @@
+/**
+ * Disk image formats: what an image is (qemu-img's probe, plus our own look for a fixed VHD, which
+ * qemu-img probes as raw because its only header is a footer), turning it into a raw disk, and
+ * turning a raw disk into the fixed VHD Azure takes. Tools get absolute paths: qemu-img reads
+ * "json:{…}" or "nbd:…" at the start of a file name as options or a protocol, never in "/…".
+ */
+import { appendFile, open, stat, truncate } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createFixedVhdFooter, DISK_TYPE_FIXED, parseVhdFooter, VHD_FOOTER_SIZE } from '../../core/vhd.ts';
+import { readPartitionTable } from './partitions.ts';
+import { run } from './run.ts';
+
+const MIB = 1024 * 1024;
+/** What qemu-img may convert from: the formats VM images arrive in. */
+const SUPPORTED_FORMATS = new Set(['raw', 'vpc', 'qcow2', 'vmdk', 'vhdx']);
+/** Formats `qemu-img check` can check; it refuses the others. */
+const CHECKABLE_FORMATS = new Set(['qcow2', 'vmdk', 'vhdx']);
+
+export interface ImageInfo {
+  /** qemu-img's name: raw, vpc (VHD, fixed or dynamic), qcow2, vmdk or vhdx. */
+  format: string;
+  /** Bytes of disk the image holds. */
+  virtualSize: number;
+  /** A fixed VHD is its raw disk followed by a 512-byte footer. */
+  fixedVhd: boolean;
+}
+
+interface QemuInfo {
+  format: string;
+  'virtual-size': number;
+  filename: string;
+  'backing-filename'?: string;
+  'format-specific'?: { data?: { 'data-file'?: string; extents?: { filename: string }[] } };
+}
+
+async function qemuInfo(args: string[]): Promise<QemuInfo> {
+  return JSON.parse((await run('qemu-img', ['info', '--output=json', ...args])).stdout) as QemuInfo;
+}
+
+async function readFixedVhdFooter(path: string, fileSize: number) {
+  if (fileSize < 2 * VHD_FOOTER_SIZE) return undefined;
+  const file = await open(path, 'r');
+  try {
+    const footer = Buffer.alloc(VHD_FOOTER_SIZE);
+    await file.read(footer, 0, VHD_FOOTER_SIZE, fileSize - VHD_FOOTER_SIZE);
+    const parsed = parseVhdFooter(footer);
+    return parsed.ok && parsed.footer.diskType === DISK_TYPE_FIXED ? parsed.footer : undefined;
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Images may name other files (a qcow2 backing file or data file, a vmdk's extents); converting
+ * such an image would read whatever host file it names, so only self-contained images are taken.
+ */
+function assertSelfContained(path: string, info: QemuInfo): void {
+  const data = info['format-specific']?.data;
+  const others = [
+    info['backing-filename'],
+    data?.['data-file'],
+    ...(data?.extents ?? []).map((extent) => extent.filename).filter((name) => resolve(name) !== resolve(info.filename)),
+  ].filter((name) => name !== undefined);
+  if (others.length > 0) {
+    throw new Error(`${path} is a ${info.format} image that refers to other files (${others.join(', ')}); Kiln takes self-contained images only.`);
+  }
+}
+
+export async function inspectImage(path: string): Promise<ImageInfo> {
+  const fileSize = (await stat(path)).size;
+  if (await readFixedVhdFooter(path, fileSize)) {
+    // Azure's rule: the disk is everything before the footer. qemu would size a VHD not made by
+    // Hyper-V or qemu by its CHS geometry (smaller) unless told to use the footer's current size.
+    const virtualSize = fileSize - VHD_FOOTER_SIZE;
+    const file = resolve(path).replaceAll(',', ',,'); // qemu's escape for a comma inside an option value
+    const info = await qemuInfo(['--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${file}`]);
+    if (info['virtual-size'] !== virtualSize) {
+      throw new Error(`${path} is a fixed VHD of ${virtualSize} bytes but its footer says ${info['virtual-size']}.`);
+    }
+    return { format: 'vpc', virtualSize, fixedVhd: true };
+  }
+  const info = await qemuInfo([resolve(path)]);
+  if (!SUPPORTED_FORMATS.has(info.format)) {
+    throw new Error(`${path} is a ${info.format} image; Kiln takes ${[...SUPPORTED_FORMATS].join(', ')}.`);
+  }
+  assertSelfContained(path, info);
+  return { format: info.format, virtualSize: info['virtual-size'], fixedVhd: false };
+}
+
+/** `qemu-img check` for the formats that have metadata to check; throws with its report. */
+export async function checkImageMetadata(path: string, info: ImageInfo): Promise<void> {
+  if (CHECKABLE_FORMATS.has(info.format)) await run('qemu-img', ['check', '-f', info.format, resolve(path)]);
+}
+
+/**
+ * Copies a file sharing its blocks where the file system can (btrfs, XFS), else as a sparse copy:
+ * raw disks are mostly zeros, and a dense copy of one costs its whole size.
+ */
+async function cloneFile(source: string, destination: string): Promise<void> {
+  await run('cp', ['--reflink=auto', '--sparse=always', resolve(source), resolve(destination)]);
+}
+
+/** Any supported image as a raw disk at `output`. */
+export async function toRaw(input: string, output: string): Promise<{ format: string; virtualSize: number }> {
+  const info = await inspectImage(input);
+  if (info.format === 'raw' || info.fixedVhd) {
+    await cloneFile(input, output);
+    if (info.fixedVhd) await truncate(output, info.virtualSize);
+  } else {
+    // The format is given, not probed again: a probe is how a crafted raw disk passes as qcow2.
+    await run('qemu-img', ['convert', '-f', info.format, '-O', 'raw', resolve(input), resolve(output)]);
+  }
+  return { format: info.format, virtualSize: info.virtualSize };
+}
+
+/**
+ * A fixed VHD of the raw disk: its bytes padded to a whole MiB (Azure takes no other size), then
+ * the footer. `size` is the VHD file's size, which is what Azure's `uploadSizeBytes` wants.
+ */
+export async function toFixedVhd(raw: string, output: string): Promise<{ size: number }> {
+  const rawSize = (await stat(raw)).size;
+  const diskSize = Math.ceil(rawSize / MIB) * MIB;
+  await cloneFile(raw, output);
+  if (diskSize !== rawSize) {
+    await truncate(output, diskSize);
+    // GPT keeps a backup header in the disk's last sector; move it to the new last sector, or the
+    // firmware and the kernel see a damaged table.
+    if ((await readPartitionTable(output))?.table === 'gpt') await run('sfdisk', ['--relocate', 'gpt-bak-std', resolve(output)]);
+  }
+  await appendFile(output, createFixedVhdFooter(diskSize));
+  return { size: diskSize + VHD_FOOTER_SIZE };
+}

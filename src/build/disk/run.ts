@@ -1,0 +1,81 @@
+/**
+ * Runs the disk tools (qemu-img, sfdisk, e2fsprogs, cp) with argument arrays, never through a shell,
+ * and turns a failure into an Error that carries what the tool said.
+ */
+import { spawn } from 'node:child_process';
+
+export interface RunOptions {
+  /** Written to the tool's stdin (debugfs reads its command list from there). */
+  input?: string;
+  cwd?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** The most of a tool's output an error message carries; e2fsck on a broken disk says a lot. */
+const MAX_MESSAGE_OUTPUT = 8000;
+
+/**
+ * e2fsprogs and sfdisk live in /usr/sbin, which Debian leaves out of ordinary users' PATH; adding it
+ * lets the tools that need no privileges run for anyone.
+ */
+function toolPath(): string {
+  const path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  const dirs = path.split(':');
+  return [...dirs, ...['/usr/sbin', '/sbin'].filter((dir) => !dirs.includes(dir))].join(':');
+}
+
+function describeCommand(command: string, args: readonly string[]): string {
+  return [command, ...args].map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}
+
+function toolOutput(result: RunResult): string {
+  const text = `${result.stderr.trim()}\n${result.stdout.trim()}`.trim();
+  return text.length > MAX_MESSAGE_OUTPUT ? `…${text.slice(-MAX_MESSAGE_OUTPUT)}` : text;
+}
+
+export class ToolError extends Error {
+  constructor(
+    readonly command: string,
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly result: RunResult,
+  ) {
+    super(`${describeCommand(command, args)} failed (exit ${exitCode ?? 'by signal'}): ${toolOutput(result)}`);
+    this.name = 'ToolError';
+  }
+}
+
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, PATH: toolPath(), LC_ALL: 'C' },
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'ENOENT'
+          ? new Error(`${command} is not installed; scripts/setup.sh installs the tools Kiln's disk builds use.`)
+          : err,
+      );
+    });
+    child.on('close', (code) => {
+      const result = { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+      if (code === 0) resolve(result);
+      else reject(new ToolError(command, args, code, result));
+    });
+    if (options.input !== undefined) {
+      // A tool that exits before reading all its input reports why through its exit status.
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(options.input);
+    }
+  });
+}

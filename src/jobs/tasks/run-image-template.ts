@@ -1,0 +1,258 @@
+/**
+ * A run of an image template, as a durable job: stage, fetch the source into a working disk, extract
+ * its root file system, customize in a sandbox, generalize, write the disk back, then distribute to
+ * every target. The build steps clean up in reverse order whatever happens (Packer's multistep).
+ * Distribution starts managed images and gallery versions whose own jobs finish them; a second job,
+ * `imageTemplate.finishRun`, waits for those without holding a worker, then records each target's
+ * run output (some failing makes the run PartiallySucceeded) and the run's end.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { openBuildLog, type BuildLog } from '../../build/build-log.ts';
+import { fileStep } from '../../build/customizers/file.ts';
+import { powerShellStep } from '../../build/customizers/powershell.ts';
+import { shellStep } from '../../build/customizers/shell.ts';
+import { extractRootFs, findRootPartition, toFixedVhd, toRaw, writeRootFs, type RootPartition } from '../../build/disk/disk-image.ts';
+import { generalizeStep } from '../../build/generalize.ts';
+import type { RootFsState } from '../../build/sandbox.ts';
+import { runSteps, type BuildStep } from '../../build/step-runner.ts';
+import { ArmError, type ArmErrorBody } from '../../core/arm-error.ts';
+import type { DomainContext } from '../../domain/context.ts';
+import type { ImageTemplate, ImageTemplateInternal, RunState, RunSubState } from '../../domain/image-templates/image-template.ts';
+import { stagingGroup, updateRun, withRunStatus, type RunPayload } from '../../domain/image-templates/run-template.ts';
+import { finishOperation } from '../../domain/operations/operation.ts';
+import type { Write } from '../../ports/metadata-store.ts';
+import { RetryLater, type TaskContext, type TaskHandler } from '../task.ts';
+import { distributionState, startDistribution, type RunOutput, type StartedDistribution } from './template-distribute.ts';
+import { fetchTemplateSource } from './template-source.ts';
+
+interface BuildState extends RootFsState {
+  work: string;
+  raw: string;
+  vhd: string;
+  partition?: RootPartition;
+  /** Set when a customizer failed and `errorHandling.onCustomizerError` is `abort`: keep everything for debugging. */
+  keep: boolean;
+}
+
+export function runImageTemplateTask(ctx: DomainContext, workRoot: string): TaskHandler {
+  return {
+    run: (payload, job) => runTemplateBuild(ctx, workRoot, payload as unknown as RunPayload, job),
+    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error),
+  };
+}
+
+interface FinishPayload extends RunPayload {
+  started: StartedDistribution[];
+  image: { region: string; key: string };
+  keepImage: boolean;
+  logPath: string;
+  work: string;
+}
+
+export function finishImageTemplateRunTask(ctx: DomainContext): TaskHandler {
+  return {
+    run: (payload) => finishRun(ctx, payload as unknown as FinishPayload),
+    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error),
+  };
+}
+
+/** Records the run's end once every distribution has finished; until then, checks back shortly. */
+async function finishRun(ctx: DomainContext, payload: FinishPayload): Promise<Write[]> {
+  const states = await Promise.all(payload.started.map((started) => distributionState(ctx, started)));
+  if (states.includes('InProgress')) throw new RetryLater(250, 'waiting for distribution targets to finish');
+  const log = openBuildLog(payload.logPath, { clock: ctx.clock });
+  const outputs = payload.started.map((started, i) => ({ ...started.output, provisioningState: states[i] === 'Succeeded' ? ('Succeeded' as const) : ('Failed' as const) }));
+  for (const output of outputs) log.line(`Run output '${output.runOutputName}': ${output.provisioningState}${output.artifactId ? ` (${output.artifactId})` : ''}`);
+  // The VHD stays only if a VHD target asked for it; the others took their own copies.
+  if (!payload.keepImage) await ctx.regions.get(payload.image.region)!.delete(payload.image.key);
+  const failed = outputs.filter((o) => o.provisioningState === 'Failed').length;
+  const runState: RunState = failed === 0 ? 'Succeeded' : failed === outputs.length ? 'Failed' : 'PartiallySucceeded';
+  const message = failed === 0 ? '' : `${failed} of ${outputs.length} distribution targets failed; see customization.log.`;
+  return endRun(ctx, payload, log, payload.work, false, runState, message, outputs, payload.keepImage ? [payload.image] : []);
+}
+
+async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: RunPayload, job: TaskContext): Promise<Write[]> {
+  const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
+  if (!record || record.data.internal.runId !== payload.runId) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
+  const template = record.data.resource;
+  const work = join(workRoot, payload.runId);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock });
+  const setSubState = (runSubState: RunSubState) =>
+    updateRun(ctx, payload.key, (r) => (r.data.internal.runId === payload.runId && r.data.resource.properties.lastRunStatus?.runState === 'Running'
+      ? { resource: withRunStatus(r.data.resource, { ...r.data.resource.properties.lastRunStatus, runSubState }), internal: r.data.internal }
+      : undefined));
+  await updateRun(ctx, payload.key, (r) => ({ resource: r.data.resource, internal: { ...r.data.internal, log: { path: log.path } } }));
+
+  const staging = stagingGroup(template, record.subscription, payload.runId);
+  const state: BuildState = { rootfs: join(work, 'rootfs'), work, raw: join(work, 'disk.raw'), vhd: join(work, 'image.vhd'), keep: false };
+  const steps: BuildStep<BuildState>[] = [
+    {
+      name: 'stage',
+      run: async () => {
+        log.line(`Staging resource group ${staging.name}`);
+        await ctx.store.apply([staging.write]);
+      },
+      cleanup: async (s) => (s.keep ? log.line(`Keeping ${staging.name} and ${work} for debugging (errorHandling: abort).`) : void (await ctx.store.apply([{ op: 'delete', key: staging.key }]))),
+    },
+    {
+      name: 'source',
+      run: async (s, step) => {
+        await setSubState('Building');
+        const fetched = join(work, 'source.img');
+        log.line(`Fetching the source: ${await fetchTemplateSource(ctx, template.properties.source, template.location, fetched, step.signal)}`);
+        const format = await toRaw(fetched, s.raw);
+        await rm(fetched, { force: true });
+        s.partition = await findRootPartition(s.raw);
+        log.line(`Source is ${format.format}, ${format.virtualSize} bytes; root file system at byte ${s.partition.start} (${s.partition.table} table)`);
+        await extractRootFs(s.raw, s.partition, s.rootfs);
+        await setSubState('Customizing');
+      },
+    },
+    ...template.properties.customize.map((customizer) => keepOnAbort(template, customizerStep(customizer))),
+    generalizeStep(),
+    {
+      name: 'write image',
+      run: async (s) => {
+        await writeRootFs(s.rootfs, s.raw, s.partition!);
+        const vhd = await toFixedVhd(s.raw, s.vhd);
+        log.line(`Image written: fixed VHD of ${vhd.size} bytes`);
+      },
+    },
+  ];
+  const built = await runSteps(steps, state, { signal: job.signal, log, onStep: (e) => e.phase !== 'cleaned' && log.line(`[${e.step}] ${e.phase} after ${e.elapsedMs} ms`) });
+
+  if (!built.ok) {
+    const runState: RunState = built.canceled && !isTimeout(job.signal) ? 'Canceled' : 'Failed';
+    const message = built.canceled
+      ? isTimeout(job.signal)
+        ? `The build did not finish within its timeout of ${template.properties.buildTimeoutInMinutes || 240} minutes.`
+        : 'The run was canceled.'
+      : failureMessage(built.failedStep, built.error, log);
+    return endRun(ctx, payload, log, work, state.keep, runState, message, [], []);
+  }
+  await setSubState('Distributing');
+  const image = await storeImage(ctx, template, payload.runId, state.vhd);
+  await rm(state.rootfs, { recursive: true, force: true });
+  const started: StartedDistribution[] = [];
+  for (const target of template.properties.distribute) {
+    try {
+      started.push(await startDistribution(ctx, target, { ...image, subscription: record.subscription }));
+      log.line(`Distributing to ${target.type} '${target.runOutputName}'`);
+    } catch (error) {
+      started.push({ output: { runOutputName: target.runOutputName, provisioningState: 'Failed' } });
+      log.line(`Distribution to ${target.type} '${target.runOutputName}' failed: ${(error as Error).message}`);
+    }
+  }
+  log.close();
+  const finish: FinishPayload = { ...payload, started, image: { region: image.region, key: image.key }, keepImage: template.properties.distribute.some((d) => d.type === 'VHD'), logPath: log.path, work };
+  ctx.jobs.nudge();
+  return [ctx.jobs.enqueueWrite({ task: 'imageTemplate.finishRun', payload: finish as unknown as Record<string, unknown>, maxAttempts: 3 })];
+}
+
+/** Seals the log into the template's region, removes the working files, and records the run's end. */
+async function endRun(
+  ctx: DomainContext,
+  payload: RunPayload,
+  log: BuildLog,
+  work: string,
+  keep: boolean,
+  runState: RunState,
+  message: string,
+  outputs: RunOutput[],
+  blobs: ImageTemplateInternal['blobs'],
+): Promise<Write[]> {
+  const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
+  log.line(`Run ${runState}${message ? `: ${message}` : ''}`);
+  log.close();
+  const logBlob = { region: record?.data.resource.location ?? ctx.settings.regions[0].name, key: `imagetemplates/${payload.runId}/customization.log` };
+  await ctx.regions.get(logBlob.region)!.put(logBlob.key, createReadStream(log.path), { overwrite: true });
+  if (!keep) await rm(work, { recursive: true, force: true });
+  return finalWrites(ctx, payload, runState, message, outputs, blobs, logBlob);
+}
+
+/** Puts the built VHD into the template's region store, where every target takes it from. */
+async function storeImage(ctx: DomainContext, template: ImageTemplate, runId: string, vhd: string) {
+  const region = template.location;
+  const key = `imagetemplates/${runId}/${template.name}.vhd`;
+  await ctx.regions.get(region)!.put(key, createReadStream(vhd), { overwrite: true });
+  const base = ctx.settings.publicUrl ?? 'https://localhost';
+  const uri = ctx.blobUrls.plain(base, region, key);
+  return { region, key, uri, artifactUri: uri };
+}
+
+function customizerStep(customizer: ImageTemplate['properties']['customize'][number]): BuildStep<RootFsState> {
+  switch (customizer.type) {
+    case 'Shell':
+      return shellStep(customizer);
+    case 'File':
+      return fileStep(customizer);
+    case 'PowerShell':
+      return powerShellStep(customizer);
+  }
+}
+
+/** With `onCustomizerError: abort`, a failed customizer leaves the staging group and working files in place. */
+function keepOnAbort(template: ImageTemplate, step: BuildStep<RootFsState>): BuildStep<BuildState> {
+  return {
+    name: step.name,
+    run: async (state, ctx) => {
+      try {
+        await step.run(state, ctx);
+      } catch (error) {
+        if (template.properties.errorHandling.onCustomizerError === 'abort' && !ctx.signal.aborted) state.keep = true;
+        throw error;
+      }
+    },
+    ...(step.cleanup ? { cleanup: (state: BuildState, ctx) => step.cleanup!(state, ctx) } : {}),
+  };
+}
+
+const isTimeout = (signal: AbortSignal) => (signal.reason as ArmError | undefined)?.code === 'OperationTimedOut';
+
+function failureMessage(step: string | undefined, error: unknown, log: BuildLog): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return `Step '${step ?? 'unknown'}' failed: ${text}${/last lines|Last lines/.test(text) ? '' : `\nLast lines of customization.log:\n${log.tail(10).join('\n')}`}`;
+}
+
+function finalWrites(
+  ctx: DomainContext,
+  payload: RunPayload,
+  runState: RunState,
+  message: string,
+  runOutputs: RunOutput[],
+  blobs: ImageTemplateInternal['blobs'],
+  logBlob: { region: string; key: string },
+): Promise<Write[]> {
+  return (async () => {
+    const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
+    const status = runState === 'Succeeded' || runState === 'PartiallySucceeded' ? 'Succeeded' : runState === 'Canceled' ? 'Canceled' : 'Failed';
+    const error: ArmErrorBody | undefined = status === 'Failed' ? { code: 'BuildFailed', message } : undefined;
+    const done = finishOperation(payload.operation, ctx.clock.now(), { status, ...(error ? { error } : {}) });
+    if (!record) return [done];
+    const previous = record.data.resource.properties.lastRunStatus;
+    const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState, message });
+    const oldBlobs = record.data.internal.blobs;
+    const internal: ImageTemplateInternal = { ...record.data.internal, runOutputs, blobs: [...blobs, logBlob], log: { blob: logBlob }, cancelOperation: undefined };
+    const writes: Write[] = [{ op: 'put', record: { ...record, data: { resource, internal } }, expect: { etag: record.etag } }, done];
+    if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+    if (oldBlobs.length > 0) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: oldBlobs } }));
+    return writes;
+  })();
+}
+
+/** A run that could not even record its outcome (the worker gave up on it) still ends Failed, never stuck Running. */
+async function recordFailure(ctx: DomainContext, payload: RunPayload, error: ArmErrorBody): Promise<Write[]> {
+  const canceled = error.code === 'OperationCanceled';
+  const done = finishOperation(payload.operation, ctx.clock.now(), { status: canceled ? 'Canceled' : 'Failed', ...(canceled ? {} : { error }) });
+  const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
+  if (!record || record.data.internal.runId !== payload.runId) return [done];
+  const previous = record.data.resource.properties.lastRunStatus;
+  const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState: canceled ? 'Canceled' : 'Failed', message: error.message });
+  const writes: Write[] = [{ op: 'put', record: { ...record, data: { resource, internal: { ...record.data.internal, cancelOperation: undefined } } }, expect: { etag: record.etag } }, done];
+  if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+  return writes;
+}

@@ -1,0 +1,52 @@
+/**
+ * Fetches an image template's source into a local file: the bytes of a managed image or of a gallery
+ * image version replicated to the template's region. Platform images come from the platform-image
+ * catalog, which is still empty; ISO sources need a VM-based driver. Both are clear errors.
+ */
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { ArmError } from '../../core/arm-error.ts';
+import { parseResourceId } from '../../core/resource-id.ts';
+import type { DomainContext } from '../../domain/context.ts';
+import { resolveLatest } from '../../domain/gallery-image-versions/latest.ts';
+import type { GalleryImageVersionInternal } from '../../domain/gallery-image-versions/gallery-image-version.ts';
+import type { Image, ImageInternal } from '../../domain/images/image.ts';
+import type { TemplateSource } from '../../domain/image-templates/image-template.ts';
+import { readManifest, verifyReplica } from '../../domain/replication/chunk-store.ts';
+import { getResource, resourceNotFound } from '../../domain/shared/arm-resource.ts';
+
+export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSource, region: string, file: string, signal: AbortSignal): Promise<string> {
+  const target = 'properties.source';
+  switch (source.type) {
+    case 'ManagedImage': {
+      const id = parseResourceId(source.imageId)!;
+      const image = await getResource<Image, ImageInternal>(ctx, id);
+      if (!image) throw new ArmError(400, 'BadManagedImageSource', `The managed image source was not found: ${resourceNotFound(id).message}`, `${target}.imageId`);
+      if (image.data.resource.location !== region) {
+        throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' is in '${image.data.resource.location}'; it must be in the template's region '${region}'.`, `${target}.imageId`);
+      }
+      const os = image.data.internal.blobs.find((b) => b.key.endsWith('/os.vhd'));
+      const store = os && ctx.regions.get(os.region);
+      if (!os || !store) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' has no OS disk data yet (it is ${image.data.resource.properties.provisioningState}).`, `${target}.imageId`);
+      await pipeline(store.read(os.key), createWriteStream(file), { signal });
+      return `managed image ${image.data.resource.id}`;
+    }
+    case 'SharedImageVersion': {
+      const version = await resolveLatest(ctx, parseResourceId(source.imageVersionId)!, `${target}.imageVersionId`, region);
+      const disk = (version.data.internal as GalleryImageVersionInternal).disks.find((d) => d.lun === 'os');
+      const replicated = version.data.resource.properties.publishingProfile.targetRegions.some((t) => t.name === region);
+      const store = ctx.regions.get(region);
+      if (!disk?.manifest || !replicated || !store || (await verifyReplica(store, 1, disk.manifest)).length > 0) {
+        throw new ArmError(400, 'BadSharedImageVersionSource', `The image version '${version.data.resource.id}' is not replicated to the template's region '${region}'; add '${region}' to its target regions.`, `${target}.imageVersionId`);
+      }
+      await pipeline(readManifest(store, 1, disk.manifest), createWriteStream(file), { signal });
+      return `image version ${version.data.resource.id}`;
+    }
+    case 'PlatformImage': {
+      const { publisher, offer, sku, version } = source;
+      throw new ArmError(400, 'BadPIRSource', `The platform image ${publisher}:${offer}:${sku}:${version} is not in Kiln's platform-image catalog, which has no images yet. Use a ManagedImage or SharedImageVersion source.`, target);
+    }
+    case 'ISO':
+      throw new ArmError(400, 'BadSourceType', 'Building from an installer ISO needs a VM-based build driver, which Kiln does not have yet.', `${target}.sourceURI`);
+  }
+}

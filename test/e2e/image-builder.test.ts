@@ -1,0 +1,219 @@
+// Image Builder end to end with the official @azure/arm-imagebuilder client: a template built from
+// a real (busybox) base disk, customized in a sandbox, generalized and distributed to a VHD, a
+// managed image and a gallery version; then a look inside each output. Failures and cancel too.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ImageBuilderClient, type ImageTemplate } from '@azure/arm-imagebuilder';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { after, before, describe, it } from 'node:test';
+import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
+import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
+import { readManifest } from '../../src/domain/replication/chunk-store.ts';
+import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
+import { putRegionBlob } from '../support/disk-data.ts';
+import { openDiskImage } from '../support/disk-inspection.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const SCRIPT = '#!/bin/sh\nset -e\nmkdir -p /opt/app\necho "installed by script" > /opt/app/VERSION\necho "script ran"\n';
+const CONFIG = 'listen=8080\n';
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+describe('image builder end to end', () => {
+  let kiln: TestServer;
+  let builder: ImageBuilderClient;
+  let compute: ComputeManagementClient;
+  let files: Server;
+  let filesUrl: string;
+  let imageId: string;
+  let galleryImageId: string;
+  let work: string;
+  const rg = 'build';
+
+  before(async () => {
+    kiln = await startTestServer();
+    builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    work = await mkdtemp(join(tmpdir(), 'kiln-e2e-build-'));
+    // A real base disk: dos partition table, ext4 root with busybox, made from Debian's busybox-static.
+    await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 48 });
+    await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
+    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(work, 'base.vhd')));
+    imageId = (await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+    await compute.galleries.createOrUpdate(rg, 'golden', { location: 'westus' });
+    galleryImageId = (await compute.galleryImages.createOrUpdate(rg, 'golden', 'app', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'app', sku: '1' } })).id!;
+    files = createServer((request, response) => {
+      const body = request.url === '/install.sh' ? SCRIPT : request.url === '/app.conf' ? CONFIG : request.url === '/slow.sh' ? '#!/bin/sh\nsleep 60\n' : undefined;
+      response.writeHead(body === undefined ? 404 : 200).end(body);
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    filesUrl = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    files.close();
+    await kiln.stop();
+  });
+
+  const template = (overrides: Partial<ImageTemplate> = {}): ImageTemplate => ({
+    location: 'westus',
+    identity: { type: 'None' },
+    source: { type: 'ManagedImage', imageId },
+    customize: [
+      { type: 'Shell', name: 'motd', inline: ['echo "built by kiln" > /etc/motd', 'mkdir -p /srv/data'] },
+      { type: 'Shell', name: 'install', scriptUri: `${filesUrl}/install.sh`, sha256Checksum: sha(SCRIPT) },
+      { type: 'File', name: 'config', sourceUri: `${filesUrl}/app.conf`, destination: '/tmp/app.conf', sha256Checksum: sha(CONFIG) },
+      // As Azure advises: the File customizer may only write to /tmp, which generalizing empties; move it.
+      { type: 'Shell', name: 'place-config', inline: ['mv /tmp/app.conf /etc/app.conf'] },
+    ],
+    distribute: [
+      { type: 'VHD', runOutputName: 'vhd' },
+      { type: 'ManagedImage', runOutputName: 'image', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/images/app-image`, location: 'westus' },
+      { type: 'SharedImage', runOutputName: 'gallery', galleryImageId, targetRegions: [{ name: 'westus' }, { name: 'eastus', replicaCount: 2 }] },
+    ],
+    ...overrides,
+  });
+
+  /** The customizations are in the root file system, and it was generalized. */
+  async function assertBuilt(rootfs: string) {
+    assert.equal(await readFile(join(rootfs, 'etc/motd'), 'utf8'), 'built by kiln\n');
+    assert.equal(await readFile(join(rootfs, 'opt/app/VERSION'), 'utf8'), 'installed by script\n');
+    assert.equal(await readFile(join(rootfs, 'etc/app.conf'), 'utf8'), CONFIG);
+    assert.deepEqual(await readdir(join(rootfs, 'tmp')), [], 'generalizing emptied /tmp');
+    assert.ok(existsSync(join(rootfs, 'srv/data')));
+    assert.equal((await stat(join(rootfs, 'etc/machine-id'))).size, 0, 'machine-id emptied');
+    assert.deepEqual((await readdir(join(rootfs, 'etc/ssh'))).filter((f) => f.startsWith('ssh_host_')), [], 'host keys removed');
+    assert.equal((await stat(join(rootfs, 'var/log/messages'))).size, 0, 'logs truncated');
+    assert.equal(existsSync(join(rootfs, 'root/.bash_history')), false, 'history removed');
+    assert.ok(existsSync(join(rootfs, 'bin/busybox')));
+  }
+
+  async function download(url: string, file: string) {
+    const token = (await kiln.credential.getToken('https://storage.azure.com/.default'))!.token;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 200);
+    await pipeline(response.body!, createWriteStream(file));
+  }
+
+  it('builds, watches the run, reads the live log, and distributes to a VHD, a managed image and a gallery version', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'app', template());
+    const poller = builder.virtualMachineImageTemplates.run(rg, 'app');
+    await poller.submitted();
+    const states = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const status = (await builder.virtualMachineImageTemplates.get(rg, 'app')).lastRunStatus;
+      states.add(`${status?.runState}/${status?.runSubState ?? ''}`);
+      if (status?.runState !== 'Running') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await poller;
+    const done = await builder.virtualMachineImageTemplates.get(rg, 'app');
+    assert.equal(done.lastRunStatus?.runState, 'Succeeded', done.lastRunStatus?.message);
+    assert.ok([...states].some((s) => s.startsWith('Running/')), `saw the run in progress: ${[...states].join(' ')}`);
+
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const logResponse = await fetch(`${kiln.url}${done.id}/customizationLog?api-version=2025-10-01`, { headers: { authorization: `Bearer ${token}` } });
+    const log = await logResponse.text();
+    assert.match(log, /script ran/);
+    assert.match(log, /generalize/i);
+    assert.equal(logResponse.headers.get('x-ms-kiln-log-complete'), 'true');
+
+    const outputs = [];
+    for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(rg, 'app')) outputs.push(output);
+    assert.deepEqual(outputs.map((o) => [o.name, o.provisioningState]).sort(), [['gallery', 'Succeeded'], ['image', 'Succeeded'], ['vhd', 'Succeeded']]);
+
+    const vhdOutput = await builder.virtualMachineImageTemplates.getRunOutput(rg, 'app', 'vhd');
+    await download(vhdOutput.artifactUri!, join(work, 'out.vhd'));
+    assert.equal((await stat(join(work, 'out.vhd'))).size % (1024 * 1024), 512, 'a fixed VHD, 1 MiB aligned');
+    const fromVhd = await openDiskImage(join(work, 'out.vhd'));
+    assert.equal(fromVhd.format, 'vpc');
+    await assertBuilt(fromVhd.rootfs);
+
+    const image = await compute.images.get(rg, 'app-image');
+    assert.equal(image.provisioningState, 'Succeeded');
+    const imageRecord = await kiln.server.kiln.store.get<{ internal: { blobs: Array<{ region: string; key: string }> } }>(image.id!.toLowerCase());
+    const osBlob = imageRecord!.data.internal.blobs[0];
+    await pipeline(kiln.server.kiln.domain.regions.get(osBlob.region)!.read(osBlob.key), createWriteStream(join(work, 'image.vhd')));
+    await assertBuilt((await openDiskImage(join(work, 'image.vhd'))).rootfs);
+
+    const galleryOutput = await builder.virtualMachineImageTemplates.getRunOutput(rg, 'app', 'gallery');
+    assert.match(galleryOutput.artifactId!, /\/versions\/1\.0\.0$/);
+    const version = await compute.galleryImageVersions.get(rg, 'golden', 'app', '1.0.0', { expand: 'ReplicationStatus' });
+    assert.equal(version.replicationStatus?.aggregatedState, 'Completed');
+    const versionRecord = (await kiln.server.kiln.store.get<GalleryImageVersionRecord['data']>(galleryOutput.artifactId!.toLowerCase()))!;
+    const manifest = versionRecord.data.internal.disks[0].manifest!;
+    await pipeline(readManifest(kiln.server.kiln.domain.regions.get('eastus')!, 2, manifest), createWriteStream(join(work, 'version.vhd')));
+    await assertBuilt((await openDiskImage(join(work, 'version.vhd'))).rootfs);
+
+    const groups = [];
+    for await (const group of new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.list()) groups.push(group.name!);
+    assert.deepEqual(groups.filter((g) => g.startsWith('IT_')), [], 'the staging resource group is gone');
+
+    // A second run makes the next gallery version.
+    await builder.virtualMachineImageTemplates.run(rg, 'app');
+    assert.match((await builder.virtualMachineImageTemplates.getRunOutput(rg, 'app', 'gallery')).artifactId!, /\/versions\/1\.0\.1$/);
+  });
+
+  it('fails a run whose script exits 1, naming the customizer, the exit code and the last lines', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'failing', template({
+      customize: [{ type: 'Shell', name: 'broken-step', inline: ['echo "about to fail"', 'exit 1'] }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    }));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'failing'), /BuildFailed/);
+    const status = (await builder.virtualMachineImageTemplates.get(rg, 'failing')).lastRunStatus!;
+    assert.equal(status.runState, 'Failed');
+    assert.match(status.message!, /broken-step/);
+    assert.match(status.message!, /exit(ed)? (code )?1|code 1/i);
+    assert.match(status.message!, /about to fail/);
+  });
+
+  it('fails a run whose script has the wrong checksum, naming both sums', async () => {
+    const wrong = '0'.repeat(64);
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'checksum', template({
+      customize: [{ type: 'Shell', name: 'install', scriptUri: `${filesUrl}/install.sh`, sha256Checksum: wrong }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    }));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'checksum'), /BuildFailed/);
+    const status = (await builder.virtualMachineImageTemplates.get(rg, 'checksum')).lastRunStatus!;
+    assert.ok(status.message!.includes(wrong) && status.message!.includes(sha(SCRIPT)), status.message);
+  });
+
+  it('fails a run from an unknown platform image with a clear error', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'platform', template({
+      source: { type: 'PlatformImage', publisher: 'Canonical', offer: 'UbuntuServer', sku: '18.04-LTS', version: 'latest' },
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    }));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'platform'), /Canonical:UbuntuServer:18\.04-LTS:latest/);
+    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'platform')).lastRunStatus?.runState, 'Failed');
+  });
+
+  it('cancels a run in the middle within seconds and leaves nothing behind', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'slow', template({
+      customize: [{ type: 'Shell', name: 'sleepy', scriptUri: `${filesUrl}/slow.sh` }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    }));
+    const run = builder.virtualMachineImageTemplates.run(rg, 'slow');
+    await run.submitted();
+    for (let i = 0; i < 600; i++) {
+      if ((await builder.virtualMachineImageTemplates.get(rg, 'slow')).lastRunStatus?.runSubState === 'Customizing') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const started = Date.now();
+    await builder.virtualMachineImageTemplates.cancel(rg, 'slow');
+    await run.catch(() => undefined);
+    for (let i = 0; i < 200 && (await builder.virtualMachineImageTemplates.get(rg, 'slow')).lastRunStatus?.runState !== 'Canceled'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'slow')).lastRunStatus?.runState, 'Canceled');
+    assert.ok(Date.now() - started < 15_000, 'canceled within seconds');
+    const leftovers = await readdir(join(kiln.dataDir, 'work')).catch(() => []);
+    assert.deepEqual(leftovers, [], 'no working files left');
+  });
+});
+

@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import {
+  chmod,
+  chown,
+  copyFile,
+  lchown,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BASE_IMAGE_LABEL, BASE_MACHINE_ID, makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
+import {
+  checkImage,
+  extractRootFs,
+  findRootPartition,
+  toFixedVhd,
+  toRaw,
+  writeRootFs,
+  type RootPartition,
+} from '../../src/build/disk/disk-image.ts';
+
+const MIB = 1024 * 1024;
+const PATH = `${process.env.PATH}:/usr/sbin:/sbin`;
+const tool = (command: string, args: string[], input?: string) =>
+  execFileSync(command, args, { encoding: 'utf8', input, env: { ...process.env, PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
+const qemuInfo = (args: string[]) => JSON.parse(tool('qemu-img', ['info', '--output=json', ...args])) as { format: string; 'virtual-size': number };
+/** dumpe2fs -h fields of the file system at the partition. */
+function extFields(raw: string, partition: RootPartition): Map<string, string> {
+  const out = tool('dumpe2fs', ['-h', `${raw}?offset=${partition.start}`]);
+  return new Map(out.split('\n').flatMap((line) => {
+    const m = /^([^:]+):\s*(.*)$/.exec(line);
+    return m ? [[m[1], m[2].trim()] as [string, string]] : [];
+  }));
+}
+async function sha256(file: string, start = 0, size?: number): Promise<string> {
+  const hash = createHash('sha256');
+  const end = size === undefined ? undefined : start + size - 1;
+  for await (const chunk of createReadStream(file, { start, end })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+const mode = async (path: string) => (await lstat(path)).mode & 0o7777;
+
+describe('disk images', () => {
+  let work: string;
+  let base: string;
+  let n = 0;
+  /** A fresh path in the test's temp dir. */
+  const fresh = (name: string) => join(work, `${n++}-${name}`);
+  /** A scratch copy of the base disk, as builds work on one. */
+  const baseCopy = async () => {
+    const copy = fresh('disk.raw');
+    await copyFile(base, copy);
+    return copy;
+  };
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'kiln-disk-'));
+    base = join(work, 'base.raw');
+    const started = Date.now();
+    await makeBusyboxBaseImage(base);
+    assert.ok(Date.now() - started < 5000, `the base image took ${Date.now() - started} ms`);
+  });
+  after(() => rm(work, { recursive: true, force: true }));
+
+  it('makes a raw 64 MiB busybox disk with one dos Linux partition at 1 MiB', async () => {
+    const info = qemuInfo([base]);
+    assert.equal(info.format, 'raw');
+    assert.equal(info['virtual-size'], 64 * MIB);
+    assert.deepEqual(await findRootPartition(base), { start: MIB, size: 63 * MIB, type: '83', table: 'dos' });
+    assert.deepEqual(await checkImage(base), { format: 'raw', virtualSize: 64 * MIB });
+  });
+
+  it('extracts the root file system with its modes, symlinks and files', async () => {
+    const dir = fresh('root');
+    await extractRootFs(base, await findRootPartition(base), dir);
+    assert.equal(await mode(join(dir, 'tmp')), 0o1777);
+    assert.equal(await mode(join(dir, 'root')), 0o700);
+    assert.equal(await mode(join(dir, 'etc/ssh/ssh_host_ed25519_key')), 0o600);
+    assert.equal(await mode(join(dir, 'bin/busybox')), 0o755);
+    assert.equal(await readlink(join(dir, 'bin/sh')), 'busybox');
+    assert.equal(await readlink(join(dir, 'usr/bin/awk')), '../../bin/busybox');
+    assert.equal(await readlink(join(dir, 'var/lib/cloud/instance')), 'instances/iid-kiln-base');
+    assert.ok((await stat(join(dir, 'var/lib/cloud/instance/boot-finished'))).isFile());
+    assert.equal((await readFile(join(dir, 'etc/machine-id'), 'utf8')).trim(), BASE_MACHINE_ID);
+    for (const file of ['etc/passwd', 'etc/group', 'etc/hostname', 'var/log/messages', 'root/.bash_history']) {
+      assert.ok((await stat(join(dir, file))).size > 0, file);
+    }
+    assert.deepEqual(await readFile(join(dir, 'bin/busybox')), await readFile('/bin/busybox'));
+    assert.equal(tool(join(dir, 'bin/busybox'), ['echo', 'runs']).trim(), 'runs');
+  });
+
+  it('writes a changed directory back, keeping the UUID, label and file system features', async () => {
+    const disk = await baseCopy();
+    const partition = await findRootPartition(disk);
+    const before = extFields(disk, partition);
+    const dir = fresh('root');
+    await extractRootFs(disk, partition, dir);
+    await writeFile(join(dir, 'etc/motd'), 'built by kiln\n');
+    await rm(join(dir, 'etc/ssh/ssh_host_ed25519_key'));
+
+    await writeRootFs(dir, disk, partition);
+    const again = fresh('again');
+    await extractRootFs(disk, partition, again);
+    assert.equal(await readFile(join(again, 'etc/motd'), 'utf8'), 'built by kiln\n');
+    await assert.rejects(stat(join(again, 'etc/ssh/ssh_host_ed25519_key')), { code: 'ENOENT' });
+    const after = extFields(disk, partition);
+    assert.equal(after.get('Filesystem UUID'), before.get('Filesystem UUID'));
+    assert.equal(after.get('Filesystem volume name'), BASE_IMAGE_LABEL);
+    for (const field of ['Filesystem features', 'Block size', 'Inode size', 'Inode count', 'Block count']) {
+      assert.equal(after.get(field), before.get(field), field);
+    }
+    tool('e2fsck', ['-fn', `${disk}?offset=${partition.start}`]);
+    assert.equal(await sha256(disk, 0, MIB), await sha256(base, 0, MIB), 'the partition table is untouched');
+  });
+
+  it('keeps setuid/setgid bits, hard links, device nodes, FIFOs, owners and times', async () => {
+    const disk = await baseCopy();
+    const partition = await findRootPartition(disk);
+    const dir = fresh('root');
+    await mkdir(join(dir, 'usr/bin'), { recursive: true });
+    await mkdir(join(dir, 'dev'));
+    await mkdir(join(dir, 'srv/shared'), { recursive: true });
+    await writeFile(join(dir, 'usr/bin/su'), 'su');
+    await chmod(join(dir, 'usr/bin/su'), 0o4755);
+    await chmod(join(dir, 'srv/shared'), 0o2775);
+    await chown(join(dir, 'srv/shared'), 0, 50);
+    await writeFile(join(dir, 'usr/bin/gzip'), 'gzip');
+    await link(join(dir, 'usr/bin/gzip'), join(dir, 'usr/bin/gunzip'));
+    tool('mknod', ['-m', '0666', join(dir, 'dev/null'), 'c', '1', '3']);
+    tool('mknod', ['-m', '0660', join(dir, 'dev/sda'), 'b', '8', '0']);
+    tool('mknod', ['-m', '0600', join(dir, 'dev/initctl'), 'p']);
+    await writeFile(join(dir, 'srv/owned'), 'x');
+    await chown(join(dir, 'srv/owned'), 1000, 1001);
+    await symlink('owned', join(dir, 'srv/link'));
+    await lchown(join(dir, 'srv/link'), 1000, 1001);
+    await utimes(join(dir, 'srv/owned'), 1_000_000_000, 1_200_000_000);
+    await utimes(join(dir, 'usr/bin'), 1_000_000_000, 1_300_000_000);
+    await chmod(dir, 0o750);
+
+    await writeRootFs(dir, disk, partition);
+    const out = fresh('out');
+    await extractRootFs(disk, partition, out);
+    assert.equal(await mode(join(out, 'usr/bin/su')), 0o4755);
+    assert.equal(await mode(join(out, 'srv/shared')), 0o2775);
+    assert.equal((await lstat(join(out, 'srv/shared'))).gid, 50);
+    const [gzip, gunzip] = [await lstat(join(out, 'usr/bin/gzip')), await lstat(join(out, 'usr/bin/gunzip'))];
+    assert.equal(gzip.ino, gunzip.ino);
+    assert.equal(gzip.nlink, 2);
+    const nul = await lstat(join(out, 'dev/null'));
+    assert.ok(nul.isCharacterDevice());
+    assert.equal(nul.rdev, (1 << 8) | 3);
+    assert.equal(nul.mode & 0o7777, 0o666);
+    const sda = await lstat(join(out, 'dev/sda'));
+    assert.ok(sda.isBlockDevice());
+    assert.equal(sda.rdev, 8 << 8);
+    assert.ok((await lstat(join(out, 'dev/initctl'))).isFIFO());
+    assert.equal(await mode(join(out, 'dev/initctl')), 0o600);
+    const owned = await lstat(join(out, 'srv/owned'));
+    assert.deepEqual([owned.uid, owned.gid, owned.mtimeMs], [1000, 1001, 1_200_000_000_000]);
+    const link_ = await lstat(join(out, 'srv/link'));
+    assert.deepEqual([link_.uid, link_.gid], [1000, 1001]);
+    assert.equal((await lstat(join(out, 'usr/bin'))).mtimeMs, 1_300_000_000_000, 'relinking keeps the directory time');
+    assert.equal(await mode(out), 0o750, "the root directory's mode");
+  });
+
+  it('makes an Azure-sized fixed VHD, and every format converts back to the same partition', async () => {
+    const vhd = fresh('disk.vhd');
+    assert.deepEqual(await toFixedVhd(base, vhd), { size: 64 * MIB + 512 });
+    assert.equal((await stat(vhd)).size, 64 * MIB + 512);
+    assert.equal(qemuInfo(['-f', 'vpc', vhd]).format, 'vpc');
+    assert.deepEqual(await checkImage(vhd), { format: 'vpc', virtualSize: 64 * MIB });
+
+    const partition = await findRootPartition(base);
+    const expected = await sha256(base, partition.start, partition.size);
+    const images: [string, string][] = [['vpc', vhd]];
+    // qemu's dynamic VHDs round the size up to a whole CHS geometry, hence the larger size below.
+    for (const format of ['qcow2', 'vmdk', 'vhdx', 'vpc']) {
+      const image = fresh(`disk.${format}`);
+      tool('qemu-img', ['convert', '-f', 'raw', '-O', format, base, image]);
+      images.push([format, image]);
+    }
+    for (const [format, image] of images) {
+      const raw = fresh('back.raw');
+      const { virtualSize } = await toRaw(image, raw);
+      assert.equal((await stat(raw)).size, virtualSize);
+      assert.equal(virtualSize, image.endsWith('.vpc') ? 67125248 : 64 * MIB, image);
+      assert.deepEqual(await checkImage(image), { format, virtualSize });
+      assert.deepEqual(await findRootPartition(raw), partition);
+      assert.equal(await sha256(raw, partition.start, partition.size), expected, image);
+    }
+  });
+
+  it('pads a GPT disk to a whole MiB and moves its backup header to the new end', async () => {
+    const raw = fresh('gpt.raw');
+    await writeFile(raw, '');
+    await truncate(raw, 40 * MIB + 64 * 1024);
+    tool('sfdisk', ['--quiet', raw], [
+      'label: gpt',
+      'size=8MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
+      'size=4MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4',
+      'size=20MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
+    ].join('\n'));
+    const dir = fresh('root');
+    await mkdir(dir);
+    await writeFile(join(dir, 'hello'), 'gpt');
+    await writeRootFs(dir, raw, { start: 13 * MIB, size: 20 * MIB, type: '', table: 'gpt' });
+    await writeRootFs(dir, raw, { start: 9 * MIB, size: 4 * MIB, type: '', table: 'gpt' });
+    // The root-typed partition wins over the (here smaller) generic Linux one.
+    assert.deepEqual(await findRootPartition(raw), {
+      start: 13 * MIB,
+      size: 20 * MIB,
+      type: '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
+      table: 'gpt',
+    });
+
+    const vhd = fresh('gpt.vhd');
+    assert.deepEqual(await toFixedVhd(raw, vhd), { size: 41 * MIB + 512 });
+    const back = fresh('back.raw');
+    await toRaw(vhd, back);
+    assert.equal((await stat(back)).size, 41 * MIB);
+    assert.match(tool('sfdisk', ['--verify', back]), /No errors detected/);
+    await checkImage(vhd);
+  });
+
+  it('takes a disk that is one bare ext4 file system', async () => {
+    const raw = fresh('bare.raw');
+    await writeFile(raw, '');
+    await truncate(raw, 16 * MIB);
+    tool('mkfs.ext4', ['-q', '-F', raw]);
+    assert.deepEqual(await findRootPartition(raw), { start: 0, size: 16 * MIB, type: 'none', table: 'none' });
+  });
+
+  it('says what a disk without an ext2/3/4 root holds', async () => {
+    const blank = fresh('blank.raw');
+    await writeFile(blank, '');
+    await truncate(blank, 8 * MIB);
+    await assert.rejects(findRootPartition(blank), (err: Error) => {
+      assert.match(err.message, new RegExp(`${blank} has no partition table and no file system Kiln recognizes`));
+      return true;
+    });
+
+    const swapOnly = fresh('swap.raw');
+    await writeFile(swapOnly, '');
+    await truncate(swapOnly, 8 * MIB);
+    tool('sfdisk', ['--quiet', swapOnly], 'label: dos\nstart=2048, size=4MiB, type=82\nstart=10240, type=83\n');
+    const swap = Buffer.from('SWAPSPACE2');
+    execFileSync('dd', [`of=${swapOnly}`, 'bs=1', `seek=${MIB + 4086}`, 'conv=notrunc', 'status=none'], { input: swap });
+    await assert.rejects(findRootPartition(swapOnly), (err: Error) => {
+      assert.equal(
+        err.message,
+        `${swapOnly} has no Linux partition with an ext2/3/4 file system; its dos partition table holds ` +
+          '1 (type 82, 4 MiB, swap), 2 (type 83, 3 MiB, no known file system).',
+      );
+      return true;
+    });
+  });
+
+  it('says when the root file system does not fit its partition', async () => {
+    const disk = await baseCopy();
+    const dir = fresh('root');
+    await mkdir(dir);
+    await writeFile(join(dir, 'big'), Buffer.alloc(70 * MIB, 1));
+    await assert.rejects(writeRootFs(dir, disk, await findRootPartition(disk)), (err: Error) => {
+      assert.match(err.message, /^The root file system in .* \(70\.0 MiB\) does not fit its 63\.0 MiB partition at 1048576 in /);
+      assert.match(err.message, /Could not allocate block/);
+      return true;
+    });
+  });
+
+  it('refuses images that refer to other host files', async () => {
+    const overlay = fresh('overlay.qcow2');
+    tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw', overlay]);
+    await assert.rejects(toRaw(overlay, fresh('x.raw')), /refers to other files \(.*base\.raw\); Kiln takes self-contained images only/);
+  });
+
+  it('reports what e2fsck finds wrong', async () => {
+    const disk = await baseCopy();
+    const partition = await findRootPartition(disk);
+    tool('debugfs', ['-w', '-R', 'set_inode_field /etc/hostname links_count 7', `${disk}?offset=${partition.start}`]);
+    await assert.rejects(checkImage(disk), /e2fsck -fn .* failed \(exit 4\): .*Inode \d+ ref count is 7, should be 1/s);
+  });
+});

@@ -3,7 +3,11 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { ClientSecretCredential } from '@azure/identity';
 import { AnonymousCredential, PageBlobClient } from '@azure/storage-blob';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { ImageBuilderClient } from '@azure/arm-imagebuilder';
+import { makeBusyboxBaseImage } from '../src/build/disk/base-image.ts';
+import { toFixedVhd } from '../src/build/disk/disk-image.ts';
 import { join } from 'node:path';
 import { createFixedVhdFooter } from '../src/core/vhd.ts';
 
@@ -51,8 +55,59 @@ step('download link for the disk (valid 10 minutes)');
 const read = await compute.disks.grantAccess('quickstart', 'os-disk', { access: 'Read', durationInSeconds: 600 });
 console.log(`    curl --cacert ${join(dataDir, 'tls', 'ca.pem')} -o os-disk.vhd '${read.accessSAS}'`);
 
+step('a busybox base disk (partition table + ext4), uploaded and made a managed image');
+const work = await mkdtemp(join(tmpdir(), 'kiln-quickstart-'));
+await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 48 });
+await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
+const storageToken = (await credential.getToken('https://storage.azure.com/.default'))!.token;
+const baseUri = `${url}/blob/westus/vhds/busybox-base.vhd`;
+const uploaded = await fetch(baseUri, { method: 'PUT', headers: { authorization: `Bearer ${storageToken}`, 'x-ms-blob-type': 'BlockBlob' }, body: new Uint8Array(await readFile(join(work, 'base.vhd'))) });
+if (uploaded.status !== 201) throw new Error(`uploading the base disk answered ${uploaded.status}`);
+const base = await compute.images.createOrUpdate('quickstart', 'busybox-base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: baseUri } } });
+
+step('gallery shelf, image definition app');
+await compute.galleries.createOrUpdate('quickstart', 'shelf', { location: 'westus', description: 'Kiln quickstart' });
+const definition = await compute.galleryImages.createOrUpdate('quickstart', 'shelf', 'app', {
+  location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'quickstart', sku: 'app' },
+});
+
+step('image template app-template: a Shell customizer, then a VHD, a managed image and a gallery version in two regions');
+const builder = new ImageBuilderClient(credential, subscriptionId, { endpoint: url });
+await builder.virtualMachineImageTemplates.createOrUpdate('quickstart', 'app-template', {
+  location: 'westus',
+  identity: { type: 'None' },
+  source: { type: 'ManagedImage', imageId: base.id! },
+  customize: [{ type: 'Shell', name: 'motd', inline: ['echo "Built by Kiln on $(date -u)" > /etc/motd', 'mkdir -p /opt/app && echo 1.0 > /opt/app/VERSION'] }],
+  distribute: [
+    { type: 'VHD', runOutputName: 'vhd' },
+    { type: 'ManagedImage', runOutputName: 'image', imageId: `/subscriptions/${subscriptionId}/resourceGroups/quickstart/providers/Microsoft.Compute/images/app-image`, location: 'westus' },
+    { type: 'SharedImage', runOutputName: 'gallery', galleryImageId: definition.id!, targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
+  ],
+});
+const started = Date.now();
+const run = builder.virtualMachineImageTemplates.run('quickstart', 'app-template');
+await run.submitted();
+let shown = '';
+for (;;) {
+  const status = (await builder.virtualMachineImageTemplates.get('quickstart', 'app-template')).lastRunStatus;
+  const line = `${status?.runState} ${status?.runSubState ?? ''}`.trim();
+  if (line !== shown) console.log(`    ${((Date.now() - started) / 1000).toFixed(1)} s  ${(shown = line)}`);
+  if (status?.runState !== 'Running') break;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+await run;
+const outputs = [];
+for await (const output of builder.virtualMachineImageTemplates.listRunOutputs('quickstart', 'app-template')) outputs.push(output);
+for (const output of outputs) console.log(`    run output ${output.name}: ${output.artifactId ?? output.artifactUri}`);
+const built = join(dataDir, 'app.vhd');
+const download = await fetch(outputs.find((o) => o.name === 'vhd')!.artifactUri!, { headers: { authorization: `Bearer ${storageToken}` } });
+await writeFile(built, new Uint8Array(await download.arrayBuffer()));
+console.log(`    the VHD is downloaded to ${built}; look inside: qemu-img info ${built}`);
+await rm(work, { recursive: true, force: true });
+
 step('everything in the group');
 for await (const d of compute.disks.listByResourceGroup('quickstart')) console.log(`    disk     ${d.name} (${d.location})`);
 for await (const s of compute.snapshots.listByResourceGroup('quickstart')) console.log(`    snapshot ${s.name} (${s.location})`);
 for await (const i of compute.images.listByResourceGroup('quickstart')) console.log(`    image    ${i.name} (${i.location})`);
+for await (const v of compute.galleryImageVersions.listByGalleryImage('quickstart', 'shelf', 'app')) console.log(`    version  shelf/app/${v.name} (${v.publishingProfile?.targetRegions?.map((t) => t.name).join(', ')})`);
 console.log(`\nDone. Data folder: ${dataDir}`);

@@ -102,7 +102,7 @@ for (const output of outputs) console.log(`    run output ${output.name}: ${outp
 const built = join(dataDir, 'app.vhd');
 const download = await fetch(outputs.find((o) => o.name === 'vhd')!.artifactUri!, { headers: { authorization: `Bearer ${storageToken}` } });
 await writeFile(built, new Uint8Array(await download.arrayBuffer()));
-console.log(`    the VHD is downloaded to ${built}; look inside: qemu-img info ${built}`);
+console.log(`    the VHD is downloaded to ${built}; look inside: qemu-img info --image-opts driver=vpc,force_size_calc=current_size,file.filename=${built}`);
 await rm(work, { recursive: true, force: true });
 
 step('everything in the group');

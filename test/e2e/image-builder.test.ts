@@ -23,6 +23,7 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const SCRIPT = '#!/bin/sh\nset -e\nmkdir -p /opt/app\necho "installed by script" > /opt/app/VERSION\necho "script ran"\n';
 const CONFIG = 'listen=8080\n';
+const ISO = 'CD001 not really an installer';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('image builder end to end', () => {
@@ -50,7 +51,7 @@ describe('image builder end to end', () => {
     await compute.galleries.createOrUpdate(rg, 'golden', { location: 'westus' });
     galleryImageId = (await compute.galleryImages.createOrUpdate(rg, 'golden', 'app', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'app', sku: '1' } })).id!;
     files = createServer((request, response) => {
-      const body = request.url === '/install.sh' ? SCRIPT : request.url === '/app.conf' ? CONFIG : request.url === '/slow.sh' ? '#!/bin/sh\nsleep 60\n' : undefined;
+      const body = request.url === '/install.sh' ? SCRIPT : request.url === '/app.conf' ? CONFIG : request.url === '/slow.sh' ? '#!/bin/sh\nsleep 60\n' : request.url === '/installer.iso' ? ISO : undefined;
       response.writeHead(body === undefined ? 404 : 200).end(body);
     });
     await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
@@ -193,6 +194,50 @@ describe('image builder end to end', () => {
     assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'platform')).lastRunStatus?.runState, 'Failed');
   });
 
+  it('makes a version numbered like its source version with the Source versioning scheme', async () => {
+    const copy = (await compute.galleryImages.createOrUpdate(rg, 'golden', 'app-copy', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'app', sku: 'copy' } })).id!;
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'from-version', template({
+      source: { type: 'SharedImageVersion', imageVersionId: `${galleryImageId}/versions/latest` },
+      customize: [{ type: 'Shell', name: 'touch', inline: ['touch /etc/rebuilt'] }],
+      distribute: [{ type: 'SharedImage', runOutputName: 'copy', galleryImageId: copy, targetRegions: [{ name: 'westus' }], versioning: { scheme: 'Source' } }],
+    }));
+    await builder.virtualMachineImageTemplates.run(rg, 'from-version');
+    // latest was 1.0.1, the second run of the first test.
+    assert.match((await builder.virtualMachineImageTemplates.getRunOutput(rg, 'from-version', 'copy')).artifactId!, /\/images\/app-copy\/versions\/1\.0\.1$/);
+  });
+
+  it('downloads an ISO source and checks its sha256 before saying it needs a VM-based driver', async () => {
+    // ISO sources exist only in the 2019 preview API, which the current SDK does not speak: PUT them raw.
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const putIso = async (name: string, sha256Checksum: string) => {
+      const response = await fetch(`${kiln.url}/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}?api-version=2019-05-01-preview`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ location: 'westus', properties: { source: { type: 'ISO', sourceURI: `${filesUrl}/installer.iso`, sha256Checksum }, distribute: [{ type: 'VHD', runOutputName: 'vhd' }] } }),
+      });
+      assert.equal(response.status, 201, await response.text());
+    };
+    await putIso('iso-bad', 'f'.repeat(64));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'iso-bad'), /BuildFailed/);
+    const bad = (await builder.virtualMachineImageTemplates.get(rg, 'iso-bad')).lastRunStatus!.message!;
+    assert.ok(bad.includes(sha(ISO)) && bad.includes('f'.repeat(64)), bad);
+    await putIso('iso-good', sha(ISO));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'iso-good'), /BuildFailed/);
+    assert.match((await builder.virtualMachineImageTemplates.get(rg, 'iso-good')).lastRunStatus!.message!, /sha256 matches, but building from an installer ISO needs a VM-based build driver/);
+  });
+
+  it('deletes the VHDs of its runs with the template', async () => {
+    const record = await kiln.server.kiln.store.get<{ internal: { blobs: Array<{ region: string; key: string }> } }>(
+      `/subscriptions/${kiln.subscriptionId}/resourcegroups/${rg}/providers/microsoft.virtualmachineimages/imagetemplates/app`,
+    );
+    const vhd = record!.data.internal.blobs.find((b) => b.key.endsWith('.vhd'))!;
+    const store = kiln.server.kiln.domain.regions.get(vhd.region)!;
+    assert.ok(await store.stat(vhd.key), 'the VHD output exists while the template does');
+    await builder.virtualMachineImageTemplates.delete(rg, 'app');
+    for (let i = 0; i < 100 && (await store.stat(vhd.key)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await store.stat(vhd.key), undefined);
+  });
+
   it('cancels a run in the middle within seconds and leaves nothing behind', async () => {
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'slow', template({
       customize: [{ type: 'Shell', name: 'sleepy', scriptUri: `${filesUrl}/slow.sh` }],
@@ -215,5 +260,19 @@ describe('image builder end to end', () => {
     const leftovers = await readdir(join(kiln.dataDir, 'work')).catch(() => []);
     assert.deepEqual(leftovers, [], 'no working files left');
   });
-});
 
+  it('keeps the staging group and working files for debugging with onCustomizerError abort', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'debug-me', template({
+      customize: [{ type: 'Shell', name: 'broken', inline: ['exit 7'] }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+      errorHandling: { onCustomizerError: 'abort' },
+    }));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'debug-me'), /BuildFailed/);
+    const groups = [];
+    for await (const group of new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.list()) groups.push(group.name!);
+    assert.ok(groups.some((g) => g.startsWith(`IT_${rg}_debug-me_`)), `staging group kept: ${groups.join(', ')}`);
+    const kept = await readdir(join(kiln.dataDir, 'work'));
+    assert.equal(kept.length, 1);
+    assert.ok(existsSync(join(kiln.dataDir, 'work', kept[0], 'rootfs', 'bin', 'busybox')), 'the working root file system is there to inspect');
+  });
+});

@@ -34,6 +34,8 @@ interface BuildState extends RootFsState {
   partition?: RootPartition;
   /** Set when a customizer failed and `errorHandling.onCustomizerError` is `abort`: keep everything for debugging. */
   keep: boolean;
+  /** The gallery image version the source resolved to, if it was one. */
+  sourceVersion?: string;
 }
 
 export function runImageTemplateTask(ctx: DomainContext, workRoot: string): TaskHandler {
@@ -103,7 +105,9 @@ async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: R
       run: async (s, step) => {
         await setSubState('Building');
         const fetched = join(work, 'source.img');
-        log.line(`Fetching the source: ${await fetchTemplateSource(ctx, template.properties.source, template.location, fetched, step.signal)}`);
+        const source = await fetchTemplateSource(ctx, template.properties.source, template.location, fetched, step.signal);
+        s.sourceVersion = source.versionName;
+        log.line(`Fetching the source: ${source.description}`);
         const format = await toRaw(fetched, s.raw);
         await rm(fetched, { force: true });
         s.partition = await findRootPartition(s.raw);
@@ -140,7 +144,7 @@ async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: R
   const started: StartedDistribution[] = [];
   for (const target of template.properties.distribute) {
     try {
-      started.push(await startDistribution(ctx, target, { ...image, subscription: record.subscription }));
+      started.push(await startDistribution(ctx, target, { ...image, subscription: record.subscription, sourceVersion: state.sourceVersion }));
       log.line(`Distributing to ${target.type} '${target.runOutputName}'`);
     } catch (error) {
       started.push({ output: { runOutputName: target.runOutputName, provisioningState: 'Failed' } });

@@ -28,6 +28,8 @@ export interface BuiltImage {
   /** Where the run says a VHD output is. */
   artifactUri: string;
   subscription: string;
+  /** The source's gallery image version, which the `Source` versioning scheme reuses. */
+  sourceVersion?: string;
 }
 
 export async function startDistribution(ctx: DomainContext, target: Distributor, image: BuiltImage): Promise<StartedDistribution> {
@@ -48,7 +50,7 @@ export async function startDistribution(ctx: DomainContext, target: Distributor,
       const [gallery, name] = [definition.types[0][1], definition.types[1][1]];
       const parent = await ctx.store.get<{ resource: { location: string } }>(resourceKey(definition));
       if (!parent) throw new ArmError(404, 'BadSharedImageDistribute', `The image definition '${target.galleryImageId}' does not exist.`, 'properties.distribute');
-      const version = await nextVersion(ctx, resourceKey(definition), target);
+      const version = await nextVersion(ctx, resourceKey(definition), target, image.sourceVersion);
       const created = await createOrUpdateVersion(ctx, { subscription: definition.subscription, resourceGroup: definition.resourceGroup!, gallery, image: name, version }, {
         location: parent.data.resource.location,
         ...(target.artifactTags ? { tags: target.artifactTags } : {}),
@@ -67,11 +69,13 @@ export async function startDistribution(ctx: DomainContext, target: Distributor,
 }
 
 /**
- * The version number: `Latest` takes the highest version (of the given major, when one is set) and
- * bumps its patch; without versioning Kiln does the same, Azure's "monotonic" default.
+ * The version number: `Source` reuses the source version's number; `Latest` takes the highest
+ * version (of the given major, when one is set) and bumps its patch; without versioning Kiln does
+ * the same, Azure's "monotonic" default.
  */
-async function nextVersion(ctx: DomainContext, definitionKey: string, target: Extract<Distributor, { type: 'SharedImage' }>): Promise<string> {
+async function nextVersion(ctx: DomainContext, definitionKey: string, target: Extract<Distributor, { type: 'SharedImage' }>, sourceVersion?: string): Promise<string> {
   if (target.versioning?.scheme === 'Source') {
+    if (sourceVersion) return sourceVersion;
     throw new ArmError(400, 'BadSharedImageDistribute', "The 'Source' versioning scheme needs a gallery image version source; use 'Latest'.", 'properties.distribute');
   }
   const major = target.versioning?.scheme === 'Latest' && target.versioning.major !== undefined && target.versioning.major >= 0 ? target.versioning.major : undefined;

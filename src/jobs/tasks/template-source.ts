@@ -1,9 +1,12 @@
 /**
  * Fetches an image template's source into a local file: the bytes of a managed image or of a gallery
  * image version replicated to the template's region. Platform images come from the platform-image
- * catalog, which is still empty; ISO sources need a VM-based driver. Both are clear errors.
+ * catalog, which is still empty: a clear error. An ISO is downloaded and checked against its
+ * sha256, but installing from it needs a VM-based driver: a clear error after the check.
  */
 import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArmError } from '../../core/arm-error.ts';
 import { parseResourceId } from '../../core/resource-id.ts';
@@ -15,7 +18,13 @@ import type { TemplateSource } from '../../domain/image-templates/image-template
 import { readManifest, verifyReplica } from '../../domain/replication/chunk-store.ts';
 import { getResource, resourceNotFound } from '../../domain/shared/arm-resource.ts';
 
-export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSource, region: string, file: string, signal: AbortSignal): Promise<string> {
+export interface FetchedSource {
+  description: string;
+  /** The gallery image version the source resolved to, for the `Source` versioning scheme. */
+  versionName?: string;
+}
+
+export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSource, region: string, file: string, signal: AbortSignal): Promise<FetchedSource> {
   const target = 'properties.source';
   switch (source.type) {
     case 'ManagedImage': {
@@ -29,7 +38,7 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
       const store = os && ctx.regions.get(os.region);
       if (!os || !store) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' has no OS disk data yet (it is ${image.data.resource.properties.provisioningState}).`, `${target}.imageId`);
       await pipeline(store.read(os.key), createWriteStream(file), { signal });
-      return `managed image ${image.data.resource.id}`;
+      return { description: `managed image ${image.data.resource.id}` };
     }
     case 'SharedImageVersion': {
       const version = await resolveLatest(ctx, parseResourceId(source.imageVersionId)!, `${target}.imageVersionId`, region);
@@ -40,13 +49,24 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
         throw new ArmError(400, 'BadSharedImageVersionSource', `The image version '${version.data.resource.id}' is not replicated to the template's region '${region}'; add '${region}' to its target regions.`, `${target}.imageVersionId`);
       }
       await pipeline(readManifest(store, 1, disk.manifest), createWriteStream(file), { signal });
-      return `image version ${version.data.resource.id}`;
+      return { description: `image version ${version.data.resource.id}`, versionName: version.data.resource.name };
     }
     case 'PlatformImage': {
       const { publisher, offer, sku, version } = source;
       throw new ArmError(400, 'BadPIRSource', `The platform image ${publisher}:${offer}:${sku}:${version} is not in Kiln's platform-image catalog, which has no images yet. Use a ManagedImage or SharedImageVersion source.`, target);
     }
-    case 'ISO':
-      throw new ArmError(400, 'BadSourceType', 'Building from an installer ISO needs a VM-based build driver, which Kiln does not have yet.', `${target}.sourceURI`);
+    case 'ISO': {
+      const response = await fetch(source.sourceURI, { signal });
+      if (!response.ok || !response.body) throw new ArmError(400, 'BadSourceType', `Downloading the ISO from ${redactQuery(source.sourceURI)} failed: HTTP ${response.status}.`, `${target}.sourceURI`);
+      const hash = createHash('sha256');
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), new Transform({ transform: (chunk, _encoding, done) => (hash.update(chunk), done(null, chunk)) }), createWriteStream(file), { signal });
+      const actual = hash.digest('hex');
+      if (actual !== source.sha256Checksum.toLowerCase()) {
+        throw new ArmError(400, 'BadSourceType', `The ISO's sha256 is ${actual}, but the template's sha256Checksum is ${source.sha256Checksum}.`, `${target}.sha256Checksum`);
+      }
+      throw new ArmError(400, 'BadSourceType', `The ISO was downloaded and its sha256 matches, but building from an installer ISO needs a VM-based build driver, which Kiln does not have yet.`, `${target}.sourceURI`);
+    }
   }
 }
+
+const redactQuery = (uri: string) => uri.replace(/\?.*$/, '?***');

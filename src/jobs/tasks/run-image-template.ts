@@ -108,6 +108,14 @@ async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: R
         const source = await fetchTemplateSource(ctx, template.properties.source, template.location, fetched, step.signal);
         s.sourceVersion = source.versionName;
         log.line(`Fetching the source: ${source.description}`);
+        const exactVersion = source.exactVersion;
+        if (exactVersion) {
+          // As Azure shows it: the version `latest` resolved to, on the template's source.
+          await updateRun(ctx, payload.key, (r) => ({
+            resource: { ...r.data.resource, properties: { ...r.data.resource.properties, source: { ...r.data.resource.properties.source, exactVersion } as typeof r.data.resource.properties.source } },
+            internal: r.data.internal,
+          }));
+        }
         const format = await toRaw(fetched, s.raw);
         await rm(fetched, { force: true });
         s.partition = await findRootPartition(s.raw);

@@ -1,7 +1,6 @@
 /**
  * Fetches an image template's source into a local file: the bytes of a managed image or of a gallery
- * image version replicated to the template's region. Platform images come from the platform-image
- * catalog, which is still empty: a clear error. An ISO is downloaded and checked against its
+ * image version replicated to the template's region, or a platform image from the catalog. An ISO is downloaded and checked against its
  * sha256, but installing from it needs a VM-based driver: a clear error after the check.
  */
 import { createWriteStream } from 'node:fs';
@@ -17,11 +16,14 @@ import type { Image, ImageInternal } from '../../domain/images/image.ts';
 import type { TemplateSource } from '../../domain/image-templates/image-template.ts';
 import { readManifest, verifyReplica } from '../../domain/replication/chunk-store.ts';
 import { getResource, resourceNotFound } from '../../domain/shared/arm-resource.ts';
+import { resolvePlatformImage, urn } from '../../domain/platform-images/catalog.ts';
 
 export interface FetchedSource {
   description: string;
   /** The gallery image version the source resolved to, for the `Source` versioning scheme. */
   versionName?: string;
+  /** The platform image version `latest` resolved to. */
+  exactVersion?: string;
 }
 
 export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSource, region: string, file: string, signal: AbortSignal): Promise<FetchedSource> {
@@ -52,8 +54,11 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
       return { description: `image version ${version.data.resource.id}`, versionName: version.data.resource.name };
     }
     case 'PlatformImage': {
-      const { publisher, offer, sku, version } = source;
-      throw new ArmError(400, 'BadPIRSource', `The platform image ${publisher}:${offer}:${sku}:${version} is not in Kiln's platform-image catalog, which has no images yet. Use a ManagedImage or SharedImageVersion source.`, target);
+      const image = await resolvePlatformImage(ctx, source, target);
+      const store = ctx.regions.get(image.blob.region);
+      if (!store || !(await store.stat(image.blob.key))) throw new ArmError(400, 'BadPIRSource', `The platform image ${urn(image)} lost its bytes; import it again.`, target);
+      await pipeline(store.read(image.blob.key), createWriteStream(file), { signal });
+      return { description: `platform image ${urn(image)}`, exactVersion: image.version };
     }
     case 'ISO': {
       const response = await fetch(source.sourceURI, { signal });

@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { openKiln } from '../../app/kiln.ts';
+import { importPlatformImage, platformImages } from '../../app/platform-images.ts';
+import { defaultDataDir } from '../data-dir.ts';
+
+export const platformImageHelp = `Usage: kiln platform-image <command> [options]
+
+The catalog that PlatformImage sources of image templates resolve in.
+
+Commands:
+  import   add a disk file (raw, VHD, qcow2, vmdk, vhdx holding a Linux root file system)
+           --publisher P --offer O --sku S --version V --file F [--replace] [--data DIR] [--db URL]
+  list     list the catalog as JSON [--data DIR] [--db URL]
+
+Examples:
+  kiln platform-image import --data ./kiln-data --publisher Canonical --offer UbuntuServer --sku 22.04-LTS --version 22.4.1 --file ubuntu.qcow2
+  kiln platform-image list --data ./kiln-data`;
+
+export async function platformImage(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      data: { type: 'string' },
+      db: { type: 'string' },
+      publisher: { type: 'string' },
+      offer: { type: 'string' },
+      sku: { type: 'string' },
+      version: { type: 'string' },
+      file: { type: 'string' },
+      replace: { type: 'boolean' },
+    },
+  });
+  if (action !== 'import' && action !== 'list') throw new Error(`unknown command 'kiln platform-image ${action ?? ''}'\n\n${platformImageHelp}`);
+  const kiln = await openKiln({ dataDir: values.data ?? defaultDataDir(), db: values.db });
+  try {
+    if (action === 'list') return console.log(JSON.stringify(await platformImages(kiln), null, 2));
+    const missing = ['publisher', 'offer', 'sku', 'version', 'file'].filter((f) => !values[f as keyof typeof values]);
+    if (missing.length > 0) throw new Error(`missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${platformImageHelp}`);
+    const image = await importPlatformImage(kiln, {
+      publisher: values.publisher!,
+      offer: values.offer!,
+      sku: values.sku!,
+      version: values.version!,
+      file: values.file!,
+      replace: values.replace,
+    });
+    console.log(JSON.stringify(image, null, 2));
+  } finally {
+    await kiln.close();
+  }
+}

@@ -1,0 +1,67 @@
+// The platform-image catalog: `kiln platform-image import` of real disk files (qcow2, raw), refusals,
+// then a template with a PlatformImage source built from `latest`.
+import { ImageBuilderClient } from '@azure/arm-imagebuilder';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
+import { startTestServer } from '../support/test-server.ts';
+
+const kiln = (...args: string[]) => spawnSync(process.execPath, ['bin/kiln.js', ...args], { encoding: 'utf8' });
+
+describe('platform-image catalog', () => {
+  const dirs: string[] = [];
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('imports disk files, refuses what is not a Linux disk, and builds from latest', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'kiln-pir-'));
+    const data = await mkdtemp(join(tmpdir(), 'kiln-pir-data-'));
+    dirs.push(work, data);
+    await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 32 });
+    execFileSync('qemu-img', ['convert', '-O', 'qcow2', join(work, 'base.raw'), join(work, 'base.qcow2')]);
+    const common = ['--data', data, '--publisher', 'kiln', '--offer', 'busybox', '--sku', 'minimal'];
+
+    const first = kiln('platform-image', 'import', ...common, '--version', '1.0.0', '--file', join(work, 'base.qcow2'));
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /from a qcow2 disk \(root file system on a dos partition/);
+    assert.equal(kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw')).status, 0);
+    const again = kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw'));
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /already in the catalog; import it with --replace/);
+    await writeFile(join(work, 'blank.raw'), Buffer.alloc(8 * 1024 * 1024));
+    const blank = kiln('platform-image', 'import', ...common, '--version', '2.0.0', '--file', join(work, 'blank.raw'));
+    assert.notEqual(blank.status, 0);
+    assert.match(blank.stderr, /blank\.raw/);
+    const listed = JSON.parse(kiln('platform-image', 'list', '--data', data).stdout) as Array<{ version: string }>;
+    assert.deepEqual(listed.map((p) => p.version), ['1.0.0', '1.2.0']);
+
+    const server = await startTestServer({ dataDir: data });
+    try {
+      await new ResourceManagementClient(server.credential, server.subscriptionId, { endpoint: server.url }).resourceGroups.createOrUpdate('pir', { location: 'eastus' });
+      const builder = new ImageBuilderClient(server.credential, server.subscriptionId, { endpoint: server.url });
+      const template = (sku: string) => ({
+        location: 'eastus',
+        identity: { type: 'None' as const },
+        source: { type: 'PlatformImage' as const, publisher: 'kiln', offer: 'busybox', sku, version: 'latest' },
+        customize: [{ type: 'Shell' as const, name: 'mark', inline: ['echo from-catalog > /etc/origin'] }],
+        distribute: [{ type: 'VHD' as const, runOutputName: 'vhd' }],
+      });
+      await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'from-catalog', template('minimal'));
+      await builder.virtualMachineImageTemplates.run('pir', 'from-catalog');
+      const built = await builder.virtualMachineImageTemplates.get('pir', 'from-catalog');
+      assert.equal(built.lastRunStatus?.runState, 'Succeeded', built.lastRunStatus?.message);
+      assert.equal((built.source as { exactVersion?: string }).exactVersion, '1.2.0', 'latest resolved to the highest version');
+
+      await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge'));
+      await assert.rejects(builder.virtualMachineImageTemplates.run('pir', 'unknown'), /kiln:busybox:huge:latest is not in Kiln's platform-image catalog\. Available: kiln:busybox:minimal:1\.0\.0, kiln:busybox:minimal:1\.2\.0/);
+    } finally {
+      await server.stop({ keepData: true });
+    }
+  });
+});

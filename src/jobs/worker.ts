@@ -125,6 +125,11 @@ export function startWorker(options: WorkerOptions): Worker {
     try {
       try {
         if (job.data.cancelRequested) throw new ArmError(200, 'OperationCanceled', 'The operation was canceled.');
+        // A job taken over from dead workers counts those attempts too: a job that kills its worker every time ends.
+        const allowed = job.data.maxAttempts ?? DEFAULT_ATTEMPTS;
+        if (job.data.attempts > allowed) {
+          throw new ArmError(200, 'WorkerLost', `The worker running this operation stopped during each of its ${allowed} attempts${job.data.lastError ? ` (last error: ${job.data.lastError})` : ''}.`);
+        }
         outcome = { writes: await handler.run(job.data.payload, ctx) };
       } catch (thrown) {
         const error = controller.signal.aborted ? controller.signal.reason : thrown;

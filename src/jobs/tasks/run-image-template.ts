@@ -41,7 +41,7 @@ interface BuildState extends RootFsState {
 export function runImageTemplateTask(ctx: DomainContext, workRoot: string): TaskHandler {
   return {
     run: (payload, job) => runTemplateBuild(ctx, workRoot, payload as unknown as RunPayload, job),
-    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error),
+    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error, workRoot),
   };
 }
 
@@ -141,7 +141,7 @@ async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: R
     const runState: RunState = built.canceled && !isTimeout(job.signal) ? 'Canceled' : 'Failed';
     const message = built.canceled
       ? isTimeout(job.signal)
-        ? `The build did not finish within its timeout of ${template.properties.buildTimeoutInMinutes || 240} minutes.`
+        ? `The build did not finish within its timeout of ${minutes(template.properties.buildTimeoutInMinutes || 240)}.`
         : 'The run was canceled.'
       : failureMessage(built.failedStep, built.error, log);
     return endRun(ctx, payload, log, work, state.keep, runState, message, [], []);
@@ -223,6 +223,8 @@ function keepOnAbort(template: ImageTemplate, step: BuildStep<RootFsState>): Bui
   };
 }
 
+const minutes = (n: number) => `${n} minute${n === 1 ? '' : 's'}`;
+
 const isTimeout = (signal: AbortSignal) => (signal.reason as ArmError | undefined)?.code === 'OperationTimedOut';
 
 function failureMessage(step: string | undefined, error: unknown, log: BuildLog): string {
@@ -256,15 +258,23 @@ function finalWrites(
   })();
 }
 
-/** A run that could not even record its outcome (the worker gave up on it) still ends Failed, never stuck Running. */
-async function recordFailure(ctx: DomainContext, payload: RunPayload, error: ArmErrorBody): Promise<Write[]> {
+/**
+ * A run that could not even record its outcome (the worker gave up on it) still ends Failed, never
+ * stuck Running, and what its killed attempts left (staging group, working files) goes too.
+ */
+async function recordFailure(ctx: DomainContext, payload: RunPayload, error: ArmErrorBody, workRoot?: string): Promise<Write[]> {
+  if (workRoot) await rm(join(workRoot, payload.runId), { recursive: true, force: true });
   const canceled = error.code === 'OperationCanceled';
   const done = finishOperation(payload.operation, ctx.clock.now(), { status: canceled ? 'Canceled' : 'Failed', ...(canceled ? {} : { error }) });
   const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
   if (!record || record.data.internal.runId !== payload.runId) return [done];
   const previous = record.data.resource.properties.lastRunStatus;
   const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState: canceled ? 'Canceled' : 'Failed', message: error.message });
-  const writes: Write[] = [{ op: 'put', record: { ...record, data: { resource, internal: { ...record.data.internal, cancelOperation: undefined } } }, expect: { etag: record.etag } }, done];
+  const writes: Write[] = [
+    { op: 'put', record: { ...record, data: { resource, internal: { ...record.data.internal, cancelOperation: undefined } } }, expect: { etag: record.etag } },
+    { op: 'delete', key: stagingGroup(record.data.resource, record.subscription, payload.runId).key },
+    done,
+  ];
   if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
   return writes;
 }

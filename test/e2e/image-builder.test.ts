@@ -194,6 +194,30 @@ describe('image builder end to end', () => {
     assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'platform')).lastRunStatus?.runState, 'Failed');
   });
 
+  it('reports PartiallySucceeded when one target fails and the others succeed', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'partial', template({
+      customize: [{ type: 'Shell', name: 'noop', inline: ['true'] }],
+      distribute: [
+        { type: 'VHD', runOutputName: 'vhd' },
+        { type: 'ManagedImage', runOutputName: 'nowhere', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/no-such-group/providers/Microsoft.Compute/images/x`, location: 'westus' },
+      ],
+    }));
+    await builder.virtualMachineImageTemplates.run(rg, 'partial');
+    const status = (await builder.virtualMachineImageTemplates.get(rg, 'partial')).lastRunStatus!;
+    assert.equal(status.runState, 'PartiallySucceeded');
+    assert.match(status.message!, /1 of 2 distribution targets failed/);
+    const outputs = [];
+    for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(rg, 'partial')) outputs.push([output.name, output.provisioningState]);
+    assert.deepEqual(outputs.sort(), [['nowhere', 'Failed'], ['vhd', 'Succeeded']]);
+  });
+
+  it('refuses a Windows source, which needs a VM-based driver', async () => {
+    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/windows.vhd', await readFile(join(work, 'base.vhd')));
+    const windowsImage = (await compute.images.createOrUpdate(rg, 'windows', { location: 'westus', storageProfile: { osDisk: { osType: 'Windows', osState: 'Generalized', blobUri } } })).id!;
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'windows', template({ source: { type: 'ManagedImage', imageId: windowsImage }, distribute: [{ type: 'VHD', runOutputName: 'vhd' }] }));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'windows'), /Windows image; building Windows images needs a VM-based build driver/);
+  });
+
   it('makes a version numbered like its source version with the Source versioning scheme', async () => {
     const copy = (await compute.galleryImages.createOrUpdate(rg, 'golden', 'app-copy', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'app', sku: 'copy' } })).id!;
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'from-version', template({

@@ -13,6 +13,7 @@ import type { DomainContext } from '../../domain/context.ts';
 import { resolveLatest } from '../../domain/gallery-image-versions/latest.ts';
 import type { GalleryImageVersionInternal } from '../../domain/gallery-image-versions/gallery-image-version.ts';
 import type { Image, ImageInternal } from '../../domain/images/image.ts';
+import type { GalleryImage } from '../../domain/gallery-images/gallery-image.ts';
 import type { TemplateSource } from '../../domain/image-templates/image-template.ts';
 import { readManifest, verifyReplica } from '../../domain/replication/chunk-store.ts';
 import { getResource, resourceNotFound } from '../../domain/shared/arm-resource.ts';
@@ -33,6 +34,7 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
       const id = parseResourceId(source.imageId)!;
       const image = await getResource<Image, ImageInternal>(ctx, id);
       if (!image) throw new ArmError(400, 'BadManagedImageSource', `The managed image source was not found: ${resourceNotFound(id).message}`, `${target}.imageId`);
+      if (image.data.resource.properties.storageProfile.osDisk.osType === 'Windows') throw windows(source.imageId, `${target}.imageId`);
       if (image.data.resource.location !== region) {
         throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' is in '${image.data.resource.location}'; it must be in the template's region '${region}'.`, `${target}.imageId`);
       }
@@ -44,6 +46,8 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
     }
     case 'SharedImageVersion': {
       const version = await resolveLatest(ctx, parseResourceId(source.imageVersionId)!, `${target}.imageVersionId`, region);
+      const definition = await ctx.store.get<{ resource: GalleryImage }>(version.parent ?? '');
+      if (definition?.data.resource.properties.osType === 'Windows') throw windows(version.data.resource.id, `${target}.imageVersionId`);
       const disk = (version.data.internal as GalleryImageVersionInternal).disks.find((d) => d.lun === 'os');
       const replicated = version.data.resource.properties.publishingProfile.targetRegions.some((t) => t.name === region);
       const store = ctx.regions.get(region);
@@ -75,3 +79,6 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
 }
 
 const redactQuery = (uri: string) => uri.replace(/\?.*$/, '?***');
+
+const windows = (id: string, target: string) =>
+  new ArmError(400, 'BadSourceType', `The source '${id}' is a Windows image; building Windows images needs a VM-based build driver, which Kiln does not have yet.`, target);

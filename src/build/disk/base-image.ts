@@ -93,17 +93,21 @@ async function buildRoot(root: string): Promise<void> {
 
 /** Writes the base disk to `output`: one dos partition from 1 MiB to the end, ext4 labelled kiln-root. */
 export async function makeBusyboxBaseImage(output: string, options: { sizeMiB?: number } = {}): Promise<void> {
-  const sizeMiB = options.sizeMiB ?? 64;
   const work = await mkdtemp(join(tmpdir(), 'kiln-base-'));
   try {
     const root = join(work, 'root');
     await buildRoot(root);
-    await writeFile(output, '');
-    await truncate(output, sizeMiB * MIB);
-    await run('sfdisk', ['--quiet', resolve(output)], { input: 'label: dos\nstart=2048, type=83\n' });
-    const [partition] = (await readPartitionTable(output))!.partitions;
-    await writeRootFs(root, output, { ...partition, table: 'dos' }, { label: BASE_IMAGE_LABEL });
+    await diskFromRootFs(root, output, options.sizeMiB ?? 64);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A raw disk of `sizeMiB` with one dos partition from 1 MiB holding `root` as an ext4 file system. */
+export async function diskFromRootFs(root: string, output: string, sizeMiB: number, label = BASE_IMAGE_LABEL): Promise<void> {
+  await writeFile(output, '');
+  await truncate(output, sizeMiB * MIB);
+  await run('sfdisk', ['--quiet', resolve(output)], { input: 'label: dos\nstart=2048, type=83\n' });
+  const [partition] = (await readPartitionTable(output))!.partitions;
+  await writeRootFs(root, output, { ...partition, table: 'dos' }, { label });
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { openKiln } from '../../app/kiln.ts';
+import { bootstrapDebian } from '../../app/debian-base.ts';
 import { importPlatformImage, platformImages } from '../../app/platform-images.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
@@ -11,10 +12,14 @@ Commands:
   import   add a disk file (raw, VHD, qcow2, vmdk, vhdx holding a Linux root file system)
            --publisher P --offer O --sku S --version V --file F [--replace] [--data DIR] [--db URL]
   list     list the catalog as JSON [--data DIR] [--db URL]
+  bootstrap debian
+           make a Debian base image from Debian's packages (debootstrap) and import it
+           [--suite bookworm] [--mirror URL] [--size-mib N] [--data DIR] [--db URL]
 
 Examples:
   kiln platform-image import --data ./kiln-data --publisher Canonical --offer UbuntuServer --sku 22.04-LTS --version 22.4.1 --file ubuntu.qcow2
-  kiln platform-image list --data ./kiln-data`;
+  kiln platform-image list --data ./kiln-data
+  kiln platform-image bootstrap debian --data ./kiln-data`;
 
 export async function platformImage(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
@@ -29,12 +34,28 @@ export async function platformImage(argv: string[]): Promise<void> {
       version: { type: 'string' },
       file: { type: 'string' },
       replace: { type: 'boolean' },
+      suite: { type: 'string' },
+      mirror: { type: 'string' },
+      'size-mib': { type: 'string' },
+      debootstrap: { type: 'string' },
     },
+    allowPositionals: true,
   });
-  if (action !== 'import' && action !== 'list') throw new Error(`unknown command 'kiln platform-image ${action ?? ''}'\n\n${platformImageHelp}`);
+  if (action !== 'import' && action !== 'list' && action !== 'bootstrap') throw new Error(`unknown command 'kiln platform-image ${action ?? ''}'\n\n${platformImageHelp}`);
   const kiln = await openKiln({ dataDir: values.data ?? defaultDataDir(), db: values.db });
   try {
     if (action === 'list') return console.log(JSON.stringify(await platformImages(kiln), null, 2));
+    if (action === 'bootstrap') {
+      if (rest[0] !== 'debian') throw new Error(`kiln platform-image bootstrap knows 'debian' only\n\n${platformImageHelp}`);
+      const image = await bootstrapDebian(kiln, {
+        dataDir: values.data ?? defaultDataDir(),
+        suite: values.suite,
+        mirror: values.mirror,
+        sizeMiB: values['size-mib'] === undefined ? undefined : Number(values['size-mib']),
+        debootstrap: values.debootstrap,
+      });
+      return console.log(JSON.stringify(image, null, 2));
+    }
     const missing = ['publisher', 'offer', 'sku', 'version', 'file'].filter((f) => !values[f as keyof typeof values]);
     if (missing.length > 0) throw new Error(`missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${platformImageHelp}`);
     const image = await importPlatformImage(kiln, {

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +45,8 @@ export async function bootstrapDebian(kiln: Kiln, options: DebianBootstrap): Pro
   const work = await mkdtemp(join(tmpdir(), 'kiln-debian-'));
   try {
     const root = join(work, 'root');
-    await cp(cache, root, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    // coreutils cp keeps what a root file system holds and Node's cp cannot copy: device nodes, owners.
+    await run('cp', ['-a', '--reflink=auto', cache, root]);
     await writeFile(join(root, 'etc', 'fstab'), 'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n');
     await writeFile(join(root, 'etc', 'hostname'), 'debian\n');
     await writeFile(join(root, 'etc', 'machine-id'), '');

@@ -5,18 +5,15 @@
  * imported into the platform-image catalog as Debian:debian-<release>:<release>:0.<yyyymmdd>.0.
  * The debootstrap tree is cached in the data folder, so a second bootstrap skips the download.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { diskFromRootFs } from '../build/disk/base-image.ts';
+import { run } from '../build/disk/run.ts';
 import type { PlatformImage } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 import { importPlatformImage } from './platform-images.ts';
-
-const run = promisify(execFile);
 
 const RELEASES: Record<string, string> = { bookworm: '12', trixie: '13', bullseye: '11' };
 
@@ -39,7 +36,7 @@ export async function bootstrapDebian(kiln: Kiln, options: DebianBootstrap): Pro
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true });
     process.stderr.write(`debootstrap ${suite} from ${options.mirror ?? 'http://deb.debian.org/debian'} (cached in ${cache} for next time)\n`);
-    await run(options.debootstrap ?? 'debootstrap', ['--variant=minbase', suite, partial, options.mirror ?? 'http://deb.debian.org/debian'], { maxBuffer: 64 * 1024 * 1024 });
+    await run(options.debootstrap ?? 'debootstrap', ['--variant=minbase', suite, partial, options.mirror ?? 'http://deb.debian.org/debian']);
     await rename(partial, cache);
   }
   const work = await mkdtemp(join(tmpdir(), 'kiln-debian-'));

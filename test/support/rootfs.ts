@@ -6,6 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openBuildLog, type BuildLog } from '../../src/build/build-log.ts';
+import type { RootFsState } from '../../src/build/sandbox.ts';
+import type { StepContext } from '../../src/build/step-runner.ts';
 
 const BUSYBOX = '/bin/busybox';
 
@@ -33,4 +36,12 @@ export function makeBusyboxRootFs(dir: string): string {
   };
   for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);
   return dir;
+}
+
+/** A fresh busybox root, its build log and a step context, in folder `run-<n>` under `work`. */
+export function freshStepFixture(work: string, n: number): { state: RootFsState; log: BuildLog; ctx: StepContext } {
+  const dir = join(work, `run-${n}`);
+  const state = { rootfs: makeBusyboxRootFs(join(dir, 'rootfs')) };
+  const log = openBuildLog(join(dir, 'customization.log'));
+  return { state, log, ctx: { signal: new AbortController().signal, log } };
 }

@@ -6,13 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type BuildLog, openBuildLog } from '../../src/build/build-log.ts';
+import type { BuildLog } from '../../src/build/build-log.ts';
 import { fileStep } from '../../src/build/customizers/file.ts';
 import { powerShellStep } from '../../src/build/customizers/powershell.ts';
 import { CustomizerError, shellStep } from '../../src/build/customizers/shell.ts';
 import type { RootFsState } from '../../src/build/sandbox.ts';
 import type { BuildStep, StepContext } from '../../src/build/step-runner.ts';
-import { makeBusyboxRootFs } from '../support/rootfs.ts';
+import { freshStepFixture } from '../support/rootfs.ts';
 
 // A SAS-like signature: long, base64 with characters that URL encoding changes.
 const SIG = 'q1w2e3r4t5y6u7i8o9p0+ASDFGHJKLzxcvbnm/1234567=';
@@ -44,10 +44,7 @@ let log: BuildLog;
 let ctx: StepContext;
 let runs = 0;
 beforeEach(() => {
-  const dir = join(work, `run-${++runs}`);
-  state = { rootfs: makeBusyboxRootFs(join(dir, 'rootfs')) };
-  log = openBuildLog(join(dir, 'customization.log'));
-  ctx = { signal: new AbortController().signal, log };
+  ({ state, log, ctx } = freshStepFixture(work, ++runs));
 });
 const run = (step: BuildStep<RootFsState>) => step.run(state, ctx);
 const logText = () => readFileSync(log.path, 'utf8');

@@ -3,12 +3,12 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
-import { type BuildLog, openBuildLog } from '../../src/build/build-log.ts';
+import type { BuildLog } from '../../src/build/build-log.ts';
 import { shellStep } from '../../src/build/customizers/shell.ts';
 import { generalizeStep } from '../../src/build/generalize.ts';
 import type { RootFsState } from '../../src/build/sandbox.ts';
 import type { StepContext } from '../../src/build/step-runner.ts';
-import { makeBusyboxRootFs } from '../support/rootfs.ts';
+import { freshStepFixture } from '../support/rootfs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-generalize-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -18,10 +18,7 @@ let log: BuildLog;
 let ctx: StepContext;
 let runs = 0;
 beforeEach(() => {
-  const dir = join(work, `run-${++runs}`);
-  state = { rootfs: makeBusyboxRootFs(join(dir, 'rootfs')) };
-  log = openBuildLog(join(dir, 'customization.log'));
-  ctx = { signal: new AbortController().signal, log };
+  ({ state, log, ctx } = freshStepFixture(work, ++runs));
 });
 const inImage = (path: string) => join(state.rootfs, path);
 const logText = () => readFileSync(log.path, 'utf8');

@@ -5,11 +5,11 @@
 import { ArmError } from '../../core/arm-error.ts';
 import { parseBlobUrl } from '../../core/blob-url.ts';
 import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
-import { parseVhdFooter } from '../../core/vhd.ts';
+import { VHD_FOOTER_SIZE, parseVhdFooter } from '../../core/vhd.ts';
 import type { DomainContext } from '../context.ts';
 import { getResource } from '../shared/arm-resource.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
-import { VHD_FOOTER_BYTES, type Disk, type DiskInternal } from './disk.ts';
+import type { Disk, DiskInternal } from './disk.ts';
 
 export interface ResolvedSource {
   blob: BlobLocation;
@@ -47,11 +47,11 @@ export async function resolveVhdBlob(ctx: DomainContext, uri: string, target: st
   }
   const info = await store.stat(parsed.key);
   if (!info) throw new ArmError(404, 'BlobNotFound', `The blob '${uri}' named by '${target}' does not exist.`, target);
-  if (info.size < VHD_FOOTER_BYTES) throw invalidVhd(uri, target, 'it is smaller than a VHD footer');
-  const footer = await readAll(store.read(parsed.key, { start: info.size - VHD_FOOTER_BYTES, end: info.size - 1 }));
+  if (info.size < VHD_FOOTER_SIZE) throw invalidVhd(uri, target, 'it is smaller than a VHD footer');
+  const footer = await readAll(store.read(parsed.key, { start: info.size - VHD_FOOTER_SIZE, end: info.size - 1 }));
   const parsedFooter = parseVhdFooter(footer);
   if (!parsedFooter.ok) throw invalidVhd(uri, target, parsedFooter.reason);
-  const dataSize = info.size - VHD_FOOTER_BYTES;
+  const dataSize = info.size - VHD_FOOTER_SIZE;
   if (parsedFooter.footer.diskType !== 2) throw invalidVhd(uri, target, 'only fixed VHDs are supported; convert dynamic VHDs with `qemu-img convert -O vpc -o subformat=fixed`');
   if (dataSize % (1024 * 1024) !== 0) throw invalidVhd(uri, target, `its virtual size ${dataSize} bytes is not a whole number of MiB`);
   return { blob: { region: parsed.region, key: parsed.key }, dataSize };

@@ -63,7 +63,6 @@ export const SNAPSHOTS: DiskFamily = {
   skus: ['Standard_LRS', 'Premium_LRS', 'Standard_ZRS'],
 };
 
-export const VHD_FOOTER_BYTES = 512;
 export const GIB = 1024 ** 3;
 
 export function skuTier(sku: string): string {

@@ -3,14 +3,14 @@
  * upload), then record it. Every step is idempotent because a job may run again after a crash.
  */
 import { ArmError, type ArmErrorBody } from '../../core/arm-error.ts';
-import { createFixedVhdFooter, parseVhdFooter } from '../../core/vhd.ts';
+import { VHD_FOOTER_SIZE, createFixedVhdFooter, parseVhdFooter } from '../../core/vhd.ts';
 import type { BlobInfo } from '../../ports/blob-store.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { finishOperation, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { copyBlob, type BlobLocation } from '../shared/blob-copy.ts';
-import { VHD_FOOTER_BYTES, type Disk, type DiskInternal } from './disk.ts';
+import type { Disk, DiskInternal } from './disk.ts';
 import { readAll } from './disk-source.ts';
 
 export interface FillPayload {
@@ -31,7 +31,7 @@ async function emptyVhd(ctx: DomainContext, target: BlobLocation, dataBytes: num
   const store = ctx.regions.get(target.region)!;
   const existing = await store.stat(target.key);
   if (existing) return existing;
-  if ((await store.stagingSize(target.key)) === undefined) await store.createStaging(target.key, dataBytes + VHD_FOOTER_BYTES);
+  if ((await store.stagingSize(target.key)) === undefined) await store.createStaging(target.key, dataBytes + VHD_FOOTER_SIZE);
   await store.writeStaging(target.key, dataBytes, createFixedVhdFooter(dataBytes));
   return store.seal(target.key);
 }
@@ -43,10 +43,10 @@ export async function sealUpload(ctx: DomainContext, payload: FillPayload): Prom
   if (!info) {
     const size = await store.stagingSize(payload.target.key);
     if (size === undefined) throw new ArmError(404, 'BlobNotFound', 'The uploaded data is gone; the disk was probably deleted.');
-    const footer = parseVhdFooter(await readAll(store.readStaging(payload.target.key, { start: size - VHD_FOOTER_BYTES, end: size - 1 })));
+    const footer = parseVhdFooter(await readAll(store.readStaging(payload.target.key, { start: size - VHD_FOOTER_SIZE, end: size - 1 })));
     if (!footer.ok) throw new ArmError(400, 'InvalidVhd', `The uploaded data does not end in a valid VHD footer: ${footer.reason}. Upload a fixed VHD (raw data followed by its 512-byte footer).`);
-    if (footer.footer.currentSize !== size - VHD_FOOTER_BYTES) {
-      throw new ArmError(400, 'InvalidVhd', `The VHD footer gives a virtual size of ${footer.footer.currentSize} bytes but ${size - VHD_FOOTER_BYTES} bytes of data were uploaded.`);
+    if (footer.footer.currentSize !== size - VHD_FOOTER_SIZE) {
+      throw new ArmError(400, 'InvalidVhd', `The VHD footer gives a virtual size of ${footer.footer.currentSize} bytes but ${size - VHD_FOOTER_SIZE} bytes of data were uploaded.`);
     }
     info = await store.seal(payload.target.key);
   }

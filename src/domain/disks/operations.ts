@@ -2,6 +2,7 @@
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
 import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
+import { VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
@@ -11,7 +12,7 @@ import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, enumValue, integerIn, isObject } from '../shared/validate.ts';
-import { GIB, VHD_FOOTER_BYTES, diskBlobKey, skuTier, type Disk, type DiskFamily, type DiskInternal, type DiskRecord } from './disk.ts';
+import { GIB, diskBlobKey, skuTier, type Disk, type DiskFamily, type DiskInternal, type DiskRecord } from './disk.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from './disk-source.ts';
 import { HYPERV_GENERATIONS, OS_TYPES, checkSizeMatchesSource, validateDiskBody } from './validate-disk.ts';
 
@@ -56,7 +57,7 @@ export async function createOrUpdateDisk(
   if (source?.sourceUniqueId) spec.creationData.sourceUniqueId = source.sourceUniqueId;
 
   const uniqueId = newGuid();
-  const dataSize = source?.dataSize ?? (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_BYTES : spec.diskSizeGB! * GIB);
+  const dataSize = source?.dataSize ?? (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_SIZE : spec.diskSizeGB! * GIB);
   const disk: Disk = {
     id: formatResourceId(id),
     name,

@@ -12,7 +12,7 @@ import { ingest, replicate } from '../replication/chunk-store.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { copyBlob } from '../shared/blob-copy.ts';
 import type { GalleryImageVersionRecord, VersionDisk } from './gallery-image-version.ts';
-import { statusRecord, type ReplicationStatusData } from './replication-status.ts';
+import { statusKey, statusRecord, type ReplicationStatusData } from './replication-status.ts';
 
 export interface ReplicatePayload {
   key: string;
@@ -146,7 +146,7 @@ export async function failReplication(ctx: DomainContext, payload: ReplicatePayl
   if (!record) return [failed];
   const version = structuredClone(record.data.resource);
   version.properties.provisioningState = 'Failed';
-  const previous = (await ctx.store.get<ReplicationStatusData>(`${record.key}/replicationstatus`))?.data.regions ?? {};
+  const previous = (await ctx.store.get<ReplicationStatusData>(statusKey(record.key)))?.data.regions ?? {};
   const regions = Object.fromEntries(
     version.properties.publishingProfile.targetRegions.map((t) => {
       const state = previous[t.name];

@@ -4,6 +4,7 @@
  */
 import { ArmError } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf, type ResourceId } from '../../core/resource-id.ts';
+import { VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import type { DomainContext } from '../context.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from '../disks/disk-source.ts';
 import { GIB } from '../disks/disk.ts';
@@ -83,7 +84,7 @@ async function resolveManagedImage(ctx: DomainContext, id: ResourceId, definitio
     const info = await ctx.regions.get(blob.region)?.stat(blob.key);
     if (!info) throw new ArmError(409, 'InvalidResourceState', `The managed image '${image.id}' has lost the bytes of its ${lun === 'os' ? 'OS disk' : `data disk ${lun}`}.`, target);
     resolved.disks.push({ lun, source: blob });
-    resolved.sizes.set(lun, info.size - 512);
+    resolved.sizes.set(lun, info.size - VHD_FOOTER_SIZE);
   }
   resolved.sourceImageKey = record.key;
 }
@@ -104,7 +105,7 @@ async function resolveSourceVersion(ctx: DomainContext, id: ResourceId, definiti
   }
   for (const disk of (version.data.internal as GalleryImageVersionInternal).disks) {
     resolved.disks.push({ lun: disk.lun, manifest: disk.manifest, chunkRegion: disk.chunkRegion });
-    resolved.sizes.set(disk.lun, disk.manifest!.size - 512);
+    resolved.sizes.set(disk.lun, disk.manifest!.size - VHD_FOOTER_SIZE);
   }
 }
 

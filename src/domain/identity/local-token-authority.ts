@@ -83,7 +83,8 @@ const CLOCK_SKEW_SECONDS = 300;
 // Requested alongside a resource by some clients; they name no resource and are ignored.
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
-const normalizeAudience = (audience: string) => audience.trim().toLowerCase().replace(/\/+$/, '');
+/** Audiences compare without case or trailing slashes, as Azure AD treats resource ids. */
+export const normalizeAudience = (audience: string) => audience.trim().toLowerCase().replace(/\/+$/, '');
 
 export const oauthFailure = (error: OAuthErrorCode, aadsts: number, message: string): OAuthFailure => ({
   ok: false,

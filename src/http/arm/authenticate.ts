@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
+import { normalizeAudience } from '../../domain/identity/local-token-authority.ts';
 import type { TokenVerifier } from '../../domain/identity/token-authority.ts';
 import { publicBaseUrl } from './urls.ts';
 
@@ -38,5 +39,3 @@ export function authenticate(tokens: TokenVerifier, tenantId: string, audiences:
     throw new ArmError(401, code, message, undefined, [], { 'WWW-Authenticate': challenge('invalid_token', message) });
   };
 }
-
-const normalizeAudience = (audience: string) => audience.trim().toLowerCase().replace(/\/+$/, '');

@@ -152,7 +152,7 @@ async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: R
   const started: StartedDistribution[] = [];
   for (const target of template.properties.distribute) {
     try {
-      started.push(await startDistribution(ctx, target, { ...image, subscription: record.subscription, sourceVersion: state.sourceVersion }));
+      started.push(await startDistribution(ctx, target, { ...image, sourceVersion: state.sourceVersion }));
       log.line(`Distributing to ${target.type} '${target.runOutputName}'`);
     } catch (error) {
       started.push({ output: { runOutputName: target.runOutputName, provisioningState: 'Failed' } });
@@ -232,7 +232,7 @@ function failureMessage(step: string | undefined, error: unknown, log: BuildLog)
   return `Step '${step ?? 'unknown'}' failed: ${text}${/last lines|Last lines/.test(text) ? '' : `\nLast lines of customization.log:\n${log.tail(10).join('\n')}`}`;
 }
 
-function finalWrites(
+async function finalWrites(
   ctx: DomainContext,
   payload: RunPayload,
   runState: RunState,
@@ -241,21 +241,19 @@ function finalWrites(
   blobs: ImageTemplateInternal['blobs'],
   logBlob: { region: string; key: string },
 ): Promise<Write[]> {
-  return (async () => {
-    const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
-    const status = runState === 'Succeeded' || runState === 'PartiallySucceeded' ? 'Succeeded' : runState === 'Canceled' ? 'Canceled' : 'Failed';
-    const error: ArmErrorBody | undefined = status === 'Failed' ? { code: 'BuildFailed', message } : undefined;
-    const done = finishOperation(payload.operation, ctx.clock.now(), { status, ...(error ? { error } : {}) });
-    if (!record) return [done];
-    const previous = record.data.resource.properties.lastRunStatus;
-    const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState, message });
-    const oldBlobs = record.data.internal.blobs;
-    const internal: ImageTemplateInternal = { ...record.data.internal, runOutputs, blobs: [...blobs, logBlob], log: { blob: logBlob }, cancelOperation: undefined };
-    const writes: Write[] = [{ op: 'put', record: { ...record, data: { resource, internal } }, expect: { etag: record.etag } }, done];
-    if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
-    if (oldBlobs.length > 0) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: oldBlobs } }));
-    return writes;
-  })();
+  const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
+  const status = runState === 'Succeeded' || runState === 'PartiallySucceeded' ? 'Succeeded' : runState === 'Canceled' ? 'Canceled' : 'Failed';
+  const error: ArmErrorBody | undefined = status === 'Failed' ? { code: 'BuildFailed', message } : undefined;
+  const done = finishOperation(payload.operation, ctx.clock.now(), { status, ...(error ? { error } : {}) });
+  if (!record) return [done];
+  const previous = record.data.resource.properties.lastRunStatus;
+  const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState, message });
+  const oldBlobs = record.data.internal.blobs;
+  const internal: ImageTemplateInternal = { ...record.data.internal, runOutputs, blobs: [...blobs, logBlob], log: { blob: logBlob }, cancelOperation: undefined };
+  const writes: Write[] = [{ op: 'put', record: { ...record, data: { resource, internal } }, expect: { etag: record.etag } }, done];
+  if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+  if (oldBlobs.length > 0) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: oldBlobs } }));
+  return writes;
 }
 
 /**

@@ -27,7 +27,6 @@ export interface BuiltImage {
   uri: string;
   /** Where the run says a VHD output is. */
   artifactUri: string;
-  subscription: string;
   /** The source's gallery image version, which the `Source` versioning scheme reuses. */
   sourceVersion?: string;
 }

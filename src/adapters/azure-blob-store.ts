@@ -285,6 +285,9 @@ export function createAzureBlobStore(region: string, options: { connectionString
       return (await sealed(key))?.info;
     },
 
+    // The bytes are in the storage account, not on this machine.
+    localPath: async () => undefined,
+
     read(key, range) {
       checkKey(key);
       return download(container.getBlobClient(key), `the blob '${key}'`, range, (properties) => sealedInfo(key, properties) !== undefined);

@@ -13,7 +13,8 @@
  * objects no record names, which stat and list never look at and the store sweeps when it opens.
  * Index and staging names are hashes so keys need no escaping and both `a` and `a/b` can exist.
  *
- * One process owns a directory: its opening sweep would delete another process's files in flight.
+ * One process owns a directory: its opening sweep would delete another process's files in flight, so
+ * opening claims the directory first (directory-owner.ts) and fails clearly when another process holds it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -22,6 +23,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
 import type { BlobInfo, BlobStore, ByteRange, RegionStores } from '../ports/blob-store.ts';
+import { claimDirectory } from './directory-owner.ts';
 
 interface BlobRecord {
   key: string;
@@ -159,6 +161,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
 
   /** Removes what a crash can leave behind (see the file comment). */
   async function sweep(): Promise<void> {
+    await claimDirectory(dir);
     await rm(tmpDir, { recursive: true, force: true });
     await Promise.all([objectsDir, indexDir, stagingDir, tmpDir].map((d) => mkdir(d, { recursive: true })));
     const records = await readAllRecords();
@@ -286,6 +289,13 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       await ready();
       const record = await readRecord(key);
       return record === undefined ? undefined : toInfo(record);
+    },
+
+    async localPath(key) {
+      checkKey(key);
+      await ready();
+      const record = await readRecord(key);
+      return record === undefined ? undefined : objectPath(record.object);
     },
 
     read(key, range) {

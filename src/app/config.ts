@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
 export interface RegionConfig {
@@ -22,6 +23,8 @@ export interface KilnConfig {
   regions: RegionConfig[];
   /** Per-subscription, per-region limits (defaults: 10 galleries, 200 image definitions, 2000 versions). */
   quotas?: { galleries?: number; galleryImages?: number; galleryImageVersions?: number };
+  /** Image builds. `customizerNetwork`: customizer scripts share the host's network (default off: a private loopback only). */
+  build?: { customizerNetwork?: boolean };
 }
 
 export const DEFAULT_REGIONS: Array<[string, string]> = [
@@ -41,17 +44,35 @@ export function defaultConfig(): KilnConfig {
   };
 }
 
-export async function loadOrCreateConfig(dataDir: string): Promise<{ config: KilnConfig; created: boolean }> {
+/** The data folder's configuration, or undefined when it has none yet. */
+export async function readConfig(dataDir: string): Promise<KilnConfig | undefined> {
   const path = join(dataDir, 'config.json');
   try {
-    return { config: JSON.parse(await readFile(path, 'utf8')) as KilnConfig, created: false };
+    return JSON.parse(await readFile(path, 'utf8')) as KilnConfig;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    return undefined;
   }
+}
+
+export async function loadOrCreateConfig(dataDir: string): Promise<{ config: KilnConfig; created: boolean }> {
+  const existing = await readConfig(dataDir);
+  if (existing) return { config: existing, created: false };
   const config = defaultConfig();
   await mkdir(dataDir, { recursive: true });
-  await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n', 0o644);
+  await writeFileAtomic(join(dataDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', 0o644);
   return { config, created: true };
+}
+
+/** What the domain needs to know of the configuration. */
+export function domainSettings(config: KilnConfig, publicUrl?: string): KilnSettings {
+  return {
+    tenantId: config.tenantId,
+    subscriptions: config.subscriptions,
+    regions: config.regions.map(({ name, displayName }) => ({ name, displayName })),
+    quotas: config.quotas,
+    publicUrl,
+  };
 }
 
 export const regionDir = (dataDir: string, region: RegionConfig) => {

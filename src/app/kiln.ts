@@ -17,7 +17,7 @@ import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '.
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import { writeFileAtomic } from './atomic-file.ts';
-import { loadOrCreateConfig, type KilnConfig } from './config.ts';
+import { domainSettings, loadOrCreateConfig, type KilnConfig } from './config.ts';
 import { createRegionStores } from './region-stores.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 
@@ -61,13 +61,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     regions,
     jobs: queue,
     clock,
-    settings: {
-      tenantId: config.tenantId,
-      subscriptions: config.subscriptions,
-      regions: config.regions.map(({ name, displayName }) => ({ name, displayName })),
-      quotas: config.quotas,
-      publicUrl: options.publicUrl,
-    },
+    settings: domainSettings(config, options.publicUrl),
     blobUrls: blobUrlIssuer(sasSecret),
   };
   const authority = createTokenAuthority({

@@ -5,13 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { createTasks } from '../jobs/tasks/index.ts';
-import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
+import type { JobEvent } from '../jobs/worker.ts';
 import { buildApp } from '../http/app.ts';
 import { ensureAdminPrincipal } from './admin-principal.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
 import { ensureTls } from './tls.ts';
+import { startWorkers } from './workers.ts';
 
 export interface ServerOptions extends KilnOptions {
   port?: number;
@@ -29,6 +28,8 @@ export interface ServerOptions extends KilnOptions {
   /** How long a request waits for quick long-running work before answering 201/202 (default 1000 ms). */
   lroWaitMs?: number;
   onJobEvent?: (event: JobEvent) => void;
+  /** Customizer scripts share the host's network; when unset, `build.customizerNetwork` in config.json decides (default off). */
+  customizerNetwork?: boolean;
 }
 
 export interface RunningServer {
@@ -62,22 +63,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = await buildApp({ domain: kiln.domain, tokens: kiln.authority, authority: kiln.authority, sasSecret: kiln.sasSecret, armAudiences: kiln.armAudiences, lroWaitMs: options.lroWaitMs ?? 1000 }, { https, logger: options.logger });
   await app.listen({ port, host });
 
-  const workers: Worker[] = [];
-  const tasks = createTasks(kiln.domain, { workRoot: join(options.dataDir, 'work') });
-  for (let i = 0; i < (options.workers ?? 1); i++) {
-    workers.push(
-      startWorker({
-        store: kiln.store,
-        queue: kiln.queue,
-        tasks,
-        clock: kiln.domain.clock,
-        leaseMs: options.leaseMs,
-        pollMs: options.pollMs,
-        onError: (error) => app.log.error({ err: error }, 'job worker error'),
-        onEvent: options.onJobEvent,
-      }),
-    );
-  }
+  const workers = startWorkers(kiln, {
+    dataDir: options.dataDir,
+    workers: options.workers ?? 1,
+    leaseMs: options.leaseMs,
+    pollMs: options.pollMs,
+    onError: (error) => app.log.error({ err: error }, 'job worker error'),
+    onJobEvent: options.onJobEvent,
+    customizerNetwork: options.customizerNetwork,
+  });
   return {
     url,
     caPath,
@@ -86,7 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app,
     async close() {
       await app.close();
-      await Promise.all(workers.map((w) => w.stop()));
+      await workers.stop();
       await kiln.close();
     },
   };

@@ -1,28 +1,44 @@
 import { serve, serveHelp } from './commands/serve.ts';
 import { sp, spHelp } from './commands/sp.ts';
 import { platformImage, platformImageHelp } from './commands/platform-image.ts';
+import { validate, validateHelp } from './commands/validate.ts';
+import { build, buildHelp } from './commands/build.ts';
+import { azureCommands, azureHelp } from './commands/azure.ts';
 
 const help = `Usage: kiln <command> [options]
+
+Build on this machine (no server):
+  validate         check an image template: every error with its JSON path and a hint
+  build            build an image template here, with live step output
 
 Commands:
   serve            serve the ARM-compatible API (HTTPS)
   sp create        create a service principal
   platform-image   import and list the images PlatformImage sources resolve to
 
+Azure CLI-shaped commands, against a running Kiln server (start with 'kiln login'):
+${azureHelp}
+
 Run 'kiln <command> --help' for a command's options and examples.
 
-Example:
-  kiln serve --data ./kiln-data --port 8443`;
+Examples:
+  kiln serve --data ./kiln-data --port 8443
+  kiln login --server https://127.0.0.1:8443 --service-principal -u APP_ID -p SECRET --tenant TENANT --ca-cert ./kiln-data/tls/ca.pem
+  kiln group create -n MyResourceGroup -l westus`;
 
-const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
+/** [run, help, whether it prints its own help (the Azure CLI-shaped groups have help per subcommand)] */
+const commands: Record<string, [(argv: string[]) => Promise<void>, string, ownHelp?: boolean]> = {
+  validate: [validate, validateHelp],
+  build: [build, buildHelp],
   serve: [serve, serveHelp],
   sp: [sp, spHelp],
   'platform-image': [platformImage, platformImageHelp],
+  ...azureCommands,
 };
 
 const [name, ...argv] = process.argv.slice(2);
 const command = name ? commands[name] : undefined;
-if (!command || argv.includes('--help') || argv.includes('-h')) {
+if (!command || (!command[2] && (argv.includes('--help') || argv.includes('-h')))) {
   console.log(command ? command[1] : help);
   process.exitCode = name && !command && name !== '--help' && name !== '-h' ? 2 : 0;
 } else {

@@ -36,6 +36,9 @@ export interface DomainContext {
   blobUrls: BlobUrlIssuer;
 }
 
+/** What checks that only need the installation's settings (regions, subscriptions) take: `kiln validate` has no stores. */
+export type SettingsContext = Pick<DomainContext, 'settings'>;
+
 export interface BlobUrlIssuer {
   /** Public URL of a sealed blob, as found in `blobUri`/`artifactUri`. */
   plain(baseUrl: string, region: string, key: string): string;

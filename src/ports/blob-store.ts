@@ -36,6 +36,11 @@ export interface BlobStore {
   copy(fromKey: string, toKey: string): Promise<BlobInfo>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<BlobInfo[]>;
+  /**
+   * The file holding a sealed blob's bytes when they sit on this machine (undefined otherwise), so
+   * a local user can point file tools (qemu-img, a hypervisor) at it. Read-only: never written.
+   */
+  localPath(key: string): Promise<string | undefined>;
 
   /** Creates a zero-filled staging blob of `size` bytes for random writes (the disk upload flow). */
   createStaging(key: string, size: number): Promise<void>;

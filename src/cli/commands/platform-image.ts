@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { openKiln } from '../../app/kiln.ts';
+import { bootstrapBusybox } from '../../app/busybox-base.ts';
 import { bootstrapDebian } from '../../app/debian-base.ts';
 import { importPlatformImage, platformImages } from '../../app/platform-images.ts';
 import { defaultDataDir } from '../data-dir.ts';
@@ -15,11 +16,15 @@ Commands:
   bootstrap debian
            make a Debian base image from Debian's packages (debootstrap) and import it
            [--suite bookworm] [--mirror URL] [--size-mib N] [--data DIR] [--db URL]
+  bootstrap busybox
+           a tiny base image from the host's busybox, no network needed, as kiln:busybox:busybox
+           [--size-mib N] [--data DIR] [--db URL]
 
 Examples:
   kiln platform-image import --data ./kiln-data --publisher Canonical --offer UbuntuServer --sku 22.04-LTS --version 22.4.1 --file ubuntu.qcow2
   kiln platform-image list --data ./kiln-data
-  kiln platform-image bootstrap debian --data ./kiln-data`;
+  kiln platform-image bootstrap debian --data ./kiln-data
+  kiln platform-image bootstrap busybox --data ./kiln-data`;
 
 export async function platformImage(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
@@ -46,12 +51,14 @@ export async function platformImage(argv: string[]): Promise<void> {
   try {
     if (action === 'list') return console.log(JSON.stringify(await platformImages(kiln), null, 2));
     if (action === 'bootstrap') {
-      if (rest[0] !== 'debian') throw new Error(`kiln platform-image bootstrap knows 'debian' only\n\n${platformImageHelp}`);
+      const sizeMiB = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
+      if (rest[0] === 'busybox') return console.log(JSON.stringify(await bootstrapBusybox(kiln, { sizeMiB }), null, 2));
+      if (rest[0] !== 'debian') throw new Error(`kiln platform-image bootstrap knows 'debian' and 'busybox'\n\n${platformImageHelp}`);
       const image = await bootstrapDebian(kiln, {
         dataDir: values.data ?? defaultDataDir(),
         suite: values.suite,
         mirror: values.mirror,
-        sizeMiB: values['size-mib'] === undefined ? undefined : Number(values['size-mib']),
+        sizeMiB,
         debootstrap: values.debootstrap,
       });
       return console.log(JSON.stringify(image, null, 2));

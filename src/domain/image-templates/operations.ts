@@ -1,7 +1,7 @@
 /** Microsoft.VirtualMachineImages/imageTemplates: one function per REST operation. */
 import { ArmError } from '../../core/arm-error.ts';
 import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
-import type { DomainContext } from '../context.ts';
+import type { DomainContext, SettingsContext } from '../context.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
@@ -25,7 +25,7 @@ export const templateId = (ref: TemplateRef): ResourceId => ({
 });
 
 /** Normalizes and validates a template body without storing anything (also what `kiln validate` runs). */
-export function checkTemplate(ctx: DomainContext, body: Record<string, unknown>): { spec: TemplateSpec; warnings: Warning[] } {
+export function checkTemplate(ctx: SettingsContext, body: Record<string, unknown>): { spec: TemplateSpec; warnings: Warning[] } {
   const normalized = normalizeTemplate(body);
   return { spec: validateTemplate(ctx, normalized.body), warnings: normalized.warnings };
 }

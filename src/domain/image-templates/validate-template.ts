@@ -4,7 +4,7 @@
  */
 import { Problems } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
-import type { DomainContext } from '../context.ts';
+import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags, findRegion } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject } from '../shared/validate.ts';
 import type { Customizer, Distributor, ImageTemplate, ImageTemplateProperties, TemplateSource } from './image-template.ts';
@@ -21,7 +21,7 @@ export interface TemplateSpec {
   properties: Omit<ImageTemplateProperties, 'provisioningState'>;
 }
 
-export function validateTemplate(ctx: DomainContext, body: Record<string, unknown>): TemplateSpec {
+export function validateTemplate(ctx: SettingsContext, body: Record<string, unknown>): TemplateSpec {
   const problems = new Problems();
   const location = checkLocation(ctx, body.location, problems);
   const tags = checkTags(body.tags, problems);
@@ -183,7 +183,7 @@ function checkCustomizers(raw: unknown, problems: Problems): Customizer[] {
   return result;
 }
 
-function checkDistributors(ctx: DomainContext, raw: unknown, problems: Problems): Distributor[] {
+function checkDistributors(ctx: SettingsContext, raw: unknown, problems: Problems): Distributor[] {
   const target = `${P}.distribute`;
   if (!Array.isArray(raw) || raw.length === 0) {
     problems.add(target, `'${target}' must list at least one distribution target.`, 'BadDistributeType');
@@ -219,7 +219,7 @@ function checkDistributors(ctx: DomainContext, raw: unknown, problems: Problems)
 }
 
 function checkSharedImage(
-  ctx: DomainContext,
+  ctx: SettingsContext,
   entry: Record<string, unknown>,
   at: string,
   runOutputName: string,

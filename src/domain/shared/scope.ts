@@ -1,7 +1,7 @@
 /** Checks of the scope a request names: subscription, resource group, region. */
 import { ArmError, type Problems } from '../../core/arm-error.ts';
 import { resourceGroupId, resourceKey } from '../../core/resource-id.ts';
-import type { DomainContext, RegionSetting, SubscriptionSetting } from '../context.ts';
+import type { DomainContext, RegionSetting, SettingsContext, SubscriptionSetting } from '../context.ts';
 import type { ResourceRecord } from './arm-resource.ts';
 
 export function requireSubscription(ctx: DomainContext, subscription: string): SubscriptionSetting {
@@ -29,13 +29,13 @@ export function beingDeleted(name: string): ArmError {
 }
 
 /** `West US`, `westus` and `WestUS` all name the region `westus`, as in ARM. */
-export function findRegion(ctx: DomainContext, location: string): RegionSetting | undefined {
+export function findRegion(ctx: SettingsContext, location: string): RegionSetting | undefined {
   const wanted = location.replace(/\s+/g, '').toLowerCase();
   return ctx.settings.regions.find((r) => r.name === wanted || r.displayName.replace(/\s+/g, '').toLowerCase() === wanted);
 }
 
 /** Resolves a required `location` field, recording a problem (naming the available regions) when it is bad. */
-export function checkLocation(ctx: DomainContext, location: unknown, problems: Problems, target = 'location'): string {
+export function checkLocation(ctx: SettingsContext, location: unknown, problems: Problems, target = 'location'): string {
   if (typeof location !== 'string' || location.trim() === '') {
     problems.add(target, `The '${target}' property is required.`, 'LocationRequired');
     return '';

@@ -1,0 +1,200 @@
+/**
+ * `kiln build`: one image template run on this machine, without a server. It is the service's own
+ * run (the same domain operations, job and build pipeline) over the embedded stores of a data
+ * folder, with this process as the only worker. What the template distributes to must exist, as in
+ * Azure; locally that would mean starting a server just to create it, so the resource groups and
+ * gallery image definitions the template names are created when missing, and said so.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ArmError } from '../core/arm-error.ts';
+import { parseBlobUrl } from '../core/blob-url.ts';
+import { parseResourceId, type ResourceId } from '../core/resource-id.ts';
+import type { DomainContext } from '../domain/context.ts';
+import { createOrUpdateGallery, getGallery } from '../domain/galleries/operations.ts';
+import { createOrUpdateGalleryImage, getGalleryImage } from '../domain/gallery-images/operations.ts';
+import { readCustomizationLog } from '../domain/image-templates/customization-log.ts';
+import { checkTemplate, createOrUpdateTemplate, deleteTemplate, getTemplate, listRunOutputs, type TemplateRef } from '../domain/image-templates/operations.ts';
+import { cancelTemplateRun, runTemplate } from '../domain/image-templates/run-template.ts';
+import { createOrUpdateResourceGroup, deleteResourceGroup, getResourceGroup } from '../domain/resource-groups/operations.ts';
+import { RESOURCE_GROUP_KIND } from '../domain/resource-groups/resource-group.ts';
+import { openKiln } from './kiln.ts';
+import { startWorkers, workRoot } from './workers.ts';
+
+export interface LocalBuildOptions {
+  dataDir: string;
+  resourceGroup: string;
+  name: string;
+  /** The template resource body (as `kiln validate` reads it from a file). */
+  body: Record<string, unknown>;
+  /** `abort` keeps the working image of a failed customizer for a look inside. */
+  onError: 'cleanup' | 'abort';
+  /** Canceling it cancels the run, which cleans up and ends Canceled. */
+  signal: AbortSignal;
+  /** Each line of the run's customization.log, as it is written. */
+  onLog(line: string): void;
+  /** Something the local build did on the way (created a resource group, ...). */
+  onNote(text: string): void;
+}
+
+export interface LocalRunOutput {
+  name: string;
+  artifactId?: string;
+  artifactUri?: string;
+  /** Where a VHD output's bytes are on this machine. */
+  path?: string;
+  provisioningState: string;
+}
+
+export interface LocalBuildResult {
+  templateId: string;
+  runState: string;
+  message: string;
+  outputs: LocalRunOutput[];
+  /** Working files kept for debugging (`--on-error=abort`). */
+  kept?: { work: string; rootfs: string };
+}
+
+export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBuildResult> {
+  const kiln = await openKiln({ dataDir: options.dataDir });
+  const workers = startWorkers(kiln, { dataDir: options.dataDir, workers: 1, pollMs: 50 });
+  try {
+    const ctx = kiln.domain;
+    const ref: TemplateRef = { subscription: kiln.config.subscriptions[0].id, resourceGroup: options.resourceGroup, name: options.name };
+    const body = withErrorHandling(options.body, options.onError);
+    const { spec } = checkTemplate(ctx, body);
+    await ensureGroup(ctx, ref.subscription, ref.resourceGroup, spec.location, options.onNote);
+    await ensureTargets(ctx, spec.properties.distribute, options.onNote);
+    await removeKeptRuns(ctx, options.dataDir, ref, options.onNote);
+    await putTemplate(ctx, ref, body, options.onNote);
+    const cancel = () => void cancelTemplateRun(ctx, ref).catch(() => {});
+    options.signal.addEventListener('abort', cancel, { once: true });
+    try {
+      await runTemplate(ctx, ref);
+      if (options.signal.aborted) cancel();
+      await follow(ctx, ref, options.onLog);
+    } finally {
+      options.signal.removeEventListener('abort', cancel);
+    }
+    const template = (await getTemplate(ctx, ref)).data;
+    const status = template.resource.properties.lastRunStatus!;
+    const outputs = await Promise.all((await listRunOutputs(ctx, ref)).map((o) => localOutput(ctx, o)));
+    const kept = status.runState === 'Failed' && options.onError === 'abort' ? keptWork(options.dataDir, template.internal.runId) : undefined;
+    return { templateId: template.resource.id, runState: status.runState, message: status.message ?? '', outputs, ...(kept ? { kept } : {}) };
+  } finally {
+    await workers.stop();
+    await kiln.close();
+  }
+}
+
+function withErrorHandling(body: Record<string, unknown>, onError: 'cleanup' | 'abort'): Record<string, unknown> {
+  const properties = (body.properties ?? {}) as Record<string, unknown>;
+  const errorHandling = { ...((properties.errorHandling ?? {}) as Record<string, unknown>), onCustomizerError: onError };
+  return { ...body, properties: { ...properties, errorHandling } };
+}
+
+async function ensureGroup(ctx: DomainContext, subscription: string, name: string, location: string, note: (text: string) => void) {
+  if (await found(getResourceGroup(ctx, subscription, name))) return;
+  await createOrUpdateResourceGroup(ctx, subscription, name, { location });
+  note(`created resource group ${name} (${location})`);
+}
+
+async function ensureTargets(ctx: DomainContext, targets: ReturnType<typeof checkTemplate>['spec']['properties']['distribute'], note: (text: string) => void) {
+  for (const target of targets) {
+    if (target.type === 'ManagedImage') {
+      const id = parseResourceId(target.imageId)!;
+      await ensureGroup(ctx, id.subscription, id.resourceGroup!, target.location, note);
+    }
+    if (target.type === 'SharedImage') await ensureDefinition(ctx, parseResourceId(target.galleryImageId)!, target.targetRegions[0]?.name, note);
+  }
+}
+
+/** A missing gallery or image definition gets Linux, generalized defaults named after the definition. */
+async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: string | undefined, note: (text: string) => void) {
+  const [gallery, image] = [id.types[0][1], id.types[1][1]];
+  const location = region ?? ctx.settings.regions[0].name;
+  await ensureGroup(ctx, id.subscription, id.resourceGroup!, location, note);
+  if (!(await found(getGallery(ctx, id.subscription, id.resourceGroup!, gallery)))) {
+    await createOrUpdateGallery(ctx, id.subscription, id.resourceGroup!, gallery, { location, properties: { description: 'Created by kiln build' } });
+    note(`created gallery ${gallery}`);
+  }
+  const ref = { subscription: id.subscription, resourceGroup: id.resourceGroup!, gallery, name: image };
+  if (await found(getGalleryImage(ctx, ref))) return;
+  await createOrUpdateGalleryImage(ctx, ref, {
+    location,
+    properties: { osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln-local', offer: gallery, sku: image } },
+  });
+  note(`created image definition ${gallery}/${image} (Linux, generalized; publisher kiln-local, offer ${gallery}, sku ${image})`);
+}
+
+/**
+ * What an earlier `--on-error abort` run of this template kept (its staging resource group and
+ * working files) goes when the template is built again: the user has had their look.
+ */
+async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: TemplateRef, note: (text: string) => void) {
+  const prefix = `IT_${ref.resourceGroup}_${ref.name}_`.toLowerCase();
+  const groups = await ctx.store.list<{ resource: { name: string } }>({ kind: RESOURCE_GROUP_KIND, subscription: ref.subscription.toLowerCase(), limit: 10_000 });
+  for (const group of groups.filter((g) => g.data.resource.name.toLowerCase().startsWith(prefix))) {
+    const name = group.data.resource.name;
+    const runPrefix = name.slice(prefix.length).toLowerCase();
+    for (const run of await readdir(workRoot(dataDir)).catch(() => [])) {
+      if (run.toLowerCase().startsWith(runPrefix)) await rm(join(workRoot(dataDir), run), { recursive: true, force: true });
+    }
+    await deleteResourceGroup(ctx, ref.subscription, name);
+    while (await found(getResourceGroup(ctx, ref.subscription, name))) await new Promise((resolve) => setTimeout(resolve, 50));
+    note(`removed what an earlier --on-error abort run kept (${name} and its working image)`);
+  }
+}
+
+/**
+ * Templates are immutable in Azure; the local loop is about editing one and building again, so a
+ * changed template replaces the stored one (whose earlier VHD outputs go with it).
+ */
+async function putTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, note: (text: string) => void) {
+  try {
+    await createOrUpdateTemplate(ctx, ref, body);
+  } catch (error) {
+    if ((error as ArmError).code !== 'UpdateNotSupported') throw error;
+    await deleteTemplate(ctx, ref);
+    await createOrUpdateTemplate(ctx, ref, body);
+    note(`the template changed since its last build: replaced image template ${ref.name}`);
+  }
+}
+
+/** Streams the log until the run has ended and its log is complete. */
+async function follow(ctx: DomainContext, ref: TemplateRef, onLog: (line: string) => void) {
+  let offset = 0;
+  let partial = '';
+  for (;;) {
+    const chunk = await readCustomizationLog(ctx, ref, offset);
+    offset = chunk.nextOffset;
+    const lines = (partial + chunk.text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLog(line);
+    if (chunk.complete) {
+      if (partial) onLog(partial);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function localOutput(ctx: DomainContext, output: Awaited<ReturnType<typeof listRunOutputs>>[number]): Promise<LocalRunOutput> {
+  const result: LocalRunOutput = { name: output.name, ...output.properties };
+  const blob = output.properties.artifactUri ? parseBlobUrl(output.properties.artifactUri) : undefined;
+  const path = blob && (await ctx.regions.get(blob.region)?.localPath(blob.key));
+  return path ? { ...result, path } : result;
+}
+
+function keptWork(dataDir: string, runId: string | undefined) {
+  if (!runId) return undefined;
+  const work = join(workRoot(dataDir), runId);
+  return { work, rootfs: join(work, 'rootfs') };
+}
+
+/** Whether a get finds its resource; any error but 404 is passed on. */
+const found = (get: Promise<unknown>): Promise<boolean> =>
+  get.then(
+    () => true,
+    (error: unknown) => (error instanceof ArmError && error.status === 404 ? false : Promise.reject(error)),
+  );

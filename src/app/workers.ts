@@ -1,0 +1,42 @@
+/** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
+import { join } from 'node:path';
+import { createTasks } from '../jobs/tasks/index.ts';
+import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
+import type { Kiln } from './kiln.ts';
+
+export interface WorkerPoolOptions {
+  dataDir: string;
+  workers: number;
+  leaseMs?: number;
+  pollMs?: number;
+  onError?: (error: unknown) => void;
+  onJobEvent?: (event: JobEvent) => void;
+  /** Customizer scripts share the host's network; when unset, `build.customizerNetwork` in config.json decides (default off). */
+  customizerNetwork?: boolean;
+}
+
+export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): Promise<void> } {
+  const tasks = createTasks(kiln.domain, {
+    workRoot: workRoot(options.dataDir),
+    customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
+  });
+  const workers: Worker[] = [];
+  for (let i = 0; i < options.workers; i++) {
+    workers.push(
+      startWorker({
+        store: kiln.store,
+        queue: kiln.queue,
+        tasks,
+        clock: kiln.domain.clock,
+        leaseMs: options.leaseMs,
+        pollMs: options.pollMs,
+        onError: options.onError,
+        onEvent: options.onJobEvent,
+      }),
+    );
+  }
+  return { stop: async () => void (await Promise.all(workers.map((w) => w.stop()))) };
+}
+
+/** Where builds keep their working files, one folder per run. */
+export const workRoot = (dataDir: string) => join(dataDir, 'work');

@@ -1,0 +1,105 @@
+import { basename, extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runLocalBuild, type LocalBuildResult } from '../../app/local-build.ts';
+import { BuildProgress } from '../build-progress.ts';
+import { defaultDataDir } from '../data-dir.ts';
+import { checkTemplateArgs, formatCheck, templateOptions } from '../template-args.ts';
+
+export const buildHelp = `Usage: kiln build TEMPLATE.json [--var NAME=VALUE ...] [--name NAME] [-g GROUP] [--data DIR]
+                  [--on-error cleanup|abort] [--quiet]
+
+Builds an image template on this machine, no server needed: the same pipeline as the service
+(source, customizers in a sandbox, generalize, distribute), over the embedded stores of a data
+folder. Each step shows live with its time and its own output beneath; at the end, the run outputs
+(VHD files, image and gallery version ids) and the total time. Ctrl-C cancels the build and cleans up.
+
+  --var NAME=VALUE    fills <NAME> placeholders and [parameters('NAME')]; repeat for each
+  --name NAME         the template's name (default: the name in the file, else the file's name)
+  -g, --resource-group GROUP
+                      resource group the template goes in (default kiln-local; created if missing,
+                      like the groups, galleries and image definitions the template distributes to)
+  --data DIR          data folder (default ${defaultDataDir()}); a 'kiln serve' on the same folder
+                      shows the results, but cannot run at the same time
+  --on-error abort    keep the working image when a customizer fails, and print how to open a shell
+                      in it as the failed step left it (default: cleanup)
+  --quiet             step lines only, without the steps' output
+
+Examples:
+  kiln build web.json
+  kiln build helloImageTemplateLinux.json --var imageTemplateName=hello --var svclocation=westus
+  kiln build web.json --on-error abort --data ./kiln-data`;
+
+export async function build(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...templateOptions,
+      name: { type: 'string' },
+      'resource-group': { type: 'string', short: 'g' },
+      'on-error': { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  const onError = values['on-error'] ?? 'cleanup';
+  if (onError !== 'cleanup' && onError !== 'abort') throw new Error(`--on-error must be cleanup or abort, not '${onError}'`);
+  const dataDir = values.data ?? defaultDataDir();
+  const file = positionals[0];
+  const check = await checkTemplateArgs(file, values.var, dataDir, buildHelp);
+  if (!check.ok) {
+    console.error(formatCheck(file!, check));
+    process.exitCode = 1;
+    return;
+  }
+  const name = values.name ?? check.template.name ?? basename(file!, extname(file!)).replace(/[^A-Za-z0-9._-]/g, '-');
+  const group = values['resource-group'] ?? 'kiln-local';
+  const progress = new BuildProgress({ quiet: values.quiet ?? false, tty: process.stdout.isTTY === true, write: (text) => process.stdout.write(text) });
+  for (const warning of check.template.warnings) progress.note(`warning: ${warning.target}: ${warning.message}`);
+  console.log(`Building image template ${name} (${check.template.location}) in ${dataDir}`);
+
+  const cancel = new AbortController();
+  const onSigint = () => {
+    if (cancel.signal.aborted) return progress.note('still canceling: cleaning up what the build made');
+    progress.note('canceling (Ctrl-C): cleaning up');
+    cancel.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const started = Date.now();
+  let result: LocalBuildResult;
+  try {
+    result = await runLocalBuild({
+      dataDir,
+      resourceGroup: group,
+      name,
+      body: check.template.body,
+      onError,
+      signal: cancel.signal,
+      onLog: (line) => progress.logLine(line),
+      onNote: (text) => progress.note(text),
+    });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+  console.log(summary(result, (Date.now() - started) / 1000));
+  if (result.runState === 'Canceled') process.exitCode = 130;
+  else if (result.runState !== 'Succeeded') process.exitCode = 1;
+}
+
+function summary(result: LocalBuildResult, seconds: number): string {
+  const lines = [`\nRun ${result.runState} in ${seconds.toFixed(1)} s: ${result.templateId}`];
+  if (result.message) lines.push(...result.message.split('\n').map((line) => `  ${line}`));
+  for (const output of result.outputs) {
+    lines.push(`  run output ${output.name} (${output.provisioningState}): ${output.path ?? output.artifactId ?? output.artifactUri}`);
+    if (output.path) lines.push(`    look inside: qemu-img info --image-opts driver=vpc,force_size_calc=current_size,file.filename=${output.path}`);
+  }
+  if (result.kept) {
+    lines.push(
+      `\nThe working image is kept (--on-error abort): ${result.kept.rootfs}`,
+      `Open a shell in it as the failed step left it:`,
+      `  bwrap --bind ${result.kept.rootfs} / --dev /dev --proc /proc --unshare-all --die-with-parent /bin/sh`,
+      `When done, remove it: rm -rf ${result.kept.work}`,
+    );
+  }
+  return lines.join('\n');
+}

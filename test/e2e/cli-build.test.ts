@@ -1,0 +1,215 @@
+// `kiln validate` and `kiln build` as a user runs them: spawned processes, real output, a real disk.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openKiln } from '../../src/app/kiln.ts';
+import { openDiskImage } from '../support/disk-inspection.ts';
+
+const kiln = (...args: string[]) => spawnSync(process.execPath, ['bin/kiln.js', ...args], { encoding: 'utf8' });
+
+let work: string;
+let data: string;
+let subscription: string;
+
+/** An Azure-sample-shaped deployment template: placeholders and parameters to fill with --var. */
+function deploymentTemplate(customize: unknown[], distribute: unknown[]) {
+  return {
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    parameters: { imageTemplateName: { type: 'string' }, svclocation: { type: 'string', defaultValue: 'westus' } },
+    resources: [
+      {
+        name: "[parameters('imageTemplateName')]",
+        type: 'Microsoft.VirtualMachineImages/imageTemplates',
+        apiVersion: '2022-02-14',
+        location: "[parameters('svclocation')]",
+        properties: {
+          source: { type: 'PlatformImage', publisher: 'kiln', offer: 'busybox', sku: 'busybox', version: 'latest' },
+          customize,
+          distribute,
+        },
+      },
+    ],
+  };
+}
+
+async function templateFile(name: string, content: unknown): Promise<string> {
+  const path = join(work, name);
+  await writeFile(path, JSON.stringify(content, null, 2));
+  return path;
+}
+
+/** What a run leaves in the data folder: working files, staging groups, blobs being written. */
+async function leftovers(): Promise<string[]> {
+  const found: string[] = [];
+  if (existsSync(join(data, 'work'))) found.push(...(await readdir(join(data, 'work'))).map((f) => `work/${f}`));
+  for (const region of await readdir(join(data, 'regions'))) {
+    const tmp = join(data, 'regions', region, '.tmp');
+    if (existsSync(tmp)) found.push(...(await readdir(tmp)).map((f) => `regions/${region}/.tmp/${f}`));
+  }
+  const opened = await openKiln({ dataDir: data });
+  try {
+    const groups = await opened.store.list<{ resource: { name: string } }>({ kind: 'microsoft.resources/resourcegroups', limit: 1000 });
+    found.push(...groups.map((g) => g.data.resource.name).filter((name) => name.startsWith('IT_')).map((name) => `group ${name}`));
+  } finally {
+    await opened.close();
+  }
+  return found;
+}
+
+describe('kiln validate and kiln build', () => {
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'kiln-cli-build-'));
+    data = join(work, 'data');
+    const bootstrap = kiln('platform-image', 'bootstrap', 'busybox', '--data', data, '--size-mib', '48');
+    assert.equal(bootstrap.status, 0, bootstrap.stderr);
+    subscription = JSON.parse(await readFile(join(data, 'config.json'), 'utf8')).subscriptions[0].id;
+  });
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('validate accepts a good template with --var values, warning about deprecated fields', async () => {
+    const file = await templateFile('good.json', deploymentTemplate(
+      [{ type: 'shell', name: 'motd', inline: 'echo hi > /etc/motd' }],
+      [{ type: 'VHD', runOutputName: 'vhd' }],
+    ));
+    const result = kiln('validate', file, '--data', data, '--var', 'imageTemplateName=web');
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /good\.json: 0 errors, 1 warning/);
+    assert.match(result.stdout, /warning {2}resources\[0\]\.properties\.customize\[0\]\.inline\n.*deprecated/);
+  });
+
+  it('validate reports every error at once with its JSON path and a hint, and exits 1', async () => {
+    const file = await templateFile('broken.json', deploymentTemplate(
+      [
+        { type: 'Shell', name: 'a', inline: ['true'] },
+        { type: 'Shell', name: 'a', inline: ['true'] },
+        { type: 'File', name: 'f', sourceUri: 'https://example.test/x', destination: '/etc/x' },
+      ],
+      [{ type: 'ManagedImage', runOutputName: 'img', imageId: '/subscriptions/<subscriptionID>/resourceGroups/g/providers/Microsoft.Compute/images/i', location: 'mars' }],
+    ));
+    const result = kiln('validate', file, '--data', data, '--var', 'imageTemplateName=web', '--var', `subscriptionID=${subscription}`);
+    assert.equal(result.status, 1);
+    for (const path of ['properties.customize[1].name', 'properties.customize[2].destination', 'properties.distribute[0].location']) {
+      assert.match(result.stdout, new RegExp(`error {4}resources\\[0\\]\\.${path.replace(/[[\].]/g, '\\$&')}\\n`), `${path} in:\n${result.stdout}`);
+    }
+    assert.match(result.stdout, /broken\.json: 3 errors/);
+    assert.equal(result.stdout.match(/hint: /g)?.length, 3);
+
+    const json = kiln('validate', file, '--data', data, '-o', 'json');
+    assert.equal(json.status, 1);
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.valid, false);
+    assert.deepEqual(report.errors.map((e: { target: string }) => e.target).sort(), [
+      'resources[0].name',
+      'resources[0].properties.distribute[0].imageId',
+    ]);
+    assert.ok(report.errors.every((e: { code: string; hint: string }) => e.code === 'MissingTemplateValue' && /--var/.test(e.hint)));
+  });
+
+  it('validate names the line and column of a JSON syntax error', async () => {
+    const path = join(work, 'syntax.json');
+    await writeFile(path, '{\n  "location": "westus",\n  "properties": { "source": , }\n}\n');
+    const result = kiln('validate', path, '--data', data);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /line 3, column \d+/);
+    assert.match(result.stdout, /InvalidTemplate/);
+  });
+
+  it('build runs the template here: live steps, run outputs, and the customization inside the VHD', async () => {
+    const file = await templateFile('web.json', deploymentTemplate(
+      [{ type: 'Shell', name: 'motd', inline: ['echo "built by <who>" > /etc/motd', 'echo step output for the user'] }],
+      [
+        { type: 'VHD', runOutputName: 'vhd' },
+        { type: 'SharedImage', runOutputName: 'sig', galleryImageId: `/subscriptions/${subscription}/resourceGroups/images/providers/Microsoft.Compute/galleries/shelf/images/web`, targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
+      ],
+    ));
+    const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=web', '--var', 'who=kiln-test');
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    const out = result.stdout;
+    for (const step of ['stage', 'source', 'motd', 'generalize', 'write image']) assert.match(out, new RegExp(`==> ${step}\\n[\\s\\S]*✓ ${step} \\(\\d+\\.\\d s\\)`), `${step} in:\n${out}`);
+    assert.match(out, /==> motd\n(.*\n)*? {4}step output for the user\n/);
+    assert.match(out, /created gallery shelf/);
+    assert.match(out, /Run Succeeded in \d+\.\d s/);
+    assert.match(out, /run output sig \(Succeeded\): .*\/galleries\/shelf\/images\/web\/versions\/1\.0\.0/);
+    const vhd = /run output vhd \(Succeeded\): (\S+)/.exec(out)![1];
+    assert.match(out, new RegExp(`look inside: qemu-img info .*file\\.filename=${vhd}`));
+
+    const disk = await openDiskImage(vhd);
+    try {
+      assert.equal(await readFile(join(disk.rootfs, 'etc', 'motd'), 'utf8'), 'built by kiln-test\n');
+      assert.equal(await readFile(join(disk.rootfs, 'etc', 'machine-id'), 'utf8'), '', 'generalized');
+    } finally {
+      await rm(join(disk.rootfs, '..'), { recursive: true, force: true });
+    }
+    assert.deepEqual(await leftovers(), []);
+
+    const quiet = kiln('build', file, '--data', data, '--var', 'imageTemplateName=web', '--var', 'who=again', '--quiet');
+    assert.equal(quiet.status, 0, quiet.stdout + quiet.stderr);
+    assert.doesNotMatch(quiet.stdout, /step output for the user/);
+    assert.match(quiet.stdout, /replaced image template web/);
+    assert.match(quiet.stdout, /versions\/1\.0\.1/);
+  });
+
+  it('a failing build exits 1 naming the step, its exit code and its last output, and cleans up', async () => {
+    const file = await templateFile('fails.json', deploymentTemplate(
+      [{ type: 'Shell', name: 'breaks', inline: ['echo about to fail', 'exit 3'] }],
+      [{ type: 'VHD', runOutputName: 'vhd' }],
+    ));
+    const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=fails');
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /✗ breaks failed after/);
+    assert.match(result.stdout, /Run Failed in/);
+    assert.match(result.stdout, /Step 'breaks' failed: .*exit(ed with)? (code )?3/i);
+    assert.match(result.stdout, /about to fail/);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('--on-error abort keeps the working image as the failed step left it and says how to open a shell in it', async () => {
+    const file = await templateFile('abort.json', deploymentTemplate(
+      [{ type: 'Shell', name: 'half', inline: ['echo written-before-failing > /root/evidence', 'false'] }],
+      [{ type: 'VHD', runOutputName: 'vhd' }],
+    ));
+    const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=abort', '--on-error', 'abort');
+    assert.equal(result.status, 1);
+    const rootfs = /The working image is kept \(--on-error abort\): (\S+)/.exec(result.stdout)?.[1];
+    assert.ok(rootfs, result.stdout);
+    assert.equal(await readFile(join(rootfs, 'root', 'evidence'), 'utf8'), 'written-before-failing\n');
+    assert.match(result.stdout, new RegExp(`bwrap --bind ${rootfs} / .* /bin/sh`));
+    assert.match(result.stdout, /When done, remove it: rm -rf \S+/);
+
+    // The next build of the template takes away what the aborted run kept.
+    const fixed = await templateFile('abort.json', deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const again = kiln('build', fixed, '--data', data, '--var', 'imageTemplateName=abort');
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /removed what an earlier --on-error abort run kept \(IT_kiln-local_abort_\w+ and its working image\)/);
+    assert.equal(existsSync(rootfs), false);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('Ctrl-C cancels the build and leaves nothing behind', async () => {
+    const file = await templateFile('slow.json', deploymentTemplate(
+      [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
+      [{ type: 'VHD', runOutputName: 'vhd' }],
+    ));
+    const child = spawn(process.execPath, ['bin/kiln.js', 'build', file, '--data', data, '--var', 'imageTemplateName=slow'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (out += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('sleeping now') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(out, /sleeping now/);
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 130, out);
+    assert.match(out, /canceling \(Ctrl-C\)/);
+    assert.match(out, /Run Canceled/);
+    assert.deepEqual(await leftovers(), []);
+  });
+});

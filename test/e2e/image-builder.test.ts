@@ -7,7 +7,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,9 @@ import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
 import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
 import { readManifest } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
+import { readCustomizationLog } from '../support/customization-log.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
-import { openDiskImage } from '../support/disk-inspection.ts';
+import { loopMountUnavailable, openDiskImage, withReadOnlyMount } from '../support/disk-inspection.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const SCRIPT = '#!/bin/sh\nset -e\nmkdir -p /opt/app\necho "installed by script" > /opt/app/VERSION\necho "script ran"\n';
@@ -102,7 +103,7 @@ describe('image builder end to end', () => {
     await pipeline(response.body!, createWriteStream(file));
   }
 
-  it('builds, watches the run, reads the live log, and distributes to a VHD, a managed image and a gallery version', async () => {
+  it('builds, watches the run, reads the log, and distributes to a VHD, a managed image and a gallery version', async (t) => {
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'app', template());
     const poller = builder.virtualMachineImageTemplates.run(rg, 'app');
     await poller.submitted();
@@ -118,12 +119,11 @@ describe('image builder end to end', () => {
     assert.equal(done.lastRunStatus?.runState, 'Succeeded', done.lastRunStatus?.message);
     assert.ok([...states].some((s) => s.startsWith('Running/')), `saw the run in progress: ${[...states].join(' ')}`);
 
-    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
-    const logResponse = await fetch(`${kiln.url}${done.id}/customizationLog?api-version=2025-10-01`, { headers: { authorization: `Bearer ${token}` } });
-    const log = await logResponse.text();
-    assert.match(log, /script ran/);
-    assert.match(log, /generalize/i);
-    assert.equal(logResponse.headers.get('x-ms-kiln-log-complete'), 'true');
+    const log = await readCustomizationLog(kiln, done.id!);
+    assert.match(log.text, /script ran/);
+    assert.match(log.text, /generalize/i);
+    assert.match(log.text, /Customizer network: off/);
+    assert.equal(log.complete, true);
 
     const outputs = [];
     for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(rg, 'app')) outputs.push(output);
@@ -135,6 +135,15 @@ describe('image builder end to end', () => {
     const fromVhd = await openDiskImage(join(work, 'out.vhd'));
     assert.equal(fromVhd.format, 'vpc');
     await assertBuilt(fromVhd.rootfs);
+    await t.test('the VHD as it is mounts read-only through a loop device and holds the customizations', async (t) => {
+      const unavailable = await loopMountUnavailable();
+      if (unavailable) return t.skip(`not mounted for real: ${unavailable}`);
+      await withReadOnlyMount(join(work, 'out.vhd'), fromVhd.partition, async (dir, device) => {
+        t.diagnostic(`mounted ${device} (${join(work, 'out.vhd')} at byte ${fromVhd.partition.start}) read-only at ${dir}`);
+        await assertBuilt(dir);
+        await assert.rejects(writeFile(join(dir, 'etc/motd'), 'changed'), { code: 'EROFS' });
+      });
+    });
 
     const image = await compute.images.get(rg, 'app-image');
     assert.equal(image.provisioningState, 'Succeeded');
@@ -209,6 +218,47 @@ describe('image builder end to end', () => {
     const outputs = [];
     for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(rg, 'partial')) outputs.push([output.name, output.provisioningState]);
     assert.deepEqual(outputs.sort(), [['nowhere', 'Failed'], ['vhd', 'Succeeded']]);
+  });
+
+  it('serves the customization log while the run is still going', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'live-log', template({
+      customize: [{ type: 'Shell', name: 'chatty', inline: ['echo "halfway there"', 'sleep 3'] }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    }));
+    const poller = builder.virtualMachineImageTemplates.run(rg, 'live-log');
+    await poller.submitted();
+    const id = (await builder.virtualMachineImageTemplates.get(rg, 'live-log')).id!;
+    let live: Awaited<ReturnType<typeof readCustomizationLog>> | undefined;
+    for (let i = 0; i < 600 && !live; i++) {
+      const log = await readCustomizationLog(kiln, id);
+      if (log.text.includes('[chatty] halfway there')) live = log;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(live, 'the echoed line shows in the log');
+    // The script sleeps after echoing: the run is still going, so the line was read live.
+    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'live-log')).lastRunStatus?.runState, 'Running');
+    assert.equal(live.complete, false, 'the log is not sealed yet');
+    await poller;
+    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'live-log')).lastRunStatus?.runState, 'Succeeded');
+    const rest = await readCustomizationLog(kiln, id, live.nextOffset);
+    assert.equal(rest.complete, true);
+    assert.match(rest.text, /Run Succeeded/);
+  });
+
+  it('fails a run from a gallery version not replicated to the template\'s region, naming the version and its regions', async () => {
+    // The first test's 1.0.0 went to westus and eastus only.
+    const imageVersionId = `${galleryImageId}/versions/1.0.0`;
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'other-region', template({
+      location: 'westus2',
+      source: { type: 'SharedImageVersion', imageVersionId },
+      customize: [],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    }));
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'other-region'), /BuildFailed/);
+    const status = (await builder.virtualMachineImageTemplates.get(rg, 'other-region')).lastRunStatus!;
+    assert.equal(status.runState, 'Failed');
+    assert.ok(status.message!.toLowerCase().includes(`'${imageVersionId.toLowerCase()}'`), status.message);
+    assert.match(status.message!, /not replicated to the template's region 'westus2' \(its target regions: 'westus', 'eastus'\)/);
   });
 
   it('refuses a Windows source, which needs a VM-based driver', async () => {

@@ -28,6 +28,7 @@ import {
   checkImage,
   extractRootFs,
   findRootPartition,
+  moveToRaw,
   toFixedVhd,
   toRaw,
   writeRootFs,
@@ -202,6 +203,35 @@ describe('disk images', () => {
       assert.deepEqual(await checkImage(image), { format, virtualSize });
       assert.deepEqual(await findRootPartition(raw), partition);
       assert.equal(await sha256(raw, partition.start, partition.size), expected, image);
+    }
+  });
+
+  it('takes a fetched raw disk or fixed VHD as the working disk in place, converting only other formats', async () => {
+    const expected = await sha256(base);
+    // Dense, as a fetched source arrives: the working disk still ends up sparse.
+    const dense = async (name: string, bytes: Buffer) => {
+      const file = fresh(name);
+      await writeFile(file, bytes);
+      return { file, inode: (await stat(file)).ino };
+    };
+    const vhd = fresh('disk.vhd');
+    await toFixedVhd(base, vhd);
+    const qcow2 = fresh('disk.qcow2');
+    tool('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', base, qcow2]);
+    const cases: [string, { file: string; inode: number }, boolean][] = [
+      ['raw', await dense('fetched.raw', await readFile(base)), true],
+      ['vpc', await dense('fetched.vhd', await readFile(vhd)), true],
+      ['qcow2', await dense('fetched.qcow2', await readFile(qcow2)), false],
+    ];
+    for (const [format, fetched, inPlace] of cases) {
+      const raw = fresh('working.raw');
+      assert.deepEqual(await moveToRaw(fetched.file, raw), { format, virtualSize: 64 * MIB, inPlace }, format);
+      const result = await stat(raw);
+      assert.equal(result.ino === fetched.inode, inPlace, `${format}: the same file, not a copy, exactly when in place`);
+      await assert.rejects(stat(fetched.file), { code: 'ENOENT' }, `${format}: the fetched file is consumed`);
+      assert.equal(result.size, 64 * MIB, format);
+      assert.ok(result.blocks * 512 < result.size / 2, `${format}: sparse (${result.blocks * 512} of ${result.size} bytes allocated)`);
+      assert.equal(await sha256(raw), expected, format);
     }
   });
 

@@ -4,7 +4,7 @@
  * new file system in that partition, and publish the raw disk as an Azure-sized fixed VHD.
  *
  * Tools: qemu-img (qemu-utils), sfdisk (fdisk), mkfs.ext4/debugfs/dumpe2fs/e2fsck (e2fsprogs),
- * cp/mknod/du (coreutils); scripts/setup.sh installs them.
+ * cp/mknod/du (coreutils), fallocate (util-linux); scripts/setup.sh installs them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import { checkImageMetadata, inspectImage, toRaw } from './image-format.ts';
 import { findRootPartition } from './partitions.ts';
 
 export { extractRootFs, writeRootFs } from './ext4.ts';
-export { toFixedVhd, toRaw } from './image-format.ts';
+export { moveToRaw, toFixedVhd, toRaw } from './image-format.ts';
 export { findRootPartition, type RootPartition } from './partitions.ts';
 
 /**

@@ -4,7 +4,7 @@
  * turning a raw disk into the fixed VHD Azure takes. Tools get absolute paths: qemu-img reads
  * "json:{…}" or "nbd:…" at the start of a file name as options or a protocol, never in "/…".
  */
-import { appendFile, open, stat, truncate } from 'node:fs/promises';
+import { appendFile, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createFixedVhdFooter, DISK_TYPE_FIXED, parseVhdFooter, VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import { readPartitionTable } from './partitions.ts';
@@ -100,17 +100,44 @@ async function cloneFile(source: string, destination: string): Promise<void> {
   await run('cp', ['--reflink=auto', '--sparse=always', resolve(source), resolve(destination)]);
 }
 
-/** Any supported image as a raw disk at `output`. */
+/**
+ * Renames a file, then frees its blocks of zeros as `cloneFile`'s sparse copy would: a fetched disk
+ * arrives dense. A file system that cannot punch holes keeps it dense, as `cp --sparse` would.
+ */
+async function renameSparse(source: string, destination: string): Promise<void> {
+  await rename(source, destination);
+  await run('fallocate', ['--dig-holes', resolve(destination)]).catch(() => undefined);
+}
+
+/** Any supported image as a raw disk at `output`; `input` stays as it was. */
 export async function toRaw(input: string, output: string): Promise<{ format: string; virtualSize: number }> {
+  const { format, virtualSize } = await rawDisk(input, output, false);
+  return { format, virtualSize };
+}
+
+/**
+ * Like `toRaw`, for an image nobody needs afterwards (a build's fetched source): a raw image is
+ * renamed to `output` and a fixed VHD loses its footer in place, so neither is copied (`inPlace`);
+ * other formats are converted and `input` removed. Both must be on one file system.
+ */
+export async function moveToRaw(input: string, output: string): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
+  return rawDisk(input, output, true);
+}
+
+async function rawDisk(input: string, output: string, consume: boolean): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
   const info = await inspectImage(input);
-  if (info.format === 'raw' || info.fixedVhd) {
-    await cloneFile(input, output);
+  const rawBytes = info.format === 'raw' || info.fixedVhd;
+  if (rawBytes) {
+    if (consume) await renameSparse(input, output);
+    else await cloneFile(input, output);
+    // A fixed VHD is its disk followed by the footer: cutting the footer off leaves the raw disk.
     if (info.fixedVhd) await truncate(output, info.virtualSize);
   } else {
     // The format is given, not probed again: a probe is how a crafted raw disk passes as qcow2.
     await run('qemu-img', ['convert', '-f', info.format, '-O', 'raw', resolve(input), resolve(output)]);
+    if (consume) await rm(input);
   }
-  return { format: info.format, virtualSize: info.virtualSize };
+  return { format: info.format, virtualSize: info.virtualSize, inPlace: consume && rawBytes };
 }
 
 /**

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../../app/server.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
-export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--db-schema S] [--workers N] [--lease-ms N] [--log-jobs]
+export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--db-schema S] [--workers N] [--lease-ms N] [--log-jobs] [--customizer-network]
 
 Serves Kiln's ARM-compatible API over HTTPS until stopped.
 
@@ -16,6 +16,9 @@ Serves Kiln's ARM-compatible API over HTTPS until stopped.
   --log-jobs     print one JSON line per job event (claimed, finished, failed) on stdout
   --workers N    job workers in this process (default 1)
   --lease-ms N   how long a job stays claimed by a worker that stopped answering (default 30000)
+  --customizer-network
+                 let image build customizer scripts use this host's network, its loopback
+                 included (default off, or build.customizerNetwork in config.json)
 
 Example:
   kiln serve --data ./kiln-data --port 8443
@@ -36,6 +39,7 @@ export async function serve(argv: string[]): Promise<void> {
       'lease-ms': { type: 'string' },
       'db-schema': { type: 'string' },
       'log-jobs': { type: 'boolean' },
+      'customizer-network': { type: 'boolean' },
     },
   });
   if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
@@ -51,6 +55,7 @@ export async function serve(argv: string[]): Promise<void> {
     onJobEvent: values['log-jobs'] ? (event) => console.log(JSON.stringify(event)) : undefined,
     workers: values.workers === undefined ? 1 : Number(values.workers),
     leaseMs: values['lease-ms'] === undefined ? undefined : Number(values['lease-ms']),
+    customizerNetwork: values['customizer-network'],
     logger: false,
   });
   console.log(`Kiln is serving at ${server.url}`);

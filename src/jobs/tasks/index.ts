@@ -8,11 +8,11 @@ import { failReplication, replicateVersion, type ReplicatePayload } from '../../
 import { JOB_KIND, type JobData } from '../job-record.ts';
 import type { TaskHandler } from '../task.ts';
 import { deleteBlobsTask } from './delete-blobs.ts';
-import { finishImageTemplateRunTask, runImageTemplateTask } from './run-image-template.ts';
+import { finishImageTemplateRunTask, runImageTemplateTask, type BuildSettings } from './run-image-template.ts';
 
-export function createTasks(ctx: DomainContext, options: { workRoot: string }): Record<string, TaskHandler> {
+export function createTasks(ctx: DomainContext, options: BuildSettings): Record<string, TaskHandler> {
   return {
-    'imageTemplate.run': runImageTemplateTask(ctx, options.workRoot),
+    'imageTemplate.run': runImageTemplateTask(ctx, options),
     'imageTemplate.finishRun': finishImageTemplateRunTask(ctx),
     'blobs.delete': deleteBlobsTask(ctx),
     'disk.fill': {

@@ -10,10 +10,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { openBuildLog, type BuildLog } from '../../build/build-log.ts';
-import { fileStep } from '../../build/customizers/file.ts';
+import { fileStep, type CustomizerDeps } from '../../build/customizers/file.ts';
 import { powerShellStep } from '../../build/customizers/powershell.ts';
 import { shellStep } from '../../build/customizers/shell.ts';
-import { extractRootFs, findRootPartition, toFixedVhd, toRaw, writeRootFs, type RootPartition } from '../../build/disk/disk-image.ts';
+import { extractRootFs, findRootPartition, moveToRaw, toFixedVhd, writeRootFs, type RootPartition } from '../../build/disk/disk-image.ts';
 import { generalizeStep } from '../../build/generalize.ts';
 import type { RootFsState } from '../../build/sandbox.ts';
 import { runSteps, type BuildStep } from '../../build/step-runner.ts';
@@ -38,10 +38,18 @@ interface BuildState extends RootFsState {
   sourceVersion?: string;
 }
 
-export function runImageTemplateTask(ctx: DomainContext, workRoot: string): TaskHandler {
+/** How this Kiln builds, as its operator set it. */
+export interface BuildSettings {
+  /** Where runs keep their working files. */
+  workRoot: string;
+  /** Customizer scripts share the host's network (see sandbox.ts); off, they see a private loopback only. */
+  customizerNetwork?: boolean;
+}
+
+export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler {
   return {
-    run: (payload, job) => runTemplateBuild(ctx, workRoot, payload as unknown as RunPayload, job),
-    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error, workRoot),
+    run: (payload, job) => runTemplateBuild(ctx, settings, payload as unknown as RunPayload, job),
+    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error, settings.workRoot),
   };
 }
 
@@ -75,14 +83,16 @@ async function finishRun(ctx: DomainContext, payload: FinishPayload): Promise<Wr
   return endRun(ctx, payload, log, payload.work, false, runState, message, outputs, payload.keepImage ? [payload.image] : []);
 }
 
-async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: RunPayload, job: TaskContext): Promise<Write[]> {
+async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, payload: RunPayload, job: TaskContext): Promise<Write[]> {
   const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
   if (!record || record.data.internal.runId !== payload.runId) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
   const template = record.data.resource;
-  const work = join(workRoot, payload.runId);
+  const work = join(settings.workRoot, payload.runId);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock });
+  const network = settings.customizerNetwork === true;
+  log.line(`Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`);
   const setSubState = (runSubState: RunSubState) =>
     updateRun(ctx, payload.key, (r) => (r.data.internal.runId === payload.runId && r.data.resource.properties.lastRunStatus?.runState === 'Running'
       ? { resource: withRunStatus(r.data.resource, { ...r.data.resource.properties.lastRunStatus, runSubState }), internal: r.data.internal }
@@ -116,15 +126,15 @@ async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: R
             internal: r.data.internal,
           }));
         }
-        const format = await toRaw(fetched, s.raw);
-        await rm(fetched, { force: true });
+        // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
+        const format = await moveToRaw(fetched, s.raw);
         s.partition = await findRootPartition(s.raw);
         log.line(`Source is ${format.format}, ${format.virtualSize} bytes; root file system at byte ${s.partition.start} (${s.partition.table} table)`);
         await extractRootFs(s.raw, s.partition, s.rootfs);
         await setSubState('Customizing');
       },
     },
-    ...template.properties.customize.map((customizer) => keepOnAbort(template, customizerStep(customizer))),
+    ...template.properties.customize.map((customizer) => keepOnAbort(template, customizerStep(customizer, { network }))),
     generalizeStep(),
     {
       name: 'write image',
@@ -135,7 +145,7 @@ async function runTemplateBuild(ctx: DomainContext, workRoot: string, payload: R
       },
     },
   ];
-  const built = await runSteps(steps, state, { signal: job.signal, log, onStep: (e) => e.phase !== 'cleaned' && log.line(`[${e.step}] ${e.phase} after ${e.elapsedMs} ms`) });
+  const built = await runSteps(steps, state, { signal: job.signal, log });
 
   if (!built.ok) {
     const runState: RunState = built.canceled && !isTimeout(job.signal) ? 'Canceled' : 'Failed';
@@ -196,14 +206,14 @@ async function storeImage(ctx: DomainContext, template: ImageTemplate, runId: st
   return { region, key, uri, artifactUri: uri };
 }
 
-function customizerStep(customizer: ImageTemplate['properties']['customize'][number]): BuildStep<RootFsState> {
+function customizerStep(customizer: ImageTemplate['properties']['customize'][number], deps: CustomizerDeps): BuildStep<RootFsState> {
   switch (customizer.type) {
     case 'Shell':
-      return shellStep(customizer);
+      return shellStep(customizer, deps);
     case 'File':
-      return fileStep(customizer);
+      return fileStep(customizer, deps);
     case 'PowerShell':
-      return powerShellStep(customizer);
+      return powerShellStep(customizer, deps);
   }
 }
 

@@ -49,10 +49,15 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
       const definition = await ctx.store.get<{ resource: GalleryImage }>(version.parent ?? '');
       if (definition?.data.resource.properties.osType === 'Windows') throw windows(version.data.resource.id, `${target}.imageVersionId`);
       const disk = (version.data.internal as GalleryImageVersionInternal).disks.find((d) => d.lun === 'os');
-      const replicated = version.data.resource.properties.publishingProfile.targetRegions.some((t) => t.name === region);
+      const regions = version.data.resource.properties.publishingProfile.targetRegions.map((t) => t.name);
       const store = ctx.regions.get(region);
-      if (!disk?.manifest || !replicated || !store || (await verifyReplica(store, 1, disk.manifest)).length > 0) {
-        throw new ArmError(400, 'BadSharedImageVersionSource', `The image version '${version.data.resource.id}' is not replicated to the template's region '${region}'; add '${region}' to its target regions.`, `${target}.imageVersionId`);
+      if (!disk?.manifest || !regions.includes(region) || !store || (await verifyReplica(store, 1, disk.manifest)).length > 0) {
+        throw new ArmError(
+          400,
+          'BadSharedImageVersionSource',
+          `The image version '${version.data.resource.id}' is not replicated to the template's region '${region}' (its target regions: ${regions.map((r) => `'${r}'`).join(', ')}); add '${region}' to its target regions.`,
+          `${target}.imageVersionId`,
+        );
       }
       await pipeline(readManifest(store, 1, disk.manifest), createWriteStream(file), { signal });
       return { description: `image version ${version.data.resource.id}`, versionName: version.data.resource.name };

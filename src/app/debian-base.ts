@@ -15,7 +15,7 @@ import type { PlatformImage } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 import { importPlatformImage } from './platform-images.ts';
 
-const RELEASES: Record<string, string> = { bookworm: '12', trixie: '13', bullseye: '11' };
+export const DEBIAN_RELEASES: Record<string, string> = { bookworm: '12', trixie: '13', bullseye: '11' };
 
 export interface DebianBootstrap {
   dataDir: string;
@@ -28,8 +28,8 @@ export interface DebianBootstrap {
 
 export async function bootstrapDebian(kiln: Kiln, options: DebianBootstrap): Promise<PlatformImage> {
   const suite = options.suite ?? 'bookworm';
-  const release = RELEASES[suite];
-  if (!release) throw new Error(`unknown Debian suite '${suite}'; use one of ${Object.keys(RELEASES).join(', ')}`);
+  const release = DEBIAN_RELEASES[suite];
+  if (!release) throw new Error(`unknown Debian suite '${suite}'; use one of ${Object.keys(DEBIAN_RELEASES).join(', ')}`);
   const cache = join(options.dataDir, 'cache', `debian-${suite}`);
   if (!existsSync(join(cache, 'etc', 'debian_version'))) {
     const partial = `${cache}.partial`;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openKiln } from '../../app/kiln.ts';
 import { bootstrapBusybox } from '../../app/busybox-base.ts';
-import { bootstrapDebian } from '../../app/debian-base.ts';
+import { bootstrapDebian, DEBIAN_RELEASES } from '../../app/debian-base.ts';
 import { importPlatformImage, platformImages } from '../../app/platform-images.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
@@ -15,10 +15,12 @@ Commands:
   list     list the catalog as JSON [--data DIR] [--db URL]
   bootstrap debian
            make a Debian base image from Debian's packages (debootstrap) and import it
-           [--suite bookworm] [--mirror URL] [--size-mib N] [--data DIR] [--db URL]
+           [--suite bookworm] [--mirror URL] [--size-mib N] [--if-missing] [--data DIR] [--db URL]
   bootstrap busybox
            a tiny base image from the host's busybox, no network needed, as kiln:busybox:busybox
-           [--size-mib N] [--data DIR] [--db URL]
+           [--size-mib N] [--if-missing] [--data DIR] [--db URL]
+
+--if-missing: keep the image the catalog already has for that sku instead of making a new one.
 
 Examples:
   kiln platform-image import --data ./kiln-data --publisher Canonical --offer UbuntuServer --sku 22.04-LTS --version 22.4.1 --file ubuntu.qcow2
@@ -43,6 +45,7 @@ export async function platformImage(argv: string[]): Promise<void> {
       mirror: { type: 'string' },
       'size-mib': { type: 'string' },
       debootstrap: { type: 'string' },
+      'if-missing': { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -52,6 +55,9 @@ export async function platformImage(argv: string[]): Promise<void> {
     if (action === 'list') return console.log(JSON.stringify(await platformImages(kiln), null, 2));
     if (action === 'bootstrap') {
       const sizeMiB = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
+      const kind = rest[0] === 'busybox' ? { offer: 'busybox' } : { offer: `debian-${DEBIAN_RELEASES[values.suite ?? 'bookworm'] ?? ''}` };
+      const existing = values['if-missing'] ? (await platformImages(kiln)).filter((image) => image.offer === kind.offer).pop() : undefined;
+      if (existing) return console.log(JSON.stringify(existing, null, 2));
       if (rest[0] === 'busybox') return console.log(JSON.stringify(await bootstrapBusybox(kiln, { sizeMiB }), null, 2));
       if (rest[0] !== 'debian') throw new Error(`kiln platform-image bootstrap knows 'debian' and 'busybox'\n\n${platformImageHelp}`);
       const image = await bootstrapDebian(kiln, {

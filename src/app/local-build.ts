@@ -21,6 +21,8 @@ import { RESOURCE_GROUP_KIND } from '../domain/resource-groups/resource-group.ts
 import { openKiln } from './kiln.ts';
 import { startWorkers, workRoot } from './workers.ts';
 
+const LOCAL_LEASE_MS = 3000;
+
 export interface LocalBuildOptions {
   dataDir: string;
   resourceGroup: string;
@@ -57,14 +59,18 @@ export interface LocalBuildResult {
 
 export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBuildResult> {
   const kiln = await openKiln({ dataDir: options.dataDir });
-  const workers = startWorkers(kiln, { dataDir: options.dataDir, workers: 1, pollMs: 50 });
+  // A short lease: jobs a killed `kiln build` left behind are taken over in seconds, not half a minute.
+  const workers = startWorkers(kiln, { dataDir: options.dataDir, workers: 1, pollMs: 50, leaseMs: LOCAL_LEASE_MS });
   try {
     const ctx = kiln.domain;
+    // Opening the region stores claims their folders: a server using this data folder is found before anything changes.
+    await Promise.all(ctx.regions.regions().map((region) => ctx.regions.get(region)!.stat('kiln-build-probe')));
     const ref: TemplateRef = { subscription: kiln.config.subscriptions[0].id, resourceGroup: options.resourceGroup, name: options.name };
     const body = withErrorHandling(options.body, options.onError);
     const { spec } = checkTemplate(ctx, body);
     await ensureGroup(ctx, ref.subscription, ref.resourceGroup, spec.location, options.onNote);
     await ensureTargets(ctx, spec.properties.distribute, options.onNote);
+    await endOrphanedRun(ctx, ref, options.onNote);
     await removeKeptRuns(ctx, options.dataDir, ref, options.onNote);
     await putTemplate(ctx, ref, body, options.onNote);
     const cancel = () => void cancelTemplateRun(ctx, ref).catch(() => {});
@@ -125,6 +131,19 @@ async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: stri
     properties: { osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln-local', offer: gallery, sku: image } },
   });
   note(`created image definition ${gallery}/${image} (Linux, generalized; publisher kiln-local, offer ${gallery}, sku ${image})`);
+}
+
+/**
+ * A `kiln build` that was killed leaves its run Running. This process owns the data folder now, so
+ * nobody else will finish it: cancel it, and let this worker take it over and end it.
+ */
+async function endOrphanedRun(ctx: DomainContext, ref: TemplateRef, note: (text: string) => void) {
+  const runState = async () => (await getTemplate(ctx, ref).catch(() => undefined))?.data.resource.properties.lastRunStatus?.runState;
+  const state = await runState();
+  if (state !== 'Running' && state !== 'Canceling') return;
+  note('an earlier build of this template was stopped before it ended: canceling that run first');
+  if (state === 'Running') await cancelTemplateRun(ctx, ref);
+  while (['Running', 'Canceling'].includes((await runState()) ?? '')) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 /**

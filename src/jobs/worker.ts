@@ -108,6 +108,16 @@ export function startWorker(options: WorkerOptions): Worker {
     const heartbeat = setInterval(() => {
       renewing = renewing.then(() => renew()).catch(onError);
     }, Math.max(50, leaseMs / 3));
+    // A cancel request must stop the job within moments, not at the next lease renewal: look for it
+    // whenever this process's queue is nudged (an API call here does that) and at least every second.
+    const checkCancel = () => {
+      if (controller.signal.aborted) return;
+      store.get<JobData>(current.key).then((fresh) => {
+        if (fresh?.data.cancelRequested) controller.abort(new ArmError(200, 'OperationCanceled', 'The operation was canceled.'));
+      }, onError);
+    };
+    const cancelWatch = setInterval(checkCancel, Math.min(1000, Math.max(50, leaseMs / 3)));
+    queue.wakeups.on('work', checkCancel);
     const timeout = job.data.timeoutMs
       ? setTimeout(() => controller.abort(new ArmError(200, 'OperationTimedOut', `The operation did not finish within ${job.data.timeoutMs} ms.`)), job.data.timeoutMs)
       : undefined;
@@ -154,6 +164,8 @@ export function startWorker(options: WorkerOptions): Worker {
 
     async function finish() {
       clearInterval(heartbeat);
+      clearInterval(cancelWatch);
+      queue.wakeups.off('work', checkCancel);
       if (timeout) clearTimeout(timeout);
       await renewing.catch(onError);
     }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 /**
  * What every BlobStore adapter must do. `open` may return the same store each time (e.g. one Azure
  * container): every test uses keys under its own random prefix.
@@ -44,6 +45,16 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       const stat = await store.stat(key);
       assert.deepEqual({ key: stat?.key, size: stat?.size, sha256: stat?.sha256 }, { key, size: 5000, sha256: sha256(data) });
       assert.deepEqual(await readAll(store.read(key)), data);
+    });
+
+    it('names a local file with the blob\'s bytes, or none when the bytes are elsewhere', async () => {
+      const store = await open();
+      const key = `${prefix()}/local.bin`;
+      const data = pattern(3000);
+      await store.put(key, data);
+      const local = await store.localPath(key);
+      if (local !== undefined) assert.deepEqual(await readFile(local), data);
+      assert.equal(await store.localPath(`${prefix()}/absent.bin`), undefined);
     });
 
     it('reads inclusive byte ranges', async () => {

@@ -76,6 +76,26 @@ describe('fs blob store on disk', () => {
     assert.equal(await reopened.stagingSize('c/uploading.vhd'), 1024);
   });
 
+  it('gives a blob\'s local path as its object file', async () => {
+    const store = createFsBlobStore('test', await tempDir());
+    await store.put('c/a.bin', Buffer.from('local bytes'));
+    assert.equal(await readFile((await store.localPath('c/a.bin'))!, 'utf8'), 'local bytes');
+  });
+
+  it('refuses a folder another live process owns, and takes over a dead owner\'s', async () => {
+    const dir = await tempDir();
+    const owner = spawn('sleep', ['30']);
+    try {
+      await writeFile(path.join(dir, 'owner.pid'), `${owner.pid}\n`);
+      await assert.rejects(createFsBlobStore('test', dir).list(''), (error: Error) => error.name === 'DirectoryInUseError' && error.message.includes(`pid ${owner.pid}`));
+    } finally {
+      owner.kill('SIGKILL');
+      await new Promise((resolve) => owner.once('exit', resolve));
+    }
+    await createFsBlobStore('test', dir).put('c/after.bin', Buffer.from('mine now'));
+    assert.equal((await readFile(path.join(dir, 'owner.pid'), 'utf8')).trim(), String(process.pid));
+  });
+
   it('serves regions by lower-cased name and refuses shared directories', async () => {
     const [east, west] = [await tempDir(), await tempDir()];
     const stores = createFsRegionStores([

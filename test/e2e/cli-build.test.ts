@@ -192,6 +192,25 @@ describe('kiln validate and kiln build', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
+  it('a build killed with -9 is ended by the next build of the template, which then runs', async () => {
+    const slow = await templateFile('killed.json', deploymentTemplate([{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const child = spawn(process.execPath, ['bin/kiln.js', 'build', slow, '--data', data, '--var', 'imageTemplateName=killed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('sleeping now') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGKILL');
+    await exited;
+
+    const quick = await templateFile('killed.json', deploymentTemplate([{ type: 'Shell', name: 'quick', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const again = kiln('build', quick, '--data', data, '--var', 'imageTemplateName=killed');
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /an earlier build of this template was stopped before it ended: canceling that run first/);
+    assert.match(again.stdout, /Run Succeeded/);
+    assert.deepEqual(await leftovers(), []);
+  });
+
   it('Ctrl-C cancels the build and leaves nothing behind', async () => {
     const file = await templateFile('slow.json', deploymentTemplate(
       [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
@@ -208,6 +227,7 @@ describe('kiln validate and kiln build', () => {
     child.kill('SIGINT');
     const code = await exited;
     assert.equal(code, 130, out);
+    assert.match(out, /✗ slow failed after \d+\.\d s: .*canceled/);
     assert.match(out, /canceling \(Ctrl-C\)/);
     assert.match(out, /Run Canceled/);
     assert.deepEqual(await leftovers(), []);

@@ -72,9 +72,7 @@ describe('disk images', () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'kiln-disk-'));
     base = join(work, 'base.raw');
-    const started = Date.now();
     await makeBusyboxBaseImage(base);
-    assert.ok(Date.now() - started < 5000, `the base image took ${Date.now() - started} ms`);
   });
   after(() => rm(work, { recursive: true, force: true }));
 

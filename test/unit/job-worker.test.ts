@@ -411,6 +411,23 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       await stopWorker(worker);
     });
 
+    it('sees a cancel request long before the next lease renewal', async () => {
+      const h = await harness();
+      const started = deferred<TaskContext>();
+      const task = track(async (_payload, ctx) => {
+        started.resolve(ctx);
+        return untilAborted(ctx.signal, h.teardown);
+      });
+      // A lease of a minute renews every 20 s; the cancel must not wait for that.
+      const worker = h.start({ slow: task.handler }, { leaseMs: 60_000 });
+      const job = await h.enqueue({ task: 'slow', payload: { name: 'canceled-soon' } });
+      await within('the task to start', started.promise);
+      await requestCancel(h.store, job.key);
+      await within('the canceled job to end', h.gone(job.key), 5_000);
+      assert.equal(task.fails[0]?.error.code, 'OperationCanceled');
+      await stopWorker(worker);
+    });
+
     it('fails a job canceled while still queued without running it', async () => {
       const h = await harness();
       const task = track(async () => []);

@@ -29,15 +29,27 @@ export async function runTemplate(ctx: DomainContext, ref: TemplateRef): Promise
   if (['Running', 'Canceling'].includes(template.properties.lastRunStatus?.runState ?? '')) {
     throw new ArmError(409, 'Conflict', `The image template '${template.name}' is already running; cancel it or wait for it to finish.`);
   }
+  if (template.properties.provisioningState === 'Failed') throw notProvisioned(template);
   const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages', location: template.location, resourceId: template.id }, ctx.clock.now());
   const runId = newGuid();
   const minutes = template.properties.buildTimeoutInMinutes || DEFAULT_TIMEOUT_MINUTES;
   const job = ctx.jobs.enqueueWrite({ task: 'imageTemplate.run', payload: { key: record.key, runId, operation: operation.data }, maxAttempts: 3, timeoutMs: minutes * 60_000 });
   const next = withRunStatus(template, { runState: 'Running', runSubState: 'Queued', startTime: ctx.clock.now().toISOString(), message: '' });
-  const internal: ImageTemplateInternal = { ...record.data.internal, runJobKey: job.op === 'put' ? job.record.key : undefined, runId };
+  // The previous run's log is not this run's: readers wait for the new one instead of reading the old as complete.
+  const internal: ImageTemplateInternal = { ...record.data.internal, runJobKey: job.op === 'put' ? job.record.key : undefined, runId, log: undefined };
   await ctx.store.apply([{ op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } }, operation.write, job]);
   ctx.jobs.nudge();
   return operation.data;
+}
+
+/** A template that failed validation never runs (worded as Azure words operations a provisioning state forbids). */
+function notProvisioned(template: ImageTemplate): ArmError {
+  const error = template.properties.provisioningError;
+  return new ArmError(
+    409,
+    'OperationNotAllowed',
+    `Operation 'Run' is not allowed in provisioningState 'Failed': the image template '${template.name}' failed validation with ${error?.provisioningErrorCode}: ${error?.message} Fix that, then PUT the same template again to validate it anew, or delete it.`,
+  );
 }
 
 /** Asks the running build to stop; it cleans up and ends Canceled within seconds. */

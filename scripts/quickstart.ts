@@ -75,7 +75,7 @@ files.close();
 step('run outputs');
 const outputs = [];
 for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(group, 'app-template')) outputs.push(output);
-for (const output of outputs) console.log(`    ${output.name.padEnd(8)} ${output.provisioningState}  ${output.artifactId ?? output.artifactUri}`);
+for (const output of outputs) console.log(`    ${(output.name ?? "").padEnd(8)} ${output.provisioningState}  ${output.artifactId ?? output.artifactUri}`);
 const template = await builder.virtualMachineImageTemplates.get(group, 'app-template');
 console.log(`    run ${template.lastRunStatus?.runState} in ${seconds(started)}`);
 if (template.lastRunStatus?.runState !== 'Succeeded') throw new Error(`the run ended ${template.lastRunStatus?.runState}: ${template.lastRunStatus?.message}`);

@@ -170,13 +170,19 @@ async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: Template
  * changed template replaces the stored one (whose earlier VHD outputs go with it).
  */
 async function putTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, note: (text: string) => void) {
+  let stored: Awaited<ReturnType<typeof createOrUpdateTemplate>>;
   try {
-    await createOrUpdateTemplate(ctx, ref, body);
+    stored = await createOrUpdateTemplate(ctx, ref, body);
   } catch (error) {
     if ((error as ArmError).code !== 'UpdateNotSupported') throw error;
     await deleteTemplate(ctx, ref);
-    await createOrUpdateTemplate(ctx, ref, body);
+    stored = await createOrUpdateTemplate(ctx, ref, body);
     note(`the template changed since its last build: replaced image template ${ref.name}`);
+  }
+  // What names other resources (a source image, say) is checked once stored, as Azure does.
+  const failed = stored.template.properties.provisioningError;
+  if (stored.template.properties.provisioningState === 'Failed' && failed) {
+    throw new ArmError(400, failed.provisioningErrorCode, failed.message);
   }
 }
 

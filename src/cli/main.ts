@@ -1,8 +1,4 @@
-import { serve, serveHelp } from './commands/serve.ts';
-import { sp, spHelp } from './commands/sp.ts';
-import { platformImage, platformImageHelp } from './commands/platform-image.ts';
-import { validate, validateHelp } from './commands/validate.ts';
-import { build, buildHelp } from './commands/build.ts';
+import { ArmError } from '../core/arm-error.ts';
 import { azureCommands, azureHelp } from './commands/azure.ts';
 
 const help = `Usage: kiln <command> [options]
@@ -27,17 +23,21 @@ Examples:
   kiln group create -n MyResourceGroup -l westus`;
 
 /** [run, help, whether it prints its own help (the Azure CLI-shaped groups have help per subcommand)] */
-const commands: Record<string, [(argv: string[]) => Promise<void>, string, ownHelp?: boolean]> = {
-  validate: [validate, validateHelp],
-  build: [build, buildHelp],
-  serve: [serve, serveHelp],
-  sp: [sp, spHelp],
-  'platform-image': [platformImage, platformImageHelp],
+type Entry = [(argv: string[]) => Promise<void>, string, ownHelp?: boolean];
+/** Each command's module loads when it is used, so `kiln group list` does not load the server. */
+const lazy = <M>(load: () => Promise<M>, pick: (m: M) => Entry) => async () => pick(await load());
+
+const commands: Record<string, () => Promise<Entry>> = {
+  validate: lazy(() => import('./commands/validate.ts'), (m) => [m.validate, m.validateHelp]),
+  build: lazy(() => import('./commands/build.ts'), (m) => [m.build, m.buildHelp]),
+  serve: lazy(() => import('./commands/serve.ts'), (m) => [m.serve, m.serveHelp]),
+  sp: lazy(() => import('./commands/sp.ts'), (m) => [m.sp, m.spHelp]),
+  'platform-image': lazy(() => import('./commands/platform-image.ts'), (m) => [m.platformImage, m.platformImageHelp]),
   ...azureCommands,
 };
 
 const [name, ...argv] = process.argv.slice(2);
-const command = name ? commands[name] : undefined;
+const command = name && Object.hasOwn(commands, name) ? await commands[name]() : undefined;
 if (!command || (!command[2] && (argv.includes('--help') || argv.includes('-h')))) {
   console.log(command ? command[1] : help);
   process.exitCode = name && !command && name !== '--help' && name !== '-h' ? 2 : 0;
@@ -45,7 +45,8 @@ if (!command || (!command[2] && (argv.includes('--help') || argv.includes('-h'))
   try {
     await command[0](argv);
   } catch (error) {
-    console.error(`kiln: ${(error as Error).message}`);
+    // ARM errors print as az prints them: (Code) Message.
+    console.error(`kiln: ${error instanceof ArmError ? `(${error.code}) ` : ''}${(error as Error).message}`);
     process.exitCode = 1;
   }
 }

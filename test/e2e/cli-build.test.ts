@@ -170,6 +170,16 @@ describe('kiln validate and kiln build', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
+  it('a source that does not exist stops the build before it starts, with Azure\'s provisioning error', async () => {
+    const document = deploymentTemplate([{ type: 'Shell', name: 'x', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]);
+    document.resources[0].properties.source = { type: 'ManagedImage', imageId: `/subscriptions/${subscription}/resourceGroups/images/providers/Microsoft.Compute/images/missing` } as never;
+    const result = kiln('build', await templateFile('missing-source.json', document), '--data', data, '--var', 'imageTemplateName=missing-source');
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /BadManagedImageSource/);
+    assert.match(result.stderr, /images\/missing/);
+    assert.deepEqual(await leftovers(), []);
+  });
+
   it('--on-error abort keeps the working image as the failed step left it and says how to open a shell in it', async () => {
     const file = await templateFile('abort.json', deploymentTemplate(
       [{ type: 'Shell', name: 'half', inline: ['echo written-before-failing > /root/evidence', 'false'] }],

@@ -194,23 +194,49 @@ describe('image builder end to end', () => {
     assert.ok(status.message!.includes(wrong) && status.message!.includes(sha(SCRIPT)), status.message);
   });
 
-  it('fails a run from an unknown platform image with a clear error', async () => {
-    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'platform', template({
+  it('ends a template from an unknown platform image Failed (BadPIRSource) and never runs it', async () => {
+    // As Azure's asynchronous template validation does: the PUT is accepted, its operation fails.
+    await assert.rejects(builder.virtualMachineImageTemplates.createOrUpdate(rg, 'platform', template({
       source: { type: 'PlatformImage', publisher: 'Canonical', offer: 'UbuntuServer', sku: '18.04-LTS', version: 'latest' },
       distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
-    }));
-    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'platform'), /Canonical:UbuntuServer:18\.04-LTS:latest/);
-    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'platform')).lastRunStatus?.runState, 'Failed');
+    })), /BadPIRSource\. properties\.source: The platform image Canonical:UbuntuServer:18\.04-LTS:latest/);
+    const failed = await builder.virtualMachineImageTemplates.get(rg, 'platform');
+    assert.equal(failed.provisioningState, 'Failed');
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'platform'), { statusCode: 409, code: 'OperationNotAllowed' });
+    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'platform')).lastRunStatus, undefined);
+  });
+
+  it('builds a template that failed validation once its source exists and the PUT is repeated', async () => {
+    const later = template({
+      source: { type: 'ManagedImage', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/images/busybox-later` },
+      customize: [{ type: 'Shell', name: 'mark', inline: ['echo late > /etc/late'] }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    });
+    await assert.rejects(builder.virtualMachineImageTemplates.createOrUpdate(rg, 'later', later), /BadManagedImageSource\. properties\.source\.imageId: .*busybox-later/);
+    await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'later'), { statusCode: 409, code: 'OperationNotAllowed' });
+    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox-later.vhd', await readFile(join(work, 'base.vhd')));
+    await compute.images.createOrUpdate(rg, 'busybox-later', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+    assert.equal((await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'later', later)).provisioningState, 'Succeeded');
+    await builder.virtualMachineImageTemplates.run(rg, 'later');
+    const built = await builder.virtualMachineImageTemplates.get(rg, 'later');
+    assert.equal(built.lastRunStatus?.runState, 'Succeeded', built.lastRunStatus?.message);
+    const vhd = await builder.virtualMachineImageTemplates.getRunOutput(rg, 'later', 'vhd');
+    await download(vhd.artifactUri!, join(work, 'later.vhd'));
+    assert.equal(await readFile(join((await openDiskImage(join(work, 'later.vhd'))).rootfs, 'etc/late'), 'utf8'), 'late\n');
   });
 
   it('reports PartiallySucceeded when one target fails and the others succeed', async () => {
+    // The target's resource group exists when the template is validated, and is gone by the run.
+    const resources = new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await resources.resourceGroups.createOrUpdate('doomed', { location: 'westus' });
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'partial', template({
       customize: [{ type: 'Shell', name: 'noop', inline: ['true'] }],
       distribute: [
         { type: 'VHD', runOutputName: 'vhd' },
-        { type: 'ManagedImage', runOutputName: 'nowhere', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/no-such-group/providers/Microsoft.Compute/images/x`, location: 'westus' },
+        { type: 'ManagedImage', runOutputName: 'nowhere', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/doomed/providers/Microsoft.Compute/images/x`, location: 'westus' },
       ],
     }));
+    await resources.resourceGroups.beginDeleteAndWait('doomed');
     await builder.virtualMachineImageTemplates.run(rg, 'partial');
     const status = (await builder.virtualMachineImageTemplates.get(rg, 'partial')).lastRunStatus!;
     assert.equal(status.runState, 'PartiallySucceeded');

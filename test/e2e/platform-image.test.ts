@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { importPlatformImage } from '../../src/app/platform-images.ts';
 import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
 import { startTestServer } from '../support/test-server.ts';
 
@@ -57,9 +58,23 @@ describe('platform-image catalog', () => {
       const built = await builder.virtualMachineImageTemplates.get('pir', 'from-catalog');
       assert.equal(built.lastRunStatus?.runState, 'Succeeded', built.lastRunStatus?.message);
       assert.equal((built.source as { exactVersion?: string }).exactVersion, '1.2.0', 'latest resolved to the highest version');
+      // exactVersion is the run's output, not part of the definition: repeating the PUT is not a change.
+      const repeated = await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'from-catalog', template('minimal'));
+      assert.deepEqual([repeated.provisioningState, (repeated.source as { exactVersion?: string }).exactVersion], ['Succeeded', '1.2.0']);
 
-      await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge'));
-      await assert.rejects(builder.virtualMachineImageTemplates.run('pir', 'unknown'), /kiln:busybox:huge:latest is not in Kiln's platform-image catalog\. Available: kiln:busybox:minimal:1\.0\.0, kiln:busybox:minimal:1\.2\.0/);
+      // An image not in the catalog fails the template's validation, naming what the catalog has.
+      await assert.rejects(builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge')), /BadPIRSource/);
+      const unknown = await builder.virtualMachineImageTemplates.get('pir', 'unknown');
+      assert.equal(unknown.provisioningState, 'Failed');
+      assert.match(unknown.provisioningError!.message!, /kiln:busybox:huge:latest is not in Kiln's platform-image catalog\. Available: kiln:busybox:minimal:1\.0\.0, kiln:busybox:minimal:1\.2\.0/);
+      await assert.rejects(builder.virtualMachineImageTemplates.run('pir', 'unknown'), { statusCode: 409, code: 'OperationNotAllowed' });
+      // Once the image is in the catalog, the same PUT validates the template again, and it builds.
+      await importPlatformImage(server.server.kiln, { publisher: 'kiln', offer: 'busybox', sku: 'huge', version: '3.0.0', file: join(work, 'base.raw') });
+      assert.equal((await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge'))).provisioningState, 'Succeeded');
+      await builder.virtualMachineImageTemplates.run('pir', 'unknown');
+      const fixed = await builder.virtualMachineImageTemplates.get('pir', 'unknown');
+      assert.equal(fixed.lastRunStatus?.runState, 'Succeeded', fixed.lastRunStatus?.message);
+      assert.equal((fixed.source as { exactVersion?: string }).exactVersion, '3.0.0');
     } finally {
       await server.stop({ keepData: true });
     }

@@ -7,8 +7,9 @@ import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import { requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, isObject } from '../shared/validate.ts';
-import { IMAGE_TEMPLATE_KIND, type ImageTemplate, type ImageTemplateInternal, type ImageTemplateRecord } from './image-template.ts';
+import { IMAGE_TEMPLATE_KIND, type ImageTemplate, type ImageTemplateInternal, type ImageTemplateRecord, type TemplateSource } from './image-template.ts';
 import { normalizeTemplate, type Warning } from './normalize-template.ts';
+import { provision } from './provisioning.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 
 export interface TemplateRef {
@@ -30,6 +31,7 @@ export function checkTemplate(ctx: SettingsContext, body: Record<string, unknown
   return { spec: validateTemplate(ctx, normalized.body), warnings: normalized.warnings };
 }
 
+/** The template a spec describes; what a run or validation recorded on `previous` stays until `provision` says otherwise. */
 function templateResource(id: ResourceId, spec: TemplateSpec, previous?: ImageTemplate): ImageTemplate {
   const template: ImageTemplate = {
     id: formatResourceId(id),
@@ -37,15 +39,26 @@ function templateResource(id: ResourceId, spec: TemplateSpec, previous?: ImageTe
     type: 'Microsoft.VirtualMachineImages/imageTemplates',
     location: spec.location,
     identity: spec.identity,
-    properties: { ...spec.properties, provisioningState: 'Succeeded' },
+    properties: { ...spec.properties, provisioningState: previous?.properties.provisioningState ?? 'Succeeded' },
   };
   if (spec.tags) template.tags = spec.tags;
+  if (previous?.properties.provisioningError) template.properties.provisioningError = previous.properties.provisioningError;
   if (previous?.properties.lastRunStatus) template.properties.lastRunStatus = previous.properties.lastRunStatus;
+  // What the last run resolved `latest` to is an output, like lastRunStatus: a repeated PUT keeps it.
+  const previousSource = previous?.properties.source;
+  if (previousSource && 'exactVersion' in previousSource && previousSource.type === template.properties.source.type) {
+    template.properties.source = { ...template.properties.source, exactVersion: previousSource.exactVersion } as TemplateSource;
+  }
   return template;
 }
 
-/** The fields a run does not change, to compare a PUT on an existing template with what it holds. */
-const definition = (t: ImageTemplate) => JSON.stringify({ location: t.location, identity: t.identity, properties: { ...t.properties, provisioningState: undefined, lastRunStatus: undefined, provisioningError: undefined } });
+/** The fields neither a run nor validation changes, to compare a PUT on an existing template with what it holds. */
+const definition = (t: ImageTemplate) =>
+  JSON.stringify({
+    location: t.location,
+    identity: t.identity,
+    properties: { ...t.properties, source: { ...t.properties.source, exactVersion: undefined }, provisioningState: undefined, lastRunStatus: undefined, provisioningError: undefined },
+  });
 
 export async function createOrUpdateTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, conditions?: Conditions) {
   checkComputeResourceName(ref.name, 'imageTemplateName');
@@ -59,9 +72,14 @@ export async function createOrUpdateTemplate(ctx: DomainContext, ref: TemplateRe
   if (existing && definition(existing.data.resource) !== definition(template)) {
     throw new ArmError(409, 'UpdateNotSupported', `Update of image template '${ref.name}' is not supported: delete it and create it again, or PATCH its tags, identity, distribute or vmProfile.`);
   }
+  // Even a repeated PUT checks the references again: it is how a Failed template gets another chance.
+  const provisioned = await provision(ctx, template);
   const internal: ImageTemplateInternal = existing?.data.internal ?? { runOutputs: [], blobs: [] };
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(template, internal), expect: existing ? { etag: existing.etag } : { absent: true } }]);
-  return { status: existing ? (200 as const) : (201 as const), template, etag: stored.etag, warnings };
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(provisioned.template, internal), expect: existing ? { etag: existing.etag } : { absent: true } },
+    ...(provisioned.operation ? [provisioned.operation.write] : []),
+  ]);
+  return { status: existing ? (200 as const) : (201 as const), template: provisioned.template, etag: stored.etag, warnings, operation: provisioned.operation?.data };
 }
 
 /** PATCH: tags, identity, distribute and vmProfile, as the current api-versions allow. */
@@ -85,8 +103,13 @@ export async function updateTemplate(ctx: DomainContext, ref: TemplateRef, body:
   const template = templateResource(templateId(ref), spec, current);
   template.name = current.name;
   template.id = current.id;
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(template, existing.data.internal), expect: { etag: existing.etag } }]);
-  return { template, etag: stored.etag, warnings };
+  // New targets are new references; tags, identity and vmProfile leave the provisioning state as it was.
+  const provisioned = 'distribute' in props ? await provision(ctx, template) : { template, operation: undefined };
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(provisioned.template, existing.data.internal), expect: { etag: existing.etag } },
+    ...(provisioned.operation ? [provisioned.operation.write] : []),
+  ]);
+  return { template: provisioned.template, etag: stored.etag, warnings, operation: provisioned.operation?.data };
 }
 
 export async function getTemplate(ctx: DomainContext, ref: TemplateRef): Promise<ImageTemplateRecord> {

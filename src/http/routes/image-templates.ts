@@ -41,12 +41,13 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
     async put(request) {
       const result = await createOrUpdateTemplate(domain, templateRef(params(request)), jsonBody(request), conditionsOf(request));
       keepWarnings(request, result.warnings);
-      return { status: result.status, body: result.template, etag: result.etag };
+      // A template that failed validation answers as a long-running PUT whose operation failed (see provisioning.ts).
+      return { status: result.status, body: result.template, etag: result.etag, operation: result.operation };
     },
     async patch(request) {
       const result = await updateTemplate(domain, templateRef(params(request)), jsonBody(request), conditionsOf(request));
       keepWarnings(request, result.warnings);
-      return { status: 200, body: result.template, etag: result.etag };
+      return { status: 200, body: result.template, etag: result.etag, operation: result.operation };
     },
     async get(request) {
       const record = await getTemplate(domain, templateRef(params(request)));

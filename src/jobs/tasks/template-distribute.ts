@@ -10,6 +10,7 @@ import type { DomainContext } from '../../domain/context.ts';
 import { compareVersions, GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersionRecord } from '../../domain/gallery-image-versions/gallery-image-version.ts';
 import { createOrUpdateVersion } from '../../domain/gallery-image-versions/operations.ts';
 import type { Distributor, ImageTemplateInternal } from '../../domain/image-templates/image-template.ts';
+import { sharedImageTarget } from '../../domain/image-templates/template-references.ts';
 import { createOrUpdateImage } from '../../domain/images/operations.ts';
 
 export type RunOutput = ImageTemplateInternal['runOutputs'][number];
@@ -47,8 +48,7 @@ export async function startDistribution(ctx: DomainContext, target: Distributor,
     case 'SharedImage': {
       const definition = parseResourceId(target.galleryImageId)!;
       const [gallery, name] = [definition.types[0][1], definition.types[1][1]];
-      const parent = await ctx.store.get<{ resource: { location: string } }>(resourceKey(definition));
-      if (!parent) throw new ArmError(404, 'BadSharedImageDistribute', `The image definition '${target.galleryImageId}' does not exist.`, 'properties.distribute');
+      const parent = await sharedImageTarget(ctx, target.galleryImageId, 'properties.distribute');
       const version = await nextVersion(ctx, resourceKey(definition), target, image.sourceVersion);
       const created = await createOrUpdateVersion(ctx, { subscription: definition.subscription, resourceGroup: definition.resourceGroup!, gallery, image: name, version }, {
         location: parent.data.resource.location,

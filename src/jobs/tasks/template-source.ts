@@ -8,15 +8,12 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArmError } from '../../core/arm-error.ts';
-import { parseResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../../domain/context.ts';
-import { resolveLatest } from '../../domain/gallery-image-versions/latest.ts';
 import type { GalleryImageVersionInternal } from '../../domain/gallery-image-versions/gallery-image-version.ts';
-import type { Image, ImageInternal } from '../../domain/images/image.ts';
 import type { GalleryImage } from '../../domain/gallery-images/gallery-image.ts';
 import type { TemplateSource } from '../../domain/image-templates/image-template.ts';
+import { managedImageSource, sharedImageVersionSource } from '../../domain/image-templates/template-references.ts';
 import { readManifest, verifyReplica } from '../../domain/replication/chunk-store.ts';
-import { getResource, resourceNotFound } from '../../domain/shared/arm-resource.ts';
 import { resolvePlatformImage, urn } from '../../domain/platform-images/catalog.ts';
 
 export interface FetchedSource {
@@ -31,21 +28,16 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
   const target = 'properties.source';
   switch (source.type) {
     case 'ManagedImage': {
-      const id = parseResourceId(source.imageId)!;
-      const image = await getResource<Image, ImageInternal>(ctx, id);
-      if (!image) throw new ArmError(400, 'BadManagedImageSource', `The managed image source was not found: ${resourceNotFound(id).message}`, `${target}.imageId`);
+      const image = await managedImageSource(ctx, source.imageId, region);
       if (image.data.resource.properties.storageProfile.osDisk.osType === 'Windows') throw windows(source.imageId, `${target}.imageId`);
-      if (image.data.resource.location !== region) {
-        throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' is in '${image.data.resource.location}'; it must be in the template's region '${region}'.`, `${target}.imageId`);
-      }
       const os = image.data.internal.blobs.find((b) => b.key.endsWith('/os.vhd'));
       const store = os && ctx.regions.get(os.region);
-      if (!os || !store) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' has no OS disk data yet (it is ${image.data.resource.properties.provisioningState}).`, `${target}.imageId`);
+      if (!os || !store) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' has no OS disk data.`, `${target}.imageId`);
       await pipeline(store.read(os.key), createWriteStream(file), { signal });
       return { description: `managed image ${image.data.resource.id}` };
     }
     case 'SharedImageVersion': {
-      const version = await resolveLatest(ctx, parseResourceId(source.imageVersionId)!, `${target}.imageVersionId`, region);
+      const version = await sharedImageVersionSource(ctx, source.imageVersionId, region);
       const definition = await ctx.store.get<{ resource: GalleryImage }>(version.parent ?? '');
       if (definition?.data.resource.properties.osType === 'Windows') throw windows(version.data.resource.id, `${target}.imageVersionId`);
       const disk = (version.data.internal as GalleryImageVersionInternal).disks.find((d) => d.lun === 'os');

@@ -47,7 +47,7 @@ export async function createOrUpdateVersion(ctx: DomainContext, ref: VersionRef,
   const id = { ...versionId(ref), resourceGroup: definition.data.resource.id.split('/')[4] };
   const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
-  const spec = validateVersionBody(ctx, body);
+  const spec = validateVersionBody(ctx, existing && !namesSource(body) ? withStorage(body, existing.data.resource.properties.storageProfile) : body);
   if (spec.location !== definition.data.resource.location) {
     throw new ArmError(400, 'InvalidParameter', `The image version must be created in its gallery's region '${definition.data.resource.location}', not '${spec.location}'.`, 'location');
   }
@@ -88,6 +88,22 @@ export async function createOrUpdateVersion(ctx: DomainContext, ref: VersionRef,
 }
 
 /** The read-only `sizeInGB` of each disk image, from its source's size. */
+/**
+ * Whether a PUT names where the version's disks come from. An update that names none keeps the
+ * version's own (its sources cannot change anyway): the Azure CLI's `sig image-version update` GETs
+ * the version and PUTs it back without `storageProfile.source`.
+ */
+function namesSource(body: Record<string, unknown>): boolean {
+  const storage = isObject(body.properties) && isObject(body.properties.storageProfile) ? body.properties.storageProfile : {};
+  const hasSource = (disk: unknown) => isObject(disk) && isObject(disk.source) && Object.values(disk.source).some((v) => v !== null && v !== undefined);
+  return hasSource(storage) || hasSource(storage.osDiskImage) || (Array.isArray(storage.dataDiskImages) && storage.dataDiskImages.some(hasSource));
+}
+
+function withStorage(body: Record<string, unknown>, storageProfile: GalleryImageVersion['properties']['storageProfile']): Record<string, unknown> {
+  const properties = isObject(body.properties) ? body.properties : {};
+  return { ...body, properties: { ...properties, storageProfile } };
+}
+
 function withSizes(storage: GalleryImageVersion['properties']['storageProfile'], sizes: Map<'os' | number, number>) {
   const gb = (lun: 'os' | number) => Math.ceil((sizes.get(lun) ?? 0) / 1024 ** 3);
   const result = structuredClone(storage);

@@ -49,8 +49,10 @@ export function validateGalleryImageBody(ctx: DomainContext, body: Record<string
     else spec.endOfLifeDate = date.toISOString();
   }
   if (props.recommended !== undefined) spec.recommended = checkRecommended(props.recommended, problems);
-  if (props.disallowed !== undefined) {
-    const types = isObject(props.disallowed) ? props.disallowed.diskTypes : undefined;
+  // The Azure CLI sends `disallowed: {}` (and null diskTypes) when none are given: that disallows nothing.
+  const disallowedTypes = isObject(props.disallowed) ? props.disallowed.diskTypes : props.disallowed;
+  if (disallowedTypes !== undefined && disallowedTypes !== null) {
+    const types = disallowedTypes;
     if (!Array.isArray(types) || types.some((t) => typeof t !== 'string')) problems.add(`${P}.disallowed.diskTypes`, "'disallowed.diskTypes' must be an array of disk type names.");
     else spec.disallowed = { diskTypes: types as string[] };
   }

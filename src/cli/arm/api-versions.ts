@@ -1,0 +1,12 @@
+/**
+ * The api-version the CLI sends per resource type: the newest stable version the server accepts
+ * (the server's list is in src/http/api-versions.ts, which the CLI layer may not import).
+ */
+export const API_VERSIONS = {
+  subscriptions: '2022-12-01',
+  resourceGroups: '2025-04-01',
+  disks: '2026-03-02',
+  images: '2026-03-01',
+  galleries: '2026-03-03',
+  imageTemplates: '2025-10-01',
+} as const;

@@ -12,6 +12,7 @@ import { formatBlobUrl } from '../core/blob-url.ts';
 import { signBlobAccess } from '../core/blob-sas.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { BlobUrlIssuer, DomainContext } from '../domain/context.ts';
+import { grantRole, resolveRoleGrant } from '../domain/authorization/grant-role.ts';
 import { createServicePrincipal } from '../domain/identity/service-principals.ts';
 import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '../domain/identity/local-token-authority.ts';
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
@@ -32,6 +33,15 @@ export interface KilnOptions {
   clock?: Clock;
 }
 
+/** What `kiln sp create` prints: `az ad sp create-for-rbac`'s fields, plus the object id role assignments name. */
+export interface CreatedServicePrincipal {
+  appId: string;
+  displayName: string;
+  password: string;
+  tenant: string;
+  objectId: string;
+}
+
 export interface Kiln {
   config: KilnConfig;
   configCreated: boolean;
@@ -42,7 +52,8 @@ export interface Kiln {
   sasSecret: Buffer;
   /** Audiences whose tokens open the management API. */
   armAudiences: readonly string[];
-  createServicePrincipal(displayName: string): Promise<{ appId: string; displayName: string; password: string; tenant: string }>;
+  /** A new principal, with `role` at each of `scopes` when given (as `az ad sp create-for-rbac --role --scopes`). */
+  createServicePrincipal(displayName: string, access?: { role: string; scopes: string[] }): Promise<CreatedServicePrincipal>;
   close(): Promise<void>;
 }
 
@@ -81,9 +92,11 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     authority,
     sasSecret,
     armAudiences: ['https://management.azure.com/', 'https://management.core.windows.net/', ...(options.publicUrl ? [options.publicUrl] : [])],
-    async createServicePrincipal(displayName) {
-      const { appId, password } = await createServicePrincipal(store, { displayName });
-      return { appId, displayName, password, tenant: config.tenantId };
+    async createServicePrincipal(displayName, access) {
+      const grants = await Promise.all((access?.scopes ?? []).map((scope) => resolveRoleGrant(domain, access!.role, scope)));
+      const { appId, objectId, password } = await createServicePrincipal(store, { displayName });
+      for (const grant of grants) await grantRole(domain, objectId, grant);
+      return { appId, displayName, password, tenant: config.tenantId, objectId };
     },
     close: () => store.close(),
   };

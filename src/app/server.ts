@@ -50,7 +50,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const secure = !options.plainHttp || Boolean(options.certFile);
   const url = `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const kiln = await openKiln({ ...options, publicUrl: options.publicUrl ?? url });
-  const adminCredentialsPath = await ensureAdminPrincipal(kiln.store, options.dataDir, kiln.config.tenantId);
+  const adminCredentialsPath = await ensureAdminPrincipal(kiln.domain, options.dataDir);
   let https: { key: string; cert: string } | undefined;
   let caPath: string | undefined;
   if (options.certFile && options.keyFile) {

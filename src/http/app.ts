@@ -1,7 +1,8 @@
 /**
  * The HTTP app factory. Every ARM call passes, in this order: route lookup, api-version check,
- * authentication, the domain operation (which validates its input), and the error envelope that
- * renders any failure as CloudError. Identity and blob data-plane routes sit beside the ARM scope
+ * authentication, authorization (Azure RBAC: the route's action, then the resources its body
+ * names), the domain operation (which validates its input), and the error envelope that renders
+ * any failure as CloudError. Identity and blob data-plane routes sit beside the ARM scope
  * with their own rules (OAuth2 and Azure Storage conventions).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -9,6 +10,7 @@ import { newGuid } from '../core/ids.ts';
 import { ArmError } from '../core/arm-error.ts';
 import { checkApiVersion } from './arm/api-version.ts';
 import { authenticate } from './arm/authenticate.ts';
+import { authorize, authorizeLinked, filterListed } from './arm/authorize.ts';
 import { renderError } from './arm/error-envelope.ts';
 import type { AppDeps } from './deps.ts';
 import { registerArmRoutes } from './routes/index.ts';
@@ -51,6 +53,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     arm.removeContentTypeParser('text/plain');
     arm.addHook('onRequest', checkApiVersion);
     arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId, deps.armAudiences));
+    arm.addHook('onRequest', authorize(deps.domain));
+    arm.addHook('preHandler', authorizeLinked);
+    arm.addHook('preSerialization', filterListed);
     registerArmRoutes(arm, deps);
   });
   await registerIdentityRoutes(app, { authority: deps.authority });

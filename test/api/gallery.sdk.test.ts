@@ -226,7 +226,7 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
   let compute: ComputeManagementClient;
 
   before(async () => {
-    kiln = await startTestServer({ quotas: { galleries: 1, galleryImages: 1, galleryImageVersions: 2 }, lroWaitMs: 0 });
+    kiln = await startTestServer({ config: { quotas: { galleries: 1, galleryImages: 1, galleryImageVersions: 2 } }, lroWaitMs: 0 });
     compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate('q', { location: 'eastus' });
   });

@@ -45,12 +45,12 @@ describe('kiln CLI', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('sp create prints appId, displayName, password and tenant as JSON, and the principal can get a token', async () => {
+  it('sp create prints appId, displayName, password, tenant and objectId as JSON, and the principal can get a token', async () => {
     const data = await tempDir();
     const created = kiln('sp', 'create', '--data', data, '--name', 'ci-pipeline');
     assert.equal(created.status, 0, created.stderr);
     const principal = JSON.parse(created.stdout);
-    assert.deepEqual(Object.keys(principal).sort(), ['appId', 'displayName', 'password', 'tenant']);
+    assert.deepEqual(Object.keys(principal).sort(), ['appId', 'displayName', 'objectId', 'password', 'tenant']);
     assert.equal(principal.displayName, 'ci-pipeline');
 
     const server = await serve(['--data', data, '--port', '0', '--http']);
@@ -61,7 +61,7 @@ describe('kiln CLI', () => {
       assert.equal(subscriptions.status, 200);
       const config = JSON.parse(await readFile(join(data, 'config.json'), 'utf8'));
       assert.deepEqual(((await subscriptions.json()) as { value: Array<{ subscriptionId: string }> }).value.map((s) => s.subscriptionId), [config.subscriptions[0].id]);
-      // A principal existed before the first start, so no admin principal was made.
+      // A principal existed before the first start, so no admin principal was made: the first principal is the administrator, Owner of the subscription.
       assert.doesNotMatch(server.output, /admin-credentials\.json/);
     } finally {
       await server.stop();

@@ -21,9 +21,10 @@ export interface TestServer {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestServer(options: Partial<ServerOptions> & { quotas?: KilnConfig['quotas'] } = {}): Promise<TestServer> {
+/** `config` replaces parts of a fresh configuration (quotas, more subscriptions) before the first start. */
+export async function startTestServer(options: Partial<ServerOptions> & { config?: Partial<KilnConfig> } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kiln-test-')));
-  if (options.quotas) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ ...defaultConfig(), quotas: options.quotas }));
+  if (options.config) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ ...defaultConfig(), ...options.config }));
   const tlsDir = process.env.KILN_TEST_TLS_DIR;
   if (!tlsDir) throw new Error('KILN_TEST_TLS_DIR is not set: run the tests through `npm test`');
   await cp(join(tlsDir, 'ca.pem'), join(dataDir, 'tls', 'ca.pem'), { force: false, errorOnExist: false });

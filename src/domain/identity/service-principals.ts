@@ -3,6 +3,7 @@
  * The secret is shown once at creation and kept only as a salted scrypt hash.
  */
 import { randomBytes, randomUUID, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { isGuid } from '../../core/ids.ts';
 import { ExpectationFailedError, type MetadataStore } from '../../ports/metadata-store.ts';
 
 export const SERVICE_PRINCIPAL_KIND = 'kiln/serviceprincipals';
@@ -33,7 +34,6 @@ export type SecretCheck =
 
 const SCRYPT_COST = { N: 16384, r: 8, p: 1 };
 const HASH_BYTES = 32;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const principalKey = (appId: string) => `/serviceprincipals/${appId.toLowerCase()}`;
 
@@ -79,7 +79,7 @@ export async function createServicePrincipal(
 
 async function load(store: MetadataStore, appId: string): Promise<ServicePrincipalData | undefined> {
   // Client ids arrive straight from token requests; anything but a GUID cannot name a principal.
-  if (!GUID.test(appId)) return undefined;
+  if (!isGuid(appId)) return undefined;
   return (await store.get<ServicePrincipalData>(principalKey(appId)))?.data;
 }
 
@@ -99,9 +99,26 @@ export async function verifyClientSecret(store: MetadataStore, appId: string, se
     : { ok: false, reason: 'invalid-secret' };
 }
 
+/** The install's first principal: the administrator `kiln serve` makes on first start (or the first `kiln sp create`). */
+export async function firstServicePrincipal(store: MetadataStore): Promise<ServicePrincipal | undefined> {
+  const [first] = await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 1 });
+  return first && publicView(first.data);
+}
+
+/**
+ * The principal a role assignment names, by its object id. Principals are few (people and
+ * pipelines, not requests), and this runs when access is granted, never per call.
+ */
+export async function findServicePrincipalByObjectId(store: MetadataStore, objectId: string): Promise<ServicePrincipal | undefined> {
+  if (!isGuid(objectId)) return undefined;
+  const all = await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 100_000 });
+  const found = all.find((r) => r.data.objectId.toLowerCase() === objectId.toLowerCase());
+  return found && publicView(found.data);
+}
+
 /** Tokens already issued to the principal stop working too: verification checks it still exists. */
 export async function deleteServicePrincipal(store: MetadataStore, appId: string): Promise<boolean> {
-  if (!GUID.test(appId)) return false;
+  if (!isGuid(appId)) return false;
   try {
     await store.apply([{ op: 'delete', key: principalKey(appId), expect: { present: true } }]);
     return true;

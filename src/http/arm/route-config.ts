@@ -1,7 +1,11 @@
 /** Per-route facts the ARM pipeline reads before the handler runs. */
+import type { RouteAccess } from './route-action.ts';
+
 export interface ArmRouteConfig {
   /** Lower-cased resource type whose api-versions the route accepts. */
   resourceType: string;
+  /** The RBAC action of the route and the scope it is checked at. */
+  access: RouteAccess;
 }
 
 declare module 'fastify' {
@@ -10,5 +14,9 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal?: import('../../domain/identity/token-authority.ts').AccessTokenClaims;
+    /** The caller's role assignments, loaded once by the authorization step. */
+    callerAccess?: import('../../domain/authorization/check-access.ts').CallerAccess;
+    /** On a list the caller may only partly read: which members (by id) it may see. */
+    visibleToCaller?: (id: string) => boolean;
   }
 }

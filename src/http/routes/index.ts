@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.ts';
+import { registerAuthorizationRoutes } from './authorization.ts';
 import { registerDiskRoutes } from './disks.ts';
 import { registerGalleryRoutes } from './galleries.ts';
 import { registerImageTemplateRoutes } from './image-templates.ts';
@@ -18,4 +19,5 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerGalleryImageVersionRoutes(scope, deps);
   registerImageTemplateRoutes(scope, deps);
   registerOperationRoutes(scope, deps);
+  registerAuthorizationRoutes(scope, deps);
 }

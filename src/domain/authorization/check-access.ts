@@ -1,0 +1,54 @@
+/**
+ * What a caller may do: its role assignments, each resolved to the permissions of its role, loaded
+ * once per request; then every check is a walk over that short list. An assignment reaches its scope
+ * and everything below it.
+ */
+import type { DomainContext } from '../context.ts';
+import type { RoleDefinitionData } from './built-in-roles.ts';
+import { permits, type Permission } from './permissions.ts';
+import { assignmentsOfPrincipal } from './role-assignments.ts';
+import { findRoleDefinition } from './role-definitions.ts';
+import { scopeCovers } from './scope.ts';
+
+export interface Grant {
+  /** Lower-cased scope of the assignment. */
+  scope: string;
+  permissions: readonly Permission[];
+}
+
+export interface CallerAccess {
+  principalId: string;
+  grants: Grant[];
+}
+
+export async function loadCallerAccess(ctx: DomainContext, principalId: string): Promise<CallerAccess> {
+  const assignments = await assignmentsOfPrincipal(ctx, principalId);
+  const roles = new Map<string, RoleDefinitionData | undefined>();
+  for (const { roleDefinitionName } of assignments) {
+    if (!roles.has(roleDefinitionName)) roles.set(roleDefinitionName, await findRoleDefinition(ctx, roleDefinitionName));
+  }
+  // An assignment whose custom role was removed grants nothing.
+  const grants = assignments.flatMap((a) => {
+    const role = roles.get(a.roleDefinitionName);
+    return role ? [{ scope: a.scope.toLowerCase(), permissions: role.permissions }] : [];
+  });
+  return { principalId, grants };
+}
+
+/** An assignment at `scope` or above grants `action`. */
+export function isAllowed(access: CallerAccess, action: string, scope: string): boolean {
+  const key = scope.toLowerCase();
+  return access.grants.some((g) => scopeCovers(g.scope, key) && permits(g.permissions, action));
+}
+
+/** An assignment strictly below `scope` grants `action`: a list there shows the caller part of it. */
+export function isAllowedBelow(access: CallerAccess, action: string, scope: string): boolean {
+  const key = scope.toLowerCase();
+  return access.grants.some((g) => g.scope !== key && scopeCovers(key, g.scope) && permits(g.permissions, action));
+}
+
+/** Any assignment at, above or below `scope`, whatever its role: how ARM decides which subscriptions a caller sees. */
+export function hasAssignmentAround(access: CallerAccess, scope: string): boolean {
+  const key = scope.toLowerCase();
+  return access.grants.some((g) => scopeCovers(g.scope, key) || scopeCovers(key, g.scope));
+}

@@ -1,0 +1,72 @@
+/**
+ * Routes of Microsoft.Authorization: role definitions and role assignments under any scope
+ * (`{scope}/providers/Microsoft.Authorization/...`), the scope being a subscription, a resource
+ * group or a resource down to a gallery image version; role definitions also at the root.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ArmError } from '../../core/arm-error.ts';
+import { createRoleAssignment, deleteRoleAssignment, getRoleAssignment, listRoleAssignments } from '../../domain/authorization/role-assignments.ts';
+import {
+  createOrUpdateRoleDefinition,
+  deleteRoleDefinition,
+  getRoleDefinition,
+  listRoleDefinitions,
+} from '../../domain/authorization/role-definitions.ts';
+import { parseScope, type Scope } from '../../domain/authorization/scope.ts';
+import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
+import { fillScope } from '../arm/route-action.ts';
+import type { AppDeps } from '../deps.ts';
+
+const GROUP = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName';
+const RESOURCE = `${GROUP}/providers/:namespace/:type1/:name1`;
+
+/** Scopes below the root, deepest first: a resource and its children down to three levels (gallery, definition, version). */
+const SCOPES = ['/subscriptions/:subscriptionId', GROUP, RESOURCE, `${RESOURCE}/:type2/:name2`, `${RESOURCE}/:type2/:name2/:type3/:name3`];
+
+const ASSIGNMENTS = 'microsoft.authorization/roleassignments';
+const DEFINITIONS = 'microsoft.authorization/roledefinitions';
+
+/** The scope in the request's path; the empty template is the root. */
+function scopeOf(request: FastifyRequest, template: string): Scope {
+  const path = fillScope(template, params(request)) || '/';
+  const scope = parseScope(path);
+  if (!scope) throw new ArmError(400, 'InvalidScope', `The scope '${path}' is not valid.`);
+  return scope;
+}
+
+const filterOf = (request: FastifyRequest) => (request.query as Record<string, string | undefined>).$filter;
+
+export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
+  for (const template of ['', ...SCOPES]) {
+    const definitions = `${template}/providers/Microsoft.Authorization/roleDefinitions`;
+    armRoute(scope, 'GET', definitions, DEFINITIONS, async (request) => ({ value: await listRoleDefinitions(domain, scopeOf(request, template), filterOf(request)) }));
+    armRoute(scope, 'GET', `${definitions}/:roleDefinitionId`, DEFINITIONS, async (request) =>
+      getRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId),
+    );
+  }
+  for (const template of SCOPES) {
+    const definition = `${template}/providers/Microsoft.Authorization/roleDefinitions/:roleDefinitionId`;
+    armRoute(scope, 'PUT', definition, DEFINITIONS, async (request, reply) => {
+      const result = await createOrUpdateRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId, jsonBody(request), request.principal!.oid);
+      return reply.status(result.status).send(result.definition);
+    });
+    armRoute(scope, 'DELETE', definition, DEFINITIONS, async (request, reply) => {
+      const deleted = await deleteRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId);
+      return deleted ? reply.status(200).send(deleted) : reply.status(204).send();
+    });
+
+    const assignments = `${template}/providers/Microsoft.Authorization/roleAssignments`;
+    armRoute(scope, 'GET', assignments, ASSIGNMENTS, async (request) => ({ value: await listRoleAssignments(domain, scopeOf(request, template), filterOf(request)) }));
+    armRoute(scope, 'PUT', `${assignments}/:roleAssignmentName`, ASSIGNMENTS, async (request, reply) => {
+      const result = await createRoleAssignment(domain, scopeOf(request, template), params(request).roleAssignmentName, jsonBody(request), request.principal!.oid);
+      return reply.status(result.status).send(result.assignment);
+    });
+    armRoute(scope, 'GET', `${assignments}/:roleAssignmentName`, ASSIGNMENTS, async (request) =>
+      getRoleAssignment(domain, scopeOf(request, template), params(request).roleAssignmentName),
+    );
+    armRoute(scope, 'DELETE', `${assignments}/:roleAssignmentName`, ASSIGNMENTS, async (request, reply) => {
+      const deleted = await deleteRoleAssignment(domain, scopeOf(request, template), params(request).roleAssignmentName);
+      return deleted ? reply.status(200).send(deleted) : reply.status(204).send();
+    });
+  }
+}

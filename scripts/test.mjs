@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The whole test suite: type check, lint, then every test under test/ with Node's test runner.
-// It starts what the tests need: a PostgreSQL server (when none answers) and a CA for the HTTPS tests.
+// It starts what the tests need: a PostgreSQL server (when none answers), a CA for the HTTPS tests,
+// and Debian's azure-cli for the test that drives it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ const postgresUrl = execFileSync('bash', [join(root, 'scripts/ensure-postgres.sh
   .trim()
   .split('\n')
   .pop();
+run('bash', [join(root, 'scripts/ensure-azure-cli.sh')]);
 const caDir = join(tmpdir(), 'kiln-test-ca');
 mkdirSync(caDir, { recursive: true });
 const caPath = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/test-ca.ts'), caDir], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop();

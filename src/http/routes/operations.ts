@@ -15,9 +15,12 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
   for (const namespace of NAMESPACES) {
     const base = `/subscriptions/:subscriptionId/providers/${namespace}/locations/:location`;
     const type = `${namespace.toLowerCase()}/locations/operations`;
-    armRoute(scope, 'GET', `${base}/operations/:operationName`, type, async (request) => {
+    armRoute(scope, 'GET', `${base}/operations/:operationName`, type, async (request, reply) => {
       const { subscriptionId, operationName } = params(request);
-      return statusBody(await getOperation(domain, subscriptionId, operationName));
+      const operation = await getOperation(domain, subscriptionId, operationName);
+      // Without Retry-After, clients poll at their own pace: the Azure CLI waits 30 s between polls.
+      if (operation.status === 'InProgress') reply.header('Retry-After', '1');
+      return statusBody(operation);
     });
     armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) => {
       const { subscriptionId, operationName } = params(request);

@@ -206,14 +206,12 @@ async function main(): Promise<void> {
     if (!response.ok) throw new Error(`customizationLog answered ${response.status}: ${await response.text()}`);
     const log = parseLog(await response.text());
 
-    /** A step's run time from its `[step] succeeded after N ms` line, and when that line was written. */
+    /** A step's run time: from its `==> step: started` line to its `==> step: succeeded in` line (their timestamps). */
     const step = (name: string) => {
-      const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      for (const line of log) {
-        const m = new RegExp(`^\\[${escaped}\\] succeeded after ([\\d.]+) ms$`).exec(line.text);
-        if (m) return { seconds: Number(m[1]) / 1000, end: line.at };
-      }
-      throw new Error(`customization.log has no '[${name}] succeeded' line`);
+      const started = log.find((line) => line.text === `==> ${name}: started`);
+      const succeeded = log.find((line) => line.text.startsWith(`==> ${name}: succeeded in `));
+      if (!started || !succeeded) throw new Error(`customization.log has no '==> ${name}: started/succeeded' lines`);
+      return { seconds: (succeeded.at - started.at) / 1000, end: succeeded.at };
     };
     const first = (prefix: string) => {
       const line = log.find((l) => l.text.startsWith(prefix));
@@ -250,7 +248,7 @@ async function main(): Promise<void> {
     print('stage (staging resource group)', step('stage').seconds);
     print('source', source.seconds);
     print('  fetch the managed image blob to a file', (fetched - sourceStart) / 1000);
-    print('  to raw, find the root partition', (raw - fetched) / 1000);
+    print('  to raw (in place for a fixed VHD), find the root partition', (raw - fetched) / 1000);
     print('  extract the root file system (debugfs rdump)', (source.end - raw) / 1000);
     print("Shell 'motd'", step('motd').seconds);
     print("File 'config'", step('config').seconds);

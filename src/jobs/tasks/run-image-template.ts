@@ -6,7 +6,7 @@
  * `imageTemplate.finishRun`, waits for those without holding a worker, then records each target's
  * run output (some failing makes the run PartiallySucceeded) and the run's end.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { openBuildLog, type BuildLog } from '../../build/build-log.ts';
@@ -190,8 +190,7 @@ async function endRun(
   const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
   log.line(`Run ${runState}${message ? `: ${message}` : ''}`);
   log.close();
-  const logBlob = { region: record?.data.resource.location ?? ctx.settings.regions[0].name, key: `imagetemplates/${payload.runId}/customization.log` };
-  await ctx.regions.get(logBlob.region)!.put(logBlob.key, createReadStream(log.path), { overwrite: true });
+  const logBlob = await sealLog(ctx, record?.data.resource.location ?? ctx.settings.regions[0].name, payload.runId, log.path);
   if (!keep) await rm(work, { recursive: true, force: true });
   return finalWrites(ctx, payload, runState, message, outputs, blobs, logBlob);
 }
@@ -271,18 +270,38 @@ async function finalWrites(
  * stuck Running, and what its killed attempts left (staging group, working files) goes too.
  */
 async function recordFailure(ctx: DomainContext, payload: RunPayload, error: ArmErrorBody, workRoot?: string): Promise<Write[]> {
-  if (workRoot) await rm(join(workRoot, payload.runId), { recursive: true, force: true });
   const canceled = error.code === 'OperationCanceled';
   const done = finishOperation(payload.operation, ctx.clock.now(), { status: canceled ? 'Canceled' : 'Failed', ...(canceled ? {} : { error }) });
   const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
-  if (!record || record.data.internal.runId !== payload.runId) return [done];
-  const previous = record.data.resource.properties.lastRunStatus;
-  const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState: canceled ? 'Canceled' : 'Failed', message: error.message });
+  const current = record && record.data.internal.runId === payload.runId ? record : undefined;
+  // What the killed attempts logged stays readable through customizationLog, with how the run ended.
+  const logBlob = current && workRoot ? await keepLog(ctx, current.data.resource.location, payload.runId, join(workRoot, payload.runId, 'customization.log'), error.message) : undefined;
+  if (workRoot) await rm(join(workRoot, payload.runId), { recursive: true, force: true });
+  if (!current) return [done];
+  const previous = current.data.resource.properties.lastRunStatus;
+  const resource = withRunStatus(current.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState: canceled ? 'Canceled' : 'Failed', message: error.message });
+  const internal: ImageTemplateInternal = { ...current.data.internal, cancelOperation: undefined, ...(logBlob ? { log: { blob: logBlob }, blobs: [...current.data.internal.blobs, logBlob] } : {}) };
   const writes: Write[] = [
-    { op: 'put', record: { ...record, data: { resource, internal: { ...record.data.internal, cancelOperation: undefined } } }, expect: { etag: record.etag } },
-    { op: 'delete', key: stagingGroup(record.data.resource, record.subscription, payload.runId).key },
+    { op: 'put', record: { ...current, data: { resource, internal } }, expect: { etag: current.etag } },
+    { op: 'delete', key: stagingGroup(current.data.resource, current.subscription, payload.runId).key },
     done,
   ];
-  if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+  if (current.data.internal.cancelOperation) writes.push(finishOperation(current.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
   return writes;
+}
+
+/** Seals a run's log file, if its attempts got as far as writing one, with how the run ended. */
+async function keepLog(ctx: DomainContext, region: string, runId: string, path: string, ending: string): Promise<{ region: string; key: string } | undefined> {
+  if (!(await stat(path).catch(() => undefined))) return undefined;
+  const log = openBuildLog(path, { clock: ctx.clock });
+  log.line(`Run ended: ${ending}`);
+  log.close();
+  return sealLog(ctx, region, runId, path);
+}
+
+/** The run's customization.log as a blob in the template's region, where it stays readable after the run. */
+async function sealLog(ctx: DomainContext, region: string, runId: string, path: string): Promise<{ region: string; key: string }> {
+  const blob = { region, key: `imagetemplates/${runId}/customization.log` };
+  await ctx.regions.get(region)!.put(blob.key, createReadStream(path), { overwrite: true });
+  return blob;
 }

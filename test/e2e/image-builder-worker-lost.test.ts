@@ -1,0 +1,58 @@
+// A run whose worker died in each of its attempts ends Failed (WorkerLost), and what those attempts
+// logged stays readable through customizationLog, with how the run ended, instead of a 404.
+import { ImageBuilderClient } from '@azure/arm-imagebuilder';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { bootstrapBusybox } from '../../src/app/busybox-base.ts';
+import { startWorkers, workRoot } from '../../src/app/workers.ts';
+import { JOB_KIND, jobRecord, type JobData } from '../../src/jobs/job-record.ts';
+import { readCustomizationLog } from '../support/customization-log.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+let kiln: TestServer | undefined;
+after(() => kiln?.stop());
+
+it('ends a run whose attempts all died as Failed, keeping their log readable', async () => {
+  // No worker yet: the run's job waits in the queue until the test has played three dead attempts.
+  kiln = await startTestServer({ workers: 0 });
+  await bootstrapBusybox(kiln.server.kiln, { sizeMiB: 48 });
+  const resources = new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+  const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+  await resources.resourceGroups.createOrUpdate('images', { location: 'westus' });
+  await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait('images', 'doomed', {
+    location: 'westus',
+    identity: { type: 'None' },
+    source: { type: 'PlatformImage', publisher: 'kiln', offer: 'busybox', sku: 'busybox', version: 'latest' },
+    customize: [{ type: 'Shell', name: 'motd', inline: ['true'] }],
+    distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+  });
+  const poller = await builder.virtualMachineImageTemplates.beginRun('images', 'doomed');
+
+  const store = kiln.server.kiln.store;
+  const [job] = (await store.list<JobData>({ kind: JOB_KIND, limit: 100 })).filter((j) => j.data.task === 'imageTemplate.run');
+  const runId = String(job.data.payload.runId);
+  // As three workers that each claimed the run and died would leave it: attempts spent, lease run out, a log begun.
+  await store.apply([{ op: 'put', record: jobRecord({ ...job.data, state: 'running', attempts: 3, leaseOwner: 'worker-dead', leaseUntil: new Date(0).toISOString() }), expect: { etag: job.etag } }]);
+  const work = join(workRoot(kiln.dataDir), runId);
+  await mkdir(work, { recursive: true });
+  await writeFile(join(work, 'customization.log'), `${new Date().toISOString()} [motd] written by an attempt whose worker died\n`);
+
+  const workers = startWorkers(kiln.server.kiln, { dataDir: kiln.dataDir, workers: 1, pollMs: 50 });
+  try {
+    await assert.rejects(poller.pollUntilDone(), /WorkerLost|stopped during each of its 3 attempts/);
+    const status = (await builder.virtualMachineImageTemplates.get('images', 'doomed')).lastRunStatus;
+    assert.equal(status?.runState, 'Failed');
+    assert.match(status?.message ?? '', /stopped during each of its 3 attempts/);
+    const log = await readCustomizationLog(kiln, `/subscriptions/${kiln.subscriptionId}/resourceGroups/images/providers/Microsoft.VirtualMachineImages/imageTemplates/doomed`);
+    assert.equal(log.complete, true);
+    assert.match(log.text, /\[motd\] written by an attempt whose worker died/);
+    assert.match(log.text, /Run ended: The worker running this operation stopped during each of its 3 attempts/);
+    assert.equal(existsSync(work), false, 'the working files are gone');
+  } finally {
+    await workers.stop();
+  }
+});

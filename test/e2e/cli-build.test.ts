@@ -110,6 +110,19 @@ describe('kiln validate and kiln build', () => {
       'resources[0].properties.distribute[0].imageId',
     ]);
     assert.ok(report.errors.every((e: { code: string; hint: string }) => e.code === 'MissingTemplateValue' && /--var/.test(e.hint)));
+
+    const targets = kiln('validate', file, '--data', data, '-o', 'tsv', '--query', 'errors[].target');
+    assert.equal(targets.status, 1);
+    assert.deepEqual(targets.stdout.trim().split('\n').sort(), ['resources[0].name', 'resources[0].properties.distribute[0].imageId']);
+  });
+
+  it('platform-image list takes -o and --query like every command', () => {
+    const table = kiln('platform-image', 'list', '--data', data, '-o', 'table');
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /^ImportedAt +Offer +Publisher +Sha256 +SizeBytes +Sku +Version\n/);
+    assert.match(table.stdout, /busybox +kiln /);
+    const versions = kiln('platform-image', 'list', '--data', data, '--query', "[?offer=='busybox'].version", '-o', 'tsv');
+    assert.match(versions.stdout, /^0\.\d{8}\.0\n$/);
   });
 
   it('validate names the line and column of a JSON syntax error', async () => {

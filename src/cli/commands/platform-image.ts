@@ -4,6 +4,7 @@ import { bootstrapBusybox } from '../../app/busybox-base.ts';
 import { bootstrapDebian, DEBIAN_RELEASES } from '../../app/debian-base.ts';
 import { importPlatformImage, platformImages } from '../../app/platform-images.ts';
 import { defaultDataDir } from '../data-dir.ts';
+import { outputOptions, printResult } from '../local-output.ts';
 
 export const platformImageHelp = `Usage: kiln platform-image <command> [options]
 
@@ -21,10 +22,12 @@ Commands:
            [--size-mib N] [--if-missing] [--data DIR] [--db URL]
 
 --if-missing: keep the image the catalog already has for that sku instead of making a new one.
+Every command prints JSON; -o json|jsonc|table|tsv|yaml|none and --query (JMESPath) as the other commands.
 
 Examples:
   kiln platform-image import --data ./kiln-data --publisher Canonical --offer UbuntuServer --sku 22.04-LTS --version 22.4.1 --file ubuntu.qcow2
-  kiln platform-image list --data ./kiln-data
+  kiln platform-image list --data ./kiln-data -o table
+  kiln platform-image list --query "[?offer=='debian-12'].version" -o tsv
   kiln platform-image bootstrap debian --data ./kiln-data
   kiln platform-image bootstrap busybox --data ./kiln-data`;
 
@@ -46,19 +49,20 @@ export async function platformImage(argv: string[]): Promise<void> {
       'size-mib': { type: 'string' },
       debootstrap: { type: 'string' },
       'if-missing': { type: 'boolean' },
+      ...outputOptions,
     },
     allowPositionals: true,
   });
   if (action !== 'import' && action !== 'list' && action !== 'bootstrap') throw new Error(`unknown command 'kiln platform-image ${action ?? ''}'\n\n${platformImageHelp}`);
   const kiln = await openKiln({ dataDir: values.data ?? defaultDataDir(), db: values.db });
   try {
-    if (action === 'list') return console.log(JSON.stringify(await platformImages(kiln), null, 2));
+    if (action === 'list') return printResult(await platformImages(kiln), values);
     if (action === 'bootstrap') {
       const sizeMiB = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
       const kind = rest[0] === 'busybox' ? { offer: 'busybox' } : { offer: `debian-${DEBIAN_RELEASES[values.suite ?? 'bookworm'] ?? ''}` };
       const existing = values['if-missing'] ? (await platformImages(kiln)).filter((image) => image.offer === kind.offer).pop() : undefined;
-      if (existing) return console.log(JSON.stringify(existing, null, 2));
-      if (rest[0] === 'busybox') return console.log(JSON.stringify(await bootstrapBusybox(kiln, { sizeMiB }), null, 2));
+      if (existing) return printResult(existing, values);
+      if (rest[0] === 'busybox') return printResult(await bootstrapBusybox(kiln, { sizeMiB }), values);
       if (rest[0] !== 'debian') throw new Error(`kiln platform-image bootstrap knows 'debian' and 'busybox'\n\n${platformImageHelp}`);
       const image = await bootstrapDebian(kiln, {
         dataDir: values.data ?? defaultDataDir(),
@@ -67,7 +71,7 @@ export async function platformImage(argv: string[]): Promise<void> {
         sizeMiB,
         debootstrap: values.debootstrap,
       });
-      return console.log(JSON.stringify(image, null, 2));
+      return printResult(image, values);
     }
     const missing = ['publisher', 'offer', 'sku', 'version', 'file'].filter((f) => !values[f as keyof typeof values]);
     if (missing.length > 0) throw new Error(`missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${platformImageHelp}`);
@@ -79,7 +83,7 @@ export async function platformImage(argv: string[]): Promise<void> {
       file: values.file!,
       replace: values.replace,
     });
-    console.log(JSON.stringify(image, null, 2));
+    printResult(image, values);
   } finally {
     await kiln.close();
   }

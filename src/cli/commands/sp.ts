@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { openKiln } from '../../app/kiln.ts';
 import { defaultDataDir } from '../data-dir.ts';
+import { outputOptions, printResult } from '../local-output.ts';
 
-export const spHelp = `Usage: kiln sp create --name NAME [--role ROLE --scopes SCOPE...] [--data DIR] [--db URL]
+export const spHelp = `Usage: kiln sp create --name NAME [--role ROLE --scopes SCOPE...] [--data DIR] [--db URL] [-o FORMAT] [--query Q]
 
 Creates a service principal and prints, as 'az ad sp create-for-rbac' does,
 {"appId", "displayName", "password", "tenant"}, plus its "objectId" (the
@@ -29,6 +30,7 @@ export async function sp(argv: string[]): Promise<void> {
       scopes: { type: 'string', multiple: true },
       data: { type: 'string' },
       db: { type: 'string' },
+      ...outputOptions,
     },
   });
   if (!values.name) throw new Error(`--name is required\n\n${spHelp}`);
@@ -37,7 +39,7 @@ export async function sp(argv: string[]): Promise<void> {
   const kiln = await openKiln({ dataDir: values.data ?? defaultDataDir(), db: values.db });
   try {
     const access = values.role ? { role: values.role, scopes } : undefined;
-    console.log(JSON.stringify(await kiln.createServicePrincipal(values.name, access), null, 2));
+    printResult(await kiln.createServicePrincipal(values.name, access), values);
   } finally {
     await kiln.close();
   }

@@ -23,8 +23,20 @@ export interface KilnConfig {
   regions: RegionConfig[];
   /** Per-subscription, per-region limits (defaults: 10 galleries, 200 image definitions, 2000 versions). */
   quotas?: { galleries?: number; galleryImages?: number; galleryImageVersions?: number };
-  /** Image builds. `customizerNetwork`: customizer scripts share the host's network (default off: a private loopback only). */
-  build?: { customizerNetwork?: boolean };
+  /**
+   * Image builds. `customizerNetwork`: customizer scripts share the host's network (default off: a
+   * private loopback only). `builderGrants`: `subscription` (default) gives the image builder
+   * principal Contributor at every subscription; `none` leaves granting to the operator, per group.
+   */
+  build?: { customizerNetwork?: boolean; builderGrants?: BuilderGrants };
+}
+
+export type BuilderGrants = 'subscription' | 'none';
+
+export function builderGrants(config: KilnConfig): BuilderGrants {
+  const value = config.build?.builderGrants ?? 'subscription';
+  if (value !== 'subscription' && value !== 'none') throw new Error(`config.json: build.builderGrants is '${String(value)}'; it must be "subscription" or "none".`);
+  return value;
 }
 
 export const DEFAULT_REGIONS: Array<[string, string]> = [

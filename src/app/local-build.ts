@@ -13,12 +13,14 @@ import { parseResourceId, type ResourceId } from '../core/resource-id.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { createOrUpdateGallery, getGallery } from '../domain/galleries/operations.ts';
 import { createOrUpdateGalleryImage, getGalleryImage } from '../domain/gallery-images/operations.ts';
+import { grantBuilderAccess, type BuildReferences } from '../domain/image-templates/builder-access.ts';
 import { readCustomizationLog } from '../domain/image-templates/customization-log.ts';
 import { checkTemplate, createOrUpdateTemplate, deleteTemplate, getTemplate, listRunOutputs, type TemplateRef } from '../domain/image-templates/operations.ts';
 import { cancelTemplateRun, runTemplate } from '../domain/image-templates/run-template.ts';
 import { createOrUpdateResourceGroup, deleteResourceGroup, getResourceGroup } from '../domain/resource-groups/operations.ts';
 import { RESOURCE_GROUP_KIND } from '../domain/resource-groups/resource-group.ts';
-import { openKiln } from './kiln.ts';
+import { ensureBuilderPrincipal } from './builder-principal.ts';
+import { openKiln, type Kiln } from './kiln.ts';
 import { startWorkers, workRoot } from './workers.ts';
 
 const LOCAL_LEASE_MS = 3000;
@@ -70,6 +72,7 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
     const { spec } = checkTemplate(ctx, body);
     await ensureGroup(ctx, ref.subscription, ref.resourceGroup, spec.location, options.onNote);
     await ensureTargets(ctx, spec.properties.distribute, options.onNote);
+    await ensureBuilderAccess(kiln, spec, options.onNote);
     await endOrphanedRun(ctx, ref, options.onNote);
     await removeKeptRuns(ctx, options.dataDir, ref, options.onNote);
     await putTemplate(ctx, ref, body, options.onNote);
@@ -113,6 +116,16 @@ async function ensureTargets(ctx: DomainContext, targets: ReturnType<typeof chec
     }
     if (target.type === 'SharedImage') await ensureDefinition(ctx, parseResourceId(target.galleryImageId)!, target.targetRegions[0]?.name, note);
   }
+}
+
+/**
+ * The build acts as the image builder principal, as a server's does. This process owns the data
+ * folder and may grant anything, so it gives the builder what this template needs and lacks (only
+ * with `build.builderGrants: "none"` can anything lack), and says so.
+ */
+async function ensureBuilderAccess(kiln: Kiln, template: BuildReferences, note: (text: string) => void) {
+  await ensureBuilderPrincipal(kiln);
+  for (const grant of await grantBuilderAccess(kiln.domain, template)) note(`granted the image builder principal ${grant.role} on ${grant.scope}`);
 }
 
 /** A missing gallery or image definition gets Linux, generalized defaults named after the definition. */

@@ -9,4 +9,5 @@ export const API_VERSIONS = {
   images: '2026-03-01',
   galleries: '2026-03-03',
   imageTemplates: '2025-10-01',
+  authorization: '2022-04-01',
 } as const;

@@ -18,7 +18,9 @@ export function groupHelp(path: string[], group: GroupSpec): string {
   const lines = ['Group', `${INDENT}${path.join(' ')} : ${group.summary}`];
   if (group.groups?.length) lines.push('', 'Subgroups:', ...aligned(group.groups.map((g) => [g.name, g.summary])));
   if (group.commands.length) lines.push('', 'Commands:', ...aligned(group.commands.map((c) => [c.name, c.summary])));
-  lines.push(...examples(group.commands.map((c) => c.examples[0]).filter(Boolean)));
+  // A group of groups (kiln role) shows its subgroups' first examples.
+  const commands = group.commands.length > 0 ? group.commands : (group.groups ?? []).map((g) => g.commands[0]).filter(Boolean);
+  lines.push(...examples(commands.map((c) => c.examples[0]).filter(Boolean)));
   lines.push('', `Run '${path.join(' ')} <command> --help' for a command's arguments and more examples.`);
   return `${lines.join('\n')}\n`;
 }

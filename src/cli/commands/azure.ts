@@ -9,6 +9,7 @@ import { disk } from './disk.ts';
 import { group } from './group.ts';
 import { image } from './image.ts';
 import { login, logout } from './login.ts';
+import { role } from './role.ts';
 import { sig } from './sig.ts';
 import { snapshot } from './snapshot.ts';
 
@@ -16,7 +17,7 @@ export const root: GroupSpec = {
   name: 'kiln',
   summary: 'Kiln',
   commands: [login, logout],
-  groups: [account, group, disk, snapshot, image, sig],
+  groups: [account, group, disk, snapshot, image, sig, role],
 };
 
 type Entry = [run: (argv: string[]) => Promise<void>, help: string, ownHelp: true];

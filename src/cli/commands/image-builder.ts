@@ -3,12 +3,11 @@
  * with live progress (run state and the build log's step lines), run outputs, the customization
  * log (`--follow` until the run ends), cancel, delete.
  */
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { API_VERSIONS } from '../arm/api-versions.ts';
 import { header, type ArmClient, type ArmResponse, type Watch } from '../arm/arm-client.ts';
-import { UsageError } from '../arm/args.ts';
 import type { Context, GroupSpec } from '../arm/command.ts';
+import { readJsonObject } from '../arm/json-argument.ts';
 import { deleteCommand, exampleNames, listCommand, LOCATION, locationOf, namedKind, nameFlags, resourcePath, showCommand, waiting } from '../arm/resources.ts';
 
 export const TEMPLATE = namedKind({
@@ -32,19 +31,7 @@ interface RunStatus {
 }
 
 async function readTemplate(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`argument --image-template: cannot read '${file}': ${(error as Error).message}`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`argument --image-template: '${file}' is not JSON: ${(error as Error).message}`);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UsageError(`argument --image-template: '${file}' must hold a JSON object (an image template resource).`);
+  const body = await readJsonObject('image-template', file, { what: 'an image template resource' });
   return Object.fromEntries(Object.entries(body).filter(([key]) => !DEPLOYMENT_KEYS.includes(key)));
 }
 

@@ -6,7 +6,7 @@ import { ArmError, Problems } from '../../core/arm-error.ts';
 import { isGuid } from '../../core/ids.ts';
 import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
-import { findServicePrincipalByObjectId } from '../identity/service-principals.ts';
+import { findServicePrincipalByAnyId } from '../identity/service-principals.ts';
 import { requireSubscription } from '../shared/scope.ts';
 import { isObject } from '../shared/validate.ts';
 import { filterValue, hasCall, parseFilter } from './filter.ts';
@@ -63,8 +63,8 @@ export async function createRoleAssignment(ctx: DomainContext, scope: Scope, nam
   const problems = new Problems();
   const definitionName = typeof props.roleDefinitionId === 'string' ? roleDefinitionName(props.roleDefinitionId) : undefined;
   if (!definitionName) problems.add('properties.roleDefinitionId', `The role definition ID '${String(props.roleDefinitionId)}' is not valid: give '/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/{guid}'.`, 'InvalidRoleDefinitionId');
-  const principalId = typeof props.principalId === 'string' ? props.principalId.trim().toLowerCase() : '';
-  if (!isGuid(principalId)) problems.add('properties.principalId', `The principal ID '${String(props.principalId)}' is not valid. It must be the object id (a GUID) of a principal.`, 'InvalidPrincipalId');
+  const givenPrincipal = typeof props.principalId === 'string' ? props.principalId.trim().toLowerCase() : '';
+  if (!isGuid(givenPrincipal)) problems.add('properties.principalId', `The principal ID '${String(props.principalId)}' is not valid. It must be the object id (a GUID) of a principal.`, 'InvalidPrincipalId');
   if (props.principalType !== undefined && props.principalType !== null && !PRINCIPAL_TYPES.includes(String(props.principalType))) {
     problems.add('properties.principalType', `The principal type '${String(props.principalType)}' is not valid. Allowed values: ${PRINCIPAL_TYPES.join(', ')}.`);
   }
@@ -76,9 +76,11 @@ export async function createRoleAssignment(ctx: DomainContext, scope: Scope, nam
     throw new ArmError(400, 'RoleDefinitionNotAssignableAtScope', `The role '${role.roleName}' is not assignable at scope '${scope.path}': its assignable scopes are ${role.assignableScopes.join(', ')}.`);
   }
   // Kiln's directory holds service principals only (managed identities are service principals too).
-  if (!(await findServicePrincipalByObjectId(ctx.store, principalId))) {
-    throw new ArmError(400, 'PrincipalNotFound', `Principal ${principalId.replace(/-/g, '')} does not exist in the directory ${ctx.settings.tenantId}.`);
+  const principal = await findServicePrincipalByAnyId(ctx.store, givenPrincipal);
+  if (!principal) {
+    throw new ArmError(400, 'PrincipalNotFound', `Principal ${givenPrincipal.replace(/-/g, '')} does not exist in the directory ${ctx.settings.tenantId}.`);
   }
+  const principalId = principal.objectId.toLowerCase();
   if (props.principalType !== undefined && props.principalType !== null && props.principalType !== 'ServicePrincipal') {
     throw new ArmError(400, 'UnmatchedPrincipalType', `The PrincipalId '${principalId}' has type 'ServicePrincipal' , which is different from specified PrincipalType '${String(props.principalType)}'.`);
   }
@@ -124,12 +126,14 @@ export async function deleteRoleAssignment(ctx: DomainContext, scope: Scope, nam
 
 /**
  * Assignments that bear on `scope`: at, above and below it; with `atScope()` only at and above
- * (what applies there); `principalId eq '{id}'` or `assignedTo('{id}')` narrow to one principal.
+ * (what applies there); `principalId eq '{id}'` or `assignedTo('{id}')` narrow to one principal
+ * (by object id, or appId: see findServicePrincipalByAnyId).
  */
 export async function listRoleAssignments(ctx: DomainContext, scope: Scope, rawFilter?: string) {
   requireAssignableScope(ctx, scope);
   const filter = parseFilter(rawFilter, ['atScope', 'principalId', 'assignedTo']);
-  const principalId = (filterValue(filter, 'principalId') ?? filterValue(filter, 'assignedTo'))?.toLowerCase();
+  const named = filterValue(filter, 'principalId') ?? filterValue(filter, 'assignedTo');
+  const principalId = named && ((await findServicePrincipalByAnyId(ctx.store, named))?.objectId ?? named).toLowerCase();
   const atScope = hasCall(filter, 'atScope');
   const candidates = principalId
     ? await assignmentsOfPrincipal(ctx, principalId)

@@ -1,11 +1,12 @@
 /**
  * The first start creates one admin service principal. Its secret goes to a file only the owner can
  * read (never to the log), and the server prints where that file is. The administrator (the first
- * principal of the install) is Owner of every subscription that has no Owner, so a fresh install, a
- * subscription added to config.json and data from before roles existed all stay usable.
+ * principal of the install) is Owner, and Storage Blob Data Contributor, of every subscription where
+ * nobody holds that role at the root, so a fresh install, a subscription added to config.json and
+ * data from before roles existed all stay usable.
  */
 import { join } from 'node:path';
-import { ensureSubscriptionOwners } from '../domain/authorization/grant-role.ts';
+import { ensureAdministratorAccess } from '../domain/authorization/grant-role.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { createServicePrincipal, firstServicePrincipal } from '../domain/identity/service-principals.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -13,11 +14,11 @@ import { writeFileAtomic } from './atomic-file.ts';
 export async function ensureAdminPrincipal(domain: DomainContext, dataDir: string): Promise<string | undefined> {
   const existing = await firstServicePrincipal(domain.store);
   if (existing) {
-    await ensureSubscriptionOwners(domain, existing.objectId);
+    await ensureAdministratorAccess(domain, existing.objectId);
     return undefined;
   }
   const admin = await createServicePrincipal(domain.store, { displayName: 'kiln-admin' });
-  await ensureSubscriptionOwners(domain, admin.objectId);
+  await ensureAdministratorAccess(domain, admin.objectId);
   const path = join(dataDir, 'admin-credentials.json');
   // The shape of `az ad sp create-for-rbac`, like `kiln sp create` prints.
   const credentials = { appId: admin.appId, displayName: admin.displayName, password: admin.password, tenant: domain.settings.tenantId };

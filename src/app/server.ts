@@ -7,8 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { JobEvent } from '../jobs/worker.ts';
 import { buildApp } from '../http/app.ts';
+import type { ServicePrincipal } from '../domain/identity/service-principals.ts';
 import { ensureAdminPrincipal } from './admin-principal.ts';
+import { ensureBuilderPrincipal } from './builder-principal.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
+import { selfFetch } from './self-fetch.ts';
 import { ensureTls } from './tls.ts';
 import { startWorkers } from './workers.ts';
 
@@ -38,6 +41,8 @@ export interface RunningServer {
   caPath?: string;
   /** Where the first start wrote the admin principal's credentials. */
   adminCredentialsPath?: string;
+  /** The principal builds act as, which role assignments name to let it build. */
+  builder: ServicePrincipal;
   kiln: Kiln;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -51,6 +56,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const kiln = await openKiln({ ...options, publicUrl: options.publicUrl ?? url });
   const adminCredentialsPath = await ensureAdminPrincipal(kiln.domain, options.dataDir);
+  const builder = await ensureBuilderPrincipal(kiln);
   let https: { key: string; cert: string } | undefined;
   let caPath: string | undefined;
   if (options.certFile && options.keyFile) {
@@ -71,11 +77,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onError: (error) => app.log.error({ err: error }, 'job worker error'),
     onJobEvent: options.onJobEvent,
     customizerNetwork: options.customizerNetwork,
+    selfFetch: selfFetch(app),
   });
   return {
     url,
     caPath,
     adminCredentialsPath,
+    builder,
     kiln,
     app,
     async close() {

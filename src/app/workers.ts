@@ -1,8 +1,11 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
+import type { FetchLike } from '../build/customizers/file.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
 import type { Kiln } from './kiln.ts';
+
+const STORAGE_AUDIENCE = 'https://storage.azure.com/';
 
 export interface WorkerPoolOptions {
   dataDir: string;
@@ -13,12 +16,18 @@ export interface WorkerPoolOptions {
   onJobEvent?: (event: JobEvent) => void;
   /** Customizer scripts share the host's network; when unset, `build.customizerNetwork` in config.json decides (default off). */
   customizerNetwork?: boolean;
+  /** How builds fetch Kiln's own blob URLs: in-process where this process serves the API (self-fetch.ts), else over the network. */
+  selfFetch?: FetchLike;
 }
 
 export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): Promise<void> } {
   const tasks = createTasks(kiln.domain, {
     workRoot: workRoot(options.dataDir),
     customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
+    ownBlobs: {
+      storageToken: async (clientId) => (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
+      fetch: options.selfFetch ?? fetch,
+    },
   });
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) {

@@ -17,6 +17,8 @@ import { registerArmRoutes } from './routes/index.ts';
 import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerBlobRoutes } from './routes/blob-routes.ts';
 import { isGrantActive } from '../domain/shared/blob-grants.ts';
+import { holdsStoragePermission } from '../domain/storage/blob-access.ts';
+import { getContainerAcl, setContainerAcl } from '../domain/storage/public-access.ts';
 import './arm/route-config.ts';
 
 export interface AppOptions {
@@ -65,6 +67,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     grants: { isActive: (region, key, identifier) => isGrantActive(deps.domain, region, key, identifier) },
     tokens: deps.tokens,
     clock: deps.domain.clock,
+    access: {
+      holds: (principalId, permission, region, container) => holdsStoragePermission(deps.domain, principalId, permission, region, container),
+      acl: (region, container) => getContainerAcl(deps.domain, region, container),
+      setAcl: (region, container, publicAccess) => setContainerAcl(deps.domain, region, container, publicAccess),
+    },
   });
   return app;
 }

@@ -17,7 +17,12 @@ import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const API = 'api-version=2022-04-01';
-const BUILT_IN = { Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c', Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7' };
+const BUILT_IN = {
+  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+};
 const CUSTOM_ROLE = randomUUID();
 const LEVELS = ['subscription', 'resourceGroup', 'gallery', 'definition', 'version'] as const;
 type Level = (typeof LEVELS)[number];
@@ -274,11 +279,12 @@ describe('role-based access control', () => {
     assert.equal(stranger.body.error.code, 'PrincipalNotFound');
   });
 
-  it('makes the administrator Owner of every subscription, and refuses an unknown role before creating a principal', async () => {
+  it('makes the administrator Owner and Storage Blob Data Contributor of every subscription, and refuses an unknown role before creating a principal', async () => {
     for (const subscription of [publisher, consumer]) {
       const owners = await arm(adminToken, 'GET', `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`principalId eq '${adminId}'`)}`);
       assert.deepEqual(owners.body.value.map((a: { properties: { roleDefinitionId: string; scope: string } }) => [a.properties.scope, a.properties.roleDefinitionId]), [
         [`/subscriptions/${subscription}`, `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN.Owner}`],
+        [`/subscriptions/${subscription}`, `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN['Storage Blob Data Contributor']}`],
       ]);
     }
     await assert.rejects(kiln.server.kiln.createServicePrincipal('typo', { role: 'Contibutor', scopes: [scopes.gallery] }), /no role named 'Contibutor'/);

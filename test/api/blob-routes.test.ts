@@ -62,7 +62,9 @@ describe('blob routes', () => {
     const regions = createFsRegionStores([{ name: 'eastus', dir }]);
     store = regions.get('eastus')!;
     app = Fastify();
-    registerBlobRoutes(app, { regions, sasSecret: secret, grants: { isActive: async (_region, _key, identifier) => !revoked.has(identifier) }, tokens, clock: { now: () => new Date() } });
+    // Role checks are the domain's (test/api/blob-access.test.ts); here the token's principal holds every role.
+    const access = { holds: async () => true, acl: async () => ({}), setAcl: async () => ({}) };
+    registerBlobRoutes(app, { regions, sasSecret: secret, grants: { isActive: async (_region, _key, identifier) => !revoked.has(identifier) }, tokens, clock: { now: () => new Date() }, access });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
 
@@ -254,7 +256,9 @@ describe('blob routes', () => {
 
   it('refuses missing, wrong and non-storage bearer tokens', async () => {
     const url = formatBlobUrl(base, 'eastus', newKey());
-    const none = await fetch(url);
+    // No credentials: a read of a private container is not found, a write asks for a token.
+    await expectError(await fetch(url), 404, 'ResourceNotFound');
+    const none = await fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
     await expectError(none, 401, 'NoAuthenticationInformation');
     assert.equal(none.headers.get('www-authenticate'), 'Bearer resource_id=https://storage.azure.com');
     const wrong = await expectError(await fetch(url, { headers: { Authorization: 'Bearer nope' } }), 401, 'InvalidAuthenticationInfo');

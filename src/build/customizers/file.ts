@@ -13,7 +13,7 @@ import type { BuildStep, StepContext } from '../step-runner.ts';
  * The subset of `fetch` downloads use, so Kiln can serve its own blob URLs or add an identity's
  * token without customizers knowing.
  */
-export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+export type FetchLike = (url: string, init: { signal: AbortSignal; headers?: Record<string, string> }) => Promise<Response>;
 
 export interface CustomizerDeps {
   fetch?: FetchLike;

@@ -31,10 +31,13 @@ const role = (name: string, roleName: string, description: string, actions: stri
 });
 
 export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+export const STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
+export const CONTRIBUTOR_ROLE_ID = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
+export const READER_ROLE_ID = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 
 export const BUILT_IN_ROLES: readonly RoleDefinitionData[] = [
   role(OWNER_ROLE_ID, 'Owner', 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.', ['*']),
-  role('b24988ac-6180-42a0-ab88-20f7382dd24c', 'Contributor', 'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.', ['*'], {
+  role(CONTRIBUTOR_ROLE_ID, 'Contributor', 'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.', ['*'], {
     notActions: [
       'Microsoft.Authorization/*/Delete',
       'Microsoft.Authorization/*/Write',
@@ -46,7 +49,7 @@ export const BUILT_IN_ROLES: readonly RoleDefinitionData[] = [
       'Microsoft.Purview/consents/delete',
     ],
   }),
-  role('acdd72a7-3385-48ef-bd42-f606fba81ae7', 'Reader', 'View all resources, but does not allow you to make any changes.', ['*/read']),
+  role(READER_ROLE_ID, 'Reader', 'View all resources, but does not allow you to make any changes.', ['*/read']),
   role('18d7d88d-d35e-4fb5-a5c3-7773c20a72d9', 'User Access Administrator', 'Lets you manage user access to Azure resources.', ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*']),
   role('1ef6a3be-d0ac-425d-8c01-acb62866290b', 'Compute Gallery Sharing Admin', 'This role allows user to share gallery to another subscription/tenant or share it to the public.', ['Microsoft.Compute/galleries/share/action']),
   role('85a2d0d9-2eba-4c9c-b355-11c2cc0788ab', 'Compute Gallery Artifacts Publisher', 'This is the role for publishing gallery artifacts.', [
@@ -78,7 +81,7 @@ export const BUILT_IN_ROLES: readonly RoleDefinitionData[] = [
     'Microsoft.Storage/storageAccounts/blobServices/containers/read',
     'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action',
   ], { dataActions: ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'] }),
-  role('ba92f5b4-2d11-453d-a403-e96b0029c9fe', 'Storage Blob Data Contributor', 'Allows for read, write and delete access to Azure Storage blob containers and data', [
+  role(STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID, 'Storage Blob Data Contributor', 'Allows for read, write and delete access to Azure Storage blob containers and data', [
     'Microsoft.Storage/storageAccounts/blobServices/containers/delete',
     'Microsoft.Storage/storageAccounts/blobServices/containers/read',
     'Microsoft.Storage/storageAccounts/blobServices/containers/write',

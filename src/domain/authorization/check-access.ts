@@ -5,7 +5,7 @@
  */
 import type { DomainContext } from '../context.ts';
 import type { RoleDefinitionData } from './built-in-roles.ts';
-import { permits, type Permission } from './permissions.ts';
+import { permits, permitsData, type Permission } from './permissions.ts';
 import { assignmentsOfPrincipal } from './role-assignments.ts';
 import { findRoleDefinition } from './role-definitions.ts';
 import { scopeCovers } from './scope.ts';
@@ -39,6 +39,12 @@ export async function loadCallerAccess(ctx: DomainContext, principalId: string):
 export function isAllowed(access: CallerAccess, action: string, scope: string): boolean {
   const key = scope.toLowerCase();
   return access.grants.some((g) => scopeCovers(g.scope, key) && permits(g.permissions, action));
+}
+
+/** An assignment at `scope` or above grants the data action (Owner's `*` does not: Azure keeps data access apart). */
+export function isDataAllowed(access: CallerAccess, dataAction: string, scope: string): boolean {
+  const key = scope.toLowerCase();
+  return access.grants.some((g) => scopeCovers(g.scope, key) && permitsData(g.permissions, dataAction));
 }
 
 /** An assignment strictly below `scope` grants `action`: a list there shows the caller part of it. */

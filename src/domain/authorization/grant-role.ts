@@ -2,7 +2,7 @@
 import { ArmError } from '../../core/arm-error.ts';
 import { isGuid, newGuid } from '../../core/ids.ts';
 import type { DomainContext } from '../context.ts';
-import { OWNER_ROLE_ID } from './built-in-roles.ts';
+import { OWNER_ROLE_ID, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID } from './built-in-roles.ts';
 import { ROLE_ASSIGNMENT_KIND, type RoleAssignmentData } from './records.ts';
 import { createRoleAssignment, requireAssignableScope } from './role-assignments.ts';
 import { listRoleDefinitions, roleDefinitionId } from './role-definitions.ts';
@@ -33,14 +33,25 @@ export async function grantRole(ctx: DomainContext, principalId: string, grant: 
 }
 
 /**
- * A subscription is never left without an Owner: the administrator becomes Owner of every
- * configured subscription that has none (a fresh install, a subscription just added to
- * config.json, or data from before roles existed). Runs at start, so it may read a whole subscription.
+ * What the administrator holds at the root of every configured subscription whenever nobody does: Owner,
+ * and Storage Blob Data Contributor, since Owner grants no data actions (as in Azure) and the
+ * administrator uploads VHDs and scripts with a storage token.
  */
-export async function ensureSubscriptionOwners(ctx: DomainContext, administratorId: string): Promise<void> {
+const ADMINISTRATOR_ROLES = [OWNER_ROLE_ID, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID];
+
+/**
+ * A subscription is never left without an Owner or a blob data contributor at its root: the
+ * administrator gets each role nobody holds there (a fresh install, a subscription just added to
+ * config.json, or data from before roles or blob authorization existed). Runs at start, so it may
+ * read a whole subscription.
+ */
+export async function ensureAdministratorAccess(ctx: DomainContext, administratorId: string): Promise<void> {
   for (const { id } of ctx.settings.subscriptions) {
+    const root = `/subscriptions/${id}`.toLowerCase();
     const assignments = await ctx.store.list<RoleAssignmentData>({ kind: ROLE_ASSIGNMENT_KIND, subscription: id.toLowerCase(), limit: 100_000 });
-    const owned = assignments.some((a) => a.data.roleDefinitionName === OWNER_ROLE_ID && a.data.scope.toLowerCase() === `/subscriptions/${id}`.toLowerCase());
-    if (!owned) await grantRole(ctx, administratorId, await resolveRoleGrant(ctx, OWNER_ROLE_ID, `/subscriptions/${id}`));
+    for (const role of ADMINISTRATOR_ROLES) {
+      const held = assignments.some((a) => a.data.roleDefinitionName === role && a.data.scope.toLowerCase() === root);
+      if (!held) await grantRole(ctx, administratorId, await resolveRoleGrant(ctx, role, `/subscriptions/${id}`));
+    }
   }
 }

@@ -30,6 +30,11 @@ export function permits(permissions: readonly Permission[], action: string): boo
   return permissions.some((p) => p.actions.some((a) => actionMatches(a, action)) && !p.notActions.some((a) => actionMatches(a, action)));
 }
 
+/** A data action (blob reads and writes) is granted the same way, by `dataActions` and `notDataActions` only. */
+export function permitsData(permissions: readonly Permission[], dataAction: string): boolean {
+  return permissions.some((p) => p.dataActions.some((a) => actionMatches(a, dataAction)) && !p.notDataActions.some((a) => actionMatches(a, dataAction)));
+}
+
 /** Checks `permissions` as a custom role writes it; missing lists are empty, as in Azure. */
 export function checkPermissions(value: unknown, target: string, problems: Problems): Permission[] {
   if (!Array.isArray(value) || value.length === 0) {

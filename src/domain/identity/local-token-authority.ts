@@ -7,7 +7,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import { publicKeyToJwk, signJwt, verifyJwt, type Jwk } from '../../core/jwt.ts';
 import type { MetadataStore } from '../../ports/metadata-store.ts';
-import { findServicePrincipal, verifyClientSecret } from './service-principals.ts';
+import { findServicePrincipal, verifyClientSecret, type ServicePrincipal } from './service-principals.ts';
 import type { AccessTokenClaims, TokenCheck, TokenVerifier } from './token-authority.ts';
 
 /** The resources whose tokens the Azure SDKs and CLI request from a stock cloud configuration. */
@@ -73,6 +73,11 @@ export interface IssuedToken {
 export interface TokenAuthority extends TokenVerifier {
   readonly tenantId: string;
   issueClientCredentialsToken(request: ClientCredentialsRequest): Promise<IssuedToken | OAuthFailure>;
+  /**
+   * A token for a principal without asking for its secret: how Kiln acts as a managed identity in its
+   * own jobs, as Azure's instance metadata service hands a VM its identity's tokens. Never served over HTTP.
+   */
+  issueIdentityToken(clientId: string, resource: string): Promise<IssuedToken>;
   /** The signing keys as a JSON Web Key Set, for `jwks_uri`. */
   jwks(): { keys: Jwk[] };
 }
@@ -134,8 +139,11 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
         ? oauthFailure('unauthorized_client', 700016, `Application with identifier '${request.clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`)
         : oauthFailure('invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${request.clientId}'.`);
     }
+    return tokenFor(check.principal, resource);
+  }
+
+  function tokenFor({ appId, objectId }: ServicePrincipal, resource: string): IssuedToken {
     const now = Math.floor(clock.now().getTime() / 1000);
-    const { appId, objectId } = check.principal;
     const claims = {
       aud: resource,
       iss: issuer,
@@ -162,6 +170,13 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
     };
   }
 
+  async function issueIdentityToken(clientId: string, resource: string): Promise<IssuedToken> {
+    const principal = await findServicePrincipal(store, clientId);
+    if (!principal) throw new Error(`No principal has the client id '${clientId}'.`);
+    if (!accepted.has(normalizeAudience(resource))) throw new Error(`Tokens for '${resource}' are not issued here.`);
+    return tokenFor(principal, resource);
+  }
+
   async function verify(bearerToken: string): Promise<TokenCheck> {
     const check = verifyJwt(bearerToken, publicKeys, { now: clock.now(), clockSkewSeconds: CLOCK_SKEW_SECONDS });
     if (!check.ok) return check;
@@ -183,6 +198,7 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
   return {
     tenantId,
     issueClientCredentialsToken,
+    issueIdentityToken,
     verify,
     jwks: () => ({ keys: [publicKeyToJwk(signingKey.publicKey, signingKey.kid)] }),
   };

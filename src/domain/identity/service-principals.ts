@@ -25,7 +25,8 @@ interface SecretHash {
 }
 
 interface ServicePrincipalData extends ServicePrincipal {
-  secret: SecretHash;
+  /** Absent for Kiln's own image builder: nobody can get a token as it. */
+  secret?: SecretHash;
 }
 
 export type SecretCheck =
@@ -36,6 +37,8 @@ const SCRYPT_COST = { N: 16384, r: 8, p: 1 };
 const HASH_BYTES = 32;
 
 const principalKey = (appId: string) => `/serviceprincipals/${appId.toLowerCase()}`;
+
+const principalRecord = (data: ServicePrincipalData) => ({ key: principalKey(data.appId), kind: SERVICE_PRINCIPAL_KIND, subscription: '', resourceGroup: null, parent: null, data });
 
 function scryptHash(secret: string, salt: Buffer, cost: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -67,13 +70,7 @@ export async function createServicePrincipal(
     ...principal,
     secret: { algorithm: 'scrypt', ...SCRYPT_COST, salt: salt.toString('base64'), hash: hash.toString('base64') },
   };
-  await store.apply([
-    {
-      op: 'put',
-      record: { key: principalKey(principal.appId), kind: SERVICE_PRINCIPAL_KIND, subscription: '', resourceGroup: null, parent: null, data },
-      expect: { absent: true },
-    },
-  ]);
+  await store.apply([{ op: 'put', record: principalRecord(data), expect: { absent: true } }]);
   return { ...principal, password };
 }
 
@@ -91,6 +88,7 @@ export async function findServicePrincipal(store: MetadataStore, appId: string):
 export async function verifyClientSecret(store: MetadataStore, appId: string, secret: string): Promise<SecretCheck> {
   const data = await load(store, appId);
   if (!data) return { ok: false, reason: 'unknown-client' };
+  if (!data.secret) return { ok: false, reason: 'invalid-secret' };
   const { N, r, p, salt, hash } = data.secret;
   const expected = Buffer.from(hash, 'base64');
   const actual = await scryptHash(secret, Buffer.from(salt, 'base64'), { N, r, p });
@@ -101,9 +99,45 @@ export async function verifyClientSecret(store: MetadataStore, appId: string, se
 
 /** The install's first principal: the administrator `kiln serve` makes on first start (or the first `kiln sp create`). */
 export async function firstServicePrincipal(store: MetadataStore): Promise<ServicePrincipal | undefined> {
-  const [first] = await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 1 });
+  // The image builder may have been made first (by `kiln build`); it is never the administrator.
+  const first = (await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 2 })).find((r) => r.data.appId !== IMAGE_BUILDER_APP_ID);
   return first && publicView(first.data);
 }
+
+/**
+ * Builds act as Kiln's image builder, not as their caller, as Azure's builds run as its first-party app
+ * "Azure Virtual Machine Image Builder". Kiln's has that app's appId, so Azure's instructions
+ * (`--assignee cf32a0cc-...`) work as written, and an objectId of its own per install. It has no
+ * secret: it acts only inside Kiln's jobs.
+ */
+export const IMAGE_BUILDER_APP_ID = 'cf32a0cc-373c-47c9-9156-0db11f6a6dfc';
+
+export const findImageBuilder = (store: MetadataStore) => findServicePrincipal(store, IMAGE_BUILDER_APP_ID);
+
+/** The image builder principal, created on first use; servers starting together agree on the first one written. */
+export async function ensureImageBuilder(store: MetadataStore): Promise<ServicePrincipal> {
+  const existing = await findImageBuilder(store);
+  if (existing) return existing;
+  const principal: ServicePrincipal = { appId: IMAGE_BUILDER_APP_ID, objectId: randomUUID(), displayName: 'Kiln Image Builder' };
+  try {
+    await store.apply([{ op: 'put', record: principalRecord(principal), expect: { absent: true } }]);
+    return principal;
+  } catch (error) {
+    if (!(error instanceof ExpectationFailedError)) throw error;
+    return (await findImageBuilder(store))!;
+  }
+}
+
+/**
+ * The principal of a user-assigned managed identity, written in the identity's own batch: no secret
+ * (Kiln mints its tokens in-process, as Azure's instance metadata service does), and placed in the
+ * identity's resource group, so deleting the group deletes it and its tokens stop verifying.
+ */
+export function identityPrincipalRecord(principal: ServicePrincipal, placement: { subscription: string; resourceGroup: string }) {
+  return { ...principalRecord(publicView(principal)), subscription: placement.subscription.toLowerCase(), resourceGroup: placement.resourceGroup.toLowerCase() };
+}
+
+export const servicePrincipalKey = principalKey;
 
 /**
  * The principal a role assignment names, by its object id. Principals are few (people and
@@ -114,6 +148,14 @@ export async function findServicePrincipalByObjectId(store: MetadataStore, objec
   const all = await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 100_000 });
   const found = all.find((r) => r.data.objectId.toLowerCase() === objectId.toLowerCase());
   return found && publicView(found.data);
+}
+
+/**
+ * A principal by object id or, failing that, by appId. Kiln has no Microsoft Graph, through which az
+ * turns `--assignee <appId>` into an object id, so role assignments accept either.
+ */
+export async function findServicePrincipalByAnyId(store: MetadataStore, id: string): Promise<ServicePrincipal | undefined> {
+  return (await findServicePrincipalByObjectId(store, id)) ?? (await findServicePrincipal(store, id));
 }
 
 /** Tokens already issued to the principal stop working too: verification checks it still exists. */

@@ -103,8 +103,8 @@ export async function updateTemplate(ctx: DomainContext, ref: TemplateRef, body:
   const template = templateResource(templateId(ref), spec, current);
   template.name = current.name;
   template.id = current.id;
-  // New targets are new references; tags, identity and vmProfile leave the provisioning state as it was.
-  const provisioned = 'distribute' in props ? await provision(ctx, template) : { template, operation: undefined };
+  // New targets or a new identity are new references; tags and vmProfile leave the provisioning state as it was.
+  const provisioned = 'distribute' in props || body.identity !== undefined ? await provision(ctx, template) : { template, operation: undefined };
   const [stored] = await ctx.store.apply([
     { op: 'put', record: resourceRecord(provisioned.template, existing.data.internal), expect: { etag: existing.etag } },
     ...(provisioned.operation ? [provisioned.operation.write] : []),

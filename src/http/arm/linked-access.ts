@@ -12,7 +12,7 @@ export interface LinkedAccess {
   scope: string;
 }
 
-/** Where a source id sits in the body (`[]` walks an array) and the action it needs: `read` on the source's own type, or a fixed action. */
+/** Where a source id sits in the body (`[]` walks an array; a last segment ending `{}` names an object's keys) and the action it needs: `read` on the source's own type, or a fixed action. */
 type Link = { path: string; action: string };
 
 const DISK_SOURCE: Link[] = [{ path: 'properties.creationData.sourceResourceId', action: 'read' }];
@@ -33,11 +33,17 @@ const LINKS: Record<string, Link[]> = {
   'microsoft.compute/disks': DISK_SOURCE,
   'microsoft.compute/snapshots': DISK_SOURCE,
   'microsoft.authorization/roledefinitions': [{ path: 'properties.assignableScopes[]', action: 'Microsoft.Authorization/roleDefinitions/write' }],
+  // A template acts as its identity, which takes the right to assign it, as in Azure.
+  'microsoft.virtualmachineimages/imagetemplates': [{ path: 'identity.userAssignedIdentities{}', action: 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' }],
 };
 
 function valuesAt(value: unknown, path: string[]): unknown[] {
   if (path.length === 0) return [value];
   const [head, ...rest] = path;
+  if (head.endsWith('{}')) {
+    const object = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[head.slice(0, -2)] : undefined;
+    return object !== null && typeof object === 'object' && !Array.isArray(object) ? Object.keys(object) : [];
+  }
   const many = head.endsWith('[]');
   const field = many ? head.slice(0, -2) : head;
   const next = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;

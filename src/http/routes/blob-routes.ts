@@ -3,117 +3,57 @@
  * PageBlobClient / BlobClient, azcopy), over each region's BlobStore at
  * `/blob/<region>/<container>/<path>` (see core/blob-url.ts).
  *
- * Who may do what:
+ * What each caller may do (who may, blob-caller.ts):
  *  - a SAS granting `rw` (a disk upload): Put Page (update or clear) on the staging blob, Get / HEAD of it;
  *  - a SAS granting `r`: Get / HEAD of the sealed blob;
  *  - a bearer token for https://storage.azure.com: Put Blob (whole content, replacing, as Azure does),
- *    Get / HEAD and Delete of sealed blobs, which is how users bring a VHD into a region.
- * Failures are Azure Storage XML errors with Azure's codes, which the SDK and azcopy act on.
+ *    Get / HEAD and Delete of sealed blobs, which is how users bring a VHD or a script into a region,
+ *    each as far as the principal's Storage Blob Data roles reach; and the container's ACL (container-acl.ts);
+ *  - no credentials: Get / HEAD of blobs in a public container.
+ * Failures are Azure Storage XML errors with Azure's codes, which the SDK and azcopy act on (storage-error.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { verifyBlobAccess } from '../../core/blob-sas.ts';
 import { parseBlobUrl } from '../../core/blob-url.ts';
-import type { Clock } from '../../core/clock.ts';
-import type { TokenVerifier } from '../../domain/identity/token-authority.ts';
+import { BLOB_DATA_ACTIONS, containerOf } from '../../domain/storage/blob-scope.ts';
 import type { BlobInfo, BlobStore, ByteRange, RegionStores } from '../../ports/blob-store.ts';
+import { identifyCaller, requirePermission, type CallerDeps } from './blob-caller.ts';
+import { containerRequest } from './container-acl.ts';
+import {
+  StorageError,
+  blobNotFound,
+  header,
+  invalidHeader,
+  invalidPageRange,
+  invalidQueryValue,
+  missingHeader,
+  permissionMismatch,
+  resourceNotFound,
+  sendStorageError,
+} from './storage-error.ts';
 
-export interface BlobRouteDeps {
+export interface BlobRouteDeps extends CallerDeps {
   regions: RegionStores;
-  sasSecret: Buffer;
-  /** Whether the stored grant a SAS names (its `si`) still stands; revoked grants end their SAS early. */
-  grants: { isActive(region: string, key: string, identifier: string): Promise<boolean> };
-  tokens: TokenVerifier;
-  clock: Clock;
 }
 
 /** Answered as `x-ms-version` when the client names none. */
 const SERVICE_VERSION = '2025-01-05';
-const STORAGE_AUDIENCES = new Set(['https://storage.azure.com', 'https://storage.azure.com/']);
 const PAGE = 512;
-const WWW_AUTHENTICATE = 'Bearer resource_id=https://storage.azure.com';
 
-class StorageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Extra elements of the XML error, e.g. HeaderName. */
-    readonly details: Record<string, string> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-const authenticationFailed = (detail: string) =>
-  new StorageError(
-    403,
-    'AuthenticationFailed',
-    'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
-    { AuthenticationErrorDetail: detail },
-  );
-const permissionMismatch = () =>
-  new StorageError(403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.');
-const bearerRefused = (code: string, detail?: string) =>
-  new StorageError(
-    401,
-    code,
-    'Server failed to authenticate the request. Please refer to the information in the www-authenticate header.',
-    detail === undefined ? {} : { AuthenticationErrorDetail: detail },
-    { 'WWW-Authenticate': WWW_AUTHENTICATE },
-  );
-const blobNotFound = () => new StorageError(404, 'BlobNotFound', 'The specified blob does not exist.');
-const invalidHeader = (name: string, value: string) =>
-  new StorageError(400, 'InvalidHeaderValue', 'The value for one of the HTTP headers is not in the correct format.', {
-    HeaderName: name,
-    HeaderValue: value,
-  });
-const missingHeader = (name: string) =>
-  new StorageError(400, 'MissingRequiredHeader', "An HTTP header that's mandatory for this request is not specified.", {
-    HeaderName: name,
-  });
-const invalidPageRange = () => new StorageError(416, 'InvalidPageRange', 'The page range specified is invalid.');
-
-/** Store failures a request can cause, by the code the store gives them. */
-const STORE_ERRORS: Record<string, () => StorageError> = {
-  BlobNotFound: blobNotFound,
-  // The staging blob is being turned into a sealed one: as far as page writes go, it is gone.
-  BlobBeingSealed: blobNotFound,
-  InvalidPageRange: invalidPageRange,
-};
-
-const xmlEscape = (text: string) =>
-  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function asStorageError(error: unknown): StorageError {
-  if (error instanceof StorageError) return error;
-  const storeCode = (error as { code?: unknown }).code;
-  if (typeof storeCode === 'string' && storeCode in STORE_ERRORS) return STORE_ERRORS[storeCode]();
-  const status = (error as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new StorageError(400, 'InvalidInput', 'One of the request inputs is not valid.');
-  }
-  return new StorageError(500, 'InternalError', 'Server encountered an internal error. Please try again after some time.');
-}
-
-type Access = { kind: 'sas'; staging: boolean } | { kind: 'bearer' };
 type Operation = 'read' | 'putPage' | 'putBlob' | 'delete';
+
+/** What a bearer token's principal must hold for each operation (page writes are refused after the check). */
+const DATA_ACTION: Record<Operation, string> = {
+  read: BLOB_DATA_ACTIONS.read,
+  putPage: BLOB_DATA_ACTIONS.write,
+  putBlob: BLOB_DATA_ACTIONS.write,
+  delete: BLOB_DATA_ACTIONS.delete,
+};
 
 function operationOf(method: string, comp: string | null): Operation {
   if (comp === 'page' && method === 'PUT') return 'putPage';
-  if (comp !== null) {
-    throw new StorageError(400, 'InvalidQueryParameterValue', 'Value for one of the query parameters specified in the request URI is invalid.', {
-      QueryParameterName: 'comp',
-      QueryParameterValue: comp,
-    });
-  }
+  if (comp !== null) throw invalidQueryValue('comp', comp);
   if (method === 'GET' || method === 'HEAD') return 'read';
   if (method === 'PUT') return 'putBlob';
   return 'delete';
@@ -159,25 +99,6 @@ function* zeroes(length: number): Generator<Buffer> {
 const sealedEtag = (info: BlobInfo) => `"${info.sha256}"`;
 
 export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): void {
-  async function authorize(request: FastifyRequest, query: URLSearchParams, region: string, key: string): Promise<Access> {
-    if (query.has('sig')) {
-      const check = verifyBlobAccess(deps.sasSecret, region, key, query, deps.clock.now());
-      if (!check.ok) throw authenticationFailed(check.reason);
-      if (!(await deps.grants.isActive(region, key, check.identifier))) throw authenticationFailed('The access this signature was issued for has ended (endGetAccess) or was replaced.');
-      return { kind: 'sas', staging: check.staging };
-    }
-    const authorization = header(request, 'authorization');
-    if (authorization === undefined) throw bearerRefused('NoAuthenticationInformation');
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (bearer === null) throw bearerRefused('InvalidAuthenticationInfo', 'Only Bearer authorization is supported.');
-    const check = await deps.tokens.verify(bearer[1]);
-    if (!check.ok) throw bearerRefused('InvalidAuthenticationInfo', check.reason);
-    if (!STORAGE_AUDIENCES.has(check.claims.aud)) {
-      throw bearerRefused('InvalidAuthenticationInfo', `Audience validation failed: ${check.claims.aud} is not https://storage.azure.com.`);
-    }
-    return { kind: 'bearer' };
-  }
-
   async function read(request: FastifyRequest, reply: FastifyReply, store: BlobStore, key: string, staging: boolean) {
     let size: number;
     let etag: string;
@@ -272,38 +193,33 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
       if (clientRequestId !== undefined) reply.header('x-ms-client-request-id', clientRequestId);
     });
 
-    scope.setErrorHandler(async (error, request, reply) => {
-      const storageError = asStorageError(error);
-      if (storageError.status >= 500) request.log.error({ err: error }, 'blob request failed');
-      reply.code(storageError.status).header('x-ms-error-code', storageError.code).headers(storageError.headers);
-      if (request.method === 'HEAD') return reply.send();
-      const message = `${storageError.message}\nRequestId:${reply.getHeader('x-ms-request-id')}\nTime:${deps.clock.now().toISOString()}`;
-      const details = Object.entries(storageError.details)
-        .map(([name, value]) => `<${name}>${xmlEscape(value)}</${name}>`)
-        .join('');
-      return reply
-        .type('application/xml')
-        .send(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${storageError.code}</Code><Message>${xmlEscape(message)}</Message>${details}</Error>`);
-    });
+    scope.setErrorHandler(sendStorageError(deps.clock));
 
     scope.route({
       method: ['GET', 'HEAD', 'PUT', 'DELETE'],
       url: '/blob/:region/*',
       handler: async (request, reply) => {
         const url = new URL(request.url, 'http://kiln.invalid');
+        const params = request.params as { region: string; '*': string };
+        const region = params.region.toLowerCase();
+        const store = deps.regions.get(region);
+        if (url.searchParams.get('restype') === 'container') {
+          if (store === undefined) throw resourceNotFound();
+          return containerRequest(deps, request, reply, url, region, params['*']);
+        }
         const target = parseBlobUrl(url);
         if (target === undefined) {
           throw new StorageError(400, 'InvalidUri', 'The requested URI does not represent any resource on the server.');
         }
-        const store = deps.regions.get(target.region);
-        if (store === undefined) throw new StorageError(404, 'ResourceNotFound', 'The specified resource does not exist.');
-        const access = await authorize(request, url.searchParams, target.region, target.key);
+        if (store === undefined) throw resourceNotFound();
+        const caller = await identifyCaller(deps, request, url.searchParams, target);
         const operation = operationOf(request.method, url.searchParams.get('comp'));
-        if (access.kind === 'sas') {
-          if (operation === 'read') return read(request, reply, store, target.key, access.staging);
-          if (operation === 'putPage' && access.staging) return putPage(request, reply, store, target.key);
+        if (caller.kind === 'sas') {
+          if (operation === 'read') return read(request, reply, store, target.key, caller.staging);
+          if (operation === 'putPage' && caller.staging) return putPage(request, reply, store, target.key);
           throw permissionMismatch();
         }
+        await requirePermission(deps, caller, { dataAction: DATA_ACTION[operation] }, target.region, containerOf(target.key), operation === 'read');
         switch (operation) {
           case 'read':
             return read(request, reply, store, target.key, false);

@@ -6,6 +6,7 @@ import { registerGalleryRoutes } from './galleries.ts';
 import { registerImageTemplateRoutes } from './image-templates.ts';
 import { registerGalleryImageVersionRoutes } from './gallery-image-versions.ts';
 import { registerImageRoutes } from './images.ts';
+import { registerManagedIdentityRoutes } from './managed-identities.ts';
 import { registerOperationRoutes } from './operations.ts';
 import { registerResourceGroupRoutes } from './resource-groups.ts';
 import { registerSubscriptionRoutes } from './subscriptions.ts';
@@ -20,4 +21,5 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerImageTemplateRoutes(scope, deps);
   registerOperationRoutes(scope, deps);
   registerAuthorizationRoutes(scope, deps);
+  registerManagedIdentityRoutes(scope, deps);
 }

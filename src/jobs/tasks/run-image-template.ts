@@ -19,12 +19,14 @@ import type { RootFsState } from '../../build/sandbox.ts';
 import { runSteps, type BuildStep } from '../../build/step-runner.ts';
 import { ArmError, type ArmErrorBody } from '../../core/arm-error.ts';
 import type { DomainContext } from '../../domain/context.ts';
+import { requireBuilderAccess } from '../../domain/image-templates/builder-access.ts';
 import type { ImageTemplate, ImageTemplateInternal, RunState, RunSubState } from '../../domain/image-templates/image-template.ts';
 import { stagingGroup, updateRun, withRunStatus, type RunPayload } from '../../domain/image-templates/run-template.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import { RetryLater, type TaskContext, type TaskHandler } from '../task.ts';
 import { distributionState, startDistribution, type RunOutput, type StartedDistribution } from './template-distribute.ts';
+import { templateDownloads, type OwnBlobAccess } from './template-downloads.ts';
 import { fetchTemplateSource } from './template-source.ts';
 
 interface BuildState extends RootFsState {
@@ -44,6 +46,8 @@ export interface BuildSettings {
   workRoot: string;
   /** Customizer scripts share the host's network (see sandbox.ts); off, they see a private loopback only. */
   customizerNetwork?: boolean;
+  /** How downloads reach Kiln's own blob URLs, as the template's identity when it has one. */
+  ownBlobs: OwnBlobAccess;
 }
 
 export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler {
@@ -87,11 +91,15 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   const record = await ctx.store.get<{ resource: ImageTemplate; internal: ImageTemplateInternal }>(payload.key);
   if (!record || record.data.internal.runId !== payload.runId) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
   const template = record.data.resource;
+  // Before anything exists (staging group, working files): may the builder principal do this run?
+  const refused = await refuseWithoutBuilderAccess(ctx, payload, template);
+  if (refused) return refused;
   const work = join(settings.workRoot, payload.runId);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock });
   const network = settings.customizerNetwork === true;
+  const downloads = templateDownloads(ctx, template, log, settings.ownBlobs);
   log.line(`Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`);
   const setSubState = (runSubState: RunSubState) =>
     updateRun(ctx, payload.key, (r) => (r.data.internal.runId === payload.runId && r.data.resource.properties.lastRunStatus?.runState === 'Running'
@@ -134,7 +142,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
         await setSubState('Customizing');
       },
     },
-    ...template.properties.customize.map((customizer) => keepOnAbort(template, customizerStep(customizer, { network }))),
+    ...template.properties.customize.map((customizer) => keepOnAbort(template, customizerStep(customizer, { network, fetch: downloads }))),
     generalizeStep(),
     {
       name: 'write image',
@@ -193,6 +201,21 @@ async function endRun(
   const logBlob = await sealLog(ctx, record?.data.resource.location ?? ctx.settings.regions[0].name, payload.runId, log.path);
   if (!keep) await rm(work, { recursive: true, force: true });
   return finalWrites(ctx, payload, runState, message, outputs, blobs, logBlob);
+}
+
+/** A run its builder principal may not do ends Failed at once; its log holds the reason alone. */
+async function refuseWithoutBuilderAccess(ctx: DomainContext, payload: RunPayload, template: ImageTemplate): Promise<Write[] | undefined> {
+  try {
+    await requireBuilderAccess(ctx, template);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ArmError) || error.status >= 500) throw error;
+    const time = ctx.clock.now().toISOString();
+    const logBlob = { region: template.location, key: logBlobKey(payload.runId) };
+    const text = `Run Failed: ${error.message}`.split('\n').map((line) => `${time} ${line}\n`).join('');
+    await ctx.regions.get(logBlob.region)!.put(logBlob.key, Buffer.from(text), { overwrite: true });
+    return finalWrites(ctx, payload, 'Failed', error.message, [], [], logBlob);
+  }
 }
 
 /** Puts the built VHD into the template's region store, where every target takes it from. */
@@ -299,9 +322,11 @@ async function keepLog(ctx: DomainContext, region: string, runId: string, path: 
   return sealLog(ctx, region, runId, path);
 }
 
+const logBlobKey = (runId: string) => `imagetemplates/${runId}/customization.log`;
+
 /** The run's customization.log as a blob in the template's region, where it stays readable after the run. */
 async function sealLog(ctx: DomainContext, region: string, runId: string, path: string): Promise<{ region: string; key: string }> {
-  const blob = { region, key: `imagetemplates/${runId}/customization.log` };
+  const blob = { region, key: logBlobKey(runId) };
   await ctx.regions.get(region)!.put(blob.key, createReadStream(path), { overwrite: true });
   return blob;
 }

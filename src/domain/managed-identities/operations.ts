@@ -1,0 +1,90 @@
+/** Microsoft.ManagedIdentity/userAssignedIdentities: one function per REST operation. */
+import { randomUUID } from 'node:crypto';
+import { ArmError, Problems } from '../../core/arm-error.ts';
+import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
+import type { Write } from '../../ports/metadata-store.ts';
+import type { DomainContext } from '../context.ts';
+import { identityPrincipalRecord, servicePrincipalKey } from '../identity/service-principals.ts';
+import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { checkConditions, type Conditions } from '../shared/conditions.ts';
+import { listPage, type PageRequest } from '../shared/paging.ts';
+import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
+import { USER_ASSIGNED_IDENTITY_KIND, checkIdentityName, identityId, type UserAssignedIdentity, type UserAssignedIdentityRecord } from './identity.ts';
+
+export interface IdentityRef {
+  subscription: string;
+  resourceGroup: string;
+  name: string;
+}
+
+const getIdentityRecord = (ctx: DomainContext, id: ResourceId) => getResource<UserAssignedIdentity, Record<string, never>>(ctx, id);
+
+/** A new identity gets a new principal; a repeated PUT changes its tags only, as in Azure. */
+export async function createOrUpdateIdentity(ctx: DomainContext, ref: IdentityRef, body: Record<string, unknown>, conditions?: Conditions) {
+  checkIdentityName(ref.name);
+  const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const id = identityId(ref.subscription, group.data.resource.name, ref.name);
+  const existing = await getIdentityRecord(ctx, id);
+  checkConditions(conditions, existing?.etag);
+  const problems = new Problems();
+  const location = checkLocation(ctx, body.location, problems);
+  const tags = checkTags(body.tags, problems);
+  problems.throwIfAny();
+  if (existing && existing.data.resource.location !== location) {
+    throw new ArmError(409, 'InvalidResourceLocation', `The resource '${ref.name}' already exists in location '${existing.data.resource.location}'. A resource with the same name cannot be created in location '${location}'.`, 'location');
+  }
+  const identity: UserAssignedIdentity = {
+    id: formatResourceId(id),
+    name: existing?.data.resource.name ?? ref.name,
+    type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+    location,
+    ...(tags ? { tags } : {}),
+    properties: existing?.data.resource.properties ?? { tenantId: ctx.settings.tenantId, principalId: randomUUID(), clientId: randomUUID() },
+  };
+  const writes: Write[] = [{ op: 'put', record: resourceRecord(identity, {}), expect: existing ? { etag: existing.etag } : { absent: true } }];
+  const { principalId: objectId, clientId: appId } = identity.properties;
+  if (!existing) writes.push({ op: 'put', record: identityPrincipalRecord({ appId, objectId, displayName: identity.name }, { subscription: ref.subscription, resourceGroup: group.data.resource.name }), expect: { absent: true } });
+  const [stored] = await ctx.store.apply(writes);
+  return { status: existing ? 200 : 201, identity, etag: stored.etag } as const;
+}
+
+/** PATCH: tags are all an identity may change. */
+export async function updateIdentity(ctx: DomainContext, ref: IdentityRef, body: Record<string, unknown>, conditions?: Conditions) {
+  const existing = await getIdentity(ctx, ref);
+  checkConditions(conditions, existing.etag);
+  const problems = new Problems();
+  const next: UserAssignedIdentity = structuredClone(existing.data.resource);
+  if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
+  problems.throwIfAny();
+  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } }]);
+  return { identity: next, etag: stored.etag };
+}
+
+export async function getIdentity(ctx: DomainContext, ref: IdentityRef): Promise<UserAssignedIdentityRecord> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  return requireResource<UserAssignedIdentity, Record<string, never>>(ctx, identityId(ref.subscription, ref.resourceGroup, ref.name));
+}
+
+export async function listIdentities(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
+  const query = { kind: USER_ASSIGNED_IDENTITY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() };
+  return listPage<UserAssignedIdentityRecord['data'], UserAssignedIdentity>(ctx.store, query, page, (r) => r.data.resource);
+}
+
+/** The identity and its principal go together: tokens already issued to it stop verifying. Its role assignments stay, as in Azure. */
+export async function deleteIdentity(ctx: DomainContext, ref: IdentityRef, conditions?: Conditions): Promise<boolean> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const existing = await getIdentityRecord(ctx, identityId(ref.subscription, ref.resourceGroup, ref.name));
+  checkConditions(conditions, existing?.etag);
+  if (!existing) return false;
+  await ctx.store.apply([
+    { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
+    { op: 'delete', key: servicePrincipalKey(existing.data.resource.properties.clientId) },
+  ]);
+  return true;
+}
+
+/** The identity a template names, wherever it lives, or undefined when it does not exist. */
+export async function findIdentity(ctx: DomainContext, id: string): Promise<UserAssignedIdentity | undefined> {
+  return (await getResource<UserAssignedIdentity, Record<string, never>>(ctx, id))?.data.resource;
+}

@@ -1,0 +1,67 @@
+/**
+ * How a run downloads `scriptUri` and `sourceUri`. Kiln's own blob URLs (the origin of Kiln's public
+ * URL, path `/blob/...`) go through `OwnBlobAccess.fetch` and, without a SAS, carry a storage token of
+ * the template's user-assigned identity, minted in-process as Azure's instance metadata service hands a
+ * build VM its identity's tokens. Kiln's blob route then checks that principal's data-read grant like
+ * any caller's. Other URLs, and every URL of a template without identity, are fetched as they are.
+ */
+import type { BuildLog } from '../../build/build-log.ts';
+import type { FetchLike } from '../../build/customizers/file.ts';
+import { parseBlobUrl } from '../../core/blob-url.ts';
+import type { DomainContext } from '../../domain/context.ts';
+import type { ImageTemplate } from '../../domain/image-templates/image-template.ts';
+import type { UserAssignedIdentity } from '../../domain/managed-identities/identity.ts';
+import { findIdentity } from '../../domain/managed-identities/operations.ts';
+import { BLOB_DATA_ACTIONS, containerOf, containerScope } from '../../domain/storage/blob-scope.ts';
+
+/** What the composition root gives runs to reach Kiln's own blobs. */
+export interface OwnBlobAccess {
+  /** A storage-audience token for the principal with this client id. */
+  storageToken(clientId: string): Promise<string>;
+  /** How Kiln's own URLs are fetched: in-process through the HTTP app where this process serves it. */
+  fetch: FetchLike;
+}
+
+/** The Storage API version Kiln's own downloads speak. */
+const STORAGE_VERSION = '2023-11-03';
+
+function ownBlob(ctx: DomainContext, url: URL): { region: string; key: string } | undefined {
+  const base = ctx.settings.publicUrl;
+  return base !== undefined && url.origin === new URL(base).origin ? parseBlobUrl(url) : undefined;
+}
+
+export function templateDownloads(ctx: DomainContext, template: ImageTemplate, log: BuildLog, access: OwnBlobAccess): FetchLike {
+  const [identityId] = Object.keys(template.identity.userAssignedIdentities ?? {});
+  return async (href, init) => {
+    const url = new URL(href);
+    const blob = ownBlob(ctx, url);
+    if (blob === undefined) return fetch(href, init);
+    const signed = url.searchParams.has('sig');
+    const scope = containerScope(ctx, blob.region, containerOf(blob.key));
+    const headers: Record<string, string> = { ...init.headers, 'x-ms-version': STORAGE_VERSION };
+    let identity: UserAssignedIdentity | undefined;
+    if (identityId !== undefined && !signed) {
+      identity = await findIdentity(ctx, identityId);
+      if (!identity) throw new Error(`the template's identity '${identityId}' does not exist.`);
+      const token = await access.storageToken(identity.properties.clientId);
+      log.redact([token]);
+      headers.authorization = `Bearer ${token}`;
+    }
+    const response = await access.fetch(href, { ...init, headers });
+    if (response.status === 403 && identity) {
+      const { principalId } = identity.properties;
+      throw new Error(
+        `the template's identity '${identityId}' (principal ${principalId}) may not read the blob '${blob.key}' of region ${blob.region}: ` +
+          `it lacks '${BLOB_DATA_ACTIONS.read}' over '${scope}'. Grant it with:\n` +
+          `kiln role assignment create --assignee ${principalId} --role "Storage Blob Data Reader" --scope ${scope}`,
+      );
+    }
+    if (response.status === 404 && response.headers.get('x-ms-error-code') === 'ResourceNotFound' && !signed) {
+      throw new Error(
+        `the blob '${blob.key}' of region ${blob.region} is in a private container: give the template a user-assigned identity ` +
+          `with Storage Blob Data Reader over '${scope}', use a SAS URL, or make the container public.`,
+      );
+    }
+    return response;
+  };
+}

@@ -78,6 +78,10 @@ describe('image builder with a user-assigned identity', () => {
 
   it('fails without the identity’s read grant, saying what to grant; succeeds once granted', async () => {
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'private-script', template({ type: 'UserAssigned', userAssignedIdentities: { [identityId]: {} } }));
+    // As Azure shows it: the identity's own ids under the template's identity.
+    const shown = (await builder.virtualMachineImageTemplates.get(rg, 'private-script')).identity?.userAssignedIdentities?.[identityId];
+    assert.equal(shown?.principalId, principalId);
+    assert.match(shown?.clientId ?? '', /^[0-9a-f-]{36}$/);
     const scope = `/subscriptions/${kiln.subscriptionId}/resourceGroups/kiln-storage/providers/Microsoft.Storage/storageAccounts/westus/blobServices/default/containers/build-scripts`;
 
     const refused = await run('private-script');

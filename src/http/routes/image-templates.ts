@@ -1,4 +1,5 @@
 /** Routes of Microsoft.VirtualMachineImages/imageTemplates and their run outputs. */
+import { templateView } from '../../domain/image-templates/template-view.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   createOrUpdateTemplate,
@@ -42,19 +43,22 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
       const result = await createOrUpdateTemplate(domain, templateRef(params(request)), jsonBody(request), conditionsOf(request));
       keepWarnings(request, result.warnings);
       // A template that failed validation answers as a long-running PUT whose operation failed (see provisioning.ts).
-      return { status: result.status, body: result.template, etag: result.etag, operation: result.operation };
+      return { status: result.status, body: await templateView(domain, result.template), etag: result.etag, operation: result.operation };
     },
     async patch(request) {
       const result = await updateTemplate(domain, templateRef(params(request)), jsonBody(request), conditionsOf(request));
       keepWarnings(request, result.warnings);
-      return { status: 200, body: result.template, etag: result.etag, operation: result.operation };
+      return { status: 200, body: await templateView(domain, result.template), etag: result.etag, operation: result.operation };
     },
     async get(request) {
       const record = await getTemplate(domain, templateRef(params(request)));
-      return { body: record.data.resource, etag: record.etag };
+      return { body: await templateView(domain, record.data.resource), etag: record.etag };
     },
     delete: (request) => deleteTemplate(domain, templateRef(params(request)), conditionsOf(request)),
-    list: (request) => listTemplates(domain, params(request).subscriptionId, params(request).resourceGroupName, pageRequest(request)),
+    async list(request) {
+      const page = await listTemplates(domain, params(request).subscriptionId, params(request).resourceGroupName, pageRequest(request));
+      return { ...page, value: await Promise.all(page.value.map((template) => templateView(domain, template))) };
+    },
   });
   armRoute(scope, 'POST', `${TEMPLATE_PATH}/run`, TEMPLATES, async (request, reply) => {
     const operation = await runTemplate(domain, templateRef(params(request)));

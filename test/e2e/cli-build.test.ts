@@ -4,12 +4,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openKiln } from '../../src/app/kiln.ts';
 import { openDiskImage } from '../support/disk-inspection.ts';
 
-const kiln = (...args: string[]) => spawnSync(process.execPath, ['bin/kiln.js', ...args], { encoding: 'utf8' });
+const KILN = resolve('bin/kiln.js');
+/** The CLI run in the test's folder, so builds put their output-NAME folders there. */
+const kiln = (...args: string[]) => spawnSync(process.execPath, [KILN, ...args], { encoding: 'utf8', cwd: work });
 
 let work: string;
 let data: string;
@@ -151,6 +153,7 @@ describe('kiln validate and kiln build', () => {
     assert.match(out, /Run Succeeded in \d+\.\d s/);
     assert.match(out, /run output sig \(Succeeded\): .*\/galleries\/shelf\/images\/web\/versions\/1\.0\.0/);
     const vhd = /run output vhd \(Succeeded\): (\S+)/.exec(out)![1];
+    assert.equal(vhd, join(work, 'output-web', 'vhd.vhd'), 'a copy in ./output-NAME, not the data folder\'s own file');
     assert.match(out, new RegExp(`look inside: qemu-img info .*file\\.filename=${vhd}`));
 
     const disk = await openDiskImage(vhd);
@@ -217,7 +220,7 @@ describe('kiln validate and kiln build', () => {
 
   it('a build killed with -9 is ended by the next build of the template, which then runs', async () => {
     const slow = await templateFile('killed.json', deploymentTemplate([{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
-    const child = spawn(process.execPath, ['bin/kiln.js', 'build', slow, '--data', data, '--var', 'imageTemplateName=killed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KILN, 'build', slow, '--data', data, '--var', 'imageTemplateName=killed'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -239,7 +242,7 @@ describe('kiln validate and kiln build', () => {
       [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
       [{ type: 'VHD', runOutputName: 'vhd' }],
     ));
-    const child = spawn(process.execPath, ['bin/kiln.js', 'build', file, '--data', data, '--var', 'imageTemplateName=slow'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KILN, 'build', file, '--data', data, '--var', 'imageTemplateName=slow'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.stderr.on('data', (chunk) => (out += chunk));

@@ -285,6 +285,8 @@ export function createAzureBlobStore(region: string, options: { connectionString
       return (await sealed(key))?.info;
     },
 
+    open: async () => void (await ready()),
+
     // The bytes are in the storage account, not on this machine.
     localPath: async () => undefined,
 

@@ -291,6 +291,8 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       return record === undefined ? undefined : toInfo(record);
     },
 
+    open: ready,
+
     async localPath(key) {
       checkKey(key);
       await ready();

@@ -53,6 +53,8 @@ export interface Kiln {
   /** Audiences whose tokens open the management API. */
   armAudiences: readonly string[];
   /** A new principal, with `role` at each of `scopes` when given (as `az ad sp create-for-rbac --role --scopes`). */
+  /** Opens every region store now (see BlobStore.open): the region folders become this process's. */
+  openRegions(): Promise<void>;
   createServicePrincipal(displayName: string, access?: { role: string; scopes: string[] }): Promise<CreatedServicePrincipal>;
   close(): Promise<void>;
 }
@@ -92,6 +94,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     authority,
     sasSecret,
     armAudiences: ['https://management.azure.com/', 'https://management.core.windows.net/', ...(options.publicUrl ? [options.publicUrl] : [])],
+    openRegions: async () => void (await Promise.all(regions.regions().map((region) => regions.get(region)!.open()))),
     async createServicePrincipal(displayName, access) {
       const grants = await Promise.all((access?.scopes ?? []).map((scope) => resolveRoleGrant(domain, access!.role, scope)));
       const { appId, objectId, password } = await createServicePrincipal(store, { displayName });

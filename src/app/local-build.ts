@@ -65,8 +65,8 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
   const workers = startWorkers(kiln, { dataDir: options.dataDir, workers: 1, pollMs: 50, leaseMs: LOCAL_LEASE_MS });
   try {
     const ctx = kiln.domain;
-    // Opening the region stores claims their folders: a server using this data folder is found before anything changes.
-    await Promise.all(ctx.regions.regions().map((region) => ctx.regions.get(region)!.stat('kiln-build-probe')));
+    // A server using this data folder is found before anything changes.
+    await kiln.openRegions();
     const ref: TemplateRef = { subscription: kiln.config.subscriptions[0].id, resourceGroup: options.resourceGroup, name: options.name };
     const body = withErrorHandling(options.body, options.onError);
     const { spec } = checkTemplate(ctx, body);

@@ -55,6 +55,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const secure = !options.plainHttp || Boolean(options.certFile);
   const url = `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const kiln = await openKiln({ ...options, publicUrl: options.publicUrl ?? url });
+  // The region folders are this server's from its start, not from its first write: a `kiln build` on them fails at once.
+  await kiln.openRegions();
   const adminCredentialsPath = await ensureAdminPrincipal(kiln.domain, options.dataDir);
   const builder = await ensureBuilderPrincipal(kiln);
   let https: { key: string; cert: string } | undefined;

@@ -25,6 +25,11 @@ export interface BlobStore {
   /** Region this store holds. */
   readonly region: string;
   /**
+   * Makes the store ready now rather than at its first use: a folder store claims its folder for
+   * this process (and sweeps it), so a second process on the same folder fails at its start.
+   */
+  open(): Promise<void>;
+  /**
    * Streams `content` into a new sealed blob. Fails if `key` exists, unless `overwrite`, which
    * replaces it atomically: readers get the old or the new blob, never a mix (Azure's Put Blob).
    */

@@ -237,6 +237,32 @@ describe('kiln validate and kiln build', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
+  it('refuses to build beside a kiln serve that owns the data folder, changing nothing', async () => {
+    const server = spawn(process.execPath, [KILN, 'serve', '--data', data, '--port', '0', '--http'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+    let out = '';
+    server.stdout.on('data', (chunk) => (out += chunk));
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('Kiln is serving') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(out, /Kiln is serving/);
+      const file = await templateFile('beside.json', deploymentTemplate([{ type: 'Shell', name: 'x', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+      const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=beside');
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, new RegExp(`in use by another Kiln process \\(pid ${server.pid}\\)`));
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
+    const opened = await openKiln({ dataDir: data });
+    try {
+      const templates = await opened.store.list<{ resource: { name: string } }>({ kind: 'microsoft.virtualmachineimages/imagetemplates', limit: 1000 });
+      assert.ok(!templates.some((t) => t.data.resource.name === 'beside'), 'no template was stored');
+    } finally {
+      await opened.close();
+    }
+  });
+
   it('Ctrl-C cancels the build and leaves nothing behind', async () => {
     const file = await templateFile('slow.json', deploymentTemplate(
       [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],

@@ -67,6 +67,12 @@ export interface BuildLog {
   close(): void;
 }
 
+/** Text as log lines: every line starts with its time, also each line of a multi-line message. */
+export function logLines(text: string, time: Date): string {
+  const stamp = time.toISOString();
+  return text.split('\n').map((line) => `${stamp} ${line}\n`).join('');
+}
+
 /** Opens (or continues) the log at `path`; the directory is created when missing. */
 export function openBuildLog(path: string, options: { clock?: Clock } = {}): BuildLog {
   const clock = options.clock ?? systemClock;
@@ -78,9 +84,7 @@ export function openBuildLog(path: string, options: { clock?: Clock } = {}): Bui
   const redactText = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
   const append = (text: string) => {
     if (fd === undefined) throw new Error(`Build log ${path} is closed.`);
-    // Every line of the file starts with its time, also for multi-line messages.
-    const time = clock.now().toISOString();
-    writeSync(fd, text.split('\n').map((line) => `${time} ${line}\n`).join(''));
+    writeSync(fd, logLines(text, clock.now()));
   };
 
   return {

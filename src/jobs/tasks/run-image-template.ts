@@ -9,7 +9,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { openBuildLog, type BuildLog } from '../../build/build-log.ts';
+import { logLines, openBuildLog, type BuildLog } from '../../build/build-log.ts';
 import { fileStep, type CustomizerDeps } from '../../build/customizers/file.ts';
 import { powerShellStep } from '../../build/customizers/powershell.ts';
 import { shellStep } from '../../build/customizers/shell.ts';
@@ -210,10 +210,8 @@ async function refuseWithoutBuilderAccess(ctx: DomainContext, payload: RunPayloa
     return undefined;
   } catch (error) {
     if (!(error instanceof ArmError) || error.status >= 500) throw error;
-    const time = ctx.clock.now().toISOString();
     const logBlob = { region: template.location, key: logBlobKey(payload.runId) };
-    const text = `Run Failed: ${error.message}`.split('\n').map((line) => `${time} ${line}\n`).join('');
-    await ctx.regions.get(logBlob.region)!.put(logBlob.key, Buffer.from(text), { overwrite: true });
+    await ctx.regions.get(logBlob.region)!.put(logBlob.key, Buffer.from(logLines(`Run Failed: ${error.message}`, ctx.clock.now())), { overwrite: true });
     return finalWrites(ctx, payload, 'Failed', error.message, [], [], logBlob);
   }
 }

@@ -9,15 +9,17 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArmError } from '../core/arm-error.ts';
 import { parseBlobUrl } from '../core/blob-url.ts';
-import { parseResourceId, type ResourceId } from '../core/resource-id.ts';
+import { parseResourceId, resourceGroupId, type ResourceId } from '../core/resource-id.ts';
 import type { DomainContext } from '../domain/context.ts';
-import { createOrUpdateGallery, getGallery } from '../domain/galleries/operations.ts';
-import { createOrUpdateGalleryImage, getGalleryImage } from '../domain/gallery-images/operations.ts';
+import { createOrUpdateGallery, galleryId } from '../domain/galleries/operations.ts';
+import { createOrUpdateGalleryImage, galleryImageId } from '../domain/gallery-images/operations.ts';
 import { grantBuilderAccess, type BuildReferences } from '../domain/image-templates/builder-access.ts';
 import { readCustomizationLog } from '../domain/image-templates/customization-log.ts';
-import { checkTemplate, createOrUpdateTemplate, deleteTemplate, getTemplate, listRunOutputs, type TemplateRef } from '../domain/image-templates/operations.ts';
-import { cancelTemplateRun, runTemplate } from '../domain/image-templates/run-template.ts';
-import { createOrUpdateResourceGroup, deleteResourceGroup, getResourceGroup } from '../domain/resource-groups/operations.ts';
+import type { ImageTemplate, ImageTemplateInternal } from '../domain/image-templates/image-template.ts';
+import { checkTemplate, createOrUpdateTemplate, deleteTemplate, getTemplate, listRunOutputs, templateId, type TemplateRef } from '../domain/image-templates/operations.ts';
+import { cancelTemplateRun, runTemplate, stagingGroupPrefix } from '../domain/image-templates/run-template.ts';
+import { createOrUpdateResourceGroup, deleteResourceGroup } from '../domain/resource-groups/operations.ts';
+import { getResource } from '../domain/shared/arm-resource.ts';
 import { RESOURCE_GROUP_KIND } from '../domain/resource-groups/resource-group.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
 import { openKiln, type Kiln } from './kiln.ts';
@@ -61,12 +63,17 @@ export interface LocalBuildResult {
 
 export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBuildResult> {
   const kiln = await openKiln({ dataDir: options.dataDir });
+  try {
+    // A server using this data folder is found before anything changes, its jobs included.
+    await kiln.openRegions();
+  } catch (error) {
+    await kiln.close();
+    throw error;
+  }
   // A short lease: jobs a killed `kiln build` left behind are taken over in seconds, not half a minute.
   const workers = startWorkers(kiln, { dataDir: options.dataDir, workers: 1, pollMs: 50, leaseMs: LOCAL_LEASE_MS });
   try {
     const ctx = kiln.domain;
-    // A server using this data folder is found before anything changes.
-    await kiln.openRegions();
     const ref: TemplateRef = { subscription: kiln.config.subscriptions[0].id, resourceGroup: options.resourceGroup, name: options.name };
     const body = withErrorHandling(options.body, options.onError);
     const { spec } = checkTemplate(ctx, body);
@@ -103,7 +110,7 @@ function withErrorHandling(body: Record<string, unknown>, onError: 'cleanup' | '
 }
 
 async function ensureGroup(ctx: DomainContext, subscription: string, name: string, location: string, note: (text: string) => void) {
-  if (await found(getResourceGroup(ctx, subscription, name))) return;
+  if (await getResource(ctx, resourceGroupId(subscription, name))) return;
   await createOrUpdateResourceGroup(ctx, subscription, name, { location });
   note(`created resource group ${name} (${location})`);
 }
@@ -133,12 +140,12 @@ async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: stri
   const [gallery, image] = [id.types[0][1], id.types[1][1]];
   const location = region ?? ctx.settings.regions[0].name;
   await ensureGroup(ctx, id.subscription, id.resourceGroup!, location, note);
-  if (!(await found(getGallery(ctx, id.subscription, id.resourceGroup!, gallery)))) {
+  if (!(await getResource(ctx, galleryId(id.subscription, id.resourceGroup!, gallery)))) {
     await createOrUpdateGallery(ctx, id.subscription, id.resourceGroup!, gallery, { location, properties: { description: 'Created by kiln build' } });
     note(`created gallery ${gallery}`);
   }
   const ref = { subscription: id.subscription, resourceGroup: id.resourceGroup!, gallery, name: image };
-  if (await found(getGalleryImage(ctx, ref))) return;
+  if (await getResource(ctx, galleryImageId(ref))) return;
   await createOrUpdateGalleryImage(ctx, ref, {
     location,
     properties: { osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln-local', offer: gallery, sku: image } },
@@ -151,7 +158,7 @@ async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: stri
  * nobody else will finish it: cancel it, and let this worker take it over and end it.
  */
 async function endOrphanedRun(ctx: DomainContext, ref: TemplateRef, note: (text: string) => void) {
-  const runState = async () => (await getTemplate(ctx, ref).catch(() => undefined))?.data.resource.properties.lastRunStatus?.runState;
+  const runState = async () => (await getResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref)))?.data.resource.properties.lastRunStatus?.runState;
   const state = await runState();
   if (state !== 'Running' && state !== 'Canceling') return;
   note('an earlier build of this template was stopped before it ended: canceling that run first');
@@ -164,16 +171,18 @@ async function endOrphanedRun(ctx: DomainContext, ref: TemplateRef, note: (text:
  * working files) goes when the template is built again: the user has had their look.
  */
 async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: TemplateRef, note: (text: string) => void) {
-  const prefix = `IT_${ref.resourceGroup}_${ref.name}_`.toLowerCase();
+  const prefix = stagingGroupPrefix(ref.resourceGroup, ref.name).toLowerCase();
   const groups = await ctx.store.list<{ resource: { name: string } }>({ kind: RESOURCE_GROUP_KIND, subscription: ref.subscription.toLowerCase(), limit: 10_000 });
-  for (const group of groups.filter((g) => g.data.resource.name.toLowerCase().startsWith(prefix))) {
+  // The rest of the name is the run id's first 8 digits; anything longer is another template's (`web` vs `web_x`).
+  const kept = groups.filter((g) => g.data.resource.name.toLowerCase().startsWith(prefix) && /^[0-9a-f]{8}$/i.test(g.data.resource.name.slice(prefix.length)));
+  for (const group of kept) {
     const name = group.data.resource.name;
     const runPrefix = name.slice(prefix.length).toLowerCase();
     for (const run of await readdir(workRoot(dataDir)).catch(() => [])) {
       if (run.toLowerCase().startsWith(runPrefix)) await rm(join(workRoot(dataDir), run), { recursive: true, force: true });
     }
     await deleteResourceGroup(ctx, ref.subscription, name);
-    while (await found(getResourceGroup(ctx, ref.subscription, name))) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (await getResource(ctx, resourceGroupId(ref.subscription, name))) await new Promise((resolve) => setTimeout(resolve, 50));
     note(`removed what an earlier --on-error abort run kept (${name} and its working image)`);
   }
 }
@@ -229,10 +238,3 @@ function keptWork(dataDir: string, runId: string | undefined) {
   const work = join(workRoot(dataDir), runId);
   return { work, rootfs: join(work, 'rootfs') };
 }
-
-/** Whether a get finds its resource; any error but 404 is passed on. */
-const found = (get: Promise<unknown>): Promise<boolean> =>
-  get.then(
-    () => true,
-    (error: unknown) => (error instanceof ArmError && error.status === 404 ? false : Promise.reject(error)),
-  );

@@ -218,6 +218,24 @@ describe('kiln validate and kiln build', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
+  it('a build leaves what another template\'s aborted run kept, even when that template\'s name starts like its own', async () => {
+    const failing = await templateFile('keep_x.json', deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['false'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const aborted = kiln('build', failing, '--data', data, '--var', 'imageTemplateName=keep_x', '--on-error', 'abort');
+    assert.equal(aborted.status, 1);
+    const rootfs = /The working image is kept \(--on-error abort\): (\S+)/.exec(aborted.stdout)![1];
+
+    const other = await templateFile('keep.json', deploymentTemplate([{ type: 'Shell', name: 'fine', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const built = kiln('build', other, '--data', data, '--var', 'imageTemplateName=keep');
+    assert.equal(built.status, 0, built.stdout + built.stderr);
+    assert.doesNotMatch(built.stdout, /removed what an earlier --on-error abort run kept/);
+    assert.equal(existsSync(rootfs), true, "keep_x's working image is still there");
+
+    const fixed = await templateFile('keep_x.json', deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const again = kiln('build', fixed, '--data', data, '--var', 'imageTemplateName=keep_x');
+    assert.match(again.stdout, /removed what an earlier --on-error abort run kept \(IT_kiln-local_keep_x_\w+/);
+    assert.deepEqual(await leftovers(), []);
+  });
+
   it('a build killed with -9 is ended by the next build of the template, which then runs', async () => {
     const slow = await templateFile('killed.json', deploymentTemplate([{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
     const child = spawn(process.execPath, [KILN, 'build', slow, '--data', data, '--var', 'imageTemplateName=killed'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });

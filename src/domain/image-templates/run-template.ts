@@ -91,7 +91,10 @@ export async function updateRun(ctx: DomainContext, key: string, change: (record
 /** The staging resource group `IT_<group>_<template>_<id>`, which users see while the run lasts. */
 export function stagingGroup(template: ImageTemplate, subscription: string, runId: string) {
   const [, , , , group] = template.id.split('/');
-  const name = `IT_${group}_${template.name}_${runId.slice(0, 8)}`.slice(0, 90);
+  const name = `${stagingGroupPrefix(group, template.name)}${runId.slice(0, 8)}`.slice(0, 90);
   const resource = newResourceGroup(subscription, name, template.location, { createdBy: 'AzureVMImageBuilder', imageTemplateName: template.name });
   return { name, key: resourceKey(resourceGroupId(subscription, name)), write: { op: 'put', record: resourceRecord(resource, {}) } as Write };
 }
+
+/** What every run's staging group name of this template starts with (before the 90-character cut). */
+export const stagingGroupPrefix = (resourceGroup: string, templateName: string) => `IT_${resourceGroup}_${templateName}_`;

@@ -54,3 +54,30 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
 }
 
 export const platformImages = (kiln: Kiln) => listPlatformImages(kiln.domain);
+
+export interface CatalogSku {
+  publisher: string;
+  offer: string;
+  sku: string;
+}
+
+/**
+ * A base image Kiln makes itself (Debian, busybox): `make` writes a disk file, imported as version
+ * 0.<yyyymmdd>.0 (a second one the same day replaces it). With `ifMissing` the newest image the
+ * catalog already has for the sku stands instead, and nothing is made.
+ */
+export async function bootstrapBaseImage(kiln: Kiln, sku: CatalogSku, ifMissing: boolean, make: (disk: string) => Promise<void>): Promise<PlatformImage> {
+  if (ifMissing) {
+    const existing = (await platformImages(kiln)).filter((i) => i.publisher === sku.publisher && i.offer === sku.offer && i.sku === sku.sku).pop();
+    if (existing) return existing;
+  }
+  const work = await mkdtemp(join(tmpdir(), 'kiln-base-'));
+  try {
+    const disk = join(work, 'base.raw');
+    await make(disk);
+    const today = kiln.domain.clock.now().toISOString().slice(0, 10).replaceAll('-', '');
+    return await importPlatformImage(kiln, { ...sku, version: `0.${today}.0`, file: disk, replace: true });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

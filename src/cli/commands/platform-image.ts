@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openKiln } from '../../app/kiln.ts';
 import { bootstrapBusybox } from '../../app/busybox-base.ts';
-import { bootstrapDebian, DEBIAN_RELEASES } from '../../app/debian-base.ts';
+import { bootstrapDebian } from '../../app/debian-base.ts';
 import { importPlatformImage, platformImages } from '../../app/platform-images.ts';
 import { defaultDataDir } from '../data-dir.ts';
 import { outputOptions, printResult } from '../local-output.ts';
@@ -59,10 +59,8 @@ export async function platformImage(argv: string[]): Promise<void> {
     if (action === 'list') return printResult(await platformImages(kiln), values);
     if (action === 'bootstrap') {
       const sizeMiB = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
-      const kind = rest[0] === 'busybox' ? { offer: 'busybox' } : { offer: `debian-${DEBIAN_RELEASES[values.suite ?? 'bookworm'] ?? ''}` };
-      const existing = values['if-missing'] ? (await platformImages(kiln)).filter((image) => image.offer === kind.offer).pop() : undefined;
-      if (existing) return printResult(existing, values);
-      if (rest[0] === 'busybox') return printResult(await bootstrapBusybox(kiln, { sizeMiB }), values);
+      const ifMissing = values['if-missing'] === true;
+      if (rest[0] === 'busybox') return printResult(await bootstrapBusybox(kiln, { sizeMiB, ifMissing }), values);
       if (rest[0] !== 'debian') throw new Error(`kiln platform-image bootstrap knows 'debian' and 'busybox'\n\n${platformImageHelp}`);
       const image = await bootstrapDebian(kiln, {
         dataDir: values.data ?? defaultDataDir(),
@@ -70,6 +68,7 @@ export async function platformImage(argv: string[]): Promise<void> {
         mirror: values.mirror,
         sizeMiB,
         debootstrap: values.debootstrap,
+        ifMissing,
       });
       return printResult(image, values);
     }

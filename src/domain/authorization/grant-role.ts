@@ -42,16 +42,26 @@ const ADMINISTRATOR_ROLES = [OWNER_ROLE_ID, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_I
 /**
  * A subscription is never left without an Owner or a blob data contributor at its root: the
  * administrator gets each role nobody holds there (a fresh install, a subscription just added to
- * config.json, or data from before roles or blob authorization existed). Runs at start, so it may
- * read a whole subscription.
+ * config.json, or data from before roles or blob authorization existed). Runs at start.
  */
-export async function ensureAdministratorAccess(ctx: DomainContext, administratorId: string): Promise<void> {
+export function ensureAdministratorAccess(ctx: DomainContext, administratorId: string): Promise<void> {
+  return ensureSubscriptionRoles(ctx, administratorId, ADMINISTRATOR_ROLES, 'anyone');
+}
+
+/**
+ * Gives `principalId` each of `roles` at the root of every configured subscription where it is
+ * missing: held by `anyone` there, or by `principalId` itself. Runs at start, so it may read a whole
+ * subscription's assignments.
+ */
+export async function ensureSubscriptionRoles(ctx: DomainContext, principalId: string, roles: readonly string[], missingWhenNotHeldBy: 'anyone' | 'principal'): Promise<void> {
   for (const { id } of ctx.settings.subscriptions) {
-    const root = `/subscriptions/${id}`.toLowerCase();
+    const root = `/subscriptions/${id}`;
     const assignments = await ctx.store.list<RoleAssignmentData>({ kind: ROLE_ASSIGNMENT_KIND, subscription: id.toLowerCase(), limit: 100_000 });
-    for (const role of ADMINISTRATOR_ROLES) {
-      const held = assignments.some((a) => a.data.roleDefinitionName === role && a.data.scope.toLowerCase() === root);
-      if (!held) await grantRole(ctx, administratorId, await resolveRoleGrant(ctx, role, `/subscriptions/${id}`));
+    for (const role of roles) {
+      const held = assignments.some(
+        (a) => a.data.roleDefinitionName === role && a.data.scope.toLowerCase() === root.toLowerCase() && (missingWhenNotHeldBy === 'anyone' || a.data.principalId === principalId),
+      );
+      if (!held) await grantRole(ctx, principalId, await resolveRoleGrant(ctx, role, root));
     }
   }
 }

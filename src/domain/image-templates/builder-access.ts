@@ -12,8 +12,7 @@ import { ArmError } from '../../core/arm-error.ts';
 import { parseResourceId, resourceGroupId } from '../../core/resource-id.ts';
 import { CONTRIBUTOR_ROLE_ID } from '../authorization/built-in-roles.ts';
 import { isAllowed, loadCallerAccess } from '../authorization/check-access.ts';
-import { grantRole, resolveRoleGrant } from '../authorization/grant-role.ts';
-import { assignmentsOfPrincipal } from '../authorization/role-assignments.ts';
+import { ensureSubscriptionRoles, grantRole, resolveRoleGrant } from '../authorization/grant-role.ts';
 import type { DomainContext } from '../context.ts';
 import { findImageBuilder, type ServicePrincipal } from '../identity/service-principals.ts';
 import type { ImageTemplateProperties } from './image-template.ts';
@@ -110,13 +109,8 @@ export async function requireBuilderAccess(ctx: DomainContext, template: BuildRe
  * The builder's default access (`build.builderGrants: "subscription"`): Contributor at every
  * configured subscription where it has none, so builds work on a fresh install. Runs at start.
  */
-export async function ensureBuilderContributor(ctx: DomainContext, builder: ServicePrincipal): Promise<void> {
-  const held = await assignmentsOfPrincipal(ctx, builder.objectId);
-  for (const { id } of ctx.settings.subscriptions) {
-    const scope = `/subscriptions/${id}`;
-    if (held.some((a) => a.roleDefinitionName === CONTRIBUTOR_ROLE_ID && a.scope.toLowerCase() === scope.toLowerCase())) continue;
-    await grantRole(ctx, builder.objectId, await resolveRoleGrant(ctx, CONTRIBUTOR_ROLE_ID, scope));
-  }
+export function ensureBuilderContributor(ctx: DomainContext, builder: ServicePrincipal): Promise<void> {
+  return ensureSubscriptionRoles(ctx, builder.objectId, [CONTRIBUTOR_ROLE_ID], 'principal');
 }
 
 /** Grants what `template` needs and the builder lacks: `kiln build` runs as the data folder's owner, who may. */

@@ -28,7 +28,24 @@ export interface KilnConfig {
    * private loopback only). `builderGrants`: `subscription` (default) gives the image builder
    * principal Contributor at every subscription; `none` leaves granting to the operator, per group.
    */
-  build?: { customizerNetwork?: boolean; builderGrants?: BuilderGrants };
+  build?: {
+    customizerNetwork?: boolean;
+    builderGrants?: BuilderGrants;
+    /** What one run may use on the host; see SECURITY.md. */
+    limits?: BuildLimitsConfig;
+  };
+}
+
+/** Per-run resource limits; a field left out takes its default. */
+export interface BuildLimitsConfig {
+  /** Processes and threads a customizer step may run at once. */
+  processes?: number;
+  /** Memory a customizer step may hold, in MiB. */
+  memoryMiB?: number;
+  /** CPUs' worth of time a customizer step may use (1.5 = one and a half cores). */
+  cpus?: number;
+  /** Bytes of disk a run may write on the host, in MiB. */
+  diskMiB?: number;
 }
 
 export type BuilderGrants = 'subscription' | 'none';

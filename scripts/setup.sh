@@ -24,6 +24,8 @@ command -v qemu-img >/dev/null || missing+=(qemu-utils)
 command -v sfdisk >/dev/null || missing+=(fdisk)
 command -v busybox >/dev/null || missing+=(busybox-static)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
+# Only the tests use strace: they watch which files Kiln fsyncs.
+command -v strace >/dev/null || missing+=(strace)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "kiln setup: installing Debian packages: ${missing[*]}" >&2

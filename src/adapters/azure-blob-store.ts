@@ -286,6 +286,8 @@ export function createAzureBlobStore(region: string, options: { connectionString
     },
 
     open: async () => void (await ready()),
+    // A container is shared by design (several Kiln processes scale out over one): nothing is held.
+    close: async () => undefined,
 
     // The bytes are in the storage account, not on this machine.
     localPath: async () => undefined,

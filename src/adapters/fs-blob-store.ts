@@ -13,8 +13,13 @@
  * objects no record names, which stat and list never look at and the store sweeps when it opens.
  * Index and staging names are hashes so keys need no escaping and both `a` and `a/b` can exist.
  *
- * One process owns a directory: its opening sweep would delete another process's files in flight, so
- * opening claims the directory first (directory-owner.ts) and fails clearly when another process holds it.
+ * One store owns a directory: its opening sweep would delete another store's files in flight, so
+ * opening claims the directory first (directory-owner.ts) and fails clearly when another one holds it;
+ * `close` gives it up.
+ *
+ * Owner-only: the directory is made (and on every opening, tightened to) 0700, and every file and
+ * directory the store creates is 0600 / 0700, since blobs are users' disks. Files an older Kiln made
+ * 0644 stay so, unreachable to other users behind the 0700 directory; no walk of the store is needed.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -23,7 +28,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
 import type { BlobInfo, BlobStore, ByteRange, RegionStores } from '../ports/blob-store.ts';
-import { claimDirectory } from './directory-owner.ts';
+import { claimDirectory, type DirectoryClaim } from './directory-owner.ts';
+import { makeOwnerOnly } from './owner-only.ts';
+import { syncDirectory } from './sync-directory.ts';
 
 interface BlobRecord {
   key: string;
@@ -53,21 +60,15 @@ function checkRange(range: ByteRange | undefined): void {
 
 const hashName = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 const toInfo = (record: BlobRecord): BlobInfo => ({
   key: record.key,
   size: record.size,
   sha256: record.sha256,
   lastModified: new Date(record.lastModified),
 });
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 async function writeAll(handle: FileHandle, chunk: Buffer, position: number): Promise<void> {
   let done = 0;
@@ -159,11 +160,15 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     return records.filter((record): record is BlobRecord => record !== undefined);
   }
 
-  /** Removes what a crash can leave behind (see the file comment). */
+  let claim: DirectoryClaim | undefined;
+
+  /** Claims the directory and removes what a crash can leave behind (see the file comment). */
   async function sweep(): Promise<void> {
-    await claimDirectory(dir);
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    await makeOwnerOnly(dir);
+    claim ??= await claimDirectory(dir);
     await rm(tmpDir, { recursive: true, force: true });
-    await Promise.all([objectsDir, indexDir, stagingDir, tmpDir].map((d) => mkdir(d, { recursive: true })));
+    await Promise.all([objectsDir, indexDir, stagingDir, tmpDir].map((d) => mkdir(d, { recursive: true, mode: DIR_MODE })));
     const records = await readAllRecords();
     const named = new Set(records.map((record) => record.object));
     for (const object of await readdir(objectsDir)) {
@@ -192,7 +197,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
    */
   async function commitRecord(record: BlobRecord, overwrite: boolean): Promise<BlobRecord | undefined> {
     const tmp = tmpPath();
-    const handle = await open(tmp, 'wx');
+    const handle = await open(tmp, 'wx', FILE_MODE);
     try {
       await handle.writeFile(JSON.stringify(record));
       await handle.sync();
@@ -213,13 +218,13 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     } finally {
       await rm(tmp, { force: true });
     }
-    await syncDir(indexDir);
+    await syncDirectory(indexDir);
     return replaced;
   }
 
   /** Commits `record` for an object already in objects/, removing the object if that fails. */
   async function publish(record: BlobRecord, overwrite: boolean): Promise<BlobInfo> {
-    await syncDir(objectsDir);
+    await syncDirectory(objectsDir);
     let replaced: BlobRecord | undefined;
     try {
       replaced = await commitRecord(record, overwrite);
@@ -264,7 +269,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       const hash = createHash('sha256');
       let size = 0;
       try {
-        const handle = await open(tmp, 'wx');
+        const handle = await open(tmp, 'wx', FILE_MODE);
         try {
           for await (const chunk of chunksOf(content)) {
             hash.update(chunk);
@@ -292,6 +297,13 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     },
 
     open: ready,
+
+    async close() {
+      await opening?.catch(() => undefined);
+      opening = undefined;
+      await claim?.release();
+      claim = undefined;
+    },
 
     async localPath(key) {
       checkKey(key);
@@ -326,7 +338,8 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         try {
           await copyFile(objectPath(source.object), tmp, constants.COPYFILE_FICLONE);
           const handle = await open(tmp, 'r');
-          await handle.sync().finally(() => handle.close());
+          // A copy takes its source's mode, which an older Kiln made 0644.
+          await handle.chmod(FILE_MODE).then(() => handle.sync()).finally(() => handle.close());
           await rename(tmp, objectPath(object));
         } catch (copyError) {
           await rm(tmp, { force: true });
@@ -343,7 +356,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       const record = await readRecord(key);
       if (record === undefined) return;
       await rm(indexPath(key), { force: true });
-      await syncDir(indexDir);
+      await syncDirectory(indexDir);
       await rm(objectPath(record.object), { force: true });
     },
 
@@ -363,7 +376,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       await refuseExisting(key);
       const tmp = tmpPath();
       try {
-        const handle = await open(tmp, 'wx');
+        const handle = await open(tmp, 'wx', FILE_MODE);
         try {
           await handle.truncate(size);
           await handle.sync();
@@ -377,7 +390,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       } finally {
         await rm(tmp, { force: true });
       }
-      await syncDir(stagingDir);
+      await syncDirectory(stagingDir);
     },
 
     async writeStaging(key, offset, content) {
@@ -450,7 +463,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         const lastModified = new Date().toISOString();
         const info = await publish({ key, size, sha256: hash.digest('hex'), object, lastModified }, false);
         await rm(stagingPath(key), { force: true });
-        await syncDir(stagingDir);
+        await syncDirectory(stagingDir);
         return info;
       } finally {
         gate.leaveSeal(key);
@@ -461,7 +474,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       checkKey(key);
       await ready();
       await rm(stagingPath(key), { force: true });
-      await syncDir(stagingDir);
+      await syncDirectory(stagingDir);
     },
   };
 }

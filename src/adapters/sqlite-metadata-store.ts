@@ -18,6 +18,7 @@ import {
   type StoredRecord,
   type Write,
 } from '../ports/metadata-store.ts';
+import { makeOwnerOnly } from './owner-only.ts';
 import { holds, listFilter } from './sql-records.ts';
 
 /** Index i upgrades a database from user_version i to i + 1. */
@@ -57,6 +58,9 @@ const BUSY_TIMEOUT_MS = 10_000;
 export async function openSqliteMetadataStore(path: string): Promise<MetadataStore> {
   const db = new Database(path);
   try {
+    // Owner-only, also files an older Kiln made 0644: SQLite makes the -wal and -shm files with the
+    // database file's mode, so from here on they are born 0600.
+    if (!db.memory) for (const file of [path, `${path}-wal`, `${path}-shm`]) await makeOwnerOnly(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -88,8 +88,9 @@ export async function loadOrCreateConfig(dataDir: string): Promise<{ config: Kil
   const existing = await readConfig(dataDir);
   if (existing) return { config: existing, created: false };
   const config = defaultConfig();
-  await mkdir(dataDir, { recursive: true });
-  await writeFileAtomic(join(dataDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', 0o644);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // 0600: a region's azureBlob connection string is a storage account key.
+  await writeFileAtomic(join(dataDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', 0o600);
   return { config, created: true };
 }
 

@@ -19,6 +19,7 @@ import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { domainSettings, loadOrCreateConfig, type KilnConfig } from './config.ts';
+import { makeDataFolderPrivate } from './data-folder.ts';
 import { createRegionStores } from './region-stores.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 
@@ -61,7 +62,7 @@ export interface Kiln {
 
 export async function openKiln(options: KilnOptions): Promise<Kiln> {
   const clock = options.clock ?? systemClock;
-  await mkdir(options.dataDir, { recursive: true });
+  await makeDataFolderPrivate(options.dataDir);
   const { config, created } = await loadOrCreateConfig(options.dataDir);
   const store = options.db?.startsWith('postgres')
     ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
@@ -101,7 +102,10 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
       for (const grant of grants) await grantRole(domain, objectId, grant);
       return { appId, displayName, password, tenant: config.tenantId, objectId };
     },
-    close: () => store.close(),
+    async close() {
+      await Promise.all(regions.regions().map((region) => regions.get(region)!.close()));
+      await store.close();
+    },
   };
 }
 

@@ -144,6 +144,7 @@ async function createCa(certPath: string, keyPath: string): Promise<Pair> {
   cert.sign(keys.privateKey, forge.md.sha256.create());
   const pair = { cert: forge.pki.certificateToPem(cert), key: keys.pem };
   // Key first: a crash in between leaves no certificate, so the next start simply begins again.
+  // The certificate alone is readable by all: clients are handed copies of it (see data-folder.ts).
   await writeFileAtomic(keyPath, pair.key, 0o600);
   await writeFileAtomic(certPath, pair.cert, 0o644);
   return pair;
@@ -173,6 +174,6 @@ async function issueServerCert(ca: Pair, names: string[], certPath: string, keyP
   cert.sign(caKey, forge.md.sha256.create());
   const pair = { cert: forge.pki.certificateToPem(cert), key: keys.pem };
   await writeFileAtomic(keyPath, pair.key, 0o600);
-  await writeFileAtomic(certPath, pair.cert, 0o644);
+  await writeFileAtomic(certPath, pair.cert, 0o600);
   return pair;
 }

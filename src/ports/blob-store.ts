@@ -29,6 +29,8 @@ export interface BlobStore {
    * this process (and sweeps it), so a second process on the same folder fails at its start.
    */
   open(): Promise<void>;
+  /** Gives up what opening took (a folder store's claim); a later use opens the store again. */
+  close(): Promise<void>;
   /**
    * Streams `content` into a new sealed blob. Fails if `key` exists, unless `overwrite`, which
    * replaces it atomically: readers get the old or the new blob, never a mix (Azure's Put Blob).

@@ -96,7 +96,8 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   if (refused) return refused;
   const work = join(settings.workRoot, payload.runId);
   await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
+  // 0700: a run's disks and log are its template owner's, not other local users'.
+  await mkdir(work, { recursive: true, mode: 0o700 });
   const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock });
   const network = settings.customizerNetwork === true;
   const downloads = templateDownloads(ctx, template, log, settings.ownBlobs);

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { resolveLimits, type ResourceLimits } from '../build/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
@@ -54,6 +55,15 @@ export function builderGrants(config: KilnConfig): BuilderGrants {
   const value = config.build?.builderGrants ?? 'subscription';
   if (value !== 'subscription' && value !== 'none') throw new Error(`config.json: build.builderGrants is '${String(value)}'; it must be "subscription" or "none".`);
   return value;
+}
+
+/** What each customizer command may use: `build.limits` with the defaults filled in; a bad value names its setting. */
+export function buildLimits(config: KilnConfig): ResourceLimits {
+  try {
+    return resolveLimits(config.build?.limits);
+  } catch (error) {
+    throw new Error(`config.json: ${(error as Error).message}`);
+  }
 }
 
 export const DEFAULT_REGIONS: Array<[string, string]> = [

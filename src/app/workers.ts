@@ -1,8 +1,10 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
 import type { FetchLike } from '../build/customizers/file.ts';
+import type { ResourceLimits } from '../build/limits/resource-limits.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
+import { buildLimits } from './config.ts';
 import type { Kiln } from './kiln.ts';
 
 const STORAGE_AUDIENCE = 'https://storage.azure.com/';
@@ -16,6 +18,8 @@ export interface WorkerPoolOptions {
   onJobEvent?: (event: JobEvent) => void;
   /** Customizer scripts share the host's network; when unset, `build.customizerNetwork` in config.json decides (default off). */
   customizerNetwork?: boolean;
+  /** What each customizer command may use; when unset, `build.limits` in config.json decides (see resource-limits.ts for the defaults). */
+  limits?: ResourceLimits;
   /** How builds fetch Kiln's own blob URLs: in-process where this process serves the API (self-fetch.ts), else over the network. */
   selfFetch?: FetchLike;
 }
@@ -24,6 +28,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
   const tasks = createTasks(kiln.domain, {
     workRoot: workRoot(options.dataDir),
     customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
+    limits: options.limits ?? buildLimits(kiln.config),
     ownBlobs: {
       storageToken: async (clientId) => (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
       fetch: options.selfFetch ?? fetch,

@@ -12,6 +12,7 @@ import { constants, lstat, open, readdir, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { BuildLog } from './build-log.ts';
 import { runCustomizerCommand } from './customizers/shell.ts';
+import type { ResourceLimits } from './limits/resource-limits.ts';
 import { imagePath, type RootFsState } from './sandbox.ts';
 import type { BuildStep } from './step-runner.ts';
 
@@ -25,6 +26,8 @@ const HISTORIES = ['.bash_history', '.zsh_history', '.ash_history'];
 export interface GeneralizeOptions {
   /** Names directly under /tmp that Kiln's deprovisioning must keep; none by default. */
   keepInTmp?: string[];
+  /** What a deprovisioning script may use; the defaults of resource-limits.ts when left out. */
+  limits?: ResourceLimits;
 }
 
 export function generalizeStep(options: GeneralizeOptions = {}): BuildStep<RootFsState> {
@@ -35,11 +38,11 @@ export function generalizeStep(options: GeneralizeOptions = {}): BuildStep<RootF
       if (await exists(rootfs, USER_SCRIPT)) {
         const command = ['/bin/sh', USER_SCRIPT];
         ctx.log.line(`${label}: a customizer wrote ${USER_SCRIPT}; running: ${command.join(' ')}`);
-        return runCustomizerCommand({ label: `${label} (${USER_SCRIPT})`, name: STEP, rootfs, command, ctx });
+        return runCustomizerCommand({ label: `${label} (${USER_SCRIPT})`, name: STEP, rootfs, command, ctx, limits: options.limits });
       }
       if (await exists(rootfs, WAAGENT)) {
         ctx.log.line(`${label}: running: ${WAAGENT_COMMAND}`);
-        return runCustomizerCommand({ label: `${label} (waagent)`, name: STEP, rootfs, command: ['/bin/sh', '-c', WAAGENT_COMMAND], ctx });
+        return runCustomizerCommand({ label: `${label} (waagent)`, name: STEP, rootfs, command: ['/bin/sh', '-c', WAAGENT_COMMAND], ctx, limits: options.limits });
       }
       ctx.log.line(`${label}: no ${USER_SCRIPT} and no ${WAAGENT} in the image; Kiln deprovisions the root file system itself`);
       await deprovision(rootfs, new Set(options.keepInTmp ?? []), ctx.log);

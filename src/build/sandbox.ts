@@ -7,7 +7,13 @@
  *   change the image. No host path is bound, so host files are neither readable nor writable.
  * - `--dev /dev --proc /proc`: a fresh minimal /dev (null, zero, random, tty, pts; no disks) and a
  *   /proc of the sandbox's own PID namespace; host processes and block devices stay invisible. No
- *   /sys: it would be the host's view.
+ *   /sys: it would be the host's view, and without CAP_SYS_ADMIN nothing can mount it (or another
+ *   /proc). The /proc entries that reach the host kernel are covered as Docker covers them:
+ *   `/proc/{sys,sysrq-trigger,bus,fs,irq}` are read-only binds (a root script could otherwise set
+ *   `kernel/core_pattern`, which runs any program as host root, or any sysctl), and the ones that
+ *   read kernel memory or state (`kcore`, `keys`, `timer_list`...) are masked: a directory by an
+ *   empty read-only tmpfs, a file by /dev/null bound without device access, so it cannot even be
+ *   opened. Module loading needs CAP_SYS_MODULE, which the command never has.
  * - Namespaces: mount, PID, IPC, UTS, cgroup and network are all new (`--unshare-all` semantics), so
  *   the only network is a private loopback: not even the host's 127.0.0.1 services (Kiln's API, its
  *   database) are reachable. `network: true` shares the host's network (`--share-net`), which does
@@ -22,18 +28,26 @@
  *   command executes can gain capabilities back. Run unprivileged, Kiln uses `--unshare-all` as is,
  *   with uid 0 mapped to Kiln's own uid.
  * - `--die-with-parent`: if Kiln dies the whole sandbox dies with it. `--new-session`: the command
- *   cannot push keystrokes into Kiln's terminal (TIOCSTI). `--clearenv`: none of Kiln's environment
- *   (credentials) leaks in; only PATH, HOME=/root, TERM=dumb and the caller's variables.
+ *   cannot push keystrokes into Kiln's terminal (TIOCSTI). Nothing of Kiln's environment (credentials)
+ *   reaches the sandbox: bubblewrap itself is started with an empty environment (it stays the
+ *   sandbox's pid 1, whose /proc/1/environ any script can read), and `--clearenv` gives the command
+ *   only PATH, HOME=/root, TERM=dumb and the caller's variables.
+ * - Resource limits: every command runs in a cgroup of its own (limits/cgroup.ts) with limits on
+ *   processes, memory and CPU, joined before bubblewrap starts. Running into the process or memory
+ *   limit kills the sandbox and fails the command with `LimitExceeded`; the CPU limit throttles.
  * - bubblewrap runs in a process group of its own; on timeout or abort the group gets SIGKILL. The
  *   processes inside live in the sandbox's PID namespace, whose init dies with bubblewrap
  *   (`--die-with-parent`), and the kernel then kills everything left in that namespace, including
  *   daemons a script started in a new session.
  */
 import { spawn } from 'node:child_process';
-import { lstat, readlink } from 'node:fs/promises';
+import { constants as fsConstants, existsSync, statSync } from 'node:fs';
+import { access, lstat, readlink } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { lineSplitter } from './build-log.ts';
+import { CgroupsUnavailable, createSandboxCgroup, type SandboxCgroup } from './limits/cgroup.ts';
+import { defaultLimits, LimitExceeded, type ResourceLimits } from './limits/resource-limits.ts';
 
 /** What the steps that work on an image's root file system need to know. */
 export interface RootFsState {
@@ -46,6 +60,8 @@ export interface SandboxOptions {
   /** Working directory inside the image; `/` by default. */
   cwd?: string;
   network?: boolean;
+  /** Processes, memory and CPU the command may use; the defaults (never none) when left out. */
+  limits?: ResourceLimits;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Every line of stdout and stderr, as it comes. */
@@ -54,6 +70,11 @@ export interface SandboxOptions {
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETFCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'AUDIT_WRITE'];
+/** Docker's lists: /proc entries that change the host kernel (read-only) and that show kernel memory or state (masked). */
+const READ_ONLY_PROC = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
+const MASKED_PROC = ['asound', 'acpi', 'kcore', 'keys', 'latency_stats', 'timer_list', 'timer_stats', 'sched_debug', 'scsi'];
+/** How often a running sandbox's cgroup is checked for a limit it ran into. */
+const LIMIT_POLL_MS = 100;
 
 function sandboxArgs(rootfs: string, command: string[], options: SandboxOptions): string[] {
   const namespaces = process.getuid?.() === 0
@@ -65,6 +86,7 @@ function sandboxArgs(rootfs: string, command: string[], options: SandboxOptions)
     '--bind', rootfs, '/',
     '--dev', '/dev',
     '--proc', '/proc',
+    ...procCovers(),
     ...namespaces,
     '--die-with-parent',
     '--new-session',
@@ -76,14 +98,47 @@ function sandboxArgs(rootfs: string, command: string[], options: SandboxOptions)
   ];
 }
 
-/** Resolves with the command's exit code (128 + signal number if a signal ended it); rejects on timeout or abort. */
-export function runInSandbox(rootfs: string, command: string[], options: SandboxOptions): Promise<{ exitCode: number }> {
-  const { signal, timeoutMs, onOutput } = options;
-  if (command.length === 0) return Promise.reject(new Error('runInSandbox needs a command.'));
-  if (signal?.aborted) return Promise.reject(new Error('Sandboxed command canceled before it started.', { cause: signal.reason }));
+/**
+ * Binds over the sandbox's /proc: the kernel's entries are the same in every /proc, so the host's
+ * serve as read-only sources. Only entries this kernel has: bubblewrap cannot create a mount point in /proc.
+ */
+function procCovers(): string[] {
+  const present = (name: string) => existsSync(`/proc/${name}`);
+  return [
+    ...READ_ONLY_PROC.filter(present).flatMap((name) => ['--ro-bind', `/proc/${name}`, `/proc/${name}`]),
+    ...MASKED_PROC.filter(present).flatMap((name) => statSync(`/proc/${name}`).isDirectory()
+      ? ['--tmpfs', `/proc/${name}`, '--remount-ro', `/proc/${name}`]
+      : ['--ro-bind', '/dev/null', `/proc/${name}`]),
+  ];
+}
 
+/**
+ * Resolves with the command's exit code (128 + signal number if a signal ended it); rejects on
+ * timeout, abort, a process or memory limit reached (`LimitExceeded`), or when no cgroup can hold it.
+ */
+export async function runInSandbox(rootfs: string, command: string[], options: SandboxOptions): Promise<{ exitCode: number }> {
+  if (command.length === 0) throw new Error('runInSandbox needs a command.');
+  if (options.signal?.aborted) throw new Error('Sandboxed command canceled before it started.', { cause: options.signal.reason });
+  const limits = options.limits ?? defaultLimits();
+  const bwrap = await bubblewrap();
+  const cgroup = await createSandboxCgroup(limits);
+  try {
+    const exitCode = await supervise(cgroup, limits, cgroup.joinAndExec(bwrap, sandboxArgs(rootfs, command, options)), options);
+    // A memory hit is seen once the kernel has killed a process, which may be the moment the command ends.
+    const limit = await cgroup.hit();
+    if (limit) throw new LimitExceeded(limit, limits);
+    return { exitCode };
+  } finally {
+    await cgroup.remove();
+  }
+}
+
+/** Runs the wrapper that joins `cgroup` and becomes bubblewrap; stops it on timeout, abort or a limit hit. */
+function supervise(cgroup: SandboxCgroup, limits: ResourceLimits, start: { file: string; args: string[] }, options: SandboxOptions): Promise<number> {
+  const { signal, timeoutMs, onOutput } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn('bwrap', sandboxArgs(rootfs, command, options), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // An empty environment: bubblewrap stays pid 1 inside, and its environment is readable there.
+    const child = spawn(start.file, start.args, { detached: true, env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let stopped: Error | undefined;
     const stop = (reason: Error) => {
       stopped ??= reason;
@@ -96,29 +151,44 @@ export function runInSandbox(rootfs: string, command: string[], options: Sandbox
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(new Error(`Sandboxed command timed out after ${timeoutMs} ms and was killed.`)), timeoutMs);
     const onAbort = () => stop(new Error('Sandboxed command canceled and killed.', { cause: signal!.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
+    // A fork bomb never ends by itself: the first refused fork stops it.
+    const watch = setInterval(() => void cgroup.hit().then((limit) => limit && stop(new LimitExceeded(limit, limits)), () => undefined), LIMIT_POLL_MS);
 
     // One splitter per pipe, so a line of stdout is never cut by a line of stderr.
     const out = lineSplitter(onOutput);
     const err = lineSplitter(onOutput);
-    child.stdout.on('data', (chunk: Buffer) => out.write(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.write(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.write(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.write(chunk));
+    let joinFailure = '';
+    child.stdio[3]!.on('data', (chunk: Buffer) => (joinFailure += chunk.toString()));
 
     const finish = () => {
       clearTimeout(timer);
+      clearInterval(watch);
       signal?.removeEventListener('abort', onAbort);
     };
-    child.on('error', (error: NodeJS.ErrnoException) => {
+    child.on('error', (error) => {
       finish();
-      reject(error.code === 'ENOENT' ? new Error('bubblewrap (bwrap) is not installed; Kiln needs it to run customizers.', { cause: error }) : error);
+      reject(error);
     });
     child.on('close', (code, signalName) => {
       finish();
       out.end();
       err.end();
       if (stopped) reject(stopped);
-      else resolve({ exitCode: code ?? 128 + signalNumber(signalName) });
+      else if (joinFailure) reject(new CgroupsUnavailable(`cannot move the sandbox into its ${cgroup.version} cgroup (${joinFailure.trim()})`));
+      else resolve(code ?? 128 + signalNumber(signalName));
     });
   });
+}
+
+/** bubblewrap's absolute path: it is started with no PATH of its own. */
+async function bubblewrap(): Promise<string> {
+  for (const dir of (process.env.PATH ?? PATH).split(':').filter(Boolean)) {
+    const candidate = join(dir, 'bwrap');
+    if (await access(candidate, fsConstants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  throw new Error('bubblewrap (bwrap) is not installed; Kiln needs it to run customizers.');
 }
 
 function signalNumber(name: NodeJS.Signals | null): number {

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
+import type { ResourceLimits } from '../limits/resource-limits.ts';
 import { imagePath, type RootFsState } from '../sandbox.ts';
 import type { BuildStep, StepContext } from '../step-runner.ts';
 
@@ -19,6 +20,8 @@ export interface CustomizerDeps {
   fetch?: FetchLike;
   /** Whether scripts reach the network; off by default (see sandbox.ts for what sharing means). */
   network?: boolean;
+  /** What each script may use; the defaults of resource-limits.ts when left out. */
+  limits?: ResourceLimits;
 }
 
 export interface FileCustomizer {

@@ -35,7 +35,7 @@ export function powerShellStep(spec: PowerShellCustomizer, deps: CustomizerDeps 
           'Install PowerShell in an earlier Shell customizer, or start from an image that has it.');
       }
       const run = (command: string[]) =>
-        runCustomizerCommand({ label, name: spec.name, rootfs, command, ctx, network: deps.network, validExitCodes: spec.validExitCodes });
+        runCustomizerCommand({ label, name: spec.name, rootfs, command, ctx, network: deps.network, limits: deps.limits, validExitCodes: spec.validExitCodes });
       if (spec.inline) {
         ctx.log.line(`${label}: running ${spec.inline.length} inline command(s) with ${pwsh} ${PWSH_FLAGS.join(' ')} -Command`);
         return run([pwsh, ...PWSH_FLAGS, '-Command', spec.inline.join('\n')]);

@@ -4,6 +4,7 @@
  * code and the end of its output, so the user sees why without opening the log.
  */
 import { lstat, open, rm } from 'node:fs/promises';
+import type { ResourceLimits } from '../limits/resource-limits.ts';
 import { imagePath, type RootFsState, runInSandbox } from '../sandbox.ts';
 import type { BuildStep, StepContext } from '../step-runner.ts';
 import { type CustomizerDeps, downloadIntoImage } from './file.ts';
@@ -37,7 +38,7 @@ export function shellStep(spec: ShellCustomizer, deps: CustomizerDeps = {}): Bui
   return {
     name: spec.name,
     async run({ rootfs }, ctx) {
-      const run = (command: string[]) => runCustomizerCommand({ label, name: spec.name, rootfs, command, ctx, network: deps.network });
+      const run = (command: string[]) => runCustomizerCommand({ label, name: spec.name, rootfs, command, ctx, network: deps.network, limits: deps.limits });
       if (spec.inline) {
         ctx.log.line(`${label}: running ${spec.inline.length} inline command(s) as one /bin/sh -e -c script`);
         return run(['/bin/sh', '-e', '-c', spec.inline.join('\n')]);
@@ -63,13 +64,14 @@ export async function runCustomizerCommand(options: {
   command: string[];
   ctx: StepContext;
   network?: boolean;
+  limits?: ResourceLimits;
   validExitCodes?: number[];
 }): Promise<void> {
   const { label, name, ctx } = options;
   const output = ctx.log.stream(name);
   let exitCode: number;
   try {
-    ({ exitCode } = await runInSandbox(options.rootfs, options.command, { signal: ctx.signal, network: options.network, onOutput: output.line }));
+    ({ exitCode } = await runInSandbox(options.rootfs, options.command, { signal: ctx.signal, network: options.network, limits: options.limits, onOutput: output.line }));
   } catch (error) {
     throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

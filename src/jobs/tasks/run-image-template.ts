@@ -15,6 +15,7 @@ import { powerShellStep } from '../../build/customizers/powershell.ts';
 import { shellStep } from '../../build/customizers/shell.ts';
 import { extractRootFs, findRootPartition, moveToRaw, toFixedVhd, writeRootFs, type RootPartition } from '../../build/disk/disk-image.ts';
 import { generalizeStep } from '../../build/generalize.ts';
+import { describeLimits, type ResourceLimits } from '../../build/limits/resource-limits.ts';
 import type { RootFsState } from '../../build/sandbox.ts';
 import { runSteps, type BuildStep } from '../../build/step-runner.ts';
 import { ArmError, type ArmErrorBody } from '../../core/arm-error.ts';
@@ -46,6 +47,8 @@ export interface BuildSettings {
   workRoot: string;
   /** Customizer scripts share the host's network (see sandbox.ts); off, they see a private loopback only. */
   customizerNetwork?: boolean;
+  /** What each customizer command may use (`build.limits`); the sandbox holds it there with cgroups. */
+  limits: ResourceLimits;
   /** How downloads reach Kiln's own blob URLs, as the template's identity when it has one. */
   ownBlobs: OwnBlobAccess;
 }
@@ -102,6 +105,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   const network = settings.customizerNetwork === true;
   const downloads = templateDownloads(ctx, template, log, settings.ownBlobs);
   log.line(`Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`);
+  log.line(`Customizer limits, per command: ${describeLimits(settings.limits)} (build.limits in config.json)`);
   const setSubState = (runSubState: RunSubState) =>
     updateRun(ctx, payload.key, (r) => (r.data.internal.runId === payload.runId && r.data.resource.properties.lastRunStatus?.runState === 'Running'
       ? { resource: withRunStatus(r.data.resource, { ...r.data.resource.properties.lastRunStatus, runSubState }), internal: r.data.internal }
@@ -143,8 +147,8 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
         await setSubState('Customizing');
       },
     },
-    ...template.properties.customize.map((customizer) => keepOnAbort(template, customizerStep(customizer, { network, fetch: downloads }))),
-    generalizeStep(),
+    ...template.properties.customize.map((customizer) => keepOnAbort(template, customizerStep(customizer, { network, fetch: downloads, limits: settings.limits }))),
+    generalizeStep({ limits: settings.limits }),
     {
       name: 'write image',
       run: async (s) => {

@@ -7,7 +7,7 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,6 +126,25 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
       await assert.rejects(running, /canceled/);
     }
     assert.deepEqual(leftovers(), []);
+  });
+
+  it('refuses a limit in config.json it cannot use, naming the setting, before the server starts', async () => {
+    const dataDir = mkdtempSync(join(work, 'bad-config-'));
+    await assert.rejects(
+      startTestServer({ dataDir, config: { build: { limits: { processes: 'many' as unknown as number } } } }),
+      /config\.json: build\.limits\.processes is "many"; it must be a whole number of at least 8\./,
+    );
+  });
+
+  it('fails closed where it cannot make cgroups: nothing runs, and the message says what to do', () => {
+    // Kiln as an unprivileged user to whom no cgroup is delegated.
+    const script = `const { runInSandbox } = await import(${JSON.stringify(join(process.cwd(), 'src/build/sandbox.ts'))});
+      await runInSandbox('/', ['/bin/echo', 'ran'], { onOutput: console.log }).then(() => console.log('resolved'), (error) => console.log(error.message));`;
+    const child = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.doesNotMatch(child.stdout, /^(ran|resolved)$/m);
+    assert.match(child.stdout, /cannot set them here: .*EACCES/);
+    assert.match(child.stdout, /Run Kiln as root on a host with the pids, memory and cpu cgroup controllers.*Kiln does not run scripts without limits\./);
   });
 });
 

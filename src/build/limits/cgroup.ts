@@ -52,7 +52,7 @@ export async function createSandboxCgroup(limits: ResourceLimits): Promise<Sandb
     await version.apply(name, limits);
   } catch (error) {
     await removeCgroup(dirs);
-    throw new CgroupsUnavailable(`cannot set up ${version.name} cgroup ${name} (${(error as Error).message})`);
+    throw new CgroupsUnavailable(`${version.name}: cannot set up ${name} (${(error as Error).message})`);
   }
   return {
     version: version.name,

@@ -82,7 +82,7 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
       assert.equal(status.runState, 'Failed');
       assert.match(status.message!, /Step 'fork-bomb' failed: Shell customizer 'fork-bomb': hit the process limit of 32 \(build\.limits\.processes\)/);
       assert.ok(seconds < 60, `the run took ${seconds} s`);
-      assert.match(log, /Customizer limits, per command: 32 processes, 64 MiB of memory, 0\.2 CPUs/);
+      assert.match(log, /Customizer limits, per command \(build\.limits\): 32 processes, 64 MiB of memory, 0\.2 CPUs \(throttled beyond\)/);
       assert.deepEqual(leftovers(), []);
     });
 

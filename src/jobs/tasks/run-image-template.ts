@@ -105,7 +105,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   const network = settings.customizerNetwork === true;
   const downloads = templateDownloads(ctx, template, log, settings.ownBlobs);
   log.line(`Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`);
-  log.line(`Customizer limits, per command: ${describeLimits(settings.limits)} (build.limits in config.json)`);
+  log.line(`Customizer limits, per command (build.limits): ${describeLimits(settings.limits)}`);
   const setSubState = (runSubState: RunSubState) =>
     updateRun(ctx, payload.key, (r) => (r.data.internal.runId === payload.runId && r.data.resource.properties.lastRunStatus?.runState === 'Running'
       ? { resource: withRunStatus(r.data.resource, { ...r.data.resource.properties.lastRunStatus, runSubState }), internal: r.data.internal }

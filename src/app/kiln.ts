@@ -15,6 +15,7 @@ import type { BlobUrlIssuer, DomainContext } from '../domain/context.ts';
 import { grantRole, resolveRoleGrant } from '../domain/authorization/grant-role.ts';
 import { createServicePrincipal } from '../domain/identity/service-principals.ts';
 import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '../domain/identity/local-token-authority.ts';
+import { separateUserBlobs } from '../domain/storage/user-blob-layout.ts';
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -95,7 +96,15 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     authority,
     sasSecret,
     armAudiences: ['https://management.azure.com/', 'https://management.core.windows.net/', ...(options.publicUrl ? [options.publicUrl] : [])],
-    openRegions: async () => void (await Promise.all(regions.regions().map((region) => regions.get(region)!.open()))),
+    // A store made before user blobs had their own namespace gets it before anything uses the store.
+    openRegions: async () =>
+      void (await Promise.all(
+        regions.regions().map(async (region) => {
+          const regionStore = regions.get(region)!;
+          await regionStore.open();
+          await separateUserBlobs(regionStore);
+        }),
+      )),
     async createServicePrincipal(displayName, access) {
       const grants = await Promise.all((access?.scopes ?? []).map((scope) => resolveRoleGrant(domain, access!.role, scope)));
       const { appId, objectId, password } = await createServicePrincipal(store, { displayName });

@@ -13,6 +13,7 @@ import { authenticate } from './arm/authenticate.ts';
 import { authorize, authorizeLinked, filterListed } from './arm/authorize.ts';
 import { renderError } from './arm/error-envelope.ts';
 import type { AppDeps } from './deps.ts';
+import { JSON_BODY_LIMITS, useLimitedJsonParser } from './json-body.ts';
 import { registerArmRoutes } from './routes/index.ts';
 import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerBlobRoutes } from './routes/blob-routes.ts';
@@ -33,10 +34,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // ARM defines its own HEAD operations (resource group existence checks).
     exposeHeadRoutes: false,
-    bodyLimit: 64 * 1024 * 1024,
+    // Bodies each parser reads whole (JSON, forms) have their own limits; blob bodies are streamed, per operation (blob-routes.ts).
+    bodyLimit: JSON_BODY_LIMITS.bytes,
     genReqId: () => newGuid(),
     requestIdHeader: false,
   }) as unknown as FastifyInstance;
+  useLimitedJsonParser(app);
 
   app.addHook('onRequest', async (request, reply) => {
     const correlation = request.headers['x-ms-correlation-request-id'];

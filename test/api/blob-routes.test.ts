@@ -13,7 +13,7 @@ import { AnonymousCredential, PageBlobClient, RestError } from '@azure/storage-b
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createFsRegionStores } from '../../src/adapters/fs-blob-store.ts';
 import { signBlobAccess, type BlobPermissions } from '../../src/core/blob-sas.ts';
-import { formatBlobUrl } from '../../src/core/blob-url.ts';
+import { formatBlobUrl, userBlobKey } from '../../src/core/blob-url.ts';
 import type { TokenVerifier } from '../../src/domain/identity/token-authority.ts';
 import { registerBlobRoutes } from '../../src/http/routes/blob-routes.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
@@ -140,8 +140,10 @@ describe('blob routes', () => {
   });
 
   it('puts, reads, replaces and deletes a blob with a bearer token', async () => {
-    const key = `vhds/${randomUUID()}/image.vhd`;
-    const url = formatBlobUrl(base, 'eastus', key);
+    const name = `${randomUUID()}/image.vhd`;
+    const url = formatBlobUrl(base, 'eastus', `vhds/${name}`);
+    // A bearer token reaches the user namespace only (core/blob-url.ts).
+    const key = userBlobKey('vhds', name);
     const auth = { Authorization: `Bearer ${GOOD_TOKEN}`, 'x-ms-version': '2023-11-03' };
     const content = pattern(2048, 3);
 

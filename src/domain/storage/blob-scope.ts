@@ -33,6 +33,3 @@ export function storageAccountScope(ctx: SettingsContext, region: string): strin
 export function containerScope(ctx: SettingsContext, region: string, container: string): string {
   return `${storageAccountScope(ctx, region)}/blobServices/default/containers/${container}`;
 }
-
-/** The container of a blob key (`<container>/<path>`). */
-export const containerOf = (key: string) => key.slice(0, key.indexOf('/'));

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
+import { JSON_BODY_LIMITS, bodyTooLargeMessage } from '../json-body.ts';
 
 /**
  * Last step: every failure leaves as the ARM/CloudError envelope. User mistakes Fastify itself
@@ -22,7 +23,7 @@ function toArmError(error: FastifyError | ArmError | Error): ArmError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the body is empty or truncated.');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ArmError(413, 'RequestEntityTooLarge', 'The request content is too large.');
+      return new ArmError(400, 'InvalidRequestContent', bodyTooLargeMessage(JSON_BODY_LIMITS.bytes));
   }
   if (error instanceof SyntaxError || fastify.statusCode === 400) {
     return new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${error.message}'.`);

@@ -3,6 +3,10 @@
  * PageBlobClient / BlobClient, azcopy), over each region's BlobStore at
  * `/blob/<region>/<container>/<path>` (see core/blob-url.ts).
  *
+ * A request's URL is parsed once, raw (blob-request.ts); a URL without a SAS only ever reaches the user
+ * namespace of the store, so what backs resources (disks, images, replicas, build outputs) is out of
+ * reach of every bearer token and of anonymous callers, whatever their roles or a container's ACL.
+ *
  * What each caller may do (who may, blob-caller.ts):
  *  - a SAS granting `rw` (a disk upload): Put Page (update or clear) on the staging blob, Get / HEAD of it;
  *  - a SAS granting `r`: Get / HEAD of the sealed blob;
@@ -15,14 +19,15 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseBlobUrl } from '../../core/blob-url.ts';
-import { BLOB_DATA_ACTIONS, containerOf } from '../../domain/storage/blob-scope.ts';
+import { BLOB_DATA_ACTIONS } from '../../domain/storage/blob-scope.ts';
 import type { BlobInfo, BlobStore, ByteRange, RegionStores } from '../../ports/blob-store.ts';
 import { identifyCaller, requirePermission, type CallerDeps } from './blob-caller.ts';
+import { blobTarget, parseBlobRequest } from './blob-request.ts';
 import { containerRequest } from './container-acl.ts';
 import {
   StorageError,
   blobNotFound,
+  bodyTooLarge,
   header,
   invalidHeader,
   invalidPageRange,
@@ -50,6 +55,39 @@ const DATA_ACTION: Record<Operation, string> = {
   putBlob: BLOB_DATA_ACTIONS.write,
   delete: BLOB_DATA_ACTIONS.delete,
 };
+
+const MIB = 1024 * 1024;
+/** Azure's Put Page limit. */
+const PUT_PAGE_LIMIT = 4 * MIB;
+/** Azure's Put Blob limit for a block blob. */
+const PUT_BLOCK_BLOB_LIMIT = 5000 * MIB;
+/** Kiln takes a page blob's content in Put Blob (a VHD): up to the largest disk (32,767 GiB) and its footer. */
+const PUT_PAGE_BLOB_LIMIT = 32767 * 1024 * MIB + PAGE;
+
+/** The largest body `operation` takes, in bytes; reads and deletes take none. */
+function bodyLimit(request: FastifyRequest, operation: Operation): number {
+  switch (operation) {
+    case 'putPage':
+      return PUT_PAGE_LIMIT;
+    case 'putBlob':
+      return header(request, 'x-ms-blob-type') === 'PageBlob' ? PUT_PAGE_BLOB_LIMIT : PUT_BLOCK_BLOB_LIMIT;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Refuses a body over the operation's limit before any of it is read. Node's parser ends a body at its
+ * Content-Length, and the writes that take a body without one (chunked) are refused with 411 or 400.
+ */
+function refuseOversizedBody(request: FastifyRequest, operation: Operation): void {
+  const limit = bodyLimit(request, operation);
+  const declared = Number(header(request, 'content-length') ?? '0');
+  const chunked = header(request, 'transfer-encoding') !== undefined;
+  if (declared > limit || (limit === 0 && chunked)) throw bodyTooLarge(OPERATION_NAMES[operation], limit);
+}
+
+const OPERATION_NAMES: Record<Operation, string> = { read: 'GetBlob', putPage: 'PutPage', putBlob: 'PutBlob', delete: 'DeleteBlob' };
 
 function operationOf(method: string, comp: string | null): Operation {
   if (comp === 'page' && method === 'PUT') return 'putPage';
@@ -197,29 +235,26 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
 
     scope.route({
       method: ['GET', 'HEAD', 'PUT', 'DELETE'],
-      url: '/blob/:region/*',
+      url: '/blob/*',
       handler: async (request, reply) => {
-        const url = new URL(request.url, 'http://kiln.invalid');
-        const params = request.params as { region: string; '*': string };
-        const region = params.region.toLowerCase();
-        const store = deps.regions.get(region);
-        if (url.searchParams.get('restype') === 'container') {
-          if (store === undefined) throw resourceNotFound();
-          return containerRequest(deps, request, reply, url, region, params['*']);
-        }
-        const target = parseBlobUrl(url);
-        if (target === undefined) {
-          throw new StorageError(400, 'InvalidUri', 'The requested URI does not represent any resource on the server.');
-        }
+        const parsed = parseBlobRequest(request.url);
+        const { query } = parsed;
+        const store = deps.regions.get(parsed.path.region);
         if (store === undefined) throw resourceNotFound();
-        const caller = await identifyCaller(deps, request, url.searchParams, target);
-        const operation = operationOf(request.method, url.searchParams.get('comp'));
+        if (query.get('restype') === 'container') {
+          if (parsed.path.name !== undefined) throw invalidQueryValue('restype', 'container');
+          return containerRequest(deps, request, reply, query, parsed.path.region, parsed.path.container);
+        }
+        const target = blobTarget(parsed);
+        const caller = await identifyCaller(deps, request, query, target);
+        const operation = operationOf(request.method, query.get('comp'));
+        refuseOversizedBody(request, operation);
         if (caller.kind === 'sas') {
           if (operation === 'read') return read(request, reply, store, target.key, caller.staging);
           if (operation === 'putPage' && caller.staging) return putPage(request, reply, store, target.key);
           throw permissionMismatch();
         }
-        await requirePermission(deps, caller, { dataAction: DATA_ACTION[operation] }, target.region, containerOf(target.key), operation === 'read');
+        await requirePermission(deps, caller, { dataAction: DATA_ACTION[operation] }, target.region, target.container, operation === 'read');
         switch (operation) {
           case 'read':
             return read(request, reply, store, target.key, false);

@@ -7,13 +7,12 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CONTAINER_NAME } from '../../core/blob-url.ts';
 import { CONTAINER_ACTIONS } from '../../domain/storage/blob-scope.ts';
 import type { ContainerAcl, PublicAccessLevel } from '../../domain/storage/public-access.ts';
 import { identifyCaller, requirePermission, type CallerDeps } from './blob-caller.ts';
-import { StorageError, header, invalidHeader, invalidQueryValue } from './storage-error.ts';
+import { StorageError, bodyTooLarge, header, invalidHeader, invalidQueryValue, invalidResourceName } from './storage-error.ts';
 
-// Azure's container name rule: 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.
-const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 const EMPTY_ACL = '<?xml version="1.0" encoding="utf-8"?><SignedIdentifiers />';
 /** A Set Container ACL body is a short list of policies; more is not an ACL. */
 const BODY_LIMIT = 64 * 1024;
@@ -36,26 +35,27 @@ async function bodyText(request: FastifyRequest): Promise<string> {
   let text = '';
   for await (const chunk of request.body) {
     text += String(chunk);
-    if (text.length > BODY_LIMIT) throw new StorageError(413, 'RequestBodyTooLarge', 'The request body is too large and exceeds the maximum permissible limit.');
+    if (text.length > BODY_LIMIT) throw bodyTooLarge('SetContainerAcl', BODY_LIMIT);
   }
   return text;
 }
 
-export async function containerRequest(deps: CallerDeps, request: FastifyRequest, reply: FastifyReply, url: URL, region: string, path: string) {
-  const comp = url.searchParams.get('comp') ?? '';
+/** `container` comes from the request's one parse (blob-request.ts). */
+export async function containerRequest(deps: CallerDeps, request: FastifyRequest, reply: FastifyReply, query: URLSearchParams, region: string, container: string) {
+  const comp = query.get('comp') ?? '';
   if (comp !== 'acl') throw invalidQueryValue('comp', comp);
-  if (!CONTAINER_NAME.test(path)) throw new StorageError(400, 'InvalidResourceName', 'The specifed resource name contains invalid characters.');
-  const caller = await identifyCaller(deps, request, url.searchParams);
+  if (!CONTAINER_NAME.test(container)) throw invalidResourceName();
+  const caller = await identifyCaller(deps, request, query);
   if (request.method === 'PUT') {
-    await requirePermission(deps, caller, { action: CONTAINER_ACTIONS.write }, region, path);
+    await requirePermission(deps, caller, { action: CONTAINER_ACTIONS.write }, region, container);
     const publicAccess = publicAccessOf(request);
     if (/<SignedIdentifier>/.test(await bodyText(request))) {
       throw new StorageError(400, 'InvalidInput', 'Stored access policies (signed identifiers) are not supported; send an empty <SignedIdentifiers /> list.');
     }
-    return aclHeaders(reply, await deps.access.setAcl(region, path, publicAccess)).code(200).send();
+    return aclHeaders(reply, await deps.access.setAcl(region, container, publicAccess)).code(200).send();
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') throw invalidQueryValue('comp', comp);
-  await requirePermission(deps, caller, { action: CONTAINER_ACTIONS.read }, region, path);
-  aclHeaders(reply, await deps.access.acl(region, path)).code(200);
+  await requirePermission(deps, caller, { action: CONTAINER_ACTIONS.read }, region, container);
+  aclHeaders(reply, await deps.access.acl(region, container)).code(200);
   return request.method === 'HEAD' ? reply.send() : reply.type('application/xml').send(EMPTY_ACL);
 }

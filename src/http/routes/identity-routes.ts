@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { oauthFailure, type OAuthFailure, type TokenAuthority } from '../../domain/identity/local-token-authority.ts';
 import { publicBaseUrl } from '../arm/urls.ts';
+import { BodyRefused, JSON_BODY_LIMITS, bodyTooLargeMessage } from '../json-body.ts';
 
 export interface IdentityRouteDeps {
   authority: TokenAuthority;
@@ -38,6 +39,12 @@ export async function registerIdentityRoutes(app: FastifyInstance, deps: Identit
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
         return sendFailure(request, reply, oauthFailure('invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'."));
       }
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        const limit = request.headers['content-type']?.startsWith(FORM_MEDIA_TYPE) ? FORM_LIMIT_BYTES : JSON_BODY_LIMITS.bytes;
+        return sendFailure(request, reply, oauthFailure('invalid_request', 90014, bodyTooLargeMessage(limit)));
+      }
+      // Names the depth limit and a path of member names, never a value.
+      if (error instanceof BodyRefused) return sendFailure(request, reply, oauthFailure('invalid_request', 90014, error.message));
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
         return sendFailure(request, reply, oauthFailure('invalid_request', 90014, 'The request body could not be read.'));
       }

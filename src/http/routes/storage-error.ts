@@ -54,6 +54,16 @@ export const invalidQueryValue = (name: string, value: string) =>
     QueryParameterValue: value,
   });
 export const invalidPageRange = () => new StorageError(416, 'InvalidPageRange', 'The page range specified is invalid.');
+/** A request URI Kiln refuses to guess the meaning of; `reason` says what is wrong with it. */
+export const invalidUri = (reason: string) =>
+  new StorageError(400, 'InvalidUri', 'The requested URI does not represent any resource on the server.', { UriProblem: reason });
+export const invalidResourceName = () => new StorageError(400, 'InvalidResourceName', 'The specifed resource name contains invalid characters.');
+/** A body larger than the operation takes; `limit` is that operation's limit in bytes. */
+export const bodyTooLarge = (operation: string, limit: number) =>
+  new StorageError(413, 'RequestBodyTooLarge', 'The request body is too large and exceeds the maximum permissible limit.', {
+    MaxLimit: String(limit),
+    Operation: operation,
+  });
 
 /** Store failures a request can cause, by the code the store gives them. */
 const STORE_ERRORS: Record<string, () => StorageError> = {

@@ -27,6 +27,7 @@ import { finishOperation } from '../../domain/operations/operation.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import { RetryLater, type TaskContext, type TaskHandler } from '../task.ts';
 import { distributionState, startDistribution, type RunOutput, type StartedDistribution } from './template-distribute.ts';
+import { publishedVhd, storeBuiltVhd } from './template-vhd.ts';
 import { templateDownloads, type OwnBlobAccess } from './template-downloads.ts';
 import { fetchTemplateSource } from './template-source.ts';
 
@@ -82,12 +83,12 @@ async function finishRun(ctx: DomainContext, payload: FinishPayload): Promise<Wr
   const log = openBuildLog(payload.logPath, { clock: ctx.clock });
   const outputs = payload.started.map((started, i) => ({ ...started.output, provisioningState: states[i] === 'Succeeded' ? ('Succeeded' as const) : ('Failed' as const) }));
   for (const output of outputs) log.line(`Run output '${output.runOutputName}': ${output.provisioningState}${output.artifactId ? ` (${output.artifactId})` : ''}`);
-  // The VHD stays only if a VHD target asked for it; the others took their own copies.
-  if (!payload.keepImage) await ctx.regions.get(payload.image.region)!.delete(payload.image.key);
+  // Every target took its own copy; a VHD target's is the user blob its artifactUri names (template-vhd.ts).
+  await ctx.regions.get(payload.image.region)!.delete(payload.image.key);
   const failed = outputs.filter((o) => o.provisioningState === 'Failed').length;
   const runState: RunState = failed === 0 ? 'Succeeded' : failed === outputs.length ? 'Failed' : 'PartiallySucceeded';
   const message = failed === 0 ? '' : `${failed} of ${outputs.length} distribution targets failed; see customization.log.`;
-  return endRun(ctx, payload, log, payload.work, false, runState, message, outputs, payload.keepImage ? [payload.image] : []);
+  return endRun(ctx, payload, log, payload.work, false, runState, message, outputs, payload.keepImage ? [publishedVhd(payload.image)] : []);
 }
 
 async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, payload: RunPayload, job: TaskContext): Promise<Write[]> {
@@ -170,7 +171,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
     return endRun(ctx, payload, log, work, state.keep, runState, message, [], []);
   }
   await setSubState('Distributing');
-  const image = await storeImage(ctx, template, payload.runId, state.vhd);
+  const image = await storeBuiltVhd(ctx, template, payload.runId, state.vhd);
   await rm(state.rootfs, { recursive: true, force: true });
   const started: StartedDistribution[] = [];
   for (const target of template.properties.distribute) {
@@ -219,16 +220,6 @@ async function refuseWithoutBuilderAccess(ctx: DomainContext, payload: RunPayloa
     await ctx.regions.get(logBlob.region)!.put(logBlob.key, Buffer.from(logLines(`Run Failed: ${error.message}`, ctx.clock.now())), { overwrite: true });
     return finalWrites(ctx, payload, 'Failed', error.message, [], [], logBlob);
   }
-}
-
-/** Puts the built VHD into the template's region store, where every target takes it from. */
-async function storeImage(ctx: DomainContext, template: ImageTemplate, runId: string, vhd: string) {
-  const region = template.location;
-  const key = `imagetemplates/${runId}/${template.name}.vhd`;
-  await ctx.regions.get(region)!.put(key, createReadStream(vhd), { overwrite: true });
-  const base = ctx.settings.publicUrl ?? 'https://localhost';
-  const uri = ctx.blobUrls.plain(base, region, key);
-  return { region, key, uri, artifactUri: uri };
 }
 
 function customizerStep(customizer: ImageTemplate['properties']['customize'][number], deps: CustomizerDeps): BuildStep<RootFsState> {

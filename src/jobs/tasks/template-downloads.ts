@@ -7,12 +7,12 @@
  */
 import type { BuildLog } from '../../build/build-log.ts';
 import type { FetchLike } from '../../build/customizers/file.ts';
-import { parseBlobUrl } from '../../core/blob-url.ts';
+import { parseBlobUrl, type BlobAddress } from '../../core/blob-url.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { ImageTemplate } from '../../domain/image-templates/image-template.ts';
 import type { UserAssignedIdentity } from '../../domain/managed-identities/identity.ts';
 import { findIdentity } from '../../domain/managed-identities/operations.ts';
-import { BLOB_DATA_ACTIONS, containerOf, containerScope } from '../../domain/storage/blob-scope.ts';
+import { BLOB_DATA_ACTIONS, containerScope } from '../../domain/storage/blob-scope.ts';
 
 /** What the composition root gives runs to reach Kiln's own blobs. */
 export interface OwnBlobAccess {
@@ -25,7 +25,7 @@ export interface OwnBlobAccess {
 /** The Storage API version Kiln's own downloads speak. */
 const STORAGE_VERSION = '2023-11-03';
 
-function ownBlob(ctx: DomainContext, url: URL): { region: string; key: string } | undefined {
+function ownBlob(ctx: DomainContext, url: URL): BlobAddress | undefined {
   const base = ctx.settings.publicUrl;
   return base !== undefined && url.origin === new URL(base).origin ? parseBlobUrl(url) : undefined;
 }
@@ -37,7 +37,7 @@ export function templateDownloads(ctx: DomainContext, template: ImageTemplate, l
     const blob = ownBlob(ctx, url);
     if (blob === undefined) return fetch(href, init);
     const signed = url.searchParams.has('sig');
-    const scope = containerScope(ctx, blob.region, containerOf(blob.key));
+    const scope = containerScope(ctx, blob.region, blob.container);
     const headers: Record<string, string> = { ...init.headers, 'x-ms-version': STORAGE_VERSION };
     let identity: UserAssignedIdentity | undefined;
     if (identityId !== undefined && !signed) {
@@ -51,14 +51,14 @@ export function templateDownloads(ctx: DomainContext, template: ImageTemplate, l
     if (response.status === 403 && identity) {
       const { principalId } = identity.properties;
       throw new Error(
-        `the template's identity '${identityId}' (principal ${principalId}) may not read the blob '${blob.key}' of region ${blob.region}: ` +
+        `the template's identity '${identityId}' (principal ${principalId}) may not read the blob '${blob.container}/${blob.name}' of region ${blob.region}: ` +
           `it lacks '${BLOB_DATA_ACTIONS.read}' over '${scope}'. Grant it with:\n` +
           `kiln role assignment create --assignee ${principalId} --role "Storage Blob Data Reader" --scope ${scope}`,
       );
     }
     if (response.status === 404 && response.headers.get('x-ms-error-code') === 'ResourceNotFound' && !signed) {
       throw new Error(
-        `the blob '${blob.key}' of region ${blob.region} is in a private container: give the template a user-assigned identity ` +
+        `the blob '${blob.container}/${blob.name}' of region ${blob.region} is in a private container: give the template a user-assigned identity ` +
           `with Storage Blob Data Reader over '${scope}', use a SAS URL, or make the container public.`,
       );
     }

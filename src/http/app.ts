@@ -59,7 +59,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     arm.addHook('onRequest', checkApiVersion);
     arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId, deps.armAudiences));
     arm.addHook('onRequest', authorize(deps.domain));
-    arm.addHook('preHandler', authorizeLinked);
+    arm.addHook('preHandler', authorizeLinked(deps));
     arm.addHook('preSerialization', filterListed);
     registerArmRoutes(arm, deps);
   });

@@ -1,7 +1,7 @@
 /**
  * What a caller may do: its role assignments, each resolved to the permissions of its role, loaded
  * once per request; then every check is a walk over that short list. An assignment reaches its scope
- * and everything below it.
+ * and everything below it, and grants only where its role is assignable.
  */
 import type { DomainContext } from '../context.ts';
 import type { RoleDefinitionData } from './built-in-roles.ts';
@@ -27,10 +27,12 @@ export async function loadCallerAccess(ctx: DomainContext, principalId: string):
   for (const { roleDefinitionName } of assignments) {
     if (!roles.has(roleDefinitionName)) roles.set(roleDefinitionName, await findRoleDefinition(ctx, roleDefinitionName));
   }
-  // An assignment whose custom role was removed grants nothing.
+  // An assignment whose custom role was removed grants nothing, nor one outside its role's assignable
+  // scopes: a role edited to be assignable elsewhere stops granting where it no longer may be assigned.
   const grants = assignments.flatMap((a) => {
     const role = roles.get(a.roleDefinitionName);
-    return role ? [{ scope: a.scope.toLowerCase(), permissions: role.permissions }] : [];
+    const scope = a.scope.toLowerCase();
+    return role && role.assignableScopes.some((s) => scopeCovers(s.toLowerCase(), scope)) ? [{ scope, permissions: role.permissions }] : [];
   });
   return { principalId, grants };
 }

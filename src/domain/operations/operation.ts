@@ -20,8 +20,14 @@ export interface OperationData {
   error?: ArmErrorBody;
   /** Result handed out on completion (e.g. an AccessUri), as `properties.output`. */
   output?: unknown;
-  /** Id of the resource the operation acts on. */
+  /** Id of the resource the operation acts on: who may read it may poll the operation. */
   resourceId: string;
+  /**
+   * Object id of the principal that started the operation, kept where the work may end that
+   * principal's own access to the resource (a group delete deletes the role assignments in it), so it
+   * can still poll to the end.
+   */
+  startedBy?: string;
 }
 
 export const OPERATION_KIND = 'kiln/operations';
@@ -42,7 +48,7 @@ export function operationRecord(data: OperationData): NewRecord<OperationData> {
 }
 
 export function startOperation(
-  init: Pick<OperationData, 'subscription' | 'namespace' | 'location' | 'resourceId'>,
+  init: Pick<OperationData, 'subscription' | 'namespace' | 'location' | 'resourceId' | 'startedBy'>,
   now: Date,
 ): { data: OperationData; write: Write } {
   const data: OperationData = { ...init, name: newGuid(), status: 'InProgress', startTime: now.toISOString() };

@@ -4,7 +4,7 @@ import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { finishOperation, type OperationData } from '../operations/operation.ts';
 import { ownedBlobs, resourceRecord } from '../shared/arm-resource.ts';
-import type { ResourceGroupRecord } from './resource-group.ts';
+import { refuseReservedGroup, type ResourceGroupRecord } from './resource-group.ts';
 import { GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersion } from '../gallery-image-versions/gallery-image-version.ts';
 
 export interface DeleteGroupPayload {
@@ -16,6 +16,8 @@ export async function deleteGroupContents(ctx: DomainContext, payload: DeleteGro
   const done = finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' });
   const group = await ctx.store.get<ResourceGroupRecord['data']>(payload.groupKey);
   if (!group) return [done];
+  // A delete queued before the name was reserved fails here, keeping the storage role assignments.
+  refuseReservedGroup(group.data.resource.name, 'deleted');
   const inside = await ctx.store.list<ResourceGroupRecord['data']>({ subscription: group.subscription, resourceGroup: group.data.resource.name.toLowerCase(), limit: 100_000 });
   const writes: Write[] = [];
   // Gallery image versions keep shared chunks, not owned blobs: collection finds which ones went unreferenced.

@@ -8,7 +8,15 @@ import { resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import { beingDeleted, checkLocation, checkTags, requireResourceGroup, requireSubscription } from '../shared/scope.ts';
-import { RESOURCE_GROUP_KIND, checkManagedBy, checkResourceGroupName, newResourceGroup, type ResourceGroup, type ResourceGroupRecord } from './resource-group.ts';
+import {
+  RESOURCE_GROUP_KIND,
+  checkManagedBy,
+  checkResourceGroupName,
+  newResourceGroup,
+  refuseReservedGroup,
+  type ResourceGroup,
+  type ResourceGroupRecord,
+} from './resource-group.ts';
 
 export async function createOrUpdateResourceGroup(
   ctx: DomainContext,
@@ -26,6 +34,7 @@ export async function createOrUpdateResourceGroup(
   problems.throwIfAny();
 
   const existing = await ctx.store.get<ResourceGroupRecord['data']>(resourceKey(resourceGroupId(subscription, name)));
+  refuseReservedGroup(name, existing ? 'updated' : 'created');
   checkConditions(conditions, existing?.etag);
   if (existing) {
     const current = existing.data.resource;
@@ -59,6 +68,7 @@ export async function listResourceGroups(ctx: DomainContext, subscription: strin
 /** PATCH: tags and managedBy only, as ARM allows. */
 export async function updateResourceGroup(ctx: DomainContext, subscription: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
   const existing = await getResourceGroup(ctx, subscription, name);
+  refuseReservedGroup(name, 'updated');
   checkConditions(conditions, existing.etag);
   if (existing.data.resource.properties.provisioningState === 'Deleting') throw beingDeleted(name);
   const problems = new Problems();
@@ -73,14 +83,16 @@ export async function updateResourceGroup(ctx: DomainContext, subscription: stri
 
 /**
  * Marks the group Deleting and hands the rest (every resource inside, their bytes, then the group)
- * to a durable job, answered through the returned operation.
+ * to a durable job, answered through the returned operation. `startedBy` (the caller's object id) may
+ * poll it to the end, though the delete takes away the role assignments in the group.
  */
-export async function deleteResourceGroup(ctx: DomainContext, subscription: string, name: string): Promise<OperationData | undefined> {
+export async function deleteResourceGroup(ctx: DomainContext, subscription: string, name: string, startedBy?: string): Promise<OperationData | undefined> {
   requireSubscription(ctx, subscription);
   const existing = await ctx.store.get<ResourceGroupRecord['data']>(resourceKey(resourceGroupId(subscription, name)));
   if (!existing) return undefined;
   const group = existing.data.resource;
-  const operation = startOperation({ subscription, namespace: 'Microsoft.Resources', location: group.location, resourceId: group.id }, ctx.clock.now());
+  refuseReservedGroup(group.name, 'deleted');
+  const operation = startOperation({ subscription, namespace: 'Microsoft.Resources', location: group.location, resourceId: group.id, startedBy }, ctx.clock.now());
   const writes: Write[] = [operation.write];
   if (group.properties.provisioningState !== 'Deleting') {
     const deleting: ResourceGroup = { ...group, properties: { provisioningState: 'Deleting' } };

@@ -1,6 +1,7 @@
 import { Problems, badRequest } from '../../core/arm-error.ts';
 import { resourceGroupId } from '../../core/resource-id.ts';
 import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
+import { STORAGE_RESOURCE_GROUP } from '../storage/blob-scope.ts';
 
 export const RESOURCE_GROUP_KIND = 'microsoft.resources/resourcegroups';
 
@@ -40,4 +41,20 @@ export function checkManagedBy(managedBy: unknown, problems: Problems): string |
   if (managedBy === undefined || managedBy === null) return undefined;
   if (typeof managedBy !== 'string') problems.add('managedBy', "The 'managedBy' property must be a string.");
   return typeof managedBy === 'string' ? managedBy : undefined;
+}
+
+/**
+ * The group Kiln's region storage accounts hang under in RBAC (storage/blob-scope.ts) is Kiln's: the
+ * role assignments that grant blob access sit under it, and deleting a group deletes the assignments
+ * in it. So no request creates, changes or deletes a group of that name, in any subscription (which
+ * one holds the accounts follows config.json's order). A group of that name made before it was
+ * reserved stays, and its assignments with it.
+ */
+export function refuseReservedGroup(name: string, verb: 'created' | 'updated' | 'deleted'): void {
+  if (name.toLowerCase() !== STORAGE_RESOURCE_GROUP) return;
+  throw badRequest(
+    'ReservedResourceName',
+    `The resource group name '${name}' is reserved for Kiln and cannot be ${verb}: role assignments that grant access to Kiln's blobs are made under it (.../resourceGroups/${STORAGE_RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts/{region}). Use another name.`,
+    'resourceGroupName',
+  );
 }

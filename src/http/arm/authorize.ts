@@ -1,33 +1,23 @@
 /**
  * Third step of every ARM call: Azure RBAC. The caller's role assignments are loaded once; the
  * route's action (route-action.ts) must be granted at the route's scope or above. Lists the caller
- * can read only part of show that part, as ARM does; a PUT that names other resources (a source
- * image, version or disk; a custom role's assignable scopes) needs access to those too. Denials use
- * ARM's words, which scripts and SDK users search for.
+ * can read only part of show that part, as ARM does; a body that names other resources (a source
+ * image, version or disk; a Kiln blob URL; an identity) needs access to those too; an operation is
+ * polled by who may read what it acts on. Denials use ARM's words (domain/authorization/denials.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ArmError } from '../../core/arm-error.ts';
 import { hasAssignmentAround, isAllowed, isAllowedBelow, loadCallerAccess, type CallerAccess } from '../../domain/authorization/check-access.ts';
+import { authorizationFailed, linkedAuthorizationFailed } from '../../domain/authorization/denials.ts';
 import { parseScope } from '../../domain/authorization/scope.ts';
 import type { DomainContext } from '../../domain/context.ts';
+import type { OperationData } from '../../domain/operations/operation.ts';
 import { requireSubscription } from '../../domain/shared/scope.ts';
+import { BLOB_DATA_ACTIONS } from '../../domain/storage/blob-scope.ts';
+import { blobContainerScope, mayReadLinkedBlob } from '../../domain/storage/linked-blob-read.ts';
+import type { AppDeps } from '../deps.ts';
 import { jsonBody } from './arm-route.ts';
-import { linkedAccess } from './linked-access.ts';
-import { fillScope, type RouteAccess } from './route-action.ts';
-
-const authorizationFailed = (client: string, action: string, scope: string) =>
-  new ArmError(
-    403,
-    'AuthorizationFailed',
-    `The client '${client}' with object id '${client}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
-  );
-
-const linkedAuthorizationFailed = (client: string, action: string, scope: string, linkedAction: string, linkedScopes: string[]) =>
-  new ArmError(
-    403,
-    'LinkedAuthorizationFailed',
-    `The client '${client}' with object id '${client}' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action '${linkedAction}' on the linked scope(s) '${linkedScopes.join(',')}' or the linked scope(s) are invalid.`,
-  );
+import { linkedAccess, linkedBlobs } from './linked-access.ts';
+import { fillScope, routeAccess, type RouteAccess } from './route-action.ts';
 
 function allowedAt(caller: CallerAccess, access: RouteAccess, scope: string): boolean {
   return isAllowed(caller, access.action, scope) || (access.check === 'member' && hasAssignmentAround(caller, scope));
@@ -43,6 +33,7 @@ export function authorize(domain: DomainContext) {
     if (!access || !principal || access.check === 'none') return;
     const caller = await loadCallerAccess(domain, principal.oid);
     request.callerAccess = caller;
+    if (access.check === 'handler') return;
     const scope = scopeOf(request, access);
     // A tenant-level list (subscriptions) always shows just what the caller has access to.
     if (scope !== '/' && allowedAt(caller, access, scope)) return;
@@ -57,16 +48,41 @@ export function authorize(domain: DomainContext) {
   };
 }
 
-/** preHandler (the body is parsed by then): the resources a PUT names besides its own. */
-export async function authorizeLinked(request: FastifyRequest): Promise<void> {
-  const arm = request.routeOptions.config.arm;
-  const caller = request.callerAccess;
-  if (!arm || !caller || request.method !== 'PUT') return;
-  const denied = linkedAccess(arm.resourceType, jsonBody(request)).filter((linked) => !isAllowed(caller, linked.action, linked.scope));
-  if (denied.length === 0) return;
-  const [{ action }] = denied;
-  const scopes = denied.filter((d) => d.action === action).map((d) => d.scope);
-  throw linkedAuthorizationFailed(caller.principalId, arm.access.action, scopeOf(request, arm.access), action, scopes);
+/** preHandler (the body is parsed by then): the resources and blobs a request body names besides its own. */
+export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 'sasSecret'>) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const arm = request.routeOptions.config.arm;
+    const caller = request.callerAccess;
+    if (!arm || !caller || request.body === undefined) return;
+    const body = jsonBody(request);
+    const refuse = (linkedAction: string, scopes: string[], hint?: string) =>
+      linkedAuthorizationFailed(caller.principalId, arm.access.action, scopeOf(request, arm.access), linkedAction, scopes, hint);
+
+    const denied = linkedAccess(arm.resourceType, body).filter((linked) => !isAllowed(caller, linked.action, linked.scope));
+    if (denied.length > 0) {
+      const [{ action }] = denied;
+      throw refuse(action, denied.filter((d) => d.action === action).map((d) => d.scope));
+    }
+    const blobs = linkedBlobs(arm.resourceType, body).filter((blob) => domain.regions.get(blob.region) !== undefined);
+    const readable = await Promise.all(blobs.map((blob) => mayReadLinkedBlob(domain, caller, sasSecret, blob)));
+    const unreadable = blobs.filter((_, i) => !readable[i]);
+    if (unreadable.length > 0) {
+      const hint = `Naming a Kiln blob takes read access to it: a Storage Blob Data role at '${blobContainerScope(domain, unreadable[0])}' or above, or a read SAS in the URL.`;
+      throw refuse(BLOB_DATA_ACTIONS.read, unreadable.map((b) => b.url), hint);
+    }
+  };
+}
+
+/**
+ * In an operation's polling routes (check 'handler'), once its record is read: who may read the
+ * resource the operation acts on may poll it, as in ARM, and so may the principal that started it,
+ * whose access the work itself may end (a group delete deletes the role assignments in the group).
+ */
+export function authorizePoll(request: FastifyRequest, operation: OperationData): void {
+  const caller = request.callerAccess!;
+  if (operation.startedBy === caller.principalId) return;
+  const { action, scope } = routeAccess('GET', operation.resourceId);
+  if (!isAllowed(caller, action, scope)) throw authorizationFailed(caller.principalId, action, scope);
 }
 
 /** preSerialization: a partly readable list keeps the members the caller may read. */

@@ -16,6 +16,11 @@ export type AccessCheck =
   | 'action'
   /** As 'action', or any assignment in or under the scope: a subscription is visible to whoever has access in it. */
   | 'member'
+  /**
+   * The handler checks, once it has read the record the call names: what an operation acts on is only
+   * known from the operation (polling needs read on that resource: authorize.ts, authorizePoll).
+   */
+  | 'handler'
   /** Any signed-in caller: nothing here names a resource the caller could not otherwise learn of. */
   | 'none';
 
@@ -37,13 +42,13 @@ const CHECKS: Record<string, AccessCheck> = {
   'microsoft.resources/tenants/read': 'none',
   // Role definitions name no resources; az looks them up by name before assigning (`--role Reader`).
   'microsoft.authorization/roledefinitions/read': 'none',
-  // Operation ids are unguessable and handed only to the caller that started the work, who may hold
-  // access to one resource group only and must still poll at the subscription-level URL.
-  'microsoft.compute/locations/operations/read': 'none',
-  'microsoft.compute/locations/operationresults/read': 'none',
-  'microsoft.virtualmachineimages/locations/operations/read': 'none',
-  'microsoft.virtualmachineimages/locations/operationresults/read': 'none',
-  'microsoft.resources/subscriptions/operationresults/read': 'none',
+  // Polled at a subscription-level URL by callers who may hold access to one resource group only, so
+  // the check is read on the operation's own resource, not the URL's action at the subscription.
+  'microsoft.compute/locations/operations/read': 'handler',
+  'microsoft.compute/locations/operationresults/read': 'handler',
+  'microsoft.virtualmachineimages/locations/operations/read': 'handler',
+  'microsoft.virtualmachineimages/locations/operationresults/read': 'handler',
+  'microsoft.resources/subscriptions/operationresults/read': 'handler',
   'microsoft.resources/subscriptions/read': 'member',
   'microsoft.resources/subscriptions/locations/read': 'member',
 };

@@ -5,12 +5,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
+import { isAllowed } from '../../domain/authorization/check-access.ts';
 import { createRoleAssignment, deleteRoleAssignment, getRoleAssignment, listRoleAssignments } from '../../domain/authorization/role-assignments.ts';
 import {
   createOrUpdateRoleDefinition,
   deleteRoleDefinition,
   getRoleDefinition,
   listRoleDefinitions,
+  type RoleEditor,
 } from '../../domain/authorization/role-definitions.ts';
 import { parseScope, type Scope } from '../../domain/authorization/scope.ts';
 import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
@@ -34,6 +36,12 @@ function scopeOf(request: FastifyRequest, template: string): Scope {
   return scope;
 }
 
+/** The caller as the author of a custom role, with the assignments the authorization step loaded. */
+const editorOf = (request: FastifyRequest): RoleEditor => ({
+  principalId: request.principal!.oid,
+  may: (action, scope) => isAllowed(request.callerAccess!, action, scope),
+});
+
 const filterOf = (request: FastifyRequest) => (request.query as Record<string, string | undefined>).$filter;
 
 export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
@@ -47,11 +55,11 @@ export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: 
   for (const template of SCOPES) {
     const definition = `${template}/providers/Microsoft.Authorization/roleDefinitions/:roleDefinitionId`;
     armRoute(scope, 'PUT', definition, DEFINITIONS, async (request, reply) => {
-      const result = await createOrUpdateRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId, jsonBody(request), request.principal!.oid);
+      const result = await createOrUpdateRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId, jsonBody(request), editorOf(request));
       return reply.status(result.status).send(result.definition);
     });
     armRoute(scope, 'DELETE', definition, DEFINITIONS, async (request, reply) => {
-      const deleted = await deleteRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId);
+      const deleted = await deleteRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId, editorOf(request));
       return deleted ? reply.status(200).send(deleted) : reply.status(204).send();
     });
 

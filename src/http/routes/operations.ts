@@ -1,8 +1,12 @@
-/** Polling endpoints of long-running operations (`Azure-AsyncOperation` and `Location`). */
+/**
+ * Polling endpoints of long-running operations (`Azure-AsyncOperation` and `Location`): readable by
+ * whoever may read the resource the operation acts on (authorizePoll), as in ARM.
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { failureStatus, getOperation } from '../../domain/operations/get-operation.ts';
 import type { OperationData } from '../../domain/operations/operation.ts';
 import { armRoute, params } from '../arm/arm-route.ts';
+import { authorizePoll } from '../arm/authorize.ts';
 import type { AppDeps } from '../deps.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { getResource } from '../../domain/shared/arm-resource.ts';
@@ -16,21 +20,24 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
     const base = `/subscriptions/:subscriptionId/providers/${namespace}/locations/:location`;
     const type = `${namespace.toLowerCase()}/locations/operations`;
     armRoute(scope, 'GET', `${base}/operations/:operationName`, type, async (request, reply) => {
-      const { subscriptionId, operationName } = params(request);
-      const operation = await getOperation(domain, subscriptionId, operationName);
+      const operation = await pollOperation(domain, request);
       // Without Retry-After, clients poll at their own pace: the Azure CLI waits 30 s between polls.
       if (operation.status === 'InProgress') reply.header('Retry-After', '1');
       return statusBody(operation);
     });
-    armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) => {
-      const { subscriptionId, operationName } = params(request);
-      return sendResult(domain, request, reply, await getOperation(domain, subscriptionId, operationName));
-    });
+    armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) => sendResult(domain, request, reply, await pollOperation(domain, request)));
   }
-  armRoute(scope, 'GET', '/subscriptions/:subscriptionId/operationresults/:operationName', 'microsoft.resources/resourcegroups', async (request, reply) => {
-    const { subscriptionId, operationName } = params(request);
-    return sendResult(domain, request, reply, await getOperation(domain, subscriptionId, operationName));
-  });
+  armRoute(scope, 'GET', '/subscriptions/:subscriptionId/operationresults/:operationName', 'microsoft.resources/resourcegroups', async (request, reply) =>
+    sendResult(domain, request, reply, await pollOperation(domain, request)),
+  );
+}
+
+/** The operation the URL names, once the caller may see it. */
+async function pollOperation(domain: DomainContext, request: FastifyRequest): Promise<OperationData> {
+  const { subscriptionId, operationName } = params(request);
+  const operation = await getOperation(domain, subscriptionId, operationName);
+  authorizePoll(request, operation);
+  return operation;
 }
 
 function statusBody(operation: OperationData) {

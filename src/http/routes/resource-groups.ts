@@ -40,7 +40,7 @@ export function registerResourceGroupRoutes(scope: FastifyInstance, { domain }: 
   });
   armRoute(scope, 'DELETE', GROUP, GROUPS, async (request, reply) => {
     const { subscriptionId, resourceGroupName } = params(request);
-    const operation = await deleteResourceGroup(domain, subscriptionId, resourceGroupName);
+    const operation = await deleteResourceGroup(domain, subscriptionId, resourceGroupName, request.principal!.oid);
     if (!operation) return reply.status(204).send();
     // ARM answers a group delete with 202 and a Location to poll, without Azure-AsyncOperation.
     reply.header('Location', withQuery(request, `/subscriptions/${subscriptionId}/operationresults/${operation.name}`, { 'api-version': apiVersionOf(request) }));

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { configuredDiskLimit } from '../build/disk/disk-limit.ts';
 import { resolveLimits, type ResourceLimits } from '../build/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -45,7 +46,13 @@ export interface BuildLimitsConfig {
   memoryMiB?: number;
   /** CPUs' worth of time a customizer step may use (1.5 = one and a half cores). */
   cpus?: number;
-  /** Bytes of disk a run may write on the host, in MiB. */
+  /**
+   * Host disk one run may write, in MiB: its fetched source, working disk, extracted tree, what its
+   * customizers add and the built VHD, all in a file system of this size mounted for the run, so a
+   * write past it fails the step with a message naming this setting. Default: three times the
+   * source's size plus 256 MiB (disk-limit.ts says why: the built image must fit the source's root
+   * partition anyway). At least 16.
+   */
   diskMiB?: number;
 }
 
@@ -61,6 +68,15 @@ export function builderGrants(config: KilnConfig): BuilderGrants {
 export function buildLimits(config: KilnConfig): ResourceLimits {
   try {
     return resolveLimits(config.build?.limits);
+  } catch (error) {
+    throw new Error(`config.json: ${(error as Error).message}`);
+  }
+}
+
+/** `build.limits.diskMiB`, checked; undefined for the per-source default. */
+export function buildDiskLimitMiB(config: KilnConfig): number | undefined {
+  try {
+    return configuredDiskLimit(config.build?.limits?.diskMiB);
   } catch (error) {
     throw new Error(`config.json: ${(error as Error).message}`);
   }

@@ -5,8 +5,9 @@
  * Azure; locally that would mean starting a server just to create it, so the resource groups and
  * gallery image definitions the template names are created when missing, and said so.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeRunWork, runSpace } from '../build/disk/run-space.ts';
 import { ArmError } from '../core/arm-error.ts';
 import { parseBlobUrl } from '../core/blob-url.ts';
 import { parseResourceId, resourceGroupId, type ResourceId } from '../core/resource-id.ts';
@@ -179,7 +180,7 @@ async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: Template
     const name = group.data.resource.name;
     const runPrefix = name.slice(prefix.length).toLowerCase();
     for (const run of await readdir(workRoot(dataDir)).catch(() => [])) {
-      if (run.toLowerCase().startsWith(runPrefix)) await rm(join(workRoot(dataDir), run), { recursive: true, force: true });
+      if (run.toLowerCase().startsWith(runPrefix)) await removeRunWork(join(workRoot(dataDir), run));
     }
     await deleteResourceGroup(ctx, ref.subscription, name);
     while (await getResource(ctx, resourceGroupId(ref.subscription, name))) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -236,5 +237,5 @@ async function localOutput(ctx: DomainContext, output: Awaited<ReturnType<typeof
 function keptWork(dataDir: string, runId: string | undefined) {
   if (!runId) return undefined;
   const work = join(workRoot(dataDir), runId);
-  return { work, rootfs: join(work, 'rootfs') };
+  return { work, rootfs: join(runSpace(work), 'rootfs') };
 }

@@ -4,7 +4,7 @@ import type { FetchLike } from '../build/customizers/file.ts';
 import type { ResourceLimits } from '../build/limits/resource-limits.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
-import { buildLimits } from './config.ts';
+import { buildDiskLimitMiB, buildLimits } from './config.ts';
 import type { Kiln } from './kiln.ts';
 
 const STORAGE_AUDIENCE = 'https://storage.azure.com/';
@@ -29,6 +29,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
     workRoot: workRoot(options.dataDir),
     customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
     limits: options.limits ?? buildLimits(kiln.config),
+    diskLimitMiB: buildDiskLimitMiB(kiln.config),
     ownBlobs: {
       storageToken: async (clientId) => (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
       fetch: options.selfFetch ?? fetch,

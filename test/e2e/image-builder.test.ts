@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
 import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
+import { runSpace } from '../../src/build/disk/run-space.ts';
 import { readManifest } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
@@ -373,6 +374,6 @@ describe('image builder end to end', () => {
     assert.ok(groups.some((g) => g.startsWith(`IT_${rg}_debug-me_`)), `staging group kept: ${groups.join(', ')}`);
     const kept = await readdir(join(kiln.dataDir, 'work'));
     assert.equal(kept.length, 1);
-    assert.ok(existsSync(join(kiln.dataDir, 'work', kept[0], 'rootfs', 'bin', 'busybox')), 'the working root file system is there to inspect');
+    assert.ok(existsSync(join(runSpace(join(kiln.dataDir, 'work', kept[0])), 'rootfs', 'bin', 'busybox')), 'the working root file system is there to inspect');
   });
 });

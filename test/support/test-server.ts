@@ -3,11 +3,13 @@
  * test CA that the test runner made trusted through NODE_EXTRA_CA_CERTS.
  */
 import { ClientSecretCredential } from '@azure/identity';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { defaultConfig, type KilnConfig } from '../../src/app/config.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/app/server.ts';
+import { workRoot } from '../../src/app/workers.ts';
+import { removeRunWork } from '../../src/build/disk/run-space.ts';
 
 export interface TestServer {
   server: RunningServer;
@@ -45,7 +47,10 @@ export async function startTestServer(options: Partial<ServerOptions> & { config
     credential,
     async stop({ keepData = false } = {}) {
       await server.close();
-      if (!keepData) await rm(dataDir, { recursive: true, force: true });
+      if (keepData) return;
+      // A run kept for debugging (onCustomizerError: abort) keeps its space mounted; rm cannot remove a mount point.
+      for (const run of await readdir(workRoot(dataDir)).catch(() => [])) await removeRunWork(join(workRoot(dataDir), run));
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

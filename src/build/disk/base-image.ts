@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { writeRootFs } from './ext4.ts';
 import { readPartitionTable } from './partitions.ts';
-import { run } from './run.ts';
+import { run, runConfined } from './run.ts';
 
 /** busybox-static's; a dynamically linked busybox would find no libc inside the image. */
 const HOST_BUSYBOX = '/bin/busybox';
@@ -107,7 +107,7 @@ export async function makeBusyboxBaseImage(output: string, options: { sizeMiB?: 
 export async function diskFromRootFs(root: string, output: string, sizeMiB: number, label = BASE_IMAGE_LABEL): Promise<void> {
   await writeFile(output, '');
   await truncate(output, sizeMiB * MIB);
-  await run('sfdisk', ['--quiet', resolve(output)], { input: 'label: dos\nstart=2048, type=83\n' });
+  await runConfined('sfdisk', ['--quiet', resolve(output)], { write: [output] }, { input: 'label: dos\nstart=2048, type=83\n' });
   const [partition] = (await readPartitionTable(output))!.partitions;
   await writeRootFs(root, output, { ...partition, table: 'dos' }, { label });
 }

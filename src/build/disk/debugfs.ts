@@ -1,30 +1,45 @@
 /**
  * debugfs reads and edits an ext2/3/4 file system in a file without mounting it. e2fsprogs opens
  * `file?offset=N` as the file system starting N bytes into the file, which reaches a partition
- * inside a raw disk with no copy and no loop device.
+ * inside a raw disk with no copy and no loop device. Every session runs confined (confine.ts): it
+ * reads the file system's file, writes it only with `write`, and writes only into `dumpTo`.
  */
 import { resolve } from 'node:path';
-import { run } from './run.ts';
+import type { ToolAccess } from './confine.ts';
+import { runConfined } from './run.ts';
 
-/** How e2fsprogs (debugfs, dumpe2fs, e2fsck) names the file system at `offset` bytes into `file`. */
-export function extImage(file: string, offset: number): string {
-  const path = resolve(file);
+/** An ext2/3/4 file system `offset` bytes into `file`: a partition of a raw disk, or a whole bare one. */
+export interface ExtFs {
+  file: string;
+  offset: number;
+}
+
+/** How e2fsprogs (debugfs, dumpe2fs, e2fsck) names the file system. */
+export function extImage(fs: ExtFs): string {
+  const path = resolve(fs.file);
   // ext2fs splits the name at its first "?"; a "?" in the path would move the split.
   if (path.includes('?')) throw new Error(`e2fsprogs cannot open ${path}: its name contains "?".`);
-  return `${path}?offset=${offset}`;
+  return `${path}?offset=${fs.offset}`;
 }
+
+/** What an e2fsprogs tool may reach to read the file system, or to write it too. */
+export const extAccess = (fs: ExtFs, write = false): ToolAccess => (write ? { write: [fs.file] } : { read: [fs.file] });
+
+/** rdump gives each file its owner and then its times, and fills folders whose modes it already set. */
+const DUMP_CAPABILITIES = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE'] as const;
 
 /**
  * Runs debugfs commands in one session and returns each command's output, in order. debugfs exits 0
  * whatever goes wrong and only says so on stderr, where the version banner is its one harmless line.
+ * `dumpTo` is the folder `rdump` and `dump` write into, the session's working folder; extracted files
+ * get their owners, so that session keeps the capabilities for it.
  */
-export async function debugfs(
-  image: string,
-  commands: string[],
-  options: { cwd?: string; write?: boolean } = {},
-): Promise<string[]> {
+export async function debugfs(fs: ExtFs, commands: string[], options: { dumpTo?: string; write?: boolean } = {}): Promise<string[]> {
+  const image = extImage(fs);
   const args = [...(options.write ? ['-w'] : []), '-f', '-', image];
-  const { stdout, stderr } = await run('debugfs', args, { input: `${commands.join('\n')}\n`, cwd: options.cwd });
+  const fsAccess = extAccess(fs, options.write);
+  const grant: ToolAccess = options.dumpTo ? { read: fsAccess.read, write: [...(fsAccess.write ?? []), options.dumpTo], capabilities: DUMP_CAPABILITIES } : fsAccess;
+  const { stdout, stderr } = await runConfined('debugfs', args, grant, { input: `${commands.join('\n')}\n`, cwd: options.dumpTo });
   const problems = stderr.split('\n').filter((line) => line.trim() !== '' && !/^debugfs \d/.test(line));
   if (problems.length > 0) throw new Error(`debugfs on ${image} failed: ${problems.join('; ')}`);
   // Reading commands from a file, debugfs echoes each as "debugfs: <command>" before its output.

@@ -2,14 +2,20 @@
  * Moves an ext2/3/4 root file system between a partition of a raw disk and a directory, with
  * e2fsprogs alone: `debugfs rdump` reads it out, `mkfs.ext4 -d` builds a new one from the directory
  * straight into the partition (`-E offset=`), so nothing is mounted and no loop device is needed.
+ * Every tool runs confined (confine.ts) to the disk file and the directory of its call.
+ *
+ * A file system is checked before it is extracted (`e2fsck -fn`), so a damaged or crafted one fails
+ * with a DamagedFileSystem that says what is wrong; the confinement, not the check, is what keeps a
+ * crafted one that the check misses from writing anywhere but the extraction directory.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { debugfs, extImage } from './debugfs.ts';
+import { DamagedFileSystem } from './damaged-fs.ts';
+import { debugfs, extAccess, extImage, type ExtFs } from './debugfs.ts';
 import type { RootPartition } from './partitions.ts';
 import { EXT, sniffFileSystem } from './partitions.ts';
 import { restoreWhatRdumpDrops } from './restore-metadata.ts';
-import { run, ToolError } from './run.ts';
+import { runConfined, ToolError } from './run.ts';
 
 const MIB = 1024 * 1024;
 /** Flags that describe a mounted or crashed file system's state, not how to make one. */
@@ -26,8 +32,11 @@ interface ExtInfo {
   inodeSize: number;
 }
 
+const fsOf = (raw: string, partition: RootPartition): ExtFs => ({ file: raw, offset: partition.start });
+
 async function readExtInfo(raw: string, partition: RootPartition): Promise<ExtInfo> {
-  const { stdout } = await run('dumpe2fs', ['-h', extImage(raw, partition.start)]);
+  const fs = fsOf(raw, partition);
+  const { stdout } = await runConfined('dumpe2fs', ['-h', extImage(fs)], extAccess(fs));
   const fields = new Map<string, string>();
   for (const line of stdout.split('\n')) {
     const m = /^([^:]+):\s*(.*)$/.exec(line);
@@ -52,14 +61,11 @@ async function readExtInfo(raw: string, partition: RootPartition): Promise<ExtIn
 
 /**
  * Copies the partition's file system into `dir` (made if missing; must be empty) with modes,
- * owners, times, symlinks, hard links and device nodes. Extended attributes (file capabilities,
- * SELinux labels) are not carried: rdump drops them. Needs root, as keeping owners does.
+ * owners, times, symlinks, hard links and device nodes, once `e2fsck -fn` finds nothing wrong with
+ * it. Extended attributes (file capabilities, SELinux labels) are not carried: rdump drops them.
+ * Needs root, as keeping owners does.
  */
 export async function extractRootFs(raw: string, partition: RootPartition, dir: string): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    throw new Error('Extracting a root file system needs root: only root can give files their owners and make device nodes.');
-  }
-  const image = extImage(raw, partition.start);
   const info = await readExtInfo(raw, partition);
   if (info.features.includes('needs_recovery')) {
     // Its journal holds writes the file system proper lacks; reading it now would miss them.
@@ -68,10 +74,31 @@ export async function extractRootFs(raw: string, partition: RootPartition, dir: 
   if (info.blockCount * info.blockSize > partition.size) {
     throw new Error(`The file system at ${partition.start} in ${raw} claims ${info.blockCount * info.blockSize} bytes but its partition has ${partition.size}.`);
   }
+  await checkExtFs(raw, partition).catch((error: unknown) => {
+    throw error instanceof ToolError ? new DamagedFileSystem(`e2fsck -fn found: ${e2fsckFindings(error)}`) : error;
+  });
+  await copyOutRootFs(fsOf(raw, partition), dir);
+}
+
+/**
+ * The extraction itself, unchecked: `rdump`, then what it drops. Confinement alone keeps a crafted
+ * file system inside `dir` here; `extractRootFs` checks first so that one fails with a clear error.
+ */
+export async function copyOutRootFs(fs: ExtFs, dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new Error('Extracting a root file system needs root: only root can give files their owners and make device nodes.');
+  }
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw new Error(`Cannot extract a root file system into ${dir}: it is not empty.`);
-  await debugfs(image, ['rdump / .'], { cwd: dir });
-  await restoreWhatRdumpDrops(image, dir);
+  await debugfs(fs, ['rdump / .'], { dumpTo: dir });
+  await restoreWhatRdumpDrops(fs, dir);
+}
+
+/** e2fsck's report without its progress lines, its unanswered questions and its summary. */
+function e2fsckFindings(error: ToolError): string {
+  const noise = /^(e2fsck \d|Pass \d|.*\? no$|.*WARNING: Filesystem still has errors|.*\bfiles \(.* non-contiguous\))/;
+  const lines = error.result.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !noise.test(line));
+  return lines.length > 0 ? lines.slice(0, 20).join(' ') : `exit ${error.exitCode}: ${error.result.stderr.trim()}`;
 }
 
 /**
@@ -93,6 +120,8 @@ export async function writeRootFs(
   const label = options.label ?? old?.label;
   const uuid = options.uuid ?? old?.uuid;
   const args = ['-q', '-F', '-t', 'ext4', '-d', resolve(dir), '-E', `offset=${partition.start},root_owner=${root.uid}:${root.gid}`];
+  // Reading every file of the tree, whoever owns it and whatever its mode, needs DAC_OVERRIDE.
+  const readTree = { read: [dir], capabilities: ['DAC_OVERRIDE'] } as const;
   if (label) args.push('-L', label);
   if (uuid) args.push('-U', uuid);
   if (old) {
@@ -104,10 +133,10 @@ export async function writeRootFs(
   // mkfs's size argument is in KiB; it writes nothing past it, so the rest of the disk is untouched.
   args.push(resolve(raw), `${Math.floor(partition.size / 1024)}k`);
   try {
-    await run('mkfs.ext4', args);
+    await runConfined('mkfs.ext4', args, { ...readTree, write: [raw] });
   } catch (err) {
     if (err instanceof ToolError && /Could not allocate (block|inode)/.test(err.result.stderr)) {
-      const used = Number((await run('du', ['-s', '-x', '-B1', '--', dir])).stdout.split('\t')[0]);
+      const used = Number((await runConfined('du', ['-s', '-x', '-B1', '--', resolve(dir)], readTree)).stdout.split('\t')[0]);
       throw new Error(
         `The root file system in ${dir} (${(used / MIB).toFixed(1)} MiB) does not fit its ` +
           `${(partition.size / MIB).toFixed(1)} MiB partition at ${partition.start} in ${raw}: ${err.result.stderr.trim()}`,
@@ -117,11 +146,12 @@ export async function writeRootFs(
   }
   // mke2fs makes the root directory 0755 whatever `dir` is.
   if ((root.mode & 0o7777) !== 0o755) {
-    await debugfs(extImage(raw, partition.start), [`set_inode_field <2> mode 0${(root.mode & 0o177777).toString(8)}`], { write: true });
+    await debugfs(fsOf(raw, partition), [`set_inode_field <2> mode 0${(root.mode & 0o177777).toString(8)}`], { write: true });
   }
 }
 
 /** `e2fsck -fn`: a full, read-only check; throws with its report when it finds anything wrong. */
 export async function checkExtFs(raw: string, partition: RootPartition): Promise<void> {
-  await run('e2fsck', ['-fn', extImage(raw, partition.start)]);
+  const fs = fsOf(raw, partition);
+  await runConfined('e2fsck', ['-fn', extImage(fs)], extAccess(fs));
 }

@@ -2,13 +2,15 @@
  * Disk image formats: what an image is (qemu-img's probe, plus our own look for a fixed VHD, which
  * qemu-img probes as raw because its only header is a footer), turning it into a raw disk, and
  * turning a raw disk into the fixed VHD Azure takes. Tools get absolute paths: qemu-img reads
- * "json:{…}" or "nbd:…" at the start of a file name as options or a protocol, never in "/…".
+ * "json:{…}" or "nbd:…" at the start of a file name as options or a protocol, never in "/…". Each
+ * runs confined (confine.ts) to the files of its call: it reads its input and writes only its
+ * output, which Kiln creates first so that the file alone can be granted.
  */
-import { appendFile, open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { appendFile, open, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createFixedVhdFooter, DISK_TYPE_FIXED, parseVhdFooter, VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import { readPartitionTable } from './partitions.ts';
-import { run } from './run.ts';
+import { runConfined } from './run.ts';
 
 const MIB = 1024 * 1024;
 /** What qemu-img may convert from: the formats VM images arrive in. */
@@ -33,8 +35,14 @@ interface QemuInfo {
   'format-specific'?: { data?: { 'data-file'?: string; extents?: { filename: string }[] } };
 }
 
-async function qemuInfo(args: string[]): Promise<QemuInfo> {
-  return JSON.parse((await run('qemu-img', ['info', '--output=json', ...args])).stdout) as QemuInfo;
+async function qemuInfo(path: string, args: string[]): Promise<QemuInfo> {
+  return JSON.parse((await runConfined('qemu-img', ['info', '--output=json', ...args], { read: [path] })).stdout) as QemuInfo;
+}
+
+/** An empty file at `path` for a confined tool to fill: only an existing file can be granted alone. */
+async function outputFile(path: string): Promise<string> {
+  await writeFile(path, '');
+  return resolve(path);
 }
 
 async function readFixedVhdFooter(path: string, fileSize: number) {
@@ -73,13 +81,13 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
     // Hyper-V or qemu by its CHS geometry (smaller) unless told to use the footer's current size.
     const virtualSize = fileSize - VHD_FOOTER_SIZE;
     const file = resolve(path).replaceAll(',', ',,'); // qemu's escape for a comma inside an option value
-    const info = await qemuInfo(['--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${file}`]);
+    const info = await qemuInfo(path, ['--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${file}`]);
     if (info['virtual-size'] !== virtualSize) {
       throw new Error(`${path} is a fixed VHD of ${virtualSize} bytes but its footer says ${info['virtual-size']}.`);
     }
     return { format: 'vpc', virtualSize, fixedVhd: true };
   }
-  const info = await qemuInfo([resolve(path)]);
+  const info = await qemuInfo(path, [resolve(path)]);
   if (!SUPPORTED_FORMATS.has(info.format)) {
     throw new Error(`${path} is a ${info.format} image; Kiln takes ${[...SUPPORTED_FORMATS].join(', ')}.`);
   }
@@ -89,7 +97,7 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
 
 /** `qemu-img check` for the formats that have metadata to check; throws with its report. */
 export async function checkImageMetadata(path: string, info: ImageInfo): Promise<void> {
-  if (CHECKABLE_FORMATS.has(info.format)) await run('qemu-img', ['check', '-f', info.format, resolve(path)]);
+  if (CHECKABLE_FORMATS.has(info.format)) await runConfined('qemu-img', ['check', '-f', info.format, resolve(path)], { read: [path] });
 }
 
 /**
@@ -97,7 +105,7 @@ export async function checkImageMetadata(path: string, info: ImageInfo): Promise
  * raw disks are mostly zeros, and a dense copy of one costs its whole size.
  */
 async function cloneFile(source: string, destination: string): Promise<void> {
-  await run('cp', ['--reflink=auto', '--sparse=always', resolve(source), resolve(destination)]);
+  await runConfined('cp', ['--reflink=auto', '--sparse=always', resolve(source), await outputFile(destination)], { read: [source], write: [destination] });
 }
 
 /**
@@ -106,7 +114,7 @@ async function cloneFile(source: string, destination: string): Promise<void> {
  */
 async function renameSparse(source: string, destination: string): Promise<void> {
   await rename(source, destination);
-  await run('fallocate', ['--dig-holes', resolve(destination)]).catch(() => undefined);
+  await runConfined('fallocate', ['--dig-holes', resolve(destination)], { write: [destination] }).catch(() => undefined);
 }
 
 /** Any supported image as a raw disk at `output`; `input` stays as it was. */
@@ -134,7 +142,7 @@ async function rawDisk(input: string, output: string, consume: boolean): Promise
     if (info.fixedVhd) await truncate(output, info.virtualSize);
   } else {
     // The format is given, not probed again: a probe is how a crafted raw disk passes as qcow2.
-    await run('qemu-img', ['convert', '-f', info.format, '-O', 'raw', resolve(input), resolve(output)]);
+    await runConfined('qemu-img', ['convert', '-f', info.format, '-O', 'raw', resolve(input), await outputFile(output)], { read: [input], write: [output] });
     if (consume) await rm(input);
   }
   return { format: info.format, virtualSize: info.virtualSize, inPlace: consume && rawBytes };
@@ -152,7 +160,7 @@ export async function toFixedVhd(raw: string, output: string): Promise<{ size: n
     await truncate(output, diskSize);
     // GPT keeps a backup header in the disk's last sector; move it to the new last sector, or the
     // firmware and the kernel see a damaged table.
-    if ((await readPartitionTable(output))?.table === 'gpt') await run('sfdisk', ['--relocate', 'gpt-bak-std', resolve(output)]);
+    if ((await readPartitionTable(output))?.table === 'gpt') await runConfined('sfdisk', ['--relocate', 'gpt-bak-std', resolve(output)], { write: [output] });
   }
   await appendFile(output, createFixedVhdFooter(diskSize));
   return { size: diskSize + VHD_FOOTER_SIZE };

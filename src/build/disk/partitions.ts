@@ -1,11 +1,11 @@
 /**
  * Finds the Linux root file system inside a raw disk: the partition table through `sfdisk --json`,
  * then the file system by its magic number, so the caller learns exactly what the disk holds when
- * it is not something Kiln can rebuild.
+ * it is not something Kiln can rebuild. sfdisk runs confined (confine.ts) to reading the disk.
  */
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { run, ToolError } from './run.ts';
+import { runConfined, ToolError } from './run.ts';
 
 export type PartitionTable = 'gpt' | 'dos' | 'none';
 
@@ -58,7 +58,7 @@ export async function readPartitionTable(
 ): Promise<{ table: 'gpt' | 'dos'; partitions: Partition[] } | undefined> {
   let json: SfdiskJson;
   try {
-    json = JSON.parse((await run('sfdisk', ['--json', resolve(raw)])).stdout) as SfdiskJson;
+    json = JSON.parse((await runConfined('sfdisk', ['--json', resolve(raw)], { read: [raw] })).stdout) as SfdiskJson;
   } catch (err) {
     if (err instanceof ToolError && err.result.stderr.includes('does not contain a recognized partition table')) {
       return undefined;

@@ -1,8 +1,12 @@
 /**
- * Runs the disk tools (qemu-img, sfdisk, e2fsprogs, cp) with argument arrays, never through a shell,
- * and turns a failure into an Error that carries what the tool said.
+ * Runs programs with argument arrays, never through a shell, and turns a failure into an Error that
+ * carries what the program said. `runConfined` is for every program that reads or writes image
+ * content: it runs under confine.ts's bubblewrap and reaches only the paths its call grants. `run`
+ * is for the rest, whose input Kiln made itself (debootstrap, busybox, losetup and mount of its own
+ * files).
  */
 import { spawn } from 'node:child_process';
+import { confinedArgs, findTool, type ToolAccess } from './confine.ts';
 
 export interface RunOptions {
   /** Written to the tool's stdin (debugfs reads its command list from there). */
@@ -50,23 +54,41 @@ export class ToolError extends Error {
 }
 
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const env = { ...process.env, PATH: toolPath(), LC_ALL: 'C' };
+  return runProgram(command, args, { program: command, argv: args, env, missing: notInstalled(command) }, options);
+}
+
+/** Runs a program on image content, confined to `grant` (see confine.ts); errors name the program, not bubblewrap. */
+export async function runConfined(command: string, args: readonly string[], grant: ToolAccess, options: RunOptions = {}): Promise<RunResult> {
+  const tool = await findTool(command);
+  if (!tool) throw new Error(notInstalled(command));
+  const argv = confinedArgs(tool, args, grant, options.cwd);
+  const missing = 'bubblewrap (bwrap) is not installed; Kiln confines its disk tools with it (scripts/setup.sh installs it).';
+  return runProgram(command, args, { program: 'bwrap', argv, env: { PATH: toolPath() }, missing }, { input: options.input });
+}
+
+const notInstalled = (command: string) => `${command} is not installed; scripts/setup.sh installs the tools Kiln's disk builds use.`;
+
+/** How `command args` is started: `program argv`, in `env`; `missing` is the error when `program` is not installed. */
+interface Launch {
+  program: string;
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  missing: string;
+}
+
+function runProgram(command: string, args: readonly string[], launch: Launch, options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
+    const child = spawn(launch.program, launch.argv, {
       cwd: options.cwd,
-      env: { ...process.env, PATH: toolPath(), LC_ALL: 'C' },
+      env: launch.env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'ENOENT'
-          ? new Error(`${command} is not installed; scripts/setup.sh installs the tools Kiln's disk builds use.`)
-          : err,
-      );
-    });
+    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new Error(launch.missing) : err));
     child.on('close', (code) => {
       const result = { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
       if (code === 0) resolve(result);

@@ -6,14 +6,17 @@
  * `imageTemplate.finishRun`, waits for those without holding a worker, then records each target's
  * run output (some failing makes the run PartiallySucceeded) and the run's end.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { logLines, openBuildLog, type BuildLog } from '../../build/build-log.ts';
 import { fileStep, type CustomizerDeps } from '../../build/customizers/file.ts';
 import { powerShellStep } from '../../build/customizers/powershell.ts';
 import { shellStep } from '../../build/customizers/shell.ts';
+import { DiskLimitReached, runDiskLimit } from '../../build/disk/disk-limit.ts';
 import { extractRootFs, findRootPartition, moveToRaw, toFixedVhd, writeRootFs, type RootPartition } from '../../build/disk/disk-image.ts';
+import { mountRunSpace, releaseRunSpace, removeRunWork, runSpace, runSpaceFull } from '../../build/disk/run-space.ts';
 import { generalizeStep } from '../../build/generalize.ts';
 import { describeLimits, type ResourceLimits } from '../../build/limits/resource-limits.ts';
 import type { RootFsState } from '../../build/sandbox.ts';
@@ -29,7 +32,7 @@ import { RetryLater, type TaskContext, type TaskHandler } from '../task.ts';
 import { distributionState, startDistribution, type RunOutput, type StartedDistribution } from './template-distribute.ts';
 import { publishedVhd, storeBuiltVhd } from './template-vhd.ts';
 import { templateDownloads, type OwnBlobAccess } from './template-downloads.ts';
-import { fetchTemplateSource } from './template-source.ts';
+import { findTemplateSource } from './template-source.ts';
 
 interface BuildState extends RootFsState {
   work: string;
@@ -40,6 +43,8 @@ interface BuildState extends RootFsState {
   keep: boolean;
   /** The gallery image version the source resolved to, if it was one. */
   sourceVersion?: string;
+  /** The run's disk limit, as messages name it, once its space is mounted. */
+  diskLimit?: string;
 }
 
 /** How this Kiln builds, as its operator set it. */
@@ -48,6 +53,8 @@ export interface BuildSettings {
   workRoot: string;
   /** Customizer scripts share the host's network (see sandbox.ts); off, they see a private loopback only. */
   customizerNetwork?: boolean;
+  /** `build.limits.diskMiB`: host disk one run may write; unset, a default tied to the source (disk-limit.ts). */
+  diskLimitMiB?: number;
   /** What each customizer command may use (`build.limits`); the sandbox holds it there with cgroups. */
   limits: ResourceLimits;
   /** How downloads reach Kiln's own blob URLs, as the template's identity when it has one. */
@@ -99,7 +106,8 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   const refused = await refuseWithoutBuilderAccess(ctx, payload, template);
   if (refused) return refused;
   const work = join(settings.workRoot, payload.runId);
-  await rm(work, { recursive: true, force: true });
+  // What a killed attempt of this run left, its mounted space included.
+  await removeRunWork(work);
   // 0700: a run's disks and log are its template owner's, not other local users'.
   await mkdir(work, { recursive: true, mode: 0o700 });
   const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock });
@@ -114,7 +122,9 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   await updateRun(ctx, payload.key, (r) => ({ resource: r.data.resource, internal: { ...r.data.internal, log: { path: log.path } } }));
 
   const staging = stagingGroup(template, record.subscription, payload.runId);
-  const state: BuildState = { rootfs: join(work, 'rootfs'), work, raw: join(work, 'disk.raw'), vhd: join(work, 'image.vhd'), keep: false };
+  // Everything the run writes from its source on lives in its bounded space (run-space.ts); the log stays outside.
+  const space = runSpace(work);
+  const state: BuildState = { rootfs: join(space, 'rootfs'), work, raw: join(space, 'disk.raw'), vhd: join(space, 'image.vhd'), keep: false };
   const steps: BuildStep<BuildState>[] = [
     {
       name: 'stage',
@@ -128,10 +138,15 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
       name: 'source',
       run: async (s, step) => {
         await setSubState('Building');
-        const fetched = join(work, 'source.img');
-        const source = await fetchTemplateSource(ctx, template.properties.source, template.location, fetched, step.signal);
+        const source = await findTemplateSource(ctx, template.properties.source, template.location, step.signal);
         s.sourceVersion = source.versionName;
+        const limit = runDiskLimit(settings.diskLimitMiB, source.size);
+        await mountRunSpace(work, limit.bytes);
+        s.diskLimit = limit.description;
+        log.line(`Disk space for this run: ${limit.description}`);
         log.line(`Fetching the source: ${source.description}`);
+        const fetched = join(space, 'source.img');
+        await pipeline(source.open(), createWriteStream(fetched), { signal: step.signal });
         const exactVersion = source.exactVersion;
         if (exactVersion) {
           // As Azure shows it: the version `latest` resolved to, on the template's source.
@@ -159,7 +174,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
       },
     },
   ];
-  const built = await runSteps(steps, state, { signal: job.signal, log });
+  const built = await runSteps(steps.map(explainDiskFull), state, { signal: job.signal, log });
 
   if (!built.ok) {
     const runState: RunState = built.canceled && !isTimeout(job.signal) ? 'Canceled' : 'Failed';
@@ -172,7 +187,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   }
   await setSubState('Distributing');
   const image = await storeBuiltVhd(ctx, template, payload.runId, state.vhd);
-  await rm(state.rootfs, { recursive: true, force: true });
+  await releaseRunSpace(work);
   const started: StartedDistribution[] = [];
   for (const target of template.properties.distribute) {
     try {
@@ -205,7 +220,7 @@ async function endRun(
   log.line(`Run ${runState}${message ? `: ${message}` : ''}`);
   log.close();
   const logBlob = await sealLog(ctx, record?.data.resource.location ?? ctx.settings.regions[0].name, payload.runId, log.path);
-  if (!keep) await rm(work, { recursive: true, force: true });
+  if (!keep) await removeRunWork(work);
   return finalWrites(ctx, payload, runState, message, outputs, blobs, logBlob);
 }
 
@@ -246,6 +261,21 @@ function keepOnAbort(template: ImageTemplate, step: BuildStep<RootFsState>): Bui
       }
     },
     ...(step.cleanup ? { cleanup: (state: BuildState, ctx) => step.cleanup!(state, ctx) } : {}),
+  };
+}
+
+/** A step that failed once the run's space was full failed for that reason: say so, naming the limit and its setting. */
+function explainDiskFull(step: BuildStep<BuildState>): BuildStep<BuildState> {
+  return {
+    ...step,
+    run: async (state, ctx) => {
+      try {
+        await step.run(state, ctx);
+      } catch (error) {
+        if (state.diskLimit && (await runSpaceFull(state.work))) throw new DiskLimitReached(state.diskLimit, error);
+        throw error;
+      }
+    },
   };
 }
 
@@ -293,7 +323,7 @@ async function recordFailure(ctx: DomainContext, payload: RunPayload, error: Arm
   const current = record && record.data.internal.runId === payload.runId ? record : undefined;
   // What the killed attempts logged stays readable through customizationLog, with how the run ended.
   const logBlob = current && workRoot ? await keepLog(ctx, current.data.resource.location, payload.runId, join(workRoot, payload.runId, 'customization.log'), error.message) : undefined;
-  if (workRoot) await rm(join(workRoot, payload.runId), { recursive: true, force: true });
+  if (workRoot) await removeRunWork(join(workRoot, payload.runId));
   if (!current) return [done];
   const previous = current.data.resource.properties.lastRunStatus;
   const resource = withRunStatus(current.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState: canceled ? 'Canceled' : 'Failed', message: error.message });

@@ -1,11 +1,12 @@
 /**
- * Fetches an image template's source into a local file: the bytes of a managed image or of a gallery
- * image version replicated to the template's region, or a platform image from the catalog. An ISO is downloaded and checked against its
- * sha256, but installing from it needs a VM-based driver: a clear error after the check.
+ * Finds an image template's source bytes: those of a managed image or of a gallery image version
+ * replicated to the template's region, or a platform image from the catalog, with their size, which
+ * a run knows before fetching them (its disk limit is tied to it). An ISO is downloaded and checked
+ * against its sha256 without being stored, but installing from it needs a VM-based driver: a clear
+ * error after the check.
  */
-import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArmError } from '../../core/arm-error.ts';
 import type { DomainContext } from '../../domain/context.ts';
@@ -16,15 +17,18 @@ import { managedImageSource, sharedImageVersionSource } from '../../domain/image
 import { readManifest, verifyReplica } from '../../domain/replication/chunk-store.ts';
 import { resolvePlatformImage, urn } from '../../domain/platform-images/catalog.ts';
 
-export interface FetchedSource {
+export interface SourceBytes {
   description: string;
+  /** How many bytes `open` gives. */
+  size: number;
+  open(): Readable;
   /** The gallery image version the source resolved to, for the `Source` versioning scheme. */
   versionName?: string;
   /** The platform image version `latest` resolved to. */
   exactVersion?: string;
 }
 
-export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSource, region: string, file: string, signal: AbortSignal): Promise<FetchedSource> {
+export async function findTemplateSource(ctx: DomainContext, source: TemplateSource, region: string, signal: AbortSignal): Promise<SourceBytes> {
   const target = 'properties.source';
   switch (source.type) {
     case 'ManagedImage': {
@@ -32,9 +36,9 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
       if (image.data.resource.properties.storageProfile.osDisk.osType === 'Windows') throw windows(source.imageId, `${target}.imageId`);
       const os = image.data.internal.blobs.find((b) => b.key.endsWith('/os.vhd'));
       const store = os && ctx.regions.get(os.region);
-      if (!os || !store) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' has no OS disk data.`, `${target}.imageId`);
-      await pipeline(store.read(os.key), createWriteStream(file), { signal });
-      return { description: `managed image ${image.data.resource.id}` };
+      const info = os && (await store?.stat(os.key));
+      if (!os || !store || !info) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' has no OS disk data.`, `${target}.imageId`);
+      return { description: `managed image ${image.data.resource.id}`, size: info.size, open: () => store.read(os.key) };
     }
     case 'SharedImageVersion': {
       const version = await sharedImageVersionSource(ctx, source.imageVersionId, region);
@@ -51,21 +55,21 @@ export async function fetchTemplateSource(ctx: DomainContext, source: TemplateSo
           `${target}.imageVersionId`,
         );
       }
-      await pipeline(readManifest(store, 1, disk.manifest), createWriteStream(file), { signal });
-      return { description: `image version ${version.data.resource.id}`, versionName: version.data.resource.name };
+      const manifest = disk.manifest;
+      return { description: `image version ${version.data.resource.id}`, size: manifest.size, open: () => readManifest(store, 1, manifest), versionName: version.data.resource.name };
     }
     case 'PlatformImage': {
       const image = await resolvePlatformImage(ctx, source, target);
       const store = ctx.regions.get(image.blob.region);
-      if (!store || !(await store.stat(image.blob.key))) throw new ArmError(400, 'BadPIRSource', `The platform image ${urn(image)} lost its bytes; import it again.`, target);
-      await pipeline(store.read(image.blob.key), createWriteStream(file), { signal });
-      return { description: `platform image ${urn(image)}`, exactVersion: image.version };
+      const info = await store?.stat(image.blob.key);
+      if (!store || !info) throw new ArmError(400, 'BadPIRSource', `The platform image ${urn(image)} lost its bytes; import it again.`, target);
+      return { description: `platform image ${urn(image)}`, size: info.size, open: () => store.read(image.blob.key), exactVersion: image.version };
     }
     case 'ISO': {
       const response = await fetch(source.sourceURI, { signal });
       if (!response.ok || !response.body) throw new ArmError(400, 'BadSourceType', `Downloading the ISO from ${redactQuery(source.sourceURI)} failed: HTTP ${response.status}.`, `${target}.sourceURI`);
       const hash = createHash('sha256');
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), new Transform({ transform: (chunk, _encoding, done) => (hash.update(chunk), done(null, chunk)) }), createWriteStream(file), { signal });
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), new Writable({ write: (chunk, _encoding, done) => (hash.update(chunk), done()) }), { signal });
       const actual = hash.digest('hex');
       if (actual !== source.sha256Checksum.toLowerCase()) {
         throw new ArmError(400, 'BadSourceType', `The ISO's sha256 is ${actual}, but the template's sha256Checksum is ${source.sha256Checksum}.`, `${target}.sha256Checksum`);

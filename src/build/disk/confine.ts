@@ -1,0 +1,107 @@
+/**
+ * Confinement for the programs that read or write image content (qemu-img, sfdisk, e2fsprogs,
+ * coreutils; later whatever replaces them): each runs under bubblewrap and sees only what its call
+ * names. Image content is never trusted: a symlink an image plants (`X -> /etc/shadow`), a `../` in
+ * a directory entry's name, a crafted qcow2 or a parser bug in the tool can only reach that.
+ *
+ * Invariants:
+ * - The tool's file system is a fresh tmpfs holding read-only binds of the host's programs and
+ *   libraries (/usr, the /bin, /sbin and /lib* links or folders beside it, and the few /etc files
+ *   the tools read), a minimal /dev and a /proc of the tool's own PID namespace; then the paths the
+ *   call names, `read` ones read-only and `write` ones read-write, each at its own host path so that
+ *   arguments need no translation. Nothing else of the host exists in there: a symlink resolves inside
+ *   this tree, where only the `write` paths can be changed (the tmpfs itself is read-only). No /tmp,
+ *   no /sys, no /home, no sockets.
+ * - Binds are nodev and nosuid (bubblewrap's `--bind`), so a device node or setuid file an image holds
+ *   is inert while the tool works on it.
+ * - New mount, PID, IPC, UTS, cgroup and network namespaces: no network at all, not even the host's
+ *   loopback; host processes are invisible.
+ * - As root (only root can give files their owners and make device nodes) the tool keeps uid 0 in the
+ *   host's user namespace but loses every capability except those its call asks for, from the five
+ *   below. Never CAP_SYS_ADMIN (no mount, no way out of the tree), CAP_DAC_READ_SEARCH
+ *   (open_by_handle_at reaches files outside a bind), CAP_SYS_PTRACE or CAP_SYS_MODULE. bubblewrap
+ *   sets no_new_privs, so nothing the tool executes gains any back. Not root, a user namespace maps
+ *   the caller's own uid and there are no capabilities to grant.
+ * - `--clearenv`: the tool gets PATH and LC_ALL=C only, none of Kiln's environment. `--die-with-parent`
+ *   and `--new-session`: it dies with Kiln and cannot type into Kiln's terminal.
+ */
+import { lstatSync, readlinkSync } from 'node:fs';
+import { access, constants } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+/** The capabilities a confined call may ask for: what extracting and rebuilding a root file system needs. */
+export type ToolCapability = 'CHOWN' | 'DAC_OVERRIDE' | 'FOWNER' | 'FSETID' | 'MKNOD';
+
+/** What one confined call may reach; every other host path is absent. */
+export interface ToolAccess {
+  /** Files or folders the tool reads. */
+  read?: readonly string[];
+  /** Files or folders the tool writes (a file must exist: the bind needs it). */
+  write?: readonly string[];
+  /** Kept when running as root; everything else is dropped. */
+  capabilities?: readonly ToolCapability[];
+}
+
+export const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Configuration the tools read: the dynamic loader's cache, mke2fs's and e2fsck's profiles. */
+const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/mke2fs.conf', '/etc/e2fsck.conf'];
+const TOP_LEVEL = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+
+let systemBinds: string[] | undefined;
+
+/** /usr read-only, and the top-level program and library folders as they are here: merged-/usr links or folders. */
+function systemTree(): string[] {
+  if (systemBinds) return systemBinds;
+  const args = ['--ro-bind', '/usr', '/usr'];
+  for (const name of TOP_LEVEL) {
+    const path = `/${name}`;
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (stats?.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
+    else if (stats?.isDirectory()) args.push('--ro-bind', path, path);
+  }
+  for (const file of ETC_FILES) args.push('--ro-bind-try', file, file);
+  systemBinds = args;
+  return args;
+}
+
+/** The program's host path, found as the confined tool's PATH would find it; undefined when not installed. */
+export async function findTool(command: string): Promise<string | undefined> {
+  if (command.includes('/')) return command;
+  for (const dir of TOOL_PATH.split(':')) {
+    const path = join(dir, command);
+    if (await access(path, constants.X_OK).then(() => true, () => false)) return path;
+  }
+  return undefined;
+}
+
+/** bubblewrap's arguments that run `tool` (a host path) with `args`, confined to `grant`. */
+export function confinedArgs(tool: string, args: readonly string[], grant: ToolAccess, cwd = '/'): string[] {
+  const paths = [
+    ...(grant.read ?? []).map((path) => ({ path: resolve(path), flag: '--ro-bind' })),
+    ...(grant.write ?? []).map((path) => ({ path: resolve(path), flag: '--bind' })),
+  ];
+  // A folder is bound before what lies inside it, or the inner bind would be hidden by the outer one.
+  paths.sort((a, b) => a.path.split('/').length - b.path.split('/').length);
+  const privileges = process.getuid?.() === 0
+    ? ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try',
+      '--cap-drop', 'ALL', ...(grant.capabilities ?? []).flatMap((cap) => ['--cap-add', `CAP_${cap}`])]
+    : ['--unshare-all'];
+  return [
+    ...systemTree(),
+    '--dev', '/dev',
+    '--proc', '/proc',
+    ...paths.flatMap(({ path, flag }) => [flag, path, path]),
+    // The tmpfs under it all read-only too: writes through a planted link would otherwise land in memory.
+    '--remount-ro', '/',
+    ...privileges,
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+    '--setenv', 'PATH', TOOL_PATH,
+    '--setenv', 'LC_ALL', 'C',
+    '--chdir', cwd,
+    '--',
+    tool,
+    ...args,
+  ];
+}

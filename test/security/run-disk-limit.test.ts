@@ -1,0 +1,89 @@
+// Issue 10, point 9 (disk): a run may write at most `build.limits.diskMiB` of the host's disk. A
+// Shell step on a 64 MiB image that tries to write 1 GiB fails with a message naming the limit and
+// the setting, and the host's free space never drops by much more than the limit meanwhile.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ImageBuilderClient } from '@azure/arm-imagebuilder';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildDiskLimitMiB, defaultConfig } from '../../src/app/config.ts';
+import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
+import { runDiskLimit } from '../../src/build/disk/disk-limit.ts';
+import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
+import { readCustomizationLog } from '../support/customization-log.ts';
+import { MIB, putRegionBlob } from '../support/disk-data.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const LIMIT_MIB = 160;
+
+describe("a run's host disk limit", () => {
+  let kiln: TestServer;
+  let work: string;
+  let imageId: string;
+  const rg = 'disk-limit';
+
+  before(async () => {
+    kiln = await startTestServer({ config: { build: { limits: { diskMiB: LIMIT_MIB } } } });
+    work = await mkdtemp(join(tmpdir(), 'kiln-disk-limit-'));
+    await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 64 });
+    await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/base.vhd', await readFile(join(work, 'base.vhd')));
+    const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    imageId = (await compute.images.createOrUpdate(rg, 'base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+  });
+  after(async () => {
+    await kiln.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('fails a step that writes 1 GiB, naming the limit and its setting, and the host disk takes no more than about the limit', async () => {
+    const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'filler', {
+      location: 'westus',
+      identity: { type: 'None' },
+      source: { type: 'ManagedImage', imageId },
+      customize: [{ type: 'Shell', name: 'fill', inline: ['dd if=/dev/zero of=/var/fill bs=1M count=1024'] }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    });
+    // The lowest free space of the data folder's file system while the run lasts.
+    const free = async () => {
+      const stats = await statfs(kiln.dataDir);
+      return stats.bavail * stats.bsize;
+    };
+    const freeBefore = await free();
+    let lowest = freeBefore;
+    let running = true;
+    const watching = (async () => {
+      while (running) {
+        lowest = Math.min(lowest, await free());
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    try {
+      await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'filler', { updateIntervalInMs: 100 }), /BuildFailed/);
+    } finally {
+      running = false;
+      await watching;
+    }
+    const status = (await builder.virtualMachineImageTemplates.get(rg, 'filler')).lastRunStatus!;
+    assert.match(status.message!, new RegExp(`Step 'fill' failed: the run used all the host disk it may write, ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`));
+    const log = await readCustomizationLog(kiln, (await builder.virtualMachineImageTemplates.get(rg, 'filler')).id!);
+    assert.match(log.text, new RegExp(`Disk space for this run: ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`));
+    assert.match(log.text, /No space left on device/);
+    // The space is a sparse file of exactly the limit; other work on this machine may move free space a little.
+    const taken = (freeBefore - lowest) / MIB;
+    assert.ok(taken < LIMIT_MIB + 64, `the host disk took ${taken.toFixed(0)} MiB during the run, the limit being ${LIMIT_MIB} MiB`);
+  });
+
+  it('defaults to three times the source plus 256 MiB, and refuses a setting that is not a whole number of MiB', () => {
+    assert.deepEqual(runDiskLimit(undefined, 64 * MIB + 512).bytes, 449 * MIB);
+    assert.match(runDiskLimit(undefined, 64 * MIB).description, /^448 MiB \(three times the source plus 256 MiB; build\.limits\.diskMiB sets another\)$/);
+    for (const diskMiB of [0, 1.5, '512']) {
+      assert.throws(() => buildDiskLimitMiB({ ...defaultConfig(), build: { limits: { diskMiB: diskMiB as number } } }), /config\.json: build\.limits\.diskMiB is .*; it must be a whole number of MiB, at least 16\./);
+    }
+  });
+});

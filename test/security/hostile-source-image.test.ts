@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DamagedFileSystem } from '../../src/build/disk/damaged-fs.ts';
 import { debugfs } from '../../src/build/disk/debugfs.ts';
-import { copyOutRootFs } from '../../src/build/disk/ext4.ts';
+import { copyOutRootFs, extractRootFs } from '../../src/build/disk/ext4.ts';
 import { restoreWhatRdumpDrops } from '../../src/build/disk/restore-metadata.ts';
 import { run } from '../../src/build/disk/run.ts';
 import { uploadDisk } from '../support/disk-data.ts';
@@ -92,6 +92,20 @@ describe('a hostile source image', () => {
         await assertOutsideUntouched();
       });
     }
+  });
+
+  it('a superblock e2fsprogs cannot read fails the extraction as damaged or hostile', async () => {
+    const disk = join(scratch, 'bad-superblock.ext4');
+    await writeFile(disk, '');
+    await truncate(disk, 8 * 1024 * 1024);
+    await run('mkfs.ext4', ['-q', '-F', disk]);
+    const bytes = await readFile(disk);
+    bytes.writeUInt32LE(40, 1024 + 24); // s_log_block_size: blocks of 1 KiB << 40
+    await writeFile(disk, bytes);
+    await assert.rejects(
+      extractRootFs(disk, { start: 0, size: bytes.length, type: 'none', table: 'none' }, join(scratch, 'never')),
+      /^DamagedFileSystem: The source image's root file system is damaged or hostile: dumpe2fs cannot read its superblock: .*superblock is corrupt/,
+    );
   });
 
   describe('extracted without the check, the confinement alone holds', () => {

@@ -66,7 +66,7 @@ async function readExtInfo(raw: string, partition: RootPartition): Promise<ExtIn
  * Needs root, as keeping owners does.
  */
 export async function extractRootFs(raw: string, partition: RootPartition, dir: string): Promise<void> {
-  const info = await readExtInfo(raw, partition);
+  const info = await readExtInfo(raw, partition).catch(damaged('dumpe2fs cannot read its superblock'));
   if (info.features.includes('needs_recovery')) {
     // Its journal holds writes the file system proper lacks; reading it now would miss them.
     throw new Error(`The file system at ${partition.start} in ${raw} was not cleanly unmounted (its journal needs recovery); shut the VM down cleanly or run e2fsck on it first.`);
@@ -74,9 +74,7 @@ export async function extractRootFs(raw: string, partition: RootPartition, dir: 
   if (info.blockCount * info.blockSize > partition.size) {
     throw new Error(`The file system at ${partition.start} in ${raw} claims ${info.blockCount * info.blockSize} bytes but its partition has ${partition.size}.`);
   }
-  await checkExtFs(raw, partition).catch((error: unknown) => {
-    throw error instanceof ToolError ? new DamagedFileSystem(`e2fsck -fn found: ${e2fsckFindings(error)}`) : error;
-  });
+  await checkExtFs(raw, partition).catch(damaged('e2fsck -fn found', e2fsckFindings));
   await copyOutRootFs(fsOf(raw, partition), dir);
 }
 
@@ -93,6 +91,15 @@ export async function copyOutRootFs(fs: ExtFs, dir: string): Promise<void> {
   await debugfs(fs, ['rdump / .'], { dumpTo: dir });
   await restoreWhatRdumpDrops(fs, dir);
 }
+
+/** A tool's refusal of the file system as a DamagedFileSystem; Kiln's own failures (a missing tool) pass through. */
+const damaged = (what: string, findings = toolComplaint) => (error: unknown): never => {
+  throw error instanceof ToolError ? new DamagedFileSystem(`${what}: ${findings(error)}`) : error;
+};
+
+/** What a tool said on stderr, without its version banner ("dumpe2fs 1.47.0 (5-Feb-2023)"). */
+const toolComplaint = (error: ToolError) =>
+  error.result.stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^[\w.]+ \d+\.\d+/.test(line)).join(' ');
 
 /** e2fsck's report without its progress lines, its unanswered questions and its summary. */
 function e2fsckFindings(error: ToolError): string {

@@ -3,11 +3,10 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { ClientSecretCredential } from '@azure/identity';
+import { ContainerClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const [dataDir, url, baseImageFile] = process.argv.slice(2);
@@ -38,14 +37,14 @@ const definition = await compute.galleryImages.beginCreateOrUpdateAndWait(group,
 });
 console.log(`    ${definition.id}`);
 
-// The File customizer downloads over HTTP(S); this stands in for wherever your files live.
+// The File customizer downloads over HTTP(S). Here the file sits in Kiln's own blob storage, in a
+// container readable by anyone, as Azure samples keep theirs in a storage account. (Downloads from
+// this host's loopback or local network are refused unless config.json's build.downloads allows them.)
 const appConfig = `# written by the Kiln quickstart\nlisten = 0.0.0.0:8080\n`;
-const files = createServer((request, response) => {
-  if (request.url !== '/app.conf') return void response.writeHead(404).end();
-  response.writeHead(200, { 'content-type': 'text/plain' }).end(appConfig);
-});
-await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
-const appConfigUri = `http://127.0.0.1:${(files.address() as AddressInfo).port}/app.conf`;
+const scripts = new ContainerClient(`${url}/blob/westus/quickstart`, credential);
+await scripts.setAccessPolicy('blob');
+await scripts.getBlockBlobClient('app.conf').upload(appConfig, Buffer.byteLength(appConfig));
+const appConfigUri = `${url}/blob/westus/quickstart/app.conf`;
 
 step(`image template app-template from ${base.publisher}:${base.offer}:${base.sku}:latest`);
 await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(group, 'app-template', {
@@ -70,7 +69,6 @@ const run = builder.virtualMachineImageTemplates.beginRun(group, 'app-template')
 await (await run).poll();
 await followBuild(started);
 await (await run).pollUntilDone();
-files.close();
 
 step('run outputs');
 const outputs = [];

@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { configuredDiskLimit } from '../build/disk/disk-limit.ts';
 import { resolveLimits, type ResourceLimits } from '../build/limits/resource-limits.ts';
+import type { DownloadsConfig } from '../build/download-policy.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
@@ -35,6 +36,8 @@ export interface KilnConfig {
     builderGrants?: BuilderGrants;
     /** What one run may use on the host; see SECURITY.md. */
     limits?: BuildLimitsConfig;
+    /** Where `scriptUri` and `sourceUri` downloads may go, how large and how long (see download-policy.ts). */
+    downloads?: DownloadsConfig;
   };
 }
 

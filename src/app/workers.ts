@@ -1,6 +1,7 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
 import type { FetchLike } from '../build/customizers/file.ts';
+import { downloadPolicy } from '../build/download-policy.ts';
 import type { ResourceLimits } from '../build/limits/resource-limits.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
@@ -34,6 +35,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       storageToken: async (clientId) => (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
       fetch: options.selfFetch ?? fetch,
     },
+    downloads: downloadPolicy(kiln.config.build?.downloads),
   });
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) {

@@ -40,7 +40,14 @@ describe('image builder end to end', () => {
   const rg = 'build';
 
   before(async () => {
-    kiln = await startTestServer();
+    files = createServer((request, response) => {
+      const body = request.url === '/install.sh' ? SCRIPT : request.url === '/app.conf' ? CONFIG : request.url === '/slow.sh' ? '#!/bin/sh\nsleep 60\n' : request.url === '/installer.iso' ? ISO : undefined;
+      response.writeHead(body === undefined ? 404 : 200).end(body);
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    filesUrl = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
+    // Downloads may not reach loopback by default: the operator allows this file server by name.
+    kiln = await startTestServer({ config: { build: { downloads: { allowHosts: [new URL(filesUrl).host] } } } });
     builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
@@ -52,12 +59,6 @@ describe('image builder end to end', () => {
     imageId = (await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
     await compute.galleries.createOrUpdate(rg, 'golden', { location: 'westus' });
     galleryImageId = (await compute.galleryImages.createOrUpdate(rg, 'golden', 'app', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'app', sku: '1' } })).id!;
-    files = createServer((request, response) => {
-      const body = request.url === '/install.sh' ? SCRIPT : request.url === '/app.conf' ? CONFIG : request.url === '/slow.sh' ? '#!/bin/sh\nsleep 60\n' : request.url === '/installer.iso' ? ISO : undefined;
-      response.writeHead(body === undefined ? 404 : 200).end(body);
-    });
-    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
-    filesUrl = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
   });
   after(async () => {
     files.close();

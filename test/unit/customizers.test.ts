@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { BuildLog } from '../../src/build/build-log.ts';
-import { fileStep } from '../../src/build/customizers/file.ts';
+import { fileStep, type CustomizerDeps } from '../../src/build/customizers/file.ts';
 import { powerShellStep } from '../../src/build/customizers/powershell.ts';
 import { CustomizerError, shellStep } from '../../src/build/customizers/shell.ts';
+import { downloadPolicy } from '../../src/build/download-policy.ts';
+import { policyFetch } from '../../src/build/policy-fetch.ts';
 import type { RootFsState } from '../../src/build/sandbox.ts';
 import type { BuildStep, StepContext } from '../../src/build/step-runner.ts';
 import { freshStepFixture } from '../support/rootfs.ts';
@@ -27,6 +29,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 let server: Server;
 let base: string;
+let downloads: CustomizerDeps;
 before(async () => {
   const files: Record<string, string> = { '/script.sh': SCRIPT, '/shebang.sh': BASH_SCRIPT, '/payload.txt': FILE };
   server = createServer((req, res) => {
@@ -36,6 +39,8 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The default download policy refuses loopback: this test's file server is allowed by name.
+  downloads = { fetch: policyFetch(downloadPolicy({ allowHosts: [new URL(base).host] })) };
 });
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -63,7 +68,7 @@ describe('Shell customizer', () => {
   });
 
   it('downloads a scriptUri, checks its sha256, runs it with sh and removes it', async () => {
-    await run(shellStep({ type: 'Shell', name: 'remote', scriptUri: `${base}/script.sh?${SAS}`, sha256Checksum: sha256(SCRIPT).toUpperCase() }));
+    await run(shellStep({ type: 'Shell', name: 'remote', scriptUri: `${base}/script.sh?${SAS}`, sha256Checksum: sha256(SCRIPT).toUpperCase() }, downloads));
     assert.equal(readFileSync(inImage('root/script-ran'), 'utf8'), 'args:/tmp/kiln-script-1.sh\n');
     assert.deepEqual(readdirSync(inImage('tmp')), []);
     const text = logText();
@@ -72,14 +77,14 @@ describe('Shell customizer', () => {
   });
 
   it('runs a script with a #! line by its interpreter', async () => {
-    await run(shellStep({ type: 'Shell', name: 'shebang', scriptUri: `${base}/shebang.sh` }));
+    await run(shellStep({ type: 'Shell', name: 'shebang', scriptUri: `${base}/shebang.sh` }, downloads));
     assert.match(logText(), /\[shebang\] shebang-ok \/tmp\/kiln-script-1\.sh/);
   });
 
   it('refuses a script whose sha256 does not match, naming both sums, and runs nothing', async () => {
     const wrong = 'ab'.repeat(32);
     await assert.rejects(
-      run(shellStep({ type: 'Shell', name: 'tampered', scriptUri: `${base}/script.sh?${SAS}`, sha256Checksum: wrong })),
+      run(shellStep({ type: 'Shell', name: 'tampered', scriptUri: `${base}/script.sh?${SAS}`, sha256Checksum: wrong }, downloads)),
       (error: Error) => {
         assert.match(error.message, /^Shell customizer 'tampered': sha256 of http:\/\/127\.0\.0\.1:\d+\/script\.sh\?\*\*\* is /);
         assert.ok(error.message.includes(sha256(SCRIPT)) && error.message.includes(wrong), error.message);
@@ -106,7 +111,7 @@ describe('Shell customizer', () => {
   });
 
   it('fails clearly on a download error', async () => {
-    await assert.rejects(run(shellStep({ type: 'Shell', name: 'gone', scriptUri: `${base}/missing.sh?${SAS}` })),
+    await assert.rejects(run(shellStep({ type: 'Shell', name: 'gone', scriptUri: `${base}/missing.sh?${SAS}` }, downloads)),
       /^Error: Shell customizer 'gone': downloading http:\/\/127\.0\.0\.1:\d+\/missing\.sh\?\*\*\* failed: HTTP 404/);
     await assert.rejects(run(shellStep({ type: 'Shell', name: 'ftp', scriptUri: 'ftp://example.com/x.sh' })), /only http and https/);
   });
@@ -125,7 +130,7 @@ describe('Shell customizer', () => {
 
 describe('File customizer', () => {
   it('downloads to a destination under /tmp, creating its folder', async () => {
-    await run(fileStep({ type: 'File', name: 'copy', sourceUri: `${base}/payload.txt?${SAS}`, destination: '/tmp/app/payload.txt', sha256Checksum: sha256(FILE) }));
+    await run(fileStep({ type: 'File', name: 'copy', sourceUri: `${base}/payload.txt?${SAS}`, destination: '/tmp/app/payload.txt', sha256Checksum: sha256(FILE) }, downloads));
     assert.equal(readFileSync(inImage('tmp/app/payload.txt'), 'utf8'), FILE);
     assert.deepEqual(readdirSync(inImage('tmp/app')), ['payload.txt']);
   });
@@ -141,7 +146,7 @@ describe('File customizer', () => {
     // A hostile image pointing /tmp/app at a host directory must not make Kiln write there.
     const host = mkdtempSync(join(work, 'host-'));
     symlinkSync(host, inImage('tmp/app'));
-    await run(fileStep({ type: 'File', name: 'copy', sourceUri: `${base}/payload.txt`, destination: '/tmp/app/payload.txt' }));
+    await run(fileStep({ type: 'File', name: 'copy', sourceUri: `${base}/payload.txt`, destination: '/tmp/app/payload.txt' }, downloads));
     assert.deepEqual(readdirSync(host), []);
     assert.equal(readFileSync(join(state.rootfs, host, 'payload.txt'), 'utf8'), FILE);
   });
@@ -169,7 +174,7 @@ describe('PowerShell customizer', () => {
 
 describe('customization log', () => {
   it('redacts SAS query strings and their values from everything written', async () => {
-    await run(shellStep({ type: 'Shell', name: 'remote', scriptUri: `${base}/script.sh?${SAS}` }));
+    await run(shellStep({ type: 'Shell', name: 'remote', scriptUri: `${base}/script.sh?${SAS}` }, downloads));
     const text = logText();
     assert.match(text, /\[remote\] token=\*\*\*\n/);
     for (const leak of [SIG, encodeURIComponent(SIG), SAS]) assert.ok(!text.includes(leak), `log contains ${leak}`);

@@ -6,6 +6,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
+import { downloadPolicy } from '../download-policy.ts';
+import { policyFetch } from '../policy-fetch.ts';
 import type { ResourceLimits } from '../limits/resource-limits.ts';
 import { imagePath, type RootFsState } from '../sandbox.ts';
 import type { BuildStep, StepContext } from '../step-runner.ts';
@@ -17,6 +19,7 @@ import type { BuildStep, StepContext } from '../step-runner.ts';
 export type FetchLike = (url: string, init: { signal: AbortSignal; headers?: Record<string, string> }) => Promise<Response>;
 
 export interface CustomizerDeps {
+  /** How downloads are made; by default over the network under the default download policy (public addresses only). */
   fetch?: FetchLike;
   /** Whether scripts reach the network; off by default (see sandbox.ts for what sharing means). */
   network?: boolean;
@@ -70,11 +73,14 @@ export async function downloadIntoImage(
   const failed = (why: string, cause?: unknown) => new Error(`${label}: downloading ${shown} failed: ${why}`.trimEnd(), { cause });
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(url.href, { signal: ctx.signal });
+    response = await (options.fetch ?? defaultFetch)(url.href, { signal: ctx.signal });
   } catch (error) {
     throw failed(error instanceof Error ? error.message : String(error), error);
   }
-  if (!response.ok) throw failed(`HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw failed(`HTTP ${response.status} ${response.statusText}`);
+  }
 
   const directory = await imagePath(rootfs, posix.dirname(destination), { followLast: true });
   await mkdir(directory, { recursive: true });
@@ -106,6 +112,8 @@ export async function downloadIntoImage(
     await rm(temporary, { force: true });
   }
 }
+
+const defaultFetch = policyFetch(downloadPolicy());
 
 /** Printable URL: the query (SAS signatures, tokens) becomes `***`; user info and fragment are left out. */
 function withoutQuery(url: URL): string {

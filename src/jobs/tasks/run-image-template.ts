@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { logLines, openBuildLog, type BuildLog } from '../../build/build-log.ts';
 import { fileStep, type CustomizerDeps } from '../../build/customizers/file.ts';
+import type { DownloadPolicy } from '../../build/download-policy.ts';
 import { powerShellStep } from '../../build/customizers/powershell.ts';
 import { shellStep } from '../../build/customizers/shell.ts';
 import { DiskLimitReached, runDiskLimit } from '../../build/disk/disk-limit.ts';
@@ -59,6 +60,8 @@ export interface BuildSettings {
   limits: ResourceLimits;
   /** How downloads reach Kiln's own blob URLs, as the template's identity when it has one. */
   ownBlobs: OwnBlobAccess;
+  /** Where other downloads may go (`build.downloads`). */
+  downloads: DownloadPolicy;
 }
 
 export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler {
@@ -112,7 +115,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   await mkdir(work, { recursive: true, mode: 0o700 });
   const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock });
   const network = settings.customizerNetwork === true;
-  const downloads = templateDownloads(ctx, template, log, settings.ownBlobs);
+  const downloads = templateDownloads(ctx, template, log, settings.ownBlobs, settings.downloads);
   log.line(`Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`);
   log.line(`Customizer limits, per command (build.limits): ${describeLimits(settings.limits)}`);
   const setSubState = (runSubState: RunSubState) =>

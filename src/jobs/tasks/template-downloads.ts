@@ -3,10 +3,13 @@
  * URL, path `/blob/...`) go through `OwnBlobAccess.fetch` and, without a SAS, carry a storage token of
  * the template's user-assigned identity, minted in-process as Azure's instance metadata service hands a
  * build VM its identity's tokens. Kiln's blob route then checks that principal's data-read grant like
- * any caller's. Other URLs, and every URL of a template without identity, are fetched as they are.
+ * any caller's. Other URLs go over the network under the operator's download policy (policy-fetch.ts),
+ * every redirect hop decided anew; a redirect to one of Kiln's own blob URLs is served in-process too.
  */
 import type { BuildLog } from '../../build/build-log.ts';
 import type { FetchLike } from '../../build/customizers/file.ts';
+import type { DownloadPolicy } from '../../build/download-policy.ts';
+import { policyFetch } from '../../build/policy-fetch.ts';
 import { parseBlobUrl, type BlobAddress } from '../../core/blob-url.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { ImageTemplate } from '../../domain/image-templates/image-template.ts';
@@ -30,12 +33,16 @@ function ownBlob(ctx: DomainContext, url: URL): BlobAddress | undefined {
   return base !== undefined && url.origin === new URL(base).origin ? parseBlobUrl(url) : undefined;
 }
 
-export function templateDownloads(ctx: DomainContext, template: ImageTemplate, log: BuildLog, access: OwnBlobAccess): FetchLike {
+export function templateDownloads(ctx: DomainContext, template: ImageTemplate, log: BuildLog, access: OwnBlobAccess, policy: DownloadPolicy): FetchLike {
+  return policyFetch(policy, { inProcess: (url) => ownBlobFetch(ctx, template, log, access, url) });
+}
+
+/** How one of Kiln's own blob URLs is fetched, as the template's identity when it has one; undefined for other URLs. */
+function ownBlobFetch(ctx: DomainContext, template: ImageTemplate, log: BuildLog, access: OwnBlobAccess, url: URL): FetchLike | undefined {
+  const blob = ownBlob(ctx, url);
+  if (blob === undefined) return undefined;
   const [identityId] = Object.keys(template.identity.userAssignedIdentities ?? {});
   return async (href, init) => {
-    const url = new URL(href);
-    const blob = ownBlob(ctx, url);
-    if (blob === undefined) return fetch(href, init);
     const signed = url.searchParams.has('sig');
     const scope = containerScope(ctx, blob.region, blob.container);
     const headers: Record<string, string> = { ...init.headers, 'x-ms-version': STORAGE_VERSION };

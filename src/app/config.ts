@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { DEFAULT_LOG_MAX_MIB } from '../build/build-log.ts';
 import { configuredDiskLimit } from '../build/disk/disk-limit.ts';
-import { resolveLimits, type ResourceLimits } from '../build/limits/resource-limits.ts';
 import type { DownloadsConfig } from '../build/download-policy.ts';
+import { resolveLimits, type ResourceLimits } from '../build/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
@@ -38,6 +39,8 @@ export interface KilnConfig {
     limits?: BuildLimitsConfig;
     /** Where `scriptUri` and `sourceUri` downloads may go, how large and how long (see download-policy.ts). */
     downloads?: DownloadsConfig;
+    /** Size in MiB past which a run's customization.log takes no more customizer output (default 64). */
+    logMaxMiB?: number;
   };
 }
 
@@ -65,6 +68,15 @@ export function builderGrants(config: KilnConfig): BuilderGrants {
   const value = config.build?.builderGrants ?? 'subscription';
   if (value !== 'subscription' && value !== 'none') throw new Error(`config.json: build.builderGrants is '${String(value)}'; it must be "subscription" or "none".`);
   return value;
+}
+
+/** `build.logMaxMiB` in bytes; a value that is not a positive number throws, naming the setting. */
+export function logMaxBytes(config: KilnConfig): number {
+  const value = config.build?.logMaxMiB ?? DEFAULT_LOG_MAX_MIB;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`config.json: build.logMaxMiB must be a positive number of MiB, not ${JSON.stringify(value)}.`);
+  }
+  return Math.floor(value * 1024 * 1024);
 }
 
 /** What each customizer command may use: `build.limits` with the defaults filled in; a bad value names its setting. */

@@ -223,7 +223,8 @@ async function follow(ctx: DomainContext, ref: TemplateRef, onLog: (line: string
       if (partial) onLog(partial);
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A read is bounded (readCustomizationLog): wait only once caught up.
+    if (chunk.text === '') await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -1,11 +1,11 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
 import type { FetchLike } from '../build/customizers/file.ts';
-import { downloadPolicy } from '../build/download-policy.ts';
 import type { ResourceLimits } from '../build/limits/resource-limits.ts';
+import { downloadPolicy } from '../build/download-policy.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
-import { buildDiskLimitMiB, buildLimits } from './config.ts';
+import { buildDiskLimitMiB, buildLimits, logMaxBytes } from './config.ts';
 import type { Kiln } from './kiln.ts';
 
 const STORAGE_AUDIENCE = 'https://storage.azure.com/';
@@ -36,6 +36,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       fetch: options.selfFetch ?? fetch,
     },
     downloads: downloadPolicy(kiln.config.build?.downloads),
+    logMaxBytes: logMaxBytes(kiln.config),
   });
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) {

@@ -6,6 +6,12 @@
  * it is written and never half of one. Known secrets (SAS signatures, tokens) are replaced by `***`
  * in every line before it reaches the file; redaction works on whole lines, which is why child
  * output is line-buffered first: a secret can never straddle two writes.
+ *
+ * The file is bounded: once it reaches `maxBytes` (config `build.logMaxMiB`), customizer output
+ * (stream lines) is no longer written; one line says so and names the setting. Kiln's own lines (step
+ * starts and ends, errors, the run's result) are always written, and a cut stream writes its last
+ * lines when it ends, so the end of a run reads as it would uncut. What follows the cap is thus a few
+ * lines per step, bounded by the template, not by what its scripts print.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,6 +22,11 @@ import { type Clock, systemClock } from '../core/clock.ts';
 const MAX_LINE = 64 * 1024;
 /** Lines a stream keeps for its own `tail`: enough for any error message. */
 const STREAM_TAIL_KEEP = 200;
+/** Last lines of a cut stream written when it ends. */
+const CUT_TAIL = 20;
+/** A run's log size when config.json says nothing (`build.logMaxMiB`). */
+export const DEFAULT_LOG_MAX_MIB = 64;
+const MiB = 1024 * 1024;
 
 /** Splits a byte or text stream into lines (UTF-8, `\n` or `\r\n`); `end` flushes a last partial line. */
 export function lineSplitter(onLine: (line: string) => void): { write(chunk: string | Uint8Array): void; end(): void } {
@@ -50,7 +61,7 @@ export interface LogStream {
   write(chunk: string | Uint8Array): void;
   /** One complete line. */
   line(text: string): void;
-  /** Flushes a last line that had no newline. */
+  /** Flushes a last line that had no newline; if the log's cap cut this stream, says how much and writes its last lines. */
   end(): void;
   /** The last `n` lines of this stream alone, redacted, without prefix: for error messages. */
   tail(n: number): string[];
@@ -73,18 +84,39 @@ export function logLines(text: string, time: Date): string {
   return text.split('\n').map((line) => `${stamp} ${line}\n`).join('');
 }
 
-/** Opens (or continues) the log at `path`; the directory is created when missing. */
-export function openBuildLog(path: string, options: { clock?: Clock } = {}): BuildLog {
+/**
+ * Opens (or continues) the log at `path`; the directory is created when missing. `maxBytes` caps the
+ * customizer output it takes (default `DEFAULT_LOG_MAX_MIB`), counting what the file already holds.
+ */
+export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: number } = {}): BuildLog {
   const clock = options.clock ?? systemClock;
+  const maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_MIB * MiB;
   mkdirSync(dirname(path), { recursive: true });
   // 0600: the log holds whatever the user's scripts print; Kiln serves it, nobody else reads it.
   let fd: number | undefined = openSync(path, 'a', 0o600);
+  let size = fstatSync(fd).size;
+  let cut = false;
   let secrets: string[] = [];
 
   const redactText = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-  const append = (text: string) => {
+  const write = (lines: string) => {
     if (fd === undefined) throw new Error(`Build log ${path} is closed.`);
-    writeSync(fd, logLines(text, clock.now()));
+    size += writeSync(fd, lines);
+  };
+  const append = (text: string) => write(logLines(text, clock.now()));
+  /** Writes a stream's line unless the cap is reached; false when it was left out. */
+  const appendOutput = (text: string): boolean => {
+    const lines = logLines(text, clock.now());
+    if (size + Buffer.byteLength(lines) <= maxBytes) {
+      write(lines);
+      return true;
+    }
+    if (!cut) {
+      cut = true;
+      append(`customization.log reached its cap of ${mib(maxBytes)} (build.logMaxMiB in config.json): customizer output is left out from here on; ` +
+        "Kiln's own lines and the last lines of each cut step still follow.");
+    }
+    return false;
   };
 
   return {
@@ -92,14 +124,28 @@ export function openBuildLog(path: string, options: { clock?: Clock } = {}): Bui
     line: (text) => append(redactText(text)),
     stream(prefix) {
       const recent: string[] = [];
+      const dropped = { lines: 0, bytes: 0, last: [] as string[] };
       const line = (text: string) => {
         const clean = redactText(text);
         recent.push(clean);
         if (recent.length > STREAM_TAIL_KEEP) recent.shift();
-        append(`[${prefix}] ${clean}`);
+        if (appendOutput(`[${prefix}] ${clean}`)) return;
+        dropped.lines++;
+        dropped.bytes += Buffer.byteLength(clean);
+        dropped.last.push(clean);
+        if (dropped.last.length > CUT_TAIL) dropped.last.shift();
       };
       const splitter = lineSplitter(line);
-      return { write: splitter.write, end: splitter.end, line, tail: (n) => recent.slice(-n) };
+      const end = () => {
+        splitter.end();
+        if (dropped.lines === 0) return;
+        const shown = dropped.last.length;
+        append(`[${prefix}] … ${dropped.lines} lines (${dropped.bytes} bytes) of output left out by build.logMaxMiB; the last ${shown} of them:`);
+        for (const text of dropped.last) append(`[${prefix}] ${text}`);
+        dropped.lines = dropped.bytes = 0;
+        dropped.last = [];
+      };
+      return { write: splitter.write, end, line, tail: (n) => recent.slice(-n) };
     },
     tail: (n) => tailFile(path, n),
     redact(values) {
@@ -112,6 +158,8 @@ export function openBuildLog(path: string, options: { clock?: Clock } = {}): Bui
     },
   };
 }
+
+const mib = (bytes: number) => `${+(bytes / MiB).toFixed(3)} MiB`;
 
 /** Reads backwards from the end only as far as `n` lines need, so a long log stays cheap to tail. */
 function tailFile(path: string, n: number): string[] {

@@ -74,6 +74,9 @@ export async function runCustomizerCommand(options: {
     ({ exitCode } = await runInSandbox(options.rootfs, options.command, { signal: ctx.signal, network: options.network, limits: options.limits, onOutput: output.line }));
   } catch (error) {
     throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    // Where the log's cap cut the output, its last lines still come before the result.
+    output.end();
   }
   ctx.log.line(`${label}: exit code ${exitCode}`);
   if (!(options.validExitCodes ?? [0]).includes(exitCode)) throw new CustomizerError(label, name, exitCode, output.tail(ERROR_TAIL));

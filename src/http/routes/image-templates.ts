@@ -15,7 +15,8 @@ import type { Warning } from '../../domain/image-templates/normalize-template.ts
 import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest, sendAccepted } from '../arm/reply.ts';
 import { cancelTemplateRun, runTemplate } from '../../domain/image-templates/run-template.ts';
-import { readCustomizationLog } from '../../domain/image-templates/customization-log.ts';
+import { openCustomizationLog } from '../../domain/image-templates/customization-log.ts';
+import { ArmError } from '../../core/arm-error.ts';
 import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -68,11 +69,16 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
     const operation = await cancelTemplateRun(domain, templateRef(params(request)));
     return sendAccepted(request, reply, 202, operation);
   });
-  // Kiln's own addition: the live customization.log (Azure keeps it in the staging storage account).
+  // Kiln's own addition: the live customization.log (Azure keeps it in the staging storage account),
+  // streamed from `offset` to where it ends now: the server never holds a log in memory.
   armRoute(scope, 'GET', `${TEMPLATE_PATH}/customizationLog`, TEMPLATES, async (request, reply) => {
-    const offset = Number((request.query as Record<string, string>).offset ?? 0);
-    const log = await readCustomizationLog(domain, templateRef(params(request)), Number.isSafeInteger(offset) && offset > 0 ? offset : 0);
-    return reply.type('text/plain; charset=utf-8').headers({ 'x-ms-kiln-next-offset': String(log.nextOffset), 'x-ms-kiln-log-complete': String(log.complete) }).send(log.text);
+    const given = (request.query as Record<string, string | undefined>).offset ?? '0';
+    if (!/^\d{1,15}$/.test(given)) throw new ArmError(400, 'InvalidParameter', `The query parameter 'offset' must be a byte offset (a whole number from 0), not '${given}'.`, 'offset');
+    const log = await openCustomizationLog(domain, templateRef(params(request)), Number(given));
+    return reply
+      .type('text/plain; charset=utf-8')
+      .headers({ 'content-length': String(log.bytes), 'x-ms-kiln-next-offset': String(log.nextOffset), 'x-ms-kiln-log-complete': String(log.complete) })
+      .send(log.content);
   });
   armRoute(scope, 'GET', `${TEMPLATE_PATH}/runOutputs`, TEMPLATES, async (request) => ({ value: await listRunOutputs(domain, templateRef(params(request))) }));
   armRoute(scope, 'GET', `${TEMPLATE_PATH}/runOutputs/:runOutputName`, TEMPLATES, async (request) =>

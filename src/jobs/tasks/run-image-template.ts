@@ -62,6 +62,8 @@ export interface BuildSettings {
   ownBlobs: OwnBlobAccess;
   /** Where other downloads may go (`build.downloads`). */
   downloads: DownloadPolicy;
+  /** Customizer output a run's log takes at most (`build.logMaxMiB`). */
+  logMaxBytes: number;
 }
 
 export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler {
@@ -113,7 +115,7 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
   await removeRunWork(work);
   // 0700: a run's disks and log are its template owner's, not other local users'.
   await mkdir(work, { recursive: true, mode: 0o700 });
-  const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock });
+  const log = openBuildLog(join(work, 'customization.log'), { clock: ctx.clock, maxBytes: settings.logMaxBytes });
   const network = settings.customizerNetwork === true;
   const downloads = templateDownloads(ctx, template, log, settings.ownBlobs, settings.downloads);
   log.line(`Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`);

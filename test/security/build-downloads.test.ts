@@ -5,12 +5,10 @@
  * from a host the operator allowed; each refusal names the setting that would allow it, and the
  * operator's allowance works.
  */
-import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient, type ImageTemplateCustomizerUnion } from '@azure/arm-imagebuilder';
-import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,10 +18,8 @@ import { fileStep, type CustomizerDeps } from '../../src/build/customizers/file.
 import { shellStep } from '../../src/build/customizers/shell.ts';
 import { downloadPolicy } from '../../src/build/download-policy.ts';
 import { policyFetch } from '../../src/build/policy-fetch.ts';
-import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
-import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
+import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
-import { putRegionBlob } from '../support/disk-data.ts';
 import { freshStepFixture } from '../support/rootfs.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -61,14 +57,9 @@ describe('build downloads and the download policy', () => {
     });
     allowedPort = await listen(allowed);
 
-    await makeBusyboxBaseImage(join(scratch, 'base.raw'), { sizeMiB: 48 });
-    await toFixedVhd(join(scratch, 'base.raw'), join(scratch, 'base.vhd'));
     kiln = await startTestServer({ config: { build: { downloads: { allowHosts: [`127.0.0.1:${allowedPort}`] } } } });
     builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
-    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(scratch, 'base.vhd')));
-    const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    imageId = (await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+    imageId = await busyboxManagedImage(kiln, rg);
   });
   after(async () => {
     secret.close();

@@ -4,23 +4,16 @@
  * and reading a huge log through `GET …/customizationLog` streams it: concurrent reads of a 200 MiB
  * log answer it exactly while the server's memory stays far below the log's size.
  */
-import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
-import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
-import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
-import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
+import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
-import { putRegionBlob } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const MiB = 1024 * 1024;
@@ -38,21 +31,14 @@ const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/s
 const resetPeakRss = () => writeFileSync('/proc/self/clear_refs', '5');
 
 describe('customization log bounds', () => {
-  let scratch: string;
   let kiln: TestServer;
   let builder: ImageBuilderClient;
   let templateId: string;
 
   before(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'kiln-security-log-'));
-    await makeBusyboxBaseImage(join(scratch, 'base.raw'), { sizeMiB: 48 });
-    await toFixedVhd(join(scratch, 'base.raw'), join(scratch, 'base.vhd'));
     kiln = await startTestServer({ config: { build: { logMaxMiB: 1 } } });
     builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
-    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(scratch, 'base.vhd')));
-    const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    const imageId = (await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+    const imageId = await busyboxManagedImage(kiln, rg);
     templateId = (await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'flood', {
       location: 'westus',
       identity: { type: 'None' },
@@ -65,10 +51,7 @@ describe('customization log bounds', () => {
       distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
     })).id!;
   });
-  after(async () => {
-    await kiln?.stop();
-    await rm(scratch, { recursive: true, force: true });
-  });
+  after(() => kiln?.stop());
 
   it('caps the log at build.logMaxMiB, says so, and keeps the run\'s end', async () => {
     await builder.virtualMachineImageTemplates.run(rg, 'flood');

@@ -141,6 +141,22 @@ describe('build downloads and the download policy', () => {
       });
     }
 
+    it('connects to the allowed address but checks TLS against the URL\'s host name', async () => {
+      // Kiln's own server, by the name its certificate holds: the connection goes to the address
+      // `localhost` resolved to, and the certificate is checked for `localhost`.
+      const { port } = new URL(kiln.url);
+      const fetch = policyFetch(downloadPolicy({ allowHosts: [`localhost:${port}`] }));
+      const response = await fetch(`https://localhost:${port}/adfs/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+    });
+
+    it('refuses a bad build.downloads, naming the field', () => {
+      assert.throws(() => downloadPolicy({ allowAddresses: ['everything'] }), /build\.downloads\.allowAddresses has 'everything'; the address classes are public, private, loopback, linkLocal/);
+      assert.throws(() => downloadPolicy({ allowHosts: ['http://files.lan/'] }), /build\.downloads\.allowHosts has 'http:\/\/files\.lan\/'/);
+      assert.throws(() => downloadPolicy({ maxMiB: -1 }), /build\.downloads\.maxMiB must be a positive number/);
+    });
+
     it('caps redirects', async () => {
       const loop = createServer((request, response) => response.writeHead(302, { location: request.url }).end());
       const port = await listen(loop);

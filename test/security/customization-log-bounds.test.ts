@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
+import { defaultConfig, logMaxBytes } from '../../src/app/config.ts';
 import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -112,6 +113,12 @@ describe('customization log bounds', () => {
     for (const answer of answers.slice(0, 3)) assert.deepEqual(answer, { bytes: size, sha256: expected.whole, nextOffset: size, complete: 'true' });
     assert.deepEqual(answers[3], { bytes: size - offset, sha256: expected.tail, nextOffset: size, complete: 'true' });
     assert.ok(growth < size / 4, `reading 3.75 times a ${size / MiB} MiB log grew the server's peak memory by ${Math.round(growth / MiB)} MiB`);
+  });
+
+  it('refuses a bad build.logMaxMiB at start, naming it', () => {
+    for (const logMaxMiB of [0, -1, '64'] as unknown as number[]) {
+      assert.throws(() => logMaxBytes({ ...defaultConfig(), build: { logMaxMiB } }), /config\.json: build\.logMaxMiB must be a positive number of MiB/);
+    }
   });
 
   it('answers a bad offset with 400 naming it', async () => {

@@ -8,12 +8,8 @@
  * - `--dev /dev --proc /proc`: a fresh minimal /dev (null, zero, random, tty, pts; no disks) and a
  *   /proc of the sandbox's own PID namespace; host processes and block devices stay invisible. No
  *   /sys: it would be the host's view, and without CAP_SYS_ADMIN nothing can mount it (or another
- *   /proc). The /proc entries that reach the host kernel are covered as Docker covers them:
- *   `/proc/{sys,sysrq-trigger,bus,fs,irq}` are read-only binds (a root script could otherwise set
- *   `kernel/core_pattern`, which runs any program as host root, or any sysctl), and the ones that
- *   read kernel memory or state (`kcore`, `keys`, `timer_list`...) are masked: a directory by an
- *   empty read-only tmpfs, a file by /dev/null bound without device access, so it cannot even be
- *   opened. Module loading needs CAP_SYS_MODULE, which the command never has.
+ *   /proc). The /proc entries that reach the host kernel (`/proc/sys`, sysrq...) are read-only or
+ *   masked (proc-covers.ts). Module loading needs CAP_SYS_MODULE, which the command never has.
  * - Namespaces: mount, PID, IPC, UTS, cgroup and network are all new (`--unshare-all` semantics), so
  *   the only network is a private loopback: not even the host's 127.0.0.1 services (Kiln's API, its
  *   database) are reachable. `network: true` shares the host's network (`--share-net`), which does
@@ -41,13 +37,14 @@
  *   daemons a script started in a new session.
  */
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, existsSync, statSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { access, lstat, readlink } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { lineSplitter } from './build-log.ts';
 import { CgroupsUnavailable, createSandboxCgroup, type SandboxCgroup } from './limits/cgroup.ts';
 import { defaultLimits, LimitExceeded, type ResourceLimits } from './limits/resource-limits.ts';
+import { procCovers } from './proc-covers.ts';
 
 /** What the steps that work on an image's root file system need to know. */
 export interface RootFsState {
@@ -70,9 +67,6 @@ export interface SandboxOptions {
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETFCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'AUDIT_WRITE'];
-/** Docker's lists: /proc entries that change the host kernel (read-only) and that show kernel memory or state (masked). */
-const READ_ONLY_PROC = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
-const MASKED_PROC = ['asound', 'acpi', 'kcore', 'keys', 'latency_stats', 'timer_list', 'timer_stats', 'sched_debug', 'scsi'];
 /** How often a running sandbox's cgroup is checked for a limit it ran into. */
 const LIMIT_POLL_MS = 100;
 
@@ -95,20 +89,6 @@ function sandboxArgs(rootfs: string, command: string[], options: SandboxOptions)
     '--chdir', options.cwd ?? '/',
     '--',
     ...command,
-  ];
-}
-
-/**
- * Binds over the sandbox's /proc: the kernel's entries are the same in every /proc, so the host's
- * serve as read-only sources. Only entries this kernel has: bubblewrap cannot create a mount point in /proc.
- */
-function procCovers(): string[] {
-  const present = (name: string) => existsSync(`/proc/${name}`);
-  return [
-    ...READ_ONLY_PROC.filter(present).flatMap((name) => ['--ro-bind', `/proc/${name}`, `/proc/${name}`]),
-    ...MASKED_PROC.filter(present).flatMap((name) => statSync(`/proc/${name}`).isDirectory()
-      ? ['--tmpfs', `/proc/${name}`, '--remount-ro', `/proc/${name}`]
-      : ['--ro-bind', '/dev/null', `/proc/${name}`]),
   ];
 }
 

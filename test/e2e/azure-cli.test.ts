@@ -36,15 +36,17 @@ describe('the Azure CLI against Kiln', { skip: hasAz ? false : 'az is not instal
   const azFails = (...args: string[]) => runAz(args);
 
   before(async () => {
-    server = await startTestServer();
-    sub = server.subscriptionId;
-    work = await mkdtemp(join(tmpdir(), 'kiln-az-'));
-    await bootstrapBusybox(server.server.kiln, { sizeMiB: 48 });
     scripts = createServer((request, response) => {
       if (request.url === '/setup.sh') return void response.end('#!/bin/sh\necho "customized through az" > /etc/motd\n');
       response.writeHead(404).end();
     });
     await new Promise<void>((resolve) => scripts.listen(0, '127.0.0.1', resolve));
+    // The script host is on loopback, which builds may only download from when the operator allows it.
+    const scriptHost = `127.0.0.1:${(scripts.address() as AddressInfo).port}`;
+    server = await startTestServer({ config: { build: { downloads: { allowHosts: [scriptHost] } } } });
+    sub = server.subscriptionId;
+    work = await mkdtemp(join(tmpdir(), 'kiln-az-'));
+    await bootstrapBusybox(server.server.kiln, { sizeMiB: 48 });
     env = {
       ...process.env,
       AZURE_CONFIG_DIR: join(work, 'az'),

@@ -7,7 +7,8 @@
  * Invariants:
  * - The tool's file system is a fresh tmpfs holding read-only binds of the host's programs and
  *   libraries (/usr, the /bin, /sbin and /lib* links or folders beside it, and the few /etc files
- *   the tools read), a minimal /dev and a /proc of the tool's own PID namespace; then the paths the
+ *   the tools read), a minimal /dev and a /proc of the tool's own PID namespace whose entries that
+ *   reach the host kernel (`/proc/sys`...) are read-only or masked (proc-covers.ts); then the paths the
  *   call names, `read` ones read-only and `write` ones read-write, each at its own host path so that
  *   arguments need no translation. Nothing else of the host exists in there: a symlink resolves inside
  *   this tree, where only the `write` paths can be changed (the tmpfs itself is read-only). No /tmp,
@@ -28,6 +29,7 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { procCovers } from '../proc-covers.ts';
 
 /** The capabilities a confined call may ask for: what extracting and rebuilding a root file system needs. */
 export type ToolCapability = 'CHOWN' | 'DAC_OVERRIDE' | 'FOWNER' | 'FSETID' | 'MKNOD';
@@ -90,6 +92,7 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
     ...systemTree(),
     '--dev', '/dev',
     '--proc', '/proc',
+    ...procCovers(),
     ...paths.flatMap(({ path, flag }) => [flag, path, path]),
     // The tmpfs under it all read-only too: writes through a planted link would otherwise land in memory.
     '--remount-ro', '/',

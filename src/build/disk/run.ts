@@ -6,7 +6,15 @@
  * files).
  */
 import { spawn } from 'node:child_process';
+import { CgroupsUnavailable, createSandboxCgroup } from '../limits/cgroup.ts';
+import { defaultLimits } from '../limits/resource-limits.ts';
 import { confinedArgs, findTool, type ToolAccess } from './confine.ts';
+
+/**
+ * What a disk tool may use: the defaults customizer steps get, which leave room for qemu-img's I/O
+ * threads and for debugfs and e2fsck on multi-TiB file systems (their tables stay in the hundreds of MiB).
+ */
+const TOOL_LIMITS = defaultLimits();
 
 export interface RunOptions {
   /** Written to the tool's stdin (debugfs reads its command list from there). */
@@ -58,13 +66,29 @@ export function run(command: string, args: readonly string[], options: RunOption
   return runProgram(command, args, { program: command, argv: args, env, missing: notInstalled(command) }, options);
 }
 
-/** Runs a program on image content, confined to `grant` (see confine.ts); errors name the program, not bubblewrap. */
+/**
+ * Runs a program on image content, confined to `grant` (see confine.ts) and in a cgroup of its own
+ * held to the default resource limits, so a crafted image that sends a parser into a loop of
+ * allocations or forks stops there; errors name the program, not bubblewrap.
+ */
 export async function runConfined(command: string, args: readonly string[], grant: ToolAccess, options: RunOptions = {}): Promise<RunResult> {
-  const tool = await findTool(command);
+  const [tool, bwrap] = await Promise.all([findTool(command), findTool('bwrap')]);
   if (!tool) throw new Error(notInstalled(command));
-  const argv = confinedArgs(tool, args, grant, options.cwd);
-  const missing = 'bubblewrap (bwrap) is not installed; Kiln confines its disk tools with it (scripts/setup.sh installs it).';
-  return runProgram(command, args, { program: 'bwrap', argv, env: { PATH: toolPath() }, missing }, { input: options.input });
+  if (!bwrap) throw new Error('bubblewrap (bwrap) is not installed; Kiln confines its disk tools with it (scripts/setup.sh installs it).');
+  const cgroup = await createSandboxCgroup(TOOL_LIMITS);
+  try {
+    const start = cgroup.joinAndExec(bwrap, confinedArgs(tool, args, grant, options.cwd));
+    return await runProgram(command, args, { program: start.file, argv: start.args, env: {}, missing: notInstalled(start.file), joinErrors: cgroup.version }, { input: options.input });
+  } catch (error) {
+    const limit = await cgroup.hit();
+    if (limit) {
+      const bound = limit === 'processes' ? `${TOOL_LIMITS.processes} processes` : `${TOOL_LIMITS.memoryMiB} MiB of memory`;
+      throw new Error(`${command} was stopped at the limit every disk tool runs under, ${bound}: an image that needs more is damaged or hostile.`, { cause: error });
+    }
+    throw error;
+  } finally {
+    await cgroup.remove();
+  }
 }
 
 const notInstalled = (command: string) => `${command} is not installed; scripts/setup.sh installs the tools Kiln's disk builds use.`;
@@ -75,6 +99,8 @@ interface Launch {
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
   missing: string;
+  /** Set (to the cgroup's version) when the program first joins a cgroup and reports a failure to on fd 3. */
+  joinErrors?: string;
 }
 
 function runProgram(command: string, args: readonly string[], launch: Launch, options: RunOptions): Promise<RunResult> {
@@ -82,16 +108,19 @@ function runProgram(command: string, args: readonly string[], launch: Launch, op
     const child = spawn(launch.program, launch.argv, {
       cwd: options.cwd,
       env: launch.env,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', launch.joinErrors ? 'pipe' : 'ignore'],
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    let joinFailure = '';
+    child.stdio[3]?.on('data', (chunk: Buffer) => (joinFailure += chunk.toString()));
     child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new Error(launch.missing) : err));
     child.on('close', (code) => {
       const result = { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
-      if (code === 0) resolve(result);
+      if (joinFailure) reject(new CgroupsUnavailable(`cannot move ${command} into its ${launch.joinErrors} cgroup (${joinFailure.trim()})`));
+      else if (code === 0) resolve(result);
       else reject(new ToolError(command, args, code, result));
     });
     if (options.input !== undefined) {

@@ -34,9 +34,9 @@ interface ExtInfo {
 
 const fsOf = (raw: string, partition: RootPartition): ExtFs => ({ file: raw, offset: partition.start });
 
-async function readExtInfo(raw: string, partition: RootPartition): Promise<ExtInfo> {
+async function readExtInfo(raw: string, partition: RootPartition, signal?: AbortSignal): Promise<ExtInfo> {
   const fs = fsOf(raw, partition);
-  const { stdout } = await runConfined('dumpe2fs', ['-h', extImage(fs)], extAccess(fs));
+  const { stdout } = await runConfined('dumpe2fs', ['-h', extImage(fs)], extAccess(fs), { signal });
   const fields = new Map<string, string>();
   for (const line of stdout.split('\n')) {
     const m = /^([^:]+):\s*(.*)$/.exec(line);
@@ -65,8 +65,8 @@ async function readExtInfo(raw: string, partition: RootPartition): Promise<ExtIn
  * it. Extended attributes (file capabilities, SELinux labels) are not carried: rdump drops them.
  * Needs root, as keeping owners does.
  */
-export async function extractRootFs(raw: string, partition: RootPartition, dir: string): Promise<void> {
-  const info = await readExtInfo(raw, partition).catch(damaged('dumpe2fs cannot read its superblock'));
+export async function extractRootFs(raw: string, partition: RootPartition, dir: string, signal?: AbortSignal): Promise<void> {
+  const info = await readExtInfo(raw, partition, signal).catch(damaged('dumpe2fs cannot read its superblock'));
   if (info.features.includes('needs_recovery')) {
     // Its journal holds writes the file system proper lacks; reading it now would miss them.
     throw new Error(`The file system at ${partition.start} in ${raw} was not cleanly unmounted (its journal needs recovery); shut the VM down cleanly or run e2fsck on it first.`);
@@ -74,22 +74,22 @@ export async function extractRootFs(raw: string, partition: RootPartition, dir: 
   if (info.blockCount * info.blockSize > partition.size) {
     throw new Error(`The file system at ${partition.start} in ${raw} claims ${info.blockCount * info.blockSize} bytes but its partition has ${partition.size}.`);
   }
-  await checkExtFs(raw, partition).catch(damaged('e2fsck -fn found', e2fsckFindings));
-  await copyOutRootFs(fsOf(raw, partition), dir);
+  await checkExtFs(raw, partition, signal).catch(damaged('e2fsck -fn found', e2fsckFindings));
+  await copyOutRootFs(fsOf(raw, partition), dir, signal);
 }
 
 /**
  * The extraction itself, unchecked: `rdump`, then what it drops. Confinement alone keeps a crafted
  * file system inside `dir` here; `extractRootFs` checks first so that one fails with a clear error.
  */
-export async function copyOutRootFs(fs: ExtFs, dir: string): Promise<void> {
+export async function copyOutRootFs(fs: ExtFs, dir: string, signal?: AbortSignal): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new Error('Extracting a root file system needs root: only root can give files their owners and make device nodes.');
   }
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw new Error(`Cannot extract a root file system into ${dir}: it is not empty.`);
-  await debugfs(fs, ['rdump / .'], { dumpTo: dir });
-  await restoreWhatRdumpDrops(fs, dir);
+  await debugfs(fs, ['rdump / .'], { dumpTo: dir, signal });
+  await restoreWhatRdumpDrops(fs, dir, signal);
 }
 
 /** A tool's refusal of the file system as a DamagedFileSystem; Kiln's own failures (a missing tool) pass through. */
@@ -119,11 +119,12 @@ export async function writeRootFs(
   dir: string,
   raw: string,
   partition: RootPartition,
-  options: { label?: string; uuid?: string } = {},
+  options: { label?: string; uuid?: string; signal?: AbortSignal } = {},
 ): Promise<void> {
+  const { signal } = options;
   const root = await stat(dir);
   if (!root.isDirectory()) throw new Error(`${dir} is not a directory.`);
-  const old = (await sniffFileSystem(raw, partition.start)) === EXT ? await readExtInfo(raw, partition) : undefined;
+  const old = (await sniffFileSystem(raw, partition.start)) === EXT ? await readExtInfo(raw, partition, signal) : undefined;
   const label = options.label ?? old?.label;
   const uuid = options.uuid ?? old?.uuid;
   const args = ['-q', '-F', '-t', 'ext4', '-d', resolve(dir), '-E', `offset=${partition.start},root_owner=${root.uid}:${root.gid}`];
@@ -140,10 +141,10 @@ export async function writeRootFs(
   // mkfs's size argument is in KiB; it writes nothing past it, so the rest of the disk is untouched.
   args.push(resolve(raw), `${Math.floor(partition.size / 1024)}k`);
   try {
-    await runConfined('mkfs.ext4', args, { ...readTree, write: [raw] });
+    await runConfined('mkfs.ext4', args, { ...readTree, write: [raw] }, { signal });
   } catch (err) {
     if (err instanceof ToolError && /Could not allocate (block|inode)/.test(err.result.stderr)) {
-      const used = Number((await runConfined('du', ['-s', '-x', '-B1', '--', resolve(dir)], readTree)).stdout.split('\t')[0]);
+      const used = Number((await runConfined('du', ['-s', '-x', '-B1', '--', resolve(dir)], readTree, { signal })).stdout.split('\t')[0]);
       throw new Error(
         `The root file system in ${dir} (${(used / MIB).toFixed(1)} MiB) does not fit its ` +
           `${(partition.size / MIB).toFixed(1)} MiB partition at ${partition.start} in ${raw}: ${err.result.stderr.trim()}`,
@@ -153,12 +154,12 @@ export async function writeRootFs(
   }
   // mke2fs makes the root directory 0755 whatever `dir` is.
   if ((root.mode & 0o7777) !== 0o755) {
-    await debugfs(fsOf(raw, partition), [`set_inode_field <2> mode 0${(root.mode & 0o177777).toString(8)}`], { write: true });
+    await debugfs(fsOf(raw, partition), [`set_inode_field <2> mode 0${(root.mode & 0o177777).toString(8)}`], { write: true, signal });
   }
 }
 
 /** `e2fsck -fn`: a full, read-only check; throws with its report when it finds anything wrong. */
-export async function checkExtFs(raw: string, partition: RootPartition): Promise<void> {
+export async function checkExtFs(raw: string, partition: RootPartition, signal?: AbortSignal): Promise<void> {
   const fs = fsOf(raw, partition);
-  await runConfined('e2fsck', ['-fn', extImage(fs)], extAccess(fs));
+  await runConfined('e2fsck', ['-fn', extImage(fs)], extAccess(fs), { signal });
 }

@@ -35,8 +35,8 @@ interface QemuInfo {
   'format-specific'?: { data?: { 'data-file'?: string; extents?: { filename: string }[] } };
 }
 
-async function qemuInfo(path: string, args: string[]): Promise<QemuInfo> {
-  return JSON.parse((await runConfined('qemu-img', ['info', '--output=json', ...args], { read: [path] })).stdout) as QemuInfo;
+async function qemuInfo(path: string, args: string[], signal?: AbortSignal): Promise<QemuInfo> {
+  return JSON.parse((await runConfined('qemu-img', ['info', '--output=json', ...args], { read: [path] }, { signal })).stdout) as QemuInfo;
 }
 
 /** An empty file at `path` for a confined tool to fill: only an existing file can be granted alone. */
@@ -74,20 +74,20 @@ function assertSelfContained(path: string, info: QemuInfo): void {
   }
 }
 
-export async function inspectImage(path: string): Promise<ImageInfo> {
+export async function inspectImage(path: string, signal?: AbortSignal): Promise<ImageInfo> {
   const fileSize = (await stat(path)).size;
   if (await readFixedVhdFooter(path, fileSize)) {
     // Azure's rule: the disk is everything before the footer. qemu would size a VHD not made by
     // Hyper-V or qemu by its CHS geometry (smaller) unless told to use the footer's current size.
     const virtualSize = fileSize - VHD_FOOTER_SIZE;
     const file = resolve(path).replaceAll(',', ',,'); // qemu's escape for a comma inside an option value
-    const info = await qemuInfo(path, ['--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${file}`]);
+    const info = await qemuInfo(path, ['--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${file}`], signal);
     if (info['virtual-size'] !== virtualSize) {
       throw new Error(`${path} is a fixed VHD of ${virtualSize} bytes but its footer says ${info['virtual-size']}.`);
     }
     return { format: 'vpc', virtualSize, fixedVhd: true };
   }
-  const info = await qemuInfo(path, [resolve(path)]);
+  const info = await qemuInfo(path, [resolve(path)], signal);
   if (!SUPPORTED_FORMATS.has(info.format)) {
     throw new Error(`${path} is a ${info.format} image; Kiln takes ${[...SUPPORTED_FORMATS].join(', ')}.`);
   }
@@ -104,17 +104,17 @@ export async function checkImageMetadata(path: string, info: ImageInfo): Promise
  * Copies a file sharing its blocks where the file system can (btrfs, XFS), else as a sparse copy:
  * raw disks are mostly zeros, and a dense copy of one costs its whole size.
  */
-async function cloneFile(source: string, destination: string): Promise<void> {
-  await runConfined('cp', ['--reflink=auto', '--sparse=always', resolve(source), await outputFile(destination)], { read: [source], write: [destination] });
+async function cloneFile(source: string, destination: string, signal?: AbortSignal): Promise<void> {
+  await runConfined('cp', ['--reflink=auto', '--sparse=always', resolve(source), await outputFile(destination)], { read: [source], write: [destination] }, { signal });
 }
 
 /**
  * Renames a file, then frees its blocks of zeros as `cloneFile`'s sparse copy would: a fetched disk
  * arrives dense. A file system that cannot punch holes keeps it dense, as `cp --sparse` would.
  */
-async function renameSparse(source: string, destination: string): Promise<void> {
+async function renameSparse(source: string, destination: string, signal?: AbortSignal): Promise<void> {
   await rename(source, destination);
-  await runConfined('fallocate', ['--dig-holes', resolve(destination)], { write: [destination] }).catch(() => undefined);
+  await runConfined('fallocate', ['--dig-holes', resolve(destination)], { write: [destination] }, { signal }).catch(() => undefined);
 }
 
 /** Any supported image as a raw disk at `output`; `input` stays as it was. */
@@ -128,21 +128,21 @@ export async function toRaw(input: string, output: string): Promise<{ format: st
  * renamed to `output` and a fixed VHD loses its footer in place, so neither is copied (`inPlace`);
  * other formats are converted and `input` removed. Both must be on one file system.
  */
-export async function moveToRaw(input: string, output: string): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
-  return rawDisk(input, output, true);
+export async function moveToRaw(input: string, output: string, signal?: AbortSignal): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
+  return rawDisk(input, output, true, signal);
 }
 
-async function rawDisk(input: string, output: string, consume: boolean): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
-  const info = await inspectImage(input);
+async function rawDisk(input: string, output: string, consume: boolean, signal?: AbortSignal): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
+  const info = await inspectImage(input, signal);
   const rawBytes = info.format === 'raw' || info.fixedVhd;
   if (rawBytes) {
-    if (consume) await renameSparse(input, output);
-    else await cloneFile(input, output);
+    if (consume) await renameSparse(input, output, signal);
+    else await cloneFile(input, output, signal);
     // A fixed VHD is its disk followed by the footer: cutting the footer off leaves the raw disk.
     if (info.fixedVhd) await truncate(output, info.virtualSize);
   } else {
     // The format is given, not probed again: a probe is how a crafted raw disk passes as qcow2.
-    await runConfined('qemu-img', ['convert', '-f', info.format, '-O', 'raw', resolve(input), await outputFile(output)], { read: [input], write: [output] });
+    await runConfined('qemu-img', ['convert', '-f', info.format, '-O', 'raw', resolve(input), await outputFile(output)], { read: [input], write: [output] }, { signal });
     if (consume) await rm(input);
   }
   return { format: info.format, virtualSize: info.virtualSize, inPlace: consume && rawBytes };
@@ -152,15 +152,15 @@ async function rawDisk(input: string, output: string, consume: boolean): Promise
  * A fixed VHD of the raw disk: its bytes padded to a whole MiB (Azure takes no other size), then
  * the footer. `size` is the VHD file's size, which is what Azure's `uploadSizeBytes` wants.
  */
-export async function toFixedVhd(raw: string, output: string): Promise<{ size: number }> {
+export async function toFixedVhd(raw: string, output: string, signal?: AbortSignal): Promise<{ size: number }> {
   const rawSize = (await stat(raw)).size;
   const diskSize = Math.ceil(rawSize / MIB) * MIB;
-  await cloneFile(raw, output);
+  await cloneFile(raw, output, signal);
   if (diskSize !== rawSize) {
     await truncate(output, diskSize);
     // GPT keeps a backup header in the disk's last sector; move it to the new last sector, or the
     // firmware and the kernel see a damaged table.
-    if ((await readPartitionTable(output))?.table === 'gpt') await runConfined('sfdisk', ['--relocate', 'gpt-bak-std', resolve(output)], { write: [output] });
+    if ((await readPartitionTable(output, signal))?.table === 'gpt') await runConfined('sfdisk', ['--relocate', 'gpt-bak-std', resolve(output)], { write: [output] }, { signal });
   }
   await appendFile(output, createFixedVhdFooter(diskSize));
   return { size: diskSize + VHD_FOOTER_SIZE };

@@ -55,10 +55,11 @@ interface SfdiskJson {
 /** The disk's partitions, or undefined when it has no partition table at all. */
 export async function readPartitionTable(
   raw: string,
+  signal?: AbortSignal,
 ): Promise<{ table: 'gpt' | 'dos'; partitions: Partition[] } | undefined> {
   let json: SfdiskJson;
   try {
-    json = JSON.parse((await runConfined('sfdisk', ['--json', resolve(raw)], { read: [raw] })).stdout) as SfdiskJson;
+    json = JSON.parse((await runConfined('sfdisk', ['--json', resolve(raw)], { read: [raw] }, { signal })).stdout) as SfdiskJson;
   } catch (err) {
     if (err instanceof ToolError && err.result.stderr.includes('does not contain a recognized partition table')) {
       return undefined;
@@ -117,9 +118,9 @@ const mib = (bytes: number) => `${Number((bytes / MIB).toFixed(1))} MiB`;
  * The partition holding the ext2/3/4 root: a GPT root-typed partition first, then the largest Linux
  * (GPT Linux filesystem, dos 83) one; a disk that is one bare ext file system is `table: 'none'`.
  */
-export async function findRootPartition(raw: string): Promise<RootPartition> {
+export async function findRootPartition(raw: string, signal?: AbortSignal): Promise<RootPartition> {
   const diskSize = (await stat(raw)).size;
-  const layout = await readPartitionTable(raw);
+  const layout = await readPartitionTable(raw, signal);
   if (!layout) {
     const fs = await sniffFileSystem(raw, 0);
     if (fs === EXT) return { start: 0, size: diskSize, type: 'none', table: 'none' };

@@ -58,13 +58,13 @@ function parseListing(output: string): (Omit<Entry, 'path'> & { name: string })[
 }
 
 /** Every inode reachable from the root, breadth first, and the root directory itself. */
-async function listTree(image: ExtFs): Promise<{ root: Entry; entries: Entry[] }> {
+async function listTree(image: ExtFs, signal?: AbortSignal): Promise<{ root: Entry; entries: Entry[] }> {
   const entries: Entry[] = [];
   let root: Entry | undefined;
   const seenDirs = new Set([ROOT_INODE]);
   let level = [{ ino: ROOT_INODE, path: '' }];
   while (level.length > 0) {
-    const listings = await debugfs(image, level.map((dir) => `ls -p <${dir.ino}>`));
+    const listings = await debugfs(image, level.map((dir) => `ls -p <${dir.ino}>`), { signal });
     const next: typeof level = [];
     level.forEach((dir, i) => {
       for (const { name, ...entry } of parseListing(listings[i])) {
@@ -136,9 +136,9 @@ function treeWalker(dir: string) {
 
 const parentOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
 
-async function makeNodes(image: ExtFs, dir: string, tree: ReturnType<typeof treeWalker>, nodes: Entry[]): Promise<void> {
+async function makeNodes(image: ExtFs, dir: string, tree: ReturnType<typeof treeWalker>, nodes: Entry[], signal?: AbortSignal): Promise<void> {
   if (nodes.length === 0) return;
-  const stats = await debugfs(image, nodes.map((node) => `stat <${node.ino}>`));
+  const stats = await debugfs(image, nodes.map((node) => `stat <${node.ino}>`), { signal });
   for (const [i, node] of nodes.entries()) {
     const path = await tree.path(node.path, 'missing'); // rdump skips nodes
     const type = node.mode & S_IFMT;
@@ -150,7 +150,7 @@ async function makeNodes(image: ExtFs, dir: string, tree: ReturnType<typeof tree
       args = [path, type === S_IFCHR ? 'c' : 'b', String(Number(m[1])), String(Number(m[2]))];
     }
     // Node has no mknod; coreutils' does it, confined to the tree.
-    await runConfined('mknod', ['--', ...args], { write: [dir], capabilities: ['MKNOD', 'DAC_OVERRIDE'] });
+    await runConfined('mknod', ['--', ...args], { write: [dir], capabilities: ['MKNOD', 'DAC_OVERRIDE'] }, { signal });
     await tree.path(node.path, 'node');
     await chown(path, node.uid, node.gid);
     await chmod(path, node.mode & 0o7777);
@@ -159,8 +159,8 @@ async function makeNodes(image: ExtFs, dir: string, tree: ReturnType<typeof tree
 }
 
 /** Completes a directory `rdump` filled from `image` (see the top of this file). */
-export async function restoreWhatRdumpDrops(image: ExtFs, dir: string): Promise<void> {
-  const { root, entries } = await listTree(image);
+export async function restoreWhatRdumpDrops(image: ExtFs, dir: string, signal?: AbortSignal): Promise<void> {
+  const { root, entries } = await listTree(image, signal);
   const tree = treeWalker(dir);
   // Linking and making nodes bumps their directory's times, which rdump had set; keep the originals.
   const dirTimes = new Map<string, Stats>();
@@ -201,7 +201,7 @@ export async function restoreWhatRdumpDrops(image: ExtFs, dir: string): Promise<
       // Sockets stay out: one only means something while a process listens on it.
     }
   }
-  await makeNodes(image, dir, tree, nodes);
+  await makeNodes(image, dir, tree, nodes, signal);
   for (const [path, stats] of dirTimes) await utimes(path, stats.atime, stats.mtime);
   await chown(dir, root.uid, root.gid);
   await chmod(dir, root.mode & 0o7777);

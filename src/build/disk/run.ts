@@ -20,6 +20,11 @@ export interface RunOptions {
   /** Written to the tool's stdin (debugfs reads its command list from there). */
   input?: string;
   cwd?: string;
+  /**
+   * A run's cancel or timeout: the program's process group is killed (its cgroup's removal kills
+   * whatever left the group) and the call rejects with a `ToolCanceled`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -61,6 +66,14 @@ export class ToolError extends Error {
   }
 }
 
+/** A tool stopped because its caller was canceled (a run's cancel or timeout), not because it failed. */
+export class ToolCanceled extends Error {
+  constructor(command: string, signal: AbortSignal) {
+    super(`${command} was canceled and killed: the run it worked for was canceled or reached its timeout.`, { cause: signal.reason });
+    this.name = 'ToolCanceled';
+  }
+}
+
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const env = { ...process.env, PATH: toolPath(), LC_ALL: 'C' };
   return runProgram(command, args, { program: command, argv: args, env, missing: notInstalled(command) }, options);
@@ -75,10 +88,11 @@ export async function runConfined(command: string, args: readonly string[], gran
   const [tool, bwrap] = await Promise.all([findTool(command), findTool('bwrap')]);
   if (!tool) throw new Error(notInstalled(command));
   if (!bwrap) throw new Error('bubblewrap (bwrap) is not installed; Kiln confines its disk tools with it (scripts/setup.sh installs it).');
+  if (options.signal?.aborted) throw new ToolCanceled(command, options.signal);
   const cgroup = await createSandboxCgroup(TOOL_LIMITS);
   try {
     const start = cgroup.joinAndExec(bwrap, confinedArgs(tool, args, grant, options.cwd));
-    return await runProgram(command, args, { program: start.file, argv: start.args, env: {}, missing: notInstalled(start.file), joinErrors: cgroup.version }, { input: options.input });
+    return await runProgram(command, args, { program: start.file, argv: start.args, env: {}, missing: notInstalled(start.file), joinErrors: cgroup.version }, { input: options.input, signal: options.signal });
   } catch (error) {
     const limit = await cgroup.hit();
     if (limit) {
@@ -104,22 +118,41 @@ interface Launch {
 }
 
 function runProgram(command: string, args: readonly string[], launch: Launch, options: RunOptions): Promise<RunResult> {
+  const { signal } = options;
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new ToolCanceled(command, signal));
     const child = spawn(launch.program, launch.argv, {
       cwd: options.cwd,
       env: launch.env,
+      // Its own process group, so a cancel kills the program and what it started in one call.
+      detached: signal !== undefined,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', launch.joinErrors ? 'pipe' : 'ignore'],
     });
+    let canceled = false;
+    const onAbort = () => {
+      canceled = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     let joinFailure = '';
     child.stdio[3]?.on('data', (chunk: Buffer) => (joinFailure += chunk.toString()));
-    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new Error(launch.missing) : err));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(err.code === 'ENOENT' ? new Error(launch.missing) : err);
+    });
     child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
       const result = { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
-      if (joinFailure) reject(new CgroupsUnavailable(`cannot move ${command} into its ${launch.joinErrors} cgroup (${joinFailure.trim()})`));
+      if (canceled) reject(new ToolCanceled(command, signal!));
+      else if (joinFailure) reject(new CgroupsUnavailable(`cannot move ${command} into its ${launch.joinErrors} cgroup (${joinFailure.trim()})`));
       else if (code === 0) resolve(result);
       else reject(new ToolError(command, args, code, result));
     });

@@ -1,13 +1,74 @@
-// Lint: typescript-eslint's recommended rules plus the layering rule of ARCHITECTURE.md,
-// which keeps imports pointing inward (core <- ports <- domain <- jobs/build <- adapters/http <- app <- cli).
+// Lint: typescript-eslint's recommended rules plus the layer rule of ARCHITECTURE.md.
+// The layers, outermost first (ARCHITECTURE.md has the picture and the table):
+//   cli ─► app ─► jobs, http, adapters ─► build, domain ─► ports ─► core
+// LAYERS is that table as an allow-list: each folder under src/ lists the layers it may import,
+// and any other import of a file under src/ is an error. A file in a folder that has no row is an
+// error too, so a new layer gets its rule before its code. test/, bench/ and scripts/ are not
+// layers: they may import any of them. test/unit/layers.test.ts lints a probe import from every
+// layer into every other and checks the outcome against ARCHITECTURE.md's table.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
 
-const forbid = (folder, layers, why) => ({
-  files: [`src/${folder}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': ['error', { patterns: layers.map((layer) => ({ group: [`**/${layer}/*`, `**/${layer}/**`], message: `${folder} must not import ${layer}: ${why}` })) }],
+const LAYERS = {
+  core: { mayImport: [], why: 'core is pure helpers' },
+  ports: { mayImport: ['core'], why: 'ports are interfaces only' },
+  domain: { mayImport: ['core', 'ports'], why: 'the domain never knows how it is stored, served or built' },
+  build: { mayImport: ['core', 'ports'], why: 'the build pipeline runs steps on disks, knowing no ARM resource' },
+  jobs: { mayImport: ['core', 'ports', 'domain', 'build'], why: 'jobs join domain work to the build pipeline' },
+  adapters: { mayImport: ['core', 'ports'], why: 'adapters implement ports only' },
+  http: { mayImport: ['core', 'ports', 'domain'], why: 'http serves the domain; long work runs as jobs' },
+  app: {
+    mayImport: ['core', 'ports', 'domain', 'build', 'jobs', 'adapters', 'http'],
+    why: 'the composition root is used by the CLI, not the reverse',
   },
-});
+  cli: { mayImport: ['app', 'core'], why: 'the CLI goes through src/app' },
+};
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const src = path.join(root, 'src');
+
+/** The folder under src/ that holds `file`; '' for a file directly in src/, undefined outside src/. */
+function folderOf(file) {
+  const relative = path.relative(src, file);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  const parts = relative.split(path.sep);
+  return parts.length > 1 ? parts[0] : '';
+}
+
+// Resolves each relative import to its folder, so `../../domain/x.ts` and `./domain/x.ts` are told
+// apart by where they land rather than by how the path is spelled.
+const layerRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const own = folderOf(context.filename);
+    const layer = LAYERS[own];
+    if (!layer) {
+      const file = path.relative(root, context.filename);
+      const row = `give src/${own || '<layer>'}/ a row in LAYERS (eslint.config.js) and in ARCHITECTURE.md's table`;
+      return { Program: (node) => context.report({ node, message: `${file} is in no layer: ${row}` }) };
+    }
+    const check = (node) => {
+      const specifier = node?.type === 'TSLiteralType' ? node.literal.value : node?.value;
+      if (typeof specifier !== 'string' || !(specifier.startsWith('.') || path.isAbsolute(specifier))) return;
+      const imported = path.resolve(path.dirname(context.filename), specifier);
+      const target = folderOf(imported);
+      if (target === undefined || target === own || layer.mayImport.includes(target)) return;
+      const allowed = layer.mayImport.length ? `only ${layer.mayImport.join(', ')}` : 'nothing else under src/';
+      const file = path.relative(root, imported);
+      const what = target ? `${target} (${file})` : `${file}, which is in no layer`;
+      context.report({ node, message: `${own} may import ${allowed}, not ${what}: ${layer.why}` });
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+      TSImportType: (node) => check(node.argument),
+      TSExternalModuleReference: (node) => check(node.expression),
+    };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'web/dist/**'] },
@@ -18,12 +79,9 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  forbid('core', ['ports', 'domain', 'jobs', 'build', 'adapters', 'http', 'app', 'cli'], 'core is pure helpers'),
-  forbid('ports', ['domain', 'jobs', 'build', 'adapters', 'http', 'app', 'cli'], 'ports are interfaces only'),
-  forbid('domain', ['jobs', 'build', 'adapters', 'http', 'app', 'cli'], 'the domain never knows how it is stored or served'),
-  forbid('jobs', ['adapters', 'http', 'app', 'cli'], 'jobs run domain work through ports'),
-  forbid('adapters', ['domain', 'jobs', 'build', 'http', 'app', 'cli'], 'adapters implement ports only'),
-  forbid('http', ['adapters', 'jobs', 'app', 'cli'], 'http talks to the domain only'),
-  forbid('app', ['cli'], 'the composition root is used by the CLI, not the reverse'),
-  forbid('cli', ['adapters', 'domain', 'jobs', 'http'], 'the CLI goes through src/app'),
+  {
+    files: ['src/**'],
+    plugins: { kiln: { rules: { layers: layerRule } } },
+    rules: { 'kiln/layers': 'error' },
+  },
 );

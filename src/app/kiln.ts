@@ -12,6 +12,7 @@ import { formatBlobUrl } from '../core/blob-url.ts';
 import { signBlobAccess } from '../core/blob-sas.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { BlobUrlIssuer, DomainContext } from '../domain/context.ts';
+import type { TaskPayloads } from '../domain/task-payloads.ts';
 import { grantRole, resolveRoleGrant } from '../domain/authorization/grant-role.ts';
 import { createServicePrincipal } from '../domain/identity/service-principals.ts';
 import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '../domain/identity/local-token-authority.ts';
@@ -49,7 +50,7 @@ export interface Kiln {
   configCreated: boolean;
   store: MetadataStore;
   domain: DomainContext;
-  queue: StoreJobQueue;
+  queue: StoreJobQueue<TaskPayloads>;
   authority: TokenAuthority;
   sasSecret: Buffer;
   /** Audiences whose tokens open the management API. */
@@ -70,7 +71,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db'));
   const regions = createRegionStores(options.dataDir, config.regions);
   const sasSecret = await loadOrCreateSecret(join(options.dataDir, 'keys', 'blob-sas.key'));
-  const queue = new StoreJobQueue(clock, store);
+  const queue = new StoreJobQueue<TaskPayloads>(clock, store);
   const domain: DomainContext = {
     store,
     regions,

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import type { RegionStores } from '../ports/blob-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
+import type { TaskPayloads } from './task-payloads.ts';
 
 export interface RegionSetting {
   /** Lower-case programmatic name, e.g. `eastus`. */
@@ -29,7 +30,7 @@ export interface KilnSettings {
 export interface DomainContext {
   store: MetadataStore;
   regions: RegionStores;
-  jobs: JobQueue;
+  jobs: JobQueue<TaskPayloads>;
   clock: Clock;
   settings: KilnSettings;
   /** Turns a region blob into a URL clients can use (e.g. a disk's download SAS). */

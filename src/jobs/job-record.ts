@@ -1,9 +1,16 @@
-import type { JobRequest } from '../ports/job-queue.ts';
+import type { JobOptions } from '../ports/job-queue.ts';
 import type { NewRecord } from '../ports/metadata-store.ts';
 
 export const JOB_KIND = 'kiln/jobs';
 
-export interface JobData extends JobRequest {
+/**
+ * A job as stored. Its task and payload were checked against the queue's payload map when it was
+ * enqueued (`JobRequest`); read back from the store they are plain JSON again.
+ */
+export interface JobData extends JobOptions {
+  /** Name of the task that runs it, e.g. `disk.fill`. */
+  task: string;
+  payload: unknown;
   id: string;
   state: 'queued' | 'running';
   attempts: number;

@@ -5,8 +5,11 @@ import type { JobQueue, JobRequest } from '../ports/job-queue.ts';
 import type { MetadataStore, Write } from '../ports/metadata-store.ts';
 import { jobRecord, type JobData } from './job-record.ts';
 
-/** A job queue kept in the metadata store itself, so enqueueing joins the caller's atomic batch. */
-export class StoreJobQueue implements JobQueue {
+/**
+ * A job queue kept in the metadata store itself, so enqueueing joins the caller's atomic batch.
+ * `Payloads` maps each task name to its payload (Kiln's is the domain's `TaskPayloads`).
+ */
+export class StoreJobQueue<Payloads> implements JobQueue<Payloads> {
   readonly wakeups = new EventEmitter();
 
   constructor(
@@ -14,7 +17,7 @@ export class StoreJobQueue implements JobQueue {
     private readonly store?: MetadataStore,
   ) {}
 
-  enqueueWrite(job: JobRequest): Write {
+  enqueueWrite(job: JobRequest<Payloads>): Write {
     const record = jobRecord({ ...job, id: newGuid(), state: 'queued', attempts: 0, runAfter: this.clock.now().toISOString() });
     return { op: 'put', record, expect: { absent: true } };
   }

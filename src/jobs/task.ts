@@ -10,15 +10,20 @@ export interface TaskContext {
 }
 
 /**
- * A kind of background work. `run` must be idempotent: after a crash the job runs again from the
- * start on another attempt. Its returned writes are applied atomically with the job's removal, so
- * the result is recorded exactly once.
+ * A kind of background work, given its jobs' payloads typed. `run` must be idempotent: after a crash
+ * the job runs again from the start on another attempt. Its returned writes are applied atomically
+ * with the job's removal, so the result is recorded exactly once.
  */
-export interface TaskHandler {
-  run(payload: Record<string, unknown>, ctx: TaskContext): Promise<Write[]>;
+export interface TaskHandler<Payload> {
+  // Properties, not methods: their parameters are then checked strictly, so a handler wanting more
+  // than its task's payload carries does not type-check.
+  run: (payload: Payload, ctx: TaskContext) => Promise<Write[]>;
   /** Records a final failure (last attempt failed, user error, timeout or cancel). */
-  fail(payload: Record<string, unknown>, error: ArmErrorBody, ctx: TaskContext): Promise<Write[]>;
+  fail: (payload: Payload, error: ArmErrorBody, ctx: TaskContext) => Promise<Write[]>;
 }
+
+/** A handler for every task of a payload map (the domain's `TaskPayloads`), each taking its own payload. */
+export type TaskHandlers<Payloads> = { [Task in keyof Payloads & string]: TaskHandler<Payloads[Task]> };
 
 /**
  * Thrown by a task that is waiting on other work (another job finishing): the job is tried again

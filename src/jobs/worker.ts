@@ -10,12 +10,13 @@ import { newGuid } from '../core/ids.ts';
 import { ExpectationFailedError, type MetadataStore, type StoredRecord, type Write } from '../ports/metadata-store.ts';
 import { JOB_KIND, jobRecord, type JobData } from './job-record.ts';
 import type { StoreJobQueue } from './store-job-queue.ts';
-import { RetryLater, type TaskContext, type TaskHandler } from './task.ts';
+import { RetryLater, type TaskContext, type TaskHandler, type TaskHandlers } from './task.ts';
 
-export interface WorkerOptions {
+/** `Payloads` maps each task name to its payload; `tasks` has a handler for each. */
+export interface WorkerOptions<Payloads> {
   store: MetadataStore;
-  queue: StoreJobQueue;
-  tasks: Record<string, TaskHandler>;
+  queue: StoreJobQueue<Payloads>;
+  tasks: TaskHandlers<Payloads>;
   clock: Clock;
   pollMs?: number;
   leaseMs?: number;
@@ -46,7 +47,7 @@ export function backoffMs(attempt: number): number {
   return Math.min(60_000, 1000 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
 }
 
-export function startWorker(options: WorkerOptions): Worker {
+export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker {
   const { store, queue, tasks, clock } = options;
   const pollMs = options.pollMs ?? 500;
   const leaseMs = options.leaseMs ?? 30_000;
@@ -85,7 +86,8 @@ export function startWorker(options: WorkerOptions): Worker {
   }
 
   async function execute(job: StoredRecord<JobData>): Promise<void> {
-    const handler = tasks[job.data.task];
+    // The stored payload is its task's: the queue took it typed by the same map (`JobRequest<Payloads>`).
+    const handler = tasks[job.data.task as keyof Payloads & string] as TaskHandler<unknown>;
     const controller = new AbortController();
     let current = job;
     let renewing: Promise<void> = Promise.resolve();

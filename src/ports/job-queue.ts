@@ -2,21 +2,28 @@
  * Durable background work. Enqueueing is expressed as a store write so that a domain operation
  * can create a resource and the job that finishes it in one atomic batch: either both exist or
  * neither does.
+ *
+ * A queue is typed by a map from task name to payload (`Payloads`, the domain's `TaskPayloads`), so a
+ * job names a task that exists and carries exactly that task's payload. Payloads are stored as JSON
+ * in the job's record: plain data only (no dates, maps or class instances).
  */
 import type { Write } from './metadata-store.ts';
 
-export interface JobRequest {
-  /** Name of the task that runs it, e.g. `disk.copy`. */
-  task: string;
-  payload: Record<string, unknown>;
+/** How a job runs, whatever its task. */
+export interface JobOptions {
   maxAttempts?: number;
   /** Abort the attempt after this long. */
   timeoutMs?: number;
 }
 
-export interface JobQueue {
+/** One job for one of `Payloads`' tasks, e.g. `{ task: 'disk.copy', payload: { ... } }`, with its payload's exact type. */
+export type JobRequest<Payloads> = {
+  [Task in keyof Payloads & string]: JobOptions & { task: Task; payload: Payloads[Task] };
+}[keyof Payloads & string];
+
+export interface JobQueue<Payloads> {
   /** The write that enqueues `job`; include it in the batch that creates what the job finishes. */
-  enqueueWrite(job: JobRequest): Write;
+  enqueueWrite(job: JobRequest<Payloads>): Write;
   /**
    * The write that asks the job named by `jobKey` (the key of its enqueue write) to stop: its running
    * attempt is aborted, or it fails as canceled before it starts. Undefined when the job is gone.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { bootstrapBusybox } from '../../src/app/busybox-base.ts';
 import { startWorkers, workRoot } from '../../src/app/workers.ts';
+import type { RunPayload } from '../../src/domain/image-templates/run-payloads.ts';
 import { JOB_KIND, jobRecord, type JobData } from '../../src/jobs/job-record.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -34,7 +35,7 @@ it('ends a run whose attempts all died as Failed, keeping their log readable', a
 
   const store = kiln.server.kiln.store;
   const [job] = (await store.list<JobData>({ kind: JOB_KIND, limit: 100 })).filter((j) => j.data.task === 'imageTemplate.run');
-  const runId = String(job.data.payload.runId);
+  const { runId } = job.data.payload as RunPayload;
   // As three workers that each claimed the run and died would leave it: attempts spent, lease run out, a log begun.
   await store.apply([{ op: 'put', record: jobRecord({ ...job.data, state: 'running', attempts: 3, leaseOwner: 'worker-dead', leaseUntil: new Date(0).toISOString() }), expect: { etag: job.etag } }]);
   const work = join(workRoot(kiln.dataDir), runId);

@@ -14,7 +14,7 @@ import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { JOB_KIND, jobKey, jobRecord, type JobData } from '../../src/jobs/job-record.ts';
 import { StoreJobQueue } from '../../src/jobs/store-job-queue.ts';
 import { postgresStorages, sqliteStorages, type StorageUnderTest } from '../support/metadata-storage.ts';
-import type { TaskContext, TaskHandler } from '../../src/jobs/task.ts';
+import type { TaskContext, TaskHandler, TaskHandlers } from '../../src/jobs/task.ts';
 import { startWorker, type Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import type { JobRequest } from '../../src/ports/job-queue.ts';
 import {
@@ -27,6 +27,10 @@ import {
 
 
 const FAST = { pollMs: 10, leaseMs: 300 } as const;
+
+/** The engine is generic over its task map; these tests name their own tasks, each taking a plain object. */
+type TestPayloads = Record<string, Record<string, unknown>>;
+type TestHandler = TaskHandler<Record<string, unknown>>;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -94,7 +98,7 @@ const resultRecord = (name: string, data: unknown): NewRecord => ({
 const putResult = (name: string, data: unknown): Write => ({ op: 'put', record: resultRecord(name, data), expect: { absent: true } });
 
 interface Tracked {
-  handler: TaskHandler;
+  handler: TestHandler;
   runs: { payload: Record<string, unknown>; attempt: number; jobId: string }[];
   fails: { payload: Record<string, unknown>; error: ArmErrorBody; attempt: number }[];
 }
@@ -121,12 +125,12 @@ function track(run: (payload: Record<string, unknown>, ctx: TaskContext) => Prom
 interface Harness {
   store: MetadataStore;
   clock: FakeClock;
-  queue: StoreJobQueue;
+  queue: StoreJobQueue<TestPayloads>;
   /** Rejected when the test ends, so a task left hanging by a failed assertion lets its worker stop. */
   teardown: AbortSignal;
   connect(): Promise<MetadataStore>;
-  start(tasks: Record<string, TaskHandler>, options?: Partial<WorkerOptions>): Worker;
-  enqueue(request: JobRequest, alongside?: Write[]): Promise<StoredRecord<JobData>>;
+  start(tasks: TaskHandlers<TestPayloads>, options?: Partial<WorkerOptions<TestPayloads>>): Worker;
+  enqueue(request: JobRequest<TestPayloads>, alongside?: Write[]): Promise<StoredRecord<JobData>>;
   job(key: string): Promise<StoredRecord<JobData> | undefined>;
   gone(key: string): Promise<void>;
   errors: unknown[];
@@ -223,7 +227,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       };
       const store = await connect();
       const clock = new FakeClock();
-      const queue = new StoreJobQueue(clock);
+      const queue = new StoreJobQueue<TestPayloads>(clock);
       const errors: unknown[] = [];
       const h: Harness = {
         store,
@@ -550,7 +554,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
     it('a fail handler that throws stops the heartbeat, so the lease lapses and the job is tried again', async () => {
       const h = await harness();
       let failCalls = 0;
-      const task: TaskHandler = {
+      const task: TestHandler = {
         async run() {
           throw new ArmError(400, 'BadSource', 'The source is unreadable.');
         },
@@ -585,14 +589,14 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       it(`two workers on ${how} run each of 30 jobs exactly once, never concurrently`, async () => {
         const h = await harness();
         const storeB = separate ? await h.connect() : h.store;
-        const queueA = new StoreJobQueue(systemClock);
-        const queueB = separate ? new StoreJobQueue(systemClock) : queueA;
+        const queueA = new StoreJobQueue<TestPayloads>(systemClock);
+        const queueB = separate ? new StoreJobQueue<TestPayloads>(systemClock) : queueA;
         const running = new Map<number, number>();
         const runs = new Map<number, number>();
         const overlaps: number[] = [];
         const ranBy = { a: 0, b: 0 };
         const failures: string[] = [];
-        const handler = (worker: 'a' | 'b'): TaskHandler => ({
+        const handler = (worker: 'a' | 'b'): TestHandler => ({
           async run(payload) {
             const n = payload.n as number;
             running.set(n, (running.get(n) ?? 0) + 1);

@@ -5,7 +5,7 @@ import { after, it } from 'node:test';
 import { systemClock } from '../../src/core/clock.ts';
 import { JOB_KIND } from '../../src/jobs/job-record.ts';
 import { StoreJobQueue } from '../../src/jobs/store-job-queue.ts';
-import { RetryLater, type TaskHandler } from '../../src/jobs/task.ts';
+import { RetryLater, type TaskHandlers } from '../../src/jobs/task.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { sqliteStorages } from '../support/metadata-storage.ts';
 
@@ -14,10 +14,10 @@ const storages = sqliteStorages('kiln-retry-later');
 it('waits without spending attempts or holding the worker', async () => {
   const store = await (await storages()).connect();
   after(() => store.close());
-  const queue = new StoreJobQueue(systemClock, store);
+  const queue = new StoreJobQueue<{ waiter: object; other: object }>(systemClock, store);
   let checks = 0;
   const ran: string[] = [];
-  const tasks: Record<string, TaskHandler> = {
+  const tasks: TaskHandlers<{ waiter: object; other: object }> = {
     waiter: {
       async run() {
         checks++;

@@ -14,7 +14,7 @@ const storages = sqliteStorages('kiln-worker-lost');
 it('fails a job taken over after its last allowed attempt died with its worker', async () => {
   const store = await (await storages()).connect();
   after(() => store.close());
-  const queue = new StoreJobQueue(systemClock, store);
+  const queue = new StoreJobQueue<{ crashy: object }>(systemClock, store);
   // What a third crash leaves: attempt 3 of 3 claimed by a worker that is gone, its lease expired.
   await store.apply([{
     op: 'put',

@@ -14,12 +14,6 @@ import { resourceRecord } from '../shared/arm-resource.ts';
 import type { ImageTemplate, ImageTemplateInternal, ImageTemplateProperties, ImageTemplateRecord } from './image-template.ts';
 import { getTemplate, type TemplateRef } from './operations.ts';
 
-export interface RunPayload {
-  key: string;
-  runId: string;
-  operation: OperationData;
-}
-
 /** Azure's default when `buildTimeoutInMinutes` is 0. */
 const DEFAULT_TIMEOUT_MINUTES = 240;
 

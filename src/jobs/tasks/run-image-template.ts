@@ -26,11 +26,12 @@ import { ArmError, type ArmErrorBody } from '../../core/arm-error.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { requireBuilderAccess } from '../../domain/image-templates/builder-access.ts';
 import type { ImageTemplate, ImageTemplateInternal, RunState, RunSubState } from '../../domain/image-templates/image-template.ts';
-import { stagingGroup, updateRun, withRunStatus, type RunPayload } from '../../domain/image-templates/run-template.ts';
+import type { FinishRunPayload, RunOutput, RunPayload, StartedDistribution } from '../../domain/image-templates/run-payloads.ts';
+import { stagingGroup, updateRun, withRunStatus } from '../../domain/image-templates/run-template.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import { RetryLater, type TaskContext, type TaskHandler } from '../task.ts';
-import { distributionState, startDistribution, type RunOutput, type StartedDistribution } from './template-distribute.ts';
+import { distributionState, startDistribution } from './template-distribute.ts';
 import { publishedVhd, storeBuiltVhd } from './template-vhd.ts';
 import { templateDownloads, type OwnBlobAccess } from './template-downloads.ts';
 import { findTemplateSource } from './template-source.ts';
@@ -66,30 +67,22 @@ export interface BuildSettings {
   logMaxBytes: number;
 }
 
-export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler {
+export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler<RunPayload> {
   return {
-    run: (payload, job) => runTemplateBuild(ctx, settings, payload as unknown as RunPayload, job),
-    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error, settings.workRoot),
+    run: (payload, job) => runTemplateBuild(ctx, settings, payload, job),
+    fail: (payload, error) => recordFailure(ctx, payload, error, settings.workRoot),
   };
 }
 
-interface FinishPayload extends RunPayload {
-  started: StartedDistribution[];
-  image: { region: string; key: string };
-  keepImage: boolean;
-  logPath: string;
-  work: string;
-}
-
-export function finishImageTemplateRunTask(ctx: DomainContext): TaskHandler {
+export function finishImageTemplateRunTask(ctx: DomainContext): TaskHandler<FinishRunPayload> {
   return {
-    run: (payload) => finishRun(ctx, payload as unknown as FinishPayload),
-    fail: (payload, error) => recordFailure(ctx, payload as unknown as RunPayload, error),
+    run: (payload) => finishRun(ctx, payload),
+    fail: (payload, error) => recordFailure(ctx, payload, error),
   };
 }
 
 /** Records the run's end once every distribution has finished; until then, checks back shortly. */
-async function finishRun(ctx: DomainContext, payload: FinishPayload): Promise<Write[]> {
+async function finishRun(ctx: DomainContext, payload: FinishRunPayload): Promise<Write[]> {
   const states = await Promise.all(payload.started.map((started) => distributionState(ctx, started)));
   if (states.includes('InProgress')) throw new RetryLater(250, 'waiting for distribution targets to finish');
   const log = openBuildLog(payload.logPath, { clock: ctx.clock });
@@ -204,9 +197,9 @@ async function runTemplateBuild(ctx: DomainContext, settings: BuildSettings, pay
     }
   }
   log.close();
-  const finish: FinishPayload = { ...payload, started, image: { region: image.region, key: image.key }, keepImage: template.properties.distribute.some((d) => d.type === 'VHD'), logPath: log.path, work };
+  const finish: FinishRunPayload = { ...payload, started, image: { region: image.region, key: image.key }, keepImage: template.properties.distribute.some((d) => d.type === 'VHD'), logPath: log.path, work };
   ctx.jobs.nudge();
-  return [ctx.jobs.enqueueWrite({ task: 'imageTemplate.finishRun', payload: finish as unknown as Record<string, unknown>, maxAttempts: 3 })];
+  return [ctx.jobs.enqueueWrite({ task: 'imageTemplate.finishRun', payload: finish, maxAttempts: 3 })];
 }
 
 /** Seals the log into the template's region, removes the working files, and records the run's end. */

@@ -9,17 +9,10 @@ import { parseResourceId, resourceKey } from '../../core/resource-id.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { compareVersions, GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersionRecord } from '../../domain/gallery-image-versions/gallery-image-version.ts';
 import { createOrUpdateVersion } from '../../domain/gallery-image-versions/operations.ts';
-import type { Distributor, ImageTemplateInternal } from '../../domain/image-templates/image-template.ts';
+import type { Distributor } from '../../domain/image-templates/image-template.ts';
+import type { StartedDistribution } from '../../domain/image-templates/run-payloads.ts';
 import { sharedImageTarget } from '../../domain/image-templates/template-references.ts';
 import { createOrUpdateImage } from '../../domain/images/operations.ts';
-
-export type RunOutput = ImageTemplateInternal['runOutputs'][number];
-
-/** A target being distributed: its run output so far, and the resource whose creation finishes it. */
-export interface StartedDistribution {
-  output: RunOutput;
-  waitFor?: string;
-}
 
 export interface BuiltImage {
   region: string;

@@ -1,0 +1,30 @@
+/**
+ * What an image template run's two jobs carry: `imageTemplate.run` builds and starts distribution,
+ * `imageTemplate.finishRun` waits for the distributions to finish and records the run's end. Both
+ * are stored as JSON in their job records, so these are plain data.
+ */
+import type { OperationData } from '../operations/operation.ts';
+import type { ImageTemplateInternal } from './image-template.ts';
+
+export interface RunPayload {
+  key: string;
+  runId: string;
+  operation: OperationData;
+}
+
+export type RunOutput = ImageTemplateInternal['runOutputs'][number];
+
+/** A target being distributed: its run output so far, and the resource whose creation finishes it. */
+export interface StartedDistribution {
+  output: RunOutput;
+  waitFor?: string;
+}
+
+export interface FinishRunPayload extends RunPayload {
+  started: StartedDistribution[];
+  /** The built VHD in the template's region, removed at the end unless a VHD target keeps it. */
+  image: { region: string; key: string };
+  keepImage: boolean;
+  logPath: string;
+  work: string;
+}

@@ -1,0 +1,36 @@
+/**
+ * Every background task by name, with the payload its job carries: the one map both sides use.
+ * Domain operations enqueue through `DomainContext.jobs` (a `JobQueue<TaskPayloads>`), so a job
+ * names a task listed here and carries exactly its payload; `jobs/tasks/index.ts` must give every
+ * task here a handler taking that payload, or it does not compile. Payloads are stored as JSON in
+ * job records: plain data only.
+ */
+import type { FillPayload } from './disks/fill.ts';
+import type { ReplicatePayload } from './gallery-image-versions/replicate-version.ts';
+import type { FinishRunPayload, RunPayload } from './image-templates/run-payloads.ts';
+import type { CreateImagePayload } from './images/create-image.ts';
+import type { DeleteGroupPayload } from './resource-groups/delete-contents.ts';
+import type { OwnedBlob } from './shared/arm-resource.ts';
+
+export interface TaskPayloads {
+  /** Builds an image template and starts distributing it. */
+  'imageTemplate.run': RunPayload;
+  /** Waits for a run's distributions, then records its end. */
+  'imageTemplate.finishRun': FinishRunPayload;
+  /** Deletes bytes nobody references any more: sealed blobs, and `staging` uploads never sealed. */
+  'blobs.delete': { blobs: OwnedBlob[]; staging?: OwnedBlob[] };
+  /** Fills a new disk from a blob or with zeros. */
+  'disk.fill': FillPayload;
+  /** Seals a disk's finished upload. */
+  'disk.seal': FillPayload;
+  /** Copies a managed image's source disks into its own blobs. */
+  'image.create': CreateImagePayload;
+  /** Replicates a gallery image version to its target regions. */
+  'galleryVersion.replicate': ReplicatePayload;
+  /** Removes a region's chunks no version references any more. */
+  'chunks.gc': { region: string };
+  /** Deletes what a deleted resource group held. */
+  'resourceGroup.delete': DeleteGroupPayload;
+}
+
+export type TaskName = keyof TaskPayloads;

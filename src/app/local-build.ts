@@ -18,7 +18,8 @@ import { grantBuilderAccess, type BuildReferences } from '../domain/image-templa
 import { readCustomizationLog } from '../domain/image-templates/customization-log.ts';
 import type { ImageTemplate, ImageTemplateInternal } from '../domain/image-templates/image-template.ts';
 import { checkTemplate, createOrUpdateTemplate, deleteTemplate, getTemplate, listRunOutputs, templateId, type TemplateRef } from '../domain/image-templates/operations.ts';
-import { cancelTemplateRun, runTemplate, stagingGroupPrefix } from '../domain/image-templates/run-template.ts';
+import { cancelTemplateRun, runTemplate } from '../domain/image-templates/run-template.ts';
+import { stagingGroupPrefix } from '../domain/image-templates/run/run-status.ts';
 import { createOrUpdateResourceGroup, deleteResourceGroup } from '../domain/resource-groups/operations.ts';
 import { getResource } from '../domain/shared/arm-resource.ts';
 import { RESOURCE_GROUP_KIND } from '../domain/resource-groups/resource-group.ts';

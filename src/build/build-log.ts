@@ -17,6 +17,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from '
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { type Clock, systemClock } from '../core/clock.ts';
+import { logLines } from '../core/log-lines.ts';
 
 /** A longer run of bytes without a newline is cut into lines of this size, to bound memory. */
 const MAX_LINE = 64 * 1024;
@@ -76,12 +77,6 @@ export interface BuildLog {
   /** Adds values never to be written; lines already written are not rewritten. */
   redact(values: string[]): void;
   close(): void;
-}
-
-/** Text as log lines: every line starts with its time, also each line of a multi-line message. */
-export function logLines(text: string, time: Date): string {
-  const stamp = time.toISOString();
-  return text.split('\n').map((line) => `${stamp} ${line}\n`).join('');
 }
 
 /**

@@ -38,15 +38,6 @@ export class ArmError extends Error {
 export const badRequest = (code: string, message: string, target?: string) =>
   new ArmError(400, code, message, target);
 
-export const invalidParameter = (target: string, message: string) =>
-  new ArmError(400, 'InvalidParameter', message, target);
-
-export const notFound = (code: string, message: string, target?: string) =>
-  new ArmError(404, code, message, target);
-
-export const conflict = (code: string, message: string, target?: string) =>
-  new ArmError(409, code, message, target);
-
 /**
  * Collects every validation problem of a request so the caller sees all of them at once:
  * one problem is returned as itself, several as `InvalidParameter` with one detail each.

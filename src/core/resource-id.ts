@@ -57,7 +57,3 @@ export function resourceKey(id: string | ResourceId): string {
 export function resourceGroupId(subscription: string, resourceGroup: string): string {
   return `/subscriptions/${subscription}/resourceGroups/${resourceGroup}`;
 }
-
-export function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}

@@ -7,6 +7,7 @@ import { ArmError, Problems } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
+import type { ResourceRef } from '../shared/resource-ref.ts';
 import { closeGrant, openGrant } from '../shared/blob-grants.ts';
 import { integerIn, requiredEnum } from '../shared/validate.ts';
 import type { Write } from '../../ports/metadata-store.ts';
@@ -16,7 +17,7 @@ import { getDisk } from './operations.ts';
 export async function grantDiskAccess(
   ctx: DomainContext,
   family: DiskFamily,
-  ref: { subscription: string; resourceGroup: string; name: string },
+  ref: ResourceRef,
   body: Record<string, unknown>,
   baseUrl: string,
 ): Promise<{ accessSAS: string }> {
@@ -25,7 +26,7 @@ export async function grantDiskAccess(
   const seconds = integerIn(body.durationInSeconds, 1, 5 * 24 * 3600, 'durationInSeconds', problems);
   if (body.durationInSeconds === undefined) problems.add('durationInSeconds', "Required parameter 'durationInSeconds' is missing (null).");
   problems.throwIfAny();
-  const record = await getDisk(ctx, family, ref.subscription, ref.resourceGroup, ref.name);
+  const record = await getDisk(ctx, family, ref);
   const disk = record.data.resource;
   const state = disk.properties.diskState;
   const expiresOn = new Date(ctx.clock.now().getTime() + seconds! * 1000);
@@ -55,9 +56,9 @@ export async function grantDiskAccess(
 export async function revokeDiskAccess(
   ctx: DomainContext,
   family: DiskFamily,
-  ref: { subscription: string; resourceGroup: string; name: string },
+  ref: ResourceRef,
 ): Promise<OperationData | undefined> {
-  const record = await getDisk(ctx, family, ref.subscription, ref.resourceGroup, ref.name);
+  const record = await getDisk(ctx, family, ref);
   const disk = record.data.resource;
   const key = diskBlobKey(family, disk.properties.uniqueId);
   if (disk.properties.diskState !== 'ActiveUpload') {

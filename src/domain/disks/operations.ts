@@ -10,6 +10,7 @@ import { getResource, requireResource, resourceRecord } from '../shared/arm-reso
 import { closeGrant } from '../shared/blob-grants.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
+import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, enumValue, integerIn, isObject } from '../shared/validate.ts';
 import { GIB, diskBlobKey, skuTier, type Disk, type DiskFamily, type DiskInternal, type DiskRecord } from './disk.ts';
@@ -25,25 +26,17 @@ export interface DiskWriteResult {
   operation?: OperationData;
 }
 
-const diskId = (family: DiskFamily, subscription: string, resourceGroup: string, name: string): ResourceId => ({
-  subscription,
-  resourceGroup,
+const diskId = (family: DiskFamily, ref: ResourceRef): ResourceId => ({
+  subscription: ref.subscription,
+  resourceGroup: ref.resourceGroup,
   namespace: 'Microsoft.Compute',
-  types: [[family.collection, name]],
+  types: [[family.collection, ref.name]],
 });
 
-export async function createOrUpdateDisk(
-  ctx: DomainContext,
-  family: DiskFamily,
-  subscription: string,
-  resourceGroup: string,
-  name: string,
-  body: Record<string, unknown>,
-  conditions?: Conditions,
-): Promise<DiskWriteResult> {
-  checkComputeResourceName(name, 'name');
-  const group = await requireWritableResourceGroup(ctx, subscription, resourceGroup);
-  const id = diskId(family, subscription, group.data.resource.name, name);
+export async function createOrUpdateDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions): Promise<DiskWriteResult> {
+  checkComputeResourceName(ref.name, 'name');
+  const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const id = diskId(family, { ...ref, resourceGroup: group.data.resource.name });
   const existing = await getResource<Disk, DiskInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   if (existing) return replaceDisk(ctx, existing, body);
@@ -60,7 +53,7 @@ export async function createOrUpdateDisk(
   const dataSize = source?.dataSize ?? (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_SIZE : spec.diskSizeGB! * GIB);
   const disk: Disk = {
     id: formatResourceId(id),
-    name,
+    name: ref.name,
     type: family.type,
     location: spec.location,
     ...(spec.tags ? { tags: spec.tags } : {}),
@@ -95,7 +88,7 @@ export async function createOrUpdateDisk(
       throw conflictOnRace(error, id);
     }
   }
-  const operation = startOperation({ subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: disk.id }, ctx.clock.now());
+  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: disk.id }, ctx.clock.now());
   const job = ctx.jobs.enqueueWrite({
     task: 'disk.fill',
     payload: { key: record.key, operation: operation.data, target, source: source ? { blob: source.blob } : { emptyBytes: dataSize } },
@@ -126,8 +119,8 @@ async function replaceDisk(ctx: DomainContext, existing: DiskRecord, body: Recor
 }
 
 /** PATCH: tags and the properties a disk may change after creation. */
-export async function updateDisk(ctx: DomainContext, family: DiskFamily, subscription: string, resourceGroup: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
-  const existing = await requireResource<Disk, DiskInternal>(ctx, diskId(family, subscription, resourceGroup, name));
+export async function updateDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+  const existing = await requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
   checkConditions(conditions, existing.etag);
   return applyDiskUpdate(ctx, existing, body);
 }
@@ -151,12 +144,12 @@ async function applyDiskUpdate(ctx: DomainContext, existing: DiskRecord, body: R
   return { disk: next, etag: stored.etag };
 }
 
-export async function getDisk(ctx: DomainContext, family: DiskFamily, subscription: string, resourceGroup: string, name: string): Promise<DiskRecord> {
-  await requireResourceGroup(ctx, subscription, resourceGroup);
-  return requireResource<Disk, DiskInternal>(ctx, diskId(family, subscription, resourceGroup, name));
+export async function getDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef): Promise<DiskRecord> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  return requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
 }
 
-export async function listDisks(ctx: DomainContext, family: DiskFamily, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+export async function listDisks(ctx: DomainContext, family: DiskFamily, { subscription, resourceGroup }: ListScope, page: PageRequest) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   return listPage<DiskRecord['data'], Disk>(
     ctx.store,
@@ -167,9 +160,9 @@ export async function listDisks(ctx: DomainContext, family: DiskFamily, subscrip
 }
 
 /** Removes the disk now and its bytes (sealed or mid-upload) through a durable job. */
-export async function deleteDisk(ctx: DomainContext, family: DiskFamily, subscription: string, resourceGroup: string, name: string, conditions?: Conditions): Promise<boolean> {
-  await requireResourceGroup(ctx, subscription, resourceGroup);
-  const existing = await getResource<Disk, DiskInternal>(ctx, diskId(family, subscription, resourceGroup, name));
+export async function deleteDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef, conditions?: Conditions): Promise<boolean> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const existing = await getResource<Disk, DiskInternal>(ctx, diskId(family, ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   const disk = existing.data.resource;

@@ -6,15 +6,16 @@ import { getResource, requireResource, resourceRecord } from '../shared/arm-reso
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import { checkQuota } from '../shared/quota.ts';
+import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { isObject } from '../shared/validate.ts';
 import { GALLERY_KIND, checkGalleryName, type Gallery, type GalleryRecord } from './gallery.ts';
 
-export const galleryId = (subscription: string, resourceGroup: string, name: string): ResourceId => ({
-  subscription,
-  resourceGroup,
+export const galleryId = (ref: ResourceRef): ResourceId => ({
+  subscription: ref.subscription,
+  resourceGroup: ref.resourceGroup,
   namespace: 'Microsoft.Compute',
-  types: [['galleries', name]],
+  types: [['galleries', ref.name]],
 });
 
 function checkDescription(value: unknown, problems: Problems): string | undefined {
@@ -23,10 +24,11 @@ function checkDescription(value: unknown, problems: Problems): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function createOrUpdateGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
+export async function createOrUpdateGallery(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+  const { subscription, name } = ref;
   checkGalleryName(name);
-  const group = await requireWritableResourceGroup(ctx, subscription, resourceGroup);
-  const id = galleryId(subscription, group.data.resource.name, name);
+  const group = await requireWritableResourceGroup(ctx, subscription, ref.resourceGroup);
+  const id = galleryId({ ...ref, resourceGroup: group.data.resource.name });
   const existing = await getResource<Gallery, Record<string, never>>(ctx, id);
   checkConditions(conditions, existing?.etag);
   const problems = new Problems();
@@ -56,8 +58,8 @@ export async function createOrUpdateGallery(ctx: DomainContext, subscription: st
 }
 
 /** PATCH: description and tags are all a gallery may change. */
-export async function updateGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
-  const existing = await getGallery(ctx, subscription, resourceGroup, name);
+export async function updateGallery(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+  const existing = await getGallery(ctx, ref);
   checkConditions(conditions, existing.etag);
   const problems = new Problems();
   const props = isObject(body.properties) ? body.properties : {};
@@ -69,20 +71,20 @@ export async function updateGallery(ctx: DomainContext, subscription: string, re
   return { gallery: next, etag: stored.etag };
 }
 
-export async function getGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string): Promise<GalleryRecord> {
-  await requireResourceGroup(ctx, subscription, resourceGroup);
-  return requireResource<Gallery, Record<string, never>>(ctx, galleryId(subscription, resourceGroup, name));
+export async function getGallery(ctx: DomainContext, ref: ResourceRef): Promise<GalleryRecord> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  return requireResource<Gallery, Record<string, never>>(ctx, galleryId(ref));
 }
 
-export async function listGalleries(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+export async function listGalleries(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   return listPage<GalleryRecord['data'], Gallery>(ctx.store, { kind: GALLERY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() }, page, (r) => r.data.resource);
 }
 
 /** Refused while the gallery still holds image definitions, as Azure refuses it. */
-export async function deleteGallery(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, conditions?: Conditions): Promise<boolean> {
-  await requireResourceGroup(ctx, subscription, resourceGroup);
-  const existing = await getResource<Gallery, Record<string, never>>(ctx, galleryId(subscription, resourceGroup, name));
+export async function deleteGallery(ctx: DomainContext, ref: ResourceRef, conditions?: Conditions): Promise<boolean> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const existing = await getResource<Gallery, Record<string, never>>(ctx, galleryId(ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   await refuseWhileNested(ctx, existing.key, 'image definitions');

@@ -8,18 +8,20 @@ import { getResource, requireResource, resourceRecord } from '../shared/arm-reso
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import { checkQuota } from '../shared/quota.ts';
+import type { ResourceRef } from '../shared/resource-ref.ts';
 import { GALLERY_IMAGE_KIND, MUTABLE_FIELDS, checkGalleryImageName, type GalleryImage, type GalleryImageIdentifier, type GalleryImageRecord } from './gallery-image.ts';
 import { validateGalleryImageBody } from './validate-gallery-image.ts';
 
-export interface GalleryImageRef {
-  subscription: string;
-  resourceGroup: string;
+/** An image definition: its own name, and its gallery's. */
+export interface GalleryImageRef extends ResourceRef {
   gallery: string;
-  name: string;
 }
 
+/** The gallery a definition (or a list of them) is in. */
+const galleryRef = (ref: Omit<GalleryImageRef, 'name'>): ResourceRef => ({ subscription: ref.subscription, resourceGroup: ref.resourceGroup, name: ref.gallery });
+
 export const galleryImageId = (ref: GalleryImageRef): ResourceId => ({
-  ...galleryId(ref.subscription, ref.resourceGroup, ref.gallery),
+  ...galleryId(galleryRef(ref)),
   types: [['galleries', ref.gallery], ['images', ref.name]],
 });
 
@@ -40,7 +42,7 @@ const markerKey = (galleryKey: string, identifier: GalleryImageIdentifier) =>
 
 export async function createOrUpdateGalleryImage(ctx: DomainContext, ref: GalleryImageRef, body: Record<string, unknown>, conditions?: Conditions) {
   checkGalleryImageName(ref.name);
-  const gallery = await getGallery(ctx, ref.subscription, ref.resourceGroup, ref.gallery);
+  const gallery = await getGallery(ctx, galleryRef(ref));
   const id = galleryImageId({ ...ref, resourceGroup: gallery.data.resource.id.split('/')[4], gallery: gallery.data.resource.name });
   const existing = await getResource<GalleryImage, Record<string, never>>(ctx, id);
   checkConditions(conditions, existing?.etag);
@@ -107,15 +109,15 @@ export async function updateGalleryImage(ctx: DomainContext, ref: GalleryImageRe
 }
 
 export async function getGalleryImage(ctx: DomainContext, ref: GalleryImageRef): Promise<GalleryImageRecord> {
-  await getGallery(ctx, ref.subscription, ref.resourceGroup, ref.gallery);
+  await getGallery(ctx, galleryRef(ref));
   return requireResource<GalleryImage, Record<string, never>>(ctx, galleryImageId(ref));
 }
 
 export async function listGalleryImages(ctx: DomainContext, ref: Omit<GalleryImageRef, 'name'>, page: PageRequest) {
-  await getGallery(ctx, ref.subscription, ref.resourceGroup, ref.gallery);
+  await getGallery(ctx, galleryRef(ref));
   return listPage<GalleryImageRecord['data'], GalleryImage>(
     ctx.store,
-    { kind: GALLERY_IMAGE_KIND, parent: resourceKey(galleryId(ref.subscription, ref.resourceGroup, ref.gallery)) },
+    { kind: GALLERY_IMAGE_KIND, parent: resourceKey(galleryId(galleryRef(ref))) },
     page,
     (r) => r.data.resource,
   );
@@ -123,7 +125,7 @@ export async function listGalleryImages(ctx: DomainContext, ref: Omit<GalleryIma
 
 /** Refused while versions remain, as Azure refuses it. */
 export async function deleteGalleryImage(ctx: DomainContext, ref: GalleryImageRef, conditions?: Conditions): Promise<boolean> {
-  const gallery = await getGallery(ctx, ref.subscription, ref.resourceGroup, ref.gallery);
+  const gallery = await getGallery(ctx, galleryRef(ref));
   const existing = await getResource<GalleryImage, Record<string, never>>(ctx, galleryImageId(ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;

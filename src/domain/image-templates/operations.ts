@@ -5,6 +5,7 @@ import type { DomainContext, SettingsContext } from '../context.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
+import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, isObject } from '../shared/validate.ts';
 import { IMAGE_TEMPLATE_KIND, type ImageTemplate, type ImageTemplateInternal, type ImageTemplateRecord, type TemplateSource } from './image-template.ts';
@@ -12,11 +13,8 @@ import { normalizeTemplate, type Warning } from './normalize-template.ts';
 import { provision } from './provisioning.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 
-export interface TemplateRef {
-  subscription: string;
-  resourceGroup: string;
-  name: string;
-}
+/** An image template, named as every resource directly in a resource group is. */
+export type TemplateRef = ResourceRef;
 
 export const templateId = (ref: TemplateRef): ResourceId => ({
   subscription: ref.subscription,
@@ -117,7 +115,7 @@ export async function getTemplate(ctx: DomainContext, ref: TemplateRef): Promise
   return requireResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
 }
 
-export async function listTemplates(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+export async function listTemplates(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   return listPage<ImageTemplateRecord['data'], ImageTemplate>(
     ctx.store,

@@ -1,18 +1,16 @@
 /**
- * Starting, canceling and recording runs of an image template. The run itself (source, customize,
- * generalize, distribute) is a durable job; this is its bookkeeping on the template resource:
- * `lastRunStatus`, run outputs, and the staging resource group users can see while it runs.
+ * Starting and canceling runs of an image template (`POST .../run`, `.../cancel`). The run itself
+ * (stage, source, customize, generalize, distribute) is a durable job; what it records on the
+ * template while it lasts and when it ends is in `run/`.
  */
 import { ArmError } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
-import { resourceGroupId, resourceKey } from '../../core/resource-id.ts';
-import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
-import { newResourceGroup } from '../resource-groups/resource-group.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
-import type { ImageTemplate, ImageTemplateInternal, ImageTemplateProperties, ImageTemplateRecord } from './image-template.ts';
+import type { ImageTemplate, ImageTemplateInternal } from './image-template.ts';
 import { getTemplate, type TemplateRef } from './operations.ts';
+import { withRunStatus } from './run/run-status.ts';
 
 /** Azure's default when `buildTimeoutInMinutes` is 0. */
 const DEFAULT_TIMEOUT_MINUTES = 240;
@@ -62,33 +60,3 @@ export async function cancelTemplateRun(ctx: DomainContext, ref: TemplateRef): P
   ctx.jobs.nudge();
   return operation.data;
 }
-
-export function withRunStatus(template: ImageTemplate, status: NonNullable<ImageTemplateProperties['lastRunStatus']>): ImageTemplate {
-  return { ...template, properties: { ...template.properties, lastRunStatus: status } };
-}
-
-/** Applies `change` to the template's current state, retrying over concurrent updates (a cancel, tags). */
-export async function updateRun(ctx: DomainContext, key: string, change: (record: ImageTemplateRecord) => { resource: ImageTemplate; internal: ImageTemplateInternal } | undefined, extra: Write[] = []): Promise<void> {
-  for (;;) {
-    const record = (await ctx.store.get<ImageTemplateRecord['data']>(key)) as ImageTemplateRecord | undefined;
-    const next = record && change(record);
-    if (!record || !next) return;
-    try {
-      await ctx.store.apply([{ op: 'put', record: resourceRecord(next.resource, next.internal), expect: { etag: record.etag } }, ...extra]);
-      return;
-    } catch (error) {
-      if ((error as Error).name !== 'ExpectationFailedError') throw error;
-    }
-  }
-}
-
-/** The staging resource group `IT_<group>_<template>_<id>`, which users see while the run lasts. */
-export function stagingGroup(template: ImageTemplate, subscription: string, runId: string) {
-  const [, , , , group] = template.id.split('/');
-  const name = `${stagingGroupPrefix(group, template.name)}${runId.slice(0, 8)}`.slice(0, 90);
-  const resource = newResourceGroup(subscription, name, template.location, { createdBy: 'AzureVMImageBuilder', imageTemplateName: template.name });
-  return { name, key: resourceKey(resourceGroupId(subscription, name)), write: { op: 'put', record: resourceRecord(resource, {}) } as Write };
-}
-
-/** What every run's staging group name of this template starts with (before the 90-character cut). */
-export const stagingGroupPrefix = (resourceGroup: string, templateName: string) => `IT_${resourceGroup}_${templateName}_`;

@@ -10,35 +10,34 @@ import { startOperation, type OperationData } from '../operations/operation.ts';
 import { getResource, requireResource, resourceNotFound, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
+import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, enumValue, isObject } from '../shared/validate.ts';
 import { imageBlobKey, type Image, type ImageDisk, type ImageInternal, type ImageRecord } from './image.ts';
 import type { ImageCopy } from './create-image.ts';
 import { validateImageBody, type ImageSpec } from './validate-image.ts';
 
-const imageId = (subscription: string, resourceGroup: string, name: string): ResourceId => ({
-  subscription,
-  resourceGroup,
+const imageId = (ref: ResourceRef): ResourceId => ({
+  subscription: ref.subscription,
+  resourceGroup: ref.resourceGroup,
   namespace: 'Microsoft.Compute',
-  types: [['images', name]],
+  types: [['images', ref.name]],
 });
 
 /** PUT: 201 for a new image, 200 for a replaced one; the disk bytes are pinned by a job. */
 export async function createOrUpdateImage(
   ctx: DomainContext,
-  subscription: string,
-  resourceGroup: string,
-  name: string,
+  ref: ResourceRef,
   body: Record<string, unknown>,
   conditions?: Conditions,
 ): Promise<{ status: 200 | 201; image: Image; etag: string; operation: OperationData }> {
-  checkComputeResourceName(name, 'name');
-  const group = await requireWritableResourceGroup(ctx, subscription, resourceGroup);
-  const id = imageId(subscription, group.data.resource.name, name);
+  checkComputeResourceName(ref.name, 'name');
+  const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const id = imageId({ ...ref, resourceGroup: group.data.resource.name });
   const existing = await getResource<Image, ImageInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   if (existing?.data.resource.properties.provisioningState === 'Creating') {
-    throw new ArmError(409, 'OperationNotAllowed', `The image '${name}' is still being created; wait for it to finish before changing it.`);
+    throw new ArmError(409, 'OperationNotAllowed', `The image '${ref.name}' is still being created; wait for it to finish before changing it.`);
   }
   const spec = validateImageBody(ctx, body);
   if (spec.sourceVirtualMachine) {
@@ -55,7 +54,7 @@ export async function createOrUpdateImage(
   }
 
   const image = imageResource(id, spec, osSource);
-  const operation = startOperation({ subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: image.id }, ctx.clock.now());
+  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: image.id }, ctx.clock.now());
   const record = resourceRecord<Image, ImageInternal>(image, { blobs: existing?.data.internal.blobs ?? [] });
   const job = ctx.jobs.enqueueWrite({ task: 'image.create', payload: { key: record.key, operation: operation.data, copies } });
   const [stored] = await ctx.store.apply([
@@ -97,12 +96,12 @@ function imageResource(id: ResourceId, spec: ImageSpec, osSource: ResolvedSource
   return image;
 }
 
-export async function getImage(ctx: DomainContext, subscription: string, resourceGroup: string, name: string): Promise<ImageRecord> {
-  await requireResourceGroup(ctx, subscription, resourceGroup);
-  return requireResource<Image, ImageInternal>(ctx, imageId(subscription, resourceGroup, name));
+export async function getImage(ctx: DomainContext, ref: ResourceRef): Promise<ImageRecord> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  return requireResource<Image, ImageInternal>(ctx, imageId(ref));
 }
 
-export async function listImages(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+export async function listImages(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   return listPage<ImageRecord['data'], Image>(
     ctx.store,
@@ -113,8 +112,8 @@ export async function listImages(ctx: DomainContext, subscription: string, resou
 }
 
 /** PATCH: tags and hyperVGeneration; new disk sources go through PUT, which re-pins the bytes. */
-export async function updateImage(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
-  const existing = await getImage(ctx, subscription, resourceGroup, name);
+export async function updateImage(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+  const existing = await getImage(ctx, ref);
   checkConditions(conditions, existing.etag);
   const problems = new Problems();
   const props = isObject(body.properties) ? body.properties : {};
@@ -130,9 +129,9 @@ export async function updateImage(ctx: DomainContext, subscription: string, reso
   return { image: next, etag: stored.etag };
 }
 
-export async function deleteImage(ctx: DomainContext, subscription: string, resourceGroup: string, name: string, conditions?: Conditions): Promise<boolean> {
-  await requireResourceGroup(ctx, subscription, resourceGroup);
-  const existing = await getResource<Image, ImageInternal>(ctx, imageId(subscription, resourceGroup, name));
+export async function deleteImage(ctx: DomainContext, ref: ResourceRef, conditions?: Conditions): Promise<boolean> {
+  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
+  const existing = await getResource<Image, ImageInternal>(ctx, imageId(ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   await ctx.store.apply([

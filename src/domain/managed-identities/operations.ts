@@ -8,19 +8,14 @@ import { identityPrincipalRecord, servicePrincipalKey } from '../identity/servic
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
+import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { USER_ASSIGNED_IDENTITY_KIND, checkIdentityName, identityId, type UserAssignedIdentity, type UserAssignedIdentityRecord } from './identity.ts';
-
-export interface IdentityRef {
-  subscription: string;
-  resourceGroup: string;
-  name: string;
-}
 
 const getIdentityRecord = (ctx: DomainContext, id: ResourceId) => getResource<UserAssignedIdentity, Record<string, never>>(ctx, id);
 
 /** A new identity gets a new principal; a repeated PUT changes its tags only, as in Azure. */
-export async function createOrUpdateIdentity(ctx: DomainContext, ref: IdentityRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function createOrUpdateIdentity(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
   checkIdentityName(ref.name);
   const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const id = identityId(ref.subscription, group.data.resource.name, ref.name);
@@ -49,7 +44,7 @@ export async function createOrUpdateIdentity(ctx: DomainContext, ref: IdentityRe
 }
 
 /** PATCH: tags are all an identity may change. */
-export async function updateIdentity(ctx: DomainContext, ref: IdentityRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateIdentity(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
   const existing = await getIdentity(ctx, ref);
   checkConditions(conditions, existing.etag);
   const problems = new Problems();
@@ -60,19 +55,19 @@ export async function updateIdentity(ctx: DomainContext, ref: IdentityRef, body:
   return { identity: next, etag: stored.etag };
 }
 
-export async function getIdentity(ctx: DomainContext, ref: IdentityRef): Promise<UserAssignedIdentityRecord> {
+export async function getIdentity(ctx: DomainContext, ref: ResourceRef): Promise<UserAssignedIdentityRecord> {
   await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   return requireResource<UserAssignedIdentity, Record<string, never>>(ctx, identityId(ref.subscription, ref.resourceGroup, ref.name));
 }
 
-export async function listIdentities(ctx: DomainContext, subscription: string, resourceGroup: string | undefined, page: PageRequest) {
+export async function listIdentities(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   const query = { kind: USER_ASSIGNED_IDENTITY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() };
   return listPage<UserAssignedIdentityRecord['data'], UserAssignedIdentity>(ctx.store, query, page, (r) => r.data.resource);
 }
 
 /** The identity and its principal go together: tokens already issued to it stop verifying. Its role assignments stay, as in Azure. */
-export async function deleteIdentity(ctx: DomainContext, ref: IdentityRef, conditions?: Conditions): Promise<boolean> {
+export async function deleteIdentity(ctx: DomainContext, ref: ResourceRef, conditions?: Conditions): Promise<boolean> {
   await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const existing = await getIdentityRecord(ctx, identityId(ref.subscription, ref.resourceGroup, ref.name));
   checkConditions(conditions, existing?.etag);

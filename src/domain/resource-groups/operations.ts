@@ -7,6 +7,7 @@ import { startOperation, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
+import type { ListScope, ResourceGroupRef } from '../shared/resource-ref.ts';
 import { beingDeleted, checkLocation, checkTags, requireResourceGroup, requireSubscription } from '../shared/scope.ts';
 import {
   RESOURCE_GROUP_KIND,
@@ -20,8 +21,7 @@ import {
 
 export async function createOrUpdateResourceGroup(
   ctx: DomainContext,
-  subscription: string,
-  name: string,
+  { subscription, name }: ResourceGroupRef,
   body: Record<string, unknown>,
   conditions?: Conditions,
 ): Promise<{ created: boolean; group: ResourceGroup; etag: string }> {
@@ -51,11 +51,11 @@ export async function createOrUpdateResourceGroup(
   return { created: !existing, group, etag: stored.etag };
 }
 
-export async function getResourceGroup(ctx: DomainContext, subscription: string, name: string): Promise<ResourceGroupRecord> {
+export async function getResourceGroup(ctx: DomainContext, { subscription, name }: ResourceGroupRef): Promise<ResourceGroupRecord> {
   return (await requireResourceGroup(ctx, subscription, name)) as ResourceGroupRecord;
 }
 
-export async function listResourceGroups(ctx: DomainContext, subscription: string, page: PageRequest) {
+export async function listResourceGroups(ctx: DomainContext, { subscription }: Pick<ListScope, 'subscription'>, page: PageRequest) {
   requireSubscription(ctx, subscription);
   return listPage<ResourceGroupRecord['data'], ResourceGroup>(
     ctx.store,
@@ -66,8 +66,9 @@ export async function listResourceGroups(ctx: DomainContext, subscription: strin
 }
 
 /** PATCH: tags and managedBy only, as ARM allows. */
-export async function updateResourceGroup(ctx: DomainContext, subscription: string, name: string, body: Record<string, unknown>, conditions?: Conditions) {
-  const existing = await getResourceGroup(ctx, subscription, name);
+export async function updateResourceGroup(ctx: DomainContext, ref: ResourceGroupRef, body: Record<string, unknown>, conditions?: Conditions) {
+  const { subscription, name } = ref;
+  const existing = await getResourceGroup(ctx, ref);
   refuseReservedGroup(name, 'updated');
   checkConditions(conditions, existing.etag);
   if (existing.data.resource.properties.provisioningState === 'Deleting') throw beingDeleted(name);
@@ -86,7 +87,7 @@ export async function updateResourceGroup(ctx: DomainContext, subscription: stri
  * to a durable job, answered through the returned operation. `startedBy` (the caller's object id) may
  * poll it to the end, though the delete takes away the role assignments in the group.
  */
-export async function deleteResourceGroup(ctx: DomainContext, subscription: string, name: string, startedBy?: string): Promise<OperationData | undefined> {
+export async function deleteResourceGroup(ctx: DomainContext, { subscription, name }: ResourceGroupRef, startedBy?: string): Promise<OperationData | undefined> {
   requireSubscription(ctx, subscription);
   const existing = await ctx.store.get<ResourceGroupRecord['data']>(resourceKey(resourceGroupId(subscription, name)));
   if (!existing) return undefined;

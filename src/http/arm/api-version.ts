@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
-import { API_VERSIONS } from '../api-versions.ts';
 
-/** First step of every ARM call: the api-version query parameter must name a version the type supports. */
+/** First step of every ARM call: the api-version query parameter must name a version the route's resource type supports. */
 export async function checkApiVersion(request: FastifyRequest): Promise<void> {
   const arm = request.routeOptions.config.arm;
   if (!arm) return;
@@ -10,9 +9,9 @@ export async function checkApiVersion(request: FastifyRequest): Promise<void> {
   if (typeof apiVersion !== 'string' || apiVersion === '') {
     throw new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
   }
-  const supported = API_VERSIONS[arm.resourceType] ?? [];
+  const supported = arm.type.apiVersions;
   if (supported.includes(apiVersion.toLowerCase())) return;
-  const [namespace, ...type] = arm.resourceType.split('/');
+  const [namespace, ...type] = arm.type.type.toLowerCase().split('/');
   const typeName = type.join('/');
   if (namespace === 'microsoft.resources') {
     throw new ArmError(

@@ -58,12 +58,12 @@ export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 
     const refuse = (linkedAction: string, scopes: string[], hint?: string) =>
       linkedAuthorizationFailed(caller.principalId, arm.access.action, scopeOf(request, arm.access), linkedAction, scopes, hint);
 
-    const denied = linkedAccess(arm.resourceType, body).filter((linked) => !isAllowed(caller, linked.action, linked.scope));
+    const denied = linkedAccess(arm.type, body).filter((linked) => !isAllowed(caller, linked.action, linked.scope));
     if (denied.length > 0) {
       const [{ action }] = denied;
       throw refuse(action, denied.filter((d) => d.action === action).map((d) => d.scope));
     }
-    const blobs = linkedBlobs(arm.resourceType, body).filter((blob) => domain.regions.get(blob.region) !== undefined);
+    const blobs = linkedBlobs(arm.type, body).filter((blob) => domain.regions.get(blob.region) !== undefined);
     const readable = await Promise.all(blobs.map((blob) => mayReadLinkedBlob(domain, caller, sasSecret, blob)));
     const unreadable = blobs.filter((_, i) => !readable[i]);
     if (unreadable.length > 0) {

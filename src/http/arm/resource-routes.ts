@@ -1,13 +1,16 @@
 /**
- * The routes every ARM resource type has (PUT, PATCH, GET, DELETE on one resource; GET on its
- * collections), wired to its domain operations in one place: status codes, ETags, long-running
- * operations and paging are answered the same way for every type.
+ * The routes every ARM resource type has (PUT, PATCH, GET, DELETE on its descriptor's `path`; GET on
+ * its `collections`), wired to its domain operations in one place: status codes, ETags, long-running
+ * operations and paging are answered the same way for every type. The path templates name their
+ * parameters after the fields of the type's ref (domain/shared/resource-ref.ts), so the route's
+ * parameters are handed to the operations as that ref.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationData } from '../../domain/operations/operation.ts';
 import type { Page } from '../../domain/shared/paging.ts';
+import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.ts';
 import type { AppDeps } from '../deps.ts';
-import { armRoute } from './arm-route.ts';
+import { armRoute, refOf, routePath } from './arm-route.ts';
 import { sendLongRunning, sendPage, sendResource } from './reply.ts';
 
 /** What a write returns: the resource, and the operation still finishing it, if any. */
@@ -20,35 +23,34 @@ export interface WriteResult {
   doneStatus?: 200 | 201;
 }
 
-export interface ResourceRoutes {
-  /** Lower-cased resource type whose api-versions the routes accept. */
-  type: string;
-  /** Path of one resource. */
-  path: string;
-  /** Paths of the collections that list it (by resource group, by subscription, under a parent). */
-  collections: string[];
-  put(request: FastifyRequest): Promise<WriteResult>;
-  patch(request: FastifyRequest): Promise<WriteResult>;
-  get(request: FastifyRequest): Promise<{ body: unknown; etag: string }>;
+/** `Ref` names one resource (the path's parameters), `ListRef` where a list looks (a collection's). */
+export interface ResourceRoutes<Ref, ListRef> {
+  type: ResourceTypeDescriptor & { path: string; collections: readonly string[] };
+  put(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
+  patch(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
+  get(ref: Ref, request: FastifyRequest): Promise<{ body: unknown; etag: string }>;
   /** True when something was deleted (200), false when there was nothing (204). */
-  delete(request: FastifyRequest): Promise<boolean>;
-  list(request: FastifyRequest): Promise<Page<unknown>>;
+  delete(ref: Ref, request: FastifyRequest): Promise<boolean>;
+  list(ref: ListRef, request: FastifyRequest): Promise<Page<unknown>>;
 }
 
-export function registerResourceRoutes(scope: FastifyInstance, deps: AppDeps, routes: ResourceRoutes): void {
+export function registerResourceRoutes<Ref, ListRef>(scope: FastifyInstance, deps: AppDeps, routes: ResourceRoutes<Ref, ListRef>): void {
   const write = (request: FastifyRequest, reply: FastifyReply, result: WriteResult) => {
     if (!result.operation) return sendResource(reply, result.status, result.body, result.etag);
     const done = result.doneStatus ?? (result.status === 202 ? 200 : result.status);
     return sendLongRunning(request, reply, deps, { status: result.status, operation: result.operation, body: result.body, etag: result.etag }, done);
   };
-  armRoute(scope, 'PUT', routes.path, routes.type, async (request, reply) => write(request, reply, await routes.put(request)));
-  armRoute(scope, 'PATCH', routes.path, routes.type, async (request, reply) => write(request, reply, await routes.patch(request)));
-  armRoute(scope, 'GET', routes.path, routes.type, async (request, reply) => {
-    const { body, etag } = await routes.get(request);
+  const { type } = routes;
+  const path = routePath(type.path);
+  const ref = refOf<Ref>;
+  armRoute(scope, 'PUT', path, type, async (request, reply) => write(request, reply, await routes.put(ref(request), request)));
+  armRoute(scope, 'PATCH', path, type, async (request, reply) => write(request, reply, await routes.patch(ref(request), request)));
+  armRoute(scope, 'GET', path, type, async (request, reply) => {
+    const { body, etag } = await routes.get(ref(request), request);
     return sendResource(reply, 200, body, etag);
   });
-  armRoute(scope, 'DELETE', routes.path, routes.type, async (request, reply) => reply.status((await routes.delete(request)) ? 200 : 204).send());
-  for (const collection of routes.collections) {
-    armRoute(scope, 'GET', collection, routes.type, async (request, reply) => sendPage(request, reply, await routes.list(request)));
+  armRoute(scope, 'DELETE', path, type, async (request, reply) => reply.status((await routes.delete(ref(request), request)) ? 200 : 204).send());
+  for (const collection of type.collections) {
+    armRoute(scope, 'GET', routePath(collection), type, async (request, reply) => sendPage(request, reply, await routes.list(refOf<ListRef>(request), request)));
   }
 }

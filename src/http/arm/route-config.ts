@@ -1,9 +1,10 @@
 /** Per-route facts the ARM pipeline reads before the handler runs. */
+import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.ts';
 import type { RouteAccess } from './route-action.ts';
 
 export interface ArmRouteConfig {
-  /** Lower-cased resource type whose api-versions the route accepts. */
-  resourceType: string;
+  /** The resource type the route serves: its api-versions, the references its bodies may hold. */
+  type: ResourceTypeDescriptor;
   /** The RBAC action of the route and the scope it is checked at. */
   access: RouteAccess;
 }

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
 import { isAllowed } from '../../domain/authorization/check-access.ts';
+import { ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from '../../domain/authorization/descriptor.ts';
 import { createRoleAssignment, deleteRoleAssignment, getRoleAssignment, listRoleAssignments } from '../../domain/authorization/role-assignments.ts';
 import {
   createOrUpdateRoleDefinition,
@@ -15,7 +16,7 @@ import {
   type RoleEditor,
 } from '../../domain/authorization/role-definitions.ts';
 import { parseScope, type Scope } from '../../domain/authorization/scope.ts';
-import { armRoute, jsonBody, params } from '../arm/arm-route.ts';
+import { armRoute, jsonBody, params, routePath } from '../arm/arm-route.ts';
 import { fillScope } from '../arm/route-action.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -25,8 +26,8 @@ const RESOURCE = `${GROUP}/providers/:namespace/:type1/:name1`;
 /** Scopes below the root, deepest first: a resource and its children down to three levels (gallery, definition, version). */
 const SCOPES = ['/subscriptions/:subscriptionId', GROUP, RESOURCE, `${RESOURCE}/:type2/:name2`, `${RESOURCE}/:type2/:name2/:type3/:name3`];
 
-const ASSIGNMENTS = 'microsoft.authorization/roleassignments';
-const DEFINITIONS = 'microsoft.authorization/roledefinitions';
+const ASSIGNMENTS = ROLE_ASSIGNMENT_TYPE;
+const DEFINITIONS = ROLE_DEFINITION_TYPE;
 
 /** The scope in the request's path; the empty template is the root. */
 function scopeOf(request: FastifyRequest, template: string): Scope {
@@ -45,35 +46,35 @@ const editorOf = (request: FastifyRequest): RoleEditor => ({
 const filterOf = (request: FastifyRequest) => (request.query as Record<string, string | undefined>).$filter;
 
 export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
+  const name = (request: FastifyRequest) => params(request).name;
   for (const template of ['', ...SCOPES]) {
-    const definitions = `${template}/providers/Microsoft.Authorization/roleDefinitions`;
-    armRoute(scope, 'GET', definitions, DEFINITIONS, async (request) => ({ value: await listRoleDefinitions(domain, scopeOf(request, template), filterOf(request)) }));
-    armRoute(scope, 'GET', `${definitions}/:roleDefinitionId`, DEFINITIONS, async (request) =>
-      getRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId),
-    );
+    armRoute(scope, 'GET', routePath(DEFINITIONS.collections[0], template), DEFINITIONS, async (request) => ({
+      value: await listRoleDefinitions(domain, scopeOf(request, template), filterOf(request)),
+    }));
+    armRoute(scope, 'GET', routePath(DEFINITIONS.path, template), DEFINITIONS, async (request) => getRoleDefinition(domain, scopeOf(request, template), name(request)));
   }
   for (const template of SCOPES) {
-    const definition = `${template}/providers/Microsoft.Authorization/roleDefinitions/:roleDefinitionId`;
+    const definition = routePath(DEFINITIONS.path, template);
     armRoute(scope, 'PUT', definition, DEFINITIONS, async (request, reply) => {
-      const result = await createOrUpdateRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId, jsonBody(request), editorOf(request));
+      const result = await createOrUpdateRoleDefinition(domain, scopeOf(request, template), name(request), jsonBody(request), editorOf(request));
       return reply.status(result.status).send(result.definition);
     });
     armRoute(scope, 'DELETE', definition, DEFINITIONS, async (request, reply) => {
-      const deleted = await deleteRoleDefinition(domain, scopeOf(request, template), params(request).roleDefinitionId, editorOf(request));
+      const deleted = await deleteRoleDefinition(domain, scopeOf(request, template), name(request), editorOf(request));
       return deleted ? reply.status(200).send(deleted) : reply.status(204).send();
     });
 
-    const assignments = `${template}/providers/Microsoft.Authorization/roleAssignments`;
-    armRoute(scope, 'GET', assignments, ASSIGNMENTS, async (request) => ({ value: await listRoleAssignments(domain, scopeOf(request, template), filterOf(request)) }));
-    armRoute(scope, 'PUT', `${assignments}/:roleAssignmentName`, ASSIGNMENTS, async (request, reply) => {
-      const result = await createRoleAssignment(domain, scopeOf(request, template), params(request).roleAssignmentName, jsonBody(request), request.principal!.oid);
+    const assignment = routePath(ASSIGNMENTS.path, template);
+    armRoute(scope, 'GET', routePath(ASSIGNMENTS.collections[0], template), ASSIGNMENTS, async (request) => ({
+      value: await listRoleAssignments(domain, scopeOf(request, template), filterOf(request)),
+    }));
+    armRoute(scope, 'PUT', assignment, ASSIGNMENTS, async (request, reply) => {
+      const result = await createRoleAssignment(domain, scopeOf(request, template), name(request), jsonBody(request), request.principal!.oid);
       return reply.status(result.status).send(result.assignment);
     });
-    armRoute(scope, 'GET', `${assignments}/:roleAssignmentName`, ASSIGNMENTS, async (request) =>
-      getRoleAssignment(domain, scopeOf(request, template), params(request).roleAssignmentName),
-    );
-    armRoute(scope, 'DELETE', `${assignments}/:roleAssignmentName`, ASSIGNMENTS, async (request, reply) => {
-      const deleted = await deleteRoleAssignment(domain, scopeOf(request, template), params(request).roleAssignmentName);
+    armRoute(scope, 'GET', assignment, ASSIGNMENTS, async (request) => getRoleAssignment(domain, scopeOf(request, template), name(request)));
+    armRoute(scope, 'DELETE', assignment, ASSIGNMENTS, async (request, reply) => {
+      const deleted = await deleteRoleAssignment(domain, scopeOf(request, template), name(request));
       return deleted ? reply.status(200).send(deleted) : reply.status(204).send();
     });
   }

@@ -1,38 +1,30 @@
 /** Routes of Microsoft.ManagedIdentity/userAssignedIdentities. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createOrUpdateIdentity, deleteIdentity, getIdentity, listIdentities, updateIdentity, type IdentityRef } from '../../domain/managed-identities/operations.ts';
-import { jsonBody, params } from '../arm/arm-route.ts';
+import type { FastifyInstance } from 'fastify';
+import { USER_ASSIGNED_IDENTITY_TYPE } from '../../domain/managed-identities/descriptor.ts';
+import { createOrUpdateIdentity, deleteIdentity, getIdentity, listIdentities, updateIdentity } from '../../domain/managed-identities/operations.ts';
+import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
+import { jsonBody } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
 import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
 
-const GROUP = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName';
-const COLLECTION = 'providers/Microsoft.ManagedIdentity/userAssignedIdentities';
-
-const identityRef = (request: FastifyRequest): IdentityRef => {
-  const p = params(request);
-  return { subscription: p.subscriptionId, resourceGroup: p.resourceGroupName, name: p.resourceName };
-};
-
 export function registerManagedIdentityRoutes(scope: FastifyInstance, deps: AppDeps): void {
   const { domain } = deps;
-  registerResourceRoutes(scope, deps, {
-    type: 'microsoft.managedidentity/userassignedidentities',
-    path: `${GROUP}/${COLLECTION}/:resourceName`,
-    collections: [`${GROUP}/${COLLECTION}`, `/subscriptions/:subscriptionId/${COLLECTION}`],
-    async put(request) {
-      const result = await createOrUpdateIdentity(domain, identityRef(request), jsonBody(request), conditionsOf(request));
+  registerResourceRoutes<ResourceRef, ListScope>(scope, deps, {
+    type: USER_ASSIGNED_IDENTITY_TYPE,
+    async put(ref, request) {
+      const result = await createOrUpdateIdentity(domain, ref, jsonBody(request), conditionsOf(request));
       return { status: result.status, body: result.identity, etag: result.etag };
     },
-    async patch(request) {
-      const result = await updateIdentity(domain, identityRef(request), jsonBody(request), conditionsOf(request));
+    async patch(ref, request) {
+      const result = await updateIdentity(domain, ref, jsonBody(request), conditionsOf(request));
       return { status: 200, body: result.identity, etag: result.etag };
     },
-    async get(request) {
-      const record = await getIdentity(domain, identityRef(request));
+    async get(ref) {
+      const record = await getIdentity(domain, ref);
       return { body: record.data.resource, etag: record.etag };
     },
-    delete: (request) => deleteIdentity(domain, identityRef(request), conditionsOf(request)),
-    list: (request) => listIdentities(domain, params(request).subscriptionId, params(request).resourceGroupName, pageRequest(request)),
+    delete: (ref, request) => deleteIdentity(domain, ref, conditionsOf(request)),
+    list: (where, request) => listIdentities(domain, where, pageRequest(request)),
   });
 }

@@ -5,6 +5,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { failureStatus, getOperation } from '../../domain/operations/get-operation.ts';
 import type { OperationData } from '../../domain/operations/operation.ts';
+import { COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE } from '../../domain/operations/descriptor.ts';
+import { RESOURCE_GROUP_TYPE } from '../../domain/resource-groups/descriptor.ts';
 import { armRoute, params } from '../arm/arm-route.ts';
 import { authorizePoll } from '../arm/authorize.ts';
 import type { AppDeps } from '../deps.ts';
@@ -12,13 +14,13 @@ import type { DomainContext } from '../../domain/context.ts';
 import { getResource } from '../../domain/shared/arm-resource.ts';
 import { sendResource } from '../arm/reply.ts';
 
-/** Namespaces whose operations are polled under `/providers/{ns}/locations/{location}/...`. */
-const NAMESPACES = ['Microsoft.Compute', 'Microsoft.VirtualMachineImages'];
+/** The status monitors polled under `/providers/{namespace}/locations/{location}/...`. */
+const OPERATION_TYPES = [COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE];
 
 export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
-  for (const namespace of NAMESPACES) {
+  for (const type of OPERATION_TYPES) {
+    const namespace = type.type.split('/')[0];
     const base = `/subscriptions/:subscriptionId/providers/${namespace}/locations/:location`;
-    const type = `${namespace.toLowerCase()}/locations/operations`;
     armRoute(scope, 'GET', `${base}/operations/:operationName`, type, async (request, reply) => {
       const operation = await pollOperation(domain, request);
       // Without Retry-After, clients poll at their own pace: the Azure CLI waits 30 s between polls.
@@ -27,7 +29,8 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
     });
     armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) => sendResult(domain, request, reply, await pollOperation(domain, request)));
   }
-  armRoute(scope, 'GET', '/subscriptions/:subscriptionId/operationresults/:operationName', 'microsoft.resources/resourcegroups', async (request, reply) =>
+  // A resource group delete is polled here, with the api-version of the delete.
+  armRoute(scope, 'GET', '/subscriptions/:subscriptionId/operationresults/:operationName', RESOURCE_GROUP_TYPE, async (request, reply) =>
     sendResult(domain, request, reply, await pollOperation(domain, request)),
   );
 }

@@ -1,15 +1,14 @@
+/** Routes of Microsoft.Resources/subscriptions and /tenants. */
 import type { FastifyInstance } from 'fastify';
+import { SUBSCRIPTION_TYPE, TENANT_TYPE } from '../../domain/subscriptions/descriptor.ts';
 import { listLocations, listSubscriptions, listTenants, subscriptionView } from '../../domain/subscriptions/operations.ts';
-import { armRoute, params } from '../arm/arm-route.ts';
+import { armRoute, params, routePath } from '../arm/arm-route.ts';
 import type { AppDeps } from '../deps.ts';
 
-const SUBSCRIPTIONS = 'microsoft.resources/subscriptions';
-
 export function registerSubscriptionRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
-  armRoute(scope, 'GET', '/subscriptions', SUBSCRIPTIONS, async () => ({ value: listSubscriptions(domain) }));
-  armRoute(scope, 'GET', '/subscriptions/:subscriptionId', SUBSCRIPTIONS, async (request) => subscriptionView(domain, params(request).subscriptionId));
-  armRoute(scope, 'GET', '/subscriptions/:subscriptionId/locations', SUBSCRIPTIONS, async (request) => ({
-    value: listLocations(domain, params(request).subscriptionId),
-  }));
-  armRoute(scope, 'GET', '/tenants', 'microsoft.resources/tenants', async () => ({ value: listTenants(domain) }));
+  const one = routePath(SUBSCRIPTION_TYPE.path);
+  armRoute(scope, 'GET', routePath(SUBSCRIPTION_TYPE.collections[0]), SUBSCRIPTION_TYPE, async () => ({ value: listSubscriptions(domain) }));
+  armRoute(scope, 'GET', one, SUBSCRIPTION_TYPE, async (request) => subscriptionView(domain, params(request).subscription));
+  armRoute(scope, 'GET', `${one}/locations`, SUBSCRIPTION_TYPE, async (request) => ({ value: listLocations(domain, params(request).subscription) }));
+  armRoute(scope, 'GET', routePath(TENANT_TYPE.collections[0]), TENANT_TYPE, async () => ({ value: listTenants(domain) }));
 }

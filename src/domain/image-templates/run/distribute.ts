@@ -4,15 +4,15 @@
  * API uses. Starting returns at once; their own jobs finish them, and the run's finishing job checks
  * back (holding no worker while it waits) until each is done.
  */
-import { ArmError } from '../../core/arm-error.ts';
-import { parseResourceId, resourceKey } from '../../core/resource-id.ts';
-import type { DomainContext } from '../../domain/context.ts';
-import { compareVersions, GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersionRecord } from '../../domain/gallery-image-versions/gallery-image-version.ts';
-import { createOrUpdateVersion } from '../../domain/gallery-image-versions/operations.ts';
-import type { Distributor } from '../../domain/image-templates/image-template.ts';
-import type { StartedDistribution } from '../../domain/image-templates/run-payloads.ts';
-import { sharedImageTarget } from '../../domain/image-templates/template-references.ts';
-import { createOrUpdateImage } from '../../domain/images/operations.ts';
+import { ArmError } from '../../../core/arm-error.ts';
+import { parseResourceId, resourceKey } from '../../../core/resource-id.ts';
+import type { DomainContext } from '../../context.ts';
+import { compareVersions, GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersionRecord } from '../../gallery-image-versions/gallery-image-version.ts';
+import { createOrUpdateVersion } from '../../gallery-image-versions/operations.ts';
+import type { Distributor } from '../image-template.ts';
+import type { StartedDistribution } from '../run-payloads.ts';
+import { sharedImageTarget } from '../template-references.ts';
+import { createOrUpdateImage } from '../../images/operations.ts';
 
 export interface BuiltImage {
   region: string;

@@ -8,14 +8,14 @@
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ArmError } from '../../core/arm-error.ts';
-import type { DomainContext } from '../../domain/context.ts';
-import type { GalleryImageVersionInternal } from '../../domain/gallery-image-versions/gallery-image-version.ts';
-import type { GalleryImage } from '../../domain/gallery-images/gallery-image.ts';
-import type { TemplateSource } from '../../domain/image-templates/image-template.ts';
-import { managedImageSource, sharedImageVersionSource } from '../../domain/image-templates/template-references.ts';
-import { readManifest, verifyReplica } from '../../domain/replication/chunk-store.ts';
-import { resolvePlatformImage, urn } from '../../domain/platform-images/catalog.ts';
+import { ArmError } from '../../../core/arm-error.ts';
+import type { DomainContext } from '../../context.ts';
+import type { GalleryImageVersionInternal } from '../../gallery-image-versions/gallery-image-version.ts';
+import type { GalleryImage } from '../../gallery-images/gallery-image.ts';
+import type { TemplateSource } from '../image-template.ts';
+import { managedImageSource, sharedImageVersionSource } from '../template-references.ts';
+import { readManifest, verifyReplica } from '../../replication/chunk-store.ts';
+import { resolvePlatformImage, urn } from '../../platform-images/catalog.ts';
 
 export interface SourceBytes {
   description: string;

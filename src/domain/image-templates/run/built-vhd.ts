@@ -11,11 +11,11 @@
  *    changes no resource; deleting the template deletes it.
  */
 import { createReadStream } from 'node:fs';
-import { userBlobKey } from '../../core/blob-url.ts';
-import type { DomainContext } from '../../domain/context.ts';
-import type { ImageTemplate } from '../../domain/image-templates/image-template.ts';
-import type { BlobLocation } from '../../domain/shared/blob-copy.ts';
-import type { BuiltImage } from './template-distribute.ts';
+import { userBlobKey } from '../../../core/blob-url.ts';
+import type { DomainContext } from '../../context.ts';
+import type { ImageTemplate } from '../image-template.ts';
+import type { BlobLocation } from '../../shared/blob-copy.ts';
+import type { BuiltImage } from './distribute.ts';
 
 const CONTAINER = 'imagetemplates';
 /** How long the signed name of Kiln's copy is valid: it is only ever read by the run's own distribution jobs. */

@@ -1,0 +1,30 @@
+/**
+ * What the steps of one image build share. Everything from the fetched source on lives in the run's
+ * bounded space (`disk/run-space.ts`) under its work folder; the log stays outside it, so it can
+ * still say why a full space failed the run.
+ */
+import { join } from 'node:path';
+import type { RootPartition } from '../disk/partitions.ts';
+import { runSpace } from '../disk/run-space.ts';
+import type { RootFsState } from '../sandbox.ts';
+
+export interface ImageBuildState extends RootFsState {
+  /** The run's work folder, `<build.workRoot>/<run id>`. */
+  work: string;
+  /** The working raw disk the source becomes and the image is written back into. */
+  raw: string;
+  /** The built image, a fixed VHD. */
+  vhd: string;
+  /** Where in `raw` the root file system is, once the source step found it. */
+  partition?: RootPartition;
+  /** Set when a customizer failed and `errorHandling.onCustomizerError` is `abort`: keep everything for debugging. */
+  keep: boolean;
+  /** The run's disk limit, as messages name it, once its space is mounted. */
+  diskLimit?: string;
+}
+
+/** A fresh state for the run whose work folder is `work`. */
+export function imageBuildState(work: string): ImageBuildState {
+  const space = runSpace(work);
+  return { rootfs: join(space, 'rootfs'), work, raw: join(space, 'disk.raw'), vhd: join(space, 'image.vhd'), keep: false };
+}

@@ -1,0 +1,52 @@
+/**
+ * The build of one image template run, as steps (Packer's multistep, `step-runner.ts`): **stage**,
+ * **source**, one step per **customizer**, **generalize**, **write image**; each is a file of this
+ * folder or of `build/customizers/` and `build/generalize.ts`. Their cleanups run in reverse order
+ * after success, failure or cancel. What the build needs from outside (where the source's bytes
+ * are, the staging group's record, the run's progress) comes in as plain functions and data, so this
+ * layer knows nothing of templates as resources; `jobs/tasks/run-image-template.ts` passes them in.
+ */
+import type { CustomizerDeps } from '../customizers/file.ts';
+import { generalizeStep } from '../generalize.ts';
+import type { ResourceLimits } from '../limits/resource-limits.ts';
+import type { MetadataStore } from '../../ports/metadata-store.ts';
+import { runSteps, type BuildStep, type RunStepsResult } from '../step-runner.ts';
+import type { BuildLog } from '../build-log.ts';
+import { customizerStep, type CustomizerSpec, type OnCustomizerError } from './customizer-step.ts';
+import { explainDiskFull } from './disk-full.ts';
+import { imageBuildState, type ImageBuildState } from './image-build-state.ts';
+import { sourceStep, type SourceImage, type SourceStepOptions } from './source-step.ts';
+import { stageStep, type StagingGroup } from './stage-step.ts';
+import { writeImageStep } from './write-image-step.ts';
+
+export interface ImageBuild<S extends SourceImage> {
+  /** The run's work folder. */
+  work: string;
+  store: MetadataStore;
+  staging: StagingGroup;
+  source: SourceStepOptions<S>;
+  customize: readonly CustomizerSpec[];
+  onCustomizerError: OnCustomizerError;
+  /** What customizers get: the network switch, how downloads are made, `build.limits`. */
+  customizers: CustomizerDeps & { limits: ResourceLimits };
+}
+
+export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): BuildStep<ImageBuildState>[] {
+  return [
+    stageStep(build.store, build.staging),
+    sourceStep(build.source),
+    ...build.customize.map((customizer) => customizerStep(customizer, build.customizers, build.onCustomizerError)),
+    generalizeStep({ limits: build.customizers.limits }),
+    writeImageStep(),
+  ].map(explainDiskFull);
+}
+
+/** Runs the build's steps; the state says where the built VHD is and whether to keep the work folder. */
+export async function runImageBuild<S extends SourceImage>(
+  build: ImageBuild<S>,
+  options: { signal: AbortSignal; log: BuildLog },
+): Promise<{ result: RunStepsResult; state: ImageBuildState }> {
+  const state = imageBuildState(build.work);
+  const result = await runSteps(imageBuildSteps(build), state, options);
+  return { result, state };
+}

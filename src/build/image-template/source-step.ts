@@ -1,0 +1,60 @@
+/**
+ * The `source` step: the source image's bytes into the run's working raw disk, and its root file
+ * system out into a folder for the customizers. The run's bounded space is mounted first, sized by
+ * `build.limits.diskMiB` or the source's size (disk-limit.ts), and everything from the fetched bytes
+ * on lives in it. There is no second copy: a fetched raw disk is renamed into place, a fixed VHD loses
+ * its footer in place, other formats go through `qemu-img convert`. The root file system is checked
+ * (`e2fsck -fn`) and extracted with debugfs, never mounted; every disk tool runs confined and stops
+ * when the run is canceled or times out.
+ */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extractRootFs, findRootPartition, moveToRaw } from '../disk/disk-image.ts';
+import { runDiskLimit } from '../disk/disk-limit.ts';
+import { mountRunSpace, runSpace } from '../disk/run-space.ts';
+import type { BuildStep } from '../step-runner.ts';
+import type { ImageBuildState } from './image-build-state.ts';
+
+/** A source's bytes, found by whoever knows where sources live (the domain's `run/source.ts`). */
+export interface SourceImage {
+  /** What the log calls it: "managed image /subscriptions/…". */
+  description: string;
+  /** How many bytes `open` gives: the run's disk limit is tied to it. */
+  size: number;
+  open(): Readable;
+}
+
+export interface SourceStepOptions<S extends SourceImage> {
+  find(signal: AbortSignal): Promise<S>;
+  /** `build.limits.diskMiB`; unset, a default tied to the source's size. */
+  diskLimitMiB?: number;
+  /** Told as the step goes, so the run can show its progress: on start, once the bytes are in, once the root is extracted. */
+  progress?: { started?(): Promise<void>; fetched?(source: S): Promise<void>; extracted?(): Promise<void> };
+}
+
+export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>): BuildStep<ImageBuildState> {
+  const { progress = {} } = options;
+  return {
+    name: 'source',
+    run: async (state, { log, signal }) => {
+      await progress.started?.();
+      const source = await options.find(signal);
+      const limit = runDiskLimit(options.diskLimitMiB, source.size);
+      await mountRunSpace(state.work, limit.bytes);
+      state.diskLimit = limit.description;
+      log.line(`Disk space for this run: ${limit.description}`);
+      log.line(`Fetching the source: ${source.description}`);
+      const fetched = join(runSpace(state.work), 'source.img');
+      await pipeline(source.open(), createWriteStream(fetched), { signal });
+      await progress.fetched?.(source);
+      // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
+      const format = await moveToRaw(fetched, state.raw, signal);
+      state.partition = await findRootPartition(state.raw, signal);
+      log.line(`Source is ${format.format}, ${format.virtualSize} bytes; root file system at byte ${state.partition.start} (${state.partition.table} table)`);
+      await extractRootFs(state.raw, state.partition, state.rootfs, signal);
+      await progress.extracted?.();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/** Microsoft.Compute/galleries/images/versions. */
+import { GALLERY_RP_API_VERSIONS } from '../galleries/descriptor.ts';
+import type { ResourceTypeWithPaths } from '../shared/resource-type.ts';
+
+const DEFINITION = '/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}';
+
+export const GALLERY_IMAGE_VERSION_TYPE: ResourceTypeWithPaths = {
+  type: 'Microsoft.Compute/galleries/images/versions',
+  apiVersions: GALLERY_RP_API_VERSIONS,
+  path: `${DEFINITION}/versions/{version}`,
+  collections: [`${DEFINITION}/versions`],
+  // A version is made from a managed image, a disk, a snapshot or another version, wherever it lives
+  // (another subscription's shared gallery: the caller needs read on it); `uri` sources are Kiln blob URLs.
+  references: [
+    'properties.storageProfile.source.id',
+    'properties.storageProfile.osDiskImage.source.id',
+    'properties.storageProfile.dataDiskImages[].source.id',
+  ].map((field) => ({ field, needs: 'read' as const })),
+};

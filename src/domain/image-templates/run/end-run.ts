@@ -1,0 +1,122 @@
+/**
+ * How a run ends on its template: `lastRunStatus` gets its end state and message, the run outputs
+ * and the blobs it leaves (a VHD target's copy, its log) are recorded, its operation and a pending
+ * cancel's operation finish, and the previous run's blobs are queued for deletion, all in the one
+ * batch the job applies with its own removal. The log is sealed into a region blob first, so
+ * `customizationLog` reads it after the worker's files are gone.
+ */
+import { createReadStream } from 'node:fs';
+import { ArmError, type ArmErrorBody } from '../../../core/arm-error.ts';
+import { logLines } from '../../../core/log-lines.ts';
+import type { Write } from '../../../ports/metadata-store.ts';
+import type { DomainContext } from '../../context.ts';
+import { finishOperation } from '../../operations/operation.ts';
+import type { BlobLocation } from '../../shared/blob-copy.ts';
+import { requireBuilderAccess } from '../builder-access.ts';
+import type { ImageTemplate, ImageTemplateInternal, ImageTemplateRecord, RunState } from '../image-template.ts';
+import type { RunOutput, RunPayload } from '../run-payloads.ts';
+import type { RunLog } from './run-log.ts';
+import { currentRun, stagingGroup, withRunStatus } from './run-status.ts';
+
+/** Writes the run's last line, seals its log into the template's region and returns what records its end. */
+export async function endRun(
+  ctx: DomainContext,
+  payload: RunPayload,
+  log: RunLog,
+  ending: { runState: RunState; message: string; outputs?: RunOutput[]; blobs?: BlobLocation[] },
+): Promise<Write[]> {
+  const record = await ctx.store.get<ImageTemplateRecord['data']>(payload.key);
+  log.line(`Run ${ending.runState}${ending.message ? `: ${ending.message}` : ''}`);
+  log.close();
+  const logBlob = await sealLog(ctx, record?.data.resource.location ?? ctx.settings.regions[0].name, payload.runId, log.path);
+  return finalWrites(ctx, payload, ending.runState, ending.message, ending.outputs ?? [], ending.blobs ?? [], logBlob);
+}
+
+/** What ended a build that did not finish: a cancel, its timeout (`buildTimeoutInMinutes`), or the step that failed. */
+export function buildEnding(template: ImageTemplate, built: { canceled: boolean; failedStep?: string; error: unknown }, signal: AbortSignal, log: RunLog): { runState: RunState; message: string } {
+  const timedOut = (signal.reason as ArmError | undefined)?.code === 'OperationTimedOut';
+  if (built.canceled && !timedOut) return { runState: 'Canceled', message: 'The run was canceled.' };
+  if (built.canceled) return { runState: 'Failed', message: `The build did not finish within its timeout of ${minutes(template.properties.buildTimeoutInMinutes || 240)}.` };
+  return { runState: 'Failed', message: failureMessage(built.failedStep, built.error, log) };
+}
+
+/**
+ * A run its builder principal may not do ends Failed at once, before it has a work folder or staging
+ * group; its log, written whole, holds the reason alone. Undefined when the builder has the access.
+ */
+export async function refuseWithoutBuilderAccess(ctx: DomainContext, payload: RunPayload, template: ImageTemplate): Promise<Write[] | undefined> {
+  try {
+    await requireBuilderAccess(ctx, template);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ArmError) || error.status >= 500) throw error;
+    const logBlob = { region: template.location, key: logBlobKey(payload.runId) };
+    await ctx.regions.get(logBlob.region)!.put(logBlob.key, Buffer.from(logLines(`Run Failed: ${error.message}`, ctx.clock.now())), { overwrite: true });
+    return finalWrites(ctx, payload, 'Failed', error.message, [], [], logBlob);
+  }
+}
+
+/**
+ * A run that could not even record its outcome (the worker gave up on it) still ends Failed, never
+ * stuck Running, and its staging group goes. What its killed attempts logged (`log`, when they got as
+ * far as writing one) stays readable through customizationLog, with how the run ended.
+ */
+export async function recordRunFailure(ctx: DomainContext, payload: RunPayload, error: ArmErrorBody, log?: RunLog): Promise<Write[]> {
+  const canceled = error.code === 'OperationCanceled';
+  const done = finishOperation(payload.operation, ctx.clock.now(), { status: canceled ? 'Canceled' : 'Failed', ...(canceled ? {} : { error }) });
+  const current = await currentRun(ctx, payload);
+  if (current && log) log.line(`Run ended: ${error.message}`);
+  log?.close();
+  const logBlob = current && log ? await sealLog(ctx, current.data.resource.location, payload.runId, log.path) : undefined;
+  if (!current) return [done];
+  const previous = current.data.resource.properties.lastRunStatus;
+  const resource = withRunStatus(current.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState: canceled ? 'Canceled' : 'Failed', message: error.message });
+  const internal: ImageTemplateInternal = { ...current.data.internal, cancelOperation: undefined, ...(logBlob ? { log: { blob: logBlob }, blobs: [...current.data.internal.blobs, logBlob] } : {}) };
+  const writes: Write[] = [
+    { op: 'put', record: { ...current, data: { resource, internal } }, expect: { etag: current.etag } },
+    { op: 'delete', key: stagingGroup(current.data.resource, current.subscription, payload.runId).key },
+    done,
+  ];
+  if (current.data.internal.cancelOperation) writes.push(finishOperation(current.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+  return writes;
+}
+
+async function finalWrites(
+  ctx: DomainContext,
+  payload: RunPayload,
+  runState: RunState,
+  message: string,
+  runOutputs: RunOutput[],
+  blobs: BlobLocation[],
+  logBlob: BlobLocation,
+): Promise<Write[]> {
+  const record = await ctx.store.get<ImageTemplateRecord['data']>(payload.key);
+  const status = runState === 'Succeeded' || runState === 'PartiallySucceeded' ? 'Succeeded' : runState === 'Canceled' ? 'Canceled' : 'Failed';
+  const error: ArmErrorBody | undefined = status === 'Failed' ? { code: 'BuildFailed', message } : undefined;
+  const done = finishOperation(payload.operation, ctx.clock.now(), { status, ...(error ? { error } : {}) });
+  if (!record) return [done];
+  const previous = record.data.resource.properties.lastRunStatus;
+  const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState, message });
+  const oldBlobs = record.data.internal.blobs;
+  const internal: ImageTemplateInternal = { ...record.data.internal, runOutputs, blobs: [...blobs, logBlob], log: { blob: logBlob }, cancelOperation: undefined };
+  const writes: Write[] = [{ op: 'put', record: { ...record, data: { resource, internal } }, expect: { etag: record.etag } }, done];
+  if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+  if (oldBlobs.length > 0) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: oldBlobs } }));
+  return writes;
+}
+
+const logBlobKey = (runId: string) => `imagetemplates/${runId}/customization.log`;
+
+/** The run's customization.log as a blob in the template's region, where it stays readable after the run. */
+async function sealLog(ctx: DomainContext, region: string, runId: string, path: string): Promise<BlobLocation> {
+  const blob = { region, key: logBlobKey(runId) };
+  await ctx.regions.get(region)!.put(blob.key, createReadStream(path), { overwrite: true });
+  return blob;
+}
+
+const minutes = (n: number) => `${n} minute${n === 1 ? '' : 's'}`;
+
+function failureMessage(step: string | undefined, error: unknown, log: RunLog): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return `Step '${step ?? 'unknown'}' failed: ${text}${/last lines|Last lines/.test(text) ? '' : `\nLast lines of customization.log:\n${log.tail(10).join('\n')}`}`;
+}

@@ -1,0 +1,37 @@
+/**
+ * Every ARM resource type Kiln serves, one descriptor each (domain/shared/resource-type.ts). A route
+ * names the descriptor of its type; test/api/resource-types.test.ts checks that every route's type is
+ * listed here and every listed type has a route, so what is derived from this list (the linked-access
+ * test over every reference) covers every type served.
+ */
+import { ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from './authorization/descriptor.ts';
+import { DISK_TYPE, SNAPSHOT_TYPE } from './disks/descriptor.ts';
+import { GALLERY_TYPE } from './galleries/descriptor.ts';
+import { GALLERY_IMAGE_VERSION_TYPE } from './gallery-image-versions/descriptor.ts';
+import { GALLERY_IMAGE_TYPE } from './gallery-images/descriptor.ts';
+import { IMAGE_TEMPLATE_TYPE, RUN_OUTPUT_TYPE } from './image-templates/descriptor.ts';
+import { IMAGE_TYPE } from './images/descriptor.ts';
+import { USER_ASSIGNED_IDENTITY_TYPE } from './managed-identities/descriptor.ts';
+import { COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE } from './operations/descriptor.ts';
+import { RESOURCE_GROUP_TYPE } from './resource-groups/descriptor.ts';
+import type { ResourceTypeDescriptor } from './shared/resource-type.ts';
+import { SUBSCRIPTION_TYPE, TENANT_TYPE } from './subscriptions/descriptor.ts';
+
+export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [
+  SUBSCRIPTION_TYPE,
+  TENANT_TYPE,
+  RESOURCE_GROUP_TYPE,
+  DISK_TYPE,
+  SNAPSHOT_TYPE,
+  IMAGE_TYPE,
+  GALLERY_TYPE,
+  GALLERY_IMAGE_TYPE,
+  GALLERY_IMAGE_VERSION_TYPE,
+  IMAGE_TEMPLATE_TYPE,
+  RUN_OUTPUT_TYPE,
+  USER_ASSIGNED_IDENTITY_TYPE,
+  ROLE_ASSIGNMENT_TYPE,
+  ROLE_DEFINITION_TYPE,
+  COMPUTE_OPERATION_TYPE,
+  IMAGE_BUILDER_OPERATION_TYPE,
+];

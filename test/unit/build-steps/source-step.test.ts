@@ -1,0 +1,72 @@
+// The source step alone, on a small busybox disk: it mounts the run's bounded space, fetches the
+// source's bytes into it, turns them into the working raw disk and extracts the root file system,
+// telling the run's progress as it goes; a run canceled during it stops its disk tools at once.
+import assert from 'node:assert/strict';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeBusyboxBaseImage } from '../../../src/build/disk/base-image.ts';
+import { toFixedVhd } from '../../../src/build/disk/disk-image.ts';
+import { ToolCanceled } from '../../../src/build/disk/run.ts';
+import { removeRunWork } from '../../../src/build/disk/run-space.ts';
+import { sourceStep, type SourceImage } from '../../../src/build/image-template/source-step.ts';
+import { imageBuildFixture } from '../../support/image-build.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'kiln-source-step-'));
+const works: string[] = [];
+after(async () => {
+  // The runs' spaces are mounted: removeRunWork unmounts them first.
+  for (const work of works) await removeRunWork(work);
+  rmSync(root, { recursive: true, force: true });
+});
+
+let vhd: string;
+before(async () => {
+  await makeBusyboxBaseImage(join(root, 'base.raw'), { sizeMiB: 32 });
+  vhd = join(root, 'base.vhd');
+  await toFixedVhd(join(root, 'base.raw'), vhd);
+});
+const source = async (): Promise<SourceImage> => ({ description: 'busybox test disk', size: (await stat(vhd)).size, open: () => createReadStream(vhd) });
+let runs = 0;
+const fixture = () => {
+  const made = imageBuildFixture(root, ++runs);
+  works.push(made.state.work);
+  return made;
+};
+
+describe('source step', () => {
+  it('fetches a fixed VHD into the run space and extracts its root file system', async () => {
+    const { state, log, ctx } = fixture();
+    const told: string[] = [];
+    const step = sourceStep({
+      find: async () => (told.push('find'), source()),
+      diskLimitMiB: 256,
+      progress: { started: async () => void told.push('started'), fetched: async (s) => void told.push(`fetched ${s.description}`), extracted: async () => void told.push('extracted') },
+    });
+    assert.equal(step.name, 'source');
+    await step.run(state, ctx);
+    assert.deepEqual(told, ['started', 'find', 'fetched busybox test disk', 'extracted']);
+    assert.ok(existsSync(join(state.rootfs, 'bin/busybox')), 'the root file system is extracted');
+    assert.equal(state.partition?.table, 'dos');
+    assert.equal(state.partition?.start, 1024 * 1024);
+    assert.equal(state.diskLimit, '256 MiB (build.limits.diskMiB)');
+    // No second copy: the fetched VHD lost its footer in place and became the working disk.
+    assert.ok(!existsSync(join(state.work, 'space/source.img')));
+    assert.equal((await stat(state.raw)).size, 32 * 1024 * 1024);
+    const text = readFileSync(log.path, 'utf8');
+    assert.match(text, /Disk space for this run: 256 MiB/);
+    assert.match(text, /Fetching the source: busybox test disk\n/);
+    assert.match(text, /Source is vpc, 33554432 bytes; root file system at byte 1048576 \(dos table\)/);
+  });
+
+  it('stops with ToolCanceled, extracting nothing, when the run is canceled once the bytes are in', async () => {
+    const { state, ctx, controller } = fixture();
+    const step = sourceStep({ find: source, progress: { fetched: async () => controller.abort(new Error('canceled by the test')) } });
+    const begin = performance.now();
+    await assert.rejects(step.run(state, ctx), ToolCanceled);
+    assert.ok(performance.now() - begin < 5000);
+    assert.ok(!existsSync(join(state.rootfs, 'bin')), 'nothing extracted');
+  });
+});

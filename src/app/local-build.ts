@@ -113,7 +113,7 @@ function withErrorHandling(body: Record<string, unknown>, onError: 'cleanup' | '
 
 async function ensureGroup(ctx: DomainContext, subscription: string, name: string, location: string, note: (text: string) => void) {
   if (await getResource(ctx, resourceGroupId(subscription, name))) return;
-  await createOrUpdateResourceGroup(ctx, subscription, name, { location });
+  await createOrUpdateResourceGroup(ctx, { subscription, name }, { location });
   note(`created resource group ${name} (${location})`);
 }
 
@@ -142,8 +142,9 @@ async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: stri
   const [gallery, image] = [id.types[0][1], id.types[1][1]];
   const location = region ?? ctx.settings.regions[0].name;
   await ensureGroup(ctx, id.subscription, id.resourceGroup!, location, note);
-  if (!(await getResource(ctx, galleryId(id.subscription, id.resourceGroup!, gallery)))) {
-    await createOrUpdateGallery(ctx, id.subscription, id.resourceGroup!, gallery, { location, properties: { description: 'Created by kiln build' } });
+  const galleryRef = { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: gallery };
+  if (!(await getResource(ctx, galleryId(galleryRef)))) {
+    await createOrUpdateGallery(ctx, galleryRef, { location, properties: { description: 'Created by kiln build' } });
     note(`created gallery ${gallery}`);
   }
   const ref = { subscription: id.subscription, resourceGroup: id.resourceGroup!, gallery, name: image };
@@ -183,7 +184,7 @@ async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: Template
     for (const run of await readdir(workRoot(dataDir)).catch(() => [])) {
       if (run.toLowerCase().startsWith(runPrefix)) await removeRunWork(join(workRoot(dataDir), run));
     }
-    await deleteResourceGroup(ctx, ref.subscription, name);
+    await deleteResourceGroup(ctx, { subscription: ref.subscription, name });
     while (await getResource(ctx, resourceGroupId(ref.subscription, name))) await new Promise((resolve) => setTimeout(resolve, 50));
     note(`removed what an earlier --on-error abort run kept (${name} and its working image)`);
   }

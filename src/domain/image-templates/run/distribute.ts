@@ -31,7 +31,7 @@ export async function startDistribution(ctx: DomainContext, target: Distributor,
       return { output: { runOutputName: target.runOutputName, artifactUri: image.artifactUri, provisioningState: 'Succeeded' } };
     case 'ManagedImage': {
       const id = parseResourceId(target.imageId)!;
-      await createOrUpdateImage(ctx, id.subscription, id.resourceGroup!, id.types[0][1], {
+      await createOrUpdateImage(ctx, { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: id.types[0][1] }, {
         location: target.location,
         ...(target.artifactTags ? { tags: target.artifactTags } : {}),
         properties: { storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: image.uri } } },

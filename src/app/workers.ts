@@ -1,6 +1,6 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
-import type { FetchLike } from '../build/customizers/file.ts';
+import type { FetchLike } from '../build/customizers/download-into-image.ts';
 import type { ResourceLimits } from '../build/limits/resource-limits.ts';
 import { downloadPolicy } from '../build/download-policy.ts';
 import { createTasks } from '../jobs/tasks/index.ts';

@@ -11,7 +11,7 @@ import type { Dirent } from 'node:fs';
 import { constants, lstat, open, readdir, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { BuildLog } from './build-log.ts';
-import { runCustomizerCommand } from './customizers/shell.ts';
+import { runCustomizerCommand } from './customizers/customizer-command.ts';
 import type { ResourceLimits } from './limits/resource-limits.ts';
 import { imagePath, type RootFsState } from './sandbox.ts';
 import type { BuildStep } from './step-runner.ts';

@@ -14,7 +14,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
-import type { FetchLike } from './customizers/file.ts';
+import type { FetchLike } from './customizers/download-into-image.ts';
 import { allowedAddress, type DownloadPolicy, type ResolvedAddress } from './download-policy.ts';
 
 export const MAX_REDIRECTS = 5;

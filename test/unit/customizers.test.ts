@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { BuildLog } from '../../src/build/build-log.ts';
-import { fileStep, type CustomizerDeps } from '../../src/build/customizers/file.ts';
+import { CustomizerError } from '../../src/build/customizers/customizer-command.ts';
+import type { CustomizerDeps } from '../../src/build/customizers/customizer-deps.ts';
+import { fileStep } from '../../src/build/customizers/file.ts';
 import { powerShellStep } from '../../src/build/customizers/powershell.ts';
-import { CustomizerError, shellStep } from '../../src/build/customizers/shell.ts';
+import { shellStep } from '../../src/build/customizers/shell.ts';
 import { downloadPolicy } from '../../src/build/download-policy.ts';
 import { policyFetch } from '../../src/build/policy-fetch.ts';
 import type { RootFsState } from '../../src/build/sandbox.ts';
@@ -22,6 +24,7 @@ const SAS = `sv=2022-11-02&sr=b&sp=r&sig=${encodeURIComponent(SIG)}`;
 const SCRIPT = `echo downloaded-ok\necho token=${SIG}\necho "args:$0" > /root/script-ran\n`;
 const BASH_SCRIPT = '#!/bin/sh\necho "shebang-ok $0"\n';
 const FILE = 'payload for the image\n';
+const PS_SCRIPT = 'Write-Host downloaded\n';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-customizers-'));
@@ -31,7 +34,7 @@ let server: Server;
 let base: string;
 let downloads: CustomizerDeps;
 before(async () => {
-  const files: Record<string, string> = { '/script.sh': SCRIPT, '/shebang.sh': BASH_SCRIPT, '/payload.txt': FILE };
+  const files: Record<string, string> = { '/script.sh': SCRIPT, '/shebang.sh': BASH_SCRIPT, '/payload.txt': FILE, '/setup.ps1': PS_SCRIPT };
   server = createServer((req, res) => {
     const body = files[new URL(req.url!, 'http://x').pathname];
     res.statusCode = body === undefined ? 404 : 200;
@@ -158,17 +161,28 @@ describe('PowerShell customizer', () => {
       /^Error: PowerShell customizer 'ps' needs pwsh inside the image \(\/usr\/bin\/pwsh or \/opt\/microsoft\/powershell\/7\/pwsh\)/);
   });
 
-  it('runs the image\'s pwsh, honouring validExitCodes', async () => {
-    // A stand-in pwsh where Microsoft's package puts it, linked from /usr/bin like the package does.
+  /** A stand-in pwsh where Microsoft's package puts it, linked from /usr/bin like the package does. */
+  const installPwsh = (script: string) => {
     mkdirSync(inImage('opt/microsoft/powershell/7'), { recursive: true });
-    writeFileSync(inImage('opt/microsoft/powershell/7/pwsh'), '#!/bin/sh\necho "pwsh args: $*"\nexit 5\n');
+    writeFileSync(inImage('opt/microsoft/powershell/7/pwsh'), script);
     chmodSync(inImage('opt/microsoft/powershell/7/pwsh'), 0o755);
     mkdirSync(inImage('usr/bin'), { recursive: true });
     symlinkSync('/opt/microsoft/powershell/7/pwsh', inImage('usr/bin/pwsh'));
+  };
 
+  it('runs the image\'s pwsh, honouring validExitCodes', async () => {
+    installPwsh('#!/bin/sh\necho "pwsh args: $*"\nexit 5\n');
     await run(powerShellStep({ type: 'PowerShell', name: 'ps', inline: ['Write-Host hi'], validExitCodes: [0, 5] }));
     assert.match(logText(), /\[ps\] pwsh args: -NoProfile -NonInteractive -Command Write-Host hi/);
     await assert.rejects(run(powerShellStep({ type: 'PowerShell', name: 'strict', inline: ['Write-Host hi'] })), { customizer: 'strict', exitCode: 5 });
+  });
+
+  it('downloads a scriptUri as a .ps1, runs it with pwsh -File and removes it', async () => {
+    // The stand-in shows the script it was given exists while it runs.
+    installPwsh('#!/bin/sh\necho "pwsh args: $*"\ncat "$4"\n');
+    await run(powerShellStep({ type: 'PowerShell', name: 'remote', scriptUri: `${base}/setup.ps1`, sha256Checksum: sha256(PS_SCRIPT) }, downloads));
+    assert.match(logText(), /\[remote\] pwsh args: -NoProfile -NonInteractive -File \/tmp\/kiln-script-1\.ps1\n.*\[remote\] Write-Host downloaded\n/s);
+    assert.deepEqual(readdirSync(inImage('tmp')), []);
   });
 });
 

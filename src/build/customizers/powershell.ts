@@ -2,11 +2,12 @@
  * The PowerShell customizer on Linux images: PowerShell 7 (`pwsh`) run inside the image. Kiln does
  * not bring its own pwsh: scripts must see the image's modules and configuration, as on Azure.
  */
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { imagePath, type RootFsState } from '../sandbox.ts';
 import type { BuildStep } from '../step-runner.ts';
-import { type CustomizerDeps, downloadIntoImage } from './file.ts';
-import { freeScriptPath, runCustomizerCommand } from './shell.ts';
+import { runCustomizerCommand } from './customizer-command.ts';
+import type { CustomizerDeps } from './customizer-deps.ts';
+import { withDownloadedScript } from './downloaded-script.ts';
 
 export interface PowerShellCustomizer {
   type: 'PowerShell';
@@ -40,15 +41,12 @@ export function powerShellStep(spec: PowerShellCustomizer, deps: CustomizerDeps 
         ctx.log.line(`${label}: running ${spec.inline.length} inline command(s) with ${pwsh} ${PWSH_FLAGS.join(' ')} -Command`);
         return run([pwsh, ...PWSH_FLAGS, '-Command', spec.inline.join('\n')]);
       }
-      const script = await freeScriptPath(rootfs, 'ps1');
-      try {
-        await downloadIntoImage(label, spec.scriptUri!, rootfs, script, ctx, { sha256: spec.sha256Checksum, fetch: deps.fetch });
+      const download = { label, scriptUri: spec.scriptUri!, sha256Checksum: spec.sha256Checksum, extension: 'ps1', fetch: deps.fetch };
+      await withDownloadedScript(rootfs, ctx, download, async (script) => {
         const command = [pwsh, ...PWSH_FLAGS, '-File', script];
         ctx.log.line(`${label}: running ${command.join(' ')}`);
         await run(command);
-      } finally {
-        await rm(await imagePath(rootfs, script), { force: true });
-      }
+      });
     },
   };
 }

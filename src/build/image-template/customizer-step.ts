@@ -3,7 +3,8 @@
  * With `errorHandling.onCustomizerError: abort`, a customizer that fails (not one stopped by a cancel)
  * marks the build to be kept: the stage step's cleanup then leaves the staging group and work folder.
  */
-import { fileStep, type CustomizerDeps, type FileCustomizer } from '../customizers/file.ts';
+import type { CustomizerDeps } from '../customizers/customizer-deps.ts';
+import { fileStep, type FileCustomizer } from '../customizers/file.ts';
 import { powerShellStep, type PowerShellCustomizer } from '../customizers/powershell.ts';
 import { shellStep, type ShellCustomizer } from '../customizers/shell.ts';
 import type { RootFsState } from '../sandbox.ts';

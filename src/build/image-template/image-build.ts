@@ -6,7 +6,7 @@
  * are, the staging group's record, the run's progress) comes in as plain functions and data, so this
  * layer knows nothing of templates as resources; `jobs/tasks/run-image-template.ts` passes them in.
  */
-import type { CustomizerDeps } from '../customizers/file.ts';
+import type { CustomizerDeps } from '../customizers/customizer-deps.ts';
 import { generalizeStep } from '../generalize.ts';
 import type { ResourceLimits } from '../limits/resource-limits.ts';
 import type { MetadataStore } from '../../ports/metadata-store.ts';

@@ -7,7 +7,7 @@
  * every redirect hop decided anew; a redirect to one of Kiln's own blob URLs is served in-process too.
  */
 import type { BuildLog } from '../../build/build-log.ts';
-import type { FetchLike } from '../../build/customizers/file.ts';
+import type { FetchLike } from '../../build/customizers/download-into-image.ts';
 import type { DownloadPolicy } from '../../build/download-policy.ts';
 import { policyFetch } from '../../build/policy-fetch.ts';
 import { parseBlobUrl, type BlobAddress } from '../../core/blob-url.ts';

@@ -1,21 +1,30 @@
 // The build's step list: stage, source, one step per customizer in the template's order, generalize,
-// write image; and a step failing once the run's space is full names the disk limit and its setting.
+// write image; a run canceled during its source step stops there at once, cleans up and ends Canceled;
+// and a step failing once the run's space is full names the disk limit and its setting.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { openBuildLog } from '../../../src/build/build-log.ts';
+import { makeBusyboxBaseImage } from '../../../src/build/disk/base-image.ts';
+import { toFixedVhd } from '../../../src/build/disk/disk-image.ts';
 import { DiskLimitReached } from '../../../src/build/disk/disk-limit.ts';
 import { mountRunSpace, removeRunWork, runSpace } from '../../../src/build/disk/run-space.ts';
 import { explainDiskFull } from '../../../src/build/image-template/disk-full.ts';
-import { imageBuildSteps } from '../../../src/build/image-template/image-build.ts';
+import { imageBuildSteps, runImageBuild } from '../../../src/build/image-template/image-build.ts';
 import { defaultLimits } from '../../../src/build/limits/resource-limits.ts';
+import type { ImageTemplate } from '../../../src/domain/image-templates/image-template.ts';
+import { buildEnding } from '../../../src/domain/image-templates/run/end-run.ts';
+import { stagingGroup } from '../../../src/domain/image-templates/run/run-status.ts';
 import type { MetadataStore } from '../../../src/ports/metadata-store.ts';
 import { imageBuildFixture } from '../../support/image-build.ts';
+import { sqliteStorages } from '../../support/metadata-storage.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-image-build-'));
 after(() => rmSync(root, { recursive: true, force: true }));
+const storages = sqliteStorages('kiln-image-build');
 
 describe('image build', () => {
   it('runs stage, source, each customizer in order, generalize, write image', () => {
@@ -33,6 +42,46 @@ describe('image build', () => {
       customizers: { limits: defaultLimits() },
     });
     assert.deepEqual(steps.map((s) => s.name), ['stage', 'source', 'first', 'second', 'third', 'generalize', 'write image']);
+  });
+
+  it('stops a run canceled during its source step at once, cleans up, and ends it Canceled', async () => {
+    const store = await (await storages()).connect();
+    const vhd = join(root, 'base.vhd');
+    await makeBusyboxBaseImage(join(root, 'base.raw'), { sizeMiB: 32 });
+    await toFixedVhd(join(root, 'base.raw'), vhd);
+    const template = { id: '/subscriptions/s/resourceGroups/g/providers/Microsoft.VirtualMachineImages/imageTemplates/t', name: 't', location: 'westus', properties: { buildTimeoutInMinutes: 0 } } as ImageTemplate;
+    const staging = stagingGroup(template, 's', 'abcdef12-0000-0000-0000-000000000000');
+    const work = join(root, 'canceled');
+    const log = openBuildLog(join(work, 'customization.log'));
+    const controller = new AbortController();
+    try {
+      const begin = performance.now();
+      const { result, state } = await runImageBuild(
+        {
+          work,
+          store,
+          staging,
+          source: {
+            find: async () => ({ description: 'busybox test disk', size: (await stat(vhd)).size, open: () => createReadStream(vhd) }),
+            progress: { fetched: async () => controller.abort(new Error('canceled by the test')) },
+          },
+          customize: [{ type: 'Shell', name: 'never', inline: ['touch /root/ran'] }],
+          onCustomizerError: 'cleanup',
+          customizers: { limits: defaultLimits() },
+        },
+        { signal: controller.signal, log },
+      );
+      assert.ok(performance.now() - begin < 10_000);
+      assert.equal(result.ok, false);
+      assert.ok(!result.ok && result.canceled && result.failedStep === 'source');
+      assert.ok(!existsSync(join(state.rootfs, 'root')), 'no customizer ran');
+      assert.equal(await store.get(staging.key), undefined, "the stage step's cleanup removed the staging group");
+      assert.ok(!result.ok && buildEnding(template, result, controller.signal, log).runState === 'Canceled');
+    } finally {
+      log.close();
+      await removeRunWork(work);
+      await store.close();
+    }
   });
 
   it('names the disk limit when a step fails on a full run space', async () => {

@@ -42,9 +42,7 @@ describe('kiln CLI against a server (az-style commands)', () => {
     assert.equal(wrongSecret.status, 1);
     assert.match(wrongSecret.stderr, /^ERROR: \(invalid_client\) /);
 
-    const login = await cli.login();
-    assert.equal(login.status, 0, login.stderr);
-    const accounts = JSON.parse(login.stdout) as Array<Record<string, unknown>>;
+    const accounts = JSON.parse(await cli.login()) as Array<Record<string, unknown>>;
     assert.deepEqual(accounts.map((a) => [a.id, a.isDefault, a.tenantId, (a.user as { name: string }).name]), [[kiln.subscriptionId, true, kiln.tenantId, kiln.admin.appId]]);
 
     const secretFile = join(cli.configDir, 'service-principal.json');

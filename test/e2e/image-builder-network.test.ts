@@ -16,7 +16,7 @@ import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
 import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
-import { childPort, clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
+import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const GREETING = 'hello from the host';
@@ -97,10 +97,9 @@ describe('customizer network switch', () => {
 
   it('is on with kiln serve --customizer-network', async () => {
     const dataDir = await dataDirWithTestCa('kiln-build-network-');
-    const port = childPort(31);
-    const server = await startKilnProcess(dataDir, port, ['--customizer-network']);
+    const server = await startKilnProcess(dataDir, 0, ['--customizer-network']);
     try {
-      const { status, log } = await buildReachingHost(await clientsFor(dataDir, `https://127.0.0.1:${port}`), 'flag');
+      const { status, log } = await buildReachingHost(await clientsFor(dataDir, server.url), 'flag');
       assert.equal(status.runState, 'Succeeded', status.message);
       assert.match(log, /Customizer network: on/);
       assert.deepEqual(reached.filter((from) => from === 'flag'), ['flag']);

@@ -17,7 +17,7 @@ import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
 import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
 import { openDiskImage } from '../support/disk-inspection.ts';
-import { childPort, clientsFor, dataDirWithTestCa, killKiln, startKilnProcess, type KilnProcess } from '../support/kiln-process.ts';
+import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess, type KilnProcess } from '../support/kiln-process.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rg = 'build';
@@ -59,12 +59,12 @@ describe('image builder runs across a kill -9 and a timeout', () => {
   });
 
   /** A fresh data folder, a child `kiln serve` on it, a resource group and a managed image of the base disk. */
-  async function setUp(prefix: string, portOffset: number) {
+  async function setUp(prefix: string) {
     const dataDir = await dataDirWithTestCa(prefix);
-    const port = childPort(portOffset);
     const env = {
       dataDir,
-      port,
+      /** 0 until the first start; restarts keep it, so the clients' URL stays valid. */
+      port: 0,
       server: undefined as KilnProcess | undefined,
       url: '',
       subscriptionId: '',
@@ -73,7 +73,8 @@ describe('image builder runs across a kill -9 and a timeout', () => {
       resources: undefined as unknown as ResourceManagementClient,
       imageId: '',
       async start() {
-        env.server = await startKilnProcess(dataDir, port);
+        env.server = await startKilnProcess(dataDir, env.port);
+        env.port = env.server.port;
       },
       async dispose() {
         if (env.server) await killKiln(env.server);
@@ -82,7 +83,7 @@ describe('image builder runs across a kill -9 and a timeout', () => {
     };
     try {
       await env.start();
-      const clients = await clientsFor(dataDir, `https://127.0.0.1:${port}`);
+      const clients = await clientsFor(dataDir, env.server!.url);
       Object.assign(env, clients);
       env.builder = new ImageBuilderClient(clients.credential, clients.subscriptionId, { endpoint: clients.url });
       env.resources = new ResourceManagementClient(clients.credential, clients.subscriptionId, { endpoint: clients.url });
@@ -113,7 +114,7 @@ describe('image builder runs across a kill -9 and a timeout', () => {
   }
 
   it('resumes a run after the server was killed in the middle of a customizer, and leaves nothing behind', async (t) => {
-    const env = await setUp('kiln-build-kill-', 11);
+    const env = await setUp('kiln-build-kill-');
     try {
       const { builder } = env;
       await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'app', template(env.imageId, {
@@ -179,7 +180,7 @@ describe('image builder runs across a kill -9 and a timeout', () => {
   });
 
   it('fails a run that outlasts buildTimeoutInMinutes, saying so, and leaves nothing behind', async (t) => {
-    const env = await setUp('kiln-build-timeout-', 12);
+    const env = await setUp('kiln-build-timeout-');
     try {
       const { builder } = env;
       await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'slow', template(env.imageId, {

@@ -12,20 +12,20 @@ import { chunkPrefix } from '../../src/domain/replication/chunk-manifest.ts';
 import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
-import { childPort, clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
+import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
 
 describe('kill -9 during replication', () => {
   it('finishes every replica after a restart and leaves nothing orphaned', async () => {
     const dataDir = await dataDirWithTestCa('kiln-repl-kill-');
-    const port = childPort(2);
-    let server = await startKilnProcess(dataDir, port);
+    let server = await startKilnProcess(dataDir);
+    const port = server.port;
     const targets = [
       { name: 'eastus', regionalReplicaCount: 1 },
       { name: 'westus', regionalReplicaCount: 2 },
       { name: 'southcentralus', regionalReplicaCount: 1 },
     ];
     try {
-      const { url, credential, subscriptionId } = await clientsFor(dataDir, `https://127.0.0.1:${port}`);
+      const { url, credential, subscriptionId } = await clientsFor(dataDir, server.url);
       const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
       await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate('g', { location: 'eastus' });
       // The image lives in westus: replication first copies it across to eastus, the version's region.

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
-import { childPort, clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
+import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
 import { startTestServer } from '../support/test-server.ts';
 
 const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -63,10 +63,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 describe('kill -9 during a long-running operation', () => {
   it('finishes the operation after the server starts again', async () => {
     const dataDir = await dataDirWithTestCa('kiln-kill-');
-    const port = childPort(1);
-    let server = await startKilnProcess(dataDir, port);
+    let server = await startKilnProcess(dataDir);
+    const port = server.port;
     try {
-      const { url, credential, subscriptionId } = await clientsFor(dataDir, `https://127.0.0.1:${port}`);
+      const { url, credential, subscriptionId } = await clientsFor(dataDir, server.url);
       const resources = new ResourceManagementClient(credential, subscriptionId, { endpoint: url });
       await resources.resourceGroups.createOrUpdate('crash', { location: 'westus' });
       // An 8 GiB empty disk: sealing it hashes 8 GiB, long enough to be killed in the middle.

@@ -17,7 +17,7 @@ import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-v
 import type { JobEvent } from '../../src/jobs/worker.ts';
 import { startAzurite } from '../support/azurite.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
-import { childPort, clientsFor, dataDirWithTestCa, killKiln, startKilnProcess, type KilnProcess } from '../support/kiln-process.ts';
+import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess, type KilnProcess } from '../support/kiln-process.ts';
 
 const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGIONS = ['eastus', 'westus', 'southcentralus'];
@@ -37,9 +37,9 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
     const args = ['--db', POSTGRES_URL, '--db-schema', schema, '--log-jobs'];
     const servers: KilnProcess[] = [];
     try {
-      servers.push(await startKilnProcess(dataDir, childPort(3), args));
-      servers.push(await startKilnProcess(dataDir, childPort(4), args));
-      const { url, credential, subscriptionId } = await clientsFor(dataDir, `https://127.0.0.1:${childPort(3)}`);
+      servers.push(await startKilnProcess(dataDir, 0, args));
+      servers.push(await startKilnProcess(dataDir, 0, args));
+      const { url, credential, subscriptionId } = await clientsFor(dataDir, servers[0].url);
       const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
       await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate('scale', { location: 'eastus' });
       await compute.galleries.createOrUpdate('scale', 'shared', { location: 'eastus' });

@@ -1,4 +1,10 @@
-/** `kiln serve` as its own process, as an operator runs it, for tests that kill and restart it. */
+/**
+ * `kiln serve` as its own process, as an operator runs it, for tests that kill and restart it.
+ *
+ * Ports: a first start asks for port 0 and reads the one the OS gave from the server's banner, so
+ * parallel test files never pick the same port; a restart passes that port again, so clients keep
+ * their URL (it is free again once the killed process has exited).
+ */
 import { ClientSecretCredential } from '@azure/identity';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
@@ -7,6 +13,9 @@ import { join } from 'node:path';
 
 export interface KilnProcess {
   child: ChildProcess;
+  /** Where it serves, from its banner, e.g. https://127.0.0.1:41234. */
+  url: string;
+  port: number;
   output(): string;
 }
 
@@ -18,19 +27,24 @@ export async function dataDirWithTestCa(prefix: string): Promise<string> {
   return dataDir;
 }
 
-export async function startKilnProcess(dataDir: string, port: number, extraArgs: string[] = []): Promise<KilnProcess> {
+/** `port`: 0 for one the OS picks; a restart passes the port of the process it replaces. */
+export async function startKilnProcess(dataDir: string, port = 0, extraArgs: string[] = []): Promise<KilnProcess> {
   const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--data', dataDir, '--port', String(port), '--lease-ms', '1500', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const check = () => (out.includes('Kiln is serving at') ? resolve() : undefined);
+  const url = await new Promise<string>((resolve, reject) => {
+    // The whole line: a chunk may end inside the URL.
+    const check = () => {
+      const banner = /Kiln is serving at (\S+)\n/.exec(out);
+      if (banner) resolve(banner[1]);
+    };
     child.stdout!.on('data', check);
     child.once('exit', (code) => reject(new Error(`kiln serve exited with ${code}: ${out}`)));
   });
-  return { child, output: () => out };
+  return { child, url, port: Number(new URL(url).port), output: () => out };
 }
 
 export async function killKiln(kiln: KilnProcess): Promise<void> {
@@ -50,6 +64,3 @@ export async function clientsFor(dataDir: string, url: string) {
     credential: new ClientSecretCredential(admin.tenant, admin.appId, admin.password, { authorityHost: url, disableInstanceDiscovery: true }),
   };
 }
-
-/** A port for a child server: distinct per test process, so parallel test files do not collide. */
-export const childPort = (offset: number) => 20000 + ((process.pid * 7 + offset * 1009) % 20000);

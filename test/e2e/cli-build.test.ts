@@ -1,6 +1,6 @@
 // `kiln validate` and `kiln build` as a user runs them: spawned processes, real output, a real disk.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,33 @@ async function templateFile(name: string, content: unknown): Promise<string> {
   const path = join(work, name);
   await writeFile(path, JSON.stringify(content, null, 2));
   return path;
+}
+
+/**
+ * Resolves once `child`'s output so far (`output()`) matches `pattern`; rejects if it exits first.
+ * It waits on the process, not on a clock, so a busy machine makes it slower but not wrong.
+ */
+function outputMatching(child: ChildProcess, output: () => string, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      child.stdout?.off('data', check);
+      child.stderr?.off('data', check);
+      child.off('exit', exited);
+    };
+    const check = () => {
+      if (!pattern.test(output())) return;
+      stop();
+      resolve();
+    };
+    const exited = (code: number | null) => {
+      stop();
+      reject(new Error(`exited with ${code} before printing ${pattern}: ${output()}`));
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', exited);
+    check();
+  });
 }
 
 /** What a run leaves in the data folder: working files, staging groups, blobs being written. */
@@ -242,8 +269,7 @@ describe('kiln validate and kiln build', () => {
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('sleeping now') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await outputMatching(child, () => out, /sleeping now/);
     child.kill('SIGKILL');
     await exited;
 
@@ -261,9 +287,7 @@ describe('kiln validate and kiln build', () => {
     server.stdout.on('data', (chunk) => (out += chunk));
     const exited = new Promise((resolve) => server.once('exit', resolve));
     try {
-      const deadline = Date.now() + 30_000;
-      while (!out.includes('Kiln is serving') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.match(out, /Kiln is serving/);
+      await outputMatching(server, () => out, /Kiln is serving/);
       const file = await templateFile('beside.json', deploymentTemplate([{ type: 'Shell', name: 'x', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
       const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=beside');
       assert.equal(result.status, 1);
@@ -291,9 +315,7 @@ describe('kiln validate and kiln build', () => {
     child.stdout.on('data', (chunk) => (out += chunk));
     child.stderr.on('data', (chunk) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('sleeping now') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.match(out, /sleeping now/);
+    await outputMatching(child, () => out, /sleeping now/);
     child.kill('SIGINT');
     const code = await exited;
     assert.equal(code, 130, out);

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { JobEvent } from '../jobs/worker.ts';
 import { buildApp } from '../http/app.ts';
 import type { ServicePrincipal } from '../domain/identity/service-principals.ts';
@@ -52,7 +52,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   // The URL must be known before the token authority exists: clients ask for tokens whose audience is it.
-  const port = options.port === 0 || options.port === undefined ? (options.port === 0 ? await freePort(host) : 8443) : options.port;
+  const reserved = options.port === 0 ? await reservePort(host) : undefined;
+  const port = reserved?.port ?? options.port ?? 8443;
   const secure = !options.plainHttp || Boolean(options.certFile);
   const url = `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const kiln = await openKiln({ ...options, publicUrl: options.publicUrl ?? url });
@@ -72,6 +73,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     caPath = tls.caPath;
   }
   const app = await buildApp({ domain: kiln.domain, tokens: kiln.authority, authority: kiln.authority, sasSecret: kiln.sasSecret, armAudiences: kiln.armAudiences, lroWaitMs: options.lroWaitMs ?? 1000 }, { https, logger: options.logger });
+  // The reservation is let go only once the app is ready, so the port is free for a moment, not the seconds the start took.
+  await app.ready();
+  await reserved?.release();
   await app.listen({ port, host });
 
   const workers = startWorkers(kiln, {
@@ -100,13 +104,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
+/**
+ * A free port, held by a listening socket until `release()`. Probing and closing at once left the
+ * port free for the whole start (seconds on a busy machine), and another process listening on port 0
+ * could be handed it. Unreferenced, so a start that fails before releasing it does not keep the process alive.
+ */
+async function reservePort(host: string): Promise<{ port: number; release(): Promise<void> }> {
+  const holder = createServer();
+  await new Promise<void>((resolve, reject) => {
+    holder.once('error', reject);
+    holder.listen(0, host, resolve);
   });
+  holder.unref();
+  // Nobody has been told the port yet; a stray connection must not delay release().
+  holder.on('connection', (socket) => socket.destroy());
+  const port = (holder.address() as AddressInfo).port;
+  return { port, release: () => new Promise<void>((resolve) => holder.close(() => resolve())) };
 }

@@ -9,7 +9,7 @@ const BY_CODE: Record<string, string> = {
   TemplateNotReadable: 'Check the path and that the file is readable.',
   MissingTemplateValue: 'Azure sample templates mark values to fill as <placeholders> and [parameters(...)]: give each one with --var NAME=VALUE.',
   BadSourceType: "Use a PlatformImage ('kiln platform-image list' shows what Kiln has), a ManagedImage, a SharedImageVersion or an ISO.",
-  BadCustomizerType: 'Linux images take Shell, File and PowerShell customizers.',
+  BadCustomizerType: 'Use one of the allowed values the message lists; the Windows ones need a build VM, which Kiln does not have.',
   UnsupportedCustomizerType: 'Kiln builds Linux images by working on their file system; Windows customizers need a VM.',
   BadDistributeType: 'Distribute to VHD, ManagedImage or SharedImage.',
   NoCustomizerScript: "Give either 'inline' (a list of commands) or 'scriptUri', not both.",

@@ -1,17 +1,30 @@
 /**
- * One step per customizer of a template, by its type (Shell, File, PowerShell: `build/customizers/`).
+ * One step per customizer of a template, made by the runner `RUNNERS` keys to its type
+ * (`build/customizers/`). `CustomizerSpec` derives from `RUNNERS`, so a template customizer whose type
+ * has no runner does not compile where the run hands its customizers to the build.
  * With `errorHandling.onCustomizerError: abort`, a customizer that fails (not one stopped by a cancel)
  * marks the build to be kept: the stage step's cleanup then leaves the staging group and work folder.
  */
 import type { CustomizerDeps } from '../customizers/customizer-deps.ts';
-import { fileStep, type FileCustomizer } from '../customizers/file.ts';
-import { powerShellStep, type PowerShellCustomizer } from '../customizers/powershell.ts';
-import { shellStep, type ShellCustomizer } from '../customizers/shell.ts';
+import { fileStep } from '../customizers/file.ts';
+import { powerShellStep } from '../customizers/powershell.ts';
+import { shellStep } from '../customizers/shell.ts';
 import type { RootFsState } from '../sandbox.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
-export type CustomizerSpec = ShellCustomizer | FileCustomizer | PowerShellCustomizer;
+/** The runner of each customizer type, keyed by the type as templates spell it. */
+const RUNNERS = {
+  Shell: shellStep,
+  PowerShell: powerShellStep,
+  File: fileStep,
+};
+
+type Runners = typeof RUNNERS;
+type Runner = (spec: CustomizerSpec, deps: CustomizerDeps) => BuildStep<RootFsState>;
+
+/** A customizer the build can run: the spec its type's runner takes, with that type. */
+export type CustomizerSpec = { [T in keyof Runners]: Parameters<Runners[T]>[0] & { type: T } }[keyof Runners];
 
 /** What a failed customizer does to the rest of the run: `cleanup` removes everything, `abort` keeps it for debugging. */
 export type OnCustomizerError = 'cleanup' | 'abort';
@@ -33,12 +46,7 @@ export function customizerStep(customizer: CustomizerSpec, deps: CustomizerDeps,
 }
 
 function stepFor(customizer: CustomizerSpec, deps: CustomizerDeps): BuildStep<RootFsState> {
-  switch (customizer.type) {
-    case 'Shell':
-      return shellStep(customizer, deps);
-    case 'File':
-      return fileStep(customizer, deps);
-    case 'PowerShell':
-      return powerShellStep(customizer, deps);
-  }
+  // Sound by CustomizerSpec's definition: each type's spec is what its own runner takes.
+  const runner = RUNNERS[customizer.type] as Runner;
+  return runner(customizer, deps);
 }

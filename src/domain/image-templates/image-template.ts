@@ -1,5 +1,6 @@
 /** Microsoft.VirtualMachineImages/imageTemplates: where an image starts, what is done to it, where it goes. */
 import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
+import type { Customizer } from './customizer-kinds.ts';
 
 export const IMAGE_TEMPLATE_KIND = 'microsoft.virtualmachineimages/imagetemplates';
 
@@ -8,11 +9,6 @@ export type TemplateSource =
   | { type: 'ManagedImage'; imageId: string }
   | { type: 'SharedImageVersion'; imageVersionId: string; exactVersion?: string }
   | { type: 'ISO'; sourceURI: string; sha256Checksum: string };
-
-export type Customizer =
-  | { type: 'Shell'; name: string; scriptUri?: string; sha256Checksum?: string; inline?: string[] }
-  | { type: 'PowerShell'; name: string; scriptUri?: string; sha256Checksum?: string; inline?: string[]; validExitCodes: number[]; runElevated: boolean; runAsSystem: boolean }
-  | { type: 'File'; name: string; sourceUri: string; destination: string; sha256Checksum?: string };
 
 export type Distributor =
   | { type: 'ManagedImage'; runOutputName: string; imageId: string; location: string; artifactTags?: Record<string, string> }

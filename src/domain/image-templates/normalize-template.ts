@@ -4,6 +4,7 @@
  * build see one shape, and each old spelling produces a warning naming its replacement.
  */
 import { isObject } from '../shared/validate.ts';
+import { CUSTOMIZER_KINDS } from './customizer-kinds.ts';
 
 export interface Warning {
   target: string;
@@ -11,7 +12,7 @@ export interface Warning {
 }
 
 const TYPE_NAMES: Record<string, string> = Object.fromEntries(
-  ['PlatformImage', 'ManagedImage', 'SharedImageVersion', 'ISO', 'Shell', 'PowerShell', 'File', 'WindowsRestart', 'WindowsUpdate', 'SharedImage', 'VHD', 'UserAssigned', 'None'].map((t) => [t.toLowerCase(), t]),
+  ['PlatformImage', 'ManagedImage', 'SharedImageVersion', 'ISO', ...CUSTOMIZER_KINDS.map((kind) => kind.type), 'SharedImage', 'VHD', 'UserAssigned', 'None'].map((t) => [t.toLowerCase(), t]),
 );
 
 /** Field names older templates use, and what they are now. */

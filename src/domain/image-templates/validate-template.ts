@@ -7,12 +7,13 @@ import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags, findRegion } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject } from '../shared/validate.ts';
-import type { Customizer, Distributor, ImageTemplate, ImageTemplateProperties, TemplateSource } from './image-template.ts';
+import { CUSTOMIZER_KINDS, customizerKindOf, type Customizer } from './customizer-kinds.ts';
+import type { Distributor, ImageTemplate, ImageTemplateProperties, TemplateSource } from './image-template.ts';
+import { checkChecksum, checkResourceId, checkUri, requiredString, VM_DRIVER_NEEDED } from './template-fields.ts';
 
 const P = 'properties';
-const SHA256 = /^[0-9a-fA-F]{64}$/;
 const RUN_OUTPUT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const VM_DRIVER_NEEDED = 'needs a VM-based build driver, which Kiln does not have yet (Kiln builds Linux images by working on their file system)';
+const CUSTOMIZER_TYPES = CUSTOMIZER_KINDS.map((kind) => kind.type).join(', ');
 
 export interface TemplateSpec {
   location: string;
@@ -82,30 +83,6 @@ function checkIdentity(raw: unknown, problems: Problems): ImageTemplate['identit
   return { type, userAssignedIdentities: Object.fromEntries(ids.map((id) => [id, {}])) };
 }
 
-function requiredString(entry: Record<string, unknown>, field: string, target: string, problems: Problems): string {
-  const value = entry[field];
-  if (typeof value !== 'string' || value.trim() === '') problems.add(`${target}.${field}`, `Required parameter '${target}.${field}' is missing (null).`);
-  return typeof value === 'string' ? value : '';
-}
-
-function checkUri(value: unknown, target: string, problems: Problems): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) problems.add(target, `'${target}' must be an http or https URL.`);
-  return typeof value === 'string' ? value : undefined;
-}
-
-function checkChecksum(value: unknown, target: string, problems: Problems): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !SHA256.test(value)) problems.add(target, `'${target}' must be a sha256 checksum: 64 hexadecimal digits.`);
-  return typeof value === 'string' ? value.toLowerCase() : undefined;
-}
-
-function checkResourceId(value: unknown, type: string, target: string, problems: Problems): string {
-  const id = typeof value === 'string' ? parseResourceId(value) : undefined;
-  if (!id || resourceTypeOf(id) !== type) problems.add(target, `'${target}' must be the id of a '${type}', not '${String(value)}'.`, 'LinkedInvalidPropertyId');
-  return typeof value === 'string' ? value : '';
-}
-
 function checkSource(raw: unknown, problems: Problems): TemplateSource | undefined {
   const target = `${P}.source`;
   if (!isObject(raw)) {
@@ -149,36 +126,10 @@ function checkCustomizers(raw: unknown, problems: Problems): Customizer[] {
     const name = requiredString(entry, 'name', at, problems);
     if (name && names.has(name.toLowerCase())) problems.add(`${at}.name`, `The customizer name '${name}' is already used by customizer ${names.get(name.toLowerCase())}; every name must be unique.`);
     names.set(name.toLowerCase(), i);
-    const script = () => {
-      const scriptUri = checkUri(entry.scriptUri, `${at}.scriptUri`, problems);
-      const inline = entry.inline;
-      if (inline !== undefined && (!Array.isArray(inline) || inline.some((l) => typeof l !== 'string'))) problems.add(`${at}.inline`, `'${at}.inline' must be an array of command strings.`);
-      if ((scriptUri === undefined) === (inline === undefined)) problems.add(at, `Customizer '${name}' needs exactly one of 'scriptUri' and 'inline'.`, 'NoCustomizerScript');
-      return { scriptUri, inline: Array.isArray(inline) ? (inline as string[]) : undefined, sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems) };
-    };
-    switch (entry.type) {
-      case 'Shell':
-        return result.push({ type: 'Shell', name, ...script() });
-      case 'PowerShell': {
-        const codes = entry.validExitCodes ?? [0];
-        if (!Array.isArray(codes) || codes.some((c) => !Number.isInteger(c))) problems.add(`${at}.validExitCodes`, `'${at}.validExitCodes' must be an array of integers.`);
-        return result.push({ type: 'PowerShell', name, ...script(), validExitCodes: Array.isArray(codes) ? (codes as number[]) : [0], runElevated: entry.runElevated === true, runAsSystem: entry.runAsSystem === true });
-      }
-      case 'File': {
-        const sourceUri = checkUri(entry.sourceUri, `${at}.sourceUri`, problems) ?? requiredString(entry, 'sourceUri', at, problems);
-        const destination = requiredString(entry, 'destination', at, problems);
-        // Azure's rule for Linux images: the File customizer may only write under /tmp.
-        if (destination && !/^[A-Za-z]:\\/.test(destination) && !/^\/tmp\//.test(destination)) {
-          problems.add(`${at}.destination`, `The File customizer '${name}' may only write under /tmp on Linux (as in Azure); '${destination}' is outside it. Copy the file to /tmp, then move it with a Shell customizer.`);
-        }
-        return result.push({ type: 'File', name, sourceUri, destination, sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems) });
-      }
-      case 'WindowsRestart':
-      case 'WindowsUpdate':
-        return problems.add(`${at}.type`, `The ${entry.type} customizer '${name}' ${VM_DRIVER_NEEDED}.`, 'UnsupportedCustomizerType');
-      default:
-        return problems.add(`${at}.type`, `The customizer type '${String(entry.type)}' is not valid. Allowed values: Shell, PowerShell, File, WindowsRestart, WindowsUpdate.`, 'BadCustomizerType');
-    }
+    const kind = customizerKindOf(entry.type);
+    if (!kind) return problems.add(`${at}.type`, `The customizer type '${String(entry.type)}' is not valid. Allowed values: ${CUSTOMIZER_TYPES}.`, 'BadCustomizerType');
+    const customizer = kind.check(entry, at, name, problems);
+    if (customizer) result.push(customizer);
   });
   return result;
 }

@@ -1,6 +1,6 @@
 // Lint: typescript-eslint's recommended rules plus the layer rule of ARCHITECTURE.md.
 // The layers, outermost first (ARCHITECTURE.md has the picture and the table):
-//   cli ─► app ─► jobs, http, adapters ─► build, domain ─► ports ─► core
+//   cli ─► app ─► jobs, http, adapters ─► imaging, domain ─► ports ─► core
 // LAYERS is that table as an allow-list: each folder under src/ lists the layers it may import,
 // and any other import of a file under src/ is an error. A file in a folder that has no row is an
 // error too, so a new layer gets its rule before its code. test/, bench/ and scripts/ are not
@@ -14,12 +14,12 @@ const LAYERS = {
   core: { mayImport: [], why: 'core is pure helpers' },
   ports: { mayImport: ['core'], why: 'ports are interfaces only' },
   domain: { mayImport: ['core', 'ports'], why: 'the domain never knows how it is stored, served or built' },
-  build: { mayImport: ['core', 'ports'], why: 'the build pipeline runs steps on disks, knowing no ARM resource' },
-  jobs: { mayImport: ['core', 'ports', 'domain', 'build'], why: 'jobs join domain work to the build pipeline' },
+  imaging: { mayImport: ['core', 'ports'], why: 'the imaging pipeline runs steps on disks, knowing no ARM resource' },
+  jobs: { mayImport: ['core', 'ports', 'domain', 'imaging'], why: 'jobs join domain work to the imaging pipeline' },
   adapters: { mayImport: ['core', 'ports'], why: 'adapters implement ports only' },
   http: { mayImport: ['core', 'ports', 'domain'], why: 'http serves the domain; long work runs as jobs' },
   app: {
-    mayImport: ['core', 'ports', 'domain', 'build', 'jobs', 'adapters', 'http'],
+    mayImport: ['core', 'ports', 'domain', 'imaging', 'jobs', 'adapters', 'http'],
     why: 'the composition root is used by the CLI, not the reverse',
   },
   cli: { mayImport: ['app', 'core'], why: 'the CLI goes through src/app' },

@@ -17,8 +17,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { ensureTls } from '../src/app/tls.ts';
-import { makeBusyboxBaseImage } from '../src/build/disk/base-image.ts';
-import { extractRootFs, findRootPartition, toFixedVhd, writeRootFs } from '../src/build/disk/disk-image.ts';
+import { makeBusyboxBaseImage } from '../src/imaging/disk/base-image.ts';
+import { extractRootFs, findRootPartition, toFixedVhd, writeRootFs } from '../src/imaging/disk/disk-image.ts';
 import { startTestServer } from '../test/support/test-server.ts';
 
 const MIB = 1024 * 1024;

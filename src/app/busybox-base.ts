@@ -3,7 +3,7 @@
  * to try templates, the local build loop and the main job on a machine that cannot reach a Debian
  * mirror. Imported as kiln:busybox:busybox:0.<yyyymmdd>.0.
  */
-import { makeBusyboxBaseImage } from '../build/disk/base-image.ts';
+import { makeBusyboxBaseImage } from '../imaging/disk/base-image.ts';
 import type { PlatformImage } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 import { bootstrapBaseImage } from './platform-images.ts';

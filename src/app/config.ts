@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { DEFAULT_LOG_MAX_MIB } from '../build/build-log.ts';
-import { configuredDiskLimit } from '../build/disk/disk-limit.ts';
-import type { DownloadsConfig } from '../build/download-policy.ts';
-import { resolveLimits, type ResourceLimits } from '../build/limits/resource-limits.ts';
+import { DEFAULT_LOG_MAX_MIB } from '../imaging/build-log.ts';
+import { configuredDiskLimit } from '../imaging/disk/disk-limit.ts';
+import type { DownloadsConfig } from '../imaging/download-policy.ts';
+import { resolveLimits, type ResourceLimits } from '../imaging/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { diskFromRootFs } from '../build/disk/base-image.ts';
-import { run } from '../build/disk/run.ts';
+import { diskFromRootFs } from '../imaging/disk/base-image.ts';
+import { run } from '../imaging/disk/run.ts';
 import type { PlatformImage } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 import { bootstrapBaseImage } from './platform-images.ts';

@@ -7,7 +7,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeRunWork, runSpace } from '../build/disk/run-space.ts';
+import { removeRunWork, runSpace } from '../imaging/disk/run-space.ts';
 import { ArmError } from '../core/arm-error.ts';
 import { parseBlobUrl } from '../core/blob-url.ts';
 import { parseResourceId, resourceGroupId, type ResourceId } from '../core/resource-id.ts';

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRootPartition, toFixedVhd, toRaw } from '../build/disk/disk-image.ts';
+import { findRootPartition, toFixedVhd, toRaw } from '../imaging/disk/disk-image.ts';
 import { addPlatformImage, checkImport, listPlatformImages, urn, type PlatformImage } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 

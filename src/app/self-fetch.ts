@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
-import type { FetchLike } from '../build/customizers/download-into-image.ts';
+import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
 
 export function selfFetch(app: FastifyInstance): FetchLike {
   return async (href, init) => {

@@ -1,8 +1,8 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
-import type { FetchLike } from '../build/customizers/download-into-image.ts';
-import type { ResourceLimits } from '../build/limits/resource-limits.ts';
-import { downloadPolicy } from '../build/download-policy.ts';
+import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
+import type { ResourceLimits } from '../imaging/limits/resource-limits.ts';
+import { downloadPolicy } from '../imaging/download-policy.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
 import { buildDiskLimitMiB, buildLimits, logMaxBytes } from './config.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { importPlatformImage } from '../../src/app/platform-images.ts';
-import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
+import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { startTestServer } from '../support/test-server.ts';
 
 const kiln = (...args: string[]) => spawnSync(process.execPath, ['bin/kiln.js', ...args], { encoding: 'utf8' });

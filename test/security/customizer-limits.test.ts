@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
-import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
-import { runInSandbox } from '../../src/build/sandbox.ts';
+import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
+import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
+import { runInSandbox } from '../../src/imaging/sandbox.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
 import { makeBusyboxRootFs } from '../support/rootfs.ts';
@@ -138,7 +138,7 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
 
   it('fails closed where it cannot make cgroups: nothing runs, and the message says what to do', () => {
     // Kiln as an unprivileged user to whom no cgroup is delegated.
-    const script = `const { runInSandbox } = await import(${JSON.stringify(join(process.cwd(), 'src/build/sandbox.ts'))});
+    const script = `const { runInSandbox } = await import(${JSON.stringify(join(process.cwd(), 'src/imaging/sandbox.ts'))});
       await runInSandbox('/', ['/bin/echo', 'ran'], { onOutput: console.log }).then(() => console.log('resolved'), (error) => console.log(error.message));`;
     const child = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(child.status, 0, child.stderr);

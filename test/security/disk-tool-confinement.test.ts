@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { runConfined } from '../../src/build/disk/run.ts';
+import { runConfined } from '../../src/imaging/disk/run.ts';
 
 const SWAPPINESS = '/proc/sys/vm/swappiness';
 

@@ -12,11 +12,11 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, tr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DamagedFileSystem } from '../../src/build/disk/damaged-fs.ts';
-import { debugfs } from '../../src/build/disk/debugfs.ts';
-import { copyOutRootFs, extractRootFs } from '../../src/build/disk/ext4.ts';
-import { restoreWhatRdumpDrops } from '../../src/build/disk/restore-metadata.ts';
-import { run } from '../../src/build/disk/run.ts';
+import { DamagedFileSystem } from '../../src/imaging/disk/damaged-fs.ts';
+import { debugfs } from '../../src/imaging/disk/debugfs.ts';
+import { copyOutRootFs, extractRootFs } from '../../src/imaging/disk/ext4.ts';
+import { restoreWhatRdumpDrops } from '../../src/imaging/disk/restore-metadata.ts';
+import { run } from '../../src/imaging/disk/run.ts';
 import { uploadDisk } from '../support/disk-data.ts';
 import { makeHostileDisk, PARTITION_START, type Attack } from '../support/hostile-disk.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';

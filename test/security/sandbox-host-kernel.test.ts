@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runInSandbox } from '../../src/build/sandbox.ts';
+import { runInSandbox } from '../../src/imaging/sandbox.ts';
 import { makeBusyboxRootFs } from '../support/rootfs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-sandbox-kernel-'));

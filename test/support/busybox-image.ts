@@ -4,8 +4,8 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
-import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
+import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
+import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
 import { putRegionBlob } from './disk-data.ts';
 import type { TestServer } from './test-server.ts';
 

@@ -2,8 +2,8 @@
 import { mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkImage, extractRootFs, findRootPartition, toRaw, type RootPartition } from '../../src/build/disk/disk-image.ts';
-import { run } from '../../src/build/disk/run.ts';
+import { checkImage, extractRootFs, findRootPartition, toRaw, type RootPartition } from '../../src/imaging/disk/disk-image.ts';
+import { run } from '../../src/imaging/disk/run.ts';
 
 /** Checks the image with qemu-img and e2fsck, then extracts its root file system into a new directory. */
 export async function openDiskImage(image: string): Promise<{ rootfs: string; format: string; partition: RootPartition }> {

@@ -11,8 +11,8 @@
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { toFixedVhd } from '../../src/build/disk/disk-image.ts';
-import { run } from '../../src/build/disk/run.ts';
+import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
+import { run } from '../../src/imaging/disk/run.ts';
 
 export type Attack = 'symlink-twin' | 'dot-dot-name';
 export const PARTITION_START = 1024 * 1024;

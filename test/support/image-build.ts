@@ -1,9 +1,9 @@
 /** What an image build step runs in, for tests of one step alone: a fresh work folder, its state, log and context. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBuildLog, type BuildLog } from '../../src/build/build-log.ts';
-import { imageBuildState, type ImageBuildState } from '../../src/build/image-template/image-build-state.ts';
-import type { StepContext } from '../../src/build/step-runner.ts';
+import { openBuildLog, type BuildLog } from '../../src/imaging/build-log.ts';
+import { imageBuildState, type ImageBuildState } from '../../src/imaging/image-template/image-build-state.ts';
+import type { StepContext } from '../../src/imaging/step-runner.ts';
 
 /** A run's work folder `run-<n>` under `root` (0700, as runs make theirs) with a fresh state, log and an abortable context. */
 export function imageBuildFixture(root: string, n: number): { state: ImageBuildState; log: BuildLog; ctx: StepContext; controller: AbortController } {

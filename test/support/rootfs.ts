@@ -6,9 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBuildLog, type BuildLog } from '../../src/build/build-log.ts';
-import type { RootFsState } from '../../src/build/sandbox.ts';
-import type { StepContext } from '../../src/build/step-runner.ts';
+import { openBuildLog, type BuildLog } from '../../src/imaging/build-log.ts';
+import type { RootFsState } from '../../src/imaging/sandbox.ts';
+import type { StepContext } from '../../src/imaging/step-runner.ts';
 
 const BUSYBOX = '/bin/busybox';
 

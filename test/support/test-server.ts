@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/app/server.ts';
 import { workRoot } from '../../src/app/workers.ts';
-import { removeRunWork } from '../../src/build/disk/run-space.ts';
+import { removeRunWork } from '../../src/imaging/disk/run-space.ts';
 
 export interface TestServer {
   server: RunningServer;

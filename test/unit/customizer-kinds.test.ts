@@ -1,6 +1,6 @@
 /**
  * Customizer types are described once in the domain (`CUSTOMIZER_KINDS`) and run by the runner the
- * build keys to the same name (`RUNNERS` in build/image-template/customizer-step.ts). The compiler
+ * build keys to the same name (`RUNNERS` in imaging/image-template/customizer-step.ts). The compiler
  * holds the link: the test command type-checks this file, and each `@ts-expect-error` below fails
  * that check as soon as the mistake it marks compiles again. At run time, the casing normalization
  * and the "Allowed values" of an unknown type come from the table.
@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ArmError } from '../../src/core/arm-error.ts';
-import type { CustomizerSpec } from '../../src/build/image-template/customizer-step.ts';
+import type { CustomizerSpec } from '../../src/imaging/image-template/customizer-step.ts';
 import { CUSTOMIZER_KINDS, type Customizer } from '../../src/domain/image-templates/customizer-kinds.ts';
 import { normalizeTemplate } from '../../src/domain/image-templates/normalize-template.ts';
 import { validateTemplate } from '../../src/domain/image-templates/validate-template.ts';

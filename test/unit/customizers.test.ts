@@ -6,16 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { BuildLog } from '../../src/build/build-log.ts';
-import { CustomizerError } from '../../src/build/customizers/customizer-command.ts';
-import type { CustomizerDeps } from '../../src/build/customizers/customizer-deps.ts';
-import { fileStep } from '../../src/build/customizers/file.ts';
-import { powerShellStep } from '../../src/build/customizers/powershell.ts';
-import { shellStep } from '../../src/build/customizers/shell.ts';
-import { downloadPolicy } from '../../src/build/download-policy.ts';
-import { policyFetch } from '../../src/build/policy-fetch.ts';
-import type { RootFsState } from '../../src/build/sandbox.ts';
-import type { BuildStep, StepContext } from '../../src/build/step-runner.ts';
+import type { BuildLog } from '../../src/imaging/build-log.ts';
+import { CustomizerError } from '../../src/imaging/customizers/customizer-command.ts';
+import type { CustomizerDeps } from '../../src/imaging/customizers/customizer-deps.ts';
+import { fileStep } from '../../src/imaging/customizers/file.ts';
+import { powerShellStep } from '../../src/imaging/customizers/powershell.ts';
+import { shellStep } from '../../src/imaging/customizers/shell.ts';
+import { downloadPolicy } from '../../src/imaging/download-policy.ts';
+import { policyFetch } from '../../src/imaging/policy-fetch.ts';
+import type { RootFsState } from '../../src/imaging/sandbox.ts';
+import type { BuildStep, StepContext } from '../../src/imaging/step-runner.ts';
 import { freshStepFixture } from '../support/rootfs.ts';
 
 // A SAS-like signature: long, base64 with characters that URL encoding changes.

@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BASE_IMAGE_LABEL, BASE_MACHINE_ID, makeBusyboxBaseImage } from '../../src/build/disk/base-image.ts';
+import { BASE_IMAGE_LABEL, BASE_MACHINE_ID, makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import {
   checkImage,
   extractRootFs,
@@ -33,7 +33,7 @@ import {
   toRaw,
   writeRootFs,
   type RootPartition,
-} from '../../src/build/disk/disk-image.ts';
+} from '../../src/imaging/disk/disk-image.ts';
 
 const MIB = 1024 * 1024;
 const PATH = `${process.env.PATH}:/usr/sbin:/sbin`;

@@ -2,7 +2,7 @@
 // group and the call rejects at once, naming the cancel, instead of waiting for the tool to finish.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runConfined, ToolCanceled } from '../../src/build/disk/run.ts';
+import { runConfined, ToolCanceled } from '../../src/imaging/disk/run.ts';
 
 describe('confined disk tools and a run\'s cancel', () => {
   it('kills a running tool within a second of the abort', async () => {

@@ -3,11 +3,11 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
-import type { BuildLog } from '../../src/build/build-log.ts';
-import { shellStep } from '../../src/build/customizers/shell.ts';
-import { generalizeStep } from '../../src/build/generalize.ts';
-import type { RootFsState } from '../../src/build/sandbox.ts';
-import type { StepContext } from '../../src/build/step-runner.ts';
+import type { BuildLog } from '../../src/imaging/build-log.ts';
+import { shellStep } from '../../src/imaging/customizers/shell.ts';
+import { generalizeStep } from '../../src/imaging/generalize.ts';
+import type { RootFsState } from '../../src/imaging/sandbox.ts';
+import type { StepContext } from '../../src/imaging/step-runner.ts';
 import { freshStepFixture } from '../support/rootfs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-generalize-'));

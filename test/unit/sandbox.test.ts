@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { imagePath, runInSandbox, type SandboxOptions } from '../../src/build/sandbox.ts';
+import { imagePath, runInSandbox, type SandboxOptions } from '../../src/imaging/sandbox.ts';
 import { makeBusyboxRootFs } from '../support/rootfs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-sandbox-'));

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type BuildLog, openBuildLog } from '../../src/build/build-log.ts';
-import { type BuildStep, runSteps, type StepEvent } from '../../src/build/step-runner.ts';
+import { type BuildLog, openBuildLog } from '../../src/imaging/build-log.ts';
+import { type BuildStep, runSteps, type StepEvent } from '../../src/imaging/step-runner.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-steps-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
  * the check of its own fields, which reports each bad field at its JSON path and returns the typed
  * customizer. The `Customizer` union, the "Allowed values" of an unknown type and the casing
  * normalization accepts all derive from `CUSTOMIZER_KINDS`, so a new type is one entry here (and its
- * runner in `build/customizers/`, keyed by the same name in `build/image-template/customizer-step.ts`;
+ * runner in `imaging/customizers/`, keyed by the same name in `imaging/image-template/customizer-step.ts`;
  * a type without a runner does not compile where the run hands its customizers to the build).
  * Types Azure has but Kiln cannot run are listed too, so they are refused with their own code.
  */

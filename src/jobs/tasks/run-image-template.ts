@@ -1,17 +1,17 @@
 /**
  * The bridge from the image template run jobs to the two halves of a run: the domain's record
  * keeping (`domain/image-templates/run/`: run status, source lookup, distribution, the run's end) and
- * the build pipeline (`build/image-template/`: stage, source, customizers, generalize, write image,
+ * the build pipeline (`imaging/image-template/`: stage, source, customizers, generalize, write image,
  * as steps). Only this layer may see both, so this file wires them: settings into the build, the
  * domain's lookups and progress into the steps, and the build's outcome into the run's end. It makes
  * no decisions and writes no records of its own.
  */
-import type { DownloadPolicy } from '../../build/download-policy.ts';
-import { releaseRunSpace, removeRunWork } from '../../build/disk/run-space.ts';
-import { runImageBuild } from '../../build/image-template/image-build.ts';
-import { continueRunLog, openRunWork, runWorkFolder } from '../../build/image-template/run-work.ts';
-import { describeLimits, type ResourceLimits } from '../../build/limits/resource-limits.ts';
-import { openBuildLog } from '../../build/build-log.ts';
+import type { DownloadPolicy } from '../../imaging/download-policy.ts';
+import { releaseRunSpace, removeRunWork } from '../../imaging/disk/run-space.ts';
+import { runImageBuild } from '../../imaging/image-template/image-build.ts';
+import { continueRunLog, openRunWork, runWorkFolder } from '../../imaging/image-template/run-work.ts';
+import { describeLimits, type ResourceLimits } from '../../imaging/limits/resource-limits.ts';
+import { openBuildLog } from '../../imaging/build-log.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { FinishRunPayload, RunPayload } from '../../domain/image-templates/run-payloads.ts';
 import { storeBuiltVhd } from '../../domain/image-templates/run/built-vhd.ts';

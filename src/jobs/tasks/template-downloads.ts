@@ -6,10 +6,10 @@
  * any caller's. Other URLs go over the network under the operator's download policy (policy-fetch.ts),
  * every redirect hop decided anew; a redirect to one of Kiln's own blob URLs is served in-process too.
  */
-import type { BuildLog } from '../../build/build-log.ts';
-import type { FetchLike } from '../../build/customizers/download-into-image.ts';
-import type { DownloadPolicy } from '../../build/download-policy.ts';
-import { policyFetch } from '../../build/policy-fetch.ts';
+import type { BuildLog } from '../../imaging/build-log.ts';
+import type { FetchLike } from '../../imaging/customizers/download-into-image.ts';
+import type { DownloadPolicy } from '../../imaging/download-policy.ts';
+import { policyFetch } from '../../imaging/policy-fetch.ts';
 import { parseBlobUrl, type BlobAddress } from '../../core/blob-url.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { ImageTemplate } from '../../domain/image-templates/image-template.ts';

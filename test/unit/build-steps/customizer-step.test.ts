@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { customizerStep, type OnCustomizerError } from '../../../src/build/image-template/customizer-step.ts';
+import { customizerStep, type OnCustomizerError } from '../../../src/imaging/image-template/customizer-step.ts';
 import { imageBuildFixture } from '../../support/image-build.ts';
 import { makeBusyboxRootFs } from '../../support/rootfs.ts';
 

@@ -7,11 +7,11 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeBusyboxBaseImage } from '../../../src/build/disk/base-image.ts';
-import { toFixedVhd } from '../../../src/build/disk/disk-image.ts';
-import { ToolCanceled } from '../../../src/build/disk/run.ts';
-import { removeRunWork } from '../../../src/build/disk/run-space.ts';
-import { sourceStep, type SourceImage } from '../../../src/build/image-template/source-step.ts';
+import { makeBusyboxBaseImage } from '../../../src/imaging/disk/base-image.ts';
+import { toFixedVhd } from '../../../src/imaging/disk/disk-image.ts';
+import { ToolCanceled } from '../../../src/imaging/disk/run.ts';
+import { removeRunWork } from '../../../src/imaging/disk/run-space.ts';
+import { sourceStep, type SourceImage } from '../../../src/imaging/image-template/source-step.ts';
 import { imageBuildFixture } from '../../support/image-build.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-source-step-'));

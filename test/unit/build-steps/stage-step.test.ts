@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stageStep } from '../../../src/build/image-template/stage-step.ts';
+import { stageStep } from '../../../src/imaging/image-template/stage-step.ts';
 import { stagingGroup } from '../../../src/domain/image-templates/run/run-status.ts';
 import type { ImageTemplate } from '../../../src/domain/image-templates/image-template.ts';
 import type { MetadataStore } from '../../../src/ports/metadata-store.ts';

@@ -6,9 +6,9 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { makeBusyboxBaseImage } from '../../../src/build/disk/base-image.ts';
-import { checkImage, extractRootFs, findRootPartition } from '../../../src/build/disk/disk-image.ts';
-import { writeImageStep } from '../../../src/build/image-template/write-image-step.ts';
+import { makeBusyboxBaseImage } from '../../../src/imaging/disk/base-image.ts';
+import { checkImage, extractRootFs, findRootPartition } from '../../../src/imaging/disk/disk-image.ts';
+import { writeImageStep } from '../../../src/imaging/image-template/write-image-step.ts';
 import { imageBuildFixture } from '../../support/image-build.ts';
 import { openDiskImage } from '../../support/disk-inspection.ts';
 

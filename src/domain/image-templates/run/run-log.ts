@@ -1,6 +1,6 @@
 /**
  * The run's customization.log as its record keeping uses it: lines about the run's progress and end,
- * then the file sealed into a region blob (`end-run.ts`). The job opens the log (build/build-log.ts's
+ * then the file sealed into a region blob (`end-run.ts`). The job opens the log (imaging/build-log.ts's
  * `BuildLog` is one) and hands it in, so the domain writes it without knowing how builds log.
  */
 export interface RunLog {

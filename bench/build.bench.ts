@@ -24,7 +24,8 @@ import { startTestServer } from '../test/support/test-server.ts';
 const MIB = 1024 * 1024;
 const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '1024' } } });
 const sizeMib = Number(values['size-mib']);
-if (!Number.isSafeInteger(sizeMib) || sizeMib < 64) throw new Error(`--size-mib takes a whole number of MiB, at least 64, not '${values['size-mib']}'.`);
+if (!Number.isSafeInteger(sizeMib) || sizeMib < 64)
+  throw new Error(`--size-mib takes a whole number of MiB, at least 64, not '${values['size-mib']}'.`);
 /** The base image's root file system holds half its size in incompressible data, in this many files. */
 const DATA_FILES = 4;
 const dataFileMib = Math.floor(sizeMib / 2 / DATA_FILES);
@@ -107,7 +108,9 @@ function parseLog(text: string): LogLine[] {
 async function main(): Promise<void> {
   // Job events give when the gallery version's replication job ran, to the millisecond.
   const jobEvents: Array<{ event: string; task: string; at: number }> = [];
-  const kiln = await startTestServer({ onJobEvent: (e) => jobEvents.push({ event: e.event, task: e.task, at: Date.parse(e.at) }) });
+  const kiln = await startTestServer({
+    onJobEvent: (e) => jobEvents.push({ event: e.event, task: e.task, at: Date.parse(e.at) }),
+  });
   const work = await mkdtemp(path.join(os.tmpdir(), 'kiln-bench-build-'));
   const CONFIG = 'listen=8080\n';
   const files = createServer((request, response) => {
@@ -121,17 +124,27 @@ async function main(): Promise<void> {
     const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, options);
     const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, options);
     const rg = 'bench';
-    console.log(`base image ${sizeMib} MiB (busybox root + ${DATA_FILES} files of ${dataFileMib} MiB random data), fixed VHD`);
-    console.log(`${os.availableParallelism()} CPUs (${os.cpus()[0]?.model}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, node ${process.version}, dirs ${work} and ${kiln.dataDir}`);
+    console.log(
+      `base image ${sizeMib} MiB (busybox root + ${DATA_FILES} files of ${dataFileMib} MiB random data), fixed VHD`,
+    );
+    console.log(
+      `${os.availableParallelism()} CPUs (${os.cpus()[0]?.model}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, node ${process.version}, dirs ${work} and ${kiln.dataDir}`,
+    );
 
     const [vhd, baseSeconds] = await timed(() => makeBaseVhd(work));
     const vhdSize = (await stat(vhd)).size;
     const [imageId, uploadSeconds] = await timed(async () => {
-      await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, options).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+      await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, options).resourceGroups.createOrUpdate(
+        rg,
+        { location: 'westus' },
+      );
       // As `az storage blob upload --auth-mode login` does: one Put Blob with a storage token.
       const blobUri = `${kiln.url}/blob/westus/vhds/base.vhd`;
       await new BlockBlobClient(blobUri, kiln.credential).upload(() => createReadStream(vhd), vhdSize);
-      const image = await compute.images.createOrUpdate(rg, 'base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+      const image = await compute.images.createOrUpdate(rg, 'base', {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+      });
       return image.id!;
     });
     await compute.galleries.createOrUpdate(rg, 'golden', { location: 'westus' });
@@ -141,7 +154,9 @@ async function main(): Promise<void> {
       osState: 'Generalized',
       identifier: { publisher: 'kiln', offer: 'app', sku: '1' },
     });
-    console.log(`setup (make the base VHD: ${baseSeconds.toFixed(1)} s; upload it and make a managed image: ${uploadSeconds.toFixed(1)} s), not counted below`);
+    console.log(
+      `setup (make the base VHD: ${baseSeconds.toFixed(1)} s; upload it and make a managed image: ${uploadSeconds.toFixed(1)} s), not counted below`,
+    );
 
     // The floor: the base image's bytes copied once on the same disk, then fsynced as the region
     // stores do. The median of three, each after a global sync so no earlier writes are flushed
@@ -158,7 +173,9 @@ async function main(): Promise<void> {
     const median = (numbers: number[]) => numbers.sort((a, b) => a - b)[1];
     const cpSeconds = median(rounds.map(([cp]) => cp));
     const cpSyncSeconds = median(rounds.map(([cp, sync]) => cp + sync));
-    console.log(`cp rounds (cp + sync): ${rounds.map(([cp, sync]) => `${cp.toFixed(2)} + ${sync.toFixed(2)} s`).join(', ')}\n`);
+    console.log(
+      `cp rounds (cp + sync): ${rounds.map(([cp, sync]) => `${cp.toFixed(2)} + ${sync.toFixed(2)} s`).join(', ')}\n`,
+    );
     execFileSync('sync');
 
     const template: ImageTemplate = {
@@ -167,11 +184,22 @@ async function main(): Promise<void> {
       source: { type: 'ManagedImage', imageId },
       customize: [
         { type: 'Shell', name: 'motd', inline: ['echo "built by kiln" > /etc/motd', 'mkdir -p /srv/app'] },
-        { type: 'File', name: 'config', sourceUri: `${filesUrl}/app.conf`, destination: '/tmp/app.conf', sha256Checksum: createHash('sha256').update(CONFIG).digest('hex') },
+        {
+          type: 'File',
+          name: 'config',
+          sourceUri: `${filesUrl}/app.conf`,
+          destination: '/tmp/app.conf',
+          sha256Checksum: createHash('sha256').update(CONFIG).digest('hex'),
+        },
       ],
       distribute: [
         { type: 'VHD', runOutputName: 'vhd' },
-        { type: 'SharedImage', runOutputName: 'gallery', galleryImageId: galleryImage.id!, targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
+        {
+          type: 'SharedImage',
+          runOutputName: 'gallery',
+          galleryImageId: galleryImage.id!,
+          targetRegions: [{ name: 'westus' }, { name: 'eastus' }],
+        },
       ],
     };
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'app', template);
@@ -189,7 +217,9 @@ async function main(): Promise<void> {
           return last;
         }
         if (last?.runSubState === 'Distributing') {
-          const version = await compute.galleryImageVersions.get(rg, 'golden', 'app', '1.0.0', { expand: 'ReplicationStatus' }).catch(() => undefined);
+          const version = await compute.galleryImageVersions
+            .get(rg, 'golden', 'app', '1.0.0', { expand: 'ReplicationStatus' })
+            .catch(() => undefined);
           for (const region of version?.replicationStatus?.summary ?? []) {
             const name = region.region!.toLowerCase().replace(/ /g, '');
             if (region.state === 'Completed' && !regionDone.has(name)) regionDone.set(name, Date.now());
@@ -202,7 +232,9 @@ async function main(): Promise<void> {
 
     const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
     const templateId = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/app`;
-    const response = await fetch(`${kiln.url}${templateId}/customizationLog?api-version=2025-10-01`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${kiln.url}${templateId}/customizationLog?api-version=2025-10-01`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (!response.ok) throw new Error(`customizationLog answered ${response.status}: ${await response.text()}`);
     const log = parseLog(await response.text());
 
@@ -239,8 +271,17 @@ async function main(): Promise<void> {
 
     const columns = ['step', 'time s', 'of build', 'time / cp'];
     const widths = [52, 8, 8, 9];
-    const line = (cells: string[]) => console.log(`| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`);
-    const print = (name: string, seconds: number) => line([name, seconds.toFixed(2), `${((seconds / logSeconds) * 100).toFixed(0)}%`, (seconds / cpSeconds).toFixed(2)]);
+    const line = (cells: string[]) =>
+      console.log(
+        `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`,
+      );
+    const print = (name: string, seconds: number) =>
+      line([
+        name,
+        seconds.toFixed(2),
+        `${((seconds / logSeconds) * 100).toFixed(0)}%`,
+        (seconds / cpSeconds).toFixed(2),
+      ]);
     line(columns);
     line(widths.map((width, i) => (i === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)));
     print(`cp base VHD, ${(vhdSize / MIB).toFixed(0)} MiB (the floor)`, cpSeconds);
@@ -267,11 +308,18 @@ async function main(): Promise<void> {
     print('  run outputs recorded (finishRun)', (runEnd - versionFinished) / 1000);
     print('build total (first → last customization.log line)', logSeconds);
     print('build total, client (run request → Succeeded seen)', clientSeconds);
-    const version = await compute.galleryImageVersions.get(rg, 'golden', 'app', '1.0.0', { expand: 'ReplicationStatus' });
+    const version = await compute.galleryImageVersions.get(rg, 'golden', 'app', '1.0.0', {
+      expand: 'ReplicationStatus',
+    });
     console.log('');
-    for (const region of version.replicationStatus?.summary ?? []) console.log(`gallery version 1.0.0 in ${region.region}: ${region.state}, ${region.details}`);
-    console.log(`\nbuild / cp: ${(logSeconds / cpSeconds).toFixed(1)}; build / (cp + sync): ${(logSeconds / cpSyncSeconds).toFixed(1)}`);
-    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (server and benchmark in one process)`);
+    for (const region of version.replicationStatus?.summary ?? [])
+      console.log(`gallery version 1.0.0 in ${region.region}: ${region.state}, ${region.details}`);
+    console.log(
+      `\nbuild / cp: ${(logSeconds / cpSeconds).toFixed(1)}; build / (cp + sync): ${(logSeconds / cpSyncSeconds).toFixed(1)}`,
+    );
+    console.log(
+      `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (server and benchmark in one process)`,
+    );
   } finally {
     files.close();
     await kiln.stop();

@@ -16,7 +16,10 @@ const base = JSON.parse(await readFile(baseImageFile, 'utf8'));
 const step = (text: string) => console.log(`\n==> ${text}`);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-const credential = new ClientSecretCredential(admin.tenant, admin.appId, admin.password, { authorityHost: url, disableInstanceDiscovery: true });
+const credential = new ClientSecretCredential(admin.tenant, admin.appId, admin.password, {
+  authorityHost: url,
+  disableInstanceDiscovery: true,
+});
 const resources = new ResourceManagementClient(credential, subscriptionId, { endpoint: url });
 const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
 const builder = new ImageBuilderClient(credential, subscriptionId, { endpoint: url });
@@ -24,11 +27,15 @@ const group = 'quickstart';
 const groupId = `/subscriptions/${subscriptionId}/resourceGroups/${group}`;
 
 step(`resource group ${group} in westus (a previous run's group is deleted first)`);
-if ((await resources.resourceGroups.checkExistence(group)).body) await resources.resourceGroups.beginDeleteAndWait(group);
+if ((await resources.resourceGroups.checkExistence(group)).body)
+  await resources.resourceGroups.beginDeleteAndWait(group);
 await resources.resourceGroups.createOrUpdate(group, { location: 'westus', tags: { made: 'by-quickstart' } });
 
 step('gallery shelf and image definition app (Linux, generalized)');
-await compute.galleries.beginCreateOrUpdateAndWait(group, 'shelf', { location: 'westus', description: 'Kiln quickstart' });
+await compute.galleries.beginCreateOrUpdateAndWait(group, 'shelf', {
+  location: 'westus',
+  description: 'Kiln quickstart',
+});
 const definition = await compute.galleryImages.beginCreateOrUpdateAndWait(group, 'shelf', 'app', {
   location: 'westus',
   osType: 'Linux',
@@ -52,13 +59,37 @@ await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(group, 'ap
   identity: { type: 'None' },
   source: { type: 'PlatformImage', publisher: base.publisher, offer: base.offer, sku: base.sku, version: 'latest' },
   customize: [
-    { type: 'Shell', name: 'motd', inline: ['echo "Built by Kiln on $(date -u)" > /etc/motd', 'mkdir -p /opt/app && echo 1.0 > /opt/app/VERSION', 'cat /etc/os-release 2>/dev/null | head -1 || true'] },
-    { type: 'File', name: 'app-config', sourceUri: appConfigUri, destination: '/tmp/app.conf', sha256Checksum: createHash('sha256').update(appConfig).digest('hex') },
+    {
+      type: 'Shell',
+      name: 'motd',
+      inline: [
+        'echo "Built by Kiln on $(date -u)" > /etc/motd',
+        'mkdir -p /opt/app && echo 1.0 > /opt/app/VERSION',
+        'cat /etc/os-release 2>/dev/null | head -1 || true',
+      ],
+    },
+    {
+      type: 'File',
+      name: 'app-config',
+      sourceUri: appConfigUri,
+      destination: '/tmp/app.conf',
+      sha256Checksum: createHash('sha256').update(appConfig).digest('hex'),
+    },
     { type: 'Shell', name: 'install-config', inline: ['mv /tmp/app.conf /etc/app.conf', 'ls -l /etc/app.conf'] },
   ],
   distribute: [
-    { type: 'ManagedImage', runOutputName: 'image', imageId: `${groupId}/providers/Microsoft.Compute/images/app-image`, location: 'westus' },
-    { type: 'SharedImage', runOutputName: 'gallery', galleryImageId: definition.id!, targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
+    {
+      type: 'ManagedImage',
+      runOutputName: 'image',
+      imageId: `${groupId}/providers/Microsoft.Compute/images/app-image`,
+      location: 'westus',
+    },
+    {
+      type: 'SharedImage',
+      runOutputName: 'gallery',
+      galleryImageId: definition.id!,
+      targetRegions: [{ name: 'westus' }, { name: 'eastus' }],
+    },
     { type: 'VHD', runOutputName: 'vhd' },
   ],
 });
@@ -72,18 +103,30 @@ await (await run).pollUntilDone();
 
 step('run outputs');
 const outputs = [];
-for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(group, 'app-template')) outputs.push(output);
-for (const output of outputs) console.log(`    ${(output.name ?? "").padEnd(8)} ${output.provisioningState}  ${output.artifactId ?? output.artifactUri}`);
+for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(group, 'app-template'))
+  outputs.push(output);
+for (const output of outputs)
+  console.log(
+    `    ${(output.name ?? '').padEnd(8)} ${output.provisioningState}  ${output.artifactId ?? output.artifactUri}`,
+  );
 const template = await builder.virtualMachineImageTemplates.get(group, 'app-template');
 console.log(`    run ${template.lastRunStatus?.runState} in ${seconds(started)}`);
-if (template.lastRunStatus?.runState !== 'Succeeded') throw new Error(`the run ended ${template.lastRunStatus?.runState}: ${template.lastRunStatus?.message}`);
+if (template.lastRunStatus?.runState !== 'Succeeded')
+  throw new Error(`the run ended ${template.lastRunStatus?.runState}: ${template.lastRunStatus?.message}`);
 
 step('the VHD, downloaded');
 const storageToken = (await credential.getToken('https://storage.azure.com/.default'))!.token;
 const vhdPath = join(dataDir, 'app.vhd');
-const download = await fetch(outputs.find((o) => o.name === 'vhd')!.artifactUri!, { headers: { authorization: `Bearer ${storageToken}` } });
+const download = await fetch(outputs.find((o) => o.name === 'vhd')!.artifactUri!, {
+  headers: { authorization: `Bearer ${storageToken}` },
+});
 await writeFile(vhdPath, new Uint8Array(await download.arrayBuffer()));
-const partitions = JSON.parse(execFileSync('sfdisk', ['-J', vhdPath], { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }));
+const partitions = JSON.parse(
+  execFileSync('sfdisk', ['-J', vhdPath], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+  }),
+);
 const offset = partitions.partitiontable.partitions[0].start * 512;
 const lookInside = `debugfs -R 'cat /etc/motd' '${vhdPath}?offset=${offset}'`;
 console.log(`    ${vhdPath} (fixed VHD, ${download.headers.get('content-length')} bytes)`);
@@ -93,14 +136,18 @@ console.log(`    boot or convert: qemu-img convert -f vpc -O qcow2 ${vhdPath} ap
 step('where everything is');
 for await (const i of compute.images.listByResourceGroup(group)) console.log(`    managed image   ${i.id}`);
 for await (const listed of compute.galleryImageVersions.listByGalleryImage(group, 'shelf', 'app')) {
-  const v = await compute.galleryImageVersions.get(group, 'shelf', 'app', listed.name!, { expand: 'ReplicationStatus' });
+  const v = await compute.galleryImageVersions.get(group, 'shelf', 'app', listed.name!, {
+    expand: 'ReplicationStatus',
+  });
   const regions = v.replicationStatus?.summary?.map((s) => `${s.region} ${s.state} ${s.progress}%`).join(', ');
   console.log(`    gallery version ${v.id} (${regions})`);
 }
 console.log(`    image template  ${template.id}`);
 console.log(`    VHD             ${vhdPath}`);
 console.log(`    data folder     ${dataDir} (SQLite metadata in kiln.db, one blob folder per region under regions/)`);
-console.log(`    server          ${url} (CA: ${join(dataDir, 'tls', 'ca.pem')}; admin credentials: ${join(dataDir, 'admin-credentials.json')})`);
+console.log(
+  `    server          ${url} (CA: ${join(dataDir, 'tls', 'ca.pem')}; admin credentials: ${join(dataDir, 'admin-credentials.json')})`,
+);
 
 /** Prints the customization log as it grows and, while distributing, replication per region. */
 async function followBuild(since: number): Promise<void> {
@@ -109,9 +156,12 @@ async function followBuild(since: number): Promise<void> {
   let shownReplication = '';
   const token = async () => (await credential.getToken('https://management.azure.com/.default'))!.token;
   for (;;) {
-    const response = await fetch(`${url}${groupId}/providers/Microsoft.VirtualMachineImages/imageTemplates/app-template/customizationLog?offset=${offset}&api-version=2022-02-14`, {
-      headers: { authorization: `Bearer ${await token()}` },
-    });
+    const response = await fetch(
+      `${url}${groupId}/providers/Microsoft.VirtualMachineImages/imageTemplates/app-template/customizationLog?offset=${offset}&api-version=2022-02-14`,
+      {
+        headers: { authorization: `Bearer ${await token()}` },
+      },
+    );
     const text = response.ok ? await response.text() : '';
     if (response.ok) offset = Number(response.headers.get('x-ms-kiln-next-offset') ?? offset);
     for (const line of text.split('\n').filter(Boolean)) console.log(`    ${line.replace(/^\S+Z /, '')}`);
@@ -120,9 +170,13 @@ async function followBuild(since: number): Promise<void> {
     if (state !== shownState) console.log(`    [${seconds(since)}] run ${(shownState = state)}`);
     if (status?.runSubState === 'Distributing') {
       for await (const listed of compute.galleryImageVersions.listByGalleryImage(group, 'shelf', 'app')) {
-        const v = await compute.galleryImageVersions.get(group, 'shelf', 'app', listed.name!, { expand: 'ReplicationStatus' });
-        const replication = v.replicationStatus?.summary?.map((s) => `${s.region} ${s.progress ?? 0}%`).join(', ') ?? '';
-        if (replication && replication !== shownReplication) console.log(`    [${seconds(since)}] replicating ${v.name}: ${(shownReplication = replication)}`);
+        const v = await compute.galleryImageVersions.get(group, 'shelf', 'app', listed.name!, {
+          expand: 'ReplicationStatus',
+        });
+        const replication =
+          v.replicationStatus?.summary?.map((s) => `${s.region} ${s.progress ?? 0}%`).join(', ') ?? '';
+        if (replication && replication !== shownReplication)
+          console.log(`    [${seconds(since)}] replicating ${v.name}: ${(shownReplication = replication)}`);
       }
     }
     if (status?.runState !== 'Running' && response.headers.get('x-ms-kiln-log-complete') === 'true') return;

@@ -17,7 +17,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobServiceClient, RestError, type BlobBeginCopyFromUrlPollState, type BlobClient, type CopyStatusType } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  RestError,
+  type BlobBeginCopyFromUrlPollState,
+  type BlobClient,
+  type CopyStatusType,
+} from '@azure/storage-blob';
 import { blobKeyProblem } from '../core/blob-url.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.ts';
 
@@ -56,13 +62,19 @@ function fromAzure(error: unknown, what: string, creating = false): unknown {
   if (!(error instanceof RestError)) return error;
   // HEAD responses have no body: their code is only in the header, which Azurite leaves out.
   const code =
-    error.code ?? error.response?.headers.get('x-ms-error-code') ?? (error.statusCode === 404 ? 'BlobNotFound' : `Http${error.statusCode}`);
+    error.code ??
+    error.response?.headers.get('x-ms-error-code') ??
+    (error.statusCode === 404 ? 'BlobNotFound' : `Http${error.statusCode}`);
   if (creating && (code === 'BlobAlreadyExists' || code === 'ConditionNotMet')) {
     return storeError('BlobAlreadyExists', `${what} already exists.`);
   }
   // Only a seal leases blobs, and only staging ones.
-  if (code === 'LeaseIdMissing' || code === 'LeaseAlreadyPresent') return storeError('BlobBeingSealed', `${what} is being sealed.`);
-  return Object.assign(new Error(`Azure Storage failed on ${what}: ${error.message.split('\n')[0]}`, { cause: error }), { code });
+  if (code === 'LeaseIdMissing' || code === 'LeaseAlreadyPresent')
+    return storeError('BlobBeingSealed', `${what} is being sealed.`);
+  return Object.assign(
+    new Error(`Azure Storage failed on ${what}: ${error.message.split('\n')[0]}`, { cause: error }),
+    { code },
+  );
 }
 
 async function azure<T>(what: string, operation: Promise<T>, creating = false): Promise<T> {
@@ -75,7 +87,10 @@ async function azure<T>(what: string, operation: Promise<T>, creating = false): 
 
 function checkKey(key: string): void {
   const problem =
-    blobKeyProblem(key) ?? (key.startsWith(STAGING_PREFIX) ? `The blob key '${key}' is under '${STAGING_PREFIX}', kept for staging blobs.` : undefined);
+    blobKeyProblem(key) ??
+    (key.startsWith(STAGING_PREFIX)
+      ? `The blob key '${key}' is under '${STAGING_PREFIX}', kept for staging blobs.`
+      : undefined);
   if (problem !== undefined) throw storeError('InvalidBlobKey', problem);
 }
 
@@ -118,7 +133,7 @@ async function* rechunk(content: Readable | Buffer, nextBuffer: (index: number) 
   let filled = 0;
   let index = 0;
   for await (const chunk of chunksOf(content)) {
-    for (let at = 0; at < chunk.length; ) {
+    for (let at = 0; at < chunk.length;) {
       piece ??= nextBuffer(index);
       const copied = chunk.copy(piece, filled, at);
       filled += copied;
@@ -140,7 +155,9 @@ async function* rechunk(content: Readable | Buffer, nextBuffer: (index: number) 
  * 50,000 blocks hold about 20 TiB.
  */
 const blockSize = (index: number, total: number | undefined): number =>
-  total === undefined ? BLOCK_BYTES * 2 ** Math.floor(index / 5_000) : Math.max(BLOCK_BYTES, Math.ceil(total / MAX_BLOCKS));
+  total === undefined
+    ? BLOCK_BYTES * 2 ** Math.floor(index / 5_000)
+    : Math.max(BLOCK_BYTES, Math.ceil(total / MAX_BLOCKS));
 
 /**
  * Runs uploads with at most `budget` bytes in flight (one upload at least). After a failure `add`
@@ -174,16 +191,24 @@ function uploadPool(budget: number) {
   };
 }
 
-export function createAzureBlobStore(region: string, options: { connectionString: string; container: string }): BlobStore {
-  const container = BlobServiceClient.fromConnectionString(options.connectionString).getContainerClient(options.container);
-  const stagingClient = (key: string) => container.getPageBlobClient(STAGING_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex'));
+export function createAzureBlobStore(
+  region: string,
+  options: { connectionString: string; container: string },
+): BlobStore {
+  const container = BlobServiceClient.fromConnectionString(options.connectionString).getContainerClient(
+    options.container,
+  );
+  const stagingClient = (key: string) =>
+    container.getPageBlobClient(STAGING_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex'));
 
   let opening: Promise<unknown> | undefined;
   const ready = (): Promise<unknown> =>
-    (opening ??= azure(`the container '${options.container}'`, container.createIfNotExists()).catch((error: unknown) => {
-      opening = undefined;
-      throw error;
-    }));
+    (opening ??= azure(`the container '${options.container}'`, container.createIfNotExists()).catch(
+      (error: unknown) => {
+        opening = undefined;
+        throw error;
+      },
+    ));
 
   async function sealed(key: string): Promise<{ info: BlobInfo; etag?: string } | undefined> {
     try {
@@ -225,7 +250,8 @@ export function createAzureBlobStore(region: string, options: { connectionString
     };
     try {
       for await (const block of rechunk(content, nextBuffer)) {
-        if (ids.length === MAX_BLOCKS) throw storeError('BlockCountExceedsLimit', `${what} needs more than ${MAX_BLOCKS} blocks.`);
+        if (ids.length === MAX_BLOCKS)
+          throw storeError('BlockCountExceedsLimit', `${what} needs more than ${MAX_BLOCKS} blocks.`);
         const id = Buffer.from(`${upload}${String(ids.length).padStart(5, '0')}`).toString('base64');
         ids.push(id);
         hash.update(block);
@@ -244,14 +270,22 @@ export function createAzureBlobStore(region: string, options: { connectionString
     const sha256 = hash.digest('hex');
     const { lastModified } = await azure(
       what,
-      client.commitBlockList(ids, { metadata: { sha256, [SEALED]: '1' }, conditions: overwrite ? {} : { ifNoneMatch: '*' } }),
+      client.commitBlockList(ids, {
+        metadata: { sha256, [SEALED]: '1' },
+        conditions: overwrite ? {} : { ifNoneMatch: '*' },
+      }),
       !overwrite,
     );
     return { key, size: length, sha256, lastModified };
   }
 
   /** A byte stream of a blob; the download starts when the stream is first read. */
-  function download(client: BlobClient, what: string, range: ByteRange | undefined, isVisible?: (properties: BlobProperties) => boolean): Readable {
+  function download(
+    client: BlobClient,
+    what: string,
+    range: ByteRange | undefined,
+    isVisible?: (properties: BlobProperties) => boolean,
+  ): Readable {
     checkRange(range);
     async function* bytes(): AsyncGenerator<Buffer> {
       await ready();
@@ -294,7 +328,12 @@ export function createAzureBlobStore(region: string, options: { connectionString
 
     read(key, range) {
       checkKey(key);
-      return download(container.getBlobClient(key), `the blob '${key}'`, range, (properties) => sealedInfo(key, properties) !== undefined);
+      return download(
+        container.getBlobClient(key),
+        `the blob '${key}'`,
+        range,
+        (properties) => sealedInfo(key, properties) !== undefined,
+      );
     },
 
     async copy(fromKey, toKey) {
@@ -366,7 +405,11 @@ export function createAzureBlobStore(region: string, options: { connectionString
       }
       await ready();
       await refuseExisting(key);
-      await azure(`the staging blob '${key}'`, stagingClient(key).create(size, { conditions: { ifNoneMatch: '*' } }), true);
+      await azure(
+        `the staging blob '${key}'`,
+        stagingClient(key).create(size, { conditions: { ifNoneMatch: '*' } }),
+        true,
+      );
     },
 
     async writeStaging(key, offset, content) {
@@ -380,11 +423,15 @@ export function createAzureBlobStore(region: string, options: { connectionString
       // Azure refuses writes past the end but Azurite does not, so the store checks them itself.
       const { contentLength: size = 0 } = await azure(what, client.getProperties());
       // One buffer for every piece: each is sent before the next is read into it.
-      const buffer = Buffer.allocUnsafe(Buffer.isBuffer(content) ? Math.min(content.length, MAX_PAGE_WRITE) : MAX_PAGE_WRITE);
+      const buffer = Buffer.allocUnsafe(
+        Buffer.isBuffer(content) ? Math.min(content.length, MAX_PAGE_WRITE) : MAX_PAGE_WRITE,
+      );
       let position = offset;
       for await (const piece of rechunk(content, () => buffer)) {
-        if (piece.length % PAGE_BYTES !== 0) throw storeError('InvalidPageRange', `Writes to ${what} must be whole 512-byte pages.`);
-        if (position + piece.length > size) throw storeError('InvalidPageRange', `Writing past the end (${size} bytes) of ${what}.`);
+        if (piece.length % PAGE_BYTES !== 0)
+          throw storeError('InvalidPageRange', `Writes to ${what} must be whole 512-byte pages.`);
+        if (position + piece.length > size)
+          throw storeError('InvalidPageRange', `Writing past the end (${size} bytes) of ${what}.`);
         await azure(what, client.uploadPages(piece, position, piece.length));
         position += piece.length;
       }

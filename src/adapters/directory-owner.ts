@@ -55,7 +55,8 @@ export async function claimDirectory(dir: string): Promise<DirectoryClaim> {
     lock.exec('BEGIN EXCLUSIVE');
   } catch (error) {
     lock.close();
-    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new DirectoryInUseError(dir, await holderPid(pidPath));
+    if ((error as { code?: string }).code === 'SQLITE_BUSY')
+      throw new DirectoryInUseError(dir, await holderPid(pidPath));
     throw error;
   }
   held.add(lock);

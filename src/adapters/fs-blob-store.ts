@@ -23,7 +23,19 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
@@ -168,7 +180,9 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     await makeOwnerOnly(dir);
     claim ??= await claimDirectory(dir);
     await rm(tmpDir, { recursive: true, force: true });
-    await Promise.all([objectsDir, indexDir, stagingDir, tmpDir].map((d) => mkdir(d, { recursive: true, mode: DIR_MODE })));
+    await Promise.all(
+      [objectsDir, indexDir, stagingDir, tmpDir].map((d) => mkdir(d, { recursive: true, mode: DIR_MODE })),
+    );
     const records = await readAllRecords();
     const named = new Set(records.map((record) => record.object));
     for (const object of await readdir(objectsDir)) {
@@ -232,12 +246,14 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       await rm(objectPath(record.object), { force: true });
       throw error;
     }
-    if (replaced !== undefined && replaced.object !== record.object) await rm(objectPath(replaced.object), { force: true });
+    if (replaced !== undefined && replaced.object !== record.object)
+      await rm(objectPath(replaced.object), { force: true });
     return toInfo(record);
   }
 
   async function refuseExisting(key: string): Promise<void> {
-    if ((await readRecord(key)) !== undefined) throw storeError('BlobAlreadyExists', `The blob '${key}' already exists.`);
+    if ((await readRecord(key)) !== undefined)
+      throw storeError('BlobAlreadyExists', `The blob '${key}' already exists.`);
   }
 
   async function openStaging(key: string, flags: string): Promise<FileHandle> {
@@ -339,7 +355,10 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
           await copyFile(objectPath(source.object), tmp, constants.COPYFILE_FICLONE);
           const handle = await open(tmp, 'r');
           // A copy takes its source's mode, which an older Kiln made 0644.
-          await handle.chmod(FILE_MODE).then(() => handle.sync()).finally(() => handle.close());
+          await handle
+            .chmod(FILE_MODE)
+            .then(() => handle.sync())
+            .finally(() => handle.close());
           await rename(tmp, objectPath(object));
         } catch (copyError) {
           await rm(tmp, { force: true });
@@ -405,7 +424,10 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
           let position = offset;
           for await (const chunk of chunksOf(content)) {
             if (position + chunk.length > size) {
-              throw storeError('InvalidPageRange', `Writing past the end (${size} bytes) of the staging blob '${key}'.`);
+              throw storeError(
+                'InvalidPageRange',
+                `Writing past the end (${size} bytes) of the staging blob '${key}'.`,
+              );
             }
             await writeAll(handle, chunk, position);
             position += chunk.length;

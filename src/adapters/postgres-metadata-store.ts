@@ -88,10 +88,9 @@ export async function openPostgresMetadataStore(
     const stored: StoredRecord[] = [];
     for (const write of writes) {
       const key = keyOf(write);
-      const current = await client.query<{ etag: string }>(
-        `SELECT etag FROM ${s}.records WHERE key = $1 FOR UPDATE`,
-        [key],
-      );
+      const current = await client.query<{ etag: string }>(`SELECT etag FROM ${s}.records WHERE key = $1 FOR UPDATE`, [
+        key,
+      ]);
       const etag = current.rows[0]?.etag;
       if (write.expect && !holds(write.expect, etag)) throw new ExpectationFailedError(key, write.expect);
       if (write.op === 'delete') {
@@ -99,15 +98,18 @@ export async function openPostgresMetadataStore(
         continue;
       }
       const { record } = write;
-      const result = await client.query<Row>(write.expect && 'absent' in write.expect ? insertIfAbsent : insertOrUpdate, [
-        record.key,
-        record.kind,
-        record.subscription,
-        record.resourceGroup,
-        record.parent,
-        randomUUID(),
-        JSON.stringify(record.data),
-      ]);
+      const result = await client.query<Row>(
+        write.expect && 'absent' in write.expect ? insertIfAbsent : insertOrUpdate,
+        [
+          record.key,
+          record.kind,
+          record.subscription,
+          record.resourceGroup,
+          record.parent,
+          randomUUID(),
+          JSON.stringify(record.data),
+        ],
+      );
       if (result.rows.length === 0) throw new ExpectationFailedError(key, write.expect!);
       stored.push(fromRow(result.rows[0]));
     }
@@ -164,7 +166,9 @@ async function migrate(pool: pg.Pool, schemaName: string, s: string): Promise<vo
     const existing = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_version`);
     const version = existing.rows[0]?.version ?? 0;
     if (version > MIGRATIONS.length) {
-      throw new Error(`metadata schema ${schemaName} version ${version} is newer than this Kiln (${MIGRATIONS.length})`);
+      throw new Error(
+        `metadata schema ${schemaName} version ${version} is newer than this Kiln (${MIGRATIONS.length})`,
+      );
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       await client.query(MIGRATIONS[v].replaceAll('$s', s));
@@ -177,8 +181,6 @@ async function migrate(pool: pg.Pool, schemaName: string, s: string): Promise<vo
 function keyOf(write: Write): string {
   return write.op === 'put' ? write.record.key : write.key;
 }
-
-
 
 function fromRow<T>(row: Row): StoredRecord<T> {
   return {

@@ -9,7 +9,10 @@ export function holds(expectation: Expectation, etag: string | undefined): boole
 }
 
 /** The filters of a list query; `placeholder(i)` spells the i-th (1-based) parameter in the dialect. */
-export function listFilter(query: ListQuery, placeholder: (index: number) => string): { where: string; params: unknown[] } {
+export function listFilter(
+  query: ListQuery,
+  placeholder: (index: number) => string,
+): { where: string; params: unknown[] } {
   const filters: [string, unknown][] = [
     ['kind =', query.kind],
     ['subscription =', query.subscription],

@@ -140,8 +140,6 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-
-
 function toRow(record: NewRecord, seq: number): Row {
   return {
     key: record.key,

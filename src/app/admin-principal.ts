@@ -21,7 +21,12 @@ export async function ensureAdminPrincipal(domain: DomainContext, dataDir: strin
   await ensureAdministratorAccess(domain, admin.objectId);
   const path = join(dataDir, 'admin-credentials.json');
   // The shape of `az ad sp create-for-rbac`, like `kiln sp create` prints.
-  const credentials = { appId: admin.appId, displayName: admin.displayName, password: admin.password, tenant: domain.settings.tenantId };
+  const credentials = {
+    appId: admin.appId,
+    displayName: admin.displayName,
+    password: admin.password,
+    tenant: domain.settings.tenantId,
+  };
   await writeFileAtomic(path, JSON.stringify(credentials, null, 2) + '\n', 0o600);
   return path;
 }

@@ -8,8 +8,14 @@ import type { PlatformImage } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 import { bootstrapBaseImage } from './platform-images.ts';
 
-export function bootstrapBusybox(kiln: Kiln, options: { sizeMiB?: number; ifMissing?: boolean } = {}): Promise<PlatformImage> {
-  return bootstrapBaseImage(kiln, { publisher: 'kiln', offer: 'busybox', sku: 'busybox' }, options.ifMissing === true, (disk) =>
-    makeBusyboxBaseImage(disk, { sizeMiB: options.sizeMiB ?? 64 }),
+export function bootstrapBusybox(
+  kiln: Kiln,
+  options: { sizeMiB?: number; ifMissing?: boolean } = {},
+): Promise<PlatformImage> {
+  return bootstrapBaseImage(
+    kiln,
+    { publisher: 'kiln', offer: 'busybox', sku: 'busybox' },
+    options.ifMissing === true,
+    (disk) => makeBusyboxBaseImage(disk, { sizeMiB: options.sizeMiB ?? 64 }),
   );
 }

@@ -66,7 +66,8 @@ export type BuilderGrants = 'subscription' | 'none';
 
 export function builderGrants(config: KilnConfig): BuilderGrants {
   const value = config.build?.builderGrants ?? 'subscription';
-  if (value !== 'subscription' && value !== 'none') throw new Error(`config.json: build.builderGrants is '${String(value)}'; it must be "subscription" or "none".`);
+  if (value !== 'subscription' && value !== 'none')
+    throw new Error(`config.json: build.builderGrants is '${String(value)}'; it must be "subscription" or "none".`);
   return value;
 }
 
@@ -120,7 +121,8 @@ export async function readConfig(dataDir: string): Promise<KilnConfig | undefine
   try {
     return JSON.parse(await readFile(path, 'utf8')) as KilnConfig;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read ${path}: ${(error as Error).message}`);
     return undefined;
   }
 }

@@ -30,23 +30,33 @@ export interface DebianBootstrap {
 export async function bootstrapDebian(kiln: Kiln, options: DebianBootstrap): Promise<PlatformImage> {
   const suite = options.suite ?? 'bookworm';
   const release = DEBIAN_RELEASES[suite];
-  if (!release) throw new Error(`unknown Debian suite '${suite}'; use one of ${Object.keys(DEBIAN_RELEASES).join(', ')}`);
-  return bootstrapBaseImage(kiln, { publisher: 'Debian', offer: `debian-${release}`, sku: release }, options.ifMissing === true, async (disk) => {
-    const cache = await debootstrapped(options.dataDir, suite, options);
-    const root = join(dirname(disk), 'root');
-    // coreutils cp keeps what a root file system holds and Node's cp cannot copy: device nodes, owners.
-    await run('cp', ['-a', '--reflink=auto', cache, root]);
-    await writeFile(join(root, 'etc', 'fstab'), 'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n');
-    await writeFile(join(root, 'etc', 'hostname'), 'debian\n');
-    await writeFile(join(root, 'etc', 'machine-id'), '');
-    await rm(join(root, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
-    await mkdir(join(root, 'var', 'cache', 'apt', 'archives', 'partial'), { recursive: true });
-    await diskFromRootFs(root, disk, options.sizeMiB ?? (await defaultSize(root)), 'debian-root');
-  });
+  if (!release)
+    throw new Error(`unknown Debian suite '${suite}'; use one of ${Object.keys(DEBIAN_RELEASES).join(', ')}`);
+  return bootstrapBaseImage(
+    kiln,
+    { publisher: 'Debian', offer: `debian-${release}`, sku: release },
+    options.ifMissing === true,
+    async (disk) => {
+      const cache = await debootstrapped(options.dataDir, suite, options);
+      const root = join(dirname(disk), 'root');
+      // coreutils cp keeps what a root file system holds and Node's cp cannot copy: device nodes, owners.
+      await run('cp', ['-a', '--reflink=auto', cache, root]);
+      await writeFile(join(root, 'etc', 'fstab'), 'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n');
+      await writeFile(join(root, 'etc', 'hostname'), 'debian\n');
+      await writeFile(join(root, 'etc', 'machine-id'), '');
+      await rm(join(root, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
+      await mkdir(join(root, 'var', 'cache', 'apt', 'archives', 'partial'), { recursive: true });
+      await diskFromRootFs(root, disk, options.sizeMiB ?? (await defaultSize(root)), 'debian-root');
+    },
+  );
 }
 
 /** The suite's debootstrap tree, made once and cached in the data folder. */
-async function debootstrapped(dataDir: string, suite: string, options: Pick<DebianBootstrap, 'mirror' | 'debootstrap'>): Promise<string> {
+async function debootstrapped(
+  dataDir: string,
+  suite: string,
+  options: Pick<DebianBootstrap, 'mirror' | 'debootstrap'>,
+): Promise<string> {
   const cache = join(dataDir, 'cache', `debian-${suite}`);
   if (existsSync(join(cache, 'etc', 'debian_version'))) return cache;
   const partial = `${cache}.partial`;

@@ -15,7 +15,11 @@ import type { BlobUrlIssuer, DomainContext } from '../domain/context.ts';
 import type { TaskPayloads } from '../domain/task-payloads.ts';
 import { grantRole, resolveRoleGrant } from '../domain/authorization/grant-role.ts';
 import { createServicePrincipal } from '../domain/identity/service-principals.ts';
-import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '../domain/identity/local-token-authority.ts';
+import {
+  STANDARD_AUDIENCES,
+  createTokenAuthority,
+  type TokenAuthority,
+} from '../domain/identity/local-token-authority.ts';
 import { separateUserBlobs } from '../domain/storage/user-blob-layout.ts';
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
@@ -58,7 +62,10 @@ export interface Kiln {
   /** A new principal, with `role` at each of `scopes` when given (as `az ad sp create-for-rbac --role --scopes`). */
   /** Opens every region store now (see BlobStore.open): the region folders become this process's. */
   openRegions(): Promise<void>;
-  createServicePrincipal(displayName: string, access?: { role: string; scopes: string[] }): Promise<CreatedServicePrincipal>;
+  createServicePrincipal(
+    displayName: string,
+    access?: { role: string; scopes: string[] },
+  ): Promise<CreatedServicePrincipal>;
   close(): Promise<void>;
 }
 
@@ -96,7 +103,11 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     queue,
     authority,
     sasSecret,
-    armAudiences: ['https://management.azure.com/', 'https://management.core.windows.net/', ...(options.publicUrl ? [options.publicUrl] : [])],
+    armAudiences: [
+      'https://management.azure.com/',
+      'https://management.core.windows.net/',
+      ...(options.publicUrl ? [options.publicUrl] : []),
+    ],
     // A store made before user blobs had their own namespace gets it before anything uses the store.
     openRegions: async () =>
       void (await Promise.all(
@@ -107,7 +118,9 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
         }),
       )),
     async createServicePrincipal(displayName, access) {
-      const grants = await Promise.all((access?.scopes ?? []).map((scope) => resolveRoleGrant(domain, access!.role, scope)));
+      const grants = await Promise.all(
+        (access?.scopes ?? []).map((scope) => resolveRoleGrant(domain, access!.role, scope)),
+      );
       const { appId, objectId, password } = await createServicePrincipal(store, { displayName });
       for (const grant of grants) await grantRole(domain, objectId, grant);
       return { appId, displayName, password, tenant: config.tenantId, objectId };

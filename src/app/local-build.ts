@@ -17,7 +17,15 @@ import { createOrUpdateGalleryImage, galleryImageId } from '../domain/gallery-im
 import { grantBuilderAccess, type BuildReferences } from '../domain/image-templates/builder-access.ts';
 import { readCustomizationLog } from '../domain/image-templates/customization-log.ts';
 import type { ImageTemplate, ImageTemplateInternal } from '../domain/image-templates/image-template.ts';
-import { checkTemplate, createOrUpdateTemplate, deleteTemplate, getTemplate, listRunOutputs, templateId, type TemplateRef } from '../domain/image-templates/operations.ts';
+import {
+  checkTemplate,
+  createOrUpdateTemplate,
+  deleteTemplate,
+  getTemplate,
+  listRunOutputs,
+  templateId,
+  type TemplateRef,
+} from '../domain/image-templates/operations.ts';
 import { cancelTemplateRun, runTemplate } from '../domain/image-templates/run-template.ts';
 import { stagingGroupPrefix } from '../domain/image-templates/run/run-status.ts';
 import { createOrUpdateResourceGroup, deleteResourceGroup } from '../domain/resource-groups/operations.ts';
@@ -76,7 +84,11 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
   const workers = startWorkers(kiln, { dataDir: options.dataDir, workers: 1, pollMs: 50, leaseMs: LOCAL_LEASE_MS });
   try {
     const ctx = kiln.domain;
-    const ref: TemplateRef = { subscription: kiln.config.subscriptions[0].id, resourceGroup: options.resourceGroup, name: options.name };
+    const ref: TemplateRef = {
+      subscription: kiln.config.subscriptions[0].id,
+      resourceGroup: options.resourceGroup,
+      name: options.name,
+    };
     const body = withErrorHandling(options.body, options.onError);
     const { spec } = checkTemplate(ctx, body);
     await ensureGroup(ctx, ref.subscription, ref.resourceGroup, spec.location, options.onNote);
@@ -97,8 +109,17 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
     const template = (await getTemplate(ctx, ref)).data;
     const status = template.resource.properties.lastRunStatus!;
     const outputs = await Promise.all((await listRunOutputs(ctx, ref)).map((o) => localOutput(ctx, o)));
-    const kept = status.runState === 'Failed' && options.onError === 'abort' ? keptWork(options.dataDir, template.internal.runId) : undefined;
-    return { templateId: template.resource.id, runState: status.runState, message: status.message ?? '', outputs, ...(kept ? { kept } : {}) };
+    const kept =
+      status.runState === 'Failed' && options.onError === 'abort'
+        ? keptWork(options.dataDir, template.internal.runId)
+        : undefined;
+    return {
+      templateId: template.resource.id,
+      runState: status.runState,
+      message: status.message ?? '',
+      outputs,
+      ...(kept ? { kept } : {}),
+    };
   } finally {
     await workers.stop();
     await kiln.close();
@@ -107,23 +128,37 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
 
 function withErrorHandling(body: Record<string, unknown>, onError: 'cleanup' | 'abort'): Record<string, unknown> {
   const properties = (body.properties ?? {}) as Record<string, unknown>;
-  const errorHandling = { ...((properties.errorHandling ?? {}) as Record<string, unknown>), onCustomizerError: onError };
+  const errorHandling = {
+    ...((properties.errorHandling ?? {}) as Record<string, unknown>),
+    onCustomizerError: onError,
+  };
   return { ...body, properties: { ...properties, errorHandling } };
 }
 
-async function ensureGroup(ctx: DomainContext, subscription: string, name: string, location: string, note: (text: string) => void) {
+async function ensureGroup(
+  ctx: DomainContext,
+  subscription: string,
+  name: string,
+  location: string,
+  note: (text: string) => void,
+) {
   if (await getResource(ctx, resourceGroupId(subscription, name))) return;
   await createOrUpdateResourceGroup(ctx, { subscription, name }, { location });
   note(`created resource group ${name} (${location})`);
 }
 
-async function ensureTargets(ctx: DomainContext, targets: ReturnType<typeof checkTemplate>['spec']['properties']['distribute'], note: (text: string) => void) {
+async function ensureTargets(
+  ctx: DomainContext,
+  targets: ReturnType<typeof checkTemplate>['spec']['properties']['distribute'],
+  note: (text: string) => void,
+) {
   for (const target of targets) {
     if (target.type === 'ManagedImage') {
       const id = parseResourceId(target.imageId)!;
       await ensureGroup(ctx, id.subscription, id.resourceGroup!, target.location, note);
     }
-    if (target.type === 'SharedImage') await ensureDefinition(ctx, parseResourceId(target.galleryImageId)!, target.targetRegions[0]?.name, note);
+    if (target.type === 'SharedImage')
+      await ensureDefinition(ctx, parseResourceId(target.galleryImageId)!, target.targetRegions[0]?.name, note);
   }
 }
 
@@ -134,11 +169,17 @@ async function ensureTargets(ctx: DomainContext, targets: ReturnType<typeof chec
  */
 async function ensureBuilderAccess(kiln: Kiln, template: BuildReferences, note: (text: string) => void) {
   await ensureBuilderPrincipal(kiln);
-  for (const grant of await grantBuilderAccess(kiln.domain, template)) note(`granted the image builder principal ${grant.role} on ${grant.scope}`);
+  for (const grant of await grantBuilderAccess(kiln.domain, template))
+    note(`granted the image builder principal ${grant.role} on ${grant.scope}`);
 }
 
 /** A missing gallery or image definition gets Linux, generalized defaults named after the definition. */
-async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: string | undefined, note: (text: string) => void) {
+async function ensureDefinition(
+  ctx: DomainContext,
+  id: ResourceId,
+  region: string | undefined,
+  note: (text: string) => void,
+) {
   const [gallery, image] = [id.types[0][1], id.types[1][1]];
   const location = region ?? ctx.settings.regions[0].name;
   await ensureGroup(ctx, id.subscription, id.resourceGroup!, location, note);
@@ -151,9 +192,15 @@ async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: stri
   if (await getResource(ctx, galleryImageId(ref))) return;
   await createOrUpdateGalleryImage(ctx, ref, {
     location,
-    properties: { osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln-local', offer: gallery, sku: image } },
+    properties: {
+      osType: 'Linux',
+      osState: 'Generalized',
+      identifier: { publisher: 'kiln-local', offer: gallery, sku: image },
+    },
   });
-  note(`created image definition ${gallery}/${image} (Linux, generalized; publisher kiln-local, offer ${gallery}, sku ${image})`);
+  note(
+    `created image definition ${gallery}/${image} (Linux, generalized; publisher kiln-local, offer ${gallery}, sku ${image})`,
+  );
 }
 
 /**
@@ -161,12 +208,15 @@ async function ensureDefinition(ctx: DomainContext, id: ResourceId, region: stri
  * nobody else will finish it: cancel it, and let this worker take it over and end it.
  */
 async function endOrphanedRun(ctx: DomainContext, ref: TemplateRef, note: (text: string) => void) {
-  const runState = async () => (await getResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref)))?.data.resource.properties.lastRunStatus?.runState;
+  const runState = async () =>
+    (await getResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref)))?.data.resource.properties
+      .lastRunStatus?.runState;
   const state = await runState();
   if (state !== 'Running' && state !== 'Canceling') return;
   note('an earlier build of this template was stopped before it ended: canceling that run first');
   if (state === 'Running') await cancelTemplateRun(ctx, ref);
-  while (['Running', 'Canceling'].includes((await runState()) ?? '')) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (['Running', 'Canceling'].includes((await runState()) ?? ''))
+    await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 /**
@@ -175,9 +225,17 @@ async function endOrphanedRun(ctx: DomainContext, ref: TemplateRef, note: (text:
  */
 async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: TemplateRef, note: (text: string) => void) {
   const prefix = stagingGroupPrefix(ref.resourceGroup, ref.name).toLowerCase();
-  const groups = await ctx.store.list<{ resource: { name: string } }>({ kind: RESOURCE_GROUP_KIND, subscription: ref.subscription.toLowerCase(), limit: 10_000 });
+  const groups = await ctx.store.list<{ resource: { name: string } }>({
+    kind: RESOURCE_GROUP_KIND,
+    subscription: ref.subscription.toLowerCase(),
+    limit: 10_000,
+  });
   // The rest of the name is the run id's first 8 digits; anything longer is another template's (`web` vs `web_x`).
-  const kept = groups.filter((g) => g.data.resource.name.toLowerCase().startsWith(prefix) && /^[0-9a-f]{8}$/i.test(g.data.resource.name.slice(prefix.length)));
+  const kept = groups.filter(
+    (g) =>
+      g.data.resource.name.toLowerCase().startsWith(prefix) &&
+      /^[0-9a-f]{8}$/i.test(g.data.resource.name.slice(prefix.length)),
+  );
   for (const group of kept) {
     const name = group.data.resource.name;
     const runPrefix = name.slice(prefix.length).toLowerCase();
@@ -185,7 +243,8 @@ async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: Template
       if (run.toLowerCase().startsWith(runPrefix)) await removeRunWork(join(workRoot(dataDir), run));
     }
     await deleteResourceGroup(ctx, { subscription: ref.subscription, name });
-    while (await getResource(ctx, resourceGroupId(ref.subscription, name))) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (await getResource(ctx, resourceGroupId(ref.subscription, name)))
+      await new Promise((resolve) => setTimeout(resolve, 50));
     note(`removed what an earlier --on-error abort run kept (${name} and its working image)`);
   }
 }
@@ -194,7 +253,12 @@ async function removeKeptRuns(ctx: DomainContext, dataDir: string, ref: Template
  * Templates are immutable in Azure; the local loop is about editing one and building again, so a
  * changed template replaces the stored one (whose earlier VHD outputs go with it).
  */
-async function putTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, note: (text: string) => void) {
+async function putTemplate(
+  ctx: DomainContext,
+  ref: TemplateRef,
+  body: Record<string, unknown>,
+  note: (text: string) => void,
+) {
   let stored: Awaited<ReturnType<typeof createOrUpdateTemplate>>;
   try {
     stored = await createOrUpdateTemplate(ctx, ref, body);
@@ -230,7 +294,10 @@ async function follow(ctx: DomainContext, ref: TemplateRef, onLog: (line: string
   }
 }
 
-async function localOutput(ctx: DomainContext, output: Awaited<ReturnType<typeof listRunOutputs>>[number]): Promise<LocalRunOutput> {
+async function localOutput(
+  ctx: DomainContext,
+  output: Awaited<ReturnType<typeof listRunOutputs>>[number],
+): Promise<LocalRunOutput> {
   const result: LocalRunOutput = { name: output.name, ...output.properties };
   const blob = output.properties.artifactUri ? parseBlobUrl(output.properties.artifactUri) : undefined;
   const path = blob && (await ctx.regions.get(blob.region)?.localPath(blob.key));

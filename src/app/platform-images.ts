@@ -8,7 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRootPartition, toFixedVhd, toRaw } from '../imaging/disk/disk-image.ts';
-import { addPlatformImage, checkImport, listPlatformImages, urn, type PlatformImage } from '../domain/platform-images/catalog.ts';
+import {
+  addPlatformImage,
+  checkImport,
+  listPlatformImages,
+  urn,
+  type PlatformImage,
+} from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 
 export interface ImportRequest {
@@ -33,8 +39,11 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
     const vhd = join(work, 'disk.vhd');
     await toFixedVhd(raw, vhd);
     const region = kiln.domain.settings.regions[0].name;
-    const key = `platformimages/${request.publisher}/${request.offer}/${request.sku}/${request.version}.vhd`.toLowerCase();
-    const info = await kiln.domain.regions.get(region)!.put(key, createReadStream(vhd), { overwrite: request.replace === true });
+    const key =
+      `platformimages/${request.publisher}/${request.offer}/${request.sku}/${request.version}.vhd`.toLowerCase();
+    const info = await kiln.domain.regions
+      .get(region)!
+      .put(key, createReadStream(vhd), { overwrite: request.replace === true });
     const image: PlatformImage = {
       publisher: request.publisher,
       offer: request.offer,
@@ -46,7 +55,9 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
       importedAt: kiln.domain.clock.now().toISOString(),
     };
     await addPlatformImage(kiln.domain, image, request.replace === true);
-    process.stderr.write(`Imported ${urn(image)} from a ${source.format} disk (root file system on a ${root.table} partition at byte ${root.start}).\n`);
+    process.stderr.write(
+      `Imported ${urn(image)} from a ${source.format} disk (root file system on a ${root.table} partition at byte ${root.start}).\n`,
+    );
     return image;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -66,9 +77,16 @@ export interface CatalogSku {
  * 0.<yyyymmdd>.0 (a second one the same day replaces it). With `ifMissing` the newest image the
  * catalog already has for the sku stands instead, and nothing is made.
  */
-export async function bootstrapBaseImage(kiln: Kiln, sku: CatalogSku, ifMissing: boolean, make: (disk: string) => Promise<void>): Promise<PlatformImage> {
+export async function bootstrapBaseImage(
+  kiln: Kiln,
+  sku: CatalogSku,
+  ifMissing: boolean,
+  make: (disk: string) => Promise<void>,
+): Promise<PlatformImage> {
   if (ifMissing) {
-    const existing = (await platformImages(kiln)).filter((i) => i.publisher === sku.publisher && i.offer === sku.offer && i.sku === sku.sku).pop();
+    const existing = (await platformImages(kiln))
+      .filter((i) => i.publisher === sku.publisher && i.offer === sku.offer && i.sku === sku.sku)
+      .pop();
     if (existing) return existing;
   }
   const work = await mkdtemp(join(tmpdir(), 'kiln-base-'));

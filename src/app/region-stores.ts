@@ -8,7 +8,9 @@ import type { BlobStore, RegionStores } from '../ports/blob-store.ts';
 import { regionDir, type RegionConfig } from './config.ts';
 
 export function createRegionStores(dataDir: string, regions: RegionConfig[]): RegionStores {
-  const local = createFsRegionStores(regions.filter((r) => !r.azureBlob).map((r) => ({ name: r.name, dir: regionDir(dataDir, r) })));
+  const local = createFsRegionStores(
+    regions.filter((r) => !r.azureBlob).map((r) => ({ name: r.name, dir: regionDir(dataDir, r) })),
+  );
   const stores = new Map<string, BlobStore>();
   for (const region of regions) {
     const name = region.name.toLowerCase();

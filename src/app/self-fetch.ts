@@ -11,11 +11,21 @@ import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
 export function selfFetch(app: FastifyInstance): FetchLike {
   return async (href, init) => {
     const url = new URL(href);
-    const response = await app.inject({ method: 'GET', url: `${url.pathname}${url.search}`, headers: init.headers, signal: init.signal, payloadAsStream: true });
+    const response = await app.inject({
+      method: 'GET',
+      url: `${url.pathname}${url.search}`,
+      headers: init.headers,
+      signal: init.signal,
+      payloadAsStream: true,
+    });
     const headers = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
       for (const one of [value ?? []].flat()) headers.append(name, String(one));
     }
-    return new Response(Readable.toWeb(response.stream()) as ReadableStream<Uint8Array>, { status: response.statusCode, statusText: response.statusMessage, headers });
+    return new Response(Readable.toWeb(response.stream()) as ReadableStream<Uint8Array>, {
+      status: response.statusCode,
+      statusText: response.statusMessage,
+      headers,
+    });
   };
 }

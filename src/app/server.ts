@@ -72,7 +72,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     https = { cert: tls.cert, key: tls.key };
     caPath = tls.caPath;
   }
-  const app = await buildApp({ domain: kiln.domain, tokens: kiln.authority, authority: kiln.authority, sasSecret: kiln.sasSecret, armAudiences: kiln.armAudiences, lroWaitMs: options.lroWaitMs ?? 1000 }, { https, logger: options.logger });
+  const app = await buildApp(
+    {
+      domain: kiln.domain,
+      tokens: kiln.authority,
+      authority: kiln.authority,
+      sasSecret: kiln.sasSecret,
+      armAudiences: kiln.armAudiences,
+      lroWaitMs: options.lroWaitMs ?? 1000,
+    },
+    { https, logger: options.logger },
+  );
   // The reservation is let go only once the app is ready, so the port is free for a moment, not the seconds the start took.
   await app.ready();
   await reserved?.release();

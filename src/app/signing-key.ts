@@ -34,5 +34,7 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
 function rsaThumbprint(publicKey: KeyObject): string {
   const { e, n } = publicKey.export({ format: 'jwk' });
   // RFC 7638: required members only, in lexicographic order, no whitespace.
-  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
 }

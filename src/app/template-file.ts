@@ -21,15 +21,30 @@ export interface TemplateFile {
 }
 
 /** Every problem of the file; `errors` is empty when the template is good. */
-export type TemplateFileCheck = { ok: true; template: TemplateFile } | { ok: false; errors: ArmErrorDetail[]; warnings: Warning[] };
+export type TemplateFileCheck =
+  { ok: true; template: TemplateFile } | { ok: false; errors: ArmErrorDetail[]; warnings: Warning[] };
 
-export async function checkTemplateFile(path: string, vars: Record<string, string>, dataDir: string): Promise<TemplateFileCheck> {
+export async function checkTemplateFile(
+  path: string,
+  vars: Record<string, string>,
+  dataDir: string,
+): Promise<TemplateFileCheck> {
   let document: unknown;
   try {
     const text = await readFile(path, 'utf8');
     document = parseJson(text);
   } catch (error) {
-    return { ok: false, errors: [{ code: error instanceof SyntaxError ? 'InvalidTemplate' : 'TemplateNotReadable', message: (error as Error).message, target: '$' }], warnings: [] };
+    return {
+      ok: false,
+      errors: [
+        {
+          code: error instanceof SyntaxError ? 'InvalidTemplate' : 'TemplateNotReadable',
+          message: (error as Error).message,
+          target: '$',
+        },
+      ],
+      warnings: [],
+    };
   }
   let read: ReturnType<typeof readTemplateDocument>;
   try {
@@ -42,7 +57,10 @@ export async function checkTemplateFile(path: string, vars: Record<string, strin
   try {
     const { spec, warnings } = checkTemplate(ctx, read.body);
     const all = [...read.warnings, ...warnings.map((w) => ({ ...w, target: prefix(w.target) }))];
-    return { ok: true, template: { ...(read.name ? { name: read.name } : {}), body: read.body, location: spec.location, warnings: all } };
+    return {
+      ok: true,
+      template: { ...(read.name ? { name: read.name } : {}), body: read.body, location: spec.location, warnings: all },
+    };
   } catch (error) {
     return { ok: false, errors: problemsOf(error, read.resourcePath), warnings: read.warnings };
   }
@@ -50,8 +68,14 @@ export async function checkTemplateFile(path: string, vars: Record<string, strin
 
 function problemsOf(error: unknown, resourcePath: string): ArmErrorDetail[] {
   if (!(error instanceof ArmError)) throw error;
-  const details = error.details.length > 0 ? error.details : [{ code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) }];
-  return details.map((d) => ({ ...d, target: resourcePath && d.target ? `${resourcePath}.${d.target}` : (d.target ?? '$') }));
+  const details =
+    error.details.length > 0
+      ? error.details
+      : [{ code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) }];
+  return details.map((d) => ({
+    ...d,
+    target: resourcePath && d.target ? `${resourcePath}.${d.target}` : (d.target ?? '$'),
+  }));
 }
 
 /** JSON.parse, with the line and column of a syntax error (Node gives an offset at best). */
@@ -63,7 +87,9 @@ function parseJson(text: string): unknown {
     const before = text.slice(0, offset);
     const line = before.split('\n').length;
     const column = offset - before.lastIndexOf('\n');
-    const reason = (error as Error).message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const reason = (error as Error).message
+      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
     throw new SyntaxError(`${reason} at line ${line}, column ${column}.`);
   }
 }

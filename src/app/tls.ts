@@ -101,7 +101,11 @@ function serverCertFits(server: Pair, ca: Pair, names: string[]): boolean {
   return names.every((name) => (isIP(name) ? cert.checkIP(name) : cert.checkHost(name)) !== undefined);
 }
 
-async function newKeyPair(): Promise<{ privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string }> {
+async function newKeyPair(): Promise<{
+  privateKey: forge.pki.rsa.PrivateKey;
+  publicKey: forge.pki.rsa.PublicKey;
+  pem: string;
+}> {
   // node:crypto generates natively and off the event loop; forge's pure-JS generation takes seconds.
   const { privateKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();

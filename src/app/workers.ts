@@ -32,7 +32,8 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
     limits: options.limits ?? buildLimits(kiln.config),
     diskLimitMiB: buildDiskLimitMiB(kiln.config),
     ownBlobs: {
-      storageToken: async (clientId) => (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
+      storageToken: async (clientId) =>
+        (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
       fetch: options.selfFetch ?? fetch,
     },
     downloads: downloadPolicy(kiln.config.build?.downloads),

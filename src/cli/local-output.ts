@@ -11,6 +11,9 @@ export const outputOptions = {
 
 export function printResult(value: unknown, options: { output?: string; query?: string }): void {
   const format = (options.output ?? 'json') as OutputFormat;
-  if (!FORMATS.includes(format)) throw new UsageError(`argument --output/-o: invalid choice: '${format}' (choose from ${FORMATS.map((f) => `'${f}'`).join(', ')})`);
+  if (!FORMATS.includes(format))
+    throw new UsageError(
+      `argument --output/-o: invalid choice: '${format}' (choose from ${FORMATS.map((f) => `'${f}'`).join(', ')})`,
+    );
   process.stdout.write(render(applyQuery(value, options.query), format, { queryActive: options.query !== undefined }));
 }

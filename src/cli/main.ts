@@ -25,14 +25,32 @@ Examples:
 /** [run, help, whether it prints its own help (the Azure CLI-shaped groups have help per subcommand)] */
 type Entry = [(argv: string[]) => Promise<void>, string, ownHelp?: boolean];
 /** Each command's module loads when it is used, so `kiln group list` does not load the server. */
-const lazy = <M>(load: () => Promise<M>, pick: (m: M) => Entry) => async () => pick(await load());
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Entry) =>
+  async () =>
+    pick(await load());
 
 const commands: Record<string, () => Promise<Entry>> = {
-  validate: lazy(() => import('./commands/validate.ts'), (m) => [m.validate, m.validateHelp]),
-  build: lazy(() => import('./commands/build.ts'), (m) => [m.build, m.buildHelp]),
-  serve: lazy(() => import('./commands/serve.ts'), (m) => [m.serve, m.serveHelp]),
-  sp: lazy(() => import('./commands/sp.ts'), (m) => [m.sp, m.spHelp]),
-  'platform-image': lazy(() => import('./commands/platform-image.ts'), (m) => [m.platformImage, m.platformImageHelp]),
+  validate: lazy(
+    () => import('./commands/validate.ts'),
+    (m) => [m.validate, m.validateHelp],
+  ),
+  build: lazy(
+    () => import('./commands/build.ts'),
+    (m) => [m.build, m.buildHelp],
+  ),
+  serve: lazy(
+    () => import('./commands/serve.ts'),
+    (m) => [m.serve, m.serveHelp],
+  ),
+  sp: lazy(
+    () => import('./commands/sp.ts'),
+    (m) => [m.sp, m.spHelp],
+  ),
+  'platform-image': lazy(
+    () => import('./commands/platform-image.ts'),
+    (m) => [m.platformImage, m.platformImageHelp],
+  ),
   ...azureCommands,
 };
 

@@ -19,7 +19,12 @@ export function parseVars(pairs: string[] = []): Record<string, string> {
   return vars;
 }
 
-export async function checkTemplateArgs(file: string | undefined, vars: string[] | undefined, dataDir: string, usage: string): Promise<TemplateFileCheck> {
+export async function checkTemplateArgs(
+  file: string | undefined,
+  vars: string[] | undefined,
+  dataDir: string,
+  usage: string,
+): Promise<TemplateFileCheck> {
   if (!file) throw new Error(`a template file is required\n\n${usage}`);
   return checkTemplateFile(file, parseVars(vars), dataDir);
 }
@@ -29,7 +34,12 @@ export function formatCheck(file: string, check: TemplateFileCheck): string {
   const warnings = check.ok ? check.template.warnings : check.warnings;
   const errors = check.ok ? [] : check.errors;
   const lines = [`${basename(file)}: ${count(errors.length, 'error')}, ${count(warnings.length, 'warning')}`];
-  for (const error of errors) lines.push(`  error    ${error.target ?? '$'}`, `           ${error.message} (${error.code})`, `           hint: ${hintFor(error)}`);
+  for (const error of errors)
+    lines.push(
+      `  error    ${error.target ?? '$'}`,
+      `           ${error.message} (${error.code})`,
+      `           hint: ${hintFor(error)}`,
+    );
   for (const warning of warnings) lines.push(`  warning  ${warning.target}`, `           ${warning.message}`);
   return lines.join('\n');
 }

@@ -7,9 +7,12 @@ import type { ArmErrorDetail } from '../core/arm-error.ts';
 const BY_CODE: Record<string, string> = {
   InvalidTemplate: 'Fix the JSON at that line and column (a trailing comma or a missing quote, usually).',
   TemplateNotReadable: 'Check the path and that the file is readable.',
-  MissingTemplateValue: 'Azure sample templates mark values to fill as <placeholders> and [parameters(...)]: give each one with --var NAME=VALUE.',
-  BadSourceType: "Use a PlatformImage ('kiln platform-image list' shows what Kiln has), a ManagedImage, a SharedImageVersion or an ISO.",
-  BadCustomizerType: 'Use one of the allowed values the message lists; the Windows ones need a build VM, which Kiln does not have.',
+  MissingTemplateValue:
+    'Azure sample templates mark values to fill as <placeholders> and [parameters(...)]: give each one with --var NAME=VALUE.',
+  BadSourceType:
+    "Use a PlatformImage ('kiln platform-image list' shows what Kiln has), a ManagedImage, a SharedImageVersion or an ISO.",
+  BadCustomizerType:
+    'Use one of the allowed values the message lists; the Windows ones need a build VM, which Kiln does not have.',
   UnsupportedCustomizerType: 'Kiln builds Linux images by working on their file system; Windows customizers need a VM.',
   BadDistributeType: 'Distribute to VHD, ManagedImage or SharedImage.',
   NoCustomizerScript: "Give either 'inline' (a list of commands) or 'scriptUri', not both.",
@@ -18,7 +21,10 @@ const BY_CODE: Record<string, string> = {
 };
 
 const BY_FIELD: Array<[RegExp, string]> = [
-  [/(^|\.)location$|targetRegions|replicationRegions/, "Regions are those of the data folder's config.json; the message lists them."],
+  [
+    /(^|\.)location$|targetRegions|replicationRegions/,
+    "Regions are those of the data folder's config.json; the message lists them.",
+  ],
   [/sha256Checksum$/, "Compute it with 'sha256sum FILE' on the file the URI serves."],
   [/runOutputName$/, 'Every distribution target needs its own runOutputName: it names the run output.'],
   [/\.name$/, 'Every customizer needs a name of its own: it names the step in the log.'],
@@ -30,5 +36,5 @@ export function hintFor(problem: ArmErrorDetail): string {
   if (byCode) return byCode;
   const byField = BY_FIELD.find(([pattern]) => pattern.test(problem.target ?? ''));
   if (byField) return byField[1];
-  return 'See the field in Azure\'s reference: https://learn.microsoft.com/azure/templates/microsoft.virtualmachineimages/imagetemplates';
+  return "See the field in Azure's reference: https://learn.microsoft.com/azure/templates/microsoft.virtualmachineimages/imagetemplates";
 }

@@ -91,11 +91,15 @@ function ipBytes(text: string): Uint8Array {
   if (version === 4) return Uint8Array.from(address.split('.').map(Number));
   if (version !== 6) throw new Error(`'${text}' is not an IP address.`);
   // A trailing dotted quad (`::ffff:1.2.3.4`) is the last two groups.
-  const groups = address.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`);
+  const groups = address.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_, a, b, c, d) => `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`,
+  );
   const [head, tail] = groups.split('::');
   const front = head === '' ? [] : head.split(':');
   const back = tail === undefined || tail === '' ? [] : tail.split(':');
-  const all = tail === undefined ? front : [...front, ...new Array<string>(8 - front.length - back.length).fill('0'), ...back];
+  const all =
+    tail === undefined ? front : [...front, ...new Array<string>(8 - front.length - back.length).fill('0'), ...back];
   const bytes = new Uint8Array(16);
   all.forEach((group, i) => {
     const value = parseInt(group, 16);

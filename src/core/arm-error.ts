@@ -35,8 +35,7 @@ export class ArmError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, target?: string) =>
-  new ArmError(400, code, message, target);
+export const badRequest = (code: string, message: string, target?: string) => new ArmError(400, code, message, target);
 
 /**
  * Collects every validation problem of a request so the caller sees all of them at once:

@@ -23,22 +23,39 @@ export interface BlobAccessGrant {
 }
 
 export type BlobAccessCheck =
-  | { ok: true; permissions: BlobPermissions; staging: boolean; identifier: string }
-  | { ok: false; reason: string };
+  { ok: true; permissions: BlobPermissions; staging: boolean; identifier: string } | { ok: false; reason: string };
 
 const SIGNED_VERSION = '2022-11-02';
 
 /** Azure's `se` format: ISO 8601 UTC to the second. */
 const formatExpiry = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function signature(secret: Buffer, fields: { sv: string; sr: string; sp: string; se: string; si: string }, region: string, key: string): Buffer {
-  const stringToSign = [fields.sp, fields.se, fields.sr, fields.sv, fields.si, `/blob/${region.toLowerCase()}/${key}`].join('\n');
+function signature(
+  secret: Buffer,
+  fields: { sv: string; sr: string; sp: string; se: string; si: string },
+  region: string,
+  key: string,
+): Buffer {
+  const stringToSign = [
+    fields.sp,
+    fields.se,
+    fields.sr,
+    fields.sv,
+    fields.si,
+    `/blob/${region.toLowerCase()}/${key}`,
+  ].join('\n');
   return createHmac('sha256', secret).update(stringToSign, 'utf8').digest();
 }
 
 /** The SAS query string (without `?`) to append to the blob's URL. */
 export function signBlobAccess(secret: Buffer, grant: BlobAccessGrant): string {
-  const fields = { sv: SIGNED_VERSION, sr: 'b', sp: grant.permissions, se: formatExpiry(grant.expiresOn), si: grant.identifier };
+  const fields = {
+    sv: SIGNED_VERSION,
+    sr: 'b',
+    sp: grant.permissions,
+    se: formatExpiry(grant.expiresOn),
+    si: grant.identifier,
+  };
   const sig = signature(secret, fields, grant.region, grant.key).toString('base64');
   return new URLSearchParams({ ...fields, sig }).toString();
 }
@@ -56,12 +73,20 @@ export function verifyBlobAccess(
     return values.length === 1 ? values[0] : undefined;
   };
   const [sv, sr, sp, se, si, sig] = ['sv', 'sr', 'sp', 'se', 'si', 'sig'].map(single);
-  if (sv === undefined || sr === undefined || sp === undefined || se === undefined || si === undefined || sig === undefined) {
+  if (
+    sv === undefined ||
+    sr === undefined ||
+    sp === undefined ||
+    se === undefined ||
+    si === undefined ||
+    sig === undefined
+  ) {
     return { ok: false, reason: 'The signature must carry exactly one each of sv, sr, sp, se, si and sig.' };
   }
   if (sv !== SIGNED_VERSION) return { ok: false, reason: `Signed version ${sv} is not supported.` };
   if (sr !== 'b') return { ok: false, reason: `Signed resource ${sr} is not supported; only b (blob) is.` };
-  if (sp !== 'r' && sp !== 'rw') return { ok: false, reason: `Signed permissions ${sp} are not supported; use r or rw.` };
+  if (sp !== 'r' && sp !== 'rw')
+    return { ok: false, reason: `Signed permissions ${sp} are not supported; use r or rw.` };
   const expiry = new Date(se);
   if (Number.isNaN(expiry.getTime()) || formatExpiry(expiry) !== se) {
     return { ok: false, reason: `Signed expiry time ${se} is not in the format yyyy-MM-ddTHH:mm:ssZ.` };

@@ -77,7 +77,8 @@ function decodeSegment(raw: string): { value: string } | { problem: string } {
     return { problem: `the segment '${raw}' is not valid percent-encoding` };
   }
   if (value === '') return { problem: 'the path has an empty segment' };
-  if (value === '.' || value === '..') return { problem: `the path has a '${raw}' segment, which would name another blob once normalised` };
+  if (value === '.' || value === '..')
+    return { problem: `the path has a '${raw}' segment, which would name another blob once normalised` };
   if (value.includes('/') || value.includes('\\')) return { problem: `the segment '${raw}' encodes a path separator` };
   if (/[\u0000-\u001f\u007f]/.test(value)) return { problem: `the segment '${raw}' holds a control character` };
   return { value };
@@ -115,7 +116,8 @@ export interface BlobAddress {
 export function blobAddress(path: BlobPath, signed: boolean): BlobAddress | { problem: string } {
   if (path.name === undefined) return { problem: 'the path names a container, not a blob' };
   const literal = `${path.container}/${path.name}`;
-  if (!signed && !CONTAINER_NAME.test(path.container)) return { problem: `'${path.container}' is not a valid container name` };
+  if (!signed && !CONTAINER_NAME.test(path.container))
+    return { problem: `'${path.container}' is not a valid container name` };
   const key = signed ? literal : userBlobKey(path.container, path.name);
   const problem = blobKeyProblem(key);
   if (problem !== undefined) return { problem };

@@ -26,8 +26,7 @@ export interface Jwk {
 
 const DEFAULT_SKEW_SECONDS = 300;
 
-const encodeSegment = (value: unknown): string =>
-  Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+const encodeSegment = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 export function signJwt(claims: JwtClaims, privateKey: KeyObject, kid: string): string {
   const signingInput = `${encodeSegment({ typ: 'JWT', alg: 'RS256', kid })}.${encodeSegment(claims)}`;

@@ -5,5 +5,8 @@
  */
 export function logLines(text: string, time: Date): string {
   const stamp = time.toISOString();
-  return text.split('\n').map((line) => `${stamp} ${line}\n`).join('');
+  return text
+    .split('\n')
+    .map((line) => `${stamp} ${line}\n`)
+    .join('');
 }

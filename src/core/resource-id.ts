@@ -45,13 +45,16 @@ export function parseResourceId(raw: string): ResourceId | undefined {
 
 /** `Microsoft.Compute/galleries/images` for a parsed id, lower-cased. */
 export function resourceTypeOf(id: ResourceId): string {
-  if (id.namespace === undefined) return id.resourceGroup !== undefined ? 'microsoft.resources/resourcegroups' : 'microsoft.resources/subscriptions';
+  if (id.namespace === undefined)
+    return id.resourceGroup !== undefined ? 'microsoft.resources/resourcegroups' : 'microsoft.resources/subscriptions';
   return [id.namespace, ...id.types.map(([t]) => t)].join('/').toLowerCase();
 }
 
 /** The store key of a resource id: the whole id lower-cased, with one leading slash. */
 export function resourceKey(id: string | ResourceId): string {
-  return (typeof id === 'string' ? '/' + id.replace(/^\/+/, '').replace(/\/+$/, '') : formatResourceId(id)).toLowerCase();
+  return (
+    typeof id === 'string' ? '/' + id.replace(/^\/+/, '').replace(/\/+$/, '') : formatResourceId(id)
+  ).toLowerCase();
 }
 
 export function resourceGroupId(subscription: string, resourceGroup: string): string {

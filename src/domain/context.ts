@@ -44,5 +44,10 @@ export interface BlobUrlIssuer {
   /** Public URL of a sealed blob, as found in `blobUri`/`artifactUri`. */
   plain(baseUrl: string, region: string, key: string): string;
   /** A time-limited signed URL; a write grant opens the upload in progress (staging blob) to page writes. */
-  signed(baseUrl: string, region: string, key: string, access: { write: boolean; expiresOn: Date; identifier: string }): string;
+  signed(
+    baseUrl: string,
+    region: string,
+    key: string,
+    access: { write: boolean; expiresOn: Date; identifier: string },
+  ): string;
 }

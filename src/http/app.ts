@@ -50,7 +50,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   });
   app.setErrorHandler((error, request, reply) => renderError(error as Error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    renderError(new ArmError(404, 'NotFound', `No route matches ${request.method} ${request.url.split('?')[0]}.`), request, reply),
+    renderError(
+      new ArmError(404, 'NotFound', `No route matches ${request.method} ${request.url.split('?')[0]}.`),
+      request,
+      reply,
+    ),
   );
 
   await app.register(async (arm) => {
@@ -71,7 +75,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     tokens: deps.tokens,
     clock: deps.domain.clock,
     access: {
-      holds: (principalId, permission, region, container) => holdsStoragePermission(deps.domain, principalId, permission, region, container),
+      holds: (principalId, permission, region, container) =>
+        holdsStoragePermission(deps.domain, principalId, permission, region, container),
       acl: (region, container) => getContainerAcl(deps.domain, region, container),
       setAcl: (region, container, publicAccess) => setContainerAcl(deps.domain, region, container, publicAccess),
     },

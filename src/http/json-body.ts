@@ -53,7 +53,10 @@ function pathOf(levels: Level[]): string {
 }
 
 /** Where `text` nests deeper than `maxDepth`, or undefined. The text need not be valid JSON. */
-export function nestingProblem(text: string, maxDepth: number): { path: string; line: number; position: number } | undefined {
+export function nestingProblem(
+  text: string,
+  maxDepth: number,
+): { path: string; line: number; position: number } | undefined {
   const levels: Level[] = [];
   let line = 1;
   let lineStart = 0;
@@ -102,16 +105,25 @@ export function nestingProblem(text: string, maxDepth: number): { path: string; 
 export function useLimitedJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMITS.bytes }, (request, raw, done) => {
-    const body = String(raw);
-    const deep = nestingProblem(body, JSON_BODY_LIMITS.depth);
-    if (deep !== undefined) {
-      const where = `Path '${deep.path}', line ${deep.line}, position ${deep.position}.`;
-      done(new BodyRefused(`The reader's MaxDepth of ${JSON_BODY_LIMITS.depth} has been exceeded. ${where} Kiln reads JSON nested at most ${JSON_BODY_LIMITS.depth} levels deep.`), undefined);
-      return;
-    }
-    parse(request, body, done);
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: JSON_BODY_LIMITS.bytes },
+    (request, raw, done) => {
+      const body = String(raw);
+      const deep = nestingProblem(body, JSON_BODY_LIMITS.depth);
+      if (deep !== undefined) {
+        const where = `Path '${deep.path}', line ${deep.line}, position ${deep.position}.`;
+        done(
+          new BodyRefused(
+            `The reader's MaxDepth of ${JSON_BODY_LIMITS.depth} has been exceeded. ${where} Kiln reads JSON nested at most ${JSON_BODY_LIMITS.depth} levels deep.`,
+          ),
+          undefined,
+        );
+        return;
+      }
+      parse(request, body, done);
+    },
+  );
 }
 
 /** The size refusal's words, for the error handlers that see Fastify's FST_ERR_CTP_BODY_TOO_LARGE. */

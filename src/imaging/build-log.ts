@@ -47,7 +47,12 @@ export function lineSplitter(onLine: (line: string) => void): { write(chunk: str
     }
   };
   return {
-    write: (chunk) => push(typeof chunk === 'string' ? chunk : decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))),
+    write: (chunk) =>
+      push(
+        typeof chunk === 'string'
+          ? chunk
+          : decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+      ),
     end: () => {
       push(decoder.end());
       if (pending !== '') emit(pending);
@@ -108,8 +113,10 @@ export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: 
     }
     if (!cut) {
       cut = true;
-      append(`customization.log reached its cap of ${mib(maxBytes)} (build.logMaxMiB in config.json): customizer output is left out from here on; ` +
-        "Kiln's own lines and the last lines of each cut step still follow.");
+      append(
+        `customization.log reached its cap of ${mib(maxBytes)} (build.logMaxMiB in config.json): customizer output is left out from here on; ` +
+          "Kiln's own lines and the last lines of each cut step still follow.",
+      );
     }
     return false;
   };
@@ -135,7 +142,9 @@ export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: 
         splitter.end();
         if (dropped.lines === 0) return;
         const shown = dropped.last.length;
-        append(`[${prefix}] … ${dropped.lines} lines (${dropped.bytes} bytes) of output left out by build.logMaxMiB; the last ${shown} of them:`);
+        append(
+          `[${prefix}] … ${dropped.lines} lines (${dropped.bytes} bytes) of output left out by build.logMaxMiB; the last ${shown} of them:`,
+        );
         for (const text of dropped.last) append(`[${prefix}] ${text}`);
         dropped.lines = dropped.bytes = 0;
         dropped.last = [];
@@ -145,7 +154,9 @@ export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: 
     tail: (n) => tailFile(path, n),
     redact(values) {
       // Longest first, so a secret containing another is replaced whole.
-      secrets = [...new Set([...secrets, ...values.filter((value) => value !== '')])].sort((a, b) => b.length - a.length);
+      secrets = [...new Set([...secrets, ...values.filter((value) => value !== '')])].sort(
+        (a, b) => b.length - a.length,
+      );
     },
     close() {
       if (fd !== undefined) closeSync(fd);
@@ -163,7 +174,11 @@ function tailFile(path: string, n: number): string[] {
   try {
     let position = fstatSync(fd).size;
     let text = Buffer.alloc(0);
-    const lines = () => text.toString('utf8').split('\n').filter((line, i, all) => i < all.length - 1 || line !== '');
+    const lines = () =>
+      text
+        .toString('utf8')
+        .split('\n')
+        .filter((line, i, all) => i < all.length - 1 || line !== '');
     while (position > 0 && lines().length <= n) {
       const size = Math.min(64 * 1024, position);
       position -= size;

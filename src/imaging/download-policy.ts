@@ -47,14 +47,18 @@ export const DEFAULT_DOWNLOADS = { allowAddresses: ['public'], maxMiB: 1024, tim
 export function downloadPolicy(config: DownloadsConfig = {}): DownloadPolicy {
   const field = (name: string) => `config.json: build.downloads.${name}`;
   const allowAddresses = config.allowAddresses ?? DEFAULT_DOWNLOADS.allowAddresses;
-  if (!Array.isArray(allowAddresses)) throw new Error(`${field('allowAddresses')} must be a list of address classes (${ALLOWABLE.join(', ')}).`);
+  if (!Array.isArray(allowAddresses))
+    throw new Error(`${field('allowAddresses')} must be a list of address classes (${ALLOWABLE.join(', ')}).`);
   for (const value of allowAddresses) {
     if (!(ALLOWABLE as readonly string[]).includes(value)) {
-      throw new Error(`${field('allowAddresses')} has '${String(value)}'; the address classes are ${ALLOWABLE.join(', ')}.`);
+      throw new Error(
+        `${field('allowAddresses')} has '${String(value)}'; the address classes are ${ALLOWABLE.join(', ')}.`,
+      );
     }
   }
   const allowHosts = config.allowHosts ?? [];
-  if (!Array.isArray(allowHosts)) throw new Error(`${field('allowHosts')} must be a list of hosts ("name" or "name:port").`);
+  if (!Array.isArray(allowHosts))
+    throw new Error(`${field('allowHosts')} must be a list of hosts ("name" or "name:port").`);
   return {
     allowAddresses: new Set(allowAddresses as AllowableClass[]),
     allowHosts: allowHosts.map((entry) => hostEntry(entry, field('allowHosts'))),
@@ -73,22 +77,35 @@ export interface ResolvedAddress {
  * The address to connect to for `url`, given what its host resolved to: the first one the policy
  * allows. Otherwise the reason, naming the settings that would allow it.
  */
-export function allowedAddress(policy: DownloadPolicy, url: URL, addresses: ResolvedAddress[]): { address: ResolvedAddress } | { refused: string } {
+export function allowedAddress(
+  policy: DownloadPolicy,
+  url: URL,
+  addresses: ResolvedAddress[],
+): { address: ResolvedAddress } | { refused: string } {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const hostAllowed = policy.allowHosts.some((entry) => entry.hostname === url.hostname && (entry.port === undefined || entry.port === port));
+  const hostAllowed = policy.allowHosts.some(
+    (entry) => entry.hostname === url.hostname && (entry.port === undefined || entry.port === port),
+  );
   const classes = addresses.map((address) => addressClass(address.address));
-  const allowed = addresses.find((_, i) => !NEVER.includes(classes[i]) && (hostAllowed || policy.allowAddresses.has(classes[i] as AllowableClass)));
+  const allowed = addresses.find(
+    (_, i) => !NEVER.includes(classes[i]) && (hostAllowed || policy.allowAddresses.has(classes[i] as AllowableClass)),
+  );
   if (allowed) return { address: allowed };
   if (addresses.length === 0) return { refused: `${url.hostname} has no address` };
   const kinds = [...new Set(classes)];
   const resolved = isLiteral(url.hostname)
     ? `is ${article(kinds[0])} ${kinds[0]} address`
     : `resolves to ${addresses.map((a) => a.address).join(', ')} (${kinds.join(', ')})`;
-  if (kinds.every((kind) => NEVER.includes(kind))) return { refused: `${url.host} ${resolved}, which downloads can never reach` };
-  const classesToAllow = kinds.filter((kind) => (ALLOWABLE as readonly string[]).includes(kind)).map((kind) => `"${kind}"`);
-  const widen = classesToAllow.length > 0 ? `, or ${classesToAllow.join(' or ')} to build.downloads.allowAddresses,` : '';
+  if (kinds.every((kind) => NEVER.includes(kind)))
+    return { refused: `${url.host} ${resolved}, which downloads can never reach` };
+  const classesToAllow = kinds
+    .filter((kind) => (ALLOWABLE as readonly string[]).includes(kind))
+    .map((kind) => `"${kind}"`);
+  const widen =
+    classesToAllow.length > 0 ? `, or ${classesToAllow.join(' or ')} to build.downloads.allowAddresses,` : '';
   return {
-    refused: `${url.host} ${resolved}, which downloads may not reach. ` +
+    refused:
+      `${url.host} ${resolved}, which downloads may not reach. ` +
       `If that host is trusted, add "${url.hostname}:${port}" to build.downloads.allowHosts${widen} in config.json and restart Kiln`,
   };
 }
@@ -100,13 +117,15 @@ function hostEntry(entry: unknown, field: string): HostEntry {
   } catch {
     url = undefined;
   }
-  if (!url || url.username !== '' || url.password !== '') throw new Error(`${field} has '${String(entry)}'; an entry is a host name or address, with an optional :port.`);
+  if (!url || url.username !== '' || url.password !== '')
+    throw new Error(`${field} has '${String(entry)}'; an entry is a host name or address, with an optional :port.`);
   // The URL parser spells the host as download URLs are spelled (lower case, IPv4 numbers as dotted quads).
   return { hostname: url.hostname, port: /:\d+$/.test(entry as string) ? url.port || '80' : undefined };
 }
 
 function positive(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`${field} must be a positive number, not ${JSON.stringify(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new Error(`${field} must be a positive number, not ${JSON.stringify(value)}.`);
   return value;
 }
 

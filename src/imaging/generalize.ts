@@ -38,13 +38,29 @@ export function generalizeStep(options: GeneralizeOptions = {}): BuildStep<RootF
       if (await exists(rootfs, USER_SCRIPT)) {
         const command = ['/bin/sh', USER_SCRIPT];
         ctx.log.line(`${label}: a customizer wrote ${USER_SCRIPT}; running: ${command.join(' ')}`);
-        return runCustomizerCommand({ label: `${label} (${USER_SCRIPT})`, name: STEP, rootfs, command, ctx, limits: options.limits });
+        return runCustomizerCommand({
+          label: `${label} (${USER_SCRIPT})`,
+          name: STEP,
+          rootfs,
+          command,
+          ctx,
+          limits: options.limits,
+        });
       }
       if (await exists(rootfs, WAAGENT)) {
         ctx.log.line(`${label}: running: ${WAAGENT_COMMAND}`);
-        return runCustomizerCommand({ label: `${label} (waagent)`, name: STEP, rootfs, command: ['/bin/sh', '-c', WAAGENT_COMMAND], ctx, limits: options.limits });
+        return runCustomizerCommand({
+          label: `${label} (waagent)`,
+          name: STEP,
+          rootfs,
+          command: ['/bin/sh', '-c', WAAGENT_COMMAND],
+          ctx,
+          limits: options.limits,
+        });
       }
-      ctx.log.line(`${label}: no ${USER_SCRIPT} and no ${WAAGENT} in the image; Kiln deprovisions the root file system itself`);
+      ctx.log.line(
+        `${label}: no ${USER_SCRIPT} and no ${WAAGENT} in the image; Kiln deprovisions the root file system itself`,
+      );
       await deprovision(rootfs, new Set(options.keepInTmp ?? []), ctx.log);
     },
   };
@@ -74,9 +90,11 @@ async function deprovision(rootfs: string, keepInTmp: Set<string>, log: BuildLog
   // D-Bus' copy; usually a link to /etc/machine-id, which is then right as it is.
   if ((await entry('/var/lib/dbus/machine-id')).stats?.isFile()) await remove('/var/lib/dbus/machine-id');
 
-  for (const name of await list(rootfs, '/etc/ssh')) if (name.name.startsWith('ssh_host_')) await remove(`/etc/ssh/${name.name}`);
+  for (const name of await list(rootfs, '/etc/ssh'))
+    if (name.name.startsWith('ssh_host_')) await remove(`/etc/ssh/${name.name}`);
 
-  for (const name of await list(rootfs, '/var/log')) if (name.name.startsWith('cloud-init')) await remove(`/var/log/${name.name}`);
+  for (const name of await list(rootfs, '/var/log'))
+    if (name.name.startsWith('cloud-init')) await remove(`/var/log/${name.name}`);
   await emptyLogs(rootfs, '/var/log', say);
 
   for (const history of HISTORIES) await remove(`/root/${history}`);
@@ -84,7 +102,8 @@ async function deprovision(rootfs: string, keepInTmp: Set<string>, log: BuildLog
     if (home.isDirectory()) for (const history of HISTORIES) await remove(`/home/${home.name}/${history}`);
   }
 
-  for (const instance of await list(rootfs, '/var/lib/cloud/instances')) await remove(`/var/lib/cloud/instances/${instance.name}`);
+  for (const instance of await list(rootfs, '/var/lib/cloud/instances'))
+    await remove(`/var/lib/cloud/instances/${instance.name}`);
   await remove('/var/lib/cloud/instance');
 
   for (const name of await list(rootfs, '/tmp')) if (!keepInTmp.has(name.name)) await remove(`/tmp/${name.name}`);

@@ -26,10 +26,19 @@ export class DownloadRefused extends Error {
   override name = 'DownloadRefused';
 }
 
-export function policyFetch(policy: DownloadPolicy, options: { inProcess?: (url: URL) => FetchLike | undefined } = {}): FetchLike {
+export function policyFetch(
+  policy: DownloadPolicy,
+  options: { inProcess?: (url: URL) => FetchLike | undefined } = {},
+): FetchLike {
   return async (href, init) => {
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DownloadRefused(`it took longer than ${policy.timeoutMs / 1000} s (build.downloads.timeoutSeconds)`)), policy.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        timeout.abort(
+          new DownloadRefused(`it took longer than ${policy.timeoutMs / 1000} s (build.downloads.timeoutSeconds)`),
+        ),
+      policy.timeoutMs,
+    );
     // The download's own socket keeps the process alive while it lasts; the timer alone should not.
     timer.unref();
     const signal = AbortSignal.any([init.signal, timeout.signal]);
@@ -40,13 +49,16 @@ export function policyFetch(policy: DownloadPolicy, options: { inProcess?: (url:
       for (let redirects = 0; ; redirects++) {
         const via = redirects === 0 ? '' : `redirect ${redirects} went to ${shown(url)}: `;
         const inProcess = options.inProcess?.(url);
-        const response = inProcess ? await inProcess(url.href, { signal, headers }) : await overNetwork(policy, url, headers, signal, via);
+        const response = inProcess
+          ? await inProcess(url.href, { signal, headers })
+          : await overNetwork(policy, url, headers, signal, via);
         const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null;
         if (location === null) return bounded(response, policy, signal, done);
         await response.body?.cancel();
         if (redirects === MAX_REDIRECTS) throw new DownloadRefused(`it redirected more than ${MAX_REDIRECTS} times`);
         url = new URL(location, url);
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DownloadRefused(`it redirected to a ${url.protocol} URL; only http and https are downloaded`);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          throw new DownloadRefused(`it redirected to a ${url.protocol} URL; only http and https are downloaded`);
         headers = undefined;
       }
     } catch (error) {
@@ -57,9 +69,17 @@ export function policyFetch(policy: DownloadPolicy, options: { inProcess?: (url:
 }
 
 /** One GET to the address the policy allows for `url`, without following a redirect. */
-async function overNetwork(policy: DownloadPolicy, url: URL, headers: Record<string, string> | undefined, signal: AbortSignal, via: string): Promise<Response> {
+async function overNetwork(
+  policy: DownloadPolicy,
+  url: URL,
+  headers: Record<string, string> | undefined,
+  signal: AbortSignal,
+  via: string,
+): Promise<Response> {
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const addresses: ResolvedAddress[] = isIP(hostname) ? [{ address: hostname, family: isIP(hostname) }] : await lookup(hostname, { all: true });
+  const addresses: ResolvedAddress[] = isIP(hostname)
+    ? [{ address: hostname, family: isIP(hostname) }]
+    : await lookup(hostname, { all: true });
   const decision = allowedAddress(policy, url, addresses);
   if ('refused' in decision) throw new DownloadRefused(`${via}${decision.refused}`);
   const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
@@ -79,7 +99,8 @@ async function overNetwork(policy: DownloadPolicy, url: URL, headers: Record<str
     request.end();
   });
   const headersOut = new Headers();
-  for (const [name, value] of Object.entries(answer.headers)) for (const one of [value ?? []].flat()) headersOut.append(name, one);
+  for (const [name, value] of Object.entries(answer.headers))
+    for (const one of [value ?? []].flat()) headersOut.append(name, one);
   const empty = answer.statusCode === 204 || answer.statusCode === 304;
   if (empty) answer.destroy();
   // Canceling the web stream destroys the connection.

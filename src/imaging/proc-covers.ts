@@ -15,7 +15,17 @@
 import { existsSync, statSync } from 'node:fs';
 
 const READ_ONLY_PROC = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
-const MASKED_PROC = ['asound', 'acpi', 'kcore', 'keys', 'latency_stats', 'timer_list', 'timer_stats', 'sched_debug', 'scsi'];
+const MASKED_PROC = [
+  'asound',
+  'acpi',
+  'kcore',
+  'keys',
+  'latency_stats',
+  'timer_list',
+  'timer_stats',
+  'sched_debug',
+  'scsi',
+];
 
 let covers: string[] | undefined;
 
@@ -23,9 +33,11 @@ export function procCovers(): string[] {
   const present = (name: string) => existsSync(`/proc/${name}`);
   covers ??= [
     ...READ_ONLY_PROC.filter(present).flatMap((name) => ['--ro-bind', `/proc/${name}`, `/proc/${name}`]),
-    ...MASKED_PROC.filter(present).flatMap((name) => (statSync(`/proc/${name}`).isDirectory()
-      ? ['--tmpfs', `/proc/${name}`, '--remount-ro', `/proc/${name}`]
-      : ['--ro-bind', '/dev/null', `/proc/${name}`])),
+    ...MASKED_PROC.filter(present).flatMap((name) =>
+      statSync(`/proc/${name}`).isDirectory()
+        ? ['--tmpfs', `/proc/${name}`, '--remount-ro', `/proc/${name}`]
+        : ['--ro-bind', '/dev/null', `/proc/${name}`],
+    ),
   ];
   return covers;
 }

@@ -66,27 +66,53 @@ export interface SandboxOptions {
 }
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETFCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'AUDIT_WRITE'];
+const CAPABILITIES = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'SETFCAP',
+  'NET_BIND_SERVICE',
+  'SYS_CHROOT',
+  'AUDIT_WRITE',
+];
 /** How often a running sandbox's cgroup is checked for a limit it ran into. */
 const LIMIT_POLL_MS = 100;
 
 function sandboxArgs(rootfs: string, command: string[], options: SandboxOptions): string[] {
-  const namespaces = process.getuid?.() === 0
-    ? ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', ...(options.network ? [] : ['--unshare-net']),
-      '--cap-drop', 'ALL', ...CAPABILITIES.flatMap((cap) => ['--cap-add', `CAP_${cap}`])]
-    : ['--unshare-all', ...(options.network ? ['--share-net'] : []), '--uid', '0', '--gid', '0'];
+  const namespaces =
+    process.getuid?.() === 0
+      ? [
+          '--unshare-ipc',
+          '--unshare-pid',
+          '--unshare-uts',
+          '--unshare-cgroup-try',
+          ...(options.network ? [] : ['--unshare-net']),
+          '--cap-drop',
+          'ALL',
+          ...CAPABILITIES.flatMap((cap) => ['--cap-add', `CAP_${cap}`]),
+        ]
+      : ['--unshare-all', ...(options.network ? ['--share-net'] : []), '--uid', '0', '--gid', '0'];
   const env = { PATH, HOME: '/root', TERM: 'dumb', ...options.env };
   return [
-    '--bind', rootfs, '/',
-    '--dev', '/dev',
-    '--proc', '/proc',
+    '--bind',
+    rootfs,
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
     ...procCovers(),
     ...namespaces,
     '--die-with-parent',
     '--new-session',
     '--clearenv',
     ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
-    '--chdir', options.cwd ?? '/',
+    '--chdir',
+    options.cwd ?? '/',
     '--',
     ...command,
   ];
@@ -96,14 +122,24 @@ function sandboxArgs(rootfs: string, command: string[], options: SandboxOptions)
  * Resolves with the command's exit code (128 + signal number if a signal ended it); rejects on
  * timeout, abort, a process or memory limit reached (`LimitExceeded`), or when no cgroup can hold it.
  */
-export async function runInSandbox(rootfs: string, command: string[], options: SandboxOptions): Promise<{ exitCode: number }> {
+export async function runInSandbox(
+  rootfs: string,
+  command: string[],
+  options: SandboxOptions,
+): Promise<{ exitCode: number }> {
   if (command.length === 0) throw new Error('runInSandbox needs a command.');
-  if (options.signal?.aborted) throw new Error('Sandboxed command canceled before it started.', { cause: options.signal.reason });
+  if (options.signal?.aborted)
+    throw new Error('Sandboxed command canceled before it started.', { cause: options.signal.reason });
   const limits = options.limits ?? defaultLimits();
   const bwrap = await bubblewrap();
   const cgroup = await createSandboxCgroup(limits);
   try {
-    const exitCode = await supervise(cgroup, limits, cgroup.joinAndExec(bwrap, sandboxArgs(rootfs, command, options)), options);
+    const exitCode = await supervise(
+      cgroup,
+      limits,
+      cgroup.joinAndExec(bwrap, sandboxArgs(rootfs, command, options)),
+      options,
+    );
     // A memory hit is seen once the kernel has killed a process, which may be the moment the command ends.
     const limit = await cgroup.hit();
     if (limit) throw new LimitExceeded(limit, limits);
@@ -114,7 +150,12 @@ export async function runInSandbox(rootfs: string, command: string[], options: S
 }
 
 /** Runs the wrapper that joins `cgroup` and becomes bubblewrap; stops it on timeout, abort or a limit hit. */
-function supervise(cgroup: SandboxCgroup, limits: ResourceLimits, start: { file: string; args: string[] }, options: SandboxOptions): Promise<number> {
+function supervise(
+  cgroup: SandboxCgroup,
+  limits: ResourceLimits,
+  start: { file: string; args: string[] },
+  options: SandboxOptions,
+): Promise<number> {
   const { signal, timeoutMs, onOutput } = options;
   return new Promise((resolve, reject) => {
     // An empty environment: bubblewrap stays pid 1 inside, and its environment is readable there.
@@ -128,11 +169,24 @@ function supervise(cgroup: SandboxCgroup, limits: ResourceLimits, start: { file:
         // Already gone.
       }
     };
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(new Error(`Sandboxed command timed out after ${timeoutMs} ms and was killed.`)), timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => stop(new Error(`Sandboxed command timed out after ${timeoutMs} ms and was killed.`)),
+            timeoutMs,
+          );
     const onAbort = () => stop(new Error('Sandboxed command canceled and killed.', { cause: signal!.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
     // A fork bomb never ends by itself: the first refused fork stops it.
-    const watch = setInterval(() => void cgroup.hit().then((limit) => limit && stop(new LimitExceeded(limit, limits)), () => undefined), LIMIT_POLL_MS);
+    const watch = setInterval(
+      () =>
+        void cgroup.hit().then(
+          (limit) => limit && stop(new LimitExceeded(limit, limits)),
+          () => undefined,
+        ),
+      LIMIT_POLL_MS,
+    );
 
     // One splitter per pipe, so a line of stdout is never cut by a line of stderr.
     const out = lineSplitter(onOutput);
@@ -156,7 +210,10 @@ function supervise(cgroup: SandboxCgroup, limits: ResourceLimits, start: { file:
       out.end();
       err.end();
       if (stopped) reject(stopped);
-      else if (joinFailure) reject(new CgroupsUnavailable(`cannot move the sandbox into its ${cgroup.version} cgroup (${joinFailure.trim()})`));
+      else if (joinFailure)
+        reject(
+          new CgroupsUnavailable(`cannot move the sandbox into its ${cgroup.version} cgroup (${joinFailure.trim()})`),
+        );
       else resolve(code ?? 128 + signalNumber(signalName));
     });
   });
@@ -166,7 +223,13 @@ function supervise(cgroup: SandboxCgroup, limits: ResourceLimits, start: { file:
 async function bubblewrap(): Promise<string> {
   for (const dir of (process.env.PATH ?? PATH).split(':').filter(Boolean)) {
     const candidate = join(dir, 'bwrap');
-    if (await access(candidate, fsConstants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, fsConstants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   throw new Error('bubblewrap (bwrap) is not installed; Kiln needs it to run customizers.');
 }

@@ -43,7 +43,11 @@ export type RunStepsResult =
   | { ok: true; cleanupErrors: CleanupError[] }
   | { ok: false; failedStep?: string; error: unknown; canceled: boolean; cleanupErrors: CleanupError[] };
 
-export async function runSteps<S>(steps: readonly BuildStep<S>[], state: S, options: RunStepsOptions): Promise<RunStepsResult> {
+export async function runSteps<S>(
+  steps: readonly BuildStep<S>[],
+  state: S,
+  options: RunStepsOptions,
+): Promise<RunStepsResult> {
   const { signal, log } = options;
   const report = (event: StepEvent) => {
     // A broken progress reporter must not skip cleanups.

@@ -18,7 +18,13 @@ export class StoreJobQueue<Payloads> implements JobQueue<Payloads> {
   ) {}
 
   enqueueWrite(job: JobRequest<Payloads>): Write {
-    const record = jobRecord({ ...job, id: newGuid(), state: 'queued', attempts: 0, runAfter: this.clock.now().toISOString() });
+    const record = jobRecord({
+      ...job,
+      id: newGuid(),
+      state: 'queued',
+      attempts: 0,
+      runAfter: this.clock.now().toISOString(),
+    });
     return { op: 'put', record, expect: { absent: true } };
   }
 

@@ -53,7 +53,15 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
   const leaseMs = options.leaseMs ?? 30_000;
   const onError = options.onError ?? (() => {});
   const tell = (event: JobEvent['event'], job: JobData, error?: string) =>
-    options.onEvent?.({ event, job: job.id, task: job.task, worker: id, attempt: job.attempts, at: clock.now().toISOString(), ...(error ? { error } : {}) });
+    options.onEvent?.({
+      event,
+      job: job.id,
+      task: job.task,
+      worker: id,
+      attempt: job.attempts,
+      at: clock.now().toISOString(),
+      ...(error ? { error } : {}),
+    });
   const id = `worker-${newGuid()}`;
   let stopping = false;
   let wake: (() => void) | undefined;
@@ -66,7 +74,9 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
 
   async function claimNext(): Promise<StoredRecord<JobData> | undefined> {
     const now = clock.now().getTime();
-    const candidates = (await store.list<JobData>({ kind: JOB_KIND, limit: 1000 })).filter((r) => isClaimable(r.data, now));
+    const candidates = (await store.list<JobData>({ kind: JOB_KIND, limit: 1000 })).filter((r) =>
+      isClaimable(r.data, now),
+    );
     for (const candidate of candidates) {
       const data: JobData = {
         ...candidate.data,
@@ -103,25 +113,36 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
         const fresh = await store.get<JobData>(current.key);
         if (!fresh || fresh.data.leaseOwner !== id) return controller.abort(new Error('lease lost'));
         current = fresh;
-        if (fresh.data.cancelRequested) return controller.abort(new ArmError(200, 'OperationCanceled', 'The operation was canceled.'));
+        if (fresh.data.cancelRequested)
+          return controller.abort(new ArmError(200, 'OperationCanceled', 'The operation was canceled.'));
         await renew(patch);
       }
     };
-    const heartbeat = setInterval(() => {
-      renewing = renewing.then(() => renew()).catch(onError);
-    }, Math.max(50, leaseMs / 3));
+    const heartbeat = setInterval(
+      () => {
+        renewing = renewing.then(() => renew()).catch(onError);
+      },
+      Math.max(50, leaseMs / 3),
+    );
     // A cancel request must stop the job within moments, not at the next lease renewal: look for it
     // whenever this process's queue is nudged (an API call here does that) and at least every second.
     const checkCancel = () => {
       if (controller.signal.aborted) return;
       store.get<JobData>(current.key).then((fresh) => {
-        if (fresh?.data.cancelRequested) controller.abort(new ArmError(200, 'OperationCanceled', 'The operation was canceled.'));
+        if (fresh?.data.cancelRequested)
+          controller.abort(new ArmError(200, 'OperationCanceled', 'The operation was canceled.'));
       }, onError);
     };
     const cancelWatch = setInterval(checkCancel, Math.min(1000, Math.max(50, leaseMs / 3)));
     queue.wakeups.on('work', checkCancel);
     const timeout = job.data.timeoutMs
-      ? setTimeout(() => controller.abort(new ArmError(200, 'OperationTimedOut', `The operation did not finish within ${job.data.timeoutMs} ms.`)), job.data.timeoutMs)
+      ? setTimeout(
+          () =>
+            controller.abort(
+              new ArmError(200, 'OperationTimedOut', `The operation did not finish within ${job.data.timeoutMs} ms.`),
+            ),
+          job.data.timeoutMs,
+        )
       : undefined;
     const ctx: TaskContext = {
       jobId: job.data.id,
@@ -140,7 +161,11 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
         // A job taken over from dead workers counts those attempts too: a job that kills its worker every time ends.
         const allowed = job.data.maxAttempts ?? DEFAULT_ATTEMPTS;
         if (job.data.attempts > allowed) {
-          throw new ArmError(200, 'WorkerLost', `The worker running this operation stopped during each of its ${allowed} attempts${job.data.lastError ? ` (last error: ${job.data.lastError})` : ''}.`);
+          throw new ArmError(
+            200,
+            'WorkerLost',
+            `The worker running this operation stopped during each of its ${allowed} attempts${job.data.lastError ? ` (last error: ${job.data.lastError})` : ''}.`,
+          );
         }
         outcome = { writes: await handler.run(job.data.payload, ctx) };
       } catch (thrown) {
@@ -148,13 +173,24 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
         if (error instanceof Error && error.message === 'lease lost') return tell('lease-lost', job.data);
         const final = error instanceof ArmError || job.data.attempts >= (job.data.maxAttempts ?? DEFAULT_ATTEMPTS);
         if (error instanceof RetryLater) {
-          outcome = { retryAt: new Date(clock.now().getTime() + error.delayMs), error: error.message, attempts: job.data.attempts - 1 };
+          outcome = {
+            retryAt: new Date(clock.now().getTime() + error.delayMs),
+            error: error.message,
+            attempts: job.data.attempts - 1,
+          };
         } else if (final) {
-          const body: ArmErrorBody = error instanceof ArmError ? error.toBody().error : { code: 'InternalOperationError', message: String((error as Error)?.message ?? error) };
+          const body: ArmErrorBody =
+            error instanceof ArmError
+              ? error.toBody().error
+              : { code: 'InternalOperationError', message: String((error as Error)?.message ?? error) };
           failure = `${body.code}: ${body.message}`;
           outcome = { writes: await handler.fail(job.data.payload, body, ctx) };
         } else {
-          outcome = { retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)), error: String((error as Error)?.message ?? error), attempts: job.data.attempts };
+          outcome = {
+            retryAt: new Date(clock.now().getTime() + backoffMs(job.data.attempts)),
+            error: String((error as Error)?.message ?? error),
+            attempts: job.data.attempts,
+          };
         }
       }
     } finally {
@@ -179,7 +215,15 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
           ? { op: 'delete', key: current.key, expect: { etag: current.etag } }
           : {
               op: 'put',
-              record: jobRecord({ ...current.data, state: 'queued', attempts: result.attempts, runAfter: result.retryAt.toISOString(), leaseOwner: undefined, leaseUntil: undefined, lastError: result.error }),
+              record: jobRecord({
+                ...current.data,
+                state: 'queued',
+                attempts: result.attempts,
+                runAfter: result.retryAt.toISOString(),
+                leaseOwner: undefined,
+                leaseUntil: undefined,
+                lastError: result.error,
+              }),
               expect: { etag: current.etag },
             };
       try {
@@ -190,7 +234,12 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
         if (!fresh || fresh.data.leaseOwner !== id) return;
         current = fresh;
         // The task's own writes went stale (someone changed its resource meanwhile): run it again.
-        if (error.key !== current.key) return settle({ retryAt: clock.now(), error: `concurrent change to ${error.key}`, attempts: current.data.attempts });
+        if (error.key !== current.key)
+          return settle({
+            retryAt: clock.now(),
+            error: `concurrent change to ${error.key}`,
+            attempts: current.data.attempts,
+          });
         await settle(result);
       }
     }

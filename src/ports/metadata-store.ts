@@ -31,8 +31,7 @@ export interface StoredRecord<T = unknown> extends NewRecord<T> {
 export type Expectation = { absent: true } | { present: true } | { etag: string };
 
 export type Write =
-  | { op: 'put'; record: NewRecord; expect?: Expectation }
-  | { op: 'delete'; key: string; expect?: Expectation };
+  { op: 'put'; record: NewRecord; expect?: Expectation } | { op: 'delete'; key: string; expect?: Expectation };
 
 export interface ListQuery {
   kind?: string;

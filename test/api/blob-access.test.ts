@@ -29,8 +29,14 @@ describe('blob access', () => {
     kiln = await startTestServer();
     account = `/subscriptions/${kiln.subscriptionId}/resourceGroups/kiln-storage/providers/Microsoft.Storage/storageAccounts/westus`;
     const principal = async (name: string, role?: string, scope?: string) => {
-      const created = await kiln.server.kiln.createServicePrincipal(name, role ? { role, scopes: [scope!] } : undefined);
-      as[name] = new ClientSecretCredential(created.tenant, created.appId, created.password, { authorityHost: kiln.url, disableInstanceDiscovery: true });
+      const created = await kiln.server.kiln.createServicePrincipal(
+        name,
+        role ? { role, scopes: [scope!] } : undefined,
+      );
+      as[name] = new ClientSecretCredential(created.tenant, created.appId, created.password, {
+        authorityHost: kiln.url,
+        disableInstanceDiscovery: true,
+      });
     };
     await principal('reader', 'Storage Blob Data Reader', `${account}/blobServices/default/containers/scripts`);
     await principal('contributor', 'Storage Blob Data Contributor', account);
@@ -47,17 +53,29 @@ describe('blob access', () => {
 
   it('lets a reader read and not write, a contributor write, and nobody else in', async () => {
     assert.equal(await text(blob('scripts', 'setup.sh', as.reader)), 'echo hello');
-    await assert.rejects(blob('scripts', 'mine.sh', as.reader).upload('x', 1), storageRefusal(403, 'AuthorizationPermissionMismatch'));
+    await assert.rejects(
+      blob('scripts', 'mine.sh', as.reader).upload('x', 1),
+      storageRefusal(403, 'AuthorizationPermissionMismatch'),
+    );
     await blob('scripts', 'mine.sh', as.contributor).upload('from contributor', 16);
     assert.equal(await text(blob('scripts', 'mine.sh', as.reader)), 'from contributor');
     await blob('scripts', 'mine.sh', as.contributor).delete();
 
     // The reader's role is on the scripts container only.
     await blob('other', 'data.bin', kiln.credential).upload('other', 5);
-    await assert.rejects(text(blob('other', 'data.bin', as.reader)), storageRefusal(403, 'AuthorizationPermissionMismatch'));
+    await assert.rejects(
+      text(blob('other', 'data.bin', as.reader)),
+      storageRefusal(403, 'AuthorizationPermissionMismatch'),
+    );
     // Owner holds no data actions, as in Azure; no role, nothing.
-    await assert.rejects(text(blob('scripts', 'setup.sh', as.owner)), storageRefusal(403, 'AuthorizationPermissionMismatch'));
-    await assert.rejects(text(blob('scripts', 'setup.sh', as.nobody)), storageRefusal(403, 'AuthorizationPermissionMismatch'));
+    await assert.rejects(
+      text(blob('scripts', 'setup.sh', as.owner)),
+      storageRefusal(403, 'AuthorizationPermissionMismatch'),
+    );
+    await assert.rejects(
+      text(blob('scripts', 'setup.sh', as.nobody)),
+      storageRefusal(403, 'AuthorizationPermissionMismatch'),
+    );
   });
 
   it('serves anonymous reads only from a container made public, as Set Container ACL says', async () => {
@@ -65,20 +83,35 @@ describe('blob access', () => {
     await assert.rejects(text(anonymous), storageRefusal(404, 'ResourceNotFound'));
     await assert.rejects(anonymous.upload('x', 1), storageRefusal(401, 'NoAuthenticationInformation'));
 
-    await assert.rejects(new ContainerClient(containerUrl('scripts'), as.reader).setAccessPolicy('blob'), storageRefusal(403, 'AuthorizationPermissionMismatch'));
+    await assert.rejects(
+      new ContainerClient(containerUrl('scripts'), as.reader).setAccessPolicy('blob'),
+      storageRefusal(403, 'AuthorizationPermissionMismatch'),
+    );
     await new ContainerClient(containerUrl('scripts'), as.contributor).setAccessPolicy('blob');
     const policy = await new ContainerClient(containerUrl('scripts'), as.reader).getAccessPolicy();
     assert.equal(policy.blobPublicAccess, 'blob');
     assert.deepEqual(policy.signedIdentifiers, []);
     assert.equal(await text(anonymous), 'echo hello');
-    await assert.rejects(text(blob('scripts', 'missing.sh', new AnonymousCredential())), storageRefusal(404, 'BlobNotFound'));
+    await assert.rejects(
+      text(blob('scripts', 'missing.sh', new AnonymousCredential())),
+      storageRefusal(404, 'BlobNotFound'),
+    );
     // Public is for reading: writing still takes a token.
-    await assert.rejects(blob('scripts', 'anon.sh', new AnonymousCredential()).upload('x', 1), storageRefusal(401, 'NoAuthenticationInformation'));
+    await assert.rejects(
+      blob('scripts', 'anon.sh', new AnonymousCredential()).upload('x', 1),
+      storageRefusal(401, 'NoAuthenticationInformation'),
+    );
     // Other containers stay private.
-    await assert.rejects(text(blob('other', 'data.bin', new AnonymousCredential())), storageRefusal(404, 'ResourceNotFound'));
+    await assert.rejects(
+      text(blob('other', 'data.bin', new AnonymousCredential())),
+      storageRefusal(404, 'ResourceNotFound'),
+    );
 
     await new ContainerClient(containerUrl('scripts'), kiln.credential).setAccessPolicy();
-    assert.equal((await new ContainerClient(containerUrl('scripts'), kiln.credential).getAccessPolicy()).blobPublicAccess, undefined);
+    assert.equal(
+      (await new ContainerClient(containerUrl('scripts'), kiln.credential).getAccessPolicy()).blobPublicAccess,
+      undefined,
+    );
     await assert.rejects(text(anonymous), storageRefusal(404, 'ResourceNotFound'));
   });
 });

@@ -22,7 +22,12 @@ const GOOD_TOKEN = 'good-storage-token';
 const MANAGEMENT_TOKEN = 'good-management-token';
 const tokens: TokenVerifier = {
   async verify(token) {
-    const aud = token === GOOD_TOKEN ? 'https://storage.azure.com/' : token === MANAGEMENT_TOKEN ? 'https://management.azure.com/' : undefined;
+    const aud =
+      token === GOOD_TOKEN
+        ? 'https://storage.azure.com/'
+        : token === MANAGEMENT_TOKEN
+          ? 'https://management.azure.com/'
+          : undefined;
     if (aud === undefined) return { ok: false, reason: 'The token is not one this test issued.' };
     return { ok: true, claims: { tid: 't', oid: 'o', appid: 'a', aud, exp: Date.now() / 1000 + 3600 } };
   },
@@ -64,7 +69,14 @@ describe('blob routes', () => {
     app = Fastify();
     // Role checks are the domain's (test/api/blob-access.test.ts); here the token's principal holds every role.
     const access = { holds: async () => true, acl: async () => ({}), setAcl: async () => ({}) };
-    registerBlobRoutes(app, { regions, sasSecret: secret, grants: { isActive: async (_region, _key, identifier) => !revoked.has(identifier) }, tokens, clock: { now: () => new Date() }, access });
+    registerBlobRoutes(app, {
+      regions,
+      sasSecret: secret,
+      grants: { isActive: async (_region, _key, identifier) => !revoked.has(identifier) },
+      tokens,
+      clock: { now: () => new Date() },
+      access,
+    });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
 
@@ -73,7 +85,12 @@ describe('blob routes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const sasUrl = (key: string, permissions: BlobPermissions, expiresOn = new Date(Date.now() + 3600_000), identifier = 'grant-1') =>
+  const sasUrl = (
+    key: string,
+    permissions: BlobPermissions,
+    expiresOn = new Date(Date.now() + 3600_000),
+    identifier = 'grant-1',
+  ) =>
     `${formatBlobUrl(base, 'eastus', key)}?${signBlobAccess(secret, { region: 'eastus', key, permissions, expiresOn, identifier })}`;
   const newKey = () => `disks/${randomUUID()}/abcd.vhd`;
 
@@ -121,11 +138,17 @@ describe('blob routes', () => {
     assert.ok(properties.etag);
     assert.ok(properties.lastModified instanceof Date);
     assert.deepEqual(await readAll((await download.download()).readableStreamBody), expected);
-    assert.deepEqual(await download.downloadToBuffer(0, undefined, { blockSize: 1024 * 1024, concurrency: 3 }), expected);
+    assert.deepEqual(
+      await download.downloadToBuffer(0, undefined, { blockSize: 1024 * 1024, concurrency: 3 }),
+      expected,
+    );
     const middle = await download.download(1000, 5000);
     assert.equal(middle.contentLength, 5000);
     assert.deepEqual(await readAll(middle.readableStreamBody), expected.subarray(1000, 6000));
-    assert.deepEqual(await readAll((await download.download(size - 10)).readableStreamBody), expected.subarray(size - 10));
+    assert.deepEqual(
+      await readAll((await download.download(size - 10)).readableStreamBody),
+      expected.subarray(size - 10),
+    );
   });
 
   it('reports a missing blob to the SDK as BlobNotFound', async () => {
@@ -147,7 +170,11 @@ describe('blob routes', () => {
     const auth = { Authorization: `Bearer ${GOOD_TOKEN}`, 'x-ms-version': '2023-11-03' };
     const content = pattern(2048, 3);
 
-    const put = await fetch(url, { method: 'PUT', headers: { ...auth, 'x-ms-blob-type': 'PageBlob' }, body: new Uint8Array(content) });
+    const put = await fetch(url, {
+      method: 'PUT',
+      headers: { ...auth, 'x-ms-blob-type': 'PageBlob' },
+      body: new Uint8Array(content),
+    });
     assert.equal(put.status, 201, await put.text());
     assert.equal(put.headers.get('x-ms-version'), '2023-11-03');
     assert.equal((await store.stat(key))?.sha256, sha256(content));
@@ -191,7 +218,11 @@ describe('blob routes', () => {
   it('refuses an expired or tampered SAS, and one for another blob', async () => {
     const key = newKey();
     await store.put(key, Buffer.from('sealed'));
-    const expired = await expectError(await fetch(sasUrl(key, 'r', new Date(Date.now() - 1000))), 403, 'AuthenticationFailed');
+    const expired = await expectError(
+      await fetch(sasUrl(key, 'r', new Date(Date.now() - 1000))),
+      403,
+      'AuthenticationFailed',
+    );
     assert.match(expired.AuthenticationErrorDetail, /^Signed expiry time \[.*\] has to be after current time/);
 
     const tampered = new URL(sasUrl(key, 'r'));
@@ -209,7 +240,11 @@ describe('blob routes', () => {
     other.pathname = other.pathname.replace('abcd.vhd', 'other.vhd');
     await expectError(await fetch(other), 403, 'AuthenticationFailed');
 
-    const ended = await expectError(await fetch(sasUrl(key, 'r', undefined, 'revoked-grant')), 403, 'AuthenticationFailed');
+    const ended = await expectError(
+      await fetch(sasUrl(key, 'r', undefined, 'revoked-grant')),
+      403,
+      'AuthenticationFailed',
+    );
     assert.match(ended.AuthenticationErrorDetail, /has ended/);
   });
 
@@ -234,14 +269,30 @@ describe('blob routes', () => {
         headers: { 'x-ms-page-write': 'update', 'Content-Type': 'application/octet-stream', ...headers },
         body: new Uint8Array(body),
       });
-    const unaligned = await expectError(await putPage({ 'x-ms-range': 'bytes=1-512' }, Buffer.alloc(512)), 400, 'InvalidHeaderValue');
+    const unaligned = await expectError(
+      await putPage({ 'x-ms-range': 'bytes=1-512' }, Buffer.alloc(512)),
+      400,
+      'InvalidHeaderValue',
+    );
     assert.deepEqual([unaligned.HeaderName, unaligned.HeaderValue], ['x-ms-range', 'bytes=1-512']);
-    const shortPage = await expectError(await putPage({ Range: 'bytes=0-510' }, Buffer.alloc(511)), 400, 'InvalidHeaderValue');
+    const shortPage = await expectError(
+      await putPage({ Range: 'bytes=0-510' }, Buffer.alloc(511)),
+      400,
+      'InvalidHeaderValue',
+    );
     assert.equal(shortPage.HeaderName, 'Range');
     await expectError(await putPage({ 'x-ms-range': 'bytes=4096-4607' }, Buffer.alloc(512)), 416, 'InvalidPageRange');
-    const wrongLength = await expectError(await putPage({ 'x-ms-range': 'bytes=0-1023' }, Buffer.alloc(512)), 400, 'InvalidHeaderValue');
+    const wrongLength = await expectError(
+      await putPage({ 'x-ms-range': 'bytes=0-1023' }, Buffer.alloc(512)),
+      400,
+      'InvalidHeaderValue',
+    );
     assert.equal(wrongLength.HeaderName, 'Content-Length');
-    await expectError(await putPage({ 'x-ms-page-write': 'append', 'x-ms-range': 'bytes=0-511' }, Buffer.alloc(512)), 400, 'InvalidHeaderValue');
+    await expectError(
+      await putPage({ 'x-ms-page-write': 'append', 'x-ms-range': 'bytes=0-511' }, Buffer.alloc(512)),
+      400,
+      'InvalidHeaderValue',
+    );
     await expectError(await putPage({}, Buffer.alloc(512)), 400, 'MissingRequiredHeader');
     assert.ok((await putPage({ Range: 'bytes=512-1023' }, pattern(512, 9))).status === 201);
     assert.deepEqual(await readAll(store.readStaging(key, { start: 512, end: 1023 })), pattern(512, 9));
@@ -253,7 +304,11 @@ describe('blob routes', () => {
     const response = await fetch(sasUrl(key, 'r'), { headers: { 'x-ms-range': 'bytes=1024-2047' } });
     await expectError(response, 416, 'InvalidRange');
     assert.equal(response.headers.get('content-range'), 'bytes */1024');
-    await expectError(await fetch(sasUrl(key, 'r'), { headers: { 'x-ms-range': 'bytes=x-1' } }), 400, 'InvalidHeaderValue');
+    await expectError(
+      await fetch(sasUrl(key, 'r'), { headers: { 'x-ms-range': 'bytes=x-1' } }),
+      400,
+      'InvalidHeaderValue',
+    );
   });
 
   it('refuses missing, wrong and non-storage bearer tokens', async () => {
@@ -263,9 +318,17 @@ describe('blob routes', () => {
     const none = await fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
     await expectError(none, 401, 'NoAuthenticationInformation');
     assert.equal(none.headers.get('www-authenticate'), 'Bearer resource_id=https://storage.azure.com');
-    const wrong = await expectError(await fetch(url, { headers: { Authorization: 'Bearer nope' } }), 401, 'InvalidAuthenticationInfo');
+    const wrong = await expectError(
+      await fetch(url, { headers: { Authorization: 'Bearer nope' } }),
+      401,
+      'InvalidAuthenticationInfo',
+    );
     assert.equal(wrong.AuthenticationErrorDetail, 'The token is not one this test issued.');
-    await expectError(await fetch(url, { headers: { Authorization: `Bearer ${MANAGEMENT_TOKEN}` } }), 401, 'InvalidAuthenticationInfo');
+    await expectError(
+      await fetch(url, { headers: { Authorization: `Bearer ${MANAGEMENT_TOKEN}` } }),
+      401,
+      'InvalidAuthenticationInfo',
+    );
     const head = await fetch(url, { method: 'HEAD', headers: { Authorization: 'Bearer nope' } });
     assert.equal(head.status, 401);
     assert.equal(head.headers.get('x-ms-error-code'), 'InvalidAuthenticationInfo');
@@ -285,7 +348,11 @@ describe('blob routes', () => {
     await expectError(await fetch(`${base}/blob/mars/c/x.vhd`, { headers: auth }), 404, 'ResourceNotFound');
     await expectError(await fetch(`${base}/blob/eastus/container-only`, { headers: auth }), 400, 'InvalidUri');
     const url = formatBlobUrl(base, 'eastus', newKey());
-    const untyped = await expectError(await fetch(url, { method: 'PUT', headers: auth, body: 'x' }), 400, 'MissingRequiredHeader');
+    const untyped = await expectError(
+      await fetch(url, { method: 'PUT', headers: auth, body: 'x' }),
+      400,
+      'MissingRequiredHeader',
+    );
     assert.equal(untyped.HeaderName, 'x-ms-blob-type');
     const emptyPageBlob = await fetch(url, {
       method: 'PUT',

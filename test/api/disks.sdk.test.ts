@@ -9,7 +9,6 @@ import { MIB, makeVhd, putRegionBlob, sha256, uploadDisk } from '../support/disk
 import { armRefusal, type ArmFailure } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-
 describe('disks and snapshots with @azure/arm-compute', () => {
   let kiln: TestServer;
   let compute: ComputeManagementClient;
@@ -48,7 +47,10 @@ describe('disks and snapshots with @azure/arm-compute', () => {
 
   it('refuses to seal an upload that is not a VHD and lets the user upload again', async () => {
     const notVhd = Buffer.alloc(20 * MIB + 512, 7);
-    await compute.disks.createOrUpdate('disks', 'garbage', { location: 'westus', creationData: { createOption: 'Upload', uploadSizeBytes: notVhd.length } });
+    await compute.disks.createOrUpdate('disks', 'garbage', {
+      location: 'westus',
+      creationData: { createOption: 'Upload', uploadSizeBytes: notVhd.length },
+    });
     const access = await compute.disks.grantAccess('disks', 'garbage', { access: 'Write', durationInSeconds: 600 });
     const pages = new PageBlobClient(access.accessSAS!, new AnonymousCredential());
     for (let offset = 0; offset < notVhd.length; offset += 4 * MIB) {
@@ -56,18 +58,27 @@ describe('disks and snapshots with @azure/arm-compute', () => {
       await pages.uploadPages(chunk, offset, chunk.length);
     }
     // core-lro reports a failed operation as an Error whose message carries the operation's code and message.
-    await assert.rejects(compute.disks.revokeAccess('disks', 'garbage'), /InvalidVhd\. The uploaded data does not end in a valid VHD footer/);
+    await assert.rejects(
+      compute.disks.revokeAccess('disks', 'garbage'),
+      /InvalidVhd\. The uploaded data does not end in a valid VHD footer/,
+    );
     assert.equal((await compute.disks.get('disks', 'garbage')).diskState, 'ReadyToUpload');
   });
 
   it('copies a disk into a snapshot and the snapshot into a disk in another region', async () => {
     const source = await compute.disks.get('disks', 'uploaded');
-    const snapshot = await compute.snapshots.createOrUpdate('disks', 'snap', { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: source.id } });
+    const snapshot = await compute.snapshots.createOrUpdate('disks', 'snap', {
+      location: 'westus',
+      creationData: { createOption: 'Copy', sourceResourceId: source.id },
+    });
     assert.equal(snapshot.provisioningState, 'Succeeded');
     assert.equal(snapshot.creationData?.sourceUniqueId, source.uniqueId);
     assert.equal(snapshot.osType, 'Linux');
 
-    const copy = await compute.disks.createOrUpdate('disks', 'copy-east', { location: 'eastus', creationData: { createOption: 'Copy', sourceResourceId: snapshot.id } });
+    const copy = await compute.disks.createOrUpdate('disks', 'copy-east', {
+      location: 'eastus',
+      creationData: { createOption: 'Copy', sourceResourceId: snapshot.id },
+    });
     assert.equal(copy.provisioningState, 'Succeeded');
     assert.equal(copy.location, 'eastus');
     const read = await compute.disks.grantAccess('disks', 'copy-east', { access: 'Read', durationInSeconds: 600 });
@@ -78,26 +89,47 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/import.vhd', vhd);
     const disk = await compute.disks.createOrUpdate('disks', 'imported', {
       location: 'westus',
-      creationData: { createOption: 'Import', sourceUri: blobUri, storageAccountId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/disks/providers/Microsoft.Storage/storageAccounts/westus` },
+      creationData: {
+        createOption: 'Import',
+        sourceUri: blobUri,
+        storageAccountId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/disks/providers/Microsoft.Storage/storageAccounts/westus`,
+      },
     });
     assert.equal(disk.provisioningState, 'Succeeded');
     assert.equal(disk.diskSizeBytes, 20 * MIB);
   });
 
   it('refuses imports that are not 1 MiB-aligned fixed VHDs, naming the field', async () => {
-    const unaligned = Buffer.concat([Buffer.alloc(MIB + 4096), (await import('../../src/core/vhd.ts')).createFixedVhdFooter(MIB + 4096)]);
+    const unaligned = Buffer.concat([
+      Buffer.alloc(MIB + 4096),
+      (await import('../../src/core/vhd.ts')).createFixedVhdFooter(MIB + 4096),
+    ]);
     const notVhd = Buffer.alloc(2 * MIB, 1);
-    for (const [name, content, why] of [['unaligned.vhd', unaligned, /whole number of MiB/], ['plain.raw', notVhd, /not a valid fixed VHD/]] as const) {
+    for (const [name, content, why] of [
+      ['unaligned.vhd', unaligned, /whole number of MiB/],
+      ['plain.raw', notVhd, /not a valid fixed VHD/],
+    ] as const) {
       const sourceUri = await putRegionBlob(kiln, 'westus', `vhds/${name}`, content);
       await assert.rejects(
-        compute.disks.createOrUpdate('disks', `bad-${name.replace('.', '-')}`, { location: 'westus', creationData: { createOption: 'Import', sourceUri } }),
-        (error: ArmFailure) => error.statusCode === 400 && error.code === 'InvalidVhd' && why.test(error.message) && /sourceUri/.test(error.message),
+        compute.disks.createOrUpdate('disks', `bad-${name.replace('.', '-')}`, {
+          location: 'westus',
+          creationData: { createOption: 'Import', sourceUri },
+        }),
+        (error: ArmFailure) =>
+          error.statusCode === 400 &&
+          error.code === 'InvalidVhd' &&
+          why.test(error.message) &&
+          /sourceUri/.test(error.message),
       );
     }
   });
 
   it('creates an empty disk holding a zeroed VHD of the asked size', async () => {
-    const disk = await compute.disks.createOrUpdate('disks', 'empty', { location: 'westus2', diskSizeGB: 1, creationData: { createOption: 'Empty' } });
+    const disk = await compute.disks.createOrUpdate('disks', 'empty', {
+      location: 'westus2',
+      diskSizeGB: 1,
+      creationData: { createOption: 'Empty' },
+    });
     assert.equal(disk.provisioningState, 'Succeeded');
     assert.equal(disk.diskSizeBytes, 1024 * MIB);
   });
@@ -113,12 +145,18 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     const patched = await compute.disks.update('disks', 'imported', { tags: { purpose: 'test' } });
     assert.deepEqual(patched.tags, { purpose: 'test' });
     await compute.disks.delete('disks', 'imported');
-    await assert.rejects(compute.disks.get('disks', 'imported'), armRefusal(404, 'ResourceNotFound', /Microsoft.Compute\/disks\/imported/));
+    await assert.rejects(
+      compute.disks.get('disks', 'imported'),
+      armRefusal(404, 'ResourceNotFound', /Microsoft.Compute\/disks\/imported/),
+    );
   });
 
   it('reports bad input with the field path and creates nothing', async () => {
     await assert.rejects(
-      compute.disks.createOrUpdate('disks', 'bad-size', { location: 'westus', creationData: { createOption: 'Upload', uploadSizeBytes: 20 * MIB + 100 } }),
+      compute.disks.createOrUpdate('disks', 'bad-size', {
+        location: 'westus',
+        creationData: { createOption: 'Upload', uploadSizeBytes: 20 * MIB + 100 },
+      }),
       (error: ArmFailure & { details?: unknown }) => {
         assert.equal(error.statusCode, 400);
         assert.match(error.message, /uploadSizeBytes|512/);
@@ -126,17 +164,31 @@ describe('disks and snapshots with @azure/arm-compute', () => {
       },
     );
     await assert.rejects(
-      compute.disks.createOrUpdate('disks', 'bad-option', { location: 'westus', creationData: { createOption: 'Teleport' as 'Empty' } }),
+      compute.disks.createOrUpdate('disks', 'bad-option', {
+        location: 'westus',
+        creationData: { createOption: 'Teleport' as 'Empty' },
+      }),
       armRefusal(400, 'InvalidParameter', /createOption/),
     );
     await assert.rejects(
-      compute.disks.createOrUpdate('missing-group', 'd', { location: 'westus', creationData: { createOption: 'Empty' }, diskSizeGB: 1 }),
+      compute.disks.createOrUpdate('missing-group', 'd', {
+        location: 'westus',
+        creationData: { createOption: 'Empty' },
+        diskSizeGB: 1,
+      }),
       armRefusal(404, 'ResourceGroupNotFound'),
     );
     await assert.rejects(
-      compute.disks.createOrUpdate('disks', 'no-source', { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/disks/providers/Microsoft.Compute/disks/nothing` } }),
+      compute.disks.createOrUpdate('disks', 'no-source', {
+        location: 'westus',
+        creationData: {
+          createOption: 'Copy',
+          sourceResourceId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/disks/providers/Microsoft.Compute/disks/nothing`,
+        },
+      }),
       armRefusal(404, 'NotFound', /nothing/),
     );
-    for (const name of ['bad-size', 'bad-option', 'no-source']) await assert.rejects(compute.disks.get('disks', name), armRefusal(404, 'ResourceNotFound'));
+    for (const name of ['bad-size', 'bad-option', 'no-source'])
+      await assert.rejects(compute.disks.get('disks', name), armRefusal(404, 'ResourceNotFound'));
   });
 });

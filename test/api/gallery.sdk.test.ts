@@ -10,7 +10,6 @@ import { MIB, makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-
 describe('Compute Gallery with @azure/arm-compute', () => {
   let kiln: TestServer;
   let compute: ComputeManagementClient;
@@ -20,9 +19,14 @@ describe('Compute Gallery with @azure/arm-compute', () => {
   before(async () => {
     kiln = await startTestServer();
     compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+    }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/base.vhd', makeVhd(24, 'gallery-base'));
-    const image = await compute.images.createOrUpdate(rg, 'base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+    const image = await compute.images.createOrUpdate(rg, 'base', {
+      location: 'westus',
+      storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+    });
     imageId = image.id!;
   });
   after(() => kiln.stop());
@@ -33,7 +37,10 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     ))!;
 
   it('creates, reads, updates the description of and lists a gallery', async () => {
-    const gallery = await compute.galleries.createOrUpdate(rg, 'shelf', { location: 'westus', description: 'golden images' });
+    const gallery = await compute.galleries.createOrUpdate(rg, 'shelf', {
+      location: 'westus',
+      description: 'golden images',
+    });
     assert.equal(gallery.provisioningState, 'Succeeded');
     assert.equal(gallery.identifier?.uniqueName, `${kiln.subscriptionId}-SHELF`);
     const updated = await compute.galleries.update(rg, 'shelf', { description: 'golden images, tested' });
@@ -41,7 +48,10 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     const listed = [];
     for await (const g of compute.galleries.list()) listed.push(g.name);
     assert.deepEqual(listed, ['shelf']);
-    await assert.rejects(compute.galleries.createOrUpdate(rg, 'bad.', { location: 'westus' }), armRefusal(400, 'InvalidGalleryName'));
+    await assert.rejects(
+      compute.galleries.createOrUpdate(rg, 'bad.', { location: 'westus' }),
+      armRefusal(400, 'InvalidGalleryName'),
+    );
   });
 
   it('creates image definitions with unique identifiers and refuses frozen changes', async () => {
@@ -57,16 +67,30 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     assert.equal(definition.provisioningState, 'Succeeded');
     assert.equal(definition.architecture, 'x64');
     await compute.galleryImages.createOrUpdate(rg, 'shelf', 'windows', {
-      location: 'westus', osType: 'Windows', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'windows', sku: '2022' },
+      location: 'westus',
+      osType: 'Windows',
+      osState: 'Generalized',
+      identifier: { publisher: 'kiln', offer: 'windows', sku: '2022' },
     });
     await assert.rejects(
-      compute.galleryImages.createOrUpdate(rg, 'shelf', 'debian-again', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'debian', sku: '12' } }),
+      compute.galleryImages.createOrUpdate(rg, 'shelf', 'debian-again', {
+        location: 'westus',
+        osType: 'Linux',
+        osState: 'Generalized',
+        identifier: { publisher: 'kiln', offer: 'debian', sku: '12' },
+      }),
       armRefusal(409, 'Conflict', /publisher 'kiln', offer 'debian', sku '12'/),
     );
-    const patched = await compute.galleryImages.update(rg, 'shelf', 'debian', { description: 'Debian 12 (bookworm)', recommended: { memory: { min: 1024, max: 8192 } } });
+    const patched = await compute.galleryImages.update(rg, 'shelf', 'debian', {
+      description: 'Debian 12 (bookworm)',
+      recommended: { memory: { min: 1024, max: 8192 } },
+    });
     assert.equal(patched.description, 'Debian 12 (bookworm)');
     assert.equal(patched.recommended?.memory?.max, 8192);
-    await assert.rejects(compute.galleryImages.update(rg, 'shelf', 'debian', { osType: 'Windows' }), armRefusal(400, 'PropertyChangeNotAllowed', /osType/));
+    await assert.rejects(
+      compute.galleryImages.update(rg, 'shelf', 'debian', { osType: 'Windows' }),
+      armRefusal(400, 'PropertyChangeNotAllowed', /osType/),
+    );
   });
 
   it('replicates a version to three regions with replica counts, every chunk verified', async () => {
@@ -83,15 +107,24 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     });
     assert.equal(version.provisioningState, 'Succeeded');
     assert.equal(version.storageProfile?.osDiskImage?.sizeInGB, 1);
-    const expanded = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', { expand: 'ReplicationStatus' });
+    const expanded = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', {
+      expand: 'ReplicationStatus',
+    });
     assert.equal(expanded.replicationStatus?.aggregatedState, 'Completed');
-    assert.deepEqual(expanded.replicationStatus?.summary?.map((s) => [s.region, s.state, s.progress]), [
-      ['West US', 'Completed', 100],
-      ['East US', 'Completed', 100],
-      ['West US 2', 'Completed', 100],
-    ]);
+    assert.deepEqual(
+      expanded.replicationStatus?.summary?.map((s) => [s.region, s.state, s.progress]),
+      [
+        ['West US', 'Completed', 100],
+        ['East US', 'Completed', 100],
+        ['West US 2', 'Completed', 100],
+      ],
+    );
     const record = await versionRecord('debian', '1.0.0');
-    for (const [region, replicas] of [['westus', 2], ['eastus', 1], ['westus2', 3]] as const) {
+    for (const [region, replicas] of [
+      ['westus', 2],
+      ['eastus', 1],
+      ['westus2', 3],
+    ] as const) {
       const store = kiln.server.kiln.domain.regions.get(region)!;
       for (let replica = 1; replica <= 3; replica++) {
         const missing = await verifyReplica(store, replica, record.data.internal.disks[0].manifest!);
@@ -102,32 +135,71 @@ describe('Compute Gallery with @azure/arm-compute', () => {
   });
 
   it('refuses bad versions, naming the field', async () => {
-    const body = (extra: Partial<GalleryImageVersion> = {}): GalleryImageVersion => ({ location: 'westus', storageProfile: { source: { id: imageId } }, ...extra });
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0', body()), armRefusal(400, 'InvalidParameter', /Major\.Minor\.Patch/));
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.4294967296', body()), armRefusal(400, 'InvalidParameter', /32-bit/));
+    const body = (extra: Partial<GalleryImageVersion> = {}): GalleryImageVersion => ({
+      location: 'westus',
+      storageProfile: { source: { id: imageId } },
+      ...extra,
+    });
     await assert.rejects(
-      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.1', body({ publishingProfile: { targetRegions: [{ name: 'eastus' }] } })),
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0', body()),
+      armRefusal(400, 'InvalidParameter', /Major\.Minor\.Patch/),
+    );
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.4294967296', body()),
+      armRefusal(400, 'InvalidParameter', /32-bit/),
+    );
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(
+        rg,
+        'shelf',
+        'debian',
+        '1.0.1',
+        body({ publishingProfile: { targetRegions: [{ name: 'eastus' }] } }),
+      ),
       armRefusal(400, 'InvalidParameter', /must include the image version's own region 'westus'/),
     );
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'windows', '1.0.0', body()), armRefusal(400, 'InvalidParameter', /OS type 'Linux' does not match/));
     await assert.rejects(
-      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '1.0.0', body({ storageProfile: { osDiskImage: { source: { uri: 'https://elsewhere/x.vhd' } } } })),
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'windows', '1.0.0', body()),
+      armRefusal(400, 'InvalidParameter', /OS type 'Linux' does not match/),
+    );
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(
+        rg,
+        'shelf',
+        'debian',
+        '1.0.0',
+        body({ storageProfile: { osDiskImage: { source: { uri: 'https://elsewhere/x.vhd' } } } }),
+      ),
       armRefusal(409, 'PropertyChangeNotAllowed', /storageProfile/),
     );
   });
 
   it('adds a region (replicating it) and removes one (deleting its replicas)', async () => {
     const updated = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
-      publishingProfile: { targetRegions: [{ name: 'westus', regionalReplicaCount: 2 }, { name: 'westus2', regionalReplicaCount: 1 }, { name: 'westcentralus', regionalReplicaCount: 1 }] },
+      publishingProfile: {
+        targetRegions: [
+          { name: 'westus', regionalReplicaCount: 2 },
+          { name: 'westus2', regionalReplicaCount: 1 },
+          { name: 'westcentralus', regionalReplicaCount: 1 },
+        ],
+      },
     });
     assert.equal(updated.provisioningState, 'Succeeded');
-    const status = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', { expand: 'ReplicationStatus' });
+    const status = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', {
+      expand: 'ReplicationStatus',
+    });
     const westcentral = status.replicationStatus?.summary?.find((s) => s.region === 'West Central US');
     assert.equal(westcentral?.state, 'Completed');
     const manifest = (await versionRecord('debian', '1.0.0')).data.internal.disks[0].manifest!;
     assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('westcentralus')!, 1, manifest), []);
-    await waitFor(async () => (await kiln.server.kiln.domain.regions.get('eastus')!.list('replicas/')).length === 0, 'eastus replicas collected');
-    await waitFor(async () => (await kiln.server.kiln.domain.regions.get('westus2')!.list('replicas/2/')).length === 0, 'westus2 replicas 2 and 3 collected');
+    await waitFor(
+      async () => (await kiln.server.kiln.domain.regions.get('eastus')!.list('replicas/')).length === 0,
+      'eastus replicas collected',
+    );
+    await waitFor(
+      async () => (await kiln.server.kiln.domain.regions.get('westus2')!.list('replicas/2/')).length === 0,
+      'westus2 replicas 2 and 3 collected',
+    );
   });
 
   it('moves only the chunks a region lacks: a second version of the same bytes moves nothing', async () => {
@@ -136,47 +208,87 @@ describe('Compute Gallery with @azure/arm-compute', () => {
       publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'westcentralus' }], excludeFromLatest: true },
       storageProfile: { source: { id: imageId } },
     });
-    const status = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.1.0', { expand: 'ReplicationStatus' });
+    const status = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.1.0', {
+      expand: 'ReplicationStatus',
+    });
     const westcentral = status.replicationStatus?.summary?.find((s) => s.region === 'West Central US');
     assert.match(westcentral!.details!, /; 0 of \d+ bytes moved/);
   });
 
   it('resolves latest to the highest version not excluded from latest', async () => {
-    await compute.galleryImages.createOrUpdate(rg, 'shelf', 'derived', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'derived', sku: '1' } });
+    await compute.galleryImages.createOrUpdate(rg, 'shelf', 'derived', {
+      location: 'westus',
+      osType: 'Linux',
+      osState: 'Generalized',
+      identifier: { publisher: 'kiln', offer: 'derived', sku: '1' },
+    });
     const latest = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/shelf/images/debian/versions/latest`;
-    const derived = await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '1.0.0', { location: 'westus', storageProfile: { source: { id: latest } } });
+    const derived = await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '1.0.0', {
+      location: 'westus',
+      storageProfile: { source: { id: latest } },
+    });
     assert.equal(derived.provisioningState, 'Succeeded');
     const source = await versionRecord('debian', '1.0.0');
-    assert.equal((await versionRecord('derived', '1.0.0')).data.internal.disks[0].manifest!.sha256, source.data.internal.disks[0].manifest!.sha256);
+    assert.equal(
+      (await versionRecord('derived', '1.0.0')).data.internal.disks[0].manifest!.sha256,
+      source.data.internal.disks[0].manifest!.sha256,
+    );
     // 1.1.0 is higher but excluded from latest; exclude 1.0.0 too and nothing is left.
-    await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', { publishingProfile: { excludeFromLatest: true } });
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '2.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), armRefusal(404, 'NotFound', /latest/));
+    await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+      publishingProfile: { excludeFromLatest: true },
+    });
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '2.0.0', {
+        location: 'westus',
+        storageProfile: { source: { id: latest } },
+      }),
+      armRefusal(404, 'NotFound', /latest/),
+    );
   });
 
   it('makes a version from an OS snapshot and a data disk at a LUN, and keeps the data disk at most 1 TB', async () => {
     const osBlob = await putRegionBlob(kiln, 'westus', 'vhds/os2.vhd', makeVhd(20, 'os-disk-source'));
     const dataBlob = await putRegionBlob(kiln, 'westus', 'vhds/data2.vhd', makeVhd(21, 'data-disk-source'));
-    const os = await compute.snapshots.createOrUpdate(rg, 'os-snap', { location: 'westus', osType: 'Linux', creationData: { createOption: 'Import', sourceUri: osBlob } });
-    const data = await compute.disks.createOrUpdate(rg, 'data-disk', { location: 'westus', creationData: { createOption: 'Import', sourceUri: dataBlob } });
+    const os = await compute.snapshots.createOrUpdate(rg, 'os-snap', {
+      location: 'westus',
+      osType: 'Linux',
+      creationData: { createOption: 'Import', sourceUri: osBlob },
+    });
+    const data = await compute.disks.createOrUpdate(rg, 'data-disk', {
+      location: 'westus',
+      creationData: { createOption: 'Import', sourceUri: dataBlob },
+    });
     const version = await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '3.0.0', {
       location: 'westus',
       publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
       storageProfile: { osDiskImage: { source: { id: os.id } }, dataDiskImages: [{ lun: 1, source: { id: data.id } }] },
     });
     assert.equal(version.provisioningState, 'Succeeded');
-    assert.deepEqual(version.storageProfile?.dataDiskImages?.map((d) => [d.lun, d.sizeInGB]), [[1, 1]]);
+    assert.deepEqual(
+      version.storageProfile?.dataDiskImages?.map((d) => [d.lun, d.sizeInGB]),
+      [[1, 1]],
+    );
     const record = await versionRecord('debian', '3.0.0');
-    assert.deepEqual(record.data.internal.disks.map((d) => d.lun), ['os', 1]);
-    for (const disk of record.data.internal.disks) assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('eastus')!, 1, disk.manifest!), []);
+    assert.deepEqual(
+      record.data.internal.disks.map((d) => d.lun),
+      ['os', 1],
+    );
+    for (const disk of record.data.internal.disks)
+      assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('eastus')!, 1, disk.manifest!), []);
 
     // A data disk over 1 TB is refused: the disk record claims 1.5 TB (no need to store that much).
-    const big = await kiln.server.kiln.store.get<{ resource: { properties: { diskSizeBytes: number } } }>(`${data.id}`.toLowerCase());
+    const big = await kiln.server.kiln.store.get<{ resource: { properties: { diskSizeBytes: number } } }>(
+      `${data.id}`.toLowerCase(),
+    );
     big!.data.resource.properties.diskSizeBytes = 1.5 * 1024 ** 4;
     await kiln.server.kiln.store.apply([{ op: 'put', record: big! }]);
     await assert.rejects(
       compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '3.0.1', {
         location: 'westus',
-        storageProfile: { osDiskImage: { source: { id: os.id } }, dataDiskImages: [{ lun: 1, source: { id: data.id } }] },
+        storageProfile: {
+          osDiskImage: { source: { id: os.id } },
+          dataDiskImages: [{ lun: 1, source: { id: data.id } }],
+        },
       }),
       armRefusal(400, 'InvalidParameter', /at most 1 TB/),
     );
@@ -191,7 +303,9 @@ describe('Compute Gallery with @azure/arm-compute', () => {
       storageProfile: { source: { id: imageId } },
     });
     await assert.rejects(
-      compute.galleryImageVersions.update(rg, 'shelf', 'debian', '4.0.0', { publishingProfile: { targetRegions: [{ name: 'westus' }] } }),
+      compute.galleryImageVersions.update(rg, 'shelf', 'debian', '4.0.0', {
+        publishingProfile: { targetRegions: [{ name: 'westus' }] },
+      }),
       armRefusal(409, 'OperationNotAllowed', /allowDeletionOfReplicatedLocations/),
     );
     await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '4.0.0');
@@ -205,18 +319,33 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     });
     const latest = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/shelf/images/debian/versions/latest`;
     // 9.0.0 is the highest, but excluded in westus, where the new version lives: everything else is excluded too.
-    await assert.rejects(compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '3.0.0', { location: 'westus', storageProfile: { source: { id: latest } } }), armRefusal(404, 'NotFound', /in region 'westus'/));
+    await assert.rejects(
+      compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'derived', '3.0.0', {
+        location: 'westus',
+        storageProfile: { source: { id: latest } },
+      }),
+      armRefusal(404, 'NotFound', /in region 'westus'/),
+    );
     await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '9.0.0');
   });
 
   it('refuses to delete a definition with versions or a gallery with definitions, then deletes and collects chunks', async () => {
     await assert.rejects(compute.galleryImages.delete(rg, 'shelf', 'derived'), armRefusal(409, 'CannotDeleteResource'));
     await assert.rejects(compute.galleries.delete(rg, 'shelf'), armRefusal(409, 'CannotDeleteResource'));
-    for (const [definition, version] of [['derived', '1.0.0'], ['debian', '1.1.0'], ['debian', '1.0.0']]) await compute.galleryImageVersions.delete(rg, 'shelf', definition, version);
-    for (const definition of ['derived', 'debian', 'windows']) await compute.galleryImages.delete(rg, 'shelf', definition);
+    for (const [definition, version] of [
+      ['derived', '1.0.0'],
+      ['debian', '1.1.0'],
+      ['debian', '1.0.0'],
+    ])
+      await compute.galleryImageVersions.delete(rg, 'shelf', definition, version);
+    for (const definition of ['derived', 'debian', 'windows'])
+      await compute.galleryImages.delete(rg, 'shelf', definition);
     await compute.galleries.delete(rg, 'shelf');
     for (const region of ['westus', 'westus2', 'westcentralus']) {
-      await waitFor(async () => (await kiln.server.kiln.domain.regions.get(region)!.list('replicas/')).length === 0, `${region} chunks collected`);
+      await waitFor(
+        async () => (await kiln.server.kiln.domain.regions.get(region)!.list('replicas/')).length === 0,
+        `${region} chunks collected`,
+      );
     }
   });
 });
@@ -226,34 +355,60 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
   let compute: ComputeManagementClient;
 
   before(async () => {
-    kiln = await startTestServer({ config: { quotas: { galleries: 1, galleryImages: 1, galleryImageVersions: 2 } }, lroWaitMs: 0 });
+    kiln = await startTestServer({
+      config: { quotas: { galleries: 1, galleryImages: 1, galleryImageVersions: 2 } },
+      lroWaitMs: 0,
+    });
     compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate('q', { location: 'eastus' });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+    }).resourceGroups.createOrUpdate('q', { location: 'eastus' });
   });
   after(() => kiln.stop());
 
   it('refuses the create past each quota with QuotaExceeded', async () => {
     await compute.galleries.createOrUpdate('q', 'one', { location: 'eastus' });
-    await assert.rejects(compute.galleries.createOrUpdate('q', 'two', { location: 'eastus' }), armRefusal(409, 'QuotaExceeded', /galleries/));
-    await compute.galleries.createOrUpdate('q', 'elsewhere', { location: 'westus' });
-    await compute.galleryImages.createOrUpdate('q', 'one', 'a', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 'a' } });
     await assert.rejects(
-      compute.galleryImages.createOrUpdate('q', 'one', 'b', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 'b' } }),
+      compute.galleries.createOrUpdate('q', 'two', { location: 'eastus' }),
+      armRefusal(409, 'QuotaExceeded', /galleries/),
+    );
+    await compute.galleries.createOrUpdate('q', 'elsewhere', { location: 'westus' });
+    await compute.galleryImages.createOrUpdate('q', 'one', 'a', {
+      location: 'eastus',
+      osType: 'Linux',
+      osState: 'Generalized',
+      identifier: { publisher: 'p', offer: 'o', sku: 'a' },
+    });
+    await assert.rejects(
+      compute.galleryImages.createOrUpdate('q', 'one', 'b', {
+        location: 'eastus',
+        osType: 'Linux',
+        osState: 'Generalized',
+        identifier: { publisher: 'p', offer: 'o', sku: 'b' },
+      }),
       armRefusal(409, 'QuotaExceeded', /galleryImages/),
     );
   });
 
   it('refuses a second version from a managed image whose first version still replicates, and watches progress move', async () => {
     const blobUri = await putRegionBlob(kiln, 'eastus', 'vhds/big.vhd', makeVhd(256, 'big'));
-    const image = await compute.images.createOrUpdate('q', 'big', { location: 'eastus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+    const image = await compute.images.createOrUpdate('q', 'big', {
+      location: 'eastus',
+      storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+    });
     const poller = compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.0', {
       location: 'eastus',
-      publishingProfile: { targetRegions: [{ name: 'eastus' }, { name: 'westus', regionalReplicaCount: 2 }, { name: 'southcentralus' }] },
+      publishingProfile: {
+        targetRegions: [{ name: 'eastus' }, { name: 'westus', regionalReplicaCount: 2 }, { name: 'southcentralus' }],
+      },
       storageProfile: { source: { id: image.id } },
     });
     await poller.submitted();
     await assert.rejects(
-      compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', { location: 'eastus', storageProfile: { source: { id: image.id } } }),
+      compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', {
+        location: 'eastus',
+        storageProfile: { source: { id: image.id } },
+      }),
       armRefusal(409, 'OperationNotAllowed', /still replicating/),
     );
     const seen = new Set<string>();
@@ -271,9 +426,15 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
     assert.equal(final.storageProfile?.osDiskImage?.sizeInGB, Math.ceil((256 * MIB) / 1024 ** 3));
 
     // Once the first has replicated, the same image may feed another version; the third passes the quota of 2.
-    await compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', { location: 'eastus', storageProfile: { source: { id: image.id } } });
+    await compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.1', {
+      location: 'eastus',
+      storageProfile: { source: { id: image.id } },
+    });
     await assert.rejects(
-      compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.2', { location: 'eastus', storageProfile: { source: { id: image.id } } }),
+      compute.galleryImageVersions.createOrUpdate('q', 'one', 'a', '1.0.2', {
+        location: 'eastus',
+        storageProfile: { source: { id: image.id } },
+      }),
       armRefusal(409, 'QuotaExceeded', /galleryImageVersions/),
     );
   });

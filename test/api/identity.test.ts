@@ -23,7 +23,11 @@ import { loadOrCreateSigningKey } from '../../src/app/signing-key.ts';
 import { ensureTls } from '../../src/app/tls.ts';
 import { signJwt } from '../../src/core/jwt.ts';
 import { createServicePrincipal, deleteServicePrincipal } from '../../src/domain/identity/service-principals.ts';
-import { STANDARD_AUDIENCES, createTokenAuthority, type TokenAuthority } from '../../src/domain/identity/local-token-authority.ts';
+import {
+  STANDARD_AUDIENCES,
+  createTokenAuthority,
+  type TokenAuthority,
+} from '../../src/domain/identity/local-token-authority.ts';
 import { registerIdentityRoutes } from '../../src/http/routes/identity-routes.ts';
 import type { MetadataStore } from '../../src/ports/metadata-store.ts';
 
@@ -89,12 +93,20 @@ describe('identity endpoints', () => {
   function call(
     method: string,
     path: string,
-    options: { form?: Record<string, string>; json?: Record<string, string>; hostHeader?: string; headers?: Record<string, string> } = {},
+    options: {
+      form?: Record<string, string>;
+      json?: Record<string, string>;
+      hostHeader?: string;
+      headers?: Record<string, string>;
+    } = {},
   ) {
-    const payload = options.form ? new URLSearchParams(options.form).toString() : options.json && JSON.stringify(options.json);
+    const payload = options.form
+      ? new URLSearchParams(options.form).toString()
+      : options.json && JSON.stringify(options.json);
     return new Promise<Reply>((resolve, reject) => {
       const headers: Record<string, string> = { host: options.hostHeader ?? host, ...options.headers };
-      if (payload !== undefined) headers['content-type'] = options.form ? 'application/x-www-form-urlencoded' : 'application/json';
+      if (payload !== undefined)
+        headers['content-type'] = options.form ? 'application/x-www-form-urlencoded' : 'application/json';
       const [hostname, port] = host.split(':');
       const req = httpsRequest({ hostname, port, method, path, agent, headers }, (res) => {
         let text = '';
@@ -141,7 +153,10 @@ describe('identity endpoints', () => {
     assert.equal(check.claims.appid, principal.appId);
     const urls: string[] = logs.map((line) => JSON.parse(line).req?.url).filter(Boolean);
     assert.ok(urls.includes('/adfs/.well-known/openid-configuration'), urls.join());
-    assert.ok(urls.some((url) => url.startsWith('/adfs/oauth2/token?')), urls.join());
+    assert.ok(
+      urls.some((url) => url.startsWith('/adfs/oauth2/token?')),
+      urls.join(),
+    );
   });
 
   it('reaches @azure/identity in a process that trusts the CA through NODE_EXTRA_CA_CERTS', async () => {
@@ -192,7 +207,12 @@ describe('identity endpoints', () => {
 
   it('answers the other OAuth failures with AAD codes', async () => {
     const cases: [Record<string, string>, number, string, number][] = [
-      [credentials({ client_id: '2c1a6a1e-0000-4000-8000-000000000000', scope: ARM_SCOPE }), 400, 'unauthorized_client', 700016],
+      [
+        credentials({ client_id: '2c1a6a1e-0000-4000-8000-000000000000', scope: ARM_SCOPE }),
+        400,
+        'unauthorized_client',
+        700016,
+      ],
       [credentials({ scope: 'https://graph.microsoft.com/.default' }), 400, 'invalid_resource', 500011],
       [credentials({ scope: 'https://management.azure.com/user_impersonation' }), 400, 'invalid_scope', 1002012],
       [credentials({ grant_type: 'password', scope: ARM_SCOPE }), 400, 'unsupported_grant_type', 70003],
@@ -211,7 +231,9 @@ describe('identity endpoints', () => {
     assert.deepEqual([otherTenant.status, otherTenant.body.error_codes], [400, [90002]]);
     const json = await call('POST', `/${TENANT}/oauth2/v2.0/token`, { json: credentials({ scope: ARM_SCOPE }) });
     assert.deepEqual([json.status, json.body.error_codes], [400, [900144]]);
-    const adfs = await call('POST', '/adfs/oauth2/token', { form: credentials({ client_secret: 'wrong', resource: 'https://management.azure.com/' }) });
+    const adfs = await call('POST', '/adfs/oauth2/token', {
+      form: credentials({ client_secret: 'wrong', resource: 'https://management.azure.com/' }),
+    });
     assert.equal(adfs.status, 401);
     assert.deepEqual(Object.keys(adfs.body).sort(), ['error', 'error_description']);
   });
@@ -260,18 +282,29 @@ describe('identity endpoints', () => {
     assert.deepEqual((await call('GET', '/adfs/discovery/keys')).body, authority.jwks());
     assert.equal((keys.body.keys as { kid: string }[])[0].kid, signing.kid);
 
-    const instance = await call('GET', `/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`https://${host}/${TENANT}/oauth2/v2.0/authorize`)}`);
-    assert.equal(instance.body.tenant_discovery_endpoint, `https://${host}/${TENANT}/v2.0/.well-known/openid-configuration`);
+    const instance = await call(
+      'GET',
+      `/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`https://${host}/${TENANT}/oauth2/v2.0/authorize`)}`,
+    );
+    assert.equal(
+      instance.body.tenant_discovery_endpoint,
+      `https://${host}/${TENANT}/v2.0/.well-known/openid-configuration`,
+    );
     assert.deepEqual(instance.body.metadata, [{ preferred_network: host, preferred_cache: host, aliases: [host] }]);
   });
 
   describe('verify', () => {
     const issue = async () => {
-      const result = await authority.issueClientCredentialsToken({ clientId: principal.appId, clientSecret: principal.password, scope: ARM_SCOPE });
+      const result = await authority.issueClientCredentialsToken({
+        clientId: principal.appId,
+        clientSecret: principal.password,
+        scope: ARM_SCOPE,
+      });
       assert.ok(result.ok);
       return result.accessToken;
     };
-    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    const claimsOf = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 
     it('fails an expired token', async () => {
       const token = await issue();
@@ -298,7 +331,11 @@ describe('identity endpoints', () => {
     it('fails a token whose principal was deleted', async () => {
       const doomed = await createServicePrincipal(store, { displayName: 'kiln-ci' });
       assert.notEqual(doomed.appId, principal.appId);
-      const issued = await authority.issueClientCredentialsToken({ clientId: doomed.appId, clientSecret: doomed.password, scope: ARM_SCOPE });
+      const issued = await authority.issueClientCredentialsToken({
+        clientId: doomed.appId,
+        clientSecret: doomed.password,
+        scope: ARM_SCOPE,
+      });
       assert.ok(issued.ok);
       assert.ok(await deleteServicePrincipal(store, doomed.appId));
       const check = await authority.verify(issued.accessToken);

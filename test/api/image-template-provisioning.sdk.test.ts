@@ -4,7 +4,12 @@
 // long-running operation, and is refused a run; repeating the PUT once the resource exists makes it
 // Succeeded.
 import { ComputeManagementClient } from '@azure/arm-compute';
-import { ImageBuilderClient, type ImageTemplate, type ImageTemplateDistributorUnion, type ImageTemplateSourceUnion } from '@azure/arm-imagebuilder';
+import {
+  ImageBuilderClient,
+  type ImageTemplate,
+  type ImageTemplateDistributorUnion,
+  type ImageTemplateSourceUnion,
+} from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -36,39 +41,81 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
 
   const imageId = (name: string) => `${group}/providers/Microsoft.Compute/images/${name}`;
   const definitionId = (name: string) => `${group}/providers/Microsoft.Compute/galleries/gal/images/${name}`;
-  const template = (source: ImageTemplateSourceUnion, distribute: ImageTemplateDistributorUnion[] = [{ type: 'VHD', runOutputName: 'vhd' }]): ImageTemplate => ({
+  const template = (
+    source: ImageTemplateSourceUnion,
+    distribute: ImageTemplateDistributorUnion[] = [{ type: 'VHD', runOutputName: 'vhd' }],
+  ): ImageTemplate => ({
     location: 'westus',
     identity: { type: 'None' },
     source,
     customize: [{ type: 'Shell', name: 'noop', inline: ['true'] }],
     distribute,
   });
-  const createImage = (name: string) => compute.images.createOrUpdate(rg, name, { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+  const createImage = (name: string) =>
+    compute.images.createOrUpdate(rg, name, {
+      location: 'westus',
+      storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+    });
   const createDefinition = (name: string) =>
-    compute.galleryImages.createOrUpdate(rg, 'gal', name, { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: name } });
+    compute.galleryImages.createOrUpdate(rg, 'gal', name, {
+      location: 'westus',
+      osType: 'Linux',
+      osState: 'Generalized',
+      identifier: { publisher: 'p', offer: 'o', sku: name },
+    });
 
   /** The PUT's poller fails with the code; the stored template is Failed, its message naming every `mentions`. */
   async function assertFailed(name: string, body: ImageTemplate, code: string, mentions: string[]) {
-    await assert.rejects(builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, name, body), (error: Error) => {
-      assert.match(error.message, new RegExp(`^The long-running operation has failed\\. ${code}\\. `));
-      return true;
-    });
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, name, body),
+      (error: Error) => {
+        assert.match(error.message, new RegExp(`^The long-running operation has failed\\. ${code}\\. `));
+        return true;
+      },
+    );
     const stored = await builder.virtualMachineImageTemplates.get(rg, name);
     assert.equal(stored.provisioningState, 'Failed');
     assert.equal(stored.provisioningError?.provisioningErrorCode, code);
-    for (const text of mentions) assert.ok(stored.provisioningError?.message?.includes(text), `'${text}' in: ${stored.provisioningError?.message}`);
+    for (const text of mentions)
+      assert.ok(
+        stored.provisioningError?.message?.includes(text),
+        `'${text}' in: ${stored.provisioningError?.message}`,
+      );
     return stored;
   }
 
   it('ends a template from an unknown platform image Failed with BadPIRSource, refuses to run it, and validates it again on a repeated PUT', async () => {
-    const source: ImageTemplateSourceUnion = { type: 'PlatformImage', publisher: 'kiln', offer: 'busybox', sku: 'tiny', version: 'latest' };
-    await assertFailed('pir', template(source), 'BadPIRSource', ['properties.source: ', 'kiln:busybox:tiny:latest', 'Available: none yet']);
-    await assert.rejects(builder.virtualMachineImageTemplates.beginRunAndWait(rg, 'pir'), armRefusal(409, 'OperationNotAllowed', /provisioningState 'Failed'.*BadPIRSource: properties\.source: /));
+    const source: ImageTemplateSourceUnion = {
+      type: 'PlatformImage',
+      publisher: 'kiln',
+      offer: 'busybox',
+      sku: 'tiny',
+      version: 'latest',
+    };
+    await assertFailed('pir', template(source), 'BadPIRSource', [
+      'properties.source: ',
+      'kiln:busybox:tiny:latest',
+      'Available: none yet',
+    ]);
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.beginRunAndWait(rg, 'pir'),
+      armRefusal(409, 'OperationNotAllowed', /provisioningState 'Failed'.*BadPIRSource: properties\.source: /),
+    );
 
-    await addPlatformImage(kiln.server.kiln.domain, {
-      publisher: 'kiln', offer: 'busybox', sku: 'tiny', version: '1.0.0',
-      blob: { region: 'westus', key: 'platformimages/tiny.vhd' }, sizeBytes: 0, sha256: '0'.repeat(64), importedAt: new Date().toISOString(),
-    }, false);
+    await addPlatformImage(
+      kiln.server.kiln.domain,
+      {
+        publisher: 'kiln',
+        offer: 'busybox',
+        sku: 'tiny',
+        version: '1.0.0',
+        blob: { region: 'westus', key: 'platformimages/tiny.vhd' },
+        sizeBytes: 0,
+        sha256: '0'.repeat(64),
+        importedAt: new Date().toISOString(),
+      },
+      false,
+    );
     const fixed = await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, 'pir', template(source));
     assert.equal(fixed.provisioningState, 'Succeeded');
     assert.equal(fixed.provisioningError, undefined);
@@ -77,7 +124,10 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
   it('ends a template whose managed image source is missing Failed with BadManagedImageSource, until the image exists and the PUT is repeated', async () => {
     const body = template({ type: 'ManagedImage', imageId: imageId('later') });
     await assertFailed('from-later', body, 'BadManagedImageSource', ['properties.source.imageId: ', imageId('later')]);
-    await assert.rejects(builder.virtualMachineImageTemplates.beginRunAndWait(rg, 'from-later'), armRefusal(409, 'OperationNotAllowed', /BadManagedImageSource/));
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.beginRunAndWait(rg, 'from-later'),
+      armRefusal(409, 'OperationNotAllowed', /BadManagedImageSource/),
+    );
 
     await createImage('later');
     const fixed = await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, 'from-later', body);
@@ -89,45 +139,108 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
     await createImage('base');
     const body = template({ type: 'ManagedImage', imageId: imageId('base') }, [
       { type: 'VHD', runOutputName: 'vhd' },
-      { type: 'SharedImage', runOutputName: 'sig', galleryImageId: definitionId('later'), targetRegions: [{ name: 'westus' }] },
+      {
+        type: 'SharedImage',
+        runOutputName: 'sig',
+        galleryImageId: definitionId('later'),
+        targetRegions: [{ name: 'westus' }],
+      },
     ]);
-    await assertFailed('to-later', body, 'BadSharedImageDistribute', ['properties.distribute[1].galleryImageId: ', definitionId('later')]);
-    await assert.rejects(builder.virtualMachineImageTemplates.beginRunAndWait(rg, 'to-later'), armRefusal(409, 'OperationNotAllowed', /BadSharedImageDistribute/));
+    await assertFailed('to-later', body, 'BadSharedImageDistribute', [
+      'properties.distribute[1].galleryImageId: ',
+      definitionId('later'),
+    ]);
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.beginRunAndWait(rg, 'to-later'),
+      armRefusal(409, 'OperationNotAllowed', /BadSharedImageDistribute/),
+    );
 
     await createDefinition('later');
-    assert.equal((await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, 'to-later', body)).provisioningState, 'Succeeded');
+    assert.equal(
+      (await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, 'to-later', body)).provisioningState,
+      'Succeeded',
+    );
   });
 
   it('names a missing gallery version source (BadSharedImageVersionSource) and a managed image target in a missing resource group (BadDistributeType)', async () => {
     await createDefinition('versionless');
     const versionId = `${definitionId('versionless')}/versions/1.0.0`;
-    await assertFailed('from-version', template({ type: 'SharedImageVersion', imageVersionId: versionId }), 'BadSharedImageVersionSource', ['properties.source.imageVersionId: ', versionId]);
+    await assertFailed(
+      'from-version',
+      template({ type: 'SharedImageVersion', imageVersionId: versionId }),
+      'BadSharedImageVersionSource',
+      ['properties.source.imageVersionId: ', versionId],
+    );
     const nowhere = `/subscriptions/${kiln.subscriptionId}/resourceGroups/nowhere/providers/Microsoft.Compute/images/out`;
-    await assertFailed('to-nowhere', template({ type: 'ManagedImage', imageId: imageId('base') }, [{ type: 'ManagedImage', runOutputName: 'image', imageId: nowhere, location: 'westus' }]), 'BadDistributeType', [
-      'properties.distribute[0].imageId: ',
-      `/subscriptions/${kiln.subscriptionId}/resourceGroups/nowhere'`,
-    ]);
+    await assertFailed(
+      'to-nowhere',
+      template({ type: 'ManagedImage', imageId: imageId('base') }, [
+        { type: 'ManagedImage', runOutputName: 'image', imageId: nowhere, location: 'westus' },
+      ]),
+      'BadDistributeType',
+      ['properties.distribute[0].imageId: ', `/subscriptions/${kiln.subscriptionId}/resourceGroups/nowhere'`],
+    );
   });
 
   it('reports every unresolved reference at once, under the code of the first', async () => {
-    const stored = await assertFailed('all-wrong', template({ type: 'ManagedImage', imageId: imageId('missing') }, [
-      { type: 'SharedImage', runOutputName: 'one', galleryImageId: definitionId('missing-1'), targetRegions: [{ name: 'westus' }] },
-      { type: 'SharedImage', runOutputName: 'two', galleryImageId: definitionId('missing-2'), targetRegions: [{ name: 'westus' }] },
-    ]), 'BadManagedImageSource', ['properties.source.imageId', 'properties.distribute[0].galleryImageId', 'properties.distribute[1].galleryImageId', definitionId('missing-2')]);
-    assert.ok(stored.provisioningError!.message!.indexOf('properties.source') < stored.provisioningError!.message!.indexOf('properties.distribute[0]'));
+    const stored = await assertFailed(
+      'all-wrong',
+      template({ type: 'ManagedImage', imageId: imageId('missing') }, [
+        {
+          type: 'SharedImage',
+          runOutputName: 'one',
+          galleryImageId: definitionId('missing-1'),
+          targetRegions: [{ name: 'westus' }],
+        },
+        {
+          type: 'SharedImage',
+          runOutputName: 'two',
+          galleryImageId: definitionId('missing-2'),
+          targetRegions: [{ name: 'westus' }],
+        },
+      ]),
+      'BadManagedImageSource',
+      [
+        'properties.source.imageId',
+        'properties.distribute[0].galleryImageId',
+        'properties.distribute[1].galleryImageId',
+        definitionId('missing-2'),
+      ],
+    );
+    assert.ok(
+      stored.provisioningError!.message!.indexOf('properties.source') <
+        stored.provisioningError!.message!.indexOf('properties.distribute[0]'),
+    );
   });
 
   it('validates the targets again when PATCH changes distribute, and keeps the state on a tags PATCH', async () => {
     await createImage('patch-base');
     const good = template({ type: 'ManagedImage', imageId: imageId('patch-base') });
-    assert.equal((await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, 'patched', good)).provisioningState, 'Succeeded');
-    const bad: ImageTemplateDistributorUnion[] = [{ type: 'SharedImage', runOutputName: 'sig', galleryImageId: definitionId('patch-missing'), targetRegions: [{ name: 'westus' }] }];
-    await assert.rejects(builder.virtualMachineImageTemplates.beginUpdateAndWait(rg, 'patched', { properties: { distribute: bad } }), /The long-running operation has failed\. BadSharedImageDistribute\. properties\.distribute\[0\]\.galleryImageId: /);
+    assert.equal(
+      (await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, 'patched', good)).provisioningState,
+      'Succeeded',
+    );
+    const bad: ImageTemplateDistributorUnion[] = [
+      {
+        type: 'SharedImage',
+        runOutputName: 'sig',
+        galleryImageId: definitionId('patch-missing'),
+        targetRegions: [{ name: 'westus' }],
+      },
+    ];
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.beginUpdateAndWait(rg, 'patched', { properties: { distribute: bad } }),
+      /The long-running operation has failed\. BadSharedImageDistribute\. properties\.distribute\[0\]\.galleryImageId: /,
+    );
     assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'patched')).provisioningState, 'Failed');
-    const tagged = await builder.virtualMachineImageTemplates.beginUpdateAndWait(rg, 'patched', { tags: { still: 'failed' } }).catch((error: Error) => error);
+    const tagged = await builder.virtualMachineImageTemplates
+      .beginUpdateAndWait(rg, 'patched', { tags: { still: 'failed' } })
+      .catch((error: Error) => error);
     assert.ok(!(tagged instanceof Error), `a tags PATCH is not validation: ${String(tagged)}`);
     assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'patched')).provisioningState, 'Failed');
-    const back = await builder.virtualMachineImageTemplates.beginUpdateAndWait(rg, 'patched', { properties: { distribute: good.distribute } });
+    const back = await builder.virtualMachineImageTemplates.beginUpdateAndWait(rg, 'patched', {
+      properties: { distribute: good.distribute },
+    });
     assert.equal(back.provisioningState, 'Succeeded');
     assert.deepEqual(back.tags, { still: 'failed' });
   });
@@ -136,13 +249,25 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
     const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const url = `${kiln.url}${group}/providers/Microsoft.VirtualMachineImages/imageTemplates/wire?api-version=2022-07-01`;
-    const body = { location: 'westus', identity: { type: 'None' }, properties: { source: { type: 'ManagedImage', imageId: imageId('absent') }, distribute: [{ type: 'VHD', runOutputName: 'vhd' }] } };
+    const body = {
+      location: 'westus',
+      identity: { type: 'None' },
+      properties: {
+        source: { type: 'ManagedImage', imageId: imageId('absent') },
+        distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+      },
+    };
     const put = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(body) });
     assert.equal(put.status, 201, await put.clone().text());
-    const created = (await put.json()) as { properties: { provisioningState: string; provisioningError: { provisioningErrorCode: string } } };
+    const created = (await put.json()) as {
+      properties: { provisioningState: string; provisioningError: { provisioningErrorCode: string } };
+    };
     assert.equal(created.properties.provisioningState, 'Failed');
     assert.equal(created.properties.provisioningError.provisioningErrorCode, 'BadManagedImageSource');
-    const status = (await (await fetch(put.headers.get('azure-asyncoperation')!, { headers })).json()) as { status: string; error: { code: string; target: string } };
+    const status = (await (await fetch(put.headers.get('azure-asyncoperation')!, { headers })).json()) as {
+      status: string;
+      error: { code: string; target: string };
+    };
     assert.equal(status.status, 'Failed');
     assert.deepEqual([status.error.code, status.error.target], ['BadManagedImageSource', 'properties.source.imageId']);
     const again = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(body) });
@@ -156,7 +281,14 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
   });
 
   it('still refuses a template of the wrong shape at PUT with 400, storing nothing', async () => {
-    await assert.rejects(builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(rg, 'shapeless', template({ type: 'Floppy' } as never)), armRefusal(400, 'BadSourceType'));
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(
+        rg,
+        'shapeless',
+        template({ type: 'Floppy' } as never),
+      ),
+      armRefusal(400, 'BadSourceType'),
+    );
     await assert.rejects(builder.virtualMachineImageTemplates.get(rg, 'shapeless'), { statusCode: 404 });
   });
 });

@@ -20,11 +20,25 @@ describe('image templates with @azure/arm-imagebuilder', () => {
     kiln = await startTestServer();
     builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+    }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/base.vhd', makeVhd(20, 'template-base'));
-    imageId = (await compute.images.createOrUpdate(rg, 'base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+    imageId = (
+      await compute.images.createOrUpdate(rg, 'base', {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+      })
+    ).id!;
     await compute.galleries.createOrUpdate(rg, 'gal', { location: 'westus' });
-    galleryImageId = (await compute.galleryImages.createOrUpdate(rg, 'gal', 'def', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 's' } })).id!;
+    galleryImageId = (
+      await compute.galleryImages.createOrUpdate(rg, 'gal', 'def', {
+        location: 'westus',
+        osType: 'Linux',
+        osState: 'Generalized',
+        identifier: { publisher: 'p', offer: 'o', sku: 's' },
+      })
+    ).id!;
   });
   after(() => kiln.stop());
 
@@ -39,8 +53,18 @@ describe('image templates with @azure/arm-imagebuilder', () => {
     ],
     distribute: [
       { type: 'VHD', runOutputName: 'vhd' },
-      { type: 'ManagedImage', runOutputName: 'image', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/images/built`, location: 'westus' },
-      { type: 'SharedImage', runOutputName: 'gallery', galleryImageId, targetRegions: [{ name: 'westus' }, { name: 'eastus', replicaCount: 2 }] },
+      {
+        type: 'ManagedImage',
+        runOutputName: 'image',
+        imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/images/built`,
+        location: 'westus',
+      },
+      {
+        type: 'SharedImage',
+        runOutputName: 'gallery',
+        galleryImageId,
+        targetRegions: [{ name: 'westus' }, { name: 'eastus', replicaCount: 2 }],
+      },
     ],
     buildTimeoutInMinutes: 30,
   });
@@ -51,7 +75,10 @@ describe('image templates with @azure/arm-imagebuilder', () => {
     assert.equal(created.customize?.length, 2);
     assert.equal(created.buildTimeoutInMinutes, 30);
     const read = await builder.virtualMachineImageTemplates.get(rg, 'web');
-    assert.deepEqual(read.distribute?.map((d) => d.runOutputName), ['vhd', 'image', 'gallery']);
+    assert.deepEqual(
+      read.distribute?.map((d) => d.runOutputName),
+      ['vhd', 'image', 'gallery'],
+    );
     const listed = [];
     for await (const t of builder.virtualMachineImageTemplates.list()) listed.push(t.name);
     assert.deepEqual(listed, ['web']);
@@ -63,28 +90,46 @@ describe('image templates with @azure/arm-imagebuilder', () => {
 
   it('accepts the spellings of older templates and names each deprecated one in a warning header', async () => {
     const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
-    const response = await fetch(`${kiln.url}/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/legacy?api-version=2019-05-01-preview`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'Microsoft.VirtualMachineImages/imageTemplates',
-        apiVersion: '2019-05-01-preview',
-        location: 'westus',
-        dependsOn: [],
-        properties: {
-          source: { type: 'managedImage', imageId },
-          customize: [{ type: 'shell', name: 'step', inline: 'echo legacy' }],
-          distribute: [{ type: 'sharedImage', galleryImageId, runOutputName: 'legacy', replicationRegions: ['westus', 'eastus'] }],
-        },
-      }),
-    });
+    const response = await fetch(
+      `${kiln.url}/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/legacy?api-version=2019-05-01-preview`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'Microsoft.VirtualMachineImages/imageTemplates',
+          apiVersion: '2019-05-01-preview',
+          location: 'westus',
+          dependsOn: [],
+          properties: {
+            source: { type: 'managedImage', imageId },
+            customize: [{ type: 'shell', name: 'step', inline: 'echo legacy' }],
+            distribute: [
+              {
+                type: 'sharedImage',
+                galleryImageId,
+                runOutputName: 'legacy',
+                replicationRegions: ['westus', 'eastus'],
+              },
+            ],
+          },
+        }),
+      },
+    );
     assert.equal(response.status, 201, await response.clone().text());
-    const body = (await response.json()) as { properties: { customize: Array<{ type: string; inline: string[] }>; distribute: Array<{ type: string; targetRegions: unknown[] }> } };
+    const body = (await response.json()) as {
+      properties: {
+        customize: Array<{ type: string; inline: string[] }>;
+        distribute: Array<{ type: string; targetRegions: unknown[] }>;
+      };
+    };
     assert.deepEqual(body.properties.customize[0], { type: 'Shell', name: 'step', inline: ['echo legacy'] });
     assert.equal(body.properties.distribute[0].type, 'SharedImage');
     assert.equal(body.properties.distribute[0].targetRegions.length, 2);
     const warnings = JSON.parse(response.headers.get('x-ms-kiln-warnings')!) as Array<{ target: string }>;
-    assert.deepEqual(warnings.map((w) => w.target).sort(), ['properties.customize[0].inline', 'properties.distribute[0].replicationRegions']);
+    assert.deepEqual(warnings.map((w) => w.target).sort(), [
+      'properties.customize[0].inline',
+      'properties.distribute[0].replicationRegions',
+    ]);
   });
 
   it('reports every error of a broken template at once, each with its JSON path, and stores nothing', async () => {
@@ -97,32 +142,56 @@ describe('image templates with @azure/arm-imagebuilder', () => {
         { type: 'File', name: 'etc', sourceUri: 'https://example.invalid/x', destination: '/etc/x' },
         { type: 'WindowsRestart', name: 'reboot' },
       ],
-      distribute: [{ type: 'VHD', runOutputName: 'dup' }, { type: 'VHD', runOutputName: 'dup' }],
+      distribute: [
+        { type: 'VHD', runOutputName: 'dup' },
+        { type: 'VHD', runOutputName: 'dup' },
+      ],
     };
-    await assert.rejects(builder.virtualMachineImageTemplates.createOrUpdate(rg, 'broken', broken), (error: ArmFailure) => {
-      assert.equal(error.statusCode, 400);
-      for (const path of ['properties.source.type', 'properties.customize[1].name', 'properties.customize[2].destination', 'properties.customize[3].type', 'properties.distribute[1].runOutputName']) {
-        assert.ok(error.message.includes(path), `${path} is named in: ${error.message}`);
-      }
-      assert.match(error.message, /WindowsRestart customizer 'reboot' needs a VM-based build driver/);
-      return true;
-    });
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.createOrUpdate(rg, 'broken', broken),
+      (error: ArmFailure) => {
+        assert.equal(error.statusCode, 400);
+        for (const path of [
+          'properties.source.type',
+          'properties.customize[1].name',
+          'properties.customize[2].destination',
+          'properties.customize[3].type',
+          'properties.distribute[1].runOutputName',
+        ]) {
+          assert.ok(error.message.includes(path), `${path} is named in: ${error.message}`);
+        }
+        assert.match(error.message, /WindowsRestart customizer 'reboot' needs a VM-based build driver/);
+        return true;
+      },
+    );
     await assert.rejects(builder.virtualMachineImageTemplates.get(rg, 'broken'), { statusCode: 404 });
   });
 
   it('keeps templates immutable except through PATCH of tags, identity, distribute and vmProfile', async () => {
     const changed = template();
     changed.customize = [{ type: 'Shell', name: 'other', inline: ['true'] }];
-    await assert.rejects(builder.virtualMachineImageTemplates.createOrUpdate(rg, 'web', changed), armRefusal(409, 'UpdateNotSupported'));
-    const again = await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'web', { ...template(), tags: { team: 'platform' } });
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.createOrUpdate(rg, 'web', changed),
+      armRefusal(409, 'UpdateNotSupported'),
+    );
+    const again = await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'web', {
+      ...template(),
+      tags: { team: 'platform' },
+    });
     assert.deepEqual(again.tags, { team: 'platform' });
-    const patched = await builder.virtualMachineImageTemplates.update(rg, 'web', { tags: { stage: 'test' }, properties: { vmProfile: { vmSize: 'Standard_D2s_v3' } } });
+    const patched = await builder.virtualMachineImageTemplates.update(rg, 'web', {
+      tags: { stage: 'test' },
+      properties: { vmProfile: { vmSize: 'Standard_D2s_v3' } },
+    });
     assert.deepEqual(patched.tags, { stage: 'test' });
     assert.equal(patched.vmProfile?.vmSize, 'Standard_D2s_v3');
   });
 
   it('deletes a template', async () => {
     await builder.virtualMachineImageTemplates.delete(rg, 'legacy');
-    await assert.rejects(builder.virtualMachineImageTemplates.get(rg, 'legacy'), { statusCode: 404, code: 'ResourceNotFound' });
+    await assert.rejects(builder.virtualMachineImageTemplates.get(rg, 'legacy'), {
+      statusCode: 404,
+      code: 'ResourceNotFound',
+    });
   });
 });

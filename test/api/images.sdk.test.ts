@@ -19,19 +19,29 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
   let dataBlob: string;
   let des: string;
   // Seed 003 writes some ids without their leading slash; ARM accepts them.
-  const id = (type: string, name: string) => `subscriptions/${sub}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/${type}/${name}`;
+  const id = (type: string, name: string) =>
+    `subscriptions/${sub}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/${type}/${name}`;
 
   before(async () => {
     kiln = await startTestServer();
     sub = kiln.subscriptionId;
     compute = new ComputeManagementClient(kiln.credential, sub, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, sub, { endpoint: kiln.url }).resourceGroups.createOrUpdate('myResourceGroup', { location: 'westus' });
+    await new ResourceManagementClient(kiln.credential, sub, { endpoint: kiln.url }).resourceGroups.createOrUpdate(
+      'myResourceGroup',
+      { location: 'westus' },
+    );
     osBlob = await putRegionBlob(kiln, 'westus', 'osimages/osimage.vhd', osVhd);
     dataBlob = await putRegionBlob(kiln, 'westus', 'osimages/dataimage.vhd', dataVhd);
     await uploadDisk(compute, 'myResourceGroup', 'myManagedDisk', 'westus', osVhd);
     await uploadDisk(compute, 'myResourceGroup', 'myManagedDisk2', 'westus', dataVhd);
-    await compute.snapshots.createOrUpdate('myResourceGroup', 'mySnapshot', { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: `/${id('disks', 'myManagedDisk')}` } });
-    await compute.snapshots.createOrUpdate('myResourceGroup', 'mySnapshot2', { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: `/${id('disks', 'myManagedDisk2')}` } });
+    await compute.snapshots.createOrUpdate('myResourceGroup', 'mySnapshot', {
+      location: 'westus',
+      creationData: { createOption: 'Copy', sourceResourceId: `/${id('disks', 'myManagedDisk')}` },
+    });
+    await compute.snapshots.createOrUpdate('myResourceGroup', 'mySnapshot2', {
+      location: 'westus',
+      creationData: { createOption: 'Copy', sourceResourceId: `/${id('disks', 'myManagedDisk2')}` },
+    });
     des = `/subscriptions/${sub}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/diskEncryptionSets/myDes`;
   });
   after(() => kiln.stop());
@@ -55,43 +65,89 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
   }
 
   it('1. from a blob with a DiskEncryptionSet', async () => {
-    const image = await create('blob-des', { location: 'West US', storageProfile: { osDisk: { osType: 'Linux', blobUri: osBlob, diskEncryptionSet: { id: des }, osState: 'Generalized' } } });
+    const image = await create('blob-des', {
+      location: 'West US',
+      storageProfile: {
+        osDisk: { osType: 'Linux', blobUri: osBlob, diskEncryptionSet: { id: des }, osState: 'Generalized' },
+      },
+    });
     assert.equal(image.storageProfile?.osDisk?.diskEncryptionSet?.id, des);
     assert.deepEqual(image.storageProfile?.dataDisks, []);
   });
 
   it('2. from a blob, zone resilient', async () => {
-    const image = await create('blob', { location: 'West US', storageProfile: { osDisk: { osType: 'Linux', blobUri: osBlob, osState: 'Generalized' }, zoneResilient: true } });
+    const image = await create('blob', {
+      location: 'West US',
+      storageProfile: { osDisk: { osType: 'Linux', blobUri: osBlob, osState: 'Generalized' }, zoneResilient: true },
+    });
     assert.equal(image.storageProfile?.zoneResilient, true);
     assert.equal(image.storageProfile?.osDisk?.blobUri, osBlob);
   });
 
   it('3. from a managed disk with a DiskEncryptionSet', async () => {
-    const image = await create('disk-des', { location: 'West US', storageProfile: { osDisk: { osType: 'Linux', managedDisk: { id: id('disks', 'myManagedDisk') }, diskEncryptionSet: { id: des }, osState: 'Generalized' } } });
+    const image = await create('disk-des', {
+      location: 'West US',
+      storageProfile: {
+        osDisk: {
+          osType: 'Linux',
+          managedDisk: { id: id('disks', 'myManagedDisk') },
+          diskEncryptionSet: { id: des },
+          osState: 'Generalized',
+        },
+      },
+    });
     assert.equal(image.storageProfile?.osDisk?.managedDisk?.id, id('disks', 'myManagedDisk'));
   });
 
   it('4. from a managed disk', async () => {
-    await create('disk', { location: 'West US', storageProfile: { osDisk: { osType: 'Linux', managedDisk: { id: id('disks', 'myManagedDisk') }, osState: 'Generalized' }, zoneResilient: true } });
+    await create('disk', {
+      location: 'West US',
+      storageProfile: {
+        osDisk: { osType: 'Linux', managedDisk: { id: id('disks', 'myManagedDisk') }, osState: 'Generalized' },
+        zoneResilient: true,
+      },
+    });
   });
 
   it('5. from a snapshot with a DiskEncryptionSet', async () => {
-    const image = await create('snap-des', { location: 'West US', storageProfile: { osDisk: { osType: 'Linux', snapshot: { id: id('snapshots', 'mySnapshot') }, diskEncryptionSet: { id: des }, osState: 'Generalized' } } });
+    const image = await create('snap-des', {
+      location: 'West US',
+      storageProfile: {
+        osDisk: {
+          osType: 'Linux',
+          snapshot: { id: id('snapshots', 'mySnapshot') },
+          diskEncryptionSet: { id: des },
+          osState: 'Generalized',
+        },
+      },
+    });
     assert.equal(image.storageProfile?.osDisk?.snapshot?.id, id('snapshots', 'mySnapshot'));
   });
 
   it('6. from a snapshot', async () => {
-    await create('snap', { location: 'West US', storageProfile: { osDisk: { osType: 'Linux', snapshot: { id: id('snapshots', 'mySnapshot') }, osState: 'Generalized' }, zoneResilient: false } });
+    await create('snap', {
+      location: 'West US',
+      storageProfile: {
+        osDisk: { osType: 'Linux', snapshot: { id: id('snapshots', 'mySnapshot') }, osState: 'Generalized' },
+        zoneResilient: false,
+      },
+    });
   });
 
   it('7. from an existing virtual machine: NotFound naming the VM, nothing created', async () => {
     const vm = `/subscriptions/${sub}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM`;
-    await assert.rejects(compute.images.createOrUpdate('myResourceGroup', 'from-vm', { location: 'West US', sourceVirtualMachine: { id: vm } }), (error: ArmFailure) => {
-      assert.equal(error.statusCode, 404);
-      assert.equal(error.code, 'NotFound');
-      assert.match(error.message, /virtualMachines\/myVM/);
-      return true;
-    });
+    await assert.rejects(
+      compute.images.createOrUpdate('myResourceGroup', 'from-vm', {
+        location: 'West US',
+        sourceVirtualMachine: { id: vm },
+      }),
+      (error: ArmFailure) => {
+        assert.equal(error.statusCode, 404);
+        assert.equal(error.code, 'NotFound');
+        assert.match(error.message, /virtualMachines\/myVM/);
+        return true;
+      },
+    );
     await assert.rejects(compute.images.get('myResourceGroup', 'from-vm'), { statusCode: 404 });
   });
 
@@ -101,9 +157,21 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
     [10, 'snapshot', () => ({ snapshot: { id: id('snapshots', 'mySnapshot2') } })],
   ] as const) {
     it(`${n}. with a data disk from a ${kind}`, async () => {
-      const osSource = kind === 'blob' ? { blobUri: osBlob } : kind === 'snapshot' ? { snapshot: { id: id('snapshots', 'mySnapshot') } } : { managedDisk: { id: id('disks', 'myManagedDisk') } };
+      const osSource =
+        kind === 'blob'
+          ? { blobUri: osBlob }
+          : kind === 'snapshot'
+            ? { snapshot: { id: id('snapshots', 'mySnapshot') } }
+            : { managedDisk: { id: id('disks', 'myManagedDisk') } };
       const name = `data-${n}`;
-      const image = await create(name, { location: 'West US', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', ...osSource }, dataDisks: [{ lun: 1, ...source() }], zoneResilient: false } });
+      const image = await create(name, {
+        location: 'West US',
+        storageProfile: {
+          osDisk: { osType: 'Linux', osState: 'Generalized', ...osSource },
+          dataDisks: [{ lun: 1, ...source() }],
+          zoneResilient: false,
+        },
+      });
       assert.equal(image.storageProfile?.dataDisks?.length, 1);
       assert.equal(image.storageProfile?.dataDisks?.[0].lun, 1);
       assert.equal(image.storageProfile?.dataDisks?.[0].caching, 'ReadWrite');
@@ -124,7 +192,12 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
 
   it('keeps its own copy of the bytes after the source disk is deleted', async () => {
     await uploadDisk(compute, 'myResourceGroup', 'short-lived', 'westus', osVhd);
-    await create('survivor', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: id('disks', 'short-lived') } } } });
+    await create('survivor', {
+      location: 'westus',
+      storageProfile: {
+        osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: id('disks', 'short-lived') } },
+      },
+    });
     await compute.disks.delete('myResourceGroup', 'short-lived');
     assert.equal(await pinnedSha('survivor', 'os'), sha256(osVhd));
   });
@@ -139,7 +212,11 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
 
     const patched = await compute.images.update('myResourceGroup', 'blob', { tags: { stage: 'golden' } });
     assert.deepEqual(patched.tags, { stage: 'golden' });
-    const replaced = await compute.images.createOrUpdate('myResourceGroup', 'blob', { location: 'westus', tags: { stage: 'silver' }, storageProfile: { osDisk: { osType: 'Linux', osState: 'Specialized', blobUri: osBlob } } });
+    const replaced = await compute.images.createOrUpdate('myResourceGroup', 'blob', {
+      location: 'westus',
+      tags: { stage: 'silver' },
+      storageProfile: { osDisk: { osType: 'Linux', osState: 'Specialized', blobUri: osBlob } },
+    });
     assert.equal(replaced.storageProfile?.osDisk?.osState, 'Specialized');
     assert.deepEqual(replaced.tags, { stage: 'silver' });
 
@@ -152,8 +229,18 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
       compute.images.createOrUpdate('myResourceGroup', 'bad', {
         location: 'westus',
         storageProfile: {
-          osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: osBlob, caching: 'Sometimes' as 'None', storageAccountType: 'UltraSSD_LRS', diskSizeGB: 2000 },
-          dataDisks: [{ lun: 1, blobUri: dataBlob }, { lun: 1, blobUri: dataBlob }],
+          osDisk: {
+            osType: 'Linux',
+            osState: 'Generalized',
+            blobUri: osBlob,
+            caching: 'Sometimes' as 'None',
+            storageAccountType: 'UltraSSD_LRS',
+            diskSizeGB: 2000,
+          },
+          dataDisks: [
+            { lun: 1, blobUri: dataBlob },
+            { lun: 1, blobUri: dataBlob },
+          ],
         },
       }),
       (error: ArmFailure) => {
@@ -171,11 +258,19 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
 
   it('names the missing source and the missing resource group', async () => {
     await assert.rejects(
-      compute.images.createOrUpdate('myResourceGroup', 'ghost', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', snapshot: { id: id('snapshots', 'ghost') } } } }),
+      compute.images.createOrUpdate('myResourceGroup', 'ghost', {
+        location: 'westus',
+        storageProfile: {
+          osDisk: { osType: 'Linux', osState: 'Generalized', snapshot: { id: id('snapshots', 'ghost') } },
+        },
+      }),
       (error: ArmFailure) => error.statusCode === 404 && /snapshots\/ghost/.test(error.message),
     );
     await assert.rejects(
-      compute.images.createOrUpdate('noSuchGroup', 'x', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: osBlob } } }),
+      compute.images.createOrUpdate('noSuchGroup', 'x', {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: osBlob } },
+      }),
       { statusCode: 404, code: 'ResourceGroupNotFound' },
     );
   });

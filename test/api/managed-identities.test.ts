@@ -34,10 +34,15 @@ describe('user-assigned managed identities', () => {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
-  const identityPath = (name: string, rg = 'ids') => `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+  const identityPath = (name: string, rg = 'ids') =>
+    `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
   const assignReader = (principalId: string) =>
     arm('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, '2022-04-01', {
-      properties: { roleDefinitionId: `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId, principalType: 'ServicePrincipal' },
+      properties: {
+        roleDefinitionId: `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+        principalId,
+        principalType: 'ServicePrincipal',
+      },
     });
 
   before(async () => {
@@ -49,7 +54,10 @@ describe('user-assigned managed identities', () => {
   after(() => kiln.stop());
 
   it('creates, updates, gets, lists and deletes identities as Azure serves them', async () => {
-    const created = await arm('PUT', identityPath('builder'), '2023-01-31', { location: 'West US', tags: { team: 'images' } });
+    const created = await arm('PUT', identityPath('builder'), '2023-01-31', {
+      location: 'West US',
+      tags: { team: 'images' },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const identity = created.body as Identity;
     assert.equal(identity.id, identityPath('builder'));
@@ -62,23 +70,40 @@ describe('user-assigned managed identities', () => {
     assert.notEqual(identity.properties.principalId, identity.properties.clientId);
 
     // A repeated PUT changes tags, never the principal.
-    const again = await arm('PUT', identityPath('builder'), '2018-11-30', { location: 'westus', tags: { team: 'platform' } });
+    const again = await arm('PUT', identityPath('builder'), '2018-11-30', {
+      location: 'westus',
+      tags: { team: 'platform' },
+    });
     assert.equal(again.status, 200);
     assert.deepEqual(again.body.properties, identity.properties);
     assert.deepEqual(again.body.tags, { team: 'platform' });
     const patched = await arm('PATCH', identityPath('builder'), '2023-01-31', { tags: { team: 'build' } });
     assert.equal(patched.status, 200);
-    assert.deepEqual((await arm('GET', identityPath('builder'), '2023-01-31')).body, { ...identity, tags: { team: 'build' } });
+    assert.deepEqual((await arm('GET', identityPath('builder'), '2023-01-31')).body, {
+      ...identity,
+      tags: { team: 'build' },
+    });
 
     assert.equal((await arm('PUT', identityPath('other'), '2022-01-31-preview', { location: 'westus' })).status, 201);
-    const byGroup = await arm('GET', `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, '2023-01-31');
+    const byGroup = await arm(
+      'GET',
+      `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
+      '2023-01-31',
+    );
     assert.deepEqual(byGroup.body.value.map((i: Identity) => i.name).sort(), ['builder', 'other']);
-    const bySubscription = await arm('GET', `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, '2018-11-30');
+    const bySubscription = await arm(
+      'GET',
+      `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
+      '2018-11-30',
+    );
     assert.deepEqual(bySubscription.body.value.map((i: Identity) => i.name).sort(), ['builder', 'other']);
 
     const moved = await arm('PUT', identityPath('builder'), '2023-01-31', { location: 'eastus' });
     assert.equal(moved.status, 409, JSON.stringify(moved.body));
-    assert.equal((await arm('PUT', identityPath('x'), '2023-01-31', { location: 'westus' })).body.error.code, 'InvalidResourceName');
+    assert.equal(
+      (await arm('PUT', identityPath('x'), '2023-01-31', { location: 'westus' })).body.error.code,
+      'InvalidResourceName',
+    );
     assert.equal((await arm('GET', identityPath('missing'), '2023-01-31')).body.error.code, 'ResourceNotFound');
 
     assert.equal((await arm('DELETE', identityPath('other'), '2023-01-31')).status, 200);
@@ -86,18 +111,28 @@ describe('user-assigned managed identities', () => {
     assert.equal((await arm('DELETE', identityPath('other'), '2023-01-31')).status, 204);
   });
 
-  it("takes role assignments on its principalId, and no token by secret: only Kiln acts as it", async () => {
-    const { properties } = (await arm('PUT', identityPath('reader'), '2023-01-31', { location: 'westus' })).body as Identity;
+  it('takes role assignments on its principalId, and no token by secret: only Kiln acts as it', async () => {
+    const { properties } = (await arm('PUT', identityPath('reader'), '2023-01-31', { location: 'westus' }))
+      .body as Identity;
     const assigned = await assignReader(properties.principalId);
     assert.equal(assigned.status, 201, JSON.stringify(assigned.body));
     assert.equal(assigned.body.properties.principalId, properties.principalId);
     const listed = await arm('GET', `${group}/providers/Microsoft.Authorization/roleAssignments`, '2022-04-01');
-    assert.ok(listed.body.value.some((a: { properties: { principalId: string } }) => a.properties.principalId === properties.principalId));
+    assert.ok(
+      listed.body.value.some(
+        (a: { properties: { principalId: string } }) => a.properties.principalId === properties.principalId,
+      ),
+    );
 
     const tokenRequest = await fetch(`${kiln.url}/${kiln.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: properties.clientId, client_secret: 'guess', scope: 'https://storage.azure.com/.default' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: properties.clientId,
+        client_secret: 'guess',
+        scope: 'https://storage.azure.com/.default',
+      }),
     });
     assert.equal(tokenRequest.status, 401);
     assert.equal((await tokenRequest.json()).error, 'invalid_client');
@@ -131,27 +166,59 @@ describe('user-assigned managed identities', () => {
     assert.equal((await arm('PUT', elsewhere, '2021-04-01', { location: 'westus' })).status, 201);
     const foreign = identityPath('foreign', 'elsewhere');
     assert.equal((await arm('PUT', foreign, '2023-01-31', { location: 'westus' })).status, 201);
-    const writer = await kiln.server.kiln.createServicePrincipal('group writer', { role: 'Contributor', scopes: [group] });
-    const credential = new ClientSecretCredential(writer.tenant, writer.appId, writer.password, { authorityHost: kiln.url, disableInstanceDiscovery: true });
-    const response = await fetch(`${kiln.url}${group}/providers/Microsoft.VirtualMachineImages/imageTemplates/borrowed?api-version=2022-07-01`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${(await credential.getToken('https://management.azure.com/.default'))!.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ location: 'westus', identity: { type: 'UserAssigned', userAssignedIdentities: { [foreign]: {} } }, properties: {} }),
+    const writer = await kiln.server.kiln.createServicePrincipal('group writer', {
+      role: 'Contributor',
+      scopes: [group],
     });
+    const credential = new ClientSecretCredential(writer.tenant, writer.appId, writer.password, {
+      authorityHost: kiln.url,
+      disableInstanceDiscovery: true,
+    });
+    const response = await fetch(
+      `${kiln.url}${group}/providers/Microsoft.VirtualMachineImages/imageTemplates/borrowed?api-version=2022-07-01`,
+      {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${(await credential.getToken('https://management.azure.com/.default'))!.token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          location: 'westus',
+          identity: { type: 'UserAssigned', userAssignedIdentities: { [foreign]: {} } },
+          properties: {},
+        }),
+      },
+    );
     const body = await response.json();
     assert.equal(response.status, 403, JSON.stringify(body));
     assert.equal(body.error.code, 'LinkedAuthorizationFailed');
-    assert.match(body.error.message, new RegExp(`'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope\\(s\\) '${foreign}'`));
+    assert.match(
+      body.error.message,
+      new RegExp(
+        `'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope\\(s\\) '${foreign}'`,
+      ),
+    );
   });
 
   it('goes with its resource group, principal included', async () => {
     const rg = `/subscriptions/${kiln.subscriptionId}/resourceGroups/doomed`;
     assert.equal((await arm('PUT', rg, '2021-04-01', { location: 'westus' })).status, 201);
-    const { properties } = (await arm('PUT', identityPath('doomed', 'doomed'), '2023-01-31', { location: 'westus' })).body as Identity;
+    const { properties } = (await arm('PUT', identityPath('doomed', 'doomed'), '2023-01-31', { location: 'westus' }))
+      .body as Identity;
     const deletion = await arm('DELETE', rg, '2021-04-01');
     assert.ok([200, 202].includes(deletion.status), JSON.stringify(deletion.body));
-    for (let i = 0; i < 100 && (await arm('GET', rg, '2021-04-01')).status !== 404; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal((await arm('GET', `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, '2023-01-31')).body.value.some((i: Identity) => i.name === 'doomed'), false);
+    for (let i = 0; i < 100 && (await arm('GET', rg, '2021-04-01')).status !== 404; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(
+      (
+        await arm(
+          'GET',
+          `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
+          '2023-01-31',
+        )
+      ).body.value.some((i: Identity) => i.name === 'doomed'),
+      false,
+    );
     const orphan = await assignReader(properties.principalId);
     assert.equal(orphan.status, 400);
     assert.equal(orphan.body.error.code, 'PrincipalNotFound');

@@ -19,7 +19,11 @@ import { registerArmRoutes } from '../../src/http/routes/index.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 // @ts-expect-error: a descriptor must declare its references, `[]` when its body names no other resource.
-const undeclared: ResourceTypeDescriptor = { type: 'Example.Things/things', apiVersions: ['2024-01-01'], collections: [] };
+const undeclared: ResourceTypeDescriptor = {
+  type: 'Example.Things/things',
+  apiVersions: ['2024-01-01'],
+  collections: [],
+};
 
 /** A body holding `id` at `field` (`a.b[].c`; a last segment ending `{}` takes it as a key). */
 function bodyWith(field: string, id: string): Record<string, unknown> {
@@ -30,7 +34,8 @@ function bodyWith(field: string, id: string): Record<string, unknown> {
 }
 
 /** The action a reference needs on a resource of `Example.Namespace/things`. */
-const actionFor = (reference: ResourceReference) => (reference.needs === 'read' ? 'Example.Namespace/things/read' : reference.needs);
+const actionFor = (reference: ResourceReference) =>
+  reference.needs === 'read' ? 'Example.Namespace/things/read' : reference.needs;
 
 /**
  * Bodies the operation checks a reference of (`checkedBy: 'operation'`) in, valid but for `scope`
@@ -38,7 +43,11 @@ const actionFor = (reference: ResourceReference) => (reference.needs === 'read' 
  */
 const OPERATION_CHECKED: Record<string, (scope: string) => Record<string, unknown>> = {
   'Microsoft.Authorization/roleDefinitions properties.assignableScopes[]': (scope) => ({
-    properties: { roleName: `Probe ${randomUUID()}`, assignableScopes: [scope], permissions: [{ actions: ['Microsoft.Compute/disks/read'] }] },
+    properties: {
+      roleName: `Probe ${randomUUID()}`,
+      assignableScopes: [scope],
+      permissions: [{ actions: ['Microsoft.Compute/disks/read'] }],
+    },
   }),
 };
 
@@ -51,12 +60,21 @@ describe('resource type descriptors', () => {
   /** The URL of one resource of `type` in the caller's group `mine`, every name `probe`. */
   const urlOf = (type: ResourceTypeDescriptor) => {
     assert.ok(type.path, `${type.type} declares references but no path`);
-    const path = type.path.replace('{scope}', group('mine')).replace(/\{(\w+)\}/g, (_, name: string) => ({ subscription: sub, resourceGroup: 'mine' })[name] ?? 'probe');
+    const path = type.path
+      .replace('{scope}', group('mine'))
+      .replace(/\{(\w+)\}/g, (_, name: string) => ({ subscription: sub, resourceGroup: 'mine' })[name] ?? 'probe');
     return `${kiln.url}${path}?api-version=${type.apiVersions.at(-1)}`;
   };
   const put = async (url: string, body: Record<string, unknown>) => {
-    const response = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ location: 'westus', ...body }) });
-    return { status: response.status, error: ((await response.json().catch(() => ({}))) as { error?: { code: string; message: string } }).error };
+    const response = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ location: 'westus', ...body }),
+    });
+    return {
+      status: response.status,
+      error: ((await response.json().catch(() => ({}))) as { error?: { code: string; message: string } }).error,
+    };
   };
 
   before(async () => {
@@ -64,12 +82,22 @@ describe('resource type descriptors', () => {
     sub = kiln.subscriptionId;
     const admin = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
     for (const name of ['mine', 'theirs']) {
-      const made = await fetch(`${kiln.url}${group(name)}?api-version=2021-04-01`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{"location":"westus"}' });
+      const made = await fetch(`${kiln.url}${group(name)}?api-version=2021-04-01`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: '{"location":"westus"}',
+      });
       assert.equal(made.status, 201);
     }
     // Owner of its own group: every route action there, nothing in `theirs`.
-    const owner = await kiln.server.kiln.createServicePrincipal('group owner', { role: 'Owner', scopes: [group('mine')] });
-    const credential = new ClientSecretCredential(owner.tenant, owner.appId, owner.password, { authorityHost: kiln.url, disableInstanceDiscovery: true });
+    const owner = await kiln.server.kiln.createServicePrincipal('group owner', {
+      role: 'Owner',
+      scopes: [group('mine')],
+    });
+    const credential = new ClientSecretCredential(owner.tenant, owner.appId, owner.password, {
+      authorityHost: kiln.url,
+      disableInstanceDiscovery: true,
+    });
     token = (await credential.getToken('https://management.azure.com/.default'))!.token;
   });
   after(() => kiln.stop());
@@ -82,12 +110,28 @@ describe('resource type descriptors', () => {
       if (arm) served.add(arm.type);
     });
     const { kiln: running } = kiln.server;
-    registerArmRoutes(app, { domain: running.domain, tokens: running.authority, authority: running.authority, sasSecret: running.sasSecret, armAudiences: running.armAudiences, lroWaitMs: 0 });
+    registerArmRoutes(app, {
+      domain: running.domain,
+      tokens: running.authority,
+      authority: running.authority,
+      sasSecret: running.sasSecret,
+      armAudiences: running.armAudiences,
+      lroWaitMs: 0,
+    });
     await app.ready();
-    assert.deepEqual([...served].filter((type) => !RESOURCE_TYPES.includes(type)), []);
-    assert.deepEqual(RESOURCE_TYPES.filter((type) => !served.has(type)).map((type) => type.type), []);
+    assert.deepEqual(
+      [...served].filter((type) => !RESOURCE_TYPES.includes(type)),
+      [],
+    );
+    assert.deepEqual(
+      RESOURCE_TYPES.filter((type) => !served.has(type)).map((type) => type.type),
+      [],
+    );
     // A route for an unlisted type is refused when it is declared, so no server starts with one.
-    assert.throws(() => armRoute(app, 'GET', '/things', { ...undeclared, references: [] }, async () => ({})), /not listed in src\/domain\/resource-types\.ts/);
+    assert.throws(
+      () => armRoute(app, 'GET', '/things', { ...undeclared, references: [] }, async () => ({})),
+      /not listed in src\/domain\/resource-types\.ts/,
+    );
     await app.close();
   });
 
@@ -98,9 +142,15 @@ describe('resource type descriptors', () => {
         const refused = await put(urlOf(type), bodyWith(reference.field, foreign));
         assert.equal(refused.status, 403, JSON.stringify(refused.error));
         assert.equal(refused.error?.code, 'LinkedAuthorizationFailed');
-        assert.ok(refused.error.message.includes(`'${actionFor(reference)}' on the linked scope(s) '${foreign}'`), refused.error.message);
+        assert.ok(
+          refused.error.message.includes(`'${actionFor(reference)}' on the linked scope(s) '${foreign}'`),
+          refused.error.message,
+        );
         // The same field naming a resource of the caller's own group passes linked access (whatever the operation then says).
-        const own = await put(urlOf(type), bodyWith(reference.field, `${group('mine')}/providers/Example.Namespace/things/other`));
+        const own = await put(
+          urlOf(type),
+          bodyWith(reference.field, `${group('mine')}/providers/Example.Namespace/things/other`),
+        );
         assert.notEqual(own.error?.code, 'LinkedAuthorizationFailed', own.error?.message);
       });
     }
@@ -112,7 +162,10 @@ describe('resource type descriptors', () => {
         const refused = await put(url, body(group('theirs')));
         assert.equal(refused.status, 403, JSON.stringify(refused.error));
         assert.equal(refused.error?.code, 'AuthorizationFailed');
-        assert.ok(refused.error.message.includes(`'${reference.needs}' over scope '${group('theirs')}'`), refused.error.message);
+        assert.ok(
+          refused.error.message.includes(`'${reference.needs}' over scope '${group('theirs')}'`),
+          refused.error.message,
+        );
         assert.equal((await put(url, body(group('mine')))).status, 201);
       });
     }

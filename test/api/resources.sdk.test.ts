@@ -16,7 +16,10 @@ describe('resource groups, subscriptions and locations with @azure/arm-resources
   after(() => kiln.stop());
 
   it('creates (201), reads with the stored case, updates (200) and patches tags', async () => {
-    const created = await client.resourceGroups.createOrUpdate('Rg-One', { location: 'East US', tags: { team: 'images' } });
+    const created = await client.resourceGroups.createOrUpdate('Rg-One', {
+      location: 'East US',
+      tags: { team: 'images' },
+    });
     assert.equal(created.name, 'Rg-One');
     assert.equal(created.location, 'eastus');
     assert.equal(created.properties?.provisioningState, 'Succeeded');
@@ -37,11 +40,15 @@ describe('resource groups, subscriptions and locations with @azure/arm-resources
     const subscriptions = new SubscriptionClient(kiln.credential, { endpoint: kiln.url });
     const listed = [];
     for await (const subscription of subscriptions.subscriptions.list()) listed.push(subscription);
-    assert.deepEqual(listed.map((s) => s.subscriptionId), [kiln.subscriptionId]);
+    assert.deepEqual(
+      listed.map((s) => s.subscriptionId),
+      [kiln.subscriptionId],
+    );
     assert.equal(listed[0].state, 'Enabled');
     assert.equal((await subscriptions.subscriptions.get(kiln.subscriptionId)).tenantId, kiln.tenantId);
     const locations = [];
-    for await (const location of subscriptions.subscriptions.listLocations(kiln.subscriptionId)) locations.push(location.name);
+    for await (const location of subscriptions.subscriptions.listLocations(kiln.subscriptionId))
+      locations.push(location.name);
     assert.deepEqual(locations.sort(), ['eastus', 'eastus2', 'southcentralus', 'westcentralus', 'westus', 'westus2']);
     const tenants = [];
     for await (const tenant of subscriptions.tenants.list()) tenants.push(tenant.tenantId);
@@ -50,11 +57,14 @@ describe('resource groups, subscriptions and locations with @azure/arm-resources
 
   it('refuses to move a group to another location', async () => {
     await client.resourceGroups.createOrUpdate('rg-fixed', { location: 'westus' });
-    await assert.rejects(client.resourceGroups.createOrUpdate('rg-fixed', { location: 'eastus' }), (error: { code?: string; statusCode?: number }) => {
-      assert.equal(error.statusCode, 409);
-      assert.equal(error.code, 'InvalidResourceGroupLocation');
-      return true;
-    });
+    await assert.rejects(
+      client.resourceGroups.createOrUpdate('rg-fixed', { location: 'eastus' }),
+      (error: { code?: string; statusCode?: number }) => {
+        assert.equal(error.statusCode, 409);
+        assert.equal(error.code, 'InvalidResourceGroupLocation');
+        return true;
+      },
+    );
   });
 
   it('pages through groups with nextLink and sees each exactly once', async () => {
@@ -91,16 +101,22 @@ describe('resource groups, subscriptions and locations with @azure/arm-resources
       return true;
     });
     const { ClientSecretCredential } = await import('@azure/identity');
-    const wrong = new ClientSecretCredential(kiln.tenantId, kiln.admin.appId, 'wrong-secret', { authorityHost: kiln.url, disableInstanceDiscovery: true });
+    const wrong = new ClientSecretCredential(kiln.tenantId, kiln.admin.appId, 'wrong-secret', {
+      authorityHost: kiln.url,
+      disableInstanceDiscovery: true,
+    });
     await assert.rejects(wrong.getToken('https://management.azure.com/.default'), /AADSTS7000215/);
   });
 
   it('refuses a bad location naming the field and the regions', async () => {
-    await assert.rejects(client.resourceGroups.createOrUpdate('rg-bad', { location: 'mars' }), (error: { code?: string; message: string; statusCode?: number }) => {
-      assert.equal(error.statusCode, 400);
-      assert.equal(error.code, 'LocationNotAvailableForResourceType');
-      assert.match(error.message, /eastus/);
-      return true;
-    });
+    await assert.rejects(
+      client.resourceGroups.createOrUpdate('rg-bad', { location: 'mars' }),
+      (error: { code?: string; message: string; statusCode?: number }) => {
+        assert.equal(error.statusCode, 400);
+        assert.equal(error.code, 'LocationNotAvailableForResourceType');
+        assert.match(error.message, /eastus/);
+        return true;
+      },
+    );
   });
 });

@@ -17,7 +17,10 @@ after(() => azurite?.stop());
 function open() {
   const container = `kiln-${randomUUID()}`;
   const store = createAzureBlobStore('test', { connectionString: azurite.connectionString, container });
-  return { store, container: BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container) };
+  return {
+    store,
+    container: BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container),
+  };
 }
 
 describeBlobStoreContract('azure', async () => open().store);
@@ -54,7 +57,10 @@ describe('azure blob store on Azurite', () => {
     assert.equal(await store.stat('c/foreign.bin'), undefined);
     assert.equal(await store.stat('c/crashed.bin'), undefined);
     await assert.rejects(readAll(store.read('c/foreign.bin')), { code: 'BlobNotFound' });
-    assert.deepEqual((await store.list('c/')).map((info) => info.key), ['c/sealed.bin']);
+    assert.deepEqual(
+      (await store.list('c/')).map((info) => info.key),
+      ['c/sealed.bin'],
+    );
     await store.put('c/crashed.bin', Buffer.from('whole'));
     assert.equal((await readAll(store.read('c/crashed.bin'))).toString(), 'whole');
   });

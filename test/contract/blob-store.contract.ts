@@ -41,13 +41,19 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       const key = `${prefix()}/a.bin`;
       const data = pattern(5000);
       const info = await store.put(key, data);
-      assert.deepEqual({ key: info.key, size: info.size, sha256: info.sha256 }, { key, size: 5000, sha256: sha256(data) });
+      assert.deepEqual(
+        { key: info.key, size: info.size, sha256: info.sha256 },
+        { key, size: 5000, sha256: sha256(data) },
+      );
       const stat = await store.stat(key);
-      assert.deepEqual({ key: stat?.key, size: stat?.size, sha256: stat?.sha256 }, { key, size: 5000, sha256: sha256(data) });
+      assert.deepEqual(
+        { key: stat?.key, size: stat?.size, sha256: stat?.sha256 },
+        { key, size: 5000, sha256: sha256(data) },
+      );
       assert.deepEqual(await readAll(store.read(key)), data);
     });
 
-    it('names a local file with the blob\'s bytes, or none when the bytes are elsewhere', async () => {
+    it("names a local file with the blob's bytes, or none when the bytes are elsewhere", async () => {
       const store = await open();
       const key = `${prefix()}/local.bin`;
       const data = pattern(3000);
@@ -155,7 +161,8 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
     it('lists the blobs under a prefix in key order', async () => {
       const store = await open();
       const base = prefix();
-      for (const name of ['b/2.bin', 'a/1.bin', 'b/1.bin', 'c.bin']) await store.put(`${base}/${name}`, Buffer.from(name));
+      for (const name of ['b/2.bin', 'a/1.bin', 'b/1.bin', 'c.bin'])
+        await store.put(`${base}/${name}`, Buffer.from(name));
       await store.put(`${base}x/other.bin`, Buffer.from('other'));
       const listed = await store.list(`${base}/b/`);
       assert.deepEqual(
@@ -167,7 +174,10 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
         ['a/1.bin', 'b/1.bin', 'b/2.bin', 'c.bin'].map((name) => `${base}/${name}`),
       );
       await store.delete(`${base}/b/1.bin`);
-      assert.deepEqual((await store.list(`${base}/b/`)).map((info) => info.key), [`${base}/b/2.bin`]);
+      assert.deepEqual(
+        (await store.list(`${base}/b/`)).map((info) => info.key),
+        [`${base}/b/2.bin`],
+      );
     });
 
     it('stages a blob: zero-filled, written at offsets, read, sealed with the right sha256', async () => {
@@ -189,7 +199,10 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       assert.deepEqual(await readAll(store.readStaging(key, { start: 500, end: 1100 })), expected.subarray(500, 1101));
 
       const info = await store.seal(key);
-      assert.deepEqual({ key: info.key, size: info.size, sha256: info.sha256 }, { key, size: 8192, sha256: sha256(expected) });
+      assert.deepEqual(
+        { key: info.key, size: info.size, sha256: info.sha256 },
+        { key, size: 8192, sha256: sha256(expected) },
+      );
       assert.equal(await store.stagingSize(key), undefined);
       assert.equal((await store.stat(key))?.sha256, sha256(expected));
       assert.deepEqual(await readAll(store.read(key)), expected);

@@ -70,14 +70,17 @@ describe('fs blob store on disk', () => {
 
     await before.close();
     const reopened = createFsBlobStore('test', dir);
-    assert.deepEqual((await reopened.list('')).map((info) => info.key), ['c/kept.bin', 'c/sealed.vhd']);
+    assert.deepEqual(
+      (await reopened.list('')).map((info) => info.key),
+      ['c/kept.bin', 'c/sealed.vhd'],
+    );
     assert.deepEqual(await readdir(path.join(dir, '.tmp')), []);
     assert.equal((await readdir(path.join(dir, 'objects'))).length, 2);
     assert.deepEqual(await readdir(path.join(dir, '.staging')), uploading);
     assert.equal(await reopened.stagingSize('c/uploading.vhd'), 1024);
   });
 
-  it('gives a blob\'s local path as its object file', async () => {
+  it("gives a blob's local path as its object file", async () => {
     const store = createFsBlobStore('test', await tempDir());
     await store.put('c/a.bin', Buffer.from('local bytes'));
     assert.equal(await readFile((await store.localPath('c/a.bin'))!, 'utf8'), 'local bytes');
@@ -88,9 +91,15 @@ describe('fs blob store on disk', () => {
     const dir = await tempDir();
     const first = createFsBlobStore('test', dir);
     await first.put('c/a.bin', Buffer.from('first'));
-    await assert.rejects(createFsBlobStore('test', dir).list(''), { name: 'DirectoryInUseError', message: /already open in this process/ });
+    await assert.rejects(createFsBlobStore('test', dir).list(''), {
+      name: 'DirectoryInUseError',
+      message: /already open in this process/,
+    });
     await first.close();
-    assert.deepEqual((await createFsBlobStore('test', dir).list('')).map((info) => info.key), ['c/a.bin']);
+    assert.deepEqual(
+      (await createFsBlobStore('test', dir).list('')).map((info) => info.key),
+      ['c/a.bin'],
+    );
   });
 
   it('serves regions by lower-cased name and refuses shared directories', async () => {
@@ -102,7 +111,12 @@ describe('fs blob store on disk', () => {
     assert.deepEqual(stores.regions(), ['eastus', 'westus']);
     assert.equal(stores.get('EASTUS')?.region, 'eastus');
     assert.equal(stores.get('northeurope'), undefined);
-    assert.throws(() => createFsRegionStores([{ name: 'a', dir: east }, { name: 'b', dir: `${east}/` }]));
+    assert.throws(() =>
+      createFsRegionStores([
+        { name: 'a', dir: east },
+        { name: 'b', dir: `${east}/` },
+      ]),
+    );
   });
 });
 

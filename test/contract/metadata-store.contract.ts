@@ -13,11 +13,7 @@ import {
 } from '../../src/ports/metadata-store.ts';
 import type { StorageUnderTest } from '../support/metadata-storage.ts';
 
-
-export function describeMetadataStoreContract(
-  name: string,
-  createStorage: () => Promise<StorageUnderTest>,
-): void {
+export function describeMetadataStoreContract(name: string, createStorage: () => Promise<StorageUnderTest>): void {
   describe(`MetadataStore contract: ${name}`, () => {
     const handles: MetadataStore[] = [];
     let storage: StorageUnderTest;
@@ -52,7 +48,13 @@ export function describeMetadataStoreContract(
     it('returns the stored form of each put in batch order', async () => {
       const store = await fresh();
       const stored = await store.apply([put('b', 1), del('zzz'), put('a', 2)]);
-      assert.deepEqual(stored.map((r) => [r.key, r.data]), [['b', 1], ['a', 2]]);
+      assert.deepEqual(
+        stored.map((r) => [r.key, r.data]),
+        [
+          ['b', 1],
+          ['a', 2],
+        ],
+      );
       assert.deepEqual(await store.get('a'), stored[1]);
     });
 
@@ -140,11 +142,17 @@ export function describeMetadataStoreContract(
         ]);
         assert.equal((await store.get('a'))?.data, 3);
         await assertFails(
-          store.apply([del('a'), { ...put('b', 1), expect: { present: true } }, { ...put('a', 4), expect: { present: true } }]),
+          store.apply([
+            del('a'),
+            { ...put('b', 1), expect: { present: true } },
+            { ...put('a', 4), expect: { present: true } },
+          ]),
           'b',
           { present: true },
         );
-        await assertFails(store.apply([put('c', 1), { ...put('c', 2), expect: { absent: true } }]), 'c', { absent: true });
+        await assertFails(store.apply([put('c', 1), { ...put('c', 2), expect: { absent: true } }]), 'c', {
+          absent: true,
+        });
       });
 
       it('a failure leaves the whole batch unapplied', async () => {
@@ -169,11 +177,9 @@ export function describeMetadataStoreContract(
       it('a failure leaves earlier deletes of the batch unapplied', async () => {
         const store = await fresh();
         const [kept] = await store.apply([put('kept', 1)]);
-        await assertFails(
-          store.apply([del('kept'), { ...del('missing'), expect: { present: true } }]),
-          'missing',
-          { present: true },
-        );
+        await assertFails(store.apply([del('kept'), { ...del('missing'), expect: { present: true } }]), 'missing', {
+          present: true,
+        });
         assert.deepEqual(await store.get('kept'), kept);
       });
     });
@@ -194,13 +200,23 @@ export function describeMetadataStoreContract(
 
       it('filters by kind, subscription, resource group and parent', async () => {
         const { store } = await seeded();
-        assert.deepEqual(keys(await store.list({ kind: 'disk', limit: 10 })), ['s1/rg1/disk1', 's1/rg2/disk2', 's2/rg1/disk3']);
-        assert.deepEqual(keys(await store.list({ kind: 'disk', subscription: 's1', limit: 10 })), ['s1/rg1/disk1', 's1/rg2/disk2']);
+        assert.deepEqual(keys(await store.list({ kind: 'disk', limit: 10 })), [
+          's1/rg1/disk1',
+          's1/rg2/disk2',
+          's2/rg1/disk3',
+        ]);
+        assert.deepEqual(keys(await store.list({ kind: 'disk', subscription: 's1', limit: 10 })), [
+          's1/rg1/disk1',
+          's1/rg2/disk2',
+        ]);
         assert.deepEqual(
           keys(await store.list({ kind: 'disk', subscription: 's1', resourceGroup: 'rg1', limit: 10 })),
           ['s1/rg1/disk1'],
         );
-        assert.deepEqual(keys(await store.list({ kind: 'disk', resourceGroup: 'rg1', limit: 10 })), ['s1/rg1/disk1', 's2/rg1/disk3']);
+        assert.deepEqual(keys(await store.list({ kind: 'disk', resourceGroup: 'rg1', limit: 10 })), [
+          's1/rg1/disk1',
+          's2/rg1/disk3',
+        ]);
         assert.deepEqual(keys(await store.list({ parent: 's1/rg1/vm1', limit: 10 })), ['s1/rg1/vm1/ext1']);
         assert.deepEqual(keys(await store.list({ kind: 'job', subscription: '', limit: 10 })), ['job1']);
         assert.deepEqual(await store.list({ kind: 'nothing', limit: 10 }), []);
@@ -209,10 +225,11 @@ export function describeMetadataStoreContract(
       it('lists every kind when kind is absent', async () => {
         const { store, all } = await seeded();
         assert.deepEqual(await store.list({ limit: 100 }), all);
-        assert.deepEqual(
-          keys(await store.list({ subscription: 's1', resourceGroup: 'rg1', limit: 100 })),
-          ['s1/rg1/disk1', 's1/rg1/vm1', 's1/rg1/vm1/ext1'],
-        );
+        assert.deepEqual(keys(await store.list({ subscription: 's1', resourceGroup: 'rg1', limit: 100 })), [
+          's1/rg1/disk1',
+          's1/rg1/vm1',
+          's1/rg1/vm1/ext1',
+        ]);
       });
 
       it('orders by seq, not by key or last update', async () => {
@@ -301,7 +318,7 @@ export function describeMetadataStoreContract(
         name: 'déjà vu ✓ 日本語 🚀 "quoted" \\ back\nslash',
         nested: { deep: { list: [1, 2.5, -3, true, false, null, 'x', { y: [] }] }, empty: {} },
         big: Number.MAX_SAFE_INTEGER,
-        tags: { 'ключ': 'значение' },
+        tags: { ключ: 'значение' },
       };
       const [stored] = await store.apply([put('json', data)]);
       assert.deepEqual(stored.data, data);

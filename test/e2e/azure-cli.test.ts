@@ -15,169 +15,381 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const hasAz = spawnSync('az', ['version'], { encoding: 'utf8' }).status === 0;
 
-describe('the Azure CLI against Kiln', { skip: hasAz ? false : 'az is not installed (scripts/ensure-azure-cli.sh installs it as root)' }, () => {
-  let server: TestServer;
-  let work: string;
-  let scripts: Server;
-  let env: NodeJS.ProcessEnv;
-  let sub: string;
+describe(
+  'the Azure CLI against Kiln',
+  { skip: hasAz ? false : 'az is not installed (scripts/ensure-azure-cli.sh installs it as root)' },
+  () => {
+    let server: TestServer;
+    let work: string;
+    let scripts: Server;
+    let env: NodeJS.ProcessEnv;
+    let sub: string;
 
-  /** Runs az (asynchronously: the server answering it runs in this process); returns what it printed. */
-  const runAz = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile('az', args, { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
-    });
-  /** Runs az; a failure fails the test with what az printed. Returns parsed JSON when there is output. */
-  const az = async (...args: string[]) => {
-    const result = await runAz(args);
-    assert.equal(result.status, 0, `az ${args.join(' ')}:\n${result.stdout}${result.stderr}`);
-    return result.stdout.trim() ? JSON.parse(result.stdout) : undefined;
-  };
-  const azFails = (...args: string[]) => runAz(args);
-
-  before(async () => {
-    scripts = createServer((request, response) => {
-      if (request.url === '/setup.sh') return void response.end('#!/bin/sh\necho "customized through az" > /etc/motd\n');
-      response.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => scripts.listen(0, '127.0.0.1', resolve));
-    // The script host is on loopback, which builds may only download from when the operator allows it.
-    const scriptHost = `127.0.0.1:${(scripts.address() as AddressInfo).port}`;
-    server = await startTestServer({ config: { build: { downloads: { allowHosts: [scriptHost] } } } });
-    sub = server.subscriptionId;
-    work = await mkdtemp(join(tmpdir(), 'kiln-az-'));
-    await bootstrapBusybox(server.server.kiln, { sizeMiB: 48 });
-    env = {
-      ...process.env,
-      AZURE_CONFIG_DIR: join(work, 'az'),
-      // Python's requests trusts this bundle instead of the system's: Kiln's test CA.
-      REQUESTS_CA_BUNDLE: join(process.env.KILN_TEST_TLS_DIR!, 'ca.pem'),
-      AZURE_CORE_COLLECT_TELEMETRY: 'false',
-      AZURE_CORE_NO_COLOR: '1',
-      AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
+    /** Runs az (asynchronously: the server answering it runs in this process); returns what it printed. */
+    const runAz = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile('az', args, { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+          resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        );
+      });
+    /** Runs az; a failure fails the test with what az printed. Returns parsed JSON when there is output. */
+    const az = async (...args: string[]) => {
+      const result = await runAz(args);
+      assert.equal(result.status, 0, `az ${args.join(' ')}:\n${result.stdout}${result.stderr}`);
+      return result.stdout.trim() ? JSON.parse(result.stdout) : undefined;
     };
-  });
-  after(async () => {
-    scripts?.close();
-    await server?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+    const azFails = (...args: string[]) => runAz(args);
 
-  it('registers Kiln as a cloud and logs in with a service principal', async () => {
-    await az('cloud', 'register', '-n', 'kiln',
-      '--endpoint-resource-manager', server.url,
-      '--endpoint-active-directory', `${server.url}/adfs`,
-      '--endpoint-active-directory-resource-id', 'https://management.core.windows.net/',
-      '--endpoint-active-directory-graph-resource-id', 'https://graph.windows.net/',
-      '--endpoint-management', 'https://management.core.windows.net/',
-      '--suffix-storage-endpoint', 'core.windows.net');
-    await az('cloud', 'set', '-n', 'kiln');
-    const login = await az('login', '--service-principal', '-u', server.admin.appId, '-p', server.admin.password, '--tenant', server.tenantId);
-    assert.deepEqual(login.map((s: { id: string; cloudName: string; isDefault: boolean }) => [s.id, s.cloudName, s.isDefault]), [[sub, 'kiln', true]]);
-    assert.equal(await az('account', 'show', '--query', 'id'), sub);
-    assert.ok((await az('account', 'list-locations', '--query', '[].name')).includes('eastus'));
-  });
+    before(async () => {
+      scripts = createServer((request, response) => {
+        if (request.url === '/setup.sh')
+          return void response.end('#!/bin/sh\necho "customized through az" > /etc/motd\n');
+        response.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => scripts.listen(0, '127.0.0.1', resolve));
+      // The script host is on loopback, which builds may only download from when the operator allows it.
+      const scriptHost = `127.0.0.1:${(scripts.address() as AddressInfo).port}`;
+      server = await startTestServer({ config: { build: { downloads: { allowHosts: [scriptHost] } } } });
+      sub = server.subscriptionId;
+      work = await mkdtemp(join(tmpdir(), 'kiln-az-'));
+      await bootstrapBusybox(server.server.kiln, { sizeMiB: 48 });
+      env = {
+        ...process.env,
+        AZURE_CONFIG_DIR: join(work, 'az'),
+        // Python's requests trusts this bundle instead of the system's: Kiln's test CA.
+        REQUESTS_CA_BUNDLE: join(process.env.KILN_TEST_TLS_DIR!, 'ca.pem'),
+        AZURE_CORE_COLLECT_TELEMETRY: 'false',
+        AZURE_CORE_NO_COLOR: '1',
+        AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
+      };
+    });
+    after(async () => {
+      scripts?.close();
+      await server?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
 
-  it('az group create, show, list and exists', async () => {
-    assert.equal((await az('group', 'create', '-n', 'images', '-l', 'westus', '--tags', 'team=platform')).properties.provisioningState, 'Succeeded');
-    assert.deepEqual(await az('group', 'show', '-n', 'images', '--query', '{name:name, location:location, tags:tags}'), { name: 'images', location: 'westus', tags: { team: 'platform' } });
-    assert.ok((await az('group', 'list', '--query', '[].name')).includes('images'));
-    assert.equal(await az('group', 'exists', '-n', 'images'), true);
-    const missing = await azFails('group', 'show', '-n', 'nope');
-    assert.notEqual(missing.status, 0);
-    assert.match(missing.stderr, /ResourceGroupNotFound/);
-  });
+    it('registers Kiln as a cloud and logs in with a service principal', async () => {
+      await az(
+        'cloud',
+        'register',
+        '-n',
+        'kiln',
+        '--endpoint-resource-manager',
+        server.url,
+        '--endpoint-active-directory',
+        `${server.url}/adfs`,
+        '--endpoint-active-directory-resource-id',
+        'https://management.core.windows.net/',
+        '--endpoint-active-directory-graph-resource-id',
+        'https://graph.windows.net/',
+        '--endpoint-management',
+        'https://management.core.windows.net/',
+        '--suffix-storage-endpoint',
+        'core.windows.net',
+      );
+      await az('cloud', 'set', '-n', 'kiln');
+      const login = await az(
+        'login',
+        '--service-principal',
+        '-u',
+        server.admin.appId,
+        '-p',
+        server.admin.password,
+        '--tenant',
+        server.tenantId,
+      );
+      assert.deepEqual(
+        login.map((s: { id: string; cloudName: string; isDefault: boolean }) => [s.id, s.cloudName, s.isDefault]),
+        [[sub, 'kiln', true]],
+      );
+      assert.equal(await az('account', 'show', '--query', 'id'), sub);
+      assert.ok((await az('account', 'list-locations', '--query', '[].name')).includes('eastus'));
+    });
 
-  it('az sig and sig image-definition create, show and list', async () => {
-    assert.equal((await az('sig', 'create', '-g', 'images', '-r', 'shelf', '--description', 'golden images')).provisioningState, 'Succeeded');
-    assert.equal(await az('sig', 'show', '-g', 'images', '-r', 'shelf', '--query', 'description'), 'golden images');
-    assert.deepEqual(await az('sig', 'list', '--query', '[].name'), ['shelf']);
-    const definition = await az('sig', 'image-definition', 'create', '-g', 'images', '-r', 'shelf', '-i', 'web', '--publisher', 'contoso', '--offer', 'web', '--sku', '1', '--os-type', 'Linux', '--os-state', 'Generalized');
-    assert.equal(definition.provisioningState, 'Succeeded');
-    assert.deepEqual(await az('sig', 'image-definition', 'show', '-g', 'images', '-r', 'shelf', '-i', 'web', '--query', 'identifier'), { publisher: 'contoso', offer: 'web', sku: '1' });
-    assert.deepEqual(await az('sig', 'image-definition', 'list', '-g', 'images', '-r', 'shelf', '--query', '[].name'), ['web']);
-  });
+    it('az group create, show, list and exists', async () => {
+      assert.equal(
+        (await az('group', 'create', '-n', 'images', '-l', 'westus', '--tags', 'team=platform')).properties
+          .provisioningState,
+        'Succeeded',
+      );
+      assert.deepEqual(
+        await az('group', 'show', '-n', 'images', '--query', '{name:name, location:location, tags:tags}'),
+        { name: 'images', location: 'westus', tags: { team: 'platform' } },
+      );
+      assert.ok((await az('group', 'list', '--query', '[].name')).includes('images'));
+      assert.equal(await az('group', 'exists', '-n', 'images'), true);
+      const missing = await azFails('group', 'show', '-n', 'nope');
+      assert.notEqual(missing.status, 0);
+      assert.match(missing.stderr, /ResourceGroupNotFound/);
+    });
 
-  it('az image builder create, run, show, show-runs: a real build into a managed image', async () => {
-    const scriptUrl = `http://127.0.0.1:${(scripts.address() as AddressInfo).port}/setup.sh`;
-    const created = await az('image', 'builder', 'create', '-g', 'images', '-n', 'web-template', '--image-source', 'kiln:busybox:busybox:latest',
-      '--scripts', scriptUrl, '--managed-image-destinations', 'web-image=westus');
-    assert.equal(created.provisioningState, 'Succeeded');
-    await az('image', 'builder', 'run', '-g', 'images', '-n', 'web-template');
-    const shown = await az('image', 'builder', 'show', '-g', 'images', '-n', 'web-template', '--query', '{state:lastRunStatus.runState, source:source.exactVersion}');
-    assert.equal(shown.state, 'Succeeded');
-    assert.match(shown.source, /^0\.\d{8}\.0$/);
-    const runs = await az('image', 'builder', 'show-runs', '-g', 'images', '-n', 'web-template');
-    assert.deepEqual(runs.map((r: { name: string; provisioningState: string; artifactId: string }) => [r.name, r.provisioningState, r.artifactId]), [
-      ['web-image', 'Succeeded', `/subscriptions/${sub}/resourceGroups/images/providers/Microsoft.Compute/images/web-image`],
-    ]);
-  });
+    it('az sig and sig image-definition create, show and list', async () => {
+      assert.equal(
+        (await az('sig', 'create', '-g', 'images', '-r', 'shelf', '--description', 'golden images')).provisioningState,
+        'Succeeded',
+      );
+      assert.equal(await az('sig', 'show', '-g', 'images', '-r', 'shelf', '--query', 'description'), 'golden images');
+      assert.deepEqual(await az('sig', 'list', '--query', '[].name'), ['shelf']);
+      const definition = await az(
+        'sig',
+        'image-definition',
+        'create',
+        '-g',
+        'images',
+        '-r',
+        'shelf',
+        '-i',
+        'web',
+        '--publisher',
+        'contoso',
+        '--offer',
+        'web',
+        '--sku',
+        '1',
+        '--os-type',
+        'Linux',
+        '--os-state',
+        'Generalized',
+      );
+      assert.equal(definition.provisioningState, 'Succeeded');
+      assert.deepEqual(
+        await az(
+          'sig',
+          'image-definition',
+          'show',
+          '-g',
+          'images',
+          '-r',
+          'shelf',
+          '-i',
+          'web',
+          '--query',
+          'identifier',
+        ),
+        { publisher: 'contoso', offer: 'web', sku: '1' },
+      );
+      assert.deepEqual(
+        await az('sig', 'image-definition', 'list', '-g', 'images', '-r', 'shelf', '--query', '[].name'),
+        ['web'],
+      );
+    });
 
-  it('az image builder create from a template file, and delete', async () => {
-    const file = join(work, 'template.json');
-    await writeFile(file, JSON.stringify({
-      type: 'Microsoft.VirtualMachineImages/imageTemplates',
-      apiVersion: '2022-02-14',
-      location: 'westus',
-      properties: {
-        source: { type: 'PlatformImage', publisher: 'kiln', offer: 'busybox', sku: 'busybox', version: 'latest' },
-        customize: [{ type: 'Shell', name: 'motd', inline: ['echo "from a template file" > /etc/motd'] }],
-        distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
-      },
-    }));
-    assert.equal((await az('image', 'builder', 'create', '-g', 'images', '-n', 'vhd-template', '--image-template', file)).provisioningState, 'Succeeded');
-    await az('image', 'builder', 'run', '-g', 'images', '-n', 'vhd-template');
-    const [vhd] = await az('image', 'builder', 'show-runs', '-g', 'images', '-n', 'vhd-template', '--query', '[].artifactUri');
-    const token = (await server.credential.getToken('https://storage.azure.com/.default'))!.token;
-    const download = await fetch(vhd, { headers: { authorization: `Bearer ${token}` } });
-    assert.equal(download.status, 200);
-    await writeFile(join(work, 'out.vhd'), new Uint8Array(await download.arrayBuffer()));
-    const disk = await openDiskImage(join(work, 'out.vhd'));
-    try {
-      const { readFile } = await import('node:fs/promises');
-      assert.equal(await readFile(join(disk.rootfs, 'etc', 'motd'), 'utf8'), 'from a template file\n');
-    } finally {
-      await rm(join(disk.rootfs, '..'), { recursive: true, force: true });
-    }
-    await az('image', 'builder', 'delete', '-g', 'images', '-n', 'vhd-template');
-    assert.deepEqual(await az('image', 'builder', 'list', '-g', 'images', '--query', '[].name'), ['web-template']);
-  });
+    it('az image builder create, run, show, show-runs: a real build into a managed image', async () => {
+      const scriptUrl = `http://127.0.0.1:${(scripts.address() as AddressInfo).port}/setup.sh`;
+      const created = await az(
+        'image',
+        'builder',
+        'create',
+        '-g',
+        'images',
+        '-n',
+        'web-template',
+        '--image-source',
+        'kiln:busybox:busybox:latest',
+        '--scripts',
+        scriptUrl,
+        '--managed-image-destinations',
+        'web-image=westus',
+      );
+      assert.equal(created.provisioningState, 'Succeeded');
+      await az('image', 'builder', 'run', '-g', 'images', '-n', 'web-template');
+      const shown = await az(
+        'image',
+        'builder',
+        'show',
+        '-g',
+        'images',
+        '-n',
+        'web-template',
+        '--query',
+        '{state:lastRunStatus.runState, source:source.exactVersion}',
+      );
+      assert.equal(shown.state, 'Succeeded');
+      assert.match(shown.source, /^0\.\d{8}\.0$/);
+      const runs = await az('image', 'builder', 'show-runs', '-g', 'images', '-n', 'web-template');
+      assert.deepEqual(
+        runs.map((r: { name: string; provisioningState: string; artifactId: string }) => [
+          r.name,
+          r.provisioningState,
+          r.artifactId,
+        ]),
+        [
+          [
+            'web-image',
+            'Succeeded',
+            `/subscriptions/${sub}/resourceGroups/images/providers/Microsoft.Compute/images/web-image`,
+          ],
+        ],
+      );
+    });
 
-  it('az sig image-version create, show, list, update and delete, from a managed image id', async () => {
-    const image = `/subscriptions/${sub}/resourceGroups/images/providers/Microsoft.Compute/images/web-image`;
-    const created = await az('sig', 'image-version', 'create', '-g', 'images', '-r', 'shelf', '-i', 'web', '-e', '1.0.0', '--managed-image', image, '--target-regions', 'westus', 'eastus');
-    assert.equal(created.provisioningState, 'Succeeded');
-    assert.deepEqual(created.publishingProfile.targetRegions.map((r: { name: string }) => r.name), ['westus', 'eastus']);
-    const status = await az('sig', 'image-version', 'show', '-g', 'images', '-r', 'shelf', '-i', 'web', '-e', '1.0.0', '--expand', 'ReplicationStatus', '--query', 'replicationStatus');
-    assert.equal(status.aggregatedState, 'Completed');
-    assert.deepEqual(status.summary.map((s: { progress: number }) => s.progress), [100, 100]);
-    assert.equal(await az('sig', 'image-version', 'show', '-g', 'images', '-r', 'shelf', '-i', 'web', '-e', '1.0.0', '--query', 'storageProfile.source.id'), image);
-    assert.deepEqual(await az('sig', 'image-version', 'list', '-g', 'images', '-r', 'shelf', '-i', 'web', '--query', '[].name'), ['1.0.0']);
-    const updated = await az('sig', 'image-version', 'update', '-g', 'images', '-r', 'shelf', '-i', 'web', '-e', '1.0.0', '--set', 'publishingProfile.excludeFromLatest=true');
-    assert.equal(updated.publishingProfile.excludeFromLatest, true);
-    assert.equal(updated.storageProfile.source.id, image);
-    await az('sig', 'image-version', 'delete', '-g', 'images', '-r', 'shelf', '-i', 'web', '-e', '1.0.0');
-    assert.deepEqual(await az('sig', 'image-version', 'list', '-g', 'images', '-r', 'shelf', '-i', 'web'), []);
-  });
+    it('az image builder create from a template file, and delete', async () => {
+      const file = join(work, 'template.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          type: 'Microsoft.VirtualMachineImages/imageTemplates',
+          apiVersion: '2022-02-14',
+          location: 'westus',
+          properties: {
+            source: { type: 'PlatformImage', publisher: 'kiln', offer: 'busybox', sku: 'busybox', version: 'latest' },
+            customize: [{ type: 'Shell', name: 'motd', inline: ['echo "from a template file" > /etc/motd'] }],
+            distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+          },
+        }),
+      );
+      assert.equal(
+        (await az('image', 'builder', 'create', '-g', 'images', '-n', 'vhd-template', '--image-template', file))
+          .provisioningState,
+        'Succeeded',
+      );
+      await az('image', 'builder', 'run', '-g', 'images', '-n', 'vhd-template');
+      const [vhd] = await az(
+        'image',
+        'builder',
+        'show-runs',
+        '-g',
+        'images',
+        '-n',
+        'vhd-template',
+        '--query',
+        '[].artifactUri',
+      );
+      const token = (await server.credential.getToken('https://storage.azure.com/.default'))!.token;
+      const download = await fetch(vhd, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(download.status, 200);
+      await writeFile(join(work, 'out.vhd'), new Uint8Array(await download.arrayBuffer()));
+      const disk = await openDiskImage(join(work, 'out.vhd'));
+      try {
+        const { readFile } = await import('node:fs/promises');
+        assert.equal(await readFile(join(disk.rootfs, 'etc', 'motd'), 'utf8'), 'from a template file\n');
+      } finally {
+        await rm(join(disk.rootfs, '..'), { recursive: true, force: true });
+      }
+      await az('image', 'builder', 'delete', '-g', 'images', '-n', 'vhd-template');
+      assert.deepEqual(await az('image', 'builder', 'list', '-g', 'images', '--query', '[].name'), ['web-template']);
+    });
 
-  it('az image works under the 2020-09-01-hybrid profile, as Debian\'s package lacks the latest compute SDK', async () => {
-    // With the default profile, Debian's azure-cli 2.45 asks for compute 2022-11-01 models it does not ship.
-    const latest = await azFails('image', 'show', '-g', 'images', '-n', 'web-image');
-    assert.notEqual(latest.status, 0);
-    assert.match(latest.stderr, /v2022_11_01|NoneType/);
-    await az('cloud', 'update', '-n', 'kiln', '--profile', '2020-09-01-hybrid');
-    try {
-      assert.equal(await az('image', 'show', '-g', 'images', '-n', 'web-image', '--query', 'storageProfile.osDisk.osState'), 'Generalized');
-      const disk = await az('disk', 'create', '-g', 'images', '-n', 'data', '--size-gb', '1');
-      assert.equal((await az('image', 'create', '-g', 'images', '-n', 'from-disk', '--source', disk.id, '--os-type', 'Linux')).provisioningState, 'Succeeded');
-      assert.deepEqual((await az('image', 'list', '-g', 'images', '--query', '[].name')).sort(), ['from-disk', 'web-image']);
-    } finally {
-      await az('cloud', 'update', '-n', 'kiln', '--profile', 'latest');
-    }
-  });
+    it('az sig image-version create, show, list, update and delete, from a managed image id', async () => {
+      const image = `/subscriptions/${sub}/resourceGroups/images/providers/Microsoft.Compute/images/web-image`;
+      const created = await az(
+        'sig',
+        'image-version',
+        'create',
+        '-g',
+        'images',
+        '-r',
+        'shelf',
+        '-i',
+        'web',
+        '-e',
+        '1.0.0',
+        '--managed-image',
+        image,
+        '--target-regions',
+        'westus',
+        'eastus',
+      );
+      assert.equal(created.provisioningState, 'Succeeded');
+      assert.deepEqual(
+        created.publishingProfile.targetRegions.map((r: { name: string }) => r.name),
+        ['westus', 'eastus'],
+      );
+      const status = await az(
+        'sig',
+        'image-version',
+        'show',
+        '-g',
+        'images',
+        '-r',
+        'shelf',
+        '-i',
+        'web',
+        '-e',
+        '1.0.0',
+        '--expand',
+        'ReplicationStatus',
+        '--query',
+        'replicationStatus',
+      );
+      assert.equal(status.aggregatedState, 'Completed');
+      assert.deepEqual(
+        status.summary.map((s: { progress: number }) => s.progress),
+        [100, 100],
+      );
+      assert.equal(
+        await az(
+          'sig',
+          'image-version',
+          'show',
+          '-g',
+          'images',
+          '-r',
+          'shelf',
+          '-i',
+          'web',
+          '-e',
+          '1.0.0',
+          '--query',
+          'storageProfile.source.id',
+        ),
+        image,
+      );
+      assert.deepEqual(
+        await az('sig', 'image-version', 'list', '-g', 'images', '-r', 'shelf', '-i', 'web', '--query', '[].name'),
+        ['1.0.0'],
+      );
+      const updated = await az(
+        'sig',
+        'image-version',
+        'update',
+        '-g',
+        'images',
+        '-r',
+        'shelf',
+        '-i',
+        'web',
+        '-e',
+        '1.0.0',
+        '--set',
+        'publishingProfile.excludeFromLatest=true',
+      );
+      assert.equal(updated.publishingProfile.excludeFromLatest, true);
+      assert.equal(updated.storageProfile.source.id, image);
+      await az('sig', 'image-version', 'delete', '-g', 'images', '-r', 'shelf', '-i', 'web', '-e', '1.0.0');
+      assert.deepEqual(await az('sig', 'image-version', 'list', '-g', 'images', '-r', 'shelf', '-i', 'web'), []);
+    });
 
-  it('az group delete removes the group and everything in it', async () => {
-    await az('group', 'delete', '-n', 'images', '--yes');
-    assert.equal(await az('group', 'exists', '-n', 'images'), false);
-  });
-});
+    it("az image works under the 2020-09-01-hybrid profile, as Debian's package lacks the latest compute SDK", async () => {
+      // With the default profile, Debian's azure-cli 2.45 asks for compute 2022-11-01 models it does not ship.
+      const latest = await azFails('image', 'show', '-g', 'images', '-n', 'web-image');
+      assert.notEqual(latest.status, 0);
+      assert.match(latest.stderr, /v2022_11_01|NoneType/);
+      await az('cloud', 'update', '-n', 'kiln', '--profile', '2020-09-01-hybrid');
+      try {
+        assert.equal(
+          await az('image', 'show', '-g', 'images', '-n', 'web-image', '--query', 'storageProfile.osDisk.osState'),
+          'Generalized',
+        );
+        const disk = await az('disk', 'create', '-g', 'images', '-n', 'data', '--size-gb', '1');
+        assert.equal(
+          (await az('image', 'create', '-g', 'images', '-n', 'from-disk', '--source', disk.id, '--os-type', 'Linux'))
+            .provisioningState,
+          'Succeeded',
+        );
+        assert.deepEqual((await az('image', 'list', '-g', 'images', '--query', '[].name')).sort(), [
+          'from-disk',
+          'web-image',
+        ]);
+      } finally {
+        await az('cloud', 'update', '-n', 'kiln', '--profile', 'latest');
+      }
+    });
+
+    it('az group delete removes the group and everything in it', async () => {
+      await az('group', 'delete', '-n', 'images', '--yes');
+      assert.equal(await az('group', 'exists', '-n', 'images'), false);
+    });
+  },
+);

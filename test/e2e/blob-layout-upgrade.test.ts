@@ -34,7 +34,9 @@ describe('blob layout upgrade', () => {
     try {
       const token = (await kiln.credential.getToken('https://storage.azure.com/.default'))!.token;
       const get = async (name: string) => {
-        const response = await fetch(`${kiln!.url}/blob/westus/${name}`, { headers: { authorization: `Bearer ${token}`, 'x-ms-version': '2023-11-03' } });
+        const response = await fetch(`${kiln!.url}/blob/westus/${name}`, {
+          headers: { authorization: `Bearer ${token}`, 'x-ms-version': '2023-11-03' },
+        });
         return { status: response.status, text: await response.text() };
       };
       assert.deepEqual(await get('vhds/old.vhd'), { status: 200, text: 'user vhd' });
@@ -52,7 +54,9 @@ describe('blob layout upgrade', () => {
       // Once moved, a store is not sorted again: a key Kiln writes later stays Kiln's.
       await kiln.stop({ keepData: true });
       kiln = undefined;
-      await withRegionFolder(dataDir, (regionStore) => regionStore.put('later-internal/x', Buffer.from('internal')).then(() => undefined));
+      await withRegionFolder(dataDir, (regionStore) =>
+        regionStore.put('later-internal/x', Buffer.from('internal')).then(() => undefined),
+      );
       kiln = await startTestServer({ dataDir });
       const after = kiln.server.kiln.domain.regions.get('westus')!;
       assert.equal((await after.stat('later-internal/x'))?.size, 'internal'.length);

@@ -45,7 +45,20 @@ describe('the image builder principal with builderGrants "none"', () => {
     await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(work, 'base.vhd')));
     for (const name of ['templates', 'sources', 'dist']) await cli.ok('group', 'create', '-n', name, '-l', 'westus');
-    sourceImage = (await cli.json<{ id: string }>('image', 'create', '-g', 'sources', '-n', 'busybox', '--source', blobUri, '--os-type', 'Linux')).id;
+    sourceImage = (
+      await cli.json<{ id: string }>(
+        'image',
+        'create',
+        '-g',
+        'sources',
+        '-n',
+        'busybox',
+        '--source',
+        blobUri,
+        '--os-type',
+        'Linux',
+      )
+    ).id;
   });
   after(async () => {
     await kiln.stop();
@@ -55,19 +68,28 @@ describe('the image builder principal with builderGrants "none"', () => {
 
   async function createTemplate(name: string, distribute: unknown[]) {
     const file = join(work, `${name}.json`);
-    const properties = { source: { type: 'ManagedImage', imageId: sourceImage }, customize: [{ type: 'Shell', name: 'hello', inline: ['echo hello > /etc/motd'] }], distribute };
+    const properties = {
+      source: { type: 'ManagedImage', imageId: sourceImage },
+      customize: [{ type: 'Shell', name: 'hello', inline: ['echo hello > /etc/motd'] }],
+      distribute,
+    };
     await writeFile(file, JSON.stringify({ location: 'westus', identity: { type: 'None' }, properties }));
     await cli.ok('image', 'builder', 'create', '-g', 'templates', '-n', name, '--image-template', file);
   }
 
   /** Runs the template, watching for a staging group meanwhile; returns how the run ended. */
-  async function run(name: string): Promise<{ status: NonNullable<Template['lastRunStatus']>; stagingSeen: boolean; exit: number | null }> {
+  async function run(
+    name: string,
+  ): Promise<{ status: NonNullable<Template['lastRunStatus']>; stagingSeen: boolean; exit: number | null }> {
     const started = cli.run('image', 'builder', 'run', '-g', 'templates', '-n', name);
     let stagingSeen = false;
     let ended = false;
     void started.then(() => (ended = true));
     while (!ended) {
-      const groups = await kiln.server.kiln.store.list<{ resource: { name: string } }>({ kind: RESOURCE_GROUP_KIND, limit: 1000 });
+      const groups = await kiln.server.kiln.store.list<{ resource: { name: string } }>({
+        kind: RESOURCE_GROUP_KIND,
+        limit: 1000,
+      });
       stagingSeen ||= groups.some((g) => g.data.resource.name.startsWith('IT_'));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -90,18 +112,34 @@ describe('the image builder principal with builderGrants "none"', () => {
     assert.deepEqual(await cli.json('role', 'assignment', 'list', '--assignee', builder, '--all'), []);
     assert.equal(kiln.server.builder.appId, IMAGE_BUILDER_APP_ID);
     // Azure's own instructions name the builder by appId; Kiln resolves it to the install's object id.
-    const reader = await cli.json<Assignment>('role', 'assignment', 'create', '--assignee', IMAGE_BUILDER_APP_ID, '--role', 'Reader', '-g', 'sources');
+    const reader = await cli.json<Assignment>(
+      'role',
+      'assignment',
+      'create',
+      '--assignee',
+      IMAGE_BUILDER_APP_ID,
+      '--role',
+      'Reader',
+      '-g',
+      'sources',
+    );
     assert.equal(reader.principalId, builder);
   });
 
   it('fails a run whose distribution group it may not write to before any work; the named command fixes it', async () => {
     const target = `${group('dist')}/providers/Microsoft.Compute/images/app`;
-    await createTemplate('app', [{ type: 'ManagedImage', runOutputName: 'image', imageId: target, location: 'westus' }]);
+    await createTemplate('app', [
+      { type: 'ManagedImage', runOutputName: 'image', imageId: target, location: 'westus' },
+    ]);
     const failed = await run('app');
     assert.equal(failed.status.runState, 'Failed');
     assert.equal(failed.exit, 1);
     assert.equal(failed.stagingSeen, false, 'no staging group was made');
-    assert.deepEqual(existsSync(join(kiln.dataDir, 'work')) ? await readdir(join(kiln.dataDir, 'work')) : [], [], 'no working files');
+    assert.deepEqual(
+      existsSync(join(kiln.dataDir, 'work')) ? await readdir(join(kiln.dataDir, 'work')) : [],
+      [],
+      'no working files',
+    );
     assert.match(failed.status.message, /Microsoft\.Compute\/images\/write/);
     assert.ok(failed.status.message.includes(`'${target}'`), failed.status.message);
     assert.doesNotMatch(failed.status.message, /images\/read' on '[^']*sources/, 'the source is readable');
@@ -120,51 +158,143 @@ describe('the image builder principal with builderGrants "none"', () => {
     const failed = await run('vhd');
     assert.equal(failed.status.runState, 'Failed');
     assert.equal(failed.stagingSeen, false);
-    assert.match(failed.status.message, /'Microsoft\.Compute\/images\/read' on '[^']+\/sources\/providers\/Microsoft\.Compute\/images\/busybox' \(properties\.source\.imageId\)/);
+    assert.match(
+      failed.status.message,
+      /'Microsoft\.Compute\/images\/read' on '[^']+\/sources\/providers\/Microsoft\.Compute\/images\/busybox' \(properties\.source\.imageId\)/,
+    );
     await runFix(failed.status.message, 'Reader', group('sources'));
     assert.equal((await run('vhd')).status.runState, 'Succeeded');
   });
 
   it('lists assignments with their role names, as a table too, and deletes them', async () => {
     const mine = await cli.json<Assignment[]>('role', 'assignment', 'list', '--assignee', builder, '--all');
-    assert.deepEqual(mine.map((a) => [a.roleDefinitionName, a.scope]).sort(), [['Contributor', group('dist')], ['Reader', group('sources')]]);
+    assert.deepEqual(mine.map((a) => [a.roleDefinitionName, a.scope]).sort(), [
+      ['Contributor', group('dist')],
+      ['Reader', group('sources')],
+    ]);
     // Without --all only what is at the subscription itself, as az.
     assert.deepEqual(await cli.json('role', 'assignment', 'list', '--assignee', builder), []);
-    assert.deepEqual(await cli.json('role', 'assignment', 'list', '-g', 'dist', '--query', '[].roleDefinitionName'), ['Contributor']);
-    const inherited = await cli.json<string[]>('role', 'assignment', 'list', '-g', 'dist', '--include-inherited', '--query', '[].roleDefinitionName');
+    assert.deepEqual(await cli.json('role', 'assignment', 'list', '-g', 'dist', '--query', '[].roleDefinitionName'), [
+      'Contributor',
+    ]);
+    const inherited = await cli.json<string[]>(
+      'role',
+      'assignment',
+      'list',
+      '-g',
+      'dist',
+      '--include-inherited',
+      '--query',
+      '[].roleDefinitionName',
+    );
     assert.ok(inherited.includes('Owner') && inherited.includes('Contributor'), inherited.join());
     const table = await cli.ok('role', 'assignment', 'list', '--assignee', builder, '--all', '-o', 'table');
     assert.match(table, /^Principal\s+Role\s+Scope/);
     assert.match(table, new RegExp(`${builder}\\s+Reader\\s+${group('sources')}`));
     // Granting again is done already: the same assignment.
-    const again = await cli.json<Assignment>('role', 'assignment', 'create', '--assignee', builder, '--role', 'Reader', '--scope', group('sources'));
+    const again = await cli.json<Assignment>(
+      'role',
+      'assignment',
+      'create',
+      '--assignee',
+      builder,
+      '--role',
+      'Reader',
+      '--scope',
+      group('sources'),
+    );
     assert.equal(again.id, mine.find((a) => a.roleDefinitionName === 'Reader')!.id);
     await cli.ok('role', 'assignment', 'delete', '--ids', again.id);
-    assert.deepEqual(await cli.json('role', 'assignment', 'list', '--assignee', builder, '--all', '--query', '[].roleDefinitionName'), ['Contributor']);
-    const none = await cli.run('role', 'assignment', 'delete', '--assignee', builder, '--role', 'Reader', '-g', 'sources');
+    assert.deepEqual(
+      await cli.json('role', 'assignment', 'list', '--assignee', builder, '--all', '--query', '[].roleDefinitionName'),
+      ['Contributor'],
+    );
+    const none = await cli.run(
+      'role',
+      'assignment',
+      'delete',
+      '--assignee',
+      builder,
+      '--role',
+      'Reader',
+      '-g',
+      'sources',
+    );
     assert.equal(none.status, 0);
     assert.match(none.stderr, /No matched assignments were found to delete/);
-    const unknown = await cli.run('role', 'assignment', 'create', '--assignee', builder, '--role', 'Nobody', '-g', 'dist');
+    const unknown = await cli.run(
+      'role',
+      'assignment',
+      'create',
+      '--assignee',
+      builder,
+      '--role',
+      'Nobody',
+      '-g',
+      'dist',
+    );
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /Role 'Nobody' doesn't exist/);
   });
 
   it('lists and creates role definitions as az shows them', async () => {
-    const [contributor] = await cli.json<Array<Record<string, unknown>>>('role', 'definition', 'list', '--name', 'Contributor');
+    const [contributor] = await cli.json<Array<Record<string, unknown>>>(
+      'role',
+      'definition',
+      'list',
+      '--name',
+      'Contributor',
+    );
     assert.equal(contributor.roleName, 'Contributor');
     assert.equal(contributor.roleType, 'BuiltInRole');
     assert.equal(contributor.type, 'Microsoft.Authorization/roleDefinitions');
     assert.equal(contributor.name, 'b24988ac-6180-42a0-ab88-20f7382dd24c');
-    assert.deepEqual(await cli.json('role', 'definition', 'list', '--name', 'b24988ac-6180-42a0-ab88-20f7382dd24c', '--query', '[].roleName'), ['Contributor']);
-    assert.match(await cli.ok('role', 'definition', 'list', '-o', 'table'), /^Name\s+Type\s+Description[\s\S]*Reader\s+BuiltInRole/);
+    assert.deepEqual(
+      await cli.json(
+        'role',
+        'definition',
+        'list',
+        '--name',
+        'b24988ac-6180-42a0-ab88-20f7382dd24c',
+        '--query',
+        '[].roleName',
+      ),
+      ['Contributor'],
+    );
+    assert.match(
+      await cli.ok('role', 'definition', 'list', '-o', 'table'),
+      /^Name\s+Type\s+Description[\s\S]*Reader\s+BuiltInRole/,
+    );
     assert.deepEqual(await cli.json('role', 'definition', 'list', '--custom-role-only'), []);
-    const definition = { Name: 'Image Publisher', Actions: ['Microsoft.Compute/images/*', 'Microsoft.Compute/galleries/images/versions/*'], AssignableScopes: [`/subscriptions/${kiln.subscriptionId}`] };
-    const created = await cli.json<Record<string, unknown>>('role', 'definition', 'create', '--role-definition', JSON.stringify(definition));
+    const definition = {
+      Name: 'Image Publisher',
+      Actions: ['Microsoft.Compute/images/*', 'Microsoft.Compute/galleries/images/versions/*'],
+      AssignableScopes: [`/subscriptions/${kiln.subscriptionId}`],
+    };
+    const created = await cli.json<Record<string, unknown>>(
+      'role',
+      'definition',
+      'create',
+      '--role-definition',
+      JSON.stringify(definition),
+    );
     assert.equal(created.roleName, 'Image Publisher');
     assert.equal(created.roleType, 'CustomRole');
-    assert.deepEqual(await cli.json('role', 'definition', 'list', '--custom-role-only', '--query', '[].roleName'), ['Image Publisher']);
+    assert.deepEqual(await cli.json('role', 'definition', 'list', '--custom-role-only', '--query', '[].roleName'), [
+      'Image Publisher',
+    ]);
     // A custom role with the builder's needs is enough for it, named as any role.
-    const assigned = await cli.json<Assignment>('role', 'assignment', 'create', '--assignee', builder, '--role', 'Image Publisher', '-g', 'sources');
+    const assigned = await cli.json<Assignment>(
+      'role',
+      'assignment',
+      'create',
+      '--assignee',
+      builder,
+      '--role',
+      'Image Publisher',
+      '-g',
+      'sources',
+    );
     assert.equal(assigned.scope, group('sources'));
     assert.equal((await run('vhd')).status.runState, 'Succeeded');
   });
@@ -185,13 +315,21 @@ describe('the image builder principal on a default install', () => {
 
   it('holds Contributor at the subscription, so builds work without a grant', async () => {
     const held = await cli.json<Assignment[]>('role', 'assignment', 'list', '--assignee', IMAGE_BUILDER_APP_ID);
-    assert.deepEqual(held.map((a) => [a.principalId, a.roleDefinitionName, a.scope]), [[kiln.server.builder.objectId, 'Contributor', `/subscriptions/${kiln.subscriptionId}`]]);
+    assert.deepEqual(
+      held.map((a) => [a.principalId, a.roleDefinitionName, a.scope]),
+      [[kiln.server.builder.objectId, 'Contributor', `/subscriptions/${kiln.subscriptionId}`]],
+    );
   });
 
   it('cannot get a token: it has no secret', async () => {
     const response = await fetch(`${kiln.url}/${kiln.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: IMAGE_BUILDER_APP_ID, client_secret: 'guess', scope: 'https://management.azure.com/.default' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: IMAGE_BUILDER_APP_ID,
+        client_secret: 'guess',
+        scope: 'https://management.azure.com/.default',
+      }),
     });
     assert.notEqual(response.status, 200);
     assert.equal(((await response.json()) as { error: string }).error, 'invalid_client');

@@ -82,8 +82,16 @@ async function leftovers(): Promise<string[]> {
   }
   const opened = await openKiln({ dataDir: data });
   try {
-    const groups = await opened.store.list<{ resource: { name: string } }>({ kind: 'microsoft.resources/resourcegroups', limit: 1000 });
-    found.push(...groups.map((g) => g.data.resource.name).filter((name) => name.startsWith('IT_')).map((name) => `group ${name}`));
+    const groups = await opened.store.list<{ resource: { name: string } }>({
+      kind: 'microsoft.resources/resourcegroups',
+      limit: 1000,
+    });
+    found.push(
+      ...groups
+        .map((g) => g.data.resource.name)
+        .filter((name) => name.startsWith('IT_'))
+        .map((name) => `group ${name}`),
+    );
   } finally {
     await opened.close();
   }
@@ -103,10 +111,13 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('validate accepts a good template with --var values, warning about deprecated fields', async () => {
-    const file = await templateFile('good.json', deploymentTemplate(
-      [{ type: 'shell', name: 'motd', inline: 'echo hi > /etc/motd' }],
-      [{ type: 'VHD', runOutputName: 'vhd' }],
-    ));
+    const file = await templateFile(
+      'good.json',
+      deploymentTemplate(
+        [{ type: 'shell', name: 'motd', inline: 'echo hi > /etc/motd' }],
+        [{ type: 'VHD', runOutputName: 'vhd' }],
+      ),
+    );
     const result = kiln('validate', file, '--data', data, '--var', 'imageTemplateName=web');
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /good\.json: 0 errors, 1 warning/);
@@ -114,18 +125,45 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('validate reports every error at once with its JSON path and a hint, and exits 1', async () => {
-    const file = await templateFile('broken.json', deploymentTemplate(
-      [
-        { type: 'Shell', name: 'a', inline: ['true'] },
-        { type: 'Shell', name: 'a', inline: ['true'] },
-        { type: 'File', name: 'f', sourceUri: 'https://example.test/x', destination: '/etc/x' },
-      ],
-      [{ type: 'ManagedImage', runOutputName: 'img', imageId: '/subscriptions/<subscriptionID>/resourceGroups/g/providers/Microsoft.Compute/images/i', location: 'mars' }],
-    ));
-    const result = kiln('validate', file, '--data', data, '--var', 'imageTemplateName=web', '--var', `subscriptionID=${subscription}`);
+    const file = await templateFile(
+      'broken.json',
+      deploymentTemplate(
+        [
+          { type: 'Shell', name: 'a', inline: ['true'] },
+          { type: 'Shell', name: 'a', inline: ['true'] },
+          { type: 'File', name: 'f', sourceUri: 'https://example.test/x', destination: '/etc/x' },
+        ],
+        [
+          {
+            type: 'ManagedImage',
+            runOutputName: 'img',
+            imageId: '/subscriptions/<subscriptionID>/resourceGroups/g/providers/Microsoft.Compute/images/i',
+            location: 'mars',
+          },
+        ],
+      ),
+    );
+    const result = kiln(
+      'validate',
+      file,
+      '--data',
+      data,
+      '--var',
+      'imageTemplateName=web',
+      '--var',
+      `subscriptionID=${subscription}`,
+    );
     assert.equal(result.status, 1);
-    for (const path of ['properties.customize[1].name', 'properties.customize[2].destination', 'properties.distribute[0].location']) {
-      assert.match(result.stdout, new RegExp(`error {4}resources\\[0\\]\\.${path.replace(/[[\].]/g, '\\$&')}\\n`), `${path} in:\n${result.stdout}`);
+    for (const path of [
+      'properties.customize[1].name',
+      'properties.customize[2].destination',
+      'properties.distribute[0].location',
+    ]) {
+      assert.match(
+        result.stdout,
+        new RegExp(`error {4}resources\\[0\\]\\.${path.replace(/[[\].]/g, '\\$&')}\\n`),
+        `${path} in:\n${result.stdout}`,
+      );
     }
     assert.match(result.stdout, /broken\.json: 3 errors/);
     assert.equal(result.stdout.match(/hint: /g)?.length, 3);
@@ -138,11 +176,18 @@ describe('kiln validate and kiln build', () => {
       'resources[0].name',
       'resources[0].properties.distribute[0].imageId',
     ]);
-    assert.ok(report.errors.every((e: { code: string; hint: string }) => e.code === 'MissingTemplateValue' && /--var/.test(e.hint)));
+    assert.ok(
+      report.errors.every(
+        (e: { code: string; hint: string }) => e.code === 'MissingTemplateValue' && /--var/.test(e.hint),
+      ),
+    );
 
     const targets = kiln('validate', file, '--data', data, '-o', 'tsv', '--query', 'errors[].target');
     assert.equal(targets.status, 1);
-    assert.deepEqual(targets.stdout.trim().split('\n').sort(), ['resources[0].name', 'resources[0].properties.distribute[0].imageId']);
+    assert.deepEqual(targets.stdout.trim().split('\n').sort(), [
+      'resources[0].name',
+      'resources[0].properties.distribute[0].imageId',
+    ]);
   });
 
   it('platform-image list takes -o and --query like every command', () => {
@@ -150,7 +195,16 @@ describe('kiln validate and kiln build', () => {
     assert.equal(table.status, 0, table.stderr);
     assert.match(table.stdout, /^ImportedAt +Offer +Publisher +Sha256 +SizeBytes +Sku +Version\n/);
     assert.match(table.stdout, /busybox +kiln /);
-    const versions = kiln('platform-image', 'list', '--data', data, '--query', "[?offer=='busybox'].version", '-o', 'tsv');
+    const versions = kiln(
+      'platform-image',
+      'list',
+      '--data',
+      data,
+      '--query',
+      "[?offer=='busybox'].version",
+      '-o',
+      'tsv',
+    );
     assert.match(versions.stdout, /^0\.\d{8}\.0\n$/);
   });
 
@@ -164,23 +218,38 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('build runs the template here: live steps, run outputs, and the customization inside the VHD', async () => {
-    const file = await templateFile('web.json', deploymentTemplate(
-      [{ type: 'Shell', name: 'motd', inline: ['echo "built by <who>" > /etc/motd', 'echo step output for the user'] }],
-      [
-        { type: 'VHD', runOutputName: 'vhd' },
-        { type: 'SharedImage', runOutputName: 'sig', galleryImageId: `/subscriptions/${subscription}/resourceGroups/images/providers/Microsoft.Compute/galleries/shelf/images/web`, targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
-      ],
-    ));
+    const file = await templateFile(
+      'web.json',
+      deploymentTemplate(
+        [
+          {
+            type: 'Shell',
+            name: 'motd',
+            inline: ['echo "built by <who>" > /etc/motd', 'echo step output for the user'],
+          },
+        ],
+        [
+          { type: 'VHD', runOutputName: 'vhd' },
+          {
+            type: 'SharedImage',
+            runOutputName: 'sig',
+            galleryImageId: `/subscriptions/${subscription}/resourceGroups/images/providers/Microsoft.Compute/galleries/shelf/images/web`,
+            targetRegions: [{ name: 'westus' }, { name: 'eastus' }],
+          },
+        ],
+      ),
+    );
     const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=web', '--var', 'who=kiln-test');
     assert.equal(result.status, 0, result.stdout + result.stderr);
     const out = result.stdout;
-    for (const step of ['stage', 'source', 'motd', 'generalize', 'write image']) assert.match(out, new RegExp(`==> ${step}\\n[\\s\\S]*✓ ${step} \\(\\d+\\.\\d s\\)`), `${step} in:\n${out}`);
+    for (const step of ['stage', 'source', 'motd', 'generalize', 'write image'])
+      assert.match(out, new RegExp(`==> ${step}\\n[\\s\\S]*✓ ${step} \\(\\d+\\.\\d s\\)`), `${step} in:\n${out}`);
     assert.match(out, /==> motd\n(.*\n)*? {4}step output for the user\n/);
     assert.match(out, /created gallery shelf/);
     assert.match(out, /Run Succeeded in \d+\.\d s/);
     assert.match(out, /run output sig \(Succeeded\): .*\/galleries\/shelf\/images\/web\/versions\/1\.0\.0/);
     const vhd = /run output vhd \(Succeeded\): (\S+)/.exec(out)![1];
-    assert.equal(vhd, join(work, 'output-web', 'vhd.vhd'), 'a copy in ./output-NAME, not the data folder\'s own file');
+    assert.equal(vhd, join(work, 'output-web', 'vhd.vhd'), "a copy in ./output-NAME, not the data folder's own file");
     assert.match(out, new RegExp(`look inside: qemu-img info .*file\\.filename=${vhd}`));
 
     const disk = await openDiskImage(vhd);
@@ -192,7 +261,17 @@ describe('kiln validate and kiln build', () => {
     }
     assert.deepEqual(await leftovers(), []);
 
-    const quiet = kiln('build', file, '--data', data, '--var', 'imageTemplateName=web', '--var', 'who=again', '--quiet');
+    const quiet = kiln(
+      'build',
+      file,
+      '--data',
+      data,
+      '--var',
+      'imageTemplateName=web',
+      '--var',
+      'who=again',
+      '--quiet',
+    );
     assert.equal(quiet.status, 0, quiet.stdout + quiet.stderr);
     assert.doesNotMatch(quiet.stdout, /step output for the user/);
     assert.match(quiet.stdout, /replaced image template web/);
@@ -200,10 +279,13 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('a failing build exits 1 naming the step, its exit code and its last output, and cleans up', async () => {
-    const file = await templateFile('fails.json', deploymentTemplate(
-      [{ type: 'Shell', name: 'breaks', inline: ['echo about to fail', 'exit 3'] }],
-      [{ type: 'VHD', runOutputName: 'vhd' }],
-    ));
+    const file = await templateFile(
+      'fails.json',
+      deploymentTemplate(
+        [{ type: 'Shell', name: 'breaks', inline: ['echo about to fail', 'exit 3'] }],
+        [{ type: 'VHD', runOutputName: 'vhd' }],
+      ),
+    );
     const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=fails');
     assert.equal(result.status, 1);
     assert.match(result.stdout, /✗ breaks failed after/);
@@ -213,10 +295,23 @@ describe('kiln validate and kiln build', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
-  it('a source that does not exist stops the build before it starts, with Azure\'s provisioning error', async () => {
-    const document = deploymentTemplate([{ type: 'Shell', name: 'x', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]);
-    document.resources[0].properties.source = { type: 'ManagedImage', imageId: `/subscriptions/${subscription}/resourceGroups/images/providers/Microsoft.Compute/images/missing` } as never;
-    const result = kiln('build', await templateFile('missing-source.json', document), '--data', data, '--var', 'imageTemplateName=missing-source');
+  it("a source that does not exist stops the build before it starts, with Azure's provisioning error", async () => {
+    const document = deploymentTemplate(
+      [{ type: 'Shell', name: 'x', inline: ['true'] }],
+      [{ type: 'VHD', runOutputName: 'vhd' }],
+    );
+    document.resources[0].properties.source = {
+      type: 'ManagedImage',
+      imageId: `/subscriptions/${subscription}/resourceGroups/images/providers/Microsoft.Compute/images/missing`,
+    } as never;
+    const result = kiln(
+      'build',
+      await templateFile('missing-source.json', document),
+      '--data',
+      data,
+      '--var',
+      'imageTemplateName=missing-source',
+    );
     assert.equal(result.status, 1);
     assert.match(result.stderr, /BadManagedImageSource/);
     assert.match(result.stderr, /images\/missing/);
@@ -224,10 +319,13 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('--on-error abort keeps the working image as the failed step left it and says how to open a shell in it', async () => {
-    const file = await templateFile('abort.json', deploymentTemplate(
-      [{ type: 'Shell', name: 'half', inline: ['echo written-before-failing > /root/evidence', 'false'] }],
-      [{ type: 'VHD', runOutputName: 'vhd' }],
-    ));
+    const file = await templateFile(
+      'abort.json',
+      deploymentTemplate(
+        [{ type: 'Shell', name: 'half', inline: ['echo written-before-failing > /root/evidence', 'false'] }],
+        [{ type: 'VHD', runOutputName: 'vhd' }],
+      ),
+    );
     const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=abort', '--on-error', 'abort');
     assert.equal(result.status, 1);
     const rootfs = /The working image is kept \(--on-error abort\): (\S+)/.exec(result.stdout)?.[1];
@@ -237,35 +335,59 @@ describe('kiln validate and kiln build', () => {
     assert.match(result.stdout, /When done, remove it: rm -rf \S+/);
 
     // The next build of the template takes away what the aborted run kept.
-    const fixed = await templateFile('abort.json', deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const fixed = await templateFile(
+      'abort.json',
+      deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
+    );
     const again = kiln('build', fixed, '--data', data, '--var', 'imageTemplateName=abort');
     assert.equal(again.status, 0, again.stdout + again.stderr);
-    assert.match(again.stdout, /removed what an earlier --on-error abort run kept \(IT_kiln-local_abort_\w+ and its working image\)/);
+    assert.match(
+      again.stdout,
+      /removed what an earlier --on-error abort run kept \(IT_kiln-local_abort_\w+ and its working image\)/,
+    );
     assert.equal(existsSync(rootfs), false);
     assert.deepEqual(await leftovers(), []);
   });
 
-  it('a build leaves what another template\'s aborted run kept, even when that template\'s name starts like its own', async () => {
-    const failing = await templateFile('keep_x.json', deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['false'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+  it("a build leaves what another template's aborted run kept, even when that template's name starts like its own", async () => {
+    const failing = await templateFile(
+      'keep_x.json',
+      deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['false'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
+    );
     const aborted = kiln('build', failing, '--data', data, '--var', 'imageTemplateName=keep_x', '--on-error', 'abort');
     assert.equal(aborted.status, 1);
     const rootfs = /The working image is kept \(--on-error abort\): (\S+)/.exec(aborted.stdout)![1];
 
-    const other = await templateFile('keep.json', deploymentTemplate([{ type: 'Shell', name: 'fine', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const other = await templateFile(
+      'keep.json',
+      deploymentTemplate([{ type: 'Shell', name: 'fine', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
+    );
     const built = kiln('build', other, '--data', data, '--var', 'imageTemplateName=keep');
     assert.equal(built.status, 0, built.stdout + built.stderr);
     assert.doesNotMatch(built.stdout, /removed what an earlier --on-error abort run kept/);
     assert.equal(existsSync(rootfs), true, "keep_x's working image is still there");
 
-    const fixed = await templateFile('keep_x.json', deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const fixed = await templateFile(
+      'keep_x.json',
+      deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
+    );
     const again = kiln('build', fixed, '--data', data, '--var', 'imageTemplateName=keep_x');
     assert.match(again.stdout, /removed what an earlier --on-error abort run kept \(IT_kiln-local_keep_x_\w+/);
     assert.deepEqual(await leftovers(), []);
   });
 
   it('a build killed with -9 is ended by the next build of the template, which then runs', async () => {
-    const slow = await templateFile('killed.json', deploymentTemplate([{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
-    const child = spawn(process.execPath, [KILN, 'build', slow, '--data', data, '--var', 'imageTemplateName=killed'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+    const slow = await templateFile(
+      'killed.json',
+      deploymentTemplate(
+        [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
+        [{ type: 'VHD', runOutputName: 'vhd' }],
+      ),
+    );
+    const child = spawn(process.execPath, [KILN, 'build', slow, '--data', data, '--var', 'imageTemplateName=killed'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: work,
+    });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -273,22 +395,34 @@ describe('kiln validate and kiln build', () => {
     child.kill('SIGKILL');
     await exited;
 
-    const quick = await templateFile('killed.json', deploymentTemplate([{ type: 'Shell', name: 'quick', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+    const quick = await templateFile(
+      'killed.json',
+      deploymentTemplate([{ type: 'Shell', name: 'quick', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
+    );
     const again = kiln('build', quick, '--data', data, '--var', 'imageTemplateName=killed');
     assert.equal(again.status, 0, again.stdout + again.stderr);
-    assert.match(again.stdout, /an earlier build of this template was stopped before it ended: canceling that run first/);
+    assert.match(
+      again.stdout,
+      /an earlier build of this template was stopped before it ended: canceling that run first/,
+    );
     assert.match(again.stdout, /Run Succeeded/);
     assert.deepEqual(await leftovers(), []);
   });
 
   it('refuses to build beside a kiln serve that owns the data folder, changing nothing', async () => {
-    const server = spawn(process.execPath, [KILN, 'serve', '--data', data, '--port', '0', '--http'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+    const server = spawn(process.execPath, [KILN, 'serve', '--data', data, '--port', '0', '--http'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: work,
+    });
     let out = '';
     server.stdout.on('data', (chunk) => (out += chunk));
     const exited = new Promise((resolve) => server.once('exit', resolve));
     try {
       await outputMatching(server, () => out, /Kiln is serving/);
-      const file = await templateFile('beside.json', deploymentTemplate([{ type: 'Shell', name: 'x', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]));
+      const file = await templateFile(
+        'beside.json',
+        deploymentTemplate([{ type: 'Shell', name: 'x', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
+      );
       const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=beside');
       assert.equal(result.status, 1);
       assert.match(result.stderr, new RegExp(`in use by another Kiln process \\(pid ${server.pid}\\)`));
@@ -298,7 +432,10 @@ describe('kiln validate and kiln build', () => {
     }
     const opened = await openKiln({ dataDir: data });
     try {
-      const templates = await opened.store.list<{ resource: { name: string } }>({ kind: 'microsoft.virtualmachineimages/imagetemplates', limit: 1000 });
+      const templates = await opened.store.list<{ resource: { name: string } }>({
+        kind: 'microsoft.virtualmachineimages/imagetemplates',
+        limit: 1000,
+      });
       assert.ok(!templates.some((t) => t.data.resource.name === 'beside'), 'no template was stored');
     } finally {
       await opened.close();
@@ -306,11 +443,17 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('Ctrl-C cancels the build and leaves nothing behind', async () => {
-    const file = await templateFile('slow.json', deploymentTemplate(
-      [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
-      [{ type: 'VHD', runOutputName: 'vhd' }],
-    ));
-    const child = spawn(process.execPath, [KILN, 'build', file, '--data', data, '--var', 'imageTemplateName=slow'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+    const file = await templateFile(
+      'slow.json',
+      deploymentTemplate(
+        [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
+        [{ type: 'VHD', runOutputName: 'vhd' }],
+      ),
+    );
+    const child = spawn(process.execPath, [KILN, 'build', file, '--data', data, '--var', 'imageTemplateName=slow'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: work,
+    });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.stderr.on('data', (chunk) => (out += chunk));

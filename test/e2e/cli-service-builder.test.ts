@@ -26,7 +26,12 @@ describe('kiln image builder against a server', () => {
   const names = ['-g', 'build'];
 
   /** Writes a template file as users keep them: the resource body, here in an ARM deployment's resource shape. */
-  async function templateFile(name: string, inline: string[], distribute: unknown[] = [{ type: 'VHD', runOutputName: 'vhd' }], more: unknown[] = []): Promise<string> {
+  async function templateFile(
+    name: string,
+    inline: string[],
+    distribute: unknown[] = [{ type: 'VHD', runOutputName: 'vhd' }],
+    more: unknown[] = [],
+  ): Promise<string> {
     const file = join(work, `${name}.json`);
     const template = {
       type: 'Microsoft.VirtualMachineImages/imageTemplates',
@@ -34,7 +39,11 @@ describe('kiln image builder against a server', () => {
       name,
       location: 'westus',
       identity: { type: 'None' },
-      properties: { source: { type: 'ManagedImage', imageId }, customize: [{ type: 'Shell', name: 'steps', inline }, ...more], distribute },
+      properties: {
+        source: { type: 'ManagedImage', imageId },
+        customize: [{ type: 'Shell', name: 'steps', inline }, ...more],
+        distribute,
+      },
     };
     await writeFile(file, JSON.stringify(template, null, 2));
     return file;
@@ -43,7 +52,8 @@ describe('kiln image builder against a server', () => {
   async function waitForRunEnd(name: string): Promise<Template> {
     for (let i = 0; i < 300; i++) {
       const template = await cli.json<Template>('image', 'builder', 'show', ...names, '-n', name);
-      if (template.lastRunStatus && !['Running', 'Canceling'].includes(template.lastRunStatus.runState)) return template;
+      if (template.lastRunStatus && !['Running', 'Canceling'].includes(template.lastRunStatus.runState))
+        return template;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw new Error(`the run of ${name} did not end`);
@@ -58,7 +68,19 @@ describe('kiln image builder against a server', () => {
     await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(work, 'base.vhd')));
     await cli.ok('group', 'create', '-n', 'build', '-l', 'westus');
-    imageId = (await cli.json<{ id: string }>('image', 'create', ...names, '-n', 'busybox', '--source', blobUri, '--os-type', 'Linux')).id;
+    imageId = (
+      await cli.json<{ id: string }>(
+        'image',
+        'create',
+        ...names,
+        '-n',
+        'busybox',
+        '--source',
+        blobUri,
+        '--os-type',
+        'Linux',
+      )
+    ).id;
   });
   after(async () => {
     await kiln.stop();
@@ -69,14 +91,27 @@ describe('kiln image builder against a server', () => {
   it('creates a template from a file, builds it showing state and steps, lists run outputs and prints the log', async () => {
     const distribute = [
       { type: 'VHD', runOutputName: 'vhd' },
-      { type: 'ManagedImage', runOutputName: 'image', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/build/providers/Microsoft.Compute/images/app-image`, location: 'westus' },
+      {
+        type: 'ManagedImage',
+        runOutputName: 'image',
+        imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/build/providers/Microsoft.Compute/images/app-image`,
+        location: 'westus',
+      },
     ];
     // A single-string 'inline' is an older spelling: accepted, with a warning the CLI prints.
-    const file = await templateFile('app', ['echo "hello from the kiln cli"'], distribute, [{ type: 'Shell', name: 'mark', inline: 'echo built > /etc/cli-built' }]);
+    const file = await templateFile('app', ['echo "hello from the kiln cli"'], distribute, [
+      { type: 'Shell', name: 'mark', inline: 'echo built > /etc/cli-built' },
+    ]);
     const created = await cli.run('image', 'builder', 'create', ...names, '-n', 'app', '--image-template', file);
     assert.equal(created.status, 0, created.stderr);
-    assert.deepEqual(((t: Template) => [t.name, t.provisioningState])(JSON.parse(created.stdout)), ['app', 'Succeeded']);
-    assert.match(created.stderr, /^WARNING: properties\.customize\[1\]\.inline: 'inline' as a single string is deprecated/m);
+    assert.deepEqual(((t: Template) => [t.name, t.provisioningState])(JSON.parse(created.stdout)), [
+      'app',
+      'Succeeded',
+    ]);
+    assert.match(
+      created.stderr,
+      /^WARNING: properties\.customize\[1\]\.inline: 'inline' as a single string is deprecated/m,
+    );
 
     const run = await cli.run('image', 'builder', 'run', ...names, '-n', 'app');
     assert.equal(run.status, 0, run.stderr);
@@ -88,16 +123,56 @@ describe('kiln image builder against a server', () => {
     assert.match(run.stderr, /==> .*: succeeded in /);
     assert.match(run.stderr, /^Run Succeeded$/m);
 
-    assert.equal((await cli.ok('image', 'builder', 'show', ...names, '-n', 'app', '--query', 'lastRunStatus.runState', '-o', 'tsv')).trim(), 'Succeeded');
+    assert.equal(
+      (
+        await cli.ok(
+          'image',
+          'builder',
+          'show',
+          ...names,
+          '-n',
+          'app',
+          '--query',
+          'lastRunStatus.runState',
+          '-o',
+          'tsv',
+        )
+      ).trim(),
+      'Succeeded',
+    );
     assert.deepEqual(await cli.json('image', 'builder', 'list', ...names, '--query', '[].name'), ['app']);
     const runs = await cli.ok('image', 'builder', 'show-runs', ...names, '-n', 'app', '-o', 'table');
     // Columns in the order tabulate gives az's rows: each row's keys sorted, new ones appended.
     assert.match(runs, /^ArtifactUri +Name +ProvisioningState +ResourceGroup +ArtifactId\n-+ +-+/);
     assert.match(runs, /\nhttps:\/\/\S+\.vhd +vhd +Succeeded +build\n/);
     assert.match(runs, /\n +image +Succeeded +build +\/subscriptions\/\S+\/images\/app-image\n/);
-    const vhdUri = (await cli.ok('image', 'builder', 'show-runs', ...names, '-n', 'app', '--output-name', 'vhd', '--query', 'artifactUri', '-o', 'tsv')).trim();
+    const vhdUri = (
+      await cli.ok(
+        'image',
+        'builder',
+        'show-runs',
+        ...names,
+        '-n',
+        'app',
+        '--output-name',
+        'vhd',
+        '--query',
+        'artifactUri',
+        '-o',
+        'tsv',
+      )
+    ).trim();
     assert.match(vhdUri, /^https:\/\/127\.0\.0\.1:\d+\/blob\/westus\//);
-    const missingOutput = await cli.run('image', 'builder', 'show-runs', ...names, '-n', 'app', '--output-name', 'nope');
+    const missingOutput = await cli.run(
+      'image',
+      'builder',
+      'show-runs',
+      ...names,
+      '-n',
+      'app',
+      '--output-name',
+      'nope',
+    );
     assert.equal(missingOutput.status, 3);
     assert.match(missingOutput.stderr, /^ERROR: \(ResourceNotFound\) The run output 'nope'/);
 
@@ -113,7 +188,11 @@ describe('kiln image builder against a server', () => {
     const started = await cli.run('image', 'builder', 'run', ...names, '-n', 'follow', '--no-wait');
     assert.equal(started.status, 0, started.stderr);
     assert.equal(started.stdout, '');
-    assert.equal((await cli.json<Template>('image', 'builder', 'show', ...names, '-n', 'follow')).lastRunStatus?.runState, 'Running', '--no-wait returned before the run ended');
+    assert.equal(
+      (await cli.json<Template>('image', 'builder', 'show', ...names, '-n', 'follow')).lastRunStatus?.runState,
+      'Running',
+      '--no-wait returned before the run ended',
+    );
 
     const followed = await cli.ok('image', 'builder', 'logs', ...names, '-n', 'follow', '--follow');
     assert.match(followed, /first line[\s\S]*after the pause[\s\S]*Run Succeeded/);
@@ -129,14 +208,18 @@ describe('kiln image builder against a server', () => {
     assert.equal(run.status, 1);
     assert.match(run.stderr, /^ERROR: \(\w+\) .*steps/m);
     assert.match(run.stderr, /==> .*steps.*: failed/);
-    assert.equal((await cli.json<Template>('image', 'builder', 'show', ...names, '-n', 'broken')).lastRunStatus?.runState, 'Failed');
+    assert.equal(
+      (await cli.json<Template>('image', 'builder', 'show', ...names, '-n', 'broken')).lastRunStatus?.runState,
+      'Failed',
+    );
   });
 
   it('cancels a run, reports a template whose source is missing, deletes templates, refuses a file that is not JSON', async () => {
     const file = await templateFile('slow', ['echo "sleeping"', 'sleep 60']);
     await cli.ok('image', 'builder', 'create', ...names, '-n', 'slow', '--image-template', file);
     await cli.ok('image', 'builder', 'run', ...names, '-n', 'slow', '--no-wait');
-    for (let i = 0; i < 100 && !/sleeping/.test(await cli.ok('image', 'builder', 'logs', ...names, '-n', 'slow')); i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && !/sleeping/.test(await cli.ok('image', 'builder', 'logs', ...names, '-n', 'slow')); i++)
+      await new Promise((r) => setTimeout(r, 200));
     const canceled = await cli.run('image', 'builder', 'cancel', ...names, '-n', 'slow');
     assert.equal(canceled.status, 0, canceled.stderr);
     assert.equal((await waitForRunEnd('slow')).lastRunStatus?.runState, 'Canceled');
@@ -149,12 +232,30 @@ describe('kiln image builder against a server', () => {
     const missingSource = JSON.parse(await readFile(await templateFile('orphan', ['true']), 'utf8'));
     missingSource.properties.source.imageId = imageId.replace(/busybox$/, 'no-such-image');
     await writeFile(join(work, 'orphan.json'), JSON.stringify(missingSource));
-    const orphan = await cli.run('image', 'builder', 'create', ...names, '-n', 'orphan', '--image-template', join(work, 'orphan.json'));
+    const orphan = await cli.run(
+      'image',
+      'builder',
+      'create',
+      ...names,
+      '-n',
+      'orphan',
+      '--image-template',
+      join(work, 'orphan.json'),
+    );
     assert.equal(orphan.status, 1);
     assert.match(orphan.stderr, /^ERROR: \(\w+\) .*no-such-image/m);
 
     await writeFile(join(work, 'bad.json'), '{ not json');
-    const bad = await cli.run('image', 'builder', 'create', ...names, '-n', 'bad', '--image-template', join(work, 'bad.json'));
+    const bad = await cli.run(
+      'image',
+      'builder',
+      'create',
+      ...names,
+      '-n',
+      'bad',
+      '--image-template',
+      join(work, 'bad.json'),
+    );
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--image-template: .*is not JSON/);
   });

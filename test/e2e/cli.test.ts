@@ -23,7 +23,8 @@ async function serve(args: string[]) {
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      if (out.includes('Kiln is serving at') && out.includes('\n', out.indexOf('Kiln is serving at'))) setTimeout(() => resolve(out), 100);
+      if (out.includes('Kiln is serving at') && out.includes('\n', out.indexOf('Kiln is serving at')))
+        setTimeout(() => resolve(out), 100);
     });
     child.stderr.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) => reject(new Error(`kiln serve exited ${code}: ${out}`)));
@@ -34,7 +35,12 @@ async function serve(args: string[]) {
 async function token(url: string, credentials: { tenant: string; appId: string; password: string }) {
   const response = await fetch(`${url}/${credentials.tenant}/oauth2/v2.0/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.appId, client_secret: credentials.password, scope: 'https://management.azure.com/.default' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: credentials.appId,
+      client_secret: credentials.password,
+      scope: 'https://management.azure.com/.default',
+    }),
   });
   assert.equal(response.status, 200);
   return ((await response.json()) as { access_token: string }).access_token;
@@ -57,10 +63,17 @@ describe('kiln CLI', () => {
     try {
       const url = /Kiln is serving at (http:\/\/\S+)/.exec(server.output)![1];
       const bearer = await token(url, principal);
-      const subscriptions = await fetch(`${url}/subscriptions?api-version=2022-12-01`, { headers: { authorization: `Bearer ${bearer}` } });
+      const subscriptions = await fetch(`${url}/subscriptions?api-version=2022-12-01`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
       assert.equal(subscriptions.status, 200);
       const config = JSON.parse(await readFile(join(data, 'config.json'), 'utf8'));
-      assert.deepEqual(((await subscriptions.json()) as { value: Array<{ subscriptionId: string }> }).value.map((s) => s.subscriptionId), [config.subscriptions[0].id]);
+      assert.deepEqual(
+        ((await subscriptions.json()) as { value: Array<{ subscriptionId: string }> }).value.map(
+          (s) => s.subscriptionId,
+        ),
+        [config.subscriptions[0].id],
+      );
       // A principal existed before the first start, so no admin principal was made: the first principal is the administrator, Owner of the subscription.
       assert.doesNotMatch(server.output, /admin-credentials\.json/);
     } finally {
@@ -79,13 +92,21 @@ describe('kiln CLI', () => {
     const server = await serve(['--data', data, '--port', '0', '--cert', certFile, '--key', keyFile]);
     try {
       const url = /Kiln is serving at (https:\/\/\S+)/.exec(server.output)![1];
-      assert.doesNotMatch(server.output, /CA certificate/, 'no local CA is announced when the operator brings a certificate');
+      assert.doesNotMatch(
+        server.output,
+        /CA certificate/,
+        'no local CA is announced when the operator brings a certificate',
+      );
       const { request } = await import('node:https');
       const peer = await new Promise<string>((resolve, reject) => {
-        const req = request(`${url}/subscriptions`, { ca: own.cert.length ? [own.cert, ...[]] : undefined, rejectUnauthorized: false }, (res) => {
-          resolve((res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256);
-          res.resume();
-        });
+        const req = request(
+          `${url}/subscriptions`,
+          { ca: own.cert.length ? [own.cert, ...[]] : undefined, rejectUnauthorized: false },
+          (res) => {
+            resolve((res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256);
+            res.resume();
+          },
+        );
         req.on('error', reject);
         req.end();
       });

@@ -31,31 +31,70 @@ it('bootstraps a Debian base disk into the catalog and reuses the cached tree', 
   const standIn = join(data, 'debootstrap-stand-in');
   await writeFile(standIn, STAND_IN);
   await chmod(standIn, 0o755);
-  const bootstrap = () => spawnSync(process.execPath, ['bin/kiln.js', 'platform-image', 'bootstrap', 'debian', '--data', data, '--debootstrap', standIn, '--size-mib', '64'], { encoding: 'utf8' });
+  const bootstrap = () =>
+    spawnSync(
+      process.execPath,
+      [
+        'bin/kiln.js',
+        'platform-image',
+        'bootstrap',
+        'debian',
+        '--data',
+        data,
+        '--debootstrap',
+        standIn,
+        '--size-mib',
+        '64',
+      ],
+      { encoding: 'utf8' },
+    );
 
   const first = bootstrap();
   assert.equal(first.status, 0, first.stderr);
-  const image = JSON.parse(first.stdout) as { publisher: string; offer: string; sku: string; version: string; blob: { region: string; key: string } };
+  const image = JSON.parse(first.stdout) as {
+    publisher: string;
+    offer: string;
+    sku: string;
+    version: string;
+    blob: { region: string; key: string };
+  };
   assert.deepEqual([image.publisher, image.offer, image.sku], ['Debian', 'debian-12', '12']);
   assert.match(image.version, /^0\.\d{8}\.0$/);
-  assert.match(await readFile(join(data, 'cache', 'debootstrap-calls'), 'utf8'), /^--variant=minbase bookworm .*debian-bookworm\.partial http:\/\/deb\.debian\.org\/debian\n$/);
+  assert.match(
+    await readFile(join(data, 'cache', 'debootstrap-calls'), 'utf8'),
+    /^--variant=minbase bookworm .*debian-bookworm\.partial http:\/\/deb\.debian\.org\/debian\n$/,
+  );
 
   const second = bootstrap();
   assert.equal(second.status, 0, second.stderr);
-  assert.equal((await readFile(join(data, 'cache', 'debootstrap-calls'), 'utf8')).split('\n').filter(Boolean).length, 1, 'the second bootstrap used the cache');
+  assert.equal(
+    (await readFile(join(data, 'cache', 'debootstrap-calls'), 'utf8')).split('\n').filter(Boolean).length,
+    1,
+    'the second bootstrap used the cache',
+  );
 
   // Opening the region store claims its folder for this process: only once the CLI is done with it.
-  const config = JSON.parse(await readFile(join(data, 'config.json'), 'utf8')) as { regions: Array<{ name: string; dir?: string }> };
+  const config = JSON.parse(await readFile(join(data, 'config.json'), 'utf8')) as {
+    regions: Array<{ name: string; dir?: string }>;
+  };
   const region = config.regions.find((r) => r.name === image.blob.region)!;
   const { createFsRegionStores } = await import('../../src/adapters/fs-blob-store.ts');
-  const store = createFsRegionStores([{ name: region.name, dir: join(data, region.dir ?? join('regions', region.name)) }]).get(region.name)!;
+  const store = createFsRegionStores([
+    { name: region.name, dir: join(data, region.dir ?? join('regions', region.name)) },
+  ]).get(region.name)!;
   const { createWriteStream } = await import('node:fs');
   const { pipeline } = await import('node:stream/promises');
   await pipeline(store.read(image.blob.key), createWriteStream(join(data, 'debian.vhd')));
   const { rootfs } = await openDiskImage(join(data, 'debian.vhd'));
   assert.equal(await readFile(join(rootfs, 'etc/debian_version'), 'utf8'), '12.5\n');
-  assert.equal(await readFile(join(rootfs, 'etc/fstab'), 'utf8'), 'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n');
+  assert.equal(
+    await readFile(join(rootfs, 'etc/fstab'), 'utf8'),
+    'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n',
+  );
   assert.equal(await readFile(join(rootfs, 'etc/machine-id'), 'utf8'), '');
-  assert.equal(spawnSync('ls', [join(rootfs, 'var/cache/apt/archives')], { encoding: 'utf8' }).stdout.trim(), 'partial', 'downloaded packages are not kept in the image');
-
+  assert.equal(
+    spawnSync('ls', [join(rootfs, 'var/cache/apt/archives')], { encoding: 'utf8' }).stdout.trim(),
+    'partial',
+    'downloaded packages are not kept in the image',
+  );
 });

@@ -44,12 +44,17 @@ describe('image builder with a user-assigned identity', () => {
     managementToken = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
     builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+    }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
     work = await mkdtemp(join(tmpdir(), 'kiln-e2e-identity-'));
     await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 48 });
     await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(work, 'base.vhd')));
-    await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+    await compute.images.createOrUpdate(rg, 'busybox', {
+      location: 'westus',
+      storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+    });
     // The script sits in a private container (every container is, until made public).
     scriptUri = await putRegionBlob(kiln, 'westus', 'build-scripts/setup.sh', Buffer.from(SCRIPT));
     identityId = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/fetcher`;
@@ -65,8 +70,13 @@ describe('image builder with a user-assigned identity', () => {
   const template = (identity: ImageTemplate['identity']): ImageTemplate => ({
     location: 'westus',
     identity,
-    source: { type: 'ManagedImage', imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/images/busybox` },
-    customize: [{ type: 'Shell', name: 'setup', scriptUri, sha256Checksum: createHash('sha256').update(SCRIPT).digest('hex') }],
+    source: {
+      type: 'ManagedImage',
+      imageId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/images/busybox`,
+    },
+    customize: [
+      { type: 'Shell', name: 'setup', scriptUri, sha256Checksum: createHash('sha256').update(SCRIPT).digest('hex') },
+    ],
     distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
   });
 
@@ -77,9 +87,14 @@ describe('image builder with a user-assigned identity', () => {
   }
 
   it('fails without the identity’s read grant, saying what to grant; succeeds once granted', async () => {
-    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'private-script', template({ type: 'UserAssigned', userAssignedIdentities: { [identityId]: {} } }));
+    await builder.virtualMachineImageTemplates.createOrUpdate(
+      rg,
+      'private-script',
+      template({ type: 'UserAssigned', userAssignedIdentities: { [identityId]: {} } }),
+    );
     // As Azure shows it: the identity's own ids under the template's identity.
-    const shown = (await builder.virtualMachineImageTemplates.get(rg, 'private-script')).identity?.userAssignedIdentities?.[identityId];
+    const shown = (await builder.virtualMachineImageTemplates.get(rg, 'private-script')).identity
+      ?.userAssignedIdentities?.[identityId];
     assert.equal(shown?.principalId, principalId);
     assert.match(shown?.clientId ?? '', /^[0-9a-f-]{36}$/);
     const scope = `/subscriptions/${kiln.subscriptionId}/resourceGroups/kiln-storage/providers/Microsoft.Storage/storageAccounts/westus/blobServices/default/containers/build-scripts`;
@@ -87,14 +102,29 @@ describe('image builder with a user-assigned identity', () => {
     const refused = await run('private-script');
     assert.equal(refused.status.runState, 'Failed');
     const message = refused.status.message!;
-    for (const part of [identityId, principalId, "'build-scripts/setup.sh'", READ_ACTION, `kiln role assignment create --assignee ${principalId} --role "Storage Blob Data Reader" --scope ${scope}`]) {
+    for (const part of [
+      identityId,
+      principalId,
+      "'build-scripts/setup.sh'",
+      READ_ACTION,
+      `kiln role assignment create --assignee ${principalId} --role "Storage Blob Data Reader" --scope ${scope}`,
+    ]) {
       assert.ok(message.includes(part), `the error names ${part}: ${message}`);
     }
     assert.doesNotMatch(refused.log, /eyJ[\w-]+\.eyJ/, 'no token in the log');
 
-    const grant = await arm('PUT', `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, '2022-04-01', {
-      properties: { roleDefinitionId: `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1`, principalId, principalType: 'ServicePrincipal' },
-    });
+    const grant = await arm(
+      'PUT',
+      `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+      '2022-04-01',
+      {
+        properties: {
+          roleDefinitionId: `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1`,
+          principalId,
+          principalType: 'ServicePrincipal',
+        },
+      },
+    );
     assert.equal(grant.status, 201, JSON.stringify(grant.body));
     const granted = await run('private-script');
     assert.equal(granted.status.runState, 'Succeeded', granted.status.message);

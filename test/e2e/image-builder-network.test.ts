@@ -51,9 +51,16 @@ describe('customizer network switch', () => {
   async function buildReachingHost(kiln: Pick<TestServer, 'url' | 'credential' | 'subscriptionId'>, from: string) {
     const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+    }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', baseVhd);
-    const imageId = (await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+    const imageId = (
+      await compute.images.createOrUpdate(rg, 'busybox', {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+      })
+    ).id!;
     const template = await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'reach-host', {
       location: 'westus',
       identity: { type: 'None' },
@@ -74,7 +81,11 @@ describe('customizer network switch', () => {
       assert.match(status.message!, /Shell customizer 'reach-host' failed with exit code 1/);
       assert.match(status.message!, /can't connect to remote host \(127\.0\.0\.1\): Connection refused/);
       assert.match(log, /Customizer network: off/);
-      assert.deepEqual(reached.filter((from) => from === 'default'), [], 'nothing reached the host server');
+      assert.deepEqual(
+        reached.filter((from) => from === 'default'),
+        [],
+        'nothing reached the host server',
+      );
     } finally {
       await kiln.stop();
     }
@@ -82,14 +93,20 @@ describe('customizer network switch', () => {
 
   it('is on with build.customizerNetwork in config.json: the customizer reaches the host loopback', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'kiln-test-'));
-    await writeFile(join(dataDir, 'config.json'), JSON.stringify({ ...defaultConfig(), build: { customizerNetwork: true } }));
+    await writeFile(
+      join(dataDir, 'config.json'),
+      JSON.stringify({ ...defaultConfig(), build: { customizerNetwork: true } }),
+    );
     const kiln = await startTestServer({ dataDir });
     try {
       const { status, log } = await buildReachingHost(kiln, 'config');
       assert.equal(status.runState, 'Succeeded', status.message);
       assert.match(log, /Customizer network: on/);
       assert.match(log, new RegExp(`\\[reach-host\\] ${GREETING}`));
-      assert.deepEqual(reached.filter((from) => from === 'config'), ['config']);
+      assert.deepEqual(
+        reached.filter((from) => from === 'config'),
+        ['config'],
+      );
     } finally {
       await kiln.stop();
     }
@@ -102,7 +119,10 @@ describe('customizer network switch', () => {
       const { status, log } = await buildReachingHost(await clientsFor(dataDir, server.url), 'flag');
       assert.equal(status.runState, 'Succeeded', status.message);
       assert.match(log, /Customizer network: on/);
-      assert.deepEqual(reached.filter((from) => from === 'flag'), ['flag']);
+      assert.deepEqual(
+        reached.filter((from) => from === 'flag'),
+        ['flag'],
+      );
     } finally {
       await killKiln(server);
       await rm(dataDir, { recursive: true, force: true });

@@ -17,13 +17,24 @@ import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
 import { openDiskImage } from '../support/disk-inspection.ts';
-import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess, type KilnProcess } from '../support/kiln-process.ts';
+import {
+  clientsFor,
+  dataDirWithTestCa,
+  killKiln,
+  startKilnProcess,
+  type KilnProcess,
+} from '../support/kiln-process.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rg = 'build';
 
 /** Polls `probe` every `everyMs` until it returns something other than undefined, or fails after `withinMs`. */
-async function waitFor<T>(what: string, withinMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  withinMs: number,
+  probe: () => Promise<T | undefined>,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const value = await probe();
@@ -86,11 +97,20 @@ describe('image builder runs across a kill -9 and a timeout', () => {
       const clients = await clientsFor(dataDir, env.server!.url);
       Object.assign(env, clients);
       env.builder = new ImageBuilderClient(clients.credential, clients.subscriptionId, { endpoint: clients.url });
-      env.resources = new ResourceManagementClient(clients.credential, clients.subscriptionId, { endpoint: clients.url });
-      const compute = new ComputeManagementClient(clients.credential, clients.subscriptionId, { endpoint: clients.url });
+      env.resources = new ResourceManagementClient(clients.credential, clients.subscriptionId, {
+        endpoint: clients.url,
+      });
+      const compute = new ComputeManagementClient(clients.credential, clients.subscriptionId, {
+        endpoint: clients.url,
+      });
       await env.resources.resourceGroups.createOrUpdate(rg, { location: 'westus' });
       const blobUri = await putRegionBlob(clients, 'westus', 'vhds/busybox.vhd', baseVhd);
-      env.imageId = (await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+      env.imageId = (
+        await compute.images.createOrUpdate(rg, 'busybox', {
+          location: 'westus',
+          storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+        })
+      ).id!;
     } catch (error) {
       await env.dispose();
       throw error;
@@ -117,24 +137,46 @@ describe('image builder runs across a kill -9 and a timeout', () => {
     const env = await setUp('kiln-build-kill-');
     try {
       const { builder } = env;
-      await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'app', template(env.imageId, {
-        // Each attempt starts from the source image again, so a resumed run's image holds one line.
-        customize: [{ type: 'Shell', name: 'slow-step', inline: ['echo attempt >> /etc/kiln-attempts', 'sleep 4', 'echo finished > /etc/kiln-finished'] }],
-      }));
+      await builder.virtualMachineImageTemplates.createOrUpdate(
+        rg,
+        'app',
+        template(env.imageId, {
+          // Each attempt starts from the source image again, so a resumed run's image holds one line.
+          customize: [
+            {
+              type: 'Shell',
+              name: 'slow-step',
+              inline: ['echo attempt >> /etc/kiln-attempts', 'sleep 4', 'echo finished > /etc/kiln-finished'],
+            },
+          ],
+        }),
+      );
       const poller = builder.virtualMachineImageTemplates.run(rg, 'app');
       await poller.submitted();
-      await waitFor('the run to reach Customizing', 60_000, async () =>
-        (await builder.virtualMachineImageTemplates.get(rg, 'app')).lastRunStatus?.runSubState === 'Customizing' ? true : undefined, 50);
+      await waitFor(
+        'the run to reach Customizing',
+        60_000,
+        async () =>
+          (await builder.virtualMachineImageTemplates.get(rg, 'app')).lastRunStatus?.runSubState === 'Customizing'
+            ? true
+            : undefined,
+        50,
+      );
       // Let the sandboxed `sleep 4` get going, then kill the server under it.
       await sleep(1000);
       assert.equal((await stagingGroups(env.resources)).length, 1, 'the run has its staging group');
       await killKiln(env.server!);
       const killedAt = Date.now();
       // The kernel delivers bubblewrap's parent-death signal right away; give it a moment to act.
-      const orphans = await waitFor('the sandbox to die with the server', 3000, async () => {
-        const left = await processesUsing(join(env.dataDir, 'work'));
-        return left.length === 0 ? left : undefined;
-      }, 50).catch(async () => processesUsing(join(env.dataDir, 'work')));
+      const orphans = await waitFor(
+        'the sandbox to die with the server',
+        3000,
+        async () => {
+          const left = await processesUsing(join(env.dataDir, 'work'));
+          return left.length === 0 ? left : undefined;
+        },
+        50,
+      ).catch(async () => processesUsing(join(env.dataDir, 'work')));
       assert.deepEqual(orphans, [], 'the sandbox died with the server (--die-with-parent)');
 
       await env.start();
@@ -146,11 +188,17 @@ describe('image builder runs across a kill -9 and a timeout', () => {
         const s = (await builder.virtualMachineImageTemplates.get(rg, 'app')).lastRunStatus;
         return s?.runState && !['Running', 'Canceling'].includes(s.runState) ? s : undefined;
       });
-      t.diagnostic(`run ended ${final.runState} ${Date.now() - restartedAt} ms after the restart (${Date.now() - killedAt} ms after the kill)`);
+      t.diagnostic(
+        `run ended ${final.runState} ${Date.now() - restartedAt} ms after the restart (${Date.now() - killedAt} ms after the kill)`,
+      );
       // The requirement lets a killed run either resume or fail with a reason. One kill uses one of
       // the run job's three attempts, and nothing about the run is broken, so resuming is what must
       // happen here: a Failed run would throw away a good build (and its message would say why).
-      assert.equal(final.runState, 'Succeeded', `the run resumed and succeeded; instead: ${final.runState}: ${final.message}`);
+      assert.equal(
+        final.runState,
+        'Succeeded',
+        `the run resumed and succeeded; instead: ${final.runState}: ${final.message}`,
+      );
       // The client that started the run before the kill sees its long-running operation finish.
       await poller;
 
@@ -164,7 +212,11 @@ describe('image builder runs across a kill -9 and a timeout', () => {
       assert.equal((await stat(vhd)).size % (1024 * 1024), 512, 'a fixed VHD, 1 MiB aligned');
       const opened = await openDiskImage(vhd);
       try {
-        assert.equal(await readFile(join(opened.rootfs, 'etc/kiln-attempts'), 'utf8'), 'attempt\n', 'the resumed run started again from the source image');
+        assert.equal(
+          await readFile(join(opened.rootfs, 'etc/kiln-attempts'), 'utf8'),
+          'attempt\n',
+          'the resumed run started again from the source image',
+        );
         assert.equal(await readFile(join(opened.rootfs, 'etc/kiln-finished'), 'utf8'), 'finished\n');
       } finally {
         await rm(dirname(opened.rootfs), { recursive: true, force: true });
@@ -183,21 +235,33 @@ describe('image builder runs across a kill -9 and a timeout', () => {
     const env = await setUp('kiln-build-timeout-');
     try {
       const { builder } = env;
-      await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'slow', template(env.imageId, {
-        buildTimeoutInMinutes: 1,
-        customize: [{ type: 'Shell', name: 'too-slow', inline: ['sleep 120'] }],
-      }));
+      await builder.virtualMachineImageTemplates.createOrUpdate(
+        rg,
+        'slow',
+        template(env.imageId, {
+          buildTimeoutInMinutes: 1,
+          customize: [{ type: 'Shell', name: 'too-slow', inline: ['sleep 120'] }],
+        }),
+      );
       const started = Date.now();
       const poller = builder.virtualMachineImageTemplates.run(rg, 'slow');
       await poller.submitted();
       await waitFor('the run to reach Customizing', 60_000, async () =>
-        (await builder.virtualMachineImageTemplates.get(rg, 'slow')).lastRunStatus?.runSubState === 'Customizing' ? true : undefined);
+        (await builder.virtualMachineImageTemplates.get(rg, 'slow')).lastRunStatus?.runSubState === 'Customizing'
+          ? true
+          : undefined,
+      );
       assert.equal((await stagingGroups(env.resources)).length, 1, 'the run has its staging group');
 
-      const final = await waitFor('the run to end', 80_000, async () => {
-        const s = (await builder.virtualMachineImageTemplates.get(rg, 'slow')).lastRunStatus;
-        return s?.runState && !['Running', 'Canceling'].includes(s.runState) ? s : undefined;
-      }, 250);
+      const final = await waitFor(
+        'the run to end',
+        80_000,
+        async () => {
+          const s = (await builder.virtualMachineImageTemplates.get(rg, 'slow')).lastRunStatus;
+          return s?.runState && !['Running', 'Canceling'].includes(s.runState) ? s : undefined;
+        },
+        250,
+      );
       const elapsed = Date.now() - started;
       t.diagnostic(`run ended ${final.runState} after ${elapsed} ms: ${final.message}`);
       assert.equal(final.runState, 'Failed', final.message);

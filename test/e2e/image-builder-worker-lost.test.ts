@@ -34,13 +34,30 @@ it('ends a run whose attempts all died as Failed, keeping their log readable', a
   const poller = await builder.virtualMachineImageTemplates.beginRun('images', 'doomed');
 
   const store = kiln.server.kiln.store;
-  const [job] = (await store.list<JobData>({ kind: JOB_KIND, limit: 100 })).filter((j) => j.data.task === 'imageTemplate.run');
+  const [job] = (await store.list<JobData>({ kind: JOB_KIND, limit: 100 })).filter(
+    (j) => j.data.task === 'imageTemplate.run',
+  );
   const { runId } = job.data.payload as RunPayload;
   // As three workers that each claimed the run and died would leave it: attempts spent, lease run out, a log begun.
-  await store.apply([{ op: 'put', record: jobRecord({ ...job.data, state: 'running', attempts: 3, leaseOwner: 'worker-dead', leaseUntil: new Date(0).toISOString() }), expect: { etag: job.etag } }]);
+  await store.apply([
+    {
+      op: 'put',
+      record: jobRecord({
+        ...job.data,
+        state: 'running',
+        attempts: 3,
+        leaseOwner: 'worker-dead',
+        leaseUntil: new Date(0).toISOString(),
+      }),
+      expect: { etag: job.etag },
+    },
+  ]);
   const work = join(workRoot(kiln.dataDir), runId);
   await mkdir(work, { recursive: true });
-  await writeFile(join(work, 'customization.log'), `${new Date().toISOString()} [motd] written by an attempt whose worker died\n`);
+  await writeFile(
+    join(work, 'customization.log'),
+    `${new Date().toISOString()} [motd] written by an attempt whose worker died\n`,
+  );
 
   const workers = startWorkers(kiln.server.kiln, { dataDir: kiln.dataDir, workers: 1, pollMs: 50 });
   try {
@@ -48,7 +65,10 @@ it('ends a run whose attempts all died as Failed, keeping their log readable', a
     const status = (await builder.virtualMachineImageTemplates.get('images', 'doomed')).lastRunStatus;
     assert.equal(status?.runState, 'Failed');
     assert.match(status?.message ?? '', /stopped during each of its 3 attempts/);
-    const log = await readCustomizationLog(kiln, `/subscriptions/${kiln.subscriptionId}/resourceGroups/images/providers/Microsoft.VirtualMachineImages/imageTemplates/doomed`);
+    const log = await readCustomizationLog(
+      kiln,
+      `/subscriptions/${kiln.subscriptionId}/resourceGroups/images/providers/Microsoft.VirtualMachineImages/imageTemplates/doomed`,
+    );
     assert.equal(log.complete, true);
     assert.match(log.text, /\[motd\] written by an attempt whose worker died/);
     assert.match(log.text, /Run ended: The worker running this operation stopped during each of its 3 attempts/);

@@ -31,7 +31,10 @@ describe('platform-image catalog', () => {
     const first = kiln('platform-image', 'import', ...common, '--version', '1.0.0', '--file', join(work, 'base.qcow2'));
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stderr, /from a qcow2 disk \(root file system on a dos partition/);
-    assert.equal(kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw')).status, 0);
+    assert.equal(
+      kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw')).status,
+      0,
+    );
     const again = kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw'));
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /already in the catalog; import it with --replace/);
@@ -40,11 +43,16 @@ describe('platform-image catalog', () => {
     assert.notEqual(blank.status, 0);
     assert.match(blank.stderr, /blank\.raw/);
     const listed = JSON.parse(kiln('platform-image', 'list', '--data', data).stdout) as Array<{ version: string }>;
-    assert.deepEqual(listed.map((p) => p.version), ['1.0.0', '1.2.0']);
+    assert.deepEqual(
+      listed.map((p) => p.version),
+      ['1.0.0', '1.2.0'],
+    );
 
     const server = await startTestServer({ dataDir: data });
     try {
-      await new ResourceManagementClient(server.credential, server.subscriptionId, { endpoint: server.url }).resourceGroups.createOrUpdate('pir', { location: 'eastus' });
+      await new ResourceManagementClient(server.credential, server.subscriptionId, {
+        endpoint: server.url,
+      }).resourceGroups.createOrUpdate('pir', { location: 'eastus' });
       const builder = new ImageBuilderClient(server.credential, server.subscriptionId, { endpoint: server.url });
       const template = (sku: string) => ({
         location: 'eastus',
@@ -57,20 +65,50 @@ describe('platform-image catalog', () => {
       await builder.virtualMachineImageTemplates.run('pir', 'from-catalog');
       const built = await builder.virtualMachineImageTemplates.get('pir', 'from-catalog');
       assert.equal(built.lastRunStatus?.runState, 'Succeeded', built.lastRunStatus?.message);
-      assert.equal((built.source as { exactVersion?: string }).exactVersion, '1.2.0', 'latest resolved to the highest version');
+      assert.equal(
+        (built.source as { exactVersion?: string }).exactVersion,
+        '1.2.0',
+        'latest resolved to the highest version',
+      );
       // exactVersion is the run's output, not part of the definition: repeating the PUT is not a change.
-      const repeated = await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'from-catalog', template('minimal'));
-      assert.deepEqual([repeated.provisioningState, (repeated.source as { exactVersion?: string }).exactVersion], ['Succeeded', '1.2.0']);
+      const repeated = await builder.virtualMachineImageTemplates.createOrUpdate(
+        'pir',
+        'from-catalog',
+        template('minimal'),
+      );
+      assert.deepEqual(
+        [repeated.provisioningState, (repeated.source as { exactVersion?: string }).exactVersion],
+        ['Succeeded', '1.2.0'],
+      );
 
       // An image not in the catalog fails the template's validation, naming what the catalog has.
-      await assert.rejects(builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge')), /BadPIRSource/);
+      await assert.rejects(
+        builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge')),
+        /BadPIRSource/,
+      );
       const unknown = await builder.virtualMachineImageTemplates.get('pir', 'unknown');
       assert.equal(unknown.provisioningState, 'Failed');
-      assert.match(unknown.provisioningError!.message!, /kiln:busybox:huge:latest is not in Kiln's platform-image catalog\. Available: kiln:busybox:minimal:1\.0\.0, kiln:busybox:minimal:1\.2\.0/);
-      await assert.rejects(builder.virtualMachineImageTemplates.run('pir', 'unknown'), { statusCode: 409, code: 'OperationNotAllowed' });
+      assert.match(
+        unknown.provisioningError!.message!,
+        /kiln:busybox:huge:latest is not in Kiln's platform-image catalog\. Available: kiln:busybox:minimal:1\.0\.0, kiln:busybox:minimal:1\.2\.0/,
+      );
+      await assert.rejects(builder.virtualMachineImageTemplates.run('pir', 'unknown'), {
+        statusCode: 409,
+        code: 'OperationNotAllowed',
+      });
       // Once the image is in the catalog, the same PUT validates the template again, and it builds.
-      await importPlatformImage(server.server.kiln, { publisher: 'kiln', offer: 'busybox', sku: 'huge', version: '3.0.0', file: join(work, 'base.raw') });
-      assert.equal((await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge'))).provisioningState, 'Succeeded');
+      await importPlatformImage(server.server.kiln, {
+        publisher: 'kiln',
+        offer: 'busybox',
+        sku: 'huge',
+        version: '3.0.0',
+        file: join(work, 'base.raw'),
+      });
+      assert.equal(
+        (await builder.virtualMachineImageTemplates.createOrUpdate('pir', 'unknown', template('huge')))
+          .provisioningState,
+        'Succeeded',
+      );
       await builder.virtualMachineImageTemplates.run('pir', 'unknown');
       const fixed = await builder.virtualMachineImageTemplates.get('pir', 'unknown');
       assert.equal(fixed.lastRunStatus?.runState, 'Succeeded', fixed.lastRunStatus?.message);

@@ -26,16 +26,24 @@ describe('the main job: bash scripts/quickstart.sh', () => {
     const first = quickstart(data);
     assert.equal(first.status, 0, first.stdout + first.stderr);
     const out = first.stdout;
-    for (const step of ['motd', 'app-config', 'install-config', 'generalize']) assert.match(out, new RegExp(`==> ${step}: succeeded`), step);
+    for (const step of ['motd', 'app-config', 'install-config', 'generalize'])
+      assert.match(out, new RegExp(`==> ${step}: succeeded`), step);
     assert.match(out, /run Running Distributing/);
-    assert.match(out, /image {4}Succeeded {2}\/subscriptions\/.*\/resourceGroups\/quickstart\/providers\/Microsoft\.Compute\/images\/app-image/);
+    assert.match(
+      out,
+      /image {4}Succeeded {2}\/subscriptions\/.*\/resourceGroups\/quickstart\/providers\/Microsoft\.Compute\/images\/app-image/,
+    );
     assert.match(out, /gallery {2}Succeeded {2}.*\/galleries\/shelf\/images\/app\/versions\/1\.0\.0/);
     assert.match(out, /gallery version .*versions\/1\.0\.0 \(West US Completed 100%, East US Completed 100%\)/);
     assert.match(out, /run Succeeded in/);
 
     // The printed one-liner really shows what the Shell customizer wrote.
     const lookInside = /look inside: (.+)/.exec(out)![1];
-    const motd = execSync(lookInside, { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const motd = execSync(lookInside, {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     assert.match(motd, /^Built by Kiln on /);
 
     const second = quickstart(data);

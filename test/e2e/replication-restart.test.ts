@@ -27,12 +27,28 @@ describe('kill -9 during replication', () => {
     try {
       const { url, credential, subscriptionId } = await clientsFor(dataDir, server.url);
       const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
-      await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate('g', { location: 'eastus' });
+      await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate(
+        'g',
+        { location: 'eastus' },
+      );
       // The image lives in westus: replication first copies it across to eastus, the version's region.
-      const blobUri = await putRegionBlob({ url, credential }, 'westus', 'vhds/os.vhd', makeVhd(384, 'kill-during-replication'));
-      const image = await compute.images.createOrUpdate('g', 'img', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } });
+      const blobUri = await putRegionBlob(
+        { url, credential },
+        'westus',
+        'vhds/os.vhd',
+        makeVhd(384, 'kill-during-replication'),
+      );
+      const image = await compute.images.createOrUpdate('g', 'img', {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+      });
       await compute.galleries.createOrUpdate('g', 'gal', { location: 'eastus' });
-      await compute.galleryImages.createOrUpdate('g', 'gal', 'def', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 's' } });
+      await compute.galleryImages.createOrUpdate('g', 'gal', 'def', {
+        location: 'eastus',
+        osType: 'Linux',
+        osState: 'Generalized',
+        identifier: { publisher: 'p', offer: 'o', sku: 's' },
+      });
       const poller = compute.galleryImageVersions.createOrUpdate('g', 'gal', 'def', '1.0.0', {
         location: 'eastus',
         publishingProfile: { targetRegions: targets },
@@ -41,8 +57,14 @@ describe('kill -9 during replication', () => {
       await poller.submitted();
       // Kill once some region has started moving bytes.
       for (let i = 0; ; i++) {
-        const version = await compute.galleryImageVersions.get('g', 'gal', 'def', '1.0.0', { expand: 'ReplicationStatus' });
-        if (version.replicationStatus?.summary?.some((s) => s.state === 'Replicating' && (s.progress ?? 0) > 0) || i > 2000) break;
+        const version = await compute.galleryImageVersions.get('g', 'gal', 'def', '1.0.0', {
+          expand: 'ReplicationStatus',
+        });
+        if (
+          version.replicationStatus?.summary?.some((s) => s.state === 'Replicating' && (s.progress ?? 0) > 0) ||
+          i > 2000
+        )
+          break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await killKiln(server);
@@ -60,17 +82,34 @@ describe('kill -9 during replication', () => {
 
       // Read the stores as they are on disk.
       const store = await openSqliteMetadataStore(join(dataDir, 'kiln.db'));
-      const record = (await store.list<GalleryImageVersionRecord['data']>({ kind: 'microsoft.compute/galleries/images/versions', limit: 10 }))[0];
+      const record = (
+        await store.list<GalleryImageVersionRecord['data']>({
+          kind: 'microsoft.compute/galleries/images/versions',
+          limit: 10,
+        })
+      )[0];
       await store.close();
       const manifest = record.data.internal.disks[0].manifest!;
       const config = JSON.parse(await readFile(join(dataDir, 'config.json'), 'utf8'));
-      const regions = createFsRegionStores(config.regions.map((r: { name: string; dir: string }) => ({ name: r.name, dir: join(dataDir, r.dir) })));
+      const regions = createFsRegionStores(
+        config.regions.map((r: { name: string; dir: string }) => ({ name: r.name, dir: join(dataDir, r.dir) })),
+      );
       for (const target of targets) {
         const regionStore = regions.get(target.name)!;
         for (let replica = 1; replica <= target.regionalReplicaCount; replica++) {
-          assert.deepEqual(await verifyReplica(regionStore, replica, manifest), [], `${target.name} replica ${replica} verified`);
-          const stored = (await regionStore.list(chunkPrefix(replica))).map((b) => b.key.slice(chunkPrefix(replica).length));
-          assert.deepEqual(stored.filter((chunk) => !manifest.chunks.includes(chunk)), [], `no orphaned chunk in ${target.name} replica ${replica}`);
+          assert.deepEqual(
+            await verifyReplica(regionStore, replica, manifest),
+            [],
+            `${target.name} replica ${replica} verified`,
+          );
+          const stored = (await regionStore.list(chunkPrefix(replica))).map((b) =>
+            b.key.slice(chunkPrefix(replica).length),
+          );
+          assert.deepEqual(
+            stored.filter((chunk) => !manifest.chunks.includes(chunk)),
+            [],
+            `no orphaned chunk in ${target.name} replica ${replica}`,
+          );
         }
         assert.deepEqual(await regionStore.list(chunkPrefix(target.regionalReplicaCount + 1)), []);
       }

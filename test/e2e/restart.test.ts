@@ -25,7 +25,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await resources.resourceGroups.createOrUpdate('durable', { location: 'eastus', tags: { keep: 'yes' } });
         await uploadDisk(compute, 'durable', 'disk', 'eastus', vhd);
         const disk = await compute.disks.get('durable', 'disk');
-        await compute.images.createOrUpdate('durable', 'image', { location: 'eastus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: disk.id } } } });
+        await compute.images.createOrUpdate('durable', 'image', {
+          location: 'eastus',
+          storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: disk.id } } },
+        });
         const token = await first.credential.getToken('https://management.azure.com/.default');
         await first.stop({ keepData: true });
 
@@ -33,17 +36,27 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const second = await startTestServer({ ...db, dataDir: first.dataDir, port: Number(new URL(first.url).port) });
         try {
           assert.equal(second.subscriptionId, first.subscriptionId);
-          const again = new ResourceManagementClient(second.credential, second.subscriptionId, { endpoint: second.url });
-          const againCompute = new ComputeManagementClient(second.credential, second.subscriptionId, { endpoint: second.url });
+          const again = new ResourceManagementClient(second.credential, second.subscriptionId, {
+            endpoint: second.url,
+          });
+          const againCompute = new ComputeManagementClient(second.credential, second.subscriptionId, {
+            endpoint: second.url,
+          });
           assert.deepEqual((await again.resourceGroups.get('durable')).tags, { keep: 'yes' });
           assert.equal((await againCompute.images.get('durable', 'image')).provisioningState, 'Succeeded');
-          const read = await againCompute.disks.grantAccess('durable', 'disk', { access: 'Read', durationInSeconds: 60 });
+          const read = await againCompute.disks.grantAccess('durable', 'disk', {
+            access: 'Read',
+            durationInSeconds: 60,
+          });
           const bytes = Buffer.from(await (await fetch(read.accessSAS!)).arrayBuffer());
           assert.equal(sha256(bytes), sha256(vhd));
           // The signing key persisted: a token issued before the restart still opens the API.
-          const response = await fetch(`${second.url}/subscriptions/${second.subscriptionId}/resourcegroups/durable?api-version=2022-09-01`, {
-            headers: { authorization: `Bearer ${token!.token}` },
-          });
+          const response = await fetch(
+            `${second.url}/subscriptions/${second.subscriptionId}/resourcegroups/durable?api-version=2022-09-01`,
+            {
+              headers: { authorization: `Bearer ${token!.token}` },
+            },
+          );
           assert.equal(response.status, 200);
         } finally {
           await second.stop();
@@ -75,7 +88,10 @@ describe('kill -9 during a long-running operation', () => {
       const created = await fetch(diskUrl, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ location: 'westus', properties: { diskSizeGB: 8, creationData: { createOption: 'Empty' } } }),
+        body: JSON.stringify({
+          location: 'westus',
+          properties: { diskSizeGB: 8, creationData: { createOption: 'Empty' } },
+        }),
       });
       assert.equal(created.status, 202);
       await killKiln(server);

@@ -17,7 +17,13 @@ import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-v
 import type { JobEvent } from '../../src/jobs/worker.ts';
 import { startAzurite } from '../support/azurite.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
-import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess, type KilnProcess } from '../support/kiln-process.ts';
+import {
+  clientsFor,
+  dataDirWithTestCa,
+  killKiln,
+  startKilnProcess,
+  type KilnProcess,
+} from '../support/kiln-process.ts';
 
 const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGIONS = ['eastus', 'westus', 'southcentralus'];
@@ -32,7 +38,11 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
     const config = defaultConfig();
     config.regions = config.regions
       .filter((r) => REGIONS.includes(r.name))
-      .map((r) => ({ name: r.name, displayName: r.displayName, azureBlob: { connectionString: azurite.connectionString, container: `${r.name}-${suffix}` } }));
+      .map((r) => ({
+        name: r.name,
+        displayName: r.displayName,
+        azureBlob: { connectionString: azurite.connectionString, container: `${r.name}-${suffix}` },
+      }));
     await writeFile(join(dataDir, 'config.json'), JSON.stringify(config));
     const args = ['--db', POSTGRES_URL, '--db-schema', schema, '--log-jobs'];
     const servers: KilnProcess[] = [];
@@ -41,18 +51,33 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       servers.push(await startKilnProcess(dataDir, 0, args));
       const { url, credential, subscriptionId } = await clientsFor(dataDir, servers[0].url);
       const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
-      await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate('scale', { location: 'eastus' });
+      await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate(
+        'scale',
+        { location: 'eastus' },
+      );
       await compute.galleries.createOrUpdate('scale', 'shared', { location: 'eastus' });
-      await compute.galleryImages.createOrUpdate('scale', 'shared', 'os', { location: 'eastus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'p', offer: 'o', sku: 's' } });
+      await compute.galleryImages.createOrUpdate('scale', 'shared', 'os', {
+        location: 'eastus',
+        osType: 'Linux',
+        osState: 'Generalized',
+        identifier: { publisher: 'p', offer: 'o', sku: 's' },
+      });
 
       // All the work is queued at once, so a busy worker leaves jobs waiting for the other process.
       const uris: string[] = [];
-      for (let i = 0; i < VERSIONS; i++) uris.push(await putRegionBlob({ url, credential }, 'eastus', `vhds/v${i}.vhd`, makeVhd(48, `scale-${i}`)));
+      for (let i = 0; i < VERSIONS; i++)
+        uris.push(await putRegionBlob({ url, credential }, 'eastus', `vhds/v${i}.vhd`, makeVhd(48, `scale-${i}`)));
       const versions = await Promise.all(
         uris.map((uri, i) =>
           compute.galleryImageVersions.createOrUpdate('scale', 'shared', 'os', `1.0.${i}`, {
             location: 'eastus',
-            publishingProfile: { targetRegions: [{ name: 'eastus' }, { name: 'westus', regionalReplicaCount: 2 }, { name: 'southcentralus' }] },
+            publishingProfile: {
+              targetRegions: [
+                { name: 'eastus' },
+                { name: 'westus', regionalReplicaCount: 2 },
+                { name: 'southcentralus' },
+              ],
+            },
             storageProfile: { osDiskImage: { source: { uri } } },
           }),
         ),
@@ -60,13 +85,21 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       for (const version of versions) assert.equal(version.provisioningState, 'Succeeded');
 
       const events = servers.flatMap((s, process) =>
-        s.output().split('\n').filter((line) => line.startsWith('{"event"')).map((line) => ({ ...(JSON.parse(line) as JobEvent), process })),
+        s
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{"event"'))
+          .map((line) => ({ ...(JSON.parse(line) as JobEvent), process })),
       );
       const replications = events.filter((e) => e.task === 'galleryVersion.replicate');
       const finished = replications.filter((e) => e.event === 'finished');
       assert.equal(new Set(finished.map((e) => e.job)).size, VERSIONS, 'every replication finished');
       assert.equal(finished.length, VERSIONS, 'and each exactly once');
-      assert.deepEqual(new Set(finished.map((e) => e.process)), new Set([0, 1]), 'both processes took replication work');
+      assert.deepEqual(
+        new Set(finished.map((e) => e.process)),
+        new Set([0, 1]),
+        'both processes took replication work',
+      );
       // No job is ever claimed while another worker still holds it.
       for (const job of new Set(events.map((e) => e.job))) {
         let holder: string | undefined;
@@ -79,14 +112,28 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       }
 
       const store = await openPostgresMetadataStore(POSTGRES_URL, { schema });
-      const records = await store.list<GalleryImageVersionRecord['data']>({ kind: 'microsoft.compute/galleries/images/versions', limit: 100 });
+      const records = await store.list<GalleryImageVersionRecord['data']>({
+        kind: 'microsoft.compute/galleries/images/versions',
+        limit: 100,
+      });
       await store.close();
       assert.equal(records.length, VERSIONS);
-      const regions = Object.fromEntries(config.regions.map((r) => [r.name, createAzureBlobStore(r.name, r.azureBlob!)]));
+      const regions = Object.fromEntries(
+        config.regions.map((r) => [r.name, createAzureBlobStore(r.name, r.azureBlob!)]),
+      );
       for (const version of records) {
         const manifest = version.data.internal.disks[0].manifest!;
-        for (const [region, replicas] of [['eastus', 1], ['westus', 2], ['southcentralus', 1]] as const) {
-          for (let replica = 1; replica <= replicas; replica++) assert.deepEqual(await verifyReplica(regions[region], replica, manifest), [], `${version.data.resource.name} ${region}/${replica}`);
+        for (const [region, replicas] of [
+          ['eastus', 1],
+          ['westus', 2],
+          ['southcentralus', 1],
+        ] as const) {
+          for (let replica = 1; replica <= replicas; replica++)
+            assert.deepEqual(
+              await verifyReplica(regions[region], replica, manifest),
+              [],
+              `${version.data.resource.name} ${region}/${replica}`,
+            );
         }
       }
     } finally {

@@ -35,17 +35,23 @@ describe('blob namespace: a blob URL reaches exactly the blob it names, and neve
       headers: {
         'x-ms-version': '2023-11-03',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'x-ms-blob-type': 'BlockBlob', 'content-length': String(Buffer.byteLength(body)) } : {}),
+        ...(body !== undefined
+          ? { 'x-ms-blob-type': 'BlockBlob', 'content-length': String(Buffer.byteLength(body)) }
+          : {}),
       },
       body,
     });
 
   before(async () => {
     kiln = await startTestServer({ lroWaitMs: 200 });
-    account = (region) => `/subscriptions/${kiln.subscriptionId}/resourceGroups/kiln-storage/providers/Microsoft.Storage/storageAccounts/${region}`;
+    account = (region) =>
+      `/subscriptions/${kiln.subscriptionId}/resourceGroups/kiln-storage/providers/Microsoft.Storage/storageAccounts/${region}`;
     const principal = async (name: string, role: string, scope: string) => {
       const created = await kiln.server.kiln.createServicePrincipal(name, { role, scopes: [scope] });
-      const credential = new ClientSecretCredential(created.tenant, created.appId, created.password, { authorityHost: kiln.url, disableInstanceDiscovery: true });
+      const credential = new ClientSecretCredential(created.tenant, created.appId, created.password, {
+        authorityHost: kiln.url,
+        disableInstanceDiscovery: true,
+      });
       tokens[name] = (await credential.getToken('https://storage.azure.com/.default'))!.token;
     };
     await principal('westReader', 'Storage Blob Data Reader', account('westus'));
@@ -72,16 +78,34 @@ describe('blob namespace: a blob URL reaches exactly the blob it names, and neve
       assertStorageError(anonymous, 400, 'InvalidUri');
       assert.doesNotMatch(anonymous.body, /east private/);
       // A westus writer planting a blob in eastus.
-      assertStorageError(await blob('PUT', `/blob/eastus/${dots}/westus/vault/planted`, tokens.westWriter, 'planted'), 400, 'InvalidUri');
-      assertStorageError(await blob('DELETE', `/blob/eastus/${dots}/westus/vault/secret`, tokens.westWriter), 400, 'InvalidUri');
+      assertStorageError(
+        await blob('PUT', `/blob/eastus/${dots}/westus/vault/planted`, tokens.westWriter, 'planted'),
+        400,
+        'InvalidUri',
+      );
+      assertStorageError(
+        await blob('DELETE', `/blob/eastus/${dots}/westus/vault/secret`, tokens.westWriter),
+        400,
+        'InvalidUri',
+      );
       // And a container's ACL.
       const acl = await rawRequest(kiln.url, 'PUT', `/blob/eastus/${dots}/westus/vault?restype=container&comp=acl`, {
-        headers: { authorization: `Bearer ${tokens.westWriter}`, 'x-ms-blob-public-access': 'container', 'content-length': '0' },
+        headers: {
+          authorization: `Bearer ${tokens.westWriter}`,
+          'x-ms-blob-public-access': 'container',
+          'content-length': '0',
+        },
       });
       assertStorageError(acl, 400, 'InvalidUri');
     }
     // Dots further in, and the other ambiguous forms, are refused as well.
-    for (const path of ['/blob/westus/vault/../public/x', '/blob/westus/vault/%2e%2e/public/x', '/blob/westus/vault/a%2fb', '/blob/westus/vault\\..\\public/x', '/blob/westus//vault/secret']) {
+    for (const path of [
+      '/blob/westus/vault/../public/x',
+      '/blob/westus/vault/%2e%2e/public/x',
+      '/blob/westus/vault/a%2fb',
+      '/blob/westus/vault\\..\\public/x',
+      '/blob/westus//vault/secret',
+    ]) {
       assertStorageError(await blob('GET', path, tokens.westReader), 400, 'InvalidUri');
     }
     assert.equal(await store('eastus').stat('$user/vault/planted'), undefined);
@@ -99,30 +123,81 @@ describe('blob namespace: a blob URL reaches exactly the blob it names, and neve
     await resources.resourceGroups.createOrUpdate('owned', { location: 'westus' });
     const vhd = makeVhd(1, 'namespace');
     const sourceUri = await putRegionBlob(kiln, 'westus', 'vhds/namespace.vhd', vhd);
-    const disk = await compute.disks.beginCreateOrUpdateAndWait('owned', 'os', { location: 'westus', osType: 'Linux', creationData: { createOption: 'Import', sourceUri } }, fast);
-    const image = await compute.images.beginCreateOrUpdateAndWait('owned', 'base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: disk.id } } } }, fast);
+    const disk = await compute.disks.beginCreateOrUpdateAndWait(
+      'owned',
+      'os',
+      { location: 'westus', osType: 'Linux', creationData: { createOption: 'Import', sourceUri } },
+      fast,
+    );
+    const image = await compute.images.beginCreateOrUpdateAndWait(
+      'owned',
+      'base',
+      {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: disk.id } } },
+      },
+      fast,
+    );
     await compute.galleries.beginCreateOrUpdateAndWait('owned', 'g', { location: 'westus' }, fast);
-    await compute.galleryImages.beginCreateOrUpdateAndWait('owned', 'g', 'def', { location: 'westus', osType: 'Linux', osState: 'Generalized', identifier: { publisher: 'kiln', offer: 'ns', sku: '1' } }, fast);
-    await compute.galleryImageVersions.beginCreateOrUpdateAndWait('owned', 'g', 'def', '1.0.0', { location: 'westus', storageProfile: { source: { id: image.id } } }, fast);
+    await compute.galleryImages.beginCreateOrUpdateAndWait(
+      'owned',
+      'g',
+      'def',
+      {
+        location: 'westus',
+        osType: 'Linux',
+        osState: 'Generalized',
+        identifier: { publisher: 'kiln', offer: 'ns', sku: '1' },
+      },
+      fast,
+    );
+    await compute.galleryImageVersions.beginCreateOrUpdateAndWait(
+      'owned',
+      'g',
+      'def',
+      '1.0.0',
+      { location: 'westus', storageProfile: { source: { id: image.id } } },
+      fast,
+    );
 
     // Every blob Kiln itself holds in the region, whatever its kind: none may be reachable.
     const internal = (await store('westus').list('')).filter((b) => !b.key.startsWith(USER_BLOB_ROOT));
-    for (const root of ['disks/', 'images/', 'replicas/']) assert.ok(internal.some((b) => b.key.startsWith(root)), `no ${root} blob to attack`);
+    for (const root of ['disks/', 'images/', 'replicas/'])
+      assert.ok(
+        internal.some((b) => b.key.startsWith(root)),
+        `no ${root} blob to attack`,
+      );
     const diskKey = `disks/${disk.uniqueId}.vhd`;
     assert.equal((await store('westus').stat(diskKey))?.sha256, sha256(vhd));
 
     // Keys outside any valid container name (Kiln's own markers) cannot even be named by a URL.
-    const [named, unnameable] = [internal.filter((b) => CONTAINER_NAME.test(b.key.split('/')[0])), internal.filter((b) => !CONTAINER_NAME.test(b.key.split('/')[0]))];
+    const [named, unnameable] = [
+      internal.filter((b) => CONTAINER_NAME.test(b.key.split('/')[0])),
+      internal.filter((b) => !CONTAINER_NAME.test(b.key.split('/')[0])),
+    ];
     for (const { key } of unnameable) {
       for (const method of ['GET', 'PUT', 'DELETE']) {
-        assertStorageError(await blob(method, `/blob/westus/${key}`, tokens.subscriptionWriter, method === 'PUT' ? 'overwritten' : undefined), 400, 'InvalidResourceName');
+        assertStorageError(
+          await blob(
+            method,
+            `/blob/westus/${key}`,
+            tokens.subscriptionWriter,
+            method === 'PUT' ? 'overwritten' : undefined,
+          ),
+          400,
+          'InvalidResourceName',
+        );
       }
     }
     const containers = [...new Set(named.map((b) => b.key.split('/')[0]))];
     for (const container of containers) {
       // Making a container of that name public opens the user's container, nothing of Kiln's.
       const acl = await rawRequest(kiln.url, 'PUT', `/blob/westus/${container}?restype=container&comp=acl`, {
-        headers: { authorization: `Bearer ${tokens.subscriptionWriter}`, 'x-ms-blob-public-access': 'container', 'content-length': '0' },
+        headers: {
+          authorization: `Bearer ${tokens.subscriptionWriter}`,
+          'x-ms-blob-public-access': 'container',
+          'content-length': '0',
+        },
       });
       assert.equal(acl.status, 200, acl.body);
     }
@@ -138,7 +213,12 @@ describe('blob namespace: a blob URL reaches exactly the blob it names, and neve
     }
 
     // The disk's own bytes are unchanged, and its read SAS, the way Kiln hands them out, still works.
-    const access = await compute.disks.beginGrantAccessAndWait('owned', 'os', { access: 'Read', durationInSeconds: 600 }, fast);
+    const access = await compute.disks.beginGrantAccessAndWait(
+      'owned',
+      'os',
+      { access: 'Read', durationInSeconds: 600 },
+      fast,
+    );
     const downloaded = await new BlobClient(access.accessSAS!, new AnonymousCredential()).downloadToBuffer();
     assert.equal(sha256(downloaded), sha256(vhd));
     await compute.disks.beginRevokeAccessAndWait('owned', 'os', fast);

@@ -53,7 +53,8 @@ describe('build downloads and the download policy', () => {
     });
     secretPort = await listen(secret);
     allowed = createServer((request, response) => {
-      if (request.url === '/to-secret') return void response.writeHead(302, { location: `http://127.0.0.1:${secretPort}/secret` }).end();
+      if (request.url === '/to-secret')
+        return void response.writeHead(302, { location: `http://127.0.0.1:${secretPort}/secret` }).end();
       response.end('echo allowed-content-ok\n');
     });
     allowedPort = await listen(allowed);
@@ -85,25 +86,47 @@ describe('build downloads and the download policy', () => {
     return { status, outputs, log: (await readCustomizationLog(kiln, template.id!)).text };
   }
 
-  const file = (sourceUri: string): ImageTemplateCustomizerUnion => ({ type: 'File', name: 'fetch', sourceUri, destination: '/tmp/fetched' });
+  const file = (sourceUri: string): ImageTemplateCustomizerUnion => ({
+    type: 'File',
+    name: 'fetch',
+    sourceUri,
+    destination: '/tmp/fetched',
+  });
   const script = (scriptUri: string): ImageTemplateCustomizerUnion => ({ type: 'Shell', name: 'fetch', scriptUri });
 
   const refusals: Array<[string, () => ImageTemplateCustomizerUnion, RegExp]> = [
     ['a File customizer by 127.0.0.1', () => file(`http://127.0.0.1:${secretPort}/secret`), /is a loopback address/],
-    ['a Shell scriptUri by localhost', () => script(`http://localhost:${secretPort}/secret.sh`), /resolves to .*\(loopback\)/],
-    ['a redirect from an allowed host to a loopback port that is not', () => file(`http://127.0.0.1:${allowedPort}/to-secret`), /redirect 1 went to http:\/\/127\.0\.0\.1:\d+\/secret: .*is a loopback address/],
+    [
+      'a Shell scriptUri by localhost',
+      () => script(`http://localhost:${secretPort}/secret.sh`),
+      /resolves to .*\(loopback\)/,
+    ],
+    [
+      'a redirect from an allowed host to a loopback port that is not',
+      () => file(`http://127.0.0.1:${allowedPort}/to-secret`),
+      /redirect 1 went to http:\/\/127\.0\.0\.1:\d+\/secret: .*is a loopback address/,
+    ],
   ];
   for (const [what, customizer, reason] of refusals) {
     it(`refuses ${what}: nothing reaches the service, its secret is in no image and no log, the log names the setting`, async () => {
       const before = secretHits.length;
-      const { status, outputs, log } = await build(`refused-${refusals.findIndex(([w]) => w === what)}`, [customizer()]);
+      const { status, outputs, log } = await build(`refused-${refusals.findIndex(([w]) => w === what)}`, [
+        customizer(),
+      ]);
       assert.equal(status.runState, 'Failed', status.message);
       assert.match(status.message!, reason);
       assert.deepEqual(secretHits.slice(before), [], 'the loopback service was not asked');
-      assert.deepEqual(outputs.filter((output) => output.provisioningState === 'Succeeded'), [], 'no image was made');
+      assert.deepEqual(
+        outputs.filter((output) => output.provisioningState === 'Succeeded'),
+        [],
+        'no image was made',
+      );
       assert.ok(!log.includes(SECRET), 'the secret is not in the log');
       assert.match(log, reason);
-      assert.match(log, /add "[^"]+" to build\.downloads\.allowHosts, or "loopback" to build\.downloads\.allowAddresses, in config\.json/);
+      assert.match(
+        log,
+        /add "[^"]+" to build\.downloads\.allowHosts, or "loopback" to build\.downloads\.allowAddresses, in config\.json/,
+      );
     });
   }
 
@@ -116,7 +139,16 @@ describe('build downloads and the download policy', () => {
   // Every spelling of the address, through the customizers and the fetch a run gets (a template run
   // per spelling would cost seconds each for the same code path).
   describe('every spelling of a loopback address, on the customizers directly', () => {
-    const spellings = ['127.0.0.1', 'localhost', '2130706433', '0x7f.1', '0177.0.0.1', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '127.1'];
+    const spellings = [
+      '127.0.0.1',
+      'localhost',
+      '2130706433',
+      '0x7f.1',
+      '0177.0.0.1',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '127.1',
+    ];
     let downloads: CustomizerDeps;
     let step: ReturnType<typeof freshStepFixture>;
     let runs = 0;
@@ -131,7 +163,15 @@ describe('build downloads and the download policy', () => {
       it(`refuses http://${host}:port/ for File and Shell scriptUri`, async () => {
         const before = secretHits.length;
         for (const customizer of [
-          fileStep({ type: 'File', name: 'fetch', sourceUri: `http://${host}:${secretPort}/secret`, destination: '/tmp/fetched' }, downloads),
+          fileStep(
+            {
+              type: 'File',
+              name: 'fetch',
+              sourceUri: `http://${host}:${secretPort}/secret`,
+              destination: '/tmp/fetched',
+            },
+            downloads,
+          ),
           shellStep({ type: 'Shell', name: 'fetch', scriptUri: `http://${host}:${secretPort}/secret.sh` }, downloads),
         ]) {
           await assert.rejects(customizer.run(step.state, step.ctx), /loopback.*build\.downloads\.allowHosts/);
@@ -142,19 +182,27 @@ describe('build downloads and the download policy', () => {
       });
     }
 
-    it('connects to the allowed address but checks TLS against the URL\'s host name', async () => {
+    it("connects to the allowed address but checks TLS against the URL's host name", async () => {
       // Kiln's own server, by the name its certificate holds: the connection goes to the address
       // `localhost` resolved to, and the certificate is checked for `localhost`.
       const { port } = new URL(kiln.url);
       const fetch = policyFetch(downloadPolicy({ allowHosts: [`localhost:${port}`] }));
-      const response = await fetch(`https://localhost:${port}/adfs/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`https://localhost:${port}/adfs/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(10_000),
+      });
       assert.equal(response.status, 200);
       await response.body?.cancel();
     });
 
     it('refuses a bad build.downloads, naming the field', () => {
-      assert.throws(() => downloadPolicy({ allowAddresses: ['everything'] }), /build\.downloads\.allowAddresses has 'everything'; the address classes are public, private, loopback, linkLocal/);
-      assert.throws(() => downloadPolicy({ allowHosts: ['http://files.lan/'] }), /build\.downloads\.allowHosts has 'http:\/\/files\.lan\/'/);
+      assert.throws(
+        () => downloadPolicy({ allowAddresses: ['everything'] }),
+        /build\.downloads\.allowAddresses has 'everything'; the address classes are public, private, loopback, linkLocal/,
+      );
+      assert.throws(
+        () => downloadPolicy({ allowHosts: ['http://files.lan/'] }),
+        /build\.downloads\.allowHosts has 'http:\/\/files\.lan\/'/,
+      );
       assert.throws(() => downloadPolicy({ maxMiB: -1 }), /build\.downloads\.maxMiB must be a positive number/);
     });
 
@@ -163,7 +211,10 @@ describe('build downloads and the download policy', () => {
       const port = await listen(loop);
       try {
         const fetch = policyFetch(downloadPolicy({ allowHosts: [`127.0.0.1:${port}`] }));
-        await assert.rejects(fetch(`http://127.0.0.1:${port}/again`, { signal: AbortSignal.timeout(10_000) }), /redirected more than 5 times/);
+        await assert.rejects(
+          fetch(`http://127.0.0.1:${port}/again`, { signal: AbortSignal.timeout(10_000) }),
+          /redirected more than 5 times/,
+        );
       } finally {
         loop.close();
       }
@@ -171,7 +222,8 @@ describe('build downloads and the download policy', () => {
 
     it('stops a download past build.downloads.maxMiB or timeoutSeconds, naming the setting', async () => {
       const endless = createServer((_, response) => {
-        const more = (): unknown => !response.destroyed && response.write(Buffer.alloc(64 * 1024), () => setTimeout(more, 1));
+        const more = (): unknown =>
+          !response.destroyed && response.write(Buffer.alloc(64 * 1024), () => setTimeout(more, 1));
         more();
       });
       const port = await listen(endless);
@@ -179,7 +231,9 @@ describe('build downloads and the download policy', () => {
         const small = policyFetch(downloadPolicy({ allowHosts: [`127.0.0.1:${port}`], maxMiB: 1 }));
         const tooBig = await small(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
         await assert.rejects(tooBig.arrayBuffer(), /more than the 1 MiB downloads may be \(build\.downloads\.maxMiB\)/);
-        const quick = policyFetch(downloadPolicy({ allowHosts: [`127.0.0.1:${port}`], timeoutSeconds: 0.5, maxMiB: 1e6 }));
+        const quick = policyFetch(
+          downloadPolicy({ allowHosts: [`127.0.0.1:${port}`], timeoutSeconds: 0.5, maxMiB: 1e6 }),
+        );
         const slow = await quick(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
         await assert.rejects(slow.arrayBuffer(), /took longer than 0\.5 s \(build\.downloads\.timeoutSeconds\)/);
       } finally {

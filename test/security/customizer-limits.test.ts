@@ -29,18 +29,24 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 /** This process's cgroup folder in the hierarchy holding `controller` (v1), or its v2 folder. */
 function ownCgroupDir(controller: string): string {
-  const lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').map((line) => line.split(':'));
+  const lines = readFileSync('/proc/self/cgroup', 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(':'));
   const v1 = lines.find(([, controllers]) => controllers.split(',').includes(controller));
   return v1 ? join('/sys/fs/cgroup', controller, v1[2]) : join('/sys/fs/cgroup', lines.find(([id]) => id === '0')![2]);
 }
 
 /** The cgroups of this process's sandboxes still on the host. */
-const leftovers = () => readdirSync(ownCgroupDir('pids')).filter((name) => name.startsWith(`kiln-sandbox-${process.pid}-`));
+const leftovers = () =>
+  readdirSync(ownCgroupDir('pids')).filter((name) => name.startsWith(`kiln-sandbox-${process.pid}-`));
 
 describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgroups need root' }, () => {
   // A cgroup of a Kiln process that was killed -9 (its pid is gone); the first sandbox of this process sweeps it.
   const deadPid = Number(execFileSync('/bin/sh', ['-c', 'echo $$'], { encoding: 'utf8' }));
-  const stale = ['pids', 'memory', 'cpu'].map((controller) => join(ownCgroupDir(controller), `kiln-sandbox-${deadPid}-1`));
+  const stale = ['pids', 'memory', 'cpu'].map((controller) =>
+    join(ownCgroupDir(controller), `kiln-sandbox-${deadPid}-1`),
+  );
   const unifiedV2 = !readFileSync('/proc/self/cgroup', 'utf8').includes(':pids:');
   before(() => {
     for (const dir of unifiedV2 ? stale.slice(0, 1) : stale) mkdirSync(dir);
@@ -53,10 +59,17 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
       await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 48 });
       await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
       kiln = await startTestServer({ config: { build: { limits: LIMITS } } });
-      await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+      await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+        endpoint: kiln.url,
+      }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
       const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', readFileSync(join(work, 'base.vhd')));
       const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-      imageId = (await compute.images.createOrUpdate(rg, 'busybox', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+      imageId = (
+        await compute.images.createOrUpdate(rg, 'busybox', {
+          location: 'westus',
+          storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+        })
+      ).id!;
     });
     after(() => kiln.stop());
 
@@ -80,17 +93,29 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
     it('stops a fork bomb at the process limit and fails the run naming build.limits.processes', async () => {
       const { status, seconds, log } = await runShell('fork-bomb', ['bomb() { bomb | bomb & }', 'bomb', 'sleep 600']);
       assert.equal(status.runState, 'Failed');
-      assert.match(status.message!, /Step 'fork-bomb' failed: Shell customizer 'fork-bomb': hit the process limit of 32 \(build\.limits\.processes\)/);
+      assert.match(
+        status.message!,
+        /Step 'fork-bomb' failed: Shell customizer 'fork-bomb': hit the process limit of 32 \(build\.limits\.processes\)/,
+      );
       assert.ok(seconds < 60, `the run took ${seconds} s`);
-      assert.match(log, /Customizer limits, per command \(build\.limits\): 32 processes, 64 MiB of memory, 0\.2 CPUs \(throttled beyond\)/);
+      assert.match(
+        log,
+        /Customizer limits, per command \(build\.limits\): 32 processes, 64 MiB of memory, 0\.2 CPUs \(throttled beyond\)/,
+      );
       assert.deepEqual(leftovers(), []);
     });
 
     it('stops a memory hog at the memory limit and fails the run naming build.limits.memoryMiB', async () => {
       // busybox dd allocates its whole 200 MiB block before it reads a byte.
-      const { status, log } = await runShell('memory-hog', ['dd if=/dev/zero of=/dev/null bs=200M count=1', 'echo survived']);
+      const { status, log } = await runShell('memory-hog', [
+        'dd if=/dev/zero of=/dev/null bs=200M count=1',
+        'echo survived',
+      ]);
       assert.equal(status.runState, 'Failed');
-      assert.match(status.message!, /Step 'memory-hog' failed: Shell customizer 'memory-hog': hit the memory limit of 64 MiB \(build\.limits\.memoryMiB\)/);
+      assert.match(
+        status.message!,
+        /Step 'memory-hog' failed: Shell customizer 'memory-hog': hit the memory limit of 64 MiB \(build\.limits\.memoryMiB\)/,
+      );
       assert.doesNotMatch(log, /survived/);
       assert.deepEqual(leftovers(), []);
     });
@@ -104,7 +129,11 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
     const rootfs = makeBusyboxRootFs(join(work, 'cpu-rootfs'));
     const marker = `kiln-busy-${randomUUID()}`;
     const controller = new AbortController();
-    const running = runInSandbox(rootfs, ['/bin/sh', '-c', `while :; do :; done; : ${marker}`], { limits: LIMITS, signal: controller.signal, onOutput: () => undefined });
+    const running = runInSandbox(rootfs, ['/bin/sh', '-c', `while :; do :; done; : ${marker}`], {
+      limits: LIMITS,
+      signal: controller.signal,
+      onOutput: () => undefined,
+    });
     try {
       const pid = await hostPid(marker);
       await sleep(1000);
@@ -140,11 +169,30 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
     // Kiln as an unprivileged user to whom no cgroup is delegated.
     const script = `const { runInSandbox } = await import(${JSON.stringify(join(process.cwd(), 'src/imaging/sandbox.ts'))});
       await runInSandbox('/', ['/bin/echo', 'ran'], { onOutput: console.log }).then(() => console.log('resolved'), (error) => console.log(error.message));`;
-    const child = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const child = spawnSync(
+      'setpriv',
+      [
+        '--reuid',
+        '65534',
+        '--regid',
+        '65534',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(child.status, 0, child.stderr);
     assert.doesNotMatch(child.stdout, /^(ran|resolved)$/m);
     assert.match(child.stdout, /cannot set them here: .*EACCES/);
-    assert.match(child.stdout, /Run Kiln as root on a host with the pids, memory and cpu cgroup controllers.*Kiln does not run scripts without limits\./);
+    assert.match(
+      child.stdout,
+      /Run Kiln as root on a host with the pids, memory and cpu cgroup controllers.*Kiln does not run scripts without limits\./,
+    );
   });
 });
 
@@ -170,7 +218,10 @@ async function hostPid(marker: string): Promise<number> {
 
 /** Where a host process's cgroups are, as /proc/<pid>/cgroup says. */
 function cgroupOf(pid: number): { version: 1 | 2; dir(controller: string): string } {
-  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((line) => line.split(':'));
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(':'));
   const v1 = (controller: string) => lines.find(([, controllers]) => controllers.split(',').includes(controller));
   if (v1('pids')) return { version: 1, dir: (controller) => join('/sys/fs/cgroup', controller, v1(controller)![2]) };
   const v2 = lines.find(([id]) => id === '0')![2];

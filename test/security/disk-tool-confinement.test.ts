@@ -10,26 +10,30 @@ import { runConfined } from '../../src/imaging/disk/run.ts';
 
 const SWAPPINESS = '/proc/sys/vm/swappiness';
 
-describe('disk tools taken over by a crafted image', { skip: process.getuid?.() !== 0 && 'disk tools keep host uid 0 only when Kiln runs as root' }, () => {
-  it('cannot change a host sysctl, even holding DAC_OVERRIDE', async () => {
-    const before = readFileSync(SWAPPINESS, 'utf8');
-    const attempt = before.trim() === '17' ? '18' : '17';
-    try {
-      await assert.rejects(
-        runConfined('sh', ['-c', `echo ${attempt} > ${SWAPPINESS}`], { capabilities: ['DAC_OVERRIDE'] }),
-        /Read-only file system/,
-      );
-      assert.equal(readFileSync(SWAPPINESS, 'utf8'), before);
-    } finally {
-      if (readFileSync(SWAPPINESS, 'utf8') !== before) writeFileSync(SWAPPINESS, before);
-    }
-  });
+describe(
+  'disk tools taken over by a crafted image',
+  { skip: process.getuid?.() !== 0 && 'disk tools keep host uid 0 only when Kiln runs as root' },
+  () => {
+    it('cannot change a host sysctl, even holding DAC_OVERRIDE', async () => {
+      const before = readFileSync(SWAPPINESS, 'utf8');
+      const attempt = before.trim() === '17' ? '18' : '17';
+      try {
+        await assert.rejects(
+          runConfined('sh', ['-c', `echo ${attempt} > ${SWAPPINESS}`], { capabilities: ['DAC_OVERRIDE'] }),
+          /Read-only file system/,
+        );
+        assert.equal(readFileSync(SWAPPINESS, 'utf8'), before);
+      } finally {
+        if (readFileSync(SWAPPINESS, 'utf8') !== before) writeFileSync(SWAPPINESS, before);
+      }
+    });
 
-  it('is stopped at the memory limit of its own cgroup', async () => {
-    // dd allocates its whole block before reading: 3 GiB is past the 2 GiB every disk tool gets.
-    await assert.rejects(
-      runConfined('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=3G', 'count=1'], {}),
-      /dd was stopped at the limit every disk tool runs under, 2048 MiB of memory: an image that needs more is damaged or hostile/,
-    );
-  });
-});
+    it('is stopped at the memory limit of its own cgroup', async () => {
+      // dd allocates its whole block before reading: 3 GiB is past the 2 GiB every disk tool gets.
+      await assert.rejects(
+        runConfined('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=3G', 'count=1'], {}),
+        /dd was stopped at the limit every disk tool runs under, 2048 MiB of memory: an image that needs more is damaged or hostile/,
+      );
+    });
+  },
+);

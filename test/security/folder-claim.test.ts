@@ -29,7 +29,12 @@ after(async () => {
 
 /** A folder-claimer process and its answers, one line at a time. */
 function startClaimer(dir: string) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', fixture('folder-claimer.ts'), dir]);
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [
+    '--import',
+    'tsx',
+    fixture('folder-claimer.ts'),
+    dir,
+  ]);
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
@@ -53,40 +58,52 @@ function deadPid(): number {
 }
 
 describe('region folder claims', () => {
-  it('gives a folder to exactly one of many racing processes, round after round, over SIGKILLed holders', { timeout: 120_000 }, async () => {
-    const dir = await tempDir();
-    // What the old pid-file claim raced on: a stale owner.pid, which every contender tried to take over.
-    await writeFile(join(dir, 'owner.pid'), `${deadPid()}\n`);
-    let claimers = Array.from({ length: CONTENDERS }, () => startClaimer(dir));
-    try {
-      for (const claimer of claimers) assert.equal(await claimer.next(), 'ready');
-      for (let round = 1; round <= ROUNDS; round++) {
-        // Told all at once, so the claims overlap.
-        for (const claimer of claimers) claimer.child.stdin.write('claim\n');
-        const answers = await Promise.all(claimers.map((claimer) => claimer.next()));
-        const winners = claimers.filter((_, i) => answers[i] === 'claimed');
-        assert.equal(winners.length, 1, `round ${round}: ${winners.length} processes own the folder: ${answers.join(' | ')}`);
-        for (const answer of answers.filter((a) => a !== 'claimed')) assert.match(answer, /^refused The folder .* is in use by another Kiln process/);
-        // The winner dies without releasing anything; the next round must take its claim over.
-        await winners[0].kill();
-        claimers = claimers.filter((claimer) => claimer !== winners[0]);
+  it(
+    'gives a folder to exactly one of many racing processes, round after round, over SIGKILLed holders',
+    { timeout: 120_000 },
+    async () => {
+      const dir = await tempDir();
+      // What the old pid-file claim raced on: a stale owner.pid, which every contender tried to take over.
+      await writeFile(join(dir, 'owner.pid'), `${deadPid()}\n`);
+      let claimers = Array.from({ length: CONTENDERS }, () => startClaimer(dir));
+      try {
+        for (const claimer of claimers) assert.equal(await claimer.next(), 'ready');
+        for (let round = 1; round <= ROUNDS; round++) {
+          // Told all at once, so the claims overlap.
+          for (const claimer of claimers) claimer.child.stdin.write('claim\n');
+          const answers = await Promise.all(claimers.map((claimer) => claimer.next()));
+          const winners = claimers.filter((_, i) => answers[i] === 'claimed');
+          assert.equal(
+            winners.length,
+            1,
+            `round ${round}: ${winners.length} processes own the folder: ${answers.join(' | ')}`,
+          );
+          for (const answer of answers.filter((a) => a !== 'claimed'))
+            assert.match(answer, /^refused The folder .* is in use by another Kiln process/);
+          // The winner dies without releasing anything; the next round must take its claim over.
+          await winners[0].kill();
+          claimers = claimers.filter((claimer) => claimer !== winners[0]);
+        }
+
+        // A live holder is named in the refusal, and its claim goes with it when it is killed.
+        const holder = claimers[0];
+        holder.child.stdin.write('claim\n');
+        assert.equal(await holder.next(), 'claimed');
+        await assert.rejects(claimDirectory(dir), {
+          name: 'DirectoryInUseError',
+          message: new RegExp(`in use by another Kiln process \\(pid ${holder.child.pid}\\)`),
+        });
+        await holder.kill();
+        const claim = await claimDirectory(dir);
+        assert.equal((await readFile(join(dir, 'owner.pid'), 'utf8')).trim(), String(process.pid));
+        await claim.release();
+      } finally {
+        await Promise.all(claimers.map((claimer) => claimer.kill()));
       }
+    },
+  );
 
-      // A live holder is named in the refusal, and its claim goes with it when it is killed.
-      const holder = claimers[0];
-      holder.child.stdin.write('claim\n');
-      assert.equal(await holder.next(), 'claimed');
-      await assert.rejects(claimDirectory(dir), { name: 'DirectoryInUseError', message: new RegExp(`in use by another Kiln process \\(pid ${holder.child.pid}\\)`) });
-      await holder.kill();
-      const claim = await claimDirectory(dir);
-      assert.equal((await readFile(join(dir, 'owner.pid'), 'utf8')).trim(), String(process.pid));
-      await claim.release();
-    } finally {
-      await Promise.all(claimers.map((claimer) => claimer.kill()));
-    }
-  });
-
-  it('is not blocked by an older Kiln\'s pid file naming a live, unrelated process', async () => {
+  it("is not blocked by an older Kiln's pid file naming a live, unrelated process", async () => {
     const dir = await tempDir();
     const unrelated = spawn('sleep', ['30']);
     try {
@@ -118,32 +135,63 @@ describe('region folder claims', () => {
 });
 
 describe('atomic writes of keys, config and certificates', () => {
-  it('fsync the new file before renaming it into place, and its folder after (seen by strace)', { timeout: 60_000 }, async () => {
-    const dir = await tempDir();
-    const target = join(dir, 'token-signing.pem');
-    const trace = join(dir, 'trace.txt');
-    const run = spawnSync(
-      'strace',
-      ['-f', '-qq', '-e', 'trace=openat,fsync,fdatasync,rename,renameat,renameat2', '-o', trace, process.execPath, '--import', 'tsx', fixture('atomic-writer.ts'), target, 'secret key'],
-      { encoding: 'utf8' },
-    );
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(await readFile(target, 'utf8'), 'secret key');
-    const calls = (await readFile(trace, 'utf8')).split('\n');
-    const escaped = (path: string) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    /** Index of the first call at or after `from` matching `pattern`, with its match. */
-    const find = (from: number, pattern: RegExp, what: string) => {
-      for (let i = from; i < calls.length; i++) {
-        const match = pattern.exec(calls[i]);
-        if (match) return { at: i, match };
-      }
-      assert.fail(`no ${what} after line ${from} of the trace:\n${calls.filter((c) => c.includes(dir) || /sync/.test(c)).join('\n')}`);
-    };
-    const opened = find(0, new RegExp(`openat\\(AT_FDCWD, "(${escaped(target)}\\.[^"]+\\.tmp)", [^)]*O_CREAT[^)]*\\) = (\\d+)`), 'creation of the temp file');
-    const [, temp, tempFd] = opened.match;
-    const fileSync = find(opened.at + 1, new RegExp(`f(data)?sync\\(${tempFd}\\b`), 'fsync of the temp file');
-    const renamed = find(fileSync.at + 1, new RegExp(`rename(at2?)?\\(.*"${escaped(temp)}".*"${escaped(target)}"`), 'rename into place');
-    const folder = find(renamed.at + 1, new RegExp(`openat\\(AT_FDCWD, "${escaped(dir)}", [^)]*\\) = (\\d+)`), 'opening of the folder');
-    find(folder.at + 1, new RegExp(`fsync\\(${folder.match[1]}\\b`), 'fsync of the folder');
-  });
+  it(
+    'fsync the new file before renaming it into place, and its folder after (seen by strace)',
+    { timeout: 60_000 },
+    async () => {
+      const dir = await tempDir();
+      const target = join(dir, 'token-signing.pem');
+      const trace = join(dir, 'trace.txt');
+      const run = spawnSync(
+        'strace',
+        [
+          '-f',
+          '-qq',
+          '-e',
+          'trace=openat,fsync,fdatasync,rename,renameat,renameat2',
+          '-o',
+          trace,
+          process.execPath,
+          '--import',
+          'tsx',
+          fixture('atomic-writer.ts'),
+          target,
+          'secret key',
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(await readFile(target, 'utf8'), 'secret key');
+      const calls = (await readFile(trace, 'utf8')).split('\n');
+      const escaped = (path: string) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      /** Index of the first call at or after `from` matching `pattern`, with its match. */
+      const find = (from: number, pattern: RegExp, what: string) => {
+        for (let i = from; i < calls.length; i++) {
+          const match = pattern.exec(calls[i]);
+          if (match) return { at: i, match };
+        }
+        assert.fail(
+          `no ${what} after line ${from} of the trace:\n${calls.filter((c) => c.includes(dir) || /sync/.test(c)).join('\n')}`,
+        );
+      };
+      const opened = find(
+        0,
+        new RegExp(`openat\\(AT_FDCWD, "(${escaped(target)}\\.[^"]+\\.tmp)", [^)]*O_CREAT[^)]*\\) = (\\d+)`),
+        'creation of the temp file',
+      );
+      const [, temp, tempFd] = opened.match;
+      const fileSync = find(opened.at + 1, new RegExp(`f(data)?sync\\(${tempFd}\\b`), 'fsync of the temp file');
+      const renamed = find(
+        fileSync.at + 1,
+        new RegExp(`rename(at2?)?\\(.*"${escaped(temp)}".*"${escaped(target)}"`),
+        'rename into place',
+      );
+      const folder = find(
+        renamed.at + 1,
+        new RegExp(`openat\\(AT_FDCWD, "${escaped(dir)}", [^)]*\\) = (\\d+)`),
+        'opening of the folder',
+      );
+      find(folder.at + 1, new RegExp(`fsync\\(${folder.match[1]}\\b`), 'fsync of the folder');
+    },
+  );
 });

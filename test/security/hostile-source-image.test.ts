@@ -8,7 +8,19 @@ import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { ClientSecretCredential } from '@azure/identity';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -60,10 +72,18 @@ describe('a hostile source image', () => {
     let builder: ImageBuilderClient;
 
     before(async () => {
-      await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+      await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+        endpoint: kiln.url,
+      }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
       const scope = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}`;
-      const contributor = await kiln.server.kiln.createServicePrincipal('hostile contributor', { role: 'Contributor', scopes: [scope] });
-      const credential = new ClientSecretCredential(kiln.tenantId, contributor.appId, contributor.password, { authorityHost: kiln.url, disableInstanceDiscovery: true });
+      const contributor = await kiln.server.kiln.createServicePrincipal('hostile contributor', {
+        role: 'Contributor',
+        scopes: [scope],
+      });
+      const credential = new ClientSecretCredential(kiln.tenantId, contributor.appId, contributor.password, {
+        authorityHost: kiln.url,
+        disableInstanceDiscovery: true,
+      });
       compute = new ComputeManagementClient(credential, kiln.subscriptionId, { endpoint: kiln.url });
       builder = new ImageBuilderClient(credential, kiln.subscriptionId, { endpoint: kiln.url });
     });
@@ -73,10 +93,15 @@ describe('a hostile source image', () => {
         const { vhd } = await makeHostileDisk(join(scratch, `${attack}.raw`), attack, canary, PAYLOAD);
         await uploadDisk(compute, rg, attack, 'westus', await readFile(vhd));
         const diskId = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/disks/${attack}`;
-        const image = await compute.images.beginCreateOrUpdateAndWait(rg, attack, {
-          location: 'westus',
-          storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: diskId } } },
-        }, { updateIntervalInMs: 100 });
+        const image = await compute.images.beginCreateOrUpdateAndWait(
+          rg,
+          attack,
+          {
+            location: 'westus',
+            storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: diskId } } },
+          },
+          { updateIntervalInMs: 100 },
+        );
         await builder.virtualMachineImageTemplates.createOrUpdate(rg, attack, {
           location: 'westus',
           identity: { type: 'None' },
@@ -84,10 +109,16 @@ describe('a hostile source image', () => {
           customize: [{ type: 'Shell', name: 'noop', inline: ['true'] }],
           distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
         });
-        await assert.rejects(builder.virtualMachineImageTemplates.run(rg, attack, { updateIntervalInMs: 100 }), /BuildFailed/);
+        await assert.rejects(
+          builder.virtualMachineImageTemplates.run(rg, attack, { updateIntervalInMs: 100 }),
+          /BuildFailed/,
+        );
         const status = (await builder.virtualMachineImageTemplates.get(rg, attack)).lastRunStatus!;
         assert.equal(status.runState, 'Failed');
-        assert.match(status.message!, /Step 'source' failed: The source image's root file system is damaged or hostile: e2fsck -fn found: /);
+        assert.match(
+          status.message!,
+          /Step 'source' failed: The source image's root file system is damaged or hostile: e2fsck -fn found: /,
+        );
         assert.match(status.message!, finding);
         await assertOutsideUntouched();
       });
@@ -142,7 +173,10 @@ describe('a hostile source image', () => {
       try {
         await assert.rejects(restoreWhatRdumpDrops(fs, dir), (error: Error) => {
           assert.ok(error instanceof DamagedFileSystem, String(error));
-          assert.match(error.message, /damaged or hostile: \/opt was extracted as a link, but its listing says a folder/);
+          assert.match(
+            error.message,
+            /damaged or hostile: \/opt was extracted as a link, but its listing says a folder/,
+          );
           return true;
         });
         assert.equal((await stat(join(outside, 'tool'))).mode & 0o7777, 0o644, 'the host file kept its mode');

@@ -8,7 +8,8 @@ import { rawRequest, type RawResponse } from '../support/raw-https.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const MIB = 1024 * 1024;
-const deepObject = (levels: number) => `{"location":"westus","properties":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}`;
+const deepObject = (levels: number) =>
+  `{"location":"westus","properties":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}`;
 const deepArray = (levels: number) => `{"location":"westus","tags":${'['.repeat(levels)}${']'.repeat(levels)}}`;
 const huge = () => JSON.stringify({ location: 'westus', tags: { padding: 'x'.repeat(5 * MIB) } });
 
@@ -18,7 +19,14 @@ describe('request body limits', () => {
   const armPaths: Record<string, string> = {};
 
   const send = (method: string, path: string, body: string, contentType = 'application/json'): Promise<RawResponse> =>
-    rawRequest(kiln.url, method, path, { headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) }, body });
+    rawRequest(kiln.url, method, path, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': contentType,
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      body,
+    });
 
   function assertArmRefusal(response: RawResponse, limit: RegExp) {
     assert.equal(response.status, 400, response.body.slice(0, 500));
@@ -49,7 +57,11 @@ describe('request body limits', () => {
         assert.ok(JSON.parse(response.body).error.message.length < 1000, `${route}: the refusal quotes too much`);
       }
       // Nothing was stored.
-      assert.equal((await rawRequest(kiln.url, 'GET', path, { headers: { authorization: `Bearer ${token}` } })).status, 404, route);
+      assert.equal(
+        (await rawRequest(kiln.url, 'GET', path, { headers: { authorization: `Bearer ${token}` } })).status,
+        404,
+        route,
+      );
     }
     const refusal = await send('PUT', armPaths.imageTemplate, deepObject(5_000));
     assert.match(JSON.parse(refusal.body).error.message, /Path 'properties\.a\.a\.a/);
@@ -74,13 +86,22 @@ describe('request body limits', () => {
   });
 
   it('stays up and keeps serving well-formed requests', async () => {
-    const response = await rawRequest(kiln.url, 'GET', `/subscriptions/${kiln.subscriptionId}/resourceGroups/limits?api-version=2022-09-01`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const response = await rawRequest(
+      kiln.url,
+      'GET',
+      `/subscriptions/${kiln.subscriptionId}/resourceGroups/limits?api-version=2022-09-01`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     assert.equal(response.status, 200);
     // JSON nested as deep as the limit is still read.
     const nested = `{"location":"westus","tags":{"k":"v"},"properties":${'{"a":'.repeat(60)}1${'}'.repeat(60)}}`;
-    const group = await send('PUT', `/subscriptions/${kiln.subscriptionId}/resourceGroups/nested?api-version=2022-09-01`, nested);
+    const group = await send(
+      'PUT',
+      `/subscriptions/${kiln.subscriptionId}/resourceGroups/nested?api-version=2022-09-01`,
+      nested,
+    );
     assert.equal(group.status, 201, group.body);
   });
 });

@@ -30,10 +30,17 @@ describe("a run's host disk limit", () => {
     work = await mkdtemp(join(tmpdir(), 'kiln-disk-limit-'));
     await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 64 });
     await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
-    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+    }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/base.vhd', await readFile(join(work, 'base.vhd')));
     const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    imageId = (await compute.images.createOrUpdate(rg, 'base', { location: 'westus', storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } } })).id!;
+    imageId = (
+      await compute.images.createOrUpdate(rg, 'base', {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+      })
+    ).id!;
   });
   after(async () => {
     await kiln.stop();
@@ -64,26 +71,43 @@ describe("a run's host disk limit", () => {
       }
     })();
     try {
-      await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'filler', { updateIntervalInMs: 100 }), /BuildFailed/);
+      await assert.rejects(
+        builder.virtualMachineImageTemplates.run(rg, 'filler', { updateIntervalInMs: 100 }),
+        /BuildFailed/,
+      );
     } finally {
       running = false;
       await watching;
     }
     const status = (await builder.virtualMachineImageTemplates.get(rg, 'filler')).lastRunStatus!;
-    assert.match(status.message!, new RegExp(`Step 'fill' failed: the run used all the host disk it may write, ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`));
+    assert.match(
+      status.message!,
+      new RegExp(
+        `Step 'fill' failed: the run used all the host disk it may write, ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`,
+      ),
+    );
     const log = await readCustomizationLog(kiln, (await builder.virtualMachineImageTemplates.get(rg, 'filler')).id!);
     assert.match(log.text, new RegExp(`Disk space for this run: ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`));
     assert.match(log.text, /No space left on device/);
     // The space is a sparse file of exactly the limit; other work on this machine may move free space a little.
     const taken = (freeBefore - lowest) / MIB;
-    assert.ok(taken < LIMIT_MIB + 64, `the host disk took ${taken.toFixed(0)} MiB during the run, the limit being ${LIMIT_MIB} MiB`);
+    assert.ok(
+      taken < LIMIT_MIB + 64,
+      `the host disk took ${taken.toFixed(0)} MiB during the run, the limit being ${LIMIT_MIB} MiB`,
+    );
   });
 
   it('defaults to three times the source plus 256 MiB, and refuses a setting that is not a whole number of MiB', () => {
     assert.deepEqual(runDiskLimit(undefined, 64 * MIB + 512).bytes, 449 * MIB);
-    assert.match(runDiskLimit(undefined, 64 * MIB).description, /^448 MiB \(three times the source plus 256 MiB; build\.limits\.diskMiB sets another\)$/);
+    assert.match(
+      runDiskLimit(undefined, 64 * MIB).description,
+      /^448 MiB \(three times the source plus 256 MiB; build\.limits\.diskMiB sets another\)$/,
+    );
     for (const diskMiB of [0, 1.5, '512']) {
-      assert.throws(() => buildDiskLimitMiB({ ...defaultConfig(), build: { limits: { diskMiB: diskMiB as number } } }), /config\.json: build\.limits\.diskMiB is .*; it must be a whole number of MiB, at least 16\./);
+      assert.throws(
+        () => buildDiskLimitMiB({ ...defaultConfig(), build: { limits: { diskMiB: diskMiB as number } } }),
+        /config\.json: build\.limits\.diskMiB is .*; it must be a whole number of MiB, at least 16\./,
+      );
     }
   });
 });

@@ -20,7 +20,10 @@ export interface Azurite {
 }
 
 export async function startAzurite(): Promise<Azurite> {
-  const main = path.join(path.dirname(createRequire(import.meta.url).resolve('azurite/package.json')), 'dist/src/blob/main.js');
+  const main = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('azurite/package.json')),
+    'dist/src/blob/main.js',
+  );
   const location = await mkdtemp(path.join(tmpdir(), 'kiln-azurite-'));
   // Port 0 lets the OS pick a free port, which Azurite then prints: no window for another process to
   // take a port probed beforehand. Telemetry is off so tests send nothing anywhere.
@@ -42,7 +45,10 @@ export async function startAzurite(): Promise<Azurite> {
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`Azurite did not start within ${START_TIMEOUT_MS} ms:\n${output}`)),
+        START_TIMEOUT_MS,
+      );
       child.once('error', reject);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);

@@ -22,12 +22,21 @@ export function makeVhd(mib: number, seed: string): Buffer {
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Puts a sealed blob into a region store with a storage-audience bearer token, as `az storage blob upload --auth-mode login` does. */
-export async function putRegionBlob(kiln: Pick<TestServer, 'url' | 'credential'>, region: string, key: string, content: Buffer): Promise<string> {
+export async function putRegionBlob(
+  kiln: Pick<TestServer, 'url' | 'credential'>,
+  region: string,
+  key: string,
+  content: Buffer,
+): Promise<string> {
   const token = await kiln.credential.getToken('https://storage.azure.com/.default');
   const url = `${kiln.url}/blob/${region}/${key}`;
   const response = await fetch(url, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${token!.token}`, 'x-ms-blob-type': 'BlockBlob', 'content-type': 'application/octet-stream' },
+    headers: {
+      authorization: `Bearer ${token!.token}`,
+      'x-ms-blob-type': 'BlockBlob',
+      'content-type': 'application/octet-stream',
+    },
     body: new Uint8Array(content),
   });
   if (response.status !== 201) throw new Error(`blob PUT ${url} answered ${response.status}: ${await response.text()}`);
@@ -35,9 +44,20 @@ export async function putRegionBlob(kiln: Pick<TestServer, 'url' | 'credential'>
 }
 
 /** The Azure disk upload flow: create with Upload, get a write SAS, write pages, end access. */
-export async function uploadDisk(client: ComputeManagementClient, resourceGroup: string, name: string, location: string, vhd: Buffer, kind: 'disks' | 'snapshots' = 'disks') {
+export async function uploadDisk(
+  client: ComputeManagementClient,
+  resourceGroup: string,
+  name: string,
+  location: string,
+  vhd: Buffer,
+  kind: 'disks' | 'snapshots' = 'disks',
+) {
   const ops = client[kind];
-  await ops.createOrUpdate(resourceGroup, name, { location, osType: 'Linux', creationData: { createOption: 'Upload', uploadSizeBytes: vhd.length } });
+  await ops.createOrUpdate(resourceGroup, name, {
+    location,
+    osType: 'Linux',
+    creationData: { createOption: 'Upload', uploadSizeBytes: vhd.length },
+  });
   const access = await ops.grantAccess(resourceGroup, name, { access: 'Write', durationInSeconds: 3600 });
   const pages = new PageBlobClient(access.accessSAS!, new AnonymousCredential());
   for (let offset = 0; offset < vhd.length; offset += 4 * MIB) {

@@ -2,11 +2,19 @@
 import { mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkImage, extractRootFs, findRootPartition, toRaw, type RootPartition } from '../../src/imaging/disk/disk-image.ts';
+import {
+  checkImage,
+  extractRootFs,
+  findRootPartition,
+  toRaw,
+  type RootPartition,
+} from '../../src/imaging/disk/disk-image.ts';
 import { run } from '../../src/imaging/disk/run.ts';
 
 /** Checks the image with qemu-img and e2fsck, then extracts its root file system into a new directory. */
-export async function openDiskImage(image: string): Promise<{ rootfs: string; format: string; partition: RootPartition }> {
+export async function openDiskImage(
+  image: string,
+): Promise<{ rootfs: string; format: string; partition: RootPartition }> {
   const work = await mkdtemp(join(tmpdir(), 'kiln-inspect-'));
   const { format } = await checkImage(image);
   const raw = join(work, 'disk.raw');
@@ -21,10 +29,16 @@ export async function openDiskImage(image: string): Promise<{ rootfs: string; fo
 /** Why this machine cannot loop-mount a disk, or undefined when it can; tests skip with the reason instead of pretending. */
 export async function loopMountUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'mounting a disk needs root';
-  const freeLoop = () => run('losetup', ['--find']).then(() => true, () => false);
+  const freeLoop = () =>
+    run('losetup', ['--find']).then(
+      () => true,
+      () => false,
+    );
   if (await freeLoop()) return undefined;
   await run('modprobe', ['loop']).catch(() => undefined);
-  return (await freeLoop()) ? undefined : 'no loop device on this machine (`losetup --find` finds none, even after `modprobe loop`)';
+  return (await freeLoop())
+    ? undefined
+    : 'no loop device on this machine (`losetup --find` finds none, even after `modprobe loop`)';
 }
 
 /**
@@ -32,9 +46,22 @@ export async function loopMountUnavailable(): Promise<string | undefined> {
  * partition) read-only through a loop device, as the kernel of a VM booting it would, and gives
  * `use` the mount point and the loop device; unmounts and detaches afterwards.
  */
-export async function withReadOnlyMount<T>(disk: string, partition: RootPartition, use: (dir: string, device: string) => Promise<T>): Promise<T> {
+export async function withReadOnlyMount<T>(
+  disk: string,
+  partition: RootPartition,
+  use: (dir: string, device: string) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-mount-'));
-  const args = ['--find', '--show', '--read-only', '--offset', String(partition.start), '--sizelimit', String(partition.size), resolve(disk)];
+  const args = [
+    '--find',
+    '--show',
+    '--read-only',
+    '--offset',
+    String(partition.start),
+    '--sizelimit',
+    String(partition.size),
+    resolve(disk),
+  ];
   const device = (await run('losetup', args)).stdout.trim();
   try {
     await run('mount', ['-t', 'ext4', '-o', 'ro', device, dir]);

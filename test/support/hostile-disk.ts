@@ -22,7 +22,12 @@ const MIB = 1024 * 1024;
 const climbingName = (target: string) => `${'../'.repeat(40)}${resolve(target).slice(1)}`;
 
 /** Writes a raw disk (one dos partition from 1 MiB holding the crafted ext4) to `output`, and a fixed VHD of it beside it. */
-export async function makeHostileDisk(output: string, attack: Attack, target: string, payload: string): Promise<{ raw: string; vhd: string }> {
+export async function makeHostileDisk(
+  output: string,
+  attack: Attack,
+  target: string,
+  payload: string,
+): Promise<{ raw: string; vhd: string }> {
   const scratch = await mkdtemp(join(tmpdir(), 'kiln-hostile-'));
   try {
     const root = join(scratch, 'root');
@@ -32,14 +37,28 @@ export async function makeHostileDisk(output: string, attack: Attack, target: st
     await writeFile(output, '');
     await truncate(output, 24 * MIB);
     await run('sfdisk', ['--quiet', resolve(output)], { input: 'label: dos\nstart=2048, type=83\n' });
-    await run('mkfs.ext4', ['-q', '-F', '-O', '^metadata_csum', '-d', root, '-E', `offset=${PARTITION_START}`, resolve(output), `${23 * 1024}k`]);
+    await run('mkfs.ext4', [
+      '-q',
+      '-F',
+      '-O',
+      '^metadata_csum',
+      '-d',
+      root,
+      '-E',
+      `offset=${PARTITION_START}`,
+      resolve(output),
+      `${23 * 1024}k`,
+    ]);
 
-    const [placeholder, hostile] = attack === 'symlink-twin'
-      ? ['kiln-twin-b', 'kiln-twin-a']
-      : [climbingName(target).replaceAll('/', '_'), climbingName(target)];
+    const [placeholder, hostile] =
+      attack === 'symlink-twin'
+        ? ['kiln-twin-b', 'kiln-twin-a']
+        : [climbingName(target).replaceAll('/', '_'), climbingName(target)];
     const commands = attack === 'symlink-twin' ? [`symlink kiln-twin-a ${resolve(target)}`] : [];
     commands.push(`write ${join(scratch, 'payload')} ${placeholder}`);
-    await run('debugfs', ['-w', '-f', '-', `${resolve(output)}?offset=${PARTITION_START}`], { input: `${commands.join('\n')}\n` });
+    await run('debugfs', ['-w', '-f', '-', `${resolve(output)}?offset=${PARTITION_START}`], {
+      input: `${commands.join('\n')}\n`,
+    });
     await patchUnique(output, placeholder, hostile);
     const vhd = `${output}.vhd`;
     await toFixedVhd(output, vhd);
@@ -53,7 +72,8 @@ export async function makeHostileDisk(output: string, attack: Attack, target: st
 async function patchUnique(file: string, from: string, to: string): Promise<void> {
   const bytes = await readFile(file);
   const at = bytes.indexOf(from);
-  if (at < 0 || bytes.indexOf(from, at + 1) >= 0 || from.length !== to.length) throw new Error(`cannot patch "${from}" in ${file}: not exactly one occurrence`);
+  if (at < 0 || bytes.indexOf(from, at + 1) >= 0 || from.length !== to.length)
+    throw new Error(`cannot patch "${from}" in ${file}: not exactly one occurrence`);
   bytes.write(to, at);
   await writeFile(file, bytes);
 }

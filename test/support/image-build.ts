@@ -6,7 +6,10 @@ import { imageBuildState, type ImageBuildState } from '../../src/imaging/image-t
 import type { StepContext } from '../../src/imaging/step-runner.ts';
 
 /** A run's work folder `run-<n>` under `root` (0700, as runs make theirs) with a fresh state, log and an abortable context. */
-export function imageBuildFixture(root: string, n: number): { state: ImageBuildState; log: BuildLog; ctx: StepContext; controller: AbortController } {
+export function imageBuildFixture(
+  root: string,
+  n: number,
+): { state: ImageBuildState; log: BuildLog; ctx: StepContext; controller: AbortController } {
   const work = join(root, `run-${n}`);
   mkdirSync(work, { recursive: true, mode: 0o700 });
   const log = openBuildLog(join(work, 'customization.log'));

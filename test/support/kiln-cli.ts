@@ -53,6 +53,19 @@ export async function kilnCli(kiln: TestServer): Promise<Cli> {
     ok,
     json: async <T>(...args: string[]) => JSON.parse(await ok(...args)) as T,
     login: () =>
-      ok('login', '--server', kiln.url, '--service-principal', '-u', kiln.admin.appId, '-p', kiln.admin.password, '--tenant', kiln.tenantId, '--ca-cert', join(kiln.dataDir, 'tls', 'ca.pem')),
+      ok(
+        'login',
+        '--server',
+        kiln.url,
+        '--service-principal',
+        '-u',
+        kiln.admin.appId,
+        '-p',
+        kiln.admin.password,
+        '--tenant',
+        kiln.tenantId,
+        '--ca-cert',
+        join(kiln.dataDir, 'tls', 'ca.pem'),
+      ),
   };
 }

@@ -29,9 +29,13 @@ export async function dataDirWithTestCa(prefix: string): Promise<string> {
 
 /** `port`: 0 for one the OS picks; a restart passes the port of the process it replaces. */
 export async function startKilnProcess(dataDir: string, port = 0, extraArgs: string[] = []): Promise<KilnProcess> {
-  const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--data', dataDir, '--port', String(port), '--lease-ms', '1500', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/kiln.js', 'serve', '--data', dataDir, '--port', String(port), '--lease-ms', '1500', ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
@@ -61,6 +65,9 @@ export async function clientsFor(dataDir: string, url: string) {
   return {
     url,
     subscriptionId: config.subscriptions[0].id as string,
-    credential: new ClientSecretCredential(admin.tenant, admin.appId, admin.password, { authorityHost: url, disableInstanceDiscovery: true }),
+    credential: new ClientSecretCredential(admin.tenant, admin.appId, admin.password, {
+      authorityHost: url,
+      disableInstanceDiscovery: true,
+    }),
   };
 }

@@ -17,10 +17,13 @@ export function makeBusyboxRootFs(dir: string): string {
   mkdirSync(bin, { recursive: true });
   copyFileSync(BUSYBOX, join(bin, 'busybox'));
   chmodSync(join(bin, 'busybox'), 0o755);
-  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((name) => name !== '' && name !== 'busybox');
+  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((name) => name !== '' && name !== 'busybox');
   for (const applet of applets) symlinkSync('busybox', join(bin, applet));
 
-  for (const sub of ['etc/ssh', 'root', 'var/log', 'var/lib/cloud/instances/x', 'proc', 'dev', 'home']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['etc/ssh', 'root', 'var/log', 'var/lib/cloud/instances/x', 'proc', 'dev', 'home'])
+    mkdirSync(join(dir, sub), { recursive: true });
   mkdirSync(join(dir, 'tmp'));
   chmodSync(join(dir, 'tmp'), 0o1777);
 

@@ -24,9 +24,12 @@ export interface TestServer {
 }
 
 /** `config` replaces parts of a fresh configuration (quotas, more subscriptions) before the first start. */
-export async function startTestServer(options: Partial<ServerOptions> & { config?: Partial<KilnConfig> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<ServerOptions> & { config?: Partial<KilnConfig> } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kiln-test-')));
-  if (options.config) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ ...defaultConfig(), ...options.config }));
+  if (options.config)
+    await writeFile(join(dataDir, 'config.json'), JSON.stringify({ ...defaultConfig(), ...options.config }));
   const tlsDir = process.env.KILN_TEST_TLS_DIR;
   if (!tlsDir) throw new Error('KILN_TEST_TLS_DIR is not set: run the tests through `npm test`');
   await cp(join(tlsDir, 'ca.pem'), join(dataDir, 'tls', 'ca.pem'), { force: false, errorOnExist: false });
@@ -49,7 +52,8 @@ export async function startTestServer(options: Partial<ServerOptions> & { config
       await server.close();
       if (keepData) return;
       // A run kept for debugging (onCustomizerError: abort) keeps its space mounted; rm cannot remove a mount point.
-      for (const run of await readdir(workRoot(dataDir)).catch(() => [])) await removeRunWork(join(workRoot(dataDir), run));
+      for (const run of await readdir(workRoot(dataDir)).catch(() => []))
+        await removeRunWork(join(workRoot(dataDir), run));
       await rm(dataDir, { recursive: true, force: true });
     },
   };

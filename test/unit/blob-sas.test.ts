@@ -8,7 +8,9 @@ const expiresOn = new Date('2030-01-01T13:00:00.750Z');
 
 describe('blob SAS', () => {
   it('is an Azure-style service SAS query', () => {
-    const query = new URLSearchParams(signBlobAccess(secret, { region: 'eastus', key: 'c/x.vhd', permissions: 'r', expiresOn, identifier: 'grant-1' }));
+    const query = new URLSearchParams(
+      signBlobAccess(secret, { region: 'eastus', key: 'c/x.vhd', permissions: 'r', expiresOn, identifier: 'grant-1' }),
+    );
     assert.deepEqual([...query.keys()], ['sv', 'sr', 'sp', 'se', 'si', 'sig']);
     assert.equal(query.get('sr'), 'b');
     assert.equal(query.get('sp'), 'r');
@@ -17,9 +19,26 @@ describe('blob SAS', () => {
   });
 
   it('grants reads of the sealed blob, and read-write of the staging blob', () => {
-    const read = signBlobAccess(secret, { region: 'eastus', key: 'c/x.vhd', permissions: 'r', expiresOn, identifier: 'grant-1' });
-    assert.deepEqual(verifyBlobAccess(secret, 'eastus', 'c/x.vhd', read, now), { ok: true, permissions: 'r', staging: false, identifier: 'grant-1' });
-    const write = signBlobAccess(secret, { region: 'EastUS', key: 'c/x.vhd', permissions: 'rw', expiresOn, identifier: 'grant-1' });
+    const read = signBlobAccess(secret, {
+      region: 'eastus',
+      key: 'c/x.vhd',
+      permissions: 'r',
+      expiresOn,
+      identifier: 'grant-1',
+    });
+    assert.deepEqual(verifyBlobAccess(secret, 'eastus', 'c/x.vhd', read, now), {
+      ok: true,
+      permissions: 'r',
+      staging: false,
+      identifier: 'grant-1',
+    });
+    const write = signBlobAccess(secret, {
+      region: 'EastUS',
+      key: 'c/x.vhd',
+      permissions: 'rw',
+      expiresOn,
+      identifier: 'grant-1',
+    });
     assert.deepEqual(verifyBlobAccess(secret, 'eastus', 'c/x.vhd', new URLSearchParams(write), now), {
       ok: true,
       permissions: 'rw',
@@ -29,7 +48,13 @@ describe('blob SAS', () => {
   });
 
   it('refuses other blobs, regions, secrets, tampered fields and expired grants', () => {
-    const sas = signBlobAccess(secret, { region: 'eastus', key: 'c/x.vhd', permissions: 'r', expiresOn, identifier: 'grant-1' });
+    const sas = signBlobAccess(secret, {
+      region: 'eastus',
+      key: 'c/x.vhd',
+      permissions: 'r',
+      expiresOn,
+      identifier: 'grant-1',
+    });
     const tampered = (name: string, value: string) => {
       const query = new URLSearchParams(sas);
       query.set(name, value);
@@ -49,7 +74,10 @@ describe('blob SAS', () => {
     ];
     for (const [what, check] of refusals) assert.equal(check.ok, false, what);
     const expired = refusals.at(-1)![1];
-    assert.match(expired.ok ? '' : expired.reason, /^Signed expiry time \[Tue, 01 Jan 2030 13:00:00 GMT\] has to be after current time/);
+    assert.match(
+      expired.ok ? '' : expired.reason,
+      /^Signed expiry time \[Tue, 01 Jan 2030 13:00:00 GMT\] has to be after current time/,
+    );
     const forged = refusals[4][1];
     assert.equal(forged.ok ? '' : forged.reason, 'Signature did not match.');
   });

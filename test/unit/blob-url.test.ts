@@ -6,7 +6,13 @@ describe('blob URLs', () => {
   it('formats and parses back, encoding each segment', () => {
     const url = formatBlobUrl('https://kiln.example.com:8443/', 'EastUS', 'disks/a b/c#1.vhd');
     assert.equal(url, 'https://kiln.example.com:8443/blob/eastus/disks/a%20b/c%231.vhd');
-    assert.deepEqual(parseBlobUrl(url), { region: 'eastus', container: 'disks', name: 'a b/c#1.vhd', key: '$user/disks/a b/c#1.vhd', signed: false });
+    assert.deepEqual(parseBlobUrl(url), {
+      region: 'eastus',
+      container: 'disks',
+      name: 'a b/c#1.vhd',
+      key: '$user/disks/a b/c#1.vhd',
+      signed: false,
+    });
   });
 
   it('names a user blob without a SAS, and the signed key with one; any host', () => {

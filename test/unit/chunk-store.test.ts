@@ -28,7 +28,9 @@ after(async () => {
 async function regions(): Promise<{ a: BlobStore; b: BlobStore; c: BlobStore }> {
   const root = await mkdtemp(path.join(tmpdir(), 'kiln-chunks-'));
   dirs.push(root);
-  const stores = createFsRegionStores(['eastus', 'westus', 'northeurope'].map((name) => ({ name, dir: path.join(root, name) })));
+  const stores = createFsRegionStores(
+    ['eastus', 'westus', 'northeurope'].map((name) => ({ name, dir: path.join(root, name) })),
+  );
   return { a: stores.get('eastus')!, b: stores.get('westus')!, c: stores.get('northeurope')! };
 }
 
@@ -77,12 +79,21 @@ describe('chunk store', () => {
     );
     assert.equal(manifest.chunks[2], manifest.chunks[7]);
     const stored = await a.list(chunkPrefix(1));
-    assert.deepEqual(stored.map((blob) => blob.key).sort(), [...new Set(manifest.chunks)].map((sha) => chunkKey(1, sha)).sort());
+    assert.deepEqual(
+      stored.map((blob) => blob.key).sort(),
+      [...new Set(manifest.chunks)].map((sha) => chunkKey(1, sha)).sort(),
+    );
 
     assert.deepEqual(await readAll(readManifest(a, 1, manifest)), data);
-    assert.deepEqual(await readAll(readManifest(a, 1, manifest, { start: 1000, end: 3100 })), data.subarray(1000, 3101));
+    assert.deepEqual(
+      await readAll(readManifest(a, 1, manifest, { start: 1000, end: 3100 })),
+      data.subarray(1000, 3101),
+    );
     assert.deepEqual(await readAll(readManifest(a, 1, manifest, { start: 0, end: 0 })), data.subarray(0, 1));
-    assert.deepEqual(await readAll(readManifest(a, 1, manifest, { start: 10 * CHUNK + 5, end: 1e6 })), data.subarray(10 * CHUNK + 5));
+    assert.deepEqual(
+      await readAll(readManifest(a, 1, manifest, { start: 10 * CHUNK + 5, end: 1e6 })),
+      data.subarray(10 * CHUNK + 5),
+    );
     assert.throws(() => readManifest(a, 1, manifest, { start: 5, end: 4 }), RangeError);
 
     // Ingesting again finds every chunk in place and rewrites none.
@@ -103,12 +114,24 @@ describe('chunk store', () => {
     const data = image(40, 17);
     const manifest = await putAndIngest(a, 'images/v1.raw', data);
 
-    assert.deepEqual(await replicate(primary(a), primary(b), manifest), { bytesMoved: data.length, chunksCopied: 41, chunksSkipped: 0 });
-    assert.deepEqual(await replicate(primary(a), primary(b), manifest), { bytesMoved: 0, chunksCopied: 0, chunksSkipped: 41 });
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
+      bytesMoved: data.length,
+      chunksCopied: 41,
+      chunksSkipped: 0,
+    });
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
+      bytesMoved: 0,
+      chunksCopied: 0,
+      chunksSkipped: 41,
+    });
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 1, manifest)), data);
 
-    assert.deepEqual(await replicate(primary(b), { store: b, replica: 2 }, manifest), { bytesMoved: data.length, chunksCopied: 41, chunksSkipped: 0 });
+    assert.deepEqual(await replicate(primary(b), { store: b, replica: 2 }, manifest), {
+      bytesMoved: data.length,
+      chunksCopied: 41,
+      chunksSkipped: 0,
+    });
     assert.deepEqual(await verifyReplica(b, 2, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 2, manifest)), data);
 
@@ -124,7 +147,11 @@ describe('chunk store', () => {
 
     const m2 = await putAndIngest(a, 'images/v2.raw', v2);
     assert.equal((await a.list(chunkPrefix(1))).length, 202);
-    assert.deepEqual(await replicate(primary(a), primary(b), m2), { bytesMoved: CHUNK + 500, chunksCopied: 2, chunksSkipped: 198 });
+    assert.deepEqual(await replicate(primary(a), primary(b), m2), {
+      bytesMoved: CHUNK + 500,
+      chunksCopied: 2,
+      chunksSkipped: 198,
+    });
     assert.deepEqual(await readAll(readManifest(b, 1, m2)), v2);
   });
 
@@ -139,13 +166,20 @@ describe('chunk store', () => {
     await b.delete(chunkKey(1, missing));
     assert.deepEqual(await verifyReplica(b, 1, manifest), [corrupt, missing]);
 
-    assert.deepEqual(await replicate(primary(a), primary(b), manifest), { bytesMoved: 2 * CHUNK, chunksCopied: 2, chunksSkipped: 28 });
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
+      bytesMoved: 2 * CHUNK,
+      chunksCopied: 2,
+      chunksSkipped: 28,
+    });
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 1, manifest)), data);
 
     const tampered = manifest.chunks[3];
     await a.put(chunkKey(1, tampered), randomBytes(CHUNK), { overwrite: true });
-    await assert.rejects(replicate(primary(a), primary(c), manifest), new RegExp(`Chunk ${tampered} was sealed .* with sha256`));
+    await assert.rejects(
+      replicate(primary(a), primary(c), manifest),
+      new RegExp(`Chunk ${tampered} was sealed .* with sha256`),
+    );
     assert.equal(await c.stat(chunkKey(1, tampered)), undefined);
   });
 
@@ -156,7 +190,9 @@ describe('chunk store', () => {
     const onProgress = (progress: ReplicationProgress) => {
       if (progress.chunksCopied === 10) controller.abort();
     };
-    await assert.rejects(replicate(primary(a), primary(b), manifest, { signal: controller.signal, onProgress }), { name: 'AbortError' });
+    await assert.rejects(replicate(primary(a), primary(b), manifest, { signal: controller.signal, onProgress }), {
+      name: 'AbortError',
+    });
 
     const present = await presentChunks(b, 1, manifest);
     assert.ok(present >= 10 && present < 100, `${present} chunks landed before the abort took effect`);
@@ -167,7 +203,9 @@ describe('chunk store', () => {
     });
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
 
-    await assert.rejects(ingest(a, 'images/v1.raw', { chunkSize: CHUNK, signal: AbortSignal.abort() }), { name: 'AbortError' });
+    await assert.rejects(ingest(a, 'images/v1.raw', { chunkSize: CHUNK, signal: AbortSignal.abort() }), {
+      name: 'AbortError',
+    });
   });
 
   it('reports progress that only grows and ends at the image size', async () => {
@@ -178,14 +216,25 @@ describe('chunk store', () => {
 
     for (const expectedMoved of [data.length - CHUNK, 0]) {
       const seen: ReplicationProgress[] = [];
-      const result = await replicate(primary(a), primary(b), manifest, { onProgress: (progress) => seen.push(progress) });
+      const result = await replicate(primary(a), primary(b), manifest, {
+        onProgress: (progress) => seen.push(progress),
+      });
       assert.equal(result.bytesMoved, expectedMoved);
       assert.ok(seen.length >= 20);
       for (const [before, next] of seen.slice(1).map((progress, i) => [seen[i], progress])) {
-        assert.ok(next.bytesDone >= before.bytesDone && next.bytesMoved >= before.bytesMoved && next.chunksCopied >= before.chunksCopied);
+        assert.ok(
+          next.bytesDone >= before.bytesDone &&
+            next.bytesMoved >= before.bytesMoved &&
+            next.chunksCopied >= before.chunksCopied,
+        );
       }
       assert.ok(seen.every((progress) => progress.bytesTotal === data.length));
-      assert.deepEqual(seen.at(-1), { bytesDone: data.length, bytesTotal: data.length, bytesMoved: expectedMoved, chunksCopied: result.chunksCopied });
+      assert.deepEqual(seen.at(-1), {
+        bytesDone: data.length,
+        bytesTotal: data.length,
+        bytesMoved: expectedMoved,
+        chunksCopied: result.chunksCopied,
+      });
     }
   });
 
@@ -198,7 +247,10 @@ describe('chunk store', () => {
     await replicate(primary(a), { store: a, replica: 10 }, m1);
 
     assert.deepEqual(await collectGarbage(a, 1, new Set(m2.chunks)), { deleted: 5, bytesFreed: 5 * CHUNK });
-    assert.deepEqual((await a.list(chunkPrefix(1))).map((blob) => blob.key).sort(), m2.chunks.map((sha) => chunkKey(1, sha)).sort());
+    assert.deepEqual(
+      (await a.list(chunkPrefix(1))).map((blob) => blob.key).sort(),
+      m2.chunks.map((sha) => chunkKey(1, sha)).sort(),
+    );
     assert.deepEqual(await verifyReplica(a, 10, m1), []);
     assert.ok(await a.stat('images/v1.raw'));
     assert.deepEqual(await collectGarbage(a, 1, new Set(m2.chunks)), { deleted: 0, bytesFreed: 0 });

@@ -16,7 +16,10 @@ describe('generated client secrets', () => {
     for (let i = 0; i < DRAWS; i++) {
       const secret = newClientSecret();
       assert.match(secret, /^[A-Za-z0-9_-]{40}$/);
-      const args = parseFlags(['--service-principal', '-u', 'app', '-p', secret, '--tenant', 't', '--server', 'https://127.0.0.1:8443'], login.flags);
+      const args = parseFlags(
+        ['--service-principal', '-u', 'app', '-p', secret, '--tenant', 't', '--server', 'https://127.0.0.1:8443'],
+        login.flags,
+      );
       assert.equal(args.string('password'), secret);
       seen.add(secret);
     }

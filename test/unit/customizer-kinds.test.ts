@@ -25,20 +25,30 @@ export function compileTimeChecks(valid: Customizer[]): void {
   void [runnable, withoutRunner, refused];
 }
 
-const settings = { settings: { tenantId: 't', subscriptions: [], regions: [{ name: 'eastus', displayName: 'East US' }] } };
+const settings = {
+  settings: { tenantId: 't', subscriptions: [], regions: [{ name: 'eastus', displayName: 'East US' }] },
+};
 const template = (customize: unknown[]) => ({
   location: 'eastus',
   properties: {
-    source: { type: 'ManagedImage', imageId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/base' },
+    source: {
+      type: 'ManagedImage',
+      imageId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/base',
+    },
     customize,
     distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
   },
 });
 
 it('normalizes the casing of every customizer type in the table', () => {
-  const { body } = normalizeTemplate(template(CUSTOMIZER_KINDS.map((kind, i) => ({ type: kind.type.toLowerCase(), name: `c${i}` }))));
+  const { body } = normalizeTemplate(
+    template(CUSTOMIZER_KINDS.map((kind, i) => ({ type: kind.type.toLowerCase(), name: `c${i}` }))),
+  );
   const customize = (body.properties as { customize: Array<{ type: string }> }).customize;
-  assert.deepEqual(customize.map((c) => c.type), CUSTOMIZER_KINDS.map((kind) => kind.type));
+  assert.deepEqual(
+    customize.map((c) => c.type),
+    CUSTOMIZER_KINDS.map((kind) => kind.type),
+  );
 });
 
 it('refuses an unknown customizer type listing the table as its allowed values', () => {
@@ -53,18 +63,33 @@ it('refuses an unknown customizer type listing the table as its allowed values',
   assert.ok(error instanceof ArmError);
   assert.equal(error.code, 'BadCustomizerType');
   assert.equal(error.target, 'properties.customize[0].type');
-  assert.equal(error.message, "The customizer type 'Sysprep' is not valid. Allowed values: Shell, PowerShell, File, WindowsRestart, WindowsUpdate.");
+  assert.equal(
+    error.message,
+    "The customizer type 'Sysprep' is not valid. Allowed values: Shell, PowerShell, File, WindowsRestart, WindowsUpdate.",
+  );
 });
 
 it('returns each supported kind typed, with its own fields checked', () => {
-  const spec = validateTemplate(settings, template([
-    { type: 'Shell', name: 'sh', inline: ['true'] },
-    { type: 'PowerShell', name: 'ps', inline: ['exit 3'], validExitCodes: [0, 3] },
-    { type: 'File', name: 'f', sourceUri: 'https://example.com/x', destination: '/tmp/x' },
-  ]));
+  const spec = validateTemplate(
+    settings,
+    template([
+      { type: 'Shell', name: 'sh', inline: ['true'] },
+      { type: 'PowerShell', name: 'ps', inline: ['exit 3'], validExitCodes: [0, 3] },
+      { type: 'File', name: 'f', sourceUri: 'https://example.com/x', destination: '/tmp/x' },
+    ]),
+  );
   assert.deepEqual(spec.properties.customize, [
     { type: 'Shell', name: 'sh', scriptUri: undefined, inline: ['true'], sha256Checksum: undefined },
-    { type: 'PowerShell', name: 'ps', scriptUri: undefined, inline: ['exit 3'], sha256Checksum: undefined, validExitCodes: [0, 3], runElevated: false, runAsSystem: false },
+    {
+      type: 'PowerShell',
+      name: 'ps',
+      scriptUri: undefined,
+      inline: ['exit 3'],
+      sha256Checksum: undefined,
+      validExitCodes: [0, 3],
+      runElevated: false,
+      runAsSystem: false,
+    },
     { type: 'File', name: 'f', sourceUri: 'https://example.com/x', destination: '/tmp/x', sha256Checksum: undefined },
   ]);
 });

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,7 +44,12 @@ let server: Server;
 let base: string;
 let downloads: CustomizerDeps;
 before(async () => {
-  const files: Record<string, string> = { '/script.sh': SCRIPT, '/shebang.sh': BASH_SCRIPT, '/payload.txt': FILE, '/setup.ps1': PS_SCRIPT };
+  const files: Record<string, string> = {
+    '/script.sh': SCRIPT,
+    '/shebang.sh': BASH_SCRIPT,
+    '/payload.txt': FILE,
+    '/setup.ps1': PS_SCRIPT,
+  };
   server = createServer((req, res) => {
     const body = files[new URL(req.url!, 'http://x').pathname];
     res.statusCode = body === undefined ? 404 : 200;
@@ -60,23 +75,46 @@ const inImage = (path: string) => join(state.rootfs, path);
 
 describe('Shell customizer', () => {
   it('runs inline commands as one sh -e script whose writes appear in the directory', async () => {
-    await run(shellStep({ type: 'Shell', name: 'setup', inline: ['mkdir -p /opt/app', 'echo hello > /opt/app/hi', 'echo done-setup'] }));
+    await run(
+      shellStep({
+        type: 'Shell',
+        name: 'setup',
+        inline: ['mkdir -p /opt/app', 'echo hello > /opt/app/hi', 'echo done-setup'],
+      }),
+    );
     assert.equal(readFileSync(inImage('opt/app/hi'), 'utf8'), 'hello\n');
     assert.match(logText(), /\[setup\] done-setup\n/);
   });
 
   it('stops inline commands at the first failure (sh -e)', async () => {
-    await assert.rejects(run(shellStep({ type: 'Shell', name: 'strict', inline: ['false', 'touch /after'] })), { exitCode: 1 });
+    await assert.rejects(run(shellStep({ type: 'Shell', name: 'strict', inline: ['false', 'touch /after'] })), {
+      exitCode: 1,
+    });
     assert.ok(!existsSync(inImage('after')));
   });
 
   it('downloads a scriptUri, checks its sha256, runs it with sh and removes it', async () => {
-    await run(shellStep({ type: 'Shell', name: 'remote', scriptUri: `${base}/script.sh?${SAS}`, sha256Checksum: sha256(SCRIPT).toUpperCase() }, downloads));
+    await run(
+      shellStep(
+        {
+          type: 'Shell',
+          name: 'remote',
+          scriptUri: `${base}/script.sh?${SAS}`,
+          sha256Checksum: sha256(SCRIPT).toUpperCase(),
+        },
+        downloads,
+      ),
+    );
     assert.equal(readFileSync(inImage('root/script-ran'), 'utf8'), 'args:/tmp/kiln-script-1.sh\n');
     assert.deepEqual(readdirSync(inImage('tmp')), []);
     const text = logText();
     assert.match(text, /\[remote\] downloaded-ok/);
-    assert.match(text, new RegExp(`downloaded ${Buffer.byteLength(SCRIPT)} bytes from http://127\\.0\\.0\\.1:\\d+/script\\.sh\\?\\*\\*\\*, sha256 ${sha256(SCRIPT)}`));
+    assert.match(
+      text,
+      new RegExp(
+        `downloaded ${Buffer.byteLength(SCRIPT)} bytes from http://127\\.0\\.0\\.1:\\d+/script\\.sh\\?\\*\\*\\*, sha256 ${sha256(SCRIPT)}`,
+      ),
+    );
   });
 
   it('runs a script with a #! line by its interpreter', async () => {
@@ -87,9 +125,17 @@ describe('Shell customizer', () => {
   it('refuses a script whose sha256 does not match, naming both sums, and runs nothing', async () => {
     const wrong = 'ab'.repeat(32);
     await assert.rejects(
-      run(shellStep({ type: 'Shell', name: 'tampered', scriptUri: `${base}/script.sh?${SAS}`, sha256Checksum: wrong }, downloads)),
+      run(
+        shellStep(
+          { type: 'Shell', name: 'tampered', scriptUri: `${base}/script.sh?${SAS}`, sha256Checksum: wrong },
+          downloads,
+        ),
+      ),
       (error: Error) => {
-        assert.match(error.message, /^Shell customizer 'tampered': sha256 of http:\/\/127\.0\.0\.1:\d+\/script\.sh\?\*\*\* is /);
+        assert.match(
+          error.message,
+          /^Shell customizer 'tampered': sha256 of http:\/\/127\.0\.0\.1:\d+\/script\.sh\?\*\*\* is /,
+        );
         assert.ok(error.message.includes(sha256(SCRIPT)) && error.message.includes(wrong), error.message);
         assert.ok(!error.message.includes(encodeURIComponent(SIG)));
         return true;
@@ -106,17 +152,28 @@ describe('Shell customizer', () => {
       assert.ok(error instanceof CustomizerError);
       assert.equal(error.customizer, 'broken');
       assert.equal(error.exitCode, 3);
-      assert.deepEqual(error.lastLines, Array.from({ length: 20 }, (_, i) => `line-${i + 6}`));
-      assert.match(error.message, /^Shell customizer 'broken' failed with exit code 3\. Last lines of its output:\nline-6\n/);
+      assert.deepEqual(
+        error.lastLines,
+        Array.from({ length: 20 }, (_, i) => `line-${i + 6}`),
+      );
+      assert.match(
+        error.message,
+        /^Shell customizer 'broken' failed with exit code 3\. Last lines of its output:\nline-6\n/,
+      );
       assert.match(error.message, /line-25$/);
       return true;
     });
   });
 
   it('fails clearly on a download error', async () => {
-    await assert.rejects(run(shellStep({ type: 'Shell', name: 'gone', scriptUri: `${base}/missing.sh?${SAS}` }, downloads)),
-      /^Error: Shell customizer 'gone': downloading http:\/\/127\.0\.0\.1:\d+\/missing\.sh\?\*\*\* failed: HTTP 404/);
-    await assert.rejects(run(shellStep({ type: 'Shell', name: 'ftp', scriptUri: 'ftp://example.com/x.sh' })), /only http and https/);
+    await assert.rejects(
+      run(shellStep({ type: 'Shell', name: 'gone', scriptUri: `${base}/missing.sh?${SAS}` }, downloads)),
+      /^Error: Shell customizer 'gone': downloading http:\/\/127\.0\.0\.1:\d+\/missing\.sh\?\*\*\* failed: HTTP 404/,
+    );
+    await assert.rejects(
+      run(shellStep({ type: 'Shell', name: 'ftp', scriptUri: 'ftp://example.com/x.sh' })),
+      /only http and https/,
+    );
   });
 
   it('uses the injected fetch', async () => {
@@ -133,15 +190,28 @@ describe('Shell customizer', () => {
 
 describe('File customizer', () => {
   it('downloads to a destination under /tmp, creating its folder', async () => {
-    await run(fileStep({ type: 'File', name: 'copy', sourceUri: `${base}/payload.txt?${SAS}`, destination: '/tmp/app/payload.txt', sha256Checksum: sha256(FILE) }, downloads));
+    await run(
+      fileStep(
+        {
+          type: 'File',
+          name: 'copy',
+          sourceUri: `${base}/payload.txt?${SAS}`,
+          destination: '/tmp/app/payload.txt',
+          sha256Checksum: sha256(FILE),
+        },
+        downloads,
+      ),
+    );
     assert.equal(readFileSync(inImage('tmp/app/payload.txt'), 'utf8'), FILE);
     assert.deepEqual(readdirSync(inImage('tmp/app')), ['payload.txt']);
   });
 
-  it('refuses destinations outside /tmp with Azure\'s rule', () => {
+  it("refuses destinations outside /tmp with Azure's rule", () => {
     for (const destination of ['/etc/payload.txt', '/tmp/../etc/passwd', '/tmp', '/tmpfoo/x']) {
-      assert.throws(() => fileStep({ type: 'File', name: 'etc', sourceUri: `${base}/payload.txt`, destination }),
-        /File customizer 'etc': destination .* is not allowed\. On Linux the File customizer can only write under \/tmp/);
+      assert.throws(
+        () => fileStep({ type: 'File', name: 'etc', sourceUri: `${base}/payload.txt`, destination }),
+        /File customizer 'etc': destination .* is not allowed\. On Linux the File customizer can only write under \/tmp/,
+      );
     }
   });
 
@@ -149,7 +219,12 @@ describe('File customizer', () => {
     // A hostile image pointing /tmp/app at a host directory must not make Kiln write there.
     const host = mkdtempSync(join(work, 'host-'));
     symlinkSync(host, inImage('tmp/app'));
-    await run(fileStep({ type: 'File', name: 'copy', sourceUri: `${base}/payload.txt`, destination: '/tmp/app/payload.txt' }, downloads));
+    await run(
+      fileStep(
+        { type: 'File', name: 'copy', sourceUri: `${base}/payload.txt`, destination: '/tmp/app/payload.txt' },
+        downloads,
+      ),
+    );
     assert.deepEqual(readdirSync(host), []);
     assert.equal(readFileSync(join(state.rootfs, host, 'payload.txt'), 'utf8'), FILE);
   });
@@ -157,8 +232,10 @@ describe('File customizer', () => {
 
 describe('PowerShell customizer', () => {
   it('fails clearly when the image has no pwsh', async () => {
-    await assert.rejects(run(powerShellStep({ type: 'PowerShell', name: 'ps', inline: ['Write-Host hi'] })),
-      /^Error: PowerShell customizer 'ps' needs pwsh inside the image \(\/usr\/bin\/pwsh or \/opt\/microsoft\/powershell\/7\/pwsh\)/);
+    await assert.rejects(
+      run(powerShellStep({ type: 'PowerShell', name: 'ps', inline: ['Write-Host hi'] })),
+      /^Error: PowerShell customizer 'ps' needs pwsh inside the image \(\/usr\/bin\/pwsh or \/opt\/microsoft\/powershell\/7\/pwsh\)/,
+    );
   });
 
   /** A stand-in pwsh where Microsoft's package puts it, linked from /usr/bin like the package does. */
@@ -170,18 +247,29 @@ describe('PowerShell customizer', () => {
     symlinkSync('/opt/microsoft/powershell/7/pwsh', inImage('usr/bin/pwsh'));
   };
 
-  it('runs the image\'s pwsh, honouring validExitCodes', async () => {
+  it("runs the image's pwsh, honouring validExitCodes", async () => {
     installPwsh('#!/bin/sh\necho "pwsh args: $*"\nexit 5\n');
     await run(powerShellStep({ type: 'PowerShell', name: 'ps', inline: ['Write-Host hi'], validExitCodes: [0, 5] }));
     assert.match(logText(), /\[ps\] pwsh args: -NoProfile -NonInteractive -Command Write-Host hi/);
-    await assert.rejects(run(powerShellStep({ type: 'PowerShell', name: 'strict', inline: ['Write-Host hi'] })), { customizer: 'strict', exitCode: 5 });
+    await assert.rejects(run(powerShellStep({ type: 'PowerShell', name: 'strict', inline: ['Write-Host hi'] })), {
+      customizer: 'strict',
+      exitCode: 5,
+    });
   });
 
   it('downloads a scriptUri as a .ps1, runs it with pwsh -File and removes it', async () => {
     // The stand-in shows the script it was given exists while it runs.
     installPwsh('#!/bin/sh\necho "pwsh args: $*"\ncat "$4"\n');
-    await run(powerShellStep({ type: 'PowerShell', name: 'remote', scriptUri: `${base}/setup.ps1`, sha256Checksum: sha256(PS_SCRIPT) }, downloads));
-    assert.match(logText(), /\[remote\] pwsh args: -NoProfile -NonInteractive -File \/tmp\/kiln-script-1\.ps1\n.*\[remote\] Write-Host downloaded\n/s);
+    await run(
+      powerShellStep(
+        { type: 'PowerShell', name: 'remote', scriptUri: `${base}/setup.ps1`, sha256Checksum: sha256(PS_SCRIPT) },
+        downloads,
+      ),
+    );
+    assert.match(
+      logText(),
+      /\[remote\] pwsh args: -NoProfile -NonInteractive -File \/tmp\/kiln-script-1\.ps1\n.*\[remote\] Write-Host downloaded\n/s,
+    );
     assert.deepEqual(readdirSync(inImage('tmp')), []);
   });
 });
@@ -204,7 +292,10 @@ describe('customization log', () => {
     assert.deepEqual(stream.tail(5), ['first line', 'second *** line']);
     stream.end();
     log.line('after');
-    assert.deepEqual(log.tail(3).map((line) => line.replace(/^\S+ /, '')), ['[child] second *** line', '[child] partial', 'after']);
+    assert.deepEqual(
+      log.tail(3).map((line) => line.replace(/^\S+ /, '')),
+      ['[child] second *** line', '[child] partial', 'after'],
+    );
     assert.deepEqual(log.tail(0), []);
     assert.equal(log.tail(100).length, 4);
   });

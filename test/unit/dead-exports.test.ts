@@ -15,22 +15,30 @@ const WHOLE_MODULE = '*';
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' })
-    .filter((name) => /\.(ts|mts)$/.test(name) && !name.endsWith('.d.ts') && !name.split(path.sep).includes('node_modules'))
+    .filter(
+      (name) => /\.(ts|mts)$/.test(name) && !name.endsWith('.d.ts') && !name.split(path.sep).includes('node_modules'),
+    )
     .map((name) => path.join(root, folder, name));
 }
 
 const parse = (file: string) => ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
 
-const hasExport = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+const hasExport = (node: ts.Node) =>
+  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
 /** The names a module declares with `export`, each with its declaring identifier. */
 function exportedNames(source: ts.SourceFile): Map<string, ts.Node> {
   const names = new Map<string, ts.Node>();
   for (const statement of source.statements) {
     if (ts.isVariableStatement(statement) && hasExport(statement)) {
-      for (const declaration of statement.declarationList.declarations) if (ts.isIdentifier(declaration.name)) names.set(declaration.name.text, declaration.name);
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name)) names.set(declaration.name.text, declaration.name);
     } else if (
-      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
+      (ts.isFunctionDeclaration(statement) ||
+        ts.isClassDeclaration(statement) ||
+        ts.isInterfaceDeclaration(statement) ||
+        ts.isTypeAliasDeclaration(statement) ||
+        ts.isEnumDeclaration(statement)) &&
       hasExport(statement) &&
       statement.name
     ) {
@@ -52,7 +60,11 @@ function importedNames(files: string[]): Map<string, Set<string>> {
   for (const file of files) {
     const source = parse(file);
     const visit = (node: ts.Node): void => {
-      if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      if (
+        (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+        node.moduleSpecifier &&
+        ts.isStringLiteral(node.moduleSpecifier)
+      ) {
         const specifier = node.moduleSpecifier.text;
         const bindings = ts.isImportDeclaration(node) ? node.importClause?.namedBindings : node.exportClause;
         if (ts.isImportDeclaration(node) && node.importClause?.name) take(file, specifier, 'default');
@@ -61,9 +73,18 @@ function importedNames(files: string[]): Map<string, Set<string>> {
         } else if (bindings || ts.isExportDeclaration(node)) {
           take(file, specifier, WHOLE_MODULE);
         }
-      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+      } else if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        node.arguments[0] &&
+        ts.isStringLiteral(node.arguments[0])
+      ) {
         take(file, node.arguments[0].text, WHOLE_MODULE);
-      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      } else if (
+        ts.isImportTypeNode(node) &&
+        ts.isLiteralTypeNode(node.argument) &&
+        ts.isStringLiteral(node.argument.literal)
+      ) {
         take(file, node.argument.literal.text, WHOLE_MODULE);
       }
       ts.forEachChild(node, visit);
@@ -94,7 +115,8 @@ it('every export under src/ is imported somewhere or used in its own file', () =
     const takenHere = taken.get(file) ?? new Set();
     if (takenHere.has(WHOLE_MODULE)) continue;
     for (const [name, declaration] of exportedNames(source)) {
-      if (!takenHere.has(name) && !usedInOwnFile(source, name, declaration)) dead.push(`${path.relative(root, file)}: ${name}`);
+      if (!takenHere.has(name) && !usedInOwnFile(source, name, declaration))
+        dead.push(`${path.relative(root, file)}: ${name}`);
     }
   }
   assert.ok(modules.length > 100, `found the sources (${modules.length} files)`);

@@ -38,15 +38,23 @@ import {
 const MIB = 1024 * 1024;
 const PATH = `${process.env.PATH}:/usr/sbin:/sbin`;
 const tool = (command: string, args: string[], input?: string) =>
-  execFileSync(command, args, { encoding: 'utf8', input, env: { ...process.env, PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
-const qemuInfo = (args: string[]) => JSON.parse(tool('qemu-img', ['info', '--output=json', ...args])) as { format: string; 'virtual-size': number };
+  execFileSync(command, args, {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, PATH },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+const qemuInfo = (args: string[]) =>
+  JSON.parse(tool('qemu-img', ['info', '--output=json', ...args])) as { format: string; 'virtual-size': number };
 /** dumpe2fs -h fields of the file system at the partition. */
 function extFields(raw: string, partition: RootPartition): Map<string, string> {
   const out = tool('dumpe2fs', ['-h', `${raw}?offset=${partition.start}`]);
-  return new Map(out.split('\n').flatMap((line) => {
-    const m = /^([^:]+):\s*(.*)$/.exec(line);
-    return m ? [[m[1], m[2].trim()] as [string, string]] : [];
-  }));
+  return new Map(
+    out.split('\n').flatMap((line) => {
+      const m = /^([^:]+):\s*(.*)$/.exec(line);
+      return m ? [[m[1], m[2].trim()] as [string, string]] : [];
+    }),
+  );
 }
 async function sha256(file: string, start = 0, size?: number): Promise<string> {
   const hash = createHash('sha256');
@@ -225,10 +233,17 @@ describe('disk images', () => {
       const raw = fresh('working.raw');
       assert.deepEqual(await moveToRaw(fetched.file, raw), { format, virtualSize: 64 * MIB, inPlace }, format);
       const result = await stat(raw);
-      assert.equal(result.ino === fetched.inode, inPlace, `${format}: the same file, not a copy, exactly when in place`);
+      assert.equal(
+        result.ino === fetched.inode,
+        inPlace,
+        `${format}: the same file, not a copy, exactly when in place`,
+      );
       await assert.rejects(stat(fetched.file), { code: 'ENOENT' }, `${format}: the fetched file is consumed`);
       assert.equal(result.size, 64 * MIB, format);
-      assert.ok(result.blocks * 512 < result.size / 2, `${format}: sparse (${result.blocks * 512} of ${result.size} bytes allocated)`);
+      assert.ok(
+        result.blocks * 512 < result.size / 2,
+        `${format}: sparse (${result.blocks * 512} of ${result.size} bytes allocated)`,
+      );
       assert.equal(await sha256(raw), expected, format);
     }
   });
@@ -237,12 +252,16 @@ describe('disk images', () => {
     const raw = fresh('gpt.raw');
     await writeFile(raw, '');
     await truncate(raw, 40 * MIB + 64 * 1024);
-    tool('sfdisk', ['--quiet', raw], [
-      'label: gpt',
-      'size=8MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
-      'size=4MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4',
-      'size=20MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
-    ].join('\n'));
+    tool(
+      'sfdisk',
+      ['--quiet', raw],
+      [
+        'label: gpt',
+        'size=8MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
+        'size=4MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4',
+        'size=20MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
+      ].join('\n'),
+    );
     const dir = fresh('root');
     await mkdir(dir);
     await writeFile(join(dir, 'hello'), 'gpt');
@@ -287,7 +306,9 @@ describe('disk images', () => {
     await truncate(swapOnly, 8 * MIB);
     tool('sfdisk', ['--quiet', swapOnly], 'label: dos\nstart=2048, size=4MiB, type=82\nstart=10240, type=83\n');
     const swap = Buffer.from('SWAPSPACE2');
-    execFileSync('dd', [`of=${swapOnly}`, 'bs=1', `seek=${MIB + 4086}`, 'conv=notrunc', 'status=none'], { input: swap });
+    execFileSync('dd', [`of=${swapOnly}`, 'bs=1', `seek=${MIB + 4086}`, 'conv=notrunc', 'status=none'], {
+      input: swap,
+    });
     await assert.rejects(findRootPartition(swapOnly), (err: Error) => {
       assert.equal(
         err.message,
@@ -304,7 +325,10 @@ describe('disk images', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'big'), Buffer.alloc(70 * MIB, 1));
     await assert.rejects(writeRootFs(dir, disk, await findRootPartition(disk)), (err: Error) => {
-      assert.match(err.message, /^The root file system in .* \(70\.0 MiB\) does not fit its 63\.0 MiB partition at 1048576 in /);
+      assert.match(
+        err.message,
+        /^The root file system in .* \(70\.0 MiB\) does not fit its 63\.0 MiB partition at 1048576 in /,
+      );
       assert.match(err.message, /Could not allocate block/);
       return true;
     });
@@ -313,7 +337,10 @@ describe('disk images', () => {
   it('refuses images that refer to other host files', async () => {
     const overlay = fresh('overlay.qcow2');
     tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw', overlay]);
-    await assert.rejects(toRaw(overlay, fresh('x.raw')), /refers to other files \(.*base\.raw\); Kiln takes self-contained images only/);
+    await assert.rejects(
+      toRaw(overlay, fresh('x.raw')),
+      /refers to other files \(.*base\.raw\); Kiln takes self-contained images only/,
+    );
   });
 
   it('reports what e2fsck finds wrong', async () => {

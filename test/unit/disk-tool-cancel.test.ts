@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runConfined, ToolCanceled } from '../../src/imaging/disk/run.ts';
 
-describe('confined disk tools and a run\'s cancel', () => {
+describe("confined disk tools and a run's cancel", () => {
   it('kills a running tool within a second of the abort', async () => {
     const controller = new AbortController();
     const running = runConfined('sleep', ['60'], {}, { signal: controller.signal });
@@ -17,7 +17,10 @@ describe('confined disk tools and a run\'s cancel', () => {
       assert.match(error.message, /^sleep was canceled and killed/);
       return true;
     });
-    assert.ok(performance.now() - aborted < 1000, `stopped ${Math.round(performance.now() - aborted)} ms after the abort`);
+    assert.ok(
+      performance.now() - aborted < 1000,
+      `stopped ${Math.round(performance.now() - aborted)} ms after the abort`,
+    );
   });
 
   it('starts no tool once the run is canceled', async () => {

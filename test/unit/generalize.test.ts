@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
@@ -61,17 +72,35 @@ describe('generalize', () => {
     assert.deepEqual(readdirSync(inImage('tmp')), []);
 
     assert.equal(readFileSync(hostFile, 'utf8'), 'host data\n', 'a host file behind an image link was changed');
-    assert.ok(existsSync(join(work, `run-${runs}`, 'customization.log')), 'a host directory behind an image link was removed');
+    assert.ok(
+      existsSync(join(work, `run-${runs}`, 'customization.log')),
+      'a host directory behind an image link was removed',
+    );
     assert.ok(lstatSync(inImage('var/log/evil.log')).isSymbolicLink());
 
     const text = logText();
-    assert.match(text, /no \/tmp\/DeprovisioningScript\.sh and no \/usr\/sbin\/waagent in the image; Kiln deprovisions the root file system itself/);
+    assert.match(
+      text,
+      /no \/tmp\/DeprovisioningScript\.sh and no \/usr\/sbin\/waagent in the image; Kiln deprovisions the root file system itself/,
+    );
     for (const done of [
-      'emptied /etc/machine-id', 'removed /var/lib/dbus/machine-id', 'removed /etc/ssh/ssh_host_rsa_key', 'removed /etc/ssh/ssh_host_rsa_key.pub',
-      'removed /etc/ssh/ssh_host_ed25519_key', 'emptied /var/log/messages (37 bytes)', 'emptied /var/log/apt/history.log (17 bytes)',
-      'removed /var/log/cloud-init.log', 'removed /var/log/cloud-init-output.log', 'removed /root/.bash_history', 'removed /home/alice/.bash_history',
-      'removed /var/lib/cloud/instances/x', 'removed /var/lib/cloud/instances/evil', 'removed /var/lib/cloud/instance', 'removed /tmp/build-leftover',
-    ]) assert.ok(text.includes(`Generalization: ${done}\n`), `log lacks "${done}":\n${text}`);
+      'emptied /etc/machine-id',
+      'removed /var/lib/dbus/machine-id',
+      'removed /etc/ssh/ssh_host_rsa_key',
+      'removed /etc/ssh/ssh_host_rsa_key.pub',
+      'removed /etc/ssh/ssh_host_ed25519_key',
+      'emptied /var/log/messages (37 bytes)',
+      'emptied /var/log/apt/history.log (17 bytes)',
+      'removed /var/log/cloud-init.log',
+      'removed /var/log/cloud-init-output.log',
+      'removed /root/.bash_history',
+      'removed /home/alice/.bash_history',
+      'removed /var/lib/cloud/instances/x',
+      'removed /var/lib/cloud/instances/evil',
+      'removed /var/lib/cloud/instance',
+      'removed /tmp/build-leftover',
+    ])
+      assert.ok(text.includes(`Generalization: ${done}\n`), `log lacks "${done}":\n${text}`);
   });
 
   it('keeps what the build asks to keep in /tmp', async () => {
@@ -83,16 +112,25 @@ describe('generalize', () => {
 
   it('runs a DeprovisioningScript.sh written by a customizer instead, even when waagent exists', async () => {
     write('usr/sbin/waagent', '#!/bin/sh\ntouch /waagent-ran\n', 0o755);
-    await shellStep({ type: 'Shell', name: 'write-deprovision', inline: [
-      'printf "echo custom-deprovision\\nrm -f /etc/ssh/ssh_host_*\\n" > /tmp/DeprovisioningScript.sh',
-    ] }).run(state, ctx);
+    await shellStep({
+      type: 'Shell',
+      name: 'write-deprovision',
+      inline: ['printf "echo custom-deprovision\\nrm -f /etc/ssh/ssh_host_*\\n" > /tmp/DeprovisioningScript.sh'],
+    }).run(state, ctx);
 
     await generalizeStep().run(state, ctx);
 
     assert.deepEqual(readdirSync(inImage('etc/ssh')), []);
-    assert.equal(readFileSync(inImage('etc/machine-id'), 'utf8'), '0123456789abcdef0123456789abcdef\n', 'the default ran too');
+    assert.equal(
+      readFileSync(inImage('etc/machine-id'), 'utf8'),
+      '0123456789abcdef0123456789abcdef\n',
+      'the default ran too',
+    );
     assert.ok(!existsSync(inImage('waagent-ran')));
-    assert.match(logText(), /a customizer wrote \/tmp\/DeprovisioningScript\.sh; running: \/bin\/sh \/tmp\/DeprovisioningScript\.sh\n/);
+    assert.match(
+      logText(),
+      /a customizer wrote \/tmp\/DeprovisioningScript\.sh; running: \/bin\/sh \/tmp\/DeprovisioningScript\.sh\n/,
+    );
     assert.match(logText(), /\[generalize\] custom-deprovision\n/);
   });
 
@@ -100,19 +138,33 @@ describe('generalize', () => {
     write('tmp/DeprovisioningScript.sh', 'echo cannot-deprovision\nexit 4\n');
     await assert.rejects(generalizeStep().run(state, ctx), (error: Error & { exitCode: number }) => {
       assert.equal(error.exitCode, 4);
-      assert.match(error.message, /^Generalization \(\/tmp\/DeprovisioningScript\.sh\) failed with exit code 4\. Last lines of its output:\ncannot-deprovision$/);
+      assert.match(
+        error.message,
+        /^Generalization \(\/tmp\/DeprovisioningScript\.sh\) failed with exit code 4\. Last lines of its output:\ncannot-deprovision$/,
+      );
       return true;
     });
   });
 
-  it('runs waagent\'s Azure command when the image has /usr/sbin/waagent', async () => {
-    write('usr/sbin/waagent', '#!/bin/sh\necho "$@" > /waagent-args\necho "HISTSIZE before: ${HISTSIZE:-unset}"\n', 0o755);
+  it("runs waagent's Azure command when the image has /usr/sbin/waagent", async () => {
+    write(
+      'usr/sbin/waagent',
+      '#!/bin/sh\necho "$@" > /waagent-args\necho "HISTSIZE before: ${HISTSIZE:-unset}"\n',
+      0o755,
+    );
 
     await generalizeStep().run(state, ctx);
 
     assert.equal(readFileSync(inImage('waagent-args'), 'utf8'), '-force -deprovision+user\n');
-    assert.equal(readFileSync(inImage('etc/machine-id'), 'utf8'), '0123456789abcdef0123456789abcdef\n', 'the default ran too');
-    assert.match(logText(), /Generalization: running: \/usr\/sbin\/waagent -force -deprovision\+user && export HISTSIZE=0 && sync\n/);
+    assert.equal(
+      readFileSync(inImage('etc/machine-id'), 'utf8'),
+      '0123456789abcdef0123456789abcdef\n',
+      'the default ran too',
+    );
+    assert.match(
+      logText(),
+      /Generalization: running: \/usr\/sbin\/waagent -force -deprovision\+user && export HISTSIZE=0 && sync\n/,
+    );
     assert.match(logText(), /\[generalize\] HISTSIZE before: unset\n/);
   });
 });

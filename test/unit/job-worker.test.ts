@@ -25,7 +25,6 @@ import {
   type Write,
 } from '../../src/ports/metadata-store.ts';
 
-
 const FAST = { pollMs: 10, leaseMs: 300 } as const;
 
 /** The engine is generic over its task map; these tests name their own tasks, each taking a plain object. */
@@ -95,7 +94,11 @@ const resultRecord = (name: string, data: unknown): NewRecord => ({
   data,
 });
 /** A result write that can land at most once. */
-const putResult = (name: string, data: unknown): Write => ({ op: 'put', record: resultRecord(name, data), expect: { absent: true } });
+const putResult = (name: string, data: unknown): Write => ({
+  op: 'put',
+  record: resultRecord(name, data),
+  expect: { absent: true },
+});
 
 interface Tracked {
   handler: TestHandler;
@@ -152,7 +155,9 @@ async function requestCancel(store: MetadataStore, key: string): Promise<void> {
     const job = await store.get<JobData>(key);
     assert.ok(job, `job ${key} exists`);
     try {
-      await store.apply([{ op: 'put', record: jobRecord({ ...job.data, cancelRequested: true }), expect: { etag: job.etag } }]);
+      await store.apply([
+        { op: 'put', record: jobRecord({ ...job.data, cancelRequested: true }), expect: { etag: job.etag } },
+      ]);
       return;
     } catch (error) {
       // A heartbeat renewed the lease in between: read again.
@@ -237,7 +242,15 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
         errors,
         connect,
         start(tasks, options = {}) {
-          const worker = startWorker({ store, queue, tasks, clock, ...FAST, onError: (error) => errors.push(error), ...options });
+          const worker = startWorker({
+            store,
+            queue,
+            tasks,
+            clock,
+            ...FAST,
+            onError: (error) => errors.push(error),
+            ...options,
+          });
           workers.push(worker);
           return worker;
         },
@@ -265,7 +278,11 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
     it('runs an enqueued job once, lands its writes and removes the job', async () => {
       const h = await harness();
       const task = track(async (payload) => [
-        { op: 'put', record: resultRecord(String(payload.name), { state: 'Succeeded', size: payload.size }), expect: { present: true } },
+        {
+          op: 'put',
+          record: resultRecord(String(payload.name), { state: 'Succeeded', size: payload.size }),
+          expect: { present: true },
+        },
       ]);
       // The resource and the job that finishes it are one atomic batch.
       const job = await h.enqueue({ task: 'disk.fill', payload: { name: 'disk-1', size: 4 } }, [
@@ -317,7 +334,10 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       }
       await h.gone(job.key);
 
-      assert.deepEqual(task.runs.map((r) => r.attempt), [1, 2, 3]);
+      assert.deepEqual(
+        task.runs.map((r) => r.attempt),
+        [1, 2, 3],
+      );
       assert.deepEqual(task.fails, []);
       assert.deepEqual((await h.store.get(resultKey('flaky')))?.data, { attempt: 3 });
       // backoffMs: 1 s then 2 s, each with +-25 % jitter.
@@ -370,14 +390,20 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       await driveRetries(h, job.key);
 
       const body = { code: 'InternalOperationError', message: 'still broken on attempt 5' };
-      assert.deepEqual(task.runs.map((r) => r.attempt), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        task.runs.map((r) => r.attempt),
+        [1, 2, 3, 4, 5],
+      );
       assert.deepEqual(task.fails, [{ payload: { name: 'broken' }, error: body, attempt: 5 }]);
       assert.deepEqual((await h.store.get(resultKey('broken')))?.data, { failed: body });
 
       // A job's own maxAttempts overrides the default.
       const short = await h.enqueue({ task: 'broken', payload: { name: 'short' }, maxAttempts: 2 });
       await driveRetries(h, short.key);
-      assert.deepEqual(task.runs.slice(5).map((r) => r.attempt), [1, 2]);
+      assert.deepEqual(
+        task.runs.slice(5).map((r) => r.attempt),
+        [1, 2],
+      );
       assert.deepEqual(task.fails[1], {
         payload: { name: 'short' },
         error: { code: 'InternalOperationError', message: 'still broken on attempt 2' },
@@ -440,7 +466,10 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       const worker = h.start({ slow: task.handler });
       await h.gone(job.key);
       assert.equal(task.runs.length, 0);
-      assert.deepEqual(task.fails.map((f) => f.error.code), ['OperationCanceled']);
+      assert.deepEqual(
+        task.fails.map((f) => f.error.code),
+        ['OperationCanceled'],
+      );
       await stopWorker(worker);
     });
 
@@ -467,7 +496,7 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       await stopWorker(worker);
     });
 
-    it("takes over a job whose worker died once its lease expires, as a new attempt", async () => {
+    it('takes over a job whose worker died once its lease expires, as a new attempt', async () => {
       const h = await harness();
       const now = h.clock.now().getTime();
       // What a crashed process leaves behind: a running job leased to a worker that is gone.
@@ -509,7 +538,10 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       release.resolve();
       await h.gone(jobKey('orphan-1'));
       assert.deepEqual((await h.store.get(resultKey('orphan')))?.data, { attempt: 2 });
-      assert.deepEqual(task.runs.map((r) => r.attempt), [2]);
+      assert.deepEqual(
+        task.runs.map((r) => r.attempt),
+        [2],
+      );
       assert.deepEqual(task.fails, []);
       await stopWorker(worker);
     });
@@ -538,7 +570,10 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       h.clock.advance(FAST.leaseMs + 1);
       h.queue.nudge();
       await h.gone(job.key);
-      assert.deepEqual(taskB.runs.map((r) => r.attempt), [2]);
+      assert.deepEqual(
+        taskB.runs.map((r) => r.attempt),
+        [2],
+      );
       assert.deepEqual((await h.store.get(resultKey('wedged-by-b')))?.data, { attempt: 2 });
 
       // A comes back and its task finishes: its writes must not land.
@@ -617,9 +652,15 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
         const a = h.start({ count: handler('a') }, { ...common, queue: queueA, store: withLatency(h.store) });
         const b = h.start({ count: handler('b') }, { ...common, queue: queueB, store: withLatency(storeB) });
 
-        await h.store.apply(Array.from({ length: 30 }, (_, n) => queueA.enqueueWrite({ task: 'count', payload: { n } })));
+        await h.store.apply(
+          Array.from({ length: 30 }, (_, n) => queueA.enqueueWrite({ task: 'count', payload: { n } })),
+        );
         queueA.nudge();
-        await waitFor('all jobs to finish', async () => (await h.store.list({ kind: JOB_KIND, limit: 100 })).length === 0, 30_000);
+        await waitFor(
+          'all jobs to finish',
+          async () => (await h.store.list({ kind: JOB_KIND, limit: 100 })).length === 0,
+          30_000,
+        );
         await sleep(100);
         await Promise.all([stopWorker(a), stopWorker(b)]);
 
@@ -629,7 +670,10 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
         assert.equal(ranBy.a + ranBy.b, 30);
         assert.ok(ranBy.a > 0 && ranBy.b > 0, `both workers took jobs (a ${ranBy.a}, b ${ranBy.b})`);
         const results = await h.store.list<{ n: number }>({ kind: RESULT_KIND, limit: 100 });
-        assert.deepEqual(results.map((r) => r.data.n).sort((x, y) => x - y), Array.from({ length: 30 }, (_, n) => n));
+        assert.deepEqual(
+          results.map((r) => r.data.n).sort((x, y) => x - y),
+          Array.from({ length: 30 }, (_, n) => n),
+        );
         assert.deepEqual(h.errors, []);
       });
     }

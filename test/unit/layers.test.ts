@@ -29,13 +29,18 @@ function layerTable(): Layer[] {
   const header = lines.findIndex((line) => /^\| layer \| folder \|.*\| may import \|$/.test(line));
   assert.notEqual(header, -1, 'ARCHITECTURE.md has the table "layer | folder | ... | may import"');
   const rows = lines.slice(header + 2);
-  return rows.slice(0, rows.findIndex((line) => !line.startsWith('|'))).map((line) => {
-    const cells = line.split('|').map((cell) => cell.trim());
-    const [name, folderCell, mayImportCell] = [cells[1], cells[2], cells.at(-2)!];
-    const folder = /^`src\/([^/`]+)\//.exec(folderCell)?.[1];
-    assert.ok(folder, `ARCHITECTURE.md's row "${name}" names its folder as src/<folder>/`);
-    return { name, folder, mayImport: mayImportCell === 'nothing of ours' ? [] : mayImportCell.split(/,\s*/) };
-  });
+  return rows
+    .slice(
+      0,
+      rows.findIndex((line) => !line.startsWith('|')),
+    )
+    .map((line) => {
+      const cells = line.split('|').map((cell) => cell.trim());
+      const [name, folderCell, mayImportCell] = [cells[1], cells[2], cells.at(-2)!];
+      const folder = /^`src\/([^/`]+)\//.exec(folderCell)?.[1];
+      assert.ok(folder, `ARCHITECTURE.md's row "${name}" names its folder as src/<folder>/`);
+      return { name, folder, mayImport: mayImportCell === 'nothing of ours' ? [] : mayImportCell.split(/,\s*/) };
+    });
 }
 
 const layers = layerTable();
@@ -43,7 +48,11 @@ const layers = layerTable();
 /** The lint rule's messages for `code` linted as if it were the file `file` (relative to the repo). */
 async function layerReports(code: string, file: string) {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-  assert.deepEqual(result.messages.filter((message) => message.fatal), [], `${file} parses`);
+  assert.deepEqual(
+    result.messages.filter((message) => message.fatal),
+    [],
+    `${file} parses`,
+  );
   return result.messages.filter((message) => message.ruleId === RULE);
 }
 
@@ -89,7 +98,10 @@ it('checks every import form, types included', async () => {
     `import route = require('../${outer}/route.ts');`,
   ];
   const reports = await layerReports(forms.join('\n'), `src/${inner}/layer-probe.ts`);
-  assert.deepEqual(reports.map((report) => forms[report.line - 1]), forms);
+  assert.deepEqual(
+    reports.map((report) => forms[report.line - 1]),
+    forms,
+  );
 });
 
 it('fails a file in a folder with no row, or directly in src/', async () => {

@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,9 +36,15 @@ after(() => {
   rmSync(hostDir, { recursive: true, force: true });
 });
 
-async function sh(script: string, options: Partial<SandboxOptions> = {}): Promise<{ exitCode: number; output: string[] }> {
+async function sh(
+  script: string,
+  options: Partial<SandboxOptions> = {},
+): Promise<{ exitCode: number; output: string[] }> {
   const output: string[] = [];
-  const { exitCode } = await runInSandbox(rootfs, ['/bin/sh', '-c', script], { ...options, onOutput: (line) => output.push(line) });
+  const { exitCode } = await runInSandbox(rootfs, ['/bin/sh', '-c', script], {
+    ...options,
+    onOutput: (line) => output.push(line),
+  });
   return { exitCode, output };
 }
 
@@ -71,12 +87,14 @@ describe('sandbox', () => {
   });
 
   it('cannot write to host paths; writes land in the image only', async () => {
-    const { exitCode, output } = await sh([
-      `echo pwned > ${marker} && echo wrote-marker`,
-      `echo pwned > ${hostDir}/new && echo wrote-new`,
-      `mkdir -p ${hostDir} && echo pwned > ${hostDir}/inside-copy`,
-      'echo written-inside > /root/inside',
-    ].join('; '));
+    const { exitCode, output } = await sh(
+      [
+        `echo pwned > ${marker} && echo wrote-marker`,
+        `echo pwned > ${hostDir}/new && echo wrote-new`,
+        `mkdir -p ${hostDir} && echo pwned > ${hostDir}/inside-copy`,
+        'echo written-inside > /root/inside',
+      ].join('; '),
+    );
     assert.equal(exitCode, 0, output.join('\n'));
     assert.ok(!output.includes('wrote-marker') && !output.includes('wrote-new'), output.join('\n'));
     assert.equal(readFileSync(marker, 'utf8'), secret);
@@ -94,7 +112,10 @@ describe('sandbox', () => {
       assert.equal(output[0], '0');
       assert.equal(output[1], '/tmp');
       const names = output.slice(2).map((line) => line.split('=')[0]);
-      assert.deepEqual(names.filter((name) => !['PWD', 'SHLVL', 'OLDPWD'].includes(name)), ['GREETING', 'HOME', 'PATH', 'TERM']);
+      assert.deepEqual(
+        names.filter((name) => !['PWD', 'SHLVL', 'OLDPWD'].includes(name)),
+        ['GREETING', 'HOME', 'PATH', 'TERM'],
+      );
       assert.ok(output.includes('HOME=/root') && output.includes('TERM=dumb') && output.includes('GREETING=hello'));
     } finally {
       delete process.env.KILN_SANDBOX_TEST_SECRET;
@@ -107,17 +128,24 @@ describe('sandbox', () => {
     assert.ok(!output.some((name) => /^(sd|vd|nvme|loop|xvd)/.test(name)), output.join(' '));
   });
 
-  it('as root: keeps file ownership working but cannot make device nodes, mount or enter namespaces', { skip: process.getuid?.() !== 0 }, async () => {
-    const { output } = await sh([
-      'touch /tmp/owned && chown 1000:1000 /tmp/owned && echo chown-ok',
-      '/bin/busybox mknod /tmp/disk b 8 0 && echo mknod-ok',
-      'mkdir -p /mnt && mount -t tmpfs none /mnt && echo mount-ok',
-      'nsenter -t 1 -m true && echo nsenter-ok',
-    ].join('; '));
-    assert.ok(output.includes('chown-ok'), output.join('\n'));
-    assert.equal(statSync(join(rootfs, 'tmp/owned')).uid, 1000);
-    for (const escape of ['mknod-ok', 'mount-ok', 'nsenter-ok']) assert.ok(!output.includes(escape), output.join('\n'));
-  });
+  it(
+    'as root: keeps file ownership working but cannot make device nodes, mount or enter namespaces',
+    { skip: process.getuid?.() !== 0 },
+    async () => {
+      const { output } = await sh(
+        [
+          'touch /tmp/owned && chown 1000:1000 /tmp/owned && echo chown-ok',
+          '/bin/busybox mknod /tmp/disk b 8 0 && echo mknod-ok',
+          'mkdir -p /mnt && mount -t tmpfs none /mnt && echo mount-ok',
+          'nsenter -t 1 -m true && echo nsenter-ok',
+        ].join('; '),
+      );
+      assert.ok(output.includes('chown-ok'), output.join('\n'));
+      assert.equal(statSync(join(rootfs, 'tmp/owned')).uid, 1000);
+      for (const escape of ['mknod-ok', 'mount-ok', 'nsenter-ok'])
+        assert.ok(!output.includes(escape), output.join('\n'));
+    },
+  );
 
   it('passes the exit code through', async () => {
     assert.equal((await sh('exit 7')).exitCode, 7);
@@ -125,7 +153,10 @@ describe('sandbox', () => {
 
   it('kills the whole sandbox, background processes included, on timeout', async () => {
     const started = Date.now();
-    await assert.rejects(sh('sleep 4243 & setsid sleep 4244 & sleep 4245', { timeoutMs: 300 }), /timed out after 300 ms/);
+    await assert.rejects(
+      sh('sleep 4243 & setsid sleep 4244 & sleep 4245', { timeoutMs: 300 }),
+      /timed out after 300 ms/,
+    );
     assert.ok(Date.now() - started < 3000);
     assert.deepEqual(hostProcesses(/^sleep\0(4243|4244|4245)\0$/), []);
   });
@@ -155,7 +186,11 @@ describe('imagePath', () => {
     assert.equal(await imagePath(rootfs, '/var/up/etc/passwd'), join(rootfs, 'etc/passwd'));
     assert.equal(await imagePath(rootfs, '/no/such/../../var/applogs/x.log'), join(rootfs, 'data/logs/x.log'));
     assert.equal(await imagePath(rootfs, `/var/host/marker`), join(rootfs, hostDir, 'marker'));
-    assert.equal(await imagePath(rootfs, '/var/applogs'), join(rootfs, 'var/applogs'), 'the last link is kept unless followLast');
+    assert.equal(
+      await imagePath(rootfs, '/var/applogs'),
+      join(rootfs, 'var/applogs'),
+      'the last link is kept unless followLast',
+    );
     assert.equal(await imagePath(rootfs, '/var/applogs', { followLast: true }), join(rootfs, 'data/logs'));
     assert.ok(!existsSync(join(rootfs, hostDir, 'marker')));
   });
@@ -169,11 +204,13 @@ describe('imagePath', () => {
 
 /** Host processes whose command line matches, read from /proc (the sandbox's processes appear there too). */
 function hostProcesses(cmdline: RegExp): string[] {
-  return readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
-    try {
-      return cmdline.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return cmdline.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+      } catch {
+        return false;
+      }
+    });
 }

@@ -12,7 +12,11 @@ let logs = 0;
 const newLog = (): BuildLog => openBuildLog(join(dir, `customization-${++logs}.log`));
 
 /** Steps that record `run:<name>` and `cleanup:<name>` into `calls`; `fail` names a step whose run throws. */
-function recordingSteps(names: string[], calls: string[], options: { fail?: string; cleanupThrows?: string } = {}): BuildStep<unknown>[] {
+function recordingSteps(
+  names: string[],
+  calls: string[],
+  options: { fail?: string; cleanupThrows?: string } = {},
+): BuildStep<unknown>[] {
   return names.map((name) => ({
     name,
     async run() {
@@ -31,12 +35,27 @@ describe('runSteps', () => {
     const calls: string[] = [];
     const events: StepEvent[] = [];
     const log = newLog();
-    const result = await runSteps(recordingSteps(['a', 'b', 'c'], calls), {}, { signal: new AbortController().signal, log, onStep: (e) => events.push(e) });
+    const result = await runSteps(
+      recordingSteps(['a', 'b', 'c'], calls),
+      {},
+      { signal: new AbortController().signal, log, onStep: (e) => events.push(e) },
+    );
     assert.deepEqual(result, { ok: true, cleanupErrors: [] });
     assert.deepEqual(calls, ['run:a', 'run:b', 'run:c', 'cleanup:c', 'cleanup:b', 'cleanup:a']);
-    assert.deepEqual(events.map((e) => `${e.phase}:${e.step}`), [
-      'started:a', 'succeeded:a', 'started:b', 'succeeded:b', 'started:c', 'succeeded:c', 'cleaned:c', 'cleaned:b', 'cleaned:a',
-    ]);
+    assert.deepEqual(
+      events.map((e) => `${e.phase}:${e.step}`),
+      [
+        'started:a',
+        'succeeded:a',
+        'started:b',
+        'succeeded:b',
+        'started:c',
+        'succeeded:c',
+        'cleaned:c',
+        'cleaned:b',
+        'cleaned:a',
+      ],
+    );
     assert.ok(events.every((e) => e.elapsedMs >= 0));
     assert.match(readFileSync(log.path, 'utf8'), /==> b: succeeded in/);
   });
@@ -44,7 +63,11 @@ describe('runSteps', () => {
   it('stops at the failing step k and cleans up steps 1..k in reverse', async () => {
     const calls: string[] = [];
     const log = newLog();
-    const result = await runSteps(recordingSteps(['a', 'b', 'c', 'd'], calls, { fail: 'c' }), {}, { signal: new AbortController().signal, log });
+    const result = await runSteps(
+      recordingSteps(['a', 'b', 'c', 'd'], calls, { fail: 'c' }),
+      {},
+      { signal: new AbortController().signal, log },
+    );
     assert.equal(result.ok, false);
     assert.ok(!result.ok);
     assert.equal(result.failedStep, 'c');
@@ -60,11 +83,12 @@ describe('runSteps', () => {
     const cleanupSignals: boolean[] = [];
     const waiting: BuildStep<unknown> = {
       name: 'wait',
-      run: (_state, ctx) => new Promise((_resolve, reject) => {
-        calls.push('run:wait');
-        ctx.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
-        setImmediate(() => controller.abort());
-      }),
+      run: (_state, ctx) =>
+        new Promise((_resolve, reject) => {
+          calls.push('run:wait');
+          ctx.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
+          setImmediate(() => controller.abort());
+        }),
       async cleanup(_state, ctx) {
         calls.push('cleanup:wait');
         cleanupSignals.push(ctx.signal.aborted);
@@ -97,12 +121,19 @@ describe('runSteps', () => {
     assert.deepEqual(calls, ['run:a', 'run:b', 'run:c', 'cleanup:c', 'cleanup:b', 'cleanup:a']);
     assert.ok(!result.ok);
     assert.equal(result.failedStep, 'c');
-    assert.deepEqual(result.cleanupErrors.map((e) => [e.step, (e.error as Error).message]), [['b', 'b cleanup broke']]);
+    assert.deepEqual(
+      result.cleanupErrors.map((e) => [e.step, (e.error as Error).message]),
+      [['b', 'b cleanup broke']],
+    );
   });
 
   it('reports cleanup errors of a successful run without failing it', async () => {
     const calls: string[] = [];
-    const result = await runSteps(recordingSteps(['a', 'b'], calls, { cleanupThrows: 'a' }), {}, { signal: new AbortController().signal, log: newLog() });
+    const result = await runSteps(
+      recordingSteps(['a', 'b'], calls, { cleanupThrows: 'a' }),
+      {},
+      { signal: new AbortController().signal, log: newLog() },
+    );
     assert.equal(result.ok, true);
     assert.equal(result.cleanupErrors.length, 1);
     assert.deepEqual(calls, ['run:a', 'run:b', 'cleanup:b', 'cleanup:a']);
@@ -110,7 +141,10 @@ describe('runSteps', () => {
 
   it('skips steps without cleanup and survives a throwing progress reporter', async () => {
     const calls: string[] = [];
-    const steps: BuildStep<string[]>[] = [{ name: 'plain', run: async (state) => void state.push('plain') }, ...recordingSteps(['b'], calls)];
+    const steps: BuildStep<string[]>[] = [
+      { name: 'plain', run: async (state) => void state.push('plain') },
+      ...recordingSteps(['b'], calls),
+    ];
     const state: string[] = [];
     const result = await runSteps(steps, state, {
       signal: new AbortController().signal,

@@ -67,8 +67,14 @@ it('a job reaches its handler with the payload it was enqueued with, as plain da
   const payload: FinishRunPayload = {
     key: '/subscriptions/s/resourcegroups/g/providers/microsoft.virtualmachineimages/imagetemplates/t',
     runId: 'run-1',
-    operation: startOperation({ subscription: 's', namespace: 'Microsoft.VirtualMachineImages', location: 'eastus', resourceId: '/t' }, new Date()).data,
-    started: [{ output: { runOutputName: 'vhd', artifactUri: 'https://kiln/blob/x', provisioningState: 'Succeeded' } }, { output: { runOutputName: 'img', provisioningState: 'Succeeded' }, waitFor: '/images/i' }],
+    operation: startOperation(
+      { subscription: 's', namespace: 'Microsoft.VirtualMachineImages', location: 'eastus', resourceId: '/t' },
+      new Date(),
+    ).data,
+    started: [
+      { output: { runOutputName: 'vhd', artifactUri: 'https://kiln/blob/x', provisioningState: 'Succeeded' } },
+      { output: { runOutputName: 'img', provisioningState: 'Succeeded' }, waitFor: '/images/i' },
+    ],
     image: { region: 'eastus', key: 'builds/run-1.vhd' },
     keepImage: true,
     logPath: '/work/run-1/customization.log',

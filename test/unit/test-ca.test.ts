@@ -26,13 +26,23 @@ describe('the shared test CA', () => {
     }, 2);
     try {
       const runs = await Promise.all(
-        Array.from({ length: RUNS }, () => promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/test-ca.ts', dir], { encoding: 'utf8' })),
+        Array.from({ length: RUNS }, () =>
+          promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/test-ca.ts', dir], { encoding: 'utf8' }),
+        ),
       );
       clearInterval(watch);
       seen.add(readFileSync(caPath, 'utf8'));
-      assert.deepEqual(runs.map((run) => run.stdout.trim()), Array(RUNS).fill(caPath));
+      assert.deepEqual(
+        runs.map((run) => run.stdout.trim()),
+        Array(RUNS).fill(caPath),
+      );
       assert.equal(seen.size, 1, `ca.pem was rewritten after it was published (${seen.size} versions seen)`);
-      assert.ok(new X509Certificate([...seen][0]).checkPrivateKey(createPrivateKey(readFileSync(join(dir, 'tls', 'ca-key.pem')))), 'ca.pem matches ca-key.pem');
+      assert.ok(
+        new X509Certificate([...seen][0]).checkPrivateKey(
+          createPrivateKey(readFileSync(join(dir, 'tls', 'ca-key.pem'))),
+        ),
+        'ca.pem matches ca-key.pem',
+      );
       assert.deepEqual(await readdir(dir), ['tls'], 'no staging folder is left');
     } finally {
       clearInterval(watch);

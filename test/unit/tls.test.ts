@@ -31,7 +31,8 @@ describe('ensureTls', () => {
     assert.ok(server.checkIssued(ca));
     assert.ok(server.verify(ca.publicKey));
     assert.ok(server.checkPrivateKey(createPrivateKey(tls.key)));
-    for (const name of ['localhost', hostname().toLowerCase(), 'kiln.example.test']) assert.ok(server.checkHost(name), name);
+    for (const name of ['localhost', hostname().toLowerCase(), 'kiln.example.test'])
+      assert.ok(server.checkHost(name), name);
     for (const ip of ['127.0.0.1', '::1']) assert.ok(server.checkIP(ip), ip);
     assert.deepEqual(server.keyUsage, ['1.3.6.1.5.5.7.3.1']);
 

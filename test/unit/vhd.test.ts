@@ -80,7 +80,9 @@ describe('fixed VHD footer', () => {
       await writeFile(file, '');
       await truncate(file, dataSize);
       await appendFile(file, createFixedVhdFooter(dataSize));
-      const info = JSON.parse(execFileSync('qemu-img', ['info', '-f', 'vpc', '--output', 'json', file], { encoding: 'utf8' }));
+      const info = JSON.parse(
+        execFileSync('qemu-img', ['info', '-f', 'vpc', '--output', 'json', file], { encoding: 'utf8' }),
+      );
       assert.equal(info.format, 'vpc');
       // qemu sizes images from an unknown creator by their CHS geometry, Azure by current size.
       const { cylinders, heads, sectorsPerTrack } = vhdGeometry(dataSize);
@@ -106,7 +108,7 @@ describe('Azure disk upload size', () => {
     }
   });
 
-  it("words a misaligned size as Azure does", () => {
+  it('words a misaligned size as Azure does', () => {
     assert.equal(
       checkAzureDiskUploadSize(44716382720),
       'The upload size in bytes 44716382720 - 512 bytes for the VHD footer (44716382208 in this case) must be a multiple of MiB.',

@@ -16,10 +16,22 @@ it('fails a job taken over after its last allowed attempt died with its worker',
   after(() => store.close());
   const queue = new StoreJobQueue<{ crashy: object }>(systemClock, store);
   // What a third crash leaves: attempt 3 of 3 claimed by a worker that is gone, its lease expired.
-  await store.apply([{
-    op: 'put',
-    record: jobRecord({ id: 'j1', task: 'crashy', payload: {}, maxAttempts: 3, state: 'running', attempts: 3, runAfter: new Date(0).toISOString(), leaseOwner: 'worker-dead', leaseUntil: new Date(Date.now() - 1000).toISOString() }),
-  }]);
+  await store.apply([
+    {
+      op: 'put',
+      record: jobRecord({
+        id: 'j1',
+        task: 'crashy',
+        payload: {},
+        maxAttempts: 3,
+        state: 'running',
+        attempts: 3,
+        runAfter: new Date(0).toISOString(),
+        leaseOwner: 'worker-dead',
+        leaseUntil: new Date(Date.now() - 1000).toISOString(),
+      }),
+    },
+  ]);
   let ran = false;
   const failures: ArmErrorBody[] = [];
   const worker = startWorker({

@@ -27,13 +27,26 @@ export class UsageError extends Error {
 }
 
 export const GLOBAL_FLAGS: Flag[] = [
-  { name: 'output', short: 'o', values: ['json', 'jsonc', 'none', 'table', 'tsv', 'yaml'], default: 'json', help: 'Output format.' },
+  {
+    name: 'output',
+    short: 'o',
+    values: ['json', 'jsonc', 'none', 'table', 'tsv', 'yaml'],
+    default: 'json',
+    help: 'Output format.',
+  },
   { name: 'query', help: 'JMESPath query string. See http://jmespath.org/ for more information and examples.' },
-  { name: 'subscription', help: "Name or ID of subscription. Default: the one 'kiln account set' chose (the first at login)." },
+  {
+    name: 'subscription',
+    help: "Name or ID of subscription. Default: the one 'kiln account set' chose (the first at login).",
+  },
   { name: 'help', short: 'h', kind: 'switch', help: 'Show this help message and exit.' },
 ];
 
-export const NO_WAIT: Flag = { name: 'no-wait', kind: 'switch', help: 'Do not wait for the long-running operation to finish.' };
+export const NO_WAIT: Flag = {
+  name: 'no-wait',
+  kind: 'switch',
+  help: 'Do not wait for the long-running operation to finish.',
+};
 
 const TRUE = ['true', 'yes', 'y', '1', 'on'];
 const FALSE = ['false', 'no', 'n', '0', 'off'];
@@ -91,7 +104,8 @@ export function parseFlags(argv: string[], flags: Flag[]): Args {
 
   let parsed: Record<string, string | string[] | boolean | undefined>;
   try {
-    parsed = parseArgs({ args: normalize(argv, byToken), options, strict: true, allowPositionals: false }).values as typeof parsed;
+    parsed = parseArgs({ args: normalize(argv, byToken), options, strict: true, allowPositionals: false })
+      .values as typeof parsed;
   } catch (error) {
     const message = (error as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(message);
@@ -155,6 +169,9 @@ function toBoolean(flag: Flag, value: string): boolean {
 
 function choice(flag: Flag, value: string): string {
   const match = flag.values!.find((allowed) => allowed.toLowerCase() === value.toLowerCase());
-  if (match === undefined) throw new UsageError(`argument ${flagLabel(flag)}: invalid choice: '${value}' (choose from ${flag.values!.map((v) => `'${v}'`).join(', ')})`);
+  if (match === undefined)
+    throw new UsageError(
+      `argument ${flagLabel(flag)}: invalid choice: '${value}' (choose from ${flag.values!.map((v) => `'${v}'`).join(', ')})`,
+    );
   return match;
 }

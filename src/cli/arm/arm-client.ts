@@ -36,13 +36,21 @@ export class ArmClient {
   ) {}
 
   /** `path` is a path below the server (query allowed) or an absolute URL the server handed out. */
-  async send(method: string, path: string, options: { apiVersion?: string; body?: unknown; query?: Record<string, string | undefined> } = {}): Promise<ArmResponse> {
+  async send(
+    method: string,
+    path: string,
+    options: { apiVersion?: string; body?: unknown; query?: Record<string, string | undefined> } = {},
+  ): Promise<ArmResponse> {
     const url = new URL(path, this.server);
     if (options.apiVersion) url.searchParams.set('api-version', options.apiVersion);
-    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, value);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attempt = async (renew: boolean) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${await this.token(renew)}`, accept: 'application/json' };
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${await this.token(renew)}`,
+        accept: 'application/json',
+      };
       if (body !== undefined) headers['content-type'] = 'application/json';
       return this.http.send(url.toString(), { method, headers, body });
     };
@@ -83,17 +91,23 @@ export class ArmClient {
    * A PUT, PATCH, POST or DELETE that may go on after its answer. Returns the final resource (PUT,
    * PATCH), the operation's result (POST), or nothing (DELETE, and with `noWait`).
    */
-  async longRunning(method: 'PUT' | 'PATCH' | 'POST' | 'DELETE', path: string, apiVersion: string, options: LongRunningOptions = {}): Promise<unknown> {
+  async longRunning(
+    method: 'PUT' | 'PATCH' | 'POST' | 'DELETE',
+    path: string,
+    apiVersion: string,
+    options: LongRunningOptions = {},
+  ): Promise<unknown> {
     const first = await this.send(method, path, { apiVersion, body: options.body });
     options.onResponse?.(first);
     if (options.noWait) return undefined;
     const status = header(first, 'azure-asyncoperation');
     const location = header(first, 'location');
-    if (status) await this.pollStatus(status, first, options.watch).catch(async (error) => {
-      // A failed operation still gets its last progress shown (e.g. a build's failing step).
-      await options.watch?.(true);
-      throw error;
-    });
+    if (status)
+      await this.pollStatus(status, first, options.watch).catch(async (error) => {
+        // A failed operation still gets its last progress shown (e.g. a build's failing step).
+        await options.watch?.(true);
+        throw error;
+      });
     else if (first.status === 202 && location) return this.pollLocation(location, first, options.watch);
     else {
       await options.watch?.(true);
@@ -113,7 +127,13 @@ export class ArmClient {
       const operation = previous.body as { status?: string; error?: ErrorBody } | undefined;
       if (operation?.status === 'Succeeded') return;
       if (operation?.status === 'Failed' || operation?.status === 'Canceled') {
-        throw errorOf(200, operation.error ?? { code: `Operation${operation.status}`, message: `The operation ended ${operation.status}.` });
+        throw errorOf(
+          200,
+          operation.error ?? {
+            code: `Operation${operation.status}`,
+            message: `The operation ended ${operation.status}.`,
+          },
+        );
       }
     }
   }
@@ -167,9 +187,15 @@ function toArmError(response: HttpResponse): ArmError {
   } catch {
     body = undefined;
   }
-  const error = body && 'error' in body && typeof body.error === 'object' ? body.error : (body as ErrorBody | undefined);
+  const error =
+    body && 'error' in body && typeof body.error === 'object' ? body.error : (body as ErrorBody | undefined);
   if (error && typeof error.code === 'string') return errorOf(response.status, error);
-  return new ArmError(response.status, statusText(response.status).replace(/\s+/g, ''), `Operation returned an invalid status '${statusText(response.status)}'${response.text ? `: ${response.text.slice(0, 500)}` : ''}`);
+  return new ArmError(
+    response.status,
+    statusText(response.status).replace(/\s+/g, ''),
+    `Operation returned an invalid status '${statusText(response.status)}'${response.text ? `: ${response.text.slice(0, 500)}` : ''}`,
+  );
 }
 
-const errorOf = (status: number, error: ErrorBody) => new ArmError(status, error.code ?? 'Unknown', error.message ?? '', error.target, error.details ?? []);
+const errorOf = (status: number, error: ErrorBody) =>
+  new ArmError(status, error.code ?? 'Unknown', error.message ?? '', error.target, error.details ?? []);

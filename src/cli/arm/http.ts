@@ -28,7 +28,10 @@ export class HttpClient {
 
   /** `caCert`: PEM of a CA to trust besides Node's defaults. */
   constructor(caCert?: string) {
-    this.https = new HttpsAgent({ keepAlive: true, ca: caCert ? [...rootCertificates, ...extraCaCerts(), caCert] : undefined });
+    this.https = new HttpsAgent({
+      keepAlive: true,
+      ca: caCert ? [...rootCertificates, ...extraCaCerts(), caCert] : undefined,
+    });
   }
 
   send(url: string, init: HttpRequest): Promise<HttpResponse> {
@@ -37,12 +40,22 @@ export class HttpClient {
     const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
     const headers = { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
     return new Promise((resolve, reject) => {
-      const request = (secure ? httpsRequest : httpRequest)(target, { method: init.method, headers, agent: secure ? this.https : this.http }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      });
+      const request = (secure ? httpsRequest : httpRequest)(
+        target,
+        { method: init.method, headers, agent: secure ? this.https : this.http },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+        },
+      );
       request.setTimeout(TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
       request.on('error', (error: Error & { code?: string }) => reject(connectionError(target, error)));
       request.end(body);
@@ -72,5 +85,7 @@ function connectionError(target: URL, error: Error & { code?: string }): Error {
   const hint = TLS_TRUST_ERRORS.test(error.code ?? '')
     ? " The server's certificate is not trusted: pass its CA with 'kiln login --ca-cert FILE' (DATA/tls/ca.pem of 'kiln serve'), or set NODE_EXTRA_CA_CERTS."
     : '';
-  return new Error(`Could not reach ${target.origin}: ${error.message}${error.code && !error.message.includes(error.code) ? ` (${error.code})` : ''}.${hint}`);
+  return new Error(
+    `Could not reach ${target.origin}: ${error.message}${error.code && !error.message.includes(error.code) ? ` (${error.code})` : ''}.${hint}`,
+  );
 }

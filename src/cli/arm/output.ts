@@ -12,14 +12,18 @@ export type OutputFormat = 'json' | 'jsonc' | 'none' | 'table' | 'tsv' | 'yaml';
 /** Turns one result item into the row a table shows (az's table transformers). */
 export type TableTransformer = (item: Record<string, unknown>) => Record<string, unknown>;
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A resource (or a list of them) as az shows it. */
 export function azView(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(azView);
   if (!isObject(value)) return value;
   const { properties, ...rest } = value;
-  const lifted = typeof value.id === 'string' && /\/providers\//i.test(value.id) && isObject(properties) ? { ...rest, ...properties } : value;
+  const lifted =
+    typeof value.id === 'string' && /\/providers\//i.test(value.id) && isObject(properties)
+      ? { ...rest, ...properties }
+      : value;
   return withResourceGroup(lifted);
 }
 
@@ -30,7 +34,12 @@ function withResourceGroup(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) out[key] = withResourceGroup(item);
   const parts = typeof value.id === 'string' ? value.id.split('/') : [];
-  if (!Object.keys(value).some((key) => key.toLowerCase() === 'resourcegroup') && parts[3]?.toLowerCase() === 'resourcegroups' && parts[4]) out.resourceGroup = parts[4];
+  if (
+    !Object.keys(value).some((key) => key.toLowerCase() === 'resourcegroup') &&
+    parts[3]?.toLowerCase() === 'resourcegroups' &&
+    parts[4]
+  )
+    out.resourceGroup = parts[4];
   return out;
 }
 
@@ -44,7 +53,11 @@ export function applyQuery(value: unknown, query: string | undefined): unknown {
 }
 
 /** The text to print (ending in a newline), or '' when there is nothing to show. */
-export function render(value: unknown, format: OutputFormat, options: { queryActive: boolean; table?: TableTransformer }): string {
+export function render(
+  value: unknown,
+  format: OutputFormat,
+  options: { queryActive: boolean; table?: TableTransformer },
+): string {
   if (value === undefined || value === null || format === 'none') return '';
   switch (format) {
     case 'json':
@@ -63,11 +76,16 @@ export function render(value: unknown, format: OutputFormat, options: { queryAct
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!isObject(value)) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys(value[key])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys(value[key])]),
+  );
 }
 
 /** Python's str() of a scalar, which az's table and tsv print. */
-const scalar = (value: unknown) => (value === null || value === undefined ? 'None' : value === true ? 'True' : value === false ? 'False' : String(value));
+const scalar = (value: unknown) =>
+  value === null || value === undefined ? 'None' : value === true ? 'True' : value === false ? 'False' : String(value);
 
 const SKIP_COLUMNS = ['id', 'type', 'etag'];
 
@@ -88,13 +106,21 @@ function tableRow(item: unknown, sort: boolean): Record<string, string> {
 /** tabulate's "simple" format, as az uses: headers, dashes, columns two spaces apart. */
 function table(value: unknown, options: { queryActive: boolean; table?: TableTransformer }): string {
   const transform = !options.queryActive && options.table;
-  const items = (Array.isArray(value) ? value : [value]).map((item) => (transform && isObject(item) ? transform(item) : item));
+  const items = (Array.isArray(value) ? value : [value]).map((item) =>
+    transform && isObject(item) ? transform(item) : item,
+  );
   const rows = items.map((item) => tableRow(item, !options.queryActive && !transform));
   const headers = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   if (headers.length === 0) return '';
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((row) => (row[h] ?? '').length)));
   const line = (cells: string[]) => `${cells.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`.trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map((row) => line(headers.map((h) => row[h] ?? '')))].join('\n') + '\n';
+  return (
+    [
+      line(headers),
+      line(widths.map((w) => '-'.repeat(w))),
+      ...rows.map((row) => line(headers.map((h) => row[h] ?? ''))),
+    ].join('\n') + '\n'
+  );
 }
 
 /** knack's tsv: one line per item; objects give their values (sorted by key unless a query shaped them), lists their length. */
@@ -102,7 +128,8 @@ function tsv(value: unknown, sort: boolean): string {
   const cell = (item: unknown) => (Array.isArray(item) ? String(item.length) : isObject(item) ? '' : scalar(item));
   const row = (item: unknown) => {
     if (Array.isArray(item)) return item.map(cell).join('\t');
-    if (isObject(item)) return (sort ? Object.keys(item).sort() : Object.keys(item)).map((key) => cell(item[key])).join('\t');
+    if (isObject(item))
+      return (sort ? Object.keys(item).sort() : Object.keys(item)).map((key) => cell(item[key])).join('\t');
     return cell(item);
   };
   return (Array.isArray(value) ? value : [value]).map((item) => `${row(item)}\n`).join('');

@@ -68,7 +68,12 @@ export async function clearProfile(): Promise<void> {
 export async function accessToken(http: HttpClient, profile: Profile, renew = false): Promise<Token> {
   const secrets = await readJson<Secrets>(secretsFile());
   if (!secrets) throw new Error("The saved credentials are missing. Please run 'kiln login' to setup account.");
-  if (!renew && secrets.accessToken && secrets.expiresOn && secrets.expiresOn - RENEW_MARGIN_SECONDS > Date.now() / 1000) {
+  if (
+    !renew &&
+    secrets.accessToken &&
+    secrets.expiresOn &&
+    secrets.expiresOn - RENEW_MARGIN_SECONDS > Date.now() / 1000
+  ) {
     return { accessToken: secrets.accessToken, expiresOn: secrets.expiresOn };
   }
   const token = await requestToken(http, profile, secrets.secret);
@@ -77,15 +82,29 @@ export async function accessToken(http: HttpClient, profile: Profile, renew = fa
 }
 
 /** client_credentials at the server's Azure AD style endpoint. */
-export async function requestToken(http: HttpClient, profile: Pick<Profile, 'server' | 'tenant' | 'appId'>, secret: string): Promise<Token> {
+export async function requestToken(
+  http: HttpClient,
+  profile: Pick<Profile, 'server' | 'tenant' | 'appId'>,
+  secret: string,
+): Promise<Token> {
   const response = await http.send(`${profile.server}/${encodeURIComponent(profile.tenant)}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: profile.appId, client_secret: secret, scope: SCOPE }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: profile.appId,
+      client_secret: secret,
+      scope: SCOPE,
+    }).toString(),
   });
-  const body = parseJson(response.text) as { access_token?: string; expires_in?: number; error?: string; error_description?: string } | undefined;
+  const body = parseJson(response.text) as
+    { access_token?: string; expires_in?: number; error?: string; error_description?: string } | undefined;
   if (response.status !== 200 || !body?.access_token) {
-    throw new ArmError(response.status, body?.error ?? `Http${response.status}`, body?.error_description ?? `The token endpoint answered ${response.status}: ${response.text.slice(0, 200)}`);
+    throw new ArmError(
+      response.status,
+      body?.error ?? `Http${response.status}`,
+      body?.error_description ?? `The token endpoint answered ${response.status}: ${response.text.slice(0, 200)}`,
+    );
   }
   return { accessToken: body.access_token, expiresOn: Math.floor(Date.now() / 1000) + (body.expires_in ?? 3600) };
 }

@@ -12,9 +12,22 @@ import type { Watch } from './arm-client.ts';
 import type { CommandSpec, Context } from './command.ts';
 import type { Session } from './session.ts';
 
-export const RESOURCE_GROUP: Flag = { name: 'resource-group', short: 'g', required: true, help: 'Name of resource group.' };
-export const LOCATION: Flag = { name: 'location', short: 'l', help: "Location, a Kiln region such as westus. Default: the resource group's." };
-export const TAGS: Flag = { name: 'tags', kind: 'list', help: 'Space-separated tags: key[=value] [key[=value] ...]. Use "" to clear existing tags.' };
+export const RESOURCE_GROUP: Flag = {
+  name: 'resource-group',
+  short: 'g',
+  required: true,
+  help: 'Name of resource group.',
+};
+export const LOCATION: Flag = {
+  name: 'location',
+  short: 'l',
+  help: "Location, a Kiln region such as westus. Default: the resource group's.",
+};
+export const TAGS: Flag = {
+  name: 'tags',
+  kind: 'list',
+  help: 'Space-separated tags: key[=value] [key[=value] ...]. Use "" to clear existing tags.',
+};
 export const YES: Flag = { name: 'yes', short: 'y', kind: 'switch', help: 'Do not prompt for confirmation.' };
 
 /** One level of a resource's path: its collection and the flag naming it (e.g. galleries, -r). */
@@ -37,9 +50,14 @@ export interface ResourceKind {
 const enc = encodeURIComponent;
 
 /** A type directly in a resource group, named by -n/--name as az does for most. */
-export function namedKind(kind: Omit<ResourceKind, 'segments'> & { collection: string; example: string }): ResourceKind {
+export function namedKind(
+  kind: Omit<ResourceKind, 'segments'> & { collection: string; example: string },
+): ResourceKind {
   const { collection, example, ...rest } = kind;
-  return { ...rest, segments: [{ collection, flag: { name: 'name', short: 'n', help: `The name of the ${kind.noun}.` }, example }] };
+  return {
+    ...rest,
+    segments: [{ collection, flag: { name: 'name', short: 'n', help: `The name of the ${kind.noun}.` }, example }],
+  };
 }
 
 export function resourceId(kind: ResourceKind, subscription: string, group: string, names: string[]): string {
@@ -48,7 +66,12 @@ export function resourceId(kind: ResourceKind, subscription: string, group: stri
 }
 
 export function resourcePath(kind: ResourceKind, subscription: string, args: Args): string {
-  return resourceId(kind, subscription, args.required('resource-group'), kind.segments.map((s) => args.required(s.flag.name)));
+  return resourceId(
+    kind,
+    subscription,
+    args.required('resource-group'),
+    kind.segments.map((s) => args.required(s.flag.name)),
+  );
 }
 
 /** The collection under the parent levels; a top-level type without -g lists the whole subscription. */
@@ -68,7 +91,12 @@ export const nameFlags = (kind: ResourceKind, levels = kind.segments.length): Fl
 
 /** `-g MyResourceGroup -r MyGallery -i MyImage` for help examples. */
 export const exampleNames = (kind: ResourceKind, levels = kind.segments.length) =>
-  ['-g MyResourceGroup', ...kind.segments.slice(0, levels).map((s) => `${s.flag.short ? `-${s.flag.short}` : `--${s.flag.name}`} ${s.example}`)].join(' ');
+  [
+    '-g MyResourceGroup',
+    ...kind.segments
+      .slice(0, levels)
+      .map((s) => `${s.flag.short ? `-${s.flag.short}` : `--${s.flag.name}`} ${s.example}`),
+  ].join(' ');
 
 export interface CreateOptions {
   summary: string;
@@ -88,7 +116,12 @@ export function createCommand(kind: ResourceKind, options: CreateOptions): Comma
   return {
     name: 'create',
     summary: options.summary,
-    flags: [...nameFlags(kind), ...options.flags, options.location ? { ...LOCATION, help: options.location.help } : LOCATION, TAGS],
+    flags: [
+      ...nameFlags(kind),
+      ...options.flags,
+      options.location ? { ...LOCATION, help: options.location.help } : LOCATION,
+      TAGS,
+    ],
     examples: options.examples,
     longRunning: true,
     async run(ctx) {
@@ -96,17 +129,30 @@ export function createCommand(kind: ResourceKind, options: CreateOptions): Comma
       const path = resourcePath(kind, session.subscription, ctx.args);
       const location = await (options.location?.of(session, ctx.args) ?? locationOf(session, ctx.args));
       const body = { location, tags: tagsOf(ctx.args), ...(await options.body(session, ctx.args)) };
-      return session.client.longRunning('PUT', path, kind.apiVersion, { body, ...waiting(ctx, options.watch?.(ctx, session, path)) });
+      return session.client.longRunning('PUT', path, kind.apiVersion, {
+        body,
+        ...waiting(ctx, options.watch?.(ctx, session, path)),
+      });
     },
   };
 }
 
-export function showCommand(kind: ResourceKind, options: { flags?: Flag[]; query?: (args: Args) => Record<string, string | undefined>; examples?: CommandSpec['examples'] } = {}): CommandSpec {
+export function showCommand(
+  kind: ResourceKind,
+  options: {
+    flags?: Flag[];
+    query?: (args: Args) => Record<string, string | undefined>;
+    examples?: CommandSpec['examples'];
+  } = {},
+): CommandSpec {
   return {
     name: 'show',
     summary: `Get the details of a ${kind.noun}.`,
     flags: [...nameFlags(kind), ...(options.flags ?? [])],
-    examples: [{ title: `Show a ${kind.noun}.`, command: `kiln ${kind.command} show ${exampleNames(kind)}` }, ...(options.examples ?? [])],
+    examples: [
+      { title: `Show a ${kind.noun}.`, command: `kiln ${kind.command} show ${exampleNames(kind)}` },
+      ...(options.examples ?? []),
+    ],
     show: true,
     async run(ctx) {
       const { client, subscription } = await ctx.session();
@@ -121,10 +167,18 @@ export function listCommand(kind: ResourceKind): CommandSpec {
   return {
     name: 'list',
     summary: `List ${kind.noun}s${top ? ' in a resource group, or in the subscription' : ''}.`,
-    flags: top ? [{ ...RESOURCE_GROUP, required: false, help: 'Name of resource group. Without it: the whole subscription.' }] : nameFlags(kind, parents),
+    flags: top
+      ? [{ ...RESOURCE_GROUP, required: false, help: 'Name of resource group. Without it: the whole subscription.' }]
+      : nameFlags(kind, parents),
     examples: [
-      { title: `List the ${kind.noun}s${top ? ' of a resource group' : ''}.`, command: `kiln ${kind.command} list ${exampleNames(kind, parents)}` },
-      { title: 'Only their names, one per line.', command: `kiln ${kind.command} list ${exampleNames(kind, parents)} --query "[].name" -o tsv` },
+      {
+        title: `List the ${kind.noun}s${top ? ' of a resource group' : ''}.`,
+        command: `kiln ${kind.command} list ${exampleNames(kind, parents)}`,
+      },
+      {
+        title: 'Only their names, one per line.',
+        command: `kiln ${kind.command} list ${exampleNames(kind, parents)} --query "[].name" -o tsv`,
+      },
     ],
     async run(ctx) {
       const { client, subscription } = await ctx.session();
@@ -138,7 +192,12 @@ export function deleteCommand(kind: ResourceKind, options: { confirm?: boolean }
     name: 'delete',
     summary: `Delete a ${kind.noun}.`,
     flags: [...nameFlags(kind), ...(options.confirm ? [YES] : [])],
-    examples: [{ title: `Delete a ${kind.noun}.`, command: `kiln ${kind.command} delete ${exampleNames(kind)}${options.confirm ? ' --yes' : ''}` }],
+    examples: [
+      {
+        title: `Delete a ${kind.noun}.`,
+        command: `kiln ${kind.command} delete ${exampleNames(kind)}${options.confirm ? ' --yes' : ''}`,
+      },
+    ],
     longRunning: true,
     async run(ctx) {
       if (options.confirm) await confirm(ctx, `Are you sure you want to perform this operation?`);
@@ -185,10 +244,17 @@ export function tagsOf(args: Args): Record<string, string> | undefined {
 }
 
 /** -l, else the location of the resource at `fallbackPath` (the resource group, as az, or a parent). */
-export async function locationOf(session: Session, args: Args, fallbackPath?: { path: string; apiVersion: string }): Promise<string> {
+export async function locationOf(
+  session: Session,
+  args: Args,
+  fallbackPath?: { path: string; apiVersion: string },
+): Promise<string> {
   const given = args.string('location');
   if (given !== undefined) return given;
-  const path = fallbackPath ?? { path: `/subscriptions/${enc(session.subscription)}/resourcegroups/${enc(args.required('resource-group'))}`, apiVersion: API_VERSIONS.resourceGroups };
+  const path = fallbackPath ?? {
+    path: `/subscriptions/${enc(session.subscription)}/resourcegroups/${enc(args.required('resource-group'))}`,
+    apiVersion: API_VERSIONS.resourceGroups,
+  };
   return ((await session.client.get(path.path, path.apiVersion)) as { location: string }).location;
 }
 
@@ -198,12 +264,21 @@ export type Source = { uri: string } | { id: string; type: string };
  * `--source` as az takes it: a blob URI, a resource id, or the name of a resource of one of
  * `kinds` (tried in order) in the command's resource group.
  */
-export async function resolveSource(session: Session, args: Args, flag: string, kinds: ResourceKind[]): Promise<Source | undefined> {
+export async function resolveSource(
+  session: Session,
+  args: Args,
+  flag: string,
+  kinds: ResourceKind[],
+): Promise<Source | undefined> {
   const value = args.string(flag);
   if (value === undefined) return undefined;
   if (/^https?:\/\//i.test(value)) return { uri: value };
   const parsed = parseResourceId(value);
-  if (parsed) return { id: value, type: `${parsed.namespace ?? ''}/${parsed.types.map(([type]) => type).join('/')}`.toLowerCase() };
+  if (parsed)
+    return {
+      id: value,
+      type: `${parsed.namespace ?? ''}/${parsed.types.map(([type]) => type).join('/')}`.toLowerCase(),
+    };
   if (value.includes('/')) throw new UsageError(`argument --${flag}: '${value}' is neither a URI nor a resource id.`);
   const group = args.required('resource-group');
   for (const kind of kinds) {
@@ -215,5 +290,7 @@ export async function resolveSource(session: Session, args: Args, flag: string, 
       if (!(error instanceof ArmError && error.status === 404)) throw error;
     }
   }
-  throw new UsageError(`argument --${flag}: no ${kinds.map((k) => k.noun).join(' or ')} named '${value}' in resource group '${group}'; give a resource id or a blob URI.`);
+  throw new UsageError(
+    `argument --${flag}: no ${kinds.map((k) => k.noun).join(' or ')} named '${value}' in resource group '${group}'; give a resource id or a blob URI.`,
+  );
 }

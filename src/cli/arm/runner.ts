@@ -24,7 +24,9 @@ export async function runTree(root: GroupSpec, argv: string[]): Promise<void> {
   const command = group.commands.find((c) => c.name === argv[i]);
   if (!command) {
     if (argv[i] === undefined || isHelp(argv[i])) return void process.stdout.write(groupHelp(path, group));
-    process.stderr.write(`ERROR: '${argv[i]}' is misspelled or not recognized by the system.\n\n${groupHelp(path, group)}`);
+    process.stderr.write(
+      `ERROR: '${argv[i]}' is misspelled or not recognized by the system.\n\n${groupHelp(path, group)}`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -49,7 +51,12 @@ async function execute(path: string[], command: CommandSpec, argv: string[]): Pr
     const result = await command.run(ctx);
     progress.end();
     const query = args.string('query');
-    process.stdout.write(render(applyQuery(azView(result), query), args.string('output') as OutputFormat, { queryActive: query !== undefined, table: command.table }));
+    process.stdout.write(
+      render(applyQuery(azView(result), query), args.string('output') as OutputFormat, {
+        queryActive: query !== undefined,
+        table: command.table,
+      }),
+    );
     return 0;
   } catch (error) {
     progress.end();

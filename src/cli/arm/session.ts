@@ -16,14 +16,24 @@ export async function openSession(subscriptionFlag: string | undefined): Promise
   const profile = await loadProfile();
   if (!profile) throw new Error(NOT_LOGGED_IN);
   const http = new HttpClient(profile.caCert);
-  const client = new ArmClient(http, profile.server, async (renew) => (await accessToken(http, profile, renew)).accessToken);
+  const client = new ArmClient(
+    http,
+    profile.server,
+    async (renew) => (await accessToken(http, profile, renew)).accessToken,
+  );
   const chosen = subscriptionFlag ?? profile.defaultSubscription ?? profile.subscriptions[0]?.id;
-  if (!chosen) throw new Error("No subscription: the server listed none at login. Pass --subscription, or run 'kiln login' again.");
+  if (!chosen)
+    throw new Error(
+      "No subscription: the server listed none at login. Pass --subscription, or run 'kiln login' again.",
+    );
   return { profile, client, http, subscription: findSubscription(profile, chosen)?.id ?? chosen };
 }
 
 /** By id or by name, as az's --subscription. */
 export function findSubscription(profile: Profile, idOrName: string): Subscription | undefined {
   const wanted = idOrName.toLowerCase();
-  return profile.subscriptions.find((s) => s.id.toLowerCase() === wanted) ?? profile.subscriptions.find((s) => s.name.toLowerCase() === wanted);
+  return (
+    profile.subscriptions.find((s) => s.id.toLowerCase() === wanted) ??
+    profile.subscriptions.find((s) => s.name.toLowerCase() === wanted)
+  );
 }

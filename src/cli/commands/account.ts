@@ -24,7 +24,12 @@ export function accountView(profile: Profile, subscription: Subscription) {
 
 /** GET /subscriptions, in the profile's shape. */
 export async function fetchSubscriptions(client: ArmClient): Promise<Subscription[]> {
-  const list = (await client.list('/subscriptions', API_VERSIONS.subscriptions)) as Array<{ subscriptionId: string; displayName: string; state: string; tenantId: string }>;
+  const list = (await client.list('/subscriptions', API_VERSIONS.subscriptions)) as Array<{
+    subscriptionId: string;
+    displayName: string;
+    state: string;
+    tenantId: string;
+  }>;
   return list.map((s) => ({ id: s.subscriptionId, name: s.displayName, state: s.state, tenantId: s.tenantId }));
 }
 
@@ -37,7 +42,10 @@ async function profileOrFail(): Promise<Profile> {
 function chosen(profile: Profile, idOrName: string | undefined): Subscription {
   const wanted = idOrName ?? profile.defaultSubscription ?? profile.subscriptions[0]?.id;
   const found = wanted === undefined ? undefined : findSubscription(profile, wanted);
-  if (!found) throw new Error(`Subscription '${wanted ?? ''}' not found. Check the spelling, or run 'kiln account list --refresh'.`);
+  if (!found)
+    throw new Error(
+      `Subscription '${wanted ?? ''}' not found. Check the spelling, or run 'kiln account list --refresh'.`,
+    );
   return found;
 }
 
@@ -80,7 +88,12 @@ export const account: GroupSpec = {
       name: 'set',
       summary: 'Set the default subscription.',
       flags: [{ name: 'subscription', short: 's', required: true, help: 'Name or ID of subscription.' }],
-      examples: [{ title: 'Make a subscription the default.', command: 'kiln account set -s 00000000-0000-0000-0000-000000000000' }],
+      examples: [
+        {
+          title: 'Make a subscription the default.',
+          command: 'kiln account set -s 00000000-0000-0000-0000-000000000000',
+        },
+      ],
       async run(ctx) {
         const profile = await profileOrFail();
         await saveProfile({ ...profile, defaultSubscription: chosen(profile, ctx.args.required('subscription')).id });
@@ -91,7 +104,12 @@ export const account: GroupSpec = {
       name: 'get-access-token',
       summary: 'Get a token for the management API (for curl and scripts).',
       flags: [],
-      examples: [{ title: 'A bearer token.', command: 'curl -H "Authorization: Bearer $(kiln account get-access-token --query accessToken -o tsv)" ...' }],
+      examples: [
+        {
+          title: 'A bearer token.',
+          command: 'curl -H "Authorization: Bearer $(kiln account get-access-token --query accessToken -o tsv)" ...',
+        },
+      ],
       async run(ctx) {
         const profile = await profileOrFail();
         const http = new HttpClient(profile.caCert);

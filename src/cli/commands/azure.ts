@@ -24,7 +24,12 @@ type Entry = [run: (argv: string[]) => Promise<void>, help: string, ownHelp: tru
 
 /** `kiln <name> ...` for each top-level command and group, in main.ts's table; each prints its own help. */
 export const azureCommands: Record<string, () => Promise<Entry>> = Object.fromEntries(
-  [...root.commands, ...root.groups!].map((entry) => [entry.name, async (): Promise<Entry> => [(argv) => runTree(root, [entry.name, ...argv]), entry.summary, true]]),
+  [...root.commands, ...root.groups!].map((entry) => [
+    entry.name,
+    async (): Promise<Entry> => [(argv) => runTree(root, [entry.name, ...argv]), entry.summary, true],
+  ]),
 );
 
-export const azureHelp = [...root.commands, ...root.groups!].map((entry) => `  ${entry.name.padEnd(16)} ${entry.summary}`).join('\n');
+export const azureHelp = [...root.commands, ...root.groups!]
+  .map((entry) => `  ${entry.name.padEnd(16)} ${entry.summary}`)
+  .join('\n');

@@ -47,7 +47,8 @@ export async function build(argv: string[]): Promise<void> {
     },
   });
   const onError = values['on-error'] ?? 'cleanup';
-  if (onError !== 'cleanup' && onError !== 'abort') throw new Error(`--on-error must be cleanup or abort, not '${onError}'`);
+  if (onError !== 'cleanup' && onError !== 'abort')
+    throw new Error(`--on-error must be cleanup or abort, not '${onError}'`);
   const dataDir = values.data ?? defaultDataDir();
   const file = positionals[0];
   const check = await checkTemplateArgs(file, values.var, dataDir, buildHelp);
@@ -58,7 +59,11 @@ export async function build(argv: string[]): Promise<void> {
   }
   const name = values.name ?? check.template.name ?? basename(file!, extname(file!)).replace(/[^A-Za-z0-9._-]/g, '-');
   const group = values['resource-group'] ?? 'kiln-local';
-  const progress = new BuildProgress({ quiet: values.quiet ?? false, tty: process.stdout.isTTY === true, write: (text) => process.stdout.write(text) });
+  const progress = new BuildProgress({
+    quiet: values.quiet ?? false,
+    tty: process.stdout.isTTY === true,
+    write: (text) => process.stdout.write(text),
+  });
   for (const warning of check.template.warnings) progress.note(`warning: ${warning.target}: ${warning.message}`);
   console.log(`Building image template ${name} (${check.template.location}) in ${dataDir}`);
 
@@ -112,8 +117,13 @@ function summary(result: LocalBuildResult, seconds: number): string {
   const lines = [`\nRun ${result.runState} in ${seconds.toFixed(1)} s: ${result.templateId}`];
   if (result.message) lines.push(...result.message.split('\n').map((line) => `  ${line}`));
   for (const output of result.outputs) {
-    lines.push(`  run output ${output.name} (${output.provisioningState}): ${output.path ?? output.artifactId ?? output.artifactUri}`);
-    if (output.path) lines.push(`    look inside: qemu-img info --image-opts driver=vpc,force_size_calc=current_size,file.filename=${output.path}`);
+    lines.push(
+      `  run output ${output.name} (${output.provisioningState}): ${output.path ?? output.artifactId ?? output.artifactUri}`,
+    );
+    if (output.path)
+      lines.push(
+        `    look inside: qemu-img info --image-opts driver=vpc,force_size_calc=current_size,file.filename=${output.path}`,
+      );
   }
   if (result.kept) {
     lines.push(

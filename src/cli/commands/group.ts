@@ -6,8 +6,15 @@ import { confirm, tagsOf, TAGS, waiting, YES } from '../arm/resources.ts';
 import type { Session } from '../arm/session.ts';
 
 const API = API_VERSIONS.resourceGroups;
-const NAME: Flag = { name: 'name', short: 'n', aliases: ['--resource-group', '-g'], required: true, help: 'Name of resource group.' };
-const groupPath = (session: Session, args: Args) => `/subscriptions/${encodeURIComponent(session.subscription)}/resourcegroups/${encodeURIComponent(args.required('name'))}`;
+const NAME: Flag = {
+  name: 'name',
+  short: 'n',
+  aliases: ['--resource-group', '-g'],
+  required: true,
+  help: 'Name of resource group.',
+};
+const groupPath = (session: Session, args: Args) =>
+  `/subscriptions/${encodeURIComponent(session.subscription)}/resourcegroups/${encodeURIComponent(args.required('name'))}`;
 
 /** az's table for groups: name, location and provisioning state. */
 const table = (group: Record<string, unknown>) => ({
@@ -23,7 +30,11 @@ export const group: GroupSpec = {
     {
       name: 'create',
       summary: 'Create a new resource group, or update an existing one.',
-      flags: [NAME, { name: 'location', short: 'l', required: true, help: 'Location, a Kiln region such as westus.' }, TAGS],
+      flags: [
+        NAME,
+        { name: 'location', short: 'l', required: true, help: 'Location, a Kiln region such as westus.' },
+        TAGS,
+      ],
       examples: [
         { title: 'Create a resource group in westus.', command: 'kiln group create -n MyResourceGroup -l westus' },
         { title: 'With tags.', command: 'kiln group create -n MyResourceGroup -l westus --tags team=images env=test' },
@@ -53,7 +64,10 @@ export const group: GroupSpec = {
       flags: [],
       examples: [
         { title: 'List the resource groups of the subscription as a table.', command: 'kiln group list -o table' },
-        { title: 'The names of those in westus.', command: `kiln group list --query "[?location=='westus'].name" -o tsv` },
+        {
+          title: 'The names of those in westus.',
+          command: `kiln group list --query "[?location=='westus'].name" -o tsv`,
+        },
       ],
       table,
       async run(ctx) {
@@ -67,7 +81,10 @@ export const group: GroupSpec = {
       flags: [NAME, YES],
       examples: [
         { title: 'Delete a resource group, without a prompt.', command: 'kiln group delete -n MyResourceGroup --yes' },
-        { title: 'Start the delete and return at once.', command: 'kiln group delete -n MyResourceGroup --yes --no-wait' },
+        {
+          title: 'Start the delete and return at once.',
+          command: 'kiln group delete -n MyResourceGroup --yes --no-wait',
+        },
       ],
       longRunning: true,
       async run(ctx) {
@@ -80,7 +97,13 @@ export const group: GroupSpec = {
       name: 'exists',
       summary: 'Check if a resource group exists: prints true or false.',
       flags: [NAME],
-      examples: [{ title: 'Create the group unless it exists.', command: 'test "$(kiln group exists -n MyResourceGroup)" = true || kiln group create -n MyResourceGroup -l westus' }],
+      examples: [
+        {
+          title: 'Create the group unless it exists.',
+          command:
+            'test "$(kiln group exists -n MyResourceGroup)" = true || kiln group create -n MyResourceGroup -l westus',
+        },
+      ],
       async run(ctx) {
         const session = await ctx.session();
         return session.client.exists(groupPath(session, ctx.args), API);

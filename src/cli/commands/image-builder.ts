@@ -8,7 +8,18 @@ import { API_VERSIONS } from '../arm/api-versions.ts';
 import { header, type ArmClient, type ArmResponse, type Watch } from '../arm/arm-client.ts';
 import type { Context, GroupSpec } from '../arm/command.ts';
 import { readJsonObject } from '../arm/json-argument.ts';
-import { deleteCommand, exampleNames, listCommand, LOCATION, locationOf, namedKind, nameFlags, resourcePath, showCommand, waiting } from '../arm/resources.ts';
+import {
+  deleteCommand,
+  exampleNames,
+  listCommand,
+  LOCATION,
+  locationOf,
+  namedKind,
+  nameFlags,
+  resourcePath,
+  showCommand,
+  waiting,
+} from '../arm/resources.ts';
 
 export const TEMPLATE = namedKind({
   command: 'image builder',
@@ -40,7 +51,8 @@ function printWarnings(ctx: Context) {
     const warnings = header(response, 'x-ms-kiln-warnings');
     if (!warnings) return;
     try {
-      for (const w of JSON.parse(warnings) as Array<{ target: string; message: string }>) ctx.progress.line(`WARNING: ${w.target}: ${w.message}`);
+      for (const w of JSON.parse(warnings) as Array<{ target: string; message: string }>)
+        ctx.progress.line(`WARNING: ${w.target}: ${w.message}`);
     } catch {
       ctx.progress.line(`WARNING: ${warnings}`);
     }
@@ -48,7 +60,10 @@ function printWarnings(ctx: Context) {
 }
 
 async function readLog(client: ArmClient, templatePath: string, offset: number) {
-  const response = await client.send('GET', `${templatePath}/customizationLog`, { apiVersion: API, query: { offset: String(offset) } });
+  const response = await client.send('GET', `${templatePath}/customizationLog`, {
+    apiVersion: API,
+    query: { offset: String(offset) },
+  });
   return {
     text: typeof response.body === 'string' ? response.body : '',
     nextOffset: Number(header(response, 'x-ms-kiln-next-offset') ?? offset),
@@ -65,8 +80,12 @@ function runProgress(ctx: Context, client: ArmClient, templatePath: string): Wat
     const log = await readLog(client, templatePath, offset);
     offset = log.nextOffset;
     // Step lines, without the log's time stamps: `==> steps: started`.
-    for (const line of log.text.split('\n')) if (line.includes('==> ')) ctx.progress.line(line.replace(/^\S+Z (?===> )/, ''));
-    if (status?.runState) ctx.progress.update(`Run ${status.runState}${status.runSubState && status.runState === 'Running' ? `: ${status.runSubState}` : ''}`);
+    for (const line of log.text.split('\n'))
+      if (line.includes('==> ')) ctx.progress.line(line.replace(/^\S+Z (?===> )/, ''));
+    if (status?.runState)
+      ctx.progress.update(
+        `Run ${status.runState}${status.runSubState && status.runState === 'Running' ? `: ${status.runSubState}` : ''}`,
+      );
   };
 }
 
@@ -79,10 +98,19 @@ export const imageBuilder: GroupSpec = {
       summary: 'Create an image template from a template file.',
       flags: [
         ...nameFlags(TEMPLATE),
-        { name: 'image-template', required: true, help: 'Path of a JSON image template (the resource body: location, identity, properties with source, customize, distribute).' },
+        {
+          name: 'image-template',
+          required: true,
+          help: 'Path of a JSON image template (the resource body: location, identity, properties with source, customize, distribute).',
+        },
         { ...LOCATION, help: "Location, when the file has none. Default: the resource group's." },
       ],
-      examples: [{ title: 'Create a template from a file.', command: `kiln image builder create ${names} --image-template template.json` }],
+      examples: [
+        {
+          title: 'Create a template from a file.',
+          command: `kiln image builder create ${names} --image-template template.json`,
+        },
+      ],
       longRunning: true,
       async run(ctx) {
         const session = await ctx.session();
@@ -99,7 +127,10 @@ export const imageBuilder: GroupSpec = {
       summary: 'Build an image from a template; shows the run state and build steps until it ends.',
       flags: nameFlags(TEMPLATE),
       examples: [
-        { title: 'Build and wait, then show the run state.', command: `kiln image builder run ${names} --query lastRunStatus` },
+        {
+          title: 'Build and wait, then show the run state.',
+          command: `kiln image builder run ${names} --query lastRunStatus`,
+        },
         { title: 'Start a build and return at once.', command: `kiln image builder run ${names} --no-wait` },
       ],
       longRunning: true,
@@ -116,7 +147,10 @@ export const imageBuilder: GroupSpec = {
       flags: [...nameFlags(TEMPLATE), { name: 'output-name', help: 'The runOutputName of one output.' }],
       examples: [
         { title: 'All run outputs as a table.', command: `kiln image builder show-runs ${names} -o table` },
-        { title: 'The VHD URI of one output.', command: `kiln image builder show-runs ${names} --output-name vhd --query artifactUri -o tsv` },
+        {
+          title: 'The VHD URI of one output.',
+          command: `kiln image builder show-runs ${names} --output-name vhd --query artifactUri -o tsv`,
+        },
       ],
       show: true,
       async run(ctx) {
@@ -129,10 +163,16 @@ export const imageBuilder: GroupSpec = {
     {
       name: 'logs',
       summary: "Print the run's customization log (the last run's, or the one under way).",
-      flags: [...nameFlags(TEMPLATE), { name: 'follow', short: 'f', kind: 'switch', help: 'Keep printing new lines until the run ends.' }],
+      flags: [
+        ...nameFlags(TEMPLATE),
+        { name: 'follow', short: 'f', kind: 'switch', help: 'Keep printing new lines until the run ends.' },
+      ],
       examples: [
         { title: 'The log of the last run.', command: `kiln image builder logs ${names}` },
-        { title: 'Follow a run.', command: `kiln image builder run ${names} --no-wait && kiln image builder logs ${names} --follow` },
+        {
+          title: 'Follow a run.',
+          command: `kiln image builder run ${names} --no-wait && kiln image builder logs ${names} --follow`,
+        },
       ],
       show: true,
       async run(ctx) {

@@ -16,23 +16,34 @@ export const login: CommandSpec = {
     { name: 'username', short: 'u', required: true, help: 'The appId of the service principal.' },
     { name: 'password', short: 'p', required: true, help: 'Its secret.' },
     { name: 'tenant', short: 't', required: true, help: "The tenant id ('kiln serve' prints it)." },
-    { name: 'ca-cert', help: "PEM file of a CA to trust for the server (DATA/tls/ca.pem of 'kiln serve'); kept for later commands." },
+    {
+      name: 'ca-cert',
+      help: "PEM file of a CA to trust for the server (DATA/tls/ca.pem of 'kiln serve'); kept for later commands.",
+    },
   ],
   examples: [
     {
       title: 'Log in with the admin credentials of a server.',
-      command: 'kiln login --server https://127.0.0.1:8443 --service-principal -u "$APP_ID" -p "$SECRET" --tenant "$TENANT" --ca-cert kiln-data/tls/ca.pem',
+      command:
+        'kiln login --server https://127.0.0.1:8443 --service-principal -u "$APP_ID" -p "$SECRET" --tenant "$TENANT" --ca-cert kiln-data/tls/ca.pem',
     },
   ],
   async run(ctx) {
     const { args } = ctx;
-    if (!args.bool('service-principal')) throw new UsageError('Kiln signs in service principals only: add --service-principal (with -u APPID -p SECRET --tenant TENANT).');
+    if (!args.bool('service-principal'))
+      throw new UsageError(
+        'Kiln signs in service principals only: add --service-principal (with -u APPID -p SECRET --tenant TENANT).',
+      );
     const caFile = args.string('ca-cert');
-    const caCert = caFile === undefined ? undefined : await readFile(caFile, 'utf8').catch((error: Error) => {
-      throw new UsageError(`argument --ca-cert: cannot read '${caFile}': ${error.message}`);
-    });
+    const caCert =
+      caFile === undefined
+        ? undefined
+        : await readFile(caFile, 'utf8').catch((error: Error) => {
+            throw new UsageError(`argument --ca-cert: cannot read '${caFile}': ${error.message}`);
+          });
     const server = URL.canParse(args.required('server')) ? new URL(args.required('server')).origin : undefined;
-    if (!server || !/^https?:$/.test(new URL(server).protocol)) throw new UsageError(`argument --server: '${args.required('server')}' is not an http(s) URL`);
+    if (!server || !/^https?:$/.test(new URL(server).protocol))
+      throw new UsageError(`argument --server: '${args.required('server')}' is not an http(s) URL`);
     const identity = { server, tenant: args.required('tenant'), appId: args.required('username') };
     const http = new HttpClient(caCert);
     try {
@@ -50,7 +61,8 @@ export const login: CommandSpec = {
 
 export const logout: CommandSpec = {
   name: 'logout',
-  summary: "Log out: forget the server, the service principal and its token (kept in $KILN_CONFIG_DIR, default ~/.kiln-cli).",
+  summary:
+    'Log out: forget the server, the service principal and its token (kept in $KILN_CONFIG_DIR, default ~/.kiln-cli).',
   flags: [],
   examples: [{ title: 'Log out.', command: 'kiln logout' }],
   async run() {

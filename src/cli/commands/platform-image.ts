@@ -53,7 +53,8 @@ export async function platformImage(argv: string[]): Promise<void> {
     },
     allowPositionals: true,
   });
-  if (action !== 'import' && action !== 'list' && action !== 'bootstrap') throw new Error(`unknown command 'kiln platform-image ${action ?? ''}'\n\n${platformImageHelp}`);
+  if (action !== 'import' && action !== 'list' && action !== 'bootstrap')
+    throw new Error(`unknown command 'kiln platform-image ${action ?? ''}'\n\n${platformImageHelp}`);
   const kiln = await openKiln({ dataDir: values.data ?? defaultDataDir(), db: values.db });
   try {
     if (action === 'list') return printResult(await platformImages(kiln), values);
@@ -61,7 +62,8 @@ export async function platformImage(argv: string[]): Promise<void> {
       const sizeMiB = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
       const ifMissing = values['if-missing'] === true;
       if (rest[0] === 'busybox') return printResult(await bootstrapBusybox(kiln, { sizeMiB, ifMissing }), values);
-      if (rest[0] !== 'debian') throw new Error(`kiln platform-image bootstrap knows 'debian' and 'busybox'\n\n${platformImageHelp}`);
+      if (rest[0] !== 'debian')
+        throw new Error(`kiln platform-image bootstrap knows 'debian' and 'busybox'\n\n${platformImageHelp}`);
       const image = await bootstrapDebian(kiln, {
         dataDir: values.data ?? defaultDataDir(),
         suite: values.suite,
@@ -73,7 +75,8 @@ export async function platformImage(argv: string[]): Promise<void> {
       return printResult(image, values);
     }
     const missing = ['publisher', 'offer', 'sku', 'version', 'file'].filter((f) => !values[f as keyof typeof values]);
-    if (missing.length > 0) throw new Error(`missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${platformImageHelp}`);
+    if (missing.length > 0)
+      throw new Error(`missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${platformImageHelp}`);
     const image = await importPlatformImage(kiln, {
       publisher: values.publisher!,
       offer: values.offer!,

@@ -14,7 +14,11 @@ function definitionView(definition: RoleDefinition) {
   return { ...rest, ...own, roleType };
 }
 
-const table = (item: Record<string, unknown>) => ({ Name: item.roleName, Type: item.roleType, Description: item.description });
+const table = (item: Record<string, unknown>) => ({
+  Name: item.roleName,
+  Type: item.roleType,
+  Description: item.description,
+});
 
 /** `--role-definition` as az takes it: inline JSON or a file; PowerShell's capitalized keys too (Name, Actions, AssignableScopes). */
 async function readRoleDefinition(value: string): Promise<Record<string, unknown>> {
@@ -29,10 +33,17 @@ export const roleDefinition: GroupSpec = {
     {
       name: 'list',
       summary: 'List role definitions: the built-in ones and the custom ones usable at the scope.',
-      flags: [{ name: 'name', short: 'n', help: 'A role name (e.g. Reader) or its id.' }, { name: 'custom-role-only', kind: 'bool', help: 'Custom roles only.' }, SCOPE],
+      flags: [
+        { name: 'name', short: 'n', help: 'A role name (e.g. Reader) or its id.' },
+        { name: 'custom-role-only', kind: 'bool', help: 'Custom roles only.' },
+        SCOPE,
+      ],
       examples: [
         { title: 'All roles as a table.', command: 'kiln role definition list -o table' },
-        { title: 'The actions of Contributor.', command: 'kiln role definition list --name Contributor --query "[].permissions[].actions"' },
+        {
+          title: 'The actions of Contributor.',
+          command: 'kiln role definition list --name Contributor --query "[].permissions[].actions"',
+        },
         { title: 'The custom roles.', command: 'kiln role definition list --custom-role-only' },
       ],
       table,
@@ -45,13 +56,21 @@ export const roleDefinition: GroupSpec = {
           ...(ctx.args.bool('custom-role-only') ? ["type eq 'CustomRole'"] : []),
         ];
         const found = await listDefinitions(session, scope, clauses.join(' and ') || undefined);
-        return found.filter((d) => name === undefined || !isGuid(name) || d.name.toLowerCase() === name.toLowerCase()).map(definitionView);
+        return found
+          .filter((d) => name === undefined || !isGuid(name) || d.name.toLowerCase() === name.toLowerCase())
+          .map(definitionView);
       },
     },
     {
       name: 'create',
       summary: 'Create a custom role.',
-      flags: [{ name: 'role-definition', required: true, help: 'JSON (inline or a file): Name, Description, Actions, NotActions, DataActions, NotDataActions, AssignableScopes.' }],
+      flags: [
+        {
+          name: 'role-definition',
+          required: true,
+          help: 'JSON (inline or a file): Name, Description, Actions, NotActions, DataActions, NotDataActions, AssignableScopes.',
+        },
+      ],
       examples: [
         {
           title: 'A role that publishes gallery image versions.',
@@ -63,13 +82,32 @@ export const roleDefinition: GroupSpec = {
         const session = await ctx.session();
         const given = await readRoleDefinition(ctx.args.required('role-definition'));
         const roleName = given.name ?? given.roleName;
-        if (typeof roleName !== 'string' || roleName === '') throw new UsageError("argument --role-definition: please provide the role's name (Name)");
+        if (typeof roleName !== 'string' || roleName === '')
+          throw new UsageError("argument --role-definition: please provide the role's name (Name)");
         const scopes = given.assignableScopes;
-        if (!Array.isArray(scopes) || typeof scopes[0] !== 'string') throw new UsageError('argument --role-definition: please provide AssignableScopes');
-        const permissions = [{ actions: given.actions ?? [], notActions: given.notActions ?? [], dataActions: given.dataActions ?? [], notDataActions: given.notDataActions ?? [] }];
-        const body = { properties: { roleName, description: given.description, type: 'CustomRole', assignableScopes: scopes, permissions } };
+        if (!Array.isArray(scopes) || typeof scopes[0] !== 'string')
+          throw new UsageError('argument --role-definition: please provide AssignableScopes');
+        const permissions = [
+          {
+            actions: given.actions ?? [],
+            notActions: given.notActions ?? [],
+            dataActions: given.dataActions ?? [],
+            notDataActions: given.notDataActions ?? [],
+          },
+        ];
+        const body = {
+          properties: {
+            roleName,
+            description: given.description,
+            type: 'CustomRole',
+            assignableScopes: scopes,
+            permissions,
+          },
+        };
         const path = `/${scopes[0].replace(/^\/+/, '')}/${AUTHORIZATION}/roleDefinitions/${newGuid()}`;
-        return definitionView((await session.client.send('PUT', path, { apiVersion: API, body })).body as RoleDefinition);
+        return definitionView(
+          (await session.client.send('PUT', path, { apiVersion: API, body })).body as RoleDefinition,
+        );
       },
     },
   ],

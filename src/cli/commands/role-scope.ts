@@ -11,7 +11,10 @@ import type { Session } from '../arm/session.ts';
 export const API = API_VERSIONS.authorization;
 export const AUTHORIZATION = 'providers/Microsoft.Authorization';
 
-export const SCOPE: Flag = { name: 'scope', help: 'Scope: a subscription, resource group or resource id, e.g. /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup. Default: the subscription.' };
+export const SCOPE: Flag = {
+  name: 'scope',
+  help: 'Scope: a subscription, resource group or resource id, e.g. /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup. Default: the subscription.',
+};
 export const GROUP: Flag = { name: 'resource-group', short: 'g', help: 'Use the resource group as the scope.' };
 
 const enc = encodeURIComponent;
@@ -32,7 +35,10 @@ export interface RoleDefinition {
 
 /** The role definitions visible at `scope`, narrowed by an OData filter. */
 export const listDefinitions = (session: Session, scope: string, filter?: string) =>
-  session.client.list(`${scope}/${AUTHORIZATION}/roleDefinitions${filter ? `?$filter=${enc(filter)}` : ''}`, API) as Promise<RoleDefinition[]>;
+  session.client.list(
+    `${scope}/${AUTHORIZATION}/roleDefinitions${filter ? `?$filter=${enc(filter)}` : ''}`,
+    API,
+  ) as Promise<RoleDefinition[]>;
 
 /** The id of the role `role` names, as `az role assignment create --role` resolves it. */
 export async function roleDefinitionIdOf(session: Session, scope: string, role: string): Promise<string> {

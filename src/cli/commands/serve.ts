@@ -59,10 +59,18 @@ export async function serve(argv: string[]): Promise<void> {
     logger: false,
   });
   console.log(`Kiln is serving at ${server.url}`);
-  console.log(`Tenant ${server.kiln.config.tenantId}; subscriptions ${server.kiln.config.subscriptions.map((s) => s.id).join(', ')}`);
-  if (server.caPath) console.log(`CA certificate: ${server.caPath} (trust it: export NODE_EXTRA_CA_CERTS=${server.caPath} REQUESTS_CA_BUNDLE=${server.caPath})`);
-  console.log(`Image builder principal: objectId ${server.builder.objectId} (appId ${server.builder.appId}); builds act as it (see build.builderGrants)`);
-  if (server.adminCredentialsPath) console.log(`Admin service principal created; its appId and secret are in ${server.adminCredentialsPath}`);
+  console.log(
+    `Tenant ${server.kiln.config.tenantId}; subscriptions ${server.kiln.config.subscriptions.map((s) => s.id).join(', ')}`,
+  );
+  if (server.caPath)
+    console.log(
+      `CA certificate: ${server.caPath} (trust it: export NODE_EXTRA_CA_CERTS=${server.caPath} REQUESTS_CA_BUNDLE=${server.caPath})`,
+    );
+  console.log(
+    `Image builder principal: objectId ${server.builder.objectId} (appId ${server.builder.appId}); builds act as it (see build.builderGrants)`,
+  );
+  if (server.adminCredentialsPath)
+    console.log(`Admin service principal created; its appId and secret are in ${server.adminCredentialsPath}`);
   const stop = async () => {
     await server.close();
     process.exit(0);

@@ -14,7 +14,12 @@ export const imageDefinition: GroupSpec = {
         { name: 'offer', required: true, help: 'Image offer.' },
         { name: 'sku', required: true, help: 'Image sku.' },
         { name: 'os-type', required: true, values: ['Linux', 'Windows'], help: 'The operating system of the images.' },
-        { name: 'os-state', values: ['Generalized', 'Specialized'], default: 'Generalized', help: 'Whether the images are generalized.' },
+        {
+          name: 'os-state',
+          values: ['Generalized', 'Specialized'],
+          default: 'Generalized',
+          help: 'Whether the images are generalized.',
+        },
         { name: 'hyper-v-generation', values: ['V1', 'V2'], help: 'The hypervisor generation.' },
         { name: 'description', help: 'The description of the image definition.' },
         { name: 'end-of-life-date', help: 'The end of life date, e.g. 2030-12-31.' },

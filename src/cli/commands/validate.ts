@@ -22,7 +22,11 @@ Examples:
       --var subscriptionID=$(kiln account show --query id -o tsv) --var rgName=images`;
 
 export async function validate(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...templateOptions, ...outputOptions } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...templateOptions, ...outputOptions },
+  });
   const file = positionals[0];
   const check = await checkTemplateArgs(file, values.var, values.data ?? defaultDataDir(), validateHelp);
   if (values.output !== undefined && values.output !== 'text') {

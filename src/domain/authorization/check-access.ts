@@ -25,14 +25,17 @@ export async function loadCallerAccess(ctx: DomainContext, principalId: string):
   const assignments = await assignmentsOfPrincipal(ctx, principalId);
   const roles = new Map<string, RoleDefinitionData | undefined>();
   for (const { roleDefinitionName } of assignments) {
-    if (!roles.has(roleDefinitionName)) roles.set(roleDefinitionName, await findRoleDefinition(ctx, roleDefinitionName));
+    if (!roles.has(roleDefinitionName))
+      roles.set(roleDefinitionName, await findRoleDefinition(ctx, roleDefinitionName));
   }
   // An assignment whose custom role was removed grants nothing, nor one outside its role's assignable
   // scopes: a role edited to be assignable elsewhere stops granting where it no longer may be assigned.
   const grants = assignments.flatMap((a) => {
     const role = roles.get(a.roleDefinitionName);
     const scope = a.scope.toLowerCase();
-    return role && role.assignableScopes.some((s) => scopeCovers(s.toLowerCase(), scope)) ? [{ scope, permissions: role.permissions }] : [];
+    return role && role.assignableScopes.some((s) => scopeCovers(s.toLowerCase(), scope))
+      ? [{ scope, permissions: role.permissions }]
+      : [];
   });
   return { principalId, grants };
 }

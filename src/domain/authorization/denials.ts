@@ -12,7 +12,14 @@ export const authorizationFailed = (client: string, action: string, scope: strin
   );
 
 /** `hint`, when given, follows ARM's sentence: what would grant the linked action. */
-export const linkedAuthorizationFailed = (client: string, action: string, scope: string, linkedAction: string, linkedScopes: string[], hint?: string) =>
+export const linkedAuthorizationFailed = (
+  client: string,
+  action: string,
+  scope: string,
+  linkedAction: string,
+  linkedScopes: string[],
+  hint?: string,
+) =>
   new ArmError(
     403,
     'LinkedAuthorizationFailed',

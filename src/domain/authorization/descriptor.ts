@@ -5,8 +5,15 @@ export const ROLE_ASSIGNMENT_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Authorization/roleAssignments',
   // authorization-RoleAssignmentsCalls.json folders (Microsoft.Authorization/{stable,preview}/*); azure-cli 2.45 sends 2022-04-01.
   apiVersions: apiVersions([
-    '2015-07-01', '2017-10-01-preview', '2018-01-01-preview', '2018-09-01-preview', '2020-03-01-preview',
-    '2020-04-01-preview', '2020-08-01-preview', '2020-10-01-preview', '2022-04-01',
+    '2015-07-01',
+    '2017-10-01-preview',
+    '2018-01-01-preview',
+    '2018-09-01-preview',
+    '2020-03-01-preview',
+    '2020-04-01-preview',
+    '2020-08-01-preview',
+    '2020-10-01-preview',
+    '2022-04-01',
   ]),
   path: '{scope}/providers/Microsoft.Authorization/roleAssignments/{name}',
   collections: ['{scope}/providers/Microsoft.Authorization/roleAssignments'],
@@ -23,5 +30,11 @@ export const ROLE_DEFINITION_TYPE: ResourceTypeWithPaths = {
   collections: ['{scope}/providers/Microsoft.Authorization/roleDefinitions'],
   // Changing a custom role takes write at every scope it will be assignable at and every one it is
   // now, which only the operation reads (role-definitions.ts).
-  references: [{ field: 'properties.assignableScopes[]', needs: 'Microsoft.Authorization/roleDefinitions/write', checkedBy: 'operation' }],
+  references: [
+    {
+      field: 'properties.assignableScopes[]',
+      needs: 'Microsoft.Authorization/roleDefinitions/write',
+      checkedBy: 'operation',
+    },
+  ],
 };

@@ -12,14 +12,21 @@ const CALL = /^(\w+)\(\s*(?:'((?:[^']|'')*)')?\s*\)$/;
 
 export function parseFilter(raw: string | undefined, supported: readonly string[]): FilterClause[] {
   if (raw === undefined || raw.trim() === '') return [];
-  return raw.trim().split(/\s+and\s+/i).map((text) => {
-    const clause = clauseOf(text.trim());
-    const name = 'field' in clause ? clause.field : clause.call;
-    if (!supported.some((s) => s.toLowerCase() === name.toLowerCase())) {
-      throw badRequest('UnsupportedQuery', `The filter '${raw}' is not supported. Supported: ${supported.join(', ')}.`, '$filter');
-    }
-    return clause;
-  });
+  return raw
+    .trim()
+    .split(/\s+and\s+/i)
+    .map((text) => {
+      const clause = clauseOf(text.trim());
+      const name = 'field' in clause ? clause.field : clause.call;
+      if (!supported.some((s) => s.toLowerCase() === name.toLowerCase())) {
+        throw badRequest(
+          'UnsupportedQuery',
+          `The filter '${raw}' is not supported. Supported: ${supported.join(', ')}.`,
+          '$filter',
+        );
+      }
+      return clause;
+    });
 }
 
 function clauseOf(text: string): FilterClause {

@@ -19,7 +19,12 @@ export interface RoleGrant {
  */
 export async function resolveRoleGrant(ctx: DomainContext, role: string, rawScope: string): Promise<RoleGrant> {
   const scope = parseScope(rawScope);
-  if (!scope) throw new ArmError(400, 'InvalidRoleAssignmentScope', `'${rawScope}' is not a subscription, resource group or resource id.`);
+  if (!scope)
+    throw new ArmError(
+      400,
+      'InvalidRoleAssignmentScope',
+      `'${rawScope}' is not a subscription, resource group or resource id.`,
+    );
   requireAssignableScope(ctx, scope);
   const [byName] = await listRoleDefinitions(ctx, scope, `roleName eq '${role.replace(/'/g, "''")}'`);
   const name = byName?.name ?? (isGuid(role) ? role : undefined);
@@ -28,7 +33,9 @@ export async function resolveRoleGrant(ctx: DomainContext, role: string, rawScop
 }
 
 export async function grantRole(ctx: DomainContext, principalId: string, grant: RoleGrant) {
-  const body = { properties: { roleDefinitionId: grant.roleDefinitionId, principalId, principalType: 'ServicePrincipal' } };
+  const body = {
+    properties: { roleDefinitionId: grant.roleDefinitionId, principalId, principalType: 'ServicePrincipal' },
+  };
   return (await createRoleAssignment(ctx, grant.scope, newGuid(), body, null)).assignment;
 }
 
@@ -53,13 +60,25 @@ export function ensureAdministratorAccess(ctx: DomainContext, administratorId: s
  * missing: held by `anyone` there, or by `principalId` itself. Runs at start, so it may read a whole
  * subscription's assignments.
  */
-export async function ensureSubscriptionRoles(ctx: DomainContext, principalId: string, roles: readonly string[], missingWhenNotHeldBy: 'anyone' | 'principal'): Promise<void> {
+export async function ensureSubscriptionRoles(
+  ctx: DomainContext,
+  principalId: string,
+  roles: readonly string[],
+  missingWhenNotHeldBy: 'anyone' | 'principal',
+): Promise<void> {
   for (const { id } of ctx.settings.subscriptions) {
     const root = `/subscriptions/${id}`;
-    const assignments = await ctx.store.list<RoleAssignmentData>({ kind: ROLE_ASSIGNMENT_KIND, subscription: id.toLowerCase(), limit: 100_000 });
+    const assignments = await ctx.store.list<RoleAssignmentData>({
+      kind: ROLE_ASSIGNMENT_KIND,
+      subscription: id.toLowerCase(),
+      limit: 100_000,
+    });
     for (const role of roles) {
       const held = assignments.some(
-        (a) => a.data.roleDefinitionName === role && a.data.scope.toLowerCase() === root.toLowerCase() && (missingWhenNotHeldBy === 'anyone' || a.data.principalId === principalId),
+        (a) =>
+          a.data.roleDefinitionName === role &&
+          a.data.scope.toLowerCase() === root.toLowerCase() &&
+          (missingWhenNotHeldBy === 'anyone' || a.data.principalId === principalId),
       );
       if (!held) await grantRole(ctx, principalId, await resolveRoleGrant(ctx, role, root));
     }

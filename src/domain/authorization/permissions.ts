@@ -19,7 +19,13 @@ const patterns = new Map<string, RegExp>();
 export function actionMatches(pattern: string, action: string): boolean {
   let regex = patterns.get(pattern);
   if (!regex) {
-    regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+    regex = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      'i',
+    );
     patterns.set(pattern, regex);
   }
   return regex.test(action);
@@ -27,18 +33,28 @@ export function actionMatches(pattern: string, action: string): boolean {
 
 /** A control-plane action is granted when one permission block lists it and does not exclude it. */
 export function permits(permissions: readonly Permission[], action: string): boolean {
-  return permissions.some((p) => p.actions.some((a) => actionMatches(a, action)) && !p.notActions.some((a) => actionMatches(a, action)));
+  return permissions.some(
+    (p) => p.actions.some((a) => actionMatches(a, action)) && !p.notActions.some((a) => actionMatches(a, action)),
+  );
 }
 
 /** A data action (blob reads and writes) is granted the same way, by `dataActions` and `notDataActions` only. */
 export function permitsData(permissions: readonly Permission[], dataAction: string): boolean {
-  return permissions.some((p) => p.dataActions.some((a) => actionMatches(a, dataAction)) && !p.notDataActions.some((a) => actionMatches(a, dataAction)));
+  return permissions.some(
+    (p) =>
+      p.dataActions.some((a) => actionMatches(a, dataAction)) &&
+      !p.notDataActions.some((a) => actionMatches(a, dataAction)),
+  );
 }
 
 /** Checks `permissions` as a custom role writes it; missing lists are empty, as in Azure. */
 export function checkPermissions(value: unknown, target: string, problems: Problems): Permission[] {
   if (!Array.isArray(value) || value.length === 0) {
-    problems.add(target, `The '${target}' property must be a non-empty array of {actions, notActions, dataActions, notDataActions}.`, 'InvalidRoleDefinitionPermissions');
+    problems.add(
+      target,
+      `The '${target}' property must be a non-empty array of {actions, notActions, dataActions, notDataActions}.`,
+      'InvalidRoleDefinitionPermissions',
+    );
     return [];
   }
   return value.map((block, i) => {
@@ -51,13 +67,21 @@ export function checkPermissions(value: unknown, target: string, problems: Probl
     for (const field of FIELDS) {
       const list = block[field] ?? [];
       if (!Array.isArray(list) || list.some((a) => typeof a !== 'string' || a.trim() === '' || /\s/.test(a))) {
-        problems.add(`${at}.${field}`, `'${at}.${field}' must be an array of actions such as 'Microsoft.Compute/galleries/read' or 'Microsoft.Compute/*'.`, 'InvalidActionOrNotAction');
+        problems.add(
+          `${at}.${field}`,
+          `'${at}.${field}' must be an array of actions such as 'Microsoft.Compute/galleries/read' or 'Microsoft.Compute/*'.`,
+          'InvalidActionOrNotAction',
+        );
         continue;
       }
       permission[field] = list as string[];
     }
     if (permission.actions.length === 0 && permission.dataActions.length === 0) {
-      problems.add(at, `'${at}' grants nothing: give at least one action or data action.`, 'InvalidRoleDefinitionPermissions');
+      problems.add(
+        at,
+        `'${at}' grants nothing: give at least one action or data action.`,
+        'InvalidRoleDefinitionPermissions',
+      );
     }
     return permission;
   });

@@ -27,7 +27,8 @@ export interface RoleAssignmentData {
   updatedBy: string | null;
 }
 
-export const roleDefinitionKey = (name: string) => `/providers/microsoft.authorization/roledefinitions/${name.toLowerCase()}`;
+export const roleDefinitionKey = (name: string) =>
+  `/providers/microsoft.authorization/roledefinitions/${name.toLowerCase()}`;
 
 export const roleAssignmentKey = (scope: Scope, name: string) =>
   `${scope.key === '/' ? '' : scope.key}/providers/microsoft.authorization/roleassignments/${name.toLowerCase()}`;
@@ -46,5 +47,12 @@ export function roleAssignmentRecord(scope: Scope, data: RoleAssignmentData) {
 }
 
 export function roleDefinitionRecord(data: RoleDefinitionData) {
-  return { key: roleDefinitionKey(data.name), kind: ROLE_DEFINITION_KIND, subscription: '', resourceGroup: null, parent: null, data };
+  return {
+    key: roleDefinitionKey(data.name),
+    kind: ROLE_DEFINITION_KIND,
+    subscription: '',
+    resourceGroup: null,
+    parent: null,
+    data,
+  };
 }

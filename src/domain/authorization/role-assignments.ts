@@ -10,7 +10,13 @@ import { findServicePrincipalByAnyId } from '../identity/service-principals.ts';
 import { requireSubscription } from '../shared/scope.ts';
 import { isObject } from '../shared/validate.ts';
 import { filterValue, hasCall, parseFilter } from './filter.ts';
-import { ROLE_ASSIGNMENT_KIND, principalKey, roleAssignmentKey, roleAssignmentRecord, type RoleAssignmentData } from './records.ts';
+import {
+  ROLE_ASSIGNMENT_KIND,
+  principalKey,
+  roleAssignmentKey,
+  roleAssignmentRecord,
+  type RoleAssignmentData,
+} from './records.ts';
 import { findRoleDefinition, roleDefinitionId, roleDefinitionName } from './role-definitions.ts';
 import { parseScope, scopeCovers, type Scope } from './scope.ts';
 
@@ -45,54 +51,118 @@ export function roleAssignmentView(data: RoleAssignmentData) {
 export async function assignmentsOfPrincipal(ctx: DomainContext, principalId: string): Promise<RoleAssignmentData[]> {
   const found: StoredRecord<RoleAssignmentData>[] = [];
   for (;;) {
-    const page = await ctx.store.list<RoleAssignmentData>({ kind: ROLE_ASSIGNMENT_KIND, parent: principalKey(principalId), afterSeq: found.at(-1)?.seq, limit: PAGE });
+    const page = await ctx.store.list<RoleAssignmentData>({
+      kind: ROLE_ASSIGNMENT_KIND,
+      parent: principalKey(principalId),
+      afterSeq: found.at(-1)?.seq,
+      limit: PAGE,
+    });
     found.push(...page);
     if (page.length < PAGE) return found.map((r) => r.data);
   }
 }
 
 export function requireAssignableScope(ctx: DomainContext, scope: Scope): void {
-  if (!scope.subscription) throw new ArmError(400, 'InvalidRoleAssignmentScope', `Role assignments at scope '${scope.path}' are not supported; assign at a subscription, resource group or resource.`);
+  if (!scope.subscription)
+    throw new ArmError(
+      400,
+      'InvalidRoleAssignmentScope',
+      `Role assignments at scope '${scope.path}' are not supported; assign at a subscription, resource group or resource.`,
+    );
   requireSubscription(ctx, scope.subscription);
 }
 
-export async function createRoleAssignment(ctx: DomainContext, scope: Scope, name: string, body: Record<string, unknown>, caller: string | null) {
+export async function createRoleAssignment(
+  ctx: DomainContext,
+  scope: Scope,
+  name: string,
+  body: Record<string, unknown>,
+  caller: string | null,
+) {
   requireAssignableScope(ctx, scope);
-  if (!isGuid(name)) throw new ArmError(400, 'InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
+  if (!isGuid(name))
+    throw new ArmError(
+      400,
+      'InvalidRoleAssignmentId',
+      `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
+    );
   const props = isObject(body.properties) ? body.properties : {};
   const problems = new Problems();
-  const definitionName = typeof props.roleDefinitionId === 'string' ? roleDefinitionName(props.roleDefinitionId) : undefined;
-  if (!definitionName) problems.add('properties.roleDefinitionId', `The role definition ID '${String(props.roleDefinitionId)}' is not valid: give '/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/{guid}'.`, 'InvalidRoleDefinitionId');
+  const definitionName =
+    typeof props.roleDefinitionId === 'string' ? roleDefinitionName(props.roleDefinitionId) : undefined;
+  if (!definitionName)
+    problems.add(
+      'properties.roleDefinitionId',
+      `The role definition ID '${String(props.roleDefinitionId)}' is not valid: give '/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/{guid}'.`,
+      'InvalidRoleDefinitionId',
+    );
   const givenPrincipal = typeof props.principalId === 'string' ? props.principalId.trim().toLowerCase() : '';
-  if (!isGuid(givenPrincipal)) problems.add('properties.principalId', `The principal ID '${String(props.principalId)}' is not valid. It must be the object id (a GUID) of a principal.`, 'InvalidPrincipalId');
-  if (props.principalType !== undefined && props.principalType !== null && !PRINCIPAL_TYPES.includes(String(props.principalType))) {
-    problems.add('properties.principalType', `The principal type '${String(props.principalType)}' is not valid. Allowed values: ${PRINCIPAL_TYPES.join(', ')}.`);
+  if (!isGuid(givenPrincipal))
+    problems.add(
+      'properties.principalId',
+      `The principal ID '${String(props.principalId)}' is not valid. It must be the object id (a GUID) of a principal.`,
+      'InvalidPrincipalId',
+    );
+  if (
+    props.principalType !== undefined &&
+    props.principalType !== null &&
+    !PRINCIPAL_TYPES.includes(String(props.principalType))
+  ) {
+    problems.add(
+      'properties.principalType',
+      `The principal type '${String(props.principalType)}' is not valid. Allowed values: ${PRINCIPAL_TYPES.join(', ')}.`,
+    );
   }
   problems.throwIfAny();
 
   const role = await findRoleDefinition(ctx, definitionName!);
-  if (!role) throw new ArmError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${definitionName}' does not exist.`);
+  if (!role)
+    throw new ArmError(
+      400,
+      'RoleDefinitionDoesNotExist',
+      `The specified role definition with ID '${definitionName}' does not exist.`,
+    );
   if (!role.assignableScopes.some((a) => scopeCovers(a.toLowerCase(), scope.key))) {
-    throw new ArmError(400, 'RoleDefinitionNotAssignableAtScope', `The role '${role.roleName}' is not assignable at scope '${scope.path}': its assignable scopes are ${role.assignableScopes.join(', ')}.`);
+    throw new ArmError(
+      400,
+      'RoleDefinitionNotAssignableAtScope',
+      `The role '${role.roleName}' is not assignable at scope '${scope.path}': its assignable scopes are ${role.assignableScopes.join(', ')}.`,
+    );
   }
   // Kiln's directory holds service principals only (managed identities are service principals too).
   const principal = await findServicePrincipalByAnyId(ctx.store, givenPrincipal);
   if (!principal) {
-    throw new ArmError(400, 'PrincipalNotFound', `Principal ${givenPrincipal.replace(/-/g, '')} does not exist in the directory ${ctx.settings.tenantId}.`);
+    throw new ArmError(
+      400,
+      'PrincipalNotFound',
+      `Principal ${givenPrincipal.replace(/-/g, '')} does not exist in the directory ${ctx.settings.tenantId}.`,
+    );
   }
   const principalId = principal.objectId.toLowerCase();
   if (props.principalType !== undefined && props.principalType !== null && props.principalType !== 'ServicePrincipal') {
-    throw new ArmError(400, 'UnmatchedPrincipalType', `The PrincipalId '${principalId}' has type 'ServicePrincipal' , which is different from specified PrincipalType '${String(props.principalType)}'.`);
+    throw new ArmError(
+      400,
+      'UnmatchedPrincipalType',
+      `The PrincipalId '${principalId}' has type 'ServicePrincipal' , which is different from specified PrincipalType '${String(props.principalType)}'.`,
+    );
   }
 
   const existing = await ctx.store.get<RoleAssignmentData>(roleAssignmentKey(scope, name));
   if (existing) {
     const same = existing.data.principalId === principalId && existing.data.roleDefinitionName === role.name;
-    if (!same) throw new ArmError(409, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
+    if (!same)
+      throw new ArmError(
+        409,
+        'RoleAssignmentUpdateNotPermitted',
+        'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.',
+      );
     return { status: 200 as const, assignment: roleAssignmentView(existing.data) };
   }
-  const twin = (await assignmentsOfPrincipal(ctx, principalId)).find((a) => a.roleDefinitionName === role.name && a.scope.toLowerCase() === scope.key);
-  if (twin) throw new ArmError(409, 'RoleAssignmentExists', `The role assignment already exists (name '${twin.name}').`);
+  const twin = (await assignmentsOfPrincipal(ctx, principalId)).find(
+    (a) => a.roleDefinitionName === role.name && a.scope.toLowerCase() === scope.key,
+  );
+  if (twin)
+    throw new ArmError(409, 'RoleAssignmentExists', `The role assignment already exists (name '${twin.name}').`);
   const now = ctx.clock.now().toISOString();
   const data: RoleAssignmentData = {
     name: name.toLowerCase(),
@@ -137,7 +207,13 @@ export async function listRoleAssignments(ctx: DomainContext, scope: Scope, rawF
   const atScope = hasCall(filter, 'atScope');
   const candidates = principalId
     ? await assignmentsOfPrincipal(ctx, principalId)
-    : (await ctx.store.list<RoleAssignmentData>({ kind: ROLE_ASSIGNMENT_KIND, subscription: scope.subscription!.toLowerCase(), limit: PAGE * 4 })).map((r) => r.data);
+    : (
+        await ctx.store.list<RoleAssignmentData>({
+          kind: ROLE_ASSIGNMENT_KIND,
+          subscription: scope.subscription!.toLowerCase(),
+          limit: PAGE * 4,
+        })
+      ).map((r) => r.data);
   return candidates
     .filter((a) => {
       const at = a.scope.toLowerCase();

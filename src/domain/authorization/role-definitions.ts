@@ -17,7 +17,13 @@ import { BUILT_IN_ROLES, findBuiltInRole, type RoleDefinitionData } from './buil
 import { filterValue, parseFilter } from './filter.ts';
 import { authorizationFailed } from './denials.ts';
 import { checkPermissions } from './permissions.ts';
-import { ROLE_ASSIGNMENT_KIND, ROLE_DEFINITION_KIND, roleDefinitionKey, roleDefinitionRecord, type RoleAssignmentData } from './records.ts';
+import {
+  ROLE_ASSIGNMENT_KIND,
+  ROLE_DEFINITION_KIND,
+  roleDefinitionKey,
+  roleDefinitionRecord,
+  type RoleAssignmentData,
+} from './records.ts';
 import { parseScope, scopeCovers, type Scope } from './scope.ts';
 
 const DEFINITION_ID = /^(?:\/subscriptions\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i;
@@ -75,7 +81,9 @@ export async function getRoleDefinition(ctx: DomainContext, scope: Scope, name: 
 }
 
 async function customRoles(ctx: DomainContext): Promise<RoleDefinitionData[]> {
-  return (await ctx.store.list<RoleDefinitionData>({ kind: ROLE_DEFINITION_KIND, limit: LIST_LIMIT })).map((r) => r.data);
+  return (await ctx.store.list<RoleDefinitionData>({ kind: ROLE_DEFINITION_KIND, limit: LIST_LIMIT })).map(
+    (r) => r.data,
+  );
 }
 
 /**
@@ -88,22 +96,53 @@ export async function listRoleDefinitions(ctx: DomainContext, scope: Scope, rawF
   const roleName = filterValue(filter, 'roleName')?.toLowerCase();
   const type = filterValue(filter, 'type')?.toLowerCase();
   const custom = (await customRoles(ctx)).filter((role) =>
-    role.assignableScopes.some((a) => scopeCovers(a.toLowerCase(), scope.key) || scopeCovers(scope.key, a.toLowerCase())),
+    role.assignableScopes.some(
+      (a) => scopeCovers(a.toLowerCase(), scope.key) || scopeCovers(scope.key, a.toLowerCase()),
+    ),
   );
   return [...BUILT_IN_ROLES, ...custom]
-    .filter((role) => (roleName === undefined || role.roleName.toLowerCase() === roleName) && (type === undefined || role.type.toLowerCase() === type))
+    .filter(
+      (role) =>
+        (roleName === undefined || role.roleName.toLowerCase() === roleName) &&
+        (type === undefined || role.type.toLowerCase() === type),
+    )
     .map((role) => roleDefinitionView(scope, role));
 }
 
-export async function createOrUpdateRoleDefinition(ctx: DomainContext, scope: Scope, name: string, body: Record<string, unknown>, editor: RoleEditor) {
-  if (!isGuid(name)) throw new ArmError(400, 'InvalidRoleDefinitionId', `The role definition ID '${name}' is not valid. The role definition ID must be a GUID.`);
-  if (findBuiltInRole(name)) throw new ArmError(409, 'RoleDefinitionUpdateNotPermitted', `The built-in role definition '${name}' cannot be changed.`);
+export async function createOrUpdateRoleDefinition(
+  ctx: DomainContext,
+  scope: Scope,
+  name: string,
+  body: Record<string, unknown>,
+  editor: RoleEditor,
+) {
+  if (!isGuid(name))
+    throw new ArmError(
+      400,
+      'InvalidRoleDefinitionId',
+      `The role definition ID '${name}' is not valid. The role definition ID must be a GUID.`,
+    );
+  if (findBuiltInRole(name))
+    throw new ArmError(
+      409,
+      'RoleDefinitionUpdateNotPermitted',
+      `The built-in role definition '${name}' cannot be changed.`,
+    );
   const props = isObject(body.properties) ? body.properties : {};
   const problems = new Problems();
   const roleName = typeof props.roleName === 'string' ? props.roleName.trim() : '';
-  if (roleName === '') problems.add('properties.roleName', "The 'properties.roleName' property is required.", 'RoleDefinitionNameNullOrEmpty');
+  if (roleName === '')
+    problems.add(
+      'properties.roleName',
+      "The 'properties.roleName' property is required.",
+      'RoleDefinitionNameNullOrEmpty',
+    );
   if (props.type !== undefined && String(props.type).toLowerCase() !== 'customrole') {
-    problems.add('properties.type', "Only custom roles can be created: 'properties.type' must be 'CustomRole'.", 'InvalidRoleDefinitionType');
+    problems.add(
+      'properties.type',
+      "Only custom roles can be created: 'properties.type' must be 'CustomRole'.",
+      'InvalidRoleDefinitionType',
+    );
   }
   if (props.description !== undefined && props.description !== null && typeof props.description !== 'string') {
     problems.add('properties.description', "'properties.description' must be a string.");
@@ -115,8 +154,15 @@ export async function createOrUpdateRoleDefinition(ctx: DomainContext, scope: Sc
   const existing = await ctx.store.get<RoleDefinitionData>(roleDefinitionKey(name));
   requireEveryScope(editor, WRITE, [...(existing?.data.assignableScopes ?? []), ...assignableScopes]);
   if (existing) await requireAssignmentsKept(ctx, existing.data, assignableScopes);
-  const clash = [...BUILT_IN_ROLES, ...(await customRoles(ctx))].find((r) => r.name !== name.toLowerCase() && r.roleName.toLowerCase() === roleName.toLowerCase());
-  if (clash) throw new ArmError(409, 'RoleDefinitionWithSameNameExists', `A custom role with the same name '${roleName}' already exists in this directory.`);
+  const clash = [...BUILT_IN_ROLES, ...(await customRoles(ctx))].find(
+    (r) => r.name !== name.toLowerCase() && r.roleName.toLowerCase() === roleName.toLowerCase(),
+  );
+  if (clash)
+    throw new ArmError(
+      409,
+      'RoleDefinitionWithSameNameExists',
+      `A custom role with the same name '${roleName}' already exists in this directory.`,
+    );
   const now = ctx.clock.now().toISOString();
   const data: RoleDefinitionData = {
     name: name.toLowerCase(),
@@ -130,20 +176,30 @@ export async function createOrUpdateRoleDefinition(ctx: DomainContext, scope: Sc
     createdBy: existing?.data.createdBy ?? editor.principalId,
     updatedBy: editor.principalId,
   };
-  await ctx.store.apply([{ op: 'put', record: roleDefinitionRecord(data), expect: existing ? { etag: existing.etag } : { absent: true } }]);
+  await ctx.store.apply([
+    { op: 'put', record: roleDefinitionRecord(data), expect: existing ? { etag: existing.etag } : { absent: true } },
+  ]);
   return { status: existing ? 200 : 201, definition: roleDefinitionView(scope, data) };
 }
 
 function checkAssignableScopes(ctx: DomainContext, value: unknown, problems: Problems): string[] {
   const target = 'properties.assignableScopes';
   if (!Array.isArray(value) || value.length === 0) {
-    problems.add(target, `The '${target}' property must list at least one subscription, resource group or resource.`, 'InvalidAssignableScopes');
+    problems.add(
+      target,
+      `The '${target}' property must list at least one subscription, resource group or resource.`,
+      'InvalidAssignableScopes',
+    );
     return [];
   }
   return value.flatMap((raw, i) => {
     const scope = typeof raw === 'string' ? parseScope(raw) : undefined;
     if (!scope?.subscription) {
-      problems.add(`${target}[${i}]`, `The assignable scope '${String(raw)}' is not a subscription, resource group or resource id.`, 'InvalidAssignableScopes');
+      problems.add(
+        `${target}[${i}]`,
+        `The assignable scope '${String(raw)}' is not a subscription, resource group or resource id.`,
+        'InvalidAssignableScopes',
+      );
       return [];
     }
     requireSubscription(ctx, scope.subscription);
@@ -153,13 +209,22 @@ function checkAssignableScopes(ctx: DomainContext, value: unknown, problems: Pro
 
 /** A custom role still assigned somewhere cannot go, as in Azure. */
 export async function deleteRoleDefinition(ctx: DomainContext, scope: Scope, name: string, editor: RoleEditor) {
-  if (findBuiltInRole(name)) throw new ArmError(409, 'RoleDefinitionUpdateNotPermitted', `The built-in role definition '${name}' cannot be deleted.`);
+  if (findBuiltInRole(name))
+    throw new ArmError(
+      409,
+      'RoleDefinitionUpdateNotPermitted',
+      `The built-in role definition '${name}' cannot be deleted.`,
+    );
   if (!isGuid(name)) return undefined;
   const existing = await ctx.store.get<RoleDefinitionData>(roleDefinitionKey(name));
   if (!existing) return undefined;
   requireEveryScope(editor, DELETE, existing.data.assignableScopes);
   if ((await assignmentsOfRole(ctx, existing.data.name)).length > 0) {
-    throw new ArmError(409, 'RoleDefinitionHasAssignments', `There are existing role assignments referencing role '${existing.data.roleName}' (code: RoleDefinitionHasAssignments); delete them first.`);
+    throw new ArmError(
+      409,
+      'RoleDefinitionHasAssignments',
+      `There are existing role assignments referencing role '${existing.data.roleName}' (code: RoleDefinitionHasAssignments); delete them first.`,
+    );
   }
   await ctx.store.apply([{ op: 'delete', key: existing.key, expect: { etag: existing.etag } }]);
   return roleDefinitionView(scope, existing.data);
@@ -175,11 +240,16 @@ function requireEveryScope(editor: RoleEditor, action: string, scopes: readonly 
  * The new assignable scopes still cover every assignment of the role: an assignment left outside
  * would be orphaned (and grants nothing: check-access.ts), so Azure refuses, naming the scope.
  */
-async function requireAssignmentsKept(ctx: DomainContext, role: RoleDefinitionData, assignableScopes: readonly string[]): Promise<void> {
+async function requireAssignmentsKept(
+  ctx: DomainContext,
+  role: RoleDefinitionData,
+  assignableScopes: readonly string[],
+): Promise<void> {
   const covered = (scope: string) => assignableScopes.some((a) => scopeCovers(a.toLowerCase(), scope.toLowerCase()));
   const orphan = (await assignmentsOfRole(ctx, role.name)).find((a) => !covered(a.scope));
   if (!orphan) return;
-  const removed = role.assignableScopes.find((a) => scopeCovers(a.toLowerCase(), orphan.scope.toLowerCase())) ?? orphan.scope;
+  const removed =
+    role.assignableScopes.find((a) => scopeCovers(a.toLowerCase(), orphan.scope.toLowerCase())) ?? orphan.scope;
   throw new ArmError(
     409,
     'RoleScopeBeingRemovedContainsAssignments',
@@ -194,7 +264,7 @@ async function requireAssignmentsKept(ctx: DomainContext, role: RoleDefinitionDa
  */
 async function assignmentsOfRole(ctx: DomainContext, roleName: string): Promise<RoleAssignmentData[]> {
   const found: RoleAssignmentData[] = [];
-  for (let afterSeq: number | undefined; ; ) {
+  for (let afterSeq: number | undefined; ;) {
     const page = await ctx.store.list<RoleAssignmentData>({ kind: ROLE_ASSIGNMENT_KIND, afterSeq, limit: LIST_LIMIT });
     found.push(...page.map((r) => r.data).filter((a) => a.roleDefinitionName === roleName));
     if (page.length < LIST_LIMIT) return found;

@@ -24,7 +24,8 @@ export async function grantDiskAccess(
   const problems = new Problems();
   const access = requiredEnum(body.access, ['None', 'Read', 'Write'] as const, 'access', problems);
   const seconds = integerIn(body.durationInSeconds, 1, 5 * 24 * 3600, 'durationInSeconds', problems);
-  if (body.durationInSeconds === undefined) problems.add('durationInSeconds', "Required parameter 'durationInSeconds' is missing (null).");
+  if (body.durationInSeconds === undefined)
+    problems.add('durationInSeconds', "Required parameter 'durationInSeconds' is missing (null).");
   problems.throwIfAny();
   const record = await getDisk(ctx, family, ref);
   const disk = record.data.resource;
@@ -34,21 +35,46 @@ export async function grantDiskAccess(
 
   if (access === 'Write') {
     if (state !== 'ReadyToUpload' && state !== 'ActiveUpload') {
-      throw new ArmError(409, 'OperationNotAllowed', `Write access can only be granted to a ${family.collection.slice(0, -1)} in state ReadyToUpload; '${disk.name}' is ${state}.`);
+      throw new ArmError(
+        409,
+        'OperationNotAllowed',
+        `Write access can only be granted to a ${family.collection.slice(0, -1)} in state ReadyToUpload; '${disk.name}' is ${state}.`,
+      );
     }
     const grant = openGrant(disk.location, key, expiresOn);
     await saveState(ctx, record, 'ActiveUpload', [grant.write]);
-    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: true, expiresOn, identifier: grant.identifier }) };
+    return {
+      accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, {
+        write: true,
+        expiresOn,
+        identifier: grant.identifier,
+      }),
+    };
   }
   if (access === 'Read') {
     if (disk.properties.provisioningState !== 'Succeeded' || (state !== 'Unattached' && state !== 'ActiveSAS')) {
-      throw new ArmError(409, 'OperationNotAllowed', `Read access needs a ${family.collection.slice(0, -1)} with data; '${disk.name}' is ${state} (${disk.properties.provisioningState}).`);
+      throw new ArmError(
+        409,
+        'OperationNotAllowed',
+        `Read access needs a ${family.collection.slice(0, -1)} with data; '${disk.name}' is ${state} (${disk.properties.provisioningState}).`,
+      );
     }
     const grant = openGrant(disk.location, key, expiresOn);
     await saveState(ctx, record, 'ActiveSAS', [grant.write]);
-    return { accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write: false, expiresOn, identifier: grant.identifier }) };
+    return {
+      accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, {
+        write: false,
+        expiresOn,
+        identifier: grant.identifier,
+      }),
+    };
   }
-  await saveState(ctx, record, state === 'ActiveUpload' ? 'ActiveUpload' : state === 'ActiveSAS' ? 'Unattached' : state, [closeGrant(disk.location, key)]);
+  await saveState(
+    ctx,
+    record,
+    state === 'ActiveUpload' ? 'ActiveUpload' : state === 'ActiveSAS' ? 'Unattached' : state,
+    [closeGrant(disk.location, key)],
+  );
   return { accessSAS: '' };
 }
 
@@ -62,20 +88,38 @@ export async function revokeDiskAccess(
   const disk = record.data.resource;
   const key = diskBlobKey(family, disk.properties.uniqueId);
   if (disk.properties.diskState !== 'ActiveUpload') {
-    await saveState(ctx, record, disk.properties.diskState === 'ActiveSAS' ? 'Unattached' : disk.properties.diskState, [closeGrant(disk.location, key)]);
+    await saveState(ctx, record, disk.properties.diskState === 'ActiveSAS' ? 'Unattached' : disk.properties.diskState, [
+      closeGrant(disk.location, key),
+    ]);
     return undefined;
   }
-  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: disk.location, resourceId: disk.id }, ctx.clock.now());
+  const operation = startOperation(
+    { subscription: ref.subscription, namespace: 'Microsoft.Compute', location: disk.location, resourceId: disk.id },
+    ctx.clock.now(),
+  );
   const job = ctx.jobs.enqueueWrite({
     task: 'disk.seal',
     payload: { key: record.key, operation: operation.data, target: { region: disk.location, key } },
   });
-  await ctx.store.apply([{ op: 'put', record: resourceRecord(disk, record.data.internal), expect: { etag: record.etag } }, closeGrant(disk.location, key), operation.write, job]);
+  await ctx.store.apply([
+    { op: 'put', record: resourceRecord(disk, record.data.internal), expect: { etag: record.etag } },
+    closeGrant(disk.location, key),
+    operation.write,
+    job,
+  ]);
   ctx.jobs.nudge();
   return operation.data;
 }
 
-async function saveState(ctx: DomainContext, record: DiskRecord, diskState: Disk['properties']['diskState'], grantWrites: Write[]) {
+async function saveState(
+  ctx: DomainContext,
+  record: DiskRecord,
+  diskState: Disk['properties']['diskState'],
+  grantWrites: Write[],
+) {
   const next: Disk = { ...record.data.resource, properties: { ...record.data.resource.properties, diskState } };
-  await ctx.store.apply([{ op: 'put', record: resourceRecord(next, record.data.internal), expect: { etag: record.etag } }, ...grantWrites]);
+  await ctx.store.apply([
+    { op: 'put', record: resourceRecord(next, record.data.internal), expect: { etag: record.etag } },
+    ...grantWrites,
+  ]);
 }

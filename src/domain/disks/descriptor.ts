@@ -1,5 +1,10 @@
 /** Microsoft.Compute/disks and /snapshots: one family of operations (disk.ts), two resource types. */
-import { apiVersions, inResourceGroup, type ResourceReference, type ResourceTypeWithPaths } from '../shared/resource-type.ts';
+import {
+  apiVersions,
+  inResourceGroup,
+  type ResourceReference,
+  type ResourceTypeWithPaths,
+} from '../shared/resource-type.ts';
 
 /**
  * Microsoft.Compute DiskRP (disk.json / snapshot.json / DiskRP.json): DiskRP/{stable,preview}/* plus
@@ -7,16 +12,46 @@ import { apiVersions, inResourceGroup, type ResourceReference, type ResourceType
  * 2025-01-02, azure-cli 2.45 2022-07-02.
  */
 export const DISK_RP_API_VERSIONS = apiVersions([
-  '2016-04-30-preview', '2017-03-30', '2018-04-01', '2018-06-01', '2018-09-30', '2019-03-01', '2019-07-01',
-  '2019-11-01', '2020-05-01', '2020-06-30', '2020-09-30', '2020-12-01', '2021-04-01', '2021-08-01',
-  '2021-12-01', '2022-03-02', '2022-07-02', '2023-01-02', '2023-04-02', '2023-10-02', '2024-03-02',
-  '2025-01-02', '2026-03-02', '2026-03-04-preview', '2026-05-01-preview', '2026-06-01-preview',
+  '2016-04-30-preview',
+  '2017-03-30',
+  '2018-04-01',
+  '2018-06-01',
+  '2018-09-30',
+  '2019-03-01',
+  '2019-07-01',
+  '2019-11-01',
+  '2020-05-01',
+  '2020-06-30',
+  '2020-09-30',
+  '2020-12-01',
+  '2021-04-01',
+  '2021-08-01',
+  '2021-12-01',
+  '2022-03-02',
+  '2022-07-02',
+  '2023-01-02',
+  '2023-04-02',
+  '2023-10-02',
+  '2024-03-02',
+  '2025-01-02',
+  '2026-03-02',
+  '2026-03-04-preview',
+  '2026-05-01-preview',
+  '2026-06-01-preview',
 ]);
 
 /** A copy reads its source disk or snapshot (a `sourceUri` blob is checked as every Kiln blob URL is). */
 const DISK_REFERENCES: ResourceReference[] = [{ field: 'properties.creationData.sourceResourceId', needs: 'read' }];
 
-export const DISK_TYPE: ResourceTypeWithPaths = { ...inResourceGroup('Microsoft.Compute/disks'), apiVersions: DISK_RP_API_VERSIONS, references: DISK_REFERENCES };
+export const DISK_TYPE: ResourceTypeWithPaths = {
+  ...inResourceGroup('Microsoft.Compute/disks'),
+  apiVersions: DISK_RP_API_VERSIONS,
+  references: DISK_REFERENCES,
+};
 
 /** snapshot.json ships with disk.json: the same api-versions. */
-export const SNAPSHOT_TYPE: ResourceTypeWithPaths = { ...inResourceGroup('Microsoft.Compute/snapshots'), apiVersions: DISK_RP_API_VERSIONS, references: DISK_REFERENCES };
+export const SNAPSHOT_TYPE: ResourceTypeWithPaths = {
+  ...inResourceGroup('Microsoft.Compute/snapshots'),
+  apiVersions: DISK_RP_API_VERSIONS,
+  references: DISK_REFERENCES,
+};

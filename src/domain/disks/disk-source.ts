@@ -26,16 +26,38 @@ const SOURCE_TYPES = ['microsoft.compute/disks', 'microsoft.compute/snapshots'];
 export async function resolveManagedSource(ctx: DomainContext, rawId: string, target: string): Promise<ResolvedSource> {
   const id = parseResourceId(rawId);
   if (!id || !SOURCE_TYPES.includes(resourceTypeOf(id))) {
-    throw new ArmError(400, 'LinkedInvalidPropertyId', `Property id '${rawId}' at path '${target}' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' and names a disk or snapshot.`, target);
+    throw new ArmError(
+      400,
+      'LinkedInvalidPropertyId',
+      `Property id '${rawId}' at path '${target}' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' and names a disk or snapshot.`,
+      target,
+    );
   }
   const record = await getResource<Disk, DiskInternal>(ctx, id);
-  if (!record) throw new ArmError(404, 'NotFound', `The resource '${rawId}' named by '${target}' was not found.`, target);
+  if (!record)
+    throw new ArmError(404, 'NotFound', `The resource '${rawId}' named by '${target}' was not found.`, target);
   const blob = record.data.internal.blobs[0];
   const props = record.data.resource.properties;
-  if (!blob || props.provisioningState !== 'Succeeded' || props.diskState === 'ReadyToUpload' || props.diskState === 'ActiveUpload') {
-    throw new ArmError(409, 'InvalidResourceState', `The resource '${rawId}' named by '${target}' has no data yet (state ${props.diskState}, provisioning ${props.provisioningState}).`, target);
+  if (
+    !blob ||
+    props.provisioningState !== 'Succeeded' ||
+    props.diskState === 'ReadyToUpload' ||
+    props.diskState === 'ActiveUpload'
+  ) {
+    throw new ArmError(
+      409,
+      'InvalidResourceState',
+      `The resource '${rawId}' named by '${target}' has no data yet (state ${props.diskState}, provisioning ${props.provisioningState}).`,
+      target,
+    );
   }
-  return { blob, dataSize: props.diskSizeBytes, sourceUniqueId: props.uniqueId, osType: props.osType, hyperVGeneration: props.hyperVGeneration };
+  return {
+    blob,
+    dataSize: props.diskSizeBytes,
+    sourceUniqueId: props.uniqueId,
+    osType: props.osType,
+    hyperVGeneration: props.hyperVGeneration,
+  };
 }
 
 /** A fixed VHD in one of Kiln's region stores, named by its blob URL. */
@@ -43,7 +65,12 @@ export async function resolveVhdBlob(ctx: DomainContext, uri: string, target: st
   const parsed = parseBlobUrl(uri);
   const store = parsed && ctx.regions.get(parsed.region);
   if (!parsed || !store) {
-    throw new ArmError(400, 'InvalidParameter', `The blob URI '${uri}' at '${target}' is not a blob of a Kiln region store (expected https://<kiln>/blob/<region>/<container>/<blob>).`, target);
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The blob URI '${uri}' at '${target}' is not a blob of a Kiln region store (expected https://<kiln>/blob/<region>/<container>/<blob>).`,
+      target,
+    );
   }
   const info = await store.stat(parsed.key);
   if (!info) throw new ArmError(404, 'BlobNotFound', `The blob '${uri}' named by '${target}' does not exist.`, target);
@@ -52,8 +79,14 @@ export async function resolveVhdBlob(ctx: DomainContext, uri: string, target: st
   const parsedFooter = parseVhdFooter(footer);
   if (!parsedFooter.ok) throw invalidVhd(uri, target, parsedFooter.reason);
   const dataSize = info.size - VHD_FOOTER_SIZE;
-  if (parsedFooter.footer.diskType !== 2) throw invalidVhd(uri, target, 'only fixed VHDs are supported; convert dynamic VHDs with `qemu-img convert -O vpc -o subformat=fixed`');
-  if (dataSize % (1024 * 1024) !== 0) throw invalidVhd(uri, target, `its virtual size ${dataSize} bytes is not a whole number of MiB`);
+  if (parsedFooter.footer.diskType !== 2)
+    throw invalidVhd(
+      uri,
+      target,
+      'only fixed VHDs are supported; convert dynamic VHDs with `qemu-img convert -O vpc -o subformat=fixed`',
+    );
+  if (dataSize % (1024 * 1024) !== 0)
+    throw invalidVhd(uri, target, `its virtual size ${dataSize} bytes is not a whole number of MiB`);
   return { blob: { region: parsed.region, key: parsed.key }, dataSize };
 }
 

@@ -53,7 +53,15 @@ export const DISKS: DiskFamily = {
   type: 'Microsoft.Compute/disks',
   collection: 'disks',
   createOptions: ['Empty', 'Upload', 'Copy', 'Import'],
-  skus: ['Standard_LRS', 'Premium_LRS', 'StandardSSD_LRS', 'UltraSSD_LRS', 'Premium_ZRS', 'StandardSSD_ZRS', 'PremiumV2_LRS'],
+  skus: [
+    'Standard_LRS',
+    'Premium_LRS',
+    'StandardSSD_LRS',
+    'UltraSSD_LRS',
+    'Premium_ZRS',
+    'StandardSSD_ZRS',
+    'PremiumV2_LRS',
+  ],
 };
 
 export const SNAPSHOTS: DiskFamily = {

@@ -33,7 +33,13 @@ const diskId = (family: DiskFamily, ref: ResourceRef): ResourceId => ({
   types: [[family.collection, ref.name]],
 });
 
-export async function createOrUpdateDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions): Promise<DiskWriteResult> {
+export async function createOrUpdateDisk(
+  ctx: DomainContext,
+  family: DiskFamily,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+): Promise<DiskWriteResult> {
   checkComputeResourceName(ref.name, 'name');
   const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const id = diskId(family, { ...ref, resourceGroup: group.data.resource.name });
@@ -44,13 +50,21 @@ export async function createOrUpdateDisk(ctx: DomainContext, family: DiskFamily,
   const spec = validateDiskBody(ctx, family, body);
   const option = spec.creationData.createOption;
   let source: ResolvedSource | undefined;
-  if (option === 'Copy') source = await resolveManagedSource(ctx, spec.creationData.sourceResourceId!, 'properties.creationData.sourceResourceId');
-  if (option === 'Import') source = await resolveVhdBlob(ctx, spec.creationData.sourceUri!, 'properties.creationData.sourceUri');
+  if (option === 'Copy')
+    source = await resolveManagedSource(
+      ctx,
+      spec.creationData.sourceResourceId!,
+      'properties.creationData.sourceResourceId',
+    );
+  if (option === 'Import')
+    source = await resolveVhdBlob(ctx, spec.creationData.sourceUri!, 'properties.creationData.sourceUri');
   if (source) checkSizeMatchesSource(spec.diskSizeGB, source.dataSize);
   if (source?.sourceUniqueId) spec.creationData.sourceUniqueId = source.sourceUniqueId;
 
   const uniqueId = newGuid();
-  const dataSize = source?.dataSize ?? (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_SIZE : spec.diskSizeGB! * GIB);
+  const dataSize =
+    source?.dataSize ??
+    (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_SIZE : spec.diskSizeGB! * GIB);
   const disk: Disk = {
     id: formatResourceId(id),
     name: ref.name,
@@ -59,8 +73,10 @@ export async function createOrUpdateDisk(ctx: DomainContext, family: DiskFamily,
     ...(spec.tags ? { tags: spec.tags } : {}),
     sku: { name: spec.sku, tier: skuTier(spec.sku) },
     properties: {
-      ...(spec.osType ?? source?.osType ? { osType: spec.osType ?? source?.osType } : {}),
-      ...(spec.hyperVGeneration ?? source?.hyperVGeneration ? { hyperVGeneration: spec.hyperVGeneration ?? source?.hyperVGeneration } : {}),
+      ...((spec.osType ?? source?.osType) ? { osType: spec.osType ?? source?.osType } : {}),
+      ...((spec.hyperVGeneration ?? source?.hyperVGeneration)
+        ? { hyperVGeneration: spec.hyperVGeneration ?? source?.hyperVGeneration }
+        : {}),
       creationData: spec.creationData,
       diskSizeGB: Math.ceil(dataSize / GIB),
       diskSizeBytes: dataSize,
@@ -88,38 +104,70 @@ export async function createOrUpdateDisk(ctx: DomainContext, family: DiskFamily,
       throw conflictOnRace(error, id);
     }
   }
-  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: disk.id }, ctx.clock.now());
+  const operation = startOperation(
+    { subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: disk.id },
+    ctx.clock.now(),
+  );
   const job = ctx.jobs.enqueueWrite({
     task: 'disk.fill',
-    payload: { key: record.key, operation: operation.data, target, source: source ? { blob: source.blob } : { emptyBytes: dataSize } },
+    payload: {
+      key: record.key,
+      operation: operation.data,
+      target,
+      source: source ? { blob: source.blob } : { emptyBytes: dataSize },
+    },
   });
-  const [stored] = await ctx.store.apply([{ op: 'put', record, expect: { absent: true } }, operation.write, job]).catch((error) => {
-    throw conflictOnRace(error, id);
-  });
+  const [stored] = await ctx.store
+    .apply([{ op: 'put', record, expect: { absent: true } }, operation.write, job])
+    .catch((error) => {
+      throw conflictOnRace(error, id);
+    });
   ctx.jobs.nudge();
   return { status: 202, disk, etag: stored.etag, operation: operation.data };
 }
 
 function conflictOnRace(error: unknown, id: ResourceId): unknown {
   return (error as Error)?.name === 'ExpectationFailedError'
-    ? new ArmError(409, 'Conflict', `Another operation created or changed '${formatResourceId(id)}' at the same time; retry.`)
+    ? new ArmError(
+        409,
+        'Conflict',
+        `Another operation created or changed '${formatResourceId(id)}' at the same time; retry.`,
+      )
     : error;
 }
 
 /** PUT on an existing disk: the same creation data, with the mutable fields changed. */
-async function replaceDisk(ctx: DomainContext, existing: DiskRecord, body: Record<string, unknown>): Promise<DiskWriteResult> {
+async function replaceDisk(
+  ctx: DomainContext,
+  existing: DiskRecord,
+  body: Record<string, unknown>,
+): Promise<DiskWriteResult> {
   const props = isObject(body.properties) ? body.properties : {};
   const creation = isObject(props.creationData) ? props.creationData : undefined;
   const current = existing.data.resource;
-  if (creation && String(creation.createOption ?? '').toLowerCase() !== current.properties.creationData.createOption.toLowerCase()) {
-    throw new ArmError(409, 'PropertyChangeNotAllowed', "Changing property 'creationData.createOption' is not allowed.", 'properties.creationData.createOption');
+  if (
+    creation &&
+    String(creation.createOption ?? '').toLowerCase() !== current.properties.creationData.createOption.toLowerCase()
+  ) {
+    throw new ArmError(
+      409,
+      'PropertyChangeNotAllowed',
+      "Changing property 'creationData.createOption' is not allowed.",
+      'properties.creationData.createOption',
+    );
   }
   const result = await applyDiskUpdate(ctx, existing, { tags: body.tags, properties: props });
   return { status: 200, ...result };
 }
 
 /** PATCH: tags and the properties a disk may change after creation. */
-export async function updateDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateDisk(
+  ctx: DomainContext,
+  family: DiskFamily,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const existing = await requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
   checkConditions(conditions, existing.etag);
   return applyDiskUpdate(ctx, existing, body);
@@ -135,12 +183,18 @@ async function applyDiskUpdate(ctx: DomainContext, existing: DiskRecord, body: R
   const generation = enumValue(props.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems);
   const size = integerIn(props.diskSizeGB, 1, 32767, 'properties.diskSizeGB', problems);
   if (size !== undefined && size !== current.properties.diskSizeGB) {
-    problems.add('properties.diskSizeGB', `Resizing a ${current.type} from ${current.properties.diskSizeGB} GB to ${size} GB is not supported by Kiln yet.`, 'OperationNotAllowed');
+    problems.add(
+      'properties.diskSizeGB',
+      `Resizing a ${current.type} from ${current.properties.diskSizeGB} GB to ${size} GB is not supported by Kiln yet.`,
+      'OperationNotAllowed',
+    );
   }
   problems.throwIfAny();
   if (osType) next.properties.osType = osType;
   if (generation) next.properties.hyperVGeneration = generation;
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(next, existing.data.internal), expect: { etag: existing.etag } }]);
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(next, existing.data.internal), expect: { etag: existing.etag } },
+  ]);
   return { disk: next, etag: stored.etag };
 }
 
@@ -149,27 +203,47 @@ export async function getDisk(ctx: DomainContext, family: DiskFamily, ref: Resou
   return requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
 }
 
-export async function listDisks(ctx: DomainContext, family: DiskFamily, { subscription, resourceGroup }: ListScope, page: PageRequest) {
+export async function listDisks(
+  ctx: DomainContext,
+  family: DiskFamily,
+  { subscription, resourceGroup }: ListScope,
+  page: PageRequest,
+) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   return listPage<DiskRecord['data'], Disk>(
     ctx.store,
-    { kind: family.type.toLowerCase(), subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() },
+    {
+      kind: family.type.toLowerCase(),
+      subscription: subscription.toLowerCase(),
+      resourceGroup: resourceGroup?.toLowerCase(),
+    },
     page,
     (r) => r.data.resource,
   );
 }
 
 /** Removes the disk now and its bytes (sealed or mid-upload) through a durable job. */
-export async function deleteDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef, conditions?: Conditions): Promise<boolean> {
+export async function deleteDisk(
+  ctx: DomainContext,
+  family: DiskFamily,
+  ref: ResourceRef,
+  conditions?: Conditions,
+): Promise<boolean> {
   await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const existing = await getResource<Disk, DiskInternal>(ctx, diskId(family, ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   const disk = existing.data.resource;
   const blob = { region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) };
-  const staging = disk.properties.diskState === 'ReadyToUpload' || disk.properties.diskState === 'ActiveUpload' ? [blob] : [];
-  const writes: Write[] = [{ op: 'delete', key: existing.key, expect: { etag: existing.etag } }, closeGrant(blob.region, blob.key)];
-  writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs, staging } }));
+  const staging =
+    disk.properties.diskState === 'ReadyToUpload' || disk.properties.diskState === 'ActiveUpload' ? [blob] : [];
+  const writes: Write[] = [
+    { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
+    closeGrant(blob.region, blob.key),
+  ];
+  writes.push(
+    ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs, staging } }),
+  );
   await ctx.store.apply(writes);
   ctx.jobs.nudge();
   return true;

@@ -34,29 +34,49 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
     problems.throwIfAny();
   }
   const creation = isObject(props!.creationData) ? props!.creationData : {};
-  if (!isObject(props!.creationData)) problems.add('properties.creationData', "Required parameter 'properties.creationData' is missing (null).");
-  const createOption = requiredEnum(creation.createOption, family.createOptions, 'properties.creationData.createOption', problems);
+  if (!isObject(props!.creationData))
+    problems.add('properties.creationData', "Required parameter 'properties.creationData' is missing (null).");
+  const createOption = requiredEnum(
+    creation.createOption,
+    family.createOptions,
+    'properties.creationData.createOption',
+    problems,
+  );
   const diskSizeGB = integerIn(props!.diskSizeGB, 1, 32767, 'properties.diskSizeGB', problems);
   const creationData: CreationData = { createOption: createOption ?? '' };
 
   const requireString = (field: string) => {
     const value = creation[field];
     if (typeof value !== 'string' || value === '') {
-      problems.add(`properties.creationData.${field}`, `Required parameter 'properties.creationData.${field}' is missing (null) for createOption '${createOption}'.`);
+      problems.add(
+        `properties.creationData.${field}`,
+        `Required parameter 'properties.creationData.${field}' is missing (null) for createOption '${createOption}'.`,
+      );
       return undefined;
     }
     return value;
   };
   switch (createOption) {
     case 'Empty':
-      if (diskSizeGB === undefined) problems.add('properties.diskSizeGB', "Required parameter 'properties.diskSizeGB' is missing (null) for createOption 'Empty'.");
+      if (diskSizeGB === undefined)
+        problems.add(
+          'properties.diskSizeGB',
+          "Required parameter 'properties.diskSizeGB' is missing (null) for createOption 'Empty'.",
+        );
       break;
     case 'Upload': {
       const size = creation.uploadSizeBytes;
-      const problem = typeof size === 'number' && Number.isSafeInteger(size) ? checkAzureDiskUploadSize(size) : "Required parameter 'properties.creationData.uploadSizeBytes' is missing (null) for createOption 'Upload'.";
+      const problem =
+        typeof size === 'number' && Number.isSafeInteger(size)
+          ? checkAzureDiskUploadSize(size)
+          : "Required parameter 'properties.creationData.uploadSizeBytes' is missing (null) for createOption 'Upload'.";
       if (problem) problems.add('properties.creationData.uploadSizeBytes', problem);
       else creationData.uploadSizeBytes = size as number;
-      if (diskSizeGB !== undefined) problems.add('properties.diskSizeGB', "'properties.diskSizeGB' must not be set when createOption is 'Upload': the size comes from 'uploadSizeBytes'.");
+      if (diskSizeGB !== undefined)
+        problems.add(
+          'properties.diskSizeGB',
+          "'properties.diskSizeGB' must not be set when createOption is 'Upload': the size comes from 'uploadSizeBytes'.",
+        );
       break;
     }
     case 'Copy':
@@ -75,8 +95,10 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
     diskSizeGB,
     osType: enumValue(props!.osType, OS_TYPES, 'properties.osType', problems),
     hyperVGeneration: enumValue(props!.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems),
-    networkAccessPolicy: enumValue(props!.networkAccessPolicy, NETWORK_ACCESS, 'properties.networkAccessPolicy', problems) ?? 'AllowAll',
-    publicNetworkAccess: enumValue(props!.publicNetworkAccess, PUBLIC_ACCESS, 'properties.publicNetworkAccess', problems) ?? 'Enabled',
+    networkAccessPolicy:
+      enumValue(props!.networkAccessPolicy, NETWORK_ACCESS, 'properties.networkAccessPolicy', problems) ?? 'AllowAll',
+    publicNetworkAccess:
+      enumValue(props!.publicNetworkAccess, PUBLIC_ACCESS, 'properties.publicNetworkAccess', problems) ?? 'Enabled',
   };
   problems.throwIfAny();
   return spec;

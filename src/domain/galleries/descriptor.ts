@@ -7,8 +7,24 @@ import { apiVersions, inResourceGroup, type ResourceTypeWithPaths } from '../sha
  * definitions and versions share it. @azure/arm-compute 24.1.0 sends 2025-03-03, azure-cli 2.45 2022-03-03.
  */
 export const GALLERY_RP_API_VERSIONS = apiVersions([
-  '2018-06-01', '2019-03-01', '2019-07-01', '2019-12-01', '2020-09-30', '2021-07-01', '2021-10-01',
-  '2022-01-03', '2022-03-03', '2022-08-03', '2023-07-03', '2024-03-03', '2025-03-03', '2026-03-03',
+  '2018-06-01',
+  '2019-03-01',
+  '2019-07-01',
+  '2019-12-01',
+  '2020-09-30',
+  '2021-07-01',
+  '2021-10-01',
+  '2022-01-03',
+  '2022-03-03',
+  '2022-08-03',
+  '2023-07-03',
+  '2024-03-03',
+  '2025-03-03',
+  '2026-03-03',
 ]);
 
-export const GALLERY_TYPE: ResourceTypeWithPaths = { ...inResourceGroup('Microsoft.Compute/galleries'), apiVersions: GALLERY_RP_API_VERSIONS, references: [] };
+export const GALLERY_TYPE: ResourceTypeWithPaths = {
+  ...inResourceGroup('Microsoft.Compute/galleries'),
+  apiVersions: GALLERY_RP_API_VERSIONS,
+  references: [],
+};

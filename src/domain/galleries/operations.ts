@@ -24,7 +24,12 @@ function checkDescription(value: unknown, problems: Problems): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function createOrUpdateGallery(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function createOrUpdateGallery(
+  ctx: DomainContext,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const { subscription, name } = ref;
   checkGalleryName(name);
   const group = await requireWritableResourceGroup(ctx, subscription, ref.resourceGroup);
@@ -38,7 +43,12 @@ export async function createOrUpdateGallery(ctx: DomainContext, ref: ResourceRef
   const description = checkDescription(props.description, problems);
   problems.throwIfAny();
   if (existing && existing.data.resource.location !== location) {
-    throw new ArmError(409, 'PropertyChangeNotAllowed', `Changing property 'location' is not allowed: the gallery is in '${existing.data.resource.location}'.`, 'location');
+    throw new ArmError(
+      409,
+      'PropertyChangeNotAllowed',
+      `Changing property 'location' is not allowed: the gallery is in '${existing.data.resource.location}'.`,
+      'location',
+    );
   }
   if (!existing) await checkQuota(ctx, 'galleries', subscription, location);
   const gallery: Gallery = {
@@ -53,12 +63,19 @@ export async function createOrUpdateGallery(ctx: DomainContext, ref: ResourceRef
       provisioningState: 'Succeeded',
     },
   };
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(gallery, {}), expect: existing ? { etag: existing.etag } : { absent: true } }]);
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(gallery, {}), expect: existing ? { etag: existing.etag } : { absent: true } },
+  ]);
   return { status: existing ? 200 : 201, gallery, etag: stored.etag } as const;
 }
 
 /** PATCH: description and tags are all a gallery may change. */
-export async function updateGallery(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateGallery(
+  ctx: DomainContext,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const existing = await getGallery(ctx, ref);
   checkConditions(conditions, existing.etag);
   const problems = new Problems();
@@ -67,7 +84,9 @@ export async function updateGallery(ctx: DomainContext, ref: ResourceRef, body: 
   if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
   if (props.description !== undefined) next.properties.description = checkDescription(props.description, problems);
   problems.throwIfAny();
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } }]);
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } },
+  ]);
   return { gallery: next, etag: stored.etag };
 }
 
@@ -78,7 +97,12 @@ export async function getGallery(ctx: DomainContext, ref: ResourceRef): Promise<
 
 export async function listGalleries(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
-  return listPage<GalleryRecord['data'], Gallery>(ctx.store, { kind: GALLERY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() }, page, (r) => r.data.resource);
+  return listPage<GalleryRecord['data'], Gallery>(
+    ctx.store,
+    { kind: GALLERY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() },
+    page,
+    (r) => r.data.resource,
+  );
 }
 
 /** Refused while the gallery still holds image definitions, as Azure refuses it. */

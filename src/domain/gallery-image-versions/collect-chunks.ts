@@ -13,14 +13,23 @@ export class ReplicationUnderWay extends Error {
   }
 }
 
-export async function collectRegionChunks(ctx: DomainContext, region: string, replicationRunning: () => Promise<boolean>) {
+export async function collectRegionChunks(
+  ctx: DomainContext,
+  region: string,
+  replicationRunning: () => Promise<boolean>,
+) {
   if (await replicationRunning()) throw new ReplicationUnderWay(region);
   const store = ctx.regions.get(region);
   if (!store) return { deleted: 0, bytesFreed: 0 };
-  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({ kind: GALLERY_IMAGE_VERSION_KIND, limit: 1_000_000 })) as GalleryImageVersionRecord[];
+  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({
+    kind: GALLERY_IMAGE_VERSION_KIND,
+    limit: 1_000_000,
+  })) as GalleryImageVersionRecord[];
   const referenced = new Map<number, Set<string>>();
   for (const version of versions) {
-    const replicas = version.data.resource.properties.publishingProfile.targetRegions.find((t) => t.name === region)?.regionalReplicaCount ?? 0;
+    const replicas =
+      version.data.resource.properties.publishingProfile.targetRegions.find((t) => t.name === region)
+        ?.regionalReplicaCount ?? 0;
     // The home region's primary also holds freshly ingested chunks of a version not yet listing it as done.
     const count = Math.max(replicas, version.data.resource.location === region ? 1 : 0);
     for (let replica = 1; replica <= count; replica++) {

@@ -2,7 +2,8 @@
 import { GALLERY_RP_API_VERSIONS } from '../galleries/descriptor.ts';
 import type { ResourceTypeWithPaths } from '../shared/resource-type.ts';
 
-const DEFINITION = '/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}';
+const DEFINITION =
+  '/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}';
 
 export const GALLERY_IMAGE_VERSION_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Compute/galleries/images/versions',

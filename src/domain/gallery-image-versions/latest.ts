@@ -3,9 +3,18 @@ import { ArmError } from '../../core/arm-error.ts';
 import { formatResourceId, resourceKey, type ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import { resourceNotFound } from '../shared/arm-resource.ts';
-import { GALLERY_IMAGE_VERSION_KIND, compareVersions, type GalleryImageVersionRecord } from './gallery-image-version.ts';
+import {
+  GALLERY_IMAGE_VERSION_KIND,
+  compareVersions,
+  type GalleryImageVersionRecord,
+} from './gallery-image-version.ts';
 
-export async function resolveLatest(ctx: DomainContext, id: ResourceId, target: string, region?: string): Promise<GalleryImageVersionRecord> {
+export async function resolveLatest(
+  ctx: DomainContext,
+  id: ResourceId,
+  target: string,
+  region?: string,
+): Promise<GalleryImageVersionRecord> {
   const name = id.types[2][1];
   if (name.toLowerCase() !== 'latest') {
     const record = await ctx.store.get<GalleryImageVersionRecord['data']>(resourceKey(id));
@@ -13,13 +22,22 @@ export async function resolveLatest(ctx: DomainContext, id: ResourceId, target: 
     return record as GalleryImageVersionRecord;
   }
   const definitionKey = resourceKey({ ...id, types: id.types.slice(0, 2) });
-  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({ kind: GALLERY_IMAGE_VERSION_KIND, parent: definitionKey, limit: 100_000 })) as GalleryImageVersionRecord[];
+  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({
+    kind: GALLERY_IMAGE_VERSION_KIND,
+    parent: definitionKey,
+    limit: 100_000,
+  })) as GalleryImageVersionRecord[];
   const eligible = versions
     .filter((v) => v.data.resource.properties.provisioningState === 'Succeeded')
     .filter((v) => !isExcludedFromLatest(v, region))
     .sort((a, b) => compareVersions(b.data.resource.name, a.data.resource.name));
   if (eligible.length === 0) {
-    throw new ArmError(404, 'NotFound', `The image definition '${formatResourceId({ ...id, types: id.types.slice(0, 2) })}' has no version that 'latest' can resolve to${region ? ` in region '${region}'` : ''}.`, target);
+    throw new ArmError(
+      404,
+      'NotFound',
+      `The image definition '${formatResourceId({ ...id, types: id.types.slice(0, 2) })}' has no version that 'latest' can resolve to${region ? ` in region '${region}'` : ''}.`,
+      target,
+    );
   }
   return eligible[0];
 }

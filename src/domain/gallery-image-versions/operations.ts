@@ -32,7 +32,12 @@ export const versionId = (ref: VersionRef): ResourceId => {
   return { ...definition, types: [...definition.types, ['versions', ref.version]] };
 };
 
-const definitionRef = (ref: VersionRef): GalleryImageRef => ({ subscription: ref.subscription, resourceGroup: ref.resourceGroup, gallery: ref.gallery, name: ref.image });
+const definitionRef = (ref: VersionRef): GalleryImageRef => ({
+  subscription: ref.subscription,
+  resourceGroup: ref.resourceGroup,
+  gallery: ref.gallery,
+  name: ref.image,
+});
 
 export interface VersionWriteResult {
   status: 200 | 201;
@@ -41,19 +46,40 @@ export interface VersionWriteResult {
   operation?: OperationData;
 }
 
-export async function createOrUpdateVersion(ctx: DomainContext, ref: VersionRef, body: Record<string, unknown>, conditions?: Conditions): Promise<VersionWriteResult> {
+export async function createOrUpdateVersion(
+  ctx: DomainContext,
+  ref: VersionRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+): Promise<VersionWriteResult> {
   checkVersionName(ref.version);
   const definition = await getGalleryImage(ctx, definitionRef(ref));
   const id = { ...versionId(ref), resourceGroup: definition.data.resource.id.split('/')[4] };
   const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
-  const spec = validateVersionBody(ctx, existing && !namesSource(body) ? withStorage(body, existing.data.resource.properties.storageProfile) : body);
+  const spec = validateVersionBody(
+    ctx,
+    existing && !namesSource(body) ? withStorage(body, existing.data.resource.properties.storageProfile) : body,
+  );
   if (spec.location !== definition.data.resource.location) {
-    throw new ArmError(400, 'InvalidParameter', `The image version must be created in its gallery's region '${definition.data.resource.location}', not '${spec.location}'.`, 'location');
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The image version must be created in its gallery's region '${definition.data.resource.location}', not '${spec.location}'.`,
+      'location',
+    );
   }
   if (existing) {
-    if (JSON.stringify(normalizeStorage(spec.storage)) !== JSON.stringify(normalizeStorage(existing.data.resource.properties.storageProfile))) {
-      throw new ArmError(409, 'PropertyChangeNotAllowed', "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.", 'properties.storageProfile');
+    if (
+      JSON.stringify(normalizeStorage(spec.storage)) !==
+      JSON.stringify(normalizeStorage(existing.data.resource.properties.storageProfile))
+    ) {
+      throw new ArmError(
+        409,
+        'PropertyChangeNotAllowed',
+        "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.",
+        'properties.storageProfile',
+      );
     }
     return applyPublishingChange(ctx, existing, spec.publishing, spec.tags);
   }
@@ -74,14 +100,27 @@ export async function createOrUpdateVersion(ctx: DomainContext, ref: VersionRef,
       provisioningState: 'Creating',
     },
   };
-  const record = resourceRecord<GalleryImageVersion, GalleryImageVersionInternal>(version, { disks: sources.disks, ...(sources.sourceImageKey ? { sourceImageKey: sources.sourceImageKey } : {}) });
-  const status: ReplicationStatusData = { regions: Object.fromEntries(spec.publishing.targetRegions.map((t) => [t.name, { state: 'Unknown' as const, progress: 0 }])) };
-  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: version.id }, ctx.clock.now());
+  const record = resourceRecord<GalleryImageVersion, GalleryImageVersionInternal>(version, {
+    disks: sources.disks,
+    ...(sources.sourceImageKey ? { sourceImageKey: sources.sourceImageKey } : {}),
+  });
+  const status: ReplicationStatusData = {
+    regions: Object.fromEntries(
+      spec.publishing.targetRegions.map((t) => [t.name, { state: 'Unknown' as const, progress: 0 }]),
+    ),
+  };
+  const operation = startOperation(
+    { subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: version.id },
+    ctx.clock.now(),
+  );
   const [stored] = await ctx.store.apply([
     { op: 'put', record, expect: { absent: true } },
     { op: 'put', record: statusRecord(record, status) },
     operation.write,
-    ctx.jobs.enqueueWrite({ task: 'galleryVersion.replicate', payload: { key: record.key, operation: operation.data } }),
+    ctx.jobs.enqueueWrite({
+      task: 'galleryVersion.replicate',
+      payload: { key: record.key, operation: operation.data },
+    }),
   ]);
   ctx.jobs.nudge();
   return { status: 201, version, etag: stored.etag, operation: operation.data };
@@ -94,12 +133,21 @@ export async function createOrUpdateVersion(ctx: DomainContext, ref: VersionRef,
  * the version and PUTs it back without `storageProfile.source`.
  */
 function namesSource(body: Record<string, unknown>): boolean {
-  const storage = isObject(body.properties) && isObject(body.properties.storageProfile) ? body.properties.storageProfile : {};
-  const hasSource = (disk: unknown) => isObject(disk) && isObject(disk.source) && Object.values(disk.source).some((v) => v !== null && v !== undefined);
-  return hasSource(storage) || hasSource(storage.osDiskImage) || (Array.isArray(storage.dataDiskImages) && storage.dataDiskImages.some(hasSource));
+  const storage =
+    isObject(body.properties) && isObject(body.properties.storageProfile) ? body.properties.storageProfile : {};
+  const hasSource = (disk: unknown) =>
+    isObject(disk) && isObject(disk.source) && Object.values(disk.source).some((v) => v !== null && v !== undefined);
+  return (
+    hasSource(storage) ||
+    hasSource(storage.osDiskImage) ||
+    (Array.isArray(storage.dataDiskImages) && storage.dataDiskImages.some(hasSource))
+  );
 }
 
-function withStorage(body: Record<string, unknown>, storageProfile: GalleryImageVersion['properties']['storageProfile']): Record<string, unknown> {
+function withStorage(
+  body: Record<string, unknown>,
+  storageProfile: GalleryImageVersion['properties']['storageProfile'],
+): Record<string, unknown> {
   const properties = isObject(body.properties) ? body.properties : {};
   return { ...body, properties: { ...properties, storageProfile } };
 }
@@ -110,7 +158,8 @@ function withSizes(storage: GalleryImageVersion['properties']['storageProfile'],
   result.osDiskImage = { ...(result.osDiskImage ?? { hostCaching: 'None' }), sizeInGB: gb('os') };
   result.dataDiskImages = (result.dataDiskImages ?? []).map((d) => ({ ...d, sizeInGB: gb(d.lun) }));
   for (const lun of sizes.keys()) {
-    if (lun !== 'os' && !result.dataDiskImages.some((d) => d.lun === lun)) result.dataDiskImages.push({ lun, hostCaching: 'None', sizeInGB: gb(lun) });
+    if (lun !== 'os' && !result.dataDiskImages.some((d) => d.lun === lun))
+      result.dataDiskImages.push({ lun, hostCaching: 'None', sizeInGB: gb(lun) });
   }
   return result;
 }
@@ -126,8 +175,15 @@ function normalizeStorage(storage: GalleryImageVersion['properties']['storagePro
 
 /** Azure's rule: a managed image feeds one replicating version at a time. */
 async function refuseWhileSourceImageReplicates(ctx: DomainContext, sourceImageKey: string): Promise<void> {
-  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({ kind: GALLERY_IMAGE_VERSION_KIND, limit: 1_000_000 })) as GalleryImageVersionRecord[];
-  const busy = versions.find((v) => v.data.internal.sourceImageKey === sourceImageKey && ['Creating', 'Updating'].includes(v.data.resource.properties.provisioningState));
+  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({
+    kind: GALLERY_IMAGE_VERSION_KIND,
+    limit: 1_000_000,
+  })) as GalleryImageVersionRecord[];
+  const busy = versions.find(
+    (v) =>
+      v.data.internal.sourceImageKey === sourceImageKey &&
+      ['Creating', 'Updating'].includes(v.data.resource.properties.provisioningState),
+  );
   if (busy) {
     throw new ArmError(
       409,
@@ -142,44 +198,93 @@ async function refuseWhileSourceImageReplicates(ctx: DomainContext, sourceImageK
  * Applies new target regions, replica counts, exclude-from-latest and end of life. Regions that gain
  * replicas are replicated by a job; regions left behind lose their replicas (when allowed).
  */
-async function applyPublishingChange(ctx: DomainContext, existing: GalleryImageVersionRecord, publishing: PublishingSpec, tags: Record<string, string> | undefined): Promise<VersionWriteResult> {
+async function applyPublishingChange(
+  ctx: DomainContext,
+  existing: GalleryImageVersionRecord,
+  publishing: PublishingSpec,
+  tags: Record<string, string> | undefined,
+): Promise<VersionWriteResult> {
   const current = existing.data.resource;
   if (['Creating', 'Updating'].includes(current.properties.provisioningState)) {
-    throw new ArmError(409, 'OperationNotAllowed', `The image version '${current.name}' is still replicating; wait for it to finish before changing it.`);
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `The image version '${current.name}' is still replicating; wait for it to finish before changing it.`,
+    );
   }
   const before = new Map(current.properties.publishingProfile.targetRegions.map((t) => [t.name, t]));
   const removed = [...before.keys()].filter((name) => !publishing.targetRegions.some((t) => t.name === name));
   if (removed.length > 0 && !current.properties.safetyProfile.allowDeletionOfReplicatedLocations) {
-    throw new ArmError(409, 'OperationNotAllowed', `Removing replicated regions (${removed.join(', ')}) is not allowed: 'safetyProfile.allowDeletionOfReplicatedLocations' is false.`, 'properties.publishingProfile.targetRegions');
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `Removing replicated regions (${removed.join(', ')}) is not allowed: 'safetyProfile.allowDeletionOfReplicatedLocations' is false.`,
+      'properties.publishingProfile.targetRegions',
+    );
   }
-  const grows = publishing.targetRegions.some((t) => (before.get(t.name)?.regionalReplicaCount ?? 0) < t.regionalReplicaCount);
-  const shrinks = removed.length > 0 || publishing.targetRegions.some((t) => (before.get(t.name)?.regionalReplicaCount ?? 0) > t.regionalReplicaCount);
+  const grows = publishing.targetRegions.some(
+    (t) => (before.get(t.name)?.regionalReplicaCount ?? 0) < t.regionalReplicaCount,
+  );
+  const shrinks =
+    removed.length > 0 ||
+    publishing.targetRegions.some((t) => (before.get(t.name)?.regionalReplicaCount ?? 0) > t.regionalReplicaCount);
   const version: GalleryImageVersion = structuredClone(current);
-  version.properties.publishingProfile = { ...publishing, publishedDate: current.properties.publishingProfile.publishedDate };
+  version.properties.publishingProfile = {
+    ...publishing,
+    publishedDate: current.properties.publishingProfile.publishedDate,
+  };
   if (tags) version.tags = tags;
   else delete version.tags;
   if (grows) version.properties.provisioningState = 'Updating';
 
-  const writes: Write[] = [{ op: 'put', record: resourceRecord(version, existing.data.internal), expect: { etag: existing.etag } }];
+  const writes: Write[] = [
+    { op: 'put', record: resourceRecord(version, existing.data.internal), expect: { etag: existing.etag } },
+  ];
   let operation: OperationData | undefined;
   if (grows) {
-    const started = startOperation({ subscription: existing.subscription, namespace: 'Microsoft.Compute', location: current.location, resourceId: current.id }, ctx.clock.now());
+    const started = startOperation(
+      {
+        subscription: existing.subscription,
+        namespace: 'Microsoft.Compute',
+        location: current.location,
+        resourceId: current.id,
+      },
+      ctx.clock.now(),
+    );
     operation = started.data;
-    writes.push(started.write, ctx.jobs.enqueueWrite({ task: 'galleryVersion.replicate', payload: { key: existing.key, operation: started.data } }));
+    writes.push(
+      started.write,
+      ctx.jobs.enqueueWrite({
+        task: 'galleryVersion.replicate',
+        payload: { key: existing.key, operation: started.data },
+      }),
+    );
   }
-  if (shrinks) for (const region of new Set([...removed, ...publishing.targetRegions.map((t) => t.name)])) writes.push(ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 }));
+  if (shrinks)
+    for (const region of new Set([...removed, ...publishing.targetRegions.map((t) => t.name)]))
+      writes.push(ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 }));
   const [stored] = await ctx.store.apply(writes);
   ctx.jobs.nudge();
   return { status: 200, version, etag: stored.etag, operation };
 }
 
 /** PATCH: the publishing profile (regions, replica counts, exclude from latest, end of life) and tags. */
-export async function updateVersion(ctx: DomainContext, ref: VersionRef, body: Record<string, unknown>, conditions?: Conditions): Promise<VersionWriteResult> {
+export async function updateVersion(
+  ctx: DomainContext,
+  ref: VersionRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+): Promise<VersionWriteResult> {
   const existing = await getVersion(ctx, ref);
   checkConditions(conditions, existing.etag);
   const props = isObject(body.properties) ? body.properties : {};
   const problems = new Problems();
-  if (props.storageProfile !== undefined) problems.add('properties.storageProfile', "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.", 'PropertyChangeNotAllowed');
+  if (props.storageProfile !== undefined)
+    problems.add(
+      'properties.storageProfile',
+      "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.",
+      'PropertyChangeNotAllowed',
+    );
   const current = existing.data.resource.properties.publishingProfile;
   const patch = isObject(props.publishingProfile) ? props.publishingProfile : {};
   const publishing = checkPublishing(ctx, { ...current, ...patch }, existing.data.resource.location, problems);

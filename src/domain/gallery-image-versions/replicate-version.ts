@@ -25,19 +25,26 @@ export interface ReplicationContext {
 
 const PROGRESS_WRITE_MS = 100;
 
-export async function replicateVersion(ctx: DomainContext, payload: ReplicatePayload, job: ReplicationContext): Promise<Write[]> {
+export async function replicateVersion(
+  ctx: DomainContext,
+  payload: ReplicatePayload,
+  job: ReplicationContext,
+): Promise<Write[]> {
   let record = await load(ctx, payload.key);
   if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' })];
   const home = record.data.resource.location;
   const targets = record.data.resource.properties.publishingProfile.targetRegions;
-  const status: ReplicationStatusData = { regions: Object.fromEntries(targets.map((t) => [t.name, { state: 'Replicating' as const, progress: 0 }])) };
+  const status: ReplicationStatusData = {
+    regions: Object.fromEntries(targets.map((t) => [t.name, { state: 'Replicating' as const, progress: 0 }])),
+  };
   const reporter = progressWriter(ctx, record, status);
   await reporter.flush();
 
   // 1. Chunks in the home region for every disk that has none yet.
   if (record.data.internal.disks.some((d) => !d.manifest)) {
     const disks: VersionDisk[] = [];
-    for (const disk of record.data.internal.disks) disks.push(disk.manifest ? disk : await ingestDisk(ctx, home, record.key, disk, job.signal));
+    for (const disk of record.data.internal.disks)
+      disks.push(disk.manifest ? disk : await ingestDisk(ctx, home, record.key, disk, job.signal));
     record = await saveDisks(ctx, payload.key, disks);
     if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' })];
   }
@@ -45,15 +52,21 @@ export async function replicateVersion(ctx: DomainContext, payload: ReplicatePay
   // 2. Every target region's replicas, primary first (from where the chunks are), then the others from the primary.
   for (const target of targets) {
     const store = ctx.regions.get(target.name)!;
-    const total = record.data.internal.disks.reduce((sum, d) => sum + d.manifest!.size, 0) * target.regionalReplicaCount;
+    const total =
+      record.data.internal.disks.reduce((sum, d) => sum + d.manifest!.size, 0) * target.regionalReplicaCount;
     let done = 0;
     let moved = 0;
     for (let replica = 1; replica <= target.regionalReplicaCount; replica++) {
       for (const disk of record.data.internal.disks) {
-        const from = replica === 1 ? { store: ctx.regions.get(disk.chunkRegion ?? home)!, replica: 1 } : { store, replica: 1 };
+        const from =
+          replica === 1 ? { store: ctx.regions.get(disk.chunkRegion ?? home)!, replica: 1 } : { store, replica: 1 };
         const result = await replicate(from, { store, replica }, disk.manifest!, {
           signal: job.signal,
-          onProgress: (p) => reporter.set(target.name, { state: 'Replicating', progress: Math.floor(((done + p.bytesDone) * 100) / Math.max(total, 1)) }),
+          onProgress: (p) =>
+            reporter.set(target.name, {
+              state: 'Replicating',
+              progress: Math.floor(((done + p.bytesDone) * 100) / Math.max(total, 1)),
+            }),
         });
         done += disk.manifest!.size;
         // Copies between replicas of one region share storage; only the primary's copies crossed regions.
@@ -72,7 +85,10 @@ export async function replicateVersion(ctx: DomainContext, payload: ReplicatePay
   // 3. The version is complete; its chunks now live in its own region, whatever they came from.
   const version = structuredClone(record.data.resource);
   version.properties.provisioningState = 'Succeeded';
-  const internal = { ...record.data.internal, disks: record.data.internal.disks.map((d) => ({ ...d, chunkRegion: home })) };
+  const internal = {
+    ...record.data.internal,
+    disks: record.data.internal.disks.map((d) => ({ ...d, chunkRegion: home })),
+  };
   return [
     { op: 'put', record: resourceRecord(version, internal), expect: { etag: record.etag } },
     { op: 'put', record: statusRecord(record, status) },
@@ -85,7 +101,13 @@ export async function replicateVersion(ctx: DomainContext, payload: ReplicatePay
  * elsewhere. The staging name is fixed per version and disk, so a rerun after a crash reuses (or
  * replaces) what the killed run left instead of orphaning it.
  */
-async function ingestDisk(ctx: DomainContext, home: string, versionKey: string, disk: VersionDisk, signal: AbortSignal): Promise<VersionDisk> {
+async function ingestDisk(
+  ctx: DomainContext,
+  home: string,
+  versionKey: string,
+  disk: VersionDisk,
+  signal: AbortSignal,
+): Promise<VersionDisk> {
   const store = ctx.regions.get(home)!;
   let key = disk.source!.key;
   let staged: string | undefined;
@@ -107,12 +129,22 @@ async function load(ctx: DomainContext, key: string) {
 }
 
 /** Records the manifests, retrying over concurrent changes to the version (tags, say). */
-async function saveDisks(ctx: DomainContext, key: string, disks: VersionDisk[]): Promise<GalleryImageVersionRecord | undefined> {
+async function saveDisks(
+  ctx: DomainContext,
+  key: string,
+  disks: VersionDisk[],
+): Promise<GalleryImageVersionRecord | undefined> {
   for (;;) {
     const current = await load(ctx, key);
     if (!current) return undefined;
     try {
-      const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(current.data.resource, { ...current.data.internal, disks }), expect: { etag: current.etag } }]);
+      const [stored] = await ctx.store.apply([
+        {
+          op: 'put',
+          record: resourceRecord(current.data.resource, { ...current.data.internal, disks }),
+          expect: { etag: current.etag },
+        },
+      ]);
       return stored as GalleryImageVersionRecord;
     } catch (error) {
       if ((error as Error).name !== 'ExpectationFailedError') throw error;
@@ -140,8 +172,15 @@ function progressWriter(ctx: DomainContext, version: GalleryImageVersionRecord, 
 }
 
 /** The version and every region not yet complete are marked Failed, naming the error. */
-export async function failReplication(ctx: DomainContext, payload: ReplicatePayload, error: ArmErrorBody): Promise<Write[]> {
-  const failed = finishOperation(payload.operation, ctx.clock.now(), { status: error.code === 'OperationCanceled' ? 'Canceled' : 'Failed', error });
+export async function failReplication(
+  ctx: DomainContext,
+  payload: ReplicatePayload,
+  error: ArmErrorBody,
+): Promise<Write[]> {
+  const failed = finishOperation(payload.operation, ctx.clock.now(), {
+    status: error.code === 'OperationCanceled' ? 'Canceled' : 'Failed',
+    error,
+  });
   const record = await load(ctx, payload.key);
   if (!record) return [failed];
   const version = structuredClone(record.data.resource);
@@ -150,8 +189,17 @@ export async function failReplication(ctx: DomainContext, payload: ReplicatePayl
   const regions = Object.fromEntries(
     version.properties.publishingProfile.targetRegions.map((t) => {
       const state = previous[t.name];
-      return [t.name, state?.state === 'Completed' ? state : { state: 'Failed' as const, progress: state?.progress ?? 0, details: error.message }];
+      return [
+        t.name,
+        state?.state === 'Completed'
+          ? state
+          : { state: 'Failed' as const, progress: state?.progress ?? 0, details: error.message },
+      ];
     }),
   );
-  return [{ op: 'put', record: resourceRecord(version, record.data.internal), expect: { etag: record.etag } }, { op: 'put', record: statusRecord(record, { regions }) }, failed];
+  return [
+    { op: 'put', record: resourceRecord(version, record.data.internal), expect: { etag: record.etag } },
+    { op: 'put', record: statusRecord(record, { regions }) },
+    failed,
+  ];
 }

@@ -20,8 +20,18 @@ export interface ReplicationStatusData {
 
 export const statusKey = (versionKey: string) => `${versionKey}/replicationstatus`;
 
-export function statusRecord(version: Pick<GalleryImageVersionRecord, 'key' | 'subscription' | 'resourceGroup'>, data: ReplicationStatusData): NewRecord<ReplicationStatusData> {
-  return { key: statusKey(version.key), kind: 'kiln/replicationstatus', subscription: version.subscription, resourceGroup: version.resourceGroup, parent: null, data };
+export function statusRecord(
+  version: Pick<GalleryImageVersionRecord, 'key' | 'subscription' | 'resourceGroup'>,
+  data: ReplicationStatusData,
+): NewRecord<ReplicationStatusData> {
+  return {
+    key: statusKey(version.key),
+    kind: 'kiln/replicationstatus',
+    subscription: version.subscription,
+    resourceGroup: version.resourceGroup,
+    parent: null,
+    data,
+  };
 }
 
 /** `replicationStatus` as Azure shows it with `$expand=ReplicationStatus`. */
@@ -29,7 +39,12 @@ export async function replicationStatusView(ctx: DomainContext, version: Gallery
   const status = (await ctx.store.get<ReplicationStatusData>(statusKey(version.key)))?.data.regions ?? {};
   const summary = version.data.resource.properties.publishingProfile.targetRegions.map((target) => {
     const region = status[target.name] ?? { state: 'Unknown' as const, progress: 0 };
-    return { region: displayName(ctx, target.name), state: region.state, details: region.details ?? '', progress: region.progress };
+    return {
+      region: displayName(ctx, target.name),
+      state: region.state,
+      details: region.details ?? '',
+      progress: region.progress,
+    };
   });
   const states = summary.map((s) => s.state);
   const aggregatedState = states.includes('Failed')
@@ -42,4 +57,5 @@ export async function replicationStatusView(ctx: DomainContext, version: Gallery
   return { aggregatedState, summary };
 }
 
-const displayName = (ctx: DomainContext, region: string) => ctx.settings.regions.find((r) => r.name === region)?.displayName ?? region;
+const displayName = (ctx: DomainContext, region: string) =>
+  ctx.settings.regions.find((r) => r.name === region)?.displayName ?? region;

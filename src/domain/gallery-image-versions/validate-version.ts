@@ -34,26 +34,48 @@ export function validateVersionBody(ctx: DomainContext, body: Record<string, unk
   const publishing = checkPublishing(ctx, props.publishingProfile, location, problems);
   const storage = checkStorage(props.storageProfile, problems);
   const safety = isObject(props.safetyProfile) ? props.safetyProfile : {};
-  if (safety.allowDeletionOfReplicatedLocations !== undefined && typeof safety.allowDeletionOfReplicatedLocations !== 'boolean') {
-    problems.add('properties.safetyProfile.allowDeletionOfReplicatedLocations', "'allowDeletionOfReplicatedLocations' must be true or false.");
+  if (
+    safety.allowDeletionOfReplicatedLocations !== undefined &&
+    typeof safety.allowDeletionOfReplicatedLocations !== 'boolean'
+  ) {
+    problems.add(
+      'properties.safetyProfile.allowDeletionOfReplicatedLocations',
+      "'allowDeletionOfReplicatedLocations' must be true or false.",
+    );
   }
   problems.throwIfAny();
-  return { location, tags, publishing, storage, allowDeletionOfReplicatedLocations: safety.allowDeletionOfReplicatedLocations !== false };
+  return {
+    location,
+    tags,
+    publishing,
+    storage,
+    allowDeletionOfReplicatedLocations: safety.allowDeletionOfReplicatedLocations !== false,
+  };
 }
 
-export function checkPublishing(ctx: DomainContext, raw: unknown, location: string, problems: Problems): PublishingSpec {
+export function checkPublishing(
+  ctx: DomainContext,
+  raw: unknown,
+  location: string,
+  problems: Problems,
+): PublishingSpec {
   const profile = isObject(raw) ? raw : {};
   const replicaCount = integerIn(profile.replicaCount, 1, 100, `${PP}.replicaCount`, problems) ?? 1;
-  const storageAccountType = enumValue(profile.storageAccountType, REPLICA_STORAGE_TYPES, `${PP}.storageAccountType`, problems) ?? 'Standard_LRS';
+  const storageAccountType =
+    enumValue(profile.storageAccountType, REPLICA_STORAGE_TYPES, `${PP}.storageAccountType`, problems) ??
+    'Standard_LRS';
   const excludeFromLatest = checkBoolean(profile.excludeFromLatest, `${PP}.excludeFromLatest`, problems) ?? false;
   const spec: PublishingSpec = { targetRegions: [], replicaCount, excludeFromLatest, storageAccountType };
   if (profile.endOfLifeDate !== undefined && profile.endOfLifeDate !== null) {
     const date = typeof profile.endOfLifeDate === 'string' ? new Date(profile.endOfLifeDate) : new Date(NaN);
-    if (Number.isNaN(date.getTime())) problems.add(`${PP}.endOfLifeDate`, `'${PP}.endOfLifeDate' must be an ISO 8601 date-time.`);
+    if (Number.isNaN(date.getTime()))
+      problems.add(`${PP}.endOfLifeDate`, `'${PP}.endOfLifeDate' must be an ISO 8601 date-time.`);
     else spec.endOfLifeDate = date.toISOString();
   }
   if (profile.targetRegions === undefined || profile.targetRegions === null) {
-    spec.targetRegions = location ? [{ name: location, regionalReplicaCount: replicaCount, storageAccountType, excludeFromLatest: false }] : [];
+    spec.targetRegions = location
+      ? [{ name: location, regionalReplicaCount: replicaCount, storageAccountType, excludeFromLatest: false }]
+      : [];
     return spec;
   }
   if (!Array.isArray(profile.targetRegions)) {
@@ -66,20 +88,30 @@ export function checkPublishing(ctx: DomainContext, raw: unknown, location: stri
     const entry = isObject(raw) ? raw : {};
     const region = typeof entry.name === 'string' ? findRegion(ctx, entry.name) : undefined;
     if (!region) {
-      problems.add(`${target}.name`, `The target region '${String(entry.name)}' is not available. Available regions: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`);
+      problems.add(
+        `${target}.name`,
+        `The target region '${String(entry.name)}' is not available. Available regions: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`,
+      );
       return;
     }
-    if (seen.has(region.name)) problems.add(`${target}.name`, `The region '${region.name}' is listed more than once in targetRegions.`);
+    if (seen.has(region.name))
+      problems.add(`${target}.name`, `The region '${region.name}' is listed more than once in targetRegions.`);
     seen.add(region.name);
     spec.targetRegions.push({
       name: region.name,
-      regionalReplicaCount: integerIn(entry.regionalReplicaCount, 1, 100, `${target}.regionalReplicaCount`, problems) ?? replicaCount,
-      storageAccountType: enumValue(entry.storageAccountType, REPLICA_STORAGE_TYPES, `${target}.storageAccountType`, problems) ?? storageAccountType,
+      regionalReplicaCount:
+        integerIn(entry.regionalReplicaCount, 1, 100, `${target}.regionalReplicaCount`, problems) ?? replicaCount,
+      storageAccountType:
+        enumValue(entry.storageAccountType, REPLICA_STORAGE_TYPES, `${target}.storageAccountType`, problems) ??
+        storageAccountType,
       excludeFromLatest: checkBoolean(entry.excludeFromLatest, `${target}.excludeFromLatest`, problems) ?? false,
     });
   });
   if (location && !seen.has(location)) {
-    problems.add(`${PP}.targetRegions`, `The list of target regions must include the image version's own region '${location}'.`);
+    problems.add(
+      `${PP}.targetRegions`,
+      `The list of target regions must include the image version's own region '${location}'.`,
+    );
   }
   return spec;
 }
@@ -90,40 +122,58 @@ function checkStorage(raw: unknown, problems: Problems): VersionSpec['storage'] 
   const result: VersionSpec['storage'] = {};
   if (storage.source !== undefined) {
     const id = isObject(storage.source) ? storage.source.id : undefined;
-    if (typeof id !== 'string' || id === '') problems.add(`${SP}.source.id`, `'${SP}.source.id' must name a managed image or a gallery image version.`);
+    if (typeof id !== 'string' || id === '')
+      problems.add(`${SP}.source.id`, `'${SP}.source.id' must name a managed image or a gallery image version.`);
     else result.source = { id };
   }
-  if (storage.osDiskImage !== undefined) result.osDiskImage = checkDiskImage(storage.osDiskImage, `${SP}.osDiskImage`, false, problems);
+  if (storage.osDiskImage !== undefined)
+    result.osDiskImage = checkDiskImage(storage.osDiskImage, `${SP}.osDiskImage`, false, problems);
   if (storage.dataDiskImages !== undefined) {
-    if (!Array.isArray(storage.dataDiskImages)) problems.add(`${SP}.dataDiskImages`, "'dataDiskImages' must be an array.");
+    if (!Array.isArray(storage.dataDiskImages))
+      problems.add(`${SP}.dataDiskImages`, "'dataDiskImages' must be an array.");
     const luns = new Map<number, number>();
     result.dataDiskImages = (Array.isArray(storage.dataDiskImages) ? storage.dataDiskImages : []).map((entry, i) => {
       const target = `${SP}.dataDiskImages[${i}]`;
       const lun = integerIn(isObject(entry) ? entry.lun : undefined, 0, 63, `${target}.lun`, problems);
-      if (lun === undefined && !(isObject(entry) && entry.lun !== undefined)) problems.add(`${target}.lun`, `Required parameter '${target}.lun' is missing (null).`);
-      if (lun !== undefined && luns.has(lun)) problems.add(`${target}.lun`, `The LUN ${lun} of data disk image ${i} is already used by data disk image ${luns.get(lun)}.`, 'DuplicateLun');
+      if (lun === undefined && !(isObject(entry) && entry.lun !== undefined))
+        problems.add(`${target}.lun`, `Required parameter '${target}.lun' is missing (null).`);
+      if (lun !== undefined && luns.has(lun))
+        problems.add(
+          `${target}.lun`,
+          `The LUN ${lun} of data disk image ${i} is already used by data disk image ${luns.get(lun)}.`,
+          'DuplicateLun',
+        );
       if (lun !== undefined) luns.set(lun, i);
       return { lun: lun ?? -1, ...checkDiskImage(entry, target, true, problems) };
     });
   }
   const osSources = [result.source, result.osDiskImage?.source].filter(Boolean).length;
   if (isObject(raw) && osSources !== 1) {
-    problems.add(SP, osSources === 0
-      ? `An image version needs one OS source: '${SP}.source.id' (a managed image or image version) or '${SP}.osDiskImage.source' (a disk, a snapshot or a VHD uri).`
-      : `Give only one OS source: '${SP}.source.id' or '${SP}.osDiskImage.source', not both.`);
+    problems.add(
+      SP,
+      osSources === 0
+        ? `An image version needs one OS source: '${SP}.source.id' (a managed image or image version) or '${SP}.osDiskImage.source' (a disk, a snapshot or a VHD uri).`
+        : `Give only one OS source: '${SP}.source.id' or '${SP}.osDiskImage.source', not both.`,
+    );
   }
   return result;
 }
 
 function checkDiskImage(raw: unknown, target: string, dataDisk: boolean, problems: Problems): GalleryDiskImage {
   const entry = isObject(raw) ? raw : {};
-  const image: GalleryDiskImage = { hostCaching: enumValue(entry.hostCaching, CACHING, `${target}.hostCaching`, problems) ?? 'None' };
+  const image: GalleryDiskImage = {
+    hostCaching: enumValue(entry.hostCaching, CACHING, `${target}.hostCaching`, problems) ?? 'None',
+  };
   const source = isObject(entry.source) ? entry.source : undefined;
   if (source) {
     if (typeof source.id === 'string' && source.id !== '') image.source = { id: source.id };
     else if (typeof source.uri === 'string' && source.uri !== '') {
-      image.source = { uri: source.uri, ...(typeof source.storageAccountId === 'string' ? { storageAccountId: source.storageAccountId } : {}) };
-    } else problems.add(`${target}.source`, `'${target}.source' needs an 'id' (disk or snapshot) or a 'uri' (VHD blob).`);
+      image.source = {
+        uri: source.uri,
+        ...(typeof source.storageAccountId === 'string' ? { storageAccountId: source.storageAccountId } : {}),
+      };
+    } else
+      problems.add(`${target}.source`, `'${target}.source' needs an 'id' (disk or snapshot) or a 'uri' (VHD blob).`);
   } else if (dataDisk) {
     problems.add(`${target}.source`, `Required parameter '${target}.source' is missing (null).`);
   }

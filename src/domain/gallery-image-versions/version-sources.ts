@@ -11,7 +11,12 @@ import { GIB } from '../disks/disk.ts';
 import type { GalleryImage } from '../gallery-images/gallery-image.ts';
 import type { Image, ImageInternal } from '../images/image.ts';
 import { getResource, resourceNotFound } from '../shared/arm-resource.ts';
-import type { GalleryDiskImage, GalleryImageVersion, GalleryImageVersionInternal, VersionDisk } from './gallery-image-version.ts';
+import type {
+  GalleryDiskImage,
+  GalleryImageVersion,
+  GalleryImageVersionInternal,
+  VersionDisk,
+} from './gallery-image-version.ts';
 import { resolveLatest } from './latest.ts';
 
 const MAX_DATA_DISK_BYTES = 1024 * GIB;
@@ -40,8 +45,20 @@ export async function resolveVersionSources(
   for (const [i, data] of (storage.dataDiskImages ?? []).entries()) {
     const target = `${SP}.dataDiskImages[${i}].source`;
     const disk = await resolveDiskImage(ctx, data, target);
-    if (disk.dataSize > MAX_DATA_DISK_BYTES) throw new ArmError(400, 'InvalidParameter', `The data disk at LUN ${data.lun} is ${Math.ceil(disk.dataSize / GIB)} GB; a data disk image may be at most 1 TB.`, target);
-    if (resolved.sizes.has(data.lun)) throw new ArmError(400, 'InvalidParameter', `LUN ${data.lun} is already taken by a data disk of the source.`, `${SP}.dataDiskImages[${i}].lun`);
+    if (disk.dataSize > MAX_DATA_DISK_BYTES)
+      throw new ArmError(
+        400,
+        'InvalidParameter',
+        `The data disk at LUN ${data.lun} is ${Math.ceil(disk.dataSize / GIB)} GB; a data disk image may be at most 1 TB.`,
+        target,
+      );
+    if (resolved.sizes.has(data.lun))
+      throw new ArmError(
+        400,
+        'InvalidParameter',
+        `LUN ${data.lun} is already taken by a data disk of the source.`,
+        `${SP}.dataDiskImages[${i}].lun`,
+      );
     resolved.disks.push({ lun: data.lun, source: disk.blob });
     resolved.sizes.set(data.lun, disk.dataSize);
   }
@@ -50,58 +67,122 @@ export async function resolveVersionSources(
 
 function resolveDiskImage(ctx: DomainContext, image: GalleryDiskImage, target: string): Promise<ResolvedSource> {
   const source = image.source!;
-  return source.uri ? resolveVhdBlob(ctx, source.uri, `${target}.uri`) : resolveManagedSource(ctx, source.id!, `${target}.id`);
+  return source.uri
+    ? resolveVhdBlob(ctx, source.uri, `${target}.uri`)
+    : resolveManagedSource(ctx, source.id!, `${target}.id`);
 }
 
 /** `storageProfile.source.id`: a managed image or another version, with all its disks. */
-async function resolveWholeSource(ctx: DomainContext, rawId: string, definition: GalleryImage, resolved: ResolvedVersionSources): Promise<void> {
+async function resolveWholeSource(
+  ctx: DomainContext,
+  rawId: string,
+  definition: GalleryImage,
+  resolved: ResolvedVersionSources,
+): Promise<void> {
   const target = `${SP}.source.id`;
   const id = parseResourceId(rawId);
   const type = id && resourceTypeOf(id);
-  if (!id || !type) throw new ArmError(400, 'LinkedInvalidPropertyId', `Property id '${rawId}' at path '${target}' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}'.`, target);
+  if (!id || !type)
+    throw new ArmError(
+      400,
+      'LinkedInvalidPropertyId',
+      `Property id '${rawId}' at path '${target}' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}'.`,
+      target,
+    );
   if (type === 'microsoft.compute/images') return resolveManagedImage(ctx, id, definition, resolved);
-  if (type === 'microsoft.compute/galleries/images/versions') return resolveSourceVersion(ctx, id, definition, resolved);
+  if (type === 'microsoft.compute/galleries/images/versions')
+    return resolveSourceVersion(ctx, id, definition, resolved);
   if (type === 'microsoft.compute/virtualmachines') {
-    throw new ArmError(404, 'NotFound', `${resourceNotFound(id).message} Kiln runs no virtual machines yet; make the version from a managed image, a version, disks or snapshots.`, target);
+    throw new ArmError(
+      404,
+      'NotFound',
+      `${resourceNotFound(id).message} Kiln runs no virtual machines yet; make the version from a managed image, a version, disks or snapshots.`,
+      target,
+    );
   }
-  throw new ArmError(400, 'InvalidParameter', `'${target}' must name a managed image or a gallery image version, not a '${type}'.`, target);
+  throw new ArmError(
+    400,
+    'InvalidParameter',
+    `'${target}' must name a managed image or a gallery image version, not a '${type}'.`,
+    target,
+  );
 }
 
-async function resolveManagedImage(ctx: DomainContext, id: ResourceId, definition: GalleryImage, resolved: ResolvedVersionSources) {
+async function resolveManagedImage(
+  ctx: DomainContext,
+  id: ResourceId,
+  definition: GalleryImage,
+  resolved: ResolvedVersionSources,
+) {
   const target = `${SP}.source.id`;
   const record = await getResource<Image, ImageInternal>(ctx, id);
   if (!record) throw new ArmError(404, 'NotFound', resourceNotFound(id).message, target);
   const image = record.data.resource;
-  if (image.properties.provisioningState !== 'Succeeded') throw new ArmError(409, 'InvalidResourceState', `The managed image '${image.id}' is ${image.properties.provisioningState}, not Succeeded.`, target);
+  if (image.properties.provisioningState !== 'Succeeded')
+    throw new ArmError(
+      409,
+      'InvalidResourceState',
+      `The managed image '${image.id}' is ${image.properties.provisioningState}, not Succeeded.`,
+      target,
+    );
   const os = image.properties.storageProfile.osDisk;
   checkOsType(os.osType, definition, target);
   if (os.osState !== definition.properties.osState) {
-    throw new ArmError(400, 'InvalidParameter', `The managed image's OS state '${os.osState}' does not match the image definition's '${definition.properties.osState}'.`, target);
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The managed image's OS state '${os.osState}' does not match the image definition's '${definition.properties.osState}'.`,
+      target,
+    );
   }
   for (const blob of record.data.internal.blobs) {
     const lunMatch = /\/lun(\d+)\.vhd$/.exec(blob.key);
     const lun = lunMatch ? Number(lunMatch[1]) : 'os';
     const info = await ctx.regions.get(blob.region)?.stat(blob.key);
-    if (!info) throw new ArmError(409, 'InvalidResourceState', `The managed image '${image.id}' has lost the bytes of its ${lun === 'os' ? 'OS disk' : `data disk ${lun}`}.`, target);
+    if (!info)
+      throw new ArmError(
+        409,
+        'InvalidResourceState',
+        `The managed image '${image.id}' has lost the bytes of its ${lun === 'os' ? 'OS disk' : `data disk ${lun}`}.`,
+        target,
+      );
     resolved.disks.push({ lun, source: blob });
     resolved.sizes.set(lun, info.size - VHD_FOOTER_SIZE);
   }
   resolved.sourceImageKey = record.key;
 }
 
-async function resolveSourceVersion(ctx: DomainContext, id: ResourceId, definition: GalleryImage, resolved: ResolvedVersionSources) {
+async function resolveSourceVersion(
+  ctx: DomainContext,
+  id: ResourceId,
+  definition: GalleryImage,
+  resolved: ResolvedVersionSources,
+) {
   const target = `${SP}.source.id`;
   // `latest` as seen from the new version's region, which may exclude versions there.
   const version = await resolveLatest(ctx, id, target, definition.location);
-  const parentDefinition = await getResource<GalleryImage, Record<string, never>>(ctx, { ...id, types: id.types.slice(0, 2) });
+  const parentDefinition = await getResource<GalleryImage, Record<string, never>>(ctx, {
+    ...id,
+    types: id.types.slice(0, 2),
+  });
   if (parentDefinition) {
     checkOsType(parentDefinition.data.resource.properties.osType, definition, target);
     if (parentDefinition.data.resource.properties.osState !== definition.properties.osState) {
-      throw new ArmError(400, 'InvalidParameter', `The source version's OS state '${parentDefinition.data.resource.properties.osState}' does not match the image definition's '${definition.properties.osState}'.`, target);
+      throw new ArmError(
+        400,
+        'InvalidParameter',
+        `The source version's OS state '${parentDefinition.data.resource.properties.osState}' does not match the image definition's '${definition.properties.osState}'.`,
+        target,
+      );
     }
   }
   if (version.data.resource.properties.provisioningState !== 'Succeeded') {
-    throw new ArmError(409, 'InvalidResourceState', `The source version '${version.data.resource.id}' is ${version.data.resource.properties.provisioningState}, not Succeeded.`, target);
+    throw new ArmError(
+      409,
+      'InvalidResourceState',
+      `The source version '${version.data.resource.id}' is ${version.data.resource.properties.provisioningState}, not Succeeded.`,
+      target,
+    );
   }
   for (const disk of (version.data.internal as GalleryImageVersionInternal).disks) {
     resolved.disks.push({ lun: disk.lun, manifest: disk.manifest, chunkRegion: disk.chunkRegion });
@@ -111,7 +192,11 @@ async function resolveSourceVersion(ctx: DomainContext, id: ResourceId, definiti
 
 function checkOsType(osType: string | undefined, definition: GalleryImage, target: string): void {
   if (osType && osType !== definition.properties.osType) {
-    throw new ArmError(400, 'InvalidParameter', `The source's OS type '${osType}' does not match the image definition's '${definition.properties.osType}'.`, target);
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The source's OS type '${osType}' does not match the image definition's '${definition.properties.osType}'.`,
+      target,
+    );
   }
 }
-

@@ -2,7 +2,8 @@
 import { GALLERY_RP_API_VERSIONS } from '../galleries/descriptor.ts';
 import type { ResourceTypeWithPaths } from '../shared/resource-type.ts';
 
-const GALLERY = '/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/Microsoft.Compute/galleries/{gallery}';
+const GALLERY =
+  '/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/Microsoft.Compute/galleries/{gallery}';
 
 export const GALLERY_IMAGE_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Compute/galleries/images',

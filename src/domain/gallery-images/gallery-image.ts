@@ -36,7 +36,16 @@ export interface GalleryImage extends ArmResource {
 export type GalleryImageRecord = ResourceRecord<GalleryImage, Record<string, never>>;
 
 /** Fields that may change after creation; changing any other is refused (Azure freezes them). */
-export const MUTABLE_FIELDS = ['recommended', 'description', 'endOfLifeDate', 'eula', 'privacyStatementUri', 'releaseNoteUri', 'disallowed', 'features'] as const;
+export const MUTABLE_FIELDS = [
+  'recommended',
+  'description',
+  'endOfLifeDate',
+  'eula',
+  'privacyStatementUri',
+  'releaseNoteUri',
+  'disallowed',
+  'features',
+] as const;
 
 /** Letters, digits, hyphens and periods (underscores too, as Azure accepts), starting and ending with a letter or digit, at most 80. */
 export function checkGalleryImageName(name: string): void {

@@ -9,7 +9,14 @@ import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import { checkQuota } from '../shared/quota.ts';
 import type { ResourceRef } from '../shared/resource-ref.ts';
-import { GALLERY_IMAGE_KIND, MUTABLE_FIELDS, checkGalleryImageName, type GalleryImage, type GalleryImageIdentifier, type GalleryImageRecord } from './gallery-image.ts';
+import {
+  GALLERY_IMAGE_KIND,
+  MUTABLE_FIELDS,
+  checkGalleryImageName,
+  type GalleryImage,
+  type GalleryImageIdentifier,
+  type GalleryImageRecord,
+} from './gallery-image.ts';
 import { validateGalleryImageBody } from './validate-gallery-image.ts';
 
 /** An image definition: its own name, and its gallery's. */
@@ -18,21 +25,40 @@ export interface GalleryImageRef extends ResourceRef {
 }
 
 /** The gallery a definition (or a list of them) is in. */
-const galleryRef = (ref: Omit<GalleryImageRef, 'name'>): ResourceRef => ({ subscription: ref.subscription, resourceGroup: ref.resourceGroup, name: ref.gallery });
+const galleryRef = (ref: Omit<GalleryImageRef, 'name'>): ResourceRef => ({
+  subscription: ref.subscription,
+  resourceGroup: ref.resourceGroup,
+  name: ref.gallery,
+});
 
 export const galleryImageId = (ref: GalleryImageRef): ResourceId => ({
   ...galleryId(galleryRef(ref)),
-  types: [['galleries', ref.gallery], ['images', ref.name]],
+  types: [
+    ['galleries', ref.gallery],
+    ['images', ref.name],
+  ],
 });
 
 /**
  * The identifier (publisher, offer, sku) is unique within a gallery: a marker record keyed by it
  * joins the create batch with an `absent` expectation, so two racing creates cannot both win.
  */
-function identifierMarker(galleryKey: string, identifier: GalleryImageIdentifier, id: ResourceId, definitionId: string): Write {
+function identifierMarker(
+  galleryKey: string,
+  identifier: GalleryImageIdentifier,
+  id: ResourceId,
+  definitionId: string,
+): Write {
   return {
     op: 'put',
-    record: { key: markerKey(galleryKey, identifier), kind: 'kiln/galleryimageidentifiers', subscription: id.subscription.toLowerCase(), resourceGroup: id.resourceGroup!.toLowerCase(), parent: null, data: { definitionId } },
+    record: {
+      key: markerKey(galleryKey, identifier),
+      kind: 'kiln/galleryimageidentifiers',
+      subscription: id.subscription.toLowerCase(),
+      resourceGroup: id.resourceGroup!.toLowerCase(),
+      parent: null,
+      data: { definitionId },
+    },
     expect: { absent: true },
   };
 }
@@ -40,15 +66,29 @@ function identifierMarker(galleryKey: string, identifier: GalleryImageIdentifier
 const markerKey = (galleryKey: string, identifier: GalleryImageIdentifier) =>
   `${galleryKey}/identifiers/${identifier.publisher}/${identifier.offer}/${identifier.sku}`.toLowerCase();
 
-export async function createOrUpdateGalleryImage(ctx: DomainContext, ref: GalleryImageRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function createOrUpdateGalleryImage(
+  ctx: DomainContext,
+  ref: GalleryImageRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   checkGalleryImageName(ref.name);
   const gallery = await getGallery(ctx, galleryRef(ref));
-  const id = galleryImageId({ ...ref, resourceGroup: gallery.data.resource.id.split('/')[4], gallery: gallery.data.resource.name });
+  const id = galleryImageId({
+    ...ref,
+    resourceGroup: gallery.data.resource.id.split('/')[4],
+    gallery: gallery.data.resource.name,
+  });
   const existing = await getResource<GalleryImage, Record<string, never>>(ctx, id);
   checkConditions(conditions, existing?.etag);
   const spec = validateGalleryImageBody(ctx, body);
   if (spec.location !== gallery.data.resource.location) {
-    throw new ArmError(400, 'InvalidParameter', `The image definition must be in its gallery's region '${gallery.data.resource.location}', not '${spec.location}'.`, 'location');
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The image definition must be in its gallery's region '${gallery.data.resource.location}', not '${spec.location}'.`,
+      'location',
+    );
   }
   if (existing) return replaceGalleryImage(ctx, existing, spec.properties, spec.tags);
 
@@ -70,35 +110,67 @@ export async function createOrUpdateGalleryImage(ctx: DomainContext, ref: Galler
   } catch (error) {
     if ((error as Error).name !== 'ExpectationFailedError') throw error;
     const { publisher, offer, sku } = spec.properties.identifier;
-    throw new ArmError(409, 'Conflict', `The gallery '${gallery.data.resource.name}' already has an image definition with identifier publisher '${publisher}', offer '${offer}', sku '${sku}'.`, 'properties.identifier');
+    throw new ArmError(
+      409,
+      'Conflict',
+      `The gallery '${gallery.data.resource.name}' already has an image definition with identifier publisher '${publisher}', offer '${offer}', sku '${sku}'.`,
+      'properties.identifier',
+    );
   }
 }
 
 /** PUT on an existing definition: only the mutable fields may differ. */
-async function replaceGalleryImage(ctx: DomainContext, existing: GalleryImageRecord, next: Omit<GalleryImage['properties'], 'provisioningState'>, tags?: Record<string, string>) {
+async function replaceGalleryImage(
+  ctx: DomainContext,
+  existing: GalleryImageRecord,
+  next: Omit<GalleryImage['properties'], 'provisioningState'>,
+  tags?: Record<string, string>,
+) {
   const current = existing.data.resource.properties;
   const frozen = (Object.keys({ ...current, ...next }) as Array<keyof typeof current>).filter(
-    (field) => field !== 'provisioningState' && !(MUTABLE_FIELDS as readonly string[]).includes(field) && JSON.stringify(current[field]) !== JSON.stringify(next[field as keyof typeof next]),
+    (field) =>
+      field !== 'provisioningState' &&
+      !(MUTABLE_FIELDS as readonly string[]).includes(field) &&
+      JSON.stringify(current[field]) !== JSON.stringify(next[field as keyof typeof next]),
   );
   refuseFrozen(frozen);
-  const image: GalleryImage = { ...existing.data.resource, tags, properties: { ...next, provisioningState: 'Succeeded' } };
+  const image: GalleryImage = {
+    ...existing.data.resource,
+    tags,
+    properties: { ...next, provisioningState: 'Succeeded' },
+  };
   if (!tags) delete image.tags;
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(image, {}), expect: { etag: existing.etag } }]);
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(image, {}), expect: { etag: existing.etag } },
+  ]);
   return { status: 200 as const, image, etag: stored.etag };
 }
 
 function refuseFrozen(fields: string[]): void {
   if (fields.length === 0) return;
   const problems = new Problems();
-  for (const field of fields) problems.add(`properties.${field}`, `Changing property 'galleryImage.properties.${field}' is not allowed.`, 'PropertyChangeNotAllowed');
+  for (const field of fields)
+    problems.add(
+      `properties.${field}`,
+      `Changing property 'galleryImage.properties.${field}' is not allowed.`,
+      'PropertyChangeNotAllowed',
+    );
   problems.throwIfAny();
 }
 
 /** PATCH: tags and the mutable fields (recommended, description, end of life, eula, links, disallowed, features). */
-export async function updateGalleryImage(ctx: DomainContext, ref: GalleryImageRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateGalleryImage(
+  ctx: DomainContext,
+  ref: GalleryImageRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const existing = await getGalleryImage(ctx, ref);
   checkConditions(conditions, existing.etag);
-  const props = (body.properties && typeof body.properties === 'object' ? body.properties : {}) as Record<string, unknown>;
+  const props = (body.properties && typeof body.properties === 'object' ? body.properties : {}) as Record<
+    string,
+    unknown
+  >;
   const current = existing.data.resource;
   const merged = validateGalleryImageBody(ctx, {
     location: current.location,
@@ -124,7 +196,11 @@ export async function listGalleryImages(ctx: DomainContext, ref: Omit<GalleryIma
 }
 
 /** Refused while versions remain, as Azure refuses it. */
-export async function deleteGalleryImage(ctx: DomainContext, ref: GalleryImageRef, conditions?: Conditions): Promise<boolean> {
+export async function deleteGalleryImage(
+  ctx: DomainContext,
+  ref: GalleryImageRef,
+  conditions?: Conditions,
+): Promise<boolean> {
   const gallery = await getGallery(ctx, galleryRef(ref));
   const existing = await getResource<GalleryImage, Record<string, never>>(ctx, galleryImageId(ref));
   checkConditions(conditions, existing?.etag);

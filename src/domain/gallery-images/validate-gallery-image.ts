@@ -23,15 +23,26 @@ export function validateGalleryImageBody(ctx: DomainContext, body: Record<string
   if (!isObject(body.properties)) problems.add(P, "Required parameter 'properties' is missing (null).");
 
   const identifier = isObject(props.identifier) ? props.identifier : {};
-  if (!isObject(props.identifier)) problems.add(`${P}.identifier`, "Required parameter 'properties.identifier' is missing (null).");
+  if (!isObject(props.identifier))
+    problems.add(`${P}.identifier`, "Required parameter 'properties.identifier' is missing (null).");
   for (const field of ['publisher', 'offer', 'sku']) {
     const value = identifier[field];
-    if (isObject(props.identifier) && (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value))) {
-      problems.add(`${P}.identifier.${field}`, `'${P}.identifier.${field}' must be 1-128 letters, digits, hyphens, underscores or periods, starting with a letter or digit.`);
+    if (
+      isObject(props.identifier) &&
+      (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value))
+    ) {
+      problems.add(
+        `${P}.identifier.${field}`,
+        `'${P}.identifier.${field}' must be 1-128 letters, digits, hyphens, underscores or periods, starting with a letter or digit.`,
+      );
     }
   }
   const spec: GalleryImageSpec['properties'] = {
-    identifier: { publisher: String(identifier.publisher), offer: String(identifier.offer), sku: String(identifier.sku) },
+    identifier: {
+      publisher: String(identifier.publisher),
+      offer: String(identifier.offer),
+      sku: String(identifier.sku),
+    },
     osType: requiredEnum(props.osType, OS_TYPES, `${P}.osType`, problems)!,
     osState: requiredEnum(props.osState, OS_STATES, `${P}.osState`, problems)!,
     hyperVGeneration: enumValue(props.hyperVGeneration, HYPERV_GENERATIONS, `${P}.hyperVGeneration`, problems) ?? 'V1',
@@ -45,7 +56,8 @@ export function validateGalleryImageBody(ctx: DomainContext, body: Record<string
   }
   if (props.endOfLifeDate !== undefined && props.endOfLifeDate !== null) {
     const date = typeof props.endOfLifeDate === 'string' ? new Date(props.endOfLifeDate) : new Date(NaN);
-    if (Number.isNaN(date.getTime())) problems.add(`${P}.endOfLifeDate`, `'${P}.endOfLifeDate' must be an ISO 8601 date-time.`);
+    if (Number.isNaN(date.getTime()))
+      problems.add(`${P}.endOfLifeDate`, `'${P}.endOfLifeDate' must be an ISO 8601 date-time.`);
     else spec.endOfLifeDate = date.toISOString();
   }
   if (props.recommended !== undefined) spec.recommended = checkRecommended(props.recommended, problems);
@@ -53,22 +65,26 @@ export function validateGalleryImageBody(ctx: DomainContext, body: Record<string
   const disallowedTypes = isObject(props.disallowed) ? props.disallowed.diskTypes : props.disallowed;
   if (disallowedTypes !== undefined && disallowedTypes !== null) {
     const types = disallowedTypes;
-    if (!Array.isArray(types) || types.some((t) => typeof t !== 'string')) problems.add(`${P}.disallowed.diskTypes`, "'disallowed.diskTypes' must be an array of disk type names.");
+    if (!Array.isArray(types) || types.some((t) => typeof t !== 'string'))
+      problems.add(`${P}.disallowed.diskTypes`, "'disallowed.diskTypes' must be an array of disk type names.");
     else spec.disallowed = { diskTypes: types as string[] };
   }
   if (props.features !== undefined) {
     const features = Array.isArray(props.features) ? props.features : [];
     if (!Array.isArray(props.features)) problems.add(`${P}.features`, "'features' must be an array of {name, value}.");
     features.forEach((f, i) => {
-      if (!isObject(f) || typeof f.name !== 'string' || typeof f.value !== 'string') problems.add(`${P}.features[${i}]`, `'features[${i}]' must be {"name": string, "value": string}.`);
+      if (!isObject(f) || typeof f.name !== 'string' || typeof f.value !== 'string')
+        problems.add(`${P}.features[${i}]`, `'features[${i}]' must be {"name": string, "value": string}.`);
     });
     if (Array.isArray(props.features)) spec.features = features as Array<{ name: string; value: string }>;
   }
   if (props.purchasePlan !== undefined) {
     const plan = isObject(props.purchasePlan) ? props.purchasePlan : {};
     const missing = ['name', 'publisher', 'product'].filter((f) => typeof plan[f] !== 'string' || plan[f] === '');
-    for (const field of missing) problems.add(`${P}.purchasePlan.${field}`, `Required parameter '${P}.purchasePlan.${field}' is missing (null).`);
-    if (missing.length === 0) spec.purchasePlan = { name: String(plan.name), publisher: String(plan.publisher), product: String(plan.product) };
+    for (const field of missing)
+      problems.add(`${P}.purchasePlan.${field}`, `Required parameter '${P}.purchasePlan.${field}' is missing (null).`);
+    if (missing.length === 0)
+      spec.purchasePlan = { name: String(plan.name), publisher: String(plan.publisher), product: String(plan.product) };
   }
   problems.throwIfAny();
   return { location, tags, properties: spec };
@@ -77,13 +93,20 @@ export function validateGalleryImageBody(ctx: DomainContext, body: Record<string
 function checkRecommended(value: unknown, problems: Problems): GalleryImageProperties['recommended'] {
   const recommended = isObject(value) ? value : {};
   const result: NonNullable<GalleryImageProperties['recommended']> = {};
-  for (const [field, max] of [['vCPUs', 1024], ['memory', 16 * 1024 * 1024]] as const) {
+  for (const [field, max] of [
+    ['vCPUs', 1024],
+    ['memory', 16 * 1024 * 1024],
+  ] as const) {
     const range = recommended[field];
     if (range === undefined) continue;
     const r = isObject(range) ? range : {};
     const min = integerIn(r.min, 1, max, `${P}.recommended.${field}.min`, problems);
     const top = integerIn(r.max, 1, max, `${P}.recommended.${field}.max`, problems);
-    if (min !== undefined && top !== undefined && min > top) problems.add(`${P}.recommended.${field}`, `'recommended.${field}.min' (${min}) is greater than its max (${top}).`);
+    if (min !== undefined && top !== undefined && min > top)
+      problems.add(
+        `${P}.recommended.${field}`,
+        `'recommended.${field}.min' (${min}) is greater than its max (${top}).`,
+      );
     result[field] = { ...(min !== undefined ? { min } : {}), ...(top !== undefined ? { max: top } : {}) };
   }
   return result;

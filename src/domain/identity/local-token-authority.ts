@@ -109,11 +109,19 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
     if (request.scope !== undefined && request.scope.trim() !== '') {
       const scopes = request.scope.split(/\s+/).filter((s) => s !== '' && !OIDC_SCOPES.has(s.toLowerCase()));
       if (scopes.length !== 1) {
-        return oauthFailure('invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${request.scope} is not valid.`);
+        return oauthFailure(
+          'invalid_scope',
+          70011,
+          `The provided value for the input parameter 'scope' is not valid. The scope ${request.scope} is not valid.`,
+        );
       }
       const [scope] = scopes;
       if (!scope.endsWith('/.default')) {
-        return oauthFailure('invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+        return oauthFailure(
+          'invalid_scope',
+          1002012,
+          `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        );
       }
       return scope.slice(0, -'/.default'.length);
     }
@@ -123,21 +131,41 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
 
   async function issueClientCredentialsToken(request: ClientCredentialsRequest): Promise<IssuedToken | OAuthFailure> {
     if (request.clientId === '') {
-      return oauthFailure('invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+      return oauthFailure(
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'client_id'.",
+      );
     }
     if (request.clientSecret === '') {
-      return oauthFailure('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      return oauthFailure(
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     }
     const resource = resourceOf(request);
     if (typeof resource !== 'string') return resource;
     if (!accepted.has(normalizeAudience(resource))) {
-      return oauthFailure('invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+      return oauthFailure(
+        'invalid_resource',
+        500011,
+        `The resource principal named ${resource} was not found in the tenant named ${tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      );
     }
     const check = await verifyClientSecret(store, request.clientId, request.clientSecret);
     if (!check.ok) {
       return check.reason === 'unknown-client'
-        ? oauthFailure('unauthorized_client', 700016, `Application with identifier '${request.clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`)
-        : oauthFailure('invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${request.clientId}'.`);
+        ? oauthFailure(
+            'unauthorized_client',
+            700016,
+            `Application with identifier '${request.clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+          )
+        : oauthFailure(
+            'invalid_client',
+            7000215,
+            `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${request.clientId}'.`,
+          );
     }
     return tokenFor(check.principal, resource);
   }

@@ -30,21 +30,25 @@ interface ServicePrincipalData extends ServicePrincipal {
 }
 
 export type SecretCheck =
-  | { ok: true; principal: ServicePrincipal }
-  | { ok: false; reason: 'unknown-client' | 'invalid-secret' };
+  { ok: true; principal: ServicePrincipal } | { ok: false; reason: 'unknown-client' | 'invalid-secret' };
 
 const SCRYPT_COST = { N: 16384, r: 8, p: 1 };
 const HASH_BYTES = 32;
 
 const principalKey = (appId: string) => `/serviceprincipals/${appId.toLowerCase()}`;
 
-const principalRecord = (data: ServicePrincipalData) => ({ key: principalKey(data.appId), kind: SERVICE_PRINCIPAL_KIND, subscription: '', resourceGroup: null, parent: null, data });
+const principalRecord = (data: ServicePrincipalData) => ({
+  key: principalKey(data.appId),
+  kind: SERVICE_PRINCIPAL_KIND,
+  subscription: '',
+  resourceGroup: null,
+  parent: null,
+  data,
+});
 
 function scryptHash(secret: string, salt: Buffer, cost: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(secret, salt, HASH_BYTES, cost, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+    scrypt(secret, salt, HASH_BYTES, cost, (error, key) => (error ? reject(error) : resolve(key))),
   );
 }
 
@@ -112,7 +116,9 @@ export async function verifyClientSecret(store: MetadataStore, appId: string, se
 /** The install's first principal: the administrator `kiln serve` makes on first start (or the first `kiln sp create`). */
 export async function firstServicePrincipal(store: MetadataStore): Promise<ServicePrincipal | undefined> {
   // The image builder may have been made first (by `kiln build`); it is never the administrator.
-  const first = (await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 2 })).find((r) => r.data.appId !== IMAGE_BUILDER_APP_ID);
+  const first = (await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 2 })).find(
+    (r) => r.data.appId !== IMAGE_BUILDER_APP_ID,
+  );
   return first && publicView(first.data);
 }
 
@@ -130,7 +136,11 @@ export const findImageBuilder = (store: MetadataStore) => findServicePrincipal(s
 export async function ensureImageBuilder(store: MetadataStore): Promise<ServicePrincipal> {
   const existing = await findImageBuilder(store);
   if (existing) return existing;
-  const principal: ServicePrincipal = { appId: IMAGE_BUILDER_APP_ID, objectId: randomUUID(), displayName: 'Kiln Image Builder' };
+  const principal: ServicePrincipal = {
+    appId: IMAGE_BUILDER_APP_ID,
+    objectId: randomUUID(),
+    displayName: 'Kiln Image Builder',
+  };
   try {
     await store.apply([{ op: 'put', record: principalRecord(principal), expect: { absent: true } }]);
     return principal;
@@ -145,8 +155,15 @@ export async function ensureImageBuilder(store: MetadataStore): Promise<ServiceP
  * (Kiln mints its tokens in-process, as Azure's instance metadata service does), and placed in the
  * identity's resource group, so deleting the group deletes it and its tokens stop verifying.
  */
-export function identityPrincipalRecord(principal: ServicePrincipal, placement: { subscription: string; resourceGroup: string }) {
-  return { ...principalRecord(publicView(principal)), subscription: placement.subscription.toLowerCase(), resourceGroup: placement.resourceGroup.toLowerCase() };
+export function identityPrincipalRecord(
+  principal: ServicePrincipal,
+  placement: { subscription: string; resourceGroup: string },
+) {
+  return {
+    ...principalRecord(publicView(principal)),
+    subscription: placement.subscription.toLowerCase(),
+    resourceGroup: placement.resourceGroup.toLowerCase(),
+  };
 }
 
 export const servicePrincipalKey = principalKey;
@@ -155,7 +172,10 @@ export const servicePrincipalKey = principalKey;
  * The principal a role assignment names, by its object id. Principals are few (people and
  * pipelines, not requests), and this runs when access is granted, never per call.
  */
-export async function findServicePrincipalByObjectId(store: MetadataStore, objectId: string): Promise<ServicePrincipal | undefined> {
+export async function findServicePrincipalByObjectId(
+  store: MetadataStore,
+  objectId: string,
+): Promise<ServicePrincipal | undefined> {
   if (!isGuid(objectId)) return undefined;
   const all = await store.list<ServicePrincipalData>({ kind: SERVICE_PRINCIPAL_KIND, limit: 100_000 });
   const found = all.find((r) => r.data.objectId.toLowerCase() === objectId.toLowerCase());
@@ -166,7 +186,10 @@ export async function findServicePrincipalByObjectId(store: MetadataStore, objec
  * A principal by object id or, failing that, by appId. Kiln has no Microsoft Graph, through which az
  * turns `--assignee <appId>` into an object id, so role assignments accept either.
  */
-export async function findServicePrincipalByAnyId(store: MetadataStore, id: string): Promise<ServicePrincipal | undefined> {
+export async function findServicePrincipalByAnyId(
+  store: MetadataStore,
+  id: string,
+): Promise<ServicePrincipal | undefined> {
   return (await findServicePrincipalByObjectId(store, id)) ?? (await findServicePrincipal(store, id));
 }
 

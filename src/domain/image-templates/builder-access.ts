@@ -46,17 +46,36 @@ const groupOf = (id: string) => {
 function needs(template: BuildReferences): Need[] {
   const { source, distribute } = template.properties;
   const list: Need[] = [];
-  if (source.type === 'ManagedImage') list.push({ action: 'Microsoft.Compute/images/read', scope: source.imageId, target: 'properties.source.imageId', role: 'Reader' });
+  if (source.type === 'ManagedImage')
+    list.push({
+      action: 'Microsoft.Compute/images/read',
+      scope: source.imageId,
+      target: 'properties.source.imageId',
+      role: 'Reader',
+    });
   if (source.type === 'SharedImageVersion') {
-    list.push({ action: 'Microsoft.Compute/galleries/images/versions/read', scope: source.imageVersionId, target: 'properties.source.imageVersionId', role: 'Reader' });
+    list.push({
+      action: 'Microsoft.Compute/galleries/images/versions/read',
+      scope: source.imageVersionId,
+      target: 'properties.source.imageVersionId',
+      role: 'Reader',
+    });
   }
   distribute.forEach((d, i) => {
     if (d.type === 'ManagedImage') {
       const target = `properties.distribute[${i}].imageId`;
-      list.push({ action: 'Microsoft.Compute/images/write', scope: d.imageId, target, role: 'Contributor' }, { action: 'Microsoft.Compute/images/read', scope: d.imageId, target, role: 'Contributor' });
+      list.push(
+        { action: 'Microsoft.Compute/images/write', scope: d.imageId, target, role: 'Contributor' },
+        { action: 'Microsoft.Compute/images/read', scope: d.imageId, target, role: 'Contributor' },
+      );
     }
     if (d.type === 'SharedImage') {
-      list.push({ action: 'Microsoft.Compute/galleries/images/versions/write', scope: d.galleryImageId, target: `properties.distribute[${i}].galleryImageId`, role: 'Contributor' });
+      list.push({
+        action: 'Microsoft.Compute/galleries/images/versions/write',
+        scope: d.galleryImageId,
+        target: `properties.distribute[${i}].galleryImageId`,
+        role: 'Contributor',
+      });
     }
   });
   return list;
@@ -65,12 +84,21 @@ function needs(template: BuildReferences): Need[] {
 /** The builder principal, which the composition root creates at start. */
 export async function imageBuilderPrincipal(ctx: DomainContext): Promise<ServicePrincipal> {
   const builder = await findImageBuilder(ctx.store);
-  if (!builder) throw new ArmError(500, 'ImageBuilderPrincipalMissing', "Kiln's image builder principal does not exist yet; restart 'kiln serve' to create it.");
+  if (!builder)
+    throw new ArmError(
+      500,
+      'ImageBuilderPrincipalMissing',
+      "Kiln's image builder principal does not exist yet; restart 'kiln serve' to create it.",
+    );
   return builder;
 }
 
 /** Every permission the builder lacks for `template`, in template order. */
-export async function missingBuilderGrants(ctx: DomainContext, builder: ServicePrincipal, template: BuildReferences): Promise<MissingGrant[]> {
+export async function missingBuilderGrants(
+  ctx: DomainContext,
+  builder: ServicePrincipal,
+  template: BuildReferences,
+): Promise<MissingGrant[]> {
   const access = await loadCallerAccess(ctx, builder.objectId);
   return needs(template)
     .filter((need) => !isAllowed(access, need.action, need.scope))
@@ -94,9 +122,15 @@ export async function requireBuilderAccess(ctx: DomainContext, template: BuildRe
   if (missing.length === 0) return;
   // One clause per resource: a managed image target lacks both read and write.
   const byResource = new Map<string, string[]>();
-  for (const m of missing) byResource.set(`'${m.scope}' (${m.target})`, [...(byResource.get(`'${m.scope}' (${m.target})`) ?? []), `'${m.action}'`]);
+  for (const m of missing)
+    byResource.set(`'${m.scope}' (${m.target})`, [
+      ...(byResource.get(`'${m.scope}' (${m.target})`) ?? []),
+      `'${m.action}'`,
+    ]);
   const lacks = [...byResource].map(([resource, actions]) => `${actions.join(' and ')} on ${resource}`).join('; ');
-  const fixes = grantsFor(missing).map((g) => `kiln role assignment create --assignee ${builder.objectId} --role ${g.role} --scope ${g.scope}`);
+  const fixes = grantsFor(missing).map(
+    (g) => `kiln role assignment create --assignee ${builder.objectId} --role ${g.role} --scope ${g.scope}`,
+  );
   throw new ArmError(
     403,
     'AuthorizationFailed',
@@ -114,9 +148,13 @@ export function ensureBuilderContributor(ctx: DomainContext, builder: ServicePri
 }
 
 /** Grants what `template` needs and the builder lacks: `kiln build` runs as the data folder's owner, who may. */
-export async function grantBuilderAccess(ctx: DomainContext, template: BuildReferences): Promise<Array<{ role: BuilderRole; scope: string }>> {
+export async function grantBuilderAccess(
+  ctx: DomainContext,
+  template: BuildReferences,
+): Promise<Array<{ role: BuilderRole; scope: string }>> {
   const builder = await imageBuilderPrincipal(ctx);
   const grants = grantsFor(await missingBuilderGrants(ctx, builder, template));
-  for (const grant of grants) await grantRole(ctx, builder.objectId, await resolveRoleGrant(ctx, grant.role, grant.scope));
+  for (const grant of grants)
+    await grantRole(ctx, builder.objectId, await resolveRoleGrant(ctx, grant.role, grant.scope));
   return grants;
 }

@@ -28,12 +28,22 @@ export interface CustomizationLogRange {
 const TEXT_CHUNK = 1024 * 1024;
 
 /** The log from `offset` on (at most `maxBytes` of it when given), as a stream. */
-export async function openCustomizationLog(ctx: DomainContext, ref: TemplateRef, offset: number, options: { maxBytes?: number } = {}): Promise<CustomizationLogRange> {
+export async function openCustomizationLog(
+  ctx: DomainContext,
+  ref: TemplateRef,
+  offset: number,
+  options: { maxBytes?: number } = {},
+): Promise<CustomizationLogRange> {
   const record = await getTemplate(ctx, ref);
   const log = record.data.internal.log;
   const running = ['Running', 'Canceling'].includes(record.data.resource.properties.lastRunStatus?.runState ?? '');
   const end = (size: number) => Math.min(size, offset + (options.maxBytes ?? Infinity));
-  const nothing = (complete: boolean): CustomizationLogRange => ({ content: Readable.from([]), bytes: 0, nextOffset: offset, complete });
+  const nothing = (complete: boolean): CustomizationLogRange => ({
+    content: Readable.from([]),
+    bytes: 0,
+    nextOffset: offset,
+    complete,
+  });
   if (log?.path && running) {
     // Opened before its size is read: the worker may remove the file when the run ends, the open file stays readable.
     const file = await open(log.path, 'r').catch(() => undefined);
@@ -44,7 +54,12 @@ export async function openCustomizationLog(ctx: DomainContext, ref: TemplateRef,
       return nothing(false);
     }
     const last = end(size);
-    return { content: file.createReadStream({ start: offset, end: last - 1 }), bytes: last - offset, nextOffset: last, complete: false };
+    return {
+      content: file.createReadStream({ start: offset, end: last - 1 }),
+      bytes: last - offset,
+      nextOffset: last,
+      complete: false,
+    };
   }
   if (log?.blob) {
     const store = ctx.regions.get(log.blob.region);
@@ -52,11 +67,20 @@ export async function openCustomizationLog(ctx: DomainContext, ref: TemplateRef,
     if (store && info) {
       if (offset >= info.size) return nothing(true);
       const last = end(info.size);
-      return { content: store.read(log.blob.key, { start: offset, end: last - 1 }), bytes: last - offset, nextOffset: last, complete: last === info.size };
+      return {
+        content: store.read(log.blob.key, { start: offset, end: last - 1 }),
+        bytes: last - offset,
+        nextOffset: last,
+        complete: last === info.size,
+      };
     }
   }
   if (running) return nothing(false);
-  throw new ArmError(404, 'ResourceNotFound', `The image template '${ref.name}' has no customization log: it has not run yet.`);
+  throw new ArmError(
+    404,
+    'ResourceNotFound',
+    `The image template '${ref.name}' has no customization log: it has not run yet.`,
+  );
 }
 
 /**
@@ -72,7 +96,8 @@ export async function readCustomizationLog(
   const range = await openCustomizationLog(ctx, ref, offset, { maxBytes });
   let bytes = await readAll(range.content);
   const lastNewline = bytes.lastIndexOf('\n');
-  if (bytes.length === maxBytes && lastNewline >= 0 && lastNewline < bytes.length - 1) bytes = bytes.subarray(0, lastNewline + 1);
+  if (bytes.length === maxBytes && lastNewline >= 0 && lastNewline < bytes.length - 1)
+    bytes = bytes.subarray(0, lastNewline + 1);
   const nextOffset = offset + bytes.length;
   return { text: bytes.toString('utf8'), nextOffset, complete: range.complete && nextOffset === range.nextOffset };
 }

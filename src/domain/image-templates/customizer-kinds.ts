@@ -15,7 +15,12 @@ type FieldCheck<F> = (entry: Record<string, unknown>, at: string, name: string, 
 
 export interface CustomizerKind<T extends string, F> {
   type: T;
-  check(entry: Record<string, unknown>, at: string, name: string, problems: Problems): ({ type: T; name: string } & F) | undefined;
+  check(
+    entry: Record<string, unknown>,
+    at: string,
+    name: string,
+    problems: Problems,
+  ): ({ type: T; name: string } & F) | undefined;
 }
 
 function customizerKind<T extends string, F extends object>(type: T, checkFields: FieldCheck<F>): CustomizerKind<T, F> {
@@ -43,9 +48,15 @@ interface ScriptFields {
 const scriptFields: FieldCheck<ScriptFields> = (entry, at, name, problems) => {
   const scriptUri = checkUri(entry.scriptUri, `${at}.scriptUri`, problems);
   const inline = entry.inline;
-  if (inline !== undefined && (!Array.isArray(inline) || inline.some((l) => typeof l !== 'string'))) problems.add(`${at}.inline`, `'${at}.inline' must be an array of command strings.`);
-  if ((scriptUri === undefined) === (inline === undefined)) problems.add(at, `Customizer '${name}' needs exactly one of 'scriptUri' and 'inline'.`, 'NoCustomizerScript');
-  return { scriptUri, inline: Array.isArray(inline) ? (inline as string[]) : undefined, sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems) };
+  if (inline !== undefined && (!Array.isArray(inline) || inline.some((l) => typeof l !== 'string')))
+    problems.add(`${at}.inline`, `'${at}.inline' must be an array of command strings.`);
+  if ((scriptUri === undefined) === (inline === undefined))
+    problems.add(at, `Customizer '${name}' needs exactly one of 'scriptUri' and 'inline'.`, 'NoCustomizerScript');
+  return {
+    scriptUri,
+    inline: Array.isArray(inline) ? (inline as string[]) : undefined,
+    sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems),
+  };
 };
 
 /** In this order in the "Allowed values" of an unknown type. */
@@ -53,7 +64,8 @@ export const CUSTOMIZER_KINDS = [
   customizerKind('Shell', scriptFields),
   customizerKind('PowerShell', (entry, at, name, problems) => {
     const codes = entry.validExitCodes ?? [0];
-    if (!Array.isArray(codes) || codes.some((c) => !Number.isInteger(c))) problems.add(`${at}.validExitCodes`, `'${at}.validExitCodes' must be an array of integers.`);
+    if (!Array.isArray(codes) || codes.some((c) => !Number.isInteger(c)))
+      problems.add(`${at}.validExitCodes`, `'${at}.validExitCodes' must be an array of integers.`);
     return {
       ...scriptFields(entry, at, name, problems),
       validExitCodes: Array.isArray(codes) ? (codes as number[]) : [0],
@@ -62,13 +74,21 @@ export const CUSTOMIZER_KINDS = [
     };
   }),
   customizerKind('File', (entry, at, name, problems) => {
-    const sourceUri = checkUri(entry.sourceUri, `${at}.sourceUri`, problems) ?? requiredString(entry, 'sourceUri', at, problems);
+    const sourceUri =
+      checkUri(entry.sourceUri, `${at}.sourceUri`, problems) ?? requiredString(entry, 'sourceUri', at, problems);
     const destination = requiredString(entry, 'destination', at, problems);
     // Azure's rule for Linux images: the File customizer may only write under /tmp.
     if (destination && !/^[A-Za-z]:\\/.test(destination) && !/^\/tmp\//.test(destination)) {
-      problems.add(`${at}.destination`, `The File customizer '${name}' may only write under /tmp on Linux (as in Azure); '${destination}' is outside it. Copy the file to /tmp, then move it with a Shell customizer.`);
+      problems.add(
+        `${at}.destination`,
+        `The File customizer '${name}' may only write under /tmp on Linux (as in Azure); '${destination}' is outside it. Copy the file to /tmp, then move it with a Shell customizer.`,
+      );
     }
-    return { sourceUri, destination, sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems) };
+    return {
+      sourceUri,
+      destination,
+      sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems),
+    };
   }),
   needsBuildVm('WindowsRestart'),
   needsBuildVm('WindowsUpdate'),

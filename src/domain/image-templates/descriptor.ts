@@ -3,8 +3,16 @@ import { apiVersions, inResourceGroup, type ResourceTypeWithPaths } from '../sha
 
 /** Microsoft.VirtualMachineImages imagebuilder.json: ImageBuilder/{stable,preview}/* (main.tsp Versions: 2025-10-01); azure-cli 2.45 (azure-mgmt-imagebuilder) sends 2022-02-14. */
 export const IMAGE_BUILDER_API_VERSIONS = apiVersions([
-  '2018-02-01-preview', '2019-02-01-preview', '2019-05-01-preview', '2020-02-14', '2021-10-01', '2022-02-14',
-  '2022-07-01', '2023-07-01', '2024-02-01', '2025-10-01',
+  '2018-02-01-preview',
+  '2019-02-01-preview',
+  '2019-05-01-preview',
+  '2020-02-14',
+  '2021-10-01',
+  '2022-02-14',
+  '2022-07-01',
+  '2023-07-01',
+  '2024-02-01',
+  '2025-10-01',
 ]);
 
 export const IMAGE_TEMPLATE_TYPE: ResourceTypeWithPaths = {
@@ -12,8 +20,17 @@ export const IMAGE_TEMPLATE_TYPE: ResourceTypeWithPaths = {
   apiVersions: IMAGE_BUILDER_API_VERSIONS,
   // A template acts as its identity, which takes the right to assign it, as in Azure. Its sources and
   // targets are checked as the image builder's own access when it runs (builder-access.ts).
-  references: [{ field: 'identity.userAssignedIdentities{}', needs: 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' }],
-  blobsFetchedByRuns: ['properties.customize[].scriptUri', 'properties.customize[].sourceUri', 'properties.source.sourceUri'],
+  references: [
+    {
+      field: 'identity.userAssignedIdentities{}',
+      needs: 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action',
+    },
+  ],
+  blobsFetchedByRuns: [
+    'properties.customize[].scriptUri',
+    'properties.customize[].sourceUri',
+    'properties.source.sourceUri',
+  ],
 };
 
 /** A child proxy resource of imageTemplates in every api-version: what each run distributed. */

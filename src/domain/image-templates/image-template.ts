@@ -5,13 +5,27 @@ import type { Customizer } from './customizer-kinds.ts';
 export const IMAGE_TEMPLATE_KIND = 'microsoft.virtualmachineimages/imagetemplates';
 
 export type TemplateSource =
-  | { type: 'PlatformImage'; publisher: string; offer: string; sku: string; version: string; planInfo?: Record<string, string>; exactVersion?: string }
+  | {
+      type: 'PlatformImage';
+      publisher: string;
+      offer: string;
+      sku: string;
+      version: string;
+      planInfo?: Record<string, string>;
+      exactVersion?: string;
+    }
   | { type: 'ManagedImage'; imageId: string }
   | { type: 'SharedImageVersion'; imageVersionId: string; exactVersion?: string }
   | { type: 'ISO'; sourceURI: string; sha256Checksum: string };
 
 export type Distributor =
-  | { type: 'ManagedImage'; runOutputName: string; imageId: string; location: string; artifactTags?: Record<string, string> }
+  | {
+      type: 'ManagedImage';
+      runOutputName: string;
+      imageId: string;
+      location: string;
+      artifactTags?: Record<string, string>;
+    }
   | {
       type: 'SharedImage';
       runOutputName: string;
@@ -39,7 +53,13 @@ export interface ImageTemplateProperties {
   managedResourceTags?: Record<string, string>;
   provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting' | 'Canceled';
   provisioningError?: { provisioningErrorCode: string; message: string };
-  lastRunStatus?: { startTime?: string; endTime?: string; runState: RunState; runSubState?: RunSubState; message: string };
+  lastRunStatus?: {
+    startTime?: string;
+    endTime?: string;
+    runState: RunState;
+    runSubState?: RunSubState;
+    message: string;
+  };
   exactStagingResourceGroup?: string;
 }
 
@@ -51,7 +71,12 @@ export interface ImageTemplate extends ArmResource {
 
 export interface ImageTemplateInternal {
   /** Run outputs of the last run: what each distributor produced. */
-  runOutputs: Array<{ runOutputName: string; artifactId?: string; artifactUri?: string; provisioningState: 'Succeeded' | 'Failed' }>;
+  runOutputs: Array<{
+    runOutputName: string;
+    artifactId?: string;
+    artifactUri?: string;
+    provisioningState: 'Succeeded' | 'Failed';
+  }>;
   /** Region blobs the last run made (VHD outputs), deleted with the template. */
   blobs: Array<{ region: string; key: string }>;
   /** The run under way or last run: its id, its job (to cancel it), and a pending cancel's operation. */

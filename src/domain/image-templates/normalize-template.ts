@@ -12,22 +12,39 @@ export interface Warning {
 }
 
 const TYPE_NAMES: Record<string, string> = Object.fromEntries(
-  ['PlatformImage', 'ManagedImage', 'SharedImageVersion', 'ISO', ...CUSTOMIZER_KINDS.map((kind) => kind.type), 'SharedImage', 'VHD', 'UserAssigned', 'None'].map((t) => [t.toLowerCase(), t]),
+  [
+    'PlatformImage',
+    'ManagedImage',
+    'SharedImageVersion',
+    'ISO',
+    ...CUSTOMIZER_KINDS.map((kind) => kind.type),
+    'SharedImage',
+    'VHD',
+    'UserAssigned',
+    'None',
+  ].map((t) => [t.toLowerCase(), t]),
 );
 
 /** Field names older templates use, and what they are now. */
 const RENAMED: Record<string, string> = { valid_exit_codes: 'validExitCodes', script: 'scriptUri' };
 
-export function normalizeTemplate(body: Record<string, unknown>): { body: Record<string, unknown>; warnings: Warning[] } {
+export function normalizeTemplate(body: Record<string, unknown>): {
+  body: Record<string, unknown>;
+  warnings: Warning[];
+} {
   const warnings: Warning[] = [];
   const copy = structuredClone(body);
   // Azure's own samples wrap the resource as an ARM deployment resource; the API takes the resource itself.
   for (const field of ['type', 'apiVersion', 'dependsOn']) delete copy[field];
   const props = isObject(copy.properties) ? copy.properties : undefined;
-  if (isObject(copy.identity) && typeof copy.identity.type === 'string') copy.identity.type = TYPE_NAMES[copy.identity.type.toLowerCase()] ?? copy.identity.type;
+  if (isObject(copy.identity) && typeof copy.identity.type === 'string')
+    copy.identity.type = TYPE_NAMES[copy.identity.type.toLowerCase()] ?? copy.identity.type;
   if (!props) return { body: copy, warnings };
   if (isObject(props.source)) fixType(props.source);
-  for (const [list, path] of [[props.customize, 'properties.customize'], [props.distribute, 'properties.distribute']] as const) {
+  for (const [list, path] of [
+    [props.customize, 'properties.customize'],
+    [props.distribute, 'properties.distribute'],
+  ] as const) {
     if (!Array.isArray(list)) continue;
     list.forEach((entry, i) => {
       if (!isObject(entry)) return;
@@ -40,10 +57,16 @@ export function normalizeTemplate(body: Record<string, unknown>): { body: Record
       }
       if (typeof entry.inline === 'string') {
         entry.inline = [entry.inline];
-        warnings.push({ target: `${path}[${i}].inline`, message: "'inline' as a single string is deprecated; give an array of commands." });
+        warnings.push({
+          target: `${path}[${i}].inline`,
+          message: "'inline' as a single string is deprecated; give an array of commands.",
+        });
       }
       if (entry.type === 'SharedImage' && Array.isArray(entry.replicationRegions)) {
-        warnings.push({ target: `${path}[${i}].replicationRegions`, message: "'replicationRegions' is deprecated; use 'targetRegions' (with replica counts)." });
+        warnings.push({
+          target: `${path}[${i}].replicationRegions`,
+          message: "'replicationRegions' is deprecated; use 'targetRegions' (with replica counts).",
+        });
       }
     });
   }

@@ -8,7 +8,13 @@ import { listPage, type PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, isObject } from '../shared/validate.ts';
-import { IMAGE_TEMPLATE_KIND, type ImageTemplate, type ImageTemplateInternal, type ImageTemplateRecord, type TemplateSource } from './image-template.ts';
+import {
+  IMAGE_TEMPLATE_KIND,
+  type ImageTemplate,
+  type ImageTemplateInternal,
+  type ImageTemplateRecord,
+  type TemplateSource,
+} from './image-template.ts';
 import { normalizeTemplate, type Warning } from './normalize-template.ts';
 import { provision } from './provisioning.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
@@ -24,7 +30,10 @@ export const templateId = (ref: TemplateRef): ResourceId => ({
 });
 
 /** Normalizes and validates a template body without storing anything (also what `kiln validate` runs). */
-export function checkTemplate(ctx: SettingsContext, body: Record<string, unknown>): { spec: TemplateSpec; warnings: Warning[] } {
+export function checkTemplate(
+  ctx: SettingsContext,
+  body: Record<string, unknown>,
+): { spec: TemplateSpec; warnings: Warning[] } {
   const normalized = normalizeTemplate(body);
   return { spec: validateTemplate(ctx, normalized.body), warnings: normalized.warnings };
 }
@@ -40,12 +49,16 @@ function templateResource(id: ResourceId, spec: TemplateSpec, previous?: ImageTe
     properties: { ...spec.properties, provisioningState: previous?.properties.provisioningState ?? 'Succeeded' },
   };
   if (spec.tags) template.tags = spec.tags;
-  if (previous?.properties.provisioningError) template.properties.provisioningError = previous.properties.provisioningError;
+  if (previous?.properties.provisioningError)
+    template.properties.provisioningError = previous.properties.provisioningError;
   if (previous?.properties.lastRunStatus) template.properties.lastRunStatus = previous.properties.lastRunStatus;
   // What the last run resolved `latest` to is an output, like lastRunStatus: a repeated PUT keeps it.
   const previousSource = previous?.properties.source;
   if (previousSource && 'exactVersion' in previousSource && previousSource.type === template.properties.source.type) {
-    template.properties.source = { ...template.properties.source, exactVersion: previousSource.exactVersion } as TemplateSource;
+    template.properties.source = {
+      ...template.properties.source,
+      exactVersion: previousSource.exactVersion,
+    } as TemplateSource;
   }
   return template;
 }
@@ -55,10 +68,21 @@ const definition = (t: ImageTemplate) =>
   JSON.stringify({
     location: t.location,
     identity: t.identity,
-    properties: { ...t.properties, source: { ...t.properties.source, exactVersion: undefined }, provisioningState: undefined, lastRunStatus: undefined, provisioningError: undefined },
+    properties: {
+      ...t.properties,
+      source: { ...t.properties.source, exactVersion: undefined },
+      provisioningState: undefined,
+      lastRunStatus: undefined,
+      provisioningError: undefined,
+    },
   });
 
-export async function createOrUpdateTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function createOrUpdateTemplate(
+  ctx: DomainContext,
+  ref: TemplateRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   checkComputeResourceName(ref.name, 'imageTemplateName');
   const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const id = templateId({ ...ref, resourceGroup: group.data.resource.name });
@@ -68,20 +92,39 @@ export async function createOrUpdateTemplate(ctx: DomainContext, ref: TemplateRe
   const template = templateResource(id, spec, existing?.data.resource);
   // Azure's templates are immutable: a PUT may only repeat the template (with new tags); changes go through PATCH.
   if (existing && definition(existing.data.resource) !== definition(template)) {
-    throw new ArmError(409, 'UpdateNotSupported', `Update of image template '${ref.name}' is not supported: delete it and create it again, or PATCH its tags, identity, distribute or vmProfile.`);
+    throw new ArmError(
+      409,
+      'UpdateNotSupported',
+      `Update of image template '${ref.name}' is not supported: delete it and create it again, or PATCH its tags, identity, distribute or vmProfile.`,
+    );
   }
   // Even a repeated PUT checks the references again: it is how a Failed template gets another chance.
   const provisioned = await provision(ctx, template);
   const internal: ImageTemplateInternal = existing?.data.internal ?? { runOutputs: [], blobs: [] };
   const [stored] = await ctx.store.apply([
-    { op: 'put', record: resourceRecord(provisioned.template, internal), expect: existing ? { etag: existing.etag } : { absent: true } },
+    {
+      op: 'put',
+      record: resourceRecord(provisioned.template, internal),
+      expect: existing ? { etag: existing.etag } : { absent: true },
+    },
     ...(provisioned.operation ? [provisioned.operation.write] : []),
   ]);
-  return { status: existing ? (200 as const) : (201 as const), template: provisioned.template, etag: stored.etag, warnings, operation: provisioned.operation?.data };
+  return {
+    status: existing ? (200 as const) : (201 as const),
+    template: provisioned.template,
+    etag: stored.etag,
+    warnings,
+    operation: provisioned.operation?.data,
+  };
 }
 
 /** PATCH: tags, identity, distribute and vmProfile, as the current api-versions allow. */
-export async function updateTemplate(ctx: DomainContext, ref: TemplateRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateTemplate(
+  ctx: DomainContext,
+  ref: TemplateRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const existing = await getTemplate(ctx, ref);
   checkConditions(conditions, existing.etag);
   const current = existing.data.resource;
@@ -89,7 +132,12 @@ export async function updateTemplate(ctx: DomainContext, ref: TemplateRef, body:
   const props = isObject(body.properties) ? body.properties : {};
   const frozen = Object.keys(props).filter((field) => !['distribute', 'vmProfile'].includes(field));
   if (frozen.length > 0) {
-    throw new ArmError(400, 'PropertyChangeNotAllowed', `PATCH may change tags, identity, properties.distribute and properties.vmProfile only, not ${frozen.map((f) => `properties.${f}`).join(', ')}.`, `properties.${frozen[0]}`);
+    throw new ArmError(
+      400,
+      'PropertyChangeNotAllowed',
+      `PATCH may change tags, identity, properties.distribute and properties.vmProfile only, not ${frozen.map((f) => `properties.${f}`).join(', ')}.`,
+      `properties.${frozen[0]}`,
+    );
   }
   const merged = {
     location: current.location,
@@ -102,9 +150,16 @@ export async function updateTemplate(ctx: DomainContext, ref: TemplateRef, body:
   template.name = current.name;
   template.id = current.id;
   // New targets or a new identity are new references; tags and vmProfile leave the provisioning state as it was.
-  const provisioned = 'distribute' in props || body.identity !== undefined ? await provision(ctx, template) : { template, operation: undefined };
+  const provisioned =
+    'distribute' in props || body.identity !== undefined
+      ? await provision(ctx, template)
+      : { template, operation: undefined };
   const [stored] = await ctx.store.apply([
-    { op: 'put', record: resourceRecord(provisioned.template, existing.data.internal), expect: { etag: existing.etag } },
+    {
+      op: 'put',
+      record: resourceRecord(provisioned.template, existing.data.internal),
+      expect: { etag: existing.etag },
+    },
     ...(provisioned.operation ? [provisioned.operation.write] : []),
   ]);
   return { template: provisioned.template, etag: stored.etag, warnings, operation: provisioned.operation?.data };
@@ -119,7 +174,11 @@ export async function listTemplates(ctx: DomainContext, { subscription, resource
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   return listPage<ImageTemplateRecord['data'], ImageTemplate>(
     ctx.store,
-    { kind: IMAGE_TEMPLATE_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() },
+    {
+      kind: IMAGE_TEMPLATE_KIND,
+      subscription: subscription.toLowerCase(),
+      resourceGroup: resourceGroup?.toLowerCase(),
+    },
     page,
     (r) => r.data.resource,
   );
@@ -131,7 +190,8 @@ export async function deleteTemplate(ctx: DomainContext, ref: TemplateRef, condi
   const existing = await getResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
-  if (['Running', 'Canceling'].includes(existing.data.resource.properties.lastRunStatus?.runState ?? '')) throw running(ref.name);
+  if (['Running', 'Canceling'].includes(existing.data.resource.properties.lastRunStatus?.runState ?? ''))
+    throw running(ref.name);
   await ctx.store.apply([
     { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
     ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs } }),
@@ -141,7 +201,11 @@ export async function deleteTemplate(ctx: DomainContext, ref: TemplateRef, condi
 }
 
 export function running(name: string): ArmError {
-  return new ArmError(409, 'Conflict', `The image template '${name}' has a run in progress; wait for it or cancel it first.`);
+  return new ArmError(
+    409,
+    'Conflict',
+    `The image template '${name}' has a run in progress; wait for it or cancel it first.`,
+  );
 }
 
 /** Run outputs of the last run, as `Microsoft.VirtualMachineImages/imageTemplates/runOutputs` resources. */
@@ -151,12 +215,21 @@ export async function listRunOutputs(ctx: DomainContext, ref: TemplateRef) {
     id: `${record.data.resource.id}/runOutputs/${output.runOutputName}`,
     name: output.runOutputName,
     type: 'Microsoft.VirtualMachineImages/imageTemplates/runOutputs',
-    properties: { ...(output.artifactId ? { artifactId: output.artifactId } : {}), ...(output.artifactUri ? { artifactUri: output.artifactUri } : {}), provisioningState: output.provisioningState },
+    properties: {
+      ...(output.artifactId ? { artifactId: output.artifactId } : {}),
+      ...(output.artifactUri ? { artifactUri: output.artifactUri } : {}),
+      provisioningState: output.provisioningState,
+    },
   }));
 }
 
 export async function getRunOutput(ctx: DomainContext, ref: TemplateRef, runOutputName: string) {
   const output = (await listRunOutputs(ctx, ref)).find((o) => o.name.toLowerCase() === runOutputName.toLowerCase());
-  if (!output) throw new ArmError(404, 'ResourceNotFound', `The run output '${runOutputName}' of image template '${ref.name}' was not found: the template has not run, or has no target with that runOutputName.`);
+  if (!output)
+    throw new ArmError(
+      404,
+      'ResourceNotFound',
+      `The run output '${runOutputName}' of image template '${ref.name}' was not found: the template has not run, or has no target with that runOutputName.`,
+    );
   return output;
 }

@@ -28,9 +28,20 @@ export async function provision(ctx: DomainContext, template: ImageTemplate): Pr
   delete properties.provisioningError;
   if (problems.length === 0) return { template: { ...template, properties } };
   const provisioningError = provisioningErrorOf(problems);
-  const failed: ImageTemplate = { ...template, properties: { ...properties, provisioningState: 'Failed', provisioningError } };
+  const failed: ImageTemplate = {
+    ...template,
+    properties: { ...properties, provisioningState: 'Failed', provisioningError },
+  };
   const now = ctx.clock.now();
-  const started = startOperation({ subscription: parseResourceId(template.id)!.subscription, namespace: 'Microsoft.VirtualMachineImages', location: template.location, resourceId: template.id }, now);
+  const started = startOperation(
+    {
+      subscription: parseResourceId(template.id)!.subscription,
+      namespace: 'Microsoft.VirtualMachineImages',
+      location: template.location,
+      resourceId: template.id,
+    },
+    now,
+  );
   const error: ArmErrorBody = {
     code: provisioningError.provisioningErrorCode,
     message: provisioningError.message,
@@ -38,10 +49,16 @@ export async function provision(ctx: DomainContext, template: ImageTemplate): Pr
     ...(problems.length > 1 ? { details: problems } : {}),
   };
   const write = finishOperation(started.data, now, { status: 'Failed', error });
-  return { template: failed, operation: { data: { ...started.data, status: 'Failed', error, endTime: now.toISOString() }, write } };
+  return {
+    template: failed,
+    operation: { data: { ...started.data, status: 'Failed', error, endTime: now.toISOString() }, write },
+  };
 }
 
 /** Azure keeps one code: the first problem's. The message names every problem with its JSON path. */
 function provisioningErrorOf(problems: ReferenceProblem[]): NonNullable<ImageTemplateProperties['provisioningError']> {
-  return { provisioningErrorCode: problems[0].code, message: problems.map((p) => `${p.target}: ${p.message}`).join(' ') };
+  return {
+    provisioningErrorCode: problems[0].code,
+    message: problems.map((p) => `${p.target}: ${p.message}`).join(' '),
+  };
 }

@@ -19,17 +19,48 @@ export async function runTemplate(ctx: DomainContext, ref: TemplateRef): Promise
   const record = await getTemplate(ctx, ref);
   const template = record.data.resource;
   if (['Running', 'Canceling'].includes(template.properties.lastRunStatus?.runState ?? '')) {
-    throw new ArmError(409, 'Conflict', `The image template '${template.name}' is already running; cancel it or wait for it to finish.`);
+    throw new ArmError(
+      409,
+      'Conflict',
+      `The image template '${template.name}' is already running; cancel it or wait for it to finish.`,
+    );
   }
   if (template.properties.provisioningState === 'Failed') throw notProvisioned(template);
-  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages', location: template.location, resourceId: template.id }, ctx.clock.now());
+  const operation = startOperation(
+    {
+      subscription: ref.subscription,
+      namespace: 'Microsoft.VirtualMachineImages',
+      location: template.location,
+      resourceId: template.id,
+    },
+    ctx.clock.now(),
+  );
   const runId = newGuid();
   const minutes = template.properties.buildTimeoutInMinutes || DEFAULT_TIMEOUT_MINUTES;
-  const job = ctx.jobs.enqueueWrite({ task: 'imageTemplate.run', payload: { key: record.key, runId, operation: operation.data }, maxAttempts: 3, timeoutMs: minutes * 60_000 });
-  const next = withRunStatus(template, { runState: 'Running', runSubState: 'Queued', startTime: ctx.clock.now().toISOString(), message: '' });
+  const job = ctx.jobs.enqueueWrite({
+    task: 'imageTemplate.run',
+    payload: { key: record.key, runId, operation: operation.data },
+    maxAttempts: 3,
+    timeoutMs: minutes * 60_000,
+  });
+  const next = withRunStatus(template, {
+    runState: 'Running',
+    runSubState: 'Queued',
+    startTime: ctx.clock.now().toISOString(),
+    message: '',
+  });
   // The previous run's log is not this run's: readers wait for the new one instead of reading the old as complete.
-  const internal: ImageTemplateInternal = { ...record.data.internal, runJobKey: job.op === 'put' ? job.record.key : undefined, runId, log: undefined };
-  await ctx.store.apply([{ op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } }, operation.write, job]);
+  const internal: ImageTemplateInternal = {
+    ...record.data.internal,
+    runJobKey: job.op === 'put' ? job.record.key : undefined,
+    runId,
+    log: undefined,
+  };
+  await ctx.store.apply([
+    { op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } },
+    operation.write,
+    job,
+  ]);
   ctx.jobs.nudge();
   return operation.data;
 }
@@ -49,14 +80,36 @@ export async function cancelTemplateRun(ctx: DomainContext, ref: TemplateRef): P
   const record = await getTemplate(ctx, ref);
   const template = record.data.resource;
   if (template.properties.lastRunStatus?.runState !== 'Running') {
-    throw new ArmError(409, 'Conflict', `The image template '${template.name}' has no run to cancel (its last run is ${template.properties.lastRunStatus?.runState ?? 'none'}).`);
+    throw new ArmError(
+      409,
+      'Conflict',
+      `The image template '${template.name}' has no run to cancel (its last run is ${template.properties.lastRunStatus?.runState ?? 'none'}).`,
+    );
   }
-  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages', location: template.location, resourceId: template.id }, ctx.clock.now());
-  const cancel = record.data.internal.runJobKey ? await ctx.jobs.cancelWrite(record.data.internal.runJobKey) : undefined;
-  const next = withRunStatus(template, { ...template.properties.lastRunStatus, runState: 'Canceling', message: 'Cancel requested.' });
+  const operation = startOperation(
+    {
+      subscription: ref.subscription,
+      namespace: 'Microsoft.VirtualMachineImages',
+      location: template.location,
+      resourceId: template.id,
+    },
+    ctx.clock.now(),
+  );
+  const cancel = record.data.internal.runJobKey
+    ? await ctx.jobs.cancelWrite(record.data.internal.runJobKey)
+    : undefined;
+  const next = withRunStatus(template, {
+    ...template.properties.lastRunStatus,
+    runState: 'Canceling',
+    message: 'Cancel requested.',
+  });
   // The cancel operation ends when the run does: the run job finishes it with its own.
   const internal: ImageTemplateInternal = { ...record.data.internal, cancelOperation: operation.data };
-  await ctx.store.apply([{ op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } }, operation.write, ...(cancel ? [cancel] : [])]);
+  await ctx.store.apply([
+    { op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } },
+    operation.write,
+    ...(cancel ? [cancel] : []),
+  ]);
   ctx.jobs.nudge();
   return operation.data;
 }

@@ -9,29 +9,43 @@ import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
 /** Why a template asking for something only a build VM can do is refused. */
-export const VM_DRIVER_NEEDED = 'needs a VM-based build driver, which Kiln does not have yet (Kiln builds Linux images by working on their file system)';
+export const VM_DRIVER_NEEDED =
+  'needs a VM-based build driver, which Kiln does not have yet (Kiln builds Linux images by working on their file system)';
 
-export function requiredString(entry: Record<string, unknown>, field: string, target: string, problems: Problems): string {
+export function requiredString(
+  entry: Record<string, unknown>,
+  field: string,
+  target: string,
+  problems: Problems,
+): string {
   const value = entry[field];
-  if (typeof value !== 'string' || value.trim() === '') problems.add(`${target}.${field}`, `Required parameter '${target}.${field}' is missing (null).`);
+  if (typeof value !== 'string' || value.trim() === '')
+    problems.add(`${target}.${field}`, `Required parameter '${target}.${field}' is missing (null).`);
   return typeof value === 'string' ? value : '';
 }
 
 export function checkUri(value: unknown, target: string, problems: Problems): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) problems.add(target, `'${target}' must be an http or https URL.`);
+  if (typeof value !== 'string' || !/^https?:\/\//i.test(value))
+    problems.add(target, `'${target}' must be an http or https URL.`);
   return typeof value === 'string' ? value : undefined;
 }
 
 /** A sha256 in lower case; absent when not given. */
 export function checkChecksum(value: unknown, target: string, problems: Problems): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !SHA256.test(value)) problems.add(target, `'${target}' must be a sha256 checksum: 64 hexadecimal digits.`);
+  if (typeof value !== 'string' || !SHA256.test(value))
+    problems.add(target, `'${target}' must be a sha256 checksum: 64 hexadecimal digits.`);
   return typeof value === 'string' ? value.toLowerCase() : undefined;
 }
 
 export function checkResourceId(value: unknown, type: string, target: string, problems: Problems): string {
   const id = typeof value === 'string' ? parseResourceId(value) : undefined;
-  if (!id || resourceTypeOf(id) !== type) problems.add(target, `'${target}' must be the id of a '${type}', not '${String(value)}'.`, 'LinkedInvalidPropertyId');
+  if (!id || resourceTypeOf(id) !== type)
+    problems.add(
+      target,
+      `'${target}' must be the id of a '${type}', not '${String(value)}'.`,
+      'LinkedInvalidPropertyId',
+    );
   return typeof value === 'string' ? value : '';
 }

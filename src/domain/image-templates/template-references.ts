@@ -32,28 +32,59 @@ export async function managedImageSource(ctx: DomainContext, imageId: string, re
   const image = (await ctx.store.get<ImageRecord['data']>(resourceKey(imageId))) as ImageRecord | undefined;
   if (!image) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${imageId}' was not found.`, target);
   const state = image.data.resource.properties.provisioningState;
-  if (state !== 'Succeeded') throw new ArmError(400, 'BadManagedImageSource', `The managed image '${imageId}' is ${state}; a build needs it Succeeded.`, target);
+  if (state !== 'Succeeded')
+    throw new ArmError(
+      400,
+      'BadManagedImageSource',
+      `The managed image '${imageId}' is ${state}; a build needs it Succeeded.`,
+      target,
+    );
   if (image.data.resource.location !== region) {
-    throw new ArmError(400, 'BadManagedImageSource', `The managed image '${imageId}' is in '${image.data.resource.location}'; it must be in the template's region '${region}'.`, target);
+    throw new ArmError(
+      400,
+      'BadManagedImageSource',
+      `The managed image '${imageId}' is in '${image.data.resource.location}'; it must be in the template's region '${region}'.`,
+      target,
+    );
   }
   return image;
 }
 
 /** The gallery image version a SharedImageVersion source names, `latest` resolved as a build in `region` resolves it. */
-export async function sharedImageVersionSource(ctx: DomainContext, imageVersionId: string, region: string): Promise<GalleryImageVersionRecord> {
+export async function sharedImageVersionSource(
+  ctx: DomainContext,
+  imageVersionId: string,
+  region: string,
+): Promise<GalleryImageVersionRecord> {
   const target = `${SOURCE}.imageVersionId`;
   try {
     return await resolveLatest(ctx, parseResourceId(imageVersionId)!, target, region);
   } catch (error) {
     if (!(error instanceof ArmError) || error.status !== 404) throw error;
-    throw new ArmError(400, 'BadSharedImageVersionSource', `The image version '${imageVersionId}' cannot be used: ${error.message}`, target);
+    throw new ArmError(
+      400,
+      'BadSharedImageVersionSource',
+      `The image version '${imageVersionId}' cannot be used: ${error.message}`,
+      target,
+    );
   }
 }
 
 /** The gallery image definition a SharedImage target names, which every run adds a version to. */
-export async function sharedImageTarget(ctx: DomainContext, galleryImageId: string, target: string): Promise<GalleryImageRecord> {
-  const definition = (await ctx.store.get<GalleryImageRecord['data']>(resourceKey(galleryImageId))) as GalleryImageRecord | undefined;
-  if (!definition) throw new ArmError(400, 'BadSharedImageDistribute', `The image definition '${galleryImageId}' was not found; create it before the template.`, target);
+export async function sharedImageTarget(
+  ctx: DomainContext,
+  galleryImageId: string,
+  target: string,
+): Promise<GalleryImageRecord> {
+  const definition = (await ctx.store.get<GalleryImageRecord['data']>(resourceKey(galleryImageId))) as
+    GalleryImageRecord | undefined;
+  if (!definition)
+    throw new ArmError(
+      400,
+      'BadSharedImageDistribute',
+      `The image definition '${galleryImageId}' was not found; create it before the template.`,
+      target,
+    );
   return definition;
 }
 
@@ -65,7 +96,12 @@ async function managedImageTarget(ctx: DomainContext, imageId: string, target: s
   const id = parseResourceId(imageId)!;
   const group = resourceGroupId(id.subscription, id.resourceGroup!);
   if (!(await ctx.store.get(resourceKey(group)))) {
-    throw new ArmError(400, 'BadDistributeType', `The resource group '${group}' of the managed image '${imageId}' was not found; create it before the template.`, target);
+    throw new ArmError(
+      400,
+      'BadDistributeType',
+      `The resource group '${group}' of the managed image '${imageId}' was not found; create it before the template.`,
+      target,
+    );
   }
 }
 
@@ -99,11 +135,20 @@ function checkTarget(ctx: DomainContext, target: Distributor, at: string): Promi
  * code for a missing identity, so it gets its catch-all `Other`.
  */
 async function checkIdentity(ctx: DomainContext, id: string): Promise<void> {
-  if (!(await findIdentity(ctx, id))) throw new ArmError(400, 'Other', `The user-assigned identity '${id}' was not found; create it before the template.`, 'identity.userAssignedIdentities');
+  if (!(await findIdentity(ctx, id)))
+    throw new ArmError(
+      400,
+      'Other',
+      `The user-assigned identity '${id}' was not found; create it before the template.`,
+      'identity.userAssignedIdentities',
+    );
 }
 
 /** Every reference of the template that does not resolve, source first, each with its JSON path. */
-export async function checkReferences(ctx: DomainContext, template: Pick<ImageTemplate, 'location' | 'properties' | 'identity'>): Promise<ReferenceProblem[]> {
+export async function checkReferences(
+  ctx: DomainContext,
+  template: Pick<ImageTemplate, 'location' | 'properties' | 'identity'>,
+): Promise<ReferenceProblem[]> {
   const checks = [
     checkSource(ctx, template.properties.source, template.location),
     ...template.properties.distribute.map((target, i) => checkTarget(ctx, target, `properties.distribute[${i}]`)),

@@ -12,7 +12,10 @@ export async function templateView(ctx: DomainContext, template: ImageTemplate):
   const entries = await Promise.all(
     Object.keys(assigned).map(async (id) => {
       const identity = await findIdentity(ctx, id);
-      return [id, identity ? { principalId: identity.properties.principalId, clientId: identity.properties.clientId } : {}] as const;
+      return [
+        id,
+        identity ? { principalId: identity.properties.principalId, clientId: identity.properties.clientId } : {},
+      ] as const;
     }),
   );
   return { ...template, identity: { ...template.identity, userAssignedIdentities: Object.fromEntries(entries) } };

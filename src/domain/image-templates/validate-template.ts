@@ -47,17 +47,31 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
       osDiskSizeGB: integerIn(vmProfile.osDiskSizeGB, 0, 4095, `${P}.vmProfile.osDiskSizeGB`, problems) ?? 0,
     },
     errorHandling: {
-      onCustomizerError: enumValue(handling.onCustomizerError, onBuildError, `${P}.errorHandling.onCustomizerError`, problems) ?? 'cleanup',
-      onValidationError: enumValue(handling.onValidationError, onBuildError, `${P}.errorHandling.onValidationError`, problems) ?? 'cleanup',
+      onCustomizerError:
+        enumValue(handling.onCustomizerError, onBuildError, `${P}.errorHandling.onCustomizerError`, problems) ??
+        'cleanup',
+      onValidationError:
+        enumValue(handling.onValidationError, onBuildError, `${P}.errorHandling.onValidationError`, problems) ??
+        'cleanup',
     },
-    autoRun: { state: enumValue(isObject(props.autoRun) ? props.autoRun.state : undefined, ['Enabled', 'Disabled'] as const, `${P}.autoRun.state`, problems) ?? 'Disabled' },
+    autoRun: {
+      state:
+        enumValue(
+          isObject(props.autoRun) ? props.autoRun.state : undefined,
+          ['Enabled', 'Disabled'] as const,
+          `${P}.autoRun.state`,
+          problems,
+        ) ?? 'Disabled',
+    },
   };
   if (props.stagingResourceGroup !== undefined) {
     const id = typeof props.stagingResourceGroup === 'string' ? parseResourceId(props.stagingResourceGroup) : undefined;
-    if (!id || resourceTypeOf(id) !== 'microsoft.resources/resourcegroups') problems.add(`${P}.stagingResourceGroup`, `'${P}.stagingResourceGroup' must be the id of a resource group.`);
+    if (!id || resourceTypeOf(id) !== 'microsoft.resources/resourcegroups')
+      problems.add(`${P}.stagingResourceGroup`, `'${P}.stagingResourceGroup' must be the id of a resource group.`);
     else properties.stagingResourceGroup = props.stagingResourceGroup as string;
   }
-  if (props.managedResourceTags !== undefined) properties.managedResourceTags = checkTags(props.managedResourceTags, problems, `${P}.managedResourceTags`);
+  if (props.managedResourceTags !== undefined)
+    properties.managedResourceTags = checkTags(props.managedResourceTags, problems, `${P}.managedResourceTags`);
   const validate = isObject(props.validate) ? props.validate : undefined;
   if (validate && Array.isArray(validate.inVMValidations) && validate.inVMValidations.length > 0) {
     problems.add(`${P}.validate.inVMValidations`, `In-VM validations ${VM_DRIVER_NEEDED}.`, 'UnsupportedValidatorType');
@@ -73,11 +87,19 @@ function checkIdentity(raw: unknown, problems: Problems): ImageTemplate['identit
   if (type !== 'UserAssigned') return { type: 'None' };
   const assigned = isObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {};
   const ids = Object.keys(assigned);
-  if (ids.length !== 1) problems.add('identity.userAssignedIdentities', `An image template takes exactly one user-assigned identity; ${ids.length} were given.`);
+  if (ids.length !== 1)
+    problems.add(
+      'identity.userAssignedIdentities',
+      `An image template takes exactly one user-assigned identity; ${ids.length} were given.`,
+    );
   for (const id of ids) {
     const parsed = parseResourceId(id);
     if (!parsed || resourceTypeOf(parsed) !== 'microsoft.managedidentity/userassignedidentities') {
-      problems.add('identity.userAssignedIdentities', `'${id}' is not the id of a user-assigned managed identity.`, 'LinkedInvalidPropertyId');
+      problems.add(
+        'identity.userAssignedIdentities',
+        `'${id}' is not the id of a user-assigned managed identity.`,
+        'LinkedInvalidPropertyId',
+      );
     }
   }
   return { type, userAssignedIdentities: Object.fromEntries(ids.map((id) => [id, {}])) };
@@ -91,22 +113,48 @@ function checkSource(raw: unknown, problems: Problems): TemplateSource | undefin
   }
   switch (raw.type) {
     case 'PlatformImage': {
-      const [publisher, offer, sku, version] = ['publisher', 'offer', 'sku', 'version'].map((f) => requiredString(raw, f, target, problems));
-      return { type: 'PlatformImage', publisher, offer, sku, version, ...(isObject(raw.planInfo) ? { planInfo: raw.planInfo as Record<string, string> } : {}) };
+      const [publisher, offer, sku, version] = ['publisher', 'offer', 'sku', 'version'].map((f) =>
+        requiredString(raw, f, target, problems),
+      );
+      return {
+        type: 'PlatformImage',
+        publisher,
+        offer,
+        sku,
+        version,
+        ...(isObject(raw.planInfo) ? { planInfo: raw.planInfo as Record<string, string> } : {}),
+      };
     }
     case 'ManagedImage':
-      return { type: 'ManagedImage', imageId: checkResourceId(raw.imageId, 'microsoft.compute/images', `${target}.imageId`, problems) };
+      return {
+        type: 'ManagedImage',
+        imageId: checkResourceId(raw.imageId, 'microsoft.compute/images', `${target}.imageId`, problems),
+      };
     case 'SharedImageVersion':
-      return { type: 'SharedImageVersion', imageVersionId: checkResourceId(raw.imageVersionId, 'microsoft.compute/galleries/images/versions', `${target}.imageVersionId`, problems) };
+      return {
+        type: 'SharedImageVersion',
+        imageVersionId: checkResourceId(
+          raw.imageVersionId,
+          'microsoft.compute/galleries/images/versions',
+          `${target}.imageVersionId`,
+          problems,
+        ),
+      };
     case 'ISO': {
       const sourceURI = checkUri(raw.sourceURI ?? raw.sourceUri, `${target}.sourceURI`, problems) ?? '';
-      if (!sourceURI) problems.add(`${target}.sourceURI`, `Required parameter '${target}.sourceURI' is missing (null).`);
+      if (!sourceURI)
+        problems.add(`${target}.sourceURI`, `Required parameter '${target}.sourceURI' is missing (null).`);
       const sha256Checksum = checkChecksum(raw.sha256Checksum, `${target}.sha256Checksum`, problems) ?? '';
-      if (!sha256Checksum) problems.add(`${target}.sha256Checksum`, `An ISO source needs its '${target}.sha256Checksum'.`);
+      if (!sha256Checksum)
+        problems.add(`${target}.sha256Checksum`, `An ISO source needs its '${target}.sha256Checksum'.`);
       return { type: 'ISO', sourceURI, sha256Checksum };
     }
     default:
-      problems.add(`${target}.type`, `The source type '${String(raw.type)}' is not valid. Allowed values: PlatformImage, ManagedImage, SharedImageVersion, ISO.`, 'BadSourceType');
+      problems.add(
+        `${target}.type`,
+        `The source type '${String(raw.type)}' is not valid. Allowed values: PlatformImage, ManagedImage, SharedImageVersion, ISO.`,
+        'BadSourceType',
+      );
       return undefined;
   }
 }
@@ -124,10 +172,19 @@ function checkCustomizers(raw: unknown, problems: Problems): Customizer[] {
     const at = `${target}[${i}]`;
     if (!isObject(entry)) return problems.add(at, `'${at}' must be an object.`);
     const name = requiredString(entry, 'name', at, problems);
-    if (name && names.has(name.toLowerCase())) problems.add(`${at}.name`, `The customizer name '${name}' is already used by customizer ${names.get(name.toLowerCase())}; every name must be unique.`);
+    if (name && names.has(name.toLowerCase()))
+      problems.add(
+        `${at}.name`,
+        `The customizer name '${name}' is already used by customizer ${names.get(name.toLowerCase())}; every name must be unique.`,
+      );
     names.set(name.toLowerCase(), i);
     const kind = customizerKindOf(entry.type);
-    if (!kind) return problems.add(`${at}.type`, `The customizer type '${String(entry.type)}' is not valid. Allowed values: ${CUSTOMIZER_TYPES}.`, 'BadCustomizerType');
+    if (!kind)
+      return problems.add(
+        `${at}.type`,
+        `The customizer type '${String(entry.type)}' is not valid. Allowed values: ${CUSTOMIZER_TYPES}.`,
+        'BadCustomizerType',
+      );
     const customizer = kind.check(entry, at, name, problems);
     if (customizer) result.push(customizer);
   });
@@ -146,24 +203,51 @@ function checkDistributors(ctx: SettingsContext, raw: unknown, problems: Problem
     const at = `${target}[${i}]`;
     if (!isObject(entry)) return problems.add(at, `'${at}' must be an object.`);
     const runOutputName = requiredString(entry, 'runOutputName', at, problems);
-    if (runOutputName && !RUN_OUTPUT_NAME.test(runOutputName)) problems.add(`${at}.runOutputName`, `The run output name '${runOutputName}' must be 1-64 letters, digits, periods, underscores or hyphens.`);
-    if (runOutputName && outputs.has(runOutputName.toLowerCase())) problems.add(`${at}.runOutputName`, `The run output name '${runOutputName}' is already used by distribution target ${outputs.get(runOutputName.toLowerCase())}; every run output name must be unique.`);
+    if (runOutputName && !RUN_OUTPUT_NAME.test(runOutputName))
+      problems.add(
+        `${at}.runOutputName`,
+        `The run output name '${runOutputName}' must be 1-64 letters, digits, periods, underscores or hyphens.`,
+      );
+    if (runOutputName && outputs.has(runOutputName.toLowerCase()))
+      problems.add(
+        `${at}.runOutputName`,
+        `The run output name '${runOutputName}' is already used by distribution target ${outputs.get(runOutputName.toLowerCase())}; every run output name must be unique.`,
+      );
     outputs.set(runOutputName.toLowerCase(), i);
-    const artifactTags = entry.artifactTags === undefined ? undefined : checkTags(entry.artifactTags, problems, `${at}.artifactTags`);
+    const artifactTags =
+      entry.artifactTags === undefined ? undefined : checkTags(entry.artifactTags, problems, `${at}.artifactTags`);
     switch (entry.type) {
       case 'ManagedImage': {
         const imageId = checkResourceId(entry.imageId, 'microsoft.compute/images', `${at}.imageId`, problems);
         const region = typeof entry.location === 'string' ? findRegion(ctx, entry.location) : undefined;
-        if (!region) problems.add(`${at}.location`, `'${at}.location' must be one of: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`);
-        return result.push({ type: 'ManagedImage', runOutputName, imageId, location: region?.name ?? '', ...(artifactTags ? { artifactTags } : {}) });
+        if (!region)
+          problems.add(
+            `${at}.location`,
+            `'${at}.location' must be one of: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`,
+          );
+        return result.push({
+          type: 'ManagedImage',
+          runOutputName,
+          imageId,
+          location: region?.name ?? '',
+          ...(artifactTags ? { artifactTags } : {}),
+        });
       }
       case 'SharedImage':
         return result.push(checkSharedImage(ctx, entry, at, runOutputName, artifactTags, problems));
       case 'VHD':
-        if (entry.uri !== undefined) problems.add(`${at}.uri`, `Kiln chooses where a VHD goes; leave out '${at}.uri' and read the run output's artifactUri.`);
+        if (entry.uri !== undefined)
+          problems.add(
+            `${at}.uri`,
+            `Kiln chooses where a VHD goes; leave out '${at}.uri' and read the run output's artifactUri.`,
+          );
         return result.push({ type: 'VHD', runOutputName, ...(artifactTags ? { artifactTags } : {}) });
       default:
-        return problems.add(`${at}.type`, `The distribution type '${String(entry.type)}' is not valid. Allowed values: ManagedImage, SharedImage, VHD.`, 'BadDistributeType');
+        return problems.add(
+          `${at}.type`,
+          `The distribution type '${String(entry.type)}' is not valid. Allowed values: ManagedImage, SharedImage, VHD.`,
+          'BadDistributeType',
+        );
     }
   });
   return result;
@@ -177,25 +261,70 @@ function checkSharedImage(
   artifactTags: Record<string, string> | undefined,
   problems: Problems,
 ): Distributor {
-  const galleryImageId = checkResourceId(entry.galleryImageId, 'microsoft.compute/galleries/images', `${at}.galleryImageId`, problems);
-  const storageAccountType = enumValue(entry.storageAccountType, ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const, `${at}.storageAccountType`, problems) ?? 'Standard_LRS';
+  const galleryImageId = checkResourceId(
+    entry.galleryImageId,
+    'microsoft.compute/galleries/images',
+    `${at}.galleryImageId`,
+    problems,
+  );
+  const storageAccountType =
+    enumValue(
+      entry.storageAccountType,
+      ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const,
+      `${at}.storageAccountType`,
+      problems,
+    ) ?? 'Standard_LRS';
   const regions: Array<{ name: string; replicaCount: number; storageAccountType: string }> = [];
   const addRegion = (name: unknown, replicaCount: unknown, type: unknown, path: string) => {
     const region = typeof name === 'string' ? findRegion(ctx, name) : undefined;
-    if (!region) return problems.add(path, `The region '${String(name)}' is not available. Available regions: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`);
+    if (!region)
+      return problems.add(
+        path,
+        `The region '${String(name)}' is not available. Available regions: ${ctx.settings.regions.map((r) => r.name).join(', ')}.`,
+      );
     regions.push({
       name: region.name,
       replicaCount: integerIn(replicaCount, 1, 100, `${path}.replicaCount`, problems) ?? 1,
-      storageAccountType: enumValue(type, ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const, `${path}.storageAccountType`, problems) ?? storageAccountType,
+      storageAccountType:
+        enumValue(
+          type,
+          ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const,
+          `${path}.storageAccountType`,
+          problems,
+        ) ?? storageAccountType,
     });
   };
-  if (Array.isArray(entry.targetRegions)) entry.targetRegions.forEach((r, j) => addRegion(isObject(r) ? r.name : r, isObject(r) ? r.replicaCount : undefined, isObject(r) ? r.storageAccountType : undefined, `${at}.targetRegions[${j}]`));
-  else if (Array.isArray(entry.replicationRegions)) entry.replicationRegions.forEach((r, j) => addRegion(r, undefined, undefined, `${at}.replicationRegions[${j}]`));
-  else problems.add(`${at}.targetRegions`, `A SharedImage target needs 'targetRegions' (or the older 'replicationRegions').`);
+  if (Array.isArray(entry.targetRegions))
+    entry.targetRegions.forEach((r, j) =>
+      addRegion(
+        isObject(r) ? r.name : r,
+        isObject(r) ? r.replicaCount : undefined,
+        isObject(r) ? r.storageAccountType : undefined,
+        `${at}.targetRegions[${j}]`,
+      ),
+    );
+  else if (Array.isArray(entry.replicationRegions))
+    entry.replicationRegions.forEach((r, j) => addRegion(r, undefined, undefined, `${at}.replicationRegions[${j}]`));
+  else
+    problems.add(
+      `${at}.targetRegions`,
+      `A SharedImage target needs 'targetRegions' (or the older 'replicationRegions').`,
+    );
   let versioning: Extract<Distributor, { type: 'SharedImage' }>['versioning'];
   if (isObject(entry.versioning)) {
-    const scheme = enumValue(entry.versioning.scheme, ['Latest', 'Source'] as const, `${at}.versioning.scheme`, problems);
-    if (scheme === 'Latest') versioning = { scheme, ...(entry.versioning.major !== undefined ? { major: integerIn(entry.versioning.major, -1, 2 ** 31 - 1, `${at}.versioning.major`, problems) } : {}) };
+    const scheme = enumValue(
+      entry.versioning.scheme,
+      ['Latest', 'Source'] as const,
+      `${at}.versioning.scheme`,
+      problems,
+    );
+    if (scheme === 'Latest')
+      versioning = {
+        scheme,
+        ...(entry.versioning.major !== undefined
+          ? { major: integerIn(entry.versioning.major, -1, 2 ** 31 - 1, `${at}.versioning.major`, problems) }
+          : {}),
+      };
     if (scheme === 'Source') versioning = { scheme };
   }
   return {

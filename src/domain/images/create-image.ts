@@ -27,18 +27,31 @@ export async function createImageData(ctx: DomainContext, payload: CreateImagePa
   const image = structuredClone(record.data.resource);
   image.properties.provisioningState = 'Succeeded';
   // A replaced image's earlier copies are no longer referenced.
-  const replaced = record.data.internal.blobs.filter((old) => !pinned.some((b) => b.region === old.region && b.key === old.key));
-  const writes: Write[] = [{ op: 'put', record: resourceRecord(image, { blobs: pinned }), expect: { etag: record.etag } }, done];
+  const replaced = record.data.internal.blobs.filter(
+    (old) => !pinned.some((b) => b.region === old.region && b.key === old.key),
+  );
+  const writes: Write[] = [
+    { op: 'put', record: resourceRecord(image, { blobs: pinned }), expect: { etag: record.etag } },
+    done,
+  ];
   if (replaced.length > 0) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: replaced } }));
   return writes;
 }
 
-export async function failImageCreation(ctx: DomainContext, payload: CreateImagePayload, error: ArmErrorBody): Promise<Write[]> {
+export async function failImageCreation(
+  ctx: DomainContext,
+  payload: CreateImagePayload,
+  error: ArmErrorBody,
+): Promise<Write[]> {
   const record = await ctx.store.get<{ resource: Image; internal: ImageInternal }>(payload.key);
   const failed = finishOperation(payload.operation, ctx.clock.now(), { status: 'Failed', error });
   const orphans = ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: payload.copies.map((c) => c.to) } });
   if (!record) return [failed, orphans];
   const image = structuredClone(record.data.resource);
   image.properties.provisioningState = 'Failed';
-  return [{ op: 'put', record: resourceRecord(image, record.data.internal), expect: { etag: record.etag } }, failed, orphans];
+  return [
+    { op: 'put', record: resourceRecord(image, record.data.internal), expect: { etag: record.etag } },
+    failed,
+    orphans,
+  ];
 }

@@ -37,26 +37,43 @@ export async function createOrUpdateImage(
   const existing = await getResource<Image, ImageInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   if (existing?.data.resource.properties.provisioningState === 'Creating') {
-    throw new ArmError(409, 'OperationNotAllowed', `The image '${ref.name}' is still being created; wait for it to finish before changing it.`);
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `The image '${ref.name}' is still being created; wait for it to finish before changing it.`,
+    );
   }
   const spec = validateImageBody(ctx, body);
   if (spec.sourceVirtualMachine) {
     const vm = parseResourceId(spec.sourceVirtualMachine.id)!;
     const error = resourceNotFound(vm);
-    throw new ArmError(404, 'NotFound', `${error.message} Kiln runs no virtual machines yet, so images can only be made from disks, snapshots and blobs.`, 'properties.sourceVirtualMachine.id');
+    throw new ArmError(
+      404,
+      'NotFound',
+      `${error.message} Kiln runs no virtual machines yet, so images can only be made from disks, snapshots and blobs.`,
+      'properties.sourceVirtualMachine.id',
+    );
   }
   const uniqueId = newGuid();
   const osSource = await resolveDiskSource(ctx, spec.osDisk!, 'properties.storageProfile.osDisk');
-  const copies: ImageCopy[] = [{ from: osSource.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, 'os') } }];
+  const copies: ImageCopy[] = [
+    { from: osSource.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, 'os') } },
+  ];
   for (const [i, disk] of spec.dataDisks.entries()) {
     const source = await resolveDiskSource(ctx, disk, `properties.storageProfile.dataDisks[${i}]`);
     copies.push({ from: source.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, disk.lun!) } });
   }
 
   const image = imageResource(id, spec, osSource);
-  const operation = startOperation({ subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: image.id }, ctx.clock.now());
+  const operation = startOperation(
+    { subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: image.id },
+    ctx.clock.now(),
+  );
   const record = resourceRecord<Image, ImageInternal>(image, { blobs: existing?.data.internal.blobs ?? [] });
-  const job = ctx.jobs.enqueueWrite({ task: 'image.create', payload: { key: record.key, operation: operation.data, copies } });
+  const job = ctx.jobs.enqueueWrite({
+    task: 'image.create',
+    payload: { key: record.key, operation: operation.data, copies },
+  });
   const [stored] = await ctx.store.apply([
     { op: 'put', record, expect: existing ? { etag: existing.etag } : { absent: true } },
     operation.write,
@@ -70,9 +87,18 @@ export async function createOrUpdateImage(
 async function resolveDiskSource(ctx: DomainContext, disk: ImageDisk, target: string): Promise<ResolvedSource> {
   const source = disk.blobUri
     ? await resolveVhdBlob(ctx, disk.blobUri, `${target}.blobUri`)
-    : await resolveManagedSource(ctx, (disk.managedDisk ?? disk.snapshot)!.id, `${target}.${disk.managedDisk ? 'managedDisk' : 'snapshot'}.id`);
+    : await resolveManagedSource(
+        ctx,
+        (disk.managedDisk ?? disk.snapshot)!.id,
+        `${target}.${disk.managedDisk ? 'managedDisk' : 'snapshot'}.id`,
+      );
   if (disk.diskSizeGB !== undefined && disk.diskSizeGB * GIB < source.dataSize) {
-    throw new ArmError(400, 'InvalidParameter', `'${target}.diskSizeGB' (${disk.diskSizeGB} GB) is smaller than its source (${source.dataSize} bytes).`, `${target}.diskSizeGB`);
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `'${target}.diskSizeGB' (${disk.diskSizeGB} GB) is smaller than its source (${source.dataSize} bytes).`,
+      `${target}.diskSizeGB`,
+    );
   }
   return source;
 }
@@ -105,14 +131,23 @@ export async function listImages(ctx: DomainContext, { subscription, resourceGro
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
   return listPage<ImageRecord['data'], Image>(
     ctx.store,
-    { kind: 'microsoft.compute/images', subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() },
+    {
+      kind: 'microsoft.compute/images',
+      subscription: subscription.toLowerCase(),
+      resourceGroup: resourceGroup?.toLowerCase(),
+    },
     page,
     (r) => r.data.resource,
   );
 }
 
 /** PATCH: tags and hyperVGeneration; new disk sources go through PUT, which re-pins the bytes. */
-export async function updateImage(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateImage(
+  ctx: DomainContext,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const existing = await getImage(ctx, ref);
   checkConditions(conditions, existing.etag);
   const problems = new Problems();
@@ -122,10 +157,17 @@ export async function updateImage(ctx: DomainContext, ref: ResourceRef, body: Re
   const generation = enumValue(props.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems);
   if (generation) next.properties.hyperVGeneration = generation;
   for (const field of ['storageProfile', 'sourceVirtualMachine']) {
-    if (props[field] !== undefined) problems.add(`properties.${field}`, `'properties.${field}' cannot be changed with PATCH; send the whole image with PUT.`, 'PropertyChangeNotAllowed');
+    if (props[field] !== undefined)
+      problems.add(
+        `properties.${field}`,
+        `'properties.${field}' cannot be changed with PATCH; send the whole image with PUT.`,
+        'PropertyChangeNotAllowed',
+      );
   }
   problems.throwIfAny();
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(next, existing.data.internal), expect: { etag: existing.etag } }]);
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(next, existing.data.internal), expect: { etag: existing.etag } },
+  ]);
   return { image: next, etag: stored.etag };
 }
 

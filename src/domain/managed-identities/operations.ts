@@ -10,12 +10,24 @@ import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listPage, type PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
-import { USER_ASSIGNED_IDENTITY_KIND, checkIdentityName, identityId, type UserAssignedIdentity, type UserAssignedIdentityRecord } from './identity.ts';
+import {
+  USER_ASSIGNED_IDENTITY_KIND,
+  checkIdentityName,
+  identityId,
+  type UserAssignedIdentity,
+  type UserAssignedIdentityRecord,
+} from './identity.ts';
 
-const getIdentityRecord = (ctx: DomainContext, id: ResourceId) => getResource<UserAssignedIdentity, Record<string, never>>(ctx, id);
+const getIdentityRecord = (ctx: DomainContext, id: ResourceId) =>
+  getResource<UserAssignedIdentity, Record<string, never>>(ctx, id);
 
 /** A new identity gets a new principal; a repeated PUT changes its tags only, as in Azure. */
-export async function createOrUpdateIdentity(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function createOrUpdateIdentity(
+  ctx: DomainContext,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   checkIdentityName(ref.name);
   const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const id = identityId(ref.subscription, group.data.resource.name, ref.name);
@@ -26,7 +38,12 @@ export async function createOrUpdateIdentity(ctx: DomainContext, ref: ResourceRe
   const tags = checkTags(body.tags, problems);
   problems.throwIfAny();
   if (existing && existing.data.resource.location !== location) {
-    throw new ArmError(409, 'InvalidResourceLocation', `The resource '${ref.name}' already exists in location '${existing.data.resource.location}'. A resource with the same name cannot be created in location '${location}'.`, 'location');
+    throw new ArmError(
+      409,
+      'InvalidResourceLocation',
+      `The resource '${ref.name}' already exists in location '${existing.data.resource.location}'. A resource with the same name cannot be created in location '${location}'.`,
+      'location',
+    );
   }
   const identity: UserAssignedIdentity = {
     id: formatResourceId(id),
@@ -34,36 +51,73 @@ export async function createOrUpdateIdentity(ctx: DomainContext, ref: ResourceRe
     type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
     location,
     ...(tags ? { tags } : {}),
-    properties: existing?.data.resource.properties ?? { tenantId: ctx.settings.tenantId, principalId: randomUUID(), clientId: randomUUID() },
+    properties: existing?.data.resource.properties ?? {
+      tenantId: ctx.settings.tenantId,
+      principalId: randomUUID(),
+      clientId: randomUUID(),
+    },
   };
-  const writes: Write[] = [{ op: 'put', record: resourceRecord(identity, {}), expect: existing ? { etag: existing.etag } : { absent: true } }];
+  const writes: Write[] = [
+    { op: 'put', record: resourceRecord(identity, {}), expect: existing ? { etag: existing.etag } : { absent: true } },
+  ];
   const { principalId: objectId, clientId: appId } = identity.properties;
-  if (!existing) writes.push({ op: 'put', record: identityPrincipalRecord({ appId, objectId, displayName: identity.name }, { subscription: ref.subscription, resourceGroup: group.data.resource.name }), expect: { absent: true } });
+  if (!existing)
+    writes.push({
+      op: 'put',
+      record: identityPrincipalRecord(
+        { appId, objectId, displayName: identity.name },
+        { subscription: ref.subscription, resourceGroup: group.data.resource.name },
+      ),
+      expect: { absent: true },
+    });
   const [stored] = await ctx.store.apply(writes);
   return { status: existing ? 200 : 201, identity, etag: stored.etag } as const;
 }
 
 /** PATCH: tags are all an identity may change. */
-export async function updateIdentity(ctx: DomainContext, ref: ResourceRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateIdentity(
+  ctx: DomainContext,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const existing = await getIdentity(ctx, ref);
   checkConditions(conditions, existing.etag);
   const problems = new Problems();
   const next: UserAssignedIdentity = structuredClone(existing.data.resource);
   if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
   problems.throwIfAny();
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } }]);
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } },
+  ]);
   return { identity: next, etag: stored.etag };
 }
 
 export async function getIdentity(ctx: DomainContext, ref: ResourceRef): Promise<UserAssignedIdentityRecord> {
   await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-  return requireResource<UserAssignedIdentity, Record<string, never>>(ctx, identityId(ref.subscription, ref.resourceGroup, ref.name));
+  return requireResource<UserAssignedIdentity, Record<string, never>>(
+    ctx,
+    identityId(ref.subscription, ref.resourceGroup, ref.name),
+  );
 }
 
-export async function listIdentities(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
+export async function listIdentities(
+  ctx: DomainContext,
+  { subscription, resourceGroup }: ListScope,
+  page: PageRequest,
+) {
   if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
-  const query = { kind: USER_ASSIGNED_IDENTITY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() };
-  return listPage<UserAssignedIdentityRecord['data'], UserAssignedIdentity>(ctx.store, query, page, (r) => r.data.resource);
+  const query = {
+    kind: USER_ASSIGNED_IDENTITY_KIND,
+    subscription: subscription.toLowerCase(),
+    resourceGroup: resourceGroup?.toLowerCase(),
+  };
+  return listPage<UserAssignedIdentityRecord['data'], UserAssignedIdentity>(
+    ctx.store,
+    query,
+    page,
+    (r) => r.data.resource,
+  );
 }
 
 /** The identity and its principal go together: tokens already issued to it stop verifying. Its role assignments stay, as in Azure. */

@@ -20,27 +20,56 @@ export interface PlatformImage {
   importedAt: string;
 }
 
-const entryKey = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) => `/platformimages/${p.publisher}/${p.offer}/${p.sku}/${p.version}`.toLowerCase();
-export const urn = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) => `${p.publisher}:${p.offer}:${p.sku}:${p.version}`;
+const entryKey = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
+  `/platformimages/${p.publisher}/${p.offer}/${p.sku}/${p.version}`.toLowerCase();
+export const urn = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
+  `${p.publisher}:${p.offer}:${p.sku}:${p.version}`;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const VERSION = /^\d+(\.\d+){0,3}$/;
 
 /** Checks an import before any work: valid names, and no silent replacement of an entry. */
-export async function checkImport(ctx: DomainContext, image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>, replace: boolean): Promise<void> {
+export async function checkImport(
+  ctx: DomainContext,
+  image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>,
+  replace: boolean,
+): Promise<void> {
   for (const field of ['publisher', 'offer', 'sku'] as const) {
-    if (!NAME.test(image[field])) throw new ArmError(400, 'InvalidParameter', `The ${field} '${image[field]}' must be 1-64 letters, digits, periods, underscores or hyphens.`, field);
+    if (!NAME.test(image[field]))
+      throw new ArmError(
+        400,
+        'InvalidParameter',
+        `The ${field} '${image[field]}' must be 1-64 letters, digits, periods, underscores or hyphens.`,
+        field,
+      );
   }
-  if (!VERSION.test(image.version)) throw new ArmError(400, 'InvalidParameter', `The version '${image.version}' must be numbers separated by periods, such as 1.2.3 (latest is what Kiln resolves, not a version to import).`, 'version');
+  if (!VERSION.test(image.version))
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The version '${image.version}' must be numbers separated by periods, such as 1.2.3 (latest is what Kiln resolves, not a version to import).`,
+      'version',
+    );
   if (!replace && (await ctx.store.get(entryKey(image)))) throw duplicate(image);
 }
 
 const duplicate = (image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
-  new ArmError(409, 'Conflict', `The platform image ${urn(image)} is already in the catalog; import it with --replace to replace it.`);
+  new ArmError(
+    409,
+    'Conflict',
+    `The platform image ${urn(image)} is already in the catalog; import it with --replace to replace it.`,
+  );
 
 /** Records an imported image (after `checkImport`); two racing imports cannot both add it. */
 export async function addPlatformImage(ctx: DomainContext, image: PlatformImage, replace: boolean): Promise<void> {
-  const record = { key: entryKey(image), kind: PLATFORM_IMAGE_KIND, subscription: '', resourceGroup: null, parent: null, data: image };
+  const record = {
+    key: entryKey(image),
+    kind: PLATFORM_IMAGE_KIND,
+    subscription: '',
+    resourceGroup: null,
+    parent: null,
+    data: image,
+  };
   try {
     await ctx.store.apply([{ op: 'put', record, ...(replace ? {} : { expect: { absent: true as const } }) }]);
   } catch (error) {
@@ -55,19 +84,33 @@ export async function listPlatformImages(ctx: DomainContext): Promise<PlatformIm
 }
 
 /** The catalog entry a PlatformImage source names; `latest` is the highest version of that sku. */
-export async function resolvePlatformImage(ctx: DomainContext, source: { publisher: string; offer: string; sku: string; version: string }, target: string): Promise<PlatformImage> {
+export async function resolvePlatformImage(
+  ctx: DomainContext,
+  source: { publisher: string; offer: string; sku: string; version: string },
+  target: string,
+): Promise<PlatformImage> {
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   const all = await listPlatformImages(ctx);
-  const candidates = all.filter((p) => same(p.publisher, source.publisher) && same(p.offer, source.offer) && same(p.sku, source.sku));
-  const found = same(source.version, 'latest') ? candidates.sort((a, b) => compareDotted(b.version, a.version))[0] : candidates.find((p) => p.version === source.version);
+  const candidates = all.filter(
+    (p) => same(p.publisher, source.publisher) && same(p.offer, source.offer) && same(p.sku, source.sku),
+  );
+  const found = same(source.version, 'latest')
+    ? candidates.sort((a, b) => compareDotted(b.version, a.version))[0]
+    : candidates.find((p) => p.version === source.version);
   if (found) return found;
   const available = all.length > 0 ? all.map(urn).join(', ') : 'none yet: add one with kiln platform-image import';
-  throw new ArmError(400, 'BadPIRSource', `The platform image ${urn(source)} is not in Kiln's platform-image catalog. Available: ${available}.`, target);
+  throw new ArmError(
+    400,
+    'BadPIRSource',
+    `The platform image ${urn(source)} is not in Kiln's platform-image catalog. Available: ${available}.`,
+    target,
+  );
 }
 
 function compareDotted(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++)
+    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
 }

@@ -42,7 +42,9 @@ export function checkManifest(manifest: ChunkManifest): void {
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`Invalid chunk size ${chunkSize}.`);
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Invalid image size ${size}.`);
   if (chunks.length !== Math.ceil(size / chunkSize)) {
-    throw new RangeError(`A ${size}-byte image in ${chunkSize}-byte chunks has ${Math.ceil(size / chunkSize)} chunks, not ${chunks.length}.`);
+    throw new RangeError(
+      `A ${size}-byte image in ${chunkSize}-byte chunks has ${Math.ceil(size / chunkSize)} chunks, not ${chunks.length}.`,
+    );
   }
 }
 

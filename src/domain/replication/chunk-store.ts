@@ -67,7 +67,9 @@ async function landChunk(store: BlobStore, key: string, sha: string, write: () =
   }
   if (landed.sha256 !== sha) {
     await store.delete(key);
-    throw new Error(`Chunk ${sha} was sealed in region '${store.region}' with sha256 ${landed.sha256}; it was removed.`);
+    throw new Error(
+      `Chunk ${sha} was sealed in region '${store.region}' with sha256 ${landed.sha256}; it was removed.`,
+    );
   }
   return true;
 }
@@ -91,7 +93,12 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
   signal?.throwIfAborted();
   const source = await store.stat(sourceKey);
   // Final, like copyBlob's: retrying cannot make the source appear.
-  if (source === undefined) throw new ArmError(404, 'BlobNotFound', `The source blob '${sourceKey}' in region '${store.region}' does not exist.`);
+  if (source === undefined)
+    throw new ArmError(
+      404,
+      'BlobNotFound',
+      `The source blob '${sourceKey}' in region '${store.region}' does not exist.`,
+    );
 
   const whole = createHash('sha256');
   const chunks: string[] = [];
@@ -122,7 +129,7 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
     for await (const piece of store.read(sourceKey) as AsyncIterable<Buffer>) {
       whole.update(piece);
       size += piece.length;
-      for (let at = 0; at < piece.length; ) {
+      for (let at = 0; at < piece.length;) {
         const taken = piece.copy(chunk, filled, at, Math.min(piece.length, at + chunkSize - filled));
         filled += taken;
         at += taken;
@@ -138,7 +145,9 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
   const manifest: ChunkManifest = { size, sha256: whole.digest('hex'), chunkSize, chunks };
   // The key could have been replaced while it was read; the chunks stay for GC to judge.
   if (manifest.size !== source.size || manifest.sha256 !== source.sha256) {
-    throw new Error(`The blob '${sourceKey}' read as ${manifest.size} bytes with sha256 ${manifest.sha256}, not the ${source.size} bytes with sha256 ${source.sha256} it was sealed with.`);
+    throw new Error(
+      `The blob '${sourceKey}' read as ${manifest.size} bytes with sha256 ${manifest.sha256}, not the ${source.size} bytes with sha256 ${source.sha256} it was sealed with.`,
+    );
   }
   return manifest;
 }
@@ -205,7 +214,9 @@ export async function replicate(
       const source = chunkKey(from.replica, sha);
       const target = chunkKey(to.replica, sha);
       const write =
-        from.store === to.store ? () => to.store.copy(source, target) : () => to.store.put(target, from.store.read(source));
+        from.store === to.store
+          ? () => to.store.copy(source, target)
+          : () => to.store.put(target, from.store.read(source));
       await pool.add(async () => {
         if (await landChunk(to.store, target, sha, write)) {
           progress.bytesMoved += length;
@@ -246,7 +257,13 @@ export async function verifyReplica(store: BlobStore, replica: number, manifest:
 export function readManifest(store: BlobStore, replica: number, manifest: ChunkManifest, range?: ByteRange): Readable {
   checkManifest(manifest);
   chunkPrefix(replica);
-  if (range !== undefined && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
+  if (
+    range !== undefined &&
+    (!Number.isSafeInteger(range.start) ||
+      !Number.isSafeInteger(range.end) ||
+      range.start < 0 ||
+      range.end < range.start)
+  ) {
     throw new RangeError(`Invalid byte range ${range.start}-${range.end}.`);
   }
   const start = range?.start ?? 0;
@@ -255,7 +272,10 @@ export function readManifest(store: BlobStore, replica: number, manifest: ChunkM
   async function* bytes(): AsyncGenerator<Buffer> {
     for (let index = Math.floor(start / chunkSize); index * chunkSize <= end; index += 1) {
       const offset = index * chunkSize;
-      const within = { start: Math.max(start, offset) - offset, end: Math.min(end, offset + chunkLength(manifest, index) - 1) - offset };
+      const within = {
+        start: Math.max(start, offset) - offset,
+        end: Math.min(end, offset + chunkLength(manifest, index) - 1) - offset,
+      };
       yield* store.read(chunkKey(replica, manifest.chunks[index]), within) as AsyncIterable<Buffer>;
     }
   }
@@ -268,7 +288,11 @@ export function readManifest(store: BlobStore, replica: number, manifest: ChunkM
  * way: those skip chunks they find present and count on them staying. `bytesFreed` counts each chunk
  * in full, though a store may share its storage with the same chunk in another replica.
  */
-export async function collectGarbage(store: BlobStore, replica: number, referenced: Set<string>): Promise<{ deleted: number; bytesFreed: number }> {
+export async function collectGarbage(
+  store: BlobStore,
+  replica: number,
+  referenced: Set<string>,
+): Promise<{ deleted: number; bytesFreed: number }> {
   const prefix = chunkPrefix(replica);
   let deleted = 0;
   let bytesFreed = 0;

@@ -5,7 +5,10 @@ import type { DomainContext } from '../context.ts';
 import { finishOperation, type OperationData } from '../operations/operation.ts';
 import { ownedBlobs, resourceRecord } from '../shared/arm-resource.ts';
 import { refuseReservedGroup, type ResourceGroupRecord } from './resource-group.ts';
-import { GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersion } from '../gallery-image-versions/gallery-image-version.ts';
+import {
+  GALLERY_IMAGE_VERSION_KIND,
+  type GalleryImageVersion,
+} from '../gallery-image-versions/gallery-image-version.ts';
 
 export interface DeleteGroupPayload {
   groupKey: string;
@@ -18,23 +21,34 @@ export async function deleteGroupContents(ctx: DomainContext, payload: DeleteGro
   if (!group) return [done];
   // A delete queued before the name was reserved fails here, keeping the storage role assignments.
   refuseReservedGroup(group.data.resource.name, 'deleted');
-  const inside = await ctx.store.list<ResourceGroupRecord['data']>({ subscription: group.subscription, resourceGroup: group.data.resource.name.toLowerCase(), limit: 100_000 });
+  const inside = await ctx.store.list<ResourceGroupRecord['data']>({
+    subscription: group.subscription,
+    resourceGroup: group.data.resource.name.toLowerCase(),
+    limit: 100_000,
+  });
   const writes: Write[] = [];
   // Gallery image versions keep shared chunks, not owned blobs: collection finds which ones went unreferenced.
   const chunkRegions = new Set<string>();
   for (const record of inside) {
     for (const blob of ownedBlobs(record.data)) await ctx.regions.get(blob.region)?.delete(blob.key);
     if (record.kind === GALLERY_IMAGE_VERSION_KIND) {
-      for (const target of (record.data.resource as unknown as GalleryImageVersion).properties.publishingProfile.targetRegions) chunkRegions.add(target.name);
+      for (const target of (record.data.resource as unknown as GalleryImageVersion).properties.publishingProfile
+        .targetRegions)
+        chunkRegions.add(target.name);
     }
     writes.push({ op: 'delete', key: record.key });
   }
-  for (const region of chunkRegions) writes.push(ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 }));
+  for (const region of chunkRegions)
+    writes.push(ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 }));
   return [...writes, done];
 }
 
 /** A failed delete leaves the group usable again, as ARM does. */
-export async function failGroupDelete(ctx: DomainContext, payload: DeleteGroupPayload, error: ArmErrorBody): Promise<Write[]> {
+export async function failGroupDelete(
+  ctx: DomainContext,
+  payload: DeleteGroupPayload,
+  error: ArmErrorBody,
+): Promise<Write[]> {
   const failed = finishOperation(payload.operation, ctx.clock.now(), { status: 'Failed', error });
   const group = await ctx.store.get<ResourceGroupRecord['data']>(payload.groupKey);
   if (!group) return [failed];

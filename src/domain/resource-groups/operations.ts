@@ -40,7 +40,12 @@ export async function createOrUpdateResourceGroup(
     const current = existing.data.resource;
     if (current.properties.provisioningState === 'Deleting') throw beingDeleted(name);
     if (current.location !== location) {
-      throw new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${location}'. The Resource group already exists in location '${current.location}'.`, 'location');
+      throw new ArmError(
+        409,
+        'InvalidResourceGroupLocation',
+        `Invalid resource group location '${location}'. The Resource group already exists in location '${current.location}'.`,
+        'location',
+      );
     }
   }
   // An update keeps the stored name's case, as ARM does.
@@ -51,11 +56,18 @@ export async function createOrUpdateResourceGroup(
   return { created: !existing, group, etag: stored.etag };
 }
 
-export async function getResourceGroup(ctx: DomainContext, { subscription, name }: ResourceGroupRef): Promise<ResourceGroupRecord> {
+export async function getResourceGroup(
+  ctx: DomainContext,
+  { subscription, name }: ResourceGroupRef,
+): Promise<ResourceGroupRecord> {
   return (await requireResourceGroup(ctx, subscription, name)) as ResourceGroupRecord;
 }
 
-export async function listResourceGroups(ctx: DomainContext, { subscription }: Pick<ListScope, 'subscription'>, page: PageRequest) {
+export async function listResourceGroups(
+  ctx: DomainContext,
+  { subscription }: Pick<ListScope, 'subscription'>,
+  page: PageRequest,
+) {
   requireSubscription(ctx, subscription);
   return listPage<ResourceGroupRecord['data'], ResourceGroup>(
     ctx.store,
@@ -66,7 +78,12 @@ export async function listResourceGroups(ctx: DomainContext, { subscription }: P
 }
 
 /** PATCH: tags and managedBy only, as ARM allows. */
-export async function updateResourceGroup(ctx: DomainContext, ref: ResourceGroupRef, body: Record<string, unknown>, conditions?: Conditions) {
+export async function updateResourceGroup(
+  ctx: DomainContext,
+  ref: ResourceGroupRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+) {
   const { subscription, name } = ref;
   const existing = await getResourceGroup(ctx, ref);
   refuseReservedGroup(name, 'updated');
@@ -74,11 +91,14 @@ export async function updateResourceGroup(ctx: DomainContext, ref: ResourceGroup
   if (existing.data.resource.properties.provisioningState === 'Deleting') throw beingDeleted(name);
   const problems = new Problems();
   const tags = body.tags === undefined ? existing.data.resource.tags : checkTags(body.tags, problems);
-  const managedBy = body.managedBy === undefined ? existing.data.resource.managedBy : checkManagedBy(body.managedBy, problems);
+  const managedBy =
+    body.managedBy === undefined ? existing.data.resource.managedBy : checkManagedBy(body.managedBy, problems);
   problems.throwIfAny();
   const current = existing.data.resource;
   const group = newResourceGroup(subscription, current.name, current.location, tags, managedBy);
-  const [stored] = await ctx.store.apply([{ op: 'put', record: resourceRecord(group, {}), expect: { etag: existing.etag } }]);
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: resourceRecord(group, {}), expect: { etag: existing.etag } },
+  ]);
   return { group, etag: stored.etag };
 }
 
@@ -87,19 +107,31 @@ export async function updateResourceGroup(ctx: DomainContext, ref: ResourceGroup
  * to a durable job, answered through the returned operation. `startedBy` (the caller's object id) may
  * poll it to the end, though the delete takes away the role assignments in the group.
  */
-export async function deleteResourceGroup(ctx: DomainContext, { subscription, name }: ResourceGroupRef, startedBy?: string): Promise<OperationData | undefined> {
+export async function deleteResourceGroup(
+  ctx: DomainContext,
+  { subscription, name }: ResourceGroupRef,
+  startedBy?: string,
+): Promise<OperationData | undefined> {
   requireSubscription(ctx, subscription);
   const existing = await ctx.store.get<ResourceGroupRecord['data']>(resourceKey(resourceGroupId(subscription, name)));
   if (!existing) return undefined;
   const group = existing.data.resource;
   refuseReservedGroup(group.name, 'deleted');
-  const operation = startOperation({ subscription, namespace: 'Microsoft.Resources', location: group.location, resourceId: group.id, startedBy }, ctx.clock.now());
+  const operation = startOperation(
+    { subscription, namespace: 'Microsoft.Resources', location: group.location, resourceId: group.id, startedBy },
+    ctx.clock.now(),
+  );
   const writes: Write[] = [operation.write];
   if (group.properties.provisioningState !== 'Deleting') {
     const deleting: ResourceGroup = { ...group, properties: { provisioningState: 'Deleting' } };
     writes.push({ op: 'put', record: resourceRecord(deleting, {}), expect: { etag: existing.etag } });
   }
-  writes.push(ctx.jobs.enqueueWrite({ task: 'resourceGroup.delete', payload: { groupKey: existing.key, operation: operation.data } }));
+  writes.push(
+    ctx.jobs.enqueueWrite({
+      task: 'resourceGroup.delete',
+      payload: { groupKey: existing.key, operation: operation.data },
+    }),
+  );
   await ctx.store.apply(writes);
   ctx.jobs.nudge();
   return operation.data;

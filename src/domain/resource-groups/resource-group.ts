@@ -24,7 +24,13 @@ export function checkResourceGroupName(name: string): void {
   }
 }
 
-export function newResourceGroup(subscription: string, name: string, location: string, tags?: Record<string, string>, managedBy?: string): ResourceGroup {
+export function newResourceGroup(
+  subscription: string,
+  name: string,
+  location: string,
+  tags?: Record<string, string>,
+  managedBy?: string,
+): ResourceGroup {
   const group: ResourceGroup = {
     id: resourceGroupId(subscription, name),
     name,

@@ -33,7 +33,9 @@ export function ownedBlobs(data: ResourceData<ArmResource, unknown>): OwnedBlob[
   return Array.isArray(blobs) ? blobs : [];
 }
 
-export type ResourceRecord<R extends ArmResource = ArmResource, I = Record<string, unknown>> = StoredRecord<ResourceData<R, I>>;
+export type ResourceRecord<R extends ArmResource = ArmResource, I = Record<string, unknown>> = StoredRecord<
+  ResourceData<R, I>
+>;
 
 export function resourceRecord<R extends ArmResource, I>(resource: R, internal: I): NewRecord<ResourceData<R, I>> {
   const id = parseResourceId(resource.id);
@@ -64,7 +66,10 @@ export function resourceNotFound(id: ResourceId): ArmError {
   );
 }
 
-export async function requireResource<R extends ArmResource, I>(ctx: DomainContext, id: ResourceId): Promise<ResourceRecord<R, I>> {
+export async function requireResource<R extends ArmResource, I>(
+  ctx: DomainContext,
+  id: ResourceId,
+): Promise<ResourceRecord<R, I>> {
   const record = await getResource<R, I>(ctx, id);
   if (!record) throw resourceNotFound(id);
   return record;

@@ -19,14 +19,32 @@ const grantKey = (region: string, key: string) => `/blobgrants/${region}/${key}`
 export function openGrant(region: string, key: string, expiresOn: Date): { identifier: string; write: Write } {
   const identifier = newGuid();
   const data: BlobGrant = { identifier, expiresOn: expiresOn.toISOString() };
-  return { identifier, write: { op: 'put', record: { key: grantKey(region, key), kind: BLOB_GRANT_KIND, subscription: '', resourceGroup: null, parent: null, data } } };
+  return {
+    identifier,
+    write: {
+      op: 'put',
+      record: {
+        key: grantKey(region, key),
+        kind: BLOB_GRANT_KIND,
+        subscription: '',
+        resourceGroup: null,
+        parent: null,
+        data,
+      },
+    },
+  };
 }
 
 export function closeGrant(region: string, key: string): Write {
   return { op: 'delete', key: grantKey(region, key) };
 }
 
-export async function isGrantActive(ctx: DomainContext, region: string, key: string, identifier: string): Promise<boolean> {
+export async function isGrantActive(
+  ctx: DomainContext,
+  region: string,
+  key: string,
+  identifier: string,
+): Promise<boolean> {
   const grant = await ctx.store.get<BlobGrant>(grantKey(region, key));
   return grant?.data.identifier === identifier && Date.parse(grant.data.expiresOn) > ctx.clock.now().getTime();
 }

@@ -15,12 +15,21 @@ export function checkConditions(conditions: Conditions | undefined, currentEtag:
   if (ifMatch !== undefined) {
     const accepted = ifMatch.split(',').map(unquote);
     const holds = currentEtag !== undefined && (accepted.includes('*') || accepted.includes(currentEtag));
-    if (!holds) throw new ArmError(412, 'PreconditionFailed', `The condition specified using HTTP conditional header(s) is not met: If-Match '${ifMatch}'.`);
+    if (!holds)
+      throw new ArmError(
+        412,
+        'PreconditionFailed',
+        `The condition specified using HTTP conditional header(s) is not met: If-Match '${ifMatch}'.`,
+      );
   }
   if (ifNoneMatch !== undefined && currentEtag !== undefined) {
     const refused = ifNoneMatch.split(',').map(unquote);
     if (refused.includes('*') || refused.includes(currentEtag)) {
-      throw new ArmError(412, 'PreconditionFailed', `The condition specified using HTTP conditional header(s) is not met: If-None-Match '${ifNoneMatch}'.`);
+      throw new ArmError(
+        412,
+        'PreconditionFailed',
+        `The condition specified using HTTP conditional header(s) is not met: If-None-Match '${ifNoneMatch}'.`,
+      );
     }
   }
 }

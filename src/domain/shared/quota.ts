@@ -5,7 +5,11 @@ import type { ResourceData } from './arm-resource.ts';
 
 export type QuotaName = 'galleries' | 'galleryImages' | 'galleryImageVersions';
 
-export const DEFAULT_QUOTAS: Record<QuotaName, number> = { galleries: 10, galleryImages: 200, galleryImageVersions: 2000 };
+export const DEFAULT_QUOTAS: Record<QuotaName, number> = {
+  galleries: 10,
+  galleryImages: 200,
+  galleryImageVersions: 2000,
+};
 
 const KINDS: Record<QuotaName, string> = {
   galleries: 'microsoft.compute/galleries',
@@ -14,9 +18,18 @@ const KINDS: Record<QuotaName, string> = {
 };
 
 /** Refuses the next create when the subscription already has `limit` resources of the kind in the region. */
-export async function checkQuota(ctx: DomainContext, quota: QuotaName, subscription: string, location: string): Promise<void> {
+export async function checkQuota(
+  ctx: DomainContext,
+  quota: QuotaName,
+  subscription: string,
+  location: string,
+): Promise<void> {
   const limit = ctx.settings.quotas?.[quota] ?? DEFAULT_QUOTAS[quota];
-  const existing = await ctx.store.list<ResourceData>({ kind: KINDS[quota], subscription: subscription.toLowerCase(), limit: 1_000_000 });
+  const existing = await ctx.store.list<ResourceData>({
+    kind: KINDS[quota],
+    subscription: subscription.toLowerCase(),
+    limit: 1_000_000,
+  });
   const used = existing.filter((r) => r.data.resource.location === location).length;
   if (used >= limit) {
     throw new ArmError(

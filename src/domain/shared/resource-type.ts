@@ -70,5 +70,9 @@ export function inResourceGroup(type: string): Pick<ResourceTypeWithPaths, 'type
   const [namespace, collection] = type.split('/');
   const providers = `/providers/${namespace}/${collection}`;
   const group = '/subscriptions/{subscription}/resourceGroups/{resourceGroup}';
-  return { type, path: `${group}${providers}/{name}`, collections: [`${group}${providers}`, `/subscriptions/{subscription}${providers}`] };
+  return {
+    type,
+    path: `${group}${providers}/{name}`,
+    collections: [`${group}${providers}`, `/subscriptions/{subscription}${providers}`],
+  };
 }

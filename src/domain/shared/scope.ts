@@ -10,32 +10,53 @@ export function requireSubscription(ctx: DomainContext, subscription: string): S
   return found;
 }
 
-export async function requireResourceGroup(ctx: DomainContext, subscription: string, resourceGroup: string): Promise<ResourceRecord> {
+export async function requireResourceGroup(
+  ctx: DomainContext,
+  subscription: string,
+  resourceGroup: string,
+): Promise<ResourceRecord> {
   requireSubscription(ctx, subscription);
   const record = await ctx.store.get<ResourceRecord['data']>(resourceKey(resourceGroupId(subscription, resourceGroup)));
-  if (!record) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`);
+  if (!record)
+    throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`);
   return record as ResourceRecord;
 }
 
 /** A group new resources may go into: it exists and is not being deleted. */
-export async function requireWritableResourceGroup(ctx: DomainContext, subscription: string, resourceGroup: string): Promise<ResourceRecord> {
+export async function requireWritableResourceGroup(
+  ctx: DomainContext,
+  subscription: string,
+  resourceGroup: string,
+): Promise<ResourceRecord> {
   const group = await requireResourceGroup(ctx, subscription, resourceGroup);
-  if ((group.data.resource.properties as { provisioningState?: string } | undefined)?.provisioningState === 'Deleting') throw beingDeleted(group.data.resource.name);
+  if ((group.data.resource.properties as { provisioningState?: string } | undefined)?.provisioningState === 'Deleting')
+    throw beingDeleted(group.data.resource.name);
   return group;
 }
 
 export function beingDeleted(name: string): ArmError {
-  return new ArmError(409, 'ResourceGroupBeingDeleted', `The resource group '${name}' is in deprovisioning state and cannot perform this operation.`);
+  return new ArmError(
+    409,
+    'ResourceGroupBeingDeleted',
+    `The resource group '${name}' is in deprovisioning state and cannot perform this operation.`,
+  );
 }
 
 /** `West US`, `westus` and `WestUS` all name the region `westus`, as in ARM. */
 export function findRegion(ctx: SettingsContext, location: string): RegionSetting | undefined {
   const wanted = location.replace(/\s+/g, '').toLowerCase();
-  return ctx.settings.regions.find((r) => r.name === wanted || r.displayName.replace(/\s+/g, '').toLowerCase() === wanted);
+  return ctx.settings.regions.find(
+    (r) => r.name === wanted || r.displayName.replace(/\s+/g, '').toLowerCase() === wanted,
+  );
 }
 
 /** Resolves a required `location` field, recording a problem (naming the available regions) when it is bad. */
-export function checkLocation(ctx: SettingsContext, location: unknown, problems: Problems, target = 'location'): string {
+export function checkLocation(
+  ctx: SettingsContext,
+  location: unknown,
+  problems: Problems,
+  target = 'location',
+): string {
   if (typeof location !== 'string' || location.trim() === '') {
     problems.add(target, `The '${target}' property is required.`, 'LocationRequired');
     return '';
@@ -60,10 +81,21 @@ export function checkTags(tags: unknown, problems: Problems, target = 'tags'): R
     return undefined;
   }
   const entries = Object.entries(tags as Record<string, unknown>);
-  if (entries.length > 50) problems.add(target, `At most 50 tags are allowed; ${entries.length} were given.`, 'InvalidTag');
+  if (entries.length > 50)
+    problems.add(target, `At most 50 tags are allowed; ${entries.length} were given.`, 'InvalidTag');
   for (const [name, value] of entries) {
-    if (name.length > 512 || /[<>%&\\?/]/.test(name)) problems.add(`${target}.${name}`, `The tag name '${name}' is invalid: at most 512 characters, none of <>%&\\?/.`, 'InvalidTagNameCharacters');
-    if (typeof value !== 'string' || value.length > 256) problems.add(`${target}.${name}`, `The value of tag '${name}' must be a string of at most 256 characters.`, 'InvalidTag');
+    if (name.length > 512 || /[<>%&\\?/]/.test(name))
+      problems.add(
+        `${target}.${name}`,
+        `The tag name '${name}' is invalid: at most 512 characters, none of <>%&\\?/.`,
+        'InvalidTagNameCharacters',
+      );
+    if (typeof value !== 'string' || value.length > 256)
+      problems.add(
+        `${target}.${name}`,
+        `The value of tag '${name}' must be a string of at most 256 characters.`,
+        'InvalidTag',
+      );
   }
   return tags as Record<string, string>;
 }

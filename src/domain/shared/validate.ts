@@ -3,14 +3,28 @@ import { ArmError, type Problems } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf, type ResourceId } from '../../core/resource-id.ts';
 
 /** Case-insensitive enum match returning the canonical spelling, as ARM accepts `linux` for `Linux`. */
-export function enumValue<T extends string>(value: unknown, allowed: readonly T[], target: string, problems: Problems): T | undefined {
+export function enumValue<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  target: string,
+  problems: Problems,
+): T | undefined {
   if (value === undefined || value === null) return undefined;
   const found = typeof value === 'string' ? allowed.find((a) => a.toLowerCase() === value.toLowerCase()) : undefined;
-  if (!found) problems.add(target, `The value '${String(value)}' of '${target}' is not valid. Allowed values: ${allowed.join(', ')}.`);
+  if (!found)
+    problems.add(
+      target,
+      `The value '${String(value)}' of '${target}' is not valid. Allowed values: ${allowed.join(', ')}.`,
+    );
   return found;
 }
 
-export function requiredEnum<T extends string>(value: unknown, allowed: readonly T[], target: string, problems: Problems): T | undefined {
+export function requiredEnum<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  target: string,
+  problems: Problems,
+): T | undefined {
   if (value === undefined || value === null) {
     problems.add(target, `Required parameter '${target}' is missing (null). Allowed values: ${allowed.join(', ')}.`);
     return undefined;
@@ -18,7 +32,13 @@ export function requiredEnum<T extends string>(value: unknown, allowed: readonly
   return enumValue(value, allowed, target, problems);
 }
 
-export function integerIn(value: unknown, min: number, max: number, target: string, problems: Problems): number | undefined {
+export function integerIn(
+  value: unknown,
+  min: number,
+  max: number,
+  target: string,
+  problems: Problems,
+): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     problems.add(target, `The value '${String(value)}' of '${target}' must be an integer from ${min} to ${max}.`);
@@ -32,12 +52,21 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A `{ "id": "..." }` sub-resource naming a resource of `expectedType` (lower-cased ARM type). */
-export function subResourceId(value: unknown, expectedType: string, target: string, problems: Problems): ResourceId | undefined {
+export function subResourceId(
+  value: unknown,
+  expectedType: string,
+  target: string,
+  problems: Problems,
+): ResourceId | undefined {
   if (value === undefined || value === null) return undefined;
   const raw = isObject(value) ? value.id : undefined;
   const id = typeof raw === 'string' ? parseResourceId(raw) : undefined;
   if (!id || resourceTypeOf(id) !== expectedType || id.resourceGroup === undefined) {
-    problems.add(`${target}.id`, `The value '${String(raw)}' of '${target}.id' is not a valid resource id of type '${expectedType}'.`, 'LinkedInvalidPropertyId');
+    problems.add(
+      `${target}.id`,
+      `The value '${String(raw)}' of '${target}.id' is not a valid resource id of type '${expectedType}'.`,
+      'LinkedInvalidPropertyId',
+    );
     return undefined;
   }
   return id;

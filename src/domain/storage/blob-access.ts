@@ -3,8 +3,16 @@ import { isAllowed, isDataAllowed, loadCallerAccess } from '../authorization/che
 import type { DomainContext } from '../context.ts';
 import { containerScope, type StoragePermission } from './blob-scope.ts';
 
-export async function holdsStoragePermission(ctx: DomainContext, principalId: string, permission: StoragePermission, region: string, container: string): Promise<boolean> {
+export async function holdsStoragePermission(
+  ctx: DomainContext,
+  principalId: string,
+  permission: StoragePermission,
+  region: string,
+  container: string,
+): Promise<boolean> {
   const access = await loadCallerAccess(ctx, principalId);
   const scope = containerScope(ctx, region, container);
-  return 'dataAction' in permission ? isDataAllowed(access, permission.dataAction, scope) : isAllowed(access, permission.action, scope);
+  return 'dataAction' in permission
+    ? isDataAllowed(access, permission.dataAction, scope)
+    : isAllowed(access, permission.action, scope);
 }

@@ -24,7 +24,12 @@ export interface LinkedBlob {
   query: URLSearchParams;
 }
 
-export async function mayReadLinkedBlob(ctx: DomainContext, access: CallerAccess, sasSecret: Buffer, blob: LinkedBlob): Promise<boolean> {
+export async function mayReadLinkedBlob(
+  ctx: DomainContext,
+  access: CallerAccess,
+  sasSecret: Buffer,
+  blob: LinkedBlob,
+): Promise<boolean> {
   if (blob.signed) {
     // A signed URL names the key it was signed for, which may back a resource: its SAS is the only way
     // to it, never a role or a container's ACL. A write SAS (`rw`) opens the staging blob of an upload
@@ -37,4 +42,5 @@ export async function mayReadLinkedBlob(ctx: DomainContext, access: CallerAccess
 }
 
 /** The RBAC scope a read of the blob is checked at, for refusals to name. */
-export const blobContainerScope = (ctx: DomainContext, blob: Pick<LinkedBlob, 'region' | 'container'>) => containerScope(ctx, blob.region, blob.container);
+export const blobContainerScope = (ctx: DomainContext, blob: Pick<LinkedBlob, 'region' | 'container'>) =>
+  containerScope(ctx, blob.region, blob.container);

@@ -28,17 +28,31 @@ const aclKey = (region: string, container: string) => `/containeracls/${region}/
 
 export async function getContainerAcl(ctx: DomainContext, region: string, container: string): Promise<ContainerAcl> {
   const record = await ctx.store.get<ContainerAclData>(aclKey(region, container));
-  return record ? { publicAccess: record.data.publicAccess, lastModified: record.data.lastModified, etag: record.etag } : {};
+  return record
+    ? { publicAccess: record.data.publicAccess, lastModified: record.data.lastModified, etag: record.etag }
+    : {};
 }
 
 /** A private container keeps no record: that is what every container is until told otherwise. */
-export async function setContainerAcl(ctx: DomainContext, region: string, container: string, publicAccess: PublicAccessLevel | undefined): Promise<ContainerAcl> {
+export async function setContainerAcl(
+  ctx: DomainContext,
+  region: string,
+  container: string,
+  publicAccess: PublicAccessLevel | undefined,
+): Promise<ContainerAcl> {
   const key = aclKey(region, container);
   if (publicAccess === undefined) {
     await ctx.store.apply([{ op: 'delete', key }]);
     return {};
   }
-  const data: ContainerAclData = { region: region.toLowerCase(), container, publicAccess, lastModified: ctx.clock.now().toISOString() };
-  const [stored] = await ctx.store.apply([{ op: 'put', record: { key, kind: CONTAINER_ACL_KIND, subscription: '', resourceGroup: null, parent: null, data } }]);
+  const data: ContainerAclData = {
+    region: region.toLowerCase(),
+    container,
+    publicAccess,
+    lastModified: ctx.clock.now().toISOString(),
+  };
+  const [stored] = await ctx.store.apply([
+    { op: 'put', record: { key, kind: CONTAINER_ACL_KIND, subscription: '', resourceGroup: null, parent: null, data } },
+  ]);
   return { publicAccess, lastModified: data.lastModified, etag: stored.etag };
 }

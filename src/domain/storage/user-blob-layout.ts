@@ -15,7 +15,15 @@ import { CONTAINER_NAME, USER_BLOB_ROOT, userBlobKey } from '../../core/blob-url
 import type { BlobStore } from '../../ports/blob-store.ts';
 
 /** Where Kiln kept its own blobs before user blobs had a namespace of their own. */
-const SHARED_LAYOUT_INTERNAL_ROOTS = new Set(['disks', 'snapshots', 'images', 'replicas', 'versions', 'imagetemplates', 'platformimages']);
+const SHARED_LAYOUT_INTERNAL_ROOTS = new Set([
+  'disks',
+  'snapshots',
+  'images',
+  'replicas',
+  'versions',
+  'imagetemplates',
+  'platformimages',
+]);
 /** Present once the store's user blobs are under USER_BLOB_ROOT; itself outside the user namespace. */
 const LAYOUT_MARKER = '$layout/user-namespace';
 

@@ -12,7 +12,11 @@ export function subscriptionView(ctx: DomainContext, id: string) {
     tenantId: ctx.settings.tenantId,
     displayName: subscription.displayName,
     state: 'Enabled',
-    subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'Kiln_2024-01-01', spendingLimit: 'Off' },
+    subscriptionPolicies: {
+      locationPlacementId: 'Public_2014-09-01',
+      quotaId: 'Kiln_2024-01-01',
+      spendingLimit: 'Off',
+    },
   };
 }
 
@@ -21,7 +25,16 @@ export function listSubscriptions(ctx: DomainContext) {
 }
 
 export function listTenants(ctx: DomainContext) {
-  return [{ id: `/tenants/${ctx.settings.tenantId}`, tenantId: ctx.settings.tenantId, tenantCategory: 'Home', displayName: 'Kiln', defaultDomain: 'kiln.local', domains: ['kiln.local'] }];
+  return [
+    {
+      id: `/tenants/${ctx.settings.tenantId}`,
+      tenantId: ctx.settings.tenantId,
+      tenantCategory: 'Home',
+      displayName: 'Kiln',
+      defaultDomain: 'kiln.local',
+      domains: ['kiln.local'],
+    },
+  ];
 }
 
 export function listLocations(ctx: DomainContext, subscription: string) {

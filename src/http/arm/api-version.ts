@@ -7,7 +7,11 @@ export async function checkApiVersion(request: FastifyRequest): Promise<void> {
   if (!arm) return;
   const apiVersion = (request.query as Record<string, unknown>)['api-version'];
   if (typeof apiVersion !== 'string' || apiVersion === '') {
-    throw new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    throw new ArmError(
+      400,
+      'MissingApiVersionParameter',
+      'The api-version query parameter (?api-version=) is required for all requests.',
+    );
   }
   const supported = arm.type.apiVersions;
   if (supported.includes(apiVersion.toLowerCase())) return;

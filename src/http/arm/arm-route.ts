@@ -10,8 +10,15 @@ type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown
  * references linked access checks) and, from its path, its RBAC action. A type missing from
  * domain/resource-types.ts is refused here, so no server starts with it.
  */
-export function armRoute(scope: FastifyInstance, method: HTTPMethods, url: string, type: ResourceTypeDescriptor, handler: Handler): void {
-  if (!RESOURCE_TYPES.includes(type)) throw new Error(`${type.type} is served at ${url} but not listed in src/domain/resource-types.ts`);
+export function armRoute(
+  scope: FastifyInstance,
+  method: HTTPMethods,
+  url: string,
+  type: ResourceTypeDescriptor,
+  handler: Handler,
+): void {
+  if (!RESOURCE_TYPES.includes(type))
+    throw new Error(`${type.type} is served at ${url} but not listed in src/domain/resource-types.ts`);
   scope.route({ method, url, config: { arm: { type, access: routeAccess(method, url) } }, handler });
 }
 

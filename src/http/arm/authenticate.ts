@@ -18,13 +18,17 @@ export function authenticate(tokens: TokenVerifier, tenantId: string, audiences:
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {
       const message = 'Authentication failed. The Authorization header is missing.';
-      throw new ArmError(401, 'AuthenticationFailed', message, undefined, [], { 'WWW-Authenticate': challenge('invalid_token', message) });
+      throw new ArmError(401, 'AuthenticationFailed', message, undefined, [], {
+        'WWW-Authenticate': challenge('invalid_token', message),
+      });
     }
     const check = await tokens.verify(match[1]);
     // A token for another resource (say, storage) does not open the management API.
     if (check.ok && !accepted.has(normalizeAudience(check.claims.aud))) {
       const message = `The access token has an invalid audience '${check.claims.aud}' for the management API.`;
-      throw new ArmError(401, 'InvalidAuthenticationTokenAudience', message, undefined, [], { 'WWW-Authenticate': challenge('invalid_token', message) });
+      throw new ArmError(401, 'InvalidAuthenticationTokenAudience', message, undefined, [], {
+        'WWW-Authenticate': challenge('invalid_token', message),
+      });
     }
     if (check.ok) {
       request.principal = check.claims;

@@ -6,7 +6,13 @@
  * polled by who may read what it acts on. Denials use ARM's words (domain/authorization/denials.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hasAssignmentAround, isAllowed, isAllowedBelow, loadCallerAccess, type CallerAccess } from '../../domain/authorization/check-access.ts';
+import {
+  hasAssignmentAround,
+  isAllowed,
+  isAllowedBelow,
+  loadCallerAccess,
+  type CallerAccess,
+} from '../../domain/authorization/check-access.ts';
 import { authorizationFailed, linkedAuthorizationFailed } from '../../domain/authorization/denials.ts';
 import { parseScope } from '../../domain/authorization/scope.ts';
 import type { DomainContext } from '../../domain/context.ts';
@@ -23,7 +29,8 @@ function allowedAt(caller: CallerAccess, access: RouteAccess, scope: string): bo
   return isAllowed(caller, access.action, scope) || (access.check === 'member' && hasAssignmentAround(caller, scope));
 }
 
-const scopeOf = (request: FastifyRequest, access: RouteAccess) => fillScope(access.scope, request.params as Record<string, string>);
+const scopeOf = (request: FastifyRequest, access: RouteAccess) =>
+  fillScope(access.scope, request.params as Record<string, string>);
 
 /** onRequest, after authentication: the route's own action. */
 export function authorize(domain: DomainContext) {
@@ -56,19 +63,33 @@ export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 
     if (!arm || !caller || request.body === undefined) return;
     const body = jsonBody(request);
     const refuse = (linkedAction: string, scopes: string[], hint?: string) =>
-      linkedAuthorizationFailed(caller.principalId, arm.access.action, scopeOf(request, arm.access), linkedAction, scopes, hint);
+      linkedAuthorizationFailed(
+        caller.principalId,
+        arm.access.action,
+        scopeOf(request, arm.access),
+        linkedAction,
+        scopes,
+        hint,
+      );
 
     const denied = linkedAccess(arm.type, body).filter((linked) => !isAllowed(caller, linked.action, linked.scope));
     if (denied.length > 0) {
       const [{ action }] = denied;
-      throw refuse(action, denied.filter((d) => d.action === action).map((d) => d.scope));
+      throw refuse(
+        action,
+        denied.filter((d) => d.action === action).map((d) => d.scope),
+      );
     }
     const blobs = linkedBlobs(arm.type, body).filter((blob) => domain.regions.get(blob.region) !== undefined);
     const readable = await Promise.all(blobs.map((blob) => mayReadLinkedBlob(domain, caller, sasSecret, blob)));
     const unreadable = blobs.filter((_, i) => !readable[i]);
     if (unreadable.length > 0) {
       const hint = `Naming a Kiln blob takes read access to it: a Storage Blob Data role at '${blobContainerScope(domain, unreadable[0])}' or above, or a read SAS in the URL.`;
-      throw refuse(BLOB_DATA_ACTIONS.read, unreadable.map((b) => b.url), hint);
+      throw refuse(
+        BLOB_DATA_ACTIONS.read,
+        unreadable.map((b) => b.url),
+        hint,
+      );
     }
   };
 }

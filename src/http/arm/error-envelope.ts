@@ -18,20 +18,36 @@ function toArmError(error: FastifyError | ArmError | Error): ArmError {
   const fastify = error as FastifyError;
   switch (fastify.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ArmError(415, 'UnsupportedMediaType', `The content media type '${mediaType(fastify)}' is not supported. Only 'application/json' is supported.`);
+      return new ArmError(
+        415,
+        'UnsupportedMediaType',
+        `The content media type '${mediaType(fastify)}' is not supported. Only 'application/json' is supported.`,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the body is empty or truncated.');
+      return new ArmError(
+        400,
+        'InvalidRequestContent',
+        'The request content was invalid and could not be deserialized: the body is empty or truncated.',
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ArmError(400, 'InvalidRequestContent', bodyTooLargeMessage(JSON_BODY_LIMITS.bytes));
   }
   if (error instanceof SyntaxError || fastify.statusCode === 400) {
-    return new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${error.message}'.`);
+    return new ArmError(
+      400,
+      'InvalidRequestContent',
+      `The request content was invalid and could not be deserialized: '${error.message}'.`,
+    );
   }
   if (fastify.statusCode && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return new ArmError(fastify.statusCode, 'BadRequest', error.message);
   }
-  return new ArmError(500, 'InternalServerError', 'The server encountered an internal error. Please retry the request.');
+  return new ArmError(
+    500,
+    'InternalServerError',
+    'The server encountered an internal error. Please retry the request.',
+  );
 }
 
 function mediaType(error: FastifyError): string {

@@ -27,7 +27,8 @@ function valuesAt(value: unknown, path: string[]): unknown[] {
   if (path.length === 0) return [value];
   const [head, ...rest] = path;
   if (head.endsWith('{}')) {
-    const object = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[head.slice(0, -2)] : undefined;
+    const object =
+      value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[head.slice(0, -2)] : undefined;
     return object !== null && typeof object === 'object' && !Array.isArray(object) ? Object.keys(object) : [];
   }
   const many = head.endsWith('[]');
@@ -79,6 +80,15 @@ export function linkedBlobs(type: ResourceTypeDescriptor, body: unknown): Array<
     const blob = skipped.has(path.toLowerCase()) ? undefined : parseBlobUrl(text);
     if (blob === undefined) return [];
     const url = new URL(text);
-    return [{ region: blob.region, container: blob.container, key: blob.key, signed: blob.signed, query: url.searchParams, url: `${url.origin}${url.pathname}` }];
+    return [
+      {
+        region: blob.region,
+        container: blob.container,
+        key: blob.key,
+        signed: blob.signed,
+        query: url.searchParams,
+        url: `${url.origin}${url.pathname}`,
+      },
+    ];
   });
 }

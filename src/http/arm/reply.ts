@@ -16,13 +16,18 @@ export function sendResource(reply: FastifyReply, status: number, body: unknown,
 export function pageRequest(request: FastifyRequest): PageRequest {
   const query = request.query as Record<string, string | undefined>;
   const top = query.$top === undefined ? undefined : Number(query.$top);
-  return { skipToken: query.$skipToken ?? query.$skiptoken, top: Number.isSafeInteger(top) && top! > 0 ? top : undefined };
+  return {
+    skipToken: query.$skipToken ?? query.$skiptoken,
+    top: Number.isSafeInteger(top) && top! > 0 ? top : undefined,
+  };
 }
 
 export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>) {
   const body: { value: T[]; nextLink?: string } = { value: page.value };
   if (page.skipToken) {
-    const query = Object.fromEntries(Object.entries(request.query as Record<string, string>).filter(([k]) => k.toLowerCase() !== '$skiptoken'));
+    const query = Object.fromEntries(
+      Object.entries(request.query as Record<string, string>).filter(([k]) => k.toLowerCase() !== '$skiptoken'),
+    );
     body.nextLink = withQuery(request, request.url.split('?')[0], { ...query, $skiptoken: page.skipToken });
   }
   return reply.status(200).send(body);
@@ -47,7 +52,14 @@ export function operationUrls(request: FastifyRequest, operation: OperationData)
 }
 
 /** 200/201/202 for work that goes on after the response: poll `Azure-AsyncOperation` or `Location`. */
-export function sendAccepted(request: FastifyRequest, reply: FastifyReply, status: 200 | 201 | 202, operation: OperationData, body?: unknown, etag?: string) {
+export function sendAccepted(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: 200 | 201 | 202,
+  operation: OperationData,
+  body?: unknown,
+  etag?: string,
+) {
   const urls = operationUrls(request, operation);
   reply.headers({ 'Azure-AsyncOperation': urls.status, Location: urls.result, 'Retry-After': '1' });
   return sendResource(reply, status, body ?? '', etag);
@@ -70,7 +82,9 @@ export async function sendLongRunning(
     const current = await getOperation(domain, accepted.operation.subscription, accepted.operation.name);
     if (current.status === 'Succeeded') {
       const made = await getResource(domain, current.resourceId);
-      return made ? sendResource(reply, doneStatus, made.data.resource, made.etag) : reply.status(doneStatus === 201 ? 200 : doneStatus).send();
+      return made
+        ? sendResource(reply, doneStatus, made.data.resource, made.etag)
+        : reply.status(doneStatus === 201 ? 200 : doneStatus).send();
     }
     if (current.status !== 'InProgress') break;
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -34,23 +34,41 @@ export interface ResourceRoutes<Ref, ListRef> {
   list(ref: ListRef, request: FastifyRequest): Promise<Page<unknown>>;
 }
 
-export function registerResourceRoutes<Ref, ListRef>(scope: FastifyInstance, deps: AppDeps, routes: ResourceRoutes<Ref, ListRef>): void {
+export function registerResourceRoutes<Ref, ListRef>(
+  scope: FastifyInstance,
+  deps: AppDeps,
+  routes: ResourceRoutes<Ref, ListRef>,
+): void {
   const write = (request: FastifyRequest, reply: FastifyReply, result: WriteResult) => {
     if (!result.operation) return sendResource(reply, result.status, result.body, result.etag);
     const done = result.doneStatus ?? (result.status === 202 ? 200 : result.status);
-    return sendLongRunning(request, reply, deps, { status: result.status, operation: result.operation, body: result.body, etag: result.etag }, done);
+    return sendLongRunning(
+      request,
+      reply,
+      deps,
+      { status: result.status, operation: result.operation, body: result.body, etag: result.etag },
+      done,
+    );
   };
   const { type } = routes;
   const path = routePath(type.path);
   const ref = refOf<Ref>;
-  armRoute(scope, 'PUT', path, type, async (request, reply) => write(request, reply, await routes.put(ref(request), request)));
-  armRoute(scope, 'PATCH', path, type, async (request, reply) => write(request, reply, await routes.patch(ref(request), request)));
+  armRoute(scope, 'PUT', path, type, async (request, reply) =>
+    write(request, reply, await routes.put(ref(request), request)),
+  );
+  armRoute(scope, 'PATCH', path, type, async (request, reply) =>
+    write(request, reply, await routes.patch(ref(request), request)),
+  );
   armRoute(scope, 'GET', path, type, async (request, reply) => {
     const { body, etag } = await routes.get(ref(request), request);
     return sendResource(reply, 200, body, etag);
   });
-  armRoute(scope, 'DELETE', path, type, async (request, reply) => reply.status((await routes.delete(ref(request), request)) ? 200 : 204).send());
+  armRoute(scope, 'DELETE', path, type, async (request, reply) =>
+    reply.status((await routes.delete(ref(request), request)) ? 200 : 204).send(),
+  );
   for (const collection of type.collections) {
-    armRoute(scope, 'GET', routePath(collection), type, async (request, reply) => sendPage(request, reply, await routes.list(refOf<ListRef>(request), request)));
+    armRoute(scope, 'GET', routePath(collection), type, async (request, reply) =>
+      sendPage(request, reply, await routes.list(refOf<ListRef>(request), request)),
+    );
   }
 }

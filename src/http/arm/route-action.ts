@@ -58,7 +58,8 @@ const spell = (segment: string) => SPELLING[segment.toLowerCase()] ?? segment;
 export function routeAccess(method: string, url: string): RouteAccess {
   const segments = url.split('/').filter((s) => s !== '');
   const providers = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
-  const [namespace, rest] = providers >= 0 ? [segments[providers + 1], segments.slice(providers + 2)] : ['Microsoft.Resources', segments];
+  const [namespace, rest] =
+    providers >= 0 ? [segments[providers + 1], segments.slice(providers + 2)] : ['Microsoft.Resources', segments];
   const type = [namespace, ...rest.filter((_, i) => i % 2 === 0).map(spell)].join('/');
   const named = rest.length % 2 === 0;
   // A collection at the top of a provider is checked at the scope above `providers/{namespace}`.

@@ -7,7 +7,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
 import { isAllowed } from '../../domain/authorization/check-access.ts';
 import { ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from '../../domain/authorization/descriptor.ts';
-import { createRoleAssignment, deleteRoleAssignment, getRoleAssignment, listRoleAssignments } from '../../domain/authorization/role-assignments.ts';
+import {
+  createRoleAssignment,
+  deleteRoleAssignment,
+  getRoleAssignment,
+  listRoleAssignments,
+} from '../../domain/authorization/role-assignments.ts';
 import {
   createOrUpdateRoleDefinition,
   deleteRoleDefinition,
@@ -24,7 +29,13 @@ const GROUP = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName'
 const RESOURCE = `${GROUP}/providers/:namespace/:type1/:name1`;
 
 /** Scopes below the root, deepest first: a resource and its children down to three levels (gallery, definition, version). */
-const SCOPES = ['/subscriptions/:subscriptionId', GROUP, RESOURCE, `${RESOURCE}/:type2/:name2`, `${RESOURCE}/:type2/:name2/:type3/:name3`];
+const SCOPES = [
+  '/subscriptions/:subscriptionId',
+  GROUP,
+  RESOURCE,
+  `${RESOURCE}/:type2/:name2`,
+  `${RESOURCE}/:type2/:name2/:type3/:name3`,
+];
 
 const ASSIGNMENTS = ROLE_ASSIGNMENT_TYPE;
 const DEFINITIONS = ROLE_DEFINITION_TYPE;
@@ -51,12 +62,20 @@ export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: 
     armRoute(scope, 'GET', routePath(DEFINITIONS.collections[0], template), DEFINITIONS, async (request) => ({
       value: await listRoleDefinitions(domain, scopeOf(request, template), filterOf(request)),
     }));
-    armRoute(scope, 'GET', routePath(DEFINITIONS.path, template), DEFINITIONS, async (request) => getRoleDefinition(domain, scopeOf(request, template), name(request)));
+    armRoute(scope, 'GET', routePath(DEFINITIONS.path, template), DEFINITIONS, async (request) =>
+      getRoleDefinition(domain, scopeOf(request, template), name(request)),
+    );
   }
   for (const template of SCOPES) {
     const definition = routePath(DEFINITIONS.path, template);
     armRoute(scope, 'PUT', definition, DEFINITIONS, async (request, reply) => {
-      const result = await createOrUpdateRoleDefinition(domain, scopeOf(request, template), name(request), jsonBody(request), editorOf(request));
+      const result = await createOrUpdateRoleDefinition(
+        domain,
+        scopeOf(request, template),
+        name(request),
+        jsonBody(request),
+        editorOf(request),
+      );
       return reply.status(result.status).send(result.definition);
     });
     armRoute(scope, 'DELETE', definition, DEFINITIONS, async (request, reply) => {
@@ -69,10 +88,18 @@ export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: 
       value: await listRoleAssignments(domain, scopeOf(request, template), filterOf(request)),
     }));
     armRoute(scope, 'PUT', assignment, ASSIGNMENTS, async (request, reply) => {
-      const result = await createRoleAssignment(domain, scopeOf(request, template), name(request), jsonBody(request), request.principal!.oid);
+      const result = await createRoleAssignment(
+        domain,
+        scopeOf(request, template),
+        name(request),
+        jsonBody(request),
+        request.principal!.oid,
+      );
       return reply.status(result.status).send(result.assignment);
     });
-    armRoute(scope, 'GET', assignment, ASSIGNMENTS, async (request) => getRoleAssignment(domain, scopeOf(request, template), name(request)));
+    armRoute(scope, 'GET', assignment, ASSIGNMENTS, async (request) =>
+      getRoleAssignment(domain, scopeOf(request, template), name(request)),
+    );
     armRoute(scope, 'DELETE', assignment, ASSIGNMENTS, async (request, reply) => {
       const deleted = await deleteRoleAssignment(domain, scopeOf(request, template), name(request));
       return deleted ? reply.status(200).send(deleted) : reply.status(204).send();

@@ -16,7 +16,8 @@ import type { StoragePermission } from '../../domain/storage/blob-scope.ts';
 import type { ContainerAcl, PublicAccessLevel } from '../../domain/storage/public-access.ts';
 import { authenticationFailed, bearerRefused, header, permissionMismatch, resourceNotFound } from './storage-error.ts';
 
-export type Caller = { kind: 'sas'; staging: boolean } | { kind: 'bearer'; principalId: string } | { kind: 'anonymous' };
+export type Caller =
+  { kind: 'sas'; staging: boolean } | { kind: 'bearer'; principalId: string } | { kind: 'anonymous' };
 
 /** Azure RBAC over a container's scope, and the containers' public access levels (Set Container ACL). */
 export interface BlobAccessRules {
@@ -37,12 +38,19 @@ export interface CallerDeps {
 const STORAGE_AUDIENCES = new Set(['https://storage.azure.com', 'https://storage.azure.com/']);
 
 /** The caller of a request on `blob` (a SAS only ever names one blob), or on a container when `blob` is undefined. */
-export async function identifyCaller(deps: CallerDeps, request: FastifyRequest, query: URLSearchParams, blob?: { region: string; key: string }): Promise<Caller> {
+export async function identifyCaller(
+  deps: CallerDeps,
+  request: FastifyRequest,
+  query: URLSearchParams,
+  blob?: { region: string; key: string },
+): Promise<Caller> {
   if (query.has('sig')) {
-    if (blob === undefined) throw authenticationFailed('Kiln signs blob SAS only (sr=b); containers take a bearer token.');
+    if (blob === undefined)
+      throw authenticationFailed('Kiln signs blob SAS only (sr=b); containers take a bearer token.');
     const check = verifyBlobAccess(deps.sasSecret, blob.region, blob.key, query, deps.clock.now());
     if (!check.ok) throw authenticationFailed(check.reason);
-    if (!(await deps.grants.isActive(blob.region, blob.key, check.identifier))) throw authenticationFailed('The access this signature was issued for has ended (endGetAccess) or was replaced.');
+    if (!(await deps.grants.isActive(blob.region, blob.key, check.identifier)))
+      throw authenticationFailed('The access this signature was issued for has ended (endGetAccess) or was replaced.');
     return { kind: 'sas', staging: check.staging };
   }
   const authorization = header(request, 'authorization');
@@ -52,7 +60,10 @@ export async function identifyCaller(deps: CallerDeps, request: FastifyRequest, 
   const check = await deps.tokens.verify(bearer[1]);
   if (!check.ok) throw bearerRefused('InvalidAuthenticationInfo', check.reason);
   if (!STORAGE_AUDIENCES.has(check.claims.aud)) {
-    throw bearerRefused('InvalidAuthenticationInfo', `Audience validation failed: ${check.claims.aud} is not https://storage.azure.com.`);
+    throw bearerRefused(
+      'InvalidAuthenticationInfo',
+      `Audience validation failed: ${check.claims.aud} is not https://storage.azure.com.`,
+    );
   }
   return { kind: 'bearer', principalId: check.claims.oid };
 }
@@ -62,7 +73,14 @@ export async function identifyCaller(deps: CallerDeps, request: FastifyRequest, 
  * for a principal without it; for no credentials, a read of a public container passes, another read
  * is 404 ResourceNotFound and anything else asks for a token.
  */
-export async function requirePermission(deps: CallerDeps, caller: Caller, permission: StoragePermission, region: string, container: string, anonymousRead = false): Promise<void> {
+export async function requirePermission(
+  deps: CallerDeps,
+  caller: Caller,
+  permission: StoragePermission,
+  region: string,
+  container: string,
+  anonymousRead = false,
+): Promise<void> {
   if (caller.kind === 'sas') throw permissionMismatch();
   if (caller.kind === 'bearer') {
     if (!(await deps.access.holds(caller.principalId, permission, region, container))) throw permissionMismatch();

@@ -87,7 +87,12 @@ function refuseOversizedBody(request: FastifyRequest, operation: Operation): voi
   if (declared > limit || (limit === 0 && chunked)) throw bodyTooLarge(OPERATION_NAMES[operation], limit);
 }
 
-const OPERATION_NAMES: Record<Operation, string> = { read: 'GetBlob', putPage: 'PutPage', putBlob: 'PutBlob', delete: 'DeleteBlob' };
+const OPERATION_NAMES: Record<Operation, string> = {
+  read: 'GetBlob',
+  putPage: 'PutPage',
+  putBlob: 'PutBlob',
+  delete: 'DeleteBlob',
+};
 
 function operationOf(method: string, comp: string | null): Operation {
   if (comp === 'page' && method === 'PUT') return 'putPage';
@@ -103,7 +108,8 @@ function parseByteRange(raw: string): { start: number; end?: number } | undefine
   if (match === null) return undefined;
   const start = Number(match[1]);
   const end = match[2] === '' ? undefined : Number(match[2]);
-  if (!Number.isSafeInteger(start) || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) return undefined;
+  if (!Number.isSafeInteger(start) || (end !== undefined && (!Number.isSafeInteger(end) || end < start)))
+    return undefined;
   return { start, end };
 }
 
@@ -121,9 +127,15 @@ function readRange(request: FastifyRequest, size: number): ByteRange | undefined
     return undefined;
   }
   if (range.start >= size) {
-    throw new StorageError(416, 'InvalidRange', 'The range specified is invalid for the current size of the resource.', {}, {
-      'Content-Range': `bytes */${size}`,
-    });
+    throw new StorageError(
+      416,
+      'InvalidRange',
+      'The range specified is invalid for the current size of the resource.',
+      {},
+      {
+        'Content-Range': `bytes */${size}`,
+      },
+    );
   }
   return { start: range.start, end: Math.min(range.end ?? size - 1, size - 1) };
 }
@@ -157,10 +169,17 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
     // The SDK resumes a broken download with If-Match, which must not splice two versions together.
     const ifMatch = header(request, 'if-match');
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etag) {
-      throw new StorageError(412, 'ConditionNotMet', 'The condition specified using HTTP conditional header(s) is not met.');
+      throw new StorageError(
+        412,
+        'ConditionNotMet',
+        'The condition specified using HTTP conditional header(s) is not met.',
+      );
     }
     reply.header('ETag', etag);
-    reply.header('x-ms-blob-type', 'PageBlob').header('Accept-Ranges', 'bytes').header('Content-Type', 'application/octet-stream');
+    reply
+      .header('x-ms-blob-type', 'PageBlob')
+      .header('Accept-Ranges', 'bytes')
+      .header('Content-Type', 'application/octet-stream');
     // HEAD is Get Blob Properties, which has no range.
     if (request.method === 'HEAD') return reply.header('Content-Length', size).send();
     const range = readRange(request, size);
@@ -179,13 +198,15 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
     const raw = header(request, rangeHeader.toLowerCase());
     if (raw === undefined) throw missingHeader('x-ms-range');
     const range = parseByteRange(raw);
-    if (range?.end === undefined || range.start % PAGE !== 0 || (range.end + 1) % PAGE !== 0) throw invalidHeader(rangeHeader, raw);
+    if (range?.end === undefined || range.start % PAGE !== 0 || (range.end + 1) % PAGE !== 0)
+      throw invalidHeader(rangeHeader, raw);
     if (range.end >= size) throw invalidPageRange();
     const length = range.end - range.start + 1;
     const contentLength = header(request, 'content-length') ?? '0';
     const expected = mode === 'update' ? length : 0;
     if (contentLength !== String(expected)) throw invalidHeader('Content-Length', contentLength);
-    const content = mode === 'update' ? (request.body as Readable) : Readable.from(zeroes(length), { objectMode: false });
+    const content =
+      mode === 'update' ? (request.body as Readable) : Readable.from(zeroes(length), { objectMode: false });
     await store.writeStaging(key, range.start, content);
     return reply.code(201).send();
   }
@@ -201,7 +222,8 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
     if (type === 'PageBlob') {
       // Kiln takes a page blob's content in Put Blob: there is no empty page blob to write pages into.
       const declared = header(request, 'x-ms-blob-content-length');
-      if (declared !== undefined && declared !== contentLength) throw invalidHeader('x-ms-blob-content-length', declared);
+      if (declared !== undefined && declared !== contentLength)
+        throw invalidHeader('x-ms-blob-content-length', declared);
       if (Number(contentLength) % PAGE !== 0) throw invalidHeader('Content-Length', contentLength);
     }
     const content = contentLength === '0' ? Buffer.alloc(0) : (request.body as Readable);
@@ -254,7 +276,14 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
           if (operation === 'putPage' && caller.staging) return putPage(request, reply, store, target.key);
           throw permissionMismatch();
         }
-        await requirePermission(deps, caller, { dataAction: DATA_ACTION[operation] }, target.region, target.container, operation === 'read');
+        await requirePermission(
+          deps,
+          caller,
+          { dataAction: DATA_ACTION[operation] },
+          target.region,
+          target.container,
+          operation === 'read',
+        );
         switch (operation) {
           case 'read':
             return read(request, reply, store, target.key, false);
@@ -263,7 +292,11 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
           case 'delete':
             return remove(reply, store, target.key);
           case 'putPage':
-            throw new StorageError(409, 'BlobImmutableDueToPolicy', 'This operation is not permitted as the blob is immutable due to a policy.');
+            throw new StorageError(
+              409,
+              'BlobImmutableDueToPolicy',
+              'This operation is not permitted as the blob is immutable due to a policy.',
+            );
         }
       },
     });

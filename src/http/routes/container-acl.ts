@@ -11,7 +11,14 @@ import { CONTAINER_NAME } from '../../core/blob-url.ts';
 import { CONTAINER_ACTIONS } from '../../domain/storage/blob-scope.ts';
 import type { ContainerAcl, PublicAccessLevel } from '../../domain/storage/public-access.ts';
 import { identifyCaller, requirePermission, type CallerDeps } from './blob-caller.ts';
-import { StorageError, bodyTooLarge, header, invalidHeader, invalidQueryValue, invalidResourceName } from './storage-error.ts';
+import {
+  StorageError,
+  bodyTooLarge,
+  header,
+  invalidHeader,
+  invalidQueryValue,
+  invalidResourceName,
+} from './storage-error.ts';
 
 const EMPTY_ACL = '<?xml version="1.0" encoding="utf-8"?><SignedIdentifiers />';
 /** A Set Container ACL body is a short list of policies; more is not an ACL. */
@@ -41,7 +48,14 @@ async function bodyText(request: FastifyRequest): Promise<string> {
 }
 
 /** `container` comes from the request's one parse (blob-request.ts). */
-export async function containerRequest(deps: CallerDeps, request: FastifyRequest, reply: FastifyReply, query: URLSearchParams, region: string, container: string) {
+export async function containerRequest(
+  deps: CallerDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  query: URLSearchParams,
+  region: string,
+  container: string,
+) {
   const comp = query.get('comp') ?? '';
   if (comp !== 'acl') throw invalidQueryValue('comp', comp);
   if (!CONTAINER_NAME.test(container)) throw invalidResourceName();
@@ -50,9 +64,15 @@ export async function containerRequest(deps: CallerDeps, request: FastifyRequest
     await requirePermission(deps, caller, { action: CONTAINER_ACTIONS.write }, region, container);
     const publicAccess = publicAccessOf(request);
     if (/<SignedIdentifier>/.test(await bodyText(request))) {
-      throw new StorageError(400, 'InvalidInput', 'Stored access policies (signed identifiers) are not supported; send an empty <SignedIdentifiers /> list.');
+      throw new StorageError(
+        400,
+        'InvalidInput',
+        'Stored access policies (signed identifiers) are not supported; send an empty <SignedIdentifiers /> list.',
+      );
     }
-    return aclHeaders(reply, await deps.access.setAcl(region, container, publicAccess)).code(200).send();
+    return aclHeaders(reply, await deps.access.setAcl(region, container, publicAccess))
+      .code(200)
+      .send();
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') throw invalidQueryValue('comp', comp);
   await requirePermission(deps, caller, { action: CONTAINER_ACTIONS.read }, region, container);

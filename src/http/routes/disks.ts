@@ -38,11 +38,19 @@ function registerFamily(scope: FastifyInstance, deps: AppDeps, family: DiskFamil
   });
   const one = routePath(type.path);
   armRoute(scope, 'POST', `${one}/beginGetAccess`, type, async (request, reply) => {
-    const access = await grantDiskAccess(domain, family, refOf<ResourceRef>(request), jsonBody(request), publicBaseUrl(request));
+    const access = await grantDiskAccess(
+      domain,
+      family,
+      refOf<ResourceRef>(request),
+      jsonBody(request),
+      publicBaseUrl(request),
+    );
     return reply.status(200).send(access);
   });
   armRoute(scope, 'POST', `${one}/endGetAccess`, type, async (request, reply) => {
     const operation = await revokeDiskAccess(domain, family, refOf<ResourceRef>(request));
-    return operation ? sendLongRunning(request, reply, deps, { status: 202, operation }, 200) : reply.status(200).send();
+    return operation
+      ? sendLongRunning(request, reply, deps, { status: 202, operation }, 200)
+      : reply.status(200).send();
   });
 }

@@ -1,7 +1,13 @@
 /** Routes of Microsoft.Compute/galleries and galleries/images (image definitions). */
 import type { FastifyInstance } from 'fastify';
 import { GALLERY_TYPE } from '../../domain/galleries/descriptor.ts';
-import { createOrUpdateGallery, deleteGallery, getGallery, listGalleries, updateGallery } from '../../domain/galleries/operations.ts';
+import {
+  createOrUpdateGallery,
+  deleteGallery,
+  getGallery,
+  listGalleries,
+  updateGallery,
+} from '../../domain/galleries/operations.ts';
 import { GALLERY_IMAGE_TYPE } from '../../domain/gallery-images/descriptor.ts';
 import {
   createOrUpdateGalleryImage,

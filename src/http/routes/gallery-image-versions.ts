@@ -1,7 +1,14 @@
 /** Routes of Microsoft.Compute/galleries/images/versions. */
 import type { FastifyInstance } from 'fastify';
 import { GALLERY_IMAGE_VERSION_TYPE } from '../../domain/gallery-image-versions/descriptor.ts';
-import { createOrUpdateVersion, deleteVersion, getVersion, listVersions, updateVersion, type VersionRef } from '../../domain/gallery-image-versions/operations.ts';
+import {
+  createOrUpdateVersion,
+  deleteVersion,
+  getVersion,
+  listVersions,
+  updateVersion,
+  type VersionRef,
+} from '../../domain/gallery-image-versions/operations.ts';
 import { replicationStatusView } from '../../domain/gallery-image-versions/replication-status.ts';
 import { jsonBody } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
@@ -23,9 +30,16 @@ export function registerGalleryImageVersionRoutes(scope: FastifyInstance, deps: 
     async get(ref, request) {
       const record = await getVersion(domain, ref);
       const expand = String((request.query as Record<string, unknown>).$expand ?? '').toLowerCase();
-      const body = expand === 'replicationstatus'
-        ? { ...record.data.resource, properties: { ...record.data.resource.properties, replicationStatus: await replicationStatusView(domain, record) } }
-        : record.data.resource;
+      const body =
+        expand === 'replicationstatus'
+          ? {
+              ...record.data.resource,
+              properties: {
+                ...record.data.resource.properties,
+                replicationStatus: await replicationStatusView(domain, record),
+              },
+            }
+          : record.data.resource;
       return { body, etag: record.etag };
     },
     delete: (ref, request) => deleteVersion(domain, ref, conditionsOf(request)),

@@ -37,26 +37,52 @@ export async function registerIdentityRoutes(app: FastifyInstance, deps: Identit
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       // Fastify's messages can quote the body, which may hold a secret: answer with fixed texts.
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return sendFailure(request, reply, oauthFailure('invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'."));
+        return sendFailure(
+          request,
+          reply,
+          oauthFailure(
+            'invalid_request',
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+          ),
+        );
       }
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        const limit = request.headers['content-type']?.startsWith(FORM_MEDIA_TYPE) ? FORM_LIMIT_BYTES : JSON_BODY_LIMITS.bytes;
+        const limit = request.headers['content-type']?.startsWith(FORM_MEDIA_TYPE)
+          ? FORM_LIMIT_BYTES
+          : JSON_BODY_LIMITS.bytes;
         return sendFailure(request, reply, oauthFailure('invalid_request', 90014, bodyTooLargeMessage(limit)));
       }
       // Names the depth limit and a path of member names, never a value.
-      if (error instanceof BodyRefused) return sendFailure(request, reply, oauthFailure('invalid_request', 90014, error.message));
+      if (error instanceof BodyRefused)
+        return sendFailure(request, reply, oauthFailure('invalid_request', 90014, error.message));
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-        return sendFailure(request, reply, oauthFailure('invalid_request', 90014, 'The request body could not be read.'));
+        return sendFailure(
+          request,
+          reply,
+          oauthFailure('invalid_request', 90014, 'The request body could not be read.'),
+        );
       }
       request.log.error({ err: error }, 'identity request failed');
-      return reply.status(500).send({ error: 'server_error', error_description: 'The server encountered an internal error. Please retry the request.' });
+      return reply.status(500).send({
+        error: 'server_error',
+        error_description: 'The server encountered an internal error. Please retry the request.',
+      });
     });
 
     // Tenant ids other than ours name a tenant that does not exist here; names and aliases mean ours.
     scope.addHook('preHandler', async (request, reply) => {
       const { tenant } = request.params as Partial<TenantParams>;
       if (tenant !== undefined && GUID.test(tenant) && tenant.toLowerCase() !== tenantId.toLowerCase()) {
-        return sendFailure(request, reply, oauthFailure('invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+        return sendFailure(
+          request,
+          reply,
+          oauthFailure(
+            'invalid_request',
+            90002,
+            `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+          ),
+        );
       }
     });
 
@@ -66,10 +92,22 @@ export async function registerIdentityRoutes(app: FastifyInstance, deps: Identit
       const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
       const grantType = field('grant_type');
       if (grantType === undefined) {
-        return sendFailure(request, reply, oauthFailure('invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'."));
+        return sendFailure(
+          request,
+          reply,
+          oauthFailure(
+            'invalid_request',
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+          ),
+        );
       }
       if (grantType !== 'client_credentials') {
-        return sendFailure(request, reply, oauthFailure('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`));
+        return sendFailure(
+          request,
+          reply,
+          oauthFailure('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`),
+        );
       }
       // RFC 6749 §2.3.1: a client may authenticate with HTTP Basic instead of body parameters.
       const basic = basicCredentials(request.headers.authorization);
@@ -83,7 +121,12 @@ export async function registerIdentityRoutes(app: FastifyInstance, deps: Identit
       noStore(request, reply);
       switch (endpoint) {
         case 'aad-v2':
-          return reply.send({ token_type: 'Bearer', expires_in: result.expiresIn, ext_expires_in: result.expiresIn, access_token: result.accessToken });
+          return reply.send({
+            token_type: 'Bearer',
+            expires_in: result.expiresIn,
+            ext_expires_in: result.expiresIn,
+            access_token: result.accessToken,
+          });
         case 'aad-v1':
           // AAD's v1 endpoint sends its numbers as strings.
           return reply.send({
@@ -96,7 +139,12 @@ export async function registerIdentityRoutes(app: FastifyInstance, deps: Identit
             access_token: result.accessToken,
           });
         case 'adfs':
-          return reply.send({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, resource: result.resource });
+          return reply.send({
+            access_token: result.accessToken,
+            token_type: 'Bearer',
+            expires_in: result.expiresIn,
+            resource: result.resource,
+          });
       }
     }
 
@@ -205,11 +253,16 @@ function sendFailure(request: FastifyRequest, reply: FastifyReply, failure: OAut
   noStore(request, reply);
   // RFC 6749 §5.2: a failed client authentication is 401, everything else 400.
   reply.status(failure.error === 'invalid_client' ? 401 : 400);
-  if (request.url.startsWith('/adfs/')) return reply.send({ error: failure.error, error_description: failure.description });
+  if (request.url.startsWith('/adfs/'))
+    return reply.send({ error: failure.error, error_description: failure.description });
   const traceId = randomUUID();
   const clientRequestId = request.headers['client-request-id'];
-  const correlationId = typeof clientRequestId === 'string' && GUID.test(clientRequestId) ? clientRequestId : randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const correlationId =
+    typeof clientRequestId === 'string' && GUID.test(clientRequestId) ? clientRequestId : randomUUID();
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   return reply.send({
     error: failure.error,
     error_description: `${failure.description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,

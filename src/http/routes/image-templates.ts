@@ -41,12 +41,22 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
       const result = await createOrUpdateTemplate(domain, ref, jsonBody(request), conditionsOf(request));
       keepWarnings(request, result.warnings);
       // A template that failed validation answers as a long-running PUT whose operation failed (see provisioning.ts).
-      return { status: result.status, body: await templateView(domain, result.template), etag: result.etag, operation: result.operation };
+      return {
+        status: result.status,
+        body: await templateView(domain, result.template),
+        etag: result.etag,
+        operation: result.operation,
+      };
     },
     async patch(ref, request) {
       const result = await updateTemplate(domain, ref, jsonBody(request), conditionsOf(request));
       keepWarnings(request, result.warnings);
-      return { status: 200, body: await templateView(domain, result.template), etag: result.etag, operation: result.operation };
+      return {
+        status: 200,
+        body: await templateView(domain, result.template),
+        etag: result.etag,
+        operation: result.operation,
+      };
     },
     async get(ref) {
       const record = await getTemplate(domain, ref);
@@ -70,13 +80,27 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
   // streamed from `offset` to where it ends now: the server never holds a log in memory.
   armRoute(scope, 'GET', `${TEMPLATE_PATH}/customizationLog`, IMAGE_TEMPLATE_TYPE, async (request, reply) => {
     const given = (request.query as Record<string, string | undefined>).offset ?? '0';
-    if (!/^\d{1,15}$/.test(given)) throw new ArmError(400, 'InvalidParameter', `The query parameter 'offset' must be a byte offset (a whole number from 0), not '${given}'.`, 'offset');
+    if (!/^\d{1,15}$/.test(given))
+      throw new ArmError(
+        400,
+        'InvalidParameter',
+        `The query parameter 'offset' must be a byte offset (a whole number from 0), not '${given}'.`,
+        'offset',
+      );
     const log = await openCustomizationLog(domain, templateRef(request), Number(given));
     return reply
       .type('text/plain; charset=utf-8')
-      .headers({ 'content-length': String(log.bytes), 'x-ms-kiln-next-offset': String(log.nextOffset), 'x-ms-kiln-log-complete': String(log.complete) })
+      .headers({
+        'content-length': String(log.bytes),
+        'x-ms-kiln-next-offset': String(log.nextOffset),
+        'x-ms-kiln-log-complete': String(log.complete),
+      })
       .send(log.content);
   });
-  armRoute(scope, 'GET', routePath(RUN_OUTPUT_TYPE.collections[0]), RUN_OUTPUT_TYPE, async (request) => ({ value: await listRunOutputs(domain, templateRef(request)) }));
-  armRoute(scope, 'GET', routePath(RUN_OUTPUT_TYPE.path), RUN_OUTPUT_TYPE, async (request) => getRunOutput(domain, templateRef(request), params(request).runOutputName));
+  armRoute(scope, 'GET', routePath(RUN_OUTPUT_TYPE.collections[0]), RUN_OUTPUT_TYPE, async (request) => ({
+    value: await listRunOutputs(domain, templateRef(request)),
+  }));
+  armRoute(scope, 'GET', routePath(RUN_OUTPUT_TYPE.path), RUN_OUTPUT_TYPE, async (request) =>
+    getRunOutput(domain, templateRef(request), params(request).runOutputName),
+  );
 }

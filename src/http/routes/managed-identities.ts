@@ -1,7 +1,13 @@
 /** Routes of Microsoft.ManagedIdentity/userAssignedIdentities. */
 import type { FastifyInstance } from 'fastify';
 import { USER_ASSIGNED_IDENTITY_TYPE } from '../../domain/managed-identities/descriptor.ts';
-import { createOrUpdateIdentity, deleteIdentity, getIdentity, listIdentities, updateIdentity } from '../../domain/managed-identities/operations.ts';
+import {
+  createOrUpdateIdentity,
+  deleteIdentity,
+  getIdentity,
+  listIdentities,
+  updateIdentity,
+} from '../../domain/managed-identities/operations.ts';
 import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
 import { jsonBody } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';

@@ -27,11 +27,17 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
       if (operation.status === 'InProgress') reply.header('Retry-After', '1');
       return statusBody(operation);
     });
-    armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) => sendResult(domain, request, reply, await pollOperation(domain, request)));
+    armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) =>
+      sendResult(domain, request, reply, await pollOperation(domain, request)),
+    );
   }
   // A resource group delete is polled here, with the api-version of the delete.
-  armRoute(scope, 'GET', '/subscriptions/:subscriptionId/operationresults/:operationName', RESOURCE_GROUP_TYPE, async (request, reply) =>
-    sendResult(domain, request, reply, await pollOperation(domain, request)),
+  armRoute(
+    scope,
+    'GET',
+    '/subscriptions/:subscriptionId/operationresults/:operationName',
+    RESOURCE_GROUP_TYPE,
+    async (request, reply) => sendResult(domain, request, reply, await pollOperation(domain, request)),
   );
 }
 
@@ -44,7 +50,11 @@ async function pollOperation(domain: DomainContext, request: FastifyRequest): Pr
 }
 
 function statusBody(operation: OperationData) {
-  const body: Record<string, unknown> = { name: operation.name, status: operation.status, startTime: operation.startTime };
+  const body: Record<string, unknown> = {
+    name: operation.name,
+    status: operation.status,
+    startTime: operation.startTime,
+  };
   if (operation.endTime) body.endTime = operation.endTime;
   if (operation.error) body.error = operation.error;
   if (operation.output !== undefined) body.properties = { output: operation.output };
@@ -55,14 +65,24 @@ function statusBody(operation: OperationData) {
  * 202 while running; then the output (200), the resource the operation made (200, as the disk RP's
  * `final-state-via: location` expects), nothing (204, e.g. after a delete), or the failure.
  */
-async function sendResult(domain: DomainContext, request: FastifyRequest, reply: FastifyReply, operation: OperationData) {
+async function sendResult(
+  domain: DomainContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  operation: OperationData,
+) {
   if (operation.status === 'InProgress') {
-    return reply.status(202).headers({ Location: `${request.protocol}://${request.host}${request.url}`, 'Retry-After': '1' }).send();
+    return reply
+      .status(202)
+      .headers({ Location: `${request.protocol}://${request.host}${request.url}`, 'Retry-After': '1' })
+      .send();
   }
   if (operation.status === 'Succeeded') {
     if (operation.output !== undefined) return reply.status(200).send(operation.output);
     const made = await getResource(domain, operation.resourceId);
     return made ? sendResource(reply, 200, made.data.resource, made.etag) : reply.status(204).send();
   }
-  return reply.status(failureStatus(operation)).send({ error: operation.error ?? { code: 'OperationCanceled', message: 'The operation was canceled.' } });
+  return reply
+    .status(failureStatus(operation))
+    .send({ error: operation.error ?? { code: 'OperationCanceled', message: 'The operation was canceled.' } });
 }

@@ -20,10 +20,19 @@ const groupRef = refOf<ResourceGroupRef>;
 
 export function registerResourceGroupRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
   armRoute(scope, 'GET', routePath(GROUPS.collections[0]), GROUPS, async (request, reply) =>
-    sendPage(request, reply, await listResourceGroups(domain, refOf<Pick<ListScope, 'subscription'>>(request), pageRequest(request))),
+    sendPage(
+      request,
+      reply,
+      await listResourceGroups(domain, refOf<Pick<ListScope, 'subscription'>>(request), pageRequest(request)),
+    ),
   );
   armRoute(scope, 'PUT', GROUP, GROUPS, async (request, reply) => {
-    const result = await createOrUpdateResourceGroup(domain, groupRef(request), jsonBody(request), conditionsOf(request));
+    const result = await createOrUpdateResourceGroup(
+      domain,
+      groupRef(request),
+      jsonBody(request),
+      conditionsOf(request),
+    );
     return sendResource(reply, result.created ? 201 : 200, result.group, result.etag);
   });
   armRoute(scope, 'GET', GROUP, GROUPS, async (request, reply) => {
@@ -43,7 +52,12 @@ export function registerResourceGroupRoutes(scope: FastifyInstance, { domain }: 
     const operation = await deleteResourceGroup(domain, ref, request.principal!.oid);
     if (!operation) return reply.status(204).send();
     // ARM answers a group delete with 202 and a Location to poll, without Azure-AsyncOperation.
-    reply.header('Location', withQuery(request, `/subscriptions/${ref.subscription}/operationresults/${operation.name}`, { 'api-version': apiVersionOf(request) }));
+    reply.header(
+      'Location',
+      withQuery(request, `/subscriptions/${ref.subscription}/operationresults/${operation.name}`, {
+        'api-version': apiVersionOf(request),
+      }),
+    );
     reply.header('Retry-After', '1');
     return reply.status(202).send();
   });

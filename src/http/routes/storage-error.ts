@@ -28,7 +28,11 @@ export const authenticationFailed = (detail: string) =>
     { AuthenticationErrorDetail: detail },
   );
 export const permissionMismatch = () =>
-  new StorageError(403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.');
+  new StorageError(
+    403,
+    'AuthorizationPermissionMismatch',
+    'This request is not authorized to perform this operation using this permission.',
+  );
 export const bearerRefused = (code: string, detail?: string) =>
   new StorageError(
     401,
@@ -37,7 +41,8 @@ export const bearerRefused = (code: string, detail?: string) =>
     detail === undefined ? {} : { AuthenticationErrorDetail: detail },
     { 'WWW-Authenticate': WWW_AUTHENTICATE },
   );
-export const resourceNotFound = () => new StorageError(404, 'ResourceNotFound', 'The specified resource does not exist.');
+export const resourceNotFound = () =>
+  new StorageError(404, 'ResourceNotFound', 'The specified resource does not exist.');
 export const blobNotFound = () => new StorageError(404, 'BlobNotFound', 'The specified blob does not exist.');
 export const invalidHeader = (name: string, value: string) =>
   new StorageError(400, 'InvalidHeaderValue', 'The value for one of the HTTP headers is not in the correct format.', {
@@ -49,21 +54,34 @@ export const missingHeader = (name: string) =>
     HeaderName: name,
   });
 export const invalidQueryValue = (name: string, value: string) =>
-  new StorageError(400, 'InvalidQueryParameterValue', 'Value for one of the query parameters specified in the request URI is invalid.', {
-    QueryParameterName: name,
-    QueryParameterValue: value,
-  });
+  new StorageError(
+    400,
+    'InvalidQueryParameterValue',
+    'Value for one of the query parameters specified in the request URI is invalid.',
+    {
+      QueryParameterName: name,
+      QueryParameterValue: value,
+    },
+  );
 export const invalidPageRange = () => new StorageError(416, 'InvalidPageRange', 'The page range specified is invalid.');
 /** A request URI Kiln refuses to guess the meaning of; `reason` says what is wrong with it. */
 export const invalidUri = (reason: string) =>
-  new StorageError(400, 'InvalidUri', 'The requested URI does not represent any resource on the server.', { UriProblem: reason });
-export const invalidResourceName = () => new StorageError(400, 'InvalidResourceName', 'The specifed resource name contains invalid characters.');
+  new StorageError(400, 'InvalidUri', 'The requested URI does not represent any resource on the server.', {
+    UriProblem: reason,
+  });
+export const invalidResourceName = () =>
+  new StorageError(400, 'InvalidResourceName', 'The specifed resource name contains invalid characters.');
 /** A body larger than the operation takes; `limit` is that operation's limit in bytes. */
 export const bodyTooLarge = (operation: string, limit: number) =>
-  new StorageError(413, 'RequestBodyTooLarge', 'The request body is too large and exceeds the maximum permissible limit.', {
-    MaxLimit: String(limit),
-    Operation: operation,
-  });
+  new StorageError(
+    413,
+    'RequestBodyTooLarge',
+    'The request body is too large and exceeds the maximum permissible limit.',
+    {
+      MaxLimit: String(limit),
+      Operation: operation,
+    },
+  );
 
 /** Store failures a request can cause, by the code the store gives them. */
 const STORE_ERRORS: Record<string, () => StorageError> = {
@@ -89,7 +107,11 @@ function asStorageError(error: unknown): StorageError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new StorageError(400, 'InvalidInput', 'One of the request inputs is not valid.');
   }
-  return new StorageError(500, 'InternalError', 'Server encountered an internal error. Please try again after some time.');
+  return new StorageError(
+    500,
+    'InternalError',
+    'Server encountered an internal error. Please try again after some time.',
+  );
 }
 
 /** The data plane's error handler. */
@@ -105,6 +127,8 @@ export function sendStorageError(clock: Clock) {
       .join('');
     return reply
       .type('application/xml')
-      .send(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${storageError.code}</Code><Message>${xmlEscape(message)}</Message>${details}</Error>`);
+      .send(
+        `<?xml version="1.0" encoding="utf-8"?><Error><Code>${storageError.code}</Code><Message>${xmlEscape(message)}</Message>${details}</Error>`,
+      );
   };
 }

@@ -17,7 +17,9 @@ export class CustomizerError extends Error {
     readonly exitCode: number,
     readonly lastLines: string[],
   ) {
-    super(`${label} failed with exit code ${exitCode}.${lastLines.length > 0 ? ` Last lines of its output:\n${lastLines.join('\n')}` : ' It printed nothing.'}`);
+    super(
+      `${label} failed with exit code ${exitCode}.${lastLines.length > 0 ? ` Last lines of its output:\n${lastLines.join('\n')}` : ' It printed nothing.'}`,
+    );
     this.name = 'CustomizerError';
   }
 }
@@ -37,7 +39,12 @@ export async function runCustomizerCommand(options: {
   const output = ctx.log.stream(name);
   let exitCode: number;
   try {
-    ({ exitCode } = await runInSandbox(options.rootfs, options.command, { signal: ctx.signal, network: options.network, limits: options.limits, onOutput: output.line }));
+    ({ exitCode } = await runInSandbox(options.rootfs, options.command, {
+      signal: ctx.signal,
+      network: options.network,
+      limits: options.limits,
+      onOutput: output.line,
+    }));
   } catch (error) {
     throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
@@ -45,5 +52,6 @@ export async function runCustomizerCommand(options: {
     output.end();
   }
   ctx.log.line(`${label}: exit code ${exitCode}`);
-  if (!(options.validExitCodes ?? [0]).includes(exitCode)) throw new CustomizerError(label, name, exitCode, output.tail(ERROR_TAIL));
+  if (!(options.validExitCodes ?? [0]).includes(exitCode))
+    throw new CustomizerError(label, name, exitCode, output.tail(ERROR_TAIL));
 }

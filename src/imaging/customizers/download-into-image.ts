@@ -16,7 +16,10 @@ import type { StepContext } from '../step-runner.ts';
  * The subset of `fetch` downloads use, so Kiln can serve its own blob URLs or add an identity's
  * token without customizers knowing.
  */
-export type FetchLike = (url: string, init: { signal: AbortSignal; headers?: Record<string, string> }) => Promise<Response>;
+export type FetchLike = (
+  url: string,
+  init: { signal: AbortSignal; headers?: Record<string, string> },
+) => Promise<Response>;
 
 /** Downloads `source` (http or https) to `destination` inside the image, logging URL (query redacted), size and sha256. */
 export async function downloadIntoImage(
@@ -34,12 +37,14 @@ export async function downloadIntoImage(
     // Not echoed: an unparsable URL may still carry a secret.
     throw new Error(`${label}: the source is not a valid URL.`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${label}: only http and https URLs can be downloaded, not ${url.protocol}.`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`${label}: only http and https URLs can be downloaded, not ${url.protocol}.`);
   ctx.log.redact(secretsOf(url));
   const shown = withoutQuery(url);
 
   ctx.log.line(`${label}: downloading ${shown} to ${destination}`);
-  const failed = (why: string, cause?: unknown) => new Error(`${label}: downloading ${shown} failed: ${why}`.trimEnd(), { cause });
+  const failed = (why: string, cause?: unknown) =>
+    new Error(`${label}: downloading ${shown} failed: ${why}`.trimEnd(), { cause });
   let response: Response;
   try {
     response = await (options.fetch ?? defaultFetch)(url.href, { signal: ctx.signal });
@@ -95,7 +100,10 @@ function withoutQuery(url: URL): string {
  */
 function secretsOf(url: URL): string[] {
   const query = url.search.slice(1);
-  const values = query.split('&').map((pair) => pair.slice(pair.indexOf('=') + 1)).filter((value) => value.length >= 16);
+  const values = query
+    .split('&')
+    .map((pair) => pair.slice(pair.indexOf('=') + 1))
+    .filter((value) => value.length >= 16);
   return [query, url.password, ...values, ...values.map((value) => safeDecode(value))];
 }
 

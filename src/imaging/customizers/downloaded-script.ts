@@ -18,10 +18,18 @@ export interface ScriptDownload {
 }
 
 /** Downloads the script into the image, gives `use` its path there, then removes it. */
-export async function withDownloadedScript(rootfs: string, ctx: StepContext, download: ScriptDownload, use: (script: string) => Promise<void>): Promise<void> {
+export async function withDownloadedScript(
+  rootfs: string,
+  ctx: StepContext,
+  download: ScriptDownload,
+  use: (script: string) => Promise<void>,
+): Promise<void> {
   const script = await freeScriptPath(rootfs, download.extension);
   try {
-    await downloadIntoImage(download.label, download.scriptUri, rootfs, script, ctx, { sha256: download.sha256Checksum, fetch: download.fetch });
+    await downloadIntoImage(download.label, download.scriptUri, rootfs, script, ctx, {
+      sha256: download.sha256Checksum,
+      fetch: download.fetch,
+    });
     await use(script);
   } finally {
     await rm(await imagePath(rootfs, script), { force: true });

@@ -21,11 +21,17 @@ export function fileStep(spec: FileCustomizer, deps: CustomizerDeps = {}): Build
   // Checked before the build starts: a bad destination should not cost a download and a boot.
   const destination = posix.normalize(spec.destination);
   if (!destination.startsWith('/tmp/') || destination === '/tmp/') {
-    throw new Error(`${label}: destination '${spec.destination}' is not allowed. On Linux the File customizer can only write under /tmp ` +
-      '(Azure Image Builder rule); upload to /tmp and move the file with a Shell customizer.');
+    throw new Error(
+      `${label}: destination '${spec.destination}' is not allowed. On Linux the File customizer can only write under /tmp ` +
+        '(Azure Image Builder rule); upload to /tmp and move the file with a Shell customizer.',
+    );
   }
   return {
     name: spec.name,
-    run: ({ rootfs }, ctx) => downloadIntoImage(label, spec.sourceUri, rootfs, destination, ctx, { sha256: spec.sha256Checksum, fetch: deps.fetch }),
+    run: ({ rootfs }, ctx) =>
+      downloadIntoImage(label, spec.sourceUri, rootfs, destination, ctx, {
+        sha256: spec.sha256Checksum,
+        fetch: deps.fetch,
+      }),
   };
 }

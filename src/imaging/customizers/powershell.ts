@@ -25,23 +25,43 @@ const PWSH_FLAGS = ['-NoProfile', '-NonInteractive'];
 
 export function powerShellStep(spec: PowerShellCustomizer, deps: CustomizerDeps = {}): BuildStep<RootFsState> {
   const label = `PowerShell customizer '${spec.name}'`;
-  if ((spec.inline === undefined) === (spec.scriptUri === undefined)) throw new Error(`${label} needs exactly one of inline and scriptUri.`);
+  if ((spec.inline === undefined) === (spec.scriptUri === undefined))
+    throw new Error(`${label} needs exactly one of inline and scriptUri.`);
   return {
     name: spec.name,
     async run({ rootfs }, ctx) {
       // Looked up when the step runs: an earlier customizer may have installed PowerShell.
       const pwsh = await findPwsh(rootfs);
       if (!pwsh) {
-        throw new Error(`${label} needs pwsh inside the image (${PWSH_PATHS.join(' or ')}), and this image has none. ` +
-          'Install PowerShell in an earlier Shell customizer, or start from an image that has it.');
+        throw new Error(
+          `${label} needs pwsh inside the image (${PWSH_PATHS.join(' or ')}), and this image has none. ` +
+            'Install PowerShell in an earlier Shell customizer, or start from an image that has it.',
+        );
       }
       const run = (command: string[]) =>
-        runCustomizerCommand({ label, name: spec.name, rootfs, command, ctx, network: deps.network, limits: deps.limits, validExitCodes: spec.validExitCodes });
+        runCustomizerCommand({
+          label,
+          name: spec.name,
+          rootfs,
+          command,
+          ctx,
+          network: deps.network,
+          limits: deps.limits,
+          validExitCodes: spec.validExitCodes,
+        });
       if (spec.inline) {
-        ctx.log.line(`${label}: running ${spec.inline.length} inline command(s) with ${pwsh} ${PWSH_FLAGS.join(' ')} -Command`);
+        ctx.log.line(
+          `${label}: running ${spec.inline.length} inline command(s) with ${pwsh} ${PWSH_FLAGS.join(' ')} -Command`,
+        );
         return run([pwsh, ...PWSH_FLAGS, '-Command', spec.inline.join('\n')]);
       }
-      const download = { label, scriptUri: spec.scriptUri!, sha256Checksum: spec.sha256Checksum, extension: 'ps1', fetch: deps.fetch };
+      const download = {
+        label,
+        scriptUri: spec.scriptUri!,
+        sha256Checksum: spec.sha256Checksum,
+        extension: 'ps1',
+        fetch: deps.fetch,
+      };
       await withDownloadedScript(rootfs, ctx, download, async (script) => {
         const command = [pwsh, ...PWSH_FLAGS, '-File', script];
         ctx.log.line(`${label}: running ${command.join(' ')}`);

@@ -19,16 +19,32 @@ export interface ShellCustomizer {
 
 export function shellStep(spec: ShellCustomizer, deps: CustomizerDeps = {}): BuildStep<RootFsState> {
   const label = `Shell customizer '${spec.name}'`;
-  if ((spec.inline === undefined) === (spec.scriptUri === undefined)) throw new Error(`${label} needs exactly one of inline and scriptUri.`);
+  if ((spec.inline === undefined) === (spec.scriptUri === undefined))
+    throw new Error(`${label} needs exactly one of inline and scriptUri.`);
   return {
     name: spec.name,
     async run({ rootfs }, ctx) {
-      const run = (command: string[]) => runCustomizerCommand({ label, name: spec.name, rootfs, command, ctx, network: deps.network, limits: deps.limits });
+      const run = (command: string[]) =>
+        runCustomizerCommand({
+          label,
+          name: spec.name,
+          rootfs,
+          command,
+          ctx,
+          network: deps.network,
+          limits: deps.limits,
+        });
       if (spec.inline) {
         ctx.log.line(`${label}: running ${spec.inline.length} inline command(s) as one /bin/sh -e -c script`);
         return run(['/bin/sh', '-e', '-c', spec.inline.join('\n')]);
       }
-      const download = { label, scriptUri: spec.scriptUri!, sha256Checksum: spec.sha256Checksum, extension: 'sh', fetch: deps.fetch };
+      const download = {
+        label,
+        scriptUri: spec.scriptUri!,
+        sha256Checksum: spec.sha256Checksum,
+        extension: 'sh',
+        fetch: deps.fetch,
+      };
       await withDownloadedScript(rootfs, ctx, download, async (script) => {
         const command = await scriptCommand(rootfs, script);
         ctx.log.line(`${label}: running ${command.join(' ')}`);

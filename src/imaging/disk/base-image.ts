@@ -28,11 +28,19 @@ const FILES: [string, number, string][] = [
   ['etc/machine-id', 0o444, `${BASE_MACHINE_ID}\n`],
   ['etc/os-release', 0o644, 'NAME="Kiln busybox base"\nID=kiln-busybox\nVERSION_ID=1\n'],
   ['etc/fstab', 0o644, `LABEL=${BASE_IMAGE_LABEL} / ext4 defaults 0 1\n`],
-  ['etc/ssh/ssh_host_ed25519_key', 0o600, '-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n-----END OPENSSH PRIVATE KEY-----\n'],
+  [
+    'etc/ssh/ssh_host_ed25519_key',
+    0o600,
+    '-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n-----END OPENSSH PRIVATE KEY-----\n',
+  ],
   ['etc/ssh/ssh_host_ed25519_key.pub', 0o644, 'ssh-ed25519 AAAAplaceholder root@kiln-base\n'],
   ['var/log/messages', 0o640, 'Jan  1 00:00:00 kiln-base syslogd started: BusyBox\n'],
   ['root/.bash_history', 0o600, 'ls /\n'],
-  [`var/lib/cloud/instances/${CLOUD_INSTANCE}/boot-finished`, 0o644, '0.00 - Thu, 01 Jan 1970 00:00:00 +0000 - v. 23.1\n'],
+  [
+    `var/lib/cloud/instances/${CLOUD_INSTANCE}/boot-finished`,
+    0o644,
+    '0.00 - Thu, 01 Jan 1970 00:00:00 +0000 - v. 23.1\n',
+  ],
 ];
 const DIRS: [string, number][] = [
   ['.', 0o755],
@@ -83,7 +91,9 @@ async function buildRoot(root: string): Promise<void> {
   await chmod(join(root, 'bin/busybox'), 0o755);
   // `--list-full` gives each applet's FHS place ("bin/ls", "usr/bin/awk", "sbin/init"); the one
   // without a directory is /linuxrc, which only initrds use.
-  const applets = (await run(HOST_BUSYBOX, ['--list-full'])).stdout.split('\n').filter((a) => a.includes('/') && a !== 'bin/busybox');
+  const applets = (await run(HOST_BUSYBOX, ['--list-full'])).stdout
+    .split('\n')
+    .filter((a) => a.includes('/') && a !== 'bin/busybox');
   for (const applet of applets) {
     const link = join(root, applet);
     await mkdir(dirname(link), { recursive: true });
@@ -104,10 +114,20 @@ export async function makeBusyboxBaseImage(output: string, options: { sizeMiB?: 
 }
 
 /** A raw disk of `sizeMiB` with one dos partition from 1 MiB holding `root` as an ext4 file system. */
-export async function diskFromRootFs(root: string, output: string, sizeMiB: number, label = BASE_IMAGE_LABEL): Promise<void> {
+export async function diskFromRootFs(
+  root: string,
+  output: string,
+  sizeMiB: number,
+  label = BASE_IMAGE_LABEL,
+): Promise<void> {
   await writeFile(output, '');
   await truncate(output, sizeMiB * MIB);
-  await runConfined('sfdisk', ['--quiet', resolve(output)], { write: [output] }, { input: 'label: dos\nstart=2048, type=83\n' });
+  await runConfined(
+    'sfdisk',
+    ['--quiet', resolve(output)],
+    { write: [output] },
+    { input: 'label: dos\nstart=2048, type=83\n' },
+  );
   const [partition] = (await readPartitionTable(output))!.partitions;
   await writeRootFs(root, output, { ...partition, table: 'dos' }, { label });
 }

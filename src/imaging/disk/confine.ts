@@ -71,7 +71,13 @@ export async function findTool(command: string): Promise<string | undefined> {
   if (command.includes('/')) return command;
   for (const dir of TOOL_PATH.split(':')) {
     const path = join(dir, command);
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path;
+    if (
+      await access(path, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
   }
   return undefined;
 }
@@ -84,25 +90,42 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
   ];
   // A folder is bound before what lies inside it, or the inner bind would be hidden by the outer one.
   paths.sort((a, b) => a.path.split('/').length - b.path.split('/').length);
-  const privileges = process.getuid?.() === 0
-    ? ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try',
-      '--cap-drop', 'ALL', ...(grant.capabilities ?? []).flatMap((cap) => ['--cap-add', `CAP_${cap}`])]
-    : ['--unshare-all'];
+  const privileges =
+    process.getuid?.() === 0
+      ? [
+          '--unshare-ipc',
+          '--unshare-pid',
+          '--unshare-uts',
+          '--unshare-net',
+          '--unshare-cgroup-try',
+          '--cap-drop',
+          'ALL',
+          ...(grant.capabilities ?? []).flatMap((cap) => ['--cap-add', `CAP_${cap}`]),
+        ]
+      : ['--unshare-all'];
   return [
     ...systemTree(),
-    '--dev', '/dev',
-    '--proc', '/proc',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
     ...procCovers(),
     ...paths.flatMap(({ path, flag }) => [flag, path, path]),
     // The tmpfs under it all read-only too: writes through a planted link would otherwise land in memory.
-    '--remount-ro', '/',
+    '--remount-ro',
+    '/',
     ...privileges,
     '--die-with-parent',
     '--new-session',
     '--clearenv',
-    '--setenv', 'PATH', TOOL_PATH,
-    '--setenv', 'LC_ALL', 'C',
-    '--chdir', cwd,
+    '--setenv',
+    'PATH',
+    TOOL_PATH,
+    '--setenv',
+    'LC_ALL',
+    'C',
+    '--chdir',
+    cwd,
     '--',
     tool,
     ...args,

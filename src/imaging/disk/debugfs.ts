@@ -34,12 +34,22 @@ const DUMP_CAPABILITIES = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE'] as const;
  * `dumpTo` is the folder `rdump` and `dump` write into, the session's working folder; extracted files
  * get their owners, so that session keeps the capabilities for it.
  */
-export async function debugfs(fs: ExtFs, commands: string[], options: { dumpTo?: string; write?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+export async function debugfs(
+  fs: ExtFs,
+  commands: string[],
+  options: { dumpTo?: string; write?: boolean; signal?: AbortSignal } = {},
+): Promise<string[]> {
   const image = extImage(fs);
   const args = [...(options.write ? ['-w'] : []), '-f', '-', image];
   const fsAccess = extAccess(fs, options.write);
-  const grant: ToolAccess = options.dumpTo ? { read: fsAccess.read, write: [...(fsAccess.write ?? []), options.dumpTo], capabilities: DUMP_CAPABILITIES } : fsAccess;
-  const { stdout, stderr } = await runConfined('debugfs', args, grant, { input: `${commands.join('\n')}\n`, cwd: options.dumpTo, signal: options.signal });
+  const grant: ToolAccess = options.dumpTo
+    ? { read: fsAccess.read, write: [...(fsAccess.write ?? []), options.dumpTo], capabilities: DUMP_CAPABILITIES }
+    : fsAccess;
+  const { stdout, stderr } = await runConfined('debugfs', args, grant, {
+    input: `${commands.join('\n')}\n`,
+    cwd: options.dumpTo,
+    signal: options.signal,
+  });
   const problems = stderr.split('\n').filter((line) => line.trim() !== '' && !/^debugfs \d/.test(line));
   if (problems.length > 0) throw new Error(`debugfs on ${image} failed: ${problems.join('; ')}`);
   // Reading commands from a file, debugfs echoes each as "debugfs: <command>" before its output.

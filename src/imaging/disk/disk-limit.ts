@@ -22,22 +22,34 @@ const HEADROOM = 256 * MIB;
 export function configuredDiskLimit(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < MINIMUM_MIB) {
-    throw new Error(`${DISK_LIMIT_SETTING} is ${JSON.stringify(value)}; it must be a whole number of MiB, at least ${MINIMUM_MIB}.`);
+    throw new Error(
+      `${DISK_LIMIT_SETTING} is ${JSON.stringify(value)}; it must be a whole number of MiB, at least ${MINIMUM_MIB}.`,
+    );
   }
   return value;
 }
 
 /** The bytes of host disk a run from a source of `sourceBytes` may write. */
-export function runDiskLimit(configuredMiB: number | undefined, sourceBytes: number): { bytes: number; description: string } {
-  if (configuredMiB !== undefined) return { bytes: configuredMiB * MIB, description: `${configuredMiB} MiB (${DISK_LIMIT_SETTING})` };
+export function runDiskLimit(
+  configuredMiB: number | undefined,
+  sourceBytes: number,
+): { bytes: number; description: string } {
+  if (configuredMiB !== undefined)
+    return { bytes: configuredMiB * MIB, description: `${configuredMiB} MiB (${DISK_LIMIT_SETTING})` };
   const mib = Math.ceil((3 * sourceBytes + HEADROOM) / MIB);
-  return { bytes: mib * MIB, description: `${mib} MiB (three times the source plus 256 MiB; ${DISK_LIMIT_SETTING} sets another)` };
+  return {
+    bytes: mib * MIB,
+    description: `${mib} MiB (three times the source plus 256 MiB; ${DISK_LIMIT_SETTING} sets another)`,
+  };
 }
 
 /** A step ran out of the run's disk space. */
 export class DiskLimitReached extends Error {
   constructor(limit: string, cause: unknown) {
-    super(`the run used all the host disk it may write, ${limit}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `the run used all the host disk it may write, ${limit}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.name = 'DiskLimitReached';
   }
 }

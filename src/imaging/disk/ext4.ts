@@ -44,14 +44,17 @@ async function readExtInfo(raw: string, partition: RootPartition, signal?: Abort
   }
   const field = (name: string) => {
     const value = fields.get(name);
-    if (value === undefined) throw new Error(`dumpe2fs gave no "${name}" for the file system at ${partition.start} in ${raw}.`);
+    if (value === undefined)
+      throw new Error(`dumpe2fs gave no "${name}" for the file system at ${partition.start} in ${raw}.`);
     return value;
   };
   const label = field('Filesystem volume name');
   return {
     uuid: field('Filesystem UUID'),
     label: label === '<none>' ? '' : label,
-    features: field('Filesystem features').split(/\s+/).filter((f) => f !== '' && f !== '(none)'),
+    features: field('Filesystem features')
+      .split(/\s+/)
+      .filter((f) => f !== '' && f !== '(none)'),
     blockSize: Number(field('Block size')),
     blockCount: Number(field('Block count')),
     inodeCount: Number(field('Inode count')),
@@ -65,14 +68,23 @@ async function readExtInfo(raw: string, partition: RootPartition, signal?: Abort
  * it. Extended attributes (file capabilities, SELinux labels) are not carried: rdump drops them.
  * Needs root, as keeping owners does.
  */
-export async function extractRootFs(raw: string, partition: RootPartition, dir: string, signal?: AbortSignal): Promise<void> {
+export async function extractRootFs(
+  raw: string,
+  partition: RootPartition,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const info = await readExtInfo(raw, partition, signal).catch(damaged('dumpe2fs cannot read its superblock'));
   if (info.features.includes('needs_recovery')) {
     // Its journal holds writes the file system proper lacks; reading it now would miss them.
-    throw new Error(`The file system at ${partition.start} in ${raw} was not cleanly unmounted (its journal needs recovery); shut the VM down cleanly or run e2fsck on it first.`);
+    throw new Error(
+      `The file system at ${partition.start} in ${raw} was not cleanly unmounted (its journal needs recovery); shut the VM down cleanly or run e2fsck on it first.`,
+    );
   }
   if (info.blockCount * info.blockSize > partition.size) {
-    throw new Error(`The file system at ${partition.start} in ${raw} claims ${info.blockCount * info.blockSize} bytes but its partition has ${partition.size}.`);
+    throw new Error(
+      `The file system at ${partition.start} in ${raw} claims ${info.blockCount * info.blockSize} bytes but its partition has ${partition.size}.`,
+    );
   }
   await checkExtFs(raw, partition, signal).catch(damaged('e2fsck -fn found', e2fsckFindings));
   await copyOutRootFs(fsOf(raw, partition), dir, signal);
@@ -84,27 +96,39 @@ export async function extractRootFs(raw: string, partition: RootPartition, dir: 
  */
 export async function copyOutRootFs(fs: ExtFs, dir: string, signal?: AbortSignal): Promise<void> {
   if (process.getuid?.() !== 0) {
-    throw new Error('Extracting a root file system needs root: only root can give files their owners and make device nodes.');
+    throw new Error(
+      'Extracting a root file system needs root: only root can give files their owners and make device nodes.',
+    );
   }
   await mkdir(dir, { recursive: true });
-  if ((await readdir(dir)).length > 0) throw new Error(`Cannot extract a root file system into ${dir}: it is not empty.`);
+  if ((await readdir(dir)).length > 0)
+    throw new Error(`Cannot extract a root file system into ${dir}: it is not empty.`);
   await debugfs(fs, ['rdump / .'], { dumpTo: dir, signal });
   await restoreWhatRdumpDrops(fs, dir, signal);
 }
 
 /** A tool's refusal of the file system as a DamagedFileSystem; Kiln's own failures (a missing tool) pass through. */
-const damaged = (what: string, findings = toolComplaint) => (error: unknown): never => {
-  throw error instanceof ToolError ? new DamagedFileSystem(`${what}: ${findings(error)}`) : error;
-};
+const damaged =
+  (what: string, findings = toolComplaint) =>
+  (error: unknown): never => {
+    throw error instanceof ToolError ? new DamagedFileSystem(`${what}: ${findings(error)}`) : error;
+  };
 
 /** What a tool said on stderr, without its version banner ("dumpe2fs 1.47.0 (5-Feb-2023)"). */
 const toolComplaint = (error: ToolError) =>
-  error.result.stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^[\w.]+ \d+\.\d+/.test(line)).join(' ');
+  error.result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^[\w.]+ \d+\.\d+/.test(line))
+    .join(' ');
 
 /** e2fsck's report without its progress lines, its unanswered questions and its summary. */
 function e2fsckFindings(error: ToolError): string {
   const noise = /^(e2fsck \d|Pass \d|.*\? no$|.*WARNING: Filesystem still has errors|.*\bfiles \(.* non-contiguous\))/;
-  const lines = error.result.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !noise.test(line));
+  const lines = error.result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !noise.test(line));
   return lines.length > 0 ? lines.slice(0, 20).join(' ') : `exit ${error.exitCode}: ${error.result.stderr.trim()}`;
 }
 
@@ -124,10 +148,20 @@ export async function writeRootFs(
   const { signal } = options;
   const root = await stat(dir);
   if (!root.isDirectory()) throw new Error(`${dir} is not a directory.`);
-  const old = (await sniffFileSystem(raw, partition.start)) === EXT ? await readExtInfo(raw, partition, signal) : undefined;
+  const old =
+    (await sniffFileSystem(raw, partition.start)) === EXT ? await readExtInfo(raw, partition, signal) : undefined;
   const label = options.label ?? old?.label;
   const uuid = options.uuid ?? old?.uuid;
-  const args = ['-q', '-F', '-t', 'ext4', '-d', resolve(dir), '-E', `offset=${partition.start},root_owner=${root.uid}:${root.gid}`];
+  const args = [
+    '-q',
+    '-F',
+    '-t',
+    'ext4',
+    '-d',
+    resolve(dir),
+    '-E',
+    `offset=${partition.start},root_owner=${root.uid}:${root.gid}`,
+  ];
   // Reading every file of the tree, whoever owns it and whatever its mode, needs DAC_OVERRIDE.
   const readTree = { read: [dir], capabilities: ['DAC_OVERRIDE'] } as const;
   if (label) args.push('-L', label);
@@ -144,7 +178,9 @@ export async function writeRootFs(
     await runConfined('mkfs.ext4', args, { ...readTree, write: [raw] }, { signal });
   } catch (err) {
     if (err instanceof ToolError && /Could not allocate (block|inode)/.test(err.result.stderr)) {
-      const used = Number((await runConfined('du', ['-s', '-x', '-B1', '--', resolve(dir)], readTree, { signal })).stdout.split('\t')[0]);
+      const used = Number(
+        (await runConfined('du', ['-s', '-x', '-B1', '--', resolve(dir)], readTree, { signal })).stdout.split('\t')[0],
+      );
       throw new Error(
         `The root file system in ${dir} (${(used / MIB).toFixed(1)} MiB) does not fit its ` +
           `${(partition.size / MIB).toFixed(1)} MiB partition at ${partition.start} in ${raw}: ${err.result.stderr.trim()}`,
@@ -154,7 +190,10 @@ export async function writeRootFs(
   }
   // mke2fs makes the root directory 0755 whatever `dir` is.
   if ((root.mode & 0o7777) !== 0o755) {
-    await debugfs(fsOf(raw, partition), [`set_inode_field <2> mode 0${(root.mode & 0o177777).toString(8)}`], { write: true, signal });
+    await debugfs(fsOf(raw, partition), [`set_inode_field <2> mode 0${(root.mode & 0o177777).toString(8)}`], {
+      write: true,
+      signal,
+    });
   }
 }
 

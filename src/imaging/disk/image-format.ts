@@ -36,7 +36,9 @@ interface QemuInfo {
 }
 
 async function qemuInfo(path: string, args: string[], signal?: AbortSignal): Promise<QemuInfo> {
-  return JSON.parse((await runConfined('qemu-img', ['info', '--output=json', ...args], { read: [path] }, { signal })).stdout) as QemuInfo;
+  return JSON.parse(
+    (await runConfined('qemu-img', ['info', '--output=json', ...args], { read: [path] }, { signal })).stdout,
+  ) as QemuInfo;
 }
 
 /** An empty file at `path` for a confined tool to fill: only an existing file can be granted alone. */
@@ -67,10 +69,14 @@ function assertSelfContained(path: string, info: QemuInfo): void {
   const others = [
     info['backing-filename'],
     data?.['data-file'],
-    ...(data?.extents ?? []).map((extent) => extent.filename).filter((name) => resolve(name) !== resolve(info.filename)),
+    ...(data?.extents ?? [])
+      .map((extent) => extent.filename)
+      .filter((name) => resolve(name) !== resolve(info.filename)),
   ].filter((name) => name !== undefined);
   if (others.length > 0) {
-    throw new Error(`${path} is a ${info.format} image that refers to other files (${others.join(', ')}); Kiln takes self-contained images only.`);
+    throw new Error(
+      `${path} is a ${info.format} image that refers to other files (${others.join(', ')}); Kiln takes self-contained images only.`,
+    );
   }
 }
 
@@ -81,7 +87,11 @@ export async function inspectImage(path: string, signal?: AbortSignal): Promise<
     // Hyper-V or qemu by its CHS geometry (smaller) unless told to use the footer's current size.
     const virtualSize = fileSize - VHD_FOOTER_SIZE;
     const file = resolve(path).replaceAll(',', ',,'); // qemu's escape for a comma inside an option value
-    const info = await qemuInfo(path, ['--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${file}`], signal);
+    const info = await qemuInfo(
+      path,
+      ['--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${file}`],
+      signal,
+    );
     if (info['virtual-size'] !== virtualSize) {
       throw new Error(`${path} is a fixed VHD of ${virtualSize} bytes but its footer says ${info['virtual-size']}.`);
     }
@@ -97,7 +107,8 @@ export async function inspectImage(path: string, signal?: AbortSignal): Promise<
 
 /** `qemu-img check` for the formats that have metadata to check; throws with its report. */
 export async function checkImageMetadata(path: string, info: ImageInfo): Promise<void> {
-  if (CHECKABLE_FORMATS.has(info.format)) await runConfined('qemu-img', ['check', '-f', info.format, resolve(path)], { read: [path] });
+  if (CHECKABLE_FORMATS.has(info.format))
+    await runConfined('qemu-img', ['check', '-f', info.format, resolve(path)], { read: [path] });
 }
 
 /**
@@ -105,7 +116,12 @@ export async function checkImageMetadata(path: string, info: ImageInfo): Promise
  * raw disks are mostly zeros, and a dense copy of one costs its whole size.
  */
 async function cloneFile(source: string, destination: string, signal?: AbortSignal): Promise<void> {
-  await runConfined('cp', ['--reflink=auto', '--sparse=always', resolve(source), await outputFile(destination)], { read: [source], write: [destination] }, { signal });
+  await runConfined(
+    'cp',
+    ['--reflink=auto', '--sparse=always', resolve(source), await outputFile(destination)],
+    { read: [source], write: [destination] },
+    { signal },
+  );
 }
 
 /**
@@ -114,7 +130,9 @@ async function cloneFile(source: string, destination: string, signal?: AbortSign
  */
 async function renameSparse(source: string, destination: string, signal?: AbortSignal): Promise<void> {
   await rename(source, destination);
-  await runConfined('fallocate', ['--dig-holes', resolve(destination)], { write: [destination] }, { signal }).catch(() => undefined);
+  await runConfined('fallocate', ['--dig-holes', resolve(destination)], { write: [destination] }, { signal }).catch(
+    () => undefined,
+  );
 }
 
 /** Any supported image as a raw disk at `output`; `input` stays as it was. */
@@ -128,11 +146,20 @@ export async function toRaw(input: string, output: string): Promise<{ format: st
  * renamed to `output` and a fixed VHD loses its footer in place, so neither is copied (`inPlace`);
  * other formats are converted and `input` removed. Both must be on one file system.
  */
-export async function moveToRaw(input: string, output: string, signal?: AbortSignal): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
+export async function moveToRaw(
+  input: string,
+  output: string,
+  signal?: AbortSignal,
+): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
   return rawDisk(input, output, true, signal);
 }
 
-async function rawDisk(input: string, output: string, consume: boolean, signal?: AbortSignal): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
+async function rawDisk(
+  input: string,
+  output: string,
+  consume: boolean,
+  signal?: AbortSignal,
+): Promise<{ format: string; virtualSize: number; inPlace: boolean }> {
   const info = await inspectImage(input, signal);
   const rawBytes = info.format === 'raw' || info.fixedVhd;
   if (rawBytes) {
@@ -142,7 +169,12 @@ async function rawDisk(input: string, output: string, consume: boolean, signal?:
     if (info.fixedVhd) await truncate(output, info.virtualSize);
   } else {
     // The format is given, not probed again: a probe is how a crafted raw disk passes as qcow2.
-    await runConfined('qemu-img', ['convert', '-f', info.format, '-O', 'raw', resolve(input), await outputFile(output)], { read: [input], write: [output] }, { signal });
+    await runConfined(
+      'qemu-img',
+      ['convert', '-f', info.format, '-O', 'raw', resolve(input), await outputFile(output)],
+      { read: [input], write: [output] },
+      { signal },
+    );
     if (consume) await rm(input);
   }
   return { format: info.format, virtualSize: info.virtualSize, inPlace: consume && rawBytes };
@@ -160,7 +192,8 @@ export async function toFixedVhd(raw: string, output: string, signal?: AbortSign
     await truncate(output, diskSize);
     // GPT keeps a backup header in the disk's last sector; move it to the new last sector, or the
     // firmware and the kernel see a damaged table.
-    if ((await readPartitionTable(output, signal))?.table === 'gpt') await runConfined('sfdisk', ['--relocate', 'gpt-bak-std', resolve(output)], { write: [output] }, { signal });
+    if ((await readPartitionTable(output, signal))?.table === 'gpt')
+      await runConfined('sfdisk', ['--relocate', 'gpt-bak-std', resolve(output)], { write: [output] }, { signal });
   }
   await appendFile(output, createFixedVhdFooter(diskSize));
   return { size: diskSize + VHD_FOOTER_SIZE };

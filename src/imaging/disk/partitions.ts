@@ -59,7 +59,9 @@ export async function readPartitionTable(
 ): Promise<{ table: 'gpt' | 'dos'; partitions: Partition[] } | undefined> {
   let json: SfdiskJson;
   try {
-    json = JSON.parse((await runConfined('sfdisk', ['--json', resolve(raw)], { read: [raw] }, { signal })).stdout) as SfdiskJson;
+    json = JSON.parse(
+      (await runConfined('sfdisk', ['--json', resolve(raw)], { read: [raw] }, { signal })).stdout,
+    ) as SfdiskJson;
   } catch (err) {
     if (err instanceof ToolError && err.result.stderr.includes('does not contain a recognized partition table')) {
       return undefined;
@@ -101,7 +103,8 @@ export async function sniffFileSystem(raw: string, start: number): Promise<strin
     const head = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await file.read(head, 0, SNIFF_BYTES, start);
     return SIGNATURES.find(
-      (s) => s.offset + s.magic.length <= bytesRead && head.subarray(s.offset, s.offset + s.magic.length).equals(s.magic),
+      (s) =>
+        s.offset + s.magic.length <= bytesRead && head.subarray(s.offset, s.offset + s.magic.length).equals(s.magic),
     )?.name;
   } finally {
     await file.close();
@@ -132,7 +135,10 @@ export async function findRootPartition(raw: string, signal?: AbortSignal): Prom
   const found = await Promise.all(
     layout.partitions.map(async (p) => ({
       ...p,
-      fs: p.start + p.size > diskSize ? 'a partition reaching past the end of the file' : await sniffFileSystem(raw, p.start),
+      fs:
+        p.start + p.size > diskSize
+          ? 'a partition reaching past the end of the file'
+          : await sniffFileSystem(raw, p.start),
     })),
   );
   const [root] = found

@@ -64,7 +64,11 @@ async function listTree(image: ExtFs, signal?: AbortSignal): Promise<{ root: Ent
   const seenDirs = new Set([ROOT_INODE]);
   let level = [{ ino: ROOT_INODE, path: '' }];
   while (level.length > 0) {
-    const listings = await debugfs(image, level.map((dir) => `ls -p <${dir.ino}>`), { signal });
+    const listings = await debugfs(
+      image,
+      level.map((dir) => `ls -p <${dir.ino}>`),
+      { signal },
+    );
     const next: typeof level = [];
     level.forEach((dir, i) => {
       for (const { name, ...entry } of parseListing(listings[i])) {
@@ -74,7 +78,8 @@ async function listTree(image: ExtFs, signal?: AbortSignal): Promise<{ root: Ent
         const path = dir.path === '' ? name : `${dir.path}/${name}`;
         entries.push({ ...entry, path });
         if ((entry.mode & S_IFMT) !== S_IFDIR) continue;
-        if (seenDirs.has(entry.ino)) throw new DamagedFileSystem(`directory inode ${entry.ino} has two names (the second is /${path}).`);
+        if (seenDirs.has(entry.ino))
+          throw new DamagedFileSystem(`directory inode ${entry.ino} has two names (the second is /${path}).`);
         seenDirs.add(entry.ino);
         next.push({ ino: entry.ino, path });
       }
@@ -111,7 +116,10 @@ function treeWalker(dir: string) {
   const check = async (path: string, expected: Kind): Promise<string> => {
     const host = join(dir, path);
     const found = kindOf(await lstat(host).catch(() => undefined));
-    if (found !== expected) throw new DamagedFileSystem(`/${path} was extracted as ${found === 'missing' ? 'nothing' : `a ${found}`}, but its listing says ${expected === 'missing' ? 'nothing is there' : `a ${expected}`}.`);
+    if (found !== expected)
+      throw new DamagedFileSystem(
+        `/${path} was extracted as ${found === 'missing' ? 'nothing' : `a ${found}`}, but its listing says ${expected === 'missing' ? 'nothing is there' : `a ${expected}`}.`,
+      );
     return host;
   };
   const checkFolder = async (path: string): Promise<void> => {
@@ -136,9 +144,19 @@ function treeWalker(dir: string) {
 
 const parentOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
 
-async function makeNodes(image: ExtFs, dir: string, tree: ReturnType<typeof treeWalker>, nodes: Entry[], signal?: AbortSignal): Promise<void> {
+async function makeNodes(
+  image: ExtFs,
+  dir: string,
+  tree: ReturnType<typeof treeWalker>,
+  nodes: Entry[],
+  signal?: AbortSignal,
+): Promise<void> {
   if (nodes.length === 0) return;
-  const stats = await debugfs(image, nodes.map((node) => `stat <${node.ino}>`), { signal });
+  const stats = await debugfs(
+    image,
+    nodes.map((node) => `stat <${node.ino}>`),
+    { signal },
+  );
   for (const [i, node] of nodes.entries()) {
     const path = await tree.path(node.path, 'missing'); // rdump skips nodes
     const type = node.mode & S_IFMT;

@@ -28,14 +28,27 @@ const backingFile = (work: string) => join(work, 'space.ext4');
 
 /** Makes and mounts the run's space of `bytes`; returns its path. */
 export async function mountRunSpace(work: string, bytes: number): Promise<string> {
-  if (process.getuid?.() !== 0) throw new Error("Bounding a run's disk space needs root: it is a file system Kiln mounts.");
+  if (process.getuid?.() !== 0)
+    throw new Error("Bounding a run's disk space needs root: it is a file system Kiln mounts.");
   const space = runSpace(work);
   const file = backingFile(work);
   await releaseRunSpace(work);
   await writeFile(file, '');
   await truncate(file, bytes);
   // The file is new and all zeros, so inode tables need no zeroing, now (lazy_itable_init) or after mounting (noinit_itable).
-  await run('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-m', '0', '-i', String(BYTES_PER_INODE), '-E', 'lazy_itable_init=1,nodiscard', file]);
+  await run('mkfs.ext4', [
+    '-q',
+    '-F',
+    '-O',
+    '^has_journal',
+    '-m',
+    '0',
+    '-i',
+    String(BYTES_PER_INODE),
+    '-E',
+    'lazy_itable_init=1,nodiscard',
+    file,
+  ]);
   await mkdir(space, { recursive: true });
   await run('mount', ['-t', 'ext4', '-o', 'loop,nosuid,nodev,noatime,noinit_itable', file, space]);
   return space;
@@ -70,13 +83,15 @@ export async function runSpaceFull(work: string): Promise<boolean> {
 async function mountsUnder(path: string): Promise<string[]> {
   const target = realPath(path);
   const table = await readFile('/proc/self/mountinfo', 'utf8');
-  return table
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((field): field is string => field !== undefined)
-    // The kernel writes space, tab, newline and backslash in paths as octal escapes.
-    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
-    .filter((mountPoint) => mountPoint === target || mountPoint.startsWith(`${target}/`));
+  return (
+    table
+      .split('\n')
+      .map((line) => line.split(' ')[4])
+      .filter((field): field is string => field !== undefined)
+      // The kernel writes space, tab, newline and backslash in paths as octal escapes.
+      .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+      .filter((mountPoint) => mountPoint === target || mountPoint.startsWith(`${target}/`))
+  );
 }
 
 /** The path with symlinks resolved, as the mount table names it; as given when it does not exist. */

@@ -69,7 +69,9 @@ export class ToolError extends Error {
 /** A tool stopped because its caller was canceled (a run's cancel or timeout), not because it failed. */
 export class ToolCanceled extends Error {
   constructor(command: string, signal: AbortSignal) {
-    super(`${command} was canceled and killed: the run it worked for was canceled or reached its timeout.`, { cause: signal.reason });
+    super(`${command} was canceled and killed: the run it worked for was canceled or reached its timeout.`, {
+      cause: signal.reason,
+    });
     this.name = 'ToolCanceled';
   }
 }
@@ -84,20 +86,37 @@ export function run(command: string, args: readonly string[], options: RunOption
  * held to the default resource limits, so a crafted image that sends a parser into a loop of
  * allocations or forks stops there; errors name the program, not bubblewrap.
  */
-export async function runConfined(command: string, args: readonly string[], grant: ToolAccess, options: RunOptions = {}): Promise<RunResult> {
+export async function runConfined(
+  command: string,
+  args: readonly string[],
+  grant: ToolAccess,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const [tool, bwrap] = await Promise.all([findTool(command), findTool('bwrap')]);
   if (!tool) throw new Error(notInstalled(command));
-  if (!bwrap) throw new Error('bubblewrap (bwrap) is not installed; Kiln confines its disk tools with it (scripts/setup.sh installs it).');
+  if (!bwrap)
+    throw new Error(
+      'bubblewrap (bwrap) is not installed; Kiln confines its disk tools with it (scripts/setup.sh installs it).',
+    );
   if (options.signal?.aborted) throw new ToolCanceled(command, options.signal);
   const cgroup = await createSandboxCgroup(TOOL_LIMITS);
   try {
     const start = cgroup.joinAndExec(bwrap, confinedArgs(tool, args, grant, options.cwd));
-    return await runProgram(command, args, { program: start.file, argv: start.args, env: {}, missing: notInstalled(start.file), joinErrors: cgroup.version }, { input: options.input, signal: options.signal });
+    return await runProgram(
+      command,
+      args,
+      { program: start.file, argv: start.args, env: {}, missing: notInstalled(start.file), joinErrors: cgroup.version },
+      { input: options.input, signal: options.signal },
+    );
   } catch (error) {
     const limit = await cgroup.hit();
     if (limit) {
-      const bound = limit === 'processes' ? `${TOOL_LIMITS.processes} processes` : `${TOOL_LIMITS.memoryMiB} MiB of memory`;
-      throw new Error(`${command} was stopped at the limit every disk tool runs under, ${bound}: an image that needs more is damaged or hostile.`, { cause: error });
+      const bound =
+        limit === 'processes' ? `${TOOL_LIMITS.processes} processes` : `${TOOL_LIMITS.memoryMiB} MiB of memory`;
+      throw new Error(
+        `${command} was stopped at the limit every disk tool runs under, ${bound}: an image that needs more is damaged or hostile.`,
+        { cause: error },
+      );
     }
     throw error;
   } finally {
@@ -105,7 +124,8 @@ export async function runConfined(command: string, args: readonly string[], gran
   }
 }
 
-const notInstalled = (command: string) => `${command} is not installed; scripts/setup.sh installs the tools Kiln's disk builds use.`;
+const notInstalled = (command: string) =>
+  `${command} is not installed; scripts/setup.sh installs the tools Kiln's disk builds use.`;
 
 /** How `command args` is started: `program argv`, in `env`; `missing` is the error when `program` is not installed. */
 interface Launch {
@@ -152,7 +172,10 @@ function runProgram(command: string, args: readonly string[], launch: Launch, op
       signal?.removeEventListener('abort', onAbort);
       const result = { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
       if (canceled) reject(new ToolCanceled(command, signal!));
-      else if (joinFailure) reject(new CgroupsUnavailable(`cannot move ${command} into its ${launch.joinErrors} cgroup (${joinFailure.trim()})`));
+      else if (joinFailure)
+        reject(
+          new CgroupsUnavailable(`cannot move ${command} into its ${launch.joinErrors} cgroup (${joinFailure.trim()})`),
+        );
       else if (code === 0) resolve(result);
       else reject(new ToolError(command, args, code, result));
     });

@@ -29,7 +29,11 @@ export type CustomizerSpec = { [T in keyof Runners]: Parameters<Runners[T]>[0] &
 /** What a failed customizer does to the rest of the run: `cleanup` removes everything, `abort` keeps it for debugging. */
 export type OnCustomizerError = 'cleanup' | 'abort';
 
-export function customizerStep(customizer: CustomizerSpec, deps: CustomizerDeps, onError: OnCustomizerError): BuildStep<ImageBuildState> {
+export function customizerStep(
+  customizer: CustomizerSpec,
+  deps: CustomizerDeps,
+  onError: OnCustomizerError,
+): BuildStep<ImageBuildState> {
   const step = stepFor(customizer, deps);
   return {
     name: step.name,

@@ -26,5 +26,11 @@ export interface ImageBuildState extends RootFsState {
 /** A fresh state for the run whose work folder is `work`. */
 export function imageBuildState(work: string): ImageBuildState {
   const space = runSpace(work);
-  return { rootfs: join(space, 'rootfs'), work, raw: join(space, 'disk.raw'), vhd: join(space, 'image.vhd'), keep: false };
+  return {
+    rootfs: join(space, 'rootfs'),
+    work,
+    raw: join(space, 'disk.raw'),
+    vhd: join(space, 'image.vhd'),
+    keep: false,
+  };
 }

@@ -52,7 +52,9 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
       const format = await moveToRaw(fetched, state.raw, signal);
       state.partition = await findRootPartition(state.raw, signal);
-      log.line(`Source is ${format.format}, ${format.virtualSize} bytes; root file system at byte ${state.partition.start} (${state.partition.table} table)`);
+      log.line(
+        `Source is ${format.format}, ${format.virtualSize} bytes; root file system at byte ${state.partition.start} (${state.partition.table} table)`,
+      );
       await extractRootFs(state.raw, state.partition, state.rootfs, signal);
       await progress.extracted?.();
     },

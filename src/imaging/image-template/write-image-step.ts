@@ -11,7 +11,8 @@ export function writeImageStep(): BuildStep<ImageBuildState> {
   return {
     name: 'write image',
     run: async (state, { log, signal }) => {
-      if (!state.partition) throw new Error('write image needs the root partition the source step finds; run the source step first.');
+      if (!state.partition)
+        throw new Error('write image needs the root partition the source step finds; run the source step first.');
       await writeRootFs(state.rootfs, state.raw, state.partition, { signal });
       const vhd = await toFixedVhd(state.raw, state.vhd, signal);
       log.line(`Image written: fixed VHD of ${vhd.size} bytes`);

@@ -41,17 +41,25 @@ export async function cgroupMounts(): Promise<CgroupMount[]> {
     const fields = left.split(' ');
     const [type, , superOptions] = right.split(' ');
     if (type !== 'cgroup' && type !== 'cgroup2') continue;
-    mounts.push({ dir: unescapeMount(fields[4]), root: unescapeMount(fields[3]), type, options: superOptions.split(',') });
+    mounts.push({
+      dir: unescapeMount(fields[4]),
+      root: unescapeMount(fields[3]),
+      type,
+      options: superOptions.split(','),
+    });
   }
   return mounts;
 }
 
 /** This process's cgroup per hierarchy from /proc/self/cgroup: `0` is v2's, else the v1 controller list. */
 export async function ownCgroups(): Promise<Array<{ controllers: string[]; path: string }>> {
-  return (await readFile('/proc/self/cgroup', 'utf8')).split('\n').filter(Boolean).map((line) => {
-    const [, controllers, ...path] = line.split(':');
-    return { controllers: controllers === '' ? [] : controllers.split(','), path: path.join(':') };
-  });
+  return (await readFile('/proc/self/cgroup', 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [, controllers, ...path] = line.split(':');
+      return { controllers: controllers === '' ? [] : controllers.split(','), path: path.join(':') };
+    });
 }
 
 /** The folder of cgroup `path` (as /proc/self/cgroup names it) in `mount`. */
@@ -66,16 +74,23 @@ export async function readCounters(file: string): Promise<Map<string, number>> {
     if (error.code === 'ENOENT') return '';
     throw error;
   });
-  return new Map(text.split('\n').filter(Boolean).map((line) => {
-    const [key, value] = line.split(' ');
-    return [key, Number(value)];
-  }));
+  return new Map(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [key, value] = line.split(' ');
+        return [key, Number(value)];
+      }),
+  );
 }
 
-export const writeControl = (dir: string, file: string, value: string | number) => writeFile(join(dir, file), String(value));
+export const writeControl = (dir: string, file: string, value: string | number) =>
+  writeFile(join(dir, file), String(value));
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */
-const unescapeMount = (text: string) => text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+const unescapeMount = (text: string) =>
+  text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
 /** CPU time is shared out per period of this many microseconds, the kernel's default. */
 export const CPU_PERIOD_US = 100_000;

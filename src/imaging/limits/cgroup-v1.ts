@@ -12,13 +12,25 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cgroupDir, cpuQuotaUs, CPU_PERIOD_US, memoryBytes, readCounters, writeControl, type CgroupMount, type CgroupVersion } from './cgroup-hierarchy.ts';
+import {
+  cgroupDir,
+  cpuQuotaUs,
+  CPU_PERIOD_US,
+  memoryBytes,
+  readCounters,
+  writeControl,
+  type CgroupMount,
+  type CgroupVersion,
+} from './cgroup-hierarchy.ts';
 
 const CONTROLLERS = ['pids', 'memory', 'cpu'] as const;
 type Controller = (typeof CONTROLLERS)[number];
 
 /** cgroup v1 with the three controllers mounted, or what it lacks. */
-export function cgroupV1(mounts: CgroupMount[], own: Array<{ controllers: string[]; path: string }>): CgroupVersion | { missing: string } {
+export function cgroupV1(
+  mounts: CgroupMount[],
+  own: Array<{ controllers: string[]; path: string }>,
+): CgroupVersion | { missing: string } {
   const parents = {} as Record<Controller, string>;
   const absent: string[] = [];
   for (const controller of CONTROLLERS) {
@@ -36,14 +48,18 @@ export function cgroupV1(mounts: CgroupMount[], own: Array<{ controllers: string
       await writeControl(dir('pids', name), 'pids.max', limits.processes);
       await writeControl(dir('memory', name), 'memory.limit_in_bytes', memoryBytes(limits));
       // Present only when the kernel accounts swap (swapaccount=1); without it there is no swap to limit separately.
-      const memsw = await access(join(dir('memory', name), 'memory.memsw.limit_in_bytes')).then(() => true, () => false);
+      const memsw = await access(join(dir('memory', name), 'memory.memsw.limit_in_bytes')).then(
+        () => true,
+        () => false,
+      );
       if (memsw) await writeControl(dir('memory', name), 'memory.memsw.limit_in_bytes', memoryBytes(limits));
       await writeControl(dir('cpu', name), 'cpu.cfs_period_us', CPU_PERIOD_US);
       await writeControl(dir('cpu', name), 'cpu.cfs_quota_us', cpuQuotaUs(limits));
     },
     async hit(name) {
       if (((await readCounters(join(dir('pids', name), 'pids.events'))).get('max') ?? 0) > 0) return 'processes';
-      if (((await readCounters(join(dir('memory', name), 'memory.oom_control'))).get('oom_kill') ?? 0) > 0) return 'memory';
+      if (((await readCounters(join(dir('memory', name), 'memory.oom_control'))).get('oom_kill') ?? 0) > 0)
+        return 'memory';
       return undefined;
     },
   };

@@ -12,20 +12,35 @@
  */
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cgroupDir, cpuQuotaUs, CPU_PERIOD_US, memoryBytes, readCounters, writeControl, type CgroupMount, type CgroupVersion } from './cgroup-hierarchy.ts';
+import {
+  cgroupDir,
+  cpuQuotaUs,
+  CPU_PERIOD_US,
+  memoryBytes,
+  readCounters,
+  writeControl,
+  type CgroupMount,
+  type CgroupVersion,
+} from './cgroup-hierarchy.ts';
 
 const CONTROLLERS = ['pids', 'memory', 'cpu'];
 const SERVER_LEAF = 'kiln-server';
 
 /** cgroup v2 with the three controllers delegated to Kiln's cgroup, or what it lacks. */
-export async function cgroupV2(mounts: CgroupMount[], own: Array<{ controllers: string[]; path: string }>): Promise<CgroupVersion | { missing: string }> {
+export async function cgroupV2(
+  mounts: CgroupMount[],
+  own: Array<{ controllers: string[]; path: string }>,
+): Promise<CgroupVersion | { missing: string }> {
   const mount = mounts.find((m) => m.type === 'cgroup2');
   const mine = own.find((entry) => entry.controllers.length === 0);
   if (!mount || !mine) return { missing: 'no cgroup v2 hierarchy is mounted' };
   const parent = cgroupDir(mount, mine.path);
   const available = (await readFile(join(parent, 'cgroup.controllers'), 'utf8').catch(() => '')).trim().split(/\s+/);
   const absent = CONTROLLERS.filter((controller) => !available.includes(controller));
-  if (absent.length > 0) return { missing: `cgroup v2 at ${parent} does not offer the ${absent.join(', ')} controller${absent.length > 1 ? 's' : ''}` };
+  if (absent.length > 0)
+    return {
+      missing: `cgroup v2 at ${parent} does not offer the ${absent.join(', ')} controller${absent.length > 1 ? 's' : ''}`,
+    };
   const refused = await delegate(parent);
   if (refused) return { missing: refused };
 
@@ -37,7 +52,13 @@ export async function cgroupV2(mounts: CgroupMount[], own: Array<{ controllers: 
       await writeControl(dir(name), 'pids.max', limits.processes);
       await writeControl(dir(name), 'memory.max', memoryBytes(limits));
       // Absent when the kernel does not account swap: then there is none to limit.
-      if (await access(join(dir(name), 'memory.swap.max')).then(() => true, () => false)) await writeControl(dir(name), 'memory.swap.max', 0);
+      if (
+        await access(join(dir(name), 'memory.swap.max')).then(
+          () => true,
+          () => false,
+        )
+      )
+        await writeControl(dir(name), 'memory.swap.max', 0);
       await writeControl(dir(name), 'cpu.max', `${cpuQuotaUs(limits)} ${CPU_PERIOD_US}`);
     },
     async hit(name) {
@@ -57,7 +78,8 @@ async function delegate(parent: string): Promise<string | undefined> {
     await enable();
     return undefined;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EBUSY') return `cannot enable ${CONTROLLERS.join(', ')} in ${join(parent, 'cgroup.subtree_control')} (${(error as Error).message})`;
+    if ((error as NodeJS.ErrnoException).code !== 'EBUSY')
+      return `cannot enable ${CONTROLLERS.join(', ')} in ${join(parent, 'cgroup.subtree_control')} (${(error as Error).message})`;
   }
   try {
     await mkdir(join(parent, SERVER_LEAF), { recursive: true });
@@ -65,7 +87,9 @@ async function delegate(parent: string): Promise<string | undefined> {
     await enable();
     return undefined;
   } catch (error) {
-    return `${parent} holds processes other than Kiln, so it cannot hand controllers to child cgroups (${(error as Error).message}); ` +
-      'run Kiln in a cgroup of its own (systemd: a service with Delegate=yes)';
+    return (
+      `${parent} holds processes other than Kiln, so it cannot hand controllers to child cgroups (${(error as Error).message}); ` +
+      'run Kiln in a cgroup of its own (systemd: a service with Delegate=yes)'
+    );
   }
 }

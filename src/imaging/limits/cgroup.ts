@@ -56,7 +56,18 @@ export async function createSandboxCgroup(limits: ResourceLimits): Promise<Sandb
   }
   return {
     version: version.name,
-    joinAndExec: (file, args) => ({ file: '/bin/sh', args: ['-c', JOIN_SCRIPT, 'kiln-join-cgroup', ...dirs.map((dir) => join(dir, 'cgroup.procs')), '--', file, ...args] }),
+    joinAndExec: (file, args) => ({
+      file: '/bin/sh',
+      args: [
+        '-c',
+        JOIN_SCRIPT,
+        'kiln-join-cgroup',
+        ...dirs.map((dir) => join(dir, 'cgroup.procs')),
+        '--',
+        file,
+        ...args,
+      ],
+    }),
     hit: () => version.hit(name),
     remove: () => removeCgroup(dirs),
   };
@@ -65,9 +76,11 @@ export async function createSandboxCgroup(limits: ResourceLimits): Promise<Sandb
 /** Kiln cannot limit sandboxed commands on this host. */
 export class CgroupsUnavailable extends Error {
   constructor(why: string) {
-    super(`Kiln runs every customizer command with limits on processes, memory and CPU (build.limits) and cannot set them here: ${why}. ` +
-      'Run Kiln as root on a host with the pids, memory and cpu cgroup controllers (cgroup v2, or cgroup v1 under /sys/fs/cgroup), ' +
-      'or in a cgroup v2 subtree delegated to it (systemd: Delegate=yes). Kiln does not run scripts without limits.');
+    super(
+      `Kiln runs every customizer command with limits on processes, memory and CPU (build.limits) and cannot set them here: ${why}. ` +
+        'Run Kiln as root on a host with the pids, memory and cpu cgroup controllers (cgroup v2, or cgroup v1 under /sys/fs/cgroup), ' +
+        'or in a cgroup v2 subtree delegated to it (systemd: Delegate=yes). Kiln does not run scripts without limits.',
+    );
     this.name = 'CgroupsUnavailable';
   }
 }

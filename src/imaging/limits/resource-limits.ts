@@ -50,8 +50,15 @@ export function resolveLimits(configured: Partial<Record<keyof ResourceLimits, u
     const value = configured[field];
     if (value === undefined) continue;
     const whole = field !== 'cpus';
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < MINIMUM[field] || (whole && !Number.isInteger(value))) {
-      throw new Error(`${LIMIT_SETTINGS[field]} is ${JSON.stringify(value)}; it must be ${whole ? 'a whole number' : 'a number'} of at least ${MINIMUM[field]}.`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < MINIMUM[field] ||
+      (whole && !Number.isInteger(value))
+    ) {
+      throw new Error(
+        `${LIMIT_SETTINGS[field]} is ${JSON.stringify(value)}; it must be ${whole ? 'a whole number' : 'a number'} of at least ${MINIMUM[field]}.`,
+      );
     }
     limits[field] = value;
   }
@@ -65,10 +72,15 @@ export function describeLimits(limits: ResourceLimits): string {
 
 /** A sandboxed command ran into a limit and was stopped. */
 export class LimitExceeded extends Error {
-  constructor(readonly limit: LimitName, limits: ResourceLimits) {
-    super(limit === 'processes'
-      ? `hit the process limit of ${limits.processes} (${LIMIT_SETTINGS.processes}) and was stopped.`
-      : `hit the memory limit of ${limits.memoryMiB} MiB (${LIMIT_SETTINGS.memoryMiB}) and was stopped.`);
+  constructor(
+    readonly limit: LimitName,
+    limits: ResourceLimits,
+  ) {
+    super(
+      limit === 'processes'
+        ? `hit the process limit of ${limits.processes} (${LIMIT_SETTINGS.processes}) and was stopped.`
+        : `hit the memory limit of ${limits.memoryMiB} MiB (${LIMIT_SETTINGS.memoryMiB}) and was stopped.`,
+    );
     this.name = 'LimitExceeded';
   }
 }

@@ -15,9 +15,20 @@ import { openBuildLog } from '../../imaging/build-log.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { FinishRunPayload, RunPayload } from '../../domain/image-templates/run-payloads.ts';
 import { storeBuiltVhd } from '../../domain/image-templates/run/built-vhd.ts';
-import { buildEnding, endRun, recordRunFailure, refuseWithoutBuilderAccess } from '../../domain/image-templates/run/end-run.ts';
+import {
+  buildEnding,
+  endRun,
+  recordRunFailure,
+  refuseWithoutBuilderAccess,
+} from '../../domain/image-templates/run/end-run.ts';
 import { finishRun, startRunDistribution } from '../../domain/image-templates/run/finish-run.ts';
-import { currentRun, recordExactVersion, recordRunLog, setRunSubState, stagingGroup } from '../../domain/image-templates/run/run-status.ts';
+import {
+  currentRun,
+  recordExactVersion,
+  recordRunLog,
+  setRunSubState,
+  stagingGroup,
+} from '../../domain/image-templates/run/run-status.ts';
 import { findTemplateSource } from '../../domain/image-templates/run/source.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
 import type { Write } from '../../ports/metadata-store.ts';
@@ -67,7 +78,12 @@ export function finishImageTemplateRunTask(ctx: DomainContext): TaskHandler<Fini
   };
 }
 
-async function runTemplate(ctx: DomainContext, settings: BuildSettings, payload: RunPayload, job: TaskContext): Promise<Write[]> {
+async function runTemplate(
+  ctx: DomainContext,
+  settings: BuildSettings,
+  payload: RunPayload,
+  job: TaskContext,
+): Promise<Write[]> {
   const record = await currentRun(ctx, payload);
   if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
   const template = record.data.resource;
@@ -77,7 +93,9 @@ async function runTemplate(ctx: DomainContext, settings: BuildSettings, payload:
   const work = runWorkFolder(settings.workRoot, payload.runId);
   const log = await openRunWork(work, { clock: ctx.clock, logMaxBytes: settings.logMaxBytes });
   const network = settings.customizerNetwork === true;
-  log.line(`Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`);
+  log.line(
+    `Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`,
+  );
   log.line(`Customizer limits, per command (build.limits): ${describeLimits(settings.limits)}`);
   await recordRunLog(ctx, payload, log.path);
 
@@ -96,13 +114,18 @@ async function runTemplate(ctx: DomainContext, settings: BuildSettings, payload:
         diskLimitMiB: settings.diskLimitMiB,
         progress: {
           started: () => setRunSubState(ctx, payload, 'Building'),
-          fetched: async ({ exactVersion }) => (exactVersion ? recordExactVersion(ctx, payload, exactVersion) : undefined),
+          fetched: async ({ exactVersion }) =>
+            exactVersion ? recordExactVersion(ctx, payload, exactVersion) : undefined,
           extracted: () => setRunSubState(ctx, payload, 'Customizing'),
         },
       },
       customize: template.properties.customize,
       onCustomizerError: template.properties.errorHandling.onCustomizerError,
-      customizers: { network, fetch: templateDownloads(ctx, template, log, settings.ownBlobs, settings.downloads), limits: settings.limits },
+      customizers: {
+        network,
+        fetch: templateDownloads(ctx, template, log, settings.ownBlobs, settings.downloads),
+        limits: settings.limits,
+      },
     },
     { signal: job.signal, log },
   );

@@ -33,12 +33,24 @@ function ownBlob(ctx: DomainContext, url: URL): BlobAddress | undefined {
   return base !== undefined && url.origin === new URL(base).origin ? parseBlobUrl(url) : undefined;
 }
 
-export function templateDownloads(ctx: DomainContext, template: ImageTemplate, log: BuildLog, access: OwnBlobAccess, policy: DownloadPolicy): FetchLike {
+export function templateDownloads(
+  ctx: DomainContext,
+  template: ImageTemplate,
+  log: BuildLog,
+  access: OwnBlobAccess,
+  policy: DownloadPolicy,
+): FetchLike {
   return policyFetch(policy, { inProcess: (url) => ownBlobFetch(ctx, template, log, access, url) });
 }
 
 /** How one of Kiln's own blob URLs is fetched, as the template's identity when it has one; undefined for other URLs. */
-function ownBlobFetch(ctx: DomainContext, template: ImageTemplate, log: BuildLog, access: OwnBlobAccess, url: URL): FetchLike | undefined {
+function ownBlobFetch(
+  ctx: DomainContext,
+  template: ImageTemplate,
+  log: BuildLog,
+  access: OwnBlobAccess,
+  url: URL,
+): FetchLike | undefined {
   const blob = ownBlob(ctx, url);
   if (blob === undefined) return undefined;
   const [identityId] = Object.keys(template.identity.userAssignedIdentities ?? {});

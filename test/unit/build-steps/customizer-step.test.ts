@@ -18,7 +18,8 @@ const fixture = () => {
   makeBusyboxRootFs(made.state.rootfs);
   return made;
 };
-const shell = (inline: string[], onError: OnCustomizerError) => customizerStep({ type: 'Shell', name: 'setup', inline }, {}, onError);
+const shell = (inline: string[], onError: OnCustomizerError) =>
+  customizerStep({ type: 'Shell', name: 'setup', inline }, {}, onError);
 
 describe('customizer step', () => {
   it('runs the customizer in the image under its own name', async () => {

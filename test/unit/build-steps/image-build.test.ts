@@ -41,7 +41,10 @@ describe('image build', () => {
       onCustomizerError: 'cleanup',
       customizers: { limits: defaultLimits() },
     });
-    assert.deepEqual(steps.map((s) => s.name), ['stage', 'source', 'first', 'second', 'third', 'generalize', 'write image']);
+    assert.deepEqual(
+      steps.map((s) => s.name),
+      ['stage', 'source', 'first', 'second', 'third', 'generalize', 'write image'],
+    );
   });
 
   it('stops a run canceled during its source step at once, cleans up, and ends it Canceled', async () => {
@@ -49,7 +52,12 @@ describe('image build', () => {
     const vhd = join(root, 'base.vhd');
     await makeBusyboxBaseImage(join(root, 'base.raw'), { sizeMiB: 32 });
     await toFixedVhd(join(root, 'base.raw'), vhd);
-    const template = { id: '/subscriptions/s/resourceGroups/g/providers/Microsoft.VirtualMachineImages/imageTemplates/t', name: 't', location: 'westus', properties: { buildTimeoutInMinutes: 0 } } as ImageTemplate;
+    const template = {
+      id: '/subscriptions/s/resourceGroups/g/providers/Microsoft.VirtualMachineImages/imageTemplates/t',
+      name: 't',
+      location: 'westus',
+      properties: { buildTimeoutInMinutes: 0 },
+    } as ImageTemplate;
     const staging = stagingGroup(template, 's', 'abcdef12-0000-0000-0000-000000000000');
     const work = join(root, 'canceled');
     const log = openBuildLog(join(work, 'customization.log'));
@@ -62,7 +70,11 @@ describe('image build', () => {
           store,
           staging,
           source: {
-            find: async () => ({ description: 'busybox test disk', size: (await stat(vhd)).size, open: () => createReadStream(vhd) }),
+            find: async () => ({
+              description: 'busybox test disk',
+              size: (await stat(vhd)).size,
+              open: () => createReadStream(vhd),
+            }),
             progress: { fetched: async () => controller.abort(new Error('canceled by the test')) },
           },
           customize: [{ type: 'Shell', name: 'never', inline: ['touch /root/ran'] }],
@@ -89,7 +101,10 @@ describe('image build', () => {
     try {
       await mountRunSpace(state.work, 8 * 1024 * 1024);
       state.diskLimit = '8 MiB (build.limits.diskMiB)';
-      const filler = explainDiskFull({ name: 'filler', run: () => writeFile(join(runSpace(state.work), 'big'), Buffer.alloc(16 * 1024 * 1024)) });
+      const filler = explainDiskFull({
+        name: 'filler',
+        run: () => writeFile(join(runSpace(state.work), 'big'), Buffer.alloc(16 * 1024 * 1024)),
+      });
       await assert.rejects(filler.run(state, ctx), (error: Error) => {
         assert.ok(error instanceof DiskLimitReached);
         assert.match(error.message, /8 MiB \(build\.limits\.diskMiB\)/);

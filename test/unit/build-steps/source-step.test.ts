@@ -28,7 +28,11 @@ before(async () => {
   vhd = join(root, 'base.vhd');
   await toFixedVhd(join(root, 'base.raw'), vhd);
 });
-const source = async (): Promise<SourceImage> => ({ description: 'busybox test disk', size: (await stat(vhd)).size, open: () => createReadStream(vhd) });
+const source = async (): Promise<SourceImage> => ({
+  description: 'busybox test disk',
+  size: (await stat(vhd)).size,
+  open: () => createReadStream(vhd),
+});
 let runs = 0;
 const fixture = () => {
   const made = imageBuildFixture(root, ++runs);
@@ -43,7 +47,11 @@ describe('source step', () => {
     const step = sourceStep({
       find: async () => (told.push('find'), source()),
       diskLimitMiB: 256,
-      progress: { started: async () => void told.push('started'), fetched: async (s) => void told.push(`fetched ${s.description}`), extracted: async () => void told.push('extracted') },
+      progress: {
+        started: async () => void told.push('started'),
+        fetched: async (s) => void told.push(`fetched ${s.description}`),
+        extracted: async () => void told.push('extracted'),
+      },
     });
     assert.equal(step.name, 'source');
     await step.run(state, ctx);
@@ -63,7 +71,10 @@ describe('source step', () => {
 
   it('stops with ToolCanceled, extracting nothing, when the run is canceled once the bytes are in', async () => {
     const { state, ctx, controller } = fixture();
-    const step = sourceStep({ find: source, progress: { fetched: async () => controller.abort(new Error('canceled by the test')) } });
+    const step = sourceStep({
+      find: source,
+      progress: { fetched: async () => controller.abort(new Error('canceled by the test')) },
+    });
     const begin = performance.now();
     await assert.rejects(step.run(state, ctx), ToolCanceled);
     assert.ok(performance.now() - begin < 5000);

@@ -36,7 +36,9 @@ describe('stage step', () => {
     const step = stageStep(store, group);
     assert.equal(step.name, 'stage');
     await step.run(state, ctx);
-    const made = await store.get<{ resource: { name: string; location: string; tags: Record<string, string> } }>(group.key);
+    const made = await store.get<{ resource: { name: string; location: string; tags: Record<string, string> } }>(
+      group.key,
+    );
     assert.equal(made?.data.resource.name, 'IT_builds_web_1234abcd');
     assert.equal(made?.data.resource.tags.imageTemplateName, 'web');
     await step.cleanup!(state, ctx);
@@ -52,6 +54,10 @@ describe('stage step', () => {
     state.keep = true;
     await step.cleanup!(state, ctx);
     assert.ok(await store.get(group.key), 'the staging group is kept');
-    assert.ok(readFileSync(log.path, 'utf8').includes(`Keeping IT_builds_web_5678abcd and ${state.work} for debugging (errorHandling: abort).`));
+    assert.ok(
+      readFileSync(log.path, 'utf8').includes(
+        `Keeping IT_builds_web_5678abcd and ${state.work} for debugging (errorHandling: abort).`,
+      ),
+    );
   });
 });

@@ -27,7 +27,12 @@ export function publishedVhd(internal: BlobLocation): BlobLocation {
 }
 
 /** Puts the built VHD into the template's region store, and a user copy for a VHD target. */
-export async function storeBuiltVhd(ctx: DomainContext, template: ImageTemplate, runId: string, vhd: string): Promise<BuiltImage> {
+export async function storeBuiltVhd(
+  ctx: DomainContext,
+  template: ImageTemplate,
+  runId: string,
+  vhd: string,
+): Promise<BuiltImage> {
   const region = template.location;
   const name = `${CONTAINER}/${runId}/${template.name}.vhd`;
   const store = ctx.regions.get(region)!;

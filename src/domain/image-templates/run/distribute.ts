@@ -7,7 +7,11 @@
 import { ArmError } from '../../../core/arm-error.ts';
 import { parseResourceId, resourceKey } from '../../../core/resource-id.ts';
 import type { DomainContext } from '../../context.ts';
-import { compareVersions, GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersionRecord } from '../../gallery-image-versions/gallery-image-version.ts';
+import {
+  compareVersions,
+  GALLERY_IMAGE_VERSION_KIND,
+  type GalleryImageVersionRecord,
+} from '../../gallery-image-versions/gallery-image-version.ts';
 import { createOrUpdateVersion } from '../../gallery-image-versions/operations.ts';
 import type { Distributor } from '../image-template.ts';
 import type { StartedDistribution } from '../run-payloads.ts';
@@ -25,37 +29,67 @@ export interface BuiltImage {
   sourceVersion?: string;
 }
 
-export async function startDistribution(ctx: DomainContext, target: Distributor, image: BuiltImage): Promise<StartedDistribution> {
+export async function startDistribution(
+  ctx: DomainContext,
+  target: Distributor,
+  image: BuiltImage,
+): Promise<StartedDistribution> {
   switch (target.type) {
     case 'VHD':
-      return { output: { runOutputName: target.runOutputName, artifactUri: image.artifactUri, provisioningState: 'Succeeded' } };
+      return {
+        output: { runOutputName: target.runOutputName, artifactUri: image.artifactUri, provisioningState: 'Succeeded' },
+      };
     case 'ManagedImage': {
       const id = parseResourceId(target.imageId)!;
-      await createOrUpdateImage(ctx, { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: id.types[0][1] }, {
-        location: target.location,
-        ...(target.artifactTags ? { tags: target.artifactTags } : {}),
-        properties: { storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: image.uri } } },
-      });
-      return { output: { runOutputName: target.runOutputName, artifactId: target.imageId, provisioningState: 'Succeeded' }, waitFor: resourceKey(id) };
+      await createOrUpdateImage(
+        ctx,
+        { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: id.types[0][1] },
+        {
+          location: target.location,
+          ...(target.artifactTags ? { tags: target.artifactTags } : {}),
+          properties: { storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: image.uri } } },
+        },
+      );
+      return {
+        output: { runOutputName: target.runOutputName, artifactId: target.imageId, provisioningState: 'Succeeded' },
+        waitFor: resourceKey(id),
+      };
     }
     case 'SharedImage': {
       const definition = parseResourceId(target.galleryImageId)!;
       const [gallery, name] = [definition.types[0][1], definition.types[1][1]];
       const parent = await sharedImageTarget(ctx, target.galleryImageId, 'properties.distribute');
       const version = await nextVersion(ctx, resourceKey(definition), target, image.sourceVersion);
-      const created = await createOrUpdateVersion(ctx, { subscription: definition.subscription, resourceGroup: definition.resourceGroup!, gallery, image: name, version }, {
-        location: parent.data.resource.location,
-        ...(target.artifactTags ? { tags: target.artifactTags } : {}),
-        properties: {
-          publishingProfile: {
-            targetRegions: target.targetRegions.map((r) => ({ name: r.name, regionalReplicaCount: r.replicaCount, storageAccountType: r.storageAccountType })),
-            excludeFromLatest: target.excludeFromLatest,
-            storageAccountType: target.storageAccountType,
-          },
-          storageProfile: { osDiskImage: { source: { uri: image.uri } } },
+      const created = await createOrUpdateVersion(
+        ctx,
+        {
+          subscription: definition.subscription,
+          resourceGroup: definition.resourceGroup!,
+          gallery,
+          image: name,
+          version,
         },
-      });
-      return { output: { runOutputName: target.runOutputName, artifactId: created.version.id, provisioningState: 'Succeeded' }, waitFor: resourceKey(created.version.id) };
+        {
+          location: parent.data.resource.location,
+          ...(target.artifactTags ? { tags: target.artifactTags } : {}),
+          properties: {
+            publishingProfile: {
+              targetRegions: target.targetRegions.map((r) => ({
+                name: r.name,
+                regionalReplicaCount: r.replicaCount,
+                storageAccountType: r.storageAccountType,
+              })),
+              excludeFromLatest: target.excludeFromLatest,
+              storageAccountType: target.storageAccountType,
+            },
+            storageProfile: { osDiskImage: { source: { uri: image.uri } } },
+          },
+        },
+      );
+      return {
+        output: { runOutputName: target.runOutputName, artifactId: created.version.id, provisioningState: 'Succeeded' },
+        waitFor: resourceKey(created.version.id),
+      };
     }
   }
 }
@@ -65,13 +99,32 @@ export async function startDistribution(ctx: DomainContext, target: Distributor,
  * version (of the given major, when one is set) and bumps its patch; without versioning Kiln does
  * the same, Azure's "monotonic" default.
  */
-async function nextVersion(ctx: DomainContext, definitionKey: string, target: Extract<Distributor, { type: 'SharedImage' }>, sourceVersion?: string): Promise<string> {
+async function nextVersion(
+  ctx: DomainContext,
+  definitionKey: string,
+  target: Extract<Distributor, { type: 'SharedImage' }>,
+  sourceVersion?: string,
+): Promise<string> {
   if (target.versioning?.scheme === 'Source') {
     if (sourceVersion) return sourceVersion;
-    throw new ArmError(400, 'BadSharedImageDistribute', "The 'Source' versioning scheme needs a gallery image version source; use 'Latest'.", 'properties.distribute');
+    throw new ArmError(
+      400,
+      'BadSharedImageDistribute',
+      "The 'Source' versioning scheme needs a gallery image version source; use 'Latest'.",
+      'properties.distribute',
+    );
   }
-  const major = target.versioning?.scheme === 'Latest' && target.versioning.major !== undefined && target.versioning.major >= 0 ? target.versioning.major : undefined;
-  const existing = ((await ctx.store.list<GalleryImageVersionRecord['data']>({ kind: GALLERY_IMAGE_VERSION_KIND, parent: definitionKey, limit: 100_000 })) as GalleryImageVersionRecord[])
+  const major =
+    target.versioning?.scheme === 'Latest' && target.versioning.major !== undefined && target.versioning.major >= 0
+      ? target.versioning.major
+      : undefined;
+  const existing = (
+    (await ctx.store.list<GalleryImageVersionRecord['data']>({
+      kind: GALLERY_IMAGE_VERSION_KIND,
+      parent: definitionKey,
+      limit: 100_000,
+    })) as GalleryImageVersionRecord[]
+  )
     .map((v) => v.data.resource.name)
     .filter((v) => major === undefined || Number(v.split('.')[0]) === major)
     .sort(compareVersions);
@@ -82,7 +135,10 @@ async function nextVersion(ctx: DomainContext, definitionKey: string, target: Ex
 }
 
 /** Where a started distribution stands: its resource's provisioning state (Failed when it vanished). */
-export async function distributionState(ctx: DomainContext, started: StartedDistribution): Promise<'InProgress' | 'Succeeded' | 'Failed'> {
+export async function distributionState(
+  ctx: DomainContext,
+  started: StartedDistribution,
+): Promise<'InProgress' | 'Succeeded' | 'Failed'> {
   if (!started.waitFor) return started.output.provisioningState;
   const record = await ctx.store.get<{ resource: { properties: { provisioningState: string } } }>(started.waitFor);
   const state = record?.data.resource.properties.provisioningState;

@@ -28,15 +28,29 @@ export async function endRun(
   const record = await ctx.store.get<ImageTemplateRecord['data']>(payload.key);
   log.line(`Run ${ending.runState}${ending.message ? `: ${ending.message}` : ''}`);
   log.close();
-  const logBlob = await sealLog(ctx, record?.data.resource.location ?? ctx.settings.regions[0].name, payload.runId, log.path);
+  const logBlob = await sealLog(
+    ctx,
+    record?.data.resource.location ?? ctx.settings.regions[0].name,
+    payload.runId,
+    log.path,
+  );
   return finalWrites(ctx, payload, ending.runState, ending.message, ending.outputs ?? [], ending.blobs ?? [], logBlob);
 }
 
 /** What ended a build that did not finish: a cancel, its timeout (`buildTimeoutInMinutes`), or the step that failed. */
-export function buildEnding(template: ImageTemplate, built: { canceled: boolean; failedStep?: string; error: unknown }, signal: AbortSignal, log: RunLog): { runState: RunState; message: string } {
+export function buildEnding(
+  template: ImageTemplate,
+  built: { canceled: boolean; failedStep?: string; error: unknown },
+  signal: AbortSignal,
+  log: RunLog,
+): { runState: RunState; message: string } {
   const timedOut = (signal.reason as ArmError | undefined)?.code === 'OperationTimedOut';
   if (built.canceled && !timedOut) return { runState: 'Canceled', message: 'The run was canceled.' };
-  if (built.canceled) return { runState: 'Failed', message: `The build did not finish within its timeout of ${minutes(template.properties.buildTimeoutInMinutes || 240)}.` };
+  if (built.canceled)
+    return {
+      runState: 'Failed',
+      message: `The build did not finish within its timeout of ${minutes(template.properties.buildTimeoutInMinutes || 240)}.`,
+    };
   return { runState: 'Failed', message: failureMessage(built.failedStep, built.error, log) };
 }
 
@@ -44,14 +58,20 @@ export function buildEnding(template: ImageTemplate, built: { canceled: boolean;
  * A run its builder principal may not do ends Failed at once, before it has a work folder or staging
  * group; its log, written whole, holds the reason alone. Undefined when the builder has the access.
  */
-export async function refuseWithoutBuilderAccess(ctx: DomainContext, payload: RunPayload, template: ImageTemplate): Promise<Write[] | undefined> {
+export async function refuseWithoutBuilderAccess(
+  ctx: DomainContext,
+  payload: RunPayload,
+  template: ImageTemplate,
+): Promise<Write[] | undefined> {
   try {
     await requireBuilderAccess(ctx, template);
     return undefined;
   } catch (error) {
     if (!(error instanceof ArmError) || error.status >= 500) throw error;
     const logBlob = { region: template.location, key: logBlobKey(payload.runId) };
-    await ctx.regions.get(logBlob.region)!.put(logBlob.key, Buffer.from(logLines(`Run Failed: ${error.message}`, ctx.clock.now())), { overwrite: true });
+    await ctx.regions
+      .get(logBlob.region)!
+      .put(logBlob.key, Buffer.from(logLines(`Run Failed: ${error.message}`, ctx.clock.now())), { overwrite: true });
     return finalWrites(ctx, payload, 'Failed', error.message, [], [], logBlob);
   }
 }
@@ -61,23 +81,42 @@ export async function refuseWithoutBuilderAccess(ctx: DomainContext, payload: Ru
  * stuck Running, and its staging group goes. What its killed attempts logged (`log`, when they got as
  * far as writing one) stays readable through customizationLog, with how the run ended.
  */
-export async function recordRunFailure(ctx: DomainContext, payload: RunPayload, error: ArmErrorBody, log?: RunLog): Promise<Write[]> {
+export async function recordRunFailure(
+  ctx: DomainContext,
+  payload: RunPayload,
+  error: ArmErrorBody,
+  log?: RunLog,
+): Promise<Write[]> {
   const canceled = error.code === 'OperationCanceled';
-  const done = finishOperation(payload.operation, ctx.clock.now(), { status: canceled ? 'Canceled' : 'Failed', ...(canceled ? {} : { error }) });
+  const done = finishOperation(payload.operation, ctx.clock.now(), {
+    status: canceled ? 'Canceled' : 'Failed',
+    ...(canceled ? {} : { error }),
+  });
   const current = await currentRun(ctx, payload);
   if (current && log) log.line(`Run ended: ${error.message}`);
   log?.close();
-  const logBlob = current && log ? await sealLog(ctx, current.data.resource.location, payload.runId, log.path) : undefined;
+  const logBlob =
+    current && log ? await sealLog(ctx, current.data.resource.location, payload.runId, log.path) : undefined;
   if (!current) return [done];
   const previous = current.data.resource.properties.lastRunStatus;
-  const resource = withRunStatus(current.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState: canceled ? 'Canceled' : 'Failed', message: error.message });
-  const internal: ImageTemplateInternal = { ...current.data.internal, cancelOperation: undefined, ...(logBlob ? { log: { blob: logBlob }, blobs: [...current.data.internal.blobs, logBlob] } : {}) };
+  const resource = withRunStatus(current.data.resource, {
+    startTime: previous?.startTime,
+    endTime: ctx.clock.now().toISOString(),
+    runState: canceled ? 'Canceled' : 'Failed',
+    message: error.message,
+  });
+  const internal: ImageTemplateInternal = {
+    ...current.data.internal,
+    cancelOperation: undefined,
+    ...(logBlob ? { log: { blob: logBlob }, blobs: [...current.data.internal.blobs, logBlob] } : {}),
+  };
   const writes: Write[] = [
     { op: 'put', record: { ...current, data: { resource, internal } }, expect: { etag: current.etag } },
     { op: 'delete', key: stagingGroup(current.data.resource, current.subscription, payload.runId).key },
     done,
   ];
-  if (current.data.internal.cancelOperation) writes.push(finishOperation(current.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+  if (current.data.internal.cancelOperation)
+    writes.push(finishOperation(current.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
   return writes;
 }
 
@@ -91,16 +130,36 @@ async function finalWrites(
   logBlob: BlobLocation,
 ): Promise<Write[]> {
   const record = await ctx.store.get<ImageTemplateRecord['data']>(payload.key);
-  const status = runState === 'Succeeded' || runState === 'PartiallySucceeded' ? 'Succeeded' : runState === 'Canceled' ? 'Canceled' : 'Failed';
+  const status =
+    runState === 'Succeeded' || runState === 'PartiallySucceeded'
+      ? 'Succeeded'
+      : runState === 'Canceled'
+        ? 'Canceled'
+        : 'Failed';
   const error: ArmErrorBody | undefined = status === 'Failed' ? { code: 'BuildFailed', message } : undefined;
   const done = finishOperation(payload.operation, ctx.clock.now(), { status, ...(error ? { error } : {}) });
   if (!record) return [done];
   const previous = record.data.resource.properties.lastRunStatus;
-  const resource = withRunStatus(record.data.resource, { startTime: previous?.startTime, endTime: ctx.clock.now().toISOString(), runState, message });
+  const resource = withRunStatus(record.data.resource, {
+    startTime: previous?.startTime,
+    endTime: ctx.clock.now().toISOString(),
+    runState,
+    message,
+  });
   const oldBlobs = record.data.internal.blobs;
-  const internal: ImageTemplateInternal = { ...record.data.internal, runOutputs, blobs: [...blobs, logBlob], log: { blob: logBlob }, cancelOperation: undefined };
-  const writes: Write[] = [{ op: 'put', record: { ...record, data: { resource, internal } }, expect: { etag: record.etag } }, done];
-  if (record.data.internal.cancelOperation) writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
+  const internal: ImageTemplateInternal = {
+    ...record.data.internal,
+    runOutputs,
+    blobs: [...blobs, logBlob],
+    log: { blob: logBlob },
+    cancelOperation: undefined,
+  };
+  const writes: Write[] = [
+    { op: 'put', record: { ...record, data: { resource, internal } }, expect: { etag: record.etag } },
+    done,
+  ];
+  if (record.data.internal.cancelOperation)
+    writes.push(finishOperation(record.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
   if (oldBlobs.length > 0) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: oldBlobs } }));
   return writes;
 }

@@ -39,7 +39,14 @@ export async function startRunDistribution(
   }
   log.close();
   const keepImage = template.properties.distribute.some((d) => d.type === 'VHD');
-  const finish: FinishRunPayload = { ...payload, started, image: { region: image.region, key: image.key }, keepImage, logPath: log.path, work: run.work };
+  const finish: FinishRunPayload = {
+    ...payload,
+    started,
+    image: { region: image.region, key: image.key },
+    keepImage,
+    logPath: log.path,
+    work: run.work,
+  };
   ctx.jobs.nudge();
   return [ctx.jobs.enqueueWrite({ task: 'imageTemplate.finishRun', payload: finish, maxAttempts: 3 })];
 }
@@ -48,16 +55,32 @@ export async function startRunDistribution(
  * Records the run's end once every distribution has finished; undefined while one is still in
  * progress (the job checks back shortly). `openLog` opens the run's log to append to it.
  */
-export async function finishRun(ctx: DomainContext, payload: FinishRunPayload, openLog: () => RunLog): Promise<Write[] | undefined> {
+export async function finishRun(
+  ctx: DomainContext,
+  payload: FinishRunPayload,
+  openLog: () => RunLog,
+): Promise<Write[] | undefined> {
   const states = await Promise.all(payload.started.map((started) => distributionState(ctx, started)));
   if (states.includes('InProgress')) return undefined;
   const log = openLog();
-  const outputs = payload.started.map((started, i) => ({ ...started.output, provisioningState: states[i] === 'Succeeded' ? ('Succeeded' as const) : ('Failed' as const) }));
-  for (const output of outputs) log.line(`Run output '${output.runOutputName}': ${output.provisioningState}${output.artifactId ? ` (${output.artifactId})` : ''}`);
+  const outputs = payload.started.map((started, i) => ({
+    ...started.output,
+    provisioningState: states[i] === 'Succeeded' ? ('Succeeded' as const) : ('Failed' as const),
+  }));
+  for (const output of outputs)
+    log.line(
+      `Run output '${output.runOutputName}': ${output.provisioningState}${output.artifactId ? ` (${output.artifactId})` : ''}`,
+    );
   // Every target took its own copy; a VHD target's is the user blob its artifactUri names (built-vhd.ts).
   await ctx.regions.get(payload.image.region)!.delete(payload.image.key);
   const failed = outputs.filter((o) => o.provisioningState === 'Failed').length;
   const runState: RunState = failed === 0 ? 'Succeeded' : failed === outputs.length ? 'Failed' : 'PartiallySucceeded';
-  const message = failed === 0 ? '' : `${failed} of ${outputs.length} distribution targets failed; see customization.log.`;
-  return endRun(ctx, payload, log, { runState, message, outputs, blobs: payload.keepImage ? [publishedVhd(payload.image)] : [] });
+  const message =
+    failed === 0 ? '' : `${failed} of ${outputs.length} distribution targets failed; see customization.log.`;
+  return endRun(ctx, payload, log, {
+    runState,
+    message,
+    outputs,
+    blobs: payload.keepImage ? [publishedVhd(payload.image)] : [],
+  });
 }

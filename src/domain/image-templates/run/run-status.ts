@@ -9,21 +9,38 @@ import type { Write } from '../../../ports/metadata-store.ts';
 import type { DomainContext } from '../../context.ts';
 import { newResourceGroup } from '../../resource-groups/resource-group.ts';
 import { resourceRecord } from '../../shared/arm-resource.ts';
-import type { ImageTemplate, ImageTemplateInternal, ImageTemplateProperties, ImageTemplateRecord, RunSubState } from '../image-template.ts';
+import type {
+  ImageTemplate,
+  ImageTemplateInternal,
+  ImageTemplateProperties,
+  ImageTemplateRecord,
+  RunSubState,
+} from '../image-template.ts';
 import type { RunPayload } from '../run-payloads.ts';
 
-export function withRunStatus(template: ImageTemplate, status: NonNullable<ImageTemplateProperties['lastRunStatus']>): ImageTemplate {
+export function withRunStatus(
+  template: ImageTemplate,
+  status: NonNullable<ImageTemplateProperties['lastRunStatus']>,
+): ImageTemplate {
   return { ...template, properties: { ...template.properties, lastRunStatus: status } };
 }
 
 /** Applies `change` to the template's current state, retrying over concurrent updates (a cancel, tags). */
-export async function updateRun(ctx: DomainContext, key: string, change: (record: ImageTemplateRecord) => { resource: ImageTemplate; internal: ImageTemplateInternal } | undefined, extra: Write[] = []): Promise<void> {
+export async function updateRun(
+  ctx: DomainContext,
+  key: string,
+  change: (record: ImageTemplateRecord) => { resource: ImageTemplate; internal: ImageTemplateInternal } | undefined,
+  extra: Write[] = [],
+): Promise<void> {
   for (;;) {
     const record = (await ctx.store.get<ImageTemplateRecord['data']>(key)) as ImageTemplateRecord | undefined;
     const next = record && change(record);
     if (!record || !next) return;
     try {
-      await ctx.store.apply([{ op: 'put', record: resourceRecord(next.resource, next.internal), expect: { etag: record.etag } }, ...extra]);
+      await ctx.store.apply([
+        { op: 'put', record: resourceRecord(next.resource, next.internal), expect: { etag: record.etag } },
+        ...extra,
+      ]);
       return;
     } catch (error) {
       if ((error as Error).name !== 'ExpectationFailedError') throw error;
@@ -41,20 +58,32 @@ export async function currentRun(ctx: DomainContext, payload: RunPayload): Promi
 export function setRunSubState(ctx: DomainContext, payload: RunPayload, runSubState: RunSubState): Promise<void> {
   return updateRun(ctx, payload.key, (r) =>
     r.data.internal.runId === payload.runId && r.data.resource.properties.lastRunStatus?.runState === 'Running'
-      ? { resource: withRunStatus(r.data.resource, { ...r.data.resource.properties.lastRunStatus, runSubState }), internal: r.data.internal }
+      ? {
+          resource: withRunStatus(r.data.resource, { ...r.data.resource.properties.lastRunStatus, runSubState }),
+          internal: r.data.internal,
+        }
       : undefined,
   );
 }
 
 /** Where the running build's log is, so `customizationLog` reads it while the run lasts. */
 export function recordRunLog(ctx: DomainContext, payload: RunPayload, path: string): Promise<void> {
-  return updateRun(ctx, payload.key, (r) => ({ resource: r.data.resource, internal: { ...r.data.internal, log: { path } } }));
+  return updateRun(ctx, payload.key, (r) => ({
+    resource: r.data.resource,
+    internal: { ...r.data.internal, log: { path } },
+  }));
 }
 
 /** As Azure shows it: the version `latest` resolved to, on the template's source. */
 export function recordExactVersion(ctx: DomainContext, payload: RunPayload, exactVersion: string): Promise<void> {
   return updateRun(ctx, payload.key, (r) => ({
-    resource: { ...r.data.resource, properties: { ...r.data.resource.properties, source: { ...r.data.resource.properties.source, exactVersion } as typeof r.data.resource.properties.source } },
+    resource: {
+      ...r.data.resource,
+      properties: {
+        ...r.data.resource.properties,
+        source: { ...r.data.resource.properties.source, exactVersion } as typeof r.data.resource.properties.source,
+      },
+    },
     internal: r.data.internal,
   }));
 }
@@ -63,9 +92,17 @@ export function recordExactVersion(ctx: DomainContext, payload: RunPayload, exac
 export function stagingGroup(template: ImageTemplate, subscription: string, runId: string) {
   const [, , , , group] = template.id.split('/');
   const name = `${stagingGroupPrefix(group, template.name)}${runId.slice(0, 8)}`.slice(0, 90);
-  const resource = newResourceGroup(subscription, name, template.location, { createdBy: 'AzureVMImageBuilder', imageTemplateName: template.name });
-  return { name, key: resourceKey(resourceGroupId(subscription, name)), write: { op: 'put', record: resourceRecord(resource, {}) } as Write };
+  const resource = newResourceGroup(subscription, name, template.location, {
+    createdBy: 'AzureVMImageBuilder',
+    imageTemplateName: template.name,
+  });
+  return {
+    name,
+    key: resourceKey(resourceGroupId(subscription, name)),
+    write: { op: 'put', record: resourceRecord(resource, {}) } as Write,
+  };
 }
 
 /** What every run's staging group name of this template starts with (before the 90-character cut). */
-export const stagingGroupPrefix = (resourceGroup: string, templateName: string) => `IT_${resourceGroup}_${templateName}_`;
+export const stagingGroupPrefix = (resourceGroup: string, templateName: string) =>
+  `IT_${resourceGroup}_${templateName}_`;

@@ -28,26 +28,48 @@ export interface SourceBytes {
   exactVersion?: string;
 }
 
-export async function findTemplateSource(ctx: DomainContext, source: TemplateSource, region: string, signal: AbortSignal): Promise<SourceBytes> {
+export async function findTemplateSource(
+  ctx: DomainContext,
+  source: TemplateSource,
+  region: string,
+  signal: AbortSignal,
+): Promise<SourceBytes> {
   const target = 'properties.source';
   switch (source.type) {
     case 'ManagedImage': {
       const image = await managedImageSource(ctx, source.imageId, region);
-      if (image.data.resource.properties.storageProfile.osDisk.osType === 'Windows') throw windows(source.imageId, `${target}.imageId`);
+      if (image.data.resource.properties.storageProfile.osDisk.osType === 'Windows')
+        throw windows(source.imageId, `${target}.imageId`);
       const os = image.data.internal.blobs.find((b) => b.key.endsWith('/os.vhd'));
       const store = os && ctx.regions.get(os.region);
       const info = os && (await store?.stat(os.key));
-      if (!os || !store || !info) throw new ArmError(400, 'BadManagedImageSource', `The managed image '${source.imageId}' has no OS disk data.`, `${target}.imageId`);
-      return { description: `managed image ${image.data.resource.id}`, size: info.size, open: () => store.read(os.key) };
+      if (!os || !store || !info)
+        throw new ArmError(
+          400,
+          'BadManagedImageSource',
+          `The managed image '${source.imageId}' has no OS disk data.`,
+          `${target}.imageId`,
+        );
+      return {
+        description: `managed image ${image.data.resource.id}`,
+        size: info.size,
+        open: () => store.read(os.key),
+      };
     }
     case 'SharedImageVersion': {
       const version = await sharedImageVersionSource(ctx, source.imageVersionId, region);
       const definition = await ctx.store.get<{ resource: GalleryImage }>(version.parent ?? '');
-      if (definition?.data.resource.properties.osType === 'Windows') throw windows(version.data.resource.id, `${target}.imageVersionId`);
+      if (definition?.data.resource.properties.osType === 'Windows')
+        throw windows(version.data.resource.id, `${target}.imageVersionId`);
       const disk = (version.data.internal as GalleryImageVersionInternal).disks.find((d) => d.lun === 'os');
       const regions = version.data.resource.properties.publishingProfile.targetRegions.map((t) => t.name);
       const store = ctx.regions.get(region);
-      if (!disk?.manifest || !regions.includes(region) || !store || (await verifyReplica(store, 1, disk.manifest)).length > 0) {
+      if (
+        !disk?.manifest ||
+        !regions.includes(region) ||
+        !store ||
+        (await verifyReplica(store, 1, disk.manifest)).length > 0
+      ) {
         throw new ArmError(
           400,
           'BadSharedImageVersionSource',
@@ -56,25 +78,61 @@ export async function findTemplateSource(ctx: DomainContext, source: TemplateSou
         );
       }
       const manifest = disk.manifest;
-      return { description: `image version ${version.data.resource.id}`, size: manifest.size, open: () => readManifest(store, 1, manifest), versionName: version.data.resource.name };
+      return {
+        description: `image version ${version.data.resource.id}`,
+        size: manifest.size,
+        open: () => readManifest(store, 1, manifest),
+        versionName: version.data.resource.name,
+      };
     }
     case 'PlatformImage': {
       const image = await resolvePlatformImage(ctx, source, target);
       const store = ctx.regions.get(image.blob.region);
       const info = await store?.stat(image.blob.key);
-      if (!store || !info) throw new ArmError(400, 'BadPIRSource', `The platform image ${urn(image)} lost its bytes; import it again.`, target);
-      return { description: `platform image ${urn(image)}`, size: info.size, open: () => store.read(image.blob.key), exactVersion: image.version };
+      if (!store || !info)
+        throw new ArmError(
+          400,
+          'BadPIRSource',
+          `The platform image ${urn(image)} lost its bytes; import it again.`,
+          target,
+        );
+      return {
+        description: `platform image ${urn(image)}`,
+        size: info.size,
+        open: () => store.read(image.blob.key),
+        exactVersion: image.version,
+      };
     }
     case 'ISO': {
       const response = await fetch(source.sourceURI, { signal });
-      if (!response.ok || !response.body) throw new ArmError(400, 'BadSourceType', `Downloading the ISO from ${redactQuery(source.sourceURI)} failed: HTTP ${response.status}.`, `${target}.sourceURI`);
+      if (!response.ok || !response.body)
+        throw new ArmError(
+          400,
+          'BadSourceType',
+          `Downloading the ISO from ${redactQuery(source.sourceURI)} failed: HTTP ${response.status}.`,
+          `${target}.sourceURI`,
+        );
       const hash = createHash('sha256');
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), new Writable({ write: (chunk, _encoding, done) => (hash.update(chunk), done()) }), { signal });
+      await pipeline(
+        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+        new Writable({ write: (chunk, _encoding, done) => (hash.update(chunk), done()) }),
+        { signal },
+      );
       const actual = hash.digest('hex');
       if (actual !== source.sha256Checksum.toLowerCase()) {
-        throw new ArmError(400, 'BadSourceType', `The ISO's sha256 is ${actual}, but the template's sha256Checksum is ${source.sha256Checksum}.`, `${target}.sha256Checksum`);
+        throw new ArmError(
+          400,
+          'BadSourceType',
+          `The ISO's sha256 is ${actual}, but the template's sha256Checksum is ${source.sha256Checksum}.`,
+          `${target}.sha256Checksum`,
+        );
       }
-      throw new ArmError(400, 'BadSourceType', `The ISO was downloaded and its sha256 matches, but building from an installer ISO needs a VM-based build driver, which Kiln does not have yet.`, `${target}.sourceURI`);
+      throw new ArmError(
+        400,
+        'BadSourceType',
+        `The ISO was downloaded and its sha256 matches, but building from an installer ISO needs a VM-based build driver, which Kiln does not have yet.`,
+        `${target}.sourceURI`,
+      );
     }
   }
 }
@@ -82,4 +140,9 @@ export async function findTemplateSource(ctx: DomainContext, source: TemplateSou
 const redactQuery = (uri: string) => uri.replace(/\?.*$/, '?***');
 
 const windows = (id: string, target: string) =>
-  new ArmError(400, 'BadSourceType', `The source '${id}' is a Windows image; building Windows images needs a VM-based build driver, which Kiln does not have yet.`, target);
+  new ArmError(
+    400,
+    'BadSourceType',
+    `The source '${id}' is a Windows image; building Windows images needs a VM-based build driver, which Kiln does not have yet.`,
+    target,
+  );

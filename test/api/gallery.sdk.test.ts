@@ -9,6 +9,7 @@ import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-v
 import { MIB, makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { linuxDefinition } from '../support/gallery-image.ts';
 
 describe('Compute Gallery with @azure/arm-compute', () => {
   let kiln: TestServer;
@@ -373,19 +374,9 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
       armRefusal(409, 'QuotaExceeded', /galleries/),
     );
     await compute.galleries.createOrUpdate('q', 'elsewhere', { location: 'westus' });
-    await compute.galleryImages.createOrUpdate('q', 'one', 'a', {
-      location: 'eastus',
-      osType: 'Linux',
-      osState: 'Generalized',
-      identifier: { publisher: 'p', offer: 'o', sku: 'a' },
-    });
+    await compute.galleryImages.createOrUpdate('q', 'one', 'a', linuxDefinition('eastus', 'a'));
     await assert.rejects(
-      compute.galleryImages.createOrUpdate('q', 'one', 'b', {
-        location: 'eastus',
-        osType: 'Linux',
-        osState: 'Generalized',
-        identifier: { publisher: 'p', offer: 'o', sku: 'b' },
-      }),
+      compute.galleryImages.createOrUpdate('q', 'one', 'b', linuxDefinition('eastus', 'b')),
       armRefusal(409, 'QuotaExceeded', /galleryImages/),
     );
   });

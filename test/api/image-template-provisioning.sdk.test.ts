@@ -17,6 +17,7 @@ import { addPlatformImage } from '../../src/domain/platform-images/catalog.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { linuxDefinition } from '../support/gallery-image.ts';
 
 describe('image template provisioning state with @azure/arm-imagebuilder', () => {
   let kiln: TestServer;
@@ -57,12 +58,7 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
       storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
     });
   const createDefinition = (name: string) =>
-    compute.galleryImages.createOrUpdate(rg, 'gal', name, {
-      location: 'westus',
-      osType: 'Linux',
-      osState: 'Generalized',
-      identifier: { publisher: 'p', offer: 'o', sku: name },
-    });
+    compute.galleryImages.createOrUpdate(rg, 'gal', name, linuxDefinition('westus', name));
 
   /** The PUT's poller fails with the code; the stored template is Failed, its message naming every `mentions`. */
   async function assertFailed(name: string, body: ImageTemplate, code: string, mentions: string[]) {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { armRefusal, type ArmFailure } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { linuxDefinition } from '../support/gallery-image.ts';
 
 describe('image templates with @azure/arm-imagebuilder', () => {
   let kiln: TestServer;
@@ -31,14 +32,7 @@ describe('image templates with @azure/arm-imagebuilder', () => {
       })
     ).id!;
     await compute.galleries.createOrUpdate(rg, 'gal', { location: 'westus' });
-    galleryImageId = (
-      await compute.galleryImages.createOrUpdate(rg, 'gal', 'def', {
-        location: 'westus',
-        osType: 'Linux',
-        osState: 'Generalized',
-        identifier: { publisher: 'p', offer: 'o', sku: 's' },
-      })
-    ).id!;
+    galleryImageId = (await compute.galleryImages.createOrUpdate(rg, 'gal', 'def', linuxDefinition('westus'))).id!;
   });
   after(() => kiln.stop());
 

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ClientSecretCredential } from '@azure/identity';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
@@ -166,14 +165,7 @@ describe('user-assigned managed identities', () => {
     assert.equal((await arm('PUT', elsewhere, '2021-04-01', { location: 'westus' })).status, 201);
     const foreign = identityPath('foreign', 'elsewhere');
     assert.equal((await arm('PUT', foreign, '2023-01-31', { location: 'westus' })).status, 201);
-    const writer = await kiln.server.kiln.createServicePrincipal('group writer', {
-      role: 'Contributor',
-      scopes: [group],
-    });
-    const credential = new ClientSecretCredential(writer.tenant, writer.appId, writer.password, {
-      authorityHost: kiln.url,
-      disableInstanceDiscovery: true,
-    });
+    const credential = await principalCredential(kiln, 'group writer', 'Contributor', group);
     const response = await fetch(
       `${kiln.url}${group}/providers/Microsoft.VirtualMachineImages/imageTemplates/borrowed?api-version=2022-07-01`,
       {

@@ -10,13 +10,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ClientSecretCredential } from '@azure/identity';
 import Fastify from 'fastify';
 import { RESOURCE_TYPES } from '../../src/domain/resource-types.ts';
 import type { ResourceReference, ResourceTypeDescriptor } from '../../src/domain/shared/resource-type.ts';
 import { armRoute } from '../../src/http/arm/arm-route.ts';
 import { registerArmRoutes } from '../../src/http/routes/index.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
 
 // @ts-expect-error: a descriptor must declare its references, `[]` when its body names no other resource.
 const undeclared: ResourceTypeDescriptor = {
@@ -90,14 +89,7 @@ describe('resource type descriptors', () => {
       assert.equal(made.status, 201);
     }
     // Owner of its own group: every route action there, nothing in `theirs`.
-    const owner = await kiln.server.kiln.createServicePrincipal('group owner', {
-      role: 'Owner',
-      scopes: [group('mine')],
-    });
-    const credential = new ClientSecretCredential(owner.tenant, owner.appId, owner.password, {
-      authorityHost: kiln.url,
-      disableInstanceDiscovery: true,
-    });
+    const credential = await principalCredential(kiln, 'group owner', 'Owner', group('mine'));
     token = (await credential.getToken('https://management.azure.com/.default'))!.token;
   });
   after(() => kiln.stop());

@@ -39,6 +39,10 @@ describe(
       return result.stdout.trim() ? JSON.parse(result.stdout) : undefined;
     };
     const azFails = (...args: string[]) => runAz(args);
+    // The gallery, image definition and version the sig tests make, as -g/-r/-i/-e flags.
+    const shelf = ['-g', 'images', '-r', 'shelf'];
+    const web = [...shelf, '-i', 'web'];
+    const version100 = [...web, '-e', '1.0.0'];
 
     before(async () => {
       scripts = createServer((request, response) => {
@@ -126,21 +130,16 @@ describe(
 
     it('az sig and sig image-definition create, show and list', async () => {
       assert.equal(
-        (await az('sig', 'create', '-g', 'images', '-r', 'shelf', '--description', 'golden images')).provisioningState,
+        (await az('sig', 'create', ...shelf, '--description', 'golden images')).provisioningState,
         'Succeeded',
       );
-      assert.equal(await az('sig', 'show', '-g', 'images', '-r', 'shelf', '--query', 'description'), 'golden images');
+      assert.equal(await az('sig', 'show', ...shelf, '--query', 'description'), 'golden images');
       assert.deepEqual(await az('sig', 'list', '--query', '[].name'), ['shelf']);
       const definition = await az(
         'sig',
         'image-definition',
         'create',
-        '-g',
-        'images',
-        '-r',
-        'shelf',
-        '-i',
-        'web',
+        ...web,
         '--publisher',
         'contoso',
         '--offer',
@@ -153,26 +152,12 @@ describe(
         'Generalized',
       );
       assert.equal(definition.provisioningState, 'Succeeded');
-      assert.deepEqual(
-        await az(
-          'sig',
-          'image-definition',
-          'show',
-          '-g',
-          'images',
-          '-r',
-          'shelf',
-          '-i',
-          'web',
-          '--query',
-          'identifier',
-        ),
-        { publisher: 'contoso', offer: 'web', sku: '1' },
-      );
-      assert.deepEqual(
-        await az('sig', 'image-definition', 'list', '-g', 'images', '-r', 'shelf', '--query', '[].name'),
-        ['web'],
-      );
+      assert.deepEqual(await az('sig', 'image-definition', 'show', ...web, '--query', 'identifier'), {
+        publisher: 'contoso',
+        offer: 'web',
+        sku: '1',
+      });
+      assert.deepEqual(await az('sig', 'image-definition', 'list', ...shelf, '--query', '[].name'), ['web']);
     });
 
     it('az image builder create, run, show, show-runs: a real build into a managed image', async () => {
@@ -277,14 +262,7 @@ describe(
         'sig',
         'image-version',
         'create',
-        '-g',
-        'images',
-        '-r',
-        'shelf',
-        '-i',
-        'web',
-        '-e',
-        '1.0.0',
+        ...version100,
         '--managed-image',
         image,
         '--target-regions',
@@ -300,14 +278,7 @@ describe(
         'sig',
         'image-version',
         'show',
-        '-g',
-        'images',
-        '-r',
-        'shelf',
-        '-i',
-        'web',
-        '-e',
-        '1.0.0',
+        ...version100,
         '--expand',
         'ReplicationStatus',
         '--query',
@@ -319,46 +290,22 @@ describe(
         [100, 100],
       );
       assert.equal(
-        await az(
-          'sig',
-          'image-version',
-          'show',
-          '-g',
-          'images',
-          '-r',
-          'shelf',
-          '-i',
-          'web',
-          '-e',
-          '1.0.0',
-          '--query',
-          'storageProfile.source.id',
-        ),
+        await az('sig', 'image-version', 'show', ...version100, '--query', 'storageProfile.source.id'),
         image,
       );
-      assert.deepEqual(
-        await az('sig', 'image-version', 'list', '-g', 'images', '-r', 'shelf', '-i', 'web', '--query', '[].name'),
-        ['1.0.0'],
-      );
+      assert.deepEqual(await az('sig', 'image-version', 'list', ...web, '--query', '[].name'), ['1.0.0']);
       const updated = await az(
         'sig',
         'image-version',
         'update',
-        '-g',
-        'images',
-        '-r',
-        'shelf',
-        '-i',
-        'web',
-        '-e',
-        '1.0.0',
+        ...version100,
         '--set',
         'publishingProfile.excludeFromLatest=true',
       );
       assert.equal(updated.publishingProfile.excludeFromLatest, true);
       assert.equal(updated.storageProfile.source.id, image);
-      await az('sig', 'image-version', 'delete', '-g', 'images', '-r', 'shelf', '-i', 'web', '-e', '1.0.0');
-      assert.deepEqual(await az('sig', 'image-version', 'list', '-g', 'images', '-r', 'shelf', '-i', 'web'), []);
+      await az('sig', 'image-version', 'delete', ...version100);
+      assert.deepEqual(await az('sig', 'image-version', 'list', ...web), []);
     });
 
     it("az image works under the 2020-09-01-hybrid profile, as Debian's package lacks the latest compute SDK", async () => {

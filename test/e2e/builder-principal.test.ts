@@ -4,15 +4,13 @@
 // into the CLI, makes the next run succeed. Also `kiln role` itself, and the default install's grant.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
-import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
 import { IMAGE_BUILDER_APP_ID } from '../../src/domain/identity/service-principals.ts';
 import { RESOURCE_GROUP_KIND } from '../../src/domain/resource-groups/resource-group.ts';
-import { putRegionBlob } from '../support/disk-data.ts';
+import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { kilnCli, type Cli } from '../support/kiln-cli.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -25,6 +23,11 @@ interface Assignment {
   principalId: string;
   roleDefinitionName: string;
   scope: string;
+}
+
+/** `kiln role assignment create|delete` of `role` for `assignee`; the scope's flags follow. */
+function assignment(verb: 'create' | 'delete', assignee: string, role: string): string[] {
+  return ['role', 'assignment', verb, '--assignee', assignee, '--role', role];
 }
 
 describe('the image builder principal with builderGrants "none"', () => {
@@ -41,24 +44,8 @@ describe('the image builder principal with builderGrants "none"', () => {
     cli = await kilnCli(kiln);
     await cli.login();
     work = await mkdtemp(join(tmpdir(), 'kiln-builder-principal-'));
-    await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 48 });
-    await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
-    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(work, 'base.vhd')));
-    for (const name of ['templates', 'sources', 'dist']) await cli.ok('group', 'create', '-n', name, '-l', 'westus');
-    sourceImage = (
-      await cli.json<{ id: string }>(
-        'image',
-        'create',
-        '-g',
-        'sources',
-        '-n',
-        'busybox',
-        '--source',
-        blobUri,
-        '--os-type',
-        'Linux',
-      )
-    ).id;
+    for (const name of ['templates', 'dist']) await cli.ok('group', 'create', '-n', name, '-l', 'westus');
+    sourceImage = await busyboxManagedImage(kiln, 'sources');
   });
   after(async () => {
     await kiln.stop();
@@ -112,17 +99,7 @@ describe('the image builder principal with builderGrants "none"', () => {
     assert.deepEqual(await cli.json('role', 'assignment', 'list', '--assignee', builder, '--all'), []);
     assert.equal(kiln.server.builder.appId, IMAGE_BUILDER_APP_ID);
     // Azure's own instructions name the builder by appId; Kiln resolves it to the install's object id.
-    const reader = await cli.json<Assignment>(
-      'role',
-      'assignment',
-      'create',
-      '--assignee',
-      IMAGE_BUILDER_APP_ID,
-      '--role',
-      'Reader',
-      '-g',
-      'sources',
-    );
+    const reader = await cli.json<Assignment>(...assignment('create', IMAGE_BUILDER_APP_ID, 'Reader'), '-g', 'sources');
     assert.equal(reader.principalId, builder);
   });
 
@@ -192,47 +169,17 @@ describe('the image builder principal with builderGrants "none"', () => {
     assert.match(table, /^Principal\s+Role\s+Scope/);
     assert.match(table, new RegExp(`${builder}\\s+Reader\\s+${group('sources')}`));
     // Granting again is done already: the same assignment.
-    const again = await cli.json<Assignment>(
-      'role',
-      'assignment',
-      'create',
-      '--assignee',
-      builder,
-      '--role',
-      'Reader',
-      '--scope',
-      group('sources'),
-    );
+    const again = await cli.json<Assignment>(...assignment('create', builder, 'Reader'), '--scope', group('sources'));
     assert.equal(again.id, mine.find((a) => a.roleDefinitionName === 'Reader')!.id);
     await cli.ok('role', 'assignment', 'delete', '--ids', again.id);
     assert.deepEqual(
       await cli.json('role', 'assignment', 'list', '--assignee', builder, '--all', '--query', '[].roleDefinitionName'),
       ['Contributor'],
     );
-    const none = await cli.run(
-      'role',
-      'assignment',
-      'delete',
-      '--assignee',
-      builder,
-      '--role',
-      'Reader',
-      '-g',
-      'sources',
-    );
+    const none = await cli.run(...assignment('delete', builder, 'Reader'), '-g', 'sources');
     assert.equal(none.status, 0);
     assert.match(none.stderr, /No matched assignments were found to delete/);
-    const unknown = await cli.run(
-      'role',
-      'assignment',
-      'create',
-      '--assignee',
-      builder,
-      '--role',
-      'Nobody',
-      '-g',
-      'dist',
-    );
+    const unknown = await cli.run(...assignment('create', builder, 'Nobody'), '-g', 'dist');
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /Role 'Nobody' doesn't exist/);
   });
@@ -284,17 +231,7 @@ describe('the image builder principal with builderGrants "none"', () => {
       'Image Publisher',
     ]);
     // A custom role with the builder's needs is enough for it, named as any role.
-    const assigned = await cli.json<Assignment>(
-      'role',
-      'assignment',
-      'create',
-      '--assignee',
-      builder,
-      '--role',
-      'Image Publisher',
-      '-g',
-      'sources',
-    );
+    const assigned = await cli.json<Assignment>(...assignment('create', builder, 'Image Publisher'), '-g', 'sources');
     assert.equal(assigned.scope, group('sources'));
     assert.equal((await run('vhd')).status.runState, 'Succeeded');
   });

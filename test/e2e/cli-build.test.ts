@@ -39,10 +39,25 @@ function deploymentTemplate(customize: unknown[], distribute: unknown[]) {
   };
 }
 
+/** A deployment template of one Shell step `name` running `inline`, distributed as a VHD. */
+function shellToVhd(name: string, inline: string[]) {
+  return deploymentTemplate([{ type: 'Shell', name, inline }], [{ type: 'VHD', runOutputName: 'vhd' }]);
+}
+
 async function templateFile(name: string, content: unknown): Promise<string> {
   const path = join(work, name);
   await writeFile(path, JSON.stringify(content, null, 2));
   return path;
+}
+
+/** Starts the CLI as a long-running process; `output()` is what it has printed so far, stdout and stderr. */
+function startKiln(...args: string[]) {
+  const child = spawn(process.execPath, [KILN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.stderr.on('data', (chunk) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => out, exited };
 }
 
 /**
@@ -279,13 +294,7 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('a failing build exits 1 naming the step, its exit code and its last output, and cleans up', async () => {
-    const file = await templateFile(
-      'fails.json',
-      deploymentTemplate(
-        [{ type: 'Shell', name: 'breaks', inline: ['echo about to fail', 'exit 3'] }],
-        [{ type: 'VHD', runOutputName: 'vhd' }],
-      ),
-    );
+    const file = await templateFile('fails.json', shellToVhd('breaks', ['echo about to fail', 'exit 3']));
     const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=fails');
     assert.equal(result.status, 1);
     assert.match(result.stdout, /✗ breaks failed after/);
@@ -296,10 +305,7 @@ describe('kiln validate and kiln build', () => {
   });
 
   it("a source that does not exist stops the build before it starts, with Azure's provisioning error", async () => {
-    const document = deploymentTemplate(
-      [{ type: 'Shell', name: 'x', inline: ['true'] }],
-      [{ type: 'VHD', runOutputName: 'vhd' }],
-    );
+    const document = shellToVhd('x', ['true']);
     document.resources[0].properties.source = {
       type: 'ManagedImage',
       imageId: `/subscriptions/${subscription}/resourceGroups/images/providers/Microsoft.Compute/images/missing`,
@@ -321,10 +327,7 @@ describe('kiln validate and kiln build', () => {
   it('--on-error abort keeps the working image as the failed step left it and says how to open a shell in it', async () => {
     const file = await templateFile(
       'abort.json',
-      deploymentTemplate(
-        [{ type: 'Shell', name: 'half', inline: ['echo written-before-failing > /root/evidence', 'false'] }],
-        [{ type: 'VHD', runOutputName: 'vhd' }],
-      ),
+      shellToVhd('half', ['echo written-before-failing > /root/evidence', 'false']),
     );
     const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=abort', '--on-error', 'abort');
     assert.equal(result.status, 1);
@@ -335,10 +338,7 @@ describe('kiln validate and kiln build', () => {
     assert.match(result.stdout, /When done, remove it: rm -rf \S+/);
 
     // The next build of the template takes away what the aborted run kept.
-    const fixed = await templateFile(
-      'abort.json',
-      deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
-    );
+    const fixed = await templateFile('abort.json', shellToVhd('half', ['true']));
     const again = kiln('build', fixed, '--data', data, '--var', 'imageTemplateName=abort');
     assert.equal(again.status, 0, again.stdout + again.stderr);
     assert.match(
@@ -350,55 +350,31 @@ describe('kiln validate and kiln build', () => {
   });
 
   it("a build leaves what another template's aborted run kept, even when that template's name starts like its own", async () => {
-    const failing = await templateFile(
-      'keep_x.json',
-      deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['false'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
-    );
+    const failing = await templateFile('keep_x.json', shellToVhd('half', ['false']));
     const aborted = kiln('build', failing, '--data', data, '--var', 'imageTemplateName=keep_x', '--on-error', 'abort');
     assert.equal(aborted.status, 1);
     const rootfs = /The working image is kept \(--on-error abort\): (\S+)/.exec(aborted.stdout)![1];
 
-    const other = await templateFile(
-      'keep.json',
-      deploymentTemplate([{ type: 'Shell', name: 'fine', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
-    );
+    const other = await templateFile('keep.json', shellToVhd('fine', ['true']));
     const built = kiln('build', other, '--data', data, '--var', 'imageTemplateName=keep');
     assert.equal(built.status, 0, built.stdout + built.stderr);
     assert.doesNotMatch(built.stdout, /removed what an earlier --on-error abort run kept/);
     assert.equal(existsSync(rootfs), true, "keep_x's working image is still there");
 
-    const fixed = await templateFile(
-      'keep_x.json',
-      deploymentTemplate([{ type: 'Shell', name: 'half', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
-    );
+    const fixed = await templateFile('keep_x.json', shellToVhd('half', ['true']));
     const again = kiln('build', fixed, '--data', data, '--var', 'imageTemplateName=keep_x');
     assert.match(again.stdout, /removed what an earlier --on-error abort run kept \(IT_kiln-local_keep_x_\w+/);
     assert.deepEqual(await leftovers(), []);
   });
 
   it('a build killed with -9 is ended by the next build of the template, which then runs', async () => {
-    const slow = await templateFile(
-      'killed.json',
-      deploymentTemplate(
-        [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
-        [{ type: 'VHD', runOutputName: 'vhd' }],
-      ),
-    );
-    const child = spawn(process.execPath, [KILN, 'build', slow, '--data', data, '--var', 'imageTemplateName=killed'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: work,
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    await outputMatching(child, () => out, /sleeping now/);
+    const slow = await templateFile('killed.json', shellToVhd('slow', ['echo sleeping now', 'sleep 60']));
+    const { child, output, exited } = startKiln('build', slow, '--data', data, '--var', 'imageTemplateName=killed');
+    await outputMatching(child, output, /sleeping now/);
     child.kill('SIGKILL');
     await exited;
 
-    const quick = await templateFile(
-      'killed.json',
-      deploymentTemplate([{ type: 'Shell', name: 'quick', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
-    );
+    const quick = await templateFile('killed.json', shellToVhd('quick', ['true']));
     const again = kiln('build', quick, '--data', data, '--var', 'imageTemplateName=killed');
     assert.equal(again.status, 0, again.stdout + again.stderr);
     assert.match(
@@ -410,19 +386,10 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('refuses to build beside a kiln serve that owns the data folder, changing nothing', async () => {
-    const server = spawn(process.execPath, [KILN, 'serve', '--data', data, '--port', '0', '--http'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: work,
-    });
-    let out = '';
-    server.stdout.on('data', (chunk) => (out += chunk));
-    const exited = new Promise((resolve) => server.once('exit', resolve));
+    const { child: server, output, exited } = startKiln('serve', '--data', data, '--port', '0', '--http');
     try {
-      await outputMatching(server, () => out, /Kiln is serving/);
-      const file = await templateFile(
-        'beside.json',
-        deploymentTemplate([{ type: 'Shell', name: 'x', inline: ['true'] }], [{ type: 'VHD', runOutputName: 'vhd' }]),
-      );
+      await outputMatching(server, output, /Kiln is serving/);
+      const file = await templateFile('beside.json', shellToVhd('x', ['true']));
       const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=beside');
       assert.equal(result.status, 1);
       assert.match(result.stderr, new RegExp(`in use by another Kiln process \\(pid ${server.pid}\\)`));
@@ -443,24 +410,12 @@ describe('kiln validate and kiln build', () => {
   });
 
   it('Ctrl-C cancels the build and leaves nothing behind', async () => {
-    const file = await templateFile(
-      'slow.json',
-      deploymentTemplate(
-        [{ type: 'Shell', name: 'slow', inline: ['echo sleeping now', 'sleep 60'] }],
-        [{ type: 'VHD', runOutputName: 'vhd' }],
-      ),
-    );
-    const child = spawn(process.execPath, [KILN, 'build', file, '--data', data, '--var', 'imageTemplateName=slow'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: work,
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    await outputMatching(child, () => out, /sleeping now/);
+    const file = await templateFile('slow.json', shellToVhd('slow', ['echo sleeping now', 'sleep 60']));
+    const { child, output, exited } = startKiln('build', file, '--data', data, '--var', 'imageTemplateName=slow');
+    await outputMatching(child, output, /sleeping now/);
     child.kill('SIGINT');
     const code = await exited;
+    const out = output();
     assert.equal(code, 130, out);
     assert.match(out, /✗ slow failed after \d+\.\d s: .*canceled/);
     assert.match(out, /canceling \(Ctrl-C\)/);

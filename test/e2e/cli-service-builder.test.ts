@@ -6,9 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
-import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
-import { putRegionBlob } from '../support/disk-data.ts';
+import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { kilnCli, type Cli } from '../support/kiln-cli.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -64,23 +62,7 @@ describe('kiln image builder against a server', () => {
     cli = await kilnCli(kiln);
     await cli.login();
     work = await mkdtemp(join(tmpdir(), 'kiln-cli-build-'));
-    await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 48 });
-    await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
-    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/busybox.vhd', await readFile(join(work, 'base.vhd')));
-    await cli.ok('group', 'create', '-n', 'build', '-l', 'westus');
-    imageId = (
-      await cli.json<{ id: string }>(
-        'image',
-        'create',
-        ...names,
-        '-n',
-        'busybox',
-        '--source',
-        blobUri,
-        '--os-type',
-        'Linux',
-      )
-    ).id;
+    imageId = await busyboxManagedImage(kiln, 'build');
   });
   after(async () => {
     await kiln.stop();
@@ -141,38 +123,15 @@ describe('kiln image builder against a server', () => {
       'Succeeded',
     );
     assert.deepEqual(await cli.json('image', 'builder', 'list', ...names, '--query', '[].name'), ['app']);
-    const runs = await cli.ok('image', 'builder', 'show-runs', ...names, '-n', 'app', '-o', 'table');
+    const showRuns = ['image', 'builder', 'show-runs', ...names, '-n', 'app'];
+    const runs = await cli.ok(...showRuns, '-o', 'table');
     // Columns in the order tabulate gives az's rows: each row's keys sorted, new ones appended.
     assert.match(runs, /^ArtifactUri +Name +ProvisioningState +ResourceGroup +ArtifactId\n-+ +-+/);
     assert.match(runs, /\nhttps:\/\/\S+\.vhd +vhd +Succeeded +build\n/);
     assert.match(runs, /\n +image +Succeeded +build +\/subscriptions\/\S+\/images\/app-image\n/);
-    const vhdUri = (
-      await cli.ok(
-        'image',
-        'builder',
-        'show-runs',
-        ...names,
-        '-n',
-        'app',
-        '--output-name',
-        'vhd',
-        '--query',
-        'artifactUri',
-        '-o',
-        'tsv',
-      )
-    ).trim();
+    const vhdUri = (await cli.ok(...showRuns, '--output-name', 'vhd', '--query', 'artifactUri', '-o', 'tsv')).trim();
     assert.match(vhdUri, /^https:\/\/127\.0\.0\.1:\d+\/blob\/westus\//);
-    const missingOutput = await cli.run(
-      'image',
-      'builder',
-      'show-runs',
-      ...names,
-      '-n',
-      'app',
-      '--output-name',
-      'nope',
-    );
+    const missingOutput = await cli.run(...showRuns, '--output-name', 'nope');
     assert.equal(missingOutput.status, 3);
     assert.match(missingOutput.stderr, /^ERROR: \(ResourceNotFound\) The run output 'nope'/);
 

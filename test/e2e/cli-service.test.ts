@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { root } from '../../src/cli/commands/azure.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
-import { kilnCli, type Cli } from '../support/kiln-cli.ts';
+import { kilnCli, loginArgs, type Cli } from '../support/kiln-cli.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 interface Resource {
@@ -34,35 +34,11 @@ describe('kiln CLI against a server (az-style commands)', () => {
   });
 
   it('logs in with the CA given by --ca-cert, caches the profile (secret mode 0600) and renews an expired token', async () => {
-    const untrusted = await cli.run(
-      'login',
-      '--server',
-      kiln.url,
-      '--service-principal',
-      '-u',
-      kiln.admin.appId,
-      '-p',
-      kiln.admin.password,
-      '--tenant',
-      kiln.tenantId,
-    );
+    const untrusted = await cli.run(...loginArgs(kiln, { caCert: null }));
     assert.equal(untrusted.status, 1);
     assert.match(untrusted.stderr, /^ERROR: Could not reach .*not trusted.*--ca-cert/s);
 
-    const wrongSecret = await cli.run(
-      'login',
-      '--server',
-      kiln.url,
-      '--service-principal',
-      '-u',
-      kiln.admin.appId,
-      '-p',
-      'nope',
-      '--tenant',
-      kiln.tenantId,
-      '--ca-cert',
-      join(kiln.dataDir, 'tls', 'ca.pem'),
-    );
+    const wrongSecret = await cli.run(...loginArgs(kiln, { password: 'nope' }));
     assert.equal(wrongSecret.status, 1);
     assert.match(wrongSecret.stderr, /^ERROR: \(invalid_client\) /);
 
@@ -165,6 +141,10 @@ describe('kiln CLI against a server (az-style commands)', () => {
   });
 
   it('publishes a managed image to a gallery, replicated to two regions with progress, and adds a third', async () => {
+    const golden = ['-g', 'images', '-r', 'golden'];
+    const web = [...golden, '-i', 'web'];
+    const version100 = [...web, '-e', '1.0.0'];
+    const webIdentity = ['--publisher', 'kiln', '--offer', 'web', '--sku', '1', '--os-type', 'Linux'];
     await cli.ok('group', 'create', '-n', 'images', '-l', 'westus');
     const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/cli-os.vhd', makeVhd(8, 'cli'));
     const image = await cli.json<Resource & { storageProfile: { osDisk: { osType: string; blobUri: string } } }>(
@@ -190,59 +170,20 @@ describe('kiln CLI against a server (az-style commands)', () => {
     );
     assert.equal(await cli.ok('image', 'list', '-g', 'images', '--query', '[].name', '-o', 'tsv'), 'base\n');
 
-    const gallery = await cli.json<Resource>(
-      'sig',
-      'create',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '--description',
-      'from the CLI',
-    );
+    const gallery = await cli.json<Resource>('sig', 'create', ...golden, '--description', 'from the CLI');
     assert.deepEqual([gallery.name, gallery.location, gallery.description], ['golden', 'westus', 'from the CLI']);
     const definition = await cli.json<Resource & { identifier: Record<string, string>; osState: string }>(
       'sig',
       'image-definition',
       'create',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web',
-      '--publisher',
-      'kiln',
-      '--offer',
-      'web',
-      '--sku',
-      '1',
-      '--os-type',
-      'Linux',
+      ...web,
+      ...webIdentity,
     );
     assert.deepEqual(
       [definition.identifier, definition.osState, definition.location],
       [{ publisher: 'kiln', offer: 'web', sku: '1' }, 'Generalized', 'westus'],
     );
-    const duplicate = await cli.run(
-      'sig',
-      'image-definition',
-      'create',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web2',
-      '--publisher',
-      'kiln',
-      '--offer',
-      'web',
-      '--sku',
-      '1',
-      '--os-type',
-      'Linux',
-    );
+    const duplicate = await cli.run('sig', 'image-definition', 'create', ...golden, '-i', 'web2', ...webIdentity);
     assert.equal(duplicate.status, 1);
     assert.match(duplicate.stderr, /^ERROR: \(Conflict\) .*already has an image definition/);
 
@@ -250,14 +191,7 @@ describe('kiln CLI against a server (az-style commands)', () => {
       'sig',
       'image-version',
       'create',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web',
-      '-e',
-      '1.0.0',
+      ...version100,
       '--managed-image',
       'base',
       '--target-regions',
@@ -284,23 +218,7 @@ describe('kiln CLI against a server (az-style commands)', () => {
     const status = await cli.json<{
       aggregatedState: string;
       summary: Array<{ region: string; state: string; progress: number }>;
-    }>(
-      'sig',
-      'image-version',
-      'show',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web',
-      '-e',
-      '1.0.0',
-      '--expand',
-      'ReplicationStatus',
-      '--query',
-      'replicationStatus',
-    );
+    }>('sig', 'image-version', 'show', ...version100, '--expand', 'ReplicationStatus', '--query', 'replicationStatus');
     assert.equal(status.aggregatedState, 'Completed');
     assert.deepEqual(
       status.summary.map((s) => [s.region, s.progress]),
@@ -314,14 +232,7 @@ describe('kiln CLI against a server (az-style commands)', () => {
       'sig',
       'image-version',
       'update',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web',
-      '-e',
-      '1.0.0',
+      ...version100,
       '--target-regions',
       'westus',
       'eastus=2',
@@ -347,12 +258,7 @@ describe('kiln CLI against a server (az-style commands)', () => {
       'sig',
       'image-version',
       'create',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web',
+      ...web,
       '-e',
       '1.0.1',
       '--managed-image',
@@ -364,67 +270,26 @@ describe('kiln CLI against a server (az-style commands)', () => {
     let state = '';
     for (let i = 0; i < 50 && state !== 'Succeeded'; i++) {
       state = (
-        await cli.ok(
-          'sig',
-          'image-version',
-          'show',
-          '-g',
-          'images',
-          '-r',
-          'golden',
-          '-i',
-          'web',
-          '-e',
-          '1.0.1',
-          '--query',
-          'provisioningState',
-          '-o',
-          'tsv',
-        )
+        await cli.ok('sig', 'image-version', 'show', ...web, '-e', '1.0.1', '--query', 'provisioningState', '-o', 'tsv')
       ).trim();
       if (state !== 'Succeeded') await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(state, 'Succeeded');
-    const table = await cli.ok(
-      'sig',
-      'image-version',
-      'list',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web',
-      '-o',
-      'table',
-    );
+    const table = await cli.ok('sig', 'image-version', 'list', ...web, '-o', 'table');
     assert.match(
       table,
       /^Location +Name +ProvisioningState +ResourceGroup\n-+ +-+ +-+ +-+\nwestus +1\.0\.0 +Succeeded +images\nwestus +1\.0\.1 +Succeeded +images\n$/,
     );
 
-    const noSource = await cli.run(
-      'sig',
-      'image-version',
-      'create',
-      '-g',
-      'images',
-      '-r',
-      'golden',
-      '-i',
-      'web',
-      '-e',
-      '1.0.2',
-    );
+    const noSource = await cli.run('sig', 'image-version', 'create', ...web, '-e', '1.0.2');
     assert.equal(noSource.status, 2);
     assert.match(noSource.stderr, /--managed-image/);
-    const inUse = await cli.run('sig', 'image-definition', 'delete', '-g', 'images', '-r', 'golden', '-i', 'web');
+    const inUse = await cli.run('sig', 'image-definition', 'delete', ...web);
     assert.equal(inUse.status, 1, 'a definition with versions cannot be deleted');
     assert.match(inUse.stderr, /^ERROR: \(\w+\) /);
-    for (const v of ['1.0.0', '1.0.1'])
-      await cli.ok('sig', 'image-version', 'delete', '-g', 'images', '-r', 'golden', '-i', 'web', '-e', v);
-    await cli.ok('sig', 'image-definition', 'delete', '-g', 'images', '-r', 'golden', '-i', 'web');
-    await cli.ok('sig', 'delete', '-g', 'images', '-r', 'golden');
+    for (const v of ['1.0.0', '1.0.1']) await cli.ok('sig', 'image-version', 'delete', ...web, '-e', v);
+    await cli.ok('sig', 'image-definition', 'delete', ...web);
+    await cli.ok('sig', 'delete', ...golden);
     assert.deepEqual(await cli.json('sig', 'list', '-g', 'images'), []);
   });
 

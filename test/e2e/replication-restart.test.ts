@@ -13,6 +13,7 @@ import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { clientsFor, dataDirWithTestCa, killKiln, startKilnProcess } from '../support/kiln-process.ts';
+import { linuxDefinition } from '../support/gallery-image.ts';
 
 describe('kill -9 during replication', () => {
   it('finishes every replica after a restart and leaves nothing orphaned', async () => {
@@ -43,12 +44,7 @@ describe('kill -9 during replication', () => {
         storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
       });
       await compute.galleries.createOrUpdate('g', 'gal', { location: 'eastus' });
-      await compute.galleryImages.createOrUpdate('g', 'gal', 'def', {
-        location: 'eastus',
-        osType: 'Linux',
-        osState: 'Generalized',
-        identifier: { publisher: 'p', offer: 'o', sku: 's' },
-      });
+      await compute.galleryImages.createOrUpdate('g', 'gal', 'def', linuxDefinition('eastus'));
       const poller = compute.galleryImageVersions.createOrUpdate('g', 'gal', 'def', '1.0.0', {
         location: 'eastus',
         publishingProfile: { targetRegions: targets },

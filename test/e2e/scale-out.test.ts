@@ -24,6 +24,7 @@ import {
   startKilnProcess,
   type KilnProcess,
 } from '../support/kiln-process.ts';
+import { linuxDefinition } from '../support/gallery-image.ts';
 
 const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGIONS = ['eastus', 'westus', 'southcentralus'];
@@ -56,12 +57,7 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
         { location: 'eastus' },
       );
       await compute.galleries.createOrUpdate('scale', 'shared', { location: 'eastus' });
-      await compute.galleryImages.createOrUpdate('scale', 'shared', 'os', {
-        location: 'eastus',
-        osType: 'Linux',
-        osState: 'Generalized',
-        identifier: { publisher: 'p', offer: 'o', sku: 's' },
-      });
+      await compute.galleryImages.createOrUpdate('scale', 'shared', 'os', linuxDefinition('eastus'));
 
       // All the work is queued at once, so a busy worker leaves jobs waiting for the other process.
       const uris: string[] = [];

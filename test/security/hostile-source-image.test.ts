@@ -6,7 +6,6 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { ClientSecretCredential } from '@azure/identity';
 import assert from 'node:assert/strict';
 import {
   chmod,
@@ -31,7 +30,7 @@ import { restoreWhatRdumpDrops } from '../../src/imaging/disk/restore-metadata.t
 import { run } from '../../src/imaging/disk/run.ts';
 import { uploadDisk } from '../support/disk-data.ts';
 import { makeHostileDisk, PARTITION_START, type Attack } from '../support/hostile-disk.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
 
 const ORIGINAL = 'host file, not to be touched\n';
 const PAYLOAD = 'written by a hostile image\n';
@@ -76,14 +75,7 @@ describe('a hostile source image', () => {
         endpoint: kiln.url,
       }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
       const scope = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}`;
-      const contributor = await kiln.server.kiln.createServicePrincipal('hostile contributor', {
-        role: 'Contributor',
-        scopes: [scope],
-      });
-      const credential = new ClientSecretCredential(kiln.tenantId, contributor.appId, contributor.password, {
-        authorityHost: kiln.url,
-        disableInstanceDiscovery: true,
-      });
+      const credential = await principalCredential(kiln, 'hostile contributor', 'Contributor', scope);
       compute = new ComputeManagementClient(credential, kiln.subscriptionId, { endpoint: kiln.url });
       builder = new ImageBuilderClient(credential, kiln.subscriptionId, { endpoint: kiln.url });
     });

@@ -52,20 +52,23 @@ export async function kilnCli(kiln: TestServer): Promise<Cli> {
     run,
     ok,
     json: async <T>(...args: string[]) => JSON.parse(await ok(...args)) as T,
-    login: () =>
-      ok(
-        'login',
-        '--server',
-        kiln.url,
-        '--service-principal',
-        '-u',
-        kiln.admin.appId,
-        '-p',
-        kiln.admin.password,
-        '--tenant',
-        kiln.tenantId,
-        '--ca-cert',
-        join(kiln.dataDir, 'tls', 'ca.pem'),
-      ),
+    login: () => ok(...loginArgs(kiln)),
   };
+}
+
+/**
+ * `kiln login`'s arguments for the server's admin principal and its CA; `password` replaces the
+ * secret, and `caCert: null` leaves --ca-cert out (then the server's certificate is not trusted).
+ */
+export function loginArgs(
+  kiln: TestServer,
+  { password = kiln.admin.password, caCert = join(kiln.dataDir, 'tls', 'ca.pem') }: LoginOptions = {},
+): string[] {
+  const principal = ['--service-principal', '-u', kiln.admin.appId, '-p', password, '--tenant', kiln.tenantId];
+  return ['login', '--server', kiln.url, ...principal, ...(caCert === null ? [] : ['--ca-cert', caCert])];
+}
+
+export interface LoginOptions {
+  password?: string;
+  caCert?: string | null;
 }

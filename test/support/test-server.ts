@@ -58,3 +58,20 @@ export async function startTestServer(
     },
   };
 }
+
+/**
+ * Signs in as a new service principal holding `role` at `scope` (as `az ad sp create-for-rbac --role
+ * --scopes`): the caller a test needs when the admin, who may do anything, would prove nothing.
+ */
+export async function principalCredential(
+  kiln: TestServer,
+  displayName: string,
+  role: string,
+  scope: string,
+): Promise<ClientSecretCredential> {
+  const made = await kiln.server.kiln.createServicePrincipal(displayName, { role, scopes: [scope] });
+  return new ClientSecretCredential(made.tenant, made.appId, made.password, {
+    authorityHost: kiln.url,
+    disableInstanceDiscovery: true,
+  });
+}

@@ -5,9 +5,8 @@
 import { stat } from 'node:fs/promises';
 import { imagePath, type RootFsState } from '../sandbox.ts';
 import type { BuildStep } from '../step-runner.ts';
-import { runCustomizerCommand } from './customizer-command.ts';
 import type { CustomizerDeps } from './customizer-deps.ts';
-import { withDownloadedScript } from './downloaded-script.ts';
+import { scriptStep, type ScriptKind } from './script-step.ts';
 
 export interface PowerShellCustomizer {
   type: 'PowerShell';
@@ -25,12 +24,10 @@ const PWSH_FLAGS = ['-NoProfile', '-NonInteractive'];
 
 export function powerShellStep(spec: PowerShellCustomizer, deps: CustomizerDeps = {}): BuildStep<RootFsState> {
   const label = `PowerShell customizer '${spec.name}'`;
-  if ((spec.inline === undefined) === (spec.scriptUri === undefined))
-    throw new Error(`${label} needs exactly one of inline and scriptUri.`);
-  return {
-    name: spec.name,
-    async run({ rootfs }, ctx) {
-      // Looked up when the step runs: an earlier customizer may have installed PowerShell.
+  const powerShell: ScriptKind = {
+    label,
+    extension: 'ps1',
+    async interpreter(rootfs) {
       const pwsh = await findPwsh(rootfs);
       if (!pwsh) {
         throw new Error(
@@ -38,37 +35,14 @@ export function powerShellStep(spec: PowerShellCustomizer, deps: CustomizerDeps 
             'Install PowerShell in an earlier Shell customizer, or start from an image that has it.',
         );
       }
-      const run = (command: string[]) =>
-        runCustomizerCommand({
-          label,
-          name: spec.name,
-          rootfs,
-          command,
-          ctx,
-          network: deps.network,
-          limits: deps.limits,
-          validExitCodes: spec.validExitCodes,
-        });
-      if (spec.inline) {
-        ctx.log.line(
-          `${label}: running ${spec.inline.length} inline command(s) with ${pwsh} ${PWSH_FLAGS.join(' ')} -Command`,
-        );
-        return run([pwsh, ...PWSH_FLAGS, '-Command', spec.inline.join('\n')]);
-      }
-      const download = {
-        label,
-        scriptUri: spec.scriptUri!,
-        sha256Checksum: spec.sha256Checksum,
-        extension: 'ps1',
-        fetch: deps.fetch,
+      return {
+        inlineHow: `with ${pwsh} ${PWSH_FLAGS.join(' ')} -Command`,
+        inline: (lines) => [pwsh, ...PWSH_FLAGS, '-Command', lines.join('\n')],
+        script: async (script) => [pwsh, ...PWSH_FLAGS, '-File', script],
       };
-      await withDownloadedScript(rootfs, ctx, download, async (script) => {
-        const command = [pwsh, ...PWSH_FLAGS, '-File', script];
-        ctx.log.line(`${label}: running ${command.join(' ')}`);
-        await run(command);
-      });
     },
   };
+  return scriptStep(spec, powerShell, deps);
 }
 
 async function findPwsh(rootfs: string): Promise<string | undefined> {

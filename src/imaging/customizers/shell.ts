@@ -5,9 +5,8 @@
 import { open } from 'node:fs/promises';
 import { imagePath, type RootFsState } from '../sandbox.ts';
 import type { BuildStep } from '../step-runner.ts';
-import { runCustomizerCommand } from './customizer-command.ts';
 import type { CustomizerDeps } from './customizer-deps.ts';
-import { withDownloadedScript } from './downloaded-script.ts';
+import { scriptStep, type ScriptKind } from './script-step.ts';
 
 export interface ShellCustomizer {
   type: 'Shell';
@@ -18,40 +17,16 @@ export interface ShellCustomizer {
 }
 
 export function shellStep(spec: ShellCustomizer, deps: CustomizerDeps = {}): BuildStep<RootFsState> {
-  const label = `Shell customizer '${spec.name}'`;
-  if ((spec.inline === undefined) === (spec.scriptUri === undefined))
-    throw new Error(`${label} needs exactly one of inline and scriptUri.`);
-  return {
-    name: spec.name,
-    async run({ rootfs }, ctx) {
-      const run = (command: string[]) =>
-        runCustomizerCommand({
-          label,
-          name: spec.name,
-          rootfs,
-          command,
-          ctx,
-          network: deps.network,
-          limits: deps.limits,
-        });
-      if (spec.inline) {
-        ctx.log.line(`${label}: running ${spec.inline.length} inline command(s) as one /bin/sh -e -c script`);
-        return run(['/bin/sh', '-e', '-c', spec.inline.join('\n')]);
-      }
-      const download = {
-        label,
-        scriptUri: spec.scriptUri!,
-        sha256Checksum: spec.sha256Checksum,
-        extension: 'sh',
-        fetch: deps.fetch,
-      };
-      await withDownloadedScript(rootfs, ctx, download, async (script) => {
-        const command = await scriptCommand(rootfs, script);
-        ctx.log.line(`${label}: running ${command.join(' ')}`);
-        await run(command);
-      });
-    },
+  const shell: ScriptKind = {
+    label: `Shell customizer '${spec.name}'`,
+    extension: 'sh',
+    interpreter: async (rootfs) => ({
+      inlineHow: 'as one /bin/sh -e -c script',
+      inline: (lines) => ['/bin/sh', '-e', '-c', lines.join('\n')],
+      script: (script) => scriptCommand(rootfs, script),
+    }),
   };
+  return scriptStep(spec, shell, deps);
 }
 
 /** A script with a `#!` line runs with its own interpreter (bash scripts are common), as under Packer; others with sh. */

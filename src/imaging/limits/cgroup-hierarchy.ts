@@ -3,7 +3,7 @@
  * as children of Kiln's own cgroup, inside whatever bounds the operator or systemd gave Kiln), and
  * reading and writing a cgroup's control files.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LimitName, ResourceLimits } from './resource-limits.ts';
 
@@ -68,8 +68,13 @@ export function cgroupDir(mount: CgroupMount, path: string): string {
   return join(mount.dir, inside);
 }
 
+/** Whether `counter` of a flat-keyed control file has counted anything: the cgroup ran into that limit. */
+export async function counted(dir: string, file: string, counter: string): Promise<boolean> {
+  return ((await readCounters(join(dir, file))).get(counter) ?? 0) > 0;
+}
+
 /** The counters of a flat-keyed control file (`pids.events`, `memory.events`, `memory.oom_control`); empty once the cgroup is gone. */
-export async function readCounters(file: string): Promise<Map<string, number>> {
+async function readCounters(file: string): Promise<Map<string, number>> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
     throw error;
@@ -87,6 +92,13 @@ export async function readCounters(file: string): Promise<Map<string, number>> {
 
 export const writeControl = (dir: string, file: string, value: string | number) =>
   writeFile(join(dir, file), String(value));
+
+/** Whether the cgroup has the control file: some exist only where the kernel accounts for them (swap). */
+export const hasControl = (dir: string, file: string) =>
+  access(join(dir, file)).then(
+    () => true,
+    () => false,
+  );
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */
 const unescapeMount = (text: string) =>

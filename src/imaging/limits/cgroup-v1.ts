@@ -10,14 +10,14 @@
  *   limit, which a step writing big files does without ever running short.
  * - cpus: `cpu.cfs_quota_us` per `cpu.cfs_period_us`, a throttle.
  */
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   cgroupDir,
+  counted,
   cpuQuotaUs,
   CPU_PERIOD_US,
+  hasControl,
   memoryBytes,
-  readCounters,
   writeControl,
   type CgroupMount,
   type CgroupVersion,
@@ -48,18 +48,14 @@ export function cgroupV1(
       await writeControl(dir('pids', name), 'pids.max', limits.processes);
       await writeControl(dir('memory', name), 'memory.limit_in_bytes', memoryBytes(limits));
       // Present only when the kernel accounts swap (swapaccount=1); without it there is no swap to limit separately.
-      const memsw = await access(join(dir('memory', name), 'memory.memsw.limit_in_bytes')).then(
-        () => true,
-        () => false,
-      );
-      if (memsw) await writeControl(dir('memory', name), 'memory.memsw.limit_in_bytes', memoryBytes(limits));
+      if (await hasControl(dir('memory', name), 'memory.memsw.limit_in_bytes'))
+        await writeControl(dir('memory', name), 'memory.memsw.limit_in_bytes', memoryBytes(limits));
       await writeControl(dir('cpu', name), 'cpu.cfs_period_us', CPU_PERIOD_US);
       await writeControl(dir('cpu', name), 'cpu.cfs_quota_us', cpuQuotaUs(limits));
     },
     async hit(name) {
-      if (((await readCounters(join(dir('pids', name), 'pids.events'))).get('max') ?? 0) > 0) return 'processes';
-      if (((await readCounters(join(dir('memory', name), 'memory.oom_control'))).get('oom_kill') ?? 0) > 0)
-        return 'memory';
+      if (await counted(dir('pids', name), 'pids.events', 'max')) return 'processes';
+      if (await counted(dir('memory', name), 'memory.oom_control', 'oom_kill')) return 'memory';
       return undefined;
     },
   };

@@ -10,14 +10,15 @@
  *   (`oom_kill` in `memory.events`; its `max` also counts mere page cache reclaim at the limit).
  * - cpus: `cpu.max` (quota and period), a throttle.
  */
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   cgroupDir,
+  counted,
   cpuQuotaUs,
   CPU_PERIOD_US,
+  hasControl,
   memoryBytes,
-  readCounters,
   writeControl,
   type CgroupMount,
   type CgroupVersion,
@@ -52,18 +53,12 @@ export async function cgroupV2(
       await writeControl(dir(name), 'pids.max', limits.processes);
       await writeControl(dir(name), 'memory.max', memoryBytes(limits));
       // Absent when the kernel does not account swap: then there is none to limit.
-      if (
-        await access(join(dir(name), 'memory.swap.max')).then(
-          () => true,
-          () => false,
-        )
-      )
-        await writeControl(dir(name), 'memory.swap.max', 0);
+      if (await hasControl(dir(name), 'memory.swap.max')) await writeControl(dir(name), 'memory.swap.max', 0);
       await writeControl(dir(name), 'cpu.max', `${cpuQuotaUs(limits)} ${CPU_PERIOD_US}`);
     },
     async hit(name) {
-      if (((await readCounters(join(dir(name), 'pids.events'))).get('max') ?? 0) > 0) return 'processes';
-      if (((await readCounters(join(dir(name), 'memory.events'))).get('oom_kill') ?? 0) > 0) return 'memory';
+      if (await counted(dir(name), 'pids.events', 'max')) return 'processes';
+      if (await counted(dir(name), 'memory.events', 'oom_kill')) return 'memory';
       return undefined;
     },
   };

@@ -26,6 +26,7 @@ import {
 } from '@azure/storage-blob';
 import { blobKeyProblem } from '../core/blob-url.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.ts';
+import { checkRange } from './byte-range.ts';
 
 const MiB = 1024 * 1024;
 const STAGING_PREFIX = '.staging/';
@@ -92,14 +93,6 @@ function checkKey(key: string): void {
       ? `The blob key '${key}' is under '${STAGING_PREFIX}', kept for staging blobs.`
       : undefined);
   if (problem !== undefined) throw storeError('InvalidBlobKey', problem);
-}
-
-function checkRange(range: ByteRange | undefined): void {
-  if (range === undefined) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new RangeError(`Invalid byte range ${start}-${end}.`);
-  }
 }
 
 interface BlobProperties {

@@ -40,6 +40,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
 import type { BlobInfo, BlobStore, ByteRange, RegionStores } from '../ports/blob-store.ts';
+import { checkRange } from './byte-range.ts';
 import { claimDirectory, type DirectoryClaim } from './directory-owner.ts';
 import { makeOwnerOnly } from './owner-only.ts';
 import { syncDirectory } from './sync-directory.ts';
@@ -60,14 +61,6 @@ const isCode = (error: unknown, code: string): boolean => (error as NodeJS.Errno
 function checkKey(key: string): void {
   const problem = blobKeyProblem(key);
   if (problem !== undefined) throw storeError('InvalidBlobKey', problem);
-}
-
-function checkRange(range: ByteRange | undefined): void {
-  if (range === undefined) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new RangeError(`Invalid byte range ${start}-${end}.`);
-  }
 }
 
 const hashName = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');

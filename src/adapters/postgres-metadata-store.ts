@@ -17,7 +17,7 @@ import {
   type StoredRecord,
   type Write,
 } from '../ports/metadata-store.ts';
-import { holds, listFilter } from './sql-records.ts';
+import { holds, keyOf, listFilter, recordOf, type RecordRow } from './sql-records.ts';
 
 /** Index i upgrades a schema from version i to i + 1; `$s` is the quoted schema name. */
 const MIGRATIONS: string[] = [
@@ -38,17 +38,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX records_parent ON $s.records (parent, seq);`,
 ];
 
-interface Row {
-  key: string;
-  kind: string;
-  subscription: string;
-  resource_group: string | null;
-  parent: string | null;
-  /** bigint arrives as a string. */
-  seq: string;
-  etag: string;
-  data: unknown;
-}
+/** bigint arrives as a string, jsonb parsed. */
+type Row = RecordRow<string, unknown>;
 
 export async function openPostgresMetadataStore(
   url: string,
@@ -178,19 +169,6 @@ async function migrate(pool: pg.Pool, schemaName: string, s: string): Promise<vo
   });
 }
 
-function keyOf(write: Write): string {
-  return write.op === 'put' ? write.record.key : write.key;
-}
-
 function fromRow<T>(row: Row): StoredRecord<T> {
-  return {
-    key: row.key,
-    kind: row.kind,
-    subscription: row.subscription,
-    resourceGroup: row.resource_group,
-    parent: row.parent,
-    seq: Number(row.seq),
-    etag: row.etag,
-    data: row.data as T,
-  };
+  return recordOf(row, Number(row.seq), row.data as T);
 }

@@ -1,5 +1,40 @@
-/** What the SQL metadata stores share: expectation checks and the WHERE clause of `list`. */
-import type { Expectation, ListQuery } from '../ports/metadata-store.ts';
+/**
+ * What the SQL metadata stores share: a row's columns and how they become a stored record,
+ * expectation checks and the WHERE clause of `list`. Each dialect hands `seq` and `data` over in
+ * its own types (PostgreSQL: bigint as a string, jsonb parsed; SQLite: a number, JSON text).
+ */
+import type { Expectation, ListQuery, StoredRecord, Write } from '../ports/metadata-store.ts';
+
+/** A row of the records table, with `seq` and `data` as the dialect's driver returns them. */
+export interface RecordRow<Seq, Data> {
+  key: string;
+  kind: string;
+  subscription: string;
+  resource_group: string | null;
+  parent: string | null;
+  seq: Seq;
+  etag: string;
+  data: Data;
+}
+
+/** The stored record a row holds, given its `seq` and `data` already read from the dialect's types. */
+export function recordOf<T>(row: RecordRow<unknown, unknown>, seq: number, data: T): StoredRecord<T> {
+  return {
+    key: row.key,
+    kind: row.kind,
+    subscription: row.subscription,
+    resourceGroup: row.resource_group,
+    parent: row.parent,
+    seq,
+    etag: row.etag,
+    data,
+  };
+}
+
+/** The key a write puts or deletes. */
+export function keyOf(write: Write): string {
+  return write.op === 'put' ? write.record.key : write.key;
+}
 
 /** Whether `expectation` holds for a record whose current etag is `etag` (undefined: no record). */
 export function holds(expectation: Expectation, etag: string | undefined): boolean {

@@ -19,7 +19,7 @@ import {
   type Write,
 } from '../ports/metadata-store.ts';
 import { makeOwnerOnly } from './owner-only.ts';
-import { holds, listFilter } from './sql-records.ts';
+import { holds, keyOf, listFilter, recordOf, type RecordRow } from './sql-records.ts';
 
 /** Index i upgrades a database from user_version i to i + 1. */
 const MIGRATIONS: string[] = [
@@ -42,16 +42,8 @@ const MIGRATIONS: string[] = [
    INSERT INTO counters (name, value) VALUES ('seq', 0);`,
 ];
 
-interface Row {
-  key: string;
-  kind: string;
-  subscription: string;
-  resource_group: string | null;
-  parent: string | null;
-  seq: number;
-  etag: string;
-  data: string;
-}
+/** data is JSON text. */
+type Row = RecordRow<number, string>;
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -89,7 +81,7 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
   const applyBatch = db.transaction((writes: Write[]): StoredRecord[] => {
     const stored: StoredRecord[] = [];
     for (const write of writes) {
-      const key = write.op === 'put' ? write.record.key : write.key;
+      const key = keyOf(write);
       const current = selectOne.get(key);
       if (write.expect && !holds(write.expect, current?.etag)) {
         throw new ExpectationFailedError(key, write.expect);
@@ -154,14 +146,5 @@ function toRow(record: NewRecord, seq: number): Row {
 }
 
 function fromRow<T>(row: Row): StoredRecord<T> {
-  return {
-    key: row.key,
-    kind: row.kind,
-    subscription: row.subscription,
-    resourceGroup: row.resource_group,
-    parent: row.parent,
-    seq: row.seq,
-    etag: row.etag,
-    data: JSON.parse(row.data) as T,
-  };
+  return recordOf(row, row.seq, JSON.parse(row.data) as T);
 }

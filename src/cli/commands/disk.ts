@@ -2,6 +2,7 @@
  * `kiln disk` (and, through the same table, `kiln snapshot`): managed disks and snapshots, as
  * `az disk` and `az snapshot`. Both are the same ARM shape in two collections.
  */
+import { DISK_SKUS } from '../../core/disk-skus.ts';
 import { API_VERSIONS } from '../arm/api-versions.ts';
 import { UsageError } from '../arm/args.ts';
 import type { GroupSpec } from '../arm/command.ts';
@@ -40,7 +41,7 @@ interface Family {
   summary: string;
   /** Empty disks exist; empty snapshots do not. */
   empty: boolean;
-  skus: string[];
+  skus: readonly string[];
   /** az asks before deleting a disk, not a snapshot. */
   confirmDelete: boolean;
 }
@@ -182,14 +183,6 @@ export const disk = diskFamilyGroup({
   kind: DISK,
   summary: 'Manage managed disks.',
   empty: true,
-  skus: [
-    'Standard_LRS',
-    'Premium_LRS',
-    'StandardSSD_LRS',
-    'UltraSSD_LRS',
-    'Premium_ZRS',
-    'StandardSSD_ZRS',
-    'PremiumV2_LRS',
-  ],
+  skus: DISK_SKUS,
   confirmDelete: true,
 });

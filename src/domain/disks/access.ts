@@ -5,7 +5,7 @@
  */
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
-import { startOperation, type OperationData } from '../operations/operation.ts';
+import { startOperationOn, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import type { ResourceRef } from '../shared/resource-ref.ts';
 import { closeGrant, openGrant } from '../shared/blob-grants.ts';
@@ -33,40 +33,30 @@ export async function grantDiskAccess(
   const expiresOn = new Date(ctx.clock.now().getTime() + seconds! * 1000);
   const key = diskBlobKey(family, disk.properties.uniqueId);
 
-  if (access === 'Write') {
-    if (state !== 'ReadyToUpload' && state !== 'ActiveUpload') {
+  if (access === 'Write' || access === 'Read') {
+    const write = access === 'Write';
+    const what = family.collection.slice(0, -1);
+    if (write && state !== 'ReadyToUpload' && state !== 'ActiveUpload') {
       throw new ArmError(
         409,
         'OperationNotAllowed',
-        `Write access can only be granted to a ${family.collection.slice(0, -1)} in state ReadyToUpload; '${disk.name}' is ${state}.`,
+        `Write access can only be granted to a ${what} in state ReadyToUpload; '${disk.name}' is ${state}.`,
       );
     }
-    const grant = openGrant(disk.location, key, expiresOn);
-    await saveState(ctx, record, 'ActiveUpload', [grant.write]);
-    return {
-      accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, {
-        write: true,
-        expiresOn,
-        identifier: grant.identifier,
-      }),
-    };
-  }
-  if (access === 'Read') {
-    if (disk.properties.provisioningState !== 'Succeeded' || (state !== 'Unattached' && state !== 'ActiveSAS')) {
+    if (
+      !write &&
+      (disk.properties.provisioningState !== 'Succeeded' || (state !== 'Unattached' && state !== 'ActiveSAS'))
+    ) {
       throw new ArmError(
         409,
         'OperationNotAllowed',
-        `Read access needs a ${family.collection.slice(0, -1)} with data; '${disk.name}' is ${state} (${disk.properties.provisioningState}).`,
+        `Read access needs a ${what} with data; '${disk.name}' is ${state} (${disk.properties.provisioningState}).`,
       );
     }
     const grant = openGrant(disk.location, key, expiresOn);
-    await saveState(ctx, record, 'ActiveSAS', [grant.write]);
+    await saveState(ctx, record, write ? 'ActiveUpload' : 'ActiveSAS', [grant.write]);
     return {
-      accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, {
-        write: false,
-        expiresOn,
-        identifier: grant.identifier,
-      }),
+      accessSAS: ctx.blobUrls.signed(baseUrl, disk.location, key, { write, expiresOn, identifier: grant.identifier }),
     };
   }
   await saveState(
@@ -93,8 +83,9 @@ export async function revokeDiskAccess(
     ]);
     return undefined;
   }
-  const operation = startOperation(
-    { subscription: ref.subscription, namespace: 'Microsoft.Compute', location: disk.location, resourceId: disk.id },
+  const operation = startOperationOn(
+    disk,
+    { subscription: ref.subscription, namespace: 'Microsoft.Compute' },
     ctx.clock.now(),
   );
   const job = ctx.jobs.enqueueWrite({

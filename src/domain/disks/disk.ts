@@ -1,4 +1,5 @@
 /** Managed disks and snapshots share one shape: a resource whose bytes are a fixed VHD in its region's store. */
+import { DISK_SKUS, SNAPSHOT_SKUS } from '../../core/disk-skus.ts';
 import type { ArmResource, OwnedBlob, ResourceRecord } from '../shared/arm-resource.ts';
 
 export type DiskState = 'Unattached' | 'ReadyToUpload' | 'ActiveUpload' | 'ActiveSAS';
@@ -53,22 +54,14 @@ export const DISKS: DiskFamily = {
   type: 'Microsoft.Compute/disks',
   collection: 'disks',
   createOptions: ['Empty', 'Upload', 'Copy', 'Import'],
-  skus: [
-    'Standard_LRS',
-    'Premium_LRS',
-    'StandardSSD_LRS',
-    'UltraSSD_LRS',
-    'Premium_ZRS',
-    'StandardSSD_ZRS',
-    'PremiumV2_LRS',
-  ],
+  skus: DISK_SKUS,
 };
 
 export const SNAPSHOTS: DiskFamily = {
   type: 'Microsoft.Compute/snapshots',
   collection: 'snapshots',
   createOptions: ['Upload', 'Copy', 'Import'],
-  skus: ['Standard_LRS', 'Premium_LRS', 'Standard_ZRS'],
+  skus: SNAPSHOT_SKUS,
 };
 
 export const GIB = 1024 ** 3;

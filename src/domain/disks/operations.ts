@@ -9,7 +9,8 @@ import { startOperation, type OperationData } from '../operations/operation.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { closeGrant } from '../shared/blob-grants.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listInScope } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, enumValue, integerIn, isObject } from '../shared/validate.ts';
@@ -203,23 +204,8 @@ export async function getDisk(ctx: DomainContext, family: DiskFamily, ref: Resou
   return requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
 }
 
-export async function listDisks(
-  ctx: DomainContext,
-  family: DiskFamily,
-  { subscription, resourceGroup }: ListScope,
-  page: PageRequest,
-) {
-  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
-  return listPage<DiskRecord['data'], Disk>(
-    ctx.store,
-    {
-      kind: family.type.toLowerCase(),
-      subscription: subscription.toLowerCase(),
-      resourceGroup: resourceGroup?.toLowerCase(),
-    },
-    page,
-    (r) => r.data.resource,
-  );
+export function listDisks(ctx: DomainContext, family: DiskFamily, where: ListScope, page: PageRequest) {
+  return listInScope<Disk>(ctx, family.type.toLowerCase(), where, page);
 }
 
 /** Removes the disk now and its bytes (sealed or mid-upload) through a durable job. */

@@ -4,7 +4,8 @@ import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listInScope } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import { checkQuota } from '../shared/quota.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
@@ -95,14 +96,8 @@ export async function getGallery(ctx: DomainContext, ref: ResourceRef): Promise<
   return requireResource<Gallery, Record<string, never>>(ctx, galleryId(ref));
 }
 
-export async function listGalleries(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
-  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
-  return listPage<GalleryRecord['data'], Gallery>(
-    ctx.store,
-    { kind: GALLERY_KIND, subscription: subscription.toLowerCase(), resourceGroup: resourceGroup?.toLowerCase() },
-    page,
-    (r) => r.data.resource,
-  );
+export function listGalleries(ctx: DomainContext, where: ListScope, page: PageRequest) {
+  return listInScope<Gallery>(ctx, GALLERY_KIND, where, page);
 }
 
 /** Refused while the gallery still holds image definitions, as Azure refuses it. */

@@ -4,10 +4,11 @@ import { formatResourceId, resourceKey, type ResourceId } from '../../core/resou
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { galleryImageId, getGalleryImage, type GalleryImageRef } from '../gallery-images/operations.ts';
-import { startOperation, type OperationData } from '../operations/operation.ts';
+import { startOperation, startOperationOn, type OperationData } from '../operations/operation.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listResources } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import { checkQuota } from '../shared/quota.ts';
 import { checkTags } from '../shared/scope.ts';
 import { isObject } from '../shared/validate.ts';
@@ -242,13 +243,9 @@ async function applyPublishingChange(
   ];
   let operation: OperationData | undefined;
   if (grows) {
-    const started = startOperation(
-      {
-        subscription: existing.subscription,
-        namespace: 'Microsoft.Compute',
-        location: current.location,
-        resourceId: current.id,
-      },
+    const started = startOperationOn(
+      current,
+      { subscription: existing.subscription, namespace: 'Microsoft.Compute' },
       ctx.clock.now(),
     );
     operation = started.data;
@@ -300,11 +297,10 @@ export async function getVersion(ctx: DomainContext, ref: VersionRef): Promise<G
 
 export async function listVersions(ctx: DomainContext, ref: Omit<VersionRef, 'version'>, page: PageRequest) {
   await getGalleryImage(ctx, definitionRef({ ...ref, version: '' }));
-  return listPage<GalleryImageVersionRecord['data'], GalleryImageVersion>(
-    ctx.store,
+  return listResources<GalleryImageVersion>(
+    ctx,
     { kind: GALLERY_IMAGE_VERSION_KIND, parent: resourceKey(galleryImageId({ ...ref, name: ref.image })) },
     page,
-    (r) => r.data.resource,
   );
 }
 

@@ -6,7 +6,8 @@ import type { DomainContext } from '../context.ts';
 import { galleryId, getGallery, refuseWhileNested } from '../galleries/operations.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listResources } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import { checkQuota } from '../shared/quota.ts';
 import type { ResourceRef } from '../shared/resource-ref.ts';
 import {
@@ -187,11 +188,10 @@ export async function getGalleryImage(ctx: DomainContext, ref: GalleryImageRef):
 
 export async function listGalleryImages(ctx: DomainContext, ref: Omit<GalleryImageRef, 'name'>, page: PageRequest) {
   await getGallery(ctx, galleryRef(ref));
-  return listPage<GalleryImageRecord['data'], GalleryImage>(
-    ctx.store,
+  return listResources<GalleryImage>(
+    ctx,
     { kind: GALLERY_IMAGE_KIND, parent: resourceKey(galleryId(galleryRef(ref))) },
     page,
-    (r) => r.data.resource,
   );
 }
 

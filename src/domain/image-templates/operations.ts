@@ -4,7 +4,8 @@ import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext, SettingsContext } from '../context.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listInScope } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, isObject } from '../shared/validate.ts';
@@ -170,18 +171,8 @@ export async function getTemplate(ctx: DomainContext, ref: TemplateRef): Promise
   return requireResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
 }
 
-export async function listTemplates(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
-  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
-  return listPage<ImageTemplateRecord['data'], ImageTemplate>(
-    ctx.store,
-    {
-      kind: IMAGE_TEMPLATE_KIND,
-      subscription: subscription.toLowerCase(),
-      resourceGroup: resourceGroup?.toLowerCase(),
-    },
-    page,
-    (r) => r.data.resource,
-  );
+export function listTemplates(ctx: DomainContext, where: ListScope, page: PageRequest) {
+  return listInScope<ImageTemplate>(ctx, IMAGE_TEMPLATE_KIND, where, page);
 }
 
 /** Deleting a template deletes the VHDs its runs produced, as in Azure; refused while a run is going. */

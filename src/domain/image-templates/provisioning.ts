@@ -11,7 +11,7 @@ import type { ArmErrorBody } from '../../core/arm-error.ts';
 import { parseResourceId } from '../../core/resource-id.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
-import { finishOperation, startOperation, type OperationData } from '../operations/operation.ts';
+import { finishOperation, startOperationOn, type OperationData } from '../operations/operation.ts';
 import type { ImageTemplate, ImageTemplateProperties } from './image-template.ts';
 import { checkReferences, type ReferenceProblem } from './template-references.ts';
 
@@ -33,13 +33,9 @@ export async function provision(ctx: DomainContext, template: ImageTemplate): Pr
     properties: { ...properties, provisioningState: 'Failed', provisioningError },
   };
   const now = ctx.clock.now();
-  const started = startOperation(
-    {
-      subscription: parseResourceId(template.id)!.subscription,
-      namespace: 'Microsoft.VirtualMachineImages',
-      location: template.location,
-      resourceId: template.id,
-    },
+  const started = startOperationOn(
+    template,
+    { subscription: parseResourceId(template.id)!.subscription, namespace: 'Microsoft.VirtualMachineImages' },
     now,
   );
   const error: ArmErrorBody = {

@@ -6,7 +6,7 @@
 import { ArmError } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
 import type { DomainContext } from '../context.ts';
-import { startOperation, type OperationData } from '../operations/operation.ts';
+import { startOperationOn, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import type { ImageTemplate, ImageTemplateInternal } from './image-template.ts';
 import { getTemplate, type TemplateRef } from './operations.ts';
@@ -26,13 +26,9 @@ export async function runTemplate(ctx: DomainContext, ref: TemplateRef): Promise
     );
   }
   if (template.properties.provisioningState === 'Failed') throw notProvisioned(template);
-  const operation = startOperation(
-    {
-      subscription: ref.subscription,
-      namespace: 'Microsoft.VirtualMachineImages',
-      location: template.location,
-      resourceId: template.id,
-    },
+  const operation = startOperationOn(
+    template,
+    { subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages' },
     ctx.clock.now(),
   );
   const runId = newGuid();
@@ -86,13 +82,9 @@ export async function cancelTemplateRun(ctx: DomainContext, ref: TemplateRef): P
       `The image template '${template.name}' has no run to cancel (its last run is ${template.properties.lastRunStatus?.runState ?? 'none'}).`,
     );
   }
-  const operation = startOperation(
-    {
-      subscription: ref.subscription,
-      namespace: 'Microsoft.VirtualMachineImages',
-      location: template.location,
-      resourceId: template.id,
-    },
+  const operation = startOperationOn(
+    template,
+    { subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages' },
     ctx.clock.now(),
   );
   const cancel = record.data.internal.runJobKey

@@ -31,15 +31,6 @@ export interface ImageInternal {
 
 export type ImageRecord = ResourceRecord<Image, ImageInternal>;
 
-export const STORAGE_ACCOUNT_TYPES = [
-  'Standard_LRS',
-  'Premium_LRS',
-  'StandardSSD_LRS',
-  'UltraSSD_LRS',
-  'Premium_ZRS',
-  'StandardSSD_ZRS',
-  'PremiumV2_LRS',
-] as const;
 export const CACHING = ['None', 'ReadOnly', 'ReadWrite'] as const;
 export const OS_STATES = ['Generalized', 'Specialized'] as const;
 export const MAX_IMAGE_DISK_GB = 1023;

@@ -9,7 +9,8 @@ import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
 import { getResource, requireResource, resourceNotFound, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listInScope } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName, enumValue, isObject } from '../shared/validate.ts';
@@ -127,18 +128,8 @@ export async function getImage(ctx: DomainContext, ref: ResourceRef): Promise<Im
   return requireResource<Image, ImageInternal>(ctx, imageId(ref));
 }
 
-export async function listImages(ctx: DomainContext, { subscription, resourceGroup }: ListScope, page: PageRequest) {
-  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
-  return listPage<ImageRecord['data'], Image>(
-    ctx.store,
-    {
-      kind: 'microsoft.compute/images',
-      subscription: subscription.toLowerCase(),
-      resourceGroup: resourceGroup?.toLowerCase(),
-    },
-    page,
-    (r) => r.data.resource,
-  );
+export function listImages(ctx: DomainContext, where: ListScope, page: PageRequest) {
+  return listInScope<Image>(ctx, 'microsoft.compute/images', where, page);
 }
 
 /** PATCH: tags and hyperVGeneration; new disk sources go through PUT, which re-pins the bytes. */

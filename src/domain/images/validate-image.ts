@@ -1,10 +1,11 @@
 /** Checks an image PUT body against seed 003's rules, reporting every bad field with its path. */
 import { Problems } from '../../core/arm-error.ts';
+import { DISK_SKUS } from '../../core/disk-skus.ts';
 import type { DomainContext } from '../context.ts';
 import { HYPERV_GENERATIONS, OS_TYPES } from '../disks/validate-disk.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject, requiredEnum, subResourceId } from '../shared/validate.ts';
-import { CACHING, MAX_IMAGE_DISK_GB, OS_STATES, STORAGE_ACCOUNT_TYPES, type Image, type ImageDisk } from './image.ts';
+import { CACHING, MAX_IMAGE_DISK_GB, OS_STATES, type Image, type ImageDisk } from './image.ts';
 
 export interface ImageSpec {
   location: string;
@@ -126,12 +127,7 @@ function checkDisk(raw: unknown, target: string, os: boolean, problems: Problems
     disk.snapshot = { id: (input.snapshot as { id: string }).id };
   const size = integerIn(input.diskSizeGB, 1, MAX_IMAGE_DISK_GB, `${target}.diskSizeGB`, problems);
   if (size !== undefined) disk.diskSizeGB = size;
-  const accountType = enumValue(
-    input.storageAccountType,
-    STORAGE_ACCOUNT_TYPES,
-    `${target}.storageAccountType`,
-    problems,
-  );
+  const accountType = enumValue(input.storageAccountType, DISK_SKUS, `${target}.storageAccountType`, problems);
   if (os && accountType === 'UltraSSD_LRS')
     problems.add(
       `${target}.storageAccountType`,

@@ -7,7 +7,8 @@ import type { DomainContext } from '../context.ts';
 import { identityPrincipalRecord, servicePrincipalKey } from '../identity/service-principals.ts';
 import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listInScope } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import {
@@ -101,23 +102,8 @@ export async function getIdentity(ctx: DomainContext, ref: ResourceRef): Promise
   );
 }
 
-export async function listIdentities(
-  ctx: DomainContext,
-  { subscription, resourceGroup }: ListScope,
-  page: PageRequest,
-) {
-  if (resourceGroup !== undefined) await requireResourceGroup(ctx, subscription, resourceGroup);
-  const query = {
-    kind: USER_ASSIGNED_IDENTITY_KIND,
-    subscription: subscription.toLowerCase(),
-    resourceGroup: resourceGroup?.toLowerCase(),
-  };
-  return listPage<UserAssignedIdentityRecord['data'], UserAssignedIdentity>(
-    ctx.store,
-    query,
-    page,
-    (r) => r.data.resource,
-  );
+export function listIdentities(ctx: DomainContext, where: ListScope, page: PageRequest) {
+  return listInScope<UserAssignedIdentity>(ctx, USER_ASSIGNED_IDENTITY_KIND, where, page);
 }
 
 /** The identity and its principal go together: tokens already issued to it stop verifying. Its role assignments stay, as in Azure. */

@@ -55,6 +55,15 @@ export function startOperation(
   return { data, write: { op: 'put', record: operationRecord(data), expect: { absent: true } } };
 }
 
+/** An operation acting on `resource`, started `now`: what a long-running call on it returns to poll. */
+export function startOperationOn(
+  resource: { id: string; location: string },
+  init: Pick<OperationData, 'subscription' | 'namespace' | 'startedBy'>,
+  now: Date,
+): { data: OperationData; write: Write } {
+  return startOperation({ ...init, location: resource.location, resourceId: resource.id }, now);
+}
+
 export function finishOperation(
   data: OperationData,
   now: Date,

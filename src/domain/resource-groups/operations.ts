@@ -6,7 +6,8 @@ import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
-import { listPage, type PageRequest } from '../shared/paging.ts';
+import { listResources } from '../shared/list-resources.ts';
+import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceGroupRef } from '../shared/resource-ref.ts';
 import { beingDeleted, checkLocation, checkTags, requireResourceGroup, requireSubscription } from '../shared/scope.ts';
 import {
@@ -69,11 +70,10 @@ export async function listResourceGroups(
   page: PageRequest,
 ) {
   requireSubscription(ctx, subscription);
-  return listPage<ResourceGroupRecord['data'], ResourceGroup>(
-    ctx.store,
+  return listResources<ResourceGroup>(
+    ctx,
     { kind: RESOURCE_GROUP_KIND, subscription: subscription.toLowerCase() },
     page,
-    (r) => r.data.resource,
   );
 }
 

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationData } from '../../domain/operations/operation.ts';
 import type { Page } from '../../domain/shared/paging.ts';
 import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.ts';
+import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { AppDeps } from '../deps.ts';
 import { armRoute, refOf, routePath } from './arm-route.ts';
 import { sendLongRunning, sendPage, sendResource } from './reply.ts';
@@ -22,6 +23,12 @@ export interface WriteResult {
   /** Status once the operation is done (defaults to `status`, or 200 after a 202). */
   doneStatus?: 200 | 201;
 }
+
+/** What GET answers for a stored resource: its public representation (never its internal facts) and its etag. */
+export const storedResource = <R>(record: StoredRecord<{ resource: R }>) => ({
+  body: record.data.resource,
+  etag: record.etag,
+});
 
 /** `Ref` names one resource (the path's parameters), `ListRef` where a list looks (a collection's). */
 export interface ResourceRoutes<Ref, ListRef> {

@@ -8,7 +8,7 @@ import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts
 import type { ResourceTypeWithPaths } from '../../domain/shared/resource-type.ts';
 import { armRoute, jsonBody, refOf, routePath } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest, sendLongRunning } from '../arm/reply.ts';
-import { registerResourceRoutes } from '../arm/resource-routes.ts';
+import { registerResourceRoutes, storedResource } from '../arm/resource-routes.ts';
 import { publicBaseUrl } from '../arm/urls.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -29,10 +29,7 @@ function registerFamily(scope: FastifyInstance, deps: AppDeps, family: DiskFamil
       const result = await updateDisk(domain, family, ref, jsonBody(request), conditionsOf(request));
       return { status: 200, body: result.disk, etag: result.etag };
     },
-    async get(ref) {
-      const record = await getDisk(domain, family, ref);
-      return { body: record.data.resource, etag: record.etag };
-    },
+    get: async (ref) => storedResource(await getDisk(domain, family, ref)),
     delete: (ref, request) => deleteDisk(domain, family, ref, conditionsOf(request)),
     list: (where, request) => listDisks(domain, family, where, pageRequest(request)),
   });

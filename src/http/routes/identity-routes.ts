@@ -23,6 +23,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FORM_LIMIT_BYTES = 64 * 1024;
 const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
+/** Azure AD's answer to a token request without a form body or without `grant_type` in it. */
+const missingGrantType = () =>
+  oauthFailure('invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+
 export async function registerIdentityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
   await app.register(async (scope) => {
     const { authority } = deps;
@@ -37,15 +41,7 @@ export async function registerIdentityRoutes(app: FastifyInstance, deps: Identit
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       // Fastify's messages can quote the body, which may hold a secret: answer with fixed texts.
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return sendFailure(
-          request,
-          reply,
-          oauthFailure(
-            'invalid_request',
-            900144,
-            "The request body must contain the following parameter: 'grant_type'.",
-          ),
-        );
+        return sendFailure(request, reply, missingGrantType());
       }
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         const limit = request.headers['content-type']?.startsWith(FORM_MEDIA_TYPE)
@@ -92,15 +88,7 @@ export async function registerIdentityRoutes(app: FastifyInstance, deps: Identit
       const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
       const grantType = field('grant_type');
       if (grantType === undefined) {
-        return sendFailure(
-          request,
-          reply,
-          oauthFailure(
-            'invalid_request',
-            900144,
-            "The request body must contain the following parameter: 'grant_type'.",
-          ),
-        );
+        return sendFailure(request, reply, missingGrantType());
       }
       if (grantType !== 'client_credentials') {
         return sendFailure(

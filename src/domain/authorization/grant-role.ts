@@ -36,7 +36,7 @@ export async function grantRole(ctx: DomainContext, principalId: string, grant: 
   const body = {
     properties: { roleDefinitionId: grant.roleDefinitionId, principalId, principalType: 'ServicePrincipal' },
   };
-  return (await createRoleAssignment(ctx, grant.scope, newGuid(), body, null)).assignment;
+  return (await createRoleAssignment(ctx, { scope: grant.scope, name: newGuid() }, body, null)).assignment;
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type RoleAssignmentData,
 } from './records.ts';
 import { findRoleDefinition, roleDefinitionId, roleDefinitionName } from './role-definitions.ts';
-import { parseScope, scopeCovers, type Scope } from './scope.ts';
+import { parseScope, scopeCovers, type Scope, type ScopedRef } from './scope.ts';
 
 const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'];
 // Azure allows 4,000 assignments per subscription; a page this size reads a principal's in one go.
@@ -74,8 +74,7 @@ export function requireAssignableScope(ctx: DomainContext, scope: Scope): void {
 
 export async function createRoleAssignment(
   ctx: DomainContext,
-  scope: Scope,
-  name: string,
+  { scope, name }: ScopedRef,
   body: Record<string, unknown>,
   caller: string | null,
 ) {
@@ -180,14 +179,14 @@ export async function createRoleAssignment(
   return { status: 201 as const, assignment: roleAssignmentView(data) };
 }
 
-export async function getRoleAssignment(ctx: DomainContext, scope: Scope, name: string) {
+export async function getRoleAssignment(ctx: DomainContext, { scope, name }: ScopedRef) {
   const found = await ctx.store.get<RoleAssignmentData>(roleAssignmentKey(scope, name));
   if (!found) throw new ArmError(404, 'RoleAssignmentNotFound', `The role assignment '${name}' is not found.`);
   return roleAssignmentView(found.data);
 }
 
 /** The deleted assignment, or undefined when there was none (ARM answers 204). */
-export async function deleteRoleAssignment(ctx: DomainContext, scope: Scope, name: string) {
+export async function deleteRoleAssignment(ctx: DomainContext, { scope, name }: ScopedRef) {
   const found = await ctx.store.get<RoleAssignmentData>(roleAssignmentKey(scope, name));
   if (!found) return undefined;
   await ctx.store.apply([{ op: 'delete', key: found.key, expect: { etag: found.etag } }]);

@@ -24,7 +24,7 @@ import {
   roleDefinitionRecord,
   type RoleAssignmentData,
 } from './records.ts';
-import { parseScope, scopeCovers, type Scope } from './scope.ts';
+import { parseScope, scopeCovers, type Scope, type ScopedRef } from './scope.ts';
 
 const DEFINITION_ID = /^(?:\/subscriptions\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i;
 const LIST_LIMIT = 10_000;
@@ -74,7 +74,7 @@ export async function findRoleDefinition(ctx: DomainContext, name: string): Prom
 const roleDefinitionNotFound = (name: string) =>
   new ArmError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${name}' does not exist.`);
 
-export async function getRoleDefinition(ctx: DomainContext, scope: Scope, name: string) {
+export async function getRoleDefinition(ctx: DomainContext, { scope, name }: ScopedRef) {
   const found = isGuid(name) ? await findRoleDefinition(ctx, name) : undefined;
   if (!found) throw roleDefinitionNotFound(name);
   return roleDefinitionView(scope, found);
@@ -111,8 +111,7 @@ export async function listRoleDefinitions(ctx: DomainContext, scope: Scope, rawF
 
 export async function createOrUpdateRoleDefinition(
   ctx: DomainContext,
-  scope: Scope,
-  name: string,
+  { scope, name }: ScopedRef,
   body: Record<string, unknown>,
   editor: RoleEditor,
 ) {
@@ -208,7 +207,7 @@ function checkAssignableScopes(ctx: DomainContext, value: unknown, problems: Pro
 }
 
 /** A custom role still assigned somewhere cannot go, as in Azure. */
-export async function deleteRoleDefinition(ctx: DomainContext, scope: Scope, name: string, editor: RoleEditor) {
+export async function deleteRoleDefinition(ctx: DomainContext, { scope, name }: ScopedRef, editor: RoleEditor) {
   if (findBuiltInRole(name))
     throw new ArmError(
       409,

@@ -13,6 +13,12 @@ export interface Scope {
   resourceGroup?: string;
 }
 
+/** An extension resource (a role definition or assignment), which ARM names by the scope it sits at and its name. */
+export interface ScopedRef {
+  scope: Scope;
+  name: string;
+}
+
 export const ROOT_SCOPE: Scope = { path: '/', key: '/' };
 
 /** A scope named by a client, or undefined when it is not a subscription, resource group or resource id. */

@@ -22,6 +22,8 @@ import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 
 /** An image template, named as every resource directly in a resource group is. */
 export type TemplateRef = ResourceRef;
+/** A run output of a template: its `runOutputName` under the template's ref. */
+export type RunOutputRef = TemplateRef & { runOutputName: string };
 
 export const templateId = (ref: TemplateRef): ResourceId => ({
   subscription: ref.subscription,
@@ -214,7 +216,7 @@ export async function listRunOutputs(ctx: DomainContext, ref: TemplateRef) {
   }));
 }
 
-export async function getRunOutput(ctx: DomainContext, ref: TemplateRef, runOutputName: string) {
+export async function getRunOutput(ctx: DomainContext, { runOutputName, ...ref }: RunOutputRef) {
   const output = (await listRunOutputs(ctx, ref)).find((o) => o.name.toLowerCase() === runOutputName.toLowerCase());
   if (!output)
     throw new ArmError(

@@ -3,7 +3,13 @@ import type { DomainContext } from '../context.ts';
 import { requireSubscription } from '../shared/scope.ts';
 import { operationKey, type OperationData } from './operation.ts';
 
-export async function getOperation(ctx: DomainContext, subscription: string, name: string): Promise<OperationData> {
+/** An operation, named as its status URL names it: by subscription and id. */
+export interface OperationRef {
+  subscription: string;
+  name: string;
+}
+
+export async function getOperation(ctx: DomainContext, { subscription, name }: OperationRef): Promise<OperationData> {
   requireSubscription(ctx, subscription);
   const record = await ctx.store.get<OperationData>(operationKey(subscription, name));
   if (!record) throw new ArmError(404, 'OperationNotFound', `The operation '${name}' could not be found.`);

@@ -79,7 +79,7 @@ export async function sendLongRunning(
   const { domain, lroWaitMs } = deps;
   const deadline = Date.now() + lroWaitMs;
   while (Date.now() < deadline) {
-    const current = await getOperation(domain, accepted.operation.subscription, accepted.operation.name);
+    const current = await getOperation(domain, accepted.operation);
     if (current.status === 'Succeeded') {
       const made = await getResource(domain, current.resourceId);
       return made

@@ -57,13 +57,16 @@ const editorOf = (request: FastifyRequest): RoleEditor => ({
 const filterOf = (request: FastifyRequest) => (request.query as Record<string, string | undefined>).$filter;
 
 export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
-  const name = (request: FastifyRequest) => params(request).name;
+  const refOf = (request: FastifyRequest, template: string) => ({
+    scope: scopeOf(request, template),
+    name: params(request).name,
+  });
   for (const template of ['', ...SCOPES]) {
     armRoute(scope, 'GET', routePath(DEFINITIONS.collections[0], template), DEFINITIONS, async (request) => ({
       value: await listRoleDefinitions(domain, scopeOf(request, template), filterOf(request)),
     }));
     armRoute(scope, 'GET', routePath(DEFINITIONS.path, template), DEFINITIONS, async (request) =>
-      getRoleDefinition(domain, scopeOf(request, template), name(request)),
+      getRoleDefinition(domain, refOf(request, template)),
     );
   }
   for (const template of SCOPES) {
@@ -71,15 +74,14 @@ export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: 
     armRoute(scope, 'PUT', definition, DEFINITIONS, async (request, reply) => {
       const result = await createOrUpdateRoleDefinition(
         domain,
-        scopeOf(request, template),
-        name(request),
+        refOf(request, template),
         jsonBody(request),
         editorOf(request),
       );
       return reply.status(result.status).send(result.definition);
     });
     armRoute(scope, 'DELETE', definition, DEFINITIONS, async (request, reply) => {
-      const deleted = await deleteRoleDefinition(domain, scopeOf(request, template), name(request), editorOf(request));
+      const deleted = await deleteRoleDefinition(domain, refOf(request, template), editorOf(request));
       return deleted ? reply.status(200).send(deleted) : reply.status(204).send();
     });
 
@@ -90,18 +92,17 @@ export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: 
     armRoute(scope, 'PUT', assignment, ASSIGNMENTS, async (request, reply) => {
       const result = await createRoleAssignment(
         domain,
-        scopeOf(request, template),
-        name(request),
+        refOf(request, template),
         jsonBody(request),
         request.principal!.oid,
       );
       return reply.status(result.status).send(result.assignment);
     });
     armRoute(scope, 'GET', assignment, ASSIGNMENTS, async (request) =>
-      getRoleAssignment(domain, scopeOf(request, template), name(request)),
+      getRoleAssignment(domain, refOf(request, template)),
     );
     armRoute(scope, 'DELETE', assignment, ASSIGNMENTS, async (request, reply) => {
-      const deleted = await deleteRoleAssignment(domain, scopeOf(request, template), name(request));
+      const deleted = await deleteRoleAssignment(domain, refOf(request, template));
       return deleted ? reply.status(200).send(deleted) : reply.status(204).send();
     });
   }

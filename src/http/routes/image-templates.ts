@@ -101,6 +101,6 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
     value: await listRunOutputs(domain, templateRef(request)),
   }));
   armRoute(scope, 'GET', routePath(RUN_OUTPUT_TYPE.path), RUN_OUTPUT_TYPE, async (request) =>
-    getRunOutput(domain, templateRef(request), params(request).runOutputName),
+    getRunOutput(domain, { ...templateRef(request), runOutputName: params(request).runOutputName }),
   );
 }

@@ -44,7 +44,7 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
 /** The operation the URL names, once the caller may see it. */
 async function pollOperation(domain: DomainContext, request: FastifyRequest): Promise<OperationData> {
   const { subscriptionId, operationName } = params(request);
-  const operation = await getOperation(domain, subscriptionId, operationName);
+  const operation = await getOperation(domain, { subscription: subscriptionId, name: operationName });
   authorizePoll(request, operation);
   return operation;
 }

@@ -59,9 +59,9 @@ export interface Kiln {
   sasSecret: Buffer;
   /** Audiences whose tokens open the management API. */
   armAudiences: readonly string[];
-  /** A new principal, with `role` at each of `scopes` when given (as `az ad sp create-for-rbac --role --scopes`). */
   /** Opens every region store now (see BlobStore.open): the region folders become this process's. */
   openRegions(): Promise<void>;
+  /** A new principal, with `role` at each of `scopes` when given (as `az ad sp create-for-rbac --role --scopes`). */
   createServicePrincipal(
     displayName: string,
     access?: { role: string; scopes: string[] },

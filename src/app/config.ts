@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { DEFAULT_LOG_MAX_MIB } from '../imaging/build-log.ts';
 import { configuredDiskLimit } from '../imaging/disk/disk-limit.ts';
-import type { DownloadsConfig } from '../imaging/download-policy.ts';
+import { downloadPolicy, type DownloadPolicy, type DownloadsConfig } from '../imaging/download-policy.ts';
 import { resolveLimits, type ResourceLimits } from '../imaging/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -96,6 +96,24 @@ export function buildDiskLimitMiB(config: KilnConfig): number | undefined {
   } catch (error) {
     throw new Error(`config.json: ${(error as Error).message}`);
   }
+}
+
+/** What config.json's `build` says of how runs may use the host, every value checked. */
+export interface OperatorBuildSettings {
+  limits: ResourceLimits;
+  diskLimitMiB: number | undefined;
+  downloads: DownloadPolicy;
+  logMaxBytes: number;
+}
+
+/** `build.limits`, `build.downloads` and `build.logMaxMiB`, read once; the first bad value throws, naming its setting. */
+export function operatorBuildSettings(config: KilnConfig): OperatorBuildSettings {
+  return {
+    limits: buildLimits(config),
+    diskLimitMiB: buildDiskLimitMiB(config),
+    downloads: downloadPolicy(config.build?.downloads),
+    logMaxBytes: logMaxBytes(config),
+  };
 }
 
 export const DEFAULT_REGIONS: Array<[string, string]> = [

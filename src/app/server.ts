@@ -10,7 +10,7 @@ import { buildApp } from '../http/app.ts';
 import type { ServicePrincipal } from '../domain/identity/service-principals.ts';
 import { ensureAdminPrincipal } from './admin-principal.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
-import { buildLimits } from './config.ts';
+import { operatorBuildSettings } from './config.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
 import { selfFetch } from './self-fetch.ts';
 import { ensureTls } from './tls.ts';
@@ -61,8 +61,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await kiln.openRegions();
   const adminCredentialsPath = await ensureAdminPrincipal(kiln.domain, options.dataDir);
   const builder = await ensureBuilderPrincipal(kiln);
-  // Checked before the API listens: a bad build.limits stops the start instead of failing every build.
-  const limits = buildLimits(kiln.config);
+  // Checked before the API listens: a bad build setting stops the start instead of failing every build.
+  const build = operatorBuildSettings(kiln.config);
   let https: { key: string; cert: string } | undefined;
   let caPath: string | undefined;
   if (options.certFile && options.keyFile) {
@@ -96,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onError: (error) => app.log.error({ err: error }, 'job worker error'),
     onJobEvent: options.onJobEvent,
     customizerNetwork: options.customizerNetwork,
-    limits,
+    build,
     selfFetch: selfFetch(app),
   });
   return {

@@ -1,11 +1,9 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
 import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
-import type { ResourceLimits } from '../imaging/limits/resource-limits.ts';
-import { downloadPolicy } from '../imaging/download-policy.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
-import { buildDiskLimitMiB, buildLimits, logMaxBytes } from './config.ts';
+import { operatorBuildSettings, type OperatorBuildSettings } from './config.ts';
 import type { Kiln } from './kiln.ts';
 
 const STORAGE_AUDIENCE = 'https://storage.azure.com/';
@@ -19,8 +17,8 @@ export interface WorkerPoolOptions {
   onJobEvent?: (event: JobEvent) => void;
   /** Customizer scripts share the host's network; when unset, `build.customizerNetwork` in config.json decides (default off). */
   customizerNetwork?: boolean;
-  /** What each customizer command may use; when unset, `build.limits` in config.json decides (see resource-limits.ts for the defaults). */
-  limits?: ResourceLimits;
+  /** Limits, downloads and log size, already checked; when unset, read from config.json now. */
+  build?: OperatorBuildSettings;
   /** How builds fetch Kiln's own blob URLs: in-process where this process serves the API (self-fetch.ts), else over the network. */
   selfFetch?: FetchLike;
 }
@@ -29,15 +27,12 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
   const tasks = createTasks(kiln.domain, {
     workRoot: workRoot(options.dataDir),
     customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
-    limits: options.limits ?? buildLimits(kiln.config),
-    diskLimitMiB: buildDiskLimitMiB(kiln.config),
+    ...(options.build ?? operatorBuildSettings(kiln.config)),
     ownBlobs: {
       storageToken: async (clientId) =>
         (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
       fetch: options.selfFetch ?? fetch,
     },
-    downloads: downloadPolicy(kiln.config.build?.downloads),
-    logMaxBytes: logMaxBytes(kiln.config),
   });
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) {

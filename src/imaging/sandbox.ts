@@ -9,7 +9,7 @@
  *   /proc of the sandbox's own PID namespace; host processes and block devices stay invisible. No
  *   /sys: it would be the host's view, and without CAP_SYS_ADMIN nothing can mount it (or another
  *   /proc). The /proc entries that reach the host kernel (`/proc/sys`, sysrq...) are read-only or
- *   masked (proc-covers.ts). Module loading needs CAP_SYS_MODULE, which the command never has.
+ *   masked (bubblewrap.ts). Module loading needs CAP_SYS_MODULE, which the command never has.
  * - Namespaces: mount, PID, IPC, UTS, cgroup and network are all new (`--unshare-all` semantics), so
  *   the only network is a private loopback: not even the host's 127.0.0.1 services (Kiln's API, its
  *   database) are reachable. `network: true` shares the host's network (`--share-net`), which does
@@ -37,14 +37,13 @@
  *   daemons a script started in a new session.
  */
 import { spawn } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { access, lstat, readlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { lineSplitter } from './build-log.ts';
 import { CgroupsUnavailable, createSandboxCgroup, type SandboxCgroup } from './limits/cgroup.ts';
 import { defaultLimits, LimitExceeded, type ResourceLimits } from './limits/resource-limits.ts';
-import { procCovers } from './proc-covers.ts';
+import { bubblewrap, procCovers, SANDBOX_PATH } from './bubblewrap.ts';
 
 /** What the steps that work on an image's root file system need to know. */
 export interface RootFsState {
@@ -65,7 +64,6 @@ export interface SandboxOptions {
   onOutput(line: string): void;
 }
 
-const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CAPABILITIES = [
   'CHOWN',
   'DAC_OVERRIDE',
@@ -96,7 +94,7 @@ function sandboxArgs(rootfs: string, command: string[], options: SandboxOptions)
           ...CAPABILITIES.flatMap((cap) => ['--cap-add', `CAP_${cap}`]),
         ]
       : ['--unshare-all', ...(options.network ? ['--share-net'] : []), '--uid', '0', '--gid', '0'];
-  const env = { PATH, HOME: '/root', TERM: 'dumb', ...options.env };
+  const env = { PATH: SANDBOX_PATH, HOME: '/root', TERM: 'dumb', ...options.env };
   return [
     '--bind',
     rootfs,
@@ -131,7 +129,7 @@ export async function runInSandbox(
   if (options.signal?.aborted)
     throw new Error('Sandboxed command canceled before it started.', { cause: options.signal.reason });
   const limits = options.limits ?? defaultLimits();
-  const bwrap = await bubblewrap();
+  const bwrap = await bubblewrap('to run customizers');
   const cgroup = await createSandboxCgroup(limits);
   try {
     const exitCode = await supervise(
@@ -217,21 +215,6 @@ function supervise(
       else resolve(code ?? 128 + signalNumber(signalName));
     });
   });
-}
-
-/** bubblewrap's absolute path: it is started with no PATH of its own. */
-async function bubblewrap(): Promise<string> {
-  for (const dir of (process.env.PATH ?? PATH).split(':').filter(Boolean)) {
-    const candidate = join(dir, 'bwrap');
-    if (
-      await access(candidate, fsConstants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  throw new Error('bubblewrap (bwrap) is not installed; Kiln needs it to run customizers.');
 }
 
 function signalNumber(name: NodeJS.Signals | null): number {

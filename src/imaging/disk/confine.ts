@@ -8,7 +8,7 @@
  * - The tool's file system is a fresh tmpfs holding read-only binds of the host's programs and
  *   libraries (/usr, the /bin, /sbin and /lib* links or folders beside it, and the few /etc files
  *   the tools read), a minimal /dev and a /proc of the tool's own PID namespace whose entries that
- *   reach the host kernel (`/proc/sys`...) are read-only or masked (proc-covers.ts); then the paths the
+ *   reach the host kernel (`/proc/sys`...) are read-only or masked (bubblewrap.ts); then the paths the
  *   call names, `read` ones read-only and `write` ones read-write, each at its own host path so that
  *   arguments need no translation. Nothing else of the host exists in there: a symlink resolves inside
  *   this tree, where only the `write` paths can be changed (the tmpfs itself is read-only). No /tmp,
@@ -27,9 +27,8 @@
  *   and `--new-session`: it dies with Kiln and cannot type into Kiln's terminal.
  */
 import { lstatSync, readlinkSync } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { procCovers } from '../proc-covers.ts';
+import { resolve } from 'node:path';
+import { findProgram, procCovers, SANDBOX_PATH } from '../bubblewrap.ts';
 
 /** The capabilities a confined call may ask for: what extracting and rebuilding a root file system needs. */
 export type ToolCapability = 'CHOWN' | 'DAC_OVERRIDE' | 'FOWNER' | 'FSETID' | 'MKNOD';
@@ -44,7 +43,6 @@ export interface ToolAccess {
   capabilities?: readonly ToolCapability[];
 }
 
-export const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Configuration the tools read: the dynamic loader's cache, mke2fs's and e2fsck's profiles. */
 const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/mke2fs.conf', '/etc/e2fsck.conf'];
 const TOP_LEVEL = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
@@ -68,18 +66,7 @@ function systemTree(): string[] {
 
 /** The program's host path, found as the confined tool's PATH would find it; undefined when not installed. */
 export async function findTool(command: string): Promise<string | undefined> {
-  if (command.includes('/')) return command;
-  for (const dir of TOOL_PATH.split(':')) {
-    const path = join(dir, command);
-    if (
-      await access(path, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return path;
-  }
-  return undefined;
+  return command.includes('/') ? command : findProgram(command, SANDBOX_PATH);
 }
 
 /** bubblewrap's arguments that run `tool` (a host path) with `args`, confined to `grant`. */
@@ -120,7 +107,7 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
     '--clearenv',
     '--setenv',
     'PATH',
-    TOOL_PATH,
+    SANDBOX_PATH,
     '--setenv',
     'LC_ALL',
     'C',

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { CgroupsUnavailable, createSandboxCgroup } from '../limits/cgroup.ts';
 import { defaultLimits } from '../limits/resource-limits.ts';
+import { bubblewrap } from '../bubblewrap.ts';
 import { confinedArgs, findTool, type ToolAccess } from './confine.ts';
 
 /**
@@ -92,12 +93,8 @@ export async function runConfined(
   grant: ToolAccess,
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const [tool, bwrap] = await Promise.all([findTool(command), findTool('bwrap')]);
+  const [tool, bwrap] = await Promise.all([findTool(command), bubblewrap('to confine its disk tools')]);
   if (!tool) throw new Error(notInstalled(command));
-  if (!bwrap)
-    throw new Error(
-      'bubblewrap (bwrap) is not installed; Kiln confines its disk tools with it (scripts/setup.sh installs it).',
-    );
   if (options.signal?.aborted) throw new ToolCanceled(command, options.signal);
   const cgroup = await createSandboxCgroup(TOOL_LIMITS);
   try {

@@ -9,7 +9,16 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -166,26 +175,30 @@ describe('customizer resource limits', { skip: process.getuid?.() !== 0 && 'cgro
   });
 
   it('fails closed where it cannot make cgroups: nothing runs, and the message says what to do', () => {
-    // Kiln as an unprivileged user to whom no cgroup is delegated.
-    const script = `const { runInSandbox } = await import(${JSON.stringify(join(process.cwd(), 'src/imaging/sandbox.ts'))});
+    // Kiln as an unprivileged user to whom no cgroup is delegated. That user must read Kiln's code,
+    // and a checkout may sit below a folder only root may enter (a clone into `mktemp -d`): in a
+    // mount namespace of its own, the code and its packages are bound into a folder anyone may enter.
+    const view = mkdtempSync(join(tmpdir(), 'kiln-unprivileged-'));
+    chmodSync(view, 0o755);
+    for (const folder of ['src', 'node_modules']) mkdirSync(join(view, folder));
+    copyFileSync(join(process.cwd(), 'package.json'), join(view, 'package.json'));
+    const script = `const { runInSandbox } = await import(${JSON.stringify(join(view, 'src/imaging/sandbox.ts'))});
       await runInSandbox('/', ['/bin/echo', 'ran'], { onOutput: console.log }).then(() => console.log('resolved'), (error) => console.log(error.message));`;
-    const child = spawnSync(
+    const asNobody = [
       'setpriv',
+      ...['--reuid', '65534', '--regid', '65534', '--clear-groups'],
+      ...[process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+    ];
+    const child = spawnSync(
+      'unshare',
       [
-        '--reuid',
-        '65534',
-        '--regid',
-        '65534',
-        '--clear-groups',
-        process.execPath,
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        script,
+        ...['--mount', '--propagation', 'private', 'sh', '-c'],
+        'mount --bind "$1/src" "$2/src" && mount --bind "$1/node_modules" "$2/node_modules" && cd "$2" && shift 2 && exec "$@"',
+        ...['sh', process.cwd(), view, ...asNobody],
       ],
       { encoding: 'utf8', timeout: 30_000 },
     );
+    rmSync(view, { recursive: true, force: true });
     assert.equal(child.status, 0, child.stderr);
     assert.doesNotMatch(child.stdout, /^(ran|resolved)$/m);
     assert.match(child.stdout, /cannot set them here: .*EACCES/);

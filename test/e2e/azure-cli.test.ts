@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bootstrapBusybox } from '../../src/app/busybox-base.ts';
-import { openDiskImage } from '../support/disk-inspection.ts';
+import { withDiskImage } from '../support/disk-inspection.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const hasAz = spawnSync('az', ['version'], { encoding: 'utf8' }).status === 0;
@@ -245,13 +245,10 @@ describe(
       const download = await fetch(vhd, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(download.status, 200);
       await writeFile(join(work, 'out.vhd'), new Uint8Array(await download.arrayBuffer()));
-      const disk = await openDiskImage(join(work, 'out.vhd'));
-      try {
-        const { readFile } = await import('node:fs/promises');
-        assert.equal(await readFile(join(disk.rootfs, 'etc', 'motd'), 'utf8'), 'from a template file\n');
-      } finally {
-        await rm(join(disk.rootfs, '..'), { recursive: true, force: true });
-      }
+      const { readFile } = await import('node:fs/promises');
+      await withDiskImage(join(work, 'out.vhd'), async ({ rootfs }) => {
+        assert.equal(await readFile(join(rootfs, 'etc', 'motd'), 'utf8'), 'from a template file\n');
+      });
       await az('image', 'builder', 'delete', '-g', 'images', '-n', 'vhd-template');
       assert.deepEqual(await az('image', 'builder', 'list', '-g', 'images', '--query', '[].name'), ['web-template']);
     });

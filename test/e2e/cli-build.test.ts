@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openKiln } from '../../src/app/kiln.ts';
-import { openDiskImage } from '../support/disk-inspection.ts';
+import { withDiskImage } from '../support/disk-inspection.ts';
 
 const KILN = resolve('bin/kiln.js');
 /** The CLI run in the test's folder, so builds put their output-NAME folders there. */
@@ -267,13 +267,10 @@ describe('kiln validate and kiln build', () => {
     assert.equal(vhd, join(work, 'output-web', 'vhd.vhd'), "a copy in ./output-NAME, not the data folder's own file");
     assert.match(out, new RegExp(`look inside: qemu-img info .*file\\.filename=${vhd}`));
 
-    const disk = await openDiskImage(vhd);
-    try {
-      assert.equal(await readFile(join(disk.rootfs, 'etc', 'motd'), 'utf8'), 'built by kiln-test\n');
-      assert.equal(await readFile(join(disk.rootfs, 'etc', 'machine-id'), 'utf8'), '', 'generalized');
-    } finally {
-      await rm(join(disk.rootfs, '..'), { recursive: true, force: true });
-    }
+    await withDiskImage(vhd, async ({ rootfs }) => {
+      assert.equal(await readFile(join(rootfs, 'etc', 'motd'), 'utf8'), 'built by kiln-test\n');
+      assert.equal(await readFile(join(rootfs, 'etc', 'machine-id'), 'utf8'), '', 'generalized');
+    });
     assert.deepEqual(await leftovers(), []);
 
     const quiet = kiln(

@@ -6,7 +6,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { openDiskImage } from '../support/disk-inspection.ts';
+import { withDiskImage } from '../support/disk-inspection.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -85,16 +85,17 @@ it('bootstraps a Debian base disk into the catalog and reuses the cached tree', 
   const { createWriteStream } = await import('node:fs');
   const { pipeline } = await import('node:stream/promises');
   await pipeline(store.read(image.blob.key), createWriteStream(join(data, 'debian.vhd')));
-  const { rootfs } = await openDiskImage(join(data, 'debian.vhd'));
-  assert.equal(await readFile(join(rootfs, 'etc/debian_version'), 'utf8'), '12.5\n');
-  assert.equal(
-    await readFile(join(rootfs, 'etc/fstab'), 'utf8'),
-    'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n',
-  );
-  assert.equal(await readFile(join(rootfs, 'etc/machine-id'), 'utf8'), '');
-  assert.equal(
-    spawnSync('ls', [join(rootfs, 'var/cache/apt/archives')], { encoding: 'utf8' }).stdout.trim(),
-    'partial',
-    'downloaded packages are not kept in the image',
-  );
+  await withDiskImage(join(data, 'debian.vhd'), async ({ rootfs }) => {
+    assert.equal(await readFile(join(rootfs, 'etc/debian_version'), 'utf8'), '12.5\n');
+    assert.equal(
+      await readFile(join(rootfs, 'etc/fstab'), 'utf8'),
+      'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n',
+    );
+    assert.equal(await readFile(join(rootfs, 'etc/machine-id'), 'utf8'), '');
+    assert.equal(
+      spawnSync('ls', [join(rootfs, 'var/cache/apt/archives')], { encoding: 'utf8' }).stdout.trim(),
+      'partial',
+      'downloaded packages are not kept in the image',
+    );
+  });
 });

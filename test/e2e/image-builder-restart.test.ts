@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
-import { openDiskImage } from '../support/disk-inspection.ts';
+import { withDiskImage } from '../support/disk-inspection.ts';
 import {
   clientsFor,
   dataDirWithTestCa,
@@ -210,16 +210,16 @@ describe('image builder runs across a kill -9 and a timeout', () => {
       const vhd = join(scratch, 'resumed.vhd');
       await pipeline(response.body!, createWriteStream(vhd));
       assert.equal((await stat(vhd)).size % (1024 * 1024), 512, 'a fixed VHD, 1 MiB aligned');
-      const opened = await openDiskImage(vhd);
       try {
-        assert.equal(
-          await readFile(join(opened.rootfs, 'etc/kiln-attempts'), 'utf8'),
-          'attempt\n',
-          'the resumed run started again from the source image',
-        );
-        assert.equal(await readFile(join(opened.rootfs, 'etc/kiln-finished'), 'utf8'), 'finished\n');
+        await withDiskImage(vhd, async ({ rootfs }) => {
+          assert.equal(
+            await readFile(join(rootfs, 'etc/kiln-attempts'), 'utf8'),
+            'attempt\n',
+            'the resumed run started again from the source image',
+          );
+          assert.equal(await readFile(join(rootfs, 'etc/kiln-finished'), 'utf8'), 'finished\n');
+        });
       } finally {
-        await rm(dirname(opened.rootfs), { recursive: true, force: true });
         await rm(vhd, { force: true });
       }
 

@@ -20,7 +20,7 @@ import { readManifest } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
-import { loopMountUnavailable, openDiskImage, withReadOnlyMount } from '../support/disk-inspection.ts';
+import { loopMountUnavailable, withDiskImage, withReadOnlyMount } from '../support/disk-inspection.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const SCRIPT =
@@ -185,16 +185,16 @@ describe('image builder end to end', () => {
     const vhdOutput = await builder.virtualMachineImageTemplates.getRunOutput(rg, 'app', 'vhd');
     await download(vhdOutput.artifactUri!, join(work, 'out.vhd'));
     assert.equal((await stat(join(work, 'out.vhd'))).size % (1024 * 1024), 512, 'a fixed VHD, 1 MiB aligned');
-    const fromVhd = await openDiskImage(join(work, 'out.vhd'));
-    assert.equal(fromVhd.format, 'vpc');
-    await assertBuilt(fromVhd.rootfs);
+    const partition = await withDiskImage(join(work, 'out.vhd'), async (fromVhd) => {
+      assert.equal(fromVhd.format, 'vpc');
+      await assertBuilt(fromVhd.rootfs);
+      return fromVhd.partition;
+    });
     await t.test('the VHD as it is mounts read-only through a loop device and holds the customizations', async (t) => {
       const unavailable = await loopMountUnavailable();
       if (unavailable) return t.skip(`not mounted for real: ${unavailable}`);
-      await withReadOnlyMount(join(work, 'out.vhd'), fromVhd.partition, async (dir, device) => {
-        t.diagnostic(
-          `mounted ${device} (${join(work, 'out.vhd')} at byte ${fromVhd.partition.start}) read-only at ${dir}`,
-        );
+      await withReadOnlyMount(join(work, 'out.vhd'), partition, async (dir, device) => {
+        t.diagnostic(`mounted ${device} (${join(work, 'out.vhd')} at byte ${partition.start}) read-only at ${dir}`);
         await assertBuilt(dir);
         await assert.rejects(writeFile(join(dir, 'etc/motd'), 'changed'), { code: 'EROFS' });
       });
@@ -210,7 +210,7 @@ describe('image builder end to end', () => {
       kiln.server.kiln.domain.regions.get(osBlob.region)!.read(osBlob.key),
       createWriteStream(join(work, 'image.vhd')),
     );
-    await assertBuilt((await openDiskImage(join(work, 'image.vhd'))).rootfs);
+    await withDiskImage(join(work, 'image.vhd'), ({ rootfs }) => assertBuilt(rootfs));
 
     const galleryOutput = await builder.virtualMachineImageTemplates.getRunOutput(rg, 'app', 'gallery');
     assert.match(galleryOutput.artifactId!, /\/versions\/1\.0\.0$/);
@@ -226,7 +226,7 @@ describe('image builder end to end', () => {
       readManifest(kiln.server.kiln.domain.regions.get('eastus')!, 2, manifest),
       createWriteStream(join(work, 'version.vhd')),
     );
-    await assertBuilt((await openDiskImage(join(work, 'version.vhd'))).rootfs);
+    await withDiskImage(join(work, 'version.vhd'), ({ rootfs }) => assertBuilt(rootfs));
 
     const groups = [];
     for await (const group of new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
@@ -343,9 +343,8 @@ describe('image builder end to end', () => {
     assert.equal(built.lastRunStatus?.runState, 'Succeeded', built.lastRunStatus?.message);
     const vhd = await builder.virtualMachineImageTemplates.getRunOutput(rg, 'later', 'vhd');
     await download(vhd.artifactUri!, join(work, 'later.vhd'));
-    assert.equal(
-      await readFile(join((await openDiskImage(join(work, 'later.vhd'))).rootfs, 'etc/late'), 'utf8'),
-      'late\n',
+    await withDiskImage(join(work, 'later.vhd'), async ({ rootfs }) =>
+      assert.equal(await readFile(join(rootfs, 'etc/late'), 'utf8'), 'late\n'),
     );
   });
 

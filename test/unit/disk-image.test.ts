@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import {
   chmod,
   chown,
@@ -24,11 +24,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BASE_IMAGE_LABEL, BASE_MACHINE_ID, makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
+import { DamagedFileSystem } from '../../src/imaging/disk/damaged-fs.ts';
 import {
   checkImage,
-  extractRootFs,
   findRootPartition,
   moveToRaw,
+  openRootInPlace,
   toFixedVhd,
   toRaw,
   writeRootFs,
@@ -64,6 +65,71 @@ async function sha256(file: string, start = 0, size?: number): Promise<string> {
 }
 const mode = async (path: string) => (await lstat(path)).mode & 0o7777;
 
+/** The file system's identity and shape, which neither writing in place nor writeRootFs may change. */
+function assertSameFileSystem(after: Map<string, string>, before: Map<string, string>): void {
+  assert.equal(after.get('Filesystem UUID'), before.get('Filesystem UUID'));
+  assert.equal(after.get('Filesystem volume name'), BASE_IMAGE_LABEL);
+  for (const field of ['Filesystem features', 'Block size', 'Inode size', 'Inode count', 'Block count']) {
+    assert.equal(after.get(field), before.get(field), field);
+  }
+}
+
+const SPARSE_SIZE = 8 * MIB;
+
+/** Makes under `dir` what a root file system must carry beyond plain files (a customizer may make any of it). */
+async function makeSpecialFiles(dir: string): Promise<void> {
+  await mkdir(join(dir, 'usr/bin'), { recursive: true });
+  await mkdir(join(dir, 'dev'), { recursive: true });
+  await mkdir(join(dir, 'srv/shared'), { recursive: true });
+  await writeFile(join(dir, 'usr/bin/su'), 'su');
+  await chmod(join(dir, 'usr/bin/su'), 0o4755);
+  await chmod(join(dir, 'srv/shared'), 0o2775);
+  await chown(join(dir, 'srv/shared'), 0, 50);
+  await writeFile(join(dir, 'usr/bin/gzip'), 'gzip');
+  await link(join(dir, 'usr/bin/gzip'), join(dir, 'usr/bin/gunzip'));
+  await writeFile(join(dir, 'usr/bin/ping'), 'ping');
+  tool('setcap', ['cap_net_raw=ep', join(dir, 'usr/bin/ping')]);
+  tool('mknod', ['-m', '0666', join(dir, 'dev/null'), 'c', '1', '3']);
+  tool('mknod', ['-m', '0660', join(dir, 'dev/sda'), 'b', '8', '0']);
+  tool('mknod', ['-m', '0600', join(dir, 'dev/initctl'), 'p']);
+  await writeFile(join(dir, 'srv/owned'), 'x');
+  await chown(join(dir, 'srv/owned'), 1000, 1001);
+  await symlink('owned', join(dir, 'srv/link'));
+  await lchown(join(dir, 'srv/link'), 1000, 1001);
+  await writeFile(join(dir, 'srv/sparse'), '');
+  await truncate(join(dir, 'srv/sparse'), SPARSE_SIZE);
+  await utimes(join(dir, 'srv/owned'), 1_000_000_000, 1_200_000_000);
+  await utimes(join(dir, 'usr/bin'), 1_000_000_000, 1_300_000_000);
+}
+
+/** What `makeSpecialFiles` made, read back under `dir`. */
+async function assertSpecialFiles(dir: string): Promise<void> {
+  assert.equal(await mode(join(dir, 'usr/bin/su')), 0o4755);
+  assert.equal(await mode(join(dir, 'srv/shared')), 0o2775);
+  assert.equal((await lstat(join(dir, 'srv/shared'))).gid, 50);
+  const [gzip, gunzip] = [await lstat(join(dir, 'usr/bin/gzip')), await lstat(join(dir, 'usr/bin/gunzip'))];
+  assert.equal(gzip.ino, gunzip.ino);
+  assert.equal(gzip.nlink, 2);
+  assert.match(tool('/usr/sbin/getcap', [join(dir, 'usr/bin/ping')]), /\bcap_net_raw=ep$/m, 'the file capability');
+  const nul = await lstat(join(dir, 'dev/null'));
+  assert.ok(nul.isCharacterDevice());
+  assert.equal(nul.rdev, (1 << 8) | 3);
+  assert.equal(nul.mode & 0o7777, 0o666);
+  const sda = await lstat(join(dir, 'dev/sda'));
+  assert.ok(sda.isBlockDevice());
+  assert.equal(sda.rdev, 8 << 8);
+  assert.ok((await lstat(join(dir, 'dev/initctl'))).isFIFO());
+  assert.equal(await mode(join(dir, 'dev/initctl')), 0o600);
+  const owned = await lstat(join(dir, 'srv/owned'));
+  assert.deepEqual([owned.uid, owned.gid, owned.mtimeMs], [1000, 1001, 1_200_000_000_000]);
+  const link_ = await lstat(join(dir, 'srv/link'));
+  assert.deepEqual([link_.uid, link_.gid], [1000, 1001]);
+  const sparse = await lstat(join(dir, 'srv/sparse'));
+  assert.equal(sparse.size, SPARSE_SIZE);
+  assert.equal(sparse.blocks, 0, 'a hole stays a hole');
+  assert.equal((await lstat(join(dir, 'usr/bin'))).mtimeMs, 1_300_000_000_000, 'the directory time');
+}
+
 describe('disk images', () => {
   let work: string;
   let base: string;
@@ -75,6 +141,20 @@ describe('disk images', () => {
     const copy = fresh('disk.raw');
     await copyFile(base, copy);
     return copy;
+  };
+  /** Gives `use` the partition's root file system opened in place, as builds open it, and closes it afterwards. */
+  const inPlace = async <T>(
+    raw: string,
+    partition: RootPartition,
+    options: { readOnly?: boolean },
+    use: (root: string) => Promise<T>,
+  ): Promise<T> => {
+    const root = await openRootInPlace(raw, partition, fresh('mnt'), options);
+    try {
+      return await use(root.path);
+    } finally {
+      await root.close();
+    }
   };
 
   before(async () => {
@@ -92,97 +172,96 @@ describe('disk images', () => {
     assert.deepEqual(await checkImage(base), { format: 'raw', virtualSize: 64 * MIB });
   });
 
-  it('extracts the root file system with its modes, symlinks and files', async () => {
-    const dir = fresh('root');
-    await extractRootFs(base, await findRootPartition(base), dir);
-    assert.equal(await mode(join(dir, 'tmp')), 0o1777);
-    assert.equal(await mode(join(dir, 'root')), 0o700);
-    assert.equal(await mode(join(dir, 'etc/ssh/ssh_host_ed25519_key')), 0o600);
-    assert.equal(await mode(join(dir, 'bin/busybox')), 0o755);
-    assert.equal(await readlink(join(dir, 'bin/sh')), 'busybox');
-    assert.equal(await readlink(join(dir, 'usr/bin/awk')), '../../bin/busybox');
-    assert.equal(await readlink(join(dir, 'var/lib/cloud/instance')), 'instances/iid-kiln-base');
-    assert.ok((await stat(join(dir, 'var/lib/cloud/instance/boot-finished'))).isFile());
-    assert.equal((await readFile(join(dir, 'etc/machine-id'), 'utf8')).trim(), BASE_MACHINE_ID);
-    for (const file of ['etc/passwd', 'etc/group', 'etc/hostname', 'var/log/messages', 'root/.bash_history']) {
-      assert.ok((await stat(join(dir, file))).size > 0, file);
-    }
-    assert.deepEqual(await readFile(join(dir, 'bin/busybox')), await readFile('/bin/busybox'));
-    assert.equal(tool(join(dir, 'bin/busybox'), ['echo', 'runs']).trim(), 'runs');
+  it('opens the root file system in place, read-only, with its modes, symlinks and files, changing no byte', async () => {
+    const partition = await findRootPartition(base);
+    const before = await sha256(base);
+    await inPlace(base, partition, { readOnly: true }, async (dir) => {
+      assert.equal(await mode(join(dir, 'tmp')), 0o1777);
+      assert.equal(await mode(join(dir, 'root')), 0o700);
+      assert.equal(await mode(join(dir, 'etc/ssh/ssh_host_ed25519_key')), 0o600);
+      assert.equal(await mode(join(dir, 'bin/busybox')), 0o755);
+      assert.equal(await readlink(join(dir, 'bin/sh')), 'busybox');
+      assert.equal(await readlink(join(dir, 'usr/bin/awk')), '../../bin/busybox');
+      assert.equal(await readlink(join(dir, 'var/lib/cloud/instance')), 'instances/iid-kiln-base');
+      assert.ok((await stat(join(dir, 'var/lib/cloud/instance/boot-finished'))).isFile());
+      assert.equal((await readFile(join(dir, 'etc/machine-id'), 'utf8')).trim(), BASE_MACHINE_ID);
+      for (const file of ['etc/passwd', 'etc/group', 'etc/hostname', 'var/log/messages', 'root/.bash_history']) {
+        assert.ok((await stat(join(dir, file))).size > 0, file);
+      }
+      assert.deepEqual(await readFile(join(dir, 'bin/busybox')), await readFile('/bin/busybox'));
+      assert.equal(tool(join(dir, 'bin/busybox'), ['echo', 'runs']).trim(), 'runs');
+      await assert.rejects(writeFile(join(dir, 'etc/motd'), 'no\n'), { code: 'EROFS' });
+    });
+    assert.equal(await sha256(base), before, 'a read-only root leaves the disk as it was');
   });
 
-  it('writes a changed directory back, keeping the UUID, label and file system features', async () => {
+  it('writes changes in place, keeping the UUID, label, file system features and partition table', async () => {
     const disk = await baseCopy();
     const partition = await findRootPartition(disk);
     const before = extFields(disk, partition);
-    const dir = fresh('root');
-    await extractRootFs(disk, partition, dir);
-    await writeFile(join(dir, 'etc/motd'), 'built by kiln\n');
-    await rm(join(dir, 'etc/ssh/ssh_host_ed25519_key'));
+    await inPlace(disk, partition, {}, async (dir) => {
+      await writeFile(join(dir, 'etc/motd'), 'built by kiln\n');
+      await rm(join(dir, 'etc/ssh/ssh_host_ed25519_key'));
+    });
 
-    await writeRootFs(dir, disk, partition);
-    const again = fresh('again');
-    await extractRootFs(disk, partition, again);
-    assert.equal(await readFile(join(again, 'etc/motd'), 'utf8'), 'built by kiln\n');
-    await assert.rejects(stat(join(again, 'etc/ssh/ssh_host_ed25519_key')), { code: 'ENOENT' });
-    const after = extFields(disk, partition);
-    assert.equal(after.get('Filesystem UUID'), before.get('Filesystem UUID'));
-    assert.equal(after.get('Filesystem volume name'), BASE_IMAGE_LABEL);
-    for (const field of ['Filesystem features', 'Block size', 'Inode size', 'Inode count', 'Block count']) {
-      assert.equal(after.get(field), before.get(field), field);
-    }
+    await inPlace(disk, partition, { readOnly: true }, async (again) => {
+      assert.equal(await readFile(join(again, 'etc/motd'), 'utf8'), 'built by kiln\n');
+      await assert.rejects(stat(join(again, 'etc/ssh/ssh_host_ed25519_key')), { code: 'ENOENT' });
+      assert.equal(await readlink(join(again, 'bin/sh')), 'busybox', 'what the change did not touch is there');
+    });
+    assertSameFileSystem(extFields(disk, partition), before);
     tool('e2fsck', ['-fn', `${disk}?offset=${partition.start}`]);
     assert.equal(await sha256(disk, 0, MIB), await sha256(base, 0, MIB), 'the partition table is untouched');
   });
 
-  it('keeps setuid/setgid bits, hard links, device nodes, FIFOs, owners and times', async () => {
+  it('writes a changed directory into a partition as a new file system with the old UUID, label and features', async () => {
+    const disk = await baseCopy();
+    const partition = await findRootPartition(disk);
+    const before = extFields(disk, partition);
+    const dir = fresh('root');
+    await inPlace(disk, partition, { readOnly: true }, async (root) => tool('cp', ['-a', `${root}/.`, dir]));
+    await writeFile(join(dir, 'etc/motd'), 'built by kiln\n');
+    await rm(join(dir, 'etc/ssh/ssh_host_ed25519_key'));
+
+    await writeRootFs(dir, disk, partition);
+    await inPlace(disk, partition, { readOnly: true }, async (again) => {
+      assert.equal(await readFile(join(again, 'etc/motd'), 'utf8'), 'built by kiln\n');
+      await assert.rejects(stat(join(again, 'etc/ssh/ssh_host_ed25519_key')), { code: 'ENOENT' });
+      assert.deepEqual(await readFile(join(again, 'bin/busybox')), await readFile('/bin/busybox'));
+    });
+    assertSameFileSystem(extFields(disk, partition), before);
+    tool('e2fsck', ['-fn', `${disk}?offset=${partition.start}`]);
+    assert.equal(await sha256(disk, 0, MIB), await sha256(base, 0, MIB), 'the partition table is untouched');
+  });
+
+  it('writes setuid/setgid bits, hard links, device nodes, FIFOs, owners, times, capabilities and holes from a directory', async () => {
     const disk = await baseCopy();
     const partition = await findRootPartition(disk);
     const dir = fresh('root');
-    await mkdir(join(dir, 'usr/bin'), { recursive: true });
-    await mkdir(join(dir, 'dev'));
-    await mkdir(join(dir, 'srv/shared'), { recursive: true });
-    await writeFile(join(dir, 'usr/bin/su'), 'su');
-    await chmod(join(dir, 'usr/bin/su'), 0o4755);
-    await chmod(join(dir, 'srv/shared'), 0o2775);
-    await chown(join(dir, 'srv/shared'), 0, 50);
-    await writeFile(join(dir, 'usr/bin/gzip'), 'gzip');
-    await link(join(dir, 'usr/bin/gzip'), join(dir, 'usr/bin/gunzip'));
-    tool('mknod', ['-m', '0666', join(dir, 'dev/null'), 'c', '1', '3']);
-    tool('mknod', ['-m', '0660', join(dir, 'dev/sda'), 'b', '8', '0']);
-    tool('mknod', ['-m', '0600', join(dir, 'dev/initctl'), 'p']);
-    await writeFile(join(dir, 'srv/owned'), 'x');
-    await chown(join(dir, 'srv/owned'), 1000, 1001);
-    await symlink('owned', join(dir, 'srv/link'));
-    await lchown(join(dir, 'srv/link'), 1000, 1001);
-    await utimes(join(dir, 'srv/owned'), 1_000_000_000, 1_200_000_000);
-    await utimes(join(dir, 'usr/bin'), 1_000_000_000, 1_300_000_000);
+    await mkdir(dir);
+    await makeSpecialFiles(dir);
     await chmod(dir, 0o750);
 
     await writeRootFs(dir, disk, partition);
-    const out = fresh('out');
-    await extractRootFs(disk, partition, out);
-    assert.equal(await mode(join(out, 'usr/bin/su')), 0o4755);
-    assert.equal(await mode(join(out, 'srv/shared')), 0o2775);
-    assert.equal((await lstat(join(out, 'srv/shared'))).gid, 50);
-    const [gzip, gunzip] = [await lstat(join(out, 'usr/bin/gzip')), await lstat(join(out, 'usr/bin/gunzip'))];
-    assert.equal(gzip.ino, gunzip.ino);
-    assert.equal(gzip.nlink, 2);
-    const nul = await lstat(join(out, 'dev/null'));
-    assert.ok(nul.isCharacterDevice());
-    assert.equal(nul.rdev, (1 << 8) | 3);
-    assert.equal(nul.mode & 0o7777, 0o666);
-    const sda = await lstat(join(out, 'dev/sda'));
-    assert.ok(sda.isBlockDevice());
-    assert.equal(sda.rdev, 8 << 8);
-    assert.ok((await lstat(join(out, 'dev/initctl'))).isFIFO());
-    assert.equal(await mode(join(out, 'dev/initctl')), 0o600);
-    const owned = await lstat(join(out, 'srv/owned'));
-    assert.deepEqual([owned.uid, owned.gid, owned.mtimeMs], [1000, 1001, 1_200_000_000_000]);
-    const link_ = await lstat(join(out, 'srv/link'));
-    assert.deepEqual([link_.uid, link_.gid], [1000, 1001]);
-    assert.equal((await lstat(join(out, 'usr/bin'))).mtimeMs, 1_300_000_000_000, 'relinking keeps the directory time');
-    assert.equal(await mode(out), 0o750, "the root directory's mode");
+    await inPlace(disk, partition, { readOnly: true }, async (out) => {
+      await assertSpecialFiles(out);
+      assert.equal(await mode(out), 0o750, "the root directory's mode");
+    });
+  });
+
+  it('keeps setuid/setgid bits, hard links, device nodes, FIFOs, owners, times, capabilities and holes made in place', async () => {
+    const disk = await baseCopy();
+    const partition = await findRootPartition(disk);
+    await inPlace(disk, partition, {}, async (dir) => {
+      await makeSpecialFiles(dir);
+      await chmod(dir, 0o750);
+    });
+    await inPlace(disk, partition, { readOnly: true }, async (out) => {
+      await assertSpecialFiles(out);
+      assert.equal(await mode(out), 0o750, "the root directory's mode");
+      assert.equal(await readlink(join(out, 'usr/bin/awk')), '../../bin/busybox', 'the rest of the root is there');
+    });
+    tool('e2fsck', ['-fn', `${disk}?offset=${partition.start}`]);
   });
 
   it('makes an Azure-sized fixed VHD, and every format converts back to the same partition', async () => {
@@ -348,5 +427,12 @@ describe('disk images', () => {
     const partition = await findRootPartition(disk);
     tool('debugfs', ['-w', '-R', 'set_inode_field /etc/hostname links_count 7', `${disk}?offset=${partition.start}`]);
     await assert.rejects(checkImage(disk), /e2fsck -fn .* failed \(exit 4\): .*Inode \d+ ref count is 7, should be 1/s);
+    const mountPoint = fresh('mnt');
+    await assert.rejects(openRootInPlace(disk, partition, mountPoint, { readOnly: true }), (err: Error) => {
+      assert.ok(err instanceof DamagedFileSystem, String(err));
+      assert.match(err.message, /^The source image's root file system is damaged or hostile: e2fsck -fn found: /);
+      return true;
+    });
+    assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(` ${mountPoint} `), 'nothing mounted');
   });
 });

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { ensureTls } from '../src/app/tls.ts';
 import { makeBusyboxBaseImage } from '../src/imaging/disk/base-image.ts';
-import { extractRootFs, findRootPartition, toFixedVhd, writeRootFs } from '../src/imaging/disk/disk-image.ts';
+import { findRootPartition, openRootInPlace, toFixedVhd } from '../src/imaging/disk/disk-image.ts';
 import { startTestServer } from '../test/support/test-server.ts';
 
 const MIB = 1024 * 1024;
@@ -52,35 +52,34 @@ async function timed<T>(run: () => Promise<T> | T): Promise<[T, number]> {
 }
 
 /**
- * The base disk: Kiln's busybox image of `sizeMib` MiB, its root file system taken out, the data
- * files added, and written back, then as a fixed VHD. The VHD is made dense (every byte allocated,
- * as an uploaded or downloaded image is), so `cp` really copies all of it.
+ * The base disk: Kiln's busybox image of `sizeMib` MiB, the data files written into its root file
+ * system opened in place, then as a fixed VHD. The VHD is made dense (every byte allocated, as an
+ * uploaded or downloaded image is), so `cp` really copies all of it.
  */
 async function makeBaseVhd(work: string): Promise<string> {
   const raw = path.join(work, 'base.raw');
   await makeBusyboxBaseImage(raw, { sizeMiB: sizeMib });
-  const partition = await findRootPartition(raw);
-  const root = path.join(work, 'base-root');
-  await extractRootFs(raw, partition, root);
-  const dataDir = path.join(root, 'srv/bench-data');
-  await mkdir(dataDir, { recursive: true });
-  const chunk = Buffer.alloc(4 * MIB);
-  for (let i = 0; i < DATA_FILES; i += 1) {
-    const file = await open(path.join(dataDir, `data-${i}.bin`), 'wx');
-    try {
-      for (let written = 0; written < dataFileMib * MIB; written += chunk.length) {
-        await promisify(randomFill)(chunk);
-        await file.write(chunk, 0, Math.min(chunk.length, dataFileMib * MIB - written));
+  const root = await openRootInPlace(raw, await findRootPartition(raw), path.join(work, 'base-root'));
+  try {
+    const dataDir = path.join(root.path, 'srv/bench-data');
+    await mkdir(dataDir, { recursive: true });
+    const chunk = Buffer.alloc(4 * MIB);
+    for (let i = 0; i < DATA_FILES; i += 1) {
+      const file = await open(path.join(dataDir, `data-${i}.bin`), 'wx');
+      try {
+        for (let written = 0; written < dataFileMib * MIB; written += chunk.length) {
+          await promisify(randomFill)(chunk);
+          await file.write(chunk, 0, Math.min(chunk.length, dataFileMib * MIB - written));
+        }
+      } finally {
+        await file.close();
       }
-    } finally {
-      await file.close();
     }
+  } finally {
+    await root.close();
   }
-  await writeRootFs(root, raw, partition);
-  await rm(root, { recursive: true, force: true });
   const sparse = path.join(work, 'base-sparse.vhd');
-  await toFixedVhd(raw, sparse);
-  await rm(raw);
+  await toFixedVhd(raw, sparse, undefined, { consume: true });
   const vhd = path.join(work, 'base.vhd');
   execFileSync('cp', ['--sparse=never', sparse, vhd]);
   await rm(sparse);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Kiln needs on a fresh Debian machine: npm packages, and the Debian tools it uses
-# (qemu-img to convert and check disk images, sfdisk and e2fsprogs to read and rebuild their
-# partitions without mounting, static busybox for the base test image, bwrap to sandbox builds).
+# (qemu-img to convert and check disk images, sfdisk and e2fsprogs to read their partitions,
+# fuse2fs to open a root file system in place, static busybox for the base test image, bwrap to
+# sandbox builds, qemu-system-x86 and extlinux for the tests that boot images).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,13 @@ command -v qemu-img >/dev/null || missing+=(qemu-utils)
 command -v sfdisk >/dev/null || missing+=(fdisk)
 command -v busybox >/dev/null || missing+=(busybox-static)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
+# fuse2fs opens a root file system in place for a build; python3 hands it the FUSE connection Kiln mounted.
+command -v fuse2fs >/dev/null || missing+=(fuse2fs)
+command -v python3 >/dev/null || missing+=(python3-minimal)
+# The tests boot what builds make (qemu) from a small disk they make with Debian's kernel and extlinux.
+command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+command -v extlinux >/dev/null || missing+=(extlinux)
+[ -f /usr/lib/syslinux/mbr/mbr.bin ] || missing+=(syslinux-common)
 # Only the tests use strace: they watch which files Kiln fsyncs.
 command -v strace >/dev/null || missing+=(strace)
 if [ ${#missing[@]} -gt 0 ]; then

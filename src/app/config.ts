@@ -53,11 +53,11 @@ export interface BuildLimitsConfig {
   /** CPUs' worth of time a customizer step may use (1.5 = one and a half cores). */
   cpus?: number;
   /**
-   * Host disk one run may write, in MiB: its fetched source, working disk, extracted tree, what its
-   * customizers add and the built VHD, all in a file system of this size mounted for the run, so a
+   * Host disk one run may write, in MiB: its fetched source and the working disk the build changes in
+   * place and publishes as the built VHD, all in a file system of this size mounted for the run, so a
    * write past it fails the step with a message naming this setting. Default: three times the
-   * source's size plus 256 MiB (disk-limit.ts says why: the built image must fit the source's root
-   * partition anyway). At least 16.
+   * source's size plus 256 MiB (disk-limit.ts says why: the build never grows the source's disk).
+   * At least 16.
    */
   diskMiB?: number;
 }

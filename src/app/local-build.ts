@@ -7,7 +7,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeRunWork, runSpace } from '../imaging/disk/run-space.ts';
+import { findRootPartition } from '../imaging/disk/partitions.ts';
+import { removeRunWork } from '../imaging/disk/run-space.ts';
+import { imageBuildState } from '../imaging/image-template/image-build-state.ts';
 import { ArmError } from '../core/arm-error.ts';
 import { parseBlobUrl } from '../core/blob-url.ts';
 import { parseResourceId, resourceGroupId, type ResourceId } from '../core/resource-id.ts';
@@ -68,7 +70,7 @@ export interface LocalBuildResult {
   message: string;
   outputs: LocalRunOutput[];
   /** Working files kept for debugging (`--on-error=abort`). */
-  kept?: { work: string; rootfs: string };
+  kept?: KeptWork;
 }
 
 export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBuildResult> {
@@ -111,7 +113,7 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
     const outputs = await Promise.all((await listRunOutputs(ctx, ref)).map((o) => localOutput(ctx, o)));
     const kept =
       status.runState === 'Failed' && options.onError === 'abort'
-        ? keptWork(options.dataDir, template.internal.runId)
+        ? await keptWork(options.dataDir, template.internal.runId)
         : undefined;
     return {
       templateId: template.resource.id,
@@ -304,8 +306,17 @@ async function localOutput(
   return path ? { ...result, path } : result;
 }
 
-function keptWork(dataDir: string, runId: string | undefined) {
+/** What a run kept: its work folder, and the working disk as the failed step left it, with where its root file system starts. */
+export interface KeptWork {
+  work: string;
+  disk: string;
+  rootOffset: number;
+}
+
+async function keptWork(dataDir: string, runId: string | undefined): Promise<KeptWork | undefined> {
   if (!runId) return undefined;
   const work = join(workRoot(dataDir), runId);
-  return { work, rootfs: join(runSpace(work), 'rootfs') };
+  const disk = imageBuildState(work).raw;
+  const partition = await findRootPartition(disk).catch(() => undefined);
+  return partition ? { work, disk, rootOffset: partition.start } : undefined;
 }

@@ -47,7 +47,7 @@ import { bubblewrap, procCovers, SANDBOX_PATH } from './bubblewrap.ts';
 
 /** What the steps that work on an image's root file system need to know. */
 export interface RootFsState {
-  /** Host path of the extracted root file system directory. */
+  /** Host path of the image's root file system: opened in place (disk/root-in-place.ts), or a folder. */
   rootfs: string;
 }
 

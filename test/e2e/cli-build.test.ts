@@ -321,18 +321,26 @@ describe('kiln validate and kiln build', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
-  it('--on-error abort keeps the working image as the failed step left it and says how to open a shell in it', async () => {
+  it('--on-error abort keeps the working disk as the failed step left it and says how to open a shell in it', async () => {
     const file = await templateFile(
       'abort.json',
       shellToVhd('half', ['echo written-before-failing > /root/evidence', 'false']),
     );
     const result = kiln('build', file, '--data', data, '--var', 'imageTemplateName=abort', '--on-error', 'abort');
     assert.equal(result.status, 1);
-    const rootfs = /The working image is kept \(--on-error abort\): (\S+)/.exec(result.stdout)?.[1];
-    assert.ok(rootfs, result.stdout);
-    assert.equal(await readFile(join(rootfs, 'root', 'evidence'), 'utf8'), 'written-before-failing\n');
-    assert.match(result.stdout, new RegExp(`bwrap --bind ${rootfs} / .* /bin/sh`));
-    assert.match(result.stdout, /When done, remove it: rm -rf \S+/);
+    const [, disk, offset] =
+      /The working disk is kept \(--on-error abort\): (\S+) \(root file system at byte (\d+)\)/.exec(result.stdout) ??
+      [];
+    assert.ok(disk, result.stdout);
+    // Closed cleanly when kept: the disk holds what the failed step wrote, and passes e2fsck.
+    await withDiskImage(disk, async ({ rootfs, partition }) => {
+      assert.equal(partition.start, Number(offset));
+      assert.equal(await readFile(join(rootfs, 'root', 'evidence'), 'utf8'), 'written-before-failing\n');
+    });
+    assert.match(result.stdout, new RegExp(`debugfs -R 'ls -l /' '${disk}\\?offset=${offset}'`));
+    assert.match(result.stdout, new RegExp(`fuse2fs -o offset=${offset} ${disk} \\S+`));
+    assert.match(result.stdout, /bwrap --bind \S+ \/ .* \/bin\/sh/);
+    assert.match(result.stdout, /When done, remove it: umount \S+ && rm -rf \S+/);
 
     // The next build of the template takes away what the aborted run kept.
     const fixed = await templateFile('abort.json', shellToVhd('half', ['true']));
@@ -342,7 +350,7 @@ describe('kiln validate and kiln build', () => {
       again.stdout,
       /removed what an earlier --on-error abort run kept \(IT_kiln-local_abort_\w+ and its working image\)/,
     );
-    assert.equal(existsSync(rootfs), false);
+    assert.equal(existsSync(disk), false);
     assert.deepEqual(await leftovers(), []);
   });
 
@@ -350,7 +358,7 @@ describe('kiln validate and kiln build', () => {
     const failing = await templateFile('keep_x.json', shellToVhd('half', ['false']));
     const aborted = kiln('build', failing, '--data', data, '--var', 'imageTemplateName=keep_x', '--on-error', 'abort');
     assert.equal(aborted.status, 1);
-    const rootfs = /The working image is kept \(--on-error abort\): (\S+)/.exec(aborted.stdout)![1];
+    const rootfs = /The working disk is kept \(--on-error abort\): (\S+)/.exec(aborted.stdout)![1];
 
     const other = await templateFile('keep.json', shellToVhd('fine', ['true']));
     const built = kiln('build', other, '--data', data, '--var', 'imageTemplateName=keep');

@@ -590,8 +590,8 @@ describe('image builder end to end', () => {
     const kept = await readdir(join(kiln.dataDir, 'work'));
     assert.equal(kept.length, 1);
     assert.ok(
-      existsSync(join(runSpace(join(kiln.dataDir, 'work', kept[0])), 'rootfs', 'bin', 'busybox')),
-      'the working root file system is there to inspect',
+      existsSync(join(runSpace(join(kiln.dataDir, 'work', kept[0])), 'disk.raw')),
+      'the working disk is there to inspect',
     );
   });
 });

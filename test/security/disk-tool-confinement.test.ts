@@ -1,11 +1,16 @@
 /**
  * Issue 10, point 1, for the tools themselves: a disk tool that a crafted image has taken over (here
  * stood in for by a shell given the same confinement a tool gets) must not reach the host kernel's
- * settings, and must be held to resource limits, as customizer scripts are.
+ * settings, and must be held to resource limits, as customizer scripts are. fuse2fs, which serves a
+ * build's root file system for all of the build, gets /dev/fuse but can mount nothing, and writes its
+ * disk file alone.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fuseServerAccess } from '../../src/imaging/disk/root-in-place.ts';
 import { runConfined } from '../../src/imaging/disk/run.ts';
 
 const SWAPPINESS = '/proc/sys/vm/swappiness';
@@ -25,6 +30,25 @@ describe(
         assert.equal(readFileSync(SWAPPINESS, 'utf8'), before);
       } finally {
         if (readFileSync(SWAPPINESS, 'utf8') !== before) writeFileSync(SWAPPINESS, before);
+      }
+    });
+
+    it("fuse2fs's confinement: /dev/fuse, but no mount, and no write but its disk file", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kiln-fuse-grant-'));
+      try {
+        const disk = join(dir, 'disk.raw');
+        writeFileSync(disk, '');
+        const grant = fuseServerAccess(disk, false);
+        await runConfined('sh', ['-c', `test -c /dev/fuse && echo written > ${disk}`], grant);
+        assert.equal(readFileSync(disk, 'utf8'), 'written\n');
+        await assert.rejects(runConfined('mount', ['-t', 'tmpfs', 'none', '/kiln/mnt'], grant), /permission denied/i);
+        await assert.rejects(
+          runConfined('sh', ['-c', `echo x > ${join(dir, 'beside')}`], grant),
+          /Read-only file system/,
+        );
+        await assert.rejects(runConfined('cat', ['/etc/shadow'], grant), /No such file or directory/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -1,29 +1,43 @@
-/** Opens a built disk image the way a user would check it: its root file system as a directory, or really mounted. */
-import { mkdtemp, rmdir } from 'node:fs/promises';
+/** Opens a built disk image the way a user would check it: its root file system opened read-only, or really mounted. */
+import { mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   checkImage,
-  extractRootFs,
   findRootPartition,
+  openRootInPlace,
   toRaw,
   type RootPartition,
 } from '../../src/imaging/disk/disk-image.ts';
 import { run } from '../../src/imaging/disk/run.ts';
 
-/** Checks the image with qemu-img and e2fsck, then extracts its root file system into a new directory. */
-export async function openDiskImage(
-  image: string,
-): Promise<{ rootfs: string; format: string; partition: RootPartition }> {
+export interface OpenedDiskImage {
+  /** The root file system, mounted read-only. */
+  rootfs: string;
+  format: string;
+  partition: RootPartition;
+}
+
+/**
+ * Checks the image with qemu-img and e2fsck, then gives `use` its root file system opened read-only
+ * in place (as builds open it, through a confined fuse2fs, on a raw copy), and closes it afterwards.
+ */
+export async function withDiskImage<T>(image: string, use: (disk: OpenedDiskImage) => Promise<T>): Promise<T> {
   const work = await mkdtemp(join(tmpdir(), 'kiln-inspect-'));
-  const { format } = await checkImage(image);
-  const raw = join(work, 'disk.raw');
-  await toRaw(image, raw);
-  const partition = await findRootPartition(raw);
-  await checkImage(raw);
-  const rootfs = join(work, 'rootfs');
-  await extractRootFs(raw, partition, rootfs);
-  return { rootfs, format, partition };
+  try {
+    const { format } = await checkImage(image);
+    const raw = join(work, 'disk.raw');
+    await toRaw(image, raw);
+    const partition = await findRootPartition(raw);
+    const root = await openRootInPlace(raw, partition, join(work, 'root'), { readOnly: true });
+    try {
+      return await use({ rootfs: root.path, format, partition });
+    } finally {
+      await root.close();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** Why this machine cannot loop-mount a disk, or undefined when it can; tests skip with the reason instead of pretending. */

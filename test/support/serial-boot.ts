@@ -28,8 +28,10 @@ const LAST_LINES = 40;
 export function bootToPrompt(disk: string, options: BootOptions = {}): Promise<BootResult> {
   const until = new RegExp(options.until?.source ?? 'login:', options.until?.flags.replace(/[gy]/g, ''));
   const timeoutMs = options.timeoutMs ?? 180_000;
-  // -drive splits its options at commas; a comma in the path is written twice.
-  const drive = `file=${disk.replaceAll(',', ',,')},format=${options.format ?? 'raw'},if=virtio,snapshot=on`;
+  // -drive splits its options at commas; a comma in the path is written twice. A VHD's size is its
+  // footer's current size, as Azure and Hyper-V read it, not qemu's default guess from the CHS geometry.
+  const format = options.format === 'vpc' ? 'vpc,force_size_calc=current_size' : 'raw';
+  const drive = `file=${disk.replaceAll(',', ',,')},format=${format},if=virtio,snapshot=on`;
   const qemu = [
     'qemu-system-x86_64',
     ...['-accel', 'tcg', '-m', String(options.memoryMiB ?? 512), '-nographic', '-nodefaults', '-no-reboot'],

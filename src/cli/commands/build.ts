@@ -24,7 +24,7 @@ folder. Each step shows live with its time and its own output beneath; at the en
                       shows the results, but cannot run at the same time
   --output-dir DIR    where VHD run outputs are copied, as RUN_OUTPUT_NAME.vhd (default ./output-NAME):
                       copies are yours to boot or change; the data folder keeps its own
-  --on-error abort    keep the working image when a customizer fails, and print how to open a shell
+  --on-error abort    keep the working disk when a customizer fails, and print how to open a shell
                       in it as the failed step left it (default: cleanup)
   --quiet             step lines only, without the steps' output
 
@@ -126,11 +126,16 @@ function summary(result: LocalBuildResult, seconds: number): string {
       );
   }
   if (result.kept) {
+    const { disk, rootOffset, work } = result.kept;
+    const root = `${work}/root`;
     lines.push(
-      `\nThe working image is kept (--on-error abort): ${result.kept.rootfs}`,
-      `Open a shell in it as the failed step left it:`,
-      `  bwrap --bind ${result.kept.rootfs} / --dev /dev --proc /proc --unshare-all --die-with-parent /bin/sh`,
-      `When done, remove it: rm -rf ${result.kept.work}`,
+      `\nThe working disk is kept (--on-error abort): ${disk} (root file system at byte ${rootOffset})`,
+      `Look inside it without mounting: debugfs -R 'ls -l /' '${disk}?offset=${rootOffset}'`,
+      `Or open a shell in it as the failed step left it (as root; fuse2fs serves it, as during the build):`,
+      `  mkdir -p ${root} && fuse2fs -o offset=${rootOffset} ${disk} ${root}`,
+      `  bwrap --bind ${root} / --dev /dev --proc /proc --unshare-all --die-with-parent /bin/sh`,
+      `  umount ${root}`,
+      `When done, remove it: umount ${work}/space && rm -rf ${work}`,
     );
   }
   return lines.join('\n');

@@ -17,21 +17,23 @@
  *   is inert while the tool works on it.
  * - New mount, PID, IPC, UTS, cgroup and network namespaces: no network at all, not even the host's
  *   loopback; host processes are invisible.
- * - As root (only root can give files their owners and make device nodes) the tool keeps uid 0 in the
- *   host's user namespace but loses every capability except those its call asks for, from the five
- *   below. Never CAP_SYS_ADMIN (no mount, no way out of the tree), CAP_DAC_READ_SEARCH
+ * - As root (only root can read a tree of any owner, and reads image files of any owner) the tool keeps
+ *   uid 0 in the host's user namespace but loses every capability except those its call asks for: at
+ *   most CAP_DAC_OVERRIDE, for mkfs reading a tree it makes a file system of. Never CAP_SYS_ADMIN (no mount, no way out of the tree), CAP_DAC_READ_SEARCH
  *   (open_by_handle_at reaches files outside a bind), CAP_SYS_PTRACE or CAP_SYS_MODULE. bubblewrap
  *   sets no_new_privs, so nothing the tool executes gains any back. Not root, a user namespace maps
  *   the caller's own uid and there are no capabilities to grant.
  * - `--clearenv`: the tool gets PATH and LC_ALL=C only, none of Kiln's environment. `--die-with-parent`
  *   and `--new-session`: it dies with Kiln and cannot type into Kiln's terminal.
+ * - A device node only where the call names it (`devices`): /dev/fuse for fuse2fs, which can open new
+ *   FUSE connections with it but, without CAP_SYS_ADMIN, never mount one.
  */
-import { lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findProgram, procCovers, SANDBOX_PATH } from '../bubblewrap.ts';
 
-/** The capabilities a confined call may ask for: what extracting and rebuilding a root file system needs. */
-export type ToolCapability = 'CHOWN' | 'DAC_OVERRIDE' | 'FOWNER' | 'FSETID' | 'MKNOD';
+/** The capabilities a confined call may ask for: what making a file system from a tree of any owner needs. */
+export type ToolCapability = 'DAC_OVERRIDE';
 
 /** What one confined call may reach; every other host path is absent. */
 export interface ToolAccess {
@@ -41,7 +43,19 @@ export interface ToolAccess {
   write?: readonly string[];
   /** Kept when running as root; everything else is dropped. */
   capabilities?: readonly ToolCapability[];
+  /** Device nodes the tool opens, bound with device access: /dev/fuse for the file system server (root-in-place.ts). */
+  devices?: readonly string[];
+  /**
+   * Kiln's own programs (name → host file) standing in for the tree's program of that name: bound
+   * read-only under /kiln/bin, which comes first on PATH, and over /usr/bin/<name> where the host has one.
+   */
+  programs?: Readonly<Record<string, string>>;
+  /** Empty folders made in the tree: libfuse wants one to name as its mount point. */
+  emptyDirs?: readonly string[];
 }
+
+/** Where `programs` are bound, first on the tool's PATH. */
+const PROGRAMS_DIR = '/kiln/bin';
 
 /** Configuration the tools read: the dynamic loader's cache, mke2fs's and e2fsck's profiles. */
 const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/mke2fs.conf', '/etc/e2fsck.conf'];
@@ -90,14 +104,23 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
           ...(grant.capabilities ?? []).flatMap((cap) => ['--cap-add', `CAP_${cap}`]),
         ]
       : ['--unshare-all'];
+  const programs = Object.entries(grant.programs ?? {}).flatMap(([name, file]) => [
+    '--ro-bind',
+    file,
+    `${PROGRAMS_DIR}/${name}`,
+    ...(existsSync(`/usr/bin/${name}`) ? ['--ro-bind', file, `/usr/bin/${name}`] : []),
+  ]);
   return [
     ...systemTree(),
     '--dev',
     '/dev',
+    ...(grant.devices ?? []).flatMap((device) => ['--dev-bind', device, device]),
     '--proc',
     '/proc',
     ...procCovers(),
     ...paths.flatMap(({ path, flag }) => [flag, path, path]),
+    ...programs,
+    ...(grant.emptyDirs ?? []).flatMap((dir) => ['--dir', dir]),
     // The tmpfs under it all read-only too: writes through a planted link would otherwise land in memory.
     '--remount-ro',
     '/',
@@ -107,7 +130,7 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
     '--clearenv',
     '--setenv',
     'PATH',
-    SANDBOX_PATH,
+    grant.programs ? `${PROGRAMS_DIR}:${SANDBOX_PATH}` : SANDBOX_PATH,
     '--setenv',
     'LC_ALL',
     'C',

@@ -1,7 +1,7 @@
 /**
- * The one error for a root file system Kiln refuses to extract: whatever is wrong with it (an
- * inconsistency e2fsck finds, a name holding "/" or "..", two entries of one name, an entry that is
- * not what its listing says), it may be an accident or an attack, and the message says both.
+ * The one error for a root file system Kiln refuses to open: whatever is wrong with it (an
+ * inconsistency e2fsck finds, a superblock dumpe2fs cannot read), it may be an accident or an
+ * attack, and the message says both.
  */
 export class DamagedFileSystem extends Error {
   constructor(detail: string) {

@@ -2,7 +2,7 @@
  * debugfs reads and edits an ext2/3/4 file system in a file without mounting it. e2fsprogs opens
  * `file?offset=N` as the file system starting N bytes into the file, which reaches a partition
  * inside a raw disk with no copy and no loop device. Every session runs confined (confine.ts): it
- * reads the file system's file, writes it only with `write`, and writes only into `dumpTo`.
+ * reads the file system's file, and writes it only with `write`.
  */
 import { resolve } from 'node:path';
 import type { ToolAccess } from './confine.ts';
@@ -25,29 +25,19 @@ export function extImage(fs: ExtFs): string {
 /** What an e2fsprogs tool may reach to read the file system, or to write it too. */
 export const extAccess = (fs: ExtFs, write = false): ToolAccess => (write ? { write: [fs.file] } : { read: [fs.file] });
 
-/** rdump gives each file its owner and then its times, and fills folders whose modes it already set. */
-const DUMP_CAPABILITIES = ['CHOWN', 'FOWNER', 'DAC_OVERRIDE'] as const;
-
 /**
  * Runs debugfs commands in one session and returns each command's output, in order. debugfs exits 0
  * whatever goes wrong and only says so on stderr, where the version banner is its one harmless line.
- * `dumpTo` is the folder `rdump` and `dump` write into, the session's working folder; extracted files
- * get their owners, so that session keeps the capabilities for it.
  */
 export async function debugfs(
   fs: ExtFs,
   commands: string[],
-  options: { dumpTo?: string; write?: boolean; signal?: AbortSignal } = {},
+  options: { write?: boolean; signal?: AbortSignal } = {},
 ): Promise<string[]> {
   const image = extImage(fs);
   const args = [...(options.write ? ['-w'] : []), '-f', '-', image];
-  const fsAccess = extAccess(fs, options.write);
-  const grant: ToolAccess = options.dumpTo
-    ? { read: fsAccess.read, write: [...(fsAccess.write ?? []), options.dumpTo], capabilities: DUMP_CAPABILITIES }
-    : fsAccess;
-  const { stdout, stderr } = await runConfined('debugfs', args, grant, {
+  const { stdout, stderr } = await runConfined('debugfs', args, extAccess(fs, options.write), {
     input: `${commands.join('\n')}\n`,
-    cwd: options.dumpTo,
     signal: options.signal,
   });
   const problems = stderr.split('\n').filter((line) => line.trim() !== '' && !/^debugfs \d/.test(line));

@@ -1,10 +1,11 @@
 /**
- * Disk images for builds, without mounting anything: convert any VM image to a raw disk, find its
- * ext2/3/4 root partition, extract the root file system to a directory, write a directory back as a
- * new file system in that partition, and publish the raw disk as an Azure-sized fixed VHD.
+ * Disk images for builds, with the host kernel never parsing their content: convert any VM image to
+ * a raw disk, find its ext2/3/4 root partition, open its root file system in place (a confined
+ * fuse2fs serves it), write a directory as a new file system into a partition (for base images), and
+ * publish the raw disk as an Azure-sized fixed VHD.
  *
  * Tools: qemu-img (qemu-utils), sfdisk (fdisk), mkfs.ext4/debugfs/dumpe2fs/e2fsck (e2fsprogs),
- * cp/mknod/du (coreutils), fallocate (util-linux); scripts/setup.sh installs them.
+ * fuse2fs, cp/du (coreutils), fallocate (util-linux); scripts/setup.sh installs them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,8 @@ import { checkExtFs } from './ext4.ts';
 import { checkImageMetadata, inspectImage, toRaw } from './image-format.ts';
 import { findRootPartition } from './partitions.ts';
 
-export { extractRootFs, writeRootFs } from './ext4.ts';
+export { writeRootFs } from './ext4.ts';
+export { openRootInPlace, type OpenRoot } from './root-in-place.ts';
 export { moveToRaw, toFixedVhd, toRaw } from './image-format.ts';
 export { findRootPartition, type RootPartition } from './partitions.ts';
 

@@ -4,13 +4,13 @@
  * size (run-space.ts) holding everything the run writes; a write past it fails with ENOSPC, and the
  * step that made it fails with a message naming the limit and the setting.
  *
- * The default, and why: three times the source's size, plus 256 MiB. A run holds at once the working
- * raw disk (at most the source's size; it is sparse), the extracted root file system (whatever the
- * customizers put in it: at the end it must fit the disk's root partition, or writing the image
- * fails anyway, so more is never useful) and the built VHD (a copy of the raw disk). The 256 MiB are
- * headroom for the bounding file system's own inode tables, an extracted tree's folders taking
- * whole blocks, and hard links rdump writes as copies before they are linked again. A 64 MiB image
- * gets 448 MiB; a 30 GiB one 90 GiB. Kiln keeps sources as fixed VHDs, whose size is the disk's.
+ * The default, and why: three times the source's size, plus 256 MiB. A run holds at once the fetched
+ * source and the working raw disk it becomes (the same file for a raw disk or a fixed VHD, renamed;
+ * two files while `qemu-img convert` turns another format into it; the raw disk is sparse, so at most
+ * the source's size), which the build changes in place and finally renames into the built VHD. That
+ * is at most twice the source; the third share and the 256 MiB are headroom for the bounding file
+ * system's own metadata and for a partition a source leaves sparse that the customizers fill. A 64 MiB
+ * image gets 448 MiB; a 30 GiB one 90 GiB. Kiln keeps sources as fixed VHDs, whose size is the disk's.
  */
 const MIB = 1024 * 1024;
 export const DISK_LIMIT_SETTING = 'build.limits.diskMiB';

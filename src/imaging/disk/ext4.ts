@@ -1,20 +1,20 @@
 /**
- * Moves an ext2/3/4 root file system between a partition of a raw disk and a directory, with
- * e2fsprogs alone: `debugfs rdump` reads it out, `mkfs.ext4 -d` builds a new one from the directory
- * straight into the partition (`-E offset=`), so nothing is mounted and no loop device is needed.
- * Every tool runs confined (confine.ts) to the disk file and the directory of its call.
+ * ext2/3/4 file systems in a partition of a raw disk, with e2fsprogs alone: the check a root file
+ * system passes before a build opens it in place (root-in-place.ts), and a new file system made
+ * from a directory straight into a partition (`mkfs.ext4 -d -E offset=`, for the base images Kiln
+ * makes), so nothing is mounted and no loop device is needed. Every tool runs confined (confine.ts)
+ * to the disk file and the directory of its call.
  *
- * A file system is checked before it is extracted (`e2fsck -fn`), so a damaged or crafted one fails
- * with a DamagedFileSystem that says what is wrong; the confinement, not the check, is what keeps a
- * crafted one that the check misses from writing anywhere but the extraction directory.
+ * A damaged or crafted file system fails the check with a DamagedFileSystem that says what is wrong;
+ * the confinement, not the check, is what keeps a crafted one that the check misses from reaching
+ * anything but its own disk file.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DamagedFileSystem } from './damaged-fs.ts';
 import { debugfs, extAccess, extImage, type ExtFs } from './debugfs.ts';
 import type { RootPartition } from './partitions.ts';
 import { EXT, sniffFileSystem } from './partitions.ts';
-import { restoreWhatRdumpDrops } from './restore-metadata.ts';
 import { runConfined, ToolError } from './run.ts';
 
 const MIB = 1024 * 1024;
@@ -63,20 +63,13 @@ async function readExtInfo(raw: string, partition: RootPartition, signal?: Abort
 }
 
 /**
- * Copies the partition's file system into `dir` (made if missing; must be empty) with modes,
- * owners, times, symlinks, hard links and device nodes, once `e2fsck -fn` finds nothing wrong with
- * it. Extended attributes (file capabilities, SELinux labels) are not carried: rdump drops them.
- * Needs root, as keeping owners does.
+ * Checks the partition's file system before a build opens it (root-in-place.ts): its journal holds no
+ * unreplayed writes, it fits its partition, and `e2fsck -fn` finds nothing wrong with it.
  */
-export async function extractRootFs(
-  raw: string,
-  partition: RootPartition,
-  dir: string,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function checkRootFs(raw: string, partition: RootPartition, signal?: AbortSignal): Promise<void> {
   const info = await readExtInfo(raw, partition, signal).catch(damaged('dumpe2fs cannot read its superblock'));
   if (info.features.includes('needs_recovery')) {
-    // Its journal holds writes the file system proper lacks; reading it now would miss them.
+    // Its journal holds writes the file system proper lacks; fuse2fs does not replay journals.
     throw new Error(
       `The file system at ${partition.start} in ${raw} was not cleanly unmounted (its journal needs recovery); shut the VM down cleanly or run e2fsck on it first.`,
     );
@@ -87,24 +80,6 @@ export async function extractRootFs(
     );
   }
   await checkExtFs(raw, partition, signal).catch(damaged('e2fsck -fn found', e2fsckFindings));
-  await copyOutRootFs(fsOf(raw, partition), dir, signal);
-}
-
-/**
- * The extraction itself, unchecked: `rdump`, then what it drops. Confinement alone keeps a crafted
- * file system inside `dir` here; `extractRootFs` checks first so that one fails with a clear error.
- */
-export async function copyOutRootFs(fs: ExtFs, dir: string, signal?: AbortSignal): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      'Extracting a root file system needs root: only root can give files their owners and make device nodes.',
-    );
-  }
-  await mkdir(dir, { recursive: true });
-  if ((await readdir(dir)).length > 0)
-    throw new Error(`Cannot extract a root file system into ${dir}: it is not empty.`);
-  await debugfs(fs, ['rdump / .'], { dumpTo: dir, signal });
-  await restoreWhatRdumpDrops(fs, dir, signal);
 }
 
 /** A tool's refusal of the file system as a DamagedFileSystem; Kiln's own failures (a missing tool) pass through. */
@@ -122,12 +97,13 @@ const toolComplaint = (error: ToolError) =>
     .filter((line) => line !== '' && !/^[\w.]+ \d+\.\d+/.test(line))
     .join(' ');
 
-/** e2fsck's report without its progress lines, its unanswered questions and its summary. */
+/** e2fsck's report without its progress lines, its unanswered questions ("Fix? no") and its summary. */
 function e2fsckFindings(error: ToolError): string {
-  const noise = /^(e2fsck \d|Pass \d|.*\? no$|.*WARNING: Filesystem still has errors|.*\bfiles \(.* non-contiguous\))/;
+  const noise = /^(e2fsck \d|Pass \d|.*WARNING: Filesystem still has errors|.*\bfiles \(.* non-contiguous\))/;
   const lines = error.result.stdout
     .split('\n')
-    .map((line) => line.trim())
+    // A finding and its question often share a line ("Inode 94 ref count is 7, should be 1.  Fix? no").
+    .map((line) => line.replace(/\s*[^.?!]*\? no$/, '').trim())
     .filter((line) => line !== '' && !noise.test(line));
   return lines.length > 0 ? lines.slice(0, 20).join(' ') : `exit ${error.exitCode}: ${error.result.stderr.trim()}`;
 }
@@ -195,6 +171,18 @@ export async function writeRootFs(
       signal,
     });
   }
+}
+
+/**
+ * The check a built root file system passes once fuse2fs has written it back: a failure is a fault in
+ * the writer (or an image crafted to make it one), never the user's, and the image is not published.
+ */
+export async function checkBuiltRootFs(raw: string, partition: RootPartition, signal?: AbortSignal): Promise<void> {
+  await checkExtFs(raw, partition, signal).catch((error: unknown) => {
+    throw error instanceof ToolError
+      ? new Error(`The built root file system fails e2fsck -fn, so it is not published: ${e2fsckFindings(error)}`)
+      : error;
+  });
 }
 
 /** `e2fsck -fn`: a full, read-only check; throws with its report when it finds anything wrong. */

@@ -182,12 +182,19 @@ async function rawDisk(
 
 /**
  * A fixed VHD of the raw disk: its bytes padded to a whole MiB (Azure takes no other size), then
- * the footer. `size` is the VHD file's size, which is what Azure's `uploadSizeBytes` wants.
+ * the footer. `size` is the VHD file's size, which is what Azure's `uploadSizeBytes` wants. `consume`
+ * makes the raw disk itself the VHD (renamed, then the footer appended), when it is not needed after.
  */
-export async function toFixedVhd(raw: string, output: string, signal?: AbortSignal): Promise<{ size: number }> {
+export async function toFixedVhd(
+  raw: string,
+  output: string,
+  signal?: AbortSignal,
+  options: { consume?: boolean } = {},
+): Promise<{ size: number }> {
   const rawSize = (await stat(raw)).size;
   const diskSize = Math.ceil(rawSize / MIB) * MIB;
-  await cloneFile(raw, output, signal);
+  if (options.consume) await rename(raw, output);
+  else await cloneFile(raw, output, signal);
   if (diskSize !== rawSize) {
     await truncate(output, diskSize);
     // GPT keeps a backup header in the disk's last sector; move it to the new last sector, or the

@@ -1,7 +1,7 @@
 /**
  * Finds the Linux root file system inside a raw disk: the partition table through `sfdisk --json`,
  * then the file system by its magic number, so the caller learns exactly what the disk holds when
- * it is not something Kiln can rebuild. sfdisk runs confined (confine.ts) to reading the disk.
+ * it is not something Kiln can open in place. sfdisk runs confined (confine.ts) to reading the disk.
  */
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -94,6 +94,11 @@ const SIGNATURES: { name: string; offset: number; magic: Buffer }[] = [
   { name: 'vfat', offset: 0x52, magic: Buffer.from('FAT32') },
   { name: 'vfat', offset: 0x36, magic: Buffer.from('FAT1') },
 ];
+/** Roots a build cannot open in place: only a booted system can change them. */
+const NEEDS_VM_BUILD = new Set(['xfs', 'btrfs', 'LVM2 physical volume', 'LUKS encrypted volume']);
+const VM_BUILD_HINT =
+  ' Kiln opens only ext2/3/4 root file systems in place; a root on xfs, btrfs, LVM or LUKS needs a build ' +
+  "that runs the customizers inside the booted image (the VM build mode), which Kiln's VM support will bring.";
 const SNIFF_BYTES = Math.max(...SIGNATURES.map((s) => s.offset + s.magic.length));
 
 /** What file system starts at `start`, or undefined when nothing known does. */
@@ -129,7 +134,7 @@ export async function findRootPartition(raw: string, signal?: AbortSignal): Prom
     if (fs === EXT) return { start: 0, size: diskSize, type: 'none', table: 'none' };
     throw new Error(
       `${raw} has no partition table and ${fs ? `holds ${fs}` : 'no file system Kiln recognizes'} at offset 0; ` +
-        `Kiln needs an ext2/3/4 root file system.`,
+        `Kiln needs an ext2/3/4 root file system.${fs && NEEDS_VM_BUILD.has(fs) ? VM_BUILD_HINT : ''}`,
     );
   }
   const found = await Promise.all(
@@ -146,9 +151,10 @@ export async function findRootPartition(raw: string, signal?: AbortSignal): Prom
     .sort((a, b) => Number(GPT_LINUX_ROOT.has(b.type)) - Number(GPT_LINUX_ROOT.has(a.type)) || b.size - a.size);
   if (!root) {
     const seen = found.map((p) => `${p.number} (type ${p.type}, ${mib(p.size)}, ${p.fs ?? 'no known file system'})`);
+    const hint = found.some((p) => p.fs !== undefined && NEEDS_VM_BUILD.has(p.fs)) ? VM_BUILD_HINT : '';
     throw new Error(
       `${raw} has no Linux partition with an ext2/3/4 file system; its ${layout.table} partition table holds ` +
-        `${seen.length > 0 ? seen.join(', ') : 'no partitions'}.`,
+        `${seen.length > 0 ? seen.join(', ') : 'no partitions'}.${hint}`,
     );
   }
   return { start: root.start, size: root.size, type: root.type, table: layout.table };

@@ -1,7 +1,7 @@
 /**
  * A run's bounded disk space: `<work>/space`, the mount point of an ext4 file system in the sparse
  * file `<work>/space.ext4` whose size is the run's disk limit (disk-limit.ts). Everything the run
- * writes from its source on (the fetched image, the raw disk, the extracted tree and what
+ * writes from its source on (the fetched image, the raw disk the build changes in place and what
  * customizers add to it, the built VHD) lives there, so the run takes at most that much of the
  * host's disk, however much it tries: past it, writes fail with ENOSPC. The run's log stays outside,
  * in `<work>`, so it can still say why.
@@ -72,8 +72,11 @@ export async function removeRunWork(work: string): Promise<void> {
 }
 
 /** True once the space is all but full: writes that failed for want of room are why a step failed. */
-export async function runSpaceFull(work: string): Promise<boolean> {
-  const stats = await statfs(runSpace(work)).catch(() => undefined);
+export const runSpaceFull = (work: string): Promise<boolean> => fileSystemFull(runSpace(work));
+
+/** True once the file system mounted at `path` has (all but) no free blocks or no free inodes. */
+export async function fileSystemFull(path: string): Promise<boolean> {
+  const stats = await statfs(path).catch(() => undefined);
   if (!stats) return false;
   const free = stats.bavail * stats.bsize;
   return stats.ffree === 0 || free < Math.max(MIB, (stats.blocks * stats.bsize) / 100);

@@ -15,7 +15,7 @@ import { confinedArgs, findTool, type ToolAccess } from './confine.ts';
  * What a disk tool may use: the defaults customizer steps get, which leave room for qemu-img's I/O
  * threads and for debugfs and e2fsck on multi-TiB file systems (their tables stay in the hundreds of MiB).
  */
-const TOOL_LIMITS = defaultLimits();
+export const TOOL_LIMITS = defaultLimits();
 
 export interface RunOptions {
   /** Written to the tool's stdin (debugfs reads its command list from there). */

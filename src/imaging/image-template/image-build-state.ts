@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { RootPartition } from '../disk/partitions.ts';
+import type { OpenRoot } from '../disk/root-in-place.ts';
 import { runSpace } from '../disk/run-space.ts';
 import type { RootFsState } from '../sandbox.ts';
 
@@ -17,6 +18,8 @@ export interface ImageBuildState extends RootFsState {
   vhd: string;
   /** Where in `raw` the root file system is, once the source step found it. */
   partition?: RootPartition;
+  /** The root file system opened in place at `rootfs`, from the source step until the write image step closes it. */
+  root?: OpenRoot;
   /** Set when a customizer failed and `errorHandling.onCustomizerError` is `abort`: keep everything for debugging. */
   keep: boolean;
   /** The run's disk limit, as messages name it, once its space is mounted. */
@@ -27,7 +30,7 @@ export interface ImageBuildState extends RootFsState {
 export function imageBuildState(work: string): ImageBuildState {
   const space = runSpace(work);
   return {
-    rootfs: join(space, 'rootfs'),
+    rootfs: join(space, 'root'),
     work,
     raw: join(space, 'disk.raw'),
     vhd: join(space, 'image.vhd'),

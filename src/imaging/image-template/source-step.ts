@@ -1,18 +1,20 @@
 /**
  * The `source` step: the source image's bytes into the run's working raw disk, and its root file
- * system out into a folder for the customizers. The run's bounded space is mounted first, sized by
- * `build.limits.diskMiB` or the source's size (disk-limit.ts), and everything from the fetched bytes
- * on lives in it. There is no second copy: a fetched raw disk is renamed into place, a fixed VHD loses
- * its footer in place, other formats go through `qemu-img convert`. The root file system is checked
- * (`e2fsck -fn`) and extracted with debugfs, never mounted; every disk tool runs confined and stops
- * when the run is canceled or times out.
+ * system opened in place for the customizers (root-in-place.ts: checked with `e2fsck -fn`, then
+ * served by a confined fuse2fs), so the build changes only what its steps change. The run's bounded
+ * space is mounted first, sized by `build.limits.diskMiB` or the source's size (disk-limit.ts), and
+ * everything from the fetched bytes on lives in it. There is no second copy: a fetched raw disk is
+ * renamed into place, a fixed VHD loses its footer in place, other formats go through `qemu-img
+ * convert`. Every disk tool runs confined and stops when the run is canceled or times out; the
+ * cleanup detaches a root the write image step did not close (a run kept for debugging closes it cleanly).
  */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extractRootFs, findRootPartition, moveToRaw } from '../disk/disk-image.ts';
+import { findRootPartition, moveToRaw } from '../disk/disk-image.ts';
 import { runDiskLimit } from '../disk/disk-limit.ts';
+import { openRootInPlace } from '../disk/root-in-place.ts';
 import { mountRunSpace, runSpace } from '../disk/run-space.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
@@ -30,8 +32,8 @@ export interface SourceStepOptions<S extends SourceImage> {
   find(signal: AbortSignal): Promise<S>;
   /** `build.limits.diskMiB`; unset, a default tied to the source's size. */
   diskLimitMiB?: number;
-  /** Told as the step goes, so the run can show its progress: on start, once the bytes are in, once the root is extracted. */
-  progress?: { started?(): Promise<void>; fetched?(source: S): Promise<void>; extracted?(): Promise<void> };
+  /** Told as the step goes, so the run can show its progress: on start, once the bytes are in, once the root is open. */
+  progress?: { started?(): Promise<void>; fetched?(source: S): Promise<void>; opened?(): Promise<void> };
 }
 
 export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>): BuildStep<ImageBuildState> {
@@ -55,8 +57,15 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       log.line(
         `Source is ${format.format}, ${format.virtualSize} bytes; root file system at byte ${state.partition.start} (${state.partition.table} table)`,
       );
-      await extractRootFs(state.raw, state.partition, state.rootfs, signal);
-      await progress.extracted?.();
+      state.root = await openRootInPlace(state.raw, state.partition, state.rootfs, { signal });
+      log.line('Root file system checked (e2fsck -fn) and opened in place');
+      await progress.opened?.();
+    },
+    cleanup: async (state) => {
+      // A kept run's disk is for looking into: closed cleanly, it holds everything the failed step wrote.
+      if (state.keep) await state.root?.close().catch(() => state.root?.abandon());
+      else await state.root?.abandon();
+      state.root = undefined;
     },
   };
 }

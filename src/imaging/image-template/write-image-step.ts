@@ -1,9 +1,12 @@
 /**
- * The `write image` step: the customized root folder back into its partition of the working disk
- * (`mkfs.ext4 -d`, keeping the old file system's UUID, label and features), then the disk as a fixed,
- * 1 MiB-aligned VHD, the image the run distributes. Both tools run confined and stop on a cancel.
+ * The `write image` step: closes the root file system the source step opened in place (fuse2fs writes
+ * everything back and exits), checks it again with `e2fsck -fn`, and publishes the working disk as a
+ * fixed, 1 MiB-aligned VHD, the image the run distributes. Everything outside what the steps changed
+ * (partition table, boot loader, other partitions) is the source's, byte for byte. Every tool runs
+ * confined and stops on a cancel.
  */
-import { toFixedVhd, writeRootFs } from '../disk/disk-image.ts';
+import { toFixedVhd } from '../disk/disk-image.ts';
+import { checkBuiltRootFs } from '../disk/ext4.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
@@ -11,10 +14,14 @@ export function writeImageStep(): BuildStep<ImageBuildState> {
   return {
     name: 'write image',
     run: async (state, { log, signal }) => {
-      if (!state.partition)
-        throw new Error('write image needs the root partition the source step finds; run the source step first.');
-      await writeRootFs(state.rootfs, state.raw, state.partition, { signal });
-      const vhd = await toFixedVhd(state.raw, state.vhd, signal);
+      if (!state.partition || !state.root)
+        throw new Error('write image needs the root file system the source step opens; run the source step first.');
+      await state.root.close();
+      state.root = undefined;
+      await checkBuiltRootFs(state.raw, state.partition, signal);
+      log.line('Root file system closed and checked (e2fsck -fn)');
+      // The working disk is not needed after: it becomes the VHD, with no copy.
+      const vhd = await toFixedVhd(state.raw, state.vhd, signal, { consume: true });
       log.line(`Image written: fixed VHD of ${vhd.size} bytes`);
     },
   };

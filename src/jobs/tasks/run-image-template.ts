@@ -116,7 +116,7 @@ async function runTemplate(
           started: () => setRunSubState(ctx, payload, 'Building'),
           fetched: async ({ exactVersion }) =>
             exactVersion ? recordExactVersion(ctx, payload, exactVersion) : undefined,
-          extracted: () => setRunSubState(ctx, payload, 'Customizing'),
+          opened: () => setRunSubState(ctx, payload, 'Customizing'),
         },
       },
       customize: template.properties.customize,

@@ -1,6 +1,7 @@
 // The source step alone, on a small busybox disk: it mounts the run's bounded space, fetches the
-// source's bytes into it, turns them into the working raw disk and extracts the root file system,
-// telling the run's progress as it goes; a run canceled during it stops its disk tools at once.
+// source's bytes into it, turns them into the working raw disk and opens the root file system in
+// place, telling the run's progress as it goes; its cleanup detaches that root; a run canceled
+// during it stops its disk tools at once.
 import assert from 'node:assert/strict';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -41,7 +42,7 @@ const fixture = () => {
 };
 
 describe('source step', () => {
-  it('fetches a fixed VHD into the run space and extracts its root file system', async () => {
+  it('fetches a fixed VHD into the run space and opens its root file system in place', async () => {
     const { state, log, ctx } = fixture();
     const told: string[] = [];
     const step = sourceStep({
@@ -50,13 +51,14 @@ describe('source step', () => {
       progress: {
         started: async () => void told.push('started'),
         fetched: async (s) => void told.push(`fetched ${s.description}`),
-        extracted: async () => void told.push('extracted'),
+        opened: async () => void told.push('opened'),
       },
     });
     assert.equal(step.name, 'source');
     await step.run(state, ctx);
-    assert.deepEqual(told, ['started', 'find', 'fetched busybox test disk', 'extracted']);
-    assert.ok(existsSync(join(state.rootfs, 'bin/busybox')), 'the root file system is extracted');
+    assert.deepEqual(told, ['started', 'find', 'fetched busybox test disk', 'opened']);
+    assert.ok(existsSync(join(state.rootfs, 'bin/busybox')), 'the root file system is open');
+    assert.match(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(` ${state.rootfs} .* fuse\\.fuse2fs `));
     assert.equal(state.partition?.table, 'dos');
     assert.equal(state.partition?.start, 1024 * 1024);
     assert.equal(state.diskLimit, '256 MiB (build.limits.diskMiB)');
@@ -67,9 +69,13 @@ describe('source step', () => {
     assert.match(text, /Disk space for this run: 256 MiB/);
     assert.match(text, /Fetching the source: busybox test disk\n/);
     assert.match(text, /Source is vpc, 33554432 bytes; root file system at byte 1048576 \(dos table\)/);
+    assert.match(text, /Root file system checked \(e2fsck -fn\) and opened in place/);
+    await step.cleanup!(state, ctx);
+    assert.equal(state.root, undefined);
+    assert.ok(!existsSync(state.rootfs), 'the cleanup detached the root and removed its mount point');
   });
 
-  it('stops with ToolCanceled, extracting nothing, when the run is canceled once the bytes are in', async () => {
+  it('stops with ToolCanceled, opening nothing, when the run is canceled once the bytes are in', async () => {
     const { state, ctx, controller } = fixture();
     const step = sourceStep({
       find: source,
@@ -78,6 +84,6 @@ describe('source step', () => {
     const begin = performance.now();
     await assert.rejects(step.run(state, ctx), ToolCanceled);
     assert.ok(performance.now() - begin < 5000);
-    assert.ok(!existsSync(join(state.rootfs, 'bin')), 'nothing extracted');
+    assert.ok(!existsSync(join(state.rootfs, 'bin')), 'nothing opened');
   });
 });

@@ -398,6 +398,33 @@ describe('disk images', () => {
     });
   });
 
+  it('refuses roots it cannot open in place (xfs, btrfs, LVM, LUKS), naming the VM build mode', async () => {
+    const roots = [
+      { name: 'xfs', offset: 0, magic: Buffer.from('XFSB') },
+      { name: 'btrfs', offset: 0x10040, magic: Buffer.from('_BHRfS_M') },
+      { name: 'LVM2 physical volume', offset: 512 + 24, magic: Buffer.from('LVM2 001') },
+      { name: 'LUKS encrypted volume', offset: 0, magic: Buffer.from([0x4c, 0x55, 0x4b, 0x53, 0xba, 0xbe]) },
+    ];
+    for (const root of roots) {
+      const raw = fresh(`${root.name.split(' ')[0]}.raw`);
+      await writeFile(raw, '');
+      await truncate(raw, 8 * MIB);
+      tool('sfdisk', ['--quiet', raw], 'label: dos\nstart=2048, type=83\n');
+      execFileSync('dd', [`of=${raw}`, 'bs=1', `seek=${MIB + root.offset}`, 'conv=notrunc', 'status=none'], {
+        input: root.magic,
+      });
+      await assert.rejects(findRootPartition(raw), (err: Error) => {
+        assert.match(err.message, new RegExp(`1 \\(type 83, 7 MiB, ${root.name}\\)`));
+        assert.match(err.message, /Kiln opens only ext2\/3\/4 root file systems in place/);
+        assert.match(
+          err.message,
+          /needs a build that runs the customizers inside the booted image \(the VM build mode\)/,
+        );
+        return true;
+      });
+    }
+  });
+
   it('says when the root file system does not fit its partition', async () => {
     const disk = await baseCopy();
     const dir = fresh('root');

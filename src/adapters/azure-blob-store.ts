@@ -1,15 +1,23 @@
 /**
  * A region's blobs in one Azure Blob Storage container (Azurite in tests):
  *
- *   <key>                     sealed blobs: block blobs with metadata sha256=<hex> and kilnsealed=1
+ *   <key>                     sealed blobs, with metadata sha256=<content name> and kilnsealed=1
  *   .staging/<sha256 of key>  staging blobs: page blobs taking 512-byte-aligned page writes
  *
- * Sealed blobs are block blobs because Put Block List makes a blob appear whole: blocks staged
- * beforehand are invisible, and the commit publishes content and metadata at once, conditionally
- * (If-None-Match: * refuses an existing key) or replacing the old blob atomically. So a crash at any
- * moment leaves the key absent or whole; what it can leave behind is uncommitted blocks, which
- * nothing reads and Azure discards after a week. Block blobs also take content of unknown length
- * and any size; a page blob would be visible, zero-filled, from its creation.
+ * The metadata's sha256 is the content name of `core/content-id.ts`, so equal contents have equal
+ * names here and in the folder store.
+ *
+ * A put makes a block blob because Put Block List makes a blob appear whole: blocks staged beforehand
+ * are invisible, and the commit publishes content and metadata at once, conditionally (If-None-Match: *
+ * refuses an existing key) or replacing the old blob atomically. So a crash at any moment leaves the
+ * key absent or whole; what it can leave behind is uncommitted blocks, which nothing reads and Azure
+ * discards after a week. Block blobs also take content of unknown length and any size.
+ *
+ * A seal makes a page blob: a server-side copy of the staging blob carrying the seal metadata, so no
+ * byte travels but those of chunks holding a written page, read once to name the content (Get Page
+ * Ranges tells which; the others are zeros, named without reading). Sealing a mostly empty disk costs
+ * what was written, not its size. Azure cannot turn a page blob into a block blob in place, so an
+ * overwriting put of a sealed disk removes it first: until the new blob is committed the key is absent.
  *
  * A blob without the seal metadata, or whose server-side copy has not succeeded, does not exist for
  * stat, read and list. Staging names are hashes so any key fits Azure's 1,024-character limit; keys
@@ -22,16 +30,23 @@ import {
   RestError,
   type BlobBeginCopyFromUrlPollState,
   type BlobClient,
+  type BlobType,
   type CopyStatusType,
+  type PageBlobClient,
 } from '@azure/storage-blob';
 import { blobKeyProblem } from '../core/blob-url.ts';
+import { CHUNK_SIZE, contentHasher, contentId, toRuns, zeroChunkSha, type ChunkRun } from '../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.ts';
 import { checkRange } from './byte-range.ts';
 
 const MiB = 1024 * 1024;
 const STAGING_PREFIX = '.staging/';
 const SEALED = 'kilnsealed';
-/** Page blobs are written in whole 512-byte pages, at most 4 MiB per Put Page, up to 8 TiB. */
+/**
+ * Page blobs are written in whole 512-byte pages, at most 4 MiB per Put Page, up to 8 TiB: Azure
+ * refuses a larger page blob (Azurite does not), so staging blobs stop there although disks go to
+ * 32,767 GiB.
+ */
 const PAGE_BYTES = 512;
 const MAX_PAGE_WRITE = 4 * MiB;
 const MAX_STAGING_BYTES = 8 * 1024 * 1024 * MiB;
@@ -102,6 +117,9 @@ interface BlobProperties {
   copyStatus?: CopyStatusType;
 }
 
+/** What marks a blob sealed with the content name `sha256`. */
+const sealMetadata = (sha256: string): Record<string, string> => ({ sha256, [SEALED]: '1' });
+
 function sealedInfo(key: string, properties: BlobProperties): BlobInfo | undefined {
   const { metadata, contentLength, lastModified, copyStatus } = properties;
   if (metadata?.[SEALED] !== '1' || metadata.sha256 === undefined) return undefined;
@@ -143,14 +161,35 @@ async function* rechunk(content: Readable | Buffer, nextBuffer: (index: number) 
 }
 
 /**
- * Size of block `index`. A known total is spread over the blocks Azure allows; a stream of unknown
- * length starts at 4 MiB, so common blobs take little memory, and doubles every 5,000 blocks, so the
- * 50,000 blocks hold about 20 TiB.
+ * Size of block `index` of a put, whose length is unknown: 4 MiB at first, so common blobs take little
+ * memory, doubling every 5,000 blocks, so the 50,000 blocks hold about 20 TiB.
  */
-const blockSize = (index: number, total: number | undefined): number =>
-  total === undefined
-    ? BLOCK_BYTES * 2 ** Math.floor(index / 5_000)
-    : Math.max(BLOCK_BYTES, Math.ceil(total / MAX_BLOCKS));
+const blockSize = (index: number): number => BLOCK_BYTES * 2 ** Math.floor(index / 5_000);
+
+/**
+ * The chunks of a page blob of `size` bytes that hold a written page, as runs of consecutive chunk
+ * indexes [first, last], in order. Azure lists written pages in offset order; ranges it splits over
+ * several pages of results, or that share a chunk, fall in one run.
+ */
+async function* writtenChunkRuns(
+  client: PageBlobClient,
+  size: number,
+  etag: string | undefined,
+): AsyncGenerator<[number, number]> {
+  if (size === 0) return;
+  let run: [number, number] | undefined;
+  for await (const range of client.listPageRanges(0, size, { conditions: { ifMatch: etag } })) {
+    if (range.isClear) continue;
+    const first = Math.floor(range.start / CHUNK_SIZE);
+    const last = Math.floor(range.end / CHUNK_SIZE);
+    if (run !== undefined && first <= run[1] + 1) run[1] = Math.max(run[1], last);
+    else {
+      if (run !== undefined) yield run;
+      run = [first, last];
+    }
+  }
+  if (run !== undefined) yield run;
+}
 
 /**
  * Runs uploads with at most `budget` bytes in flight (one upload at least). After a failure `add`
@@ -203,41 +242,46 @@ export function createAzureBlobStore(
       },
     ));
 
-  async function sealed(key: string): Promise<{ info: BlobInfo; etag?: string } | undefined> {
+  /** The blob at `key`, sealed or not, or undefined when there is none. */
+  async function propertiesOf(
+    key: string,
+  ): Promise<(BlobProperties & { etag?: string; blobType?: BlobType }) | undefined> {
     try {
-      const properties = await container.getBlobClient(key).getProperties();
-      const info = sealedInfo(key, properties);
-      return info && { info, etag: properties.etag };
+      return await container.getBlobClient(key).getProperties();
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw fromAzure(error, `the blob '${key}'`);
     }
   }
 
-  async function refuseExisting(key: string): Promise<void> {
-    if ((await sealed(key)) !== undefined) throw storeError('BlobAlreadyExists', `The blob '${key}' already exists.`);
+  async function sealed(key: string): Promise<{ info: BlobInfo; etag?: string } | undefined> {
+    const properties = await propertiesOf(key);
+    const info = properties && sealedInfo(key, properties);
+    return info && { info, etag: properties?.etag };
   }
 
-  /** Uploads `content` as blocks while hashing it, then commits them with the seal metadata (see the file comment). */
-  async function commit(
-    key: string,
-    content: Readable | Buffer,
-    { overwrite, size, beforeCommit }: { overwrite: boolean; size?: number; beforeCommit?: () => Promise<unknown> },
-  ): Promise<BlobInfo> {
+  const alreadyExists = (key: string): Error => storeError('BlobAlreadyExists', `The blob '${key}' already exists.`);
+
+  async function refuseExisting(key: string): Promise<void> {
+    if ((await sealed(key)) !== undefined) throw alreadyExists(key);
+  }
+
+  /** Uploads `content` as blocks while naming it, then commits them with the seal metadata (see the file comment). */
+  async function commit(key: string, content: Readable | Buffer, overwrite: boolean): Promise<BlobInfo> {
     const client = container.getBlockBlobClient(key);
     const what = `the blob '${key}'`;
     // Ids unique to this upload, so concurrent uploads of one key cannot replace each other's blocks;
     // all of one length, as Azure requires within a blob.
     const upload = randomBytes(12).toString('hex');
     const ids: string[] = [];
-    const hash = createHash('sha256');
+    const hash = contentHasher();
     let length = 0;
     const pool = uploadPool(IN_FLIGHT_BYTES);
     // Blocks whose upload is done are refilled rather than left to the garbage collector, which frees
     // large buffers late under load: reuse keeps a put's memory at the in-flight budget.
     const spare: Buffer[] = [];
     const nextBuffer = (index: number): Buffer => {
-      const bytes = blockSize(index, size);
+      const bytes = blockSize(index);
       const buffer = spare.pop();
       return buffer?.length === bytes ? buffer : Buffer.allocUnsafe(bytes);
     };
@@ -259,12 +303,11 @@ export function createAzureBlobStore(
       await pool.idle();
     }
     pool.throwIfFailed();
-    await beforeCommit?.();
-    const sha256 = hash.digest('hex');
+    const sha256 = hash.digest();
     const { lastModified } = await azure(
       what,
       client.commitBlockList(ids, {
-        metadata: { sha256, [SEALED]: '1' },
+        metadata: sealMetadata(sha256),
         conditions: overwrite ? {} : { ifNoneMatch: '*' },
       }),
       !overwrite,
@@ -294,6 +337,94 @@ export function createAzureBlobStore(
     return Readable.from(bytes(), { objectMode: false });
   }
 
+  /**
+   * The content name of a staging blob as it is at `etag`: chunks holding a written page are read and
+   * hashed, the others are zeros and named without reading them.
+   */
+  async function stagingName(client: PageBlobClient, what: string, size: number, etag?: string): Promise<string> {
+    const count = Math.ceil(size / CHUNK_SIZE);
+    const runs: ChunkRun[] = [];
+    const add = (chunk: string | ChunkRun): void => {
+      const last = runs.pop();
+      runs.push(...toRuns(last === undefined ? [chunk] : [last, chunk]));
+    };
+    /** Chunks [from, to) are zeros; the blob's last chunk may be shorter than the others. */
+    const addZeros = (from: number, to: number): void => {
+      const short = to === count && size % CHUNK_SIZE !== 0;
+      add({ sha: zeroChunkSha(CHUNK_SIZE), count: Math.max(0, to - from - (short ? 1 : 0)) });
+      if (short && from < to) add(zeroChunkSha(size % CHUNK_SIZE));
+    };
+    // One buffer for every chunk: each is hashed before the next is read into it.
+    const buffer = Buffer.allocUnsafe(Math.min(size, CHUNK_SIZE));
+    let next = 0;
+    try {
+      for await (const [first, last] of writtenChunkRuns(client, size, etag)) {
+        addZeros(next, first);
+        const start = first * CHUNK_SIZE;
+        const end = Math.min(size, (last + 1) * CHUNK_SIZE);
+        const response = await client.download(start, end - start, {
+          conditions: { ifMatch: etag },
+          maxRetryRequests: READ_RETRIES,
+        });
+        for await (const chunk of rechunk(response.readableStreamBody as Readable, () => buffer)) {
+          add(createHash('sha256').update(chunk).digest('hex'));
+        }
+        next = last + 1;
+      }
+    } catch (error) {
+      throw fromAzure(error, what);
+    }
+    addZeros(next, count);
+    return contentId(size, runs);
+  }
+
+  /**
+   * Makes the new sealed blob `toKey` a server-side copy of `source` as it is at `etag`, with
+   * `metadata` if given, else the source's, and waits for it. Within the account, so the account key
+   * authorises the source. The copy is checked to be sealed under the name `sha256`.
+   */
+  async function serverCopy(
+    source: BlobClient,
+    toKey: string,
+    {
+      what,
+      etag,
+      sha256,
+      metadata,
+    }: { what: string; etag?: string; sha256: string; metadata?: Record<string, string> },
+  ): Promise<BlobInfo> {
+    const target = container.getBlobClient(toKey);
+    const poller = await azure(
+      what,
+      target.beginCopyFromURL(source.url, {
+        metadata,
+        conditions: { ifNoneMatch: '*' },
+        sourceConditions: { ifMatch: etag },
+        intervalInMs: COPY_POLL_MS,
+      }),
+      true,
+    );
+    // Usually done when the copy starts; a large one lands in the background, even if this process dies.
+    try {
+      await poller.pollUntilDone();
+    } catch (error) {
+      // A failed copy leaves a target nothing reads but that blocks its key: it is ours to remove,
+      // as best we can without hiding why the copy failed. The SDK types the poller's state
+      // generically; beginCopyFromURL's carries the copy's id.
+      const { copyId } = poller.getOperationState() as BlobBeginCopyFromUrlPollState;
+      const properties = await target.getProperties().catch(() => undefined);
+      if (properties !== undefined && properties.copyId === copyId) {
+        await target.deleteIfExists({ conditions: { ifMatch: properties.etag } }).catch(() => undefined);
+      }
+      throw fromAzure(error, what);
+    }
+    const copied = await sealed(toKey);
+    if (copied?.info.sha256 !== sha256) {
+      throw storeError('CopyFailed', `${what} did not make a sealed blob named ${sha256}.`);
+    }
+    return copied.info;
+  }
+
   return {
     region,
 
@@ -302,8 +433,16 @@ export function createAzureBlobStore(
       await ready();
       const overwrite = options?.overwrite === true;
       // Checked up front too so a refused upload is not sent first.
-      if (!overwrite) await refuseExisting(key);
-      return commit(key, content, { overwrite });
+      const existing = await propertiesOf(key);
+      if (!overwrite && existing !== undefined && sealedInfo(key, existing) !== undefined) throw alreadyExists(key);
+      // Blocks cannot be staged on a page blob (a sealed disk): see the file comment.
+      if (overwrite && existing?.blobType === 'PageBlob') {
+        await azure(
+          `the blob '${key}'`,
+          container.getBlobClient(key).deleteIfExists({ conditions: { ifMatch: existing.etag } }),
+        );
+      }
+      return commit(key, content, overwrite);
     },
 
     async stat(key) {
@@ -315,9 +454,6 @@ export function createAzureBlobStore(
     open: async () => void (await ready()),
     // A container is shared by design (several Kiln processes scale out over one): nothing is held.
     close: async () => undefined,
-
-    // The bytes are in the storage account, not on this machine.
-    localPath: async () => undefined,
 
     read(key, range) {
       checkKey(key);
@@ -337,37 +473,12 @@ export function createAzureBlobStore(
       const source = await sealed(fromKey);
       if (source === undefined) throw storeError('BlobNotFound', `The blob '${fromKey}' does not exist.`);
       await refuseExisting(toKey);
-      const target = container.getBlobClient(toKey);
-      // Server-side, within the account, so the account key authorises the source. Pinning the source's
-      // etag makes its sha256 metadata, copied along, that of the bytes copied.
-      const poller = await azure(
+      // Pinning the source's etag makes its name, copied along in the metadata, that of the bytes copied.
+      return serverCopy(container.getBlobClient(fromKey), toKey, {
         what,
-        target.beginCopyFromURL(container.getBlobClient(fromKey).url, {
-          conditions: { ifNoneMatch: '*' },
-          sourceConditions: { ifMatch: source.etag },
-          intervalInMs: COPY_POLL_MS,
-        }),
-        true,
-      );
-      // Usually done when the copy starts; a large one lands in the background, even if this process dies.
-      try {
-        await poller.pollUntilDone();
-      } catch (error) {
-        // A failed copy leaves a target nothing reads but that blocks its key: it is ours to remove,
-        // as best we can without hiding why the copy failed. The SDK types the poller's state
-        // generically; beginCopyFromURL's carries the copy's id.
-        const { copyId } = poller.getOperationState() as BlobBeginCopyFromUrlPollState;
-        const properties = await target.getProperties().catch(() => undefined);
-        if (properties !== undefined && properties.copyId === copyId) {
-          await target.deleteIfExists({ conditions: { ifMatch: properties.etag } }).catch(() => undefined);
-        }
-        throw fromAzure(error, what);
-      }
-      const copied = await sealed(toKey);
-      if (copied?.info.sha256 !== source.info.sha256) {
-        throw storeError('CopyFailed', `${what} did not make a sealed blob with the source's sha256.`);
-      }
-      return copied.info;
+        etag: source.etag,
+        sha256: source.info.sha256,
+      });
     },
 
     async delete(key) {
@@ -393,8 +504,15 @@ export function createAzureBlobStore(
 
     async createStaging(key, size) {
       checkKey(key);
-      if (!Number.isSafeInteger(size) || size < 0 || size % PAGE_BYTES !== 0 || size > MAX_STAGING_BYTES) {
-        throw new RangeError(`Invalid staging blob size ${size}: a page blob holds whole 512-byte pages, up to 8 TiB.`);
+      if (!Number.isSafeInteger(size) || size < 0 || size % PAGE_BYTES !== 0) {
+        throw new RangeError(`Invalid staging blob size ${size}: a page blob holds whole 512-byte pages.`);
+      }
+      if (size > MAX_STAGING_BYTES) {
+        throw storeError(
+          'StagingBlobTooLarge',
+          `A staging blob of ${size} bytes is over the Azure store's limit of 8 TiB (${MAX_STAGING_BYTES} bytes), ` +
+            `the largest page blob Azure makes; the embedded folder store has no such limit.`,
+        );
       }
       await ready();
       await refuseExisting(key);
@@ -452,21 +570,22 @@ export function createAzureBlobStore(
       await refuseExisting(key);
       const what = `the staging blob '${key}'`;
       const staging = stagingClient(key);
-      // The lease keeps page writes, from any process, out while the blob is hashed and copied (they
-      // fail with BlobBeingSealed). Renewed as the copy runs, it lapses by itself if this process dies.
+      // The lease keeps page writes, from any process, and other seals out while the blob is named and
+      // copied (they fail with BlobBeingSealed). Renewed as the copy runs, it lapses by itself if this
+      // process dies. Whatever happens to it, every read and the copy are pinned to one etag, so the
+      // name is that of the bytes copied.
       const lease = staging.getBlobLeaseClient();
       await azure(what, lease.acquireLease(LEASE_SECONDS));
       const renewal = setInterval(() => lease.renewLease().catch(() => undefined), (LEASE_SECONDS * 1000) / 3);
       let deleted = false;
       try {
-        const { contentLength } = await azure(what, staging.getProperties());
-        const response = await azure(what, staging.download(0, undefined, { maxRetryRequests: READ_RETRIES }));
-        const info = await commit(key, response.readableStreamBody as Readable, {
-          overwrite: false,
-          size: contentLength,
-          // Azure renews a lease that lapsed only if nothing wrote to the blob since, so a successful
-          // renewal means the bytes hashed are the blob's, and keeps writes out until the commit.
-          beforeCommit: () => azure(what, lease.renewLease()),
+        const { contentLength: size = 0, etag } = await azure(what, staging.getProperties());
+        const sha256 = await stagingName(staging, what, size, etag);
+        const info = await serverCopy(staging, key, {
+          what: `the seal of '${key}'`,
+          etag,
+          sha256,
+          metadata: sealMetadata(sha256),
         });
         await azure(what, staging.delete({ conditions: { leaseId: lease.leaseId } }));
         deleted = true;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 /**
  * What every BlobStore adapter must do. `open` may return the same store each time (e.g. one Azure
  * container): every test uses keys under its own random prefix.
@@ -9,14 +8,36 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { CHUNK_SIZE, contentHasher, contentId, zeroChunkSha } from '../../src/core/content-id.ts';
 import type { BlobStore, ByteRange } from '../../src/ports/blob-store.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** The content name every store gives `data` (plain sha256 up to one chunk). */
+function contentName(data: Buffer): string {
+  const hasher = contentHasher();
+  hasher.update(data);
+  return hasher.digest();
+}
+
+/** The sha256 of each CHUNK_SIZE chunk of `data`. */
+const chunkShas = (data: Buffer): string[] =>
+  Array.from({ length: Math.ceil(data.length / CHUNK_SIZE) }, (_, i) =>
+    sha256(data.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)),
+  );
+
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Compares bytes without printing megabytes when they differ. */
+export function assertSameBytes(actual: Buffer, expected: Buffer, what = 'bytes'): void {
+  if (actual.equals(expected)) return;
+  let at = 0;
+  while (at < Math.min(actual.length, expected.length) && actual[at] === expected[at]) at++;
+  assert.fail(`${what}: ${actual.length} bytes, not ${expected.length}, or another byte at offset ${at}`);
 }
 
 /** Deterministic bytes that differ at every offset, so a misplaced range shows. */
@@ -51,16 +72,6 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
         { key, size: 5000, sha256: sha256(data) },
       );
       assert.deepEqual(await readAll(store.read(key)), data);
-    });
-
-    it("names a local file with the blob's bytes, or none when the bytes are elsewhere", async () => {
-      const store = await open();
-      const key = `${prefix()}/local.bin`;
-      const data = pattern(3000);
-      await store.put(key, data);
-      const local = await store.localPath(key);
-      if (local !== undefined) assert.deepEqual(await readFile(local), data);
-      assert.equal(await store.localPath(`${prefix()}/absent.bin`), undefined);
     });
 
     it('reads inclusive byte ranges', async () => {
@@ -251,10 +262,17 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
           yield chunk;
         }
       }
-      const info = await store.put(key, Readable.from(generate(), { objectMode: false }));
+      const name = contentHasher();
+      async function* named(): AsyncGenerator<Buffer> {
+        for await (const chunk of generate()) {
+          name.update(chunk);
+          yield chunk;
+        }
+      }
+      const info = await store.put(key, Readable.from(named(), { objectMode: false }));
       const digest = expectedHash.digest('hex');
       assert.equal(info.size, chunks * chunkSize);
-      assert.equal(info.sha256, digest);
+      assert.equal(info.sha256, name.digest());
       // The whole content would be 64 MiB; an adapter may buffer a few chunks, not all of them.
       assert.ok(peak < 32 * chunkSize, `${Math.round(peak / chunkSize)} MiB held while putting`);
 
@@ -267,6 +285,82 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       assert.equal(size, chunks * chunkSize);
       assert.equal(readHash.digest('hex'), digest);
       await store.delete(key);
+    });
+
+    it('names content by its chunks: a put sharing most chunks with a blob shares their names', async () => {
+      const store = await open();
+      const base = prefix();
+      const original = pattern(3 * CHUNK_SIZE + 1000, 8);
+      const changed = Buffer.from(original);
+      changed.write('a build changed these bytes', CHUNK_SIZE + 4096);
+      const first = await store.put(`${base}/source.vhd`, original);
+      const second = await store.put(
+        `${base}/output.vhd`,
+        Readable.from([changed.subarray(0, 5000), changed.subarray(5000)]),
+      );
+      assert.equal(first.sha256, contentId(original.length, chunkShas(original)));
+      assert.equal(second.sha256, contentId(changed.length, chunkShas(changed)));
+      assert.equal((await store.stat(`${base}/output.vhd`))?.sha256, second.sha256);
+      const [before, after] = [chunkShas(original), chunkShas(changed)];
+      assert.deepEqual(
+        after.map((sha, i) => sha === before[i]),
+        [true, false, true, true],
+        'only the chunk the build changed has another name',
+      );
+      assertSameBytes(await readAll(store.read(`${base}/output.vhd`)), changed);
+      assertSameBytes(
+        await readAll(store.read(`${base}/output.vhd`, { start: CHUNK_SIZE - 10, end: 2 * CHUNK_SIZE + 9 })),
+        changed.subarray(CHUNK_SIZE - 10, 2 * CHUNK_SIZE + 10),
+      );
+    });
+
+    it('stages a blob over several chunks with parallel writes across chunk boundaries', async () => {
+      const store = await open();
+      const key = `${prefix()}/multi.vhd`;
+      const size = 2 * CHUNK_SIZE + 64 * 1024;
+      const expected = Buffer.alloc(size);
+      await store.createStaging(key, size);
+      const writes = [
+        { offset: CHUNK_SIZE - 4096, data: pattern(8192, 9) },
+        { offset: CHUNK_SIZE + 8192, data: pattern(1024, 10) },
+        { offset: 0, data: pattern(512, 11) },
+        { offset: size - 1024, data: pattern(1024, 12) },
+        { offset: 2 * CHUNK_SIZE - 512, data: pattern(1024, 13) },
+      ];
+      await Promise.all(writes.map(({ offset, data }) => store.writeStaging(key, offset, data)));
+      for (const { offset, data } of writes) data.copy(expected, offset);
+      // Zeros written over data make a chunk of zeros again.
+      await store.writeStaging(key, 0, Buffer.alloc(512));
+      expected.fill(0, 0, 512);
+      assertSameBytes(await readAll(store.readStaging(key)), expected);
+      const range = { start: CHUNK_SIZE - 5000, end: 2 * CHUNK_SIZE + 100 };
+      assertSameBytes(await readAll(store.readStaging(key, range)), expected.subarray(range.start, range.end + 1));
+      const info = await store.seal(key);
+      assert.equal(info.sha256, contentName(expected));
+      assertSameBytes(await readAll(store.read(key)), expected);
+    });
+
+    it('creates, seals, reads and deletes an empty 32,767 GiB disk at once', { timeout: 20_000 }, async () => {
+      const store = await open();
+      const key = `${prefix()}/empty.vhd`;
+      const dataBytes = 32767 * 1024 ** 3;
+      const size = dataBytes + 512;
+      const footer = pattern(512, 14);
+      await store.createStaging(key, size);
+      await store.writeStaging(key, dataBytes, footer);
+      const info = await store.seal(key);
+      const fullChunks = dataBytes / CHUNK_SIZE;
+      const expectedName = contentId(size, [{ sha: zeroChunkSha(CHUNK_SIZE), count: fullChunks }, sha256(footer)]);
+      assert.deepEqual({ key: info.key, size: info.size, sha256: info.sha256 }, { key, size, sha256: expectedName });
+      assert.equal((await store.stat(key))?.sha256, expectedName);
+      assertSameBytes(await readAll(store.read(key, { start: size - 512, end: size - 1 })), footer);
+      const middle = 16384 * 1024 ** 3 - 1000;
+      assertSameBytes(
+        await readAll(store.read(key, { start: middle, end: middle + 2 * CHUNK_SIZE })),
+        Buffer.alloc(2 * CHUNK_SIZE + 1),
+      );
+      await store.delete(key);
+      assert.equal(await store.stat(key), undefined);
     });
   });
 }

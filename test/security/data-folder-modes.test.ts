@@ -43,7 +43,7 @@ describe(
     let dataDir: string;
     let outsideRegion: string;
     let server: TestServer | undefined;
-    let blobObject: string;
+    let blobChunk: string;
 
     before(async () => {
       // World-searchable parents, as a home directory or /srv is: only Kiln's own modes may stop others.
@@ -60,9 +60,11 @@ describe(
       await chmod(dataDir, 0o755);
       server = await startTestServer({ dataDir, config: { regions } });
       const store = server.server.kiln.domain.regions.get('eastus')!;
-      await store.put('private/disk.vhd', Buffer.from("a user's disk"));
+      const disk = await store.put('private/disk.vhd', Buffer.from("a user's disk"));
       await store.createStaging('private/upload.vhd', 4096);
-      blobObject = (await store.localPath('private/disk.vhd'))!;
+      await store.writeStaging('private/upload.vhd', 0, Buffer.alloc(512, 1));
+      // A blob of one chunk is named by its bytes' sha256, which names its chunk file too.
+      blobChunk = join(outsideRegion, 'chunks', disk.sha256);
     });
     after(async () => {
       await server?.stop();
@@ -85,7 +87,7 @@ describe(
         join(dataDir, 'kiln.db'),
         join(dataDir, 'keys', 'token-signing.pem'),
         join(dataDir, 'config.json'),
-        blobObject,
+        blobChunk,
       ]) {
         const read = catAsNobody(path);
         assert.notEqual(read.status, 0, `nobody read ${path}`);
@@ -109,6 +111,9 @@ describe(
         assert.ok(paths.includes(known), `${known} was created`);
       }
       assert.deepEqual(await openToOthers(), []);
+      for (const chunk of await readdir(join(outsideRegion, 'chunks')))
+        assert.equal((await lstat(join(outsideRegion, 'chunks', chunk))).mode & 0o777, 0o600, `chunk ${chunk}`);
+      assert.equal((await lstat(blobChunk)).mode & 0o777, 0o600, "the user's disk's chunk");
       assertUnreadableByOthers();
     });
 

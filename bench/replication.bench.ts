@@ -11,7 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createFsRegionStores } from '../src/adapters/fs-blob-store.ts';
-import { CHUNK_SIZE, chunkPrefix, type ChunkManifest } from '../src/domain/replication/chunk-manifest.ts';
+import { CHUNK_SIZE } from '../src/core/content-id.ts';
+import { chunkPrefix, type ChunkManifest } from '../src/domain/replication/chunk-manifest.ts';
 import { ingest, readManifest, replicate } from '../src/domain/replication/chunk-store.ts';
 import type { BlobStore } from '../src/ports/blob-store.ts';
 

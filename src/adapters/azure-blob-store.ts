@@ -427,6 +427,7 @@ export function createAzureBlobStore(
 
   return {
     region,
+    maxStagingBytes: MAX_STAGING_BYTES,
 
     async put(key, content, options) {
       checkKey(key);

@@ -5,7 +5,7 @@
  * Azure; locally that would mean starting a server just to create it, so the resource groups and
  * gallery image definitions the template names are created when missing, and said so.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findRootPartition } from '../imaging/disk/partitions.ts';
 import { removeRunWork } from '../imaging/disk/run-space.ts';
@@ -33,6 +33,7 @@ import { stagingGroupPrefix } from '../domain/image-templates/run/run-status.ts'
 import { createOrUpdateResourceGroup, deleteResourceGroup } from '../domain/resource-groups/operations.ts';
 import { getResource } from '../domain/shared/arm-resource.ts';
 import { RESOURCE_GROUP_KIND } from '../domain/resource-groups/resource-group.ts';
+import { writeBlobFile } from './blob-file.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
 import { openKiln, type Kiln } from './kiln.ts';
 import { startWorkers, workRoot } from './workers.ts';
@@ -45,8 +46,10 @@ export interface LocalBuildOptions {
   name: string;
   /** The template resource body (as `kiln validate` reads it from a file). */
   body: Record<string, unknown>;
-  /** `abort` keeps the working image of a failed customizer for a look inside. */
+  /** `abort` keeps the working disk of a failed customizer for a look inside. */
   onError: 'cleanup' | 'abort';
+  /** Where VHD run outputs are written, as `<run output name>.vhd`: files of the user's own. */
+  outputDir: string;
   /** Canceling it cancels the run, which cleans up and ends Canceled. */
   signal: AbortSignal;
   /** Each line of the run's customization.log, as it is written. */
@@ -59,7 +62,7 @@ export interface LocalRunOutput {
   name: string;
   artifactId?: string;
   artifactUri?: string;
-  /** Where a VHD output's bytes are on this machine. */
+  /** The file a VHD output was written to (`outputDir`). */
   path?: string;
   provisioningState: string;
 }
@@ -110,7 +113,9 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
     }
     const template = (await getTemplate(ctx, ref)).data;
     const status = template.resource.properties.lastRunStatus!;
-    const outputs = await Promise.all((await listRunOutputs(ctx, ref)).map((o) => localOutput(ctx, o)));
+    const outputs = await Promise.all(
+      (await listRunOutputs(ctx, ref)).map((o) => localOutput(ctx, o, options.outputDir)),
+    );
     const kept =
       status.runState === 'Failed' && options.onError === 'abort'
         ? await keptWork(options.dataDir, template.internal.runId)
@@ -296,14 +301,20 @@ async function follow(ctx: DomainContext, ref: TemplateRef, onLog: (line: string
   }
 }
 
+/** A run output as the CLI shows it; a VHD output is also written to `outputDir`, since the store's blob is shared and sealed. */
 async function localOutput(
   ctx: DomainContext,
   output: Awaited<ReturnType<typeof listRunOutputs>>[number],
+  outputDir: string,
 ): Promise<LocalRunOutput> {
   const result: LocalRunOutput = { name: output.name, ...output.properties };
   const blob = output.properties.artifactUri ? parseBlobUrl(output.properties.artifactUri) : undefined;
-  const path = blob && (await ctx.regions.get(blob.region)?.localPath(blob.key));
-  return path ? { ...result, path } : result;
+  const store = blob && ctx.regions.get(blob.region);
+  if (!blob || !store || output.properties.provisioningState !== 'Succeeded') return result;
+  await mkdir(outputDir, { recursive: true });
+  const path = join(outputDir, `${output.name}.vhd`);
+  await writeBlobFile(store, blob.key, path);
+  return { ...result, path };
 }
 
 /** What a run kept: its work folder, and the working disk as the failed step left it, with where its root file system starts. */

@@ -8,7 +8,10 @@ import type { Readable } from 'node:stream';
 export interface BlobInfo {
   key: string;
   size: number;
-  /** Hex sha256 of the whole content, computed when the blob was sealed. */
+  /**
+   * The content's name (`core/content-id.ts`): the sha256 of the bytes for a blob of at most one
+   * chunk (4 MiB), else the sha256 of its chunk list. Equal contents have equal names in every store.
+   */
   sha256: string;
   /** When the blob was sealed, where the store records it. */
   lastModified?: Date;
@@ -24,6 +27,12 @@ export interface ByteRange {
 export interface BlobStore {
   /** Region this store holds. */
   readonly region: string;
+  /**
+   * The largest staging blob (a disk being created or uploaded, with its footer) the store makes, in
+   * bytes; undefined when it makes any size Kiln allows (a 32,767 GiB disk). Disk requests past it are
+   * refused up front, naming the region and the limit.
+   */
+  readonly maxStagingBytes?: number;
   /**
    * Makes the store ready now rather than at its first use: a folder store claims its folder for
    * this process (and sweeps it), so a second process on the same folder fails at its start.
@@ -43,11 +52,6 @@ export interface BlobStore {
   copy(fromKey: string, toKey: string): Promise<BlobInfo>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<BlobInfo[]>;
-  /**
-   * The file holding a sealed blob's bytes when they sit on this machine (undefined otherwise), so
-   * a local user can point file tools (qemu-img, a hypervisor) at it. Read-only: never written.
-   */
-  localPath(key: string): Promise<string | undefined>;
 
   /** Creates a zero-filled staging blob of `size` bytes for random writes (the disk upload flow). */
   createStaging(key: string, size: number): Promise<void>;

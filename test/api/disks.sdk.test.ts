@@ -5,6 +5,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { AnonymousCredential, BlobClient, PageBlobClient } from '@azure/storage-blob';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DISK_TYPE_FIXED, parseVhdFooter } from '../../src/core/vhd.ts';
 import { MIB, makeVhd, putRegionBlob, sha256, uploadDisk } from '../support/disk-data.ts';
 import { armRefusal, type ArmFailure } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -133,6 +134,55 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     assert.equal(disk.provisioningState, 'Succeeded');
     assert.equal(disk.diskSizeBytes, 1024 * MIB);
   });
+
+  it(
+    'makes an Empty disk of 32,767 GiB and a snapshot of it at once, reads them through a SAS and deletes them',
+    { timeout: 60_000 },
+    async () => {
+      // Issue 12: every disk byte is a chunk; a disk nobody wrote is a list of zero chunks, made,
+      // copied and deleted without touching 32 TiB. The timeout is the bound: hashing or writing the
+      // zeros would take hours.
+      const size = 32767 * 1024 * MIB;
+      const lro = { updateIntervalInMs: 50 };
+      const disk = await compute.disks.beginCreateOrUpdateAndWait(
+        'disks',
+        'huge',
+        { location: 'westus', diskSizeGB: 32767, creationData: { createOption: 'Empty' } },
+        lro,
+      );
+      assert.equal(disk.provisioningState, 'Succeeded');
+      assert.equal(disk.diskSizeBytes, size);
+      const snapshot = await compute.snapshots.beginCreateOrUpdateAndWait(
+        'disks',
+        'huge-snap',
+        { location: 'westus', creationData: { createOption: 'Copy', sourceResourceId: disk.id } },
+        lro,
+      );
+      assert.equal(snapshot.provisioningState, 'Succeeded');
+      assert.equal(snapshot.diskSizeBytes, size);
+
+      const read = await compute.snapshots.beginGrantAccessAndWait(
+        'disks',
+        'huge-snap',
+        { access: 'Read', durationInSeconds: 600 },
+        lro,
+      );
+      const blob = new BlobClient(read.accessSAS!);
+      assert.equal((await blob.getProperties()).contentLength, size + 512);
+      const tail = await blob.downloadToBuffer(size - 512, 1024);
+      assert.ok(tail.subarray(0, 512).equals(Buffer.alloc(512)), 'the disk reads as zeros');
+      const footer = parseVhdFooter(tail.subarray(512));
+      assert.ok(footer.ok, footer.ok ? '' : footer.reason);
+      assert.equal(footer.footer.currentSize, size);
+      assert.equal(footer.footer.diskType, DISK_TYPE_FIXED);
+      assert.ok((await blob.downloadToBuffer(16 * 1024 * 1024 * MIB, MIB)).equals(Buffer.alloc(MIB)));
+      await compute.snapshots.beginRevokeAccessAndWait('disks', 'huge-snap', lro);
+
+      await compute.snapshots.beginDeleteAndWait('disks', 'huge-snap', lro);
+      await compute.disks.beginDeleteAndWait('disks', 'huge', lro);
+      await assert.rejects(compute.disks.get('disks', 'huge'), armRefusal(404, 'ResourceNotFound'));
+    },
+  );
 
   it('lists by resource group and subscription, patches tags and deletes', async () => {
     const inGroup = [];

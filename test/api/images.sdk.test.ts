@@ -4,7 +4,7 @@ import { ComputeManagementClient, type Image } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { makeVhd, putRegionBlob, sha256, uploadDisk } from '../support/disk-data.ts';
+import { contentName, makeVhd, putRegionBlob, uploadDisk } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 type ArmFailure = { statusCode?: number; code?: string; message: string };
@@ -60,7 +60,7 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
     assert.equal(created.provisioningState, 'Succeeded');
     assert.equal(created.location, 'westus', '"West US" is normalised');
     assert.equal(created.storageProfile?.osDisk?.caching, 'ReadWrite', 'caching defaults to ReadWrite');
-    assert.equal(await pinnedSha(name, 'os'), sha256(osVhd));
+    assert.equal(await pinnedSha(name, 'os'), contentName(osVhd));
     return created;
   }
 
@@ -175,7 +175,7 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
       assert.equal(image.storageProfile?.dataDisks?.length, 1);
       assert.equal(image.storageProfile?.dataDisks?.[0].lun, 1);
       assert.equal(image.storageProfile?.dataDisks?.[0].caching, 'ReadWrite');
-      assert.equal(await pinnedSha(name, 1), sha256(dataVhd));
+      assert.equal(await pinnedSha(name, 1), contentName(dataVhd));
     });
   }
 
@@ -199,7 +199,7 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
       },
     });
     await compute.disks.delete('myResourceGroup', 'short-lived');
-    assert.equal(await pinnedSha('survivor', 'os'), sha256(osVhd));
+    assert.equal(await pinnedSha('survivor', 'os'), contentName(osVhd));
   });
 
   it('lists by group and subscription, patches tags, updates with PUT (200) and deletes', async () => {

@@ -340,27 +340,35 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       assertSameBytes(await readAll(store.read(key)), expected);
     });
 
-    it('creates, seals, reads and deletes an empty 32,767 GiB disk at once', { timeout: 20_000 }, async () => {
-      const store = await open();
-      const key = `${prefix()}/empty.vhd`;
-      const dataBytes = 32767 * 1024 ** 3;
-      const size = dataBytes + 512;
-      const footer = pattern(512, 14);
-      await store.createStaging(key, size);
-      await store.writeStaging(key, dataBytes, footer);
-      const info = await store.seal(key);
-      const fullChunks = dataBytes / CHUNK_SIZE;
-      const expectedName = contentId(size, [{ sha: zeroChunkSha(CHUNK_SIZE), count: fullChunks }, sha256(footer)]);
-      assert.deepEqual({ key: info.key, size: info.size, sha256: info.sha256 }, { key, size, sha256: expectedName });
-      assert.equal((await store.stat(key))?.sha256, expectedName);
-      assertSameBytes(await readAll(store.read(key, { start: size - 512, end: size - 1 })), footer);
-      const middle = 16384 * 1024 ** 3 - 1000;
-      assertSameBytes(
-        await readAll(store.read(key, { start: middle, end: middle + 2 * CHUNK_SIZE })),
-        Buffer.alloc(2 * CHUNK_SIZE + 1),
-      );
-      await store.delete(key);
-      assert.equal(await store.stat(key), undefined);
-    });
+    it(
+      'creates, seals, reads and deletes an empty disk of the largest size it takes (32,767 GiB) at once',
+      { timeout: 20_000 },
+      async () => {
+        const store = await open();
+        const key = `${prefix()}/empty.vhd`;
+        // Where the store has a limit, the largest whole-GiB disk under it; past it, a clear refusal.
+        const limit = store.maxStagingBytes;
+        const dataBytes = limit === undefined ? 32767 * 1024 ** 3 : Math.floor((limit - 512) / 1024 ** 3) * 1024 ** 3;
+        if (limit !== undefined)
+          await assert.rejects(store.createStaging(`${prefix()}/too-big.vhd`, limit + 512), /limit/);
+        const size = dataBytes + 512;
+        const footer = pattern(512, 14);
+        await store.createStaging(key, size);
+        await store.writeStaging(key, dataBytes, footer);
+        const info = await store.seal(key);
+        const fullChunks = dataBytes / CHUNK_SIZE;
+        const expectedName = contentId(size, [{ sha: zeroChunkSha(CHUNK_SIZE), count: fullChunks }, sha256(footer)]);
+        assert.deepEqual({ key: info.key, size: info.size, sha256: info.sha256 }, { key, size, sha256: expectedName });
+        assert.equal((await store.stat(key))?.sha256, expectedName);
+        assertSameBytes(await readAll(store.read(key, { start: size - 512, end: size - 1 })), footer);
+        const middle = Math.floor(dataBytes / 2) - 1000;
+        assertSameBytes(
+          await readAll(store.read(key, { start: middle, end: middle + 2 * CHUNK_SIZE })),
+          Buffer.alloc(2 * CHUNK_SIZE + 1),
+        );
+        await store.delete(key);
+        assert.equal(await store.stat(key), undefined);
+      },
+    );
   });
 }

@@ -2,6 +2,7 @@
 // share the job queue. Every replication finishes, each job runs once, never in both at the same time,
 // and both processes take work.
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { armRefusal } from '../support/arm-refusal.ts';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -58,6 +59,15 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       );
       await compute.galleries.createOrUpdate('scale', 'shared', { location: 'eastus' });
       await compute.galleryImages.createOrUpdate('scale', 'shared', 'os', linuxDefinition('eastus'));
+      // An Azure Blob region holds disks up to its largest page blob (8 TiB): a bigger one is refused up front.
+      await assert.rejects(
+        compute.disks.beginCreateOrUpdateAndWait('scale', 'too-big', {
+          location: 'eastus',
+          diskSizeGB: 9000,
+          creationData: { createOption: 'Empty' },
+        }),
+        armRefusal(400, 'InvalidParameter', /over what region 'eastus' stores, 8191 GiB/),
+      );
 
       // All the work is queued at once, so a busy worker leaves jobs waiting for the other process.
       const uris: string[] = [];

@@ -12,7 +12,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { AnonymousCredential, BlobClient, ContainerClient } from '@azure/storage-blob';
 import { CONTAINER_NAME, USER_BLOB_ROOT } from '../../src/core/blob-url.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
-import { makeVhd, putRegionBlob, sha256 } from '../support/disk-data.ts';
+import { contentName, makeVhd, putRegionBlob, sha256 } from '../support/disk-data.ts';
 import { rawRequest, type RawResponse } from '../support/raw-https.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -168,7 +168,7 @@ describe('blob namespace: a blob URL reaches exactly the blob it names, and neve
         `no ${root} blob to attack`,
       );
     const diskKey = `disks/${disk.uniqueId}.vhd`;
-    assert.equal((await store('westus').stat(diskKey))?.sha256, sha256(vhd));
+    assert.equal((await store('westus').stat(diskKey))?.sha256, contentName(vhd));
 
     // Keys outside any valid container name (Kiln's own markers) cannot even be named by a URL.
     const [named, unnameable] = [

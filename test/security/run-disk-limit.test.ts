@@ -1,6 +1,8 @@
-// Issue 10, point 9 (disk): a run may write at most `build.limits.diskMiB` of the host's disk. A
-// Shell step on a 64 MiB image that tries to write 1 GiB fails with a message naming the limit and
-// the setting, and the host's free space never drops by much more than the limit meanwhile.
+// Issue 10, point 9 (disk): a run may write at most `build.limits.diskMiB` of the host's disk. A run
+// whose source is bigger than the limit fails in its source step with a message naming the limit and
+// the setting, and the host's free space never drops by much more than the limit meanwhile. Since
+// builds change the image in place (issue 12), a Shell step that tries to write 1 GiB into a 64 MiB
+// image fills the image's own root file system, never the host: the run fails saying that.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
@@ -23,37 +25,47 @@ describe("a run's host disk limit", () => {
   let kiln: TestServer;
   let work: string;
   let imageId: string;
+  let bigImageId: string;
   const rg = 'disk-limit';
 
   before(async () => {
     kiln = await startTestServer({ config: { build: { limits: { diskMiB: LIMIT_MIB } } } });
     work = await mkdtemp(join(tmpdir(), 'kiln-disk-limit-'));
-    await makeBusyboxBaseImage(join(work, 'base.raw'), { sizeMiB: 64 });
-    await toFixedVhd(join(work, 'base.raw'), join(work, 'base.vhd'));
     await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
       endpoint: kiln.url,
     }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
-    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/base.vhd', await readFile(join(work, 'base.vhd')));
     const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    imageId = (
-      await compute.images.createOrUpdate(rg, 'base', {
-        location: 'westus',
-        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
-      })
-    ).id!;
+    const image = async (name: string, sizeMiB: number) => {
+      await makeBusyboxBaseImage(join(work, `${name}.raw`), { sizeMiB });
+      await toFixedVhd(join(work, `${name}.raw`), join(work, `${name}.vhd`));
+      const blobUri = await putRegionBlob(
+        kiln,
+        'westus',
+        `vhds/${name}.vhd`,
+        await readFile(join(work, `${name}.vhd`)),
+      );
+      return (
+        await compute.images.createOrUpdate(rg, name, {
+          location: 'westus',
+          storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+        })
+      ).id!;
+    };
+    imageId = await image('base', 64);
+    bigImageId = await image('big', 256);
   });
   after(async () => {
     await kiln.stop();
     await rm(work, { recursive: true, force: true });
   });
 
-  it('fails a step that writes 1 GiB, naming the limit and its setting, and the host disk takes no more than about the limit', async () => {
+  it('fails a run whose source is bigger than the limit, naming the limit and its setting, and the host disk takes no more than about the limit', async () => {
     const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'filler', {
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'too-big', {
       location: 'westus',
       identity: { type: 'None' },
-      source: { type: 'ManagedImage', imageId },
-      customize: [{ type: 'Shell', name: 'fill', inline: ['dd if=/dev/zero of=/var/fill bs=1M count=1024'] }],
+      source: { type: 'ManagedImage', imageId: bigImageId },
+      customize: [{ type: 'Shell', name: 'noop', inline: ['true'] }],
       distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
     });
     // The lowest free space of the data folder's file system while the run lasts.
@@ -72,29 +84,50 @@ describe("a run's host disk limit", () => {
     })();
     try {
       await assert.rejects(
-        builder.virtualMachineImageTemplates.run(rg, 'filler', { updateIntervalInMs: 100 }),
+        builder.virtualMachineImageTemplates.run(rg, 'too-big', { updateIntervalInMs: 100 }),
         /BuildFailed/,
       );
     } finally {
       running = false;
       await watching;
     }
-    const status = (await builder.virtualMachineImageTemplates.get(rg, 'filler')).lastRunStatus!;
+    const status = (await builder.virtualMachineImageTemplates.get(rg, 'too-big')).lastRunStatus!;
     assert.match(
       status.message!,
       new RegExp(
-        `Step 'fill' failed: the run used all the host disk it may write, ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`,
+        `Step 'source' failed: the run used all the host disk it may write, ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`,
       ),
     );
-    const log = await readCustomizationLog(kiln, (await builder.virtualMachineImageTemplates.get(rg, 'filler')).id!);
+    const log = await readCustomizationLog(kiln, (await builder.virtualMachineImageTemplates.get(rg, 'too-big')).id!);
     assert.match(log.text, new RegExp(`Disk space for this run: ${LIMIT_MIB} MiB \\(build\\.limits\\.diskMiB\\)`));
-    assert.match(log.text, /No space left on device/);
+    assert.match(log.text, /ENOSPC: no space left on device/);
     // The space is a sparse file of exactly the limit; other work on this machine may move free space a little.
     const taken = (freeBefore - lowest) / MIB;
     assert.ok(
       taken < LIMIT_MIB + 64,
       `the host disk took ${taken.toFixed(0)} MiB during the run, the limit being ${LIMIT_MIB} MiB`,
     );
+  });
+
+  it("fails a step that writes 1 GiB into a 64 MiB image saying the image's root file system is full", async () => {
+    const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'filler', {
+      location: 'westus',
+      identity: { type: 'None' },
+      source: { type: 'ManagedImage', imageId },
+      customize: [{ type: 'Shell', name: 'fill', inline: ['dd if=/dev/zero of=/var/fill bs=1M count=1024'] }],
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+    });
+    await assert.rejects(
+      builder.virtualMachineImageTemplates.run(rg, 'filler', { updateIntervalInMs: 100 }),
+      /BuildFailed/,
+    );
+    const status = (await builder.virtualMachineImageTemplates.get(rg, 'filler')).lastRunStatus!;
+    assert.match(
+      status.message!,
+      /Step 'fill' failed: the image's root file system is full \(its partition holds 63 MiB, as in the source image; a build does not grow it/,
+    );
+    assert.match(status.message!, /No space left on device/);
   });
 
   it('defaults to three times the source plus 256 MiB, and refuses a setting that is not a whole number of MiB', () => {

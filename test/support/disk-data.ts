@@ -2,6 +2,7 @@
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import { AnonymousCredential, PageBlobClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
+import { contentHasher } from '../../src/core/content-id.ts';
 import { createFixedVhdFooter } from '../../src/core/vhd.ts';
 import type { TestServer } from './test-server.ts';
 
@@ -20,6 +21,13 @@ export function makeVhd(mib: number, seed: string): Buffer {
 }
 
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** What a region store names `data` (`BlobInfo.sha256`, core/content-id.ts): its sha256 up to 4 MiB, its chunk list's beyond. */
+export function contentName(data: Buffer): string {
+  const hasher = contentHasher();
+  hasher.update(data);
+  return hasher.digest();
+}
 
 /** Puts a sealed blob into a region store with a storage-audience bearer token, as `az storage blob upload --auth-mode login` does. */
 export async function putRegionBlob(

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { basename, extname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { runLocalBuild, type LocalBuildResult } from '../../app/local-build.ts';
 import { BuildProgress } from '../build-progress.ts';
 import { defaultDataDir } from '../data-dir.ts';
@@ -22,8 +20,8 @@ folder. Each step shows live with its time and its own output beneath; at the en
                       like the groups, galleries and image definitions the template distributes to)
   --data DIR          data folder (default ${defaultDataDir()}); a 'kiln serve' on the same folder
                       shows the results, but cannot run at the same time
-  --output-dir DIR    where VHD run outputs are copied, as RUN_OUTPUT_NAME.vhd (default ./output-NAME):
-                      copies are yours to boot or change; the data folder keeps its own
+  --output-dir DIR    where VHD run outputs are written, as RUN_OUTPUT_NAME.vhd (default ./output-NAME),
+                      sparse: the files are yours to boot or change; the data folder keeps its own
   --on-error abort    keep the working disk when a customizer fails, and print how to open a shell
                       in it as the failed step left it (default: cleanup)
   --quiet             step lines only, without the steps' output
@@ -83,6 +81,7 @@ export async function build(argv: string[]): Promise<void> {
       name,
       body: check.template.body,
       onError,
+      outputDir: resolve(values['output-dir'] ?? `output-${name}`),
       signal: cancel.signal,
       onLog: (line) => progress.logLine(line),
       onNote: (text) => progress.note(text),
@@ -91,26 +90,9 @@ export async function build(argv: string[]): Promise<void> {
     progress.stop();
     process.off('SIGINT', onSigint);
   }
-  const outputs = await copyVhds(result, resolve(values['output-dir'] ?? `output-${name}`));
-  console.log(summary({ ...result, outputs }, (Date.now() - started) / 1000));
+  console.log(summary(result, (Date.now() - started) / 1000));
   if (result.runState === 'Canceled') process.exitCode = 130;
   else if (result.runState !== 'Succeeded') process.exitCode = 1;
-}
-
-/**
- * VHD run outputs copied out of the data folder (copy-on-write where the file system can): the
- * store's file is a sealed blob other resources share, and booting it would change it.
- */
-async function copyVhds(result: LocalBuildResult, dir: string): Promise<LocalBuildResult['outputs']> {
-  return Promise.all(
-    result.outputs.map(async (output) => {
-      if (!output.path) return output;
-      await mkdir(dir, { recursive: true });
-      const copy = join(dir, `${output.name}.vhd`);
-      await promisify(execFile)('cp', ['--reflink=auto', '--sparse=always', output.path, copy]);
-      return { ...output, path: copy };
-    }),
-  );
 }
 
 function summary(result: LocalBuildResult, seconds: number): string {

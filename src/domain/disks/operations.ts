@@ -66,6 +66,7 @@ export async function createOrUpdateDisk(
   const dataSize =
     source?.dataSize ??
     (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_SIZE : spec.diskSizeGB! * GIB);
+  if (!source) checkRegionTakes(ctx, spec.location, dataSize, option);
   const disk: Disk = {
     id: formatResourceId(id),
     name: ref.name,
@@ -233,4 +234,20 @@ export async function deleteDisk(
   await ctx.store.apply(writes);
   ctx.jobs.nudge();
   return true;
+}
+
+/**
+ * A region whose store cannot hold a disk of this size (an Azure Blob region: 8 TiB page blobs)
+ * refuses it now, naming the field, rather than failing the disk later.
+ */
+function checkRegionTakes(ctx: DomainContext, region: string, dataSize: number, option: string): void {
+  const limit = ctx.regions.get(region)?.maxStagingBytes;
+  if (limit === undefined || dataSize + VHD_FOOTER_SIZE <= limit) return;
+  const field = option === 'Upload' ? 'properties.creationData.uploadSizeBytes' : 'properties.diskSizeGB';
+  throw new ArmError(
+    400,
+    'InvalidParameter',
+    `A disk of ${dataSize} bytes is over what region '${region}' stores, ${Math.floor((limit - VHD_FOOTER_SIZE) / GIB)} GiB (its blob store's largest page blob); choose a smaller size.`,
+    field,
+  );
 }

@@ -7,13 +7,10 @@
  * separate storage accounts: `replicas/<n>/chunks/<sha256>`.
  */
 
-/** 4 MiB, Azure's page-blob write size: small enough that a few changed blocks move few bytes. */
-export const CHUNK_SIZE = 4 * 1024 * 1024;
-
 export interface ChunkManifest {
   /** Bytes of the whole image. */
   size: number;
-  /** Hex sha256 of the whole image. */
+  /** The whole image's content name (core/content-id.ts), as its store names the blob it was ingested from. */
   sha256: string;
   /** Every chunk but the last is exactly this long; the last holds the rest. */
   chunkSize: number;

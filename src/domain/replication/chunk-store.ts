@@ -12,8 +12,9 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ArmError } from '../../core/arm-error.ts';
+import { CHUNK_SIZE, contentHasher } from '../../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../../ports/blob-store.ts';
-import { CHUNK_SIZE, checkManifest, chunkKey, chunkLength, chunkPrefix, type ChunkManifest } from './chunk-manifest.ts';
+import { checkManifest, chunkKey, chunkLength, chunkPrefix, type ChunkManifest } from './chunk-manifest.ts';
 
 /** Chunks written at once: overlaps one chunk's transfer with another's fsync, and bounds memory. */
 const IN_FLIGHT = 4;
@@ -100,7 +101,7 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
       `The source blob '${sourceKey}' in region '${store.region}' does not exist.`,
     );
 
-  const whole = createHash('sha256');
+  const whole = contentHasher();
   const chunks: string[] = [];
   // A chunk repeated within the blob (zeroed space, mostly) is written once.
   const seen = new Set<string>();
@@ -142,11 +143,11 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
   }
   pool.throwIfFailed();
 
-  const manifest: ChunkManifest = { size, sha256: whole.digest('hex'), chunkSize, chunks };
+  const manifest: ChunkManifest = { size, sha256: whole.digest(), chunkSize, chunks };
   // The key could have been replaced while it was read; the chunks stay for GC to judge.
   if (manifest.size !== source.size || manifest.sha256 !== source.sha256) {
     throw new Error(
-      `The blob '${sourceKey}' read as ${manifest.size} bytes with sha256 ${manifest.sha256}, not the ${source.size} bytes with sha256 ${source.sha256} it was sealed with.`,
+      `The blob '${sourceKey}' read as ${manifest.size} bytes named ${manifest.sha256}, not the ${source.size} bytes named ${source.sha256} it was sealed with.`,
     );
   }
   return manifest;

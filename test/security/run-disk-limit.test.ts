@@ -1,5 +1,5 @@
 // Issue 10, point 9 (disk): a run may write at most `build.limits.diskMiB` of the host's disk. A run
-// whose source is bigger than the limit fails in its source step with a message naming the limit and
+// whose source holds more data than the limit fails in its source step with a message naming the limit and
 // the setting, and the host's free space never drops by much more than the limit meanwhile. Since
 // builds change the image in place (issue 12), a Shell step that tries to write 1 GiB into a 64 MiB
 // image fills the image's own root file system, never the host: the run fails saying that.
@@ -7,19 +7,33 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, open, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildDiskLimitMiB, defaultConfig } from '../../src/app/config.ts';
 import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { runDiskLimit } from '../../src/imaging/disk/disk-limit.ts';
-import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
+import { findRootPartition, openRootInPlace, toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { MIB, putRegionBlob } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const LIMIT_MIB = 160;
+
+/** Writes `mib` MiB of random bytes into /srv/data of the disk's root file system, opened in place. */
+async function addRandomFile(raw: string, mib: number): Promise<void> {
+  const root = await openRootInPlace(raw, await findRootPartition(raw), `${raw}.root`);
+  try {
+    await mkdir(join(root.path, 'srv'), { recursive: true });
+    const file = await open(join(root.path, 'srv/data'), 'w');
+    for (let i = 0; i < mib / 4; i++) await file.write(randomBytes(4 * MIB));
+    await file.close();
+  } finally {
+    await root.close();
+  }
+}
 
 describe("a run's host disk limit", () => {
   let kiln: TestServer;
@@ -35,8 +49,10 @@ describe("a run's host disk limit", () => {
       endpoint: kiln.url,
     }).resourceGroups.createOrUpdate(rg, { location: 'westus' });
     const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    const image = async (name: string, sizeMiB: number) => {
+    const image = async (name: string, sizeMiB: number, dataMiB = 0) => {
       await makeBusyboxBaseImage(join(work, `${name}.raw`), { sizeMiB });
+      // Data, not zeros: a run fetches a source sparsely, so only data takes the run's disk.
+      if (dataMiB > 0) await addRandomFile(join(work, `${name}.raw`), dataMiB);
       await toFixedVhd(join(work, `${name}.raw`), join(work, `${name}.vhd`));
       const blobUri = await putRegionBlob(
         kiln,
@@ -52,14 +68,14 @@ describe("a run's host disk limit", () => {
       ).id!;
     };
     imageId = await image('base', 64);
-    bigImageId = await image('big', 256);
+    bigImageId = await image('big', 256, 200);
   });
   after(async () => {
     await kiln.stop();
     await rm(work, { recursive: true, force: true });
   });
 
-  it('fails a run whose source is bigger than the limit, naming the limit and its setting, and the host disk takes no more than about the limit', async () => {
+  it('fails a run whose source holds more than the limit, naming the limit and its setting, and the host disk takes no more than about the limit', async () => {
     const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'too-big', {
       location: 'westus',

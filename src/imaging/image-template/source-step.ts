@@ -8,14 +8,13 @@
  * convert`. Every disk tool runs confined and stops when the run is canceled or times out; the
  * cleanup detaches a root the write image step did not close (a run kept for debugging closes it cleanly).
  */
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { findRootPartition, moveToRaw } from '../disk/disk-image.ts';
 import { runDiskLimit } from '../disk/disk-limit.ts';
 import { openRootInPlace } from '../disk/root-in-place.ts';
 import { mountRunSpace, runSpace } from '../disk/run-space.ts';
+import { writeSparseFile } from '../disk/sparse-file.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
@@ -49,7 +48,8 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       log.line(`Disk space for this run: ${limit.description}`);
       log.line(`Fetching the source: ${source.description}`);
       const fetched = join(runSpace(state.work), 'source.img');
-      await pipeline(source.open(), createWriteStream(fetched), { signal });
+      // Sparse: the source's unwritten space costs the run no writes.
+      await writeSparseFile(source.open(), fetched, signal);
       await progress.fetched?.(source);
       // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
       const format = await moveToRaw(fetched, state.raw, signal);

@@ -33,7 +33,7 @@ import { stagingGroupPrefix } from '../domain/image-templates/run/run-status.ts'
 import { createOrUpdateResourceGroup, deleteResourceGroup } from '../domain/resource-groups/operations.ts';
 import { getResource } from '../domain/shared/arm-resource.ts';
 import { RESOURCE_GROUP_KIND } from '../domain/resource-groups/resource-group.ts';
-import { writeBlobFile } from './blob-file.ts';
+import { writeBlobFile, type DiskFileFormat } from './blob-file.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
 import { openKiln, type Kiln } from './kiln.ts';
 import { startWorkers, workRoot } from './workers.ts';
@@ -48,8 +48,9 @@ export interface LocalBuildOptions {
   body: Record<string, unknown>;
   /** `abort` keeps the working disk of a failed customizer for a look inside. */
   onError: 'cleanup' | 'abort';
-  /** Where VHD run outputs are written, as `<run output name>.vhd`: files of the user's own. */
+  /** Where VHD run outputs are written, as `<run output name>.vhd` (or `.raw`): files of the user's own. */
   outputDir: string;
+  outputFormat: DiskFileFormat;
   /** Canceling it cancels the run, which cleans up and ends Canceled. */
   signal: AbortSignal;
   /** Each line of the run's customization.log, as it is written. */
@@ -62,7 +63,7 @@ export interface LocalRunOutput {
   name: string;
   artifactId?: string;
   artifactUri?: string;
-  /** The file a VHD output was written to (`outputDir`). */
+  /** The file a VHD output was written to (`outputDir`), in `outputFormat`. */
   path?: string;
   provisioningState: string;
 }
@@ -113,9 +114,7 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
     }
     const template = (await getTemplate(ctx, ref)).data;
     const status = template.resource.properties.lastRunStatus!;
-    const outputs = await Promise.all(
-      (await listRunOutputs(ctx, ref)).map((o) => localOutput(ctx, o, options.outputDir)),
-    );
+    const outputs = await Promise.all((await listRunOutputs(ctx, ref)).map((o) => localOutput(ctx, o, options)));
     const kept =
       status.runState === 'Failed' && options.onError === 'abort'
         ? await keptWork(options.dataDir, template.internal.runId)
@@ -305,15 +304,15 @@ async function follow(ctx: DomainContext, ref: TemplateRef, onLog: (line: string
 async function localOutput(
   ctx: DomainContext,
   output: Awaited<ReturnType<typeof listRunOutputs>>[number],
-  outputDir: string,
+  { outputDir, outputFormat }: Pick<LocalBuildOptions, 'outputDir' | 'outputFormat'>,
 ): Promise<LocalRunOutput> {
   const result: LocalRunOutput = { name: output.name, ...output.properties };
   const blob = output.properties.artifactUri ? parseBlobUrl(output.properties.artifactUri) : undefined;
   const store = blob && ctx.regions.get(blob.region);
   if (!blob || !store || output.properties.provisioningState !== 'Succeeded') return result;
   await mkdir(outputDir, { recursive: true });
-  const path = join(outputDir, `${output.name}.vhd`);
-  await writeBlobFile(store, blob.key, path);
+  const path = join(outputDir, `${output.name}.${outputFormat}`);
+  await writeBlobFile(store, blob.key, path, outputFormat);
   return { ...result, path };
 }
 

@@ -1,7 +1,7 @@
 // `kiln validate` and `kiln build` as a user runs them: spawned processes, real output, a real disk.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -288,6 +288,25 @@ describe('kiln validate and kiln build', () => {
     assert.doesNotMatch(quiet.stdout, /step output for the user/);
     assert.match(quiet.stdout, /replaced image template web/);
     assert.match(quiet.stdout, /versions\/1\.0\.1/);
+
+    // The same build's disk written raw: the VHD's bytes without its footer, sparse.
+    const raw = kiln(
+      ...['build', file, '--data', data, '--var', 'imageTemplateName=web', '--var', 'who=raw'],
+      ...['--output-format', 'raw', '--quiet'],
+    );
+    assert.equal(raw.status, 0, raw.stdout + raw.stderr);
+    const rawPath = join(work, 'output-web', 'vhd.raw');
+    assert.match(
+      raw.stdout,
+      new RegExp(`run output vhd \\(Succeeded\\): ${rawPath}\n {4}look inside: qemu-img info -f raw`),
+    );
+    const rawStat = await stat(rawPath);
+    assert.equal(rawStat.size, 48 * 1024 * 1024);
+    assert.ok(rawStat.blocks * 512 < rawStat.size, 'sparse');
+    await withDiskImage(rawPath, async ({ rootfs, format }) => {
+      assert.equal(format, 'raw');
+      assert.equal(await readFile(join(rootfs, 'etc', 'motd'), 'utf8'), 'built by raw\n');
+    });
   });
 
   it('a failing build exits 1 naming the step, its exit code and its last output, and cleans up', async () => {

@@ -6,7 +6,7 @@ import { defaultDataDir } from '../data-dir.ts';
 import { checkTemplateArgs, formatCheck, templateOptions } from '../template-args.ts';
 
 export const buildHelp = `Usage: kiln build TEMPLATE.json [--var NAME=VALUE ...] [--name NAME] [-g GROUP] [--data DIR]
-                  [--output-dir DIR] [--on-error cleanup|abort] [--quiet]
+                  [--output-dir DIR] [--output-format vhd|raw] [--on-error cleanup|abort] [--quiet]
 
 Builds an image template on this machine, no server needed: the same pipeline as the service
 (source, customizers in a sandbox, generalize, distribute), over the embedded stores of a data
@@ -22,6 +22,7 @@ folder. Each step shows live with its time and its own output beneath; at the en
                       shows the results, but cannot run at the same time
   --output-dir DIR    where VHD run outputs are written, as RUN_OUTPUT_NAME.vhd (default ./output-NAME),
                       sparse: the files are yours to boot or change; the data folder keeps its own
+  --output-format raw write them as raw disks (RUN_OUTPUT_NAME.raw, no VHD footer) instead
   --on-error abort    keep the working disk when a customizer fails, and print how to open a shell
                       in it as the failed step left it (default: cleanup)
   --quiet             step lines only, without the steps' output
@@ -41,12 +42,16 @@ export async function build(argv: string[]): Promise<void> {
       'resource-group': { type: 'string', short: 'g' },
       'on-error': { type: 'string' },
       'output-dir': { type: 'string' },
+      'output-format': { type: 'string', default: 'vhd' },
       quiet: { type: 'boolean' },
     },
   });
   const onError = values['on-error'] ?? 'cleanup';
   if (onError !== 'cleanup' && onError !== 'abort')
     throw new Error(`--on-error must be cleanup or abort, not '${onError}'`);
+  const outputFormat = values['output-format'];
+  if (outputFormat !== 'vhd' && outputFormat !== 'raw')
+    throw new Error(`--output-format must be vhd or raw, not '${outputFormat}'`);
   const dataDir = values.data ?? defaultDataDir();
   const file = positionals[0];
   const check = await checkTemplateArgs(file, values.var, dataDir, buildHelp);
@@ -82,6 +87,7 @@ export async function build(argv: string[]): Promise<void> {
       body: check.template.body,
       onError,
       outputDir: resolve(values['output-dir'] ?? `output-${name}`),
+      outputFormat,
       signal: cancel.signal,
       onLog: (line) => progress.logLine(line),
       onNote: (text) => progress.note(text),
@@ -104,7 +110,9 @@ function summary(result: LocalBuildResult, seconds: number): string {
     );
     if (output.path)
       lines.push(
-        `    look inside: qemu-img info --image-opts driver=vpc,force_size_calc=current_size,file.filename=${output.path}`,
+        output.path.endsWith('.raw')
+          ? `    look inside: qemu-img info -f raw ${output.path}`
+          : `    look inside: qemu-img info --image-opts driver=vpc,force_size_calc=current_size,file.filename=${output.path}`,
       );
   }
   if (result.kept) {

@@ -1,5 +1,5 @@
 // Durability: a restart loses nothing (SQLite and PostgreSQL), and a server killed with SIGKILL in the
-// middle of a long-running disk creation finishes it after it starts again.
+// middle of a long-running disk creation (a cross-region copy) finishes it after it starts again.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
@@ -82,22 +82,29 @@ describe('kill -9 during a long-running operation', () => {
       const { url, credential, subscriptionId } = await clientsFor(dataDir, server.url);
       const resources = new ResourceManagementClient(credential, subscriptionId, { endpoint: url });
       await resources.resourceGroups.createOrUpdate('crash', { location: 'westus' });
-      // An 8 GiB empty disk: sealing it hashes 8 GiB, long enough to be killed in the middle.
+      // An 8 GiB empty disk is made at once (its chunks are zeros); copied to another region, its
+      // 8 GiB stream through and are checked there, long enough to be killed in the middle.
+      const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
+      const source = await compute.disks.beginCreateOrUpdateAndWait(
+        'crash',
+        'source',
+        { location: 'westus', diskSizeGB: 8, creationData: { createOption: 'Empty' } },
+        { updateIntervalInMs: 50 },
+      );
       const token = (await credential.getToken('https://management.azure.com/.default'))!.token;
       const diskUrl = `${url}/subscriptions/${subscriptionId}/resourceGroups/crash/providers/Microsoft.Compute/disks/big?api-version=2025-01-02`;
       const created = await fetch(diskUrl, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          location: 'westus',
-          properties: { diskSizeGB: 8, creationData: { createOption: 'Empty' } },
+          location: 'eastus',
+          properties: { creationData: { createOption: 'Copy', sourceResourceId: source.id } },
         }),
       });
       assert.equal(created.status, 202);
       await killKiln(server);
 
       server = await startKilnProcess(dataDir, port);
-      const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
       const before = await compute.disks.get('crash', 'big');
       assert.equal(before.provisioningState, 'Creating', 'the kill left the disk mid-creation');
       let disk = before;

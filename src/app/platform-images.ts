@@ -16,6 +16,7 @@ import {
   type PlatformImage,
 } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
+import { CHUNK_SIZE } from '../core/content-id.ts';
 
 export interface ImportRequest {
   publisher: string;
@@ -43,7 +44,7 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
       `platformimages/${request.publisher}/${request.offer}/${request.sku}/${request.version}.vhd`.toLowerCase();
     const info = await kiln.domain.regions
       .get(region)!
-      .put(key, createReadStream(vhd), { overwrite: request.replace === true });
+      .put(key, createReadStream(vhd, { highWaterMark: CHUNK_SIZE }), { overwrite: request.replace === true });
     const image: PlatformImage = {
       publisher: request.publisher,
       offer: request.offer,

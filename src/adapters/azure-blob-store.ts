@@ -19,6 +19,10 @@
  * what was written, not its size. Azure cannot turn a page blob into a block blob in place, so an
  * overwriting put of a sealed disk removes it first: until the new blob is committed the key is absent.
  *
+ * A copy is server-side (no byte travels through Kiln) but for a byte range, which Azure cannot copy:
+ * that range is streamed out and put back, named anew. Blobs are not kept as chunks, so `chunks`
+ * gives nothing and whoever needs a blob's chunks reads it.
+ *
  * A blob without the seal metadata, or whose server-side copy has not succeeded, does not exist for
  * stat, read and list. Staging names are hashes so any key fits Azure's 1,024-character limit; keys
  * under `.staging/` are refused. The container is created on first use.
@@ -37,7 +41,7 @@ import {
 import { blobKeyProblem } from '../core/blob-url.ts';
 import { CHUNK_SIZE, contentHasher, contentId, toRuns, zeroChunkSha, type ChunkRun } from '../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.ts';
-import { checkRange } from './byte-range.ts';
+import { checkRange, rangeWithin } from './byte-range.ts';
 
 const MiB = 1024 * 1024;
 const STAGING_PREFIX = '.staging/';
@@ -466,20 +470,36 @@ export function createAzureBlobStore(
       );
     },
 
-    async copy(fromKey, toKey) {
+    async copy(fromKey, toKey, range) {
       checkKey(fromKey);
       checkKey(toKey);
+      checkRange(range);
       await ready();
       const what = `the copy of '${fromKey}' to '${toKey}'`;
       const source = await sealed(fromKey);
       if (source === undefined) throw storeError('BlobNotFound', `The blob '${fromKey}' does not exist.`);
       await refuseExisting(toKey);
+      const { etag, info } = source;
       // Pinning the source's etag makes its name, copied along in the metadata, that of the bytes copied.
-      return serverCopy(container.getBlobClient(fromKey), toKey, {
-        what,
-        etag: source.etag,
-        sha256: source.info.sha256,
-      });
+      if (range === undefined)
+        return serverCopy(container.getBlobClient(fromKey), toKey, { what, etag, sha256: info.sha256 });
+      // Azure copies no part of a blob, so a range is read, pinned to the etag too, and put (and named) anew.
+      const { start, end } = rangeWithin(range, info.size);
+      async function* bytes(): AsyncGenerator<Buffer> {
+        const response = await azure(
+          what,
+          container
+            .getBlobClient(fromKey)
+            .download(start, end - start + 1, { conditions: { ifMatch: etag }, maxRetryRequests: READ_RETRIES }),
+        );
+        yield* response.readableStreamBody as Readable;
+      }
+      return commit(toKey, Readable.from(bytes(), { objectMode: false }), false);
+    },
+
+    async chunks(key) {
+      checkKey(key);
+      return undefined;
     },
 
     async delete(key) {

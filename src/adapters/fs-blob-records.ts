@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { link, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CHUNK_SIZE, zeroChunkSha, type ChunkRun } from '../core/content-id.ts';
-import type { BlobInfo } from '../ports/blob-store.ts';
+import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
 import { isCode } from './store-error.ts';
 
 /** A sealed blob: `index/<hashName(key)>`. */
@@ -45,6 +45,27 @@ export const chunkCount = (size: number): number => Math.ceil(size / CHUNK_SIZE)
 
 /** Bytes in chunk `index` of a blob of `size` bytes: CHUNK_SIZE but for a shorter last chunk. */
 export const chunkLength = (size: number, index: number): number => Math.min(CHUNK_SIZE, size - index * CHUNK_SIZE);
+
+/**
+ * The chunks of a blob of `size` bytes that hold exactly the bytes of `range` (within the blob), as
+ * runs, when the range falls on chunk boundaries; undefined when it cuts a chunk.
+ */
+export function runsOfRange(runs: ChunkRun[], size: number, range: ByteRange): ChunkRun[] | undefined {
+  const end = range.end + 1;
+  if (range.start % CHUNK_SIZE !== 0 || (end % CHUNK_SIZE !== 0 && end !== size)) return undefined;
+  const first = range.start / CHUNK_SIZE;
+  const last = chunkCount(end);
+  const taken: ChunkRun[] = [];
+  let next = 0;
+  for (const run of runs) {
+    const from = Math.max(next, first);
+    const to = Math.min(next + run.count, last);
+    if (from < to) taken.push({ sha: run.sha, count: to - from });
+    next += run.count;
+    if (next >= last) break;
+  }
+  return taken;
+}
 
 /** The hashes a blob of `size` bytes gives its zero chunks (a full one, and a shorter last one). */
 function zeroShas(size: number): Set<string> {

@@ -7,10 +7,11 @@
  *   .staging/<sha256 of key> a staging blob's record { key, id, size, written } (fs-staging-area.ts)
  *   .tmp/                    files being written
  *
- * So a copy is a new record (no bytes move), a put writes only the chunks the pool lacks (a build's
- * output that differs from its source in 10 MiB writes about 10 MiB), a staging blob of any size
- * costs nothing until written (an empty 32 TiB disk is one footer chunk and one record), sealing
- * costs O(written chunks), and reads stream chunk files, or zeros for chunks nobody wrote.
+ * So a copy is a new record (no bytes move), of a whole blob or of a range on chunk boundaries; a
+ * put writes only the chunks the pool lacks (a build's output that differs from its source in
+ * 10 MiB writes about 10 MiB); `chunks` answers from the record; a staging blob of any size costs
+ * nothing until written (an empty 32 TiB disk is one footer chunk and one record), sealing costs
+ * O(written chunks), and reads stream chunk files, or zeros for chunks nobody wrote.
  *
  * Crash safety: a sealed blob exists exactly when its record does, and a record is only ever
  * created or replaced (link / rename of a fsynced temp file, each atomic, then the directory
@@ -35,7 +36,7 @@ import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
 import { contentId, toRuns } from '../core/content-id.ts';
 import type { BlobInfo, BlobStore, RegionStores } from '../ports/blob-store.ts';
-import { checkRange } from './byte-range.ts';
+import { checkRange, rangeWithin } from './byte-range.ts';
 import { keepChunks } from './chunk-cutter.ts';
 import { claimDirectory, type DirectoryClaim } from './directory-owner.ts';
 import { migrateOldLayout } from './fs-blob-migration.ts';
@@ -46,6 +47,7 @@ import {
   placeFile,
   readRecordFile,
   readRecordsIn,
+  runsOfRange,
   storedChunks,
   toInfo,
   type SealedRecord,
@@ -159,30 +161,34 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
 
   const now = () => new Date().toISOString();
 
+  /** Stores `content` as the sealed blob `key`, writing only the chunks the pool lacks. */
+  async function keep(key: string, content: Readable | Buffer, overwrite: boolean): Promise<BlobInfo> {
+    // Checked up front too so a refused upload is not streamed to disk first.
+    if (!overwrite) await refuseExisting(key);
+    const held = new Set<string>();
+    let chunks: string[];
+    let size: number;
+    try {
+      ({ size, chunks } = await keepChunks(content, async (sha, data) => {
+        await pool.hold(sha, data);
+        held.add(sha);
+      }));
+      await pool.sync();
+    } catch (error) {
+      await pool.release(held);
+      throw error;
+    }
+    const record = { key, size, sha256: contentId(size, chunks), runs: toRuns(chunks), lastModified: now() };
+    return commit(record, overwrite, held);
+  }
+
   return {
     region,
 
     async put(key, content, options) {
       checkKey(key);
       await ready();
-      const overwrite = options?.overwrite === true;
-      // Checked up front too so a refused upload is not streamed to disk first.
-      if (!overwrite) await refuseExisting(key);
-      const held = new Set<string>();
-      let chunks: string[];
-      let size: number;
-      try {
-        ({ size, chunks } = await keepChunks(content, async (sha, data) => {
-          await pool.hold(sha, data);
-          held.add(sha);
-        }));
-        await pool.sync();
-      } catch (error) {
-        await pool.release(held);
-        throw error;
-      }
-      const record = { key, size, sha256: contentId(size, chunks), runs: toRuns(chunks), lastModified: now() };
-      return commit(record, overwrite, held);
+      return keep(key, content, options?.overwrite === true);
     },
 
     async stat(key) {
@@ -216,15 +222,44 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       return Readable.from(bytes(), { objectMode: false });
     },
 
-    async copy(fromKey, toKey) {
+    async copy(fromKey, toKey, range) {
       checkKey(fromKey);
       checkKey(toKey);
+      checkRange(range);
       await ready();
       await refuseExisting(toKey);
-      // The source's chunks, pinned, become the copy's references.
+      // The source's chunks stay pinned while the copy is made.
       const { record, chunks } = await pinnedRecord(fromKey);
-      const { size, sha256, runs } = record;
-      return commit({ key: toKey, size, sha256, runs, lastModified: now() }, false, chunks);
+      if (range === undefined) {
+        // They become the copy's references.
+        const { size, sha256, runs } = record;
+        return commit({ key: toKey, size, sha256, runs, lastModified: now() }, false, chunks);
+      }
+      try {
+        const within = rangeWithin(range, record.size);
+        const size = within.end - within.start + 1;
+        const runs = runsOfRange(record.runs, record.size, within);
+        // A range that cuts a chunk makes new chunks: its bytes are read and kept like a put's.
+        if (runs === undefined)
+          return await keep(
+            toKey,
+            Readable.from(pool.bytes(record.size, within, chunkFinder(record)), { objectMode: false }),
+            false,
+          );
+        const copied = { key: toKey, size, sha256: contentId(size, runs), runs, lastModified: now() };
+        // Chunks of the pinned source, so present: the copy's references are taken at once.
+        const held = storedChunks(copied);
+        if (!pool.pin(held)) throw new Error(`The blob '${fromKey}' names chunks the store does not have.`);
+        return await commit(copied, false, held);
+      } finally {
+        await pool.release(chunks);
+      }
+    },
+
+    async chunks(key) {
+      checkKey(key);
+      await ready();
+      return (await readRecord(key))?.runs;
     },
 
     async delete(key) {

@@ -4,6 +4,7 @@
  * page writes until they are sealed.
  */
 import type { Readable } from 'node:stream';
+import type { ChunkRun } from '../core/content-id.ts';
 
 export interface BlobInfo {
   key: string;
@@ -48,8 +49,22 @@ export interface BlobStore {
   /** Sealed blob metadata, or undefined when absent. */
   stat(key: string): Promise<BlobInfo | undefined>;
   read(key: string, range?: ByteRange): Readable;
-  /** Makes `toKey` a sealed blob with the same content as the sealed `fromKey` (cheap where possible). */
-  copy(fromKey: string, toKey: string): Promise<BlobInfo>;
+  /**
+   * Makes `toKey` a sealed blob with the content of the sealed `fromKey`, or of its inclusive byte
+   * `range` (the end clipped to the blob as a read's is; a start past its end is refused with
+   * InvalidRange). Fails like a put if `toKey` exists. Stores share storage instead of moving bytes
+   * where they can: a whole copy everywhere; a range in a store that keeps blobs as chunks when it
+   * falls on chunk boundaries (starts at a multiple of CHUNK_SIZE, ends before one or at the blob's
+   * end); other ranges may be read and put.
+   */
+  copy(fromKey: string, toKey: string, range?: ByteRange): Promise<BlobInfo>;
+  /**
+   * The sealed blob's chunk names in order, as `contentId` takes them: its CHUNK_SIZE chunks (the
+   * last one shorter) as runs, zeros named by `zeroChunkSha`. Given only by a store that keeps the
+   * blob as chunks, so callers can work on chunks (`copy` of a chunk's range) without reading the
+   * blob; undefined when the store does not (the blob must then be read) or the blob is absent.
+   */
+  chunks(key: string): Promise<ChunkRun[] | undefined>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<BlobInfo[]>;
 

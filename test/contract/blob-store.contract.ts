@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { CHUNK_SIZE, contentHasher, contentId, zeroChunkSha } from '../../src/core/content-id.ts';
+import { CHUNK_SIZE, contentHasher, contentId, toRuns, zeroChunkSha } from '../../src/core/content-id.ts';
 import type { BlobStore, ByteRange } from '../../src/ports/blob-store.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -158,6 +158,100 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       await store.put(`${base}/b.bin`, Buffer.from('b'));
       await assert.rejects(store.copy(`${base}/a.bin`, `${base}/b.bin`));
       assert.equal((await readAll(store.read(`${base}/b.bin`))).toString(), 'b');
+    });
+
+    it('copies byte ranges of a blob: each equals the range read, named by its content', async () => {
+      const store = await open();
+      const base = prefix();
+      const data = pattern(3 * CHUNK_SIZE + 1000, 15);
+      await store.put(`${base}/source.bin`, data);
+      const ranges: Record<string, ByteRange> = {
+        'first chunk': { start: 0, end: CHUNK_SIZE - 1 },
+        'middle chunks': { start: CHUNK_SIZE, end: 3 * CHUNK_SIZE - 1 },
+        'to the short last chunk': { start: 2 * CHUNK_SIZE, end: 3 * CHUNK_SIZE + 999 },
+        'the short last chunk, end past the blob': { start: 3 * CHUNK_SIZE, end: 10 * CHUNK_SIZE },
+        'across a chunk boundary': { start: CHUNK_SIZE - 100, end: CHUNK_SIZE + 5 },
+        'inside a chunk': { start: 7, end: 4102 },
+        'unaligned over several chunks': { start: 1000, end: 3 * CHUNK_SIZE + 500 },
+      };
+      for (const [name, range] of Object.entries(ranges)) {
+        const key = `${base}/${name.replaceAll(' ', '-')}.bin`;
+        const expected = data.subarray(range.start, range.end + 1);
+        const copied = await store.copy(`${base}/source.bin`, key, range);
+        assert.deepEqual(
+          { key: copied.key, size: copied.size, sha256: copied.sha256 },
+          {
+            key,
+            size: expected.length,
+            sha256: contentName(expected),
+          },
+          name,
+        );
+        assert.equal((await store.stat(key))?.sha256, contentName(expected), name);
+        assertSameBytes(await readAll(store.read(key)), expected, name);
+      }
+      await store.delete(`${base}/source.bin`);
+      assertSameBytes(
+        await readAll(store.read(`${base}/first-chunk.bin`)),
+        data.subarray(0, CHUNK_SIZE),
+        'after its source went',
+      );
+    });
+
+    it('copies a range of zeros, and one ending in written bytes, out of a sealed staging blob', async () => {
+      const store = await open();
+      const key = `${prefix()}/disk.vhd`;
+      const size = 3 * CHUNK_SIZE + 512;
+      const expected = Buffer.alloc(size);
+      await store.createStaging(key, size);
+      for (const [offset, data] of [
+        [4096, pattern(512, 16)],
+        [3 * CHUNK_SIZE, pattern(512, 17)],
+      ] as const) {
+        await store.writeStaging(key, offset, data);
+        data.copy(expected, offset);
+      }
+      await store.seal(key);
+      const zeros = await store.copy(key, `${key}.zeros`, { start: CHUNK_SIZE, end: 3 * CHUNK_SIZE - 1 });
+      assert.equal(zeros.sha256, contentId(2 * CHUNK_SIZE, [{ sha: zeroChunkSha(CHUNK_SIZE), count: 2 }]));
+      assertSameBytes(await readAll(store.read(`${key}.zeros`)), Buffer.alloc(2 * CHUNK_SIZE), 'zeros');
+      const tail = await store.copy(key, `${key}.tail`, { start: 2 * CHUNK_SIZE + 7, end: size - 1 });
+      assert.equal(tail.sha256, contentName(expected.subarray(2 * CHUNK_SIZE + 7)));
+      assertSameBytes(await readAll(store.read(`${key}.tail`)), expected.subarray(2 * CHUNK_SIZE + 7), 'tail');
+    });
+
+    it('refuses a ranged copy of a missing blob, onto an existing one, or starting past the end', async () => {
+      const store = await open();
+      const base = prefix();
+      const range = { start: 0, end: 0 };
+      await assert.rejects(store.copy(`${base}/nothing.bin`, `${base}/copy.bin`, range), { code: 'BlobNotFound' });
+      assert.equal(await store.stat(`${base}/copy.bin`), undefined);
+      await store.put(`${base}/a.bin`, Buffer.from('a'));
+      await store.put(`${base}/b.bin`, Buffer.from('b'));
+      await assert.rejects(store.copy(`${base}/a.bin`, `${base}/b.bin`, range), { code: 'BlobAlreadyExists' });
+      assert.equal((await readAll(store.read(`${base}/b.bin`))).toString(), 'b');
+      await assert.rejects(store.copy(`${base}/a.bin`, `${base}/c.bin`, { start: 1, end: 5 }), {
+        code: 'InvalidRange',
+      });
+      await assert.rejects(store.copy(`${base}/a.bin`, `${base}/c.bin`, { start: 1, end: 0 }), RangeError);
+      assert.equal(await store.stat(`${base}/c.bin`), undefined);
+    });
+
+    it("lists a blob's chunks, if it keeps it as chunks, as its content name counts them", async () => {
+      const store = await open();
+      const base = prefix();
+      assert.equal(await store.chunks(`${base}/missing.bin`), undefined);
+      const chunk = pattern(CHUNK_SIZE, 18);
+      const data = Buffer.concat([chunk, chunk, Buffer.alloc(CHUNK_SIZE), chunk, pattern(100, 19)]);
+      const info = await store.put(`${base}/a.bin`, data);
+      const runs = await store.chunks(`${base}/a.bin`);
+      if (runs !== undefined) {
+        assert.equal(contentId(data.length, runs), info.sha256);
+        assert.deepEqual(runs, toRuns(chunkShas(data)));
+      }
+      const empty = await store.put(`${base}/empty.bin`, Buffer.alloc(0));
+      const none = await store.chunks(`${base}/empty.bin`);
+      if (none !== undefined) assert.equal(contentId(0, none), empty.sha256);
     });
 
     it('deletes blobs, and deleting a missing blob is not an error', async () => {

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { storedChunks, type SealedRecord, type StagingRecord } from '../../src/adapters/fs-blob-records.ts';
 import { createFsBlobStore, createFsRegionStores } from '../../src/adapters/fs-blob-store.ts';
-import { CHUNK_SIZE, contentHasher } from '../../src/core/content-id.ts';
+import { CHUNK_SIZE, contentHasher, zeroChunkSha } from '../../src/core/content-id.ts';
 import { assertSameBytes, describeBlobStoreContract, readAll } from './blob-store.contract.ts';
 import { expectedContent } from './fixtures/fs-blob-store-writer.ts';
 
@@ -63,6 +63,30 @@ describe('fs blob store on disk', () => {
     await store.delete('c/a.bin');
     assert.deepEqual(await chunkFiles(dir), before, 'the copy still names every chunk');
     assertSameBytes(await readAll(store.read('c/b.bin')), data);
+  });
+
+  it('copies a range on chunk boundaries as a record of its runs: no chunk file is added', async () => {
+    const dir = await tempDir();
+    const store = createFsBlobStore('test', dir);
+    const data = randomBytes(3 * CHUNK_SIZE + 100);
+    await store.put('c/a.bin', data);
+    const before = await chunkFiles(dir);
+    const source = await sealedRecord(dir, 'c/a.bin');
+    const copied = await store.copy('c/a.bin', 'c/tail.bin', { start: CHUNK_SIZE, end: 3 * CHUNK_SIZE + 99 });
+    assert.deepEqual(await chunkFiles(dir), before);
+    const record = await sealedRecord(dir, 'c/tail.bin');
+    assert.deepEqual(record.runs, source.runs.slice(1));
+    assert.deepEqual(await store.chunks('c/tail.bin'), record.runs);
+    assert.equal(copied.sha256, contentName(data.subarray(CHUNK_SIZE)));
+    // An unaligned range stores the chunks it cuts, like a put of its bytes.
+    await store.copy('c/a.bin', 'c/cut.bin', { start: 10, end: CHUNK_SIZE - 1 });
+    assert.deepEqual(await chunkFiles(dir), [...before, sha256(data.subarray(10, CHUNK_SIZE))].sort());
+    await store.delete('c/a.bin');
+    assert.deepEqual(await chunkFiles(dir), await namedChunks(dir), 'the copies keep the chunks they name');
+    assertSameBytes(await readAll(store.read('c/tail.bin')), data.subarray(CHUNK_SIZE));
+    await store.delete('c/tail.bin');
+    await store.delete('c/cut.bin');
+    assert.deepEqual(await chunkFiles(dir), []);
   });
 
   it('stores a chunk once however many blobs share it, and removes it with the last blob naming it', async () => {
@@ -126,6 +150,10 @@ describe('fs blob store on disk', () => {
     const record = await sealedRecord(dir, 'disks/empty.vhd');
     assert.equal(record.runs.length, 2);
     assert.equal(record.sha256, info.sha256);
+    assert.deepEqual(await store.chunks('disks/empty.vhd'), [
+      { sha: zeroChunkSha(CHUNK_SIZE), count: dataBytes / CHUNK_SIZE },
+      { sha: sha256(footer), count: 1 },
+    ]);
     // A put of zeros stores nothing either.
     await store.put('disks/zeros.bin', Buffer.alloc(2 * CHUNK_SIZE + 512));
     assert.deepEqual(await chunkFiles(dir), [sha256(footer)]);

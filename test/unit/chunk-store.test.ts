@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createFsRegionStores } from '../../src/adapters/fs-blob-store.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
+import { CHUNK_SIZE } from '../../src/core/content-id.ts';
 import { contentName } from '../support/disk-data.ts';
 import { chunkKey, chunkPrefix, type ChunkManifest } from '../../src/domain/replication/chunk-manifest.ts';
 import {
@@ -100,6 +101,69 @@ describe('chunk store', () => {
     // Ingesting again finds every chunk in place and rewrites none.
     assert.deepEqual(await ingest(a, 'images/v1.raw', { chunkSize: CHUNK }), manifest);
     assert.deepEqual(await a.list(chunkPrefix(1)), stored);
+  });
+
+  it('ingests a blob its store keeps as chunks without reading it, to the manifest a read gives', async () => {
+    const { a, b } = await regions();
+    // 64 MiB of 4 MiB chunks, most of them repeats (zeros above all), and a short last chunk.
+    const [x, y, z, zeros] = [
+      randomBytes(CHUNK_SIZE),
+      randomBytes(CHUNK_SIZE),
+      randomBytes(CHUNK_SIZE),
+      Buffer.alloc(CHUNK_SIZE),
+    ];
+    const data = Buffer.concat([
+      x,
+      y,
+      x,
+      zeros,
+      zeros,
+      zeros,
+      zeros,
+      z,
+      y,
+      zeros,
+      zeros,
+      x,
+      z,
+      zeros,
+      zeros,
+      y,
+      randomBytes(1000),
+    ]);
+    await a.put('images/built.vhd', data);
+    let reads = 0;
+    const counted: BlobStore = {
+      ...a,
+      read: (key, range) => {
+        reads += 1;
+        return a.read(key, range);
+      },
+    };
+
+    const manifest = await ingest(counted, 'images/built.vhd');
+    assert.equal(reads, 0, 'the blob was not read');
+    assert.deepEqual(manifest, {
+      size: data.length,
+      sha256: contentName(data),
+      chunkSize: CHUNK_SIZE,
+      chunks: Array.from({ length: 17 }, (_, i) => sha256(data.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE))),
+    });
+    // The same blob read, as from a store that keeps no chunk list, into another replica.
+    const read = await ingest({ ...a, chunks: async () => undefined }, 'images/built.vhd', { replica: 2 });
+    assert.deepEqual(read, manifest);
+    assert.deepEqual(await verifyReplica(a, 1, manifest), []);
+    assert.equal((await a.list(chunkPrefix(1))).length, 5);
+    assert.deepEqual(await ingest(counted, 'images/built.vhd'), manifest, 'a rerun finds every chunk in place');
+    assert.equal(reads, 0);
+
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
+      bytesMoved: 4 * CHUNK_SIZE + 1000,
+      chunksCopied: 5,
+      chunksSkipped: 0,
+    });
+    assert.ok((await readAll(readManifest(b, 1, manifest))).equals(data), 'the replica reads back as the blob');
+    assert.ok((await readAll(readManifest(a, 1, manifest))).equals(data), 'the primary reads back as the blob');
   });
 
   it('ingests an empty blob, and refuses a missing one', async () => {

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ArmError } from '../../core/arm-error.ts';
-import { CHUNK_SIZE, contentHasher } from '../../core/content-id.ts';
+import { CHUNK_SIZE, contentHasher, contentId, type ChunkRun } from '../../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../../ports/blob-store.ts';
 import { checkManifest, chunkKey, chunkLength, chunkPrefix, type ChunkManifest } from './chunk-manifest.ts';
 
@@ -85,7 +85,10 @@ export interface IngestOptions {
 
 /**
  * Splits the sealed blob `sourceKey` into chunks stored in the same region and returns its manifest.
- * Reads the blob once, front to back, holding at most a few chunks in memory.
+ * Where the store keeps the blob as chunks of the manifest's size (`BlobStore.chunks`), the manifest
+ * is its chunk list and each distinct chunk is a ranged copy of the blob, with no byte read (a
+ * gallery version made by a build needs no second pass over it); otherwise the blob is read once,
+ * front to back, holding at most a few chunks in memory.
  */
 export async function ingest(store: BlobStore, sourceKey: string, options: IngestOptions = {}): Promise<ChunkManifest> {
   const { replica = 1, chunkSize = CHUNK_SIZE, signal } = options;
@@ -100,7 +103,64 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
       'BlobNotFound',
       `The source blob '${sourceKey}' in region '${store.region}' does not exist.`,
     );
+  const runs = chunkSize === CHUNK_SIZE ? await store.chunks(sourceKey) : undefined;
+  return runs === undefined
+    ? ingestRead(store, source, replica, chunkSize, signal)
+    : ingestRuns(store, source, runs, replica, signal);
+}
 
+/** Fails unless `manifest` names the content `source` was sealed with: the key was replaced since its stat. */
+function checkSource(source: BlobInfo, manifest: ChunkManifest, how: string): void {
+  if (manifest.size !== source.size || manifest.sha256 !== source.sha256) {
+    throw new Error(
+      `The blob '${source.key}' ${how} as ${manifest.size} bytes named ${manifest.sha256}, not the ${source.size} bytes named ${source.sha256} it was sealed with.`,
+    );
+  }
+}
+
+/** The manifest of `source`, whose store lists its chunks as `runs`, each distinct chunk copied out of it. */
+async function ingestRuns(
+  store: BlobStore,
+  source: BlobInfo,
+  runs: ChunkRun[],
+  replica: number,
+  signal: AbortSignal | undefined,
+): Promise<ChunkManifest> {
+  const { key: sourceKey, size } = source;
+  const manifest: ChunkManifest = { size, sha256: contentId(size, runs), chunkSize: CHUNK_SIZE, chunks: [] };
+  // Before any chunk lands: the runs of a blob that replaced the one stat saw are not copied.
+  checkSource(source, manifest, 'listed its chunks');
+  const seen = new Set<string>();
+  const pool = taskPool(IN_FLIGHT);
+  try {
+    for (const { sha, count } of runs) {
+      const index = manifest.chunks.length;
+      for (let i = 0; i < count; i += 1) manifest.chunks.push(sha);
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      signal?.throwIfAborted();
+      // The chunk's first place in the blob: the store shares its storage rather than moving bytes.
+      const range = { start: index * CHUNK_SIZE, end: Math.min(size, (index + 1) * CHUNK_SIZE) - 1 };
+      const key = chunkKey(replica, sha);
+      await pool.add(async () => {
+        await landChunk(store, key, sha, () => store.copy(sourceKey, key, range));
+      });
+    }
+  } finally {
+    await pool.idle();
+  }
+  pool.throwIfFailed();
+  return manifest;
+}
+
+/** The manifest of `source` as read, its chunks put as they are cut. */
+async function ingestRead(
+  store: BlobStore,
+  source: BlobInfo,
+  replica: number,
+  chunkSize: number,
+  signal: AbortSignal | undefined,
+): Promise<ChunkManifest> {
   const whole = contentHasher();
   const chunks: string[] = [];
   // A chunk repeated within the blob (zeroed space, mostly) is written once.
@@ -127,7 +187,7 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
   };
 
   try {
-    for await (const piece of store.read(sourceKey) as AsyncIterable<Buffer>) {
+    for await (const piece of store.read(source.key) as AsyncIterable<Buffer>) {
       whole.update(piece);
       size += piece.length;
       for (let at = 0; at < piece.length;) {
@@ -142,14 +202,9 @@ export async function ingest(store: BlobStore, sourceKey: string, options: Inges
     await pool.idle();
   }
   pool.throwIfFailed();
-
   const manifest: ChunkManifest = { size, sha256: whole.digest(), chunkSize, chunks };
-  // The key could have been replaced while it was read; the chunks stay for GC to judge.
-  if (manifest.size !== source.size || manifest.sha256 !== source.sha256) {
-    throw new Error(
-      `The blob '${sourceKey}' read as ${manifest.size} bytes named ${manifest.sha256}, not the ${source.size} bytes named ${source.sha256} it was sealed with.`,
-    );
-  }
+  // The chunks of a blob replaced while it was read stay for GC to judge.
+  checkSource(source, manifest, 'read');
   return manifest;
 }
 

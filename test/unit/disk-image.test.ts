@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BASE_IMAGE_LABEL, BASE_MACHINE_ID, makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { DamagedFileSystem } from '../../src/imaging/disk/damaged-fs.ts';
+import { writeSparseFile } from '../../src/imaging/disk/sparse-file.ts';
 import {
   checkImage,
   findRootPartition,
@@ -293,10 +295,10 @@ describe('disk images', () => {
 
   it('takes a fetched raw disk or fixed VHD as the working disk in place, converting only other formats', async () => {
     const expected = await sha256(base);
-    // Dense, as a fetched source arrives: the working disk still ends up sparse.
-    const dense = async (name: string, bytes: Buffer) => {
+    // Fetched as the source step fetches (sparse-file.ts): the working disk stays sparse, with no copy.
+    const fetchedAs = async (name: string, bytes: Buffer) => {
       const file = fresh(name);
-      await writeFile(file, bytes);
+      await writeSparseFile(Readable.from([bytes]), file);
       return { file, inode: (await stat(file)).ino };
     };
     const vhd = fresh('disk.vhd');
@@ -304,9 +306,9 @@ describe('disk images', () => {
     const qcow2 = fresh('disk.qcow2');
     tool('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', base, qcow2]);
     const cases: [string, { file: string; inode: number }, boolean][] = [
-      ['raw', await dense('fetched.raw', await readFile(base)), true],
-      ['vpc', await dense('fetched.vhd', await readFile(vhd)), true],
-      ['qcow2', await dense('fetched.qcow2', await readFile(qcow2)), false],
+      ['raw', await fetchedAs('fetched.raw', await readFile(base)), true],
+      ['vpc', await fetchedAs('fetched.vhd', await readFile(vhd)), true],
+      ['qcow2', await fetchedAs('fetched.qcow2', await readFile(qcow2)), false],
     ];
     for (const [format, fetched, inPlace] of cases) {
       const raw = fresh('working.raw');

@@ -124,17 +124,6 @@ async function cloneFile(source: string, destination: string, signal?: AbortSign
   );
 }
 
-/**
- * Renames a file, then frees its blocks of zeros as `cloneFile`'s sparse copy would: a fetched disk
- * arrives dense. A file system that cannot punch holes keeps it dense, as `cp --sparse` would.
- */
-async function renameSparse(source: string, destination: string, signal?: AbortSignal): Promise<void> {
-  await rename(source, destination);
-  await runConfined('fallocate', ['--dig-holes', resolve(destination)], { write: [destination] }, { signal }).catch(
-    () => undefined,
-  );
-}
-
 /** Any supported image as a raw disk at `output`; `input` stays as it was. */
 export async function toRaw(input: string, output: string): Promise<{ format: string; virtualSize: number }> {
   const { format, virtualSize } = await rawDisk(input, output, false);
@@ -163,7 +152,8 @@ async function rawDisk(
   const info = await inspectImage(input, signal);
   const rawBytes = info.format === 'raw' || info.fixedVhd;
   if (rawBytes) {
-    if (consume) await renameSparse(input, output, signal);
+    // A consumed input was fetched sparse (sparse-file.ts): renamed, it stays so.
+    if (consume) await rename(input, output);
     else await cloneFile(input, output, signal);
     // A fixed VHD is its disk followed by the footer: cutting the footer off leaves the raw disk.
     if (info.fixedVhd) await truncate(output, info.virtualSize);

@@ -7,7 +7,8 @@
  *   .staging/<sha256 of key> a staging blob's record { key, id, size, written } (fs-staging-area.ts)
  *   .tmp/                    files being written
  *
- * So a copy is a new record (no bytes move), of a whole blob or of a range on chunk boundaries; a
+ * So a copy is a new record (no bytes move), of a whole blob or of a range on chunk boundaries, and
+ * so is an adopt of a chunk any blob holds (one run naming it: a replica's chunk the region had); a
  * put writes only the chunks the pool lacks (a build's output that differs from its source in
  * 10 MiB writes about 10 MiB); `chunks` answers from the record; a staging blob of any size costs
  * nothing until written (an empty 32 TiB disk is one footer chunk and one record), sealing costs
@@ -34,7 +35,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
-import { contentId, toRuns } from '../core/content-id.ts';
+import { CHUNK_SIZE, contentId, toRuns, zeroChunkSha } from '../core/content-id.ts';
 import type { BlobInfo, BlobStore, RegionStores } from '../ports/blob-store.ts';
 import { checkRange, rangeWithin } from './byte-range.ts';
 import { keepChunks } from './chunk-cutter.ts';
@@ -260,6 +261,31 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       checkKey(key);
       await ready();
       return (await readRecord(key))?.runs;
+    },
+
+    async adopt(key, sha) {
+      checkKey(key);
+      await ready();
+      await refuseExisting(key);
+      const record = (size: number) => ({
+        key,
+        size,
+        sha256: contentId(size, [sha]),
+        runs: [{ sha, count: 1 }],
+        lastModified: now(),
+      });
+      // Zeros have no file: a chunk of them is at hand in every store, but only of a length known here.
+      if (sha === zeroChunkSha(CHUNK_SIZE)) return commit(record(CHUNK_SIZE), false, []);
+      const size = await pool.adopt(sha);
+      if (size === undefined) return undefined;
+      try {
+        // The chunk may be one a put is still writing, not yet durable: the record must not outlive it.
+        await pool.sync();
+      } catch (error) {
+        await pool.release([sha]);
+        throw error;
+      }
+      return commit(record(size), false, [sha]);
     },
 
     async delete(key) {

@@ -11,9 +11,10 @@
  *
  * Races: whether a chunk is present, writing it and unlinking it are decided one at a time per
  * chunk (a keyed lock), so a put that finds a chunk present never loses it to a concurrent delete,
- * and a count is taken in the same step that finds the file there.
+ * and a count is taken in the same step that finds the file there (a copy's or an adopt's pin, one
+ * synchronous step, the count being gone before a release unlinks).
  */
-import { access, open, readdir, rename, rm } from 'node:fs/promises';
+import { access, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteRange } from '../ports/blob-store.ts';
 import { CHUNK_SIZE } from '../core/content-id.ts';
@@ -55,6 +56,34 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     }
   }
 
+  /**
+   * Takes a reference to each of `shas` if every one is referenced already (a reader's, or a copy's
+   * before its record is written); takes none and answers false if one is not, its file being gone.
+   * Synchronous, so no release comes between finding a count and raising it.
+   */
+  function pin(shas: Iterable<string>): boolean {
+    const list = [...shas];
+    if (!list.every((sha) => counts.has(sha))) return false;
+    for (const sha of list) counts.set(sha, counts.get(sha)! + 1);
+    return true;
+  }
+
+  /** Drops a reference to each of `shas`, unlinking the chunks left without any. */
+  async function release(shas: Iterable<string>): Promise<void> {
+    for (const sha of shas) {
+      const left = (counts.get(sha) ?? 0) - 1;
+      if (left > 0) {
+        counts.set(sha, left);
+        continue;
+      }
+      counts.delete(sha);
+      // A hold queued before this unlink finds the count gone and writes the chunk again.
+      await oneAtATime(sha, async () => {
+        if (!counts.has(sha)) await rm(chunkPath(sha), { force: true });
+      });
+    }
+  }
+
   return {
     /** Counts one reference per listed hash (repeats count again) and deletes every chunk file none names. */
     async load(references: Iterable<string>): Promise<void> {
@@ -71,32 +100,24 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
       });
     },
 
-    /**
-     * Takes a reference to each of `shas` if every one is referenced already (a reader's, or a copy's
-     * before its record is written); takes none and answers false if one is not, its file being gone.
-     */
-    pin(shas: Iterable<string>): boolean {
-      const list = [...shas];
-      if (!list.every((sha) => counts.has(sha))) return false;
-      for (const sha of list) counts.set(sha, counts.get(sha)! + 1);
-      return true;
-    },
+    pin,
 
-    /** Drops a reference to each of `shas`, unlinking the chunks left without any. */
-    async release(shas: Iterable<string>): Promise<void> {
-      for (const sha of shas) {
-        const left = (counts.get(sha) ?? 0) - 1;
-        if (left > 0) {
-          counts.set(sha, left);
-          continue;
-        }
-        counts.delete(sha);
-        // A hold queued before this unlink finds the count gone and writes the chunk again.
-        await oneAtATime(sha, async () => {
-          if (!counts.has(sha)) await rm(chunkPath(sha), { force: true });
-        });
+    /**
+     * Takes a reference to the chunk `sha` if the pool holds it (pinned as a copy's chunks are, so a
+     * concurrent release of its last other reference leaves the file in place) and answers its length,
+     * its file's, a chunk file being whole; takes none and answers undefined if the pool lacks it.
+     */
+    async adopt(sha: string): Promise<number | undefined> {
+      if (!pin([sha])) return undefined;
+      try {
+        return (await stat(chunkPath(sha))).size;
+      } catch (error) {
+        await release([sha]);
+        throw error;
       }
     },
+
+    release,
 
     /** Makes the chunks written so far durable: a record may name them after this. */
     sync: () => syncDirectory(dir),

@@ -65,6 +65,16 @@ export interface BlobStore {
    * blob; undefined when the store does not (the blob must then be read) or the blob is absent.
    */
   chunks(key: string): Promise<ChunkRun[] | undefined>;
+  /**
+   * Makes `key` a sealed blob holding exactly the chunk named `sha` (the sha256 of its bytes) when the
+   * store already holds that content, without moving bytes: a chunk of any blob, of the CHUNK_SIZE it
+   * has or of the length of the short last chunk it ended a blob with, or CHUNK_SIZE zeros
+   * (`zeroChunkSha(CHUNK_SIZE)`). Undefined when it does not, and then nothing is made: the caller
+   * copies the bytes. Shorter zeros are never adopted, their length not being known from their name
+   * alone (they cost a caller at most one short chunk per blob). Fails like a copy if `key` exists;
+   * a store that adopts nothing (one keeping whole blobs) answers undefined without looking.
+   */
+  adopt(key: string, sha: string): Promise<BlobInfo | undefined>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<BlobInfo[]>;
 

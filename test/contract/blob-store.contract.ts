@@ -254,6 +254,54 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       if (none !== undefined) assert.equal(contentId(0, none), empty.sha256);
     });
 
+    it('adopts a chunk it holds as a blob of its own where it keeps chunks, or answers undefined', async () => {
+      const store = await open();
+      const base = prefix();
+      const second = pattern(CHUNK_SIZE, 20);
+      const last = pattern(1000, 21);
+      const source = Buffer.concat([pattern(CHUNK_SIZE, 22), second, last]);
+      await store.put(`${base}/source.bin`, source);
+      const keepsChunks = (await store.chunks(`${base}/source.bin`)) !== undefined;
+      const chunks = { second, 'short last': last, zero: Buffer.alloc(CHUNK_SIZE) };
+      for (const [name, content] of Object.entries(chunks)) {
+        const key = `${base}/${name.replaceAll(' ', '-')}.chunk`;
+        const adopted = await store.adopt(key, sha256(content));
+        if (adopted === undefined) {
+          assert.ok(!keepsChunks, `a store keeping chunks adopts the ${name} chunk`);
+          assert.equal(await store.stat(key), undefined, name);
+          continue;
+        }
+        const expected = { key, size: content.length, sha256: sha256(content) };
+        assert.deepEqual({ key: adopted.key, size: adopted.size, sha256: adopted.sha256 }, expected, name);
+        const stat = await store.stat(key);
+        assert.deepEqual({ key: stat?.key, size: stat?.size, sha256: stat?.sha256 }, expected, name);
+        assertSameBytes(await readAll(store.read(key)), content, name);
+        if (keepsChunks) assert.deepEqual(await store.chunks(key), [{ sha: sha256(content), count: 1 }], name);
+      }
+      if (keepsChunks) {
+        await assert.rejects(store.adopt(`${base}/source.bin`, sha256(second)), { code: 'BlobAlreadyExists' });
+        await assert.rejects(store.adopt(`${base}/second.chunk`, sha256(last)), { code: 'BlobAlreadyExists' });
+        assertSameBytes(await readAll(store.read(`${base}/second.chunk`)), second, 'the existing blob');
+      }
+      assertSameBytes(await readAll(store.read(`${base}/source.bin`)), source, 'the source');
+    });
+
+    it('adopts nothing it lacks, nor zeros shorter than a chunk', async () => {
+      const store = await open();
+      const base = prefix();
+      await store.put(`${base}/held.bin`, pattern(CHUNK_SIZE, 23));
+      const lacked = { 'content never put': sha256(pattern(CHUNK_SIZE, 24)), 'short zeros': zeroChunkSha(1000) };
+      for (const [name, sha] of Object.entries(lacked)) {
+        const key = `${base}/${name.replaceAll(' ', '-')}.chunk`;
+        assert.equal(await store.adopt(key, sha), undefined, name);
+        assert.equal(await store.stat(key), undefined, name);
+      }
+      assert.deepEqual(
+        (await store.list(`${base}/`)).map((info) => info.key),
+        [`${base}/held.bin`],
+      );
+    });
+
     it('deletes blobs, and deleting a missing blob is not an error', async () => {
       const store = await open();
       const key = `${prefix()}/gone.bin`;

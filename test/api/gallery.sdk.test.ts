@@ -4,6 +4,7 @@ import { ComputeManagementClient, type GalleryImageVersion } from '@azure/arm-co
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { manifestOf } from '../../src/domain/replication/chunk-manifest.ts';
 import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { MIB, makeVhd, putRegionBlob } from '../support/disk-data.ts';
@@ -128,7 +129,7 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     ] as const) {
       const store = kiln.server.kiln.domain.regions.get(region)!;
       for (let replica = 1; replica <= 3; replica++) {
-        const missing = await verifyReplica(store, replica, record.data.internal.disks[0].manifest!);
+        const missing = await verifyReplica(store, replica, manifestOf(record.data.internal.disks[0].manifest!));
         if (replica <= replicas) assert.deepEqual(missing, [], `${region} replica ${replica} complete`);
         else assert.ok(missing.length > 0, `${region} has no replica ${replica}`);
       }
@@ -176,6 +177,13 @@ describe('Compute Gallery with @azure/arm-compute', () => {
   });
 
   it('adds a region (replicating it) and removes one (deleting its replicas)', async () => {
+    // The record is put back as versions stored before runs held it, one chunk hash per chunk:
+    // replication reads it and writes it back as runs.
+    const stored = await versionRecord('debian', '1.0.0');
+    const { runs, ...rest } = manifestOf(stored.data.internal.disks[0].manifest!);
+    const chunks = runs.flatMap((run) => Array<string>(run.count).fill(run.sha));
+    stored.data.internal.disks[0].manifest = { ...rest, chunks };
+    await kiln.server.kiln.store.apply([{ op: 'put', record: stored }]);
     const updated = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
       publishingProfile: {
         targetRegions: [
@@ -192,7 +200,11 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     const westcentral = status.replicationStatus?.summary?.find((s) => s.region === 'West Central US');
     assert.equal(westcentral?.state, 'Completed');
     const manifest = (await versionRecord('debian', '1.0.0')).data.internal.disks[0].manifest!;
-    assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('westcentralus')!, 1, manifest), []);
+    assert.deepEqual(manifest, { ...rest, runs }, 'the record holds runs again');
+    assert.deepEqual(
+      await verifyReplica(kiln.server.kiln.domain.regions.get('westcentralus')!, 1, { ...rest, runs }),
+      [],
+    );
     await waitFor(
       async () => (await kiln.server.kiln.domain.regions.get('eastus')!.list('replicas/')).length === 0,
       'eastus replicas collected',
@@ -275,7 +287,10 @@ describe('Compute Gallery with @azure/arm-compute', () => {
       ['os', 1],
     );
     for (const disk of record.data.internal.disks)
-      assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('eastus')!, 1, disk.manifest!), []);
+      assert.deepEqual(
+        await verifyReplica(kiln.server.kiln.domain.regions.get('eastus')!, 1, manifestOf(disk.manifest!)),
+        [],
+      );
 
     // A data disk over 1 TB is refused: the disk record claims 1.5 TB (no need to store that much).
     const big = await kiln.server.kiln.store.get<{ resource: { properties: { diskSizeBytes: number } } }>(
@@ -294,6 +309,29 @@ describe('Compute Gallery with @azure/arm-compute', () => {
       armRefusal(400, 'InvalidParameter', /at most 1 TB/),
     );
     await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '3.0.0');
+  });
+
+  it('makes a version from an Empty 32,767 GiB disk at once, its manifest two runs', async () => {
+    const disk = await compute.disks.createOrUpdate(rg, 'huge-empty', {
+      location: 'westus',
+      diskSizeGB: 32767,
+      creationData: { createOption: 'Empty' },
+    });
+    const started = Date.now();
+    const version = await compute.galleryImageVersions.createOrUpdate(rg, 'shelf', 'debian', '5.0.0', {
+      location: 'westus',
+      publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'eastus' }], excludeFromLatest: true },
+      storageProfile: { osDiskImage: { source: { id: disk.id } } },
+    });
+    assert.equal(version.provisioningState, 'Succeeded');
+    assert.equal(version.storageProfile?.osDiskImage?.sizeInGB, 32767);
+    assert.ok(Date.now() - started < 10_000, `replicated in ${Date.now() - started} ms`);
+    const manifest = manifestOf((await versionRecord('debian', '5.0.0')).data.internal.disks[0].manifest!);
+    assert.equal(manifest.runs.length, 2);
+    assert.equal(manifest.runs[0].count, 8_388_352);
+    assert.deepEqual(await verifyReplica(kiln.server.kiln.domain.regions.get('eastus')!, 1, manifest), []);
+    await compute.galleryImageVersions.delete(rg, 'shelf', 'debian', '5.0.0');
+    await compute.disks.beginDeleteAndWait(rg, 'huge-empty');
   });
 
   it('keeps replicated regions when allowDeletionOfReplicatedLocations is false', async () => {

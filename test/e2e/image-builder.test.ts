@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
 import { runSpace } from '../../src/imaging/disk/run-space.ts';
+import { manifestOf } from '../../src/domain/replication/chunk-manifest.ts';
 import { readManifest } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
@@ -221,7 +222,7 @@ describe('image builder end to end', () => {
     const versionRecord = (await kiln.server.kiln.store.get<GalleryImageVersionRecord['data']>(
       galleryOutput.artifactId!.toLowerCase(),
     ))!;
-    const manifest = versionRecord.data.internal.disks[0].manifest!;
+    const manifest = manifestOf(versionRecord.data.internal.disks[0].manifest!);
     await pipeline(
       readManifest(kiln.server.kiln.domain.regions.get('eastus')!, 2, manifest),
       createWriteStream(join(work, 'version.vhd')),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createFsRegionStores } from '../../src/adapters/fs-blob-store.ts';
 import { openSqliteMetadataStore } from '../../src/adapters/sqlite-metadata-store.ts';
-import { chunkPrefix } from '../../src/domain/replication/chunk-manifest.ts';
+import { chunkPrefix, distinctChunks, manifestOf } from '../../src/domain/replication/chunk-manifest.ts';
 import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
@@ -85,7 +85,7 @@ describe('kill -9 during replication', () => {
         })
       )[0];
       await store.close();
-      const manifest = record.data.internal.disks[0].manifest!;
+      const manifest = manifestOf(record.data.internal.disks[0].manifest!);
       const config = JSON.parse(await readFile(join(dataDir, 'config.json'), 'utf8'));
       const regions = createFsRegionStores(
         config.regions.map((r: { name: string; dir: string }) => ({ name: r.name, dir: join(dataDir, r.dir) })),
@@ -102,7 +102,7 @@ describe('kill -9 during replication', () => {
             b.key.slice(chunkPrefix(replica).length),
           );
           assert.deepEqual(
-            stored.filter((chunk) => !manifest.chunks.includes(chunk)),
+            stored.filter((chunk) => !distinctChunks(manifest).has(chunk)),
             [],
             `no orphaned chunk in ${target.name} replica ${replica}`,
           );

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { defaultConfig } from '../../src/app/config.ts';
 import { createAzureBlobStore } from '../../src/adapters/azure-blob-store.ts';
 import { openPostgresMetadataStore } from '../../src/adapters/postgres-metadata-store.ts';
+import { manifestOf } from '../../src/domain/replication/chunk-manifest.ts';
 import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
 import type { JobEvent } from '../../src/jobs/worker.ts';
@@ -128,7 +129,7 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
         config.regions.map((r) => [r.name, createAzureBlobStore(r.name, r.azureBlob!)]),
       );
       for (const version of records) {
-        const manifest = version.data.internal.disks[0].manifest!;
+        const manifest = manifestOf(version.data.internal.disks[0].manifest!);
         for (const [region, replicas] of [
           ['eastus', 1],
           ['westus', 2],

@@ -6,9 +6,18 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createFsRegionStores } from '../../src/adapters/fs-blob-store.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
-import { CHUNK_SIZE } from '../../src/core/content-id.ts';
+import { CHUNK_SIZE, toRuns, zeroChunkSha } from '../../src/core/content-id.ts';
 import { contentName } from '../support/disk-data.ts';
-import { chunkKey, chunkPrefix, type ChunkManifest } from '../../src/domain/replication/chunk-manifest.ts';
+import {
+  checkManifest,
+  chunkKey,
+  chunkPrefix,
+  distinctChunks,
+  manifestOf,
+  runHolding,
+  runStarts,
+  type ChunkManifest,
+} from '../../src/domain/replication/chunk-manifest.ts';
 import {
   collectGarbage,
   ingest,
@@ -38,6 +47,15 @@ async function regions(): Promise<{ a: BlobStore; b: BlobStore; c: BlobStore }> 
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** The hash of each `chunkSize` chunk of `data`, in order. */
+const chunkHashes = (data: Buffer, chunkSize: number) =>
+  Array.from({ length: Math.ceil(data.length / chunkSize) }, (_, i) =>
+    sha256(data.subarray(i * chunkSize, (i + 1) * chunkSize)),
+  );
+
+/** The hash at every chunk index, as manifests before runs listed them (small images only). */
+const chunkList = (manifest: ChunkManifest) => manifest.runs.flatMap((run) => Array<string>(run.count).fill(run.sha));
+
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of stream) parts.push(part as Buffer);
@@ -62,7 +80,7 @@ async function putAndIngest(store: BlobStore, key: string, data: Buffer): Promis
 const primary = (store: BlobStore) => ({ store, replica: 1 });
 
 async function presentChunks(store: BlobStore, replica: number, manifest: ChunkManifest): Promise<number> {
-  return new Set(manifest.chunks).size - (await verifyReplica(store, replica, manifest)).length;
+  return distinctChunks(manifest).size - (await verifyReplica(store, replica, manifest)).length;
 }
 
 describe('chunk store', () => {
@@ -75,16 +93,14 @@ describe('chunk store', () => {
     assert.equal(manifest.size, data.length);
     assert.equal(manifest.sha256, contentName(data));
     assert.equal(manifest.chunkSize, CHUNK);
+    const hashes = chunkHashes(data, CHUNK);
+    assert.equal(hashes[2], hashes[7]);
     assert.deepEqual(
-      manifest.chunks,
-      Array.from({ length: 11 }, (_, i) => sha256(data.subarray(i * CHUNK, (i + 1) * CHUNK))),
+      manifest.runs,
+      hashes.map((sha) => ({ sha, count: 1 })),
     );
-    assert.equal(manifest.chunks[2], manifest.chunks[7]);
     const stored = await a.list(chunkPrefix(1));
-    assert.deepEqual(
-      stored.map((blob) => blob.key).sort(),
-      [...new Set(manifest.chunks)].map((sha) => chunkKey(1, sha)).sort(),
-    );
+    assert.deepEqual(stored.map((blob) => blob.key).sort(), [...new Set(hashes)].map((sha) => chunkKey(1, sha)).sort());
 
     assert.deepEqual(await readAll(readManifest(a, 1, manifest)), data);
     assert.deepEqual(
@@ -147,8 +163,11 @@ describe('chunk store', () => {
       size: data.length,
       sha256: contentName(data),
       chunkSize: CHUNK_SIZE,
-      chunks: Array.from({ length: 17 }, (_, i) => sha256(data.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE))),
+      runs: toRuns(chunkHashes(data, CHUNK_SIZE)),
     });
+    // Consecutive zero chunks make one run: 17 chunks, 12 runs.
+    assert.equal(manifest.runs.length, 12);
+    assert.deepEqual(manifest.runs[3], { sha: zeroChunkSha(CHUNK_SIZE), count: 4 });
     // The same blob read, as from a store that keeps no chunk list, into another replica.
     const read = await ingest({ ...a, chunks: async () => undefined }, 'images/built.vhd', { replica: 2 });
     assert.deepEqual(read, manifest);
@@ -164,12 +183,24 @@ describe('chunk store', () => {
     });
     assert.ok((await readAll(readManifest(b, 1, manifest))).equals(data), 'the replica reads back as the blob');
     assert.ok((await readAll(readManifest(a, 1, manifest))).equals(data), 'the primary reads back as the blob');
+    // Ranges starting and ending inside, at the edges of and across runs read as the blob's.
+    for (const [start, end] of [
+      [3 * CHUNK_SIZE, 7 * CHUNK_SIZE - 1],
+      [4 * CHUNK_SIZE + 5, 5 * CHUNK_SIZE + 9],
+      [6 * CHUNK_SIZE - 1, 8 * CHUNK_SIZE],
+      [13 * CHUNK_SIZE + 7, 1e12],
+      [16 * CHUNK_SIZE, 16 * CHUNK_SIZE],
+    ]) {
+      const part = await readAll(readManifest(b, 1, manifest, { start, end }));
+      assert.ok(part.equals(data.subarray(start, end + 1)), `bytes ${start}-${end}`);
+    }
+    assert.equal((await readAll(readManifest(b, 1, manifest, { start: data.length, end: 1e12 }))).length, 0);
   });
 
   it('ingests an empty blob, and refuses a missing one', async () => {
     const { a } = await regions();
     const manifest = await putAndIngest(a, 'images/empty.raw', Buffer.alloc(0));
-    assert.deepEqual(manifest, { size: 0, sha256: sha256(Buffer.alloc(0)), chunkSize: CHUNK, chunks: [] });
+    assert.deepEqual(manifest, { size: 0, sha256: sha256(Buffer.alloc(0)), chunkSize: CHUNK, runs: [] });
     assert.deepEqual(await readAll(readManifest(a, 1, manifest)), Buffer.alloc(0));
     await assert.rejects(ingest(a, 'images/missing.raw'), { code: 'BlobNotFound' });
   });
@@ -200,7 +231,7 @@ describe('chunk store', () => {
     assert.deepEqual(await verifyReplica(b, 2, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 2, manifest)), data);
 
-    assert.deepEqual(await verifyReplica(c, 1, manifest), manifest.chunks);
+    assert.deepEqual(await verifyReplica(c, 1, manifest), chunkList(manifest));
   });
 
   it('moves only the changed chunks of a version that differs in 1% of them', async () => {
@@ -226,7 +257,7 @@ describe('chunk store', () => {
     const manifest = await putAndIngest(a, 'images/v1.raw', data);
     await replicate(primary(a), primary(b), manifest);
 
-    const [corrupt, missing] = [manifest.chunks[5], manifest.chunks[8]];
+    const [corrupt, missing] = [manifest.runs[5].sha, manifest.runs[8].sha];
     await b.put(chunkKey(1, corrupt), Buffer.from('not the chunk'), { overwrite: true });
     await b.delete(chunkKey(1, missing));
     assert.deepEqual(await verifyReplica(b, 1, manifest), [corrupt, missing]);
@@ -239,7 +270,7 @@ describe('chunk store', () => {
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 1, manifest)), data);
 
-    const tampered = manifest.chunks[3];
+    const tampered = manifest.runs[3].sha;
     await a.put(chunkKey(1, tampered), randomBytes(CHUNK), { overwrite: true });
     await assert.rejects(
       replicate(primary(a), primary(c), manifest),
@@ -311,13 +342,115 @@ describe('chunk store', () => {
     // Replica 10's keys share the prefix text "replicas/1" and must not be mistaken for replica 1's.
     await replicate(primary(a), { store: a, replica: 10 }, m1);
 
-    assert.deepEqual(await collectGarbage(a, 1, new Set(m2.chunks)), { deleted: 5, bytesFreed: 5 * CHUNK });
+    assert.deepEqual(await collectGarbage(a, 1, distinctChunks(m2)), { deleted: 5, bytesFreed: 5 * CHUNK });
     assert.deepEqual(
       (await a.list(chunkPrefix(1))).map((blob) => blob.key).sort(),
-      m2.chunks.map((sha) => chunkKey(1, sha)).sort(),
+      [...distinctChunks(m2)].map((sha) => chunkKey(1, sha)).sort(),
     );
     assert.deepEqual(await verifyReplica(a, 10, m1), []);
     assert.ok(await a.stat('images/v1.raw'));
-    assert.deepEqual(await collectGarbage(a, 1, new Set(m2.chunks)), { deleted: 0, bytesFreed: 0 });
+    assert.deepEqual(await collectGarbage(a, 1, distinctChunks(m2)), { deleted: 0, bytesFreed: 0 });
+  });
+
+  it('replicates and reads a manifest stored before runs, one hash per chunk, as the same runs', async () => {
+    const { a, b } = await regions();
+    const data = image(6, 40);
+    data.copy(data, 2 * CHUNK, 1 * CHUNK, 2 * CHUNK);
+    data.copy(data, 3 * CHUNK, 1 * CHUNK, 2 * CHUNK);
+    const manifest = await putAndIngest(a, 'images/v1.raw', data);
+    const { runs, ...rest } = manifest;
+    const stored = JSON.parse(JSON.stringify({ ...rest, chunks: chunkList(manifest) }));
+    assert.equal(runs.length, 5);
+    assert.equal(stored.chunks.length, 7);
+
+    const read = manifestOf(stored);
+    assert.deepEqual(read, manifest);
+    assert.equal(manifestOf(manifest), manifest, 'a manifest of runs is taken as it is');
+    assert.deepEqual(await replicate(primary(a), primary(b), read), {
+      bytesMoved: data.length - 2 * CHUNK,
+      chunksCopied: 5,
+      chunksSkipped: 0,
+    });
+    assert.deepEqual(await verifyReplica(b, 1, read), []);
+    assert.deepEqual(await readAll(readManifest(b, 1, read)), data);
+  });
+
+  it('refuses a manifest whose runs do not add up to its chunks, or name no chunk', () => {
+    const sha = 'a'.repeat(64);
+    const manifest = (runs: { sha: string; count: number }[], size = 3 * CHUNK - 1): ChunkManifest => ({
+      size,
+      sha256: sha,
+      chunkSize: CHUNK,
+      runs,
+    });
+    assert.doesNotThrow(() => checkManifest(manifest([{ sha, count: 3 }])));
+    assert.throws(() => checkManifest(manifest([{ sha, count: 2 }])), /has 3 chunks, not 2/);
+    assert.throws(() => checkManifest(manifest([{ sha, count: 4 }])), /has 3 chunks, not 4/);
+    assert.throws(
+      () =>
+        checkManifest(
+          manifest([
+            { sha, count: 3 },
+            { sha, count: 0 },
+          ]),
+        ),
+      /Invalid run length 0/,
+    );
+    assert.throws(
+      () =>
+        checkManifest(
+          manifest([
+            { sha, count: 1.5 },
+            { sha, count: 1.5 },
+          ]),
+        ),
+      /Invalid run length/,
+    );
+    assert.throws(() => checkManifest(manifest([{ sha: '../../x', count: 3 }])), /Invalid chunk hash/);
+  });
+
+  it('finds the run holding any chunk by its index', () => {
+    const counts = [1, 5, 1, 1, 1000, 2, 8_388_352, 1];
+    const starts = runStarts({
+      size: 0,
+      sha256: '',
+      chunkSize: 1,
+      runs: counts.map((count) => ({ sha: '', count })),
+    });
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    assert.equal(starts.at(-1), total);
+    for (const [run, count] of counts.entries()) {
+      for (const index of [starts[run], starts[run] + Math.floor(count / 2), starts[run] + count - 1])
+        assert.equal(runHolding(starts, index), run, `chunk ${index}`);
+    }
+    assert.throws(() => runHolding(starts, total), RangeError);
+    assert.throws(() => runHolding(starts, -1), RangeError);
+  });
+
+  it('ingests, replicates, verifies and reads an empty 32,767 GiB disk as two runs', { timeout: 30_000 }, async () => {
+    const { a, b } = await regions();
+    const size = 32_767 * 1024 ** 3 + 512;
+    const footer = randomBytes(512);
+    await a.createStaging('disks/empty.vhd', size);
+    await a.writeStaging('disks/empty.vhd', size - 512, footer);
+    await a.seal('disks/empty.vhd');
+
+    const manifest = await ingest(a, 'disks/empty.vhd');
+    assert.deepEqual(manifest.runs, [
+      { sha: zeroChunkSha(CHUNK_SIZE), count: 8_388_352 },
+      { sha: sha256(footer), count: 1 },
+    ]);
+    const stored = JSON.stringify(manifest);
+    assert.ok(stored.length < 1000, `the manifest is ${stored.length} characters of JSON`);
+    assert.deepEqual(JSON.parse(stored), manifest);
+
+    assert.deepEqual(await replicate(primary(a), primary(b), JSON.parse(stored)), {
+      bytesMoved: CHUNK_SIZE + 512,
+      chunksCopied: 2,
+      chunksSkipped: 0,
+    });
+    assert.deepEqual(await verifyReplica(b, 1, manifest), []);
+    const tail = await readAll(readManifest(b, 1, manifest, { start: size - 1024, end: size - 1 }));
+    assert.ok(tail.equals(Buffer.concat([Buffer.alloc(512), footer])), 'the last 1024 bytes read back');
   });
 });

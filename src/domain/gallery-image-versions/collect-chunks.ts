@@ -3,6 +3,7 @@
  * the region with at least n replicas lists it. It waits while replication is under way, because a
  * replication skips chunks it finds present and counts on them staying.
  */
+import { manifestOf } from '../replication/chunk-manifest.ts';
 import { collectGarbage } from '../replication/chunk-store.ts';
 import type { DomainContext } from '../context.ts';
 import { GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersionRecord } from './gallery-image-version.ts';
@@ -32,9 +33,10 @@ export async function collectRegionChunks(
         ?.regionalReplicaCount ?? 0;
     // The home region's primary also holds freshly ingested chunks of a version not yet listing it as done.
     const count = Math.max(replicas, version.data.resource.location === region ? 1 : 0);
+    const manifests = version.data.internal.disks.flatMap((disk) => (disk.manifest ? [manifestOf(disk.manifest)] : []));
     for (let replica = 1; replica <= count; replica++) {
       const set = referenced.get(replica) ?? new Set<string>();
-      for (const disk of version.data.internal.disks) for (const chunk of disk.manifest?.chunks ?? []) set.add(chunk);
+      for (const manifest of manifests) for (const run of manifest.runs) set.add(run.sha);
       referenced.set(replica, set);
     }
   }

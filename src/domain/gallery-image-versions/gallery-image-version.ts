@@ -2,7 +2,7 @@
 import { ArmError } from '../../core/arm-error.ts';
 import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
-import type { ChunkManifest } from '../replication/chunk-manifest.ts';
+import type { StoredManifest } from '../replication/chunk-manifest.ts';
 
 export const GALLERY_IMAGE_VERSION_KIND = 'microsoft.compute/galleries/images/versions';
 
@@ -53,7 +53,8 @@ export interface GalleryImageVersion extends ArmResource {
 export interface VersionDisk {
   lun: 'os' | number;
   source?: BlobLocation;
-  manifest?: ChunkManifest;
+  /** Written as runs; a record from before runs may hold a chunk list, so read it with `manifestOf`. */
+  manifest?: StoredManifest;
   /** Region whose primary replica holds the manifest's chunks. */
   chunkRegion?: string;
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { finishOperation, type OperationData } from '../operations/operation.ts';
+import { manifestOf, type ChunkManifest } from '../replication/chunk-manifest.ts';
 import { ingest, replicate } from '../replication/chunk-store.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { copyBlob } from '../shared/blob-copy.ts';
@@ -25,6 +26,11 @@ export interface ReplicationContext {
 
 const PROGRESS_WRITE_MS = 100;
 
+/** A disk whose bytes are chunks in some region, its manifest as runs. */
+interface ChunkedDisk extends VersionDisk {
+  manifest: ChunkManifest;
+}
+
 export async function replicateVersion(
   ctx: DomainContext,
   payload: ReplicatePayload,
@@ -40,11 +46,16 @@ export async function replicateVersion(
   const reporter = progressWriter(ctx, record, status);
   await reporter.flush();
 
-  // 1. Chunks in the home region for every disk that has none yet.
+  // 1. Chunks in the home region for every disk that has none yet. Manifests already recorded are
+  // taken as runs, whatever shape an older record holds, and written back as runs in step 3.
+  const disks: ChunkedDisk[] = [];
+  for (const disk of record.data.internal.disks)
+    disks.push(
+      disk.manifest
+        ? { ...disk, manifest: manifestOf(disk.manifest) }
+        : await ingestDisk(ctx, home, record.key, disk, job.signal),
+    );
   if (record.data.internal.disks.some((d) => !d.manifest)) {
-    const disks: VersionDisk[] = [];
-    for (const disk of record.data.internal.disks)
-      disks.push(disk.manifest ? disk : await ingestDisk(ctx, home, record.key, disk, job.signal));
     record = await saveDisks(ctx, payload.key, disks);
     if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' })];
   }
@@ -52,15 +63,14 @@ export async function replicateVersion(
   // 2. Every target region's replicas, primary first (from where the chunks are), then the others from the primary.
   for (const target of targets) {
     const store = ctx.regions.get(target.name)!;
-    const total =
-      record.data.internal.disks.reduce((sum, d) => sum + d.manifest!.size, 0) * target.regionalReplicaCount;
+    const total = disks.reduce((sum, d) => sum + d.manifest.size, 0) * target.regionalReplicaCount;
     let done = 0;
     let moved = 0;
     for (let replica = 1; replica <= target.regionalReplicaCount; replica++) {
-      for (const disk of record.data.internal.disks) {
+      for (const disk of disks) {
         const from =
           replica === 1 ? { store: ctx.regions.get(disk.chunkRegion ?? home)!, replica: 1 } : { store, replica: 1 };
-        const result = await replicate(from, { store, replica }, disk.manifest!, {
+        const result = await replicate(from, { store, replica }, disk.manifest, {
           signal: job.signal,
           onProgress: (p) =>
             reporter.set(target.name, {
@@ -68,7 +78,7 @@ export async function replicateVersion(
               progress: Math.floor(((done + p.bytesDone) * 100) / Math.max(total, 1)),
             }),
         });
-        done += disk.manifest!.size;
+        done += disk.manifest.size;
         // Copies between replicas of one region share storage; only the primary's copies crossed regions.
         if (replica === 1 && from.store !== store) moved += result.bytesMoved;
       }
@@ -87,7 +97,7 @@ export async function replicateVersion(
   version.properties.provisioningState = 'Succeeded';
   const internal = {
     ...record.data.internal,
-    disks: record.data.internal.disks.map((d) => ({ ...d, chunkRegion: home })),
+    disks: disks.map((d) => ({ ...d, chunkRegion: home })),
   };
   return [
     { op: 'put', record: resourceRecord(version, internal), expect: { etag: record.etag } },
@@ -107,7 +117,7 @@ async function ingestDisk(
   versionKey: string,
   disk: VersionDisk,
   signal: AbortSignal,
-): Promise<VersionDisk> {
+): Promise<ChunkedDisk> {
   const store = ctx.regions.get(home)!;
   let key = disk.source!.key;
   let staged: string | undefined;

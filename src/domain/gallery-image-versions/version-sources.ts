@@ -10,6 +10,7 @@ import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from '../di
 import { GIB } from '../disks/disk.ts';
 import type { GalleryImage } from '../gallery-images/gallery-image.ts';
 import type { Image, ImageInternal } from '../images/image.ts';
+import { manifestOf } from '../replication/chunk-manifest.ts';
 import { getResource, resourceNotFound } from '../shared/arm-resource.ts';
 import type {
   GalleryDiskImage,
@@ -185,8 +186,10 @@ async function resolveSourceVersion(
     );
   }
   for (const disk of (version.data.internal as GalleryImageVersionInternal).disks) {
-    resolved.disks.push({ lun: disk.lun, manifest: disk.manifest, chunkRegion: disk.chunkRegion });
-    resolved.sizes.set(disk.lun, disk.manifest!.size - VHD_FOOTER_SIZE);
+    // A Succeeded version has every manifest; the new version records it as runs, whatever shape it was read in.
+    const manifest = manifestOf(disk.manifest!);
+    resolved.disks.push({ lun: disk.lun, manifest, chunkRegion: disk.chunkRegion });
+    resolved.sizes.set(disk.lun, manifest.size - VHD_FOOTER_SIZE);
   }
 }
 

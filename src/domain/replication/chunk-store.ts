@@ -12,9 +12,18 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ArmError } from '../../core/arm-error.ts';
-import { CHUNK_SIZE, contentHasher, contentId, type ChunkRun } from '../../core/content-id.ts';
+import { CHUNK_SIZE, contentHasher, contentId, toRuns, type ChunkRun } from '../../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../../ports/blob-store.ts';
-import { checkManifest, chunkKey, chunkLength, chunkPrefix, type ChunkManifest } from './chunk-manifest.ts';
+import {
+  checkManifest,
+  chunkKey,
+  chunkLength,
+  chunkPrefix,
+  distinctChunks,
+  runHolding,
+  runStarts,
+  type ChunkManifest,
+} from './chunk-manifest.ts';
 
 /** Chunks written at once: overlaps one chunk's transfer with another's fsync, and bounds memory. */
 const IN_FLIGHT = 4;
@@ -88,7 +97,8 @@ export interface IngestOptions {
  * Where the store keeps the blob as chunks of the manifest's size (`BlobStore.chunks`), the manifest
  * is its chunk list and each distinct chunk is a ranged copy of the blob, with no byte read (a
  * gallery version made by a build needs no second pass over it); otherwise the blob is read once,
- * front to back, holding at most a few chunks in memory.
+ * front to back, holding at most a few chunks in memory. Either way the manifest is built as runs,
+ * never one entry per chunk.
  */
 export async function ingest(store: BlobStore, sourceKey: string, options: IngestOptions = {}): Promise<ChunkManifest> {
   const { replica = 1, chunkSize = CHUNK_SIZE, signal } = options;
@@ -127,15 +137,16 @@ async function ingestRuns(
   signal: AbortSignal | undefined,
 ): Promise<ChunkManifest> {
   const { key: sourceKey, size } = source;
-  const manifest: ChunkManifest = { size, sha256: contentId(size, runs), chunkSize: CHUNK_SIZE, chunks: [] };
+  const manifest: ChunkManifest = { size, sha256: contentId(size, runs), chunkSize: CHUNK_SIZE, runs: toRuns(runs) };
   // Before any chunk lands: the runs of a blob that replaced the one stat saw are not copied.
   checkSource(source, manifest, 'listed its chunks');
   const seen = new Set<string>();
   const pool = taskPool(IN_FLIGHT);
   try {
-    for (const { sha, count } of runs) {
-      const index = manifest.chunks.length;
-      for (let i = 0; i < count; i += 1) manifest.chunks.push(sha);
+    let next = 0;
+    for (const { sha, count } of manifest.runs) {
+      const index = next;
+      next += count;
       if (seen.has(sha)) continue;
       seen.add(sha);
       signal?.throwIfAborted();
@@ -162,7 +173,7 @@ async function ingestRead(
   signal: AbortSignal | undefined,
 ): Promise<ChunkManifest> {
   const whole = contentHasher();
-  const chunks: string[] = [];
+  const runs: ChunkRun[] = [];
   // A chunk repeated within the blob (zeroed space, mostly) is written once.
   const seen = new Set<string>();
   const pool = taskPool(IN_FLIGHT);
@@ -177,7 +188,9 @@ async function ingestRead(
     chunk = Buffer.allocUnsafe(chunkSize);
     filled = 0;
     const sha = sha256(data);
-    chunks.push(sha);
+    const last = runs[runs.length - 1];
+    if (last?.sha === sha) last.count += 1;
+    else runs.push({ sha, count: 1 });
     if (seen.has(sha)) return;
     seen.add(sha);
     const key = chunkKey(replica, sha);
@@ -202,7 +215,7 @@ async function ingestRead(
     await pool.idle();
   }
   pool.throwIfFailed();
-  const manifest: ChunkManifest = { size, sha256: whole.digest(), chunkSize, chunks };
+  const manifest: ChunkManifest = { size, sha256: whole.digest(), chunkSize, runs };
   // The chunks of a blob replaced while it was read stay for GC to judge.
   checkSource(source, manifest, 'read');
   return manifest;
@@ -254,11 +267,13 @@ export async function replicate(
   const { signal, onProgress } = options;
   // Each distinct chunk is copied once but covers every place it occurs in the image.
   const distinct = new Map<string, { length: number; covers: number }>();
-  manifest.chunks.forEach((sha, index) => {
-    const length = chunkLength(manifest, index);
+  const starts = runStarts(manifest);
+  manifest.runs.forEach(({ sha }, run) => {
+    const [first, next] = [starts[run], starts[run + 1]];
+    const covers = Math.min(manifest.size, next * manifest.chunkSize) - first * manifest.chunkSize;
     const entry = distinct.get(sha);
-    if (entry === undefined) distinct.set(sha, { length, covers: length });
-    else entry.covers += length;
+    if (entry === undefined) distinct.set(sha, { length: chunkLength(manifest, first), covers });
+    else entry.covers += covers;
   });
 
   const progress: ReplicationProgress = { bytesDone: 0, bytesTotal: manifest.size, bytesMoved: 0, chunksCopied: 0 };
@@ -300,7 +315,7 @@ export async function verifyReplica(store: BlobStore, replica: number, manifest:
   checkManifest(manifest);
   const bad: string[] = [];
   // One stat at a time: an image of many thousand chunks must not open as many files at once.
-  for (const sha of new Set(manifest.chunks)) {
+  for (const sha of distinctChunks(manifest)) {
     if ((await store.stat(chunkKey(replica, sha)))?.sha256 !== sha) bad.push(sha);
   }
   return bad;
@@ -324,15 +339,21 @@ export function readManifest(store: BlobStore, replica: number, manifest: ChunkM
   }
   const start = range?.start ?? 0;
   const end = Math.min(range?.end ?? Infinity, manifest.size - 1);
-  const { chunkSize } = manifest;
+  const { chunkSize, runs } = manifest;
+  const starts = runStarts(manifest);
   async function* bytes(): AsyncGenerator<Buffer> {
-    for (let index = Math.floor(start / chunkSize); index * chunkSize <= end; index += 1) {
+    if (start > end) return;
+    const first = Math.floor(start / chunkSize);
+    // Found once, then followed: a range late in a long image skips its earlier runs unread.
+    let run = runHolding(starts, first);
+    for (let index = first; index * chunkSize <= end; index += 1) {
+      if (index === starts[run + 1]) run += 1;
       const offset = index * chunkSize;
       const within = {
         start: Math.max(start, offset) - offset,
         end: Math.min(end, offset + chunkLength(manifest, index) - 1) - offset,
       };
-      yield* store.read(chunkKey(replica, manifest.chunks[index]), within) as AsyncIterable<Buffer>;
+      yield* store.read(chunkKey(replica, runs[run].sha), within) as AsyncIterable<Buffer>;
     }
   }
   return Readable.from(bytes(), { objectMode: false });

@@ -14,6 +14,7 @@ import type { GalleryImageVersionInternal } from '../../gallery-image-versions/g
 import type { GalleryImage } from '../../gallery-images/gallery-image.ts';
 import type { TemplateSource } from '../image-template.ts';
 import { managedImageSource, sharedImageVersionSource } from '../template-references.ts';
+import { manifestOf } from '../../replication/chunk-manifest.ts';
 import { readManifest, verifyReplica } from '../../replication/chunk-store.ts';
 import { resolvePlatformImage, urn } from '../../platform-images/catalog.ts';
 
@@ -62,14 +63,10 @@ export async function findTemplateSource(
       if (definition?.data.resource.properties.osType === 'Windows')
         throw windows(version.data.resource.id, `${target}.imageVersionId`);
       const disk = (version.data.internal as GalleryImageVersionInternal).disks.find((d) => d.lun === 'os');
+      const manifest = disk?.manifest && manifestOf(disk.manifest);
       const regions = version.data.resource.properties.publishingProfile.targetRegions.map((t) => t.name);
       const store = ctx.regions.get(region);
-      if (
-        !disk?.manifest ||
-        !regions.includes(region) ||
-        !store ||
-        (await verifyReplica(store, 1, disk.manifest)).length > 0
-      ) {
+      if (!manifest || !regions.includes(region) || !store || (await verifyReplica(store, 1, manifest)).length > 0) {
         throw new ArmError(
           400,
           'BadSharedImageVersionSource',
@@ -77,7 +74,6 @@ export async function findTemplateSource(
           `${target}.imageVersionId`,
         );
       }
-      const manifest = disk.manifest;
       return {
         description: `image version ${version.data.resource.id}`,
         size: manifest.size,

@@ -176,10 +176,12 @@ describe('chunk store', () => {
     assert.deepEqual(await ingest(counted, 'images/built.vhd'), manifest, 'a rerun finds every chunk in place');
     assert.equal(reads, 0);
 
+    // The zero chunk is adopted in b (zeros are every store's): the other 4 cross.
     assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
-      bytesMoved: 4 * CHUNK_SIZE + 1000,
-      chunksCopied: 5,
+      bytesMoved: 3 * CHUNK_SIZE + 1000,
+      chunksCopied: 4,
       chunksSkipped: 0,
+      chunksAdopted: 1,
     });
     assert.ok((await readAll(readManifest(b, 1, manifest))).equals(data), 'the replica reads back as the blob');
     assert.ok((await readAll(readManifest(a, 1, manifest))).equals(data), 'the primary reads back as the blob');
@@ -195,6 +197,26 @@ describe('chunk store', () => {
       assert.ok(part.equals(data.subarray(start, end + 1)), `bytes ${start}-${end}`);
     }
     assert.equal((await readAll(readManifest(b, 1, manifest, { start: data.length, end: 1e12 }))).length, 0);
+  });
+
+  it('moves across regions only the chunks the target region holds nowhere, adopting what it holds as a disk', async () => {
+    const { a, b } = await regions();
+    // The base is in b already, as a disk, not as a version's chunks; the version changes 2 of its 20 chunks.
+    const base = randomBytes(20 * CHUNK_SIZE);
+    await b.put('disks/base.vhd', base);
+    const built = Buffer.from(base);
+    built.fill(7, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 100);
+    built.fill(9, 11 * CHUNK_SIZE + 5, 11 * CHUNK_SIZE + 9);
+    await a.put('images/built.vhd', built);
+    const manifest = await ingest(a, 'images/built.vhd');
+    assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
+      bytesMoved: 2 * CHUNK_SIZE,
+      chunksCopied: 2,
+      chunksSkipped: 0,
+      chunksAdopted: 18,
+    });
+    assert.deepEqual(await verifyReplica(b, 1, manifest), []);
+    assert.ok((await readAll(readManifest(b, 1, manifest))).equals(built));
   });
 
   it('ingests an empty blob, and refuses a missing one', async () => {
@@ -214,11 +236,13 @@ describe('chunk store', () => {
       bytesMoved: data.length,
       chunksCopied: 41,
       chunksSkipped: 0,
+      chunksAdopted: 0,
     });
     assert.deepEqual(await replicate(primary(a), primary(b), manifest), {
       bytesMoved: 0,
       chunksCopied: 0,
       chunksSkipped: 41,
+      chunksAdopted: 0,
     });
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 1, manifest)), data);
@@ -227,6 +251,7 @@ describe('chunk store', () => {
       bytesMoved: data.length,
       chunksCopied: 41,
       chunksSkipped: 0,
+      chunksAdopted: 0,
     });
     assert.deepEqual(await verifyReplica(b, 2, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 2, manifest)), data);
@@ -247,6 +272,7 @@ describe('chunk store', () => {
       bytesMoved: CHUNK + 500,
       chunksCopied: 2,
       chunksSkipped: 198,
+      chunksAdopted: 0,
     });
     assert.deepEqual(await readAll(readManifest(b, 1, m2)), v2);
   });
@@ -266,6 +292,7 @@ describe('chunk store', () => {
       bytesMoved: 2 * CHUNK,
       chunksCopied: 2,
       chunksSkipped: 28,
+      chunksAdopted: 0,
     });
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
     assert.deepEqual(await readAll(readManifest(b, 1, manifest)), data);
@@ -296,6 +323,7 @@ describe('chunk store', () => {
       bytesMoved: (100 - present) * CHUNK,
       chunksCopied: 100 - present,
       chunksSkipped: present,
+      chunksAdopted: 0,
     });
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
 
@@ -370,6 +398,7 @@ describe('chunk store', () => {
       bytesMoved: data.length - 2 * CHUNK,
       chunksCopied: 5,
       chunksSkipped: 0,
+      chunksAdopted: 0,
     });
     assert.deepEqual(await verifyReplica(b, 1, read), []);
     assert.deepEqual(await readAll(readManifest(b, 1, read)), data);
@@ -444,10 +473,12 @@ describe('chunk store', () => {
     assert.ok(stored.length < 1000, `the manifest is ${stored.length} characters of JSON`);
     assert.deepEqual(JSON.parse(stored), manifest);
 
+    // Zeros are adopted in b: only the footer's chunk crosses.
     assert.deepEqual(await replicate(primary(a), primary(b), JSON.parse(stored)), {
-      bytesMoved: CHUNK_SIZE + 512,
-      chunksCopied: 2,
+      bytesMoved: 512,
+      chunksCopied: 1,
       chunksSkipped: 0,
+      chunksAdopted: 1,
     });
     assert.deepEqual(await verifyReplica(b, 1, manifest), []);
     const tail = await readAll(readManifest(b, 1, manifest, { start: size - 1024, end: size - 1 }));

@@ -1,7 +1,8 @@
 /**
  * Image bytes kept as content-addressed chunks (see chunk-manifest.ts), so replicating a version
- * moves only the chunks a region does not hold yet: a version that differs from a replicated one in
- * 1% of its chunks moves about 1% of its bytes.
+ * moves only the chunks a region does not hold yet, as a version or as any other content there (a
+ * region that holds the base image moves only what a build changed): a version that differs from a
+ * replicated one in 1% of its chunks moves about 1% of its bytes.
  *
  * Trust rests on names: a chunk counts as present only when the store's recorded sha256 (computed
  * from the bytes when it was sealed) equals the hash in its name. Anything else under that name, a
@@ -249,13 +250,16 @@ export interface ReplicationResult {
   chunksCopied: number;
   /** Distinct chunks the target already held. */
   chunksSkipped: number;
+  /** Distinct chunks the target region held as other content (a disk, an image, zeros) and took without a copy. */
+  chunksAdopted: number;
 }
 
 /**
  * Makes `to` hold every chunk of `manifest`, copying from `from` only the ones it lacks. Between
- * regions the bytes stream from one store into the other; between replicas of one store it is
- * `copy`, which shares storage where the store can, so a region's further replicas are filled from
- * its primary without crossing regions again.
+ * regions a chunk whose content the target store already holds in any blob is adopted there
+ * (`BlobStore.adopt`: no bytes move), and only the rest stream from one store into the other;
+ * between replicas of one store it is `copy`, which shares storage where the store can, so a region's
+ * further replicas are filled from its primary without crossing regions again.
  */
 export async function replicate(
   from: ReplicaLocation,
@@ -278,22 +282,32 @@ export async function replicate(
 
   const progress: ReplicationProgress = { bytesDone: 0, bytesTotal: manifest.size, bytesMoved: 0, chunksCopied: 0 };
   let chunksSkipped = 0;
+  let chunksAdopted = 0;
   const pool = taskPool(IN_FLIGHT);
   try {
     for (const [sha, { length, covers }] of distinct) {
       signal?.throwIfAborted();
       const source = chunkKey(from.replica, sha);
       const target = chunkKey(to.replica, sha);
+      let adopted = false;
+      // Across regions, content the target region holds already (a disk, an image, zeros) is taken
+      // there without moving its bytes; only what it lacks streams across.
       const write =
         from.store === to.store
           ? () => to.store.copy(source, target)
-          : () => to.store.put(target, from.store.read(source));
+          : async () => {
+              const held = await to.store.adopt(target, sha);
+              adopted = held !== undefined;
+              return held ?? to.store.put(target, from.store.read(source));
+            };
       await pool.add(async () => {
-        if (await landChunk(to.store, target, sha, write)) {
+        if (!(await landChunk(to.store, target, sha, write))) {
+          chunksSkipped += 1;
+        } else if (adopted) {
+          chunksAdopted += 1;
+        } else {
           progress.bytesMoved += length;
           progress.chunksCopied += 1;
-        } else {
-          chunksSkipped += 1;
         }
         progress.bytesDone += covers;
         onProgress?.({ ...progress });
@@ -303,7 +317,7 @@ export async function replicate(
     await pool.idle();
   }
   pool.throwIfFailed();
-  return { bytesMoved: progress.bytesMoved, chunksCopied: progress.chunksCopied, chunksSkipped };
+  return { bytesMoved: progress.bytesMoved, chunksCopied: progress.chunksCopied, chunksSkipped, chunksAdopted };
 }
 
 /**

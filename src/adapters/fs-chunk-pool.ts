@@ -23,6 +23,9 @@ import { createKeyedLock } from './keyed-lock.ts';
 import { isCode } from './store-error.ts';
 import { syncDirectory } from './sync-directory.ts';
 
+/** The most a read yields at once: a quarter of a chunk. */
+const READ_PIECE = 1024 * 1024;
+
 export type ChunkPool = ReturnType<typeof createChunkPool>;
 
 /** `tmpPath` names a fresh file in the store's temp folder, on the same file system as `dir`. */
@@ -138,7 +141,8 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
       for (let at = range?.start ?? 0; at <= end;) {
         const index = Math.floor(at / CHUNK_SIZE);
         const within = at - index * CHUNK_SIZE;
-        const length = Math.min(chunkLength(size, index) - within, end - at + 1);
+        // At most a piece at a time: concurrent readers (downloads, log tails) then hold little each.
+        const length = Math.min(chunkLength(size, index) - within, end - at + 1, READ_PIECE);
         const sha = chunkAt(index);
         yield sha === undefined ? Buffer.alloc(length) : await readSlice(sha, within, length);
         at += length;

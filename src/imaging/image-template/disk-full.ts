@@ -12,6 +12,9 @@ import type { ImageBuildState } from './image-build-state.ts';
 
 const MIB = 1024 * 1024;
 
+const isNoSpace = (error: unknown): boolean =>
+  (error as NodeJS.ErrnoException)?.code === 'ENOSPC' || /No space left on device/.test(String(error));
+
 export function explainDiskFull(step: BuildStep<ImageBuildState>): BuildStep<ImageBuildState> {
   return {
     ...step,
@@ -19,7 +22,10 @@ export function explainDiskFull(step: BuildStep<ImageBuildState>): BuildStep<Ima
       try {
         await step.run(state, ctx);
       } catch (error) {
-        if (state.diskLimit && (await runSpaceFull(state.work))) throw new DiskLimitReached(state.diskLimit, error);
+        // Before the root is open, only the run's space is being written: out of room there is the limit.
+        const runSpaceWrite = state.root === undefined && isNoSpace(error);
+        if (state.diskLimit && (runSpaceWrite || (await runSpaceFull(state.work))))
+          throw new DiskLimitReached(state.diskLimit, error);
         if (state.root && state.partition && (await fileSystemFull(state.root.path)))
           throw new RootFileSystemFull(state.partition.size, error);
         throw error;

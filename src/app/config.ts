@@ -8,6 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import { DEFAULT_LOG_MAX_MIB } from '../imaging/build-log.ts';
 import { configuredDiskLimit } from '../imaging/disk/disk-limit.ts';
 import { downloadPolicy, type DownloadPolicy, type DownloadsConfig } from '../imaging/download-policy.ts';
+import { DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS } from '../imaging/image-template/boot-check-step.ts';
 import { resolveLimits, type ResourceLimits } from '../imaging/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -41,6 +42,12 @@ export interface KilnConfig {
     downloads?: DownloadsConfig;
     /** Size in MiB past which a run's customization.log takes no more customizer output (default 64). */
     logMaxMiB?: number;
+    /** Every build boots its image and waits for a login prompt on its serial console (default off; `kiln build --boot-check`). */
+    bootCheck?: boolean;
+    /** How long the boot check waits for the login prompt, in seconds (default 300). */
+    bootCheckTimeoutSeconds?: number;
+    /** VMs (boot checks) this process runs at once (`maxRunning`, default 1); more wait their turn. */
+    vm?: { maxRunning?: number };
   };
 }
 
@@ -98,21 +105,50 @@ export function buildDiskLimitMiB(config: KilnConfig): number | undefined {
   }
 }
 
+/** How builds boot their images: `build.bootCheck`, `build.bootCheckTimeoutSeconds`, `build.vm.maxRunning`, checked. */
+export interface VmSettings {
+  bootCheck: boolean;
+  bootCheckTimeoutSeconds: number;
+  maxRunning: number;
+}
+
+export function vmSettings(config: KilnConfig): VmSettings {
+  const { bootCheck = false, bootCheckTimeoutSeconds = DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS, vm } = config.build ?? {};
+  const maxRunning = vm?.maxRunning ?? 1;
+  if (typeof bootCheck !== 'boolean')
+    throw new Error(`config.json: build.bootCheck must be true or false, not ${JSON.stringify(bootCheck)}.`);
+  if (
+    typeof bootCheckTimeoutSeconds !== 'number' ||
+    !Number.isFinite(bootCheckTimeoutSeconds) ||
+    bootCheckTimeoutSeconds <= 0
+  )
+    throw new Error(
+      `config.json: build.bootCheckTimeoutSeconds must be a positive number of seconds, not ${JSON.stringify(bootCheckTimeoutSeconds)}.`,
+    );
+  if (!Number.isInteger(maxRunning) || maxRunning < 1)
+    throw new Error(
+      `config.json: build.vm.maxRunning must be a whole number of at least 1, not ${JSON.stringify(maxRunning)}.`,
+    );
+  return { bootCheck, bootCheckTimeoutSeconds, maxRunning };
+}
+
 /** What config.json's `build` says of how runs may use the host, every value checked. */
 export interface OperatorBuildSettings {
   limits: ResourceLimits;
   diskLimitMiB: number | undefined;
   downloads: DownloadPolicy;
   logMaxBytes: number;
+  vm: VmSettings;
 }
 
-/** `build.limits`, `build.downloads` and `build.logMaxMiB`, read once; the first bad value throws, naming its setting. */
+/** `build.limits`, `build.downloads`, `build.logMaxMiB` and the VM settings, read once; the first bad value throws, naming its setting. */
 export function operatorBuildSettings(config: KilnConfig): OperatorBuildSettings {
   return {
     limits: buildLimits(config),
     diskLimitMiB: buildDiskLimitMiB(config),
     downloads: downloadPolicy(config.build?.downloads),
     logMaxBytes: logMaxBytes(config),
+    vm: vmSettings(config),
   };
 }
 

@@ -57,6 +57,8 @@ export interface LocalBuildOptions {
   onLog(line: string): void;
   /** Something the local build did on the way (created a resource group, ...). */
   onNote(text: string): void;
+  /** Boot the built image and wait for a login prompt (`--boot-check`); unset, `build.bootCheck` decides. */
+  bootCheck?: boolean;
 }
 
 export interface LocalRunOutput {
@@ -87,7 +89,14 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
     throw error;
   }
   // A short lease: jobs a killed `kiln build` left behind are taken over in seconds, not half a minute.
-  const workers = startWorkers(kiln, { dataDir: options.dataDir, workers: 1, pollMs: 50, leaseMs: LOCAL_LEASE_MS });
+  const workers = startWorkers(kiln, {
+    dataDir: options.dataDir,
+    workers: 1,
+    pollMs: 50,
+    leaseMs: LOCAL_LEASE_MS,
+    bootCheck: options.bootCheck,
+    onVmNotice: options.onNote,
+  });
   try {
     const ctx = kiln.domain;
     const ref: TemplateRef = {

@@ -1,5 +1,6 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
+import { createQemuVmDriver } from '../adapters/qemu-vm-driver.ts';
 import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
@@ -21,13 +22,26 @@ export interface WorkerPoolOptions {
   build?: OperatorBuildSettings;
   /** How builds fetch Kiln's own blob URLs: in-process where this process serves the API (self-fetch.ts), else over the network. */
   selfFetch?: FetchLike;
+  /** Every build boots its image to a login prompt; when unset, `build.bootCheck` in config.json decides (default off). */
+  bootCheck?: boolean;
+  /** What the VM driver says once (which accelerator VMs run under); standard error when unset. */
+  onVmNotice?: (text: string) => void;
 }
 
 export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): Promise<void> } {
+  const { vm, ...build } = options.build ?? operatorBuildSettings(kiln.config);
+  // The driver is the process's: its limit on VMs at once holds across all workers.
+  const driver = createQemuVmDriver({
+    maxRunning: vm.maxRunning,
+    onNotice: options.onVmNotice ?? ((text) => process.stderr.write(`kiln: ${text}\n`)),
+  });
   const tasks = createTasks(kiln.domain, {
     workRoot: workRoot(options.dataDir),
     customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
-    ...(options.build ?? operatorBuildSettings(kiln.config)),
+    ...build,
+    ...((options.bootCheck ?? vm.bootCheck)
+      ? { bootCheck: { driver, timeoutSeconds: vm.bootCheckTimeoutSeconds } }
+      : {}),
     ownBlobs: {
       storageToken: async (clientId) =>
         (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,

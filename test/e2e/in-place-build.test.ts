@@ -1,9 +1,10 @@
 // Issue 12: a build changes only what its steps change. A disk that really boots (MBR, extlinux,
 // Debian's kernel, a busybox root: test/support/bootable-disk.ts), with a sparse file added, is
-// imported as a platform image and built by `kiln build` with one Shell step. The built VHD boots
-// under QEMU to its login prompt showing what the step wrote; every byte outside the root partition
-// is the source's; the file system keeps its UUID; and, read through the kernel's own ext4 driver,
-// file capabilities, extended attributes, hard links and sparse files survive.
+// imported as a platform image and built by `kiln build --boot-check` with one Shell step, whose boot
+// check reaches the login prompt. The built VHD boots under QEMU to its login prompt showing what the
+// step wrote; every byte outside the root partition is the source's; the file system keeps its UUID;
+// and, read through the kernel's own ext4 driver, file capabilities, extended attributes, hard links
+// and sparse files survive.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -138,8 +139,11 @@ describe('a build in place', { skip: process.getuid?.() !== 0 && 'builds need ro
       join(work, 'data'),
       '--output-dir',
       join(work, 'out'),
+      '--boot-check',
     );
     assert.equal(built.status, 0, built.stdout + built.stderr);
+    assert.match(built.stdout, /Boot check: login prompt after \d+\.\d s \((kvm|tcg)\)/, built.stdout);
+    assert.match(built.stdout, new RegExp(`KILN-BOOT: ${MARKER}`), "the boot check's console is in the build's output");
     const vhd = join(work, 'out', 'vhd.vhd');
 
     // Everything outside the root partition (MBR, boot code, the gap before the partition) is the source's.

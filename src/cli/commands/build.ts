@@ -6,7 +6,8 @@ import { defaultDataDir } from '../data-dir.ts';
 import { checkTemplateArgs, formatCheck, templateOptions } from '../template-args.ts';
 
 export const buildHelp = `Usage: kiln build TEMPLATE.json [--var NAME=VALUE ...] [--name NAME] [-g GROUP] [--data DIR]
-                  [--output-dir DIR] [--output-format vhd|raw] [--on-error cleanup|abort] [--quiet]
+                  [--output-dir DIR] [--output-format vhd|raw] [--on-error cleanup|abort] [--boot-check]
+                  [--quiet]
 
 Builds an image template on this machine, no server needed: the same pipeline as the service
 (source, customizers in a sandbox, generalize, distribute), over the embedded stores of a data
@@ -25,6 +26,9 @@ folder. Each step shows live with its time and its own output beneath; at the en
   --output-format raw write them as raw disks (RUN_OUTPUT_NAME.raw, no VHD footer) instead
   --on-error abort    keep the working disk when a customizer fails, and print how to open a shell
                       in it as the failed step left it (default: cleanup)
+  --boot-check        boot the built image (QEMU, no network, its writes thrown away) and fail unless
+                      its serial console shows a login prompt within build.bootCheckTimeoutSeconds
+                      (default 300); on by default with build.bootCheck in config.json
   --quiet             step lines only, without the steps' output
 
 Examples:
@@ -43,6 +47,7 @@ export async function build(argv: string[]): Promise<void> {
       'on-error': { type: 'string' },
       'output-dir': { type: 'string' },
       'output-format': { type: 'string', default: 'vhd' },
+      'boot-check': { type: 'boolean' },
       quiet: { type: 'boolean' },
     },
   });
@@ -91,6 +96,7 @@ export async function build(argv: string[]): Promise<void> {
       signal: cancel.signal,
       onLog: (line) => progress.logLine(line),
       onNote: (text) => progress.note(text),
+      bootCheck: values['boot-check'],
     });
   } finally {
     progress.stop();

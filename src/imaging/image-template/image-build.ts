@@ -1,7 +1,7 @@
 /**
  * The build of one image template run, as steps (Packer's multistep, `step-runner.ts`): **stage**,
- * **source**, one step per **customizer**, **generalize**, **write image**; each is a file of this
- * folder or of `build/customizers/` and `build/generalize.ts`. Their cleanups run in reverse order
+ * **source**, one step per **customizer**, **generalize**, **write image**, **boot check** (when
+ * enabled); each is a file of this folder or of `build/customizers/` and `build/generalize.ts`. Their cleanups run in reverse order
  * after success, failure or cancel. What the build needs from outside (where the source's bytes
  * are, the staging group's record, the run's progress) comes in as plain functions and data, so this
  * layer knows nothing of templates as resources; `jobs/tasks/run-image-template.ts` passes them in.
@@ -12,6 +12,7 @@ import type { ResourceLimits } from '../limits/resource-limits.ts';
 import type { MetadataStore } from '../../ports/metadata-store.ts';
 import { runSteps, type BuildStep, type RunStepsResult } from '../step-runner.ts';
 import type { BuildLog } from '../build-log.ts';
+import { bootCheckStep, type BootCheck } from './boot-check-step.ts';
 import { customizerStep, type CustomizerSpec, type OnCustomizerError } from './customizer-step.ts';
 import { explainDiskFull } from './disk-full.ts';
 import { imageBuildState, type ImageBuildState } from './image-build-state.ts';
@@ -29,6 +30,8 @@ export interface ImageBuild<S extends SourceImage> {
   onCustomizerError: OnCustomizerError;
   /** What customizers get: the network switch, how downloads are made, `build.limits`. */
   customizers: CustomizerDeps & { limits: ResourceLimits };
+  /** When set, the built image is booted and must reach a login prompt (`build.bootCheck`, `kiln build --boot-check`). */
+  bootCheck?: BootCheck;
 }
 
 export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): BuildStep<ImageBuildState>[] {
@@ -38,6 +41,7 @@ export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): Bu
     ...build.customize.map((customizer) => customizerStep(customizer, build.customizers, build.onCustomizerError)),
     generalizeStep({ limits: build.customizers.limits }),
     writeImageStep(),
+    ...(build.bootCheck ? [bootCheckStep(build.bootCheck)] : []),
   ].map(explainDiskFull);
 }
 

@@ -8,6 +8,7 @@
  */
 import type { DownloadPolicy } from '../../imaging/download-policy.ts';
 import { releaseRunSpace, removeRunWork } from '../../imaging/disk/run-space.ts';
+import type { BootCheckSettings } from '../../imaging/image-template/boot-check-step.ts';
 import { runImageBuild } from '../../imaging/image-template/image-build.ts';
 import { continueRunLog, openRunWork, runWorkFolder } from '../../imaging/image-template/run-work.ts';
 import { describeLimits, type ResourceLimits } from '../../imaging/limits/resource-limits.ts';
@@ -51,6 +52,8 @@ export interface BuildSettings {
   downloads: DownloadPolicy;
   /** Customizer output a run's log takes at most (`build.logMaxMiB`). */
   logMaxBytes: number;
+  /** Set when every build boots its image to a login prompt (`build.bootCheck`, `kiln build --boot-check`). */
+  bootCheck?: BootCheckSettings;
 }
 
 export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler<RunPayload> {
@@ -126,6 +129,7 @@ async function runTemplate(
         fetch: templateDownloads(ctx, template, log, settings.ownBlobs, settings.downloads),
         limits: settings.limits,
       },
+      ...(settings.bootCheck ? { bootCheck: { ...settings.bootCheck, image: template.name } } : {}),
     },
     { signal: job.signal, log },
   );

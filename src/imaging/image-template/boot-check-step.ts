@@ -1,0 +1,51 @@
+/**
+ * The `boot check` step: boots the built VHD with the VM driver and waits for a login prompt on its
+ * serial console, so a build whose image does not boot fails, naming it. The VM opens the image
+ * with its writes thrown away (the driver's guarantee): the checked image is the one distributed.
+ * The console goes to the build log as customizer output does, prefixed with the step's name; the
+ * log says how long the prompt took and under which accelerator. The VM is always stopped before
+ * the step ends, and a cancel stops it at once.
+ */
+import type { VmDriver } from '../../ports/vm-driver.ts';
+import type { BuildStep } from '../step-runner.ts';
+import type { ImageBuildState } from './image-build-state.ts';
+
+/** How this Kiln checks that images boot, when it does. */
+export interface BootCheckSettings {
+  driver: VmDriver;
+  /** How long the login prompt may take (`build.bootCheckTimeoutSeconds`). */
+  timeoutSeconds: number;
+}
+
+export interface BootCheck extends BootCheckSettings {
+  /** The image as failures name it (the template's name). */
+  image: string;
+}
+
+/** Default of `build.bootCheckTimeoutSeconds`: TCG boots of a full distribution take a minute or two. */
+export const DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS = 300;
+const LOGIN_PROMPT = /login:/;
+const VM = { memoryMiB: 512, cpus: 1 };
+
+export function bootCheckStep(check: BootCheck): BuildStep<ImageBuildState> {
+  return {
+    name: 'boot check',
+    run: async (state, { log, signal }) => {
+      const serial = log.stream('boot check');
+      const vm = await check.driver.boot(
+        { path: state.vhd, format: 'vpc' },
+        { ...VM, serial: (line) => serial.line(line), signal },
+      );
+      try {
+        const { seconds } = await vm.waitFor(LOGIN_PROMPT, check.timeoutSeconds * 1000).catch((error: Error) => {
+          signal.throwIfAborted();
+          throw new Error(`Boot check of image ${check.image} failed: ${error.message}`);
+        });
+        log.line(`Boot check: login prompt after ${seconds.toFixed(1)} s (${vm.accelerator})`);
+      } finally {
+        await vm.stop();
+        serial.end();
+      }
+    },
+  };
+}

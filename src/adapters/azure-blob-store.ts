@@ -40,6 +40,7 @@ import {
   type PageBlobClient,
 } from '@azure/storage-blob';
 import { blobKeyProblem } from '../core/blob-url.ts';
+import { taskPool } from '../core/task-pool.ts';
 import { CHUNK_SIZE, contentHasher, contentId, toRuns, zeroChunkSha, type ChunkRun } from '../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.ts';
 import { checkRange, rangeWithin } from './byte-range.ts';
@@ -196,38 +197,6 @@ async function* writtenChunkRuns(
   if (run !== undefined) yield run;
 }
 
-/**
- * Runs uploads with at most `budget` bytes in flight (one upload at least). After a failure `add`
- * refuses more; `idle` waits for those in flight, so a failed put leaves nothing running.
- */
-function uploadPool(budget: number) {
-  const running = new Set<Promise<void>>();
-  let bytes = 0;
-  let failure: { error: unknown } | undefined;
-  const throwIfFailed = () => {
-    if (failure !== undefined) throw failure.error;
-  };
-  return {
-    async add(size: number, upload: () => Promise<unknown>): Promise<void> {
-      while (running.size > 0 && bytes + size > budget) await Promise.race(running);
-      throwIfFailed();
-      bytes += size;
-      const task: Promise<void> = upload()
-        .then(
-          () => undefined,
-          (error: unknown) => void (failure ??= { error }),
-        )
-        .finally(() => {
-          running.delete(task);
-          bytes -= size;
-        });
-      running.add(task);
-    },
-    idle: async (): Promise<void> => void (await Promise.all(running)),
-    throwIfFailed,
-  };
-}
-
 export function createAzureBlobStore(
   region: string,
   options: { connectionString: string; container: string },
@@ -281,7 +250,7 @@ export function createAzureBlobStore(
     const ids: string[] = [];
     const hash = contentHasher();
     let length = 0;
-    const pool = uploadPool(IN_FLIGHT_BYTES);
+    const pool = taskPool(IN_FLIGHT_BYTES);
     // Blocks whose upload is done are refilled rather than left to the garbage collector, which frees
     // large buffers late under load: reuse keeps a put's memory at the in-flight budget.
     const spare: Buffer[] = [];
@@ -298,11 +267,11 @@ export function createAzureBlobStore(
         ids.push(id);
         hash.update(block);
         length += block.length;
-        await pool.add(block.length, async () => {
+        await pool.add(async () => {
           await azure(what, client.stageBlock(id, block, block.length));
           // Azure has answered, so the whole block was sent: the SDK no longer reads it.
           spare.push(block);
-        });
+        }, block.length);
       }
     } finally {
       await pool.idle();

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { CHUNK_SIZE, zeroChunkSha } from '../core/content-id.ts';
+import { taskPool } from '../core/task-pool.ts';
 
 /**
  * The bytes of `content`, written from byte `start` of a blob, as pieces that each lie in one chunk:
@@ -37,8 +38,8 @@ export async function* chunkPieces(content: Readable | Buffer, start = 0): Async
   if (filled > 0) yield piece.subarray(0, filled);
 }
 
-/** At most this many chunks are being kept at once, each held in memory until it is. */
-const KEEPING_AT_ONCE = 3;
+/** At most this many chunks are in memory at once: the one being cut and those being kept. */
+const HELD_AT_ONCE = 3;
 
 /**
  * Cuts `content` into chunks and hands each distinct chunk that is not all zeros to `keep`, a few
@@ -51,8 +52,7 @@ export async function keepChunks(
 ): Promise<{ size: number; chunks: string[] }> {
   const chunks: string[] = [];
   const seen = new Set<string>();
-  const keeping = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
+  const pool = taskPool(HELD_AT_ONCE - 1);
   let size = 0;
   try {
     for await (const piece of chunkPieces(content)) {
@@ -61,16 +61,11 @@ export async function keepChunks(
       size += piece.length;
       if (sha === zeroChunkSha(piece.length) || seen.has(sha)) continue;
       seen.add(sha);
-      const kept: Promise<void> = keep(sha, piece)
-        .catch((error: unknown) => void (failure ??= { error }))
-        .finally(() => keeping.delete(kept));
-      keeping.add(kept);
-      if (keeping.size >= KEEPING_AT_ONCE) await Promise.race(keeping);
-      if (failure) throw failure.error;
+      await pool.add(() => keep(sha, piece));
     }
   } finally {
-    await Promise.all(keeping);
+    await pool.idle();
   }
-  if (failure) throw failure.error;
+  pool.throwIfFailed();
   return { size, chunks };
 }

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ArmError } from '../../core/arm-error.ts';
+import { taskPool } from '../../core/task-pool.ts';
 import { CHUNK_SIZE, contentHasher, contentId, toRuns, type ChunkRun } from '../../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../../ports/blob-store.ts';
 import {
@@ -30,33 +31,6 @@ import {
 const IN_FLIGHT = 4;
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-
-/** Runs tasks at most `limit` at a time; the first failure stops `add` from taking more. */
-function taskPool(limit: number) {
-  const running = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
-  const throwIfFailed = (): void => {
-    if (failure !== undefined) throw failure.error;
-  };
-  return {
-    async add(task: () => Promise<void>): Promise<void> {
-      while (running.size >= limit) await Promise.race(running);
-      throwIfFailed();
-      // Failures are kept, not left rejected, so no promise goes unhandled while the caller reads on.
-      const settled: Promise<void> = task()
-        .catch((error: unknown) => {
-          failure ??= { error };
-        })
-        .finally(() => running.delete(settled));
-      running.add(settled);
-    },
-    /** Waits for every task, so nothing is still writing when the caller returns or throws. */
-    async idle(): Promise<void> {
-      await Promise.all(running);
-    },
-    throwIfFailed,
-  };
-}
 
 /**
  * Makes `key` hold the chunk `sha` unless it already does, with `write` sealing it. Returns whether

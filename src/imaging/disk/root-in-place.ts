@@ -99,30 +99,22 @@ export async function mountRootInPlace(
   const path = resolve(mountPoint);
   await mkdir(path, { recursive: true });
   const cgroup = await createSandboxCgroup(TOOL_LIMITS);
-  let server: Server | undefined;
-  const connection = await open('/dev/fuse', 'r+');
-  try {
-    await mountConnection(connection.fd, path, readOnly);
-    const args = [resolve(raw), DAEMON_MOUNT_POINT, '-f', '-o', `offset=${partition.start}${readOnly ? ',ro' : ''}`];
-    const grant = fuseServerAccess(raw, readOnly);
-    server = startServer(cgroup.joinAndExec(bwrap, confinedArgs(fuse2fs, args, grant)), connection.fd);
-  } catch (error) {
+  const args = [resolve(raw), DAEMON_MOUNT_POINT, '-f', '-o', `offset=${partition.start}${readOnly ? ',ro' : ''}`];
+  const server = await mountAndServe(path, readOnly, () =>
+    cgroup.joinAndExec(bwrap, confinedArgs(fuse2fs, args, fuseServerAccess(raw, readOnly))),
+  ).catch(async (error: unknown) => {
     await detach(path, cgroup);
     throw error;
-  } finally {
-    // From here fuse2fs holds the only copy: its death ends the connection.
-    await connection.close();
-  }
-  const open_ = server;
+  });
   const abandon = async () => {
     signal?.removeEventListener('abort', onAbort);
-    open_.kill();
+    server.kill();
     await detach(path, cgroup);
   };
   const onAbort = () => void abandon();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await answering(path, open_, cgroup);
+    await answering(path, server, cgroup);
   } catch (error) {
     await abandon();
     throw error;
@@ -134,11 +126,11 @@ export async function mountRootInPlace(
       signal?.removeEventListener('abort', onAbort);
       try {
         await run('umount', [path]);
-        const exit = await within(open_.exited, ANSWER_MS, 'write the file system back and exit');
+        const exit = await within(server.exited, ANSWER_MS, 'write the file system back and exit');
         if (exit !== 0)
-          throw new Error(`fuse2fs ended with exit ${exit} writing back ${path}: ${open_.stderr()}`.trim());
+          throw new Error(`fuse2fs ended with exit ${exit} writing back ${path}: ${server.stderr()}`.trim());
       } catch (error) {
-        open_.kill();
+        server.kill();
         await detach(path, cgroup);
         throw error;
       }
@@ -161,16 +153,25 @@ async function mountConnection(fd: number, path: string, readOnly: boolean): Pro
     'nodev',
     ...(readOnly ? ['ro'] : []),
   ];
-  const child = spawn('mount', ['-i', '-t', 'fuse.fuse2fs', '-o', options.join(','), 'kiln-fuse2fs', path], {
-    stdio: ['ignore', 'ignore', 'pipe', fd],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((done, fail) => {
-    child.on('error', fail);
-    child.on('close', done);
-  });
-  if (code !== 0) throw new Error(`Mounting the FUSE connection at ${path} failed (exit ${code}): ${stderr.trim()}`);
+  await run('mount', ['-i', '-t', 'fuse.fuse2fs', '-o', options.join(','), 'kiln-fuse2fs', path], { fd3: fd });
+}
+
+/**
+ * Opens a FUSE connection, mounts it at `path` and starts the server `start` gives on it; then
+ * closes Kiln's own copy, so fuse2fs holds the only one and its death ends the connection.
+ */
+async function mountAndServe(
+  path: string,
+  readOnly: boolean,
+  start: () => { file: string; args: string[] },
+): Promise<Server> {
+  const connection = await open('/dev/fuse', 'r+');
+  try {
+    await mountConnection(connection.fd, path, readOnly);
+    return startServer(start(), connection.fd);
+  } finally {
+    await connection.close();
+  }
 }
 
 interface Server {

@@ -20,6 +20,8 @@ export const TOOL_LIMITS = defaultLimits();
 export interface RunOptions {
   /** Written to the tool's stdin (debugfs reads its command list from there). */
   input?: string;
+  /** An open file descriptor the program gets as its fd 3 (`run` only: mount's `fd=3` names a FUSE connection). */
+  fd3?: number;
   cwd?: string;
   /**
    * A run's cancel or timeout: the program's process group is killed (its cgroup's removal kills
@@ -143,7 +145,12 @@ function runProgram(command: string, args: readonly string[], launch: Launch, op
       env: launch.env,
       // Its own process group, so a cancel kills the program and what it started in one call.
       detached: signal !== undefined,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', launch.joinErrors ? 'pipe' : 'ignore'],
+      stdio: [
+        options.input === undefined ? 'ignore' : 'pipe',
+        'pipe',
+        'pipe',
+        launch.joinErrors ? 'pipe' : (options.fd3 ?? 'ignore'),
+      ],
     });
     let canceled = false;
     const onAbort = () => {

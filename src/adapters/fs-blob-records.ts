@@ -5,11 +5,12 @@
  * file or the new one, never part of one.
  */
 import { createHash } from 'node:crypto';
-import { link, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { link, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CHUNK_SIZE, zeroChunkSha, type ChunkRun } from '../core/content-id.ts';
 import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
 import { isCode } from './store-error.ts';
+import { writeSyncedFile } from './sync-directory.ts';
 
 /** A sealed blob: `index/<hashName(key)>`. */
 export interface SealedRecord {
@@ -35,7 +36,6 @@ export interface StagingRecord {
   written: Record<string, string>;
 }
 
-export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 
 /** Record file names are hashes, so keys need no escaping and both `a` and `a/b` can exist. */
@@ -107,17 +107,6 @@ export const toInfo = (record: SealedRecord): BlobInfo => ({
   sha256: record.sha256,
   lastModified: new Date(record.lastModified),
 });
-
-/** Writes `data` to the new file `file` (owner-only) and fsyncs it. */
-export async function writeSyncedFile(file: string, data: string | Buffer): Promise<void> {
-  const handle = await open(file, 'wx', FILE_MODE);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Writes `data` at `target` through the temp file `tmp`: exclusively (fails with EEXIST when

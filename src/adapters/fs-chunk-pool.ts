@@ -18,10 +18,10 @@ import { access, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteRange } from '../ports/blob-store.ts';
 import { CHUNK_SIZE } from '../core/content-id.ts';
-import { chunkLength, writeSyncedFile } from './fs-blob-records.ts';
+import { chunkLength } from './fs-blob-records.ts';
 import { createKeyedLock } from './keyed-lock.ts';
 import { isCode } from './store-error.ts';
-import { syncDirectory } from './sync-directory.ts';
+import { syncDirectory, writeSyncedFile } from './sync-directory.ts';
 
 /** The most a read yields at once: a quarter of a chunk. */
 const READ_PIECE = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { syncDirectory } from '../adapters/sync-directory.ts';
+import { syncDirectory, writeSyncedFile } from '../adapters/sync-directory.ts';
 
 /**
  * Writes through a temporary sibling and a rename, so a crash or a concurrent reader never sees
@@ -13,13 +13,7 @@ import { syncDirectory } from '../adapters/sync-directory.ts';
 export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const handle = await open(temp, 'wx', mode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSyncedFile(temp, data, mode);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -26,13 +26,8 @@ import { ensureTls } from '../src/app/tls.ts';
 import { toFixedVhd } from '../src/imaging/disk/disk-image.ts';
 import { startTestServer, type TestServer } from '../test/support/test-server.ts';
 import { makeBootableBase } from './support/bootable-base.ts';
-import {
-  peakRssBytes,
-  resetPeakRss,
-  sampleWrites,
-  writeCounts,
-  type WriteCounts,
-} from './support/process-accounting.ts';
+import { peakRssBytes, resetPeakRss } from '../test/support/peak-rss.ts';
+import { sampleWrites, writeCounts, type WriteCounts } from './support/process-accounting.ts';
 import { machine, markdownTable, median, MIB, mib, percent, ratio, seconds, timed } from './support/report.ts';
 import { newBytes, takeCensus, type NewBytes } from './support/store-census.ts';
 

@@ -1,6 +1,6 @@
 /**
- * The kernel's own accounting of a process, from /proc: bytes it wrote to storage and its peak
- * resident memory.
+ * The kernel's own accounting of a process, from /proc: bytes it wrote to storage (its peak
+ * resident memory is test/support/peak-rss.ts).
  *
  * `write_bytes` counts the bytes a process caused to be written to storage, charged when it dirties
  * page-cache pages (or writes directly), so it does not wait for writeback. The kernel adds a
@@ -9,7 +9,7 @@
  * `cancelled_write_bytes` is what was dirtied and then truncated or deleted before writeback.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 export interface WriteCounts {
   writeBytes: number;
@@ -27,18 +27,6 @@ function parseIo(text: string, pid: number | 'self'): WriteCounts {
     return Number(match[1]);
   };
   return { writeBytes: field('write_bytes'), cancelledWriteBytes: field('cancelled_write_bytes') };
-}
-
-/** VmHWM: the most resident memory the process has had since it started or since `resetPeakRss`. */
-export async function peakRssBytes(pid: number | 'self' = 'self'): Promise<number> {
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`/proc/${pid}/status has no VmHWM`);
-  return Number(match[1]) * 1024;
-}
-
-/** Sets the process's peak RSS back to its current RSS (clear_refs 5), so a later peak is the next phase's own. */
-export async function resetPeakRss(pid: number | 'self' = 'self'): Promise<void> {
-  await writeFile(`/proc/${pid}/clear_refs`, '5');
 }
 
 /** write_bytes over time: [Date.now(), write_bytes] every `everyMs` (as the event loop allows) until `stop`. */

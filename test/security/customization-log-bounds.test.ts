@@ -7,7 +7,6 @@
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -16,6 +15,7 @@ import { defaultConfig, logMaxBytes } from '../../src/app/config.ts';
 import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { peakRssBytes, resetPeakRss } from '../support/peak-rss.ts';
 
 const MiB = 1024 * 1024;
 const rg = 'logs';
@@ -26,11 +26,6 @@ const rg = 'logs';
  */
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
-/** Peak resident memory of this process (which runs the server) since the last reset. */
-const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
-/** Starts measuring the peak from now (Linux: writing 5 to clear_refs resets VmHWM). */
-const resetPeakRss = () => writeFileSync('/proc/self/clear_refs', '5');
-
 describe('customization log bounds', () => {
   let kiln: TestServer;
   let builder: ImageBuilderClient;
@@ -134,10 +129,10 @@ describe('customization log bounds', () => {
     };
 
     collectGarbage();
-    resetPeakRss();
-    const before = peakRss();
+    await resetPeakRss();
+    const before = await peakRssBytes();
     const answers = await Promise.all([read(0), read(0), read(0), read(offset)]);
-    const growth = peakRss() - before;
+    const growth = (await peakRssBytes()) - before;
 
     for (const answer of answers.slice(0, 3))
       assert.deepEqual(answer, { bytes: size, sha256: expected.whole, nextOffset: size, complete: 'true' });

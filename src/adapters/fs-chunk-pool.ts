@@ -14,7 +14,7 @@
  * and a count is taken in the same step that finds the file there (a copy's or an adopt's pin, one
  * synchronous step, the count being gone before a release unlinks).
  */
-import { access, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteRange } from '../ports/blob-store.ts';
 import { CHUNK_SIZE } from '../core/content-id.ts';
@@ -23,8 +23,8 @@ import { createKeyedLock } from './keyed-lock.ts';
 import { isCode } from './store-error.ts';
 import { syncDirectory, writeSyncedFile } from './sync-directory.ts';
 
-/** The most a read yields at once: a quarter of a chunk. */
-const READ_PIECE = 1024 * 1024;
+/** The most a read yields at once, as Node's file streams read: concurrent readers (downloads, log tails) then hold little each. */
+const READ_PIECE = 64 * 1024;
 
 export type ChunkPool = ReturnType<typeof createChunkPool>;
 
@@ -44,16 +44,31 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     }
   }
 
-  async function readSlice(sha: string, start: number, length: number): Promise<Buffer> {
+  /** Fills `bytes` from chunk `sha`'s open file at `position`; a chunk file is never short. */
+  async function fill(handle: FileHandle, sha: string, bytes: Buffer, position: number): Promise<Buffer> {
+    for (let done = 0; done < bytes.length;) {
+      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, position + done);
+      if (bytesRead === 0) throw new Error(`The chunk ${sha} ends before byte ${position + bytes.length}.`);
+      done += bytesRead;
+    }
+    return bytes;
+  }
+
+  async function readChunk(sha: string, length: number): Promise<Buffer> {
     const handle = await open(chunkPath(sha), 'r');
     try {
-      const bytes = Buffer.allocUnsafe(length);
-      for (let done = 0; done < length;) {
-        const { bytesRead } = await handle.read(bytes, done, length - done, start + done);
-        if (bytesRead === 0) throw new Error(`The chunk ${sha} ends before byte ${start + length}.`);
-        done += bytesRead;
-      }
-      return bytes;
+      return await fill(handle, sha, Buffer.allocUnsafe(length), 0);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** `length` bytes of chunk `sha` from `start`, a piece at a time, from one open of its file. */
+  async function* slicePieces(sha: string, start: number, length: number): AsyncGenerator<Buffer> {
+    const handle = await open(chunkPath(sha), 'r');
+    try {
+      for (let done = 0; done < length; done += READ_PIECE)
+        yield await fill(handle, sha, Buffer.allocUnsafe(Math.min(READ_PIECE, length - done)), start + done);
     } finally {
       await handle.close();
     }
@@ -126,7 +141,7 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     sync: () => syncDirectory(dir),
 
     /** The bytes of the chunk `sha`, `length` long; the caller holds a reference to it. */
-    read: (sha: string, length: number) => readSlice(sha, 0, length),
+    read: readChunk,
 
     /**
      * The bytes of `range` (clipped to `size`) of a blob of `size` bytes whose chunk at each index is
@@ -141,10 +156,11 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
       for (let at = range?.start ?? 0; at <= end;) {
         const index = Math.floor(at / CHUNK_SIZE);
         const within = at - index * CHUNK_SIZE;
-        // At most a piece at a time: concurrent readers (downloads, log tails) then hold little each.
-        const length = Math.min(chunkLength(size, index) - within, end - at + 1, READ_PIECE);
+        const length = Math.min(chunkLength(size, index) - within, end - at + 1);
         const sha = chunkAt(index);
-        yield sha === undefined ? Buffer.alloc(length) : await readSlice(sha, within, length);
+        if (sha !== undefined) yield* slicePieces(sha, within, length);
+        else
+          for (let done = 0; done < length; done += READ_PIECE) yield Buffer.alloc(Math.min(READ_PIECE, length - done));
         at += length;
       }
     },

@@ -31,6 +31,8 @@ command -v python3 >/dev/null || missing+=(python3-minimal)
 # The tests boot what builds make (qemu) from a small disk they make with Debian's kernel and extlinux.
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 command -v extlinux >/dev/null || missing+=(extlinux)
+# UEFI (Generation 2) VMs start Debian's OVMF firmware.
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || missing+=(ovmf)
 command -v setcap >/dev/null || missing+=(libcap2-bin)
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || missing+=(syslinux-common)
 # Only the tests use strace: they watch which files Kiln fsyncs.

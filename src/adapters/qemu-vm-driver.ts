@@ -34,6 +34,15 @@ export interface QemuVmDriverOptions {
 const KVM_FAILED = /KVM internal error|Could not access KVM kernel module|failed to initialize kvm/i;
 /** Terminal control the firmware writes to the console (reset, clear screen, colours): not text for a log. */
 const TERMINAL_CONTROL = /\x1b(?:\[[0-9;?]*[A-Za-z]|[A-Za-z])|\r/g;
+/**
+ * Debian's OVMF: its code read-only, its variable store opened like the disk, with writes thrown away
+ * (`snapshot=on`), so VMs share the pristine file.
+ */
+const OVMF = '/usr/share/OVMF';
+const UEFI_FIRMWARE = [
+  ...['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF}/OVMF_CODE_4M.fd`],
+  ...['-drive', `if=pflash,format=raw,unit=1,snapshot=on,file=${OVMF}/OVMF_VARS_4M.fd`],
+];
 /** Console lines a VM keeps for `waitFor` failures and `lastSerialLines`. */
 const KEPT_LINES = 200;
 
@@ -159,6 +168,7 @@ class QemuVm implements Vm {
     const drive = `file=${this.disk.path.replaceAll(',', ',,')},format=${format},if=virtio,snapshot=on`;
     const qemu = [
       'qemu-system-x86_64',
+      ...(this.options.firmware === 'uefi' ? UEFI_FIRMWARE : []),
       ...['-accel', this.accelerator, '-m', String(this.options.memoryMiB), '-smp', String(this.options.cpus)],
       ...['-nodefaults', '-nographic', '-no-reboot', '-nic', 'none', '-serial', 'stdio', '-drive', drive],
     ];

@@ -19,9 +19,17 @@ export interface VmDisk {
   format: 'raw' | 'vpc';
 }
 
+/**
+ * The firmware the VM starts: a PC BIOS, as Azure's Generation 1 (`hyperVGeneration: V1`) machines
+ * have, or UEFI, as Generation 2 (`V2`) machines have.
+ */
+export type VmFirmware = 'bios' | 'uefi';
+
 export interface VmBootOptions {
   memoryMiB: number;
   cpus: number;
+  /** BIOS when left out. */
+  firmware?: VmFirmware;
   /** Each line of the serial console. */
   serial(line: string): void;
   /** Aborting stops the VM (or its wait for a turn). */

@@ -93,8 +93,13 @@ async function deprovision(rootfs: string, keepInTmp: Set<string>, log: BuildLog
   for (const name of await list(rootfs, '/etc/ssh'))
     if (name.name.startsWith('ssh_host_')) await remove(`/etc/ssh/${name.name}`);
 
+  // Each machine needs its own entropy seed; systemd makes one at boot.
+  await remove('/var/lib/systemd/random-seed');
+
   for (const name of await list(rootfs, '/var/log'))
     if (name.name.startsWith('cloud-init')) await remove(`/var/log/${name.name}`);
+  // journald's files live in a folder named after the old machine-id, which no machine will have again.
+  for (const name of await list(rootfs, '/var/log/journal')) await remove(`/var/log/journal/${name.name}`);
   await emptyLogs(rootfs, '/var/log', say);
 
   for (const history of HISTORIES) await remove(`/root/${history}`);
@@ -102,9 +107,12 @@ async function deprovision(rootfs: string, keepInTmp: Set<string>, log: BuildLog
     if (home.isDirectory()) for (const history of HISTORIES) await remove(`/home/${home.name}/${history}`);
   }
 
+  // cloud-init's state of this instance, so the next boot is a new instance's first (which makes new
+  // SSH host keys and runs per-instance modules): what waagent's deprovisioning removes. Its seed/
+  // and the scripts/ an image keeps for every instance stay.
   for (const instance of await list(rootfs, '/var/lib/cloud/instances'))
     await remove(`/var/lib/cloud/instances/${instance.name}`);
-  await remove('/var/lib/cloud/instance');
+  for (const state of ['instance', 'data', 'sem']) await remove(`/var/lib/cloud/${state}`);
 
   for (const name of await list(rootfs, '/tmp')) if (!keepInTmp.has(name.name)) await remove(`/tmp/${name.name}`);
 }

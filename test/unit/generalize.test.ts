@@ -50,6 +50,12 @@ describe('generalize', () => {
     write('home/alice/.bash_history', 'ls\n');
     write('home/alice/notes.txt', 'keep me\n');
     write('tmp/build-leftover', 'x\n');
+    write('var/log/journal/0123456789abcdef0123456789abcdef/system.journal', 'LPKSHHRH');
+    write('var/lib/systemd/random-seed', 'entropy', 0o600);
+    write('var/lib/cloud/data/instance-id', 'iid-build\n');
+    write('var/lib/cloud/sem/config_scripts_per_once.once', '');
+    write('var/lib/cloud/seed/nocloud/meta-data', 'instance-id: iid-seed\n');
+    write('var/lib/cloud/scripts/per-instance/greet.sh', '#!/bin/sh\necho hello\n', 0o755);
     symlinkSync('/var/lib/cloud/instances/x', inImage('var/lib/cloud/instance'));
     // A hostile image: links to host files where deprovisioning empties and deletes things.
     const hostFile = join(work, `host-file-${runs}`);
@@ -69,6 +75,11 @@ describe('generalize', () => {
     assert.equal(readFileSync(inImage('home/alice/notes.txt'), 'utf8'), 'keep me\n');
     assert.deepEqual(readdirSync(inImage('var/lib/cloud/instances')), []);
     assert.ok(!existsSync(inImage('var/lib/cloud/instance')));
+    assert.deepEqual(readdirSync(inImage('var/lib/cloud')).sort(), ['instances', 'scripts', 'seed']);
+    assert.equal(readFileSync(inImage('var/lib/cloud/seed/nocloud/meta-data'), 'utf8'), 'instance-id: iid-seed\n');
+    assert.ok(existsSync(inImage('var/lib/cloud/scripts/per-instance/greet.sh')), 'the image keeps its scripts');
+    assert.deepEqual(readdirSync(inImage('var/log/journal')), []);
+    assert.ok(!existsSync(inImage('var/lib/systemd/random-seed')));
     assert.deepEqual(readdirSync(inImage('tmp')), []);
 
     assert.equal(readFileSync(hostFile, 'utf8'), 'host data\n', 'a host file behind an image link was changed');
@@ -98,6 +109,10 @@ describe('generalize', () => {
       'removed /var/lib/cloud/instances/x',
       'removed /var/lib/cloud/instances/evil',
       'removed /var/lib/cloud/instance',
+      'removed /var/lib/cloud/data',
+      'removed /var/lib/cloud/sem',
+      'removed /var/log/journal/0123456789abcdef0123456789abcdef',
+      'removed /var/lib/systemd/random-seed',
       'removed /tmp/build-leftover',
     ])
       assert.ok(text.includes(`Generalization: ${done}\n`), `log lacks "${done}":\n${text}`);

@@ -14,7 +14,7 @@ export function bootstrapBusybox(
 ): Promise<PlatformImage> {
   return bootstrapBaseImage(
     kiln,
-    { publisher: 'kiln', offer: 'busybox', sku: 'busybox' },
+    [{ publisher: 'kiln', offer: 'busybox', sku: 'busybox', hyperVGeneration: 'V1' }],
     options.ifMissing === true,
     (disk) => makeBusyboxBaseImage(disk, { sizeMiB: options.sizeMiB ?? 64 }),
   );

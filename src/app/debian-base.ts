@@ -1,29 +1,56 @@
 /**
- * A Debian base image made from Debian's own packages with debootstrap, so a fresh install has a
- * real distribution to build on: a minimal root file system, given the files a generalizer and a
- * boot expect (fstab by label, hostname, an empty machine-id), on a dos-partitioned ext4 disk, then
- * imported into the platform-image catalog as Debian:debian-<release>:<release>:0.<yyyymmdd>.0.
- * The debootstrap tree is cached in the data folder, so a second bootstrap skips the download.
+ * A Debian base image made from Debian's own packages with debootstrap, one that boots: a kernel,
+ * GRUB for BIOS and UEFI, systemd, cloud-init and sshd (debian-cloud-tree.ts says how it is set up;
+ * bootable-disk.ts how the disk is laid out). It is imported into the platform-image catalog as two
+ * SKUs of one content, as Azure publishes Debian: Debian:debian-<release>:<release>:0.<yyyymmdd>.0
+ * (Generation 1, BIOS) and …:<release>-gen2:… (Generation 2, UEFI).
+ *
+ * The debootstrap tree is cached (in the data folder's cache/ unless told otherwise) under a name
+ * that carries the suite and the package set, so a second bootstrap skips the download and a tree
+ * made with other packages is never taken for this one. debootstrap runs the packages' maintainer
+ * scripts as root in a chroot of the host: content of Debian's archive, whose signatures it checks.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { diskFromRootFs } from '../imaging/disk/base-image.ts';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BOOTABLE_ROOT_START_MIB, bootableDiskFromRootFs } from '../imaging/disk/bootable-disk.ts';
 import { run } from '../imaging/disk/run.ts';
 import type { PlatformImage } from '../domain/platform-images/catalog.ts';
+import { configureDebianCloudTree, DEBIAN_KERNEL_ARGUMENTS, DEBIAN_ROOT_LABEL } from './debian-cloud-tree.ts';
 import type { Kiln } from './kiln.ts';
 import { bootstrapBaseImage } from './platform-images.ts';
 
 const DEBIAN_RELEASES: Record<string, string> = { bookworm: '12', trixie: '13', bullseye: '11' };
+const VARIANT = 'minbase';
+/** What the minimal base gets to boot and be provisioned; debootstrap adds their dependencies. */
+const PACKAGES = [
+  ...['systemd-sysv', 'udev', 'dbus'],
+  // Debian's kernel for virtual machines (virtio, Hyper-V) and GRUB's modules for both firmwares.
+  ...['linux-image-cloud-amd64', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub2-common'],
+  // networkd comes with systemd; resolved takes the DNS servers networkd learns by DHCP.
+  'systemd-resolved',
+  // growpart, for cloud-init to grow the root into a bigger disk.
+  ...['cloud-init', 'cloud-guest-utils'],
+  // debootstrap follows no virtual package: python3-cryptography's python3-cffi-backend-api-* are this one's.
+  'python3-cffi-backend',
+  ...['openssh-server', 'sudo'],
+];
+/** Names the tree a package set makes: a change of packages is a new cache entry. */
+const TREE_KEY = createHash('sha256')
+  .update(`${VARIANT} ${PACKAGES.join(',')}`)
+  .digest('hex')
+  .slice(0, 12);
 
 export interface DebianBootstrap {
   dataDir: string;
   suite?: string;
   mirror?: string;
   sizeMiB?: number;
-  /** The debootstrap program (a stand-in in tests, which may not reach the network). */
-  debootstrap?: string;
-  /** Keep the Debian image the catalog already has for this release instead of making one. */
+  /** Where debootstrap trees are kept; the data folder's cache/ by default. */
+  cacheDir?: string;
+  /** Keep the Debian images the catalog already has for this release instead of making them. */
   ifMissing?: boolean;
 }
 
@@ -32,45 +59,62 @@ export async function bootstrapDebian(kiln: Kiln, options: DebianBootstrap): Pro
   const release = DEBIAN_RELEASES[suite];
   if (!release)
     throw new Error(`unknown Debian suite '${suite}'; use one of ${Object.keys(DEBIAN_RELEASES).join(', ')}`);
+  const offer = { publisher: 'Debian', offer: `debian-${release}` };
   return bootstrapBaseImage(
     kiln,
-    { publisher: 'Debian', offer: `debian-${release}`, sku: release },
+    [
+      { ...offer, sku: release, hyperVGeneration: 'V1' },
+      { ...offer, sku: `${release}-gen2`, hyperVGeneration: 'V2' },
+    ],
     options.ifMissing === true,
     async (disk) => {
-      const cache = await debootstrapped(options.dataDir, suite, options);
-      const root = join(dirname(disk), 'root');
-      // coreutils cp keeps what a root file system holds and Node's cp cannot copy: device nodes, owners.
-      await run('cp', ['-a', '--reflink=auto', cache, root]);
-      await writeFile(join(root, 'etc', 'fstab'), 'LABEL=debian-root / ext4 defaults,errors=remount-ro 0 1\n');
-      await writeFile(join(root, 'etc', 'hostname'), 'debian\n');
-      await writeFile(join(root, 'etc', 'machine-id'), '');
-      await rm(join(root, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
-      await mkdir(join(root, 'var', 'cache', 'apt', 'archives', 'partial'), { recursive: true });
-      await diskFromRootFs(root, disk, options.sizeMiB ?? (await defaultSize(root)), 'debian-root');
+      const tree = await debootstrapped(options.cacheDir ?? join(options.dataDir, 'cache'), suite, options.mirror);
+      await makeDebianDisk(tree, disk, options.sizeMiB);
     },
   );
 }
 
-/** The suite's debootstrap tree, made once and cached in the data folder. */
-async function debootstrapped(
-  dataDir: string,
-  suite: string,
-  options: Pick<DebianBootstrap, 'mirror' | 'debootstrap'>,
-): Promise<string> {
-  const cache = join(dataDir, 'cache', `debian-${suite}`);
+/** Writes the bootable Debian disk to `output` from a debootstrap tree (which stays as it is). */
+export async function makeDebianDisk(tree: string, output: string, sizeMiB?: number): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'kiln-debian-'));
+  try {
+    const root = join(work, 'root');
+    // coreutils cp keeps what a root file system holds and Node's cp cannot copy: device nodes, owners.
+    await run('cp', ['-a', '--reflink=auto', tree, root]);
+    await configureDebianCloudTree(root);
+    await bootableDiskFromRootFs(root, output, {
+      sizeMiB: sizeMiB ?? BOOTABLE_ROOT_START_MIB + (await defaultRootSize(root)) + 1,
+      label: DEBIAN_ROOT_LABEL,
+      kernelArguments: DEBIAN_KERNEL_ARGUMENTS,
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The suite's debootstrap tree, made once and cached in `cacheDir` (debootstrap writes a folder of
+ * its own, renamed into place when done); trees of other package sets for the suite are removed.
+ */
+export async function debootstrapped(cacheDir: string, suite: string, mirror?: string): Promise<string> {
+  const name = `debian-${suite}-${TREE_KEY}`;
+  const cache = join(cacheDir, name);
   if (existsSync(join(cache, 'etc', 'debian_version'))) return cache;
   const partial = `${cache}.partial`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
-  const mirror = options.mirror ?? 'http://deb.debian.org/debian';
-  process.stderr.write(`debootstrap ${suite} from ${mirror} (cached in ${cache} for next time)\n`);
-  await run(options.debootstrap ?? 'debootstrap', ['--variant=minbase', suite, partial, mirror]);
+  const from = mirror ?? 'http://deb.debian.org/debian';
+  process.stderr.write(`debootstrap ${suite} from ${from} (cached in ${cache} for next time)\n`);
+  await run('debootstrap', [`--variant=${VARIANT}`, `--include=${PACKAGES.join(',')}`, suite, partial, from]);
   await rename(partial, cache);
+  for (const old of await readdir(cacheDir))
+    if ((old === `debian-${suite}` || old.startsWith(`debian-${suite}-`)) && old !== name)
+      await rm(join(cacheDir, old), { recursive: true, force: true });
   return cache;
 }
 
 /** Room for the tree and about as much again for what customizers install, at least 512 MiB. */
-async function defaultSize(root: string): Promise<number> {
+async function defaultRootSize(root: string): Promise<number> {
   const { stdout } = await run('du', ['-sm', root]);
   return Math.max(512, Math.ceil(Number(stdout.split(/\s/)[0]) * 2 + 64));
 }

@@ -1,7 +1,9 @@
 /**
  * Importing a disk file into the platform-image catalog: it must be a disk image (raw, VHD, qcow2,
  * vmdk, vhdx) holding a partitioned (or bare) Linux root file system; it is kept as a fixed VHD in
- * the first region's store, from where builds read it.
+ * the first region's store, from where builds read it. A disk published as several SKUs (one per
+ * Hyper-V generation, as Azure does) is stored once: the other SKUs' blobs are store copies of it,
+ * which share its content.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import {
   checkImport,
   listPlatformImages,
   urn,
+  type HyperVGeneration,
   type PlatformImage,
 } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
@@ -25,10 +28,15 @@ export interface ImportRequest {
   version: string;
   file: string;
   replace?: boolean;
+  /** V1 (BIOS) or V2 (UEFI); V1 unless the import says otherwise. */
+  hyperVGeneration?: string;
 }
 
+const blobKey = (image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
+  `platformimages/${image.publisher}/${image.offer}/${image.sku}/${image.version}.vhd`.toLowerCase();
+
 export async function importPlatformImage(kiln: Kiln, request: ImportRequest): Promise<PlatformImage> {
-  await checkImport(kiln.domain, request, request.replace === true);
+  const hyperVGeneration = await checkImport(kiln.domain, request, request.replace === true);
   const work = await mkdtemp(join(tmpdir(), 'kiln-import-'));
   try {
     const raw = join(work, 'disk.raw');
@@ -40,8 +48,7 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
     const vhd = join(work, 'disk.vhd');
     await toFixedVhd(raw, vhd);
     const region = kiln.domain.settings.regions[0].name;
-    const key =
-      `platformimages/${request.publisher}/${request.offer}/${request.sku}/${request.version}.vhd`.toLowerCase();
+    const key = blobKey(request);
     const info = await kiln.domain.regions
       .get(region)!
       .put(key, createReadStream(vhd, { highWaterMark: CHUNK_SIZE }), { overwrite: request.replace === true });
@@ -54,10 +61,11 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
       sizeBytes: info.size,
       sha256: info.sha256,
       importedAt: kiln.domain.clock.now().toISOString(),
+      hyperVGeneration,
     };
     await addPlatformImage(kiln.domain, image, request.replace === true);
     process.stderr.write(
-      `Imported ${urn(image)} from a ${source.format} disk (root file system on a ${root.table} partition at byte ${root.start}).\n`,
+      `Imported ${urn(image)} (${image.hyperVGeneration}) from a ${source.format} disk (root file system on a ${root.table} partition at byte ${root.start}).\n`,
     );
     return image;
   } finally {
@@ -71,31 +79,60 @@ export interface CatalogSku {
   publisher: string;
   offer: string;
   sku: string;
+  hyperVGeneration: HyperVGeneration;
+}
+
+/**
+ * Publishes a catalog image again as another SKU of the same version: its blob copied in its store
+ * (sharing the content, so it costs no disk), recorded with the SKU's generation.
+ */
+async function publishAs(kiln: Kiln, image: PlatformImage, sku: CatalogSku, replace: boolean): Promise<PlatformImage> {
+  const entry = { ...sku, version: image.version };
+  await checkImport(kiln.domain, entry, replace);
+  const store = kiln.domain.regions.get(image.blob.region)!;
+  const key = blobKey(entry);
+  // A copy never replaces a blob; the entry pointing at the old one is replaced right after.
+  if (replace) await store.delete(key);
+  const info = await store.copy(image.blob.key, key);
+  const published: PlatformImage = {
+    ...image,
+    ...entry,
+    blob: { region: image.blob.region, key },
+    sha256: info.sha256,
+  };
+  await addPlatformImage(kiln.domain, published, replace);
+  process.stderr.write(`Published ${urn(image)} as ${urn(published)} (${published.hyperVGeneration}).\n`);
+  return published;
 }
 
 /**
  * A base image Kiln makes itself (Debian, busybox): `make` writes a disk file, imported as version
- * 0.<yyyymmdd>.0 (a second one the same day replaces it). With `ifMissing` the newest image the
- * catalog already has for the sku stands instead, and nothing is made.
+ * 0.<yyyymmdd>.0 of the first SKU and published as the others (a second one the same day replaces
+ * them). With `ifMissing` the newest image the catalog already has for the first SKU stands
+ * instead, and nothing is made, when every SKU has one.
  */
 export async function bootstrapBaseImage(
   kiln: Kiln,
-  sku: CatalogSku,
+  skus: [CatalogSku, ...CatalogSku[]],
   ifMissing: boolean,
   make: (disk: string) => Promise<void>,
 ): Promise<PlatformImage> {
   if (ifMissing) {
-    const existing = (await platformImages(kiln))
-      .filter((i) => i.publisher === sku.publisher && i.offer === sku.offer && i.sku === sku.sku)
-      .pop();
-    if (existing) return existing;
+    const catalog = await platformImages(kiln);
+    const newest = skus.map((sku) =>
+      catalog.filter((i) => i.publisher === sku.publisher && i.offer === sku.offer && i.sku === sku.sku).pop(),
+    );
+    if (newest.every((image) => image !== undefined)) return newest[0]!;
   }
   const work = await mkdtemp(join(tmpdir(), 'kiln-base-'));
   try {
     const disk = join(work, 'base.raw');
     await make(disk);
     const today = kiln.domain.clock.now().toISOString().slice(0, 10).replaceAll('-', '');
-    return await importPlatformImage(kiln, { ...sku, version: `0.${today}.0`, file: disk, replace: true });
+    const [first, ...others] = skus;
+    const image = await importPlatformImage(kiln, { ...first, version: `0.${today}.0`, file: disk, replace: true });
+    for (const sku of others) await publishAs(kiln, image, sku, true);
+    return image;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

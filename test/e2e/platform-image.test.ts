@@ -31,10 +31,25 @@ describe('platform-image catalog', () => {
     const first = kiln('platform-image', 'import', ...common, '--version', '1.0.0', '--file', join(work, 'base.qcow2'));
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stderr, /from a qcow2 disk \(root file system on a dos partition/);
+    const gen2 = ['--hyper-v-generation', 'V2'];
     assert.equal(
-      kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw')).status,
+      kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw'), ...gen2)
+        .status,
       0,
     );
+    const gen3 = kiln(
+      'platform-image',
+      'import',
+      ...common,
+      '--version',
+      '1.3.0',
+      '--file',
+      join(work, 'base.raw'),
+      '--hyper-v-generation',
+      'V3',
+    );
+    assert.notEqual(gen3.status, 0);
+    assert.match(gen3.stderr, /The Hyper-V generation 'V3' must be one of V1, V2/);
     const again = kiln('platform-image', 'import', ...common, '--version', '1.2.0', '--file', join(work, 'base.raw'));
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /already in the catalog; import it with --replace/);
@@ -42,10 +57,16 @@ describe('platform-image catalog', () => {
     const blank = kiln('platform-image', 'import', ...common, '--version', '2.0.0', '--file', join(work, 'blank.raw'));
     assert.notEqual(blank.status, 0);
     assert.match(blank.stderr, /blank\.raw/);
-    const listed = JSON.parse(kiln('platform-image', 'list', '--data', data).stdout) as Array<{ version: string }>;
+    const listed = JSON.parse(kiln('platform-image', 'list', '--data', data).stdout) as Array<{
+      version: string;
+      hyperVGeneration: string;
+    }>;
     assert.deepEqual(
-      listed.map((p) => p.version),
-      ['1.0.0', '1.2.0'],
+      listed.map((p) => [p.version, p.hyperVGeneration]),
+      [
+        ['1.0.0', 'V1'],
+        ['1.2.0', 'V2'],
+      ],
     );
 
     const server = await startTestServer({ dataDir: data });

@@ -4,6 +4,7 @@
  * pattern appears, then stops the VM. For tests and benchmarks that show an image boots.
  */
 import { createQemuVmDriver } from '../../src/adapters/qemu-vm-driver.ts';
+import type { VmFirmware } from '../../src/ports/vm-driver.ts';
 
 export interface BootOptions {
   /** The disk's format as qemu names it: raw, or vpc for a VHD. */
@@ -12,6 +13,8 @@ export interface BootOptions {
   until?: RegExp;
   timeoutMs?: number;
   memoryMiB?: number;
+  /** BIOS by default; UEFI boots a Generation 2 image. */
+  firmware?: VmFirmware;
 }
 
 export interface BootResult {
@@ -25,7 +28,7 @@ export async function bootToPrompt(disk: string, options: BootOptions = {}): Pro
   const lines: string[] = [];
   const vm = await createQemuVmDriver().boot(
     { path: disk, format: options.format ?? 'raw' },
-    { memoryMiB: options.memoryMiB ?? 512, cpus: 1, serial: (line) => lines.push(line) },
+    { memoryMiB: options.memoryMiB ?? 512, cpus: 1, firmware: options.firmware, serial: (line) => lines.push(line) },
   );
   try {
     const { seconds } = await vm.waitFor(options.until ?? /login:/, options.timeoutMs ?? 180_000);

@@ -12,16 +12,20 @@ The catalog that PlatformImage sources of image templates resolve in.
 
 Commands:
   import   add a disk file (raw, VHD, qcow2, vmdk, vhdx holding a Linux root file system)
-           --publisher P --offer O --sku S --version V --file F [--replace] [--data DIR] [--db URL]
+           --publisher P --offer O --sku S --version V --file F [--hyper-v-generation V1|V2]
+           [--replace] [--data DIR] [--db URL]
   list     list the catalog as JSON [--data DIR] [--db URL]
   bootstrap debian
-           make a Debian base image from Debian's packages (debootstrap) and import it
-           [--suite bookworm] [--mirror URL] [--size-mib N] [--if-missing] [--data DIR] [--db URL]
+           make a bootable Debian base image from Debian's packages (debootstrap) and import it
+           as two SKUs of one disk: Debian:debian-12:12 (V1, BIOS) and Debian:debian-12:12-gen2 (V2, UEFI)
+           [--suite bookworm] [--mirror URL] [--size-mib N] [--cache DIR] [--if-missing] [--data DIR] [--db URL]
   bootstrap busybox
            a tiny base image from the host's busybox, no network needed, as kiln:busybox:busybox
            [--size-mib N] [--if-missing] [--data DIR] [--db URL]
 
---if-missing: keep the image the catalog already has for that sku instead of making a new one.
+--hyper-v-generation: the firmware the image boots with, V1 (BIOS, the default) or V2 (UEFI).
+--cache: where the debootstrap download is kept (default DIR/cache).
+--if-missing: keep the images the catalog already has for those skus instead of making new ones.
 Every command prints JSON; -o json|jsonc|table|tsv|yaml|none and --query (JMESPath) as the other commands.
 
 Examples:
@@ -47,7 +51,8 @@ export async function platformImage(argv: string[]): Promise<void> {
       suite: { type: 'string' },
       mirror: { type: 'string' },
       'size-mib': { type: 'string' },
-      debootstrap: { type: 'string' },
+      cache: { type: 'string' },
+      'hyper-v-generation': { type: 'string' },
       'if-missing': { type: 'boolean' },
       ...outputOptions,
     },
@@ -69,7 +74,7 @@ export async function platformImage(argv: string[]): Promise<void> {
         suite: values.suite,
         mirror: values.mirror,
         sizeMiB,
-        debootstrap: values.debootstrap,
+        cacheDir: values.cache,
         ifMissing,
       });
       return printResult(image, values);
@@ -84,6 +89,7 @@ export async function platformImage(argv: string[]): Promise<void> {
       version: values.version!,
       file: values.file!,
       replace: values.replace,
+      hyperVGeneration: values['hyper-v-generation'],
     });
     printResult(image, values);
   } finally {

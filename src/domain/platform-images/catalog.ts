@@ -2,12 +2,19 @@
  * The platform-image catalog: what `PlatformImage` sources (publisher, offer, sku, version) resolve
  * to. The operator fills it with `kiln platform-image import`; each entry is a fixed VHD kept in a
  * region store. `latest` resolves to the highest version, numerically part by part.
+ *
+ * Each entry names the Hyper-V generation it boots as (`V1`: BIOS, `V2`: UEFI), as Azure's images do;
+ * one disk that boots both ways is two SKUs, as Azure publishes them (`12` and `12-gen2`), sharing
+ * one content in the store. Entries recorded before the field existed are V1.
  */
 import { ArmError } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
+import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
 
 export const PLATFORM_IMAGE_KIND = 'kiln/platformimages';
+
+export type HyperVGeneration = (typeof HYPERV_GENERATIONS)[number];
 
 export interface PlatformImage {
   publisher: string;
@@ -18,6 +25,7 @@ export interface PlatformImage {
   sizeBytes: number;
   sha256: string;
   importedAt: string;
+  hyperVGeneration: HyperVGeneration;
 }
 
 const entryKey = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
@@ -28,12 +36,12 @@ export const urn = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'vers
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const VERSION = /^\d+(\.\d+){0,3}$/;
 
-/** Checks an import before any work: valid names, and no silent replacement of an entry. */
+/** Checks an import before any work: valid names and generation, and no silent replacement of an entry. */
 export async function checkImport(
   ctx: DomainContext,
-  image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>,
+  image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'> & { hyperVGeneration?: string },
   replace: boolean,
-): Promise<void> {
+): Promise<HyperVGeneration> {
   for (const field of ['publisher', 'offer', 'sku'] as const) {
     if (!NAME.test(image[field]))
       throw new ArmError(
@@ -50,7 +58,18 @@ export async function checkImport(
       `The version '${image.version}' must be numbers separated by periods, such as 1.2.3 (latest is what Kiln resolves, not a version to import).`,
       'version',
     );
+  if (
+    image.hyperVGeneration !== undefined &&
+    !(HYPERV_GENERATIONS as readonly string[]).includes(image.hyperVGeneration)
+  )
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The Hyper-V generation '${image.hyperVGeneration}' must be one of ${HYPERV_GENERATIONS.join(', ')}.`,
+      'hyperVGeneration',
+    );
   if (!replace && (await ctx.store.get(entryKey(image)))) throw duplicate(image);
+  return (image.hyperVGeneration as HyperVGeneration | undefined) ?? 'V1';
 }
 
 const duplicate = (image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
@@ -60,15 +79,19 @@ const duplicate = (image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'v
     `The platform image ${urn(image)} is already in the catalog; import it with --replace to replace it.`,
   );
 
-/** Records an imported image (after `checkImport`); two racing imports cannot both add it. */
-export async function addPlatformImage(ctx: DomainContext, image: PlatformImage, replace: boolean): Promise<void> {
+/** Records an imported image (after `checkImport`), V1 unless it says otherwise; two racing imports cannot both add it. */
+export async function addPlatformImage(
+  ctx: DomainContext,
+  image: Omit<PlatformImage, 'hyperVGeneration'> & Partial<Pick<PlatformImage, 'hyperVGeneration'>>,
+  replace: boolean,
+): Promise<void> {
   const record = {
     key: entryKey(image),
     kind: PLATFORM_IMAGE_KIND,
     subscription: '',
     resourceGroup: null,
     parent: null,
-    data: image,
+    data: { ...image, hyperVGeneration: image.hyperVGeneration ?? 'V1' },
   };
   try {
     await ctx.store.apply([{ op: 'put', record, ...(replace ? {} : { expect: { absent: true as const } }) }]);
@@ -80,7 +103,15 @@ export async function addPlatformImage(ctx: DomainContext, image: PlatformImage,
 
 export async function listPlatformImages(ctx: DomainContext): Promise<PlatformImage[]> {
   const records = await ctx.store.list<PlatformImage>({ kind: PLATFORM_IMAGE_KIND, limit: 100_000 });
-  return records.map((r) => r.data).sort((a, b) => urn(a).localeCompare(urn(b)) || compareDotted(a.version, b.version));
+  return (
+    records
+      // Entries recorded before the field existed have none.
+      .map((r): PlatformImage => ({
+        ...r.data,
+        hyperVGeneration: (r.data as Partial<PlatformImage>).hyperVGeneration ?? 'V1',
+      }))
+      .sort((a, b) => urn(a).localeCompare(urn(b)) || compareDotted(a.version, b.version))
+  );
 }
 
 /** The catalog entry a PlatformImage source names; `latest` is the highest version of that sku. */

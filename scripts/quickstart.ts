@@ -126,10 +126,12 @@ const download = await fetch(outputs.find((o) => o.name === 'vhd')!.artifactUri!
 if (!download.ok || !download.body) throw new Error(`downloading the VHD answered ${download.status}`);
 // Streamed to a sparse file: a disk's unwritten space costs no blocks here either.
 await writeSparseFile(Readable.fromWeb(download.body as NodeReadableStream), vhdPath);
+// sfdisk reads the VHD's footer as one more sector of the disk and warns about the GPT's place: stderr is dropped.
 const partitions = JSON.parse(
   execFileSync('sfdisk', ['-J', vhdPath], {
     encoding: 'utf8',
     env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+    stdio: ['ignore', 'pipe', 'ignore'],
   }),
 );
 const offset = partitions.partitiontable.partitions[0].start * 512;

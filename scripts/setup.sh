@@ -2,7 +2,8 @@
 # Installs what Kiln needs on a fresh Debian machine: npm packages, and the Debian tools it uses
 # (qemu-img to convert and check disk images, sfdisk and e2fsprogs to read their partitions,
 # fuse2fs to open a root file system in place, static busybox for the base test image, bwrap to
-# sandbox builds, qemu-system-x86 and extlinux for the tests that boot images).
+# sandbox builds, qemu-system-x86 and extlinux for the tests that boot images, debootstrap and GRUB's
+# tools for the bootable Debian base).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,14 @@ command -v extlinux >/dev/null || missing+=(extlinux)
 [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || missing+=(ovmf)
 command -v setcap >/dev/null || missing+=(libcap2-bin)
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || missing+=(syslinux-common)
+# The bootable Debian base (kiln platform-image bootstrap debian, the main job and the tests that boot
+# Debian): debootstrap, and GRUB's programs (grub-mkimage, grub-bios-setup; the modules come from the
+# image's own packages), mkfs.vfat and mtools for the EFI system partition.
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v grub-mkimage >/dev/null || missing+=(grub2-common)
+[ -x /usr/lib/grub/i386-pc/grub-bios-setup ] || missing+=(grub-pc-bin)
+command -v mkfs.vfat >/dev/null || missing+=(dosfstools)
+command -v mcopy >/dev/null || missing+=(mtools)
 # Only the tests use strace: they watch which files Kiln fsyncs.
 command -v strace >/dev/null || missing+=(strace)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -21,7 +21,9 @@ const work = await mkdtemp(join(tmpdir(), 'kiln-debian-boot-'));
 after(() => rm(work, { recursive: true, force: true }));
 
 describe('the bootstrapped Debian', { skip: process.getuid?.() !== 0 && 'debootstrap needs root' }, () => {
-  for (const firmware of ['bios', 'uefi'] as const) {
+  // UEFI first: where KVM fails (these hosts), OVMF trips it at once with "KVM internal error" and the
+  // driver goes over to TCG for the process, while SeaBIOS with GRUB hangs under it without a word.
+  for (const firmware of ['uefi', 'bios'] as const) {
     it(`boots to its serial login prompt with ${firmware === 'bios' ? 'a PC BIOS' : 'UEFI'}`, async (t) => {
       const { serial, seconds } = await bootToPrompt(await debianImage(), {
         firmware,

@@ -22,7 +22,8 @@ import { configureDebianCloudTree, DEBIAN_KERNEL_ARGUMENTS, DEBIAN_ROOT_LABEL } 
 import type { Kiln } from './kiln.ts';
 import { bootstrapBaseImage } from './platform-images.ts';
 
-const DEBIAN_RELEASES: Record<string, string> = { bookworm: '12', trixie: '13', bullseye: '11' };
+/** Suites whose archive has every package below (bullseye's systemd still holds resolved: no systemd-resolved). */
+const DEBIAN_RELEASES: Record<string, string> = { bookworm: '12', trixie: '13' };
 const VARIANT = 'minbase';
 /** What the minimal base gets to boot and be provisioned; debootstrap adds their dependencies. */
 const PACKAGES = [

@@ -1,35 +1,52 @@
 /**
- * The VM driver on QEMU (`qemu-system-x86_64`): the disk opened with `snapshot=on` (writes go to a
- * throwaway overlay, so the image never changes), as a virtio disk, no network (`-nic none`), no
- * default devices or display, the serial console on stdio read line by line, and `-no-reboot`, so
- * a guest that reboots or panics ends the VM instead of looping.
+ * The VM driver on QEMU (`qemu-system-x86_64`): the disk as a virtio disk, opened with `snapshot=on`
+ * (writes go to a throwaway overlay, so the image never changes) unless the VM is `persistent`; no
+ * default devices or display; the serial console on stdio read line by line; `-no-reboot`, so a
+ * guest that reboots or panics ends the VM instead of looping.
  *
- * **KVM or TCG.** KVM is used when /dev/kvm can be opened, TCG otherwise. On some hosts /dev/kvm
- * opens and KVM even runs the firmware, then fails later ("KVM internal error", with QEMU pausing
- * the guest rather than exiting): a probe that boots nothing would pass there. So the real boot is
- * the probe: QEMU's stderr is watched, and when it says KVM failed the VM is killed and booted
- * again under TCG, and every later VM of this process uses TCG at once. The choice is the
- * process's (module state), told once through `onNotice`; each VM reports its own `accelerator`.
+ * **Network.** None (`-nic none`) unless asked. Then QEMU's user-mode network (slirp: no host
+ * privilege, no bridge): `restrict=on` unless outbound is allowed, so the guest reaches nothing, and
+ * each forwarded guest port bound on 127.0.0.1 at a free port. A clash with another process taking
+ * that port between the probe and QEMU's bind starts QEMU again on fresh ports.
+ *
+ * **Seed and shutdown.** Each VM has a private folder (0700) for its NoCloud seed drive and its QMP
+ * socket, removed when it ends; `shutdown` sends ACPI's power button through QMP.
+ *
+ * **KVM or TCG.** KVM is used when /dev/kvm can be opened and works, TCG otherwise. On some hosts
+ * /dev/kvm opens and KVM even starts, then fails: OVMF makes it say "KVM internal error" at once, but
+ * a guest on SeaBIOS and GRUB can hang there without a word. So once per process the UEFI firmware
+ * alone is booted under KVM as a probe (about a second); and every boot's stderr is still watched:
+ * when it says KVM failed, the VM is killed and booted again under TCG, and every later VM of this
+ * process uses TCG. The choice is told once through `onNotice`; each VM reports its `accelerator`.
  *
  * **No QEMU outlives its caller.** QEMU runs under `setpriv --pdeathsig KILL` (util-linux), so the
  * kernel kills it when this process dies, even by kill -9, and in a process group of its own, killed
  * whole on stop, abort, and this process's exit.
  *
- * **Limits.** One driver runs at most `maxRunning` VMs at once (`build.vm.maxRunning`); more wait
- * in a FIFO, each turn held from the boot until its QEMU has exited.
+ * **Limits.** One driver runs VMs within its capacity (`build.vm`: VMs, vCPUs, memory at once);
+ * more wait in a FIFO (vm-turns.ts), each turn held from the boot until its QEMU has exited.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import type { Accelerator, Vm, VmBootOptions, VmDisk, VmDriver, VmExit } from '../ports/vm-driver.ts';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Accelerator, ShutdownOutcome, Vm, VmBootOptions, VmDisk, VmDriver, VmExit } from '../ports/vm-driver.ts';
+import { writeNoCloudSeed } from './nocloud-seed.ts';
+import { VmTurns, type VmCapacity } from './vm-turns.ts';
 
 export interface QemuVmDriverOptions {
-  /** VMs this driver runs at once; more wait their turn, first come first served. Default 1. */
-  maxRunning?: number;
+  /** What this driver's VMs hold at once, each part defaulting: 1 VM, every CPU, half the memory. */
+  capacity?: Partial<VmCapacity>;
   /** Told, once per process, which accelerator VMs run under and why. */
   onNotice?: (text: string) => void;
 }
 
+/** What QEMU prints when a forwarded port was taken between the probe and its bind. */
+const PORT_TAKEN = /Could not set up host forwarding rule/;
+/** Starts of one VM on fresh ports before a port clash is reported. */
+const PORT_ATTEMPTS = 3;
 /** What QEMU prints when KVM cannot run the guest, at start or midway. */
 const KVM_FAILED = /KVM internal error|Could not access KVM kernel module|failed to initialize kvm/i;
 /** Terminal control the firmware writes to the console (reset, clear screen, colours): not text for a log. */
@@ -43,11 +60,71 @@ const UEFI_FIRMWARE = [
   ...['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF}/OVMF_CODE_4M.fd`],
   ...['-drive', `if=pflash,format=raw,unit=1,snapshot=on,file=${OVMF}/OVMF_VARS_4M.fd`],
 ];
+/**
+ * QEMU's own confinement: once set up (disk, firmware, seed and sockets open) it drops root for
+ * `nobody`, and a seccomp filter refuses obsolete calls, new processes and scheduler or resource
+ * changes, so a guest that escapes through a device model is neither root nor able to spawn. (The
+ * filter's `elevateprivileges=deny` would refuse the drop itself; as `nobody`, there is nothing left to elevate to.)
+ */
+const HARDENING = [...['-sandbox', 'on,obsolete=deny,spawn=deny,resourcecontrol=deny'], ...['-runas', 'nobody']];
 /** Console lines a VM keeps for `waitFor` failures and `lastSerialLines`. */
 const KEPT_LINES = 200;
 
 /** The process's accelerator: KVM until it fails once, then TCG for good. */
-const host = { kvmFailed: undefined as string | undefined, told: new Set<string>() };
+const host = {
+  kvmFailed: undefined as string | undefined,
+  probe: undefined as Promise<string | undefined> | undefined,
+  told: new Set<string>(),
+};
+
+/** How long the KVM probe waits for the firmware to reach its boot manager. */
+const PROBE_MS = 15_000;
+/** OVMF's boot manager starting: the firmware ran its whole start-up under KVM. */
+const FIRMWARE_RAN = /BdsDxe/;
+
+/**
+ * Boots only the UEFI firmware under KVM, once per process, and resolves with why KVM failed, or
+ * undefined when the firmware ran. The probe is needed because a guest booted by SeaBIOS and GRUB on
+ * a broken KVM can hang without a word, while OVMF makes the same KVM say "KVM internal error" in a
+ * second. Without OVMF installed there is no probe, and the boot itself is watched (see `start`).
+ */
+async function probeKvm(): Promise<string | undefined> {
+  try {
+    await access(`${OVMF}/OVMF_CODE_4M.fd`, constants.R_OK);
+  } catch {
+    return undefined;
+  }
+  const args = ['-accel', 'kvm', '-m', '128', '-nodefaults', '-nographic', '-no-reboot', '-nic', 'none'];
+  const child = spawn(
+    'setpriv',
+    ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args, ...UEFI_FIRMWARE, '-serial', 'stdio'],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  return new Promise<string | undefined>((resolve) => {
+    const done = (failure: string | undefined) => {
+      clearTimeout(timer);
+      killGroup(child);
+      resolve(failure);
+    };
+    const timer = setTimeout(() => done(`the firmware did not start under KVM within ${PROBE_MS / 1000} s`), PROBE_MS);
+    child.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      if (FIRMWARE_RAN.test(stdout)) done(undefined);
+    });
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+      const failed = stderr.match(KVM_FAILED);
+      if (failed) done(`KVM failed here (${failed[0]})`);
+    });
+    child.once('error', (error) => done(`QEMU could not start: ${error.message}`));
+    child.once('close', () => done(`QEMU ended under KVM: ${stderr.trim().split('\n').pop() ?? ''}`));
+  });
+}
 
 function tellOnce(onNotice: ((text: string) => void) | undefined, text: string) {
   if (host.told.has(text)) return;
@@ -59,6 +136,9 @@ async function chooseAccelerator(onNotice?: (text: string) => void): Promise<Acc
   if (host.kvmFailed === undefined) {
     try {
       await access('/dev/kvm', constants.R_OK | constants.W_OK);
+      host.probe ??= probeKvm();
+      const failed = await host.probe;
+      if (failed) host.kvmFailed = failed;
     } catch {
       host.kvmFailed = '/dev/kvm is missing or not accessible';
     }
@@ -71,47 +151,16 @@ async function chooseAccelerator(onNotice?: (text: string) => void): Promise<Acc
   return 'kvm';
 }
 
-/** A FIFO of turns: `take` resolves when one is free, or rejects when `signal` aborts first. */
-class Turns {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly max: number) {}
-
-  async take(signal?: AbortSignal): Promise<() => void> {
-    signal?.throwIfAborted();
-    if (this.running >= this.max) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.waiting.splice(this.waiting.indexOf(granted), 1);
-          reject(signal!.reason);
-        };
-        const granted = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        this.waiting.push(granted);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    } else this.running++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      // The turn passes straight to the next in line, so `running` stays as it is.
-      if (next) next();
-      else this.running--;
-    };
-  }
+/** The host's default capacity: one VM at a time, which may use every CPU and half the memory. */
+export function defaultVmCapacity(): VmCapacity {
+  return { vms: 1, cpus: availableParallelism(), memoryMiB: Math.floor(totalmem() / 2 / 1024 / 1024) };
 }
 
 export function createQemuVmDriver(options: QemuVmDriverOptions = {}): VmDriver {
-  const maxRunning = options.maxRunning ?? 1;
-  if (!Number.isInteger(maxRunning) || maxRunning < 1) throw new Error(`maxRunning must be a whole number ≥ 1`);
-  const turns = new Turns(maxRunning);
+  const turns = new VmTurns({ ...defaultVmCapacity(), ...options.capacity });
   return {
     async boot(disk, boot) {
-      const release = await turns.take(boot.signal);
+      const release = await turns.take({ cpus: boot.cpus, memoryMiB: boot.memoryMiB }, boot.signal);
       try {
         const vm = new QemuVm(disk, boot, await chooseAccelerator(options.onNotice), options.onNotice);
         await vm.started;
@@ -145,6 +194,12 @@ class QemuVm implements Vm {
   private stopping = false;
   private readonly waiters = new Set<Waiter>();
   private resolveExited!: (exit: VmExit) => void;
+  /** The VM's private folder: seed drive, QMP socket. */
+  private dir?: string;
+  private seedDrive?: string;
+  /** Guest port → host port on 127.0.0.1, for this start of QEMU. */
+  private ports = new Map<number, number>();
+  private portAttempts = 0;
 
   constructor(
     private readonly disk: VmDisk,
@@ -154,23 +209,41 @@ class QemuVm implements Vm {
   ) {
     this.accelerator = accelerator;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
-    this.started = this.start();
+    this.started = this.prepare().then(() => this.start());
     const onAbort = () => void this.stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     void this.exited.then(() => options.signal?.removeEventListener('abort', onAbort));
     if (options.signal?.aborted) onAbort();
   }
 
+  private async prepare(): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), 'kiln-vm-'));
+    if (this.options.seed) this.seedDrive = await writeNoCloudSeed(this.dir, this.options.seed);
+    await this.pickPorts();
+  }
+
+  /** Host ports for the forwarded guest ports: kept when QEMU starts again under TCG, new after a clash. */
+  private async pickPorts() {
+    this.ports = new Map();
+    for (const guest of this.options.network?.forwardPorts ?? []) this.ports.set(guest, await freePort());
+  }
+
   private start(): Promise<void> {
     // -drive splits its options at commas; a comma in the path is written twice. A VHD's size is its
     // footer's current size, as Azure and Hyper-V read it, not qemu's default guess from the CHS geometry.
     const format = this.disk.format === 'vpc' ? 'vpc,force_size_calc=current_size' : 'raw';
-    const drive = `file=${this.disk.path.replaceAll(',', ',,')},format=${format},if=virtio,snapshot=on`;
+    const overlay = this.options.persistent === true ? '' : ',snapshot=on';
+    const drives = [`file=${escape(this.disk.path)},format=${format},if=virtio${overlay}`];
+    if (this.seedDrive) drives.push(`file=${escape(this.seedDrive)},format=raw,if=virtio,readonly=on`);
     const qemu = [
       'qemu-system-x86_64',
       ...(this.options.firmware === 'uefi' ? UEFI_FIRMWARE : []),
       ...['-accel', this.accelerator, '-m', String(this.options.memoryMiB), '-smp', String(this.options.cpus)],
-      ...['-nodefaults', '-nographic', '-no-reboot', '-nic', 'none', '-serial', 'stdio', '-drive', drive],
+      ...['-nodefaults', '-nographic', '-no-reboot', '-serial', 'stdio'],
+      ...HARDENING,
+      ...['-qmp', `unix:${escape(this.qmpSocket())},server=on,wait=off`],
+      ...this.networkArgs(),
+      ...drives.flatMap((drive) => ['-drive', drive]),
     ];
     this.startedAt = performance.now();
     this.lines = [];
@@ -199,6 +272,12 @@ class QemuVm implements Vm {
     });
     child.once('close', (code, signal) => {
       process.off('exit', kill);
+      if (PORT_TAKEN.test(this.stderr) && !this.stopping && ++this.portAttempts < PORT_ATTEMPTS) {
+        this.pickPorts()
+          .then(() => this.start())
+          .catch((error: Error) => this.end({ code: null, signal: null, stderr: error.message }));
+        return;
+      }
       // KVM failed and nobody asked the VM to stop: the same boot again, under TCG.
       if (this.accelerator === 'kvm' && KVM_FAILED.test(this.stderr) && !this.stopping) {
         this.accelerator = 'tcg';
@@ -209,6 +288,41 @@ class QemuVm implements Vm {
       this.end({ code, signal, stderr: this.stderr.trim() });
     });
     return spawned;
+  }
+
+  private networkArgs(): string[] {
+    const network = this.options.network;
+    if (!network) return ['-nic', 'none'];
+    const forwards = [...this.ports].map(([guest, hostPort]) => `,hostfwd=tcp:127.0.0.1:${hostPort}-:${guest}`);
+    const user = `user,id=net0,restrict=${network.outbound ? 'off' : 'on'}${forwards.join('')}`;
+    return ['-netdev', user, '-device', 'virtio-net-pci,netdev=net0'];
+  }
+
+  private qmpSocket(): string {
+    return join(this.dir!, 'qmp.sock');
+  }
+
+  hostPort(guestPort: number): number {
+    const port = this.ports.get(guestPort);
+    if (port === undefined) throw new Error(`guest port ${guestPort} is not forwarded to the host`);
+    return port;
+  }
+
+  async shutdown(timeoutMs: number): Promise<ShutdownOutcome> {
+    if (this.ended) return 'clean';
+    const gone = this.exited.then(() => 'clean' as const);
+    const asked = await powerButton(this.qmpSocket()).then(
+      () => true,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'forced'>(
+      (resolve) => (timer = setTimeout(() => resolve('forced'), asked ? timeoutMs : 0)),
+    );
+    const outcome = await Promise.race([gone, late]);
+    clearTimeout(timer);
+    if (outcome === 'forced') await this.stop();
+    return outcome;
   }
 
   private console(chunk: string) {
@@ -240,6 +354,7 @@ class QemuVm implements Vm {
       this.partial = '';
     }
     this.ended = exit;
+    if (this.dir) void rm(this.dir, { recursive: true, force: true });
     const how = exit.signal ?? `exit ${exit.code}`;
     for (const waiter of this.waiters)
       waiter.fail(`the VM ended (${how})${exit.stderr === '' ? '' : `; QEMU said: ${exit.stderr}`}`);
@@ -290,6 +405,43 @@ class QemuVm implements Vm {
 }
 
 const clean = (line: string) => line.replace(TERMINAL_CONTROL, '');
+/** QEMU's option lists split at commas; a comma in a value is written twice. */
+const escape = (value: string) => value.replaceAll(',', ',,');
+
+/** A port on 127.0.0.1 nobody listens on now (QEMU binds it a moment later; a clash starts QEMU again). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Presses the VM's ACPI power button through its QMP socket; resolves once QEMU has taken the command. */
+function powerButton(socket: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const qmp = createConnection(socket);
+    let answers = '';
+    qmp.setEncoding('utf8');
+    qmp.once('error', reject);
+    qmp.once('connect', () => qmp.write('{"execute":"qmp_capabilities"}\n{"execute":"system_powerdown"}\n'));
+    qmp.on('data', (chunk: string) => {
+      answers += chunk;
+      // The greeting, then one answer per command: the second `return` is the power button's.
+      if ((answers.match(/"return"/g) ?? []).length >= 2) {
+        qmp.end();
+        resolve();
+      } else if (answers.includes('"error"')) {
+        qmp.destroy();
+        reject(new Error(`QMP refused: ${answers}`));
+      }
+    });
+    qmp.once('close', () => reject(new Error('QMP closed before answering')));
+  });
+}
 
 /** SIGKILL to QEMU's whole process group (setpriv became QEMU, the group's leader). */
 function killGroup(child: ChildProcess) {

@@ -12,6 +12,8 @@ import { DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS } from '../imaging/image-template/bo
 import { resolveLimits, type ResourceLimits } from '../imaging/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { writeFileAtomic } from './atomic-file.ts';
+import { defaultVmCapacity } from '../adapters/qemu-vm-driver.ts';
+import type { VmCapacity } from '../adapters/vm-turns.ts';
 
 export interface RegionConfig {
   name: string;
@@ -46,8 +48,11 @@ export interface KilnConfig {
     bootCheck?: boolean;
     /** How long the boot check waits for the login prompt, in seconds (default 300). */
     bootCheckTimeoutSeconds?: number;
-    /** VMs (boot checks) this process runs at once (`maxRunning`, default 1); more wait their turn. */
-    vm?: { maxRunning?: number };
+    /**
+     * What this process's VMs (boot checks, validations, VM builds) hold at once: `maxRunning` VMs
+     * (default 1), `maxCpus` vCPUs (default every CPU), `maxMemoryMiB` (default half the memory); more wait their turn.
+     */
+    vm?: { maxRunning?: number; maxCpus?: number; maxMemoryMiB?: number };
   };
 }
 
@@ -105,16 +110,21 @@ export function buildDiskLimitMiB(config: KilnConfig): number | undefined {
   }
 }
 
-/** How builds boot their images: `build.bootCheck`, `build.bootCheckTimeoutSeconds`, `build.vm.maxRunning`, checked. */
+/** How builds boot their images: `build.bootCheck`, `build.bootCheckTimeoutSeconds`, `build.vm`, checked. */
 export interface VmSettings {
   bootCheck: boolean;
   bootCheckTimeoutSeconds: number;
-  maxRunning: number;
+  capacity: VmCapacity;
 }
 
 export function vmSettings(config: KilnConfig): VmSettings {
   const { bootCheck = false, bootCheckTimeoutSeconds = DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS, vm } = config.build ?? {};
-  const maxRunning = vm?.maxRunning ?? 1;
+  const defaults = defaultVmCapacity();
+  const capacity: VmCapacity = {
+    vms: vmLimit('maxRunning', vm?.maxRunning, defaults.vms),
+    cpus: vmLimit('maxCpus', vm?.maxCpus, defaults.cpus),
+    memoryMiB: vmLimit('maxMemoryMiB', vm?.maxMemoryMiB, defaults.memoryMiB),
+  };
   if (typeof bootCheck !== 'boolean')
     throw new Error(`config.json: build.bootCheck must be true or false, not ${JSON.stringify(bootCheck)}.`);
   if (
@@ -125,11 +135,16 @@ export function vmSettings(config: KilnConfig): VmSettings {
     throw new Error(
       `config.json: build.bootCheckTimeoutSeconds must be a positive number of seconds, not ${JSON.stringify(bootCheckTimeoutSeconds)}.`,
     );
-  if (!Number.isInteger(maxRunning) || maxRunning < 1)
+  return { bootCheck, bootCheckTimeoutSeconds, capacity };
+}
+
+function vmLimit(name: string, value: unknown, otherwise: number): number {
+  if (value === undefined) return otherwise;
+  if (!Number.isInteger(value) || (value as number) < 1)
     throw new Error(
-      `config.json: build.vm.maxRunning must be a whole number of at least 1, not ${JSON.stringify(maxRunning)}.`,
+      `config.json: build.vm.${name} must be a whole number of at least 1, not ${JSON.stringify(value)}.`,
     );
-  return { bootCheck, bootCheckTimeoutSeconds, maxRunning };
+  return value as number;
 }
 
 /** What config.json's `build` says of how runs may use the host, every value checked. */

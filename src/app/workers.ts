@@ -1,6 +1,7 @@
 /** The job workers of one process, over the stores `openKiln` picked: `kiln serve` and `kiln build` both run them. */
 import { join } from 'node:path';
 import { createQemuVmDriver } from '../adapters/qemu-vm-driver.ts';
+import { createSshCommunicator } from '../adapters/ssh-communicator.ts';
 import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
@@ -32,13 +33,14 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
   const { vm, ...build } = options.build ?? operatorBuildSettings(kiln.config);
   // The driver is the process's: its limit on VMs at once holds across all workers.
   const driver = createQemuVmDriver({
-    maxRunning: vm.maxRunning,
+    capacity: vm.capacity,
     onNotice: options.onVmNotice ?? ((text) => process.stderr.write(`kiln: ${text}\n`)),
   });
   const tasks = createTasks(kiln.domain, {
     workRoot: workRoot(options.dataDir),
     customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
     ...build,
+    guest: { driver, communicator: createSshCommunicator(), timeoutSeconds: vm.bootCheckTimeoutSeconds },
     ...((options.bootCheck ?? vm.bootCheck)
       ? { bootCheck: { driver, timeoutSeconds: vm.bootCheckTimeoutSeconds } }
       : {}),

@@ -1,16 +1,21 @@
 /**
- * Booting a disk image as a virtual machine, to see what it does: the boot check waits for a login
- * prompt on its serial console. What every driver guarantees:
+ * Booting a disk image as a virtual machine: the boot check waits for a login prompt on its serial
+ * console, the validate stage and the VM build mode reach the guest through a communicator
+ * (guest-communicator.ts) over a forwarded port. What every driver guarantees:
  *
- * - The disk is never changed: the VM writes to a throwaway overlay (a boot check proves the image,
- *   it must not alter it).
- * - The VM has no network.
+ * - The disk is not changed unless `persistent`: the VM writes to a throwaway overlay (a boot check
+ *   or a validation proves the image, it must not alter it).
+ * - The VM has no network unless `network` asks for one; then the host reaches the guest's listed
+ *   TCP ports on 127.0.0.1 only (`hostPort`), and the guest reaches nothing beyond the VM unless
+ *   `outbound` (then it has NAT to whatever the host reaches, the host's loopback included).
+ * - A `seed` reaches the guest as cloud-init's NoCloud data source (a small drive labelled CIDATA).
  * - Every line the serial console prints goes to `serial`, in order, without carriage returns or
  *   terminal control sequences.
  * - No VM outlives its caller: `stop()`, an abort of `signal` and the end of the calling process (a
- *   kill -9 included) each end it, hard (no clean shutdown yet).
- * - A driver runs a bounded number of VMs at once; `boot` waits its turn, first come first served,
- *   and an abort while waiting leaves the queue without booting.
+ *   kill -9 included) each end it, hard; `shutdown()` asks the guest first.
+ * - A driver runs a bounded number of VMs, vCPUs and MiB of memory at once; `boot` waits its turn,
+ *   first come first served, an abort while waiting leaves the queue without booting, and a VM that
+ *   could never fit is refused at once.
  */
 
 /** A disk to boot, as its file holds it: raw, or a VHD (`vpc`, its size read from the footer as Azure does). */
@@ -32,9 +37,31 @@ export interface VmBootOptions {
   firmware?: VmFirmware;
   /** Each line of the serial console. */
   serial(line: string): void;
+  /** The guest's writes go to the disk itself (a build inside the VM), not to a throwaway overlay. */
+  persistent?: boolean;
+  /** A network card; none when left out. */
+  network?: VmNetwork;
+  /** cloud-init's NoCloud data: the guest's first-boot configuration. */
+  seed?: NoCloudSeed;
   /** Aborting stops the VM (or its wait for a turn). */
   signal?: AbortSignal;
 }
+
+export interface VmNetwork {
+  /** Guest TCP ports the host reaches on 127.0.0.1, each at the port `Vm.hostPort` gives. */
+  forwardPorts: number[];
+  /** The guest may open connections out (NAT through the host); otherwise it reaches nothing. */
+  outbound: boolean;
+}
+
+/** cloud-init's NoCloud files, as its documentation names them. */
+export interface NoCloudSeed {
+  metaData: string;
+  userData: string;
+}
+
+/** How a shutdown ended: the guest powered off when asked, or was stopped hard after the timeout. */
+export type ShutdownOutcome = 'clean' | 'forced';
 
 /** How the VM's CPU runs: hardware virtualization, or emulation (slower, but works everywhere). */
 export type Accelerator = 'kvm' | 'tcg';
@@ -58,6 +85,10 @@ export interface Vm {
   waitFor(pattern: RegExp, timeoutMs: number): Promise<{ seconds: number }>;
   /** The console's last `n` lines. */
   lastSerialLines(n: number): string[];
+  /** The host port on 127.0.0.1 that reaches `guestPort` (one of the network's `forwardPorts`). */
+  hostPort(guestPort: number): number;
+  /** Asks the guest to power off (ACPI), stops it hard when `timeoutMs` passes first; resolves once it is gone. */
+  shutdown(timeoutMs: number): Promise<ShutdownOutcome>;
   /** Ends the VM at once (a hard stop) and resolves when it is gone. */
   stop(): Promise<void>;
   /** Resolves when the VM has ended, for whatever reason; never rejects. */
@@ -65,6 +96,9 @@ export interface Vm {
 }
 
 export interface VmDriver {
-  /** Boots `disk`, once a turn is free; rejects when the hypervisor cannot start or the signal aborts first. */
+  /**
+   * Boots `disk`, once a turn is free; rejects when the hypervisor cannot start, the VM could never
+   * fit the driver's limits, or the signal aborts first.
+   */
   boot(disk: VmDisk, options: VmBootOptions): Promise<Vm>;
 }

@@ -90,9 +90,9 @@ describe('the QEMU VM driver', { skip: process.getuid?.() !== 0 && 'the bootable
     assert.ok(!qemuRunning(disk), 'no QEMU left after an abort');
   });
 
-  it('runs maxRunning VMs at once; the next waits its turn', async () => {
+  it('runs as many VMs at once as its capacity holds; the next waits its turn', async () => {
     const [first, second] = [await diskCopy(), await diskCopy()];
-    const driver = createQemuVmDriver({ maxRunning: 1 });
+    const driver = createQemuVmDriver({ capacity: { vms: 1 } });
     const vm = await driver.boot({ path: first, format: 'raw' }, { ...VM, serial: () => {} });
     let booted = false;
     const next = driver.boot({ path: second, format: 'raw' }, { ...VM, serial: () => {} }).then((vm) => {

@@ -96,8 +96,3 @@ export const CUSTOMIZER_KINDS = [
 
 /** A customizer as a valid template holds it: one of the kinds above that Kiln runs. */
 export type Customizer = NonNullable<ReturnType<(typeof CUSTOMIZER_KINDS)[number]['check']>>;
-
-/** The customizer type a template names, by Azure's spelling; undefined for an unknown one. */
-export function customizerKindOf(type: unknown) {
-  return CUSTOMIZER_KINDS.find((kind) => kind.type === type);
-}

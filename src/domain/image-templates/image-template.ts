@@ -38,6 +38,9 @@ export type Distributor =
     }
   | { type: 'VHD'; runOutputName: string; artifactTags?: Record<string, string> };
 
+/** An in-VM validator: a Shell, PowerShell or File customizer run in the validate stage. */
+export type Validator = Extract<Customizer, { type: 'Shell' | 'PowerShell' | 'File' }>;
+
 export type RunState = 'Running' | 'Canceling' | 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled';
 export type RunSubState = 'Queued' | 'Building' | 'Customizing' | 'Optimizing' | 'Validating' | 'Distributing';
 
@@ -51,6 +54,17 @@ export interface ImageTemplateProperties {
   stagingResourceGroup?: string;
   autoRun: { state: 'Enabled' | 'Disabled' };
   managedResourceTags?: Record<string, string>;
+  /** Azure's validate stage: validators run inside the booted customized (or, with sourceValidationOnly, source) image. */
+  validate?: {
+    continueDistributeOnFailure: boolean;
+    sourceValidationOnly: boolean;
+    inVMValidations: Validator[];
+  };
+  /**
+   * Kiln's own: where customizers run. `Auto` (the default) opens the root file system in place when
+   * Kiln can and boots the image otherwise; `InPlace` never boots; `VM` always runs them in the booted image.
+   */
+  kilnBuildMode?: 'Auto' | 'InPlace' | 'VM';
   provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting' | 'Canceled';
   provisioningError?: { provisioningErrorCode: string; message: string };
   lastRunStatus?: {

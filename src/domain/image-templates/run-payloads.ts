@@ -27,4 +27,6 @@ export interface FinishRunPayload extends RunPayload {
   keepImage: boolean;
   logPath: string;
   work: string;
+  /** Why validation failed, when `continueDistributeOnFailure` distributed the image anyway: the run ends Failed. */
+  validationFailure?: string;
 }

@@ -7,13 +7,21 @@ import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags, findRegion } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject } from '../shared/validate.ts';
-import { CUSTOMIZER_KINDS, customizerKindOf, type Customizer } from './customizer-kinds.ts';
-import type { Distributor, ImageTemplate, ImageTemplateProperties, TemplateSource } from './image-template.ts';
-import { checkChecksum, checkResourceId, checkUri, requiredString, VM_DRIVER_NEEDED } from './template-fields.ts';
+import { CUSTOMIZER_KINDS, type Customizer } from './customizer-kinds.ts';
+import type {
+  Distributor,
+  ImageTemplate,
+  ImageTemplateProperties,
+  TemplateSource,
+  Validator,
+} from './image-template.ts';
+import { checkChecksum, checkResourceId, checkUri, requiredString } from './template-fields.ts';
 
 const P = 'properties';
 const RUN_OUTPUT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const CUSTOMIZER_TYPES = CUSTOMIZER_KINDS.map((kind) => kind.type).join(', ');
+/** Azure's in-VM validator types: the script and file customizers. */
+const VALIDATOR_KINDS = CUSTOMIZER_KINDS.filter((kind) => ['Shell', 'PowerShell', 'File'].includes(kind.type));
+const BUILD_MODES = ['Auto', 'InPlace', 'VM'] as const;
 
 export interface TemplateSpec {
   location: string;
@@ -72,10 +80,10 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
   }
   if (props.managedResourceTags !== undefined)
     properties.managedResourceTags = checkTags(props.managedResourceTags, problems, `${P}.managedResourceTags`);
-  const validate = isObject(props.validate) ? props.validate : undefined;
-  if (validate && Array.isArray(validate.inVMValidations) && validate.inVMValidations.length > 0) {
-    problems.add(`${P}.validate.inVMValidations`, `In-VM validations ${VM_DRIVER_NEEDED}.`, 'UnsupportedValidatorType');
-  }
+  const validate = checkValidate(props.validate, customize, problems);
+  if (validate) properties.validate = validate;
+  const buildMode = enumValue(props.kilnBuildMode, BUILD_MODES, `${P}.kilnBuildMode`, problems);
+  if (buildMode) properties.kilnBuildMode = buildMode;
   problems.throwIfAny();
   return { location, tags, identity, properties };
 }
@@ -159,11 +167,62 @@ function checkSource(raw: unknown, problems: Problems): TemplateSource | undefin
   }
 }
 
-function checkCustomizers(raw: unknown, problems: Problems): Customizer[] {
-  const target = `${P}.customize`;
+/** Azure's validate stage; in-VM validators are Shell, PowerShell and File, checked as customizers are. */
+function checkValidate(
+  raw: unknown,
+  customize: Customizer[],
+  problems: Problems,
+): ImageTemplateProperties['validate'] | undefined {
+  const at = `${P}.validate`;
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) {
+    problems.add(at, `'${at}' must be an object.`);
+    return undefined;
+  }
+  const flag = (name: string) => {
+    const value = raw[name] ?? false;
+    if (typeof value !== 'boolean') problems.add(`${at}.${name}`, `'${at}.${name}' must be true or false.`);
+    return value === true;
+  };
+  const validators = checkCustomizers(raw.inVMValidations, problems, {
+    target: `${at}.inVMValidations`,
+    what: 'validator',
+    kinds: VALIDATOR_KINDS,
+    code: 'BadValidatorType',
+  });
+  const validate = {
+    continueDistributeOnFailure: flag('continueDistributeOnFailure'),
+    sourceValidationOnly: flag('sourceValidationOnly'),
+    inVMValidations: validators as Validator[],
+  };
+  if (validate.sourceValidationOnly && customize.length > 0)
+    problems.add(
+      `${at}.sourceValidationOnly`,
+      `With sourceValidationOnly the source image is validated as it is; the template's ${customize.length} customizer(s) would never run. Remove them or set sourceValidationOnly to false.`,
+    );
+  return validate;
+}
+
+interface CustomizerList {
+  target: string;
+  /** What the list holds, as messages say it. */
+  what: 'customizer' | 'validator';
+  kinds: typeof CUSTOMIZER_KINDS;
+  code: string;
+}
+
+const CUSTOMIZERS: CustomizerList = {
+  target: `${P}.customize`,
+  what: 'customizer',
+  kinds: CUSTOMIZER_KINDS,
+  code: 'BadCustomizerType',
+};
+
+function checkCustomizers(raw: unknown, problems: Problems, list: CustomizerList = CUSTOMIZERS): Customizer[] {
+  const { target, what } = list;
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
-    problems.add(target, `'${target}' must be an array of customizers.`);
+    problems.add(target, `'${target}' must be an array of ${what}s.`);
     return [];
   }
   const names = new Map<string, number>();
@@ -175,15 +234,15 @@ function checkCustomizers(raw: unknown, problems: Problems): Customizer[] {
     if (name && names.has(name.toLowerCase()))
       problems.add(
         `${at}.name`,
-        `The customizer name '${name}' is already used by customizer ${names.get(name.toLowerCase())}; every name must be unique.`,
+        `The ${what} name '${name}' is already used by ${what} ${names.get(name.toLowerCase())}; every name must be unique.`,
       );
     names.set(name.toLowerCase(), i);
-    const kind = customizerKindOf(entry.type);
+    const kind = list.kinds.find((k) => k.type === entry.type);
     if (!kind)
       return problems.add(
         `${at}.type`,
-        `The customizer type '${String(entry.type)}' is not valid. Allowed values: ${CUSTOMIZER_TYPES}.`,
-        'BadCustomizerType',
+        `The ${what} type '${String(entry.type)}' is not valid. Allowed values: ${list.kinds.map((k) => k.type).join(', ')}.`,
+        list.code,
       );
     const customizer = kind.check(entry, at, name, problems);
     if (customizer) result.push(customizer);

@@ -97,8 +97,16 @@ const SIGNATURES: { name: string; offset: number; magic: Buffer }[] = [
 /** Roots a build cannot open in place: only a booted system can change them. */
 const NEEDS_VM_BUILD = new Set(['xfs', 'btrfs', 'LVM2 physical volume', 'LUKS encrypted volume']);
 const VM_BUILD_HINT =
-  ' Kiln opens only ext2/3/4 root file systems in place; a root on xfs, btrfs, LVM or LUKS needs a build ' +
-  "that runs the customizers inside the booted image (the VM build mode), which Kiln's VM support will bring.";
+  ' Kiln opens only ext2/3/4 root file systems in place; a root on xfs, btrfs, LVM or LUKS is built ' +
+  'inside the booted image (the VM build mode), which needs an image that boots with cloud-init and sshd.';
+
+/** A disk whose root only a booted system can change: builds run its customizers in the VM. */
+export class NeedsVmBuild extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NeedsVmBuild';
+  }
+}
 const SNIFF_BYTES = Math.max(...SIGNATURES.map((s) => s.offset + s.magic.length));
 
 /** What file system starts at `start`, or undefined when nothing known does. */
@@ -132,10 +140,10 @@ export async function findRootPartition(raw: string, signal?: AbortSignal): Prom
   if (!layout) {
     const fs = await sniffFileSystem(raw, 0);
     if (fs === EXT) return { start: 0, size: diskSize, type: 'none', table: 'none' };
-    throw new Error(
+    const message =
       `${raw} has no partition table and ${fs ? `holds ${fs}` : 'no file system Kiln recognizes'} at offset 0; ` +
-        `Kiln needs an ext2/3/4 root file system.${fs && NEEDS_VM_BUILD.has(fs) ? VM_BUILD_HINT : ''}`,
-    );
+      `Kiln needs an ext2/3/4 root file system.`;
+    throw fs && NEEDS_VM_BUILD.has(fs) ? new NeedsVmBuild(message + VM_BUILD_HINT) : new Error(message);
   }
   const found = await Promise.all(
     layout.partitions.map(async (p) => ({
@@ -151,11 +159,12 @@ export async function findRootPartition(raw: string, signal?: AbortSignal): Prom
     .sort((a, b) => Number(GPT_LINUX_ROOT.has(b.type)) - Number(GPT_LINUX_ROOT.has(a.type)) || b.size - a.size);
   if (!root) {
     const seen = found.map((p) => `${p.number} (type ${p.type}, ${mib(p.size)}, ${p.fs ?? 'no known file system'})`);
-    const hint = found.some((p) => p.fs !== undefined && NEEDS_VM_BUILD.has(p.fs)) ? VM_BUILD_HINT : '';
-    throw new Error(
+    const message =
       `${raw} has no Linux partition with an ext2/3/4 file system; its ${layout.table} partition table holds ` +
-        `${seen.length > 0 ? seen.join(', ') : 'no partitions'}.${hint}`,
-    );
+      `${seen.length > 0 ? seen.join(', ') : 'no partitions'}.`;
+    throw found.some((p) => p.fs !== undefined && NEEDS_VM_BUILD.has(p.fs))
+      ? new NeedsVmBuild(message + VM_BUILD_HINT)
+      : new Error(message);
   }
   return { start: root.start, size: root.size, type: root.type, table: layout.table };
 }

@@ -4,7 +4,10 @@
  * has no runner does not compile where the run hands its customizers to the build.
  * With `errorHandling.onCustomizerError: abort`, a customizer that fails (not one stopped by a cancel)
  * marks the build to be kept: the stage step's cleanup then leaves the staging group and work folder.
+ * In the VM build mode the same customizer runs inside the booted image instead (guest-customizer.ts).
  */
+import { join } from 'node:path';
+import { runGuestTask } from '../guest/guest-customizer.ts';
 import type { CustomizerDeps } from '../customizers/customizer-deps.ts';
 import { fileStep } from '../customizers/file.ts';
 import { powerShellStep } from '../customizers/powershell.ts';
@@ -39,7 +42,18 @@ export function customizerStep(
     name: step.name,
     run: async (state, ctx) => {
       try {
-        await step.run(state, ctx);
+        if (state.guest)
+          await runGuestTask(
+            customizer,
+            {
+              session: state.guest.session,
+              label: `${customizer.type} customizer '${customizer.name}'`,
+              staging: join(state.work, 'guest-files'),
+              fetch: deps.fetch,
+            },
+            ctx,
+          );
+        else await step.run(state, ctx);
       } catch (error) {
         if (onError === 'abort' && !ctx.signal.aborted) state.keep = true;
         throw error;

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { RootPartition } from '../disk/partitions.ts';
+import type { GuestVm } from '../guest/guest-vm.ts';
 import type { OpenRoot } from '../disk/root-in-place.ts';
 import { runSpace } from '../disk/run-space.ts';
 import type { RootFsState } from '../sandbox.ts';
@@ -20,6 +21,15 @@ export interface ImageBuildState extends RootFsState {
   partition?: RootPartition;
   /** The root file system opened in place at `rootfs`, from the source step until the write image step closes it. */
   root?: OpenRoot;
+  /**
+   * Where the customizers run, decided by the source step: `in place` on the opened root file system,
+   * or `vm` inside the booted working disk (a root Kiln cannot open in place, or the template asks).
+   */
+  mode?: 'in place' | 'vm';
+  /** The booted working disk while the customizers run in it (VM build mode). */
+  guest?: GuestVm;
+  /** Why validation failed, when `continueDistributeOnFailure` lets the image be distributed anyway. */
+  validationFailure?: string;
   /** Set when a customizer failed and `errorHandling.onCustomizerError` is `abort`: keep everything for debugging. */
   keep: boolean;
   /** The run's disk limit, as messages name it, once its space is mounted. */

@@ -7,7 +7,7 @@
  * layer knows nothing of templates as resources; `jobs/tasks/run-image-template.ts` passes them in.
  */
 import type { CustomizerDeps } from '../customizers/customizer-deps.ts';
-import { generalizeStep } from '../generalize.ts';
+import type { GuestSettings } from '../guest/guest-vm.ts';
 import type { ResourceLimits } from '../limits/resource-limits.ts';
 import type { MetadataStore } from '../../ports/metadata-store.ts';
 import { runSteps, type BuildStep, type RunStepsResult } from '../step-runner.ts';
@@ -19,6 +19,10 @@ import { imageBuildState, type ImageBuildState } from './image-build-state.ts';
 import { sourceStep, type SourceImage, type SourceStepOptions } from './source-step.ts';
 import { stageStep, type StagingGroup } from './stage-step.ts';
 import { writeImageStep } from './write-image-step.ts';
+import { imageGeneralizeStep } from './generalize-step.ts';
+import { validateStep, type Validation } from './validate-step.ts';
+import { vmStep } from './vm-step.ts';
+import type { VmFirmware } from '../../ports/vm-driver.ts';
 
 export interface ImageBuild<S extends SourceImage> {
   /** The run's work folder. */
@@ -32,15 +36,44 @@ export interface ImageBuild<S extends SourceImage> {
   customizers: CustomizerDeps & { limits: ResourceLimits };
   /** When set, the built image is booted and must reach a login prompt (`build.bootCheck`, `kiln build --boot-check`). */
   bootCheck?: BootCheck;
+  /** How builds boot VMs to work in (VM build mode, validation); unset where this Kiln cannot. */
+  guest?: GuestSettings;
+  /** The source's firmware (its Hyper-V generation); BIOS when unknown. */
+  firmware?: VmFirmware;
+  /** The template's validate stage, when it has in-VM validations; `image` names the image in errors. */
+  validate?: Validation & { image: string; started?(): Promise<void> };
 }
 
 export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): BuildStep<ImageBuildState>[] {
+  const network = build.customizers.network === true;
+  const vm = { guest: build.guest, network, firmware: build.firmware };
+  // Azure's sourceValidationOnly: the source is validated as it is, with no build of its own.
+  const customized = build.validate?.sourceValidationOnly !== true;
   return [
     stageStep(build.store, build.staging),
-    sourceStep(build.source),
-    ...build.customize.map((customizer) => customizerStep(customizer, build.customizers, build.onCustomizerError)),
-    generalizeStep({ limits: build.customizers.limits }),
+    sourceStep({ ...build.source, vmBuilds: build.guest !== undefined }),
+    ...(customized
+      ? [
+          // Without VMs the source step refuses a build that needs one, so there is nothing to boot.
+          ...(build.guest ? [vmStep({ ...vm, guest: build.guest })] : []),
+          ...build.customize.map((customizer) =>
+            customizerStep(customizer, build.customizers, build.onCustomizerError),
+          ),
+          imageGeneralizeStep({ limits: build.customizers.limits }),
+        ]
+      : []),
     writeImageStep(),
+    ...(build.validate && build.validate.inVMValidations.length > 0
+      ? [
+          validateStep({
+            ...vm,
+            validation: build.validate,
+            fetch: build.customizers.fetch,
+            image: build.validate.image,
+            started: build.validate.started,
+          }),
+        ]
+      : []),
     ...(build.bootCheck ? [bootCheckStep(build.bootCheck)] : []),
   ].map(explainDiskFull);
 }

@@ -11,11 +11,12 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { findRootPartition, moveToRaw } from '../disk/disk-image.ts';
+import { NeedsVmBuild } from '../disk/partitions.ts';
 import { runDiskLimit } from '../disk/disk-limit.ts';
 import { openRootInPlace } from '../disk/root-in-place.ts';
 import { mountRunSpace, runSpace } from '../disk/run-space.ts';
 import { writeSparseFile } from '../disk/sparse-file.ts';
-import type { BuildStep } from '../step-runner.ts';
+import type { BuildStep, StepContext } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
 /** A source's bytes, found by whoever knows where sources live (the domain's `run/source.ts`). */
@@ -27,8 +28,17 @@ export interface SourceImage {
   open(): Readable;
 }
 
+export type BuildMode = 'Auto' | 'InPlace' | 'VM';
+
 export interface SourceStepOptions<S extends SourceImage> {
   find(signal: AbortSignal): Promise<S>;
+  /**
+   * Where customizers run (the template's `kilnBuildMode`): `Auto` opens the root in place when
+   * Kiln can and boots the VM otherwise (when `vmBuilds` allows), `InPlace` only opens it, `VM` always boots.
+   */
+  buildMode?: BuildMode;
+  /** Whether this Kiln can build in a VM (it has a VM driver and a communicator). */
+  vmBuilds?: boolean;
   /** `build.limits.diskMiB`; unset, a default tied to the source's size. */
   diskLimitMiB?: number;
   /** Told as the step goes, so the run can show its progress: on start, once the bytes are in, once the root is open. */
@@ -53,19 +63,40 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       await progress.fetched?.(source);
       // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
       const format = await moveToRaw(fetched, state.raw, signal);
-      state.partition = await findRootPartition(state.raw, signal);
-      log.line(
-        `Source is ${format.format}, ${format.virtualSize} bytes; root file system at byte ${state.partition.start} (${state.partition.table} table)`,
-      );
+      log.line(`Source is ${format.format}, ${format.virtualSize} bytes`);
+      const mode = options.buildMode ?? 'Auto';
+      if (mode === 'VM') return inVm(state, options, log, 'the template asks for it (kilnBuildMode: VM)');
+      try {
+        state.partition = await findRootPartition(state.raw, signal);
+      } catch (error) {
+        if (!(error instanceof NeedsVmBuild) || mode === 'InPlace' || !options.vmBuilds) throw error;
+        return inVm(state, options, log, error.message.replaceAll(state.raw, 'the source'));
+      }
+      log.line(`Root file system at byte ${state.partition.start} (${state.partition.table} table)`);
       state.root = await openRootInPlace(state.raw, state.partition, state.rootfs, { signal });
+      state.mode = 'in place';
       log.line('Root file system checked (e2fsck -fn) and opened in place');
       await progress.opened?.();
     },
     cleanup: async (state) => {
+      if (state.mode !== 'in place') return;
       // A kept run's disk is for looking into: closed cleanly, it holds everything the failed step wrote.
       if (state.keep) await state.root?.close().catch(() => state.root?.abandon());
       else await state.root?.abandon();
       state.root = undefined;
     },
   };
+}
+
+/** The VM build mode: the working disk stays closed here; the VM step boots it. */
+async function inVm<S extends SourceImage>(
+  state: ImageBuildState,
+  options: SourceStepOptions<S>,
+  log: StepContext['log'],
+  why: string,
+) {
+  if (!options.vmBuilds) throw new Error(`This build must run in a VM (${why}), and this Kiln cannot boot VMs.`);
+  state.mode = 'vm';
+  log.line(`Customizers run inside the booted image (VM build mode): ${why}`);
+  await options.progress?.opened?.();
 }

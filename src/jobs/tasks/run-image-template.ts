@@ -10,6 +10,7 @@ import type { DownloadPolicy } from '../../imaging/download-policy.ts';
 import { releaseRunSpace, removeRunWork } from '../../imaging/disk/run-space.ts';
 import type { BootCheckSettings } from '../../imaging/image-template/boot-check-step.ts';
 import { runImageBuild } from '../../imaging/image-template/image-build.ts';
+import type { GuestSettings } from '../../imaging/guest/guest-vm.ts';
 import { continueRunLog, openRunWork, runWorkFolder } from '../../imaging/image-template/run-work.ts';
 import { describeLimits, type ResourceLimits } from '../../imaging/limits/resource-limits.ts';
 import { openBuildLog } from '../../imaging/build-log.ts';
@@ -54,6 +55,8 @@ export interface BuildSettings {
   logMaxBytes: number;
   /** Set when every build boots its image to a login prompt (`build.bootCheck`, `kiln build --boot-check`). */
   bootCheck?: BootCheckSettings;
+  /** How builds boot VMs to work in (VM build mode, validate stage); unset where this Kiln cannot. */
+  guest?: GuestSettings;
 }
 
 export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler<RunPayload> {
@@ -103,6 +106,7 @@ async function runTemplate(
   await recordRunLog(ctx, payload, log.path);
 
   let sourceVersion: string | undefined;
+  const validate = template.properties.validate;
   const { result, state } = await runImageBuild(
     {
       work,
@@ -115,6 +119,7 @@ async function runTemplate(
           return source;
         },
         diskLimitMiB: settings.diskLimitMiB,
+        buildMode: template.properties.kilnBuildMode,
         progress: {
           started: () => setRunSubState(ctx, payload, 'Building'),
           fetched: async ({ exactVersion }) =>
@@ -122,7 +127,7 @@ async function runTemplate(
           opened: () => setRunSubState(ctx, payload, 'Customizing'),
         },
       },
-      customize: template.properties.customize,
+      customize: validate?.sourceValidationOnly ? [] : template.properties.customize,
       onCustomizerError: template.properties.errorHandling.onCustomizerError,
       customizers: {
         network,
@@ -130,6 +135,16 @@ async function runTemplate(
         limits: settings.limits,
       },
       ...(settings.bootCheck ? { bootCheck: { ...settings.bootCheck, image: template.name } } : {}),
+      guest: settings.guest,
+      ...(validate
+        ? {
+            validate: {
+              ...validate,
+              image: template.name,
+              started: () => setRunSubState(ctx, payload, 'Validating'),
+            },
+          }
+        : {}),
     },
     { signal: job.signal, log },
   );
@@ -142,5 +157,10 @@ async function runTemplate(
   await setRunSubState(ctx, payload, 'Distributing');
   const image = await storeBuiltVhd(ctx, template, payload.runId, state.vhd);
   await releaseRunSpace(work);
-  return startRunDistribution(ctx, payload, template, image, { log, work, sourceVersion });
+  return startRunDistribution(ctx, payload, template, image, {
+    log,
+    work,
+    sourceVersion,
+    validationFailure: state.validationFailure,
+  });
 }

@@ -33,6 +33,10 @@ function scriptedDriver(console: string[]) {
         accelerator: 'tcg',
         exited,
         stop,
+        shutdown: async () => (await stop(), 'forced'),
+        hostPort: (port) => {
+          throw new Error(`guest port ${port} is not forwarded`);
+        },
         lastSerialLines: (n) => console.slice(-n),
         waitFor: (pattern, timeoutMs) =>
           console.some((line) => pattern.test(line))

@@ -68,7 +68,7 @@ describe('source step', () => {
     const text = readFileSync(log.path, 'utf8');
     assert.match(text, /Disk space for this run: 256 MiB/);
     assert.match(text, /Fetching the source: busybox test disk\n/);
-    assert.match(text, /Source is vpc, 33554432 bytes; root file system at byte 1048576 \(dos table\)/);
+    assert.match(text, /Source is vpc, 33554432 bytes\n.*Root file system at byte 1048576 \(dos table\)/);
     assert.match(text, /Root file system checked \(e2fsck -fn\) and opened in place/);
     await step.cleanup!(state, ctx);
     assert.equal(state.root, undefined);

@@ -24,7 +24,7 @@ export async function startRunDistribution(
   payload: RunPayload,
   template: ImageTemplate,
   image: BuiltImage,
-  run: { log: RunLog; work: string; sourceVersion?: string },
+  run: { log: RunLog; work: string; sourceVersion?: string; validationFailure?: string },
 ): Promise<Write[]> {
   const { log } = run;
   const started: StartedDistribution[] = [];
@@ -46,6 +46,7 @@ export async function startRunDistribution(
     keepImage,
     logPath: log.path,
     work: run.work,
+    ...(run.validationFailure ? { validationFailure: run.validationFailure } : {}),
   };
   ctx.jobs.nudge();
   return [ctx.jobs.enqueueWrite({ task: 'imageTemplate.finishRun', payload: finish, maxAttempts: 3 })];
@@ -74,9 +75,16 @@ export async function finishRun(
   // Every target took its own copy; a VHD target's is the user blob its artifactUri names (built-vhd.ts).
   await ctx.regions.get(payload.image.region)!.delete(payload.image.key);
   const failed = outputs.filter((o) => o.provisioningState === 'Failed').length;
-  const runState: RunState = failed === 0 ? 'Succeeded' : failed === outputs.length ? 'Failed' : 'PartiallySucceeded';
-  const message =
+  const distribution =
     failed === 0 ? '' : `${failed} of ${outputs.length} distribution targets failed; see customization.log.`;
+  // A failed validation fails the run even when continueDistributeOnFailure distributed its image (Azure's rule).
+  const runState: RunState =
+    payload.validationFailure !== undefined || failed === outputs.length
+      ? 'Failed'
+      : failed === 0
+        ? 'Succeeded'
+        : 'PartiallySucceeded';
+  const message = [payload.validationFailure, distribution].filter((part) => part).join(' ');
   return endRun(ctx, payload, log, {
     runState,
     message,

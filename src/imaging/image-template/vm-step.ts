@@ -1,0 +1,43 @@
+/**
+ * The `vm` step of the VM build mode: boots the working disk itself (writes kept) with the
+ * communicator let in, so the customizer steps that follow run inside the running system. It does
+ * nothing for a build in place. The generalize step shuts the VM down cleanly; this step's cleanup
+ * stops one still running (a failure or a cancel) at once, so no VM outlives its build.
+ */
+import { bootGuest, type GuestSettings } from '../guest/guest-vm.ts';
+import type { VmFirmware } from '../../ports/vm-driver.ts';
+import type { BuildStep } from '../step-runner.ts';
+import type { ImageBuildState } from './image-build-state.ts';
+
+export interface VmStepOptions {
+  guest: GuestSettings;
+  /** Whether customizers reach the network: the VM gets outbound NAT only then. */
+  network: boolean;
+  /** The image's firmware (its generation); BIOS when unknown. */
+  firmware?: VmFirmware;
+}
+
+export function vmStep(options: VmStepOptions): BuildStep<ImageBuildState> {
+  return {
+    name: 'vm',
+    run: async (state, ctx) => {
+      if (state.mode !== 'vm') return;
+      state.guest = await bootGuest(
+        options.guest,
+        { path: state.raw, format: 'raw' },
+        {
+          persistent: true,
+          outbound: options.network,
+          firmware: options.firmware,
+          what: 'The source image',
+          serialPrefix: 'vm',
+        },
+        ctx,
+      );
+    },
+    cleanup: async (state) => {
+      await state.guest?.stop();
+      state.guest = undefined;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Reaching into a running VM to run commands and copy files, as Packer's communicators do: the
+ * validate stage and the VM build mode use it. A communicator is prepared for one VM before it boots
+ * (`prepare`): it says what the guest needs at first boot to let it in (a cloud-init document and a
+ * guest port to forward), then `connect` waits until the guest answers. What every communicator
+ * guarantees:
+ *
+ * - Its credentials are made for that one VM and never outlive it on the host.
+ * - Commands run as the guest's administrator (root on Linux), each in a fresh session; output comes
+ *   line by line, stdout and stderr alike, in order per stream.
+ * - `connect` gives up after its timeout, naming what it tried; `run` ends with the command's exit
+ *   code, or rejects when the connection drops or the signal aborts.
+ *
+ * SSH with an ephemeral key (ssh-communicator.ts) is the Linux one; Windows (WinRM, or OpenSSH with
+ * the same adapter) is one more implementation of these interfaces.
+ */
+import type { Vm } from './vm-driver.ts';
+
+export interface GuestCommunicator {
+  /** How logs name it, e.g. `ssh`. */
+  readonly name: string;
+  /** Credentials for one VM, and what its first boot must be given. */
+  prepare(): Promise<GuestAccess>;
+}
+
+export interface GuestAccess {
+  /** The cloud-init `#cloud-config` document that lets the communicator in. */
+  cloudConfig: string;
+  /** The guest TCP port the communicator connects to; the VM must forward it. */
+  guestPort: number;
+  /** Waits until the guest answers on `vm`'s forwarded port. */
+  connect(vm: Vm, options: { timeoutMs: number; signal: AbortSignal }): Promise<GuestSession>;
+  /** Forgets the credentials (removes the key files). */
+  dispose(): Promise<void>;
+}
+
+export interface GuestRunOptions {
+  /** Given to the command on its standard input. */
+  stdin?: string;
+  /** Each line the command prints. */
+  output(line: string): void;
+  signal: AbortSignal;
+}
+
+export interface GuestSession {
+  /** Runs `argv` in the guest as its administrator; resolves with the exit code. */
+  run(argv: string[], options: GuestRunOptions): Promise<number>;
+  /** Copies the host file `from` to `to` in the guest (parent folders made), mode 0600 unless given. */
+  upload(from: string, to: string, options: { mode?: number; signal: AbortSignal }): Promise<void>;
+}

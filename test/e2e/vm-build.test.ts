@@ -1,0 +1,159 @@
+// Issue 13: builds that boot. The bootstrapped Debian (GRUB, cloud-init, sshd: test/support/debian-image.ts)
+// is imported as a platform image and built by `kiln build`:
+// - in the VM build mode (`kilnBuildMode: VM`): its Shell customizer runs inside the booted image
+//   through the SSH communicator, installs and enables a systemd unit, and a File customizer copies a
+//   file in; the validate stage then boots the customized image and its in-VM validations, run through
+//   the communicator, see the unit running after that next boot and the file in place; the run passes,
+//   and the built image carries none of the build's SSH key;
+// - with `sourceValidationOnly` and a failing validation: the run fails naming the validation, and with
+//   `continueDistributeOnFailure` the image is distributed anyway, as Azure does.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { findRootPartition } from '../../src/imaging/disk/partitions.ts';
+import { debianImage } from '../support/debian-image.ts';
+import { withReadOnlyMount } from '../support/disk-inspection.ts';
+
+const KILN = resolve('bin/kiln.js');
+const UNIT = `[Unit]
+Description=Kiln test service installed in the VM build mode
+[Service]
+ExecStart=/bin/sh -c 'echo kiln-hello > /run/kiln-hello; exec sleep infinity'
+[Install]
+WantedBy=multi-user.target
+`;
+
+let work: string;
+let server: Server;
+let base: string;
+
+/** `kiln` with its output collected; the build's live log goes to the test's stderr only on failure. */
+function kiln(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [KILN, ...args], { cwd: work });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+function template(properties: Record<string, unknown>) {
+  return {
+    type: 'Microsoft.VirtualMachineImages/imageTemplates',
+    apiVersion: '2024-02-01',
+    location: 'westus',
+    properties: {
+      source: { type: 'PlatformImage', publisher: 'Debian', offer: 'debian-12', sku: '12', version: 'latest' },
+      distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+      ...properties,
+    },
+  };
+}
+
+async function build(name: string, properties: Record<string, unknown>) {
+  const file = join(work, `${name}.json`);
+  await writeFile(file, JSON.stringify(template(properties)));
+  return kiln('build', file, '--data', join(work, 'data'), '--output-dir', join(work, name));
+}
+
+describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'builds need root' }, () => {
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'kiln-vm-build-'));
+    // The File customizer's source: a loopback server the test runs (downloads are made on the host).
+    server = createServer((_, response) => response.end('carried into the VM by a File customizer\n'));
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const imported = await kiln(
+      'platform-image',
+      'import',
+      '--data',
+      join(work, 'data'),
+      ...['--publisher', 'Debian', '--offer', 'debian-12', '--sku', '12', '--version', '1.0.0'],
+      ...['--file', await debianImage()],
+    );
+    assert.equal(imported.status, 0, imported.stdout + imported.stderr);
+    // Downloads from loopback are refused unless the operator allows them, as for any private address.
+    const config = join(work, 'data', 'config.json');
+    const settings = JSON.parse(await readFile(config, 'utf8'));
+    await writeFile(config, JSON.stringify({ ...settings, build: { downloads: { allowAddresses: ['loopback'] } } }));
+  });
+  after(async () => {
+    server?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('runs customizers inside the booted image, then validates the image it made', async () => {
+    const built = await build('in-vm', {
+      kilnBuildMode: 'VM',
+      customize: [
+        {
+          type: 'Shell',
+          name: 'install-unit',
+          inline: [
+            `cat > /etc/systemd/system/kiln-hello.service <<'UNIT'\n${UNIT}UNIT`,
+            'systemctl daemon-reload',
+            'systemctl enable kiln-hello.service',
+            'systemctl is-system-running --wait || true',
+          ],
+        },
+        { type: 'File', name: 'note', sourceUri: `${base}/note.txt`, destination: '/tmp/note.txt' },
+        { type: 'Shell', name: 'keep-note', inline: ['mv /tmp/note.txt /etc/kiln-note.txt'] },
+      ],
+      validate: {
+        inVMValidations: [
+          {
+            type: 'Shell',
+            name: 'unit-running',
+            inline: ['systemctl is-active kiln-hello.service', 'cat /run/kiln-hello'],
+          },
+          { type: 'Shell', name: 'note-there', inline: ['grep -q "File customizer" /etc/kiln-note.txt'] },
+        ],
+      },
+    });
+    assert.equal(built.status, 0, built.stdout + built.stderr);
+    assert.match(built.stdout, /VM build mode/);
+    assert.match(built.stdout, /ssh answered after \d+\.\d s/);
+    assert.match(built.stdout, /the VM powered off/);
+    assert.match(built.stdout, /kiln-hello/, "the validator's output is in the log");
+    assert.match(built.stdout, /all 2 validator\(s\) passed/);
+
+    // The image carries what the steps made and nothing of the build's own machine.
+    const vhd = join(work, 'in-vm', 'vhd.vhd');
+    await withReadOnlyMount(vhd, await findRootPartition(vhd), async (root) => {
+      assert.match(await readFile(join(root, 'etc/kiln-note.txt'), 'utf8'), /File customizer/);
+      assert.ok(existsSync(join(root, 'etc/systemd/system/multi-user.target.wants/kiln-hello.service')));
+      const keys = await readFile(join(root, 'root/.ssh/authorized_keys'), 'utf8').catch(() => '');
+      assert.doesNotMatch(keys, /kiln-build/, "the build's SSH key is gone");
+      assert.equal(await readFile(join(root, 'etc/machine-id'), 'utf8'), '', 'machine-id emptied');
+      assert.ok(!existsSync(join(root, 'var/lib/cloud/instances')), "cloud-init's instance state is gone");
+      assert.deepEqual(
+        (await readdir(join(root, 'etc/ssh'))).filter((f) => f.startsWith('ssh_host_')),
+        [],
+      );
+    });
+  });
+
+  it('fails a run whose validation fails, naming it, and distributes anyway when told to', async () => {
+    const built = await build('failing', {
+      validate: {
+        sourceValidationOnly: true,
+        continueDistributeOnFailure: true,
+        inVMValidations: [
+          { type: 'Shell', name: 'passes', inline: ['true'] },
+          { type: 'Shell', name: 'needs-nginx', inline: ['echo looking for nginx', 'command -v nginx'] },
+        ],
+      },
+    });
+    assert.notEqual(built.status, 0, built.stdout + built.stderr);
+    assert.match(built.stdout + built.stderr, /Shell validator 'needs-nginx' failed with exit code \d+/);
+    assert.match(built.stdout, /looking for nginx/);
+    assert.match(built.stdout, /distributed anyway/);
+  });
+});

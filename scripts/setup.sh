@@ -44,6 +44,9 @@ command -v grub-mkimage >/dev/null || missing+=(grub2-common)
 [ -x /usr/lib/grub/i386-pc/grub-bios-setup ] || missing+=(grub-pc-bin)
 command -v mkfs.vfat >/dev/null || missing+=(dosfstools)
 command -v mcopy >/dev/null || missing+=(mtools)
+# The validate stage and the VM build mode reach the guest with OpenSSH's client; a test builds an xfs root.
+command -v ssh >/dev/null || missing+=(openssh-client)
+command -v mkfs.xfs >/dev/null || missing+=(xfsprogs)
 # Only the tests use strace: they watch which files Kiln fsyncs.
 command -v strace >/dev/null || missing+=(strace)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -19,9 +19,10 @@
  * when it says KVM failed, the VM is killed and booted again under TCG, and every later VM of this
  * process uses TCG. The choice is told once through `onNotice`; each VM reports its `accelerator`.
  *
- * **No QEMU outlives its caller.** QEMU runs under `setpriv --pdeathsig KILL` (util-linux), so the
- * kernel kills it when this process dies, even by kill -9, and in a process group of its own, killed
- * whole on stop, abort, and this process's exit.
+ * **No QEMU outlives its caller.** QEMU runs in a process group of its own, killed whole on stop,
+ * abort and this process's exit; and under a small root shell (`WATCHDOG`) that the kernel signals
+ * when this process dies, even by kill -9 (`setpriv --pdeathsig`), and that then kills QEMU. QEMU
+ * cannot hold that signal itself: the kernel forgets it when `-runas` drops QEMU's root.
  *
  * **Limits.** One driver runs VMs within its capacity (`build.vm`: VMs, vCPUs, memory at once);
  * more wait in a FIFO (vm-turns.ts), each turn held from the boot until its QEMU has exited.
@@ -67,6 +68,8 @@ const UEFI_FIRMWARE = [
  * filter's `elevateprivileges=deny` would refuse the drop itself; as `nobody`, there is nothing left to elevate to.)
  */
 const HARDENING = [...['-sandbox', 'on,obsolete=deny,spawn=deny,resourcecontrol=deny'], ...['-runas', 'nobody']];
+/** Runs QEMU (its arguments) and waits for it; killed by the kernel's TERM, it kills QEMU first. */
+const WATCHDOG = '"$@" & qemu=$!; trap \'kill -KILL $qemu; exit 143\' TERM; wait $qemu';
 /** Console lines a VM keeps for `waitFor` failures and `lastSerialLines`. */
 const KEPT_LINES = 200;
 
@@ -249,7 +252,7 @@ class QemuVm implements Vm {
     this.lines = [];
     this.partial = '';
     this.stderr = '';
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...qemu], {
+    const child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'sh', '-c', WATCHDOG, 'kiln-vm', ...qemu], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

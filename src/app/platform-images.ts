@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRootPartition, toFixedVhd, toRaw } from '../imaging/disk/disk-image.ts';
+import { NeedsVmBuild } from '../imaging/disk/partitions.ts';
 import {
   addPlatformImage,
   checkImport,
@@ -41,10 +42,15 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
   try {
     const raw = join(work, 'disk.raw');
     const source = await toRaw(request.file, raw);
+    // A root Kiln cannot open in place (xfs, btrfs, LVM) is still an image: its builds run in the VM.
     // Errors name the user's file, not the working copy.
-    const root = await findRootPartition(raw).catch((error: Error) => {
-      throw new Error(`${request.file} cannot be a platform image: ${error.message.replaceAll(raw, 'it')}`);
-    });
+    const root = await findRootPartition(raw).then(
+      (found) => `root file system on a ${found.table} partition at byte ${found.start}`,
+      (error: Error) => {
+        if (error instanceof NeedsVmBuild) return 'a root Kiln cannot open in place, so its builds boot it';
+        throw new Error(`${request.file} cannot be a platform image: ${error.message.replaceAll(raw, 'it')}`);
+      },
+    );
     const vhd = join(work, 'disk.vhd');
     await toFixedVhd(raw, vhd);
     const region = kiln.domain.settings.regions[0].name;
@@ -65,7 +71,7 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
     };
     await addPlatformImage(kiln.domain, image, request.replace === true);
     process.stderr.write(
-      `Imported ${urn(image)} (${image.hyperVGeneration}) from a ${source.format} disk (root file system on a ${root.table} partition at byte ${root.start}).\n`,
+      `Imported ${urn(image)} (${image.hyperVGeneration}) from a ${source.format} disk (${root}).\n`,
     );
     return image;
   } finally {

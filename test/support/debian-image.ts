@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { debootstrapped, makeDebianDisk } from '../../src/app/debian-base.ts';
 
 /** Bump when the way the product makes the disk changes, so every cache makes a new one. */
-const RECIPE = 1;
+const RECIPE = 2;
 const SUITE = 'bookworm';
 const CACHE = join(homedir(), '.cache', 'kiln-test');
 /** The product's debootstrap cache folder for tests: `kiln platform-image bootstrap debian --cache` takes it. */

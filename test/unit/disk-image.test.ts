@@ -27,6 +27,7 @@ import { after, before, describe, it } from 'node:test';
 import { BASE_IMAGE_LABEL, BASE_MACHINE_ID, makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { DamagedFileSystem } from '../../src/imaging/disk/damaged-fs.ts';
 import { writeSparseFile } from '../../src/imaging/disk/sparse-file.ts';
+import { NeedsVmBuild } from '../../src/imaging/disk/partitions.ts';
 import {
   checkImage,
   findRootPartition,
@@ -400,7 +401,7 @@ describe('disk images', () => {
     });
   });
 
-  it('refuses roots it cannot open in place (xfs, btrfs, LVM, LUKS), naming the VM build mode', async () => {
+  it('tells roots it cannot open in place (xfs, btrfs, LVM, LUKS) apart, naming the VM build mode', async () => {
     const roots = [
       { name: 'xfs', offset: 0, magic: Buffer.from('XFSB') },
       { name: 'btrfs', offset: 0x10040, magic: Buffer.from('_BHRfS_M') },
@@ -416,12 +417,10 @@ describe('disk images', () => {
         input: root.magic,
       });
       await assert.rejects(findRootPartition(raw), (err: Error) => {
+        assert.ok(err instanceof NeedsVmBuild, 'builds switch to the VM build mode on this error');
         assert.match(err.message, new RegExp(`1 \\(type 83, 7 MiB, ${root.name}\\)`));
         assert.match(err.message, /Kiln opens only ext2\/3\/4 root file systems in place/);
-        assert.match(
-          err.message,
-          /needs a build that runs the customizers inside the booted image \(the VM build mode\)/,
-        );
+        assert.match(err.message, /is built inside the booted image \(the VM build mode\)/);
         return true;
       });
     }

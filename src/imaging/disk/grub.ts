@@ -24,10 +24,15 @@ import { run } from './run.ts';
 
 /** grub-pc-bin's: Debian leaves the program in the module folder (grub-pc links it into /usr/sbin). */
 const GRUB_BIOS_SETUP = '/usr/lib/grub/i386-pc/grub-bios-setup';
-/** What both cores carry: read GPT and ext4, find the root, run grub.cfg, boot Linux, talk on a serial port. */
+/**
+ * What both cores carry: read GPT and the root's file system (ext4 as made here, or xfs when a user
+ * moves the root there, which the VM build mode can build), find the root, run grub.cfg, boot Linux,
+ * talk on a serial port.
+ */
 const CORE_MODULES = [
   'part_gpt',
   'ext2',
+  'xfs',
   'search',
   'search_fs_uuid',
   'configfile',

@@ -80,6 +80,21 @@ await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(group, 'ap
     },
     { type: 'Shell', name: 'install-config', inline: ['mv /tmp/app.conf /etc/app.conf', 'ls -l /etc/app.conf'] },
   ],
+  // Azure's validate stage: the customized image boots as a VM and these run in it over SSH, so what is
+  // distributed is proven to boot. The Debian base carries cloud-init and sshd; the busybox one cannot boot so.
+  ...(base.publisher === 'Debian'
+    ? {
+        validate: {
+          inVMValidations: [
+            {
+              type: 'Shell',
+              name: 'boots-with-app',
+              inline: ['systemctl is-system-running --wait || true', 'cat /opt/app/VERSION /etc/app.conf', 'uname -r'],
+            },
+          ],
+        },
+      }
+    : {}),
   distribute: [
     {
       type: 'ManagedImage',

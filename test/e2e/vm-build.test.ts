@@ -6,17 +6,20 @@
 //   the communicator, see the unit running after that next boot and the file in place; the run passes,
 //   and the built image carries none of the build's SSH key;
 // - with `sourceValidationOnly` and a failing validation: the run fails naming the validation, and with
-//   `continueDistributeOnFailure` the image is distributed anyway, as Azure does.
+//   `continueDistributeOnFailure` the image is distributed anyway, as Azure does;
+// - from the same Debian with its root on xfs, which Kiln cannot open in place: the build switches to
+//   the VM build mode by itself, and the validated image boots with the step's change on its xfs root.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findRootPartition } from '../../src/imaging/disk/partitions.ts';
 import { debianImage } from '../support/debian-image.ts';
+import { xfsDebianImage } from '../support/xfs-debian-image.ts';
 import { withReadOnlyMount } from '../support/disk-inspection.ts';
 
 const KILN = resolve('bin/kiln.js');
@@ -44,13 +47,15 @@ function kiln(...args: string[]): Promise<{ status: number | null; stdout: strin
   });
 }
 
+const DEBIAN = { type: 'PlatformImage', publisher: 'Debian', offer: 'debian-12', sku: '12', version: 'latest' };
+
 function template(properties: Record<string, unknown>) {
   return {
     type: 'Microsoft.VirtualMachineImages/imageTemplates',
     apiVersion: '2024-02-01',
     location: 'westus',
     properties: {
-      source: { type: 'PlatformImage', publisher: 'Debian', offer: 'debian-12', sku: '12', version: 'latest' },
+      source: DEBIAN,
       distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
       ...properties,
     },
@@ -70,15 +75,20 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
     server = createServer((_, response) => response.end('carried into the VM by a File customizer\n'));
     await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    const imported = await kiln(
-      'platform-image',
-      'import',
-      '--data',
-      join(work, 'data'),
-      ...['--publisher', 'Debian', '--offer', 'debian-12', '--sku', '12', '--version', '1.0.0'],
-      ...['--file', await debianImage()],
-    );
-    assert.equal(imported.status, 0, imported.stdout + imported.stderr);
+    for (const [sku, file] of [
+      ['12', await debianImage()],
+      ['12-xfs', await xfsDebianImage()],
+    ]) {
+      const imported = await kiln(
+        'platform-image',
+        'import',
+        '--data',
+        join(work, 'data'),
+        ...['--publisher', 'Debian', '--offer', 'debian-12', '--sku', sku, '--version', '1.0.0'],
+        ...['--file', file],
+      );
+      assert.equal(imported.status, 0, imported.stdout + imported.stderr);
+    }
     // Downloads from loopback are refused unless the operator allows them, as for any private address.
     const config = join(work, 'data', 'config.json');
     const settings = JSON.parse(await readFile(config, 'utf8'));
@@ -128,7 +138,11 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
     const vhd = join(work, 'in-vm', 'vhd.vhd');
     await withReadOnlyMount(vhd, await findRootPartition(vhd), async (root) => {
       assert.match(await readFile(join(root, 'etc/kiln-note.txt'), 'utf8'), /File customizer/);
-      assert.ok(existsSync(join(root, 'etc/systemd/system/multi-user.target.wants/kiln-hello.service')));
+      // The enabling link, read as a link: its absolute target names a path inside the image.
+      assert.equal(
+        await readlink(join(root, 'etc/systemd/system/multi-user.target.wants/kiln-hello.service')),
+        '/etc/systemd/system/kiln-hello.service',
+      );
       const keys = await readFile(join(root, 'root/.ssh/authorized_keys'), 'utf8').catch(() => '');
       assert.doesNotMatch(keys, /kiln-build/, "the build's SSH key is gone");
       assert.equal(await readFile(join(root, 'etc/machine-id'), 'utf8'), '', 'machine-id emptied');
@@ -155,5 +169,25 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
     assert.match(built.stdout + built.stderr, /Shell validator 'needs-nginx' failed with exit code \d+/);
     assert.match(built.stdout, /looking for nginx/);
     assert.match(built.stdout, /distributed anyway/);
+  });
+
+  it('builds a root it cannot open in place (xfs) inside the booted image', async () => {
+    const built = await build('xfs', {
+      source: { ...DEBIAN, sku: '12-xfs' },
+      customize: [{ type: 'Shell', name: 'mark', inline: ['echo built on xfs > /etc/kiln-xfs-marker'] }],
+      validate: {
+        inVMValidations: [
+          {
+            type: 'Shell',
+            name: 'root-is-xfs',
+            inline: ['findmnt -n -o FSTYPE / | grep -qx xfs', 'cat /etc/kiln-xfs-marker'],
+          },
+        ],
+      },
+    });
+    assert.equal(built.status, 0, built.stdout + built.stderr);
+    assert.match(built.stdout, /Customizers run inside the booted image \(VM build mode\): .*xfs/);
+    assert.match(built.stdout, /built on xfs/);
+    assert.match(built.stdout, /all 1 validator\(s\) passed/);
   });
 });

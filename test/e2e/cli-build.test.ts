@@ -208,7 +208,7 @@ describe('kiln validate and kiln build', () => {
   it('platform-image list takes -o and --query like every command', () => {
     const table = kiln('platform-image', 'list', '--data', data, '-o', 'table');
     assert.equal(table.status, 0, table.stderr);
-    assert.match(table.stdout, /^ImportedAt +Offer +Publisher +Sha256 +SizeBytes +Sku +Version\n/);
+    assert.match(table.stdout, /^HyperVGeneration +ImportedAt +Offer +Publisher +Sha256 +SizeBytes +Sku +Version\n/);
     assert.match(table.stdout, /busybox +kiln /);
     const versions = kiln(
       'platform-image',

@@ -75,9 +75,11 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
     server = createServer((_, response) => response.end('carried into the VM by a File customizer\n'));
     await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    for (const [sku, file] of [
-      ['12', await debianImage()],
-      ['12-xfs', await xfsDebianImage()],
+    // The one Debian disk boots both ways; as 12-gen2 (V2) its VMs start UEFI, as Azure's Generation 2.
+    for (const [sku, generation, file] of [
+      ['12', 'V1', await debianImage()],
+      ['12-gen2', 'V2', await debianImage()],
+      ['12-xfs', 'V1', await xfsDebianImage()],
     ]) {
       const imported = await kiln(
         'platform-image',
@@ -85,7 +87,7 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
         '--data',
         join(work, 'data'),
         ...['--publisher', 'Debian', '--offer', 'debian-12', '--sku', sku, '--version', '1.0.0'],
-        ...['--file', file],
+        ...['--hyper-v-generation', generation, '--file', file],
       );
       assert.equal(imported.status, 0, imported.stdout + imported.stderr);
     }
@@ -129,7 +131,7 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
     });
     assert.equal(built.status, 0, built.stdout + built.stderr);
     assert.match(built.stdout, /VM build mode/);
-    assert.match(built.stdout, /ssh answered after \d+\.\d s/);
+    assert.match(built.stdout, /ssh answered after \d+\.\d s \((kvm|tcg), BIOS\)/);
     assert.match(built.stdout, /the VM powered off/);
     assert.match(built.stdout, /kiln-hello/, "the validator's output is in the log");
     assert.match(built.stdout, /all 2 validator\(s\) passed/);
@@ -156,6 +158,7 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
 
   it('fails a run whose validation fails, naming it, and distributes anyway when told to', async () => {
     const built = await build('failing', {
+      source: { ...DEBIAN, sku: '12-gen2' },
       validate: {
         sourceValidationOnly: true,
         continueDistributeOnFailure: true,
@@ -168,6 +171,7 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
     assert.notEqual(built.status, 0, built.stdout + built.stderr);
     assert.match(built.stdout + built.stderr, /Shell validator 'needs-nginx' failed with exit code \d+/);
     assert.match(built.stdout, /looking for nginx/);
+    assert.match(built.stdout, /ssh answered after \d+\.\d s \((kvm|tcg), UEFI\)/, 'a V2 image boots with UEFI');
     assert.match(built.stdout, /distributed anyway/);
   });
 

@@ -95,7 +95,7 @@ export async function bootGuest(
   }
   const seconds = (performance.now() - started) / 1000;
   ctx.log.line(
-    `${boot.serialPrefix}: ${settings.communicator.name} answered after ${seconds.toFixed(1)} s (${vm.accelerator})`,
+    `${boot.serialPrefix}: ${settings.communicator.name} answered after ${seconds.toFixed(1)} s (${vm.accelerator}, ${boot.firmware === 'uefi' ? 'UEFI' : 'BIOS'})`,
   );
   return {
     vm,

@@ -34,7 +34,7 @@ export function bootCheckStep(check: BootCheck): BuildStep<ImageBuildState> {
       const serial = log.stream('boot check');
       const vm = await check.driver.boot(
         { path: state.vhd, format: 'vpc' },
-        { ...VM, serial: (line) => serial.line(line), signal },
+        { ...VM, firmware: state.firmware, serial: (line) => serial.line(line), signal },
       );
       try {
         const { seconds } = await vm.waitFor(LOGIN_PROMPT, check.timeoutSeconds * 1000).catch((error: Error) => {

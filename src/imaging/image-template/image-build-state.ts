@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { RootPartition } from '../disk/partitions.ts';
 import type { GuestVm } from '../guest/guest-vm.ts';
+import type { VmFirmware } from '../../ports/vm-driver.ts';
 import type { OpenRoot } from '../disk/root-in-place.ts';
 import { runSpace } from '../disk/run-space.ts';
 import type { RootFsState } from '../sandbox.ts';
@@ -26,6 +27,8 @@ export interface ImageBuildState extends RootFsState {
    * or `vm` inside the booted working disk (a root Kiln cannot open in place, or the template asks).
    */
   mode?: 'in place' | 'vm';
+  /** How the image boots (its source's Hyper-V generation): what VMs of this build start. */
+  firmware?: VmFirmware;
   /** The booted working disk while the customizers run in it (VM build mode). */
   guest?: GuestVm;
   /** Why validation failed, when `continueDistributeOnFailure` lets the image be distributed anyway. */

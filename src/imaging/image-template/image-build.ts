@@ -22,7 +22,6 @@ import { writeImageStep } from './write-image-step.ts';
 import { imageGeneralizeStep } from './generalize-step.ts';
 import { validateStep, type Validation } from './validate-step.ts';
 import { vmStep } from './vm-step.ts';
-import type { VmFirmware } from '../../ports/vm-driver.ts';
 
 export interface ImageBuild<S extends SourceImage> {
   /** The run's work folder. */
@@ -38,15 +37,13 @@ export interface ImageBuild<S extends SourceImage> {
   bootCheck?: BootCheck;
   /** How builds boot VMs to work in (VM build mode, validation); unset where this Kiln cannot. */
   guest?: GuestSettings;
-  /** The source's firmware (its Hyper-V generation); BIOS when unknown. */
-  firmware?: VmFirmware;
   /** The template's validate stage, when it has in-VM validations; `image` names the image in errors. */
   validate?: Validation & { image: string; started?(): Promise<void> };
 }
 
 export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): BuildStep<ImageBuildState>[] {
   const network = build.customizers.network === true;
-  const vm = { guest: build.guest, network, firmware: build.firmware };
+  const vm = { guest: build.guest, network };
   // Azure's sourceValidationOnly: the source is validated as it is, with no build of its own.
   const customized = build.validate?.sourceValidationOnly !== true;
   return [

@@ -25,6 +25,8 @@ export interface SourceImage {
   description: string;
   /** How many bytes `open` gives: the run's disk limit is tied to it. */
   size: number;
+  /** Its Hyper-V generation where known: V2 images boot with UEFI, others with a BIOS. */
+  hyperVGeneration?: 'V1' | 'V2';
   open(): Readable;
 }
 
@@ -52,6 +54,7 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
     run: async (state, { log, signal }) => {
       await progress.started?.();
       const source = await options.find(signal);
+      state.firmware = source.hyperVGeneration === 'V2' ? 'uefi' : 'bios';
       const limit = runDiskLimit(options.diskLimitMiB, source.size);
       await mountRunSpace(state.work, limit.bytes);
       state.diskLimit = limit.description;

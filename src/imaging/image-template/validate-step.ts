@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { FetchLike } from '../customizers/download-into-image.ts';
 import { runGuestTask, type GuestTask } from '../guest/guest-customizer.ts';
 import { bootGuest, type GuestSettings } from '../guest/guest-vm.ts';
-import type { VmFirmware } from '../../ports/vm-driver.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
@@ -25,7 +24,6 @@ export interface ValidateStepOptions {
   validation: Validation;
   guest?: GuestSettings;
   network: boolean;
-  firmware?: VmFirmware;
   fetch?: FetchLike;
   /** The image as errors name it (the template's name). */
   image: string;
@@ -46,7 +44,7 @@ export function validateStep(options: ValidateStepOptions): BuildStep<ImageBuild
         {
           persistent: false,
           outbound: options.network,
-          firmware: options.firmware,
+          firmware: state.firmware,
           what: `The customized image of ${options.image}`,
           serialPrefix: 'validate vm',
         },

@@ -5,7 +5,6 @@
  * stops one still running (a failure or a cancel) at once, so no VM outlives its build.
  */
 import { bootGuest, type GuestSettings } from '../guest/guest-vm.ts';
-import type { VmFirmware } from '../../ports/vm-driver.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
@@ -13,8 +12,6 @@ export interface VmStepOptions {
   guest: GuestSettings;
   /** Whether customizers reach the network: the VM gets outbound NAT only then. */
   network: boolean;
-  /** The image's firmware (its generation); BIOS when unknown. */
-  firmware?: VmFirmware;
 }
 
 export function vmStep(options: VmStepOptions): BuildStep<ImageBuildState> {
@@ -28,7 +25,7 @@ export function vmStep(options: VmStepOptions): BuildStep<ImageBuildState> {
         {
           persistent: true,
           outbound: options.network,
-          firmware: options.firmware,
+          firmware: state.firmware,
           what: 'The source image',
           serialPrefix: 'vm',
         },

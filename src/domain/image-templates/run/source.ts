@@ -27,6 +27,8 @@ export interface SourceBytes {
   versionName?: string;
   /** The platform image version `latest` resolved to. */
   exactVersion?: string;
+  /** Its Hyper-V generation where the source says (V2 boots with UEFI). */
+  hyperVGeneration?: 'V1' | 'V2';
 }
 
 export async function findTemplateSource(
@@ -54,6 +56,7 @@ export async function findTemplateSource(
       return {
         description: `managed image ${image.data.resource.id}`,
         size: info.size,
+        hyperVGeneration: image.data.resource.properties.hyperVGeneration,
         open: () => store.read(os.key),
       };
     }
@@ -79,6 +82,7 @@ export async function findTemplateSource(
         size: manifest.size,
         open: () => readManifest(store, 1, manifest),
         versionName: version.data.resource.name,
+        hyperVGeneration: definition?.data.resource.properties.hyperVGeneration,
       };
     }
     case 'PlatformImage': {
@@ -97,6 +101,7 @@ export async function findTemplateSource(
         size: info.size,
         open: () => store.read(image.blob.key),
         exactVersion: image.version,
+        hyperVGeneration: image.hyperVGeneration,
       };
     }
     case 'ISO': {

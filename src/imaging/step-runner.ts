@@ -2,7 +2,9 @@
  * Runs a build as a list of steps with Packer's multistep semantics: steps run in order and the
  * first failure stops the run; whatever happens (success, failure, cancel), every step that started
  * gets its `cleanup`, last started first, so temporary resources go away in the reverse order they
- * were made. A cleanup that throws does not stop the others: all their errors are collected.
+ * were made. A cleanup that throws does not stop the others: all their errors are collected. A step
+ * whose `applies` says no for the state the steps before it left (a VM build's boot, in a build in
+ * place) is passed over without a word: not started, not logged, not cleaned up.
  */
 import type { BuildLog } from './build-log.ts';
 
@@ -14,6 +16,8 @@ export interface StepContext {
 export interface BuildStep<S> {
   name: string;
   run(state: S, ctx: StepContext): Promise<void>;
+  /** Whether the step is part of this build, decided when its turn comes; always when left out. */
+  applies?(state: S): boolean;
   /** Called once the run ends if `run` was called, even when `run` threw. */
   cleanup?(state: S, ctx: StepContext): Promise<void>;
 }
@@ -65,6 +69,7 @@ export async function runSteps<S>(
       failure = { error: signal.reason };
       break;
     }
+    if (step.applies && !step.applies(state)) continue;
     started.push(step);
     log.line(`==> ${step.name}: started`);
     report({ step: step.name, phase: 'started', elapsedMs: 0 });

@@ -157,4 +157,16 @@ describe('runSteps', () => {
     assert.deepEqual(state, ['plain']);
     assert.deepEqual(calls, ['run:b', 'cleanup:b']);
   });
+
+  it('passes over, without a word, a step that does not apply to the state the steps before it left', async () => {
+    const calls: string[] = [];
+    const [decide, optional, last] = recordingSteps(['decide', 'optional', 'last'], calls);
+    const state = { inVm: false };
+    const log = newLog();
+    const steps: BuildStep<typeof state>[] = [decide, { ...optional, applies: (s) => s.inVm }, last];
+    const result = await runSteps(steps, state, { signal: new AbortController().signal, log });
+    assert.equal(result.ok, true);
+    assert.deepEqual(calls, ['run:decide', 'run:last', 'cleanup:last', 'cleanup:decide']);
+    assert.doesNotMatch(readFileSync(log.path, 'utf8'), /optional/);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The `vm` step of the VM build mode: boots the working disk itself (writes kept) with the
- * communicator let in, so the customizer steps that follow run inside the running system. It does
- * nothing for a build in place. The generalize step shuts the VM down cleanly; this step's cleanup
+ * communicator let in, so the customizer steps that follow run inside the running system. A build
+ * in place passes it over. The generalize step shuts the VM down cleanly; this step's cleanup
  * stops one still running (a failure or a cancel) at once, so no VM outlives its build.
  */
 import { bootGuest, type GuestSettings } from '../guest/guest-vm.ts';
@@ -17,8 +17,8 @@ export interface VmStepOptions {
 export function vmStep(options: VmStepOptions): BuildStep<ImageBuildState> {
   return {
     name: 'vm',
+    applies: (state) => state.mode === 'vm',
     run: async (state, ctx) => {
-      if (state.mode !== 'vm') return;
       state.guest = await bootGuest(
         options.guest,
         { path: state.raw, format: 'raw' },

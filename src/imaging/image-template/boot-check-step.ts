@@ -2,7 +2,7 @@
  * The `boot check` step: boots the built VHD with the VM driver and waits for a login prompt on its
  * serial console, so a build whose image does not boot fails, naming it. The VM opens the image
  * with its writes thrown away (the driver's guarantee): the checked image is the one distributed.
- * The console goes to the build log as customizer output does, prefixed with the step's name; the
+ * The VM has a network card that reaches nothing. The console goes to the build log as customizer output does, prefixed with the step's name; the
  * log says how long the prompt took and under which accelerator. The VM is always stopped before
  * the step ends, and a cancel stops it at once.
  */
@@ -26,6 +26,7 @@ export interface BootCheck extends BootCheckSettings {
 export const DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS = 300;
 const LOGIN_PROMPT = /login:/;
 const VM = { memoryMiB: 512, cpus: 1 };
+const ISOLATED = { forwardPorts: [], outbound: false };
 
 export function bootCheckStep(check: BootCheck): BuildStep<ImageBuildState> {
   return {
@@ -34,7 +35,9 @@ export function bootCheckStep(check: BootCheck): BuildStep<ImageBuildState> {
       const serial = log.stream('boot check');
       const vm = await check.driver.boot(
         { path: state.vhd, format: 'vpc' },
-        { ...VM, firmware: state.firmware, serial: (line) => serial.line(line), signal },
+        // A network card that reaches nothing, as every Azure VM has one: without any, images that wait
+        // for their network at boot (systemd-networkd-wait-online) wait out its timeout before the prompt.
+        { ...VM, firmware: state.firmware, network: ISOLATED, serial: (line) => serial.line(line), signal },
       );
       try {
         const { seconds } = await vm.waitFor(LOGIN_PROMPT, check.timeoutSeconds * 1000).catch((error: Error) => {

@@ -34,6 +34,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { run } from '../../src/imaging/disk/run.ts';
+import { onceUnlessFailed } from './once.ts';
 
 /** Bump when the way the disk is made changes, so every cache holds a new one. */
 const RECIPE = 1;
@@ -78,16 +79,8 @@ interface KernelPackage {
   version: string;
 }
 
-let made: Promise<BootableDisk> | undefined;
-
 /** The bootable disk, made (once per process, and once per recipe and kernel on this machine) or reused. */
-export function bootableDisk(): Promise<BootableDisk> {
-  made ??= cachedOrMade().catch((error: unknown) => {
-    made = undefined;
-    throw error;
-  });
-  return made;
-}
+export const bootableDisk = onceUnlessFailed(cachedOrMade);
 
 async function cachedOrMade(): Promise<BootableDisk> {
   const cached = diskPath(await withPackageLists(currentKernel));

@@ -21,6 +21,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { debootstrapped, makeDebianDisk } from '../../src/app/debian-base.ts';
+import { onceUnlessFailed } from './once.ts';
 
 /** Bump when the way the product makes the disk changes, so every cache makes a new one. */
 const RECIPE = 2;
@@ -29,16 +30,8 @@ const CACHE = join(homedir(), '.cache', 'kiln-test');
 /** The product's debootstrap cache folder for tests: `kiln platform-image bootstrap debian --cache` takes it. */
 export const DEBIAN_TREE_CACHE = join(CACHE, 'debootstrap');
 
-let made: Promise<string> | undefined;
-
 /** The cached bootable Debian raw disk (copy it, never change it), made first when missing. */
-export function debianImage(): Promise<string> {
-  made ??= underLock(join(CACHE, 'debian-image.lock'), cachedOrMade).catch((error: unknown) => {
-    made = undefined;
-    throw error;
-  });
-  return made;
-}
+export const debianImage = onceUnlessFailed(() => underLock(join(CACHE, 'debian-image.lock'), cachedOrMade));
 
 async function cachedOrMade(): Promise<string> {
   const tree = await debootstrapped(DEBIAN_TREE_CACHE, SUITE);

@@ -14,17 +14,10 @@ import { join } from 'node:path';
 import { findRootPartition } from '../../src/imaging/disk/partitions.ts';
 import { run } from '../../src/imaging/disk/run.ts';
 import { debianImage } from './debian-image.ts';
-
-let made: Promise<string> | undefined;
+import { onceUnlessFailed } from './once.ts';
 
 /** The cached xfs-rooted Debian raw disk (copy it, never change it), made first when missing. */
-export function xfsDebianImage(): Promise<string> {
-  made ??= make().catch((error: unknown) => {
-    made = undefined;
-    throw error;
-  });
-  return made;
-}
+export const xfsDebianImage = onceUnlessFailed(make);
 
 async function make(): Promise<string> {
   const source = await debianImage();

@@ -21,8 +21,13 @@
  *
  * **No QEMU outlives its caller.** QEMU runs in a process group of its own, killed whole on stop,
  * abort and this process's exit; and under a small root shell (`WATCHDOG`) that the kernel signals
- * when this process dies, even by kill -9 (`setpriv --pdeathsig`), and that then kills QEMU. QEMU
- * cannot hold that signal itself: the kernel forgets it when `-runas` drops QEMU's root.
+ * when this process dies, even by kill -9 (`setpriv --pdeathsig`), and that then kills QEMU (or the
+ * confinement around it, whose end ends QEMU). QEMU cannot hold that signal itself: the kernel
+ * forgets it when `-runas` drops QEMU's root.
+ *
+ * **Confinement.** With `confine`, each start of QEMU runs inside what it returns (bubblewrap and a
+ * cgroup, app/vm-confinement.ts), granted only its disk, its private folder, the user table and
+ * /dev/kvm under KVM; what the confinement says when it cannot start (fd 3) is QEMU's error.
  *
  * **Limits.** One driver runs VMs within its capacity (`build.vm`: VMs, vCPUs, memory at once);
  * more wait in a FIFO (vm-turns.ts), each turn held from the boot until its QEMU has exited.
@@ -42,7 +47,34 @@ export interface QemuVmDriverOptions {
   capacity?: Partial<VmCapacity>;
   /** Told, once per process, which accelerator VMs run under and why. */
   onNotice?: (text: string) => void;
+  /** Runs each QEMU confined (app/vm-confinement.ts); without it QEMU relies on `-runas` and its seccomp filter alone. */
+  confine?: ConfineQemu;
 }
+
+/** What one QEMU may reach of the host when confined; everything else is absent from its view. */
+export interface QemuGrant {
+  read: string[];
+  write: string[];
+  /** /dev/kvm under KVM. */
+  devices: string[];
+  /** What `-runas` needs to drop root; QEMU holds no capability once it has. */
+  capabilities: Array<'SETUID' | 'SETGID'>;
+  /** The user-mode network's forwarded ports listen on the host's loopback. */
+  network: 'host';
+  env: Record<string, string>;
+  /** The guest's memory and vCPUs, which QEMU's limits are sized from. */
+  memoryMiB: number;
+  cpus: number;
+}
+
+/** The confined command line of one QEMU (`file args`), and what to undo once it has ended. */
+export interface ConfinedQemu {
+  file: string;
+  args: string[];
+  release(): Promise<void>;
+}
+
+export type ConfineQemu = (qemuArgs: string[], grant: QemuGrant) => Promise<ConfinedQemu>;
 
 /** What QEMU prints when a forwarded port was taken between the probe and its bind. */
 const PORT_TAKEN = /Could not set up host forwarding rule/;
@@ -165,7 +197,7 @@ export function createQemuVmDriver(options: QemuVmDriverOptions = {}): VmDriver 
     async boot(disk, boot) {
       const release = await turns.take({ cpus: boot.cpus, memoryMiB: boot.memoryMiB }, boot.signal);
       try {
-        const vm = new QemuVm(disk, boot, await chooseAccelerator(options.onNotice), options.onNotice);
+        const vm = new QemuVm(disk, boot, await chooseAccelerator(options.onNotice), options);
         await vm.started;
         void vm.exited.then(release);
         return vm;
@@ -204,12 +236,17 @@ class QemuVm implements Vm {
   private ports = new Map<number, number>();
   private portAttempts = 0;
 
+  private readonly onNotice?: (text: string) => void;
+  private readonly confine?: ConfineQemu;
+
   constructor(
     private readonly disk: VmDisk,
     private readonly options: VmBootOptions,
     accelerator: Accelerator,
-    private readonly onNotice?: (text: string) => void,
+    driver: QemuVmDriverOptions,
   ) {
+    this.onNotice = driver.onNotice;
+    this.confine = driver.confine;
     this.accelerator = accelerator;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     this.started = this.prepare().then(() => this.start());
@@ -231,7 +268,24 @@ class QemuVm implements Vm {
     for (const guest of this.options.network?.forwardPorts ?? []) this.ports.set(guest, await freePort());
   }
 
-  private start(): Promise<void> {
+  /** QEMU's own command line, confined when the driver confines, with what to undo once it ends. */
+  private async command(qemu: string[]): Promise<ConfinedQemu> {
+    if (!this.confine) return { file: qemu[0], args: qemu.slice(1), release: async () => {} };
+    const persistent = this.options.persistent === true;
+    return this.confine(qemu.slice(1), {
+      read: ['/etc/passwd', '/etc/group', ...(persistent ? [] : [this.disk.path])],
+      write: [this.dir!, ...(persistent ? [this.disk.path] : [])],
+      devices: this.accelerator === 'kvm' ? ['/dev/kvm'] : [],
+      capabilities: ['SETUID', 'SETGID'],
+      network: 'host',
+      // The throwaway overlay (`snapshot=on`) goes beside the seed, in the VM's own folder.
+      env: { TMPDIR: this.dir! },
+      memoryMiB: this.options.memoryMiB,
+      cpus: this.options.cpus,
+    });
+  }
+
+  private async start(): Promise<void> {
     // -drive splits its options at commas; a comma in the path is written twice. A VHD's size is its
     // footer's current size, as Azure and Hyper-V read it, not qemu's default guess from the CHS geometry.
     const format = this.disk.format === 'vpc' ? 'vpc,force_size_calc=current_size' : 'raw';
@@ -252,15 +306,19 @@ class QemuVm implements Vm {
     this.lines = [];
     this.partial = '';
     this.stderr = '';
-    const child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'sh', '-c', WATCHDOG, 'kiln-vm', ...qemu], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const command = await this.command(qemu);
+    // fd 3 takes what a confinement's own set-up says when it fails (the cgroup join).
+    const child = spawn(
+      'setpriv',
+      ['--pdeathsig', 'TERM', '--', 'sh', '-c', WATCHDOG, 'kiln-vm', command.file, ...command.args],
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
+    );
     this.child = child;
     const kill = () => killGroup(child);
     process.on('exit', kill);
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => this.console(chunk));
+    child.stdio[3]!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       this.stderr += chunk;
@@ -273,8 +331,9 @@ class QemuVm implements Vm {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    child.once('close', (code, signal) => {
+    child.once('close', async (code, signal) => {
       process.off('exit', kill);
+      await command.release().catch(() => {});
       if (PORT_TAKEN.test(this.stderr) && !this.stopping && ++this.portAttempts < PORT_ATTEMPTS) {
         this.pickPorts()
           .then(() => this.start())

@@ -8,6 +8,9 @@
  * host key is made at its first boot, and the only route to it is the VM's own forwarded loopback
  * port, so there is nothing to verify it against and nobody in between. The client never asks
  * anything (`BatchMode`), and each command is one SSH session whose exit code is the command's.
+ * What the guest sends is parsed by the client, so it runs confined when the caller says how
+ * (`confine`, app/vm-confinement.ts): it then sees the key, the user table and the network, nothing else.
+ * Uploads stream through its standard input, so it never needs the host's files.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -22,7 +25,20 @@ const SSH_PORT = 22;
 /** Between two tries while the guest boots: sshd comes up once, late in the boot. */
 const RETRY_MS = 2000;
 
-export function createSshCommunicator(): GuestCommunicator {
+/** What the confined client may read; it keeps the host's network to reach the VM's loopback port. */
+export interface SshGrant {
+  read: string[];
+  network: 'host';
+}
+
+/** The confined command line of one `ssh` run with `sshArgs`. */
+export type ConfineSsh = (sshArgs: string[], grant: SshGrant) => Promise<{ file: string; args: string[] }>;
+
+export interface SshCommunicatorOptions {
+  confine?: ConfineSsh;
+}
+
+export function createSshCommunicator(options: SshCommunicatorOptions = {}): GuestCommunicator {
   return {
     name: 'ssh',
     async prepare() {
@@ -35,7 +51,12 @@ export function createSshCommunicator(): GuestCommunicator {
         cloudConfig: ['#cloud-config', 'disable_root: false', 'ssh_authorized_keys:', `  - ${publicKey}`, ''].join(
           '\n',
         ),
-        connect: (vm, options) => connect(key, vm, options),
+        connect: (vm, connecting) =>
+          connect(
+            sshSession(key, () => vm.hostPort(SSH_PORT), options.confine),
+            vm,
+            connecting,
+          ),
         dispose: () => rm(dir, { recursive: true, force: true }),
       } satisfies GuestAccess;
     },
@@ -43,11 +64,10 @@ export function createSshCommunicator(): GuestCommunicator {
 }
 
 async function connect(
-  key: string,
+  session: GuestSession,
   vm: Vm,
   options: { timeoutMs: number; signal: AbortSignal },
 ): Promise<GuestSession> {
-  const session = sshSession(key, () => vm.hostPort(SSH_PORT));
   const deadline = Date.now() + options.timeoutMs;
   let ended = false;
   void vm.exited.then(() => (ended = true));
@@ -65,7 +85,7 @@ async function connect(
   }
 }
 
-function sshSession(key: string, port: () => number): GuestSession {
+function sshSession(key: string, port: () => number, confine?: ConfineSsh): GuestSession {
   const ssh = (remote: string) => [
     ...['-F', '/dev/null', '-i', key, '-p', String(port()), '-T'],
     ...['-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no'],
@@ -74,10 +94,15 @@ function sshSession(key: string, port: () => number): GuestSession {
     'root@127.0.0.1',
     remote,
   ];
-  const run = (argv: string[], options: GuestRunOptions & { stdinFile?: string }) =>
-    new Promise<number>((resolve, reject) => {
+  const command = async (remote: string) =>
+    confine
+      ? confine(ssh(remote), { read: [key, '/etc/passwd', '/etc/group'], network: 'host' })
+      : { file: 'ssh', args: ssh(remote) };
+  const run = async (argv: string[], options: GuestRunOptions & { stdinFile?: string }) => {
+    const { file, args } = await command(argv.map(quote).join(' '));
+    return new Promise<number>((resolve, reject) => {
       options.signal.throwIfAborted();
-      const child = spawn('ssh', ssh(argv.map(quote).join(' ')), { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
       const onAbort = () => child.kill('SIGKILL');
       options.signal.addEventListener('abort', onAbort, { once: true });
       for (const stream of [child.stdout, child.stderr]) lines(stream, options.output);
@@ -93,6 +118,7 @@ function sshSession(key: string, port: () => number): GuestSession {
         else resolve(code);
       });
     });
+  };
   return {
     run,
     async upload(from, to, { mode = 0o600, signal }) {

@@ -18,7 +18,11 @@ import { createOrUpdateGallery, galleryId } from '../domain/galleries/operations
 import { createOrUpdateGalleryImage, galleryImageId } from '../domain/gallery-images/operations.ts';
 import { grantBuilderAccess, type BuildReferences } from '../domain/image-templates/builder-access.ts';
 import { readCustomizationLog } from '../domain/image-templates/customization-log.ts';
-import type { ImageTemplate, ImageTemplateInternal } from '../domain/image-templates/image-template.ts';
+import type {
+  BootCheckOutput,
+  ImageTemplate,
+  ImageTemplateInternal,
+} from '../domain/image-templates/image-template.ts';
 import {
   checkTemplate,
   createOrUpdateTemplate,
@@ -68,6 +72,7 @@ export interface LocalRunOutput {
   /** The file a VHD output was written to (`outputDir`), in `outputFormat`. */
   path?: string;
   provisioningState: string;
+  kilnBootCheck?: BootCheckOutput;
 }
 
 export interface LocalBuildResult {

@@ -6,6 +6,7 @@ import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
 import { operatorBuildSettings, type OperatorBuildSettings } from './config.ts';
+import { confineQemu, confineSshClient } from './vm-confinement.ts';
 import type { Kiln } from './kiln.ts';
 
 const STORAGE_AUDIENCE = 'https://storage.azure.com/';
@@ -35,12 +36,17 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
   const driver = createQemuVmDriver({
     capacity: vm.capacity,
     onNotice: options.onVmNotice ?? ((text) => process.stderr.write(`kiln: ${text}\n`)),
+    confine: confineQemu,
   });
   const tasks = createTasks(kiln.domain, {
     workRoot: workRoot(options.dataDir),
     customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
     ...build,
-    guest: { driver, communicator: createSshCommunicator(), timeoutSeconds: vm.bootCheckTimeoutSeconds },
+    guest: {
+      driver,
+      communicator: createSshCommunicator({ confine: confineSshClient }),
+      timeoutSeconds: vm.bootCheckTimeoutSeconds,
+    },
     ...((options.bootCheck ?? vm.bootCheck)
       ? { bootCheck: { driver, timeoutSeconds: vm.bootCheckTimeoutSeconds } }
       : {}),

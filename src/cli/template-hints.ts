@@ -11,9 +11,9 @@ const BY_CODE: Record<string, string> = {
     'Azure sample templates mark values to fill as <placeholders> and [parameters(...)]: give each one with --var NAME=VALUE.',
   BadSourceType:
     "Use a PlatformImage ('kiln platform-image list' shows what Kiln has), a ManagedImage, a SharedImageVersion or an ISO.",
-  BadCustomizerType:
-    'Use one of the allowed values the message lists; the Windows ones need a build VM, which Kiln does not have.',
-  UnsupportedCustomizerType: 'Kiln builds Linux images by working on their file system; Windows customizers need a VM.',
+  BadCustomizerType: 'Use one of the allowed values the message lists.',
+  UnsupportedCustomizerType:
+    'Kiln builds Linux images only so far (no WindowsUpdate); a WindowsRestart restarts the build VM, so it needs kilnBuildMode Auto or VM.',
   BadDistributeType: 'Distribute to VHD, ManagedImage or SharedImage.',
   NoCustomizerScript: "Give either 'inline' (a list of commands) or 'scriptUri', not both.",
   LinkedInvalidPropertyId:

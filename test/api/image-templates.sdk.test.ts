@@ -134,7 +134,7 @@ describe('image templates with @azure/arm-imagebuilder', () => {
         { type: 'Shell', name: 'same', inline: ['true'] },
         { type: 'Shell', name: 'same', inline: ['true'] },
         { type: 'File', name: 'etc', sourceUri: 'https://example.invalid/x', destination: '/etc/x' },
-        { type: 'WindowsRestart', name: 'reboot' },
+        { type: 'WindowsUpdate', name: 'update' },
       ],
       distribute: [
         { type: 'VHD', runOutputName: 'dup' },
@@ -154,7 +154,7 @@ describe('image templates with @azure/arm-imagebuilder', () => {
         ]) {
           assert.ok(error.message.includes(path), `${path} is named in: ${error.message}`);
         }
-        assert.match(error.message, /WindowsRestart customizer 'reboot' needs a VM-based build driver/);
+        assert.match(error.message, /WindowsUpdate customizer 'update' needs a Windows image/);
         return true;
       },
     );

@@ -7,12 +7,15 @@
 // and sparse files survive.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { buffer } from 'node:stream/consumers';
 import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../../src/imaging/disk/run.ts';
 import { bootableDisk, ROOT_FEATURES } from '../support/bootable-disk.ts';
+import { createFsBlobStore } from '../../src/adapters/fs-blob-store.ts';
+import { parseBlobUrl } from '../../src/core/blob-url.ts';
 import { loopMountUnavailable, withReadOnlyMount } from '../support/disk-inspection.ts';
 import { bootToPrompt } from '../support/serial-boot.ts';
 
@@ -144,6 +147,24 @@ describe('a build in place', { skip: process.getuid?.() !== 0 && 'builds need ro
     assert.equal(built.status, 0, built.stdout + built.stderr);
     assert.match(built.stdout, /Boot check: login prompt after \d+\.\d s \((kvm|tcg)\)/, built.stdout);
     assert.match(built.stdout, new RegExp(`KILN-BOOT: ${MARKER}`), "the boot check's console is in the build's output");
+    // The run output says how the image booted, and where its serial console was sealed.
+    const checked = /boot check: login prompt after [\d.]+ s \((kvm|tcg), BIOS\); serial console: (\S+)/.exec(
+      built.stdout,
+    );
+    assert.ok(checked, built.stdout);
+    const serial = parseBlobUrl(checked[2])!;
+    const store = createFsBlobStore(serial.region, join(work, 'data', 'regions', serial.region));
+    await store.open();
+    try {
+      const console = (await buffer(store.read(serial.key))).toString();
+      assert.match(
+        console,
+        new RegExp(`^\\S+ KILN-BOOT: ${MARKER}$`, 'm'),
+        'the sealed console has the boot, each line timed',
+      );
+    } finally {
+      await store.close();
+    }
     const vhd = join(work, 'out', 'vhd.vhd');
 
     // Everything outside the root partition (MBR, boot code, the gap before the partition) is the source's.

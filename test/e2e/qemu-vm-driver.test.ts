@@ -2,6 +2,7 @@
 // (test/support/bootable-disk.ts): it reaches the login prompt, a wait that times out names the
 // console's last lines, and no QEMU outlives a stop, an abort, or a kill -9 of the process that
 // booted it. Each test boots its own copy, so `pgrep -f` on the copy's path finds its QEMU alone.
+// The driver is set up as Kiln sets it up (app/workers.ts): each QEMU confined (app/vm-confinement.ts).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,10 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createQemuVmDriver } from '../../src/adapters/qemu-vm-driver.ts';
+import { readdir, readFile } from 'node:fs/promises';
+import { createQemuVmDriver, type QemuVmDriverOptions } from '../../src/adapters/qemu-vm-driver.ts';
+import { confineQemu } from '../../src/app/vm-confinement.ts';
 import { bootableDisk } from '../support/bootable-disk.ts';
 
 const VM = { memoryMiB: 256, cpus: 1 };
+const driverOf = (options: QemuVmDriverOptions = {}) => createQemuVmDriver({ confine: confineQemu, ...options });
 let work: string;
 let fixture: string;
 let copies = 0;
@@ -43,7 +47,7 @@ describe('the QEMU VM driver', { skip: process.getuid?.() !== 0 && 'the bootable
     const disk = await diskCopy();
     const notices: string[] = [];
     const serial: string[] = [];
-    const driver = createQemuVmDriver({ onNotice: (text) => notices.push(text) });
+    const driver = driverOf({ onNotice: (text) => notices.push(text) });
     const vm = await driver.boot({ path: disk, format: 'raw' }, { ...VM, serial: (line) => serial.push(line) });
     try {
       const { seconds } = await vm.waitFor(/login:/, 120_000);
@@ -57,6 +61,20 @@ describe('the QEMU VM driver', { skip: process.getuid?.() !== 0 && 'the bootable
         serial.some((line) => line.includes('KILN-BOOT:')),
         serial.join('\n'),
       );
+      // QEMU is confined: nobody, no capabilities, a view of the host holding only programs and its own
+      // files, and a cgroup of its own.
+      const pid = spawnSync('pgrep', ['-f', `^/usr/bin/qemu-system-x86_64 .*file=${disk}`], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')[0];
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m, 'QEMU runs as nobody');
+      assert.match(status, /^CapEff:\s+0+$/m, 'with no capability');
+      const seen = await readdir(`/proc/${pid}/root`);
+      for (const absent of ['root', 'home', 'var', 'work']) assert.ok(!seen.includes(absent), `no /${absent}: ${seen}`);
+      const etc = await readdir(`/proc/${pid}/root/etc`);
+      const allowed = ['e2fsck.conf', 'group', 'ld.so.cache', 'ld.so.conf', 'mke2fs.conf', 'passwd'];
+      assert.ok(etc.includes('passwd') && etc.every((name) => allowed.includes(name)), `of /etc, only ${etc}`);
+      assert.match(await readFile(`/proc/${pid}/cgroup`, 'utf8'), /kiln-sandbox-/);
 
       const started = Date.now();
       await assert.rejects(vm.waitFor(/never shown/, 1000), (error: Error) => {
@@ -77,10 +95,7 @@ describe('the QEMU VM driver', { skip: process.getuid?.() !== 0 && 'the bootable
   it('stops the VM when its signal aborts, failing a wait at once', async () => {
     const disk = await diskCopy();
     const abort = new AbortController();
-    const vm = await createQemuVmDriver().boot(
-      { path: disk, format: 'raw' },
-      { ...VM, serial: () => {}, signal: abort.signal },
-    );
+    const vm = await driverOf().boot({ path: disk, format: 'raw' }, { ...VM, serial: () => {}, signal: abort.signal });
     const waiting = vm.waitFor(/login:/, 120_000);
     await sleep(500);
     assert.ok(qemuRunning(disk));
@@ -92,7 +107,7 @@ describe('the QEMU VM driver', { skip: process.getuid?.() !== 0 && 'the bootable
 
   it('runs as many VMs at once as its capacity holds; the next waits its turn', async () => {
     const [first, second] = [await diskCopy(), await diskCopy()];
-    const driver = createQemuVmDriver({ capacity: { vms: 1 } });
+    const driver = driverOf({ capacity: { vms: 1 } });
     const vm = await driver.boot({ path: first, format: 'raw' }, { ...VM, serial: () => {} });
     let booted = false;
     const next = driver.boot({ path: second, format: 'raw' }, { ...VM, serial: () => {} }).then((vm) => {
@@ -116,7 +131,8 @@ describe('the QEMU VM driver', { skip: process.getuid?.() !== 0 && 'the bootable
     await writeFile(
       script,
       `import { createQemuVmDriver } from ${JSON.stringify(driverPath)};
-await createQemuVmDriver().boot({ path: ${JSON.stringify(disk)}, format: 'raw' }, { memoryMiB: 256, cpus: 1, serial: () => {} });
+import { confineQemu } from ${JSON.stringify(resolve('src/app/vm-confinement.ts'))};
+await createQemuVmDriver({ confine: confineQemu }).boot({ path: ${JSON.stringify(disk)}, format: 'raw' }, { memoryMiB: 256, cpus: 1, serial: () => {} });
 console.log('booted');
 setInterval(() => {}, 1000);
 `,

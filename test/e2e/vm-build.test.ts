@@ -1,7 +1,8 @@
 // Issue 13: builds that boot. The bootstrapped Debian (GRUB, cloud-init, sshd: test/support/debian-image.ts)
 // is imported as a platform image and built by `kiln build`:
-// - in the VM build mode (`kilnBuildMode: VM`): its Shell customizer runs inside the booted image
-//   through the SSH communicator, installs and enables a systemd unit, and a File customizer copies a
+// - in the VM build mode, which its WindowsRestart step picks by itself: its Shell customizer runs
+//   inside the booted image through the SSH communicator, installs and enables a systemd unit, the VM
+//   restarts (a new boot id, the unit running, the check command passing), and a File customizer copies a
 //   file in; the validate stage then boots the customized image and its in-VM validations, run through
 //   the communicator, see the unit running after that next boot and the file in place; the run passes,
 //   and the built image carries none of the build's SSH key;
@@ -29,6 +30,13 @@ Description=Kiln test service installed in the VM build mode
 ExecStart=/bin/sh -c 'echo kiln-hello > /run/kiln-hello; exec sleep infinity'
 [Install]
 WantedBy=multi-user.target
+`;
+
+/** A stand-in for PowerShell: records its arguments and runs `-Command`'s text with sh. */
+const PWSH = `#!/bin/sh
+printf '%s\\n' "$@" > /var/lib/kiln-pwsh-args
+[ "$1 $2 $3" = "-NoProfile -NonInteractive -Command" ] && exec sh -c "$4"
+exit 64
 `;
 
 let work: string;
@@ -102,8 +110,8 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
   });
 
   it('runs customizers inside the booted image, then validates the image it made', async () => {
+    // No kilnBuildMode: the restart alone puts the build in the VM.
     const built = await build('in-vm', {
-      kilnBuildMode: 'VM',
       customize: [
         {
           type: 'Shell',
@@ -112,7 +120,36 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
             `cat > /etc/systemd/system/kiln-hello.service <<'UNIT'\n${UNIT}UNIT`,
             'systemctl daemon-reload',
             'systemctl enable kiln-hello.service',
-            'systemctl is-system-running --wait || true',
+            'cat /proc/sys/kernel/random/boot_id > /var/lib/kiln-boot-before',
+          ],
+        },
+        // Debian has no PowerShell: a stand-in pwsh shows how Kiln finds and calls the image's own.
+        {
+          type: 'Shell',
+          name: 'stand-in-pwsh',
+          inline: [`cat > /usr/local/bin/pwsh <<'PWSH'\n${PWSH}PWSH`, 'chmod +x /usr/local/bin/pwsh'],
+        },
+        {
+          type: 'PowerShell',
+          name: 'ps-step',
+          inline: ['echo from-powershell-step', 'exit 3'],
+          validExitCodes: [0, 3],
+        },
+        {
+          type: 'WindowsRestart',
+          name: 'restart',
+          restartCheckCommand: 'systemctl is-active kiln-hello.service',
+          restartTimeout: '15m',
+        },
+        {
+          type: 'Shell',
+          name: 'after-restart',
+          inline: [
+            'test "$(cat /proc/sys/kernel/random/boot_id)" != "$(cat /var/lib/kiln-boot-before)"',
+            'rm /var/lib/kiln-boot-before',
+            'echo "pwsh was called with: $(tr "\\n" " " < /var/lib/kiln-pwsh-args)"',
+            'rm /usr/local/bin/pwsh /var/lib/kiln-pwsh-args',
+            'echo "came back: $(cat /run/kiln-hello)"',
           ],
         },
         { type: 'File', name: 'note', sourceUri: `${base}/note.txt`, destination: '/tmp/note.txt' },
@@ -130,7 +167,20 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
       },
     });
     assert.equal(built.status, 0, built.stdout + built.stderr);
-    assert.match(built.stdout, /VM build mode/);
+    assert.match(built.stdout, /VM build mode\): the template restarts the VM \(WindowsRestart customizer 'restart'\)/);
+    assert.match(built.stdout, /WindowsRestart customizer 'restart': restarting the VM with: reboot/);
+    assert.match(built.stdout, /WindowsRestart customizer 'restart': the VM restarted/);
+    assert.match(built.stdout, /came back: kiln-hello/, 'the unit enabled before the restart runs after it');
+    assert.match(
+      built.stdout,
+      /PowerShell customizer 'ps-step': running 2 inline command\(s\) in the VM with \/usr\/local\/bin\/pwsh/,
+    );
+    assert.match(built.stdout, /\[ps-step\] from-powershell-step/);
+    assert.match(built.stdout, /PowerShell customizer 'ps-step': exit code 3/, 'a valid exit code of its own');
+    assert.match(
+      built.stdout,
+      /pwsh was called with: -NoProfile -NonInteractive -Command echo from-powershell-step exit 3/,
+    );
     assert.match(built.stdout, /ssh answered after \d+\.\d s \((kvm|tcg), BIOS\)/);
     assert.match(built.stdout, /the VM powered off/);
     assert.match(built.stdout, /kiln-hello/, "the validator's output is in the log");

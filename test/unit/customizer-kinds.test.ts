@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ArmError } from '../../src/core/arm-error.ts';
-import type { CustomizerSpec } from '../../src/imaging/image-template/customizer-step.ts';
+import { parseDuration } from '../../src/core/duration.ts';
+import type { BuildCustomizer } from '../../src/imaging/image-template/customizer-step.ts';
 import { CUSTOMIZER_KINDS, type Customizer } from '../../src/domain/image-templates/customizer-kinds.ts';
 import { normalizeTemplate } from '../../src/domain/image-templates/normalize-template.ts';
 import { validateTemplate } from '../../src/domain/image-templates/validate-template.ts';
@@ -16,12 +17,12 @@ import { validateTemplate } from '../../src/domain/image-templates/validate-temp
 /** Never called: its body is what the type check judges. */
 export function compileTimeChecks(valid: Customizer[]): void {
   // Every customizer a valid template holds has a runner (this is what jobs/tasks/run-image-template.ts does).
-  const runnable: readonly CustomizerSpec[] = valid;
+  const runnable: readonly BuildCustomizer[] = valid;
   const unknownKind = [] as Array<Customizer | { type: 'Sysprep'; name: string }>;
   // @ts-expect-error: a domain customizer type without a runner
-  const withoutRunner: readonly CustomizerSpec[] = unknownKind;
-  // @ts-expect-error: types Kiln refuses (they need a build VM) are no customizer of a valid template
-  const refused: Customizer = { type: 'WindowsRestart', name: 'reboot' };
+  const withoutRunner: readonly BuildCustomizer[] = unknownKind;
+  // @ts-expect-error: types Kiln refuses (they need Windows) are no customizer of a valid template
+  const refused: Customizer = { type: 'WindowsUpdate', name: 'update' };
   void [runnable, withoutRunner, refused];
 }
 
@@ -92,4 +93,56 @@ it('returns each supported kind typed, with its own fields checked', () => {
     },
     { type: 'File', name: 'f', sourceUri: 'https://example.com/x', destination: '/tmp/x', sha256Checksum: undefined },
   ]);
+});
+
+it('takes WindowsRestart as the restart of the build VM, its timeout in Packer units, and refuses it in place', () => {
+  const spec = validateTemplate(
+    settings,
+    template([
+      { type: 'WindowsRestart', name: 'plain' },
+      { type: 'WindowsRestart', name: 'own', restartCommand: 'systemctl reboot', restartTimeout: '1h30m' },
+    ]),
+  );
+  assert.deepEqual(spec.properties.customize, [
+    {
+      type: 'WindowsRestart',
+      name: 'plain',
+      restartCommand: undefined,
+      restartCheckCommand: undefined,
+      restartTimeout: undefined,
+    },
+    {
+      type: 'WindowsRestart',
+      name: 'own',
+      restartCommand: 'systemctl reboot',
+      restartCheckCommand: undefined,
+      restartTimeout: '1h30m',
+    },
+  ]);
+  const refusal = (body: ReturnType<typeof template>) => {
+    try {
+      validateTemplate(settings, body);
+    } catch (thrown) {
+      return thrown as ArmError;
+    }
+    assert.fail('the template was accepted');
+  };
+  const badTimeout = refusal(template([{ type: 'WindowsRestart', name: 'r', restartTimeout: '5 minutes' }]));
+  assert.equal(badTimeout.target, 'properties.customize[0].restartTimeout');
+  const inPlace = template([
+    { type: 'Shell', name: 'sh', inline: ['true'] },
+    { type: 'WindowsRestart', name: 'r' },
+  ]);
+  (inPlace.properties as Record<string, unknown>).kilnBuildMode = 'InPlace';
+  const refused = refusal(inPlace);
+  assert.equal(refused.code, 'UnsupportedCustomizerType');
+  assert.equal(refused.target, 'properties.customize[1].type');
+  assert.match(refused.message, /kilnBuildMode InPlace builds without one/);
+});
+
+it('reads durations as Packer and Azure spell them', () => {
+  assert.equal(parseDuration('5m'), 300_000);
+  assert.equal(parseDuration('2h'), 7_200_000);
+  assert.equal(parseDuration('1h30m15s'), 5_415_000);
+  for (const bad of ['', '5', '5 m', 'm', '1.5h', '5m2h']) assert.equal(parseDuration(bad), undefined, bad);
 });

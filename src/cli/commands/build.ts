@@ -114,6 +114,12 @@ function summary(result: LocalBuildResult, seconds: number): string {
     lines.push(
       `  run output ${output.name} (${output.provisioningState}): ${output.path ?? output.artifactId ?? output.artifactUri}`,
     );
+    const checked = output.kilnBootCheck;
+    if (checked)
+      lines.push(
+        `    boot check: login prompt after ${checked.bootTimeInSeconds} s (${checked.accelerator}, ${checked.firmware === 'uefi' ? 'UEFI' : 'BIOS'})` +
+          (checked.serialLogUri ? `; serial console: ${checked.serialLogUri}` : ''),
+      );
     if (output.path)
       lines.push(
         output.path.endsWith('.raw')

@@ -8,7 +8,8 @@
  * Types Azure has but Kiln cannot run are listed too, so they are refused with their own code.
  */
 import type { Problems } from '../../core/arm-error.ts';
-import { checkChecksum, checkUri, requiredString, VM_DRIVER_NEEDED } from './template-fields.ts';
+import { checkChecksum, checkUri, requiredString, WINDOWS_NEEDED } from './template-fields.ts';
+import { checkRestartTimeout } from './restart-timeout.ts';
 
 /** Checks one customizer entry of the type, given its JSON path and its already-checked `name`. */
 type FieldCheck<F> = (entry: Record<string, unknown>, at: string, name: string, problems: Problems) => F;
@@ -27,12 +28,12 @@ function customizerKind<T extends string, F extends object>(type: T, checkFields
   return { type, check: (entry, at, name, problems) => ({ type, name, ...checkFields(entry, at, name, problems) }) };
 }
 
-/** A type Azure runs in a build VM: accepted by name so its refusal says why (`UnsupportedCustomizerType`). */
-function needsBuildVm<T extends string>(type: T): CustomizerKind<T, never> {
+/** A type only a Windows guest can run: accepted by name so its refusal says why (`UnsupportedCustomizerType`). */
+function needsWindows<T extends string>(type: T): CustomizerKind<T, never> {
   return {
     type,
     check: (_entry, at, name, problems) => {
-      problems.add(`${at}.type`, `The ${type} customizer '${name}' ${VM_DRIVER_NEEDED}.`, 'UnsupportedCustomizerType');
+      problems.add(`${at}.type`, `The ${type} customizer '${name}' ${WINDOWS_NEEDED}.`, 'UnsupportedCustomizerType');
       return undefined;
     },
   };
@@ -90,8 +91,21 @@ export const CUSTOMIZER_KINDS = [
       sha256Checksum: checkChecksum(entry.sha256Checksum, `${at}.sha256Checksum`, problems),
     };
   }),
-  needsBuildVm('WindowsRestart'),
-  needsBuildVm('WindowsUpdate'),
+  // Kiln's generic restart step (the VM build mode): Azure's fields, a Linux default command.
+  customizerKind('WindowsRestart', (entry, at, _name, problems) => {
+    const optional = (field: string) => {
+      const value = entry[field];
+      if (value === undefined || value === null || value === '') return undefined;
+      if (typeof value !== 'string') problems.add(`${at}.${field}`, `'${at}.${field}' must be a command string.`);
+      return typeof value === 'string' ? value : undefined;
+    };
+    return {
+      restartCommand: optional('restartCommand'),
+      restartCheckCommand: optional('restartCheckCommand'),
+      restartTimeout: checkRestartTimeout(entry.restartTimeout, `${at}.restartTimeout`, problems),
+    };
+  }),
+  needsWindows('WindowsUpdate'),
 ];
 
 /** A customizer as a valid template holds it: one of the kinds above that Kiln runs. */

@@ -90,6 +90,8 @@ export interface ImageTemplateInternal {
     artifactId?: string;
     artifactUri?: string;
     provisioningState: 'Succeeded' | 'Failed';
+    /** Kiln's own: how the image this output holds passed the boot check, when the run had one. */
+    kilnBootCheck?: BootCheckOutput;
   }>;
   /** Region blobs the last run made (VHD outputs), deleted with the template. */
   blobs: Array<{ region: string; key: string }>;
@@ -99,6 +101,14 @@ export interface ImageTemplateInternal {
   cancelOperation?: import('../operations/operation.ts').OperationData;
   /** Where the run's customization.log is, while it runs (a path on the worker) and after (a region blob). */
   log?: { path?: string; blob?: { region: string; key: string } };
+}
+
+/** A passed boot check as run outputs show it: the boot's time and where to read its serial console. */
+export interface BootCheckOutput {
+  bootTimeInSeconds: number;
+  accelerator: 'kvm' | 'tcg';
+  firmware: 'bios' | 'uefi';
+  serialLogUri?: string;
 }
 
 export type ImageTemplateRecord = ResourceRecord<ImageTemplate, ImageTemplateInternal>;

@@ -212,6 +212,7 @@ export async function listRunOutputs(ctx: DomainContext, ref: TemplateRef) {
       ...(output.artifactId ? { artifactId: output.artifactId } : {}),
       ...(output.artifactUri ? { artifactUri: output.artifactUri } : {}),
       provisioningState: output.provisioningState,
+      ...(output.kilnBootCheck ? { kilnBootCheck: output.kilnBootCheck } : {}),
     },
   }));
 }

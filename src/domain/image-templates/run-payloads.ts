@@ -4,7 +4,8 @@
  * are stored as JSON in their job records, so these are plain data.
  */
 import type { OperationData } from '../operations/operation.ts';
-import type { ImageTemplateInternal } from './image-template.ts';
+import type { BlobLocation } from '../shared/blob-copy.ts';
+import type { BootCheckOutput, ImageTemplateInternal } from './image-template.ts';
 
 export interface RunPayload {
   key: string;
@@ -29,4 +30,8 @@ export interface FinishRunPayload extends RunPayload {
   work: string;
   /** Why validation failed, when `continueDistributeOnFailure` distributed the image anyway: the run ends Failed. */
   validationFailure?: string;
+  /** The sealed serial consoles of the build's VMs, kept with the run's other blobs. */
+  serialLogs?: BlobLocation[];
+  /** The boot check the image passed, shown on every run output. */
+  bootCheck?: BootCheckOutput;
 }

@@ -8,9 +8,8 @@ import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
-/** Why a template asking for something only a build VM can do is refused. */
-export const VM_DRIVER_NEEDED =
-  'needs a VM-based build driver, which Kiln does not have yet (Kiln builds Linux images by working on their file system)';
+/** Why a template asking for something only Windows can do is refused. */
+export const WINDOWS_NEEDED = 'needs a Windows image, and Kiln builds Linux images only so far';
 
 export function requiredString(
   entry: Record<string, unknown>,

@@ -84,8 +84,22 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
   if (validate) properties.validate = validate;
   const buildMode = enumValue(props.kilnBuildMode, BUILD_MODES, `${P}.kilnBuildMode`, problems);
   if (buildMode) properties.kilnBuildMode = buildMode;
+  if (buildMode === 'InPlace') refuseRestartsInPlace(props.customize, problems);
   problems.throwIfAny();
   return { location, tags, identity, properties };
+}
+
+/** A restart needs a running system: a template that keeps its customizers out of the VM cannot have one. */
+function refuseRestartsInPlace(raw: unknown, problems: Problems) {
+  if (!Array.isArray(raw)) return;
+  raw.forEach((entry, i) => {
+    if (isObject(entry) && entry.type === 'WindowsRestart')
+      problems.add(
+        `${P}.customize[${i}].type`,
+        `The WindowsRestart customizer '${String(entry.name)}' restarts the build VM, and kilnBuildMode InPlace builds without one. Remove kilnBuildMode (Auto builds in the VM when a template restarts) or set it to VM.`,
+        'UnsupportedCustomizerType',
+      );
+  });
 }
 
 function checkIdentity(raw: unknown, problems: Problems): ImageTemplate['identity'] {

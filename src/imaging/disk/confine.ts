@@ -16,10 +16,13 @@
  * - Binds are nodev and nosuid (bubblewrap's `--bind`), so a device node or setuid file an image holds
  *   is inert while the tool works on it.
  * - New mount, PID, IPC, UTS, cgroup and network namespaces: no network at all, not even the host's
- *   loopback; host processes are invisible.
+ *   loopback; host processes are invisible. The one exception is QEMU (`network: 'host'`), whose
+ *   user-mode network needs the host's sockets; the guest behind it still reaches only what the
+ *   driver's `restrict=on` lets it.
  * - As root (only root can read a tree of any owner, and reads image files of any owner) the tool keeps
  *   uid 0 in the host's user namespace but loses every capability except those its call asks for: at
- *   most CAP_DAC_OVERRIDE, for mkfs reading a tree it makes a file system of. Never CAP_SYS_ADMIN (no mount, no way out of the tree), CAP_DAC_READ_SEARCH
+ *   most CAP_DAC_OVERRIDE, for mkfs reading a tree it makes a file system of, or CAP_SETUID and
+ *   CAP_SETGID, for QEMU to become `nobody` (after which it holds no capability at all). Never CAP_SYS_ADMIN (no mount, no way out of the tree), CAP_DAC_READ_SEARCH
  *   (open_by_handle_at reaches files outside a bind), CAP_SYS_PTRACE or CAP_SYS_MODULE. bubblewrap
  *   sets no_new_privs, so nothing the tool executes gains any back. Not root, a user namespace maps
  *   the caller's own uid and there are no capabilities to grant.
@@ -32,8 +35,11 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findProgram, procCovers, SANDBOX_PATH } from '../bubblewrap.ts';
 
-/** The capabilities a confined call may ask for: what making a file system from a tree of any owner needs. */
-export type ToolCapability = 'DAC_OVERRIDE';
+/**
+ * The capabilities a confined call may ask for: what making a file system from a tree of any owner
+ * needs, and what QEMU needs to drop root for `nobody` itself once its devices are open (`-runas`).
+ */
+export type ToolCapability = 'DAC_OVERRIDE' | 'SETUID' | 'SETGID';
 
 /** What one confined call may reach; every other host path is absent. */
 export interface ToolAccess {
@@ -52,6 +58,13 @@ export interface ToolAccess {
   programs?: Readonly<Record<string, string>>;
   /** Empty folders made in the tree: libfuse wants one to name as its mount point. */
   emptyDirs?: readonly string[];
+  /**
+   * `host`: the host's network namespace, for QEMU's user-mode network alone, whose forwarded ports
+   * listen on the host's loopback. Left out, the tool has no network at all.
+   */
+  network?: 'host';
+  /** Variables set beside PATH and LC_ALL: QEMU's TMPDIR for a throwaway disk overlay. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Where `programs` are bound, first on the tool's PATH. */
@@ -97,13 +110,13 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
           '--unshare-ipc',
           '--unshare-pid',
           '--unshare-uts',
-          '--unshare-net',
+          ...(grant.network === 'host' ? [] : ['--unshare-net']),
           '--unshare-cgroup-try',
           '--cap-drop',
           'ALL',
           ...(grant.capabilities ?? []).flatMap((cap) => ['--cap-add', `CAP_${cap}`]),
         ]
-      : ['--unshare-all'];
+      : ['--unshare-all', ...(grant.network === 'host' ? ['--share-net'] : [])];
   const programs = Object.entries(grant.programs ?? {}).flatMap(([name, file]) => [
     '--ro-bind',
     file,
@@ -134,6 +147,7 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
     '--setenv',
     'LC_ALL',
     'C',
+    ...Object.entries(grant.env ?? {}).flatMap(([name, value]) => ['--setenv', name, value]),
     '--chdir',
     cwd,
     '--',

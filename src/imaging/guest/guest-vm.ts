@@ -3,13 +3,15 @@
  * VM driver with a NoCloud seed that lets the communicator in, a fresh cloud-init instance id each
  * boot (so cloud-init applies the seed even to a disk that booted before), and the forwarded port the
  * communicator needs; the guest reaches the network only when customizers may (`outbound`). The
- * serial console goes to the log under `serialPrefix`. `close` shuts the guest down cleanly (power
- * off through the communicator, then ACPI, then a hard stop) and forgets the credentials; `stop` ends it at once.
+ * serial console goes to the log under `serialPrefix` and to its own file (serial-capture.ts). `close` shuts the guest down cleanly (power
+ * off through the communicator, then ACPI, then a hard stop) and forgets the credentials; `stop` ends
+ * it at once; `bootAgain` starts the same disk again after a restart, with fresh credentials.
  */
 import { randomUUID } from 'node:crypto';
 import type { GuestCommunicator, GuestSession } from '../../ports/guest-communicator.ts';
 import type { ShutdownOutcome, Vm, VmDisk, VmDriver, VmFirmware } from '../../ports/vm-driver.ts';
 import type { StepContext } from '../step-runner.ts';
+import { captureSerial } from './serial-capture.ts';
 
 /** How this Kiln boots VMs for builds. */
 export interface GuestSettings {
@@ -20,13 +22,18 @@ export interface GuestSettings {
 }
 
 export interface GuestBoot {
+  /** How long the communicator may take to answer; the settings' `timeoutSeconds` when left out. */
+  connectTimeoutMs?: number;
   /** Writes go to the disk (a build in the VM) rather than a throwaway overlay (a validation). */
   persistent: boolean;
   outbound: boolean;
   firmware?: VmFirmware;
   /** What errors call the VM, e.g. "the customized image of template x". */
   what: string;
+  /** The VM's name in the log and its serial file's (serial-capture.ts). */
   serialPrefix: string;
+  /** The run's work folder, where the serial file goes. */
+  work: string;
 }
 
 export interface GuestVm {
@@ -36,6 +43,8 @@ export interface GuestVm {
   seconds: number;
   close(): Promise<ShutdownOutcome>;
   stop(): Promise<void>;
+  /** Boots the same disk the same way again once this VM has gone down (a restart), the communicator given `connectTimeoutMs`. */
+  bootAgain(connectTimeoutMs: number): Promise<GuestVm>;
 }
 
 /** Memory and vCPUs of a build VM: enough for a distribution's package manager, little enough to share the host. */
@@ -53,7 +62,7 @@ export async function bootGuest(
   ctx: StepContext,
 ): Promise<GuestVm> {
   const access = await settings.communicator.prepare();
-  const serial = ctx.log.stream(boot.serialPrefix);
+  const serial = captureSerial(ctx, boot.work, boot.serialPrefix);
   const started = performance.now();
   let vm: Vm;
   try {
@@ -81,7 +90,10 @@ export async function bootGuest(
   void vm.exited.then(ended);
   let session: GuestSession;
   try {
-    session = await access.connect(vm, { timeoutMs: settings.timeoutSeconds * 1000, signal: ctx.signal });
+    session = await access.connect(vm, {
+      timeoutMs: boot.connectTimeoutMs ?? settings.timeoutSeconds * 1000,
+      signal: ctx.signal,
+    });
   } catch (error) {
     await vm.stop();
     ctx.signal.throwIfAborted();
@@ -112,5 +124,6 @@ export async function bootGuest(
       return outcome;
     },
     stop: () => vm.stop(),
+    bootAgain: (connectTimeoutMs) => bootGuest(settings, disk, { ...boot, connectTimeoutMs }, ctx),
   };
 }

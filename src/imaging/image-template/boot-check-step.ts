@@ -2,11 +2,13 @@
  * The `boot check` step: boots the built VHD with the VM driver and waits for a login prompt on its
  * serial console, so a build whose image does not boot fails, naming it. The VM opens the image
  * with its writes thrown away (the driver's guarantee): the checked image is the one distributed.
- * The VM has a network card that reaches nothing. The console goes to the build log as customizer output does, prefixed with the step's name; the
- * log says how long the prompt took and under which accelerator. The VM is always stopped before
- * the step ends, and a cancel stops it at once.
+ * The VM has a network card that reaches nothing. The console goes to the build log as customizer
+ * output does, prefixed with the step's name, and to its own file (serial-capture.ts); the log and
+ * the state (for the run outputs) say how long the prompt took, under which accelerator and firmware.
+ * The VM is always stopped before the step ends, and a cancel stops it at once.
  */
 import type { VmDriver } from '../../ports/vm-driver.ts';
+import { captureSerial } from '../guest/serial-capture.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
@@ -25,14 +27,17 @@ export interface BootCheck extends BootCheckSettings {
 /** Default of `build.bootCheckTimeoutSeconds`: TCG boots of a full distribution take a minute or two. */
 export const DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS = 300;
 const LOGIN_PROMPT = /login:/;
+/** The boot check VM's name in the log and its serial file's. */
+export const BOOT_CHECK_VM = 'boot-check';
 const VM = { memoryMiB: 512, cpus: 1 };
 const ISOLATED = { forwardPorts: [], outbound: false };
 
 export function bootCheckStep(check: BootCheck): BuildStep<ImageBuildState> {
   return {
     name: 'boot check',
-    run: async (state, { log, signal }) => {
-      const serial = log.stream('boot check');
+    run: async (state, ctx) => {
+      const { log, signal } = ctx;
+      const serial = captureSerial(ctx, state.work, BOOT_CHECK_VM);
       const vm = await check.driver.boot(
         { path: state.vhd, format: 'vpc' },
         // A network card that reaches nothing, as every Azure VM has one: without any, images that wait
@@ -45,6 +50,7 @@ export function bootCheckStep(check: BootCheck): BuildStep<ImageBuildState> {
           throw new Error(`Boot check of image ${check.image} failed: ${error.message}`);
         });
         log.line(`Boot check: login prompt after ${seconds.toFixed(1)} s (${vm.accelerator})`);
+        state.bootCheck = { seconds, accelerator: vm.accelerator, firmware: state.firmware ?? 'bios' };
       } finally {
         await vm.stop();
         serial.end();

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { RootPartition } from '../disk/partitions.ts';
 import type { GuestVm } from '../guest/guest-vm.ts';
-import type { VmFirmware } from '../../ports/vm-driver.ts';
+import type { Accelerator, VmFirmware } from '../../ports/vm-driver.ts';
 import type { OpenRoot } from '../disk/root-in-place.ts';
 import { runSpace } from '../disk/run-space.ts';
 import type { RootFsState } from '../sandbox.ts';
@@ -31,12 +31,21 @@ export interface ImageBuildState extends RootFsState {
   firmware?: VmFirmware;
   /** The booted working disk while the customizers run in it (VM build mode). */
   guest?: GuestVm;
+  /** What the boot check saw, once the built image reached its login prompt. */
+  bootCheck?: BootCheckResult;
   /** Why validation failed, when `continueDistributeOnFailure` lets the image be distributed anyway. */
   validationFailure?: string;
   /** Set when a customizer failed and `errorHandling.onCustomizerError` is `abort`: keep everything for debugging. */
   keep: boolean;
   /** The run's disk limit, as messages name it, once its space is mounted. */
   diskLimit?: string;
+}
+
+export interface BootCheckResult {
+  /** From the boot to the login prompt. */
+  seconds: number;
+  accelerator: Accelerator;
+  firmware: VmFirmware;
 }
 
 /** A fresh state for the run whose work folder is `work`. */

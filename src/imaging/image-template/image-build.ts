@@ -1,6 +1,6 @@
 /**
  * The build of one image template run, as steps (Packer's multistep, `step-runner.ts`): **stage**,
- * **source**, one step per **customizer**, **generalize**, **write image**, **boot check** (when
+ * **source**, **vm** (VM build mode), one step per **customizer** (or **restart**), **generalize**, **write image**, **boot check** (when
  * enabled); each is a file of this folder or of `build/customizers/` and `build/generalize.ts`. Their cleanups run in reverse order
  * after success, failure or cancel. What the build needs from outside (where the source's bytes
  * are, the staging group's record, the run's progress) comes in as plain functions and data, so this
@@ -13,7 +13,7 @@ import type { MetadataStore } from '../../ports/metadata-store.ts';
 import { runSteps, type BuildStep, type RunStepsResult } from '../step-runner.ts';
 import type { BuildLog } from '../build-log.ts';
 import { bootCheckStep, type BootCheck } from './boot-check-step.ts';
-import { customizerStep, type CustomizerSpec, type OnCustomizerError } from './customizer-step.ts';
+import { customizerStep, type BuildCustomizer, type OnCustomizerError } from './customizer-step.ts';
 import { explainDiskFull } from './disk-full.ts';
 import { imageBuildState, type ImageBuildState } from './image-build-state.ts';
 import { sourceStep, type SourceImage, type SourceStepOptions } from './source-step.ts';
@@ -21,6 +21,7 @@ import { stageStep, type StagingGroup } from './stage-step.ts';
 import { writeImageStep } from './write-image-step.ts';
 import { imageGeneralizeStep } from './generalize-step.ts';
 import { validateStep, type Validation } from './validate-step.ts';
+import { restartStep } from './restart-step.ts';
 import { vmStep } from './vm-step.ts';
 
 export interface ImageBuild<S extends SourceImage> {
@@ -29,7 +30,7 @@ export interface ImageBuild<S extends SourceImage> {
   store: MetadataStore;
   staging: StagingGroup;
   source: SourceStepOptions<S>;
-  customize: readonly CustomizerSpec[];
+  customize: readonly BuildCustomizer[];
   onCustomizerError: OnCustomizerError;
   /** What customizers get: the network switch, how downloads are made, `build.limits`. */
   customizers: CustomizerDeps & { limits: ResourceLimits };
@@ -48,13 +49,15 @@ export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): Bu
   const customized = build.validate?.sourceValidationOnly !== true;
   return [
     stageStep(build.store, build.staging),
-    sourceStep({ ...build.source, vmBuilds: build.guest !== undefined }),
+    sourceStep({ ...build.source, vmBuilds: build.guest !== undefined, needsVm: needsVm(build.customize) }),
     ...(customized
       ? [
           // Without VMs the source step refuses a build that needs one, so there is nothing to boot.
           ...(build.guest ? [vmStep({ ...vm, guest: build.guest })] : []),
           ...build.customize.map((customizer) =>
-            customizerStep(customizer, build.customizers, build.onCustomizerError),
+            customizer.type === 'WindowsRestart'
+              ? restartStep(customizer)
+              : customizerStep(customizer, build.customizers, build.onCustomizerError),
           ),
           imageGeneralizeStep({ limits: build.customizers.limits }),
         ]
@@ -73,6 +76,12 @@ export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): Bu
       : []),
     ...(build.bootCheck ? [bootCheckStep(build.bootCheck)] : []),
   ].map(explainDiskFull);
+}
+
+/** Why the customizers need the build VM whatever the root: a restart needs a running system. */
+function needsVm(customize: readonly BuildCustomizer[]): string | undefined {
+  const restart = customize.find((customizer) => customizer.type === 'WindowsRestart');
+  return restart && `the template restarts the VM (WindowsRestart customizer '${restart.name}')`;
 }
 
 /** Runs the build's steps; the state says where the built VHD is and whether to keep the work folder. */

@@ -41,6 +41,8 @@ export interface SourceStepOptions<S extends SourceImage> {
   buildMode?: BuildMode;
   /** Whether this Kiln can build in a VM (it has a VM driver and a communicator). */
   vmBuilds?: boolean;
+  /** Why the customizers need a running system whatever the root (a restart step), when they do: `Auto` then boots. */
+  needsVm?: string;
   /** `build.limits.diskMiB`; unset, a default tied to the source's size. */
   diskLimitMiB?: number;
   /** Told as the step goes, so the run can show its progress: on start, once the bytes are in, once the root is open. */
@@ -69,6 +71,7 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       log.line(`Source is ${format.format}, ${format.virtualSize} bytes`);
       const mode = options.buildMode ?? 'Auto';
       if (mode === 'VM') return inVm(state, options, log, 'the template asks for it (kilnBuildMode: VM)');
+      if (options.needsVm && mode === 'Auto') return inVm(state, options, log, options.needsVm);
       try {
         state.partition = await findRootPartition(state.raw, signal);
       } catch (error) {

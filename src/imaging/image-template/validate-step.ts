@@ -47,6 +47,7 @@ export function validateStep(options: ValidateStepOptions): BuildStep<ImageBuild
           firmware: state.firmware,
           what: `The customized image of ${options.image}`,
           serialPrefix: 'validate vm',
+          work: state.work,
         },
         ctx,
       );

@@ -28,6 +28,7 @@ export function vmStep(options: VmStepOptions): BuildStep<ImageBuildState> {
           firmware: state.firmware,
           what: 'The source image',
           serialPrefix: 'vm',
+          work: state.work,
         },
         ctx,
       );

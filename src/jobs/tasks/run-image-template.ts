@@ -8,7 +8,7 @@
  */
 import type { DownloadPolicy } from '../../imaging/download-policy.ts';
 import { releaseRunSpace, removeRunWork } from '../../imaging/disk/run-space.ts';
-import type { BootCheckSettings } from '../../imaging/image-template/boot-check-step.ts';
+import { BOOT_CHECK_VM, type BootCheckSettings } from '../../imaging/image-template/boot-check-step.ts';
 import { runImageBuild } from '../../imaging/image-template/image-build.ts';
 import type { GuestSettings } from '../../imaging/guest/guest-vm.ts';
 import { continueRunLog, openRunWork, runWorkFolder } from '../../imaging/image-template/run-work.ts';
@@ -32,6 +32,8 @@ import {
   stagingGroup,
 } from '../../domain/image-templates/run/run-status.ts';
 import { findTemplateSource } from '../../domain/image-templates/run/source.ts';
+import { sealSerialLogs } from '../../domain/image-templates/run/serial-logs.ts';
+import { serialLogFiles } from '../../imaging/guest/serial-capture.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import { RetryLater, type TaskContext, type TaskHandler } from '../task.ts';
@@ -149,8 +151,11 @@ async function runTemplate(
     { signal: job.signal, log },
   );
 
+  // Sealed whatever the outcome: a console is most wanted when the image did not boot.
+  const serialLogs = await sealSerialLogs(ctx, template, payload.runId, await serialLogFiles(work), log);
   if (!result.ok) {
-    const writes = await endRun(ctx, payload, log, buildEnding(template, result, job.signal, log));
+    const ending = buildEnding(template, result, job.signal, log);
+    const writes = await endRun(ctx, payload, log, { ...ending, blobs: serialLogs.map((s) => s.blob) });
     if (!state.keep) await removeRunWork(work);
     return writes;
   }
@@ -162,5 +167,12 @@ async function runTemplate(
     work,
     sourceVersion,
     validationFailure: state.validationFailure,
+    serialLogs: serialLogs.map((s) => s.blob),
+    bootCheck: state.bootCheck && {
+      bootTimeInSeconds: Math.round(state.bootCheck.seconds * 10) / 10,
+      accelerator: state.bootCheck.accelerator,
+      firmware: state.bootCheck.firmware,
+      serialLogUri: serialLogs.find((s) => s.vm === BOOT_CHECK_VM)?.uri,
+    },
   });
 }

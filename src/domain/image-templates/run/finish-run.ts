@@ -24,7 +24,10 @@ export async function startRunDistribution(
   payload: RunPayload,
   template: ImageTemplate,
   image: BuiltImage,
-  run: { log: RunLog; work: string; sourceVersion?: string; validationFailure?: string },
+  run: Pick<FinishRunPayload, 'validationFailure' | 'serialLogs' | 'bootCheck' | 'work'> & {
+    log: RunLog;
+    sourceVersion?: string;
+  },
 ): Promise<Write[]> {
   const { log } = run;
   const started: StartedDistribution[] = [];
@@ -47,6 +50,8 @@ export async function startRunDistribution(
     logPath: log.path,
     work: run.work,
     ...(run.validationFailure ? { validationFailure: run.validationFailure } : {}),
+    ...(run.serialLogs?.length ? { serialLogs: run.serialLogs } : {}),
+    ...(run.bootCheck ? { bootCheck: run.bootCheck } : {}),
   };
   ctx.jobs.nudge();
   return [ctx.jobs.enqueueWrite({ task: 'imageTemplate.finishRun', payload: finish, maxAttempts: 3 })];
@@ -67,6 +72,7 @@ export async function finishRun(
   const outputs = payload.started.map((started, i) => ({
     ...started.output,
     provisioningState: states[i] === 'Succeeded' ? ('Succeeded' as const) : ('Failed' as const),
+    ...(payload.bootCheck ? { kilnBootCheck: payload.bootCheck } : {}),
   }));
   for (const output of outputs)
     log.line(
@@ -89,6 +95,6 @@ export async function finishRun(
     runState,
     message,
     outputs,
-    blobs: payload.keepImage ? [publishedVhd(payload.image)] : [],
+    blobs: [...(payload.keepImage ? [publishedVhd(payload.image)] : []), ...(payload.serialLogs ?? [])],
   });
 }

@@ -21,8 +21,8 @@
  *
  * A copy is server-side (no byte travels through Kiln) but for a byte range, which Azure cannot copy:
  * that range is streamed out and put back, named anew. Blobs are not kept as chunks, so `chunks`
- * gives nothing and whoever needs a blob's chunks reads it, and `adopt` makes nothing: the caller
- * copies the chunk's bytes.
+ * gives nothing and whoever needs a blob's chunks reads it, and `adopt` and `assemble` make nothing:
+ * the caller copies the chunks' bytes.
  *
  * A blob without the seal metadata, or whose server-side copy has not succeeded, does not exist for
  * stat, read and list. Staging names are hashes so any key fits Azure's 1,024-character limit; keys
@@ -475,6 +475,12 @@ export function createAzureBlobStore(
     // A container keeps whole blobs, found by key: nothing tells which blob holds a chunk's content
     // or where in it, so finding it would cost listing and reading blobs, more than the caller's copy.
     async adopt(key) {
+      checkKey(key);
+      return undefined;
+    },
+
+    // For the same reason no chunk can be named as held: the caller streams the chunks into a put.
+    async assemble(key) {
       checkKey(key);
       return undefined;
     },

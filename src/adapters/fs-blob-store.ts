@@ -8,7 +8,8 @@
  *   .tmp/                    files being written
  *
  * So a copy is a new record (no bytes move), of a whole blob or of a range on chunk boundaries, and
- * so is an adopt of a chunk any blob holds (one run naming it: a replica's chunk the region had); a
+ * so is an adopt of a chunk any blob holds (one run naming it: a replica's chunk the region had) and
+ * an assembly of chunks the pool holds (a gallery version's manifest made a disk again); a
  * put writes only the chunks the pool lacks (a build's output that differs from its source in
  * 10 MiB writes about 10 MiB); `chunks` answers from the record; a staging blob of any size costs
  * nothing until written (an empty 32 TiB disk is one footer chunk and one record), sealing costs
@@ -286,6 +287,24 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         throw error;
       }
       return commit(record(size), false, [sha]);
+    },
+
+    async assemble(key, size, runs) {
+      checkKey(key);
+      await ready();
+      await refuseExisting(key);
+      // contentId refuses runs that do not count the chunks of `size` bytes, before any reference is taken.
+      const record = { key, size, sha256: contentId(size, runs), runs: toRuns(runs), lastModified: now() };
+      const held = storedChunks(record);
+      if (!pool.pin(held)) return undefined;
+      try {
+        // A chunk may be one a put is still writing, not yet durable: the record must not outlive it.
+        await pool.sync();
+      } catch (error) {
+        await pool.release(held);
+        throw error;
+      }
+      return commit(record, false, held);
     },
 
     async delete(key) {

@@ -75,6 +75,16 @@ export interface BlobStore {
    * a store that adopts nothing (one keeping whole blobs) answers undefined without looking.
    */
   adopt(key: string, sha: string): Promise<BlobInfo | undefined>;
+  /**
+   * Makes `key` a sealed blob of `size` bytes whose CHUNK_SIZE chunks (the last one shorter) are
+   * `runs`, as `chunks` lists them, when the store holds the content of every chunk named (zeros
+   * need none), without moving bytes: a gallery version's manifest made a disk again. Undefined when
+   * it lacks one, and then nothing is made: the caller writes the bytes. The caller vouches for the
+   * runs (a manifest made from a blob): each names content of the length its place takes. Fails like
+   * a copy if `key` exists, and with a RangeError when the runs do not count the chunks of `size`
+   * bytes; a store that keeps whole blobs answers undefined without looking.
+   */
+  assemble(key: string, size: number, runs: readonly ChunkRun[]): Promise<BlobInfo | undefined>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<BlobInfo[]>;
 

@@ -302,6 +302,36 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       );
     });
 
+    it('assembles a blob of chunks it holds where it keeps chunks, or answers undefined', async () => {
+      const store = await open();
+      const base = prefix();
+      const first = pattern(CHUNK_SIZE, 25);
+      const last = pattern(1000, 26);
+      await store.put(`${base}/source.bin`, Buffer.concat([first, last]));
+      const keepsChunks = (await store.chunks(`${base}/source.bin`)) !== undefined;
+      // The source's chunks again, with zeros between: content no blob holds.
+      const expected = Buffer.concat([first, Buffer.alloc(CHUNK_SIZE), first, last]);
+      const runs = toRuns(chunkShas(expected));
+      const key = `${base}/assembled.bin`;
+      const made = await store.assemble(key, expected.length, runs);
+      if (!keepsChunks) {
+        assert.equal(made, undefined);
+        assert.equal(await store.stat(key), undefined);
+        return;
+      }
+      const wanted = { key, size: expected.length, sha256: contentName(expected) };
+      assert.deepEqual({ key: made?.key, size: made?.size, sha256: made?.sha256 }, wanted);
+      assert.deepEqual(await store.chunks(key), runs);
+      const lacking = toRuns([...chunkShas(expected).slice(0, 3), sha256(pattern(1000, 27))]);
+      assert.equal(await store.assemble(`${base}/lacking.bin`, expected.length, lacking), undefined);
+      assert.equal(await store.stat(`${base}/lacking.bin`), undefined);
+      await assert.rejects(store.assemble(`${base}/source.bin`, expected.length, runs), { code: 'BlobAlreadyExists' });
+      await assert.rejects(store.assemble(`${base}/miscounted.bin`, expected.length + CHUNK_SIZE, runs), RangeError);
+      // The assembled blob holds its chunks itself: they stay when the blob they came from goes.
+      await store.delete(`${base}/source.bin`);
+      assertSameBytes(await readAll(store.read(key)), expected, 'the assembled blob');
+    });
+
     it('deletes blobs, and deleting a missing blob is not an error', async () => {
       const store = await open();
       const key = `${prefix()}/gone.bin`;

@@ -14,6 +14,9 @@ import type { BlobLocation } from '../shared/blob-copy.ts';
 
 export const PLATFORM_IMAGE_KIND = 'kiln/platformimages';
 
+/** Every entry's OS: an import finds the disk's Linux root first (app/platform-images.ts). */
+export const PLATFORM_IMAGE_OS = 'Linux';
+
 export type HyperVGeneration = (typeof HYPERV_GENERATIONS)[number];
 
 export interface PlatformImage {
@@ -28,10 +31,12 @@ export interface PlatformImage {
   hyperVGeneration: HyperVGeneration;
 }
 
-const entryKey = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
+/** What names an entry: `publisher:offer:sku:version`, its urn. */
+export type PlatformImageName = Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>;
+
+const entryKey = (p: PlatformImageName) =>
   `/platformimages/${p.publisher}/${p.offer}/${p.sku}/${p.version}`.toLowerCase();
-export const urn = (p: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
-  `${p.publisher}:${p.offer}:${p.sku}:${p.version}`;
+export const urn = (p: PlatformImageName) => `${p.publisher}:${p.offer}:${p.sku}:${p.version}`;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const VERSION = /^\d+(\.\d+){0,3}$/;
@@ -39,7 +44,7 @@ const VERSION = /^\d+(\.\d+){0,3}$/;
 /** Checks an import before any work: valid names and generation, and no silent replacement of an entry. */
 export async function checkImport(
   ctx: DomainContext,
-  image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'> & { hyperVGeneration?: string },
+  image: PlatformImageName & { hyperVGeneration?: string },
   replace: boolean,
 ): Promise<HyperVGeneration> {
   for (const field of ['publisher', 'offer', 'sku'] as const) {
@@ -72,7 +77,7 @@ export async function checkImport(
   return (image.hyperVGeneration as HyperVGeneration | undefined) ?? 'V1';
 }
 
-const duplicate = (image: Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>) =>
+const duplicate = (image: PlatformImageName) =>
   new ArmError(
     409,
     'Conflict',
@@ -114,20 +119,29 @@ export async function listPlatformImages(ctx: DomainContext): Promise<PlatformIm
   );
 }
 
+/** Publisher, offer and sku compare without case, as Azure's do. */
+export const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The versions of a sku in `catalog`, lowest first. */
+export const versionsOf = (catalog: PlatformImage[], sku: Omit<PlatformImageName, 'version'>) =>
+  catalog
+    .filter((p) => sameName(p.publisher, sku.publisher) && sameName(p.offer, sku.offer) && sameName(p.sku, sku.sku))
+    .sort((a, b) => compareDotted(a.version, b.version));
+
+/** The entry `name` names in `catalog`, `latest` being the highest version of its sku; undefined when none. */
+export function findPlatformImage(catalog: PlatformImage[], name: PlatformImageName): PlatformImage | undefined {
+  const versions = versionsOf(catalog, name);
+  return sameName(name.version, 'latest') ? versions.at(-1) : versions.find((p) => p.version === name.version);
+}
+
 /** The catalog entry a PlatformImage source names; `latest` is the highest version of that sku. */
 export async function resolvePlatformImage(
   ctx: DomainContext,
-  source: { publisher: string; offer: string; sku: string; version: string },
+  source: PlatformImageName,
   target: string,
 ): Promise<PlatformImage> {
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   const all = await listPlatformImages(ctx);
-  const candidates = all.filter(
-    (p) => same(p.publisher, source.publisher) && same(p.offer, source.offer) && same(p.sku, source.sku),
-  );
-  const found = same(source.version, 'latest')
-    ? candidates.sort((a, b) => compareDotted(b.version, a.version))[0]
-    : candidates.find((p) => p.version === source.version);
+  const found = findPlatformImage(all, source);
   if (found) return found;
   const available = all.length > 0 ? all.map(urn).join(', ') : 'none yet: add one with kiln platform-image import';
   throw new ArmError(

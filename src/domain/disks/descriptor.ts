@@ -1,4 +1,5 @@
 /** Microsoft.Compute/disks and /snapshots: one family of operations (disk.ts), two resource types. */
+import { PLATFORM_IMAGE_VERSION_TYPE } from '../platform-images/image-id.ts';
 import {
   apiVersions,
   inResourceGroup,
@@ -41,17 +42,26 @@ export const DISK_RP_API_VERSIONS = apiVersions([
 ]);
 
 /** A copy reads its source disk or snapshot (a `sourceUri` blob is checked as every Kiln blob URL is). */
-const DISK_REFERENCES: ResourceReference[] = [{ field: 'properties.creationData.sourceResourceId', needs: 'read' }];
+const COPY_REFERENCES: ResourceReference[] = [{ field: 'properties.creationData.sourceResourceId', needs: 'read' }];
 
 export const DISK_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/disks'),
   apiVersions: DISK_RP_API_VERSIONS,
-  references: DISK_REFERENCES,
+  // A disk from an image reads the managed image or gallery version; a platform image is everyone's.
+  references: [
+    ...COPY_REFERENCES,
+    {
+      field: 'properties.creationData.imageReference.id',
+      needs: 'read',
+      unchecked: [PLATFORM_IMAGE_VERSION_TYPE],
+    },
+    { field: 'properties.creationData.galleryImageReference.id', needs: 'read' },
+  ],
 };
 
 /** snapshot.json ships with disk.json: the same api-versions. */
 export const SNAPSHOT_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/snapshots'),
   apiVersions: DISK_RP_API_VERSIONS,
-  references: DISK_REFERENCES,
+  references: COPY_REFERENCES,
 };

@@ -5,6 +5,12 @@ import type { ArmResource, OwnedBlob, ResourceRecord } from '../shared/arm-resou
 export type DiskState = 'Unattached' | 'ReadyToUpload' | 'ActiveUpload' | 'ActiveSAS';
 export type ProvisioningState = 'Creating' | 'Updating' | 'Succeeded' | 'Failed';
 
+/** An image a disk is made `FromImage`: its id, and the LUN of the image's data disk it copies (the OS disk when absent). */
+export interface ImageDiskReference {
+  id: string;
+  lun?: number;
+}
+
 export interface CreationData {
   createOption: string;
   uploadSizeBytes?: number;
@@ -12,6 +18,10 @@ export interface CreationData {
   sourceUniqueId?: string;
   sourceUri?: string;
   storageAccountId?: string;
+  /** A platform image version, or (Kiln's extension) a managed image or gallery image version. */
+  imageReference?: ImageDiskReference;
+  /** A gallery image version. */
+  galleryImageReference?: ImageDiskReference;
 }
 
 export interface Disk extends ArmResource {
@@ -53,7 +63,7 @@ export interface DiskFamily {
 export const DISKS: DiskFamily = {
   type: 'Microsoft.Compute/disks',
   collection: 'disks',
-  createOptions: ['Empty', 'Upload', 'Copy', 'Import'],
+  createOptions: ['Empty', 'Upload', 'Copy', 'Import', 'FromImage'],
   skus: DISK_SKUS,
 };
 

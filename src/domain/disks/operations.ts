@@ -16,7 +16,17 @@ import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '.
 import { checkComputeResourceName, enumValue, integerIn, isObject } from '../shared/validate.ts';
 import { GIB, diskBlobKey, skuTier, type Disk, type DiskFamily, type DiskInternal, type DiskRecord } from './disk.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from './disk-source.ts';
-import { HYPERV_GENERATIONS, OS_TYPES, checkSizeMatchesSource, validateDiskBody } from './validate-disk.ts';
+import type { FillSource } from './fill.ts';
+import { resolveImageSource } from './image-source.ts';
+import {
+  HYPERV_GENERATIONS,
+  OS_TYPES,
+  checkMatchesImage,
+  checkSizeMatchesSource,
+  imageDiskBytes,
+  validateDiskBody,
+  type DiskSpec,
+} from './validate-disk.ts';
 
 export interface DiskWriteResult {
   /** The disk RP answers 200 (done) or 202 (accepted), never 201. */
@@ -50,23 +60,15 @@ export async function createOrUpdateDisk(
 
   const spec = validateDiskBody(ctx, family, body);
   const option = spec.creationData.createOption;
-  let source: ResolvedSource | undefined;
-  if (option === 'Copy')
-    source = await resolveManagedSource(
-      ctx,
-      spec.creationData.sourceResourceId!,
-      'properties.creationData.sourceResourceId',
-    );
-  if (option === 'Import')
-    source = await resolveVhdBlob(ctx, spec.creationData.sourceUri!, 'properties.creationData.sourceUri');
-  if (source) checkSizeMatchesSource(spec.diskSizeGB, source.dataSize);
+  const source = await sourceOf(ctx, spec);
   if (source?.sourceUniqueId) spec.creationData.sourceUniqueId = source.sourceUniqueId;
 
   const uniqueId = newGuid();
   const dataSize =
     source?.dataSize ??
     (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_SIZE : spec.diskSizeGB! * GIB);
-  if (!source) checkRegionTakes(ctx, spec.location, dataSize, option);
+  // A copy takes its source's size; bytes written anew (zeros, an upload, a grown image) must fit the region.
+  if (!source || source.fill.grownTo !== undefined) checkRegionTakes(ctx, spec.location, dataSize, option);
   const disk: Disk = {
     id: formatResourceId(id),
     name: ref.name,
@@ -116,7 +118,7 @@ export async function createOrUpdateDisk(
       key: record.key,
       operation: operation.data,
       target,
-      source: source ? { blob: source.blob } : { emptyBytes: dataSize },
+      source: source?.fill ?? { emptyBytes: dataSize },
     },
   });
   const [stored] = await ctx.store
@@ -126,6 +128,31 @@ export async function createOrUpdateDisk(
     });
   ctx.jobs.nudge();
   return { status: 202, disk, etag: stored.etag, operation: operation.data };
+}
+
+/** The bytes a Copy, Import or FromImage disk starts with (what fills it), its data size and what it tells of the OS. */
+interface DiskSource extends Pick<ResolvedSource, 'dataSize' | 'sourceUniqueId' | 'osType' | 'hyperVGeneration'> {
+  fill: FillSource;
+}
+
+async function sourceOf(ctx: DomainContext, spec: DiskSpec): Promise<DiskSource | undefined> {
+  const { createOption, sourceResourceId, sourceUri } = spec.creationData;
+  if (createOption === 'FromImage') {
+    const image = await resolveImageSource(ctx, spec.creationData, spec.location);
+    checkMatchesImage(spec, image);
+    const dataSize = imageDiskBytes(spec.diskSizeGB, image.dataSize);
+    const grown = dataSize > image.dataSize ? { grownTo: dataSize } : {};
+    return { ...image, dataSize, fill: { ...image.bytes, ...grown } };
+  }
+  const copied =
+    createOption === 'Copy'
+      ? await resolveManagedSource(ctx, sourceResourceId!, 'properties.creationData.sourceResourceId')
+      : createOption === 'Import'
+        ? await resolveVhdBlob(ctx, sourceUri!, 'properties.creationData.sourceUri')
+        : undefined;
+  if (!copied) return undefined;
+  checkSizeMatchesSource(spec.diskSizeGB, copied.dataSize);
+  return { ...copied, fill: { blob: copied.blob } };
 }
 
 function conflictOnRace(error: unknown, id: ResourceId): unknown {

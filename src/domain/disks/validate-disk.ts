@@ -3,7 +3,7 @@ import { checkAzureDiskUploadSize } from '../../core/vhd.ts';
 import type { DomainContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject, requiredEnum } from '../shared/validate.ts';
-import type { CreationData, Disk, DiskFamily } from './disk.ts';
+import { GIB, type CreationData, type Disk, type DiskFamily } from './disk.ts';
 
 export interface DiskSpec {
   location: string;
@@ -87,6 +87,7 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
       if (typeof creation.storageAccountId === 'string') creationData.storageAccountId = creation.storageAccountId;
       break;
   }
+  checkImageReferences(creation, createOption, creationData, problems);
   const spec: DiskSpec = {
     location,
     tags,
@@ -104,9 +105,88 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
   return spec;
 }
 
+const IMAGE_REFERENCES = ['imageReference', 'galleryImageReference'] as const;
+
+/**
+ * `FromImage` takes one of `imageReference` and `galleryImageReference` (an id, and a data disk's LUN);
+ * other create options take neither, rather than storing a reference that made nothing.
+ */
+function checkImageReferences(
+  creation: Record<string, unknown>,
+  createOption: string | undefined,
+  creationData: CreationData,
+  problems: Problems,
+): void {
+  const given = IMAGE_REFERENCES.filter((field) => creation[field] !== undefined && creation[field] !== null);
+  const at = (field: string) => `properties.creationData.${field}`;
+  if (createOption !== 'FromImage') {
+    for (const field of given)
+      problems.add(at(field), `'${at(field)}' is only used with createOption 'FromImage', not '${createOption}'.`);
+    return;
+  }
+  if (given.length !== 1) {
+    problems.add(
+      at('imageReference'),
+      given.length === 0
+        ? `Required parameter '${at('imageReference')}' (or '${at('galleryImageReference')}') is missing (null) for createOption 'FromImage'.`
+        : `Only one of '${at('imageReference')}' and '${at('galleryImageReference')}' may be given.`,
+    );
+    return;
+  }
+  const [field] = given;
+  const reference = creation[field];
+  if (!isObject(reference)) {
+    problems.add(at(field), `'${at(field)}' must be an object with the image's 'id'.`);
+    return;
+  }
+  for (const shared of ['sharedGalleryImageId', 'communityGalleryImageId'])
+    if (reference[shared] !== undefined && reference[shared] !== null)
+      problems.add(
+        `${at(field)}.${shared}`,
+        `Kiln has no direct shared or community galleries: name the gallery image version by its 'id'.`,
+      );
+  const { id } = reference;
+  if (typeof id !== 'string' || id.trim() === '')
+    problems.add(
+      `${at(field)}.id`,
+      `Required parameter '${at(field)}.id' is missing (null) for createOption 'FromImage'.`,
+    );
+  const lun = integerIn(reference.lun, 0, 63, `${at(field)}.lun`, problems);
+  if (typeof id === 'string') creationData[field] = { id, ...(lun === undefined ? {} : { lun }) };
+}
+
+/** An image's OS and generation stand: a body naming others is refused rather than making a disk that boots as neither. */
+export function checkMatchesImage(spec: DiskSpec, image: Pick<DiskSpec, 'osType' | 'hyperVGeneration'>): void {
+  const problems = new Problems();
+  for (const field of ['osType', 'hyperVGeneration'] as const) {
+    if (spec[field] !== undefined && image[field] !== undefined && spec[field] !== image[field])
+      problems.add(
+        `properties.${field}`,
+        `'properties.${field}' is '${spec[field]}', but the image's is '${image[field]}': leave it out to take the image's.`,
+      );
+  }
+  problems.throwIfAny();
+}
+
+/**
+ * The data bytes of a disk made from an image of `imageBytes`: the image's size, or `diskSizeGB` when
+ * larger (the rest zeros), as Azure grows it; smaller is Azure's OperationNotAllowed.
+ */
+export function imageDiskBytes(diskSizeGB: number | undefined, imageBytes: number): number {
+  if (diskSizeGB === undefined) return imageBytes;
+  if (diskSizeGB * GIB < imageBytes)
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `The specified disk size ${diskSizeGB} GB is smaller than the size of the corresponding disk in the VM image: ${Math.ceil(imageBytes / GIB)} GB. This is not allowed. Please choose equal or greater size or do not specify an explicit size.`,
+      'properties.diskSizeGB',
+    );
+  return diskSizeGB * GIB;
+}
+
 /** Kiln stores the source's bytes as they are, so a copy or import cannot change the size. */
 export function checkSizeMatchesSource(diskSizeGB: number | undefined, dataSize: number): void {
-  if (diskSizeGB !== undefined && diskSizeGB * 1024 ** 3 !== dataSize) {
+  if (diskSizeGB !== undefined && diskSizeGB * GIB !== dataSize) {
     throw new ArmError(
       400,
       'InvalidParameter',

@@ -9,7 +9,7 @@ import type { DomainContext } from '../context.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from '../disks/disk-source.ts';
 import { GIB } from '../disks/disk.ts';
 import type { GalleryImage } from '../gallery-images/gallery-image.ts';
-import type { Image, ImageInternal } from '../images/image.ts';
+import { requireSucceededImage } from '../images/succeeded-image.ts';
 import { manifestOf } from '../replication/chunk-manifest.ts';
 import { getResource, resourceNotFound } from '../shared/arm-resource.ts';
 import type {
@@ -116,16 +116,8 @@ async function resolveManagedImage(
   resolved: ResolvedVersionSources,
 ) {
   const target = `${SP}.source.id`;
-  const record = await getResource<Image, ImageInternal>(ctx, id);
-  if (!record) throw new ArmError(404, 'NotFound', resourceNotFound(id).message, target);
+  const record = await requireSucceededImage(ctx, id, target);
   const image = record.data.resource;
-  if (image.properties.provisioningState !== 'Succeeded')
-    throw new ArmError(
-      409,
-      'InvalidResourceState',
-      `The managed image '${image.id}' is ${image.properties.provisioningState}, not Succeeded.`,
-      target,
-    );
   const os = image.properties.storageProfile.osDisk;
   checkOsType(os.osType, definition, target);
   if (os.osState !== definition.properties.osState) {

@@ -348,6 +348,34 @@ export function readManifest(store: BlobStore, replica: number, manifest: ChunkM
 }
 
 /**
+ * Makes `key` of `store` a sealed blob of the image `manifest` names, whose chunks `replica` of that
+ * store holds: assembled of them where the store can (`BlobStore.assemble`: no byte moves), else read
+ * from the replica chunk by chunk into a put. A blob already there with the image's content stays, so
+ * a rerun after a crash is done at once.
+ */
+export async function materialize(
+  store: BlobStore,
+  replica: number,
+  manifest: ChunkManifest,
+  key: string,
+): Promise<BlobInfo> {
+  checkManifest(manifest);
+  const existing = await store.stat(key);
+  if (existing?.sha256 === manifest.sha256) return existing;
+  if (existing !== undefined) await store.delete(key);
+  const made =
+    (manifest.chunkSize === CHUNK_SIZE ? await store.assemble(key, manifest.size, manifest.runs) : undefined) ??
+    (await store.put(key, readManifest(store, replica, manifest)));
+  if (made.sha256 !== manifest.sha256) {
+    await store.delete(key);
+    throw new Error(
+      `The blob '${key}' was made in region '${store.region}' with content ${made.sha256}, not the manifest's ${manifest.sha256}; it was removed.`,
+    );
+  }
+  return made;
+}
+
+/**
  * Deletes the chunks of `replica` whose hash is not in `referenced`, which the caller builds from
  * every live manifest. It must not run while an ingest or replication into this replica is under
  * way: those skip chunks they find present and count on them staying. `bytesFreed` counts each chunk

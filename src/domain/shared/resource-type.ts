@@ -32,6 +32,11 @@ export interface ResourceReference {
    * reads (a custom role's current assignable scopes), and it answers 403 AuthorizationFailed.
    */
   checkedBy?: 'operation';
+  /**
+   * Types of resource (lower-cased, as core/resource-id.ts's `resourceTypeOf` spells them) named here
+   * that need nothing: platform images, which ARM lets every caller use without access to them.
+   */
+  unchecked?: readonly string[];
 }
 
 export interface ResourceTypeDescriptor {

@@ -5,14 +5,14 @@
  *    of every type: domain/shared/resource-type.ts): making an image, a version or a disk from a
  *    source needs read on that source, wherever it lives (another resource group or subscription:
  *    this is how a shared gallery version is used); a template acting as an identity needs the right
- *    to assign it. References the operation checks itself (`checkedBy: 'operation'`) are left to it;
+ *    to assign it; a reference's `unchecked` types (platform images) need nothing. References the operation checks itself (`checkedBy: 'operation'`) are left to it;
  *  - Kiln blob URLs anywhere: every string of the body that is a blob URL of a Kiln region needs the
  *    caller's read access to that blob (domain/storage/linked-blob-read.ts), wherever the field is, so
  *    a field added later is covered without being listed. The only exceptions are the descriptor's
  *    `blobsFetchedByRuns`: URLs the image builder downloads during a run, under the blob route's own rules.
  */
 import { parseBlobUrl } from '../../core/blob-url.ts';
-import { parseResourceId } from '../../core/resource-id.ts';
+import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import { parseScope } from '../../domain/authorization/scope.ts';
 import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.ts';
 import type { LinkedBlob } from '../../domain/storage/linked-blob-read.ts';
@@ -49,10 +49,12 @@ function readActionOf(id: string): string | undefined {
 export function linkedAccess(type: ResourceTypeDescriptor, body: unknown): LinkedAccess[] {
   return type.references
     .filter((reference) => reference.checkedBy === undefined)
-    .flatMap(({ field, needs }) =>
+    .flatMap(({ field, needs, unchecked = [] }) =>
       valuesAt(body, field.split('.')).flatMap((scope) => {
         // ARM takes ids without their leading slash too; anything else is left to validation.
         const parsed = typeof scope === 'string' ? parseScope(scope) : undefined;
+        const id = parsed && parseResourceId(parsed.path);
+        if (id && unchecked.includes(resourceTypeOf(id))) return [];
         const linked = parsed && (needs === 'read' ? readActionOf(parsed.path) : needs);
         return linked ? [{ action: linked, scope: parsed.path }] : [];
       }),

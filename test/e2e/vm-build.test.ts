@@ -175,7 +175,7 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
       built.stdout,
       /PowerShell customizer 'ps-step': running 2 inline command\(s\) in the VM with \/usr\/local\/bin\/pwsh/,
     );
-    assert.match(built.stdout, /\[ps-step\] from-powershell-step/);
+    assert.match(built.stdout, /^\s+from-powershell-step$/m, "the step's output");
     assert.match(built.stdout, /PowerShell customizer 'ps-step': exit code 3/, 'a valid exit code of its own');
     assert.match(
       built.stdout,

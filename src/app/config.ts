@@ -11,6 +11,7 @@ import { downloadPolicy, type DownloadPolicy, type DownloadsConfig } from '../im
 import { DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS } from '../imaging/image-template/boot-check-step.ts';
 import { resolveLimits, type ResourceLimits } from '../imaging/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
+import { parsePublicIpPool } from '../domain/public-ip-addresses/address-pool.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { defaultVmCapacity } from '../adapters/qemu-vm-driver.ts';
 import type { VmCapacity } from '../adapters/vm-turns.ts';
@@ -30,6 +31,8 @@ export interface KilnConfig {
   regions: RegionConfig[];
   /** Per-subscription, per-region limits (defaults: 10 galleries, 200 image definitions, 2000 versions). */
   quotas?: { galleries?: number; galleryImages?: number; galleryImageVersions?: number };
+  /** Microsoft.Network. `publicIpAddressPool`: the loopback block public IP addresses come from (default 127.100.0.0/16). */
+  network?: { publicIpAddressPool?: string };
   /**
    * Image builds. `customizerNetwork`: customizer scripts share the host's network (default off: a
    * private loopback only). `builderGrants`: `subscription` (default) gives the image builder
@@ -213,8 +216,21 @@ export function domainSettings(config: KilnConfig, publicUrl?: string): KilnSett
     subscriptions: config.subscriptions,
     regions: config.regions.map(({ name, displayName }) => ({ name, displayName })),
     quotas: config.quotas,
+    publicIpAddressPool: publicIpAddressPool(config),
     publicUrl,
   };
+}
+
+/** `network.publicIpAddressPool`, checked before anything listens; a bad value throws, naming the setting. */
+function publicIpAddressPool(config: KilnConfig): string | undefined {
+  const pool = config.network?.publicIpAddressPool;
+  if (pool === undefined) return undefined;
+  try {
+    parsePublicIpPool(pool);
+  } catch (error) {
+    throw new Error(`config.json: ${(error as Error).message}`);
+  }
+  return pool;
 }
 
 export const regionDir = (dataDir: string, region: RegionConfig) => {

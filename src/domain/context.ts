@@ -24,6 +24,8 @@ export interface KilnSettings {
   publicUrl?: string;
   /** Per-subscription, per-region limits; defaults in src/domain/shared/quota.ts. */
   quotas?: Partial<Record<'galleries' | 'galleryImages' | 'galleryImageVersions', number>>;
+  /** The loopback block public IP addresses come from; default in src/domain/public-ip-addresses/address-pool.ts. */
+  publicIpAddressPool?: string;
 }
 
 /** What every domain operation works with; built once by the composition root. */

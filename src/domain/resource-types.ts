@@ -12,11 +12,17 @@ import { GALLERY_IMAGE_TYPE } from './gallery-images/descriptor.ts';
 import { IMAGE_TEMPLATE_TYPE, RUN_OUTPUT_TYPE } from './image-templates/descriptor.ts';
 import { IMAGE_TYPE } from './images/descriptor.ts';
 import { USER_ASSIGNED_IDENTITY_TYPE } from './managed-identities/descriptor.ts';
+import { NETWORK_INTERFACE_TYPE } from './network-interfaces/descriptor.ts';
+import { NETWORK_SECURITY_GROUP_TYPE } from './network-security-groups/descriptor.ts';
 import { COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE } from './operations/descriptor.ts';
 import { PLATFORM_IMAGE_TYPE } from './platform-images/descriptor.ts';
+import { PUBLIC_IP_ADDRESS_TYPE } from './public-ip-addresses/descriptor.ts';
 import { RESOURCE_GROUP_TYPE } from './resource-groups/descriptor.ts';
+import { DEFAULT_SECURITY_RULE_TYPE, SECURITY_RULE_TYPE } from './security-rules/descriptor.ts';
 import type { ResourceTypeDescriptor } from './shared/resource-type.ts';
+import { SUBNET_TYPE } from './subnets/descriptor.ts';
 import { SUBSCRIPTION_TYPE, TENANT_TYPE } from './subscriptions/descriptor.ts';
+import { VIRTUAL_NETWORK_TYPE } from './virtual-networks/descriptor.ts';
 
 export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [
   SUBSCRIPTION_TYPE,
@@ -32,6 +38,13 @@ export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [
   IMAGE_TEMPLATE_TYPE,
   RUN_OUTPUT_TYPE,
   USER_ASSIGNED_IDENTITY_TYPE,
+  VIRTUAL_NETWORK_TYPE,
+  SUBNET_TYPE,
+  NETWORK_SECURITY_GROUP_TYPE,
+  SECURITY_RULE_TYPE,
+  DEFAULT_SECURITY_RULE_TYPE,
+  PUBLIC_IP_ADDRESS_TYPE,
+  NETWORK_INTERFACE_TYPE,
   ROLE_ASSIGNMENT_TYPE,
   ROLE_DEFINITION_TYPE,
   COMPUTE_OPERATION_TYPE,

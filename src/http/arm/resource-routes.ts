@@ -34,7 +34,8 @@ export const storedResource = <R>(record: StoredRecord<{ resource: R }>) => ({
 export interface ResourceRoutes<Ref, ListRef> {
   type: ResourceTypeDescriptor & { path: string; collections: readonly string[] };
   put(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
-  patch(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
+  /** Absent for a type whose provider has no PATCH (a subnet, a security rule). */
+  patch?(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
   get(ref: Ref, request: FastifyRequest): Promise<{ body: unknown; etag: string }>;
   /** True when something was deleted (200), false when there was nothing (204). */
   delete(ref: Ref, request: FastifyRequest): Promise<boolean>;
@@ -63,9 +64,11 @@ export function registerResourceRoutes<Ref, ListRef>(
   armRoute(scope, 'PUT', path, type, async (request, reply) =>
     write(request, reply, await routes.put(ref(request), request)),
   );
-  armRoute(scope, 'PATCH', path, type, async (request, reply) =>
-    write(request, reply, await routes.patch(ref(request), request)),
-  );
+  const { patch } = routes;
+  if (patch)
+    armRoute(scope, 'PATCH', path, type, async (request, reply) =>
+      write(request, reply, await patch(ref(request), request)),
+    );
   armRoute(scope, 'GET', path, type, async (request, reply) => {
     const { body, etag } = await routes.get(ref(request), request);
     return sendResource(reply, 200, body, etag);

@@ -7,10 +7,14 @@ import { registerImageTemplateRoutes } from './image-templates.ts';
 import { registerGalleryImageVersionRoutes } from './gallery-image-versions.ts';
 import { registerImageRoutes } from './images.ts';
 import { registerManagedIdentityRoutes } from './managed-identities.ts';
+import { registerNetworkInterfaceRoutes } from './network-interfaces.ts';
+import { registerNetworkSecurityGroupRoutes } from './network-security-groups.ts';
 import { registerOperationRoutes } from './operations.ts';
 import { registerPlatformImageRoutes } from './platform-images.ts';
+import { registerPublicIPAddressRoutes } from './public-ip-addresses.ts';
 import { registerResourceGroupRoutes } from './resource-groups.ts';
 import { registerSubscriptionRoutes } from './subscriptions.ts';
+import { registerVirtualNetworkRoutes } from './virtual-networks.ts';
 
 export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerSubscriptionRoutes(scope, deps);
@@ -24,4 +28,8 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerOperationRoutes(scope, deps);
   registerAuthorizationRoutes(scope, deps);
   registerManagedIdentityRoutes(scope, deps);
+  registerVirtualNetworkRoutes(scope, deps);
+  registerNetworkSecurityGroupRoutes(scope, deps);
+  registerPublicIPAddressRoutes(scope, deps);
+  registerNetworkInterfaceRoutes(scope, deps);
 }

@@ -1,0 +1,21 @@
+/** Microsoft.Network/networkInterfaces. */
+import { NETWORK_API_VERSIONS } from '../network/api-versions.ts';
+import { inResourceGroup, type ResourceTypeWithPaths } from '../shared/resource-type.ts';
+import { NSG_JOIN } from '../virtual-networks/descriptor.ts';
+
+/** Using a subnet, a public IP address or a security group takes its join action, as in Azure. */
+export const NETWORK_INTERFACE_TYPE: ResourceTypeWithPaths = {
+  ...inResourceGroup('Microsoft.Network/networkInterfaces'),
+  apiVersions: NETWORK_API_VERSIONS,
+  references: [
+    {
+      field: 'properties.ipConfigurations[].properties.subnet.id',
+      needs: 'Microsoft.Network/virtualNetworks/subnets/join/action',
+    },
+    {
+      field: 'properties.ipConfigurations[].properties.publicIPAddress.id',
+      needs: 'Microsoft.Network/publicIPAddresses/join/action',
+    },
+    { field: 'properties.networkSecurityGroup.id', needs: NSG_JOIN },
+  ],
+};

@@ -1,0 +1,9 @@
+/** Microsoft.Network/networkSecurityGroups. */
+import { NETWORK_API_VERSIONS } from '../network/api-versions.ts';
+import { inResourceGroup, type ResourceTypeWithPaths } from '../shared/resource-type.ts';
+
+export const NETWORK_SECURITY_GROUP_TYPE: ResourceTypeWithPaths = {
+  ...inResourceGroup('Microsoft.Network/networkSecurityGroups'),
+  apiVersions: NETWORK_API_VERSIONS,
+  references: [],
+};

@@ -51,9 +51,12 @@ export class LinkedRecords {
   }
 }
 
-const ATTEMPTS = 5;
+const ATTEMPTS = 10;
 
-/** Runs `operation` again from its reads while a record it read changed before its batch landed. */
+/**
+ * Runs `operation` again from its reads while a record it read changed before its batch landed,
+ * after a short random pause that grows with each attempt, so writers racing on one network part.
+ */
 export async function retryOnRace<T>(operation: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -66,6 +69,7 @@ export async function retryOnRace<T>(operation: () => Promise<T>): Promise<T> {
           'AnotherOperationInProgress',
           `Another operation on this or a dependent resource kept changing it (${ATTEMPTS} attempts); retry the request.`,
         );
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
 }

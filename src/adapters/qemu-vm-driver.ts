@@ -58,7 +58,7 @@ export interface QemuGrant {
   /** /dev/kvm under KVM. */
   devices: string[];
   /** What `-runas` needs to drop root; QEMU holds no capability once it has. */
-  capabilities: Array<'SETUID' | 'SETGID'>;
+  capabilities: Array<'SETUID' | 'SETGID' | 'NET_BIND_SERVICE'>;
   /** The user-mode network's forwarded ports listen on the host's loopback. */
   network: 'host';
   env: Record<string, string>;
@@ -276,7 +276,12 @@ class QemuVm implements Vm {
       read: ['/etc/passwd', '/etc/group', ...(persistent ? [] : [this.disk.path])],
       write: [this.dir!, ...(persistent ? [this.disk.path] : [])],
       devices: this.accelerator === 'kvm' ? ['/dev/kvm'] : [],
-      capabilities: ['SETUID', 'SETGID'],
+      capabilities: [
+        'SETUID',
+        'SETGID',
+        // A published port below 1024 (a VM's SSH on 22) is bound before QEMU drops root.
+        ...(this.options.network?.publish?.ports.some((port) => port < 1024) ? (['NET_BIND_SERVICE'] as const) : []),
+      ],
       network: 'host',
       // The throwaway overlay (`snapshot=on`) goes beside the seed, in the VM's own folder.
       env: { TMPDIR: this.dir! },
@@ -334,7 +339,13 @@ class QemuVm implements Vm {
     child.once('close', async (code, signal) => {
       process.off('exit', kill);
       await command.release().catch(() => {});
-      if (PORT_TAKEN.test(this.stderr) && !this.stopping && ++this.portAttempts < PORT_ATTEMPTS) {
+      // Fresh ports help only ports Kiln picked: a published port taken stays taken.
+      if (
+        PORT_TAKEN.test(this.stderr) &&
+        !this.options.network?.publish &&
+        !this.stopping &&
+        ++this.portAttempts < PORT_ATTEMPTS
+      ) {
         this.pickPorts()
           .then(() => this.start())
           .catch((error: Error) => this.end({ code: null, signal: null, stderr: error.message }));
@@ -355,7 +366,12 @@ class QemuVm implements Vm {
   private networkArgs(): string[] {
     const network = this.options.network;
     if (!network) return ['-nic', 'none'];
-    const forwards = [...this.ports].map(([guest, hostPort]) => `,hostfwd=tcp:127.0.0.1:${hostPort}-:${guest}`);
+    const published = network.publish?.ports.map((port) => [port, port] as const) ?? [];
+    const address = network.publish?.address;
+    const forwards = [
+      ...[...this.ports].map(([guest, hostPort]) => `,hostfwd=tcp:127.0.0.1:${hostPort}-:${guest}`),
+      ...published.map(([guest, hostPort]) => `,hostfwd=tcp:${address}:${hostPort}-:${guest}`),
+    ];
     const user = `user,id=net0,restrict=${network.outbound ? 'off' : 'on'}${forwards.join('')}`;
     return ['-netdev', user, '-device', 'virtio-net-pci,netdev=net0'];
   }
@@ -365,7 +381,7 @@ class QemuVm implements Vm {
   }
 
   hostPort(guestPort: number): number {
-    const port = this.ports.get(guestPort);
+    const port = this.ports.get(guestPort) ?? this.options.network?.publish?.ports.find((p) => p === guestPort);
     if (port === undefined) throw new Error(`guest port ${guestPort} is not forwarded to the host`);
     return port;
   }

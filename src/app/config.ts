@@ -15,6 +15,7 @@ import { parsePublicIpPool } from '../domain/public-ip-addresses/address-pool.ts
 import { writeFileAtomic } from './atomic-file.ts';
 import { defaultVmCapacity } from '../adapters/qemu-vm-driver.ts';
 import type { VmCapacity } from '../adapters/vm-turns.ts';
+import type { VmSize } from '../domain/virtual-machines/vm-sizes.ts';
 
 export interface RegionConfig {
   name: string;
@@ -33,6 +34,19 @@ export interface KilnConfig {
   quotas?: { galleries?: number; galleryImages?: number; galleryImageVersions?: number };
   /** Microsoft.Network. `publicIpAddressPool`: the loopback block public IP addresses come from (default 127.100.0.0/16). */
   network?: { publicIpAddressPool?: string };
+  /**
+   * Users' VMs. `sizes`: the VM size table (default: domain/virtual-machines/vm-sizes.ts); `maxCores`
+   * and `maxMemoryMiB`: what VMs that are not deallocated hold at once (default: every CPU but one,
+   * half the memory); `outbound`: VMs may open connections out through the host, its loopback
+   * included (default off: they answer on their public IP only); `bootTimeoutSeconds` (default 300).
+   */
+  virtualMachines?: {
+    sizes?: VmSize[];
+    maxCores?: number;
+    maxMemoryMiB?: number;
+    outbound?: boolean;
+    bootTimeoutSeconds?: number;
+  };
   /**
    * Image builds. `customizerNetwork`: customizer scripts share the host's network (default off: a
    * private loopback only). `builderGrants`: `subscription` (default) gives the image builder
@@ -217,9 +231,32 @@ export function domainSettings(config: KilnConfig, publicUrl?: string): KilnSett
     regions: config.regions.map(({ name, displayName }) => ({ name, displayName })),
     quotas: config.quotas,
     publicIpAddressPool: publicIpAddressPool(config),
+    virtualMachines: virtualMachineSettings(config),
     publicUrl,
   };
 }
+
+/** `virtualMachines`, checked before anything listens: a bad value throws, naming the setting. */
+function virtualMachineSettings(config: KilnConfig): KilnSettings['virtualMachines'] {
+  const given = config.virtualMachines ?? {};
+  for (const field of ['maxCores', 'maxMemoryMiB', 'bootTimeoutSeconds'] as const) {
+    const value = given[field];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      throw new Error(
+        `config.json: virtualMachines.${field} must be a whole number of at least 1, not ${JSON.stringify(value)}.`,
+      );
+  }
+  for (const [i, size] of (given.sizes ?? []).entries())
+    if (typeof size?.name !== 'string' || !Number.isInteger(size.numberOfCores) || !Number.isInteger(size.memoryInMB))
+      throw new Error(
+        `config.json: virtualMachines.sizes[${i}] needs a name, a whole numberOfCores and a whole memoryInMB.`,
+      );
+  const { bootTimeoutSeconds: _, ...settings } = given;
+  return settings;
+}
+
+/** How long a user's VM may take to reach its login prompt (`virtualMachines.bootTimeoutSeconds`). */
+export const vmBootTimeoutSeconds = (config: KilnConfig) => config.virtualMachines?.bootTimeoutSeconds ?? 300;
 
 /** `network.publicIpAddressPool`, checked before anything listens; a bad value throws, naming the setting. */
 function publicIpAddressPool(config: KilnConfig): string | undefined {

@@ -5,7 +5,10 @@ import { createSshCommunicator } from '../adapters/ssh-communicator.ts';
 import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
-import { operatorBuildSettings, type OperatorBuildSettings } from './config.ts';
+import { operatorBuildSettings, vmBootTimeoutSeconds, type OperatorBuildSettings } from './config.ts';
+import { vmSettings } from '../domain/virtual-machines/capacity.ts';
+import { resumeMachines } from '../domain/virtual-machines/resume-machines.ts';
+import { MachineHost } from '../imaging/machines/machine-host.ts';
 import { confineQemu, confineSshClient } from './vm-confinement.ts';
 import type { Kiln } from './kiln.ts';
 
@@ -38,24 +41,41 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
     onNotice: options.onVmNotice ?? ((text) => process.stderr.write(`kiln: ${text}\n`)),
     confine: confineQemu,
   });
-  const tasks = createTasks(kiln.domain, {
-    workRoot: workRoot(options.dataDir),
-    customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
-    ...build,
-    guest: {
-      driver,
-      communicator: createSshCommunicator({ confine: confineSshClient }),
-      timeoutSeconds: vm.bootCheckTimeoutSeconds,
+  // Users' VMs have a driver of their own: their limit is the VMs' capacity, and a build never waits behind them.
+  const vms = vmSettings(kiln.domain);
+  const machines = new MachineHost(
+    createQemuVmDriver({
+      capacity: { vms: vms.maxCores, cpus: vms.maxCores, memoryMiB: vms.maxMemoryMiB },
+      onNotice: options.onVmNotice ?? ((text) => process.stderr.write(`kiln: ${text}\n`)),
+      confine: confineQemu,
+    }),
+  );
+  const tasks = createTasks(
+    kiln.domain,
+    {
+      workRoot: workRoot(options.dataDir),
+      customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
+      ...build,
+      guest: {
+        driver,
+        communicator: createSshCommunicator({ confine: confineSshClient }),
+        timeoutSeconds: vm.bootCheckTimeoutSeconds,
+      },
+      ...((options.bootCheck ?? vm.bootCheck)
+        ? { bootCheck: { driver, timeoutSeconds: vm.bootCheckTimeoutSeconds } }
+        : {}),
+      ownBlobs: {
+        storageToken: async (clientId) =>
+          (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
+        fetch: options.selfFetch ?? fetch,
+      },
     },
-    ...((options.bootCheck ?? vm.bootCheck)
-      ? { bootCheck: { driver, timeoutSeconds: vm.bootCheckTimeoutSeconds } }
-      : {}),
-    ownBlobs: {
-      storageToken: async (clientId) =>
-        (await kiln.authority.issueIdentityToken(clientId, STORAGE_AUDIENCE)).accessToken,
-      fetch: options.selfFetch ?? fetch,
+    {
+      host: machines,
+      root: join(options.dataDir, 'machines'),
+      bootTimeoutSeconds: vmBootTimeoutSeconds(kiln.config),
     },
-  });
+  );
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) {
     workers.push(
@@ -71,7 +91,13 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       }),
     );
   }
-  return { stop: async () => void (await Promise.all(workers.map((w) => w.stop()))) };
+  void resumeMachines(kiln.domain).catch((error) => (options.onError ?? (() => {}))(error));
+  return {
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+      await machines.stopAll();
+    },
+  };
 }
 
 /** Where builds keep their working files, one folder per run. */

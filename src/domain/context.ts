@@ -22,10 +22,22 @@ export interface KilnSettings {
   regions: RegionSetting[];
   /** Kiln's own URL, for links made outside a request (a build's artifactUri). */
   publicUrl?: string;
+  /** VM sizes and what the host's VMs hold at once (domain/virtual-machines/capacity.ts has the defaults). */
+  virtualMachines?: Partial<VirtualMachineSettings>;
   /** Per-subscription, per-region limits; defaults in src/domain/shared/quota.ts. */
   quotas?: Partial<Record<'galleries' | 'galleryImages' | 'galleryImageVersions', number>>;
   /** The loopback block public IP addresses come from; default in src/domain/public-ip-addresses/address-pool.ts. */
   publicIpAddressPool?: string;
+}
+
+export interface VirtualMachineSettings {
+  sizes: import('./virtual-machines/vm-sizes.ts').VmSize[];
+  /** vCPUs the host's VMs (not deallocated) hold at once: Azure's regional cores quota. */
+  maxCores: number;
+  /** Memory they hold at once, in MiB. */
+  maxMemoryMiB: number;
+  /** Whether VMs may open connections out through the host (NAT, the host's loopback included). */
+  outbound: boolean;
 }
 
 /** What every domain operation works with; built once by the composition root. */

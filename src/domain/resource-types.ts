@@ -23,6 +23,7 @@ import type { ResourceTypeDescriptor } from './shared/resource-type.ts';
 import { SUBNET_TYPE } from './subnets/descriptor.ts';
 import { SUBSCRIPTION_TYPE, TENANT_TYPE } from './subscriptions/descriptor.ts';
 import { VIRTUAL_NETWORK_TYPE } from './virtual-networks/descriptor.ts';
+import { VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from './virtual-machines/descriptor.ts';
 
 export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [
   SUBSCRIPTION_TYPE,
@@ -45,6 +46,8 @@ export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [
   DEFAULT_SECURITY_RULE_TYPE,
   PUBLIC_IP_ADDRESS_TYPE,
   NETWORK_INTERFACE_TYPE,
+  VIRTUAL_MACHINE_TYPE,
+  VM_SIZES_TYPE,
   ROLE_ASSIGNMENT_TYPE,
   ROLE_DEFINITION_TYPE,
   COMPUTE_OPERATION_TYPE,

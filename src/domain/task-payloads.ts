@@ -11,6 +11,7 @@ import type { FinishRunPayload, RunPayload } from './image-templates/run-payload
 import type { CreateImagePayload } from './images/create-image.ts';
 import type { DeleteGroupPayload } from './resource-groups/delete-contents.ts';
 import type { OwnedBlob } from './shared/arm-resource.ts';
+import type { MachinePayload } from './virtual-machines/machine-jobs.ts';
 
 export interface TaskPayloads {
   /** Builds an image template and starts distributing it. */
@@ -31,6 +32,8 @@ export interface TaskPayloads {
   'chunks.gc': { region: string };
   /** Deletes what a deleted resource group held. */
   'resourceGroup.delete': DeleteGroupPayload;
+  /** Makes the host do what a VM request asked: create (OS disk, first boot), start, power off, restart, deallocate, delete. */
+  'virtualMachine.run': MachinePayload;
 }
 
 export type TaskName = keyof TaskPayloads;

@@ -6,8 +6,9 @@
  * - The disk is not changed unless `persistent`: the VM writes to a throwaway overlay (a boot check
  *   or a validation proves the image, it must not alter it).
  * - The VM has no network unless `network` asks for one; then the host reaches the guest's listed
- *   TCP ports on 127.0.0.1 only (`hostPort`), and the guest reaches nothing beyond the VM unless
- *   `outbound` (then it has NAT to whatever the host reaches, the host's loopback included).
+ *   TCP ports on 127.0.0.1 only (`hostPort`), or its published ports on the VM's own address, and
+ *   the guest reaches nothing beyond the VM unless `outbound` (then it has NAT to whatever the host
+ *   reaches, the host's loopback included).
  * - A `seed` reaches the guest as cloud-init's NoCloud data source (a small drive labelled CIDATA).
  * - Every line the serial console prints goes to `serial`, in order, without carriage returns or
  *   terminal control sequences.
@@ -50,6 +51,12 @@ export interface VmBootOptions {
 export interface VmNetwork {
   /** Guest TCP ports the host reaches on 127.0.0.1, each at the port `Vm.hostPort` gives. */
   forwardPorts: number[];
+  /**
+   * Guest TCP ports published at the same port on a host address of the VM's own (a loopback
+   * address such as 127.100.0.4, as an Azure VM has its public IP): `ssh user@127.100.0.4` reaches
+   * the guest's port 22. The boot fails when another process holds one of them.
+   */
+  publish?: { address: string; ports: number[] };
   /** The guest may open connections out (NAT through the host); otherwise it reaches nothing. */
   outbound: boolean;
 }

@@ -2,7 +2,8 @@
 import { DISK_SKUS, SNAPSHOT_SKUS } from '../../core/disk-skus.ts';
 import type { ArmResource, OwnedBlob, ResourceRecord } from '../shared/arm-resource.ts';
 
-export type DiskState = 'Unattached' | 'ReadyToUpload' | 'ActiveUpload' | 'ActiveSAS';
+/** `Attached`: the OS disk of a VM that holds its allocation; `Reserved`: of a deallocated one. */
+export type DiskState = 'Unattached' | 'Attached' | 'Reserved' | 'ReadyToUpload' | 'ActiveUpload' | 'ActiveSAS';
 export type ProvisioningState = 'Creating' | 'Updating' | 'Succeeded' | 'Failed';
 
 /** An image a disk is made `FromImage`: its id, and the LUN of the image's data disk it copies (the OS disk when absent). */
@@ -26,6 +27,8 @@ export interface CreationData {
 
 export interface Disk extends ArmResource {
   location: string;
+  /** The VM the disk is attached to, as Azure shows it. */
+  managedBy?: string;
   sku: { name: string; tier: string };
   properties: {
     osType?: 'Windows' | 'Linux';

@@ -248,6 +248,12 @@ export async function deleteDisk(
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   const disk = existing.data.resource;
+  if (disk.managedBy)
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `Disk ${disk.name} is attached to VM ${disk.managedBy}. Delete the VM, or detach the disk from it, first.`,
+    );
   const blob = { region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) };
   const staging =
     disk.properties.diskState === 'ReadyToUpload' || disk.properties.diskState === 'ActiveUpload' ? [blob] : [];

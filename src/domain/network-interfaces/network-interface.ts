@@ -2,13 +2,11 @@
  * Microsoft.Network/networkInterfaces. Each IP configuration holds a private address of its subnet,
  * leased in the subnet's network (virtual-networks/virtual-network.ts), and may name a public IP
  * address, which then names it back; the security group it names lists it. `virtualMachine` is set by
- * the VM the interface is attached to, once Kiln has virtual machines.
+ * the VM the interface is attached to (virtual-machines/operations.ts), and kept by a PUT of the interface.
  */
-import type { ResourceId } from '../../core/resource-id.ts';
-import { networkResourceId, weakEtag, type NetworkResourceType } from '../network/network-resource.ts';
+import { weakEtag, type NetworkResourceType } from '../network/network-resource.ts';
 import type { SubResource } from '../network/references.ts';
 import type { ArmResource, ResourceData } from '../shared/arm-resource.ts';
-import type { ResourceRef } from '../shared/resource-ref.ts';
 
 export const PRIVATE_ALLOCATION_METHODS = ['Static', 'Dynamic'] as const;
 
@@ -48,8 +46,6 @@ export interface NetworkInterface extends ArmResource {
 }
 
 export type NetworkInterfaceData = ResourceData<NetworkInterface, Record<string, never>>;
-
-export const networkInterfaceId = (ref: ResourceRef): ResourceId => networkResourceId('networkInterfaces', ref);
 
 export const ipConfigurationId = (nicId: string, name: string) => `${nicId}/ipConfigurations/${name}`;
 

@@ -1,5 +1,5 @@
 /** Microsoft.Network/networkInterfaces: one function per REST operation. */
-import { Problems } from '../../core/arm-error.ts';
+import { ArmError, Problems } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
 import type { DomainContext } from '../context.ts';
 import { LinkedRecords } from '../network/linked-records.ts';
@@ -61,6 +61,8 @@ export function createOrUpdateNetworkInterface(
         tapConfigurations: [],
         nicType: 'Standard',
         vnetEncryptionSupported: false,
+        // Set by the VM it is attached to, never by a PUT of the interface.
+        ...(before?.properties.virtualMachine ? { virtualMachine: before.properties.virtualMachine } : {}),
       },
     };
     const data: NetworkInterfaceData = { resource: nic, internal: {} };
@@ -80,6 +82,12 @@ export function deleteNetworkInterface(ctx: DomainContext, ref: ResourceRef, con
   return deleteNetworkResource<NetworkInterfaceData>(ctx, 'networkInterfaces', ref, conditions, async (existing) => {
     const linked = new LinkedRecords(ctx);
     const nic = existing.data.resource;
+    if (nic.properties.virtualMachine)
+      throw new ArmError(
+        400,
+        'NicInUse',
+        `Network Interface ${nic.id} is used by existing resource ${nic.properties.virtualMachine.id}. In order to delete the network interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.`,
+      );
     const place = { id: nic.id, location: nic.location, subscription: ref.subscription };
     await attachNetworkInterface(linked, place, nic, undefined, new Problems());
     return linked.writes();

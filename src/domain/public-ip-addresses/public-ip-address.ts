@@ -4,11 +4,9 @@
  * once it is attached to a running VM), and kept until it is deleted. `ipConfiguration` names the
  * network interface IP configuration that uses it.
  */
-import type { ResourceId } from '../../core/resource-id.ts';
-import { networkResourceId, weakEtag, type NetworkResourceType } from '../network/network-resource.ts';
+import { weakEtag, type NetworkResourceType } from '../network/network-resource.ts';
 import type { SubResource } from '../network/references.ts';
 import type { ArmResource, ResourceData } from '../shared/arm-resource.ts';
-import type { ResourceRef } from '../shared/resource-ref.ts';
 
 export const SKUS = ['Basic', 'Standard'] as const;
 export const ALLOCATION_METHODS = ['Static', 'Dynamic'] as const;
@@ -30,8 +28,6 @@ export interface PublicIPAddress extends ArmResource {
 }
 
 export type PublicIPAddressData = ResourceData<PublicIPAddress, Record<string, never>>;
-
-export const publicIPAddressId = (ref: ResourceRef): ResourceId => networkResourceId('publicIPAddresses', ref);
 
 export const presentPublicIPAddress = (data: PublicIPAddressData, etag: string): PublicIPAddress => ({
   ...data.resource,

@@ -83,3 +83,23 @@ export function checkComputeResourceName(name: string, target = 'name'): void {
     );
   }
 }
+
+/**
+ * Refuses fields of `value` that Kiln does not act on, each at its JSON path, so none is silently
+ * dropped: a client learns at once that a setting (a security profile, a spot priority) is not
+ * honoured here, rather than finding it missing later.
+ */
+export function refuseUnknownFields(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  target: string,
+  problems: Problems,
+): void {
+  for (const field of Object.keys(value))
+    if (!known.includes(field))
+      problems.add(
+        target === '' ? field : `${target}.${field}`,
+        `Kiln does not support '${target === '' ? field : `${target}.${field}`}'; it supports ${known.map((k) => `'${k}'`).join(', ')} here.`,
+        'PropertyNotSupported',
+      );
+}

@@ -1,6 +1,6 @@
 /** Checks a virtual network PUT body, reporting every bad field at once with its JSON path. */
 import { Problems } from '../../core/arm-error.ts';
-import { formatBlock, type Ipv4Block } from '../../core/ipv4.ts';
+import type { Ipv4Block } from '../../core/ipv4.ts';
 import type { DomainContext } from '../context.ts';
 import { checkAddressPrefixes, checkIpv4Address } from '../network/address-prefixes.ts';
 import {
@@ -96,5 +96,3 @@ export function validateVirtualNetworkBody(
   problems.throwIfAny();
   return spec;
 }
-
-export const spaceOf = (spec: VirtualNetworkSpec) => spec.space.map(formatBlock);

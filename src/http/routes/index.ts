@@ -14,6 +14,7 @@ import { registerPlatformImageRoutes } from './platform-images.ts';
 import { registerPublicIPAddressRoutes } from './public-ip-addresses.ts';
 import { registerResourceGroupRoutes } from './resource-groups.ts';
 import { registerSubscriptionRoutes } from './subscriptions.ts';
+import { registerVirtualMachineRoutes } from './virtual-machines.ts';
 import { registerVirtualNetworkRoutes } from './virtual-networks.ts';
 
 export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
@@ -32,4 +33,5 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerNetworkSecurityGroupRoutes(scope, deps);
   registerPublicIPAddressRoutes(scope, deps);
   registerNetworkInterfaceRoutes(scope, deps);
+  registerVirtualMachineRoutes(scope, deps);
 }

@@ -37,9 +37,10 @@ import { findProgram, procCovers, SANDBOX_PATH } from '../bubblewrap.ts';
 
 /**
  * The capabilities a confined call may ask for: what making a file system from a tree of any owner
- * needs, and what QEMU needs to drop root for `nobody` itself once its devices are open (`-runas`).
+ * needs, and what QEMU needs to drop root for `nobody` itself once its devices are open (`-runas`)
+ * and, for a VM's SSH published on port 22, to bind a port below 1024 before it does.
  */
-export type ToolCapability = 'DAC_OVERRIDE' | 'SETUID' | 'SETGID';
+export type ToolCapability = 'DAC_OVERRIDE' | 'SETUID' | 'SETGID' | 'NET_BIND_SERVICE';
 
 /** What one confined call may reach; every other host path is absent. */
 export interface ToolAccess {

@@ -26,12 +26,26 @@ const folder = (work: string) => join(work, 'serial');
 export function captureSerial(ctx: StepContext, work: string, vm: string): SerialCapture {
   const stream = ctx.log.stream(vm);
   mkdirSync(folder(work), { recursive: true });
-  let fd: number | undefined = openSync(join(folder(work), `${vm.replaceAll(' ', '-')}.log`), 'a', 0o600);
+  const file = openSerialFile(join(folder(work), `${vm.replaceAll(' ', '-')}.log`));
+  return {
+    line(text) {
+      stream.line(text);
+      file.line(text);
+    },
+    end() {
+      stream.end();
+      file.end();
+    },
+  };
+}
+
+/** A VM's serial file alone (a running VM's boot diagnostics): appended to, timed, capped. */
+export function openSerialFile(path: string): SerialCapture {
+  let fd: number | undefined = openSync(path, 'a', 0o600);
   let size = fstatSync(fd).size;
   let cut = false;
   return {
     line(text) {
-      stream.line(text);
       if (fd === undefined || cut) return;
       const lines = logLines(text, new Date());
       if (size + Buffer.byteLength(lines) > SERIAL_MAX_BYTES) {
@@ -48,7 +62,6 @@ export function captureSerial(ctx: StepContext, work: string, vm: string): Seria
       size += writeSync(fd, lines);
     },
     end() {
-      stream.end();
       if (fd !== undefined) closeSync(fd);
       fd = undefined;
     },

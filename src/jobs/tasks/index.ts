@@ -14,12 +14,18 @@ import { JOB_KIND, type JobData } from '../job-record.ts';
 import type { TaskHandlers } from '../task.ts';
 import { deleteBlobsTask } from './delete-blobs.ts';
 import { finishImageTemplateRunTask, runImageTemplateTask, type BuildSettings } from './run-image-template.ts';
+import { virtualMachineTask, type MachineSettings } from './virtual-machine.ts';
 
 /** Chunk collection waits while any job of this task exists. */
 const REPLICATE = 'galleryVersion.replicate' satisfies TaskName;
 
-export function createTasks(ctx: DomainContext, options: BuildSettings): TaskHandlers<TaskPayloads> {
+export function createTasks(
+  ctx: DomainContext,
+  options: BuildSettings,
+  machines: MachineSettings,
+): TaskHandlers<TaskPayloads> {
   return {
+    'virtualMachine.run': virtualMachineTask(ctx, machines),
     'imageTemplate.run': runImageTemplateTask(ctx, options),
     'imageTemplate.finishRun': finishImageTemplateRunTask(ctx),
     'blobs.delete': deleteBlobsTask(ctx),

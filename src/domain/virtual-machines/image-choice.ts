@@ -1,0 +1,91 @@
+/**
+ * The image a VM's `storageProfile.imageReference` names, turned into what its OS disk is made
+ * `FromImage` with: a platform image by publisher, offer, sku and version (`latest` resolved, shown
+ * as `exactVersion`), a managed image id, a gallery image version id, or a gallery image definition id
+ * (its latest version in the VM's region, as Azure resolves it). The disk operation's own checks
+ * (disks/image-source.ts) run here too, at PUT, so a VM naming an image it cannot boot is refused at
+ * its own JSON path before anything is created.
+ */
+import { ArmError } from '../../core/arm-error.ts';
+import { formatResourceId, parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
+import type { DomainContext } from '../context.ts';
+import type { CreationData } from '../disks/disk.ts';
+import { resolveImageSource } from '../disks/image-source.ts';
+import { resolveLatest } from '../gallery-image-versions/latest.ts';
+import { platformImageId } from '../platform-images/image-id.ts';
+import { findPlatformImage, listPlatformImages } from '../platform-images/catalog.ts';
+import type { ImageReference } from './virtual-machine.ts';
+
+export interface ImageChoice {
+  creationData: CreationData;
+  /** As the VM shows it: the reference given, with `exactVersion` for a platform image. */
+  imageReference: ImageReference;
+  hyperVGeneration?: 'V1' | 'V2';
+  /** The OS disk's size when made from the image. */
+  dataSize: number;
+}
+
+const FIELD = 'properties.storageProfile.imageReference';
+const DISK_FIELD = 'properties.creationData.imageReference';
+const DEFINITION_TYPE = 'microsoft.compute/galleries/images';
+
+export async function chooseImage(
+  ctx: DomainContext,
+  reference: ImageReference,
+  subscription: string,
+  location: string,
+): Promise<ImageChoice> {
+  let id: string;
+  let shown: ImageReference = reference;
+  if (reference.id === undefined) {
+    const entry = findPlatformImage(await listPlatformImages(ctx), {
+      publisher: reference.publisher!,
+      offer: reference.offer!,
+      sku: reference.sku!,
+      version: reference.version!,
+    });
+    if (!entry)
+      throw new ArmError(
+        404,
+        'PlatformImageNotFound',
+        `The platform image '${reference.publisher}:${reference.offer}:${reference.sku}:${reference.version}' is not available. Verify that all fields in the storage profile are correct. 'az vm image list --all' lists what Kiln has.`,
+        FIELD,
+      );
+    id = platformImageId({ subscription, location, ...entry, version: entry.version });
+    shown = { ...reference, exactVersion: entry.version };
+  } else {
+    id = await versionOfDefinition(ctx, reference.id, location);
+  }
+  const creationData: CreationData = { createOption: 'FromImage', imageReference: { id } };
+  try {
+    const source = await resolveImageSource(ctx, creationData, location);
+    return {
+      creationData,
+      imageReference: shown,
+      hyperVGeneration: source.hyperVGeneration,
+      dataSize: source.dataSize,
+    };
+  } catch (error) {
+    throw atVmPath(error);
+  }
+}
+
+/** A definition id stands for its latest version in the VM's region; other ids pass as they are. */
+async function versionOfDefinition(ctx: DomainContext, raw: string, location: string): Promise<string> {
+  const id = parseResourceId(raw);
+  if (!id || resourceTypeOf(id) !== DEFINITION_TYPE) return raw;
+  const latest = await resolveLatest(
+    ctx,
+    { ...id, types: [...id.types, ['versions', 'latest']] },
+    `${FIELD}.id`,
+    location,
+  );
+  return formatResourceId(parseResourceId(latest.data.resource.id)!);
+}
+
+/** The disk operation's refusal, named at the VM's field instead of the disk's. */
+function atVmPath(error: unknown): unknown {
+  if (!(error instanceof ArmError)) return error;
+  const move = (text: string) => text.replaceAll(DISK_FIELD, FIELD);
+  return new ArmError(error.status, error.code, move(error.message), error.target && move(error.target));
+}

@@ -1,0 +1,59 @@
+/**
+ * A VM's instance view as Azure shapes it: the provisioning state and the power state as statuses
+ * (`ProvisioningState/succeeded`, `PowerState/running`, ...), `OSState/generalized` once generalized,
+ * its OS disk's status, its generation, and the reason of the last failure.
+ */
+import type { DiskRecord } from '../disks/disk.ts';
+import type { PowerState, VirtualMachineRecord } from './virtual-machine.ts';
+
+interface InstanceViewStatus {
+  code: string;
+  level: 'Info' | 'Warning' | 'Error';
+  displayStatus: string;
+  message?: string;
+  time?: string;
+}
+
+const POWER_DISPLAY: Record<PowerState, string> = {
+  starting: 'VM starting',
+  running: 'VM running',
+  stopping: 'VM stopping',
+  stopped: 'VM stopped',
+  deallocating: 'VM deallocating',
+  deallocated: 'VM deallocated',
+};
+
+export function instanceView(record: VirtualMachineRecord, disk: DiskRecord | undefined) {
+  const vm = record.data.resource;
+  const { power, generalized, failure } = record.data.internal;
+  const state = vm.properties.provisioningState;
+  const provisioning: InstanceViewStatus = {
+    code: `ProvisioningState/${state.toLowerCase()}`,
+    level: state === 'Failed' ? 'Error' : 'Info',
+    displayStatus: `Provisioning ${state === 'Succeeded' ? 'succeeded' : state === 'Failed' ? 'failed' : state.toLowerCase()}`,
+    ...(failure ? { message: failure } : {}),
+    time: vm.properties.timeCreated,
+  };
+  const statuses: InstanceViewStatus[] = [
+    provisioning,
+    { code: `PowerState/${power}`, level: 'Info', displayStatus: POWER_DISPLAY[power] },
+    ...(generalized ? [{ code: 'OSState/generalized', level: 'Info' as const, displayStatus: 'VM generalized' }] : []),
+  ];
+  return {
+    computerName: vm.properties.osProfile.computerName,
+    osName: 'Linux',
+    ...(disk?.data.resource.properties.hyperVGeneration
+      ? { hyperVGeneration: disk.data.resource.properties.hyperVGeneration }
+      : {}),
+    disks: disk
+      ? [
+          {
+            name: disk.data.resource.name,
+            statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded' }],
+          },
+        ]
+      : [],
+    bootDiagnostics: {},
+    statuses,
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The record side of the `virtualMachine.run` job: what the job reads to drive the host (the OS
+ * disk, the plan of the machine to boot) and the records it writes when the host is done. The host
+ * side (disk files, QEMU) is the jobs layer's (jobs/tasks/virtual-machine.ts); here nothing runs.
+ *
+ * A payload belongs to the operation the VM record names: when another request replaced it (a delete
+ * after a start), the older job finishes its own operation and changes nothing else.
+ */
+import type { ArmErrorBody } from '../../core/arm-error.ts';
+import { parseResourceId, resourceGroupId } from '../../core/resource-id.ts';
+import type { Write } from '../../ports/metadata-store.ts';
+import type { DomainContext } from '../context.ts';
+import { createOrUpdateDisk } from '../disks/operations.ts';
+import { DISKS, type CreationData, type Disk, type DiskInternal, type DiskRecord } from '../disks/disk.ts';
+import type { NetworkInterface } from '../network-interfaces/network-interface.ts';
+import type { NetworkSecurityGroup } from '../network-security-groups/network-security-group.ts';
+import type { PublicIPAddress } from '../public-ip-addresses/public-ip-address.ts';
+import { finishOperation, type OperationData } from '../operations/operation.ts';
+import { getResource, resourceRecord } from '../shared/arm-resource.ts';
+import { requireVmSize, vmSettings } from './capacity.ts';
+import { provisioningSeed, type ProvisioningSeed } from './provisioning-seed.ts';
+import { publishedPorts } from './published-ports.ts';
+import type { PowerState, VirtualMachine, VirtualMachineInternal, VirtualMachineRecord } from './virtual-machine.ts';
+
+export type MachineAction = 'create' | 'start' | 'powerOff' | 'restart' | 'deallocate' | 'delete';
+
+export interface MachinePayload {
+  key: string;
+  action: MachineAction;
+  operation: OperationData;
+  /** What the OS disk is made from (create only). */
+  creationData?: CreationData;
+}
+
+/** The VM as the payload's operation left it; undefined when the VM is gone or another operation took over. */
+export async function machineOf(
+  ctx: DomainContext,
+  payload: MachinePayload,
+): Promise<VirtualMachineRecord | undefined> {
+  const record = (await ctx.store.get<VirtualMachineRecord['data']>(payload.key)) as VirtualMachineRecord | undefined;
+  return record?.data.internal.operation?.name === payload.operation.name ? record : undefined;
+}
+
+/** The OS disk's id as the VM names it (set once the disk exists). */
+export function osDiskId(vm: VirtualMachine): string {
+  const id = parseResourceId(vm.id)!;
+  return `${resourceGroupId(id.subscription, id.resourceGroup!)}/providers/Microsoft.Compute/disks/${vm.properties.storageProfile.osDisk.name}`;
+}
+
+/**
+ * The VM's OS disk once its bytes are in: made `FromImage` through the disk operation the API uses
+ * (its own job fills it) on the first call; undefined while it fills. A disk that failed fails the VM.
+ */
+export async function readyOsDisk(
+  ctx: DomainContext,
+  record: VirtualMachineRecord,
+  creationData: CreationData,
+): Promise<DiskRecord | undefined> {
+  const vm = record.data.resource;
+  const id = parseResourceId(osDiskId(vm))!;
+  const disk = await getResource<Disk, DiskInternal>(ctx, id);
+  if (!disk) {
+    const osDisk = vm.properties.storageProfile.osDisk;
+    await createOrUpdateDisk(
+      ctx,
+      DISKS,
+      { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: osDisk.name },
+      {
+        location: vm.location,
+        sku: { name: osDisk.managedDisk.storageAccountType },
+        properties: { creationData, ...(osDisk.diskSizeGB !== undefined ? { diskSizeGB: osDisk.diskSizeGB } : {}) },
+      },
+    );
+    return undefined;
+  }
+  const state = disk.data.resource.properties.provisioningState;
+  if (state === 'Failed') throw new Error(`The OS disk ${disk.data.resource.id} could not be made from the image.`);
+  return state === 'Succeeded' ? (disk as DiskRecord) : undefined;
+}
+
+/** What the host boots: the size's vCPUs and memory, the firmware of the disk's generation, the public address and ports, the seed. */
+export interface MachinePlan {
+  cpus: number;
+  memoryMiB: number;
+  firmware: 'bios' | 'uefi';
+  publish?: { address: string; ports: number[] };
+  outbound: boolean;
+  seed: ProvisioningSeed;
+}
+
+export async function machinePlan(
+  ctx: DomainContext,
+  record: VirtualMachineRecord,
+  disk: DiskRecord,
+): Promise<MachinePlan> {
+  const vm = record.data.resource;
+  const size = requireVmSize(ctx, vm.properties.hardwareProfile.vmSize, 'properties.hardwareProfile.vmSize');
+  return {
+    cpus: size.numberOfCores,
+    memoryMiB: size.memoryInMB,
+    firmware: disk.data.resource.properties.hyperVGeneration === 'V2' ? 'uefi' : 'bios',
+    publish: await publicEndpoint(ctx, vm),
+    outbound: vmSettings(ctx).outbound,
+    seed: provisioningSeed(vm, record.data.internal),
+  };
+}
+
+/** The primary interface's public IP address and the ports its security group (or its subnet's) lets in. */
+async function publicEndpoint(ctx: DomainContext, vm: VirtualMachine): Promise<MachinePlan['publish']> {
+  const nics = vm.properties.networkProfile.networkInterfaces;
+  const primary = nics.find((nic) => nic.properties.primary) ?? nics[0];
+  const nic = primary && (await getResource<NetworkInterface, unknown>(ctx, primary.id));
+  if (!nic) return undefined;
+  const config =
+    nic.data.resource.properties.ipConfigurations.find((c) => c.properties.primary) ??
+    nic.data.resource.properties.ipConfigurations[0];
+  const publicIp =
+    config?.properties.publicIPAddress &&
+    (await getResource<PublicIPAddress, unknown>(ctx, config.properties.publicIPAddress.id));
+  const address = publicIp?.data.resource.properties.ipAddress;
+  if (!address) return undefined;
+  const groupId = nic.data.resource.properties.networkSecurityGroup?.id;
+  const group = groupId ? await getResource<NetworkSecurityGroup, unknown>(ctx, groupId) : undefined;
+  const rules = group && [
+    ...group.data.resource.properties.securityRules,
+    ...group.data.resource.properties.defaultSecurityRules,
+  ];
+  return { address, ports: publishedPorts(rules) };
+}
+
+/** The writes that end the payload's operation with the VM in `power`, `changes` applied to its record. */
+export function settle(
+  ctx: DomainContext,
+  record: VirtualMachineRecord,
+  payload: MachinePayload,
+  power: PowerState,
+  changes: Partial<VirtualMachineInternal> = {},
+): Write[] {
+  const vm = record.data.resource;
+  return [
+    {
+      op: 'put',
+      record: resourceRecord(
+        { ...vm, properties: { ...vm.properties, provisioningState: 'Succeeded' } },
+        { ...record.data.internal, ...changes, power, operation: undefined, failure: undefined },
+      ),
+      expect: { etag: record.etag },
+    },
+    finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' }),
+  ];
+}
+
+/** The writes that end the payload's operation Failed, the VM showing why; its power state is what the host left. */
+export async function failMachine(
+  ctx: DomainContext,
+  payload: MachinePayload,
+  body: ArmErrorBody,
+  power: PowerState,
+): Promise<Write[]> {
+  const done = finishOperation(payload.operation, ctx.clock.now(), { status: 'Failed', error: body });
+  const record = await machineOf(ctx, payload);
+  if (!record) return [done];
+  const vm = record.data.resource;
+  return [
+    {
+      op: 'put',
+      record: resourceRecord(
+        { ...vm, properties: { ...vm.properties, provisioningState: 'Failed' } },
+        { ...record.data.internal, power, operation: undefined, failure: body.message },
+      ),
+      expect: { etag: record.etag },
+    },
+    done,
+  ];
+}

@@ -1,0 +1,315 @@
+/**
+ * Checks a VM PUT body as the Compute RP does, reporting every bad field at its JSON path with
+ * Azure's code (`InvalidParameter` unless said otherwise). Kiln runs Linux VMs made `FromImage` with
+ * managed disks and network interfaces; fields it does not act on are refused by name
+ * (`PropertyNotSupported`) rather than dropped.
+ */
+import { Problems } from '../../core/arm-error.ts';
+import { DISK_SKUS } from '../../core/disk-skus.ts';
+import type { SettingsContext } from '../context.ts';
+import { checkLocation, checkTags } from '../shared/scope.ts';
+import { enumValue, integerIn, isObject, refuseUnknownFields } from '../shared/validate.ts';
+import type { DeleteOption, ImageReference, SshPublicKey, VirtualMachine } from './virtual-machine.ts';
+
+export interface VirtualMachineSpec {
+  location: string;
+  tags?: Record<string, string>;
+  vmSize: string;
+  imageReference: ImageReference;
+  osDisk: {
+    name?: string;
+    caching: VirtualMachine['properties']['storageProfile']['osDisk']['caching'];
+    storageAccountType: string;
+    deleteOption: DeleteOption;
+    diskSizeGB?: number;
+  };
+  computerName?: string;
+  adminUsername: string;
+  adminPassword?: string;
+  publicKeys: SshPublicKey[];
+  disablePasswordAuthentication: boolean;
+  customData?: string;
+  networkInterfaces: Array<{ id: string; primary?: boolean; deleteOption: DeleteOption }>;
+  bootDiagnostics: boolean;
+}
+
+const P = 'properties';
+const DELETE_OPTIONS = ['Delete', 'Detach'] as const;
+const CACHING = ['None', 'ReadOnly', 'ReadWrite'] as const;
+/** Names Azure refuses as a Linux admin user: they exist in the image already. */
+const RESERVED_USERS = ['root', 'admin', 'administrator', 'daemon', 'bin', 'sys', 'nobody', 'guest', 'user', 'test'];
+/** cloud-init's limit on user data once decoded, as Azure's on customData. */
+const MAX_CUSTOM_DATA = 64 * 1024;
+
+export function validateVirtualMachineBody(ctx: SettingsContext, body: Record<string, unknown>): VirtualMachineSpec {
+  const problems = new Problems();
+  refuseUnknownFields(body, ['location', 'tags', 'properties', 'id', 'name', 'type'], '', problems);
+  const location = checkLocation(ctx, body.location, problems);
+  const tags = checkTags(body.tags, problems);
+  const props = objectAt(body.properties, P, problems);
+  refuseUnknownFields(
+    props,
+    [
+      'hardwareProfile',
+      'storageProfile',
+      'osProfile',
+      'networkProfile',
+      'diagnosticsProfile',
+      'vmId',
+      'provisioningState',
+      'timeCreated',
+    ],
+    P,
+    problems,
+  );
+  const hardware = objectAt(props.hardwareProfile, `${P}.hardwareProfile`, problems);
+  const vmSize = requiredText(hardware.vmSize, `${P}.hardwareProfile.vmSize`, problems);
+  const storage = objectAt(props.storageProfile, `${P}.storageProfile`, problems);
+  refuseUnknownFields(storage, ['imageReference', 'osDisk', 'dataDisks'], `${P}.storageProfile`, problems);
+  if (Array.isArray(storage.dataDisks) && storage.dataDisks.length > 0)
+    problems.add(
+      `${P}.storageProfile.dataDisks`,
+      'Kiln VMs have their OS disk only so far; leave out dataDisks (attach data later when Kiln supports it).',
+      'PropertyNotSupported',
+    );
+  const spec: VirtualMachineSpec = {
+    location,
+    tags,
+    vmSize,
+    imageReference: checkImageReference(storage.imageReference, `${P}.storageProfile.imageReference`, problems),
+    osDisk: checkOsDisk(storage.osDisk, `${P}.storageProfile.osDisk`, problems),
+    ...checkOsProfile(props.osProfile, `${P}.osProfile`, problems),
+    networkInterfaces: checkNetworkProfile(props.networkProfile, `${P}.networkProfile`, problems),
+    bootDiagnostics: checkBootDiagnostics(props.diagnosticsProfile, `${P}.diagnosticsProfile`, problems),
+  };
+  problems.throwIfAny();
+  return spec;
+}
+
+function objectAt(value: unknown, target: string, problems: Problems, required = true): Record<string, unknown> {
+  if (isObject(value)) return value;
+  if (value !== undefined || required) problems.add(target, `Required parameter '${target}' is missing (null).`);
+  return {};
+}
+
+function requiredText(value: unknown, target: string, problems: Problems): string {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  problems.add(target, `Required parameter '${target}' is missing (null).`);
+  return '';
+}
+
+function optionalText(value: unknown, target: string, problems: Problems): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  problems.add(target, `'${target}' must be a string.`);
+  return undefined;
+}
+
+/** A platform image (publisher, offer, sku, version) or a resource id: a managed image, a gallery version or definition. */
+function checkImageReference(value: unknown, target: string, problems: Problems): ImageReference {
+  const image = objectAt(value, target, problems);
+  refuseUnknownFields(image, ['publisher', 'offer', 'sku', 'version', 'id', 'exactVersion'], target, problems);
+  const id = optionalText(image.id, `${target}.id`, problems);
+  const urn = ['publisher', 'offer', 'sku', 'version'] as const;
+  if (id !== undefined) {
+    if (urn.some((field) => image[field] !== undefined))
+      problems.add(target, `Give either '${target}.id' or its publisher, offer, sku and version, not both.`);
+    return { id };
+  }
+  const reference: ImageReference = {};
+  for (const field of urn) reference[field] = requiredText(image[field], `${target}.${field}`, problems);
+  return reference;
+}
+
+function checkOsDisk(value: unknown, target: string, problems: Problems): VirtualMachineSpec['osDisk'] {
+  const disk = objectAt(value, target, problems, false);
+  refuseUnknownFields(
+    disk,
+    ['name', 'createOption', 'caching', 'managedDisk', 'deleteOption', 'diskSizeGB', 'osType'],
+    target,
+    problems,
+  );
+  if (disk.createOption !== undefined && String(disk.createOption).toLowerCase() !== 'fromimage')
+    problems.add(
+      `${target}.createOption`,
+      `The value '${String(disk.createOption)}' of '${target}.createOption' is not supported: Kiln makes a VM's OS disk FromImage.`,
+    );
+  if (disk.osType !== undefined && String(disk.osType).toLowerCase() !== 'linux')
+    problems.add(`${target}.osType`, 'Kiln runs Linux VMs only so far; Windows images cannot be tested here yet.');
+  const managed = objectAt(disk.managedDisk, `${target}.managedDisk`, problems, false);
+  refuseUnknownFields(managed, ['storageAccountType'], `${target}.managedDisk`, problems);
+  const name = optionalText(disk.name, `${target}.name`, problems);
+  return {
+    ...(name ? { name } : {}),
+    caching: enumValue(disk.caching, CACHING, `${target}.caching`, problems) ?? 'ReadWrite',
+    storageAccountType:
+      enumValue(managed.storageAccountType, DISK_SKUS, `${target}.managedDisk.storageAccountType`, problems) ??
+      'Premium_LRS',
+    deleteOption: enumValue(disk.deleteOption, DELETE_OPTIONS, `${target}.deleteOption`, problems) ?? 'Detach',
+    diskSizeGB: integerIn(disk.diskSizeGB, 1, 4095, `${target}.diskSizeGB`, problems),
+  };
+}
+
+function checkOsProfile(value: unknown, target: string, problems: Problems) {
+  const os = objectAt(value, target, problems);
+  refuseUnknownFields(
+    os,
+    [
+      'computerName',
+      'adminUsername',
+      'adminPassword',
+      'customData',
+      'linuxConfiguration',
+      'secrets',
+      'allowExtensionOperations',
+      'requireGuestProvisionSignal',
+    ],
+    target,
+    problems,
+  );
+  if (Array.isArray(os.secrets) && os.secrets.length > 0)
+    problems.add(
+      `${target}.secrets`,
+      'Kiln has no key vaults to take certificates from; leave out secrets.',
+      'PropertyNotSupported',
+    );
+  const computerName = optionalText(os.computerName, `${target}.computerName`, problems);
+  if (computerName !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/.test(computerName))
+    problems.add(
+      `${target}.computerName`,
+      `Linux host name '${computerName}' is not valid: 1 to 64 letters, digits and hyphens, not starting or ending with a hyphen.`,
+    );
+  const adminUsername = requiredText(os.adminUsername, `${target}.adminUsername`, problems);
+  if (
+    adminUsername &&
+    (RESERVED_USERS.includes(adminUsername.toLowerCase()) || !/^[a-z_][a-z0-9_.-]{0,31}$/.test(adminUsername))
+  )
+    problems.add(
+      `${target}.adminUsername`,
+      `The Admin Username '${adminUsername}' is not allowed: use 1 to 32 lower-case letters, digits, '_', '.' or '-', not a name the image has (${RESERVED_USERS.join(', ')}).`,
+    );
+  const adminPassword = optionalText(os.adminPassword, `${target}.adminPassword`, problems);
+  const linux = objectAt(os.linuxConfiguration, `${target}.linuxConfiguration`, problems, false);
+  refuseUnknownFields(
+    linux,
+    ['disablePasswordAuthentication', 'ssh', 'provisionVMAgent'],
+    `${target}.linuxConfiguration`,
+    problems,
+  );
+  const ssh = objectAt(linux.ssh, `${target}.linuxConfiguration.ssh`, problems, false);
+  const publicKeys = checkPublicKeys(
+    ssh.publicKeys,
+    adminUsername,
+    `${target}.linuxConfiguration.ssh.publicKeys`,
+    problems,
+  );
+  const disablePasswordAuthentication = linux.disablePasswordAuthentication === true || adminPassword === undefined;
+  if (disablePasswordAuthentication && publicKeys.length === 0)
+    problems.add(
+      `${target}.linuxConfiguration.ssh.publicKeys`,
+      'Password authentication is disabled, so at least one SSH public key is required.',
+    );
+  if (adminPassword !== undefined && linux.disablePasswordAuthentication === true)
+    problems.add(`${target}.adminPassword`, 'adminPassword is given while password authentication is disabled.');
+  if (adminPassword !== undefined && !strongPassword(adminPassword))
+    problems.add(
+      `${target}.adminPassword`,
+      'The supplied password must be between 6-72 characters long and must satisfy at least 3 of password complexity requirements from the following: 1) Contains an uppercase character 2) Contains a lowercase character 3) Contains a numeric digit 4) Contains a special character 5) Control characters are not allowed',
+    );
+  return {
+    computerName,
+    adminUsername,
+    adminPassword,
+    publicKeys,
+    disablePasswordAuthentication,
+    customData: checkCustomData(os.customData, `${target}.customData`, problems),
+  };
+}
+
+function checkPublicKeys(value: unknown, user: string, target: string, problems: Problems): SshPublicKey[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    problems.add(target, `'${target}' must be an array.`);
+    return [];
+  }
+  const expected = `/home/${user}/.ssh/authorized_keys`;
+  return value.flatMap((entry, i) => {
+    const at = `${target}[${i}]`;
+    const key = objectAt(entry, at, problems);
+    const path = optionalText(key.path, `${at}.path`, problems) ?? expected;
+    const keyData = requiredText(key.keyData, `${at}.keyData`, problems);
+    if (path !== expected) problems.add(`${at}.path`, `The SSH public key path must be '${expected}', not '${path}'.`);
+    if (
+      keyData &&
+      !/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(keyData.trim())
+    )
+      problems.add(
+        `${at}.keyData`,
+        'The value of keyData is not a valid SSH public key in OpenSSH format.',
+        'InvalidParameter',
+      );
+    return keyData ? [{ path, keyData: keyData.trim() }] : [];
+  });
+}
+
+function strongPassword(password: string): boolean {
+  if (password.length < 6 || password.length > 72 || /[\x00-\x1f\x7f]/.test(password)) return false;
+  return [/[A-Z]/, /[a-z]/, /\d/, /[^A-Za-z0-9]/].filter((rule) => rule.test(password)).length >= 3;
+}
+
+function checkCustomData(value: unknown, target: string, problems: Problems): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+    problems.add(target, `'${target}' must be base64-encoded.`);
+    return undefined;
+  }
+  const decoded = Buffer.from(value, 'base64');
+  if (decoded.length > MAX_CUSTOM_DATA)
+    problems.add(
+      target,
+      `Custom data is ${decoded.length} bytes once decoded; at most ${MAX_CUSTOM_DATA} are allowed.`,
+    );
+  return decoded.toString('utf8');
+}
+
+function checkNetworkProfile(
+  value: unknown,
+  target: string,
+  problems: Problems,
+): VirtualMachineSpec['networkInterfaces'] {
+  const network = objectAt(value, target, problems);
+  refuseUnknownFields(network, ['networkInterfaces'], target, problems);
+  const list = network.networkInterfaces;
+  if (!Array.isArray(list) || list.length === 0) {
+    problems.add(`${target}.networkInterfaces`, 'At least one network interface is required.');
+    return [];
+  }
+  const nics = list.map((entry, i) => {
+    const at = `${target}.networkInterfaces[${i}]`;
+    const nic = objectAt(entry, at, problems);
+    const props = objectAt(nic.properties, `${at}.properties`, problems, false);
+    return {
+      id: requiredText(nic.id, `${at}.id`, problems),
+      ...(typeof props.primary === 'boolean' ? { primary: props.primary } : {}),
+      deleteOption:
+        enumValue(props.deleteOption, DELETE_OPTIONS, `${at}.properties.deleteOption`, problems) ?? 'Detach',
+    };
+  });
+  if (nics.length > 1 && nics.filter((nic) => nic.primary).length !== 1)
+    problems.add(`${target}.networkInterfaces`, 'A VM with several network interfaces must mark exactly one primary.');
+  return nics;
+}
+
+function checkBootDiagnostics(value: unknown, target: string, problems: Problems): boolean {
+  const diagnostics = objectAt(value, target, problems, false);
+  refuseUnknownFields(diagnostics, ['bootDiagnostics'], target, problems);
+  const boot = objectAt(diagnostics.bootDiagnostics, `${target}.bootDiagnostics`, problems, false);
+  refuseUnknownFields(boot, ['enabled', 'storageUri'], `${target}.bootDiagnostics`, problems);
+  if (boot.storageUri !== undefined && boot.storageUri !== null)
+    problems.add(
+      `${target}.bootDiagnostics.storageUri`,
+      'Kiln keeps boot diagnostics itself (managed storage); leave out storageUri.',
+      'PropertyNotSupported',
+    );
+  return boot.enabled !== false;
+}

@@ -1,0 +1,106 @@
+/**
+ * Microsoft.Compute/virtualMachines. A VM runs on the Kiln host that started it, booted by the VM
+ * driver from its OS disk, a `Microsoft.Compute/disks` made `FromImage` when the VM is created and
+ * named by `storageProfile.osDisk.managedDisk.id` (`managedBy` on the disk points back).
+ *
+ * What the resource shows and what only Kiln keeps:
+ *  - `properties` as Azure returns them; `osProfile.adminPassword` and `osProfile.customData` are
+ *    kept in `internal` only (Azure never returns them either), and only until the first boot has
+ *    provisioned the VM.
+ *  - `internal.power` is the state the user last asked for and the host reached: `running`,
+ *    `stopped` (powered off, still allocated), `deallocated`; `starting`, `stopping` and
+ *    `deallocating` while a job moves it. After a Kiln restart, VMs whose state is `running` or
+ *    `starting` are started again.
+ *  - `internal.generalized`: set by `generalize`, which Azure requires before a VM is captured into
+ *    a managed image or a gallery version.
+ */
+import type { ResourceId } from '../../core/resource-id.ts';
+import type { OperationData } from '../operations/operation.ts';
+import type { ArmResource, OwnedBlob, ResourceRecord } from '../shared/arm-resource.ts';
+import type { ResourceRef } from '../shared/resource-ref.ts';
+
+export const VIRTUAL_MACHINE_KIND = 'microsoft.compute/virtualmachines';
+
+export type DeleteOption = 'Delete' | 'Detach';
+export type PowerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated';
+
+export interface ImageReference {
+  publisher?: string;
+  offer?: string;
+  sku?: string;
+  version?: string;
+  /** The version `latest` resolved to (platform images), as Azure shows it. */
+  exactVersion?: string;
+  id?: string;
+}
+
+export interface SshPublicKey {
+  path: string;
+  keyData: string;
+}
+
+export interface VirtualMachine extends ArmResource {
+  location: string;
+  properties: {
+    vmId: string;
+    hardwareProfile: { vmSize: string };
+    storageProfile: {
+      imageReference: ImageReference;
+      osDisk: {
+        osType: 'Linux';
+        name: string;
+        createOption: 'FromImage';
+        caching: 'None' | 'ReadOnly' | 'ReadWrite';
+        managedDisk: { storageAccountType: string; id?: string };
+        deleteOption: DeleteOption;
+        diskSizeGB?: number;
+      };
+      dataDisks: [];
+    };
+    osProfile: {
+      computerName: string;
+      adminUsername: string;
+      linuxConfiguration: {
+        disablePasswordAuthentication: boolean;
+        ssh?: { publicKeys: SshPublicKey[] };
+        provisionVMAgent: boolean;
+      };
+      secrets: [];
+      allowExtensionOperations: boolean;
+      requireGuestProvisionSignal: boolean;
+    };
+    networkProfile: {
+      networkInterfaces: Array<{ id: string; properties: { primary?: boolean; deleteOption: DeleteOption } }>;
+    };
+    diagnosticsProfile: { bootDiagnostics: { enabled: boolean } };
+    provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
+    timeCreated: string;
+  };
+}
+
+export interface VirtualMachineInternal {
+  power: PowerState;
+  generalized: boolean;
+  /** Decoded `osProfile.customData`, handed to cloud-init; never returned. */
+  customData?: string;
+  adminPassword?: string;
+  /** The operation a job is finishing (create, a power action, delete), to end it when the job ends. */
+  operation?: OperationData;
+  /** Why the last job failed, for the instance view. */
+  failure?: string;
+  /** Where the running VM's serial console is written on its host (boot diagnostics). */
+  serialLog?: string;
+  /** The host address and the guest ports published there, while running. */
+  reachable?: { address: string; ports: number[] };
+  /** Blobs it owns (its boot diagnostics), deleted with it. */
+  blobs?: OwnedBlob[];
+}
+
+export type VirtualMachineRecord = ResourceRecord<VirtualMachine, VirtualMachineInternal>;
+
+export const virtualMachineId = (ref: ResourceRef): ResourceId => ({
+  subscription: ref.subscription,
+  resourceGroup: ref.resourceGroup,
+  namespace: 'Microsoft.Compute',
+  types: [['virtualMachines', ref.name]],
+});

@@ -1,0 +1,119 @@
+/**
+ * Routes of Microsoft.Compute/virtualMachines: PUT, PATCH (tags), GET (with `$expand=instanceView`),
+ * DELETE (202, a job stops the VM), the lists, `instanceView`, the power actions (202), `generalize`,
+ * `retrieveBootDiagnosticsData`, and the sizes of a VM and of a location.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ArmError } from '../../core/arm-error.ts';
+import type { DiskRecord } from '../../domain/disks/disk.ts';
+import { getResource } from '../../domain/shared/arm-resource.ts';
+import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
+import { requireSubscription, findRegion } from '../../domain/shared/scope.ts';
+import { retrieveBootDiagnosticsData } from '../../domain/virtual-machines/boot-diagnostics.ts';
+import { vmSettings } from '../../domain/virtual-machines/capacity.ts';
+import { VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from '../../domain/virtual-machines/descriptor.ts';
+import { instanceView } from '../../domain/virtual-machines/instance-view.ts';
+import { osDiskId } from '../../domain/virtual-machines/machine-jobs.ts';
+import {
+  createOrUpdateVirtualMachine,
+  deleteVirtualMachine,
+  generalizeVirtualMachine,
+  getVirtualMachine,
+  listVirtualMachines,
+  virtualMachineAction,
+} from '../../domain/virtual-machines/operations.ts';
+import type { VirtualMachineRecord } from '../../domain/virtual-machines/virtual-machine.ts';
+import { armRoute, jsonBody, params, refOf, routePath } from '../arm/arm-route.ts';
+import { conditionsOf, pageRequest, sendAccepted, sendLongRunning, sendPage, sendResource } from '../arm/reply.ts';
+import { publicBaseUrl } from '../arm/urls.ts';
+import type { AppDeps } from '../deps.ts';
+
+const ACTIONS = ['start', 'powerOff', 'restart', 'deallocate'] as const;
+
+export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDeps): void {
+  const { domain } = deps;
+  const path = routePath(VIRTUAL_MACHINE_TYPE.path);
+  const ref = (request: FastifyRequest) => refOf<ResourceRef>(request);
+  const view = async (record: VirtualMachineRecord) =>
+    instanceView(record, (await getResource(domain, osDiskId(record.data.resource))) as DiskRecord | undefined);
+  const shown = async (record: VirtualMachineRecord, request: FastifyRequest) => {
+    const expand = (request.query as Record<string, string | undefined>).$expand;
+    if (expand === undefined) return record.data.resource;
+    if (expand.toLowerCase() !== 'instanceview')
+      throw new ArmError(
+        400,
+        'InvalidParameter',
+        `The value '${expand}' of '$expand' is not valid. Allowed values: instanceView.`,
+        '$expand',
+      );
+    return {
+      ...record.data.resource,
+      properties: { ...record.data.resource.properties, instanceView: await view(record) },
+    };
+  };
+
+  armRoute(scope, 'PUT', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+    const result = await createOrUpdateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request));
+    if (!result.operation) return sendResource(reply, result.status, result.vm, result.etag);
+    return sendLongRunning(
+      request,
+      reply,
+      deps,
+      { status: 201, operation: result.operation, body: result.vm, etag: result.etag },
+      200,
+    );
+  });
+  armRoute(scope, 'PATCH', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+    const result = await createOrUpdateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request));
+    if (result.status === 201)
+      throw new ArmError(404, 'ResourceNotFound', `The VM '${ref(request).name}' was not found.`);
+    return sendResource(reply, 200, result.vm, result.etag);
+  });
+  armRoute(scope, 'GET', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+    const record = await getVirtualMachine(domain, ref(request));
+    return sendResource(reply, 200, await shown(record, request), record.etag);
+  });
+  armRoute(scope, 'DELETE', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+    const operation = await deleteVirtualMachine(domain, ref(request));
+    if (!operation) return reply.status(204).send();
+    return sendLongRunning(request, reply, deps, { status: 202, operation }, 200);
+  });
+  for (const collection of VIRTUAL_MACHINE_TYPE.collections)
+    armRoute(scope, 'GET', routePath(collection), VIRTUAL_MACHINE_TYPE, async (request, reply) =>
+      sendPage(request, reply, await listVirtualMachines(domain, refOf<ListScope>(request), pageRequest(request))),
+    );
+  armRoute(scope, 'GET', `${path}/instanceView`, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
+    sendResource(reply, 200, await view(await getVirtualMachine(domain, ref(request)))),
+  );
+  for (const action of ACTIONS)
+    armRoute(scope, 'POST', `${path}/${action}`, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
+      sendAccepted(request, reply, 202, await virtualMachineAction(domain, ref(request), action)),
+    );
+  armRoute(scope, 'POST', `${path}/generalize`, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+    await generalizeVirtualMachine(domain, ref(request));
+    return reply.status(200).send();
+  });
+  armRoute(scope, 'POST', `${path}/retrieveBootDiagnosticsData`, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+    const minutes = (request.query as Record<string, string | undefined>).sasUriExpirationTimeInMinutes;
+    return sendResource(
+      reply,
+      200,
+      await retrieveBootDiagnosticsData(domain, ref(request), minutes, publicBaseUrl(request)),
+    );
+  });
+  armRoute(scope, 'GET', `${path}/vmSizes`, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+    await getVirtualMachine(domain, ref(request));
+    return sendResource(reply, 200, { value: vmSettings(domain).sizes });
+  });
+  armRoute(scope, 'GET', routePath(VM_SIZES_TYPE.collections[0]), VM_SIZES_TYPE, async (request, reply) => {
+    const { subscription, location } = params(request);
+    requireSubscription(domain, subscription);
+    if (!findRegion(domain, location))
+      throw new ArmError(
+        400,
+        'NoRegisteredProviderFound',
+        `No registered resource provider found for location '${location}'.`,
+      );
+    return sendResource(reply, 200, { value: vmSettings(domain).sizes });
+  });
+}

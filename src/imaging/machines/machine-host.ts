@@ -1,0 +1,116 @@
+/**
+ * The machines one Kiln process runs for users (`Microsoft.Compute/virtualMachines`), as opposed to
+ * the short-lived VMs of builds: each boots its own disk file with its writes kept, cloud-init's
+ * NoCloud seed for its first-boot provisioning (an instance id that stays the VM's, so provisioning
+ * runs once, as on Azure), its serial console appended to a capped file (boot diagnostics), and its
+ * guest ports published on its own address.
+ *
+ * Invariants: at most one machine per key; a start waits until the guest's serial console shows a
+ * login prompt (the guest booted and started its services) and, in an image with cloud-init, until
+ * cloud-init says it finished (provisioning and custom data done), or fails with the console's last
+ * lines and nothing left running; a machine ends with the process (the driver's guarantee); whoever keeps
+ * the machines' desired state starts them again after a restart.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { NoCloudSeed, Vm, VmDriver, VmFirmware } from '../../ports/vm-driver.ts';
+import { openSerialFile } from '../guest/serial-capture.ts';
+
+export interface MachineSpec {
+  /** Who the machine is (the VM resource's key). */
+  key: string;
+  /** Its raw disk file, written by the guest. */
+  disk: string;
+  firmware: VmFirmware;
+  memoryMiB: number;
+  cpus: number;
+  /** Its own host address and the guest ports reachable there. */
+  publish: { address: string; ports: number[] };
+  /**
+   * Whether the guest may open connections out (NAT through the host, whose loopback it then reaches
+   * too: QEMU's user network cannot tell them apart), or reaches nothing but its published ports' peers.
+   */
+  outbound: boolean;
+  seed: NoCloudSeed;
+  /** Where its serial console is appended. */
+  serialLog: string;
+  /** How long the boot may take to show a login prompt. */
+  bootTimeoutMs: number;
+}
+
+const LOGIN_PROMPT = /login:/;
+/** What cloud-init prints when its last stage is done: the VM is provisioned (custom data ran). */
+const PROVISIONED = /Cloud-init v\. \S+ finished at/;
+
+export class MachineHost {
+  private readonly machines = new Map<string, Vm>();
+
+  constructor(private readonly driver: VmDriver) {}
+
+  isRunning(key: string): boolean {
+    return this.machines.has(key);
+  }
+
+  /** Boots the machine and resolves once it has reached its login prompt, with the seconds it took. */
+  async start(spec: MachineSpec): Promise<{ seconds: number; accelerator: string }> {
+    if (this.machines.has(spec.key)) throw new Error(`The machine ${spec.key} is running already.`);
+    await mkdir(dirname(spec.serialLog), { recursive: true });
+    const serial = openSerialFile(spec.serialLog);
+    let cloudInit = false;
+    serial.line(
+      `---- Kiln boots the VM (${spec.cpus} vCPU, ${spec.memoryMiB} MiB, ${spec.firmware.toUpperCase()}) ----`,
+    );
+    let vm: Vm;
+    try {
+      vm = await this.driver.boot(
+        { path: spec.disk, format: 'raw' },
+        {
+          memoryMiB: spec.memoryMiB,
+          cpus: spec.cpus,
+          firmware: spec.firmware,
+          persistent: true,
+          network: { forwardPorts: [], outbound: spec.outbound, publish: spec.publish },
+          seed: spec.seed,
+          serial: (line) => {
+            cloudInit ||= line.includes('cloud-init');
+            serial.line(line);
+          },
+        },
+      );
+    } catch (error) {
+      serial.end();
+      throw error;
+    }
+    this.machines.set(spec.key, vm);
+    void vm.exited.then(() => {
+      serial.end();
+      if (this.machines.get(spec.key) === vm) this.machines.delete(spec.key);
+    });
+    try {
+      const started = performance.now();
+      let { seconds } = await vm.waitFor(LOGIN_PROMPT, spec.bootTimeoutMs);
+      // cloud-init's last stage (custom data, per-boot scripts) runs after the prompt shows: a VM is
+      // provisioned once it says it finished, as Azure waits for its provisioning agent.
+      if (cloudInit)
+        ({ seconds } = await vm.waitFor(PROVISIONED, Math.max(1, spec.bootTimeoutMs - (performance.now() - started))));
+      return { seconds, accelerator: vm.accelerator };
+    } catch (error) {
+      await vm.stop();
+      throw error;
+    }
+  }
+
+  /** Powers the machine off (ACPI, hard after `timeoutMs`), or at once when `hard`; nothing when it is not running. */
+  async stop(key: string, options: { hard?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const vm = this.machines.get(key);
+    if (!vm) return;
+    if (options.hard) await vm.stop();
+    else await vm.shutdown(options.timeoutMs ?? 60_000);
+    await vm.exited;
+  }
+
+  /** Hard-stops every machine (the process is ending). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.machines.values()].map((vm) => vm.stop()));
+  }
+}

@@ -1,0 +1,274 @@
+// Virtual machines through @azure/arm-compute and @azure/arm-network, against a started server over
+// HTTPS: the bootstrapped Debian (test/support/debian-image.ts) as a platform image, a network with
+// a security group letting SSH in and a public IP (a loopback address of Kiln's pool), and a VM made
+// from the image with an SSH key and custom data. It boots under QEMU; `ssh azureuser@<public IP>`
+// reaches it on port 22 and sees its host name, sudo and what the custom data did; boot diagnostics
+// hand out its serial console; what it writes survives a power off and a start; it deallocates,
+// generalizes (then refuses to start) and is deleted with its disk, its interface detached. Bad input
+// and what the host cannot hold get Azure's codes; an attached disk or interface cannot be deleted.
+import { ComputeManagementClient, type VirtualMachine } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { importPlatformImage } from '../../src/app/platform-images.ts';
+import { armRefusal } from '../support/arm-refusal.ts';
+import { debianImage } from '../support/debian-image.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const RG = 'vm-rg';
+const LOCATION = 'westus';
+
+describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() !== 0 && 'VMs need root' }, () => {
+  let kiln: TestServer;
+  let compute: ComputeManagementClient;
+  let network: NetworkManagementClient;
+  let sub: string;
+  let keys: string;
+  let publicKey: string;
+  let address: string;
+  const id = (provider: string, type: string, name: string) =>
+    `/subscriptions/${sub}/resourceGroups/${RG}/providers/${provider}/${type}/${name}`;
+  const nicId = (name: string) => id('Microsoft.Network', 'networkInterfaces', name);
+
+  /** Runs `command` in the VM as its admin over SSH at its public address, port 22. */
+  const ssh = (command: string) =>
+    spawnSync(
+      'ssh',
+      [
+        ...['-F', '/dev/null', '-i', join(keys, 'id_ed25519'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no'],
+        ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=10'],
+        `azureuser@${address}`,
+        command,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+  /** SSH answering: sshd may come up a moment after the console's login prompt. */
+  const sshWhenUp = async (command: string) => {
+    for (let attempt = 0; ; attempt++) {
+      const result = ssh(command);
+      if (result.status !== 255 || attempt === 30) return result;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  };
+  const powerState = async (name: string) =>
+    (await compute.virtualMachines.instanceView(RG, name)).statuses
+      ?.map((s) => s.code)
+      .filter((c) => c?.startsWith('PowerState/') || c?.startsWith('OSState/'));
+
+  const vmBody = (nic: string, more: Partial<VirtualMachine> = {}): VirtualMachine => ({
+    location: LOCATION,
+    hardwareProfile: { vmSize: 'Standard_B1s' },
+    storageProfile: {
+      imageReference: { publisher: 'Debian', offer: 'debian-12', sku: '12', version: 'latest' },
+      osDisk: {
+        createOption: 'FromImage',
+        deleteOption: 'Delete',
+        managedDisk: { storageAccountType: 'Standard_LRS' },
+      },
+    },
+    osProfile: {
+      computerName: 'kiln-vm1',
+      adminUsername: 'azureuser',
+      linuxConfiguration: {
+        disablePasswordAuthentication: true,
+        ssh: { publicKeys: [{ path: '/home/azureuser/.ssh/authorized_keys', keyData: publicKey }] },
+      },
+      customData: Buffer.from('#!/bin/sh\necho "custom data ran" > /var/tmp/kiln-custom-data\n').toString('base64'),
+    },
+    networkProfile: { networkInterfaces: [{ id: nicId(nic), primary: true }] },
+    diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+    ...more,
+  });
+
+  before(async () => {
+    const image = await debianImage();
+    kiln = await startTestServer({ config: { virtualMachines: { maxCores: 2 } } });
+    sub = kiln.subscriptionId;
+    compute = new ComputeManagementClient(kiln.credential, sub, { endpoint: kiln.url });
+    network = new NetworkManagementClient(kiln.credential, sub, { endpoint: kiln.url });
+    await importPlatformImage(kiln.server.kiln, {
+      publisher: 'Debian',
+      offer: 'debian-12',
+      sku: '12',
+      version: '1.0.0',
+      hyperVGeneration: 'V1',
+      file: image,
+    });
+    await new ResourceManagementClient(kiln.credential, sub, { endpoint: kiln.url }).resourceGroups.createOrUpdate(RG, {
+      location: LOCATION,
+    });
+    keys = await mkdtemp(join(tmpdir(), 'kiln-vm-keys-'));
+    assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'id_ed25519')]).status, 0);
+    publicKey = (await readFile(join(keys, 'id_ed25519.pub'), 'utf8')).trim();
+    await network.virtualNetworks.beginCreateOrUpdateAndWait(RG, 'vnet', {
+      location: LOCATION,
+      addressSpace: { addressPrefixes: ['10.1.0.0/16'] },
+      subnets: [{ name: 'default', addressPrefix: '10.1.0.0/24' }],
+    });
+    await network.networkSecurityGroups.beginCreateOrUpdateAndWait(RG, 'nsg', {
+      location: LOCATION,
+      securityRules: [
+        {
+          name: 'ssh',
+          priority: 1000,
+          direction: 'Inbound',
+          access: 'Allow',
+          protocol: 'Tcp',
+          sourceAddressPrefix: '*',
+          sourcePortRange: '*',
+          destinationAddressPrefix: '*',
+          destinationPortRange: '22',
+        },
+      ],
+    });
+    const ip = await network.publicIPAddresses.beginCreateOrUpdateAndWait(RG, 'ip', {
+      location: LOCATION,
+      publicIPAllocationMethod: 'Static',
+      sku: { name: 'Standard' },
+    });
+    address = ip.ipAddress!;
+    for (const name of ['nic', 'spare'])
+      await network.networkInterfaces.beginCreateOrUpdateAndWait(RG, name, {
+        location: LOCATION,
+        networkSecurityGroup: { id: id('Microsoft.Network', 'networkSecurityGroups', 'nsg') },
+        ipConfigurations: [
+          {
+            name: 'ipconfig1',
+            subnet: { id: `${id('Microsoft.Network', 'virtualNetworks', 'vnet')}/subnets/default` },
+            ...(name === 'nic' ? { publicIPAddress: { id: id('Microsoft.Network', 'publicIPAddresses', 'ip') } } : {}),
+          },
+        ],
+      });
+  });
+  after(async () => {
+    await kiln?.stop();
+    if (keys) await rm(keys, { recursive: true, force: true });
+  });
+
+  it('refuses bad input with Azure codes at each JSON path, creating nothing', async () => {
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(
+        RG,
+        'bad',
+        vmBody('spare', { hardwareProfile: { vmSize: 'Standard_Huge' } }),
+      ),
+      armRefusal(400, 'InvalidParameter', /Standard_Huge is not available.*Standard_B1s/),
+    );
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(
+        RG,
+        'bad',
+        vmBody('spare', { hardwareProfile: { vmSize: 'Standard_D4s_v5' } }),
+      ),
+      armRefusal(409, 'OperationNotAllowed', /Total Regional Cores quota.*Current Limit: 2/),
+    );
+    const noKey = vmBody('spare');
+    noKey.osProfile!.linuxConfiguration!.ssh = { publicKeys: [] };
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'bad', noKey),
+      armRefusal(400, 'InvalidParameter', /at least one SSH public key/),
+    );
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'bad', {
+        ...vmBody('spare'),
+        storageProfile: { imageReference: { publisher: 'Debian', offer: 'debian-12', sku: 'nope', version: 'latest' } },
+      }),
+      armRefusal(404, 'PlatformImageNotFound'),
+    );
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'bad', vmBody('missing')),
+      armRefusal(400, 'NotFound'),
+    );
+    // A field Kiln does not act on is named, never dropped.
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const response = await fetch(
+      `${kiln.url}${id('Microsoft.Compute', 'virtualMachines', 'bad')}?api-version=2024-11-01`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          location: LOCATION,
+          properties: { ...vmBody('spare'), securityProfile: { encryptionAtHost: true } },
+        }),
+      },
+    );
+    const refused = (await response.json()) as {
+      error: { code: string; target: string; details?: Array<{ target: string }> };
+    };
+    assert.equal(response.status, 400);
+    assert.ok(JSON.stringify(refused.error).includes('properties.securityProfile'), JSON.stringify(refused.error));
+    await assert.rejects(compute.virtualMachines.get(RG, 'bad'), armRefusal(404, 'ResourceNotFound'));
+  });
+
+  it('boots a VM from a platform image, reachable by SSH on its public IP, provisioned as asked', async () => {
+    const vm = await compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'vm1', vmBody('nic'), {
+      updateIntervalInMs: 1000,
+    });
+    assert.equal(vm.provisioningState, 'Succeeded');
+    assert.equal(vm.storageProfile?.imageReference?.exactVersion, '1.0.0');
+    assert.deepEqual(await powerState('vm1'), ['PowerState/running']);
+    const disk = await compute.disks.get(RG, vm.storageProfile!.osDisk!.name!);
+    assert.equal(disk.managedBy, vm.id);
+    assert.equal(disk.diskState, 'Attached');
+    assert.equal((await network.networkInterfaces.get(RG, 'nic')).virtualMachine?.id, vm.id);
+
+    const hostname = await sshWhenUp('hostname; sudo -n true && echo sudo-ok; cat /var/tmp/kiln-custom-data');
+    assert.equal(hostname.status, 0, hostname.stderr);
+    assert.deepEqual(hostname.stdout.trim().split('\n'), ['kiln-vm1', 'sudo-ok', 'custom data ran']);
+    assert.equal(ssh('echo kept-across-power-off | sudo tee /var/lib/kiln-marker').status, 0);
+
+    const diagnostics = await compute.virtualMachines.retrieveBootDiagnosticsData(RG, 'vm1', {
+      sasUriExpirationTimeInMinutes: 10,
+    });
+    const console = await (await fetch(diagnostics.serialConsoleLogBlobUri!)).text();
+    assert.match(console, /kiln-vm1 login:/, 'the serial console, through its SAS URL');
+
+    // What is attached cannot go.
+    await assert.rejects(network.networkInterfaces.beginDeleteAndWait(RG, 'nic'), armRefusal(400, 'NicInUse'));
+    await assert.rejects(compute.disks.beginDeleteAndWait(RG, disk.name!), armRefusal(409, 'OperationNotAllowed'));
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'vm2', vmBody('nic')),
+      armRefusal(400, 'NicInUse'),
+    );
+  });
+
+  it('powers off and starts again with what the guest wrote, deallocates, generalizes and is deleted', async () => {
+    await assert.rejects(
+      compute.virtualMachines.generalize(RG, 'vm1'),
+      armRefusal(409, 'OperationNotAllowed', /running/),
+    );
+    await compute.virtualMachines.beginPowerOffAndWait(RG, 'vm1', { updateIntervalInMs: 1000 });
+    assert.deepEqual(await powerState('vm1'), ['PowerState/stopped']);
+    assert.notEqual(ssh('true').status, 0, 'a stopped VM answers nothing');
+    await compute.virtualMachines.beginStartAndWait(RG, 'vm1', { updateIntervalInMs: 1000 });
+    assert.deepEqual(await powerState('vm1'), ['PowerState/running']);
+    const marker = await sshWhenUp('cat /var/lib/kiln-marker');
+    assert.equal(marker.stdout.trim(), 'kept-across-power-off', marker.stderr);
+
+    await compute.virtualMachines.beginDeallocateAndWait(RG, 'vm1', { updateIntervalInMs: 1000 });
+    assert.deepEqual(await powerState('vm1'), ['PowerState/deallocated']);
+    const osDisk = (await compute.virtualMachines.get(RG, 'vm1')).storageProfile!.osDisk!.name!;
+    assert.equal((await compute.disks.get(RG, osDisk)).diskState, 'Reserved');
+    await compute.virtualMachines.generalize(RG, 'vm1');
+    assert.deepEqual(await powerState('vm1'), ['PowerState/deallocated', 'OSState/generalized']);
+    await assert.rejects(
+      compute.virtualMachines.beginStartAndWait(RG, 'vm1'),
+      armRefusal(409, 'OperationNotAllowed', /generalized/),
+    );
+
+    await compute.virtualMachines.beginDeleteAndWait(RG, 'vm1', { updateIntervalInMs: 1000 });
+    await assert.rejects(compute.virtualMachines.get(RG, 'vm1'), armRefusal(404, 'ResourceNotFound'));
+    await assert.rejects(
+      compute.disks.get(RG, osDisk),
+      armRefusal(404, 'ResourceNotFound'),
+      'deleteOption Delete took the disk',
+    );
+    const nic = await network.networkInterfaces.get(RG, 'nic');
+    assert.equal(nic.virtualMachine, undefined, 'the interface (Detach) stays, free');
+  });
+});

@@ -5,6 +5,9 @@ import type { DomainContext } from '../context.ts';
 import { finishOperation, type OperationData } from '../operations/operation.ts';
 import { ownedBlobs, resourceRecord } from '../shared/arm-resource.ts';
 import { refuseReservedGroup, type ResourceGroupRecord } from './resource-group.ts';
+import { parseResourceId } from '../../core/resource-id.ts';
+import { deleteVirtualMachine } from '../virtual-machines/operations.ts';
+import { VIRTUAL_MACHINE_KIND } from '../virtual-machines/virtual-machine.ts';
 import {
   GALLERY_IMAGE_VERSION_KIND,
   type GalleryImageVersion,
@@ -15,7 +18,14 @@ export interface DeleteGroupPayload {
   operation: OperationData;
 }
 
-export async function deleteGroupContents(ctx: DomainContext, payload: DeleteGroupPayload): Promise<Write[]> {
+/**
+ * The writes that delete the group's contents; undefined while VMs in it are still being deleted (each
+ * gets its own delete first, which stops it on its host): the job checks back shortly.
+ */
+export async function deleteGroupContents(
+  ctx: DomainContext,
+  payload: DeleteGroupPayload,
+): Promise<Write[] | undefined> {
   const done = finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' });
   const group = await ctx.store.get<ResourceGroupRecord['data']>(payload.groupKey);
   if (!group) return [done];
@@ -26,6 +36,18 @@ export async function deleteGroupContents(ctx: DomainContext, payload: DeleteGro
     resourceGroup: group.data.resource.name.toLowerCase(),
     limit: 100_000,
   });
+  const machines = inside.filter((record) => record.kind === VIRTUAL_MACHINE_KIND);
+  if (machines.length > 0) {
+    for (const machine of machines) {
+      const id = parseResourceId(machine.data.resource.id)!;
+      await deleteVirtualMachine(ctx, {
+        subscription: id.subscription,
+        resourceGroup: id.resourceGroup!,
+        name: id.types[0][1],
+      });
+    }
+    return undefined;
+  }
   const writes: Write[] = [];
   // Gallery image versions keep shared chunks, not owned blobs: collection finds which ones went unreferenced.
   const chunkRegions = new Set<string>();

@@ -11,7 +11,7 @@ import { collectRegionChunks } from '../../domain/gallery-image-versions/collect
 import { failReplication, replicateVersion } from '../../domain/gallery-image-versions/replicate-version.ts';
 import type { TaskName, TaskPayloads } from '../../domain/task-payloads.ts';
 import { JOB_KIND, type JobData } from '../job-record.ts';
-import type { TaskHandlers } from '../task.ts';
+import { RetryLater, type TaskHandlers } from '../task.ts';
 import { deleteBlobsTask } from './delete-blobs.ts';
 import { finishImageTemplateRunTask, runImageTemplateTask, type BuildSettings } from './run-image-template.ts';
 import { virtualMachineTask, type MachineSettings } from './virtual-machine.ts';
@@ -55,7 +55,11 @@ export function createTasks(
       fail: async () => [],
     },
     'resourceGroup.delete': {
-      run: (payload) => deleteGroupContents(ctx, payload),
+      run: async (payload) => {
+        const writes = await deleteGroupContents(ctx, payload);
+        if (!writes) throw new RetryLater(500, 'waiting for the VMs in the group to be deleted');
+        return writes;
+      },
       fail: (payload, error) => failGroupDelete(ctx, payload, error),
     },
   };

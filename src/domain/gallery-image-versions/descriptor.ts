@@ -10,10 +10,11 @@ export const GALLERY_IMAGE_VERSION_TYPE: ResourceTypeWithPaths = {
   apiVersions: GALLERY_RP_API_VERSIONS,
   path: `${DEFINITION}/versions/{version}`,
   collections: [`${DEFINITION}/versions`],
-  // A version is made from a managed image, a disk, a snapshot or another version, wherever it lives
-  // (another subscription's shared gallery: the caller needs read on it); `uri` sources are Kiln blob URLs.
+  // A version is made from a managed image, a VM, a disk, a snapshot or another version, wherever it
+  // lives (another subscription's shared gallery: the caller needs read on it); `uri` sources are Kiln blob URLs.
   references: [
     'properties.storageProfile.source.id',
+    'properties.storageProfile.source.virtualMachineId',
     'properties.storageProfile.osDiskImage.source.id',
     'properties.storageProfile.dataDiskImages[].source.id',
   ].map((field) => ({ field, needs: 'read' as const })),

@@ -37,7 +37,8 @@ export interface GalleryImageVersion extends ArmResource {
       storageAccountType: string;
     };
     storageProfile: {
-      source?: { id: string };
+      /** A managed image or version by `id`; a VM by `virtualMachineId` (api-version 2023-07-03 on) or, as older clients send it, by `id`. */
+      source?: { id?: string; virtualMachineId?: string };
       osDiskImage?: GalleryDiskImage;
       dataDiskImages?: Array<GalleryDiskImage & { lun: number }>;
     };

@@ -168,7 +168,8 @@ function withSizes(storage: GalleryImageVersion['properties']['storageProfile'],
 /** The storage profile as the user wrote it, without what Kiln adds, for "did it change?" checks. */
 function normalizeStorage(storage: GalleryImageVersion['properties']['storageProfile']) {
   return {
-    source: storage.source?.id.toLowerCase(),
+    source: storage.source?.id?.toLowerCase(),
+    virtualMachine: storage.source?.virtualMachineId?.toLowerCase(),
     os: storage.osDiskImage?.source,
     data: (storage.dataDiskImages ?? []).filter((d) => d.source).map((d) => ({ lun: d.lun, source: d.source })),
   };

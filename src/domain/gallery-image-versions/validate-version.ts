@@ -120,12 +120,7 @@ function checkStorage(raw: unknown, problems: Problems): VersionSpec['storage'] 
   const storage = isObject(raw) ? raw : {};
   if (!isObject(raw)) problems.add(SP, `Required parameter '${SP}' is missing (null).`);
   const result: VersionSpec['storage'] = {};
-  if (storage.source !== undefined) {
-    const id = isObject(storage.source) ? storage.source.id : undefined;
-    if (typeof id !== 'string' || id === '')
-      problems.add(`${SP}.source.id`, `'${SP}.source.id' must name a managed image or a gallery image version.`);
-    else result.source = { id };
-  }
+  if (storage.source !== undefined) result.source = checkSource(storage.source, problems);
   if (storage.osDiskImage !== undefined)
     result.osDiskImage = checkDiskImage(storage.osDiskImage, `${SP}.osDiskImage`, false, problems);
   if (storage.dataDiskImages !== undefined) {
@@ -152,11 +147,35 @@ function checkStorage(raw: unknown, problems: Problems): VersionSpec['storage'] 
     problems.add(
       SP,
       osSources === 0
-        ? `An image version needs one OS source: '${SP}.source.id' (a managed image or image version) or '${SP}.osDiskImage.source' (a disk, a snapshot or a VHD uri).`
-        : `Give only one OS source: '${SP}.source.id' or '${SP}.osDiskImage.source', not both.`,
+        ? `An image version needs one OS source: '${SP}.source' (a managed image, an image version or a VM) or '${SP}.osDiskImage.source' (a disk, a snapshot or a VHD uri).`
+        : `Give only one OS source: '${SP}.source' or '${SP}.osDiskImage.source', not both.`,
     );
   }
   return result;
+}
+
+/** `source`: exactly one of `id` (a managed image or version, or a VM as older clients name it) and `virtualMachineId`. */
+function checkSource(raw: unknown, problems: Problems): VersionSpec['storage']['source'] {
+  const source = isObject(raw) ? raw : {};
+  const given = (field: string) => source[field] !== undefined && source[field] !== null;
+  for (const field of ['id', 'virtualMachineId'])
+    if (given(field) && (typeof source[field] !== 'string' || source[field] === ''))
+      problems.add(`${SP}.source.${field}`, `'${SP}.source.${field}' must be a resource id.`);
+  if (given('communityGalleryImageId'))
+    problems.add(
+      `${SP}.source.communityGalleryImageId`,
+      'Kiln has no community galleries; make the version from a managed image, a version, a VM, disks or snapshots.',
+      'PropertyNotSupported',
+    );
+  if (given('id') && given('virtualMachineId'))
+    problems.add(`${SP}.source`, `Give '${SP}.source.id' or '${SP}.source.virtualMachineId', not both.`);
+  else if (!given('id') && !given('virtualMachineId') && !given('communityGalleryImageId'))
+    problems.add(
+      `${SP}.source.id`,
+      `'${SP}.source' needs an 'id' (a managed image or gallery image version) or a 'virtualMachineId'.`,
+    );
+  if (typeof source.virtualMachineId === 'string') return { virtualMachineId: source.virtualMachineId };
+  return typeof source.id === 'string' ? { id: source.id } : undefined;
 }
 
 function checkDiskImage(raw: unknown, target: string, dataDisk: boolean, problems: Problems): GalleryDiskImage {

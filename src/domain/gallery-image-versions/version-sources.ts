@@ -1,6 +1,6 @@
 /**
- * Resolves what an image version is made from (a managed image, another version, disks, snapshots,
- * VHD blobs) into its disks, and checks the sources fit the image definition.
+ * Resolves what an image version is made from (a managed image, another version, a VM, disks,
+ * snapshots, VHD blobs) into its disks, and checks the sources fit the image definition.
  */
 import { ArmError } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf, type ResourceId } from '../../core/resource-id.ts';
@@ -11,7 +11,9 @@ import { GIB } from '../disks/disk.ts';
 import type { GalleryImage } from '../gallery-images/gallery-image.ts';
 import { requireSucceededImage } from '../images/succeeded-image.ts';
 import { manifestOf } from '../replication/chunk-manifest.ts';
-import { getResource, resourceNotFound } from '../shared/arm-resource.ts';
+import { getResource } from '../shared/arm-resource.ts';
+import { capturedOsDisk, requireMachine } from '../virtual-machines/capture-source.ts';
+import { VIRTUAL_MACHINE_KIND } from '../virtual-machines/virtual-machine.ts';
 import type {
   GalleryDiskImage,
   GalleryImageVersion,
@@ -36,7 +38,9 @@ export async function resolveVersionSources(
   definition: GalleryImage,
 ): Promise<ResolvedVersionSources> {
   const resolved: ResolvedVersionSources = { disks: [], sizes: new Map() };
-  if (storage.source) await resolveWholeSource(ctx, storage.source.id, definition, resolved);
+  if (storage.source?.virtualMachineId)
+    await resolveMachine(ctx, storage.source.virtualMachineId, `${SP}.source.virtualMachineId`, definition, resolved);
+  else if (storage.source?.id) await resolveWholeSource(ctx, storage.source.id, definition, resolved);
   else {
     const os = await resolveDiskImage(ctx, storage.osDiskImage!, `${SP}.osDiskImage.source`);
     checkOsType(os.osType, definition, `${SP}.osDiskImage.source`);
@@ -73,7 +77,7 @@ function resolveDiskImage(ctx: DomainContext, image: GalleryDiskImage, target: s
     : resolveManagedSource(ctx, source.id!, `${target}.id`);
 }
 
-/** `storageProfile.source.id`: a managed image or another version, with all its disks. */
+/** `storageProfile.source.id`: a managed image, another version or (as older clients name it) a VM, with all its disks. */
 async function resolveWholeSource(
   ctx: DomainContext,
   rawId: string,
@@ -93,20 +97,40 @@ async function resolveWholeSource(
   if (type === 'microsoft.compute/images') return resolveManagedImage(ctx, id, definition, resolved);
   if (type === 'microsoft.compute/galleries/images/versions')
     return resolveSourceVersion(ctx, id, definition, resolved);
-  if (type === 'microsoft.compute/virtualmachines') {
-    throw new ArmError(
-      404,
-      'NotFound',
-      `${resourceNotFound(id).message} Kiln runs no virtual machines yet; make the version from a managed image, a version, disks or snapshots.`,
-      target,
-    );
-  }
+  if (type === VIRTUAL_MACHINE_KIND) return resolveMachine(ctx, rawId, target, definition, resolved);
   throw new ArmError(
     400,
     'InvalidParameter',
-    `'${target}' must name a managed image or a gallery image version, not a '${type}'.`,
+    `'${target}' must name a managed image, a gallery image version or a virtual machine, not a '${type}'.`,
     target,
   );
+}
+
+/**
+ * A VM, captured as it stands (virtual-machines/capture-source.ts): Azure's rule is a generalized VM
+ * for a Generalized definition and a specialized one for a Specialized definition, refused otherwise
+ * with Azure's 400 BadRequest.
+ */
+async function resolveMachine(
+  ctx: DomainContext,
+  rawId: string,
+  target: string,
+  definition: GalleryImage,
+  resolved: ResolvedVersionSources,
+) {
+  const record = await requireMachine(ctx, rawId, target);
+  const osState = record.data.internal.generalized ? 'Generalized' : 'Specialized';
+  if (osState !== definition.properties.osState)
+    throw new ArmError(
+      400,
+      'BadRequest',
+      `The resource with id '${rawId}' has a different OS state ['${osState}'] than the parent gallery image OS state ['${definition.properties.osState}'].`,
+      target,
+    );
+  const disk = await capturedOsDisk(ctx, record, target);
+  checkOsType(disk.osType, definition, target);
+  resolved.disks.push({ lun: 'os', source: disk.blob });
+  resolved.sizes.set('os', disk.dataSize);
 }
 
 async function resolveManagedImage(

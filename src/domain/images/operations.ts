@@ -1,13 +1,13 @@
 /** Microsoft.Compute/images: one function per REST operation. */
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
-import { formatResourceId, parseResourceId, type ResourceId } from '../../core/resource-id.ts';
+import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from '../disks/disk-source.ts';
 import { GIB } from '../disks/disk.ts';
 import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
-import { getResource, requireResource, resourceNotFound, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
@@ -16,6 +16,7 @@ import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '.
 import { checkComputeResourceName, enumValue, isObject } from '../shared/validate.ts';
 import { imageBlobKey, type Image, type ImageDisk, type ImageInternal, type ImageRecord } from './image.ts';
 import type { ImageCopy } from './create-image.ts';
+import { machineOsDisk } from './from-machine.ts';
 import { validateImageBody, type ImageSpec } from './validate-image.ts';
 
 const imageId = (ref: ResourceRef): ResourceId => ({
@@ -45,18 +46,10 @@ export async function createOrUpdateImage(
     );
   }
   const spec = validateImageBody(ctx, body);
-  if (spec.sourceVirtualMachine) {
-    const vm = parseResourceId(spec.sourceVirtualMachine.id)!;
-    const error = resourceNotFound(vm);
-    throw new ArmError(
-      404,
-      'NotFound',
-      `${error.message} Kiln runs no virtual machines yet, so images can only be made from disks, snapshots and blobs.`,
-      'properties.sourceVirtualMachine.id',
-    );
-  }
   const uniqueId = newGuid();
-  const osSource = await resolveDiskSource(ctx, spec.osDisk!, 'properties.storageProfile.osDisk');
+  const { osDisk, source: osSource } = spec.sourceVirtualMachine
+    ? await machineOsDisk(ctx, spec)
+    : { osDisk: spec.osDisk!, source: await resolveDiskSource(ctx, spec.osDisk!, 'properties.storageProfile.osDisk') };
   const copies: ImageCopy[] = [
     { from: osSource.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, 'os') } },
   ];
@@ -65,7 +58,7 @@ export async function createOrUpdateImage(
     copies.push({ from: source.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, disk.lun!) } });
   }
 
-  const image = imageResource(id, spec, osSource);
+  const image = imageResource(id, spec, osDisk, osSource);
   const operation = startOperation(
     { subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: image.id },
     ctx.clock.now(),
@@ -104,14 +97,15 @@ async function resolveDiskSource(ctx: DomainContext, disk: ImageDisk, target: st
   return source;
 }
 
-function imageResource(id: ResourceId, spec: ImageSpec, osSource: ResolvedSource): Image {
+function imageResource(id: ResourceId, spec: ImageSpec, osDisk: ImageDisk, osSource: ResolvedSource): Image {
   const image: Image = {
     id: formatResourceId(id),
     name: id.types[0][1],
     type: 'Microsoft.Compute/images',
     location: spec.location,
     properties: {
-      storageProfile: { osDisk: spec.osDisk!, dataDisks: spec.dataDisks },
+      ...(spec.sourceVirtualMachine ? { sourceVirtualMachine: spec.sourceVirtualMachine } : {}),
+      storageProfile: { osDisk, dataDisks: spec.dataDisks },
       provisioningState: 'Creating',
     },
   };

@@ -46,16 +46,13 @@ export function validateImageBody(ctx: DomainContext, body: Record<string, unkno
     problems,
   );
   if (vm) spec.sourceVirtualMachine = { id: (props.sourceVirtualMachine as { id: string }).id };
+  const fromVm = props.sourceVirtualMachine !== undefined && props.sourceVirtualMachine !== null;
   const storage = isObject(props.storageProfile) ? props.storageProfile : undefined;
   if (props.storageProfile !== undefined && !storage)
     problems.add('properties.storageProfile', "'properties.storageProfile' must be an object.");
-  if (storage && props.sourceVirtualMachine !== undefined) {
-    problems.add(
-      'properties.storageProfile',
-      "Specify either 'properties.sourceVirtualMachine' or 'properties.storageProfile.osDisk', not both.",
-    );
-  }
-  if (!storage && props.sourceVirtualMachine === undefined) {
+  // A VM source may come with a storage profile: `zoneResilient`, or the disks a GET of its image shows
+  // (a GET-then-PUT round trip), which from-machine.ts checks name the VM's own.
+  if (!storage && !fromVm) {
     problems.add(
       'properties.storageProfile.osDisk',
       "Required parameter 'properties.storageProfile.osDisk' is missing (null): an image needs an OS disk source or 'properties.sourceVirtualMachine'.",
@@ -67,7 +64,7 @@ export function validateImageBody(ctx: DomainContext, body: Record<string, unkno
         problems.add('properties.storageProfile.zoneResilient', "'zoneResilient' must be true or false.");
       else spec.zoneResilient = storage.zoneResilient;
     }
-    if (storage.osDisk === undefined && props.sourceVirtualMachine === undefined) {
+    if (storage.osDisk === undefined && !fromVm) {
       problems.add(
         'properties.storageProfile.osDisk',
         "Required parameter 'properties.storageProfile.osDisk' is missing (null).",

@@ -28,9 +28,10 @@ export interface Cli {
   login(): Promise<string>;
 }
 
-export async function kilnCli(kiln: TestServer): Promise<Cli> {
+/** `env` adds to the commands' environment (e.g. HOME, where `vm create --generate-ssh-keys` writes). */
+export async function kilnCli(kiln: TestServer, options: { env?: NodeJS.ProcessEnv } = {}): Promise<Cli> {
   const configDir = await mkdtemp(join(tmpdir(), 'kiln-cli-config-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, KILN_CONFIG_DIR: configDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, KILN_CONFIG_DIR: configDir };
   delete env.NODE_EXTRA_CA_CERTS;
   const run = (...args: string[]) =>
     new Promise<CliRun>((resolve, reject) => {

@@ -8,6 +8,8 @@ export const API_VERSIONS = {
   disks: '2026-03-02',
   images: '2026-03-01',
   galleries: '2026-03-03',
+  virtualMachines: '2026-03-01',
+  network: '2026-01-01',
   imageTemplates: '2025-10-01',
   authorization: '2022-04-01',
 } as const;

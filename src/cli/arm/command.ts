@@ -16,6 +16,8 @@ export interface Context {
   noWait: boolean;
   /** Prints text as it is (for commands whose output is not a JSON document, such as logs). */
   write(text: string): void;
+  /** What followed `--` on the command line, for a command that takes it (`trailing`). */
+  trailing: string[];
 }
 
 export interface Example {
@@ -34,8 +36,18 @@ export interface CommandSpec {
   show?: boolean;
   /** How `-o table` shows an item (az's table transformers); without it, the automatic table. */
   table?: TableTransformer;
+  /** Takes the arguments after `--` (as `vm ssh` takes OpenSSH's): their name and help. */
+  trailing?: { name: string; help: string };
   /** Returns what to print (shaped by -o and --query); undefined prints nothing. */
   run(ctx: Context): Promise<unknown>;
+}
+
+/** Ends a command with this exit status and nothing more printed: a child's own, as `vm ssh` passes OpenSSH's on. */
+export class ExitStatus extends Error {
+  override name = 'ExitStatus';
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+  }
 }
 
 export interface GroupSpec {

@@ -53,7 +53,9 @@ export function commandHelp(path: string[], command: CommandSpec): string {
   );
   const globals = GLOBAL_FLAGS.filter((g) => !own.some((f) => f.name === g.name));
   const lines = ['Command', `${INDENT}${path.join(' ')} : ${command.summary}`];
-  if (own.length) lines.push('', 'Arguments', ...aligned(flagRows(own)));
+  const rows = flagRows(own);
+  if (command.trailing) rows.push([`-- ${command.trailing.name}`, command.trailing.help]);
+  if (rows.length) lines.push('', 'Arguments', ...aligned(rows));
   lines.push('', 'Global Arguments', ...aligned(flagRows(globals)));
   lines.push(...examples(command.examples));
   return `${lines.join('\n')}\n`;

@@ -1,11 +1,12 @@
 /**
  * Runs one Azure-CLI-style command line: finds the command in the tree, parses its flags, runs it,
  * prints its result (-o, --query) and sets the exit code as az does: 0 done, 1 failed, 2 usage
- * error, 3 a show command's resource is missing. Errors print `ERROR: (Code) Message`.
+ * error, 3 a show command's resource is missing (or a child's own: `vm ssh` ends with OpenSSH's).
+ * Errors print `ERROR: (Code) Message`.
  */
 import { ArmError } from '../../core/arm-error.ts';
 import { GLOBAL_FLAGS, NO_WAIT, parseFlags, UsageError, type Flag } from './args.ts';
-import type { CommandSpec, Context, GroupSpec } from './command.ts';
+import { ExitStatus, type CommandSpec, type Context, type GroupSpec } from './command.ts';
 import { commandHelp, groupHelp } from './help.ts';
 import { applyQuery, azView, render, type OutputFormat } from './output.ts';
 import { Progress } from './progress.ts';
@@ -32,11 +33,14 @@ export async function runTree(root: GroupSpec, argv: string[]): Promise<void> {
   }
   path.push(command.name);
   const rest = argv.slice(i + 1);
-  if (rest.some(isHelp)) return void process.stdout.write(commandHelp(path, command));
-  process.exitCode = await execute(path, command, rest);
+  // A command that takes trailing arguments gets what follows `--` as they are (`vm ssh ... -- df -h`).
+  const dash = command.trailing ? rest.indexOf('--') : -1;
+  const own = dash < 0 ? rest : rest.slice(0, dash);
+  if (own.some(isHelp)) return void process.stdout.write(commandHelp(path, command));
+  process.exitCode = await execute(path, command, own, dash < 0 ? [] : rest.slice(dash + 1));
 }
 
-async function execute(path: string[], command: CommandSpec, argv: string[]): Promise<number> {
+async function execute(path: string[], command: CommandSpec, argv: string[], trailing: string[]): Promise<number> {
   const progress = new Progress();
   let opened: Promise<Session> | undefined;
   try {
@@ -47,6 +51,7 @@ async function execute(path: string[], command: CommandSpec, argv: string[]): Pr
       noWait: args.bool('no-wait') === true,
       session: () => (opened ??= openSession(args.string('subscription'))),
       write: (text) => void process.stdout.write(text),
+      trailing,
     };
     const result = await command.run(ctx);
     progress.end();
@@ -73,6 +78,7 @@ export function allFlags(command: CommandSpec): Flag[] {
 }
 
 function report(path: string[], command: CommandSpec, error: Error): number {
+  if (error instanceof ExitStatus) return error.status;
   if (error instanceof UsageError) {
     process.stderr.write(`ERROR: ${error.message}\n\nTry '${path.join(' ')} --help' for more information.\n`);
     return 2;

@@ -12,12 +12,13 @@ import { login, logout } from './login.ts';
 import { role } from './role.ts';
 import { sig } from './sig.ts';
 import { snapshot } from './snapshot.ts';
+import { vm } from './vm.ts';
 
 export const root: GroupSpec = {
   name: 'kiln',
   summary: 'Kiln',
   commands: [login, logout],
-  groups: [account, group, disk, snapshot, image, sig, role],
+  groups: [account, group, disk, snapshot, image, sig, vm, role],
 };
 
 type Entry = [run: (argv: string[]) => Promise<void>, help: string, ownHelp: true];

@@ -1,0 +1,228 @@
+// `kiln vm` against a started server with the Debian platform image, each command its own process
+// with HOME in a temporary folder: `vm create --generate-ssh-keys` makes an RSA key pair there and the
+// network az makes (a virtual network, a security group letting SSH in, a public IP, an interface),
+// boots ONE VM and prints az's summary; `vm ssh -- hostname` reaches it on its public IP with that
+// key, passing ssh's exit status on; show -d, list, the instance view, the serial console and sizes
+// read it; stop, deallocate and generalize change its power and OS states; delete --yes removes it
+// with its disk. A VM the API refuses (unknown image, unknown size) prints the ARM code, message and
+// target, and leaves none of the network its create made.
+import { NetworkManagementClient } from '@azure/arm-network';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { kilnCli, type Cli } from '../support/kiln-cli.ts';
+import { importDebian } from '../support/reachable-vm.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const RG = 'cli-vm';
+
+describe(
+  'kiln vm against a server (az vm-style commands)',
+  { skip: process.getuid?.() !== 0 && 'VMs need root' },
+  () => {
+    let kiln: TestServer;
+    let cli: Cli;
+    let home: string;
+    let network: NetworkManagementClient;
+    let publicIp: string;
+    const vm = ['-g', RG, '-n', 'vm1'];
+    const names = async <T extends { name?: string }>(pages: AsyncIterable<T>) => {
+      const found: string[] = [];
+      for await (const item of pages) found.push(item.name!);
+      return found.sort();
+    };
+
+    before(async () => {
+      kiln = await startTestServer();
+      await importDebian(kiln);
+      home = await mkdtemp(join(tmpdir(), 'kiln-cli-vm-home-'));
+      cli = await kilnCli(kiln, { env: { HOME: home } });
+      network = new NetworkManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+      await cli.login();
+      await cli.ok('group', 'create', '-n', RG, '-l', 'westus');
+    });
+    after(async () => {
+      await kiln?.stop();
+      if (home) await rm(home, { recursive: true, force: true });
+      if (cli) await rm(cli.configDir, { recursive: true, force: true });
+    });
+
+    it('creates a VM with generated SSH keys and the network az makes, and SSHes into it', async () => {
+      const customData = join(home, 'custom-data.sh');
+      await writeFile(customData, '#!/bin/sh\necho "custom data ran" > /var/tmp/kiln-custom-data\n');
+      const image = ['--image', 'Debian:debian-12:12:latest', '--size', 'Standard_B1s'];
+      const created = await cli.run(
+        'vm',
+        'create',
+        ...vm,
+        ...image,
+        '--generate-ssh-keys',
+        '--custom-data',
+        customData,
+        '--os-disk-delete-option',
+        'Delete',
+      );
+      assert.equal(created.status, 0, created.stderr);
+      const summary = JSON.parse(created.stdout);
+      publicIp = summary.publicIpAddress;
+      assert.deepEqual(summary, {
+        fqdns: '',
+        id: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/vm1`,
+        location: 'westus',
+        macAddress: '',
+        powerState: 'VM running',
+        privateIpAddress: '10.0.0.4',
+        publicIpAddress: publicIp,
+        resourceGroup: RG,
+      });
+      assert.match(publicIp, /^127\.\d+\.\d+\.\d+$/, 'a loopback address of the public IP pool');
+      assert.match(
+        created.stderr,
+        /WARNING: SSH key files '.*\/\.ssh\/id_rsa' and '.*\/\.ssh\/id_rsa\.pub' have been generated/,
+      );
+      assert.equal((await stat(join(home, '.ssh', 'id_rsa'))).mode & 0o777, 0o600);
+      assert.match(await readFile(join(home, '.ssh', 'id_rsa.pub'), 'utf8'), /^ssh-rsa AAAA/);
+
+      // What az makes around the VM, named as az names it.
+      const vnet = await network.virtualNetworks.get(RG, 'vm1VNET');
+      assert.deepEqual(
+        [vnet.addressSpace?.addressPrefixes, vnet.subnets?.map((s) => [s.name, s.addressPrefix])],
+        [['10.0.0.0/16'], [['vm1Subnet', '10.0.0.0/24']]],
+      );
+      const nsg = await network.networkSecurityGroups.get(RG, 'vm1NSG');
+      assert.deepEqual(
+        nsg.securityRules?.map((r) => [r.name, r.priority, r.access, r.direction, r.protocol, r.destinationPortRange]),
+        [['default-allow-ssh', 1000, 'Allow', 'Inbound', 'Tcp', '22']],
+      );
+      const ip = await network.publicIPAddresses.get(RG, 'vm1PublicIP');
+      assert.deepEqual([ip.sku?.name, ip.publicIPAllocationMethod, ip.ipAddress], ['Standard', 'Static', publicIp]);
+      const nic = await network.networkInterfaces.get(RG, 'vm1VMNic');
+      assert.equal(nic.networkSecurityGroup?.id, nsg.id);
+      assert.equal(nic.ipConfigurations?.[0].name, 'ipconfigvm1');
+      assert.equal(nic.ipConfigurations?.[0].publicIPAddress?.id, ip.id);
+
+      // sshd may answer a moment after the VM shows running; until then ssh exits 255.
+      let hostname = await cli.run('vm', 'ssh', ...vm, '--', 'hostname');
+      for (const deadline = Date.now() + 60_000; hostname.status === 255 && Date.now() < deadline;) {
+        await sleep(2000);
+        hostname = await cli.run('vm', 'ssh', ...vm, '--', 'hostname');
+      }
+      assert.equal(hostname.status, 0, hostname.stderr);
+      assert.equal(hostname.stdout, 'vm1\n');
+      const ran = await cli.run('vm', 'ssh', ...vm, '--', 'cat', '/var/tmp/kiln-custom-data');
+      assert.equal(ran.stdout, 'custom data ran\n', ran.stderr);
+      const failed = await cli.run('vm', 'ssh', ...vm, '--', 'exit', '7');
+      assert.equal(failed.status, 7, "ssh's exit status is the command's");
+      assert.equal(failed.stderr, '');
+    });
+
+    it('shows and lists the VM with its details, its instance view, serial console and the sizes', async () => {
+      const shown = await cli.json('vm', 'show', ...vm, '-d');
+      assert.deepEqual(
+        [shown.powerState, shown.publicIps, shown.privateIps, shown.fqdns, shown.macAddresses],
+        ['VM running', publicIp, '10.0.0.4', '', ''],
+      );
+      assert.equal('instanceView' in shown, false, 'az leaves the instance view out of -d');
+      assert.equal(
+        (shown.osProfile as { adminUsername: string }).adminUsername,
+        'azureuser',
+        'root is reserved: azureuser',
+      );
+      assert.equal((await cli.json('vm', 'show', ...vm)).powerState, undefined);
+
+      assert.deepEqual(await cli.json('vm', 'list', '--query', '[].name'), ['vm1']);
+      const table = await cli.ok('vm', 'list', '-g', RG, '-d', '-o', 'table');
+      assert.deepEqual(table.trimEnd().split('\n')[0].split(/\s+/), [
+        'Name',
+        'ResourceGroup',
+        'PowerState',
+        'PublicIps',
+        'Fqdns',
+        'Location',
+      ]);
+      assert.match(
+        table,
+        new RegExp(`^vm1\\s+${RG}\\s+VM running\\s+${publicIp.replaceAll('.', '\\.')}\\s+westus$`, 'm'),
+      );
+      assert.deepEqual(await cli.json('vm', 'get-instance-view', ...vm, '--query', 'instanceView.statuses[].code'), [
+        'ProvisioningState/succeeded',
+        'PowerState/running',
+      ]);
+      assert.match(await cli.ok('vm', 'boot-diagnostics', 'get-boot-log', ...vm), /vm1 login:/);
+      assert.deepEqual(
+        await cli.json(
+          'vm',
+          'list-sizes',
+          '-l',
+          'westus',
+          '--query',
+          "[?name=='Standard_B1s'].[numberOfCores, memoryInMB]",
+        ),
+        [[1, 1024]],
+      );
+    });
+
+    it('stops, deallocates, generalizes and deletes the VM with its disk', async () => {
+      const power = async () => (await cli.json('vm', 'show', ...vm, '-d')).powerState;
+      await cli.ok('vm', 'stop', ...vm);
+      assert.equal(await power(), 'VM stopped');
+      assert.notEqual((await cli.run('vm', 'ssh', ...vm, '--', 'true')).status, 0, 'a stopped VM answers nothing');
+      await cli.ok('vm', 'deallocate', ...vm);
+      assert.equal(await power(), 'VM deallocated');
+      await cli.ok('vm', 'generalize', ...vm);
+      assert.deepEqual(await cli.json('vm', 'get-instance-view', ...vm, '--query', 'instanceView.statuses[].code'), [
+        'ProvisioningState/succeeded',
+        'PowerState/deallocated',
+        'OSState/generalized',
+      ]);
+
+      const unconfirmed = await cli.run('vm', 'delete', ...vm);
+      assert.equal(unconfirmed.status, 2);
+      assert.match(unconfirmed.stderr, /Use --yes/);
+      await cli.ok('vm', 'delete', ...vm, '--yes');
+      const gone = await cli.run('vm', 'show', ...vm);
+      assert.equal(gone.status, 3);
+      assert.match(gone.stderr, /^ERROR: \(ResourceNotFound\) /);
+      assert.deepEqual(await cli.json('disk', 'list', '-g', RG), [], '--os-disk-delete-option Delete took the disk');
+      assert.equal(
+        (await network.networkInterfaces.get(RG, 'vm1VMNic')).virtualMachine,
+        undefined,
+        'the interface stays, free',
+      );
+    });
+
+    it('prints the ARM error of a VM the API refuses, leaving none of the network it made', async () => {
+      const bad = ['vm', 'create', '-g', RG, '-n', 'bad', '--size', 'Standard_B1s'];
+      const unknownImage = await cli.run(...bad, '--image', 'Debian:debian-12:nope:latest');
+      assert.equal(unknownImage.status, 1);
+      assert.match(
+        unknownImage.stderr,
+        /^ERROR: \(PlatformImageNotFound\) The platform image 'Debian:debian-12:nope:latest'/m,
+      );
+      assert.match(unknownImage.stderr, /^Target: properties\.storageProfile\.imageReference$/m);
+
+      const unknownSize = await cli.run(...bad, '--image', 'Debian:debian-12:12:latest', '--size', 'Standard_Huge');
+      assert.equal(unknownSize.status, 1);
+      assert.match(
+        unknownSize.stderr,
+        /^ERROR: \(InvalidParameter\) The requested VM size Standard_Huge is not available/m,
+      );
+      assert.match(unknownSize.stderr, /^Target: properties\.hardwareProfile\.vmSize$/m);
+
+      // The creates reused vm1's network (az's rule) and made, then removed, their own group, IP and interface.
+      assert.deepEqual(await names(network.virtualNetworks.list(RG)), ['vm1VNET']);
+      assert.deepEqual(await names(network.networkSecurityGroups.list(RG)), ['vm1NSG']);
+      assert.deepEqual(await names(network.publicIPAddresses.list(RG)), ['vm1PublicIP']);
+      assert.deepEqual(await names(network.networkInterfaces.list(RG)), ['vm1VMNic']);
+
+      const notAnImage = await cli.run(...bad, '--image', 'NoSuchImage');
+      assert.equal(notAnImage.status, 1);
+      assert.match(notAnImage.stderr, /^ERROR: Invalid image "NoSuchImage"/);
+      const trailing = await cli.run('vm', 'show', ...vm, '--', 'hostname');
+      assert.equal(trailing.status, 2, 'only vm ssh takes arguments after --');
+    });
+  },
+);

@@ -13,12 +13,18 @@
  * Uploads stream through its standard input, so it never needs the host's files.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GuestAccess, GuestCommunicator, GuestRunOptions, GuestSession } from '../ports/guest-communicator.ts';
+import type {
+  GuestAccess,
+  GuestAgent,
+  GuestCommunicator,
+  GuestRunOptions,
+  GuestSession,
+} from '../ports/guest-communicator.ts';
 import type { Vm } from '../ports/vm-driver.ts';
 
 const SSH_PORT = 22;
@@ -53,15 +59,37 @@ export function createSshCommunicator(options: SshCommunicatorOptions = {}): Gue
         ),
         connect: (vm, connecting) =>
           connect(
-            sshSession(key, () => vm.hostPort(SSH_PORT), options.confine),
+            sshSession(key, ROOT, () => vm.hostPort(SSH_PORT), options.confine),
             vm,
             connecting,
           ),
         dispose: () => rm(dir, { recursive: true, force: true }),
       } satisfies GuestAccess;
     },
+    async agent(folder) {
+      const key = join(folder, 'agent_ed25519');
+      if (!existsSync(key)) {
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', AGENT, '-f', key]);
+      }
+      return {
+        user: AGENT,
+        authorizedKey: (await readFile(`${key}.pub`, 'utf8')).trim(),
+        guestPort: SSH_PORT,
+        connect: (vm, connecting) =>
+          connect(
+            sshSession(key, AGENT, () => vm.hostPort(SSH_PORT), options.confine),
+            vm,
+            connecting,
+          ),
+      } satisfies GuestAgent;
+    },
   };
 }
+
+const ROOT = 'root';
+/** The agent's account in users' VMs: its commands run through sudo. */
+const AGENT = 'kiln-agent';
 
 async function connect(
   session: GuestSession,
@@ -85,13 +113,13 @@ async function connect(
   }
 }
 
-function sshSession(key: string, port: () => number, confine?: ConfineSsh): GuestSession {
+function sshSession(key: string, user: string, port: () => number, confine?: ConfineSsh): GuestSession {
   const ssh = (remote: string) => [
     ...['-F', '/dev/null', '-i', key, '-p', String(port()), '-T'],
     ...['-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no'],
     ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=10'],
     ...['-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=8'],
-    'root@127.0.0.1',
+    `${user}@127.0.0.1`,
     remote,
   ];
   const command = async (remote: string) =>
@@ -99,7 +127,7 @@ function sshSession(key: string, port: () => number, confine?: ConfineSsh): Gues
       ? confine(ssh(remote), { read: [key, '/etc/passwd', '/etc/group'], network: 'host' })
       : { file: 'ssh', args: ssh(remote) };
   const run = async (argv: string[], options: GuestRunOptions & { stdinFile?: string }) => {
-    const { file, args } = await command(argv.map(quote).join(' '));
+    const { file, args } = await command([...(user === ROOT ? [] : ['sudo', '-n']), ...argv].map(quote).join(' '));
     return new Promise<number>((resolve, reject) => {
       options.signal.throwIfAborted();
       const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -97,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onJobEvent: options.onJobEvent,
     customizerNetwork: options.customizerNetwork,
     build,
+    resumeMachines: true,
     selfFetch: selfFetch(app),
   });
   return {

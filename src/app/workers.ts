@@ -31,10 +31,13 @@ export interface WorkerPoolOptions {
   bootCheck?: boolean;
   /** What the VM driver says once (which accelerator VMs run under); standard error when unset. */
   onVmNotice?: (text: string) => void;
+  /** Start again the users' VMs that were running (`kiln serve`); a local build leaves them be. */
+  resumeMachines?: boolean;
 }
 
 export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): Promise<void> } {
   const { vm, ...build } = options.build ?? operatorBuildSettings(kiln.config);
+  const communicator = createSshCommunicator({ confine: confineSshClient });
   // The driver is the process's: its limit on VMs at once holds across all workers.
   const driver = createQemuVmDriver({
     capacity: vm.capacity,
@@ -58,7 +61,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       ...build,
       guest: {
         driver,
-        communicator: createSshCommunicator({ confine: confineSshClient }),
+        communicator,
         timeoutSeconds: vm.bootCheckTimeoutSeconds,
       },
       ...((options.bootCheck ?? vm.bootCheck)
@@ -74,6 +77,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       host: machines,
       root: join(options.dataDir, 'machines'),
       bootTimeoutSeconds: vmBootTimeoutSeconds(kiln.config),
+      communicator,
     },
   );
   const workers: Worker[] = [];
@@ -91,7 +95,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       }),
     );
   }
-  void resumeMachines(kiln.domain).catch((error) => (options.onError ?? (() => {}))(error));
+  if (options.resumeMachines) void resumeMachines(kiln.domain).catch((error) => options.onError?.(error));
   return {
     stop: async () => {
       await Promise.all(workers.map((w) => w.stop()));

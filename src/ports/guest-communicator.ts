@@ -21,6 +21,22 @@ export interface GuestCommunicator {
   readonly name: string;
   /** Credentials for one VM, and what its first boot must be given. */
   prepare(): Promise<GuestAccess>;
+  /**
+   * Kiln's agent in a user's long-lived VM (run command): an account of its own with passwordless
+   * sudo, whose credentials are kept in `folder` (made on the first call, the same ever after, gone
+   * with the folder), so the VM's first-boot provisioning creates it once and every later boot keeps it.
+   */
+  agent(folder: string): Promise<GuestAgent>;
+}
+
+export interface GuestAgent {
+  /** The agent's account in the guest, and the key line its first boot must authorize. */
+  user: string;
+  authorizedKey: string;
+  /** The guest TCP port the agent connects to; the VM must forward it. */
+  guestPort: number;
+  /** Waits until the guest answers; commands then run as the guest's administrator (through sudo). */
+  connect(vm: Vm, options: { timeoutMs: number; signal: AbortSignal }): Promise<GuestSession>;
 }
 
 export interface GuestAccess {

@@ -2,22 +2,19 @@
 // HTTPS: the bootstrapped Debian (test/support/debian-image.ts) as a platform image, a network with
 // a security group letting SSH in and a public IP (a loopback address of Kiln's pool), and a VM made
 // from the image with an SSH key and custom data. It boots under QEMU; `ssh azureuser@<public IP>`
-// reaches it on port 22 and sees its host name, sudo and what the custom data did; boot diagnostics
-// hand out its serial console; what it writes survives a power off and a start; it deallocates,
+// reaches it on port 22 and sees its host name, sudo and what the custom data did; run command runs
+// a script as root with its parameters and reports its output as Azure does; boot diagnostics
+// hand out its serial console; it runs again after Kiln restarts; what it writes survives a power off
+// and a start; it deallocates,
 // generalizes (then refuses to start) and is deleted with its disk, its interface detached. Bad input
 // and what the host cannot hold get Azure's codes; an attached disk or interface cannot be deleted.
 import { ComputeManagementClient, type VirtualMachine } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { importPlatformImage } from '../../src/app/platform-images.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
-import { debianImage } from '../support/debian-image.ts';
+import { importDebian, makeReachableNetwork, makeSshKeys, sshTo, type SshKeys } from '../support/reachable-vm.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const RG = 'vm-rg';
@@ -28,33 +25,15 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
   let compute: ComputeManagementClient;
   let network: NetworkManagementClient;
   let sub: string;
-  let keys: string;
+  let keys: SshKeys;
   let publicKey: string;
   let address: string;
   const id = (provider: string, type: string, name: string) =>
     `/subscriptions/${sub}/resourceGroups/${RG}/providers/${provider}/${type}/${name}`;
   const nicId = (name: string) => id('Microsoft.Network', 'networkInterfaces', name);
 
-  /** Runs `command` in the VM as its admin over SSH at its public address, port 22. */
-  const ssh = (command: string) =>
-    spawnSync(
-      'ssh',
-      [
-        ...['-F', '/dev/null', '-i', join(keys, 'id_ed25519'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no'],
-        ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=10'],
-        `azureuser@${address}`,
-        command,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-  /** SSH answering: sshd may come up a moment after the console's login prompt. */
-  const sshWhenUp = async (command: string) => {
-    for (let attempt = 0; ; attempt++) {
-      const result = ssh(command);
-      if (result.status !== 255 || attempt === 30) return result;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  };
+  let ssh: ReturnType<typeof sshTo>['ssh'];
+  let sshWhenUp: ReturnType<typeof sshTo>['sshWhenUp'];
   const powerState = async (name: string) =>
     (await compute.virtualMachines.instanceView(RG, name)).statuses
       ?.map((s) => s.code)
@@ -86,68 +65,27 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
   });
 
   before(async () => {
-    const image = await debianImage();
-    kiln = await startTestServer({ config: { virtualMachines: { maxCores: 2 } } });
+    // A pool of its own: VM tests running at once would each take the default pool's first address.
+    kiln = await startTestServer({
+      config: { virtualMachines: { maxCores: 2 }, network: { publicIpAddressPool: '127.101.0.0/24' } },
+    });
     sub = kiln.subscriptionId;
     compute = new ComputeManagementClient(kiln.credential, sub, { endpoint: kiln.url });
     network = new NetworkManagementClient(kiln.credential, sub, { endpoint: kiln.url });
-    await importPlatformImage(kiln.server.kiln, {
-      publisher: 'Debian',
-      offer: 'debian-12',
-      sku: '12',
-      version: '1.0.0',
-      hyperVGeneration: 'V1',
-      file: image,
-    });
+    await importDebian(kiln);
     await new ResourceManagementClient(kiln.credential, sub, { endpoint: kiln.url }).resourceGroups.createOrUpdate(RG, {
       location: LOCATION,
     });
-    keys = await mkdtemp(join(tmpdir(), 'kiln-vm-keys-'));
-    assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'id_ed25519')]).status, 0);
-    publicKey = (await readFile(join(keys, 'id_ed25519.pub'), 'utf8')).trim();
-    await network.virtualNetworks.beginCreateOrUpdateAndWait(RG, 'vnet', {
-      location: LOCATION,
-      addressSpace: { addressPrefixes: ['10.1.0.0/16'] },
-      subnets: [{ name: 'default', addressPrefix: '10.1.0.0/24' }],
-    });
-    await network.networkSecurityGroups.beginCreateOrUpdateAndWait(RG, 'nsg', {
-      location: LOCATION,
-      securityRules: [
-        {
-          name: 'ssh',
-          priority: 1000,
-          direction: 'Inbound',
-          access: 'Allow',
-          protocol: 'Tcp',
-          sourceAddressPrefix: '*',
-          sourcePortRange: '*',
-          destinationAddressPrefix: '*',
-          destinationPortRange: '22',
-        },
-      ],
-    });
-    const ip = await network.publicIPAddresses.beginCreateOrUpdateAndWait(RG, 'ip', {
-      location: LOCATION,
-      publicIPAllocationMethod: 'Static',
-      sku: { name: 'Standard' },
-    });
-    address = ip.ipAddress!;
-    for (const name of ['nic', 'spare'])
-      await network.networkInterfaces.beginCreateOrUpdateAndWait(RG, name, {
-        location: LOCATION,
-        networkSecurityGroup: { id: id('Microsoft.Network', 'networkSecurityGroups', 'nsg') },
-        ipConfigurations: [
-          {
-            name: 'ipconfig1',
-            subnet: { id: `${id('Microsoft.Network', 'virtualNetworks', 'vnet')}/subnets/default` },
-            ...(name === 'nic' ? { publicIPAddress: { id: id('Microsoft.Network', 'publicIPAddresses', 'ip') } } : {}),
-          },
-        ],
-      });
+    keys = await makeSshKeys();
+    publicKey = keys.publicKey;
+    address = (
+      await makeReachableNetwork(network, { subscription: sub, name: RG, location: LOCATION }, ['nic', 'spare'])
+    ).address;
+    ({ ssh, sshWhenUp } = sshTo(address, keys));
   });
   after(async () => {
     await kiln?.stop();
-    if (keys) await rm(keys, { recursive: true, force: true });
+    await keys?.remove();
   });
 
   it('refuses bad input with Azure codes at each JSON path, creating nothing', async () => {
@@ -220,8 +158,23 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
     const hostname = await sshWhenUp('hostname; sudo -n true && echo sudo-ok; cat /var/tmp/kiln-custom-data');
     assert.equal(hostname.status, 0, hostname.stderr);
     assert.deepEqual(hostname.stdout.trim().split('\n'), ['kiln-vm1', 'sudo-ok', 'custom data ran']);
-    assert.equal(ssh('echo kept-across-power-off | sudo tee /var/lib/kiln-marker').status, 0);
+    assert.equal(ssh('echo kept-across-power-off | sudo tee /var/lib/kiln-marker; sync').status, 0);
 
+    const ran = await compute.virtualMachines.beginRunCommandAndWait(
+      RG,
+      'vm1',
+      {
+        commandId: 'RunShellScript',
+        script: ['echo "as $(id -un) with $GREETING and $1"', 'echo oops >&2', 'exit 3'],
+        parameters: [{ name: 'GREETING', value: 'hello' }],
+      },
+      { updateIntervalInMs: 1000 },
+    );
+    assert.equal(ran.value?.[0].code, 'ProvisioningState/succeeded');
+    assert.equal(
+      ran.value?.[0].message,
+      'Enable failed: failed to execute command: command terminated with exit status=3\n[stdout]\nas root with hello and hello\n[stderr]\noops\n',
+    );
     const diagnostics = await compute.virtualMachines.retrieveBootDiagnosticsData(RG, 'vm1', {
       sasUriExpirationTimeInMinutes: 10,
     });
@@ -235,6 +188,23 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
       compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'vm2', vmBody('nic')),
       armRefusal(400, 'NicInUse'),
     );
+  });
+
+  it('runs again after Kiln restarts', async () => {
+    const dataDir = kiln.dataDir;
+    await kiln.stop({ keepData: true });
+    assert.notEqual(ssh('true').status, 0, 'the VM ended with its Kiln');
+    kiln = await startTestServer({ dataDir });
+    compute = new ComputeManagementClient(kiln.credential, sub, { endpoint: kiln.url });
+    network = new NetworkManagementClient(kiln.credential, sub, { endpoint: kiln.url });
+    // Started again as the workers start: SSH answers once it has booted.
+    const marker = await sshWhenUp('cat /var/lib/kiln-marker', 150);
+    // cloud-init may still be finishing its per-boot stage when SSH answers.
+    for (let waited = 0; (await powerState('vm1'))?.[0] !== 'PowerState/running'; waited++) {
+      assert.ok(waited < 120, 'the VM shows running once it has finished booting');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.equal(marker.stdout.trim(), 'kept-across-power-off', marker.stderr);
   });
 
   it('powers off and starts again with what the guest wrote, deallocates, generalizes and is deleted', async () => {

@@ -36,7 +36,8 @@ describe(
     };
 
     before(async () => {
-      kiln = await startTestServer();
+      // A pool of its own: VM tests running at once would each take the default pool's first address.
+      kiln = await startTestServer({ config: { network: { publicIpAddressPool: '127.103.0.0/24' } } });
       await importDebian(kiln);
       home = await mkdtemp(join(tmpdir(), 'kiln-cli-vm-home-'));
       cli = await kilnCli(kiln, { env: { HOME: home } });

@@ -33,7 +33,9 @@ describe('the bootstrapped Debian', { skip: process.getuid?.() !== 0 && 'deboots
       assert.match(serial, /Linux version 6\.1\.\S+-cloud-amd64 .*Debian/);
       if (firmware === 'uefi') assert.match(serial, /efi: EFI v[\d.]+ by EDK II/);
       else assert.doesNotMatch(serial, /efi: EFI v/);
-      assert.match(serial, /Command line: BOOT_IMAGE=\/vmlinuz root=UUID=[0-9a-f-]{36} ro .*console=ttyS0/);
+      // Loose on purpose: under host load QEMU's UART drops a character now and then (the guest's
+      // console driver stops waiting for room in the FIFO, which then overruns).
+      assert.match(serial, /Command line: BOOT_IMAGE=\/vmlinuz root=UUID=\S+ ro .*console=ttyS0/);
       assert.match(serial, /Cloud-init v\. [\d.]+ running 'init'/, 'cloud-init ran');
       assert.match(serial, /Started .*ssh\.service/, 'sshd started');
       assert.match(serial, /^debian login:/m);

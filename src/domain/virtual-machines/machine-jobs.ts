@@ -18,11 +18,11 @@ import type { PublicIPAddress } from '../public-ip-addresses/public-ip-address.t
 import { finishOperation, type OperationData } from '../operations/operation.ts';
 import { getResource, resourceRecord } from '../shared/arm-resource.ts';
 import { requireVmSize, vmSettings } from './capacity.ts';
-import { provisioningSeed, type ProvisioningSeed } from './provisioning-seed.ts';
+import { provisioningSeed, type AgentAccount, type ProvisioningSeed } from './provisioning-seed.ts';
 import { publishedPorts } from './published-ports.ts';
 import type { PowerState, VirtualMachine, VirtualMachineInternal, VirtualMachineRecord } from './virtual-machine.ts';
 
-export type MachineAction = 'create' | 'start' | 'powerOff' | 'restart' | 'deallocate' | 'delete';
+export type MachineAction = 'create' | 'start' | 'powerOff' | 'restart' | 'deallocate' | 'delete' | 'runCommand';
 
 export interface MachinePayload {
   key: string;
@@ -30,6 +30,8 @@ export interface MachinePayload {
   operation: OperationData;
   /** What the OS disk is made from (create only). */
   creationData?: CreationData;
+  /** The guest command a run command runs (run-command.ts). */
+  command?: string[];
 }
 
 /** The VM as the payload's operation left it; undefined when the VM is gone or another operation took over. */
@@ -92,6 +94,7 @@ export async function machinePlan(
   ctx: DomainContext,
   record: VirtualMachineRecord,
   disk: DiskRecord,
+  agent?: AgentAccount,
 ): Promise<MachinePlan> {
   const vm = record.data.resource;
   const size = requireVmSize(ctx, vm.properties.hardwareProfile.vmSize, 'properties.hardwareProfile.vmSize');
@@ -101,7 +104,7 @@ export async function machinePlan(
     firmware: disk.data.resource.properties.hyperVGeneration === 'V2' ? 'uefi' : 'bios',
     publish: await publicEndpoint(ctx, vm),
     outbound: vmSettings(ctx).outbound,
-    seed: provisioningSeed(vm, record.data.internal),
+    seed: provisioningSeed(vm, record.data.internal, agent),
   };
 }
 
@@ -135,6 +138,7 @@ export function settle(
   payload: MachinePayload,
   power: PowerState,
   changes: Partial<VirtualMachineInternal> = {},
+  output?: unknown,
 ): Write[] {
   const vm = record.data.resource;
   return [
@@ -146,7 +150,10 @@ export function settle(
       ),
       expect: { etag: record.etag },
     },
-    finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' }),
+    finishOperation(payload.operation, ctx.clock.now(), {
+      status: 'Succeeded',
+      ...(output !== undefined ? { output } : {}),
+    }),
   ];
 }
 

@@ -21,7 +21,7 @@ import { checkComputeResourceName, isObject } from '../shared/validate.ts';
 import { Problems } from '../../core/arm-error.ts';
 import { checkCapacity, requireVmSize } from './capacity.ts';
 import { chooseImage } from './image-choice.ts';
-import type { MachineAction } from './machine-jobs.ts';
+import type { MachineAction, MachinePayload } from './machine-jobs.ts';
 import { validateVirtualMachineBody, type VirtualMachineSpec } from './validate-virtual-machine.ts';
 import {
   virtualMachineId,
@@ -252,7 +252,10 @@ export function listVirtualMachines(ctx: DomainContext, where: ListScope, page: 
 }
 
 /** What each power action needs the VM to be, and the state it shows while its job works. */
-const ACTIONS: Record<Exclude<MachineAction, 'create' | 'delete'>, { from: PowerState[]; during: PowerState }> = {
+const ACTIONS: Record<
+  Exclude<MachineAction, 'create' | 'delete' | 'runCommand'>,
+  { from: PowerState[]; during: PowerState }
+> = {
   start: { from: ['stopped', 'deallocated', 'running'], during: 'starting' },
   powerOff: { from: ['running', 'stopped', 'deallocated'], during: 'stopping' },
   restart: { from: ['running'], during: 'starting' },
@@ -289,7 +292,7 @@ export async function virtualMachineAction(
     );
     await checkCapacity(ctx, record.key, size);
   }
-  return enqueue(ctx, record, action, ACTIONS[action].during);
+  return enqueueMachineJob(ctx, record, action, ACTIONS[action].during);
 }
 
 /** DELETE: 202; the job stops the VM and deletes or detaches its disk and interfaces (their deleteOption). */
@@ -298,7 +301,7 @@ export async function deleteVirtualMachine(ctx: DomainContext, ref: ResourceRef)
   if (!record) return undefined;
   if (record.data.internal.operation && record.data.resource.properties.provisioningState === 'Deleting')
     return record.data.internal.operation;
-  return enqueue(ctx, record as VirtualMachineRecord, 'delete', 'stopping');
+  return enqueueMachineJob(ctx, record as VirtualMachineRecord, 'delete', 'stopping');
 }
 
 /** POST generalize: a stopped or deallocated VM becomes a source for images and gallery versions. */
@@ -331,11 +334,13 @@ function refuseWhileBusy(record: VirtualMachineRecord, action: string) {
     );
 }
 
-async function enqueue(
+/** Writes the VM in the state it shows while its job works, the operation, and the job, in one batch. */
+export async function enqueueMachineJob(
   ctx: DomainContext,
   record: VirtualMachineRecord,
   action: MachineAction,
   during: PowerState,
+  extra: Pick<MachinePayload, 'command'> = {},
 ): Promise<OperationData> {
   const vm = record.data.resource;
   const operation = startOperationOn(vm, { subscription: record.subscription, namespace: NAMESPACE }, ctx.clock.now());
@@ -352,7 +357,7 @@ async function enqueue(
     operation.write,
     ctx.jobs.enqueueWrite({
       task: 'virtualMachine.run',
-      payload: { key: record.key, action, operation: operation.data },
+      payload: { key: record.key, action, operation: operation.data, ...extra },
     }),
   ];
   await ctx.store.apply(writes);

@@ -1,7 +1,9 @@
 /**
  * What a VM's first boot is told through cloud-init's NoCloud data, as Azure's provisioning does it
  * on Linux: the host name (`computerName`), the admin user with sudo, its SSH keys and, when given,
- * its password (SSH password login only then), and the user's `customData` as cloud-init user data.
+ * its password (SSH password login only then), the user's `customData` as cloud-init user data, and
+ * Kiln's agent account (`kiln-agent`, passwordless sudo, key login only), which run command uses as
+ * Azure's runs through its VM agent.
  *
  * The instance id is the VM's `vmId`, so cloud-init provisions once and later boots keep what the
  * guest changed, as on Azure. Kiln's cloud-config is JSON (YAML's subset, so nothing needs quoting);
@@ -24,12 +26,34 @@ const PART_TYPES: Array<[RegExp, string]> = [
   [/^#cloud-boothook/, 'text/cloud-boothook'],
 ];
 
-export function provisioningSeed(vm: VirtualMachine, internal: VirtualMachineInternal): ProvisioningSeed {
+/** Kiln's agent account (run command): its name in the guest and the key line that lets it in. */
+export interface AgentAccount {
+  user: string;
+  authorizedKey: string;
+}
+
+export function provisioningSeed(
+  vm: VirtualMachine,
+  internal: VirtualMachineInternal,
+  agent?: AgentAccount,
+): ProvisioningSeed {
   const os = vm.properties.osProfile;
   const password = internal.adminPassword;
   const config: Record<string, unknown> = {
     hostname: os.computerName,
     users: [
+      ...(agent
+        ? [
+            {
+              name: agent.user,
+              gecos: 'Kiln agent (run command)',
+              sudo: 'ALL=(ALL) NOPASSWD:ALL',
+              shell: '/bin/sh',
+              lock_passwd: true,
+              ssh_authorized_keys: [agent.authorizedKey],
+            },
+          ]
+        : []),
       {
         name: os.adminUsername,
         groups: ['sudo'],

@@ -1,6 +1,7 @@
 /**
  * Routes of Microsoft.Compute/virtualMachines: PUT, PATCH (tags), GET (with `$expand=instanceView`),
- * DELETE (202, a job stops the VM), the lists, `instanceView`, the power actions (202), `generalize`,
+ * DELETE (202, a job stops the VM), the lists, `instanceView`, the power actions and `runCommand`
+ * (202), `generalize`,
  * `retrieveBootDiagnosticsData`, and the sizes of a VM and of a location.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -14,6 +15,7 @@ import { vmSettings } from '../../domain/virtual-machines/capacity.ts';
 import { VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from '../../domain/virtual-machines/descriptor.ts';
 import { instanceView } from '../../domain/virtual-machines/instance-view.ts';
 import { osDiskId } from '../../domain/virtual-machines/machine-jobs.ts';
+import { runCommand } from '../../domain/virtual-machines/run-command.ts';
 import {
   createOrUpdateVirtualMachine,
   deleteVirtualMachine,
@@ -89,6 +91,9 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
     armRoute(scope, 'POST', `${path}/${action}`, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
       sendAccepted(request, reply, 202, await virtualMachineAction(domain, ref(request), action)),
     );
+  armRoute(scope, 'POST', `${path}/runCommand`, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
+    sendAccepted(request, reply, 202, await runCommand(domain, ref(request), jsonBody(request))),
+  );
   armRoute(scope, 'POST', `${path}/generalize`, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
     await generalizeVirtualMachine(domain, ref(request));
     return reply.status(200).send();

@@ -13,6 +13,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { GuestAgent } from '../../ports/guest-communicator.ts';
 import type { NoCloudSeed, Vm, VmDriver, VmFirmware } from '../../ports/vm-driver.ts';
 import { openSerialFile } from '../guest/serial-capture.ts';
 
@@ -36,14 +37,23 @@ export interface MachineSpec {
   serialLog: string;
   /** How long the boot may take to show a login prompt. */
   bootTimeoutMs: number;
+  /** Kiln's agent in the guest (run command); its port is forwarded to the host's loopback. */
+  agent?: GuestAgent;
 }
 
 const LOGIN_PROMPT = /login:/;
+/** How long the agent may take to answer a running VM (its sshd is up once the VM is provisioned). */
+const AGENT_CONNECT_MS = 60_000;
 /** What cloud-init prints when its last stage is done: the VM is provisioned (custom data ran). */
 const PROVISIONED = /Cloud-init v\. \S+ finished at/;
 
+interface Machine {
+  vm: Vm;
+  agent?: GuestAgent;
+}
+
 export class MachineHost {
-  private readonly machines = new Map<string, Vm>();
+  private readonly machines = new Map<string, Machine>();
 
   constructor(private readonly driver: VmDriver) {}
 
@@ -69,7 +79,11 @@ export class MachineHost {
           cpus: spec.cpus,
           firmware: spec.firmware,
           persistent: true,
-          network: { forwardPorts: [], outbound: spec.outbound, publish: spec.publish },
+          network: {
+            forwardPorts: spec.agent ? [spec.agent.guestPort] : [],
+            outbound: spec.outbound,
+            publish: spec.publish,
+          },
           seed: spec.seed,
           serial: (line) => {
             cloudInit ||= line.includes('cloud-init');
@@ -81,10 +95,11 @@ export class MachineHost {
       serial.end();
       throw error;
     }
-    this.machines.set(spec.key, vm);
+    const machine = { vm, agent: spec.agent };
+    this.machines.set(spec.key, machine);
     void vm.exited.then(() => {
       serial.end();
-      if (this.machines.get(spec.key) === vm) this.machines.delete(spec.key);
+      if (this.machines.get(spec.key) === machine) this.machines.delete(spec.key);
     });
     try {
       const started = performance.now();
@@ -102,7 +117,7 @@ export class MachineHost {
 
   /** Powers the machine off (ACPI, hard after `timeoutMs`), or at once when `hard`; nothing when it is not running. */
   async stop(key: string, options: { hard?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    const vm = this.machines.get(key);
+    const vm = this.machines.get(key)?.vm;
     if (!vm) return;
     if (options.hard) await vm.stop();
     else await vm.shutdown(options.timeoutMs ?? 60_000);
@@ -111,6 +126,17 @@ export class MachineHost {
 
   /** Hard-stops every machine (the process is ending). */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.machines.values()].map((vm) => vm.stop()));
+    await Promise.all([...this.machines.values()].map(({ vm }) => vm.stop()));
+  }
+
+  /** Runs `argv` as the guest's administrator through Kiln's agent; resolves with its output lines and exit code. */
+  async run(key: string, argv: string[], signal: AbortSignal): Promise<{ lines: string[]; exitCode: number }> {
+    const machine = this.machines.get(key);
+    if (!machine) throw new Error('The VM is not running on this host.');
+    if (!machine.agent) throw new Error('The VM has no Kiln agent: it was booted without one.');
+    const session = await machine.agent.connect(machine.vm, { timeoutMs: AGENT_CONNECT_MS, signal });
+    const lines: string[] = [];
+    const exitCode = await session.run(argv, { output: (line) => lines.push(line), signal });
+    return { lines, exitCode };
   }
 }

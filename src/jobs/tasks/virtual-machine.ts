@@ -27,6 +27,8 @@ import {
   type MachinePayload,
 } from '../../domain/virtual-machines/machine-jobs.ts';
 import { holdOsDisk, recordOsDiskBytes } from '../../domain/virtual-machines/os-disk.ts';
+import { runCommandResult } from '../../domain/virtual-machines/run-command.ts';
+import type { GuestCommunicator } from '../../ports/guest-communicator.ts';
 import type { VirtualMachineRecord } from '../../domain/virtual-machines/virtual-machine.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
 import { getResource } from '../../domain/shared/arm-resource.ts';
@@ -41,6 +43,8 @@ export interface MachineSettings {
   root: string;
   /** How long a VM may take to reach its login prompt. */
   bootTimeoutSeconds: number;
+  /** How Kiln's agent reaches into VMs (run command). */
+  communicator: GuestCommunicator;
 }
 
 /** How long a guest may take to power off when asked, before it is stopped hard. */
@@ -96,7 +100,8 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
   const boot = async (record: VirtualMachineRecord, disk: DiskRecord, signal: AbortSignal) => {
     await holdOsDisk(ctx, record.data.resource, disk, 'Attached');
     await materialize(record, disk, signal);
-    const plan = await machinePlan(ctx, record, disk);
+    const agent = await settings.communicator.agent(files(record).dir);
+    const plan = await machinePlan(ctx, record, disk, agent);
     const { disk: file, serial } = files(record);
     await settings.host.start({
       key: record.key,
@@ -109,6 +114,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
       seed: plan.seed,
       serialLog: serial,
       bootTimeoutMs: settings.bootTimeoutSeconds * 1000,
+      agent,
     });
     return { serialLog: serial, ...(plan.publish ? { reachable: plan.publish } : {}) };
   };
@@ -151,6 +157,10 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
         const disk = await osDisk(record);
         if (disk) await holdOsDisk(ctx, record.data.resource, disk, 'Reserved');
         return settle(ctx, record, payload, 'deallocated', { reachable: undefined });
+      }
+      case 'runCommand': {
+        const { lines, exitCode } = await settings.host.run(record.key, payload.command!, signal);
+        return settle(ctx, record, payload, 'running', {}, runCommandResult(payload.command!, lines, exitCode));
       }
       case 'delete': {
         await stop(record, true);

@@ -66,7 +66,7 @@ describe('boot check step', () => {
     assert.deepEqual(booted[0].disk, { path: state.vhd, format: 'vpc' });
     assert.equal(booted[0].stopped, true, 'the VM is stopped once the prompt showed');
     const written = readFileSync(log.path, 'utf8');
-    assert.match(written, /boot check.*KILN-BOOT: hello/);
+    assert.match(written, /\[boot-check\] KILN-BOOT: hello/);
     assert.match(written, /Boot check: login prompt after 1\.3 s \(tcg\)/);
   });
 

@@ -3,7 +3,9 @@
 // network az makes (a virtual network, a security group letting SSH in, a public IP, an interface),
 // boots ONE VM and prints az's summary; `vm ssh -- hostname` reaches it on its public IP with that
 // key, passing ssh's exit status on; show -d, list, the instance view, the serial console and sizes
-// read it; stop, deallocate and generalize change its power and OS states; delete --yes removes it
+// read it; run-command invoke runs scripts in it (lines, an @file, az's [name=]value parameters) and
+// prints the RunCommandResult, or the API's error for a command id it does not know; stop,
+// deallocate and generalize change its power and OS states; delete --yes removes it
 // with its disk. A VM the API refuses (unknown image, unknown size) prints the ARM code, message and
 // target, and leaves none of the network its create made.
 import { NetworkManagementClient } from '@azure/arm-network';
@@ -164,6 +166,58 @@ describe(
         ),
         [[1, 1024]],
       );
+    });
+
+    it('runs scripts in the VM with run-command invoke, printing the RunCommandResult as az does', async () => {
+      const invoke = ['vm', 'run-command', 'invoke', ...vm, '--command-id'];
+      const ran = await cli.json(
+        ...invoke,
+        'RunShellScript',
+        '--scripts',
+        'echo "as $(id -un) on $(hostname): $1 $2, $GREETING $arg2"',
+        'echo oops >&2',
+        '--parameters',
+        'hello',
+        'GREETING=hi',
+        'world',
+      );
+      assert.deepEqual(ran, {
+        value: [
+          {
+            code: 'ProvisioningState/succeeded',
+            displayStatus: 'Provisioning succeeded',
+            level: 'Info',
+            // Bare values are az's arg1, arg2; every value is an argument in order, names are variables.
+            message: 'Enable succeeded: \n[stdout]\nas root on vm1: hello hi, hi world\n[stderr]\noops\n',
+            time: null,
+          },
+        ],
+      });
+
+      const script = join(home, 'fails.sh');
+      await writeFile(script, 'echo "from a file"\nexit 4\n');
+      const message = await cli.ok(
+        ...invoke,
+        'RunShellScript',
+        '--scripts',
+        `@${script}`,
+        '--query',
+        'value[0].message',
+        '-o',
+        'tsv',
+      );
+      assert.equal(
+        message,
+        'Enable failed: failed to execute command: command terminated with exit status=4\n[stdout]\nfrom a file\n[stderr]\n\n\n',
+      );
+
+      const badId = await cli.run(...invoke, 'RunPowerShellScript', '--scripts', 'true');
+      assert.equal(badId.status, 1);
+      assert.match(
+        badId.stderr,
+        /^ERROR: \(InvalidParameter\) The value 'RunPowerShellScript' of 'commandId' is not valid/m,
+      );
+      assert.match(badId.stderr, /^Target: commandId$/m);
     });
 
     it('stops, deallocates, generalizes and deletes the VM with its disk', async () => {

@@ -1,8 +1,7 @@
 /**
  * `kiln vm`: virtual machines, as `az vm`: create (vm-create.ts), list and show (with az's
  * `--show-details`), the power actions, delete, the instance view, sizes, generalize, the serial
- * console through boot diagnostics, and SSH (vm-ssh.ts). `az vm run-command` is not here: Kiln's API
- * has no runCommand yet.
+ * console through boot diagnostics, SSH (vm-ssh.ts) and `run-command invoke` (vm-run-command.ts).
  */
 import type { Flag } from '../arm/args.ts';
 import type { CommandSpec, GroupSpec } from '../arm/command.ts';
@@ -10,6 +9,7 @@ import { collectionPath, deleteCommand, nameFlags, RESOURCE_GROUP, waiting } fro
 import { createVm } from './vm-create.ts';
 import { getVm, vmPath, vmWithDetails } from './vm-details.ts';
 import { VM } from './vm-kinds.ts';
+import { runCommand } from './vm-run-command.ts';
 import { sshVm } from './vm-ssh.ts';
 
 const names = '-g MyResourceGroup -n MyVm';
@@ -94,6 +94,7 @@ export const vm: GroupSpec = {
         },
       ],
     },
+    runCommand,
   ],
   commands: [
     createVm,

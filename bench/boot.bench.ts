@@ -30,7 +30,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,8 +38,20 @@ import { parseArgs } from 'node:util';
 import { createQemuVmDriver } from '../src/adapters/qemu-vm-driver.ts';
 import { createSshCommunicator } from '../src/adapters/ssh-communicator.ts';
 import { debianImage } from '../test/support/debian-image.ts';
-import { cpuSeconds, plainBoot, type PlainBoot } from './support/plain-boot.ts';
-import { machine, markdownTable, median, ratio, seconds, timed } from './support/report.ts';
+import { KERNEL, SSHD, when } from './support/boot-marks.ts';
+import { plainBoot, type PlainBoot } from './support/plain-boot.ts';
+import { cpuSeconds, qemuForwarding } from './support/qemu-process.ts';
+import {
+  between,
+  machine,
+  markdownTable,
+  median,
+  medianOfAll,
+  ratio,
+  seconds,
+  sideBySide,
+  timed,
+} from './support/report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -77,14 +89,6 @@ interface BootRun {
   /** The CPU time QEMU had used when the communicator answered. */
   qemuCpu: number;
 }
-
-/** The serial console lines both sides are timed at. */
-const KERNEL = /Linux version/;
-const SSHD = /Started .*ssh\.service/;
-const when = (serial: Array<[number, string]>, pattern: RegExp) => serial.find(([, line]) => pattern.test(line))?.[0];
-/** The median when every round gave a number. */
-const medianOfAll = (numbers: Array<number | undefined>) =>
-  numbers.every((value) => value !== undefined) ? median(numbers as number[]) : undefined;
 
 interface BuildRun {
   total: number;
@@ -175,7 +179,7 @@ async function kilnBoot(disk: string) {
     try {
       await access.connect(vm, { timeoutMs: TIMEOUT_MS, signal: AbortSignal.timeout(TIMEOUT_MS) });
       const connected = performance.now();
-      const qemuCpu = await cpuSeconds(await qemuForwarding(vm.hostPort(access.guestPort)));
+      const qemuCpu = await cpuSeconds((await qemuForwarding('127.0.0.1', vm.hostPort(access.guestPort))).pid);
       const run: BootRun = {
         setup: (booted - startedAt) / 1000,
         spawnToKernel: when(serial, KERNEL),
@@ -193,20 +197,7 @@ async function kilnBoot(disk: string) {
   }
 }
 
-/** The QEMU process that forwards `hostPort`: the driver does not say its process id, its command line does. */
-async function qemuForwarding(hostPort: number): Promise<number> {
-  const forward = `hostfwd=tcp:127.0.0.1:${hostPort}-:`;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (command.startsWith('qemu-system') && command.includes(forward)) return Number(entry);
-  }
-  throw new Error(`no QEMU process forwards 127.0.0.1:${hostPort}`);
-}
-
 function printBoots(plain: BootRun[], kiln: BootRun[]): void {
-  const between = (from: number | undefined, to: number | undefined) =>
-    from === undefined || to === undefined ? undefined : to - from;
   const rows: Array<[string, (run: BootRun) => number | undefined]> = [
     ['before QEMU starts (key, seed drive, free port)', (run) => run.setup],
     ['QEMU start → the kernel (firmware, GRUB)', (run) => run.spawnToKernel],
@@ -221,30 +212,7 @@ function printBoots(plain: BootRun[], kiln: BootRun[]): void {
   ];
   const how = values.together === true ? 'both boots of a round at once' : 'the boots of a round in turn';
   console.log(`\nBoot of ${VM.memoryMiB} MiB, ${VM.cpus} vCPU, BIOS, TCG, to SSH (${runs} rounds, ${how}):\n`);
-  console.log(
-    markdownTable(
-      [
-        'phase',
-        ...plain.map((_, i) => `plain ${i + 1} s`),
-        'plain median s',
-        ...kiln.map((_, i) => `Kiln ${i + 1} s`),
-        'Kiln median s',
-        'Kiln / plain',
-      ],
-      rows.map(([name, of]) => {
-        const [plainRuns, kilnRuns] = [plain.map(of), kiln.map(of)];
-        const [plainMedian, kilnMedian] = [medianOfAll(plainRuns), medianOfAll(kilnRuns)];
-        return [
-          name,
-          ...plainRuns.map(seconds),
-          seconds(plainMedian),
-          ...kilnRuns.map(seconds),
-          seconds(kilnMedian),
-          plainMedian === undefined || kilnMedian === undefined ? '' : ratio(kilnMedian / plainMedian),
-        ];
-      }),
-    ),
-  );
+  console.log(sideBySide({ name: 'plain', runs: plain }, { name: 'Kiln', runs: kiln }, rows));
   const goal = median(kiln.map((run) => run.total)) / median(plain.map((run) => run.total));
   console.log(`\nKiln's driver / plain QEMU, to the communicator: ${ratio(goal)} (median over median; goal ≤ 1.10)`);
 }

@@ -14,18 +14,18 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient, type ImageTemplate } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { BlockBlobClient } from '@azure/storage-blob';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureTls } from '../src/app/tls.ts';
 import { toFixedVhd } from '../src/imaging/disk/disk-image.ts';
 import { startTestServer, type TestServer } from '../test/support/test-server.ts';
 import { makeBootableBase } from './support/bootable-base.ts';
+import { underTestCa } from './support/test-ca-env.ts';
 import { peakRssBytes, resetPeakRss } from '../test/support/peak-rss.ts';
 import { sampleWrites, writeCounts, type WriteCounts } from './support/process-accounting.ts';
 import { machine, markdownTable, median, MIB, mib, percent, ratio, seconds, timed } from './support/report.ts';
@@ -49,20 +49,7 @@ const RG = 'bench';
 /** How often write_bytes is sampled during a run, to split it into phases. */
 const WRITE_SAMPLE_MS = 25;
 
-// The server's certificate comes from the test CA (test/support/test-server.ts). Node reads
-// NODE_EXTRA_CA_CERTS once, when it starts, so without it set the benchmark runs itself again with it.
-const tlsDir = process.env.KILN_TEST_TLS_DIR ?? path.join(os.tmpdir(), 'kiln-test-ca', 'tls');
-const caPath = path.join(tlsDir, 'ca.pem');
-if (process.env.KILN_TEST_TLS_DIR !== tlsDir || process.env.NODE_EXTRA_CA_CERTS !== caPath) {
-  if (!existsSync(caPath)) await ensureTls(path.dirname(tlsDir));
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, KILN_TEST_TLS_DIR: tlsDir, NODE_EXTRA_CA_CERTS: caPath },
-  });
-  process.exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-} else {
-  await main();
-}
+await underTestCa(main);
 
 /** One line of customization.log: its time and its text. */
 interface LogLine {

@@ -1,14 +1,18 @@
 /**
- * The reference for bench/boot.bench.ts: what Kiln's VM driver and SSH communicator do to reach a
- * guest, done with plain tools and nothing of Kiln's. An ed25519 key (`ssh-keygen`); a NoCloud seed
- * drive giving it to root (`mkfs.vfat -n CIDATA`, `mcopy`); one `qemu-system-x86_64` command line
- * with the devices Kiln's driver gives a VM (TCG, the same memory and vCPUs, no default devices,
- * serial console on stdio, no reboot, the disk as a virtio disk with `snapshot=on`, the seed as a
- * read-only virtio disk, user-mode network with `restrict=on` and the guest's port 22 forwarded to a
- * free port on 127.0.0.1); then `ssh … root@127.0.0.1 true` until it succeeds, the next try 2 s after
- * a failed one, as Kiln's communicator polls. What Kiln adds and this leaves out (a session of its
- * own, a root watchdog shell under `setpriv --pdeathsig`, `-sandbox`, `-runas`, a QMP socket) is
- * what the comparison measures.
+ * The reference for the boot benchmarks (boot.bench.ts, vm.bench.ts): what Kiln does to reach a
+ * guest, done with plain tools and nothing of Kiln's. A NoCloud seed drive giving a key to a user
+ * (`mkfs.vfat -n CIDATA`, `mcopy`); one `qemu-system-x86_64` command line with the devices Kiln's
+ * driver gives a VM (TCG, the same memory and vCPUs, PC BIOS, no default devices, serial console on
+ * stdio, no reboot, the disk as a virtio disk, the seed as a read-only virtio disk, user-mode network
+ * with `restrict=on` and the guest's port 22 forwarded to a free port on 127.0.0.1); then
+ * `ssh … true` until it succeeds, as Kiln's communicator polls (support/ssh-poll.ts). What Kiln adds
+ * and this leaves out (a session of its own, a root watchdog shell under `setpriv --pdeathsig`,
+ * `-sandbox`, `-runas`, a QMP socket) is what the comparison measures.
+ *
+ * Who logs in: by default root, with an ed25519 key made for the boot (`ssh-keygen`), as a build's
+ * communicator does; or a user given with its key, whom cloud-init makes with passwordless sudo, as
+ * Kiln provisions a VM's admin. The disk is opened with `snapshot=on` (writes thrown away, as a
+ * build's VM) unless it is `persistent`: a copy of the boot's own that the guest writes, as a VM's.
  *
  * Times are seconds from QEMU's spawn; the key and seed are made before it and timed on their own.
  */
@@ -17,20 +21,22 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-/** As Kiln's communicator: the next try this long after a failed one. */
-const RETRY_MS = 2000;
+import { cpuSeconds } from './qemu-process.ts';
+import { pollSsh } from './ssh-poll.ts';
 
 export interface PlainBootOptions {
   memoryMiB: number;
   cpus: number;
   /** Given up after this long from the spawn. */
   timeoutMs: number;
+  /** Who logs in, with which key (the private key's file and its public line); root with a new key when left out. */
+  login?: { user: string; hostname: string; key: string; publicKey: string };
+  /** The disk is the boot's own: the guest writes to it (no `snapshot=on`). */
+  persistent?: boolean;
 }
 
 export interface PlainBoot {
-  /** Making the key and the seed drive. */
+  /** Making the key (unless given) and the seed drive, finding a free port. */
   setupSeconds: number;
   /** Each whole line of the serial console, as it came, with when it came. */
   serial: Array<[number, string]>;
@@ -40,20 +46,18 @@ export interface PlainBoot {
   qemuCpuSeconds: number;
 }
 
-/** Boots `disk` (raw) with a plain QEMU command line and polls SSH until root gets in; stops QEMU after. */
+/** Boots `disk` (raw) with a plain QEMU command line and polls SSH until the user gets in; stops QEMU after. */
 export async function plainBoot(disk: string, work: string, options: PlainBootOptions): Promise<PlainBoot> {
   const dir = await mkdtemp(join(work, 'plain-'));
   try {
     const setupStart = performance.now();
-    const key = join(dir, 'key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bench', '-f', key]);
-    const publicKey = (await readFile(`${key}.pub`, 'utf8')).trim();
+    const login = options.login ?? (await rootLogin(dir));
     const seed = join(dir, 'seed.img');
-    await writeFile(join(dir, 'meta-data'), `instance-id: plain-${process.pid}-${Date.now()}\nlocal-hostname: bench\n`);
     await writeFile(
-      join(dir, 'user-data'),
-      `#cloud-config\ndisable_root: false\nssh_authorized_keys:\n  - ${publicKey}\n`,
+      join(dir, 'meta-data'),
+      `instance-id: plain-${process.pid}-${Date.now()}\nlocal-hostname: ${login.hostname}\n`,
     );
+    await writeFile(join(dir, 'user-data'), userData(login));
     execFileSync('mkfs.vfat', ['-C', '-n', 'CIDATA', seed, '1024'], { stdio: 'ignore' });
     execFileSync('mcopy', ['-i', seed, join(dir, 'meta-data'), join(dir, 'user-data'), '::/']);
     const port = await freePort();
@@ -61,6 +65,7 @@ export async function plainBoot(disk: string, work: string, options: PlainBootOp
 
     const start = performance.now();
     const since = () => (performance.now() - start) / 1000;
+    const overlay = options.persistent === true ? '' : ',snapshot=on';
     const qemu = spawn(
       'qemu-system-x86_64',
       [
@@ -68,7 +73,7 @@ export async function plainBoot(disk: string, work: string, options: PlainBootOp
         ...['-nodefaults', '-nographic', '-no-reboot', '-serial', 'stdio'],
         ...['-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`],
         ...['-device', 'virtio-net-pci,netdev=net0'],
-        ...['-drive', `file=${disk},format=raw,if=virtio,snapshot=on`],
+        ...['-drive', `file=${disk},format=raw,if=virtio${overlay}`],
         ...['-drive', `file=${seed},format=raw,if=virtio,readonly=on`],
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -88,15 +93,18 @@ export async function plainBoot(disk: string, work: string, options: PlainBootOp
     let ended = false;
     void exited.then(() => (ended = true));
     try {
-      for (;;) {
-        if (ended) throw new Error(`QEMU ended before SSH answered: ${stderr.trim()}`);
-        const said = await sshTrue(key, port);
-        if (said === undefined)
-          return { setupSeconds, serial, sshSeconds: since(), qemuCpuSeconds: await cpuSeconds(qemu.pid!) };
-        if (since() * 1000 + RETRY_MS > options.timeoutMs)
-          throw new Error(`SSH did not answer within ${options.timeoutMs / 1000} s (last try: ${said})`);
-        await sleep(RETRY_MS);
-      }
+      const target = { user: login.user, host: '127.0.0.1', port, key: login.key };
+      const answered = await pollSsh(target, {
+        since: start,
+        timeoutMs: options.timeoutMs,
+        gone: () => (ended ? `QEMU ended before SSH answered: ${stderr.trim()}` : undefined),
+      });
+      return {
+        setupSeconds,
+        serial,
+        sshSeconds: (answered - start) / 1000,
+        qemuCpuSeconds: await cpuSeconds(qemu.pid!),
+      };
     } finally {
       qemu.kill('SIGKILL');
       await exited;
@@ -106,39 +114,19 @@ export async function plainBoot(disk: string, work: string, options: PlainBootOp
   }
 }
 
-/**
- * One plain `ssh -i key … root@127.0.0.1 true`, with the connection timeout Kiln's communicator sets;
- * resolves with what ssh said when it failed, undefined when root got in.
- */
-function sshTrue(key: string, port: number): Promise<string | undefined> {
-  const ssh = spawn(
-    'ssh',
-    [
-      ...['-i', key, '-p', String(port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no'],
-      ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=10'],
-      ...['root@127.0.0.1', 'true'],
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let said = '';
-  ssh.stderr.setEncoding('utf8');
-  ssh.stderr.on('data', (chunk: string) => (said += chunk));
-  return new Promise((resolve, reject) => {
-    ssh.once('error', reject);
-    ssh.once('close', (code) => resolve(code === 0 ? undefined : said.trim() || `exit code ${code}`));
-  });
+/** Root, with a new ed25519 key in `dir`. */
+async function rootLogin(dir: string): Promise<Required<PlainBootOptions>['login']> {
+  const key = join(dir, 'key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bench', '-f', key]);
+  return { user: 'root', hostname: 'bench', key, publicKey: (await readFile(`${key}.pub`, 'utf8')).trim() };
 }
 
-/**
- * The CPU time (user and system, all threads) a running process has used, from /proc/<pid>/stat,
- * whose counts are in USER_HZ, 1/100 s on Linux. Unlike wall time, it hardly moves when other
- * processes share the CPUs.
- */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name is in parentheses and may hold spaces; utime and stime are the 12th and 13th fields after it.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** cloud-init's user data: the key for root, or a user of its own with passwordless sudo (as Kiln makes a VM's admin). */
+function userData({ user, hostname, publicKey }: Required<PlainBootOptions>['login']): string {
+  if (user === 'root') return `#cloud-config\ndisable_root: false\nssh_authorized_keys:\n  - ${publicKey}\n`;
+  const admin = { name: user, groups: ['sudo'], sudo: 'ALL=(ALL) NOPASSWD:ALL', shell: '/bin/bash', lock_passwd: true };
+  // JSON is YAML's subset: nothing needs quoting.
+  return `#cloud-config\n${JSON.stringify({ hostname, users: [{ ...admin, ssh_authorized_keys: [publicKey] }] })}\n`;
 }
 
 /** A port on 127.0.0.1 that nobody listens on now. */

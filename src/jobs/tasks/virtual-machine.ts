@@ -131,7 +131,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
     switch (payload.action) {
       case 'create': {
         const disk = await readyOsDisk(ctx, record, payload.creationData!);
-        if (!disk) throw new RetryLater(1000, 'waiting for the OS disk to be made from the image');
+        if (!disk) throw new RetryLater(250, 'waiting for the OS disk to be made from the image');
         const booted = running ? {} : await boot(record, disk, signal);
         // Provisioned: cloud-init keeps what it made for this instance id, so the secrets can go.
         return settle(ctx, record, payload, 'running', { ...booted, adminPassword: undefined, customData: undefined });

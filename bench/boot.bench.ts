@@ -37,6 +37,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createQemuVmDriver } from '../src/adapters/qemu-vm-driver.ts';
 import { createSshCommunicator } from '../src/adapters/ssh-communicator.ts';
+import { confineQemu, confineSshClient } from '../src/app/vm-confinement.ts';
 import { debianImage } from '../test/support/debian-image.ts';
 import { KERNEL, SSHD, when } from './support/boot-marks.ts';
 import { plainBoot, type PlainBoot } from './support/plain-boot.ts';
@@ -100,8 +101,12 @@ interface BuildRun {
 
 /** What the driver says once per process about its accelerator, and when. */
 const notices: Array<[number, string]> = [];
-const driver = createQemuVmDriver({ onNotice: (text) => notices.push([performance.now(), text]) });
-const communicator = createSshCommunicator();
+// Confined as app/workers.ts confines them: QEMU under bubblewrap and a cgroup, the SSH client under bubblewrap.
+const driver = createQemuVmDriver({
+  onNotice: (text) => notices.push([performance.now(), text]),
+  confine: confineQemu,
+});
+const communicator = createSshCommunicator({ confine: confineSshClient });
 const work = await mkdtemp(path.join(os.tmpdir(), 'kiln-bench-boot-'));
 try {
   await main();

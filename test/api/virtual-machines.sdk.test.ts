@@ -141,6 +141,12 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
     assert.equal(response.status, 400);
     assert.ok(JSON.stringify(refused.error).includes('properties.securityProfile'), JSON.stringify(refused.error));
     await assert.rejects(compute.virtualMachines.get(RG, 'bad'), armRefusal(404, 'ResourceNotFound'));
+    // A PATCH changes a VM that exists; it never makes one.
+    await assert.rejects(
+      compute.virtualMachines.beginUpdateAndWait(RG, 'ghost', { tags: { a: 'b' } }),
+      armRefusal(404, 'ResourceNotFound'),
+    );
+    await assert.rejects(compute.virtualMachines.get(RG, 'ghost'), armRefusal(404, 'ResourceNotFound'));
   });
 
   it('boots a VM from a platform image, reachable by SSH on its public IP, provisioned as asked', async () => {

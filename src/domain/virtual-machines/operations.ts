@@ -203,7 +203,19 @@ async function attachInterfaces(linked: LinkedRecords, vm: VirtualMachine, spec:
   problems.throwIfAny();
 }
 
-/** A PUT on an existing VM: its tags may change; anything else is Azure's refusal naming the property. */
+/** PATCH: an existing VM's tags (404 when there is no VM: a PATCH never creates one). */
+export async function updateVirtualMachine(
+  ctx: DomainContext,
+  ref: ResourceRef,
+  body: Record<string, unknown>,
+  conditions?: Conditions,
+): Promise<VmWriteResult> {
+  const existing = await getVirtualMachine(ctx, ref);
+  checkConditions(conditions, existing.etag);
+  return retag(ctx, existing, body);
+}
+
+/** A PUT or PATCH on an existing VM: its tags may change; anything else is Azure's refusal naming the property. */
 async function retag(
   ctx: DomainContext,
   existing: VirtualMachineRecord,

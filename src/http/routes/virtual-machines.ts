@@ -22,6 +22,7 @@ import {
   generalizeVirtualMachine,
   getVirtualMachine,
   listVirtualMachines,
+  updateVirtualMachine,
   virtualMachineAction,
 } from '../../domain/virtual-machines/operations.ts';
 import type { VirtualMachineRecord } from '../../domain/virtual-machines/virtual-machine.ts';
@@ -66,9 +67,7 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
     );
   });
   armRoute(scope, 'PATCH', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
-    const result = await createOrUpdateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request));
-    if (result.status === 201)
-      throw new ArmError(404, 'ResourceNotFound', `The VM '${ref(request).name}' was not found.`);
+    const result = await updateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request));
     return sendResource(reply, 200, result.vm, result.etag);
   });
   armRoute(scope, 'GET', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {

@@ -6,7 +6,7 @@
 import type { ArmError, Problems } from '../../core/arm-error.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
-import { checkComputeResourceName, isObject } from '../shared/validate.ts';
+import { checkComputeResourceName, isObject, refuseUnknownFields } from '../shared/validate.ts';
 
 /** Members every ARM object may carry back from a GET. */
 const ALWAYS_READ_ONLY = ['id', 'name', 'type', 'etag', 'provisioningState', 'resourceGuid'];
@@ -27,16 +27,11 @@ export function refuseOtherMembers(
   problems: Problems,
   readOnly: readonly string[] = [],
 ): void {
-  const known = new Set([...takes, ...ALWAYS_READ_ONLY, ...readOnly].map((m) => m.toLowerCase()));
-  for (const [member, given] of Object.entries(value)) {
-    if (known.has(member.toLowerCase()) || asksNothing(given)) continue;
-    const at = target === '' ? member : `${target}.${member}`;
-    problems.add(
-      at,
-      `Kiln does not support '${at}'; it supports ${takes.map((m) => `'${m}'`).join(', ')} here.`,
-      'PropertyNotSupported',
-    );
-  }
+  refuseUnknownFields(value, takes, target, problems, {
+    readOnly: [...ALWAYS_READ_ONLY, ...readOnly],
+    ignoreCase: true,
+    asksNothing,
+  });
 }
 
 /** An object member: absent (undefined), or its value; anything else is a problem. */

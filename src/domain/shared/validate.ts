@@ -84,22 +84,37 @@ export function checkComputeResourceName(name: string, target = 'name'): void {
   }
 }
 
+/** What a check of unknown fields lets pass besides the fields Kiln acts on. */
+export interface ToleratedFields {
+  /** Fields Azure computes, which clients send back from a GET: accepted and ignored. */
+  readOnly?: readonly string[];
+  /** Names compare without case. */
+  ignoreCase?: boolean;
+  /** A value that asks for nothing (Microsoft.Network: null, false, an empty list or object). */
+  asksNothing?: (given: unknown) => boolean;
+}
+
 /**
- * Refuses fields of `value` that Kiln does not act on, each at its JSON path, so none is silently
- * dropped: a client learns at once that a setting (a security profile, a spot priority) is not
- * honoured here, rather than finding it missing later.
+ * Refuses fields of `value` that Kiln does not act on (`supported`), each at its JSON path, so none
+ * is silently dropped: a client learns at once that a setting (a security profile, a spot priority)
+ * is not honoured here, rather than finding it missing later.
  */
 export function refuseUnknownFields(
   value: Record<string, unknown>,
-  known: readonly string[],
+  supported: readonly string[],
   target: string,
   problems: Problems,
+  tolerated: ToleratedFields = {},
 ): void {
-  for (const field of Object.keys(value))
-    if (!known.includes(field))
-      problems.add(
-        target === '' ? field : `${target}.${field}`,
-        `Kiln does not support '${target === '' ? field : `${target}.${field}`}'; it supports ${known.map((k) => `'${k}'`).join(', ')} here.`,
-        'PropertyNotSupported',
-      );
+  const spell = (name: string) => (tolerated.ignoreCase ? name.toLowerCase() : name);
+  const known = new Set([...supported, ...(tolerated.readOnly ?? [])].map(spell));
+  for (const [field, given] of Object.entries(value)) {
+    if (known.has(spell(field)) || tolerated.asksNothing?.(given)) continue;
+    const at = target === '' ? field : `${target}.${field}`;
+    problems.add(
+      at,
+      `Kiln does not support '${at}'; it supports ${supported.map((k) => `'${k}'`).join(', ')} here.`,
+      'PropertyNotSupported',
+    );
+  }
 }

@@ -7,7 +7,7 @@
  * its own JSON path before anything is created.
  */
 import { ArmError } from '../../core/arm-error.ts';
-import { formatResourceId, parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
+import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import type { CreationData } from '../disks/disk.ts';
 import { resolveImageSource } from '../disks/image-source.ts';
@@ -20,9 +20,6 @@ export interface ImageChoice {
   creationData: CreationData;
   /** As the VM shows it: the reference given, with `exactVersion` for a platform image. */
   imageReference: ImageReference;
-  hyperVGeneration?: 'V1' | 'V2';
-  /** The OS disk's size when made from the image. */
-  dataSize: number;
 }
 
 const FIELD = 'properties.storageProfile.imageReference';
@@ -58,13 +55,9 @@ export async function chooseImage(
   }
   const creationData: CreationData = { createOption: 'FromImage', imageReference: { id } };
   try {
-    const source = await resolveImageSource(ctx, creationData, location);
-    return {
-      creationData,
-      imageReference: shown,
-      hyperVGeneration: source.hyperVGeneration,
-      dataSize: source.dataSize,
-    };
+    // Checked now, so the PUT is refused at its own path; the create job makes the disk from it.
+    await resolveImageSource(ctx, creationData, location);
+    return { creationData, imageReference: shown };
   } catch (error) {
     throw atVmPath(error);
   }
@@ -80,7 +73,7 @@ async function versionOfDefinition(ctx: DomainContext, raw: string, location: st
     `${FIELD}.id`,
     location,
   );
-  return formatResourceId(parseResourceId(latest.data.resource.id)!);
+  return latest.data.resource.id;
 }
 
 /** The disk operation's refusal, named at the VM's field instead of the disk's. */

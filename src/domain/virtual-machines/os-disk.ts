@@ -33,17 +33,14 @@ export async function releaseOsDisk(ctx: DomainContext, vm: VirtualMachine) {
   });
 }
 
-/** The disk's stored bytes replaced by the host's file (done by the caller): a new sha256, when known. */
-export async function recordOsDiskBytes(ctx: DomainContext, vm: VirtualMachine, sha256?: string) {
+/** The disk's stored bytes replaced by the host's file (done by the caller): the sha256 they had no longer holds. */
+export async function recordOsDiskBytes(ctx: DomainContext, vm: VirtualMachine) {
   const disk = await getResource<Disk, DiskInternal>(ctx, osDiskId(vm));
   if (!disk) return;
   await ctx.store.apply([
     {
       op: 'put',
-      record: resourceRecord(disk.data.resource, {
-        ...disk.data.internal,
-        ...(sha256 ? { sha256 } : { sha256: undefined }),
-      }),
+      record: resourceRecord(disk.data.resource, { ...disk.data.internal, sha256: undefined }),
       expect: { etag: disk.etag },
     },
   ]);

@@ -12,4 +12,5 @@ export const API_VERSIONS = {
   network: '2026-01-01',
   imageTemplates: '2025-10-01',
   authorization: '2022-04-01',
+  deployments: '2025-04-01',
 } as const;

@@ -34,6 +34,8 @@ export interface CommandSpec {
   longRunning?: boolean;
   /** A show command: a missing resource exits 3, as az's show commands do. */
   show?: boolean;
+  /** Its resources keep `properties` nested, as az shows types whose SDK models do not flatten them (deployments). */
+  nested?: boolean;
   /** How `-o table` shows an item (az's table transformers); without it, the automatic table. */
   table?: TableTransformer;
   /** Takes the arguments after `--` (as `vm ssh` takes OpenSSH's): their name and help. */

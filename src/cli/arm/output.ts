@@ -15,13 +15,16 @@ export type TableTransformer = (item: Record<string, unknown>) => Record<string,
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A resource (or a list of them) as az shows it. */
-export function azView(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(azView);
+/**
+ * A resource (or a list of them) as az shows it. `nested`: the type's SDK model keeps `properties`
+ * as they are (deployments), so only `resourceGroup` is added.
+ */
+export function azView(value: unknown, nested = false): unknown {
+  if (Array.isArray(value)) return value.map((item) => azView(item, nested));
   if (!isObject(value)) return value;
   const { properties, ...rest } = value;
   const lifted =
-    typeof value.id === 'string' && /\/providers\//i.test(value.id) && isObject(properties)
+    !nested && typeof value.id === 'string' && /\/providers\//i.test(value.id) && isObject(properties)
       ? { ...rest, ...properties }
       : value;
   return withResourceGroup(lifted);

@@ -57,7 +57,7 @@ async function execute(path: string[], command: CommandSpec, argv: string[], tra
     progress.end();
     const query = args.string('query');
     process.stdout.write(
-      render(applyQuery(azView(result), query), args.string('output') as OutputFormat, {
+      render(applyQuery(azView(result, command.nested), query), args.string('output') as OutputFormat, {
         queryActive: query !== undefined,
         table: command.table,
       }),

@@ -14,8 +14,11 @@ import { IMAGE_TYPE } from './images/descriptor.ts';
 import { USER_ASSIGNED_IDENTITY_TYPE } from './managed-identities/descriptor.ts';
 import { NETWORK_INTERFACE_TYPE } from './network-interfaces/descriptor.ts';
 import { NETWORK_SECURITY_GROUP_TYPE } from './network-security-groups/descriptor.ts';
+import { FEATURE_TYPE, PROVIDER_FEATURE_TYPE, SUBSCRIPTION_FEATURE_REGISTRATION_TYPE } from './features/descriptor.ts';
+import { operationListTypes } from './operation-lists/descriptor.ts';
 import { COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE } from './operations/descriptor.ts';
 import { PLATFORM_IMAGE_TYPE } from './platform-images/descriptor.ts';
+import { PROVIDER_TYPE, SUBSCRIPTION_PROVIDER_TYPE } from './providers/descriptor.ts';
 import { PUBLIC_IP_ADDRESS_TYPE } from './public-ip-addresses/descriptor.ts';
 import { RESOURCE_GROUP_TYPE } from './resource-groups/descriptor.ts';
 import { DEFAULT_SECURITY_RULE_TYPE, SECURITY_RULE_TYPE } from './security-rules/descriptor.ts';
@@ -25,7 +28,7 @@ import { SUBSCRIPTION_TYPE, TENANT_TYPE } from './subscriptions/descriptor.ts';
 import { VIRTUAL_NETWORK_TYPE } from './virtual-networks/descriptor.ts';
 import { VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from './virtual-machines/descriptor.ts';
 
-export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [
+const SERVED: readonly ResourceTypeDescriptor[] = [
   SUBSCRIPTION_TYPE,
   TENANT_TYPE,
   RESOURCE_GROUP_TYPE,
@@ -52,4 +55,14 @@ export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [
   ROLE_DEFINITION_TYPE,
   COMPUTE_OPERATION_TYPE,
   IMAGE_BUILDER_OPERATION_TYPE,
+  PROVIDER_TYPE,
+  SUBSCRIPTION_PROVIDER_TYPE,
+  FEATURE_TYPE,
+  PROVIDER_FEATURE_TYPE,
+  SUBSCRIPTION_FEATURE_REGISTRATION_TYPE,
 ];
+
+/** Every namespace above lists its operations (`/providers/{namespace}/operations`), derived from its types. */
+export const OPERATION_LIST_TYPES: readonly ResourceTypeDescriptor[] = operationListTypes(SERVED);
+
+export const RESOURCE_TYPES: readonly ResourceTypeDescriptor[] = [...SERVED, ...OPERATION_LIST_TYPES];

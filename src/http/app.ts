@@ -12,6 +12,7 @@ import { checkApiVersion } from './arm/api-version.ts';
 import { authenticate } from './arm/authenticate.ts';
 import { authorize, authorizeLinked, filterListed } from './arm/authorize.ts';
 import { renderError } from './arm/error-envelope.ts';
+import { requireProviderRegistration } from './arm/provider-registration.ts';
 import type { AppDeps } from './deps.ts';
 import { JSON_BODY_LIMITS, useLimitedJsonParser } from './json-body.ts';
 import { registerArmRoutes } from './routes/index.ts';
@@ -63,6 +64,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     arm.addHook('onRequest', checkApiVersion);
     arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId, deps.armAudiences));
     arm.addHook('onRequest', authorize(deps.domain));
+    arm.addHook('onRequest', requireProviderRegistration(deps.domain));
     arm.addHook('preHandler', authorizeLinked(deps));
     arm.addHook('preSerialization', filterListed);
     registerArmRoutes(arm, deps);

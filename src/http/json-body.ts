@@ -110,6 +110,9 @@ export function useLimitedJsonParser(app: FastifyInstance): void {
     { parseAs: 'string', bodyLimit: JSON_BODY_LIMITS.bytes },
     (request, raw, done) => {
       const body = String(raw);
+      // ARM's actions take optional bodies, and clients send the JSON media type with none
+      // (@azure/arm-resources' providers.register): an empty POST body is no body.
+      if (body === '' && request.method === 'POST') return done(null, undefined);
       const deep = nestingProblem(body, JSON_BODY_LIMITS.depth);
       if (deep !== undefined) {
         const where = `Path '${deep.path}', line ${deep.line}, position ${deep.position}.`;

@@ -14,7 +14,7 @@ import Fastify from 'fastify';
 import { RESOURCE_TYPES } from '../../src/domain/resource-types.ts';
 import type { ResourceReference, ResourceTypeDescriptor } from '../../src/domain/shared/resource-type.ts';
 import { armRoute } from '../../src/http/arm/arm-route.ts';
-import { registerArmRoutes } from '../../src/http/routes/index.ts';
+import { armRoutes } from '../support/arm-routes.ts';
 import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
 
 // @ts-expect-error: a descriptor must declare its references, `[]` when its body names no other resource.
@@ -95,22 +95,7 @@ describe('resource type descriptors', () => {
   after(() => kiln.stop());
 
   it('lists every type a route serves, and serves every listed type', async () => {
-    const app = Fastify({ exposeHeadRoutes: false });
-    const served = new Set<ResourceTypeDescriptor>();
-    app.addHook('onRoute', (route) => {
-      const arm = route.config?.arm;
-      if (arm) served.add(arm.type);
-    });
-    const { kiln: running } = kiln.server;
-    registerArmRoutes(app, {
-      domain: running.domain,
-      tokens: running.authority,
-      authority: running.authority,
-      sasSecret: running.sasSecret,
-      armAudiences: running.armAudiences,
-      lroWaitMs: 0,
-    });
-    await app.ready();
+    const served = new Set((await armRoutes(kiln)).map((route) => route.type));
     assert.deepEqual(
       [...served].filter((type) => !RESOURCE_TYPES.includes(type)),
       [],
@@ -120,6 +105,7 @@ describe('resource type descriptors', () => {
       [],
     );
     // A route for an unlisted type is refused when it is declared, so no server starts with one.
+    const app = Fastify({ exposeHeadRoutes: false });
     assert.throws(
       () => armRoute(app, 'GET', '/things', { ...undeclared, references: [] }, async () => ({})),
       /not listed in src\/domain\/resource-types\.ts/,

@@ -32,10 +32,16 @@ function allowedAt(caller: CallerAccess, access: RouteAccess, scope: string): bo
 const scopeOf = (request: FastifyRequest, access: RouteAccess) =>
   fillScope(access.scope, request.params as Record<string, string>);
 
+/** The route's access, its action naming the request's parameters (a provider's `{namespace}/register/action`). */
+function accessOf(request: FastifyRequest): RouteAccess | undefined {
+  const access = request.routeOptions.config.arm?.access;
+  return access && { ...access, action: fillScope(access.action, request.params as Record<string, string>) };
+}
+
 /** onRequest, after authentication: the route's own action. */
 export function authorize(domain: DomainContext) {
   return async (request: FastifyRequest): Promise<void> => {
-    const access = request.routeOptions.config.arm?.access;
+    const access = accessOf(request);
     const principal = request.principal;
     if (!access || !principal || access.check === 'none') return;
     const caller = await loadCallerAccess(domain, principal.oid);

@@ -8,6 +8,7 @@
  *   GET    .../providers/Microsoft.Compute/galleries         Microsoft.Compute/galleries/read (a list, checked at its parent)
  *   POST   .../Microsoft.Compute/disks/{d}/beginGetAccess    Microsoft.Compute/disks/beginGetAccess/action
  *   PUT    {scope}/providers/Microsoft.Authorization/roleAssignments/{id}  Microsoft.Authorization/roleAssignments/write
+ *   POST   /subscriptions/{s}/providers/{namespace}/register  {namespace}/register/action (providerAccess, below)
  */
 
 /** How a route is checked against the caller's role assignments. */
@@ -55,9 +56,38 @@ const CHECKS: Record<string, AccessCheck> = {
 
 const spell = (segment: string) => SPELLING[segment.toLowerCase()] ?? segment;
 
+/** A namespace's list of the operations it serves (`/providers/Microsoft.Compute/operations`): public, as in Azure. */
+const OPERATION_LIST = /^[^/]+\/operations\/read$/i;
+
+/**
+ * Microsoft.Resources' providers, which name namespaces rather than resources below one:
+ * `/providers[/{namespace}]` at the tenant, open to every signed-in caller, and
+ * `/subscriptions/{s}/providers[/{namespace}]`, `Microsoft.Resources/subscriptions/providers/read` for
+ * anyone with access in the subscription (so is a provider's `resourceTypes`); registering is the namespace's own `{namespace}/register/action`
+ * (`unregister/action`) at the subscription, as Azure names them. The namespace is a route parameter, so
+ * that action holds it (`:namespace/register/action`) until the request fills it in (authorize.ts).
+ */
+function providerAccess(method: string, segments: string[]): RouteAccess | undefined {
+  const at = segments[0]?.toLowerCase() === 'subscriptions' ? 2 : 0;
+  const [providers, namespace, verb, ...more] = segments.slice(at);
+  if (providers?.toLowerCase() !== 'providers' || more.length > 0 || (namespace && !namespace.startsWith(':')))
+    return undefined;
+  if (verb?.startsWith(':')) return undefined;
+  const scope = '/' + segments.slice(0, at).join('/');
+  if (verb && method === 'POST') return { action: `${namespace}/${verb}/action`, scope, list: false, check: 'action' };
+  return at === 0
+    ? { action: 'Microsoft.Resources/providers/read', scope, list: false, check: 'none' }
+    : { action: 'Microsoft.Resources/subscriptions/providers/read', scope, list: false, check: 'member' };
+}
+
 export function routeAccess(method: string, url: string): RouteAccess {
   const segments = url.split('/').filter((s) => s !== '');
-  const providers = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
+  const provider = providerAccess(method, segments);
+  if (provider) return provider;
+  const lower = segments.map((s) => s.toLowerCase());
+  let providers = lower.lastIndexOf('providers');
+  // `providers` right below a namespace is one of its types (Microsoft.Features/providers/{namespace}/features).
+  if (providers >= 2 && lower[providers - 2] === 'providers') providers -= 2;
   const [namespace, rest] =
     providers >= 0 ? [segments[providers + 1], segments.slice(providers + 2)] : ['Microsoft.Resources', segments];
   const type = [namespace, ...rest.filter((_, i) => i % 2 === 0).map(spell)].join('/');
@@ -70,11 +100,11 @@ export function routeAccess(method: string, url: string): RouteAccess {
     action,
     scope: named ? scopeOf(segments.length) : scopeOf(method === 'POST' ? segments.length - 1 : parentEnd),
     list: !named && method === 'GET',
-    check: CHECKS[action.toLowerCase()] ?? 'action',
+    check: CHECKS[action.toLowerCase()] ?? (OPERATION_LIST.test(action) ? 'none' : 'action'),
   };
 }
 
-/** The route's scope template with the request's parameters in it. */
+/** The route's scope (or action) template with the request's parameters in it. */
 export function fillScope(template: string, params: Record<string, string>): string {
   return template.replace(/:(\w+)/g, (_, name: string) => params[name] ?? '');
 }

@@ -3,6 +3,7 @@ import { apiVersions, type ResourceTypeWithPaths } from '../shared/resource-type
 
 export const ROLE_ASSIGNMENT_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Authorization/roleAssignments',
+  tracking: 'proxy',
   // authorization-RoleAssignmentsCalls.json folders (Microsoft.Authorization/{stable,preview}/*); azure-cli 2.45 sends 2022-04-01.
   apiVersions: apiVersions([
     '2015-07-01',
@@ -24,6 +25,7 @@ export const ROLE_ASSIGNMENT_TYPE: ResourceTypeWithPaths = {
 
 export const ROLE_DEFINITION_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Authorization/roleDefinitions',
+  tracking: 'none',
   // authorization-RoleDefinitionsCalls.json folders; azure-cli 2.45 sends 2022-04-01.
   apiVersions: apiVersions(['2015-07-01', '2018-01-01-preview', '2022-04-01', '2022-05-01-preview']),
   path: '{scope}/providers/Microsoft.Authorization/roleDefinitions/{name}',

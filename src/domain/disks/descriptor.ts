@@ -46,6 +46,7 @@ const COPY_REFERENCES: ResourceReference[] = [{ field: 'properties.creationData.
 
 export const DISK_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/disks'),
+  tracking: 'tracked',
   apiVersions: DISK_RP_API_VERSIONS,
   // A disk from an image reads the managed image or gallery version; a platform image is everyone's.
   references: [
@@ -62,6 +63,7 @@ export const DISK_TYPE: ResourceTypeWithPaths = {
 /** snapshot.json ships with disk.json: the same api-versions. */
 export const SNAPSHOT_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/snapshots'),
+  tracking: 'tracked',
   apiVersions: DISK_RP_API_VERSIONS,
   references: COPY_REFERENCES,
 };

@@ -25,6 +25,7 @@ export const GALLERY_RP_API_VERSIONS = apiVersions([
 
 export const GALLERY_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/galleries'),
+  tracking: 'tracked',
   apiVersions: GALLERY_RP_API_VERSIONS,
   references: [],
 };

@@ -7,6 +7,7 @@ const DEFINITION =
 
 export const GALLERY_IMAGE_VERSION_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Compute/galleries/images/versions',
+  tracking: 'tracked',
   apiVersions: GALLERY_RP_API_VERSIONS,
   path: `${DEFINITION}/versions/{version}`,
   collections: [`${DEFINITION}/versions`],

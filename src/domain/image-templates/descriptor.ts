@@ -17,6 +17,7 @@ export const IMAGE_BUILDER_API_VERSIONS = apiVersions([
 
 export const IMAGE_TEMPLATE_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.VirtualMachineImages/imageTemplates'),
+  tracking: 'tracked',
   apiVersions: IMAGE_BUILDER_API_VERSIONS,
   // A template acts as its identity, which takes the right to assign it, as in Azure. Its sources and
   // targets are checked as the image builder's own access when it runs (builder-access.ts).
@@ -36,6 +37,7 @@ export const IMAGE_TEMPLATE_TYPE: ResourceTypeWithPaths = {
 /** A child proxy resource of imageTemplates in every api-version: what each run distributed. */
 export const RUN_OUTPUT_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.VirtualMachineImages/imageTemplates/runOutputs',
+  tracking: 'proxy',
   apiVersions: IMAGE_BUILDER_API_VERSIONS,
   path: `${IMAGE_TEMPLATE_TYPE.path}/runOutputs/{runOutputName}`,
   collections: [`${IMAGE_TEMPLATE_TYPE.path}/runOutputs`],

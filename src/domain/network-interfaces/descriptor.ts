@@ -6,6 +6,7 @@ import { NSG_JOIN } from '../virtual-networks/descriptor.ts';
 /** Using a subnet, a public IP address or a security group takes its join action, as in Azure. */
 export const NETWORK_INTERFACE_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Network/networkInterfaces'),
+  tracking: 'tracked',
   apiVersions: NETWORK_API_VERSIONS,
   references: [
     {

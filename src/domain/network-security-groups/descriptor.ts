@@ -4,6 +4,7 @@ import { inResourceGroup, type ResourceTypeWithPaths } from '../shared/resource-
 
 export const NETWORK_SECURITY_GROUP_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Network/networkSecurityGroups'),
+  tracking: 'tracked',
   apiVersions: NETWORK_API_VERSIONS,
   references: [],
 };

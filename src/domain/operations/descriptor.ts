@@ -13,6 +13,7 @@ import { apiVersions, type ResourceTypeDescriptor } from '../shared/resource-typ
 /** Images, disks and galleries all start Microsoft.Compute operations: the union of their api-versions. */
 export const COMPUTE_OPERATION_TYPE: ResourceTypeDescriptor = {
   type: 'Microsoft.Compute/locations/operations',
+  tracking: 'none',
   apiVersions: apiVersions(COMPUTE_RP_API_VERSIONS, DISK_RP_API_VERSIONS, GALLERY_RP_API_VERSIONS),
   collections: [],
   references: [],
@@ -20,6 +21,7 @@ export const COMPUTE_OPERATION_TYPE: ResourceTypeDescriptor = {
 
 export const IMAGE_BUILDER_OPERATION_TYPE: ResourceTypeDescriptor = {
   type: 'Microsoft.VirtualMachineImages/locations/operations',
+  tracking: 'none',
   apiVersions: IMAGE_BUILDER_API_VERSIONS,
   collections: [],
   references: [],

@@ -15,6 +15,7 @@ export const PLATFORM_IMAGE_LISTS = { publishers: PUBLISHERS, offers: OFFERS, sk
 
 export const PLATFORM_IMAGE_TYPE: ResourceTypeDescriptor = {
   type: 'Microsoft.Compute/locations/publishers/artifacttypes/offers/skus/versions',
+  tracking: 'none',
   // VirtualMachineImages are in compute.json from 2015-06-15 (Compute/stable/2015-06-15, 2016-03-30) and
   // in every ComputeRP version since; @azure/arm-compute 24.1.0 sends 2026-03-01, azure-cli 2.45 2022-11-01.
   apiVersions: apiVersions(COMPUTE_RP_API_VERSIONS, ['2015-06-15', '2016-03-30']),

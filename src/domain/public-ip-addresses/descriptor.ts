@@ -4,6 +4,7 @@ import { inResourceGroup, type ResourceTypeWithPaths } from '../shared/resource-
 
 export const PUBLIC_IP_ADDRESS_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Network/publicIPAddresses'),
+  tracking: 'tracked',
   apiVersions: NETWORK_API_VERSIONS,
   references: [],
 };

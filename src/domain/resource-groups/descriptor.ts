@@ -3,6 +3,7 @@ import { apiVersions, type ResourceTypeWithPaths } from '../shared/resource-type
 
 export const RESOURCE_GROUP_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Resources/resourceGroups',
+  tracking: 'none',
   // Microsoft.Resources resources.json: Microsoft.Resources/resources/{stable,preview}/* (+ pre-2023
   // Microsoft.Resources/stable/*); @azure/arm-resources 7.0.0 sends 2025-04-01, azure-cli 2.45 2021-04-01 or 2022-09-01.
   apiVersions: apiVersions([

@@ -10,6 +10,7 @@ const GROUP =
 
 export const SECURITY_RULE_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+  tracking: 'proxy',
   apiVersions: NETWORK_API_VERSIONS,
   path: `${GROUP}/securityRules/{name}`,
   collections: [`${GROUP}/securityRules`],
@@ -18,6 +19,7 @@ export const SECURITY_RULE_TYPE: ResourceTypeWithPaths = {
 
 export const DEFAULT_SECURITY_RULE_TYPE: ResourceTypeDescriptor & { path: string } = {
   type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules',
+  tracking: 'proxy',
   apiVersions: NETWORK_API_VERSIONS,
   path: `${GROUP}/defaultSecurityRules/{name}`,
   collections: [`${GROUP}/defaultSecurityRules`],

@@ -53,6 +53,23 @@ export interface ResourceTypeDescriptor {
   collections: readonly string[];
   references: readonly ResourceReference[];
   /**
+   * What ARM's generic resource API makes of it, in ARM's words; required, so a new type decides it:
+   *  - `tracked`: a resource with a location and tags that ARM itself keeps track of (one directly in a
+   *    group, or nested as a gallery's images and their versions are): listed by `GET .../resources`,
+   *    tagged through the tags API, exported in its group's template (domain/resources, domain/tags,
+   *    domain/resource-groups/export-template);
+   *  - `proxy`: a child or extension resource only its provider keeps (a subnet, a security rule, a run
+   *    output, a role assignment): reached by its id, never listed, tagged or exported;
+   *  - `none`: not a resource in a group (a subscription, a group, a tenant, an operation, a catalog view).
+   */
+  tracking: 'tracked' | 'proxy' | 'none';
+  /**
+   * A tracked type's fields that only the server sets (`readOnly` in its REST spec), as `properties.a.b`
+   * (`[]` walks an array): left out of its group's exported template, which would otherwise not deploy
+   * again. A tracked type without it is not exported (the export names it in `error.details`).
+   */
+  readOnly?: readonly string[];
+  /**
    * Blob URL fields a build run downloads rather than the request: left out of the request's check of
    * every Kiln blob URL in its body (http/arm/linked-access.ts), since the run fetches them as the
    * template's identity or with their own SAS, under the blob route's rules. Paths as `a.b[].c`.

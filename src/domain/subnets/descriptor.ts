@@ -8,6 +8,7 @@ const NETWORK =
 
 export const SUBNET_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Network/virtualNetworks/subnets',
+  tracking: 'proxy',
   apiVersions: NETWORK_API_VERSIONS,
   path: `${NETWORK}/subnets/{name}`,
   collections: [`${NETWORK}/subnets`],

@@ -15,6 +15,7 @@ const SUBSCRIPTION_API_VERSIONS = apiVersions([
 
 export const SUBSCRIPTION_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Resources/subscriptions',
+  tracking: 'none',
   apiVersions: SUBSCRIPTION_API_VERSIONS,
   path: '/subscriptions/{subscription}',
   collections: ['/subscriptions'],
@@ -23,6 +24,7 @@ export const SUBSCRIPTION_TYPE: ResourceTypeWithPaths = {
 
 export const TENANT_TYPE: ResourceTypeDescriptor = {
   type: 'Microsoft.Resources/tenants',
+  tracking: 'none',
   // /tenants is defined in every subscriptions.json version.
   apiVersions: SUBSCRIPTION_API_VERSIONS,
   collections: ['/tenants'],

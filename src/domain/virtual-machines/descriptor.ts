@@ -4,6 +4,7 @@ import { inResourceGroup, type ResourceTypeDescriptor, type ResourceTypeWithPath
 
 export const VIRTUAL_MACHINE_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/virtualMachines'),
+  tracking: 'tracked',
   // Virtual machines are in every ComputeRP version (virtualMachine.json); the same list as images.
   apiVersions: COMPUTE_RP_API_VERSIONS,
   references: [
@@ -24,6 +25,7 @@ export const VIRTUAL_MACHINE_TYPE: ResourceTypeWithPaths = {
 /** The sizes VMs of a location can have (`az vm list-sizes`). */
 export const VM_SIZES_TYPE: ResourceTypeDescriptor = {
   type: 'Microsoft.Compute/locations/vmSizes',
+  tracking: 'none',
   apiVersions: COMPUTE_RP_API_VERSIONS,
   collections: ['/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/vmSizes'],
   references: [],

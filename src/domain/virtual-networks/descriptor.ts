@@ -7,6 +7,7 @@ export const NSG_JOIN = 'Microsoft.Network/networkSecurityGroups/join/action';
 
 export const VIRTUAL_NETWORK_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Network/virtualNetworks'),
+  tracking: 'tracked',
   apiVersions: NETWORK_API_VERSIONS,
   references: [{ field: 'properties.subnets[].properties.networkSecurityGroup.id', needs: NSG_JOIN }],
 };

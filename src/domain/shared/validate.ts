@@ -88,7 +88,11 @@ export function checkComputeResourceName(name: string, target = 'name'): void {
 export interface ToleratedFields {
   /** Fields Azure computes, which clients send back from a GET: accepted and ignored. */
   readOnly?: readonly string[];
-  /** Names compare without case. */
+  /**
+   * Names compare without case, as Azure's JSON reads them: a member spelled otherwise is renamed in
+   * `value` to Kiln's spelling, so the checks that read it next find it (two spellings of one member
+   * are refused).
+   */
   ignoreCase?: boolean;
   /** A value that asks for nothing (Microsoft.Network: null, false, an empty list or object). */
   asksNothing?: (given: unknown) => boolean;
@@ -107,10 +111,19 @@ export function refuseUnknownFields(
   tolerated: ToleratedFields = {},
 ): void {
   const spell = (name: string) => (tolerated.ignoreCase ? name.toLowerCase() : name);
-  const known = new Set([...supported, ...(tolerated.readOnly ?? [])].map(spell));
+  const known = new Map([...supported, ...(tolerated.readOnly ?? [])].map((name) => [spell(name), name]));
   for (const [field, given] of Object.entries(value)) {
-    if (known.has(spell(field)) || tolerated.asksNothing?.(given)) continue;
     const at = target === '' ? field : `${target}.${field}`;
+    const canonical = known.get(spell(field));
+    if (canonical !== undefined && canonical !== field) {
+      if (canonical in value) problems.add(at, `'${at}' repeats the member '${canonical}' in another case.`);
+      else {
+        value[canonical] = given;
+        delete value[field];
+      }
+      continue;
+    }
+    if (canonical !== undefined || tolerated.asksNothing?.(given)) continue;
     problems.add(
       at,
       `Kiln does not support '${at}'; it supports ${supported.map((k) => `'${k}'`).join(', ')} here.`,

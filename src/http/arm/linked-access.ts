@@ -22,20 +22,30 @@ export interface LinkedAccess {
   scope: string;
 }
 
-/** The values at `path` in `value`: a reference's `field` split at its dots (domain/shared/resource-type.ts spells the syntax). */
+/**
+ * The values at `path` in `value`: a reference's `field` split at its dots (domain/shared/resource-type.ts
+ * spells the syntax). Member names match without case, as the operations read them
+ * (domain/shared/validate.ts), so a differently cased member cannot slip past its check.
+ */
 function valuesAt(value: unknown, path: string[]): unknown[] {
   if (path.length === 0) return [value];
   const [head, ...rest] = path;
-  if (head.endsWith('{}')) {
-    const object =
-      value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[head.slice(0, -2)] : undefined;
-    return object !== null && typeof object === 'object' && !Array.isArray(object) ? Object.keys(object) : [];
-  }
+  if (head.endsWith('{}'))
+    return members(value, head.slice(0, -2)).flatMap((object) =>
+      object !== null && typeof object === 'object' && !Array.isArray(object) ? Object.keys(object) : [],
+    );
   const many = head.endsWith('[]');
-  const field = many ? head.slice(0, -2) : head;
-  const next = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
-  if (!many) return valuesAt(next, rest);
-  return Array.isArray(next) ? next.flatMap((item) => valuesAt(item, rest)) : [];
+  return members(value, many ? head.slice(0, -2) : head).flatMap((next) => {
+    if (!many) return valuesAt(next, rest);
+    return Array.isArray(next) ? next.flatMap((item) => valuesAt(item, rest)) : [];
+  });
+}
+
+/** The values of `value`'s members named `name` in any case. */
+function members(value: unknown, name: string): unknown[] {
+  if (value === null || typeof value !== 'object') return [];
+  const wanted = name.toLowerCase();
+  return Object.entries(value).flatMap(([key, member]) => (key.toLowerCase() === wanted ? [member] : []));
 }
 
 /** `Microsoft.Compute/galleries/images/versions/read` for a version id, spelled as the id spells it. */

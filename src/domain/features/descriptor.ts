@@ -14,6 +14,7 @@ const FEATURE_API_VERSIONS = apiVersions(['2015-12-01', '2021-07-01', '2025-03-0
 /** Every feature of the subscription. */
 export const FEATURE_TYPE: ResourceTypeDescriptor = {
   type: 'Microsoft.Features/features',
+  tracking: 'none',
   apiVersions: FEATURE_API_VERSIONS,
   collections: [`${FEATURES}/features`],
   references: [],
@@ -22,6 +23,8 @@ export const FEATURE_TYPE: ResourceTypeDescriptor = {
 /** A feature of one namespace: read, listed, registered and unregistered (POST `.../register`). */
 export const PROVIDER_FEATURE_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Features/providers/features',
+  // Features belong to a subscription, not to a group.
+  tracking: 'none',
   apiVersions: FEATURE_API_VERSIONS,
   path: `${FEATURES}/providers/{namespace}/features/{name}`,
   collections: [`${FEATURES}/providers/{namespace}/features`],
@@ -31,6 +34,7 @@ export const PROVIDER_FEATURE_TYPE: ResourceTypeWithPaths = {
 /** SubscriptionFeatureRegistration.json: stable/{2021-07-01,2025-03-01}. */
 export const SUBSCRIPTION_FEATURE_REGISTRATION_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Features/featureProviders/subscriptionFeatureRegistrations',
+  tracking: 'none',
   apiVersions: apiVersions(['2021-07-01', '2025-03-01']),
   path: `${FEATURES}/featureProviders/{namespace}/subscriptionFeatureRegistrations/{name}`,
   collections: [

@@ -21,6 +21,7 @@ export function operationListTypes(types: readonly ResourceTypeDescriptor[]): Re
   }
   return [...byNamespace].map(([namespace, versions]) => ({
     type: `${namespace}/operations`,
+    tracking: 'none' as const,
     apiVersions: apiVersions(...versions),
     collections: [`/providers/${namespace}/operations`],
     references: [],

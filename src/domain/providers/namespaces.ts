@@ -14,7 +14,7 @@ export interface ServedType {
   apiVersions: readonly string[];
   /** Whether it lives in a location: in a resource group, under `locations/`, or a resource group itself. */
   regional: boolean;
-  /** A resource directly in a resource group: tags and a location, Azure's `SupportsTags, SupportsLocation`. */
+  /** A tracked resource (its descriptor's `tracking`): tags and a location, Azure's `SupportsTags, SupportsLocation`. */
   tracked: boolean;
 }
 
@@ -37,15 +37,13 @@ function servedType(descriptors: ResourceTypeDescriptor[]): ServedType {
   const [first] = descriptors;
   const resourceType = first.type.slice(first.type.indexOf('/') + 1);
   const all = descriptors.flatMap(paths);
-  const oneInGroup =
-    /^\/subscriptions\/\{subscription\}\/resourcegroups\/\{resourcegroup\}\/providers\/[^/]+\/[^/]+\/\{name\}$/;
   return {
     resourceType,
     apiVersions: apiVersions(...descriptors.map((d) => d.apiVersions)),
     regional:
       resourceType.toLowerCase().startsWith('locations/') ||
       all.some((p) => p.includes('{resourcegroup}') || p.includes('/resourcegroups/{')),
-    tracked: all.some((p) => oneInGroup.test(p)),
+    tracked: descriptors.some((d) => d.tracking === 'tracked'),
   };
 }
 

@@ -2,8 +2,8 @@
  * Microsoft.Resources/providers: list, get, register and unregister (registration.ts says what the
  * state means). A provider shows its types as Azure's Provider model does: api-versions newest first
  * (az takes the first stable one as a type's version), the configured regions by display name for types
- * that live in one, `defaultApiVersion` the newest stable version, and the capabilities of resources
- * directly in a group. At the tenant the same without a registration state.
+ * that live in one, `defaultApiVersion` the newest stable version, and the capabilities of tracked
+ * resources. At the tenant the same without a registration state.
  */
 import type { DomainContext } from '../context.ts';
 import { requireSubscription } from '../shared/scope.ts';

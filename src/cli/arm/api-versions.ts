@@ -13,4 +13,5 @@ export const API_VERSIONS = {
   imageTemplates: '2025-10-01',
   authorization: '2022-04-01',
   deployments: '2025-04-01',
+  features: '2025-03-01',
 } as const;

@@ -6,9 +6,11 @@ import type { GroupSpec } from '../arm/command.ts';
 import { runTree } from '../arm/runner.ts';
 import { account } from './account.ts';
 import { disk } from './disk.ts';
+import { feature } from './feature.ts';
 import { group } from './group.ts';
 import { image } from './image.ts';
 import { login, logout } from './login.ts';
+import { provider } from './provider.ts';
 import { role } from './role.ts';
 import { sig } from './sig.ts';
 import { snapshot } from './snapshot.ts';
@@ -18,7 +20,7 @@ export const root: GroupSpec = {
   name: 'kiln',
   summary: 'Kiln',
   commands: [login, logout],
-  groups: [account, group, disk, snapshot, image, sig, vm, role],
+  groups: [account, group, disk, snapshot, image, sig, vm, role, provider, feature],
 };
 
 type Entry = [run: (argv: string[]) => Promise<void>, help: string, ownHelp: true];

@@ -6,7 +6,7 @@
  */
 import { ArmError, type ArmErrorBody } from '../../core/arm-error.ts';
 import { API_VERSIONS } from '../arm/api-versions.ts';
-import type { Flag } from '../arm/args.ts';
+import { UsageError, type Flag } from '../arm/args.ts';
 import type { CommandSpec, Context } from '../arm/command.ts';
 import { waiting } from '../arm/resources.ts';
 import { askYesNo } from './deployment-prompt.ts';
@@ -47,8 +47,7 @@ export function createCommand(scope: DeploymentScope): CommandSpec {
         name: 'what-if-exclude-change-types',
         short: 'x',
         kind: 'list',
-        values: CHANGE_TYPES,
-        help: 'Change types left out of the What-If report (with -c).',
+        help: `Change types left out of the What-If report (with -c). Allowed values: ${CHANGE_TYPES.join(', ')}.`,
       },
       {
         name: 'what-if-result-format',
@@ -76,7 +75,7 @@ export function createCommand(scope: DeploymentScope): CommandSpec {
       const input = await deploymentInput(ctx);
       if (ctx.args.bool('what-if') || ctx.args.bool('confirm-with-what-if')) {
         const format = ctx.args.string('what-if-result-format');
-        const changes = await whatIf(ctx, scope, input, format, ctx.args.list('what-if-exclude-change-types'));
+        const changes = await whatIf(ctx, scope, input, format, changeTypes(ctx, 'what-if-exclude-change-types'));
         ctx.write(whatIfReport(changes, process.stdout.isTTY === true));
         if (ctx.args.bool('what-if')) return undefined;
         const unchanged = changes.every((c) => c.changeType === 'NoChange' || c.changeType === 'Ignore');
@@ -128,8 +127,7 @@ export function whatIfCommand(scope: DeploymentScope): CommandSpec {
         name: 'exclude-change-types',
         short: 'x',
         kind: 'list',
-        values: CHANGE_TYPES,
-        help: 'Space-separated list of resource change types to be excluded from What-If results.',
+        help: `Space-separated list of resource change types to be excluded from What-If results. Allowed values: ${CHANGE_TYPES.join(', ')}.`,
       },
       {
         name: 'result-format',
@@ -161,7 +159,7 @@ export function whatIfCommand(scope: DeploymentScope): CommandSpec {
         scope,
         input,
         ctx.args.string('result-format'),
-        ctx.args.list('exclude-change-types'),
+        changeTypes(ctx, 'exclude-change-types'),
       );
       if (ctx.args.bool('no-pretty-print')) return { status: 'Succeeded', error: null, changes };
       ctx.write(whatIfReport(changes, process.stdout.isTTY === true));
@@ -170,13 +168,25 @@ export function whatIfCommand(scope: DeploymentScope): CommandSpec {
   };
 }
 
+/** A list flag of change types, each checked as argparse checks choices (without case). */
+function changeTypes(ctx: Context, flag: string): string[] {
+  return (ctx.args.list(flag) ?? []).map((given) => {
+    const type = CHANGE_TYPES.find((t) => t.toLowerCase() === given.toLowerCase());
+    if (type === undefined)
+      throw new UsageError(
+        `argument --${flag}/-x: invalid choice: '${given}' (choose from ${CHANGE_TYPES.map((t) => `'${t}'`).join(', ')})`,
+      );
+    return type;
+  });
+}
+
 /** POST whatIf; its changes less the excluded types. A result carrying an error fails, as in az. */
 async function whatIf(
   ctx: Context,
   scope: DeploymentScope,
   input: DeploymentInput,
   resultFormat: string | undefined,
-  exclude: string[] | undefined,
+  exclude: string[],
 ): Promise<WhatIfChange[]> {
   const session = await ctx.session();
   const path = `${deploymentPath(scope, session, ctx.args, input.name)}/whatIf`;
@@ -187,6 +197,6 @@ async function whatIf(
   })) as { status?: string; error?: ArmErrorBody; properties?: { changes?: WhatIfChange[] } } | undefined;
   if (result?.error)
     throw new ArmError(400, result.error.code, result.error.message, result.error.target, result.error.details ?? []);
-  const skipped = new Set((exclude ?? []).map((type) => type.toLowerCase()));
+  const skipped = new Set(exclude.map((type) => type.toLowerCase()));
   return (result?.properties?.changes ?? []).filter((c) => !skipped.has(c.changeType.toLowerCase()));
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP app factory. Every ARM call passes, in this order: route lookup, api-version check,
  * authentication, authorization (Azure RBAC: the route's action, then the resources its body
- * names), the domain operation (which validates its input), and the error envelope that renders
+ * names), provider registration (no writes of a namespace the subscription unregistered), the
+ * domain operation (which validates its input), and the error envelope that renders
  * any failure as CloudError. Identity and blob data-plane routes sit beside the ARM scope
  * with their own rules (OAuth2 and Azure Storage conventions).
  */

@@ -7,6 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { kilnCli, type Cli } from '../support/kiln-cli.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
+/** The feature these tests register, as az's flags name it. */
+const ENCRYPTION_AT_HOST = ['--namespace', 'Microsoft.Compute', '-n', 'EncryptionAtHost'];
+
 interface Provider {
   namespace: string;
   registrationState: string;
@@ -16,6 +19,8 @@ interface Provider {
 describe('kiln provider and kiln feature', () => {
   let kiln: TestServer;
   let cli: Cli;
+  /** What `--query` picks, as tsv. */
+  const picked = async (...args: string[]) => (await cli.ok(...args, '-o', 'tsv')).trim();
 
   before(async () => {
     kiln = await startTestServer();
@@ -53,7 +58,7 @@ describe('kiln provider and kiln feature', () => {
 
     assert.equal(await cli.ok('provider', 'unregister', '-n', 'Microsoft.Compute'), '');
     assert.equal(
-      (await cli.ok('provider', 'show', '-n', 'Microsoft.Compute', '--query', 'registrationState', '-o', 'tsv')).trim(),
+      await picked('provider', 'show', '-n', 'Microsoft.Compute', '--query', 'registrationState'),
       'Unregistered',
     );
     await cli.ok('group', 'create', '-n', 'images', '-l', 'westus');
@@ -75,21 +80,14 @@ describe('kiln provider and kiln feature', () => {
   });
 
   it('registers, shows, lists and unregisters features', async () => {
-    const shown = await cli.json('feature', 'show', '--namespace', 'Microsoft.Compute', '-n', 'EncryptionAtHost');
+    const shown = await cli.json('feature', 'show', ...ENCRYPTION_AT_HOST);
     assert.deepEqual(shown, {
       id: `/subscriptions/${kiln.subscriptionId}/providers/Microsoft.Features/providers/Microsoft.Compute/features/EncryptionAtHost`,
       name: 'Microsoft.Compute/EncryptionAtHost',
       type: 'Microsoft.Features/providers/features',
       properties: { state: 'NotRegistered' },
     });
-    const registered = await cli.run(
-      'feature',
-      'register',
-      '--namespace',
-      'Microsoft.Compute',
-      '-n',
-      'EncryptionAtHost',
-    );
+    const registered = await cli.run('feature', 'register', ...ENCRYPTION_AT_HOST);
     assert.equal(registered.status, 0, registered.stderr);
     assert.equal(JSON.parse(registered.stdout).properties.state, 'Registered');
     assert.match(registered.stderr, /kiln provider register -n Microsoft\.Compute/);
@@ -101,23 +99,7 @@ describe('kiln provider and kiln feature', () => {
     assert.deepEqual(await cli.json('feature', 'list', '--namespace', 'Microsoft.Network', '--query', '[].name'), [
       'Microsoft.Network/AllowBastion',
     ]);
-    await cli.ok('feature', 'unregister', '--namespace', 'Microsoft.Compute', '-n', 'EncryptionAtHost');
-    assert.equal(
-      (
-        await cli.ok(
-          'feature',
-          'show',
-          '--namespace',
-          'Microsoft.Compute',
-          '-n',
-          'EncryptionAtHost',
-          '--query',
-          'properties.state',
-          '-o',
-          'tsv',
-        )
-      ).trim(),
-      'Unregistered',
-    );
+    await cli.ok('feature', 'unregister', ...ENCRYPTION_AT_HOST);
+    assert.equal(await picked('feature', 'show', ...ENCRYPTION_AT_HOST, '--query', 'properties.state'), 'Unregistered');
   });
 });

@@ -12,6 +12,14 @@
  * **Seed and shutdown.** Each VM has a private folder (0700) for its NoCloud seed drive and its QMP
  * socket, removed when it ends; `shutdown` sends ACPI's power button through QMP.
  *
+ * **Disks.** Every disk is a virtio-blk PCI device, in this order: the boot disk (boot index 0), the
+ * data disks (`-blockdev` nodes named as the disks, their serial the same name), the seed. A data disk
+ * is hot-plugged through QMP (`qmp-run.py`): QEMU has dropped root and sees no path it was not given
+ * at its start, so the file is opened here and handed over as a file descriptor (`add-fd`), then
+ * added as a node and a device; unplugging asks the guest to eject it (ACPI PCI hot-plug, which works
+ * under TCG too), waits for QEMU's DEVICE_DELETED, then deletes the node and its fd set, closing the
+ * file. QMP takes one client at a time, so its uses are queued.
+ *
  * **KVM or TCG.** KVM is used when /dev/kvm can be opened and works, TCG otherwise. On some hosts
  * /dev/kvm opens and KVM even starts, then fails: OVMF makes it say "KVM internal error" at once, but
  * a guest on SeaBIOS and GRUB can hang there without a word. So once per process the UEFI firmware
@@ -34,11 +42,21 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { access, mkdtemp, open, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { Accelerator, ShutdownOutcome, Vm, VmBootOptions, VmDisk, VmDriver, VmExit } from '../ports/vm-driver.ts';
+import { fileURLToPath } from 'node:url';
+import type {
+  Accelerator,
+  ShutdownOutcome,
+  Vm,
+  VmBootOptions,
+  VmDataDisk,
+  VmDisk,
+  VmDriver,
+  VmExit,
+} from '../ports/vm-driver.ts';
 import { writeNoCloudSeed } from './nocloud-seed.ts';
 import { VmTurns, type VmCapacity } from './vm-turns.ts';
 
@@ -104,6 +122,10 @@ const HARDENING = [...['-sandbox', 'on,obsolete=deny,spawn=deny,resourcecontrol=
 const WATCHDOG = '"$@" & qemu=$!; trap \'kill -KILL $qemu; exit 143\' TERM; wait $qemu';
 /** Console lines a VM keeps for `waitFor` failures and `lastSerialLines`. */
 const KEPT_LINES = 200;
+/** Runs QMP commands in one session, passing a file descriptor along where asked. */
+const QMP_RUN = fileURLToPath(new URL('./qmp-run.py', import.meta.url));
+/** A data disk's name, which QEMU takes as a node name and the guest sees as the disk's serial (20 bytes at most). */
+const DISK_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,19}$/;
 
 /** The process's accelerator: KVM until it fails once, then TCG for good. */
 const host = {
@@ -235,6 +257,11 @@ class QemuVm implements Vm {
   /** Guest port → host port on 127.0.0.1, for this start of QEMU. */
   private ports = new Map<number, number>();
   private portAttempts = 0;
+  /** QMP's one client at a time: each use waits for the one before. */
+  private qmpTurn: Promise<unknown> = Promise.resolve();
+  /** The fd set of each hot-plugged data disk, by name; disks of the boot have none. */
+  private readonly fdSets = new Map<string, number>();
+  private nextFdSet = 1;
 
   private readonly onNotice?: (text: string) => void;
   private readonly confine?: ConfineQemu;
@@ -257,6 +284,7 @@ class QemuVm implements Vm {
   }
 
   private async prepare(): Promise<void> {
+    for (const disk of this.options.dataDisks ?? []) checkDiskName(disk.name);
     this.dir = await mkdtemp(join(tmpdir(), 'kiln-vm-'));
     if (this.options.seed) this.seedDrive = await writeNoCloudSeed(this.dir, this.options.seed);
     await this.pickPorts();
@@ -274,7 +302,11 @@ class QemuVm implements Vm {
     const persistent = this.options.persistent === true;
     return this.confine(qemu.slice(1), {
       read: ['/etc/passwd', '/etc/group', ...(persistent ? [] : [this.disk.path])],
-      write: [this.dir!, ...(persistent ? [this.disk.path] : [])],
+      write: [
+        this.dir!,
+        ...(persistent ? [this.disk.path] : []),
+        ...(this.options.dataDisks ?? []).map((disk) => disk.path),
+      ],
       devices: this.accelerator === 'kvm' ? ['/dev/kvm'] : [],
       capabilities: [
         'SETUID',
@@ -295,8 +327,21 @@ class QemuVm implements Vm {
     // footer's current size, as Azure and Hyper-V read it, not qemu's default guess from the CHS geometry.
     const format = this.disk.format === 'vpc' ? 'vpc,force_size_calc=current_size' : 'raw';
     const overlay = this.options.persistent === true ? '' : ',snapshot=on';
-    const drives = [`file=${escape(this.disk.path)},format=${format},if=virtio${overlay}`];
-    if (this.seedDrive) drives.push(`file=${escape(this.seedDrive)},format=raw,if=virtio,readonly=on`);
+    // Devices in command-line order: the boot disk, the data disks, the seed (the guest's vda, vdb, ...).
+    const disks = [
+      ...['-drive', `file=${escape(this.disk.path)},format=${format},if=none,id=boot${overlay}`],
+      ...['-device', 'virtio-blk-pci,drive=boot,bootindex=0'],
+      ...(this.options.dataDisks ?? []).flatMap((disk) => [
+        ...['-blockdev', `driver=raw,node-name=${disk.name},file.driver=file,file.filename=${escape(disk.path)}`],
+        ...['-device', dataDiskDevice(disk.name)],
+      ]),
+      ...(this.seedDrive
+        ? [
+            ...['-drive', `file=${escape(this.seedDrive)},format=raw,if=none,id=seed,readonly=on`],
+            ...['-device', 'virtio-blk-pci,drive=seed'],
+          ]
+        : []),
+    ];
     const qemu = [
       'qemu-system-x86_64',
       ...(this.options.firmware === 'uefi' ? UEFI_FIRMWARE : []),
@@ -305,7 +350,7 @@ class QemuVm implements Vm {
       ...HARDENING,
       ...['-qmp', `unix:${escape(this.qmpSocket())},server=on,wait=off`],
       ...this.networkArgs(),
-      ...drives.flatMap((drive) => ['-drive', drive]),
+      ...disks,
     ];
     this.startedAt = performance.now();
     this.lines = [];
@@ -389,7 +434,7 @@ class QemuVm implements Vm {
   async shutdown(timeoutMs: number): Promise<ShutdownOutcome> {
     if (this.ended) return 'clean';
     const gone = this.exited.then(() => 'clean' as const);
-    const asked = await powerButton(this.qmpSocket()).then(
+    const asked = await this.qmp([{ execute: 'system_powerdown' }]).then(
       () => true,
       () => false,
     );
@@ -401,6 +446,70 @@ class QemuVm implements Vm {
     clearTimeout(timer);
     if (outcome === 'forced') await this.stop();
     return outcome;
+  }
+
+  async attachDisk(disk: VmDataDisk): Promise<void> {
+    checkDiskName(disk.name);
+    if (this.ended) throw new Error(`the VM has ended: ${disk.name} cannot be attached`);
+    const fdSet = this.nextFdSet++;
+    const file = await open(disk.path, 'r+');
+    try {
+      await this.qmp(
+        [
+          { execute: 'add-fd', arguments: { 'fdset-id': fdSet }, 'pass-fd': true },
+          {
+            execute: 'blockdev-add',
+            arguments: {
+              driver: 'raw',
+              'node-name': disk.name,
+              file: { driver: 'file', filename: `/dev/fdset/${fdSet}` },
+            },
+          },
+          { execute: 'device_add', arguments: deviceArguments(dataDiskDevice(disk.name)) },
+        ],
+        file.fd,
+      );
+      this.fdSets.set(disk.name, fdSet);
+    } finally {
+      // QEMU holds its own copy of the descriptor.
+      await file.close();
+    }
+  }
+
+  async detachDisk(name: string, timeoutMs: number): Promise<void> {
+    checkDiskName(name);
+    if (this.ended) return;
+    const fdSet = this.fdSets.get(name);
+    await this.qmp([
+      { execute: 'device_del', arguments: { id: `disk-${name}` } },
+      { 'wait-event': 'DEVICE_DELETED', data: { device: `disk-${name}` }, timeout: timeoutMs / 1000 },
+      { execute: 'blockdev-del', arguments: { 'node-name': name } },
+      ...(fdSet === undefined ? [] : [{ execute: 'remove-fd', arguments: { 'fdset-id': fdSet } }]),
+    ]);
+    this.fdSets.delete(name);
+  }
+
+  /** Runs QMP `steps` (qmp-run.py) once the uses before it are done; `fd` goes along with the step that asks for it. */
+  private qmp(steps: object[], fd?: number): Promise<unknown[]> {
+    const run = () =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const child = spawn('python3', [QMP_RUN, this.qmpSocket(), JSON.stringify(steps)], {
+          stdio: ['ignore', 'pipe', 'pipe', ...(fd === undefined ? [] : [fd])],
+        });
+        let out = '';
+        let err = '';
+        child.stdout!.on('data', (chunk) => (out += chunk));
+        child.stderr!.on('data', (chunk) => (err += chunk));
+        child.once('error', reject);
+        child.once('close', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out) as unknown[])
+            : reject(new Error(err.trim() || `qmp-run.py exited ${code}`)),
+        );
+      });
+    const turn = this.qmpTurn.then(run, run);
+    this.qmpTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   private console(chunk: string) {
@@ -483,6 +592,17 @@ class QemuVm implements Vm {
 }
 
 const clean = (line: string) => line.replace(TERMINAL_CONTROL, '');
+/** A data disk's device: its id from its name, its serial the name, as the guest sees it. */
+const dataDiskDevice = (name: string) => `virtio-blk-pci,drive=${name},id=disk-${name},serial=${name}`;
+/** A `-device` option list as QMP's device_add arguments. */
+const deviceArguments = (option: string) => {
+  const [driver, ...rest] = option.split(',');
+  return { driver, ...Object.fromEntries(rest.map((pair) => pair.split('=') as [string, string])) };
+};
+
+function checkDiskName(name: string) {
+  if (!DISK_NAME.test(name)) throw new Error(`'${name}' is not a data disk name (${DISK_NAME})`);
+}
 /** QEMU's option lists split at commas; a comma in a value is written twice. */
 const escape = (value: string) => value.replaceAll(',', ',,');
 
@@ -495,29 +615,6 @@ function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
-  });
-}
-
-/** Presses the VM's ACPI power button through its QMP socket; resolves once QEMU has taken the command. */
-function powerButton(socket: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const qmp = createConnection(socket);
-    let answers = '';
-    qmp.setEncoding('utf8');
-    qmp.once('error', reject);
-    qmp.once('connect', () => qmp.write('{"execute":"qmp_capabilities"}\n{"execute":"system_powerdown"}\n'));
-    qmp.on('data', (chunk: string) => {
-      answers += chunk;
-      // The greeting, then one answer per command: the second `return` is the power button's.
-      if ((answers.match(/"return"/g) ?? []).length >= 2) {
-        qmp.end();
-        resolve();
-      } else if (answers.includes('"error"')) {
-        qmp.destroy();
-        reject(new Error(`QMP refused: ${answers}`));
-      }
-    });
-    qmp.once('close', () => reject(new Error('QMP closed before answering')));
   });
 }
 

@@ -26,7 +26,7 @@ import type { ResourceTypeDescriptor } from './shared/resource-type.ts';
 import { SUBNET_TYPE } from './subnets/descriptor.ts';
 import { SUBSCRIPTION_TYPE, TENANT_TYPE } from './subscriptions/descriptor.ts';
 import { VIRTUAL_NETWORK_TYPE } from './virtual-networks/descriptor.ts';
-import { VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from './virtual-machines/descriptor.ts';
+import { RUN_COMMANDS_TYPE, VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from './virtual-machines/descriptor.ts';
 
 const SERVED: readonly ResourceTypeDescriptor[] = [
   SUBSCRIPTION_TYPE,
@@ -51,6 +51,7 @@ const SERVED: readonly ResourceTypeDescriptor[] = [
   NETWORK_INTERFACE_TYPE,
   VIRTUAL_MACHINE_TYPE,
   VM_SIZES_TYPE,
+  RUN_COMMANDS_TYPE,
   ROLE_ASSIGNMENT_TYPE,
   ROLE_DEFINITION_TYPE,
   COMPUTE_OPERATION_TYPE,

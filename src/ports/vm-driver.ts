@@ -17,6 +17,10 @@
  * - A driver runs a bounded number of VMs, vCPUs and MiB of memory at once; `boot` waits its turn,
  *   first come first served, an abort while waiting leaves the queue without booting, and a VM that
  *   could never fit is refused at once.
+ * - Data disks are raw files whose writes are always kept. The guest sees the boot disk first, then
+ *   the data disks in the order given, each with its `name` as its serial number (Linux:
+ *   `/dev/disk/by-id/virtio-<name>`); a running VM takes more (`attachDisk`) and lets them go
+ *   (`detachDisk`) as hardware it hot-plugs, and holds no file a detach has returned from.
  */
 
 /** A disk to boot, as its file holds it: raw, or a VHD (`vpc`, its size read from the footer as Azure does). */
@@ -31,6 +35,12 @@ export interface VmDisk {
  */
 export type VmFirmware = 'bios' | 'uefi';
 
+/** A data disk: a raw file the guest writes to, which it knows by `name` (letters, digits, `-` and `_`, at most 20). */
+export interface VmDataDisk {
+  name: string;
+  path: string;
+}
+
 export interface VmBootOptions {
   memoryMiB: number;
   cpus: number;
@@ -40,6 +50,8 @@ export interface VmBootOptions {
   serial(line: string): void;
   /** The guest's writes go to the disk itself (a build inside the VM), not to a throwaway overlay. */
   persistent?: boolean;
+  /** Data disks, after the boot disk in this order. */
+  dataDisks?: VmDataDisk[];
   /** A network card; none when left out. */
   network?: VmNetwork;
   /** cloud-init's NoCloud data: the guest's first-boot configuration. */
@@ -98,6 +110,13 @@ export interface Vm {
   shutdown(timeoutMs: number): Promise<ShutdownOutcome>;
   /** Ends the VM at once (a hard stop) and resolves when it is gone. */
   stop(): Promise<void>;
+  /** Hot-plugs a data disk; resolves once the VM holds it (the guest finds it a moment later). */
+  attachDisk(disk: VmDataDisk): Promise<void>;
+  /**
+   * Hot-unplugs the data disk named `name`: the guest is asked to let it go, and the VM to close it.
+   * Resolves once it holds the file no more; rejects when the guest has not let it go within `timeoutMs`.
+   */
+  detachDisk(name: string, timeoutMs: number): Promise<void>;
   /** Resolves when the VM has ended, for whatever reason; never rejects. */
   readonly exited: Promise<VmExit>;
 }

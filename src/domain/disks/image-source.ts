@@ -18,7 +18,13 @@ import { resolveLatest } from '../gallery-image-versions/latest.ts';
 import { statusKey, type ReplicationStatusData } from '../gallery-image-versions/replication-status.ts';
 import type { GalleryImage } from '../gallery-images/gallery-image.ts';
 import { requireSucceededImage } from '../images/succeeded-image.ts';
-import { PLATFORM_IMAGE_OS, findPlatformImage, listPlatformImages, urn } from '../platform-images/catalog.ts';
+import {
+  PLATFORM_IMAGE_OS,
+  findPlatformImage,
+  listPlatformImages,
+  urn,
+  type PlatformImage,
+} from '../platform-images/catalog.ts';
 import { parsePlatformImageId, type PlatformImageRef } from '../platform-images/image-id.ts';
 import { manifestOf, type ChunkManifest } from '../replication/chunk-manifest.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
@@ -32,20 +38,30 @@ export interface ImageSource {
   dataSize: number;
   osType?: Disk['properties']['osType'];
   hyperVGeneration?: Disk['properties']['hyperVGeneration'];
+  /** The LUNs of the image's data disks (what a VM made from it gets besides its OS disk). */
+  dataDiskLuns: number[];
 }
 
 const CREATION = 'properties.creationData';
 const VERSION_TYPE = 'microsoft.compute/galleries/images/versions';
 const DEFINITION_TYPE = 'microsoft.compute/galleries/images';
 
-/** The image a `FromImage` disk of `location` names (validate-disk.ts made sure it names one). */
-export function resolveImageSource(ctx: DomainContext, creation: CreationData, location: string): Promise<ImageSource> {
+/**
+ * The image a `FromImage` disk of `location` names (validate-disk.ts made sure it names one); a caller
+ * that has read the platform catalog already passes it (`catalog`) rather than have it read again.
+ */
+export function resolveImageSource(
+  ctx: DomainContext,
+  creation: CreationData,
+  location: string,
+  catalog?: PlatformImage[],
+): Promise<ImageSource> {
   if (creation.galleryImageReference)
     return fromGalleryVersion(ctx, creation.galleryImageReference, location, `${CREATION}.galleryImageReference`);
   const reference = creation.imageReference!;
   const field = `${CREATION}.imageReference`;
   const platform = parsePlatformImageId(reference.id);
-  if (platform) return fromPlatformImage(ctx, platform, reference.lun, field);
+  if (platform) return fromPlatformImage(ctx, platform, reference.lun, field, catalog);
   const id = parseResourceId(reference.id);
   const type = id && resourceTypeOf(id);
   if (type === 'microsoft.compute/images') return fromManagedImage(ctx, id!, reference.lun, location, field);
@@ -63,9 +79,10 @@ async function fromPlatformImage(
   ref: PlatformImageRef,
   lun: number | undefined,
   field: string,
+  catalog?: PlatformImage[],
 ): Promise<ImageSource> {
   const target = `${field}.id`;
-  const entry = findRegion(ctx, ref.location) && findPlatformImage(await listPlatformImages(ctx), ref);
+  const entry = findRegion(ctx, ref.location) && findPlatformImage(catalog ?? (await listPlatformImages(ctx)), ref);
   if (!entry)
     throw new ArmError(
       404,
@@ -87,6 +104,7 @@ async function fromPlatformImage(
     dataSize: info.size - VHD_FOOTER_SIZE,
     osType: PLATFORM_IMAGE_OS,
     hyperVGeneration: entry.hyperVGeneration,
+    dataDiskLuns: [],
   };
 }
 
@@ -119,6 +137,7 @@ async function fromManagedImage(
     ...(lun === undefined
       ? { osType: image.properties.storageProfile.osDisk.osType, hyperVGeneration: image.properties.hyperVGeneration }
       : {}),
+    dataDiskLuns: image.properties.storageProfile.dataDisks.map((d) => d.lun!),
   };
 }
 
@@ -160,9 +179,8 @@ async function fromGalleryVersion(
       `The gallery image ${resource.id} is not available in ${location} region. Please contact image owner to replicate to this region, or change your requested region.`,
       target,
     );
-  const disk = (version.data.internal as GalleryImageVersionInternal).disks.find(
-    (d) => d.lun === (reference.lun ?? 'os'),
-  );
+  const disks = (version.data.internal as GalleryImageVersionInternal).disks;
+  const disk = disks.find((d) => d.lun === (reference.lun ?? 'os'));
   if (!disk?.manifest) throw noDataDisk(`The gallery image version '${resource.id}'`, reference.lun!, field);
   const manifest = manifestOf(disk.manifest);
   const definition = await ctx.store.get<{ resource: GalleryImage }>(version.parent ?? '');
@@ -175,6 +193,7 @@ async function fromGalleryVersion(
           hyperVGeneration: definition.data.resource.properties.hyperVGeneration,
         }
       : {}),
+    dataDiskLuns: disks.flatMap((d) => (d.lun === 'os' ? [] : [d.lun])),
   };
 }
 

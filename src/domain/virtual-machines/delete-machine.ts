@@ -1,9 +1,9 @@
 /**
  * The end of a VM delete, once the host has stopped it: what it was attached to follows each
- * attachment's `deleteOption` (Azure's default `Detach` keeps the OS disk and the interfaces). Every
- * step can run again after a crash: the interfaces and the disk are first let go (they no longer name
+ * attachment's `deleteOption` (Azure's default `Detach` keeps the disks and the interfaces). Every
+ * step can run again after a crash: the interfaces and the disks are first let go (they no longer name
  * the VM), then those marked `Delete` are deleted through their own operations, then the VM record goes
- * with its operation finished, in one batch.
+ * with its operation finished and its allocation released, in one batch.
  */
 import { parseResourceId } from '../../core/resource-id.ts';
 import type { Write } from '../../ports/metadata-store.ts';
@@ -15,7 +15,8 @@ import type { NetworkInterface } from '../network-interfaces/network-interface.t
 import { deleteNetworkInterface } from '../network-interfaces/operations.ts';
 import { finishOperation } from '../operations/operation.ts';
 import { getResource } from '../shared/arm-resource.ts';
-import { releaseOsDisk } from './os-disk.ts';
+import { releaseCapacity } from './capacity.ts';
+import { releaseDisk } from './disk-holds.ts';
 import { osDiskId, type MachinePayload } from './machine-jobs.ts';
 import type { VirtualMachineRecord } from './virtual-machine.ts';
 
@@ -32,27 +33,29 @@ export async function finishMachineDelete(
       delete nic.resource.properties.virtualMachine;
   }
   await ctx.store.apply(linked.writes());
-  await releaseOsDisk(ctx, vm);
+  const { osDisk, dataDisks } = vm.properties.storageProfile;
+  const disks = [
+    { id: osDiskId(vm), deleteOption: osDisk.deleteOption },
+    ...dataDisks.map((disk) => ({ id: disk.managedDisk.id, deleteOption: disk.deleteOption })),
+  ];
+  for (const id of [...disks.map((disk) => disk.id), ...(record.data.internal.detaching ?? [])])
+    await releaseDisk(ctx, vm, id);
   for (const nic of vm.properties.networkProfile.networkInterfaces) {
     if (nic.properties.deleteOption !== 'Delete') continue;
-    const id = parseResourceId(nic.id)!;
-    await deleteNetworkInterface(ctx, {
-      subscription: id.subscription,
-      resourceGroup: id.resourceGroup!,
-      name: id.types[0][1],
-    });
+    await deleteNetworkInterface(ctx, refOf(nic.id));
   }
-  const osDisk = vm.properties.storageProfile.osDisk;
-  if (osDisk.deleteOption === 'Delete' && (await getResource<Disk, DiskInternal>(ctx, osDiskId(vm)))) {
-    const id = parseResourceId(osDiskId(vm))!;
-    await deleteDisk(ctx, DISKS, {
-      subscription: id.subscription,
-      resourceGroup: id.resourceGroup!,
-      name: osDisk.name,
-    });
+  for (const disk of disks) {
+    if (disk.deleteOption !== 'Delete' || !(await getResource<Disk, DiskInternal>(ctx, disk.id))) continue;
+    await deleteDisk(ctx, DISKS, refOf(disk.id));
   }
   return [
+    ...(await releaseCapacity(ctx, record.key)),
     { op: 'delete', key: record.key, expect: { etag: record.etag } },
     finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' }),
   ];
 }
+
+const refOf = (raw: string) => {
+  const id = parseResourceId(raw)!;
+  return { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: id.types[0][1] };
+};

@@ -1,4 +1,4 @@
-/** Microsoft.Compute/virtualMachines, and the VM sizes of a location. */
+/** Microsoft.Compute/virtualMachines, and the VM sizes and run commands of a location. */
 import { COMPUTE_RP_API_VERSIONS } from '../images/descriptor.ts';
 import { inResourceGroup, type ResourceTypeDescriptor, type ResourceTypeWithPaths } from '../shared/resource-type.ts';
 
@@ -19,6 +19,8 @@ export const VIRTUAL_MACHINE_TYPE: ResourceTypeWithPaths = {
       field: 'properties.networkProfile.networkInterfaces[].id',
       needs: 'Microsoft.Network/networkInterfaces/join/action',
     },
+    // Attaching a disk changes it (it names the VM) and hands the VM its bytes: write on the disk.
+    { field: 'properties.storageProfile.dataDisks[].managedDisk.id', needs: 'Microsoft.Compute/disks/write' },
   ],
 };
 
@@ -28,5 +30,15 @@ export const VM_SIZES_TYPE: ResourceTypeDescriptor = {
   tracking: 'none',
   apiVersions: COMPUTE_RP_API_VERSIONS,
   collections: ['/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/vmSizes'],
+  references: [],
+};
+
+/** The built-in run commands of a location (`az vm run-command list/show`); Readers may read them. */
+export const RUN_COMMANDS_TYPE: ResourceTypeDescriptor = {
+  type: 'Microsoft.Compute/locations/runCommands',
+  tracking: 'none',
+  apiVersions: COMPUTE_RP_API_VERSIONS,
+  path: '/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/runCommands/{commandId}',
+  collections: ['/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/runCommands'],
   references: [],
 };

@@ -4,13 +4,15 @@
  * as `exactVersion`), a managed image id, a gallery image version id, or a gallery image definition id
  * (its latest version in the VM's region, as Azure resolves it). The disk operation's own checks
  * (disks/image-source.ts) run here too, at PUT, so a VM naming an image it cannot boot is refused at
- * its own JSON path before anything is created.
+ * its own JSON path before anything is created; the platform catalog is read once for both. The
+ * image's data disks (a managed image's or a gallery version's) are the VM's `FromImage` data disks.
  */
 import { ArmError } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import type { CreationData } from '../disks/disk.ts';
 import { resolveImageSource } from '../disks/image-source.ts';
+import { imageDiskBytes } from '../disks/validate-disk.ts';
 import { resolveLatest } from '../gallery-image-versions/latest.ts';
 import { platformImageId } from '../platform-images/image-id.ts';
 import { findPlatformImage, listPlatformImages } from '../platform-images/catalog.ts';
@@ -20,6 +22,8 @@ export interface ImageChoice {
   creationData: CreationData;
   /** As the VM shows it: the reference given, with `exactVersion` for a platform image. */
   imageReference: ImageReference;
+  /** The LUNs of the image's data disks. */
+  dataDiskLuns: number[];
 }
 
 const FIELD = 'properties.storageProfile.imageReference';
@@ -34,8 +38,9 @@ export async function chooseImage(
 ): Promise<ImageChoice> {
   let id: string;
   let shown: ImageReference = reference;
-  if (reference.id === undefined) {
-    const entry = findPlatformImage(await listPlatformImages(ctx), {
+  const catalog = reference.id === undefined ? await listPlatformImages(ctx) : undefined;
+  if (catalog) {
+    const entry = findPlatformImage(catalog, {
       publisher: reference.publisher!,
       offer: reference.offer!,
       sku: reference.sku!,
@@ -51,17 +56,43 @@ export async function chooseImage(
     id = platformImageId({ subscription, location, ...entry, version: entry.version });
     shown = { ...reference, exactVersion: entry.version };
   } else {
-    id = await versionOfDefinition(ctx, reference.id, location);
+    id = await versionOfDefinition(ctx, reference.id!, location);
   }
   const creationData: CreationData = { createOption: 'FromImage', imageReference: { id } };
   try {
     // Checked now, so the PUT is refused at its own path; the create job makes the disk from it.
-    await resolveImageSource(ctx, creationData, location);
-    return { creationData, imageReference: shown };
+    const source = await resolveImageSource(ctx, creationData, location, catalog);
+    return { creationData, imageReference: shown, dataDiskLuns: source.dataDiskLuns };
   } catch (error) {
-    throw atVmPath(error);
+    throw atVmPath(error, FIELD);
   }
 }
+
+/**
+ * The size in GB of the VM's data disk made from the image's data disk at `lun`: `diskSizeGB` when
+ * given (at least the image's), else the image's. The disk operation's checks, refused at `at`.
+ */
+export async function imageDataDiskGB(
+  ctx: DomainContext,
+  choice: ImageChoice,
+  lun: number,
+  location: string,
+  diskSizeGB: number | undefined,
+  at: string,
+): Promise<number> {
+  try {
+    const source = await resolveImageSource(ctx, dataDiskCreation(choice.creationData, lun), location);
+    return Math.ceil(imageDiskBytes(diskSizeGB, source.dataSize) / 1024 ** 3);
+  } catch (error) {
+    throw atVmPath(error, at);
+  }
+}
+
+/** What the VM's data disk at `lun` is made from: the image's data disk there. */
+export const dataDiskCreation = (os: CreationData, lun: number): CreationData => ({
+  createOption: 'FromImage',
+  imageReference: { id: os.imageReference!.id, lun },
+});
 
 /** A definition id stands for its latest version in the VM's region; other ids pass as they are. */
 async function versionOfDefinition(ctx: DomainContext, raw: string, location: string): Promise<string> {
@@ -76,9 +107,10 @@ async function versionOfDefinition(ctx: DomainContext, raw: string, location: st
   return latest.data.resource.id;
 }
 
-/** The disk operation's refusal, named at the VM's field instead of the disk's. */
-function atVmPath(error: unknown): unknown {
+/** The disk operation's refusal, named at the VM's field (`at`) instead of the disk's. */
+function atVmPath(error: unknown, at: string): unknown {
   if (!(error instanceof ArmError)) return error;
-  const move = (text: string) => text.replaceAll(DISK_FIELD, FIELD);
+  const move = (text: string) =>
+    text.replaceAll(DISK_FIELD, at).replaceAll('properties.diskSizeGB', `${at}.diskSizeGB`);
   return new ArmError(error.status, error.code, move(error.message), error.target && move(error.target));
 }

@@ -1,9 +1,11 @@
 /**
  * A VM's instance view as Azure shapes it: the provisioning state and the power state as statuses
  * (`ProvisioningState/succeeded`, `PowerState/running`, ...), `OSState/generalized` once generalized,
- * its OS disk's status, its generation, and the reason of the last failure.
+ * the status of each of its disks (the OS disk, then its data disks), its generation, and the reason
+ * of the last failure.
  */
 import type { DiskRecord } from '../disks/disk.ts';
+import { osDiskId } from './machine-jobs.ts';
 import type { PowerState, VirtualMachineRecord } from './virtual-machine.ts';
 
 interface InstanceViewStatus {
@@ -23,7 +25,10 @@ const POWER_DISPLAY: Record<PowerState, string> = {
   deallocated: 'VM deallocated',
 };
 
-export function instanceView(record: VirtualMachineRecord, disk: DiskRecord | undefined) {
+/** `disks`: the VM's disks that exist, its OS disk first. */
+export function instanceView(record: VirtualMachineRecord, disks: DiskRecord[]) {
+  const osId = osDiskId(record.data.resource).toLowerCase();
+  const os = disks.find((disk) => disk.data.resource.id.toLowerCase() === osId);
   const vm = record.data.resource;
   const { power, generalized, failure } = record.data.internal;
   const state = vm.properties.provisioningState;
@@ -42,17 +47,13 @@ export function instanceView(record: VirtualMachineRecord, disk: DiskRecord | un
   return {
     computerName: vm.properties.osProfile.computerName,
     osName: 'Linux',
-    ...(disk?.data.resource.properties.hyperVGeneration
-      ? { hyperVGeneration: disk.data.resource.properties.hyperVGeneration }
+    ...(os?.data.resource.properties.hyperVGeneration
+      ? { hyperVGeneration: os.data.resource.properties.hyperVGeneration }
       : {}),
-    disks: disk
-      ? [
-          {
-            name: disk.data.resource.name,
-            statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded' }],
-          },
-        ]
-      : [],
+    disks: disks.map((disk) => ({
+      name: disk.data.resource.name,
+      statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded' }],
+    })),
     bootDiagnostics: {},
     statuses,
   };

@@ -18,20 +18,28 @@ import type { PublicIPAddress } from '../public-ip-addresses/public-ip-address.t
 import { finishOperation, type OperationData } from '../operations/operation.ts';
 import { getResource, resourceRecord } from '../shared/arm-resource.ts';
 import { requireVmSize, vmSettings } from './capacity.ts';
+import { dataDiskCreation } from './image-choice.ts';
 import { provisioningSeed, type AgentAccount, type ProvisioningSeed } from './provisioning-seed.ts';
 import { publishedPorts } from './published-ports.ts';
 import type { PowerState, VirtualMachine, VirtualMachineInternal, VirtualMachineRecord } from './virtual-machine.ts';
 
-export type MachineAction = 'create' | 'start' | 'powerOff' | 'restart' | 'deallocate' | 'delete' | 'runCommand';
+export type MachineAction =
+  'create' | 'start' | 'powerOff' | 'restart' | 'deallocate' | 'delete' | 'runCommand' | 'update';
 
 export interface MachinePayload {
   key: string;
   action: MachineAction;
   operation: OperationData;
-  /** What the OS disk is made from (create only). */
+  /** The VM's `vmId`, which names its folder on the host: what is left of it there goes when it is gone. */
+  vmId?: string;
+  /** The power state the request found, which a failed change of a VM that did not run leaves it in. */
+  from?: PowerState;
+  /** What the OS disk is made from (create only); its data disks `FromImage` take the image's data disks. */
   creationData?: CreationData;
   /** The guest command a run command runs (run-command.ts). */
   command?: string[];
+  /** A change whose new size the running VM takes by restarting (update only). */
+  restart?: boolean;
 }
 
 /** The VM as the payload's operation left it; undefined when the VM is gone or another operation took over. */
@@ -43,41 +51,78 @@ export async function machineOf(
   return record?.data.internal.operation?.name === payload.operation.name ? record : undefined;
 }
 
-/** The OS disk's id as the VM names it (set once the disk exists). */
-export function osDiskId(vm: VirtualMachine): string {
+/** The id of the disk named `name` in the VM's resource group, where Azure makes a VM's disks. */
+export function diskIdIn(vm: Pick<VirtualMachine, 'id'>, name: string): string {
   const id = parseResourceId(vm.id)!;
-  return `${resourceGroupId(id.subscription, id.resourceGroup!)}/providers/Microsoft.Compute/disks/${vm.properties.storageProfile.osDisk.name}`;
+  return `${resourceGroupId(id.subscription, id.resourceGroup!)}/providers/Microsoft.Compute/disks/${name}`;
 }
 
+/** The OS disk's id as the VM names it. */
+export const osDiskId = (vm: VirtualMachine): string => diskIdIn(vm, vm.properties.storageProfile.osDisk.name);
+
 /**
- * The VM's OS disk once its bytes are in: made `FromImage` through the disk operation the API uses
- * (its own job fills it) on the first call; undefined while it fills. A disk that failed fails the VM.
+ * The VM's disks once their bytes are in, the OS disk first, then the data disks in LUN order: each
+ * the VM makes (its OS disk `FromImage`, data disks `Empty` or `FromImage`) made through the disk
+ * operation the API uses (whose own job fills it) when first missing; undefined while any fills. A
+ * disk that failed fails the VM; so does an attached one that is gone. `creationData` is the OS
+ * disk's, when the VM is being created.
  */
-export async function readyOsDisk(
+export async function readyDisks(
   ctx: DomainContext,
   record: VirtualMachineRecord,
-  creationData: CreationData,
-): Promise<DiskRecord | undefined> {
+  creationData?: CreationData,
+): Promise<{ os: DiskRecord; data: Array<{ lun: number; disk: DiskRecord }> } | undefined> {
   const vm = record.data.resource;
-  const id = parseResourceId(osDiskId(vm))!;
-  const disk = await getResource<Disk, DiskInternal>(ctx, id);
-  if (!disk) {
-    const osDisk = vm.properties.storageProfile.osDisk;
-    await createOrUpdateDisk(
-      ctx,
-      DISKS,
-      { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: osDisk.name },
-      {
-        location: vm.location,
-        sku: { name: osDisk.managedDisk.storageAccountType },
-        properties: { creationData, ...(osDisk.diskSizeGB !== undefined ? { diskSizeGB: osDisk.diskSizeGB } : {}) },
-      },
-    );
-    return undefined;
+  const { osDisk, dataDisks } = vm.properties.storageProfile;
+  const wanted: Array<{ id: string; name: string; sku: string; size?: number; lun?: number; from?: CreationData }> = [
+    {
+      id: osDiskId(vm),
+      name: osDisk.name,
+      sku: osDisk.managedDisk.storageAccountType,
+      size: osDisk.diskSizeGB,
+      from: creationData,
+    },
+    ...[...dataDisks]
+      .sort((a, b) => a.lun - b.lun)
+      .map((disk) => ({
+        id: disk.managedDisk.id,
+        name: disk.name,
+        sku: disk.managedDisk.storageAccountType,
+        size: disk.diskSizeGB,
+        lun: disk.lun,
+        from:
+          disk.createOption === 'Empty'
+            ? { createOption: 'Empty' }
+            : disk.createOption === 'FromImage' && creationData
+              ? dataDiskCreation(creationData, disk.lun)
+              : undefined,
+      })),
+  ];
+  const ready: DiskRecord[] = [];
+  for (const want of wanted) {
+    const id = parseResourceId(want.id)!;
+    const disk = await getResource<Disk, DiskInternal>(ctx, id);
+    if (!disk && want.from) {
+      await createOrUpdateDisk(
+        ctx,
+        DISKS,
+        { subscription: id.subscription, resourceGroup: id.resourceGroup!, name: want.name },
+        {
+          location: vm.location,
+          sku: { name: want.sku },
+          properties: { creationData: want.from, ...(want.size !== undefined ? { diskSizeGB: want.size } : {}) },
+        },
+      );
+      continue;
+    }
+    if (!disk) throw new Error(`The disk ${want.id} of the VM is gone.`);
+    const state = disk.data.resource.properties.provisioningState;
+    if (state === 'Failed') throw new Error(`The disk ${disk.data.resource.id} of the VM could not be made.`);
+    if (state === 'Succeeded') ready.push(disk as DiskRecord);
   }
-  const state = disk.data.resource.properties.provisioningState;
-  if (state === 'Failed') throw new Error(`The OS disk ${disk.data.resource.id} could not be made from the image.`);
-  return state === 'Succeeded' ? (disk as DiskRecord) : undefined;
+  if (ready.length < wanted.length) return undefined;
+  const [os, ...data] = ready;
+  return { os, data: data.map((disk, i) => ({ lun: wanted[i + 1].lun!, disk })) };
 }
 
 /** What the host boots: the size's vCPUs and memory, the firmware of the disk's generation, the public address and ports, the seed. */
@@ -131,17 +176,21 @@ async function publicEndpoint(ctx: DomainContext, vm: VirtualMachine): Promise<M
   return { address, ports: publishedPorts(rules) };
 }
 
-/** The writes that end the payload's operation with the VM in `power`, `changes` applied to its record. */
+/**
+ * The writes that end the payload's operation with the VM in `power`, `changes` applied to its record,
+ * the operation's `output` and the `writes` that go with them (an allocation released).
+ */
 export function settle(
   ctx: DomainContext,
   record: VirtualMachineRecord,
   payload: MachinePayload,
   power: PowerState,
   changes: Partial<VirtualMachineInternal> = {},
-  output?: unknown,
+  { output, writes = [] }: { output?: unknown; writes?: Write[] } = {},
 ): Write[] {
   const vm = record.data.resource;
   return [
+    ...writes,
     {
       op: 'put',
       record: resourceRecord(

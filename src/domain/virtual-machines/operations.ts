@@ -1,12 +1,12 @@
 /**
  * Microsoft.Compute/virtualMachines: one function per REST operation. A write records what the user
  * asked for and enqueues, in the same batch, the `virtualMachine.*` job that makes the host do it
- * (machine-jobs.ts); long-running operations answer with the operation that job finishes.
+ * (machine-requests.ts, machine-jobs.ts); long-running operations answer with the operation that job
+ * finishes. A PUT or PATCH of an existing VM is a change (update-machine.ts).
  */
-import { ArmError } from '../../core/arm-error.ts';
+import { ArmError, Problems } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
 import { formatResourceId, parseResourceId, resourceKey } from '../../core/resource-id.ts';
-import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { LinkedRecords, retryOnRace } from '../network/linked-records.ts';
 import type { NetworkInterface } from '../network-interfaces/network-interface.ts';
@@ -16,12 +16,14 @@ import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
-import { checkTags, requireWritableResourceGroup } from '../shared/scope.ts';
-import { checkComputeResourceName, isObject } from '../shared/validate.ts';
-import { Problems } from '../../core/arm-error.ts';
-import { checkCapacity, requireVmSize } from './capacity.ts';
+import { requireWritableResourceGroup } from '../shared/scope.ts';
+import { checkComputeResourceName } from '../shared/validate.ts';
+import { requireVmSize, reserveCapacity } from './capacity.ts';
+import { planDataDisks } from './data-disks.ts';
 import { chooseImage } from './image-choice.ts';
-import type { MachineAction, MachinePayload } from './machine-jobs.ts';
+import { diskIdIn, type MachineAction } from './machine-jobs.ts';
+import { enqueueMachineJob, refuseWhileBusy } from './machine-requests.ts';
+import { changeVirtualMachine, checkDataDiskCount } from './update-machine.ts';
 import { validateVirtualMachineBody, type VirtualMachineSpec } from './validate-virtual-machine.ts';
 import {
   virtualMachineId,
@@ -40,7 +42,7 @@ export interface VmWriteResult {
   operation?: OperationData;
 }
 
-/** PUT: a new VM is 201 with the create job's operation; an existing one may change its tags only. */
+/** PUT: a new VM is 201 with the create job's operation; an existing one changes (update-machine.ts). */
 export async function createOrUpdateVirtualMachine(
   ctx: DomainContext,
   ref: ResourceRef,
@@ -52,27 +54,37 @@ export async function createOrUpdateVirtualMachine(
   const id = virtualMachineId({ ...ref, resourceGroup: group.data.resource.name });
   const existing = await getResource<VirtualMachine, VirtualMachineInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
-  if (existing) return retag(ctx, existing as VirtualMachineRecord, body);
+  if (existing) return changeVirtualMachine(ctx, id, body, { patch: false, conditions });
   const spec = validateVirtualMachineBody(ctx, body);
+  if (spec.osDisk.id !== undefined)
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      "Kiln makes a new VM's OS disk FromImage: leave out 'properties.storageProfile.osDisk.managedDisk.id' (attaching an existing OS disk is not supported).",
+      'properties.storageProfile.osDisk.managedDisk.id',
+    );
   const size = requireVmSize(ctx, spec.vmSize, 'properties.hardwareProfile.vmSize');
   const key = resourceKey(id);
-  await checkCapacity(ctx, key, size);
   const image = await chooseImage(ctx, spec.imageReference, ref.subscription, spec.location);
   const vmId = newGuid();
   const osDiskName = spec.osDisk.name ?? `${ref.name}_OsDisk_1_${vmId.replaceAll('-', '')}`;
   await refuseExistingDisk(ctx, ref, group.data.resource.name, osDiskName);
-  const vm = newVirtualMachine(
-    formatResourceId(id),
-    ref.name,
-    spec,
-    image.imageReference,
-    osDiskName,
-    vmId,
-    ctx.clock.now(),
-  );
   return retryOnRace(async () => {
+    const vm = newVirtualMachine(
+      formatResourceId(id),
+      ref.name,
+      spec,
+      image.imageReference,
+      osDiskName,
+      vmId,
+      ctx.clock.now(),
+    );
     const linked = new LinkedRecords(ctx);
     await attachInterfaces(linked, vm, spec);
+    const disks = await planDataDisks(ctx, linked, vm, spec.dataDisks, { current: [], image, deallocated: false });
+    checkDataDiskCount(disks.dataDisks, size);
+    vm.properties.storageProfile.dataDisks = disks.dataDisks;
+    const reservation = await reserveCapacity(ctx, key, size);
     const operation = startOperationOn(vm, { subscription: ref.subscription, namespace: NAMESPACE }, ctx.clock.now());
     const internal: VirtualMachineInternal = {
       power: 'starting',
@@ -85,10 +97,17 @@ export async function createOrUpdateVirtualMachine(
     const [stored] = await ctx.store.apply([
       { op: 'put', record, expect: { absent: true } },
       ...linked.writes(),
+      reservation,
       operation.write,
       ctx.jobs.enqueueWrite({
         task: 'virtualMachine.run',
-        payload: { key: record.key, action: 'create', creationData: image.creationData, operation: operation.data },
+        payload: {
+          key: record.key,
+          action: 'create',
+          vmId,
+          creationData: image.creationData,
+          operation: operation.data,
+        },
       }),
     ]);
     ctx.jobs.nudge();
@@ -122,7 +141,7 @@ function newVirtualMachine(
           name: osDiskName,
           createOption: 'FromImage',
           caching: spec.osDisk.caching,
-          managedDisk: { storageAccountType: spec.osDisk.storageAccountType },
+          managedDisk: { storageAccountType: spec.osDisk.storageAccountType, id: diskIdIn({ id }, osDiskName) },
           deleteOption: spec.osDisk.deleteOption,
           ...(spec.osDisk.diskSizeGB !== undefined ? { diskSizeGB: spec.osDisk.diskSizeGB } : {}),
         },
@@ -203,53 +222,15 @@ async function attachInterfaces(linked: LinkedRecords, vm: VirtualMachine, spec:
   problems.throwIfAny();
 }
 
-/** PATCH: an existing VM's tags (404 when there is no VM: a PATCH never creates one). */
+/** PATCH: the same change as a PUT of an existing VM, of the fields given (404 when there is no VM: a PATCH never creates one). */
 export async function updateVirtualMachine(
   ctx: DomainContext,
   ref: ResourceRef,
   body: Record<string, unknown>,
   conditions?: Conditions,
 ): Promise<VmWriteResult> {
-  const existing = await getVirtualMachine(ctx, ref);
-  checkConditions(conditions, existing.etag);
-  return retag(ctx, existing, body);
-}
-
-/** A PUT or PATCH on an existing VM: its tags may change; anything else is Azure's refusal naming the property. */
-async function retag(
-  ctx: DomainContext,
-  existing: VirtualMachineRecord,
-  body: Record<string, unknown>,
-): Promise<VmWriteResult> {
-  const vm = existing.data.resource;
-  const problems = new Problems();
-  const tags = checkTags(body.tags, problems);
-  problems.throwIfAny();
-  const props = isObject(body.properties) ? body.properties : {};
-  const given = (field: string, value: unknown, stored: unknown) => {
-    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(stored))
-      throw new ArmError(409, 'PropertyChangeNotAllowed', `Changing property '${field}' is not allowed.`, field);
-  };
-  given(
-    'properties.hardwareProfile.vmSize',
-    (props.hardwareProfile as { vmSize?: unknown } | undefined)?.vmSize,
-    vm.properties.hardwareProfile.vmSize,
-  );
-  given(
-    'properties.osProfile.adminUsername',
-    (props.osProfile as { adminUsername?: unknown } | undefined)?.adminUsername,
-    vm.properties.osProfile.adminUsername,
-  );
-  given(
-    'properties.osProfile.computerName',
-    (props.osProfile as { computerName?: unknown } | undefined)?.computerName,
-    vm.properties.osProfile.computerName,
-  );
-  const updated: VirtualMachine = { ...vm, ...(tags ? { tags } : {}) };
-  const [stored] = await ctx.store.apply([
-    { op: 'put', record: resourceRecord(updated, existing.data.internal), expect: { etag: existing.etag } },
-  ]);
-  return { status: 200, vm: updated, etag: stored.etag };
+  await getVirtualMachine(ctx, ref);
+  return changeVirtualMachine(ctx, virtualMachineId(ref), body, { patch: true, conditions });
 }
 
 export async function getVirtualMachine(ctx: DomainContext, ref: ResourceRef): Promise<VirtualMachineRecord> {
@@ -265,7 +246,7 @@ export function listVirtualMachines(ctx: DomainContext, where: ListScope, page: 
 
 /** What each power action needs the VM to be, and the state it shows while its job works. */
 const ACTIONS: Record<
-  Exclude<MachineAction, 'create' | 'delete' | 'runCommand'>,
+  Exclude<MachineAction, 'create' | 'delete' | 'runCommand' | 'update'>,
   { from: PowerState[]; during: PowerState }
 > = {
   start: { from: ['stopped', 'deallocated', 'running'], during: 'starting' },
@@ -280,40 +261,49 @@ export async function virtualMachineAction(
   ref: ResourceRef,
   action: keyof typeof ACTIONS,
 ): Promise<OperationData> {
-  const record = await getVirtualMachine(ctx, ref);
-  const { power, generalized } = record.data.internal;
-  const name = record.data.resource.name;
-  refuseWhileBusy(record, action);
-  if (generalized && (action === 'start' || action === 'restart'))
-    throw new ArmError(
-      409,
-      'OperationNotAllowed',
-      `Operation '${action}' is not allowed on VM '${name}' since the VM is generalized.`,
-    );
-  if (!ACTIONS[action].from.includes(power))
-    throw new ArmError(
-      409,
-      'OperationNotAllowed',
-      `Operation '${action}' is not allowed on VM '${name}' since the VM is ${power}.`,
-    );
-  if (action === 'start' && power === 'deallocated') {
-    const size = requireVmSize(
-      ctx,
-      record.data.resource.properties.hardwareProfile.vmSize,
-      'properties.hardwareProfile.vmSize',
-    );
-    await checkCapacity(ctx, record.key, size);
-  }
-  return enqueueMachineJob(ctx, record, action, ACTIONS[action].during);
+  return retryOnRace(async () => {
+    const record = await getVirtualMachine(ctx, ref);
+    const { power, generalized } = record.data.internal;
+    const name = record.data.resource.name;
+    refuseWhileBusy(record, action);
+    if (generalized && (action === 'start' || action === 'restart'))
+      throw new ArmError(
+        409,
+        'OperationNotAllowed',
+        `Operation '${action}' is not allowed on VM '${name}' since the VM is generalized.`,
+      );
+    if (!ACTIONS[action].from.includes(power))
+      throw new ArmError(
+        409,
+        'OperationNotAllowed',
+        `Operation '${action}' is not allowed on VM '${name}' since the VM is ${power}.`,
+      );
+    // A deallocated VM takes its allocation back as it starts, in the request's own batch.
+    const reservation =
+      action === 'start' && power === 'deallocated'
+        ? [
+            await reserveCapacity(
+              ctx,
+              record.key,
+              requireVmSize(
+                ctx,
+                record.data.resource.properties.hardwareProfile.vmSize,
+                'properties.hardwareProfile.vmSize',
+              ),
+            ),
+          ]
+        : [];
+    return (await enqueueMachineJob(ctx, record, action, ACTIONS[action].during, { writes: reservation })).operation;
+  });
 }
 
-/** DELETE: 202; the job stops the VM and deletes or detaches its disk and interfaces (their deleteOption). */
+/** DELETE: 202; the job stops the VM and deletes or detaches its disks and interfaces (their deleteOption). */
 export async function deleteVirtualMachine(ctx: DomainContext, ref: ResourceRef): Promise<OperationData | undefined> {
   const record = await getResource<VirtualMachine, VirtualMachineInternal>(ctx, virtualMachineId(ref));
   if (!record) return undefined;
   if (record.data.internal.operation && record.data.resource.properties.provisioningState === 'Deleting')
     return record.data.internal.operation;
-  return enqueueMachineJob(ctx, record as VirtualMachineRecord, 'delete', 'stopping');
+  return (await enqueueMachineJob(ctx, record as VirtualMachineRecord, 'delete', 'stopping')).operation;
 }
 
 /** POST generalize: a stopped or deallocated VM becomes a source for images and gallery versions. */
@@ -334,45 +324,4 @@ export async function generalizeVirtualMachine(ctx: DomainContext, ref: Resource
       expect: { etag: record.etag },
     },
   ]);
-}
-
-function refuseWhileBusy(record: VirtualMachineRecord, action: string) {
-  const state = record.data.resource.properties.provisioningState;
-  if (state === 'Creating' || state === 'Updating' || state === 'Deleting')
-    throw new ArmError(
-      409,
-      'OperationNotAllowed',
-      `Operation '${action}' is not allowed on VM '${record.data.resource.name}' while it is ${state.toLowerCase()}; wait for it to finish.`,
-    );
-}
-
-/** Writes the VM in the state it shows while its job works, the operation, and the job, in one batch. */
-export async function enqueueMachineJob(
-  ctx: DomainContext,
-  record: VirtualMachineRecord,
-  action: MachineAction,
-  during: PowerState,
-  extra: Pick<MachinePayload, 'command'> = {},
-): Promise<OperationData> {
-  const vm = record.data.resource;
-  const operation = startOperationOn(vm, { subscription: record.subscription, namespace: NAMESPACE }, ctx.clock.now());
-  const provisioningState = action === 'delete' ? 'Deleting' : 'Updating';
-  const writes: Write[] = [
-    {
-      op: 'put',
-      record: resourceRecord(
-        { ...vm, properties: { ...vm.properties, provisioningState } },
-        { ...record.data.internal, power: during, operation: operation.data },
-      ),
-      expect: { etag: record.etag },
-    },
-    operation.write,
-    ctx.jobs.enqueueWrite({
-      task: 'virtualMachine.run',
-      payload: { key: record.key, action, operation: operation.data, ...extra },
-    }),
-  ];
-  await ctx.store.apply(writes);
-  ctx.jobs.nudge();
-  return operation.data;
 }

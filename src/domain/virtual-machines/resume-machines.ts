@@ -34,7 +34,7 @@ export async function resumeMachines(ctx: DomainContext): Promise<number> {
         started.write,
         ctx.jobs.enqueueWrite({
           task: 'virtualMachine.run',
-          payload: { key: record.key, action: 'start', operation: started.data },
+          payload: { key: record.key, action: 'start', operation: started.data, vmId: vm.properties.vmId },
         }),
       ])
       // Changed meanwhile: whoever changed it decides what runs.

@@ -1,9 +1,11 @@
 /**
- * `runCommand` (what `az vm run-command invoke` calls): `RunShellScript` runs the script's lines as
- * root in the running VM, through Kiln's agent account (provisioning-seed.ts), as Azure runs it
- * through its VM agent. Named parameters become environment variables, every value a positional
- * argument as well. The result is Azure's: one `ProvisioningState/succeeded` status whose message
- * holds the last 4096 bytes of standard output and of standard error, and says when the script failed.
+ * `runCommand` (what `az vm run-command invoke` calls): a built-in command of the location
+ * (run-command-documents.ts) by its `commandId`, its `script` lines (the document's unless the body
+ * gives its own, which `RunShellScript` needs) run as root in the running VM, through Kiln's agent
+ * account (provisioning-seed.ts), as Azure runs them through its VM agent. Named parameters become
+ * environment variables, every value a positional argument as well. The result is Azure's: one
+ * `ProvisioningState/succeeded` status whose message holds the last 4096 bytes of standard output and
+ * of standard error, and says when the script failed.
  */
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
@@ -11,9 +13,10 @@ import type { DomainContext } from '../context.ts';
 import type { OperationData } from '../operations/operation.ts';
 import type { ResourceRef } from '../shared/resource-ref.ts';
 import { isObject } from '../shared/validate.ts';
-import { enqueueMachineJob, getVirtualMachine } from './operations.ts';
+import { enqueueMachineJob } from './machine-requests.ts';
+import { getVirtualMachine } from './operations.ts';
+import { findRunCommand, RUN_COMMANDS, WINDOWS_COMMANDS } from './run-command-documents.ts';
 
-const COMMANDS = ['RunShellScript'];
 /** What Azure keeps of each output stream. */
 const KEPT_BYTES = 4096;
 
@@ -30,18 +33,21 @@ export async function runCommand(
       'OperationNotAllowed',
       `Operation 'runCommand' is not allowed on VM '${record.data.resource.name}' since the VM is ${record.data.internal.power}${record.data.resource.properties.provisioningState === 'Succeeded' ? '' : ` (${record.data.resource.properties.provisioningState.toLowerCase()})`}.`,
     );
-  return enqueueMachineJob(ctx, record, 'runCommand', 'running', { command });
+  return (await enqueueMachineJob(ctx, record, 'runCommand', 'running', { command })).operation;
 }
 
 /** The argv the agent runs: the script under `sh`, its stderr after a marker line no script prints. */
 function guestCommand(body: Record<string, unknown>): string[] {
   const problems = new Problems();
-  if (typeof body.commandId !== 'string' || !COMMANDS.includes(body.commandId))
+  const document = typeof body.commandId === 'string' ? findRunCommand(body.commandId) : undefined;
+  if (!document) {
+    const windows = WINDOWS_COMMANDS.some((id) => id.toLowerCase() === String(body.commandId).toLowerCase());
     problems.add(
       'commandId',
-      `The value '${String(body.commandId)}' of 'commandId' is not valid. Allowed values: ${COMMANDS.join(', ')}.`,
+      `The value '${String(body.commandId)}' of 'commandId' is not valid. Allowed values: ${RUN_COMMANDS.map((c) => c.id).join(', ')}.${windows ? " It is one of Azure's Windows commands; Kiln runs Linux VMs." : ''}`,
     );
-  const script = body.script;
+  }
+  const script = body.script ?? (document?.script.length ? document.script : undefined);
   if (!Array.isArray(script) || script.length === 0 || script.some((line) => typeof line !== 'string'))
     problems.add('script', "'script' must be a non-empty array of command lines.");
   const parameters = body.parameters ?? [];

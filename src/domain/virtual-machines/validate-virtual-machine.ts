@@ -2,14 +2,25 @@
  * Checks a VM PUT body as the Compute RP does, reporting every bad field at its JSON path with
  * Azure's code (`InvalidParameter` unless said otherwise). Kiln runs Linux VMs made `FromImage` with
  * managed disks and network interfaces; fields it does not act on are refused by name
- * (`PropertyNotSupported`) rather than dropped.
+ * (`PropertyNotSupported`) rather than dropped. Members Azure computes (`vmId`, the disks' ids,
+ * `provisioningState`, ...) are taken, since clients send back what a GET showed: a new VM ignores
+ * them, a change of an existing one compares them (update-machine.ts). `update` checks the body of
+ * a change, which holds no password or custom data unless the client sends one to change.
  */
 import { Problems } from '../../core/arm-error.ts';
 import { DISK_SKUS } from '../../core/disk-skus.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject, refuseUnknownFields } from '../shared/validate.ts';
-import type { DeleteOption, ImageReference, SshPublicKey, VirtualMachine } from './virtual-machine.ts';
+import { checkDataDisks, type DataDiskSpec } from './validate-data-disks.ts';
+import {
+  CACHING,
+  DELETE_OPTIONS,
+  type Caching,
+  type DeleteOption,
+  type ImageReference,
+  type SshPublicKey,
+} from './virtual-machine.ts';
 
 export interface VirtualMachineSpec {
   location: string;
@@ -18,11 +29,15 @@ export interface VirtualMachineSpec {
   imageReference: ImageReference;
   osDisk: {
     name?: string;
-    caching: VirtualMachine['properties']['storageProfile']['osDisk']['caching'];
+    caching: Caching;
     storageAccountType: string;
     deleteOption: DeleteOption;
     diskSizeGB?: number;
+    /** An existing VM's OS disk, as a GET shows it. */
+    id?: string;
   };
+  /** Absent: the body leaves them as they are (a new VM has none). */
+  dataDisks?: DataDiskSpec[];
   computerName?: string;
   adminUsername: string;
   adminPassword?: string;
@@ -34,51 +49,47 @@ export interface VirtualMachineSpec {
 }
 
 const P = 'properties';
-const DELETE_OPTIONS = ['Delete', 'Detach'] as const;
-const CACHING = ['None', 'ReadOnly', 'ReadWrite'] as const;
 /** Names Azure refuses as a Linux admin user: they exist in the image already. */
 const RESERVED_USERS = ['root', 'admin', 'administrator', 'daemon', 'bin', 'sys', 'nobody', 'guest', 'user', 'test'];
 /** cloud-init's limit on user data once decoded, as Azure's on customData. */
 const MAX_CUSTOM_DATA = 64 * 1024;
 
-export function validateVirtualMachineBody(ctx: SettingsContext, body: Record<string, unknown>): VirtualMachineSpec {
+export function validateVirtualMachineBody(
+  ctx: SettingsContext,
+  body: Record<string, unknown>,
+  update = false,
+): VirtualMachineSpec {
   const problems = new Problems();
-  refuseUnknownFields(body, ['location', 'tags', 'properties', 'id', 'name', 'type'], '', problems);
+  refuseUnknownFields(body, ['location', 'tags', 'properties'], '', problems, {
+    readOnly: ['id', 'name', 'type', 'etag'],
+  });
   const location = checkLocation(ctx, body.location, problems);
   const tags = checkTags(body.tags, problems);
   const props = objectAt(body.properties, P, problems);
   refuseUnknownFields(
     props,
-    [
-      'hardwareProfile',
-      'storageProfile',
-      'osProfile',
-      'networkProfile',
-      'diagnosticsProfile',
-      'vmId',
-      'provisioningState',
-      'timeCreated',
-    ],
+    ['hardwareProfile', 'storageProfile', 'osProfile', 'networkProfile', 'diagnosticsProfile'],
     P,
     problems,
+    { readOnly: ['vmId', 'provisioningState', 'timeCreated', 'instanceView'] },
   );
   const hardware = objectAt(props.hardwareProfile, `${P}.hardwareProfile`, problems);
+  refuseUnknownFields(hardware, ['vmSize'], `${P}.hardwareProfile`, problems);
   const vmSize = requiredText(hardware.vmSize, `${P}.hardwareProfile.vmSize`, problems);
   const storage = objectAt(props.storageProfile, `${P}.storageProfile`, problems);
   refuseUnknownFields(storage, ['imageReference', 'osDisk', 'dataDisks'], `${P}.storageProfile`, problems);
-  if (Array.isArray(storage.dataDisks) && storage.dataDisks.length > 0)
-    problems.add(
-      `${P}.storageProfile.dataDisks`,
-      'Kiln VMs have their OS disk only so far; leave out dataDisks (attach data later when Kiln supports it).',
-      'PropertyNotSupported',
-    );
+  const dataDisks =
+    storage.dataDisks === undefined || storage.dataDisks === null
+      ? undefined
+      : checkDataDisks(storage.dataDisks, `${P}.storageProfile.dataDisks`, problems);
   const spec: VirtualMachineSpec = {
     location,
     tags,
     vmSize,
     imageReference: checkImageReference(storage.imageReference, `${P}.storageProfile.imageReference`, problems),
     osDisk: checkOsDisk(storage.osDisk, `${P}.storageProfile.osDisk`, problems),
-    ...checkOsProfile(props.osProfile, `${P}.osProfile`, problems),
+    ...(dataDisks ? { dataDisks } : {}),
+    ...checkOsProfile(props.osProfile, `${P}.osProfile`, update, problems),
     networkInterfaces: checkNetworkProfile(props.networkProfile, `${P}.networkProfile`, problems),
     bootDiagnostics: checkBootDiagnostics(props.diagnosticsProfile, `${P}.diagnosticsProfile`, problems),
   };
@@ -137,10 +148,12 @@ function checkOsDisk(value: unknown, target: string, problems: Problems): Virtua
   if (disk.osType !== undefined && String(disk.osType).toLowerCase() !== 'linux')
     problems.add(`${target}.osType`, 'Kiln runs Linux VMs only so far; Windows images cannot be tested here yet.');
   const managed = objectAt(disk.managedDisk, `${target}.managedDisk`, problems, false);
-  refuseUnknownFields(managed, ['storageAccountType'], `${target}.managedDisk`, problems);
+  refuseUnknownFields(managed, ['storageAccountType', 'id'], `${target}.managedDisk`, problems);
   const name = optionalText(disk.name, `${target}.name`, problems);
+  const id = optionalText(managed.id, `${target}.managedDisk.id`, problems);
   return {
     ...(name ? { name } : {}),
+    ...(id ? { id } : {}),
     caching: enumValue(disk.caching, CACHING, `${target}.caching`, problems) ?? 'ReadWrite',
     storageAccountType:
       enumValue(managed.storageAccountType, DISK_SKUS, `${target}.managedDisk.storageAccountType`, problems) ??
@@ -150,7 +163,7 @@ function checkOsDisk(value: unknown, target: string, problems: Problems): Virtua
   };
 }
 
-function checkOsProfile(value: unknown, target: string, problems: Problems) {
+function checkOsProfile(value: unknown, target: string, update: boolean, problems: Problems) {
   const os = objectAt(value, target, problems);
   refuseUnknownFields(
     os,
@@ -203,11 +216,20 @@ function checkOsProfile(value: unknown, target: string, problems: Problems) {
     `${target}.linuxConfiguration.ssh.publicKeys`,
     problems,
   );
-  const disablePasswordAuthentication = linux.disablePasswordAuthentication === true || adminPassword === undefined;
+  const disablePasswordAuthentication =
+    typeof linux.disablePasswordAuthentication === 'boolean'
+      ? linux.disablePasswordAuthentication
+      : adminPassword === undefined;
   if (disablePasswordAuthentication && publicKeys.length === 0)
     problems.add(
       `${target}.linuxConfiguration.ssh.publicKeys`,
       'Password authentication is disabled, so at least one SSH public key is required.',
+    );
+  // A change never holds the password (no GET shows it): only a new VM needs one to log in with.
+  if (!disablePasswordAuthentication && adminPassword === undefined && !update)
+    problems.add(
+      `${target}.adminPassword`,
+      `Required parameter '${target}.adminPassword' is missing (null): password authentication is enabled.`,
     );
   if (adminPassword !== undefined && linux.disablePasswordAuthentication === true)
     problems.add(`${target}.adminPassword`, 'adminPassword is given while password authentication is disabled.');

@@ -13,6 +13,10 @@
  *    `starting` are started again.
  *  - `internal.generalized`: set by `generalize`, which Azure requires before a VM is captured into
  *    a managed image or a gallery version.
+ *  - Data disks (`storageProfile.dataDisks`) are `Microsoft.Compute/disks` too, each at its own LUN,
+ *    named by `managedDisk.id` and naming the VM back (`managedBy`) from the request that attaches
+ *    them, or from their making by the VM's job (`Empty`, `FromImage`); `internal.detaching` names
+ *    those a request let go that the VM's job has yet to unplug, write back and release.
  */
 import type { ResourceId } from '../../core/resource-id.ts';
 import type { OperationData } from '../operations/operation.ts';
@@ -21,7 +25,10 @@ import type { ResourceRef } from '../shared/resource-ref.ts';
 
 export const VIRTUAL_MACHINE_KIND = 'microsoft.compute/virtualmachines';
 
-export type DeleteOption = 'Delete' | 'Detach';
+export const DELETE_OPTIONS = ['Delete', 'Detach'] as const;
+export type DeleteOption = (typeof DELETE_OPTIONS)[number];
+export const CACHING = ['None', 'ReadOnly', 'ReadWrite'] as const;
+export type Caching = (typeof CACHING)[number];
 export type PowerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated';
 
 export interface ImageReference {
@@ -39,6 +46,19 @@ export interface SshPublicKey {
   keyData: string;
 }
 
+/** A data disk as Azure shows it: the disk at `managedDisk.id` at LUN `lun`. */
+export interface DataDisk {
+  lun: number;
+  name: string;
+  /** How it came to the VM: made empty or from the image's data disk at this LUN, or an existing disk attached. */
+  createOption: 'Empty' | 'FromImage' | 'Attach';
+  caching: Caching;
+  managedDisk: { storageAccountType: string; id: string };
+  deleteOption: DeleteOption;
+  diskSizeGB?: number;
+  toBeDetached: boolean;
+}
+
 export interface VirtualMachine extends ArmResource {
   location: string;
   properties: {
@@ -50,12 +70,12 @@ export interface VirtualMachine extends ArmResource {
         osType: 'Linux';
         name: string;
         createOption: 'FromImage';
-        caching: 'None' | 'ReadOnly' | 'ReadWrite';
-        managedDisk: { storageAccountType: string; id?: string };
+        caching: Caching;
+        managedDisk: { storageAccountType: string; id: string };
         deleteOption: DeleteOption;
         diskSizeGB?: number;
       };
-      dataDisks: [];
+      dataDisks: DataDisk[];
     };
     osProfile: {
       computerName: string;
@@ -94,6 +114,8 @@ export interface VirtualMachineInternal {
   reachable?: { address: string; ports: number[] };
   /** Blobs it owns (its boot diagnostics), deleted with it. */
   blobs?: OwnedBlob[];
+  /** Ids of the data disks a request took off the VM that still name it: its job unplugs, writes back and releases each. */
+  detaching?: string[];
 }
 
 export type VirtualMachineRecord = ResourceRecord<VirtualMachine, VirtualMachineInternal>;

@@ -1,21 +1,25 @@
 /**
- * Routes of Microsoft.Compute/virtualMachines: PUT, PATCH (tags), GET (with `$expand=instanceView`),
- * DELETE (202, a job stops the VM), the lists, `instanceView`, the power actions and `runCommand`
- * (202), `generalize`,
- * `retrieveBootDiagnosticsData`, and the sizes of a VM and of a location.
+ * Routes of Microsoft.Compute/virtualMachines: PUT and PATCH (a new VM, or a change of one), GET (with
+ * `$expand=instanceView`), DELETE (202, a job stops the VM), the lists, `instanceView`, the power
+ * actions and `runCommand` (202), `generalize`, `retrieveBootDiagnosticsData`, the sizes of a VM and
+ * of a location, and the run commands of a location.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
 import type { DiskRecord } from '../../domain/disks/disk.ts';
 import { getResource } from '../../domain/shared/arm-resource.ts';
 import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
-import { requireSubscription, findRegion } from '../../domain/shared/scope.ts';
 import { retrieveBootDiagnosticsData } from '../../domain/virtual-machines/boot-diagnostics.ts';
 import { vmSettings } from '../../domain/virtual-machines/capacity.ts';
-import { VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from '../../domain/virtual-machines/descriptor.ts';
+import { RUN_COMMANDS_TYPE, VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from '../../domain/virtual-machines/descriptor.ts';
 import { instanceView } from '../../domain/virtual-machines/instance-view.ts';
 import { osDiskId } from '../../domain/virtual-machines/machine-jobs.ts';
 import { runCommand } from '../../domain/virtual-machines/run-command.ts';
+import {
+  getRunCommand,
+  listRunCommands,
+  requireLocation,
+} from '../../domain/virtual-machines/run-command-documents.ts';
 import {
   createOrUpdateVirtualMachine,
   deleteVirtualMachine,
@@ -24,6 +28,7 @@ import {
   listVirtualMachines,
   updateVirtualMachine,
   virtualMachineAction,
+  type VmWriteResult,
 } from '../../domain/virtual-machines/operations.ts';
 import type { VirtualMachineRecord } from '../../domain/virtual-machines/virtual-machine.ts';
 import { armRoute, jsonBody, params, refOf, routePath } from '../arm/arm-route.ts';
@@ -37,8 +42,23 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
   const { domain } = deps;
   const path = routePath(VIRTUAL_MACHINE_TYPE.path);
   const ref = (request: FastifyRequest) => refOf<ResourceRef>(request);
-  const view = async (record: VirtualMachineRecord) =>
-    instanceView(record, (await getResource(domain, osDiskId(record.data.resource))) as DiskRecord | undefined);
+  const view = async (record: VirtualMachineRecord) => {
+    const vm = record.data.resource;
+    const ids = [osDiskId(vm), ...vm.properties.storageProfile.dataDisks.map((disk) => disk.managedDisk.id)];
+    const disks = await Promise.all(ids.map((id) => getResource(domain, id)));
+    return instanceView(record, disks.filter((disk) => disk !== undefined) as DiskRecord[]);
+  };
+  /** A new VM is 201 once made; a change is 200, at once or once its job is done. */
+  const written = (request: FastifyRequest, reply: FastifyReply, result: VmWriteResult) => {
+    if (!result.operation) return sendResource(reply, result.status, result.vm, result.etag);
+    return sendLongRunning(
+      request,
+      reply,
+      deps,
+      { status: result.status, operation: result.operation, body: result.vm, etag: result.etag },
+      200,
+    );
+  };
   const shown = async (record: VirtualMachineRecord, request: FastifyRequest) => {
     const expand = (request.query as Record<string, string | undefined>).$expand;
     if (expand === undefined) return record.data.resource;
@@ -55,21 +75,16 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
     };
   };
 
-  armRoute(scope, 'PUT', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
-    const result = await createOrUpdateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request));
-    if (!result.operation) return sendResource(reply, result.status, result.vm, result.etag);
-    return sendLongRunning(
+  armRoute(scope, 'PUT', path, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
+    written(
       request,
       reply,
-      deps,
-      { status: 201, operation: result.operation, body: result.vm, etag: result.etag },
-      200,
-    );
-  });
-  armRoute(scope, 'PATCH', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
-    const result = await updateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request));
-    return sendResource(reply, 200, result.vm, result.etag);
-  });
+      await createOrUpdateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request)),
+    ),
+  );
+  armRoute(scope, 'PATCH', path, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
+    written(request, reply, await updateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request))),
+  );
   armRoute(scope, 'GET', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
     const record = await getVirtualMachine(domain, ref(request));
     return sendResource(reply, 200, await shown(record, request), record.etag);
@@ -111,13 +126,15 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
   });
   armRoute(scope, 'GET', routePath(VM_SIZES_TYPE.collections[0]), VM_SIZES_TYPE, async (request, reply) => {
     const { subscription, location } = params(request);
-    requireSubscription(domain, subscription);
-    if (!findRegion(domain, location))
-      throw new ArmError(
-        400,
-        'NoRegisteredProviderFound',
-        `No registered resource provider found for location '${location}'.`,
-      );
+    requireLocation(domain, subscription, location);
     return sendResource(reply, 200, { value: vmSettings(domain).sizes });
+  });
+  armRoute(scope, 'GET', routePath(RUN_COMMANDS_TYPE.collections[0]), RUN_COMMANDS_TYPE, async (request, reply) => {
+    const { subscription, location } = params(request);
+    return sendResource(reply, 200, { value: listRunCommands(domain, subscription, location) });
+  });
+  armRoute(scope, 'GET', routePath(RUN_COMMANDS_TYPE.path!), RUN_COMMANDS_TYPE, async (request, reply) => {
+    const { subscription, location, commandId } = params(request);
+    return sendResource(reply, 200, getRunCommand(domain, subscription, location, commandId));
   });
 }

@@ -9,19 +9,27 @@
  * login prompt (the guest booted and started its services) and, in an image with cloud-init, until
  * cloud-init says it finished (provisioning and custom data done), or fails with the console's last
  * lines and nothing left running; a machine ends with the process (the driver's guarantee); whoever keeps
- * the machines' desired state starts them again after a restart.
+ * the machines' desired state starts them again after a restart. A machine's data disks are known by
+ * the id their owner gives them: those it booted with and those hot-plugged since, until unplugged.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { GuestAgent } from '../../ports/guest-communicator.ts';
-import type { NoCloudSeed, Vm, VmDriver, VmFirmware } from '../../ports/vm-driver.ts';
+import type { NoCloudSeed, Vm, VmDataDisk, VmDriver, VmFirmware } from '../../ports/vm-driver.ts';
 import { openSerialFile } from '../guest/serial-capture.ts';
 
+/** A data disk of a machine: the guest's disk `name` (vm-driver.ts), its owner's `id` for it. */
+export interface MachineDataDisk extends VmDataDisk {
+  id: string;
+}
+
 export interface MachineSpec {
-  /** Who the machine is (the VM resource's key). */
+  /** Who the machine is (the VM's `vmId`, one for each VM ever made). */
   key: string;
   /** Its raw disk file, written by the guest. */
   disk: string;
+  /** Its data disks, in the order the guest sees them. */
+  dataDisks: MachineDataDisk[];
   firmware: VmFirmware;
   memoryMiB: number;
   cpus: number;
@@ -50,7 +58,12 @@ const PROVISIONED = /Cloud-init v\. \S+ finished at/;
 interface Machine {
   vm: Vm;
   agent?: GuestAgent;
+  /** The guest's name of each data disk it holds, by id (lower-cased). */
+  disks: Map<string, string>;
 }
+
+/** How long a guest may take to let a data disk go. */
+const DETACH_MS = 120_000;
 
 export class MachineHost {
   private readonly machines = new Map<string, Machine>();
@@ -79,6 +92,7 @@ export class MachineHost {
           cpus: spec.cpus,
           firmware: spec.firmware,
           persistent: true,
+          dataDisks: spec.dataDisks.map(({ name, path }) => ({ name, path })),
           network: {
             forwardPorts: spec.agent ? [spec.agent.guestPort] : [],
             outbound: spec.outbound,
@@ -95,7 +109,11 @@ export class MachineHost {
       serial.end();
       throw error;
     }
-    const machine = { vm, agent: spec.agent };
+    const machine: Machine = {
+      vm,
+      agent: spec.agent,
+      disks: new Map(spec.dataDisks.map((disk) => [disk.id.toLowerCase(), disk.name])),
+    };
     this.machines.set(spec.key, machine);
     void vm.exited.then(() => {
       serial.end();
@@ -124,6 +142,27 @@ export class MachineHost {
     await vm.exited;
   }
 
+  /** Whether the running machine holds the data disk `id`. */
+  holds(key: string, id: string): boolean {
+    return this.machines.get(key)?.disks.has(id.toLowerCase()) ?? false;
+  }
+
+  /** Hot-plugs a data disk into the running machine. */
+  async attach(key: string, disk: MachineDataDisk): Promise<void> {
+    const machine = this.running(key);
+    await machine.vm.attachDisk({ name: disk.name, path: disk.path });
+    machine.disks.set(disk.id.toLowerCase(), disk.name);
+  }
+
+  /** Hot-unplugs the data disk `id`, once the guest has let it go; nothing when the machine does not hold it. */
+  async detach(key: string, id: string): Promise<void> {
+    const machine = this.machines.get(key);
+    const name = machine?.disks.get(id.toLowerCase());
+    if (!machine || name === undefined) return;
+    await machine.vm.detachDisk(name, DETACH_MS);
+    machine.disks.delete(id.toLowerCase());
+  }
+
   /** Hard-stops every machine (the process is ending). */
   async stopAll(): Promise<void> {
     await Promise.all([...this.machines.values()].map(({ vm }) => vm.stop()));
@@ -131,12 +170,17 @@ export class MachineHost {
 
   /** Runs `argv` as the guest's administrator through Kiln's agent; resolves with its output lines and exit code. */
   async run(key: string, argv: string[], signal: AbortSignal): Promise<{ lines: string[]; exitCode: number }> {
-    const machine = this.machines.get(key);
-    if (!machine) throw new Error('The VM is not running on this host.');
+    const machine = this.running(key);
     if (!machine.agent) throw new Error('The VM has no Kiln agent: it was booted without one.');
     const session = await machine.agent.connect(machine.vm, { timeoutMs: AGENT_CONNECT_MS, signal });
     const lines: string[] = [];
     const exitCode = await session.run(argv, { output: (line) => lines.push(line), signal });
     return { lines, exitCode };
+  }
+
+  private running(key: string): Machine {
+    const machine = this.machines.get(key);
+    if (!machine) throw new Error('The VM is not running on this host.');
+    return machine;
   }
 }

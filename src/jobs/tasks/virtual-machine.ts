@@ -1,41 +1,48 @@
 /**
  * The `virtualMachine.run` job: joins a VM's records (domain/virtual-machines/machine-jobs.ts) to the
  * machine host that runs it (imaging/machines/machine-host.ts). Each VM has a folder of its own on the
- * host, `<machines>/<vmId>/`: its OS disk as a raw file while it holds an allocation (made from the
- * disk's stored bytes when it first boots after a create or a deallocate) and its serial console.
+ * host, `<machines>/<vmId>/`: its disks as raw files while it holds an allocation (machine-disks.ts:
+ * made from the disks' stored bytes when it first boots after a create or a deallocate) and its serial
+ * console. The host knows a machine by its VM's `vmId`, so a VM made again under the same name is
+ * never taken for the one before it.
  *
- * Invariants: the stored disk is brought up to date with the file whenever the VM stops (power off,
- * deallocate, delete with Detach), so a snapshot, an image or a detached disk sees what the guest
- * wrote; deallocated, the VM has no file; every action can run again after a crash (a create finds its
- * disk, a start finds the VM running, a stop finds it stopped).
+ * Invariants: the stored disks are brought up to date with the files whenever the VM stops (power
+ * off, deallocate, delete with Detach) or lets a data disk go, so a snapshot, an image or a detached
+ * disk sees what the guest wrote; deallocated, the VM has no files; every action can run again after
+ * a crash (a create finds its disks, a start finds the VM running, a stop finds it stopped, a detach
+ * finds the disk let go). A job that boots the VM writes its end itself, expecting the VM as it read
+ * it: when a delete took the VM over meanwhile (or it is gone), the machine it started is stopped
+ * rather than left running with no record (`overtaken`).
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { DiskRecord } from '../../domain/disks/disk.ts';
+import { finishOperation, operationKey, type OperationData } from '../../domain/operations/operation.ts';
+import { getResource } from '../../domain/shared/arm-resource.ts';
+import { releaseCapacity } from '../../domain/virtual-machines/capacity.ts';
 import { finishMachineDelete } from '../../domain/virtual-machines/delete-machine.ts';
+import { holdDisk, releaseDisk } from '../../domain/virtual-machines/disk-holds.ts';
 import {
   failMachine,
   machineOf,
   machinePlan,
   osDiskId,
-  readyOsDisk,
+  readyDisks,
   settle,
   type MachinePayload,
 } from '../../domain/virtual-machines/machine-jobs.ts';
-import { holdOsDisk, recordOsDiskBytes } from '../../domain/virtual-machines/os-disk.ts';
 import { runCommandResult } from '../../domain/virtual-machines/run-command.ts';
-import type { GuestCommunicator } from '../../ports/guest-communicator.ts';
-import type { VirtualMachineRecord } from '../../domain/virtual-machines/virtual-machine.ts';
-import { finishOperation } from '../../domain/operations/operation.ts';
-import { getResource } from '../../domain/shared/arm-resource.ts';
-import { writeSparseFile } from '../../imaging/disk/sparse-file.ts';
+import type {
+  PowerState,
+  VirtualMachineInternal,
+  VirtualMachineRecord,
+} from '../../domain/virtual-machines/virtual-machine.ts';
 import type { MachineHost } from '../../imaging/machines/machine-host.ts';
-import type { Write } from '../../ports/metadata-store.ts';
+import type { GuestCommunicator } from '../../ports/guest-communicator.ts';
+import { ExpectationFailedError, type Write } from '../../ports/metadata-store.ts';
 import { RetryLater, type TaskHandler } from '../task.ts';
+import { diskFile, materialize, removeFile, seal, type DiskFile } from './machine-disks.ts';
 
 export interface MachineSettings {
   host: MachineHost;
@@ -50,136 +57,250 @@ export interface MachineSettings {
 /** How long a guest may take to power off when asked, before it is stopped hard. */
 const SHUTDOWN_MS = 60_000;
 
+type Disks = NonNullable<Awaited<ReturnType<typeof readyDisks>>>;
+
 export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings): TaskHandler<MachinePayload> {
-  const files = (record: VirtualMachineRecord) => {
-    const dir = join(settings.root, record.data.resource.properties.vmId);
-    return { dir, disk: join(dir, 'os.raw'), footer: join(dir, 'os.footer'), serial: join(dir, 'serial.log') };
+  const { host } = settings;
+  const vmIdOf = (record: VirtualMachineRecord) => record.data.resource.properties.vmId;
+  const folder = (vmId: string) => join(settings.root, vmId);
+  /** The files of the VM's disks: the OS disk's, then the data disks' in LUN order. */
+  const filesOf = (record: VirtualMachineRecord, disks: Disks) => {
+    const dir = folder(vmIdOf(record));
+    return {
+      os: diskFile(dir, disks.os, true),
+      data: disks.data.map(({ lun, disk }) => ({ lun, file: diskFile(dir, disk, false) })),
+    };
+  };
+  /** The VM's disks, each made first if it makes them; RetryLater while one fills. */
+  const disksOf = async (record: VirtualMachineRecord, payload: MachinePayload): Promise<Disks> => {
+    const disks = await readyDisks(ctx, record, payload.creationData);
+    if (!disks) throw new RetryLater(250, "waiting for the VM's disks to be made");
+    return disks;
+  };
+  const holdAll = async (record: VirtualMachineRecord, disks: Disks, state: 'Attached' | 'Reserved') => {
+    for (const disk of [disks.os, ...disks.data.map((d) => d.disk)])
+      await holdDisk(ctx, record.data.resource, disk, state);
   };
 
-  const osDisk = async (record: VirtualMachineRecord) =>
-    (await getResource<DiskRecord['data']['resource'], DiskRecord['data']['internal']>(
-      ctx,
-      osDiskId(record.data.resource),
-    )) as DiskRecord | undefined;
-
-  /** The disk's stored bytes as the VM's raw file, unless the file is there already. */
-  const materialize = async (record: VirtualMachineRecord, disk: DiskRecord, signal: AbortSignal) => {
-    const { dir, disk: file, footer } = files(record);
-    if (existsSync(file)) return;
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const blob = disk.data.internal.blobs[0];
-    const store = ctx.regions.get(blob.region)!;
-    const partial = `${file}.partial`;
-    const size = await writeSparseFile(store.read(blob.key), partial, signal);
-    const handle = await open(partial, 'r');
-    const last = Buffer.alloc(VHD_FOOTER_SIZE);
-    await handle.read(last, 0, VHD_FOOTER_SIZE, size - VHD_FOOTER_SIZE);
-    await handle.close();
-    await writeFile(footer, last, { mode: 0o600 });
-    await truncate(partial, size - VHD_FOOTER_SIZE);
-    await rename(partial, file);
-  };
-
-  /** The VM's file back into its disk's stored bytes (its footer as it was). */
-  const seal = async (record: VirtualMachineRecord) => {
-    const { disk: file, footer } = files(record);
-    const disk = await osDisk(record);
-    if (!disk || !existsSync(file)) return;
-    const blob = disk.data.internal.blobs[0];
-    const tail = await readFile(footer);
-    const content = Readable.from(
-      (async function* () {
-        yield* createReadStream(file, { highWaterMark: 4 * 1024 * 1024 });
-        yield tail;
-      })(),
-    );
-    await ctx.regions.get(blob.region)!.put(blob.key, content, { overwrite: true });
-    await recordOsDiskBytes(ctx, record.data.resource);
-  };
-
-  const boot = async (record: VirtualMachineRecord, disk: DiskRecord, signal: AbortSignal) => {
-    await holdOsDisk(ctx, record.data.resource, disk, 'Attached');
-    await materialize(record, disk, signal);
-    const agent = await settings.communicator.agent(files(record).dir);
-    const plan = await machinePlan(ctx, record, disk, agent);
-    const { disk: file, serial } = files(record);
-    await settings.host.start({
-      key: record.key,
-      disk: file,
+  const boot = async (record: VirtualMachineRecord, disks: Disks, signal: AbortSignal) => {
+    await holdAll(record, disks, 'Attached');
+    const files = filesOf(record, disks);
+    for (const file of [files.os, ...files.data.map((d) => d.file)]) await materialize(ctx, file, signal);
+    const dir = folder(vmIdOf(record));
+    const agent = await settings.communicator.agent(dir);
+    const plan = await machinePlan(ctx, record, disks.os, agent);
+    const serialLog = join(dir, 'serial.log');
+    await host.start({
+      key: vmIdOf(record),
+      disk: files.os.raw,
+      dataDisks: files.data.map(({ lun, file }) => ({
+        id: file.disk.data.resource.id,
+        name: lunName(lun),
+        path: file.raw,
+      })),
       firmware: plan.firmware,
       cpus: plan.cpus,
       memoryMiB: plan.memoryMiB,
       publish: plan.publish ?? { address: '127.0.0.1', ports: [] },
       outbound: plan.outbound,
       seed: plan.seed,
-      serialLog: serial,
+      serialLog,
       bootTimeoutMs: settings.bootTimeoutSeconds * 1000,
       agent,
     });
-    return { serialLog: serial, ...(plan.publish ? { reachable: plan.publish } : {}) };
+    return { serialLog, ...(plan.publish ? { reachable: plan.publish } : {}) };
   };
 
-  const stop = async (record: VirtualMachineRecord, hard = false) => {
-    await settings.host.stop(record.key, { hard, timeoutMs: SHUTDOWN_MS });
+  const stop = (record: VirtualMachineRecord, hard = false) =>
+    host.stop(vmIdOf(record), { hard, timeoutMs: SHUTDOWN_MS });
+
+  /** The files of the VM's disks that exist now (a data disk attached while it was stopped has none yet). */
+  const currentFiles = async (record: VirtualMachineRecord): Promise<DiskFile[]> => {
+    const vm = record.data.resource;
+    const dir = folder(vmIdOf(record));
+    const ids = [
+      { id: osDiskId(vm), os: true },
+      ...vm.properties.storageProfile.dataDisks.map((disk) => ({ id: disk.managedDisk.id, os: false })),
+    ];
+    const files: DiskFile[] = [];
+    for (const { id, os } of ids) {
+      const disk = (await getResource(ctx, id)) as DiskRecord | undefined;
+      if (disk) files.push(diskFile(dir, disk, os));
+    }
+    return files;
+  };
+  const sealAll = async (record: VirtualMachineRecord) => {
+    for (const file of await currentFiles(record)) await seal(ctx, file);
+  };
+
+  /** A data disk the VM let go: unplugged from the running VM, written back, released, its file removed. */
+  const detach = async (record: VirtualMachineRecord, id: string) => {
+    await host.detach(vmIdOf(record), id);
+    const disk = (await getResource(ctx, id)) as DiskRecord | undefined;
+    if (disk) {
+      const file = diskFile(folder(vmIdOf(record)), disk, false);
+      await seal(ctx, file);
+      await removeFile(file);
+    }
+    await releaseDisk(ctx, record.data.resource, id);
+  };
+
+  /** The data disks a running VM does not hold yet, hot-plugged. */
+  const plugNew = async (record: VirtualMachineRecord, disks: Disks, signal: AbortSignal) => {
+    for (const { lun, file } of filesOf(record, disks).data) {
+      const id = file.disk.data.resource.id;
+      if (host.holds(vmIdOf(record), id)) continue;
+      await holdDisk(ctx, record.data.resource, file.disk, 'Attached');
+      await materialize(ctx, file, signal);
+      await host.attach(vmIdOf(record), { id, name: lunName(lun), path: file.raw });
+    }
+  };
+
+  /**
+   * The end of a job that booted the VM, written here, expecting the VM as the job read it: when that
+   * fails, another request took the VM over (a delete) or it is gone, and what this job started stops.
+   */
+  const booted = async (
+    record: VirtualMachineRecord,
+    payload: MachinePayload,
+    changes: Partial<VirtualMachineInternal>,
+  ): Promise<Write[]> => {
+    try {
+      await ctx.store.apply(settle(ctx, record, payload, 'running', changes));
+      return [];
+    } catch (error) {
+      if (!(error instanceof ExpectationFailedError)) throw error;
+      return overtaken(payload);
+    }
+  };
+
+  /**
+   * Another request took the VM over, or it is gone: this job's operation ends Canceled (unless it was
+   * ended already), changing nothing else; a machine of this VM left running once the VM is gone, made
+   * again or being deleted is stopped, and the folder of a VM that is gone removed.
+   */
+  const overtaken = async (payload: MachinePayload): Promise<Write[]> => {
+    const now = (await ctx.store.get(payload.key)) as VirtualMachineRecord | undefined;
+    const vmId = payload.vmId;
+    const same = now && now.data.resource.properties.vmId === vmId;
+    if (vmId && (!same || now.data.resource.properties.provisioningState === 'Deleting')) {
+      await host.stop(vmId, { hard: true });
+      if (!same) await rm(folder(vmId), { recursive: true, force: true });
+    }
+    const operation = await ctx.store.get<OperationData>(
+      operationKey(payload.operation.subscription, payload.operation.name),
+    );
+    if (operation && operation.data.status !== 'InProgress') return [];
+    return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
   };
 
   const run = async (payload: MachinePayload, signal: AbortSignal): Promise<Write[]> => {
     const record = await machineOf(ctx, payload);
-    // Another request took the VM over (or it is gone): this operation ends, changing nothing.
-    if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
-    const running = settings.host.isRunning(record.key);
+    if (!record) return overtaken(payload);
+    const running = host.isRunning(vmIdOf(record));
     switch (payload.action) {
       case 'create': {
-        const disk = await readyOsDisk(ctx, record, payload.creationData!);
-        if (!disk) throw new RetryLater(250, 'waiting for the OS disk to be made from the image');
-        const booted = running ? {} : await boot(record, disk, signal);
+        const disks = await disksOf(record, payload);
+        const started = running ? {} : await boot(record, disks, signal);
         // Provisioned: cloud-init keeps what it made for this instance id, so the secrets can go.
-        return settle(ctx, record, payload, 'running', { ...booted, adminPassword: undefined, customData: undefined });
+        return booted(record, payload, { ...started, adminPassword: undefined, customData: undefined });
       }
       case 'start': {
         if (running) return settle(ctx, record, payload, 'running');
-        const disk = await requireDisk(record);
-        return settle(ctx, record, payload, 'running', await boot(record, disk, signal));
+        return booted(record, payload, await boot(record, await disksOf(record, payload), signal));
       }
       case 'restart': {
         await stop(record);
-        return settle(ctx, record, payload, 'running', await boot(record, await requireDisk(record), signal));
+        return booted(record, payload, await boot(record, await disksOf(record, payload), signal));
       }
       case 'powerOff': {
         await stop(record);
-        await seal(record);
+        await sealAll(record);
         return settle(ctx, record, payload, 'stopped', { reachable: undefined });
       }
       case 'deallocate': {
         await stop(record);
-        await seal(record);
-        await rm(files(record).disk, { force: true });
-        const disk = await osDisk(record);
-        if (disk) await holdOsDisk(ctx, record.data.resource, disk, 'Reserved');
-        return settle(ctx, record, payload, 'deallocated', { reachable: undefined });
+        await sealAll(record);
+        for (const file of await currentFiles(record)) await removeFile(file);
+        await holdAll(record, await disksOf(record, payload), 'Reserved');
+        return settle(
+          ctx,
+          record,
+          payload,
+          'deallocated',
+          { reachable: undefined },
+          { writes: await releaseCapacity(ctx, record.key) },
+        );
       }
       case 'runCommand': {
-        const { lines, exitCode } = await settings.host.run(record.key, payload.command!, signal);
-        return settle(ctx, record, payload, 'running', {}, runCommandResult(payload.command!, lines, exitCode));
+        const { lines, exitCode } = await host.run(vmIdOf(record), payload.command!, signal);
+        return settle(
+          ctx,
+          record,
+          payload,
+          'running',
+          {},
+          { output: runCommandResult(payload.command!, lines, exitCode) },
+        );
       }
+      case 'update':
+        return update(record, payload, running, signal);
       case 'delete': {
         await stop(record, true);
-        if (record.data.resource.properties.storageProfile.osDisk.deleteOption === 'Detach') await seal(record);
-        await rm(files(record).dir, { recursive: true, force: true });
+        const vm = record.data.resource;
+        const { osDisk, dataDisks } = vm.properties.storageProfile;
+        const kept = new Set(
+          [
+            ...(osDisk.deleteOption === 'Detach' ? [osDiskId(vm)] : []),
+            ...dataDisks.filter((disk) => disk.deleteOption === 'Detach').map((disk) => disk.managedDisk.id),
+          ].map((id) => id.toLowerCase()),
+        );
+        for (const file of await currentFiles(record))
+          if (kept.has(file.disk.data.resource.id.toLowerCase())) await seal(ctx, file);
+        for (const id of record.data.internal.detaching ?? []) await detach(record, id);
+        await rm(folder(vmIdOf(record)), { recursive: true, force: true });
         return finishMachineDelete(ctx, record, payload);
       }
     }
   };
 
-  const requireDisk = async (record: VirtualMachineRecord) => {
-    const disk = await osDisk(record);
-    if (!disk) throw new Error(`The OS disk ${osDiskId(record.data.resource)} of the VM is gone.`);
-    return disk;
+  /**
+   * A change of the VM (domain/virtual-machines/update-machine.ts): the disks it makes, the ones it let
+   * go detached, the new ones hot-plugged into the running VM (a stopped one takes them at its next
+   * start), and a new size taken by restarting it. A VM that ran when the change was asked runs after
+   * it, started again if Kiln restarted meanwhile.
+   */
+  const update = async (
+    record: VirtualMachineRecord,
+    payload: MachinePayload,
+    running: boolean,
+    signal: AbortSignal,
+  ): Promise<Write[]> => {
+    const disks = await disksOf(record, payload);
+    if (payload.restart && running) await stop(record);
+    for (const id of record.data.internal.detaching ?? []) await detach(record, id);
+    const live = host.isRunning(vmIdOf(record));
+    if (live) await plugNew(record, disks, signal);
+    else await holdAll(record, disks, payload.from === 'deallocated' ? 'Reserved' : 'Attached');
+    const changes = { detaching: undefined };
+    if (live) return settle(ctx, record, payload, 'running', changes);
+    if (payload.from === 'running')
+      return booted(record, payload, { ...changes, ...(await boot(record, disks, signal)) });
+    return settle(ctx, record, payload, payload.from === 'deallocated' ? 'deallocated' : 'stopped', changes);
+  };
+
+  /** The power state a failed job leaves: running if its machine runs, else where a change found it, else stopped (allocated). */
+  const failedPower = async (payload: MachinePayload): Promise<PowerState> => {
+    const record = await machineOf(ctx, payload);
+    if (record && host.isRunning(vmIdOf(record))) return 'running';
+    return payload.action === 'update' && payload.from === 'deallocated' ? 'deallocated' : 'stopped';
   };
 
   return {
     run: (payload, job) => run(payload, job.signal),
-    fail: (payload, error) =>
-      failMachine(ctx, payload, error, settings.host.isRunning(payload.key) ? 'running' : 'stopped'),
+    fail: async (payload, error) => failMachine(ctx, payload, error, await failedPower(payload)),
   };
 }
+
+/** The guest's name for the data disk at `lun` (its serial: /dev/disk/by-id/virtio-lun0). */
+const lunName = (lun: number) => `lun${lun}`;

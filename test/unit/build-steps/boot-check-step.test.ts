@@ -38,6 +38,12 @@ function scriptedDriver(console: string[]) {
           throw new Error(`guest port ${port} is not forwarded`);
         },
         lastSerialLines: (n) => console.slice(-n),
+        attachDisk: async () => {
+          throw new Error('a build VM has no data disks');
+        },
+        detachDisk: async () => {
+          throw new Error('a build VM has no data disks');
+        },
         waitFor: (pattern, timeoutMs) =>
           console.some((line) => pattern.test(line))
             ? Promise.resolve({ seconds: 1.25 })

@@ -15,6 +15,8 @@ import type { BlobUrlIssuer, DomainContext } from '../domain/context.ts';
 import type { TaskPayloads } from '../domain/task-payloads.ts';
 import { grantRole, resolveRoleGrant } from '../domain/authorization/grant-role.ts';
 import { createServicePrincipal } from '../domain/identity/service-principals.ts';
+import { TRACKED_KINDS } from '../domain/resources/generic-resource.ts';
+import { stampResourceTimes } from '../domain/resources/resource-times.ts';
 import {
   STANDARD_AUDIENCES,
   createTokenAuthority,
@@ -73,9 +75,13 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
   const clock = options.clock ?? systemClock;
   await makeDataFolderPrivate(options.dataDir);
   const { config, created } = await loadOrCreateConfig(options.dataDir);
-  const store = options.db?.startsWith('postgres')
-    ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
-    : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db'));
+  const store = stampResourceTimes(
+    options.db?.startsWith('postgres')
+      ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
+      : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db')),
+    clock,
+    TRACKED_KINDS,
+  );
   const regions = createRegionStores(options.dataDir, config.regions);
   const sasSecret = await loadOrCreateSecret(join(options.dataDir, 'keys', 'blob-sas.key'));
   const queue = new StoreJobQueue<TaskPayloads>(clock, store);

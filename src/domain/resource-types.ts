@@ -21,10 +21,12 @@ import { PLATFORM_IMAGE_TYPE } from './platform-images/descriptor.ts';
 import { PROVIDER_TYPE, SUBSCRIPTION_PROVIDER_TYPE } from './providers/descriptor.ts';
 import { PUBLIC_IP_ADDRESS_TYPE } from './public-ip-addresses/descriptor.ts';
 import { RESOURCE_GROUP_TYPE } from './resource-groups/descriptor.ts';
+import { GENERIC_RESOURCE_TYPE } from './resources/descriptor.ts';
 import { DEFAULT_SECURITY_RULE_TYPE, SECURITY_RULE_TYPE } from './security-rules/descriptor.ts';
 import type { ResourceTypeDescriptor } from './shared/resource-type.ts';
 import { SUBNET_TYPE } from './subnets/descriptor.ts';
 import { SUBSCRIPTION_TYPE, TENANT_TYPE } from './subscriptions/descriptor.ts';
+import { TAG_NAME_TYPE, TAG_VALUE_TYPE, TAGS_TYPE } from './tags/descriptor.ts';
 import { VIRTUAL_NETWORK_TYPE } from './virtual-networks/descriptor.ts';
 import { RUN_COMMANDS_TYPE, VIRTUAL_MACHINE_TYPE, VM_SIZES_TYPE } from './virtual-machines/descriptor.ts';
 
@@ -32,6 +34,10 @@ const SERVED: readonly ResourceTypeDescriptor[] = [
   SUBSCRIPTION_TYPE,
   TENANT_TYPE,
   RESOURCE_GROUP_TYPE,
+  GENERIC_RESOURCE_TYPE,
+  TAGS_TYPE,
+  TAG_NAME_TYPE,
+  TAG_VALUE_TYPE,
   DISK_TYPE,
   SNAPSHOT_TYPE,
   IMAGE_TYPE,

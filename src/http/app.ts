@@ -8,11 +8,11 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { newGuid } from '../core/ids.ts';
-import { ArmError } from '../core/arm-error.ts';
 import { checkApiVersion } from './arm/api-version.ts';
 import { authenticate } from './arm/authenticate.ts';
 import { authorize, authorizeLinked, filterListed } from './arm/authorize.ts';
 import { renderError } from './arm/error-envelope.ts';
+import { unmatchedRequest } from './arm/unmatched-request.ts';
 import { requireProviderRegistration } from './arm/provider-registration.ts';
 import type { AppDeps } from './deps.ts';
 import { JSON_BODY_LIMITS, useLimitedJsonParser } from './json-body.ts';
@@ -34,7 +34,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     https: options.https ?? null,
     logger: options.logger ? { redact: ['req.headers.authorization', 'req.body.client_secret'] } : false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    // ARM defines its own HEAD operations (resource group existence checks).
+    // ARM's HEAD answers 204 where a resource exists (http/arm/arm-route.ts), unlike a copy of the GET.
     exposeHeadRoutes: false,
     // Bodies each parser reads whole (JSON, forms) have their own limits; blob bodies are streamed, per operation (blob-routes.ts).
     bodyLimit: JSON_BODY_LIMITS.bytes,
@@ -52,11 +52,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   });
   app.setErrorHandler((error, request, reply) => renderError(error as Error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    renderError(
-      new ArmError(404, 'NotFound', `No route matches ${request.method} ${request.url.split('?')[0]}.`),
-      request,
-      reply,
-    ),
+    renderError(unmatchedRequest(request.method, request.url), request, reply),
   );
 
   await app.register(async (arm) => {

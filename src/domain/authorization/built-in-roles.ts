@@ -68,6 +68,21 @@ export const BUILT_IN_ROLES: readonly RoleDefinitionData[] = [
   ),
   role(READER_ROLE_ID, 'Reader', 'View all resources, but does not allow you to make any changes.', ['*/read']),
   role(
+    '4a9ae827-6dc8-4573-8ac7-8239d42aa03f',
+    'Tag Contributor',
+    'Lets you manage tags on entities, without providing access to the entities themselves.',
+    [
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Resources/subscriptions/resourceGroups/resources/read',
+      'Microsoft.Resources/subscriptions/resources/read',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Support/*',
+      'Microsoft.Resources/tags/*',
+    ],
+  ),
+  role(
     '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
     'User Access Administrator',
     'Lets you manage user access to Azure resources.',

@@ -41,12 +41,26 @@ export const DISK_RP_API_VERSIONS = apiVersions([
   '2026-06-01-preview',
 ]);
 
+/** What only DiskRP sets of a disk or snapshot (disk.json's readOnly), left out of an exported template. */
+const DISK_READ_ONLY = [
+  'properties.provisioningState',
+  'properties.timeCreated',
+  'properties.uniqueId',
+  'properties.diskSizeBytes',
+  'properties.diskState',
+  'properties.creationData.sourceUniqueId',
+  'properties.shareInfo',
+  'properties.propertyUpdatesInProgress',
+  'properties.lastOwnershipUpdateTime',
+];
+
 /** A copy reads its source disk or snapshot (a `sourceUri` blob is checked as every Kiln blob URL is). */
 const COPY_REFERENCES: ResourceReference[] = [{ field: 'properties.creationData.sourceResourceId', needs: 'read' }];
 
 export const DISK_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/disks'),
   tracking: 'tracked',
+  readOnly: DISK_READ_ONLY,
   apiVersions: DISK_RP_API_VERSIONS,
   // A disk from an image reads the managed image or gallery version; a platform image is everyone's.
   references: [
@@ -64,6 +78,7 @@ export const DISK_TYPE: ResourceTypeWithPaths = {
 export const SNAPSHOT_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/snapshots'),
   tracking: 'tracked',
+  readOnly: DISK_READ_ONLY,
   apiVersions: DISK_RP_API_VERSIONS,
   references: COPY_REFERENCES,
 };

@@ -26,6 +26,7 @@ export const GALLERY_RP_API_VERSIONS = apiVersions([
 export const GALLERY_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/galleries'),
   tracking: 'tracked',
+  readOnly: ['properties.provisioningState', 'properties.identifier.uniqueName', 'properties.sharingStatus'],
   apiVersions: GALLERY_RP_API_VERSIONS,
   references: [],
 };

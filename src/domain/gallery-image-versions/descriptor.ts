@@ -8,6 +8,13 @@ const DEFINITION =
 export const GALLERY_IMAGE_VERSION_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Compute/galleries/images/versions',
   tracking: 'tracked',
+  readOnly: [
+    'properties.provisioningState',
+    'properties.publishingProfile.publishedDate',
+    'properties.storageProfile.osDiskImage.sizeInGB',
+    'properties.storageProfile.dataDiskImages[].sizeInGB',
+    'properties.replicationStatus',
+  ],
   apiVersions: GALLERY_RP_API_VERSIONS,
   path: `${DEFINITION}/versions/{version}`,
   collections: [`${DEFINITION}/versions`],

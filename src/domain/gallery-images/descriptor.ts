@@ -8,6 +8,7 @@ const GALLERY =
 export const GALLERY_IMAGE_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Compute/galleries/images',
   tracking: 'tracked',
+  readOnly: ['properties.provisioningState'],
   apiVersions: GALLERY_RP_API_VERSIONS,
   path: `${GALLERY}/images/{name}`,
   collections: [`${GALLERY}/images`],

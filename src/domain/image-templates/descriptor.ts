@@ -18,6 +18,13 @@ export const IMAGE_BUILDER_API_VERSIONS = apiVersions([
 export const IMAGE_TEMPLATE_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.VirtualMachineImages/imageTemplates'),
   tracking: 'tracked',
+  readOnly: [
+    'properties.provisioningState',
+    'properties.provisioningError',
+    'properties.lastRunStatus',
+    'properties.exactStagingResourceGroup',
+    'properties.source.exactVersion',
+  ],
   apiVersions: IMAGE_BUILDER_API_VERSIONS,
   // A template acts as its identity, which takes the right to assign it, as in Azure. Its sources and
   // targets are checked as the image builder's own access when it runs (builder-access.ts).

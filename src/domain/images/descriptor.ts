@@ -40,6 +40,7 @@ export const COMPUTE_RP_API_VERSIONS = apiVersions([
 export const IMAGE_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/images'),
   tracking: 'tracked',
+  readOnly: ['properties.provisioningState'],
   apiVersions: COMPUTE_RP_API_VERSIONS,
   // An image pins a copy of each disk or snapshot it is made from; blobUri fields are Kiln blob URLs.
   references: [

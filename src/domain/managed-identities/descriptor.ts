@@ -4,6 +4,7 @@ import { apiVersions, inResourceGroup, type ResourceTypeWithPaths } from '../sha
 export const USER_ASSIGNED_IDENTITY_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.ManagedIdentity/userAssignedIdentities'),
   tracking: 'tracked',
+  readOnly: ['properties.tenantId', 'properties.principalId', 'properties.clientId'],
   // msi ManagedIdentity.json folders (Microsoft.ManagedIdentity/ManagedIdentity/readme.md tags); azure-cli 2.45 sends 2022-01-31-preview.
   apiVersions: apiVersions([
     '2015-08-31-preview',

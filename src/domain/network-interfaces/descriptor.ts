@@ -7,6 +7,20 @@ import { NSG_JOIN } from '../virtual-networks/descriptor.ts';
 export const NETWORK_INTERFACE_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Network/networkInterfaces'),
   tracking: 'tracked',
+  readOnly: [
+    'properties.provisioningState',
+    'properties.resourceGuid',
+    'properties.ipConfigurations[].id',
+    'properties.ipConfigurations[].etag',
+    'properties.ipConfigurations[].type',
+    'properties.ipConfigurations[].properties.provisioningState',
+    'properties.dnsSettings.appliedDnsServers',
+    'properties.macAddress',
+    'properties.virtualMachine',
+    'properties.hostedWorkloads',
+    'properties.tapConfigurations',
+    'properties.vnetEncryptionSupported',
+  ],
   apiVersions: NETWORK_API_VERSIONS,
   references: [
     {

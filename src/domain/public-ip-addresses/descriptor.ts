@@ -5,6 +5,12 @@ import { inResourceGroup, type ResourceTypeWithPaths } from '../shared/resource-
 export const PUBLIC_IP_ADDRESS_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Network/publicIPAddresses'),
   tracking: 'tracked',
+  readOnly: [
+    'properties.provisioningState',
+    'properties.resourceGuid',
+    'properties.ipAddress',
+    'properties.ipConfiguration',
+  ],
   apiVersions: NETWORK_API_VERSIONS,
   references: [],
 };

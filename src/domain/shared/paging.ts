@@ -32,6 +32,41 @@ export async function listPage<D, T>(
   return { value, skipToken: more ? encodeSkipToken(records[size - 1].seq) : undefined };
 }
 
+/**
+ * A page of the records of several kinds, in insert order as one list, that `select` shows (undefined
+ * leaves a record out): each kind is read from the cursor on and merged by seq, and reading goes on
+ * while a page is not full, since `select` may leave out many (a filter the store cannot apply).
+ */
+export async function listKindsPage<D, T>(
+  store: MetadataStore,
+  kinds: readonly string[],
+  query: Omit<ListQuery, 'kind' | 'limit' | 'afterSeq'>,
+  page: PageRequest,
+  select: (record: StoredRecord<D>) => T | undefined,
+): Promise<Page<T>> {
+  let afterSeq = page.skipToken === undefined ? undefined : decodeSkipToken(page.skipToken);
+  const size = Math.min(page.top ?? DEFAULT_PAGE_SIZE, 1000);
+  const shown: { seq: number; item: T }[] = [];
+  for (;;) {
+    const read = await Promise.all(kinds.map((kind) => store.list<D>({ ...query, kind, afterSeq, limit: size + 1 })));
+    // The first size + 1 records after the cursor, whatever their kind, are among each kind's first size + 1.
+    const batch = read
+      .flat()
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, size + 1);
+    for (const record of batch) {
+      const item = select(record);
+      if (item !== undefined) shown.push({ seq: record.seq, item });
+    }
+    if (shown.length > size || batch.length <= size) break;
+    afterSeq = batch[batch.length - 1].seq;
+  }
+  return {
+    value: shown.slice(0, size).map((s) => s.item),
+    skipToken: shown.length > size ? encodeSkipToken(shown[size - 1].seq) : undefined,
+  };
+}
+
 const encodeSkipToken = (seq: number) => Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
 
 function decodeSkipToken(token: string): number {

@@ -19,7 +19,17 @@ export function armRoute(
 ): void {
   if (!RESOURCE_TYPES.includes(type))
     throw new Error(`${type.type} is served at ${url} but not listed in src/domain/resource-types.ts`);
-  scope.route({ method, url, config: { arm: { type, access: routeAccess(method, url) } }, handler });
+  const access = routeAccess(method, url);
+  scope.route({ method, url, config: { arm: { type, access } }, handler });
+  // ARM answers HEAD wherever a GET reads one resource (checkExistence): 204 when it is there, else the GET's error.
+  if (method === 'GET' && !access.list)
+    scope.route({
+      method: 'HEAD',
+      url,
+      config: { arm: { type, access: routeAccess('HEAD', url) } },
+      handler,
+      onSend: async (_request, reply, payload) => (reply.statusCode === 200 ? (reply.code(204), '') : payload),
+    });
 }
 
 /** A descriptor's path template as a route path (`{name}` becomes `:name`), `{scope}` replaced by `scope`. */

@@ -52,6 +52,10 @@ const CHECKS: Record<string, AccessCheck> = {
   'microsoft.resources/subscriptions/operationresults/read': 'handler',
   'microsoft.resources/subscriptions/read': 'member',
   'microsoft.resources/subscriptions/locations/read': 'member',
+  // Tags at a scope take the tags action there or the tagged resource's own, which the handler knows (routes/tags.ts).
+  'microsoft.resources/tags/read': 'handler',
+  'microsoft.resources/tags/write': 'handler',
+  'microsoft.resources/tags/delete': 'handler',
 };
 
 const spell = (segment: string) => SPELLING[segment.toLowerCase()] ?? segment;

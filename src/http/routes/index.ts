@@ -15,8 +15,11 @@ import { registerOperationRoutes } from './operations.ts';
 import { registerPlatformImageRoutes } from './platform-images.ts';
 import { registerProviderRoutes } from './providers.ts';
 import { registerPublicIPAddressRoutes } from './public-ip-addresses.ts';
+import { registerResourceGroupActionRoutes } from './resource-group-actions.ts';
 import { registerResourceGroupRoutes } from './resource-groups.ts';
+import { registerGenericResourceRoutes } from './resources.ts';
 import { registerSubscriptionRoutes } from './subscriptions.ts';
+import { registerTagRoutes } from './tags.ts';
 import { registerVirtualMachineRoutes } from './virtual-machines.ts';
 import { registerVirtualNetworkRoutes } from './virtual-networks.ts';
 
@@ -27,6 +30,9 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerFeatureRoutes(scope, deps);
   registerSubscriptionRoutes(scope, deps);
   registerResourceGroupRoutes(scope, deps);
+  registerResourceGroupActionRoutes(scope, deps);
+  registerGenericResourceRoutes(scope, deps);
+  registerTagRoutes(scope, deps);
   registerDiskRoutes(scope, deps);
   registerImageRoutes(scope, deps);
   registerPlatformImageRoutes(scope, deps);

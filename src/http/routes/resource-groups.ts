@@ -39,10 +39,6 @@ export function registerResourceGroupRoutes(scope: FastifyInstance, { domain }: 
     const record = await getResourceGroup(domain, groupRef(request));
     return sendResource(reply, 200, record.data.resource, record.etag);
   });
-  armRoute(scope, 'HEAD', GROUP, GROUPS, async (request, reply) => {
-    await getResourceGroup(domain, groupRef(request));
-    return reply.status(204).send();
-  });
   armRoute(scope, 'PATCH', GROUP, GROUPS, async (request, reply) => {
     const result = await updateResourceGroup(domain, groupRef(request), jsonBody(request), conditionsOf(request));
     return sendResource(reply, 200, result.group, result.etag);

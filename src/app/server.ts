@@ -12,9 +12,13 @@ import { ensureAdminPrincipal } from './admin-principal.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
 import { operatorBuildSettings } from './config.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
+import { inProcessResourceManager } from '../adapters/in-process-resource-manager.ts';
 import { selfFetch } from './self-fetch.ts';
 import { ensureTls } from './tls.ts';
 import { startWorkers } from './workers.ts';
+
+/** The audience of the tokens a deployment's requests carry. */
+const ARM_AUDIENCE = 'https://management.azure.com/';
 
 export interface ServerOptions extends KilnOptions {
   port?: number;
@@ -99,6 +103,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     build,
     resumeMachines: true,
     selfFetch: selfFetch(app),
+    resources: inProcessResourceManager({
+      app,
+      token: async (appId) => (await kiln.authority.issueIdentityToken(appId, ARM_AUDIENCE)).accessToken,
+    }),
   });
   return {
     url,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createQemuVmDriver } from '../adapters/qemu-vm-driver.ts';
 import { createSshCommunicator } from '../adapters/ssh-communicator.ts';
 import type { FetchLike } from '../imaging/customizers/download-into-image.ts';
+import type { ResourceManager } from '../ports/resource-manager.ts';
 import { createTasks } from '../jobs/tasks/index.ts';
 import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
 import { operatorBuildSettings, vmBootTimeoutSeconds, type OperatorBuildSettings } from './config.ts';
@@ -33,6 +34,8 @@ export interface WorkerPoolOptions {
   onVmNotice?: (text: string) => void;
   /** Start again the users' VMs that were running (`kiln serve`); a local build leaves them be. */
   resumeMachines?: boolean;
+  /** Kiln's own API in this process, which deployments call as their principal; they wait where it is absent. */
+  resources?: ResourceManager;
 }
 
 export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): Promise<void> } {
@@ -79,6 +82,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       bootTimeoutSeconds: vmBootTimeoutSeconds(kiln.config),
       communicator,
     },
+    options.resources,
   );
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) {

@@ -5,6 +5,7 @@
  * test over every reference) covers every type served.
  */
 import { ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from './authorization/descriptor.ts';
+import { DEPLOYMENT_OPERATION_TYPE, DEPLOYMENT_TYPE } from './deployments/descriptor.ts';
 import { DISK_TYPE, SNAPSHOT_TYPE } from './disks/descriptor.ts';
 import { GALLERY_TYPE } from './galleries/descriptor.ts';
 import { GALLERY_IMAGE_VERSION_TYPE } from './gallery-image-versions/descriptor.ts';
@@ -16,7 +17,11 @@ import { NETWORK_INTERFACE_TYPE } from './network-interfaces/descriptor.ts';
 import { NETWORK_SECURITY_GROUP_TYPE } from './network-security-groups/descriptor.ts';
 import { FEATURE_TYPE, PROVIDER_FEATURE_TYPE, SUBSCRIPTION_FEATURE_REGISTRATION_TYPE } from './features/descriptor.ts';
 import { operationListTypes } from './operation-lists/descriptor.ts';
-import { COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE } from './operations/descriptor.ts';
+import {
+  COMPUTE_OPERATION_TYPE,
+  IMAGE_BUILDER_OPERATION_TYPE,
+  RESOURCES_OPERATION_TYPE,
+} from './operations/descriptor.ts';
 import { PLATFORM_IMAGE_TYPE } from './platform-images/descriptor.ts';
 import { PROVIDER_TYPE, SUBSCRIPTION_PROVIDER_TYPE } from './providers/descriptor.ts';
 import { PUBLIC_IP_ADDRESS_TYPE } from './public-ip-addresses/descriptor.ts';
@@ -62,6 +67,9 @@ const SERVED: readonly ResourceTypeDescriptor[] = [
   ROLE_DEFINITION_TYPE,
   COMPUTE_OPERATION_TYPE,
   IMAGE_BUILDER_OPERATION_TYPE,
+  RESOURCES_OPERATION_TYPE,
+  DEPLOYMENT_TYPE,
+  DEPLOYMENT_OPERATION_TYPE,
   PROVIDER_TYPE,
   SUBSCRIPTION_PROVIDER_TYPE,
   FEATURE_TYPE,

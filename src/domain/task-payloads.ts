@@ -34,6 +34,8 @@ export interface TaskPayloads {
   'resourceGroup.delete': DeleteGroupPayload;
   /** Makes the host do what a VM request asked: create (OS disk, first boot), start, power off, restart, deallocate, delete. */
   'virtualMachine.run': MachinePayload;
+  /** Takes a deployment one step further: polls what runs, starts what is ready, ends it when nothing runs. */
+  'deployment.run': { key: string };
 }
 
 export type TaskName = keyof TaskPayloads;

@@ -4,6 +4,7 @@
  * `.../operationResults/{name}` with the api-version of the call that started them. Neither is a
  * resource a caller makes, so the polling routes are their own.
  */
+import { DEPLOYMENT_TYPE } from '../deployments/descriptor.ts';
 import { DISK_RP_API_VERSIONS } from '../disks/descriptor.ts';
 import { GALLERY_RP_API_VERSIONS } from '../galleries/descriptor.ts';
 import { IMAGE_BUILDER_API_VERSIONS } from '../image-templates/descriptor.ts';
@@ -24,5 +25,14 @@ export const IMAGE_BUILDER_OPERATION_TYPE: ResourceTypeDescriptor = {
   tracking: 'none',
   apiVersions: IMAGE_BUILDER_API_VERSIONS,
   collections: [],
+  references: [],
+};
+
+/** Deployments are polled as Microsoft.Resources operations in their group's (or their own) location. */
+export const RESOURCES_OPERATION_TYPE: ResourceTypeDescriptor = {
+  type: 'Microsoft.Resources/locations/operations',
+  apiVersions: DEPLOYMENT_TYPE.apiVersions,
+  collections: [],
+  tracking: 'none',
   references: [],
 };

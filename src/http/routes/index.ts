@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { recordServedActions } from '../arm/route-table.ts';
 import type { AppDeps } from '../deps.ts';
 import { registerAuthorizationRoutes } from './authorization.ts';
+import { registerDeploymentRoutes } from './deployments.ts';
 import { registerDiskRoutes } from './disks.ts';
 import { registerFeatureRoutes } from './features.ts';
 import { registerGalleryRoutes } from './galleries.ts';
@@ -47,4 +48,5 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerPublicIPAddressRoutes(scope, deps);
   registerNetworkInterfaceRoutes(scope, deps);
   registerVirtualMachineRoutes(scope, deps);
+  registerDeploymentRoutes(scope, deps);
 }

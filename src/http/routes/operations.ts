@@ -5,7 +5,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { failureStatus, getOperation } from '../../domain/operations/get-operation.ts';
 import type { OperationData } from '../../domain/operations/operation.ts';
-import { COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE } from '../../domain/operations/descriptor.ts';
+import {
+  COMPUTE_OPERATION_TYPE,
+  IMAGE_BUILDER_OPERATION_TYPE,
+  RESOURCES_OPERATION_TYPE,
+} from '../../domain/operations/descriptor.ts';
 import { RESOURCE_GROUP_TYPE } from '../../domain/resource-groups/descriptor.ts';
 import { armRoute, params } from '../arm/arm-route.ts';
 import { authorizePoll } from '../arm/authorize.ts';
@@ -15,7 +19,7 @@ import { getResource } from '../../domain/shared/arm-resource.ts';
 import { sendResource } from '../arm/reply.ts';
 
 /** The status monitors polled under `/providers/{namespace}/locations/{location}/...`. */
-const OPERATION_TYPES = [COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE];
+const OPERATION_TYPES = [COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE, RESOURCES_OPERATION_TYPE];
 
 export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
   for (const type of OPERATION_TYPES) {

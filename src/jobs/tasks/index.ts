@@ -12,7 +12,9 @@ import { failReplication, replicateVersion } from '../../domain/gallery-image-ve
 import type { TaskName, TaskPayloads } from '../../domain/task-payloads.ts';
 import { JOB_KIND, type JobData } from '../job-record.ts';
 import { RetryLater, type TaskHandlers } from '../task.ts';
+import type { ResourceManager } from '../../ports/resource-manager.ts';
 import { deleteBlobsTask } from './delete-blobs.ts';
+import { deploymentTask } from './deployment.ts';
 import { finishImageTemplateRunTask, runImageTemplateTask, type BuildSettings } from './run-image-template.ts';
 import { virtualMachineTask, type MachineSettings } from './virtual-machine.ts';
 
@@ -23,8 +25,11 @@ export function createTasks(
   ctx: DomainContext,
   options: BuildSettings,
   machines: MachineSettings,
+  /** Kiln's own API, for deployments; absent where this process does not serve it. */
+  resources?: ResourceManager,
 ): TaskHandlers<TaskPayloads> {
   return {
+    'deployment.run': deploymentTask(ctx, resources),
     'virtualMachine.run': virtualMachineTask(ctx, machines),
     'imageTemplate.run': runImageTemplateTask(ctx, options),
     'imageTemplate.finishRun': finishImageTemplateRunTask(ctx),

@@ -4,12 +4,14 @@
  * JSON_BODY_LIMITS.depth levels of nesting, counted by one loop over the text before it is parsed.
  * Nothing here recurses, and what passes is shallow enough for every later walk over a body
  * (validation, structuredClone in template normalisation) to finish, so no body can exhaust the stack.
- * Then Fastify's own parser (secure-json-parse) parses it, refusing `__proto__` and `constructor` keys.
+ * Then Fastify's own parser (secure-json-parse) parses it, refusing `__proto__` and `constructor` keys;
+ * what it refuses is tried once more as Json.NET reads it (relaxed-json.ts: unquoted names, comments).
  *
  * A refusal is a 400 whose message names the limit and where in the body it was passed, in the words
  * of ARM's own JSON reader ("The reader's MaxDepth of 64 has been exceeded. Path 'a.b', line 1, position 9.").
  */
 import type { FastifyInstance } from 'fastify';
+import { relaxedToStrictJson } from './relaxed-json.ts';
 
 export const JSON_BODY_LIMITS = {
   /** ARM's own limit on a request's content. */
@@ -124,7 +126,13 @@ export function useLimitedJsonParser(app: FastifyInstance): void {
         );
         return;
       }
-      parse(request, body, done);
+      // Json.NET, ARM's reader, also takes unquoted member names and comments, which clients rely on.
+      parse(request, body, (error, parsed) => {
+        if (!error) return done(null, parsed);
+        const relaxed = relaxedToStrictJson(body);
+        if (relaxed === body) return done(error, undefined);
+        parse(request, relaxed, (again, value) => (again ? done(error, undefined) : done(null, value)));
+      });
     },
   );
 }

@@ -18,6 +18,7 @@ import {
 } from './image-template.ts';
 import { normalizeTemplate, type Warning } from './normalize-template.ts';
 import { provision } from './provisioning.ts';
+import { startRun } from './run/start-run.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 
 /** An image template, named as every resource directly in a resource group is. */
@@ -104,17 +105,26 @@ export async function createOrUpdateTemplate(
   // Even a repeated PUT checks the references again: it is how a Failed template gets another chance.
   const provisioned = await provision(ctx, template);
   const internal: ImageTemplateInternal = existing?.data.internal ?? { runOutputs: [], blobs: [] };
+  // `autoRun` Enabled starts a build when the template is created (how a deployment builds an image).
+  const run =
+    !existing &&
+    template.properties.autoRun.state === 'Enabled' &&
+    provisioned.template.properties.provisioningState !== 'Failed'
+      ? startRun(ctx, ref.subscription, provisioned.template, internal)
+      : undefined;
   const [stored] = await ctx.store.apply([
     {
       op: 'put',
-      record: resourceRecord(provisioned.template, internal),
+      record: resourceRecord(run?.template ?? provisioned.template, run?.internal ?? internal),
       expect: existing ? { etag: existing.etag } : { absent: true },
     },
     ...(provisioned.operation ? [provisioned.operation.write] : []),
+    ...(run?.writes ?? []),
   ]);
+  if (run) ctx.jobs.nudge();
   return {
     status: existing ? (200 as const) : (201 as const),
-    template: provisioned.template,
+    template: run?.template ?? provisioned.template,
     etag: stored.etag,
     warnings,
     operation: provisioned.operation?.data,

@@ -4,16 +4,13 @@
  * template while it lasts and when it ends is in `run/`.
  */
 import { ArmError } from '../../core/arm-error.ts';
-import { newGuid } from '../../core/ids.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperationOn, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import type { ImageTemplate, ImageTemplateInternal } from './image-template.ts';
 import { getTemplate, type TemplateRef } from './operations.ts';
 import { withRunStatus } from './run/run-status.ts';
-
-/** Azure's default when `buildTimeoutInMinutes` is 0. */
-const DEFAULT_TIMEOUT_MINUTES = 240;
+import { startRun } from './run/start-run.ts';
 
 export async function runTemplate(ctx: DomainContext, ref: TemplateRef): Promise<OperationData> {
   const record = await getTemplate(ctx, ref);
@@ -26,39 +23,13 @@ export async function runTemplate(ctx: DomainContext, ref: TemplateRef): Promise
     );
   }
   if (template.properties.provisioningState === 'Failed') throw notProvisioned(template);
-  const operation = startOperationOn(
-    template,
-    { subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages' },
-    ctx.clock.now(),
-  );
-  const runId = newGuid();
-  const minutes = template.properties.buildTimeoutInMinutes || DEFAULT_TIMEOUT_MINUTES;
-  const job = ctx.jobs.enqueueWrite({
-    task: 'imageTemplate.run',
-    payload: { key: record.key, runId, operation: operation.data },
-    maxAttempts: 3,
-    timeoutMs: minutes * 60_000,
-  });
-  const next = withRunStatus(template, {
-    runState: 'Running',
-    runSubState: 'Queued',
-    startTime: ctx.clock.now().toISOString(),
-    message: '',
-  });
-  // The previous run's log is not this run's: readers wait for the new one instead of reading the old as complete.
-  const internal: ImageTemplateInternal = {
-    ...record.data.internal,
-    runJobKey: job.op === 'put' ? job.record.key : undefined,
-    runId,
-    log: undefined,
-  };
+  const run = startRun(ctx, ref.subscription, template, record.data.internal);
   await ctx.store.apply([
-    { op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } },
-    operation.write,
-    job,
+    { op: 'put', record: resourceRecord(run.template, run.internal), expect: { etag: record.etag } },
+    ...run.writes,
   ]);
   ctx.jobs.nudge();
-  return operation.data;
+  return run.operation;
 }
 
 /** A template that failed validation never runs (worded as Azure words operations a provisioning state forbids). */

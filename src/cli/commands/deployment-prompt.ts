@@ -13,6 +13,7 @@ type Declaration = Record<string, unknown>;
 
 export async function promptForParameters(missing: [string, Declaration][]): Promise<Record<string, unknown>> {
   let hidden = false;
+  // readline echoes what is typed through its output: muted while a securestring is typed.
   const output = new Writable({
     write(chunk, _encoding, done) {
       if (!hidden) process.stderr.write(chunk);
@@ -20,11 +21,15 @@ export async function promptForParameters(missing: [string, Declaration][]): Pro
     },
   });
   const terminal = createInterface({ input: process.stdin, output, terminal: true });
+  // Lines are read in order, so answers typed ahead of their question are kept.
+  const lines = terminal[Symbol.asyncIterator]();
   const ask = async (question: string, hide = false) => {
-    const answer = terminal.question(question);
+    process.stderr.write(question);
     hidden = hide;
     try {
-      return await answer;
+      const line = await lines.next();
+      if (line.done) throw new Error('The input ended before every missing parameter was given.');
+      return line.value;
     } finally {
       if (hide) process.stderr.write('\n');
       hidden = false;

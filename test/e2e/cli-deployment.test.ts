@@ -190,6 +190,9 @@ describe('kiln deployment against a server', () => {
   let cli: Cli;
   let dir: string;
   const file = (name: string) => join(dir, name);
+  /** One field of a group deployment, as `show --query FIELD -o tsv` prints it. */
+  const field = async (name: string, query: string) =>
+    (await cli.ok(...['deployment', 'group', 'show', '-g', RG, '-n', name], '--query', query, '-o', 'tsv')).trim();
 
   before(async () => {
     kiln = await startTestServer();
@@ -250,24 +253,7 @@ describe('kiln deployment against a server', () => {
     const table = (await cli.ok('deployment', 'group', 'list', '-g', RG, '-o', 'table')).trimEnd().split('\n');
     assert.match(table[0], /^Name\s+State\s+Timestamp\s+Mode\s+ResourceGroup$/);
     assert.match(table[2], new RegExp(`^gallery\\s+Succeeded\\s+\\d{4}-\\d\\d-\\d\\dT\\S+\\s+Incremental\\s+${RG}$`));
-    assert.equal(
-      (
-        await cli.ok(
-          'deployment',
-          'group',
-          'show',
-          '-g',
-          RG,
-          '-n',
-          'gallery',
-          '--query',
-          'properties.mode',
-          '-o',
-          'tsv',
-        )
-      ).trim(),
-      'Incremental',
-    );
+    assert.equal(await field('gallery', 'properties.mode'), 'Incremental');
     const exported = JSON.parse(await cli.ok('deployment', 'group', 'export', '-g', RG, '-n', 'gallery'));
     assert.equal(
       exported.resources[1].dependsOn[0],
@@ -295,13 +281,7 @@ describe('kiln deployment against a server', () => {
     assert.equal(lines.at(-2), 'Resource changes: 1 to modify, 2 no change.', report);
 
     const json = await cli.json<{ status: string; changes: Array<{ resourceId: string; changeType: string }> }>(
-      'deployment',
-      'group',
-      'what-if',
-      ...args,
-      '--no-pretty-print',
-      '-x',
-      'NoChange',
+      ...['deployment', 'group', 'what-if', ...args, '--no-pretty-print', '-x', 'NoChange'],
     );
     assert.equal(json.status, 'Succeeded');
     assert.deepEqual(
@@ -322,62 +302,19 @@ describe('kiln deployment against a server', () => {
     assert.match(failed.stderr, /Exception Details:/);
     assert.match(failed.stderr, /Microsoft\.Compute\/galleries\/images\/nogallery\/orphan/);
     assert.match(failed.stderr, /resources\[0\]/);
-    assert.equal(
-      (
-        await cli.ok(
-          'deployment',
-          'group',
-          'show',
-          '-g',
-          RG,
-          '-n',
-          'broken',
-          '--query',
-          'properties.provisioningState',
-          '-o',
-          'tsv',
-        )
-      ).trim(),
-      'Failed',
-    );
+    assert.equal(await field('broken', 'properties.provisioningState'), 'Failed');
     const [operation] = await cli.json<Array<{ properties: { provisioningState: string } }>>(
-      'deployment',
-      'operation',
-      'group',
-      'list',
-      '-g',
-      RG,
-      '-n',
-      'broken',
+      ...['deployment', 'operation', 'group', 'list', '-g', RG, '-n', 'broken'],
     );
     assert.equal(operation.properties.provisioningState, 'Failed');
   });
 
   it('names a missing required parameter when there is no terminal to ask on, and refuses unknown ones', async () => {
-    const missing = await cli.run(
-      'deployment',
-      'group',
-      'create',
-      '-g',
-      RG,
-      '-f',
-      file('gallery.json'),
-      '-p',
-      'description=x',
-    );
+    const gallery = ['-g', RG, '-f', file('gallery.json')];
+    const missing = await cli.run('deployment', 'group', 'create', ...gallery, '-p', 'description=x');
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /^ERROR: Missing input parameters: galleryName\. /);
-    const unknown = await cli.run(
-      'deployment',
-      'group',
-      'validate',
-      '-g',
-      RG,
-      '-f',
-      file('gallery.json'),
-      '-p',
-      'colour=red',
-    );
+    const unknown = await cli.run('deployment', 'group', 'validate', ...gallery, '-p', 'colour=red');
     assert.equal(unknown.status, 2);
     assert.match(
       unknown.stderr,
@@ -414,25 +351,24 @@ describe('kiln deployment against a server', () => {
 
   it('deploys at the subscription: a resource group, listed and shown at that scope', async () => {
     const created = await cli.json<Deployment & { location: string }>(
-      'deployment',
-      'sub',
-      'create',
-      '-l',
-      'westus',
-      '-f',
-      file('group.json'),
-      '-p',
-      'groupName=made-by-deployment',
+      ...[
+        'deployment',
+        'sub',
+        'create',
+        '-l',
+        'westus',
+        '-f',
+        file('group.json'),
+        '-p',
+        'groupName=made-by-deployment',
+      ],
     );
     assert.equal(created.name, 'group');
     assert.equal(created.location, 'westus');
     assert.equal(created.resourceGroup, undefined);
     assert.equal(created.properties.provisioningState, 'Succeeded');
     const group = await cli.json<{ location: string; tags: Record<string, string> }>(
-      'group',
-      'show',
-      '-n',
-      'made-by-deployment',
+      ...['group', 'show', '-n', 'made-by-deployment'],
     );
     assert.deepEqual([group.location, group.tags], ['eastus', { madeBy: 'deployment' }]);
     assert.equal(

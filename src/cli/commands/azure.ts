@@ -11,16 +11,18 @@ import { group } from './group.ts';
 import { image } from './image.ts';
 import { login, logout } from './login.ts';
 import { provider } from './provider.ts';
+import { resource } from './resource.ts';
 import { role } from './role.ts';
 import { sig } from './sig.ts';
 import { snapshot } from './snapshot.ts';
+import { tag } from './tag.ts';
 import { vm } from './vm.ts';
 
 export const root: GroupSpec = {
   name: 'kiln',
   summary: 'Kiln',
   commands: [login, logout],
-  groups: [account, group, disk, snapshot, image, sig, vm, role, provider, feature],
+  groups: [account, group, disk, snapshot, image, sig, vm, role, provider, feature, resource, tag],
 };
 
 type Entry = [run: (argv: string[]) => Promise<void>, help: string, ownHelp: true];

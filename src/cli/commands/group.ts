@@ -16,6 +16,14 @@ const NAME: Flag = {
 const groupPath = (session: Session, args: Args) =>
   `/subscriptions/${encodeURIComponent(session.subscription)}/resourcegroups/${encodeURIComponent(args.required('name'))}`;
 
+/** Export options by the flag that asks for each. */
+const EXPORT_OPTIONS: Record<string, string> = {
+  'include-comments': 'IncludeComments',
+  'include-parameter-default-value': 'IncludeParameterDefaultValue',
+  'skip-resource-name-params': 'SkipResourceNameParameterization',
+  'skip-all-params': 'SkipAllParameterization',
+};
+
 /** az's table for groups: name, location and provisioning state. */
 const table = (group: Record<string, unknown>) => ({
   Name: group.name,
@@ -91,6 +99,58 @@ export const group: GroupSpec = {
         await confirm(ctx, 'Are you sure you want to perform this operation?');
         const session = await ctx.session();
         return session.client.longRunning('DELETE', groupPath(session, ctx.args), API, waiting(ctx));
+      },
+    },
+    {
+      name: 'export',
+      summary: 'Capture a resource group as a template.',
+      flags: [
+        NAME,
+        {
+          name: 'resource-ids',
+          kind: 'list',
+          help: 'Space-separated ids of the resources to export. Default: every resource of the group.',
+        },
+        { name: 'include-comments', kind: 'switch', help: 'Export the template with comments.' },
+        {
+          name: 'include-parameter-default-value',
+          kind: 'switch',
+          help: 'Export the parameters with their default values.',
+        },
+        { name: 'skip-resource-name-params', kind: 'switch', help: 'Write resource names as they are.' },
+        { name: 'skip-all-params', kind: 'switch', help: 'Make no parameters at all.' },
+      ],
+      examples: [
+        { title: 'Export a group into a file.', command: 'kiln group export -n MyResourceGroup > template.json' },
+        {
+          title: 'One resource, with default values, for redeploying elsewhere.',
+          command:
+            'kiln group export -n MyResourceGroup --resource-ids /subscriptions/SUB/resourceGroups/MyResourceGroup/providers/Microsoft.Compute/galleries/MyGallery --include-parameter-default-value',
+        },
+      ],
+      async run(ctx) {
+        const session = await ctx.session();
+        const options = Object.entries(EXPORT_OPTIONS)
+          .filter(([flag]) => ctx.args.bool(flag))
+          .map(([, option]) => option);
+        const body = {
+          resources: ctx.args.list('resource-ids') ?? ['*'],
+          ...(options.length > 0 ? { options: options.join(',') } : {}),
+        };
+        const result = (await session.client.longRunning(
+          'POST',
+          `${groupPath(session, ctx.args)}/exportTemplate`,
+          API,
+          {
+            body,
+          },
+        )) as { template: unknown; error?: { message: string; details?: { message: string }[] } };
+        // As az: the template, and what could not be exported as warnings.
+        if (result.error) {
+          ctx.progress.line(`WARNING: ${result.error.message}`);
+          for (const detail of result.error.details ?? []) ctx.progress.line(`ERROR: ${detail.message}`);
+        }
+        return result.template;
       },
     },
     {

@@ -5,6 +5,7 @@
 import type { GroupSpec } from '../arm/command.ts';
 import { runTree } from '../arm/runner.ts';
 import { account } from './account.ts';
+import { deployment } from './deployment.ts';
 import { disk } from './disk.ts';
 import { feature } from './feature.ts';
 import { group } from './group.ts';
@@ -22,7 +23,7 @@ export const root: GroupSpec = {
   name: 'kiln',
   summary: 'Kiln',
   commands: [login, logout],
-  groups: [account, group, disk, snapshot, image, sig, vm, role, provider, feature, resource, tag],
+  groups: [account, group, disk, snapshot, image, sig, vm, role, deployment, provider, feature, resource, tag],
 };
 
 type Entry = [run: (argv: string[]) => Promise<void>, help: string, ownHelp: true];

@@ -3,11 +3,12 @@
 // paging; get, put, patch, delete and HEAD by id for several types, an image template's run output
 // among them, and ARM's answers for unknown types and namespaces; the tags API on a resource, a group
 // and the subscription (merge, replace, delete, limits, who may) and tag names; a group exported as a
-// template, its shape, and that template put again into another group; moves refused; a Reader's list.
+// template, its shape, and that template deployed into another group; moves refused; a Reader's list.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceManagementClient, type GenericResourceExpanded } from '@azure/arm-resources';
+import { DeploymentsClient } from '@azure/arm-resourcesdeployments';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -490,43 +491,40 @@ describe('generic resources, tags and export with @azure/arm-resources', () => {
     );
   });
 
-  it('puts an exported template again into another group, and the copies read as the originals', async () => {
+  it('deploys the exported template into another group, the copies reading as the originals', async () => {
     const exported = await resources.resourceGroups.beginExportTemplateAndWait('gen-a', {
       resources: ['*'],
-      options: 'SkipAllParameterization',
+      options: 'IncludeParameterDefaultValue',
     });
-    const template = exported.template as { parameters: object; resources: TemplateResource[] };
-    assert.deepEqual(template.parameters, {});
     await resources.resourceGroups.createOrUpdate('gen-copy', { location: 'westus' });
-    // The only expression a template without parameters holds: resourceId of literal names, in the deployment's group.
-    const resolve = (value: unknown): unknown => {
-      if (typeof value === 'string') {
-        const call = /^\[resourceId\('([^']+)', (.*)\)\]$/.exec(value);
-        if (!call) return value;
-        const [namespace, ...types] = call[1].split('/');
-        const names = [...call[2].matchAll(/'([^']*)'/g)].map((m) => m[1]);
-        return `${group('gen-copy')}/providers/${namespace}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
-      }
-      if (Array.isArray(value)) return value.map(resolve);
-      if (value && typeof value === 'object')
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
-      return value;
-    };
-    for (const { type, apiVersion, name, dependsOn: _dependsOn, ...body } of template.resources) {
-      const [namespace, ...types] = type.split('/');
-      const names = name.split('/');
-      const target = `${group('gen-copy')}/providers/${namespace}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
-      await resources.resources.beginCreateOrUpdateByIdAndWait(target, apiVersion, resolve(body) as object);
-    }
-    const copies = await listed(resources.resources.listByResourceGroup('gen-copy'));
-    assert.deepEqual(
-      copies.map((r) => r.name),
-      ['busybox', 'shelf', 'shelf/debian', 'web-nsg', 'web-net', 'tpl'],
+    const deployments = new DeploymentsClient(kiln.credential, sub, { endpoint: kiln.url });
+    const done = await deployments.deployments.createOrUpdate(
+      'gen-copy',
+      'from-export',
+      { properties: { mode: 'Incremental', template: exported.template } },
+      { updateIntervalInMs: 200 },
     );
+    assert.equal(done.properties?.provisioningState, 'Succeeded', JSON.stringify(done.properties?.error));
+    const copies = await listed(resources.resources.listByResourceGroup('gen-copy'));
+    assert.deepEqual(copies.map((r) => r.name).sort(), [
+      'busybox',
+      'shelf',
+      'shelf/debian',
+      'tpl',
+      'web-net',
+      'web-nsg',
+    ]);
     const subnet = await network.subnets.get('gen-copy', 'web-net', 'default');
     assert.equal(subnet.networkSecurityGroup?.id, id('gen-copy', 'Microsoft.Network/networkSecurityGroups', 'web-nsg'));
     const definition = await compute.galleryImages.get('gen-copy', 'shelf', 'debian');
     assert.deepEqual(definition.identifier, { publisher: 'p', offer: 'o', sku: 's' });
+    const builder = new ImageBuilderClient(kiln.credential, sub, { endpoint: kiln.url });
+    const template = await builder.virtualMachineImageTemplates.get('gen-copy', 'tpl');
+    assert.equal(template.provisioningState, 'Succeeded');
+    assert.equal(
+      (template.source as { imageId: string }).imageId,
+      id('gen-copy', 'Microsoft.Compute/images', 'busybox'),
+    );
   });
 
   it('refuses to move resources, changing nothing', async () => {

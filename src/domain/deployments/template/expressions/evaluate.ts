@@ -79,6 +79,9 @@ function asTemplateError(error: unknown, text: string, path: string): unknown {
     return new TemplateExpressionError(error.message, text, path, { position: error.position, code: error.code });
   if (error instanceof ArmError)
     return new TemplateExpressionError(error.message, text, path, { code: error.code, status: error.status });
+  // A scope callback refuses with a plain Error carrying ARM's words; other errors (TypeError...) are faults.
+  if (error instanceof Error && error.constructor === Error)
+    return new TemplateExpressionError(error.message, text, path);
   return error;
 }
 

@@ -7,6 +7,10 @@
  *   [{ "namespace": "ns", "members": { "fn": { "parameters": [{ "name", "type" }], "output": { "type", "value" } } } }]
  * and are called as `ns.fn(...)`. Their bodies may use their own parameters, other functions and the
  * deployment's scope objects, but not variables, reference or list* (ARM's rule).
+ *
+ * A callback refuses (an undeclared parameter, copyIndex outside a loop, reference at plan time) by
+ * throwing an ArmError or a plain Error whose message is ARM's; the evaluator reports it as the reason
+ * the expression failed, with the expression and its path.
  */
 import { ExpressionFailure } from './errors.ts';
 import { isObject } from './values.ts';

@@ -12,6 +12,12 @@ import { define, type CallContext, type TemplateFunction } from './types.ts';
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/**
+ * A template integer as a 64-bit one. Template numbers are JS numbers, exact to 2^53; the largest
+ * 64-bit integer, 9223372036854775807, reads as 2^63 and stands for it.
+ */
+const int64 = (value: number): bigint => (value >= 2 ** 63 ? INT64_MAX : BigInt(value));
+
 const arithmetic = (
   name: string,
   operate: (a: bigint, b: bigint, context: CallContext) => bigint,
@@ -20,9 +26,9 @@ const arithmetic = (
   min: 2,
   max: 2,
   call(args, context) {
-    const a = integerArg(context, args, 0);
-    const b = integerArg(context, args, 1);
-    const result = operate(BigInt(a), BigInt(b), context);
+    const a = int64(integerArg(context, args, 0));
+    const b = int64(integerArg(context, args, 1));
+    const result = operate(a, b, context);
     if (result < INT64_MIN || result > INT64_MAX)
       throw new ExpressionFailure(
         `The template language function '${name}' overflowed with the operants '${a}' and '${b}'. Please see https://aka.ms/arm-functions for usage details.`,

@@ -1,8 +1,14 @@
-// A deployment scope for template expression tests: parameters and variables from plain objects (names
-// without case, as ARM), a fixed subscription and resource group, copy loops by name, and reference()
-// and list*() calls recorded so tests can see what an expression asked the engine for.
+// Template expression tests' helpers: a deployment scope (parameters and variables from plain objects,
+// names without case as in ARM, a fixed subscription and resource group, copy loops by name, reference()
+// and list*() calls recorded so tests see what an expression asked the engine for) and assertions on
+// what expressions evaluate to or the reason they fail with.
+import assert from 'node:assert/strict';
 import { ArmError } from '../../src/core/arm-error.ts';
-import type { ExpressionScope } from '../../src/domain/deployments/template/expressions/index.ts';
+import {
+  evaluateExpressionText,
+  TemplateExpressionError,
+  type ExpressionScope,
+} from '../../src/domain/deployments/template/expressions/index.ts';
 
 export const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const RESOURCE_GROUP = 'myRg';
@@ -80,4 +86,41 @@ export function testScope(
     now: () => new Date('2019-03-05T17:53:18.123Z'),
     ...rest,
   };
+}
+
+export const evaluate = (text: string, scope: ExpressionScope = testScope()) =>
+  evaluateExpressionText(text, scope, 'outputs.result.value');
+
+/** The error an expression fails with (the test fails if it does not). */
+export async function failureOf(text: string, scope: ExpressionScope = testScope()): Promise<TemplateExpressionError> {
+  try {
+    await evaluate(text, scope);
+  } catch (error) {
+    assert.ok(
+      error instanceof TemplateExpressionError,
+      `${text}: expected a TemplateExpressionError, got ${String(error)}`,
+    );
+    return error;
+  }
+  assert.fail(`${text} was expected to fail`);
+}
+
+/** Each expression's value, compared deeply. */
+export async function expectValues(
+  rows: Array<[string, unknown]>,
+  scope: ExpressionScope = testScope(),
+): Promise<void> {
+  for (const [text, expected] of rows) assert.deepEqual(await evaluate(text, scope), expected, text);
+}
+
+/** The reason each expression fails with: the whole text, or a pattern. */
+export async function expectRefusals(
+  rows: Array<[string, string | RegExp]>,
+  scope: ExpressionScope = testScope(),
+): Promise<void> {
+  for (const [text, reason] of rows) {
+    const error = await failureOf(text, scope);
+    if (typeof reason === 'string') assert.equal(error.reason, reason, text);
+    else assert.match(error.reason, reason, text);
+  }
 }

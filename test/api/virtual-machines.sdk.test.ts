@@ -1,14 +1,19 @@
 // Virtual machines through @azure/arm-compute and @azure/arm-network, against a started server over
 // HTTPS: the bootstrapped Debian (test/support/debian-image.ts) as a platform image, a network with
 // a security group letting SSH in and a public IP (a loopback address of Kiln's pool), and a VM made
-// from the image with an SSH key and custom data. It boots under QEMU; `ssh azureuser@<public IP>`
-// reaches it on port 22 and sees its host name, sudo and what the custom data did; run command runs
-// a script as root with its parameters and reports its output as Azure does; boot diagnostics
-// hand out its serial console; it runs again after Kiln restarts; what it writes survives a power off
-// and a start; it deallocates,
-// generalizes (then refuses to start) and is deleted with its disk, its interface detached. Bad input
-// and what the host cannot hold get Azure's codes; an attached disk or interface cannot be deleted.
-import { ComputeManagementClient, type VirtualMachine } from '@azure/arm-compute';
+// from the image with an SSH key, custom data and an empty 1 GiB data disk. It boots under QEMU;
+// `ssh azureuser@<public IP>` reaches it on port 22 and sees its host name, sudo, what the custom
+// data did and its data disk (/dev/disk/by-id/virtio-lun0, 1 GiB), which it writes to; run command
+// runs a script as root with its parameters and reports its output as Azure does, and the location's
+// run commands are listed and run by id; boot diagnostics hand out its serial console; it runs again
+// after Kiln restarts with its data disk; a change sent back from a GET takes its tags, a fixed field
+// is refused at its path; its data disk is detached while it runs (written back, let go) and attached
+// again at another LUN with what was written; powered off it is resized, and what it wrote survives
+// the start that gives it its new memory; it deallocates, generalizes (then refuses to start) and is
+// deleted with its OS disk, its interface and data disk detached. Bad input and what the host cannot
+// hold get Azure's codes; an attached disk or interface cannot be deleted. One VM boots here,
+// three times: its create, Kiln's restart, the start after its power off.
+import { ComputeManagementClient, type DataDisk, type VirtualMachine } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
@@ -19,6 +24,9 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const RG = 'vm-rg';
 const LOCATION = 'westus';
+/** Where the guest finds the data disk at a LUN (its serial is lunN). */
+const LUN = '/dev/disk/by-id/virtio-lun';
+const DATA_MARKER = 'kept-on-data-disk';
 
 describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() !== 0 && 'VMs need root' }, () => {
   let kiln: TestServer;
@@ -34,22 +42,30 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
 
   let ssh: ReturnType<typeof sshTo>['ssh'];
   let sshWhenUp: ReturnType<typeof sshTo>['sshWhenUp'];
+  /** What the data disk at `lun` starts with, read raw in the guest. */
+  const dataMarker = (lun: number) => {
+    const read = ssh(`sudo head -c ${DATA_MARKER.length} ${LUN}${lun}`);
+    assert.equal(read.status, 0, read.stderr);
+    return read.stdout;
+  };
   const powerState = async (name: string) =>
     (await compute.virtualMachines.instanceView(RG, name)).statuses
       ?.map((s) => s.code)
       .filter((c) => c?.startsWith('PowerState/') || c?.startsWith('OSState/'));
 
+  const storageProfile = (dataDisks: DataDisk[] = []) => ({
+    imageReference: { publisher: 'Debian', offer: 'debian-12', sku: '12', version: 'latest' },
+    osDisk: {
+      createOption: 'FromImage',
+      deleteOption: 'Delete',
+      managedDisk: { storageAccountType: 'Standard_LRS' },
+    },
+    dataDisks,
+  });
   const vmBody = (nic: string, more: Partial<VirtualMachine> = {}): VirtualMachine => ({
     location: LOCATION,
     hardwareProfile: { vmSize: 'Standard_B1s' },
-    storageProfile: {
-      imageReference: { publisher: 'Debian', offer: 'debian-12', sku: '12', version: 'latest' },
-      osDisk: {
-        createOption: 'FromImage',
-        deleteOption: 'Delete',
-        managedDisk: { storageAccountType: 'Standard_LRS' },
-      },
-    },
+    storageProfile: storageProfile(),
     osProfile: {
       computerName: 'kiln-vm1',
       adminUsername: 'azureuser',
@@ -122,6 +138,26 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
       compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'bad', vmBody('missing')),
       armRefusal(400, 'NotFound'),
     );
+    const dataDisks = (disks: DataDisk[]) => vmBody('spare', { storageProfile: storageProfile(disks) });
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(
+        RG,
+        'bad',
+        dataDisks([
+          { lun: 1, createOption: 'Empty', diskSizeGB: 1 },
+          { lun: 1, createOption: 'Empty', diskSizeGB: 1 },
+        ]),
+      ),
+      armRefusal(400, 'InvalidParameter', /A disk at LUN 1 already exists/),
+    );
+    await assert.rejects(
+      compute.virtualMachines.beginCreateOrUpdateAndWait(
+        RG,
+        'bad',
+        dataDisks([{ lun: 0, createOption: 'Attach', managedDisk: { id: id('Microsoft.Compute', 'disks', 'nope') } }]),
+      ),
+      armRefusal(400, 'NotFound', /nope/),
+    );
     // A field Kiln does not act on is named, never dropped.
     const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
     const response = await fetch(
@@ -150,21 +186,42 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
   });
 
   it('boots a VM from a platform image, reachable by SSH on its public IP, provisioned as asked', async () => {
-    const vm = await compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'vm1', vmBody('nic'), {
-      updateIntervalInMs: 1000,
-    });
+    const vm = await compute.virtualMachines.beginCreateOrUpdateAndWait(
+      RG,
+      'vm1',
+      vmBody('nic', { storageProfile: storageProfile([{ lun: 0, createOption: 'Empty', diskSizeGB: 1 }]) }),
+      { updateIntervalInMs: 1000 },
+    );
     assert.equal(vm.provisioningState, 'Succeeded');
     assert.equal(vm.storageProfile?.imageReference?.exactVersion, '1.0.0');
     assert.deepEqual(await powerState('vm1'), ['PowerState/running']);
     const disk = await compute.disks.get(RG, vm.storageProfile!.osDisk!.name!);
     assert.equal(disk.managedBy, vm.id);
     assert.equal(disk.diskState, 'Attached');
+    assert.equal(vm.storageProfile?.osDisk?.managedDisk?.id, disk.id);
+    const [dataDisk] = vm.storageProfile!.dataDisks!;
+    assert.deepEqual(
+      [dataDisk.lun, dataDisk.createOption, dataDisk.diskSizeGB, dataDisk.caching, dataDisk.deleteOption],
+      [0, 'Empty', 1, 'None', 'Detach'],
+    );
+    const data = await compute.disks.get(RG, dataDisk.name!);
+    assert.deepEqual([data.id, data.managedBy, data.diskState], [dataDisk.managedDisk?.id, vm.id, 'Attached']);
+    assert.deepEqual(
+      (await compute.virtualMachines.instanceView(RG, 'vm1')).disks?.map((d) => d.name),
+      [disk.name, dataDisk.name],
+    );
     assert.equal((await network.networkInterfaces.get(RG, 'nic')).virtualMachine?.id, vm.id);
 
     const hostname = await sshWhenUp('hostname; sudo -n true && echo sudo-ok; cat /var/tmp/kiln-custom-data');
     assert.equal(hostname.status, 0, hostname.stderr);
     assert.deepEqual(hostname.stdout.trim().split('\n'), ['kiln-vm1', 'sudo-ok', 'custom data ran']);
     assert.equal(ssh('echo kept-across-power-off | sudo tee /var/lib/kiln-marker; sync').status, 0);
+    // The data disk, as the guest sees it: 1 GiB at LUN 0, written raw.
+    const lun0 = ssh(
+      `sudo blockdev --getsize64 ${LUN}0 && printf ${DATA_MARKER} | sudo dd of=${LUN}0 conv=fsync status=none`,
+    );
+    assert.equal(lun0.stdout.trim(), String(1024 ** 3), lun0.stderr);
+    assert.equal(dataMarker(0), DATA_MARKER);
 
     const ran = await compute.virtualMachines.beginRunCommandAndWait(
       RG,
@@ -180,6 +237,22 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
     assert.equal(
       ran.value?.[0].message,
       'Enable failed: failed to execute command: command terminated with exit status=3\n[stdout]\nas root with hello and hello\n[stderr]\noops\n',
+    );
+    // The location's run commands, Azure's Linux ones, run by id.
+    const commands: string[] = [];
+    for await (const command of compute.virtualMachineRunCommands.list(LOCATION)) commands.push(command.id!);
+    assert.deepEqual(commands, ['RunShellScript', 'ifconfig']);
+    const ifconfig = await compute.virtualMachineRunCommands.get(LOCATION, 'ifconfig');
+    assert.deepEqual([ifconfig.osType, ifconfig.label], ['Linux', 'List network configuration']);
+    const interfaces = await compute.virtualMachines.beginRunCommandAndWait(
+      RG,
+      'vm1',
+      { commandId: 'ifconfig' },
+      { updateIntervalInMs: 1000 },
+    );
+    assert.match(
+      interfaces.value?.[0].message ?? '',
+      /^Enable succeeded: \n\[stdout\]\n[\s\S]*\blo\b[\s\S]*127\.0\.0\.1/,
     );
     const diagnostics = await compute.virtualMachines.retrieveBootDiagnosticsData(RG, 'vm1', {
       sasUriExpirationTimeInMinutes: 10,
@@ -206,11 +279,62 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
     // Started again as the workers start: SSH answers once it has booted.
     const marker = await sshWhenUp('cat /var/lib/kiln-marker', 150);
     // cloud-init may still be finishing its per-boot stage when SSH answers.
+    // (On a loaded host that stage can take minutes after SSH answers.)
     for (let waited = 0; (await powerState('vm1'))?.[0] !== 'PowerState/running'; waited++) {
-      assert.ok(waited < 120, 'the VM shows running once it has finished booting');
+      const statuses = (await compute.virtualMachines.instanceView(RG, 'vm1')).statuses;
+      assert.ok(waited < 300, `the VM shows running once it has finished booting: ${JSON.stringify(statuses)}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     assert.equal(marker.stdout.trim(), 'kept-across-power-off', marker.stderr);
+    assert.equal(dataMarker(0), DATA_MARKER, 'the data disk came back with the VM');
+  });
+
+  it('changes the running VM: a GET sent back with tags, a fixed field refused, its data disk detached and attached', async () => {
+    const shown = await compute.virtualMachines.get(RG, 'vm1');
+    const tagged = await compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'vm1', {
+      ...shown,
+      tags: { env: 'test' },
+    });
+    assert.deepEqual(tagged.tags, { env: 'test' });
+    await assert.rejects(
+      compute.virtualMachines.beginUpdateAndWait(RG, 'vm1', { osProfile: { computerName: 'renamed' } }),
+      armRefusal(409, 'PropertyChangeNotAllowed', /'properties\.osProfile\.computerName'/),
+    );
+
+    // Detached while it runs: unplugged, written back, let go.
+    const dataDisk = shown.storageProfile!.dataDisks![0];
+    const detached = await compute.virtualMachines.beginUpdateAndWait(
+      RG,
+      'vm1',
+      { storageProfile: { dataDisks: [] } },
+      { updateIntervalInMs: 1000 },
+    );
+    assert.deepEqual(detached.storageProfile?.dataDisks, []);
+    const free = await compute.disks.get(RG, dataDisk.name!);
+    assert.deepEqual([free.managedBy, free.diskState], [undefined, 'Unattached']);
+    assert.equal(ssh(`test -e ${LUN}0 && echo present || echo gone`).stdout.trim(), 'gone');
+
+    // Attached again at LUN 2, deleted with the VM: the guest finds what it wrote.
+    const attached = await compute.virtualMachines.beginUpdateAndWait(
+      RG,
+      'vm1',
+      {
+        storageProfile: {
+          dataDisks: [{ lun: 2, createOption: 'Attach', managedDisk: { id: free.id }, deleteOption: 'Delete' }],
+        },
+      },
+      { updateIntervalInMs: 1000 },
+    );
+    assert.deepEqual(
+      attached.storageProfile?.dataDisks?.map((d) => [d.lun, d.name, d.createOption, d.deleteOption]),
+      [[2, dataDisk.name, 'Attach', 'Delete']],
+    );
+    assert.equal((await compute.disks.get(RG, dataDisk.name!)).diskState, 'Attached');
+    for (let waited = 0; ssh(`test -e ${LUN}2`).status !== 0; waited++) {
+      assert.ok(waited < 60, 'the guest finds the hot-plugged disk');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.equal(dataMarker(2), DATA_MARKER);
   });
 
   it('powers off and starts again with what the guest wrote, deallocates, generalizes and is deleted', async () => {
@@ -221,15 +345,32 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
     await compute.virtualMachines.beginPowerOffAndWait(RG, 'vm1', { updateIntervalInMs: 1000 });
     assert.deepEqual(await powerState('vm1'), ['PowerState/stopped']);
     assert.notEqual(ssh('true').status, 0, 'a stopped VM answers nothing');
+    // Resized while stopped: the new size is its next start's.
+    await assert.rejects(
+      compute.virtualMachines.beginUpdateAndWait(RG, 'vm1', { hardwareProfile: { vmSize: 'Standard_Huge' } }),
+      armRefusal(400, 'InvalidParameter', /Standard_Huge is not available/),
+    );
+    const resized = await compute.virtualMachines.beginUpdateAndWait(RG, 'vm1', {
+      hardwareProfile: { vmSize: 'Standard_B1ms' },
+    });
+    assert.equal(resized.hardwareProfile?.vmSize, 'Standard_B1ms');
+    assert.deepEqual(await powerState('vm1'), ['PowerState/stopped']);
     await compute.virtualMachines.beginStartAndWait(RG, 'vm1', { updateIntervalInMs: 1000 });
     assert.deepEqual(await powerState('vm1'), ['PowerState/running']);
-    const marker = await sshWhenUp('cat /var/lib/kiln-marker');
-    assert.equal(marker.stdout.trim(), 'kept-across-power-off', marker.stderr);
+    const marker = await sshWhenUp('cat /var/lib/kiln-marker; grep MemTotal /proc/meminfo');
+    const [kept, memory] = marker.stdout.trim().split('\n');
+    assert.equal(kept, 'kept-across-power-off', marker.stderr);
+    const kib = Number(memory.match(/(\d+) kB/)![1]);
+    assert.ok(kib > 1536 * 1024, `Standard_B1ms gives 2 GiB (MemTotal ${kib} kB)`);
+    assert.equal(dataMarker(2), DATA_MARKER);
 
     await compute.virtualMachines.beginDeallocateAndWait(RG, 'vm1', { updateIntervalInMs: 1000 });
     assert.deepEqual(await powerState('vm1'), ['PowerState/deallocated']);
-    const osDisk = (await compute.virtualMachines.get(RG, 'vm1')).storageProfile!.osDisk!.name!;
+    const { osDisk: os, dataDisks } = (await compute.virtualMachines.get(RG, 'vm1')).storageProfile!;
+    const osDisk = os!.name!;
+    const dataDisk = dataDisks![0].name!;
     assert.equal((await compute.disks.get(RG, osDisk)).diskState, 'Reserved');
+    assert.equal((await compute.disks.get(RG, dataDisk)).diskState, 'Reserved');
     await compute.virtualMachines.generalize(RG, 'vm1');
     assert.deepEqual(await powerState('vm1'), ['PowerState/deallocated', 'OSState/generalized']);
     await assert.rejects(
@@ -243,6 +384,11 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
       compute.disks.get(RG, osDisk),
       armRefusal(404, 'ResourceNotFound'),
       'deleteOption Delete took the disk',
+    );
+    await assert.rejects(
+      compute.disks.get(RG, dataDisk),
+      armRefusal(404, 'ResourceNotFound'),
+      'and the data disk attached with deleteOption Delete',
     );
     const nic = await network.networkInterfaces.get(RG, 'nic');
     assert.equal(nic.virtualMachine, undefined, 'the interface (Detach) stays, free');

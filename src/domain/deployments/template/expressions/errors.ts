@@ -19,6 +19,9 @@ export class ExpressionFailure extends Error {
 }
 
 export class TemplateExpressionError extends ArmError {
+  /** Offset in the expression text where parsing failed. */
+  readonly position?: number;
+
   constructor(
     /** ARM's message for what went wrong, e.g. "Unable to evaluate template language function 'substring': ...". */
     readonly reason: string,
@@ -37,15 +40,12 @@ export class TemplateExpressionError extends ArmError {
     this.name = 'TemplateExpressionError';
     this.position = options.position;
   }
-
-  /** Offset in the expression text where parsing failed. */
-  readonly position?: number;
 }
 
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
 
 /** "first", "second", ... for a 0-based argument index. */
-export const ordinal = (index: number): string => ORDINALS[index] ?? `${index + 1}th`;
+const ordinal = (index: number): string => ORDINALS[index] ?? `${index + 1}th`;
 
 /** ARM's wrapper for a function that got valid types but could not compute its result. */
 export const functionFailure = (name: string, detail: string): ExpressionFailure =>

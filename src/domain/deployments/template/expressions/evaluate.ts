@@ -21,7 +21,7 @@ interface Frame {
   scope: ExpressionScope;
   lambdas: ReadonlyMap<string, unknown>;
   /** The user-defined function whose body is being evaluated, and its arguments by lower-cased name. */
-  userFunction?: { key: string; label: string; args: ReadonlyMap<string, unknown> };
+  userFunction?: { label: string; args: ReadonlyMap<string, unknown> };
   depth: number;
 }
 
@@ -149,7 +149,6 @@ function context(name: string, frame: Frame): CallContext {
   return {
     name,
     scope: frame.scope,
-    userFunction: frame.userFunction?.label,
     lambdaVariables: frame.lambdas,
     parameter(parameterName: string) {
       const own = frame.userFunction;
@@ -221,7 +220,7 @@ async function callUserFunction(node: FunctionCall, frame: Frame): Promise<unkno
     scope: frame.scope,
     lambdas: new Map(),
     depth: frame.depth + 1,
-    userFunction: { key, label, args: named },
+    userFunction: { label, args: named },
   };
   let value: unknown;
   try {

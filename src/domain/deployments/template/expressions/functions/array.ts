@@ -23,8 +23,8 @@ import {
 import { arrayArg, integerArg } from './args.ts';
 import { define, type CallContext, type TemplateFunction } from './types.ts';
 
-const one = (name: string, call: TemplateFunction['call']): TemplateFunction => ({ name, min: 1, max: 1, call });
-const two = (name: string, call: TemplateFunction['call']): TemplateFunction => ({ name, min: 2, max: 2, call });
+const one = (name: string, call: TemplateFunction['call']) => define(name, 1, 1, call);
+const two = (name: string, call: TemplateFunction['call']) => define(name, 2, 2, call);
 
 function typeFailure(context: CallContext, args: readonly unknown[], index: number, expected: string) {
   return argumentTypeFailure(context.name, index, args.length, expected, typeName(args[index]));

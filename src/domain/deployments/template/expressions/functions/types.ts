@@ -11,8 +11,6 @@ export interface CallContext {
   /** The function's name as ARM spells it, for messages. */
   readonly name: string;
   readonly scope: ExpressionScope;
-  /** `ns.fn` while evaluating the body of a user-defined function. */
-  readonly userFunction?: string;
   /** Lambda variables in scope, by lower-cased name. */
   readonly lambdaVariables: ReadonlyMap<string, unknown>;
   /** `parameters(name)`: the deployment's parameter, or inside a user-defined function its own parameter. */

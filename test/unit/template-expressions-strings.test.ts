@@ -145,7 +145,9 @@ describe('template functions: string', () => {
       ["[string(createArray('a', 'b', 'c'))]", '["a","b","c"]'],
       ['[string(5)]', '5'],
       ["[string('asdf')]", 'asdf'],
+      // Azure/PSRule.Rules.Azure issue 793: ARM's string(true()) is True, string(false()) False
       ['[string(true())]', 'True'],
+      ['[string(false())]', 'False'],
       ['[string(null())]', ''],
       ['[string(json(\'{"a": [1, {"b": null}], "c": "q\\"uote"}\'))]', '{"a":[1,{"b":null}],"c":"q\\"uote"}'],
     ]));

@@ -32,6 +32,7 @@ export interface AzureCli {
 export async function signedInAzureCli(server: TestServer, profile = 'latest'): Promise<AzureCli> {
   const work = await mkdtemp(join(tmpdir(), 'kiln-az-'));
   const env = {
+    HOME: work,
     ...process.env,
     AZURE_CONFIG_DIR: join(work, 'az'),
     // Python's requests trusts this bundle instead of the system's: Kiln's test CA.

@@ -109,8 +109,9 @@ export function validateDeploymentBody(
       'Kiln does not roll back to another deployment on error.',
       'PropertyNotSupported',
     );
-  const mode = properties.mode;
-  if (mode !== 'Incremental' && mode !== 'Complete')
+  // ARM reads enum values without case (azure-cli's vm create sends 'incremental').
+  const mode = ['Incremental', 'Complete'].find((m) => m.toLowerCase() === String(properties.mode).toLowerCase());
+  if (mode === undefined)
     problems.add(
       'properties.mode',
       `The deployment mode '${String(mode)}' is not valid: 'Incremental' or 'Complete'.`,

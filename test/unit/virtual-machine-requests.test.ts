@@ -57,13 +57,17 @@ const LOCATION = 'westus';
 
 /** A driver whose VMs show a login prompt once `gate` (when set) lets their boot return. */
 function scriptedDriver() {
-  const vms: Array<{ stopped: boolean; disks: string[] }> = [];
+  const vms: Array<{ stopped: boolean; disks: string[]; memoryMiB: number }> = [];
   const state = { gate: undefined as Promise<void> | undefined, booting: () => {} };
   const driver: VmDriver = {
     boot: async (_disk, options) => {
       state.booting();
       await state.gate;
-      const record = { stopped: false, disks: (options.dataDisks ?? []).map((d) => d.name) };
+      const record = {
+        stopped: false,
+        disks: (options.dataDisks ?? []).map((d) => d.name),
+        memoryMiB: options.memoryMiB,
+      };
       vms.push(record);
       let end!: (exit: VmExit) => void;
       const exited = new Promise<VmExit>((resolve) => (end = resolve));
@@ -410,6 +414,37 @@ describe('virtual machine requests (domain, scripted driver)', () => {
     assert.deepEqual(script.vms.at(-1)!.disks, ['lun0', 'lun5'], 'lun3 unplugged, lun5 plugged');
     const let_go = (await getDisk(ctx, DISKS, ref('free'))).data.resource;
     assert.deepEqual([let_go.managedBy, let_go.properties.diskState], [undefined, 'Unattached']);
+
+    // A running VM takes a new size by restarting.
+    const running = script.vms.at(-1)!;
+    const resized = await updateVirtualMachine(ctx, ref('vm1'), {
+      properties: { hardwareProfile: { vmSize: 'Standard_B1ms' } },
+    });
+    assert.ok(resized.operation, 'a running VM restarts: its job');
+    assert.equal((await settled('vm1')).data.internal.power, 'running');
+    assert.equal(running.stopped, true, 'the VM of the old size stopped');
+    assert.deepEqual([script.vms.at(-1)!.memoryMiB, script.vms.at(-1)!.disks], [2048, ['lun0', 'lun5']]);
+
+    // A stopped VM lets a disk go and takes another at its next start (its size holds 2).
+    await virtualMachineAction(ctx, ref('vm1'), 'powerOff');
+    const off = await settled('vm1');
+    assert.equal(off.data.internal.power, 'stopped');
+    const [lun0, lun5] = off.data.resource.properties.storageProfile.dataDisks;
+    const booted = script.vms.length;
+    await updateVirtualMachine(ctx, ref('vm1'), {
+      properties: {
+        storageProfile: {
+          dataDisks: [lun0, { lun: 7, createOption: 'Attach', managedDisk: { id: diskId('free') } }],
+        },
+      },
+    });
+    const stopped = await settled('vm1');
+    assert.deepEqual([stopped.data.internal.power, script.vms.length], ['stopped', booted], 'no boot while stopped');
+    assert.equal((await getDisk(ctx, DISKS, ref('free'))).data.resource.properties.diskState, 'Attached');
+    assert.equal((await getDisk(ctx, DISKS, ref(lun5.name))).data.resource.properties.diskState, 'Unattached');
+    await virtualMachineAction(ctx, ref('vm1'), 'start');
+    assert.equal((await settled('vm1')).data.internal.power, 'running');
+    assert.deepEqual(script.vms.at(-1)!.disks, ['lun0', 'lun7']);
   });
 
   it('takes capacity in the request batch: two creates against the same allocations cannot both land', async () => {

@@ -175,6 +175,97 @@ describe('ARM deployments with @azure/arm-resourcesdeployments', () => {
     assert.deepEqual(await deployments.deployments.checkExistence(RG, 'gallery1'), { body: true });
   });
 
+  it('deploys a gallery, a definition and a version from one template, the version made from an image it also deploys', async () => {
+    const template = {
+      $schema: SCHEMA,
+      contentVersion: '1.0.0.0',
+      parameters: { version: { type: 'string', defaultValue: '1.0.0' } },
+      variables: { imageId: "[resourceId('Microsoft.Compute/images', 'source-image')]" },
+      resources: [
+        {
+          type: 'Microsoft.Compute/disks',
+          apiVersion: '2024-03-02',
+          name: 'source-disk',
+          location: 'westus',
+          sku: { name: 'Standard_LRS' },
+          properties: { creationData: { createOption: 'Empty' }, diskSizeGB: 1 },
+        },
+        {
+          type: 'Microsoft.Compute/images',
+          apiVersion: '2024-03-01',
+          name: 'source-image',
+          location: 'westus',
+          dependsOn: ['source-disk'],
+          properties: {
+            storageProfile: {
+              osDisk: {
+                osType: 'Linux',
+                osState: 'Generalized',
+                managedDisk: { id: "[resourceId('Microsoft.Compute/disks', 'source-disk')]" },
+              },
+            },
+          },
+        },
+        { type: 'Microsoft.Compute/galleries', apiVersion: '2022-03-03', name: 'shelf', location: 'westus' },
+        {
+          type: 'Microsoft.Compute/galleries/images',
+          apiVersion: '2022-03-03',
+          name: 'shelf/base',
+          location: 'westus',
+          dependsOn: ['shelf'],
+          properties: {
+            osType: 'Linux',
+            osState: 'Generalized',
+            hyperVGeneration: 'V1',
+            identifier: { publisher: 'kiln', offer: 'base', sku: '1' },
+          },
+        },
+        {
+          type: 'Microsoft.Compute/galleries/images/versions',
+          apiVersion: '2022-03-03',
+          name: "[concat('shelf/base/', parameters('version'))]",
+          location: 'westus',
+          dependsOn: ["[resourceId('Microsoft.Compute/galleries/images', 'shelf', 'base')]", "[variables('imageId')]"],
+          properties: {
+            storageProfile: { source: { id: "[variables('imageId')]" } },
+            publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'eastus' }] },
+          },
+        },
+      ],
+      outputs: {
+        replicated: {
+          type: 'array',
+          value:
+            "[map(reference(resourceId('Microsoft.Compute/galleries/images/versions', 'shelf', 'base', parameters('version')), '2022-03-03').publishingProfile.targetRegions, lambda('r', lambdaVariables('r').name))]",
+        },
+      },
+    };
+    const done = await deployments.deployments.createOrUpdate(
+      RG,
+      'gallery-version',
+      { properties: { mode: 'Incremental', template } },
+      { updateIntervalInMs: 200 },
+    );
+    assert.equal(done.properties?.provisioningState, 'Succeeded', JSON.stringify(done.properties?.error));
+    const version = await compute.galleryImageVersions.get(RG, 'shelf', 'base', '1.0.0', {
+      expand: 'ReplicationStatus',
+    });
+    assert.equal(version.provisioningState, 'Succeeded', 'the deployment waited for the replication');
+    assert.deepEqual(
+      version.replicationStatus?.summary?.map((r) => [r.region?.replace(/\s/g, '').toLowerCase(), r.state]).sort(),
+      [
+        ['eastus', 'Completed'],
+        ['westus', 'Completed'],
+      ],
+    );
+    assert.deepEqual(
+      (done.properties?.outputs as Record<string, { value: string[] }>).replicated.value
+        .map((r) => r.replace(/\s/g, '').toLowerCase())
+        .sort(),
+      ['eastus', 'westus'],
+    );
+  });
+
   it('refuses a bad template at its JSON path, keeping nothing', async () => {
     const put = (template: object, parameters: Record<string, { value: unknown }> = {}) =>
       deployments.deployments.createOrUpdate(RG, 'bad', { properties: { mode: 'Incremental', template, parameters } });

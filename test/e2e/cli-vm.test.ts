@@ -1,13 +1,16 @@
 // `kiln vm` against a started server with the Debian platform image, each command its own process
-// with HOME in a temporary folder: `vm create --generate-ssh-keys` makes an RSA key pair there and the
-// network az makes (a virtual network, a security group letting SSH in, a public IP, an interface),
-// boots ONE VM and prints az's summary; `vm ssh -- hostname` reaches it on its public IP with that
-// key, passing ssh's exit status on; show -d, list, the instance view, the serial console and sizes
-// read it; run-command invoke runs scripts in it (lines, an @file, az's [name=]value parameters) and
-// prints the RunCommandResult, or the API's error for a command id it does not know; stop,
-// deallocate and generalize change its power and OS states; delete --yes removes it
-// with its disk. A VM the API refuses (unknown image, unknown size) prints the ARM code, message and
-// target, and leaves none of the network its create made.
+// with HOME in a temporary folder: `vm create --generate-ssh-keys --data-disk-sizes-gb 1` makes an
+// RSA key pair there and the network az makes (a virtual network, a security group letting SSH in, a
+// public IP, an interface), boots ONE VM with an empty data disk and prints az's summary; `vm ssh --
+// hostname` reaches it on its public IP with that key, passing ssh's exit status on; show -d, list,
+// the instance view, the serial console and sizes read it; run-command list and show read the
+// location's commands, invoke runs scripts in it (lines, an @file, az's [name=]value parameters) and
+// prints the RunCommandResult, or the API's error for a command id it does not know; `vm disk
+// detach/attach` take its data disk off and put it back at another LUN while it runs, and attach a
+// new one; stop, deallocate, resize and generalize change its power state, size and OS state; delete
+// --yes removes it with its disks (the ones it made), leaving the one attached later. A VM the API
+// refuses (unknown image, unknown size) prints the ARM code, message and target, and leaves none of
+// the network its create made.
 import { NetworkManagementClient } from '@azure/arm-network';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -20,6 +23,8 @@ import { importDebian } from '../support/reachable-vm.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const RG = 'cli-vm';
+/** Where the guest finds the data disk at a LUN. */
+const LUN = '/dev/disk/by-id/virtio-lun';
 
 describe(
   'kiln vm against a server (az vm-style commands)',
@@ -66,6 +71,10 @@ describe(
         '--custom-data',
         customData,
         '--os-disk-delete-option',
+        'Delete',
+        '--data-disk-sizes-gb',
+        '1',
+        '--data-disk-delete-option',
         'Delete',
       );
       assert.equal(created.status, 0, created.stderr);
@@ -120,6 +129,8 @@ describe(
       const failed = await cli.run('vm', 'ssh', ...vm, '--', 'exit', '7');
       assert.equal(failed.status, 7, "ssh's exit status is the command's");
       assert.equal(failed.stderr, '');
+      const lun0 = await cli.run('vm', 'ssh', ...vm, '--', 'sudo', 'blockdev', '--getsize64', `${LUN}0`);
+      assert.equal(lun0.stdout, `${1024 ** 3}\n`, lun0.stderr);
     });
 
     it('shows and lists the VM with its details, its instance view, serial console and the sizes', async () => {
@@ -165,6 +176,41 @@ describe(
           "[?name=='Standard_B1s'].[numberOfCores, memoryInMB]",
         ),
         [[1, 1024]],
+      );
+    });
+
+    it('lists and shows the run commands of a location as az prints them', async () => {
+      assert.deepEqual(await cli.json('vm', 'run-command', 'list', '-l', 'westus', '--query', '[].[id, osType]'), [
+        ['RunShellScript', 'Linux'],
+        ['ifconfig', 'Linux'],
+      ]);
+      const ifconfig = await cli.json<Record<string, unknown>>(
+        'vm',
+        'run-command',
+        'show',
+        '-l',
+        'westus',
+        '--command-id',
+        'ifconfig',
+      );
+      assert.deepEqual(Object.keys(ifconfig).sort(), [
+        'description',
+        'id',
+        'label',
+        'osType',
+        'parameters',
+        'schema',
+        'script',
+      ]);
+      assert.deepEqual(
+        [ifconfig.schema, ifconfig.label, ifconfig.parameters],
+        ['http://schema.management.azure.com/schemas/2016-11-17/runcommands.json', 'List network configuration', null],
+      );
+      const unknown = await cli.run('vm', 'run-command', 'show', '-l', 'westus', '--command-id', 'RunPowerShellScript');
+      assert.equal(unknown.status, 3);
+      assert.match(
+        unknown.stderr,
+        /^ERROR: \(NotFound\) The run command 'RunPowerShellScript' was not found .*Windows/m,
       );
     });
 
@@ -220,13 +266,58 @@ describe(
       assert.match(badId.stderr, /^Target: commandId$/m);
     });
 
-    it('stops, deallocates, generalizes and deletes the VM with its disk', async () => {
+    it('detaches and attaches data disks of the running VM with vm disk', async () => {
+      const disks = ['vm', 'disk'];
+      const onVm = ['-g', RG, '--vm-name', 'vm1'];
+      const dataDisks = async () =>
+        (
+          await cli.json<{ storageProfile: { dataDisks: Array<{ lun: number; name: string; createOption: string }> } }>(
+            'vm',
+            'show',
+            ...vm,
+          )
+        ).storageProfile.dataDisks.map((d) => [d.lun, d.name, d.createOption]);
+      const made = String((await dataDisks())[0][1]);
+      const seen = async (lun: number) =>
+        (await cli.run('vm', 'ssh', ...vm, '--', 'test', '-e', `${LUN}${lun}`)).status === 0;
+      assert.equal(await cli.ok(...disks, 'detach', ...onVm, '-n', made), '', 'nothing printed, as az');
+      assert.deepEqual(await dataDisks(), []);
+      assert.equal(await seen(0), false, 'unplugged from the running VM');
+      const missing = await cli.run(...disks, 'detach', ...onVm, '-n', made);
+      assert.equal(missing.status, 1);
+      assert.match(missing.stderr, new RegExp(`^ERROR: No disk with the name '${made}' was found`, 'm'));
+
+      await cli.ok(...disks, 'attach', ...onVm, '-n', made, '--lun', '3');
+      await cli.ok(...disks, 'attach', ...onVm, '-n', 'extra', '--new', '--size-gb', '1');
+      assert.deepEqual(await dataDisks(), [
+        [3, made, 'Attach'],
+        [0, 'extra', 'Empty'],
+      ]);
+      for (const lun of [3, 0])
+        for (const deadline = Date.now() + 60_000; !(await seen(lun));) {
+          assert.ok(Date.now() < deadline, `the guest finds the disk at LUN ${lun}`);
+          await sleep(2000);
+        }
+    });
+
+    it('stops, deallocates, resizes, generalizes and deletes the VM with its disks', async () => {
       const power = async () => (await cli.json('vm', 'show', ...vm, '-d')).powerState;
       await cli.ok('vm', 'stop', ...vm);
       assert.equal(await power(), 'VM stopped');
       assert.notEqual((await cli.run('vm', 'ssh', ...vm, '--', 'true')).status, 0, 'a stopped VM answers nothing');
       await cli.ok('vm', 'deallocate', ...vm);
       assert.equal(await power(), 'VM deallocated');
+      const resized = await cli.json<{ hardwareProfile: { vmSize: string } }>(
+        'vm',
+        'resize',
+        ...vm,
+        '--size',
+        'Standard_B1ms',
+      );
+      assert.equal(resized.hardwareProfile.vmSize, 'Standard_B1ms');
+      const huge = await cli.run('vm', 'resize', ...vm, '--size', 'Standard_Huge');
+      assert.equal(huge.status, 1);
+      assert.match(huge.stderr, /^ERROR: \(InvalidParameter\) The requested VM size Standard_Huge is not available/m);
       await cli.ok('vm', 'generalize', ...vm);
       assert.deepEqual(await cli.json('vm', 'get-instance-view', ...vm, '--query', 'instanceView.statuses[].code'), [
         'ProvisioningState/succeeded',
@@ -241,7 +332,13 @@ describe(
       const gone = await cli.run('vm', 'show', ...vm);
       assert.equal(gone.status, 3);
       assert.match(gone.stderr, /^ERROR: \(ResourceNotFound\) /);
-      assert.deepEqual(await cli.json('disk', 'list', '-g', RG), [], '--os-disk-delete-option Delete took the disk');
+      // The OS disk went (Delete); the data disks attached by vm disk attach (Detach) stay, free.
+      const left = await cli.json<Array<[string, string]>>('disk', 'list', '-g', RG, '--query', '[].[name, diskState]');
+      assert.deepEqual(left.map(([name, state]) => [name.replace(/^vm1_disk2_\w+$/, 'vm1_disk2_*'), state]).sort(), [
+        ['extra', 'Unattached'],
+        ['vm1_disk2_*', 'Unattached'],
+      ]);
+      for (const [name] of left) await cli.ok('disk', 'delete', '-g', RG, '-n', name, '--yes');
       assert.equal(
         (await network.networkInterfaces.get(RG, 'vm1VMNic')).virtualMachine,
         undefined,

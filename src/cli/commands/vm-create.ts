@@ -14,7 +14,7 @@ import { userInfo } from 'node:os';
 import { ArmError } from '../../core/arm-error.ts';
 import { DISK_SKUS } from '../../core/disk-skus.ts';
 import { parseResourceId } from '../../core/resource-id.ts';
-import type { Args } from '../arm/args.ts';
+import { UsageError, type Args } from '../arm/args.ts';
 import type { CommandSpec } from '../arm/command.ts';
 import { LOCATION, locationOf, nameFlags, resourceId, TAGS, tagsOf, waiting } from '../arm/resources.ts';
 import type { Session } from '../arm/session.ts';
@@ -60,7 +60,18 @@ export const createVm: CommandSpec = {
     { name: 'computer-name', help: "The VM's host name. Default: the VM's name." },
     { name: 'os-disk-name', help: 'The name of the new OS disk.' },
     { name: 'os-disk-size-gb', help: "OS disk size in GB. Default: the image's." },
-    { name: 'storage-sku', values: DISK_SKUS, help: 'The SKU of the OS disk.' },
+    { name: 'storage-sku', values: DISK_SKUS, help: 'The SKU of the OS disk (and of the data disks).' },
+    {
+      name: 'data-disk-sizes-gb',
+      kind: 'list',
+      help: 'Space-separated sizes in GB of empty managed data disks to create, at LUNs 0, 1, ...',
+    },
+    { name: 'data-disk-caching', values: ['None', 'ReadOnly', 'ReadWrite'], help: 'Caching of the data disks.' },
+    {
+      name: 'data-disk-delete-option',
+      values: DELETE_OPTIONS,
+      help: 'What happens to the data disks when the VM is deleted.',
+    },
     {
       name: 'os-disk-delete-option',
       values: DELETE_OPTIONS,
@@ -132,6 +143,7 @@ export const createVm: CommandSpec = {
             deleteOption: args.string('os-disk-delete-option'),
             managedDisk: args.string('storage-sku') ? { storageAccountType: args.string('storage-sku') } : undefined,
           },
+          dataDisks: dataDisksOf(args),
         },
         osProfile: {
           computerName: args.string('computer-name') ?? name,
@@ -192,6 +204,21 @@ async function imageOf(session: Session, args: Args): Promise<Record<string, str
   throw new Error(
     `Invalid image "${image}". Use a valid image URN (Publisher:Offer:Sku:Version, see 'kiln platform-image list'), a managed image name in the resource group, or a managed image, gallery image version or definition id.`,
   );
+}
+
+/** `--data-disk-sizes-gb` as az makes them: empty disks at LUNs 0, 1, ... with the caching, SKU and delete option given. */
+function dataDisksOf(args: Args) {
+  return args.list('data-disk-sizes-gb')?.map((size, lun) => {
+    if (!/^\d+$/.test(size)) throw new UsageError(`argument --data-disk-sizes-gb: invalid int value: '${size}'`);
+    return {
+      lun,
+      createOption: 'Empty',
+      diskSizeGB: Number(size),
+      caching: args.string('data-disk-caching'),
+      deleteOption: args.string('data-disk-delete-option'),
+      managedDisk: args.string('storage-sku') ? { storageAccountType: args.string('storage-sku') } : undefined,
+    };
+  });
 }
 
 /** azure-cli's get_default_admin_username: getpass.getuser(), which reads the environment first. */

@@ -1,6 +1,7 @@
 /**
- * `kiln vm run-command invoke`: a script run in the running VM through the API's `runCommand`, as
- * `az vm run-command invoke` runs it. `--parameters` are az's `[name=]value`: a value without a name
+ * `kiln vm run-command`: `list` and `show` read a location's built-in commands as az prints them (the
+ * SDK model's fields, `$schema` as `schema`, a document's absent `parameters` null); `invoke` runs one
+ * in the running VM through the API's `runCommand`, as `az vm run-command invoke` runs it. `--parameters` are az's `[name=]value`: a value without a name
  * gets `arg1`, `arg2`, ... (az names them, since the API wants names); the server makes every value an
  * argument of the script and the named ones environment variables. `--scripts @file` is the file's
  * text, as az's `@` prefix loads one. The command id is the server's to judge, so a wrong one prints
@@ -11,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { UsageError } from '../arm/args.ts';
 import type { GroupSpec } from '../arm/command.ts';
-import { nameFlags, waiting } from '../arm/resources.ts';
+import { LOCATION, nameFlags, waiting } from '../arm/resources.ts';
+import type { Session } from '../arm/session.ts';
 import { vmPath } from './vm-details.ts';
 import { VM } from './vm-kinds.ts';
 
@@ -25,20 +27,63 @@ interface InstanceViewStatus {
 
 const invoke = '-g MyResourceGroup -n MyVm --command-id RunShellScript --scripts';
 
+/** A location's run commands, or one of them. */
+const runCommandsPath = (session: Session, location: string, commandId?: string) =>
+  `/subscriptions/${encodeURIComponent(session.subscription)}/providers/Microsoft.Compute/locations/${encodeURIComponent(location)}/runCommands${commandId === undefined ? '' : `/${encodeURIComponent(commandId)}`}`;
+
+/** A run command document as az prints the SDK's model. */
+const asAzShows = ({ $schema, ...document }: Record<string, unknown>) => ({ schema: $schema, ...document });
+
 export const runCommand: GroupSpec = {
   name: 'run-command',
   summary: 'Run scripts in a running VM, as root, through its agent.',
   commands: [
     {
+      name: 'list',
+      summary: "List a location's built-in run commands.",
+      flags: [{ ...LOCATION, required: true, help: 'Location, a Kiln region such as westus.' }],
+      examples: [{ title: 'The commands of westus.', command: 'kiln vm run-command list -l westus -o table' }],
+      async run(ctx) {
+        const session = await ctx.session();
+        const commands = await session.client.list(
+          runCommandsPath(session, ctx.args.required('location')),
+          VM.apiVersion,
+        );
+        return (commands as Array<Record<string, unknown>>).map(asAzShows);
+      },
+    },
+    {
+      name: 'show',
+      summary: 'Show a built-in run command: its script and parameters.',
+      flags: [
+        { ...LOCATION, required: true, help: 'Location, a Kiln region such as westus.' },
+        { name: 'command-id', required: true, help: 'The command id.' },
+      ],
+      examples: [
+        { title: 'The ifconfig command.', command: 'kiln vm run-command show -l westus --command-id ifconfig' },
+      ],
+      show: true,
+      async run(ctx) {
+        const session = await ctx.session();
+        const path = runCommandsPath(session, ctx.args.required('location'), ctx.args.required('command-id'));
+        const document = (await session.client.get(path, VM.apiVersion)) as Record<string, unknown>;
+        return { ...asAzShows(document), parameters: document.parameters ?? null };
+      },
+    },
+    {
       name: 'invoke',
-      summary: 'Run a script in a running VM and print its output and error streams.',
+      summary: 'Run a script or a built-in command in a running VM and print its output and error streams.',
       flags: [
         ...nameFlags(VM),
-        { name: 'command-id', required: true, help: 'The command id: RunShellScript (the only one Kiln runs).' },
+        {
+          name: 'command-id',
+          required: true,
+          help: "The command id: RunShellScript, or ifconfig ('kiln vm run-command list -l LOCATION' lists them).",
+        },
         {
           name: 'scripts',
           kind: 'list',
-          help: 'Space-separated script lines, run by sh. Use @{file} to load the script from a file.',
+          help: "Space-separated script lines, run by sh (a built-in command's own when left out). Use @{file} to load the script from a file.",
         },
         {
           name: 'parameters',

@@ -1,13 +1,15 @@
 /**
  * `kiln vm`: virtual machines, as `az vm`: create (vm-create.ts), list and show (with az's
  * `--show-details`), the power actions, delete, the instance view, sizes, generalize, the serial
- * console through boot diagnostics, SSH (vm-ssh.ts) and `run-command invoke` (vm-run-command.ts).
+ * console through boot diagnostics, SSH (vm-ssh.ts), `run-command list/show/invoke`
+ * (vm-run-command.ts), `disk attach/detach` and `resize` (vm-disk.ts).
  */
 import type { Flag } from '../arm/args.ts';
 import type { CommandSpec, GroupSpec } from '../arm/command.ts';
 import { collectionPath, deleteCommand, nameFlags, RESOURCE_GROUP, waiting } from '../arm/resources.ts';
 import { createVm } from './vm-create.ts';
 import { getVm, vmPath, vmWithDetails } from './vm-details.ts';
+import { resizeVm, vmDisk } from './vm-disk.ts';
 import { VM } from './vm-kinds.ts';
 import { runCommand } from './vm-run-command.ts';
 import { sshVm } from './vm-ssh.ts';
@@ -95,6 +97,7 @@ export const vm: GroupSpec = {
       ],
     },
     runCommand,
+    vmDisk,
   ],
   commands: [
     createVm,
@@ -163,6 +166,7 @@ export const vm: GroupSpec = {
       'Deallocate a VM.',
     ),
     powerCommand('restart', 'restart', 'Restart a running VM.', 'Restart a VM.'),
+    resizeVm,
     {
       name: 'generalize',
       summary: 'Mark a stopped or deallocated VM as generalized, so images and gallery versions can be made from it.',

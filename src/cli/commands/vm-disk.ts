@@ -41,6 +41,14 @@ function setVm(ctx: Context, session: Session, path: string, vm: unknown) {
   return session.client.longRunning('PUT', path, VM.apiVersion, { body: vm, ...waiting(ctx) });
 }
 
+/** The VM that `vm disk` commands name (-g, --vm-name), to change. */
+async function diskVm(ctx: Context) {
+  const session = await ctx.session();
+  const { args } = ctx;
+  const path = resourceId(VM, session.subscription, args.required('resource-group'), [args.required('vm-name')]);
+  return { session, path, vm: await vmToUpdate(session, path) };
+}
+
 const dataDisksOf = (vm: { properties: Record<string, unknown> }) =>
   ((vm.properties.storageProfile as { dataDisks?: DataDisk[] }).dataDisks ?? []) as DataDisk[];
 
@@ -85,9 +93,7 @@ const attach: CommandSpec = {
   longRunning: true,
   async run(ctx) {
     const { args } = ctx;
-    const session = await ctx.session();
-    const path = resourceId(VM, session.subscription, args.required('resource-group'), [args.required('vm-name')]);
-    const vm = await vmToUpdate(session, path);
+    const { session, path, vm } = await diskVm(ctx);
     const current = dataDisksOf(vm);
     const lun = args.integer('lun') ?? firstFreeLun(current);
     const name = args.required('name');
@@ -121,9 +127,7 @@ const detach: CommandSpec = {
   longRunning: true,
   async run(ctx) {
     const { args } = ctx;
-    const session = await ctx.session();
-    const path = resourceId(VM, session.subscription, args.required('resource-group'), [args.required('vm-name')]);
-    const vm = await vmToUpdate(session, path);
+    const { session, path, vm } = await diskVm(ctx);
     const name = args.required('name');
     const current = dataDisksOf(vm);
     const left = current.filter((disk) => disk.name?.toLowerCase() !== name.toLowerCase());

@@ -6,7 +6,7 @@
  */
 import { evaluateExpressionText } from './expressions/evaluate.ts';
 import { isExpression } from './expressions/parse.ts';
-import type { CopyLoop, TemplateContext } from './template-scope.ts';
+import { MAX_COPIES, type CopyLoop, type TemplateContext } from './template-scope.ts';
 import { invalidTemplate, isObject, member, reasonOf } from './template-error.ts';
 import { ArmError } from '../../../core/arm-error.ts';
 
@@ -59,9 +59,9 @@ async function expandPropertyLoop(
     throw invalidTemplate("A property copy loop needs a 'name', a 'count' and an 'input'.", path);
   const name = member(loop, 'name') as string;
   const count = await evaluateValue(member(loop, 'count'), context, loops, `${path}.count`);
-  if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > 800)
+  if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > MAX_COPIES)
     throw invalidTemplate(
-      `The copy count of '${name}' must be an integer from 0 to 800, not ${JSON.stringify(count)}.`,
+      `The copy count of '${name}' must be an integer from 0 to ${MAX_COPIES}, not ${JSON.stringify(count)}.`,
       `${path}.count`,
     );
   const items: unknown[] = [];

@@ -4,7 +4,7 @@
  * Secure outputs are shown with their type only, as ARM shows them.
  */
 import { evaluateValue } from './evaluate-value.ts';
-import type { TemplateContext } from './template-scope.ts';
+import { MAX_COPIES, type TemplateContext } from './template-scope.ts';
 import { invalidTemplate, isObject, member } from './template-error.ts';
 
 export type Outputs = Record<string, { type: string; value?: unknown }>;
@@ -52,8 +52,11 @@ async function outputValue(context: TemplateContext, output: Record<string, unkn
   if (copy === undefined) return evaluateValue(member(output, 'value'), context, [], `${path}.value`);
   if (!isObject(copy)) throw invalidTemplate(`The copy of output '${name}' must be an object.`, `${path}.copy`);
   const count = await evaluateValue(member(copy, 'count'), context, [], `${path}.copy.count`);
-  if (!Number.isInteger(count) || (count as number) < 0)
-    throw invalidTemplate(`The copy count of output '${name}' must be a non-negative integer.`, `${path}.copy.count`);
+  if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > MAX_COPIES)
+    throw invalidTemplate(
+      `The copy count of output '${name}' must be an integer from 0 to ${MAX_COPIES}.`,
+      `${path}.copy.count`,
+    );
   const items: unknown[] = [];
   for (let index = 0; index < (count as number); index++) {
     items.push(

@@ -9,6 +9,9 @@ import { userFunctionsFromTemplate, type ExpressionScope, type UserFunction } fr
 import { evaluateValue } from './evaluate-value.ts';
 import { invalidTemplate, isObject, member, reasonOf } from './template-error.ts';
 
+/** ARM's bound on every copy loop. */
+export const MAX_COPIES = 800;
+
 export interface DeploymentFacts {
   name: string;
   subscription: { id: string; subscriptionId: string; tenantId: string; displayName: string };
@@ -135,8 +138,11 @@ export class TemplateContext {
   private async evaluateVariableLoop(loop: Record<string, unknown>, name: string): Promise<unknown[]> {
     const path = `variables.copy[${name}]`;
     const count = await evaluateValue(member(loop, 'count'), this, [], `${path}.count`);
-    if (!Number.isInteger(count) || (count as number) < 0)
-      throw invalidTemplate(`The copy count of variable '${name}' must be a non-negative integer.`, `${path}.count`);
+    if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > MAX_COPIES)
+      throw invalidTemplate(
+        `The copy count of variable '${name}' must be an integer from 0 to ${MAX_COPIES}.`,
+        `${path}.count`,
+      );
     const items: unknown[] = [];
     for (let index = 0; index < (count as number); index++) {
       items.push(await evaluateValue(member(loop, 'input'), this, [{ name, index, unnamed: true }], `${path}.input`));

@@ -2,6 +2,7 @@
 // jobs run by real workers whose machine host boots through a scripted driver (it shows a login
 // prompt at once, or when the test lets it), so what is checked is Kiln's own logic, without QEMU:
 //  - every bad data disk field at its JSON path with Azure's code, and nothing made or marked;
+//  - a VM made from a managed image with a data disk gets that disk FromImage at its LUN;
 //  - a change of an existing VM: each fixed field refused at its path (409 PropertyChangeNotAllowed),
 //    tags and settings written at once, sizes checked against the table and the host's capacity;
 //  - the host's capacity taken in the request's own batch: two creates checked against the same
@@ -21,6 +22,8 @@ import type { DomainContext } from '../../src/domain/context.ts';
 import { DISKS } from '../../src/domain/disks/disk.ts';
 import { fillDisk, failDisk } from '../../src/domain/disks/fill.ts';
 import { createOrUpdateDisk, getDisk } from '../../src/domain/disks/operations.ts';
+import { createImageData, failImageCreation } from '../../src/domain/images/create-image.ts';
+import { createOrUpdateImage, getImage } from '../../src/domain/images/operations.ts';
 import { createOrUpdateNetworkInterface } from '../../src/domain/network-interfaces/operations.ts';
 import { getOperation } from '../../src/domain/operations/get-operation.ts';
 import { addPlatformImage } from '../../src/domain/platform-images/catalog.ts';
@@ -211,6 +214,10 @@ describe('virtual machine requests (domain, scripted driver)', () => {
           }),
         },
       }),
+      'image.create': {
+        run: (payload) => createImageData(ctx, payload),
+        fail: (payload, error) => failImageCreation(ctx, payload, error),
+      },
       'disk.fill': {
         run: (payload) => fillDisk(ctx, payload),
         fail: (payload, error) => failDisk(ctx, payload, error, false),
@@ -531,5 +538,65 @@ describe('virtual machine requests (domain, scripted driver)', () => {
     assert.equal(script.vms.at(-1)!.stopped, true, 'and its machine was stopped');
     assert.equal(host.isRunning(vmId), false);
     assert.equal(existsSync(join(dataDir, 'machines', vmId)), false, 'its folder is gone');
+  });
+
+  it("gives a VM made from a managed image the image's data disks, FromImage at their LUNs", async () => {
+    await disk('image-os');
+    await disk('image-data', 2);
+    await createOrUpdateImage(ctx, ref('image'), {
+      location: LOCATION,
+      properties: {
+        storageProfile: {
+          osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: diskId('image-os') } },
+          dataDisks: [{ lun: 2, managedDisk: { id: diskId('image-data') } }],
+        },
+      },
+    });
+    while ((await getImage(ctx, ref('image'))).data.resource.properties.provisioningState !== 'Succeeded')
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const fromImage = (more: Record<string, unknown> = {}) => {
+      const made = body('e', more) as { properties: { storageProfile: Record<string, unknown> } };
+      made.properties.storageProfile.imageReference = { id: id('Microsoft.Compute/images', 'image') };
+      return made;
+    };
+    await assert.rejects(
+      createOrUpdateVirtualMachine(
+        ctx,
+        ref('imaged'),
+        fromImage({ dataDisks: [{ lun: 2, createOption: 'Empty', diskSizeGB: 4 }] }),
+      ),
+      armRefusal(
+        400,
+        'InvalidParameter',
+        /LUN 2 holds the image's data disk/,
+        'properties.storageProfile.dataDisks[0].lun',
+      ),
+    );
+    await assert.rejects(
+      createOrUpdateVirtualMachine(
+        ctx,
+        ref('imaged'),
+        fromImage({ dataDisks: [{ lun: 3, createOption: 'FromImage' }] }),
+      ),
+      armRefusal(
+        400,
+        'InvalidParameter',
+        /no data disk at LUN 3 \(it has LUNs 2\)/,
+        'properties.storageProfile.dataDisks[0].lun',
+      ),
+    );
+    await createOrUpdateVirtualMachine(ctx, ref('imaged'), fromImage());
+    const vm = await settled('imaged');
+    assert.equal(vm.data.resource.properties.provisioningState, 'Succeeded', vm.data.internal.failure);
+    const [data] = vm.data.resource.properties.storageProfile.dataDisks;
+    assert.deepEqual([data.lun, data.createOption, data.diskSizeGB], [2, 'FromImage', 2]);
+    const made = (await getDisk(ctx, DISKS, ref(data.name))).data.resource;
+    assert.deepEqual(made.properties.creationData.imageReference, {
+      id: id('Microsoft.Compute/images', 'image'),
+      lun: 2,
+    });
+    assert.equal(made.managedBy, vm.data.resource.id);
+    assert.deepEqual(script.vms.at(-1)!.disks, ['lun2']);
+    await deleteVirtualMachine(ctx, ref('imaged'));
   });
 });

@@ -2,43 +2,28 @@
 // authority: the sequence the README's "Use the Azure CLI with Kiln" section gives, asserting on what
 // `az` prints.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bootstrapBusybox } from '../../src/app/busybox-base.ts';
+import { hasAz, signedInAzureCli, type AzureCli } from '../support/azure-cli.ts';
 import { withDiskImage } from '../support/disk-inspection.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-
-const hasAz = spawnSync('az', ['version'], { encoding: 'utf8' }).status === 0;
 
 describe(
   'the Azure CLI against Kiln',
   { skip: hasAz ? false : 'az is not installed (scripts/ensure-azure-cli.sh installs it as root)' },
   () => {
     let server: TestServer;
+    let cli: AzureCli;
     let work: string;
     let scripts: Server;
-    let env: NodeJS.ProcessEnv;
     let sub: string;
 
-    /** Runs az (asynchronously: the server answering it runs in this process); returns what it printed. */
-    const runAz = (args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        execFile('az', args, { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-          resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-        );
-      });
-    /** Runs az; a failure fails the test with what az printed. Returns parsed JSON when there is output. */
-    const az = async (...args: string[]) => {
-      const result = await runAz(args);
-      assert.equal(result.status, 0, `az ${args.join(' ')}:\n${result.stdout}${result.stderr}`);
-      return result.stdout.trim() ? JSON.parse(result.stdout) : undefined;
-    };
-    const azFails = (...args: string[]) => runAz(args);
+    const az = (...args: string[]) => cli.az(...args);
+    const azFails = (...args: string[]) => cli.run(...args);
     // The gallery, image definition and version the sig tests make, as -g/-r/-i/-e flags.
     const shelf = ['-g', 'images', '-r', 'shelf'];
     const web = [...shelf, '-i', 'web'];
@@ -55,56 +40,21 @@ describe(
       const scriptHost = `127.0.0.1:${(scripts.address() as AddressInfo).port}`;
       server = await startTestServer({ config: { build: { downloads: { allowHosts: [scriptHost] } } } });
       sub = server.subscriptionId;
-      work = await mkdtemp(join(tmpdir(), 'kiln-az-'));
       await bootstrapBusybox(server.server.kiln, { sizeMiB: 48 });
-      env = {
-        ...process.env,
-        AZURE_CONFIG_DIR: join(work, 'az'),
-        // Python's requests trusts this bundle instead of the system's: Kiln's test CA.
-        REQUESTS_CA_BUNDLE: join(process.env.KILN_TEST_TLS_DIR!, 'ca.pem'),
-        AZURE_CORE_COLLECT_TELEMETRY: 'false',
-        AZURE_CORE_NO_COLOR: '1',
-        AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
-      };
+      // Registers Kiln as a cloud with an AD FS-style authority and logs the admin in, as the README says.
+      cli = await signedInAzureCli(server);
+      work = cli.work;
     });
     after(async () => {
       scripts?.close();
+      await cli?.close();
       await server?.stop();
-      if (work) await rm(work, { recursive: true, force: true });
     });
 
-    it('registers Kiln as a cloud and logs in with a service principal', async () => {
-      await az(
-        'cloud',
-        'register',
-        '-n',
-        'kiln',
-        '--endpoint-resource-manager',
-        server.url,
-        '--endpoint-active-directory',
-        `${server.url}/adfs`,
-        '--endpoint-active-directory-resource-id',
-        'https://management.core.windows.net/',
-        '--endpoint-active-directory-graph-resource-id',
-        'https://graph.windows.net/',
-        '--endpoint-management',
-        'https://management.core.windows.net/',
-        '--suffix-storage-endpoint',
-        'core.windows.net',
-      );
-      await az('cloud', 'set', '-n', 'kiln');
-      const login = await az(
-        'login',
-        '--service-principal',
-        '-u',
-        server.admin.appId,
-        '-p',
-        server.admin.password,
-        '--tenant',
-        server.tenantId,
-      );
+    it('is signed in to Kiln registered as a cloud, with a service principal', async () => {
+      const accounts = await az('account', 'list');
       assert.deepEqual(
-        login.map((s: { id: string; cloudName: string; isDefault: boolean }) => [s.id, s.cloudName, s.isDefault]),
+        accounts.map((s: { id: string; cloudName: string; isDefault: boolean }) => [s.id, s.cloudName, s.isDefault]),
         [[sub, 'kiln', true]],
       );
       assert.equal(await az('account', 'show', '--query', 'id'), sub);

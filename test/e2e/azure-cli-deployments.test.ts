@@ -79,6 +79,8 @@ describe(
     let server: TestServer;
     let cli: AzureCli;
     let templateFile: string;
+    /** The flags that deploy a template file to the group, naming the gallery. */
+    const deploying = (file: string) => ['-g', RG, '-f', file, '-p', 'galleryName=shelf'];
 
     before(async () => {
       server = await startTestServer();
@@ -94,17 +96,7 @@ describe(
     });
 
     it('az deployment group create: a gallery, a definition and an image template whose autoRun builds a version', async () => {
-      const deployed = await cli.az(
-        'deployment',
-        'group',
-        'create',
-        '-g',
-        RG,
-        '-f',
-        templateFile,
-        '-p',
-        'galleryName=shelf',
-      );
+      const deployed = await cli.az('deployment', 'group', 'create', ...deploying(templateFile));
       assert.equal(deployed.name, 'template', 'az names the deployment after the template file');
       assert.equal(deployed.properties.provisioningState, 'Succeeded');
       const gallery = await cli.az('sig', 'show', '-g', RG, '-r', 'shelf');
@@ -134,49 +126,18 @@ describe(
     });
 
     it('az deployment group validate, what-if, operation list, show, list, export and delete', async () => {
-      const valid = await cli.az(
-        'deployment',
-        'group',
-        'validate',
-        '-g',
-        RG,
-        '-f',
-        templateFile,
-        '-p',
-        'galleryName=shelf',
-      );
+      const valid = await cli.az('deployment', 'group', 'validate', ...deploying(templateFile));
       assert.equal(valid.properties.provisioningState, 'Succeeded');
 
       const changed = structuredClone(template);
       changed.resources[0].properties = { description: 'changed by what-if' };
       const changedFile = join(cli.work, 'changed.json');
       await writeFile(changedFile, JSON.stringify(changed));
-      const whatIf = await cli.az(
-        'deployment',
-        'group',
-        'what-if',
-        '-g',
-        RG,
-        '-f',
-        changedFile,
-        '-p',
-        'galleryName=shelf',
-        '--no-pretty-print',
-      );
+      const whatIf = await cli.az('deployment', 'group', 'what-if', ...deploying(changedFile), '--no-pretty-print');
       const gallery = whatIf.changes.find((c: { resourceId: string }) => c.resourceId.endsWith('/galleries/shelf'));
       assert.equal(gallery.changeType, 'Modify');
       assert.equal(gallery.delta[0].path, 'properties.description');
-      const pretty = await cli.run(
-        'deployment',
-        'group',
-        'what-if',
-        '-g',
-        RG,
-        '-f',
-        changedFile,
-        '-p',
-        'galleryName=shelf',
-      );
+      const pretty = await cli.run('deployment', 'group', 'what-if', ...deploying(changedFile));
       assert.equal(pretty.status, 0, pretty.stderr);
       assert.match(pretty.stdout, /~ Microsoft\.Compute\/galleries\/shelf/);
 

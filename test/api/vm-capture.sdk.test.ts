@@ -1,12 +1,13 @@
 // A VM as the source of images, through @azure/arm-compute against a started server over HTTPS: one
-// VM booted from the bootstrapped Debian (test/support/reachable-vm.ts), a marker written in it over
-// SSH, then deallocated. Not yet generalized, it is refused as a managed image (Azure's 409
+// VM booted from the bootstrapped Debian (test/support/reachable-vm.ts) with an empty data disk at
+// LUN 1, a marker written in it and on the data disk over SSH, then deallocated. Not yet generalized, it is refused as a managed image (Azure's 409
 // OperationNotAllowed) and for a Generalized definition (Azure's 400 BadRequest), and captured into a
 // Specialized one (`storageProfile.source.id`, as older clients name a VM); generalized, it is captured
 // into a managed image (`sourceVirtualMachine`, seed 003) and a version of a Generalized definition
-// (`storageProfile.source.virtualMachineId`, seed 002). A disk made FromImage of the managed image
-// holds the marker (mounted read-only), and one made of the version the same bytes. A missing VM is
-// 404 NotFound, a running one 409, each at the JSON path that names it.
+// (`storageProfile.source.virtualMachineId`, seed 002), each with the data disk at its LUN. A disk
+// made FromImage of the managed image holds the marker (mounted read-only), and one made of the
+// version the same bytes; disks made of their data disk at LUN 1 start with the data disk's marker.
+// A missing VM is 404 NotFound, a running one 409, each at the JSON path that names it.
 import { ComputeManagementClient, type GalleryImageVersion, type Image } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceManagementClient } from '@azure/arm-resources';
@@ -128,6 +129,7 @@ describe('capturing a VM with @azure/arm-compute', { skip: process.getuid?.() !=
         storageProfile: {
           imageReference: DEBIAN_REFERENCE,
           osDisk: { createOption: 'FromImage', managedDisk: { storageAccountType: 'Standard_LRS' } },
+          dataDisks: [{ lun: 1, createOption: 'Empty', diskSizeGB: 1 }],
         },
         osProfile: {
           computerName: 'kiln-capture',
@@ -146,7 +148,9 @@ describe('capturing a VM with @azure/arm-compute', { skip: process.getuid?.() !=
       POLL,
     );
     assert.equal(vm.provisioningState, 'Succeeded');
-    const wrote = await shell.sshWhenUp(`echo ${marker} | sudo tee /var/lib/kiln-capture-marker >/dev/null; sync`);
+    const wrote = await shell.sshWhenUp(
+      `echo ${marker} | sudo tee /var/lib/kiln-capture-marker >/dev/null; sync; printf ${marker} | sudo dd of=/dev/disk/by-id/virtio-lun1 conv=fsync status=none`,
+    );
     assert.equal(wrote.status, 0, wrote.stderr);
   });
 
@@ -243,8 +247,9 @@ describe('capturing a VM with @azure/arm-compute', { skip: process.getuid?.() !=
       armRefusal(400, 'BadRequest', /different OS state \['Generalized'\] than .* \['Specialized'\]/),
     );
 
-    const osDisk = (await compute.virtualMachines.get(RG, 'vm')).storageProfile!.osDisk!.name!;
-    const disk = await compute.disks.get(RG, osDisk);
+    const { osDisk: os, dataDisks } = (await compute.virtualMachines.get(RG, 'vm')).storageProfile!;
+    const disk = await compute.disks.get(RG, os!.name!);
+    const dataDisk = await compute.disks.get(RG, dataDisks![0].name!);
     assert.equal(disk.diskState, 'Reserved', 'held by the deallocated VM, and still a source');
     const image = await compute.images.beginCreateOrUpdateAndWait(RG, 'image', fromVm(vmId('vm')), POLL);
     assert.equal(image.provisioningState, 'Succeeded');
@@ -258,7 +263,15 @@ describe('capturing a VM with @azure/arm-compute', { skip: process.getuid?.() !=
       diskSizeGB: disk.diskSizeGB,
       storageAccountType: 'Standard_LRS',
     });
-    assert.deepEqual(image.storageProfile?.dataDisks, []);
+    assert.deepEqual(sent(image.storageProfile?.dataDisks), [
+      {
+        lun: 1,
+        managedDisk: { id: dataDisk.id },
+        caching: 'None',
+        diskSizeGB: 1,
+        storageAccountType: dataDisk.sku?.name,
+      },
+    ]);
 
     // What `az image update` does: the image as GET shows it, PUT back with a tag.
     const updated = await compute.images.beginCreateOrUpdateAndWait(
@@ -270,6 +283,7 @@ describe('capturing a VM with @azure/arm-compute', { skip: process.getuid?.() !=
     assert.equal(updated.provisioningState, 'Succeeded');
     assert.deepEqual(updated.tags, { round: 'trip' });
     assert.deepEqual(updated.storageProfile?.osDisk, image.storageProfile?.osDisk);
+    assert.deepEqual(updated.storageProfile?.dataDisks, image.storageProfile?.dataDisks);
 
     const version = await compute.galleryImageVersions.beginCreateOrUpdateAndWait(
       RG,
@@ -281,6 +295,10 @@ describe('capturing a VM with @azure/arm-compute', { skip: process.getuid?.() !=
     );
     assert.equal(version.provisioningState, 'Succeeded');
     assert.deepEqual(sent(version.storageProfile?.source), { virtualMachineId: vmId('vm') }, 'echoed as given');
+    assert.deepEqual(
+      version.storageProfile?.dataDiskImages?.map((d) => [d.lun, d.sizeInGB]),
+      [[1, 1]],
+    );
   });
 
   it("makes disks of the captures that hold what the VM's guest wrote", async () => {
@@ -307,5 +325,21 @@ describe('capturing a VM with @azure/arm-compute', { skip: process.getuid?.() !=
       POLL,
     );
     assert.equal(await sha256(await download('from-version')), await sha256(imageBytes), 'the same capture');
+
+    // Their data disks: what the guest wrote at the start of the VM's data disk.
+    const image = (await compute.images.get(RG, 'image')).id!;
+    for (const [name, creationData] of [
+      ['data-from-image', { createOption: 'FromImage', imageReference: { id: image, lun: 1 } }],
+      ['data-from-version', { createOption: 'FromImage', galleryImageReference: { id: version.id, lun: 1 } }],
+    ] as const) {
+      await compute.disks.beginCreateOrUpdateAndWait(RG, name, { location: LOCATION, creationData }, POLL);
+      const access = await compute.disks.grantAccess(RG, name, { access: 'Read', durationInSeconds: 600 });
+      try {
+        const head = await new BlobClient(access.accessSAS!).downloadToBuffer(0, marker.length);
+        assert.equal(head.toString(), marker, name);
+      } finally {
+        await compute.disks.revokeAccess(RG, name);
+      }
+    }
   });
 });

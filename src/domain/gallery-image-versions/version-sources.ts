@@ -12,7 +12,7 @@ import type { GalleryImage } from '../gallery-images/gallery-image.ts';
 import { requireSucceededImage } from '../images/succeeded-image.ts';
 import { manifestOf } from '../replication/chunk-manifest.ts';
 import { getResource } from '../shared/arm-resource.ts';
-import { capturedOsDisk, requireMachine } from '../virtual-machines/capture-source.ts';
+import { capturedDataDisks, capturedOsDisk, requireMachine } from '../virtual-machines/capture-source.ts';
 import { VIRTUAL_MACHINE_KIND } from '../virtual-machines/virtual-machine.ts';
 import type {
   GalleryDiskImage,
@@ -107,7 +107,7 @@ async function resolveWholeSource(
 }
 
 /**
- * A VM, captured as it stands (virtual-machines/capture-source.ts): Azure's rule is a generalized VM
+ * A VM, captured as it stands with its data disks at their LUNs (virtual-machines/capture-source.ts): Azure's rule is a generalized VM
  * for a Generalized definition and a specialized one for a Specialized definition, refused otherwise
  * with Azure's 400 BadRequest.
  */
@@ -131,6 +131,10 @@ async function resolveMachine(
   checkOsType(disk.osType, definition, target);
   resolved.disks.push({ lun: 'os', source: disk.blob });
   resolved.sizes.set('os', disk.dataSize);
+  for (const data of await capturedDataDisks(ctx, record, target)) {
+    resolved.disks.push({ lun: data.lun, source: data.blob });
+    resolved.sizes.set(data.lun, data.dataSize);
+  }
 }
 
 async function resolveManagedImage(

@@ -16,7 +16,7 @@ import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '.
 import { checkComputeResourceName, enumValue, isObject } from '../shared/validate.ts';
 import { imageBlobKey, type Image, type ImageDisk, type ImageInternal, type ImageRecord } from './image.ts';
 import type { ImageCopy } from './create-image.ts';
-import { machineOsDisk } from './from-machine.ts';
+import { machineDisks, type MachineDisks } from './from-machine.ts';
 import { validateImageBody, type ImageSpec } from './validate-image.ts';
 
 const imageId = (ref: ResourceRef): ResourceId => ({
@@ -47,18 +47,26 @@ export async function createOrUpdateImage(
   }
   const spec = validateImageBody(ctx, body);
   const uniqueId = newGuid();
-  const { osDisk, source: osSource } = spec.sourceVirtualMachine
-    ? await machineOsDisk(ctx, spec)
-    : { osDisk: spec.osDisk!, source: await resolveDiskSource(ctx, spec.osDisk!, 'properties.storageProfile.osDisk') };
+  const {
+    osDisk,
+    source: osSource,
+    dataDisks,
+  } = spec.sourceVirtualMachine ? await machineDisks(ctx, spec) : await givenDisks(ctx, spec);
   const copies: ImageCopy[] = [
     { from: osSource.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, 'os') } },
+    ...dataDisks.map(({ disk, source }) => ({
+      from: source.blob,
+      to: { region: spec.location, key: imageBlobKey(uniqueId, disk.lun!) },
+    })),
   ];
-  for (const [i, disk] of spec.dataDisks.entries()) {
-    const source = await resolveDiskSource(ctx, disk, `properties.storageProfile.dataDisks[${i}]`);
-    copies.push({ from: source.blob, to: { region: spec.location, key: imageBlobKey(uniqueId, disk.lun!) } });
-  }
 
-  const image = imageResource(id, spec, osDisk, osSource);
+  const image = imageResource(
+    id,
+    spec,
+    osDisk,
+    osSource,
+    dataDisks.map(({ disk }) => disk),
+  );
   const operation = startOperation(
     { subscription: ref.subscription, namespace: 'Microsoft.Compute', location: spec.location, resourceId: image.id },
     ctx.clock.now(),
@@ -75,6 +83,15 @@ export async function createOrUpdateImage(
   ]);
   ctx.jobs.nudge();
   return { status: existing ? 200 : 201, image, etag: stored.etag, operation: operation.data };
+}
+
+/** The disks a body names, each source checked. */
+async function givenDisks(ctx: DomainContext, spec: ImageSpec): Promise<MachineDisks> {
+  const source = await resolveDiskSource(ctx, spec.osDisk!, 'properties.storageProfile.osDisk');
+  const dataDisks: MachineDisks['dataDisks'] = [];
+  for (const [i, disk] of spec.dataDisks.entries())
+    dataDisks.push({ disk, source: await resolveDiskSource(ctx, disk, `properties.storageProfile.dataDisks[${i}]`) });
+  return { osDisk: spec.osDisk!, source, dataDisks };
 }
 
 /** Checks one disk's source exists and has bytes; a size smaller than the source is refused. */
@@ -97,7 +114,13 @@ async function resolveDiskSource(ctx: DomainContext, disk: ImageDisk, target: st
   return source;
 }
 
-function imageResource(id: ResourceId, spec: ImageSpec, osDisk: ImageDisk, osSource: ResolvedSource): Image {
+function imageResource(
+  id: ResourceId,
+  spec: ImageSpec,
+  osDisk: ImageDisk,
+  osSource: ResolvedSource,
+  dataDisks: ImageDisk[],
+): Image {
   const image: Image = {
     id: formatResourceId(id),
     name: id.types[0][1],
@@ -105,7 +128,7 @@ function imageResource(id: ResourceId, spec: ImageSpec, osDisk: ImageDisk, osSou
     location: spec.location,
     properties: {
       ...(spec.sourceVirtualMachine ? { sourceVirtualMachine: spec.sourceVirtualMachine } : {}),
-      storageProfile: { osDisk, dataDisks: spec.dataDisks },
+      storageProfile: { osDisk, dataDisks },
       provisioningState: 'Creating',
     },
   };

@@ -1,6 +1,7 @@
 /**
  * A VM as the source of a managed image (`properties.sourceVirtualMachine`) or a gallery image version
- * (`storageProfile.source.virtualMachineId`): what is captured is its OS disk's stored bytes.
+ * (`storageProfile.source.virtualMachineId`): what is captured is its disks' stored bytes, the OS
+ * disk's and each data disk's at its LUN, as Azure captures a VM with its data disks.
  *
  * Invariant: those bytes are the guest's only while the VM does not run. The host writes the VM's
  * disk file back into the disk whenever the VM stops (jobs/tasks/virtual-machine.ts), so a VM is
@@ -16,6 +17,7 @@ import { getResource, resourceNotFound } from '../shared/arm-resource.ts';
 import { osDiskId } from './machine-jobs.ts';
 import {
   VIRTUAL_MACHINE_KIND,
+  type DataDisk,
   type VirtualMachine,
   type VirtualMachineInternal,
   type VirtualMachineRecord,
@@ -25,6 +27,12 @@ export interface CapturedOsDisk extends ResolvedSource {
   /** The OS disk's id, as an image made from the VM names it. */
   id: string;
   storageAccountType: string;
+}
+
+/** A data disk of a captured VM: its LUN and caching on the VM, its bytes and SKU. */
+export interface CapturedDataDisk extends CapturedOsDisk {
+  lun: number;
+  caching: DataDisk['caching'];
 }
 
 /** The VM `rawId` names: 400 LinkedInvalidPropertyId when it names no VM, 404 NotFound at `target` when there is none. */
@@ -48,6 +56,29 @@ export async function capturedOsDisk(
   record: VirtualMachineRecord,
   target: string,
 ): Promise<CapturedOsDisk> {
+  requireStopped(record, target);
+  return capturedDisk(ctx, record, osDiskId(record.data.resource), target);
+}
+
+/** The stopped VM's data disks as sources of bytes, in LUN order; refused as `capturedOsDisk` is. */
+export async function capturedDataDisks(
+  ctx: DomainContext,
+  record: VirtualMachineRecord,
+  target: string,
+): Promise<CapturedDataDisk[]> {
+  requireStopped(record, target);
+  const disks = [...record.data.resource.properties.storageProfile.dataDisks].sort((a, b) => a.lun - b.lun);
+  const captured: CapturedDataDisk[] = [];
+  for (const disk of disks)
+    captured.push({
+      ...(await capturedDisk(ctx, record, disk.managedDisk.id, target)),
+      lun: disk.lun,
+      caching: disk.caching,
+    });
+  return captured;
+}
+
+function requireStopped(record: VirtualMachineRecord, target: string) {
   const vm = record.data.resource;
   const { power } = record.data.internal;
   const state = vm.properties.provisioningState;
@@ -55,16 +86,24 @@ export async function capturedOsDisk(
     throw new ArmError(
       409,
       'OperationNotAllowed',
-      `The virtual machine '${vm.name}' is ${state === 'Succeeded' ? power : `${power} (provisioning ${state})`}. Kiln captures a VM only when it is stopped or deallocated, since the disk of a running VM is still changing: power it off or deallocate it first.`,
+      `The virtual machine '${vm.name}' is ${state === 'Succeeded' ? power : `${power} (provisioning ${state})`}. Kiln captures a VM only when it is stopped or deallocated, since the disks of a running VM are still changing: power it off or deallocate it first.`,
       target,
     );
-  const diskId = osDiskId(vm);
+}
+
+async function capturedDisk(
+  ctx: DomainContext,
+  record: VirtualMachineRecord,
+  diskId: string,
+  target: string,
+): Promise<CapturedOsDisk> {
+  const vm = record.data.resource;
   const disk = await getResource<Disk, DiskInternal>(ctx, diskId);
   if (!disk)
     throw new ArmError(
       409,
       'InvalidResourceState',
-      `The OS disk '${diskId}' of the virtual machine '${vm.name}' no longer exists.`,
+      `The disk '${diskId}' of the virtual machine '${vm.name}' no longer exists.`,
       target,
     );
   return {

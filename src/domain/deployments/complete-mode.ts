@@ -3,6 +3,8 @@
  * top-level resource of the group is deleted, through its provider as the deployment's principal
  * (each a `Delete` deployment operation, with the newest api-version Kiln serves for its type).
  * What nested deployments of this one made in the same group counts as named by the template.
+ * Deletions go in tiers, each after the one before, so nothing is deleted while something still
+ * holds it: VMs first, then their network interfaces, then the rest.
  */
 import { resourceKey } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
@@ -22,10 +24,12 @@ export async function plannedDeletions(
     const record = await ctx.store.get<DeploymentRecord['data']>(resourceKey(nested.id));
     for (const made of record?.data.resource.properties.outputResources ?? []) kept.add(resourceKey(made.id));
   }
-  const created = internal.plan.map((p) => p.key);
-  return (await topLevelResources(ctx, subscription, resourceGroup))
-    .filter((record) => !kept.has(record.key))
-    .map((record) => {
+  const leftovers = (await topLevelResources(ctx, subscription, resourceGroup)).filter((r) => !kept.has(r.key));
+  const deletions: PlannedResource[] = [];
+  let before = internal.plan.map((p) => p.key);
+  for (const tier of [...TIERS, undefined]) {
+    const inTier = leftovers.filter((r) => (tier === undefined ? !TIERS.includes(r.kind) : r.kind === tier));
+    const planned = inTier.map((record): PlannedResource => {
       const { id, name, type } = record.data.resource;
       return {
         key: `delete:${record.key}`,
@@ -35,11 +39,18 @@ export async function plannedDeletions(
         type,
         name,
         apiVersion: newestApiVersion(type),
-        dependsOn: created,
+        dependsOn: before,
         deletes: true,
       };
     });
+    deletions.push(...planned);
+    if (planned.length > 0) before = planned.map((p) => p.key);
+  }
+  return deletions;
 }
+
+/** Kinds deleted before the others, in this order: what holds other resources goes first. */
+const TIERS = ['microsoft.compute/virtualmachines', 'microsoft.network/networkinterfaces'];
 
 function newestApiVersion(type: string): string {
   const descriptor = RESOURCE_TYPES.find((t) => t.type.toLowerCase() === type.toLowerCase());

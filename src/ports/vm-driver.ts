@@ -35,7 +35,7 @@ export interface VmDisk {
  */
 export type VmFirmware = 'bios' | 'uefi';
 
-/** A data disk: a raw file the guest writes to, which it knows by `name` (letters, digits, `-` and `_`, at most 20). */
+/** A data disk: a raw file the guest writes to, which it knows by `name` (a letter, then letters, digits, `-` or `_`: 20 at most). */
 export interface VmDataDisk {
   name: string;
   path: string;

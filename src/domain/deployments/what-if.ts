@@ -1,8 +1,9 @@
 /**
  * `POST .../deployments/{name}/whatIf`: what a deployment would change, without changing anything.
- * Each planned resource is evaluated as the deployment would evaluate it, `reference()` reading
- * what exists now (a resource the deployment would make first cannot be read: its body then shows
- * the expression as written, as ARM's what-if does), and compared with the stored resource: Create,
+ * Each planned resource is evaluated as the deployment would evaluate it, `reference()` of the
+ * template's own resources reading what exists now (one the deployment would make first, or one
+ * outside the template, is not read: the body then shows the expression as written, as ARM's
+ * what-if does for what it cannot evaluate), and compared with the stored resource: Create,
  * NoChange, or Modify with each property that differs. In complete mode, what the group holds and
  * the template does not is a Delete.
  */
@@ -110,13 +111,17 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-/** reference() during a what-if: what the store holds now; list*() cannot be answered without calling the provider. */
+/**
+ * reference() during a what-if: what the store holds now, for the template's own resources only.
+ * Anything else would be read without the caller's access being checked, so it stays unevaluated,
+ * as list*() does (answering it would call the provider).
+ */
 function storeRuntime(ctx: DomainContext, plan: PlannedResource[]): Runtime {
   return {
     reference: async (target, _apiVersion, full) => {
-      const id = findPlanned(plan, target)?.id ?? target;
-      const record = await getResource(ctx, id);
-      if (!record) throw new Error(`The resource '${target}' does not exist yet.`);
+      const planned = findPlanned(plan, target);
+      const record = planned && (await getResource(ctx, planned.id));
+      if (!record) throw new Error(`The resource '${target}' is not one this template deploys, or does not exist yet.`);
       const resource = record.data.resource as Record<string, unknown>;
       return full ? resource : (resource.properties ?? {});
     },

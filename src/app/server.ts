@@ -13,6 +13,7 @@ import { ensureBuilderPrincipal } from './builder-principal.ts';
 import { operatorBuildSettings } from './config.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
 import { inProcessResourceManager } from '../adapters/in-process-resource-manager.ts';
+import { linkedDocumentFetcher } from './linked-documents.ts';
 import { selfFetch } from './self-fetch.ts';
 import { ensureTls } from './tls.ts';
 import { startWorkers } from './workers.ts';
@@ -87,6 +88,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     { https, logger: options.logger },
   );
+  // Deployments fetch their links by the downloads' rules, Kiln's own blob URLs through this app (set
+  // once the app exists; the app's domain context is this object).
+  kiln.domain.documents = linkedDocumentFetcher({
+    publicUrl: kiln.domain.settings.publicUrl,
+    policy: build.downloads,
+    ownFetch: selfFetch(app),
+  });
   // The reservation is let go only once the app is ready, so the port is free for a moment, not the seconds the start took.
   await app.ready();
   await reserved?.release();

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import type { RegionStores } from '../ports/blob-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
+import type { DocumentFetcher } from '../ports/document-fetcher.ts';
 import type { TaskPayloads } from './task-payloads.ts';
 
 export interface RegionSetting {
@@ -49,6 +50,8 @@ export interface DomainContext {
   settings: KilnSettings;
   /** Turns a region blob into a URL clients can use (e.g. a disk's download SAS). */
   blobUrls: BlobUrlIssuer;
+  /** How a deployment's `templateLink` and `parametersLink` are fetched; absent where no API is served (`kiln build`), which refuses links. */
+  documents?: DocumentFetcher;
 }
 
 /** What checks that only need the installation's settings (regions, subscriptions) take: `kiln validate` has no stores. */

@@ -2,7 +2,10 @@
  * Microsoft.Resources/deployments, at a resource group or a subscription (`{scope}`), and their
  * operations (one per resource a deployment deploys). A deployment's body names templates and
  * parameters, not resources: what its template deploys is checked as its principal's own requests
- * when it runs (ports/resource-manager.ts), so it needs no linked access.
+ * when it runs (ports/resource-manager.ts), so it needs no linked access. Its links (`templateLink`,
+ * `parametersLink`) are fetched as ARM fetches them, without the caller's credentials (linked-content.ts):
+ * a Kiln blob URL there is read under the blob route's own rules (a public container or a SAS), so it is
+ * left out of the check of the body's blob URLs, as a build's downloads are.
  */
 import { RESOURCE_GROUP_TYPE } from '../resource-groups/descriptor.ts';
 import { apiVersions, type ResourceTypeWithPaths } from '../shared/resource-type.ts';
@@ -23,6 +26,7 @@ export const DEPLOYMENT_TYPE: ResourceTypeWithPaths = {
   // History of a scope, not a resource it holds: ARM's resource lists do not show deployments.
   tracking: 'none',
   references: [],
+  blobsFetchedByRuns: ['properties.templateLink.uri', 'properties.parametersLink.uri'],
 };
 
 export const DEPLOYMENT_OPERATION_TYPE: ResourceTypeWithPaths = {

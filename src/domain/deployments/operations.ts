@@ -1,7 +1,8 @@
 /**
- * Microsoft.Resources/deployments: one function per REST operation. A PUT checks the body and plans
- * the template (so ARM's up-front refusals are a 400 and nothing is kept), then writes in one batch
- * the deployment (`Accepted`), its operation and the `deployment.run` job that deploys it
+ * Microsoft.Resources/deployments: one function per REST operation. A PUT checks the body, fetches a
+ * linked template and parameters file (linked-content.ts) and plans the template (so ARM's up-front
+ * refusals are a 400 and nothing is kept), then writes in one batch the deployment (`Accepted`), its
+ * operation and the `deployment.run` job that deploys it
  * (run-deployment.ts) as the principal that asked. Deployments are history: deleting one deletes
  * the record, never what it deployed.
  */
@@ -16,6 +17,7 @@ import { listResources } from '../shared/list-resources.ts';
 import type { Page, PageRequest } from '../shared/paging.ts';
 import { requireSubscription, requireWritableResourceGroup } from '../shared/scope.ts';
 import { deploymentFacts } from './deployment-context.ts';
+import { refuseUnresolvableRelativePaths, withLinkedContent } from './linked-content.ts';
 import {
   deploymentId,
   isFinished,
@@ -62,11 +64,12 @@ export async function planDeployment(
     ref.resourceGroup !== undefined
       ? await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup)
       : undefined;
-  const request = validateDeploymentBody(ctx, ref, body, kind);
+  const request = await withLinkedContent(ctx, validateDeploymentBody(ctx, ref, body, kind));
   const facts = await deploymentFacts(ctx, ref, request);
   const bound = await bindParameters(request.template, request.parameters, new TemplateContext(facts, {}).scope());
   const context = new TemplateContext(facts, bound.values, undefined, () => ctx.clock.now());
   const plan = await planResources(context, ref);
+  refuseUnresolvableRelativePaths(request, plan);
   return { request, bound, plan, context, location: request.location ?? String(group?.data.resource.location) };
 }
 
@@ -134,6 +137,8 @@ export function deploymentResource(
       duration: 'PT0S',
       mode: request.mode,
       templateHash: templateHash(request.template),
+      ...(request.templateLink ? { templateLink: request.templateLink } : {}),
+      ...(request.parametersLink ? { parametersLink: request.parametersLink } : {}),
       parameters: Object.fromEntries(
         Object.entries(bound.types).map(([name, type]) => [
           name,
@@ -195,7 +200,7 @@ export async function cancelDeployment(ctx: DomainContext, ref: DeploymentRef): 
   ctx.jobs.nudge();
 }
 
-/** The template a deployment was made with, as submitted. */
+/** The template a deployment was made with, as submitted or as fetched from its link. */
 export async function exportDeploymentTemplate(ctx: DomainContext, ref: DeploymentRef) {
   return { template: (await getDeployment(ctx, ref)).data.internal.template };
 }

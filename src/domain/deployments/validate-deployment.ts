@@ -1,25 +1,34 @@
 /**
  * The request body of a deployment PUT, validate and what-if, checked as ARM checks it: every problem
- * at its JSON path at once, unknown members refused (never silently dropped). The template itself
- * is checked by planning it (template/plan.ts).
+ * at its JSON path at once, unknown members refused (never silently dropped). The template is inline
+ * or linked (template-link.ts: fetched by linked-content.ts), as are the parameters; the template
+ * itself is checked by planning it (template/plan.ts).
  */
 import { Problems } from '../../core/arm-error.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { isObject, refuseUnknownFields } from '../shared/validate.ts';
 import type { DeploymentScope } from './deployment.ts';
+import { checkParametersLink, checkTemplateLink, type ParametersLink, type TemplateLink } from './template-link.ts';
 import { givenValues } from './template/parameters.ts';
 
 export interface DeploymentRequest {
   location?: string;
   tags?: Record<string, string>;
   mode: 'Incremental' | 'Complete';
+  /** Inline, or fetched from `templateLink`. */
   template: Record<string, unknown>;
+  /** Inline, or read from the file at `parametersLink`. */
   parameters: Record<string, unknown>;
+  templateLink?: TemplateLink;
+  parametersLink?: ParametersLink;
   debugSetting?: { detailLevel: string };
   /** `whatIfSettings` of a what-if request. */
   resultFormat?: 'FullResourcePayloads' | 'ResourceIdOnly';
 }
+
+/** A request as its body gives it: a linked template is not fetched yet. */
+export type DeploymentBody = Omit<DeploymentRequest, 'template'> & { template?: Record<string, unknown> };
 
 const NAME = /^[-\w.()]{1,64}$/;
 const PROPERTIES = [
@@ -62,7 +71,7 @@ export function validateDeploymentBody(
   scope: DeploymentScope,
   body: Record<string, unknown>,
   kind: 'deployment' | 'whatIf' = 'deployment',
-): DeploymentRequest {
+): DeploymentBody {
   const problems = new Problems();
   refuseUnknownFields(body, ['location', 'tags', 'properties', 'identity'], '', problems, {
     readOnly: ['id', 'name', 'type'],
@@ -95,14 +104,6 @@ export function validateDeploymentBody(
   refuseUnknownFields(properties, PROPERTIES, 'properties', problems);
   if (kind === 'deployment' && properties.whatIfSettings !== undefined)
     problems.add('properties.whatIfSettings', "'whatIfSettings' belongs to a what-if request.", 'PropertyNotSupported');
-  for (const link of ['templateLink', 'parametersLink']) {
-    if (properties[link] !== undefined)
-      problems.add(
-        `properties.${link}`,
-        `Kiln does not fetch templates or parameters from links; send them inline as 'properties.${link === 'templateLink' ? 'template' : 'parameters'}' (az deployment reads a local file or URL and sends it inline).`,
-        'PropertyNotSupported',
-      );
-  }
   if (properties.onErrorDeployment !== undefined)
     problems.add(
       'properties.onErrorDeployment',
@@ -124,14 +125,26 @@ export function validateDeploymentBody(
       'InvalidDeploymentMode',
     );
   const template = properties.template;
-  if (!isObject(template))
-    problems.add('properties.template', "The deployment needs its 'template' (a JSON object).", 'InvalidTemplate');
-  else refuseUnknownFields(template, TEMPLATE_MEMBERS, 'properties.template', problems);
-  if (isObject(template) && template.languageVersion !== undefined)
+  const templateLink = checkTemplateLink(properties.templateLink, problems);
+  const parametersLink = checkParametersLink(properties.parametersLink, problems);
+  if (properties.templateLink !== undefined && template !== undefined)
     problems.add(
-      'properties.template.languageVersion',
-      "Kiln deploys templates without 'languageVersion' (resources as an array).",
-      'PropertyNotSupported',
+      'properties.template',
+      "The deployment gives both 'template' and 'templateLink'; give one of them.",
+      'InvalidDeployment',
+    );
+  else if (properties.templateLink === undefined && !isObject(template))
+    problems.add(
+      'properties.template',
+      "The deployment needs its 'template' (a JSON object) or a 'templateLink'.",
+      'InvalidTemplate',
+    );
+  else if (isObject(template)) checkTemplate(template, problems);
+  if (properties.parametersLink !== undefined && properties.parameters !== undefined)
+    problems.add(
+      'properties.parameters',
+      "The deployment gives both 'parameters' and 'parametersLink'; give one of them.",
+      'InvalidDeployment',
     );
   const options = properties.expressionEvaluationOptions;
   if (options !== undefined && !(isObject(options) && ['inner', 'outer'].includes(String(options.scope).toLowerCase())))
@@ -177,9 +190,22 @@ export function validateDeploymentBody(
     ...(location !== undefined ? { location } : {}),
     ...(tags ? { tags } : {}),
     mode: mode as DeploymentRequest['mode'],
-    template: template as Record<string, unknown>,
+    ...(isObject(template) ? { template } : {}),
     parameters,
+    ...(templateLink ? { templateLink } : {}),
+    ...(parametersLink ? { parametersLink } : {}),
     ...(debugSetting ? { debugSetting } : {}),
     ...(resultFormat ? { resultFormat } : {}),
   };
+}
+
+/** The template's own members, inline or fetched: unknown ones refused, `languageVersion` (symbolic names) too. */
+export function checkTemplate(template: Record<string, unknown>, problems: Problems): void {
+  refuseUnknownFields(template, TEMPLATE_MEMBERS, 'properties.template', problems);
+  if (template.languageVersion !== undefined)
+    problems.add(
+      'properties.template.languageVersion',
+      "Kiln deploys templates without 'languageVersion' (resources as an array).",
+      'PropertyNotSupported',
+    );
 }

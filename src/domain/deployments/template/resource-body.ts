@@ -9,8 +9,11 @@
  * hands the parent's parameter declarations, values and variables to the nested deployment, so
  * they evaluate there as they would in the parent. (ARM evaluates such a template in the parent;
  * the difference shows only where the nested template calls `copyIndex()` of the parent's loop,
- * which it then cannot, or `deployment()`, which names the nested deployment.)
+ * which it then cannot, or `deployment()`, which names the nested deployment.) A linked one goes with
+ * its `templateLink`, a `relativePath` resolved against this deployment's own link, and the nested
+ * deployment's PUT fetches it.
  */
+import { resolveRelativePath } from '../template-link.ts';
 import { evaluateValue } from './evaluate-value.ts';
 import type { PlannedResource } from './plan.ts';
 import type { TemplateContext } from './template-scope.ts';
@@ -52,6 +55,13 @@ export async function resourceBody(
     planned.path,
   )) as Record<string, unknown>;
   const nested = evaluated.properties as Record<string, unknown>;
+  const linkKey = Object.keys(nested).find((key) => key.toLowerCase() === 'templatelink');
+  if (linkKey !== undefined && isObject(nested[linkKey]))
+    nested[linkKey] = resolveRelativePath(
+      context.facts.templateLink,
+      nested[linkKey],
+      `${planned.path}.properties.templateLink.relativePath`,
+    );
   if (inner || !isObject(template)) {
     nested.template = template;
     return evaluated;

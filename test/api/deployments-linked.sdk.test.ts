@@ -13,6 +13,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ArmError } from '../../src/core/arm-error.ts';
+import { validateDeployment } from '../../src/domain/deployments/preflight.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -321,5 +323,20 @@ describe('linked deployment templates with @azure/arm-resourcesdeployments', () 
       /not linked by URI/,
     );
     await assert.rejects(compute.galleries.get(RG, 'never'), armRefusal(404, 'ResourceNotFound'));
+
+    // A process that serves no API (`kiln build`) has no fetcher: a link is refused, never ignored.
+    const withoutFetcher = { ...kiln.server.kiln.domain, documents: undefined };
+    await assert.rejects(
+      validateDeployment(
+        withoutFetcher,
+        { subscription: kiln.subscriptionId, resourceGroup: RG, name: 'no-fetcher' },
+        { properties: { mode: 'Incremental', ...link('/templates/main.json') } },
+      ),
+      (error: unknown) =>
+        error instanceof ArmError &&
+        error.code === 'PropertyNotSupported' &&
+        error.target === 'properties.templateLink' &&
+        /only 'kiln serve' does/.test(error.message),
+    );
   });
 });

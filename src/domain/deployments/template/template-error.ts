@@ -3,6 +3,7 @@
  * ("Deployment template validation failed: '...'"), `target` the JSON path in the template.
  */
 import { ArmError } from '../../../core/arm-error.ts';
+import { findKey } from './expressions/values.ts';
 
 export function invalidTemplate(message: string, target?: string): ArmError {
   return new ArmError(400, 'InvalidTemplate', `Deployment template validation failed: '${message}'.`, target);
@@ -13,13 +14,10 @@ export function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export { isObject } from './expressions/values.ts';
 
 /** A member of an ARM JSON object by name, ignoring case as ARM does. */
 export function member(object: Record<string, unknown>, name: string): unknown {
-  if (name in object) return object[name];
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(object)) if (key.toLowerCase() === lower) return value;
-  return undefined;
+  const key = findKey(object, name);
+  return key === undefined ? undefined : object[key];
 }

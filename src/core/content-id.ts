@@ -86,3 +86,24 @@ export function contentHasher() {
     },
   };
 }
+
+/** `runs` with the chunks at the indexes of `replaced` named anew: a blob that differs from another in those chunks. */
+export function replaceChunks(runs: readonly ChunkRun[], replaced: ReadonlyMap<number, string>): ChunkRun[] {
+  const indexes = [...replaced.keys()].sort((a, b) => a - b);
+  const result: ChunkRun[] = [];
+  let start = 0;
+  let next = 0;
+  for (const run of runs) {
+    let from = start;
+    const end = start + run.count;
+    for (; next < indexes.length && indexes[next] < end; next++) {
+      const index = indexes[next];
+      result.push({ sha: run.sha, count: index - from }, { sha: replaced.get(index)!, count: 1 });
+      from = index + 1;
+    }
+    result.push({ sha: run.sha, count: end - from });
+    start = end;
+  }
+  if (next < indexes.length) throw new RangeError(`Chunk ${indexes[next]} is past the last of ${start} chunks.`);
+  return toRuns(result);
+}

@@ -1,7 +1,8 @@
 // Issue 12: a build changes only what its steps change. A disk that really boots (MBR, extlinux,
 // Debian's kernel, a busybox root: test/support/bootable-disk.ts), with a sparse file added, is
 // imported as a platform image and built by `kiln build --boot-check` with one Shell step, whose boot
-// check reaches the login prompt. The built VHD boots under QEMU to its login prompt showing what the
+// check reaches the login prompt; the build reads the source where the store keeps it (a copy-on-write
+// overlay) and changes few of its chunks. The built VHD boots under QEMU to its login prompt showing what the
 // step wrote; every byte outside the root partition is the source's; the file system keeps its UUID;
 // and, read through the kernel's own ext4 driver, file capabilities, extended attributes, hard links
 // and sparse files survive.
@@ -146,6 +147,10 @@ describe('a build in place', { skip: process.getuid?.() !== 0 && 'builds need ro
     );
     assert.equal(built.status, 0, built.stdout + built.stderr);
     assert.match(built.stdout, /Boot check: login prompt after \d+\.\d s \((kvm|tcg)\)/, built.stdout);
+    // The source stayed in the store: the build worked on a copy-on-write overlay and knows what it changed.
+    assert.match(built.stdout, /a fixed VHD read where it is \(copy-on-write, nothing fetched\)/);
+    const written = /Image written: fixed VHD of \d+ bytes, (\d+) of its (\d+) chunks changed/.exec(built.stdout);
+    assert.ok(written && Number(written[1]) <= Number(written[2]) / 2, built.stdout);
     assert.match(built.stdout, new RegExp(`KILN-BOOT: ${MARKER}`), "the boot check's console is in the build's output");
     // The run output says how the image booted, and where its serial console was sealed.
     const checked = /boot check: login prompt after [\d.]+ s \((kvm|tcg), BIOS\); serial console: (\S+)/.exec(

@@ -33,6 +33,7 @@
  */
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findProgram, procCovers, SANDBOX_PATH } from '../bubblewrap.ts';
 
 /**
@@ -59,6 +60,8 @@ export interface ToolAccess {
   programs?: Readonly<Record<string, string>>;
   /** Empty folders made in the tree: libfuse wants one to name as its mount point. */
   emptyDirs?: readonly string[];
+  /** Empty files made in the tree (read-only): QEMU's FUSE export wants a regular file to name as its mount point. */
+  emptyFiles?: readonly string[];
   /**
    * `host`: the host's network namespace, for QEMU's user-mode network alone, whose forwarded ports
    * listen on the host's loopback. Left out, the tool has no network at all.
@@ -67,6 +70,9 @@ export interface ToolAccess {
   /** Variables set beside PATH and LC_ALL: QEMU's TMPDIR for a throwaway disk overlay. */
   env?: Readonly<Record<string, string>>;
 }
+
+/** A file of Kiln's own that is empty, bound wherever a call wants an empty file. */
+const EMPTY_FILE = fileURLToPath(new URL('./empty-file', import.meta.url));
 
 /** Where `programs` are bound, first on the tool's PATH. */
 const PROGRAMS_DIR = '/kiln/bin';
@@ -135,6 +141,7 @@ export function confinedArgs(tool: string, args: readonly string[], grant: ToolA
     ...paths.flatMap(({ path, flag }) => [flag, path, path]),
     ...programs,
     ...(grant.emptyDirs ?? []).flatMap((dir) => ['--dir', dir]),
+    ...(grant.emptyFiles ?? []).flatMap((file) => ['--ro-bind', EMPTY_FILE, file]),
     // The tmpfs under it all read-only too: writes through a planted link would otherwise land in memory.
     '--remount-ro',
     '/',

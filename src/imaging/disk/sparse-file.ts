@@ -4,6 +4,7 @@
  * that holds 2 GiB of data costs the run 2 GiB of writes. Memory stays flat: each piece is written
  * or skipped as it comes. A hole reads back as zeros, so the file's content is the stream's exactly.
  */
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
@@ -44,4 +45,9 @@ export async function writeSparseFile(content: Readable, path: string, signal?: 
     await file.close();
     content.destroy();
   }
+}
+
+/** A sparse copy of the file `from` at `to`, read with ordinary reads (a FUSE export has no holes to report). */
+export async function copySparse(from: string, to: string, signal?: AbortSignal): Promise<number> {
+  return writeSparseFile(createReadStream(from, { highWaterMark: 4 * 1024 * 1024 }), to, signal);
 }

@@ -10,7 +10,7 @@
 import type { VmDriver } from '../../ports/vm-driver.ts';
 import { captureSerial } from '../guest/serial-capture.ts';
 import type { BuildStep } from '../step-runner.ts';
-import type { ImageBuildState } from './image-build-state.ts';
+import { imageToBoot, type ImageBuildState } from './image-build-state.ts';
 
 /** How this Kiln checks that images boot, when it does. */
 export interface BootCheckSettings {
@@ -39,7 +39,7 @@ export function bootCheckStep(check: BootCheck): BuildStep<ImageBuildState> {
       const { log, signal } = ctx;
       const serial = captureSerial(ctx, state.work, BOOT_CHECK_VM);
       const vm = await check.driver.boot(
-        { path: state.vhd, format: 'vpc' },
+        imageToBoot(state),
         // A network card that reaches nothing, as every Azure VM has one: without any, images that wait
         // for their network at boot (systemd-networkd-wait-online) wait out its timeout before the prompt.
         { ...VM, firmware: state.firmware, network: ISOLATED, serial: (line) => serial.line(line), signal },

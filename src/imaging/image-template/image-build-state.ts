@@ -8,16 +8,25 @@ import type { RootPartition } from '../disk/partitions.ts';
 import type { GuestVm } from '../guest/guest-vm.ts';
 import type { Accelerator, VmFirmware } from '../../ports/vm-driver.ts';
 import type { OpenRoot } from '../disk/root-in-place.ts';
+import type { OverlayDisk } from '../disk/overlay-disk.ts';
+import type { BuiltImage } from './built-image.ts';
 import { runSpace } from '../disk/run-space.ts';
 import type { RootFsState } from '../sandbox.ts';
 
 export interface ImageBuildState extends RootFsState {
   /** The run's work folder, `<build.workRoot>/<run id>`. */
   work: string;
-  /** The working raw disk the source becomes and the image is written back into. */
+  /**
+   * The working raw disk the source becomes and the image is written back into: a file of its own, or
+   * the export of `overlay` when the source's bytes stay where they are.
+   */
   raw: string;
-  /** The built image, a fixed VHD. */
+  /** Where the working disk becomes the built VHD when it is a file of its own. */
   vhd: string;
+  /** The copy-on-write overlay over the source, from the source step to its cleanup, when there is one. */
+  overlay?: OverlayDisk;
+  /** The built image, once the write image step made it. */
+  image?: BuiltImage;
   /** Where in `raw` the root file system is, once the source step found it. */
   partition?: RootPartition;
   /** The root file system opened in place at `rootfs`, from the source step until the write image step closes it. */
@@ -58,4 +67,10 @@ export function imageBuildState(work: string): ImageBuildState {
     vhd: join(space, 'image.vhd'),
     keep: false,
   };
+}
+
+/** The built image as a VM boots it (the boot check, validation): a step before has made it. */
+export function imageToBoot(state: ImageBuildState): { path: string; format: 'vpc' | 'raw' } {
+  if (!state.image) throw new Error('There is no built image to boot: the write image step runs first.');
+  return { path: state.image.path, format: state.image.format };
 }

@@ -1,7 +1,7 @@
 /**
  * The build of one image template run, as steps (Packer's multistep, `step-runner.ts`): **stage**,
  * **source**, **vm** (VM build mode), one step per **customizer** (or **restart**), **generalize**, **write image**, **boot check** (when
- * enabled); each is a file of this folder or of `build/customizers/` and `build/generalize.ts`. Their cleanups run in reverse order
+ * enabled), **store image** (when the run keeps its image); each is a file of this folder or of `build/customizers/` and `build/generalize.ts`. Their cleanups run in reverse order
  * after success, failure or cancel. What the build needs from outside (where the source's bytes
  * are, the staging group's record, the run's progress) comes in as plain functions and data, so this
  * layer knows nothing of templates as resources; `jobs/tasks/run-image-template.ts` passes them in.
@@ -10,7 +10,8 @@ import type { CustomizerDeps } from '../customizers/customizer-deps.ts';
 import type { GuestSettings } from '../guest/guest-vm.ts';
 import type { ResourceLimits } from '../limits/resource-limits.ts';
 import type { MetadataStore } from '../../ports/metadata-store.ts';
-import { runSteps, type BuildStep, type RunStepsResult } from '../step-runner.ts';
+import { runSteps, type BuildStep, type RunStepsResult, type StepContext } from '../step-runner.ts';
+import type { BuiltImage } from './built-image.ts';
 import type { BuildLog } from '../build-log.ts';
 import { bootCheckStep, type BootCheck } from './boot-check-step.ts';
 import { customizerStep, type BuildCustomizer, type OnCustomizerError } from './customizer-step.ts';
@@ -40,6 +41,11 @@ export interface ImageBuild<S extends SourceImage> {
   guest?: GuestSettings;
   /** The template's validate stage, when it has in-VM validations; `image` names the image in errors. */
   validate?: Validation & { image: string; started?(): Promise<void> };
+  /**
+   * Keeps the built image (the run's region store), as the last step: while it runs the working disk
+   * is still there to read, an overlay's included, which the source step's cleanup ends.
+   */
+  keepImage?(image: BuiltImage, ctx: StepContext): Promise<void>;
 }
 
 export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): BuildStep<ImageBuildState>[] {
@@ -75,7 +81,18 @@ export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): Bu
         ]
       : []),
     ...(build.bootCheck ? [bootCheckStep(build.bootCheck)] : []),
+    ...(build.keepImage ? [storeImageStep(build.keepImage)] : []),
   ].map(explainDiskFull);
+}
+
+function storeImageStep(keepImage: NonNullable<ImageBuild<SourceImage>['keepImage']>): BuildStep<ImageBuildState> {
+  return {
+    name: 'store image',
+    run: async (state, ctx) => {
+      if (!state.image) throw new Error('There is no built image to store: the write image step runs first.');
+      await keepImage(state.image, ctx);
+    },
+  };
 }
 
 /** Why the customizers need the build VM whatever the root: a restart needs a running system. */

@@ -1,21 +1,30 @@
 /**
- * The `source` step: the source image's bytes into the run's working raw disk, and its root file
- * system opened in place for the customizers (root-in-place.ts: checked with `e2fsck -fn`, then
+ * The `source` step: the source image's bytes become the run's working raw disk, and its root file
+ * system is opened in place for the customizers (root-in-place.ts: checked with `e2fsck -fn`, then
  * served by a confined fuse2fs), so the build changes only what its steps change. The run's bounded
  * space is mounted first, sized by `build.limits.diskMiB` or the source's size (disk-limit.ts), and
- * everything from the fetched bytes on lives in it. There is no second copy: a fetched raw disk is
- * renamed into place, a fixed VHD loses its footer in place, other formats go through `qemu-img
- * convert`. Every disk tool runs confined and stops when the run is canceled or times out; the
- * cleanup detaches a root the write image step did not close (a run kept for debugging closes it cleanly).
+ * everything the run writes lives in it.
+ *
+ * A fixed VHD held where any piece is cheap to read (a region store) is not fetched at all: the
+ * working disk is a copy-on-write overlay over it (overlay-disk.ts), whose writes are all the build
+ * adds, and which tells the write image step what changed. Any other source is fetched once, sparse:
+ * a raw disk is renamed into place, a fixed VHD loses its footer in place, other formats go through
+ * `qemu-img convert`. Every disk tool runs confined and stops when the run is canceled or times out;
+ * the cleanup detaches a root the write image step did not close (a run kept for debugging closes it
+ * cleanly) and ends the overlay (a kept run's disk copied out first).
  */
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { DISK_TYPE_FIXED, parseVhdFooter, VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import { findRootPartition, moveToRaw } from '../disk/disk-image.ts';
 import { NeedsVmBuild } from '../disk/partitions.ts';
 import { runDiskLimit } from '../disk/disk-limit.ts';
+import type { NbdDisk } from '../disk/nbd-server.ts';
+import { openOverlayDisk } from '../disk/overlay-disk.ts';
 import { openRootInPlace } from '../disk/root-in-place.ts';
 import { mountRunSpace, runSpace } from '../disk/run-space.ts';
-import { writeSparseFile } from '../disk/sparse-file.ts';
+import { copySparse, writeSparseFile } from '../disk/sparse-file.ts';
 import type { BuildStep, StepContext } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
@@ -28,7 +37,15 @@ export interface SourceImage {
   /** Its Hyper-V generation where known: V2 images boot with UEFI, others with a BIOS. */
   hyperVGeneration?: 'V1' | 'V2';
   open(): Readable;
+  /**
+   * Reads `length` bytes at `offset`, where the bytes are held so that any piece is cheap to read (a
+   * region store's chunks): a fixed VHD source is then not fetched, the build works on a copy-on-write
+   * overlay over it (overlay-disk.ts).
+   */
+  readRange?(offset: number, length: number): Promise<Buffer>;
 }
+
+const MIB = 1024 * 1024;
 
 export type BuildMode = 'Auto' | 'InPlace' | 'VM';
 
@@ -61,14 +78,23 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       await mountRunSpace(state.work, limit.bytes);
       state.diskLimit = limit.description;
       log.line(`Disk space for this run: ${limit.description}`);
-      log.line(`Fetching the source: ${source.description}`);
-      const fetched = join(runSpace(state.work), 'source.img');
-      // Sparse: the source's unwritten space costs the run no writes.
-      await writeSparseFile(source.open(), fetched, signal);
-      await progress.fetched?.(source);
-      // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
-      const format = await moveToRaw(fetched, state.raw, signal);
-      log.line(`Source is ${format.format}, ${format.virtualSize} bytes`);
+      const disk = await overlaySource(source);
+      if (disk) {
+        state.overlay = await openOverlayDisk(runSpace(state.work), disk, { signal });
+        state.raw = state.overlay.path;
+        log.line(`Source: ${source.description}, a fixed VHD read where it is (copy-on-write, nothing fetched)`);
+        log.line(`Source is vpc, ${disk.size} bytes`);
+        await progress.fetched?.(source);
+      } else {
+        log.line(`Fetching the source: ${source.description}`);
+        const fetched = join(runSpace(state.work), 'source.img');
+        // Sparse: the source's unwritten space costs the run no writes.
+        await writeSparseFile(source.open(), fetched, signal);
+        await progress.fetched?.(source);
+        // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
+        const format = await moveToRaw(fetched, state.raw, signal);
+        log.line(`Source is ${format.format}, ${format.virtualSize} bytes`);
+      }
       const mode = options.buildMode ?? 'Auto';
       if (mode === 'VM') return inVm(state, options, log, 'the template asks for it (kilnBuildMode: VM)');
       if (options.needsVm && mode === 'Auto') return inVm(state, options, log, options.needsVm);
@@ -85,13 +111,42 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       await progress.opened?.();
     },
     cleanup: async (state) => {
-      if (state.mode !== 'in place') return;
-      // A kept run's disk is for looking into: closed cleanly, it holds everything the failed step wrote.
-      if (state.keep) await state.root?.close().catch(() => state.root?.abandon());
-      else await state.root?.abandon();
-      state.root = undefined;
+      if (state.mode === 'in place') {
+        // A kept run's disk is for looking into: closed cleanly, it holds everything the failed step wrote.
+        if (state.keep) await state.root?.close().catch(() => state.root?.abandon());
+        else await state.root?.abandon();
+        state.root = undefined;
+      }
+      if (state.overlay) await closeOverlay(state);
     },
   };
+}
+
+/**
+ * The source as the overlay's NBD disk, when it can be read where it is: a fixed VHD (Azure's only
+ * disk format) of whole MiB, read in place without its footer. Anything else is fetched.
+ */
+async function overlaySource(source: SourceImage): Promise<NbdDisk | undefined> {
+  const { readRange, size } = source;
+  if (!readRange || size < 2 * VHD_FOOTER_SIZE) return undefined;
+  const parsed = parseVhdFooter(await readRange(size - VHD_FOOTER_SIZE, VHD_FOOTER_SIZE));
+  const diskSize = size - VHD_FOOTER_SIZE;
+  if (!parsed.ok || parsed.footer.diskType !== DISK_TYPE_FIXED || diskSize % MIB !== 0) return undefined;
+  return { size: diskSize, read: readRange };
+}
+
+/**
+ * Ends the overlay at the build's end. A kept run's disk is for looking into once the build is
+ * over, when the overlay's export is gone: its bytes are copied out to `<space>/disk.raw` first.
+ */
+async function closeOverlay(state: ImageBuildState): Promise<void> {
+  const overlay = state.overlay!;
+  state.overlay = undefined;
+  if (!state.keep) return overlay.close();
+  const kept = `${overlay.path}.kept`;
+  await copySparse(overlay.path, kept).catch(() => undefined);
+  await overlay.close();
+  await rename(kept, overlay.path).catch(() => undefined);
 }
 
 /** The VM build mode: the working disk stays closed here; the VM step boots it. */

@@ -11,7 +11,7 @@ import type { FetchLike } from '../customizers/download-into-image.ts';
 import { runGuestTask, type GuestTask } from '../guest/guest-customizer.ts';
 import { bootGuest, type GuestSettings } from '../guest/guest-vm.ts';
 import type { BuildStep } from '../step-runner.ts';
-import type { ImageBuildState } from './image-build-state.ts';
+import { imageToBoot, type ImageBuildState } from './image-build-state.ts';
 
 export interface Validation {
   inVMValidations: GuestTask[];
@@ -40,7 +40,7 @@ export function validateStep(options: ValidateStepOptions): BuildStep<ImageBuild
       await options.started?.();
       const guest = await bootGuest(
         options.guest,
-        { path: state.vhd, format: 'vpc' },
+        imageToBoot(state),
         {
           persistent: false,
           outbound: options.network,

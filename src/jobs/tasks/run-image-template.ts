@@ -17,6 +17,7 @@ import { openBuildLog } from '../../imaging/build-log.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { FinishRunPayload, RunPayload } from '../../domain/image-templates/run-payloads.ts';
 import { storeBuiltVhd } from '../../domain/image-templates/run/built-vhd.ts';
+import type { BuiltImage } from '../../domain/image-templates/run/distribute.ts';
 import {
   buildEnding,
   endRun,
@@ -31,7 +32,7 @@ import {
   setRunSubState,
   stagingGroup,
 } from '../../domain/image-templates/run/run-status.ts';
-import { findTemplateSource } from '../../domain/image-templates/run/source.ts';
+import { findTemplateSource, type SourceBytes } from '../../domain/image-templates/run/source.ts';
 import { sealSerialLogs } from '../../domain/image-templates/run/serial-logs.ts';
 import { serialLogFiles } from '../../imaging/guest/serial-capture.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
@@ -108,6 +109,8 @@ async function runTemplate(
   await recordRunLog(ctx, payload, log.path);
 
   let sourceVersion: string | undefined;
+  let source: SourceBytes | undefined;
+  let image: BuiltImage | undefined;
   const validate = template.properties.validate;
   const { result, state } = await runImageBuild(
     {
@@ -116,7 +119,7 @@ async function runTemplate(
       staging: stagingGroup(template, record.subscription, payload.runId),
       source: {
         find: async (signal) => {
-          const source = await findTemplateSource(ctx, template.properties.source, template.location, signal);
+          source = await findTemplateSource(ctx, template.properties.source, template.location, signal);
           sourceVersion = source.versionName;
           return source;
         },
@@ -135,6 +138,10 @@ async function runTemplate(
         network,
         fetch: templateDownloads(ctx, template, log, settings.ownBlobs, settings.downloads),
         limits: settings.limits,
+      },
+      keepImage: async (built) => {
+        await setRunSubState(ctx, payload, 'Distributing');
+        image = await storeBuiltVhd(ctx, template, payload.runId, built, source);
       },
       ...(settings.bootCheck ? { bootCheck: { ...settings.bootCheck, image: template.name } } : {}),
       guest: settings.guest,
@@ -159,10 +166,8 @@ async function runTemplate(
     if (!state.keep) await removeRunWork(work);
     return writes;
   }
-  await setRunSubState(ctx, payload, 'Distributing');
-  const image = await storeBuiltVhd(ctx, template, payload.runId, state.vhd);
   await releaseRunSpace(work);
-  return startRunDistribution(ctx, payload, template, image, {
+  return startRunDistribution(ctx, payload, template, image!, {
     log,
     work,
     sourceVersion,

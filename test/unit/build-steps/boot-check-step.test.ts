@@ -64,6 +64,7 @@ function scriptedDriver(console: string[]) {
 describe('boot check step', () => {
   it('boots the built VHD to its login prompt, logging its console and the time it took', async () => {
     const { state, log, ctx } = imageBuildFixture(root, 1);
+    state.image = { path: state.vhd, format: 'vpc', size: 32 * 1024 * 1024 + 512 };
     const { driver, booted } = scriptedDriver(['KILN-BOOT: hello', 'kiln login: ']);
     const step = bootCheckStep({ driver, timeoutSeconds: 5, image: 'web' });
     assert.equal(step.name, 'boot check');
@@ -78,6 +79,7 @@ describe('boot check step', () => {
 
   it('fails naming the image and the console when no login prompt shows in time', async () => {
     const { state, ctx } = imageBuildFixture(root, 2);
+    state.image = { path: state.vhd, format: 'vpc', size: 32 * 1024 * 1024 + 512 };
     const { driver, booted } = scriptedDriver(['Booting from Hard Disk...', 'No bootable device.']);
     await assert.rejects(
       bootCheckStep({ driver, timeoutSeconds: 0.2, image: 'web' }).run(state, ctx),
@@ -88,6 +90,7 @@ describe('boot check step', () => {
 
   it('ends as canceled, not as a failed boot, when the run is canceled', async () => {
     const { state, ctx, controller } = imageBuildFixture(root, 3);
+    state.image = { path: state.vhd, format: 'vpc', size: 32 * 1024 * 1024 + 512 };
     const { driver, booted } = scriptedDriver(['Booting...']);
     const running = bootCheckStep({ driver, timeoutSeconds: 60, image: 'web' }).run(state, ctx);
     setTimeout(() => controller.abort(new Error('run canceled')), 50);

@@ -1,10 +1,11 @@
 // The source step alone, on a small busybox disk: it mounts the run's bounded space, fetches the
 // source's bytes into it, turns them into the working raw disk and opens the root file system in
 // place, telling the run's progress as it goes; its cleanup detaches that root; a run canceled
-// during it stops its disk tools at once.
+// during it stops its disk tools at once. A source read where it is becomes a copy-on-write overlay,
+// whose changes the write image step lists.
 import assert from 'node:assert/strict';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,8 @@ import { toFixedVhd } from '../../../src/imaging/disk/disk-image.ts';
 import { ToolCanceled } from '../../../src/imaging/disk/run.ts';
 import { removeRunWork } from '../../../src/imaging/disk/run-space.ts';
 import { sourceStep, type SourceImage } from '../../../src/imaging/image-template/source-step.ts';
+import { writeImageStep } from '../../../src/imaging/image-template/write-image-step.ts';
+import { parseVhdFooter } from '../../../src/core/vhd.ts';
 import { imageBuildFixture } from '../../support/image-build.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-source-step-'));
@@ -85,5 +88,51 @@ describe('source step', () => {
     await assert.rejects(step.run(state, ctx), ToolCanceled);
     assert.ok(performance.now() - begin < 5000);
     assert.ok(!existsSync(join(state.rootfs, 'bin')), 'nothing opened');
+  });
+
+  it('reads a fixed VHD where it is, through a copy-on-write overlay, and the write image step names what changed', async () => {
+    const { state, log, ctx } = fixture();
+    const bytes = await readFile(vhd);
+    const reads: number[] = [];
+    const step = sourceStep({
+      find: async () => ({
+        ...(await source()),
+        open: () => assert.fail('nothing is fetched'),
+        readRange: async (offset, length) => (reads.push(length), bytes.subarray(offset, offset + length)),
+      }),
+      diskLimitMiB: 256,
+    });
+    await step.run(state, ctx);
+    try {
+      assert.ok(state.overlay, 'the working disk is an overlay');
+      assert.equal(state.raw, state.overlay.path);
+      assert.equal((await stat(state.raw)).size, 32 * 1024 * 1024, 'the disk without its footer');
+      // Async only: this process serves the overlay's reads of the source.
+      await access(join(state.rootfs, 'bin/busybox'));
+      const read = reads.reduce((total, length) => total + length, 0);
+      assert.ok(read < bytes.length / 2, `opening read ${read} of ${bytes.length} bytes`);
+      await writeFile(join(state.rootfs, 'etc/customized'), 'by a customizer\n');
+      await writeImageStep().run(state, ctx);
+      const image = state.image!;
+      assert.equal(image.format, 'raw');
+      assert.equal(image.size, bytes.length);
+      assert.ok(image.footer && parseVhdFooter(image.footer).ok);
+      assert.ok(image.changedChunks!.length < 8, `changed chunks: ${image.changedChunks}`);
+      assert.equal(image.changedChunks!.at(-1), 8, "the footer's chunk, past the disk's 8");
+      const built = await image.read!(0, image.size);
+      assert.ok(built.subarray(-512).equals(image.footer!));
+      assert.ok(built.subarray(0, 1024 * 1024).equals(bytes.subarray(0, 1024 * 1024)), 'the MBR and gap as they were');
+      const unchanged = [...Array(8).keys()].filter((index) => !image.changedChunks!.includes(index));
+      for (const index of unchanged) {
+        const chunk = (buffer: Buffer) => buffer.subarray(index * 4 * 1024 * 1024, (index + 1) * 4 * 1024 * 1024);
+        assert.ok(chunk(built).equals(chunk(bytes)), `chunk ${index} is the source's`);
+      }
+      assert.ok(bytes.equals(readFileSync(vhd)), 'the source is as it was');
+    } finally {
+      await step.cleanup!(state, ctx);
+    }
+    assert.equal(state.overlay, undefined);
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(state.raw), 'the overlay is detached');
+    assert.match(readFileSync(log.path, 'utf8'), /a fixed VHD read where it is \(copy-on-write, nothing fetched\)/);
   });
 });

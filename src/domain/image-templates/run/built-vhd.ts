@@ -10,13 +10,17 @@
  *    reads with a Storage Blob Data role, as Azure's staging storage account is read. Writing to it
  *    changes no resource; deleting the template deletes it.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { userBlobKey } from '../../../core/blob-url.ts';
 import type { DomainContext } from '../../context.ts';
 import type { ImageTemplate } from '../image-template.ts';
 import type { BlobLocation } from '../../shared/blob-copy.ts';
 import type { BuiltImage } from './distribute.ts';
-import { CHUNK_SIZE } from '../../../core/content-id.ts';
+import { CHUNK_SIZE, replaceChunks, zeroChunkSha } from '../../../core/content-id.ts';
+import type { BlobStore } from '../../../ports/blob-store.ts';
+import type { SourceBytes } from './source.ts';
 
 const CONTAINER = 'imagetemplates';
 /** How long the signed name of Kiln's copy is valid: it is only ever read by the run's own distribution jobs. */
@@ -27,18 +31,37 @@ export function publishedVhd(internal: BlobLocation): BlobLocation {
   return { region: internal.region, key: userBlobKey(CONTAINER, internal.key.slice(CONTAINER.length + 1)) };
 }
 
-/** Puts the built VHD into the template's region store, and a user copy for a VHD target. */
+/**
+ * The VHD a build made (imaging's `BuiltImage`): a file that is the VHD, or, when the build worked
+ * on an overlay over its source, the chunks that may differ from the source's and a way to read the
+ * VHD's bytes.
+ */
+export interface BuiltVhd {
+  path: string;
+  size: number;
+  changedChunks?: number[];
+  /** The VHD's bytes, footer included, where they must not be read from `path` (an overlay's image). */
+  read?(offset: number, length: number): Promise<Buffer>;
+}
+
+/**
+ * Puts the built VHD into the template's region store, and a user copy for a VHD target. A build over
+ * a source held as chunks in that store writes only the chunks it changed (`fromSourceChunks`); any
+ * other is read whole into the store, which keeps only the chunks it lacks.
+ */
 export async function storeBuiltVhd(
   ctx: DomainContext,
   template: ImageTemplate,
   runId: string,
-  vhd: string,
+  image: BuiltVhd,
+  source?: SourceBytes,
 ): Promise<BuiltImage> {
   const region = template.location;
   const name = `${CONTAINER}/${runId}/${template.name}.vhd`;
   const store = ctx.regions.get(region)!;
+  const assembled = source?.stored?.region === region && (await fromSourceChunks(store, name, image, source.stored));
   // Read a chunk at a time: the store cuts 4 MiB chunks, and small reads cost it more than the hashing.
-  await store.put(name, createReadStream(vhd, { highWaterMark: CHUNK_SIZE }), { overwrite: true });
+  if (!assembled) await store.put(name, wholeImage(image), { overwrite: true });
   const base = ctx.settings.publicUrl ?? 'https://localhost';
   if (template.properties.distribute.some((d) => d.type === 'VHD')) {
     const published = publishedVhd({ region, key: name });
@@ -49,4 +72,55 @@ export async function storeBuiltVhd(
   const expiresOn = new Date(ctx.clock.now().getTime() + SIGNED_NAME_TTL_MS);
   const uri = ctx.blobUrls.signed(base, region, name, { write: false, expiresOn, identifier: `run-${runId}` });
   return { region, key: name, uri, artifactUri: ctx.blobUrls.plain(base, region, name) };
+}
+
+function wholeImage(image: BuiltVhd): Readable {
+  const { read } = image;
+  if (!read) return createReadStream(image.path, { highWaterMark: CHUNK_SIZE });
+  return Readable.from(
+    (async function* () {
+      for (let offset = 0; offset < image.size; offset += CHUNK_SIZE)
+        yield await read(offset, Math.min(CHUNK_SIZE, image.size - offset));
+    })(),
+  );
+}
+
+/**
+ * Makes `key` the source's chunk list with the changed chunks replaced, when the store keeps blobs as
+ * chunks and holds the source's: each changed chunk is read from the built disk and put as a blob of
+ * its own (so the store holds its content), the list assembled (`BlobStore.assemble`: no other byte
+ * moves), then those blobs deleted. False when it cannot (a store of whole blobs, sizes that differ):
+ * the caller puts the whole image. A crash midway leaves only blobs under the run's own prefix, which
+ * the run's end or a retry replaces or deletes.
+ */
+async function fromSourceChunks(
+  store: BlobStore,
+  key: string,
+  image: BuiltVhd,
+  stored: NonNullable<SourceBytes['stored']>,
+): Promise<boolean> {
+  const { changedChunks, read } = image;
+  if (!changedChunks || !read) return false;
+  const runs = await stored.runs();
+  const count = Math.ceil(image.size / CHUNK_SIZE);
+  if (!runs || runs.reduce((total, run) => total + run.count, 0) !== count) return false;
+  const replaced = new Map<number, string>();
+  const parts: string[] = [];
+  try {
+    for (const index of changedChunks) {
+      const offset = index * CHUNK_SIZE;
+      const bytes = await read(offset, Math.min(CHUNK_SIZE, image.size - offset));
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      replaced.set(index, sha);
+      if (sha === zeroChunkSha(bytes.length)) continue;
+      const part = `${key}.chunks/${index}`;
+      parts.push(part);
+      await store.put(part, bytes, { overwrite: true });
+    }
+    // A retried run finds its earlier image: replace it.
+    await store.delete(key);
+    return (await store.assemble(key, image.size, replaceChunks(runs, replaced))) !== undefined;
+  } finally {
+    for (const part of parts) await store.delete(part);
+  }
 }

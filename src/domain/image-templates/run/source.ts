@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArmError } from '../../../core/arm-error.ts';
+import { CHUNK_SIZE, type ChunkRun } from '../../../core/content-id.ts';
+import type { BlobStore } from '../../../ports/blob-store.ts';
 import type { DomainContext } from '../../context.ts';
 import type { GalleryImageVersionInternal } from '../../gallery-image-versions/gallery-image-version.ts';
 import type { GalleryImage } from '../../gallery-images/gallery-image.ts';
@@ -29,6 +31,29 @@ export interface SourceBytes {
   exactVersion?: string;
   /** Its Hyper-V generation where the source says (V2 boots with UEFI). */
   hyperVGeneration?: 'V1' | 'V2';
+  /** Reads `length` bytes at `offset` (a region store serves any piece): the build then needs no copy of the source. */
+  readRange?(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Where the bytes are held as a store's chunks: the region, and the chunk list when that store
+   * keeps blobs as chunks, so a built image that differs from its source in a few chunks is stored
+   * as the source's list with those replaced (built-vhd.ts).
+   */
+  stored?: { region: string; runs(): Promise<ChunkRun[] | undefined> };
+}
+
+/** A store blob's bytes as a source reads them: the whole, a piece, and the chunk list. */
+function storedBlob(store: BlobStore, key: string): Pick<SourceBytes, 'open' | 'readRange' | 'stored'> {
+  return {
+    open: () => store.read(key),
+    readRange: (offset, length) => collect(store.read(key, { start: offset, end: offset + length - 1 })),
+    stored: { region: store.region, runs: () => store.chunks(key) },
+  };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for await (const piece of stream as AsyncIterable<Buffer>) pieces.push(piece);
+  return Buffer.concat(pieces);
 }
 
 export async function findTemplateSource(
@@ -57,7 +82,7 @@ export async function findTemplateSource(
         description: `managed image ${image.data.resource.id}`,
         size: info.size,
         hyperVGeneration: image.data.resource.properties.hyperVGeneration,
-        open: () => store.read(os.key),
+        ...storedBlob(store, os.key),
       };
     }
     case 'SharedImageVersion': {
@@ -81,6 +106,10 @@ export async function findTemplateSource(
         description: `image version ${version.data.resource.id}`,
         size: manifest.size,
         open: () => readManifest(store, 1, manifest),
+        readRange: (offset, length) =>
+          collect(readManifest(store, 1, manifest, { start: offset, end: offset + length - 1 })),
+        // The version's chunks are its primary replica's blobs, in the store's one pool.
+        stored: { region, runs: async () => (manifest.chunkSize === CHUNK_SIZE ? manifest.runs : undefined) },
         versionName: version.data.resource.name,
         hyperVGeneration: definition?.data.resource.properties.hyperVGeneration,
       };
@@ -99,7 +128,7 @@ export async function findTemplateSource(
       return {
         description: `platform image ${urn(image)}`,
         size: info.size,
-        open: () => store.read(image.blob.key),
+        ...storedBlob(store, image.blob.key),
         exactVersion: image.version,
         hyperVGeneration: image.hyperVGeneration,
       };

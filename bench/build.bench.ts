@@ -344,6 +344,9 @@ async function measureRun(bench: Bench): Promise<RunResult> {
   const source = step('source');
   const generalize = step('generalize');
   const writeImage = step('write image');
+  const storeImage = step('store image');
+  // The source is read where it is (an overlay) or fetched: the log says which.
+  const sourceFound = first('Source: ') ?? first('Fetching the source:');
   const distributing = log.filter((l) => l.text.startsWith('Distributing to ')).at(-1)?.at;
   const versionJob = (event: string) =>
     bench.jobEvents.find((e) => e.task === 'galleryVersion.replicate' && e.event === event && e.at >= runStart)?.at;
@@ -359,20 +362,21 @@ async function measureRun(bench: Bench): Promise<RunResult> {
   const rows: RunResult['rows'] = [
     ['stage (staging resource group)', step('stage').seconds],
     ['source', source.seconds],
-    ["  find it, mount the run's bounded space", between(source.start, first('Fetching the source:'))],
+    ["  find it, mount the run's bounded space", between(source.start, sourceFound)],
     [
-      '  fetch it to a file, to raw, find the root partition',
-      between(first('Fetching the source:'), first('Source is ')),
+      first('Source: ') ? '  open the copy-on-write overlay over it' : '  fetch it to a file, to raw',
+      between(sourceFound, first('Source is ')),
     ],
-    ['  e2fsck -fn, open the root in place (fuse2fs)', between(first('Source is '), source.end)],
+    ['  find the root, e2fsck -fn, open it in place (fuse2fs)', between(first('Source is '), source.end)],
     [`Shell 'motd' (writes ${SHELL_WRITE_MIB} MiB)`, step('motd').seconds],
     ["File 'config'", step('config').seconds],
     ['generalize', generalize.seconds],
     ['write image', writeImage.seconds],
     ['  close the root (fuse2fs writes back), e2fsck -fn', between(writeImage.start, first('Root file system closed'))],
-    ['  the working disk becomes a fixed VHD', between(first('Root file system closed'), writeImage.end)],
-    ['distribution (write image end → run end)', between(writeImage.end, runEnd)],
-    ['  put the VHD into the westus store, start targets', between(writeImage.end, distributing)],
+    ['  list the changed chunks (qemu-img map)', between(first('Root file system closed'), writeImage.end)],
+    ['store image (its changed chunks into the westus store)', storeImage.seconds],
+    ['distribution (store image end → run end)', between(storeImage.end, runEnd)],
+    ['  start the targets', between(storeImage.end, distributing)],
     ['  gallery version job waits for the worker', between(distributing, versionClaimed)],
     ['  gallery version job', between(versionClaimed, versionFinished)],
     ['    ingest into westus (≈, polled)', between(versionClaimed, ingestSeen)],
@@ -388,7 +392,8 @@ async function measureRun(bench: Bench): Promise<RunResult> {
     phase('  stage, source', buildStart, source.end),
     phase('  Shell, File, generalize', source.end, generalize.end),
     phase('  write image', generalize.end, writeImage.end),
-    phase('  distribution', writeImage.end, runEnd),
+    phase('  store image', writeImage.end, storeImage.end),
+    phase('  distribution', storeImage.end, runEnd),
     phase('  after the log ends (polling)', runEnd, sampledUntil),
   ];
 

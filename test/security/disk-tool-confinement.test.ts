@@ -3,7 +3,8 @@
  * stood in for by a shell given the same confinement a tool gets) must not reach the host kernel's
  * settings, and must be held to resource limits, as customizer scripts are. fuse2fs, which serves a
  * build's root file system for all of the build, gets /dev/fuse but can mount nothing, and writes its
- * disk file alone.
+ * disk file alone; qemu-storage-daemon, which serves the build's disk as a copy-on-write overlay,
+ * likewise reaches only its overlay and the NBD socket.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fuseServerAccess } from '../../src/imaging/disk/root-in-place.ts';
+import { overlayDaemonAccess } from '../../src/imaging/disk/overlay-disk.ts';
 import { runConfined } from '../../src/imaging/disk/run.ts';
 
 const SWAPPINESS = '/proc/sys/vm/swappiness';
@@ -42,6 +44,28 @@ describe(
         await runConfined('sh', ['-c', `test -c /dev/fuse && echo written > ${disk}`], grant);
         assert.equal(readFileSync(disk, 'utf8'), 'written\n');
         await assert.rejects(runConfined('mount', ['-t', 'tmpfs', 'none', '/kiln/mnt'], grant), /permission denied/i);
+        await assert.rejects(
+          runConfined('sh', ['-c', `echo x > ${join(dir, 'beside')}`], grant),
+          /Read-only file system/,
+        );
+        await assert.rejects(runConfined('cat', ['/etc/shadow'], grant), /No such file or directory/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("qemu-storage-daemon's confinement: its overlay and the NBD socket, /dev/fuse, no mount, nothing else", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kiln-overlay-grant-'));
+      try {
+        const overlay = join(dir, 'overlay.qcow2');
+        const socket = join(dir, 'source');
+        writeFileSync(overlay, '');
+        writeFileSync(socket, '');
+        const grant = overlayDaemonAccess(overlay, socket);
+        await runConfined('sh', ['-c', `test -c /dev/fuse && test -f /kiln/disk && echo written > ${overlay}`], grant);
+        assert.equal(readFileSync(overlay, 'utf8'), 'written\n');
+        await assert.rejects(runConfined('sh', ['-c', 'echo x > /kiln/disk'], grant), /Read-only file system/);
+        await assert.rejects(runConfined('mount', ['-t', 'tmpfs', 'none', '/kiln'], grant), /permission denied/i);
         await assert.rejects(
           runConfined('sh', ['-c', `echo x > ${join(dir, 'beside')}`], grant),
           /Read-only file system/,

@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bubblewrap } from '../bubblewrap.ts';
 import { createSandboxCgroup } from '../limits/cgroup.ts';
-import { confinedArgs, findTool } from './confine.ts';
+import { confinedArgs, findTool, type ToolAccess } from './confine.ts';
 import { answering, checkFuseHost, detach, FUSERMOUNT_PROGRAMS, mountAndServe } from './fuse-server.ts';
 import { serveNbd, type NbdDisk } from './nbd-server.ts';
 import { runConfined, TOOL_LIMITS } from './run.ts';
@@ -75,6 +75,14 @@ interface MapEntry {
   offset?: number;
 }
 
+/** What qemu-storage-daemon may reach: the overlay, the NBD socket, /dev/fuse, Kiln's fusermount and the empty file it names as its mount point. */
+export const overlayDaemonAccess = (overlay: string, socket: string): ToolAccess => ({
+  write: [overlay, socket],
+  devices: ['/dev/fuse'],
+  programs: FUSERMOUNT_PROGRAMS,
+  emptyFiles: [DAEMON_MOUNT_POINT],
+});
+
 /** Opens the overlay over `source` in `dir` (made by the caller, on the run's bounded space). */
 export async function openOverlayDisk(
   dir: string,
@@ -114,18 +122,12 @@ export async function openOverlayDisk(
     '--export',
     `type=fuse,id=disk,node-name=disk,mountpoint=${DAEMON_MOUNT_POINT},writable=on`,
   ];
-  const access = {
-    write: [overlay, socket],
-    devices: ['/dev/fuse'],
-    programs: FUSERMOUNT_PROGRAMS,
-    emptyFiles: [DAEMON_MOUNT_POINT],
-  };
   const release = async () => {
     await nbd.close();
     await rm(socketDir, { recursive: true, force: true });
   };
   const server = await mountAndServe({ path, name: 'kiln-disk', file: true }, () =>
-    cgroup.joinAndExec(bwrap, confinedArgs(daemon, args, access)),
+    cgroup.joinAndExec(bwrap, confinedArgs(daemon, args, overlayDaemonAccess(overlay, socket))),
   ).catch(async (error: unknown) => {
     await detach(path, cgroup, { file: true });
     await release();

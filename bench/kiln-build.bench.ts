@@ -6,8 +6,15 @@
  * timed in turn, `--runs` times each (default 3), each after a global `sync`; Kiln's phases come
  * from when its output lines arrive. Also reported: write_bytes of Kiln's process tree (this
  * process reaps it, so its /proc/self/io grows by the tree's) and its peak RSS (`/usr/bin/time`'s
- * maximum resident set: the largest single process of the tree). Usage and recorded runs:
- * bench/README.md.
+ * maximum resident set: the largest single process of the tree).
+ *
+ * Unless `--skip-packer` (or when `packer` is missing, which it says), the same rounds also set
+ * Debian's Packer beside Kiln (support/packer.ts): its qemu builder boots the base under TCG, runs the
+ * template's Shell commands through its SSH communicator and shell provisioner, shuts down, and its
+ * raw disk becomes a fixed VHD. That needs a guest with an SSH server, which the busybox base lacks,
+ * so this comparison builds another base with both: Kiln's Debian 12 (support/debian-base.ts) at the
+ * same size, imported as a platform image of its own, with the same template. Usage and recorded
+ * runs: bench/README.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -16,6 +23,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { makeBootableBase } from './support/bootable-base.ts';
+import { makeDebianBase } from './support/debian-base.ts';
+import { PACKER_PHASE_NAMES, packerReady, timePackerBuild, type PackerRun } from './support/packer.ts';
 import { writeCounts } from './support/process-accounting.ts';
 import { machine, markdownTable, median, MIB, mib, percent, ratio, seconds, timed } from './support/report.ts';
 
@@ -24,6 +33,7 @@ const { values } = parseArgs({
     'size-mib': { type: 'string', default: '2048' },
     runs: { type: 'string', default: '3' },
     'skip-boot-check': { type: 'boolean' },
+    'skip-packer': { type: 'boolean' },
   },
 });
 const sizeMib = Number(values['size-mib']);
@@ -33,16 +43,25 @@ const runs = Number(values.runs);
 if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs takes a whole number, not '${values.runs}'.`);
 
 const KILN = path.resolve('bin/kiln.js');
-const IMAGE = { publisher: 'kiln-bench', offer: 'bootable', sku: 'base', version: '1.0.0' };
-/** The template: the reference template's Shell step, one VHD out. */
-const TEMPLATE = {
+type ImageName = Record<'publisher' | 'offer' | 'sku' | 'version', string>;
+const IMAGE: ImageName = { publisher: 'kiln-bench', offer: 'bootable', sku: 'base', version: '1.0.0' };
+/** The base of the Packer comparison. */
+const DEBIAN_IMAGE: ImageName = { publisher: 'kiln-bench', offer: 'debian', sku: '12', version: '1.0.0' };
+/** The reference template's Shell step; Packer's shell provisioner runs the same commands. */
+const SHELL_STEP = { type: 'Shell', name: 'motd', inline: ['echo "built by kiln" > /etc/motd', 'mkdir -p /srv/app'] };
+/** What SHELL_STEP leaves in the root file system, checked in Packer's image. */
+const SHELL_STEP_LEAVES = { files: { '/etc/motd': 'built by kiln\n' }, directories: ['/srv/app'] };
+/** Packer's VM: a Kiln build VM's size (imaging/guest/guest-vm.ts). */
+const PACKER_VM = { memoryMiB: 1024, cpus: 1 };
+/** The template: the Shell step on `image`, one VHD out. */
+const template = (image: ImageName) => ({
   location: 'westus',
   properties: {
-    source: { type: 'PlatformImage', ...IMAGE },
-    customize: [{ type: 'Shell', name: 'motd', inline: ['echo "built by kiln" > /etc/motd', 'mkdir -p /srv/app'] }],
+    source: { type: 'PlatformImage', ...image },
+    customize: [SHELL_STEP],
     distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
   },
-};
+});
 /**
  * Kiln's output, which `kiln build` prints from the run's customization.log as it is written (its
  * own lines indented; it reads the log every 100 ms): the build's steps, each timed by the build
@@ -88,41 +107,99 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
+/** The Packer comparison's base, imported and templated like the main one. */
+interface PackerComparison {
+  raw: string;
+  template: string;
+}
+
 async function main(): Promise<void> {
   console.log(`${machine()}, dir ${work}`);
   const [base, baseSeconds] = await timed(() => makeBootableBase(work, sizeMib, values['skip-boot-check'] !== true));
   const data = path.join(work, 'data');
-  const [, importSeconds] = await timed(() =>
-    execFileSync(
-      process.execPath,
-      [
-        KILN,
-        ...['platform-image', 'import', '--data', data, '--file', base.raw, '-o', 'none'],
-        ...Object.entries(IMAGE).flatMap(([name, value]) => [`--${name}`, value]),
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    ),
-  );
-  const template = path.join(work, 'bench.json');
-  await writeFile(template, JSON.stringify(TEMPLATE, null, 2));
+  const importSeconds = await importImage(data, base.raw, IMAGE);
+  const template = await writeTemplate('bench.json', IMAGE);
   const imageBytes = (await stat(base.raw)).size;
   console.log(`base image: ${base.description}`);
   if (base.bootSeconds !== undefined)
     console.log(`the base boots to its login prompt under QEMU (TCG) in ${base.bootSeconds.toFixed(1)} s`);
   console.log(
-    `setup (make the base: ${baseSeconds.toFixed(1)} s; kiln platform-image import: ${importSeconds.toFixed(1)} s), not counted below\n`,
+    `setup (make the base: ${baseSeconds.toFixed(1)} s; kiln platform-image import: ${importSeconds.toFixed(1)} s), not counted below`,
   );
+  const packer = await preparePackerComparison(data);
+  console.log('');
 
   const references: ReferenceRun[] = [];
   const builds: KilnRun[] = [];
+  const debianBuilds: KilnRun[] = [];
+  const packerBuilds: PackerRun[] = [];
   for (let run = 0; run < runs; run += 1) {
     references.push(await reference(base.raw));
     builds.push(await kilnBuild(template, data, run));
-    console.log(
-      `round ${run + 1}: reference ${seconds(total(references[run]))} s, kiln build ${seconds(builds[run].total)} s`,
-    );
+    let round = `round ${run + 1}: reference ${seconds(total(references[run]))} s, kiln build ${seconds(builds[run].total)} s`;
+    if (packer !== undefined) {
+      // The two sides of the comparison take turns going first, so neither always finds the base in the page cache.
+      const both = [
+        async () => debianBuilds.push(await kilnBuild(packer.template, data, run)),
+        async () =>
+          packerBuilds.push(
+            await timePackerBuild(packer.raw, work, {
+              inline: SHELL_STEP.inline,
+              ...PACKER_VM,
+              expect: SHELL_STEP_LEAVES,
+            }),
+          ),
+      ];
+      for (const build of run % 2 === 0 ? both : both.reverse()) await build();
+      round += `; Debian base: kiln build ${seconds(debianBuilds[run].total)} s, packer build + convert ${seconds(packerBuilds[run].total)} s`;
+    }
+    console.log(round);
   }
   printTable(references, builds, imageBytes);
+  if (packer !== undefined) printPackerTable(debianBuilds, packerBuilds);
+}
+
+/** `kiln platform-image import` of a raw disk into the data folder; seconds. */
+async function importImage(data: string, raw: string, image: ImageName): Promise<number> {
+  const [, took] = await timed(() =>
+    execFileSync(
+      process.execPath,
+      [
+        KILN,
+        ...['platform-image', 'import', '--data', data, '--file', raw, '-o', 'none'],
+        ...Object.entries(image).flatMap(([name, value]) => [`--${name}`, value]),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    ),
+  );
+  return took;
+}
+
+/** The template on `image`, as a file in the work folder; its path. */
+async function writeTemplate(name: string, image: ImageName): Promise<string> {
+  const file = path.join(work, name);
+  await writeFile(file, JSON.stringify(template(image), null, 2));
+  return file;
+}
+
+/** The Debian base made, imported and templated, unless the comparison is skipped or Packer is missing. */
+async function preparePackerComparison(data: string): Promise<PackerComparison | undefined> {
+  if (values['skip-packer'] === true) {
+    console.log('Packer comparison: skipped (--skip-packer)');
+    return undefined;
+  }
+  const ready = packerReady();
+  if ('missing' in ready) {
+    console.log(`Packer comparison: skipped, ${ready.missing}`);
+    return undefined;
+  }
+  const [debian, baseSeconds] = await timed(() => makeDebianBase(work, sizeMib));
+  const importSeconds = await importImage(data, debian.raw, DEBIAN_IMAGE);
+  console.log(`Packer comparison (${ready.version}, qemu builder, TCG): base ${debian.description}`);
+  console.log(
+    `setup (make the Debian base: ${baseSeconds.toFixed(1)} s; kiln platform-image import: ${importSeconds.toFixed(1)} s), not counted below`,
+  );
+  return { raw: debian.raw, template: await writeTemplate('bench-debian.json', DEBIAN_IMAGE) };
 }
 
 function total(run: ReferenceRun): number {
@@ -202,20 +279,33 @@ async function kilnBuild(template: string, data: string, run: number): Promise<K
   };
 }
 
+/** Table rows of seconds: the rounds, their median, and the median over `floor`; no median or ratio where a round has no value. */
+function rowAgainst(floor: number): (name: string, values: Array<number | undefined>) => string[] {
+  return (name, values) =>
+    values.some((value) => value === undefined)
+      ? [name, ...values.map(seconds), '', '']
+      : [name, ...values.map(seconds), seconds(median(values as number[])), ratio(median(values as number[]) / floor)];
+}
+
+/** Kiln's rows: the build from spawn to exit, then its phases. */
+function kilnRows(builds: KilnRun[], row: ReturnType<typeof rowAgainst>): string[][] {
+  return [
+    row(
+      'kiln build, spawn to exit',
+      builds.map((b) => b.total),
+    ),
+    ...PHASE_NAMES.map((name, i) =>
+      row(
+        `  ${name}`,
+        builds.map((build) => build.phases[i]),
+      ),
+    ),
+  ];
+}
+
 function printTable(references: ReferenceRun[], builds: KilnRun[], imageBytes: number): void {
   const floor = median(references.map(total));
-  const row = (name: string, values: number[]) => [
-    name,
-    ...values.map(seconds),
-    seconds(median(values)),
-    ratio(median(values) / floor),
-  ];
-  const phaseRow = (name: string, index: number) => {
-    const values = builds.map((build) => build.phases[index]);
-    return values.some((value) => value === undefined)
-      ? [name, ...values.map(seconds), '', '']
-      : row(name, values as number[]);
-  };
+  const row = rowAgainst(floor);
   console.log(`\nkiln build of the ${sizeMib} MiB base, VHD out, against the reference (${runs} rounds):\n`);
   console.log(
     markdownTable(
@@ -234,11 +324,7 @@ function printTable(references: ReferenceRun[], builds: KilnRun[], imageBytes: n
           references.map((r) => r.convert),
         ),
         row('reference: cp + sync + qemu-img convert', references.map(total)),
-        row(
-          'kiln build, spawn to exit',
-          builds.map((b) => b.total),
-        ),
-        ...PHASE_NAMES.map((name, i) => phaseRow(`  ${name}`, i)),
+        ...kilnRows(builds, row),
       ],
     ),
   );
@@ -249,5 +335,45 @@ function printTable(references: ReferenceRun[], builds: KilnRun[], imageBytes: n
       ` (median ${percent(written, imageBytes)} of the ${(imageBytes / MIB).toFixed(0)} MiB image)` +
       `\npeak RSS of kiln build (largest process of its tree): ${builds.map((b) => mib(b.peakRss)).join(', ')} MiB` +
       `\nits VHD output: ${builds[0].outputBytes} bytes`,
+  );
+}
+
+/** Kiln and Packer on the Debian base, round by round, against Kiln's median. */
+function printPackerTable(builds: KilnRun[], packerBuilds: PackerRun[]): void {
+  const kiln = median(builds.map((b) => b.total));
+  const row = rowAgainst(kiln);
+  console.log(
+    `\nkiln build and packer build of the ${sizeMib} MiB Debian base, the same Shell step, VHD out (${runs} rounds):\n`,
+  );
+  console.log(
+    markdownTable(
+      ['step', ...builds.map((_, i) => `round ${i + 1} s`), 'median s', 'median / kiln build'],
+      [
+        ...kilnRows(builds, row),
+        row(
+          'packer build + qemu-img convert, total',
+          packerBuilds.map((p) => p.total),
+        ),
+        row(
+          '  packer build, spawn to exit',
+          packerBuilds.map((p) => p.packer),
+        ),
+        ...PACKER_PHASE_NAMES.map((name, i) =>
+          row(
+            `    ${name}`,
+            packerBuilds.map((p) => p.phases[i]),
+          ),
+        ),
+        row(
+          '  qemu-img convert -O vpc (fixed) of its raw disk',
+          packerBuilds.map((p) => p.convert),
+        ),
+      ],
+    ),
+  );
+  console.log(
+    `\npacker build / kiln build, Debian base: ${ratio(median(packerBuilds.map((p) => p.total)) / kiln)} (median over median; goal ≥ 30)` +
+      `\nPacker's QEMU: ${packerBuilds[0].qemu}` +
+      `\nits VHD output: ${packerBuilds[0].outputBytes} bytes; ${[...Object.keys(SHELL_STEP_LEAVES.files), ...SHELL_STEP_LEAVES.directories].join(' and ')} checked in each of its images`,
   );
 }

@@ -14,6 +14,34 @@ const ZEROS = Buffer.alloc(WINDOW);
 
 /** Writes `content` to `path` (replacing it), leaving holes where it holds zeros; returns the bytes it held. */
 export async function writeSparseFile(content: Readable, path: string, signal?: AbortSignal): Promise<number> {
+  async function* placed(): AsyncGenerator<{ at: number; data: Buffer }> {
+    let position = 0;
+    for await (const piece of content as AsyncIterable<Buffer>) {
+      yield { at: position, data: piece };
+      position += piece.length;
+    }
+    size = position;
+  }
+  let size = 0;
+  try {
+    await writeSparsePieces(placed(), path, () => size, signal);
+    return size;
+  } finally {
+    content.destroy();
+  }
+}
+
+/**
+ * Writes `pieces` (bytes and where they go, in any order) to `path` (replacing it) as a sparse file
+ * of `size()` bytes, asked once they are all written: what no piece covers, and the zeros inside
+ * pieces, are holes.
+ */
+export async function writeSparsePieces(
+  pieces: AsyncIterable<{ at: number; data: Buffer }>,
+  path: string,
+  size: () => number,
+  signal?: AbortSignal,
+): Promise<void> {
   const file = await open(path, 'w', 0o600);
   const writeAt = async (data: Buffer, position: number) => {
     for (let done = 0; done < data.length;) {
@@ -22,28 +50,24 @@ export async function writeSparseFile(content: Readable, path: string, signal?: 
     }
   };
   try {
-    let position = 0;
-    for await (const piece of content as AsyncIterable<Buffer>) {
+    for await (const { at, data: piece } of pieces) {
       signal?.throwIfAborted();
       // Consecutive windows holding data go out in one write.
       let dataFrom: number | undefined;
-      for (let at = 0; at < piece.length; at += WINDOW) {
-        const window = piece.subarray(at, at + WINDOW);
-        const zero = window.equals(ZEROS.subarray(0, window.length));
-        if (!zero) dataFrom ??= at;
+      for (let window = 0; window < piece.length; window += WINDOW) {
+        const bytes = piece.subarray(window, window + WINDOW);
+        const zero = bytes.equals(ZEROS.subarray(0, bytes.length));
+        if (!zero) dataFrom ??= window;
         else if (dataFrom !== undefined) {
-          await writeAt(piece.subarray(dataFrom, at), position + dataFrom);
+          await writeAt(piece.subarray(dataFrom, window), at + dataFrom);
           dataFrom = undefined;
         }
       }
-      if (dataFrom !== undefined) await writeAt(piece.subarray(dataFrom), position + dataFrom);
-      position += piece.length;
+      if (dataFrom !== undefined) await writeAt(piece.subarray(dataFrom), at + dataFrom);
     }
-    await file.truncate(position);
-    return position;
+    await file.truncate(size());
   } finally {
     await file.close();
-    content.destroy();
   }
 }
 

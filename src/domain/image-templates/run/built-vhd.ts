@@ -18,7 +18,7 @@ import type { DomainContext } from '../../context.ts';
 import type { ImageTemplate } from '../image-template.ts';
 import type { BlobLocation } from '../../shared/blob-copy.ts';
 import type { BuiltImage } from './distribute.ts';
-import { CHUNK_SIZE, replaceChunks, zeroChunkSha } from '../../../core/content-id.ts';
+import { CHUNK_SIZE, replaceChunks, zeroChunkSha, type ChunkRun } from '../../../core/content-id.ts';
 import type { BlobStore } from '../../../ports/blob-store.ts';
 import type { SourceBytes } from './source.ts';
 
@@ -46,7 +46,7 @@ export interface BuiltVhd {
 
 /**
  * Puts the built VHD into the template's region store, and a user copy for a VHD target. A build over
- * a source held as chunks in that store writes only the chunks it changed (`fromSourceChunks`); any
+ * a source held as chunks writes only the chunks it changed (`fromSourceChunks`); any
  * other is read whole into the store, which keeps only the chunks it lacks.
  */
 export async function storeBuiltVhd(
@@ -59,7 +59,7 @@ export async function storeBuiltVhd(
   const region = template.location;
   const name = `${CONTAINER}/${runId}/${template.name}.vhd`;
   const store = ctx.regions.get(region)!;
-  const assembled = source?.stored?.region === region && (await fromSourceChunks(store, name, image, source.stored));
+  const assembled = source !== undefined && (await fromSourceChunks(store, name, image, source));
   // Read a chunk at a time: the store cuts 4 MiB chunks, and small reads cost it more than the hashing.
   if (!assembled) await store.put(name, wholeImage(image), { overwrite: true });
   const base = ctx.settings.publicUrl ?? 'https://localhost';
@@ -87,40 +87,64 @@ function wholeImage(image: BuiltVhd): Readable {
 
 /**
  * Makes `key` the source's chunk list with the changed chunks replaced, when the store keeps blobs as
- * chunks and holds the source's: each changed chunk is read from the built disk and put as a blob of
- * its own (so the store holds its content), the list assembled (`BlobStore.assemble`: no other byte
- * moves), then those blobs deleted. False when it cannot (a store of whole blobs, sizes that differ):
- * the caller puts the whole image. A crash midway leaves only blobs under the run's own prefix, which
- * the run's end or a retry replaces or deletes.
+ * chunks: each changed chunk is read from the built image and put as a blob of its own (so the store
+ * holds its content), the list assembled (`BlobStore.assemble`: no other byte moves), then those
+ * blobs deleted. A source held in another region's store has its unchanged chunks copied first, those
+ * this store lacks (`adopt` takes the others), as replication would: the first build in a region pays
+ * for its base once. False when it cannot (a store of whole blobs, a source without a chunk list,
+ * sizes that differ): the caller puts the whole image. A crash midway leaves only blobs under the
+ * run's own key, which a retry replaces and the run's end deletes.
  */
-async function fromSourceChunks(
-  store: BlobStore,
-  key: string,
-  image: BuiltVhd,
-  stored: NonNullable<SourceBytes['stored']>,
-): Promise<boolean> {
+async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, source: SourceBytes): Promise<boolean> {
   const { changedChunks, read } = image;
-  if (!changedChunks || !read) return false;
+  const { stored, readRange } = source;
+  if (!changedChunks || !read || !stored) return false;
   const runs = await stored.runs();
   const count = Math.ceil(image.size / CHUNK_SIZE);
   if (!runs || runs.reduce((total, run) => total + run.count, 0) !== count) return false;
-  const replaced = new Map<number, string>();
   const parts: string[] = [];
+  const keep = async (part: string, bytes: Buffer) => {
+    parts.push(part);
+    await store.put(part, bytes, { overwrite: true });
+  };
   try {
+    if (stored.region.toLowerCase() !== store.region.toLowerCase()) {
+      if (!readRange) return false;
+      const changed = new Set(changedChunks);
+      for (const { sha, index } of distinctChunks(runs)) {
+        if (changed.has(index) || sha === zeroChunkSha(CHUNK_SIZE)) continue;
+        const part = `${key}.chunks/source-${sha}`;
+        await store.delete(part);
+        if (await store.adopt(part, sha)) parts.push(part);
+        else
+          await keep(part, await readRange(index * CHUNK_SIZE, Math.min(CHUNK_SIZE, image.size - index * CHUNK_SIZE)));
+      }
+    }
+    const replaced = new Map<number, string>();
     for (const index of changedChunks) {
       const offset = index * CHUNK_SIZE;
       const bytes = await read(offset, Math.min(CHUNK_SIZE, image.size - offset));
       const sha = createHash('sha256').update(bytes).digest('hex');
       replaced.set(index, sha);
-      if (sha === zeroChunkSha(bytes.length)) continue;
-      const part = `${key}.chunks/${index}`;
-      parts.push(part);
-      await store.put(part, bytes, { overwrite: true });
+      if (sha !== zeroChunkSha(bytes.length)) await keep(`${key}.chunks/${index}`, bytes);
     }
     // A retried run finds its earlier image: replace it.
     await store.delete(key);
     return (await store.assemble(key, image.size, replaceChunks(runs, replaced))) !== undefined;
   } finally {
     for (const part of parts) await store.delete(part);
+  }
+}
+
+/** Each distinct chunk of `runs` once, with the index of its first place. */
+function* distinctChunks(runs: readonly ChunkRun[]): Generator<{ sha: string; index: number }> {
+  const seen = new Set<string>();
+  let index = 0;
+  for (const run of runs) {
+    if (!seen.has(run.sha)) {
+      seen.add(run.sha);
+      yield { sha: run.sha, index };
+    }
+    index += run.count;
   }
 }

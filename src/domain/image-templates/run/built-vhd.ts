@@ -19,12 +19,15 @@ import type { ImageTemplate } from '../image-template.ts';
 import type { BlobLocation } from '../../shared/blob-copy.ts';
 import type { BuiltImage } from './distribute.ts';
 import { CHUNK_SIZE, replaceChunks, zeroChunkSha, type ChunkRun } from '../../../core/content-id.ts';
+import { taskPool } from '../../../core/task-pool.ts';
 import type { BlobStore } from '../../../ports/blob-store.ts';
 import type { SourceBytes } from './source.ts';
 
 const CONTAINER = 'imagetemplates';
 /** How long the signed name of Kiln's copy is valid: it is only ever read by the run's own distribution jobs. */
 const SIGNED_NAME_TTL_MS = 24 * 60 * 60 * 1000;
+/** Chunks stored at once: a few, to overlap their fsyncs with bounded memory (4 MiB each). */
+const IN_FLIGHT = 4;
 
 /** The user blob a VHD target gets, beside Kiln's own copy at `internal`. */
 export function publishedVhd(internal: BlobLocation): BlobLocation {
@@ -103,10 +106,13 @@ async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, 
   const count = Math.ceil(image.size / CHUNK_SIZE);
   if (!runs || runs.reduce((total, run) => total + run.count, 0) !== count) return false;
   const parts: string[] = [];
-  const keep = async (part: string, bytes: Buffer) => {
-    parts.push(part);
-    await store.put(part, bytes, { overwrite: true });
-  };
+  // Chunks go in a few at a time: each is a put that waits on its own fsyncs.
+  const pool = taskPool(IN_FLIGHT);
+  const keep = (part: string, bytes: () => Promise<Buffer>) =>
+    pool.add(async () => {
+      parts.push(part);
+      await store.put(part, await bytes(), { overwrite: true });
+    });
   try {
     if (stored.region.toLowerCase() !== store.region.toLowerCase()) {
       if (!readRange) return false;
@@ -117,7 +123,7 @@ async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, 
         await store.delete(part);
         if (await store.adopt(part, sha)) parts.push(part);
         else
-          await keep(part, await readRange(index * CHUNK_SIZE, Math.min(CHUNK_SIZE, image.size - index * CHUNK_SIZE)));
+          await keep(part, () => readRange(index * CHUNK_SIZE, Math.min(CHUNK_SIZE, image.size - index * CHUNK_SIZE)));
       }
     }
     const replaced = new Map<number, string>();
@@ -126,13 +132,16 @@ async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, 
       const bytes = await read(offset, Math.min(CHUNK_SIZE, image.size - offset));
       const sha = createHash('sha256').update(bytes).digest('hex');
       replaced.set(index, sha);
-      if (sha !== zeroChunkSha(bytes.length)) await keep(`${key}.chunks/${index}`, bytes);
+      if (sha !== zeroChunkSha(bytes.length)) await keep(`${key}.chunks/${index}`, async () => bytes);
     }
+    await pool.idle();
+    pool.throwIfFailed();
     // A retried run finds its earlier image: replace it.
     await store.delete(key);
     return (await store.assemble(key, image.size, replaceChunks(runs, replaced))) !== undefined;
   } finally {
-    for (const part of parts) await store.delete(part);
+    await pool.idle();
+    await Promise.all(parts.map((part) => store.delete(part)));
   }
 }
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Node's test runner over the files given, two at a time, each started in the order given: `node --test`
+// sorts the files it is handed, and scripts/test.mjs wants its longest files to start first. Run it with
+// `--import tsx`, which every test process inherits. It reports as `node --test` does (spec on a
+// terminal, TAP otherwise) and exits 1 when a test failed (a failing `todo` test does not count).
+import { resolve } from 'node:path';
+import { run } from 'node:test';
+import { spec, tap } from 'node:test/reporters';
+
+const files = process.argv.slice(2).map((file) => resolve(file));
+run({ files, concurrency: 2 })
+  .on('test:fail', (event) => {
+    if (!event.todo) process.exitCode = 1;
+  })
+  .compose(process.stdout.isTTY ? spec : tap)
+  .pipe(process.stdout);

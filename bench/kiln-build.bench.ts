@@ -68,13 +68,13 @@ const template = (image: ImageName) => ({
  * itself (`✓ step (time)`, to 0.1 s), and the phases around them, timed from when the line that ends
  * each arrives (± 0.1 s).
  */
-const STEPS = ['stage', 'source', 'motd', 'generalize', 'write image'];
+const STEPS = ['stage', 'source', 'motd', 'generalize', 'write image', 'store image'];
 const BEFORE_STEPS: Array<[string, RegExp]> = [
   ['start the CLI (node, tsx), read and check the template', /^Building image template /],
   ['open the data folder, queue the run, to the first step', /^==> stage$/],
 ];
 const AFTER_STEPS: Array<[string, RegExp, RegExp]> = [
-  ['distribute: the VHD into the region store', /^✓ write image /, /^ {4}Run Succeeded$/],
+  ['distribute: the run outputs (the VHD, by a copy in the store)', /^✓ store image /, /^ {4}Run Succeeded$/],
   ['write the VHD run output to --output-dir', /^ {4}Run Succeeded$/, /^Run Succeeded in /],
 ];
 /** Kiln's rows, in the order `kilnBuild` measures them. */

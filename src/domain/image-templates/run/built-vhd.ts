@@ -18,7 +18,7 @@ import type { DomainContext } from '../../context.ts';
 import type { ImageTemplate } from '../image-template.ts';
 import type { BlobLocation } from '../../shared/blob-copy.ts';
 import type { BuiltImage } from './distribute.ts';
-import { CHUNK_SIZE, replaceChunks, zeroChunkSha, type ChunkRun } from '../../../core/content-id.ts';
+import { CHUNK_SIZE, contentId, replaceChunks, zeroChunkSha, type ChunkRun } from '../../../core/content-id.ts';
 import { taskPool } from '../../../core/task-pool.ts';
 import type { BlobStore } from '../../../ports/blob-store.ts';
 import type { SourceBytes } from './source.ts';
@@ -26,6 +26,11 @@ import type { SourceBytes } from './source.ts';
 const CONTAINER = 'imagetemplates';
 /** How long the signed name of Kiln's copy is valid: it is only ever read by the run's own distribution jobs. */
 const SIGNED_NAME_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * Where a region keeps its copy of a build's source held in another region, by the source's content
+ * name: a cache that later builds there take their unchanged chunks from.
+ */
+const SOURCE_COPIES = 'sourcecopies';
 /** Chunks stored at once: a few, to overlap their fsyncs with bounded memory (4 MiB each). */
 const IN_FLIGHT = 4;
 
@@ -92,9 +97,9 @@ function wholeImage(image: BuiltVhd): Readable {
  * Makes `key` the source's chunk list with the changed chunks replaced, when the store keeps blobs as
  * chunks: each changed chunk is read from the built image and put as a blob of its own (so the store
  * holds its content), the list assembled (`BlobStore.assemble`: no other byte moves), then those
- * blobs deleted. A source held in another region's store has its unchanged chunks copied first, those
- * this store lacks (`adopt` takes the others), as replication would: the first build in a region pays
- * for its base once. False when it cannot (a store of whole blobs, a source without a chunk list,
+ * blobs deleted. A source held in another region's store is copied into this one first (the chunks it
+ * lacks; `adopt` takes the others) and kept there as `sourcecopies/<its content name>`, as replication
+ * would: the first build in a region pays for its base once. False when it cannot (a store of whole blobs, a source without a chunk list,
  * sizes that differ): the caller puts the whole image. A crash midway leaves only blobs under the
  * run's own key, which a retry replaces and the run's end deletes.
  */
@@ -114,17 +119,26 @@ async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, 
       await store.put(part, await bytes(), { overwrite: true });
     });
   try {
-    if (stored.region.toLowerCase() !== store.region.toLowerCase()) {
+    // The source's copy in this region, kept (as Azure keeps a platform image in every region), so
+    // only the first build here pays for it.
+    const regionCopy = `${SOURCE_COPIES}/${contentId(image.size, runs)}`;
+    if (stored.region.toLowerCase() !== store.region.toLowerCase() && !(await store.stat(regionCopy))) {
       if (!readRange) return false;
-      const changed = new Set(changedChunks);
       for (const { sha, index } of distinctChunks(runs)) {
-        if (changed.has(index) || sha === zeroChunkSha(CHUNK_SIZE)) continue;
+        if (sha === zeroChunkSha(CHUNK_SIZE)) continue;
         const part = `${key}.chunks/source-${sha}`;
         await store.delete(part);
         if (await store.adopt(part, sha)) parts.push(part);
         else
           await keep(part, () => readRange(index * CHUNK_SIZE, Math.min(CHUNK_SIZE, image.size - index * CHUNK_SIZE)));
       }
+      await pool.idle();
+      pool.throwIfFailed();
+      // Another build of the same source may have made the copy meanwhile: that one serves as well.
+      const made = await store
+        .assemble(regionCopy, image.size, runs)
+        .catch(async (error: unknown) => ((await store.stat(regionCopy)) ? true : Promise.reject(error)));
+      if (!made) return false;
     }
     const replaced = new Map<number, string>();
     for (const index of changedChunks) {

@@ -51,13 +51,12 @@ await all([
   ],
 ]);
 
-// The files that boot Debian VMs under TCG take minutes where the others take seconds (each run alone
-// on this 2-core host: vm-build 465 s when the host was quiet, 700 s when it was busy; virtual-machines
-// 330-440 s, azure-cli-vm 205, debian-boot 175, cli-vm 165; none of the other files passed 85 s, most
-// took under 20). In name order vm-build starts some 18 minutes in and may end alone, one core idle;
-// started first, the short files fill the other slot around the long ones (by the times measured
-// here the tests take 25.4 instead of 26.0 min with vm-build at 465 s, 27.3 instead of 30.0 at 700 s).
-// The rest follow in name order.
+// The files that boot Debian VMs under TCG take minutes where most others take seconds (in a whole
+// run of .ci/run at fd259b3: vm-build 531 s, virtual-machines 377, debian-boot 170, cli-vm 161,
+// azure-cli-vm 127; of the other files only run-disk-limit passed 80 s, most took under 10). In name
+// order vm-build starts some 14 minutes in and ends alone, one core idle for its last 2.5; started
+// first, the short files fill the other slot around the long ones. By that run's per-file times the
+// tests take 22.1 min this way and 23.2 in name order; that run took 21.9. The rest follow in name order.
 const LONGEST_FIRST = [
   'test/e2e/vm-build.test.ts',
   'test/api/virtual-machines.sdk.test.ts',

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { buffer } from 'node:stream/consumers';
 import { ArmError } from '../../../core/arm-error.ts';
 import { CHUNK_SIZE, type ChunkRun } from '../../../core/content-id.ts';
 import type { BlobStore } from '../../../ports/blob-store.ts';
@@ -45,15 +46,9 @@ export interface SourceBytes {
 function storedBlob(store: BlobStore, key: string): Pick<SourceBytes, 'open' | 'readRange' | 'stored'> {
   return {
     open: () => store.read(key),
-    readRange: (offset, length) => collect(store.read(key, { start: offset, end: offset + length - 1 })),
+    readRange: (offset, length) => buffer(store.read(key, { start: offset, end: offset + length - 1 })),
     stored: { region: store.region, runs: () => store.chunks(key) },
   };
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  for await (const piece of stream as AsyncIterable<Buffer>) pieces.push(piece);
-  return Buffer.concat(pieces);
 }
 
 export async function findTemplateSource(
@@ -107,7 +102,7 @@ export async function findTemplateSource(
         size: manifest.size,
         open: () => readManifest(store, 1, manifest),
         readRange: (offset, length) =>
-          collect(readManifest(store, 1, manifest, { start: offset, end: offset + length - 1 })),
+          buffer(readManifest(store, 1, manifest, { start: offset, end: offset + length - 1 })),
         // The version's chunks are its primary replica's blobs, in the store's one pool.
         stored: { region, runs: async () => (manifest.chunkSize === CHUNK_SIZE ? manifest.runs : undefined) },
         versionName: version.data.resource.name,

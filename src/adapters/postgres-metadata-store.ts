@@ -7,17 +7,33 @@
  * on that: each checked row is still locked with SELECT ... FOR UPDATE, and an `absent` insert
  * uses INSERT ... ON CONFLICT DO NOTHING, so losing an insert race (even to a writer that skips
  * the advisory locks) surfaces as ExpectationFailedError rather than a unique violation.
+ *
+ * Claims of due records (the job queue) lock only the row they take, with SKIP LOCKED on the due
+ * index, so claimers never queue behind each other and never read records that are not due; a batch
+ * that puts a due record notifies listening processes when it commits.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   ExpectationFailedError,
+  type DueClaim,
   type ListQuery,
   type MetadataStore,
+  type NewRecord,
   type StoredRecord,
   type Write,
 } from '../ports/metadata-store.ts';
-import { holds, keyOf, listFilter, recordOf, type RecordRow } from './sql-records.ts';
+import { DUE_CHANNEL, pgDueListener } from './pg-due-listener.ts';
+import {
+  claimedRecord,
+  dueColumns,
+  holds,
+  keyOf,
+  listFilter,
+  putsDueRecord,
+  recordOf,
+  type RecordRow,
+} from './sql-records.ts';
 
 /** Index i upgrades a schema from version i to i + 1; `$s` is the quoted schema name. */
 const MIGRATIONS: string[] = [
@@ -36,6 +52,14 @@ const MIGRATIONS: string[] = [
    CREATE INDEX records_kind_subscription ON $s.records (kind, subscription, seq);
    CREATE INDEX records_kind_resource_group ON $s.records (kind, resource_group, seq);
    CREATE INDEX records_parent ON $s.records (parent, seq);`,
+  `ALTER TABLE $s.records ADD COLUMN lane text, ADD COLUMN due_at bigint;
+   -- Jobs stored before get their due times from their JSON, as in sqlite-metadata-store.ts.
+   UPDATE $s.records SET lane = data->>'task',
+     due_at = COALESCE((extract(epoch FROM (CASE WHEN data->>'state' = 'queued' THEN data->>'runAfter'
+       ELSE data->>'leaseUntil' END)::timestamptz) * 1000)::bigint, 0)
+     WHERE kind = 'kiln/jobs';
+   CREATE INDEX records_due ON $s.records (kind, due_at, seq) WHERE due_at IS NOT NULL;
+   CREATE INDEX records_lane ON $s.records (kind, lane, seq) WHERE lane IS NOT NULL;`,
 ];
 
 /** bigint arrives as a string, jsonb parsed. */
@@ -59,15 +83,22 @@ export async function openPostgresMetadataStore(
     throw error;
   }
 
-  const columns = 'key, kind, subscription, resource_group, parent, seq, etag, data';
+  const columns = 'key, kind, subscription, resource_group, parent, lane, due_at, seq, etag, data';
   // An update through the upsert draws a seq it does not keep: gaps are harmless, reuse is not.
   const upsert = (onConflict: string) =>
     `INSERT INTO ${s}.records (${columns})
-     VALUES ($1, $2, $3, $4, $5, nextval('${s}.record_seq'), $6, $7::jsonb)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('${s}.record_seq'), $8, $9::jsonb)
      ON CONFLICT (key) ${onConflict} RETURNING ${columns}`;
   const insertIfAbsent = upsert('DO NOTHING');
   const insertOrUpdate = upsert(`DO UPDATE SET kind = $2, subscription = $3, resource_group = $4,
-     parent = $5, etag = $6, data = $7::jsonb`);
+     parent = $5, lane = $6, due_at = $7, etag = $8, data = $9::jsonb`);
+  // The due index in order; SKIP LOCKED passes over rows other claims and batches hold right now.
+  const selectDue = `SELECT ${columns} FROM ${s}.records
+     WHERE kind = $1 AND due_at <= $2 AND lane = ANY($3::text[])
+     ORDER BY due_at, seq LIMIT 1 FOR UPDATE SKIP LOCKED`;
+  const updateClaimed = `UPDATE ${s}.records SET kind = $2, subscription = $3, resource_group = $4, parent = $5,
+     lane = $6, due_at = $7, etag = $8, data = $9::jsonb WHERE key = $1 RETURNING ${columns}`;
+  const due = pgDueListener(url, schemaName);
 
   async function applyBatch(client: pg.PoolClient, writes: Write[]): Promise<StoredRecord[]> {
     await client.query(
@@ -91,20 +122,22 @@ export async function openPostgresMetadataStore(
       const { record } = write;
       const result = await client.query<Row>(
         write.expect && 'absent' in write.expect ? insertIfAbsent : insertOrUpdate,
-        [
-          record.key,
-          record.kind,
-          record.subscription,
-          record.resourceGroup,
-          record.parent,
-          randomUUID(),
-          JSON.stringify(record.data),
-        ],
+        rowParams(record),
       );
       if (result.rows.length === 0) throw new ExpectationFailedError(key, write.expect!);
       stored.push(fromRow(result.rows[0]));
     }
+    // Sent when the transaction commits, to every process listening (pg-due-listener.ts).
+    if (putsDueRecord(writes, Date.now())) await client.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, schemaName]);
     return stored;
+  }
+
+  async function claimBatch<T>(client: pg.PoolClient, claim: DueClaim<T>): Promise<StoredRecord<T> | undefined> {
+    const found = await client.query<Row>(selectDue, [claim.kind, claim.now, claim.lanes]);
+    if (found.rows.length === 0) return undefined;
+    const record = claimedRecord(claim, fromRow<T>(found.rows[0]));
+    const updated = await client.query<Row>(updateClaimed, rowParams(record));
+    return fromRow<T>(updated.rows[0]);
   }
 
   return {
@@ -123,7 +156,14 @@ export async function openPostgresMetadataStore(
     async apply(writes: Write[]) {
       return transaction(pool, (client) => applyBatch(client, writes));
     },
+    async claimDue<T>(claim: DueClaim<T>) {
+      return transaction(pool, (client) => claimBatch(client, claim));
+    },
+    watchDue(listener: () => void) {
+      return due.watch(listener);
+    },
     async close() {
+      await due.close();
       await pool.end();
     },
   };
@@ -167,6 +207,22 @@ async function migrate(pool: pg.Pool, schemaName: string, s: string): Promise<vo
     await client.query(`DELETE FROM ${s}.schema_version`);
     await client.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1)`, [MIGRATIONS.length]);
   });
+}
+
+/** A record's columns in the order the upsert and the claim's update number them, with a new etag. */
+function rowParams(record: NewRecord): unknown[] {
+  const { lane, due_at } = dueColumns(record);
+  return [
+    record.key,
+    record.kind,
+    record.subscription,
+    record.resourceGroup,
+    record.parent,
+    lane,
+    due_at,
+    randomUUID(),
+    JSON.stringify(record.data),
+  ];
 }
 
 function fromRow<T>(row: Row): StoredRecord<T> {

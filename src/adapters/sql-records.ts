@@ -2,8 +2,9 @@
  * What the SQL metadata stores share: a row's columns and how they become a stored record,
  * expectation checks and the WHERE clause of `list`. Each dialect hands `seq` and `data` over in
  * its own types (PostgreSQL: bigint as a string, jsonb parsed; SQLite: a number, JSON text).
+ * A record's `due` lives in two columns, `lane` and `due_at`, which the claim index covers.
  */
-import type { Expectation, ListQuery, StoredRecord, Write } from '../ports/metadata-store.ts';
+import type { DueClaim, Expectation, ListQuery, NewRecord, StoredRecord, Write } from '../ports/metadata-store.ts';
 
 /** A row of the records table, with `seq` and `data` as the dialect's driver returns them. */
 export interface RecordRow<Seq, Data> {
@@ -12,6 +13,9 @@ export interface RecordRow<Seq, Data> {
   subscription: string;
   resource_group: string | null;
   parent: string | null;
+  lane: string | null;
+  /** Epoch milliseconds, in the dialect's integer type (PostgreSQL's bigint arrives as a string). */
+  due_at: Seq | null;
   seq: Seq;
   etag: string;
   data: Data;
@@ -25,10 +29,30 @@ export function recordOf<T>(row: RecordRow<unknown, unknown>, seq: number, data:
     subscription: row.subscription,
     resourceGroup: row.resource_group,
     parent: row.parent,
+    ...(row.lane !== null && row.due_at !== null ? { due: { lane: row.lane, at: Number(row.due_at) } } : {}),
     seq,
     etag: row.etag,
     data,
   };
+}
+
+/** The due columns of a record: both null for records nobody claims. */
+export function dueColumns(record: NewRecord): { lane: string | null; due_at: number | null } {
+  return { lane: record.due?.lane ?? null, due_at: record.due ? Math.floor(record.due.at) : null };
+}
+
+/** Whether a batch put a record that is due already, which claimers should hear of now. */
+export function putsDueRecord(writes: Write[], now: number): boolean {
+  return writes.some((write) => write.op === 'put' && write.record.due !== undefined && write.record.due.at <= now);
+}
+
+/** The claimed record `take` made, refused if it would move the claim to another record. */
+export function claimedRecord<T>(claim: DueClaim<T>, found: StoredRecord<T>): NewRecord<T> {
+  const next = claim.take(found);
+  if (next.key !== found.key || next.kind !== found.kind) {
+    throw new Error(`a claim of ${found.key} must store the same record, not ${next.key} (${next.kind})`);
+  }
+  return next;
 }
 
 /** The key a write puts or deletes. */
@@ -53,6 +77,7 @@ export function listFilter(
     ['subscription =', query.subscription],
     ['resource_group =', query.resourceGroup],
     ['parent =', query.parent],
+    ['lane =', query.lane],
     ['seq >', query.afterSeq],
   ];
   const present = filters.filter(([, value]) => value !== undefined);

@@ -9,9 +9,11 @@
  * both check expectations and then fail to upgrade; busy_timeout makes the loser wait instead.
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import {
   ExpectationFailedError,
+  type DueClaim,
   type ListQuery,
   type MetadataStore,
   type NewRecord,
@@ -19,7 +21,16 @@ import {
   type Write,
 } from '../ports/metadata-store.ts';
 import { makeOwnerOnly } from './owner-only.ts';
-import { holds, keyOf, listFilter, recordOf, type RecordRow } from './sql-records.ts';
+import {
+  claimedRecord,
+  dueColumns,
+  holds,
+  keyOf,
+  listFilter,
+  putsDueRecord,
+  recordOf,
+  type RecordRow,
+} from './sql-records.ts';
 
 /** Index i upgrades a database from user_version i to i + 1. */
 const MIGRATIONS: string[] = [
@@ -40,6 +51,16 @@ const MIGRATIONS: string[] = [
    -- A counter separate from the rows, so deleting the newest record never frees its seq.
    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
    INSERT INTO counters (name, value) VALUES ('seq', 0);`,
+  `ALTER TABLE records ADD COLUMN lane TEXT;
+   ALTER TABLE records ADD COLUMN due_at INTEGER;
+   -- Jobs stored before due times had columns get theirs from their JSON (queued: runAfter; running:
+   -- the lease's end), so an upgrade neither strands a waiting job nor takes one whose worker still runs it.
+   UPDATE records SET lane = json_extract(data, '$.task'),
+     due_at = COALESCE(CAST(unixepoch(CASE json_extract(data, '$.state') WHEN 'queued' THEN json_extract(data, '$.runAfter')
+       ELSE json_extract(data, '$.leaseUntil') END, 'subsec') * 1000 AS INTEGER), 0)
+     WHERE kind = 'kiln/jobs';
+   CREATE INDEX records_due ON records (kind, due_at, seq) WHERE due_at IS NOT NULL;
+   CREATE INDEX records_lane ON records (kind, lane, seq) WHERE lane IS NOT NULL;`,
 ];
 
 /** data is JSON text. */
@@ -67,15 +88,20 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
     "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
   );
   const insert = db.prepare(
-    `INSERT INTO records (key, kind, subscription, resource_group, parent, seq, etag, data)
-     VALUES (@key, @kind, @subscription, @resource_group, @parent, @seq, @etag, @data)`,
+    `INSERT INTO records (key, kind, subscription, resource_group, parent, lane, due_at, seq, etag, data)
+     VALUES (@key, @kind, @subscription, @resource_group, @parent, @lane, @due_at, @seq, @etag, @data)`,
   );
   const update = db.prepare(
     `UPDATE records SET kind = @kind, subscription = @subscription, resource_group = @resource_group,
-       parent = @parent, etag = @etag, data = @data WHERE key = @key`,
+       parent = @parent, lane = @lane, due_at = @due_at, etag = @etag, data = @data WHERE key = @key`,
+  );
+  // Walks the due index in order; the lanes come as one JSON array so the statement is prepared once.
+  const selectDue = db.prepare<[string, number, string], Row>(
+    `SELECT * FROM records WHERE kind = ? AND due_at <= ? AND lane IN (SELECT value FROM json_each(?))
+     ORDER BY due_at, seq LIMIT 1`,
   );
   const remove = db.prepare<[string]>('DELETE FROM records WHERE key = ?');
-  // At most 2^5 filter combinations, so caching every list statement is bounded.
+  // At most 2^6 filter combinations, so caching every list statement is bounded.
   const listStatements = new Map<string, Database.Statement<unknown[], Row>>();
 
   const applyBatch = db.transaction((writes: Write[]): StoredRecord[] => {
@@ -96,6 +122,16 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
     }
     return stored;
   });
+  // Only this handle can tell: other processes on the file find due records at their next poll.
+  const dueWatchers = new EventEmitter();
+
+  const claimBatch = db.transaction(<T>(claim: DueClaim<T>): StoredRecord<T> | undefined => {
+    const found = selectDue.get(claim.kind, claim.now, JSON.stringify(claim.lanes));
+    if (!found) return undefined;
+    const row = toRow(claimedRecord(claim, fromRow<T>(found)), found.seq);
+    update.run(row);
+    return fromRow<T>(row);
+  });
 
   return {
     async get<T>(key: string) {
@@ -112,7 +148,16 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
       return statement.all(...params, query.limit).map((row) => fromRow<T>(row));
     },
     async apply(writes: Write[]) {
-      return applyBatch.immediate(writes);
+      const stored = applyBatch.immediate(writes);
+      if (putsDueRecord(writes, Date.now())) dueWatchers.emit('due');
+      return stored;
+    },
+    async claimDue<T>(claim: DueClaim<T>) {
+      return claimBatch.immediate(claim) as StoredRecord<T> | undefined;
+    },
+    watchDue(listener: () => void) {
+      dueWatchers.on('due', listener);
+      return () => dueWatchers.off('due', listener);
     },
     async close() {
       db.close();
@@ -139,6 +184,7 @@ function toRow(record: NewRecord, seq: number): Row {
     subscription: record.subscription,
     resource_group: record.resourceGroup,
     parent: record.parent,
+    ...dueColumns(record),
     seq,
     etag: randomUUID(),
     data: JSON.stringify(record.data),

@@ -26,6 +26,19 @@ export interface JobData extends JobOptions {
 
 export const jobKey = (id: string): string => `/jobs/${id}`;
 
+/**
+ * The record of a job. It waits in its task's lane, due when a worker may claim it: a queued job once
+ * its `runAfter` passes, a running one once its lease runs out (its worker died).
+ */
 export function jobRecord(data: JobData): NewRecord<JobData> {
-  return { key: jobKey(data.id), kind: JOB_KIND, subscription: '', resourceGroup: null, parent: null, data };
+  const dueAt = Date.parse(data.state === 'queued' ? data.runAfter : (data.leaseUntil ?? data.runAfter));
+  return {
+    key: jobKey(data.id),
+    kind: JOB_KIND,
+    subscription: '',
+    resourceGroup: null,
+    parent: null,
+    due: { lane: data.task, at: dueAt },
+    data,
+  };
 }

@@ -1,8 +1,9 @@
 /**
- * Runs jobs from the store. A worker claims a job by compare-and-swap on its etag, so several
- * workers (in one process or many, on SQLite or PostgreSQL) never run one job at the same time;
- * it keeps a lease alive while running, and a job whose lease expired (its worker died) is taken
- * over by the next worker that looks.
+ * Runs jobs from the store. A worker claims the job due longest with the store's `claimDue`, so
+ * several workers (in one process or many, on SQLite or PostgreSQL) never run one job at the same
+ * time; it keeps a lease alive while running (each renewal a compare-and-swap on the job's etag),
+ * and a job whose lease expired (its worker died) is due again and taken over by the next claim.
+ * Workers look when woken (an enqueue here, or a due job put by another process) and every poll.
  */
 import { ArmError, type ArmErrorBody } from '../core/arm-error.ts';
 import type { Clock } from '../core/clock.ts';
@@ -67,33 +68,28 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
   let wake: (() => void) | undefined;
   const onWork = () => wake?.();
   queue.wakeups.on('work', onWork);
+  // Jobs enqueued by other processes wake this worker too, where the store can tell (PostgreSQL).
+  const unwatch = store.watchDue(onWork);
 
-  const isClaimable = (job: JobData, now: number) =>
-    job.task in tasks &&
-    (job.state === 'queued' ? Date.parse(job.runAfter) <= now : Date.parse(job.leaseUntil ?? '') < now);
-
-  async function claimNext(): Promise<StoredRecord<JobData> | undefined> {
+  // The store's due index finds the job due longest in a lane this worker serves; jobs that are
+  // leased, waiting to retry or for tasks it lacks are never read, so they cannot starve newer ones.
+  const lanes = Object.keys(tasks);
+  const claimNext = (): Promise<StoredRecord<JobData> | undefined> => {
     const now = clock.now().getTime();
-    const candidates = (await store.list<JobData>({ kind: JOB_KIND, limit: 1000 })).filter((r) =>
-      isClaimable(r.data, now),
-    );
-    for (const candidate of candidates) {
-      const data: JobData = {
-        ...candidate.data,
-        state: 'running',
-        attempts: candidate.data.attempts + 1,
-        leaseOwner: id,
-        leaseUntil: new Date(now + leaseMs).toISOString(),
-      };
-      try {
-        const [claimed] = await store.apply([{ op: 'put', record: jobRecord(data), expect: { etag: candidate.etag } }]);
-        return claimed as StoredRecord<JobData>;
-      } catch (error) {
-        if (!(error instanceof ExpectationFailedError)) throw error;
-      }
-    }
-    return undefined;
-  }
+    return store.claimDue<JobData>({
+      kind: JOB_KIND,
+      lanes,
+      now,
+      take: (candidate) =>
+        jobRecord({
+          ...candidate.data,
+          state: 'running',
+          attempts: candidate.data.attempts + 1,
+          leaseOwner: id,
+          leaseUntil: new Date(now + leaseMs).toISOString(),
+        }),
+    });
+  };
 
   async function execute(job: StoredRecord<JobData>): Promise<void> {
     // The stored payload is its task's: the queue took it typed by the same map (`JobRequest<Payloads>`).
@@ -273,6 +269,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
       stopping = true;
       wake?.();
       queue.wakeups.off('work', onWork);
+      unwatch();
       await loop;
     },
   };

@@ -15,6 +15,18 @@ export interface RecordPlacement {
   resourceGroup: string | null;
   /** Lower-cased key of the parent resource (for child resources), or null. */
   parent: string | null;
+  /**
+   * For records that workers claim (jobs): the lane they wait in and when they are next due. Stores
+   * index both, so `claimDue` and a lane's listing reach these records without reading the others.
+   */
+  due?: Due;
+}
+
+export interface Due {
+  /** What the record waits for, e.g. a job's task: a claimer names the lanes it serves. */
+  lane: string;
+  /** Epoch milliseconds after which the record may be claimed (again). */
+  at: number;
 }
 
 export interface NewRecord<T = unknown> extends RecordPlacement {
@@ -38,6 +50,8 @@ export interface ListQuery {
   subscription?: string;
   resourceGroup?: string;
   parent?: string;
+  /** Only records waiting in this lane (`RecordPlacement.due`). */
+  lane?: string;
   /** Only records with seq greater than this (the paging cursor). */
   afterSeq?: number;
   limit: number;
@@ -54,6 +68,16 @@ export class ExpectationFailedError extends Error {
   }
 }
 
+/** Which records a `claimDue` may take, and what it writes in place of the one it takes. */
+export interface DueClaim<T> {
+  kind: string;
+  lanes: string[];
+  /** Epoch milliseconds: records due at or before it are claimable. */
+  now: number;
+  /** The claimed record to store (same key and kind), e.g. marked running with a lease as its new due time. */
+  take(record: StoredRecord<T>): NewRecord<T>;
+}
+
 export interface MetadataStore {
   get<T = unknown>(key: string): Promise<StoredRecord<T> | undefined>;
   /** Records matching every given filter, ordered by seq ascending. */
@@ -63,5 +87,18 @@ export interface MetadataStore {
    * Returns the stored form of each put (with its new etag and seq), in batch order.
    */
   apply(writes: Write[]): Promise<StoredRecord[]>;
+  /**
+   * Takes the record of `kind`, in one of `lanes`, that has been due longest (due time, then seq) and
+   * writes `take(record)` in its place, atomically; undefined when none is due. Records another claim
+   * or batch holds at that moment are passed over, not waited for, so concurrent claimers take
+   * different records; records not yet due, or in other lanes, never hide due ones.
+   */
+  claimDue<T>(claim: DueClaim<T>): Promise<StoredRecord<T> | undefined>;
+  /**
+   * Calls `listener` soon after a batch puts a record that is due already: from any handle on this
+   * store where the engine can tell other processes (PostgreSQL), else from this handle. A hint for
+   * claimers to look now instead of at their next poll; returns the function that stops it.
+   */
+  watchDue(listener: () => void): () => void;
   close(): Promise<void>;
 }

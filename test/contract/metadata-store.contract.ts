@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import {
   ExpectationFailedError,
+  type DueClaim,
   type MetadataStore,
   type NewRecord,
   type StoredRecord,
@@ -330,6 +331,112 @@ export function describeMetadataStoreContract(name: string, createStorage: () =>
       assert.equal((await store.get('null'))?.data, null);
     });
 
+    describe('due records', () => {
+      const due = (key: string, lane: string, at: number, kind = 'job') =>
+        put(key, { key, lane, at }, { kind, subscription: '', resourceGroup: null, due: { lane, at } });
+      const taking =
+        (now: number, lanes = ['build', 'copy'], kind = 'job') =>
+        <T>(): DueClaim<T> => ({
+          kind,
+          lanes,
+          now,
+          take: (found) => ({ ...found, due: { lane: found.due!.lane, at: now + 60_000 }, data: 'taken' as T }),
+        });
+
+      it("keeps a record's lane and due time, lists a lane, and drops them when put without", async () => {
+        const store = await fresh();
+        const [stored] = await store.apply([due('j1', 'build', 1000), due('j2', 'copy', 500), put('plain', 1)]);
+        assert.deepEqual(stored.due, { lane: 'build', at: 1000 });
+        assert.deepEqual((await store.get('j1'))?.due, { lane: 'build', at: 1000 });
+        assert.deepEqual(keys(await store.list({ kind: 'job', lane: 'copy', limit: 10 })), ['j2']);
+        assert.equal((await store.get('plain'))?.due, undefined);
+        await store.apply([put('j1', 'done', { kind: 'job', subscription: '', resourceGroup: null })]);
+        assert.equal((await store.get('j1'))?.due, undefined);
+        assert.equal(await store.claimDue(taking(5000, ['build'])()), undefined);
+        assert.deepEqual(keys(await store.list({ lane: 'build', limit: 10 })), []);
+      });
+
+      it('claims the record due longest (then the oldest), only once it is due, in the lanes asked', async () => {
+        const store = await fresh();
+        await store.apply([
+          due('later', 'build', 3000),
+          due('other-lane', 'scan', 100),
+          due('other-kind', 'build', 100, 'thing'),
+          due('first-b', 'copy', 1000),
+          due('first-a', 'build', 1000),
+          due('earliest', 'copy', 900),
+        ]);
+        const claim = taking(2000);
+        const first = await store.claimDue<string>(claim());
+        assert.equal(first?.key, 'earliest');
+        assert.equal(first?.data, 'taken');
+        assert.deepEqual(first?.due, { lane: 'copy', at: 62_000 });
+        assert.deepEqual(await store.get('earliest'), first);
+        assert.equal((await store.claimDue(claim()))?.key, 'first-b', 'equal due times go by seq');
+        assert.equal((await store.claimDue(claim()))?.key, 'first-a');
+        assert.equal(await store.claimDue(claim()), undefined, 'later is not due, the others are not asked for');
+        assert.equal((await store.claimDue(taking(3000)()))?.key, 'later');
+        assert.equal((await store.claimDue(taking(5000, ['scan'])()))?.key, 'other-lane');
+      });
+
+      it('finds a due record behind many that are not due or in other lanes', async () => {
+        const store = await fresh();
+        const blockers = Array.from({ length: 400 }, (_, i) =>
+          i % 2 ? due(`leased-${i}`, 'build', 10_000 + i) : due(`unserved-${i}`, 'scan', i),
+        );
+        for (let i = 0; i < blockers.length; i += 100) await store.apply(blockers.slice(i, i + 100));
+        await store.apply([due('newest', 'build', 5000)]);
+        assert.equal((await store.claimDue(taking(6000)()))?.key, 'newest');
+      });
+
+      it('gives each due record to exactly one of many concurrent claimers, across handles', async () => {
+        const store = await fresh();
+        const other = await connect();
+        await store.apply(Array.from({ length: 20 }, (_, i) => due(`job-${i}`, 'build', i)));
+        const claims = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => (i % 2 ? store : other).claimDue(taking(1000)())),
+        );
+        const claimed = claims.flatMap((c) => (c ? [c.key] : []));
+        assert.equal(claimed.length, 20);
+        assert.equal(new Set(claimed).size, 20);
+      });
+
+      it('changes the etag of the record it claims, so a writer holding the old one fails', async () => {
+        const store = await fresh();
+        const [before] = await store.apply([due('job', 'build', 0)]);
+        const claimed = await store.claimDue(taking(1)());
+        assert.notEqual(claimed?.etag, before.etag);
+        assert.equal(claimed?.seq, before.seq);
+        await assertFails(store.apply([{ ...due('job', 'build', 0), expect: { etag: before.etag } }]), 'job', {
+          etag: before.etag,
+        });
+      });
+
+      it('refuses a claim that would store another record in its place', async () => {
+        const store = await fresh();
+        await store.apply([due('job', 'build', 0)]);
+        await assert.rejects(
+          store.claimDue({ kind: 'job', lanes: ['build'], now: 1, take: (found) => ({ ...found, key: 'elsewhere' }) }),
+          /same record/,
+        );
+        assert.deepEqual((await store.get('job'))?.due, { lane: 'build', at: 0 });
+        assert.equal(await store.get('elsewhere'), undefined);
+      });
+
+      it('tells its watchers when a batch puts a record that is due', async () => {
+        const store = await fresh();
+        let told = 0;
+        const stop = store.watchDue(() => told++);
+        await store.apply([due('now', 'build', Date.now() - 1)]);
+        await waitFor(() => told > 0, 'a watcher was told of the due record');
+        stop();
+        const seen = told;
+        await store.apply([due('again', 'build', Date.now() - 1)]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(told, seen, 'a stopped watcher hears nothing more');
+      });
+    });
+
     it('persists across close and reopen', async () => {
       const store = await fresh();
       const written = await store.apply([
@@ -352,6 +459,7 @@ interface Placement {
   subscription?: string;
   resourceGroup?: string | null;
   parent?: string | null;
+  due?: { lane: string; at: number };
 }
 
 function record(key: string, data: unknown, placement: Placement = {}): NewRecord {
@@ -375,6 +483,13 @@ function withoutVersion({ etag, seq, ...rest }: StoredRecord): NewRecord {
   assert.ok(etag.length > 0);
   assert.ok(Number.isSafeInteger(seq) && seq > 0, `seq ${seq}`);
   return rest;
+}
+
+/** Waits up to 5 s for `done`, for what a store tells asynchronously. */
+export async function waitFor(done: () => boolean, what: string): Promise<void> {
+  for (const start = Date.now(); !done(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() - start > 5000) assert.fail(`within 5 s: ${what}`);
+  }
 }
 
 async function assertFails(promise: Promise<unknown>, key: string, expectation: unknown): Promise<void> {

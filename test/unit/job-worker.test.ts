@@ -1,6 +1,6 @@
 /**
- * The durable job engine (src/jobs/worker.ts) on both metadata store adapters: claiming by etag
- * compare-and-swap, retries with backoff, permanent failures, cancel, timeout, lease takeover,
+ * The durable job engine (src/jobs/worker.ts) on both metadata store adapters: claiming the job due
+ * longest (never starved by older jobs it cannot take), waking across connections, retries with backoff, permanent failures, cancel, timeout, lease takeover,
  * exclusive execution across workers and connections, and progress reporting.
  *
  * Time is a fake clock the tests advance (backoff and lease expiry), except where two workers
@@ -177,6 +177,11 @@ function freezable(inner: MetadataStore, teardown: AbortSignal): Freezable {
       while (gate) await gate.promise;
       return inner.apply(writes);
     },
+    async claimDue(claim) {
+      while (gate) await gate.promise;
+      return inner.claimDue(claim);
+    },
+    watchDue: (listener) => inner.watchDue(listener),
     close: () => inner.close(),
     freeze() {
       gate ??= deferred();
@@ -202,6 +207,8 @@ function withLatency(inner: MetadataStore): MetadataStore {
     get: async (key) => (await lag(), inner.get(key)),
     list: async (query) => (await lag(), inner.list(query)),
     apply: async (writes) => (await lag(), inner.apply(writes)),
+    claimDue: async (claim) => (await lag(), inner.claimDue(claim)),
+    watchDue: (listener) => inner.watchDue(listener),
     close: () => inner.close(),
   };
 }
@@ -210,7 +217,12 @@ function withLatency(inner: MetadataStore): MetadataStore {
 // The suite
 // ---------------------------------------------------------------------------------------------
 
-function describeWorkerSuite(name: string, createStorage: () => Promise<StorageUnderTest>): void {
+/** `wakesAcrossConnections`: the store tells other connections (processes) of due jobs (MetadataStore.watchDue). */
+function describeWorkerSuite(
+  name: string,
+  createStorage: () => Promise<StorageUnderTest>,
+  { wakesAcrossConnections }: { wakesAcrossConnections: boolean },
+): void {
   describe(`job worker: ${name}`, () => {
     const stores: MetadataStore[] = [];
     const workers: Worker[] = [];
@@ -678,6 +690,54 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
       });
     }
 
+    it('runs a new job behind 1,200 older ones it cannot claim (leased, waiting to retry, tasks it lacks)', async () => {
+      const h = await harness();
+      const now = h.clock.now().getTime();
+      const old = (n: number, data: Partial<JobData>): Write => ({
+        op: 'put',
+        record: jobRecord({
+          id: `old-${n}`,
+          task: 'convert',
+          payload: {},
+          state: 'queued',
+          attempts: 0,
+          runAfter: new Date(now - 60_000).toISOString(),
+          ...data,
+        }),
+      });
+      const blockers = Array.from({ length: 1200 }, (_, n) =>
+        n % 3 === 0
+          ? old(n, { state: 'running', leaseOwner: 'worker-alive', leaseUntil: new Date(now + 60_000).toISOString() })
+          : n % 3 === 1
+            ? old(n, { runAfter: new Date(now + 60_000).toISOString(), lastError: 'waiting on another job' })
+            : old(n, { task: 'unknown.task' }),
+      );
+      for (let i = 0; i < blockers.length; i += 200) await h.store.apply(blockers.slice(i, i + 200));
+      const task = track(async (payload) => [putResult(String(payload.name), 'done')]);
+      h.start({ convert: task.handler });
+      const job = await h.enqueue({ task: 'convert', payload: { name: 'newest' } });
+      await h.gone(job.key);
+      assert.equal((await h.store.get(resultKey('newest')))?.data, 'done');
+      assert.equal(task.runs.length, 1, 'no blocker ran');
+      assert.deepEqual(h.errors, []);
+    });
+
+    if (wakesAcrossConnections)
+      it('wakes at once for a job enqueued through another connection (another process), not at its poll', async () => {
+        const h = await harness();
+        const elsewhere = await h.connect();
+        const task = track(async (payload) => [putResult(String(payload.name), 'done')]);
+        // A poll far longer than the test waits: only the store's wake-up can start the job in time.
+        h.start({ convert: task.handler }, { pollMs: 60_000 });
+        await sleep(300); // the worker's first look finds nothing and it sleeps
+        const enqueue = new StoreJobQueue<TestPayloads>(systemClock).enqueueWrite({
+          task: 'convert',
+          payload: { name: 'woken' },
+        });
+        await elsewhere.apply([enqueue]);
+        await waitFor('the job to run', async () => (await h.store.get(resultKey('woken')))?.data === 'done', 5_000);
+      });
+
     it('makes progress visible on the job record while the task runs', async () => {
       const h = await harness();
       const reported = deferred();
@@ -712,5 +772,6 @@ function describeWorkerSuite(name: string, createStorage: () => Promise<StorageU
 // Adapters
 // ---------------------------------------------------------------------------------------------
 
-describeWorkerSuite('sqlite', sqliteStorages('kiln-job-worker'));
-describeWorkerSuite('postgres', postgresStorages('kiln_worker'));
+// A SQLite file has one writer, `kiln serve`, whose own enqueues wake its workers; other processes poll.
+describeWorkerSuite('sqlite', sqliteStorages('kiln-job-worker'), { wakesAcrossConnections: false });
+describeWorkerSuite('postgres', postgresStorages('kiln_worker'), { wakesAcrossConnections: true });

@@ -45,6 +45,9 @@ export function stampResourceTimes(store: MetadataStore, clock: Clock, kinds: re
     get: (key) => store.get(key),
     list: (query) => store.list(query),
     close: () => store.close(),
+    // A claim rewrites a job, never a tracked resource: nothing to stamp.
+    claimDue: (claim) => store.claimDue(claim),
+    watchDue: (listener) => store.watchDue(listener),
     async apply(writes) {
       const now = clock.now().toISOString();
       return store.apply(await Promise.all(writes.map((write) => stamp(write, now))));

@@ -10,7 +10,7 @@ import { deleteGroupContents, failGroupDelete } from '../../domain/resource-grou
 import { collectRegionChunks } from '../../domain/gallery-image-versions/collect-chunks.ts';
 import { failReplication, replicateVersion } from '../../domain/gallery-image-versions/replicate-version.ts';
 import type { TaskName, TaskPayloads } from '../../domain/task-payloads.ts';
-import { JOB_KIND, type JobData } from '../job-record.ts';
+import { JOB_KIND } from '../job-record.ts';
 import { RetryLater, type TaskHandlers } from '../task.ts';
 import type { ResourceManager } from '../../ports/resource-manager.ts';
 import { deleteBlobsTask } from './delete-blobs.ts';
@@ -52,8 +52,10 @@ export function createTasks(
     },
     'chunks.gc': {
       run: async (payload) => {
-        await collectRegionChunks(ctx, payload.region, async () =>
-          (await ctx.store.list<JobData>({ kind: JOB_KIND, limit: 100_000 })).some((j) => j.data.task === REPLICATE),
+        await collectRegionChunks(
+          ctx,
+          payload.region,
+          async () => (await ctx.store.list({ kind: JOB_KIND, lane: REPLICATE, limit: 1 })).length > 0,
         );
         return [];
       },

@@ -204,6 +204,10 @@ export function createAzureBlobStore(
   const container = BlobServiceClient.fromConnectionString(options.connectionString).getContainerClient(
     options.container,
   );
+  // Readiness asks once and answers: the default pipeline would retry a refused connection for tens of seconds.
+  const probeClient = BlobServiceClient.fromConnectionString(options.connectionString, {
+    retryOptions: { maxTries: 1 },
+  }).getContainerClient(options.container);
   const stagingClient = (key: string) =>
     container.getPageBlobClient(STAGING_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex'));
 
@@ -429,6 +433,18 @@ export function createAzureBlobStore(
     open: async () => void (await ready()),
     // A container is shared by design (several Kiln processes scale out over one): nothing is held.
     close: async () => undefined,
+
+    // Get Container Properties: the account answers, the credentials hold and the container is there.
+    async probe(signal) {
+      try {
+        await probeClient.getProperties({ abortSignal: signal });
+      } catch (error) {
+        // A HEAD carries no error body, and Azurite leaves the code header out.
+        if (statusOf(error) === 404)
+          throw storeError('ContainerNotFound', `The container '${options.container}' does not exist.`);
+        throw fromAzure(error, `the container '${options.container}'`);
+      }
+    },
 
     read(key, range) {
       checkKey(key);

@@ -32,7 +32,8 @@
  * 0644 stay so, unreachable to other users behind the 0700 directory; no walk of the store is needed.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
@@ -201,6 +202,14 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     },
 
     open: ready,
+
+    // Every folder a blob's life touches must be there and usable: a removed or read-only folder
+    // fails here, where reads of absent keys would answer "absent". Not `ready()`, which would make
+    // the folders again.
+    async probe() {
+      const usable = constants.R_OK | constants.W_OK | constants.X_OK;
+      await Promise.all([chunksDir, indexDir, stagingDir, tmpDir].map((folder) => access(folder, usable)));
+    },
 
     async close() {
       await opening?.catch(() => undefined);

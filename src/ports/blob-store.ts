@@ -42,6 +42,14 @@ export interface BlobStore {
   /** Gives up what opening took (a folder store's claim); a later use opens the store again. */
   close(): Promise<void>;
   /**
+   * Resolves when the opened store can serve now, by one cheap call that moves no blob (a folder
+   * store: its folders are there and usable; Azure: the container answers, no retries), for
+   * readiness checks: a stat of an absent key cannot tell, since a folder store answers "absent"
+   * from a removed folder too. Otherwise rejects with an Error whose `code` names the cause
+   * (`ENOENT`, `ECONNREFUSED`, `ContainerNotFound`, ...); `signal` abandons the call.
+   */
+  probe(signal?: AbortSignal): Promise<void>;
+  /**
    * Streams `content` into a new sealed blob. Fails if `key` exists, unless `overwrite`, which
    * replaces it atomically: readers get the old or the new blob, never a mix (Azure's Put Blob).
    */

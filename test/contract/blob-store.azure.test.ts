@@ -252,6 +252,30 @@ describe('azure blob store on Azurite', () => {
     assert.equal(info.sha256, sha256(Buffer.concat([Buffer.alloc(512, 1), Buffer.alloc(512)])));
   });
 
+  it('fails a probe at once where the account does not answer or the container is gone', async () => {
+    const { store, container } = open();
+    await store.open();
+    await store.probe();
+    await container.delete();
+    await assert.rejects(store.probe(), { code: 'ContainerNotFound' });
+    // A loopback port nobody listens on: refused at once, not retried for tens of seconds.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const endpoint = /BlobEndpoint=([^;]+)/.exec(azurite.connectionString)![1];
+    const unreachable = createAzureBlobStore('test', {
+      connectionString: azurite.connectionString.replace(new URL(endpoint).origin, `http://127.0.0.1:${port}`),
+      container: `kiln-${randomUUID()}`,
+    });
+    const started = Date.now();
+    await assert.rejects(unreachable.probe(), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ECONNREFUSED');
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000, `the probe took ${Date.now() - started} ms`);
+  });
+
   it('reports a missing blob as BlobNotFound', async () => {
     const { store } = open();
     await assert.rejects(store.copy('c/none.bin', 'c/copy.bin'), { code: 'BlobNotFound' });

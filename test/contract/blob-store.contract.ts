@@ -74,6 +74,16 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       assert.deepEqual(await readAll(store.read(key)), data);
     });
 
+    it('answers a probe once opened, and after blobs came and went', async () => {
+      const store = await open();
+      await store.open();
+      await store.probe();
+      const key = `${prefix()}/probed.bin`;
+      await store.put(key, pattern(10));
+      await store.delete(key);
+      await store.probe(AbortSignal.timeout(5000));
+    });
+
     it('reads inclusive byte ranges', async () => {
       const store = await open();
       const key = `${prefix()}/ranges.bin`;

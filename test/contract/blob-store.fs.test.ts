@@ -279,6 +279,17 @@ describe('fs blob store on disk', () => {
     );
   });
 
+  it('fails a probe once its folder is gone, where a stat still answers "absent"', async () => {
+    const dir = await tempDir();
+    const store = createFsBlobStore('test', dir);
+    await store.open();
+    await store.probe();
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(await store.stat('c/a.bin'), undefined);
+    await assert.rejects(store.probe(), { code: 'ENOENT' });
+    await store.close();
+  });
+
   it('serves regions by lower-cased name and refuses shared directories', async () => {
     const [east, west] = [await tempDir(), await tempDir()];
     const stores = createFsRegionStores([

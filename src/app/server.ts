@@ -2,11 +2,12 @@
  * `kiln serve`: the HTTPS server (or plain HTTP when asked) and the job workers, over the stores the
  * configuration picks.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import type { JobEvent } from '../jobs/worker.ts';
 import { buildApp } from '../http/app.ts';
+import type { LogDestination } from '../http/log-options.ts';
 import type { ServicePrincipal } from '../domain/identity/service-principals.ts';
 import { ensureAdminPrincipal } from './admin-principal.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
@@ -15,6 +16,7 @@ import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
 import { inProcessResourceManager } from '../adapters/in-process-resource-manager.ts';
 import { linkedDocumentFetcher } from './linked-documents.ts';
 import { selfFetch } from './self-fetch.ts';
+import { createServerMetrics } from './server-metrics.ts';
 import { ensureTls } from './tls.ts';
 import { startWorkers } from './workers.ts';
 
@@ -33,7 +35,8 @@ export interface ServerOptions extends KilnOptions {
   workers?: number;
   leaseMs?: number;
   pollMs?: number;
-  logger?: boolean;
+  /** JSON log lines, requests and job events (http/log-options.ts), on standard output or to the destination given. */
+  logger?: boolean | LogDestination;
   /** How long a request waits for quick long-running work before answering 201/202 (default 1000 ms). */
   lroWaitMs?: number;
   onJobEvent?: (event: JobEvent) => void;
@@ -77,6 +80,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     https = { cert: tls.cert, key: tls.key };
     caPath = tls.caPath;
   }
+  const metrics = createServerMetrics(kiln.store);
+  kiln.domain.meters = metrics.meters;
   const app = await buildApp(
     {
       domain: kiln.domain,
@@ -86,7 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       armAudiences: kiln.armAudiences,
       lroWaitMs: options.lroWaitMs ?? 1000,
     },
-    { https, logger: options.logger },
+    { https, logger: options.logger, metrics: metrics.registry },
   );
   // Deployments fetch their links by the downloads' rules, Kiln's own blob URLs through this app (set
   // once the app exists; the app's domain context is this object).
@@ -106,7 +111,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     leaseMs: options.leaseMs,
     pollMs: options.pollMs,
     onError: (error) => app.log.error({ err: error }, 'job worker error'),
-    onJobEvent: options.onJobEvent,
+    onJobEvent: (event) => {
+      metrics.onJobEvent(event);
+      logJobEvent(app.log, event);
+      options.onJobEvent?.(event);
+    },
     customizerNetwork: options.customizerNetwork,
     build,
     resumeMachines: true,
@@ -129,6 +138,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await kiln.close();
     },
   };
+}
+
+/** One line per job event, naming the job and its task; a failure's or retry's error at warn level. */
+function logJobEvent(log: FastifyBaseLogger, { event, job, task, worker, attempt, error }: JobEvent): void {
+  const line = { job, task, worker, attempt, ...(error === undefined ? {} : { error }) };
+  if (event === 'failed' || event === 'retrying' || event === 'lease-lost') log.warn(line, `job ${event}`);
+  else log.info(line, `job ${event}`);
 }
 
 /**

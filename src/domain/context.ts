@@ -52,6 +52,14 @@ export interface DomainContext {
   blobUrls: BlobUrlIssuer;
   /** How a deployment's `templateLink` and `parametersLink` are fetched; absent where no API is served (`kiln build`), which refuses links. */
   documents?: DocumentFetcher;
+  /** Told of the work domain functions do, for the operator's metrics; absent where nobody reads them (`kiln build`). */
+  meters?: WorkMeters;
+}
+
+/** What domain work reports to `kiln serve`'s /metrics. */
+export interface WorkMeters {
+  /** A gallery version's replication copied `bytes` into `region` from another region (chunks it lacked). */
+  replicatedBytes(region: string, bytes: number): void;
 }
 
 /** What checks that only need the installation's settings (regions, subscriptions) take: `kiln validate` has no stores. */

@@ -7,6 +7,7 @@
  * with their own rules (OAuth2 and Azure Storage conventions).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { newGuid } from '../core/ids.ts';
 import { checkApiVersion } from './arm/api-version.ts';
 import { authenticate } from './arm/authenticate.ts';
@@ -16,9 +17,12 @@ import { unmatchedRequest } from './arm/unmatched-request.ts';
 import { requireProviderRegistration } from './arm/provider-registration.ts';
 import type { AppDeps } from './deps.ts';
 import { JSON_BODY_LIMITS, useLimitedJsonParser } from './json-body.ts';
+import { correlationIdOf, logOptions, type LogDestination } from './log-options.ts';
 import { registerArmRoutes } from './routes/index.ts';
 import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerBlobRoutes } from './routes/blob-routes.ts';
+import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerMetricsRoutes } from './routes/metrics-routes.ts';
 import { isGrantActive } from '../domain/shared/blob-grants.ts';
 import { holdsStoragePermission } from '../domain/storage/blob-access.ts';
 import { getContainerAcl, setContainerAcl } from '../domain/storage/public-access.ts';
@@ -26,13 +30,16 @@ import './arm/route-config.ts';
 
 export interface AppOptions {
   https?: { key: string; cert: string };
-  logger?: boolean;
+  /** JSON log lines (log-options.ts) on standard output, or to the destination given. */
+  logger?: boolean | LogDestination;
+  /** Served at /metrics, with the app's request metrics added (routes/metrics-routes.ts). */
+  metrics?: Registry;
 }
 
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     https: options.https ?? null,
-    logger: options.logger ? { redact: ['req.headers.authorization', 'req.body.client_secret'] } : false,
+    ...logOptions(options.logger),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // ARM's HEAD answers 204 where a resource exists (http/arm/arm-route.ts), unlike a copy of the GET.
     exposeHeadRoutes: false,
@@ -44,16 +51,18 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   useLimitedJsonParser(app);
 
   app.addHook('onRequest', async (request, reply) => {
-    const correlation = request.headers['x-ms-correlation-request-id'];
     const clientRequest = request.headers['x-ms-client-request-id'];
     reply.header('x-ms-request-id', request.id);
-    reply.header('x-ms-correlation-request-id', typeof correlation === 'string' ? correlation : request.id);
+    reply.header('x-ms-correlation-request-id', correlationIdOf(request.headers, request.id));
     if (typeof clientRequest === 'string') reply.header('x-ms-client-request-id', clientRequest);
   });
   app.setErrorHandler((error, request, reply) => renderError(error as Error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     renderError(unmatchedRequest(request.method, request.url), request, reply),
   );
+  // Operations endpoints, outside the ARM scope: no api-version or token (health-routes.ts, metrics-routes.ts).
+  if (options.metrics) registerMetricsRoutes(app, options.metrics);
+  registerHealthRoutes(app, { store: deps.domain.store, regions: deps.domain.regions });
 
   await app.register(async (arm) => {
     // ARM bodies are JSON only; anything else is 415 UnsupportedMediaType.

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../../app/server.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
-export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--db-schema S] [--workers N] [--lease-ms N] [--log-jobs] [--customizer-network]
+export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--db-schema S] [--workers N] [--lease-ms N] [--log] [--log-jobs] [--customizer-network]
 
 Serves Kiln's ARM-compatible API over HTTPS until stopped.
 
@@ -13,6 +13,8 @@ Serves Kiln's ARM-compatible API over HTTPS until stopped.
   --cert, --key  your own certificate and key (PEM) instead of Kiln's local CA
   --db URL       postgres://... to keep metadata in PostgreSQL (default: SQLite in the data folder)
   --db-schema S  PostgreSQL schema (default kiln), so several installs can share one database
+  --log          JSON log lines on stdout: each request with its x-ms-request-id and correlation id,
+                 each job event with its job id and task (no tokens, secrets or SAS signatures)
   --log-jobs     print one JSON line per job event (claimed, finished, failed) on stdout
   --workers N    job workers in this process (default 1)
   --lease-ms N   how long a job stays claimed by a worker that stopped answering (default 30000)
@@ -38,6 +40,7 @@ export async function serve(argv: string[]): Promise<void> {
       workers: { type: 'string' },
       'lease-ms': { type: 'string' },
       'db-schema': { type: 'string' },
+      log: { type: 'boolean' },
       'log-jobs': { type: 'boolean' },
       'customizer-network': { type: 'boolean' },
     },
@@ -56,7 +59,7 @@ export async function serve(argv: string[]): Promise<void> {
     workers: values.workers === undefined ? 1 : Number(values.workers),
     leaseMs: values['lease-ms'] === undefined ? undefined : Number(values['lease-ms']),
     customizerNetwork: values['customizer-network'],
-    logger: false,
+    logger: values.log ?? false,
   });
   console.log(`Kiln is serving at ${server.url}`);
   console.log(

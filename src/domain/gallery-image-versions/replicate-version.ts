@@ -80,7 +80,10 @@ export async function replicateVersion(
         });
         done += disk.manifest.size;
         // Copies between replicas of one region share storage; only the primary's copies crossed regions.
-        if (replica === 1 && from.store !== store) moved += result.bytesMoved;
+        if (replica === 1 && from.store !== store) {
+          moved += result.bytesMoved;
+          ctx.meters?.replicatedBytes(target.name, result.bytesMoved);
+        }
       }
     }
     const size = total / target.regionalReplicaCount;

@@ -4,7 +4,6 @@
  * server and the CLI's local commands both start here.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openPostgresMetadataStore } from '../adapters/postgres-metadata-store.ts';
 import { openSqliteMetadataStore } from '../adapters/sqlite-metadata-store.ts';
@@ -18,18 +17,20 @@ import { createServicePrincipal } from '../domain/identity/service-principals.ts
 import { TRACKED_KINDS } from '../domain/resources/generic-resource.ts';
 import { stampResourceTimes } from '../domain/resources/resource-times.ts';
 import {
+  DEFAULT_LIFETIME_SECONDS,
   STANDARD_AUDIENCES,
   createTokenAuthority,
   type TokenAuthority,
 } from '../domain/identity/local-token-authority.ts';
+import { openSigningKeyRing, rotateSigningKey, type SigningKeyRing } from '../domain/identity/signing-key-ring.ts';
+import { readOrCreateKey } from '../domain/shared/kiln-keys.ts';
 import { separateUserBlobs } from '../domain/storage/user-blob-layout.ts';
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
-import { writeFileAtomic } from './atomic-file.ts';
 import { domainSettings, loadOrCreateConfig, type KilnConfig } from './config.ts';
 import { makeDataFolderPrivate } from './data-folder.ts';
 import { createRegionStores } from './region-stores.ts';
-import { loadOrCreateSigningKey } from './signing-key.ts';
+import { legacySasSecret, legacySigningKey } from './legacy-keys.ts';
 
 export interface KilnOptions {
   dataDir: string;
@@ -58,6 +59,10 @@ export interface Kiln {
   domain: DomainContext;
   queue: StoreJobQueue<TaskPayloads>;
   authority: TokenAuthority;
+  /** The token signing keys, shared through the store. */
+  keys: SigningKeyRing;
+  /** A new signing key for every process on the store (`kiln keys rotate`); the replaced one verifies until its tokens expire. */
+  rotateSigningKey(): Promise<{ kid: string; retired: string[]; dropped: string[] }>;
   sasSecret: Buffer;
   /** Audiences whose tokens open the management API. */
   armAudiences: readonly string[];
@@ -83,7 +88,14 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     TRACKED_KINDS,
   );
   const regions = createRegionStores(options.dataDir, config.regions);
-  const sasSecret = await loadOrCreateSecret(join(options.dataDir, 'keys', 'blob-sas.key'));
+  // Shared by every process on the store; an older Kiln's key files seed them once.
+  const sasSecret = Buffer.from(
+    await readOrCreateKey(store, 'blob-sas', async () =>
+      ((await legacySasSecret(options.dataDir)) ?? randomBytes(32)).toString('base64'),
+    ),
+    'base64',
+  );
+  const keys = await openSigningKeyRing({ store, clock, seed: () => legacySigningKey(options.dataDir) });
   const queue = new StoreJobQueue<TaskPayloads>(clock, store);
   const domain: DomainContext = {
     store,
@@ -95,7 +107,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
   };
   const authority = createTokenAuthority({
     store,
-    signingKey: await loadOrCreateSigningKey(options.dataDir),
+    keys,
     tenantId: config.tenantId,
     issuerUrl: options.publicUrl ?? 'https://localhost',
     acceptedAudiences: options.publicUrl ? [...STANDARD_AUDIENCES, options.publicUrl] : STANDARD_AUDIENCES,
@@ -108,6 +120,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     domain,
     queue,
     authority,
+    keys,
     sasSecret,
     armAudiences: [
       'https://management.azure.com/',
@@ -131,7 +144,9 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
       for (const grant of grants) await grantRole(domain, objectId, grant);
       return { appId, displayName, password, tenant: config.tenantId, objectId };
     },
+    rotateSigningKey: () => rotateSigningKey(store, clock, DEFAULT_LIFETIME_SECONDS),
     async close() {
+      keys.close();
       await Promise.all(regions.regions().map((region) => regions.get(region)!.close()));
       await store.close();
     },
@@ -144,16 +159,4 @@ function blobUrlIssuer(secret: Buffer): BlobUrlIssuer {
     signed: (baseUrl, region, key, access) =>
       `${formatBlobUrl(baseUrl, region, key)}?${signBlobAccess(secret, { region, key, permissions: access.write ? 'rw' : 'r', expiresOn: access.expiresOn, identifier: access.identifier })}`,
   };
-}
-
-async function loadOrCreateSecret(path: string): Promise<Buffer> {
-  try {
-    return Buffer.from((await readFile(path, 'utf8')).trim(), 'base64');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const secret = randomBytes(32);
-  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(path, secret.toString('base64') + '\n', 0o600);
-  return secret;
 }

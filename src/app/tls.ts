@@ -7,13 +7,14 @@
  * trust users installed; the server certificate is cheap and is re-issued whenever it no longer fits.
  */
 import { X509Certificate, createPrivateKey, generateKeyPair, randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { writeFileAtomic } from './atomic-file.ts';
+import { readIfPresent } from './read-if-present.ts';
 
 export interface TlsMaterial {
   /** Path of the CA certificate clients must trust. */
@@ -62,15 +63,6 @@ export async function ensureTls(dataDir: string, options: { hostnames?: string[]
 function serverNames(extra: string[]): string[] {
   const all = ['localhost', '127.0.0.1', '::1', hostname(), ...extra];
   return [...new Set(all.map((name) => name.trim().toLowerCase()).filter((name) => name !== ''))];
-}
-
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /** The CA, or undefined when its certificate was never written; a broken CA is an error, not a reason to replace it. */

@@ -10,6 +10,7 @@ Build on this machine (no server):
 Commands:
   serve            serve the ARM-compatible API (HTTPS)
   sp create        create a service principal
+  keys rotate      rotate the token signing key (every server on the store follows)
   platform-image   import and list the images PlatformImage sources resolve to
 
 Azure CLI-shaped commands, against a running Kiln server (start with 'kiln login'):
@@ -46,6 +47,10 @@ const commands: Record<string, () => Promise<Entry>> = {
   sp: lazy(
     () => import('./commands/sp.ts'),
     (m) => [m.sp, m.spHelp],
+  ),
+  keys: lazy(
+    () => import('./commands/keys.ts'),
+    (m) => [m.keys, m.keysHelp],
   ),
   'platform-image': lazy(
     () => import('./commands/platform-image.ts'),

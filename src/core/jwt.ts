@@ -48,6 +48,9 @@ function decodeSegment(segment: string): unknown {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Why a token signed with a key not among those given is refused: a verifier may look for new keys then. */
+export const UNKNOWN_KEY = 'token signed with an unknown key';
+
 export function verifyJwt(
   token: string,
   publicKeysByKid: ReadonlyMap<string, KeyObject>,
@@ -61,7 +64,7 @@ export function verifyJwt(
   if (!isObject(header)) return { ok: false, reason: 'token header is not valid JSON' };
   if (header.alg !== 'RS256') return { ok: false, reason: `unsupported algorithm ${String(header.alg)}` };
   const key = typeof header.kid === 'string' ? publicKeysByKid.get(header.kid) : undefined;
-  if (key === undefined) return { ok: false, reason: 'token signed with an unknown key' };
+  if (key === undefined) return { ok: false, reason: UNKNOWN_KEY };
 
   if (!BASE64URL.test(signaturePart)) return { ok: false, reason: 'token signature is malformed' };
   const signed = verify(

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { loadOrCreateSigningKey } from '../../src/app/signing-key.ts';
 import { signJwt } from '../../src/core/jwt.ts';
 import { createTokenAuthority } from '../../src/domain/identity/local-token-authority.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
@@ -87,7 +86,7 @@ describe('ARM protocol over HTTPS', () => {
 
     const past = createTokenAuthority({
       store: kiln.server.kiln.store,
-      signingKey: await loadOrCreateSigningKey(kiln.dataDir),
+      keys: kiln.server.kiln.keys,
       tenantId: kiln.tenantId,
       issuerUrl: kiln.url,
       clock: { now: () => new Date(Date.now() - 3 * 3600_000) },

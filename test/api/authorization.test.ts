@@ -9,7 +9,6 @@ import { ClientSecretCredential } from '@azure/identity';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { loadOrCreateSigningKey } from '../../src/app/signing-key.ts';
 import { signJwt } from '../../src/core/jwt.ts';
 import { findServicePrincipal } from '../../src/domain/identity/service-principals.ts';
 import { armRefusal, type ArmFailure } from '../support/arm-refusal.ts';
@@ -318,7 +317,7 @@ describe('role-based access control', () => {
     assert.equal(missing.body.error.code, 'AuthenticationFailed');
 
     const claims = JSON.parse(Buffer.from(adminToken.split('.')[1], 'base64url').toString());
-    const key = await loadOrCreateSigningKey(kiln.dataDir);
+    const key = kiln.server.kiln.keys.current();
     const expired = await arm(
       signJwt(
         { ...claims, iat: claims.iat - 7200, nbf: claims.nbf - 7200, exp: claims.iat - 3600 },

@@ -19,7 +19,11 @@ import { after, before, describe, it } from 'node:test';
 import { ClientSecretCredential } from '@azure/identity';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openSqliteMetadataStore } from '../../src/adapters/sqlite-metadata-store.ts';
-import { loadOrCreateSigningKey } from '../../src/app/signing-key.ts';
+import {
+  openSigningKeyRing,
+  type SigningKey,
+  type SigningKeyRing,
+} from '../../src/domain/identity/signing-key-ring.ts';
 import { ensureTls } from '../../src/app/tls.ts';
 import { signJwt } from '../../src/core/jwt.ts';
 import { createServicePrincipal, deleteServicePrincipal } from '../../src/domain/identity/service-principals.ts';
@@ -45,7 +49,8 @@ describe('identity endpoints', () => {
   let store: MetadataStore;
   let app: FastifyInstance;
   let authority: TokenAuthority;
-  let signing: Awaited<ReturnType<typeof loadOrCreateSigningKey>>;
+  let ring: SigningKeyRing;
+  let signing: SigningKey;
   let ca: Buffer;
   let caPath: string;
   let agent: Agent;
@@ -61,10 +66,11 @@ describe('identity endpoints', () => {
     ca = await readFile(caPath);
     agent = new Agent({ ca });
     store = await openSqliteMetadataStore(join(dir, 'metadata.db'));
-    signing = await loadOrCreateSigningKey(dir);
+    ring = await openSigningKeyRing({ store, clock: { now: () => new Date() }, seed: async () => undefined });
+    signing = ring.current();
     authority = createTokenAuthority({
       store,
-      signingKey: signing,
+      keys: ring,
       tenantId: TENANT,
       issuerUrl: 'https://localhost:8443',
       acceptedAudiences: [...STANDARD_AUDIENCES, 'https://localhost:8443/'],
@@ -86,6 +92,7 @@ describe('identity endpoints', () => {
   after(async () => {
     await app.close();
     agent.destroy();
+    ring.close();
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });

@@ -6,7 +6,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { openSqliteMetadataStore } from '../../src/adapters/sqlite-metadata-store.ts';
 import { ensureTls } from '../../src/app/tls.ts';
+import { signJwt } from '../../src/core/jwt.ts';
+import { openSigningKeyRing } from '../../src/domain/identity/signing-key-ring.ts';
 
 const kiln = (...args: string[]) => spawnSync(process.execPath, ['bin/kiln.js', ...args], { encoding: 'utf8' });
 const dirs: string[] = [];
@@ -117,12 +120,50 @@ describe('kiln CLI', () => {
     }
   });
 
+  it("keys rotate: a running server accepts the new key at once, without a restart, and the old key's tokens", async () => {
+    const data = await tempDir();
+    const server = await serve(['--data', data, '--port', '0', '--http']);
+    const started = Date.now();
+    try {
+      const url = /Kiln is serving at (http:\/\/\S+)/.exec(server.output)![1];
+      const admin = JSON.parse(await readFile(join(data, 'admin-credentials.json'), 'utf8'));
+      const get = async (bearer: string) =>
+        (await fetch(`${url}/subscriptions?api-version=2022-12-01`, { headers: { authorization: `Bearer ${bearer}` } }))
+          .status;
+      const before = await token(url, admin);
+      const kidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString()).kid;
+      // A server reads the ring again for an unknown key at most every few seconds after its last read.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 6000 - Date.now())));
+      const rotated = kiln('keys', 'rotate', '--data', data);
+      assert.equal(rotated.status, 0, rotated.stderr);
+      const { kid, retired, dropped } = JSON.parse(rotated.stdout);
+      assert.deepEqual(retired, [kidOf(before)]);
+      assert.deepEqual(dropped, []);
+      assert.notEqual(kid, kidOf(before));
+      assert.equal(await get(before), 200, 'a token of the replaced key stays valid');
+
+      // What another node on the store signs once it has read the new ring: the new key.
+      const store = await openSqliteMetadataStore(join(data, 'kiln.db'));
+      const ring = await openSigningKeyRing({ store, clock: { now: () => new Date() }, seed: async () => undefined });
+      try {
+        assert.equal(ring.current().kid, kid);
+        const claims = JSON.parse(Buffer.from(before.split('.')[1], 'base64url').toString());
+        assert.equal(await get(signJwt(claims, ring.current().privateKey, kid)), 200);
+      } finally {
+        ring.close();
+        await store.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('prints help with examples and refuses unknown commands', () => {
     const help = kiln('--help');
     assert.equal(help.status, 0);
     assert.match(help.stdout, /serve/);
     assert.match(help.stdout, /Example/);
-    for (const command of ['serve', 'sp']) {
+    for (const command of ['serve', 'sp', 'keys']) {
       const sub = kiln(command, '--help');
       assert.equal(sub.status, 0);
       assert.match(sub.stdout, /Example/);

@@ -1,8 +1,8 @@
 // Issue 10, point 14: another local user must not read Kiln's data (the database of principals, the
-// keys, users' disks). A server started on a fresh data folder, and then again on the same folder
+// keys it holds, users' disks). A server started on a fresh data folder, and then again on the same folder
 // loosened to what older Kilns left (folders 0755, files 0644), leaves nothing that grants access to
 // others (but the public CA certificate), also in a region folder outside the data folder; and
-// `nobody` fails to read the database, a key and a blob.
+// `nobody` fails to read the database (which holds the keys), the config and a blob.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -85,7 +85,6 @@ describe(
       assert.equal(catAsNobody(control).status, 0, 'the user nobody can read a world-readable file');
       for (const path of [
         join(dataDir, 'kiln.db'),
-        join(dataDir, 'keys', 'token-signing.pem'),
         join(dataDir, 'config.json'),
         blobChunk,
       ]) {
@@ -104,8 +103,6 @@ describe(
         'kiln.db-shm',
         'config.json',
         'admin-credentials.json',
-        'keys/token-signing.pem',
-        'keys/blob-sas.key',
         'tls/server-key.pem',
       ]) {
         assert.ok(paths.includes(known), `${known} was created`);

@@ -3,10 +3,11 @@
  * (the version ARM and Storage accept) and verifies them for the API. Failures carry AAD's
  * OAuth error codes and AADSTS numbers, because SDKs and the CLI match on them.
  */
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
-import { publicKeyToJwk, signJwt, verifyJwt, type Jwk } from '../../core/jwt.ts';
+import { publicKeyToJwk, signJwt, UNKNOWN_KEY, verifyJwt, type Jwk } from '../../core/jwt.ts';
 import type { MetadataStore } from '../../ports/metadata-store.ts';
+import { CLOCK_SKEW_SECONDS, type SigningKeyRing } from './signing-key-ring.ts';
 import { findServicePrincipal, verifyClientSecret, type ServicePrincipal } from './service-principals.ts';
 import type { AccessTokenClaims, TokenCheck, TokenVerifier } from './token-authority.ts';
 
@@ -17,15 +18,10 @@ export const STANDARD_AUDIENCES: readonly string[] = [
   'https://storage.azure.com/',
 ];
 
-export interface SigningKey {
-  kid: string;
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-}
-
 export interface TokenAuthorityOptions {
   store: MetadataStore;
-  signingKey: SigningKey;
+  /** Shared by every process on the store: new tokens are signed with its current key. */
+  keys: SigningKeyRing;
   tenantId: string;
   /** Kiln's canonical base URL; tokens carry `iss` = `{issuerUrl}/{tenantId}/`, as AAD's `https://sts.windows.net/{tid}/`. */
   issuerUrl: string;
@@ -82,9 +78,7 @@ export interface TokenAuthority extends TokenVerifier {
   jwks(): { keys: Jwk[] };
 }
 
-const DEFAULT_LIFETIME_SECONDS = 3600;
-// Resource providers in Azure tolerate five minutes of clock difference with AAD.
-const CLOCK_SKEW_SECONDS = 300;
+export const DEFAULT_LIFETIME_SECONDS = 3600;
 // Requested alongside a resource by some clients; they name no resource and are ignored.
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
@@ -99,11 +93,10 @@ export const oauthFailure = (error: OAuthErrorCode, aadsts: number, message: str
 });
 
 export function createTokenAuthority(options: TokenAuthorityOptions): TokenAuthority {
-  const { store, signingKey, tenantId, clock } = options;
+  const { store, keys, tenantId, clock } = options;
   const issuer = `${options.issuerUrl.replace(/\/+$/, '')}/${tenantId}/`;
   const accepted = new Set((options.acceptedAudiences ?? STANDARD_AUDIENCES).map(normalizeAudience));
   const lifetime = options.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
-  const publicKeys = new Map([[signingKey.kid, signingKey.publicKey]]);
 
   function resourceOf(request: ClientCredentialsRequest): string | OAuthFailure {
     if (request.scope !== undefined && request.scope.trim() !== '') {
@@ -190,7 +183,7 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
     };
     return {
       ok: true,
-      accessToken: signJwt(claims, signingKey.privateKey, signingKey.kid),
+      accessToken: signJwt(claims, keys.current().privateKey, keys.current().kid),
       resource,
       issuedAt: now,
       expiresOn: now + lifetime,
@@ -206,7 +199,11 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
   }
 
   async function verify(bearerToken: string): Promise<TokenCheck> {
-    const check = verifyJwt(bearerToken, publicKeys, { now: clock.now(), clockSkewSeconds: CLOCK_SKEW_SECONDS });
+    const judge = () =>
+      verifyJwt(bearerToken, keys.publicKeys(), { now: clock.now(), clockSkewSeconds: CLOCK_SKEW_SECONDS });
+    let check = judge();
+    // Signed with a key another process rotated in since this one last read the ring: read it and judge again.
+    if (!check.ok && check.reason === UNKNOWN_KEY && (await keys.reread())) check = judge();
     if (!check.ok) return check;
     const { iss, tid, aud, oid, appid, exp } = check.claims;
     if (iss !== issuer) return { ok: false, reason: `token issuer ${String(iss)} is not ${issuer}` };
@@ -228,6 +225,6 @@ export function createTokenAuthority(options: TokenAuthorityOptions): TokenAutho
     issueClientCredentialsToken,
     issueIdentityToken,
     verify,
-    jwks: () => ({ keys: [publicKeyToJwk(signingKey.publicKey, signingKey.kid)] }),
+    jwks: () => ({ keys: keys.all().map((key) => publicKeyToJwk(key.publicKey, key.kid)) }),
   };
 }

@@ -110,7 +110,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     workers: options.workers ?? 1,
     leaseMs: options.leaseMs,
     pollMs: options.pollMs,
-    onError: (error) => app.log.error({ err: error }, 'job worker error'),
+    onError: (error, job) =>
+      app.log.error({ err: error, ...(job ? { job: job.id, task: job.task } : {}) }, 'job worker error'),
     onJobEvent: (event) => {
       metrics.onJobEvent(event);
       logJobEvent(app.log, event);
@@ -144,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 function logJobEvent(log: FastifyBaseLogger, { event, job, task, worker, attempt, error }: JobEvent): void {
   const line = { job, task, worker, attempt, ...(error === undefined ? {} : { error }) };
   if (event === 'failed' || event === 'retrying' || event === 'lease-lost') log.warn(line, `job ${event}`);
+  // A task waiting on other work (RetryLater) is routine, not a warning.
   else log.info(line, `job ${event}`);
 }
 

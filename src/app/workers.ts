@@ -20,7 +20,7 @@ export interface WorkerPoolOptions {
   workers: number;
   leaseMs?: number;
   pollMs?: number;
-  onError?: (error: unknown) => void;
+  onError?: (error: unknown, job?: { id: string; task: string }) => void;
   onJobEvent?: (event: JobEvent) => void;
   /** Customizer scripts share the host's network; when unset, `build.customizerNetwork` in config.json decides (default off). */
   customizerNetwork?: boolean;

@@ -21,14 +21,15 @@ export interface WorkerOptions<Payloads> {
   clock: Clock;
   pollMs?: number;
   leaseMs?: number;
-  /** Called with failures the worker cannot attach to a job (never with secrets). */
-  onError?: (error: unknown) => void;
+  /** Called with failures outside a task's own outcome (a lease renewal, a claim), with the job when there is one; never with secrets. */
+  onError?: (error: unknown, job?: { id: string; task: string }) => void;
   /** Told of every claim and outcome, for operators watching who ran what and when. */
   onEvent?: (event: JobEvent) => void;
 }
 
 export interface JobEvent {
-  event: 'claimed' | 'finished' | 'failed' | 'retrying' | 'lease-lost';
+  /** `retrying`: an attempt failed and the job runs again after a backoff; `waiting`: its task waits on other work (RetryLater). */
+  event: 'claimed' | 'finished' | 'failed' | 'retrying' | 'waiting' | 'lease-lost';
   job: string;
   task: string;
   worker: string;
@@ -97,6 +98,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
     const controller = new AbortController();
     let current = job;
     let renewing: Promise<void> = Promise.resolve();
+    const jobError = (error: unknown) => onError(error, { id: job.data.id, task: job.data.task });
 
     // Renews the lease; a changed record means a cancel request or a lost lease.
     const renew = async (patch: Partial<JobData> = {}) => {
@@ -116,7 +118,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
     };
     const heartbeat = setInterval(
       () => {
-        renewing = renewing.then(() => renew()).catch(onError);
+        renewing = renewing.then(() => renew()).catch(jobError);
       },
       Math.max(50, leaseMs / 3),
     );
@@ -127,7 +129,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
       store.get<JobData>(current.key).then((fresh) => {
         if (fresh?.data.cancelRequested)
           controller.abort(new ArmError(200, 'OperationCanceled', 'The operation was canceled.'));
-      }, onError);
+      }, jobError);
     };
     const cancelWatch = setInterval(checkCancel, Math.min(1000, Math.max(50, leaseMs / 3)));
     queue.wakeups.on('work', checkCancel);
@@ -148,7 +150,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
     };
 
     tell('claimed', job.data);
-    let outcome: { writes: Write[] } | { retryAt: Date; error: string; attempts: number };
+    let outcome: { writes: Write[] } | { retryAt: Date; error: string; attempts: number; waiting?: boolean };
     let failure: string | undefined;
     // finally: a throwing `fail` must still stop the heartbeat, or the lease is renewed forever.
     try {
@@ -173,6 +175,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
             retryAt: new Date(clock.now().getTime() + error.delayMs),
             error: error.message,
             attempts: job.data.attempts - 1,
+            waiting: true,
           };
         } else if (final) {
           const body: ArmErrorBody =
@@ -193,7 +196,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
       await finish();
     }
     await settle(outcome);
-    if ('retryAt' in outcome) tell('retrying', job.data, outcome.error);
+    if ('retryAt' in outcome) tell(outcome.waiting ? 'waiting' : 'retrying', job.data, outcome.error);
     else tell(failure ? 'failed' : 'finished', job.data, failure);
 
     async function finish() {
@@ -201,7 +204,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
       clearInterval(cancelWatch);
       queue.wakeups.off('work', checkCancel);
       if (timeout) clearTimeout(timeout);
-      await renewing.catch(onError);
+      await renewing.catch(jobError);
     }
 
     // Records the outcome and releases the job, retrying while a cancel request races with it.

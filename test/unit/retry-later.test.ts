@@ -37,7 +37,16 @@ it('waits without spending attempts or holding the worker', async () => {
   };
   // One attempt allowed: RetryLater must not count, or the job would fail after its first wait.
   await store.apply([queue.enqueueWrite({ task: 'waiter', payload: {}, maxAttempts: 1 })]);
-  const worker = startWorker({ store, queue, tasks, clock: systemClock, pollMs: 5, leaseMs: 1000 });
+  const events: string[] = [];
+  const worker = startWorker({
+    store,
+    queue,
+    tasks,
+    clock: systemClock,
+    pollMs: 5,
+    leaseMs: 1000,
+    onEvent: ({ event, task }) => events.push(`${task} ${event}`),
+  });
   await new Promise((resolve) => setTimeout(resolve, 30));
   await store.apply([queue.enqueueWrite({ task: 'other', payload: {} })]);
   for (let i = 0; i < 200 && ran.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -45,4 +54,10 @@ it('waits without spending attempts or holding the worker', async () => {
   assert.deepEqual(ran, ['other', 'waiter'], 'the other job ran while the waiter waited');
   assert.equal(checks, 8);
   assert.deepEqual(await store.list({ kind: JOB_KIND, limit: 10 }), []);
+  // Waiting is told apart from a failed attempt's retry, for operators and metrics.
+  assert.equal(events.filter((e) => e === 'waiter waiting').length, 7);
+  assert.deepEqual(
+    events.filter((e) => !e.endsWith('claimed') && e !== 'waiter waiting'),
+    ['other finished', 'waiter finished'],
+  );
 });

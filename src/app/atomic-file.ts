@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { link, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDirectory, writeSyncedFile } from '../adapters/sync-directory.ts';
 
@@ -20,4 +20,24 @@ export async function writeFileAtomic(path: string, data: string, mode: number):
     throw error;
   }
   await syncDirectory(dirname(path));
+}
+
+/**
+ * Writes `path` only if nothing is there, as `writeFileAtomic` does otherwise: the complete temp file
+ * is hard-linked to the name, which fails if the name exists, so of processes racing to create one
+ * file (nodes sharing a config folder) exactly one wins and none overwrites. Whether this call wrote it.
+ */
+export async function writeFileOnce(path: string, data: string, mode: number): Promise<boolean> {
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeSyncedFile(temp, data, mode);
+    await link(temp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  await syncDirectory(dirname(path));
+  return true;
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { DEFAULT_LOG_MAX_MIB } from '../imaging/build-log.ts';
 import { configuredDiskLimit } from '../imaging/disk/disk-limit.ts';
 import { downloadPolicy, type DownloadPolicy, type DownloadsConfig } from '../imaging/download-policy.ts';
@@ -12,7 +12,7 @@ import { DEFAULT_BOOT_CHECK_TIMEOUT_SECONDS } from '../imaging/image-template/bo
 import { resolveLimits, type ResourceLimits } from '../imaging/limits/resource-limits.ts';
 import type { KilnSettings } from '../domain/context.ts';
 import { parsePublicIpPool } from '../domain/public-ip-addresses/address-pool.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileOnce } from './atomic-file.ts';
 import { defaultVmCapacity } from '../adapters/qemu-vm-driver.ts';
 import type { VmCapacity } from '../adapters/vm-turns.ts';
 import type { VmSize } from '../domain/virtual-machines/vm-sizes.ts';
@@ -201,9 +201,12 @@ export function defaultConfig(): KilnConfig {
   };
 }
 
-/** The data folder's configuration, or undefined when it has none yet. */
-export async function readConfig(dataDir: string): Promise<KilnConfig | undefined> {
-  const path = join(dataDir, 'config.json');
+/** Where the configuration is: `file` when given (`--config`: one file several nodes share), else the data folder's. */
+export const configPath = (dataDir: string, file?: string) => file ?? join(dataDir, 'config.json');
+
+/** The configuration, or undefined when there is none yet. */
+export async function readConfig(dataDir: string, file?: string): Promise<KilnConfig | undefined> {
+  const path = configPath(dataDir, file);
   try {
     return JSON.parse(await readFile(path, 'utf8')) as KilnConfig;
   } catch (error) {
@@ -213,14 +216,22 @@ export async function readConfig(dataDir: string): Promise<KilnConfig | undefine
   }
 }
 
-export async function loadOrCreateConfig(dataDir: string): Promise<{ config: KilnConfig; created: boolean }> {
-  const existing = await readConfig(dataDir);
+/**
+ * The configuration, made with a new tenant and subscription when there is none. Of processes
+ * starting at once on one file, one writes it and the others read that one.
+ */
+export async function loadOrCreateConfig(
+  dataDir: string,
+  file?: string,
+): Promise<{ config: KilnConfig; created: boolean }> {
+  const existing = await readConfig(dataDir, file);
   if (existing) return { config: existing, created: false };
-  const config = defaultConfig();
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const path = configPath(dataDir, file);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   // 0600: a region's azureBlob connection string is a storage account key.
-  await writeFileAtomic(join(dataDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', 0o600);
-  return { config, created: true };
+  const config = defaultConfig();
+  if (await writeFileOnce(path, JSON.stringify(config, null, 2) + '\n', 0o600)) return { config, created: true };
+  return { config: (await readConfig(dataDir, file))!, created: false };
 }
 
 /** What the domain needs to know of the configuration. */

@@ -27,7 +27,7 @@ import { readOrCreateKey } from '../domain/shared/kiln-keys.ts';
 import { separateUserBlobs } from '../domain/storage/user-blob-layout.ts';
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
-import { domainSettings, loadOrCreateConfig, type KilnConfig } from './config.ts';
+import { configPath, domainSettings, loadOrCreateConfig, type KilnConfig } from './config.ts';
 import { makeDataFolderPrivate } from './data-folder.ts';
 import { createRegionStores } from './region-stores.ts';
 import { legacySasSecret, legacySigningKey } from './legacy-keys.ts';
@@ -38,6 +38,8 @@ export interface KilnOptions {
   db?: string;
   /** Schema for PostgreSQL metadata (lets several Kiln installs or tests share a database). */
   dbSchema?: string;
+  /** config.json elsewhere than the data folder: one file every node on a shared store reads (`--config`). */
+  configFile?: string;
   /** Kiln's own URL: tokens name it as issuer and may be issued for it as audience. */
   publicUrl?: string;
   clock?: Clock;
@@ -79,7 +81,7 @@ export interface Kiln {
 export async function openKiln(options: KilnOptions): Promise<Kiln> {
   const clock = options.clock ?? systemClock;
   await makeDataFolderPrivate(options.dataDir);
-  const { config, created } = await loadOrCreateConfig(options.dataDir);
+  const { config, created } = await loadOrCreateConfig(options.dataDir, options.configFile);
   const store = stampResourceTimes(
     options.db?.startsWith('postgres')
       ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
@@ -88,6 +90,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     TRACKED_KINDS,
   );
   const regions = createRegionStores(options.dataDir, config.regions);
+  await checkTenant(store, config, configPath(options.dataDir, options.configFile));
   // Shared by every process on the store; an older Kiln's key files seed them once.
   const sasSecret = Buffer.from(
     await readOrCreateKey(store, 'blob-sas', async () =>
@@ -159,4 +162,17 @@ function blobUrlIssuer(secret: Buffer): BlobUrlIssuer {
     signed: (baseUrl, region, key, access) =>
       `${formatBlobUrl(baseUrl, region, key)}?${signBlobAccess(secret, { region, key, permissions: access.write ? 'rw' : 'r', expiresOn: access.expiresOn, identifier: access.identifier })}`,
   };
+}
+
+/**
+ * A store belongs to the tenant of the configuration it was first opened with: a node given another
+ * configuration (its own new config.json instead of the shared one) would serve other subscriptions
+ * over the same resources, so it stops here, naming both.
+ */
+async function checkTenant(store: MetadataStore, config: KilnConfig, path: string): Promise<void> {
+  const tenant = await readOrCreateKey(store, 'tenant', async () => config.tenantId);
+  if (tenant !== config.tenantId)
+    throw new Error(
+      `${path} names tenant ${config.tenantId}, but this metadata store belongs to tenant ${tenant}: every Kiln on one store must read the same configuration (point them at one file with --config).`,
+    );
 }

@@ -1,12 +1,13 @@
-// Scale-out: two `kiln serve` processes on one PostgreSQL database and Azure Blob regions (Azurite)
-// share the job queue. Every replication finishes, each job runs once, never in both at the same time,
-// and both processes take work.
+// Scale-out: two `kiln serve` processes, each with its own data folder, on one PostgreSQL database
+// (which holds the keys) and one config file (--config) with Azure Blob regions (Azurite) share the
+// job queue; a node with a configuration of its own is refused. Every replication finishes, each job
+// runs once, never in both at the same time, and both processes take work.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
@@ -35,7 +36,9 @@ const VERSIONS = 6;
 describe('two server processes sharing PostgreSQL and Azure Blob regions', () => {
   it('share the replication jobs, none run twice at once, every replica verified', async () => {
     const azurite = await startAzurite();
+    // Each node has its own data folder; they share the database (keys included) and one config file.
     const dataDir = await dataDirWithTestCa('kiln-scale-');
+    const otherDataDir = await dataDirWithTestCa('kiln-scale-other-');
     const schema = `kiln_scale_${process.pid}_${Date.now()}`;
     const suffix = randomBytes(4).toString('hex');
     const config = defaultConfig();
@@ -47,11 +50,22 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
         azureBlob: { connectionString: azurite.connectionString, container: `${r.name}-${suffix}` },
       }));
     await writeFile(join(dataDir, 'config.json'), JSON.stringify(config));
-    const args = ['--db', POSTGRES_URL, '--db-schema', schema, '--log-jobs'];
+    const database = ['--db', POSTGRES_URL, '--db-schema', schema];
+    const args = [...database, '--config', join(dataDir, 'config.json'), '--log-jobs'];
     const servers: KilnProcess[] = [];
     try {
       servers.push(await startKilnProcess(dataDir, 0, args));
-      servers.push(await startKilnProcess(dataDir, 0, args));
+      servers.push(await startKilnProcess(otherDataDir, 0, args));
+      assert.deepEqual(
+        (await readdir(otherDataDir)).filter((name) => ['config.json', 'keys', 'kiln.db'].includes(name)),
+        [],
+        'the second node keeps no configuration, key or database of its own',
+      );
+      // A node that missed --config makes a configuration of its own, with another tenant: it stops, naming both.
+      await assert.rejects(
+        startKilnProcess(await dataDirWithTestCa('kiln-scale-stray-'), 0, database),
+        new RegExp(`belongs to tenant ${config.tenantId}: every Kiln on one store must read the same configuration`),
+      );
       const { url, credential, subscriptionId } = await clientsFor(dataDir, servers[0].url);
       const compute = new ComputeManagementClient(credential, subscriptionId, { endpoint: url });
       await new ResourceManagementClient(credential, subscriptionId, { endpoint: url }).resourceGroups.createOrUpdate(
@@ -150,6 +164,7 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(otherDataDir, { recursive: true, force: true });
       await azurite.stop();
     }
   });

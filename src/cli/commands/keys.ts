@@ -3,7 +3,7 @@ import { openKiln } from '../../app/kiln.ts';
 import { defaultDataDir } from '../data-dir.ts';
 import { outputOptions, printResult } from '../local-output.ts';
 
-export const keysHelp = `Usage: kiln keys rotate [--data DIR] [--db URL] [--db-schema S] [-o FORMAT] [--query Q]
+export const keysHelp = `Usage: kiln keys rotate [--data DIR] [--config FILE] [--db URL] [--db-schema S] [-o FORMAT] [--query Q]
 
 Rotates the key Kiln signs access tokens with. The keys live in the metadata store, so every
 'kiln serve' on it (several nodes on one PostgreSQL) signs with the new key within a minute,
@@ -20,7 +20,13 @@ export async function keys(argv: string[]): Promise<void> {
   if (action !== 'rotate') throw new Error(`unknown command 'kiln keys ${action ?? ''}'\n\n${keysHelp}`);
   const { values } = parseArgs({
     args: rest,
-    options: { data: { type: 'string' }, db: { type: 'string' }, 'db-schema': { type: 'string' }, ...outputOptions },
+    options: {
+      data: { type: 'string' },
+      config: { type: 'string' },
+      db: { type: 'string' },
+      'db-schema': { type: 'string' },
+      ...outputOptions,
+    },
   });
   const kiln = await openKiln({
     dataDir: values.data ?? defaultDataDir(),

@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../../app/server.ts';
 import { defaultDataDir } from '../data-dir.ts';
 
-export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--db URL] [--db-schema S] [--workers N] [--lease-ms N] [--log] [--log-jobs] [--customizer-network]
+export const serveHelp = `Usage: kiln serve [--data DIR] [--port N] [--host ADDR] [--http] [--cert FILE --key FILE] [--config FILE] [--db URL] [--db-schema S] [--workers N] [--lease-ms N] [--log] [--log-jobs] [--customizer-network]
 
 Serves Kiln's ARM-compatible API over HTTPS until stopped.
 
   --data DIR     data folder (default ${defaultDataDir()})
+  --config FILE  config.json elsewhere than the data folder: nodes sharing one database read one
+                 file (made there by the first start when missing)
   --port N       port to listen on (default 8443; 0 picks a free one)
   --host ADDR    address to listen on (default 127.0.0.1)
   --http         plain HTTP instead of HTTPS
@@ -31,6 +33,7 @@ export async function serve(argv: string[]): Promise<void> {
     args: argv,
     options: {
       data: { type: 'string' },
+      config: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       http: { type: 'boolean' },
@@ -48,6 +51,7 @@ export async function serve(argv: string[]): Promise<void> {
   if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('--cert and --key go together');
   const server = await startServer({
     dataDir: values.data ?? defaultDataDir(),
+    configFile: values.config,
     port: values.port === undefined ? 8443 : Number(values.port),
     host: values.host,
     plainHttp: values.http,

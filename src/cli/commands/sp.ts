@@ -3,7 +3,7 @@ import { openKiln } from '../../app/kiln.ts';
 import { defaultDataDir } from '../data-dir.ts';
 import { outputOptions, printResult } from '../local-output.ts';
 
-export const spHelp = `Usage: kiln sp create --name NAME [--role ROLE --scopes SCOPE...] [--data DIR] [--db URL] [-o FORMAT] [--query Q]
+export const spHelp = `Usage: kiln sp create --name NAME [--role ROLE --scopes SCOPE...] [--data DIR] [--config FILE] [--db URL] [--db-schema S] [-o FORMAT] [--query Q]
 
 Creates a service principal and prints, as 'az ad sp create-for-rbac' does,
 {"appId", "displayName", "password", "tenant"}, plus its "objectId" (the
@@ -29,14 +29,21 @@ export async function sp(argv: string[]): Promise<void> {
       role: { type: 'string' },
       scopes: { type: 'string', multiple: true },
       data: { type: 'string' },
+      config: { type: 'string' },
       db: { type: 'string' },
+      'db-schema': { type: 'string' },
       ...outputOptions,
     },
   });
   if (!values.name) throw new Error(`--name is required\n\n${spHelp}`);
   const scopes = (values.scopes ?? []).flatMap((s) => s.split(/\s+/)).filter((s) => s !== '');
   if (Boolean(values.role) !== scopes.length > 0) throw new Error(`--role and --scopes go together\n\n${spHelp}`);
-  const kiln = await openKiln({ dataDir: values.data ?? defaultDataDir(), db: values.db });
+  const kiln = await openKiln({
+    dataDir: values.data ?? defaultDataDir(),
+    configFile: values.config,
+    db: values.db,
+    dbSchema: values['db-schema'],
+  });
   try {
     const access = values.role ? { role: values.role, scopes } : undefined;
     printResult(await kiln.createServicePrincipal(values.name, access), values);

@@ -1,6 +1,7 @@
 /**
- * Kiln's own secrets (the token signing keys, the blob SAS key), kept as records in the metadata
- * store so every process on one store uses the same ones and no key file is copied between nodes.
+ * Kiln's own secrets (the token signing keys, the blob SAS key) and the tenant a store belongs to,
+ * kept as records in the metadata store so every process on one store uses the same ones and no
+ * key file is copied between nodes.
  * Whoever can read the store could read them, as they could already read every principal and role
  * assignment: the store is the root of trust (SECURITY.md).
  */

@@ -27,11 +27,30 @@ export async function dataDirWithTestCa(prefix: string): Promise<string> {
   return dataDir;
 }
 
-/** `port`: 0 for one the OS picks; a restart passes the port of the process it replaces. */
-export async function startKilnProcess(dataDir: string, port = 0, extraArgs: string[] = []): Promise<KilnProcess> {
+/**
+ * `port`: 0 for one the OS picks; a restart passes the port of the process it replaces. `nodeArgs` go
+ * to node before the script (a benchmark's `--cpu-prof`).
+ */
+export async function startKilnProcess(
+  dataDir: string,
+  port = 0,
+  extraArgs: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<KilnProcess> {
   const child = spawn(
     process.execPath,
-    ['bin/kiln.js', 'serve', '--data', dataDir, '--port', String(port), '--lease-ms', '1500', ...extraArgs],
+    [
+      ...nodeArgs,
+      'bin/kiln.js',
+      'serve',
+      '--data',
+      dataDir,
+      '--port',
+      String(port),
+      '--lease-ms',
+      '1500',
+      ...extraArgs,
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -6,7 +6,7 @@ import { VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
-import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireGroupResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
 import { closeGrant } from '../shared/blob-grants.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
@@ -228,8 +228,7 @@ async function applyDiskUpdate(ctx: DomainContext, existing: DiskRecord, body: R
 }
 
 export async function getDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef): Promise<DiskRecord> {
-  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-  return requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
+  return requireGroupResource<Disk, DiskInternal>(ctx, diskId(family, ref));
 }
 
 export function listDisks(ctx: DomainContext, family: DiskFamily, where: ListScope, page: PageRequest) {

@@ -2,7 +2,7 @@
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
-import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireGroupResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
@@ -92,8 +92,7 @@ export async function updateGallery(
 }
 
 export async function getGallery(ctx: DomainContext, ref: ResourceRef): Promise<GalleryRecord> {
-  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-  return requireResource<Gallery, Record<string, never>>(ctx, galleryId(ref));
+  return requireGroupResource<Gallery, Record<string, never>>(ctx, galleryId(ref));
 }
 
 export function listGalleries(ctx: DomainContext, where: ListScope, page: PageRequest) {

@@ -5,7 +5,7 @@ import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { galleryImageId, getGalleryImage, type GalleryImageRef } from '../gallery-images/operations.ts';
 import { startOperation, startOperationOn, type OperationData } from '../operations/operation.ts';
-import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireResourceUnder, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listResources } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
@@ -292,8 +292,9 @@ export async function updateVersion(
 }
 
 export async function getVersion(ctx: DomainContext, ref: VersionRef): Promise<GalleryImageVersionRecord> {
-  await getGalleryImage(ctx, definitionRef(ref));
-  return requireResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, versionId(ref));
+  return requireResourceUnder<GalleryImageVersion, GalleryImageVersionInternal>(ctx, versionId(ref), () =>
+    getGalleryImage(ctx, definitionRef(ref)),
+  );
 }
 
 export async function listVersions(ctx: DomainContext, ref: Omit<VersionRef, 'version'>, page: PageRequest) {

@@ -4,7 +4,7 @@ import { formatResourceId, resourceKey, type ResourceId } from '../../core/resou
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { galleryId, getGallery, refuseWhileNested } from '../galleries/operations.ts';
-import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireResourceUnder, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listResources } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
@@ -182,8 +182,9 @@ export async function updateGalleryImage(
 }
 
 export async function getGalleryImage(ctx: DomainContext, ref: GalleryImageRef): Promise<GalleryImageRecord> {
-  await getGallery(ctx, galleryRef(ref));
-  return requireResource<GalleryImage, Record<string, never>>(ctx, galleryImageId(ref));
+  return requireResourceUnder<GalleryImage, Record<string, never>>(ctx, galleryImageId(ref), () =>
+    getGallery(ctx, galleryRef(ref)),
+  );
 }
 
 export async function listGalleryImages(ctx: DomainContext, ref: Omit<GalleryImageRef, 'name'>, page: PageRequest) {

@@ -2,7 +2,7 @@
 import { ArmError } from '../../core/arm-error.ts';
 import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext, SettingsContext } from '../context.ts';
-import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireGroupResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
@@ -179,8 +179,7 @@ export async function updateTemplate(
 }
 
 export async function getTemplate(ctx: DomainContext, ref: TemplateRef): Promise<ImageTemplateRecord> {
-  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-  return requireResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
+  return requireGroupResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
 }
 
 export function listTemplates(ctx: DomainContext, where: ListScope, page: PageRequest) {

@@ -7,7 +7,7 @@ import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from '../di
 import { GIB } from '../disks/disk.ts';
 import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
 import { startOperation, type OperationData } from '../operations/operation.ts';
-import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireGroupResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
@@ -141,8 +141,7 @@ function imageResource(
 }
 
 export async function getImage(ctx: DomainContext, ref: ResourceRef): Promise<ImageRecord> {
-  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-  return requireResource<Image, ImageInternal>(ctx, imageId(ref));
+  return requireGroupResource<Image, ImageInternal>(ctx, imageId(ref));
 }
 
 export function listImages(ctx: DomainContext, where: ListScope, page: PageRequest) {

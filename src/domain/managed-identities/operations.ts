@@ -5,7 +5,7 @@ import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { identityPrincipalRecord, servicePrincipalKey } from '../identity/service-principals.ts';
-import { getResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { getResource, requireGroupResource, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
@@ -95,8 +95,7 @@ export async function updateIdentity(
 }
 
 export async function getIdentity(ctx: DomainContext, ref: ResourceRef): Promise<UserAssignedIdentityRecord> {
-  await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-  return requireResource<UserAssignedIdentity, Record<string, never>>(
+  return requireGroupResource<UserAssignedIdentity, Record<string, never>>(
     ctx,
     identityId(ref.subscription, ref.resourceGroup, ref.name),
   );

@@ -8,9 +8,9 @@ import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import {
-  getResource,
-  requireResource,
   type ArmResource,
+  getResource,
+  requireGroupResource,
   type ResourceData,
   type ResourceRecord,
 } from '../shared/arm-resource.ts';
@@ -94,8 +94,7 @@ export function networkResourceReads<D extends ResourceData<ArmResource, unknown
   const kind = `microsoft.network/${collection.toLowerCase()}`;
   return {
     async get(ctx: DomainContext, ref: ResourceRef) {
-      await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-      const record = await requireResource<D['resource'], D['internal']>(ctx, networkResourceId(collection, ref));
+      const record = await requireGroupResource<D['resource'], D['internal']>(ctx, networkResourceId(collection, ref));
       return { body: present(record.data as D, record.etag), etag: record.etag };
     },
     list(ctx: DomainContext, where: ListScope, page: PageRequest) {

@@ -6,6 +6,7 @@ import { ArmError } from '../../core/arm-error.ts';
 import { parseResourceId, resourceKey, resourceTypeOf, type ResourceId } from '../../core/resource-id.ts';
 import type { NewRecord, StoredRecord } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
+import { requireResourceGroup, requireSubscription } from './scope.ts';
 
 export interface ArmResource {
   id: string;
@@ -74,3 +75,27 @@ export async function requireResource<R extends ArmResource, I>(
   if (!record) throw resourceNotFound(id);
   return record;
 }
+
+/**
+ * A resource whose parents (its group, the resources above it) must exist, read first and, when it is
+ * there, alone: its parents are then there too, since a group's delete removes everything in it in one
+ * batch and a parent is deleted only without children (a create racing its parent's delete can leave an
+ * orphan, which the generic resource list shows as well). Only a missing resource reads its parents,
+ * whose own 404 (ResourceGroupNotFound, a parent's ResourceNotFound) comes first, as in ARM. One store
+ * read where reading top-down took one per level, on every GET and every operation that looks one up.
+ */
+export async function requireResourceUnder<R extends ArmResource, I>(
+  ctx: DomainContext,
+  id: ResourceId,
+  requireParents: () => Promise<unknown>,
+): Promise<ResourceRecord<R, I>> {
+  requireSubscription(ctx, id.subscription);
+  const record = await getResource<R, I>(ctx, id);
+  if (record) return record;
+  await requireParents();
+  throw resourceNotFound(id);
+}
+
+/** requireResourceUnder for a resource right in a resource group. */
+export const requireGroupResource = <R extends ArmResource, I>(ctx: DomainContext, id: ResourceId) =>
+  requireResourceUnder<R, I>(ctx, id, () => requireResourceGroup(ctx, id.subscription, id.resourceGroup!));

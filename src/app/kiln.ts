@@ -24,6 +24,7 @@ import {
 } from '../domain/identity/local-token-authority.ts';
 import { openSigningKeyRing, rotateSigningKey, type SigningKeyRing } from '../domain/identity/signing-key-ring.ts';
 import { readOrCreateKey } from '../domain/shared/kiln-keys.ts';
+import { createAccessCache, watchAccessWrites, type AccessCache } from '../domain/authorization/access-cache.ts';
 import { separateUserBlobs } from '../domain/storage/user-blob-layout.ts';
 import { StoreJobQueue } from '../jobs/store-job-queue.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
@@ -61,6 +62,8 @@ export interface Kiln {
   domain: DomainContext;
   queue: StoreJobQueue<TaskPayloads>;
   authority: TokenAuthority;
+  /** Token verdicts and callers' access kept for a moment; this process's writes to them clear it. */
+  accessCache: AccessCache;
   /** The token signing keys, shared through the store. */
   keys: SigningKeyRing;
   /** A new signing key for every process on the store (`kiln keys rotate`); the replaced one verifies until its tokens expire. */
@@ -82,12 +85,17 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
   const clock = options.clock ?? systemClock;
   await makeDataFolderPrivate(options.dataDir);
   const { config, created } = await loadOrCreateConfig(options.dataDir, options.configFile);
-  const store = stampResourceTimes(
-    options.db?.startsWith('postgres')
-      ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
-      : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db')),
-    clock,
-    TRACKED_KINDS,
+  const accessCache = createAccessCache(clock);
+  // Outermost, so that every batch of this process that changes access clears what the cache kept.
+  const store = watchAccessWrites(
+    stampResourceTimes(
+      options.db?.startsWith('postgres')
+        ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
+        : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db')),
+      clock,
+      TRACKED_KINDS,
+    ),
+    accessCache,
   );
   const regions = createRegionStores(options.dataDir, config.regions);
   await checkTenant(store, config, configPath(options.dataDir, options.configFile));
@@ -123,6 +131,7 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
     domain,
     queue,
     authority,
+    accessCache,
     keys,
     sasSecret,
     armAudiences: [

@@ -85,7 +85,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = await buildApp(
     {
       domain: kiln.domain,
-      tokens: kiln.authority,
+      tokens: kiln.accessCache.tokens(kiln.authority),
+      callerAccess: (principalId) => kiln.accessCache.callerAccess(kiln.domain, principalId),
       authority: kiln.authority,
       sasSecret: kiln.sasSecret,
       armAudiences: kiln.armAudiences,

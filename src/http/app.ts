@@ -69,7 +69,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     arm.removeContentTypeParser('text/plain');
     arm.addHook('onRequest', checkApiVersion);
     arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId, deps.armAudiences));
-    arm.addHook('onRequest', authorize(deps.domain));
+    arm.addHook('onRequest', authorize(deps));
     arm.addHook('onRequest', requireProviderRegistration(deps.domain));
     arm.addHook('preHandler', authorizeLinked(deps));
     arm.addHook('preSerialization', filterListed);

@@ -1,3 +1,4 @@
+import type { CallerAccess } from '../domain/authorization/check-access.ts';
 import type { DomainContext } from '../domain/context.ts';
 import type { TokenVerifier } from '../domain/identity/token-authority.ts';
 import type { TokenAuthority } from '../domain/identity/local-token-authority.ts';
@@ -7,6 +8,8 @@ export interface AppDeps {
   domain: DomainContext;
   /** Checks bearer tokens on ARM and blob calls. */
   tokens: TokenVerifier;
+  /** What a caller's role assignments allow, for the ARM pipeline's RBAC checks (domain/authorization/access-cache.ts). */
+  callerAccess(principalId: string): Promise<CallerAccess>;
   /** Token audiences that open the management API (the ARM resource ids and Kiln's own URL). */
   armAudiences: readonly string[];
   /** Issues tokens at the OAuth2 endpoints. */

@@ -17,6 +17,7 @@ export async function armRoutes(kiln: TestServer): Promise<ArmRouteConfig[]> {
   registerArmRoutes(app, {
     domain: running.domain,
     tokens: running.authority,
+    callerAccess: (principalId) => running.accessCache.callerAccess(running.domain, principalId),
     authority: running.authority,
     sasSecret: running.sasSecret,
     armAudiences: running.armAudiences,

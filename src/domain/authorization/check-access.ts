@@ -18,7 +18,7 @@ export interface Grant {
 
 export interface CallerAccess {
   principalId: string;
-  grants: Grant[];
+  grants: readonly Grant[];
 }
 
 export async function loadCallerAccess(ctx: DomainContext, principalId: string): Promise<CallerAccess> {

@@ -10,12 +10,10 @@ import {
   hasAssignmentAround,
   isAllowed,
   isAllowedBelow,
-  loadCallerAccess,
   type CallerAccess,
 } from '../../domain/authorization/check-access.ts';
 import { authorizationFailed, linkedAuthorizationFailed } from '../../domain/authorization/denials.ts';
 import { parseScope } from '../../domain/authorization/scope.ts';
-import type { DomainContext } from '../../domain/context.ts';
 import type { OperationData } from '../../domain/operations/operation.ts';
 import { requireSubscription } from '../../domain/shared/scope.ts';
 import { BLOB_DATA_ACTIONS } from '../../domain/storage/blob-scope.ts';
@@ -39,12 +37,12 @@ function accessOf(request: FastifyRequest): RouteAccess | undefined {
 }
 
 /** onRequest, after authentication: the route's own action. */
-export function authorize(domain: DomainContext) {
+export function authorize({ domain, callerAccess }: Pick<AppDeps, 'domain' | 'callerAccess'>) {
   return async (request: FastifyRequest): Promise<void> => {
     const access = accessOf(request);
     const principal = request.principal;
     if (!access || !principal || access.check === 'none') return;
-    const caller = await loadCallerAccess(domain, principal.oid);
+    const caller = await callerAccess(principal.oid);
     request.callerAccess = caller;
     if (access.check === 'handler') return;
     const scope = scopeOf(request, access);

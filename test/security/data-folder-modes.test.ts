@@ -83,11 +83,7 @@ describe(
       // The control: nobody reads a world-readable file beside the data folder.
       const control = join(parent, 'readable.txt');
       assert.equal(catAsNobody(control).status, 0, 'the user nobody can read a world-readable file');
-      for (const path of [
-        join(dataDir, 'kiln.db'),
-        join(dataDir, 'config.json'),
-        blobChunk,
-      ]) {
+      for (const path of [join(dataDir, 'kiln.db'), join(dataDir, 'config.json'), blobChunk]) {
         const read = catAsNobody(path);
         assert.notEqual(read.status, 0, `nobody read ${path}`);
         assert.match(read.stderr, /Permission denied/, path);

@@ -10,26 +10,25 @@ import { publicBaseUrl } from './urls.ts';
  */
 export function authenticate(tokens: TokenVerifier, tenantId: string, audiences: readonly string[]) {
   const accepted = new Set(audiences.map(normalizeAudience));
+  // Made only for a refusal: every call runs the hook, and a closure per call costs.
+  const refusal = (request: FastifyRequest, code: string, message: string) =>
+    new ArmError(401, code, message, undefined, [], {
+      'WWW-Authenticate': `Bearer authorization_uri="${publicBaseUrl(request)}/${tenantId}", error="invalid_token", error_description="${message}"`,
+    });
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.routeOptions.config.arm) return;
-    const challenge = (error: string, description: string) =>
-      `Bearer authorization_uri="${publicBaseUrl(request)}/${tenantId}", error="${error}", error_description="${description}"`;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) {
-      const message = 'Authentication failed. The Authorization header is missing.';
-      throw new ArmError(401, 'AuthenticationFailed', message, undefined, [], {
-        'WWW-Authenticate': challenge('invalid_token', message),
-      });
-    }
+    if (!match)
+      throw refusal(request, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
     const check = await tokens.verify(match[1]);
     // A token for another resource (say, storage) does not open the management API.
-    if (check.ok && !accepted.has(normalizeAudience(check.claims.aud))) {
-      const message = `The access token has an invalid audience '${check.claims.aud}' for the management API.`;
-      throw new ArmError(401, 'InvalidAuthenticationTokenAudience', message, undefined, [], {
-        'WWW-Authenticate': challenge('invalid_token', message),
-      });
-    }
+    if (check.ok && !accepted.has(normalizeAudience(check.claims.aud)))
+      throw refusal(
+        request,
+        'InvalidAuthenticationTokenAudience',
+        `The access token has an invalid audience '${check.claims.aud}' for the management API.`,
+      );
     if (check.ok) {
       request.principal = check.claims;
       return;
@@ -39,7 +38,6 @@ export function authenticate(tokens: TokenVerifier, tenantId: string, audiences:
       : /audience/i.test(check.reason)
         ? 'InvalidAuthenticationTokenAudience'
         : 'InvalidAuthenticationToken';
-    const message = `The access token is invalid: ${check.reason}`;
-    throw new ArmError(401, code, message, undefined, [], { 'WWW-Authenticate': challenge('invalid_token', message) });
+    throw refusal(request, code, `The access token is invalid: ${check.reason}`);
   };
 }

@@ -60,8 +60,10 @@ export function createAccessCache(clock: Clock): AccessCache {
 // What is kept is shared by every request that hits it: none may change it for the others.
 const frozen = (check: TokenCheck): TokenCheck =>
   check.ok ? { ok: true, claims: Object.freeze(check.claims) } : check;
-const frozenAccess = ({ principalId, grants }: CallerAccess): CallerAccess =>
-  Object.freeze({ principalId, grants: Object.freeze(grants.map((grant) => Object.freeze(grant))) });
+const frozenAccess = (access: CallerAccess): CallerAccess => {
+  access.grants.forEach((grant) => Object.freeze(grant));
+  return Object.freeze({ ...access, grants: Object.freeze([...access.grants]) });
+};
 
 const ROLE_ASSIGNMENTS = '/providers/microsoft.authorization/roleassignments/';
 

@@ -18,8 +18,11 @@ export interface TaskPayloads {
   'imageTemplate.run': RunPayload;
   /** Waits for a run's distributions, then records its end. */
   'imageTemplate.finishRun': FinishRunPayload;
-  /** Deletes bytes nobody references any more: sealed blobs, and `staging` uploads never sealed. */
-  'blobs.delete': { blobs: OwnedBlob[]; staging?: OwnedBlob[] };
+  /**
+   * Deletes bytes nobody references any more: sealed blobs, `staging` uploads never sealed, and every
+   * sealed blob under each of `prefixes` (a run's live log segments once the log is sealed).
+   */
+  'blobs.delete': { blobs: OwnedBlob[]; staging?: OwnedBlob[]; prefixes?: Array<{ region: string; prefix: string }> };
   /** Fills a new disk from a blob or with zeros. */
   'disk.fill': FillPayload;
   /** Seals a disk's finished upload. */

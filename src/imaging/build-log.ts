@@ -2,18 +2,20 @@
  * A build run's `customization.log`, like Azure Image Builder's: every step's output, in order,
  * readable by the user while the build runs.
  *
- * Writes are synchronous appends of whole lines, so whoever tails the file sees each line as soon as
- * it is written and never half of one. Known secrets (SAS signatures, tokens) are replaced by `***`
- * in every line before it reaches the file; redaction works on whole lines, which is why child
- * output is line-buffered first: a secret can never straddle two writes.
+ * Lines go to a sink: the run's live log in its region store (the domain's live-log-writer.ts, which
+ * batches them so that any node can serve them while the run goes), or a file (the build steps'
+ * tests read it). Writes are whole lines, so a reader never sees half of one. Known secrets (SAS
+ * signatures, tokens) are replaced by `***` in every line before it reaches the sink; redaction works
+ * on whole lines, which is why child output is line-buffered first: a secret can never straddle two writes.
  *
- * The file is bounded: once it reaches `maxBytes` (config `build.logMaxMiB`), customizer output
- * (stream lines) is no longer written; one line says so and names the setting. Kiln's own lines (step
- * starts and ends, errors, the run's result) are always written, and a cut stream writes its last
- * lines when it ends, so the end of a run reads as it would uncut. What follows the cap is thus a few
- * lines per step, bounded by the template, not by what its scripts print.
+ * The log is bounded: once it reaches `maxBytes` (config `build.logMaxMiB`), counting what earlier
+ * attempts of the run wrote, customizer output (stream lines) is no longer written; one line says so
+ * and names the setting. Kiln's own lines (step starts and ends, errors, the run's result) are always
+ * written, and a cut stream writes its last lines when it ends, so the end of a run reads as it would
+ * uncut. What follows the cap is thus a few lines per step, bounded by the template, not by what its
+ * scripts print.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -21,8 +23,8 @@ import { logLines } from '../core/log-lines.ts';
 
 /** A longer run of bytes without a newline is cut into lines of this size, to bound memory. */
 const MAX_LINE = 64 * 1024;
-/** Lines a stream keeps for its own `tail`: enough for any error message. */
-const STREAM_TAIL_KEEP = 200;
+/** Lines a stream, and the log, keep for their own `tail`: enough for any error message. */
+const TAIL_KEEP = 200;
 /** Last lines of a cut stream written when it ends. */
 const CUT_TAIL = 20;
 /** A run's log size when config.json says nothing (`build.logMaxMiB`). */
@@ -73,35 +75,56 @@ export interface LogStream {
   tail(n: number): string[];
 }
 
+/** Where a log's lines go: text of whole lines, in order. */
+export interface LogSink {
+  /** Bytes the log held before this sink took it (what earlier attempts of the run wrote). */
+  readonly size: number;
+  write(lines: string): void;
+  /** Writes out what the sink holds; it takes nothing more. */
+  close(): void | Promise<void>;
+}
+
 export interface BuildLog {
-  readonly path: string;
   line(text: string): void;
   stream(prefix: string): LogStream;
-  /** The last `n` lines of the whole file, as written. */
+  /** The last `n` lines (at most 200) written through this log, as written. */
   tail(n: number): string[];
   /** Adds values never to be written; lines already written are not rewritten. */
   redact(values: string[]): void;
-  close(): void;
+  /** Writes out what the sink holds; the log takes no more lines. */
+  close(): Promise<void>;
+  readonly closed: boolean;
 }
 
+/** A log kept in a local file, which its tests read. */
+export type FileBuildLog = BuildLog & { readonly path: string };
+
 /**
- * Opens (or continues) the log at `path`; the directory is created when missing. `maxBytes` caps the
- * customizer output it takes (default `DEFAULT_LOG_MAX_MIB`), counting what the file already holds.
+ * Opens a log over `sink`, or continues the file at `path` (its directory created when missing).
+ * `maxBytes` caps the customizer output it takes (default `DEFAULT_LOG_MAX_MIB`), counting what the
+ * log already holds.
  */
-export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: number } = {}): BuildLog {
+export function openBuildLog(path: string, options?: BuildLogOptions): FileBuildLog;
+export function openBuildLog(sink: LogSink, options?: BuildLogOptions): BuildLog;
+export function openBuildLog(target: string | LogSink, options: BuildLogOptions = {}): BuildLog {
+  const sink = typeof target === 'string' ? fileSink(target) : target;
   const clock = options.clock ?? systemClock;
   const maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_MIB * MiB;
-  mkdirSync(dirname(path), { recursive: true });
-  // 0600: the log holds whatever the user's scripts print; Kiln serves it, nobody else reads it.
-  let fd: number | undefined = openSync(path, 'a', 0o600);
-  let size = fstatSync(fd).size;
+  let size = sink.size;
+  let closed = false;
   let cut = false;
   let secrets: string[] = [];
+  const written: string[] = [];
 
   const redactText = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
   const write = (lines: string) => {
-    if (fd === undefined) throw new Error(`Build log ${path} is closed.`);
-    size += writeSync(fd, lines);
+    if (closed) throw new Error('The build log is closed.');
+    sink.write(lines);
+    size += Buffer.byteLength(lines);
+    for (const line of lines.slice(0, -1).split('\n')) {
+      written.push(line);
+      if (written.length > TAIL_KEEP) written.shift();
+    }
   };
   const append = (text: string) => write(logLines(text, clock.now()));
   /** Writes a stream's line unless the cap is reached; false when it was left out. */
@@ -122,7 +145,7 @@ export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: 
   };
 
   return {
-    path,
+    ...(typeof target === 'string' ? { path: target } : {}),
     line: (text) => append(redactText(text)),
     stream(prefix) {
       const recent: string[] = [];
@@ -130,7 +153,7 @@ export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: 
       const line = (text: string) => {
         const clean = redactText(text);
         recent.push(clean);
-        if (recent.length > STREAM_TAIL_KEEP) recent.shift();
+        if (recent.length > TAIL_KEEP) recent.shift();
         if (appendOutput(`[${prefix}] ${clean}`)) return;
         dropped.lines++;
         dropped.bytes += Buffer.byteLength(clean);
@@ -151,43 +174,38 @@ export function openBuildLog(path: string, options: { clock?: Clock; maxBytes?: 
       };
       return { write: splitter.write, end, line, tail: (n) => recent.slice(-n) };
     },
-    tail: (n) => tailFile(path, n),
+    tail: (n) => (n <= 0 ? [] : written.slice(-n)),
     redact(values) {
       // Longest first, so a secret containing another is replaced whole.
       secrets = [...new Set([...secrets, ...values.filter((value) => value !== '')])].sort(
         (a, b) => b.length - a.length,
       );
     },
-    close() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sink.close();
+    },
+    get closed() {
+      return closed;
     },
   };
 }
 
-const mib = (bytes: number) => `${+(bytes / MiB).toFixed(3)} MiB`;
-
-/** Reads backwards from the end only as far as `n` lines need, so a long log stays cheap to tail. */
-function tailFile(path: string, n: number): string[] {
-  if (n <= 0) return [];
-  const fd = openSync(path, 'r');
-  try {
-    let position = fstatSync(fd).size;
-    let text = Buffer.alloc(0);
-    const lines = () =>
-      text
-        .toString('utf8')
-        .split('\n')
-        .filter((line, i, all) => i < all.length - 1 || line !== '');
-    while (position > 0 && lines().length <= n) {
-      const size = Math.min(64 * 1024, position);
-      position -= size;
-      const chunk = Buffer.alloc(size);
-      readSync(fd, chunk, 0, size, position);
-      text = Buffer.concat([chunk, text]);
-    }
-    return lines().slice(-n);
-  } finally {
-    closeSync(fd);
-  }
+interface BuildLogOptions {
+  clock?: Clock;
+  maxBytes?: number;
 }
+
+/** Appends to the file at `path`, made 0600: the log holds whatever the user's scripts print. */
+function fileSink(path: string): LogSink {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a', 0o600);
+  return {
+    size: fstatSync(fd).size,
+    write: (lines) => void writeSync(fd, lines),
+    close: () => closeSync(fd),
+  };
+}
+
+const mib = (bytes: number) => `${+(bytes / MiB).toFixed(3)} MiB`;

@@ -4,12 +4,13 @@ import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { bootstrapBusybox } from '../../src/app/busybox-base.ts';
 import { startWorkers, workRoot } from '../../src/app/workers.ts';
 import type { RunPayload } from '../../src/domain/image-templates/run-payloads.ts';
+import { liveLogPrefix, segmentKey } from '../../src/domain/image-templates/run/live-log.ts';
 import { JOB_KIND, jobRecord, type JobData } from '../../src/jobs/job-record.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -52,12 +53,15 @@ it('ends a run whose attempts all died as Failed, keeping their log readable', a
       expect: { etag: job.etag },
     },
   ]);
+  // What the last of them flushed to the live log, and the work folder it left on this node.
+  await kiln.server.kiln.domain.regions
+    .get('westus')!
+    .put(
+      segmentKey(runId, 0),
+      Buffer.from(`${new Date().toISOString()} [motd] written by an attempt whose worker died\n`),
+    );
   const work = join(workRoot(kiln.dataDir), runId);
   await mkdir(work, { recursive: true });
-  await writeFile(
-    join(work, 'customization.log'),
-    `${new Date().toISOString()} [motd] written by an attempt whose worker died\n`,
-  );
 
   const workers = startWorkers(kiln.server.kiln, { dataDir: kiln.dataDir, workers: 1, pollMs: 50 });
   try {
@@ -73,6 +77,11 @@ it('ends a run whose attempts all died as Failed, keeping their log readable', a
     assert.match(log.text, /\[motd\] written by an attempt whose worker died/);
     assert.match(log.text, /Run ended: The worker running this operation stopped during each of its 3 attempts/);
     assert.equal(existsSync(work), false, 'the working files are gone');
+    // The live log's segments go once the log is sealed (a job of their own).
+    const store = kiln.server.kiln.domain.regions.get('westus')!;
+    for (let i = 0; i < 100 && (await store.list(liveLogPrefix(runId))).length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await store.list(liveLogPrefix(runId)), [], 'the live segments are gone');
   } finally {
     await workers.stop();
   }

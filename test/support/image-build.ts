@@ -1,7 +1,7 @@
 /** What an image build step runs in, for tests of one step alone: a fresh work folder, its state, log and context. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBuildLog, type BuildLog } from '../../src/imaging/build-log.ts';
+import { openBuildLog, type FileBuildLog } from '../../src/imaging/build-log.ts';
 import { imageBuildState, type ImageBuildState } from '../../src/imaging/image-template/image-build-state.ts';
 import type { StepContext } from '../../src/imaging/step-runner.ts';
 
@@ -9,7 +9,7 @@ import type { StepContext } from '../../src/imaging/step-runner.ts';
 export function imageBuildFixture(
   root: string,
   n: number,
-): { state: ImageBuildState; log: BuildLog; ctx: StepContext; controller: AbortController } {
+): { state: ImageBuildState; log: FileBuildLog; ctx: StepContext; controller: AbortController } {
   const work = join(root, `run-${n}`);
   mkdirSync(work, { recursive: true, mode: 0o700 });
   const log = openBuildLog(join(work, 'customization.log'));

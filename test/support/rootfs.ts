@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBuildLog, type BuildLog } from '../../src/imaging/build-log.ts';
+import { openBuildLog, type FileBuildLog } from '../../src/imaging/build-log.ts';
 import type { RootFsState } from '../../src/imaging/sandbox.ts';
 import type { StepContext } from '../../src/imaging/step-runner.ts';
 
@@ -42,7 +42,7 @@ export function makeBusyboxRootFs(dir: string): string {
 }
 
 /** A fresh busybox root, its build log and a step context, in folder `run-<n>` under `work`. */
-export function freshStepFixture(work: string, n: number): { state: RootFsState; log: BuildLog; ctx: StepContext } {
+export function freshStepFixture(work: string, n: number): { state: RootFsState; log: FileBuildLog; ctx: StepContext } {
   const dir = join(work, `run-${n}`);
   const state = { rootfs: makeBusyboxRootFs(join(dir, 'rootfs')) };
   const log = openBuildLog(join(dir, 'customization.log'));

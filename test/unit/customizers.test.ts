@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { BuildLog } from '../../src/imaging/build-log.ts';
+import type { FileBuildLog } from '../../src/imaging/build-log.ts';
 import { CustomizerError } from '../../src/imaging/customizers/customizer-command.ts';
 import type { CustomizerDeps } from '../../src/imaging/customizers/customizer-deps.ts';
 import { fileStep } from '../../src/imaging/customizers/file.ts';
@@ -63,7 +63,7 @@ before(async () => {
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 let state: RootFsState;
-let log: BuildLog;
+let log: FileBuildLog;
 let ctx: StepContext;
 let runs = 0;
 beforeEach(() => {

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
-import type { BuildLog } from '../../src/imaging/build-log.ts';
+import type { FileBuildLog } from '../../src/imaging/build-log.ts';
 import { shellStep } from '../../src/imaging/customizers/shell.ts';
 import { generalizeStep } from '../../src/imaging/generalize.ts';
 import type { RootFsState } from '../../src/imaging/sandbox.ts';
@@ -25,7 +25,7 @@ const work = mkdtempSync(join(tmpdir(), 'kiln-generalize-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 let state: RootFsState;
-let log: BuildLog;
+let log: FileBuildLog;
 let ctx: StepContext;
 let runs = 0;
 beforeEach(() => {

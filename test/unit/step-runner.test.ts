@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type BuildLog, openBuildLog } from '../../src/imaging/build-log.ts';
+import { type FileBuildLog, openBuildLog } from '../../src/imaging/build-log.ts';
 import { type BuildStep, runSteps, type StepEvent } from '../../src/imaging/step-runner.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-steps-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let logs = 0;
-const newLog = (): BuildLog => openBuildLog(join(dir, `customization-${++logs}.log`));
+const newLog = (): FileBuildLog => openBuildLog(join(dir, `customization-${++logs}.log`));
 
 /** Steps that record `run:<name>` and `cleanup:<name>` into `calls`; `fail` names a step whose run throws. */
 function recordingSteps(

@@ -77,7 +77,6 @@ it('a job reaches its handler with the payload it was enqueued with, as plain da
     ],
     image: { region: 'eastus', key: 'builds/run-1.vhd' },
     keepImage: true,
-    logPath: '/work/run-1/customization.log',
     work: '/work/run-1',
   };
   const received: FinishRunPayload[] = [];

@@ -1,20 +1,23 @@
 /**
- * The run's customization.log: while the build runs it is a file the worker appends to; when the run
- * ends it is kept as a blob in the template's region. Readers pass the offset they have read up to,
- * so `logs --follow` gets only what is new.
+ * The run's customization.log: while the run goes it is the live log in the template's region store
+ * (run/live-log.ts: segments any node reads, whichever node builds); when the run ends it is sealed
+ * into one blob there. Readers pass the offset they have read up to, so `logs --follow` gets only
+ * what is new, from any node, before and after the end alike (the sealed blob holds the same bytes
+ * at the same offsets).
  *
- * Invariants: a read is a byte range streamed from the file or blob, never the whole log in memory
- * (a log can be far larger than the server's memory: it is capped by `build.logMaxMiB`, logs of
- * older versions were not); the range is fixed when the read starts, so `nextOffset` is exactly
+ * Invariants: a read is a byte range streamed from the segments or blob, never the whole log in
+ * memory (a log can be far larger than the server's memory: it is capped by `build.logMaxMiB`, logs
+ * of older versions were not); the range is fixed when the read starts, so `nextOffset` is exactly
  * where the answer ends; `complete` is true only once the run has ended and the answer reaches the
  * end of its log.
  */
 import { Readable } from 'node:stream';
-import { open } from 'node:fs/promises';
 import { ArmError } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
 import { readAll } from '../disks/disk-source.ts';
+import type { ImageTemplateRecord } from './image-template.ts';
 import { getTemplate, type TemplateRef } from './operations.ts';
+import { readLiveLog } from './run/live-log.ts';
 
 export interface CustomizationLogRange {
   content: Readable;
@@ -44,23 +47,6 @@ export async function openCustomizationLog(
     nextOffset: offset,
     complete,
   });
-  if (log?.path && running) {
-    // Opened before its size is read: the worker may remove the file when the run ends, the open file stays readable.
-    const file = await open(log.path, 'r').catch(() => undefined);
-    if (!file) return nothing(false);
-    const size = (await file.stat()).size;
-    if (offset >= size) {
-      await file.close();
-      return nothing(false);
-    }
-    const last = end(size);
-    return {
-      content: file.createReadStream({ start: offset, end: last - 1 }),
-      bytes: last - offset,
-      nextOffset: last,
-      complete: false,
-    };
-  }
   if (log?.blob) {
     const store = ctx.regions.get(log.blob.region);
     const info = await store?.stat(log.blob.key);
@@ -75,12 +61,38 @@ export async function openCustomizationLog(
       };
     }
   }
+  const store = ctx.regions.get(record.data.resource.location);
+  const runId = record.data.internal.runId;
+  if (running && store && runId) {
+    const live = await readLiveLog(store, runId, offset, {
+      maxBytes: options.maxBytes,
+      sealed: (start, last) => sealedRange(ctx, record, start, last),
+    });
+    return { ...live, complete: false };
+  }
   if (running) return nothing(false);
   throw new ArmError(
     404,
     'ResourceNotFound',
     `The image template '${ref.name}' has no customization log: it has not run yet.`,
   );
+}
+
+/**
+ * The bytes from `start` to before `end` of the run's sealed log, once the run that `record` showed
+ * running has ended: a read of its live log goes on there when the segments go.
+ */
+async function sealedRange(
+  ctx: DomainContext,
+  record: ImageTemplateRecord,
+  start: number,
+  end: number,
+): Promise<Readable | undefined> {
+  if (start >= end) return Readable.from([]);
+  const now = await ctx.store.get<ImageTemplateRecord['data']>(record.key);
+  const blob = now && now.data.internal.runId === record.data.internal.runId ? now.data.internal.log?.blob : undefined;
+  if (!blob) return undefined;
+  return ctx.regions.get(blob.region)?.read(blob.key, { start, end: end - 1 });
 }
 
 /**

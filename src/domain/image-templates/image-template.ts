@@ -99,8 +99,11 @@ export interface ImageTemplateInternal {
   runId?: string;
   runJobKey?: string;
   cancelOperation?: import('../operations/operation.ts').OperationData;
-  /** Where the run's customization.log is, while it runs (a path on the worker) and after (a region blob). */
-  log?: { path?: string; blob?: { region: string; key: string } };
+  /**
+   * The run's sealed customization.log, once the run ended; while it runs the log is its live segments
+   * in the template's region (run/live-log.ts), found by `runId`.
+   */
+  log?: { blob?: { region: string; key: string } };
 }
 
 /** A passed boot check as run outputs show it: the boot's time and where to read its serial console. */

@@ -26,7 +26,7 @@ export interface FinishRunPayload extends RunPayload {
   /** The built VHD in the template's region, removed at the end unless a VHD target keeps it. */
   image: { region: string; key: string };
   keepImage: boolean;
-  logPath: string;
+  /** The build's work folder on the node that built it, removed there if this job runs there too. */
   work: string;
   /** Why validation failed, when `continueDistributeOnFailure` distributed the image anyway: the run ends Failed. */
   validationFailure?: string;

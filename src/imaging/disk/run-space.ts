@@ -3,8 +3,8 @@
  * file `<work>/space.ext4` whose size is the run's disk limit (disk-limit.ts). Everything the run
  * writes from its source on (the fetched image, the raw disk the build changes in place and what
  * customizers add to it, the built VHD) lives there, so the run takes at most that much of the
- * host's disk, however much it tries: past it, writes fail with ENOSPC. The run's log stays outside,
- * in `<work>`, so it can still say why.
+ * host's disk, however much it tries: past it, writes fail with ENOSPC. The run's log stays outside
+ * (in the region store, image-templates/run/live-log.ts), so it can still say why.
  *
  * - The file system is Kiln's own (made here, empty): the kernel never mounts image content.
  * - Mounted nosuid and nodev: a setuid file or device node an image holds is inert on the host too,

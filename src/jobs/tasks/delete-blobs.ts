@@ -8,6 +8,10 @@ export function deleteBlobsTask(ctx: DomainContext): TaskHandler<TaskPayloads['b
     async run(payload) {
       for (const blob of payload.blobs) await ctx.regions.get(blob.region)?.delete(blob.key);
       for (const blob of payload.staging ?? []) await ctx.regions.get(blob.region)?.deleteStaging(blob.key);
+      for (const { region, prefix } of payload.prefixes ?? []) {
+        const store = ctx.regions.get(region);
+        for (const blob of (await store?.list(prefix)) ?? []) await store!.delete(blob.key);
+      }
       return [];
     },
     async fail() {

@@ -3,21 +3,29 @@
  * keeping (`domain/image-templates/run/`: run status, source lookup, distribution, the run's end) and
  * the build pipeline (`imaging/image-template/`: stage, source, customizers, generalize, write image,
  * as steps). Only this layer may see both, so this file wires them: settings into the build, the
- * domain's lookups and progress into the steps, and the build's outcome into the run's end. It makes
- * no decisions and writes no records of its own.
+ * domain's lookups and progress into the steps, the run's live log (the domain's, in the template's
+ * region) under the build's log, and the build's outcome into the run's end. It makes no decisions
+ * and writes no records of its own.
+ *
+ * Every attempt says in the log where it runs, so a run taken over from a node that died reads as
+ * such: the first attempt's lines, as far as it flushed them, then `Attempt 2 on <node>` and the
+ * build again from its start.
  */
+import { hostname } from 'node:os';
+import { ArmError } from '../../core/arm-error.ts';
 import type { DownloadPolicy } from '../../imaging/download-policy.ts';
 import { releaseRunSpace, removeRunWork } from '../../imaging/disk/run-space.ts';
 import { BOOT_CHECK_VM, type BootCheckSettings } from '../../imaging/image-template/boot-check-step.ts';
 import { runImageBuild } from '../../imaging/image-template/image-build.ts';
 import type { GuestSettings } from '../../imaging/guest/guest-vm.ts';
-import { continueRunLog, openRunWork, runWorkFolder } from '../../imaging/image-template/run-work.ts';
+import { openRunWork, runWorkFolder } from '../../imaging/image-template/run-work.ts';
 import { describeLimits, type ResourceLimits } from '../../imaging/limits/resource-limits.ts';
-import { openBuildLog } from '../../imaging/build-log.ts';
+import { openBuildLog, type BuildLog } from '../../imaging/build-log.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { FinishRunPayload, RunPayload } from '../../domain/image-templates/run-payloads.ts';
 import { storeBuiltVhd } from '../../domain/image-templates/run/built-vhd.ts';
 import type { BuiltImage } from '../../domain/image-templates/run/distribute.ts';
+import type { ImageTemplateRecord } from '../../domain/image-templates/image-template.ts';
 import {
   buildEnding,
   endRun,
@@ -25,10 +33,10 @@ import {
   refuseWithoutBuilderAccess,
 } from '../../domain/image-templates/run/end-run.ts';
 import { finishRun, startRunDistribution } from '../../domain/image-templates/run/finish-run.ts';
+import { openLiveLog } from '../../domain/image-templates/run/live-log-writer.ts';
 import {
   currentRun,
   recordExactVersion,
-  recordRunLog,
   setRunSubState,
   stagingGroup,
 } from '../../domain/image-templates/run/run-status.ts';
@@ -66,10 +74,9 @@ export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings
   return {
     run: (payload, job) => runTemplate(ctx, settings, payload, job),
     fail: async (payload, error) => {
-      const work = runWorkFolder(settings.workRoot, payload.runId);
-      const writes = await recordRunFailure(ctx, payload, error, await continueRunLog(work, ctx.clock));
-      // What the killed attempts left (mounted space, disks) goes too.
-      await removeRunWork(work);
+      const writes = await recordRunFailure(ctx, payload, error, (region) => earlierRunLog(ctx, region, payload.runId));
+      // What the killed attempts left on this node (mounted space, disks) goes too.
+      await removeRunWork(runWorkFolder(settings.workRoot, payload.runId));
       return writes;
     },
   };
@@ -78,14 +85,37 @@ export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings
 export function finishImageTemplateRunTask(ctx: DomainContext): TaskHandler<FinishRunPayload> {
   return {
     run: async (payload) => {
-      const writes = await finishRun(ctx, payload, () => openBuildLog(payload.logPath, { clock: ctx.clock }));
+      const writes = await finishRun(ctx, payload, (region) => runLog(ctx, region, payload.runId));
       if (!writes) throw new RetryLater(250, 'waiting for distribution targets to finish');
       await removeRunWork(payload.work);
       return writes;
     },
-    fail: (payload, error) => recordRunFailure(ctx, payload, error),
+    fail: (payload, error) =>
+      recordRunFailure(ctx, payload, error, (region) => earlierRunLog(ctx, region, payload.runId)),
   };
 }
+
+/** This process, as the log names the node an attempt ran on. */
+const NODE = `${hostname()} (pid ${process.pid})`;
+
+/** The run's live log in its template's region, continued where earlier writers left it. */
+async function runLog(ctx: DomainContext, region: string, runId: string, maxBytes?: number): Promise<BuildLog> {
+  return openBuildLog(await openLiveLog(ctx.regions.get(region)!, runId), { clock: ctx.clock, maxBytes });
+}
+
+/** The run's live log, continued, when its attempts wrote any. */
+async function earlierRunLog(ctx: DomainContext, region: string, runId: string): Promise<BuildLog | undefined> {
+  const live = await openLiveLog(ctx.regions.get(region)!, runId);
+  if (live.size > 0) return openBuildLog(live, { clock: ctx.clock });
+  await live.close();
+  return undefined;
+}
+
+/**
+ * Cancel and timeout abort a job with an ArmError (worker.ts); any other reason is the loss of its
+ * lease: another worker has taken the run over, and this attempt must leave the run to it.
+ */
+const leaseLost = (signal: AbortSignal) => signal.aborted && !(signal.reason instanceof ArmError);
 
 async function runTemplate(
   ctx: DomainContext,
@@ -100,13 +130,43 @@ async function runTemplate(
   const refused = await refuseWithoutBuilderAccess(ctx, payload, template);
   if (refused) return refused;
   const work = runWorkFolder(settings.workRoot, payload.runId);
-  const log = await openRunWork(work, { clock: ctx.clock, logMaxBytes: settings.logMaxBytes });
+  await openRunWork(work);
+  const log = await runLog(ctx, template.location, payload.runId, settings.logMaxBytes);
+  log.line(
+    job.attempt === 1
+      ? `Attempt 1 on ${NODE}`
+      : `Attempt ${job.attempt} on ${NODE}: the previous attempt stopped before the run ended (its worker stopped or it failed); building again from the start`,
+  );
+  try {
+    return await buildTemplate(ctx, settings, payload, job, { record, work, log });
+  } catch (error) {
+    // The job tries again or gives up (then `fail` ends the run); the log says why this attempt stopped.
+    if (!log.closed) {
+      log.line(
+        leaseLost(job.signal)
+          ? `Attempt ${job.attempt} on ${NODE} lost its claim on the run (another worker has taken it over): it stops here`
+          : `Attempt ${job.attempt} on ${NODE} stopped: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      // A log the store refuses now must not hide why the attempt stopped.
+      await log.close().catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function buildTemplate(
+  ctx: DomainContext,
+  settings: BuildSettings,
+  payload: RunPayload,
+  job: TaskContext,
+  { record, work, log }: { record: ImageTemplateRecord; work: string; log: BuildLog },
+): Promise<Write[]> {
+  const template = record.data.resource;
   const network = settings.customizerNetwork === true;
   log.line(
     `Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`,
   );
   log.line(`Customizer limits, per command (build.limits): ${describeLimits(settings.limits)}`);
-  await recordRunLog(ctx, payload, log.path);
 
   let sourceVersion: string | undefined;
   let source: SourceBytes | undefined;
@@ -160,6 +220,8 @@ async function runTemplate(
 
   // Sealed whatever the outcome: a console is most wanted when the image did not boot.
   const serialLogs = await sealSerialLogs(ctx, template, payload.runId, await serialLogFiles(work), log);
+  // Not the run's end: another worker builds it now.
+  if (leaseLost(job.signal)) throw job.signal.reason;
   if (!result.ok) {
     const ending = buildEnding(template, result, job.signal, log);
     const writes = await endRun(ctx, payload, log, { ...ending, blobs: serialLogs.map((s) => s.blob) });

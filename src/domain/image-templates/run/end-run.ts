@@ -2,10 +2,10 @@
  * How a run ends on its template: `lastRunStatus` gets its end state and message, the run outputs
  * and the blobs it leaves (a VHD target's copy, its log) are recorded, its operation and a pending
  * cancel's operation finish, and the previous run's blobs are queued for deletion, all in the one
- * batch the job applies with its own removal. The log is sealed into a region blob first, so
- * `customizationLog` reads it after the worker's files are gone.
+ * batch the job applies with its own removal. The live log is sealed into one region blob first, the
+ * same bytes at the same offsets, and its segments deleted by a job queued in that batch, so
+ * `customizationLog` goes from one to the other without a reader noticing.
  */
-import { createReadStream } from 'node:fs';
 import { ArmError, type ArmErrorBody } from '../../../core/arm-error.ts';
 import { logLines } from '../../../core/log-lines.ts';
 import type { Write } from '../../../ports/metadata-store.ts';
@@ -15,6 +15,7 @@ import type { BlobLocation } from '../../shared/blob-copy.ts';
 import { requireBuilderAccess } from '../builder-access.ts';
 import type { ImageTemplate, ImageTemplateInternal, ImageTemplateRecord, RunState } from '../image-template.ts';
 import type { RunOutput, RunPayload } from '../run-payloads.ts';
+import { liveLogPrefix, sealLiveLog } from './live-log.ts';
 import type { RunLog } from './run-log.ts';
 import { currentRun, stagingGroup, withRunStatus } from './run-status.ts';
 
@@ -27,14 +28,19 @@ export async function endRun(
 ): Promise<Write[]> {
   const record = await ctx.store.get<ImageTemplateRecord['data']>(payload.key);
   log.line(`Run ${ending.runState}${ending.message ? `: ${ending.message}` : ''}`);
-  log.close();
-  const logBlob = await sealLog(
+  await log.close();
+  const region = record?.data.resource.location;
+  const logBlob = region ? await sealLog(ctx, region, payload.runId) : undefined;
+  const writes = await finalWrites(
     ctx,
-    record?.data.resource.location ?? ctx.settings.regions[0].name,
-    payload.runId,
-    log.path,
+    payload,
+    ending.runState,
+    ending.message,
+    ending.outputs ?? [],
+    ending.blobs ?? [],
+    logBlob,
   );
-  return finalWrites(ctx, payload, ending.runState, ending.message, ending.outputs ?? [], ending.blobs ?? [], logBlob);
+  return [...writes, deleteLiveLog(ctx, region, payload.runId)];
 }
 
 /** What ended a build that did not finish: a cancel, its timeout (`buildTimeoutInMinutes`), or the step that failed. */
@@ -78,14 +84,15 @@ export async function refuseWithoutBuilderAccess(
 
 /**
  * A run that could not even record its outcome (the worker gave up on it) still ends Failed, never
- * stuck Running, and its staging group goes. What its killed attempts logged (`log`, when they got as
- * far as writing one) stays readable through customizationLog, with how the run ended.
+ * stuck Running, and its staging group goes. What its killed attempts logged (when they got as far
+ * as writing something: `openLog` of the template's region answers the log then) stays readable
+ * through customizationLog, with how the run ended.
  */
 export async function recordRunFailure(
   ctx: DomainContext,
   payload: RunPayload,
   error: ArmErrorBody,
-  log?: RunLog,
+  openLog?: (region: string) => Promise<RunLog | undefined>,
 ): Promise<Write[]> {
   const canceled = error.code === 'OperationCanceled';
   const done = finishOperation(payload.operation, ctx.clock.now(), {
@@ -93,11 +100,13 @@ export async function recordRunFailure(
     ...(canceled ? {} : { error }),
   });
   const current = await currentRun(ctx, payload);
-  if (current && log) log.line(`Run ended: ${error.message}`);
-  log?.close();
-  const logBlob =
-    current && log ? await sealLog(ctx, current.data.resource.location, payload.runId, log.path) : undefined;
-  if (!current) return [done];
+  const region = current?.data.resource.location;
+  const log = region && openLog ? await openLog(region) : undefined;
+  log?.line(`Run ended: ${error.message}`);
+  await log?.close();
+  const logBlob = region && log ? await sealLog(ctx, region, payload.runId) : undefined;
+  // Where the run is no longer the template's, its region is not known: every region is cleared.
+  if (!current) return [done, deleteLiveLog(ctx, undefined, payload.runId)];
   const previous = current.data.resource.properties.lastRunStatus;
   const resource = withRunStatus(current.data.resource, {
     startTime: previous?.startTime,
@@ -114,6 +123,7 @@ export async function recordRunFailure(
     { op: 'put', record: { ...current, data: { resource, internal } }, expect: { etag: current.etag } },
     { op: 'delete', key: stagingGroup(current.data.resource, current.subscription, payload.runId).key },
     done,
+    ...(logBlob ? [deleteLiveLog(ctx, region, payload.runId)] : []),
   ];
   if (current.data.internal.cancelOperation)
     writes.push(finishOperation(current.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
@@ -127,7 +137,7 @@ async function finalWrites(
   message: string,
   runOutputs: RunOutput[],
   blobs: BlobLocation[],
-  logBlob: BlobLocation,
+  logBlob: BlobLocation | undefined,
 ): Promise<Write[]> {
   const record = await ctx.store.get<ImageTemplateRecord['data']>(payload.key);
   const status =
@@ -150,8 +160,8 @@ async function finalWrites(
   const internal: ImageTemplateInternal = {
     ...record.data.internal,
     runOutputs,
-    blobs: [...blobs, logBlob],
-    log: { blob: logBlob },
+    blobs: logBlob ? [...blobs, logBlob] : blobs,
+    log: logBlob ? { blob: logBlob } : record.data.internal.log,
     cancelOperation: undefined,
   };
   const writes: Write[] = [
@@ -167,10 +177,20 @@ async function finalWrites(
 const logBlobKey = (runId: string) => `imagetemplates/${runId}/customization.log`;
 
 /** The run's customization.log as a blob in the template's region, where it stays readable after the run. */
-async function sealLog(ctx: DomainContext, region: string, runId: string, path: string): Promise<BlobLocation> {
+async function sealLog(ctx: DomainContext, region: string, runId: string): Promise<BlobLocation> {
   const blob = { region, key: logBlobKey(runId) };
-  await ctx.regions.get(region)!.put(blob.key, createReadStream(path), { overwrite: true });
+  await sealLiveLog(ctx.regions.get(region)!, runId, blob.key);
   return blob;
+}
+
+/** The job deleting the run's live log segments, once sealed: in its template's region, or every region when that is not known. */
+function deleteLiveLog(ctx: DomainContext, region: string | undefined, runId: string): Write {
+  const prefix = liveLogPrefix(runId);
+  const regions = region ? [region] : ctx.regions.regions();
+  return ctx.jobs.enqueueWrite({
+    task: 'blobs.delete',
+    payload: { blobs: [], prefixes: regions.map((name) => ({ region: name, prefix })) },
+  });
 }
 
 const minutes = (n: number) => `${n} minute${n === 1 ? '' : 's'}`;

@@ -40,14 +40,13 @@ export async function startRunDistribution(
       log.line(`Distribution to ${target.type} '${target.runOutputName}' failed: ${(error as Error).message}`);
     }
   }
-  log.close();
+  await log.close();
   const keepImage = template.properties.distribute.some((d) => d.type === 'VHD');
   const finish: FinishRunPayload = {
     ...payload,
     started,
     image: { region: image.region, key: image.key },
     keepImage,
-    logPath: log.path,
     work: run.work,
     ...(run.validationFailure ? { validationFailure: run.validationFailure } : {}),
     ...(run.serialLogs?.length ? { serialLogs: run.serialLogs } : {}),
@@ -59,16 +58,17 @@ export async function startRunDistribution(
 
 /**
  * Records the run's end once every distribution has finished; undefined while one is still in
- * progress (the job checks back shortly). `openLog` opens the run's log to append to it.
+ * progress (the job checks back shortly). `openLog` opens the run's log in the template's region
+ * (where the built image is) to append to it, on whichever node this job runs.
  */
 export async function finishRun(
   ctx: DomainContext,
   payload: FinishRunPayload,
-  openLog: () => RunLog,
+  openLog: (region: string) => Promise<RunLog>,
 ): Promise<Write[] | undefined> {
   const states = await Promise.all(payload.started.map((started) => distributionState(ctx, started)));
   if (states.includes('InProgress')) return undefined;
-  const log = openLog();
+  const log = await openLog(payload.image.region);
   const outputs = payload.started.map((started, i) => ({
     ...started.output,
     provisioningState: states[i] === 'Succeeded' ? ('Succeeded' as const) : ('Failed' as const),

@@ -1,8 +1,8 @@
 /**
- * What a run shows on its template while it lasts: `lastRunStatus` (state and sub-state), where its
- * log is, the platform image version `latest` resolved to, and the staging resource group users can
- * see. Every write here goes through `updateRun`, which retries over concurrent updates (a cancel,
- * tags), and changes nothing once the template's run is another one.
+ * What a run shows on its template while it lasts: `lastRunStatus` (state and sub-state), the
+ * platform image version `latest` resolved to, and the staging resource group users can see. Every
+ * write here goes through `updateRun`, which retries over concurrent updates (a cancel, tags), and
+ * changes nothing once the template's run is another one.
  */
 import { resourceGroupId, resourceKey } from '../../../core/resource-id.ts';
 import type { Write } from '../../../ports/metadata-store.ts';
@@ -64,14 +64,6 @@ export function setRunSubState(ctx: DomainContext, payload: RunPayload, runSubSt
         }
       : undefined,
   );
-}
-
-/** Where the running build's log is, so `customizationLog` reads it while the run lasts. */
-export function recordRunLog(ctx: DomainContext, payload: RunPayload, path: string): Promise<void> {
-  return updateRun(ctx, payload.key, (r) => ({
-    resource: r.data.resource,
-    internal: { ...r.data.internal, log: { path } },
-  }));
 }
 
 /** As Azure shows it: the version `latest` resolved to, on the template's source. */

@@ -27,7 +27,7 @@ import { after, before, describe, it } from 'node:test';
 import { BASE_IMAGE_LABEL, BASE_MACHINE_ID, makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { DamagedFileSystem } from '../../src/imaging/disk/damaged-fs.ts';
 import { writeSparseFile } from '../../src/imaging/disk/sparse-file.ts';
-import { NeedsVmBuild } from '../../src/imaging/disk/partitions.ts';
+import { NeedsVmBuild, partitionName, readPartitionTable } from '../../src/imaging/disk/partitions.ts';
 import {
   checkImage,
   findRootPartition,
@@ -173,6 +173,27 @@ describe('disk images', () => {
     assert.equal(info['virtual-size'], 64 * MIB);
     assert.deepEqual(await findRootPartition(base), { start: MIB, size: 63 * MIB, type: '83', table: 'dos' });
     assert.deepEqual(await checkImage(base), { format: 'raw', virtualSize: 64 * MIB });
+  });
+
+  it('numbers partitions of a disk whose file name ends in a digit as sfdisk names them (disk-7p14)', async () => {
+    // A bootable disk made under a temporary name ending in a digit failed: sfdisk read `<name>14` as partition 714.
+    const disk = fresh('disk-7');
+    await writeFile(disk, '');
+    await truncate(disk, 64 * 1024 * 1024);
+    const script = [
+      'label: gpt',
+      `${partitionName(disk, 14)} : start=2048, size=6144`,
+      `${partitionName(disk, 1)} : start=8192`,
+    ];
+    execFileSync('sfdisk', ['--quiet', disk], { input: `${script.join('\n')}\n` });
+    const table = await readPartitionTable(disk);
+    assert.deepEqual(
+      table?.partitions.map((p) => [p.number, p.start / 512]).sort((a, b) => a[0] - b[0]),
+      [
+        [1, 8192],
+        [14, 2048],
+      ],
+    );
   });
 
   it('opens the root file system in place, read-only, with its modes, symlinks and files, changing no byte', async () => {

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeRootFs } from './ext4.ts';
 import { installGrub } from './grub.ts';
-import { readPartitionTable } from './partitions.ts';
+import { partitionName, readPartitionTable } from './partitions.ts';
 import { runConfined } from './run.ts';
 
 const MIB = 1024 * 1024;
@@ -71,7 +71,7 @@ export async function bootableDiskFromRootFs(
   const disk = resolve(output);
   // sfdisk numbers a line's partition after the device name it starts with (`<disk>14 : …`).
   const line = (p: { number: number; startMiB: number; sizeMiB?: number; type: string }) =>
-    `${disk}${p.number} : start=${(p.startMiB * MIB) / SECTOR}, ` +
+    `${partitionName(disk, p.number)} : start=${(p.startMiB * MIB) / SECTOR}, ` +
     `${p.sizeMiB === undefined ? '' : `size=${(p.sizeMiB * MIB) / SECTOR}, `}type=${p.type}`;
   const table = ['label: gpt', line(BIOS_BOOT), line(ESP), line(ROOT)].join('\n');
   await runConfined('sfdisk', ['--quiet', disk], { write: [output] }, { input: `${table}\n` });

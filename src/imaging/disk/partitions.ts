@@ -52,6 +52,17 @@ interface SfdiskJson {
   };
 }
 
+/**
+ * The name sfdisk gives partition `number` of the disk file `device`: a name ending in a digit
+ * takes a `p` before the number (`disk-7p1`, as Linux names `nvme0n1p1`), others none (`disk.raw1`).
+ * sfdisk reads a script's partition numbers from these names, so `<name ending in a digit>1` is
+ * partition 71 or out of range, not 1.
+ */
+export const partitionName = (device: string, number: number) => `${device}${/\d$/.test(device) ? 'p' : ''}${number}`;
+
+/** The number in a partition's name from sfdisk (`partitionName`'s inverse). */
+const partitionNumber = (device: string, node: string) => Number(node.slice(device.length).replace(/^p/, ''));
+
 /** The disk's partitions, or undefined when it has no partition table at all. */
 export async function readPartitionTable(
   raw: string,
@@ -75,7 +86,7 @@ export async function readPartitionTable(
   return {
     table: label,
     partitions: partitions.map((p) => ({
-      number: Number(p.node.slice(device.length)),
+      number: partitionNumber(device, p.node),
       start: p.start * sectorsize,
       size: p.size * sectorsize,
       type: p.type.toUpperCase(),

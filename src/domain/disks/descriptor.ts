@@ -10,7 +10,7 @@ import {
 /**
  * Microsoft.Compute DiskRP (disk.json / snapshot.json / DiskRP.json): DiskRP/{stable,preview}/* plus
  * Compute/stable/2026-03-02/DiskRP.json (TypeSpec ComputeDisk); @azure/arm-compute 24.1.0 sends
- * 2025-01-02, azure-cli 2.45 2022-07-02.
+ * 2025-01-02, 25.1.1 2026-03-02, azure-cli 2.45 2022-07-02.
  */
 export const DISK_RP_API_VERSIONS = apiVersions([
   '2016-04-30-preview',

@@ -3,8 +3,9 @@ import { apiVersions, inResourceGroup, type ResourceTypeWithPaths } from '../sha
 
 /**
  * Microsoft.Compute GalleryRP (gallery.json / GalleryRP.json): GalleryRP/{stable,preview}/* (2020-09-30
- * lives under preview/) plus 2026-03-03 (TypeSpec ComputeGallery Versions enum); gallery image
- * definitions and versions share it. @azure/arm-compute 24.1.0 sends 2025-03-03, azure-cli 2.45 2022-03-03.
+ * lives under preview/) plus 2025-12-03 (what @azure/arm-compute 25.1.1 sends) and 2026-03-03 (TypeSpec
+ * ComputeGallery Versions enum); gallery image definitions and versions share it. @azure/arm-compute
+ * 24.1.0 sends 2025-03-03, azure-cli 2.45 2022-03-03.
  */
 export const GALLERY_RP_API_VERSIONS = apiVersions([
   '2018-06-01',
@@ -20,6 +21,7 @@ export const GALLERY_RP_API_VERSIONS = apiVersions([
   '2023-07-03',
   '2024-03-03',
   '2025-03-03',
+  '2025-12-03',
   '2026-03-03',
 ]);
 

@@ -4,8 +4,8 @@ import { apiVersions, inResourceGroup, type ResourceTypeWithPaths } from '../sha
 /**
  * Microsoft.Compute ComputeRP (compute.json / image.json / ComputeRP.json) versions that define images:
  * ComputeRP/{stable,preview}/* from 2016-04-30-preview (2026-03-01 also as
- * Compute/stable/2026-03-01/ComputeRP.json); @azure/arm-compute 24.1.0 sends 2026-03-01, azure-cli 2.45
- * 2022-08-01 or 2022-11-01.
+ * Compute/stable/2026-03-01/ComputeRP.json) plus 2026-04-01 (what @azure/arm-compute 25.1.1 sends);
+ * @azure/arm-compute 24.1.0 sends 2026-03-01, azure-cli 2.45 2022-08-01 or 2022-11-01.
  */
 export const COMPUTE_RP_API_VERSIONS = apiVersions([
   '2016-04-30-preview',
@@ -35,6 +35,7 @@ export const COMPUTE_RP_API_VERSIONS = apiVersions([
   '2025-04-01',
   '2025-11-01',
   '2026-03-01',
+  '2026-04-01',
 ]);
 
 export const IMAGE_TYPE: ResourceTypeWithPaths = {

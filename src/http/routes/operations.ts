@@ -41,7 +41,9 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
     'GET',
     '/subscriptions/:subscriptionId/operationresults/:operationName',
     RESOURCE_GROUP_TYPE,
-    async (request, reply) => sendResult(domain, request, reply, await pollOperation(domain, request)),
+    // Done, it answers 200 as ARM does: the group delete's specification lists 200 and 202 only, and
+    // @azure/arm-resources 8 holds the poll's answers to them.
+    async (request, reply) => sendResult(domain, request, reply, await pollOperation(domain, request), 200),
   );
 }
 
@@ -67,13 +69,15 @@ function statusBody(operation: OperationData) {
 
 /**
  * 202 while running; then the output (200), the resource the operation made (200, as the disk RP's
- * `final-state-via: location` expects), nothing (204, e.g. after a delete), or the failure.
+ * `final-state-via: location` expects), nothing (`doneEmpty`: 204, e.g. after a delete), or the failure.
  */
 async function sendResult(
   domain: DomainContext,
   request: FastifyRequest,
   reply: FastifyReply,
   operation: OperationData,
+  /** What a finished operation that left nothing answers. */
+  doneEmpty: 200 | 204 = 204,
 ) {
   if (operation.status === 'InProgress') {
     return reply
@@ -84,7 +88,7 @@ async function sendResult(
   if (operation.status === 'Succeeded') {
     if (operation.output !== undefined) return reply.status(200).send(operation.output);
     const made = await getResource(domain, operation.resourceId);
-    return made ? sendResource(reply, 200, made.data.resource, made.etag) : reply.status(204).send();
+    return made ? sendResource(reply, 200, made.data.resource, made.etag) : reply.status(doneEmpty).send();
   }
   return reply
     .status(failureStatus(operation))

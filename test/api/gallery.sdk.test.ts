@@ -176,6 +176,27 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     );
   });
 
+  it('accepts a PATCH that sends the storage profile back unchanged or empty, refuses one that changes it', async () => {
+    const shown = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0');
+    const tagged = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+      storageProfile: shown.storageProfile,
+      tags: { stage: 'tested' },
+    });
+    assert.deepEqual(tagged.tags, { stage: 'tested' });
+    assert.deepEqual(tagged.storageProfile?.source, shown.storageProfile?.source);
+    const untagged = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+      storageProfile: {},
+      tags: {},
+    });
+    assert.deepEqual(untagged.tags ?? {}, {});
+    await assert.rejects(
+      compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+        storageProfile: { osDiskImage: { source: { uri: 'https://elsewhere/x.vhd' } } },
+      }),
+      armRefusal(409, 'PropertyChangeNotAllowed', /storageProfile/),
+    );
+  });
+
   it('adds a region (replicating it) and removes one (deleting its replicas)', async () => {
     // The record is put back as versions stored before runs held it, one chunk hash per chunk:
     // replication reads it and writes it back as runs.

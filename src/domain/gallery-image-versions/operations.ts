@@ -75,12 +75,7 @@ export async function createOrUpdateVersion(
       JSON.stringify(normalizeStorage(spec.storage)) !==
       JSON.stringify(normalizeStorage(existing.data.resource.properties.storageProfile))
     ) {
-      throw new ArmError(
-        409,
-        'PropertyChangeNotAllowed',
-        "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.",
-        'properties.storageProfile',
-      );
+      throw storageChange();
     }
     return applyPublishingChange(ctx, existing, spec.publishing, spec.tags);
   }
@@ -163,6 +158,25 @@ function withSizes(storage: GalleryImageVersion['properties']['storageProfile'],
       result.dataDiskImages.push({ lun, hostCaching: 'None', sizeInGB: gb(lun) });
   }
   return result;
+}
+
+const storageChange = () =>
+  new ArmError(
+    409,
+    'PropertyChangeNotAllowed',
+    "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.",
+    'properties.storageProfile',
+  );
+
+/** Whether a PATCH's `storageProfile` leaves the version's as it is: it names no source, or the same ones. */
+function sameStorage(given: unknown, version: GalleryImageVersion): boolean {
+  if (!isObject(given)) return false;
+  if (!namesSource({ properties: { storageProfile: given } })) return true;
+  if (given.dataDiskImages !== undefined && !Array.isArray(given.dataDiskImages)) return false;
+  const asStored = given as GalleryImageVersion['properties']['storageProfile'];
+  return (
+    JSON.stringify(normalizeStorage(asStored)) === JSON.stringify(normalizeStorage(version.properties.storageProfile))
+  );
 }
 
 /** The storage profile as the user wrote it, without what Kiln adds, for "did it change?" checks. */
@@ -277,12 +291,10 @@ export async function updateVersion(
   checkConditions(conditions, existing.etag);
   const props = isObject(body.properties) ? body.properties : {};
   const problems = new Problems();
-  if (props.storageProfile !== undefined)
-    problems.add(
-      'properties.storageProfile',
-      "Changing property 'galleryImageVersion.properties.storageProfile' is not allowed.",
-      'PropertyChangeNotAllowed',
-    );
+  // A PATCH may send the storage profile back as a GET showed it (az does), or empty: only a change is
+  // refused, with the 409 a PUT that changes it gets.
+  if (props.storageProfile !== undefined && !sameStorage(props.storageProfile, existing.data.resource))
+    throw storageChange();
   const current = existing.data.resource.properties.publishingProfile;
   const patch = isObject(props.publishingProfile) ? props.publishingProfile : {};
   const publishing = checkPublishing(ctx, { ...current, ...patch }, existing.data.resource.location, problems);

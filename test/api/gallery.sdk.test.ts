@@ -197,6 +197,28 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     );
   });
 
+  it('keeps a PATCHed safety profile: replicated regions cannot be removed until deletion is allowed again', async () => {
+    const guarded = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+      safetyProfile: { allowDeletionOfReplicatedLocations: false },
+    });
+    assert.equal(guarded.safetyProfile?.allowDeletionOfReplicatedLocations, false);
+    const read = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0');
+    assert.equal(read.safetyProfile?.allowDeletionOfReplicatedLocations, false);
+    const regions = read.publishingProfile?.targetRegions ?? [];
+    assert.ok(regions.length > 1, 'the version has a region to remove');
+    await assert.rejects(
+      compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+        publishingProfile: { targetRegions: regions.slice(0, 1) },
+      }),
+      armRefusal(409, 'OperationNotAllowed', /allowDeletionOfReplicatedLocations' is false/),
+    );
+    const allowed = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+      safetyProfile: { allowDeletionOfReplicatedLocations: true },
+    });
+    assert.equal(allowed.safetyProfile?.allowDeletionOfReplicatedLocations, true);
+    assert.deepEqual(allowed.publishingProfile?.targetRegions, regions, 'nothing else changed');
+  });
+
   it('adds a region (replicating it) and removes one (deleting its replicas)', async () => {
     // The record is put back as versions stored before runs held it, one chunk hash per chunk:
     // replication reads it and writes it back as runs.

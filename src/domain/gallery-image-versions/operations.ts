@@ -21,7 +21,7 @@ import {
 } from './gallery-image-version.ts';
 import { statusKey, statusRecord, type ReplicationStatusData } from './replication-status.ts';
 import { resolveVersionSources } from './version-sources.ts';
-import { checkPublishing, validateVersionBody, type PublishingSpec } from './validate-version.ts';
+import { checkAllowDeletion, checkPublishing, validateVersionBody, type PublishingSpec } from './validate-version.ts';
 
 export interface VersionRef extends Omit<GalleryImageRef, 'name'> {
   image: string;
@@ -77,7 +77,7 @@ export async function createOrUpdateVersion(
     ) {
       throw storageChange();
     }
-    return applyPublishingChange(ctx, existing, spec.publishing, spec.tags);
+    return applyPublishingChange(ctx, existing, spec.publishing, spec.tags, spec.allowDeletionOfReplicatedLocations);
   }
 
   await checkQuota(ctx, 'galleryImageVersions', ref.subscription, spec.location);
@@ -211,14 +211,16 @@ async function refuseWhileSourceImageReplicates(ctx: DomainContext, sourceImageK
 }
 
 /**
- * Applies new target regions, replica counts, exclude-from-latest and end of life. Regions that gain
- * replicas are replicated by a job; regions left behind lose their replicas (when allowed).
+ * Applies new target regions, replica counts, exclude-from-latest, end of life, tags and the safety
+ * profile. Regions that gain replicas are replicated by a job; regions left behind lose their replicas
+ * when the safety profile, as this change leaves it, allows deleting replicated locations.
  */
 async function applyPublishingChange(
   ctx: DomainContext,
   existing: GalleryImageVersionRecord,
   publishing: PublishingSpec,
   tags: Record<string, string> | undefined,
+  allowDeletionOfReplicatedLocations: boolean,
 ): Promise<VersionWriteResult> {
   const current = existing.data.resource;
   if (['Creating', 'Updating'].includes(current.properties.provisioningState)) {
@@ -230,7 +232,7 @@ async function applyPublishingChange(
   }
   const before = new Map(current.properties.publishingProfile.targetRegions.map((t) => [t.name, t]));
   const removed = [...before.keys()].filter((name) => !publishing.targetRegions.some((t) => t.name === name));
-  if (removed.length > 0 && !current.properties.safetyProfile.allowDeletionOfReplicatedLocations) {
+  if (removed.length > 0 && !allowDeletionOfReplicatedLocations) {
     throw new ArmError(
       409,
       'OperationNotAllowed',
@@ -251,6 +253,7 @@ async function applyPublishingChange(
   };
   if (tags) version.tags = tags;
   else delete version.tags;
+  version.properties.safetyProfile = { ...version.properties.safetyProfile, allowDeletionOfReplicatedLocations };
   if (grows) version.properties.provisioningState = 'Updating';
 
   const writes: Write[] = [
@@ -280,7 +283,7 @@ async function applyPublishingChange(
   return { status: 200, version, etag: stored.etag, operation };
 }
 
-/** PATCH: the publishing profile (regions, replica counts, exclude from latest, end of life) and tags. */
+/** PATCH: the publishing profile (regions, replica counts, exclude from latest, end of life), tags and the safety profile. */
 export async function updateVersion(
   ctx: DomainContext,
   ref: VersionRef,
@@ -299,8 +302,15 @@ export async function updateVersion(
   const patch = isObject(props.publishingProfile) ? props.publishingProfile : {};
   const publishing = checkPublishing(ctx, { ...current, ...patch }, existing.data.resource.location, problems);
   const tags = body.tags === undefined ? existing.data.resource.tags : checkTags(body.tags, problems);
+  const allowDeletion = checkAllowDeletion(props, problems);
   problems.throwIfAny();
-  return applyPublishingChange(ctx, existing, publishing, tags);
+  return applyPublishingChange(
+    ctx,
+    existing,
+    publishing,
+    tags,
+    allowDeletion ?? existing.data.resource.properties.safetyProfile.allowDeletionOfReplicatedLocations,
+  );
 }
 
 export async function getVersion(ctx: DomainContext, ref: VersionRef): Promise<GalleryImageVersionRecord> {

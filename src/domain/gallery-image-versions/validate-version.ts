@@ -33,24 +33,21 @@ export function validateVersionBody(ctx: DomainContext, body: Record<string, unk
   const props = isObject(body.properties) ? body.properties : {};
   const publishing = checkPublishing(ctx, props.publishingProfile, location, problems);
   const storage = checkStorage(props.storageProfile, problems);
-  const safety = isObject(props.safetyProfile) ? props.safetyProfile : {};
-  if (
-    safety.allowDeletionOfReplicatedLocations !== undefined &&
-    typeof safety.allowDeletionOfReplicatedLocations !== 'boolean'
-  ) {
-    problems.add(
-      'properties.safetyProfile.allowDeletionOfReplicatedLocations',
-      "'allowDeletionOfReplicatedLocations' must be true or false.",
-    );
-  }
+  const allowDeletion = checkAllowDeletion(props, problems);
   problems.throwIfAny();
-  return {
-    location,
-    tags,
-    publishing,
-    storage,
-    allowDeletionOfReplicatedLocations: safety.allowDeletionOfReplicatedLocations !== false,
-  };
+  return { location, tags, publishing, storage, allowDeletionOfReplicatedLocations: allowDeletion !== false };
+}
+
+/** `safetyProfile.allowDeletionOfReplicatedLocations` of `properties`: a boolean, or undefined when not given. */
+export function checkAllowDeletion(props: Record<string, unknown>, problems: Problems): boolean | undefined {
+  const safety = isObject(props.safetyProfile) ? props.safetyProfile : {};
+  const allow = safety.allowDeletionOfReplicatedLocations;
+  if (allow === undefined || typeof allow === 'boolean') return allow;
+  problems.add(
+    'properties.safetyProfile.allowDeletionOfReplicatedLocations',
+    "'allowDeletionOfReplicatedLocations' must be true or false.",
+  );
+  return undefined;
 }
 
 export function checkPublishing(

@@ -135,6 +135,32 @@ describe('disks and snapshots with @azure/arm-compute', () => {
     assert.equal(disk.diskSizeBytes, 1024 * MIB);
   });
 
+  it('creates an empty snapshot of the asked size, which a disk copies', async () => {
+    const snapshot = await compute.snapshots.createOrUpdate('disks', 'empty-snap', {
+      location: 'westus2',
+      diskSizeGB: 2,
+      creationData: { createOption: 'Empty' },
+    });
+    assert.equal(snapshot.provisioningState, 'Succeeded');
+    assert.equal(snapshot.creationData?.createOption, 'Empty');
+    assert.equal(snapshot.diskSizeBytes, 2048 * MIB);
+    const disk = await compute.disks.createOrUpdate('disks', 'from-empty-snap', {
+      location: 'westus2',
+      creationData: { createOption: 'Copy', sourceResourceId: snapshot.id },
+    });
+    assert.equal(disk.provisioningState, 'Succeeded');
+    assert.equal(disk.diskSizeBytes, 2048 * MIB);
+    await assert.rejects(
+      compute.snapshots.createOrUpdate('disks', 'sizeless', {
+        location: 'westus2',
+        creationData: { createOption: 'Empty' },
+      }),
+      armRefusal(400, 'InvalidParameter', /diskSizeGB/),
+    );
+    await compute.disks.beginDeleteAndWait('disks', 'from-empty-snap');
+    await compute.snapshots.beginDeleteAndWait('disks', 'empty-snap');
+  });
+
   it(
     'makes an Empty disk of 32,767 GiB and a snapshot of it at once, reads them through a SAS and deletes them',
     { timeout: 60_000 },

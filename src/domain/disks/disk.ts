@@ -73,7 +73,8 @@ export const DISKS: DiskFamily = {
 export const SNAPSHOTS: DiskFamily = {
   type: 'Microsoft.Compute/snapshots',
   collection: 'snapshots',
-  createOptions: ['Upload', 'Copy', 'Import'],
+  // Empty as Azure takes it (the Azure CLI's snapshot scenarios make one with only --size-gb).
+  createOptions: ['Empty', 'Upload', 'Copy', 'Import'],
   skus: SNAPSHOT_SKUS,
 };
 

@@ -181,7 +181,23 @@ describe('image templates with @azure/arm-imagebuilder', () => {
     assert.equal(patched.vmProfile?.vmSize, 'Standard_D2s_v3');
   });
 
-  it('deletes a template', async () => {
+  it('deletes a template: 202 and an operation to poll, as the specification lists, then 204', async () => {
+    const bearer = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const call = (url: string, method = 'GET') =>
+      fetch(url, { method, headers: { authorization: `Bearer ${bearer}` } });
+    const path = `${kiln.url}/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates`;
+    await builder.virtualMachineImageTemplates.createOrUpdate(
+      rg,
+      'raw-delete',
+      await builder.virtualMachineImageTemplates.get(rg, 'legacy'),
+    );
+    const deleted = await call(`${path}/raw-delete?api-version=2022-07-01`, 'DELETE');
+    assert.equal(deleted.status, 202);
+    const status = await call(deleted.headers.get('azure-asyncoperation')!);
+    assert.equal(((await status.json()) as { status: string }).status, 'Succeeded');
+    assert.equal((await call(deleted.headers.get('location')!)).status, 204);
+    assert.equal((await call(`${path}/raw-delete?api-version=2022-07-01`, 'DELETE')).status, 204, 'nothing left');
+
     await builder.virtualMachineImageTemplates.delete(rg, 'legacy');
     await assert.rejects(builder.virtualMachineImageTemplates.get(rg, 'legacy'), {
       statusCode: 404,

@@ -20,6 +20,7 @@ import { normalizeTemplate, type Warning } from './normalize-template.ts';
 import { provision } from './provisioning.ts';
 import { startRun } from './run/start-run.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
+import { finishOperation, startOperationOn, type OperationData } from '../operations/operation.ts';
 
 /** An image template, named as every resource directly in a resource group is. */
 export type TemplateRef = ResourceRef;
@@ -187,19 +188,34 @@ export function listTemplates(ctx: DomainContext, where: ListScope, page: PageRe
 }
 
 /** Deleting a template deletes the VHDs its runs produced, as in Azure; refused while a run is going. */
-export async function deleteTemplate(ctx: DomainContext, ref: TemplateRef, conditions?: Conditions): Promise<boolean> {
+/**
+ * Deletes the template at once (its blobs by a job) and answers, as the specification lists, with an
+ * operation to poll (202), already Succeeded; undefined when there was no template (204).
+ */
+export async function deleteTemplate(
+  ctx: DomainContext,
+  ref: TemplateRef,
+  conditions?: Conditions,
+): Promise<OperationData | undefined> {
   await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const existing = await getResource<ImageTemplate, ImageTemplateInternal>(ctx, templateId(ref));
   checkConditions(conditions, existing?.etag);
-  if (!existing) return false;
+  if (!existing) return undefined;
   if (['Running', 'Canceling'].includes(existing.data.resource.properties.lastRunStatus?.runState ?? ''))
     throw running(ref.name);
+  const now = ctx.clock.now();
+  const started = startOperationOn(
+    existing.data.resource,
+    { subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages' },
+    now,
+  );
   await ctx.store.apply([
     { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
     ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs } }),
+    finishOperation(started.data, now, { status: 'Succeeded' }),
   ]);
   ctx.jobs.nudge();
-  return true;
+  return { ...started.data, status: 'Succeeded', endTime: now.toISOString() };
 }
 
 export function running(name: string): ArmError {

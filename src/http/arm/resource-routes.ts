@@ -12,7 +12,7 @@ import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.t
 import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { AppDeps } from '../deps.ts';
 import { armRoute, refOf, routePath } from './arm-route.ts';
-import { sendLongRunning, sendPage, sendResource } from './reply.ts';
+import { sendAccepted, sendLongRunning, sendPage, sendResource } from './reply.ts';
 
 /** What a write returns: the resource, and the operation still finishing it, if any. */
 export interface WriteResult {
@@ -37,8 +37,11 @@ export interface ResourceRoutes<Ref, ListRef> {
   /** Absent for a type whose provider has no PATCH (a subnet, a security rule). */
   patch?(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
   get(ref: Ref, request: FastifyRequest): Promise<{ body: unknown; etag: string }>;
-  /** True when something was deleted (200), false when there was nothing (204). */
-  delete(ref: Ref, request: FastifyRequest): Promise<boolean>;
+  /**
+   * True when something was deleted (200), false when there was nothing (204); or, for a type whose
+   * specification lists 202 and 204 only (image templates), the operation to poll (202) or undefined (204).
+   */
+  delete(ref: Ref, request: FastifyRequest): Promise<boolean | OperationData | undefined>;
   list(ref: ListRef, request: FastifyRequest): Promise<Page<unknown>>;
 }
 
@@ -73,9 +76,11 @@ export function registerResourceRoutes<Ref, ListRef>(
     const { body, etag } = await routes.get(ref(request), request);
     return sendResource(reply, 200, body, etag);
   });
-  armRoute(scope, 'DELETE', path, type, async (request, reply) =>
-    reply.status((await routes.delete(ref(request), request)) ? 200 : 204).send(),
-  );
+  armRoute(scope, 'DELETE', path, type, async (request, reply) => {
+    const deleted = await routes.delete(ref(request), request);
+    if (typeof deleted === 'object') return sendAccepted(request, reply, 202, deleted);
+    return reply.status(deleted ? 200 : 204).send();
+  });
   for (const collection of type.collections) {
     armRoute(scope, 'GET', routePath(collection), type, async (request, reply) =>
       sendPage(request, reply, await routes.list(refOf<ListRef>(request), request)),

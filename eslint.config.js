@@ -8,6 +8,7 @@
 // layer into every other and checks the outcome against ARCHITECTURE.md's table.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const LAYERS = {
@@ -77,6 +78,25 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  // The portal (web/) runs in the browser and talks to Kiln only over its HTTP API: it imports nothing of src/.
+  {
+    files: ['web/**'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/*', '../../src/**'],
+              message: 'web/ calls Kiln over its API, it imports nothing of src/',
+            },
+          ],
+        },
+      ],
     },
   },
   {

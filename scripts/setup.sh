@@ -13,6 +13,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund >&2
 fi
 # better-sqlite3 is a native addon; make sure it is built for this Node.
+# The portal (web/) is built by npm ci's prepare script; a checkout that has its packages but not the build gets it here.
+[ -f web/dist/index.html ] || npm run --silent build:web >&2
 if ! node -e "require('better-sqlite3')" 2>/dev/null; then
   echo "kiln setup: building better-sqlite3" >&2
   npm rebuild better-sqlite3 >&2
@@ -49,6 +51,8 @@ command -v ssh >/dev/null || missing+=(openssh-client)
 command -v mkfs.xfs >/dev/null || missing+=(xfsprogs)
 # Only the tests use strace: they watch which files Kiln fsyncs.
 command -v strace >/dev/null || missing+=(strace)
+# The portal's tests drive Debian's Chromium with playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "kiln setup: installing Debian packages: ${missing[*]}" >&2

@@ -13,6 +13,7 @@ import { ensureAdminPrincipal } from './admin-principal.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
 import { operatorBuildSettings } from './config.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
+import { loadPortalFiles } from './portal-files.ts';
 import { inProcessResourceManager } from '../adapters/in-process-resource-manager.ts';
 import { linkedDocumentFetcher } from './linked-documents.ts';
 import { selfFetch } from './self-fetch.ts';
@@ -92,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       armAudiences: kiln.armAudiences,
       lroWaitMs: options.lroWaitMs ?? 1000,
     },
-    { https, logger: options.logger, metrics: metrics.registry },
+    { https, logger: options.logger, metrics: metrics.registry, portal: { files: await loadPortalFiles() } },
   );
   // Deployments fetch their links by the downloads' rules, Kiln's own blob URLs through this app (set
   // once the app exists; the app's domain context is this object).

@@ -23,6 +23,7 @@ import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerBlobRoutes } from './routes/blob-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerMetricsRoutes } from './routes/metrics-routes.ts';
+import { registerPortalRoutes, type PortalFiles } from './routes/portal-routes.ts';
 import { isGrantActive } from '../domain/shared/blob-grants.ts';
 import { holdsStoragePermission } from '../domain/storage/blob-access.ts';
 import { getContainerAcl, setContainerAcl } from '../domain/storage/public-access.ts';
@@ -34,6 +35,8 @@ export interface AppOptions {
   logger?: boolean | LogDestination;
   /** Served at /metrics, with the app's request metrics added (routes/metrics-routes.ts). */
   metrics?: Registry;
+  /** The web portal's built files, served under /portal/ (routes/portal-routes.ts); no portal routes when absent. */
+  portal?: { files: PortalFiles };
 }
 
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -63,6 +66,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   // Operations endpoints, outside the ARM scope: no api-version or token (health-routes.ts, metrics-routes.ts).
   if (options.metrics) registerMetricsRoutes(app, options.metrics);
   registerHealthRoutes(app, { store: deps.domain.store, regions: deps.domain.regions });
+  if (options.portal) registerPortalRoutes(app, options.portal.files);
 
   await app.register(async (arm) => {
     // ARM bodies are JSON only; anything else is 415 UnsupportedMediaType.

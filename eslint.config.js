@@ -86,6 +86,14 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
+      // Everything the portal shows (names, tags, build logs) is data from users: React renders it as text, always.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+          message: 'the portal renders API data as text only (SECURITY.md, the portal)',
+        },
+      ],
       'no-restricted-imports': [
         'error',
         {

@@ -104,6 +104,10 @@ export interface ImageTemplateInternal {
    * in the template's region (run/live-log.ts), found by `runId`.
    */
   log?: { blob?: { region: string; key: string } };
+  /** The sub-states the run under way went through, with when each began (run/run-history.ts). */
+  runSteps?: import('./run/run-history.ts').RunStep[];
+  /** Kiln's own: the runs that ended, newest first (run/run-history.ts). */
+  runHistory?: import('./run/run-history.ts').RunHistoryEntry[];
 }
 
 /** A passed boot check as run outputs show it: the boot's time and where to read its serial console. */

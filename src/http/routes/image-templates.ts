@@ -16,6 +16,7 @@ import { armRoute, jsonBody, params, refOf, routePath } from '../arm/arm-route.t
 import { conditionsOf, pageRequest, sendAccepted } from '../arm/reply.ts';
 import { cancelTemplateRun, runTemplate } from '../../domain/image-templates/run-template.ts';
 import { openCustomizationLog } from '../../domain/image-templates/customization-log.ts';
+import { listRunHistory } from '../../domain/image-templates/run-history.ts';
 import { ArmError } from '../../core/arm-error.ts';
 import { IMAGE_TEMPLATE_TYPE, RUN_OUTPUT_TYPE } from '../../domain/image-templates/descriptor.ts';
 import type { ListScope } from '../../domain/shared/resource-ref.ts';
@@ -97,6 +98,10 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
       })
       .send(log.content);
   });
+  // Kiln's own addition too: Azure keeps only lastRunStatus; this lists the runs Kiln kept, with their sub-states' times.
+  armRoute(scope, 'GET', `${TEMPLATE_PATH}/runHistory`, IMAGE_TEMPLATE_TYPE, async (request) => ({
+    value: await listRunHistory(domain, templateRef(request)),
+  }));
   armRoute(scope, 'GET', routePath(RUN_OUTPUT_TYPE.collections[0]), RUN_OUTPUT_TYPE, async (request) => ({
     value: await listRunOutputs(domain, templateRef(request)),
   }));

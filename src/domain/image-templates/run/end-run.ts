@@ -16,6 +16,7 @@ import { requireBuilderAccess } from '../builder-access.ts';
 import type { ImageTemplate, ImageTemplateInternal, ImageTemplateRecord, RunState } from '../image-template.ts';
 import type { RunOutput, RunPayload } from '../run-payloads.ts';
 import { liveLogPrefix, sealLiveLog } from './live-log.ts';
+import { withEndedRun } from './run-history.ts';
 import type { RunLog } from './run-log.ts';
 import { currentRun, stagingGroup, withRunStatus } from './run-status.ts';
 
@@ -115,7 +116,7 @@ export async function recordRunFailure(
     message: error.message,
   });
   const internal: ImageTemplateInternal = {
-    ...current.data.internal,
+    ...withEndedRun(current.data.internal, resource),
     cancelOperation: undefined,
     ...(logBlob ? { log: { blob: logBlob }, blobs: [...current.data.internal.blobs, logBlob] } : {}),
   };
@@ -158,7 +159,7 @@ async function finalWrites(
   });
   const oldBlobs = record.data.internal.blobs;
   const internal: ImageTemplateInternal = {
-    ...record.data.internal,
+    ...withEndedRun(record.data.internal, resource),
     runOutputs,
     blobs: logBlob ? [...blobs, logBlob] : blobs,
     log: logBlob ? { blob: logBlob } : record.data.internal.log,

@@ -17,6 +17,7 @@ import type {
   RunSubState,
 } from '../image-template.ts';
 import type { RunPayload } from '../run-payloads.ts';
+import { withRunStep } from './run-history.ts';
 
 export function withRunStatus(
   template: ImageTemplate,
@@ -60,7 +61,7 @@ export function setRunSubState(ctx: DomainContext, payload: RunPayload, runSubSt
     r.data.internal.runId === payload.runId && r.data.resource.properties.lastRunStatus?.runState === 'Running'
       ? {
           resource: withRunStatus(r.data.resource, { ...r.data.resource.properties.lastRunStatus, runSubState }),
-          internal: r.data.internal,
+          internal: withRunStep(r.data.internal, runSubState, ctx.clock.now()),
         }
       : undefined,
   );

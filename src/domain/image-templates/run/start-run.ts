@@ -43,7 +43,13 @@ export function startRun(
   return {
     template: next,
     // The previous run's log is not this run's: readers wait for the new one instead of reading the old as complete.
-    internal: { ...internal, runJobKey: job.op === 'put' ? job.record.key : undefined, runId, log: undefined },
+    internal: {
+      ...internal,
+      runSteps: [{ runSubState: 'Queued', startTime: ctx.clock.now().toISOString() }],
+      runJobKey: job.op === 'put' ? job.record.key : undefined,
+      runId,
+      log: undefined,
+    },
     writes: [operation.write, job],
     operation: operation.data,
   };

@@ -4,7 +4,7 @@
  * listed here and every listed type has a route, so what is derived from this list (the linked-access
  * test over every reference) covers every type served.
  */
-import { ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from './authorization/descriptor.ts';
+import { PERMISSIONS_TYPE, ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from './authorization/descriptor.ts';
 import { DEPLOYMENT_OPERATION_TYPE, DEPLOYMENT_TYPE } from './deployments/descriptor.ts';
 import { DISK_TYPE, SNAPSHOT_TYPE } from './disks/descriptor.ts';
 import { GALLERY_TYPE } from './galleries/descriptor.ts';
@@ -65,6 +65,7 @@ const SERVED: readonly ResourceTypeDescriptor[] = [
   RUN_COMMANDS_TYPE,
   ROLE_ASSIGNMENT_TYPE,
   ROLE_DEFINITION_TYPE,
+  PERMISSIONS_TYPE,
   COMPUTE_OPERATION_TYPE,
   IMAGE_BUILDER_OPERATION_TYPE,
   RESOURCES_OPERATION_TYPE,

@@ -1,5 +1,8 @@
-/** Microsoft.Authorization/roleAssignments and /roleDefinitions, which live at any scope (`{scope}`: a subscription, a resource group or a resource). */
-import { apiVersions, type ResourceTypeWithPaths } from '../shared/resource-type.ts';
+/**
+ * Microsoft.Authorization/roleAssignments and /roleDefinitions, which live at any scope (`{scope}`: a
+ * subscription, a resource group or a resource), and the caller's own `permissions` at a scope.
+ */
+import { apiVersions, type ResourceTypeDescriptor, type ResourceTypeWithPaths } from '../shared/resource-type.ts';
 
 export const ROLE_ASSIGNMENT_TYPE: ResourceTypeWithPaths = {
   type: 'Microsoft.Authorization/roleAssignments',
@@ -39,4 +42,17 @@ export const ROLE_DEFINITION_TYPE: ResourceTypeWithPaths = {
       checkedBy: 'operation',
     },
   ],
+};
+
+export const PERMISSIONS_TYPE: ResourceTypeDescriptor = {
+  type: 'Microsoft.Authorization/permissions',
+  tracking: 'none',
+  // Permissions_ListForResourceGroup and _ListForResource are in authorization-RoleDefinitionsCalls.json;
+  // an AuthorizationManagementClient sends its one api-version to all its operations, so every version
+  // of the two types above is taken (Kiln's portal sends 2022-04-01).
+  apiVersions: apiVersions(ROLE_ASSIGNMENT_TYPE.apiVersions, ROLE_DEFINITION_TYPE.apiVersions),
+  // Only listed: a subscription, a resource group or a resource (the portal also asks at a subscription).
+  collections: ['{scope}/providers/Microsoft.Authorization/permissions'],
+  // A GET with no body.
+  references: [],
 };

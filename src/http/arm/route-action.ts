@@ -43,6 +43,10 @@ const CHECKS: Record<string, AccessCheck> = {
   'microsoft.resources/tenants/read': 'none',
   // Role definitions name no resources; az looks them up by name before assigning (`--role Reader`).
   'microsoft.authorization/roledefinitions/read': 'none',
+  // The caller's own permissions at a scope, which the portal asks before it shows a button: they tell
+  // nothing of anyone else's access. Azure's operations list has the action, yet every role that reads
+  // anything holds it (`*/read`); a caller with no role at the scope is answered an empty list.
+  'microsoft.authorization/permissions/read': 'none',
   // Polled at a subscription-level URL by callers who may hold access to one resource group only, so
   // the check is read on the operation's own resource, not the URL's action at the subscription.
   'microsoft.compute/locations/operations/read': 'handler',

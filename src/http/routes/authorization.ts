@@ -1,12 +1,14 @@
 /**
  * Routes of Microsoft.Authorization: role definitions and role assignments under any scope
  * (`{scope}/providers/Microsoft.Authorization/...`), the scope being a subscription, a resource
- * group or a resource down to a gallery image version; role definitions also at the root.
+ * group or a resource down to a gallery image version; role definitions also at the root; and the
+ * caller's own permissions at each of those scopes but the root.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
+import { listCallerPermissions } from '../../domain/authorization/caller-permissions.ts';
 import { isAllowed } from '../../domain/authorization/check-access.ts';
-import { ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from '../../domain/authorization/descriptor.ts';
+import { PERMISSIONS_TYPE, ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from '../../domain/authorization/descriptor.ts';
 import {
   createRoleAssignment,
   deleteRoleAssignment,
@@ -56,7 +58,7 @@ const editorOf = (request: FastifyRequest): RoleEditor => ({
 
 const filterOf = (request: FastifyRequest) => (request.query as Record<string, string | undefined>).$filter;
 
-export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
+export function registerAuthorizationRoutes(scope: FastifyInstance, { domain, callerAccess }: AppDeps): void {
   const refOf = (request: FastifyRequest, template: string) => ({
     scope: scopeOf(request, template),
     name: params(request).name,
@@ -70,6 +72,11 @@ export function registerAuthorizationRoutes(scope: FastifyInstance, { domain }: 
     );
   }
   for (const template of SCOPES) {
+    // Open to every signed-in caller (route-action.ts), so the authorization step loaded no access: read it here.
+    armRoute(scope, 'GET', routePath(PERMISSIONS_TYPE.collections[0], template), PERMISSIONS_TYPE, async (request) => ({
+      value: listCallerPermissions(domain, await callerAccess(request.principal!.oid), scopeOf(request, template)),
+    }));
+
     const definition = routePath(DEFINITIONS.path, template);
     armRoute(scope, 'PUT', definition, DEFINITIONS, async (request, reply) => {
       const result = await createOrUpdateRoleDefinition(

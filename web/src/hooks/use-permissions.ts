@@ -16,18 +16,23 @@ interface Permission {
 
 export interface Can {
   (action: string): boolean;
+  /**
+   * Whether the list has been read (or failed to be): a large block offered only to those allowed
+   * (a create form) waits for it rather than showing and vanishing for those who are not.
+   */
+  settled: boolean;
 }
 
 export function usePermissions(scope: string | undefined): Can {
   const { client } = useSession();
-  const { data } = useLoad(
+  const { data, loading } = useLoad(
     async () =>
       scope
         ? client.list<Permission>(`${scope}/providers/Microsoft.Authorization/permissions`, API_VERSIONS.authorization)
         : undefined,
     [client, scope],
   );
-  return (action) => (data ? allows(data, action) : true);
+  return Object.assign((action: string) => (data ? allows(data, action) : true), { settled: !loading });
 }
 
 /** ARM's rule: some permission's actions match and none of that permission's notActions do. */

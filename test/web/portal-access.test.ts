@@ -137,6 +137,9 @@ test('the Reader sees the group and its gallery, but nothing to delete, create o
 test('the admin removes the assignment in the portal and the Reader loses the group', async () => {
   const { context, page } = await newPortalPage(browser);
   await signIn(page, kiln);
+  // A path that names no scope says so over the picker.
+  await page.goto(portalUrl(kiln, '/access/not-a-scope'));
+  await page.getByRole('alert').filter({ hasText: '/not-a-scope is not a subscription' }).waitFor();
   await page.goto(portalUrl(kiln, `/access${group}`));
   const row = assignmentsTable(page).getByRole('row', { name: new RegExp(viewer.objectId) });
   await row.getByRole('button', { name: 'Remove' }).click();

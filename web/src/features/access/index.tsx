@@ -6,6 +6,7 @@
 import type { Feature } from '../feature.ts';
 import './access.css';
 import { AccessPage } from './access-page.tsx';
+import { isScope } from './model.ts';
 import { ScopePicker } from './scope-picker.tsx';
 
 export const accessControl: Feature = {
@@ -13,7 +14,11 @@ export const accessControl: Feature = {
   routes: [
     {
       pattern: '/access/*',
-      render: (params) => (params['*'] ? <AccessPage scope={`/${params['*']}`} /> : <ScopePicker />),
+      render: (params) => {
+        const scope = `/${params['*']}`;
+        if (isScope(scope)) return <AccessPage scope={scope} />;
+        return <ScopePicker notScope={params['*'] ? scope : undefined} />;
+      },
     },
   ],
 };

@@ -39,6 +39,9 @@ export interface RoleAssignment {
 export const ASSIGNMENT_WRITE = 'Microsoft.Authorization/roleAssignments/write';
 export const ASSIGNMENT_DELETE = 'Microsoft.Authorization/roleAssignments/delete';
 
+/** Whether `path` names a scope: a subscription, or a resource group or resource in one (`/{type}/{name}` pairs below it). */
+export const isScope = (path: string) => /^\/subscriptions\/[^/]+(\/[^/]+\/[^/]+)*$/i.test(path);
+
 /** The portal path of a scope's access control page. */
 export const accessPath = (scope: string) => `/access${scope}`;
 

@@ -12,13 +12,17 @@ import { SelectField, TextField } from '../../ui/field.tsx';
 import { Loading } from '../../ui/loading.tsx';
 import { Page } from '../../ui/page.tsx';
 import { useSubscriptions } from '../browse/subscriptions.tsx';
-import { accessPath } from './model.ts';
+import { accessPath, isScope } from './model.ts';
 
-const SCOPE = /^\/subscriptions\/[^/]+(\/[^/]+\/[^/]+)*$/i;
-
-export function ScopePicker(): ReactNode {
+/** `notScope`: a path the user came with that names no scope, said first. */
+export function ScopePicker(props: { notScope?: string }): ReactNode {
   return (
     <Page title="Access control (IAM)" crumbs={[{ label: 'Home', to: '/' }]}>
+      {props.notScope && (
+        <div className="form-error" role="alert">
+          <p>{props.notScope} is not a subscription, resource group or resource id: choose a scope below.</p>
+        </div>
+      )}
       <p>
         See who has access to a subscription, a resource group or a resource, give a role, take one away, and read what
         each role permits. Roles given at a scope reach everything below it.
@@ -89,7 +93,7 @@ function TypeScope(): ReactNode {
   const open = (event: FormEvent) => {
     event.preventDefault();
     const scope = `/${typed.trim().replace(/^\/+|\/+$/g, '')}`;
-    if (!SCOPE.test(scope)) {
+    if (!isScope(scope)) {
       setError(
         'A scope is a subscription, resource group or resource id: /subscriptions/{id}[/resourceGroups/{name}[/providers/…]].',
       );

@@ -44,7 +44,8 @@ export function RoleAssignments(props: {
   const roleNames = new Map((roles.data ?? []).map((r) => [r.name.toLowerCase(), r.properties.roleName]));
   const roleOf = (a: RoleAssignment) =>
     roleNames.get(roleKey(a.properties.roleDefinitionId)) ?? roleKey(a.properties.roleDefinitionId);
-  const mayAdd = props.can(ASSIGNMENT_WRITE);
+  // The form waits for the caller's permissions rather than showing and vanishing for a Reader.
+  const mayAdd = props.can.settled && props.can(ASSIGNMENT_WRITE);
   const mayRemove = props.can(ASSIGNMENT_DELETE);
 
   const remove = async (a: RoleAssignment) => {
@@ -103,10 +104,12 @@ export function RoleAssignments(props: {
           )}
         </Loading>
       ) : (
-        <p className="notice">
-          You can see who has access here. Adding or removing role assignments takes Owner or User Access Administrator
-          at this scope or above.
-        </p>
+        props.can.settled && (
+          <p className="notice">
+            You can see who has access here. Adding or removing role assignments takes Owner or User Access
+            Administrator at this scope or above.
+          </p>
+        )
       )}
       <label className="checkbox access-below">
         <input type="checkbox" checked={below} onChange={(e) => setBelow(e.target.checked)} />

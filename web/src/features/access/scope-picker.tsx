@@ -2,11 +2,9 @@
  * Access control without a scope yet: pick a subscription and, if wanted, one of its resource groups,
  * or type any scope (a resource's id), and go to that scope's access page.
  */
+import { useResourceGroups } from '../browse/use-resource-groups.ts';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { API_VERSIONS } from '../../arm/api-versions.ts';
-import { useLoad } from '../../hooks/use-load.ts';
 import { navigate } from '../../router.tsx';
-import { useSession } from '../../session/session-context.tsx';
 import { EmptyState } from '../../ui/empty-state.tsx';
 import { SelectField, TextField } from '../../ui/field.tsx';
 import { Loading } from '../../ui/loading.tsx';
@@ -34,18 +32,11 @@ export function ScopePicker(props: { notScope?: string }): ReactNode {
 }
 
 function PickSubscriptionOrGroup(): ReactNode {
-  const { client } = useSession();
   const subscriptions = useSubscriptions();
   const [subscription, setSubscription] = useState('');
   const [group, setGroup] = useState('');
   const chosen = subscription || subscriptions.data?.[0]?.subscriptionId || '';
-  const groups = useLoad(
-    async () =>
-      chosen
-        ? client.list<{ id: string; name: string }>(`/subscriptions/${chosen}/resourcegroups`, API_VERSIONS.resources)
-        : [],
-    [client, chosen],
-  );
+  const groups = useResourceGroups(chosen || undefined);
   const open = (event: FormEvent) => {
     event.preventDefault();
     navigate(accessPath(group || `/subscriptions/${chosen}`));

@@ -1,8 +1,8 @@
 /** A subscription's page: its resource groups, with create and delete where the role allows. */
+import { useResourceGroups } from './use-resource-groups.ts';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { API_VERSIONS } from '../../arm/api-versions.ts';
 import { resourcePath } from '../../arm/ids.ts';
-import { useLoad } from '../../hooks/use-load.ts';
 import { usePermissions } from '../../hooks/use-permissions.ts';
 import { Link } from '../../router.tsx';
 import { useSession } from '../../session/session-context.tsx';
@@ -14,21 +14,10 @@ import { Spinner } from '../../ui/spinner.tsx';
 import { useToast } from '../../ui/toasts.tsx';
 import { useLocations } from './locations.ts';
 
-interface ResourceGroup {
-  id: string;
-  name: string;
-  location: string;
-  properties: { provisioningState: string };
-}
-
 export function ResourceGroups(props: { subscription: string }): ReactNode {
-  const { client } = useSession();
   const scope = `/subscriptions/${props.subscription}`;
   const can = usePermissions(scope);
-  const groups = useLoad(
-    () => client.list<ResourceGroup>(`${scope}/resourcegroups`, API_VERSIONS.resources),
-    [client, scope],
-  );
+  const groups = useResourceGroups(props.subscription);
   return (
     <section aria-labelledby="groups-heading">
       <h2 id="groups-heading">Resource groups</h2>

@@ -9,7 +9,7 @@ import { ancestorsOf, parseId } from '../../arm/ids.ts';
 import { resourcePath } from '../../arm/ids.ts';
 import { useLoad } from '../../hooks/use-load.ts';
 import { usePermissions } from '../../hooks/use-permissions.ts';
-import { navigate } from '../../router.tsx';
+import { Link, navigate } from '../../router.tsx';
 import { useSession } from '../../session/session-context.tsx';
 import { ConfirmButton } from '../../ui/confirm-button.tsx';
 import { JsonView } from '../../ui/json-view.tsx';
@@ -45,10 +45,18 @@ export function ResourcePage(props: { id: string; views: NonNullable<Feature['vi
         ...ancestorsOf(props.id).map((id) => ({ label: parseId(id).name, to: resourcePath(id) })),
       ]}
       actions={
-        parsed.type !== 'Microsoft.Resources/subscriptions' &&
-        can(deleteAction) && (
-          <ConfirmButton label="Delete" question={`Delete ${parsed.name}? This cannot be undone.`} onConfirm={remove} />
-        )
+        <>
+          <Link to={`/access${props.id}`} className="button-link secondary">
+            Access control (IAM)
+          </Link>
+          {parsed.type !== 'Microsoft.Resources/subscriptions' && can(deleteAction) && (
+            <ConfirmButton
+              label="Delete"
+              question={`Delete ${parsed.name}? This cannot be undone.`}
+              onConfirm={remove}
+            />
+          )}
+        </>
       }
     >
       <p className="resource-type">{parsed.type}</p>

@@ -7,7 +7,7 @@ import type { ReactNode } from 'react';
 import { Link } from '../../router.tsx';
 import type { ResourceViewProps } from '../feature.ts';
 import { DiskAccess } from './disk-access.tsx';
-import { Facts, type Fact } from './facts.tsx';
+import { Facts, type Fact } from '../../ui/facts.tsx';
 import { DISKS, gib, IMAGES, inProgress, SNAPSHOTS, timeOf, type ComputeKind, type Disk } from './model.ts';
 import { SourceLink } from './source-link.tsx';
 import { useReloadWhile } from './use-reload-while.ts';

@@ -9,7 +9,7 @@ import { parseId } from '../../arm/ids.ts';
 import { useLoad } from '../../hooks/use-load.ts';
 import { useSession } from '../../session/session-context.tsx';
 import type { ResourceViewProps } from '../feature.ts';
-import { Facts } from './facts.tsx';
+import { Facts } from '../../ui/facts.tsx';
 import { gib, IMAGES, inProgress, timeOf, type Image, type ImageDisk } from './model.ts';
 import { SourceLink } from './source-link.tsx';
 import { useReloadWhile } from './use-reload-while.ts';

@@ -27,7 +27,7 @@ function ComputeListPage<T extends Listed>(props: {
       title={kind.title}
       crumbs={[{ label: 'Home', to: '/' }]}
       actions={
-        <Link to={`${kind.path}/create`} className="compute-action-link">
+        <Link to={`${kind.path}/create`} className="button-link">
           Create {kind.noun}
         </Link>
       }

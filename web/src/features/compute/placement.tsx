@@ -4,12 +4,10 @@
  * (the source's subscription, group and location, for a copy), else the first there is; choosing
  * another subscription starts its group over. `id` is the resource id to PUT.
  */
+import { useResourceGroups } from '../browse/use-resource-groups.ts';
 import { useState, type ReactNode } from 'react';
-import { API_VERSIONS } from '../../arm/api-versions.ts';
 import { resourcePath } from '../../arm/ids.ts';
-import { useLoad } from '../../hooks/use-load.ts';
 import { Link } from '../../router.tsx';
-import { useSession } from '../../session/session-context.tsx';
 import { errorAt, SelectField, TextField } from '../../ui/field.tsx';
 import { useLocations } from '../browse/locations.ts';
 import { useSubscriptions } from '../browse/subscriptions.tsx';
@@ -25,17 +23,10 @@ export interface Target {
 export const PLACEMENT_PATHS = ['name', 'location'];
 
 export function usePlacement(type: string, preferred: Partial<Target> = {}) {
-  const { client } = useSession();
   const subscriptions = useSubscriptions();
   const [picked, setPicked] = useState<Partial<Target>>({});
   const subscription = picked.subscription || preferred.subscription || subscriptions.data?.[0]?.subscriptionId || '';
-  const groups = useLoad(
-    async () =>
-      subscription
-        ? client.list<{ name: string }>(`/subscriptions/${subscription}/resourcegroups`, API_VERSIONS.resources)
-        : [],
-    [client, subscription],
-  );
+  const groups = useResourceGroups(subscription || undefined);
   const locations = useLocations(subscription || undefined);
   const samePlace = !picked.subscription || picked.subscription === preferred.subscription;
   const target: Target = {

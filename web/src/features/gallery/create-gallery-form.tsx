@@ -2,10 +2,10 @@
  * Creates a gallery: in a subscription and resource group the principal picks, in the group's
  * region unless another is chosen. Server errors land at the field whose JSON path they name.
  */
+import { useResourceGroups } from '../browse/use-resource-groups.ts';
 import { useState, type ReactNode } from 'react';
 import { API_VERSIONS } from '../../arm/api-versions.ts';
 import { resourcePath } from '../../arm/ids.ts';
-import { useLoad } from '../../hooks/use-load.ts';
 import { usePermissions } from '../../hooks/use-permissions.ts';
 import { Link } from '../../router.tsx';
 import { useSession } from '../../session/session-context.tsx';
@@ -15,11 +15,6 @@ import { useToast } from '../../ui/toasts.tsx';
 import { useLocations } from '../browse/locations.ts';
 import type { Subscription } from '../browse/subscriptions.tsx';
 import { FormSection } from './form-section.tsx';
-
-interface ResourceGroup {
-  name: string;
-  location: string;
-}
 
 const SHOWN = ['galleryName', 'location', 'properties.description'];
 
@@ -32,10 +27,7 @@ export function CreateGalleryForm(props: { subscriptions: Subscription[]; onCrea
   const [location, setLocation] = useState('');
   const [description, setDescription] = useState('');
   const chosenSubscription = subscription || props.subscriptions[0]?.subscriptionId || '';
-  const groups = useLoad(
-    () => client.list<ResourceGroup>(`/subscriptions/${chosenSubscription}/resourcegroups`, API_VERSIONS.resources),
-    [client, chosenSubscription],
-  );
+  const groups = useResourceGroups(chosenSubscription || undefined);
   const locations = useLocations(chosenSubscription);
   const chosenGroup = groups.data?.find((g) => g.name === group) ?? groups.data?.[0];
   const chosenLocation = location || chosenGroup?.location || locations.data?.[0]?.name || '';

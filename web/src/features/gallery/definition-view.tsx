@@ -8,7 +8,7 @@ import type { ResourceViewProps } from '../feature.ts';
 import { CreateVersionForm } from './create-version-form.tsx';
 import { DefinitionVersions } from './definition-versions.tsx';
 import { EditDefinitionForm } from './edit-definition-form.tsx';
-import { Facts } from './facts.tsx';
+import { Facts } from '../../ui/facts.tsx';
 import { shownDate } from './form-values.ts';
 import { identifierText, type ImageDefinition } from './gallery-resources.ts';
 
@@ -20,7 +20,8 @@ export function DefinitionView(props: ResourceViewProps): ReactNode {
   return (
     <>
       <Facts
-        items={[
+        label="Definition details"
+        facts={[
           ['Publisher / offer / SKU', identifierText(definition)],
           ['OS', `${p.osType}, ${p.osState}`],
           ['Hyper-V generation', p.hyperVGeneration ?? ''],

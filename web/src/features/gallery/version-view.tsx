@@ -12,7 +12,7 @@ import { Link } from '../../router.tsx';
 import { useSession } from '../../session/session-context.tsx';
 import { Loading } from '../../ui/loading.tsx';
 import type { ResourceViewProps } from '../feature.ts';
-import { Facts } from './facts.tsx';
+import { Facts } from '../../ui/facts.tsx';
 import { shownDate, shownDateTime } from './form-values.ts';
 import type { ImageVersion } from './gallery-resources.ts';
 import { latestVersion } from './latest.ts';
@@ -68,7 +68,8 @@ function VersionFacts(props: { version: ImageVersion }): ReactNode {
   const source = storageProfile.source?.id ?? storageProfile.osDiskImage?.source?.id;
   return (
     <Facts
-      items={[
+      label="Version details"
+      facts={[
         ['Provisioning state', provisioningState],
         ['Replication', replicationStatus?.aggregatedState ?? 'Unknown'],
         ['Latest', <LatestFact version={version} />],

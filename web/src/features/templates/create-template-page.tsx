@@ -4,10 +4,9 @@
  * edits it. A refusal shows each problem at its JSON path (name and location at their fields, the
  * rest listed under the JSON) and keeps every character the user wrote.
  */
+import { useResourceGroups } from '../browse/use-resource-groups.ts';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { API_VERSIONS } from '../../arm/api-versions.ts';
 import { resourcePath } from '../../arm/ids.ts';
-import { useLoad } from '../../hooks/use-load.ts';
 import { usePermissions } from '../../hooks/use-permissions.ts';
 import { Link, navigate } from '../../router.tsx';
 import { useSession } from '../../session/session-context.tsx';
@@ -31,13 +30,7 @@ export function CreateTemplatePage(): ReactNode {
   const subscriptions = useSubscriptions();
   const [picked, setPicked] = useState({ subscription: '', group: '', name: '', location: '' });
   const subscription = picked.subscription || subscriptions.data?.[0]?.subscriptionId || '';
-  const groups = useLoad(
-    async () =>
-      subscription
-        ? client.list<{ name: string }>(`/subscriptions/${subscription}/resourcegroups`, API_VERSIONS.resources)
-        : [],
-    [client, subscription],
-  );
+  const groups = useResourceGroups(subscription || undefined);
   const locations = useLocations(subscription || undefined);
   const where = {
     subscription,

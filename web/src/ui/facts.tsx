@@ -8,7 +8,7 @@ export type Fact = [term: string, value: ReactNode];
 
 export function Facts(props: { label: string; facts: readonly Fact[] }): ReactNode {
   return (
-    <table className="compute-facts" aria-label={props.label}>
+    <table className="facts" aria-label={props.label}>
       <tbody>
         {props.facts.map(([term, value]) => (
           <tr key={term}>

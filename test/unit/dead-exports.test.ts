@@ -1,5 +1,5 @@
-// No dead code under src/: every name a module exports is imported somewhere (src, test, scripts,
-// bench) or used in its own file. An export nothing uses (the unused `notFound` and `sameName`
+// No dead code under src/ and web/src/ (the portal): every name a module exports is imported
+// somewhere (src, test, scripts, bench; the portal's own files for the portal) or used in its own file. An export nothing uses (the unused `notFound` and `sameName`
 // helpers were such) fails here, naming it. Read from the syntax alone, so it takes a few seconds:
 // named imports and re-exports count for the name they take; `import * as`, `export *` and
 // `import('…')` (the CLI's lazy commands, type queries) count for every export of their module.
@@ -16,12 +16,20 @@ const WHOLE_MODULE = '*';
 function sourceFiles(folder: string): string[] {
   return readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' })
     .filter(
-      (name) => /\.(ts|mts)$/.test(name) && !name.endsWith('.d.ts') && !name.split(path.sep).includes('node_modules'),
+      (name) =>
+        /\.(ts|mts|tsx)$/.test(name) && !name.endsWith('.d.ts') && !name.split(path.sep).includes('node_modules'),
     )
     .map((name) => path.join(root, folder, name));
 }
 
-const parse = (file: string) => ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+const parse = (file: string) =>
+  ts.createSourceFile(
+    file,
+    readFileSync(file, 'utf8'),
+    ts.ScriptTarget.ES2022,
+    true,
+    file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
 
 const hasExport = (node: ts.Node) =>
   ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
@@ -106,9 +114,9 @@ function usedInOwnFile(source: ts.SourceFile, name: string, declaration: ts.Node
   return used;
 }
 
-it('every export under src/ is imported somewhere or used in its own file', () => {
-  const modules = sourceFiles('src');
-  const taken = importedNames([...modules, ...['test', 'scripts', 'bench'].flatMap(sourceFiles)]);
+/** `module: name` for each export of `modules` that none of `importers` takes and its own file does not use. */
+function deadExports(modules: string[], importers: string[]): string[] {
+  const taken = importedNames(importers);
   const dead: string[] = [];
   for (const file of modules) {
     const source = parse(file);
@@ -119,6 +127,19 @@ it('every export under src/ is imported somewhere or used in its own file', () =
         dead.push(`${path.relative(root, file)}: ${name}`);
     }
   }
+  return dead;
+}
+
+it('every export under src/ is imported somewhere or used in its own file', () => {
+  const modules = sourceFiles('src');
+  const dead = deadExports(modules, [...modules, ...['test', 'scripts', 'bench'].flatMap(sourceFiles)]);
   assert.ok(modules.length > 100, `found the sources (${modules.length} files)`);
+  assert.deepEqual(dead, [], `exported, and used nowhere: remove them\n${dead.join('\n')}`);
+});
+
+it("every export of the portal (web/src/) is imported by the portal's files or used in its own", () => {
+  const modules = sourceFiles('web/src');
+  const dead = deadExports(modules, modules);
+  assert.ok(modules.length > 30, `found the sources (${modules.length} files)`);
   assert.deepEqual(dead, [], `exported, and used nowhere: remove them\n${dead.join('\n')}`);
 });

@@ -16,6 +16,7 @@ import { JsonView } from '../../ui/json-view.tsx';
 import { Loading } from '../../ui/loading.tsx';
 import { Page } from '../../ui/page.tsx';
 import { useToast } from '../../ui/toasts.tsx';
+import { useSubscriptions } from './subscriptions.tsx';
 import type { Feature } from '../feature.ts';
 
 export function ResourcePage(props: { id: string; views: NonNullable<Feature['views']> }): ReactNode {
@@ -36,13 +37,17 @@ export function ResourcePage(props: { id: string; views: NonNullable<Feature['vi
       toast.error(failure);
     }
   };
+  // A subscription reads as its display name, as in the Azure portal; the rest by their names.
+  const subscriptions = useSubscriptions();
+  const crumbLabel = (id: string) =>
+    subscriptions.data?.find((s) => s.id.toLowerCase() === id.toLowerCase())?.displayName ?? parseId(id).name;
   const displayName = (loaded.data?.displayName as string | undefined) ?? parsed.name;
   return (
     <Page
       title={displayName}
       crumbs={[
         { label: 'Home', to: '/' },
-        ...ancestorsOf(props.id).map((id) => ({ label: parseId(id).name, to: resourcePath(id) })),
+        ...ancestorsOf(props.id).map((id) => ({ label: crumbLabel(id), to: resourcePath(id) })),
       ]}
       actions={
         <>

@@ -27,8 +27,8 @@ export type BlobAccessCheck =
 
 const SIGNED_VERSION = '2022-11-02';
 
-/** Azure's `se` format: ISO 8601 UTC to the second. */
-const formatExpiry = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Azure's SAS time format (`se`, `st`, a user delegation key's times): ISO 8601 UTC to the second. */
+export const formatSasTime = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function signature(
   secret: Buffer,
@@ -53,7 +53,7 @@ export function signBlobAccess(secret: Buffer, grant: BlobAccessGrant): string {
     sv: SIGNED_VERSION,
     sr: 'b',
     sp: grant.permissions,
-    se: formatExpiry(grant.expiresOn),
+    se: formatSasTime(grant.expiresOn),
     si: grant.identifier,
   };
   const sig = signature(secret, fields, grant.region, grant.key).toString('base64');
@@ -88,7 +88,7 @@ export function verifyBlobAccess(
   if (sp !== 'r' && sp !== 'rw')
     return { ok: false, reason: `Signed permissions ${sp} are not supported; use r or rw.` };
   const expiry = new Date(se);
-  if (Number.isNaN(expiry.getTime()) || formatExpiry(expiry) !== se) {
+  if (Number.isNaN(expiry.getTime()) || formatSasTime(expiry) !== se) {
     return { ok: false, reason: `Signed expiry time ${se} is not in the format yyyy-MM-ddTHH:mm:ssZ.` };
   }
   const expected = signature(secret, { sv, sr, sp, se, si }, region, key);

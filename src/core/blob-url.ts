@@ -10,12 +10,16 @@
  *  - what backs resources (disks, snapshots, images, replicas, builds' outputs, anything Kiln writes
  *    itself) lives anywhere else. A URL reaches such a blob only with a SAS, which Kiln signs for one
  *    store key (disk upload and download grants): a signed URL names its key literally.
- * So no internal key, present or future, is reachable without a signature Kiln made for it.
+ * So no internal key, present or future, is reachable without a signature Kiln made for it. A user
+ * delegation SAS (`skoid`, user-delegation-sas.ts) is not such a signature: it stands for its
+ * principal's roles, so its URL names a user blob, as an unsigned one does (signedForKey).
  *
  * A URL's path is parsed once, from its raw text, before anything normalises it: dot segments (raw or
  * percent-encoded), empty segments, encoded slashes and backslashes are refused, so what is authorized
  * and what is served are always the same blob.
  */
+
+import { isUserDelegationSas } from './user-delegation-sas.ts';
 
 const PREFIX = '/blob/';
 /** Azure's limit on blob names. */
@@ -108,7 +112,7 @@ export interface BlobAddress {
   name: string;
   /** The store key: in the user namespace unless `signed`, when it is the key the SAS was signed for. */
   key: string;
-  /** Whether the URL carries a SAS (`sig`), which is then what authorizes it. */
+  /** Whether the URL carries a SAS Kiln signed for its key (signedForKey), which is then what authorizes it. */
   signed: boolean;
 }
 
@@ -123,6 +127,9 @@ export function blobAddress(path: BlobPath, signed: boolean): BlobAddress | { pr
   if (problem !== undefined) return { problem };
   return { region: path.region, container: path.container, name: path.name, key, signed };
 }
+
+/** Whether a URL's query is a SAS Kiln signed for a store key, which its URL then names literally. */
+export const signedForKey = (query: URLSearchParams): boolean => query.has('sig') && !isUserDelegationSas(query);
 
 // scheme://authority, then the raw path up to the query or fragment.
 const URL_PARTS = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)(\?[^#]*)?/i;
@@ -139,6 +146,6 @@ export function parseBlobUrl(url: string | URL): BlobAddress | undefined {
   if (parts === null) return undefined;
   const path = parseBlobPath(parts[1]);
   if ('problem' in path) return undefined;
-  const address = blobAddress(path, new URLSearchParams(parts[2] ?? '').has('sig'));
+  const address = blobAddress(path, signedForKey(new URLSearchParams(parts[2] ?? '')));
   return 'problem' in address ? undefined : address;
 }

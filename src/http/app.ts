@@ -26,6 +26,7 @@ import { registerMetricsRoutes } from './routes/metrics-routes.ts';
 import { registerPortalRoutes, type PortalFiles } from './routes/portal-routes.ts';
 import { isGrantActive } from '../domain/shared/blob-grants.ts';
 import { holdsStoragePermission } from '../domain/storage/blob-access.ts';
+import { findServicePrincipalByObjectId } from '../domain/identity/service-principals.ts';
 import { getContainerAcl, setContainerAcl } from '../domain/storage/public-access.ts';
 import './arm/route-config.ts';
 
@@ -53,11 +54,13 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   }) as unknown as FastifyInstance;
   useLimitedJsonParser(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // With `done`, not async, as the ARM pipeline's steps (arm/pipeline-step.ts): every request runs it.
+  app.addHook('onRequest', (request, reply, done) => {
     const clientRequest = request.headers['x-ms-client-request-id'];
     reply.header('x-ms-request-id', request.id);
     reply.header('x-ms-correlation-request-id', correlationIdOf(request.headers, request.id));
     if (typeof clientRequest === 'string') reply.header('x-ms-client-request-id', clientRequest);
+    done();
   });
   app.setErrorHandler((error, request, reply) => renderError(error as Error, request, reply));
   app.setNotFoundHandler((request, reply) =>
@@ -89,6 +92,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     access: {
       holds: (principalId, permission, region, container) =>
         holdsStoragePermission(deps.domain, principalId, permission, region, container),
+      principalExists: async (objectId) =>
+        (await findServicePrincipalByObjectId(deps.domain.store, objectId)) !== undefined,
       acl: (region, container) => getContainerAcl(deps.domain, region, container),
       setAcl: (region, container, publicAccess) => setContainerAcl(deps.domain, region, container, publicAccess),
     },

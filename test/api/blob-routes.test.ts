@@ -69,7 +69,12 @@ describe('blob routes', () => {
     store = regions.get('eastus')!;
     app = Fastify();
     // Role checks are the domain's (test/api/blob-access.test.ts); here the token's principal holds every role.
-    const access = { holds: async () => true, acl: async () => ({}), setAcl: async () => ({}) };
+    const access = {
+      holds: async () => true,
+      principalExists: async () => true,
+      acl: async () => ({}),
+      setAcl: async () => ({}),
+    };
     registerBlobRoutes(app, {
       regions,
       sasSecret: secret,

@@ -24,6 +24,10 @@ export const CONTAINER_ACTIONS = {
   write: `${CONTAINERS}/write`,
 } as const;
 
+/** Get User Delegation Key, at the account or above (the Storage Blob Data roles and Storage Blob Delegator hold it). */
+export const USER_DELEGATION_KEY_ACTION =
+  'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action';
+
 export type StoragePermission = { dataAction: string } | { action: string };
 
 export function storageAccountScope(ctx: SettingsContext, region: string): string {

@@ -10,6 +10,9 @@
  * What each caller may do (who may, blob-caller.ts):
  *  - a SAS granting `rw` (a disk upload): Put Page (update or clear) on the staging blob, Get / HEAD of it;
  *  - a SAS granting `r`: Get / HEAD of the sealed blob;
+ *  - a user delegation SAS (user-delegation-key.ts hands out its keys): Get / HEAD of a user blob, as
+ *    far as its signer's Storage Blob Data roles reach at request time; Kiln honours only its read
+ *    permission (`r`), every other operation is 403 AuthorizationPermissionMismatch;
  *  - a bearer token for https://storage.azure.com: Put Blob (whole content, replacing, as Azure does),
  *    Get / HEAD and Delete of sealed blobs, which is how users bring a VHD or a script into a region,
  *    each as far as the principal's Storage Blob Data roles reach; and the container's ACL (container-acl.ts);
@@ -22,8 +25,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_DATA_ACTIONS } from '../../domain/storage/blob-scope.ts';
 import type { BlobInfo, BlobStore, ByteRange, RegionStores } from '../../ports/blob-store.ts';
 import { identifyCaller, requirePermission, type CallerDeps } from './blob-caller.ts';
-import { blobTarget, parseBlobRequest } from './blob-request.ts';
+import { blobTarget, parseAccountRequest, parseBlobRequest } from './blob-request.ts';
 import { containerRequest } from './container-acl.ts';
+import { accountRequest } from './user-delegation-key.ts';
 import {
   StorageError,
   blobNotFound,
@@ -149,7 +153,15 @@ function* zeroes(length: number): Generator<Buffer> {
 const sealedEtag = (info: BlobInfo) => `"${info.sha256}"`;
 
 export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): void {
-  async function read(request: FastifyRequest, reply: FastifyReply, store: BlobStore, key: string, staging: boolean) {
+  /** `overrides` are the response headers a user delegation SAS sets (rsct, rscd, ...). */
+  async function read(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    store: BlobStore,
+    key: string,
+    staging: boolean,
+    overrides: Record<string, string> = {},
+  ) {
     let size: number;
     let etag: string;
     if (staging) {
@@ -179,7 +191,8 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
     reply
       .header('x-ms-blob-type', 'PageBlob')
       .header('Accept-Ranges', 'bytes')
-      .header('Content-Type', 'application/octet-stream');
+      .header('Content-Type', 'application/octet-stream')
+      .headers(overrides);
     // HEAD is Get Blob Properties, which has no range.
     if (request.method === 'HEAD') return reply.header('Content-Length', size).send();
     const range = readRange(request, size);
@@ -255,6 +268,14 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
 
     scope.setErrorHandler(sendStorageError(deps.clock));
 
+    // The only POST Kiln serves is on an account: Get User Delegation Key.
+    scope.post('/blob/*', async (request, reply) => {
+      const account = parseAccountRequest(request.url);
+      if (account === undefined)
+        throw new StorageError(405, 'UnsupportedHttpVerb', "The resource doesn't support specified Http Verb.");
+      return accountRequest(deps, request, reply, account.region, account.query);
+    });
+
     scope.route({
       method: ['GET', 'HEAD', 'PUT', 'DELETE'],
       url: '/blob/*',
@@ -276,6 +297,8 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
           if (operation === 'putPage' && caller.staging) return putPage(request, reply, store, target.key);
           throw permissionMismatch();
         }
+        if (caller.kind === 'delegation' && (operation !== 'read' || !caller.permissions.includes('r')))
+          throw permissionMismatch();
         await requirePermission(
           deps,
           caller,
@@ -286,7 +309,14 @@ export function registerBlobRoutes(app: FastifyInstance, deps: BlobRouteDeps): v
         );
         switch (operation) {
           case 'read':
-            return read(request, reply, store, target.key, false);
+            return read(
+              request,
+              reply,
+              store,
+              target.key,
+              false,
+              caller.kind === 'delegation' ? caller.responseHeaders : {},
+            );
           case 'putBlob':
             return putBlob(request, reply, store, target.key);
           case 'delete':

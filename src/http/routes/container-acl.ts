@@ -5,20 +5,13 @@
  * (management actions: Owner, Contributor, Storage Blob Data Contributor hold them). Stored access
  * policies (signed identifiers) are not supported: Kiln's SAS name their grant themselves.
  */
-import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONTAINER_NAME } from '../../core/blob-url.ts';
 import { CONTAINER_ACTIONS } from '../../domain/storage/blob-scope.ts';
 import type { ContainerAcl, PublicAccessLevel } from '../../domain/storage/public-access.ts';
 import { identifyCaller, requirePermission, type CallerDeps } from './blob-caller.ts';
-import {
-  StorageError,
-  bodyTooLarge,
-  header,
-  invalidHeader,
-  invalidQueryValue,
-  invalidResourceName,
-} from './storage-error.ts';
+import { requestText } from './request-text.ts';
+import { StorageError, header, invalidHeader, invalidQueryValue, invalidResourceName } from './storage-error.ts';
 
 const EMPTY_ACL = '<?xml version="1.0" encoding="utf-8"?><SignedIdentifiers />';
 /** A Set Container ACL body is a short list of policies; more is not an ACL. */
@@ -37,16 +30,6 @@ function publicAccessOf(request: FastifyRequest): PublicAccessLevel | undefined 
   return value;
 }
 
-async function bodyText(request: FastifyRequest): Promise<string> {
-  if (!(request.body instanceof Readable)) return '';
-  let text = '';
-  for await (const chunk of request.body) {
-    text += String(chunk);
-    if (text.length > BODY_LIMIT) throw bodyTooLarge('SetContainerAcl', BODY_LIMIT);
-  }
-  return text;
-}
-
 /** `container` comes from the request's one parse (blob-request.ts). */
 export async function containerRequest(
   deps: CallerDeps,
@@ -63,7 +46,7 @@ export async function containerRequest(
   if (request.method === 'PUT') {
     await requirePermission(deps, caller, { action: CONTAINER_ACTIONS.write }, region, container);
     const publicAccess = publicAccessOf(request);
-    if (/<SignedIdentifier>/.test(await bodyText(request))) {
+    if (/<SignedIdentifier>/.test(await requestText(request, BODY_LIMIT, 'SetContainerAcl'))) {
       throw new StorageError(
         400,
         'InvalidInput',

@@ -3,15 +3,21 @@
  * from the prefilled example, refused first with each problem listed at its JSON path (and the text
  * kept), then accepted; a run started from its page, its customization log streaming lines while the
  * run goes, the run ending Succeeded with its times and sub-states in the history, and its outputs
- * linked (the managed image to its page, the VHD to its URL); a Reader who may not run it.
+ * linked (the managed image to its page, the VHD to its download); a Reader who may not run it; a
+ * principal holding Storage Blob Data Reader downloading the VHD through the link the portal signs for it
+ * (a user delegation SAS), and a Reader without that role told why it may not.
  */
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { bootstrapBusybox } from '../../src/app/busybox-base.ts';
+import { READER_ROLE_ID } from '../../src/domain/authorization/built-in-roles.ts';
+import { armCaller } from '../support/arm-call.ts';
 import { accessibilityViolations, launchBrowser, newPortalPage, portalUrl, signIn } from '../support/portal.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -144,8 +150,7 @@ test('a template refused at its JSON paths, fixed, created, run with its log str
   const outputs = page.getByRole('table', { name: 'Run outputs' });
   await outputs.waitFor();
   assert.deepEqual(await accessibilityViolations(page), []);
-  const vhd = (await builder.virtualMachineImageTemplates.getRunOutput(RG, 'web-base', 'vhd')).artifactUri!;
-  assert.equal(await outputs.getByRole('link', { name: 'Download VHD' }).getAttribute('href'), vhd);
+  await outputs.getByRole('row', { name: /^vhd/ }).getByRole('button', { name: 'Download VHD' }).waitFor();
   await outputs.getByRole('link', { name: 'images/web-base-image' }).click();
   await page.getByRole('heading', { name: 'web-base-image', level: 1 }).waitFor();
   const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
@@ -191,6 +196,75 @@ test('a Reader sees the template but may not run it', async () => {
   await page.getByText('Your role does not allow running this template.').waitFor();
   assert.ok(await page.getByRole('button', { name: 'Run', exact: true }).isDisabled());
   await context.close();
+});
+
+test('a Storage Blob Data Reader downloads the VHD through the link the portal signs; a Reader is told why not', async () => {
+  const subscription = `/subscriptions/${kiln.subscriptionId}`;
+  const downloader = await kiln.server.kiln.createServicePrincipal('vhd-downloader', {
+    role: 'Storage Blob Data Reader',
+    scopes: [subscription],
+  });
+  const admin = async (scope: string) => (await kiln.credential.getToken(scope))!.token;
+  const granted = await armCaller(kiln, '2022-04-01')(
+    await admin('https://management.azure.com/.default'),
+    'PUT',
+    `${subscription}/resourceGroups/${RG}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}`,
+    {
+      properties: {
+        roleDefinitionId: `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${READER_ROLE_ID}`,
+        principalId: downloader.objectId,
+      },
+    },
+  );
+  assert.equal(granted.status, 201, JSON.stringify(granted.body));
+  const vhd = (await builder.virtualMachineImageTemplates.getRunOutput(RG, 'web-base', 'vhd')).artifactUri!;
+  const stored = await fetch(vhd, {
+    headers: {
+      authorization: `Bearer ${await admin('https://storage.azure.com/.default')}`,
+      'x-ms-version': '2025-01-05',
+    },
+  });
+  assert.equal(stored.status, 200);
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const expected = sha256(Buffer.from(await stored.arrayBuffer()));
+
+  const { context, page } = await newPortalPage(browser);
+  await signIn(page, kiln, downloader);
+  await openTemplate(page, 'web-base');
+  const row = page.getByRole('table', { name: 'Run outputs' }).getByRole('row', { name: /^vhd/ });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    row.getByRole('button', { name: 'Download VHD' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'web-base.vhd');
+  assert.equal(sha256(await readFile((await download.path())!)), expected, 'the browser saved the VHD');
+  const link = row.getByRole('link', { name: 'Download web-base.vhd' });
+  const signed = new URL((await link.getAttribute('href'))!);
+  assert.equal(`${signed.origin}${signed.pathname}`, vhd);
+  assert.equal(signed.searchParams.get('sp'), 'r');
+  assert.equal(signed.searchParams.get('skoid'), downloader.objectId);
+  // The link alone, with no credentials, from outside the browser.
+  const fetched = await fetch(signed);
+  assert.equal(fetched.status, 200);
+  assert.equal(sha256(Buffer.from(await fetched.arrayBuffer())), expected);
+  await row.getByRole('button', { name: 'Copy the download link of vhd' }).waitFor();
+  await context.close();
+
+  // A Reader sees the output but holds no Storage Blob Data role: the key is refused, and the toast says so.
+  const reader = await kiln.server.kiln.createServicePrincipal('vhd-reader-only', {
+    role: 'Reader',
+    scopes: [subscription],
+  });
+  const second = await newPortalPage(browser);
+  await signIn(second.page, kiln, reader);
+  await openTemplate(second.page, 'web-base');
+  await second.page
+    .getByRole('table', { name: 'Run outputs' })
+    .getByRole('row', { name: /^vhd/ })
+    .getByRole('button', { name: 'Download VHD' })
+    .click();
+  await second.page.getByRole('alert').filter({ hasText: 'AuthorizationPermissionMismatch' }).waitFor();
+  await second.context.close();
 });
 
 async function openTemplate(page: Page, name: string) {

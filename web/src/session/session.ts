@@ -1,8 +1,9 @@
 /**
  * Sign-in with a service principal (appId and secret), as `az login --service-principal` does: the
- * portal asks Kiln's token endpoint for an ARM token and keeps only the token, in sessionStorage
- * (gone with the tab; the secret is never stored). When the token expires, or the API answers 401,
- * the session ends and the user is sent back to sign-in with the reason.
+ * portal asks Kiln's token endpoint for an ARM token, and a storage token (https://storage.azure.com)
+ * for the blob data plane (downloads signed with a user delegation key), and keeps only the tokens,
+ * in sessionStorage (gone with the tab; the secret is never stored). When a token expires, or the API
+ * answers 401, the session ends and the user is sent back to sign-in with the reason.
  */
 export interface Session {
   accessToken: string;
@@ -10,10 +11,18 @@ export interface Session {
   expiresAt: number;
   appId: string;
   tenant: string;
+  /** The storage token, or why the principal got none (undefined in a session kept from before it was asked for). */
+  storage?: IssuedToken | { refused: string };
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresAt: number;
 }
 
 const KEY = 'kiln.session';
 const SCOPE = 'https://management.azure.com/.default';
+const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 
 export function storedSession(): Session | undefined {
   const text = sessionStorage.getItem(KEY);
@@ -23,6 +32,24 @@ export function storedSession(): Session | undefined {
 }
 
 export async function signIn(appId: string, secret: string, tenant: string): Promise<Session> {
+  const token = (scope: string) => requestToken(appId, secret, tenant, scope);
+  const [arm, storage] = await Promise.all([
+    token(SCOPE),
+    token(STORAGE_SCOPE).catch((error: Error) => ({ refused: error.message })),
+  ]);
+  const session: Session = {
+    accessToken: arm.accessToken,
+    // The session ends with the first of its tokens.
+    expiresAt: 'refused' in storage ? arm.expiresAt : Math.min(arm.expiresAt, storage.expiresAt),
+    appId,
+    tenant: tenant || 'organizations',
+    storage,
+  };
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
+async function requestToken(appId: string, secret: string, tenant: string, scope: string): Promise<IssuedToken> {
   const response = await fetch(`/${encodeURIComponent(tenant || 'organizations')}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -30,7 +57,7 @@ export async function signIn(appId: string, secret: string, tenant: string): Pro
       grant_type: 'client_credentials',
       client_id: appId,
       client_secret: secret,
-      scope: SCOPE,
+      scope,
     }).toString(),
   });
   const body = (await response.json().catch(() => ({}))) as {
@@ -45,14 +72,7 @@ export async function signIn(appId: string, secret: string, tenant: string): Pro
       body.error_description?.split(/\r?\n/)[0] ?? `Sign-in failed: the server answered ${response.status}.`,
     );
   }
-  const session: Session = {
-    accessToken: body.access_token,
-    expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000,
-    appId,
-    tenant: tenant || 'organizations',
-  };
-  sessionStorage.setItem(KEY, JSON.stringify(session));
-  return session;
+  return { accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
 }
 
 export function forgetSession(): void {

@@ -1,7 +1,8 @@
 /**
  * What the last finished run made (`GET {template}/runOutputs`): a managed image or gallery image
- * version links to its page in the portal; a VHD offers its artifactUri, which is read with a
- * Storage Blob Data role (as Azure's staging account is), so the page says how.
+ * version links to its page in the portal; a VHD is downloaded through a link signed for the
+ * signed-in principal (vhd-download.tsx), and its artifactUri offered for the CLI, which reads it with
+ * a Storage Blob Data role (as Azure's staging account is read).
  */
 import type { ReactNode } from 'react';
 import { resourcePath } from '../../arm/ids.ts';
@@ -12,6 +13,7 @@ import { CopyButton } from '../../ui/copy-button.tsx';
 import { DataTable } from '../../ui/data-table.tsx';
 import { Loading } from '../../ui/loading.tsx';
 import { API_VERSION, type RunOutput } from './model.ts';
+import { VhdDownload } from './vhd-download.tsx';
 
 /** `ended` is the last run's end time, undefined while a run goes: the outputs are read again when it changes. */
 export function RunOutputs(props: { templateId: string; ended: string | undefined; running: boolean }): ReactNode {
@@ -62,14 +64,15 @@ function Artifact(props: { output: RunOutput }): ReactNode {
   if (artifactId) return <Link to={resourcePath(artifactId)}>{artifactId.split('/').slice(-3).join('/')}</Link>;
   if (!artifactUri) return '—';
   return (
-    <div className="template-artifact">
-      <a href={artifactUri} download>
-        Download VHD
-      </a>
-      <CopyButton text={artifactUri} label={`Copy the VHD URL of ${props.output.name}`} />
-      <span className="field-hint">
-        Needs a Storage Blob Data Reader role: <code>az storage blob download --auth-mode login --blob-url …</code>
-      </span>
+    <div className="template-vhd">
+      <VhdDownload artifactUri={artifactUri} outputName={props.output.name} />
+      <div className="template-artifact">
+        <CopyButton text={artifactUri} label={`Copy the VHD URL of ${props.output.name}`} />
+        <span className="field-hint">
+          The URL for the CLI, read with a Storage Blob Data Reader role:{' '}
+          <code>az storage blob download --auth-mode login --blob-url …</code>
+        </span>
+      </div>
     </div>
   );
 }

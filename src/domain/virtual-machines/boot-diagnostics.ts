@@ -3,16 +3,20 @@
  * out, a read-only SAS URL valid for `sasUriExpirationTimeInMinutes` (120 when left out). The console
  * is copied from the host's file into a blob the VM owns (deleted with it) at each call, so the URL
  * shows the console as it was then; there is no screenshot (`consoleScreenshotBlobUri` is left out).
+ * The call writes only its grant, never the VM's record: a create, start or stop job finishing
+ * meanwhile (its write expects the record unchanged) must not lose to someone reading the console.
+ * The VM owns the blob from its creation (`bootDiagnosticsBlob`).
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { ArmError } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
 import { openGrant } from '../shared/blob-grants.ts';
-import { resourceRecord } from '../shared/arm-resource.ts';
 import type { ResourceRef } from '../shared/resource-ref.ts';
 import { getVirtualMachine } from './operations.ts';
+import { bootDiagnosticsBlob } from './virtual-machine.ts';
 
 const DEFAULT_MINUTES = 120;
+
 const MAX_MINUTES = 24 * 60 * 7;
 
 export async function retrieveBootDiagnosticsData(
@@ -36,18 +40,11 @@ export async function retrieveBootDiagnosticsData(
   const file = record.data.internal.serialLog;
   if (!file || !existsSync(file))
     throw new ArmError(404, 'NotFound', `VM '${vm.name}' has not booted yet: it has no serial console to show.`);
-  const blob = { region: vm.location, key: `bootdiagnostics/${vm.properties.vmId}/serial.log` };
+  const blob = bootDiagnosticsBlob(vm);
   await ctx.regions.get(blob.region)!.put(blob.key, createReadStream(file), { overwrite: true });
   const expiresOn = new Date(ctx.clock.now().getTime() + ttl * 60_000);
   const grant = openGrant(blob.region, blob.key, expiresOn);
-  const owned = record.data.internal.blobs ?? [];
-  const internal = owned.some((b) => b.key === blob.key)
-    ? record.data.internal
-    : { ...record.data.internal, blobs: [...owned, blob] };
-  await ctx.store.apply([
-    grant.write,
-    { op: 'put', record: resourceRecord(vm, internal), expect: { etag: record.etag } },
-  ]);
+  await ctx.store.apply([grant.write]);
   return {
     serialConsoleLogBlobUri: ctx.blobUrls.signed(baseUrl, blob.region, blob.key, {
       write: false,

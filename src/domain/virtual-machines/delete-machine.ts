@@ -14,11 +14,11 @@ import { LinkedRecords } from '../network/linked-records.ts';
 import type { NetworkInterface } from '../network-interfaces/network-interface.ts';
 import { deleteNetworkInterface } from '../network-interfaces/operations.ts';
 import { finishOperation } from '../operations/operation.ts';
-import { getResource } from '../shared/arm-resource.ts';
+import { getResource, ownedBlobs } from '../shared/arm-resource.ts';
 import { releaseCapacity } from './capacity.ts';
 import { releaseDisk } from './disk-holds.ts';
 import { osDiskId, type MachinePayload } from './machine-jobs.ts';
-import type { VirtualMachineRecord } from './virtual-machine.ts';
+import { bootDiagnosticsBlob, type VirtualMachineRecord } from './virtual-machine.ts';
 
 export async function finishMachineDelete(
   ctx: DomainContext,
@@ -48,8 +48,13 @@ export async function finishMachineDelete(
     if (disk.deleteOption !== 'Delete' || !(await getResource<Disk, DiskInternal>(ctx, disk.id))) continue;
     await deleteDisk(ctx, DISKS, refOf(disk.id));
   }
+  // The serial console's copy (boot-diagnostics.ts); VMs made before it was owned from creation name it here only.
+  const blobs = [...ownedBlobs(record.data), bootDiagnosticsBlob(vm)].filter(
+    (blob, i, all) => all.findIndex((b) => b.key === blob.key) === i,
+  );
   return [
     ...(await releaseCapacity(ctx, record.key)),
+    ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs } }),
     { op: 'delete', key: record.key, expect: { etag: record.etag } },
     finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' }),
   ];

@@ -26,6 +26,7 @@ import { enqueueMachineJob, refuseWhileBusy } from './machine-requests.ts';
 import { changeVirtualMachine, checkDataDiskCount } from './update-machine.ts';
 import { validateVirtualMachineBody, type VirtualMachineSpec } from './validate-virtual-machine.ts';
 import {
+  bootDiagnosticsBlob,
   virtualMachineId,
   type PowerState,
   type VirtualMachine,
@@ -90,6 +91,7 @@ export async function createOrUpdateVirtualMachine(
       power: 'starting',
       generalized: false,
       operation: operation.data,
+      blobs: [bootDiagnosticsBlob(vm)],
       ...(spec.customData !== undefined ? { customData: spec.customData } : {}),
       ...(spec.adminPassword !== undefined ? { adminPassword: spec.adminPassword } : {}),
     };

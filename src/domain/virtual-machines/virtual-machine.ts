@@ -126,3 +126,9 @@ export const virtualMachineId = (ref: ResourceRef): ResourceId => ({
   namespace: 'Microsoft.Compute',
   types: [['virtualMachines', ref.name]],
 });
+
+/** Where a VM's serial console is copied for its readers; the VM owns it from its creation (boot-diagnostics.ts). */
+export const bootDiagnosticsBlob = (vm: VirtualMachine): OwnedBlob => ({
+  region: vm.location,
+  key: `bootdiagnostics/${vm.properties.vmId}/serial.log`,
+});

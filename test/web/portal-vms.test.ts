@@ -179,7 +179,6 @@ describe('virtual machines in the portal', { skip: process.getuid?.() !== 0 && '
       // The create takes seconds (the OS disk made from the version, then the boot): the page shows it go.
       await powerStateShows(page, 'VM starting', 10_000);
       await page.getByRole('status').filter({ hasText: 'Creating: the OS disk is made from the image' }).waitFor();
-      await page.getByText('The serial log shows once the VM has started.').waitFor();
       await powerStateShows(page, 'VM running');
       assert.equal(await powerState('web1'), 'PowerState/running');
       const serial = page.getByRole('log', { name: 'Serial log' });

@@ -1,13 +1,9 @@
 /**
  * A VM's serial console, read as Azure's boot diagnostics hand it out: `retrieveBootDiagnosticsData`
  * answers a short-lived read SAS URL of the console as it is at that call (Kiln copies the host's
- * capped file into a blob), which the page then downloads from its own origin. While the VM runs it
- * is read again every few seconds, and once more whenever its state settles, for the last lines.
- *
- * It is never read while a job moves the VM (a create, start, stop...), by this page or any other
- * client: Kiln's retrieve rewrites the VM's record, and a job that finds the record changed under it
- * takes itself for overtaken and leaves the VM starting for ever. So each read first asks the instance
- * view, and a boot's lines show once the VM runs. The view stays at the bottom unless the user
+ * capped file into a blob), which the page then downloads from its own origin. While the VM runs or
+ * a job moves it (a boot's lines show as it boots) it is read again every few seconds, and once more
+ * whenever its state settles, for the last lines. The view stays at the bottom unless the user
  * scrolled up to read.
  */
 import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
@@ -17,7 +13,6 @@ import { ArmRequestError, errorOf } from '../../arm/errors.ts';
 import { useLoad } from '../../hooks/use-load.ts';
 import { useSession } from '../../session/session-context.tsx';
 import { Loading } from '../../ui/loading.tsx';
-import { isMoving, type InstanceView } from './vm-model.ts';
 
 const POLL_MS = 3000;
 /** The lines shown: a guest may print megabytes. */
@@ -31,10 +26,8 @@ interface SerialText {
   note?: string;
 }
 
-/** The console now, or undefined when a job is moving the VM. */
-async function readSerialLog(client: ArmClient, id: string): Promise<SerialText | undefined> {
-  const view = await client.get<InstanceView>(`${id}/instanceView`, API_VERSIONS.virtualMachines);
-  if (isMoving(view)) return undefined;
+/** The console now. */
+async function readSerialLog(client: ArmClient, id: string): Promise<SerialText> {
   try {
     const response = await client.send(
       'POST',
@@ -55,25 +48,17 @@ async function readSerialLog(client: ArmClient, id: string): Promise<SerialText 
   }
 }
 
-const WAITING: SerialText = { lines: [], note: 'The serial log shows once the VM has started.' };
-
 export function SerialLog(props: {
   id: string;
-  /** No job is moving the VM: its console may be read. */
+  /** No job is moving the VM. */
   settled: boolean;
   running: boolean;
 }): ReactNode {
   const { client } = useSession();
   const { id, settled, running } = props;
-  const last = useRef<SerialText>(WAITING);
-  const log = useLoad(
-    async () => {
-      if (settled) last.current = (await readSerialLog(client, id)) ?? last.current;
-      return last.current;
-    },
-    [client, id],
-    { pollMs: () => (settled && running ? POLL_MS : undefined) },
-  );
+  const log = useLoad(() => readSerialLog(client, id), [client, id], {
+    pollMs: () => (running || !settled ? POLL_MS : undefined),
+  });
   const { reload } = log;
   const first = useRef(true);
   useEffect(() => {
@@ -96,19 +81,13 @@ export function SerialLog(props: {
     <section aria-labelledby="serial-log-heading" className="vm-serial">
       <div className="vm-serial-head">
         <h2 id="serial-log-heading">Serial log</h2>
-        <button
-          type="button"
-          className="secondary"
-          onClick={reload}
-          disabled={!settled}
-          title={settled ? undefined : 'The console is read once the VM has settled.'}
-        >
+        <button type="button" className="secondary" onClick={reload}>
           Refresh
         </button>
       </div>
       <p className="field-hint">
         The VM's serial console (boot diagnostics)
-        {running ? `, read every ${POLL_MS / 1000} s while the VM runs` : ''}.
+        {running || !settled ? `, read every ${POLL_MS / 1000} s while the VM runs` : ''}.
       </p>
       <Loading loaded={log} label="Reading the serial console…">
         {({ lines, note }) => (

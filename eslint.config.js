@@ -80,7 +80,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  // The portal (web/) runs in the browser and talks to Kiln only over its HTTP API: it imports nothing of src/.
+  // The portal (web/) runs in the browser and talks to Kiln only over its HTTP API: of src/ it may import
+  // only core's pure helpers (one list of disk SKUs for server, CLI and portal), which Vite bundles.
   {
     files: ['web/**'],
     plugins: { 'react-hooks': reactHooks },
@@ -99,8 +100,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/src/*', '../../src/**'],
-              message: 'web/ calls Kiln over its API, it imports nothing of src/',
+              regex: '(^|/)src/(?!core/)',
+              message: 'web/ calls Kiln over its API; of src/ it imports only core helpers',
             },
           ],
         },

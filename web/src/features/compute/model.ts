@@ -90,20 +90,7 @@ export const IMAGES: ComputeKind = {
   path: '/images',
 };
 
-/**
- * Azure's DiskStorageAccountTypes and SnapshotStorageAccountTypes: the lists of src/core/disk-skus.ts,
- * which the portal cannot import (it talks to Kiln over the API only); the server refuses any other.
- */
-export const DISK_SKUS = [
-  'Standard_LRS',
-  'Premium_LRS',
-  'StandardSSD_LRS',
-  'UltraSSD_LRS',
-  'Premium_ZRS',
-  'StandardSSD_ZRS',
-  'PremiumV2_LRS',
-] as const;
-export const SNAPSHOT_SKUS = ['Standard_LRS', 'Premium_LRS', 'Standard_ZRS'] as const;
+export { DISK_SKUS, SNAPSHOT_SKUS } from '../../../../src/core/disk-skus.ts';
 
 export const OS_TYPES: readonly OsType[] = ['Linux', 'Windows'];
 

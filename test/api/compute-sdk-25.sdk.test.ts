@@ -148,10 +148,10 @@ describe('@azure/arm-compute 25.1.1 against Kiln', () => {
     assert.deepEqual(
       version.publishingProfile?.targetRegions?.map((r) => [r.name, r.regionalReplicaCount]),
       [
-        ['westus', 1],
-        ['eastus', 2],
+        ['West US', 1],
+        ['East US', 2],
       ],
-      'target regions come back by their canonical names',
+      'target regions come back by their display names, as Azure answers, whichever form was sent',
     );
     const read = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', {
       expand: 'ReplicationStatus',

@@ -109,6 +109,15 @@ describe('Compute Gallery with @azure/arm-compute', () => {
     });
     assert.equal(version.provisioningState, 'Succeeded');
     assert.equal(version.storageProfile?.osDiskImage?.sizeInGB, 1);
+    // Each region by its display name, as Azure answers, whichever form the request gave.
+    assert.deepEqual(
+      version.publishingProfile?.targetRegions?.map((t) => [t.name, t.regionalReplicaCount]),
+      [
+        ['West US', 2],
+        ['East US', 1],
+        ['West US 2', 3],
+      ],
+    );
     const expanded = await compute.galleryImageVersions.get(rg, 'shelf', 'debian', '1.0.0', {
       expand: 'ReplicationStatus',
     });
@@ -212,6 +221,13 @@ describe('Compute Gallery with @azure/arm-compute', () => {
       }),
       armRefusal(409, 'OperationNotAllowed', /allowDeletionOfReplicatedLocations' is false/),
     );
+    // The same regions by their names (`westus2` for `West US 2`) remove none.
+    const renamed = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
+      publishingProfile: {
+        targetRegions: regions.map((r) => ({ ...r, name: r.name.replace(/\s/g, '').toLowerCase() })),
+      },
+    });
+    assert.deepEqual(renamed.publishingProfile?.targetRegions, regions);
     const allowed = await compute.galleryImageVersions.update(rg, 'shelf', 'debian', '1.0.0', {
       safetyProfile: { allowDeletionOfReplicatedLocations: true },
     });

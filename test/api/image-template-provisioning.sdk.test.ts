@@ -1,5 +1,5 @@
 // Azure's asynchronous template validation, through the official @azure/arm-imagebuilder client: a
-// template of the right shape whose references do not resolve is accepted, ends provisioningState
+// template of the right shape whose references do not resolve is accepted (201 Creating), ends provisioningState
 // Failed with a provisioningError naming the field and the missing resource, fails the PUT's
 // long-running operation, and is refused a run; repeating the PUT once the resource exists makes it
 // Succeeded.
@@ -241,7 +241,7 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
     assert.deepEqual(back.tags, { still: 'failed' });
   });
 
-  it('answers a failed validation as Azure does on the wire: 201 with the Failed template and an operation that failed with the error', async () => {
+  it('answers a failed validation as Azure does on the wire: 201 Creating and an operation that fails with the error', async () => {
     const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const url = `${kiln.url}${group}/providers/Microsoft.VirtualMachineImages/imageTemplates/wire?api-version=2022-07-01`;
@@ -255,19 +255,20 @@ describe('image template provisioning state with @azure/arm-imagebuilder', () =>
     };
     const put = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(body) });
     assert.equal(put.status, 201, await put.clone().text());
-    const created = (await put.json()) as {
-      properties: { provisioningState: string; provisioningError: { provisioningErrorCode: string } };
-    };
-    assert.equal(created.properties.provisioningState, 'Failed');
-    assert.equal(created.properties.provisioningError.provisioningErrorCode, 'BadManagedImageSource');
+    const created = (await put.json()) as { properties: { provisioningState: string; provisioningError?: unknown } };
+    assert.equal(created.properties.provisioningState, 'Creating');
+    assert.equal(created.properties.provisioningError, undefined, 'the check is the operation');
     const status = (await (await fetch(put.headers.get('azure-asyncoperation')!, { headers })).json()) as {
       status: string;
       error: { code: string; target: string };
     };
     assert.equal(status.status, 'Failed');
     assert.deepEqual([status.error.code, status.error.target], ['BadManagedImageSource', 'properties.source.imageId']);
+    const stored = (await (await fetch(url, { headers })).json()) as typeof created;
+    assert.equal(stored.properties.provisioningState, 'Failed');
     const again = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(body) });
     assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as typeof created).properties.provisioningState, 'Failed');
     assert.ok(again.headers.get('azure-asyncoperation'), 'still failing: another failed operation');
   });
 

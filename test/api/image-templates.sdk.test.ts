@@ -64,8 +64,26 @@ describe('image templates with @azure/arm-imagebuilder', () => {
   });
 
   it('creates, reads and lists a template; the run outputs are empty before any run', async () => {
-    const created = await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'web', template());
-    assert.equal(created.provisioningState, 'Succeeded');
+    // Azure answers the create before validating the template: 201 Creating, then the client polls.
+    const answers: Array<[number, unknown, string | undefined, string | undefined]> = [];
+    const created = await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'web', template(), {
+      onResponse: (response) =>
+        answers.push([
+          response.status,
+          (response.parsedBody as { properties?: { provisioningState?: string } }).properties?.provisioningState,
+          response.headers.get('azure-asyncoperation'),
+          response.headers.get('location'),
+        ]),
+    });
+    assert.equal(answers.length, 1, 'the PUT; the poller makes the rest of the calls');
+    const [[status, state, polled, location]] = answers;
+    assert.deepEqual([status, state, location], [201, 'Creating', undefined]);
+    assert.match(polled!, /\/providers\/Microsoft\.VirtualMachineImages\/locations\/westus\/operations\//);
+    assert.equal(created.provisioningState, 'Succeeded', 'what the poller read once the operation ended');
+    assert.deepEqual(
+      created.distribute?.map((d) => d.type),
+      ['VHD', 'ManagedImage', 'SharedImage'],
+    );
     assert.equal(created.customize?.length, 2);
     assert.equal(created.buildTimeoutInMinutes, 30);
     const read = await builder.virtualMachineImageTemplates.get(rg, 'web');
@@ -113,17 +131,111 @@ describe('image templates with @azure/arm-imagebuilder', () => {
     const body = (await response.json()) as {
       properties: {
         customize: Array<{ type: string; inline: string[] }>;
-        distribute: Array<{ type: string; targetRegions: unknown[] }>;
+        distribute: Array<{ type: string; replicationRegions: string[]; targetRegions?: unknown }>;
       };
     };
     assert.deepEqual(body.properties.customize[0], { type: 'Shell', name: 'step', inline: ['echo legacy'] });
+    // 2019-05-01-preview's own shape: `replicationRegions`, which is no deprecation there.
     assert.equal(body.properties.distribute[0].type, 'SharedImage');
-    assert.equal(body.properties.distribute[0].targetRegions.length, 2);
+    assert.deepEqual(body.properties.distribute[0].replicationRegions, ['westus', 'eastus']);
+    assert.equal(body.properties.distribute[0].targetRegions, undefined);
     const warnings = JSON.parse(response.headers.get('x-ms-kiln-warnings')!) as Array<{ target: string }>;
-    assert.deepEqual(warnings.map((w) => w.target).sort(), [
-      'properties.customize[0].inline',
-      'properties.distribute[0].replicationRegions',
+    assert.deepEqual(
+      warnings.map((w) => w.target),
+      ['properties.customize[0].inline'],
+    );
+  });
+
+  it("answers the same template in each api-version's own shape: replicationRegions at 2022-02-14, targetRegions at 2025-10-01", async () => {
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const at = (apiVersion: string) =>
+      `${kiln.url}/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/shapes?api-version=${apiVersion}`;
+    const put = (apiVersion: string, body: unknown) =>
+      fetch(at(apiVersion), { method: 'PUT', headers, body: JSON.stringify(body) });
+    const get = async (apiVersion: string) => {
+      const response = await fetch(at(apiVersion), { headers });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { properties: { distribute: Array<Record<string, unknown>> } };
+    };
+    /** A template to the gallery, its regions as `regions` says them. */
+    const toGallery = (regions: Record<string, unknown>) => ({
+      location: 'westus',
+      identity: { type: 'None' },
+      properties: {
+        source: { type: 'ManagedImage', imageId },
+        distribute: [{ type: 'SharedImage', runOutputName: 'gallery', galleryImageId, ...regions }],
+      },
+    });
+    const made = await put(
+      '2025-10-01',
+      toGallery({
+        targetRegions: [{ name: 'westus' }, { name: 'eastus', replicaCount: 2, storageAccountType: 'Standard_ZRS' }],
+        versioning: { scheme: 'Latest', major: 2 },
+      }),
+    );
+    assert.equal(made.status, 201, await made.clone().text());
+    const operation = await fetch(made.headers.get('azure-asyncoperation')!, { headers });
+    assert.equal(((await operation.json()) as { status: string }).status, 'Succeeded');
+    const newer = {
+      type: 'SharedImage',
+      runOutputName: 'gallery',
+      galleryImageId,
+      excludeFromLatest: false,
+      storageAccountType: 'Standard_LRS',
+      targetRegions: [
+        { name: 'westus', replicaCount: 1, storageAccountType: 'Standard_LRS' },
+        { name: 'eastus', replicaCount: 2, storageAccountType: 'Standard_ZRS' },
+      ],
+      versioning: { scheme: 'Latest', major: 2 },
+    };
+    assert.deepEqual((await get('2025-10-01')).properties.distribute, [newer]);
+    const older = await get('2022-02-14');
+    assert.deepEqual(older.properties.distribute, [
+      {
+        type: 'SharedImage',
+        runOutputName: 'gallery',
+        galleryImageId,
+        excludeFromLatest: false,
+        storageAccountType: 'Standard_LRS',
+        replicationRegions: ['westus', 'eastus'],
+      },
     ]);
+
+    // A 2022-02-14 client putting back what it read repeats the template: what it cannot say stays.
+    const repeated = await put('2022-02-14', older);
+    assert.equal(repeated.status, 200, await repeated.clone().text());
+    assert.equal(repeated.headers.get('x-ms-kiln-warnings'), null, "replicationRegions is 2022-02-14's own field");
+    assert.deepEqual(((await repeated.json()) as typeof older).properties.distribute[0].replicationRegions, [
+      'westus',
+      'eastus',
+    ]);
+    assert.deepEqual((await get('2025-10-01')).properties.distribute, [newer]);
+    const fewer = await put('2022-02-14', {
+      ...older,
+      properties: {
+        ...older.properties,
+        distribute: [{ ...older.properties.distribute[0], replicationRegions: ['westus'] }],
+      },
+    });
+    assert.equal(fewer.status, 409, 'other regions are a change, which templates refuse');
+
+    // A template written at 2022-02-14 is read at 2025-10-01 with a replica in each region.
+    await builder.virtualMachineImageTemplates.delete(rg, 'shapes');
+    const written = await put(
+      '2022-02-14',
+      toGallery({ replicationRegions: ['westus', 'East US'], storageAccountType: 'Standard_ZRS' }),
+    );
+    assert.equal(written.status, 201, await written.clone().text());
+    assert.deepEqual(((await written.json()) as typeof older).properties.distribute[0].replicationRegions, [
+      'westus',
+      'eastus',
+    ]);
+    assert.deepEqual((await get('2025-10-01')).properties.distribute[0].targetRegions, [
+      { name: 'westus', replicaCount: 1, storageAccountType: 'Standard_ZRS' },
+      { name: 'eastus', replicaCount: 1, storageAccountType: 'Standard_ZRS' },
+    ]);
+    await builder.virtualMachineImageTemplates.delete(rg, 'shapes');
   });
 
   it('reports every error of a broken template at once, each with its JSON path, and stores nothing', async () => {

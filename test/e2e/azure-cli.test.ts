@@ -28,6 +28,23 @@ describe(
     const shelf = ['-g', 'images', '-r', 'shelf'];
     const web = [...shelf, '-i', 'web'];
     const version100 = [...web, '-e', '1.0.0'];
+    /** `az image builder show` of a template in group images, with a `--query`. */
+    const showTemplate = (name: string, query: string) =>
+      az('image', 'builder', 'show', '-g', 'images', '-n', name, '--query', query);
+    /** `az image builder create` of a template in group images from the busybox platform image. */
+    const createTemplate = (name: string, ...more: string[]) =>
+      az(
+        'image',
+        'builder',
+        'create',
+        '-g',
+        'images',
+        '-n',
+        name,
+        '--image-source',
+        'kiln:busybox:busybox:latest',
+        ...more,
+      );
 
     before(async () => {
       scripts = createServer((request, response) => {
@@ -112,34 +129,26 @@ describe(
 
     it('az image builder create, run, show, show-runs: a real build into a managed image', async () => {
       const scriptUrl = `http://127.0.0.1:${(scripts.address() as AddressInfo).port}/setup.sh`;
-      const created = await az(
-        'image',
-        'builder',
-        'create',
-        '-g',
-        'images',
-        '-n',
+      const created = await createTemplate(
         'web-template',
-        '--image-source',
-        'kiln:busybox:busybox:latest',
         '--scripts',
         scriptUrl,
         '--managed-image-destinations',
         'web-image=westus',
       );
+      // az polls the create's operation (Kiln answers 201 Creating, as Azure does) and prints the template it then reads.
       assert.equal(created.provisioningState, 'Succeeded');
-      await az('image', 'builder', 'run', '-g', 'images', '-n', 'web-template');
-      const shown = await az(
-        'image',
-        'builder',
-        'show',
-        '-g',
-        'images',
-        '-n',
-        'web-template',
-        '--query',
-        '{state:lastRunStatus.runState, source:source.exactVersion}',
+      assert.equal(created.source.type, 'PlatformImage');
+      assert.deepEqual(
+        created.customize.map((c: { type: string }) => c.type),
+        ['Shell'],
       );
+      assert.deepEqual(
+        created.distribute.map((d: { type: string; runOutputName: string }) => [d.type, d.runOutputName]),
+        [['ManagedImage', 'web-image']],
+      );
+      await az('image', 'builder', 'run', '-g', 'images', '-n', 'web-template');
+      const shown = await showTemplate('web-template', '{state:lastRunStatus.runState, source:source.exactVersion}');
       assert.equal(shown.state, 'Succeeded');
       assert.match(shown.source, /^0\.\d{8}\.0$/);
       const runs = await az('image', 'builder', 'show-runs', '-g', 'images', '-n', 'web-template');
@@ -157,6 +166,23 @@ describe(
           ],
         ],
       );
+    });
+
+    it("az image builder create to a gallery: 2022-02-14's own shape, replicationRegions, read back", async () => {
+      const created = await createTemplate('sig-template', '--shared-image-destinations', 'shelf/web=westus,eastus');
+      assert.equal(created.provisioningState, 'Succeeded');
+      const [target] = created.distribute;
+      assert.deepEqual(
+        [target.type, target.galleryImageId, target.replicationRegions, target.targetRegions],
+        [
+          'SharedImage',
+          `/subscriptions/${sub}/resourceGroups/images/providers/Microsoft.Compute/galleries/shelf/images/web`,
+          ['westus', 'eastus'],
+          undefined,
+        ],
+      );
+      assert.deepEqual(await showTemplate('sig-template', 'distribute[0].replicationRegions'), ['westus', 'eastus']);
+      await az('image', 'builder', 'delete', '-g', 'images', '-n', 'sig-template');
     });
 
     it('az image builder create from a template file, and delete', async () => {
@@ -217,9 +243,10 @@ describe(
         'eastus',
       );
       assert.equal(created.provisioningState, 'Succeeded');
+      // By display name, as Azure answers, where az sent the regions' names.
       assert.deepEqual(
         created.publishingProfile.targetRegions.map((r: { name: string }) => r.name),
-        ['westus', 'eastus'],
+        ['West US', 'East US'],
       );
       const status = await az(
         'sig',

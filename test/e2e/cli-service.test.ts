@@ -208,8 +208,8 @@ describe('kiln CLI against a server (az-style commands)', () => {
     assert.deepEqual(
       version.publishingProfile.targetRegions.map((r) => [r.name, r.regionalReplicaCount]),
       [
-        ['westus', 1],
-        ['eastus', 2],
+        ['West US', 1],
+        ['East US', 2],
       ],
     );
     // Progress on stderr, per region, up to the end.
@@ -249,7 +249,7 @@ describe('kiln CLI against a server (az-style commands)', () => {
     };
     assert.deepEqual(
       after.publishingProfile.targetRegions.map((r) => r.name),
-      ['westus', 'eastus', 'westus2'],
+      ['West US', 'East US', 'West US 2'],
     );
     assert.equal(after.publishingProfile.excludeFromLatest, true);
 

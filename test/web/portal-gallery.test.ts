@@ -160,11 +160,12 @@ test('a version made from a managed image replicates to 100 % in two regions, li
       ['East US', 'Completed', 100],
     ],
   );
+  // Named by display name, as Azure answers, though the form sent the regions' names.
   assert.deepEqual(
     version.publishingProfile?.targetRegions?.map((t) => [t.name, t.regionalReplicaCount]),
     [
-      ['westus', 1],
-      ['eastus', 2],
+      ['West US', 1],
+      ['East US', 2],
     ],
   );
   assert.equal(version.storageProfile?.source?.id, imageId);
@@ -216,6 +217,15 @@ test("a definition's updatable fields saved by PATCH, a bad vCPU range shown at 
 test('removing a replicated region is refused while the safety profile keeps them, then done once allowed', async () => {
   await page.getByRole('table', { name: 'Image versions' }).getByRole('link', { name: '1.1.0' }).click();
   const form = page.getByRole('form', { name: 'Target regions' });
+  // The version names its regions by display name (`East US`); each picker shows the region it names.
+  for (const [row, region] of [
+    ['Target region 1', 'West US'],
+    ['Target region 2', 'East US'],
+  ])
+    await form
+      .getByRole('combobox', { name: row, exact: true })
+      .getByRole('option', { name: region, exact: true, selected: true })
+      .waitFor({ state: 'attached' });
   await form.getByLabel('Allow deletion of replicated regions').uncheck();
   await form.getByRole('button', { name: 'Remove target region 2' }).click();
   await form.getByRole('button', { name: 'Save target regions' }).click();
@@ -232,7 +242,7 @@ test('removing a replicated region is refused while the safety profile keeps the
   const removed = await compute.galleryImageVersions.get(GROUP, 'shelf', 'debian', '1.1.0');
   assert.deepEqual(
     removed.publishingProfile?.targetRegions?.map((t) => t.name),
-    ['westus'],
+    ['West US'],
   );
   assert.equal(removed.safetyProfile?.allowDeletionOfReplicatedLocations, true);
 });

@@ -4,6 +4,7 @@
  */
 import type { NewRecord } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
+import { regionDisplayName } from '../shared/scope.ts';
 import type { GalleryImageVersionRecord } from './gallery-image-version.ts';
 
 export type RegionState = 'Unknown' | 'Replicating' | 'Completed' | 'Failed';
@@ -40,7 +41,7 @@ export async function replicationStatusView(ctx: DomainContext, version: Gallery
   const summary = version.data.resource.properties.publishingProfile.targetRegions.map((target) => {
     const region = status[target.name] ?? { state: 'Unknown' as const, progress: 0 };
     return {
-      region: displayName(ctx, target.name),
+      region: regionDisplayName(ctx, target.name),
       state: region.state,
       details: region.details ?? '',
       progress: region.progress,
@@ -56,6 +57,3 @@ export async function replicationStatusView(ctx: DomainContext, version: Gallery
         : 'Unknown';
   return { aggregatedState, summary };
 }
-
-const displayName = (ctx: DomainContext, region: string) =>
-  ctx.settings.regions.find((r) => r.name === region)?.displayName ?? region;

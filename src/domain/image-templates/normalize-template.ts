@@ -5,6 +5,7 @@
  */
 import { isObject } from '../shared/validate.ts';
 import { CUSTOMIZER_KINDS } from './customizer-kinds.ts';
+import { hasTargetRegions } from './version-shapes.ts';
 
 export interface Warning {
   target: string;
@@ -28,7 +29,11 @@ const TYPE_NAMES: Record<string, string> = Object.fromEntries(
 /** Field names older templates use, and what they are now. */
 const RENAMED: Record<string, string> = { valid_exit_codes: 'validExitCodes', script: 'scriptUri' };
 
-export function normalizeTemplate(body: Record<string, unknown>): {
+/** `apiVersion`: the request's, whose own spellings are not deprecated (`replicationRegions` up to 2022-02-14). */
+export function normalizeTemplate(
+  body: Record<string, unknown>,
+  apiVersion?: string,
+): {
   body: Record<string, unknown>;
   warnings: Warning[];
 } {
@@ -62,7 +67,7 @@ export function normalizeTemplate(body: Record<string, unknown>): {
           message: "'inline' as a single string is deprecated; give an array of commands.",
         });
       }
-      if (entry.type === 'SharedImage' && Array.isArray(entry.replicationRegions)) {
+      if (entry.type === 'SharedImage' && Array.isArray(entry.replicationRegions) && hasTargetRegions(apiVersion)) {
         warnings.push({
           target: `${path}[${i}].replicationRegions`,
           message: "'replicationRegions' is deprecated; use 'targetRegions' (with replica counts).",

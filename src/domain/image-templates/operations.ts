@@ -17,10 +17,11 @@ import {
   type TemplateSource,
 } from './image-template.ts';
 import { normalizeTemplate, type Warning } from './normalize-template.ts';
-import { provision } from './provisioning.ts';
+import { asCreating, provision, provisionNew } from './provisioning.ts';
 import { startRun } from './run/start-run.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
-import { finishOperation, startOperationOn, type OperationData } from '../operations/operation.ts';
+import { hasTargetRegions, keepWhatOlderShapeOmits } from './version-shapes.ts';
+import { finishedOperationOn, type OperationData } from '../operations/operation.ts';
 
 /** An image template, named as every resource directly in a resource group is. */
 export type TemplateRef = ResourceRef;
@@ -34,12 +35,16 @@ export const templateId = (ref: TemplateRef): ResourceId => ({
   types: [['imageTemplates', ref.name]],
 });
 
-/** Normalizes and validates a template body without storing anything (also what `kiln validate` runs). */
+/**
+ * Normalizes and validates a template body without storing anything (also what `kiln validate` runs),
+ * written for `apiVersion` (the newest when absent).
+ */
 export function checkTemplate(
   ctx: SettingsContext,
   body: Record<string, unknown>,
+  apiVersion?: string,
 ): { spec: TemplateSpec; warnings: Warning[] } {
-  const normalized = normalizeTemplate(body);
+  const normalized = normalizeTemplate(body, apiVersion);
   return { spec: validateTemplate(ctx, normalized.body), warnings: normalized.warnings };
 }
 
@@ -68,33 +73,49 @@ function templateResource(id: ResourceId, spec: TemplateSpec, previous?: ImageTe
   return template;
 }
 
-/** The fields neither a run nor validation changes, to compare a PUT on an existing template with what it holds. */
+/**
+ * The fields neither a run nor validation changes, to compare a PUT on an existing template with what
+ * it holds: keys sorted, so that how a field was put together (keepWhatOlderShapeOmits) does not count.
+ */
 const definition = (t: ImageTemplate) =>
-  JSON.stringify({
-    location: t.location,
-    identity: t.identity,
-    properties: {
-      ...t.properties,
-      source: { ...t.properties.source, exactVersion: undefined },
-      provisioningState: undefined,
-      lastRunStatus: undefined,
-      provisioningError: undefined,
+  JSON.stringify(
+    {
+      location: t.location,
+      identity: t.identity,
+      properties: {
+        ...t.properties,
+        source: { ...t.properties.source, exactVersion: undefined },
+        provisioningState: undefined,
+        lastRunStatus: undefined,
+        provisioningError: undefined,
+      },
     },
-  });
+    (_key, value: unknown) =>
+      isObject(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))) : value,
+  );
 
+/**
+ * PUT, with `body` in `apiVersion`'s shape (the newest when absent). A new template is answered, as
+ * Azure answers it, `accepted`: Creating, with the operation that checked it to poll (provisioning.ts).
+ */
 export async function createOrUpdateTemplate(
   ctx: DomainContext,
   ref: TemplateRef,
   body: Record<string, unknown>,
   conditions?: Conditions,
+  apiVersion?: string,
 ) {
   checkComputeResourceName(ref.name, 'imageTemplateName');
   const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
   const id = templateId({ ...ref, resourceGroup: group.data.resource.name });
   const existing = await getResource<ImageTemplate, ImageTemplateInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
-  const { spec, warnings } = checkTemplate(ctx, body);
+  const { spec, warnings } = checkTemplate(ctx, body, apiVersion);
   const template = templateResource(id, spec, existing?.data.resource);
+  if (existing && !hasTargetRegions(apiVersion)) {
+    const stored = existing.data.resource.properties.distribute;
+    template.properties.distribute = keepWhatOlderShapeOmits(template.properties.distribute, body, stored);
+  }
   // Azure's templates are immutable: a PUT may only repeat the template (with new tags); changes go through PATCH.
   if (existing && definition(existing.data.resource) !== definition(template)) {
     throw new ArmError(
@@ -104,7 +125,7 @@ export async function createOrUpdateTemplate(
     );
   }
   // Even a repeated PUT checks the references again: it is how a Failed template gets another chance.
-  const provisioned = await provision(ctx, template);
+  const provisioned = existing ? await provision(ctx, template) : await provisionNew(ctx, template);
   const internal: ImageTemplateInternal = existing?.data.internal ?? { runOutputs: [], blobs: [] };
   // `autoRun` Enabled starts a build when the template is created (how a deployment builds an image).
   const run =
@@ -123,9 +144,11 @@ export async function createOrUpdateTemplate(
     ...(run?.writes ?? []),
   ]);
   if (run) ctx.jobs.nudge();
+  const made = run?.template ?? provisioned.template;
   return {
     status: existing ? (200 as const) : (201 as const),
-    template: run?.template ?? provisioned.template,
+    template: made,
+    accepted: existing ? undefined : asCreating(made),
     etag: stored.etag,
     warnings,
     operation: provisioned.operation?.data,
@@ -138,6 +161,7 @@ export async function updateTemplate(
   ref: TemplateRef,
   body: Record<string, unknown>,
   conditions?: Conditions,
+  apiVersion?: string,
 ) {
   const existing = await getTemplate(ctx, ref);
   checkConditions(conditions, existing.etag);
@@ -159,7 +183,7 @@ export async function updateTemplate(
     identity: body.identity === undefined ? current.identity : body.identity,
     properties: { ...current.properties, ...props },
   };
-  const { spec, warnings } = checkTemplate(ctx, merged);
+  const { spec, warnings } = checkTemplate(ctx, merged, apiVersion);
   const template = templateResource(templateId(ref), spec, current);
   template.name = current.name;
   template.id = current.id;
@@ -203,19 +227,19 @@ export async function deleteTemplate(
   if (!existing) return undefined;
   if (['Running', 'Canceling'].includes(existing.data.resource.properties.lastRunStatus?.runState ?? ''))
     throw running(ref.name);
-  const now = ctx.clock.now();
-  const started = startOperationOn(
+  const operation = finishedOperationOn(
     existing.data.resource,
     { subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages' },
-    now,
+    ctx.clock.now(),
+    { status: 'Succeeded' },
   );
   await ctx.store.apply([
     { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
     ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs } }),
-    finishOperation(started.data, now, { status: 'Succeeded' }),
+    operation.write,
   ]);
   ctx.jobs.nudge();
-  return { ...started.data, status: 'Succeeded', endTime: now.toISOString() };
+  return operation.data;
 }
 
 export function running(name: string): ArmError {

@@ -71,3 +71,20 @@ export function finishOperation(
 ): Write {
   return { op: 'put', record: operationRecord({ ...data, ...result, endTime: now.toISOString() }) };
 }
+
+/**
+ * An operation on `resource` that ends as it starts, `now`: what a call polled as long-running returns
+ * when Kiln did its work before answering (the write records it already finished).
+ */
+export function finishedOperationOn(
+  resource: { id: string; location: string },
+  init: Pick<OperationData, 'subscription' | 'namespace'>,
+  now: Date,
+  result: { status: Exclude<OperationStatus, 'InProgress'>; error?: ArmErrorBody },
+): { data: OperationData; write: Write } {
+  const started = startOperationOn(resource, init, now);
+  return {
+    data: { ...started.data, ...result, endTime: now.toISOString() },
+    write: finishOperation(started.data, now, result),
+  };
+}

@@ -42,6 +42,10 @@ export function beingDeleted(name: string): ArmError {
   );
 }
 
+/** A region's display name (`West US 2` for `westus2`), where Azure answers with it. */
+export const regionDisplayName = (ctx: SettingsContext, name: string) =>
+  ctx.settings.regions.find((r) => r.name === name)?.displayName ?? name;
+
 /** `West US`, `westus` and `WestUS` all name the region `westus`, as in ARM. */
 export function findRegion(ctx: SettingsContext, location: string): RegionSetting | undefined {
   const wanted = location.replace(/\s+/g, '').toLowerCase();

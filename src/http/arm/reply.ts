@@ -52,7 +52,18 @@ export function operationUrls(request: FastifyRequest, operation: OperationData)
 }
 
 /** 200/201/202 for work that goes on after the response: poll `Azure-AsyncOperation` or `Location`. */
-export function sendAccepted(
+export function sendAccepted(...answer: Parameters<typeof sendPolled>) {
+  const [request, reply, , operation] = answer;
+  reply.header('Location', operationUrls(request, operation).result);
+  return sendPolled(...answer);
+}
+
+/**
+ * 200/201/202 polled by `Azure-AsyncOperation` alone, with `Retry-After`: the headers ARM's
+ * ArmResourceCreatedResponse lists for a create that Azure always finishes after answering (201). The
+ * client polls the operation, then GETs the resource.
+ */
+export function sendPolled(
   request: FastifyRequest,
   reply: FastifyReply,
   status: 200 | 201 | 202,
@@ -60,14 +71,14 @@ export function sendAccepted(
   body?: unknown,
   etag?: string,
 ) {
-  const urls = operationUrls(request, operation);
-  reply.headers({ 'Azure-AsyncOperation': urls.status, Location: urls.result, 'Retry-After': '1' });
+  reply.headers({ 'Azure-AsyncOperation': operationUrls(request, operation).status, 'Retry-After': '1' });
   return sendResource(reply, status, body ?? '', etag);
 }
 
 /**
  * Answers a long-running operation: with the final resource when it finishes within the wait
- * (`doneStatus`, or 204 when the resource is gone, as after a delete), else 201/202 to poll.
+ * (`doneStatus`, or 204 when the resource is gone, as after a delete), shown by `view` as the
+ * type's own answers show it, else 201/202 to poll.
  */
 export async function sendLongRunning(
   request: FastifyRequest,
@@ -75,6 +86,7 @@ export async function sendLongRunning(
   deps: AppDeps,
   accepted: { status: 200 | 201 | 202; operation: OperationData; body?: unknown; etag?: string },
   doneStatus: 200 | 201,
+  view: (resource: unknown) => unknown = (resource) => resource,
 ) {
   const { domain, lroWaitMs } = deps;
   const deadline = Date.now() + lroWaitMs;
@@ -83,7 +95,7 @@ export async function sendLongRunning(
     if (current.status === 'Succeeded') {
       const made = await getResource(domain, current.resourceId);
       return made
-        ? sendResource(reply, doneStatus, made.data.resource, made.etag)
+        ? sendResource(reply, doneStatus, await view(made.data.resource), made.etag)
         : reply.status(doneStatus === 201 ? 200 : doneStatus).send();
     }
     if (current.status !== 'InProgress') break;

@@ -12,7 +12,7 @@ import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.t
 import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { AppDeps } from '../deps.ts';
 import { armRoute, refOf, routePath } from './arm-route.ts';
-import { sendAccepted, sendLongRunning, sendPage, sendResource } from './reply.ts';
+import { sendAccepted, sendLongRunning, sendPage, sendPolled, sendResource } from './reply.ts';
 
 /** What a write returns: the resource, and the operation still finishing it, if any. */
 export interface WriteResult {
@@ -22,6 +22,11 @@ export interface WriteResult {
   operation?: OperationData;
   /** Status once the operation is done (defaults to `status`, or 200 after a 202). */
   doneStatus?: 200 | 201;
+  /**
+   * Answer 201 with the operation to poll at once, however soon it ends, never the resource it made:
+   * a create that Azure always finishes after answering (an image template's).
+   */
+  alwaysPolled?: boolean;
 }
 
 /** What GET answers for a stored resource: its public representation (never its internal facts) and its etag. */
@@ -43,6 +48,12 @@ export interface ResourceRoutes<Ref, ListRef> {
    */
   delete(ref: Ref, request: FastifyRequest): Promise<boolean | OperationData | undefined>;
   list(ref: ListRef, request: FastifyRequest): Promise<Page<unknown>>;
+  /**
+   * How every answer shows a stored resource (what put, patch, get and list return, and the resource a
+   * long-running write made) to the request, when that differs from the record: by its api-version's
+   * shape, say. Absent: as stored.
+   */
+  view?(resource: unknown, request: FastifyRequest): unknown;
 }
 
 export function registerResourceRoutes<Ref, ListRef>(
@@ -50,15 +61,20 @@ export function registerResourceRoutes<Ref, ListRef>(
   deps: AppDeps,
   routes: ResourceRoutes<Ref, ListRef>,
 ): void {
-  const write = (request: FastifyRequest, reply: FastifyReply, result: WriteResult) => {
-    if (!result.operation) return sendResource(reply, result.status, result.body, result.etag);
+  const show = async (resource: unknown, request: FastifyRequest) =>
+    routes.view ? routes.view(resource, request) : resource;
+  const write = async (request: FastifyRequest, reply: FastifyReply, result: WriteResult) => {
+    const body = await show(result.body, request);
+    if (!result.operation) return sendResource(reply, result.status, body, result.etag);
+    if (result.alwaysPolled) return sendPolled(request, reply, 201, result.operation, body, result.etag);
     const done = result.doneStatus ?? (result.status === 202 ? 200 : result.status);
     return sendLongRunning(
       request,
       reply,
       deps,
-      { status: result.status, operation: result.operation, body: result.body, etag: result.etag },
+      { status: result.status, operation: result.operation, body, etag: result.etag },
       done,
+      (resource) => show(resource, request),
     );
   };
   const { type } = routes;
@@ -74,7 +90,7 @@ export function registerResourceRoutes<Ref, ListRef>(
     );
   armRoute(scope, 'GET', path, type, async (request, reply) => {
     const { body, etag } = await routes.get(ref(request), request);
-    return sendResource(reply, 200, body, etag);
+    return sendResource(reply, 200, await show(body, request), etag);
   });
   armRoute(scope, 'DELETE', path, type, async (request, reply) => {
     const deleted = await routes.delete(ref(request), request);
@@ -82,8 +98,12 @@ export function registerResourceRoutes<Ref, ListRef>(
     return reply.status(deleted ? 200 : 204).send();
   });
   for (const collection of type.collections) {
-    armRoute(scope, 'GET', routePath(collection), type, async (request, reply) =>
-      sendPage(request, reply, await routes.list(refOf<ListRef>(request), request)),
-    );
+    armRoute(scope, 'GET', routePath(collection), type, async (request, reply) => {
+      const page = await routes.list(refOf<ListRef>(request), request);
+      return sendPage(request, reply, {
+        ...page,
+        value: await Promise.all(page.value.map((resource) => show(resource, request))),
+      });
+    });
   }
 }

@@ -10,6 +10,8 @@ import {
   type VersionRef,
 } from '../../domain/gallery-image-versions/operations.ts';
 import { replicationStatusView } from '../../domain/gallery-image-versions/replication-status.ts';
+import type { GalleryImageVersion } from '../../domain/gallery-image-versions/gallery-image-version.ts';
+import { versionView } from '../../domain/gallery-image-versions/version-view.ts';
 import { jsonBody } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
 import { registerResourceRoutes } from '../arm/resource-routes.ts';
@@ -19,6 +21,7 @@ export function registerGalleryImageVersionRoutes(scope: FastifyInstance, deps: 
   const { domain } = deps;
   registerResourceRoutes<VersionRef, Omit<VersionRef, 'version'>>(scope, deps, {
     type: GALLERY_IMAGE_VERSION_TYPE,
+    view: (version) => versionView(domain, version as GalleryImageVersion),
     async put(ref, request) {
       const result = await createOrUpdateVersion(domain, ref, jsonBody(request), conditionsOf(request));
       return { status: result.status, body: result.version, etag: result.etag, operation: result.operation };

@@ -12,8 +12,10 @@ import {
   type TemplateRef,
 } from '../../domain/image-templates/operations.ts';
 import type { Warning } from '../../domain/image-templates/normalize-template.ts';
+import type { ImageTemplate } from '../../domain/image-templates/image-template.ts';
 import { armRoute, jsonBody, params, refOf, routePath } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest, sendAccepted } from '../arm/reply.ts';
+import { apiVersionOf } from '../arm/urls.ts';
 import { cancelTemplateRun, runTemplate } from '../../domain/image-templates/run-template.ts';
 import { openCustomizationLog } from '../../domain/image-templates/customization-log.ts';
 import { listRunHistory } from '../../domain/image-templates/run-history.ts';
@@ -38,36 +40,36 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
   };
   registerResourceRoutes<TemplateRef, ListScope>(scope, deps, {
     type: IMAGE_TEMPLATE_TYPE,
+    view: (template, request) => templateView(domain, template as ImageTemplate, apiVersionOf(request)),
     async put(ref, request) {
-      const result = await createOrUpdateTemplate(domain, ref, jsonBody(request), conditionsOf(request));
+      const result = await createOrUpdateTemplate(
+        domain,
+        ref,
+        jsonBody(request),
+        conditionsOf(request),
+        apiVersionOf(request),
+      );
       keepWarnings(request, result.warnings);
-      // A template that failed validation answers as a long-running PUT whose operation failed (see provisioning.ts).
+      // A new template answers Creating with its operation to poll; a repeated PUT answers at once (provisioning.ts).
       return {
         status: result.status,
-        body: await templateView(domain, result.template),
+        body: result.accepted ?? result.template,
         etag: result.etag,
         operation: result.operation,
+        alwaysPolled: result.accepted !== undefined,
       };
     },
     async patch(ref, request) {
-      const result = await updateTemplate(domain, ref, jsonBody(request), conditionsOf(request));
+      const result = await updateTemplate(domain, ref, jsonBody(request), conditionsOf(request), apiVersionOf(request));
       keepWarnings(request, result.warnings);
-      return {
-        status: 200,
-        body: await templateView(domain, result.template),
-        etag: result.etag,
-        operation: result.operation,
-      };
+      return { status: 200, body: result.template, etag: result.etag, operation: result.operation };
     },
     async get(ref) {
       const record = await getTemplate(domain, ref);
-      return { body: await templateView(domain, record.data.resource), etag: record.etag };
+      return { body: record.data.resource, etag: record.etag };
     },
     delete: (ref, request) => deleteTemplate(domain, ref, conditionsOf(request)),
-    async list(where, request) {
-      const page = await listTemplates(domain, where, pageRequest(request));
-      return { ...page, value: await Promise.all(page.value.map((template) => templateView(domain, template))) };
-    },
+    list: (where, request) => listTemplates(domain, where, pageRequest(request)),
   });
   armRoute(scope, 'POST', `${TEMPLATE_PATH}/run`, IMAGE_TEMPLATE_TYPE, async (request, reply) => {
     const operation = await runTemplate(domain, templateRef(request));

@@ -37,6 +37,7 @@ export interface Range {
 }
 
 export interface TargetRegion {
+  /** As Azure answers it, the region's display name (`West US`); a request may give its name (`westus`). */
   name: string;
   regionalReplicaCount: number;
   storageAccountType?: string;

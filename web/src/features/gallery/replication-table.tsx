@@ -3,11 +3,11 @@ import type { ReactNode } from 'react';
 import { DataTable } from '../../ui/data-table.tsx';
 import { Spinner } from '../../ui/spinner.tsx';
 import type { ImageVersion, RegionReplication } from './gallery-resources.ts';
-import { regionKey } from './replication.ts';
 
 export function ReplicationTable(props: { version: ImageVersion; live: boolean }): ReactNode {
   const { targetRegions } = props.version.properties.publishingProfile;
-  const target = (row: RegionReplication) => targetRegions.find((t) => regionKey(t.name) === regionKey(row.region));
+  // Both name the region by its display name (`West US`), as Azure does.
+  const target = (row: RegionReplication) => targetRegions.find((t) => t.name === row.region);
   return (
     <section aria-labelledby="replication-heading">
       <h2 id="replication-heading">Replication</h2>

@@ -45,9 +45,6 @@ export function useVersionWithStatus(id: string, onSettled: () => void) {
   });
 }
 
-/** Regions are named by display name in the status (`West US`) and by name in the target regions (`westus`). */
-export const regionKey = (region: string) => region.replace(/\s+/g, '').toLowerCase();
-
 /** One line for a version's replication: `Completed in 2 of 2 regions`, or each region still working. */
 export function replicationSummary(summary: readonly RegionReplication[]): string {
   if (summary.length === 0) return 'Unknown';

@@ -2,7 +2,9 @@
  * The target regions of a version with their replica counts: add, remove, change. Each row's
  * server errors show at it (`properties.publishingProfile.targetRegions[1].name`), the list's own
  * (its home region missing, a removal the safety profile refuses) under the list. Rows keep the
- * fields they are not shown with (storage type, per-region exclude from latest) as they were.
+ * fields they are not shown with (storage type, per-region exclude from latest) as they were. A
+ * version names its regions as Azure does, by display name (`West US`), where the pickers use the
+ * region's name (`westus`): the server takes either, and a row shows the region it names either way.
  */
 import type { ReactNode } from 'react';
 import { errorAt, SelectField, TextField } from '../../ui/field.tsx';
@@ -30,7 +32,9 @@ export function TargetRegionsField(props: {
   const { regions, onChange, error } = props;
   const replace = (index: number, change: Partial<TargetRegion>) =>
     onChange(regions.map((region, i) => (i === index ? { ...region, ...change } : region)));
-  const unused = locations.find((l) => !regions.some((r) => r.name === l.name));
+  const nameOf = (region: string) =>
+    locations.find((l) => l.name === region || l.displayName === region)?.name ?? region;
+  const unused = locations.find((l) => !regions.some((r) => nameOf(r.name) === l.name));
   const listError = errorAt(error, TARGET_REGIONS_PATH);
   return (
     <fieldset className="target-regions">
@@ -39,7 +43,7 @@ export function TargetRegionsField(props: {
         <div className="field-row" key={i}>
           <SelectField
             label={`Target region ${i + 1}`}
-            value={region.name}
+            value={nameOf(region.name)}
             onChange={(e) => replace(i, { name: e.target.value })}
             options={locations.map((l) => [l.name, l.displayName] as [string, string])}
             error={errorAt(error, `${TARGET_REGIONS_PATH}[${i}].name`)}

@@ -12,11 +12,15 @@
  *  - Calls for a key whose load is in flight (and started less than `ttlMs` ago) share that load:
  *    a burst of requests with one new token verifies it once. A load that throws is not kept.
  *  - At most `maxEntries` keys: one more drops the one added longest ago.
+ *  - A hit on a value whose load has finished is the value itself, not a promise: the API's hot
+ *    path (http/arm/pipeline-step.ts) then answers without waiting a microtask turn per step.
  */
 import type { Clock } from './clock.ts';
 
 interface Entry<V> {
   value: Promise<V>;
+  /** Set once the load has finished: what it returned. */
+  loaded?: { value: V };
   /** Epoch milliseconds from which the value is no longer served. */
   until: number;
 }
@@ -32,17 +36,21 @@ export class ExpiringCache<V> {
 
   constructor(private readonly options: ExpiringCacheOptions) {}
 
-  /** The value of `key`: cached, or what `load` gives, kept until `ttlMs` after the load started or `expiresAt(value)`, whichever is first. */
-  get(key: string, load: () => Promise<V>, expiresAt: (value: V) => number = () => Infinity): Promise<V> {
+  /**
+   * The value of `key`: cached (the value itself once its load has finished), or what `load` gives,
+   * kept until `ttlMs` after the load started or `expiresAt(value)`, whichever is first.
+   */
+  get(key: string, load: () => Promise<V>, expiresAt: (value: V) => number = () => Infinity): V | Promise<V> {
     const now = this.options.clock.now().getTime();
     const cached = this.#entries.get(key);
-    if (cached && now < cached.until) return cached.value;
+    if (cached && now < cached.until) return cached.loaded ? cached.loaded.value : cached.value;
     const entry = { until: now + this.options.ttlMs } as Entry<V>;
     // Only while the entry is still the key's: clear() or a newer load replaced it otherwise.
     const mine = () => this.#entries.get(key) === entry;
     entry.value = load().then(
       (value) => {
         entry.until = Math.min(entry.until, expiresAt(value));
+        entry.loaded = { value };
         if (mine() && entry.until <= now) this.#entries.delete(key);
         return value;
       },

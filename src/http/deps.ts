@@ -9,7 +9,7 @@ export interface AppDeps {
   /** Checks bearer tokens on ARM and blob calls. */
   tokens: TokenVerifier;
   /** What a caller's role assignments allow, for the ARM pipeline's RBAC checks (domain/authorization/access-cache.ts). */
-  callerAccess(principalId: string): Promise<CallerAccess>;
+  callerAccess(principalId: string): CallerAccess | Promise<CallerAccess>;
   /** Token audiences that open the management API (the ARM resource ids and Kiln's own URL). */
   armAudiences: readonly string[];
   /** Issues tokens at the OAuth2 endpoints. */

@@ -3,8 +3,11 @@
 // change made through this server holds for its next call; a change another process makes to the
 // same store (here a second SQLite connection, as another `kiln serve` or `kiln sp` has) holds within
 // ACCESS_CACHE_TTL_MS, and no sooner is promised; a token past its time is refused though it was kept.
+// One keep-alive connection that changes its Authorization header is judged by each header it sends
+// (http/arm/authenticate.ts keeps the token of a connection's last header).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openSqliteMetadataStore } from '../../src/adapters/sqlite-metadata-store.ts';
@@ -124,6 +127,38 @@ describe('the API keeps token verdicts and callers access for a moment', () => {
     const refused = await readGroup(caller.token);
     assert.equal(refused.status, 401);
     assert.match(refused.body.error.message, /no longer exists/);
+  });
+
+  it('judges each Authorization header one keep-alive connection sends, as it changes', async () => {
+    const caller = await reader('one-connection');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    /** GET of the group on the agent's one connection with `authorization` as it is. */
+    const readOn = (authorization: string) =>
+      new Promise<{ status: number; code?: string }>((resolve, reject) => {
+        const sent = request(`${kiln.url}${group}?${GROUPS}`, { agent, headers: { authorization } }, (response) => {
+          sockets.add(sent.socket);
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode!, code: text && JSON.parse(text).error?.code }),
+          );
+        });
+        sent.on('error', reject).end();
+      });
+    const outsider = await kiln.server.kiln.createServicePrincipal('one-connection-outsider');
+    const outsiderToken = await tokenOf(outsider.appId, outsider.password);
+    try {
+      assert.equal((await readOn(`Bearer ${caller.token}`)).status, 200);
+      assert.equal((await readOn(`Bearer ${caller.token}`)).status, 200);
+      assert.deepEqual(await readOn(`Bearer ${caller.token} trailing`), { status: 401, code: 'AuthenticationFailed' });
+      assert.deepEqual(await readOn(`Bearer ${caller.token}x`), { status: 401, code: 'InvalidAuthenticationToken' });
+      assert.deepEqual(await readOn(`Bearer ${outsiderToken}`), { status: 403, code: 'AuthorizationFailed' });
+      assert.equal((await readOn(`bearer   ${caller.token}`)).status, 200);
+      assert.equal(sockets.size, 1, 'every call went over one connection');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('refuses an expired token that was kept', async () => {

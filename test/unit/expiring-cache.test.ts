@@ -42,6 +42,17 @@ describe('expiring cache', () => {
     assert.equal(loads(), 2);
   });
 
+  it('answers a hit on a finished load with the value itself, a load in flight with its promise', async () => {
+    const { cache } = setup();
+    const slow = pending<number>();
+    const inFlight = cache.get('a', slow.load);
+    assert.ok(inFlight instanceof Promise);
+    assert.ok(cache.get('a', slow.load) instanceof Promise, 'a second call while the load runs waits for it too');
+    slow.finish(5);
+    assert.equal(await inFlight, 5);
+    assert.equal(cache.get('a', slow.load), 5, 'no promise once the value is known');
+  });
+
   it('counts the time from the start of a slow load, not its end', async () => {
     const { cache, advance } = setup();
     const slow = pending<number>();
@@ -81,7 +92,7 @@ describe('expiring cache', () => {
     const failing = pending<number>();
     const first = cache.get('a', failing.load);
     failing.fail(new Error('store down'));
-    await assert.rejects(first, /store down/);
+    await assert.rejects(async () => first, /store down/);
     assert.equal(await cache.get('a', load(2)), 2);
   });
 

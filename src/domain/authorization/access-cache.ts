@@ -32,8 +32,8 @@ const MAX_ENTRIES = 10_000;
 export interface AccessCache {
   /** `verifier`, its verdicts on valid tokens kept. */
   tokens(verifier: TokenVerifier): TokenVerifier;
-  /** The caller's access as loadCallerAccess reads it, kept. */
-  callerAccess(ctx: DomainContext, principalId: string): Promise<CallerAccess>;
+  /** The caller's access as loadCallerAccess reads it, kept: at once when it is (the API's hot path). */
+  callerAccess(ctx: DomainContext, principalId: string): CallerAccess | Promise<CallerAccess>;
   /** Forgets everything kept (watchAccessWrites calls it). */
   clear(): void;
 }
@@ -46,7 +46,7 @@ export function createAccessCache(clock: Clock): AccessCache {
   const until = (check: TokenCheck) => (check.ok ? check.claims.exp * 1000 : 0);
   return {
     tokens: (verifier) => ({
-      verify: (token) => verdicts.get(token, () => verifier.verify(token).then(frozen), until),
+      verify: (token) => verdicts.get(token, async () => frozen(await verifier.verify(token)), until),
     }),
     callerAccess: (ctx, principalId) =>
       callers.get(principalId, () => loadCallerAccess(ctx, principalId).then(frozenAccess)),

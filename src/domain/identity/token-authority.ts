@@ -19,5 +19,6 @@ export interface AccessTokenClaims {
 export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
 
 export interface TokenVerifier {
-  verify(bearerToken: string): Promise<TokenCheck>;
+  /** The verdict, at once when it is already known (a cached one, domain/authorization/access-cache.ts). */
+  verify(bearerToken: string): TokenCheck | Promise<TokenCheck>;
 }

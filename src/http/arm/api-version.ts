@@ -1,8 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
+import { hookOf } from './pipeline-step.ts';
 
 /** First step of every ARM call: the api-version query parameter must name a version the route's resource type supports. */
-export async function checkApiVersion(request: FastifyRequest): Promise<void> {
+export const checkApiVersion = hookOf(apiVersionStep);
+
+function apiVersionStep(request: FastifyRequest): void {
   const arm = request.routeOptions.config.arm;
   if (!arm) return;
   const apiVersion = (request.query as Record<string, unknown>)['api-version'];

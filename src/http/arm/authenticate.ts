@@ -1,8 +1,30 @@
 import type { FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
 import { normalizeAudience } from '../../domain/identity/local-token-authority.ts';
-import type { TokenVerifier } from '../../domain/identity/token-authority.ts';
+import type { TokenCheck, TokenVerifier } from '../../domain/identity/token-authority.ts';
+import { hookOf, whenReady } from './pipeline-step.ts';
 import { publicBaseUrl } from './urls.ts';
+
+/**
+ * The token of each connection's last Authorization header, while the connection sends that same
+ * header again (a keep-alive client sends it on every call): matching a kilobyte of header against the
+ * scheme, and hashing a new copy of the token for the verdict cache's lookup, cost more than the rest
+ * of authentication. Only the header's text and the token cut from it are kept, a pure function of
+ * the text; the verdict is looked up on every call, with the kept string, which holds its hash once
+ * hashed (V8 keeps it in the string). Gone with the connection.
+ */
+const connectionTokens = new WeakMap<object, { header: string; token: string | undefined }>();
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const connection = request.raw.socket;
+  const kept = connectionTokens.get(connection);
+  if (kept?.header === header) return kept.token;
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  connectionTokens.set(connection, { header, token });
+  return token;
+}
 
 /**
  * Second step of every ARM call: a valid bearer token. Failures answer 401 with the
@@ -15,13 +37,7 @@ export function authenticate(tokens: TokenVerifier, tenantId: string, audiences:
     new ArmError(401, code, message, undefined, [], {
       'WWW-Authenticate': `Bearer authorization_uri="${publicBaseUrl(request)}/${tenantId}", error="invalid_token", error_description="${message}"`,
     });
-  return async (request: FastifyRequest): Promise<void> => {
-    if (!request.routeOptions.config.arm) return;
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match)
-      throw refusal(request, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
-    const check = await tokens.verify(match[1]);
+  const admit = (request: FastifyRequest, check: TokenCheck) => {
     // A token for another resource (say, storage) does not open the management API.
     if (check.ok && !accepted.has(normalizeAudience(check.claims.aud)))
       throw refusal(
@@ -40,4 +56,12 @@ export function authenticate(tokens: TokenVerifier, tenantId: string, audiences:
         : 'InvalidAuthenticationToken';
     throw refusal(request, code, `The access token is invalid: ${check.reason}`);
   };
+  return hookOf((request) => {
+    if (!request.routeOptions.config.arm) return;
+    const token = bearerToken(request);
+    if (token === undefined)
+      throw refusal(request, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
+    // A verdict the access cache holds comes at once (domain/authorization/access-cache.ts).
+    return whenReady(tokens.verify(token), (check) => admit(request, check));
+  });
 }

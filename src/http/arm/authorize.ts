@@ -20,7 +20,9 @@ import { BLOB_DATA_ACTIONS } from '../../domain/storage/blob-scope.ts';
 import { blobContainerScope, mayReadLinkedBlob } from '../../domain/storage/linked-blob-read.ts';
 import type { AppDeps } from '../deps.ts';
 import { jsonBody } from './arm-route.ts';
+import type { ArmRouteConfig } from './route-config.ts';
 import { linkedAccess, linkedBlobs } from './linked-access.ts';
+import { hookOf, whenReady } from './pipeline-step.ts';
 import { fillScope, routeAccess, type RouteAccess } from './route-action.ts';
 
 function allowedAt(caller: CallerAccess, access: RouteAccess, scope: string): boolean {
@@ -33,16 +35,14 @@ const scopeOf = (request: FastifyRequest, access: RouteAccess) =>
 /** The route's access, its action naming the request's parameters (a provider's `{namespace}/register/action`). */
 function accessOf(request: FastifyRequest): RouteAccess | undefined {
   const access = request.routeOptions.config.arm?.access;
-  return access && { ...access, action: fillScope(access.action, request.params as Record<string, string>) };
+  // Most actions name no parameter (route-action.ts writes one as `:name`): those are the route's own.
+  if (!access?.action.includes(':')) return access;
+  return { ...access, action: fillScope(access.action, request.params as Record<string, string>) };
 }
 
 /** onRequest, after authentication: the route's own action. */
 export function authorize({ domain, callerAccess }: Pick<AppDeps, 'domain' | 'callerAccess'>) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const access = accessOf(request);
-    const principal = request.principal;
-    if (!access || !principal || access.check === 'none') return;
-    const caller = await callerAccess(principal.oid);
+  const decide = (request: FastifyRequest, access: RouteAccess, caller: CallerAccess) => {
     request.callerAccess = caller;
     if (access.check === 'handler') return;
     const scope = scopeOf(request, access);
@@ -55,16 +55,21 @@ export function authorize({ domain, callerAccess }: Pick<AppDeps, 'domain' | 'ca
     // ARM answers SubscriptionNotFound for a subscription it does not have, whoever asks.
     const subscription = parseScope(scope)?.subscription;
     if (subscription) requireSubscription(domain, subscription);
-    throw authorizationFailed(principal.oid, access.action, scope);
+    throw authorizationFailed(caller.principalId, access.action, scope);
   };
+  return hookOf((request) => {
+    const access = accessOf(request);
+    const principal = request.principal;
+    if (!access || !principal || access.check === 'none') return;
+    // A caller's access the access cache holds comes at once (domain/authorization/access-cache.ts).
+    return whenReady(callerAccess(principal.oid), (caller) => decide(request, access, caller));
+  });
 }
 
 /** preHandler (the body is parsed by then): the resources and blobs a request body names besides its own. */
 export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 'sasSecret'>) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const arm = request.routeOptions.config.arm;
-    const caller = request.callerAccess;
-    if (!arm || !caller || request.body === undefined) return;
+  // Only a request with a body has anything to check (a GET passes at once).
+  const check = async (request: FastifyRequest, arm: ArmRouteConfig, caller: CallerAccess): Promise<void> => {
     const body = jsonBody(request);
     const refuse = (linkedAction: string, scopes: string[], hint?: string) =>
       linkedAuthorizationFailed(
@@ -96,6 +101,12 @@ export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 
       );
     }
   };
+  return hookOf((request) => {
+    const arm = request.routeOptions.config.arm;
+    const caller = request.callerAccess;
+    if (!arm || !caller || request.body === undefined) return;
+    return check(request, arm, caller);
+  });
 }
 
 /**
@@ -110,10 +121,21 @@ export function authorizePoll(request: FastifyRequest, operation: OperationData)
   if (!isAllowed(caller, action, scope)) throw authorizationFailed(caller.principalId, action, scope);
 }
 
-/** preSerialization: a partly readable list keeps the members the caller may read. */
-export async function filterListed(request: FastifyRequest, _reply: FastifyReply, payload: unknown): Promise<unknown> {
+/**
+ * preSerialization: a partly readable list keeps the members the caller may read. A hook with `done`,
+ * not async: Fastify then writes the response in the turn the handler sent it.
+ */
+export function filterListed(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  payload: unknown,
+  done: (error: null, payload: unknown) => void,
+): void {
   const visible = request.visibleToCaller;
   const value = (payload as { value?: unknown } | null)?.value;
-  if (!visible || !Array.isArray(value)) return payload;
-  return { ...(payload as object), value: value.filter((item) => typeof item?.id === 'string' && visible(item.id)) };
+  if (!visible || !Array.isArray(value)) return done(null, payload);
+  done(null, {
+    ...(payload as object),
+    value: value.filter((item) => typeof item?.id === 'string' && visible(item.id)),
+  });
 }

@@ -4,18 +4,18 @@
  * handler runs (domain/providers/registration.ts). Reads, DELETE, calls outside a subscription and
  * registration-free namespaces (registering itself is Microsoft.Resources) pass.
  */
-import type { FastifyRequest } from 'fastify';
 import type { DomainContext } from '../../domain/context.ts';
 import { namespaceOf } from '../../domain/operation-lists/descriptor.ts';
 import { requireRegistration } from '../../domain/providers/registration.ts';
+import { hookOf } from './pipeline-step.ts';
 
 const WRITES = new Set(['PUT', 'PATCH', 'POST']);
 
 export function requireProviderRegistration(domain: DomainContext) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return hookOf((request) => {
     const type = request.routeOptions.config.arm?.type;
     if (!type || !WRITES.has(request.method)) return;
     const subscription = /^\/+subscriptions\/+([^/?]+)/i.exec(request.url)?.[1];
-    if (subscription) await requireRegistration(domain, decodeURIComponent(subscription), namespaceOf(type.type));
-  };
+    if (subscription) return requireRegistration(domain, decodeURIComponent(subscription), namespaceOf(type.type));
+  });
 }

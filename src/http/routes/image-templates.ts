@@ -31,9 +31,11 @@ const templateRef = refOf<TemplateRef>;
 export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDeps): void {
   const { domain } = deps;
   // Deprecated spellings are accepted; each leaves a warning in a header so tools can show it.
-  scope.addHook('onSend', async (request, reply) => {
+  // With `done`, not async: the hook runs on every ARM call of the scope, not only the templates'.
+  scope.addHook('onSend', (request, reply, payload, done) => {
     const warnings = (request as FastifyRequest & { templateWarnings?: Warning[] }).templateWarnings;
     if (warnings?.length) reply.header('x-ms-kiln-warnings', JSON.stringify(warnings));
+    done(null, payload);
   });
   const keepWarnings = (request: FastifyRequest, warnings: Warning[]) => {
     (request as FastifyRequest & { templateWarnings?: Warning[] }).templateWarnings = warnings;

@@ -5,9 +5,16 @@
  * cloud-init, sshd and systemd regenerate for a new machine. Whichever ran, the key the build's
  * communicator was let in with is removed from root's authorized_keys (by its comment), then the
  * guest powers off, so its file systems are clean when the disk becomes the image.
+ *
+ * First it waits for cloud-init to finish (bounded): the build talks to the guest as soon as sshd
+ * answers, and on a slow boot, or the boot after a WindowsRestart, cloud-init's last stage can still
+ * be running, and would write its instance state again after it was removed (seen under load).
  */
 import type { GuestSession } from '../../ports/guest-communicator.ts';
 import type { StepContext } from '../step-runner.ts';
+
+/** How long generalizing waits for cloud-init's last stage: it ends in seconds unless a user's cloud-config hangs. */
+const CLOUD_INIT_WAIT_S = 300;
 
 const KILN_DEPROVISION = [
   'rm -f /etc/ssh/ssh_host_*',
@@ -20,6 +27,10 @@ const KILN_DEPROVISION = [
 ].join('\n');
 
 const SCRIPT = `set -e
+if command -v cloud-init >/dev/null 2>&1; then
+  echo "Generalization: waiting for cloud-init to finish"
+  timeout ${CLOUD_INIT_WAIT_S} cloud-init status --wait >/dev/null 2>&1 || true
+fi
 if [ -f /tmp/DeprovisioningScript.sh ]; then
   echo "Generalization: running the user's /tmp/DeprovisioningScript.sh"
   /bin/sh /tmp/DeprovisioningScript.sh

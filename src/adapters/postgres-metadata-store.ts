@@ -145,6 +145,10 @@ export async function openPostgresMetadataStore(
       const result = await pool.query<Row>(`SELECT ${columns} FROM ${s}.records WHERE key = $1`, [key]);
       return result.rows[0] && fromRow<T>(result.rows[0]);
     },
+    async etag(key: string) {
+      const result = await pool.query<{ etag: string }>(`SELECT etag FROM ${s}.records WHERE key = $1`, [key]);
+      return result.rows[0]?.etag;
+    },
     async list<T>(query: ListQuery) {
       const { where, params } = listFilter(query, (i: number) => `$${i}`);
       const result = await pool.query<Row>(

@@ -102,6 +102,7 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
 
   const selectOne = db.prepare<[string], Row>('SELECT * FROM records WHERE key = ?');
   const selectValues = db.prepare<[string], RecordValues>(`SELECT ${RECORD_COLUMNS} FROM records WHERE key = ?`).raw();
+  const selectEtag = db.prepare<[string], [string]>('SELECT etag FROM records WHERE key = ?').raw();
   const nextSeq = db.prepare<[], { value: number }>(
     "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
   );
@@ -157,6 +158,9 @@ export async function openSqliteMetadataStore(path: string): Promise<MetadataSto
       if (!values) return undefined;
       const [kind, subscription, resource_group, parent, lane, due_at, seq, etag, data] = values;
       return fromRow<T>({ key, kind, subscription, resource_group, parent, lane, due_at, seq, etag, data });
+    },
+    async etag(key: string) {
+      return selectEtag.get(key)?.[0];
     },
     async list<T>(query: ListQuery) {
       const { where, params } = listFilter(query, () => '?');

@@ -80,6 +80,11 @@ export interface DueClaim<T> {
 
 export interface MetadataStore {
   get<T = unknown>(key: string): Promise<StoredRecord<T> | undefined>;
+  /**
+   * The etag of the record at `key`, or undefined when there is none: one column, for a reader that
+   * keeps what it made of a record and only needs to know whether the record changed since.
+   */
+  etag(key: string): Promise<string | undefined>;
   /** Records matching every given filter, ordered by seq ascending. */
   list<T = unknown>(query: ListQuery): Promise<StoredRecord<T>[]>;
   /**

@@ -46,6 +46,19 @@ export function describeMetadataStoreContract(name: string, createStorage: () =>
       assert.equal(await store.get('disk-1'), undefined);
     });
 
+    it("answers a record's etag as get has it, a new one after each write, none once deleted", async () => {
+      const store = await fresh();
+      assert.equal(await store.etag('disk-1'), undefined);
+      const [first] = await store.apply([put('disk-1', { size: 1 })]);
+      assert.equal(await store.etag('disk-1'), first.etag);
+      assert.equal(await store.etag('disk-1'), (await store.get('disk-1'))!.etag);
+      const [second] = await store.apply([put('disk-1', { size: 1 })]);
+      assert.notEqual(second.etag, first.etag, 'the same data written again is another version');
+      assert.equal(await store.etag('disk-1'), second.etag);
+      await store.apply([del('disk-1')]);
+      assert.equal(await store.etag('disk-1'), undefined);
+    });
+
     it('returns the stored form of each put in batch order', async () => {
       const store = await fresh();
       const stored = await store.apply([put('b', 1), del('zzz'), put('a', 2)]);

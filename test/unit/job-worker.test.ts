@@ -172,6 +172,7 @@ function freezable(inner: MetadataStore, teardown: AbortSignal): Freezable {
   let gate: Deferred<void> | undefined;
   const store: Freezable = {
     get: (key) => inner.get(key),
+    etag: (key) => inner.etag(key),
     list: (query) => inner.list(query),
     async apply(writes) {
       while (gate) await gate.promise;
@@ -205,6 +206,7 @@ function withLatency(inner: MetadataStore): MetadataStore {
   const lag = () => sleep(Math.random() * 2);
   return {
     get: async (key) => (await lag(), inner.get(key)),
+    etag: async (key) => (await lag(), inner.etag(key)),
     list: async (query) => (await lag(), inner.list(query)),
     apply: async (writes) => (await lag(), inner.apply(writes)),
     claimDue: async (claim) => (await lag(), inner.claimDue(claim)),

@@ -79,6 +79,7 @@ export function touchesAccess(write: Write): boolean {
 export function watchAccessWrites(store: MetadataStore, cache: Pick<AccessCache, 'clear'>): MetadataStore {
   return {
     get: (key) => store.get(key),
+    etag: (key) => store.etag(key),
     list: (query) => store.list(query),
     claimDue: (claim) => store.claimDue(claim),
     watchDue: (listener) => store.watchDue(listener),

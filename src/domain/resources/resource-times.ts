@@ -43,6 +43,7 @@ export function stampResourceTimes(store: MetadataStore, clock: Clock, kinds: re
   };
   return {
     get: (key) => store.get(key),
+    etag: (key) => store.etag(key),
     list: (query) => store.list(query),
     close: () => store.close(),
     // A claim rewrites a job, never a tracked resource: nothing to stamp.

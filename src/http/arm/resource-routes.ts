@@ -9,10 +9,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationData } from '../../domain/operations/operation.ts';
 import type { Page } from '../../domain/shared/paging.ts';
 import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.ts';
+import { resourceKey } from '../../core/resource-id.ts';
 import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { AppDeps } from '../deps.ts';
-import { armRoute, refOf, routePath } from './arm-route.ts';
+import { armRoute, params, refOf, routePath } from './arm-route.ts';
+import { renderedRecords } from './rendered-records.ts';
 import { sendAccepted, sendLongRunning, sendPage, sendPolled, sendResource } from './reply.ts';
+import { fillScope, routeAccess } from './route-action.ts';
 
 /** What a write returns: the resource, and the operation still finishing it, if any. */
 export interface WriteResult {
@@ -35,13 +38,23 @@ export const storedResource = <R>(record: StoredRecord<{ resource: R }>) => ({
   etag: record.etag,
 });
 
+/**
+ * GET of one resource, one of:
+ *  - `read`: the stored record whose resource GET answers as it is, with the record's etag. Its
+ *    answers are kept rendered while the record is unchanged (rendered-records.ts), unless the type
+ *    has a `view`. The record must be the one the route's path names.
+ *  - `get`: any other answer (a resource shown with what other records say, or as the request asks).
+ */
+type ResourceGet<Ref> =
+  | { read(ref: Ref): Promise<StoredRecord<{ resource: unknown }>>; get?: never }
+  | { get(ref: Ref, request: FastifyRequest): Promise<{ body: unknown; etag: string }>; read?: never };
+
 /** `Ref` names one resource (the path's parameters), `ListRef` where a list looks (a collection's). */
-export interface ResourceRoutes<Ref, ListRef> {
+export type ResourceRoutes<Ref, ListRef> = ResourceGet<Ref> & {
   type: ResourceTypeDescriptor & { path: string; collections: readonly string[] };
   put(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
   /** Absent for a type whose provider has no PATCH (a subnet, a security rule). */
   patch?(ref: Ref, request: FastifyRequest): Promise<WriteResult>;
-  get(ref: Ref, request: FastifyRequest): Promise<{ body: unknown; etag: string }>;
   /**
    * True when something was deleted (200), false when there was nothing (204); or, for a type whose
    * specification lists 202 and 204 only (image templates), the operation to poll (202) or undefined (204).
@@ -54,7 +67,9 @@ export interface ResourceRoutes<Ref, ListRef> {
    * shape, say. Absent: as stored.
    */
   view?(resource: unknown, request: FastifyRequest): unknown;
-}
+};
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function registerResourceRoutes<Ref, ListRef>(
   scope: FastifyInstance,
@@ -88,8 +103,22 @@ export function registerResourceRoutes<Ref, ListRef>(
     armRoute(scope, 'PATCH', path, type, async (request, reply) =>
       write(request, reply, await patch(ref(request), request)),
     );
+  const { read, get } = routes;
+  // The record a path names is the resource the path is the id of (what its GET is checked at).
+  const idTemplate = routeAccess('GET', path).scope;
+  const rendered = read && !routes.view ? renderedRecords(deps.domain.store) : undefined;
   armRoute(scope, 'GET', path, type, async (request, reply) => {
-    const { body, etag } = await routes.get(ref(request), request);
+    if (rendered) {
+      const key = resourceKey(fillScope(idTemplate, params(request)));
+      const answer = await rendered.answer(
+        key,
+        () => read!(ref(request)),
+        // As Fastify renders an object sent (JSON.stringify: no ARM route has a response schema).
+        (resource) => reply.serialize(resource) as string,
+      );
+      return sendResource(reply.type(JSON_TYPE), 200, answer.text, answer.etag);
+    }
+    const { body, etag } = read ? storedResource(await read(ref(request))) : await get!(ref(request), request);
     return sendResource(reply, 200, await show(body, request), etag);
   });
   armRoute(scope, 'DELETE', path, type, async (request, reply) => {

@@ -20,7 +20,7 @@ import {
 import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
 import { jsonBody } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
-import { registerResourceRoutes, storedResource } from '../arm/resource-routes.ts';
+import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
 
 export function registerGalleryRoutes(scope: FastifyInstance, deps: AppDeps): void {
@@ -35,7 +35,7 @@ export function registerGalleryRoutes(scope: FastifyInstance, deps: AppDeps): vo
       const result = await updateGallery(domain, ref, jsonBody(request), conditionsOf(request));
       return { status: 200, body: result.gallery, etag: result.etag };
     },
-    get: async (ref) => storedResource(await getGallery(domain, ref)),
+    read: (ref) => getGallery(domain, ref),
     delete: (ref, request) => deleteGallery(domain, ref, conditionsOf(request)),
     list: (where, request) => listGalleries(domain, where, pageRequest(request)),
   });
@@ -50,7 +50,7 @@ export function registerGalleryRoutes(scope: FastifyInstance, deps: AppDeps): vo
       const result = await updateGalleryImage(domain, ref, jsonBody(request), conditionsOf(request));
       return { status: 200, body: result.image, etag: result.etag };
     },
-    get: async (ref) => storedResource(await getGalleryImage(domain, ref)),
+    read: (ref) => getGalleryImage(domain, ref),
     delete: (ref, request) => deleteGalleryImage(domain, ref, conditionsOf(request)),
     list: (gallery, request) => listGalleryImages(domain, gallery, pageRequest(request)),
   });

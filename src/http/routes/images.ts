@@ -5,7 +5,7 @@ import { createOrUpdateImage, deleteImage, getImage, listImages, updateImage } f
 import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
 import { jsonBody } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
-import { registerResourceRoutes, storedResource } from '../arm/resource-routes.ts';
+import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
 
 export function registerImageRoutes(scope: FastifyInstance, deps: AppDeps): void {
@@ -20,7 +20,7 @@ export function registerImageRoutes(scope: FastifyInstance, deps: AppDeps): void
       const result = await updateImage(domain, ref, jsonBody(request), conditionsOf(request));
       return { status: 200, body: result.image, etag: result.etag };
     },
-    get: async (ref) => storedResource(await getImage(domain, ref)),
+    read: (ref) => getImage(domain, ref),
     delete: (ref, request) => deleteImage(domain, ref, conditionsOf(request)),
     list: (where, request) => listImages(domain, where, pageRequest(request)),
   });

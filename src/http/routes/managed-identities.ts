@@ -11,7 +11,7 @@ import {
 import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
 import { jsonBody } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
-import { registerResourceRoutes, storedResource } from '../arm/resource-routes.ts';
+import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
 
 export function registerManagedIdentityRoutes(scope: FastifyInstance, deps: AppDeps): void {
@@ -26,7 +26,7 @@ export function registerManagedIdentityRoutes(scope: FastifyInstance, deps: AppD
       const result = await updateIdentity(domain, ref, jsonBody(request), conditionsOf(request));
       return { status: 200, body: result.identity, etag: result.etag };
     },
-    get: async (ref) => storedResource(await getIdentity(domain, ref)),
+    read: (ref) => getIdentity(domain, ref),
     delete: (ref, request) => deleteIdentity(domain, ref, conditionsOf(request)),
     list: (where, request) => listIdentities(domain, where, pageRequest(request)),
   });

@@ -15,6 +15,7 @@ import { authorize, authorizeLinked, filterListed } from './arm/authorize.ts';
 import { renderError } from './arm/error-envelope.ts';
 import { unmatchedRequest } from './arm/unmatched-request.ts';
 import { requireProviderRegistration } from './arm/provider-registration.ts';
+import { hookOf } from './arm/pipeline-step.ts';
 import type { AppDeps } from './deps.ts';
 import { JSON_BODY_LIMITS, useLimitedJsonParser } from './json-body.ts';
 import { correlationIdOf, logOptions, type LogDestination } from './log-options.ts';
@@ -74,11 +75,17 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(async (arm) => {
     // ARM bodies are JSON only; anything else is 415 UnsupportedMediaType.
     arm.removeContentTypeParser('text/plain');
-    arm.addHook('onRequest', checkApiVersion);
-    arm.addHook('onRequest', authenticate(deps.tokens, deps.domain.settings.tenantId, deps.armAudiences));
-    arm.addHook('onRequest', authorize(deps));
-    arm.addHook('onRequest', requireProviderRegistration(deps.domain));
-    arm.addHook('preHandler', authorizeLinked(deps));
+    // The steps in order, as one hook that finishes in the same turn when none must wait (arm/pipeline-step.ts).
+    arm.addHook(
+      'onRequest',
+      hookOf(
+        checkApiVersion,
+        authenticate(deps.tokens, deps.domain.settings.tenantId, deps.armAudiences),
+        authorize(deps),
+        requireProviderRegistration(deps.domain),
+      ),
+    );
+    arm.addHook('preHandler', hookOf(authorizeLinked(deps)));
     arm.addHook('preSerialization', filterListed);
     registerArmRoutes(arm, deps);
   });

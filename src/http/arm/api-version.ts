@@ -1,13 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
-import { hookOf } from './pipeline-step.ts';
+import type { ArmRouteConfig } from './route-config.ts';
 
 /** First step of every ARM call: the api-version query parameter must name a version the route's resource type supports. */
-export const checkApiVersion = hookOf(apiVersionStep);
-
-function apiVersionStep(request: FastifyRequest): void {
-  const arm = request.routeOptions.config.arm;
-  if (!arm) return;
+export function checkApiVersion(request: FastifyRequest, arm: ArmRouteConfig): void {
   const apiVersion = (request.query as Record<string, unknown>)['api-version'];
   if (typeof apiVersion !== 'string' || apiVersion === '') {
     throw new ArmError(

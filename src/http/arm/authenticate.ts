@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { ArmError } from '../../core/arm-error.ts';
 import { normalizeAudience } from '../../domain/identity/local-token-authority.ts';
 import type { TokenCheck, TokenVerifier } from '../../domain/identity/token-authority.ts';
-import { hookOf, whenReady } from './pipeline-step.ts';
+import { whenReady, type PipelineStep } from './pipeline-step.ts';
 import { publicBaseUrl } from './urls.ts';
 
 /**
@@ -30,7 +30,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
  * Second step of every ARM call: a valid bearer token. Failures answer 401 with the
  * `WWW-Authenticate` challenge ARM sends, naming where to get a token.
  */
-export function authenticate(tokens: TokenVerifier, tenantId: string, audiences: readonly string[]) {
+export function authenticate(tokens: TokenVerifier, tenantId: string, audiences: readonly string[]): PipelineStep {
   const accepted = new Set(audiences.map(normalizeAudience));
   // Made only for a refusal: every call runs the hook, and a closure per call costs.
   const refusal = (request: FastifyRequest, code: string, message: string) =>
@@ -56,12 +56,11 @@ export function authenticate(tokens: TokenVerifier, tenantId: string, audiences:
         : 'InvalidAuthenticationToken';
     throw refusal(request, code, `The access token is invalid: ${check.reason}`);
   };
-  return hookOf((request) => {
-    if (!request.routeOptions.config.arm) return;
+  return (request) => {
     const token = bearerToken(request);
     if (token === undefined)
       throw refusal(request, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
     // A verdict the access cache holds comes at once (domain/authorization/access-cache.ts).
     return whenReady(tokens.verify(token), (check) => admit(request, check));
-  });
+  };
 }

@@ -22,7 +22,7 @@ import type { AppDeps } from '../deps.ts';
 import { jsonBody } from './arm-route.ts';
 import type { ArmRouteConfig } from './route-config.ts';
 import { linkedAccess, linkedBlobs } from './linked-access.ts';
-import { hookOf, whenReady } from './pipeline-step.ts';
+import { whenReady, type PipelineStep } from './pipeline-step.ts';
 import { fillScope, routeAccess, type RouteAccess } from './route-action.ts';
 
 function allowedAt(caller: CallerAccess, access: RouteAccess, scope: string): boolean {
@@ -33,15 +33,14 @@ const scopeOf = (request: FastifyRequest, access: RouteAccess) =>
   fillScope(access.scope, request.params as Record<string, string>);
 
 /** The route's access, its action naming the request's parameters (a provider's `{namespace}/register/action`). */
-function accessOf(request: FastifyRequest): RouteAccess | undefined {
-  const access = request.routeOptions.config.arm?.access;
+function accessOf(request: FastifyRequest, { access }: ArmRouteConfig): RouteAccess {
   // Most actions name no parameter (route-action.ts writes one as `:name`): those are the route's own.
-  if (!access?.action.includes(':')) return access;
+  if (!access.action.includes(':')) return access;
   return { ...access, action: fillScope(access.action, request.params as Record<string, string>) };
 }
 
 /** onRequest, after authentication: the route's own action. */
-export function authorize({ domain, callerAccess }: Pick<AppDeps, 'domain' | 'callerAccess'>) {
+export function authorize({ domain, callerAccess }: Pick<AppDeps, 'domain' | 'callerAccess'>): PipelineStep {
   const decide = (request: FastifyRequest, access: RouteAccess, caller: CallerAccess) => {
     request.callerAccess = caller;
     if (access.check === 'handler') return;
@@ -57,17 +56,17 @@ export function authorize({ domain, callerAccess }: Pick<AppDeps, 'domain' | 'ca
     if (subscription) requireSubscription(domain, subscription);
     throw authorizationFailed(caller.principalId, access.action, scope);
   };
-  return hookOf((request) => {
-    const access = accessOf(request);
+  return (request, arm) => {
+    const access = accessOf(request, arm);
     const principal = request.principal;
-    if (!access || !principal || access.check === 'none') return;
+    if (!principal || access.check === 'none') return;
     // A caller's access the access cache holds comes at once (domain/authorization/access-cache.ts).
     return whenReady(callerAccess(principal.oid), (caller) => decide(request, access, caller));
-  });
+  };
 }
 
 /** preHandler (the body is parsed by then): the resources and blobs a request body names besides its own. */
-export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 'sasSecret'>) {
+export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 'sasSecret'>): PipelineStep {
   // Only a request with a body has anything to check (a GET passes at once).
   const check = async (request: FastifyRequest, arm: ArmRouteConfig, caller: CallerAccess): Promise<void> => {
     const body = jsonBody(request);
@@ -101,12 +100,11 @@ export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 
       );
     }
   };
-  return hookOf((request) => {
-    const arm = request.routeOptions.config.arm;
+  return (request, arm) => {
     const caller = request.callerAccess;
-    if (!arm || !caller || request.body === undefined) return;
+    if (!caller || request.body === undefined) return;
     return check(request, arm, caller);
-  });
+  };
 }
 
 /**

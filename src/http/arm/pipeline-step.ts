@@ -5,25 +5,41 @@
  * a promise only when it must wait (a store read, a signature check); a thrown error or a rejected
  * promise fails the request as an async hook's would. Fastify runs the next hook at once when one
  * calls `done`, where an async hook costs a promise and a microtask turn on every call.
+ *
+ * Steps see only ARM routes (those with an `arm` config, arm-route.ts): others pass them all.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { ArmRouteConfig } from './route-config.ts';
 
-export type PipelineStep = (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
+export type PipelineStep = (request: FastifyRequest, arm: ArmRouteConfig) => void | Promise<void>;
 
-/** `step` as an onRequest or preHandler hook. */
-export function hookOf(step: PipelineStep) {
-  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+type Done = (error?: Error) => void;
+
+/** `steps` in order as one hook (onRequest, preHandler): the route's config is read once for all of them. */
+export function hookOf(...steps: PipelineStep[]) {
+  return (request: FastifyRequest, _reply: unknown, done: Done): void => {
+    const arm = request.routeOptions.config.arm;
+    if (arm) runFrom(0, steps, request, arm, done);
+    else done();
+  };
+}
+
+function runFrom(first: number, steps: PipelineStep[], request: FastifyRequest, arm: ArmRouteConfig, done: Done): void {
+  for (let i = first; i < steps.length; i += 1) {
     let waiting: void | Promise<void>;
     try {
-      waiting = step(request, reply);
+      waiting = steps[i](request, arm);
     } catch (error) {
       done(error as Error);
       return;
     }
-    // Outside the try: `done` runs the next hooks, whose errors are theirs to report.
-    if (waiting) waiting.then(() => done(), done);
-    else done();
-  };
+    if (waiting) {
+      waiting.then(() => runFrom(i + 1, steps, request, arm, done), done);
+      return;
+    }
+  }
+  // Outside the try: `done` runs the next hooks, whose errors are theirs to report.
+  done();
 }
 
 /** `next` applied to `value` at once when it is at hand, else once its promise settles. */

@@ -7,15 +7,14 @@
 import type { DomainContext } from '../../domain/context.ts';
 import { namespaceOf } from '../../domain/operation-lists/descriptor.ts';
 import { requireRegistration } from '../../domain/providers/registration.ts';
-import { hookOf } from './pipeline-step.ts';
+import type { PipelineStep } from './pipeline-step.ts';
 
 const WRITES = new Set(['PUT', 'PATCH', 'POST']);
 
-export function requireProviderRegistration(domain: DomainContext) {
-  return hookOf((request) => {
-    const type = request.routeOptions.config.arm?.type;
-    if (!type || !WRITES.has(request.method)) return;
+export function requireProviderRegistration(domain: DomainContext): PipelineStep {
+  return (request, { type }) => {
+    if (!WRITES.has(request.method)) return;
     const subscription = /^\/+subscriptions\/+([^/?]+)/i.exec(request.url)?.[1];
     if (subscription) return requireRegistration(domain, decodeURIComponent(subscription), namespaceOf(type.type));
-  });
+  };
 }

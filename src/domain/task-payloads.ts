@@ -6,6 +6,7 @@
  * job records: plain data only.
  */
 import type { FillPayload } from './disks/fill.ts';
+import type { GrowPayload } from './disks/grow.ts';
 import type { ReplicatePayload } from './gallery-image-versions/replicate-version.ts';
 import type { FinishRunPayload, RunPayload } from './image-templates/run-payloads.ts';
 import type { CreateImagePayload } from './images/create-image.ts';
@@ -27,6 +28,8 @@ export interface TaskPayloads {
   'disk.fill': FillPayload;
   /** Seals a disk's finished upload. */
   'disk.seal': FillPayload;
+  /** Grows a disk's or snapshot's bytes to its new size. */
+  'disk.grow': GrowPayload;
   /** Copies a managed image's source disks into its own blobs. */
   'image.create': CreateImagePayload;
   /** Replicates a gallery image version to its target regions. */

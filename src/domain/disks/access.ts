@@ -11,7 +11,7 @@ import type { ResourceRef } from '../shared/resource-ref.ts';
 import { closeGrant, openGrant } from '../shared/blob-grants.ts';
 import { integerIn, requiredEnum } from '../shared/validate.ts';
 import type { Write } from '../../ports/metadata-store.ts';
-import { diskBlobKey, type Disk, type DiskFamily, type DiskRecord } from './disk.ts';
+import { diskBytes, type Disk, type DiskFamily, type DiskRecord } from './disk.ts';
 import { getDisk } from './operations.ts';
 
 export async function grantDiskAccess(
@@ -31,7 +31,7 @@ export async function grantDiskAccess(
   const disk = record.data.resource;
   const state = disk.properties.diskState;
   const expiresOn = new Date(ctx.clock.now().getTime() + seconds! * 1000);
-  const key = diskBlobKey(family, disk.properties.uniqueId);
+  const { key } = diskBytes(family, record);
 
   if (access === 'Write' || access === 'Read') {
     const write = access === 'Write';
@@ -76,7 +76,7 @@ export async function revokeDiskAccess(
 ): Promise<OperationData | undefined> {
   const record = await getDisk(ctx, family, ref);
   const disk = record.data.resource;
-  const key = diskBlobKey(family, disk.properties.uniqueId);
+  const { key } = diskBytes(family, record);
   if (disk.properties.diskState !== 'ActiveUpload') {
     await saveState(ctx, record, disk.properties.diskState === 'ActiveSAS' ? 'Unattached' : disk.properties.diskState, [
       closeGrant(disk.location, key),

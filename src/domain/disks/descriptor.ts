@@ -49,6 +49,7 @@ const DISK_READ_ONLY = [
   'properties.diskSizeBytes',
   'properties.diskState',
   'properties.creationData.sourceUniqueId',
+  'properties.incrementalSnapshotFamilyId',
   'properties.shareInfo',
   'properties.propertyUpdatesInProgress',
   'properties.lastOwnershipUpdateTime',

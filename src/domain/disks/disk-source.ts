@@ -10,6 +10,7 @@ import type { DomainContext } from '../context.ts';
 import { getResource } from '../shared/arm-resource.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
 import type { Disk, DiskInternal } from './disk.ts';
+import { describeOs, type OsDescription } from './disk-settings.ts';
 
 export interface ResolvedSource {
   blob: BlobLocation;
@@ -18,6 +19,13 @@ export interface ResolvedSource {
   sourceUniqueId?: string;
   osType?: Disk['properties']['osType'];
   hyperVGeneration?: Disk['properties']['hyperVGeneration'];
+  /** What a disk or snapshot says of its OS, which its copies say too. */
+  os?: OsDescription;
+  /**
+   * The incremental snapshot family a snapshot of this source joins: a disk's own (its uniqueId), an
+   * incremental snapshot's; none for a full snapshot, of which no incremental snapshot is made.
+   */
+  snapshotFamily?: string;
 }
 
 const SOURCE_TYPES = ['microsoft.compute/disks', 'microsoft.compute/snapshots'];
@@ -51,12 +59,16 @@ export async function resolveManagedSource(ctx: DomainContext, rawId: string, ta
       target,
     );
   }
+  const { purchasePlan, supportedCapabilities, supportsHibernation } = props;
   return {
     blob,
     dataSize: props.diskSizeBytes,
     sourceUniqueId: props.uniqueId,
     osType: props.osType,
     hyperVGeneration: props.hyperVGeneration,
+    os: describeOs({ purchasePlan, supportedCapabilities, supportsHibernation }, {}),
+    snapshotFamily:
+      resourceTypeOf(id) === 'microsoft.compute/disks' ? props.uniqueId : props.incrementalSnapshotFamilyId,
   };
 }
 

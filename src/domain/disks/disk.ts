@@ -1,6 +1,8 @@
 /** Managed disks and snapshots share one shape: a resource whose bytes are a fixed VHD in its region's store. */
 import { DISK_SKUS, SNAPSHOT_SKUS } from '../../core/disk-skus.ts';
 import type { ArmResource, OwnedBlob, ResourceRecord } from '../shared/arm-resource.ts';
+import type { OsDescription } from './disk-settings.ts';
+import type { Performance } from './performance.ts';
 
 /** `Attached`: the OS disk of a VM that holds its allocation; `Reserved`: of a deallocated one. */
 export type DiskState = 'Unattached' | 'Attached' | 'Reserved' | 'ReadyToUpload' | 'ActiveUpload' | 'ActiveSAS';
@@ -23,6 +25,8 @@ export interface CreationData {
   imageReference?: ImageDiskReference;
   /** A gallery image version. */
   galleryImageReference?: ImageDiskReference;
+  /** Bytes per logical sector of an Ultra or Premium SSD v2 disk: 512 or 4096. */
+  logicalSectorSize?: number;
 }
 
 export interface Disk extends ArmResource {
@@ -43,8 +47,11 @@ export interface Disk extends ArmResource {
     encryption: { type: string };
     networkAccessPolicy: string;
     publicNetworkAccess: string;
+    /** A snapshot's: whether it is incremental, and then the family of its disk's incremental snapshots. */
     incremental?: boolean;
-  };
+    incrementalSnapshotFamilyId?: string;
+  } & OsDescription &
+    Partial<Performance>;
 }
 
 export interface DiskInternal {
@@ -86,4 +93,15 @@ export function skuTier(sku: string): string {
   return 'Standard';
 }
 
+/** Where a disk's first bytes go: its upload's staging blob, or what its creation fills. */
 export const diskBlobKey = (family: DiskFamily, uniqueId: string) => `${family.collection}/${uniqueId}.vhd`;
+
+/** Where a disk grown to `sizeGB` keeps its bytes: beside the old ones, which it replaces once made. */
+export const grownBlobKey = (family: DiskFamily, uniqueId: string, sizeGB: number) =>
+  `${family.collection}/${uniqueId}.${sizeGB}gb.vhd`;
+
+/** The blob a disk's bytes are in now: its sealed blob, or (before it has one) the staging key of its creation. */
+export function diskBytes(family: DiskFamily, record: DiskRecord): OwnedBlob {
+  const disk = record.data.resource;
+  return record.data.internal.blobs[0] ?? { region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) };
+}

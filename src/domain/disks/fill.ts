@@ -65,7 +65,7 @@ async function imageData(ctx: DomainContext, store: BlobStore, source: FillSourc
  * A fixed VHD of `dataBytes` written through a staging blob: `data` from its start (unwritten, zeros
  * cost nothing), then the footer. A retry rewrites the same bytes, or finds the sealed blob.
  */
-async function stagedVhd(
+export async function stagedVhd(
   store: BlobStore,
   key: string,
   dataBytes: number,

@@ -1,48 +1,42 @@
 /** Microsoft.Compute/disks and /snapshots: one function per REST operation, parameterized by family. */
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import { newGuid } from '../../core/ids.ts';
-import { formatResourceId, type ResourceId } from '../../core/resource-id.ts';
+import { formatResourceId } from '../../core/resource-id.ts';
 import { VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
-import { startOperation, type OperationData } from '../operations/operation.ts';
-import { getResource, requireGroupResource, requireResource, resourceRecord } from '../shared/arm-resource.ts';
+import { startOperation } from '../operations/operation.ts';
+import { getResource, requireGroupResource, resourceRecord } from '../shared/arm-resource.ts';
 import { closeGrant } from '../shared/blob-grants.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
-import { checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
-import { checkComputeResourceName, enumValue, integerIn, isObject } from '../shared/validate.ts';
-import { GIB, diskBlobKey, skuTier, type Disk, type DiskFamily, type DiskInternal, type DiskRecord } from './disk.ts';
+import { requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
+import { checkComputeResourceName } from '../shared/validate.ts';
+import {
+  GIB,
+  diskBlobKey,
+  diskBytes,
+  skuTier,
+  type Disk,
+  type DiskFamily,
+  type DiskInternal,
+  type DiskRecord,
+} from './disk.ts';
+import { PLATFORM_KEY, checkPerformance, describeOs } from './disk-settings.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from './disk-source.ts';
+import { checkRegionTakes, conflictOnRace, diskId, propertiesOf, type DiskWriteResult } from './disk-writes.ts';
 import type { FillSource } from './fill.ts';
 import { resolveImageSource } from './image-source.ts';
+import { replaceDisk } from './update-disk.ts';
 import {
-  HYPERV_GENERATIONS,
-  OS_TYPES,
   checkMatchesImage,
   checkSizeMatchesSource,
   imageDiskBytes,
   validateDiskBody,
   type DiskSpec,
 } from './validate-disk.ts';
-
-export interface DiskWriteResult {
-  /** The disk RP answers 200 (done) or 202 (accepted), never 201. */
-  status: 200 | 202;
-  disk: Disk;
-  etag: string;
-  /** Present when the bytes are still being produced by a job. */
-  operation?: OperationData;
-}
-
-const diskId = (family: DiskFamily, ref: ResourceRef): ResourceId => ({
-  subscription: ref.subscription,
-  resourceGroup: ref.resourceGroup,
-  namespace: 'Microsoft.Compute',
-  types: [[family.collection, ref.name]],
-});
 
 export async function createOrUpdateDisk(
   ctx: DomainContext,
@@ -56,7 +50,7 @@ export async function createOrUpdateDisk(
   const id = diskId(family, { ...ref, resourceGroup: group.data.resource.name });
   const existing = await getResource<Disk, DiskInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
-  if (existing) return replaceDisk(ctx, existing, body);
+  if (existing) return replaceDisk(ctx, family, existing, body);
 
   const spec = validateDiskBody(ctx, family, body);
   const option = spec.creationData.createOption;
@@ -69,6 +63,12 @@ export async function createOrUpdateDisk(
     (option === 'Upload' ? spec.creationData.uploadSizeBytes! - VHD_FOOTER_SIZE : spec.diskSizeGB! * GIB);
   // A copy takes its source's size; bytes written anew (zeros, an upload, a grown image) must fit the region.
   if (!source || source.fill.grownTo !== undefined) checkRegionTakes(ctx, spec.location, dataSize, option);
+  const sizeGB = Math.ceil(dataSize / GIB);
+  const problems = new Problems();
+  const performance =
+    family.collection === 'disks' ? checkPerformance(propertiesOf(body), spec.sku, sizeGB, problems) : {};
+  const snapshot = family.collection === 'snapshots' ? snapshotKind(spec, source, problems) : {};
+  problems.throwIfAny();
   const disk: Disk = {
     id: formatResourceId(id),
     name: ref.name,
@@ -82,16 +82,18 @@ export async function createOrUpdateDisk(
         ? { hyperVGeneration: spec.hyperVGeneration ?? source?.hyperVGeneration }
         : {}),
       creationData: spec.creationData,
-      diskSizeGB: Math.ceil(dataSize / GIB),
+      diskSizeGB: sizeGB,
       diskSizeBytes: dataSize,
       uniqueId,
       timeCreated: ctx.clock.now().toISOString(),
       provisioningState: option === 'Upload' ? 'Succeeded' : 'Creating',
       diskState: option === 'Upload' ? 'ReadyToUpload' : 'Unattached',
-      encryption: { type: 'EncryptionAtRestWithPlatformKey' },
+      encryption: { type: PLATFORM_KEY },
       networkAccessPolicy: spec.networkAccessPolicy,
       publicNetworkAccess: spec.publicNetworkAccess,
-      ...(family.collection === 'snapshots' ? { incremental: false } : {}),
+      ...describeOs(source?.os ?? {}, spec.os),
+      ...performance,
+      ...snapshot,
     },
   };
   const target = { region: spec.location, key: diskBlobKey(family, uniqueId) };
@@ -131,8 +133,26 @@ export async function createOrUpdateDisk(
 }
 
 /** The bytes a Copy, Import or FromImage disk starts with (what fills it), its data size and what it tells of the OS. */
-interface DiskSource extends Pick<ResolvedSource, 'dataSize' | 'sourceUniqueId' | 'osType' | 'hyperVGeneration'> {
+interface DiskSource extends Pick<
+  ResolvedSource,
+  'dataSize' | 'sourceUniqueId' | 'osType' | 'hyperVGeneration' | 'os' | 'snapshotFamily'
+> {
   fill: FillSource;
+}
+
+/** Whether a new snapshot is incremental, and then the family it joins: its source disk's. */
+function snapshotKind(
+  spec: DiskSpec,
+  source: DiskSource | undefined,
+  problems: Problems,
+): Pick<Disk['properties'], 'incremental' | 'incrementalSnapshotFamilyId'> {
+  if (!spec.incremental) return { incremental: false };
+  if (source?.snapshotFamily) return { incremental: true, incrementalSnapshotFamilyId: source.snapshotFamily };
+  problems.add(
+    'properties.incremental',
+    `An incremental snapshot is made of a managed disk or of an incremental snapshot of one; '${spec.creationData.sourceResourceId}' is a full snapshot.`,
+  );
+  return {};
 }
 
 async function sourceOf(ctx: DomainContext, spec: DiskSpec): Promise<DiskSource | undefined> {
@@ -153,78 +173,6 @@ async function sourceOf(ctx: DomainContext, spec: DiskSpec): Promise<DiskSource 
   if (!copied) return undefined;
   checkSizeMatchesSource(spec.diskSizeGB, copied.dataSize);
   return { ...copied, fill: { blob: copied.blob } };
-}
-
-function conflictOnRace(error: unknown, id: ResourceId): unknown {
-  return (error as Error)?.name === 'ExpectationFailedError'
-    ? new ArmError(
-        409,
-        'Conflict',
-        `Another operation created or changed '${formatResourceId(id)}' at the same time; retry.`,
-      )
-    : error;
-}
-
-/** PUT on an existing disk: the same creation data, with the mutable fields changed. */
-async function replaceDisk(
-  ctx: DomainContext,
-  existing: DiskRecord,
-  body: Record<string, unknown>,
-): Promise<DiskWriteResult> {
-  const props = isObject(body.properties) ? body.properties : {};
-  const creation = isObject(props.creationData) ? props.creationData : undefined;
-  const current = existing.data.resource;
-  if (
-    creation &&
-    String(creation.createOption ?? '').toLowerCase() !== current.properties.creationData.createOption.toLowerCase()
-  ) {
-    throw new ArmError(
-      409,
-      'PropertyChangeNotAllowed',
-      "Changing property 'creationData.createOption' is not allowed.",
-      'properties.creationData.createOption',
-    );
-  }
-  const result = await applyDiskUpdate(ctx, existing, { tags: body.tags, properties: props });
-  return { status: 200, ...result };
-}
-
-/** PATCH: tags and the properties a disk may change after creation. */
-export async function updateDisk(
-  ctx: DomainContext,
-  family: DiskFamily,
-  ref: ResourceRef,
-  body: Record<string, unknown>,
-  conditions?: Conditions,
-) {
-  const existing = await requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
-  checkConditions(conditions, existing.etag);
-  return applyDiskUpdate(ctx, existing, body);
-}
-
-async function applyDiskUpdate(ctx: DomainContext, existing: DiskRecord, body: Record<string, unknown>) {
-  const problems = new Problems();
-  const props = isObject(body.properties) ? body.properties : {};
-  const current = existing.data.resource;
-  const next: Disk = structuredClone(current);
-  if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
-  const osType = enumValue(props.osType, OS_TYPES, 'properties.osType', problems);
-  const generation = enumValue(props.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems);
-  const size = integerIn(props.diskSizeGB, 1, 32767, 'properties.diskSizeGB', problems);
-  if (size !== undefined && size !== current.properties.diskSizeGB) {
-    problems.add(
-      'properties.diskSizeGB',
-      `Resizing a ${current.type} from ${current.properties.diskSizeGB} GB to ${size} GB is not supported by Kiln yet.`,
-      'OperationNotAllowed',
-    );
-  }
-  problems.throwIfAny();
-  if (osType) next.properties.osType = osType;
-  if (generation) next.properties.hyperVGeneration = generation;
-  const [stored] = await ctx.store.apply([
-    { op: 'put', record: resourceRecord(next, existing.data.internal), expect: { etag: existing.etag } },
-  ]);
-  return { disk: next, etag: stored.etag };
 }
 
 export async function getDisk(ctx: DomainContext, family: DiskFamily, ref: ResourceRef): Promise<DiskRecord> {
@@ -253,7 +201,7 @@ export async function deleteDisk(
       'OperationNotAllowed',
       `Disk ${disk.name} is attached to VM ${disk.managedBy}. Delete the VM, or detach the disk from it, first.`,
     );
-  const blob = { region: disk.location, key: diskBlobKey(family, disk.properties.uniqueId) };
+  const blob = diskBytes(family, existing);
   const staging =
     disk.properties.diskState === 'ReadyToUpload' || disk.properties.diskState === 'ActiveUpload' ? [blob] : [];
   const writes: Write[] = [
@@ -266,20 +214,4 @@ export async function deleteDisk(
   await ctx.store.apply(writes);
   ctx.jobs.nudge();
   return true;
-}
-
-/**
- * A region whose store cannot hold a disk of this size (an Azure Blob region: 8 TiB page blobs)
- * refuses it now, naming the field, rather than failing the disk later.
- */
-function checkRegionTakes(ctx: DomainContext, region: string, dataSize: number, option: string): void {
-  const limit = ctx.regions.get(region)?.maxStagingBytes;
-  if (limit === undefined || dataSize + VHD_FOOTER_SIZE <= limit) return;
-  const field = option === 'Upload' ? 'properties.creationData.uploadSizeBytes' : 'properties.diskSizeGB';
-  throw new ArmError(
-    400,
-    'InvalidParameter',
-    `A disk of ${dataSize} bytes is over what region '${region}' stores, ${Math.floor((limit - VHD_FOOTER_SIZE) / GIB)} GiB (its blob store's largest page blob); choose a smaller size.`,
-    field,
-  );
 }

@@ -2,8 +2,9 @@ import { ArmError, Problems } from '../../core/arm-error.ts';
 import { checkAzureDiskUploadSize } from '../../core/vhd.ts';
 import type { DomainContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
-import { enumValue, integerIn, isObject, requiredEnum } from '../shared/validate.ts';
+import { booleanAt, enumValue, integerIn, isObject, requiredEnum } from '../shared/validate.ts';
 import { GIB, type CreationData, type Disk, type DiskFamily } from './disk.ts';
+import { checkEncryption, checkOsDescription, checkSectorSize, type OsDescription } from './disk-settings.ts';
 
 export interface DiskSpec {
   location: string;
@@ -15,6 +16,10 @@ export interface DiskSpec {
   hyperVGeneration?: Disk['properties']['hyperVGeneration'];
   networkAccessPolicy: string;
   publicNetworkAccess: string;
+  /** What the body says of the OS on the disk (a copy's source may say more). */
+  os: OsDescription;
+  /** A snapshot's: asked to be incremental. */
+  incremental?: boolean;
 }
 
 export const OS_TYPES = ['Windows', 'Linux'] as const;
@@ -88,6 +93,10 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
       break;
   }
   checkImageReferences(creation, createOption, creationData, problems);
+  const logicalSectorSize = checkSectorSize(creation.logicalSectorSize, family, sku ?? 'Standard_LRS', problems);
+  if (logicalSectorSize !== undefined) creationData.logicalSectorSize = logicalSectorSize;
+  checkEncryption(props!.encryption, problems);
+  const incremental = family.collection === 'snapshots' ? checkIncremental(props!, createOption, problems) : undefined;
   const spec: DiskSpec = {
     location,
     tags,
@@ -100,9 +109,26 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
       enumValue(props!.networkAccessPolicy, NETWORK_ACCESS, 'properties.networkAccessPolicy', problems) ?? 'AllowAll',
     publicNetworkAccess:
       enumValue(props!.publicNetworkAccess, PUBLIC_ACCESS, 'properties.publicNetworkAccess', problems) ?? 'Enabled',
+    os: checkOsDescription(props!, problems),
+    ...(incremental === undefined ? {} : { incremental }),
   };
   problems.throwIfAny();
   return spec;
+}
+
+/** An incremental snapshot is a copy of a disk (or of an incremental snapshot of one). */
+function checkIncremental(
+  props: Record<string, unknown>,
+  createOption: string | undefined,
+  problems: Problems,
+): boolean | undefined {
+  const incremental = booleanAt(props.incremental, 'properties.incremental', problems);
+  if (incremental && createOption !== 'Copy')
+    problems.add(
+      'properties.incremental',
+      `An incremental snapshot is made of a managed disk (createOption 'Copy' with its 'sourceResourceId'), not with createOption '${createOption}'.`,
+    );
+  return incremental;
 }
 
 const IMAGE_REFERENCES = ['imageReference', 'galleryImageReference'] as const;

@@ -6,7 +6,10 @@
 import type { ArmError, Problems } from '../../core/arm-error.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
-import { checkComputeResourceName, isObject, refuseUnknownFields } from '../shared/validate.ts';
+import { booleanAt, checkComputeResourceName, isObject, objectAt, refuseUnknownFields } from '../shared/validate.ts';
+
+// The members checks every domain shares, used by the Network types through this module.
+export { booleanAt, objectAt };
 
 /** Members every ARM object may carry back from a GET. */
 const ALWAYS_READ_ONLY = ['id', 'name', 'type', 'etag', 'provisioningState', 'resourceGuid'];
@@ -32,14 +35,6 @@ export function refuseOtherMembers(
     ignoreCase: true,
     asksNothing,
   });
-}
-
-/** An object member: absent (undefined), or its value; anything else is a problem. */
-export function objectAt(value: unknown, target: string, problems: Problems): Record<string, unknown> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (isObject(value)) return value;
-  problems.add(target, `'${target}' must be an object.`);
-  return undefined;
 }
 
 /** An object the request must give at `target`; undefined, a problem recorded, when it gives none. */
@@ -70,13 +65,6 @@ export function arrayAt(value: unknown, target: string, problems: Problems): unk
   if (Array.isArray(value)) return value;
   problems.add(target, `'${target}' must be an array.`);
   return [];
-}
-
-export function booleanAt(value: unknown, target: string, problems: Problems): boolean | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') return value;
-  problems.add(target, `'${target}' must be true or false.`);
-  return undefined;
 }
 
 export function stringAt(value: unknown, target: string, problems: Problems, maxLength = 1024): string | undefined {

@@ -51,6 +51,22 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An object member: absent (undefined), or its value; anything else is a problem. */
+export function objectAt(value: unknown, target: string, problems: Problems): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (isObject(value)) return value;
+  problems.add(target, `'${target}' must be an object.`);
+  return undefined;
+}
+
+/** A true-or-false member: absent (undefined), or its value; anything else is a problem. */
+export function booleanAt(value: unknown, target: string, problems: Problems): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  problems.add(target, `'${target}' must be true or false.`);
+  return undefined;
+}
+
 /** A `{ "id": "..." }` sub-resource naming a resource of `expectedType` (lower-cased ARM type). */
 export function subResourceId(
   value: unknown,

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { DISK_TYPE, SNAPSHOT_TYPE } from '../../domain/disks/descriptor.ts';
 import { DISKS, SNAPSHOTS, type DiskFamily } from '../../domain/disks/disk.ts';
 import { grantDiskAccess, revokeDiskAccess } from '../../domain/disks/access.ts';
-import { createOrUpdateDisk, deleteDisk, getDisk, listDisks, updateDisk } from '../../domain/disks/operations.ts';
+import { createOrUpdateDisk, deleteDisk, getDisk, listDisks } from '../../domain/disks/operations.ts';
+import { updateDisk } from '../../domain/disks/update-disk.ts';
 import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts';
 import type { ResourceTypeWithPaths } from '../../domain/shared/resource-type.ts';
 import { armRoute, jsonBody, refOf, routePath } from '../arm/arm-route.ts';
@@ -27,7 +28,7 @@ function registerFamily(scope: FastifyInstance, deps: AppDeps, family: DiskFamil
     },
     async patch(ref, request) {
       const result = await updateDisk(domain, family, ref, jsonBody(request), conditionsOf(request));
-      return { status: 200, body: result.disk, etag: result.etag };
+      return { status: result.status, body: result.disk, etag: result.etag, operation: result.operation };
     },
     get: async (ref) => storedResource(await getDisk(domain, family, ref)),
     delete: (ref, request) => deleteDisk(domain, family, ref, conditionsOf(request)),

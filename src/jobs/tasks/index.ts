@@ -5,6 +5,7 @@
  */
 import type { DomainContext } from '../../domain/context.ts';
 import { failDisk, fillDisk, sealUpload } from '../../domain/disks/fill.ts';
+import { failGrowth, growDisk } from '../../domain/disks/grow.ts';
 import { createImageData, failImageCreation } from '../../domain/images/create-image.ts';
 import { deleteGroupContents, failGroupDelete } from '../../domain/resource-groups/delete-contents.ts';
 import { collectRegionChunks } from '../../domain/gallery-image-versions/collect-chunks.ts';
@@ -41,6 +42,10 @@ export function createTasks(
     'disk.seal': {
       run: (payload) => sealUpload(ctx, payload),
       fail: (payload, error) => failDisk(ctx, payload, error, true),
+    },
+    'disk.grow': {
+      run: (payload) => growDisk(ctx, payload),
+      fail: (payload, error) => failGrowth(ctx, payload, error),
     },
     'image.create': {
       run: (payload) => createImageData(ctx, payload),

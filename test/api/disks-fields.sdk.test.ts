@@ -1,0 +1,346 @@
+// The fields of disks and snapshots Kiln once accepted and dropped (issue 18), through the official
+// @azure/arm-compute clients: each is stored and returned as Azure returns it (create, get, update),
+// or refused with a 400 naming its JSON path; and a larger diskSizeGB grows a disk's or snapshot's
+// bytes (read back through a SAS: the new size, the old data, zeros, the new footer), never a smaller.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ComputeManagementClient as ComputeManagementClient25 } from '@azure/arm-compute-25';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { BlobClient } from '@azure/storage-blob';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DISK_TYPE_FIXED, parseVhdFooter } from '../../src/core/vhd.ts';
+import { armCaller } from '../support/arm-call.ts';
+import { armRefusal, type ArmFailure } from '../support/arm-refusal.ts';
+import { MIB, makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const GIB = 1024 * MIB;
+const rg = 'fields';
+const plan = { name: 'plan-a', publisher: 'kiln-tests', product: 'scratch', promotionCode: 'none' };
+
+/** The ARM error of the last refused call (the SDK's error keeps its code and message, not its target). */
+let lastError: { code?: string; target?: string } | undefined;
+const recordErrors: PipelinePolicy = {
+  name: 'recordErrors',
+  async sendRequest(request, next) {
+    const response = await next(request);
+    if (response.status >= 400 && response.bodyAsText) lastError = JSON.parse(response.bodyAsText).error;
+    return response;
+  },
+};
+
+/** An `assert.rejects` check: a 400 whose ARM error names `target` as the field at fault. */
+const refusedAt =
+  (target: string, code = 'InvalidParameter') =>
+  (error: ArmFailure) => {
+    assert.equal(error.statusCode, 400, error.message);
+    assert.equal(error.code, code, error.message);
+    assert.equal(lastError?.target, target, error.message);
+    return true;
+  };
+
+/** What a client read, without the members its deserializer sets to undefined. */
+const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+
+describe('disk and snapshot fields and growth through @azure/arm-compute', () => {
+  let kiln: TestServer;
+  let compute: ComputeManagementClient;
+  const empty = (sizeGB: number, sku: string, more: Record<string, unknown> = {}) => ({
+    location: 'westus',
+    sku: { name: sku },
+    diskSizeGB: sizeGB,
+    creationData: { createOption: 'Empty' as const },
+    ...more,
+  });
+
+  before(async () => {
+    kiln = await startTestServer();
+    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+      additionalPolicies: [{ position: 'perCall', policy: recordErrors }],
+    });
+    const resources = new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await resources.resourceGroups.createOrUpdate(rg, { location: 'westus' });
+  });
+  after(() => kiln.stop());
+
+  it('keeps a Premium disk’s tier, OS description and encryption type through create, get and update', async () => {
+    const made = await compute.disks.createOrUpdate(
+      rg,
+      'premium',
+      empty(1, 'Premium_LRS', {
+        tier: 'P10',
+        purchasePlan: plan,
+        supportedCapabilities: { architecture: 'Arm64', acceleratedNetwork: true },
+        supportsHibernation: true,
+        encryption: { type: 'EncryptionAtRestWithPlatformKey' },
+      }),
+    );
+    for (const disk of [made, await compute.disks.get(rg, 'premium')]) {
+      assert.equal(disk.tier, 'P10');
+      assert.equal(disk.diskIopsReadWrite, 500);
+      assert.equal(disk.diskMBpsReadWrite, 100);
+      assert.deepEqual(plain(disk.purchasePlan), plan);
+      assert.deepEqual(plain(disk.supportedCapabilities), { architecture: 'Arm64', acceleratedNetwork: true });
+      assert.equal(disk.supportsHibernation, true);
+      assert.equal(disk.encryption?.type, 'EncryptionAtRestWithPlatformKey');
+    }
+    const newPlan = { name: 'plan-b', publisher: 'kiln-tests', product: 'scratch' };
+    const updated = await compute.disks.update(rg, 'premium', {
+      tier: 'P20',
+      purchasePlan: newPlan,
+      supportedCapabilities: { architecture: 'x64' },
+      supportsHibernation: false,
+    });
+    for (const disk of [updated, await compute.disks.get(rg, 'premium')]) {
+      assert.equal(disk.tier, 'P20');
+      assert.equal(disk.diskIopsReadWrite, 2300);
+      assert.equal(disk.diskMBpsReadWrite, 150);
+      assert.deepEqual(plain(disk.purchasePlan), newPlan);
+      // Capabilities merge: the update names the architecture only.
+      assert.deepEqual(plain(disk.supportedCapabilities), { architecture: 'x64', acceleratedNetwork: true });
+      assert.equal(disk.supportsHibernation, false);
+    }
+    // A Standard HDD disk has no tier, and reports its size's targets, which a GET-and-PUT sends back.
+    const standard = await compute.disks.createOrUpdate(rg, 'standard', empty(1, 'Standard_LRS'));
+    assert.equal(standard.tier, undefined);
+    assert.equal(standard.diskIopsReadWrite, 500);
+    assert.equal(standard.diskMBpsReadWrite, 60);
+    const again = await compute.disks.createOrUpdate(rg, 'standard', await compute.disks.get(rg, 'standard'));
+    assert.equal(again.diskIopsReadWrite, 500);
+  });
+
+  it('provisions Ultra and Premium SSD v2 disks’ IOPS, MBps and sector size, changed by an update', async () => {
+    const ultra = await compute.disks.createOrUpdate(
+      rg,
+      'ultra',
+      empty(4, 'UltraSSD_LRS', {
+        creationData: { createOption: 'Empty', logicalSectorSize: 512 },
+        diskIopsReadWrite: 1000,
+        diskMBpsReadWrite: 50,
+      }),
+    );
+    assert.equal(ultra.sku?.tier, 'Ultra');
+    assert.equal(ultra.creationData?.logicalSectorSize, 512);
+    assert.equal(ultra.diskIopsReadWrite, 1000);
+    assert.equal(ultra.diskMBpsReadWrite, 50);
+    const changed = await compute.disks.update(rg, 'ultra', { diskIopsReadWrite: 1200, diskMBpsReadWrite: 100 });
+    assert.equal(changed.diskIopsReadWrite, 1200);
+    assert.equal(changed.diskMBpsReadWrite, 100);
+    const read = await compute.disks.get(rg, 'ultra');
+    assert.equal(read.diskIopsReadWrite, 1200);
+    assert.equal(read.creationData?.logicalSectorSize, 512);
+
+    const v2 = await compute.disks.createOrUpdate(rg, 'premium-v2', empty(2, 'PremiumV2_LRS'));
+    assert.equal(v2.creationData?.logicalSectorSize, 4096);
+    assert.equal(v2.diskIopsReadWrite, 3000);
+    assert.equal(v2.diskMBpsReadWrite, 125);
+    assert.equal(v2.tier, undefined);
+  });
+
+  it('refuses what Kiln cannot honour, naming the field, and creates nothing', async () => {
+    const refusals: Array<[string, Record<string, unknown>, string]> = [
+      [
+        'des',
+        empty(1, 'Standard_LRS', {
+          encryption: {
+            diskEncryptionSetId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/diskEncryptionSets/keys`,
+          },
+        }),
+        'properties.encryption.diskEncryptionSetId',
+      ],
+      [
+        'cmk',
+        empty(1, 'Standard_LRS', { encryption: { type: 'EncryptionAtRestWithCustomerKey' } }),
+        'properties.encryption.type',
+      ],
+      [
+        'sector-standard',
+        empty(1, 'Standard_LRS', { creationData: { createOption: 'Empty', logicalSectorSize: 512 } }),
+        'properties.creationData.logicalSectorSize',
+      ],
+      [
+        'sector-odd',
+        empty(4, 'UltraSSD_LRS', { creationData: { createOption: 'Empty', logicalSectorSize: 1024 } }),
+        'properties.creationData.logicalSectorSize',
+      ],
+      ['iops-standard', empty(1, 'Standard_LRS', { diskIopsReadWrite: 5000 }), 'properties.diskIOPSReadWrite'],
+      ['iops-range', empty(4, 'UltraSSD_LRS', { diskIopsReadWrite: 50_000 }), 'properties.diskIOPSReadWrite'],
+      ['mbps-range', empty(2, 'PremiumV2_LRS', { diskMBpsReadWrite: 5000 }), 'properties.diskMBpsReadWrite'],
+      ['shared-iops', empty(4, 'UltraSSD_LRS', { diskIopsReadOnly: 100 }), 'properties.diskIOPSReadOnly'],
+      ['shared-mbps', empty(4, 'UltraSSD_LRS', { diskMBpsReadOnly: 10 }), 'properties.diskMBpsReadOnly'],
+      ['tier-standard', empty(1, 'StandardSSD_LRS', { tier: 'P10' }), 'properties.tier'],
+      ['tier-large', empty(1, 'Premium_LRS', { tier: 'P60' }), 'properties.tier'],
+      ['tier-name', empty(1, 'Premium_LRS', { tier: 'P99' }), 'properties.tier'],
+      [
+        'arch',
+        empty(1, 'Standard_LRS', { supportedCapabilities: { architecture: 'sparc' } }),
+        'properties.supportedCapabilities.architecture',
+      ],
+      [
+        'plan',
+        empty(1, 'Standard_LRS', { purchasePlan: { name: 'p', publisher: 'q' } }),
+        'properties.purchasePlan.product',
+      ],
+    ];
+    for (const [name, body, target] of refusals) {
+      await assert.rejects(compute.disks.createOrUpdate(rg, name, body as never), refusedAt(target), name);
+      await assert.rejects(compute.disks.get(rg, name), armRefusal(404, 'ResourceNotFound'));
+    }
+    // The same checks hold for updates; a Premium disk's tier never drops below its size's baseline.
+    await compute.disks.createOrUpdate(rg, 'big-premium', empty(200, 'Premium_LRS'));
+    await assert.rejects(compute.disks.update(rg, 'big-premium', { tier: 'P10' }), refusedAt('properties.tier'));
+    // With MBps too: 24.1.0 sends no properties for a DiskUpdate whose only member is diskIopsReadWrite.
+    await assert.rejects(
+      compute.disks.update(rg, 'ultra', { diskIopsReadWrite: 99, diskMBpsReadWrite: 100 }),
+      refusedAt('properties.diskIOPSReadWrite'),
+    );
+    await assert.rejects(
+      compute.disks.update(rg, 'standard', { encryption: { diskEncryptionSetId: '/subscriptions/x/des' } }),
+      refusedAt('properties.encryption.diskEncryptionSetId'),
+    );
+    assert.equal((await compute.disks.get(rg, 'big-premium')).tier, 'P15');
+  });
+
+  it('makes incremental snapshots of a disk, one family per disk, and keeps a snapshot’s own fields', async () => {
+    const disk = await compute.disks.get(rg, 'premium');
+    const first = await compute.snapshots.createOrUpdate(rg, 'inc-1', {
+      location: 'westus',
+      incremental: true,
+      creationData: { createOption: 'Copy', sourceResourceId: disk.id },
+    });
+    assert.equal(first.incremental, true);
+    assert.equal(first.incrementalSnapshotFamilyId, disk.uniqueId);
+    // A copy carries what the disk says of its OS.
+    assert.deepEqual(plain(first.purchasePlan), plain(disk.purchasePlan));
+    assert.deepEqual(plain(first.supportedCapabilities), plain(disk.supportedCapabilities));
+    const second = await compute.snapshots.createOrUpdate(rg, 'inc-2', {
+      location: 'westus',
+      incremental: true,
+      creationData: { createOption: 'Copy', sourceResourceId: first.id },
+    });
+    assert.equal(second.incrementalSnapshotFamilyId, disk.uniqueId);
+    const full = await compute.snapshots.createOrUpdate(rg, 'full', {
+      location: 'westus',
+      creationData: { createOption: 'Copy', sourceResourceId: disk.id },
+    });
+    assert.equal(full.incremental, false);
+    assert.equal(full.incrementalSnapshotFamilyId, undefined);
+    await assert.rejects(
+      compute.snapshots.createOrUpdate(rg, 'inc-of-full', {
+        location: 'westus',
+        incremental: true,
+        creationData: { createOption: 'Copy', sourceResourceId: full.id },
+      }),
+      refusedAt('properties.incremental'),
+    );
+    await assert.rejects(
+      compute.snapshots.createOrUpdate(rg, 'inc-empty', {
+        location: 'westus',
+        incremental: true,
+        diskSizeGB: 1,
+        creationData: { createOption: 'Empty' },
+      }),
+      refusedAt('properties.incremental'),
+    );
+    // SnapshotUpdate has no `incremental` (the SDK drops it): sent as a client would send it by hand.
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const patch = await armCaller(kiln, '2025-01-02')(token, 'PATCH', `${full.id}`, {
+      properties: { incremental: true },
+    });
+    assert.equal(patch.status, 400);
+    assert.deepEqual(
+      [patch.body.error.code, patch.body.error.target],
+      ['PropertyChangeNotAllowed', 'properties.incremental'],
+    );
+    const patched = await compute.snapshots.update(rg, 'full', {
+      supportsHibernation: false,
+      supportedCapabilities: { diskControllerTypes: 'SCSI, NVMe' },
+    });
+    assert.equal(patched.supportsHibernation, false);
+    assert.equal(patched.supportedCapabilities?.diskControllerTypes, 'SCSI, NVMe');
+    assert.equal((await compute.snapshots.get(rg, 'full')).supportedCapabilities?.architecture, 'x64');
+  });
+
+  it('round-trips the fields through @azure/arm-compute 25 (api-version 2026-03-02)', async () => {
+    const newest = new ComputeManagementClient25(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    const made = await newest.disks.createOrUpdate(rg, 'newest', {
+      location: 'westus',
+      sku: { name: 'Premium_LRS' },
+      diskSizeGB: 1,
+      creationData: { createOption: 'Empty' },
+      tier: 'P6',
+      supportedCapabilities: { architecture: 'Arm64' },
+    });
+    assert.equal(made.tier, 'P6');
+    const updated = await newest.disks.update(rg, 'newest', { supportsHibernation: true, purchasePlan: plan });
+    assert.equal(updated.supportsHibernation, true);
+    assert.deepEqual(plain(updated.purchasePlan), plan);
+    assert.equal(updated.diskIopsReadWrite, 240);
+    assert.equal(updated.supportedCapabilities?.architecture, 'Arm64');
+  });
+
+  it('grows a disk’s bytes (the old data, then zeros, then the new footer) and never shrinks it', async () => {
+    // 22 MiB: the data ends inside a 4 MiB chunk, the case where growth writes one chunk anew.
+    const vhd = makeVhd(22, 'grow');
+    await uploadDisk(compute, rg, 'grown', 'westus', vhd);
+    const grown = await compute.disks.update(rg, 'grown', { diskSizeGB: 2 });
+    assert.equal(grown.provisioningState, 'Succeeded');
+    assert.equal(grown.diskSizeGB, 2);
+    assert.equal(grown.diskSizeBytes, 2 * GIB);
+    assert.equal((await compute.disks.get(rg, 'grown')).diskSizeBytes, 2 * GIB);
+    // The grown bytes are a new blob; the old one goes with a job.
+    const store = kiln.server.kiln.domain.regions.get('westus')!;
+    const blobsOf = async () => (await store.list(`disks/${grown.uniqueId}`)).map((blob) => blob.key);
+    for (let tries = 0; (await blobsOf()).length > 1 && tries < 250; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(await blobsOf(), [`disks/${grown.uniqueId}.2gb.vhd`]);
+
+    const blob = new BlobClient(
+      (await compute.disks.grantAccess(rg, 'grown', { access: 'Read', durationInSeconds: 600 })).accessSAS!,
+    );
+    assert.equal((await blob.getProperties()).contentLength, 2 * GIB + 512);
+    const data = vhd.subarray(0, 22 * MIB);
+    assert.equal(sha256(await blob.downloadToBuffer(0, 22 * MIB)), sha256(data));
+    assert.ok((await blob.downloadToBuffer(22 * MIB, 4 * MIB)).equals(Buffer.alloc(4 * MIB)), 'zeros past the old end');
+    const tail = await blob.downloadToBuffer(2 * GIB - 512, 1024);
+    assert.ok(tail.subarray(0, 512).equals(Buffer.alloc(512)));
+    const footer = parseVhdFooter(tail.subarray(512));
+    assert.ok(footer.ok, footer.ok ? '' : footer.reason);
+    assert.equal(footer.footer.currentSize, 2 * GIB);
+    assert.equal(footer.footer.diskType, DISK_TYPE_FIXED);
+    // Not while its bytes are open to a reader.
+    await assert.rejects(compute.disks.update(rg, 'grown', { diskSizeGB: 3 }), armRefusal(409, 'OperationNotAllowed'));
+    await compute.disks.revokeAccess(rg, 'grown');
+
+    await assert.rejects(
+      compute.disks.update(rg, 'grown', { diskSizeGB: 1 }),
+      armRefusal(400, 'BadRequest', /cannot be resized down/),
+    );
+    assert.equal((await compute.disks.get(rg, 'grown')).diskSizeGB, 2);
+  });
+
+  it('grows a snapshot through a PUT and a Premium disk past its tier', async () => {
+    const snapshot = await compute.snapshots.createOrUpdate(rg, 'grow-snap', {
+      location: 'westus',
+      diskSizeGB: 1,
+      creationData: { createOption: 'Empty' },
+    });
+    const grown = await compute.snapshots.createOrUpdate(rg, 'grow-snap', { ...snapshot, diskSizeGB: 2 });
+    assert.equal(grown.diskSizeBytes, 2 * GIB);
+    const read = await compute.snapshots.grantAccess(rg, 'grow-snap', { access: 'Read', durationInSeconds: 600 });
+    const blob = new BlobClient(read.accessSAS!);
+    assert.equal((await blob.getProperties()).contentLength, 2 * GIB + 512);
+    const footer = parseVhdFooter(await blob.downloadToBuffer(2 * GIB, 512));
+    assert.ok(footer.ok && footer.footer.currentSize === 2 * GIB);
+    await compute.snapshots.revokeAccess(rg, 'grow-snap');
+
+    // The 1 GiB disk's P1 baseline becomes a 5 GiB disk's P2: a tier never stays below the size's.
+    const premium = await compute.disks.createOrUpdate(rg, 'grow-premium', empty(1, 'Premium_LRS'));
+    assert.equal(premium.tier, 'P1');
+    const bigger = await compute.disks.update(rg, 'grow-premium', { diskSizeGB: 5 });
+    assert.equal(bigger.tier, 'P2');
+    assert.equal(bigger.diskIopsReadWrite, 120);
+  });
+});

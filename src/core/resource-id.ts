@@ -50,11 +50,12 @@ export function resourceTypeOf(id: ResourceId): string {
   return [id.namespace, ...id.types.map(([t]) => t)].join('/').toLowerCase();
 }
 
-/** The store key of a resource id: the whole id lower-cased, with one leading slash. */
+/** The store key of a resource id: the whole id lower-cased, with one leading slash and none at the end. */
 export function resourceKey(id: string | ResourceId): string {
-  return (
-    typeof id === 'string' ? '/' + id.replace(/^\/+/, '').replace(/\/+$/, '') : formatResourceId(id)
-  ).toLowerCase();
+  if (typeof id !== 'string') return formatResourceId(id).toLowerCase();
+  // Most ids are already so (every GET derives one): no pattern need scan them.
+  if (id.startsWith('/') && id[1] !== '/' && !id.endsWith('/')) return id.toLowerCase();
+  return ('/' + id.replace(/^\/+/, '').replace(/\/+$/, '')).toLowerCase();
 }
 
 export function resourceGroupId(subscription: string, resourceGroup: string): string {

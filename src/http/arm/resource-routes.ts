@@ -33,7 +33,7 @@ export interface WriteResult {
 }
 
 /** What GET answers for a stored resource: its public representation (never its internal facts) and its etag. */
-export const storedResource = <R>(record: StoredRecord<{ resource: R }>) => ({
+const storedResource = <R>(record: StoredRecord<{ resource: R }>) => ({
   body: record.data.resource,
   etag: record.etag,
 });

@@ -9,7 +9,7 @@ import type { ListScope, ResourceRef } from '../../domain/shared/resource-ref.ts
 import type { ResourceTypeWithPaths } from '../../domain/shared/resource-type.ts';
 import { armRoute, jsonBody, refOf, routePath } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest, sendLongRunning } from '../arm/reply.ts';
-import { registerResourceRoutes, storedResource } from '../arm/resource-routes.ts';
+import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import { publicBaseUrl } from '../arm/urls.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -30,7 +30,7 @@ function registerFamily(scope: FastifyInstance, deps: AppDeps, family: DiskFamil
       const result = await updateDisk(domain, family, ref, jsonBody(request), conditionsOf(request));
       return { status: result.status, body: result.disk, etag: result.etag, operation: result.operation };
     },
-    get: async (ref) => storedResource(await getDisk(domain, family, ref)),
+    read: (ref) => getDisk(domain, family, ref),
     delete: (ref, request) => deleteDisk(domain, family, ref, conditionsOf(request)),
     list: (where, request) => listDisks(domain, family, where, pageRequest(request)),
   });

@@ -19,6 +19,7 @@ import type { Context } from '../arm/command.ts';
 import { resourceId, type ResourceKind } from '../arm/resources.ts';
 import type { Session } from '../arm/session.ts';
 import { NIC, NSG, PUBLIC_IP, VNET } from './vm-kinds.ts';
+import { DEFAULT_SSH_RULE } from '../../core/default-ssh-rule.ts';
 
 interface VmNetwork {
   /** The interfaces, the first primary. */
@@ -40,19 +41,6 @@ const NETWORK_FLAGS = [
   'vnet-address-prefix',
   'subnet-address-prefix',
 ];
-const SSH_RULE = {
-  name: 'default-allow-ssh',
-  properties: {
-    protocol: 'Tcp',
-    sourcePortRange: '*',
-    destinationPortRange: '22',
-    sourceAddressPrefix: '*',
-    destinationAddressPrefix: '*',
-    access: 'Allow',
-    priority: 1000,
-    direction: 'Inbound',
-  },
-};
 
 export async function prepareNetwork(
   ctx: Context,
@@ -168,7 +156,7 @@ async function reusableSubnet(session: Session, group: string, location: string)
 }
 
 function newNsg(args: Args, path: string, made: Make) {
-  const rules = args.string('nsg-rule') === 'NONE' ? [] : [SSH_RULE];
+  const rules = args.string('nsg-rule') === 'NONE' ? [] : [DEFAULT_SSH_RULE];
   return made(path, NSG.noun, { properties: { securityRules: rules } });
 }
 

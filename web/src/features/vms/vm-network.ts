@@ -13,6 +13,7 @@ import { API_VERSIONS } from '../../arm/api-versions.ts';
 import type { ArmClient } from '../../arm/client.ts';
 import { ArmRequestError } from '../../arm/errors.ts';
 import { sameRegion } from './vm-model.ts';
+import { DEFAULT_SSH_RULE } from '../../../../src/core/default-ssh-rule.ts';
 
 /** One step of a VM's create, as reported while it goes. */
 export interface CreateStep {
@@ -33,20 +34,6 @@ interface Subnet {
   id: string;
   name: string;
 }
-
-const SSH_RULE = {
-  name: 'default-allow-ssh',
-  properties: {
-    protocol: 'Tcp',
-    sourcePortRange: '*',
-    destinationPortRange: '22',
-    sourceAddressPrefix: '*',
-    destinationAddressPrefix: '*',
-    access: 'Allow',
-    priority: 1000,
-    direction: 'Inbound',
-  },
-};
 
 /** Makes what is missing; answers the interface's id and the ids made, oldest first. */
 export async function prepareNetwork(
@@ -94,7 +81,7 @@ export async function prepareNetwork(
   const nsg = await step(
     `network security group ${plan.name}NSG`,
     id('networkSecurityGroups', `${plan.name}NSG`),
-    { properties: { securityRules: [SSH_RULE] } },
+    { properties: { securityRules: [DEFAULT_SSH_RULE] } },
     true,
   );
   const ip = plan.publicIp

@@ -66,7 +66,7 @@ export type ResourceRoutes<Ref, ListRef> = ResourceGet<Ref> & {
    * long-running write made) to the request, when that differs from the record: by its api-version's
    * shape, say. Absent: as stored.
    */
-  view?(resource: unknown, request: FastifyRequest): unknown;
+  view?(resource: unknown, request: FastifyRequest): unknown | Promise<unknown>;
 };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -129,10 +129,11 @@ export function registerResourceRoutes<Ref, ListRef>(
   for (const collection of type.collections) {
     armRoute(scope, 'GET', routePath(collection), type, async (request, reply) => {
       const page = await routes.list(refOf<ListRef>(request), request);
-      return sendPage(request, reply, {
-        ...page,
-        value: await Promise.all(page.value.map((resource) => show(resource, request))),
-      });
+      // Only a type with a view shows its members otherwise than stored: the others' pages go as read.
+      const shown = routes.view
+        ? { ...page, value: await Promise.all(page.value.map((resource) => show(resource, request))) }
+        : page;
+      return sendPage(request, reply, shown);
     });
   }
 }

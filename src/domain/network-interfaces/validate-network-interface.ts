@@ -4,15 +4,13 @@ import type { DomainContext } from '../context.ts';
 import { checkIpv4Address } from '../network/address-prefixes.ts';
 import {
   arrayAt,
-  booleanAt,
   checkEnvelope,
   checkNetworkName,
   checkUniqueNames,
-  objectAt,
   refuseOtherMembers,
   stringAt,
 } from '../network/fields.ts';
-import { enumValue, isObject, subResourceId } from '../shared/validate.ts';
+import { booleanAt, enumValue, isObject, objectAt, subResourceId } from '../shared/validate.ts';
 import { PRIVATE_ALLOCATION_METHODS, type NicIPConfiguration } from './network-interface.ts';
 
 export interface IpConfigurationSpec {

@@ -1,15 +1,8 @@
 /** Checks a network security group PUT body, reporting every bad field at once with its JSON path. */
 import { Problems } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
-import {
-  arrayAt,
-  booleanAt,
-  checkEnvelope,
-  checkNetworkName,
-  checkUniqueNames,
-  refuseOtherMembers,
-} from '../network/fields.ts';
-import { isObject } from '../shared/validate.ts';
+import { arrayAt, checkEnvelope, checkNetworkName, checkUniqueNames, refuseOtherMembers } from '../network/fields.ts';
+import { booleanAt, isObject } from '../shared/validate.ts';
 import { securityRuleId, type SecurityRule } from './network-security-group.ts';
 import { checkRuleConflicts, checkSecurityRuleProperties } from './validate-security-rule.ts';
 

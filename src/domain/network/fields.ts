@@ -6,10 +6,7 @@
 import type { ArmError, Problems } from '../../core/arm-error.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
-import { booleanAt, checkComputeResourceName, isObject, objectAt, refuseUnknownFields } from '../shared/validate.ts';
-
-// The members checks every domain shares, used by the Network types through this module.
-export { booleanAt, objectAt };
+import { checkComputeResourceName, isObject, objectAt, refuseUnknownFields } from '../shared/validate.ts';
 
 /** Members every ARM object may carry back from a GET. */
 const ALWAYS_READ_ONLY = ['id', 'name', 'type', 'etag', 'provisioningState', 'resourceGuid'];

@@ -1,8 +1,8 @@
 /** Checks a public IP address PUT body, reporting every bad field at once with its JSON path. */
 import { Problems } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
-import { arrayAt, checkEnvelope, objectAt, refuseOtherMembers } from '../network/fields.ts';
-import { enumValue, integerIn } from '../shared/validate.ts';
+import { arrayAt, checkEnvelope, refuseOtherMembers } from '../network/fields.ts';
+import { enumValue, integerIn, objectAt } from '../shared/validate.ts';
 import { ALLOCATION_METHODS, SKUS, type PublicIPAddress } from './public-ip-address.ts';
 
 export interface PublicIPAddressSpec {

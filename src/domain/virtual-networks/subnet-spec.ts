@@ -7,8 +7,8 @@
 import type { Problems } from '../../core/arm-error.ts';
 import { blocksOverlap, blockWithin, formatBlock, type Ipv4Block } from '../../core/ipv4.ts';
 import { checkAddressPrefix, checkAddressPrefixes } from '../network/address-prefixes.ts';
-import { booleanAt, refuseOtherMembers, requiredObjectAt } from '../network/fields.ts';
-import { enumValue, subResourceId } from '../shared/validate.ts';
+import { refuseOtherMembers, requiredObjectAt } from '../network/fields.ts';
+import { booleanAt, enumValue, subResourceId } from '../shared/validate.ts';
 import {
   PRIVATE_ENDPOINT_NETWORK_POLICIES,
   PRIVATE_LINK_SERVICE_NETWORK_POLICIES,

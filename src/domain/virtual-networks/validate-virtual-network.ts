@@ -3,16 +3,8 @@ import { Problems } from '../../core/arm-error.ts';
 import type { Ipv4Block } from '../../core/ipv4.ts';
 import type { DomainContext } from '../context.ts';
 import { checkAddressPrefixes, checkIpv4Address } from '../network/address-prefixes.ts';
-import {
-  arrayAt,
-  booleanAt,
-  checkEnvelope,
-  checkNetworkName,
-  checkUniqueNames,
-  objectAt,
-  refuseOtherMembers,
-} from '../network/fields.ts';
-import { enumValue, isObject } from '../shared/validate.ts';
+import { arrayAt, checkEnvelope, checkNetworkName, checkUniqueNames, refuseOtherMembers } from '../network/fields.ts';
+import { booleanAt, enumValue, isObject, objectAt } from '../shared/validate.ts';
 import { checkSubnetPlacement, checkSubnetProperties, type SubnetSpec } from './subnet-spec.ts';
 import { subnetId, type VirtualNetwork } from './virtual-network.ts';
 

@@ -5,10 +5,12 @@
  * task here a handler taking that payload, or it does not compile. Payloads are stored as JSON in
  * job records: plain data only.
  */
+import type { CopyStartPayload } from './disks/copy-start.ts';
 import type { FillPayload } from './disks/fill.ts';
 import type { GrowPayload } from './disks/grow.ts';
 import type { ReplicatePayload } from './gallery-image-versions/replicate-version.ts';
 import type { FinishRunPayload, RunPayload } from './image-templates/run-payloads.ts';
+import type { TriggerPayload } from './image-templates/triggers/fire-trigger.ts';
 import type { CreateImagePayload } from './images/create-image.ts';
 import type { DeleteGroupPayload } from './resource-groups/delete-contents.ts';
 import type { OwnedBlob } from './shared/arm-resource.ts';
@@ -19,6 +21,8 @@ export interface TaskPayloads {
   'imageTemplate.run': RunPayload;
   /** Waits for a run's distributions, then records its end. */
   'imageTemplate.finishRun': FinishRunPayload;
+  /** Runs an image template because a new version of its source image definition was created. */
+  'imageTemplate.trigger': TriggerPayload;
   /**
    * Deletes bytes nobody references any more: sealed blobs, `staging` uploads never sealed, and every
    * sealed blob under each of `prefixes` (a run's live log segments once the log is sealed).
@@ -28,6 +32,8 @@ export interface TaskPayloads {
   'disk.fill': FillPayload;
   /** Seals a disk's finished upload. */
   'disk.seal': FillPayload;
+  /** Copies a CopyStart snapshot's bytes from its source, in another region as a rule. */
+  'disk.copyStart': CopyStartPayload;
   /** Grows a disk's or snapshot's bytes to its new size. */
   'disk.grow': GrowPayload;
   /** Copies a managed image's source disks into its own blobs. */

@@ -12,6 +12,7 @@ import { manifestOf, type ChunkManifest } from '../replication/chunk-manifest.ts
 import { ingest, replicate } from '../replication/chunk-store.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { copyBlob } from '../shared/blob-copy.ts';
+import { versionCreatedWrites } from '../image-templates/triggers/fire-trigger.ts';
 import type { GalleryImageVersionRecord, VersionDisk } from './gallery-image-version.ts';
 import { statusKey, statusRecord, type ReplicationStatusData } from './replication-status.ts';
 
@@ -106,6 +107,8 @@ export async function replicateVersion(
     { op: 'put', record: resourceRecord(version, internal), expect: { etag: record.etag } },
     { op: 'put', record: statusRecord(record, status) },
     finishOperation(payload.operation, ctx.clock.now(), { status: 'Succeeded' }),
+    // A new version runs the image templates whose triggers watch its definition.
+    ...(await versionCreatedWrites(ctx, record)),
   ];
 }
 

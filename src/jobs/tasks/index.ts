@@ -4,12 +4,14 @@
  * taking another payload, does not compile.
  */
 import type { DomainContext } from '../../domain/context.ts';
+import { copySnapshot, failCopy } from '../../domain/disks/copy-start.ts';
 import { failDisk, fillDisk, sealUpload } from '../../domain/disks/fill.ts';
 import { failGrowth, growDisk } from '../../domain/disks/grow.ts';
 import { createImageData, failImageCreation } from '../../domain/images/create-image.ts';
 import { deleteGroupContents, failGroupDelete } from '../../domain/resource-groups/delete-contents.ts';
 import { collectRegionChunks } from '../../domain/gallery-image-versions/collect-chunks.ts';
 import { failReplication, replicateVersion } from '../../domain/gallery-image-versions/replicate-version.ts';
+import { failTrigger, fireTrigger } from '../../domain/image-templates/triggers/fire-trigger.ts';
 import type { TaskName, TaskPayloads } from '../../domain/task-payloads.ts';
 import { JOB_KIND } from '../job-record.ts';
 import { RetryLater, type TaskHandlers } from '../task.ts';
@@ -34,6 +36,14 @@ export function createTasks(
     'virtualMachine.run': virtualMachineTask(ctx, machines),
     'imageTemplate.run': runImageTemplateTask(ctx, options),
     'imageTemplate.finishRun': finishImageTemplateRunTask(ctx),
+    'imageTemplate.trigger': {
+      run: async (payload) => {
+        const writes = await fireTrigger(ctx, payload);
+        if (!writes) throw new RetryLater(2000, 'waiting for the run under way of the template to end');
+        return writes;
+      },
+      fail: (payload, error) => failTrigger(ctx, payload, error),
+    },
     'blobs.delete': deleteBlobsTask(ctx),
     'disk.fill': {
       run: (payload) => fillDisk(ctx, payload),
@@ -42,6 +52,10 @@ export function createTasks(
     'disk.seal': {
       run: (payload) => sealUpload(ctx, payload),
       fail: (payload, error) => failDisk(ctx, payload, error, true),
+    },
+    'disk.copyStart': {
+      run: (payload, job) => copySnapshot(ctx, payload, job),
+      fail: (payload, error) => failCopy(ctx, payload, error),
     },
     'disk.grow': {
       run: (payload) => growDisk(ctx, payload),

@@ -1,0 +1,66 @@
+/**
+ * Microsoft.VirtualMachineImages/imageTemplates/triggers: what makes a template run by itself. The one
+ * kind Azure has, `SourceImage`, runs the template when a new version of its source gallery image
+ * definition is created. Each trigger has a watch record beside it, written and deleted in the same
+ * batch, placed under the definition it watches: a new version finds its triggers by its parent (the
+ * store's index) without reading any template. The watch sits in the trigger's own resource group, so
+ * deleting the group deletes it with the trigger.
+ */
+import type { NewRecord, Write } from '../../../ports/metadata-store.ts';
+import type { DomainContext } from '../../context.ts';
+import type { ArmResource, ResourceRecord } from '../../shared/arm-resource.ts';
+
+export const TRIGGER_KIND = 'microsoft.virtualmachineimages/imagetemplates/triggers';
+export const TRIGGER_TYPE_NAME = 'Microsoft.VirtualMachineImages/imageTemplates/triggers';
+const WATCH_KIND = 'kiln/sourceimagewatch';
+
+/** What the trigger did last, as Azure's TriggerStatus: `Healthy`, or why it no longer runs the template. */
+export interface TriggerStatus {
+  code: 'Healthy' | 'Unhealthy';
+  message: string;
+  time: string;
+}
+
+export interface Trigger extends ArmResource {
+  properties: {
+    kind: 'SourceImage';
+    status: TriggerStatus;
+    provisioningState: 'Succeeded';
+  };
+}
+
+export interface TriggerInternal {
+  /** The key of the gallery image definition whose new versions run the template. */
+  definitionKey: string;
+}
+
+export type TriggerRecord = ResourceRecord<Trigger, TriggerInternal>;
+
+/** The watch record of the trigger at `trigger`: found by listing the definition's watches. */
+export function watchRecord(
+  trigger: Pick<TriggerRecord, 'key' | 'subscription' | 'resourceGroup'>,
+  definitionKey: string,
+): NewRecord<{ trigger: string }> {
+  return {
+    key: watchKey(trigger.key),
+    kind: WATCH_KIND,
+    subscription: trigger.subscription,
+    resourceGroup: trigger.resourceGroup,
+    parent: definitionKey,
+    data: { trigger: trigger.key },
+  };
+}
+
+export const watchKey = (triggerKey: string) => `${triggerKey}/sourceimagewatch`;
+
+/** The watches of a definition: the keys of the triggers its new versions fire. */
+export const watchesOf = (definitionKey: string) => ({ kind: WATCH_KIND, parent: definitionKey, limit: 1000 });
+
+/** The writes deleting every trigger of the template at `templateKey` (and their watches), for its delete. */
+export async function triggerDeletes(ctx: DomainContext, templateKey: string): Promise<Write[]> {
+  const triggers = await ctx.store.list({ kind: TRIGGER_KIND, parent: templateKey, limit: 1000 });
+  return triggers.flatMap((t): Write[] => [
+    { op: 'delete', key: t.key, expect: { etag: t.etag } },
+    { op: 'delete', key: watchKey(t.key) },
+  ]);
+}

@@ -1,7 +1,8 @@
 /**
- * Importing a disk file into the platform-image catalog: it must be a disk image (raw, VHD, qcow2,
- * vmdk, vhdx) holding a partitioned (or bare) Linux root file system; it is kept as a fixed VHD in
- * the first region's store, from where builds read it. A disk published as several SKUs (one per
+ * Importing a disk file into the platform-image catalog offline (the data folder's own process; a
+ * running server imports through its API: domain/platform-images/admin-operations.ts): checked as
+ * imaging/disk/platform-disk.ts checks it, kept as a fixed VHD in the first region's store, from
+ * where builds read it. A disk published as several SKUs (one per
  * Hyper-V generation, as Azure does) is stored once: the other SKUs' blobs are store copies of it,
  * which share its content.
  */
@@ -9,8 +10,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRootPartition, toFixedVhd, toRaw } from '../imaging/disk/disk-image.ts';
-import { NeedsVmBuild } from '../imaging/disk/partitions.ts';
+import { platformDisk } from '../imaging/disk/platform-disk.ts';
 import {
   addPlatformImage,
   checkImport,
@@ -40,24 +40,12 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
   const hyperVGeneration = await checkImport(kiln.domain, request, request.replace === true);
   const work = await mkdtemp(join(tmpdir(), 'kiln-import-'));
   try {
-    const raw = join(work, 'disk.raw');
-    const source = await toRaw(request.file, raw);
-    // A root Kiln cannot open in place (xfs, btrfs, LVM) is still an image: its builds run in the VM.
-    // Errors name the user's file, not the working copy.
-    const root = await findRootPartition(raw).then(
-      (found) => `root file system on a ${found.table} partition at byte ${found.start}`,
-      (error: Error) => {
-        if (error instanceof NeedsVmBuild) return 'a root Kiln cannot open in place, so its builds boot it';
-        throw new Error(`${request.file} cannot be a platform image: ${error.message.replaceAll(raw, 'it')}`);
-      },
-    );
-    const vhd = join(work, 'disk.vhd');
-    await toFixedVhd(raw, vhd);
+    const disk = await platformDisk(request.file, work, { name: request.file });
     const region = kiln.domain.settings.regions[0].name;
     const key = blobKey(request);
     const info = await kiln.domain.regions
       .get(region)!
-      .put(key, createReadStream(vhd, { highWaterMark: CHUNK_SIZE }), { overwrite: request.replace === true });
+      .put(key, createReadStream(disk.vhd, { highWaterMark: CHUNK_SIZE }), { overwrite: request.replace === true });
     const image: PlatformImage = {
       publisher: request.publisher,
       offer: request.offer,
@@ -71,7 +59,7 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
     };
     await addPlatformImage(kiln.domain, image, request.replace === true);
     process.stderr.write(
-      `Imported ${urn(image)} (${image.hyperVGeneration}) from a ${source.format} disk (${root}).\n`,
+      `Imported ${urn(image)} (${image.hyperVGeneration}) from a ${disk.format} disk (${disk.root}).\n`,
     );
     return image;
   } finally {

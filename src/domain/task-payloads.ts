@@ -13,6 +13,7 @@ import type { FinishRunPayload, RunPayload } from './image-templates/run-payload
 import type { TriggerPayload } from './image-templates/triggers/fire-trigger.ts';
 import type { CreateImagePayload } from './images/create-image.ts';
 import type { DeleteGroupPayload } from './resource-groups/delete-contents.ts';
+import type { ImportPayload } from './platform-images/import-job.ts';
 import type { OwnedBlob } from './shared/arm-resource.ts';
 import type { MachinePayload } from './virtual-machines/machine-jobs.ts';
 
@@ -42,10 +43,14 @@ export interface TaskPayloads {
   'galleryVersion.replicate': ReplicatePayload;
   /** Removes a region's chunks no version references any more. */
   'chunks.gc': { region: string };
+  /** Checks a platform image put through the API and stores it as the catalog's fixed VHD. */
+  'platformImage.import': ImportPayload;
   /** Deletes what a deleted resource group held. */
   'resourceGroup.delete': DeleteGroupPayload;
   /** Makes the host do what a VM request asked: create (OS disk, first boot), start, power off, restart, deallocate, delete. */
   'virtualMachine.run': MachinePayload;
+  /** Takes over the VMs and node-bound jobs of a node that stopped answering (jobs/node-watch.ts). */
+  'node.takeOver': { node: string };
   /** Takes a deployment one step further: polls what runs, starts what is ready, ends it when nothing runs. */
   'deployment.run': { key: string };
 }

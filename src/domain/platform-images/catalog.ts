@@ -1,13 +1,15 @@
 /**
  * The platform-image catalog: what `PlatformImage` sources (publisher, offer, sku, version) resolve
- * to. The operator fills it with `kiln platform-image import`; each entry is a fixed VHD kept in a
- * region store. `latest` resolves to the highest version, numerically part by part.
+ * to. The operator fills it with `kiln platform-image import`, offline or through a running server's
+ * API (admin-operations.ts); each entry is a fixed VHD kept in a region store, and only entries whose
+ * import succeeded are seen by sources and listings. `latest` resolves to the highest version, numerically part by part.
  *
  * Each entry names the Hyper-V generation it boots as (`V1`: BIOS, `V2`: UEFI), as Azure's images do;
  * one disk that boots both ways is two SKUs, as Azure publishes them (`12` and `12-gen2`), sharing
  * one content in the store. Entries recorded before the field existed are V1.
  */
-import { ArmError } from '../../core/arm-error.ts';
+import { ArmError, type ArmErrorBody } from '../../core/arm-error.ts';
+import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
@@ -34,8 +36,44 @@ export interface PlatformImage {
 /** What names an entry: `publisher:offer:sku:version`, its urn. */
 export type PlatformImageName = Pick<PlatformImage, 'publisher' | 'offer' | 'sku' | 'version'>;
 
-const entryKey = (p: PlatformImageName) =>
+/**
+ * How an import through the API went (admin-operations.ts), kept on its entry: Creating while its
+ * job checks the disk, then Succeeded (the image fields filled in) or Failed with the reason. An entry
+ * without it was imported offline, and is Succeeded.
+ */
+export interface ImportRecord {
+  provisioningState: 'Creating' | 'Succeeded' | 'Failed';
+  /** Names this import: its job and its blob's key carry it, so a later import of the name is never taken for it. */
+  importId: string;
+  /** The blob the disk was read from, as the request named it. */
+  uri: string;
+  /** The region of the request's location, where the disk is kept. */
+  region: string;
+  details?: { billingPartNumber?: string };
+  /** The job doing the import, which a delete cancels. */
+  jobKey?: string;
+  error?: ArmErrorBody;
+}
+
+/** A catalog record: an image (offline imports), or an import through the API, whose image fields come when it succeeds. */
+export type CatalogEntry = PlatformImageName &
+  Partial<Omit<PlatformImage, keyof PlatformImageName>> & { import?: ImportRecord };
+
+export const catalogKey = (p: PlatformImageName) =>
   `/platformimages/${p.publisher}/${p.offer}/${p.sku}/${p.version}`.toLowerCase();
+
+/** The record of `entry`. */
+export const catalogRecord = (entry: CatalogEntry) => ({
+  key: catalogKey(entry),
+  kind: PLATFORM_IMAGE_KIND,
+  subscription: '',
+  resourceGroup: null,
+  parent: null,
+  data: entry,
+});
+
+/** Entries sources may use: every one but imports still running or failed. */
+const usable = (entry: CatalogEntry) => entry.import === undefined || entry.import.provisioningState === 'Succeeded';
 export const urn = (p: PlatformImageName) => `${p.publisher}:${p.offer}:${p.sku}:${p.version}`;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -73,7 +111,7 @@ export async function checkImport(
       `The Hyper-V generation '${image.hyperVGeneration}' must be one of ${HYPERV_GENERATIONS.join(', ')}.`,
       'hyperVGeneration',
     );
-  if (!replace && (await ctx.store.get(entryKey(image)))) throw duplicate(image);
+  if (!replace && (await ctx.store.get(catalogKey(image)))) throw duplicate(image);
   return (image.hyperVGeneration as HyperVGeneration | undefined) ?? 'V1';
 }
 
@@ -90,14 +128,7 @@ export async function addPlatformImage(
   image: Omit<PlatformImage, 'hyperVGeneration'> & Partial<Pick<PlatformImage, 'hyperVGeneration'>>,
   replace: boolean,
 ): Promise<void> {
-  const record = {
-    key: entryKey(image),
-    kind: PLATFORM_IMAGE_KIND,
-    subscription: '',
-    resourceGroup: null,
-    parent: null,
-    data: { ...image, hyperVGeneration: image.hyperVGeneration ?? 'V1' },
-  };
+  const record = catalogRecord({ ...image, hyperVGeneration: image.hyperVGeneration ?? 'V1' });
   try {
     await ctx.store.apply([{ op: 'put', record, ...(replace ? {} : { expect: { absent: true as const } }) }]);
   } catch (error) {
@@ -106,16 +137,24 @@ export async function addPlatformImage(
   }
 }
 
+/** Every entry of the catalog, imports running and failed included, by urn. */
+export async function listCatalog(ctx: DomainContext): Promise<StoredRecord<CatalogEntry>[]> {
+  const records = await ctx.store.list<CatalogEntry>({ kind: PLATFORM_IMAGE_KIND, limit: 100_000 });
+  return records.sort(
+    (a, b) => urn(a.data).localeCompare(urn(b.data)) || compareDotted(a.data.version, b.data.version),
+  );
+}
+
+/** The images sources may use, by urn. */
 export async function listPlatformImages(ctx: DomainContext): Promise<PlatformImage[]> {
-  const records = await ctx.store.list<PlatformImage>({ kind: PLATFORM_IMAGE_KIND, limit: 100_000 });
   return (
-    records
+    (await listCatalog(ctx))
+      .map((r) => r.data)
+      .filter(usable)
       // Entries recorded before the field existed have none.
-      .map((r): PlatformImage => ({
-        ...r.data,
-        hyperVGeneration: (r.data as Partial<PlatformImage>).hyperVGeneration ?? 'V1',
-      }))
-      .sort((a, b) => urn(a).localeCompare(urn(b)) || compareDotted(a.version, b.version))
+      .map(
+        ({ import: _, ...image }) => ({ ...image, hyperVGeneration: image.hyperVGeneration ?? 'V1' }) as PlatformImage,
+      )
   );
 }
 

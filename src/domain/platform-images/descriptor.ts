@@ -23,3 +23,23 @@ export const PLATFORM_IMAGE_TYPE: ResourceTypeDescriptor = {
   collections: Object.values(PLATFORM_IMAGE_LISTS),
   references: [],
 };
+
+/**
+ * The catalog as its operators manage it, through Azure Stack Hub's Compute Admin API (its
+ * PlatformImages, `Microsoft.Compute.Admin` 2015-12-01-preview): a version is put with the blob its
+ * disk is in, imported by a job, listed and deleted. An admin namespace: only the install's operators
+ * reach it (http/arm/route-action.ts). The blob in `osDisk.uri` is checked as every Kiln blob URL in a
+ * body is (the caller must be able to read it).
+ */
+const ADMIN_LOCATION = '/subscriptions/{subscription}/providers/Microsoft.Compute.Admin/locations/{location}';
+const ADMIN_LIST = `${ADMIN_LOCATION}/artifactTypes/platformImage`;
+
+export const PLATFORM_IMAGE_ADMIN_TYPE: ResourceTypeDescriptor = {
+  type: 'Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions',
+  tracking: 'none',
+  // specification/azsadmin/resource-manager/compute/Microsoft.Compute.Admin/preview/2015-12-01-preview/PlatformImages.json
+  apiVersions: ['2015-12-01-preview'],
+  path: `${ADMIN_LIST}/publishers/{publisher}/offers/{offer}/skus/{sku}/versions/{version}`,
+  collections: [ADMIN_LIST],
+  references: [],
+};

@@ -7,7 +7,7 @@
  */
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import { VHD_FOOTER_SIZE } from '../../core/vhd.ts';
-import type { DomainContext } from '../context.ts';
+import type { DomainContext, RegionSetting } from '../context.ts';
 import { GIB } from '../disks/disk.ts';
 import { findRegion, requireSubscription } from '../shared/scope.ts';
 import {
@@ -45,12 +45,8 @@ export interface VersionListQuery {
 /** Azure's answer for an offer, sku or version it does not have. */
 const notFound = (target: string) => new ArmError(404, 'NotFound', 'Artifact: VMImage was not found.', target);
 
-/** The catalog entries under `ref` (all of them, a publisher's, an offer's or a sku's), in the location's region. */
-async function entriesUnder(
-  ctx: DomainContext,
-  ref: LocationRef & Partial<SkuRef>,
-  type: string,
-): Promise<{ region: string; entries: PlatformImage[] }> {
+/** The region a catalog call's location names (in a subscription Kiln has), or Azure's answer for a location it lacks. */
+export function catalogRegion(ctx: DomainContext, ref: LocationRef, type: string): RegionSetting {
   requireSubscription(ctx, ref.subscription);
   const region = findRegion(ctx, ref.location);
   if (!region)
@@ -60,6 +56,16 @@ async function entriesUnder(
       `No registered resource provider found for location '${ref.location}' for type '${type}'. The supported locations are '${ctx.settings.regions.map((r) => r.name).join(', ')}'.`,
       'location',
     );
+  return region;
+}
+
+/** The catalog entries under `ref` (all of them, a publisher's, an offer's or a sku's), in the location's region. */
+async function entriesUnder(
+  ctx: DomainContext,
+  ref: LocationRef & Partial<SkuRef>,
+  type: string,
+): Promise<{ region: string; entries: PlatformImage[] }> {
+  const region = catalogRegion(ctx, ref, type);
   let entries = await listPlatformImages(ctx);
   const narrow = (field: 'publisher' | 'offer' | 'sku', missing: () => ArmError) => {
     const name = ref[field];

@@ -18,6 +18,8 @@ import { RetryLater, type TaskHandlers } from '../task.ts';
 import type { ResourceManager } from '../../ports/resource-manager.ts';
 import { deleteBlobsTask } from './delete-blobs.ts';
 import { deploymentTask } from './deployment.ts';
+import { importPlatformImageTask } from './import-platform-image.ts';
+import { nodeTakeoverTask } from './node-takeover.ts';
 import { finishImageTemplateRunTask, runImageTemplateTask, type BuildSettings } from './run-image-template.ts';
 import { virtualMachineTask, type MachineSettings } from './virtual-machine.ts';
 
@@ -31,7 +33,8 @@ export function createTasks(
   /** Kiln's own API, for deployments; absent where this process does not serve it. */
   resources?: ResourceManager,
 ): TaskHandlers<TaskPayloads> {
-  return {
+  const tasks: TaskHandlers<TaskPayloads> = {
+    'node.takeOver': nodeTakeoverTask(ctx, machines, () => Object.keys(tasks)),
     'deployment.run': deploymentTask(ctx, resources),
     'virtualMachine.run': virtualMachineTask(ctx, machines),
     'imageTemplate.run': runImageTemplateTask(ctx, options),
@@ -45,6 +48,7 @@ export function createTasks(
       fail: (payload, error) => failTrigger(ctx, payload, error),
     },
     'blobs.delete': deleteBlobsTask(ctx),
+    'platformImage.import': importPlatformImageTask(ctx, options.workRoot),
     'disk.fill': {
       run: (payload) => fillDisk(ctx, payload),
       fail: (payload, error) => failDisk(ctx, payload, error, false),
@@ -89,4 +93,5 @@ export function createTasks(
       fail: (payload, error) => failGroupDelete(ctx, payload, error),
     },
   };
+  return tasks;
 }

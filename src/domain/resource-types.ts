@@ -10,7 +10,7 @@ import { DISK_TYPE, SNAPSHOT_TYPE } from './disks/descriptor.ts';
 import { GALLERY_TYPE } from './galleries/descriptor.ts';
 import { GALLERY_IMAGE_VERSION_TYPE } from './gallery-image-versions/descriptor.ts';
 import { GALLERY_IMAGE_TYPE } from './gallery-images/descriptor.ts';
-import { IMAGE_TEMPLATE_TYPE, RUN_OUTPUT_TYPE } from './image-templates/descriptor.ts';
+import { IMAGE_TEMPLATE_TYPE, RUN_OUTPUT_TYPE, TRIGGER_TYPE } from './image-templates/descriptor.ts';
 import { IMAGE_TYPE } from './images/descriptor.ts';
 import { USER_ASSIGNED_IDENTITY_TYPE } from './managed-identities/descriptor.ts';
 import { NETWORK_INTERFACE_TYPE } from './network-interfaces/descriptor.ts';
@@ -22,7 +22,7 @@ import {
   IMAGE_BUILDER_OPERATION_TYPE,
   RESOURCES_OPERATION_TYPE,
 } from './operations/descriptor.ts';
-import { PLATFORM_IMAGE_TYPE } from './platform-images/descriptor.ts';
+import { PLATFORM_IMAGE_ADMIN_TYPE, PLATFORM_IMAGE_TYPE } from './platform-images/descriptor.ts';
 import { PROVIDER_TYPE, SUBSCRIPTION_PROVIDER_TYPE } from './providers/descriptor.ts';
 import { PUBLIC_IP_ADDRESS_TYPE } from './public-ip-addresses/descriptor.ts';
 import { RESOURCE_GROUP_TYPE } from './resource-groups/descriptor.ts';
@@ -47,11 +47,13 @@ const SERVED: readonly ResourceTypeDescriptor[] = [
   SNAPSHOT_TYPE,
   IMAGE_TYPE,
   PLATFORM_IMAGE_TYPE,
+  PLATFORM_IMAGE_ADMIN_TYPE,
   GALLERY_TYPE,
   GALLERY_IMAGE_TYPE,
   GALLERY_IMAGE_VERSION_TYPE,
   IMAGE_TEMPLATE_TYPE,
   RUN_OUTPUT_TYPE,
+  TRIGGER_TYPE,
   USER_ASSIGNED_IDENTITY_TYPE,
   VIRTUAL_NETWORK_TYPE,
   SUBNET_TYPE,

@@ -50,3 +50,16 @@ export const RUN_OUTPUT_TYPE: ResourceTypeWithPaths = {
   collections: [`${IMAGE_TEMPLATE_TYPE.path}/runOutputs`],
   references: [],
 };
+
+/**
+ * A child proxy resource of imageTemplates: what runs the template by itself (a new source image
+ * version). Azure added it in 2022-07-01; the api-versions before do not have it.
+ */
+export const TRIGGER_TYPE: ResourceTypeWithPaths = {
+  type: 'Microsoft.VirtualMachineImages/imageTemplates/triggers',
+  tracking: 'proxy',
+  apiVersions: IMAGE_BUILDER_API_VERSIONS.filter((version) => version >= '2022-07-01'),
+  path: `${IMAGE_TEMPLATE_TYPE.path}/triggers/{triggerName}`,
+  collections: [`${IMAGE_TEMPLATE_TYPE.path}/triggers`],
+  references: [],
+};

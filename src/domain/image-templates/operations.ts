@@ -22,6 +22,7 @@ import { startRun } from './run/start-run.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 import { hasTargetRegions, keepWhatOlderShapeOmits } from './version-shapes.ts';
 import { finishedOperationOn, type OperationData } from '../operations/operation.ts';
+import { triggerDeletes } from './triggers/trigger.ts';
 
 /** An image template, named as every resource directly in a resource group is. */
 export type TemplateRef = ResourceRef;
@@ -211,8 +212,8 @@ export function listTemplates(ctx: DomainContext, where: ListScope, page: PageRe
   return listInScope<ImageTemplate>(ctx, IMAGE_TEMPLATE_KIND, where, page);
 }
 
-/** Deleting a template deletes the VHDs its runs produced, as in Azure; refused while a run is going. */
 /**
+ * Deleting a template deletes the VHDs its runs produced, as in Azure; refused while a run is going.
  * Deletes the template at once (its blobs by a job) and answers, as the specification lists, with an
  * operation to poll (202), already Succeeded; undefined when there was no template (204).
  */
@@ -235,6 +236,8 @@ export async function deleteTemplate(
   );
   await ctx.store.apply([
     { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
+    // Its triggers go with it, as child resources do.
+    ...(await triggerDeletes(ctx, existing.key)),
     ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs } }),
     operation.write,
   ]);

@@ -1,4 +1,4 @@
-/** Routes of Microsoft.VirtualMachineImages/imageTemplates and their run outputs. */
+/** Routes of Microsoft.VirtualMachineImages/imageTemplates, their run outputs and their triggers. */
 import { templateView } from '../../domain/image-templates/template-view.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
@@ -20,7 +20,14 @@ import { cancelTemplateRun, runTemplate } from '../../domain/image-templates/run
 import { openCustomizationLog } from '../../domain/image-templates/customization-log.ts';
 import { listRunHistory } from '../../domain/image-templates/run-history.ts';
 import { ArmError } from '../../core/arm-error.ts';
-import { IMAGE_TEMPLATE_TYPE, RUN_OUTPUT_TYPE } from '../../domain/image-templates/descriptor.ts';
+import { IMAGE_TEMPLATE_TYPE, RUN_OUTPUT_TYPE, TRIGGER_TYPE } from '../../domain/image-templates/descriptor.ts';
+import {
+  createOrUpdateTrigger,
+  deleteTrigger,
+  getTrigger,
+  listTriggers,
+  type TriggerRef,
+} from '../../domain/image-templates/triggers/operations.ts';
 import type { ListScope } from '../../domain/shared/resource-ref.ts';
 import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
@@ -112,4 +119,14 @@ export function registerImageTemplateRoutes(scope: FastifyInstance, deps: AppDep
   armRoute(scope, 'GET', routePath(RUN_OUTPUT_TYPE.path), RUN_OUTPUT_TYPE, async (request) =>
     getRunOutput(domain, { ...templateRef(request), runOutputName: params(request).runOutputName }),
   );
+  registerResourceRoutes<TriggerRef, TemplateRef>(scope, deps, {
+    type: TRIGGER_TYPE,
+    async put(ref, request) {
+      const result = await createOrUpdateTrigger(domain, ref, jsonBody(request), conditionsOf(request));
+      return { status: result.status, body: result.trigger, etag: result.etag };
+    },
+    read: (ref) => getTrigger(domain, ref),
+    delete: (ref, request) => deleteTrigger(domain, ref, conditionsOf(request)),
+    list: (ref, request) => listTriggers(domain, ref, pageRequest(request)),
+  });
 }

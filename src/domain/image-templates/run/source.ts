@@ -28,7 +28,7 @@ export interface SourceBytes {
   open(): Readable;
   /** The gallery image version the source resolved to, for the `Source` versioning scheme. */
   versionName?: string;
-  /** The platform image version `latest` resolved to. */
+  /** What the source resolved to (`latest`): a platform image's version, a gallery image version's id (as Azure shows them). */
   exactVersion?: string;
   /** Its Hyper-V generation where the source says (V2 boots with UEFI). */
   hyperVGeneration?: 'V1' | 'V2';
@@ -106,6 +106,7 @@ export async function findTemplateSource(
         // The version's chunks are its primary replica's blobs, in the store's one pool.
         stored: { region, runs: async () => (manifest.chunkSize === CHUNK_SIZE ? manifest.runs : undefined) },
         versionName: version.data.resource.name,
+        exactVersion: version.data.resource.id,
         hyperVGeneration: definition?.data.resource.properties.hyperVGeneration,
       };
     }

@@ -1,0 +1,185 @@
+// Image template triggers through @azure/arm-imagebuilder (2025-10-01): a SourceImage trigger on a
+// template whose source is its gallery definition's `latest` runs the template when a new version of
+// that definition is created, and its status says so; what Azure refuses is refused with the field
+// named, and a template's delete takes its triggers along. Busybox bases keep the runs short.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ImageBuilderClient, type ImageTemplate } from '@azure/arm-imagebuilder';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { armCaller, type ArmCall } from '../support/arm-call.ts';
+import { busyboxManagedImage } from '../support/busybox-image.ts';
+import { linuxDefinition } from '../support/gallery-image.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+describe('image template triggers with @azure/arm-imagebuilder', () => {
+  let kiln: TestServer;
+  let builder: ImageBuilderClient;
+  let compute: ComputeManagementClient;
+  let call: ArmCall;
+  let token: string;
+  let imageId: string;
+  let definitionId: string;
+  const rg = 'triggers';
+  const fast = { updateIntervalInMs: 50 };
+
+  before(async () => {
+    kiln = await startTestServer();
+    builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    call = armCaller(kiln, '2025-10-01');
+    token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    imageId = await busyboxManagedImage(kiln, rg);
+    await compute.galleries.beginCreateOrUpdateAndWait(rg, 'gal', { location: 'westus' }, fast);
+    definitionId = (
+      await compute.galleryImages.beginCreateOrUpdateAndWait(rg, 'gal', 'base', linuxDefinition('westus'), fast)
+    ).id!;
+    await newVersion('1.0.0');
+  });
+  after(() => kiln.stop());
+
+  const newVersion = (name: string) =>
+    compute.galleryImageVersions.beginCreateOrUpdateAndWait(
+      rg,
+      'gal',
+      'base',
+      name,
+      { location: 'westus', storageProfile: { source: { id: imageId } } },
+      fast,
+    );
+
+  const template = (imageVersionId: string): ImageTemplate => ({
+    location: 'westus',
+    identity: { type: 'None' },
+    source: { type: 'SharedImageVersion', imageVersionId },
+    customize: [{ type: 'Shell', name: 'motd', inline: ['echo triggered > /etc/motd'] }],
+    distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+  });
+
+  const triggerPath = (templateName: string, trigger = '') =>
+    `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/${templateName}/triggers${trigger}`;
+
+  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('refuses a trigger on a template whose source is not its definition’s latest version, naming the field', async () => {
+    await builder.virtualMachineImageTemplates.createOrUpdate(
+      rg,
+      'pinned',
+      template(`${definitionId}/versions/1.0.0`),
+      fast,
+    );
+    await builder.virtualMachineImageTemplates.createOrUpdate(
+      rg,
+      'managed',
+      { ...template(''), source: { type: 'ManagedImage', imageId } },
+      fast,
+    );
+    for (const name of ['pinned', 'managed']) {
+      const refused = await call(token, 'PUT', triggerPath(name, '/source'), { properties: { kind: 'SourceImage' } });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.target, 'properties.source.imageVersionId');
+      assert.match(refused.body.error.message, /\/versions\/latest/);
+      assert.equal((await call(token, 'GET', triggerPath(name))).body.value.length, 0, 'nothing half-created');
+    }
+    await builder.virtualMachineImageTemplates.createOrUpdate(
+      rg,
+      'app',
+      template(`${definitionId}/versions/latest`),
+      fast,
+    );
+    const badKind = await call(token, 'PUT', triggerPath('app', '/source'), { properties: { kind: 'Schedule' } });
+    assert.equal(badKind.status, 400);
+    assert.equal(badKind.body.error.target, 'properties.kind');
+    const missing = await call(token, 'PUT', triggerPath('nothing', '/source'), {
+      properties: { kind: 'SourceImage' },
+    });
+    assert.equal(missing.status, 404);
+    // Azure added triggers in 2022-07-01: the api-version azure-cli 2.45 sends has none.
+    const older = await call(token, 'GET', `${triggerPath('app')}?api-version=2022-02-14`);
+    assert.equal(older.status, 400, JSON.stringify(older.body));
+  });
+
+  it('creates, reads and lists a SourceImage trigger, Healthy', async () => {
+    const created = await builder.triggers.createOrUpdate(
+      rg,
+      'app',
+      'source',
+      { properties: { kind: 'SourceImage' } },
+      fast,
+    );
+    assert.equal(created.type, 'Microsoft.VirtualMachineImages/imageTemplates/triggers');
+    assert.equal(created.properties?.kind, 'SourceImage');
+    assert.equal(created.properties?.provisioningState, 'Succeeded');
+    assert.equal(created.properties?.status?.code, 'Healthy');
+    assert.ok(created.properties?.status?.time instanceof Date);
+    const read = await builder.triggers.get(rg, 'app', 'source');
+    assert.equal(read.id, `${triggerPath('app', '/source')}`);
+    const listed = [];
+    for await (const trigger of builder.triggers.listByImageTemplate(rg, 'app')) listed.push(trigger.name);
+    assert.deepEqual(listed, ['source']);
+    const again = await call(token, 'PUT', triggerPath('app', '/source'), { properties: { kind: 'SourceImage' } });
+    assert.equal(again.status, 200, 'a repeated PUT answers the trigger as it is');
+  });
+
+  it('runs the template when a new version of its source definition is created; the trigger says so', async () => {
+    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'app')).lastRunStatus, undefined, 'never run');
+    await newVersion('1.0.1');
+    const ran = await until(
+      () => builder.virtualMachineImageTemplates.get(rg, 'app'),
+      (t) => ['Succeeded', 'Failed'].includes(t.lastRunStatus?.runState ?? ''),
+      'the run the new version started',
+    );
+    assert.equal(ran.lastRunStatus?.runState, 'Succeeded', ran.lastRunStatus?.message);
+    assert.equal(
+      (ran.source as { exactVersion?: string }).exactVersion?.toLowerCase(),
+      `${definitionId}/versions/1.0.1`.toLowerCase(),
+      'the run built the new version',
+    );
+    const trigger = await builder.triggers.get(rg, 'app', 'source');
+    assert.equal(trigger.properties?.status?.code, 'Healthy');
+    assert.match(trigger.properties?.status?.message ?? '', /Version '1\.0\.1' .* run .* started/);
+    const outputs = [];
+    for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(rg, 'app')) outputs.push(output);
+    assert.equal(outputs[0]?.provisioningState, 'Succeeded');
+  });
+
+  it('runs nothing once the trigger is deleted', async () => {
+    const before = (await builder.virtualMachineImageTemplates.get(rg, 'app')).lastRunStatus?.startTime;
+    await builder.triggers.delete(rg, 'app', 'source', fast);
+    await assert.rejects(builder.triggers.get(rg, 'app', 'source'), { statusCode: 404 });
+    await newVersion('1.0.2');
+    // The version's batch would have held the run's job: with no trigger, none exists.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = await builder.virtualMachineImageTemplates.get(rg, 'app');
+    assert.equal(after.lastRunStatus?.startTime?.getTime(), before?.getTime());
+  });
+
+  it('deletes a template’s triggers with it', async () => {
+    await builder.triggers.createOrUpdate(rg, 'app', 'again', { properties: { kind: 'SourceImage' } }, fast);
+    await builder.virtualMachineImageTemplates.delete(rg, 'app', fast);
+    const left = await kiln.server.kiln.store.list({
+      resourceGroup: rg,
+      subscription: kiln.subscriptionId,
+      limit: 1000,
+    });
+    assert.deepEqual(
+      left.map((r) => r.key).filter((key) => key.includes('/imagetemplates/app/')),
+      [],
+    );
+  });
+
+  it('lists the trigger operations among Microsoft.VirtualMachineImages operations', async () => {
+    const names = [];
+    for await (const operation of builder.operations.list()) names.push(operation.name);
+    for (const verb of ['read', 'write', 'delete'])
+      assert.ok(names.includes(`Microsoft.VirtualMachineImages/imageTemplates/triggers/${verb}`), names.join());
+    assert.ok(names.includes('Microsoft.VirtualMachineImages/imageTemplates/run/action'));
+  });
+});

@@ -165,12 +165,15 @@ async function sourceBlob(ctx: DomainContext, uri: string) {
   return { region: parsed.region, key: parsed.key };
 }
 
-/** Records the entry Creating with its import job, in one batch; answers 201 with it, to poll by GET. */
+/**
+ * Records the entry Creating with its import job, in one batch: 201 when new, 200 when it puts a
+ * Failed version again; the client polls its GET until it is Succeeded or Failed.
+ */
 export async function putAdminImage(
   ctx: DomainContext,
   ref: PlatformImageRef,
   body: Record<string, unknown>,
-): Promise<AdminPlatformImage> {
+): Promise<{ status: 200 | 201; body: AdminPlatformImage }> {
   const region = catalogRegion(ctx, ref, TYPE);
   const request = readBody(body);
   const hyperVGeneration = await checkImport(ctx, { ...ref, hyperVGeneration: request.hyperVGeneration }, true);
@@ -224,7 +227,7 @@ export async function putAdminImage(
     throw new ArmError(409, 'Conflict', `The platform image ${urn(name)} was put by another request meanwhile.`);
   }
   ctx.jobs.nudge();
-  return adminView(ref, entry);
+  return { status: existing ? 200 : 201, body: adminView(ref, entry) };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type CallerAccess,
 } from '../../domain/authorization/check-access.ts';
 import { authorizationFailed, linkedAuthorizationFailed } from '../../domain/authorization/denials.ts';
+import { isOperator, operatorRequired } from '../../domain/authorization/operator-access.ts';
 import { parseScope } from '../../domain/authorization/scope.ts';
 import type { OperationData } from '../../domain/operations/operation.ts';
 import { requireSubscription } from '../../domain/shared/scope.ts';
@@ -44,6 +45,10 @@ export function authorize({ domain, callerAccess }: Pick<AppDeps, 'domain' | 'ca
   const decide = (request: FastifyRequest, access: RouteAccess, caller: CallerAccess) => {
     request.callerAccess = caller;
     if (access.check === 'handler') return;
+    if (access.check === 'operator') {
+      if (isOperator(domain, caller, access.action)) return;
+      throw operatorRequired(domain, caller.principalId, access.action);
+    }
     const scope = scopeOf(request, access);
     // A tenant-level list (subscriptions) always shows just what the caller has access to.
     if (scope !== '/' && allowedAt(caller, access, scope)) return;

@@ -23,7 +23,13 @@ export type AccessCheck =
    */
   | 'handler'
   /** Any signed-in caller: nothing here names a resource the caller could not otherwise learn of. */
-  | 'none';
+  | 'none'
+  /**
+   * Operators of the install only: an admin namespace (`Microsoft.Compute.Admin`, as Azure Stack Hub
+   * names what its operators manage) changes what every subscription shares, so the action is checked
+   * at every subscription's root (domain/authorization/operator-access.ts).
+   */
+  | 'operator';
 
 export interface RouteAccess {
   action: string;
@@ -54,6 +60,10 @@ const CHECKS: Record<string, AccessCheck> = {
   'microsoft.virtualmachineimages/locations/operations/read': 'handler',
   'microsoft.virtualmachineimages/locations/operationresults/read': 'handler',
   'microsoft.resources/subscriptions/operationresults/read': 'handler',
+  // Community galleries are public: every signed-in principal reads them, in whatever subscription it names.
+  'microsoft.compute/locations/communitygalleries/read': 'none',
+  'microsoft.compute/locations/communitygalleries/images/read': 'none',
+  'microsoft.compute/locations/communitygalleries/images/versions/read': 'none',
   'microsoft.resources/subscriptions/read': 'member',
   'microsoft.resources/subscriptions/locations/read': 'member',
   // Tags at a scope take the tags action there or the tagged resource's own, which the handler knows (routes/tags.ts).
@@ -66,6 +76,9 @@ const spell = (segment: string) => SPELLING[segment.toLowerCase()] ?? segment;
 
 /** A namespace's list of the operations it serves (`/providers/Microsoft.Compute/operations`): public, as in Azure. */
 const OPERATION_LIST = /^[^/]+\/operations\/read$/i;
+
+/** Azure Stack Hub's admin namespaces, `Microsoft.Compute.Admin`: for the install's operators. */
+const ADMIN_NAMESPACE = /^[^/]+\.Admin\//i;
 
 /**
  * Microsoft.Resources' providers, which name namespaces rather than resources below one:
@@ -108,7 +121,9 @@ export function routeAccess(method: string, url: string): RouteAccess {
     action,
     scope: named ? scopeOf(segments.length) : scopeOf(method === 'POST' ? segments.length - 1 : parentEnd),
     list: !named && method === 'GET',
-    check: CHECKS[action.toLowerCase()] ?? (OPERATION_LIST.test(action) ? 'none' : 'action'),
+    check:
+      CHECKS[action.toLowerCase()] ??
+      (OPERATION_LIST.test(action) ? 'none' : ADMIN_NAMESPACE.test(action) ? 'operator' : 'action'),
   };
 }
 

@@ -5,13 +5,12 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ComputeManagementClient as ComputeManagementClient25 } from '@azure/arm-compute-25';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { BlobClient } from '@azure/storage-blob';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DISK_TYPE_FIXED, parseVhdFooter } from '../../src/core/vhd.ts';
 import { armCaller } from '../support/arm-call.ts';
-import { armRefusal, type ArmFailure } from '../support/arm-refusal.ts';
+import { armRefusal, fieldRefusals } from '../support/arm-refusal.ts';
 import { MIB, makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -19,26 +18,7 @@ const GIB = 1024 * MIB;
 const rg = 'fields';
 const plan = { name: 'plan-a', publisher: 'kiln-tests', product: 'scratch', promotionCode: 'none' };
 
-/** The ARM error of the last refused call (the SDK's error keeps its code and message, not its target). */
-let lastError: { code?: string; target?: string } | undefined;
-const recordErrors: PipelinePolicy = {
-  name: 'recordErrors',
-  async sendRequest(request, next) {
-    const response = await next(request);
-    if (response.status >= 400 && response.bodyAsText) lastError = JSON.parse(response.bodyAsText).error;
-    return response;
-  },
-};
-
-/** An `assert.rejects` check: a 400 whose ARM error names `target` as the field at fault. */
-const refusedAt =
-  (target: string, code = 'InvalidParameter') =>
-  (error: ArmFailure) => {
-    assert.equal(error.statusCode, 400, error.message);
-    assert.equal(error.code, code, error.message);
-    assert.equal(lastError?.target, target, error.message);
-    return true;
-  };
+const { policy: recordErrors, refusedAt } = fieldRefusals();
 
 /** What a client read, without the members its deserializer sets to undefined. */
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value));

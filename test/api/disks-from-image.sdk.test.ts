@@ -10,7 +10,7 @@ import { DISK_TYPE_FIXED, parseVhdFooter } from '../../src/core/vhd.ts';
 import type { PlatformImage } from '../../src/domain/platform-images/catalog.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
-import { MIB, sha256 } from '../support/disk-data.ts';
+import { MIB, downloadDisk, sha256 } from '../support/disk-data.ts';
 import { linuxDefinition } from '../support/gallery-image.ts';
 import { importBusyboxImage } from '../support/platform-image.ts';
 import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
@@ -33,15 +33,7 @@ describe('disks FromImage with @azure/arm-compute', () => {
     creationData: { createOption: 'FromImage', ...creation },
     ...more,
   });
-  /** The disk's bytes, read through a read SAS as a user downloads them. */
-  const diskBytes = async (name: string) => {
-    const access = await compute.disks.grantAccess(rg, name, { access: 'Read', durationInSeconds: 600 });
-    try {
-      return await new BlobClient(access.accessSAS!).downloadToBuffer();
-    } finally {
-      await compute.disks.revokeAccess(rg, name);
-    }
-  };
+  const diskBytes = (name: string) => downloadDisk(compute, rg, name);
   /** Runs `make`, recording every blob a region's store reads or puts meanwhile. */
   const bytesMoved = async <T>(region: string, make: () => Promise<T>) => {
     const watched = store(region);

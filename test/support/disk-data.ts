@@ -1,6 +1,6 @@
 /** Test disk contents and the two ways users get bytes into Kiln: the disk upload flow and a blob PUT. */
 import type { ComputeManagementClient } from '@azure/arm-compute';
-import { AnonymousCredential, PageBlobClient } from '@azure/storage-blob';
+import { AnonymousCredential, BlobClient, PageBlobClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
 import { contentHasher } from '../../src/core/content-id.ts';
 import { createFixedVhdFooter } from '../../src/core/vhd.ts';
@@ -73,4 +73,20 @@ export async function uploadDisk(
     await pages.uploadPages(chunk, offset, chunk.length);
   }
   await ops.revokeAccess(resourceGroup, name);
+}
+
+/** A disk's or snapshot's bytes, read through a read SAS as a user downloads them, access ended after. */
+export async function downloadDisk(
+  client: ComputeManagementClient,
+  resourceGroup: string,
+  name: string,
+  kind: 'disks' | 'snapshots' = 'disks',
+): Promise<Buffer> {
+  const ops = client[kind];
+  const access = await ops.grantAccess(resourceGroup, name, { access: 'Read', durationInSeconds: 600 });
+  try {
+    return await new BlobClient(access.accessSAS!).downloadToBuffer();
+  } finally {
+    await ops.revokeAccess(resourceGroup, name);
+  }
 }

@@ -11,7 +11,7 @@ import type { ResourceRef } from '../shared/resource-ref.ts';
 import { closeGrant, openGrant } from '../shared/blob-grants.ts';
 import { integerIn, requiredEnum } from '../shared/validate.ts';
 import type { Write } from '../../ports/metadata-store.ts';
-import { diskBytes, type Disk, type DiskFamily, type DiskRecord } from './disk.ts';
+import { copyPending, copyPendingRefusal, diskBytes, type Disk, type DiskFamily, type DiskRecord } from './disk.ts';
 import { getDisk } from './operations.ts';
 
 export async function grantDiskAccess(
@@ -43,6 +43,7 @@ export async function grantDiskAccess(
         `Write access can only be granted to a ${what} in state ReadyToUpload; '${disk.name}' is ${state}.`,
       );
     }
+    if (!write && copyPending(disk)) throw copyPendingRefusal(disk);
     if (
       !write &&
       (disk.properties.provisioningState !== 'Succeeded' || (state !== 'Unattached' && state !== 'ActiveSAS'))

@@ -9,7 +9,7 @@ import { VHD_FOOTER_SIZE, parseVhdFooter } from '../../core/vhd.ts';
 import type { DomainContext } from '../context.ts';
 import { getResource } from '../shared/arm-resource.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
-import type { Disk, DiskInternal } from './disk.ts';
+import { copyPending, copyPendingRefusal, type Disk, type DiskInternal } from './disk.ts';
 import { describeOs, type OsDescription } from './disk-settings.ts';
 
 export interface ResolvedSource {
@@ -46,6 +46,7 @@ export async function resolveManagedSource(ctx: DomainContext, rawId: string, ta
     throw new ArmError(404, 'NotFound', `The resource '${rawId}' named by '${target}' was not found.`, target);
   const blob = record.data.internal.blobs[0];
   const props = record.data.resource.properties;
+  if (copyPending(record.data.resource)) throw copyPendingRefusal(record.data.resource, target);
   if (
     !blob ||
     props.provisioningState !== 'Succeeded' ||

@@ -1,4 +1,5 @@
 /** Managed disks and snapshots share one shape: a resource whose bytes are a fixed VHD in its region's store. */
+import { ArmError } from '../../core/arm-error.ts';
 import { DISK_SKUS, SNAPSHOT_SKUS } from '../../core/disk-skus.ts';
 import type { ArmResource, OwnedBlob, ResourceRecord } from '../shared/arm-resource.ts';
 import type { OsDescription } from './disk-settings.ts';
@@ -27,6 +28,14 @@ export interface CreationData {
   galleryImageReference?: ImageDiskReference;
   /** Bytes per logical sector of an Ultra or Premium SSD v2 disk: 512 or 4096. */
   logicalSectorSize?: number;
+  /** A CopyStart snapshot's copy speed, `None` or `Enhanced`: stored, since Kiln's copies go as fast as its stores do. */
+  provisionedBandwidthCopySpeed?: string;
+}
+
+/** Why a CopyStart snapshot's background copy failed, as Azure reports it (`CopySourceNotFound`: its source went). */
+export interface CopyCompletionError {
+  errorCode: string;
+  errorMessage: string;
 }
 
 export interface Disk extends ArmResource {
@@ -50,6 +59,13 @@ export interface Disk extends ArmResource {
     /** A snapshot's: whether it is incremental, and then the family of its disk's incremental snapshots. */
     incremental?: boolean;
     incrementalSnapshotFamilyId?: string;
+    /**
+     * A CopyStart snapshot's: how much of its background copy is done (0 to 100), the copy's failure,
+     * and whether it can be used (`Pending` until its bytes are in, then `Available`).
+     */
+    completionPercent?: number;
+    copyCompletionError?: CopyCompletionError;
+    snapshotAccessState?: 'Pending' | 'Available';
   } & OsDescription &
     Partial<Performance>;
 }
@@ -80,8 +96,9 @@ export const DISKS: DiskFamily = {
 export const SNAPSHOTS: DiskFamily = {
   type: 'Microsoft.Compute/snapshots',
   collection: 'snapshots',
-  // Empty as Azure takes it (the Azure CLI's snapshot scenarios make one with only --size-gb).
-  createOptions: ['Empty', 'Upload', 'Copy', 'Import'],
+  // Empty as Azure takes it (the Azure CLI's snapshot scenarios make one with only --size-gb);
+  // CopyStart: an incremental snapshot's copy made in the background, across regions as a rule.
+  createOptions: ['Empty', 'Upload', 'Copy', 'Import', 'CopyStart'],
   skus: SNAPSHOT_SKUS,
 };
 
@@ -99,6 +116,22 @@ export const diskBlobKey = (family: DiskFamily, uniqueId: string) => `${family.c
 /** Where a disk grown to `sizeGB` keeps its bytes: beside the old ones, which it replaces once made. */
 export const grownBlobKey = (family: DiskFamily, uniqueId: string, sizeGB: number) =>
   `${family.collection}/${uniqueId}.${sizeGB}gb.vhd`;
+
+/** A CopyStart snapshot whose bytes are not in yet (its copy runs, or failed): nothing can read or change them. */
+export const copyPending = (disk: Disk): boolean => disk.properties.snapshotAccessState === 'Pending';
+
+/** Azure's refusal of a use of a snapshot whose background copy has not completed; `target` names the field that asked for it. */
+export function copyPendingRefusal(disk: Disk, target?: string): ArmError {
+  const { completionPercent, copyCompletionError } = disk.properties;
+  return new ArmError(
+    409,
+    'OperationNotAllowed',
+    copyCompletionError
+      ? `The snapshot '${disk.id}' has no data: its background copy (createOption 'CopyStart') failed with ${copyCompletionError.errorCode}: ${copyCompletionError.errorMessage}`
+      : `The snapshot '${disk.id}' cannot be used until its background copy (createOption 'CopyStart') completes; completionPercent is ${completionPercent ?? 0}.`,
+    target,
+  );
+}
 
 /** The blob a disk's bytes are in now: its sealed blob, or (before it has one) the staging key of its creation. */
 export function diskBytes(family: DiskFamily, record: DiskRecord): OwnedBlob {

@@ -11,7 +11,16 @@ import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { finishOperation, startOperationOn, type OperationData } from '../operations/operation.ts';
 import { resourceRecord, type OwnedBlob } from '../shared/arm-resource.ts';
-import { GIB, grownBlobKey, type Disk, type DiskFamily, type DiskInternal, type DiskRecord } from './disk.ts';
+import {
+  GIB,
+  copyPending,
+  copyPendingRefusal,
+  grownBlobKey,
+  type Disk,
+  type DiskFamily,
+  type DiskInternal,
+  type DiskRecord,
+} from './disk.ts';
 import { growVhd } from './grown-vhd.ts';
 import type { Performance } from './performance.ts';
 
@@ -29,6 +38,7 @@ export interface GrowPayload {
 /** Azure's refusals of a resize: a disk in use by a running VM, or with its bytes open or not made yet. */
 export function checkGrowable(disk: Disk): void {
   const { diskState, provisioningState } = disk.properties;
+  if (copyPending(disk)) throw copyPendingRefusal(disk, 'properties.diskSizeGB');
   if (diskState === 'Attached')
     throw new ArmError(
       409,

@@ -24,6 +24,7 @@ import {
   type DiskInternal,
   type DiskRecord,
 } from './disk.ts';
+import { COPY_STARTED, checkCopyStartSource } from './copy-start.ts';
 import { PLATFORM_KEY, checkPerformance, describeOs } from './disk-settings.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from './disk-source.ts';
 import { checkRegionTakes, conflictOnRace, diskId, propertiesOf, type DiskWriteResult } from './disk-writes.ts';
@@ -99,6 +100,24 @@ export async function createOrUpdateDisk(
   const target = { region: spec.location, key: diskBlobKey(family, uniqueId) };
   const record = resourceRecord<Disk, DiskInternal>(disk, { blobs: [] });
 
+  if (option === 'CopyStart') {
+    // Azure's CopyStart is done at once and copies in the background (copy-start.ts).
+    Object.assign(disk.properties, { provisioningState: 'Succeeded', ...COPY_STARTED });
+    const { sourceResourceId, sourceUniqueId } = spec.creationData;
+    const payload = {
+      key: record.key,
+      uniqueId,
+      source: { id: sourceResourceId!, uniqueId: sourceUniqueId!, blob: source!.fill.blob! },
+      target,
+    };
+    const job = ctx.jobs.enqueueWrite({ task: 'disk.copyStart', payload });
+    const [stored] = await ctx.store.apply([{ op: 'put', record, expect: { absent: true } }, job]).catch((error) => {
+      throw conflictOnRace(error, id);
+    });
+    ctx.jobs.nudge();
+    return { status: 200, disk, etag: stored.etag };
+  }
+
   if (option === 'Upload') {
     const store = ctx.regions.get(spec.location)!;
     await store.createStaging(target.key, spec.creationData.uploadSizeBytes!);
@@ -165,12 +184,13 @@ async function sourceOf(ctx: DomainContext, spec: DiskSpec): Promise<DiskSource 
     return { ...image, dataSize, fill: { ...image.bytes, ...grown } };
   }
   const copied =
-    createOption === 'Copy'
+    createOption === 'Copy' || createOption === 'CopyStart'
       ? await resolveManagedSource(ctx, sourceResourceId!, 'properties.creationData.sourceResourceId')
       : createOption === 'Import'
         ? await resolveVhdBlob(ctx, sourceUri!, 'properties.creationData.sourceUri')
         : undefined;
   if (!copied) return undefined;
+  if (createOption === 'CopyStart') checkCopyStartSource(sourceResourceId!, copied);
   checkSizeMatchesSource(spec.diskSizeGB, copied.dataSize);
   return { ...copied, fill: { blob: copied.blob } };
 }

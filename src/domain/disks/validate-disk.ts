@@ -85,6 +85,7 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
       break;
     }
     case 'Copy':
+    case 'CopyStart':
       creationData.sourceResourceId = requireString('sourceResourceId');
       break;
     case 'Import':
@@ -93,6 +94,8 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
       break;
   }
   checkImageReferences(creation, createOption, creationData, problems);
+  const speed = checkCopySpeed(creation.provisionedBandwidthCopySpeed, createOption, problems);
+  if (speed !== undefined) creationData.provisionedBandwidthCopySpeed = speed;
   const logicalSectorSize = checkSectorSize(creation.logicalSectorSize, family, sku ?? 'Standard_LRS', problems);
   if (logicalSectorSize !== undefined) creationData.logicalSectorSize = logicalSectorSize;
   checkEncryption(props!.encryption, problems);
@@ -116,19 +119,40 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
   return spec;
 }
 
-/** An incremental snapshot is a copy of a disk (or of an incremental snapshot of one). */
+/**
+ * An incremental snapshot is a copy of a disk (or of an incremental snapshot of one); CopyStart, as
+ * Azure has it, copies incremental snapshots only, so it asks for `incremental: true`.
+ */
 function checkIncremental(
   props: Record<string, unknown>,
   createOption: string | undefined,
   problems: Problems,
 ): boolean | undefined {
   const incremental = booleanAt(props.incremental, 'properties.incremental', problems);
-  if (incremental && createOption !== 'Copy')
+  if (incremental && createOption !== 'Copy' && createOption !== 'CopyStart')
     problems.add(
       'properties.incremental',
       `An incremental snapshot is made of a managed disk (createOption 'Copy' with its 'sourceResourceId'), not with createOption '${createOption}'.`,
     );
+  if (createOption === 'CopyStart' && incremental !== true)
+    problems.add(
+      'properties.incremental',
+      "createOption 'CopyStart' makes incremental snapshots only: set 'properties.incremental' to true.",
+    );
   return incremental;
+}
+
+const COPY_SPEEDS = ['None', 'Enhanced'] as const;
+
+/** A copy speed belongs to a CopyStart snapshot. */
+function checkCopySpeed(value: unknown, createOption: string | undefined, problems: Problems): string | undefined {
+  const target = 'properties.creationData.provisionedBandwidthCopySpeed';
+  const speed = enumValue(value, COPY_SPEEDS, target, problems);
+  if (speed !== undefined && createOption !== 'CopyStart') {
+    problems.add(target, `'${target}' applies to createOption 'CopyStart' only, not '${createOption}'.`);
+    return undefined;
+  }
+  return speed;
 }
 
 const IMAGE_REFERENCES = ['imageReference', 'galleryImageReference'] as const;

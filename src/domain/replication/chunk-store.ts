@@ -36,7 +36,12 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
  * Makes `key` hold the chunk `sha` unless it already does, with `write` sealing it. Returns whether
  * it wrote.
  */
-async function landChunk(store: BlobStore, key: string, sha: string, write: () => Promise<BlobInfo>): Promise<boolean> {
+export async function landChunk(
+  store: BlobStore,
+  key: string,
+  sha: string,
+  write: () => Promise<BlobInfo>,
+): Promise<boolean> {
   const existing = await store.stat(key);
   if (existing?.sha256 === sha) return false;
   // Sealed blobs are not overwritten in place by copy, so the wrong content goes first.

@@ -13,11 +13,14 @@ import { join } from 'node:path';
 import { platformDisk } from '../imaging/disk/platform-disk.ts';
 import {
   addPlatformImage,
+  catalogKey,
   checkImport,
   listPlatformImages,
   urn,
+  type CatalogEntry,
   type HyperVGeneration,
   type PlatformImage,
+  type PlatformImageName,
 } from '../domain/platform-images/catalog.ts';
 import type { Kiln } from './kiln.ts';
 import { CHUNK_SIZE } from '../core/content-id.ts';
@@ -68,6 +71,20 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
 }
 
 export const platformImages = (kiln: Kiln) => listPlatformImages(kiln.domain);
+
+/**
+ * Removes a version offline: its entry, then its bytes (an import a server has not finished is
+ * dropped by its job when it next runs). False when the catalog has no such version.
+ */
+export async function deletePlatformImage(kiln: Kiln, name: PlatformImageName): Promise<boolean> {
+  const record = await kiln.domain.store.get<CatalogEntry>(catalogKey(name));
+  if (!record) return false;
+  await kiln.domain.store.apply([{ op: 'delete', key: record.key, expect: { etag: record.etag } }]);
+  const { blob } = record.data;
+  if (blob) await kiln.domain.regions.get(blob.region)?.delete(blob.key);
+  process.stderr.write(`Deleted ${urn(record.data)}.\n`);
+  return true;
+}
 
 export interface CatalogSku {
   publisher: string;

@@ -7,7 +7,7 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import { workRoot } from '../../src/app/workers.ts';
 import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
+import { kilnCli } from '../support/kiln-cli.ts';
 import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
 
 const API = '2015-12-01-preview';
@@ -184,5 +185,71 @@ describe('platform images managed while serving (Microsoft.Compute.Admin)', () =
       assert.ok(tries < 100, 'the deleted version bytes are deleted');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  });
+
+  it('kiln platform-image import, list and delete --server: the upload imported, then removed', async () => {
+    const cli = await kilnCli(kiln);
+    await cli.login();
+    const name = ['--publisher', 'Kiln', '--offer', 'busybox-cli', '--sku', 'minimal', '--version', '1.2.3'];
+    const server = ['--server', kiln.url];
+    const image = await cli.json(
+      'platform-image',
+      'import',
+      ...server,
+      ...name,
+      '--file',
+      join(scratch, 'busybox.raw'),
+      '--hyper-v-generation',
+      'V2',
+    );
+    assert.equal(image.provisioningState, 'Succeeded');
+    assert.equal(image.hyperVGeneration, 'V2');
+    const shown = await compute.virtualMachineImages.get('eastus', 'Kiln', 'busybox-cli', 'minimal', '1.2.3');
+    assert.equal(shown.hyperVGeneration, 'V2');
+    const uploads = await kiln.server.kiln.domain.regions.get('eastus')!.list('$user/platform-image-uploads/');
+    assert.deepEqual(uploads, [], 'the upload is deleted once imported');
+    const listed = await cli.json<Array<Record<string, string>>>(
+      'platform-image',
+      'list',
+      ...server,
+      '--query',
+      "[?offer=='busybox-cli']",
+    );
+    assert.deepEqual(
+      listed.map((i) => `${i.publisher}:${i.offer}:${i.sku}:${i.version} ${i.provisioningState}`),
+      ['Kiln:busybox-cli:minimal:1.2.3 Succeeded'],
+    );
+
+    // Garbage: the command fails with the server's reason.
+    await writeFile(join(scratch, 'garbage.qcow2'), randomBytes(1024 * 1024));
+    const garbage = await cli.run(
+      'platform-image',
+      'import',
+      ...server,
+      ...name.slice(0, -1),
+      '9.9.9',
+      '--file',
+      join(scratch, 'garbage.qcow2'),
+    );
+    assert.equal(garbage.status, 1);
+    assert.match(garbage.stderr, /\(InvalidPlatformImage\) The blob '.*garbage\.qcow2' cannot be a platform image/);
+
+    await cli.ok('platform-image', 'delete', ...server, ...name);
+    const again = await cli.run('platform-image', 'delete', ...server, ...name);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /Kiln:busybox-cli:minimal:1\.2\.3 is not in the catalog/);
+
+    // Offline on the served folder: refused at once, pointing at --server.
+    const offline = await cli.run(
+      'platform-image',
+      'import',
+      '--data',
+      kiln.dataDir,
+      ...name,
+      '--file',
+      join(scratch, 'busybox.raw'),
+    );
+    assert.equal(offline.status, 1);
+    assert.match(offline.stderr, /in use by another Kiln process.*--server URL/s);
   });
 });

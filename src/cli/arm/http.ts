@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { rootCertificates } from 'node:tls';
 
 export interface HttpResponse {
@@ -16,7 +18,8 @@ export interface HttpResponse {
 export interface HttpRequest {
   method: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A stream is sent as it is read (a disk file uploaded); its `content-length` header is the caller's. */
+  body?: string | Readable;
 }
 
 const TIMEOUT_MS = 120_000;
@@ -37,8 +40,8 @@ export class HttpClient {
   send(url: string, init: HttpRequest): Promise<HttpResponse> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
-    const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
-    const headers = { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
+    const body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
+    const headers = { ...init.headers, ...(Buffer.isBuffer(body) ? { 'content-length': String(body.length) } : {}) };
     return new Promise((resolve, reject) => {
       const request = (secure ? httpsRequest : httpRequest)(
         target,
@@ -58,7 +61,8 @@ export class HttpClient {
       );
       request.setTimeout(TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
       request.on('error', (error: Error & { code?: string }) => reject(connectionError(target, error)));
-      request.end(body);
+      if (body instanceof Readable) pipeline(body, request).catch((error: Error) => request.destroy(error));
+      else request.end(body);
     });
   }
 

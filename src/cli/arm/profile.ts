@@ -81,11 +81,19 @@ export async function accessToken(http: HttpClient, profile: Profile, renew = fa
   return token;
 }
 
+/** A token for the server's blob data plane (`https://storage.azure.com`), asked for each time: uploads are rare. */
+export async function storageToken(http: HttpClient, profile: Profile): Promise<Token> {
+  const secrets = await readJson<Secrets>(secretsFile());
+  if (!secrets) throw new Error("The saved credentials are missing. Please run 'kiln login' to setup account.");
+  return requestToken(http, profile, secrets.secret, 'https://storage.azure.com/.default');
+}
+
 /** client_credentials at the server's Azure AD style endpoint. */
 export async function requestToken(
   http: HttpClient,
   profile: Pick<Profile, 'server' | 'tenant' | 'appId'>,
   secret: string,
+  scope = SCOPE,
 ): Promise<Token> {
   const response = await http.send(`${profile.server}/${encodeURIComponent(profile.tenant)}/oauth2/v2.0/token`, {
     method: 'POST',
@@ -94,7 +102,7 @@ export async function requestToken(
       grant_type: 'client_credentials',
       client_id: profile.appId,
       client_secret: secret,
-      scope: SCOPE,
+      scope,
     }).toString(),
   });
   const body = parseJson(response.text) as

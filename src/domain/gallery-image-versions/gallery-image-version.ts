@@ -13,6 +13,9 @@ export interface TargetRegion {
   excludeFromLatest: boolean;
 }
 
+export const REPLICATION_MODES = ['Full', 'Shallow'] as const;
+export type ReplicationMode = (typeof REPLICATION_MODES)[number];
+
 export interface DiskImageSource {
   id?: string;
   uri?: string;
@@ -25,6 +28,16 @@ export interface GalleryDiskImage {
   sizeInGB?: number;
 }
 
+/**
+ * What protects the version: `allowDeletionOfReplicatedLocations` guards the removal of target
+ * regions; `blockDeletionBeforeEndOfLife` refuses its DELETE until `endOfLifeDate` has passed (with
+ * no end of life, until the flag is cleared). Records from before the latter read it as false.
+ */
+export interface SafetyProfile {
+  allowDeletionOfReplicatedLocations: boolean;
+  blockDeletionBeforeEndOfLife?: boolean;
+}
+
 export interface GalleryImageVersion extends ArmResource {
   location: string;
   properties: {
@@ -35,6 +48,8 @@ export interface GalleryImageVersion extends ArmResource {
       publishedDate: string;
       endOfLifeDate?: string;
       storageAccountType: string;
+      /** Shallow: the version lives in its own region only (target regions elsewhere are refused). Not updatable. */
+      replicationMode?: ReplicationMode;
     };
     storageProfile: {
       /** A managed image or version by `id`; a VM by `virtualMachineId` (api-version 2023-07-03 on) or, as older clients send it, by `id`. */
@@ -42,7 +57,7 @@ export interface GalleryImageVersion extends ArmResource {
       osDiskImage?: GalleryDiskImage;
       dataDiskImages?: Array<GalleryDiskImage & { lun: number }>;
     };
-    safetyProfile: { allowDeletionOfReplicatedLocations: boolean };
+    safetyProfile: SafetyProfile;
     provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed';
   };
 }

@@ -18,10 +18,11 @@ import {
   type GalleryImageVersion,
   type GalleryImageVersionInternal,
   type GalleryImageVersionRecord,
+  type SafetyProfile,
 } from './gallery-image-version.ts';
 import { statusKey, statusRecord, type ReplicationStatusData } from './replication-status.ts';
 import { resolveVersionSources } from './version-sources.ts';
-import { checkAllowDeletion, checkPublishing, validateVersionBody, type PublishingSpec } from './validate-version.ts';
+import { checkPublishing, checkSafety, validateVersionBody, type PublishingSpec } from './validate-version.ts';
 
 export interface VersionRef extends Omit<GalleryImageRef, 'name'> {
   image: string;
@@ -77,7 +78,7 @@ export async function createOrUpdateVersion(
     ) {
       throw storageChange();
     }
-    return applyPublishingChange(ctx, existing, spec.publishing, spec.tags, spec.allowDeletionOfReplicatedLocations);
+    return applyPublishingChange(ctx, existing, spec.publishing, spec.tags, spec.safety);
   }
 
   await checkQuota(ctx, 'galleryImageVersions', ref.subscription, spec.location);
@@ -92,7 +93,7 @@ export async function createOrUpdateVersion(
     properties: {
       publishingProfile: { ...spec.publishing, publishedDate: ctx.clock.now().toISOString() },
       storageProfile: withSizes(spec.storage, sources.sizes),
-      safetyProfile: { allowDeletionOfReplicatedLocations: spec.allowDeletionOfReplicatedLocations },
+      safetyProfile: spec.safety,
       provisioningState: 'Creating',
     },
   };
@@ -220,9 +221,18 @@ async function applyPublishingChange(
   existing: GalleryImageVersionRecord,
   publishing: PublishingSpec,
   tags: Record<string, string> | undefined,
-  allowDeletionOfReplicatedLocations: boolean,
+  safety: SafetyProfile,
 ): Promise<VersionWriteResult> {
   const current = existing.data.resource;
+  const mode = current.properties.publishingProfile.replicationMode;
+  if (publishing.replicationMode && publishing.replicationMode !== (mode ?? 'Full')) {
+    throw new ArmError(
+      409,
+      'PropertyChangeNotAllowed',
+      "Changing property 'galleryImageVersion.properties.publishingProfile.replicationMode' is not allowed.",
+      'properties.publishingProfile.replicationMode',
+    );
+  }
   if (['Creating', 'Updating'].includes(current.properties.provisioningState)) {
     throw new ArmError(
       409,
@@ -232,7 +242,7 @@ async function applyPublishingChange(
   }
   const before = new Map(current.properties.publishingProfile.targetRegions.map((t) => [t.name, t]));
   const removed = [...before.keys()].filter((name) => !publishing.targetRegions.some((t) => t.name === name));
-  if (removed.length > 0 && !allowDeletionOfReplicatedLocations) {
+  if (removed.length > 0 && !safety.allowDeletionOfReplicatedLocations) {
     throw new ArmError(
       409,
       'OperationNotAllowed',
@@ -250,10 +260,11 @@ async function applyPublishingChange(
   version.properties.publishingProfile = {
     ...publishing,
     publishedDate: current.properties.publishingProfile.publishedDate,
+    ...(mode ? { replicationMode: mode } : {}),
   };
   if (tags) version.tags = tags;
   else delete version.tags;
-  version.properties.safetyProfile = { ...version.properties.safetyProfile, allowDeletionOfReplicatedLocations };
+  version.properties.safetyProfile = safety;
   if (grows) version.properties.provisioningState = 'Updating';
 
   const writes: Write[] = [
@@ -302,15 +313,12 @@ export async function updateVersion(
   const patch = isObject(props.publishingProfile) ? props.publishingProfile : {};
   const publishing = checkPublishing(ctx, { ...current, ...patch }, existing.data.resource.location, problems);
   const tags = body.tags === undefined ? existing.data.resource.tags : checkTags(body.tags, problems);
-  const allowDeletion = checkAllowDeletion(props, problems);
+  const safety = checkSafety(props, problems);
   problems.throwIfAny();
-  return applyPublishingChange(
-    ctx,
-    existing,
-    publishing,
-    tags,
-    allowDeletion ?? existing.data.resource.properties.safetyProfile.allowDeletionOfReplicatedLocations,
-  );
+  return applyPublishingChange(ctx, existing, publishing, tags, {
+    ...existing.data.resource.properties.safetyProfile,
+    ...safety,
+  });
 }
 
 export async function getVersion(ctx: DomainContext, ref: VersionRef): Promise<GalleryImageVersionRecord> {
@@ -334,6 +342,7 @@ export async function deleteVersion(ctx: DomainContext, ref: VersionRef, conditi
   const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, versionId(ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
+  refuseBeforeEndOfLife(ctx, existing.data.resource);
   const regions = existing.data.resource.properties.publishingProfile.targetRegions.map((t) => t.name);
   await ctx.store.apply([
     { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
@@ -342,4 +351,19 @@ export async function deleteVersion(ctx: DomainContext, ref: VersionRef, conditi
   ]);
   ctx.jobs.nudge();
   return true;
+}
+
+/** `safetyProfile.blockDeletionBeforeEndOfLife`: no DELETE until the end of life has passed; none set never passes. */
+function refuseBeforeEndOfLife(ctx: DomainContext, version: GalleryImageVersion): void {
+  if (!version.properties.safetyProfile.blockDeletionBeforeEndOfLife) return;
+  const endOfLife = version.properties.publishingProfile.endOfLifeDate;
+  if (endOfLife && new Date(endOfLife) <= ctx.clock.now()) return;
+  throw new ArmError(
+    409,
+    'OperationNotAllowed',
+    endOfLife
+      ? `The image version '${version.name}' cannot be deleted before its end of life (${endOfLife}): 'safetyProfile.blockDeletionBeforeEndOfLife' is true.`
+      : `The image version '${version.name}' has no end of life date and 'safetyProfile.blockDeletionBeforeEndOfLife' is true: clear it (or set an end of life that has passed) to delete it.`,
+    'properties.safetyProfile.blockDeletionBeforeEndOfLife',
+  );
 }

@@ -4,7 +4,14 @@ import type { DomainContext } from '../context.ts';
 import { CACHING } from '../images/image.ts';
 import { checkLocation, checkTags, findRegion } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject } from '../shared/validate.ts';
-import type { GalleryDiskImage, GalleryImageVersion, TargetRegion } from './gallery-image-version.ts';
+import {
+  REPLICATION_MODES,
+  type GalleryDiskImage,
+  type GalleryImageVersion,
+  type ReplicationMode,
+  type SafetyProfile,
+  type TargetRegion,
+} from './gallery-image-version.ts';
 
 export const REPLICA_STORAGE_TYPES = ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const;
 const PP = 'properties.publishingProfile';
@@ -16,6 +23,7 @@ export interface PublishingSpec {
   excludeFromLatest: boolean;
   endOfLifeDate?: string;
   storageAccountType: string;
+  replicationMode?: ReplicationMode;
 }
 
 export interface VersionSpec {
@@ -23,7 +31,7 @@ export interface VersionSpec {
   tags?: Record<string, string>;
   publishing: PublishingSpec;
   storage: GalleryImageVersion['properties']['storageProfile'];
-  allowDeletionOfReplicatedLocations: boolean;
+  safety: SafetyProfile;
 }
 
 export function validateVersionBody(ctx: DomainContext, body: Record<string, unknown>): VersionSpec {
@@ -33,21 +41,29 @@ export function validateVersionBody(ctx: DomainContext, body: Record<string, unk
   const props = isObject(body.properties) ? body.properties : {};
   const publishing = checkPublishing(ctx, props.publishingProfile, location, problems);
   const storage = checkStorage(props.storageProfile, problems);
-  const allowDeletion = checkAllowDeletion(props, problems);
+  const safety = checkSafety(props, problems);
   problems.throwIfAny();
-  return { location, tags, publishing, storage, allowDeletionOfReplicatedLocations: allowDeletion !== false };
+  return {
+    location,
+    tags,
+    publishing,
+    storage,
+    safety: {
+      allowDeletionOfReplicatedLocations: safety.allowDeletionOfReplicatedLocations !== false,
+      blockDeletionBeforeEndOfLife: safety.blockDeletionBeforeEndOfLife === true,
+    },
+  };
 }
 
-/** `safetyProfile.allowDeletionOfReplicatedLocations` of `properties`: a boolean, or undefined when not given. */
-export function checkAllowDeletion(props: Record<string, unknown>, problems: Problems): boolean | undefined {
+/** The `safetyProfile` of `properties`: each flag a boolean, or absent when not given. */
+export function checkSafety(props: Record<string, unknown>, problems: Problems): Partial<SafetyProfile> {
   const safety = isObject(props.safetyProfile) ? props.safetyProfile : {};
-  const allow = safety.allowDeletionOfReplicatedLocations;
-  if (allow === undefined || typeof allow === 'boolean') return allow;
-  problems.add(
-    'properties.safetyProfile.allowDeletionOfReplicatedLocations',
-    "'allowDeletionOfReplicatedLocations' must be true or false.",
-  );
-  return undefined;
+  const flag = (name: keyof SafetyProfile) => checkBoolean(safety[name], `properties.safetyProfile.${name}`, problems);
+  const given = {
+    allowDeletionOfReplicatedLocations: flag('allowDeletionOfReplicatedLocations'),
+    blockDeletionBeforeEndOfLife: flag('blockDeletionBeforeEndOfLife'),
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 }
 
 export function checkPublishing(
@@ -62,7 +78,14 @@ export function checkPublishing(
     enumValue(profile.storageAccountType, REPLICA_STORAGE_TYPES, `${PP}.storageAccountType`, problems) ??
     'Standard_LRS';
   const excludeFromLatest = checkBoolean(profile.excludeFromLatest, `${PP}.excludeFromLatest`, problems) ?? false;
-  const spec: PublishingSpec = { targetRegions: [], replicaCount, excludeFromLatest, storageAccountType };
+  const replicationMode = enumValue(profile.replicationMode, REPLICATION_MODES, `${PP}.replicationMode`, problems);
+  const spec: PublishingSpec = {
+    targetRegions: [],
+    replicaCount,
+    excludeFromLatest,
+    storageAccountType,
+    ...(replicationMode ? { replicationMode } : {}),
+  };
   if (profile.endOfLifeDate !== undefined && profile.endOfLifeDate !== null) {
     const date = typeof profile.endOfLifeDate === 'string' ? new Date(profile.endOfLifeDate) : new Date(NaN);
     if (Number.isNaN(date.getTime()))
@@ -93,6 +116,11 @@ export function checkPublishing(
     }
     if (seen.has(region.name))
       problems.add(`${target}.name`, `The region '${region.name}' is listed more than once in targetRegions.`);
+    if (replicationMode === 'Shallow' && location && region.name !== location)
+      problems.add(
+        `${target}.name`,
+        `A version with replicationMode 'Shallow' stays in its own region '${location}'; it cannot target '${region.name}'.`,
+      );
     seen.add(region.name);
     spec.targetRegions.push({
       name: region.name,

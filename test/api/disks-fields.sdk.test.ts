@@ -1,7 +1,11 @@
 // The fields of disks and snapshots Kiln once accepted and dropped (issue 18), through the official
 // @azure/arm-compute clients: each is stored and returned as Azure returns it (create, get, update),
-// or refused with a 400 naming its JSON path; and a larger diskSizeGB grows a disk's or snapshot's
-// bytes (read back through a SAS: the new size, the old data, zeros, the new footer), never a smaller.
+// or refused with a 400 naming its JSON path; a larger diskSizeGB grows a disk's or snapshot's bytes
+// (read back through a SAS: the new size, the old data, zeros, the new footer), never a smaller; a
+// disk's storage type (sku), maxShares and on-demand bursting change by Azure's rules (SKU and size);
+// and the changes Azure makes only while no running VM holds the disk (a larger size, a new SKU,
+// bursting turned on; maxShares: no VM at all) are refused with 409 while one does. A VM's hold is put
+// on the disk by the VM domain's own holdDisk, as a running or deallocated VM leaves it: no VM boots.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ComputeManagementClient as ComputeManagementClient25 } from '@azure/arm-compute-25';
 import { ResourceManagementClient } from '@azure/arm-resources';
@@ -10,6 +14,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DISK_TYPE_FIXED, parseVhdFooter } from '../../src/core/vhd.ts';
 import { armCaller } from '../support/arm-call.ts';
+import type { Disk, DiskInternal } from '../../src/domain/disks/disk.ts';
+import { getResource } from '../../src/domain/shared/arm-resource.ts';
+import { holdDisk, releaseDisk } from '../../src/domain/virtual-machines/disk-holds.ts';
+import type { VirtualMachine } from '../../src/domain/virtual-machines/virtual-machine.ts';
 import { armRefusal, fieldRefusals } from '../support/arm-refusal.ts';
 import { MIB, makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -19,11 +27,12 @@ const rg = 'fields';
 const plan = { name: 'plan-a', publisher: 'kiln-tests', product: 'scratch', promotionCode: 'none' };
 
 const { policy: recordErrors, refusedAt } = fieldRefusals();
+const inUse = (target: string) => refusedAt(target, 'OperationNotAllowed', 409);
 
 /** What a client read, without the members its deserializer sets to undefined. */
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 
-describe('disk and snapshot fields and growth through @azure/arm-compute', () => {
+describe('disk and snapshot fields, growth and changes through @azure/arm-compute', () => {
   let kiln: TestServer;
   let compute: ComputeManagementClient;
   const empty = (sizeGB: number, sku: string, more: Record<string, unknown> = {}) => ({
@@ -322,5 +331,110 @@ describe('disk and snapshot fields and growth through @azure/arm-compute', () =>
     const bigger = await compute.disks.update(rg, 'grow-premium', { diskSizeGB: 5 });
     assert.equal(bigger.tier, 'P2');
     assert.equal(bigger.diskIopsReadWrite, 120);
+  });
+
+  it('changes a disk’s storage type, its sharing and bursting by Azure’s rules', async () => {
+    await compute.disks.createOrUpdate(rg, 'convert', empty(600, 'Standard_LRS'));
+    const premium = await compute.disks.update(rg, 'convert', { sku: { name: 'Premium_LRS' } });
+    assert.equal(premium.sku?.name, 'Premium_LRS');
+    assert.equal(premium.sku?.tier, 'Premium');
+    assert.equal(premium.tier, 'P30');
+    assert.equal(premium.diskIopsReadWrite, 5000);
+
+    const bursting = await compute.disks.update(rg, 'convert', { burstingEnabled: true, maxShares: 5 });
+    assert.equal(bursting.burstingEnabled, true);
+    assert.ok(bursting.burstingEnabledTime instanceof Date);
+    assert.equal(bursting.maxShares, 5);
+    const read = await compute.disks.get(rg, 'convert');
+    assert.equal(read.burstingEnabled, true);
+    assert.equal(read.maxShares, 5);
+    // Bursting stays on for 12 hours; a P30-sized disk is shared by 5 VMs at most.
+    await assert.rejects(
+      compute.disks.update(rg, 'convert', { burstingEnabled: false }),
+      inUse('properties.burstingEnabled'),
+    );
+    await assert.rejects(compute.disks.update(rg, 'convert', { maxShares: 6 }), refusedAt('properties.maxShares'));
+
+    // To Standard SSD: no tier, bursting off (Premium only), sharing kept (E30 sizes take 5).
+    const standardSsd = await compute.disks.update(rg, 'convert', { sku: { name: 'StandardSSD_LRS' } });
+    assert.equal(standardSsd.sku?.name, 'StandardSSD_LRS');
+    assert.equal(standardSsd.tier, undefined);
+    assert.equal(standardSsd.burstingEnabled, false);
+    assert.equal(standardSsd.maxShares, 5);
+    assert.equal(standardSsd.diskIopsReadWrite, 500);
+    // Standard HDD is never shared; Ultra and Premium SSD v2 are not converted in place.
+    await assert.rejects(compute.disks.update(rg, 'convert', { sku: { name: 'Standard_LRS' } }), refusedAt('sku.name'));
+    for (const sku of ['UltraSSD_LRS', 'PremiumV2_LRS'])
+      await assert.rejects(compute.disks.update(rg, 'convert', { sku: { name: sku } }), refusedAt('sku.name'), sku);
+    await assert.rejects(compute.disks.update(rg, 'convert', { sku: { name: 'Floppy' } }), refusedAt('sku.name'));
+    assert.equal((await compute.disks.get(rg, 'convert')).sku?.name, 'StandardSSD_LRS');
+
+    // On-demand bursting: Premium SSD over 512 GiB only.
+    await compute.disks.createOrUpdate(rg, 'small-premium', empty(512, 'Premium_LRS'));
+    await assert.rejects(
+      compute.disks.update(rg, 'small-premium', { burstingEnabled: true }),
+      refusedAt('properties.burstingEnabled'),
+    );
+    await assert.rejects(
+      compute.disks.createOrUpdate(rg, 'hdd-shared', empty(1, 'Standard_LRS', { maxShares: 2 })),
+      refusedAt('properties.maxShares'),
+    );
+    const made = await compute.disks.createOrUpdate(
+      rg,
+      'shared-ultra',
+      empty(4, 'UltraSSD_LRS', { maxShares: 15, diskIopsReadWrite: 1000 }),
+    );
+    assert.equal(made.maxShares, 15);
+    const burst = await compute.disks.createOrUpdate(
+      rg,
+      'bursting',
+      empty(1024, 'Premium_ZRS', { burstingEnabled: true }),
+    );
+    assert.equal(burst.burstingEnabled, true);
+    assert.ok(burst.burstingEnabledTime instanceof Date);
+  });
+
+  it('refuses a resize, a new SKU, bursting and sharing while a running VM holds the disk', async () => {
+    const disk = await compute.disks.createOrUpdate(rg, 'held', empty(600, 'Premium_LRS'));
+    const vm = {
+      id: `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/vm1`,
+    } as VirtualMachine;
+    const ctx = kiln.server.kiln.domain;
+    const hold = async (state: 'Attached' | 'Reserved') =>
+      holdDisk(ctx, vm, (await getResource<Disk, DiskInternal>(ctx, disk.id!))!, state);
+
+    await hold('Attached');
+    const attached = await compute.disks.get(rg, 'held');
+    assert.equal(attached.diskState, 'Attached');
+    assert.equal(attached.managedBy, vm.id);
+    await assert.rejects(
+      compute.disks.update(rg, 'held', { diskSizeGB: 700 }),
+      armRefusal(409, 'OperationNotAllowed', /attached to running VM .*deallocated/),
+    );
+    await assert.rejects(compute.disks.update(rg, 'held', { diskSizeGB: 700 }), inUse('properties.diskSizeGB'));
+    await assert.rejects(compute.disks.update(rg, 'held', { sku: { name: 'StandardSSD_LRS' } }), inUse('sku.name'));
+    await assert.rejects(
+      compute.disks.update(rg, 'held', { burstingEnabled: true }),
+      inUse('properties.burstingEnabled'),
+    );
+    await assert.rejects(compute.disks.update(rg, 'held', { maxShares: 2 }), inUse('properties.maxShares'));
+    // What needs no offline disk goes on.
+    assert.equal((await compute.disks.update(rg, 'held', { tier: 'P40' })).tier, 'P40');
+    const unchanged = await compute.disks.get(rg, 'held');
+    assert.deepEqual([unchanged.diskSizeGB, unchanged.sku?.name, unchanged.maxShares], [600, 'Premium_LRS', undefined]);
+
+    // Deallocated: the size, the SKU and bursting change; sharing still needs the disk detached.
+    await hold('Reserved');
+    const grown = await compute.disks.update(rg, 'held', { diskSizeGB: 700 });
+    assert.equal(grown.diskSizeGB, 700);
+    assert.equal(grown.provisioningState, 'Succeeded');
+    assert.equal(grown.diskState, 'Reserved');
+    const converted = await compute.disks.update(rg, 'held', { sku: { name: 'Premium_ZRS' }, burstingEnabled: true });
+    assert.equal(converted.sku?.name, 'Premium_ZRS');
+    assert.equal(converted.burstingEnabled, true);
+    await assert.rejects(compute.disks.update(rg, 'held', { maxShares: 2 }), inUse('properties.maxShares'));
+
+    await releaseDisk(ctx, vm, disk.id!);
+    assert.equal((await compute.disks.update(rg, 'held', { maxShares: 2 })).maxShares, 2);
   });
 });

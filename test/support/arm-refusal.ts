@@ -14,8 +14,8 @@ export const armRefusal = (status: number, code: string, pattern?: RegExp) => (e
 
 /**
  * A pipeline policy keeping the ARM error of the last refused call, and an `assert.rejects` check
- * that reads it: a 400 of `code` whose error names `target` as the field at fault (the SDK's error
- * keeps its code and message, not its target).
+ * that reads it: a `status` (400 unless told) of `code` whose error names `target` as the field at
+ * fault (the SDK's error keeps its code and message, not its target).
  */
 export function fieldRefusals() {
   let lastError: { code?: string; target?: string } | undefined;
@@ -28,9 +28,9 @@ export function fieldRefusals() {
     },
   };
   const refusedAt =
-    (target: string, code = 'InvalidParameter') =>
+    (target: string, code = 'InvalidParameter', status = 400) =>
     (error: ArmFailure) => {
-      assert.equal(error.statusCode, 400, error.message);
+      assert.equal(error.statusCode, status, error.message);
       assert.equal(error.code, code, error.message);
       assert.equal(lastError?.target, target, error.message);
       return true;

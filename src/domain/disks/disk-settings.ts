@@ -184,8 +184,8 @@ const SHARED_ONLY = ['diskIOPSReadOnly', 'diskMBpsReadOnly'] as const;
  * it has (`current`, on an update). A Premium SSD disk takes a tier from its baseline up; Ultra and
  * Premium SSD v2 disks take IOPS and MBps in their ranges (values kept from before are brought into the
  * ranges of a grown disk rather than refused); other SKUs take neither, except the very values they
- * report, which clients send back from a GET. Read-only throttles belong to shared disks (maxShares
- * over 1), which Kiln does not serve: refused.
+ * report, which clients send back from a GET. Read-only throttles of shared disks' read-only mounts
+ * are refused: Kiln throttles nothing and has no read-only mounts.
  */
 export function checkPerformance(
   props: Record<string, unknown>,
@@ -198,7 +198,7 @@ export function checkPerformance(
     if (given(props[field]))
       problems.add(
         `properties.${field}`,
-        `'properties.${field}' applies to shared disks (maxShares above 1), which Kiln does not serve.`,
+        `'properties.${field}', the throttle of a shared disk's read-only mounts, is not supported: Kiln throttles no disk.`,
       );
   const sized = diskPerformance(sku, sizeGiB);
   const tier = checkTier(props.tier, sku, sizeGiB, problems) ?? current.tier;

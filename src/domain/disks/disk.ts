@@ -66,6 +66,10 @@ export interface Disk extends ArmResource {
     completionPercent?: number;
     copyCompletionError?: CopyCompletionError;
     snapshotAccessState?: 'Pending' | 'Available';
+    /** A disk's: how many VMs may attach it at once, whether on-demand bursting is on and since when (shares-and-bursting.ts). */
+    maxShares?: number;
+    burstingEnabled?: boolean;
+    burstingEnabledTime?: string;
   } & OsDescription &
     Partial<Performance>;
 }

@@ -35,23 +35,44 @@ export interface GrowPayload {
   before: Pick<Disk['properties'], 'diskSizeGB' | 'diskSizeBytes'> & Partial<Performance>;
 }
 
-/** Azure's refusals of a resize: a disk in use by a running VM, or with its bytes open or not made yet. */
-export function checkGrowable(disk: Disk): void {
+/** A change Azure makes only while no running VM holds the disk, in its words. */
+export interface OfflineChange {
+  /** `resize disk`, as in "Cannot resize disk …". */
+  verb: string;
+  /** `Resizing a disk`, as in "… of an Azure Virtual Machine requires the virtual machine to be deallocated". */
+  doing: string;
+  /** What changes, as in "changes to the size". */
+  what: string;
+  target: string;
+}
+
+export const RESIZE: OfflineChange = {
+  verb: 'resize disk',
+  doing: 'Resizing a disk',
+  what: 'the size',
+  target: 'properties.diskSizeGB',
+};
+
+/**
+ * Azure's refusals of a change that needs the disk out of use (a resize, a new SKU, bursting turned
+ * on): a disk in use by a running VM, or with its bytes open or not made yet.
+ */
+export function checkOffline(disk: Disk, change: OfflineChange = RESIZE): void {
   const { diskState, provisioningState } = disk.properties;
-  if (copyPending(disk)) throw copyPendingRefusal(disk, 'properties.diskSizeGB');
+  if (copyPending(disk)) throw copyPendingRefusal(disk, change.target);
   if (diskState === 'Attached')
     throw new ArmError(
       409,
       'OperationNotAllowed',
-      `Cannot resize disk ${disk.name} while it is attached to running VM ${disk.managedBy}. Resizing a disk of an Azure Virtual Machine requires the virtual machine to be deallocated. Please stop your VM and retry the operation.`,
-      'properties.diskSizeGB',
+      `Cannot ${change.verb} ${disk.name} while it is attached to running VM ${disk.managedBy}. ${change.doing} of an Azure Virtual Machine requires the virtual machine to be deallocated. Please stop your VM and retry the operation.`,
+      change.target,
     );
   if (provisioningState !== 'Succeeded' || (diskState !== 'Unattached' && diskState !== 'Reserved'))
     throw new ArmError(
       409,
       'OperationNotAllowed',
-      `Cannot resize ${disk.name} while it is ${provisioningState === 'Succeeded' ? diskState : provisioningState}: changes to the size can be made only when it holds its data and no upload or download is open (end access first).`,
-      'properties.diskSizeGB',
+      `Cannot ${change.verb} ${disk.name} while it is ${provisioningState === 'Succeeded' ? diskState : provisioningState}: changes to ${change.what} can be made only when it holds its data and no upload or download is open (end access first).`,
+      change.target,
     );
 }
 

@@ -26,6 +26,7 @@ import {
 } from './disk.ts';
 import { COPY_STARTED, checkCopyStartSource } from './copy-start.ts';
 import { PLATFORM_KEY, checkPerformance, describeOs } from './disk-settings.ts';
+import { checkSharesAndBursting } from './shares-and-bursting.ts';
 import { resolveManagedSource, resolveVhdBlob, type ResolvedSource } from './disk-source.ts';
 import { checkRegionTakes, conflictOnRace, diskId, propertiesOf, type DiskWriteResult } from './disk-writes.ts';
 import type { FillSource } from './fill.ts';
@@ -66,8 +67,14 @@ export async function createOrUpdateDisk(
   if (!source || source.fill.grownTo !== undefined) checkRegionTakes(ctx, spec.location, dataSize, option);
   const sizeGB = Math.ceil(dataSize / GIB);
   const problems = new Problems();
+  const props = propertiesOf(body);
   const performance =
-    family.collection === 'disks' ? checkPerformance(propertiesOf(body), spec.sku, sizeGB, problems) : {};
+    family.collection === 'disks'
+      ? {
+          ...checkPerformance(props, spec.sku, sizeGB, problems),
+          ...checkSharesAndBursting(props, spec.sku, sizeGB, ctx.clock.now(), problems),
+        }
+      : {};
   const snapshot = family.collection === 'snapshots' ? snapshotKind(spec, source, problems) : {};
   problems.throwIfAny();
   const disk: Disk = {

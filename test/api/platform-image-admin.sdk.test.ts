@@ -16,6 +16,7 @@ import pg from 'pg';
 import { defaultConfig } from '../../src/app/config.ts';
 import { workRoot } from '../../src/app/workers.ts';
 import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
+import { run } from '../../src/imaging/disk/run.ts';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
 import { kilnCli } from '../support/kiln-cli.ts';
@@ -213,6 +214,24 @@ for (const variant of VARIANTS)
       assert.equal(retry.status, 200, JSON.stringify(retry.body));
       assert.equal((await imported('3.0.0')).properties.provisioningState, 'Succeeded');
       assert.equal((await call(admin, 'DELETE', adminPath('3.0.0'))).status, 200);
+    });
+
+    it('fails a hostile qcow2 that names a host file as its backing file, reading nothing of it', async () => {
+      const secret = join(scratch, 'host-secret.raw');
+      await writeFile(secret, Buffer.alloc(1024 * 1024, 'host secret '));
+      const hostile = join(scratch, 'hostile.qcow2');
+      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', secret, '-F', 'raw', hostile]);
+      const uri = await putRegionBlob(kiln, 'westus', 'uploads/hostile.qcow2', await readFile(hostile));
+      const before = await catalogBlobs();
+      assert.equal((await call(admin, 'PUT', adminPath('5.0.0'), { properties: { osDisk: { uri } } })).status, 201);
+      const failed = await imported('5.0.0');
+      assert.equal(failed.properties.provisioningState, 'Failed');
+      assert.match(
+        failed.properties.provisioningError.message,
+        /refers to other files .*host-secret\.raw.*self-contained images only/,
+      );
+      assert.deepEqual(await catalogBlobs(), before, 'nothing of it is kept');
+      assert.equal((await call(admin, 'DELETE', adminPath('5.0.0'))).status, 200);
     });
 
     it('refuses bad bodies by field before anything is recorded', async () => {

@@ -7,6 +7,7 @@
 import { PERMISSIONS_TYPE, ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from './authorization/descriptor.ts';
 import { DEPLOYMENT_OPERATION_TYPE, DEPLOYMENT_TYPE } from './deployments/descriptor.ts';
 import { DISK_TYPE, SNAPSHOT_TYPE } from './disks/descriptor.ts';
+import { COMMUNITY_GALLERY_TYPE } from './community-galleries/descriptor.ts';
 import { GALLERY_TYPE } from './galleries/descriptor.ts';
 import { GALLERY_IMAGE_VERSION_TYPE } from './gallery-image-versions/descriptor.ts';
 import { GALLERY_IMAGE_TYPE } from './gallery-images/descriptor.ts';
@@ -29,6 +30,8 @@ import { RESOURCE_GROUP_TYPE } from './resource-groups/descriptor.ts';
 import { GENERIC_RESOURCE_TYPE } from './resources/descriptor.ts';
 import { DEFAULT_SECURITY_RULE_TYPE, SECURITY_RULE_TYPE } from './security-rules/descriptor.ts';
 import type { ResourceTypeDescriptor } from './shared/resource-type.ts';
+import { SHARED_GALLERY_TYPE } from './shared-galleries/descriptor.ts';
+import { SOFT_DELETED_RESOURCE_TYPE } from './soft-deleted-resources/descriptor.ts';
 import { SUBNET_TYPE } from './subnets/descriptor.ts';
 import { SUBSCRIPTION_TYPE, TENANT_TYPE } from './subscriptions/descriptor.ts';
 import { TAG_NAME_TYPE, TAG_VALUE_TYPE, TAGS_TYPE } from './tags/descriptor.ts';
@@ -51,6 +54,9 @@ const SERVED: readonly ResourceTypeDescriptor[] = [
   GALLERY_TYPE,
   GALLERY_IMAGE_TYPE,
   GALLERY_IMAGE_VERSION_TYPE,
+  SHARED_GALLERY_TYPE,
+  COMMUNITY_GALLERY_TYPE,
+  SOFT_DELETED_RESOURCE_TYPE,
   IMAGE_TEMPLATE_TYPE,
   RUN_OUTPUT_TYPE,
   TRIGGER_TYPE,

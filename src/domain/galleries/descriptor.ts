@@ -28,7 +28,20 @@ export const GALLERY_RP_API_VERSIONS = apiVersions([
 export const GALLERY_TYPE: ResourceTypeWithPaths = {
   ...inResourceGroup('Microsoft.Compute/galleries'),
   tracking: 'tracked',
-  readOnly: ['properties.provisioningState', 'properties.identifier.uniqueName', 'properties.sharingStatus'],
+  readOnly: [
+    'properties.provisioningState',
+    'properties.identifier.uniqueName',
+    'properties.sharingStatus',
+    'properties.sharingProfile.groups',
+    'properties.sharingProfile.communityGalleryInfo.communityGalleryEnabled',
+    'properties.sharingProfile.communityGalleryInfo.publicNames',
+  ],
   apiVersions: GALLERY_RP_API_VERSIONS,
-  references: [],
+  // A gallery's user-assigned identity takes the right to assign it, as every identity does in Azure.
+  references: [
+    {
+      field: 'identity.userAssignedIdentities{}',
+      needs: 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action',
+    },
+  ],
 };

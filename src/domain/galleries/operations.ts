@@ -10,7 +10,9 @@ import { checkQuota } from '../shared/quota.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { isObject } from '../shared/validate.ts';
-import { GALLERY_KIND, checkGalleryName, type Gallery, type GalleryRecord } from './gallery.ts';
+import { GALLERY_RP_API_VERSIONS } from './descriptor.ts';
+import { GALLERY_KIND, checkGalleryName, galleryUniqueName, type Gallery, type GalleryRecord } from './gallery.ts';
+import { checkGalleryIdentity, checkSharingProfile, checkSoftDeletePolicy } from './validate-gallery.ts';
 
 export const galleryId = (ref: ResourceRef): ResourceId => ({
   subscription: ref.subscription,
@@ -25,11 +27,22 @@ function checkDescription(value: unknown, problems: Problems): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * What a gallery write reads besides its body: the request's api-version (soft delete needs 2024-03-03
+ * or later; a caller inside Kiln, as `kiln build`, writes as the newest) and its conditions.
+ */
+export interface GalleryWriteOptions {
+  apiVersion?: string;
+  conditions?: Conditions;
+}
+
+const NEWEST = GALLERY_RP_API_VERSIONS[GALLERY_RP_API_VERSIONS.length - 1];
+
 export async function createOrUpdateGallery(
   ctx: DomainContext,
   ref: ResourceRef,
   body: Record<string, unknown>,
-  conditions?: Conditions,
+  { apiVersion = NEWEST, conditions }: GalleryWriteOptions = {},
 ) {
   const { subscription, name } = ref;
   checkGalleryName(name);
@@ -42,6 +55,15 @@ export async function createOrUpdateGallery(
   const tags = checkTags(body.tags, problems);
   const props = isObject(body.properties) ? body.properties : {};
   const description = checkDescription(props.description, problems);
+  const before = existing?.data.resource;
+  const sharingProfile = checkSharingProfile(props.sharingProfile, before?.properties.sharingProfile, problems);
+  const softDeletePolicy = checkSoftDeletePolicy(
+    props.softDeletePolicy,
+    before?.properties.softDeletePolicy,
+    apiVersion,
+    problems,
+  );
+  const identity = (await checkGalleryIdentity(ctx, body.identity, problems)) ?? before?.identity;
   problems.throwIfAny();
   if (existing && existing.data.resource.location !== location) {
     throw new ArmError(
@@ -58,9 +80,13 @@ export async function createOrUpdateGallery(
     type: 'Microsoft.Compute/galleries',
     location,
     ...(tags ? { tags } : {}),
+    ...(identity ? { identity } : {}),
     properties: {
       ...(description !== undefined ? { description } : {}),
-      identifier: { uniqueName: `${subscription}-${name.toUpperCase()}` },
+      identifier: { uniqueName: galleryUniqueName(subscription, name) },
+      ...(sharingProfile ? { sharingProfile } : {}),
+      ...(softDeletePolicy ? { softDeletePolicy } : {}),
+      ...(before?.properties.sharingStatus ? { sharingStatus: before.properties.sharingStatus } : {}),
       provisioningState: 'Succeeded',
     },
   };
@@ -70,12 +96,12 @@ export async function createOrUpdateGallery(
   return { status: existing ? 200 : 201, gallery, etag: stored.etag } as const;
 }
 
-/** PATCH: description and tags are all a gallery may change. */
+/** PATCH: description, tags, sharing permission and community info, soft delete policy and identity. */
 export async function updateGallery(
   ctx: DomainContext,
   ref: ResourceRef,
   body: Record<string, unknown>,
-  conditions?: Conditions,
+  { apiVersion = NEWEST, conditions }: GalleryWriteOptions = {},
 ) {
   const existing = await getGallery(ctx, ref);
   checkConditions(conditions, existing.etag);
@@ -84,7 +110,14 @@ export async function updateGallery(
   const next: Gallery = structuredClone(existing.data.resource);
   if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
   if (props.description !== undefined) next.properties.description = checkDescription(props.description, problems);
+  const { sharingProfile, softDeletePolicy } = next.properties;
+  const sharing = checkSharingProfile(props.sharingProfile, sharingProfile, problems);
+  const softDelete = checkSoftDeletePolicy(props.softDeletePolicy, softDeletePolicy, apiVersion, problems);
+  const identity = await checkGalleryIdentity(ctx, body.identity, problems);
   problems.throwIfAny();
+  if (sharing) next.properties.sharingProfile = sharing;
+  if (softDelete) next.properties.softDeletePolicy = softDelete;
+  if (identity) next.identity = identity;
   const [stored] = await ctx.store.apply([
     { op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } },
   ]);

@@ -1,11 +1,14 @@
 /**
  * Garbage collection of a region's chunks: a chunk of replica n stays while some version targeting
- * the region with at least n replicas lists it. It waits while replication is under way, because a
- * replication skips chunks it finds present and counts on them staying.
+ * the region with at least n replicas lists it, a soft-deleted version within its retention as much as
+ * a live one (soft-deleted-resources/soft-deleted-version.ts); those past it are deleted first. It
+ * waits while replication is under way, because a replication skips chunks it finds present and counts
+ * on them staying.
  */
 import { manifestOf } from '../replication/chunk-manifest.ts';
 import { collectGarbage } from '../replication/chunk-store.ts';
 import type { DomainContext } from '../context.ts';
+import { keptVersions, purgeWrites } from '../soft-deleted-resources/soft-deleted-version.ts';
 import { GALLERY_IMAGE_VERSION_KIND, type GalleryImageVersionRecord } from './gallery-image-version.ts';
 
 export class ReplicationUnderWay extends Error {
@@ -22,10 +25,13 @@ export async function collectRegionChunks(
   if (await replicationRunning()) throw new ReplicationUnderWay(region);
   const store = ctx.regions.get(region);
   if (!store) return { deleted: 0, bytesFreed: 0 };
-  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({
+  const purge = await purgeWrites(ctx);
+  if (purge.length > 0) await ctx.store.apply(purge);
+  const live = (await ctx.store.list<GalleryImageVersionRecord['data']>({
     kind: GALLERY_IMAGE_VERSION_KIND,
     limit: 1_000_000,
   })) as GalleryImageVersionRecord[];
+  const versions = [...live, ...(await keptVersions(ctx))];
   const referenced = new Map<number, Set<string>>();
   for (const version of versions) {
     const replicas =

@@ -3,6 +3,7 @@ import { ArmError, Problems } from '../../core/arm-error.ts';
 import { formatResourceId, resourceKey, type ResourceId } from '../../core/resource-id.ts';
 import type { Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
+import { getGallery } from '../galleries/operations.ts';
 import { galleryImageId, getGalleryImage, type GalleryImageRef } from '../gallery-images/operations.ts';
 import { startOperation, startOperationOn, type OperationData } from '../operations/operation.ts';
 import { getResource, requireResourceUnder, resourceRecord } from '../shared/arm-resource.ts';
@@ -20,7 +21,8 @@ import {
   type GalleryImageVersionRecord,
   type SafetyProfile,
 } from './gallery-image-version.ts';
-import { statusKey, statusRecord, type ReplicationStatusData } from './replication-status.ts';
+import { statusRecord, type ReplicationStatusData } from './replication-status.ts';
+import { asksRestore, deleteVersionWrites, refuseWhileKept, restoreVersion } from './restore-version.ts';
 import { resolveVersionSources } from './version-sources.ts';
 import { checkPublishing, checkSafety, validateVersionBody, type PublishingSpec } from './validate-version.ts';
 
@@ -59,6 +61,8 @@ export async function createOrUpdateVersion(
   const id = { ...versionId(ref), resourceGroup: definition.data.resource.id.split('/')[4] };
   const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
+  if (asksRestore(body)) return restoreOnly(ctx, existing, id);
+  if (!existing) await refuseWhileKept(ctx, id);
   const spec = validateVersionBody(
     ctx,
     existing && !namesSource(body) ? withStorage(body, existing.data.resource.properties.storageProfile) : body,
@@ -123,7 +127,22 @@ export async function createOrUpdateVersion(
   return { status: 201, version, etag: stored.etag, operation: operation.data };
 }
 
-/** The read-only `sizeInGB` of each disk image, from its source's size. */
+/** A write that asks to restore restores a soft-deleted version, and only that: a live version is not soft-deleted. */
+async function restoreOnly(
+  ctx: DomainContext,
+  existing: GalleryImageVersionRecord | undefined,
+  id: ResourceId,
+): Promise<VersionWriteResult> {
+  if (existing)
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The image version '${existing.data.resource.name}' is not soft-deleted: 'properties.restore' applies to a soft-deleted version only.`,
+      'properties.restore',
+    );
+  return restoreVersion(ctx, id);
+}
+
 /**
  * Whether a PUT names where the version's disks come from. An update that names none keeps the
  * version's own (its sources cannot change anyway): the Azure CLI's `sig image-version update` GETs
@@ -301,6 +320,13 @@ export async function updateVersion(
   body: Record<string, unknown>,
   conditions?: Conditions,
 ): Promise<VersionWriteResult> {
+  if (asksRestore(body)) {
+    await getGalleryImage(ctx, definitionRef(ref));
+    const id = versionId(ref);
+    const live = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, id);
+    checkConditions(conditions, live?.etag);
+    return restoreOnly(ctx, live, id);
+  }
   const existing = await getVersion(ctx, ref);
   checkConditions(conditions, existing.etag);
   const props = isObject(body.properties) ? body.properties : {};
@@ -336,19 +362,20 @@ export async function listVersions(ctx: DomainContext, ref: Omit<VersionRef, 've
   );
 }
 
-/** Removes the version now; its chunks go when garbage collection finds them unreferenced. */
+/**
+ * Removes the version now: its chunks go when garbage collection finds them unreferenced, or, when its
+ * gallery's soft delete policy is on, the version is kept, restorable, for the retention (restore-version.ts).
+ */
 export async function deleteVersion(ctx: DomainContext, ref: VersionRef, conditions?: Conditions): Promise<boolean> {
   await getGalleryImage(ctx, definitionRef(ref));
-  const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, versionId(ref));
+  const id = versionId(ref);
+  const existing = await getResource<GalleryImageVersion, GalleryImageVersionInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   refuseBeforeEndOfLife(ctx, existing.data.resource);
-  const regions = existing.data.resource.properties.publishingProfile.targetRegions.map((t) => t.name);
-  await ctx.store.apply([
-    { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
-    { op: 'delete', key: statusKey(existing.key) },
-    ...regions.map((region) => ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 })),
-  ]);
+  const gallery = await getGallery(ctx, { ...ref, name: ref.gallery });
+  const keep = gallery.data.resource.properties.softDeletePolicy?.isSoftDeleteEnabled === true;
+  await ctx.store.apply(await deleteVersionWrites(ctx, existing, id, keep));
   ctx.jobs.nudge();
   return true;
 }

@@ -12,6 +12,10 @@ import {
   GALLERY_IMAGE_VERSION_KIND,
   type GalleryImageVersion,
 } from '../gallery-image-versions/gallery-image-version.ts';
+import {
+  SOFT_DELETED_VERSION_KIND,
+  type SoftDeletedVersionRecord,
+} from '../soft-deleted-resources/soft-deleted-version.ts';
 
 export interface DeleteGroupPayload {
   groupKey: string;
@@ -53,16 +57,21 @@ export async function deleteGroupContents(
   const chunkRegions = new Set<string>();
   for (const record of inside) {
     for (const blob of ownedBlobs(record.data)) await ctx.regions.get(blob.region)?.delete(blob.key);
-    if (record.kind === GALLERY_IMAGE_VERSION_KIND) {
-      for (const target of (record.data.resource as unknown as GalleryImageVersion).properties.publishingProfile
-        .targetRegions)
-        chunkRegions.add(target.name);
-    }
+    const version = chunkHolder(record);
+    if (version) for (const target of version.properties.publishingProfile.targetRegions) chunkRegions.add(target.name);
     writes.push({ op: 'delete', key: record.key });
   }
   for (const region of chunkRegions)
     writes.push(ctx.jobs.enqueueWrite({ task: 'chunks.gc', payload: { region }, maxAttempts: 100 }));
   return [...writes, done];
+}
+
+/** The version whose chunks a record holds: a gallery image version's own, or a soft-deleted one's kept. */
+function chunkHolder(record: { kind: string; data: unknown }): GalleryImageVersion | undefined {
+  if (record.kind === GALLERY_IMAGE_VERSION_KIND) return (record.data as { resource: GalleryImageVersion }).resource;
+  if (record.kind === SOFT_DELETED_VERSION_KIND)
+    return (record.data as SoftDeletedVersionRecord['data']).internal.version.resource;
+  return undefined;
 }
 
 /** A failed delete leaves the group usable again, as ARM does. */

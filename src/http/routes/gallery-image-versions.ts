@@ -1,4 +1,4 @@
-/** Routes of Microsoft.Compute/galleries/images/versions. */
+/** Routes of Microsoft.Compute/galleries/images/versions, and of the gallery's soft-deleted versions. */
 import type { FastifyInstance } from 'fastify';
 import { GALLERY_IMAGE_VERSION_TYPE } from '../../domain/gallery-image-versions/descriptor.ts';
 import {
@@ -12,7 +12,9 @@ import {
 import { replicationStatusView } from '../../domain/gallery-image-versions/replication-status.ts';
 import type { GalleryImageVersion } from '../../domain/gallery-image-versions/gallery-image-version.ts';
 import { versionView } from '../../domain/gallery-image-versions/version-view.ts';
-import { jsonBody } from '../arm/arm-route.ts';
+import { SOFT_DELETED_RESOURCE_TYPE, SOFT_DELETED_VERSIONS } from '../../domain/soft-deleted-resources/descriptor.ts';
+import { listSoftDeletedVersions } from '../../domain/soft-deleted-resources/operations.ts';
+import { armRoute, jsonBody, refOf, routePath } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
 import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
@@ -48,4 +50,8 @@ export function registerGalleryImageVersionRoutes(scope: FastifyInstance, deps: 
     delete: (ref, request) => deleteVersion(domain, ref, conditionsOf(request)),
     list: (definition, request) => listVersions(domain, definition, pageRequest(request)),
   });
+  // SoftDeletedResource_ListByArtifactName: what a delete kept, restorable by a version PUT or PATCH with `restore`.
+  armRoute(scope, 'GET', routePath(SOFT_DELETED_VERSIONS), SOFT_DELETED_RESOURCE_TYPE, (request) =>
+    listSoftDeletedVersions(domain, refOf(request)),
+  );
 }

@@ -6,6 +6,7 @@ import { registerDeploymentRoutes } from './deployments.ts';
 import { registerDiskRoutes } from './disks.ts';
 import { registerFeatureRoutes } from './features.ts';
 import { registerGalleryRoutes } from './galleries.ts';
+import { registerGallerySharingRoutes } from './gallery-sharing.ts';
 import { registerImageTemplateRoutes } from './image-templates.ts';
 import { registerGalleryImageVersionRoutes } from './gallery-image-versions.ts';
 import { registerImageRoutes } from './images.ts';
@@ -39,6 +40,7 @@ export function registerArmRoutes(scope: FastifyInstance, deps: AppDeps): void {
   registerPlatformImageRoutes(scope, deps);
   registerGalleryRoutes(scope, deps);
   registerGalleryImageVersionRoutes(scope, deps);
+  registerGallerySharingRoutes(scope, deps);
   registerImageTemplateRoutes(scope, deps);
   registerOperationRoutes(scope, deps);
   registerAuthorizationRoutes(scope, deps);

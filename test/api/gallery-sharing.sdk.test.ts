@@ -334,7 +334,7 @@ describe('gallery sharing with @azure/arm-compute 25', () => {
     assert.equal(reset.sharingProfile?.communityGalleryInfo?.communityGalleryEnabled, false);
   });
 
-  it('stops showing a gallery to a subscription removed from its groups', async () => {
+  it('stops showing a gallery to a subscription removed from its groups, and shows one shared with the tenant', async () => {
     await compute.gallerySharingProfile.update(
       rg,
       'shelf',
@@ -343,6 +343,25 @@ describe('gallery sharing with @azure/arm-compute 25', () => {
     );
     assert.deepEqual(await list(reader.sharedGalleries.list('westus')), []);
     await assert.rejects(reader.sharedGalleries.get('westus', uniqueName), armRefusal(404, 'ResourceNotFound'));
+    // Shared with the tenant instead: every subscription of it sees it, listed with sharedTo=tenant.
+    await compute.gallerySharingProfile.update(
+      rg,
+      'shelf',
+      { operationType: 'Add', groups: [{ type: 'AADTenants', ids: [kiln.tenantId] }] },
+      fast,
+    );
+    assert.deepEqual(await list(reader.sharedGalleries.list('westus')), []);
+    assert.deepEqual(
+      (await list(reader.sharedGalleries.list('westus', { sharedTo: 'tenant' }))).map((g) => g.name),
+      [uniqueName],
+    );
+    assert.equal((await reader.sharedGalleries.get('westus', uniqueName)).name, uniqueName);
+    const badSharedTo = await call(
+      admin,
+      'GET',
+      `/subscriptions/${consumer}/providers/Microsoft.Compute/locations/westus/sharedGalleries?sharedTo=everyone`,
+    );
+    assert.deepEqual([badSharedTo.status, badSharedTo.body.error.target], [400, 'sharedTo']);
     const operations = await call(admin, 'GET', '/providers/Microsoft.Compute/operations');
     const actions = (operations.body.value as Array<{ name: string }>).map((o) => o.name.toLowerCase());
     for (const action of [

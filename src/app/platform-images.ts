@@ -60,7 +60,11 @@ export async function importPlatformImage(kiln: Kiln, request: ImportRequest): P
       importedAt: kiln.domain.clock.now().toISOString(),
       hyperVGeneration,
     };
+    const replaced = await kiln.domain.store.get<CatalogEntry>(catalogKey(image));
     await addPlatformImage(kiln.domain, image, request.replace === true);
+    // An entry a server imported kept its bytes under a key of its own.
+    const old = replaced?.data.blob;
+    if (old && (old.region !== region || old.key !== key)) await kiln.domain.regions.get(old.region)?.delete(old.key);
     process.stderr.write(
       `Imported ${urn(image)} (${image.hyperVGeneration}) from a ${disk.format} disk (${disk.root}).\n`,
     );

@@ -239,6 +239,7 @@ for (const variant of VARIANTS)
         properties: {
           osDisk: { osType: 'Windows', uri: busybox },
           dataDisks: [{ lun: 0, uri: busybox }],
+          hyperVGeneration: 'V3',
           color: 'red',
         },
       });
@@ -246,6 +247,7 @@ for (const variant of VARIANTS)
       assert.deepEqual(bad.body.error.details.map((d: { target: string }) => d.target).sort(), [
         'properties.color',
         'properties.dataDisks',
+        'properties.hyperVGeneration',
         'properties.osDisk.osType',
       ]);
       const missing = await call(admin, 'PUT', adminPath('4.0.0'), {

@@ -13,6 +13,7 @@ import { parseBlobUrl } from '../../core/blob-url.ts';
 import { newGuid } from '../../core/ids.ts';
 import type { StoredRecord, Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
+import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
 import { isObject } from '../shared/validate.ts';
 import {
   PLATFORM_IMAGE_OS,
@@ -135,6 +136,12 @@ function readBody(body: Record<string, unknown>) {
         );
     }
   }
+  const generation = properties.hyperVGeneration;
+  if (generation !== undefined && !(HYPERV_GENERATIONS as readonly unknown[]).includes(generation))
+    problems.add(
+      'properties.hyperVGeneration',
+      `The Hyper-V generation '${String(generation)}' must be one of ${HYPERV_GENERATIONS.join(', ')}.`,
+    );
   const state = properties.provisioningState;
   if (state !== undefined && !['Creating', 'Failed', 'Succeeded', 'Canceled'].includes(String(state)))
     problems.add(
@@ -145,7 +152,7 @@ function readBody(body: Record<string, unknown>) {
   return {
     uri: uri!,
     details: isObject(details) ? (details as { billingPartNumber?: string }) : undefined,
-    hyperVGeneration: properties.hyperVGeneration === undefined ? undefined : String(properties.hyperVGeneration),
+    hyperVGeneration: generation as string | undefined,
   };
 }
 

@@ -1,0 +1,123 @@
+// Issue 18's rule for Microsoft.Compute/images at api-version 2024-11-01, checked by walking the
+// spec's model (test/api/spec-models/ComputeRP-2024-11-01-image.json): for every property a client
+// may write, a PUT of a new image carrying it is answered with the value at its path, or refused
+// with a 4xx naming the path (test/support/openapi-walk.ts). The probes start from an image of a
+// blob; a probe of one of a disk's sources (snapshot, managedDisk, blobUri) replaces the blob, one
+// of sourceVirtualMachine replaces the storage profile. DEPARTURES lists what Kiln does otherwise
+// today, with why; the test fails on a new departure and on one that is gone.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import { armCaller, type ArmCall } from '../support/arm-call.ts';
+import { makeVhd, putRegionBlob, uploadDisk } from '../support/disk-data.ts';
+import { getAt, namesPath, probeValues, setAt, writableLeaves } from '../support/openapi-walk.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+/** Probe (path = value) to why Kiln departs from the rule there. */
+const DEPARTURES: Record<string, string> = {
+  'extendedLocation.name = "losangeles"':
+    'Kiln wants extendedLocation.name and .type together; the model requires neither',
+  'extendedLocation.type = "EdgeZone"':
+    'Kiln wants extendedLocation.name and .type together; the model requires neither',
+};
+
+const SOURCES = ['snapshot', 'managedDisk', 'blobUri'];
+
+describe('Microsoft.Compute/images: every writable property of the 2024-11-01 model', () => {
+  let kiln: TestServer;
+  let arm: ArmCall;
+  let token: string;
+  let strings: (path: string) => string | undefined;
+  const group = () => `/subscriptions/${kiln.subscriptionId}/resourceGroups/walk`;
+
+  before(async () => {
+    kiln = await startTestServer();
+    arm = armCaller(kiln, '2024-11-01');
+    token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const sub = kiln.subscriptionId;
+    await new ResourceManagementClient(kiln.credential, sub, { endpoint: kiln.url }).resourceGroups.createOrUpdate(
+      'walk',
+      { location: 'westus' },
+    );
+    const compute = new ComputeManagementClient(kiln.credential, sub, { endpoint: kiln.url });
+    const vhd = makeVhd(20, 'walk');
+    const blob = await putRegionBlob(kiln, 'westus', 'vhds/walk.vhd', vhd);
+    await uploadDisk(compute, 'walk', 'disk', 'westus', vhd);
+    await compute.snapshots.createOrUpdate('walk', 'snap', {
+      location: 'westus',
+      creationData: { createOption: 'Copy', sourceResourceId: `${group()}/providers/Microsoft.Compute/disks/disk` },
+    });
+    const ids = `${group()}/providers/Microsoft.Compute`;
+    strings = (path) => {
+      if (path.endsWith('blobUri')) return blob;
+      if (path.endsWith('snapshot.id')) return `${ids}/snapshots/snap`;
+      if (path.endsWith('managedDisk.id')) return `${ids}/disks/disk`;
+      if (path.endsWith('sourceVirtualMachine.id')) return `${ids}/virtualMachines/none`;
+      if (path.endsWith('diskEncryptionSet.id')) return `${ids}/diskEncryptionSets/des`;
+      if (path === 'location') return 'westus';
+      if (path === 'extendedLocation.name') return 'losangeles';
+      return undefined;
+    };
+    baseBody = () => ({
+      location: 'westus',
+      properties: { storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: blob } } },
+    });
+  });
+  after(() => kiln.stop());
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ARM bodies
+  let baseBody: () => any;
+
+  it('stores and returns each property, or refuses it naming its path', async (t) => {
+    const model = JSON.parse(
+      await readFile(join(import.meta.dirname, 'spec-models', 'ComputeRP-2024-11-01-image.json'), 'utf8'),
+    );
+    const leaves = writableLeaves(model.definitions, 'Image');
+    assert.ok(leaves.length > 15, `the walk found ${leaves.length} leaves`);
+    const departures: Record<string, string> = {};
+    let n = 0;
+    for (const leaf of leaves) {
+      for (const value of probeValues(leaf, strings)) {
+        const body = baseBody();
+        const disk = /^(properties\.storageProfile\.(?:osDisk|dataDisks\[0\]))\.(\w+)/.exec(leaf.path);
+        if (disk && SOURCES.includes(disk[2])) {
+          const owner = getAt(body, disk[1]) as Record<string, unknown> | undefined;
+          for (const source of SOURCES) delete owner?.[source];
+        }
+        if (leaf.path.startsWith('properties.sourceVirtualMachine')) delete body.properties.storageProfile;
+        // A data disk made for the probe has the blob as its source, unless the probe gives it another.
+        const item = () => (disk && SOURCES.includes(disk[2]) ? { lun: 1 } : { lun: 1, blobUri: strings('blobUri') });
+        setAt(body, leaf.path, value, item);
+        const probe = `${leaf.path} = ${JSON.stringify(value)}`;
+        const answer = await arm(token, 'PUT', `${group()}/providers/Microsoft.Compute/images/probe-${n++}`, body);
+        const outcome =
+          answer.status >= 500
+            ? `answered ${answer.status}`
+            : answer.status >= 400
+              ? namesPath(answer.body?.error, leaf.path)
+                ? undefined
+                : `refused naming ${answer.body?.error?.target ?? 'no field'}: ${answer.body?.error?.message}`
+              : sameValue(getAt(answer.body, leaf.path), value)
+                ? undefined
+                : `answered ${answer.status} with ${JSON.stringify(getAt(answer.body, leaf.path))}`;
+        if (outcome) departures[probe] = outcome;
+      }
+    }
+    t.diagnostic(`${leaves.length} writable properties, ${n} probes`);
+    assert.deepEqual(
+      Object.keys(departures).sort(),
+      Object.keys(DEPARTURES).sort(),
+      JSON.stringify(departures, null, 2),
+    );
+  });
+});
+
+/** ARM's equality for names and ids (case, a leading '/'); deep for maps. */
+function sameValue(answered: unknown, sent: unknown): boolean {
+  if (typeof sent === 'string' && typeof answered === 'string')
+    return answered.replace(/^\//, '').toLowerCase() === sent.replace(/^\//, '').toLowerCase();
+  return JSON.stringify(answered) === JSON.stringify(sent);
+}

@@ -17,6 +17,7 @@ import { defaultConfig } from '../../src/app/config.ts';
 import { workRoot } from '../../src/app/workers.ts';
 import { makeBusyboxBaseImage } from '../../src/imaging/disk/base-image.ts';
 import { run } from '../../src/imaging/disk/run.ts';
+import { JOB_KIND } from '../../src/jobs/job-record.ts';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
 import { kilnCli } from '../support/kiln-cli.ts';
@@ -256,6 +257,25 @@ for (const variant of VARIANTS)
       assert.equal(missing.status, 404);
       assert.equal(missing.body.error.code, 'BlobNotFound');
       assert.equal((await call(admin, 'GET', adminPath('4.0.0'))).status, 404);
+    });
+
+    it('deletes an import still Creating: canceled, and nothing of it left', async () => {
+      const put = await call(admin, 'PUT', adminPath('6.0.0'), { properties: { osDisk: { uri: busybox } } });
+      assert.equal(put.body.properties.provisioningState, 'Creating');
+      assert.equal((await call(admin, 'DELETE', adminPath('6.0.0'))).status, 200);
+      assert.equal((await call(admin, 'GET', adminPath('6.0.0'))).status, 404);
+      // Whether its job had started or not, it ends without an entry, bytes or work folder.
+      const jobs = () => kiln.server.kiln.domain.store.list({ kind: JOB_KIND, limit: 10 });
+      for (let tries = 0; (await jobs()).length > 0; tries++) {
+        assert.ok(tries < 200, 'the import job ends');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal((await call(admin, 'GET', adminPath('6.0.0'))).status, 404);
+      assert.deepEqual(
+        (await catalogBlobs()).filter((blob) => blob.key.includes('/6.0.0/')),
+        [],
+      );
+      assert.deepEqual(await readdir(workRoot(kiln.dataDir)).catch(() => []), []);
     });
 
     it('deletes a version: gone from the listings, its bytes deleted', async () => {

@@ -252,6 +252,66 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
     assert.equal((await compute.snapshots.get(rg, 'full')).supportedCapabilities?.architecture, 'x64');
   });
 
+  it('keeps the data access settings through create and update, and refuses what needs a disk access or key vault', async () => {
+    const denied = {
+      networkAccessPolicy: 'DenyAll',
+      publicNetworkAccess: 'Disabled',
+      dataAccessAuthMode: 'AzureActiveDirectory',
+      optimizedForFrequentAttach: true,
+      availabilityPolicy: { actionOnDiskDelay: 'AutomaticReattach' },
+    };
+    const allowed = {
+      networkAccessPolicy: 'AllowAll',
+      publicNetworkAccess: 'Enabled',
+      dataAccessAuthMode: 'None',
+      optimizedForFrequentAttach: false,
+      availabilityPolicy: { actionOnDiskDelay: 'None' },
+    };
+    /** Each disk read has the settings asked for, no more and no less. */
+    const hasSettings = (disks: object[], settings: Record<string, unknown>) => {
+      for (const disk of disks) {
+        const read = Object.keys(settings).map((key) => [key, (disk as Record<string, unknown>)[key]]);
+        assert.deepEqual(plain(Object.fromEntries(read)), settings);
+      }
+    };
+    const made = await compute.disks.createOrUpdate(rg, 'access', empty(1, 'StandardSSD_LRS', denied));
+    hasSettings([made, await compute.disks.get(rg, 'access')], denied);
+    const updated = await compute.disks.update(rg, 'access', allowed);
+    hasSettings([updated, await compute.disks.get(rg, 'access')], allowed);
+    const snapshot = await compute.snapshots.createOrUpdate(rg, 'access-snap', {
+      location: 'westus',
+      diskSizeGB: 1,
+      creationData: { createOption: 'Empty' },
+      dataAccessAuthMode: 'AzureActiveDirectory',
+    });
+    assert.equal(snapshot.dataAccessAuthMode, 'AzureActiveDirectory');
+    assert.equal(
+      (await compute.snapshots.update(rg, 'access-snap', { networkAccessPolicy: 'DenyAll' })).networkAccessPolicy,
+      'DenyAll',
+    );
+
+    const diskAccess = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/diskAccesses/private`;
+    const refusals: Array<[Record<string, unknown>, string]> = [
+      [{ diskAccessId: diskAccess }, 'properties.diskAccessId'],
+      [{ networkAccessPolicy: 'AllowPrivate' }, 'properties.networkAccessPolicy'],
+      [
+        { encryptionSettingsCollection: { enabled: true, encryptionSettings: [] } },
+        'properties.encryptionSettingsCollection',
+      ],
+      [{ dataAccessAuthMode: 'Kerberos' }, 'properties.dataAccessAuthMode'],
+      [{ availabilityPolicy: { actionOnDiskDelay: 'Wait' } }, 'properties.availabilityPolicy.actionOnDiskDelay'],
+    ];
+    for (const [more, target] of refusals) {
+      await assert.rejects(
+        compute.disks.createOrUpdate(rg, 'no-access', empty(1, 'Standard_LRS', more) as never),
+        refusedAt(target),
+        target,
+      );
+      await assert.rejects(compute.disks.update(rg, 'access', more as never), refusedAt(target), target);
+    }
+    await assert.rejects(compute.disks.get(rg, 'no-access'), armRefusal(404, 'ResourceNotFound'));
+  });
+
   it('round-trips the fields through @azure/arm-compute 25 (api-version 2026-03-02)', async () => {
     const newest = new ComputeManagementClient25(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     const made = await newest.disks.createOrUpdate(rg, 'newest', {

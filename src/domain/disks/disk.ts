@@ -56,6 +56,10 @@ export interface Disk extends ArmResource {
     encryption: { type: string };
     networkAccessPolicy: string;
     publicNetworkAccess: string;
+    /** Whether export and upload URLs also ask for an Entra ID caller; a disk's attach hint and availability policy (data-access.ts). */
+    dataAccessAuthMode?: string;
+    optimizedForFrequentAttach?: boolean;
+    availabilityPolicy?: { actionOnDiskDelay?: string };
     /** A snapshot's: whether it is incremental, and then the family of its disk's incremental snapshots. */
     incremental?: boolean;
     incrementalSnapshotFamilyId?: string;

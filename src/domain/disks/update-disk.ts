@@ -1,7 +1,7 @@
 /**
  * PUT on an existing disk or snapshot and PATCH: the changes one takes after creation (tags, OS type
- * and generation, what it says of its OS, the platform key's encryption, the SKU, a disk's tier, IOPS
- * and MBps, maxShares and on-demand bursting) made at once, and a larger size, which answers 202 with
+ * and generation, what it says of its OS, the platform key's encryption, its data access settings, the
+ * SKU, a disk's tier, IOPS and MBps, maxShares and on-demand bursting) made at once, and a larger size, which answers 202 with
  * the operation growing the bytes (grow.ts). Changes Azure makes only while no running VM holds the
  * disk (a size, a SKU, bursting turned on; maxShares: no VM at all) are refused otherwise, as Azure
  * refuses them.
@@ -24,6 +24,7 @@ import {
   performanceOf,
   type OsDescription,
 } from './disk-settings.ts';
+import { checkDataAccess } from './data-access.ts';
 import { checkRegionTakes, conflictOnRace, diskId, propertiesOf, type DiskWriteResult } from './disk-writes.ts';
 import { checkOffline, shrinkRefusal, startGrowth } from './grow.ts';
 import { BURSTING_MIN_MS, checkSharesAndBursting } from './shares-and-bursting.ts';
@@ -88,6 +89,7 @@ async function applyDiskUpdate(
   const generation = enumValue(props.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems);
   const size = integerIn(props.diskSizeGB, 1, 32767, 'properties.diskSizeGB', problems);
   checkEncryption(props.encryption, problems);
+  Object.assign(next.properties, checkDataAccess(props, family, problems));
   const os = checkOsDescription(props, problems);
   if (family.collection === 'snapshots') checkSnapshotUpdate(props, os, current, problems);
   const grows = size !== undefined && size > current.properties.diskSizeGB;

@@ -4,6 +4,7 @@ import type { DomainContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { booleanAt, enumValue, integerIn, isObject, requiredEnum } from '../shared/validate.ts';
 import { GIB, type CreationData, type Disk, type DiskFamily } from './disk.ts';
+import { DEFAULT_ACCESS, checkDataAccess, type DataAccess } from './data-access.ts';
 import { checkEncryption, checkOsDescription, checkSectorSize, type OsDescription } from './disk-settings.ts';
 
 export interface DiskSpec {
@@ -14,8 +15,8 @@ export interface DiskSpec {
   diskSizeGB?: number;
   osType?: Disk['properties']['osType'];
   hyperVGeneration?: Disk['properties']['hyperVGeneration'];
-  networkAccessPolicy: string;
-  publicNetworkAccess: string;
+  /** Its data access settings (data-access.ts), the network policies Azure's defaults unless given. */
+  access: DataAccess;
   /** What the body says of the OS on the disk (a copy's source may say more). */
   os: OsDescription;
   /** A snapshot's: asked to be incremental. */
@@ -24,8 +25,6 @@ export interface DiskSpec {
 
 export const OS_TYPES = ['Windows', 'Linux'] as const;
 export const HYPERV_GENERATIONS = ['V1', 'V2'] as const;
-const NETWORK_ACCESS = ['AllowAll', 'AllowPrivate', 'DenyAll'] as const;
-const PUBLIC_ACCESS = ['Enabled', 'Disabled'] as const;
 
 /** Checks a disk or snapshot PUT body, reporting every bad field at once. */
 export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: Record<string, unknown>): DiskSpec {
@@ -108,10 +107,7 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
     diskSizeGB,
     osType: enumValue(props!.osType, OS_TYPES, 'properties.osType', problems),
     hyperVGeneration: enumValue(props!.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems),
-    networkAccessPolicy:
-      enumValue(props!.networkAccessPolicy, NETWORK_ACCESS, 'properties.networkAccessPolicy', problems) ?? 'AllowAll',
-    publicNetworkAccess:
-      enumValue(props!.publicNetworkAccess, PUBLIC_ACCESS, 'properties.publicNetworkAccess', problems) ?? 'Enabled',
+    access: { ...DEFAULT_ACCESS, ...checkDataAccess(props!, family, problems) },
     os: checkOsDescription(props!, problems),
     ...(incremental === undefined ? {} : { incremental }),
   };

@@ -11,7 +11,7 @@ Commands:
   serve            serve the ARM-compatible API (HTTPS)
   sp create        create a service principal
   keys rotate      rotate the token signing key (every server on the store follows)
-  platform-image   import and list the images PlatformImage sources resolve to
+  platform-image   import, list and delete the images PlatformImage sources resolve to (offline, or --server)
 
 Azure CLI-shaped commands, against a running Kiln server (start with 'kiln login'):
 ${azureHelp}

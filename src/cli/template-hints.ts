@@ -13,7 +13,7 @@ const BY_CODE: Record<string, string> = {
     "Use a PlatformImage ('kiln platform-image list' shows what Kiln has), a ManagedImage, a SharedImageVersion or an ISO.",
   BadCustomizerType: 'Use one of the allowed values the message lists.',
   UnsupportedCustomizerType:
-    'Kiln builds Linux images only so far (no WindowsUpdate); a WindowsRestart restarts the build VM, so it needs kilnBuildMode Auto or VM.',
+    'A WindowsRestart restarts the build VM, so it needs kilnBuildMode Auto or VM; WindowsUpdate needs a Windows image, which Kiln does not build yet.',
   BadDistributeType: 'Distribute to VHD, ManagedImage or SharedImage.',
   NoCustomizerScript: "Give either 'inline' (a list of commands) or 'scriptUri', not both.",
   LinkedInvalidPropertyId:

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { linuxDefinition } from '../support/gallery-image.ts';
+import { templateRunEnded } from '../support/template-run.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 describe('image template triggers with @azure/arm-imagebuilder', () => {
@@ -57,16 +58,6 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
 
   const triggerPath = (templateName: string, trigger = '') =>
     `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/${templateName}/triggers${trigger}`;
-
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   it('refuses a trigger on a template whose source is not its definition’s latest version, naming the field', async () => {
     await builder.virtualMachineImageTemplates.createOrUpdate(
@@ -131,11 +122,7 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
   it('runs the template when a new version of its source definition is created; the trigger says so', async () => {
     assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'app')).lastRunStatus, undefined, 'never run');
     await newVersion('1.0.1');
-    const ran = await until(
-      () => builder.virtualMachineImageTemplates.get(rg, 'app'),
-      (t) => ['Succeeded', 'Failed'].includes(t.lastRunStatus?.runState ?? ''),
-      'the run the new version started',
-    );
+    const ran = await templateRunEnded(builder, rg, 'app');
     assert.equal(ran.lastRunStatus?.runState, 'Succeeded', ran.lastRunStatus?.message);
     assert.equal(
       (ran.source as { exactVersion?: string }).exactVersion?.toLowerCase(),

@@ -246,7 +246,6 @@ describe('image templates with @azure/arm-imagebuilder', () => {
         { type: 'Shell', name: 'same', inline: ['true'] },
         { type: 'Shell', name: 'same', inline: ['true'] },
         { type: 'File', name: 'etc', sourceUri: 'https://example.invalid/x', destination: '/etc/x' },
-        { type: 'WindowsUpdate', name: 'update' },
       ],
       distribute: [
         { type: 'VHD', runOutputName: 'dup' },
@@ -261,12 +260,11 @@ describe('image templates with @azure/arm-imagebuilder', () => {
           'properties.source.type',
           'properties.customize[1].name',
           'properties.customize[2].destination',
-          'properties.customize[3].type',
           'properties.distribute[1].runOutputName',
         ]) {
           assert.ok(error.message.includes(path), `${path} is named in: ${error.message}`);
         }
-        assert.match(error.message, /WindowsUpdate customizer 'update' needs a Windows image/);
+        assert.match(error.message, /name 'same' is already used .* Azure's own example template for Windows/);
         return true;
       },
     );

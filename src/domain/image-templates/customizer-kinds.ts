@@ -5,10 +5,13 @@
  * normalization accepts all derive from `CUSTOMIZER_KINDS`, so a new type is one entry here (and its
  * runner in `imaging/customizers/`, keyed by the same name in `imaging/image-template/customizer-step.ts`;
  * a type without a runner does not compile where the run hands its customizers to the build).
- * Types Azure has but Kiln cannot run are listed too, so they are refused with their own code.
+ * WindowsUpdate, which only a Windows guest runs, is accepted and kept as Azure accepts it; a run of a
+ * template holding one fails before any work, naming it (run/windows-refusal.ts), and that is the only
+ * way its type reaches the build's.
  */
 import type { Problems } from '../../core/arm-error.ts';
-import { checkChecksum, checkUri, requiredString, WINDOWS_NEEDED } from './template-fields.ts';
+import { integerIn } from '../shared/validate.ts';
+import { checkChecksum, checkUri, requiredString } from './template-fields.ts';
 import { checkRestartTimeout } from './restart-timeout.ts';
 
 /** Checks one customizer entry of the type, given its JSON path and its already-checked `name`. */
@@ -26,17 +29,6 @@ export interface CustomizerKind<T extends string, F> {
 
 function customizerKind<T extends string, F extends object>(type: T, checkFields: FieldCheck<F>): CustomizerKind<T, F> {
   return { type, check: (entry, at, name, problems) => ({ type, name, ...checkFields(entry, at, name, problems) }) };
-}
-
-/** A type only a Windows guest can run: accepted by name so its refusal says why (`UnsupportedCustomizerType`). */
-function needsWindows<T extends string>(type: T): CustomizerKind<T, never> {
-  return {
-    type,
-    check: (_entry, at, name, problems) => {
-      problems.add(`${at}.type`, `The ${type} customizer '${name}' ${WINDOWS_NEEDED}.`, 'UnsupportedCustomizerType');
-      return undefined;
-    },
-  };
 }
 
 interface ScriptFields {
@@ -105,7 +97,23 @@ export const CUSTOMIZER_KINDS = [
       restartTimeout: checkRestartTimeout(entry.restartTimeout, `${at}.restartTimeout`, problems),
     };
   }),
-  needsWindows('WindowsUpdate'),
+  // Azure's fields, each kept as given (Azure fills no defaults in its answer).
+  customizerKind('WindowsUpdate', (entry, at, _name, problems) => {
+    const fields: { searchCriteria?: string; filters?: string[]; updateLimit?: number } = {};
+    if (entry.searchCriteria !== undefined) {
+      if (typeof entry.searchCriteria !== 'string')
+        problems.add(`${at}.searchCriteria`, `'${at}.searchCriteria' must be a string.`);
+      else fields.searchCriteria = entry.searchCriteria;
+    }
+    if (entry.filters !== undefined) {
+      if (!Array.isArray(entry.filters) || entry.filters.some((f) => typeof f !== 'string'))
+        problems.add(`${at}.filters`, `'${at}.filters' must be an array of strings.`);
+      else fields.filters = entry.filters as string[];
+    }
+    if (entry.updateLimit !== undefined)
+      fields.updateLimit = integerIn(entry.updateLimit, 0, 2 ** 31 - 1, `${at}.updateLimit`, problems);
+    return fields;
+  }),
 ];
 
 /** A customizer as a valid template holds it: one of the kinds above that Kiln runs. */

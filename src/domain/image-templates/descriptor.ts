@@ -33,6 +33,19 @@ export const IMAGE_TEMPLATE_TYPE: ResourceTypeWithPaths = {
       field: 'identity.userAssignedIdentities{}',
       needs: 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action',
     },
+    // What the build VM would carry and join, as Azure checks it of the template's caller.
+    {
+      field: 'properties.vmProfile.userAssignedIdentities[]',
+      needs: 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action',
+    },
+    {
+      field: 'properties.vmProfile.vnetConfig.subnetId',
+      needs: 'Microsoft.Network/virtualNetworks/subnets/join/action',
+    },
+    {
+      field: 'properties.vmProfile.vnetConfig.containerInstanceSubnetId',
+      needs: 'Microsoft.Network/virtualNetworks/subnets/join/action',
+    },
   ],
   blobsFetchedByRuns: [
     'properties.customize[].scriptUri',

@@ -1,6 +1,8 @@
 /** Microsoft.VirtualMachineImages/imageTemplates: where an image starts, what is done to it, where it goes. */
 import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
 import type { Customizer } from './customizer-kinds.ts';
+import type { Optimize } from './optimize.ts';
+import type { VmProfile } from './vm-profile.ts';
 
 export const IMAGE_TEMPLATE_KIND = 'microsoft.virtualmachineimages/imagetemplates';
 
@@ -49,7 +51,8 @@ export interface ImageTemplateProperties {
   customize: Customizer[];
   distribute: Distributor[];
   buildTimeoutInMinutes: number;
-  vmProfile: { vmSize: string; osDiskSizeGB: number };
+  vmProfile: VmProfile;
+  optimize?: Optimize;
   errorHandling: { onCustomizerError: 'cleanup' | 'abort'; onValidationError: 'cleanup' | 'abort' };
   stagingResourceGroup?: string;
   autoRun: { state: 'Enabled' | 'Disabled' };

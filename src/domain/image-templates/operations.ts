@@ -21,6 +21,8 @@ import { asCreating, provision, provisionNew } from './provisioning.ts';
 import { startRun } from './run/start-run.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 import { hasTargetRegions, keepWhatOlderShapeOmits } from './version-shapes.ts';
+import { requireVmProfileNetwork } from './vm-profile.ts';
+import { checkStagingGroupSubscription, stagingGroupDeletes } from './staging-group.ts';
 import { finishedOperationOn, type OperationData } from '../operations/operation.ts';
 import { triggerDeletes } from './triggers/trigger.ts';
 
@@ -60,6 +62,9 @@ function templateResource(id: ResourceId, spec: TemplateSpec, previous?: ImageTe
     properties: { ...spec.properties, provisioningState: previous?.properties.provisioningState ?? 'Succeeded' },
   };
   if (spec.tags) template.tags = spec.tags;
+  // Azure's read-only twin of the group runs stage in; Kiln's own per-run `IT_` groups have no fixed name to show.
+  if (spec.properties.stagingResourceGroup)
+    template.properties.exactStagingResourceGroup = spec.properties.stagingResourceGroup;
   if (previous?.properties.provisioningError)
     template.properties.provisioningError = previous.properties.provisioningError;
   if (previous?.properties.lastRunStatus) template.properties.lastRunStatus = previous.properties.lastRunStatus;
@@ -112,7 +117,9 @@ export async function createOrUpdateTemplate(
   const existing = await getResource<ImageTemplate, ImageTemplateInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   const { spec, warnings } = checkTemplate(ctx, body, apiVersion);
+  await requireVmProfileNetwork(ctx, spec.properties.vmProfile, spec.location);
   const template = templateResource(id, spec, existing?.data.resource);
+  checkStagingGroupSubscription(template);
   if (existing && !hasTargetRegions(apiVersion)) {
     const stored = existing.data.resource.properties.distribute;
     template.properties.distribute = keepWhatOlderShapeOmits(template.properties.distribute, body, stored);
@@ -128,13 +135,7 @@ export async function createOrUpdateTemplate(
   // Even a repeated PUT checks the references again: it is how a Failed template gets another chance.
   const provisioned = existing ? await provision(ctx, template) : await provisionNew(ctx, template);
   const internal: ImageTemplateInternal = existing?.data.internal ?? { runOutputs: [], blobs: [] };
-  // `autoRun` Enabled starts a build when the template is created (how a deployment builds an image).
-  const run =
-    !existing &&
-    template.properties.autoRun.state === 'Enabled' &&
-    provisioned.template.properties.provisioningState !== 'Failed'
-      ? startRun(ctx, ref.subscription, provisioned.template, internal)
-      : undefined;
+  const run = existing ? undefined : autoRun(ctx, ref.subscription, provisioned.template, internal);
   const [stored] = await ctx.store.apply([
     {
       op: 'put',
@@ -185,6 +186,7 @@ export async function updateTemplate(
     properties: { ...current.properties, ...props },
   };
   const { spec, warnings } = checkTemplate(ctx, merged, apiVersion);
+  await requireVmProfileNetwork(ctx, spec.properties.vmProfile, spec.location);
   const template = templateResource(templateId(ref), spec, current);
   template.name = current.name;
   template.id = current.id;
@@ -193,15 +195,31 @@ export async function updateTemplate(
     'distribute' in props || body.identity !== undefined
       ? await provision(ctx, template)
       : { template, operation: undefined };
+  const changed = definition(current) !== definition(provisioned.template);
+  const run = changed ? autoRun(ctx, ref.subscription, provisioned.template, existing.data.internal) : undefined;
   const [stored] = await ctx.store.apply([
     {
       op: 'put',
-      record: resourceRecord(provisioned.template, existing.data.internal),
+      record: resourceRecord(run?.template ?? provisioned.template, run?.internal ?? existing.data.internal),
       expect: { etag: existing.etag },
     },
     ...(provisioned.operation ? [provisioned.operation.write] : []),
+    ...(run?.writes ?? []),
   ]);
-  return { template: provisioned.template, etag: stored.etag, warnings, operation: provisioned.operation?.data };
+  if (run) ctx.jobs.nudge();
+  const made = run?.template ?? provisioned.template;
+  return { template: made, etag: stored.etag, warnings, operation: provisioned.operation?.data };
+}
+
+/**
+ * Azure's `autoRun`: Enabled runs the template when it is created or updated (a PATCH that changes
+ * more than its tags), in the batch that writes it; how a deployment builds an image. Not a template
+ * that failed validation.
+ */
+function autoRun(ctx: DomainContext, subscription: string, template: ImageTemplate, internal: ImageTemplateInternal) {
+  return template.properties.autoRun.state === 'Enabled' && template.properties.provisioningState !== 'Failed'
+    ? startRun(ctx, subscription, template, internal)
+    : undefined;
 }
 
 export async function getTemplate(ctx: DomainContext, ref: TemplateRef): Promise<ImageTemplateRecord> {
@@ -236,8 +254,9 @@ export async function deleteTemplate(
   );
   await ctx.store.apply([
     { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
-    // Its triggers go with it, as child resources do.
+    // Its triggers go with it, as child resources do, and the staging group its runs made.
     ...(await triggerDeletes(ctx, existing.key)),
+    ...(await stagingGroupDeletes(ctx, existing.data.resource)),
     ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: existing.data.internal.blobs } }),
     operation.write,
   ]);

@@ -8,9 +8,6 @@ import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
-/** Why a template asking for something only Windows can do is refused. */
-export const WINDOWS_NEEDED = 'needs a Windows image, and Kiln builds Linux images only so far';
-
 export function requiredString(
   entry: Record<string, unknown>,
   field: string,

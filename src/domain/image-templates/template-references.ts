@@ -1,7 +1,7 @@
 /**
  * What a template points to: its source (a platform image, a managed image, a gallery image version),
  * its distribution targets (a gallery image definition, a managed image's resource group) and its
- * user-assigned identity. Each
+ * user-assigned identities (its own, its build VM's), and its own staging group. Each
  * lookup fails with the provisioning error code Azure gives that problem. They serve twice: when the
  * template is stored (Azure's asynchronous template validation, see provisioning.ts) and when it
  * runs, because the resources may have changed in between.
@@ -16,6 +16,8 @@ import type { ImageRecord } from '../images/image.ts';
 import { findIdentity } from '../managed-identities/operations.ts';
 import { resolvePlatformImage } from '../platform-images/catalog.ts';
 import type { Distributor, ImageTemplate, TemplateSource } from './image-template.ts';
+import { checkStagingGroup } from './staging-group.ts';
+import { vmProfileIdentities } from './vm-profile.ts';
 
 const SOURCE = 'properties.source';
 
@@ -131,28 +133,33 @@ function checkTarget(ctx: DomainContext, target: Distributor, at: string): Promi
 }
 
 /**
- * The user-assigned identity the template acts as when it downloads Kiln's own blobs. The spec has no
- * code for a missing identity, so it gets its catch-all `Other`.
+ * A user-assigned identity: the one the template acts as when it downloads Kiln's own blobs, or one
+ * its vmProfile gives the build VM. The spec has no code for a missing identity, so it gets its
+ * catch-all `Other`.
  */
-async function checkIdentity(ctx: DomainContext, id: string): Promise<void> {
+async function checkIdentity(ctx: DomainContext, id: string, target: string): Promise<void> {
   if (!(await findIdentity(ctx, id)))
     throw new ArmError(
       400,
       'Other',
       `The user-assigned identity '${id}' was not found; create it before the template.`,
-      'identity.userAssignedIdentities',
+      target,
     );
 }
 
 /** Every reference of the template that does not resolve, source first, each with its JSON path. */
 export async function checkReferences(
   ctx: DomainContext,
-  template: Pick<ImageTemplate, 'location' | 'properties' | 'identity'>,
+  template: Pick<ImageTemplate, 'location' | 'name' | 'properties' | 'identity'>,
 ): Promise<ReferenceProblem[]> {
   const checks = [
     checkSource(ctx, template.properties.source, template.location),
     ...template.properties.distribute.map((target, i) => checkTarget(ctx, target, `properties.distribute[${i}]`)),
-    ...Object.keys(template.identity.userAssignedIdentities ?? {}).map((id) => checkIdentity(ctx, id)),
+    ...Object.keys(template.identity.userAssignedIdentities ?? {}).map((id) =>
+      checkIdentity(ctx, id, 'identity.userAssignedIdentities'),
+    ),
+    ...vmProfileIdentities(template.properties.vmProfile).map(({ id, target }) => checkIdentity(ctx, id, target)),
+    checkStagingGroup(ctx, template),
   ];
   const problems = await Promise.all(checks.map((check) => check?.then(() => undefined, asProblem)));
   return problems.filter((p): p is ReferenceProblem => p !== undefined);

@@ -15,7 +15,9 @@ import type {
   TemplateSource,
   Validator,
 } from './image-template.ts';
+import { checkOptimize } from './optimize.ts';
 import { checkChecksum, checkResourceId, checkUri, requiredString } from './template-fields.ts';
+import { checkVmProfile } from './vm-profile.ts';
 
 const P = 'properties';
 const RUN_OUTPUT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -42,7 +44,6 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
   const customize = checkCustomizers(props.customize, problems);
   const distribute = checkDistributors(ctx, props.distribute, problems);
   const timeout = integerIn(props.buildTimeoutInMinutes, 0, 960, `${P}.buildTimeoutInMinutes`, problems) ?? 0;
-  const vmProfile = isObject(props.vmProfile) ? props.vmProfile : {};
   const handling = isObject(props.errorHandling) ? props.errorHandling : {};
   const onBuildError = ['cleanup', 'abort'] as const;
   const properties: TemplateSpec['properties'] = {
@@ -50,10 +51,7 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
     customize,
     distribute,
     buildTimeoutInMinutes: timeout,
-    vmProfile: {
-      vmSize: typeof vmProfile.vmSize === 'string' && vmProfile.vmSize !== '' ? vmProfile.vmSize : 'Standard_D1_v2',
-      osDiskSizeGB: integerIn(vmProfile.osDiskSizeGB, 0, 4095, `${P}.vmProfile.osDiskSizeGB`, problems) ?? 0,
-    },
+    vmProfile: checkVmProfile(props.vmProfile, problems),
     errorHandling: {
       onCustomizerError:
         enumValue(handling.onCustomizerError, onBuildError, `${P}.errorHandling.onCustomizerError`, problems) ??
@@ -80,6 +78,8 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
   }
   if (props.managedResourceTags !== undefined)
     properties.managedResourceTags = checkTags(props.managedResourceTags, problems, `${P}.managedResourceTags`);
+  const optimize = checkOptimize(props.optimize, problems);
+  if (optimize) properties.optimize = optimize;
   const validate = checkValidate(props.validate, customize, problems);
   if (validate) properties.validate = validate;
   const buildMode = enumValue(props.kilnBuildMode, BUILD_MODES, `${P}.kilnBuildMode`, problems);
@@ -248,7 +248,7 @@ function checkCustomizers(raw: unknown, problems: Problems, list: CustomizerList
     if (name && names.has(name.toLowerCase()))
       problems.add(
         `${at}.name`,
-        `The ${what} name '${name}' is already used by ${what} ${names.get(name.toLowerCase())}; every name must be unique.`,
+        `The ${what} name '${name}' is already used by ${what} ${names.get(name.toLowerCase())}; every name must be unique, since the log and errors name each step by it. Azure's own example template for Windows (CreateImageTemplateWindows.json, api-version 2025-10-01) repeats a name this way, which Kiln refuses: rename one of them.`,
       );
     names.set(name.toLowerCase(), i);
     const kind = list.kinds.find((k) => k.type === entry.type);

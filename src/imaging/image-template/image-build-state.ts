@@ -44,7 +44,7 @@ export interface ImageBuildState extends RootFsState {
   bootCheck?: BootCheckResult;
   /** Why validation failed, when `continueDistributeOnFailure` lets the image be distributed anyway. */
   validationFailure?: string;
-  /** Set when a customizer failed and `errorHandling.onCustomizerError` is `abort`: keep everything for debugging. */
+  /** Set when a customizer (validator) failed under `errorHandling.onCustomizerError` (`onValidationError`) `abort`: keep everything for debugging. */
   keep: boolean;
   /** The run's disk limit, as messages name it, once its space is mounted. */
   diskLimit?: string;

@@ -4,13 +4,17 @@
  * `validate.inVMValidations` in order inside it (guest-customizer.ts), output in the log under each
  * validator's name. The first failing validator fails the stage, named in the error. With
  * `continueDistributeOnFailure` the failure is recorded instead (the run still ends Failed, as on
- * Azure, but its outputs are distributed). The VM is always stopped when the step ends.
+ * Azure, but its outputs are distributed). The VM is always stopped when the step ends. With
+ * `errorHandling.onValidationError: abort`, a validation that stops the run keeps it as a failed
+ * customizer under `abort` does: the staging group and the work folder (the validated image, the
+ * serial consoles) stay for a look inside, where Azure keeps its validation VM.
  */
 import { join } from 'node:path';
 import type { FetchLike } from '../customizers/download-into-image.ts';
 import { runGuestTask, type GuestTask } from '../guest/guest-customizer.ts';
 import { bootGuest, type GuestSettings } from '../guest/guest-vm.ts';
 import type { BuildStep } from '../step-runner.ts';
+import type { OnCustomizerError } from './customizer-step.ts';
 import { imageToBoot, type ImageBuildState } from './image-build-state.ts';
 
 export interface Validation {
@@ -18,6 +22,8 @@ export interface Validation {
   continueDistributeOnFailure: boolean;
   /** The source is validated as it is: no customizers, no generalization. */
   sourceValidationOnly: boolean;
+  /** `abort` keeps the run's work when a validator stops the run. */
+  onValidationError: OnCustomizerError;
 }
 
 export interface ValidateStepOptions {
@@ -64,7 +70,10 @@ export function validateStep(options: ValidateStepOptions): BuildStep<ImageBuild
           } catch (error) {
             ctx.signal.throwIfAborted();
             const failure = `Validation failed: ${(error as Error).message}`;
-            if (!validation.continueDistributeOnFailure) throw new Error(failure, { cause: error });
+            if (!validation.continueDistributeOnFailure) {
+              if (validation.onValidationError === 'abort') state.keep = true;
+              throw new Error(failure, { cause: error });
+            }
             ctx.log.line(`${failure} (continueDistributeOnFailure: the image is distributed anyway)`);
             state.validationFailure = failure;
             return;

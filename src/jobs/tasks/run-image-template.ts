@@ -26,12 +26,7 @@ import type { FinishRunPayload, RunPayload } from '../../domain/image-templates/
 import { storeBuiltVhd } from '../../domain/image-templates/run/built-vhd.ts';
 import type { BuiltImage } from '../../domain/image-templates/run/distribute.ts';
 import type { ImageTemplateRecord } from '../../domain/image-templates/image-template.ts';
-import {
-  buildEnding,
-  endRun,
-  recordRunFailure,
-  refuseWithoutBuilderAccess,
-} from '../../domain/image-templates/run/end-run.ts';
+import { buildEnding, endRun, recordRunFailure, refuseBeforeWork } from '../../domain/image-templates/run/end-run.ts';
 import { finishRun, startRunDistribution } from '../../domain/image-templates/run/finish-run.ts';
 import { openLiveLog } from '../../domain/image-templates/run/live-log-writer.ts';
 import {
@@ -41,6 +36,8 @@ import {
   stagingGroup,
 } from '../../domain/image-templates/run/run-status.ts';
 import { findTemplateSource, type SourceBytes } from '../../domain/image-templates/run/source.ts';
+import { linuxCustomizers } from '../../domain/image-templates/run/windows-refusal.ts';
+import { optimizeNote } from '../../domain/image-templates/optimize.ts';
 import { sealSerialLogs } from '../../domain/image-templates/run/serial-logs.ts';
 import { serialLogFiles } from '../../imaging/guest/serial-capture.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
@@ -126,8 +123,8 @@ async function runTemplate(
   const record = await currentRun(ctx, payload);
   if (!record) return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
   const template = record.data.resource;
-  // Before anything exists (staging group, working files): may the builder principal do this run?
-  const refused = await refuseWithoutBuilderAccess(ctx, payload, template);
+  // Before anything exists (staging group, working files): may the builder principal do this run, can Kiln build it?
+  const refused = await refuseBeforeWork(ctx, payload, template);
   if (refused) return refused;
   const work = runWorkFolder(settings.workRoot, payload.runId);
   await openRunWork(work);
@@ -167,6 +164,8 @@ async function buildTemplate(
     `Customizer network: ${network ? 'on: scripts share the host network, its loopback included' : 'off: scripts see a private loopback only'}`,
   );
   log.line(`Customizer limits, per command (build.limits): ${describeLimits(settings.limits)}`);
+  const optimized = optimizeNote(template.properties.optimize);
+  if (optimized) log.line(optimized);
 
   let sourceVersion: string | undefined;
   let source: SourceBytes | undefined;
@@ -192,7 +191,7 @@ async function buildTemplate(
           opened: () => setRunSubState(ctx, payload, 'Customizing'),
         },
       },
-      customize: validate?.sourceValidationOnly ? [] : template.properties.customize,
+      customize: validate?.sourceValidationOnly ? [] : linuxCustomizers(template.properties.customize),
       onCustomizerError: template.properties.errorHandling.onCustomizerError,
       customizers: {
         network,
@@ -209,6 +208,7 @@ async function buildTemplate(
         ? {
             validate: {
               ...validate,
+              onValidationError: template.properties.errorHandling.onValidationError,
               image: template.name,
               started: () => setRunSubState(ctx, payload, 'Validating'),
             },

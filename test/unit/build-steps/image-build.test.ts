@@ -31,7 +31,7 @@ describe('image build', () => {
     const steps = imageBuildSteps({
       work: join(root, 'unused'),
       store: {} as MetadataStore,
-      staging: { name: 'IT_g_t_1', key: 'k', write: { op: 'delete', key: 'k' } },
+      staging: { name: 'IT_g_t_1', key: 'k', write: { op: 'delete', key: 'k' }, lasting: false },
       source: { find: () => Promise.reject(new Error('not run')) },
       customize: [
         { type: 'Shell', name: 'first', inline: ['true'] },

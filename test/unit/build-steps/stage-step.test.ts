@@ -1,5 +1,6 @@
 // The stage step alone: it makes the staging group's record through the metadata store, removes it in
-// its cleanup, and keeps it (saying so) when a customizer failed under onCustomizerError: abort.
+// its cleanup, and keeps it (saying so) when a customizer failed under onCustomizerError: abort. A
+// template's own stagingResourceGroup is made when absent, used as it is when present, and kept.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ const template = {
   id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/builds/providers/Microsoft.VirtualMachineImages/imageTemplates/web`,
   name: 'web',
   location: 'westus',
+  properties: {},
 } as ImageTemplate;
 let runs = 0;
 
@@ -59,5 +61,21 @@ describe('stage step', () => {
         `Keeping IT_builds_web_5678abcd and ${state.work} for debugging (errorHandling: abort).`,
       ),
     );
+  });
+
+  it("uses the template's own staging group, made when absent, and keeps it between runs", async () => {
+    const named = {
+      ...template,
+      properties: { stagingResourceGroup: `/subscriptions/${SUBSCRIPTION}/resourceGroups/stage` },
+    };
+    for (const runId of ['aaaaaaaa-0000-0000-0000-000000000000', 'bbbbbbbb-0000-0000-0000-000000000000']) {
+      const { state, ctx } = imageBuildFixture(root, ++runs);
+      const group = stagingGroup(named as ImageTemplate, SUBSCRIPTION, runId);
+      assert.equal(group.name, 'stage');
+      const step = stageStep(store, group);
+      await step.run(state, ctx);
+      await step.cleanup!(state, ctx);
+      assert.ok(await store.get(group.key), 'the group stays after the run');
+    }
   });
 });

@@ -19,6 +19,7 @@ import { liveLogPrefix, sealLiveLog } from './live-log.ts';
 import { withEndedRun } from './run-history.ts';
 import type { RunLog } from './run-log.ts';
 import { currentRun, stagingGroup, withRunStatus } from './run-status.ts';
+import { linuxCustomizers } from './windows-refusal.ts';
 
 /** Writes the run's last line, seals its log into the template's region and returns what records its end. */
 export async function endRun(
@@ -62,16 +63,18 @@ export function buildEnding(
 }
 
 /**
- * A run its builder principal may not do ends Failed at once, before it has a work folder or staging
- * group; its log, written whole, holds the reason alone. Undefined when the builder has the access.
+ * A run its builder principal may not do, or that needs Windows (windows-refusal.ts), ends Failed at
+ * once, before it has a work folder or staging group; its log, written whole, holds the reason alone.
+ * Undefined when the run may go on.
  */
-export async function refuseWithoutBuilderAccess(
+export async function refuseBeforeWork(
   ctx: DomainContext,
   payload: RunPayload,
   template: ImageTemplate,
 ): Promise<Write[] | undefined> {
   try {
     await requireBuilderAccess(ctx, template);
+    linuxCustomizers(template.properties.customize);
     return undefined;
   } catch (error) {
     if (!(error instanceof ArmError) || error.status >= 500) throw error;
@@ -122,13 +125,19 @@ export async function recordRunFailure(
   };
   const writes: Write[] = [
     { op: 'put', record: { ...current, data: { resource, internal } }, expect: { etag: current.etag } },
-    { op: 'delete', key: stagingGroup(current.data.resource, current.subscription, payload.runId).key },
+    ...stagingGroupDeletes(current.data.resource, current.subscription, payload.runId),
     done,
     ...(logBlob ? [deleteLiveLog(ctx, region, payload.runId)] : []),
   ];
   if (current.data.internal.cancelOperation)
     writes.push(finishOperation(current.data.internal.cancelOperation, ctx.clock.now(), { status: 'Succeeded' }));
   return writes;
+}
+
+/** The run's own staging group goes with it; a template's lasting one stays (run-status.ts). */
+function stagingGroupDeletes(template: ImageTemplate, subscription: string, runId: string): Write[] {
+  const group = stagingGroup(template, subscription, runId);
+  return group.lasting ? [] : [{ op: 'delete', key: group.key }];
 }
 
 async function finalWrites(

@@ -4,7 +4,7 @@
  * write here goes through `updateRun`, which retries over concurrent updates (a cancel, tags), and
  * changes nothing once the template's run is another one.
  */
-import { resourceGroupId, resourceKey } from '../../../core/resource-id.ts';
+import { parseResourceId, resourceGroupId, resourceKey } from '../../../core/resource-id.ts';
 import type { Write } from '../../../ports/metadata-store.ts';
 import type { DomainContext } from '../../context.ts';
 import { newResourceGroup } from '../../resource-groups/resource-group.ts';
@@ -81,19 +81,28 @@ export function recordExactVersion(ctx: DomainContext, payload: RunPayload, exac
   }));
 }
 
-/** The staging resource group `IT_<group>_<template>_<id>`, which users see while the run lasts. */
+/**
+ * The run's staging resource group, which users see while the run lasts: the template's
+ * `stagingResourceGroup` when it names one, made by the run if it does not exist and then kept
+ * between runs (`lasting`), as Azure keeps it until the template's delete (staging-group.ts); else
+ * `IT_<group>_<template>_<id>`, made for the run and removed after it.
+ */
 export function stagingGroup(template: ImageTemplate, subscription: string, runId: string) {
+  const named = template.properties.stagingResourceGroup;
   const [, , , , group] = template.id.split('/');
-  const name = `${stagingGroupPrefix(group, template.name)}${runId.slice(0, 8)}`.slice(0, 90);
+  const name = named
+    ? parseResourceId(named)!.resourceGroup!
+    : `${stagingGroupPrefix(group, template.name)}${runId.slice(0, 8)}`.slice(0, 90);
   const resource = newResourceGroup(subscription, name, template.location, {
     createdBy: 'AzureVMImageBuilder',
     imageTemplateName: template.name,
   });
-  return {
-    name,
-    key: resourceKey(resourceGroupId(subscription, name)),
-    write: { op: 'put', record: resourceRecord(resource, {}) } as Write,
+  const write: Write = {
+    op: 'put',
+    record: resourceRecord(resource, {}),
+    ...(named ? { expect: { absent: true } } : {}),
   };
+  return { name, key: resourceKey(resourceGroupId(subscription, name)), write, lasting: named !== undefined };
 }
 
 /** What every run's staging group name of this template starts with (before the 90-character cut). */

@@ -20,6 +20,7 @@ import { managedImageSource, sharedImageVersionSource } from '../template-refere
 import { manifestOf } from '../../replication/chunk-manifest.ts';
 import { readManifest, verifyReplica } from '../../replication/chunk-store.ts';
 import { resolvePlatformImage, urn } from '../../platform-images/catalog.ts';
+import { WINDOWS_NOT_BUILT } from './windows-refusal.ts';
 
 export interface SourceBytes {
   description: string;
@@ -166,9 +167,4 @@ export async function findTemplateSource(
 const redactQuery = (uri: string) => uri.replace(/\?.*$/, '?***');
 
 const windows = (id: string, target: string) =>
-  new ArmError(
-    400,
-    'BadSourceType',
-    `The source '${id}' is a Windows image; building Windows images needs a VM-based build driver, which Kiln does not have yet.`,
-    target,
-  );
+  new ArmError(400, 'BadSourceType', `The source '${id}' is a Windows image: ${WINDOWS_NOT_BUILT}.`, target);

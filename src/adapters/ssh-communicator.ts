@@ -13,7 +13,7 @@
  * Uploads stream through its standard input, so it never needs the host's files.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,15 +66,22 @@ export function createSshCommunicator(options: SshCommunicatorOptions = {}): Gue
         dispose: () => rm(dir, { recursive: true, force: true }),
       } satisfies GuestAccess;
     },
-    async agent(folder) {
+    async agent(folder, kept) {
       const key = join(folder, 'agent_ed25519');
       if (!existsSync(key)) {
         await mkdir(folder, { recursive: true, mode: 0o700 });
-        await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', AGENT, '-f', key]);
+        if (kept === undefined) await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', AGENT, '-f', key]);
+        else {
+          await writeFile(key, kept, { mode: 0o600 });
+          const publicKey = await exec('ssh-keygen', ['-y', '-f', key]);
+          // `-y` prints the key with the comment the private key holds (the agent's name).
+          await writeFile(`${key}.pub`, `${publicKey.trim()}\n`, { mode: 0o644 });
+        }
       }
       return {
         user: AGENT,
         authorizedKey: (await readFile(`${key}.pub`, 'utf8')).trim(),
+        privateKey: await readFile(key, 'utf8'),
         guestPort: SSH_PORT,
         connect: (vm, connecting) =>
           connect(
@@ -176,14 +183,17 @@ function lines(stream: NodeJS.ReadableStream, each: (line: string) => void) {
   stream.on('end', () => partial !== '' && each(partial));
 }
 
-function exec(command: string, args: string[]): Promise<void> {
+/** Runs a host command; answers what it printed. */
+function exec(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.once('error', reject);
     child.once('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} failed (exit code ${code}): ${stderr.trim()}`)),
+      code === 0 ? resolve(stdout) : reject(new Error(`${command} failed (exit code ${code}): ${stderr.trim()}`)),
     );
   });
 }

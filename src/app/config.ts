@@ -48,6 +48,11 @@ export interface KilnConfig {
     bootTimeoutSeconds?: number;
   };
   /**
+   * Nodes sharing one metadata store (jobs/node-watch.ts): each writes its record every
+   * `heartbeatSeconds` (default 5); one silent for `deadAfterSeconds` (default 30) is taken over.
+   */
+  nodes?: { heartbeatSeconds?: number; deadAfterSeconds?: number };
+  /**
    * Image builds. `customizerNetwork`: customizer scripts share the host's network (default off: a
    * private loopback only). `builderGrants`: `subscription` (default) gives the image builder
    * principal Contributor at every subscription; `none` leaves granting to the operator, per group.
@@ -264,6 +269,19 @@ function virtualMachineSettings(config: KilnConfig): KilnSettings['virtualMachin
       );
   const { bootTimeoutSeconds: _, ...settings } = given;
   return settings;
+}
+
+/** `nodes`, checked: the heartbeat and the silence after which a node is taken over, in ms. */
+export function nodeWatchSettings(config: KilnConfig): { heartbeatMs: number; deadAfterMs: number } {
+  const { heartbeatSeconds = 5, deadAfterSeconds = 30 } = config.nodes ?? {};
+  for (const [name, value] of Object.entries({ heartbeatSeconds, deadAfterSeconds }))
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`config.json: nodes.${name} must be a whole number of at least 1, not ${JSON.stringify(value)}.`);
+  if (deadAfterSeconds < 2 * heartbeatSeconds)
+    throw new Error(
+      `config.json: nodes.deadAfterSeconds (${deadAfterSeconds}) must be at least twice nodes.heartbeatSeconds (${heartbeatSeconds}): one late heartbeat must not make a node dead.`,
+    );
+  return { heartbeatMs: heartbeatSeconds * 1000, deadAfterMs: deadAfterSeconds * 1000 };
 }
 
 /** How long a user's VM may take to reach its login prompt (`virtualMachines.bootTimeoutSeconds`). */

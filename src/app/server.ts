@@ -11,7 +11,8 @@ import type { LogDestination } from '../http/log-options.ts';
 import type { ServicePrincipal } from '../domain/identity/service-principals.ts';
 import { ensureAdminPrincipal } from './admin-principal.ts';
 import { ensureBuilderPrincipal } from './builder-principal.ts';
-import { operatorBuildSettings } from './config.ts';
+import { nodeWatchSettings, operatorBuildSettings } from './config.ts';
+import { nodeIdentity } from './node-identity.ts';
 import { openKiln, type Kiln, type KilnOptions } from './kiln.ts';
 import { loadPortalFiles } from './portal-files.ts';
 import { inProcessResourceManager } from '../adapters/in-process-resource-manager.ts';
@@ -72,6 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const builder = await ensureBuilderPrincipal(kiln);
   // Checked before the API listens: a bad build setting stops the start instead of failing every build.
   const build = operatorBuildSettings(kiln.config);
+  const node = { id: await nodeIdentity(options.dataDir), ...nodeWatchSettings(kiln.config) };
   let https: { key: string; cert: string } | undefined;
   let caPath: string | undefined;
   if (options.certFile && options.keyFile) {
@@ -121,7 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     customizerNetwork: options.customizerNetwork,
     build,
-    resumeMachines: true,
+    node,
     selfFetch: selfFetch(app),
     resources: inProcessResourceManager({
       app,

@@ -9,6 +9,8 @@ import { startWorker, type JobEvent, type Worker } from '../jobs/worker.ts';
 import { operatorBuildSettings, vmBootTimeoutSeconds, type OperatorBuildSettings } from './config.ts';
 import { vmSettings } from '../domain/virtual-machines/capacity.ts';
 import { resumeMachines } from '../domain/virtual-machines/resume-machines.ts';
+import { watchNodes } from '../jobs/node-watch.ts';
+import { removeStrayFolders } from '../jobs/tasks/machine-folders.ts';
 import { MachineHost } from '../imaging/machines/machine-host.ts';
 import { confineQemu, confineSshClient } from './vm-confinement.ts';
 import type { Kiln } from './kiln.ts';
@@ -32,8 +34,12 @@ export interface WorkerPoolOptions {
   bootCheck?: boolean;
   /** What the VM driver says once (which accelerator VMs run under); standard error when unset. */
   onVmNotice?: (text: string) => void;
-  /** Start again the users' VMs that were running (`kiln serve`); a local build leaves them be. */
-  resumeMachines?: boolean;
+  /**
+   * This process as a node of the service (`kiln serve`): it registers and watches the other nodes
+   * (jobs/node-watch.ts), runs the VMs placed on it, and starts again those that were running. A
+   * local build is no node: it runs no VM.
+   */
+  node?: { id: string; heartbeatMs: number; deadAfterMs: number };
   /** Kiln's own API in this process, which deployments call as their principal; they wait where it is absent. */
   resources?: ResourceManager;
 }
@@ -56,6 +62,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       confine: confineQemu,
     }),
   );
+  const machinesRoot = join(options.dataDir, 'machines');
   const tasks = createTasks(
     kiln.domain,
     {
@@ -78,9 +85,11 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
     },
     {
       host: machines,
-      root: join(options.dataDir, 'machines'),
+      node: options.node?.id ?? 'local-build',
+      root: machinesRoot,
       bootTimeoutSeconds: vmBootTimeoutSeconds(kiln.config),
       communicator,
+      onError: options.onError ?? (() => {}),
     },
     options.resources,
   );
@@ -94,14 +103,35 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
         clock: kiln.domain.clock,
         leaseMs: options.leaseMs,
         pollMs: options.pollMs,
+        node: options.node?.id,
         onError: options.onError,
         onEvent: options.onJobEvent,
       }),
     );
   }
-  if (options.resumeMachines) void resumeMachines(kiln.domain).catch((error) => options.onError?.(error));
+  const node = options.node;
+  const onError = (error: unknown) => options.onError?.(error);
+  // The VMs placed here run again; folders of VMs placed elsewhere (or gone) go.
+  const resume = async (id: string) => {
+    await removeStrayFolders(machinesRoot, () => resumeMachines(kiln.domain, id));
+  };
+  const watching = node
+    ? watchNodes({
+        store: kiln.store,
+        queue: kiln.queue,
+        clock: kiln.domain.clock,
+        node: node.id,
+        heartbeatMs: node.heartbeatMs,
+        deadAfterMs: node.deadAfterMs,
+        onFenced: () => machines.stopAll(),
+        onRegistered: () => resume(node.id),
+        onError,
+      })
+    : undefined;
+  watching?.catch(onError);
   return {
     stop: async () => {
+      await (await watching?.catch(() => undefined))?.stop();
       await Promise.all(workers.map((w) => w.stop()));
       await machines.stopAll();
     },

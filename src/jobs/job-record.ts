@@ -26,8 +26,11 @@ export interface JobData extends JobOptions {
 
 export const jobKey = (id: string): string => `/jobs/${id}`;
 
+/** The lane of `task`'s jobs that only `node` runs (`JobOptions.node`); its jobs that any node runs wait in `task`. */
+export const nodeLane = (task: string, node: string): string => `${task}@${node}`;
+
 /**
- * The record of a job. It waits in its task's lane, due when a worker may claim it: a queued job once
+ * The record of a job. It waits in its task's lane (or in its task's lane for its node), due when a worker may claim it: a queued job once
  * its `runAfter` passes, a running one once its lease runs out (its worker died).
  */
 export function jobRecord(data: JobData): NewRecord<JobData> {
@@ -38,7 +41,7 @@ export function jobRecord(data: JobData): NewRecord<JobData> {
     subscription: '',
     resourceGroup: null,
     parent: null,
-    due: { lane: data.task, at: dueAt },
+    due: { lane: data.node ? nodeLane(data.task, data.node) : data.task, at: dueAt },
     data,
   };
 }

@@ -38,3 +38,14 @@ export class RetryLater extends Error {
     this.name = 'RetryLater';
   }
 }
+
+/**
+ * Thrown by a task whose job must run on another node (the one that runs the VM it changes): the job
+ * moves to that node's lane, due at once, without counting an attempt.
+ */
+export class RunOnNode extends Error {
+  constructor(readonly node: string) {
+    super(`runs on node ${node}`);
+    this.name = 'RunOnNode';
+  }
+}

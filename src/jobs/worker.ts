@@ -9,9 +9,9 @@ import { ArmError, type ArmErrorBody } from '../core/arm-error.ts';
 import type { Clock } from '../core/clock.ts';
 import { newGuid } from '../core/ids.ts';
 import { ExpectationFailedError, type MetadataStore, type StoredRecord, type Write } from '../ports/metadata-store.ts';
-import { JOB_KIND, jobRecord, type JobData } from './job-record.ts';
+import { JOB_KIND, jobRecord, nodeLane, type JobData } from './job-record.ts';
 import type { StoreJobQueue } from './store-job-queue.ts';
-import { RetryLater, type TaskContext, type TaskHandler, type TaskHandlers } from './task.ts';
+import { RetryLater, RunOnNode, type TaskContext, type TaskHandler, type TaskHandlers } from './task.ts';
 
 /** `Payloads` maps each task name to its payload; `tasks` has a handler for each. */
 export interface WorkerOptions<Payloads> {
@@ -21,6 +21,8 @@ export interface WorkerOptions<Payloads> {
   clock: Clock;
   pollMs?: number;
   leaseMs?: number;
+  /** The node this worker runs on: it also runs the jobs only that node may run (`JobOptions.node`). */
+  node?: string;
   /** Called with failures outside a task's own outcome (a lease renewal, a claim), with the job when there is one; never with secrets. */
   onError?: (error: unknown, job?: { id: string; task: string }) => void;
   /** Told of every claim and outcome, for operators watching who ran what and when. */
@@ -28,8 +30,11 @@ export interface WorkerOptions<Payloads> {
 }
 
 export interface JobEvent {
-  /** `retrying`: an attempt failed and the job runs again after a backoff; `waiting`: its task waits on other work (RetryLater). */
-  event: 'claimed' | 'finished' | 'failed' | 'retrying' | 'waiting' | 'lease-lost';
+  /**
+   * `retrying`: an attempt failed and the job runs again after a backoff; `waiting`: its task waits on
+   * other work (RetryLater); `moved`: it must run on another node (RunOnNode), whose lane it went to.
+   */
+  event: 'claimed' | 'finished' | 'failed' | 'retrying' | 'waiting' | 'moved' | 'lease-lost';
   job: string;
   task: string;
   worker: string;
@@ -74,7 +79,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
 
   // The store's due index finds the job due longest in a lane this worker serves; jobs that are
   // leased, waiting to retry or for tasks it lacks are never read, so they cannot starve newer ones.
-  const lanes = Object.keys(tasks);
+  const lanes = Object.keys(tasks).flatMap((task) => (options.node ? [task, nodeLane(task, options.node)] : [task]));
   const claimNext = (): Promise<StoredRecord<JobData> | undefined> => {
     const now = clock.now().getTime();
     return store.claimDue<JobData>({
@@ -150,7 +155,8 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
     };
 
     tell('claimed', job.data);
-    let outcome: { writes: Write[] } | { retryAt: Date; error: string; attempts: number; waiting?: boolean };
+    let outcome:
+      { writes: Write[] } | { retryAt: Date; error: string; attempts: number; waiting?: boolean; node?: string };
     let failure: string | undefined;
     // finally: a throwing `fail` must still stop the heartbeat, or the lease is renewed forever.
     try {
@@ -170,7 +176,9 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
         const error = controller.signal.aborted ? controller.signal.reason : thrown;
         if (error instanceof Error && error.message === 'lease lost') return tell('lease-lost', job.data);
         const final = error instanceof ArmError || job.data.attempts >= (job.data.maxAttempts ?? DEFAULT_ATTEMPTS);
-        if (error instanceof RetryLater) {
+        if (error instanceof RunOnNode) {
+          outcome = { retryAt: clock.now(), error: error.message, attempts: job.data.attempts - 1, node: error.node };
+        } else if (error instanceof RetryLater) {
           outcome = {
             retryAt: new Date(clock.now().getTime() + error.delayMs),
             error: error.message,
@@ -196,7 +204,8 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
       await finish();
     }
     await settle(outcome);
-    if ('retryAt' in outcome) tell(outcome.waiting ? 'waiting' : 'retrying', job.data, outcome.error);
+    if ('retryAt' in outcome)
+      tell(outcome.node ? 'moved' : outcome.waiting ? 'waiting' : 'retrying', job.data, outcome.error);
     else tell(failure ? 'failed' : 'finished', job.data, failure);
 
     async function finish() {
@@ -219,6 +228,7 @@ export function startWorker<Payloads>(options: WorkerOptions<Payloads>): Worker 
                 state: 'queued',
                 attempts: result.attempts,
                 runAfter: result.retryAt.toISOString(),
+                node: result.node ?? current.data.node,
                 leaseOwner: undefined,
                 leaseUntil: undefined,
                 lastError: result.error,

@@ -25,14 +25,18 @@ export interface GuestCommunicator {
    * Kiln's agent in a user's long-lived VM (run command): an account of its own with passwordless
    * sudo, whose credentials are kept in `folder` (made on the first call, the same ever after, gone
    * with the folder), so the VM's first-boot provisioning creates it once and every later boot keeps it.
+   * `kept`: the agent's private key as an earlier call gave it (`GuestAgent.privateKey`), for a folder
+   * that lost it or a node that never had it (the VM moved): the credentials are that key's again.
    */
-  agent(folder: string): Promise<GuestAgent>;
+  agent(folder: string, kept?: string): Promise<GuestAgent>;
 }
 
 export interface GuestAgent {
   /** The agent's account in the guest, and the key line its first boot must authorize. */
   user: string;
   authorizedKey: string;
+  /** Its private key (OpenSSH), for whoever boots the VM next to pass as `kept`: a secret, never shown. */
+  privateKey: string;
   /** The guest TCP port the agent connects to; the VM must forward it. */
   guestPort: number;
   /** Waits until the guest answers; commands then run as the guest's administrator (through sudo). */

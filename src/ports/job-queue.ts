@@ -14,6 +14,11 @@ export interface JobOptions {
   maxAttempts?: number;
   /** Abort the attempt after this long. */
   timeoutMs?: number;
+  /**
+   * Only the node of this id runs it (its lane is the task's own for that node): a VM's jobs run
+   * where its process and disk files are. Any node runs it when left out.
+   */
+  node?: string;
 }
 
 /** One job for one of `Payloads`' tasks, e.g. `{ task: 'disk.copy', payload: { ... } }`, with its payload's exact type. */

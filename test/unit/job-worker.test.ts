@@ -1,7 +1,7 @@
 /**
  * The durable job engine (src/jobs/worker.ts) on both metadata store adapters: claiming the job due
  * longest (never starved by older jobs it cannot take), waking across connections, retries with backoff, permanent failures, cancel, timeout, lease takeover,
- * exclusive execution across workers and connections, and progress reporting.
+ * exclusive execution across workers and connections, progress reporting, and jobs bound to a node.
  *
  * Time is a fake clock the tests advance (backoff and lease expiry), except where two workers
  * race on real time; each test gets fresh, empty storage.
@@ -14,7 +14,7 @@ import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { JOB_KIND, jobKey, jobRecord, type JobData } from '../../src/jobs/job-record.ts';
 import { StoreJobQueue } from '../../src/jobs/store-job-queue.ts';
 import { postgresStorages, sqliteStorages, type StorageUnderTest } from '../support/metadata-storage.ts';
-import type { TaskContext, TaskHandler, TaskHandlers } from '../../src/jobs/task.ts';
+import { RunOnNode, type TaskContext, type TaskHandler, type TaskHandlers } from '../../src/jobs/task.ts';
 import { startWorker, type Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import type { JobRequest } from '../../src/ports/job-queue.ts';
 import {
@@ -765,6 +765,44 @@ function describeWorkerSuite(
       await h.gone(job.key);
       assert.equal((await h.store.get(resultKey('progress')))?.data, 'done');
       await stopWorker(worker);
+      assert.deepEqual(h.errors, []);
+    });
+
+    it("runs a node's job only on that node, and moves a job to the node its task names", async () => {
+      const h = await harness();
+      const runs: string[] = [];
+      const on = (node: string) =>
+        track(async (payload) => {
+          runs.push(`${String(payload.name)} on ${node}`);
+          if (payload.on !== node) throw new RunOnNode(String(payload.on));
+          return [putResult(String(payload.name), { node })];
+        });
+      const a = on('a');
+      h.start({ vm: a.handler }, { node: 'a' });
+      // Any node claims a job of no node; its task sends it to b, where nobody runs it yet.
+      const moved = await h.enqueue({ task: 'vm', payload: { name: 'moved', on: 'b' } });
+      const waiting = await waitFor("the job in b's lane", async () => {
+        const job = await h.job(moved.key);
+        return job?.data.node === 'b' && job.data.state === 'queued' ? job : undefined;
+      });
+      assert.equal(waiting.due?.lane, 'vm@b');
+      assert.equal(waiting.data.attempts, 0, 'a move is no attempt');
+      // A job of node b is never claimed by a.
+      const bound = await h.enqueue({ task: 'vm', node: 'b', payload: { name: 'bound', on: 'b' } });
+      await sleep(100);
+      assert.deepEqual(runs, ['moved on a']);
+      assert.equal((await h.job(bound.key))?.data.attempts, 0);
+
+      const b = on('b');
+      h.start({ vm: b.handler }, { node: 'b' });
+      await h.gone(moved.key);
+      await h.gone(bound.key);
+      assert.deepEqual((await h.store.get(resultKey('moved')))?.data, { node: 'b' });
+      assert.deepEqual((await h.store.get(resultKey('bound')))?.data, { node: 'b' });
+      assert.deepEqual(b.runs.map((run) => [run.payload.name, run.attempt]).sort(), [
+        ['bound', 1],
+        ['moved', 1],
+      ]);
       assert.deepEqual(h.errors, []);
     });
   });

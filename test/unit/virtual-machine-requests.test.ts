@@ -197,6 +197,10 @@ describe('virtual machine requests (domain, scripted driver)', () => {
     const tasks = {
       'virtualMachine.run': virtualMachineTask(ctx, {
         host,
+        node: 'node-a',
+        onError: (error) => {
+          throw error;
+        },
         root: join(dataDir, 'machines'),
         bootTimeoutSeconds: 60,
         communicator: {
@@ -207,6 +211,7 @@ describe('virtual machine requests (domain, scripted driver)', () => {
           agent: async () => ({
             user: 'kiln-agent',
             authorizedKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKiln agent',
+            privateKey: 'not a key',
             guestPort: 22,
             connect: async () => {
               throw new Error('not used');
@@ -226,7 +231,15 @@ describe('virtual machine requests (domain, scripted driver)', () => {
     } as Partial<TaskHandlers<TaskPayloads>> as TaskHandlers<TaskPayloads>;
     // Two workers: a delete can overtake a create that is booting.
     workers = [1, 2].map(() =>
-      startWorker({ store: ctx.store, queue: kiln.queue, tasks, clock: ctx.clock, pollMs: 20, leaseMs: 5000 }),
+      startWorker({
+        store: ctx.store,
+        queue: kiln.queue,
+        tasks,
+        clock: ctx.clock,
+        pollMs: 20,
+        leaseMs: 5000,
+        node: 'node-a',
+      }),
     );
   });
   after(async () => {

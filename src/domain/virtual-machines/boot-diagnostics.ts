@@ -5,7 +5,9 @@
  * shows the console as it was then; there is no screenshot (`consoleScreenshotBlobUri` is left out).
  * The call writes only its grant, never the VM's record: a create, start or stop job finishing
  * meanwhile (its write expects the record unchanged) must not lose to someone reading the console.
- * The VM owns the blob from its creation (`bootDiagnosticsBlob`).
+ * The VM owns the blob from its creation (`bootDiagnosticsBlob`). A node that does not run the VM
+ * has no file of its console: it hands out the blob as the running node last mirrored it
+ * (jobs/tasks/machine-console.ts), a few seconds late at most.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { ArmError } from '../../core/arm-error.ts';
@@ -38,10 +40,12 @@ export async function retrieveBootDiagnosticsData(
   if (!vm.properties.diagnosticsProfile.bootDiagnostics.enabled)
     throw new ArmError(409, 'OperationNotAllowed', `Boot diagnostics are not enabled on VM '${vm.name}'.`);
   const file = record.data.internal.serialLog;
-  if (!file || !existsSync(file))
-    throw new ArmError(404, 'NotFound', `VM '${vm.name}' has not booted yet: it has no serial console to show.`);
   const blob = bootDiagnosticsBlob(vm);
-  await ctx.regions.get(blob.region)!.put(blob.key, createReadStream(file), { overwrite: true });
+  const store = ctx.regions.get(blob.region)!;
+  // On the VM's node the console is copied afresh; another node shows the node's mirror of it.
+  if (file && existsSync(file)) await store.put(blob.key, createReadStream(file), { overwrite: true });
+  else if (!(await store.stat(blob.key)))
+    throw new ArmError(404, 'NotFound', `VM '${vm.name}' has not booted yet: it has no serial console to show.`);
   const expiresOn = new Date(ctx.clock.now().getTime() + ttl * 60_000);
   const grant = openGrant(blob.region, blob.key, expiresOn);
   await ctx.store.apply([grant.write]);

@@ -59,6 +59,8 @@ export async function enqueueMachineJob(
     operation.write,
     ctx.jobs.enqueueWrite({
       task: 'virtualMachine.run',
+      // Where the VM is placed (placement.ts); a VM on no node yet is any node's.
+      ...(record.data.internal.node ? { node: record.data.internal.node } : {}),
       payload: {
         key: record.key,
         action,

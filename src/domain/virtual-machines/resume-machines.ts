@@ -1,48 +1,33 @@
 /**
- * After Kiln starts, VMs run again that were running when it stopped: each VM whose power state is
- * `running` and whose last operation finished gets a `start` job (and its operation) in one batch,
- * as a user's start would. A VM with an operation under way needs nothing: its job is durable and
- * runs again once its lease expires, doing the same work from the start.
+ * After a node starts, the VMs placed on it (placement.ts) that were running when it stopped run
+ * again: each whose power state is `running` and whose last operation finished gets a `start` job
+ * (and its operation) on this node in one batch, as a user's start would. A VM with an operation
+ * under way needs nothing: its job is durable and runs again once its lease expires, doing the same
+ * work from the start. VMs placed before nodes were recorded (no node, not deallocated, no job under
+ * way) were this node's, the only one then: they are placed here.
+ *
+ * Answers the `vmId`s of the VMs placed on this node: the folders of any other are stale.
  */
 import type { DomainContext } from '../context.ts';
-import { startOperationOn } from '../operations/operation.ts';
-import { resourceRecord } from '../shared/arm-resource.ts';
-import { VIRTUAL_MACHINE_KIND, type VirtualMachineRecord } from './virtual-machine.ts';
+import { listMachines, placeOn, startOnWrites } from './placement.ts';
 
-export async function resumeMachines(ctx: DomainContext): Promise<number> {
-  const vms = (await ctx.store.list<VirtualMachineRecord['data']>({
-    kind: VIRTUAL_MACHINE_KIND,
-    limit: 100_000,
-  })) as VirtualMachineRecord[];
+export async function resumeMachines(ctx: DomainContext, node: string): Promise<Set<string>> {
+  const placed = new Set<string>();
   let resumed = 0;
-  for (const record of vms) {
+  for (const record of await listMachines(ctx)) {
     const { power, operation } = record.data.internal;
-    if (power !== 'running' || operation) continue;
-    const vm = record.data.resource;
-    const started = startOperationOn(
-      vm,
-      { subscription: record.subscription, namespace: 'Microsoft.Compute' },
-      ctx.clock.now(),
-    );
-    await ctx.store
-      .apply([
-        {
-          op: 'put',
-          record: resourceRecord(vm, { ...record.data.internal, power: 'starting', operation: started.data }),
-          expect: { etag: record.etag },
-        },
-        started.write,
-        ctx.jobs.enqueueWrite({
-          task: 'virtualMachine.run',
-          payload: { key: record.key, action: 'start', operation: started.data, vmId: vm.properties.vmId },
-        }),
-      ])
-      // Changed meanwhile: whoever changed it decides what runs.
-      .then(
+    const legacy = !record.data.internal.node && !operation && power !== 'deallocated';
+    const here = legacy ? node : record.data.internal.node;
+    if (here !== node) continue;
+    placed.add(record.data.resource.properties.vmId);
+    // Changed meanwhile: whoever changed it decides what runs (and where).
+    if (power === 'running' && !operation)
+      await ctx.store.apply(startOnWrites(ctx, record, node)).then(
         () => resumed++,
         () => undefined,
       );
+    else if (legacy) await placeOn(ctx, record, node).catch(() => undefined);
   }
   if (resumed > 0) ctx.jobs.nudge();
-  return resumed;
+  return placed;
 }

@@ -116,6 +116,15 @@ export interface VirtualMachineInternal {
   blobs?: OwnedBlob[];
   /** Ids of the data disks a request took off the VM that still name it: its job unplugs, writes back and releases each. */
   detaching?: string[];
+  /**
+   * Kiln's agent's private key in the guest (run command), kept from its first boot so that any node
+   * that boots it later reaches the same account; a secret, never returned.
+   */
+  agentKey?: string;
+  /** The node that holds its disk files and runs it (placement.ts); none before its first boot and once deallocated. */
+  node?: string;
+  /** The last time its node died and another took it over (placement.ts), for the instance view. */
+  takenOver?: { from: string; to: string; at: string; restarted: boolean };
 }
 
 export type VirtualMachineRecord = ResourceRecord<VirtualMachine, VirtualMachineInternal>;

@@ -13,8 +13,11 @@
  * finds the disk let go). A job that boots the VM writes its end itself, expecting the VM as it read
  * it: when a delete took the VM over meanwhile (or it is gone), the machine it started is stopped
  * rather than left running with no record (`overtaken`).
+ *
+ * A VM's jobs run on the node it is placed on (domain/virtual-machines/placement.ts): one claimed
+ * elsewhere moves to that node's lane (`RunOnNode`); a VM is placed on a node by the first job that
+ * boots it there, and leaves it when deallocated.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DomainContext } from '../../domain/context.ts';
 import type { DiskRecord } from '../../domain/disks/disk.ts';
@@ -32,6 +35,7 @@ import {
   settle,
   type MachinePayload,
 } from '../../domain/virtual-machines/machine-jobs.ts';
+import { placeOn } from '../../domain/virtual-machines/placement.ts';
 import { runCommandResult } from '../../domain/virtual-machines/run-command.ts';
 import type {
   PowerState,
@@ -41,17 +45,24 @@ import type {
 import type { MachineHost } from '../../imaging/machines/machine-host.ts';
 import type { GuestCommunicator } from '../../ports/guest-communicator.ts';
 import { ExpectationFailedError, type Write } from '../../ports/metadata-store.ts';
-import { RetryLater, type TaskHandler } from '../task.ts';
+import { nodeIsPresent } from '../node-watch.ts';
+import { RetryLater, RunOnNode, type TaskHandler } from '../task.ts';
+import { continueConsole, mirrorConsole } from './machine-console.ts';
+import { forgetMachine, machineFolder } from './machine-folders.ts';
 import { diskFile, materialize, removeFile, seal, type DiskFile } from './machine-disks.ts';
 
 export interface MachineSettings {
   host: MachineHost;
+  /** This node's id: the VMs placed here are the ones it runs (placement.ts). */
+  node: string;
   /** Where VMs keep their disk files and serial consoles, a folder each. */
   root: string;
   /** How long a VM may take to reach its login prompt. */
   bootTimeoutSeconds: number;
   /** How Kiln's agent reaches into VMs (run command). */
   communicator: GuestCommunicator;
+  /** Failures of work beside a job (a console's mirror). */
+  onError: (error: unknown) => void;
 }
 
 /** How long a guest may take to power off when asked, before it is stopped hard. */
@@ -62,7 +73,7 @@ type Disks = NonNullable<Awaited<ReturnType<typeof readyDisks>>>;
 export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings): TaskHandler<MachinePayload> {
   const { host } = settings;
   const vmIdOf = (record: VirtualMachineRecord) => record.data.resource.properties.vmId;
-  const folder = (vmId: string) => join(settings.root, vmId);
+  const folder = (vmId: string) => machineFolder(settings.root, vmId);
   /** The files of the VM's disks: the OS disk's, then the data disks' in LUN order. */
   const filesOf = (record: VirtualMachineRecord, disks: Disks) => {
     const dir = folder(vmIdOf(record));
@@ -87,28 +98,40 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
     const files = filesOf(record, disks);
     for (const file of [files.os, ...files.data.map((d) => d.file)]) await materialize(ctx, file, signal);
     const dir = folder(vmIdOf(record));
-    const agent = await settings.communicator.agent(dir);
+    const agent = await settings.communicator.agent(dir, record.data.internal.agentKey);
     const plan = await machinePlan(ctx, record, disks.os, agent);
     const serialLog = join(dir, 'serial.log');
-    await host.start({
-      key: vmIdOf(record),
-      disk: files.os.raw,
-      dataDisks: files.data.map(({ lun, file }) => ({
-        id: file.disk.data.resource.id,
-        name: lunName(lun),
-        path: file.raw,
-      })),
-      firmware: plan.firmware,
-      cpus: plan.cpus,
-      memoryMiB: plan.memoryMiB,
-      publish: plan.publish ?? { address: '127.0.0.1', ports: [] },
-      outbound: plan.outbound,
-      seed: plan.seed,
+    await continueConsole(ctx, record.data.resource, serialLog);
+    // Mirrored from the boot's first line: a node that dies mid-boot leaves what its VM showed.
+    let booting = true;
+    mirrorConsole(
+      ctx,
+      record.data.resource,
       serialLog,
-      bootTimeoutMs: settings.bootTimeoutSeconds * 1000,
-      agent,
-    });
-    return { serialLog, ...(plan.publish ? { reachable: plan.publish } : {}) };
+      () => booting || host.isRunning(vmIdOf(record)),
+      settings.onError,
+    );
+    await host
+      .start({
+        key: vmIdOf(record),
+        disk: files.os.raw,
+        dataDisks: files.data.map(({ lun, file }) => ({
+          id: file.disk.data.resource.id,
+          name: lunName(lun),
+          path: file.raw,
+        })),
+        firmware: plan.firmware,
+        cpus: plan.cpus,
+        memoryMiB: plan.memoryMiB,
+        publish: plan.publish ?? { address: '127.0.0.1', ports: [] },
+        outbound: plan.outbound,
+        seed: plan.seed,
+        serialLog,
+        bootTimeoutMs: settings.bootTimeoutSeconds * 1000,
+        agent,
+      })
+      .finally(() => (booting = false));
+    return { serialLog, agentKey: agent.privateKey, ...(plan.publish ? { reachable: plan.publish } : {}) };
   };
 
   const stop = (record: VirtualMachineRecord, hard = false) =>
@@ -185,7 +208,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
     const same = now && now.data.resource.properties.vmId === vmId;
     if (vmId && (!same || now.data.resource.properties.provisioningState === 'Deleting')) {
       await host.stop(vmId, { hard: true });
-      if (!same) await rm(folder(vmId), { recursive: true, force: true });
+      if (!same) await forgetMachine(settings.root, vmId);
     }
     const operation = await ctx.store.get<OperationData>(
       operationKey(payload.operation.subscription, payload.operation.name),
@@ -194,9 +217,27 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
     return [finishOperation(payload.operation, ctx.clock.now(), { status: 'Canceled' })];
   };
 
+  /**
+   * The VM on this node: a job for a VM placed on another runs there (or waits for that node to be
+   * taken over when it died); one that boots a VM placed nowhere places it here, forgetting what this
+   * node kept of it before.
+   */
+  const placed = async (record: VirtualMachineRecord, payload: MachinePayload): Promise<VirtualMachineRecord> => {
+    const node = record.data.internal.node;
+    if (node === settings.node) return record;
+    if (node) {
+      if (await nodeIsPresent(ctx.store, node)) throw new RunOnNode(node);
+      throw new RetryLater(2000, `waiting for the VMs of node ${node}, which stopped answering, to be taken over`);
+    }
+    if (!boots(payload)) return record;
+    await forgetMachine(settings.root, vmIdOf(record));
+    return placeOn(ctx, record, settings.node);
+  };
+
   const run = async (payload: MachinePayload, signal: AbortSignal): Promise<Write[]> => {
-    const record = await machineOf(ctx, payload);
-    if (!record) return overtaken(payload);
+    const found = await machineOf(ctx, payload);
+    if (!found) return overtaken(payload);
+    const record = await placed(found, payload);
     const running = host.isRunning(vmIdOf(record));
     switch (payload.action) {
       case 'create': {
@@ -228,7 +269,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
           record,
           payload,
           'deallocated',
-          { reachable: undefined },
+          { reachable: undefined, node: undefined },
           { writes: await releaseCapacity(ctx, record.key) },
         );
       }
@@ -258,7 +299,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
         for (const file of await currentFiles(record))
           if (kept.has(file.disk.data.resource.id.toLowerCase())) await seal(ctx, file);
         for (const id of record.data.internal.detaching ?? []) await detach(record, id);
-        await rm(folder(vmIdOf(record)), { recursive: true, force: true });
+        await forgetMachine(settings.root, vmIdOf(record));
         return finishMachineDelete(ctx, record, payload);
       }
     }
@@ -301,6 +342,13 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
     fail: async (payload, error) => failMachine(ctx, payload, error, await failedPower(payload)),
   };
 }
+
+/** Whether the job boots the VM (and so needs it placed): a create, a start, a restart, an update of a running VM. */
+const boots = (payload: MachinePayload) =>
+  payload.action === 'create' ||
+  payload.action === 'start' ||
+  payload.action === 'restart' ||
+  (payload.action === 'update' && payload.from === 'running');
 
 /** The guest's name for the data disk at `lun` (its serial: /dev/disk/by-id/virtio-lun0). */
 const lunName = (lun: number) => `lun${lun}`;

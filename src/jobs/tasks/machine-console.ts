@@ -1,0 +1,57 @@
+/**
+ * A VM's serial console beyond its node. The node running the VM appends the console to a file in the
+ * VM's folder (machine-host.ts); every `MIRROR_MS` while it grows, the file is copied into the blob the
+ * VM owns (`bootDiagnosticsBlob`), so boot diagnostics read through any node show it, at most that
+ * late (the running node copies its file afresh at each read). A node that boots a VM whose console
+ * it lacks (a VM taken over from a dead node) starts its file from that blob, so the console goes on
+ * across nodes as it does across boots.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { DomainContext } from '../../domain/context.ts';
+import { bootDiagnosticsBlob, type VirtualMachine } from '../../domain/virtual-machines/virtual-machine.ts';
+
+/** How late the console's mirror may be. */
+export const MIRROR_MS = 2000;
+
+const sizeOf = async (file: string) => (await stat(file).catch(() => undefined))?.size;
+
+/** Starts `file` from the VM's mirrored console when this node has none of it. */
+export async function continueConsole(ctx: DomainContext, vm: VirtualMachine, file: string): Promise<void> {
+  if ((await sizeOf(file)) !== undefined) return;
+  const blob = bootDiagnosticsBlob(vm);
+  const store = ctx.regions.get(blob.region)!;
+  if (!(await store.stat(blob.key))) return;
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await pipeline(store.read(blob.key), createWriteStream(file, { mode: 0o600 }));
+}
+
+/** Copies `file` into the VM's console blob whenever it grew, until `running()` is false (then once more). */
+export function mirrorConsole(
+  ctx: DomainContext,
+  vm: VirtualMachine,
+  file: string,
+  running: () => boolean,
+  onError: (error: unknown) => void,
+): void {
+  const blob = bootDiagnosticsBlob(vm);
+  let copied: number | undefined;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    const last = !running();
+    if (last) clearInterval(timer);
+    void (async () => {
+      const size = await sizeOf(file);
+      if (size === undefined || size === copied) return;
+      await ctx.regions.get(blob.region)!.put(blob.key, createReadStream(file), { overwrite: true });
+      copied = size;
+    })()
+      .catch(onError)
+      .finally(() => (busy = false));
+  }, MIRROR_MS);
+  timer.unref();
+}

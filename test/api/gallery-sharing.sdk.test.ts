@@ -8,6 +8,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { findServicePrincipalByObjectId } from '../../src/domain/identity/service-principals.ts';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
@@ -126,6 +127,32 @@ describe('gallery sharing with @azure/arm-compute 25', () => {
     assert.equal((await compute.galleries.get(rg, 'shelf')).identity?.type, 'UserAssigned', 'kept by GET');
     assert.equal((await compute.galleries.get(rg, 'shelf')).sharingProfile?.permissions, 'Groups', 'kept by PATCH');
 
+    // A system-assigned identity is a principal of the gallery's own, gone when the gallery stops asking for it.
+    const both = await compute.galleries.update(rg, 'shelf', {
+      identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [identity.body.id]: {} } },
+    });
+    const principalId = both.identity?.principalId;
+    assert.equal(both.identity?.tenantId, kiln.tenantId);
+    assert.ok((await findServicePrincipalByObjectId(kiln.server.kiln.store, principalId!))?.appId);
+    const same = await compute.galleries.update(rg, 'shelf', { identity: { type: 'SystemAssigned' } });
+    assert.equal(same.identity?.principalId, principalId, 'kept while asked for');
+    assert.equal(same.identity?.userAssignedIdentities, undefined);
+    const userOnly = await compute.galleries.update(rg, 'shelf', {
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [identity.body.id]: {} } },
+    });
+    assert.equal(userOnly.identity?.principalId, undefined);
+    assert.equal(await findServicePrincipalByObjectId(kiln.server.kiln.store, principalId!), undefined);
+    const temporary = await compute.galleries.createOrUpdate(rg, 'temporary', {
+      location: 'westus',
+      identity: { type: 'SystemAssigned' },
+    });
+    await compute.galleries.delete(rg, 'temporary');
+    assert.equal(
+      await findServicePrincipalByObjectId(kiln.server.kiln.store, temporary.identity!.principalId!),
+      undefined,
+      'deleted with its gallery',
+    );
+
     const refusedAt = async (body: unknown, target: string, status = 400) => {
       const answer = await call(admin, 'PUT', `${gallery}/refused`, body);
       assert.equal(answer.status, status, JSON.stringify(answer.body));
@@ -151,7 +178,8 @@ describe('gallery sharing with @azure/arm-compute 25', () => {
       },
       'properties.sharingProfile.communityGalleryInfo.publisherContact',
     );
-    await refusedAt({ location: 'westus', identity: { type: 'SystemAssigned' } }, 'identity.type');
+    await refusedAt({ location: 'westus', identity: { type: 'Everything' } }, 'identity.type');
+    await refusedAt({ location: 'westus', identity: { type: 'UserAssigned' } }, 'identity.userAssignedIdentities');
     await refusedAt(
       { location: 'westus', properties: { softDeletePolicy: { isSoftDeleteEnabled: 'yes' } } },
       'properties.softDeletePolicy.isSoftDeleteEnabled',

@@ -39,7 +39,13 @@ export interface AssignedIdentity {
 
 export interface Gallery extends ArmResource {
   location: string;
-  identity?: { type: 'UserAssigned' | 'None'; userAssignedIdentities?: Record<string, AssignedIdentity> };
+  identity?: {
+    type: 'SystemAssigned' | 'UserAssigned' | 'SystemAssigned, UserAssigned';
+    /** The system-assigned identity's principal (gallery-identity.ts), and its tenant. */
+    principalId?: string;
+    tenantId?: string;
+    userAssignedIdentities?: Record<string, AssignedIdentity>;
+  };
   properties: {
     description?: string;
     identifier: { uniqueName: string };
@@ -53,7 +59,12 @@ export interface Gallery extends ArmResource {
   };
 }
 
-export type GalleryRecord = ResourceRecord<Gallery, Record<string, never>>;
+/** What only the server knows of a gallery: the appId of its system-assigned identity's principal. */
+export interface GalleryInternal {
+  systemAppId?: string;
+}
+
+export type GalleryRecord = ResourceRecord<Gallery, GalleryInternal>;
 
 /** The name other subscriptions and tenants know a gallery by (`sharedGalleries/{galleryUniqueName}`). */
 export const galleryUniqueName = (subscription: string, name: string) => `${subscription}-${name.toUpperCase()}`;

@@ -11,8 +11,16 @@ import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { isObject } from '../shared/validate.ts';
 import { GALLERY_RP_API_VERSIONS } from './descriptor.ts';
-import { GALLERY_KIND, checkGalleryName, galleryUniqueName, type Gallery, type GalleryRecord } from './gallery.ts';
-import { checkGalleryIdentity, checkSharingProfile, checkSoftDeletePolicy } from './validate-gallery.ts';
+import {
+  GALLERY_KIND,
+  checkGalleryName,
+  galleryUniqueName,
+  type Gallery,
+  type GalleryInternal,
+  type GalleryRecord,
+} from './gallery.ts';
+import { applyGalleryIdentity, checkGalleryIdentity, galleryIdentityDeletes } from './gallery-identity.ts';
+import { checkSharingProfile, checkSoftDeletePolicy } from './validate-gallery.ts';
 
 export const galleryId = (ref: ResourceRef): ResourceId => ({
   subscription: ref.subscription,
@@ -48,7 +56,7 @@ export async function createOrUpdateGallery(
   checkGalleryName(name);
   const group = await requireWritableResourceGroup(ctx, subscription, ref.resourceGroup);
   const id = galleryId({ ...ref, resourceGroup: group.data.resource.name });
-  const existing = await getResource<Gallery, Record<string, never>>(ctx, id);
+  const existing = await getResource<Gallery, GalleryInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   const problems = new Problems();
   const location = checkLocation(ctx, body.location, problems);
@@ -63,7 +71,7 @@ export async function createOrUpdateGallery(
     apiVersion,
     problems,
   );
-  const identity = (await checkGalleryIdentity(ctx, body.identity, problems)) ?? before?.identity;
+  const identityRequest = await checkGalleryIdentity(ctx, body.identity, problems);
   problems.throwIfAny();
   if (existing && existing.data.resource.location !== location) {
     throw new ArmError(
@@ -74,6 +82,14 @@ export async function createOrUpdateGallery(
     );
   }
   if (!existing) await checkQuota(ctx, 'galleries', subscription, location);
+  const placement = { subscription, resourceGroup: group.data.resource.name };
+  const { identity, internal, writes } = applyGalleryIdentity(
+    ctx,
+    { id: formatResourceId(id), name, identity: before?.identity },
+    existing?.data.internal ?? {},
+    identityRequest,
+    placement,
+  );
   const gallery: Gallery = {
     id: formatResourceId(id),
     name: existing?.data.resource.name ?? name,
@@ -91,7 +107,12 @@ export async function createOrUpdateGallery(
     },
   };
   const [stored] = await ctx.store.apply([
-    { op: 'put', record: resourceRecord(gallery, {}), expect: existing ? { etag: existing.etag } : { absent: true } },
+    {
+      op: 'put',
+      record: resourceRecord(gallery, internal),
+      expect: existing ? { etag: existing.etag } : { absent: true },
+    },
+    ...writes,
   ]);
   return { status: existing ? 200 : 201, gallery, etag: stored.etag } as const;
 }
@@ -113,19 +134,29 @@ export async function updateGallery(
   const { sharingProfile, softDeletePolicy } = next.properties;
   const sharing = checkSharingProfile(props.sharingProfile, sharingProfile, problems);
   const softDelete = checkSoftDeletePolicy(props.softDeletePolicy, softDeletePolicy, apiVersion, problems);
-  const identity = await checkGalleryIdentity(ctx, body.identity, problems);
+  const identityRequest = await checkGalleryIdentity(ctx, body.identity, problems);
   problems.throwIfAny();
   if (sharing) next.properties.sharingProfile = sharing;
   if (softDelete) next.properties.softDeletePolicy = softDelete;
+  const placement = { subscription: ref.subscription, resourceGroup: existing.data.resource.id.split('/')[4] };
+  const { identity, internal, writes } = applyGalleryIdentity(
+    ctx,
+    next,
+    existing.data.internal,
+    identityRequest,
+    placement,
+  );
   if (identity) next.identity = identity;
+  else delete next.identity;
   const [stored] = await ctx.store.apply([
-    { op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } },
+    { op: 'put', record: resourceRecord(next, internal), expect: { etag: existing.etag } },
+    ...writes,
   ]);
   return { gallery: next, etag: stored.etag };
 }
 
 export async function getGallery(ctx: DomainContext, ref: ResourceRef): Promise<GalleryRecord> {
-  return requireGroupResource<Gallery, Record<string, never>>(ctx, galleryId(ref));
+  return requireGroupResource<Gallery, GalleryInternal>(ctx, galleryId(ref));
 }
 
 export function listGalleries(ctx: DomainContext, where: ListScope, page: PageRequest) {
@@ -135,11 +166,14 @@ export function listGalleries(ctx: DomainContext, where: ListScope, page: PageRe
 /** Refused while the gallery still holds image definitions, as Azure refuses it. */
 export async function deleteGallery(ctx: DomainContext, ref: ResourceRef, conditions?: Conditions): Promise<boolean> {
   await requireResourceGroup(ctx, ref.subscription, ref.resourceGroup);
-  const existing = await getResource<Gallery, Record<string, never>>(ctx, galleryId(ref));
+  const existing = await getResource<Gallery, GalleryInternal>(ctx, galleryId(ref));
   checkConditions(conditions, existing?.etag);
   if (!existing) return false;
   await refuseWhileNested(ctx, existing.key, 'image definitions');
-  await ctx.store.apply([{ op: 'delete', key: existing.key, expect: { etag: existing.etag } }]);
+  await ctx.store.apply([
+    { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
+    ...galleryIdentityDeletes(existing.data.internal),
+  ]);
   return true;
 }
 

@@ -49,7 +49,7 @@ export async function updateSharingProfile(
   const now = ctx.clock.now();
   const started = startOperationOn(gallery, { subscription: ref.subscription, namespace: 'Microsoft.Compute' }, now);
   await ctx.store.apply([
-    { op: 'put', record: resourceRecord(gallery, {}), expect: { etag: existing.etag } },
+    { op: 'put', record: resourceRecord(gallery, existing.data.internal), expect: { etag: existing.etag } },
     finishOperation(started.data, now, { status: 'Succeeded', output: update }),
   ]);
   return { update, operation: started.data };

@@ -1,6 +1,6 @@
 /**
- * The fields of a gallery PUT or PATCH beyond description and tags: its sharing profile, soft delete
- * policy and identity. Each problem is recorded at its JSON path; nothing is stored unless all pass.
+ * The fields of a gallery PUT or PATCH beyond description, tags and identity (gallery-identity.ts): its
+ * sharing profile and soft delete policy. Each problem is recorded at its JSON path; nothing is stored unless all pass.
  *
  * Invariants:
  *  - `sharingProfile.groups`, `communityGalleryInfo.communityGalleryEnabled` and `publicNames` are
@@ -10,11 +10,7 @@
  *    change by PUT or PATCH: a Reset through the share action comes first.
  */
 import { ArmError, type Problems } from '../../core/arm-error.ts';
-import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
-import type { DomainContext } from '../context.ts';
-import { findIdentity } from '../managed-identities/operations.ts';
-import { USER_ASSIGNED_IDENTITY_KIND } from '../managed-identities/identity.ts';
-import { booleanAt, isObject, objectAt, refuseUnknownFields, requiredEnum } from '../shared/validate.ts';
+import { booleanAt, objectAt, refuseUnknownFields, requiredEnum } from '../shared/validate.ts';
 import { SHARING_PERMISSIONS, type CommunityGalleryInfo, type Gallery, type SharingProfile } from './gallery.ts';
 
 const P = 'properties';
@@ -117,51 +113,4 @@ export function checkSoftDeletePolicy(
       `Soft delete of a gallery's image versions takes api-version ${SOFT_DELETE_FIRST_API_VERSION} or later; this request is ${apiVersion}.`,
     );
   return { isSoftDeleteEnabled: enabled };
-}
-
-const IDENTITY_TYPES = ['UserAssigned', 'None', 'SystemAssigned', 'SystemAssigned, UserAssigned'] as const;
-
-/**
- * `identity`: user-assigned identities, each of which must exist (shown with its principal and client
- * ids); undefined when not given. A system-assigned identity is refused: Kiln makes no principal for a
- * gallery, and a made-up principal id would name nobody.
- */
-export async function checkGalleryIdentity(
-  ctx: DomainContext,
-  raw: unknown,
-  problems: Problems,
-): Promise<Gallery['identity']> {
-  const given = objectAt(raw, 'identity', problems);
-  if (!given) return undefined;
-  const type = requiredEnum(given.type, IDENTITY_TYPES, 'identity.type', problems);
-  if (type === 'SystemAssigned' || type === 'SystemAssigned, UserAssigned') {
-    problems.add(
-      'identity.type',
-      `A system-assigned identity for a gallery is not supported by Kiln; use 'UserAssigned' with a user-assigned managed identity.`,
-    );
-    return undefined;
-  }
-  if (type !== 'UserAssigned') return type ? { type } : undefined;
-  const assigned = isObject(given.userAssignedIdentities) ? Object.keys(given.userAssignedIdentities) : [];
-  if (assigned.length === 0)
-    problems.add(
-      'identity.userAssignedIdentities',
-      `'identity.userAssignedIdentities' must name at least one identity.`,
-    );
-  const shown: Record<string, { principalId: string; clientId: string }> = {};
-  for (const id of assigned) {
-    const parsed = parseResourceId(id);
-    const identity =
-      parsed && resourceTypeOf(parsed) === USER_ASSIGNED_IDENTITY_KIND ? await findIdentity(ctx, id) : undefined;
-    if (!identity) {
-      problems.add(
-        'identity.userAssignedIdentities',
-        `'${id}' is not the id of an existing user-assigned managed identity.`,
-        'LinkedInvalidPropertyId',
-      );
-      continue;
-    }
-    shown[identity.id] = { principalId: identity.properties.principalId, clientId: identity.properties.clientId };
-  }
-  return { type, userAssignedIdentities: shown };
 }

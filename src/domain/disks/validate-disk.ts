@@ -116,8 +116,9 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
 }
 
 /**
- * An incremental snapshot is a copy of a disk (or of an incremental snapshot of one); CopyStart, as
- * Azure has it, copies incremental snapshots only, so it asks for `incremental: true`.
+ * An incremental snapshot is a copy of a disk (or of an incremental snapshot of one). CopyStart, as
+ * Azure has it, copies incremental snapshots only: its snapshot is incremental unless the body says
+ * `false` (Azure's own CopyStart example leaves `incremental` out), which is refused.
  */
 function checkIncremental(
   props: Record<string, unknown>,
@@ -130,12 +131,13 @@ function checkIncremental(
       'properties.incremental',
       `An incremental snapshot is made of a managed disk (createOption 'Copy' with its 'sourceResourceId'), not with createOption '${createOption}'.`,
     );
-  if (createOption === 'CopyStart' && incremental !== true)
+  if (createOption !== 'CopyStart') return incremental;
+  if (incremental === false)
     problems.add(
       'properties.incremental',
-      "createOption 'CopyStart' makes incremental snapshots only: set 'properties.incremental' to true.",
+      "createOption 'CopyStart' makes incremental snapshots only: set 'properties.incremental' to true or leave it out.",
     );
-  return incremental;
+  return true;
 }
 
 const COPY_SPEEDS = ['None', 'Enhanced'] as const;

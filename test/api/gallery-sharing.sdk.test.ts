@@ -222,6 +222,17 @@ describe('gallery sharing with @azure/arm-compute 25', () => {
     );
     assert.equal(shared.sharingStatus?.aggregatedState, 'Succeeded');
 
+    // Sharing takes Microsoft.Compute/galleries/share/action: a Compute Gallery Sharing Admin of the
+    // gallery shares (and polls its operation) with no read on it, a Reader does not share.
+    const asRole = async (role: string) =>
+      client(await principalCredential(kiln, role, role, `${gallery}/shelf`), publisher).gallerySharingProfile;
+    const sharingAdmin = await asRole('Compute Gallery Sharing Admin');
+    const update = { operationType: 'Add', groups: [{ type: 'Subscriptions', ids: [consumer] }] };
+    assert.equal((await sharingAdmin.update(rg, 'shelf', update, fast)).operationType, 'Add');
+    await assert.rejects(
+      (await asRole('Reader')).update(rg, 'shelf', update, fast),
+      armRefusal(403, 'AuthorizationFailed', /galleries\/share\/action/),
+    );
     const share = (body: unknown) => call(admin, 'POST', `${gallery}/shelf/share`, body);
     // As Azure answers: 202 with the update, and where to poll it (the SDK polled above).
     const raw = await fetch(`${kiln.url}${gallery}/shelf/share?api-version=${API}`, {

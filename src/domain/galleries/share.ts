@@ -28,10 +28,12 @@ export interface SharingUpdate {
   groups?: SharingProfileGroup[];
 }
 
+/** `startedBy`, the caller's object id, may poll the operation without read on the gallery (a Compute Gallery Sharing Admin has none). */
 export async function updateSharingProfile(
   ctx: DomainContext,
   ref: ResourceRef,
   body: Record<string, unknown>,
+  startedBy?: string,
 ): Promise<{ update: SharingUpdate; operation: OperationData }> {
   const existing = await getGallery(ctx, ref);
   const problems = new Problems();
@@ -47,7 +49,11 @@ export async function updateSharingProfile(
   };
   const update: SharingUpdate = { operationType: operationType!, ...(groups.length > 0 ? { groups } : {}) };
   const now = ctx.clock.now();
-  const started = startOperationOn(gallery, { subscription: ref.subscription, namespace: 'Microsoft.Compute' }, now);
+  const started = startOperationOn(
+    gallery,
+    { subscription: ref.subscription, namespace: 'Microsoft.Compute', startedBy },
+    now,
+  );
   await ctx.store.apply([
     { op: 'put', record: resourceRecord(gallery, existing.data.internal), expect: { etag: existing.etag } },
     finishOperation(started.data, now, { status: 'Succeeded', output: update }),

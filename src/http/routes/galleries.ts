@@ -48,7 +48,12 @@ export function registerGalleryRoutes(scope: FastifyInstance, deps: AppDeps): vo
   });
   // GallerySharingProfile_Update: long-running (202, Location), polled to the sharing update it made.
   armRoute(scope, 'POST', routePath(`${GALLERY_TYPE.path}/share`), GALLERY_TYPE, async (request, reply) => {
-    const { update, operation } = await updateSharingProfile(domain, refOf<ResourceRef>(request), jsonBody(request));
+    const { update, operation } = await updateSharingProfile(
+      domain,
+      refOf<ResourceRef>(request),
+      jsonBody(request),
+      request.principal?.oid,
+    );
     return sendAccepted(request, reply, 202, operation, update);
   });
 

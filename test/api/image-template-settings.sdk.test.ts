@@ -59,6 +59,12 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
     ...extra,
   });
 
+  /** The properties of `linux()` as the wire has them, for the calls made without the SDK. */
+  const linuxProperties = () => {
+    const { location: _location, identity: _identity, ...properties } = linux();
+    return properties;
+  };
+
   /** What the SDK deserialized, without the members it sets to undefined for fields the answer does not have. */
   const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
 
@@ -119,7 +125,7 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
     const elsewhere = await refusedPut('elsewhere', {
       location: 'westus',
       properties: {
-        ...linux(),
+        ...linuxProperties(),
         stagingResourceGroup: '/subscriptions/00000000-0000-0000-0000-00000000dead/resourceGroups/x',
       },
     });
@@ -149,7 +155,7 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
     const missing = `${subnetId.replace(/\/subnets\/build$/, '')}/subnets/nowhere`;
     const refused = await refusedPut('nosubnet', {
       location: 'westus',
-      properties: { ...linux(), vmProfile: { vnetConfig: { subnetId: missing } } },
+      properties: { ...linuxProperties(), vmProfile: { vnetConfig: { subnetId: missing } } },
     });
     assert.equal(refused.target, 'properties.vmProfile.vnetConfig.subnetId');
     assert.match(refused.message, /was not found/);
@@ -173,12 +179,21 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
     assert.match(ghostly.provisioningError?.message ?? '', /^properties\.vmProfile\.userAssignedIdentities\[0\]: /);
   });
 
-  it('refuses a workload optimization, which Kiln does not run, naming the field', async () => {
+  it('refuses what Kiln does not do, a workload optimization or additional data disks, naming the field', async () => {
     const error = await refusedPut('workload', {
       location: 'westus',
-      properties: { ...linux(), optimize: { workload: { state: 'Enabled', scriptUri: 'https://example.com/x.sh' } } },
+      properties: {
+        ...linuxProperties(),
+        optimize: { workload: { state: 'Enabled', scriptUri: 'https://example.com/x.sh' } },
+      },
     });
     assert.equal(error.target, 'properties.optimize.workload.state');
+    const disks = await refusedPut('disks', {
+      location: 'westus',
+      properties: { ...linuxProperties(), additionalDataDisks: [{ sizeGB: 10 }] },
+    });
+    assert.equal(disks.target, 'properties.additionalDataDisks');
+    assert.equal(disks.code, 'PropertyNotSupported');
   });
 
   it("accepts Azure's Windows example once its repeated customizer name is fixed, and fails its run saying why", async () => {

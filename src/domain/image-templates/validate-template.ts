@@ -6,7 +6,7 @@ import { Problems } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import type { SettingsContext } from '../context.ts';
 import { checkLocation, checkTags, findRegion } from '../shared/scope.ts';
-import { enumValue, integerIn, isObject } from '../shared/validate.ts';
+import { enumValue, integerIn, isObject, refuseUnknownFields } from '../shared/validate.ts';
 import { CUSTOMIZER_KINDS, type Customizer } from './customizer-kinds.ts';
 import type {
   Distributor,
@@ -24,6 +24,23 @@ const RUN_OUTPUT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 /** Azure's in-VM validator types: the script and file customizers. */
 const VALIDATOR_KINDS = CUSTOMIZER_KINDS.filter((kind) => ['Shell', 'PowerShell', 'File'].includes(kind.type));
 const BUILD_MODES = ['Auto', 'InPlace', 'VM'] as const;
+/** The template properties Kiln keeps, Azure's and its own `kilnBuildMode`. */
+const PROPERTIES = [
+  'source',
+  'customize',
+  'optimize',
+  'validate',
+  'distribute',
+  'errorHandling',
+  'buildTimeoutInMinutes',
+  'vmProfile',
+  'stagingResourceGroup',
+  'autoRun',
+  'managedResourceTags',
+  'kilnBuildMode',
+];
+const READ_ONLY = ['provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup'];
+const asksNothing = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
 
 export interface TemplateSpec {
   location: string;
@@ -39,6 +56,8 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
   const identity = checkIdentity(body.identity, problems);
   const props = isObject(body.properties) ? body.properties : {};
   if (!isObject(body.properties)) problems.add(P, "Required parameter 'properties' is missing (null).");
+  // Nothing is dropped unsaid: what Kiln does not keep (`additionalDataDisks`: it builds the OS disk only) is refused.
+  refuseUnknownFields(props, PROPERTIES, P, problems, { readOnly: READ_ONLY, asksNothing: asksNothing });
 
   const source = checkSource(props.source, problems);
   const customize = checkCustomizers(props.customize, problems);

@@ -11,7 +11,7 @@ import { Problems } from '../../core/arm-error.ts';
 import { formatResourceId, parseResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import { getResource } from '../shared/arm-resource.ts';
-import { integerIn, isObject } from '../shared/validate.ts';
+import { integerIn, isObject, refuseUnknownFields } from '../shared/validate.ts';
 import { findSubnet, type VirtualNetwork } from '../virtual-networks/virtual-network.ts';
 import { checkResourceId } from './template-fields.ts';
 
@@ -30,6 +30,7 @@ const SUBNET_TYPE = 'microsoft.network/virtualnetworks/subnets';
 export function checkVmProfile(raw: unknown, problems: Problems): VmProfile {
   const given = isObject(raw) ? raw : {};
   if (raw !== undefined && raw !== null && !isObject(raw)) problems.add(AT, `'${AT}' must be an object.`);
+  refuseUnknownFields(given, ['vmSize', 'osDiskSizeGB', 'userAssignedIdentities', 'vnetConfig'], AT, problems);
   const profile: VmProfile = {
     vmSize: typeof given.vmSize === 'string' && given.vmSize !== '' ? given.vmSize : 'Standard_D1_v2',
     osDiskSizeGB: integerIn(given.osDiskSizeGB, 0, 4095, `${AT}.osDiskSizeGB`, problems) ?? 0,
@@ -42,6 +43,7 @@ export function checkVmProfile(raw: unknown, problems: Problems): VmProfile {
   if (given.vnetConfig !== undefined && given.vnetConfig !== null) {
     const vnet = isObject(given.vnetConfig) ? given.vnetConfig : {};
     const at = `${AT}.vnetConfig`;
+    refuseUnknownFields(vnet, ['subnetId', 'containerInstanceSubnetId', 'proxyVmSize'], at, problems);
     const config: NonNullable<VmProfile['vnetConfig']> = {};
     for (const field of ['subnetId', 'containerInstanceSubnetId'] as const)
       if (vnet[field] !== undefined && vnet[field] !== '')

@@ -13,7 +13,7 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { makeVhd, putRegionBlob, uploadDisk } from '../support/disk-data.ts';
-import { getAt, namesPath, probeValues, setAt, writableLeaves } from '../support/openapi-walk.ts';
+import { walkModel } from '../support/openapi-walk.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /** Probe (path = value) to why Kiln departs from the rule there. */
@@ -61,63 +61,39 @@ describe('Microsoft.Compute/images: every writable property of the 2024-11-01 mo
       if (path === 'extendedLocation.name') return 'losangeles';
       return undefined;
     };
-    baseBody = () => ({
-      location: 'westus',
-      properties: { storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: blob } } },
-    });
   });
   after(() => kiln.stop());
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ARM bodies
-  let baseBody: () => any;
 
   it('stores and returns each property, or refuses it naming its path', async (t) => {
     const model = JSON.parse(
       await readFile(join(import.meta.dirname, 'spec-models', 'ComputeRP-2024-11-01-image.json'), 'utf8'),
     );
-    const leaves = writableLeaves(model.definitions, 'Image');
-    assert.ok(leaves.length > 15, `the walk found ${leaves.length} leaves`);
-    const departures: Record<string, string> = {};
-    let n = 0;
-    for (const leaf of leaves) {
-      for (const value of probeValues(leaf, strings)) {
-        const body = baseBody();
-        const disk = /^(properties\.storageProfile\.(?:osDisk|dataDisks\[0\]))\.(\w+)/.exec(leaf.path);
-        if (disk && SOURCES.includes(disk[2])) {
-          const owner = getAt(body, disk[1]) as Record<string, unknown> | undefined;
-          for (const source of SOURCES) delete owner?.[source];
-        }
-        if (leaf.path.startsWith('properties.sourceVirtualMachine')) delete body.properties.storageProfile;
-        // A data disk made for the probe has the blob as its source, unless the probe gives it another.
-        const item = () => (disk && SOURCES.includes(disk[2]) ? { lun: 1 } : { lun: 1, blobUri: strings('blobUri') });
-        setAt(body, leaf.path, value, item);
-        const probe = `${leaf.path} = ${JSON.stringify(value)}`;
-        const answer = await arm(token, 'PUT', `${group()}/providers/Microsoft.Compute/images/probe-${n++}`, body);
-        const outcome =
-          answer.status >= 500
-            ? `answered ${answer.status}`
-            : answer.status >= 400
-              ? namesPath(answer.body?.error, leaf.path)
-                ? undefined
-                : `refused naming ${answer.body?.error?.target ?? 'no field'}: ${answer.body?.error?.message}`
-              : sameValue(getAt(answer.body, leaf.path), value)
-                ? undefined
-                : `answered ${answer.status} with ${JSON.stringify(getAt(answer.body, leaf.path))}`;
-        if (outcome) departures[probe] = outcome;
-      }
-    }
-    t.diagnostic(`${leaves.length} writable properties, ${n} probes`);
+    const sourceProbe = (path: string) => /^properties\.storageProfile\.(?:osDisk|dataDisks\[0\])\.(\w+)/.exec(path);
+    const result = await walkModel({
+      definitions: model.definitions,
+      root: 'Image',
+      base: () => ({
+        location: 'westus',
+        properties: {
+          storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri: strings('blobUri') } },
+        },
+      }),
+      strings,
+      prepare: (body, path) => {
+        if (path.startsWith('properties.sourceVirtualMachine')) delete body.properties.storageProfile;
+        if (path.startsWith('properties.storageProfile.osDisk.') && SOURCES.includes(sourceProbe(path)?.[1] ?? ''))
+          for (const source of SOURCES) delete body.properties.storageProfile.osDisk[source];
+      },
+      // A data disk made for a probe reads the blob, unless the probe gives it another source.
+      newItem: (_, path) =>
+        SOURCES.includes(sourceProbe(path)?.[1] ?? '') ? { lun: 1 } : { lun: 1, blobUri: strings('blobUri') },
+      put: (n, body) => arm(token, 'PUT', `${group()}/providers/Microsoft.Compute/images/probe-${n}`, body),
+    });
+    t.diagnostic(`${result.leaves} writable properties, ${result.probes} probes`);
     assert.deepEqual(
-      Object.keys(departures).sort(),
+      Object.keys(result.departures).sort(),
       Object.keys(DEPARTURES).sort(),
-      JSON.stringify(departures, null, 2),
+      JSON.stringify(result.departures, null, 2),
     );
   });
 });
-
-/** ARM's equality for names and ids (case, a leading '/'); deep for maps. */
-function sameValue(answered: unknown, sent: unknown): boolean {
-  if (typeof sent === 'string' && typeof answered === 'string')
-    return answered.replace(/^\//, '').toLowerCase() === sent.replace(/^\//, '').toLowerCase();
-  return JSON.stringify(answered) === JSON.stringify(sent);
-}

@@ -19,7 +19,7 @@ export interface Leaf {
   schema: Json;
 }
 
-export function writableLeaves(definitions: Record<string, Json>, root: string): Leaf[] {
+function writableLeaves(definitions: Record<string, Json>, root: string): Leaf[] {
   const leaves: Leaf[] = [];
   const walk = (schema: Json, path: string, depth: number) => {
     const resolved = resolve(definitions, schema);
@@ -52,17 +52,72 @@ function ownProperties(definitions: Record<string, Json>, schema: Json): Record<
 }
 
 /** What a probe tries at a leaf: `strings` answers for string leaves it knows (ids, URIs). */
-export function probeValues(leaf: Leaf, strings: (path: string) => string | undefined): unknown[] {
+function probeValues(leaf: Leaf, strings: (path: string) => string | undefined): unknown[] {
   const { schema } = leaf;
   if (Array.isArray(schema.enum)) return schema.enum;
   if (schema.type === 'boolean') return [true, false];
   if (schema.type === 'integer' || schema.type === 'number') return [1];
   if (schema.type === 'object' && schema.additionalProperties) return [{ probe: 'value' }];
+  if (schema.format === 'date-time') return ['2035-01-01T00:00:00Z'];
   return [strings(leaf.path) ?? 'probe'];
 }
 
+export interface Walk {
+  /** The model file's definitions and the one a PUT body is. */
+  definitions: Record<string, Json>;
+  root: string;
+  /** A valid body for the n-th probe (names that must be unique made so). */
+  base: (n: number) => Json;
+  strings: (path: string) => string | undefined;
+  /** Makes room for a probe at `path` (drops what it replaces, such as another source). */
+  prepare?: (body: Json, path: string) => void;
+  /** The first item of the array at `arrayPath` when a probe at `path` makes it. */
+  newItem?: (arrayPath: string, path: string) => Json;
+  put: (n: number, body: Json) => Promise<{ status: number; body: Json }>;
+}
+
+/** Probes every writable leaf of the model; answers the departures from the rule, by `path = value`. */
+export async function walkModel(
+  walk: Walk,
+): Promise<{ leaves: number; probes: number; departures: Record<string, string> }> {
+  const leaves = writableLeaves(walk.definitions, walk.root);
+  const departures: Record<string, string> = {};
+  let probes = 0;
+  for (const leaf of leaves) {
+    for (const value of probeValues(leaf, walk.strings)) {
+      const n = probes++;
+      const body = walk.base(n);
+      walk.prepare?.(body, leaf.path);
+      setAt(body, leaf.path, value, (arrayPath) => walk.newItem?.(arrayPath, leaf.path) ?? {});
+      const answer = await walk.put(n, body);
+      const error = answer.body?.error;
+      const outcome =
+        answer.status >= 500
+          ? `answered ${answer.status}`
+          : answer.status >= 400
+            ? namesPath(error, leaf.path)
+              ? undefined
+              : `refused naming ${error?.target ?? 'no field'}: ${error?.message}`
+            : sameValue(getAt(answer.body, leaf.path), value)
+              ? undefined
+              : `answered ${answer.status} with ${JSON.stringify(getAt(answer.body, leaf.path))}`;
+      if (outcome) departures[`${leaf.path} = ${JSON.stringify(value)}`] = outcome;
+    }
+  }
+  return { leaves: leaves.length, probes, departures };
+}
+
+/** ARM's equality for names and ids (case, a leading '/'), instants for date-times, deep for the rest. */
+function sameValue(answered: unknown, sent: unknown): boolean {
+  if (typeof sent === 'string' && typeof answered === 'string') {
+    const instant = /^\d{4}-\d\d-\d\dT/.test(sent) && Date.parse(sent) === Date.parse(answered);
+    return instant || answered.replace(/^\//, '').toLowerCase() === sent.replace(/^\//, '').toLowerCase();
+  }
+  return JSON.stringify(answered) === JSON.stringify(sent);
+}
+
 /** Sets `value` at an ARM path, making the objects and first array items on the way. */
-export function setAt(body: Json, path: string, value: unknown, newItem: (arrayPath: string) => Json = () => ({})) {
+function setAt(body: Json, path: string, value: unknown, newItem: (arrayPath: string) => Json = () => ({})) {
   const steps = path.split('.').flatMap((step) => {
     const array = /^(.*)\[0\]$/.exec(step);
     return array ? [array[1], 0] : [step];
@@ -92,7 +147,7 @@ export function getAt(body: Json, path: string): unknown {
 }
 
 /** Whether an ARM error names `path` as the field at fault. */
-export function namesPath(error: Json, path: string): boolean {
+function namesPath(error: Json, path: string): boolean {
   const lower = path.toLowerCase();
   const targets = [error?.target, ...(error?.details ?? []).map((d: Json) => d?.target)];
   return (

@@ -164,18 +164,13 @@ const CASES: Case[] = [
     operation: 'GalleryImages_Get',
     seed: 'GalleryRP/GalleryImage_Create.json',
   },
-  { example: 'GalleryRP/GalleryImage_Update.json', operation: 'GalleryImages_Update' },
-  {
-    example: 'GalleryRP/GalleryImage_UpdateFeatures.json',
-    operation: 'GalleryImages_Update',
-    fails:
-      'hyperVGeneration is frozen, as Azure itself answers (PropertyChangeNotAllowed); the upgrade to Trusted Launch (allowUpdateImage) is not built',
-  },
   {
     example: 'GalleryRP/GalleryImage_ListByGallery.json',
     operation: 'GalleryImages_ListByGallery',
     seed: 'GalleryRP/GalleryImage_Create.json',
   },
+  { example: 'GalleryRP/GalleryImage_Update.json', operation: 'GalleryImages_Update' },
+  { example: 'GalleryRP/GalleryImage_UpdateFeatures.json', operation: 'GalleryImages_Update' },
   { example: 'GalleryRP/GalleryImage_Delete.json', operation: 'GalleryImages_Delete' },
   // Gallery image versions (of the Linux definition the test makes after the Windows one is gone)
   ...encrypted('GalleryRP/GalleryImageVersion_Create.json', ['1.0.0', '0.9.0'], linuxDefinitionFirst),

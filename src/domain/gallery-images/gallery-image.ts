@@ -16,7 +16,8 @@ export interface GalleryImageProperties {
   osState: 'Generalized' | 'Specialized';
   hyperVGeneration: 'V1' | 'V2';
   architecture: 'x64' | 'Arm64';
-  features?: Array<{ name: string; value: string }>;
+  /** `startsAtVersion`: the first version of the definition the feature holds for (api-version 2025-03-03). */
+  features?: Array<{ name: string; value: string; startsAtVersion?: string }>;
   recommended?: { vCPUs?: { min?: number; max?: number }; memory?: { min?: number; max?: number } };
   disallowed?: { diskTypes?: string[] };
   purchasePlan?: { name: string; publisher: string; product: string };

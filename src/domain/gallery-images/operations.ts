@@ -18,7 +18,7 @@ import {
   type GalleryImageIdentifier,
   type GalleryImageRecord,
 } from './gallery-image.ts';
-import { validateGalleryImageBody } from './validate-gallery-image.ts';
+import { validateGalleryImageBody, type GalleryImageSpec } from './validate-gallery-image.ts';
 
 /** An image definition: its own name, and its gallery's. */
 export interface GalleryImageRef extends ResourceRef {
@@ -91,7 +91,7 @@ export async function createOrUpdateGalleryImage(
       'location',
     );
   }
-  if (existing) return replaceGalleryImage(ctx, existing, spec.properties, spec.tags);
+  if (existing) return replaceGalleryImage(ctx, existing, spec);
 
   await checkQuota(ctx, 'galleryImages', ref.subscription, spec.location);
   const image: GalleryImage = {
@@ -120,18 +120,23 @@ export async function createOrUpdateGalleryImage(
   }
 }
 
-/** PUT on an existing definition: only the mutable fields may differ. */
+/**
+ * PUT on an existing definition: only the mutable fields may differ, and `hyperVGeneration` from V1
+ * to V2 when the request says `allowUpdateImage` (Azure's upgrade of a definition to Trusted Launch,
+ * GalleryRP's GalleryImage_UpdateFeatures example).
+ */
 async function replaceGalleryImage(
   ctx: DomainContext,
   existing: GalleryImageRecord,
-  next: Omit<GalleryImage['properties'], 'provisioningState'>,
-  tags?: Record<string, string>,
+  { properties: next, tags, allowUpdateImage }: Omit<GalleryImageSpec, 'location'>,
 ) {
   const current = existing.data.resource.properties;
+  const upgrade = allowUpdateImage && current.hyperVGeneration === 'V1' && next.hyperVGeneration === 'V2';
   const frozen = (Object.keys({ ...current, ...next }) as Array<keyof typeof current>).filter(
     (field) =>
       field !== 'provisioningState' &&
       !(MUTABLE_FIELDS as readonly string[]).includes(field) &&
+      !(upgrade && field === 'hyperVGeneration') &&
       JSON.stringify(current[field]) !== JSON.stringify(next[field as keyof typeof next]),
   );
   refuseFrozen(frozen);
@@ -178,7 +183,7 @@ export async function updateGalleryImage(
     tags: body.tags === undefined ? current.tags : body.tags,
     properties: { ...current.properties, ...props },
   });
-  return replaceGalleryImage(ctx, existing, merged.properties, merged.tags);
+  return replaceGalleryImage(ctx, existing, merged);
 }
 
 export async function getGalleryImage(ctx: DomainContext, ref: GalleryImageRef): Promise<GalleryImageRecord> {

@@ -11,6 +11,8 @@ export interface GalleryImageSpec {
   location: string;
   tags?: Record<string, string>;
   properties: Omit<GalleryImageProperties, 'provisioningState'>;
+  /** `properties.allowUpdateImage`: a request's consent to upgrade the definition (operations.ts), not stored. */
+  allowUpdateImage: boolean;
 }
 
 const P = 'properties';
@@ -70,14 +72,15 @@ export function validateGalleryImageBody(ctx: DomainContext, body: Record<string
     else spec.disallowed = { diskTypes: types as string[] };
   }
   if (props.features !== undefined) {
-    const features = Array.isArray(props.features) ? props.features : [];
     if (!Array.isArray(props.features)) problems.add(`${P}.features`, "'features' must be an array of {name, value}.");
-    features.forEach((f, i) => {
-      if (!isObject(f) || typeof f.name !== 'string' || typeof f.value !== 'string')
-        problems.add(`${P}.features[${i}]`, `'features[${i}]' must be {"name": string, "value": string}.`);
-    });
-    if (Array.isArray(props.features)) spec.features = features as Array<{ name: string; value: string }>;
+    else spec.features = props.features.map((f, i) => checkFeature(f, `${P}.features[${i}]`, problems));
   }
+  if (
+    props.allowUpdateImage !== undefined &&
+    props.allowUpdateImage !== null &&
+    typeof props.allowUpdateImage !== 'boolean'
+  )
+    problems.add(`${P}.allowUpdateImage`, `'${P}.allowUpdateImage' must be true or false.`);
   if (props.purchasePlan !== undefined) {
     const plan = isObject(props.purchasePlan) ? props.purchasePlan : {};
     const missing = ['name', 'publisher', 'product'].filter((f) => typeof plan[f] !== 'string' || plan[f] === '');
@@ -87,7 +90,27 @@ export function validateGalleryImageBody(ctx: DomainContext, body: Record<string
       spec.purchasePlan = { name: String(plan.name), publisher: String(plan.publisher), product: String(plan.product) };
   }
   problems.throwIfAny();
-  return { location, tags, properties: spec };
+  return { location, tags, properties: spec, allowUpdateImage: props.allowUpdateImage === true };
+}
+
+/** A feature: its name and value, and the version it starts at (`Major.Minor.Patch`) when given. */
+function checkFeature(
+  raw: unknown,
+  at: string,
+  problems: Problems,
+): NonNullable<GalleryImageProperties['features']>[0] {
+  const feature = isObject(raw) ? raw : {};
+  for (const field of ['name', 'value'])
+    if (typeof feature[field] !== 'string' || feature[field] === '')
+      problems.add(`${at}.${field}`, `Required parameter '${at}.${field}' is missing (null).`);
+  const starts = feature.startsAtVersion;
+  if (starts !== undefined && starts !== null && (typeof starts !== 'string' || !/^\d+\.\d+\.\d+$/.test(starts)))
+    problems.add(`${at}.startsAtVersion`, `'${at}.startsAtVersion' must be a version: Major.Minor.Patch.`);
+  return {
+    name: String(feature.name),
+    value: String(feature.value),
+    ...(typeof starts === 'string' ? { startsAtVersion: starts } : {}),
+  };
 }
 
 function checkRecommended(value: unknown, problems: Problems): GalleryImageProperties['recommended'] {

@@ -129,7 +129,29 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
   });
 
   it('refuses what Kiln cannot honour, naming the field, and creates nothing', async () => {
-    const refusals: Array<[string, Record<string, unknown>, string]> = [
+    const refusals: Array<[string, Record<string, unknown>, string, string?]> = [
+      [
+        'secure-import',
+        empty(1, 'Standard_LRS', { creationData: { createOption: 'Empty', securityDataUri: 'https://a/b.vhd' } }),
+        'properties.creationData.securityDataUri',
+        'PropertyNotSupported',
+      ],
+      [
+        'san',
+        empty(1, 'Standard_LRS', { creationData: { createOption: 'Empty', elasticSanResourceId: '/subscriptions/x' } }),
+        'properties.creationData.elasticSanResourceId',
+        'PropertyNotSupported',
+      ],
+      [
+        'plus-small',
+        empty(512, 'Premium_LRS', { creationData: { createOption: 'Empty', performancePlus: true } }),
+        'properties.creationData.performancePlus',
+      ],
+      [
+        'instant-disk',
+        empty(1, 'Standard_LRS', { creationData: { createOption: 'Empty', instantAccessDurationMinutes: 60 } }),
+        'properties.creationData.instantAccessDurationMinutes',
+      ],
       [
         'des',
         empty(1, 'Standard_LRS', {
@@ -173,10 +195,23 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
         'properties.purchasePlan.product',
       ],
     ];
-    for (const [name, body, target] of refusals) {
-      await assert.rejects(compute.disks.createOrUpdate(rg, name, body as never), refusedAt(target), name);
+    for (const [name, body, target, code] of refusals) {
+      await assert.rejects(compute.disks.createOrUpdate(rg, name, body as never), refusedAt(target, code), name);
       await assert.rejects(compute.disks.get(rg, name), armRefusal(404, 'ResourceNotFound'));
     }
+    // Performance Plus on a large disk and a snapshot's instant access duration are kept.
+    const plus = await compute.disks.createOrUpdate(
+      rg,
+      'plus',
+      empty(600, 'StandardSSD_LRS', { creationData: { createOption: 'Empty', performancePlus: true } }),
+    );
+    assert.equal(plus.creationData?.performancePlus, true);
+    assert.equal((await compute.disks.get(rg, 'plus')).creationData?.performancePlus, true);
+    const instant = await compute.snapshots.createOrUpdate(rg, 'instant', {
+      location: 'westus',
+      creationData: { createOption: 'Copy', sourceResourceId: plus.id, instantAccessDurationMinutes: 60 },
+    });
+    assert.equal(instant.creationData?.instantAccessDurationMinutes, 60);
     // The same checks hold for updates; a Premium disk's tier never drops below its size's baseline.
     await compute.disks.createOrUpdate(rg, 'big-premium', empty(200, 'Premium_LRS'));
     await assert.rejects(compute.disks.update(rg, 'big-premium', { tier: 'P10' }), refusedAt('properties.tier'));

@@ -30,6 +30,9 @@ export interface CreationData {
   logicalSectorSize?: number;
   /** A CopyStart snapshot's copy speed, `None` or `Enhanced`: stored, since Kiln's copies go as fast as its stores do. */
   provisionedBandwidthCopySpeed?: string;
+  /** A large disk's performance boost, and how long a snapshot is kept for instant access: stored (creation-options.ts). */
+  performancePlus?: boolean;
+  instantAccessDurationMinutes?: number;
 }
 
 /** Why a CopyStart snapshot's background copy failed, as Azure reports it (`CopySourceNotFound`: its source went). */

@@ -4,6 +4,7 @@ import type { DomainContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { booleanAt, enumValue, integerIn, isObject, requiredEnum } from '../shared/validate.ts';
 import { GIB, type CreationData, type Disk, type DiskFamily } from './disk.ts';
+import { checkCreationOptions } from './creation-options.ts';
 import { DEFAULT_ACCESS, checkDataAccess, type DataAccess } from './data-access.ts';
 import { checkEncryption, checkOsDescription, checkSectorSize, type OsDescription } from './disk-settings.ts';
 
@@ -93,8 +94,7 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
       break;
   }
   checkImageReferences(creation, createOption, creationData, problems);
-  const speed = checkCopySpeed(creation.provisionedBandwidthCopySpeed, createOption, problems);
-  if (speed !== undefined) creationData.provisionedBandwidthCopySpeed = speed;
+  checkCreationOptions(creation, creationData, family, sku ?? 'Standard_LRS', diskSizeGB, problems);
   const logicalSectorSize = checkSectorSize(creation.logicalSectorSize, family, sku ?? 'Standard_LRS', problems);
   if (logicalSectorSize !== undefined) creationData.logicalSectorSize = logicalSectorSize;
   checkEncryption(props!.encryption, problems);
@@ -138,19 +138,6 @@ function checkIncremental(
       "createOption 'CopyStart' makes incremental snapshots only: set 'properties.incremental' to true or leave it out.",
     );
   return true;
-}
-
-const COPY_SPEEDS = ['None', 'Enhanced'] as const;
-
-/** A copy speed belongs to a CopyStart snapshot. */
-function checkCopySpeed(value: unknown, createOption: string | undefined, problems: Problems): string | undefined {
-  const target = 'properties.creationData.provisionedBandwidthCopySpeed';
-  const speed = enumValue(value, COPY_SPEEDS, target, problems);
-  if (speed !== undefined && createOption !== 'CopyStart') {
-    problems.add(target, `'${target}' applies to createOption 'CopyStart' only, not '${createOption}'.`);
-    return undefined;
-  }
-  return speed;
 }
 
 const IMAGE_REFERENCES = ['imageReference', 'galleryImageReference'] as const;

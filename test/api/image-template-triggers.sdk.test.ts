@@ -56,8 +56,21 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
   });
 
-  const triggerPath = (templateName: string, trigger = '') =>
-    `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/${templateName}/triggers${trigger}`;
+  const triggerPath = (templateName: string, trigger = '') => `${templatePath(templateName)}/triggers${trigger}`;
+
+  const templatePath = (name: string) =>
+    `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}`;
+
+  /** The trigger's status once it names `version`: what the trigger did for it. */
+  async function triggerStatusNaming(templateName: string, version: string) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const status = (await builder.triggers.get(rg, templateName, 'source')).properties?.status;
+      if (status?.message?.includes(`'${version}'`)) return status;
+      if (Date.now() > deadline) assert.fail(`the trigger never acted on ${version}: ${JSON.stringify(status)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   it('refuses a trigger on a template whose source is not its definition’s latest version, naming the field', async () => {
     await builder.virtualMachineImageTemplates.createOrUpdate(
@@ -135,6 +148,47 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     const outputs = [];
     for await (const output of builder.virtualMachineImageTemplates.listRunOutputs(rg, 'app')) outputs.push(output);
     assert.equal(outputs[0]?.provisioningState, 'Succeeded');
+  });
+
+  it('waits for a run under way, then runs the template for the version created meanwhile', async () => {
+    const slow = template(`${definitionId}/versions/latest`);
+    slow.customize = [{ type: 'Shell', name: 'slow', inline: ['sleep 3'] }];
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'slow', slow, fast);
+    await builder.triggers.createOrUpdate(rg, 'slow', 'source', { properties: { kind: 'SourceImage' } }, fast);
+    await builder.virtualMachineImageTemplates.run(rg, 'slow', { updateIntervalInMs: 100_000 }).submitted();
+    await newVersion('1.1.0');
+    const status = await triggerStatusNaming('slow', '1.1.0');
+    assert.match(status?.message ?? '', /run .* started/, 'started once the run by hand ended');
+    await templateRunEnded(builder, rg, 'slow');
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const history = (await (
+      await fetch(`${kiln.url}${templatePath('slow')}/runHistory?api-version=2025-10-01`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { value: Array<{ runState: string; startTime: string; endTime: string }> };
+    assert.deepEqual(
+      history.value.map((run) => run.runState),
+      ['Succeeded', 'Succeeded'],
+    );
+    assert.ok(history.value[0].startTime >= history.value[1].endTime, 'one after the other');
+    await builder.virtualMachineImageTemplates.delete(rg, 'slow', fast);
+  });
+
+  it('is deactivated once the template failed three times in a row, as Azure deactivates it', async () => {
+    const failing = template(`${definitionId}/versions/latest`);
+    failing.customize = [{ type: 'Shell', name: 'fail', inline: ['exit 1'] }];
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'failing', failing, fast);
+    for (let run = 0; run < 3; run++)
+      await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'failing', fast));
+    const lastRun = (await builder.virtualMachineImageTemplates.get(rg, 'failing')).lastRunStatus;
+    await builder.triggers.createOrUpdate(rg, 'failing', 'source', { properties: { kind: 'SourceImage' } }, fast);
+    await newVersion('1.2.0');
+    const status = await triggerStatusNaming('failing', '1.2.0');
+    assert.equal(status?.code, 'Unhealthy', status?.message);
+    assert.match(status?.message ?? '', /deactivated: the template's last 3 runs failed/);
+    const after = (await builder.virtualMachineImageTemplates.get(rg, 'failing')).lastRunStatus;
+    assert.deepEqual(after?.startTime, lastRun?.startTime, 'no run was started');
+    await builder.virtualMachineImageTemplates.delete(rg, 'failing', fast);
   });
 
   it('runs nothing once the trigger is deleted', async () => {

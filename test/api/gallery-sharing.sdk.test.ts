@@ -365,6 +365,44 @@ describe('gallery sharing with @azure/arm-compute 25', () => {
     );
     await assert.rejects(reader.communityGalleries.get('westus', 'private'), armRefusal(404, 'ResourceNotFound'));
 
+    // A version of one's own made from it: no role on the publisher's gallery, whose version by id is refused.
+    const contributor = client(
+      await principalCredential(kiln, 'consumer contributor', 'Contributor', `/subscriptions/${consumer}`),
+      consumer,
+    );
+    await contributor.galleries.createOrUpdate('consumer-rg', 'mine', { location: 'westus' });
+    await contributor.galleryImages.createOrUpdate('consumer-rg', 'mine', 'tiny', {
+      location: 'westus',
+      osType: 'Linux',
+      osState: 'Generalized',
+      identifier: { publisher: 'me', offer: 'tiny', sku: '1' },
+    });
+    const fromCommunity = (source: Record<string, string>, name = '1.0.0') =>
+      contributor.galleryImageVersions.createOrUpdate(
+        'consumer-rg',
+        'mine',
+        'tiny',
+        name,
+        { location: 'westus', storageProfile: { source } },
+        fast,
+      );
+    const communityGalleryImageId = `/CommunityGalleries/${publicName}/Images/tiny`;
+    const copy = await fromCommunity({ communityGalleryImageId });
+    assert.equal(copy.provisioningState, 'Succeeded');
+    assert.equal(copy.storageProfile?.source?.communityGalleryImageId, communityGalleryImageId);
+    assert.equal(copy.storageProfile?.osDiskImage?.sizeInGB, 1);
+    await assert.rejects(
+      fromCommunity({ id: `${gallery}/public/images/tiny/versions/2.0.0` }, '1.0.1'),
+      armRefusal(403, 'LinkedAuthorizationFailed'),
+    );
+    await assert.rejects(
+      fromCommunity(
+        { communityGalleryImageId: `/CommunityGalleries/${publicName}/Images/tiny/Versions/9.9.9` },
+        '1.0.2',
+      ),
+      armRefusal(404, 'NotFound'),
+    );
+
     // Reset: private again, for everyone.
     await compute.gallerySharingProfile.update(rg, 'public', { operationType: 'Reset' }, fast);
     await assert.rejects(groupReader.communityGalleries.get('westus', publicName), armRefusal(404, 'ResourceNotFound'));

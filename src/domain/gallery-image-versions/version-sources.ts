@@ -20,6 +20,7 @@ import type {
   GalleryImageVersionInternal,
   VersionDisk,
 } from './gallery-image-version.ts';
+import { findCommunityVersion } from '../community-galleries/community-source.ts';
 import { resolveLatest } from './latest.ts';
 
 const MAX_DATA_DISK_BYTES = 1024 * GIB;
@@ -41,7 +42,16 @@ export async function resolveVersionSources(
   if (storage.source?.virtualMachineId)
     await resolveMachine(ctx, storage.source.virtualMachineId, `${SP}.source.virtualMachineId`, definition, resolved);
   else if (storage.source?.id) await resolveWholeSource(ctx, storage.source.id, definition, resolved);
-  else {
+  else if (storage.source?.communityGalleryImageId) {
+    const target = `${SP}.source.communityGalleryImageId`;
+    const version = await findCommunityVersion(
+      ctx,
+      storage.source.communityGalleryImageId,
+      definition.location,
+      target,
+    );
+    await resolveSourceVersion(ctx, parseResourceId(version.data.resource.id)!, definition, resolved, target);
+  } else {
     const os = await resolveDiskImage(ctx, storage.osDiskImage!, `${SP}.osDiskImage.source`);
     checkOsType(os.osType, definition, `${SP}.osDiskImage.source`);
     resolved.disks.push({ lun: 'os', source: os.blob });
@@ -96,7 +106,7 @@ async function resolveWholeSource(
     );
   if (type === 'microsoft.compute/images') return resolveManagedImage(ctx, id, definition, resolved);
   if (type === 'microsoft.compute/galleries/images/versions')
-    return resolveSourceVersion(ctx, id, definition, resolved);
+    return resolveSourceVersion(ctx, id, definition, resolved, target);
   if (type === VIRTUAL_MACHINE_KIND) return resolveMachine(ctx, rawId, target, definition, resolved);
   throw new ArmError(
     400,
@@ -178,8 +188,8 @@ async function resolveSourceVersion(
   id: ResourceId,
   definition: GalleryImage,
   resolved: ResolvedVersionSources,
+  target: string,
 ) {
-  const target = `${SP}.source.id`;
   // `latest` as seen from the new version's region, which may exclude versions there.
   const version = await resolveLatest(ctx, id, target, definition.location);
   const parentDefinition = await getResource<GalleryImage, Record<string, never>>(ctx, {

@@ -256,8 +256,18 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
     assert.match(repeated.message, /Azure's own example template for Windows \(CreateImageTemplateWindows\.json/);
 
     (customize[3] as { name: string }).name = 'PowerShell (script) Customizer Elevated Local System user Example 2';
-    const created = await call(token, 'PUT', `${templatePath('windows')}`, body);
-    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const created = await fetch(`${kiln.url}${templatePath('windows')}?api-version=2025-10-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    // Kiln says at once what the run will say (the header `kiln validate` and the CLI show).
+    const warnings = JSON.parse(created.headers.get('x-ms-kiln-warnings') ?? '[]') as Array<{ target: string }>;
+    assert.deepEqual(
+      warnings.map((w) => w.target),
+      ['properties.customize[5].type'],
+    );
     const read = await builder.virtualMachineImageTemplates.get(rg, 'windows');
     assert.equal(read.provisioningState, 'Succeeded', read.provisioningError?.message);
     assert.deepEqual(plain(read.customize?.[5]), customize[5], 'WindowsUpdate kept as given');

@@ -19,6 +19,7 @@ import {
 import { normalizeTemplate, type Warning } from './normalize-template.ts';
 import { asCreating, provision, provisionNew } from './provisioning.ts';
 import { startRun } from './run/start-run.ts';
+import { windowsWarnings } from './run/windows-refusal.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 import { hasTargetRegions, keepWhatOlderShapeOmits } from './version-shapes.ts';
 import { requireVmProfileNetwork } from './vm-profile.ts';
@@ -48,7 +49,8 @@ export function checkTemplate(
   apiVersion?: string,
 ): { spec: TemplateSpec; warnings: Warning[] } {
   const normalized = normalizeTemplate(body, apiVersion);
-  return { spec: validateTemplate(ctx, normalized.body), warnings: normalized.warnings };
+  const spec = validateTemplate(ctx, normalized.body);
+  return { spec, warnings: [...normalized.warnings, ...windowsWarnings(spec.properties.customize)] };
 }
 
 /** The template a spec describes; what a run or validation recorded on `previous` stays until `provision` says otherwise. */

@@ -26,3 +26,17 @@ export function linuxCustomizers(customize: readonly Customizer[]): LinuxCustomi
     );
   return customize.filter((customizer): customizer is LinuxCustomizer => customizer.type !== 'WindowsUpdate');
 }
+
+/** What `kiln validate` and a PUT's warnings say of a template that a run will refuse. */
+export function windowsWarnings(customize: readonly Customizer[]): Array<{ target: string; message: string }> {
+  return customize.flatMap((customizer, i) =>
+    customizer.type === 'WindowsUpdate'
+      ? [
+          {
+            target: `properties.customize[${i}].type`,
+            message: `The WindowsUpdate customizer '${customizer.name}' is kept, but a run of this template fails: ${WINDOWS_NOT_BUILT}.`,
+          },
+        ]
+      : [],
+  );
+}

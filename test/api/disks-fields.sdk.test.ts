@@ -131,6 +131,18 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
   it('refuses what Kiln cannot honour, naming the field, and creates nothing', async () => {
     const refusals: Array<[string, Record<string, unknown>, string, string?]> = [
       [
+        'edge',
+        empty(1, 'Standard_LRS', { extendedLocation: { name: 'la', type: 'EdgeZone' } }),
+        'extendedLocation',
+        'PropertyNotSupported',
+      ],
+      ['zones', empty(1, 'Standard_LRS', { zones: ['4'] }), 'zones'],
+      [
+        'cvm-cmk',
+        empty(1, 'Standard_LRS', { securityProfile: { securityType: 'ConfidentialVM_DiskEncryptedWithCustomerKey' } }),
+        'properties.securityProfile.securityType',
+      ],
+      [
         'secure-import',
         empty(1, 'Standard_LRS', { creationData: { createOption: 'Empty', securityDataUri: 'https://a/b.vhd' } }),
         'properties.creationData.securityDataUri',
@@ -199,6 +211,25 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
       await assert.rejects(compute.disks.createOrUpdate(rg, name, body as never), refusedAt(target, code), name);
       await assert.rejects(compute.disks.get(rg, name), armRefusal(404, 'ResourceNotFound'));
     }
+    // A zone and a security profile are kept; a member outside the model is refused at its path.
+    const zonal = await compute.disks.createOrUpdate(
+      rg,
+      'zonal',
+      empty(1, 'Premium_LRS', { zones: ['2'], securityProfile: { securityType: 'TrustedLaunch' } }),
+    );
+    for (const disk of [zonal, await compute.disks.get(rg, 'zonal')]) {
+      assert.deepEqual(disk.zones, ['2']);
+      assert.equal(disk.securityProfile?.securityType, 'TrustedLaunch');
+    }
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const raw = armCaller(kiln, '2025-01-02');
+    const unknown = await raw(token, 'PUT', zonal.id!.replace('/zonal', '/odd'), {
+      location: 'westus',
+      properties: { creationData: { createOption: 'Empty' }, diskSizeGB: 1, warpDrive: true },
+    });
+    assert.deepEqual([unknown.status, unknown.body.error.target], [400, 'properties.warpDrive']);
+    const patched = await raw(token, 'PATCH', zonal.id!, { properties: { creationData: { createOption: 'Copy' } } });
+    assert.deepEqual([patched.status, patched.body.error.target], [400, 'properties.creationData']);
     // Performance Plus on a large disk and a snapshot's instant access duration are kept.
     const plus = await compute.disks.createOrUpdate(
       rg,

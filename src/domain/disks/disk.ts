@@ -43,6 +43,8 @@ export interface CopyCompletionError {
 
 export interface Disk extends ArmResource {
   location: string;
+  /** A disk's availability zone, when its creation named one. */
+  zones?: string[];
   /** The VM the disk is attached to, as Azure shows it. */
   managedBy?: string;
   sku: { name: string; tier: string };
@@ -77,6 +79,8 @@ export interface Disk extends ArmResource {
     maxShares?: number;
     burstingEnabled?: boolean;
     burstingEnabledTime?: string;
+    /** The security type of the VM the OS on it is for (body-members.ts). */
+    securityProfile?: { securityType: string };
   } & OsDescription &
     Partial<Performance>;
 }

@@ -83,6 +83,7 @@ export async function createOrUpdateDisk(
     type: family.type,
     location: spec.location,
     ...(spec.tags ? { tags: spec.tags } : {}),
+    ...(spec.zones ? { zones: spec.zones } : {}),
     sku: { name: spec.sku, tier: skuTier(spec.sku) },
     properties: {
       ...((spec.osType ?? source?.osType) ? { osType: spec.osType ?? source?.osType } : {}),
@@ -98,6 +99,7 @@ export async function createOrUpdateDisk(
       diskState: option === 'Upload' ? 'ReadyToUpload' : 'Unattached',
       encryption: { type: PLATFORM_KEY },
       ...spec.access,
+      ...(spec.securityProfile ? { securityProfile: spec.securityProfile } : {}),
       ...describeOs(source?.os ?? {}, spec.os),
       ...performance,
       ...snapshot,

@@ -24,6 +24,7 @@ import {
   performanceOf,
   type OsDescription,
 } from './disk-settings.ts';
+import { refuseUnknownMembers } from './body-members.ts';
 import { checkDataAccess } from './data-access.ts';
 import { checkRegionTakes, conflictOnRace, diskId, propertiesOf, type DiskWriteResult } from './disk-writes.ts';
 import { checkOffline, shrinkRefusal, startGrowth } from './grow.ts';
@@ -69,6 +70,9 @@ export async function updateDisk(
 ): Promise<DiskWriteResult> {
   const existing = await requireResource<Disk, DiskInternal>(ctx, diskId(family, ref));
   checkConditions(conditions, existing.etag);
+  const problems = new Problems();
+  refuseUnknownMembers(body, family, true, problems);
+  problems.throwIfAny();
   return applyDiskUpdate(ctx, family, existing, body);
 }
 

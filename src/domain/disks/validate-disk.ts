@@ -4,6 +4,7 @@ import type { DomainContext } from '../context.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { booleanAt, enumValue, integerIn, isObject, requiredEnum } from '../shared/validate.ts';
 import { GIB, type CreationData, type Disk, type DiskFamily } from './disk.ts';
+import { checkSecurityProfile, checkZones, refuseUnknownMembers } from './body-members.ts';
 import { checkCreationOptions } from './creation-options.ts';
 import { DEFAULT_ACCESS, checkDataAccess, type DataAccess } from './data-access.ts';
 import { checkEncryption, checkOsDescription, checkSectorSize, type OsDescription } from './disk-settings.ts';
@@ -20,6 +21,8 @@ export interface DiskSpec {
   access: DataAccess;
   /** What the body says of the OS on the disk (a copy's source may say more). */
   os: OsDescription;
+  zones?: Disk['zones'];
+  securityProfile?: Disk['properties']['securityProfile'];
   /** A snapshot's: asked to be incremental. */
   incremental?: boolean;
 }
@@ -30,6 +33,7 @@ export const HYPERV_GENERATIONS = ['V1', 'V2'] as const;
 /** Checks a disk or snapshot PUT body, reporting every bad field at once. */
 export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: Record<string, unknown>): DiskSpec {
   const problems = new Problems();
+  refuseUnknownMembers(body, family, false, problems);
   const location = checkLocation(ctx, body.location, problems);
   const tags = checkTags(body.tags, problems);
   const sku = isObject(body.sku) ? enumValue(body.sku.name, family.skus, 'sku.name', problems) : undefined;
@@ -108,6 +112,8 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
     osType: enumValue(props!.osType, OS_TYPES, 'properties.osType', problems),
     hyperVGeneration: enumValue(props!.hyperVGeneration, HYPERV_GENERATIONS, 'properties.hyperVGeneration', problems),
     access: { ...DEFAULT_ACCESS, ...checkDataAccess(props!, family, problems) },
+    zones: family.collection === 'disks' ? checkZones(body.zones, problems) : undefined,
+    securityProfile: checkSecurityProfile(props!.securityProfile, problems),
     os: checkOsDescription(props!, problems),
     ...(incremental === undefined ? {} : { incremental }),
   };

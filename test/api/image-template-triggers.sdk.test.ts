@@ -92,6 +92,15 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
       assert.match(refused.body.error.message, /\/versions\/latest/);
       assert.equal((await call(token, 'GET', triggerPath(name))).body.value.length, 0, 'nothing half-created');
     }
+    // A template that adds versions to the definition it watches would run itself without end.
+    const looping = template(`${definitionId}/versions/latest`);
+    looping.distribute = [
+      { type: 'SharedImage', runOutputName: 'sig', galleryImageId: definitionId, targetRegions: [{ name: 'westus' }] },
+    ];
+    await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'looping', looping, fast);
+    const loop = await call(token, 'PUT', triggerPath('looping', '/source'), { properties: { kind: 'SourceImage' } });
+    assert.equal(loop.status, 400, JSON.stringify(loop.body));
+    assert.equal(loop.body.error.target, 'properties.distribute[0].galleryImageId');
     await builder.virtualMachineImageTemplates.createOrUpdate(
       rg,
       'app',

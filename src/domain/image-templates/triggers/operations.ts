@@ -32,7 +32,7 @@ const triggerId = (ref: TriggerRef) => {
   return { ...id, types: [...id.types, ['triggers', ref.triggerName]] as Array<[string, string]> };
 };
 
-/** The definition whose new versions run `template`, or the 400 saying why its source cannot have a trigger. */
+/** The definition whose new versions run `template`, or the 400 saying why it cannot have a trigger. */
 export function watchedDefinition(template: ImageTemplate): string {
   const source = template.properties.source;
   const id = source.type === 'SharedImageVersion' ? parseResourceId(source.imageVersionId) : undefined;
@@ -43,7 +43,19 @@ export function watchedDefinition(template: ImageTemplate): string {
       `A SourceImage trigger runs its template when a new version of the template's source image definition is created, so the template '${template.name}' must have a 'SharedImageVersion' source whose 'properties.source.imageVersionId' ends in '/versions/latest' (as Azure requires); its source is ${source.type === 'SharedImageVersion' ? `'${source.imageVersionId}'` : `of type '${source.type}'`}.`,
       'properties.source.imageVersionId',
     );
-  return resourceKey({ ...id, types: id.types.slice(0, 2) });
+  const definitionKey = resourceKey({ ...id, types: id.types.slice(0, 2) });
+  // Each run would add a version to the definition it watches, which would run it again, without end.
+  const loop = template.properties.distribute.findIndex(
+    (target) => target.type === 'SharedImage' && resourceKey(target.galleryImageId) === definitionKey,
+  );
+  if (loop >= 0)
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The template '${template.name}' distributes to the image definition its source is the latest version of: with a SourceImage trigger, every version a run adds would run the template again, without end. Distribute to another definition.`,
+      `properties.distribute[${loop}].galleryImageId`,
+    );
+  return definitionKey;
 }
 
 function checkTriggerBody(body: Record<string, unknown>): void {

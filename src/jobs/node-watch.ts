@@ -11,10 +11,13 @@
  * - One takeover per death: the claim, the delete (expecting the claimed record) and the enqueue are
  *   atomic, so of several nodes that see a node dead one decides, and a takeover that crashes runs
  *   again (it is a job).
- * - A node that finds its own record gone (it was silent too long: paused, or cut off from the
- *   database) has been taken over: it stops the VMs it runs (`onFenced`) before it registers again, so
- *   a VM never runs on two nodes. One that finds its record claimed but not yet deleted writes it
- *   back: the claim's delete then fails and nothing is taken over.
+ * - A VM never runs on two nodes: a node that has not written its record for three quarters of
+ *   the limit (cut off from the database, or too slow) stops the VMs it runs (`onFenced`) before any
+ *   other can decide it dead, and resumes them (`onRegistered`) when it writes again; one that finds
+ *   its own record gone (taken over: it was paused past the limit) stops them before it registers
+ *   again. One that finds its record claimed but not yet deleted writes it back: the claim's delete
+ *   then fails and nothing is taken over. (This assumes the nodes' clocks agree within a quarter of
+ *   the limit.)
  * - A node never takes itself over: its own record claimed as due is written back.
  */
 import { hostname } from 'node:os';
@@ -77,19 +80,31 @@ export async function watchNodes(options: NodeWatchOptions): Promise<{ stop(): P
 
   // A restart within `deadAfterMs` finds its record still there (or being claimed): it is the same node.
   let etag = await put();
+  let lastBeat = clock.now().getTime();
+  // Cut off from the store, it stops its VMs before anyone can have decided it dead (others wait the
+  // whole limit from its last beat; it stops at most this much after), and resumes them once it beats.
+  const fenceAfterMs = options.deadAfterMs * 0.75;
+  let cutOff = false;
   await options.onRegistered();
 
   const heartbeat = async () => {
     try {
       etag = await put({ etag });
+      lastBeat = clock.now().getTime();
+      if (cutOff) {
+        cutOff = false;
+        await options.onRegistered();
+      }
     } catch (error) {
       if (!(error instanceof ExpectationFailedError)) throw error;
       const now = await store.etag(nodeKey(node));
       if (now !== undefined) {
         etag = await put({ etag: now });
       } else {
-        await options.onFenced();
+        if (!cutOff) await options.onFenced();
         etag = await put({ absent: true });
+        lastBeat = clock.now().getTime();
+        cutOff = false;
         await options.onRegistered();
       }
     }
@@ -124,15 +139,22 @@ export async function watchNodes(options: NodeWatchOptions): Promise<{ stop(): P
   };
 
   let stopped = false;
+  let beating = false;
   let beat: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    beat = beat
-      .then(async () => {
-        if (stopped) return;
-        await heartbeat();
-        await claimDead();
-      })
-      .catch(options.onError);
+    if (!cutOff && clock.now().getTime() - lastBeat > fenceAfterMs) {
+      cutOff = true;
+      options.onFenced().catch(options.onError);
+    }
+    // One beat at a time: a store that hangs holds one, not a queue of them.
+    if (beating || stopped) return;
+    beating = true;
+    beat = (async () => {
+      await heartbeat();
+      await claimDead();
+    })()
+      .catch(options.onError)
+      .finally(() => (beating = false));
   }, options.heartbeatMs);
   return {
     // The record stays: a node stopped for a restart comes back as itself; one that stays down is taken over.

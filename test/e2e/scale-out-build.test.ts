@@ -7,26 +7,16 @@
 // second one saying where it ran and why.
 import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import pg from 'pg';
-import { defaultConfig } from '../../src/app/config.ts';
 import { workRoot } from '../../src/app/workers.ts';
 import { removeRunWork } from '../../src/imaging/disk/run-space.ts';
-import { startAzurite } from '../support/azurite.ts';
 import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
-import {
-  clientsFor,
-  dataDirWithTestCa,
-  killKiln,
-  startKilnProcess,
-  type KilnProcess,
-} from '../support/kiln-process.ts';
+import { killKiln, type KilnProcess } from '../support/kiln-process.ts';
+import { jobEvents, startNodeCluster, waitFor } from '../support/node-cluster.ts';
 
-const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const rg = 'nodes';
 /** Long enough to kill the building node in the middle of it, short enough to sit through twice. */
 const SLEEP_SECONDS = 12;
@@ -38,26 +28,13 @@ interface Claim {
   node: number;
 }
 
-/** The job claims each node printed so far (`--log-jobs`: one JSON line per job event). */
-function claims(nodes: KilnProcess[]): Claim[] {
-  return nodes.flatMap((node, index) =>
-    node
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{"event":"claimed"'))
-      .map((line) => ({ ...(JSON.parse(line) as Omit<Claim, 'node'>), node: index })),
+/** The job claims each node printed so far. */
+const claims = (nodes: KilnProcess[]): Claim[] =>
+  nodes.flatMap((node, index) =>
+    jobEvents(node)
+      .filter((e) => e.event === 'claimed')
+      .map(({ job, task, attempt }) => ({ job, task, attempt, node: index })),
   );
-}
-
-async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + seconds * 1000;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`No ${what} within ${seconds} s.`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const count = (text: string, part: string) => text.split(part).length - 1;
 
@@ -65,42 +42,19 @@ it(
   'takes over a build whose node was killed, serving its log from any node throughout',
   { timeout: 240_000 },
   async () => {
-    const azurite = await startAzurite();
-    const dataDirs = [await dataDirWithTestCa('kiln-build-a-'), await dataDirWithTestCa('kiln-build-b-')];
-    const schema = `kiln_build_${process.pid}_${Date.now()}`;
-    const config = defaultConfig();
-    config.regions = config.regions
-      .filter((r) => r.name === 'westus')
-      .map((r) => ({
-        name: r.name,
-        displayName: r.displayName,
-        azureBlob: {
-          connectionString: azurite.connectionString,
-          container: `westus-${randomBytes(4).toString('hex')}`,
-        },
-      }));
-    await writeFile(join(dataDirs[0], 'config.json'), JSON.stringify(config));
-    const args = [
-      '--db',
-      POSTGRES_URL,
-      '--db-schema',
-      schema,
-      '--config',
-      join(dataDirs[0], 'config.json'),
-      '--log-jobs',
-    ];
-    const nodes: KilnProcess[] = [];
+    const cluster = await startNodeCluster({ name: 'build-nodes', nodes: 2, regions: ['westus'] });
+    const { nodes, dataDirs } = cluster;
     try {
-      for (const dataDir of dataDirs) nodes.push(await startKilnProcess(dataDir, 0, args));
-      // Each node issues tokens as itself (the issuer is the URL asked), so each is called with its own.
-      const clients = await Promise.all(nodes.map((node) => clientsFor(dataDirs[0], node.url)));
-      const through = (node: KilnProcess) => {
-        const client = clients[nodes.indexOf(node)];
-        return {
-          ...client,
-          builder: new ImageBuilderClient(client.credential, client.subscriptionId, { endpoint: client.url }),
-        };
-      };
+      const clients = await Promise.all(
+        nodes.map(async (node) => {
+          const client = await cluster.through(node);
+          return {
+            ...client,
+            builder: new ImageBuilderClient(client.credential, client.subscriptionId, { endpoint: client.url }),
+          };
+        }),
+      );
+      const through = (node: KilnProcess) => clients[nodes.indexOf(node)];
       const imageId = await busyboxManagedImage(through(nodes[0]), rg);
       const template = await through(nodes[0]).builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(
         rg,
@@ -192,18 +146,11 @@ it(
       const rest = await readCustomizationLog(through(other), template.id!, live.nextOffset);
       assert.equal(rest.text, Buffer.from(text).subarray(live.nextOffset).toString());
     } finally {
-      for (const node of nodes) await killKiln(node);
       // A killed node leaves its run's space mounted: unmounted before its folder goes.
-      for (const dataDir of dataDirs) {
-        const runs = await readdir(workRoot(dataDir)).catch(() => []);
-        for (const run of runs) await removeRunWork(join(workRoot(dataDir), run));
-        await rm(dataDir, { recursive: true, force: true });
-      }
-      const client = new pg.Client(POSTGRES_URL);
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-      await azurite.stop();
+      await cluster.close(async (dataDir) => {
+        for (const run of await readdir(workRoot(dataDir)).catch(() => []))
+          await removeRunWork(join(workRoot(dataDir), run));
+      });
     }
   },
 );

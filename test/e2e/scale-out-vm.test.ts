@@ -20,7 +20,7 @@ import { it } from 'node:test';
 import { toFixedVhd } from '../../src/imaging/disk/disk-image.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
 import { killKiln, type KilnProcess } from '../support/kiln-process.ts';
-import { jobEvents, startNodeCluster, type NodeClients } from '../support/node-cluster.ts';
+import { jobEvents, startNodeCluster, waitFor, type NodeClients } from '../support/node-cluster.ts';
 import { powerButtonDisk } from '../support/power-button-disk.ts';
 import { makeReachableNetwork } from '../support/reachable-vm.ts';
 
@@ -34,17 +34,6 @@ const finishedVmJobs = (node: KilnProcess) =>
     .filter((e) => e.task === 'virtualMachine.run' && e.event === 'finished')
     .map((e) => e.job);
 
-async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    const found = await probe().catch((error: unknown) => void (last = error));
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`No ${what} within ${seconds} s (last error: ${String(last)}).`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 it(
   'runs each VM on its node, reached through any node, and takes it over when its node dies',
   { skip: process.getuid?.() !== 0 && 'VMs need root', timeout: 480_000 },
@@ -55,7 +44,7 @@ it(
       regions: [LOCATION],
       configure: (config) => {
         config.network = { publicIpAddressPool: '127.122.0.0/24' };
-        config.nodes = { heartbeatSeconds: 1, deadAfterSeconds: 5 };
+        config.nodes = { heartbeatSeconds: 1, deadAfterSeconds: 8 };
       },
     });
     const { nodes, dataDirs } = cluster;

@@ -6,56 +6,28 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import pg from 'pg';
-import { defaultConfig } from '../../src/app/config.ts';
 import { createAzureBlobStore } from '../../src/adapters/azure-blob-store.ts';
 import { openPostgresMetadataStore } from '../../src/adapters/postgres-metadata-store.ts';
 import { manifestOf } from '../../src/domain/replication/chunk-manifest.ts';
 import { verifyReplica } from '../../src/domain/replication/chunk-store.ts';
 import type { GalleryImageVersionRecord } from '../../src/domain/gallery-image-versions/gallery-image-version.ts';
-import type { JobEvent } from '../../src/jobs/worker.ts';
-import { startAzurite } from '../support/azurite.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
-import {
-  clientsFor,
-  dataDirWithTestCa,
-  killKiln,
-  startKilnProcess,
-  type KilnProcess,
-} from '../support/kiln-process.ts';
+import { clientsFor, dataDirWithTestCa, startKilnProcess } from '../support/kiln-process.ts';
+import { jobEvents, POSTGRES_URL, startNodeCluster } from '../support/node-cluster.ts';
 import { linuxDefinition } from '../support/gallery-image.ts';
 
-const POSTGRES_URL = process.env.KILN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGIONS = ['eastus', 'westus', 'southcentralus'];
 const VERSIONS = 6;
 
 describe('two server processes sharing PostgreSQL and Azure Blob regions', () => {
   it('share the replication jobs, none run twice at once, every replica verified', async () => {
-    const azurite = await startAzurite();
     // Each node has its own data folder; they share the database (keys included) and one config file.
-    const dataDir = await dataDirWithTestCa('kiln-scale-');
-    const otherDataDir = await dataDirWithTestCa('kiln-scale-other-');
-    const schema = `kiln_scale_${process.pid}_${Date.now()}`;
-    const suffix = randomBytes(4).toString('hex');
-    const config = defaultConfig();
-    config.regions = config.regions
-      .filter((r) => REGIONS.includes(r.name))
-      .map((r) => ({
-        name: r.name,
-        displayName: r.displayName,
-        azureBlob: { connectionString: azurite.connectionString, container: `${r.name}-${suffix}` },
-      }));
-    await writeFile(join(dataDir, 'config.json'), JSON.stringify(config));
-    const database = ['--db', POSTGRES_URL, '--db-schema', schema];
-    const args = [...database, '--config', join(dataDir, 'config.json'), '--log-jobs'];
-    const servers: KilnProcess[] = [];
+    const cluster = await startNodeCluster({ name: 'scale', nodes: 2, regions: REGIONS });
+    const { config, schema, database, nodes: servers } = cluster;
+    const [dataDir, otherDataDir] = cluster.dataDirs;
     try {
-      servers.push(await startKilnProcess(dataDir, 0, args));
-      servers.push(await startKilnProcess(otherDataDir, 0, args));
       assert.deepEqual(
         (await readdir(otherDataDir)).filter((name) => ['config.json', 'keys', 'kiln.db'].includes(name)),
         [],
@@ -105,13 +77,7 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
       );
       for (const version of versions) assert.equal(version.provisioningState, 'Succeeded');
 
-      const events = servers.flatMap((s, process) =>
-        s
-          .output()
-          .split('\n')
-          .filter((line) => line.startsWith('{"event"'))
-          .map((line) => ({ ...(JSON.parse(line) as JobEvent), process })),
-      );
+      const events = servers.flatMap((s, process) => jobEvents(s).map((event) => ({ ...event, process })));
       const replications = events.filter((e) => e.task === 'galleryVersion.replicate');
       const finished = replications.filter((e) => e.event === 'finished');
       assert.equal(new Set(finished.map((e) => e.job)).size, VERSIONS, 'every replication finished');
@@ -158,14 +124,7 @@ describe('two server processes sharing PostgreSQL and Azure Blob regions', () =>
         }
       }
     } finally {
-      for (const server of servers) await killKiln(server);
-      const client = new pg.Client(POSTGRES_URL);
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-      await rm(dataDir, { recursive: true, force: true });
-      await rm(otherDataDir, { recursive: true, force: true });
-      await azurite.stop();
+      await cluster.close();
     }
   });
 });

@@ -109,3 +109,15 @@ export function jobEvents(node: KilnProcess): JobEvent[] {
     .filter((line) => line.startsWith('{"event":'))
     .map((line) => JSON.parse(line) as JobEvent);
 }
+
+/** What `probe` finds first, polling; a probe that throws is tried again, its last error named if time runs out. */
+export async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + seconds * 1000;
+  let last: unknown;
+  for (;;) {
+    const found = await probe().catch((error: unknown) => void (last = error));
+    if (found !== undefined) return found;
+    if (Date.now() > until) throw new Error(`No ${what} within ${seconds} s (last error: ${String(last)}).`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

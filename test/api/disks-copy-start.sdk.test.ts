@@ -9,9 +9,10 @@ import { ComputeManagementClient as ComputeManagementClient25 } from '@azure/arm
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { transferBlob } from '../../src/domain/replication/blob-transfer.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
 import { armRefusal, fieldRefusals } from '../support/arm-refusal.ts';
-import { MIB, downloadDisk, makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
+import { MIB, contentName, downloadDisk, makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const rg = 'copy-start';
@@ -260,5 +261,32 @@ describe('CopyStart snapshots through @azure/arm-compute', () => {
       (s) => s.completionPercent === 100,
     );
     assert.equal(sha256(await downloadSnapshot('west-copy')), sha256(vhd));
+  });
+
+  it('resumes a copy cut off midway, moving only the chunks not landed yet, and leaves no scratch', async () => {
+    const other = makeVhd(21, 'resumed');
+    await uploadDisk(compute, rg, 'resumed', 'westus', other);
+    const { uniqueId } = await compute.disks.get(rg, 'resumed');
+    const [from, to] = [store('westus'), store('eastus')];
+    const options = { scratch: 'snapshots/resumed.vhd.chunks/' };
+    const stop = new AbortController();
+    const first = transferBlob(from, `disks/${uniqueId}.vhd`, to, 'snapshots/resumed.vhd', {
+      ...options,
+      signal: stop.signal,
+      onProgress: () => stop.abort(),
+    });
+    await assert.rejects(first, { name: 'AbortError' });
+    const landed = (await to.list(options.scratch)).length;
+    assert.ok(landed > 0 && landed < Math.ceil(other.length / CHUNK), `${landed} chunks landed`);
+    const second = await transferBlob(from, `disks/${uniqueId}.vhd`, to, 'snapshots/resumed.vhd', options);
+    assert.equal(second.bytesMoved, other.length - landed * CHUNK);
+    assert.deepEqual(await to.list(options.scratch), []);
+    assert.equal(second.info.sha256, contentName(other));
+    // Run again once made: nothing moves.
+    assert.equal(
+      (await transferBlob(from, `disks/${uniqueId}.vhd`, to, 'snapshots/resumed.vhd', options)).bytesMoved,
+      0,
+    );
+    await to.delete('snapshots/resumed.vhd');
   });
 });

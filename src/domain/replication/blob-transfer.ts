@@ -7,7 +7,8 @@
  * blob streams whole. The copy's content name must equal the source's.
  *
  * Idempotent, as a job needs: a rerun finds the scratch chunks it landed (landChunk skips them) or
- * the finished copy, and the scratch blobs go once the copy is made.
+ * the finished copy, and the scratch blobs go once the copy is made (by the run that made it or a
+ * rerun that finds it).
  */
 import { ArmError } from '../../core/arm-error.ts';
 import { CHUNK_SIZE, contentId, zeroChunkSha, type ChunkRun } from '../../core/content-id.ts';
@@ -56,18 +57,18 @@ export async function transferBlob(
     throw new ArmError(404, 'BlobNotFound', `The source blob '${fromKey}' in region '${from.region}' does not exist.`);
   const progress: TransferProgress = { bytesDone: 0, bytesTotal: source.size, bytesMoved: 0 };
   const existing = await to.stat(toKey);
-  if (existing?.sha256 === source.sha256) {
-    options.onProgress?.({ ...progress, bytesDone: source.size });
-    return { info: existing, bytesMoved: 0, chunksAdopted: 0 };
-  }
-  if (existing !== undefined) await to.delete(toKey);
-  const runs = from === to ? undefined : await from.chunks(fromKey);
-  const result =
-    from === to
+  // A rerun after a crash may find the copy made, and scratch chunks its first run had no time to remove.
+  const made = existing?.sha256 === source.sha256 ? existing : undefined;
+  if (existing !== undefined && made === undefined) await to.delete(toKey);
+  const runs = from === to || made ? undefined : await from.chunks(fromKey);
+  const result = made
+    ? { info: made, bytesMoved: 0, chunksAdopted: 0 }
+    : from === to
       ? { info: await to.copy(fromKey, toKey), bytesMoved: 0, chunksAdopted: 0 }
       : runs !== undefined && (await keepsChunks(to, options.scratch))
         ? await transferChunks(from, source, runs, to, toKey, progress, options)
         : await transferWhole(from, source, to, toKey, progress, options);
+  for (const chunk of await to.list(options.scratch)) await to.delete(chunk.key);
   if (result.info.sha256 !== source.sha256) {
     await to.delete(toKey);
     throw new Error(
@@ -146,7 +147,6 @@ async function transferChunks(
   const info = await to.assemble(toKey, size, runs);
   if (info === undefined)
     throw new Error(`A chunk of '${source.key}' left region '${to.region}' before its copy was assembled.`);
-  for (const chunk of await to.list(scratch)) await to.delete(chunk.key);
   return { info, bytesMoved: progress.bytesMoved, chunksAdopted };
 }
 

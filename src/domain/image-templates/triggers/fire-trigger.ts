@@ -10,7 +10,7 @@
  * trigger) is no longer run by its triggers until a run succeeds again: Azure says "multiple times
  * consecutively" without a number; Kiln takes 3.
  */
-import type { ArmErrorBody } from '../../../core/arm-error.ts';
+import { ArmError, type ArmErrorBody } from '../../../core/arm-error.ts';
 import { parseResourceId, resourceKey } from '../../../core/resource-id.ts';
 import type { Write } from '../../../ports/metadata-store.ts';
 import type { DomainContext } from '../../context.ts';
@@ -19,7 +19,7 @@ import { resolveLatest } from '../../gallery-image-versions/latest.ts';
 import { resourceRecord } from '../../shared/arm-resource.ts';
 import type { ImageTemplateRecord } from '../image-template.ts';
 import { startRun } from '../run/start-run.ts';
-import { watchesOf, type TriggerRecord, type TriggerStatus } from './trigger.ts';
+import { watchedDefinition, watchesOf, type TriggerRecord, type TriggerStatus } from './trigger.ts';
 
 export const DEACTIVATE_AFTER_FAILURES = 3;
 
@@ -65,6 +65,9 @@ export async function fireTrigger(ctx: DomainContext, payload: TriggerPayload): 
         `Version '${version}' was created, but the template failed validation and cannot run: ${template.properties.provisioningError?.message ?? ''} PUT the template again once that is fixed.`,
       ),
     ];
+  // A PATCH of its targets may have made the template one a trigger cannot have (it would run itself).
+  const refusal = refusalOf(() => watchedDefinition(template));
+  if (refusal) return [status('Unhealthy', `Version '${version}' was created, but ${refusal}`)];
   const failures = leadingFailures(record);
   if (failures >= DEACTIVATE_AFTER_FAILURES)
     return [
@@ -94,6 +97,17 @@ export async function fireTrigger(ctx: DomainContext, payload: TriggerPayload): 
       `Version '${version}' of the source image definition was created: run ${run.internal.runId} started.`,
     ),
   ];
+}
+
+/** The message of the ArmError `check` throws, if it does. */
+function refusalOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ArmError)) throw error;
+    return error.message;
+  }
 }
 
 /** How many of the template's last runs failed in a row. */

@@ -4,8 +4,8 @@
  * because of a new version builds that version. The trigger and its watch (trigger.ts) are written
  * and deleted together; deleting the template deletes its triggers in the same batch (`triggerDeletes`).
  */
-import { ArmError, Problems } from '../../../core/arm-error.ts';
-import { formatResourceId, parseResourceId, resourceKey } from '../../../core/resource-id.ts';
+import { Problems } from '../../../core/arm-error.ts';
+import { formatResourceId } from '../../../core/resource-id.ts';
 import type { DomainContext } from '../../context.ts';
 import { finishedOperationOn, type OperationData } from '../../operations/operation.ts';
 import { getResource, requireResource, resourceRecord } from '../../shared/arm-resource.ts';
@@ -13,11 +13,11 @@ import { checkConditions, type Conditions } from '../../shared/conditions.ts';
 import { listResources } from '../../shared/list-resources.ts';
 import type { PageRequest } from '../../shared/paging.ts';
 import { checkComputeResourceName, isObject, refuseUnknownFields } from '../../shared/validate.ts';
-import type { ImageTemplate } from '../image-template.ts';
 import { getTemplate, templateId, type TemplateRef } from '../operations.ts';
 import {
   TRIGGER_KIND,
   TRIGGER_TYPE_NAME,
+  watchedDefinition,
   watchKey,
   watchRecord,
   type Trigger,
@@ -31,32 +31,6 @@ const triggerId = (ref: TriggerRef) => {
   const id = templateId(ref);
   return { ...id, types: [...id.types, ['triggers', ref.triggerName]] as Array<[string, string]> };
 };
-
-/** The definition whose new versions run `template`, or the 400 saying why it cannot have a trigger. */
-export function watchedDefinition(template: ImageTemplate): string {
-  const source = template.properties.source;
-  const id = source.type === 'SharedImageVersion' ? parseResourceId(source.imageVersionId) : undefined;
-  if (!id || id.types[2]?.[1].toLowerCase() !== 'latest')
-    throw new ArmError(
-      400,
-      'InvalidParameter',
-      `A SourceImage trigger runs its template when a new version of the template's source image definition is created, so the template '${template.name}' must have a 'SharedImageVersion' source whose 'properties.source.imageVersionId' ends in '/versions/latest' (as Azure requires); its source is ${source.type === 'SharedImageVersion' ? `'${source.imageVersionId}'` : `of type '${source.type}'`}.`,
-      'properties.source.imageVersionId',
-    );
-  const definitionKey = resourceKey({ ...id, types: id.types.slice(0, 2) });
-  // Each run would add a version to the definition it watches, which would run it again, without end.
-  const loop = template.properties.distribute.findIndex(
-    (target) => target.type === 'SharedImage' && resourceKey(target.galleryImageId) === definitionKey,
-  );
-  if (loop >= 0)
-    throw new ArmError(
-      400,
-      'InvalidParameter',
-      `The template '${template.name}' distributes to the image definition its source is the latest version of: with a SourceImage trigger, every version a run adds would run the template again, without end. Distribute to another definition.`,
-      `properties.distribute[${loop}].galleryImageId`,
-    );
-  return definitionKey;
-}
 
 function checkTriggerBody(body: Record<string, unknown>): void {
   const problems = new Problems();

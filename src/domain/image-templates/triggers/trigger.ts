@@ -4,11 +4,15 @@
  * definition is created. Each trigger has a watch record beside it, written and deleted in the same
  * batch, placed under the definition it watches: a new version finds its triggers by its parent (the
  * store's index) without reading any template. The watch sits in the trigger's own resource group, so
- * deleting the group deletes it with the trigger.
+ * deleting the group deletes it with the trigger. What a template needs to have one (`watchedDefinition`)
+ * is checked when the trigger is made and again each time it fires, since a PATCH may change targets.
  */
+import { ArmError } from '../../../core/arm-error.ts';
+import { parseResourceId, resourceKey } from '../../../core/resource-id.ts';
 import type { NewRecord, Write } from '../../../ports/metadata-store.ts';
 import type { DomainContext } from '../../context.ts';
 import type { ArmResource, ResourceRecord } from '../../shared/arm-resource.ts';
+import type { ImageTemplate } from '../image-template.ts';
 
 export const TRIGGER_KIND = 'microsoft.virtualmachineimages/imagetemplates/triggers';
 export const TRIGGER_TYPE_NAME = 'Microsoft.VirtualMachineImages/imageTemplates/triggers';
@@ -63,4 +67,30 @@ export async function triggerDeletes(ctx: DomainContext, templateKey: string): P
     { op: 'delete', key: t.key, expect: { etag: t.etag } },
     { op: 'delete', key: watchKey(t.key) },
   ]);
+}
+
+/** The definition whose new versions run `template`, or the 400 saying why it cannot have a trigger. */
+export function watchedDefinition(template: ImageTemplate): string {
+  const source = template.properties.source;
+  const id = source.type === 'SharedImageVersion' ? parseResourceId(source.imageVersionId) : undefined;
+  if (!id || id.types[2]?.[1].toLowerCase() !== 'latest')
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `A SourceImage trigger runs its template when a new version of the template's source image definition is created, so the template '${template.name}' must have a 'SharedImageVersion' source whose 'properties.source.imageVersionId' ends in '/versions/latest' (as Azure requires); its source is ${source.type === 'SharedImageVersion' ? `'${source.imageVersionId}'` : `of type '${source.type}'`}.`,
+      'properties.source.imageVersionId',
+    );
+  const definitionKey = resourceKey({ ...id, types: id.types.slice(0, 2) });
+  // Each run would add a version to the definition it watches, which would run it again, without end.
+  const loop = template.properties.distribute.findIndex(
+    (target) => target.type === 'SharedImage' && resourceKey(target.galleryImageId) === definitionKey,
+  );
+  if (loop >= 0)
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The template '${template.name}' distributes to the image definition its source is the latest version of: with a SourceImage trigger, every version a run adds would run the template again, without end. Distribute to another definition.`,
+      `properties.distribute[${loop}].galleryImageId`,
+    );
+  return definitionKey;
 }

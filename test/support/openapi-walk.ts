@@ -7,7 +7,7 @@
  *
  * The rule a probe checks (issue 18): a PUT carrying the value is either answered 2xx with the value
  * at that path, or refused with a 4xx whose error names the path (`target`, a detail's `target`, or
- * the message). Anything else is a departure: dropped (2xx without it), a different value, a refusal
+ * the message; a feature Kiln refuses whole, PropertyNotSupported, may be named at its own path). Anything else is a departure: dropped (2xx without it), a different value, a refusal
  * naming another field, or a 5xx.
  */
 
@@ -107,11 +107,12 @@ export async function walkModel(
   return { leaves: leaves.length, probes, departures };
 }
 
-/** ARM's equality for names and ids (case, a leading '/'), instants for date-times, deep for the rest. */
+/** ARM's equality for names, ids and regions (case, spaces, a leading '/'), instants for date-times, deep for the rest. */
 function sameValue(answered: unknown, sent: unknown): boolean {
   if (typeof sent === 'string' && typeof answered === 'string') {
     const instant = /^\d{4}-\d\d-\d\dT/.test(sent) && Date.parse(sent) === Date.parse(answered);
-    return instant || answered.replace(/^\//, '').toLowerCase() === sent.replace(/^\//, '').toLowerCase();
+    const name = (text: string) => text.replace(/^\//, '').replace(/\s+/g, '').toLowerCase();
+    return instant || name(answered) === name(sent);
   }
   return JSON.stringify(answered) === JSON.stringify(sent);
 }
@@ -146,12 +147,20 @@ export function getAt(body: Json, path: string): unknown {
     .reduce((node: Json, step) => node?.[step], body);
 }
 
-/** Whether an ARM error names `path` as the field at fault. */
+/**
+ * Whether an ARM error names `path` as the field at fault: as its target (or a detail's), in its
+ * message, or, for a feature refused whole (PropertyNotSupported), as the feature's own path above it.
+ */
 function namesPath(error: Json, path: string): boolean {
   const lower = path.toLowerCase();
-  const targets = [error?.target, ...(error?.details ?? []).map((d: Json) => d?.target)];
+  const errors = [error, ...(error?.details ?? [])];
   return (
-    targets.some((t) => typeof t === 'string' && t.toLowerCase() === lower) ||
+    errors.some(
+      (e) =>
+        typeof e?.target === 'string' &&
+        (e.target.toLowerCase() === lower ||
+          (e.code === 'PropertyNotSupported' && lower.startsWith(`${e.target.toLowerCase()}`))),
+    ) ||
     (typeof error?.message === 'string' && error.message.toLowerCase().includes(lower))
   );
 }

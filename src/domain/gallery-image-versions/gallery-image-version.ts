@@ -3,6 +3,7 @@ import { ArmError } from '../../core/arm-error.ts';
 import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
 import type { StoredManifest } from '../replication/chunk-manifest.ts';
+import type { RegionEncryption, VersionSecurityProfile } from './version-security.ts';
 
 export const GALLERY_IMAGE_VERSION_KIND = 'microsoft.compute/galleries/images/versions';
 
@@ -11,10 +12,17 @@ export interface TargetRegion {
   regionalReplicaCount: number;
   storageAccountType: string;
   excludeFromLatest: boolean;
+  encryption?: RegionEncryption;
 }
 
 export const REPLICATION_MODES = ['Full', 'Shallow'] as const;
 export type ReplicationMode = (typeof REPLICATION_MODES)[number];
+/** Each strategy and the storage type it picks (Kiln's regions have every type alike). */
+export const STORAGE_ACCOUNT_STRATEGIES = {
+  PreferStandard_ZRS: 'Standard_ZRS',
+  DefaultStandard_LRS: 'Standard_LRS',
+} as const;
+export type StorageAccountStrategy = keyof typeof STORAGE_ACCOUNT_STRATEGIES;
 
 export interface DiskImageSource {
   id?: string;
@@ -50,6 +58,8 @@ export interface GalleryImageVersion extends ArmResource {
       storageAccountType: string;
       /** Shallow: the version lives in its own region only (target regions elsewhere are refused). Not updatable. */
       replicationMode?: ReplicationMode;
+      /** How the storage type was chosen (not updatable); `storageAccountType` is the one it chose. */
+      storageAccountStrategy?: StorageAccountStrategy;
     };
     storageProfile: {
       /** A managed image or version by `id`; a VM by `virtualMachineId` (api-version 2023-07-03 on) or, as older clients send it, by `id`. */
@@ -59,6 +69,7 @@ export interface GalleryImageVersion extends ArmResource {
       dataDiskImages?: Array<GalleryDiskImage & { lun: number }>;
     };
     safetyProfile: SafetyProfile;
+    securityProfile?: VersionSecurityProfile;
     provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed';
   };
 }

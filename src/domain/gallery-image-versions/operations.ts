@@ -98,6 +98,7 @@ export async function createOrUpdateVersion(
       publishingProfile: { ...spec.publishing, publishedDate: ctx.clock.now().toISOString() },
       storageProfile: withSizes(spec.storage, sources.sizes),
       safetyProfile: spec.safety,
+      ...(spec.security ? { securityProfile: spec.security } : {}),
       provisioningState: 'Creating',
     },
   };
@@ -244,14 +245,19 @@ async function applyPublishingChange(
   safety: SafetyProfile,
 ): Promise<VersionWriteResult> {
   const current = existing.data.resource;
-  const mode = current.properties.publishingProfile.replicationMode;
-  if (publishing.replicationMode && publishing.replicationMode !== (mode ?? 'Full')) {
-    throw new ArmError(
-      409,
-      'PropertyChangeNotAllowed',
-      "Changing property 'galleryImageVersion.properties.publishingProfile.replicationMode' is not allowed.",
-      'properties.publishingProfile.replicationMode',
-    );
+  const { replicationMode: mode, storageAccountStrategy: strategy } = current.properties.publishingProfile;
+  for (const [field, was, given] of [
+    ['replicationMode', mode ?? 'Full', publishing.replicationMode],
+    ['storageAccountStrategy', strategy, publishing.storageAccountStrategy],
+  ] as const) {
+    if (given && given !== was) {
+      throw new ArmError(
+        409,
+        'PropertyChangeNotAllowed',
+        `Changing property 'galleryImageVersion.properties.publishingProfile.${field}' is not allowed.`,
+        `properties.publishingProfile.${field}`,
+      );
+    }
   }
   if (['Creating', 'Updating'].includes(current.properties.provisioningState)) {
     throw new ArmError(
@@ -281,6 +287,7 @@ async function applyPublishingChange(
     ...publishing,
     publishedDate: current.properties.publishingProfile.publishedDate,
     ...(mode ? { replicationMode: mode } : {}),
+    ...(strategy ? { storageAccountStrategy: strategy } : {}),
   };
   if (tags) version.tags = tags;
   else delete version.tags;

@@ -6,12 +6,20 @@ import { checkLocation, checkTags, findRegion } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject } from '../shared/validate.ts';
 import {
   REPLICATION_MODES,
+  STORAGE_ACCOUNT_STRATEGIES,
+  type StorageAccountStrategy,
   type GalleryDiskImage,
   type GalleryImageVersion,
   type ReplicationMode,
   type SafetyProfile,
   type TargetRegion,
 } from './gallery-image-version.ts';
+import {
+  checkRegionEncryption,
+  checkVersionSecurity,
+  type RegionEncryption,
+  type VersionSecurityProfile,
+} from './version-security.ts';
 
 export const REPLICA_STORAGE_TYPES = ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const;
 const PP = 'properties.publishingProfile';
@@ -24,6 +32,7 @@ export interface PublishingSpec {
   endOfLifeDate?: string;
   storageAccountType: string;
   replicationMode?: ReplicationMode;
+  storageAccountStrategy?: StorageAccountStrategy;
 }
 
 export interface VersionSpec {
@@ -32,6 +41,7 @@ export interface VersionSpec {
   publishing: PublishingSpec;
   storage: GalleryImageVersion['properties']['storageProfile'];
   safety: SafetyProfile;
+  security?: VersionSecurityProfile;
 }
 
 export function validateVersionBody(ctx: DomainContext, body: Record<string, unknown>): VersionSpec {
@@ -42,12 +52,14 @@ export function validateVersionBody(ctx: DomainContext, body: Record<string, unk
   const publishing = checkPublishing(ctx, props.publishingProfile, location, problems);
   const storage = checkStorage(props.storageProfile, problems);
   const safety = checkSafety(props, problems);
+  const security = checkVersionSecurity(props.securityProfile, problems);
   problems.throwIfAny();
   return {
     location,
     tags,
     publishing,
     storage,
+    ...(security ? { security } : {}),
     safety: {
       allowDeletionOfReplicatedLocations: safety.allowDeletionOfReplicatedLocations !== false,
       blockDeletionBeforeEndOfLife: safety.blockDeletionBeforeEndOfLife === true,
@@ -74,9 +86,31 @@ export function checkPublishing(
 ): PublishingSpec {
   const profile = isObject(raw) ? raw : {};
   const replicaCount = integerIn(profile.replicaCount, 1, 100, `${PP}.replicaCount`, problems) ?? 1;
+  const strategy = enumValue(
+    profile.storageAccountStrategy,
+    Object.keys(STORAGE_ACCOUNT_STRATEGIES) as StorageAccountStrategy[],
+    `${PP}.storageAccountStrategy`,
+    problems,
+  );
+  // A version read back shows both; only a type other than the strategy's pick contradicts it.
+  if (
+    strategy &&
+    profile.storageAccountType !== undefined &&
+    profile.storageAccountType !== STORAGE_ACCOUNT_STRATEGIES[strategy]
+  )
+    problems.add(
+      `${PP}.storageAccountStrategy`,
+      `Give '${PP}.storageAccountStrategy' or '${PP}.storageAccountType', not both.`,
+    );
   const storageAccountType =
     enumValue(profile.storageAccountType, REPLICA_STORAGE_TYPES, `${PP}.storageAccountType`, problems) ??
-    'Standard_LRS';
+    (strategy ? STORAGE_ACCOUNT_STRATEGIES[strategy] : 'Standard_LRS');
+  if (Array.isArray(profile.targetExtendedLocations) && profile.targetExtendedLocations.length > 0)
+    problems.add(
+      `${PP}.targetExtendedLocations`,
+      'Kiln has no extended locations (edge zones): replicate to target regions only.',
+      'PropertyNotSupported',
+    );
   const excludeFromLatest = checkBoolean(profile.excludeFromLatest, `${PP}.excludeFromLatest`, problems) ?? false;
   const replicationMode = enumValue(profile.replicationMode, REPLICATION_MODES, `${PP}.replicationMode`, problems);
   const spec: PublishingSpec = {
@@ -85,6 +119,7 @@ export function checkPublishing(
     excludeFromLatest,
     storageAccountType,
     ...(replicationMode ? { replicationMode } : {}),
+    ...(strategy ? { storageAccountStrategy: strategy } : {}),
   };
   if (profile.endOfLifeDate !== undefined && profile.endOfLifeDate !== null) {
     const date = typeof profile.endOfLifeDate === 'string' ? new Date(profile.endOfLifeDate) : new Date(NaN);
@@ -130,6 +165,7 @@ export function checkPublishing(
         enumValue(entry.storageAccountType, REPLICA_STORAGE_TYPES, `${target}.storageAccountType`, problems) ??
         storageAccountType,
       excludeFromLatest: checkBoolean(entry.excludeFromLatest, `${target}.excludeFromLatest`, problems) ?? false,
+      ...withEncryption(checkRegionEncryption(entry.encryption, `${target}.encryption`, problems)),
     });
   });
   if (location && !seen.has(location)) {
@@ -221,6 +257,8 @@ function checkDiskImage(raw: unknown, target: string, dataDisk: boolean, problem
   }
   return image;
 }
+
+const withEncryption = (encryption: RegionEncryption | undefined) => (encryption ? { encryption } : {});
 
 function checkBoolean(value: unknown, target: string, problems: Problems): boolean | undefined {
   if (value === undefined || value === null) return undefined;

@@ -115,6 +115,7 @@ describe('providers, features and operations lists', () => {
     assert.deepEqual(provider.resourceTypes!.map((t) => t.resourceType).sort(), [
       'imageTemplates',
       'imageTemplates/runOutputs',
+      'imageTemplates/triggers',
       'locations/operations',
       'operations',
     ]);

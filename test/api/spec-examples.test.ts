@@ -108,6 +108,11 @@ const CASES: Case[] = [
     seed: 'GalleryRP/Gallery_Create.json',
   },
   {
+    example: 'GalleryRP/Gallery_ListBySubscription.json',
+    operation: 'Galleries_List',
+    seed: 'GalleryRP/Gallery_Create.json',
+  },
+  {
     example: 'GalleryRP/Gallery_Create_WithSharingProfile.json',
     operation: 'Galleries_CreateOrUpdate',
     params: named({ galleryName: 'sharedGallery' }),
@@ -237,7 +242,7 @@ const CASES: Case[] = [
     operation: 'Disks_CreateOrUpdate',
     params: named({ diskName: 'myDisk-des' }),
     edit: size(1, 'disk'),
-    fails: 'disk encryption sets: encryption.diskEncryptionSetId is not stored',
+    fails: 'disk encryption sets: refused, as Kiln serves none (images and gallery versions keep the id as given)',
   },
   { example: 'DiskRP/Disk_Get.json', operation: 'Disks_Get', seed: 'prerequisite myManagedDisk' },
   {
@@ -362,6 +367,23 @@ const CASES: Case[] = [
     operation: 'Triggers_CreateOrUpdate',
     params: named({ imageTemplateName: 'myTriggeredTemplate' }),
     prepare: templateOnLatest,
+  },
+  {
+    example: 'ImageBuilder/GetTrigger.json',
+    operation: 'Triggers_Get',
+    params: named({ imageTemplateName: 'myTriggeredTemplate' }),
+    seed: 'ImageBuilder/CreateSourceImageTrigger.json',
+  },
+  {
+    example: 'ImageBuilder/ListTriggers.json',
+    operation: 'Triggers_ListByImageTemplate',
+    params: named({ imageTemplateName: 'myTriggeredTemplate' }),
+    seed: 'ImageBuilder/CreateSourceImageTrigger.json',
+  },
+  {
+    example: 'ImageBuilder/DeleteTrigger.json',
+    operation: 'Triggers_Delete',
+    params: named({ imageTemplateName: 'myTriggeredTemplate', triggerName: 'source' }),
   },
   { example: 'ImageBuilder/RunImageTemplate.json', operation: 'VirtualMachineImageTemplates_Run' },
   {

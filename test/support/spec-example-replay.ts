@@ -56,6 +56,7 @@ function crud(type: string, path: string, list: string, body: string, listName =
 
 export const OPERATIONS: Record<string, Operation> = {
   ...crud('Galleries', GALLERY, `${RG}/providers/Microsoft.Compute/galleries`, 'gallery'),
+  Galleries_List: { method: 'GET', path: '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/galleries' },
   GallerySharingProfile_Update: { method: 'POST', path: `${GALLERY}/share`, body: 'sharingUpdate' },
   ...crud('GalleryImages', DEFINITION, `${GALLERY}/images`, 'galleryImage', 'ListByGallery'),
   ...crud('GalleryImageVersions', VERSION, `${DEFINITION}/versions`, 'galleryImageVersion', 'ListByGalleryImage'),
@@ -79,6 +80,9 @@ export const OPERATIONS: Record<string, Operation> = {
   VirtualMachineImageTemplates_Cancel: { method: 'POST', path: `${TEMPLATE}/cancel` },
   VirtualMachineImageTemplates_ListRunOutputs: { method: 'GET', path: `${TEMPLATE}/runOutputs` },
   Triggers_CreateOrUpdate: { method: 'PUT', path: `${TEMPLATE}/triggers/{triggerName}`, body: 'parameters' },
+  Triggers_Get: { method: 'GET', path: `${TEMPLATE}/triggers/{triggerName}` },
+  Triggers_ListByImageTemplate: { method: 'GET', path: `${TEMPLATE}/triggers` },
+  Triggers_Delete: { method: 'DELETE', path: `${TEMPLATE}/triggers/{triggerName}` },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- examples are free-form JSON

@@ -85,7 +85,7 @@ export async function fireTrigger(ctx: DomainContext, payload: TriggerPayload): 
     return [
       status(
         'Healthy',
-        `Version '${version}' was created, but 'latest' in the template's region '${template.location}' is ${latest ? `'${latest.data.resource.name}'` : 'no version'} (the new version is excluded from latest there, or not replicated to it), so the template was not run.`,
+        `Version '${version}' was created, but 'latest' in the template's region '${template.location}' is ${latest ? `'${latest.data.resource.name}'` : 'no version'} (a newer version, which its own trigger run builds, or the new version is excluded from latest or not replicated there), so the template was not run for it.`,
       ),
     ];
   const run = startRun(ctx, parseResourceId(template.id)!.subscription, template, record.data.internal);

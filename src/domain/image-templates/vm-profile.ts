@@ -46,7 +46,7 @@ export function checkVmProfile(raw: unknown, problems: Problems): VmProfile {
     refuseUnknownFields(vnet, ['subnetId', 'containerInstanceSubnetId', 'proxyVmSize'], at, problems);
     const config: NonNullable<VmProfile['vnetConfig']> = {};
     for (const field of ['subnetId', 'containerInstanceSubnetId'] as const)
-      if (vnet[field] !== undefined && vnet[field] !== '')
+      if (vnet[field] !== undefined && vnet[field] !== null && vnet[field] !== '')
         config[field] = checkResourceId(vnet[field], SUBNET_TYPE, `${at}.${field}`, problems);
     if (typeof vnet.proxyVmSize === 'string' && vnet.proxyVmSize !== '') config.proxyVmSize = vnet.proxyVmSize;
     // Azure's rules: an isolated build's subnet comes with the build VM's, and needs no proxy VM.

@@ -89,7 +89,12 @@ export function validateTemplate(ctx: SettingsContext, body: Record<string, unkn
         ) ?? 'Disabled',
     },
   };
-  if (props.stagingResourceGroup !== undefined) {
+  // Empty asks for Azure's default: a group of the service's own naming (Kiln's per-run `IT_` groups).
+  if (
+    props.stagingResourceGroup !== undefined &&
+    props.stagingResourceGroup !== null &&
+    props.stagingResourceGroup !== ''
+  ) {
     const id = typeof props.stagingResourceGroup === 'string' ? parseResourceId(props.stagingResourceGroup) : undefined;
     if (!id || resourceTypeOf(id) !== 'microsoft.resources/resourcegroups')
       problems.add(`${P}.stagingResourceGroup`, `'${P}.stagingResourceGroup' must be the id of a resource group.`);

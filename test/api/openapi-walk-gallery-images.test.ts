@@ -1,10 +1,11 @@
-// Issue 18's rule for gallery image definitions at api-version 2025-03-03, checked by walking the
-// spec's model (test/api/spec-models/GalleryRP-2025-03-03-gallery-image.json, read by
-// test/support/openapi-walk.ts): every property a client may write comes back from a PUT of a new
-// definition with the value sent, or is refused with a 4xx naming its path. Each probe's definition
-// has an identifier of its own (a gallery's identifiers are unique); a probe of one part of a purchase
-// plan or a feature gets the other parts (the model marks none required; Kiln wants them). DEPARTURES lists what Kiln
-// does otherwise today, with why; the test fails on a new departure and on one that is gone.
+// Issue 18's rule for gallery image definitions, checked by walking the spec's model
+// (test/api/spec-models/GalleryRP-2025-03-03-gallery-image.json, read by test/support/openapi-walk.ts)
+// at its own api-version, the Azure CLI 2.45's and the newest SDK's: every property a client may
+// write comes back from a PUT of a new definition with the value sent, or is refused with a 4xx
+// naming its path. Each probe's definition has an identifier of its own (a gallery's identifiers are
+// unique); a probe of one part of a purchase plan or a feature gets the other parts (the model marks
+// none required; Kiln wants them). DEPARTURES lists what Kiln does otherwise today, with why; the
+// test fails on a new departure and on one that is gone.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,38 +43,40 @@ describe('gallery image definitions: every writable property of the 2025-03-03 m
   });
   after(() => kiln.stop());
 
-  it('stores and returns each property, or refuses it naming its path', async (t) => {
-    const model = JSON.parse(
-      await readFile(join(import.meta.dirname, 'spec-models', 'GalleryRP-2025-03-03-gallery-image.json'), 'utf8'),
-    );
-    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
-    const arm = armCaller(kiln, '2025-03-03');
-    const gallery = `/subscriptions/${kiln.subscriptionId}/resourceGroups/walk/providers/Microsoft.Compute/galleries/shelf`;
-    const result = await walkModel({
-      definitions: model.definitions,
-      root: 'GalleryImage',
-      base: (n) => ({
-        location: 'westus',
-        properties: {
-          osType: 'Linux',
-          osState: 'Generalized',
-          identifier: { publisher: 'walk', offer: 'probes', sku: `probe-${n}` },
+  // The model's own api-version, the Azure CLI 2.45's and the newest SDK's: Kiln answers each alike.
+  for (const apiVersion of ['2025-03-03', '2022-03-03', '2025-12-03'])
+    it(`stores and returns each property, or refuses it naming its path (api-version ${apiVersion})`, async (t) => {
+      const model = JSON.parse(
+        await readFile(join(import.meta.dirname, 'spec-models', 'GalleryRP-2025-03-03-gallery-image.json'), 'utf8'),
+      );
+      const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+      const arm = armCaller(kiln, apiVersion);
+      const gallery = `/subscriptions/${kiln.subscriptionId}/resourceGroups/walk/providers/Microsoft.Compute/galleries/shelf`;
+      const result = await walkModel({
+        definitions: model.definitions,
+        root: 'GalleryImage',
+        base: (n) => ({
+          location: 'westus',
+          properties: {
+            osType: 'Linux',
+            osState: 'Generalized',
+            identifier: { publisher: 'walk', offer: `probes-${apiVersion}`, sku: `${apiVersion}-${n}` },
+          },
+        }),
+        strings: (path) => (path === 'location' ? 'westus' : undefined),
+        // A purchase plan and a feature are whole only with all their parts: a probe of one part gets the others.
+        prepare: (body, path) => {
+          if (path.startsWith('properties.purchasePlan.'))
+            body.properties.purchasePlan = { name: 'plan', publisher: 'walk', product: 'probes' };
         },
-      }),
-      strings: (path) => (path === 'location' ? 'westus' : undefined),
-      // A purchase plan and a feature are whole only with all their parts: a probe of one part gets the others.
-      prepare: (body, path) => {
-        if (path.startsWith('properties.purchasePlan.'))
-          body.properties.purchasePlan = { name: 'plan', publisher: 'walk', product: 'probes' };
-      },
-      newItem: () => ({ name: 'DiskControllerTypes', value: 'SCSI' }),
-      put: (n, body) => arm(token, 'PUT', `${gallery}/images/probe-${n}`, body),
+        newItem: () => ({ name: 'DiskControllerTypes', value: 'SCSI' }),
+        put: (n, body) => arm(token, 'PUT', `${gallery}/images/${apiVersion}-${n}`, body),
+      });
+      t.diagnostic(`${result.leaves} writable properties, ${result.probes} probes`);
+      assert.deepEqual(
+        Object.keys(result.departures).sort(),
+        Object.keys(DEPARTURES).sort(),
+        JSON.stringify(result.departures, null, 2),
+      );
     });
-    t.diagnostic(`${result.leaves} writable properties, ${result.probes} probes`);
-    assert.deepEqual(
-      Object.keys(result.departures).sort(),
-      Object.keys(DEPARTURES).sort(),
-      JSON.stringify(result.departures, null, 2),
-    );
-  });
 });

@@ -495,6 +495,14 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
     await assert.rejects(compute.disks.update(rg, 'convert', { sku: { name: 'Floppy' } }), refusedAt('sku.name'));
     assert.equal((await compute.disks.get(rg, 'convert')).sku?.name, 'StandardSSD_LRS');
 
+    // A GET's answer put back with a new SKU (as az disk update --sku does) or a larger size: the figures
+    // it echoes from before are the disk's own, replaced by the new SKU's and size's.
+    const read2 = await compute.disks.get(rg, 'convert');
+    const again = await compute.disks.createOrUpdate(rg, 'convert', { ...read2, sku: { name: 'Premium_LRS' } });
+    assert.deepEqual([again.sku?.name, again.tier, again.diskIopsReadWrite], ['Premium_LRS', 'P30', 5000]);
+    const bigger = await compute.disks.createOrUpdate(rg, 'convert', { ...again, diskSizeGB: 1100 });
+    assert.deepEqual([bigger.diskSizeGB, bigger.tier, bigger.diskIopsReadWrite], [1100, 'P40', 7500]);
+
     // On-demand bursting: Premium SSD over 512 GiB only.
     await compute.disks.createOrUpdate(rg, 'small-premium', empty(512, 'Premium_LRS'));
     await assert.rejects(

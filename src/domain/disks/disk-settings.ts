@@ -184,7 +184,7 @@ const SHARED_ONLY = ['diskIOPSReadOnly', 'diskMBpsReadOnly'] as const;
  * it has (`current`, on an update). A Premium SSD disk takes a tier from its baseline up; Ultra and
  * Premium SSD v2 disks take IOPS and MBps in their ranges (values kept from before are brought into the
  * ranges of a grown disk rather than refused); other SKUs take neither, except the very values they
- * report, which clients send back from a GET. Read-only throttles of shared disks' read-only mounts
+ * report, and the disk's own figures, which clients send back from a GET. Read-only throttles of shared disks' read-only mounts
  * are refused: Kiln throttles nothing and has no read-only mounts.
  */
 export function checkPerformance(
@@ -201,11 +201,23 @@ export function checkPerformance(
         `'properties.${field}', the throttle of a shared disk's read-only mounts, is not supported: Kiln throttles no disk.`,
       );
   const sized = diskPerformance(sku, sizeGiB);
-  const tier = checkTier(props.tier, sku, sizeGiB, problems) ?? current.tier;
+  const tier = checkTier(changed(props.tier, current.tier), sku, sizeGiB, problems) ?? current.tier;
   const iopsAt = 'properties.diskIOPSReadWrite';
   const mbpsAt = 'properties.diskMBpsReadWrite';
-  const askedIops = integerIn(props.diskIOPSReadWrite, 1, Number.MAX_SAFE_INTEGER, iopsAt, problems);
-  const askedMbps = integerIn(props.diskMBpsReadWrite, 1, Number.MAX_SAFE_INTEGER, mbpsAt, problems);
+  const askedIops = integerIn(
+    changed(props.diskIOPSReadWrite, current.diskIOPSReadWrite),
+    1,
+    Number.MAX_SAFE_INTEGER,
+    iopsAt,
+    problems,
+  );
+  const askedMbps = integerIn(
+    changed(props.diskMBpsReadWrite, current.diskMBpsReadWrite),
+    1,
+    Number.MAX_SAFE_INTEGER,
+    mbpsAt,
+    problems,
+  );
   if (!isProvisioned(sku)) {
     for (const [asked, at, reported] of [
       [askedIops, iopsAt, sized.diskIOPSReadWrite],
@@ -223,6 +235,18 @@ export function checkPerformance(
     sized.diskIOPSReadWrite;
   const mbps = inRange(askedMbps, current.diskMBpsReadWrite, mbpsRange(sku, iops), mbpsAt, sku, sizeGiB, problems);
   return diskPerformance(sku, sizeGiB, { diskIOPSReadWrite: iops, diskMBpsReadWrite: mbps });
+}
+
+/**
+ * `value` unless it is the disk's own (`had`, names without case): what a client sends back from a
+ * GET (az's `disk update` puts the whole disk, with a new SKU or size) is kept, not asked, so the
+ * performance that follows from the new SKU or size replaces it rather than being refused.
+ */
+export function changed(value: unknown, had: unknown): unknown {
+  const same =
+    value === had ||
+    (typeof value === 'string' && typeof had === 'string' && value.toLowerCase() === had.toLowerCase());
+  return same ? undefined : value;
 }
 
 /** An asked value must be in `range`; a kept one is brought into it; none asked nor kept: the default. */

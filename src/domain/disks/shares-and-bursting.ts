@@ -9,6 +9,7 @@
 import type { Problems } from '../../core/arm-error.ts';
 import { booleanAt, integerIn } from '../shared/validate.ts';
 import type { Disk } from './disk.ts';
+import { changed } from './disk-settings.ts';
 import { isProvisioned, isTiered } from './performance.ts';
 
 export type SharesAndBursting = Pick<Disk['properties'], 'maxShares' | 'burstingEnabled' | 'burstingEnabledTime'>;
@@ -29,8 +30,9 @@ export const BURSTING_MIN_MS = 12 * 3600 * 1000;
 /**
  * The sharing and bursting a disk of `sku` and `sizeGiB` ends with, from what the body asks over what
  * it has (`current`, on an update); `at` is now, when bursting is turned on. A change of SKU away from
- * Premium SSD turns bursting off, as Azure does. A kept value the new SKU or size no longer allows is
- * refused at `skuTarget` (the field that changed it).
+ * Premium SSD turns bursting off, as Azure does; a value equal to the disk's own is kept, not asked
+ * (`changed`). A kept value the new SKU or size no longer allows is refused at `skuTarget` (the field
+ * that changed it).
  */
 export function checkSharesAndBursting(
   props: Record<string, unknown>,
@@ -42,7 +44,13 @@ export function checkSharesAndBursting(
   skuTarget = 'sku.name',
 ): SharesAndBursting {
   const result: SharesAndBursting = {};
-  const asked = integerIn(props.maxShares, 1, Number.MAX_SAFE_INTEGER, 'properties.maxShares', problems);
+  const asked = integerIn(
+    changed(props.maxShares, current.maxShares),
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'properties.maxShares',
+    problems,
+  );
   const shares = asked ?? current.maxShares;
   const limit = maxSharesLimit(sku, sizeGiB);
   if (shares !== undefined && shares > limit)
@@ -54,7 +62,11 @@ export function checkSharesAndBursting(
     );
   else if (shares !== undefined) result.maxShares = shares;
 
-  const burst = booleanAt(props.burstingEnabled, 'properties.burstingEnabled', problems);
+  const burst = booleanAt(
+    changed(props.burstingEnabled, current.burstingEnabled),
+    'properties.burstingEnabled',
+    problems,
+  );
   const bursting = burst ?? current.burstingEnabled;
   if (bursting === true && !(isTiered(sku) && sizeGiB >= BURSTING_MIN_GIB)) {
     if (burst !== undefined)

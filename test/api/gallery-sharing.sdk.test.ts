@@ -184,8 +184,8 @@ describe('gallery sharing with @azure/arm-compute 25', () => {
       { location: 'westus', properties: { softDeletePolicy: { isSoftDeleteEnabled: 'yes' } } },
       'properties.softDeletePolicy.isSoftDeleteEnabled',
     );
-    // Azure's soft delete takes api-version 2024-03-03 or later.
-    const old = await call(admin, 'PUT', `${gallery}/refused?api-version=2022-03-03`, {
+    // The gallery model has softDeletePolicy from 2021-07-01 on.
+    const old = await call(admin, 'PUT', `${gallery}/refused?api-version=2020-09-30`, {
       location: 'westus',
       properties: { softDeletePolicy: { isSoftDeleteEnabled: true } },
     });

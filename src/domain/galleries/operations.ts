@@ -36,7 +36,7 @@ function checkDescription(value: unknown, problems: Problems): string | undefine
 }
 
 /**
- * What a gallery write reads besides its body: the request's api-version (soft delete needs 2024-03-03
+ * What a gallery write reads besides its body: the request's api-version (soft delete needs 2021-07-01
  * or later; a caller inside Kiln, as `kiln build`, writes as the newest) and its conditions.
  */
 export interface GalleryWriteOptions {

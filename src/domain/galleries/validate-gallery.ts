@@ -16,8 +16,12 @@ import { SHARING_PERMISSIONS, type CommunityGalleryInfo, type Gallery, type Shar
 const P = 'properties';
 const COMMUNITY_FIELDS = ['publisherUri', 'publisherContact', 'eula', 'publicNamePrefix'] as const;
 
-/** The first api-version of GalleryRP whose galleries may turn soft delete on (Azure's soft delete page). */
-export const SOFT_DELETE_FIRST_API_VERSION = '2024-03-03';
+/**
+ * The first api-version of GalleryRP whose gallery model has `softDeletePolicy` (its 2021-07-01 examples
+ * turn it on; az 2.45's `sig create --soft-delete` sends it at 2021-10-01). Azure's soft delete page
+ * names 2024-03-03 for its preview, which would refuse that az; older versions have no such field.
+ */
+const SOFT_DELETE_FIRST_API_VERSION = '2021-07-01';
 
 /** `properties.sharingProfile` of a PUT or PATCH, over the gallery's current one (undefined: unchanged). */
 export function checkSharingProfile(
@@ -95,7 +99,7 @@ function checkCommunityInfo(
   };
 }
 
-/** `properties.softDeletePolicy` (undefined: unchanged); turning it on takes api-version 2024-03-03 or later, as Azure's does. */
+/** `properties.softDeletePolicy` (undefined: unchanged); turning it on takes an api-version whose model has it. */
 export function checkSoftDeletePolicy(
   raw: unknown,
   current: Gallery['properties']['softDeletePolicy'],
@@ -110,7 +114,7 @@ export function checkSoftDeletePolicy(
   if (enabled && apiVersion < SOFT_DELETE_FIRST_API_VERSION)
     problems.add(
       `${at}.isSoftDeleteEnabled`,
-      `Soft delete of a gallery's image versions takes api-version ${SOFT_DELETE_FIRST_API_VERSION} or later; this request is ${apiVersion}.`,
+      `'${at}' is not in the gallery model before api-version ${SOFT_DELETE_FIRST_API_VERSION}; this request is ${apiVersion}.`,
     );
   return { isSoftDeleteEnabled: enabled };
 }

@@ -1,7 +1,6 @@
 /** Microsoft.Compute/galleries/softDeletedArtifactTypes/artifacts/versions: a gallery's soft-deleted image versions. */
 import { GALLERY_RP_API_VERSIONS } from '../galleries/descriptor.ts';
 import { apiVersions, type ResourceTypeDescriptor } from '../shared/resource-type.ts';
-import { SOFT_DELETE_FIRST_API_VERSION } from '../galleries/validate-gallery.ts';
 
 /** `{parameters}` name the fields of `SoftDeletedListRef` (operations.ts). */
 export const SOFT_DELETED_VERSIONS =
@@ -11,7 +10,8 @@ export const SOFT_DELETED_RESOURCE_TYPE: ResourceTypeDescriptor = {
   type: 'Microsoft.Compute/galleries/softDeletedArtifactTypes/artifacts/versions',
   // Listed only (SoftDeletedResource_ListByArtifactName); restored by a version PUT or PATCH with `restore`.
   tracking: 'none',
-  apiVersions: apiVersions(GALLERY_RP_API_VERSIONS.filter((v) => v >= SOFT_DELETE_FIRST_API_VERSION)),
+  // SoftDeletedResource_ListByArtifactName from GalleryRP 2024-03-03 on, the version Azure's soft delete page names.
+  apiVersions: apiVersions(GALLERY_RP_API_VERSIONS.filter((v) => v >= '2024-03-03')),
   collections: [SOFT_DELETED_VERSIONS],
   references: [],
 };

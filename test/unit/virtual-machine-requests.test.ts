@@ -60,13 +60,13 @@ const LOCATION = 'westus';
 
 /** A driver whose VMs show a login prompt once `gate` (when set) lets their boot return. */
 function scriptedDriver() {
-  const vms: Array<{ stopped: boolean; disks: string[]; memoryMiB: number }> = [];
+  const vms: Array<{ stopped: boolean; disks: string[]; memoryMiB: number; ended?: 'shutdown' | 'stop' }> = [];
   const state = { gate: undefined as Promise<void> | undefined, booting: () => {} };
   const driver: VmDriver = {
     boot: async (_disk, options) => {
       state.booting();
       await state.gate;
-      const record = {
+      const record: (typeof vms)[number] = {
         stopped: false,
         disks: (options.dataDisks ?? []).map((d) => d.name),
         memoryMiB: options.memoryMiB,
@@ -82,8 +82,15 @@ function scriptedDriver() {
       const vm: Vm = {
         accelerator: 'tcg',
         exited,
-        stop,
-        shutdown: async () => (await stop(), 'clean'),
+        stop: async () => {
+          record.ended ??= 'stop';
+          await stop();
+        },
+        shutdown: async () => {
+          record.ended ??= 'shutdown';
+          await stop();
+          return 'clean';
+        },
         hostPort: () => 22,
         lastSerialLines: () => ['kiln-vm login: '],
         waitFor: async () => ({ seconds: 1 }),
@@ -465,6 +472,12 @@ describe('virtual machine requests (domain, scripted driver)', () => {
     await virtualMachineAction(ctx, ref('vm1'), 'start');
     assert.equal((await settled('vm1')).data.internal.power, 'running');
     assert.deepEqual(script.vms.at(-1)!.disks, ['lun0', 'lun7']);
+    assert.equal(script.vms.at(-2)!.ended, 'shutdown', 'a power-off asks the guest first');
+
+    // skipShutdown: the VM stops at once.
+    await virtualMachineAction(ctx, ref('vm1'), 'powerOff', { skipShutdown: true });
+    assert.equal((await settled('vm1')).data.internal.power, 'stopped');
+    assert.equal(script.vms.at(-1)!.ended, 'stop');
   });
 
   it('takes capacity in the request batch: two creates against the same allocations cannot both land', async () => {

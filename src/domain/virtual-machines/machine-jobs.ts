@@ -40,6 +40,8 @@ export interface MachinePayload {
   command?: string[];
   /** A change whose new size the running VM takes by restarting (update only). */
   restart?: boolean;
+  /** A power-off that skips the guest's shutdown (`skipShutdown`): the VM stops at once. */
+  hard?: boolean;
 }
 
 /** The VM as the payload's operation left it; undefined when the VM is gone or another operation took over. */

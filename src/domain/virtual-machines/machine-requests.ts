@@ -22,7 +22,7 @@ export function refuseWhileBusy(record: VirtualMachineRecord, action: string) {
     );
 }
 
-export interface MachineRequest extends Pick<MachinePayload, 'command' | 'restart'> {
+export interface MachineRequest extends Pick<MachinePayload, 'command' | 'restart' | 'hard'> {
   /** The VM as the request leaves it (its record's resource otherwise). */
   vm?: VirtualMachine;
   /** What the request changes of the VM's internal state besides its power and operation. */

@@ -257,11 +257,15 @@ const ACTIONS: Record<
   deallocate: { from: ['running', 'stopped', 'deallocated'], during: 'deallocating' },
 };
 
-/** POST start, powerOff, restart, deallocate: 202 with the operation the VM's job finishes. */
+/**
+ * POST start, powerOff, restart, deallocate: 202 with the operation the VM's job finishes. A power-off
+ * with `skipShutdown` stops the VM at once instead of asking the guest to shut down first.
+ */
 export async function virtualMachineAction(
   ctx: DomainContext,
   ref: ResourceRef,
   action: keyof typeof ACTIONS,
+  { skipShutdown = false }: { skipShutdown?: boolean } = {},
 ): Promise<OperationData> {
   return retryOnRace(async () => {
     const record = await getVirtualMachine(ctx, ref);
@@ -295,7 +299,12 @@ export async function virtualMachineAction(
             ),
           ]
         : [];
-    return (await enqueueMachineJob(ctx, record, action, ACTIONS[action].during, { writes: reservation })).operation;
+    return (
+      await enqueueMachineJob(ctx, record, action, ACTIONS[action].during, {
+        writes: reservation,
+        ...(skipShutdown && action === 'powerOff' ? { hard: true } : {}),
+      })
+    ).operation;
   });
 }
 

@@ -33,7 +33,7 @@ import {
 import type { VirtualMachineRecord } from '../../domain/virtual-machines/virtual-machine.ts';
 import { armRoute, jsonBody, params, refOf, routePath } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest, sendAccepted, sendLongRunning, sendPage, sendResource } from '../arm/reply.ts';
-import { publicBaseUrl } from '../arm/urls.ts';
+import { booleanQuery, publicBaseUrl } from '../arm/urls.ts';
 import type { AppDeps } from '../deps.ts';
 
 const ACTIONS = ['start', 'powerOff', 'restart', 'deallocate'] as const;
@@ -103,7 +103,14 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
   );
   for (const action of ACTIONS)
     armRoute(scope, 'POST', `${path}/${action}`, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
-      sendAccepted(request, reply, 202, await virtualMachineAction(domain, ref(request), action)),
+      sendAccepted(
+        request,
+        reply,
+        202,
+        await virtualMachineAction(domain, ref(request), action, {
+          skipShutdown: action === 'powerOff' && booleanQuery(request, 'skipShutdown'),
+        }),
+      ),
     );
   armRoute(scope, 'POST', `${path}/runCommand`, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
     sendAccepted(request, reply, 202, await runCommand(domain, ref(request), jsonBody(request))),

@@ -47,7 +47,7 @@ import type { GuestCommunicator } from '../../ports/guest-communicator.ts';
 import { ExpectationFailedError, type Write } from '../../ports/metadata-store.ts';
 import { nodeIsPresent } from '../node-watch.ts';
 import { RetryLater, RunOnNode, type TaskHandler } from '../task.ts';
-import { continueConsole, mirrorConsole } from './machine-console.ts';
+import { continueConsole, mirrorConsole, saveConsole } from './machine-console.ts';
 import { forgetMachine, machineFolder } from './machine-folders.ts';
 import { diskFile, materialize, removeFile, seal, type DiskFile } from './machine-disks.ts';
 
@@ -74,6 +74,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
   const { host } = settings;
   const vmIdOf = (record: VirtualMachineRecord) => record.data.resource.properties.vmId;
   const folder = (vmId: string) => machineFolder(settings.root, vmId);
+  const consoleFile = (record: VirtualMachineRecord) => join(folder(vmIdOf(record)), 'serial.log');
   /** The files of the VM's disks: the OS disk's, then the data disks' in LUN order. */
   const filesOf = (record: VirtualMachineRecord, disks: Disks) => {
     const dir = folder(vmIdOf(record));
@@ -100,7 +101,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
     const dir = folder(vmIdOf(record));
     const agent = await settings.communicator.agent(dir, record.data.internal.agentKey);
     const plan = await machinePlan(ctx, record, disks.os, agent);
-    const serialLog = join(dir, 'serial.log');
+    const serialLog = consoleFile(record);
     await continueConsole(ctx, record.data.resource, serialLog);
     // Mirrored from the boot's first line: a node that dies mid-boot leaves what its VM showed.
     let booting = true;
@@ -230,8 +231,18 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
       throw new RetryLater(2000, `waiting for the VMs of node ${node}, which stopped answering, to be taken over`);
     }
     if (!boots(payload)) return record;
-    await forgetMachine(settings.root, vmIdOf(record));
+    await leave(record);
     return placeOn(ctx, record, settings.node);
+  };
+
+  /**
+   * What this node keeps of a VM that leaves it (deallocated: its disks written back and console saved
+   * first), or that it places afresh: nothing once the record holds the agent's key; else (a VM from
+   * before keys were kept there) the folder with the key, without its disk files.
+   */
+  const leave = async (record: VirtualMachineRecord) => {
+    if (record.data.internal.agentKey) return forgetMachine(settings.root, vmIdOf(record));
+    for (const file of await currentFiles(record)) await removeFile(file);
   };
 
   const run = async (payload: MachinePayload, signal: AbortSignal): Promise<Write[]> => {
@@ -255,14 +266,15 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
         return booted(record, payload, await boot(record, await disksOf(record, payload), signal));
       }
       case 'powerOff': {
-        await stop(record);
+        await stop(record, payload.hard);
         await sealAll(record);
         return settle(ctx, record, payload, 'stopped', { reachable: undefined });
       }
       case 'deallocate': {
         await stop(record);
         await sealAll(record);
-        for (const file of await currentFiles(record)) await removeFile(file);
+        await saveConsole(ctx, record.data.resource, consoleFile(record));
+        await leave(record);
         await holdAll(record, await disksOf(record, payload), 'Reserved');
         return settle(
           ctx,

@@ -15,6 +15,7 @@ import {
 } from '../gallery-image-versions/gallery-image-version.ts';
 import { GALLERY_IMAGE_KIND, type GalleryImageRecord } from '../gallery-images/gallery-image.ts';
 import { findRegion } from '../shared/scope.ts';
+import { isExcludedFromLatest } from '../gallery-image-versions/latest.ts';
 
 const ALL = 1_000_000;
 
@@ -89,4 +90,16 @@ export async function seenIn(ctx: DomainContext, gallery: GalleryRecord, region:
 /** ARM's 404 for a gallery, image or version these views do not show, whether or not it exists. */
 export function notPublished(kind: string, name: string): ArmError {
   return new ArmError(404, 'ResourceNotFound', `The ${kind} '${name}' was not found.`);
+}
+
+/** The image's version `name` seen in `region`, or its latest there (`latest`: the highest not excluded from latest). */
+export async function versionSeenIn(
+  ctx: DomainContext,
+  image: GalleryImageRecord,
+  region: string,
+  name: string,
+): Promise<GalleryImageVersionRecord | undefined> {
+  const versions = await versionsIn(ctx, image, region);
+  if (name.toLowerCase() !== 'latest') return versions.find((v) => v.data.resource.name === name);
+  return versions.filter((v) => !isExcludedFromLatest(v, region)).at(-1);
 }

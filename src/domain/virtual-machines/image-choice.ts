@@ -1,8 +1,9 @@
 /**
  * The image a VM's `storageProfile.imageReference` names, turned into what its OS disk is made
  * `FromImage` with: a platform image by publisher, offer, sku and version (`latest` resolved, shown
- * as `exactVersion`), a managed image id, a gallery image version id, or a gallery image definition id
- * (its latest version in the VM's region, as Azure resolves it). The disk operation's own checks
+ * as `exactVersion`), a managed image id, a gallery image version id, a gallery image definition id
+ * (its latest version in the VM's region, as Azure resolves it), or a shared or community gallery's
+ * image or version by its public id (as its views show it to the VM's subscription; `exactVersion` shown). The disk operation's own checks
  * (disks/image-source.ts) run here too, at PUT, so a VM naming an image it cannot boot is refused at
  * its own JSON path before anything is created; the platform catalog is read once for both. The
  * image's data disks (a managed image's or a gallery version's) are the VM's `FromImage` data disks.
@@ -16,6 +17,7 @@ import { imageDiskBytes } from '../disks/validate-disk.ts';
 import { resolveLatest } from '../gallery-image-versions/latest.ts';
 import { platformImageId } from '../platform-images/image-id.ts';
 import { findPlatformImage, listPlatformImages } from '../platform-images/catalog.ts';
+import { COMMUNITY_PUBLISHER, findPublishedVersion, sharedPublisher } from '../shared-galleries/published-source.ts';
 import type { ImageReference } from './virtual-machine.ts';
 
 export interface ImageChoice {
@@ -38,7 +40,7 @@ export async function chooseImage(
 ): Promise<ImageChoice> {
   let id: string;
   let shown: ImageReference = reference;
-  const catalog = reference.id === undefined ? await listPlatformImages(ctx) : undefined;
+  const catalog = reference.publisher !== undefined ? await listPlatformImages(ctx) : undefined;
   if (catalog) {
     const entry = findPlatformImage(catalog, {
       publisher: reference.publisher!,
@@ -55,8 +57,15 @@ export async function chooseImage(
       );
     id = platformImageId({ subscription, location, ...entry, version: entry.version });
     shown = { ...reference, exactVersion: entry.version };
+  } else if (reference.id !== undefined) {
+    id = await versionOfDefinition(ctx, reference.id, location);
   } else {
-    id = await versionOfDefinition(ctx, reference.id!, location);
+    const [field, publisher] = reference.sharedGalleryImageId
+      ? (['sharedGalleryImageId', sharedPublisher(ctx, subscription)] as const)
+      : (['communityGalleryImageId', COMMUNITY_PUBLISHER] as const);
+    const version = await findPublishedVersion(ctx, publisher, reference[field]!, location, `${FIELD}.${field}`);
+    id = version.data.resource.id;
+    shown = { [field]: reference[field], exactVersion: version.data.resource.name };
   }
   const creationData: CreationData = { createOption: 'FromImage', imageReference: { id } };
   try {

@@ -119,13 +119,17 @@ function optionalText(value: unknown, target: string, problems: Problems): strin
 /** A platform image (publisher, offer, sku, version) or a resource id: a managed image, a gallery version or definition. */
 function checkImageReference(value: unknown, target: string, problems: Problems): ImageReference {
   const image = objectAt(value, target, problems);
-  refuseUnknownFields(image, ['publisher', 'offer', 'sku', 'version', 'id', 'exactVersion'], target, problems);
-  const id = optionalText(image.id, `${target}.id`, problems);
+  const ids = ['id', 'sharedGalleryImageId', 'communityGalleryImageId'] as const;
   const urn = ['publisher', 'offer', 'sku', 'version'] as const;
-  if (id !== undefined) {
-    if (urn.some((field) => image[field] !== undefined))
-      problems.add(target, `Give either '${target}.id' or its publisher, offer, sku and version, not both.`);
-    return { id };
+  refuseUnknownFields(image, [...urn, ...ids, 'exactVersion'], target, problems);
+  const given = ids.filter((field) => image[field] !== undefined);
+  if (given.length > 0) {
+    if (given.length > 1 || urn.some((field) => image[field] !== undefined))
+      problems.add(
+        target,
+        `Give one of '${target}.id', '${target}.sharedGalleryImageId', '${target}.communityGalleryImageId' or a publisher, offer, sku and version.`,
+      );
+    return { [given[0]]: optionalText(image[given[0]], `${target}.${given[0]}`, problems) };
   }
   const reference: ImageReference = {};
   for (const field of urn) reference[field] = requiredText(image[field], `${target}.${field}`, problems);

@@ -36,9 +36,13 @@ export interface ImageReference {
   offer?: string;
   sku?: string;
   version?: string;
-  /** The version `latest` resolved to (platform images), as Azure shows it. */
+  /** The version `latest` resolved to (platform images, shared and community gallery images), as Azure shows it. */
   exactVersion?: string;
   id?: string;
+  /** A direct shared gallery's image or version: `/SharedGalleries/{uniqueName}/Images/{image}[/Versions/{version}]`. */
+  sharedGalleryImageId?: string;
+  /** A community gallery's image or version: `/CommunityGalleries/{publicName}/Images/{image}[/Versions/{version}]`. */
+  communityGalleryImageId?: string;
 }
 
 export interface SshPublicKey {

@@ -15,6 +15,7 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -307,6 +308,25 @@ describe(
       assert.notEqual((await cli.run('vm', 'ssh', ...vm, '--', 'true')).status, 0, 'a stopped VM answers nothing');
       await cli.ok('vm', 'deallocate', ...vm);
       assert.equal(await power(), 'VM deallocated');
+      // Deallocated, it left its host: nothing of it stays in its folder, the agent's key included...
+      const { vmId } = await cli.json<{ vmId: string }>('vm', 'show', ...vm);
+      assert.equal(existsSync(join(kiln.dataDir, 'machines', vmId)), false);
+      // ...and started again, wherever that is, Kiln's agent reaches the account its first boot made.
+      await cli.ok('vm', 'start', ...vm);
+      const again = await cli.json<{ value: Array<{ message: string }> }>(
+        ...[
+          'vm',
+          'run-command',
+          'invoke',
+          ...vm,
+          '--command-id',
+          'RunShellScript',
+          '--scripts',
+          'echo still $(id -un)',
+        ],
+      );
+      assert.match(again.value[0].message, /still root/);
+      await cli.ok('vm', 'deallocate', ...vm);
       const resized = await cli.json<{ hardwareProfile: { vmSize: string } }>(
         'vm',
         'resize',

@@ -28,6 +28,13 @@ export async function continueConsole(ctx: DomainContext, vm: VirtualMachine, fi
   await pipeline(store.read(blob.key), createWriteStream(file, { mode: 0o600 }));
 }
 
+/** Copies `file` into the VM's console blob now (a VM leaving this node); nothing when there is no file. */
+export async function saveConsole(ctx: DomainContext, vm: VirtualMachine, file: string): Promise<void> {
+  if ((await sizeOf(file)) === undefined) return;
+  const blob = bootDiagnosticsBlob(vm);
+  await ctx.regions.get(blob.region)!.put(blob.key, createReadStream(file), { overwrite: true });
+}
+
 /** Copies `file` into the VM's console blob whenever it grew, until `running()` is false (then once more). */
 export function mirrorConsole(
   ctx: DomainContext,
@@ -36,7 +43,6 @@ export function mirrorConsole(
   running: () => boolean,
   onError: (error: unknown) => void,
 ): void {
-  const blob = bootDiagnosticsBlob(vm);
   let copied: number | undefined;
   let busy = false;
   const timer = setInterval(() => {
@@ -47,7 +53,7 @@ export function mirrorConsole(
     void (async () => {
       const size = await sizeOf(file);
       if (size === undefined || size === copied) return;
-      await ctx.regions.get(blob.region)!.put(blob.key, createReadStream(file), { overwrite: true });
+      await saveConsole(ctx, vm, file);
       copied = size;
     })()
       .catch(onError)

@@ -55,6 +55,18 @@ async function premiumDisk(kiln: TestServer) {
   });
 }
 
+/** An incremental snapshot of the uploaded disk: what CopyStart copies. */
+async function incrementalSnapshot(kiln: TestServer) {
+  await compute(kiln).snapshots.createOrUpdate('myResourceGroup', 'myIncrementalSnapshot', {
+    location: 'westus',
+    incremental: true,
+    creationData: {
+      createOption: 'Copy',
+      sourceResourceId: `/subscriptions/${kiln.subscriptionId}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/disks/myManagedDisk`,
+    },
+  });
+}
+
 /** A template on the latest version of a definition: what a SourceImage trigger watches. */
 async function templateOnLatest(kiln: TestServer) {
   const sub = kiln.subscriptionId;
@@ -276,7 +288,9 @@ const CASES: Case[] = [
     example: 'DiskRP/Snapshot_Create_FromAnExistingSnapshotInDifferentRegion.json',
     operation: 'Snapshots_CreateOrUpdate',
     params: named({ snapshotName: 'mySnapshot-copystart' }),
-    fails: 'CopyStart: refused without properties.incremental, which the example leaves out',
+    // CopyStart copies incremental snapshots only; the example's mySnapshot1 is one.
+    replace: { mySnapshot1: 'myIncrementalSnapshot' },
+    prepare: incrementalSnapshot,
   },
   { example: 'DiskRP/Snapshot_Get.json', operation: 'Snapshots_Get', seed: 'prerequisite mySnapshot' },
   {

@@ -3,7 +3,10 @@
  * property a client may write: each leaf (a string, number, boolean, enum or string map) that is not
  * readOnly, with its JSON path in ARM's own notation (`properties.storageProfile.dataDisks[0].lun`,
  * an array by its first item), and the values a probe tries for it: every enum value, both booleans,
- * a small integer, a string (or what `strings` gives for that path).
+ * a small integer, a string (or what `strings` gives for that path). A discriminated union (Swagger's
+ * `discriminator`, as an image template's customizers) is walked kind by kind: each kind's
+ * discriminator value and own properties, the probe's body carrying that kind at the union's path;
+ * such a leaf is named with the kind after the union's path (`properties.customize[0](Shell).inline[0]`).
  *
  * The rule a probe checks (issue 18): a PUT carrying the value is either answered 2xx with the value
  * at that path, or refused with a 4xx whose error names the path (`target`, a detail's `target`, or
@@ -14,27 +17,63 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Swagger schemas and ARM bodies are free-form
 type Json = any;
 
+/** A kind of a discriminated union on a leaf's way: the object at `at` has `property` = `value`. */
+export interface Kind {
+  at: string;
+  property: string;
+  value: string;
+}
+
 export interface Leaf {
+  /** Its JSON path, as a body has it. */
   path: string;
+  /** The path with the kinds on the way (`[0](Shell)`): how departures name the leaf. */
+  label: string;
   schema: Json;
+  /** The kinds of the discriminated unions on the way, outermost first. */
+  kinds: Kind[];
 }
 
 function writableLeaves(definitions: Record<string, Json>, root: string): Leaf[] {
   const leaves: Leaf[] = [];
-  const walk = (schema: Json, path: string, depth: number) => {
+  const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
+  const walk = (schema: Json, path: string, label: string, kinds: Kind[], depth: number) => {
     const resolved = resolve(definitions, schema);
     if (resolved.readOnly || depth > 12) return;
-    if (resolved.type === 'array') return walk(resolved.items, `${path}[0]`, depth + 1);
+    if (resolved.type === 'array') return walk(resolved.items, `${path}[0]`, `${label}[0]`, kinds, depth + 1);
+    if (resolved.discriminator && schema.$ref) {
+      for (const [name, variant] of subtypes(definitions, schema.$ref)) {
+        const kind = { at: path, property: resolved.discriminator, value: variant['x-ms-discriminator-value'] ?? name };
+        const within = [...kinds, kind];
+        const named = `${label}(${kind.value})`;
+        leaves.push({
+          path: join(path, kind.property),
+          label: join(named, kind.property),
+          schema: { type: 'string', enum: [kind.value] },
+          kinds: within,
+        });
+        for (const [field, property] of Object.entries(ownProperties(definitions, variant)))
+          if (field !== kind.property) walk(property, join(path, field), join(named, field), within, depth + 1);
+      }
+      return;
+    }
     const properties = ownProperties(definitions, resolved);
     if (Object.keys(properties).length === 0) {
-      leaves.push({ path, schema: resolved });
+      leaves.push({ path, label, schema: resolved, kinds });
       return;
     }
     for (const [name, property] of Object.entries(properties))
-      walk(property, path ? `${path}.${name}` : name, depth + 1);
+      walk(property, join(path, name), join(label, name), kinds, depth + 1);
   };
-  walk({ $ref: `#/definitions/${root}` }, '', 0);
+  walk({ $ref: `#/definitions/${root}` }, '', '', [], 0);
   return leaves;
+}
+
+/** The definitions that are `allOf` the one `ref` names: the kinds of a discriminated union. */
+function subtypes(definitions: Record<string, Json>, ref: string): Array<[string, Json]> {
+  return Object.entries(definitions).filter(([, definition]) =>
+    (definition.allOf ?? []).some((s: Json) => s.$ref === ref),
+  );
 }
 
 /** A schema with its `$ref` followed (the referring schema's own readOnly kept). */
@@ -69,10 +108,12 @@ export interface Walk {
   /** A valid body for the n-th probe (names that must be unique made so). */
   base: (n: number) => Json;
   strings: (path: string) => string | undefined;
-  /** Makes room for a probe at `path` (drops what it replaces, such as another source). */
-  prepare?: (body: Json, path: string) => void;
-  /** The first item of the array at `arrayPath` when a probe at `path` makes it. */
-  newItem?: (arrayPath: string, path: string) => Json;
+  /** The values to probe a leaf with, where the defaults would not do (a map keyed by ids); undefined: the defaults. */
+  values?: (leaf: Leaf) => unknown[] | undefined;
+  /** Makes room for a probe at `path` (drops what it replaces, such as another source or another kind). */
+  prepare?: (body: Json, path: string, leaf: Leaf) => void;
+  /** The first item of the array at `arrayPath` when a probe at `path` makes it (of the kind `leaf.kinds` gives). */
+  newItem?: (arrayPath: string, path: string, leaf: Leaf) => Json;
   put: (n: number, body: Json) => Promise<{ status: number; body: Json }>;
 }
 
@@ -84,11 +125,13 @@ export async function walkModel(
   const departures: Record<string, string> = {};
   let probes = 0;
   for (const leaf of leaves) {
-    for (const value of probeValues(leaf, walk.strings)) {
+    for (const value of walk.values?.(leaf) ?? probeValues(leaf, walk.strings)) {
       const n = probes++;
       const body = walk.base(n);
-      walk.prepare?.(body, leaf.path);
-      setAt(body, leaf.path, value, (arrayPath) => walk.newItem?.(arrayPath, leaf.path) ?? {});
+      walk.prepare?.(body, leaf.path, leaf);
+      const newItem = (arrayPath: string) => walk.newItem?.(arrayPath, leaf.path, leaf) ?? {};
+      for (const kind of leaf.kinds) setAt(body, `${kind.at}.${kind.property}`, kind.value, newItem);
+      setAt(body, leaf.path, value, newItem);
       const answer = await walk.put(n, body);
       const error = answer.body?.error;
       const outcome =
@@ -101,7 +144,7 @@ export async function walkModel(
             : sameValue(getAt(answer.body, leaf.path), value)
               ? undefined
               : `answered ${answer.status} with ${JSON.stringify(getAt(answer.body, leaf.path))}`;
-      if (outcome) departures[`${leaf.path} = ${JSON.stringify(value)}`] = outcome;
+      if (outcome) departures[`${leaf.label} = ${JSON.stringify(value)}`] = outcome;
     }
   }
   return { leaves: leaves.length, probes, departures };

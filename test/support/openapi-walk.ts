@@ -110,8 +110,8 @@ export interface Walk {
   strings: (path: string) => string | undefined;
   /** The values to probe a leaf with, where the defaults would not do (a map keyed by ids); undefined: the defaults. */
   values?: (leaf: Leaf) => unknown[] | undefined;
-  /** Makes room for a probe at `path` (drops what it replaces, such as another source or another kind). */
-  prepare?: (body: Json, path: string, leaf: Leaf) => void;
+  /** Makes room for a probe of `value` at `path` (drops what it replaces, such as another source or another kind). */
+  prepare?: (body: Json, path: string, leaf: Leaf, value: unknown) => void;
   /** The first item of the array at `arrayPath` when a probe at `path` makes it (of the kind `leaf.kinds` gives). */
   newItem?: (arrayPath: string, path: string, leaf: Leaf) => Json;
   put: (n: number, body: Json) => Promise<{ status: number; body: Json }>;
@@ -128,7 +128,7 @@ export async function walkModel(
     for (const value of walk.values?.(leaf) ?? probeValues(leaf, walk.strings)) {
       const n = probes++;
       const body = walk.base(n);
-      walk.prepare?.(body, leaf.path, leaf);
+      walk.prepare?.(body, leaf.path, leaf, value);
       const newItem = (arrayPath: string) => walk.newItem?.(arrayPath, leaf.path, leaf) ?? {};
       for (const kind of leaf.kinds) setAt(body, `${kind.at}.${kind.property}`, kind.value, newItem);
       setAt(body, leaf.path, value, newItem);
@@ -150,15 +150,32 @@ export async function walkModel(
   return { leaves: leaves.length, probes, departures };
 }
 
-/** ARM's equality for names, ids and regions (case, spaces, a leading '/'), instants for date-times, deep for the rest. */
+/**
+ * ARM's equality for names, ids and regions (case, spaces, a leading '/'), instants for date-times, deep
+ * for the rest; an empty object sent as a map's value (a user-assigned identity's `{}`) is answered
+ * with what the service fills in.
+ */
 function sameValue(answered: unknown, sent: unknown): boolean {
   if (typeof sent === 'string' && typeof answered === 'string') {
     const instant = /^\d{4}-\d\d-\d\dT/.test(sent) && Date.parse(sent) === Date.parse(answered);
     const name = (text: string) => text.replace(/^\//, '').replace(/\s+/g, '').toLowerCase();
     return instant || name(answered) === name(sent);
   }
+  if (isMap(sent) && isMap(answered) && Object.values(sent).some(isMap)) {
+    const keys = (map: Record<string, unknown>) => Object.keys(map).map((key) => key.toLowerCase());
+    const found = (key: string) => Object.entries(answered).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+    return (
+      keys(sent).sort().join() === keys(answered).sort().join() &&
+      Object.entries(sent).every(([key, value]) =>
+        isMap(value) && Object.keys(value).length === 0 ? isMap(found(key)) : sameValue(found(key), value),
+      )
+    );
+  }
   return JSON.stringify(answered) === JSON.stringify(sent);
 }
+
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Sets `value` at an ARM path, making the objects and first array items on the way. */
 function setAt(body: Json, path: string, value: unknown, newItem: (arrayPath: string) => Json = () => ({})) {

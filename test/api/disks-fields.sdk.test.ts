@@ -357,23 +357,24 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
     );
 
     const diskAccess = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/diskAccesses/private`;
-    const refusals: Array<[Record<string, unknown>, string]> = [
-      [{ diskAccessId: diskAccess }, 'properties.diskAccessId'],
+    const refusals: Array<[Record<string, unknown>, string, string?]> = [
+      [{ diskAccessId: diskAccess }, 'properties.diskAccessId', 'PropertyNotSupported'],
       [{ networkAccessPolicy: 'AllowPrivate' }, 'properties.networkAccessPolicy'],
       [
         { encryptionSettingsCollection: { enabled: true, encryptionSettings: [] } },
         'properties.encryptionSettingsCollection',
+        'PropertyNotSupported',
       ],
       [{ dataAccessAuthMode: 'Kerberos' }, 'properties.dataAccessAuthMode'],
       [{ availabilityPolicy: { actionOnDiskDelay: 'Wait' } }, 'properties.availabilityPolicy.actionOnDiskDelay'],
     ];
-    for (const [more, target] of refusals) {
+    for (const [more, target, code] of refusals) {
       await assert.rejects(
         compute.disks.createOrUpdate(rg, 'no-access', empty(1, 'Standard_LRS', more) as never),
-        refusedAt(target),
+        refusedAt(target, code),
         target,
       );
-      await assert.rejects(compute.disks.update(rg, 'access', more as never), refusedAt(target), target);
+      await assert.rejects(compute.disks.update(rg, 'access', more as never), refusedAt(target, code), target);
     }
     await assert.rejects(compute.disks.get(rg, 'no-access'), armRefusal(404, 'ResourceNotFound'));
   });

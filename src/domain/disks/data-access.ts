@@ -5,7 +5,8 @@
  * and a disk's `optimizedForFrequentAttach` and `availabilityPolicy`. Kiln stores and returns them as
  * Azure does. What needs resources Kiln does not serve is refused naming the field: a disk access
  * (`diskAccessId`, and `AllowPrivate`, which exports through one) and Azure Disk Encryption settings
- * (`encryptionSettingsCollection`, whose keys live in a key vault).
+ * (`encryptionSettingsCollection`, whose keys live in a key vault), the two refused whole
+ * (PropertyNotSupported at their own path, whichever of their members a body gives).
  */
 import type { Problems } from '../../core/arm-error.ts';
 import { booleanAt, enumValue, objectAt, refuseUnknownFields } from '../shared/validate.ts';
@@ -42,7 +43,11 @@ export function checkDataAccess(
     ['encryptionSettingsCollection', 'Azure Disk Encryption, whose keys and secrets live in a key vault'],
   ])
     if (given(props[field]))
-      problems.add(at(field), `'${at(field)}' needs ${served}, which Kiln does not serve. Leave it out.`);
+      problems.add(
+        at(field),
+        `'${at(field)}' needs ${served}, which Kiln does not serve. Leave it out.`,
+        'PropertyNotSupported',
+      );
   const network = enumValue(props.networkAccessPolicy, NETWORK_ACCESS, at('networkAccessPolicy'), problems);
   if (network === 'AllowPrivate')
     problems.add(

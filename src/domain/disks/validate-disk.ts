@@ -97,7 +97,7 @@ export function validateDiskBody(ctx: DomainContext, family: DiskFamily, body: R
       if (typeof creation.storageAccountId === 'string') creationData.storageAccountId = creation.storageAccountId;
       break;
   }
-  checkImageReferences(creation, createOption, creationData, problems);
+  checkImageReferences(creation, createOption, family, creationData, problems);
   checkCreationOptions(creation, creationData, family, sku ?? 'Standard_LRS', diskSizeGB, problems);
   const logicalSectorSize = checkSectorSize(creation.logicalSectorSize, family, sku ?? 'Standard_LRS', problems);
   if (logicalSectorSize !== undefined) creationData.logicalSectorSize = logicalSectorSize;
@@ -150,16 +150,27 @@ const IMAGE_REFERENCES = ['imageReference', 'galleryImageReference'] as const;
 
 /**
  * `FromImage` takes one of `imageReference` and `galleryImageReference` (an id, and a data disk's LUN);
- * other create options take neither, rather than storing a reference that made nothing.
+ * other create options take neither, rather than storing a reference that made nothing. A snapshot is
+ * never made from an image (FromImage is a disk's): its references are refused whole.
  */
 function checkImageReferences(
   creation: Record<string, unknown>,
   createOption: string | undefined,
+  family: DiskFamily,
   creationData: CreationData,
   problems: Problems,
 ): void {
   const given = IMAGE_REFERENCES.filter((field) => creation[field] !== undefined && creation[field] !== null);
   const at = (field: string) => `properties.creationData.${field}`;
+  if (!family.createOptions.includes('FromImage')) {
+    for (const field of given)
+      problems.add(
+        at(field),
+        `A snapshot is not made from an image ('${at(field)}'): make a disk from the image (createOption 'FromImage'), then a snapshot of the disk.`,
+        'PropertyNotSupported',
+      );
+    return;
+  }
   if (createOption !== 'FromImage') {
     for (const field of given)
       problems.add(at(field), `'${at(field)}' is only used with createOption 'FromImage', not '${createOption}'.`);

@@ -333,7 +333,7 @@ class QemuVm implements Vm {
       ...['-device', 'virtio-blk-pci,drive=boot,bootindex=0'],
       ...(this.options.dataDisks ?? []).flatMap((disk) => [
         ...['-blockdev', `driver=raw,node-name=${disk.name},file.driver=file,file.filename=${escape(disk.path)}`],
-        ...['-device', dataDiskDevice(disk.name)],
+        ...['-device', dataDiskDevice(disk)],
       ]),
       ...(this.seedDrive
         ? [
@@ -465,7 +465,7 @@ class QemuVm implements Vm {
               file: { driver: 'file', filename: `/dev/fdset/${fdSet}` },
             },
           },
-          { execute: 'device_add', arguments: deviceArguments(dataDiskDevice(disk.name)) },
+          { execute: 'device_add', arguments: deviceArguments(dataDiskDevice(disk)) },
         ],
         file.fd,
       );
@@ -592,12 +592,18 @@ class QemuVm implements Vm {
 }
 
 const clean = (line: string) => line.replace(TERMINAL_CONTROL, '');
-/** A data disk's device: its id from its name, its serial the name, as the guest sees it. */
-const dataDiskDevice = (name: string) => `virtio-blk-pci,drive=${name},id=disk-${name},serial=${name}`;
-/** A `-device` option list as QMP's device_add arguments. */
+/** A data disk's device: its id from its name, its serial the name, as the guest sees it, with its sector size. */
+const dataDiskDevice = ({ name, sectorSize }: VmDataDisk) =>
+  `virtio-blk-pci,drive=${name},id=disk-${name},serial=${name}` +
+  (sectorSize ? `,logical_block_size=${sectorSize},physical_block_size=${sectorSize}` : '');
+/** A `-device` option list as QMP's device_add arguments (QMP wants sizes as numbers; names begin with a letter). */
 const deviceArguments = (option: string) => {
   const [driver, ...rest] = option.split(',');
-  return { driver, ...Object.fromEntries(rest.map((pair) => pair.split('=') as [string, string])) };
+  const value = (text: string) => (/^\d+$/.test(text) ? Number(text) : text);
+  return {
+    driver,
+    ...Object.fromEntries(rest.map((pair) => pair.split('=')).map(([key, text]) => [key, value(text)])),
+  };
 };
 
 function checkDiskName(name: string) {

@@ -61,7 +61,7 @@ export function jobMetrics(registry: Registry, store: MetadataStore): (event: Jo
   });
   const events = new Counter({
     name: 'kiln_job_events_total',
-    help: "Events of this process's job workers by task and event: claimed, finished, failed (for good), retrying (an attempt failed and will be retried), waiting (the task waits on other work, RetryLater), lease-lost.",
+    help: "Events of this process's job workers by task and event: claimed, finished, failed (for good), retrying (an attempt failed and will be retried), waiting (the task waits on other work, RetryLater), moved (to the node that must run it, RunOnNode), lease-lost.",
     labelNames: ['task', 'event'],
     registers: [registry],
   });

@@ -39,6 +39,8 @@ export type VmFirmware = 'bios' | 'uefi';
 export interface VmDataDisk {
   name: string;
   path: string;
+  /** The logical (and physical) sector size the guest sees, as Azure's `logicalSectorSize`: 512 when left out. */
+  sectorSize?: 512 | 4096;
 }
 
 export interface VmBootOptions {

@@ -397,6 +397,31 @@ describe('virtual machines with @azure/arm-compute', { skip: process.getuid?.() 
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     assert.equal(dataMarker(2), DATA_MARKER);
+
+    // An Ultra disk (4096-byte sectors unless told, as Azure makes them) hot-plugged: the guest sees them.
+    const ultra = await compute.disks.beginCreateOrUpdateAndWait(
+      RG,
+      'ultra',
+      { location: LOCATION, sku: { name: 'UltraSSD_LRS' }, diskSizeGB: 4, creationData: { createOption: 'Empty' } },
+      POLL,
+    );
+    assert.equal(ultra.creationData?.logicalSectorSize, 4096);
+    const kept = attached.storageProfile!.dataDisks!;
+    await compute.virtualMachines.beginUpdateAndWait(
+      RG,
+      'vm1',
+      { storageProfile: { dataDisks: [...kept, { lun: 3, createOption: 'Attach', managedDisk: { id: ultra.id } }] } },
+      POLL,
+    );
+    for (let waited = 0; ssh(`test -e ${LUN}3`).status !== 0; waited++) {
+      assert.ok(waited < 60, 'the guest finds the Ultra disk');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const sectors = ssh(`cat /sys/block/$(basename $(readlink -f ${LUN}3))/queue/logical_block_size`);
+    assert.equal(sectors.stdout.trim(), '4096', sectors.stderr);
+    // Let go again: what follows captures the VM with its LUN 2 disk alone.
+    await compute.virtualMachines.beginUpdateAndWait(RG, 'vm1', { storageProfile: { dataDisks: kept } }, POLL);
+    await compute.disks.beginDeleteAndWait(RG, 'ultra', POLL);
   });
 
   it('refuses to capture a missing VM (404) and a running one (409), at the field naming it', async () => {

@@ -92,7 +92,7 @@ export class MachineHost {
           cpus: spec.cpus,
           firmware: spec.firmware,
           persistent: true,
-          dataDisks: spec.dataDisks.map(({ name, path }) => ({ name, path })),
+          dataDisks: spec.dataDisks.map(({ name, path, sectorSize }) => ({ name, path, sectorSize })),
           network: {
             forwardPorts: spec.agent ? [spec.agent.guestPort] : [],
             outbound: spec.outbound,
@@ -150,7 +150,7 @@ export class MachineHost {
   /** Hot-plugs a data disk into the running machine. */
   async attach(key: string, disk: MachineDataDisk): Promise<void> {
     const machine = this.running(key);
-    await machine.vm.attachDisk({ name: disk.name, path: disk.path });
+    await machine.vm.attachDisk({ name: disk.name, path: disk.path, sectorSize: disk.sectorSize });
     machine.disks.set(disk.id.toLowerCase(), disk.name);
   }
 

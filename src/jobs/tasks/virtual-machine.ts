@@ -116,11 +116,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
       .start({
         key: vmIdOf(record),
         disk: files.os.raw,
-        dataDisks: files.data.map(({ lun, file }) => ({
-          id: file.disk.data.resource.id,
-          name: lunName(lun),
-          path: file.raw,
-        })),
+        dataDisks: files.data.map(({ lun, file }) => dataDisk(lun, file)),
         firmware: plan.firmware,
         cpus: plan.cpus,
         memoryMiB: plan.memoryMiB,
@@ -176,7 +172,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
       if (host.holds(vmIdOf(record), id)) continue;
       await holdDisk(ctx, record.data.resource, file.disk, 'Attached');
       await materialize(ctx, file, signal);
-      await host.attach(vmIdOf(record), { id, name: lunName(lun), path: file.raw });
+      await host.attach(vmIdOf(record), dataDisk(lun, file));
     }
   };
 
@@ -361,6 +357,14 @@ const boots = (payload: MachinePayload) =>
   payload.action === 'start' ||
   payload.action === 'restart' ||
   (payload.action === 'update' && payload.from === 'running');
+
+/** The data disk at `lun` as the host plugs it: its file, its name in the guest, its sector size (Ultra and Premium v2 disks' own). */
+const dataDisk = (lun: number, file: DiskFile) => ({
+  id: file.disk.data.resource.id,
+  name: lunName(lun),
+  path: file.raw,
+  sectorSize: file.disk.data.resource.properties.creationData.logicalSectorSize as 512 | 4096 | undefined,
+});
 
 /** The guest's name for the data disk at `lun` (its serial: /dev/disk/by-id/virtio-lun0). */
 const lunName = (lun: number) => `lun${lun}`;

@@ -1,8 +1,9 @@
 // Image template settings through @azure/arm-imagebuilder (2025-10-01), each stored and returned as
 // Azure returns it, checked as Azure checks it, and honoured where Kiln has a meaning for it: autoRun
-// (a run on create and on a PATCH that changes the template), a template's own staging group (made
-// by its first run, kept between runs, deleted with it), optimize, errorHandling, vmProfile (subnets
-// and identities that must exist), and Windows templates (accepted at PUT, failing at run, saying why).
+// (a run on create and on a PATCH that changes the template), a SharedImage target's replicationMode
+// (the version a run makes has it), a template's own staging group (made by its first run, kept
+// between runs, deleted with it), optimize, errorHandling, vmProfile (subnets and identities that
+// must exist), and Windows templates (accepted at PUT, failing at run, saying why).
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ImageBuilderClient, type ImageTemplate } from '@azure/arm-imagebuilder';
 import { NetworkManagementClient } from '@azure/arm-network';
@@ -12,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { readCustomizationLog } from '../support/customization-log.ts';
+import { linuxDefinition } from '../support/gallery-image.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { templateRunEnded } from '../support/template-run.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -119,6 +121,38 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
 
     await builder.virtualMachineImageTemplates.delete(rg, 'auto', fast);
     await assert.rejects(resources.resourceGroups.get('stage-auto'), { statusCode: 404 }, 'deleted with the template');
+  });
+
+  it('gives the gallery version a run makes the replication mode its SharedImage target names', async () => {
+    const compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await compute.galleries.beginCreateOrUpdateAndWait(rg, 'shelf', { location: 'westus' }, fast);
+    const definition = await compute.galleryImages.beginCreateOrUpdateAndWait(
+      rg,
+      'shelf',
+      'web',
+      linuxDefinition('westus'),
+      fast,
+    );
+    const target = {
+      type: 'SharedImage' as const,
+      runOutputName: 'gallery',
+      galleryImageId: definition.id!,
+      targetRegions: [{ name: 'westus' }],
+      replicationMode: 'Shallow' as const,
+    };
+    const created = await builder.virtualMachineImageTemplates.createOrUpdate(
+      rg,
+      'shallow',
+      linux({ distribute: [target] }),
+      fast,
+    );
+    assert.equal((created.distribute?.[0] as typeof target).replicationMode, 'Shallow', 'stored and returned');
+    await builder.virtualMachineImageTemplates.beginRunAndWait(rg, 'shallow', fast);
+    const ran = await templateRunEnded(builder, rg, 'shallow');
+    assert.equal(ran.lastRunStatus?.runState, 'Succeeded', ran.lastRunStatus?.message);
+    const output = await builder.virtualMachineImageTemplates.getRunOutput(rg, 'shallow', 'gallery');
+    const version = await compute.galleryImageVersions.get(rg, 'shelf', 'web', output.artifactId!.split('/').pop()!);
+    assert.equal(version.publishingProfile?.replicationMode, 'Shallow');
   });
 
   it('refuses a staging group of another subscription at PUT, and fails validation on a group in use', async () => {

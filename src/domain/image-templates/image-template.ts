@@ -36,6 +36,8 @@ export type Distributor =
       versioning?: { scheme: 'Latest'; major?: number } | { scheme: 'Source' };
       excludeFromLatest: boolean;
       storageAccountType: string;
+      /** The replication mode of the versions its runs make (their publishingProfile's); absent: theirs, Full. */
+      replicationMode?: 'Full' | 'Shallow';
       artifactTags?: Record<string, string>;
     }
   | { type: 'VHD'; runOutputName: string; artifactTags?: Record<string, string> };

@@ -407,6 +407,12 @@ function checkSharedImage(
       `${at}.targetRegions`,
       `A SharedImage target needs 'targetRegions' (or the older 'replicationRegions').`,
     );
+  const replicationMode = enumValue(
+    entry.replicationMode,
+    ['Full', 'Shallow'] as const,
+    `${at}.replicationMode`,
+    problems,
+  );
   let versioning: Extract<Distributor, { type: 'SharedImage' }>['versioning'];
   if (isObject(entry.versioning)) {
     const scheme = enumValue(
@@ -432,6 +438,7 @@ function checkSharedImage(
     ...(versioning ? { versioning } : {}),
     excludeFromLatest: entry.excludeFromLatest === true,
     storageAccountType,
+    ...(replicationMode ? { replicationMode } : {}),
     ...(artifactTags ? { artifactTags } : {}),
   };
 }

@@ -81,6 +81,7 @@ export async function startDistribution(
               })),
               excludeFromLatest: target.excludeFromLatest,
               storageAccountType: target.storageAccountType,
+              ...(target.replicationMode ? { replicationMode: target.replicationMode } : {}),
             },
             storageProfile: { osDiskImage: { source: { uri: image.uri } } },
           },

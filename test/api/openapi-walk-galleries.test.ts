@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { armCaller } from '../support/arm-call.ts';
-import { walkModel } from '../support/openapi-walk.ts';
+import { assertDepartures, walkModel } from '../support/openapi-walk.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /** Probe (path = value) to why Kiln departs from the rule there. */
@@ -85,11 +85,6 @@ describe('galleries: every writable property of the 2025-03-03 model', () => {
             body,
           ),
       });
-      t.diagnostic(`${result.leaves} writable properties, ${result.probes} probes`);
-      assert.deepEqual(
-        Object.keys(result.departures).sort(),
-        Object.keys(DEPARTURES).sort(),
-        JSON.stringify(result.departures, null, 2),
-      );
+      assertDepartures(t, result, DEPARTURES);
     });
 });

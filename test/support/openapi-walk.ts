@@ -14,6 +14,8 @@
  * naming another field, or a 5xx.
  */
 
+import assert from 'node:assert/strict';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Swagger schemas and ARM bodies are free-form
 type Json = any;
 
@@ -148,6 +150,20 @@ export async function walkModel(
     }
   }
   return { leaves: leaves.length, probes, departures };
+}
+
+/** The walk's departures are the `expected` ones, no more, no fewer (what each probe met shown when not). */
+export function assertDepartures(
+  t: { diagnostic(message: string): void },
+  result: Awaited<ReturnType<typeof walkModel>>,
+  expected: Record<string, string>,
+): void {
+  t.diagnostic(`${result.leaves} writable properties, ${result.probes} probes`);
+  assert.deepEqual(
+    Object.keys(result.departures).sort(),
+    Object.keys(expected).sort(),
+    JSON.stringify(result.departures, null, 2),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { ComputeManagementClient } from '@azure/arm-compute-25';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { apiVersionRecorder } from '../support/api-version-recorder.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -23,19 +24,10 @@ describe('@azure/arm-compute 25.1.1 against Kiln', () => {
     compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, {
       endpoint: kiln.url,
       additionalPolicies: [
-        {
-          position: 'perCall',
-          policy: {
-            name: 'recordApiVersion',
-            sendRequest(request, next) {
-              const url = new URL(request.url);
-              const family = /\/providers\/Microsoft\.Compute\/(\w+)/i.exec(url.pathname)?.[1];
-              const version = url.searchParams.get('api-version');
-              if (family && version) sent.set(family, (sent.get(family) ?? new Set()).add(version));
-              return next(request);
-            },
-          },
-        },
+        apiVersionRecorder((url, version) => {
+          const family = /\/providers\/Microsoft\.Compute\/(\w+)/i.exec(url.pathname)?.[1];
+          if (family) sent.set(family, (sent.get(family) ?? new Set()).add(version));
+        }),
       ],
     });
     resources = new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });

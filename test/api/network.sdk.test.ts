@@ -9,6 +9,7 @@ import { NetworkManagementClient as Network39 } from '@azure/arm-network-39';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { apiVersionRecorder } from '../support/api-version-recorder.ts';
 import { armRefusal } from '../support/arm-refusal.ts';
 import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -53,19 +54,7 @@ for (const { sdk, Client: NetworkManagementClient, API } of GENERATIONS)
       sub = kiln.subscriptionId;
       network = new NetworkManagementClient(kiln.credential, sub, {
         endpoint: kiln.url,
-        additionalPolicies: [
-          {
-            position: 'perCall',
-            policy: {
-              name: 'recordApiVersion',
-              sendRequest(request, next) {
-                const version = new URL(request.url).searchParams.get('api-version');
-                if (version) sent.add(version);
-                return next(request);
-              },
-            },
-          },
-        ],
+        additionalPolicies: [apiVersionRecorder((_url, version) => sent.add(version))],
       });
       await new ResourceManagementClient(kiln.credential, sub, { endpoint: kiln.url }).resourceGroups.createOrUpdate(
         RG,

@@ -15,12 +15,12 @@ import { after, before, describe, it } from 'node:test';
 import { importPlatformImage } from '../../src/app/platform-images.ts';
 import { powerButtonDisk } from '../support/power-button-disk.ts';
 import { makeReachableNetwork } from '../support/reachable-vm.ts';
+import { smallVm } from '../support/small-vm.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const RG = 'serial';
 const LOCATION = 'westus';
 const IMAGE = { publisher: 'kiln', offer: 'serial', sku: 'busybox', version: '1.0.0' };
-const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheSerialTestOnly00000000000000000 serial@test';
 
 describe(
   'boot diagnostics beside the jobs that move a VM',
@@ -75,21 +75,17 @@ describe(
         { subscription: kiln.subscriptionId, name: RG, location: LOCATION },
         ['nic1'],
       );
-      const create = compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'vm1', {
-        location: LOCATION,
-        hardwareProfile: { vmSize: 'Standard_B1s' },
-        storageProfile: { imageReference: IMAGE, osDisk: { createOption: 'FromImage', deleteOption: 'Delete' } },
-        osProfile: {
+      const create = compute.virtualMachines.beginCreateOrUpdateAndWait(
+        RG,
+        'vm1',
+        smallVm({
+          location: LOCATION,
           computerName: 'vm1',
-          adminUsername: 'azureuser',
-          linuxConfiguration: {
-            disablePasswordAuthentication: true,
-            ssh: { publicKeys: [{ path: '/home/azureuser/.ssh/authorized_keys', keyData: SSH_KEY }] },
-          },
-        },
-        networkProfile: { networkInterfaces: [{ id: nicIds.nic1 }] },
-        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      });
+          nicId: nicIds.nic1,
+          imageReference: IMAGE,
+          bootDiagnostics: true,
+        }),
+      );
       const power = async () =>
         (await compute.virtualMachines.instanceView(RG, 'vm1')).statuses?.find((s) => s.code?.startsWith('PowerState/'))
           ?.code;

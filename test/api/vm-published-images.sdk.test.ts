@@ -19,6 +19,7 @@ import { armRefusal } from '../support/arm-refusal.ts';
 import { putRegionBlob } from '../support/disk-data.ts';
 import { powerButtonDisk } from '../support/power-button-disk.ts';
 import { makeReachableNetwork } from '../support/reachable-vm.ts';
+import { smallVm } from '../support/small-vm.ts';
 import { principalCredential, startTestServer, type TestServer } from '../support/test-server.ts';
 
 const LOCATION = 'westus';
@@ -26,7 +27,6 @@ const LOCATION = 'westus';
 const defined = (value: object | undefined) => JSON.parse(JSON.stringify(value ?? {}));
 const RG = 'publisher-rg';
 const CONSUMER_RG = 'consumer-rg';
-const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForThePublishedTestOnly0000000000000000 published@test';
 
 describe('VMs from shared and community gallery images', { skip: process.getuid?.() !== 0 && 'VMs need root' }, () => {
   const publisher = randomUUID();
@@ -132,20 +132,8 @@ describe('VMs from shared and community gallery images', { skip: process.getuid?
   });
   after(() => kiln?.stop());
 
-  const vmFrom = (nic: string, imageReference: Record<string, string>) => ({
-    location: LOCATION,
-    hardwareProfile: { vmSize: 'Standard_B1s' },
-    storageProfile: { imageReference, osDisk: { createOption: 'FromImage' as const, deleteOption: 'Delete' } },
-    osProfile: {
-      computerName: nic,
-      adminUsername: 'azureuser',
-      linuxConfiguration: {
-        disablePasswordAuthentication: true,
-        ssh: { publicKeys: [{ path: '/home/azureuser/.ssh/authorized_keys', keyData: SSH_KEY }] },
-      },
-    },
-    networkProfile: { networkInterfaces: [{ id: nicIds[nic] }] },
-  });
+  const vmFrom = (nic: string, imageReference: Record<string, string>) =>
+    smallVm({ location: LOCATION, computerName: nic, nicId: nicIds[nic], imageReference });
   const power = async (name: string) =>
     (await contributor.virtualMachines.instanceView(CONSUMER_RG, name)).statuses?.find((s) =>
       s.code?.startsWith('PowerState/'),

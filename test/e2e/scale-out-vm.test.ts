@@ -23,10 +23,10 @@ import { killKiln, type KilnProcess } from '../support/kiln-process.ts';
 import { jobEvents, startNodeCluster, waitFor, type NodeClients } from '../support/node-cluster.ts';
 import { powerButtonDisk } from '../support/power-button-disk.ts';
 import { makeReachableNetwork } from '../support/reachable-vm.ts';
+import { smallVm } from '../support/small-vm.ts';
 
 const RG = 'vm-nodes';
 const LOCATION = 'westus';
-const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheNodesTestOnly000000000000000000 nodes@test';
 
 /** The jobs of the VM's task a node finished. */
 const finishedVmJobs = (node: KilnProcess) =>
@@ -71,24 +71,17 @@ it(
         { subscription: first.subscriptionId, name: RG, location: LOCATION },
         ['nic1'],
       );
-      await first.compute.virtualMachines.beginCreateOrUpdateAndWait(RG, 'vm1', {
-        location: LOCATION,
-        hardwareProfile: { vmSize: 'Standard_B1s' },
-        storageProfile: {
-          imageReference: { id: image.id },
-          osDisk: { createOption: 'FromImage', deleteOption: 'Delete' },
-        },
-        osProfile: {
+      await first.compute.virtualMachines.beginCreateOrUpdateAndWait(
+        RG,
+        'vm1',
+        smallVm({
+          location: LOCATION,
           computerName: 'vm1',
-          adminUsername: 'azureuser',
-          linuxConfiguration: {
-            disablePasswordAuthentication: true,
-            ssh: { publicKeys: [{ path: '/home/azureuser/.ssh/authorized_keys', keyData: SSH_KEY }] },
-          },
-        },
-        networkProfile: { networkInterfaces: [{ id: nicIds.nic1 }] },
-        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      });
+          nicId: nicIds.nic1,
+          imageReference: { id: image.id },
+          bootDiagnostics: true,
+        }),
+      );
       const vmId = (await first.compute.virtualMachines.get(RG, 'vm1')).vmId!;
       const hostIndex = nodes.findIndex((node) => finishedVmJobs(node).length > 0);
       assert.ok(hostIndex >= 0, 'one node created the VM');

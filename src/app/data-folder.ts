@@ -14,11 +14,11 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeOwnerOnly } from '../adapters/owner-only.ts';
 
-const FILES = ['config.json', 'admin-credentials.json'];
+const FILES = ['config.json', 'admin-credentials.json', 'node-id'];
 /** Folders whose every file is a key or a certificate. */
 const KEY_FOLDERS = ['keys', 'tls'];
-/** Folders of blobs, builds' work and caches: their contents are guarded by their own 0700. */
-const CONTENT_FOLDERS = ['regions', 'work', 'cache'];
+/** Folders of blobs, builds' work, caches and VMs' files: their contents are guarded by their own 0700. */
+const CONTENT_FOLDERS = ['regions', 'work', 'cache', 'machines'];
 const PUBLIC_FILES = new Set([join('tls', 'ca.pem')]);
 
 export async function makeDataFolderPrivate(dataDir: string): Promise<void> {

@@ -13,7 +13,8 @@
  *   again (it is a job).
  * - A VM never runs on two nodes: a node that has not written its record for three quarters of
  *   the limit (cut off from the database, or too slow) stops the VMs it runs (`onFenced`) before any
- *   other can decide it dead, and resumes them (`onRegistered`) when it writes again; one that finds
+ *   other can decide it dead, and resumes them (`onRegistered`) when it writes again (unless it was
+ *   the only node at its last look: then nobody could take them, and it stops nothing); one that finds
  *   its own record gone (taken over: it was paused past the limit) stops them before it registers
  *   again. One that finds its record claimed but not yet deleted writes it back: the claim's delete
  *   then fails and nothing is taken over. (This assumes the nodes' clocks agree within a quarter of
@@ -83,8 +84,10 @@ export async function watchNodes(options: NodeWatchOptions): Promise<{ stop(): P
   let lastBeat = clock.now().getTime();
   // Cut off from the store, it stops its VMs before anyone can have decided it dead (others wait the
   // whole limit from its last beat; it stops at most this much after), and resumes them once it beats.
+  // A node alone at its last look has nobody to take its VMs: a laptop's sleep stops none of them.
   const fenceAfterMs = options.deadAfterMs * 0.75;
   let cutOff = false;
+  let alone = false;
   await options.onRegistered();
 
   const heartbeat = async () => {
@@ -111,6 +114,7 @@ export async function watchNodes(options: NodeWatchOptions): Promise<{ stop(): P
   };
 
   const claimDead = async () => {
+    alone = (await store.list({ kind: NODE_KIND, limit: 2 })).length < 2;
     const now = clock.now().getTime();
     const dead = await store.claimDue<NodeData>({
       kind: NODE_KIND,
@@ -142,7 +146,7 @@ export async function watchNodes(options: NodeWatchOptions): Promise<{ stop(): P
   let beating = false;
   let beat: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    if (!cutOff && clock.now().getTime() - lastBeat > fenceAfterMs) {
+    if (!cutOff && !alone && clock.now().getTime() - lastBeat > fenceAfterMs) {
       cutOff = true;
       options.onFenced().catch(options.onError);
     }

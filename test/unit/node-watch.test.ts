@@ -28,6 +28,19 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
+/** A store whose writes fail while `link.cut`, as a connection to the database lost. */
+const cuttable =
+  (link: { cut: boolean }) =>
+  (inner: MetadataStore): MetadataStore => ({
+    get: (key) => inner.get(key),
+    etag: (key) => inner.etag(key),
+    list: (query) => inner.list(query),
+    claimDue: (claim) => inner.claimDue(claim),
+    watchDue: (listener) => inner.watchDue(listener),
+    close: () => inner.close(),
+    apply: (writes) => (link.cut ? Promise.reject(new Error('connection lost')) : inner.apply(writes)),
+  });
+
 function describeNodeWatch(name: string, createStorage: () => Promise<StorageUnderTest>) {
   describe(`node watch: ${name}`, () => {
     const stops: Array<() => Promise<void>> = [];
@@ -106,28 +119,32 @@ function describeNodeWatch(name: string, createStorage: () => Promise<StorageUnd
 
     it('a node cut off from the store stops its VMs before it can be taken over, and resumes them when back', async () => {
       const storage = await createStorage();
-      let cut = false;
-      const a = await startNode(storage, 'a', (inner) => ({
-        ...inner,
-        get: (key) => inner.get(key),
-        etag: (key) => inner.etag(key),
-        list: (query) => inner.list(query),
-        claimDue: (claim) => inner.claimDue(claim),
-        watchDue: (listener) => inner.watchDue(listener),
-        close: () => inner.close(),
-        apply: (writes) => (cut ? Promise.reject(new Error('connection lost')) : inner.apply(writes)),
-      }));
+      const link = { cut: false };
+      const a = await startNode(storage, 'a', cuttable(link));
       await startNode(storage, 'w');
-      cut = true;
+      await sleep(HEARTBEAT_MS * 3); // a looks at the others at least once
+      link.cut = true;
       const cutAt = Date.now();
       await waitFor('a to stop its VMs', async () => a.events.includes('fenced'));
       // Stopped on its own clock, the store unreachable: at three quarters of the limit, before the others'
       // limit from its last beat (timers of a loaded machine may run late, so the time is not asserted).
-      assert.ok(cut, `stopped after ${Date.now() - cutAt} ms without a word from the store`);
-      cut = false;
+      assert.ok(link.cut, `stopped after ${Date.now() - cutAt} ms without a word from the store`);
+      link.cut = false;
       await waitFor('a to resume', async () => a.events.length >= 3);
       assert.deepEqual(a.events.slice(0, 3), ['registered', 'fenced', 'registered']);
       assert.ok(a.errors.length > 0, 'the lost writes were reported');
+    });
+
+    it('a node alone, cut off from the store, stops nothing: no node could take its VMs', async () => {
+      const storage = await createStorage();
+      const link = { cut: false };
+      const a = await startNode(storage, 'a', cuttable(link));
+      await sleep(HEARTBEAT_MS * 3);
+      link.cut = true;
+      await sleep(DEAD_AFTER_MS * 2);
+      link.cut = false;
+      await sleep(HEARTBEAT_MS * 3);
+      assert.deepEqual(a.events, ['registered']);
     });
 
     it('a node restarted within the limit is the same node: nothing is taken over', async () => {

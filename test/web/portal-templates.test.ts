@@ -131,6 +131,8 @@ test('a template refused at its JSON paths, fixed, created, run with its log str
   assert.ok((await log.innerText()).length > early.length, 'the log grew while the run went');
 
   await page.getByText('The run has ended: this is the whole log.').waitFor({ timeout: 60_000 });
+  // The log and the template are two reads; the page reads the template again once the log ends.
+  await lastRun.getByText('Succeeded', { exact: true }).waitFor({ timeout: 5_000 });
   const facts = await lastRun.innerText();
   assert.match(facts, /Run state\s+Succeeded/);
   const status = (await builder.virtualMachineImageTemplates.get(RG, 'web-base')).lastRunStatus!;

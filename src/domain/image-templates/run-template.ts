@@ -7,6 +7,7 @@ import { ArmError } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
 import { startOperationOn, type OperationData } from '../operations/operation.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
+import { retryOnRace } from '../shared/retry-on-race.ts';
 import type { ImageTemplate, ImageTemplateInternal } from './image-template.ts';
 import { getTemplate, type TemplateRef } from './operations.ts';
 import { withRunStatus } from './run/run-status.ts';
@@ -44,35 +45,38 @@ function notProvisioned(template: ImageTemplate): ArmError {
 
 /** Asks the running build to stop; it cleans up and ends Canceled within seconds. */
 export async function cancelTemplateRun(ctx: DomainContext, ref: TemplateRef): Promise<OperationData> {
-  const record = await getTemplate(ctx, ref);
-  const template = record.data.resource;
-  if (template.properties.lastRunStatus?.runState !== 'Running') {
-    throw new ArmError(
-      409,
-      'Conflict',
-      `The image template '${template.name}' has no run to cancel (its last run is ${template.properties.lastRunStatus?.runState ?? 'none'}).`,
+  // The run changes the template (sub-states) and its job record (lease renewals) as it goes: read again then.
+  return retryOnRace(async () => {
+    const record = await getTemplate(ctx, ref);
+    const template = record.data.resource;
+    if (template.properties.lastRunStatus?.runState !== 'Running') {
+      throw new ArmError(
+        409,
+        'Conflict',
+        `The image template '${template.name}' has no run to cancel (its last run is ${template.properties.lastRunStatus?.runState ?? 'none'}).`,
+      );
+    }
+    const operation = startOperationOn(
+      template,
+      { subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages' },
+      ctx.clock.now(),
     );
-  }
-  const operation = startOperationOn(
-    template,
-    { subscription: ref.subscription, namespace: 'Microsoft.VirtualMachineImages' },
-    ctx.clock.now(),
-  );
-  const cancel = record.data.internal.runJobKey
-    ? await ctx.jobs.cancelWrite(record.data.internal.runJobKey)
-    : undefined;
-  const next = withRunStatus(template, {
-    ...template.properties.lastRunStatus,
-    runState: 'Canceling',
-    message: 'Cancel requested.',
+    const cancel = record.data.internal.runJobKey
+      ? await ctx.jobs.cancelWrite(record.data.internal.runJobKey)
+      : undefined;
+    const next = withRunStatus(template, {
+      ...template.properties.lastRunStatus,
+      runState: 'Canceling',
+      message: 'Cancel requested.',
+    });
+    // The cancel operation ends when the run does: the run job finishes it with its own.
+    const internal: ImageTemplateInternal = { ...record.data.internal, cancelOperation: operation.data };
+    await ctx.store.apply([
+      { op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } },
+      operation.write,
+      ...(cancel ? [cancel] : []),
+    ]);
+    ctx.jobs.nudge();
+    return operation.data;
   });
-  // The cancel operation ends when the run does: the run job finishes it with its own.
-  const internal: ImageTemplateInternal = { ...record.data.internal, cancelOperation: operation.data };
-  await ctx.store.apply([
-    { op: 'put', record: resourceRecord(next, internal), expect: { etag: record.etag } },
-    operation.write,
-    ...(cancel ? [cancel] : []),
-  ]);
-  ctx.jobs.nudge();
-  return operation.data;
 }

@@ -3,11 +3,10 @@
  * interface joins, the security group that lists it, the public IP address it takes. Each is read once,
  * changed in place and written in the operation's own batch with the etag it was read at, so the
  * operation and every reference it makes or drops land together or not at all, and two operations
- * racing on one record cannot both win: the loser runs again from a fresh read (`retryOnRace`).
+ * racing on one record cannot both win: the loser runs again from a fresh read (shared/retry-on-race.ts).
  */
-import { ArmError } from '../../core/arm-error.ts';
 import { resourceKey } from '../../core/resource-id.ts';
-import { ExpectationFailedError, type StoredRecord, type Write } from '../../ports/metadata-store.ts';
+import type { StoredRecord, Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { resourceRecord, type ArmResource, type ResourceData } from '../shared/arm-resource.ts';
 
@@ -48,28 +47,5 @@ export class LinkedRecords {
           ]
         : [],
     );
-  }
-}
-
-const ATTEMPTS = 10;
-
-/**
- * Runs `operation` again from its reads while a record it read changed before its batch landed,
- * after a short random pause that grows with each attempt, so writers racing on one network part.
- */
-export async function retryOnRace<T>(operation: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!(error instanceof ExpectationFailedError)) throw error;
-      if (attempt === ATTEMPTS)
-        throw new ArmError(
-          409,
-          'AnotherOperationInProgress',
-          `Another operation on this or a dependent resource kept changing it (${ATTEMPTS} attempts); retry the request.`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-    }
   }
 }

@@ -20,7 +20,7 @@ import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
 import { checkComputeResourceName } from '../shared/validate.ts';
-import { retryOnRace } from './linked-records.ts';
+import { retryOnRace } from '../shared/retry-on-race.ts';
 import { updateTags } from './own-record.ts';
 
 /** NRP's weak etag in a body (`W/"..."`), made from the record's etag, which the ETag header and If-Match use too; a child carries its parent's. */

@@ -11,7 +11,7 @@ import { requireResource, resourceRecord, type ArmResource, type ResourceData } 
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { checkTags, requireResourceGroup } from '../shared/scope.ts';
 import { refuseOtherMembers } from './fields.ts';
-import { retryOnRace } from './linked-records.ts';
+import { retryOnRace } from '../shared/retry-on-race.ts';
 
 /** Puts `data` over `existing` (or as new) with `more` writes in one batch; the stored record's etag. */
 export async function putOwnRecord(

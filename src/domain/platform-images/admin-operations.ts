@@ -14,6 +14,7 @@ import { newGuid } from '../../core/ids.ts';
 import type { StoredRecord, Write } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { HYPERV_GENERATIONS } from '../disks/validate-disk.ts';
+import { retryOnRace } from '../shared/retry-on-race.ts';
 import { isObject } from '../shared/validate.ts';
 import {
   PLATFORM_IMAGE_OS,
@@ -242,20 +243,18 @@ export async function putAdminImage(
  * is canceled, and its job removes what it wrote. True when there was an entry.
  */
 export async function deleteAdminImage(ctx: DomainContext, ref: PlatformImageRef): Promise<boolean> {
-  const record = await entryAt(ctx, ref);
-  if (!record) return false;
-  const writes: Write[] = [{ op: 'delete', key: record.key, expect: { etag: record.etag } }];
-  const { blob, import: running } = record.data;
-  if (blob) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: [blob] } }));
-  if (running?.provisioningState === 'Creating' && running.jobKey) {
-    const cancel = await ctx.jobs.cancelWrite(running.jobKey);
-    if (cancel) writes.push(cancel);
-  }
-  try {
+  // The import's job record changes as a worker claims it or renews its lease: read both again then.
+  return retryOnRace(async () => {
+    const record = await entryAt(ctx, ref);
+    if (!record) return false;
+    const writes: Write[] = [{ op: 'delete', key: record.key, expect: { etag: record.etag } }];
+    const { blob, import: running } = record.data;
+    if (blob) writes.push(ctx.jobs.enqueueWrite({ task: 'blobs.delete', payload: { blobs: [blob] } }));
+    if (running?.provisioningState === 'Creating' && running.jobKey) {
+      const cancel = await ctx.jobs.cancelWrite(running.jobKey);
+      if (cancel) writes.push(cancel);
+    }
     await ctx.store.apply(writes);
-  } catch (error) {
-    if ((error as Error).name !== 'ExpectationFailedError') throw error;
-    throw new ArmError(409, 'Conflict', `The platform image ${urn(record.data)} changed meanwhile; delete it again.`);
-  }
-  return true;
+    return true;
+  });
 }

@@ -7,7 +7,7 @@ import { Problems } from '../../core/arm-error.ts';
 import type { ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import { refuseOtherMembers } from '../network/fields.ts';
-import { retryOnRace } from '../network/linked-records.ts';
+import { retryOnRace } from '../shared/retry-on-race.ts';
 import { putOwnRecord } from '../network/own-record.ts';
 import {
   findRule,

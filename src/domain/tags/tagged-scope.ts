@@ -9,7 +9,7 @@ import { badRequest } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import type { NewRecord, StoredRecord } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
-import { retryOnRace } from '../network/linked-records.ts';
+import { retryOnRace } from '../shared/retry-on-race.ts';
 import { isTracked } from '../resources/generic-resource.ts';
 import { requireResource, type ArmResource, type ResourceData } from '../shared/arm-resource.ts';
 import { beingDeleted, requireResourceGroup, requireSubscription } from '../shared/scope.ts';

@@ -20,7 +20,8 @@
 import { ArmError } from '../../core/arm-error.ts';
 import type { ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
-import { LinkedRecords, retryOnRace } from '../network/linked-records.ts';
+import { LinkedRecords } from '../network/linked-records.ts';
+import { retryOnRace } from '../shared/retry-on-race.ts';
 import { getResource, resourceNotFound, resourceRecord } from '../shared/arm-resource.ts';
 import { checkConditions, type Conditions } from '../shared/conditions.ts';
 import { isObject } from '../shared/validate.ts';

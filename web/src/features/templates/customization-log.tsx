@@ -8,15 +8,25 @@ import { Loading } from '../../ui/loading.tsx';
 import { Spinner } from '../../ui/spinner.tsx';
 import { useCustomizationLog } from './use-customization-log.ts';
 
-export function CustomizationLog(props: { templateId: string; run: string | undefined }): ReactNode {
+export function CustomizationLog(props: {
+  templateId: string;
+  run: string | undefined;
+  /** Called once the log says the run has ended, so the page's last run does not lag behind it. */
+  onEnded: () => void;
+}): ReactNode {
   const log = useCustomizationLog(props.templateId, props.run);
   const view = useRef<HTMLPreElement>(null);
   const following = useRef(true);
   const text = log.data?.text;
+  const ended = log.data?.complete === true && !log.data.none;
+  const { onEnded } = props;
   useEffect(() => {
     const pre = view.current;
     if (pre && following.current) pre.scrollTop = pre.scrollHeight;
   }, [text]);
+  useEffect(() => {
+    if (ended) onEnded();
+  }, [ended, onEnded]);
   return (
     <section aria-labelledby="template-log-heading">
       <h2 id="template-log-heading">Customization log</h2>

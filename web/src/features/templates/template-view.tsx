@@ -29,7 +29,7 @@ export function TemplateView(props: ResourceViewProps): ReactNode {
       <TemplateSummary template={template} />
       <RunControls template={template} onStarted={live.reload} />
       <LastRun status={status} />
-      <CustomizationLog templateId={props.id} run={status?.startTime} />
+      <CustomizationLog templateId={props.id} run={status?.startTime} onEnded={live.reload} />
       <RunOutputs templateId={props.id} running={isRunning(status)} ended={status?.endTime} />
       <RunHistory
         templateId={props.id}

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { openPostgresMetadataStore } from '../adapters/postgres-metadata-store.ts';
 import { openSqliteMetadataStore } from '../adapters/sqlite-metadata-store.ts';
 import { formatBlobUrl } from '../core/blob-url.ts';
 import { signBlobAccess } from '../core/blob-sas.ts';
@@ -90,14 +89,19 @@ export async function openKiln(options: KilnOptions): Promise<Kiln> {
   const store = watchAccessWrites(
     stampResourceTimes(
       options.db?.startsWith('postgres')
-        ? await openPostgresMetadataStore(options.db, { schema: options.dbSchema })
+        ? // Loaded only when named, as the Azure SDK is (region-stores.ts): the embedded default needs neither.
+          await (
+            await import('../adapters/postgres-metadata-store.ts')
+          ).openPostgresMetadataStore(options.db, {
+            schema: options.dbSchema,
+          })
         : await openSqliteMetadataStore(join(options.dataDir, 'kiln.db')),
       clock,
       TRACKED_KINDS,
     ),
     accessCache,
   );
-  const regions = createRegionStores(options.dataDir, config.regions);
+  const regions = await createRegionStores(options.dataDir, config.regions);
   await checkTenant(store, config, configPath(options.dataDir, options.configFile));
   // Shared by every process on the store; an older Kiln's key files seed them once.
   const sasSecret = Buffer.from(

@@ -15,6 +15,10 @@
  */
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { armCaller } from './arm-call.ts';
+import { startTestServer } from './test-server.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Swagger schemas and ARM bodies are free-form
 type Json = any;
@@ -239,4 +243,23 @@ function namesPath(error: Json, path: string): boolean {
     ) ||
     (typeof error?.message === 'string' && error.message.toLowerCase().includes(lower))
   );
+}
+
+/** A model file of test/api/spec-models: its definitions. */
+export async function readSpecModel(file: string): Promise<Record<string, Json>> {
+  return JSON.parse(await readFile(join(import.meta.dirname, '..', 'api', 'spec-models', file), 'utf8')).definitions;
+}
+
+/**
+ * A walk's server: a test server (with `options`) holding the resource group `walk` in westus, a
+ * management token, and a caller whose probes name their own api-version.
+ */
+export async function startWalkServer(options?: Parameters<typeof startTestServer>[0]) {
+  const kiln = await startTestServer(options);
+  const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+  const arm = armCaller(kiln, '2026-01-01');
+  const group = `/subscriptions/${kiln.subscriptionId}/resourceGroups/walk`;
+  const made = await arm(token, 'PUT', `${group}?api-version=2022-09-01`, { location: 'westus' });
+  assert.ok(made.status < 300, JSON.stringify(made.body));
+  return { kiln, token, group, call: (method: string, path: string, body?: unknown) => arm(token, method, path, body) };
 }

@@ -52,6 +52,7 @@ export function createOrUpdateVirtualNetwork(
         subnets,
         virtualNetworkPeerings: [],
         enableDdosProtection: false,
+        enableVmProtection: false,
         privateEndpointVNetPolicies: spec.privateEndpointVNetPolicies,
       },
     };

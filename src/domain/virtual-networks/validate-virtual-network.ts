@@ -28,7 +28,14 @@ export function validateVirtualNetworkBody(
   refuseOtherMembers(
     props,
     'properties',
-    ['addressSpace', 'subnets', 'dhcpOptions', 'enableDdosProtection', 'privateEndpointVNetPolicies'],
+    [
+      'addressSpace',
+      'subnets',
+      'dhcpOptions',
+      'enableDdosProtection',
+      'enableVmProtection',
+      'privateEndpointVNetPolicies',
+    ],
     problems,
     ['flowLogs', 'defaultPublicNatGateway'],
   );
@@ -59,6 +66,12 @@ export function validateVirtualNetworkBody(
     problems.add(
       'properties.enableDdosProtection',
       'Kiln has no DDoS protection plans, so a virtual network cannot enable DDoS protection.',
+    );
+  // Answered false, as Azure answers a network that asks for none (it was dropped, where Azure keeps it).
+  if (booleanAt(props.enableVmProtection, 'properties.enableVmProtection', problems))
+    problems.add(
+      'properties.enableVmProtection',
+      'Kiln has no VM protection for virtual networks, so a virtual network cannot enable it.',
     );
   const dhcp = objectAt(props.dhcpOptions, 'properties.dhcpOptions', problems);
   if (dhcp) {

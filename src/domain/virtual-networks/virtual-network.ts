@@ -53,6 +53,8 @@ export interface VirtualNetwork extends ArmResource {
     subnets: Subnet[];
     virtualNetworkPeerings: [];
     enableDdosProtection: boolean;
+    /** Always false (Kiln has no VM protection); a network stored before it was kept has none. */
+    enableVmProtection?: boolean;
     privateEndpointVNetPolicies: 'Disabled' | 'Basic';
   };
 }

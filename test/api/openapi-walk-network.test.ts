@@ -1,0 +1,128 @@
+// Issue 18's rule for the Microsoft.Network types Kiln serves, checked by walking the spec's models
+// (test/api/spec-models/Network-2026-01-01-*.json, read by test/support/openapi-walk.ts) at the
+// newest SDK's api-version (@azure/arm-network 39: 2026-01-01) and @azure/arm-network 36's
+// (2025-05-01): every property a client may write comes back from a PUT of a new resource with the
+// value sent, or is refused with a 4xx naming its path. The probes start from the smallest valid body
+// of each type; a probe of a reference names a resource of the right type that exists, one of an own
+// id or type the one the resource gets (NRP ignores what a body says there), one of an address a valid
+// one in the range the probe's resource has. DEPARTURES lists what Kiln does otherwise today, with
+// why; the test fails on a new departure and on one that is gone. The walks share one server and run
+// side by side.
+import { after, before, describe, it } from 'node:test';
+import { assertDepartures, readSpecModel, startWalkServer, walkModel, type Leaf } from '../support/openapi-walk.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ARM bodies are free-form
+type Json = any;
+
+const API_VERSIONS = ['2026-01-01', '2025-05-01'];
+
+/** Probe (path = value) to why Kiln departs from the rule there, per model. */
+const DEPARTURES: Record<string, Record<string, string>> = {
+  VirtualNetwork: {},
+  Subnet: {},
+};
+
+describe('Microsoft.Network: every writable property of the 2026-01-01 models', { concurrency: true }, () => {
+  let walker: Awaited<ReturnType<typeof startWalkServer>>;
+  let network: string;
+  let nsg: string;
+
+  before(async () => {
+    walker = await startWalkServer({ workers: 0 });
+    network = `${walker.group}/providers/Microsoft.Network`;
+    nsg = `${network}/networkSecurityGroups/walk-nsg`;
+    const made = [
+      await walker.call('PUT', nsg, { location: 'westus' }),
+      // The subnet walk's network: each probe a /24 of its own.
+      await walker.call('PUT', `${network}/virtualNetworks/walk-subnets`, {
+        location: 'westus',
+        properties: { addressSpace: { addressPrefixes: ['10.0.0.0/8'] } },
+      }),
+    ];
+    for (const answer of made) if (answer.status >= 300) throw new Error(JSON.stringify(answer.body));
+  });
+  after(() => walker.kiln.stop());
+
+  /** Values every network walk gives a leaf, by the end of its path. */
+  const common = (path: string): string | undefined => {
+    if (path === 'location') return 'westus';
+    if (path === 'extendedLocation.name') return 'losangeles';
+    if (path.endsWith('networkSecurityGroup.id')) return nsg;
+    if (path.endsWith('dnsServers[0]')) return '10.0.0.4';
+    return undefined;
+  };
+
+  /** The name a probe's resource takes: the one its own id in the body names (`self-…`), else one by its number. */
+  const nameOf = (body: Json, collection: string, n: string) =>
+    new RegExp(`/${collection}/(self[^/"]*)`).exec(JSON.stringify(body))?.[1] ?? n;
+
+  for (const apiVersion of API_VERSIONS) {
+    const v = apiVersion.replaceAll('-', '');
+
+    it(`virtual networks: each property stored and returned, or refused naming its path (api-version ${apiVersion})`, async (t) => {
+      const self = `${network}/virtualNetworks/self-${v}`;
+      const subnetProbe = (path: string) => path.startsWith('properties.subnets[0].');
+      const result = await walkModel({
+        definitions: await readSpecModel('Network-2026-01-01-virtual-network.json'),
+        root: 'VirtualNetwork',
+        base: () => ({ location: 'westus', properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } }),
+        strings: (path) => {
+          if (path === 'id') return self;
+          if (path === 'properties.subnets[0].id') return `${self}/subnets/default`;
+          if (path === 'properties.subnets[0].name') return 'default';
+          if (path === 'properties.subnets[0].type') return 'Microsoft.Network/virtualNetworks/subnets';
+          if (path === 'properties.addressSpace.addressPrefixes[0]') return '10.0.0.0/16';
+          if (subnetProbe(path) && /addressPrefix(es\[0\])?$/.test(path)) return '10.0.0.0/24';
+          return common(path);
+        },
+        // A subnet made for a probe has a name and a prefix, unless the probe gives one.
+        newItem: (arrayPath, path) =>
+          arrayPath === 'properties.subnets[0]'
+            ? {
+                name: 'default',
+                properties: path.includes('.addressPrefixes') ? {} : { addressPrefix: '10.0.0.0/24' },
+              }
+            : {},
+        put: (n, body) =>
+          walker.call(
+            'PUT',
+            `${network}/virtualNetworks/${nameOf(body, 'virtualNetworks', `walk-${v}-${n}`)}?api-version=${apiVersion}`,
+            body,
+          ),
+      });
+      assertDepartures(t, result, DEPARTURES.VirtualNetwork);
+    });
+
+    it(`subnets: each property stored and returned, or refused naming its path (api-version ${apiVersion})`, async (t) => {
+      const vnet = `${network}/virtualNetworks/walk-subnets`;
+      // Each probe's own /24 of the network's 10.0.0.0/8, apart from the other api-version's.
+      const prefix = (n: number) =>
+        `10.${API_VERSIONS.indexOf(apiVersion) * 100 + Math.floor(n / 256)}.${n % 256}.0/24`;
+      const result = await walkModel({
+        definitions: await readSpecModel('Network-2026-01-01-virtual-network.json'),
+        root: 'Subnet',
+        base: (n) => ({ properties: { addressPrefix: prefix(n) } }),
+        strings: (path) => common(path),
+        values: (leaf: Leaf) => {
+          // A prefix no base body takes.
+          if (leaf.path === 'properties.addressPrefix') return [prefix(255 * 256)];
+          if (leaf.path === 'properties.addressPrefixes[0]') return [prefix(255 * 256 + 1)];
+          if (leaf.path === 'id') return [`${vnet}/subnets/self-${v}`];
+          if (leaf.path === 'name') return [`self-${v}-name`];
+          if (leaf.path === 'type') return ['Microsoft.Network/virtualNetworks/subnets'];
+          return undefined;
+        },
+        prepare: (body, path) => {
+          if (path === 'properties.addressPrefixes[0]') delete body.properties.addressPrefix;
+        },
+        put: (n, body) =>
+          walker.call(
+            'PUT',
+            `${vnet}/subnets/${nameOf(body, 'subnets', typeof body.name === 'string' ? body.name : `walk-${v}-${n}`)}?api-version=${apiVersion}`,
+            body,
+          ),
+      });
+      assertDepartures(t, result, DEPARTURES.Subnet);
+    });
+  }
+});

@@ -20,7 +20,38 @@ const API_VERSIONS = ['2026-01-01', '2025-05-01'];
 const DEPARTURES: Record<string, Record<string, string>> = {
   VirtualNetwork: {},
   Subnet: {},
+  NetworkSecurityGroup: {},
+  SecurityRule: {},
 };
+
+/** A rule's properties that let traffic to port 22 in, at `priority`. */
+const ruleProperties = (priority: number) => ({
+  protocol: 'Tcp',
+  access: 'Allow',
+  priority,
+  direction: 'Inbound',
+  sourcePortRange: '*',
+  destinationPortRange: '22',
+  sourceAddressPrefix: '*',
+  destinationAddressPrefix: '*',
+});
+
+/** A probe of a rule's plural field (`sourcePortRanges`) drops its singular, which a rule may not give beside it. */
+function prepareRule(properties: Json, field: string | undefined) {
+  if (field && /^(source|destination)(PortRanges|AddressPrefixes)$/.test(field))
+    delete properties[field.replace(/Ranges$/, 'Range').replace(/Prefixes$/, 'Prefix')];
+}
+
+/** Values a rule's leaves take (`at` the path of the rule's properties). */
+function ruleValues(path: string, at: string): string | undefined {
+  if (!path.startsWith(`${at}.`)) return undefined;
+  const field = path.slice(at.length + 1);
+  if (/^(source|destination)PortRanges\[0\]$/.test(field)) return '8080';
+  if (/^(source|destination)PortRange$/.test(field)) return '22';
+  if (/^(source|destination)AddressPrefix$/.test(field)) return '10.1.0.0/16';
+  if (/^(source|destination)AddressPrefixes\[0\]$/.test(field)) return '10.2.0.0/16';
+  return undefined;
+}
 
 describe('Microsoft.Network: every writable property of the 2026-01-01 models', { concurrency: true }, () => {
   let walker: Awaited<ReturnType<typeof startWalkServer>>;
@@ -49,6 +80,7 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
     if (path === 'extendedLocation.name') return 'losangeles';
     if (path.endsWith('networkSecurityGroup.id')) return nsg;
     if (path.endsWith('dnsServers[0]')) return '10.0.0.4';
+    if (path.endsWith('ApplicationSecurityGroups[0].id')) return `${network}/applicationSecurityGroups/walk-asg`;
     return undefined;
   };
 
@@ -123,6 +155,65 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
           ),
       });
       assertDepartures(t, result, DEPARTURES.Subnet);
+    });
+
+    it(`network security groups: each property stored and returned, or refused naming its path (api-version ${apiVersion})`, async (t) => {
+      const self = `${network}/networkSecurityGroups/self-${v}`;
+      const rule = 'properties.securityRules[0]';
+      const result = await walkModel({
+        definitions: await readSpecModel('Network-2026-01-01-network-security-group.json'),
+        root: 'NetworkSecurityGroup',
+        base: () => ({ location: 'westus' }),
+        strings: (path) => {
+          if (path === 'id') return self;
+          if (path === `${rule}.id`) return `${self}/securityRules/rule`;
+          if (path === `${rule}.name`) return 'rule';
+          if (path === `${rule}.type`) return 'Microsoft.Network/networkSecurityGroups/securityRules';
+          return ruleValues(path, `${rule}.properties`) ?? common(path);
+        },
+        values: (leaf) => (leaf.path === `${rule}.properties.priority` ? [200] : undefined),
+        newItem: (arrayPath, path) => {
+          if (arrayPath !== rule) return {};
+          const properties = ruleProperties(100);
+          prepareRule(properties, /\.properties\.(\w+)/.exec(path)?.[1]);
+          return { name: 'rule', properties };
+        },
+        put: (n, body) =>
+          walker.call(
+            'PUT',
+            `${network}/networkSecurityGroups/${nameOf(body, 'networkSecurityGroups', `walk-${v}-${n}`)}?api-version=${apiVersion}`,
+            body,
+          ),
+      });
+      assertDepartures(t, result, DEPARTURES.NetworkSecurityGroup);
+    });
+
+    it(`security rules: each property stored and returned, or refused naming its path (api-version ${apiVersion})`, async (t) => {
+      const group = `${network}/networkSecurityGroups/walk-rules-${v}`;
+      const made = await walker.call('PUT', group, { location: 'westus' });
+      if (made.status >= 300) throw new Error(JSON.stringify(made.body));
+      const result = await walkModel({
+        definitions: await readSpecModel('Network-2026-01-01-network-security-group.json'),
+        root: 'SecurityRule',
+        // Each probe's rule a priority of its own, in the one group.
+        base: (n) => ({ properties: ruleProperties(100 + n) }),
+        strings: (path) => ruleValues(path, 'properties') ?? common(path),
+        values: (leaf) => {
+          if (leaf.path === 'properties.priority') return [4000];
+          if (leaf.path === 'id') return [`${group}/securityRules/self-id`];
+          if (leaf.path === 'name') return ['self-name'];
+          if (leaf.path === 'type') return ['Microsoft.Network/networkSecurityGroups/securityRules'];
+          return undefined;
+        },
+        prepare: (body, path) => prepareRule(body.properties, /^properties\.(\w+)/.exec(path)?.[1]),
+        put: (n, body) =>
+          walker.call(
+            'PUT',
+            `${group}/securityRules/${nameOf(body, 'securityRules', typeof body.name === 'string' ? body.name : `walk-${n}`)}?api-version=${apiVersion}`,
+            body,
+          ),
+      });
+      assertDepartures(t, result, DEPARTURES.SecurityRule);
     });
   }
 });

@@ -22,6 +22,7 @@ const DEPARTURES: Record<string, Record<string, string>> = {
   Subnet: {},
   NetworkSecurityGroup: {},
   SecurityRule: {},
+  PublicIPAddress: {},
 };
 
 /** A rule's properties that let traffic to port 22 in, at `priority`. */
@@ -84,9 +85,11 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
     return undefined;
   };
 
-  /** The name a probe's resource takes: the one its own id in the body names (`self-…`), else one by its number. */
-  const nameOf = (body: Json, collection: string, n: string) =>
-    new RegExp(`/${collection}/(self[^/"]*)`).exec(JSON.stringify(body))?.[1] ?? n;
+  /** PUTs a probe's body at `parent/collection/{name}`: the name its own id in the body gives (`self-…`), else `fallback`. */
+  const putProbe = (parent: string, collection: string, apiVersion: string, body: Json, fallback: string) => {
+    const name = new RegExp(`/${collection}/(self[^/"]*)`).exec(JSON.stringify(body))?.[1] ?? fallback;
+    return walker.call('PUT', `${parent}/${collection}/${name}?api-version=${apiVersion}`, body);
+  };
 
   for (const apiVersion of API_VERSIONS) {
     const v = apiVersion.replaceAll('-', '');
@@ -115,12 +118,7 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
                 properties: path.includes('.addressPrefixes') ? {} : { addressPrefix: '10.0.0.0/24' },
               }
             : {},
-        put: (n, body) =>
-          walker.call(
-            'PUT',
-            `${network}/virtualNetworks/${nameOf(body, 'virtualNetworks', `walk-${v}-${n}`)}?api-version=${apiVersion}`,
-            body,
-          ),
+        put: (n, body) => putProbe(network, 'virtualNetworks', apiVersion, body, `walk-${v}-${n}`),
       });
       assertDepartures(t, result, DEPARTURES.VirtualNetwork);
     });
@@ -148,11 +146,7 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
           if (path === 'properties.addressPrefixes[0]') delete body.properties.addressPrefix;
         },
         put: (n, body) =>
-          walker.call(
-            'PUT',
-            `${vnet}/subnets/${nameOf(body, 'subnets', typeof body.name === 'string' ? body.name : `walk-${v}-${n}`)}?api-version=${apiVersion}`,
-            body,
-          ),
+          putProbe(vnet, 'subnets', apiVersion, body, typeof body.name === 'string' ? body.name : `walk-${v}-${n}`),
       });
       assertDepartures(t, result, DEPARTURES.Subnet);
     });
@@ -178,12 +172,7 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
           prepareRule(properties, /\.properties\.(\w+)/.exec(path)?.[1]);
           return { name: 'rule', properties };
         },
-        put: (n, body) =>
-          walker.call(
-            'PUT',
-            `${network}/networkSecurityGroups/${nameOf(body, 'networkSecurityGroups', `walk-${v}-${n}`)}?api-version=${apiVersion}`,
-            body,
-          ),
+        put: (n, body) => putProbe(network, 'networkSecurityGroups', apiVersion, body, `walk-${v}-${n}`),
       });
       assertDepartures(t, result, DEPARTURES.NetworkSecurityGroup);
     });
@@ -207,13 +196,27 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
         },
         prepare: (body, path) => prepareRule(body.properties, /^properties\.(\w+)/.exec(path)?.[1]),
         put: (n, body) =>
-          walker.call(
-            'PUT',
-            `${group}/securityRules/${nameOf(body, 'securityRules', typeof body.name === 'string' ? body.name : `walk-${n}`)}?api-version=${apiVersion}`,
-            body,
-          ),
+          putProbe(group, 'securityRules', apiVersion, body, typeof body.name === 'string' ? body.name : `walk-${n}`),
       });
       assertDepartures(t, result, DEPARTURES.SecurityRule);
+    });
+
+    it(`public IP addresses: each property stored and returned, or refused naming its path (api-version ${apiVersion})`, async (t) => {
+      const self = `${network}/publicIPAddresses/self-${v}`;
+      const result = await walkModel({
+        definitions: await readSpecModel('Network-2026-01-01-public-ip-address.json'),
+        root: 'PublicIPAddress',
+        base: () => ({ location: 'westus' }),
+        strings: (path) => (path === 'id' ? self : common(path)),
+        // A zone is one of 1, 2, 3.
+        values: (leaf) => (leaf.path === 'zones[0]' ? ['1'] : undefined),
+        // A Standard address is Static, as Azure wants.
+        prepare: (body, path, _leaf, value) => {
+          if (path === 'sku.name' && value !== 'Basic') body.properties = { publicIPAllocationMethod: 'Static' };
+        },
+        put: (n, body) => putProbe(network, 'publicIPAddresses', apiVersion, body, `walk-${v}-${n}`),
+      });
+      assertDepartures(t, result, DEPARTURES.PublicIPAddress);
     });
   }
 });

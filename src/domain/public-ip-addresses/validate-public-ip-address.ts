@@ -29,10 +29,17 @@ export function validatePublicIPAddressBody(
   refuseOtherMembers(
     props,
     'properties',
-    ['publicIPAllocationMethod', 'publicIPAddressVersion', 'idleTimeoutInMinutes', 'ipAddress'],
+    ['publicIPAllocationMethod', 'publicIPAddressVersion', 'idleTimeoutInMinutes', 'ipAddress', 'ipTags'],
     problems,
-    ['ipConfiguration', 'ipTags'],
+    ['ipConfiguration'],
   );
+  // Answered as [] (what a GET sends back); tags were let through and dropped.
+  if (arrayAt(props.ipTags, 'properties.ipTags', problems).length > 0)
+    problems.add(
+      'properties.ipTags',
+      "Kiln's public IP addresses are loopback addresses of this host, which carry no IP tags (routing preference, first-party usage): 'properties.ipTags' must be empty.",
+      'PropertyNotSupported',
+    );
   // Kiln's addresses are loopback addresses of this host: IPv4.
   enumValue(props.publicIPAddressVersion, ['IPv4'] as const, 'properties.publicIPAddressVersion', problems);
   const spec: PublicIPAddressSpec = {

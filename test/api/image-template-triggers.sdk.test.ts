@@ -56,6 +56,18 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
   });
 
+  /** A template whose source is the definition's latest version, which a trigger needs. */
+  const latestTemplate = (name: string) =>
+    builder.virtualMachineImageTemplates.createOrUpdate(rg, name, template(`${definitionId}/versions/latest`), fast);
+
+  /** A SourceImage trigger made through the SDK. */
+  const sourceTrigger = (templateName: string, name: string) =>
+    builder.triggers.createOrUpdate(rg, templateName, name, { properties: { kind: 'SourceImage' } }, fast);
+
+  /** A trigger's PUT as sent, whatever it answers. */
+  const putTrigger = (templateName: string, name = 'source', kind = 'SourceImage') =>
+    call(token, 'PUT', triggerPath(templateName, `/${name}`), { properties: { kind } });
+
   const triggerPath = (templateName: string, trigger = '') => `${templatePath(templateName)}/triggers${trigger}`;
 
   const templatePath = (name: string) =>
@@ -101,13 +113,8 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     const loop = await call(token, 'PUT', triggerPath('looping', '/source'), { properties: { kind: 'SourceImage' } });
     assert.equal(loop.status, 400, JSON.stringify(loop.body));
     assert.equal(loop.body.error.target, 'properties.distribute[0].galleryImageId');
-    await builder.virtualMachineImageTemplates.createOrUpdate(
-      rg,
-      'app',
-      template(`${definitionId}/versions/latest`),
-      fast,
-    );
-    const badKind = await call(token, 'PUT', triggerPath('app', '/source'), { properties: { kind: 'Schedule' } });
+    await latestTemplate('app');
+    const badKind = await putTrigger('app', 'source', 'Schedule');
     assert.equal(badKind.status, 400);
     assert.equal(badKind.body.error.target, 'properties.kind');
     const missing = await call(token, 'PUT', triggerPath('nothing', '/source'), {
@@ -120,17 +127,12 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
   });
 
   it('creates, reads and lists a SourceImage trigger, Healthy', async () => {
-    const created = await builder.triggers.createOrUpdate(
-      rg,
-      'app',
-      'source',
-      { properties: { kind: 'SourceImage' } },
-      fast,
-    );
+    const created = await sourceTrigger('app', 'source');
     assert.equal(created.type, 'Microsoft.VirtualMachineImages/imageTemplates/triggers');
     assert.equal(created.properties?.kind, 'SourceImage');
     assert.equal(created.properties?.provisioningState, 'Succeeded');
     assert.equal(created.properties?.status?.code, 'Healthy');
+    assert.equal(created.properties?.status?.message, 'Trigger is active.');
     assert.ok(created.properties?.status?.time instanceof Date);
     const read = await builder.triggers.get(rg, 'app', 'source');
     assert.equal(read.id, `${triggerPath('app', '/source')}`);
@@ -139,6 +141,21 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     assert.deepEqual(listed, ['source']);
     const again = await call(token, 'PUT', triggerPath('app', '/source'), { properties: { kind: 'SourceImage' } });
     assert.equal(again.status, 200, 'a repeated PUT answers the trigger as it is');
+    // Azure supports one SourceImage trigger per template: a second name is refused, naming the first.
+    await assert.rejects(
+      sourceTrigger('app', 'second'),
+      (error: { statusCode?: number; code?: string; message: string }) => {
+        assert.equal(error.statusCode, 409);
+        assert.equal(error.code, 'Conflict');
+        assert.match(error.message, /already has the SourceImage trigger 'source'/);
+        return true;
+      },
+    );
+    const second = await putTrigger('app', 'second');
+    assert.equal(second.body.error.target, 'triggerName');
+    listed.length = 0;
+    for await (const trigger of builder.triggers.listByImageTemplate(rg, 'app')) listed.push(trigger.name!);
+    assert.deepEqual(listed, ['source'], 'nothing half-created');
   });
 
   it('runs the template when a new version of its source definition is created; the trigger says so', async () => {
@@ -163,7 +180,7 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     const slow = template(`${definitionId}/versions/latest`);
     slow.customize = [{ type: 'Shell', name: 'slow', inline: ['sleep 3'] }];
     await builder.virtualMachineImageTemplates.createOrUpdate(rg, 'slow', slow, fast);
-    await builder.triggers.createOrUpdate(rg, 'slow', 'source', { properties: { kind: 'SourceImage' } }, fast);
+    await sourceTrigger('slow', 'source');
     await builder.virtualMachineImageTemplates.run(rg, 'slow', { updateIntervalInMs: 100_000 }).submitted();
     await newVersion('1.1.0');
     const status = await triggerStatusNaming('slow', '1.1.0');
@@ -190,7 +207,7 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     for (let run = 0; run < 3; run++)
       await assert.rejects(builder.virtualMachineImageTemplates.run(rg, 'failing', fast));
     const lastRun = (await builder.virtualMachineImageTemplates.get(rg, 'failing')).lastRunStatus;
-    await builder.triggers.createOrUpdate(rg, 'failing', 'source', { properties: { kind: 'SourceImage' } }, fast);
+    await sourceTrigger('failing', 'source');
     await newVersion('1.2.0');
     const status = await triggerStatusNaming('failing', '1.2.0');
     assert.equal(status?.code, 'Unhealthy', status?.message);
@@ -212,7 +229,7 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
   });
 
   it('deletes a template’s triggers with it', async () => {
-    await builder.triggers.createOrUpdate(rg, 'app', 'again', { properties: { kind: 'SourceImage' } }, fast);
+    await sourceTrigger('app', 'again');
     await builder.virtualMachineImageTemplates.delete(rg, 'app', fast);
     const left = await kiln.server.kiln.store.list({
       resourceGroup: rg,
@@ -223,6 +240,41 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
       left.map((r) => r.key).filter((key) => key.includes('/imagetemplates/app/')),
       [],
     );
+  });
+
+  it('refuses the 101st trigger of a region in a subscription, as Azure documents, naming the trigger', async () => {
+    const inWestus = async () => {
+      const triggers = await kiln.server.kiln.store.list<{ internal: { location?: string } }>({
+        kind: 'microsoft.virtualmachineimages/imagetemplates/triggers',
+        subscription: kiln.subscriptionId,
+        limit: 1000,
+      });
+      return triggers.filter((t) => t.data.internal.location === 'westus').length;
+    };
+    const { location, identity, ...properties } = template(`${definitionId}/versions/latest`);
+    const body = { location, identity, properties };
+    const names = Array.from({ length: 100 - (await inWestus()) }, (_, i) => `many${i}`);
+    for (let i = 0; i < names.length; i += 20)
+      await Promise.all(
+        names.slice(i, i + 20).map(async (name) => {
+          const made = await call(token, 'PUT', templatePath(name), body);
+          assert.ok([200, 201].includes(made.status), JSON.stringify(made.body));
+          const trigger = await putTrigger(name);
+          assert.equal(trigger.status, 201, JSON.stringify(trigger.body));
+        }),
+      );
+    assert.equal(await inWestus(), 100);
+    await latestTemplate('over');
+    const over = await putTrigger('over');
+    assert.equal(over.status, 409, JSON.stringify(over.body));
+    assert.equal(over.body.error.code, 'QuotaExceeded');
+    assert.equal(over.body.error.target, 'triggerName');
+    assert.match(over.body.error.message, /100 triggers per region per subscription/);
+    assert.equal((await call(token, 'GET', triggerPath('over'))).body.value.length, 0);
+    // Deleting a template frees its trigger's place.
+    await builder.virtualMachineImageTemplates.delete(rg, names[0], fast);
+    const now = await sourceTrigger('over', 'source');
+    assert.equal(now.properties?.status?.code, 'Healthy');
   });
 
   it('lists the trigger operations among Microsoft.VirtualMachineImages operations', async () => {

@@ -2,7 +2,8 @@
  * Triggers of an image template: one function per REST operation. A `SourceImage` trigger needs what
  * Azure requires of its template: a `SharedImageVersion` source naming `latest`, so that a run built
  * because of a new version builds that version. The trigger and its watch (trigger.ts) are written
- * and deleted together; deleting the template deletes its triggers in the same batch (`triggerDeletes`).
+ * and deleted together, with the template's one-trigger slot; deleting the template deletes its
+ * triggers in the same batch (`triggerDeletes`). Azure's documented limits are in trigger-limits.ts.
  */
 import { Problems } from '../../../core/arm-error.ts';
 import { formatResourceId } from '../../../core/resource-id.ts';
@@ -14,7 +15,10 @@ import { listResources } from '../../shared/list-resources.ts';
 import type { PageRequest } from '../../shared/paging.ts';
 import { checkComputeResourceName, isObject, refuseUnknownFields } from '../../shared/validate.ts';
 import { getTemplate, templateId, type TemplateRef } from '../operations.ts';
+import { checkTriggerLimits } from './trigger-limits.ts';
 import {
+  slotKey,
+  slotRecord,
   TRIGGER_KIND,
   TRIGGER_TYPE_NAME,
   watchedDefinition,
@@ -55,27 +59,31 @@ export async function createOrUpdateTrigger(
   conditions?: Conditions,
 ) {
   checkComputeResourceName(ref.triggerName, 'triggerName');
-  const template = (await getTemplate(ctx, ref)).data.resource;
+  const templateRecord = await getTemplate(ctx, ref);
+  const template = templateRecord.data.resource;
   checkTriggerBody(body);
   const definitionKey = watchedDefinition(template);
   const id = triggerId(ref);
   const existing = await getResource<Trigger, TriggerInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   if (existing) return { status: 200 as const, trigger: existing.data.resource, etag: existing.etag };
+  await checkTriggerLimits(ctx, templateRecord, ref.triggerName);
   const trigger: Trigger = {
     id: formatResourceId(id),
     name: ref.triggerName,
     type: TRIGGER_TYPE_NAME,
     properties: {
       kind: 'SourceImage',
-      status: { code: 'Healthy', message: '', time: ctx.clock.now().toISOString() },
+      // Azure's words for a trigger that has not fired yet.
+      status: { code: 'Healthy', message: 'Trigger is active.', time: ctx.clock.now().toISOString() },
       provisioningState: 'Succeeded',
     },
   };
-  const record = resourceRecord<Trigger, TriggerInternal>(trigger, { definitionKey });
+  const record = resourceRecord<Trigger, TriggerInternal>(trigger, { definitionKey, location: template.location });
   const [stored] = await ctx.store.apply([
     { op: 'put', record, expect: { absent: true } },
     { op: 'put', record: watchRecord(record, definitionKey) },
+    { op: 'put', record: slotRecord(record), expect: { absent: true } },
   ]);
   return { status: 201 as const, trigger, etag: stored.etag };
 }
@@ -109,6 +117,7 @@ export async function deleteTrigger(
   await ctx.store.apply([
     { op: 'delete', key: existing.key, expect: { etag: existing.etag } },
     { op: 'delete', key: watchKey(existing.key) },
+    { op: 'delete', key: slotKey(existing.parent!) },
     operation.write,
   ]);
   return operation.data;

@@ -6,6 +6,9 @@
  * store's index) without reading any template. The watch sits in the trigger's own resource group, so
  * deleting the group deletes it with the trigger. What a template needs to have one (`watchedDefinition`)
  * is checked when the trigger is made and again each time it fires, since a PATCH may change targets.
+ * A template has at most one trigger (Azure: one `SourceImage` trigger per template): a slot record
+ * under the template, put with `absent` in the trigger's batch, makes two concurrent PUTs of
+ * differently named triggers unable to both win (trigger-limits.ts checks the rest).
  */
 import { ArmError } from '../../../core/arm-error.ts';
 import { parseResourceId, resourceKey } from '../../../core/resource-id.ts';
@@ -17,6 +20,7 @@ import type { ImageTemplate } from '../image-template.ts';
 export const TRIGGER_KIND = 'microsoft.virtualmachineimages/imagetemplates/triggers';
 export const TRIGGER_TYPE_NAME = 'Microsoft.VirtualMachineImages/imageTemplates/triggers';
 const WATCH_KIND = 'kiln/sourceimagewatch';
+const SLOT_KIND = 'kiln/sourceimagetriggerslot';
 
 /** What the trigger did last, as Azure's TriggerStatus: `Healthy`, or why it no longer runs the template. */
 export interface TriggerStatus {
@@ -36,6 +40,8 @@ export interface Trigger extends ArmResource {
 export interface TriggerInternal {
   /** The key of the gallery image definition whose new versions run the template. */
   definitionKey: string;
+  /** The template's region, for the per-region limit (absent on triggers made before it was kept). */
+  location?: string;
 }
 
 export type TriggerRecord = ResourceRecord<Trigger, TriggerInternal>;
@@ -60,13 +66,32 @@ export const watchKey = (triggerKey: string) => `${triggerKey}/sourceimagewatch`
 /** The watches of a definition: the keys of the triggers its new versions fire. */
 export const watchesOf = (definitionKey: string) => ({ kind: WATCH_KIND, parent: definitionKey, limit: 1000 });
 
+/** The template's slot: present while the template has its one trigger, whose key it holds. */
+export function slotRecord(
+  trigger: Pick<TriggerRecord, 'key' | 'subscription' | 'resourceGroup' | 'parent'>,
+): NewRecord<{ trigger: string }> {
+  return {
+    key: slotKey(trigger.parent!),
+    kind: SLOT_KIND,
+    subscription: trigger.subscription,
+    resourceGroup: trigger.resourceGroup,
+    parent: trigger.parent,
+    data: { trigger: trigger.key },
+  };
+}
+
+export const slotKey = (templateKey: string) => `${templateKey}/sourceimagetriggerslot`;
+
 /** The writes deleting every trigger of the template at `templateKey` (and their watches), for its delete. */
 export async function triggerDeletes(ctx: DomainContext, templateKey: string): Promise<Write[]> {
   const triggers = await ctx.store.list({ kind: TRIGGER_KIND, parent: templateKey, limit: 1000 });
-  return triggers.flatMap((t): Write[] => [
-    { op: 'delete', key: t.key, expect: { etag: t.etag } },
-    { op: 'delete', key: watchKey(t.key) },
-  ]);
+  return [
+    ...triggers.flatMap((t): Write[] => [
+      { op: 'delete', key: t.key, expect: { etag: t.etag } },
+      { op: 'delete', key: watchKey(t.key) },
+    ]),
+    { op: 'delete', key: slotKey(templateKey) },
+  ];
 }
 
 /** The definition whose new versions run `template`, or the 400 saying why it cannot have a trigger. */

@@ -23,6 +23,10 @@ const DEPARTURES: Record<string, Record<string, string>> = {
   NetworkSecurityGroup: {},
   SecurityRule: {},
   PublicIPAddress: {},
+  NetworkInterface: {
+    'properties.ipConfigurations[0].properties.primary = false':
+      "a network interface's one IP configuration is its primary, which NRP answers true whatever the body says (its published NetworkInterfaceCreate example answers true for a configuration sent without); Kiln does the same, where several configurations need exactly one primary",
+  },
 };
 
 /** A rule's properties that let traffic to port 22 in, at `priority`. */
@@ -65,6 +69,19 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
     nsg = `${network}/networkSecurityGroups/walk-nsg`;
     const made = [
       await walker.call('PUT', nsg, { location: 'westus' }),
+      // The network interface walk's subnet, and a public IP address for each api-version's probe of one.
+      await walker.call('PUT', `${network}/virtualNetworks/walk-nics`, {
+        location: 'westus',
+        properties: {
+          addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
+          subnets: [{ name: 'default', properties: { addressPrefix: '10.0.0.0/20' } }],
+        },
+      }),
+      ...(await Promise.all(
+        API_VERSIONS.map((version) =>
+          walker.call('PUT', `${network}/publicIPAddresses/walk-pip-${version}`, { location: 'westus' }),
+        ),
+      )),
       // The subnet walk's network: each probe a /24 of its own.
       await walker.call('PUT', `${network}/virtualNetworks/walk-subnets`, {
         location: 'westus',
@@ -217,6 +234,41 @@ describe('Microsoft.Network: every writable property of the 2026-01-01 models', 
         put: (n, body) => putProbe(network, 'publicIPAddresses', apiVersion, body, `walk-${v}-${n}`),
       });
       assertDepartures(t, result, DEPARTURES.PublicIPAddress);
+    });
+
+    it(`network interfaces: each property stored and returned, or refused naming its path (api-version ${apiVersion})`, async (t) => {
+      const self = `${network}/networkInterfaces/self-${v}`;
+      const config = 'properties.ipConfigurations[0]';
+      const subnet = `${network}/virtualNetworks/walk-nics/subnets/default`;
+      // The private address of each api-version's probes of one, apart from every Dynamic one.
+      const address = (i: number) => `10.0.${14 + API_VERSIONS.indexOf(apiVersion)}.${10 + i}`;
+      const result = await walkModel({
+        definitions: await readSpecModel('Network-2026-01-01-network-interface.json'),
+        root: 'NetworkInterface',
+        // Every probe has its IP configuration in the walk's subnet, unless the probe gives another.
+        base: () => ({
+          location: 'westus',
+          properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { subnet: { id: subnet } } }] },
+        }),
+        strings: (path) => {
+          if (path === 'id') return self;
+          if (path === `${config}.id`) return `${self}/ipConfigurations/ipconfig1`;
+          if (path === `${config}.name`) return 'ipconfig1';
+          if (path === `${config}.type`) return 'Microsoft.Network/networkInterfaces/ipConfigurations';
+          if (path === `${config}.properties.subnet.id`) return subnet;
+          if (path === `${config}.properties.publicIPAddress.id`)
+            return `${network}/publicIPAddresses/walk-pip-${apiVersion}`;
+          if (path === `${config}.properties.privateIPAddress`) return address(0);
+          return common(path);
+        },
+        prepare: (body, path, _leaf, value) => {
+          // A Static configuration names its address.
+          if (path === `${config}.properties.privateIPAllocationMethod` && value === 'Static')
+            body.properties.ipConfigurations[0].properties.privateIPAddress = address(1);
+        },
+        put: (n, body) => putProbe(network, 'networkInterfaces', apiVersion, body, `walk-${v}-${n}`),
+      });
+      assertDepartures(t, result, DEPARTURES.NetworkInterface);
     });
   }
 });

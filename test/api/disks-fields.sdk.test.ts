@@ -379,6 +379,40 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
     await assert.rejects(compute.disks.get(rg, 'no-access'), armRefusal(404, 'ResourceNotFound'));
   });
 
+  it('refuses an export or upload SAS the network policies forbid, naming the field, and grants it under AllowAll', async () => {
+    const read = { access: 'Read', durationInSeconds: 600 } as const;
+    const denied = refusedAt('properties.networkAccessPolicy', 'OperationNotAllowed', 409);
+    await compute.disks.createOrUpdate(rg, 'export', empty(1, 'Standard_LRS', { networkAccessPolicy: 'DenyAll' }));
+    await assert.rejects(compute.disks.grantAccess(rg, 'export', read), denied);
+    assert.equal((await compute.disks.get(rg, 'export')).diskState, 'Unattached', 'no grant was opened');
+    // AllowAll with public access disabled: Kiln's blob endpoint is the only network it has.
+    await compute.disks.update(rg, 'export', { networkAccessPolicy: 'AllowAll', publicNetworkAccess: 'Disabled' });
+    await assert.rejects(
+      compute.disks.grantAccess(rg, 'export', read),
+      refusedAt('properties.publicNetworkAccess', 'OperationNotAllowed', 409),
+    );
+    await compute.disks.update(rg, 'export', { publicNetworkAccess: 'Enabled' });
+    const sas = (await compute.disks.grantAccess(rg, 'export', read)).accessSAS!;
+    assert.equal((await new BlobClient(sas).getProperties()).contentLength, GIB + 512, 'the SAS reads the disk');
+    await compute.disks.revokeAccess(rg, 'export');
+    // An upload is refused as an export is, and ending access is always allowed.
+    await compute.disks.createOrUpdate(rg, 'upload-denied', {
+      location: 'westus',
+      networkAccessPolicy: 'DenyAll',
+      creationData: { createOption: 'Upload', uploadSizeBytes: 20 * MIB + 512 },
+    });
+    await assert.rejects(
+      compute.disks.grantAccess(rg, 'upload-denied', { access: 'Write', durationInSeconds: 600 }),
+      denied,
+    );
+    await compute.disks.revokeAccess(rg, 'upload-denied');
+    // Snapshots alike ('access-snap' was made DenyAll above).
+    await assert.rejects(compute.snapshots.grantAccess(rg, 'access-snap', read), denied);
+    await compute.snapshots.update(rg, 'access-snap', { networkAccessPolicy: 'AllowAll' });
+    assert.ok((await compute.snapshots.grantAccess(rg, 'access-snap', read)).accessSAS);
+    await compute.snapshots.revokeAccess(rg, 'access-snap');
+  });
+
   it('round-trips the fields through @azure/arm-compute 25 (api-version 2026-03-02)', async () => {
     const newest = new ComputeManagementClient25(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
     const made = await newest.disks.createOrUpdate(rg, 'newest', {

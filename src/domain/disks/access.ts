@@ -2,6 +2,15 @@
  * beginGetAccess / endGetAccess: the Azure upload and download flow. A write grant opens the
  * staging blob to page writes; ending it checks the VHD footer and seals the bytes (a job, since
  * hashing a large disk takes time). A read grant hands out a signed download URL.
+ *
+ * The network policies decide whether a URL may be handed out at all (`exportRefusal`): `DenyAll`
+ * means "the disk cannot be exported" (nor uploaded, AllowAll being "exported or uploaded from any
+ * network"), and `publicNetworkAccess: Disabled` means no SAS reaches the data from a public network.
+ * Kiln's blob endpoint is the only network it has (no disk accesses or private endpoints, so
+ * `AllowPrivate` is refused when a disk is written, data-access.ts), so both refuse every read and
+ * write grant, 409 OperationNotAllowed naming the field, as DiskRP refuses a grant the disk's
+ * settings forbid. Azure's exact words for this refusal are not published; the message says which
+ * setting forbids it and how to lift it. `access: None` (ending access) is always allowed.
  */
 import { ArmError, Problems } from '../../core/arm-error.ts';
 import type { DomainContext } from '../context.ts';
@@ -36,6 +45,8 @@ export async function grantDiskAccess(
   if (access === 'Write' || access === 'Read') {
     const write = access === 'Write';
     const what = family.collection.slice(0, -1);
+    const refusal = exportRefusal(disk, what, write);
+    if (refusal) throw refusal;
     if (write && state !== 'ReadyToUpload' && state !== 'ActiveUpload') {
       throw new ArmError(
         409,
@@ -67,6 +78,27 @@ export async function grantDiskAccess(
     [closeGrant(disk.location, key)],
   );
   return { accessSAS: '' };
+}
+
+/** The 409 when the disk's network policies forbid handing out a SAS URL for it, if they do. */
+function exportRefusal(disk: Disk, what: string, write: boolean): ArmError | undefined {
+  const verb = write ? 'uploaded to' : 'exported';
+  const { networkAccessPolicy, publicNetworkAccess } = disk.properties;
+  if (networkAccessPolicy === 'DenyAll')
+    return new ArmError(
+      409,
+      'OperationNotAllowed',
+      `The ${what} '${disk.name}' cannot be ${verb}: its 'properties.networkAccessPolicy' is 'DenyAll', which allows no SAS access from any network. Update it to 'AllowAll' to grant access.`,
+      'properties.networkAccessPolicy',
+    );
+  if (publicNetworkAccess === 'Disabled')
+    return new ArmError(
+      409,
+      'OperationNotAllowed',
+      `The ${what} '${disk.name}' cannot be ${verb}: its 'properties.publicNetworkAccess' is 'Disabled', so its data cannot be reached publicly, and Kiln has no private endpoints to reach it through. Update it to 'Enabled' to grant access.`,
+      'properties.publicNetworkAccess',
+    );
+  return undefined;
 }
 
 /** Ends access; an upload in progress is sealed by a job whose operation is returned. */

@@ -15,6 +15,8 @@ fi
 # better-sqlite3 is a native addon; make sure it is built for this Node.
 # The portal (web/) is built by npm ci's prepare script; a checkout that has its packages but not the build gets it here.
 [ -f web/dist/index.html ] || npm run --silent build:web >&2
+# The CLI as one bundled file (bin/kiln.js runs it while it is as new as src/): made anew each time, in about a second.
+npm run --silent build:cli >&2
 if ! node -e "require('better-sqlite3')" 2>/dev/null; then
   echo "kiln setup: building better-sqlite3" >&2
   npm rebuild better-sqlite3 >&2

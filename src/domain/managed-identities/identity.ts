@@ -11,7 +11,8 @@ export const USER_ASSIGNED_IDENTITY_KIND = 'microsoft.managedidentity/userassign
 
 export interface UserAssignedIdentity extends ArmResource {
   location: string;
-  properties: { tenantId: string; principalId: string; clientId: string };
+  /** `isolationScope` only when a request gave it (2024-11-30 and later): None, as Kiln has no Regional isolation. */
+  properties: { tenantId: string; principalId: string; clientId: string; isolationScope?: 'None' };
 }
 
 export type UserAssignedIdentityRecord = ResourceRecord<UserAssignedIdentity, Record<string, never>>;

@@ -11,6 +11,7 @@ import { listInScope } from '../shared/list-resources.ts';
 import type { PageRequest } from '../shared/paging.ts';
 import type { ListScope, ResourceRef } from '../shared/resource-ref.ts';
 import { checkLocation, checkTags, requireResourceGroup, requireWritableResourceGroup } from '../shared/scope.ts';
+import { enumValue, objectAt, refuseUnknownFields } from '../shared/validate.ts';
 import {
   USER_ASSIGNED_IDENTITY_KIND,
   checkIdentityName,
@@ -21,6 +22,29 @@ import {
 
 const getIdentityRecord = (ctx: DomainContext, id: ResourceId) =>
   getResource<UserAssignedIdentity, Record<string, never>>(ctx, id);
+
+/** What a GET answers and a client may send back: taken and ignored. */
+const READ_ONLY = ['id', 'name', 'type', 'systemData'];
+const READ_ONLY_PROPERTIES = ['tenantId', 'principalId', 'clientId'];
+
+/**
+ * A PUT's or PATCH's `properties`: `isolationScope` (2024-11-30's model) is kept when None, and
+ * Regional, which would restrict the resources the identity may be assigned to, refused at its path;
+ * any other member is refused rather than dropped. The isolation scope to keep, if the body gave one.
+ */
+function checkIdentityProperties(body: Record<string, unknown>, problems: Problems): 'None' | undefined {
+  const props = objectAt(body.properties, 'properties', problems);
+  if (!props) return undefined;
+  refuseUnknownFields(props, ['isolationScope'], 'properties', problems, { readOnly: READ_ONLY_PROPERTIES });
+  const scope = enumValue(props.isolationScope, ['None', 'Regional'] as const, 'properties.isolationScope', problems);
+  if (scope === 'Regional')
+    problems.add(
+      'properties.isolationScope',
+      "Kiln does not restrict where an identity is assigned, so an identity's isolation scope can only be None.",
+      'PropertyNotSupported',
+    );
+  return scope === 'None' ? scope : undefined;
+}
 
 /** A new identity gets a new principal; a repeated PUT changes its tags only, as in Azure. */
 export async function createOrUpdateIdentity(
@@ -35,8 +59,10 @@ export async function createOrUpdateIdentity(
   const existing = await getIdentityRecord(ctx, id);
   checkConditions(conditions, existing?.etag);
   const problems = new Problems();
+  refuseUnknownFields(body, ['location', 'tags', 'properties'], '', problems, { readOnly: READ_ONLY });
   const location = checkLocation(ctx, body.location, problems);
   const tags = checkTags(body.tags, problems);
+  const isolationScope = checkIdentityProperties(body, problems);
   problems.throwIfAny();
   if (existing && existing.data.resource.location !== location) {
     throw new ArmError(
@@ -52,10 +78,13 @@ export async function createOrUpdateIdentity(
     type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
     location,
     ...(tags ? { tags } : {}),
-    properties: existing?.data.resource.properties ?? {
-      tenantId: ctx.settings.tenantId,
-      principalId: randomUUID(),
-      clientId: randomUUID(),
+    properties: {
+      ...(existing?.data.resource.properties ?? {
+        tenantId: ctx.settings.tenantId,
+        principalId: randomUUID(),
+        clientId: randomUUID(),
+      }),
+      ...(isolationScope ? { isolationScope } : {}),
     },
   };
   const writes: Write[] = [
@@ -75,7 +104,7 @@ export async function createOrUpdateIdentity(
   return { status: existing ? 200 : 201, identity, etag: stored.etag } as const;
 }
 
-/** PATCH: tags are all an identity may change. */
+/** PATCH: tags and the isolation scope (None) are all an identity may change; its region stays. */
 export async function updateIdentity(
   ctx: DomainContext,
   ref: ResourceRef,
@@ -85,8 +114,13 @@ export async function updateIdentity(
   const existing = await getIdentity(ctx, ref);
   checkConditions(conditions, existing.etag);
   const problems = new Problems();
+  refuseUnknownFields(body, ['location', 'tags', 'properties'], '', problems, { readOnly: READ_ONLY });
   const next: UserAssignedIdentity = structuredClone(existing.data.resource);
+  if (body.location !== undefined && checkLocation(ctx, body.location, problems) !== next.location)
+    problems.add('location', `An identity stays in its region, '${next.location}'.`, 'PropertyChangeNotAllowed');
   if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
+  const isolationScope = checkIdentityProperties(body, problems);
+  if (isolationScope) next.properties.isolationScope = isolationScope;
   problems.throwIfAny();
   const [stored] = await ctx.store.apply([
     { op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } },

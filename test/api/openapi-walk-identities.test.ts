@@ -1,0 +1,43 @@
+// Issue 18's rule for Microsoft.ManagedIdentity/userAssignedIdentities, checked by walking the spec's
+// models (test/api/spec-models/ManagedIdentity-2024-11-30-identity.json, read by
+// test/support/openapi-walk.ts) at the newest SDK's api-version (@azure/arm-msi 2.2: 2024-11-30) and
+// the Azure CLI 2.45's (2022-01-31-preview): every property a client may write comes back from a PUT
+// of a new identity (Identity) or a PATCH of one (IdentityUpdate) with the value sent, or is refused
+// with a 4xx naming its path. DEPARTURES lists what Kiln does otherwise today, with why; the test
+// fails on a new departure and on one that is gone.
+import { after, before, describe, it } from 'node:test';
+import { assertDepartures, readSpecModel, startWalkServer, walkModel } from '../support/openapi-walk.ts';
+
+/** Probe (path = value) to why Kiln departs from the rule there, per model. */
+const DEPARTURES: Record<string, Record<string, string>> = { Identity: {}, IdentityUpdate: {} };
+
+describe('userAssignedIdentities: every writable property of the 2024-11-30 models', { concurrency: true }, () => {
+  let walker: Awaited<ReturnType<typeof startWalkServer>>;
+
+  before(async () => {
+    walker = await startWalkServer({ workers: 0 });
+  });
+  after(() => walker.kiln.stop());
+
+  for (const apiVersion of ['2024-11-30', '2022-01-31-preview'])
+    for (const root of ['Identity', 'IdentityUpdate'])
+      it(`${root}: each property stored and returned, or refused naming its path (api-version ${apiVersion})`, async (t) => {
+        const identities = `${walker.group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
+        const name = (n: number) => `walk-${root}-${apiVersion}-${n}`;
+        const result = await walkModel({
+          definitions: await readSpecModel('ManagedIdentity-2024-11-30-identity.json'),
+          root,
+          base: () => (root === 'Identity' ? { location: 'westus' } : {}),
+          strings: (path) => (path === 'location' ? 'westus' : undefined),
+          put: async (n, body) => {
+            const at = `${identities}/${name(n)}?api-version=${apiVersion}`;
+            if (root === 'Identity') return walker.call('PUT', at, body);
+            // A PATCH of a new identity.
+            const made = await walker.call('PUT', at, { location: 'westus' });
+            if (made.status !== 201) return made;
+            return walker.call('PATCH', at, body);
+          },
+        });
+        assertDepartures(t, result, DEPARTURES[root]);
+      });
+});

@@ -64,9 +64,15 @@ async function readExtInfo(raw: string, partition: RootPartition, signal?: Abort
 
 /**
  * Checks the partition's file system before a build opens it (root-in-place.ts): its journal holds no
- * unreplayed writes, it fits its partition, and `e2fsck -fn` finds nothing wrong with it.
+ * unreplayed writes, it fits its partition, and `e2fsck -fn` finds nothing wrong with it, unless
+ * `passedBefore` (these very bytes passed it: checked-roots.ts).
  */
-export async function checkRootFs(raw: string, partition: RootPartition, signal?: AbortSignal): Promise<void> {
+export async function checkRootFs(
+  raw: string,
+  partition: RootPartition,
+  signal?: AbortSignal,
+  passedBefore = false,
+): Promise<void> {
   const info = await readExtInfo(raw, partition, signal).catch(damaged('dumpe2fs cannot read its superblock'));
   if (info.features.includes('needs_recovery')) {
     // Its journal holds writes the file system proper lacks; fuse2fs does not replay journals.
@@ -79,7 +85,7 @@ export async function checkRootFs(raw: string, partition: RootPartition, signal?
       `The file system at ${partition.start} in ${raw} claims ${info.blockCount * info.blockSize} bytes but its partition has ${partition.size}.`,
     );
   }
-  await checkExtFs(raw, partition, signal).catch(damaged('e2fsck -fn found', e2fsckFindings));
+  if (!passedBefore) await checkExtFs(raw, partition, signal).catch(damaged('e2fsck -fn found', e2fsckFindings));
 }
 
 /** A tool's refusal of the file system as a DamagedFileSystem; Kiln's own failures (a missing tool) pass through. */

@@ -14,7 +14,7 @@
  *   `mount -i -t fuse -o fd=…` and hands the connection to the confined tree as fd 4, where
  *   `fusermount-fd.py` stands in for libfuse's fusermount and passes it on.
  * - The file system is checked (`checkRootFs`: clean journal, fits its partition, `e2fsck -fn`) before
- *   it is opened.
+ *   it is opened; `e2fsck -fn` only once per content (checked-roots.ts).
  * - Kiln keeps no copy of the connection once fuse2fs has it: if fuse2fs dies, the kernel aborts the
  *   connection and every access fails with ENOTCONN instead of hanging. `abandon` (cancel, failure)
  *   kills it and detaches the mount; `close` unmounts, waits for fuse2fs to write everything back and
@@ -48,6 +48,8 @@ export interface OpenRoot {
 interface OpenOptions {
   readOnly?: boolean;
   signal?: AbortSignal;
+  /** These bytes passed `e2fsck -fn` before (checked-roots.ts): only the cheap checks run. */
+  passedBefore?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function openRootInPlace(
   mountPoint: string,
   options: OpenOptions = {},
 ): Promise<OpenRoot> {
-  await checkRootFs(raw, partition, options.signal);
+  await checkRootFs(raw, partition, options.signal, options.passedBefore);
   return mountRootInPlace(raw, partition, mountPoint, options);
 }
 

@@ -55,7 +55,12 @@ export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): Bu
   const customized = build.validate?.sourceValidationOnly !== true;
   return [
     stageStep(build.store, build.staging),
-    sourceStep({ ...build.source, vmBuilds: build.guest !== undefined, needsVm: needsVm(build.customize) }),
+    sourceStep({
+      ...build.source,
+      vmBuilds: build.guest !== undefined,
+      needsVm: needsVm(build.customize),
+      checkedRoots: build.store,
+    }),
     ...(customized
       ? [
           // Without VMs the source step refuses a build that needs one, so there is nothing to boot.

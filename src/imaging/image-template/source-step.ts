@@ -1,7 +1,8 @@
 /**
  * The `source` step: the source image's bytes become the run's working raw disk, and its root file
  * system is opened in place for the customizers (root-in-place.ts: checked with `e2fsck -fn`, then
- * served by a confined fuse2fs), so the build changes only what its steps change. The run's bounded
+ * served by a confined fuse2fs; a source's content checked once, checked-roots.ts), so the build
+ * changes only what its steps change. The run's bounded
  * space is mounted first, sized by `build.limits.diskMiB` or the source's size (disk-limit.ts), and
  * everything the run writes lives in it.
  *
@@ -22,9 +23,11 @@ import { NeedsVmBuild } from '../disk/partitions.ts';
 import { runDiskLimit } from '../disk/disk-limit.ts';
 import type { NbdDisk } from '../disk/nbd-server.ts';
 import { openOverlayDisk } from '../disk/overlay-disk.ts';
+import { rememberChecked, wasChecked } from '../disk/checked-roots.ts';
 import { openRootInPlace } from '../disk/root-in-place.ts';
 import { mountRunSpace, runSpace } from '../disk/run-space.ts';
 import { copySparse, writeSparseFile } from '../disk/sparse-file.ts';
+import type { MetadataStore } from '../../ports/metadata-store.ts';
 import type { BuildStep, StepContext } from '../step-runner.ts';
 import type { ImageBuildState } from './image-build-state.ts';
 
@@ -43,6 +46,8 @@ export interface SourceImage {
    * overlay over it (overlay-disk.ts).
    */
   readRange?(offset: number, length: number): Promise<Buffer>;
+  /** Its content name (a sealed blob's sha256) where it has one: its root's check is then kept (checked-roots.ts). */
+  contentId?: string;
 }
 
 const MIB = 1024 * 1024;
@@ -62,6 +67,8 @@ export interface SourceStepOptions<S extends SourceImage> {
   needsVm?: string;
   /** `build.limits.diskMiB`; unset, a default tied to the source's size. */
   diskLimitMiB?: number;
+  /** Where `e2fsck -fn` verdicts are kept by content (checked-roots.ts); unset, every build checks. */
+  checkedRoots?: MetadataStore;
   /** Told as the step goes, so the run can show its progress: on start, once the bytes are in, once the root is open. */
   progress?: { started?(): Promise<void>; fetched?(source: S): Promise<void>; opened?(): Promise<void> };
 }
@@ -105,9 +112,17 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
         return inVm(state, options, log, error.message.replaceAll(state.raw, 'the source'));
       }
       log.line(`Root file system at byte ${state.partition.start} (${state.partition.table} table)`);
-      state.root = await openRootInPlace(state.raw, state.partition, state.rootfs, { signal });
+      const identity = source.contentId && { contentId: source.contentId, start: state.partition.start };
+      const passedBefore = identity && options.checkedRoots ? await wasChecked(options.checkedRoots, identity) : false;
+      state.root = await openRootInPlace(state.raw, state.partition, state.rootfs, { signal, passedBefore });
+      if (identity && options.checkedRoots && !passedBefore)
+        await rememberChecked(options.checkedRoots, identity, new Date());
       state.mode = 'in place';
-      log.line('Root file system checked (e2fsck -fn) and opened in place');
+      log.line(
+        passedBefore
+          ? 'Root file system opened in place (these bytes passed e2fsck -fn in an earlier build)'
+          : 'Root file system checked (e2fsck -fn) and opened in place',
+      );
       await progress.opened?.();
     },
     cleanup: async (state) => {

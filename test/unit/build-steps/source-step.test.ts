@@ -2,14 +2,17 @@
 // source's bytes into it, turns them into the working raw disk and opens the root file system in
 // place, telling the run's progress as it goes; its cleanup detaches that root; a run canceled
 // during it stops its disk tools at once. A source read where it is becomes a copy-on-write overlay,
-// whose changes the write image step lists.
+// whose changes the write image step lists. A root's check is kept by the source's content name.
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openSqliteMetadataStore } from '../../../src/adapters/sqlite-metadata-store.ts';
 import { makeBusyboxBaseImage } from '../../../src/imaging/disk/base-image.ts';
+import { CHECKED_ROOT_KIND } from '../../../src/imaging/disk/checked-roots.ts';
 import { toFixedVhd } from '../../../src/imaging/disk/disk-image.ts';
 import { ToolCanceled } from '../../../src/imaging/disk/run.ts';
 import { removeRunWork } from '../../../src/imaging/disk/run-space.ts';
@@ -76,6 +79,39 @@ describe('source step', () => {
     await step.cleanup!(state, ctx);
     assert.equal(state.root, undefined);
     assert.ok(!existsSync(state.rootfs), 'the cleanup detached the root and removed its mount point');
+  });
+
+  it('checks a root once per content: the same bytes open again without e2fsck -fn, a damaged root is refused every time', async () => {
+    const verdicts = await openSqliteMetadataStore(join(root, 'verdicts.db'));
+    const damaged = join(root, 'damaged.vhd');
+    copyFileSync(vhd, damaged);
+    const MIB = 1024 * 1024;
+    execFileSync('debugfs', ['-w', '-R', 'set_inode_field /etc/hostname links_count 7', `${damaged}?offset=${MIB}`], {
+      stdio: 'ignore',
+    });
+    const open = async (file: string, contentId: string) => {
+      const { state, log, ctx } = fixture();
+      const step = sourceStep({
+        find: async () => ({ ...(await source()), open: () => createReadStream(file), contentId }),
+        diskLimitMiB: 256,
+        checkedRoots: verdicts,
+      });
+      try {
+        await step.run(state, ctx);
+        assert.ok(existsSync(join(state.rootfs, 'bin/busybox')), 'the root file system is open');
+      } finally {
+        await step.cleanup!(state, ctx);
+      }
+      return readFileSync(log.path, 'utf8');
+    };
+    const good = 'a'.repeat(64);
+    assert.match(await open(vhd, good), /Root file system checked \(e2fsck -fn\) and opened in place/);
+    assert.match(await open(vhd, good), /opened in place \(these bytes passed e2fsck -fn in an earlier build\)/);
+    // Another content name is other bytes: checked, and refused each time, its findings named.
+    for (let attempt = 0; attempt < 2; attempt++)
+      await assert.rejects(open(damaged, 'b'.repeat(64)), /e2fsck -fn found: .*Inode \d+ ref count is 7, should be 1/);
+    assert.equal((await verdicts.list({ kind: CHECKED_ROOT_KIND, limit: 10 })).length, 1, 'only the pass is kept');
+    await verdicts.close();
   });
 
   it('stops with ToolCanceled, opening nothing, when the run is canceled once the bytes are in', async () => {

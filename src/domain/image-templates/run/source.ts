@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
 import { ArmError } from '../../../core/arm-error.ts';
 import { CHUNK_SIZE, type ChunkRun } from '../../../core/content-id.ts';
-import type { BlobStore } from '../../../ports/blob-store.ts';
+import type { BlobInfo, BlobStore } from '../../../ports/blob-store.ts';
 import type { DomainContext } from '../../context.ts';
 import type { GalleryImageVersionInternal } from '../../gallery-image-versions/gallery-image-version.ts';
 import type { GalleryImage } from '../../gallery-images/gallery-image.ts';
@@ -41,11 +41,18 @@ export interface SourceBytes {
    * as the source's list with those replaced (built-vhd.ts).
    */
   stored?: { region: string; runs(): Promise<ChunkRun[] | undefined> };
+  /** The sealed bytes' content name (sha256): a root that passed its check once is not checked again. */
+  contentId?: string;
 }
 
 /** A store blob's bytes as a source reads them: the whole, a piece, and the chunk list. */
-function storedBlob(store: BlobStore, key: string): Pick<SourceBytes, 'open' | 'readRange' | 'stored'> {
+function storedBlob(
+  store: BlobStore,
+  info: BlobInfo,
+): Pick<SourceBytes, 'open' | 'readRange' | 'stored' | 'contentId'> {
+  const { key } = info;
   return {
+    contentId: info.sha256,
     open: () => store.read(key),
     readRange: (offset, length) => buffer(store.read(key, { start: offset, end: offset + length - 1 })),
     stored: { region: store.region, runs: () => store.chunks(key) },
@@ -78,7 +85,7 @@ export async function findTemplateSource(
         description: `managed image ${image.data.resource.id}`,
         size: info.size,
         hyperVGeneration: image.data.resource.properties.hyperVGeneration,
-        ...storedBlob(store, os.key),
+        ...storedBlob(store, info),
       };
     }
     case 'SharedImageVersion': {
@@ -101,6 +108,7 @@ export async function findTemplateSource(
       return {
         description: `image version ${version.data.resource.id}`,
         size: manifest.size,
+        contentId: manifest.sha256,
         open: () => readManifest(store, 1, manifest),
         readRange: (offset, length) =>
           buffer(readManifest(store, 1, manifest, { start: offset, end: offset + length - 1 })),
@@ -125,7 +133,7 @@ export async function findTemplateSource(
       return {
         description: `platform image ${urn(image)}`,
         size: info.size,
-        ...storedBlob(store, image.blob.key),
+        ...storedBlob(store, info),
         exactVersion: image.version,
         hyperVGeneration: image.hyperVGeneration,
       };

@@ -2,7 +2,7 @@
 // actions as `{Namespace}/{type}[/{child}...]/{verb}` and lets `*` stand for any run of characters
 // (`*`, `*/read`, `Microsoft.Compute/*`, `Microsoft.Compute/galleries/*/read`); matching ignores case.
 import type { Problems } from '../../core/arm-error.ts';
-import { isObject } from '../shared/validate.ts';
+import { isObject, refuseUnknownFields } from '../shared/validate.ts';
 
 export interface Permission {
   actions: string[];
@@ -64,6 +64,9 @@ export function checkPermissions(value: unknown, target: string, problems: Probl
       problems.add(at, `'${at}' must be an object.`, 'InvalidRoleDefinitionPermissions');
       return permission;
     }
+    // Later api-versions' conditions on a block (null unless set) are not evaluated here: refused, not dropped.
+    const given = Object.fromEntries(Object.entries(block).filter(([, v]) => v !== null));
+    refuseUnknownFields(given, FIELDS, at, problems);
     for (const field of FIELDS) {
       const list = block[field] ?? [];
       if (!Array.isArray(list) || list.some((a) => typeof a !== 'string' || a.trim() === '' || /\s/.test(a))) {

@@ -8,7 +8,7 @@ import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { DomainContext } from '../context.ts';
 import { findServicePrincipalByAnyId } from '../identity/service-principals.ts';
 import { requireSubscription } from '../shared/scope.ts';
-import { isObject } from '../shared/validate.ts';
+import { isObject, refuseUnknownFields } from '../shared/validate.ts';
 import { filterValue, hasCall, parseFilter } from './filter.ts';
 import {
   ROLE_ASSIGNMENT_KIND,
@@ -21,6 +21,26 @@ import { findRoleDefinition, roleDefinitionId, roleDefinitionName } from './role
 import { parseScope, scopeCovers, type Scope, type ScopedRef } from './scope.ts';
 
 const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'];
+/** What a PUT's `properties` may give; the read-only members a GET answers are taken back and ignored. */
+const TAKES = [
+  'roleDefinitionId',
+  'principalId',
+  'principalType',
+  'description',
+  'condition',
+  'conditionVersion',
+  'delegatedManagedIdentityResourceId',
+];
+const READ_ONLY = ['scope', 'createdOn', 'updatedOn', 'createdBy', 'updatedBy'];
+/** Members of the model Kiln has no meaning for, each refused when it asks for something (null, as a GET answers it, asks nothing). */
+const NOT_SUPPORTED: Record<string, string> = {
+  condition:
+    "Kiln does not evaluate role assignment conditions (ABAC): an assignment with a condition would grant more than it says here, so 'properties.condition' must be null.",
+  conditionVersion:
+    "Kiln does not evaluate role assignment conditions (ABAC), so 'properties.conditionVersion' must be null.",
+  delegatedManagedIdentityResourceId:
+    "Kiln has no delegated managed identities (cross-tenant delegation), so 'properties.delegatedManagedIdentityResourceId' must be null.",
+};
 // Azure allows 4,000 assignments per subscription; a page this size reads a principal's in one go.
 const PAGE = 5_000;
 
@@ -87,6 +107,13 @@ export async function createRoleAssignment(
     );
   const props = isObject(body.properties) ? body.properties : {};
   const problems = new Problems();
+  refuseUnknownFields(body, ['properties'], '', problems, { readOnly: ['id', 'name', 'type'] });
+  refuseUnknownFields(props, TAKES, 'properties', problems, { readOnly: READ_ONLY });
+  for (const [field, why] of Object.entries(NOT_SUPPORTED))
+    if (props[field] !== undefined && props[field] !== null)
+      problems.add(`properties.${field}`, why, 'PropertyNotSupported');
+  if (props.description !== undefined && props.description !== null && typeof props.description !== 'string')
+    problems.add('properties.description', "'properties.description' must be a string.");
   const definitionName =
     typeof props.roleDefinitionId === 'string' ? roleDefinitionName(props.roleDefinitionId) : undefined;
   if (!definitionName)
@@ -143,6 +170,7 @@ export async function createRoleAssignment(
       400,
       'UnmatchedPrincipalType',
       `The PrincipalId '${principalId}' has type 'ServicePrincipal' , which is different from specified PrincipalType '${String(props.principalType)}'.`,
+      'properties.principalType',
     );
   }
 
@@ -155,7 +183,15 @@ export async function createRoleAssignment(
         'RoleAssignmentUpdateNotPermitted',
         'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.',
       );
-    return { status: 200 as const, assignment: roleAssignmentView(existing.data) };
+    // The description is what a PUT of the same assignment may change, as in Azure (it was ignored).
+    const description = typeof props.description === 'string' ? props.description : null;
+    if (description === existing.data.description)
+      return { status: 200 as const, assignment: roleAssignmentView(existing.data) };
+    const changed = { ...existing.data, description, updatedOn: ctx.clock.now().toISOString(), updatedBy: caller };
+    await ctx.store.apply([
+      { op: 'put', record: roleAssignmentRecord(scope, changed), expect: { etag: existing.etag } },
+    ]);
+    return { status: 200 as const, assignment: roleAssignmentView(changed) };
   }
   const twin = (await assignmentsOfPrincipal(ctx, principalId)).find(
     (a) => a.roleDefinitionName === role.name && a.scope.toLowerCase() === scope.key,

@@ -12,7 +12,7 @@ import { ArmError, Problems } from '../../core/arm-error.ts';
 import { isGuid } from '../../core/ids.ts';
 import type { DomainContext } from '../context.ts';
 import { requireSubscription } from '../shared/scope.ts';
-import { isObject } from '../shared/validate.ts';
+import { isObject, refuseUnknownFields } from '../shared/validate.ts';
 import { BUILT_IN_ROLES, findBuiltInRole, type RoleDefinitionData } from './built-in-roles.ts';
 import { filterValue, parseFilter } from './filter.ts';
 import { authorizationFailed } from './denials.ts';
@@ -129,6 +129,17 @@ export async function createOrUpdateRoleDefinition(
     );
   const props = isObject(body.properties) ? body.properties : {};
   const problems = new Problems();
+  // Members outside the model are refused, not dropped; the read-only ones a GET answers are taken back.
+  refuseUnknownFields(body, ['properties'], '', problems, { readOnly: ['id', 'name', 'type'] });
+  refuseUnknownFields(
+    props,
+    ['roleName', 'description', 'type', 'permissions', 'assignableScopes'],
+    'properties',
+    problems,
+    {
+      readOnly: ['createdOn', 'updatedOn', 'createdBy', 'updatedBy'],
+    },
+  );
   const roleName = typeof props.roleName === 'string' ? props.roleName.trim() : '';
   if (roleName === '')
     problems.add(

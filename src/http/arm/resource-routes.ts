@@ -4,6 +4,11 @@
  * operations and paging are answered the same way for every type. The path templates name their
  * parameters after the fields of the type's ref (domain/shared/resource-ref.ts), so the route's
  * parameters are handed to the operations as that ref.
+ *
+ * Every answer is in the shape of the request's api-version (domain/shared/version-shape.ts): what a
+ * type's `view` shows is then left without the members that version's model lacks, and a write body
+ * carrying one is refused before the operation runs. A GET kept rendered (rendered-records.ts) is the
+ * newest shape, so a request at a version with members left out renders its own answer.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationData } from '../../domain/operations/operation.ts';
@@ -16,6 +21,8 @@ import { armRoute, params, refOf, routePath } from './arm-route.ts';
 import { renderedRecords } from './rendered-records.ts';
 import { sendAccepted, sendLongRunning, sendPage, sendPolled, sendResource } from './reply.ts';
 import { fillScope, routeAccess } from './route-action.ts';
+import { apiVersionOf } from './urls.ts';
+import { isShapedAt, refuseNewerMembers, shapeFor } from '../../domain/shared/version-shape.ts';
 
 /** What a write returns: the resource, and the operation still finishing it, if any. */
 export interface WriteResult {
@@ -76,8 +83,11 @@ export function registerResourceRoutes<Ref, ListRef>(
   deps: AppDeps,
   routes: ResourceRoutes<Ref, ListRef>,
 ): void {
+  const { type } = routes;
   const show = async (resource: unknown, request: FastifyRequest) =>
-    routes.view ? routes.view(resource, request) : resource;
+    shapeFor(type.type, routes.view ? await routes.view(resource, request) : resource, apiVersionOf(request));
+  /** Refuses a write whose body carries a member its api-version's model does not have. */
+  const checkBody = (request: FastifyRequest) => refuseNewerMembers(type.type, request.body, apiVersionOf(request));
   const write = async (request: FastifyRequest, reply: FastifyReply, result: WriteResult) => {
     const body = await show(result.body, request);
     if (!result.operation) return sendResource(reply, result.status, body, result.etag);
@@ -92,23 +102,24 @@ export function registerResourceRoutes<Ref, ListRef>(
       (resource) => show(resource, request),
     );
   };
-  const { type } = routes;
   const path = routePath(type.path);
   const ref = refOf<Ref>;
-  armRoute(scope, 'PUT', path, type, async (request, reply) =>
-    write(request, reply, await routes.put(ref(request), request)),
-  );
+  armRoute(scope, 'PUT', path, type, async (request, reply) => {
+    checkBody(request);
+    return write(request, reply, await routes.put(ref(request), request));
+  });
   const { patch } = routes;
   if (patch)
-    armRoute(scope, 'PATCH', path, type, async (request, reply) =>
-      write(request, reply, await patch(ref(request), request)),
-    );
+    armRoute(scope, 'PATCH', path, type, async (request, reply) => {
+      checkBody(request);
+      return write(request, reply, await patch(ref(request), request));
+    });
   const { read, get } = routes;
   // The record a path names is the resource the path is the id of (what its GET is checked at).
   const idTemplate = routeAccess('GET', path).scope;
   const rendered = read && !routes.view ? renderedRecords(deps.domain.store) : undefined;
   armRoute(scope, 'GET', path, type, async (request, reply) => {
-    if (rendered) {
+    if (rendered && !isShapedAt(type.type, apiVersionOf(request))) {
       const key = resourceKey(fillScope(idTemplate, params(request)));
       const answer = await rendered.answer(
         key,
@@ -129,10 +140,12 @@ export function registerResourceRoutes<Ref, ListRef>(
   for (const collection of type.collections) {
     armRoute(scope, 'GET', routePath(collection), type, async (request, reply) => {
       const page = await routes.list(refOf<ListRef>(request), request);
-      // Only a type with a view shows its members otherwise than stored: the others' pages go as read.
-      const shown = routes.view
-        ? { ...page, value: await Promise.all(page.value.map((resource) => show(resource, request))) }
-        : page;
+      // Only a type with a view, or an api-version with members left out, shows its members otherwise
+      // than stored: the others' pages go as read.
+      const shown =
+        routes.view || isShapedAt(type.type, apiVersionOf(request))
+          ? { ...page, value: await Promise.all(page.value.map((resource) => show(resource, request))) }
+          : page;
       return sendPage(request, reply, shown);
     });
   }

@@ -17,6 +17,8 @@ import type { AppDeps } from '../deps.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { getResource } from '../../domain/shared/arm-resource.ts';
 import { sendResource } from '../arm/reply.ts';
+import { apiVersionOf } from '../arm/urls.ts';
+import { shapeForId } from '../../domain/shared/version-shape.ts';
 
 /** The status monitors polled under `/providers/{namespace}/locations/{location}/...`. */
 const OPERATION_TYPES = [COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE, RESOURCES_OPERATION_TYPE];
@@ -88,7 +90,9 @@ async function sendResult(
   if (operation.status === 'Succeeded') {
     if (operation.output !== undefined) return reply.status(200).send(operation.output);
     const made = await getResource(domain, operation.resourceId);
-    return made ? sendResource(reply, 200, made.data.resource, made.etag) : reply.status(doneEmpty).send();
+    // In the shape of the api-version the operation is polled with (the request's that started it).
+    const shown = made && shapeForId(operation.resourceId, made.data.resource, apiVersionOf(request));
+    return made ? sendResource(reply, 200, shown, made.etag) : reply.status(doneEmpty).send();
   }
   return reply
     .status(failureStatus(operation))

@@ -1,0 +1,248 @@
+// Generates src/domain/shared/properties-since.ts: for each resource type whose answers Kiln shapes by
+// api-version (src/domain/shared/version-shape.ts), the properties (JSON paths, `[]` for an array's
+// items) that are newer than the oldest api-version Kiln accepts for the type, each with the first
+// api-version that has it. Derived from Azure's published OpenAPI specs (Azure/azure-rest-api-specs,
+// specification/compute/resource-manager/Microsoft.Compute/{GalleryRP,DiskRP,ComputeRP}/{stable,preview}/<version>/*.json),
+// read from a git directory of that repository (or of a fork of it) with `git show`, plus the model
+// excerpts Kiln's OpenAPI walks keep (test/api/spec-models/) for the newest versions:
+//
+//   node --import tsx scripts/api-version-shapes.ts GIT_DIR [COMMIT]   # writes the module, then prettier
+//
+// How a property's first version is found: every version folder the commit has is read, the type's
+// model walked from its root definition ($ref across files, allOf, array items; a map's keys are data,
+// not walked). The property's run of versions is the longest one that reaches the newest version read
+// (a member dropped and added again counts from its return); where versions Kiln accepts lie between
+// the last version read without it and the first read with it (a folder the commit lacks, such as a
+// version published after it), the earliest of them is taken: an answer that keeps a member the version
+// may not have is a smaller departure than one dropping a member it has. A member whose parent is as
+// new is left out (the parent goes with it).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DISK_RP_API_VERSIONS } from '../src/domain/disks/descriptor.ts';
+import { GALLERY_RP_API_VERSIONS } from '../src/domain/galleries/descriptor.ts';
+import { COMPUTE_RP_API_VERSIONS } from '../src/domain/images/descriptor.ts';
+
+const [gitDir, commit = 'HEAD'] = process.argv.slice(2);
+if (!gitDir) throw new Error('usage: api-version-shapes.ts GIT_DIR_OF_AZURE_REST_API_SPECS [COMMIT]');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(root, 'src/domain/shared/properties-since.ts');
+const COMPUTE = 'specification/compute/resource-manager/Microsoft.Compute';
+
+type Schema = {
+  $ref?: string;
+  allOf?: Schema[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  definitions?: Record<string, Schema>;
+};
+
+const git = (...args: string[]) =>
+  execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const commitId = git('rev-parse', commit).trim();
+const tree = git('ls-tree', '-r', '--name-only', commitId, COMPUTE).split('\n');
+
+const files = new Map<string, Schema>();
+function specFile(path: string): Schema {
+  let file = files.get(path);
+  if (!file) files.set(path, (file = JSON.parse(git('show', `${commitId}:${path}`)) as Schema));
+  return file;
+}
+
+interface Model {
+  /** Where the version's files are (repository paths), or a loaded excerpt. */
+  files: string[];
+  load(path: string): Schema;
+}
+
+/** A version's model from the repository: every non-example file of its folder. */
+const repoModel = (folder: string): Model => ({
+  files: tree.filter((p) => p.startsWith(`${folder}/`) && !p.includes('/examples/') && p.endsWith('.json')),
+  load: specFile,
+});
+
+/** An excerpt Kiln keeps (test/api/spec-models/): its definitions in one file, its refs local. */
+function excerptModel(...names: string[]): Model {
+  const paths = names.map((name) => `test/api/spec-models/${name}.json`);
+  return { files: paths, load: (path) => JSON.parse(readFileSync(join(root, path), 'utf8')) as Schema };
+}
+
+/** Every member path of `definition` in a version's model (undefined when the version lacks it). */
+function memberPaths(model: Model, definition: string): Set<string> | undefined {
+  const home = model.files.find((path) => model.load(path).definitions?.[definition]);
+  if (!home) return undefined;
+  const found = new Set<string>();
+  const walk = (schema: Schema, file: string, path: string, seen: string[]) => {
+    if (schema.$ref) {
+      const [target, pointer] = schema.$ref.split('#');
+      const refFile = target ? posix.normalize(posix.join(posix.dirname(file), target)) : file;
+      const name = pointer.replace('/definitions/', '');
+      const key = `${refFile}#${name}`;
+      if (seen.includes(key)) return;
+      // A common-types file absent at this commit (or from an excerpt) has only the base resource's members.
+      const def = tryLoad(model, refFile)?.definitions?.[name];
+      if (def) walk(def, refFile, path, [...seen, key]);
+    }
+    for (const part of schema.allOf ?? []) walk(part, file, path, seen);
+    for (const [name, member] of Object.entries(schema.properties ?? {})) {
+      const at = path ? `${path}.${name}` : name;
+      found.add(at);
+      walk(member, file, at, seen);
+    }
+    if (schema.items) walk(schema.items, file, `${path}[]`, seen);
+  };
+  walk(model.load(home).definitions![definition], home, '', [`${home}#${definition}`]);
+  return found;
+}
+
+function tryLoad(model: Model, path: string): Schema | undefined {
+  try {
+    return model.load(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The version folders of a provider at the commit, oldest first. */
+function versionFolders(provider: string): Array<{ version: string; model: Model }> {
+  const folders = new Set<string>();
+  for (const path of tree) {
+    const match = new RegExp(`^(${COMPUTE}/${provider}/(?:stable|preview)/([^/]+))/[^/]+\\.json$`).exec(path);
+    if (match) folders.add(match[1]);
+  }
+  return [...folders]
+    .map((folder) => ({ version: folder.split('/').pop()!, model: repoModel(folder) }))
+    .sort((a, b) => (a.version < b.version ? -1 : 1));
+}
+
+interface TypeSource {
+  type: string;
+  provider: string;
+  definition: string;
+  accepted: readonly string[];
+  /** The newest model, where Kiln keeps an excerpt of a version later than the commit may have. */
+  excerpt: { version: string; model: Model };
+}
+
+/** Each provider's accepted versions, and the version and file name prefix of Kiln's excerpts of its newest model. */
+const PROVIDERS = {
+  GalleryRP: { accepted: GALLERY_RP_API_VERSIONS, newest: '2025-03-03' },
+  ComputeRP: { accepted: COMPUTE_RP_API_VERSIONS, newest: '2024-11-01' },
+  DiskRP: { accepted: DISK_RP_API_VERSIONS, newest: '2025-01-02' },
+};
+
+/** A type of Microsoft.Compute: its provider, the root definition of its model, and the excerpt (test/api/spec-models/) holding it. */
+function typeSource(type: string, provider: keyof typeof PROVIDERS, definition: string, excerpt: string): TypeSource {
+  const { accepted, newest } = PROVIDERS[provider];
+  return {
+    type: `Microsoft.Compute/${type}`,
+    provider,
+    definition,
+    accepted,
+    excerpt: { version: newest, model: excerptModel(`${provider}-${newest}-${excerpt}`) },
+  };
+}
+
+const TYPES: TypeSource[] = [
+  typeSource('galleries', 'GalleryRP', 'Gallery', 'gallery'),
+  typeSource('galleries/images', 'GalleryRP', 'GalleryImage', 'gallery-image'),
+  typeSource('galleries/images/versions', 'GalleryRP', 'GalleryImageVersion', 'gallery-image-version'),
+  typeSource('images', 'ComputeRP', 'Image', 'image'),
+  typeSource('disks', 'DiskRP', 'Disk', 'disk-snapshot'),
+  typeSource('snapshots', 'DiskRP', 'Snapshot', 'disk-snapshot'),
+];
+
+/**
+ * The paths an excerpt leaves out on purpose (its `source` says so: read-only members the walks do
+ * not probe) are kept from the versions read: a member the newest model is known to lack is never one
+ * an excerpt dropped, so only members missing from the excerpt but present in the last version read
+ * are carried over.
+ */
+function tableOf(source: TypeSource): { since: Record<string, string>; read: string[] } {
+  const versions = versionFolders(source.provider)
+    .filter(({ version }) => version < source.excerpt.version)
+    .map(({ version, model }) => ({ version, paths: memberPaths(model, source.definition) }))
+    .filter((v): v is { version: string; paths: Set<string> } => v.paths !== undefined)
+    // A version published both as stable and as preview (GalleryRP 2020-09-30) has the members of either.
+    .filter((v, i, all) => {
+      const earlier = all.findIndex((w) => w.version === v.version);
+      if (earlier !== i) for (const path of v.paths) all[earlier].paths.add(path);
+      return earlier === i;
+    });
+  const newest = memberPaths(source.excerpt.model, source.definition)!;
+  const lastRead = versions.at(-1)?.paths ?? new Set<string>();
+  for (const path of lastRead) if (!newest.has(path)) newest.add(path);
+  versions.push({ version: source.excerpt.version, paths: newest });
+
+  const since: Record<string, string> = {};
+  const all = new Set(versions.flatMap((v) => [...v.paths]));
+  for (const path of all) {
+    let first = versions.length - 1;
+    if (!versions[first].paths.has(path)) first = versions.findIndex((v) => v.paths.has(path));
+    else while (first > 0 && versions[first - 1].paths.has(path)) first--;
+    if (first === 0) continue;
+    const lacking = versions[first - 1].version;
+    const earliest = source.accepted.find((v) => v > lacking && v <= versions[first].version);
+    if (earliest && earliest > source.accepted[0]) since[path] = earliest;
+  }
+  // A member as new as its parent goes with it.
+  const parentOf = (path: string) => path.replace(/(\[\]|\.[^.[\]]+)$/, '');
+  for (const path of Object.keys(since)) {
+    for (let child = path, parent = parentOf(path); parent !== child; child = parent, parent = parentOf(parent)) {
+      if (since[parent] !== undefined && since[parent] >= since[path]) {
+        delete since[path];
+        break;
+      }
+    }
+  }
+  const sorted = Object.fromEntries(Object.entries(since).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { since: sorted, read: versions.map((v) => v.version) };
+}
+
+const tables = TYPES.map((source) => ({ source, ...tableOf(source) }));
+/** Entries every type of a provider with more than one has alike, written once (disks' and snapshots' creationData). */
+const shared: Record<string, Array<[string, string]>> = {};
+for (const provider of new Set(TYPES.map((t) => t.provider))) {
+  const of = tables.filter((t) => t.source.provider === provider);
+  const [first, ...rest] = of;
+  const common = Object.entries(first.since).filter(([path, version]) => rest.every((t) => t.since[path] === version));
+  if (rest.length > 0 && common.length >= 4) shared[provider] = common;
+}
+const lines = [
+  '/**',
+  ' * Generated by scripts/api-version-shapes.ts; do not edit (run it again). For each type Kiln shapes by',
+  " * api-version (version-shape.ts), the members newer than the type's oldest accepted api-version, each",
+  ' * with the first api-version whose model has it, from Azure/azure-rest-api-specs at',
+  ` * ${commitId} and test/api/spec-models/. Versions read:`,
+  ...tables.map(({ source, read }) => ` *  - ${source.type}: ${read.join(', ')}`),
+  ' * Accepted versions among those with no model read (a member first read after one of them is given',
+  ' * the earliest of them, see the script):',
+  ...tables.map(({ source, read }) => {
+    const unread = source.accepted.filter((v) => v > read[0] && v < read.at(-1)! && !read.includes(v));
+    return ` *  - ${source.type}: ${unread.join(', ') || 'none'}`;
+  }),
+  ' */',
+  ...Object.entries(shared).flatMap(([provider, entries]) => [
+    '',
+    `/** What every type of ${provider} shares (the members of their common definitions). */`,
+    `const ${provider.toUpperCase()}_SHARED = {`,
+    ...entries.map(([path, version]) => `  '${path}': '${version}',`),
+    '};',
+  ]),
+  '',
+  'export const PROPERTIES_SINCE: Readonly<Record<string, Readonly<Record<string, string>>>> = {',
+  ...tables.flatMap(({ source, since }) => [
+    `  '${source.type}': {`,
+    ...(shared[source.provider] ? [`    ...${source.provider.toUpperCase()}_SHARED,`] : []),
+    ...Object.entries(since)
+      .filter(([path]) => !shared[source.provider]?.some(([common]) => common === path))
+      .map(([path, version]) => `    '${path}': '${version}',`),
+    '  },',
+  ]),
+  '};',
+  '',
+];
+writeFileSync(OUT, lines.join('\n'));
+execFileSync('npx', ['prettier', '--write', OUT], { cwd: root, stdio: 'inherit' });
+console.log(`wrote ${OUT}`);

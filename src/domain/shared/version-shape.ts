@@ -9,9 +9,9 @@
  * a long-running operation's result gives (http/arm/resource-routes.ts, http/routes/operations.ts).
  *
  * Writes, decided here: a PUT or PATCH at api-version V whose body carries a member V's model does not
- * have is refused, 400 InvalidParameter, its target the member as given, a detail naming it and each
- * path within it down to every value given (so whichever leaf a client wrote is named), and its message
- * the api-version that added it. Azure's RPs ignore such a member in practice, but Kiln
+ * have is refused, 400 InvalidParameter, its target the first value given within the member (as every
+ * field refusal names the leaf), a detail naming the member and each path within it down to every value
+ * given, and its message the api-version that added the member. Azure's RPs ignore such a member in practice, but Kiln
  * never drops a field silently: a client that sends one meant it, and is told which version to use.
  * A null carries nothing and is not refused. What a newer version wrote stays stored: a client of V
  * reads V's shape, so a body it writes back never holds a newer member; its PATCH leaves those members
@@ -126,8 +126,8 @@ function pathsWithin(value: unknown, path: string): string[] {
 
 /**
  * Refuses a write body of `type` at `apiVersion` that carries members the version's model does not
- * have: the error's target is the first such member as given, its details name every path within
- * them (each a target), so whichever a client wrote is named.
+ * have: the error's target is the first value given within the first such member, its details name
+ * the members and every path within them (each a target), so whichever a client wrote is named.
  */
 export function refuseNewerMembers(type: string, body: unknown, apiVersion: string | undefined): void {
   const refused = missingAt(type, apiVersion).flatMap((member) => {
@@ -141,5 +141,10 @@ export function refuseNewerMembers(type: string, body: unknown, apiVersion: stri
   const details = refused.flatMap((r) =>
     pathsWithin(r.value, r.path).map((at) => ({ code: 'InvalidParameter', message: message(r), target: at })),
   );
-  throw new ArmError(400, 'InvalidParameter', message(refused[0]), refused[0].path, details);
+  // The target is the first value given (a client names the leaf it wrote, as every field refusal does).
+  const [first] = refused;
+  const within = pathsWithin(first.value, first.path);
+  const isParent = (at: string, next = '') => next.startsWith(at) && /^[.[]/.test(next.slice(at.length));
+  const leaf = within.find((at, i) => !isParent(at, within[i + 1])) ?? first.path;
+  throw new ArmError(400, 'InvalidParameter', message(first), leaf, details);
 }

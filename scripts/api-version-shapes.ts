@@ -6,7 +6,18 @@
 // read from a git directory of that repository (or of a fork of it) with `git show`, plus the model
 // excerpts Kiln's OpenAPI walks keep (test/api/spec-models/) for the newest versions:
 //
-//   node --import tsx scripts/api-version-shapes.ts GIT_DIR [COMMIT]   # writes the module, then prettier
+//   node --import tsx scripts/api-version-shapes.ts GIT_DIR[@REF]...   # writes the module, then prettier
+//
+// Each source is a git directory of the repository or of a fork, at a ref (HEAD unless told); a version
+// folder is read from the first source that has it, so a fork's feature branch can give a version its
+// main branch lacked then. The module was made from snapshots of two forks (no full copy of the
+// repository could be had here): swathipil/azure-rest-api-specs at its main branch of 2024-07-08 and
+// MaNehaKa/azure-rest-api-specs's Microsoft feature branches feature/cplat-2024-03-02 (DiskRP
+// 2024-03-02) and feature/cplat-2024-07-01 (ComputeRP 2024-07-01):
+//
+//   node --import tsx scripts/api-version-shapes.ts /work/.mirror/swathipil+azure-rest-api-specs/repo \
+//     /work/.mirror/MaNehaKa+azure-rest-api-specs/repo@feature/cplat-2024-03-02 \
+//     /work/.mirror/MaNehaKa+azure-rest-api-specs/repo@feature/cplat-2024-07-01
 //
 // How a property's first version is found: every version folder the commit has is read, the type's
 // model walked from its root definition ($ref across files, allOf, array items; a map's keys are data,
@@ -18,14 +29,14 @@
 // new is left out (the parent goes with it).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DISK_RP_API_VERSIONS } from '../src/domain/disks/descriptor.ts';
 import { GALLERY_RP_API_VERSIONS } from '../src/domain/galleries/descriptor.ts';
 import { COMPUTE_RP_API_VERSIONS } from '../src/domain/images/descriptor.ts';
 
-const [gitDir, commit = 'HEAD'] = process.argv.slice(2);
-if (!gitDir) throw new Error('usage: api-version-shapes.ts GIT_DIR_OF_AZURE_REST_API_SPECS [COMMIT]');
+const args = process.argv.slice(2);
+if (args.length === 0) throw new Error('usage: api-version-shapes.ts GIT_DIR_OF_AZURE_REST_API_SPECS[@REF]...');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(root, 'src/domain/shared/properties-since.ts');
 const COMPUTE = 'specification/compute/resource-manager/Microsoft.Compute';
@@ -38,15 +49,26 @@ type Schema = {
   definitions?: Record<string, Schema>;
 };
 
-const git = (...args: string[]) =>
-  execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-const commitId = git('rev-parse', commit).trim();
-const tree = git('ls-tree', '-r', '--name-only', commitId, COMPUTE).split('\n');
+/** A git directory of the repository at one commit, and the paths of Microsoft.Compute's specs there. */
+interface Source {
+  gitDir: string;
+  commit: string;
+  tree: string[];
+}
+
+const git = (gitDir: string, ...command: string[]) =>
+  execFileSync('git', ['--git-dir', gitDir, ...command], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const SOURCES: Source[] = args.map((arg) => {
+  const [gitDir, ref = 'HEAD'] = arg.split('@');
+  const commit = git(gitDir, 'rev-parse', ref).trim();
+  return { gitDir, commit, tree: git(gitDir, 'ls-tree', '-r', '--name-only', commit, COMPUTE).split('\n') };
+});
 
 const files = new Map<string, Schema>();
-function specFile(path: string): Schema {
-  let file = files.get(path);
-  if (!file) files.set(path, (file = JSON.parse(git('show', `${commitId}:${path}`)) as Schema));
+function specFile(source: Source, path: string): Schema {
+  const key = `${source.commit}:${path}`;
+  let file = files.get(key);
+  if (!file) files.set(key, (file = JSON.parse(git(source.gitDir, 'show', key)) as Schema));
   return file;
 }
 
@@ -57,9 +79,9 @@ interface Model {
 }
 
 /** A version's model from the repository: every non-example file of its folder. */
-const repoModel = (folder: string): Model => ({
-  files: tree.filter((p) => p.startsWith(`${folder}/`) && !p.includes('/examples/') && p.endsWith('.json')),
-  load: specFile,
+const repoModel = (source: Source, folder: string): Model => ({
+  files: source.tree.filter((p) => p.startsWith(`${folder}/`) && !p.includes('/examples/') && p.endsWith('.json')),
+  load: (path) => specFile(source, path),
 });
 
 /** An excerpt Kiln keeps (test/api/spec-models/): its definitions in one file, its refs local. */
@@ -104,15 +126,17 @@ function tryLoad(model: Model, path: string): Schema | undefined {
   }
 }
 
-/** The version folders of a provider at the commit, oldest first. */
+/** The version folders of a provider, each from the first source that has it, oldest first. */
 function versionFolders(provider: string): Array<{ version: string; model: Model }> {
-  const folders = new Set<string>();
-  for (const path of tree) {
-    const match = new RegExp(`^(${COMPUTE}/${provider}/(?:stable|preview)/([^/]+))/[^/]+\\.json$`).exec(path);
-    if (match) folders.add(match[1]);
-  }
+  const folders = new Map<string, Source>();
+  const pattern = new RegExp(`^(${COMPUTE}/${provider}/(?:stable|preview)/[^/]+)/[^/]+\\.json$`);
+  for (const source of SOURCES)
+    for (const path of source.tree) {
+      const folder = pattern.exec(path)?.[1];
+      if (folder && !folders.has(folder)) folders.set(folder, source);
+    }
   return [...folders]
-    .map((folder) => ({ version: folder.split('/').pop()!, model: repoModel(folder) }))
+    .map(([folder, source]) => ({ version: folder.split('/').pop()!, model: repoModel(source, folder) }))
     .sort((a, b) => (a.version < b.version ? -1 : 1));
 }
 
@@ -214,7 +238,8 @@ const lines = [
   ' * Generated by scripts/api-version-shapes.ts; do not edit (run it again). For each type Kiln shapes by',
   " * api-version (version-shape.ts), the members newer than the type's oldest accepted api-version, each",
   ' * with the first api-version whose model has it, from Azure/azure-rest-api-specs at',
-  ` * ${commitId} and test/api/spec-models/. Versions read:`,
+  ...SOURCES.map((source) => ` * ${source.commit} (${basename(dirname(source.gitDir))}),`),
+  ' * and test/api/spec-models/. Versions read:',
   ...tables.map(({ source, read }) => ` *  - ${source.type}: ${read.join(', ')}`),
   ' * Accepted versions among those with no model read (a member first read after one of them is given',
   ' * the earliest of them, see the script):',

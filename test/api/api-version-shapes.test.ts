@@ -387,11 +387,11 @@ describe('each api-version answers in its own shape', () => {
     const listed = [];
     for await (const s of compute.snapshots.listByResourceGroup('shapes')) listed.push(s.name);
     assert.deepEqual(listed, ['shapes']);
-    // A member 2022-07-02 lacks (DiskRP 2024-03-02's availabilityPolicy) is refused through the SDK too.
+    // A member 2022-07-02 lacks (DiskRP 2025-01-02's availabilityPolicy) is refused through the SDK too.
     await assert.rejects(
       compute.disks.beginUpdateAndWait('shapes', 'shapes', { availabilityPolicy: { actionOnDiskDelay: 'None' } }),
       (error: { statusCode?: number; code?: string; message: string }) =>
-        error.statusCode === 400 && error.code === 'InvalidParameter' && /added in 2024-03-02/.test(error.message),
+        error.statusCode === 400 && error.code === 'InvalidParameter' && /added in 2025-01-02/.test(error.message),
     );
     assert.deepEqual(new Set(sent), new Set(['2022-03-03', '2022-08-01', '2022-07-02']));
   });

@@ -8,7 +8,6 @@
 // on the disk by the VM domain's own holdDisk, as a running or deallocated VM leaves it: no VM boots.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ComputeManagementClient as ComputeManagementClient25 } from '@azure/arm-compute-25';
-import { ResourceManagementClient } from '@azure/arm-resources';
 import { BlobClient } from '@azure/storage-blob';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +19,8 @@ import { holdDisk, releaseDisk } from '../../src/domain/virtual-machines/disk-ho
 import type { VirtualMachine } from '../../src/domain/virtual-machines/virtual-machine.ts';
 import { armRefusal, fieldRefusals } from '../support/arm-refusal.ts';
 import { MIB, makeVhd, sha256, uploadDisk } from '../support/disk-data.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startComputeServer } from '../support/compute-test-server.ts';
+import type { TestServer } from '../support/test-server.ts';
 
 const GIB = 1024 * MIB;
 const rg = 'fields';
@@ -44,13 +44,7 @@ describe('disk and snapshot fields, growth and changes through @azure/arm-comput
   });
 
   before(async () => {
-    kiln = await startTestServer();
-    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, {
-      endpoint: kiln.url,
-      additionalPolicies: [{ position: 'perCall', policy: recordErrors }],
-    });
-    const resources = new ResourceManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
-    await resources.resourceGroups.createOrUpdate(rg, { location: 'westus' });
+    ({ kiln, compute } = await startComputeServer(rg, recordErrors));
   });
   after(() => kiln.stop());
 

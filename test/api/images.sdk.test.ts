@@ -1,5 +1,6 @@
 // Microsoft.Compute/images through the official @azure/arm-compute client: the ten creation
-// scenarios of seed 003 (Images - Create Or Update), the rest of the operations, and bad input.
+// scenarios of seed 003 (Images - Create Or Update), the rest of the operations, and bad input. The
+// three with a DiskEncryptionSet are refused at its path, as Kiln serves none (disks/encryption-sets.ts).
 import { ComputeManagementClient, type Image } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
@@ -64,15 +65,26 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
     return created;
   }
 
-  it('1. from a blob with a DiskEncryptionSet', async () => {
-    const image = await create('blob-des', {
-      location: 'West US',
-      storageProfile: {
-        osDisk: { osType: 'Linux', blobUri: osBlob, diskEncryptionSet: { id: des }, osState: 'Generalized' },
+  /** An image whose OS disk names the DiskEncryptionSet: refused at its path, and not made. */
+  async function refusesEncryptionSet(name: string, source: Record<string, unknown>) {
+    const osDisk = { osType: 'Linux', osState: 'Generalized', diskEncryptionSet: { id: des }, ...source } as const;
+    await assert.rejects(
+      compute.images.createOrUpdate('myResourceGroup', name, { location: 'West US', storageProfile: { osDisk } }),
+      (error: ArmFailure) => {
+        assert.equal(error.statusCode, 400);
+        assert.match(
+          error.message,
+          /'properties\.storageProfile\.osDisk\.diskEncryptionSet\.id' names a disk encryption set/,
+        );
+        assert.match(error.message, /serves no disk encryption sets/);
+        return true;
       },
-    });
-    assert.equal(image.storageProfile?.osDisk?.diskEncryptionSet?.id, des);
-    assert.deepEqual(image.storageProfile?.dataDisks, []);
+    );
+    await assert.rejects(compute.images.get('myResourceGroup', name), { statusCode: 404 });
+  }
+
+  it('1. from a blob with a DiskEncryptionSet: refused, as Kiln serves none', async () => {
+    await refusesEncryptionSet('blob-des', { blobUri: osBlob });
   });
 
   it('2. from a blob, zone resilient', async () => {
@@ -84,19 +96,8 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
     assert.equal(image.storageProfile?.osDisk?.blobUri, osBlob);
   });
 
-  it('3. from a managed disk with a DiskEncryptionSet', async () => {
-    const image = await create('disk-des', {
-      location: 'West US',
-      storageProfile: {
-        osDisk: {
-          osType: 'Linux',
-          managedDisk: { id: id('disks', 'myManagedDisk') },
-          diskEncryptionSet: { id: des },
-          osState: 'Generalized',
-        },
-      },
-    });
-    assert.equal(image.storageProfile?.osDisk?.managedDisk?.id, id('disks', 'myManagedDisk'));
+  it('3. from a managed disk with a DiskEncryptionSet: refused', async () => {
+    await refusesEncryptionSet('disk-des', { managedDisk: { id: id('disks', 'myManagedDisk') } });
   });
 
   it('4. from a managed disk', async () => {
@@ -109,19 +110,8 @@ describe('managed images with @azure/arm-compute (seed 003 scenarios)', () => {
     });
   });
 
-  it('5. from a snapshot with a DiskEncryptionSet', async () => {
-    const image = await create('snap-des', {
-      location: 'West US',
-      storageProfile: {
-        osDisk: {
-          osType: 'Linux',
-          snapshot: { id: id('snapshots', 'mySnapshot') },
-          diskEncryptionSet: { id: des },
-          osState: 'Generalized',
-        },
-      },
-    });
-    assert.equal(image.storageProfile?.osDisk?.snapshot?.id, id('snapshots', 'mySnapshot'));
+  it('5. from a snapshot with a DiskEncryptionSet: refused', async () => {
+    await refusesEncryptionSet('snap-des', { snapshot: { id: id('snapshots', 'mySnapshot') } });
   });
 
   it('6. from a snapshot', async () => {

@@ -9,6 +9,7 @@
 import type { Problems } from '../../core/arm-error.ts';
 import { enumValue, objectAt, refuseUnknownFields } from '../shared/validate.ts';
 import type { Disk, DiskFamily } from './disk.ts';
+import { refuseEncryptionSet } from './encryption-sets.ts';
 
 /** What Azure sets on a disk or snapshot, read back by GET. */
 const READ_ONLY = [
@@ -128,10 +129,10 @@ export function checkSecurityProfile(value: unknown, problems: Problems): Disk['
   refuseUnknownFields(profile, ['securityType', 'secureVMDiskEncryptionSetId'], target, problems);
   const securityType = enumValue(profile.securityType, SECURITY_TYPES, `${target}.securityType`, problems);
   const customerKey = securityType === 'ConfidentialVM_DiskEncryptedWithCustomerKey';
-  const setId = profile.secureVMDiskEncryptionSetId;
-  if (customerKey || (setId !== undefined && setId !== null))
+  refuseEncryptionSet(profile.secureVMDiskEncryptionSetId, `${target}.secureVMDiskEncryptionSetId`, problems);
+  if (customerKey)
     problems.add(
-      customerKey ? `${target}.securityType` : `${target}.secureVMDiskEncryptionSetId`,
+      `${target}.securityType`,
       `A disk encrypted with a customer's key needs a disk encryption set (Microsoft.Compute/diskEncryptionSets), which Kiln does not serve.`,
     );
   return securityType === undefined || customerKey ? undefined : { securityType };

@@ -8,6 +8,7 @@
 import type { Problems } from '../../core/arm-error.ts';
 import { booleanAt, enumValue, integerIn, objectAt, refuseUnknownFields } from '../shared/validate.ts';
 import type { Disk, DiskFamily } from './disk.ts';
+import { refuseEncryptionSet } from './encryption-sets.ts';
 import {
   PREMIUM_TIER_NAMES,
   diskPerformance,
@@ -129,19 +130,14 @@ export function describeOs(base: OsDescription, description: OsDescription): OsD
 
 /**
  * Encryption at rest with the platform key is what every Kiln disk has. A disk encryption set, and
- * so customer-managed keys, are refused naming the field: Kiln serves no
- * Microsoft.Compute/diskEncryptionSets, so any set named does not exist here.
+ * so customer-managed keys, are refused naming the field (encryption-sets.ts says why).
  */
 export function checkEncryption(value: unknown, problems: Problems): void {
   const target = 'properties.encryption';
   const encryption = objectAt(value, target, problems);
   if (!encryption) return;
   const setId = encryption.diskEncryptionSetId;
-  if (given(setId))
-    problems.add(
-      `${target}.diskEncryptionSetId`,
-      `The disk encryption set '${String(setId)}' named by '${target}.diskEncryptionSetId' does not exist: Kiln serves no disk encryption sets (Microsoft.Compute/diskEncryptionSets). Leave it out to keep the platform-managed key.`,
-    );
+  refuseEncryptionSet(setId, `${target}.diskEncryptionSetId`, problems);
   const type = enumValue(encryption.type, ENCRYPTION_TYPES, `${target}.type`, problems);
   if (type && type !== PLATFORM_KEY && !given(setId))
     problems.add(

@@ -1,12 +1,15 @@
 /**
  * What a version says about the encryption and boot security of the VMs made from it: each target
  * region's `encryption` (disk encryption sets for the OS and data disks, the confidential VM type)
- * and `securityProfile.uefiSettings` (signature templates and extra UEFI keys). Kiln keeps them as
- * given and returns them, as it keeps a managed image's disk encryption set: it encrypts nothing and
- * boots no confidential VMs, but a client that set them reads them back. Every bad field is refused
- * at its own path.
+ * and `securityProfile.uefiSettings` (signature templates and extra UEFI keys). The disk encryption
+ * sets are refused at their own paths, as on disks and images (disks/encryption-sets.ts: Kiln serves
+ * none, so a set named does not exist), and so is `EncryptedWithCmk`, the confidential type that
+ * encrypts with a customer's key in one; the rest (the other confidential types, a data disk's LUN,
+ * the UEFI settings) is kept as given and returned: Kiln boots no confidential VMs, but a client that
+ * set them reads them back. Every bad field is refused at its own path.
  */
 import type { Problems } from '../../core/arm-error.ts';
+import { refuseEncryptionSet } from '../disks/encryption-sets.ts';
 import { enumValue, integerIn, isObject } from '../shared/validate.ts';
 
 export const CONFIDENTIAL_VM_ENCRYPTION_TYPES = [
@@ -22,15 +25,14 @@ export const SIGNATURE_TEMPLATES = [
 ] as const;
 const KEY_TYPES = ['sha256', 'x509'] as const;
 
+/** What Kiln keeps of a region's `encryption`: never a disk encryption set (refused). */
 export interface RegionEncryption {
   osDiskImage?: {
-    diskEncryptionSetId?: string;
     securityProfile?: {
       confidentialVMEncryptionType?: (typeof CONFIDENTIAL_VM_ENCRYPTION_TYPES)[number];
-      secureVMDiskEncryptionSetId?: string;
     };
   };
-  dataDiskImages?: Array<{ lun: number; diskEncryptionSetId?: string }>;
+  dataDiskImages?: Array<{ lun: number }>;
 }
 
 interface UefiKey {
@@ -59,23 +61,20 @@ export function checkRegionEncryption(raw: unknown, at: string, problems: Proble
       `${at}.osDiskImage.securityProfile.confidentialVMEncryptionType`,
       problems,
     );
-    const secureSet = text(
+    if (type === 'EncryptedWithCmk')
+      problems.add(
+        `${at}.osDiskImage.securityProfile.confidentialVMEncryptionType`,
+        `'EncryptedWithCmk' encrypts with a customer's key in a disk encryption set (Microsoft.Compute/diskEncryptionSets), which Kiln does not serve: use EncryptedWithPmk or EncryptedVMGuestStateOnlyWithPmk.`,
+      );
+    refuseEncryptionSet(
       security?.secureVMDiskEncryptionSetId,
       `${at}.osDiskImage.securityProfile.secureVMDiskEncryptionSetId`,
       problems,
     );
-    const set = text(os.diskEncryptionSetId, `${at}.osDiskImage.diskEncryptionSetId`, problems);
-    result.osDiskImage = {
-      ...(set ? { diskEncryptionSetId: set } : {}),
-      ...(security
-        ? {
-            securityProfile: {
-              ...(type ? { confidentialVMEncryptionType: type } : {}),
-              ...(secureSet ? { secureVMDiskEncryptionSetId: secureSet } : {}),
-            },
-          }
-        : {}),
-    };
+    refuseEncryptionSet(os.diskEncryptionSetId, `${at}.osDiskImage.diskEncryptionSetId`, problems);
+    result.osDiskImage = security
+      ? { securityProfile: type && type !== 'EncryptedWithCmk' ? { confidentialVMEncryptionType: type } : {} }
+      : {};
   }
   if (raw.dataDiskImages !== undefined && raw.dataDiskImages !== null) {
     if (!Array.isArray(raw.dataDiskImages))
@@ -89,8 +88,8 @@ export function checkRegionEncryption(raw: unknown, at: string, problems: Proble
             `${at}.dataDiskImages[${i}].lun`,
             `Required parameter '${at}.dataDiskImages[${i}].lun' is missing (null).`,
           );
-        const set = text(disk.diskEncryptionSetId, `${at}.dataDiskImages[${i}].diskEncryptionSetId`, problems);
-        return { lun: lun ?? -1, ...(set ? { diskEncryptionSetId: set } : {}) };
+        refuseEncryptionSet(disk.diskEncryptionSetId, `${at}.dataDiskImages[${i}].diskEncryptionSetId`, problems);
+        return { lun: lun ?? -1 };
       });
   }
   return result;
@@ -140,11 +139,4 @@ function checkKey(raw: unknown, at: string, problems: Problems): UefiKey {
   if (!Array.isArray(key.value) || value.some((v) => typeof v !== 'string'))
     problems.add(`${at}.value`, `'${at}.value' must be an array of strings.`);
   return { type, value: value.filter((v): v is string => typeof v === 'string') };
-}
-
-/** A string field, or undefined when not given. */
-function text(value: unknown, at: string, problems: Problems): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') return void problems.add(at, `'${at}' must be a string.`);
-  return value;
 }

@@ -108,6 +108,5 @@ function asShown(given: ImageDisk, captured: ImageDisk, vmName: string, at: stri
     caching: given.caching,
     ...(given.storageAccountType ? { storageAccountType: given.storageAccountType } : {}),
     ...(given.diskSizeGB !== undefined ? { diskSizeGB: given.diskSizeGB } : {}),
-    ...(given.diskEncryptionSet ? { diskEncryptionSet: given.diskEncryptionSet } : {}),
   };
 }

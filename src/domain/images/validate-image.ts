@@ -2,6 +2,7 @@
 import { Problems } from '../../core/arm-error.ts';
 import { DISK_SKUS } from '../../core/disk-skus.ts';
 import type { DomainContext } from '../context.ts';
+import { refuseEncryptionSet } from '../disks/encryption-sets.ts';
 import { HYPERV_GENERATIONS, OS_TYPES } from '../disks/validate-disk.ts';
 import { checkLocation, checkTags } from '../shared/scope.ts';
 import { enumValue, integerIn, isObject, requiredEnum, subResourceId } from '../shared/validate.ts';
@@ -131,15 +132,7 @@ function checkDisk(raw: unknown, target: string, os: boolean, problems: Problems
       'UltraSSD_LRS cannot be used as the storage account type of an OS disk.',
     );
   if (accountType) disk.storageAccountType = accountType;
-  if (
-    subResourceId(
-      input.diskEncryptionSet,
-      'microsoft.compute/diskencryptionsets',
-      `${target}.diskEncryptionSet`,
-      problems,
-    )
-  ) {
-    disk.diskEncryptionSet = { id: (input.diskEncryptionSet as { id: string }).id };
-  }
+  // Refused, as on disks: Kiln serves no disk encryption sets (disks/encryption-sets.ts).
+  refuseEncryptionSet(input.diskEncryptionSet, `${target}.diskEncryptionSet`, problems);
   return disk;
 }

@@ -85,6 +85,6 @@ describe('galleries: every writable property of the 2025-03-03 model', () => {
             body,
           ),
       });
-      assertDepartures(t, result, apiVersion < '2024-03-03' ? {} : DEPARTURES); // 2022-03-03 has no identity: refused (version-shape.ts)
+      assertDepartures(t, result, apiVersion < '2025-03-03' ? {} : DEPARTURES); // identity came in 2025-03-03: refused before
     });
 });

@@ -75,7 +75,7 @@ describe('gallery image definitions: every writable property of the 2025-03-03 m
       t.diagnostic(`${result.leaves} writable properties, ${result.probes} probes`);
       assert.deepEqual(
         Object.keys(result.departures).sort(),
-        Object.keys(apiVersion < '2024-03-03' ? {} : DEPARTURES).sort(), // allowUpdateImage came in 2024-03-03: refused before
+        Object.keys(apiVersion < '2025-03-03' ? {} : DEPARTURES).sort(), // allowUpdateImage came in 2025-03-03: refused before
         JSON.stringify(result.departures, null, 2),
       );
     });

@@ -6,17 +6,18 @@
  * 60d35ff8bf13a7d4c56ff2e3e4fefb9e7d92ef4b (MaNehaKa+azure-rest-api-specs),
  * 125c6cf230b0ac8a83838dd4c4d55fd6bdca839a (MaNehaKa+azure-rest-api-specs),
  * and test/api/spec-models/. Versions read:
- *  - Microsoft.Compute/galleries: 2018-06-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-09-30, 2021-07-01, 2021-10-01, 2022-01-03, 2022-03-03, 2022-08-03, 2023-07-03, 2025-03-03
- *  - Microsoft.Compute/galleries/images: 2018-06-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-09-30, 2021-07-01, 2021-10-01, 2022-01-03, 2022-03-03, 2022-08-03, 2023-07-03, 2025-03-03
- *  - Microsoft.Compute/galleries/images/versions: 2018-06-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-09-30, 2021-07-01, 2021-10-01, 2022-01-03, 2022-03-03, 2022-08-03, 2023-07-03, 2025-03-03
+ *  - Microsoft.Compute/galleries: 2018-06-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-09-30, 2021-07-01, 2021-10-01, 2022-01-03, 2022-03-03, 2022-08-03, 2023-07-03, 2024-03-03, 2025-03-03
+ *  - Microsoft.Compute/galleries/images: 2018-06-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-09-30, 2021-07-01, 2021-10-01, 2022-01-03, 2022-03-03, 2022-08-03, 2023-07-03, 2024-03-03, 2025-03-03
+ *  - Microsoft.Compute/galleries/images/versions: 2018-06-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-09-30, 2021-07-01, 2021-10-01, 2022-01-03, 2022-03-03, 2022-08-03, 2023-07-03, 2024-03-03, 2025-03-03
  *  - Microsoft.Compute/images: 2016-04-30-preview, 2017-03-30, 2017-12-01, 2018-04-01, 2018-06-01, 2018-10-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-06-01, 2020-12-01, 2021-03-01, 2021-04-01, 2021-07-01, 2021-11-01, 2022-03-01, 2022-08-01, 2022-11-01, 2023-03-01, 2023-07-01, 2023-09-01, 2024-03-01, 2024-07-01, 2024-11-01
  *  - Microsoft.Compute/disks: 2016-04-30-preview, 2017-03-30, 2018-04-01, 2018-06-01, 2018-09-30, 2019-03-01, 2019-07-01, 2019-11-01, 2020-05-01, 2020-06-30, 2020-09-30, 2020-12-01, 2021-04-01, 2021-08-01, 2021-12-01, 2022-03-02, 2022-07-02, 2023-01-02, 2023-04-02, 2023-10-02, 2024-03-02, 2025-01-02
  *  - Microsoft.Compute/snapshots: 2016-04-30-preview, 2017-03-30, 2018-04-01, 2018-06-01, 2018-09-30, 2019-03-01, 2019-07-01, 2019-11-01, 2020-05-01, 2020-06-30, 2020-09-30, 2020-12-01, 2021-04-01, 2021-08-01, 2021-12-01, 2022-03-02, 2022-07-02, 2023-01-02, 2023-04-02, 2023-10-02, 2024-03-02, 2025-01-02
+ * (GalleryRP 2024-03-03 read by hand from the published files: the script's READ_BY_HAND.)
  * Accepted versions among those with no model read (a member first read after one of them is given
  * the earliest of them, see the script):
- *  - Microsoft.Compute/galleries: 2024-03-03
- *  - Microsoft.Compute/galleries/images: 2024-03-03
- *  - Microsoft.Compute/galleries/images/versions: 2024-03-03
+ *  - Microsoft.Compute/galleries: none
+ *  - Microsoft.Compute/galleries/images: none
+ *  - Microsoft.Compute/galleries/images/versions: none
  *  - Microsoft.Compute/images: none
  *  - Microsoft.Compute/disks: none
  *  - Microsoft.Compute/snapshots: none
@@ -62,14 +63,14 @@ const DISKRP_SHARED = {
 
 export const PROPERTIES_SINCE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'Microsoft.Compute/galleries': {
-    identity: '2024-03-03',
+    identity: '2025-03-03',
     'properties.sharingProfile': '2020-09-30',
     'properties.sharingProfile.communityGalleryInfo': '2021-10-01',
     'properties.sharingStatus': '2021-10-01',
     'properties.softDeletePolicy': '2021-07-01',
   },
   'Microsoft.Compute/galleries/images': {
-    'properties.allowUpdateImage': '2024-03-03',
+    'properties.allowUpdateImage': '2025-03-03',
     'properties.architecture': '2021-10-01',
     'properties.features': '2020-09-30',
     'properties.features[].startsAtVersion': '2024-03-03',
@@ -77,16 +78,16 @@ export const PROPERTIES_SINCE: Readonly<Record<string, Readonly<Record<string, s
   },
   'Microsoft.Compute/galleries/images/versions': {
     'properties.publishingProfile.replicationMode': '2021-07-01',
-    'properties.publishingProfile.storageAccountStrategy': '2024-03-03',
+    'properties.publishingProfile.storageAccountStrategy': '2025-03-03',
     'properties.publishingProfile.storageAccountType': '2019-03-01',
     'properties.publishingProfile.targetExtendedLocations': '2021-10-01',
     'properties.publishingProfile.targetRegions[].encryption': '2019-12-01',
     'properties.publishingProfile.targetRegions[].encryption.osDiskImage.securityProfile': '2021-10-01',
     'properties.publishingProfile.targetRegions[].excludeFromLatest': '2022-03-03',
     'properties.publishingProfile.targetRegions[].storageAccountType': '2019-03-01',
-    'properties.restore': '2024-03-03',
+    'properties.restore': '2025-03-03',
     'properties.safetyProfile': '2022-03-03',
-    'properties.safetyProfile.blockDeletionBeforeEndOfLife': '2024-03-03',
+    'properties.safetyProfile.blockDeletionBeforeEndOfLife': '2025-03-03',
     'properties.securityProfile': '2022-08-03',
     'properties.storageProfile.dataDiskImages[].source': '2019-07-01',
     'properties.storageProfile.dataDiskImages[].source.storageAccountId': '2022-03-03',

@@ -11,7 +11,8 @@
  * so is an adopt of a chunk any blob holds (one run naming it: a replica's chunk the region had) and
  * an assembly of chunks the pool holds (a gallery version's manifest made a disk again); a
  * put writes only the chunks the pool lacks (a build's output that differs from its source in
- * 10 MiB writes about 10 MiB); `chunks` answers from the record; a staging blob of any size costs
+ * 10 MiB writes about 10 MiB); `chunks` answers from the record; a blob written out as a local file
+ * is copied from the chunk files by the kernel (fs-range-copy.ts); a staging blob of any size costs
  * nothing until written (an empty 32 TiB disk is one footer chunk and one record), sealing costs
  * O(written chunks), and reads stream chunk files, or zeros for chunks nobody wrote.
  *
@@ -56,6 +57,7 @@ import {
   type SealedRecord,
 } from './fs-blob-records.ts';
 import { createChunkPool } from './fs-chunk-pool.ts';
+import { writeFileOfPieces, type FilePiece } from './fs-range-copy.ts';
 import { createSealGate } from './fs-seal-gate.ts';
 import { createStagingArea } from './fs-staging-area.ts';
 import { createKeyedLock } from './keyed-lock.ts';
@@ -231,6 +233,24 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         }
       }
       return Readable.from(bytes(), { objectMode: false });
+    },
+
+    async writeToFile(key, path, end) {
+      checkKey(key);
+      await ready();
+      const { record, chunks } = await pinnedRecord(key);
+      try {
+        const size = Math.min(end, record.size);
+        const find = chunkFinder(record);
+        const pieces: FilePiece[] = [];
+        for (let at = 0; at < size; at += CHUNK_SIZE) {
+          const sha = find(at / CHUNK_SIZE);
+          if (sha !== undefined) pieces.push({ file: pool.fileOf(sha), at, length: Math.min(CHUNK_SIZE, size - at) });
+        }
+        await writeFileOfPieces(path, size, pieces);
+      } finally {
+        await pool.release(chunks);
+      }
     },
 
     async copy(fromKey, toKey, range) {

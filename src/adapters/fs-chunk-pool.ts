@@ -120,6 +120,9 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
 
     pin,
 
+    /** The file of chunk `sha`, for a copy the kernel makes: pin the chunk while it is read. */
+    fileOf: chunkPath,
+
     /**
      * Takes a reference to the chunk `sha` if the pool holds it (pinned as a copy's chunks are, so a
      * concurrent release of its last other reference leaves the file in place) and answers its length,

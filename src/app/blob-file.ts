@@ -1,8 +1,9 @@
 /**
- * A sealed blob written out as a local file a user may boot or change: streamed from its region's
- * store and sparse (imaging/disk/sparse-file.ts), so memory stays flat however big it is (a chunk at
- * a time) and a disk's unwritten space costs no blocks; where the store lists the blob's chunks, zero
- * chunks are not even read. The file is 0644: the user's own, not a store's.
+ * A sealed blob written out as a local file a user may boot or change, sparse, so a disk's unwritten
+ * space costs no blocks: copied by the kernel from a store of local files (`BlobStore.writeToFile`),
+ * else streamed from the store (imaging/disk/sparse-file.ts), memory flat however big it is (a chunk
+ * at a time), and where the store lists the blob's chunks, zero chunks are not even read. The file
+ * is 0644: the user's own, not a store's.
  */
 import { chmod } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
@@ -24,8 +25,9 @@ export async function writeBlobFile(
   const info = await store.stat(key);
   if (!info) throw new Error(`The blob '${key}' in region '${store.region}' is gone.`);
   const end = format === 'raw' ? info.size - VHD_FOOTER_SIZE : info.size;
-  const runs = await store.chunks(key);
-  if (runs) await writeSparsePieces(nonZeroChunks(store, key, runs, end), path, () => end);
+  const runs = store.writeToFile ? undefined : await store.chunks(key);
+  if (store.writeToFile) await store.writeToFile(key, path, end);
+  else if (runs) await writeSparsePieces(nonZeroChunks(store, key, runs, end), path, () => end);
   else await writeSparseFile(store.read(key, format === 'raw' ? { start: 0, end: end - 1 } : undefined), path);
   await chmod(path, 0o644);
 }

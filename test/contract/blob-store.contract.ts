@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
@@ -340,6 +343,34 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       // The assembled blob holds its chunks itself: they stay when the blob they came from goes.
       await store.delete(`${base}/source.bin`);
       assertSameBytes(await readAll(store.read(key)), expected, 'the assembled blob');
+    });
+
+    it('writes a blob out as a sparse local file up to an end, where it offers to', async (t) => {
+      const store = await open();
+      if (!store.writeToFile) return t.skip('this store has no local files: callers read the blob');
+      const key = `${prefix()}/disk.vhd`;
+      // Written bytes, a chunk of zeros, and a short last chunk of written bytes.
+      const data = Buffer.concat([pattern(CHUNK_SIZE + 1000, 3), Buffer.alloc(2 * CHUNK_SIZE), pattern(5000, 4)]);
+      await store.put(key, data);
+      const dir = await mkdtemp(join(tmpdir(), 'kiln-write-to-file-'));
+      try {
+        for (const end of [data.length, data.length - 512, CHUNK_SIZE + 1000]) {
+          const file = join(dir, `out-${end}`);
+          await writeFile(file, 'an older file is replaced');
+          await store.writeToFile(key, file, end);
+          assertSameBytes(await readFile(file), data.subarray(0, end), `written up to ${end}`);
+          const written = await stat(file);
+          assert.equal(written.mode & 0o777, 0o600);
+          if (end === data.length)
+            assert.ok(
+              written.blocks * 512 <= data.length - CHUNK_SIZE / 2,
+              `the chunk of zeros is a hole: ${written.blocks} blocks`,
+            );
+        }
+        await assert.rejects(store.writeToFile(`${prefix()}/missing`, join(dir, 'none'), 10), { code: 'BlobNotFound' });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('deletes blobs, and deleting a missing blob is not an error', async () => {

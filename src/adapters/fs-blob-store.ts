@@ -12,7 +12,8 @@
  * an assembly of chunks the pool holds (a gallery version's manifest made a disk again); a
  * put writes only the chunks the pool lacks (a build's output that differs from its source in
  * 10 MiB writes about 10 MiB); `chunks` answers from the record; a blob written out as a local file
- * is copied from the chunk files by the kernel (fs-range-copy.ts); a staging blob of any size costs
+ * is copied from the chunk files by the kernel (fs-range-copy.ts), and so is a blob another region's
+ * folder store holds (`copyFrom`, each chunk read back once to check it); a staging blob of any size costs
  * nothing until written (an empty 32 TiB disk is one footer chunk and one record), sealing costs
  * O(written chunks), and reads stream chunk files, or zeros for chunks nobody wrote.
  *
@@ -72,6 +73,16 @@ function checkKey(key: string): void {
 
 const notFound = (key: string) => storeError('BlobNotFound', `The blob '${key}' does not exist.`);
 const alreadyExists = (key: string) => storeError('BlobAlreadyExists', `The blob '${key}' already exists.`);
+
+/** A sealed blob's record and its chunk files, pinned until `release`: what another folder store copies from. */
+interface PinnedChunkFiles {
+  record: SealedRecord;
+  fileOf(sha: string): string;
+  release(): Promise<void>;
+}
+
+/** The folder stores of this process, so one can copy from another's chunk files (`copyFrom`). */
+const chunkFilesOf = new WeakMap<BlobStore, (key: string) => Promise<PinnedChunkFiles>>();
 
 export function createFsBlobStore(region: string, dir: string): BlobStore {
   const chunksDir = path.join(dir, 'chunks');
@@ -187,7 +198,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     return commit(record, overwrite, held);
   }
 
-  return {
+  const store: BlobStore = {
     region,
 
     async put(key, content, options) {
@@ -233,6 +244,31 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         }
       }
       return Readable.from(bytes(), { objectMode: false });
+    },
+
+    async copyFrom(source, fromKey, toKey) {
+      const pinned = chunkFilesOf.get(source);
+      if (pinned === undefined || source === store) return undefined;
+      checkKey(fromKey);
+      checkKey(toKey);
+      await ready();
+      await refuseExisting(toKey);
+      const from = await pinned(fromKey);
+      const held = new Set<string>();
+      try {
+        for (const sha of storedChunks(from.record)) {
+          await pool.holdCopy(sha, from.fileOf(sha));
+          held.add(sha);
+        }
+        await pool.sync();
+      } catch (error) {
+        await pool.release(held);
+        throw error;
+      } finally {
+        await from.release();
+      }
+      const { size, sha256, runs } = from.record;
+      return commit({ key: toKey, size, sha256, runs, lastModified: now() }, false, held);
     },
 
     async writeToFile(key, path, end) {
@@ -423,6 +459,13 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       if (blob !== undefined) await staging.remove(blob);
     },
   };
+  chunkFilesOf.set(store, async (key) => {
+    checkKey(key);
+    await ready();
+    const { record, chunks } = await pinnedRecord(key);
+    return { record, fileOf: pool.fileOf, release: () => pool.release(chunks) };
+  });
+  return store;
 }
 
 export function createFsRegionStores(regions: Array<{ name: string; dir: string }>): RegionStores {

@@ -1,7 +1,8 @@
 /**
  * The chunk files of one region store, `chunks/<sha256>`, shared by all its blobs: a chunk is
  * written once, fsynced before it is named (by rename from the store's temp folder, so a chunk
- * file is always whole) and never modified; zero chunks never get a file.
+ * file is always whole) and never modified; zero chunks never get a file. A chunk another region's
+ * folder holds is copied by the kernel and read back once to check its name (`holdCopy`).
  *
  * Each chunk's references (records naming it, readers streaming it) are counted in memory: the
  * store owns its folder, so one process holds every count, and `load` rebuilds them from the
@@ -14,7 +15,9 @@
  * and a count is taken in the same step that finds the file there (a copy's or an adopt's pin, one
  * synchronous step, the count being gone before a release unlinks).
  */
-import { access, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, chmod, copyFile, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteRange } from '../ports/blob-store.ts';
 import { CHUNK_SIZE } from '../core/content-id.ts';
@@ -38,6 +41,32 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     const tmp = tmpPath();
     try {
       await writeSyncedFile(tmp, data);
+      await rename(tmp, chunkPath(sha));
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /**
+   * Writes chunk `sha` as a copy of the file `from` (another store's chunk file) that the kernel
+   * makes, read back once to check it is `sha`'s bytes, fsynced before it is named.
+   */
+  async function copyChunk(sha: string, from: string): Promise<void> {
+    const tmp = tmpPath();
+    try {
+      await copyFile(from, tmp, constants.COPYFILE_EXCL);
+      await chmod(tmp, 0o600);
+      const handle = await open(tmp, 'r+');
+      try {
+        const hash = createHash('sha256');
+        for await (const piece of handle.createReadStream({ highWaterMark: CHUNK_SIZE, autoClose: false }))
+          hash.update(piece as Buffer);
+        const copied = hash.digest('hex');
+        if (copied !== sha) throw new Error(`The copy of chunk ${sha} from ${from} holds ${copied}; it was not kept.`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(tmp, chunkPath(sha));
     } finally {
       await rm(tmp, { force: true });
@@ -114,6 +143,14 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     async hold(sha: string, data: Buffer): Promise<void> {
       await oneAtATime(sha, async () => {
         if (!counts.has(sha)) await writeChunk(sha, data);
+        counts.set(sha, (counts.get(sha) ?? 0) + 1);
+      });
+    },
+
+    /** As `hold`, the chunk's bytes copied from the file `from` by the kernel and checked (`copyChunk`). */
+    async holdCopy(sha: string, from: string): Promise<void> {
+      await oneAtATime(sha, async () => {
+        if (!counts.has(sha)) await copyChunk(sha, from);
         counts.set(sha, (counts.get(sha) ?? 0) + 1);
       });
     },

@@ -96,6 +96,13 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<BlobInfo[]>;
   /**
+   * Makes `toKey` a sealed blob with the content of the sealed `fromKey` of `source`, another store
+   * of this kind whose bytes this one can reach (another region's folder on this machine), the
+   * kernel copying the bytes and this store checking each chunk's sha256 as it lands. Undefined when
+   * `source` is not such a store: the caller reads and puts. Fails like a put if `toKey` exists.
+   */
+  copyFrom?(source: BlobStore, fromKey: string, toKey: string): Promise<BlobInfo | undefined>;
+  /**
    * Writes the sealed blob's bytes up to `end` (clipped to the blob) to a new file at `path`
    * (replacing it, 0600), holes where it holds zero chunks, the kernel copying the bytes from where
    * the store keeps them. Offered by a store of local files, where it is several times faster than

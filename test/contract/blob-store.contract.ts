@@ -345,6 +345,24 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       assertSameBytes(await readAll(store.read(key)), expected, 'the assembled blob');
     });
 
+    it('copies a blob from another store of its kind whose bytes it reaches, or answers undefined', async (t) => {
+      const [from, to] = [await open(), await open()];
+      if (!to.copyFrom) return t.skip('this store copies from no other: callers read and put');
+      const key = `${prefix()}/image.vhd`;
+      const data = Buffer.concat([pattern(CHUNK_SIZE, 5), Buffer.alloc(CHUNK_SIZE), pattern(3000, 6)]);
+      const put = await from.put(key, data);
+      const copied = await to.copyFrom(from, key, `${key}.copy`);
+      assert.ok(copied, 'a store of the same kind is reached');
+      assert.equal(copied.sha256, put.sha256);
+      assert.equal(copied.size, data.length);
+      await assert.rejects(to.copyFrom(from, key, `${key}.copy`), { code: 'BlobAlreadyExists' });
+      await from.delete(key);
+      assertSameBytes(await readAll(to.read(`${key}.copy`)), data, 'the copy outlives its source');
+      const other: BlobStore = { ...from };
+      assert.equal(await to.copyFrom(other, `${key}.copy`, `${key}.again`), undefined, 'a store it cannot reach');
+      assert.equal(await to.stat(`${key}.again`), undefined);
+    });
+
     it('writes a blob out as a sparse local file up to an end, where it offers to', async (t) => {
       const store = await open();
       if (!store.writeToFile) return t.skip('this store has no local files: callers read the blob');

@@ -497,3 +497,21 @@ describe('fs blob store migrating a folder an older Kiln wrote', () => {
     await checkMigrated(dir, old);
   });
 });
+
+describe('fs blob store: copies from another region', () => {
+  it('checks every chunk it copies: a source chunk file changed on disk fails the copy, and nothing of it stays', async () => {
+    const [fromDir, toDir] = [await tempDir(), await tempDir()];
+    const [from, to] = [createFsBlobStore('a', fromDir), createFsBlobStore('b', toDir)];
+    const data = randomBytes(CHUNK_SIZE + 4096);
+    await from.put('image.vhd', data);
+    const [chunk] = await readdir(path.join(fromDir, 'chunks'));
+    const file = await open(path.join(fromDir, 'chunks', chunk), 'r+');
+    await file.write(Buffer.from('rot'), 0, 3, 100);
+    await file.close();
+    await assert.rejects(to.copyFrom!(from, 'image.vhd', 'image.vhd'), /holds [0-9a-f]{64}; it was not kept/);
+    assert.equal(await to.stat('image.vhd'), undefined);
+    assert.deepEqual(await readdir(path.join(toDir, 'chunks')), [], 'no chunk kept');
+    assert.deepEqual(await readdir(path.join(toDir, '.tmp')), [], 'no temp file left');
+    await Promise.all([from.close?.(), to.close?.()]);
+  });
+});

@@ -277,7 +277,11 @@ export async function replicate(
           : async () => {
               const held = await to.store.adopt(target, sha);
               adopted = held !== undefined;
-              return held ?? to.store.put(target, from.store.read(source));
+              return (
+                held ??
+                (await to.store.copyFrom?.(from.store, source, target)) ??
+                to.store.put(target, from.store.read(source))
+              );
             };
       await pool.add(async () => {
         if (!(await landChunk(to.store, target, sha, write))) {

@@ -99,6 +99,8 @@ export async function runLocalBuild(options: LocalBuildOptions): Promise<LocalBu
     workers: 1,
     pollMs: 50,
     leaseMs: LOCAL_LEASE_MS,
+    // The CLI prints the run's lines as they come (`follow`, every 100 ms): they go out as often.
+    logFlushMs: 100,
     bootCheck: options.bootCheck,
     onVmNotice: options.onNote,
   });

@@ -30,6 +30,8 @@ export interface WorkerPoolOptions {
   build?: OperatorBuildSettings;
   /** How builds fetch Kiln's own blob URLs: in-process where this process serves the API (self-fetch.ts), else over the network. */
   selfFetch?: FetchLike;
+  /** How late a line of a run's live log may reach its readers; unset, a second (live-log-writer.ts). */
+  logFlushMs?: number;
   /** Every build boots its image to a login prompt; when unset, `build.bootCheck` in config.json decides (default off). */
   bootCheck?: boolean;
   /** What the VM driver says once (which accelerator VMs run under); standard error when unset. */
@@ -69,6 +71,7 @@ export function startWorkers(kiln: Kiln, options: WorkerPoolOptions): { stop(): 
       workRoot: workRoot(options.dataDir),
       customizerNetwork: options.customizerNetwork ?? kiln.config.build?.customizerNetwork ?? false,
       ...build,
+      ...(options.logFlushMs ? { logFlushMs: options.logFlushMs } : {}),
       guest: {
         driver,
         communicator,

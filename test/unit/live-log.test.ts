@@ -74,6 +74,21 @@ describe('live customization log', () => {
     assert.equal((await text(store, 'chatty')).text, written, 'every line, in order');
   });
 
+  it('puts lines as often as its writer asks (kiln build follows its own run every 100 ms)', async () => {
+    const [store] = twoNodes();
+    const spaced = async (runId: string, flushMs?: number) => {
+      const writer = await openLiveLog(store, runId, flushMs);
+      writer.write(line(1));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writer.write(line(2));
+      await writer.close();
+      return segments(store, runId);
+    };
+    assert.equal(await spaced('default'), 1, 'within its second, both lines went out as one segment');
+    assert.equal(await spaced('fast', 50), 2, 'the first line went out before the second came');
+    assert.equal((await text(store, 'fast')).text, line(1) + line(2));
+  });
+
   it("serves another node's lines by range while they are written, a second after at most", async () => {
     const [writerNode, readerNode] = twoNodes();
     const writer = await openLiveLog(writerNode, 'run');

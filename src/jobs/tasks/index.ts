@@ -38,7 +38,7 @@ export function createTasks(
     'deployment.run': deploymentTask(ctx, resources),
     'virtualMachine.run': virtualMachineTask(ctx, machines),
     'imageTemplate.run': runImageTemplateTask(ctx, options),
-    'imageTemplate.finishRun': finishImageTemplateRunTask(ctx),
+    'imageTemplate.finishRun': finishImageTemplateRunTask(ctx, options.logFlushMs),
     'imageTemplate.trigger': {
       run: async (payload) => {
         const writes = await fireTrigger(ctx, payload);

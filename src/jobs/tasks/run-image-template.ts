@@ -65,6 +65,8 @@ export interface BuildSettings {
   bootCheck?: BootCheckSettings;
   /** How builds boot VMs to work in (VM build mode, validate stage); unset where this Kiln cannot. */
   guest?: GuestSettings;
+  /** How late a line of a run's live log may reach its readers; unset, a second (live-log-writer.ts). */
+  logFlushMs?: number;
 }
 
 export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings): TaskHandler<RunPayload> {
@@ -79,10 +81,12 @@ export function runImageTemplateTask(ctx: DomainContext, settings: BuildSettings
   };
 }
 
-export function finishImageTemplateRunTask(ctx: DomainContext): TaskHandler<FinishRunPayload> {
+export function finishImageTemplateRunTask(ctx: DomainContext, logFlushMs?: number): TaskHandler<FinishRunPayload> {
   return {
     run: async (payload) => {
-      const writes = await finishRun(ctx, payload, (region) => runLog(ctx, region, payload.runId));
+      const writes = await finishRun(ctx, payload, (region) =>
+        runLog(ctx, region, payload.runId, { flushMs: logFlushMs }),
+      );
       if (!writes) throw new RetryLater(250, 'waiting for distribution targets to finish');
       await removeRunWork(payload.work);
       return writes;
@@ -96,8 +100,14 @@ export function finishImageTemplateRunTask(ctx: DomainContext): TaskHandler<Fini
 const NODE = `${hostname()} (pid ${process.pid})`;
 
 /** The run's live log in its template's region, continued where earlier writers left it. */
-async function runLog(ctx: DomainContext, region: string, runId: string, maxBytes?: number): Promise<BuildLog> {
-  return openBuildLog(await openLiveLog(ctx.regions.get(region)!, runId), { clock: ctx.clock, maxBytes });
+async function runLog(
+  ctx: DomainContext,
+  region: string,
+  runId: string,
+  options: { maxBytes?: number; flushMs?: number } = {},
+): Promise<BuildLog> {
+  const live = await openLiveLog(ctx.regions.get(region)!, runId, options.flushMs);
+  return openBuildLog(live, { clock: ctx.clock, maxBytes: options.maxBytes });
 }
 
 /** The run's live log, continued, when its attempts wrote any. */
@@ -128,7 +138,10 @@ async function runTemplate(
   if (refused) return refused;
   const work = runWorkFolder(settings.workRoot, payload.runId);
   await openRunWork(work);
-  const log = await runLog(ctx, template.location, payload.runId, settings.logMaxBytes);
+  const log = await runLog(ctx, template.location, payload.runId, {
+    maxBytes: settings.logMaxBytes,
+    flushMs: settings.logFlushMs,
+  });
   log.line(
     job.attempt === 1
       ? `Attempt 1 on ${NODE}`

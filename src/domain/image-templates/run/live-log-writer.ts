@@ -1,6 +1,6 @@
 /**
  * Appends to a run's live log (live-log.ts) in batches: what is written goes into memory and out as
- * one segment at most a second after it came, or at once when 64 KiB are waiting, so a chatty script
+ * one segment at most a second (or the writer's `flushMs`) after it came, or at once when 64 KiB are waiting, so a chatty script
  * costs a segment per 64 KiB, a quiet one at most a segment a second, and a reader on any node sees a
  * line within about a second. A segment takes whole writes (the build log writes whole lines) up to
  * 1 MiB. Puts go one at a time, in order.
@@ -29,8 +29,12 @@ export interface LiveLogWriter {
   close(): Promise<void>;
 }
 
-/** Opens the run's live log in `store` (its template's region) to append to it. */
-export async function openLiveLog(store: BlobStore, runId: string): Promise<LiveLogWriter> {
+/**
+ * Opens the run's live log in `store` (its template's region) to append to it. `flushMs` is how late
+ * a line may reach readers: a second by default, which bounds a chatty shared store's puts; `kiln
+ * build`, which prints its own run's lines as they come, asks for less.
+ */
+export async function openLiveLog(store: BlobStore, runId: string, flushMs = FLUSH_MS): Promise<LiveLogWriter> {
   let end = (await liveSegments(store, runId)).end;
   const size = end;
   let held: Buffer[] = [];
@@ -45,7 +49,7 @@ export async function openLiveLog(store: BlobStore, runId: string): Promise<Live
     timer = setTimeout(() => {
       timer = undefined;
       if (!putting && !closed) startPut();
-    }, FLUSH_MS);
+    }, flushMs);
   };
 
   /** Puts what is held; then puts again at once if 64 KiB are waiting, else within a second if anything is. */

@@ -67,6 +67,7 @@ const DETACH_MS = 120_000;
 
 export class MachineHost {
   private readonly machines = new Map<string, Machine>();
+  private readonly afterStop = new Set<() => Promise<void>>();
 
   constructor(private readonly driver: VmDriver) {}
 
@@ -163,9 +164,22 @@ export class MachineHost {
     machine.disks.delete(id.toLowerCase());
   }
 
-  /** Hard-stops every machine (the process is ending). */
+  /**
+   * Runs `work` when `stopAll` has stopped every machine, before it returns: what must still happen
+   * once a machine is off (its console's last copy) then happens before the process lets go of its
+   * stores, not after. The function returned forgets `work` (its machine ended on its own).
+   */
+  afterStopAll(work: () => Promise<void>): () => void {
+    this.afterStop.add(work);
+    return () => void this.afterStop.delete(work);
+  }
+
+  /** Hard-stops every machine (the process is ending, or its node is fenced), then runs what waits for that. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.machines.values()].map(({ vm }) => vm.stop()));
+    const waiting = [...this.afterStop];
+    this.afterStop.clear();
+    await Promise.all(waiting.map((work) => work().catch(() => undefined)));
   }
 
   /** Runs `argv` as the guest's administrator through Kiln's agent; resolves with its output lines and exit code. */

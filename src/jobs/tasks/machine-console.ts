@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DomainContext } from '../../domain/context.ts';
 import { bootDiagnosticsBlob, type VirtualMachine } from '../../domain/virtual-machines/virtual-machine.ts';
+import type { MachineHost } from '../../imaging/machines/machine-host.ts';
 
 /** How late the console's mirror may be. */
 export const MIRROR_MS = 2000;
@@ -35,29 +36,44 @@ export async function saveConsole(ctx: DomainContext, vm: VirtualMachine, file: 
   await ctx.regions.get(blob.region)!.put(blob.key, createReadStream(file), { overwrite: true });
 }
 
-/** Copies `file` into the VM's console blob whenever it grew, until `running()` is false (then once more). */
+/**
+ * Copies `file` into the VM's console blob whenever it grew, until `running()` is false, then once
+ * more. The host's `stopAll` (the process ending) ends it at once, its last copy awaited, so no copy
+ * lands in a store the process has let go of.
+ */
 export function mirrorConsole(
   ctx: DomainContext,
   vm: VirtualMachine,
   file: string,
   running: () => boolean,
   onError: (error: unknown) => void,
+  host: Pick<MachineHost, 'afterStopAll'>,
 ): void {
   let copied: number | undefined;
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    const last = !running();
-    if (last) clearInterval(timer);
-    void (async () => {
+  let copying: Promise<void> | undefined;
+  let ended = false;
+  const copy = (): Promise<void> =>
+    (copying ??= (async () => {
       const size = await sizeOf(file);
       if (size === undefined || size === copied) return;
       await saveConsole(ctx, vm, file);
       copied = size;
     })()
       .catch(onError)
-      .finally(() => (busy = false));
+      .finally(() => (copying = undefined)));
+  const end = async (): Promise<void> => {
+    if (ended) return;
+    ended = true;
+    clearInterval(timer);
+    forget();
+    await copying;
+    await copy();
+  };
+  const timer = setInterval(() => {
+    if (ended || copying) return;
+    if (running()) void copy();
+    else void end();
   }, MIRROR_MS);
   timer.unref();
+  const forget = host.afterStopAll(end);
 }

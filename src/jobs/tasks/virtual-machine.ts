@@ -111,6 +111,7 @@ export function virtualMachineTask(ctx: DomainContext, settings: MachineSettings
       serialLog,
       () => booting || host.isRunning(vmIdOf(record)),
       settings.onError,
+      host,
     );
     await host
       .start({

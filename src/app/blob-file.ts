@@ -25,10 +25,12 @@ export async function writeBlobFile(
   const info = await store.stat(key);
   if (!info) throw new Error(`The blob '${key}' in region '${store.region}' is gone.`);
   const end = format === 'raw' ? info.size - VHD_FOOTER_SIZE : info.size;
-  const runs = store.writeToFile ? undefined : await store.chunks(key);
   if (store.writeToFile) await store.writeToFile(key, path, end);
-  else if (runs) await writeSparsePieces(nonZeroChunks(store, key, runs, end), path, () => end);
-  else await writeSparseFile(store.read(key, format === 'raw' ? { start: 0, end: end - 1 } : undefined), path);
+  else {
+    const runs = await store.chunks(key);
+    if (runs) await writeSparsePieces(nonZeroChunks(store, key, runs, end), path, () => end);
+    else await writeSparseFile(store.read(key, format === 'raw' ? { start: 0, end: end - 1 } : undefined), path);
+  }
   await chmod(path, 0o644);
 }
 

@@ -1,7 +1,7 @@
 /**
  * What `kiln serve` shows at /metrics: the process's own metrics (prom-client's defaults: CPU,
  * memory, event loop lag, garbage collection, open files), the job engine's (job-metrics.ts), the
- * bytes replication moves, and the HTTP request metrics the app adds (http/routes/metrics-routes.ts).
+ * bytes replication moves and builds store, and the HTTP request metrics the app adds (http/routes/metrics-routes.ts).
  */
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkMeters } from '../domain/context.ts';
@@ -41,10 +41,19 @@ export function createServerMetrics(store: MetadataStore): ServerMetrics {
     labelNames: ['region'],
     registers: [own],
   });
+  const built = new Counter({
+    name: 'kiln_build_bytes_total',
+    help: "Bytes this process's image template runs put into each region's store: the chunks a build changed (and a source's chunks copied into a region the first time), or the whole image where the build could not work from its source's chunks.",
+    labelNames: ['region'],
+    registers: [own],
+  });
   return {
     // A merged registry shares the metrics of both, so the process's are not registered twice.
     registry: Registry.merge([processRegistry(), own]),
     onJobEvent,
-    meters: { replicatedBytes: (region, bytes) => replicated.inc({ region }, bytes) },
+    meters: {
+      replicatedBytes: (region, bytes) => replicated.inc({ region }, bytes),
+      builtBytes: (region, bytes) => built.inc({ region }, bytes),
+    },
   };
 }

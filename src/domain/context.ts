@@ -60,6 +60,12 @@ export interface DomainContext {
 export interface WorkMeters {
   /** A gallery version's replication copied `bytes` into `region` from another region (chunks it lacked). */
   replicatedBytes(region: string, bytes: number): void;
+  /**
+   * A build handed `bytes` of its image to `region`'s store: the chunks it changed (and, the first
+   * time in a region, the source's chunks copied in), or the whole image where it could not work
+   * from its source's chunks.
+   */
+  builtBytes(region: string, bytes: number): void;
 }
 
 /** What checks that only need the installation's settings (regions, subscriptions) take: `kiln validate` has no stores. */

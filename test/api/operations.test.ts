@@ -2,6 +2,7 @@
 // balancers, Prometheus and an operator reading logs get, unauthenticated where they must be, and
 // what none of them may see (resource names in metrics, tokens and SAS signatures in logs).
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jobRecord } from '../../src/jobs/job-record.ts';
+import { busyboxManagedImage } from '../support/busybox-image.ts';
 import { linuxDefinition } from '../support/gallery-image.ts';
+import { templateRunEnded } from '../support/template-run.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const GROUP = 'ops-secret-group-name';
@@ -165,6 +168,37 @@ describe('operations endpoints and logs of a started server', () => {
     assert.ok(grew('kiln_replication_bytes_total', { region: 'eastus' }) >= 512);
     assert.equal(find(after, 'kiln_replication_bytes_total', { region: 'westus' }), undefined);
     assert.ok(!JSON.stringify(after).includes(DISK));
+  });
+
+  it('times each build and counts the bytes it put into the region store', async () => {
+    const before = await metrics();
+    const imageId = await busyboxManagedImage(kiln, 'ops-build-group');
+    const builder = new ImageBuilderClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    const fast = { updateIntervalInMs: 50 };
+    await builder.virtualMachineImageTemplates.beginCreateOrUpdateAndWait(
+      'ops-build-group',
+      'ops-template',
+      {
+        location: 'westus',
+        identity: { type: 'None' },
+        source: { type: 'ManagedImage', imageId },
+        customize: [{ type: 'Shell', name: 'motd', inline: ['echo metered > /etc/motd'] }],
+        distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+      },
+      fast,
+    );
+    await builder.virtualMachineImageTemplates.beginRunAndWait('ops-build-group', 'ops-template', fast);
+    const template = await templateRunEnded(builder, 'ops-build-group', 'ops-template');
+    assert.equal(template.lastRunStatus?.runState, 'Succeeded', JSON.stringify(template.lastRunStatus));
+
+    const after = await metrics();
+    const grew = (name: string, labels: Record<string, string>) =>
+      (find(after, name, labels)?.value ?? 0) - (find(before, name, labels)?.value ?? 0);
+    assert.equal(grew('kiln_build_duration_seconds_count', { outcome: 'finished' }), 1);
+    assert.ok(grew('kiln_build_duration_seconds_sum', { outcome: 'finished' }) > 0);
+    // The build changed /etc/motd: at least one chunk, at most the 48 MiB image and its footer.
+    const bytes = grew('kiln_build_bytes_total', { region: 'westus' });
+    assert.ok(bytes >= 512 && bytes <= 48 * 1024 * 1024 + 512, `build bytes: ${bytes}`);
   });
 
   it('counts the jobs in the store by state and task, whichever node serves them', async () => {

@@ -67,9 +67,13 @@ export async function storeBuiltVhd(
   const region = template.location;
   const name = `${CONTAINER}/${runId}/${template.name}.vhd`;
   const store = ctx.regions.get(region)!;
-  const assembled = source !== undefined && (await fromSourceChunks(store, name, image, source));
-  // Read a chunk at a time: the store cuts 4 MiB chunks, and small reads cost it more than the hashing.
-  if (!assembled) await store.put(name, wholeImage(image), { overwrite: true });
+  let written = source === undefined ? false : await fromSourceChunks(store, name, image, source);
+  if (written === false) {
+    // Read a chunk at a time: the store cuts 4 MiB chunks, and small reads cost it more than the hashing.
+    await store.put(name, wholeImage(image), { overwrite: true });
+    written = image.size;
+  }
+  ctx.meters?.builtBytes(region, written);
   const base = ctx.settings.publicUrl ?? 'https://localhost';
   if (template.properties.distribute.some((d) => d.type === 'VHD')) {
     const published = publishedVhd({ region, key: name });
@@ -99,11 +103,16 @@ function wholeImage(image: BuiltVhd): Readable {
  * holds its content), the list assembled (`BlobStore.assemble`: no other byte moves), then those
  * blobs deleted. A source held in another region's store is copied into this one first (the chunks it
  * lacks; `adopt` takes the others) and kept there as `sourcecopies/<its content name>`, as replication
- * would: the first build in a region pays for its base once. False when it cannot (a store of whole blobs, a source without a chunk list,
+ * would: the first build in a region pays for its base once. The bytes it put; false when it cannot (a store of whole blobs, a source without a chunk list,
  * sizes that differ): the caller puts the whole image. A crash midway leaves only blobs under the
  * run's own key, which a retry replaces and the run's end deletes.
  */
-async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, source: SourceBytes): Promise<boolean> {
+async function fromSourceChunks(
+  store: BlobStore,
+  key: string,
+  image: BuiltVhd,
+  source: SourceBytes,
+): Promise<number | false> {
   const { changedChunks, read } = image;
   const { stored, readRange } = source;
   if (!changedChunks || !read || !stored) return false;
@@ -111,12 +120,15 @@ async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, 
   const count = Math.ceil(image.size / CHUNK_SIZE);
   if (!runs || runs.reduce((total, run) => total + run.count, 0) !== count) return false;
   const parts: string[] = [];
+  let written = 0;
   // Chunks go in a few at a time: each is a put that waits on its own fsyncs.
   const pool = taskPool(IN_FLIGHT);
   const keep = (part: string, bytes: () => Promise<Buffer>) =>
     pool.add(async () => {
       parts.push(part);
-      await store.put(part, await bytes(), { overwrite: true });
+      const content = await bytes();
+      await store.put(part, content, { overwrite: true });
+      written += content.length;
     });
   try {
     // The source's copy in this region, kept (as Azure keeps a platform image in every region), so
@@ -152,7 +164,7 @@ async function fromSourceChunks(store: BlobStore, key: string, image: BuiltVhd, 
     pool.throwIfFailed();
     // A retried run finds its earlier image: replace it.
     await store.delete(key);
-    return (await store.assemble(key, image.size, replaceChunks(runs, replaced))) !== undefined;
+    return (await store.assemble(key, image.size, replaceChunks(runs, replaced))) === undefined ? false : written;
   } finally {
     await pool.idle();
     await Promise.all(parts.map((part) => store.delete(part)));

@@ -528,6 +528,77 @@ describe('gallery quotas and the one-replicating-version-per-image rule', () => 
   });
 });
 
+describe("a polled version's result", () => {
+  let kiln: TestServer;
+  let compute: ComputeManagementClient;
+  let imageId: string;
+
+  before(async () => {
+    // Every write answers before it is done, so clients poll and read the operation's result.
+    kiln = await startTestServer({ lroWaitMs: 0 });
+    compute = new ComputeManagementClient(kiln.credential, kiln.subscriptionId, { endpoint: kiln.url });
+    await new ResourceManagementClient(kiln.credential, kiln.subscriptionId, {
+      endpoint: kiln.url,
+    }).resourceGroups.createOrUpdate('polled', { location: 'westus' });
+    const blobUri = await putRegionBlob(kiln, 'westus', 'vhds/polled.vhd', makeVhd(8, 'polled'));
+    imageId = (
+      await compute.images.createOrUpdate('polled', 'base', {
+        location: 'westus',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', blobUri } },
+      })
+    ).id!;
+    await compute.galleries.createOrUpdate('polled', 'shelf', { location: 'westus' });
+    await compute.galleryImages.createOrUpdate('polled', 'shelf', 'a', linuxDefinition('westus', 'a'));
+  });
+  after(() => kiln.stop());
+
+  it('names target regions by display name, as GET does, through the SDK and the operation result URL', async () => {
+    const made = await compute.galleryImageVersions.createOrUpdate('polled', 'shelf', 'a', '1.0.0', {
+      location: 'westus',
+      publishingProfile: { targetRegions: [{ name: 'westus' }, { name: 'eastus2', regionalReplicaCount: 2 }] },
+      storageProfile: { source: { id: imageId } },
+    });
+    assert.deepEqual(
+      made.publishingProfile?.targetRegions?.map((t) => t.name),
+      ['West US', 'East US 2'],
+    );
+
+    // The operation result (the Location header) a poller reads at the end, read as it is.
+    const token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const path = `/subscriptions/${kiln.subscriptionId}/resourceGroups/polled/providers/Microsoft.Compute/galleries/shelf/images/a/versions/1.0.1`;
+    const put = await fetch(`${kiln.url}${path}?api-version=2024-03-03`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({
+        location: 'westus',
+        properties: {
+          publishingProfile: { targetRegions: [{ name: 'West US' }, { name: 'westus2' }] },
+          storageProfile: { source: { id: imageId } },
+        },
+      }),
+    });
+    assert.equal(put.status, 201);
+    const resultUrl = put.headers.get('location')!;
+    assert.match(resultUrl, /\/operationResults\//);
+    let result: Response;
+    for (;;) {
+      result = await fetch(resultUrl, { headers });
+      if (result.status !== 202) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(result.status, 200);
+    const polled = await result.json();
+    const read = await (await fetch(`${kiln.url}${path}?api-version=2024-03-03`, { headers })).json();
+    const names = (v: { properties: { publishingProfile: { targetRegions: { name: string }[] } } }) =>
+      v.properties.publishingProfile.targetRegions.map((t) => t.name);
+    assert.deepEqual(names(polled), ['West US', 'West US 2']);
+    assert.deepEqual(names(polled), names(read));
+    // In the api-version's shape too: 2024-03-03's model has no safetyProfile.blockDeletionBeforeEndOfLife.
+    assert.deepEqual(polled, read);
+  });
+});
+
 async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (await check()) return;

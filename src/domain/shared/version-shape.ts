@@ -23,7 +23,6 @@
  * 2019-07-01, an image template's `replicationRegions`: image-templates/version-shapes.ts), is not here.
  */
 import { ArmError } from '../../core/arm-error.ts';
-import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import { PROPERTIES_SINCE } from './properties-since.ts';
 
 interface Member {
@@ -86,12 +85,6 @@ function without(value: unknown, steps: string[]): unknown {
 /** The resource of `type` as api-version `apiVersion` shows it: its model's members only. */
 export function shapeFor(type: string, resource: unknown, apiVersion: string | undefined): unknown {
   return missingAt(type, apiVersion).reduce((shown, member) => without(shown, member.steps), resource);
-}
-
-/** As `shapeFor`, the type read from the resource's id (an operation's result names only that). */
-export function shapeForId(id: string, resource: unknown, apiVersion: string | undefined): unknown {
-  const parsed = parseResourceId(id);
-  return parsed ? shapeFor(resourceTypeOf(parsed), resource, apiVersion) : resource;
 }
 
 /** Where `steps` lead in `value`: the first value found there (not null), with its path (`a[2].b`). */

@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationData } from '../../domain/operations/operation.ts';
 import type { Page } from '../../domain/shared/paging.ts';
 import type { ResourceTypeDescriptor } from '../../domain/shared/resource-type.ts';
-import { resourceKey } from '../../core/resource-id.ts';
+import { parseResourceId, resourceKey, resourceTypeOf } from '../../core/resource-id.ts';
 import type { StoredRecord } from '../../ports/metadata-store.ts';
 import type { AppDeps } from '../deps.ts';
 import { armRoute, params, refOf, routePath } from './arm-route.ts';
@@ -78,14 +78,34 @@ export type ResourceRoutes<Ref, ListRef> = ResourceGet<Ref> & {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+type Show = (resource: unknown, request: FastifyRequest) => Promise<unknown>;
+
+/** How each type's answers show a resource, per app (its deps): what an operation's result shows too. */
+const SHOWN_BY = new WeakMap<AppDeps, Map<string, Show>>();
+
+/**
+ * The resource `id` names as its own type's answers show it to `request` (its `view`, then the
+ * request's api-version's shape): what a long-running operation's polled result gives, so a version's
+ * target regions read `West US` there as its GET has them. A type with no routes here is only shaped.
+ */
+export function showById(deps: AppDeps, id: string, resource: unknown, request: FastifyRequest): Promise<unknown> {
+  const parsed = parseResourceId(id);
+  if (!parsed) return Promise.resolve(resource);
+  const type = resourceTypeOf(parsed);
+  const show = SHOWN_BY.get(deps)?.get(type.toLowerCase());
+  return show ? show(resource, request) : Promise.resolve(shapeFor(type, resource, apiVersionOf(request)));
+}
+
 export function registerResourceRoutes<Ref, ListRef>(
   scope: FastifyInstance,
   deps: AppDeps,
   routes: ResourceRoutes<Ref, ListRef>,
 ): void {
   const { type } = routes;
-  const show = async (resource: unknown, request: FastifyRequest) =>
+  const show: Show = async (resource, request) =>
     shapeFor(type.type, routes.view ? await routes.view(resource, request) : resource, apiVersionOf(request));
+  const shown = SHOWN_BY.get(deps) ?? new Map<string, Show>();
+  SHOWN_BY.set(deps, shown.set(type.type.toLowerCase(), show));
   /** Refuses a write whose body carries a member its api-version's model does not have. */
   const checkBody = (request: FastifyRequest) => refuseNewerMembers(type.type, request.body, apiVersionOf(request));
   const write = async (request: FastifyRequest, reply: FastifyReply, result: WriteResult) => {

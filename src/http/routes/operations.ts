@@ -17,13 +17,13 @@ import type { AppDeps } from '../deps.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { getResource } from '../../domain/shared/arm-resource.ts';
 import { sendResource } from '../arm/reply.ts';
-import { apiVersionOf } from '../arm/urls.ts';
-import { shapeForId } from '../../domain/shared/version-shape.ts';
+import { showById } from '../arm/resource-routes.ts';
 
 /** The status monitors polled under `/providers/{namespace}/locations/{location}/...`. */
 const OPERATION_TYPES = [COMPUTE_OPERATION_TYPE, IMAGE_BUILDER_OPERATION_TYPE, RESOURCES_OPERATION_TYPE];
 
-export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppDeps): void {
+export function registerOperationRoutes(scope: FastifyInstance, deps: AppDeps): void {
+  const { domain } = deps;
   for (const type of OPERATION_TYPES) {
     const namespace = type.type.split('/')[0];
     const base = `/subscriptions/:subscriptionId/providers/${namespace}/locations/:location`;
@@ -34,7 +34,7 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
       return statusBody(operation);
     });
     armRoute(scope, 'GET', `${base}/operationResults/:operationName`, type, async (request, reply) =>
-      sendResult(domain, request, reply, await pollOperation(domain, request)),
+      sendResult(deps, request, reply, await pollOperation(domain, request)),
     );
   }
   // A resource group delete is polled here, with the api-version of the delete.
@@ -45,7 +45,7 @@ export function registerOperationRoutes(scope: FastifyInstance, { domain }: AppD
     RESOURCE_GROUP_TYPE,
     // Done, it answers 200 as ARM does: the group delete's specification lists 200 and 202 only, and
     // @azure/arm-resources 8 holds the poll's answers to them.
-    async (request, reply) => sendResult(domain, request, reply, await pollOperation(domain, request), 200),
+    async (request, reply) => sendResult(deps, request, reply, await pollOperation(domain, request), 200),
   );
 }
 
@@ -74,7 +74,7 @@ function statusBody(operation: OperationData) {
  * `final-state-via: location` expects), nothing (`doneEmpty`: 204, e.g. after a delete), or the failure.
  */
 async function sendResult(
-  domain: DomainContext,
+  deps: AppDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   operation: OperationData,
@@ -89,10 +89,11 @@ async function sendResult(
   }
   if (operation.status === 'Succeeded') {
     if (operation.output !== undefined) return reply.status(200).send(operation.output);
-    const made = await getResource(domain, operation.resourceId);
-    // In the shape of the api-version the operation is polled with (the request's that started it).
-    const shown = made && shapeForId(operation.resourceId, made.data.resource, apiVersionOf(request));
-    return made ? sendResource(reply, 200, shown, made.etag) : reply.status(doneEmpty).send();
+    const made = await getResource(deps.domain, operation.resourceId);
+    if (!made) return reply.status(doneEmpty).send();
+    // As the type's own answers show it (a version's regions by display name), in the shape of the
+    // api-version the operation is polled with (the request's that started it).
+    return sendResource(reply, 200, await showById(deps, operation.resourceId, made.data.resource, request), made.etag);
   }
   return reply
     .status(failureStatus(operation))

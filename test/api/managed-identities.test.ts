@@ -110,6 +110,55 @@ describe('user-assigned managed identities', () => {
     assert.equal((await arm('DELETE', identityPath('other'), '2023-01-31')).status, 204);
   });
 
+  it('shows isolationScope by api-version: None by default from 2024-11-30 on, absent before, refused there', async () => {
+    const path = identityPath('scoped');
+    // Made at an old version: no isolationScope in its answer, as 2023-01-31's model has none.
+    const made = await arm('PUT', path, '2023-01-31', { location: 'westus' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual(Object.keys(made.body.properties).sort(), ['clientId', 'principalId', 'tenantId']);
+    for (const version of ['2015-08-31-preview', '2018-11-30', '2022-01-31-preview', '2023-07-31-preview'])
+      assert.equal((await arm('GET', path, version)).body.properties.isolationScope, undefined, version);
+    // Read at a version whose model has it: Azure's default, None.
+    for (const version of ['2024-11-30', '2025-01-31-preview', '2026-04-30', '2026-05-31'])
+      assert.equal((await arm('GET', path, version)).body.properties.isolationScope, 'None', version);
+    const listed = await arm(
+      'GET',
+      `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
+      '2026-04-30',
+    );
+    assert.equal(listed.body.value.find((i: Identity) => i.name === 'scoped').properties.isolationScope, 'None');
+    const listedOld = await arm(
+      'GET',
+      `${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
+      '2023-01-31',
+    );
+    assert.ok(!('isolationScope' in listedOld.body.value.find((i: Identity) => i.name === 'scoped').properties));
+
+    // Given at a version without it: refused at its path, never dropped; null carries nothing.
+    for (const [method, body] of [
+      ['PUT', { location: 'westus', properties: { isolationScope: 'None' } }],
+      ['PATCH', { properties: { isolationScope: 'None' } }],
+    ] as const) {
+      const refused = await arm(method, path, '2023-01-31', body);
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'InvalidParameter');
+      assert.equal(refused.body.error.target, 'properties.isolationScope');
+      assert.match(refused.body.error.message, /added in 2024-11-30/);
+    }
+    const nulled = await arm('PATCH', path, '2023-01-31', { properties: { isolationScope: null } });
+    assert.equal(nulled.status, 200, JSON.stringify(nulled.body));
+
+    // Set at the newest stable version (2026-04-30): kept, and shown at each version that has it.
+    const set = await arm('PUT', path, '2026-04-30', { location: 'westus', properties: { isolationScope: 'None' } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(set.body.properties.isolationScope, 'None');
+    assert.equal((await arm('GET', path, '2023-01-31')).body.properties.isolationScope, undefined);
+    const regional = await arm('PATCH', path, '2026-04-30', { properties: { isolationScope: 'Regional' } });
+    assert.equal(regional.status, 400);
+    assert.equal(regional.body.error.details?.[0]?.target ?? regional.body.error.target, 'properties.isolationScope');
+    assert.equal((await arm('DELETE', path, '2026-04-30')).status, 200);
+  });
+
   it('takes role assignments on its principalId, and no token by secret: only Kiln acts as it', async () => {
     const { properties } = (await arm('PUT', identityPath('reader'), '2023-01-31', { location: 'westus' }))
       .body as Identity;

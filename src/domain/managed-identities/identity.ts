@@ -11,7 +11,7 @@ export const USER_ASSIGNED_IDENTITY_KIND = 'microsoft.managedidentity/userassign
 
 export interface UserAssignedIdentity extends ArmResource {
   location: string;
-  /** `isolationScope` only when a request gave it (2024-11-30 and later): None, as Kiln has no Regional isolation. */
+  /** `isolationScope` only when a request gave it (2024-11-30 and later): None, as Kiln has no Regional isolation. Answers show it by api-version (identity-view.ts). */
   properties: { tenantId: string; principalId: string; clientId: string; isolationScope?: 'None' };
 }
 

@@ -19,6 +19,7 @@ import {
   type UserAssignedIdentity,
   type UserAssignedIdentityRecord,
 } from './identity.ts';
+import { refuseIsolationScopeBefore } from './identity-view.ts';
 
 const getIdentityRecord = (ctx: DomainContext, id: ResourceId) =>
   getResource<UserAssignedIdentity, Record<string, never>>(ctx, id);
@@ -28,14 +29,20 @@ const READ_ONLY = ['id', 'name', 'type', 'systemData'];
 const READ_ONLY_PROPERTIES = ['tenantId', 'principalId', 'clientId'];
 
 /**
- * A PUT's or PATCH's `properties`: `isolationScope` (2024-11-30's model) is kept when None, and
- * Regional, which would restrict the resources the identity may be assigned to, refused at its path;
- * any other member is refused rather than dropped. The isolation scope to keep, if the body gave one.
+ * A PUT's or PATCH's `properties`: `isolationScope` (in the models from 2024-11-30 on, refused at an
+ * older `apiVersion`: identity-view.ts) is kept when None, and Regional, which would restrict the
+ * resources the identity may be assigned to, refused at its path; any other member is refused rather
+ * than dropped. The isolation scope to keep, if the body gave one.
  */
-function checkIdentityProperties(body: Record<string, unknown>, problems: Problems): 'None' | undefined {
+function checkIdentityProperties(
+  body: Record<string, unknown>,
+  apiVersion: string | undefined,
+  problems: Problems,
+): 'None' | undefined {
   const props = objectAt(body.properties, 'properties', problems);
   if (!props) return undefined;
   refuseUnknownFields(props, ['isolationScope'], 'properties', problems, { readOnly: READ_ONLY_PROPERTIES });
+  refuseIsolationScopeBefore(props, apiVersion, problems);
   const scope = enumValue(props.isolationScope, ['None', 'Regional'] as const, 'properties.isolationScope', problems);
   if (scope === 'Regional')
     problems.add(
@@ -46,12 +53,16 @@ function checkIdentityProperties(body: Record<string, unknown>, problems: Proble
   return scope === 'None' ? scope : undefined;
 }
 
-/** A new identity gets a new principal; a repeated PUT changes its tags only, as in Azure. */
+/**
+ * A new identity gets a new principal; a repeated PUT changes its tags only, as in Azure. `apiVersion`
+ * is the request's (what its model has: identity-view.ts).
+ */
 export async function createOrUpdateIdentity(
   ctx: DomainContext,
   ref: ResourceRef,
   body: Record<string, unknown>,
   conditions?: Conditions,
+  apiVersion?: string,
 ) {
   checkIdentityName(ref.name);
   const group = await requireWritableResourceGroup(ctx, ref.subscription, ref.resourceGroup);
@@ -62,7 +73,7 @@ export async function createOrUpdateIdentity(
   refuseUnknownFields(body, ['location', 'tags', 'properties'], '', problems, { readOnly: READ_ONLY });
   const location = checkLocation(ctx, body.location, problems);
   const tags = checkTags(body.tags, problems);
-  const isolationScope = checkIdentityProperties(body, problems);
+  const isolationScope = checkIdentityProperties(body, apiVersion, problems);
   problems.throwIfAny();
   if (existing && existing.data.resource.location !== location) {
     throw new ArmError(
@@ -110,6 +121,7 @@ export async function updateIdentity(
   ref: ResourceRef,
   body: Record<string, unknown>,
   conditions?: Conditions,
+  apiVersion?: string,
 ) {
   const existing = await getIdentity(ctx, ref);
   checkConditions(conditions, existing.etag);
@@ -119,7 +131,7 @@ export async function updateIdentity(
   if (body.location !== undefined && checkLocation(ctx, body.location, problems) !== next.location)
     problems.add('location', `An identity stays in its region, '${next.location}'.`, 'PropertyChangeNotAllowed');
   if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
-  const isolationScope = checkIdentityProperties(body, problems);
+  const isolationScope = checkIdentityProperties(body, apiVersion, problems);
   if (isolationScope) next.properties.isolationScope = isolationScope;
   problems.throwIfAny();
   const [stored] = await ctx.store.apply([

@@ -36,6 +36,15 @@ const DISK = `${RG}/providers/Microsoft.Compute/disks/{diskName}`;
 const SNAPSHOT = `${RG}/providers/Microsoft.Compute/snapshots/{snapshotName}`;
 const IMAGE = `${RG}/providers/Microsoft.Compute/images/{imageName}`;
 const TEMPLATE = `${RG}/providers/Microsoft.VirtualMachineImages/imageTemplates/{imageTemplateName}`;
+const NETWORK = `${RG}/providers/Microsoft.Network`;
+const VNET = `${NETWORK}/virtualNetworks/{virtualNetworkName}`;
+const NSG = `${NETWORK}/networkSecurityGroups/{networkSecurityGroupName}`;
+const PUBLIC_IP = `${NETWORK}/publicIPAddresses/{publicIpAddressName}`;
+const IDENTITY = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}`;
+const ASSIGNMENT = '/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}';
+const ROLE = '/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}';
+const TAGS = '/{scope}/providers/Microsoft.Resources/tags/default';
+const LOCATION = '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}';
 
 interface Operation {
   method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
@@ -83,6 +92,45 @@ export const OPERATIONS: Record<string, Operation> = {
   Triggers_Get: { method: 'GET', path: `${TEMPLATE}/triggers/{triggerName}` },
   Triggers_ListByImageTemplate: { method: 'GET', path: `${TEMPLATE}/triggers` },
   Triggers_Delete: { method: 'DELETE', path: `${TEMPLATE}/triggers/{triggerName}` },
+  SharedGalleries_Get: { method: 'GET', path: `${LOCATION}/sharedGalleries/{galleryUniqueName}` },
+  CommunityGalleries_Get: { method: 'GET', path: `${LOCATION}/communityGalleries/{publicGalleryName}` },
+  SoftDeletedResource_ListByArtifactName: {
+    method: 'GET',
+    path: `${GALLERY}/softDeletedArtifactTypes/{artifactType}/artifacts/{artifactName}/versions`,
+  },
+  VirtualNetworks_CreateOrUpdate: { method: 'PUT', path: VNET, body: 'parameters' },
+  VirtualNetworks_Get: { method: 'GET', path: VNET },
+  Subnets_CreateOrUpdate: { method: 'PUT', path: `${VNET}/subnets/{subnetName}`, body: 'subnetParameters' },
+  Subnets_Get: { method: 'GET', path: `${VNET}/subnets/{subnetName}` },
+  NetworkSecurityGroups_CreateOrUpdate: { method: 'PUT', path: NSG, body: 'parameters' },
+  DefaultSecurityRules_Get: { method: 'GET', path: `${NSG}/defaultSecurityRules/{defaultSecurityRuleName}` },
+  PublicIPAddresses_CreateOrUpdate: { method: 'PUT', path: PUBLIC_IP, body: 'parameters' },
+  PublicIPAddresses_Delete: { method: 'DELETE', path: PUBLIC_IP },
+  NetworkInterfaces_CreateOrUpdate: {
+    method: 'PUT',
+    path: `${NETWORK}/networkInterfaces/{networkInterfaceName}`,
+    body: 'parameters',
+  },
+  UserAssignedIdentities_CreateOrUpdate: { method: 'PUT', path: IDENTITY, body: 'parameters' },
+  UserAssignedIdentities_Update: { method: 'PATCH', path: IDENTITY, body: 'parameters' },
+  UserAssignedIdentities_Delete: { method: 'DELETE', path: IDENTITY },
+  UserAssignedIdentities_ListBySubscription: {
+    method: 'GET',
+    path: '/subscriptions/{subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities',
+  },
+  RoleAssignments_Create: { method: 'PUT', path: ASSIGNMENT, body: 'parameters' },
+  RoleAssignments_Get: { method: 'GET', path: ASSIGNMENT },
+  RoleAssignments_Delete: { method: 'DELETE', path: ASSIGNMENT },
+  RoleDefinitions_CreateOrUpdate: { method: 'PUT', path: ROLE, body: 'roleDefinition' },
+  RoleDefinitions_Get: { method: 'GET', path: ROLE },
+  Tags_CreateOrUpdateAtScope: { method: 'PUT', path: TAGS, body: 'parameters' },
+  Tags_UpdateAtScope: { method: 'PATCH', path: TAGS, body: 'parameters' },
+  Tags_GetAtScope: { method: 'GET', path: TAGS },
+  Deployments_CreateOrUpdate: {
+    method: 'PUT',
+    path: `${RG}/providers/Microsoft.Resources/deployments/{deploymentName}`,
+    body: 'parameters',
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- examples are free-form JSON
@@ -126,9 +174,12 @@ export async function replayExample(
   const apiVersion = parameters['api-version'] ?? parameters.version;
   let name = '';
   const path = operation.path.replace(/\{(\w+)\}/g, (_, parameter: string) => {
-    name = parameters[parameter];
-    if (typeof name !== 'string') throw new Error(`the example has no path parameter ${parameter}`);
-    return encodeURIComponent(name);
+    const value = parameters[parameter];
+    if (typeof value !== 'string') throw new Error(`the example has no path parameter ${parameter}`);
+    // A scope is a path of its own (`subscriptions/{id}/resourceGroups/{name}`), written as the example gives it.
+    if (parameter === 'scope') return value.replace(/^\//, '');
+    name = value;
+    return encodeURIComponent(value);
   });
   const sent = operation.body ? parameters[operation.body] : undefined;
   const response = await call(kiln, token, operation.method, `${path}?api-version=${apiVersion}`, sent);

@@ -228,6 +228,33 @@ describe('image template triggers with @azure/arm-imagebuilder', () => {
     assert.equal(after.lastRunStatus?.startTime?.getTime(), before?.getTime());
   });
 
+  // After the trigger above is deleted: the version made here runs no other template.
+  it('takes a trigger on a template that failed validation, and says on its status why the template did not run', async () => {
+    // Failed: its identity does not exist (found by the template's validation, after the PUT).
+    const missingIdentity = `/subscriptions/${kiln.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nobody`;
+    const broken = {
+      location: 'westus',
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [missingIdentity]: {} } },
+      properties: {
+        source: { type: 'SharedImageVersion', imageVersionId: `${definitionId}/versions/latest` },
+        distribute: [{ type: 'VHD', runOutputName: 'vhd' }],
+      },
+    };
+    await call(token, 'PUT', templatePath('broken'), broken);
+    const failed = await builder.virtualMachineImageTemplates.get(rg, 'broken');
+    assert.equal(failed.provisioningState, 'Failed');
+    // Azure documents no template state a trigger's PUT requires (its docs and the 2025-10-01 spec name
+    // none, nor an error code), so the trigger is made; it can fire once the template is PUT again.
+    const made = await putTrigger('broken');
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await newVersion('1.3.0');
+    const status = await triggerStatusNaming('broken', '1.3.0');
+    assert.equal(status?.code, 'Unhealthy', status?.message);
+    assert.match(status?.message ?? '', /failed validation and cannot run: .*nobody.* PUT the template again/);
+    assert.equal((await builder.virtualMachineImageTemplates.get(rg, 'broken')).lastRunStatus, undefined, 'not run');
+    await builder.virtualMachineImageTemplates.delete(rg, 'broken', fast);
+  });
+
   it('deletes a template’s triggers with it', async () => {
     await sourceTrigger('app', 'again');
     await builder.virtualMachineImageTemplates.delete(rg, 'app', fast);

@@ -58,11 +58,16 @@ export async function fireTrigger(ctx: DomainContext, payload: TriggerPayload): 
   if (['Running', 'Canceling'].includes(template.properties.lastRunStatus?.runState ?? '')) return undefined;
   const version = parseResourceId(payload.version)!.types[2][1];
   const status = (code: TriggerStatus['code'], message: string) => statusWrite(ctx, trigger, code, message);
-  if (template.properties.provisioningState === 'Failed')
+  // Only a provisioned template runs (as a run by hand: run-template.ts). Kiln stores a template
+  // Succeeded or Failed; any other state is named as it is.
+  const state = template.properties.provisioningState;
+  if (state !== 'Succeeded')
     return [
       status(
         'Unhealthy',
-        `Version '${version}' was created, but the template failed validation and cannot run: ${template.properties.provisioningError?.message ?? ''} PUT the template again once that is fixed.`,
+        state === 'Failed'
+          ? `Version '${version}' was created, but the template failed validation and cannot run: ${template.properties.provisioningError?.message ?? ''} PUT the template again once that is fixed.`
+          : `Version '${version}' was created, but the template is in provisioningState '${state}', not 'Succeeded', so it was not run.`,
       ),
     ];
   // A PATCH of its targets may have made the template one a trigger cannot have (it would run itself).

@@ -632,7 +632,13 @@ const CASES: Case[] = [
     edit: SUBSCRIPTION_SCOPE,
   },
   { example: 'ManagedIdentity/IdentityDelete.json', operation: 'UserAssignedIdentities_Delete' },
-  // Tags and deployments (Microsoft.Resources 2025-04-01)
+  // Resource groups (Microsoft.Resources 2024-11-01), tags and deployments (2025-04-01)
+  {
+    example: 'Resources/CreateResourceGroup.json',
+    operation: 'ResourceGroups_CreateOrUpdate',
+    // The deployment example's group, made first in West US, is that name already.
+    params: named({ resourceGroupName: 'my-new-resource-group' }),
+  },
   {
     example: 'Resources/PutTagsResource.json',
     operation: 'Tags_CreateOrUpdateAtScope',
@@ -817,6 +823,7 @@ const TYPE_OF_GROUP: Record<string, string> = {
   UserAssignedIdentities: 'Microsoft.ManagedIdentity/userAssignedIdentities',
   RoleAssignments: 'Microsoft.Authorization/roleAssignments',
   RoleDefinitions: 'Microsoft.Authorization/roleDefinitions',
+  ResourceGroups: 'Microsoft.Resources/resourceGroups',
   Tags: 'Microsoft.Resources/tags',
   Deployments: 'Microsoft.Resources/deployments',
 };
@@ -833,7 +840,6 @@ const VM_BOOTS =
 const UNREPLAYED: Record<string, string> = {
   'Microsoft.Resources/subscriptions': NOT_COPIED,
   'Microsoft.Resources/tenants': NOT_COPIED,
-  'Microsoft.Resources/resourceGroups': `${NOT_COPIED}; every case here makes its groups through @azure/arm-resources`,
   'Microsoft.Resources/resources': NOT_COPIED,
   'Microsoft.Resources/subscriptions/tagNames': NOT_COPIED,
   'Microsoft.Resources/subscriptions/tagNames/tagValues': NOT_COPIED,

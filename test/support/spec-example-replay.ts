@@ -123,6 +123,7 @@ export const OPERATIONS: Record<string, Operation> = {
   RoleAssignments_Delete: { method: 'DELETE', path: ASSIGNMENT },
   RoleDefinitions_CreateOrUpdate: { method: 'PUT', path: ROLE, body: 'roleDefinition' },
   RoleDefinitions_Get: { method: 'GET', path: ROLE },
+  ResourceGroups_CreateOrUpdate: { method: 'PUT', path: RG, body: 'parameters' },
   Tags_CreateOrUpdateAtScope: { method: 'PUT', path: TAGS, body: 'parameters' },
   Tags_UpdateAtScope: { method: 'PATCH', path: TAGS, body: 'parameters' },
   Tags_GetAtScope: { method: 'GET', path: TAGS },

@@ -175,7 +175,7 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
     assert.ok(await resources.resourceGroups.get(rg), "a group the user made stays with the template's delete");
   });
 
-  it('keeps vmProfile as given; a subnet that does not exist is refused, an identity that does not fails validation', async () => {
+  it('keeps vmProfile as given; a size or subnet that does not exist is refused, an identity that does not fails validation', async () => {
     const vmProfile = {
       vmSize: 'Standard_D2s_v3',
       osDiskSizeGB: 64,
@@ -198,6 +198,23 @@ describe('image template settings with @azure/arm-imagebuilder', () => {
     });
     assert.equal(patch.status, 400);
     assert.equal(patch.body.error.target, 'properties.vmProfile.vnetConfig.subnetId');
+
+    // The build VM's size is one of the host's VM sizes, refused at PUT and PATCH as a VM's create refuses it.
+    const unsized = await refusedPut('unsized', {
+      location: 'westus',
+      properties: { ...linuxProperties(), vmProfile: { vmSize: 'Standard_Huge' } },
+    });
+    assert.equal(unsized.code, 'InvalidParameter');
+    assert.equal(unsized.target, 'properties.vmProfile.vmSize');
+    assert.match(
+      unsized.message,
+      /^'properties\.vmProfile\.vmSize': The requested VM size Standard_Huge is not available.*Standard_B2s/,
+    );
+    const resized = await call(token, 'PATCH', templatePath('profiled'), {
+      properties: { vmProfile: { ...vmProfile, vmSize: 'Standard_Huge' } },
+    });
+    assert.equal(resized.status, 400);
+    assert.equal(resized.body.error.target, 'properties.vmProfile.vmSize');
 
     const ghost = identityId.replace(/identity_1$/, 'ghost');
     await assert.rejects(

@@ -22,7 +22,7 @@ import { startRun } from './run/start-run.ts';
 import { windowsWarnings } from './run/windows-refusal.ts';
 import { validateTemplate, type TemplateSpec } from './validate-template.ts';
 import { hasTargetRegions, keepWhatOlderShapeOmits } from './version-shapes.ts';
-import { requireVmProfileNetwork } from './vm-profile.ts';
+import { requireVmProfile } from './vm-profile.ts';
 import { checkStagingGroupSubscription, stagingGroupDeletes } from './staging-group.ts';
 import { finishedOperationOn, type OperationData } from '../operations/operation.ts';
 import { triggerDeletes } from './triggers/trigger.ts';
@@ -119,7 +119,7 @@ export async function createOrUpdateTemplate(
   const existing = await getResource<ImageTemplate, ImageTemplateInternal>(ctx, id);
   checkConditions(conditions, existing?.etag);
   const { spec, warnings } = checkTemplate(ctx, body, apiVersion);
-  await requireVmProfileNetwork(ctx, spec.properties.vmProfile, spec.location);
+  await requireVmProfile(ctx, spec.properties.vmProfile, spec.location);
   const template = templateResource(id, spec, existing?.data.resource);
   checkStagingGroupSubscription(template);
   if (existing && !hasTargetRegions(apiVersion)) {
@@ -188,7 +188,7 @@ export async function updateTemplate(
     properties: { ...current.properties, ...props },
   };
   const { spec, warnings } = checkTemplate(ctx, merged, apiVersion);
-  await requireVmProfileNetwork(ctx, spec.properties.vmProfile, spec.location);
+  await requireVmProfile(ctx, spec.properties.vmProfile, spec.location);
   const template = templateResource(templateId(ref), spec, current);
   template.name = current.name;
   template.id = current.id;

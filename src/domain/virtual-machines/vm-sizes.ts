@@ -3,7 +3,9 @@
  * (`VirtualMachineSize`). A Kiln VM gets the size's vCPUs and memory on the host; the disk fields are
  * Azure's figures, kept so clients that read them see what they expect. The operator replaces the
  * table in config.json (`virtualMachines.sizes`); these are the defaults: the B series that small
- * test VMs use, and the D sizes `az vm create` and the quickstart templates default to.
+ * test VMs use, the D sizes `az vm create` and the quickstart templates default to, and the Dsv3
+ * sizes Azure VM Image Builder's own examples give their build VMs (`vmProfile.vmSize`, which names
+ * a size of this table too: domain/image-templates/vm-profile.ts).
  */
 export interface VmSize {
   name: string;
@@ -32,6 +34,8 @@ export const DEFAULT_VM_SIZES: readonly VmSize[] = [
   size('Standard_DS1_v2', 1, 3584, 4),
   size('Standard_DS2_v2', 2, 7168, 8),
   size('Standard_D2s_v3', 2, 8192, 4),
+  size('Standard_D4s_v3', 4, 16384, 8),
+  size('Standard_D8s_v3', 8, 32768, 16),
   size('Standard_D2s_v5', 2, 8192, 4),
   size('Standard_D4s_v5', 4, 16384, 8),
 ];

@@ -34,6 +34,15 @@ export interface GuestBoot {
   serialPrefix: string;
   /** The run's work folder, where the serial file goes. */
   work: string;
+  /** What the VM gets (the template's `vmProfile.vmSize`); unset, `DEFAULT_GUEST_SIZE`. */
+  size?: GuestSize;
+}
+
+/** A build VM's vCPUs and memory, and the name the log and errors give them ("Standard_B2s (properties.vmProfile.vmSize)"). */
+export interface GuestSize {
+  cpus: number;
+  memoryMiB: number;
+  name: string;
 }
 
 export interface GuestVm {
@@ -47,8 +56,8 @@ export interface GuestVm {
   bootAgain(connectTimeoutMs: number): Promise<GuestVm>;
 }
 
-/** Memory and vCPUs of a build VM: enough for a distribution's package manager, little enough to share the host. */
-const BUILD_VM = { memoryMiB: 1024, cpus: 1 };
+/** Memory and vCPUs of a build VM given no size: enough for a distribution's package manager, little enough to share the host. */
+export const DEFAULT_GUEST_SIZE: GuestSize = { memoryMiB: 1024, cpus: 1, name: "Kiln's build default" };
 const POWER_OFF =
   'sync; if command -v systemctl >/dev/null; then systemctl --no-block poweroff; ' +
   'else nohup sh -c "sleep 1; poweroff" >/dev/null 2>&1 & fi';
@@ -61,13 +70,16 @@ export async function bootGuest(
   boot: GuestBoot,
   ctx: StepContext,
 ): Promise<GuestVm> {
+  const size = boot.size ?? DEFAULT_GUEST_SIZE;
   const access = await settings.communicator.prepare();
   const serial = captureSerial(ctx, boot.work, boot.serialPrefix);
+  ctx.log.line(`${boot.serialPrefix}: booting as ${describeGuestSize(size)}`);
   const started = performance.now();
   let vm: Vm;
   try {
     vm = await settings.driver.boot(disk, {
-      ...BUILD_VM,
+      cpus: size.cpus,
+      memoryMiB: size.memoryMiB,
       firmware: boot.firmware,
       persistent: boot.persistent,
       network: { forwardPorts: [access.guestPort], outbound: boot.outbound },
@@ -81,7 +93,11 @@ export async function bootGuest(
   } catch (error) {
     serial.end();
     await access.dispose();
-    throw error;
+    ctx.signal.throwIfAborted();
+    // A size the host never holds is refused at once (vm-turns.ts): the error says which size it was.
+    throw new Error(`${boot.what} could not boot as ${describeGuestSize(size)}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const ended = async () => {
     serial.end();
@@ -126,4 +142,9 @@ export async function bootGuest(
     stop: () => vm.stop(),
     bootAgain: (connectTimeoutMs) => bootGuest(settings, disk, { ...boot, connectTimeoutMs }, ctx),
   };
+}
+
+/** "Standard_B2s (properties.vmProfile.vmSize) with 2 vCPUs and 4096 MiB", as the log and errors name a build VM's size. */
+export function describeGuestSize(size: GuestSize): string {
+  return `${size.name} with ${size.cpus} vCPU${size.cpus === 1 ? '' : 's'} and ${size.memoryMiB} MiB`;
 }

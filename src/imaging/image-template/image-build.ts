@@ -7,7 +7,7 @@
  * layer knows nothing of templates as resources; `jobs/tasks/run-image-template.ts` passes them in.
  */
 import type { CustomizerDeps } from '../customizers/customizer-deps.ts';
-import type { GuestSettings } from '../guest/guest-vm.ts';
+import type { GuestSettings, GuestSize } from '../guest/guest-vm.ts';
 import type { ResourceLimits } from '../limits/resource-limits.ts';
 import type { MetadataStore } from '../../ports/metadata-store.ts';
 import { runSteps, type BuildStep, type RunStepsResult, type StepContext } from '../step-runner.ts';
@@ -39,6 +39,11 @@ export interface ImageBuild<S extends SourceImage> {
   bootCheck?: BootCheck;
   /** How builds boot VMs to work in (VM build mode, validation); unset where this Kiln cannot. */
   guest?: GuestSettings;
+  /**
+   * What those VMs get (the template's `vmProfile.vmSize`), asked when one boots, so a build that
+   * boots none never needs it; it throws, naming the field, when the size cannot be had. Unset, Kiln's default.
+   */
+  vmSize?(): GuestSize;
   /** The template's validate stage, when it has in-VM validations; `image` names the image in errors. */
   validate?: Validation & { image: string; started?(): Promise<void> };
   /**
@@ -50,7 +55,7 @@ export interface ImageBuild<S extends SourceImage> {
 
 export function imageBuildSteps<S extends SourceImage>(build: ImageBuild<S>): BuildStep<ImageBuildState>[] {
   const network = build.customizers.network === true;
-  const vm = { guest: build.guest, network };
+  const vm = { guest: build.guest, network, size: build.vmSize };
   // Azure's sourceValidationOnly: the source is validated as it is, with no build of its own.
   const customized = build.validate?.sourceValidationOnly !== true;
   return [

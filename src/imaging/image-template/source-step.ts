@@ -10,7 +10,9 @@
  * working disk is a copy-on-write overlay over it (overlay-disk.ts), whose writes are all the build
  * adds, and which tells the write image step what changed. Any other source is fetched once, sparse:
  * a raw disk is renamed into place, a fixed VHD loses its footer in place, other formats go through
- * `qemu-img convert`. Every disk tool runs confined and stops when the run is canceled or times out;
+ * `qemu-img convert`. A template's `vmProfile.osDiskSizeGB` grows the working disk before anything
+ * opens or boots it (grown-disk.ts): the fetched file is extended sparse, an overlay's base reads as
+ * zeros past the source. Every disk tool runs confined and stops when the run is canceled or times out;
  * the cleanup detaches a root the write image step did not close (a run kept for debugging closes it
  * cleanly) and ends the overlay (a kept run's disk copied out first).
  */
@@ -19,6 +21,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DISK_TYPE_FIXED, parseVhdFooter, VHD_FOOTER_SIZE } from '../../core/vhd.ts';
 import { findRootPartition, moveToRaw } from '../disk/disk-image.ts';
+import { grownDiskSize, growRawDisk, OS_DISK_SIZE_FIELD, zeroExtendedDisk } from '../disk/grown-disk.ts';
 import { NeedsVmBuild } from '../disk/partitions.ts';
 import { runDiskLimit } from '../disk/disk-limit.ts';
 import type { NbdDisk } from '../disk/nbd-server.ts';
@@ -65,8 +68,13 @@ export interface SourceStepOptions<S extends SourceImage> {
   vmBuilds?: boolean;
   /** Why the customizers need a running system whatever the root (a restart step), when they do: `Auto` then boots. */
   needsVm?: string;
-  /** `build.limits.diskMiB`; unset, a default tied to the source's size. */
+  /** `build.limits.diskMiB`; unset, a default tied to the source's size (or the grown disk's, when larger). */
   diskLimitMiB?: number;
+  /**
+   * The template's `vmProfile.osDiskSizeGB`: the working disk, and so the image, is grown to that
+   * many GiB before anything opens or boots it; 0 or unset keeps the source's size.
+   */
+  osDiskSizeGB?: number;
   /** Where `e2fsck -fn` verdicts are kept by content (checked-roots.ts); unset, every build checks. */
   checkedRoots?: MetadataStore;
   /** Told as the step goes, so the run can show its progress: on start, once the bytes are in, once the root is open. */
@@ -81,13 +89,17 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
       await progress.started?.();
       const source = await options.find(signal);
       state.firmware = source.hyperVGeneration === 'V2' ? 'uefi' : 'bios';
-      const limit = runDiskLimit(options.diskLimitMiB, source.size);
+      // Up to the grown disk's size is what the build may fill: the default limit is tied to it.
+      const limit = runDiskLimit(options.diskLimitMiB, Math.max(source.size, (options.osDiskSizeGB ?? 0) * 1024 ** 3));
       await mountRunSpace(state.work, limit.bytes);
       state.diskLimit = limit.description;
       log.line(`Disk space for this run: ${limit.description}`);
       const disk = await overlaySource(source);
+      let grown: { from: number; to: number } | undefined;
       if (disk) {
-        state.overlay = await openOverlayDisk(runSpace(state.work), disk, { signal });
+        const to = grownDiskSize(options.osDiskSizeGB, disk.size);
+        if (to) grown = { from: disk.size, to };
+        state.overlay = await openOverlayDisk(runSpace(state.work), to ? zeroExtendedDisk(disk, to) : disk, { signal });
         state.raw = state.overlay.path;
         log.line(`Source: ${source.description}, a fixed VHD read where it is (copy-on-write, nothing fetched)`);
         log.line(`Source is vpc, ${disk.size} bytes`);
@@ -101,7 +113,16 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
         // The fetched file is the build's own: a raw disk or fixed VHD becomes the working disk without a copy.
         const format = await moveToRaw(fetched, state.raw, signal);
         log.line(`Source is ${format.format}, ${format.virtualSize} bytes`);
+        const to = grownDiskSize(options.osDiskSizeGB, format.virtualSize);
+        if (to) {
+          grown = { from: format.virtualSize, to };
+          await growRawDisk(state.raw, grown.from, to);
+        }
       }
+      if (grown)
+        log.line(
+          `OS disk grown from ${grown.from} to ${grown.to} bytes (${OS_DISK_SIZE_FIELD}: ${options.osDiskSizeGB})`,
+        );
       const mode = options.buildMode ?? 'Auto';
       if (mode === 'VM') return inVm(state, options, log, 'the template asks for it (kilnBuildMode: VM)');
       if (options.needsVm && mode === 'Auto') return inVm(state, options, log, options.needsVm);
@@ -112,6 +133,10 @@ export function sourceStep<S extends SourceImage>(options: SourceStepOptions<S>)
         return inVm(state, options, log, error.message.replaceAll(state.raw, 'the source'));
       }
       log.line(`Root file system at byte ${state.partition.start} (${state.partition.table} table)`);
+      if (grown)
+        log.line(
+          'In place the root partition keeps its size: VMs made from the image grow it into the rest of the disk at their first boot (cloud-init growpart); the VM build mode grows it during the build',
+        );
       const identity = source.contentId && { contentId: source.contentId, start: state.partition.start };
       const passedBefore = identity && options.checkedRoots ? await wasChecked(options.checkedRoots, identity) : false;
       state.root = await openRootInPlace(state.raw, state.partition, state.rootfs, { signal, passedBefore });

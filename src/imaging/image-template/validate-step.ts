@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import type { FetchLike } from '../customizers/download-into-image.ts';
 import { runGuestTask, type GuestTask } from '../guest/guest-customizer.ts';
-import { bootGuest, type GuestSettings } from '../guest/guest-vm.ts';
+import { bootGuest, type GuestSettings, type GuestSize } from '../guest/guest-vm.ts';
 import type { BuildStep } from '../step-runner.ts';
 import type { OnCustomizerError } from './customizer-step.ts';
 import { imageToBoot, type ImageBuildState } from './image-build-state.ts';
@@ -30,6 +30,8 @@ export interface ValidateStepOptions {
   validation: Validation;
   guest?: GuestSettings;
   network: boolean;
+  /** The VM's vCPUs and memory (the template's `vmProfile.vmSize`, Azure validates on the build VM); unset, Kiln's default. */
+  size?(): GuestSize;
   fetch?: FetchLike;
   /** The image as errors name it (the template's name). */
   image: string;
@@ -54,6 +56,7 @@ export function validateStep(options: ValidateStepOptions): BuildStep<ImageBuild
           what: `The customized image of ${options.image}`,
           serialPrefix: 'validate vm',
           work: state.work,
+          size: options.size?.(),
         },
         ctx,
       );

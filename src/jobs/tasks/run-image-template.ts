@@ -17,7 +17,7 @@ import type { DownloadPolicy } from '../../imaging/download-policy.ts';
 import { releaseRunSpace, removeRunWork } from '../../imaging/disk/run-space.ts';
 import { BOOT_CHECK_VM, type BootCheckSettings } from '../../imaging/image-template/boot-check-step.ts';
 import { runImageBuild } from '../../imaging/image-template/image-build.ts';
-import type { GuestSettings } from '../../imaging/guest/guest-vm.ts';
+import { DEFAULT_GUEST_SIZE, type GuestSettings, type GuestSize } from '../../imaging/guest/guest-vm.ts';
 import { openRunWork, runWorkFolder } from '../../imaging/image-template/run-work.ts';
 import { describeLimits, type ResourceLimits } from '../../imaging/limits/resource-limits.ts';
 import { openBuildLog, type BuildLog } from '../../imaging/build-log.ts';
@@ -38,6 +38,7 @@ import {
 import { findTemplateSource, type SourceBytes } from '../../domain/image-templates/run/source.ts';
 import { linuxCustomizers } from '../../domain/image-templates/run/windows-refusal.ts';
 import { optimizeNote } from '../../domain/image-templates/optimize.ts';
+import { buildVmSize, type VmProfile } from '../../domain/image-templates/vm-profile.ts';
 import { sealSerialLogs } from '../../domain/image-templates/run/serial-logs.ts';
 import { serialLogFiles } from '../../imaging/guest/serial-capture.ts';
 import { finishOperation } from '../../domain/operations/operation.ts';
@@ -196,6 +197,7 @@ async function buildTemplate(
           return source;
         },
         diskLimitMiB: settings.diskLimitMiB,
+        osDiskSizeGB: template.properties.vmProfile.osDiskSizeGB,
         buildMode: template.properties.kilnBuildMode,
         progress: {
           started: () => setRunSubState(ctx, payload, 'Building'),
@@ -217,6 +219,7 @@ async function buildTemplate(
       },
       ...(settings.bootCheck ? { bootCheck: { ...settings.bootCheck, image: template.name } } : {}),
       guest: settings.guest,
+      vmSize: () => guestSize(ctx, template.properties.vmProfile),
       ...(validate
         ? {
             validate: {
@@ -255,4 +258,18 @@ async function buildTemplate(
       serialLogUri: serialLogs.find((s) => s.vm === BOOT_CHECK_VM)?.uri,
     },
   });
+}
+
+/**
+ * The template's build VM size as its VMs boot with it: the size table's vCPUs and memory, or Kiln's
+ * build default for Azure's default size when the table lacks it; a size the table lacks is refused.
+ */
+function guestSize(ctx: DomainContext, profile: VmProfile): GuestSize {
+  const size = buildVmSize(ctx, profile);
+  if (!size)
+    return {
+      ...DEFAULT_GUEST_SIZE,
+      name: `${profile.vmSize} (properties.vmProfile.vmSize; not in virtualMachines.sizes: Kiln's build default)`,
+    };
+  return { name: `${size.name} (properties.vmProfile.vmSize)`, cpus: size.numberOfCores, memoryMiB: size.memoryInMB };
 }

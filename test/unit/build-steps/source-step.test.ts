@@ -3,6 +3,7 @@
 // place, telling the run's progress as it goes; its cleanup detaches that root; a run canceled
 // during it stops its disk tools at once. A source read where it is becomes a copy-on-write overlay,
 // whose changes the write image step lists. A root's check is kept by the source's content name.
+// A template's vmProfile.osDiskSizeGB grows the working disk, fetched or an overlay, and so the image.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -170,5 +171,43 @@ describe('source step', () => {
     assert.equal(state.overlay, undefined);
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(state.raw), 'the overlay is detached');
     assert.match(readFileSync(log.path, 'utf8'), /a fixed VHD read where it is \(copy-on-write, nothing fetched\)/);
+  });
+
+  it('grows the working disk to vmProfile.osDiskSizeGB, fetched or an overlay, and the image is that size', async () => {
+    const GIB = 1024 ** 3;
+    const bytes = await readFile(vhd);
+    for (const overlay of [false, true]) {
+      const { state, log, ctx } = fixture();
+      const step = sourceStep({
+        find: async () => ({
+          ...(await source()),
+          ...(overlay
+            ? { readRange: async (offset: number, length: number) => bytes.subarray(offset, offset + length) }
+            : {}),
+        }),
+        diskLimitMiB: 256,
+        osDiskSizeGB: 1,
+      });
+      await step.run(state, ctx);
+      try {
+        assert.equal(Boolean(state.overlay), overlay);
+        assert.equal((await stat(state.raw)).size, GIB, 'the working disk is 1 GiB');
+        // Its root still opens in place: the partitions are the source's.
+        await access(join(state.rootfs, 'bin/busybox'));
+        await writeFile(join(state.rootfs, 'etc/grown'), 'on a grown disk\n');
+        await writeImageStep().run(state, ctx);
+        assert.equal(state.image!.size, GIB + 512, 'the image is the grown disk and its footer');
+        if (overlay) {
+          const tail = await state.image!.read!(GIB - 4096, 4096 + 512);
+          assert.ok(tail.subarray(0, 4096).equals(Buffer.alloc(4096)), 'zeros past the source');
+          assert.ok(parseVhdFooter(tail.subarray(4096)).ok, 'then the new footer');
+        } else assert.equal((await stat(state.image!.path)).size, GIB + 512);
+      } finally {
+        await step.cleanup!(state, ctx);
+      }
+      const text = readFileSync(log.path, 'utf8');
+      assert.match(text, /OS disk grown from 33554432 to 1073741824 bytes \(properties\.vmProfile\.osDiskSizeGB: 1\)/);
+      assert.match(text, /In place the root partition keeps its size/);
+    }
   });
 });

@@ -60,6 +60,14 @@ export async function planDataDisks(
   const named = new Set<DataDisk>();
   for (const spec of given) {
     const kept = current.find((disk) => disk.lun === spec.lun && sameDisk(spec, disk));
+    const moved = !kept && !spec.toBeDetached ? current.find((disk) => sameDisk(spec, disk)) : undefined;
+    if (moved) {
+      // An attached disk stays at its LUN: a move is a detach and an attach, two requests on Azure.
+      named.add(moved);
+      plan.unchangeable.push(`${spec.at}.lun`);
+      plan.dataDisks.push(moved);
+      continue;
+    }
     if (kept) {
       named.add(kept);
       if (spec.toBeDetached) plan.detached.push(kept);
@@ -104,12 +112,31 @@ const sameDisk = (spec: DataDiskSpec, disk: DataDisk) =>
     ? spec.id.toLowerCase() === disk.managedDisk.id.toLowerCase()
     : spec.name !== undefined && spec.name.toLowerCase() === disk.name.toLowerCase();
 
-/** A kept disk with the settings a VM may change (caching, deleteOption); its size and type stay the disk's. */
+/**
+ * A kept disk with the settings a VM may change (caching, deleteOption); its name, size and type stay
+ * the disk's (a change of one is refused at its path). Its `createOption` says how it came to the VM and
+ * stays so: a client sending the list back may name a kept disk `Attach`.
+ */
 function keep(disk: DataDisk, spec: DataDiskSpec, unchangeable: string[]): DataDisk {
+  if (spec.name !== undefined && spec.name.toLowerCase() !== disk.name.toLowerCase())
+    unchangeable.push(`${spec.at}.name`);
+  if (spec.createOption !== disk.createOption && spec.createOption !== 'Attach')
+    unchangeable.push(`${spec.at}.createOption`);
   if (spec.diskSizeGB !== undefined && spec.diskSizeGB !== disk.diskSizeGB) unchangeable.push(`${spec.at}.diskSizeGB`);
   if (spec.storageAccountType !== undefined && spec.storageAccountType !== disk.managedDisk.storageAccountType)
     unchangeable.push(`${spec.at}.managedDisk.storageAccountType`);
-  return { ...disk, caching: spec.caching ?? disk.caching, deleteOption: spec.deleteOption ?? disk.deleteOption };
+  return {
+    ...disk,
+    caching: spec.caching ?? disk.caching,
+    deleteOption: spec.deleteOption ?? disk.deleteOption,
+    ...writeAccelerator(spec, disk),
+  };
+}
+
+/** `writeAcceleratorEnabled` as the request gives it (only false: Kiln has no write accelerator), else as the disk had it. */
+function writeAccelerator(spec: DataDiskSpec, disk?: DataDisk): Pick<DataDisk, 'writeAcceleratorEnabled'> {
+  const value = spec.writeAcceleratorEnabled ?? disk?.writeAcceleratorEnabled;
+  return value === undefined ? {} : { writeAcceleratorEnabled: value };
 }
 
 /** An existing disk attached: it exists in the VM's region, has its bytes and no other VM. */
@@ -179,6 +206,7 @@ async function attach(
     managedDisk: { storageAccountType: disk.sku.name, id: disk.id },
     deleteOption: spec.deleteOption ?? 'Detach',
     diskSizeGB: disk.properties.diskSizeGB,
+    ...writeAccelerator(spec),
     toBeDetached: false,
   };
 }
@@ -236,6 +264,7 @@ async function makeAnew(
     managedDisk: { storageAccountType: spec.storageAccountType ?? DEFAULT_SKU, id },
     deleteOption: spec.deleteOption ?? 'Detach',
     ...(diskSizeGB !== undefined ? { diskSizeGB } : {}),
+    ...writeAccelerator(spec),
     toBeDetached: false,
   };
 }

@@ -159,7 +159,7 @@ function newVirtualMachine(
           provisionVMAgent: true,
         },
         secrets: [],
-        allowExtensionOperations: true,
+        allowExtensionOperations: spec.allowExtensionOperations ?? true,
         requireGuestProvisionSignal: true,
       },
       networkProfile: {

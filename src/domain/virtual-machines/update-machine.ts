@@ -9,7 +9,8 @@
  *    `osProfile`, the network interfaces): a change is Azure's 409 `PropertyChangeNotAllowed` at its
  *    path, every such field named at once;
  *  - changeable: `tags`, `hardwareProfile.vmSize` (a resize), the OS disk's and interfaces' caching and
- *    `deleteOption`, boot diagnostics, and the data disks (data-disks.ts: attach, make, detach).
+ *    `deleteOption`, `osProfile.allowExtensionOperations`, boot diagnostics, and the data disks
+ *    (data-disks.ts: attach, make, detach).
  * What needs no host work (tags, settings, the size of a VM that does not run) is written at once and
  * answered 200; disks to attach or detach, and a new size for a running VM, go to the VM's `update`
  * job (jobs/tasks/virtual-machine.ts): a running VM gets its disks hot-plugged and takes a new size by
@@ -215,6 +216,10 @@ function changed(vm: VirtualMachine, spec: VirtualMachineSpec, size: VmSize, dat
           ...nic,
           properties: { ...nic.properties, deleteOption: spec.networkInterfaces[i].deleteOption },
         })),
+      },
+      osProfile: {
+        ...props.osProfile,
+        allowExtensionOperations: spec.allowExtensionOperations ?? props.osProfile.allowExtensionOperations,
       },
       diagnosticsProfile: { bootDiagnostics: { enabled: spec.bootDiagnostics } },
     },

@@ -22,6 +22,8 @@ export interface DataDiskSpec {
   id?: string;
   deleteOption?: DeleteOption;
   diskSizeGB?: number;
+  /** Given false (Kiln has no write accelerator to turn on): kept and shown, as Azure shows it. */
+  writeAcceleratorEnabled?: false;
   toBeDetached: boolean;
 }
 
@@ -55,7 +57,17 @@ function checkDataDisk(entry: unknown, at: string, problems: Problems): DataDisk
   }
   refuseUnknownFields(
     entry,
-    ['lun', 'name', 'createOption', 'caching', 'managedDisk', 'deleteOption', 'diskSizeGB', 'toBeDetached'],
+    [
+      'lun',
+      'name',
+      'createOption',
+      'caching',
+      'managedDisk',
+      'deleteOption',
+      'diskSizeGB',
+      'toBeDetached',
+      'writeAcceleratorEnabled',
+    ],
     at,
     problems,
     { readOnly: ['diskIOPSReadWrite', 'diskMBpsReadWrite'], asksNothing: (given) => given === false || given === null },
@@ -75,6 +87,14 @@ function checkDataDisk(entry: unknown, at: string, problems: Problems): DataDisk
     problems.add(`${at}.diskSizeGB`, `Required parameter '${at}.diskSizeGB' is missing (null).`);
   if (typeof entry.toBeDetached !== 'boolean' && entry.toBeDetached !== undefined && entry.toBeDetached !== null)
     problems.add(`${at}.toBeDetached`, `'${at}.toBeDetached' must be true or false.`);
+  if (entry.writeAcceleratorEnabled === true)
+    problems.add(
+      `${at}.writeAcceleratorEnabled`,
+      'Kiln has no write accelerator (an M-series feature of Azure): leave out writeAcceleratorEnabled or give false.',
+      'PropertyNotSupported',
+    );
+  else if (![false, undefined, null].includes(entry.writeAcceleratorEnabled as never))
+    problems.add(`${at}.writeAcceleratorEnabled`, `'${at}.writeAcceleratorEnabled' must be true or false.`);
   if (lun === undefined || createOption === undefined) return undefined;
   const caching = enumValue(entry.caching, CACHING, `${at}.caching`, problems);
   const storageAccountType = enumValue(
@@ -94,6 +114,7 @@ function checkDataDisk(entry: unknown, at: string, problems: Problems): DataDisk
     ...(id !== undefined ? { id } : {}),
     ...(deleteOption ? { deleteOption } : {}),
     ...(diskSizeGB !== undefined ? { diskSizeGB } : {}),
+    ...(entry.writeAcceleratorEnabled === false ? { writeAcceleratorEnabled: false as const } : {}),
     toBeDetached: entry.toBeDetached === true,
   };
 }

@@ -43,6 +43,8 @@ export interface VirtualMachineSpec {
   adminPassword?: string;
   publicKeys: SshPublicKey[];
   disablePasswordAuthentication: boolean;
+  /** Absent: as it is (a new VM: true). Kiln serves no VM extensions, so either value holds. */
+  allowExtensionOperations?: boolean;
   customData?: string;
   networkInterfaces: Array<{ id: string; primary?: boolean; deleteOption: DeleteOption }>;
   bootDiagnostics: boolean;
@@ -219,7 +221,22 @@ function checkOsProfile(value: unknown, target: string, update: boolean, problem
     adminUsername,
     `${target}.linuxConfiguration.ssh.publicKeys`,
     problems,
+    `${target}.adminUsername`,
   );
+  // Kiln's guest agent (provisioning, run command) is always there, and a VM always signals its provisioning.
+  if (linux.provisionVMAgent === false)
+    problems.add(
+      `${target}.linuxConfiguration.provisionVMAgent`,
+      "Kiln always provisions its guest agent (it provisions the VM and runs its run commands): leave out 'provisionVMAgent' or give true.",
+      'PropertyNotSupported',
+    );
+  if (os.requireGuestProvisionSignal === false)
+    problems.add(
+      `${target}.requireGuestProvisionSignal`,
+      "Optional property 'requireGuestProvisionSignal' must either be set to True or omitted.",
+    );
+  if (os.allowExtensionOperations !== undefined && typeof os.allowExtensionOperations !== 'boolean')
+    problems.add(`${target}.allowExtensionOperations`, `'${target}.allowExtensionOperations' must be true or false.`);
   const disablePasswordAuthentication =
     typeof linux.disablePasswordAuthentication === 'boolean'
       ? linux.disablePasswordAuthentication
@@ -248,11 +265,20 @@ function checkOsProfile(value: unknown, target: string, update: boolean, problem
     adminPassword,
     publicKeys,
     disablePasswordAuthentication,
+    ...(typeof os.allowExtensionOperations === 'boolean'
+      ? { allowExtensionOperations: os.allowExtensionOperations }
+      : {}),
     customData: checkCustomData(os.customData, `${target}.customData`, problems),
   };
 }
 
-function checkPublicKeys(value: unknown, user: string, target: string, problems: Problems): SshPublicKey[] {
+function checkPublicKeys(
+  value: unknown,
+  user: string,
+  target: string,
+  problems: Problems,
+  userPath: string,
+): SshPublicKey[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
     problems.add(target, `'${target}' must be an array.`);
@@ -264,7 +290,11 @@ function checkPublicKeys(value: unknown, user: string, target: string, problems:
     const key = objectAt(entry, at, problems);
     const path = optionalText(key.path, `${at}.path`, problems) ?? expected;
     const keyData = requiredText(key.keyData, `${at}.keyData`, problems);
-    if (path !== expected) problems.add(`${at}.path`, `The SSH public key path must be '${expected}', not '${path}'.`);
+    if (path !== expected)
+      problems.add(
+        `${at}.path`,
+        `The SSH public key path must be '${expected}' (the home of '${userPath}'), not '${path}'.`,
+      );
     if (
       keyData &&
       !/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(keyData.trim())
@@ -321,6 +351,11 @@ function checkNetworkProfile(
         enumValue(props.deleteOption, DELETE_OPTIONS, `${at}.properties.deleteOption`, problems) ?? 'Detach',
     };
   });
+  if (nics.length === 1 && nics[0].primary === false)
+    problems.add(
+      `${target}.networkInterfaces[0].properties.primary`,
+      "A VM's only network interface is its primary: leave out 'primary' or give true.",
+    );
   if (nics.length > 1 && nics.filter((nic) => nic.primary).length !== 1)
     problems.add(`${target}.networkInterfaces`, 'A VM with several network interfaces must mark exactly one primary.');
   return nics;

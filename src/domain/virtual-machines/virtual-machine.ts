@@ -60,6 +60,8 @@ export interface DataDisk {
   managedDisk: { storageAccountType: string; id: string };
   deleteOption: DeleteOption;
   diskSizeGB?: number;
+  /** As a request gave it (false only). */
+  writeAcceleratorEnabled?: false;
   toBeDetached: boolean;
 }
 

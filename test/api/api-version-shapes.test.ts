@@ -236,9 +236,10 @@ describe('each api-version answers in its own shape', () => {
     );
     const made = await write('PUT', version(), GALLERY_NEWEST, body, '2021-10-01');
     const newest = (await call('GET', version(), GALLERY_NEWEST)).body;
-    // Its operation's result, polled at 2021-10-01, is in that version's shape (the stored record: its
-    // regions by name, where GET shows display names).
+    // Its operation's result, polled at 2021-10-01, is in that version's shape, shown as GET shows it
+    // (its regions by display name).
     assert.equal(made.result.body.properties.safetyProfile, undefined);
+    assert.equal(made.result.body.properties.publishingProfile.targetRegions[0].name, 'West US');
     assert.equal(made.result.body.properties.publishingProfile.replicationMode, 'Full');
     assert.equal(newest.properties.provisioningState, 'Succeeded');
     const old = (await call('GET', version(), '2021-10-01')).body;

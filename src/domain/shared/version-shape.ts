@@ -20,7 +20,8 @@
  * Member names match case-insensitively, as ARM reads bodies (disk.json spells `LastOwnershipUpdateTime`).
  * api-versions compare as strings (dates, a `-preview` suffix after its date). What is only a change of
  * form between versions, not a member added (a gallery version's `publishingProfile.source` before
- * 2019-07-01, an image template's `replicationRegions`: image-templates/version-shapes.ts), is not here.
+ * 2019-07-01: gallery-image-versions/older-form.ts; an image template's `replicationRegions`:
+ * image-templates/version-shapes.ts), is not here.
  */
 import { ArmError } from '../../core/arm-error.ts';
 import { PROPERTIES_SINCE } from './properties-since.ts';

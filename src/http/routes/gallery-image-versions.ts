@@ -12,24 +12,38 @@ import {
 import { replicationStatusView } from '../../domain/gallery-image-versions/replication-status.ts';
 import type { GalleryImageVersion } from '../../domain/gallery-image-versions/gallery-image-version.ts';
 import { versionView } from '../../domain/gallery-image-versions/version-view.ts';
+import { bodyInStoredForm, versionInFormOf } from '../../domain/gallery-image-versions/older-form.ts';
 import { SOFT_DELETED_RESOURCE_TYPE, SOFT_DELETED_VERSIONS } from '../../domain/soft-deleted-resources/descriptor.ts';
 import { listSoftDeletedVersions } from '../../domain/soft-deleted-resources/operations.ts';
 import { armRoute, jsonBody, refOf, routePath } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest } from '../arm/reply.ts';
 import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
+import { apiVersionOf } from '../arm/urls.ts';
 
 export function registerGalleryImageVersionRoutes(scope: FastifyInstance, deps: AppDeps): void {
   const { domain } = deps;
   registerResourceRoutes<VersionRef, Omit<VersionRef, 'version'>>(scope, deps, {
     type: GALLERY_IMAGE_VERSION_TYPE,
-    view: (version) => versionView(domain, version as GalleryImageVersion),
+    // Regions by display name; before 2019-07-01 a managed image source in publishingProfile.source.
+    view: (version, request) =>
+      versionInFormOf(versionView(domain, version as GalleryImageVersion), apiVersionOf(request)),
     async put(ref, request) {
-      const result = await createOrUpdateVersion(domain, ref, jsonBody(request), conditionsOf(request));
+      const result = await createOrUpdateVersion(
+        domain,
+        ref,
+        bodyInStoredForm(jsonBody(request), apiVersionOf(request), 'put'),
+        conditionsOf(request),
+      );
       return { status: result.status, body: result.version, etag: result.etag, operation: result.operation };
     },
     async patch(ref, request) {
-      const result = await updateVersion(domain, ref, jsonBody(request), conditionsOf(request));
+      const result = await updateVersion(
+        domain,
+        ref,
+        bodyInStoredForm(jsonBody(request), apiVersionOf(request), 'patch'),
+        conditionsOf(request),
+      );
       return { status: 200, body: result.version, etag: result.etag, operation: result.operation };
     },
     async get(ref, request) {

@@ -96,9 +96,9 @@ describe('gallery image versions in the older form of 2018-06-01 and 2019-03-01'
 
   it('refuses what the older form cannot say, naming its path', async () => {
     const path = `${definition()}/versions/2.0.0?api-version=2019-03-01`;
-    const refusal = async (body: unknown, target: string, message?: RegExp) => {
+    const refusal = async (body: unknown, target: string, message?: RegExp, status = 400) => {
       const answer = await call(token, 'PUT', path, body);
-      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.equal(answer.status, status, JSON.stringify(answer.body));
       const targets = [
         answer.body.error.target,
         ...(answer.body.error.details ?? []).map((d: { target: string }) => d.target),
@@ -113,6 +113,20 @@ describe('gallery image versions in the older form of 2018-06-01 and 2019-03-01'
       { location: 'westus', properties: { publishingProfile: { source: { managedImage: { id: snapshot } } } } },
       'properties.publishingProfile.source.managedImage.id',
       /managed image .*2019-07-01/,
+    );
+    // A managed image that does not exist is named where the older form names it.
+    await refusal(
+      {
+        location: 'westus',
+        properties: {
+          publishingProfile: {
+            source: { managedImage: { id: `${group}/providers/Microsoft.Compute/images/missing` } },
+          },
+        },
+      },
+      'properties.publishingProfile.source.managedImage.id',
+      /missing/,
+      404,
     );
     // The newer form is not in these models (refused as a member added in 2019-07-01).
     await refusal(

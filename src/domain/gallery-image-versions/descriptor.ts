@@ -20,7 +20,9 @@ export const GALLERY_IMAGE_VERSION_TYPE: ResourceTypeWithPaths = {
   collections: [`${DEFINITION}/versions`],
   // A version is made from a managed image, a VM, a disk, a snapshot or another version, wherever it
   // lives (another subscription's shared gallery: the caller needs read on it); `uri` sources are Kiln blob URLs.
+  // api-versions before 2019-07-01 name the managed image in publishingProfile.source (older-form.ts).
   references: [
+    'properties.publishingProfile.source.managedImage.id',
     'properties.storageProfile.source.id',
     'properties.storageProfile.source.virtualMachineId',
     'properties.storageProfile.osDiskImage.source.id',

@@ -11,7 +11,7 @@
  * version made at a newer version from something else (a disk, a snapshot, another version, a VM)
  * has no such field at the older versions, so their answers leave it out.
  */
-import { Problems } from '../../core/arm-error.ts';
+import { ArmError, Problems } from '../../core/arm-error.ts';
 import { parseResourceId, resourceTypeOf } from '../../core/resource-id.ts';
 import { isObject, refuseUnknownFields } from '../shared/validate.ts';
 import type { GalleryImageVersion } from './gallery-image-version.ts';
@@ -92,4 +92,18 @@ export function versionInFormOf(version: GalleryImageVersion, apiVersion: string
   if (hasStorageSource(apiVersion) || !id || !isManagedImage(id)) return version;
   const publishingProfile = { ...version.properties.publishingProfile, source: { managedImage: { id } } };
   return { ...version, properties: { ...version.properties, publishingProfile } };
+}
+
+/**
+ * `error`, from a write at `apiVersion`, naming what the request gave where it gave it: before
+ * 2019-07-01 the source the operation checked (`storageProfile.source.id`: a missing image, one still
+ * replicating) is the request's `publishingProfile.source.managedImage.id`.
+ */
+export function errorInFormOf(error: unknown, apiVersion: string | undefined): unknown {
+  if (hasStorageSource(apiVersion) || !(error instanceof ArmError)) return error;
+  const stored = 'properties.storageProfile.source.id';
+  const named = (target: string | undefined) => (target === stored ? `${OLD_SOURCE}.managedImage.id` : target);
+  if (error.target !== stored && !error.details.some((d) => d.target === stored)) return error;
+  const details = error.details.map((d) => ({ ...d, target: named(d.target) }));
+  return new ArmError(error.status, error.code, error.message, named(error.target), details, error.headers);
 }

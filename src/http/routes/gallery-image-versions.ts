@@ -12,7 +12,7 @@ import {
 import { replicationStatusView } from '../../domain/gallery-image-versions/replication-status.ts';
 import type { GalleryImageVersion } from '../../domain/gallery-image-versions/gallery-image-version.ts';
 import { versionView } from '../../domain/gallery-image-versions/version-view.ts';
-import { bodyInStoredForm, versionInFormOf } from '../../domain/gallery-image-versions/older-form.ts';
+import { bodyInStoredForm, errorInFormOf, versionInFormOf } from '../../domain/gallery-image-versions/older-form.ts';
 import { SOFT_DELETED_RESOURCE_TYPE, SOFT_DELETED_VERSIONS } from '../../domain/soft-deleted-resources/descriptor.ts';
 import { listSoftDeletedVersions } from '../../domain/soft-deleted-resources/operations.ts';
 import { armRoute, jsonBody, refOf, routePath } from '../arm/arm-route.ts';
@@ -29,21 +29,23 @@ export function registerGalleryImageVersionRoutes(scope: FastifyInstance, deps: 
     view: (version, request) =>
       versionInFormOf(versionView(domain, version as GalleryImageVersion), apiVersionOf(request)),
     async put(ref, request) {
+      const apiVersion = apiVersionOf(request);
       const result = await createOrUpdateVersion(
         domain,
         ref,
-        bodyInStoredForm(jsonBody(request), apiVersionOf(request), 'put'),
+        bodyInStoredForm(jsonBody(request), apiVersion, 'put'),
         conditionsOf(request),
-      );
+      ).catch((error: unknown) => Promise.reject(errorInFormOf(error, apiVersion)));
       return { status: result.status, body: result.version, etag: result.etag, operation: result.operation };
     },
     async patch(ref, request) {
+      const apiVersion = apiVersionOf(request);
       const result = await updateVersion(
         domain,
         ref,
-        bodyInStoredForm(jsonBody(request), apiVersionOf(request), 'patch'),
+        bodyInStoredForm(jsonBody(request), apiVersion, 'patch'),
         conditionsOf(request),
-      );
+      ).catch((error: unknown) => Promise.reject(errorInFormOf(error, apiVersion)));
       return { status: 200, body: result.version, etag: result.etag, operation: result.operation };
     },
     async get(ref, request) {

@@ -45,11 +45,14 @@ const ASSIGNMENT = '/{scope}/providers/Microsoft.Authorization/roleAssignments/{
 const ROLE = '/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}';
 const TAGS = '/{scope}/providers/Microsoft.Resources/tags/default';
 const LOCATION = '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}';
+const VM = `${RG}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
 
 interface Operation {
   method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
   path: string;
   body?: string;
+  /** Query parameters the operation takes besides api-version, sent when the example gives them. */
+  query?: string[];
 }
 
 /** The usual five of a resource type: create, read, update, delete, list (by the parent path). */
@@ -123,6 +126,13 @@ export const OPERATIONS: Record<string, Operation> = {
   RoleAssignments_Delete: { method: 'DELETE', path: ASSIGNMENT },
   RoleDefinitions_CreateOrUpdate: { method: 'PUT', path: ROLE, body: 'roleDefinition' },
   RoleDefinitions_Get: { method: 'GET', path: ROLE },
+  VirtualMachines_CreateOrUpdate: { method: 'PUT', path: VM, body: 'parameters' },
+  VirtualMachines_Get: { method: 'GET', path: VM, query: ['$expand'] },
+  VirtualMachines_InstanceView: { method: 'GET', path: `${VM}/instanceView` },
+  VirtualMachines_PowerOff: { method: 'POST', path: `${VM}/powerOff` },
+  VirtualMachines_Start: { method: 'POST', path: `${VM}/start` },
+  VirtualMachines_Deallocate: { method: 'POST', path: `${VM}/deallocate` },
+  VirtualMachines_Delete: { method: 'DELETE', path: VM, query: ['forceDeletion'] },
   ResourceGroups_CreateOrUpdate: { method: 'PUT', path: RG, body: 'parameters' },
   Tags_CreateOrUpdateAtScope: { method: 'PUT', path: TAGS, body: 'parameters' },
   Tags_UpdateAtScope: { method: 'PATCH', path: TAGS, body: 'parameters' },
@@ -183,7 +193,9 @@ export async function replayExample(
     return encodeURIComponent(value);
   });
   const sent = operation.body ? parameters[operation.body] : undefined;
-  const response = await call(kiln, token, operation.method, `${path}?api-version=${apiVersion}`, sent);
+  const query = new URLSearchParams({ 'api-version': apiVersion });
+  for (const name of operation.query ?? []) if (parameters[name] !== undefined) query.set(name, parameters[name]);
+  const response = await call(kiln, token, operation.method, `${path}?${query}`, sent);
   const problems: string[] = [];
   const listed = example.responses[String(response.status)];
   if (!listed) {

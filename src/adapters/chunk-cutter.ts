@@ -42,13 +42,13 @@ export async function* chunkPieces(content: Readable | Buffer, start = 0): Async
 const HELD_AT_ONCE = 3;
 
 /**
- * Cuts `content` into chunks and hands each distinct chunk that is not all zeros to `keep`, a few
- * at a time; resolves with the size and every chunk's hash, in order, once all are kept. When it
+ * Cuts `content` into chunks and hands each distinct chunk that is not all zeros to `keep` with its
+ * index (its first place), a few at a time; resolves with the size and every chunk's hash, in order, once all are kept. When it
  * fails, no `keep` is still running.
  */
 export async function keepChunks(
   content: Readable | Buffer,
-  keep: (sha: string, data: Buffer) => Promise<void>,
+  keep: (sha: string, data: Buffer, index: number) => Promise<void>,
 ): Promise<{ size: number; chunks: string[] }> {
   const chunks: string[] = [];
   const seen = new Set<string>();
@@ -61,7 +61,8 @@ export async function keepChunks(
       size += piece.length;
       if (sha === zeroChunkSha(piece.length) || seen.has(sha)) continue;
       seen.add(sha);
-      await pool.add(() => keep(sha, piece));
+      const index = chunks.length - 1;
+      await pool.add(() => keep(sha, piece, index));
     }
   } finally {
     await pool.idle();

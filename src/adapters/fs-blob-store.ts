@@ -3,6 +3,7 @@
  * content-addressed 4 MiB chunks in one pool the whole store shares:
  *
  *   chunks/<sha256>          chunk files (fs-chunk-pool.ts): written once, never modified, no file for zeros
+ *   chunks/<sha256>-<base>   a chunk kept as the blocks where it differs from chunk <base> (or zeros, `0`)
  *   index/<sha256 of key>    a sealed blob's record { key, size, sha256, runs, lastModified } (fs-blob-records.ts)
  *   .staging/<sha256 of key> a staging blob's record { key, id, size, written } (fs-staging-area.ts)
  *   .tmp/                    files being written
@@ -10,8 +11,8 @@
  * So a copy is a new record (no bytes move), of a whole blob or of a range on chunk boundaries, and
  * so is an adopt of a chunk any blob holds (one run naming it: a replica's chunk the region had) and
  * an assembly of chunks the pool holds (a gallery version's manifest made a disk again); a
- * put writes only the chunks the pool lacks (a build's output that differs from its source in
- * 10 MiB writes about 10 MiB); `chunks` answers from the record; a blob written out as a local file
+ * put writes only the chunks the pool lacks, and of a chunk `like` another only the 4 KiB blocks that
+ * differ (a build's output that differs from its source in 10 MiB writes about 10 MiB); `chunks` answers from the record; a blob written out as a local file
  * is copied from the chunk files by the kernel (fs-range-copy.ts), and so is a blob another region's
  * folder store holds (`copyFrom`, each chunk read back once to check it); a staging blob of any size costs
  * nothing until written (an empty 32 TiB disk is one footer chunk and one record), sealing costs
@@ -35,11 +36,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { blobKeyProblem } from '../core/blob-url.ts';
-import { CHUNK_SIZE, contentId, toRuns, zeroChunkSha } from '../core/content-id.ts';
+import { CHUNK_SIZE, contentId, toRuns, zeroChunkSha, type ChunkRun } from '../core/content-id.ts';
 import type { BlobInfo, BlobStore, RegionStores } from '../ports/blob-store.ts';
 import { checkRange, rangeWithin } from './byte-range.ts';
 import { keepChunks } from './chunk-cutter.ts';
@@ -57,7 +58,7 @@ import {
   toInfo,
   type SealedRecord,
 } from './fs-blob-records.ts';
-import { createChunkPool } from './fs-chunk-pool.ts';
+import { createChunkPool, ZERO_BASE, type ChunkFile } from './fs-chunk-pool.ts';
 import { writeFileOfPieces, type FilePiece } from './fs-range-copy.ts';
 import { createSealGate } from './fs-seal-gate.ts';
 import { createStagingArea } from './fs-staging-area.ts';
@@ -71,13 +72,22 @@ function checkKey(key: string): void {
   if (problem !== undefined) throw storeError('InvalidBlobKey', problem);
 }
 
+/** For a put `like` runs: the chunk at each index, ZERO_BASE for zeros, nothing past their end. */
+function resemblance(like: readonly ChunkRun[]): (index: number) => string | undefined {
+  const count = like.reduce((total, run) => total + run.count, 0);
+  const find = chunkFinder({ size: count * CHUNK_SIZE, runs: [...like] });
+  return (index) => (index < count ? (find(index) ?? ZERO_BASE) : undefined);
+}
+
 const notFound = (key: string) => storeError('BlobNotFound', `The blob '${key}' does not exist.`);
 const alreadyExists = (key: string) => storeError('BlobAlreadyExists', `The blob '${key}' already exists.`);
 
 /** A sealed blob's record and its chunk files, pinned until `release`: what another folder store copies from. */
 interface PinnedChunkFiles {
   record: SealedRecord;
-  fileOf(sha: string): string;
+  fileOf(sha: string): ChunkFile;
+  /** A chunk's bytes, for a delta whose base the copying store lacks. */
+  read(sha: string): Promise<Buffer>;
   release(): Promise<void>;
 }
 
@@ -177,16 +187,25 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
 
   const now = () => new Date().toISOString();
 
-  /** Stores `content` as the sealed blob `key`, writing only the chunks the pool lacks. */
-  async function keep(key: string, content: Readable | Buffer, overwrite: boolean): Promise<BlobInfo> {
+  /**
+   * Stores `content` as the sealed blob `key`, writing only the chunks the pool lacks, each a delta
+   * over the chunk at its place in `like` where that pays.
+   */
+  async function keep(
+    key: string,
+    content: Readable | Buffer,
+    overwrite: boolean,
+    like?: readonly ChunkRun[],
+  ): Promise<BlobInfo> {
     // Checked up front too so a refused upload is not streamed to disk first.
     if (!overwrite) await refuseExisting(key);
+    const likeAt = like && resemblance(like);
     const held = new Set<string>();
     let chunks: string[];
     let size: number;
     try {
-      ({ size, chunks } = await keepChunks(content, async (sha, data) => {
-        await pool.hold(sha, data);
+      ({ size, chunks } = await keepChunks(content, async (sha, data, index) => {
+        await pool.hold(sha, data, likeAt?.(index));
         held.add(sha);
       }));
       await pool.sync();
@@ -204,7 +223,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     async put(key, content, options) {
       checkKey(key);
       await ready();
-      return keep(key, content, options?.overwrite === true);
+      return keep(key, content, options?.overwrite === true, options?.like);
     },
 
     async stat(key) {
@@ -257,7 +276,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       const held = new Set<string>();
       try {
         for (const sha of storedChunks(from.record)) {
-          await pool.holdCopy(sha, from.fileOf(sha));
+          await pool.holdCopy(sha, from.fileOf(sha), () => from.read(sha));
           held.add(sha);
         }
         await pool.sync();
@@ -279,11 +298,25 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         const size = Math.min(end, record.size);
         const find = chunkFinder(record);
         const pieces: FilePiece[] = [];
+        // A delta's base goes in by the kernel too; its own blocks are written over it after.
+        const deltas: Array<{ sha: string; at: number }> = [];
         for (let at = 0; at < size; at += CHUNK_SIZE) {
           const sha = find(at / CHUNK_SIZE);
-          if (sha !== undefined) pieces.push({ file: pool.fileOf(sha), at, length: Math.min(CHUNK_SIZE, size - at) });
+          if (sha === undefined) continue;
+          const { path: file, base } = pool.fileOf(sha);
+          if (base !== undefined) deltas.push({ sha, at });
+          const whole = base === undefined ? file : base === ZERO_BASE ? undefined : pool.fileOf(base).path;
+          if (whole !== undefined) pieces.push({ file: whole, at, length: Math.min(CHUNK_SIZE, size - at) });
         }
         await writeFileOfPieces(path, size, pieces);
+        if (deltas.length > 0) {
+          const handle = await open(path, 'r+');
+          try {
+            for (const { sha, at } of deltas) await pool.overlayInto(handle, sha, at);
+          } finally {
+            await handle.close();
+          }
+        }
       } finally {
         await pool.release(chunks);
       }
@@ -463,7 +496,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
     checkKey(key);
     await ready();
     const { record, chunks } = await pinnedRecord(key);
-    return { record, fileOf: pool.fileOf, release: () => pool.release(chunks) };
+    return { record, fileOf: pool.fileOf, read: pool.readWhole, release: () => pool.release(chunks) };
   });
   return store;
 }

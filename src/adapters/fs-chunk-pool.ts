@@ -1,8 +1,16 @@
 /**
- * The chunk files of one region store, `chunks/<sha256>`, shared by all its blobs: a chunk is
- * written once, fsynced before it is named (by rename from the store's temp folder, so a chunk
- * file is always whole) and never modified; zero chunks never get a file. A chunk another region's
- * folder holds is copied by the kernel and read back once to check its name (`holdCopy`).
+ * The chunk files of one region store, shared by all its blobs: a chunk is written once, fsynced
+ * before it is named (by rename from the store's temp folder, so a chunk file is always whole) and
+ * never modified; zero chunks never get a file. A chunk another region's folder holds is copied by
+ * the kernel and read back once to check its name (`holdCopy`).
+ *
+ * A chunk's file is `<sha256>`, its bytes, or `<sha256>-<base>`, a delta (chunk-delta.ts): the
+ * blocks where it differs from the chunk `base`, which this pool keeps whole, or from zeros (base
+ * `0`). A writer that knows what a chunk resembles says so (`hold`'s `like`: the source's chunk at
+ * the same place, a staging chunk's previous content), and the pool keeps a delta when it is at most
+ * half the chunk. Deltas are one level deep (a delta's base is never a delta), and a delta holds a
+ * reference to its base, so a base stays while a delta needs it. A delta copied to another region
+ * stays a delta where that region keeps its base whole, else it lands whole.
  *
  * Each chunk's references (records naming it, readers streaming it) are counted in memory: the
  * store owns its folder, so one process holds every count, and `load` rebuilds them from the
@@ -21,6 +29,7 @@ import { access, chmod, copyFile, open, readdir, rename, rm, stat, type FileHand
 import path from 'node:path';
 import type { ByteRange } from '../ports/blob-store.ts';
 import { CHUNK_SIZE } from '../core/content-id.ts';
+import { DELTA_BLOCK, encodeDelta, overlayDelta, readDeltaIndex, type DeltaIndex } from './chunk-delta.ts';
 import { chunkLength } from './fs-blob-records.ts';
 import { createKeyedLock } from './keyed-lock.ts';
 import { isCode } from './store-error.ts';
@@ -29,75 +38,169 @@ import { syncDirectory, writeSyncedFile } from './sync-directory.ts';
 /** The most a read yields at once, as Node's file streams read: concurrent readers (downloads, log tails) then hold little each. */
 const READ_PIECE = 64 * 1024;
 
+/** The base of a delta over zeros, which has no file. */
+export const ZERO_BASE = '0';
+
+/** A chunk's file as another store copies it: its bytes, or a delta over `base` (a chunk, or ZERO_BASE). */
+export interface ChunkFile {
+  path: string;
+  base?: string;
+}
+
 export type ChunkPool = ReturnType<typeof createChunkPool>;
 
 /** `tmpPath` names a fresh file in the store's temp folder, on the same file system as `dir`. */
 export function createChunkPool(dir: string, tmpPath: () => string) {
   const counts = new Map<string, number>();
+  /** The chunks whose file is there: null for one kept whole, else the delta's base. Changed under the chunk's lock. */
+  const onDisk = new Map<string, string | null>();
   const oneAtATime = createKeyedLock();
-  const chunkPath = (sha: string) => path.join(dir, sha);
+  const fileName = (sha: string, base: string | null | undefined) => (base ? `${sha}-${base}` : sha);
+  const chunkPath = (sha: string) => path.join(dir, fileName(sha, onDisk.get(sha)));
 
-  async function writeChunk(sha: string, data: Buffer): Promise<void> {
+  /** Writes `bytes` as a new synced file named `name`, by rename from the temp folder. */
+  async function place(name: string, bytes: Buffer): Promise<void> {
     const tmp = tmpPath();
     try {
-      await writeSyncedFile(tmp, data);
-      await rename(tmp, chunkPath(sha));
+      await writeSyncedFile(tmp, bytes);
+      await rename(tmp, path.join(dir, name));
     } finally {
       await rm(tmp, { force: true });
     }
   }
 
   /**
-   * Writes chunk `sha` as a copy of the file `from` (another store's chunk file) that the kernel
-   * makes, read back once to check it is `sha`'s bytes, fsynced before it is named.
+   * A base to keep a chunk like `like` against, its reference taken: zeros, or a chunk kept whole
+   * here (a delta's own base when `like` is a delta); undefined when there is none.
    */
-  async function copyChunk(sha: string, from: string): Promise<void> {
-    const tmp = tmpPath();
+  function takeBase(like: string | undefined): string | undefined {
+    if (like === undefined || like === ZERO_BASE) return like;
+    const base = onDisk.get(like) ?? like;
+    if (base === ZERO_BASE) return base;
+    return onDisk.get(base) === null && pin([base]) ? base : undefined;
+  }
+
+  /** Writes chunk `sha` (under its lock): a delta over what it is `like` where that pays, else its bytes. */
+  async function writeChunk(sha: string, data: Buffer, like?: string): Promise<void> {
+    const base = takeBase(like);
+    let delta: Buffer | undefined;
     try {
-      await copyFile(from, tmp, constants.COPYFILE_EXCL);
-      await chmod(tmp, 0o600);
-      const handle = await open(tmp, 'r+');
-      try {
-        const hash = createHash('sha256');
-        for await (const piece of handle.createReadStream({ highWaterMark: CHUNK_SIZE, autoClose: false }))
-          hash.update(piece as Buffer);
-        const copied = hash.digest('hex');
-        if (copied !== sha) throw new Error(`The copy of chunk ${sha} from ${from} holds ${copied}; it was not kept.`);
-        await handle.sync();
-      } finally {
-        await handle.close();
+      if (base !== undefined) {
+        const against = base === ZERO_BASE ? undefined : await readWhole(base);
+        delta = encodeDelta(data, against);
       }
-      await rename(tmp, chunkPath(sha));
-    } finally {
-      await rm(tmp, { force: true });
+      await place(fileName(sha, delta && base), delta ?? data);
+    } catch (error) {
+      if (base !== undefined) await release([base]);
+      throw error;
     }
+    if (delta === undefined && base !== undefined) await release([base]);
+    onDisk.set(sha, delta ? base! : null);
   }
 
-  /** Fills `bytes` from chunk `sha`'s open file at `position`; a chunk file is never short. */
-  async function fill(handle: FileHandle, sha: string, bytes: Buffer, position: number): Promise<Buffer> {
-    for (let done = 0; done < bytes.length;) {
-      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, position + done);
-      if (bytesRead === 0) throw new Error(`The chunk ${sha} ends before byte ${position + bytes.length}.`);
-      done += bytesRead;
-    }
-    return bytes;
-  }
-
-  async function readChunk(sha: string, length: number): Promise<Buffer> {
-    const handle = await open(chunkPath(sha), 'r');
+  /** `length` bytes from `start` of the chunk whose file is `file`, a delta over `base` when given. */
+  async function readFileRange(file: string, base: string | null | undefined, start: number, length: number) {
+    const bytes = base && base !== ZERO_BASE ? await readRange(base, start, length) : Buffer.alloc(length);
+    const handle = await open(file, 'r');
     try {
-      return await fill(handle, sha, Buffer.allocUnsafe(length), 0);
+      if (!base) return await fill(handle, file, bytes, start);
+      await overlayDelta(handle, await deltaIndexOf(handle, file), start, bytes);
+      return bytes;
     } finally {
       await handle.close();
     }
   }
 
+  async function deltaIndexOf(handle: FileHandle, file: string): Promise<DeltaIndex> {
+    return readDeltaIndex(handle, (await handle.stat()).size, path.basename(file));
+  }
+
+  /** `length` bytes from `start` of chunk `sha`; the caller holds a reference to it. */
+  const readRange = (sha: string, start: number, length: number): Promise<Buffer> =>
+    readFileRange(chunkPath(sha), onDisk.get(sha), start, length);
+
+  /** The chunk's length, from its file: a whole chunk's size, a delta's header. */
+  async function lengthOf(sha: string): Promise<number> {
+    const file = chunkPath(sha);
+    if (!onDisk.get(sha)) return (await stat(file)).size;
+    const handle = await open(file, 'r');
+    try {
+      return (await deltaIndexOf(handle, file)).length;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Every byte of chunk `sha`; the caller holds a reference to it. */
+  const readWhole = async (sha: string): Promise<Buffer> => readRange(sha, 0, await lengthOf(sha));
+
+  /**
+   * Writes chunk `sha` as a copy of `from` (another store's chunk file) that the kernel makes, read
+   * back once to check it is `sha`'s bytes, fsynced before it is named. A delta stays a delta over
+   * `base`, which the caller has taken a reference to here (or zeros).
+   */
+  async function copyChunk(sha: string, from: string, base?: string): Promise<void> {
+    const tmp = tmpPath();
+    try {
+      await copyFile(from, tmp, constants.COPYFILE_EXCL);
+      await chmod(tmp, 0o600);
+      const hash = createHash('sha256');
+      if (base === undefined) {
+        const handle = await open(tmp, 'r');
+        try {
+          for await (const piece of handle.createReadStream({ highWaterMark: CHUNK_SIZE, autoClose: false }))
+            hash.update(piece as Buffer);
+        } finally {
+          await handle.close();
+        }
+      } else {
+        const handle = await open(tmp, 'r');
+        let length: number;
+        try {
+          length = (await deltaIndexOf(handle, tmp)).length;
+        } finally {
+          await handle.close();
+        }
+        hash.update(await readFileRange(tmp, base, 0, length));
+      }
+      const copied = hash.digest('hex');
+      if (copied !== sha) throw new Error(`The copy of chunk ${sha} from ${from} holds ${copied}; it was not kept.`);
+      const handle = await open(tmp, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, path.join(dir, fileName(sha, base)));
+      onDisk.set(sha, base ?? null);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** Fills `bytes` from the open chunk file `name` at `position`; a whole chunk file is never short. */
+  async function fill(handle: FileHandle, name: string, bytes: Buffer, position: number): Promise<Buffer> {
+    for (let done = 0; done < bytes.length;) {
+      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, position + done);
+      if (bytesRead === 0)
+        throw new Error(`The chunk ${path.basename(name)} ends before byte ${position + bytes.length}.`);
+      done += bytesRead;
+    }
+    return bytes;
+  }
+
   /** `length` bytes of chunk `sha` from `start`, a piece at a time, from one open of its file. */
   async function* slicePieces(sha: string, start: number, length: number): AsyncGenerator<Buffer> {
-    const handle = await open(chunkPath(sha), 'r');
+    if (onDisk.get(sha)) {
+      for (let done = 0; done < length; done += READ_PIECE)
+        yield await readRange(sha, start + done, Math.min(READ_PIECE, length - done));
+      return;
+    }
+    const file = chunkPath(sha);
+    const handle = await open(file, 'r');
     try {
       for (let done = 0; done < length; done += READ_PIECE)
-        yield await fill(handle, sha, Buffer.allocUnsafe(Math.min(READ_PIECE, length - done)), start + done);
+        yield await fill(handle, file, Buffer.allocUnsafe(Math.min(READ_PIECE, length - done)), start + done);
     } finally {
       await handle.close();
     }
@@ -115,7 +218,7 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     return true;
   }
 
-  /** Drops a reference to each of `shas`, unlinking the chunks left without any. */
+  /** Drops a reference to each of `shas`, unlinking the chunks left without any (and then a delta's reference to its base). */
   async function release(shas: Iterable<string>): Promise<void> {
     for (const sha of shas) {
       const left = (counts.get(sha) ?? 0) - 1;
@@ -124,51 +227,119 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
         continue;
       }
       counts.delete(sha);
-      // A hold queued before this unlink finds the count gone and writes the chunk again.
-      await oneAtATime(sha, async () => {
-        if (!counts.has(sha)) await rm(chunkPath(sha), { force: true });
+      // A hold queued before this unlink finds the count gone and the file still there, and keeps it.
+      const base = await oneAtATime(sha, async () => {
+        if (counts.has(sha) || !onDisk.has(sha)) return undefined;
+        const was = onDisk.get(sha);
+        await rm(chunkPath(sha), { force: true });
+        onDisk.delete(sha);
+        return was;
       });
+      if (base && base !== ZERO_BASE) await release([base]);
     }
   }
 
+  /** Takes a reference to chunk `sha`, running `write` (under its lock) when its file is not there. */
+  const holdWith = (sha: string, write: () => Promise<void>) =>
+    oneAtATime(sha, async () => {
+      if (!onDisk.has(sha)) await write();
+      counts.set(sha, (counts.get(sha) ?? 0) + 1);
+    });
+
   return {
-    /** Counts one reference per listed hash (repeats count again) and deletes every chunk file none names. */
+    /**
+     * Counts one reference per listed hash (repeats count again) and one per delta to its base, and
+     * deletes every chunk file none names: a crash's leftovers, and a delta beside its whole chunk.
+     */
     async load(references: Iterable<string>): Promise<void> {
       counts.clear();
+      onDisk.clear();
       for (const sha of references) counts.set(sha, (counts.get(sha) ?? 0) + 1);
-      for (const name of await readdir(dir)) if (!counts.has(name)) await rm(chunkPath(name), { force: true });
+      const names = await readdir(dir);
+      const whole = new Set(names.filter((name) => !name.includes('-')));
+      const unnamed: string[] = [];
+      // Deltas first: a base that only deltas name must stay.
+      for (const name of names.filter((n) => n.includes('-'))) {
+        const [sha, base] = name.split('-');
+        if (!counts.has(sha) || whole.has(sha) || onDisk.has(sha)) {
+          unnamed.push(name);
+          continue;
+        }
+        onDisk.set(sha, base);
+        if (base !== ZERO_BASE) counts.set(base, (counts.get(base) ?? 0) + 1);
+      }
+      for (const name of whole) {
+        if (counts.has(name)) onDisk.set(name, null);
+        else unnamed.push(name);
+      }
+      for (const name of unnamed) await rm(path.join(dir, name), { force: true });
     },
 
-    /** Takes a reference to the chunk `sha` of bytes `data`, writing its file if nothing references it yet. */
-    async hold(sha: string, data: Buffer): Promise<void> {
-      await oneAtATime(sha, async () => {
-        if (!counts.has(sha)) await writeChunk(sha, data);
-        counts.set(sha, (counts.get(sha) ?? 0) + 1);
-      });
-    },
+    /**
+     * Takes a reference to the chunk `sha` of bytes `data`, writing its file if it is not there: a
+     * delta when `like` (a chunk the pool holds, or ZERO_BASE) names what it differs little from.
+     */
+    hold: (sha: string, data: Buffer, like?: string): Promise<void> => holdWith(sha, () => writeChunk(sha, data, like)),
 
-    /** As `hold`, the chunk's bytes copied from the file `from` by the kernel and checked (`copyChunk`). */
-    async holdCopy(sha: string, from: string): Promise<void> {
-      await oneAtATime(sha, async () => {
-        if (!counts.has(sha)) await copyChunk(sha, from);
-        counts.set(sha, (counts.get(sha) ?? 0) + 1);
-      });
-    },
+    /**
+     * As `hold`, the chunk copied from another pool's file by the kernel and checked (`copyChunk`): a
+     * delta stays one where this pool keeps its base whole; else `read` gives its bytes.
+     */
+    holdCopy: (sha: string, from: ChunkFile, read: () => Promise<Buffer>): Promise<void> =>
+      holdWith(sha, async () => {
+        if (from.base === undefined) return copyChunk(sha, from.path);
+        const base = takeBase(from.base);
+        if (base === from.base)
+          return copyChunk(sha, from.path, base).catch(async (error: unknown) => {
+            if (base !== ZERO_BASE) await release([base]);
+            throw error;
+          });
+        if (base !== undefined && base !== ZERO_BASE) await release([base]);
+        const data = await read();
+        const got = createHash('sha256').update(data).digest('hex');
+        if (got !== sha) throw new Error(`The copy of chunk ${sha} from ${from.path} holds ${got}; it was not kept.`);
+        await place(sha, data);
+        onDisk.set(sha, null);
+      }),
 
     pin,
 
-    /** The file of chunk `sha`, for a copy the kernel makes: pin the chunk while it is read. */
-    fileOf: chunkPath,
+    /** Chunk `sha`'s file, for a copy the kernel makes: pin the chunk while it is read (its base stays with it). */
+    fileOf: (sha: string): ChunkFile => {
+      const base = onDisk.get(sha);
+      return base ? { path: chunkPath(sha), base } : { path: chunkPath(sha) };
+    },
+
+    /** Writes chunk `sha`'s delta blocks into `handle` at `at`, where its base's bytes are already. */
+    async overlayInto(handle: FileHandle, sha: string, at: number): Promise<void> {
+      const file = chunkPath(sha);
+      const delta = await open(file, 'r');
+      try {
+        const index = await deltaIndexOf(delta, file);
+        for (const [i, block] of index.blocks.entries()) {
+          const start = block * DELTA_BLOCK;
+          const piece = await fill(
+            delta,
+            file,
+            Buffer.allocUnsafe(Math.min(DELTA_BLOCK, index.length - start)),
+            index.offsetOf(i),
+          );
+          await handle.write(piece, 0, piece.length, at + start);
+        }
+      } finally {
+        await delta.close();
+      }
+    },
 
     /**
      * Takes a reference to the chunk `sha` if the pool holds it (pinned as a copy's chunks are, so a
-     * concurrent release of its last other reference leaves the file in place) and answers its length,
-     * its file's, a chunk file being whole; takes none and answers undefined if the pool lacks it.
+     * concurrent release of its last other reference leaves the file in place) and answers its
+     * length; takes none and answers undefined if the pool lacks it.
      */
     async adopt(sha: string): Promise<number | undefined> {
       if (!pin([sha])) return undefined;
       try {
-        return (await stat(chunkPath(sha))).size;
+        return await lengthOf(sha);
       } catch (error) {
         await release([sha]);
         throw error;
@@ -181,7 +352,10 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     sync: () => syncDirectory(dir),
 
     /** The bytes of the chunk `sha`, `length` long; the caller holds a reference to it. */
-    read: readChunk,
+    read: (sha: string, length: number): Promise<Buffer> => readRange(sha, 0, length),
+
+    /** Every byte of the chunk `sha`; the caller holds a reference to it. */
+    readWhole,
 
     /**
      * The bytes of `range` (clipped to `size`) of a blob of `size` bytes whose chunk at each index is
@@ -208,10 +382,10 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     /** For the migration, before `load`: writes the chunk unless its file exists; counts nothing. */
     async writeMissing(sha: string, data: Buffer): Promise<void> {
       try {
-        await access(chunkPath(sha));
+        await access(path.join(dir, sha));
       } catch (error) {
         if (!isCode(error, 'ENOENT')) throw error;
-        await writeChunk(sha, data);
+        await place(sha, data);
       }
     },
   };

@@ -21,7 +21,7 @@ import { CHUNK_SIZE, toRuns, zeroChunkSha, type ChunkRun } from '../core/content
 import type { ByteRange } from '../ports/blob-store.ts';
 import { chunkPieces } from './chunk-cutter.ts';
 import { chunkCount, chunkLength, hashName, placeFile, readRecordsIn, type StagingRecord } from './fs-blob-records.ts';
-import type { ChunkPool } from './fs-chunk-pool.ts';
+import { ZERO_BASE, type ChunkPool } from './fs-chunk-pool.ts';
 import { createKeyedLock } from './keyed-lock.ts';
 import { isCode, storeError } from './store-error.ts';
 import { syncDirectory } from './sync-directory.ts';
@@ -75,14 +75,17 @@ export function createStagingArea(dir: string, tmpPath: () => string, pool: Chun
       const length = chunkLength(blob.size, index);
       const old = blob.written.get(index);
       let data = piece;
+      // A piece of a chunk changes a few of its blocks: the chunk is kept as those over what it was.
+      let like: string | undefined;
       if (piece.length < length) {
         data = old === undefined ? Buffer.alloc(length) : await pool.read(old, length);
         piece.copy(data, within);
+        like = old ?? ZERO_BASE;
       }
       const sha = createHash('sha256').update(data).digest('hex');
       const zeros = sha === zeroChunkSha(length);
       if (!zeros) {
-        await pool.hold(sha, data);
+        await pool.hold(sha, data, like);
         await pool.sync();
       }
       if (blob.gone) {

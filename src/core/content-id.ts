@@ -87,6 +87,16 @@ export function contentHasher() {
   };
 }
 
+/** The chunk at `index` of `runs`; undefined past their end. */
+export function chunkAt(runs: readonly ChunkRun[], index: number): string | undefined {
+  let start = 0;
+  for (const run of runs) {
+    if (index < start + run.count) return index >= start ? run.sha : undefined;
+    start += run.count;
+  }
+  return undefined;
+}
+
 /** `runs` with the chunks at the indexes of `replaced` named anew: a blob that differs from another in those chunks. */
 export function replaceChunks(runs: readonly ChunkRun[], replaced: ReadonlyMap<number, string>): ChunkRun[] {
   const indexes = [...replaced.keys()].sort((a, b) => a - b);

@@ -52,8 +52,15 @@ export interface BlobStore {
   /**
    * Streams `content` into a new sealed blob. Fails if `key` exists, unless `overwrite`, which
    * replaces it atomically: readers get the old or the new blob, never a mix (Azure's Put Blob).
+   * `like` names the chunks of content this one probably differs little from, place by place (a
+   * build's source): a store keeping chunks may keep a chunk as the blocks where it differs from
+   * that one. What reads back, and the blob's content name, are the same either way.
    */
-  put(key: string, content: Readable | Buffer, options?: { overwrite?: boolean }): Promise<BlobInfo>;
+  put(
+    key: string,
+    content: Readable | Buffer,
+    options?: { overwrite?: boolean; like?: readonly ChunkRun[] },
+  ): Promise<BlobInfo>;
   /** Sealed blob metadata, or undefined when absent. */
   stat(key: string): Promise<BlobInfo | undefined>;
   read(key: string, range?: ByteRange): Readable;

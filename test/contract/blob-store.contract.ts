@@ -77,6 +77,27 @@ export function describeBlobStoreContract(name: string, open: () => Promise<Blob
       assert.deepEqual(await readAll(store.read(key)), data);
     });
 
+    it('puts content `like` another blob, reading back the same bytes under the same content name', async () => {
+      const store = await open();
+      const base = prefix();
+      const source = Buffer.concat([pattern(CHUNK_SIZE, 7), Buffer.alloc(CHUNK_SIZE), pattern(9000, 8)]);
+      const built = Buffer.from(source);
+      pattern(5000, 9).copy(built, 12_345);
+      pattern(4096, 10).copy(built, CHUNK_SIZE + 8192);
+      await store.put(`${base}/source.bin`, source);
+      const runs = (await store.chunks?.(`${base}/source.bin`)) ?? [];
+      const info = await store.put(`${base}/built.bin`, built, { like: runs });
+      assert.equal(info.sha256, (await store.put(`${base}/plain.bin`, built)).sha256);
+      assertSameBytes(await readAll(store.read(`${base}/built.bin`)), built);
+      const range = { start: 12_000, end: CHUNK_SIZE + 9000 };
+      assertSameBytes(
+        await readAll(store.read(`${base}/built.bin`, range)),
+        built.subarray(range.start, range.end + 1),
+      );
+      await store.delete(`${base}/source.bin`);
+      assertSameBytes(await readAll(store.read(`${base}/built.bin`)), built, 'once the blob it was like is gone');
+    });
+
     it('answers a probe once opened, and after blobs came and went', async () => {
       const store = await open();
       await store.open();

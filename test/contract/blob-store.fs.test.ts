@@ -33,11 +33,13 @@ function contentName(data: Buffer): string {
   return hasher.digest();
 }
 
-const chunkFiles = async (dir: string) => (await readdir(path.join(dir, 'chunks'))).sort();
+/** The chunks that have a file; a delta's file, `<sha>-<base>`, is chunk `sha`'s. */
+const chunkFiles = async (dir: string) =>
+  (await readdir(path.join(dir, 'chunks'))).map((name) => name.split('-')[0]).sort();
 const readJson = async <T>(file: string) => JSON.parse(await readFile(file, 'utf8')) as T;
 const sealedRecord = (dir: string, key: string) => readJson<SealedRecord>(path.join(dir, 'index', sha256(key)));
 
-/** Every chunk the records in `dir` name, which must be exactly the chunk files. */
+/** Every chunk the records in `dir` name, and the base of each such chunk kept as a delta: exactly the chunk files. */
 async function namedChunks(dir: string): Promise<string[]> {
   const named = new Set<string>();
   for (const name of await readdir(path.join(dir, 'index')))
@@ -45,6 +47,10 @@ async function namedChunks(dir: string): Promise<string[]> {
   for (const name of await readdir(path.join(dir, '.staging')))
     for (const sha of Object.values((await readJson<StagingRecord>(path.join(dir, '.staging', name))).written))
       named.add(sha);
+  for (const name of await readdir(path.join(dir, 'chunks'))) {
+    const [sha, base] = name.split('-');
+    if (base !== undefined && base !== '0' && named.has(sha)) named.add(base);
+  }
   return [...named].sort();
 }
 

@@ -18,7 +18,14 @@ import type { DomainContext } from '../../context.ts';
 import type { ImageTemplate } from '../image-template.ts';
 import type { BlobLocation } from '../../shared/blob-copy.ts';
 import type { BuiltImage } from './distribute.ts';
-import { CHUNK_SIZE, contentId, replaceChunks, zeroChunkSha, type ChunkRun } from '../../../core/content-id.ts';
+import {
+  CHUNK_SIZE,
+  chunkAt,
+  contentId,
+  replaceChunks,
+  zeroChunkSha,
+  type ChunkRun,
+} from '../../../core/content-id.ts';
 import { taskPool } from '../../../core/task-pool.ts';
 import type { BlobStore } from '../../../ports/blob-store.ts';
 import type { SourceBytes } from './source.ts';
@@ -123,11 +130,15 @@ async function fromSourceChunks(
   let written = 0;
   // Chunks go in a few at a time: each is a put that waits on its own fsyncs.
   const pool = taskPool(IN_FLIGHT);
-  const keep = (part: string, bytes: () => Promise<Buffer>) =>
+  const keep = (part: string, bytes: () => Promise<Buffer>, like?: string) =>
     pool.add(async () => {
       parts.push(part);
       const content = await bytes();
-      await store.put(part, content, { overwrite: true });
+      // The source's chunk at the same place: a store keeping chunks may keep only the blocks that differ.
+      await store.put(part, content, {
+        overwrite: true,
+        like: like === undefined ? undefined : [{ sha: like, count: 1 }],
+      });
       written += content.length;
     });
   try {
@@ -158,7 +169,8 @@ async function fromSourceChunks(
       const bytes = await read(offset, Math.min(CHUNK_SIZE, image.size - offset));
       const sha = createHash('sha256').update(bytes).digest('hex');
       replaced.set(index, sha);
-      if (sha !== zeroChunkSha(bytes.length)) await keep(`${key}.chunks/${index}`, async () => bytes);
+      if (sha !== zeroChunkSha(bytes.length))
+        await keep(`${key}.chunks/${index}`, async () => bytes, chunkAt(runs, index));
     }
     await pool.idle();
     pool.throwIfFailed();

@@ -5,7 +5,9 @@
 //   restarts (a new boot id, the unit running, the check command passing), and a File customizer copies a
 //   file in; the validate stage then boots the customized image and its in-VM validations, run through
 //   the communicator, see the unit running after that next boot and the file in place; the run passes,
-//   and the built image carries none of the build's SSH key;
+//   and the built image carries none of the build's SSH key. Its vmProfile is honoured: the build VM
+//   has the vCPUs and memory of its vmSize (Standard_B2s), and its disk is osDiskSizeGB, a GiB more
+//   than the source, into which the guest's cloud-init grew the root; the image is that size;
 // - with `sourceValidationOnly` and a failing validation: the run fails naming the validation, and with
 //   `continueDistributeOnFailure` the image is distributed anyway, as Azure does;
 // - from the same Debian with its root on xfs, which Kiln cannot open in place: the build switches to
@@ -14,7 +16,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,6 +44,9 @@ exit 64
 let work: string;
 let server: Server;
 let base: string;
+/** The Debian disk's bytes: the in-VM build's vmProfile.osDiskSizeGB is a GiB more. */
+let debianBytes: number;
+const GIB = 1024 ** 3;
 
 /** `kiln` with its output collected; the build's live log goes to the test's stderr only on failure. */
 function kiln(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -98,6 +103,7 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
         ...['--hyper-v-generation', generation, '--file', file],
       );
       assert.equal(imported.status, 0, imported.stdout + imported.stderr);
+      if (sku === '12') debianBytes = (await stat(file)).size;
     }
     // Downloads from loopback are refused unless the operator allows them, as for any private address.
     const config = join(work, 'data', 'config.json');
@@ -111,8 +117,21 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
 
   it('runs customizers inside the booted image, then validates the image it made', async () => {
     // No kilnBuildMode: the restart alone puts the build in the VM.
+    const osDiskSizeGB = Math.ceil(debianBytes / GIB) + 1;
     const built = await build('in-vm', {
+      vmProfile: { vmSize: 'Standard_B2s', osDiskSizeGB },
       customize: [
+        {
+          type: 'Shell',
+          name: 'build-vm',
+          inline: [
+            'echo "build vm: nproc=$(nproc)"',
+            'echo "build vm: $(grep MemTotal /proc/meminfo)"',
+            'part=$(basename "$(findmnt -no SOURCE /)")',
+            'disk=$(basename "$(readlink -f "/sys/class/block/$part/..")")',
+            'echo "build vm: disk=$(( $(cat "/sys/class/block/$disk/size") * 512 )) root=$(df -B1 --output=size / | tail -1 | tr -d " ")"',
+          ],
+        },
         {
           type: 'Shell',
           name: 'install-unit',
@@ -185,9 +204,23 @@ describe('builds that boot the image', { skip: process.getuid?.() !== 0 && 'buil
     assert.match(built.stdout, /the VM powered off/);
     assert.match(built.stdout, /kiln-hello/, "the validator's output is in the log");
     assert.match(built.stdout, /all 2 validator\(s\) passed/);
+    // vmProfile: the build VM (and the validation's) has the size's vCPUs and memory, and the grown disk.
+    assert.match(
+      built.stdout,
+      /vm: booting as Standard_B2s \(properties\.vmProfile\.vmSize\) with 2 vCPUs and 4096 MiB/,
+    );
+    assert.match(built.stdout, /validate vm: booting as Standard_B2s/);
+    assert.match(built.stdout, new RegExp(`OS disk grown from ${debianBytes} to ${osDiskSizeGB * GIB} bytes`));
+    assert.match(built.stdout, /build vm: nproc=2$/m);
+    const memKiB = Number(/build vm: MemTotal:\s+(\d+) kB/.exec(built.stdout)?.[1]);
+    assert.ok(memKiB > 3 * 1024 * 1024 && memKiB <= 4 * 1024 * 1024, `MemTotal ${memKiB} kB`);
+    const [, disk, rootBytes] = /build vm: disk=(\d+) root=(\d+)/.exec(built.stdout) ?? [];
+    assert.equal(Number(disk), osDiskSizeGB * GIB, "the guest's disk is osDiskSizeGB");
+    assert.ok(Number(rootBytes) > debianBytes, `cloud-init grew the root (${rootBytes} bytes) past the source's disk`);
 
     // The image carries what the steps made and nothing of the build's own machine.
     const vhd = join(work, 'in-vm', 'vhd.vhd');
+    assert.equal((await stat(vhd)).size, osDiskSizeGB * GIB + 512, 'the image is osDiskSizeGB');
     await withReadOnlyMount(vhd, await findRootPartition(vhd), async (root) => {
       assert.match(await readFile(join(root, 'etc/kiln-note.txt'), 'utf8'), /File customizer/);
       // The enabling link, read as a link: its absolute target names a path inside the image.

@@ -15,10 +15,9 @@
 // new departure and on one that is gone.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { importPlatformImage } from '../../src/app/platform-images.ts';
 import { armCaller, type ArmCall } from '../support/arm-call.ts';
 import { getAt, readSpecModel, walkModel, assertDepartures } from '../support/openapi-walk.ts';
-import { powerButtonDisk } from '../support/power-button-disk.ts';
+import { importPowerButtonImage, smallVmNetwork } from '../support/small-vm.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ARM bodies are free-form
@@ -100,32 +99,9 @@ describe(
       kiln = await startTestServer();
       token = (await kiln.credential.getToken('https://management.azure.com/.default'))!.token;
       arm = armCaller(kiln, MODEL_VERSION);
-      await importPlatformImage(kiln.server.kiln, {
-        ...IMAGE,
-        hyperVGeneration: 'V1',
-        file: (await powerButtonDisk()).path,
-      });
+      await importPowerButtonImage(kiln, IMAGE);
       group = `/subscriptions/${kiln.subscriptionId}/resourceGroups/walk`;
-      assert.ok((await call('PUT', `${group}?api-version=2022-09-01`, { location: LOCATION })).status < 300);
-      const net = `${group}/providers/Microsoft.Network`;
-      const vnet = await call('PUT', `${net}/virtualNetworks/vnet?api-version=2024-05-01`, {
-        location: LOCATION,
-        properties: {
-          addressSpace: { addressPrefixes: ['10.1.0.0/16'] },
-          subnets: [{ name: 'default', properties: { addressPrefix: '10.1.0.0/24' } }],
-        },
-      });
-      assert.ok(vnet.status < 300, JSON.stringify(vnet.body));
-      const nic = await call('PUT', `${net}/networkInterfaces/nic?api-version=2024-05-01`, {
-        location: LOCATION,
-        properties: {
-          ipConfigurations: [
-            { name: 'ipconfig1', properties: { subnet: { id: `${net}/virtualNetworks/vnet/subnets/default` } } },
-          ],
-        },
-      });
-      assert.ok(nic.status < 300, JSON.stringify(nic.body));
-      nicId = nic.body.id;
+      nicId = await (await smallVmNetwork(call, group, LOCATION))('nic');
       vmPath = `${group}/providers/Microsoft.Compute/virtualMachines/walker`;
 
       // Every member Kiln takes at create, with a value other than its default.

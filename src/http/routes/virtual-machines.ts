@@ -33,7 +33,8 @@ import {
 import type { VirtualMachineRecord } from '../../domain/virtual-machines/virtual-machine.ts';
 import { armRoute, jsonBody, params, refOf, routePath } from '../arm/arm-route.ts';
 import { conditionsOf, pageRequest, sendAccepted, sendLongRunning, sendPage, sendResource } from '../arm/reply.ts';
-import { booleanQuery, publicBaseUrl } from '../arm/urls.ts';
+import { apiVersionOf, booleanQuery, publicBaseUrl } from '../arm/urls.ts';
+import { isShapedAt, refuseNewerMembers, shapeFor } from '../../domain/shared/version-shape.ts';
 import type { AppDeps } from '../deps.ts';
 
 const ACTIONS = ['start', 'powerOff', 'restart', 'deallocate'] as const;
@@ -48,14 +49,21 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
     const disks = await Promise.all(ids.map((id) => getResource(domain, id)));
     return instanceView(record, disks.filter((disk) => disk !== undefined) as DiskRecord[]);
   };
+  // Each answer in the shape of its request's api-version, and a write carrying a member that version
+  // lacks refused (version-shape.ts), as the types of registerResourceRoutes.
+  const shape = (vm: unknown, request: FastifyRequest) =>
+    shapeFor(VIRTUAL_MACHINE_TYPE.type, vm, apiVersionOf(request));
+  const checkBody = (request: FastifyRequest) =>
+    refuseNewerMembers(VIRTUAL_MACHINE_TYPE.type, request.body, apiVersionOf(request));
   /** A new VM is 201 once made; a change is 200, at once or once its job is done. */
   const written = (request: FastifyRequest, reply: FastifyReply, result: VmWriteResult) => {
-    if (!result.operation) return sendResource(reply, result.status, result.vm, result.etag);
+    const body = shape(result.vm, request);
+    if (!result.operation) return sendResource(reply, result.status, body, result.etag);
     return sendLongRunning(
       request,
       reply,
       deps,
-      { status: result.status, operation: result.operation, body: result.vm, etag: result.etag },
+      { status: result.status, operation: result.operation, body, etag: result.etag },
       200,
     );
   };
@@ -75,19 +83,18 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
     };
   };
 
-  armRoute(scope, 'PUT', path, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
-    written(
-      request,
-      reply,
-      await createOrUpdateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request)),
-    ),
-  );
-  armRoute(scope, 'PATCH', path, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
-    written(request, reply, await updateVirtualMachine(domain, ref(request), jsonBody(request), conditionsOf(request))),
-  );
+  // PUT makes or changes a VM, PATCH changes one.
+  for (const [method, write] of [
+    ['PUT', createOrUpdateVirtualMachine],
+    ['PATCH', updateVirtualMachine],
+  ] as const)
+    armRoute(scope, method, path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+      checkBody(request);
+      return written(request, reply, await write(domain, ref(request), jsonBody(request), conditionsOf(request)));
+    });
   armRoute(scope, 'GET', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
     const record = await getVirtualMachine(domain, ref(request));
-    return sendResource(reply, 200, await shown(record, request), record.etag);
+    return sendResource(reply, 200, shape(await shown(record, request), request), record.etag);
   });
   armRoute(scope, 'DELETE', path, VIRTUAL_MACHINE_TYPE, async (request, reply) => {
     const operation = await deleteVirtualMachine(domain, ref(request));
@@ -95,9 +102,11 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
     return sendLongRunning(request, reply, deps, { status: 202, operation }, 200);
   });
   for (const collection of VIRTUAL_MACHINE_TYPE.collections)
-    armRoute(scope, 'GET', routePath(collection), VIRTUAL_MACHINE_TYPE, async (request, reply) =>
-      sendPage(request, reply, await listVirtualMachines(domain, refOf<ListScope>(request), pageRequest(request))),
-    );
+    armRoute(scope, 'GET', routePath(collection), VIRTUAL_MACHINE_TYPE, async (request, reply) => {
+      const page = await listVirtualMachines(domain, refOf<ListScope>(request), pageRequest(request));
+      const shaped = isShapedAt(VIRTUAL_MACHINE_TYPE.type, apiVersionOf(request));
+      return sendPage(request, reply, shaped ? { ...page, value: page.value.map((vm) => shape(vm, request)) } : page);
+    });
   armRoute(scope, 'GET', `${path}/instanceView`, VIRTUAL_MACHINE_TYPE, async (request, reply) =>
     sendResource(reply, 200, await view(await getVirtualMachine(domain, ref(request)))),
   );

@@ -197,13 +197,28 @@ async function identityPrincipal(kiln: TestServer) {
   found.principal = (await armCall(kiln, '2024-11-30', 'GET', identity)).properties.principalId;
 }
 
-/** The example's network interface, gone before its public IP address is deleted (as Azure refuses one in use). */
-async function withoutTestNic(kiln: TestServer) {
+/** The network interface NetworkInterfaceDelete deletes (the create example's own is refused): its first IP configuration. */
+async function testNic(kiln: TestServer) {
+  const network = `/subscriptions/${kiln.subscriptionId}/resourceGroups/rg1/providers/Microsoft.Network`;
   await armCall(
     kiln,
     '2026-01-01',
-    'DELETE',
+    'PUT',
     '/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic',
+    {
+      location: 'eastus',
+      properties: {
+        ipConfigurations: [
+          {
+            name: 'ipconfig1',
+            properties: {
+              publicIPAddress: { id: `${network}/publicIPAddresses/test-ip` },
+              subnet: { id: `${network}/virtualNetworks/rg1-vnet/subnets/default` },
+            },
+          },
+        ],
+      },
+    },
   );
 }
 
@@ -639,21 +654,44 @@ const CASES: Case[] = [
     seed: 'Network/VirtualNetworkCreate.json (flowTimeoutInMinutes left out)',
   },
   { example: 'Network/SubnetCreate.json', operation: 'Subnets_CreateOrUpdate' },
+  { example: 'Network/VirtualNetworkUpdateTags.json', operation: 'VirtualNetworks_UpdateTags' },
   { example: 'Network/SubnetGet.json', operation: 'Subnets_Get', seed: 'Network/SubnetCreate.json' },
+  { example: 'Network/SubnetDelete.json', operation: 'Subnets_Delete' },
   { example: 'Network/NetworkSecurityGroupCreateWithRule.json', operation: 'NetworkSecurityGroups_CreateOrUpdate' },
   {
     example: 'Network/DefaultSecurityRuleGet.json',
     operation: 'DefaultSecurityRules_Get',
     replace: { testrg: 'rg1', nsg1: 'testnsg' },
   },
+  { example: 'Network/NetworkSecurityGroupDelete.json', operation: 'NetworkSecurityGroups_Delete' },
   { example: 'Network/PublicIpAddressCreateDefaults.json', operation: 'PublicIPAddresses_CreateOrUpdate' },
+  {
+    example: 'Network/PublicIpAddressGet.json',
+    operation: 'PublicIPAddresses_Get',
+    params: named({ publicIpAddressName: 'test-ip' }),
+    seed: 'Network/PublicIpAddressCreateDefaults.json',
+  },
+  ...asPublishedThenWithout(
+    {
+      example: 'Network/PublicIpAddressCreateCustomizedValues.json',
+      operation: 'PublicIPAddresses_CreateOrUpdate',
+      // test-ip is the defaults example's Basic address, whose SKU cannot change.
+      params: named({ publicIpAddressName: 'test-ip-custom' }),
+      fails:
+        'asks for sku.tier Global (an address announced from every region), which Kiln refuses (400 InvalidParameter naming sku.tier: Regional only)',
+    },
+    'sku.tier',
+    (p) => delete p.parameters.sku.tier,
+  ),
   {
     example: 'Network/NetworkInterfaceCreate.json',
     operation: 'NetworkInterfaces_CreateOrUpdate',
     fails:
-      'its second IP configuration asks for a private address prefix (privateIPAddressPrefixLength), which Kiln refuses (400 PropertyNotSupported at its path: one address per configuration), and names no subnet, which Kiln requires of every configuration (400 at its `subnet`; Azure\u2019s answer gives it the first one\u2019s)',
+      'its second IP configuration asks for a private address prefix (privateIPAddressPrefixLength), which Kiln refuses (400 naming its path: one address per configuration), and names no subnet, which Kiln requires of every configuration (400 at its `subnet`; Azure\u2019s answer gives it the first one\u2019s)',
   },
-  { example: 'Network/PublicIpAddressDelete.json', operation: 'PublicIPAddresses_Delete', prepare: withoutTestNic },
+  { example: 'Network/NetworkInterfaceDelete.json', operation: 'NetworkInterfaces_Delete', prepare: testNic },
+  { example: 'Network/PublicIpAddressDelete.json', operation: 'PublicIPAddresses_Delete' },
+  { example: 'Network/VirtualNetworkDelete.json', operation: 'VirtualNetworks_Delete' },
   // User-assigned identities (Microsoft.ManagedIdentity 2024-11-30)
   { example: 'ManagedIdentity/IdentityCreate.json', operation: 'UserAssignedIdentities_CreateOrUpdate' },
   ...asPublishedThenWithout(
@@ -694,6 +732,11 @@ const CASES: Case[] = [
     example: 'Authorization/RoleAssignments_Get.json',
     operation: 'RoleAssignments_Get',
     edit: ASSIGNMENT,
+    seed: `Authorization/RoleAssignments_CreateForResourceGroup.json (${SERVICE_PRINCIPAL})`,
+  },
+  {
+    example: 'Authorization/RoleAssignments_ListForResourceGroup.json',
+    operation: 'RoleAssignments_ListForResourceGroup',
     seed: `Authorization/RoleAssignments_CreateForResourceGroup.json (${SERVICE_PRINCIPAL})`,
   },
   { example: 'Authorization/RoleAssignments_Delete.json', operation: 'RoleAssignments_Delete', edit: ASSIGNMENT },

@@ -40,6 +40,7 @@ const NETWORK = `${RG}/providers/Microsoft.Network`;
 const VNET = `${NETWORK}/virtualNetworks/{virtualNetworkName}`;
 const NSG = `${NETWORK}/networkSecurityGroups/{networkSecurityGroupName}`;
 const PUBLIC_IP = `${NETWORK}/publicIPAddresses/{publicIpAddressName}`;
+const NIC = `${NETWORK}/networkInterfaces/{networkInterfaceName}`;
 const IDENTITY = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}`;
 const ASSIGNMENT = '/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}';
 const ROLE = '/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}';
@@ -103,17 +104,19 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   VirtualNetworks_CreateOrUpdate: { method: 'PUT', path: VNET, body: 'parameters' },
   VirtualNetworks_Get: { method: 'GET', path: VNET },
+  VirtualNetworks_UpdateTags: { method: 'PATCH', path: VNET, body: 'parameters' },
+  VirtualNetworks_Delete: { method: 'DELETE', path: VNET },
   Subnets_CreateOrUpdate: { method: 'PUT', path: `${VNET}/subnets/{subnetName}`, body: 'subnetParameters' },
   Subnets_Get: { method: 'GET', path: `${VNET}/subnets/{subnetName}` },
+  Subnets_Delete: { method: 'DELETE', path: `${VNET}/subnets/{subnetName}` },
   NetworkSecurityGroups_CreateOrUpdate: { method: 'PUT', path: NSG, body: 'parameters' },
+  NetworkSecurityGroups_Delete: { method: 'DELETE', path: NSG },
   DefaultSecurityRules_Get: { method: 'GET', path: `${NSG}/defaultSecurityRules/{defaultSecurityRuleName}` },
   PublicIPAddresses_CreateOrUpdate: { method: 'PUT', path: PUBLIC_IP, body: 'parameters' },
+  PublicIPAddresses_Get: { method: 'GET', path: PUBLIC_IP },
   PublicIPAddresses_Delete: { method: 'DELETE', path: PUBLIC_IP },
-  NetworkInterfaces_CreateOrUpdate: {
-    method: 'PUT',
-    path: `${NETWORK}/networkInterfaces/{networkInterfaceName}`,
-    body: 'parameters',
-  },
+  NetworkInterfaces_CreateOrUpdate: { method: 'PUT', path: NIC, body: 'parameters' },
+  NetworkInterfaces_Delete: { method: 'DELETE', path: NIC },
   UserAssignedIdentities_CreateOrUpdate: { method: 'PUT', path: IDENTITY, body: 'parameters' },
   UserAssignedIdentities_Update: { method: 'PATCH', path: IDENTITY, body: 'parameters' },
   UserAssignedIdentities_Delete: { method: 'DELETE', path: IDENTITY },
@@ -124,6 +127,10 @@ export const OPERATIONS: Record<string, Operation> = {
   RoleAssignments_Create: { method: 'PUT', path: ASSIGNMENT, body: 'parameters' },
   RoleAssignments_Get: { method: 'GET', path: ASSIGNMENT },
   RoleAssignments_Delete: { method: 'DELETE', path: ASSIGNMENT },
+  RoleAssignments_ListForResourceGroup: {
+    method: 'GET',
+    path: `${RG}/providers/Microsoft.Authorization/roleAssignments`,
+  },
   RoleDefinitions_CreateOrUpdate: { method: 'PUT', path: ROLE, body: 'roleDefinition' },
   RoleDefinitions_Get: { method: 'GET', path: ROLE },
   VirtualMachines_CreateOrUpdate: { method: 'PUT', path: VM, body: 'parameters' },

@@ -110,8 +110,10 @@ function wholeImage(image: BuiltVhd): Readable {
  * holds its content), the list assembled (`BlobStore.assemble`: no other byte moves), then those
  * blobs deleted. A source held in another region's store is copied into this one first (the chunks it
  * lacks; `adopt` takes the others) and kept there as `sourcecopies/<its content name>`, as replication
- * would: the first build in a region pays for its base once. The bytes it put; false when it cannot (a store of whole blobs, a source without a chunk list,
- * sizes that differ): the caller puts the whole image. A crash midway leaves only blobs under the
+ * would: the first build in a region pays for its base once. A disk the build grew (osDiskSizeGB) is
+ * the source's list, then zero chunks, with the chunk its footer was in replaced too. The bytes it
+ * put; false when it cannot (a store of whole blobs, a source without a chunk list): the caller puts
+ * the whole image. A crash midway leaves only blobs under the
  * run's own key, which a retry replaces and the run's end deletes.
  */
 async function fromSourceChunks(
@@ -125,7 +127,15 @@ async function fromSourceChunks(
   if (!changedChunks || !read || !stored) return false;
   const runs = await stored.runs();
   const count = Math.ceil(image.size / CHUNK_SIZE);
-  if (!runs || runs.reduce((total, run) => total + run.count, 0) !== count) return false;
+  const sourceCount = Math.ceil(source.size / CHUNK_SIZE);
+  if (!runs || image.size < source.size || runs.reduce((total, run) => total + run.count, 0) !== sourceCount)
+    return false;
+  // A disk grown past the source (vmProfile.osDiskSizeGB) is zeros there wherever the build wrote
+  // nothing; the chunk the source's footer was in is the build's (that footer is gone from it).
+  const grown = image.size > source.size;
+  const imageRuns =
+    count > sourceCount ? [...runs, { sha: zeroChunkSha(CHUNK_SIZE), count: count - sourceCount }] : runs;
+  const changed = grown ? [...new Set([...changedChunks, sourceCount - 1])].sort((a, b) => a - b) : changedChunks;
   const parts: string[] = [];
   let written = 0;
   // Chunks go in a few at a time: each is a put that waits on its own fsyncs.
@@ -144,7 +154,7 @@ async function fromSourceChunks(
   try {
     // The source's copy in this region, kept (as Azure keeps a platform image in every region), so
     // only the first build here pays for it.
-    const regionCopy = `${SOURCE_COPIES}/${contentId(image.size, runs)}`;
+    const regionCopy = `${SOURCE_COPIES}/${contentId(source.size, runs)}`;
     if (stored.region.toLowerCase() !== store.region.toLowerCase() && !(await store.stat(regionCopy))) {
       if (!readRange) return false;
       for (const { sha, index } of distinctChunks(runs)) {
@@ -153,30 +163,35 @@ async function fromSourceChunks(
         await store.delete(part);
         if (await store.adopt(part, sha)) parts.push(part);
         else
-          await keep(part, () => readRange(index * CHUNK_SIZE, Math.min(CHUNK_SIZE, image.size - index * CHUNK_SIZE)));
+          await keep(part, () => readRange(index * CHUNK_SIZE, Math.min(CHUNK_SIZE, source.size - index * CHUNK_SIZE)));
       }
       await pool.idle();
       pool.throwIfFailed();
       // Another build of the same source may have made the copy meanwhile: that one serves as well.
       const made = await store
-        .assemble(regionCopy, image.size, runs)
+        .assemble(regionCopy, source.size, runs)
         .catch(async (error: unknown) => ((await store.stat(regionCopy)) ? true : Promise.reject(error)));
       if (!made) return false;
     }
     const replaced = new Map<number, string>();
-    for (const index of changedChunks) {
+    for (const index of changed) {
       const offset = index * CHUNK_SIZE;
       const bytes = await read(offset, Math.min(CHUNK_SIZE, image.size - offset));
       const sha = createHash('sha256').update(bytes).digest('hex');
       replaced.set(index, sha);
       if (sha !== zeroChunkSha(bytes.length))
-        await keep(`${key}.chunks/${index}`, async () => bytes, chunkAt(runs, index));
+        // The source's last chunk is shorter than the one a grown disk has there: nothing to be like.
+        await keep(
+          `${key}.chunks/${index}`,
+          async () => bytes,
+          grown && index === sourceCount - 1 ? undefined : chunkAt(runs, index),
+        );
     }
     await pool.idle();
     pool.throwIfFailed();
     // A retried run finds its earlier image: replace it.
     await store.delete(key);
-    return (await store.assemble(key, image.size, replaceChunks(runs, replaced))) === undefined ? false : written;
+    return (await store.assemble(key, image.size, replaceChunks(imageRuns, replaced))) === undefined ? false : written;
   } finally {
     await pool.idle();
     await Promise.all(parts.map((part) => store.delete(part)));

@@ -254,6 +254,17 @@ async function vmPrerequisites(kiln: TestServer) {
   );
 }
 
+/** The image catalogue examples' made-up names ('aaaa…'), as the image the VM example published. */
+const IMAGE_VERSION = named({
+  location: 'westus',
+  publisherName: VM_IMAGE.publisher,
+  offer: VM_IMAGE.offer,
+  skus: VM_IMAGE.sku,
+  version: '1.0.0',
+});
+/** The cases that need the VM example's image or VM, made as root only. */
+const needsRoot = (c: Case) => /^VirtualMachine(s|Images)_/.test(c.operation);
+
 /** The power examples' VM (Azure's are made-up names in rgcompute): the one the create example made. */
 const MY_VM = named({ resourceGroupName: 'myResourceGroup', vmName: 'myVM' });
 
@@ -625,6 +636,41 @@ const CASES: Case[] = [
     params: MY_VM,
   },
   { example: 'ComputeRP/VirtualMachine_Delete_Force.json', operation: 'VirtualMachines_Delete' },
+  // The platform image the VM booted, as the image catalogue shows it, and the location's run commands
+  {
+    example: 'ComputeRP/VirtualMachineImage_Get_MinimumSet_Gen.json',
+    operation: 'VirtualMachineImages_Get',
+    params: IMAGE_VERSION,
+  },
+  {
+    example: 'ComputeRP/VirtualMachineImage_List_MinimumSet_Gen.json',
+    operation: 'VirtualMachineImages_List',
+    params: IMAGE_VERSION,
+  },
+  {
+    example: 'ComputeRP/VirtualMachineImage_ListSkus_MinimumSet_Gen.json',
+    operation: 'VirtualMachineImages_ListSkus',
+    params: IMAGE_VERSION,
+  },
+  {
+    example: 'ComputeRP/RunCommand_List.json',
+    operation: 'VirtualMachineRunCommands_List',
+    replace: { SoutheastAsia: 'westus' },
+  },
+  {
+    example: 'ComputeRP/RunCommand_Get.json',
+    operation: 'VirtualMachineRunCommands_Get',
+    replace: { SoutheastAsia: 'westus' },
+    fails:
+      'names RunPowerShellScript, one of Azure\u2019s Windows commands: Kiln runs Linux VMs and answers 404 naming the commands it has (RunShellScript, ifconfig)',
+  },
+  {
+    example: 'ComputeRP/RunCommand_Get.json',
+    variant: 'RunShellScript, the Linux command',
+    operation: 'VirtualMachineRunCommands_Get',
+    replace: { SoutheastAsia: 'westus' },
+    params: named({ commandId: 'RunShellScript' }),
+  },
   // Galleries as others read them
   publishedRead('GalleryRP/SharedGallery_Get.json', 'SharedGalleries_Get', sharedWithUs, 'galleryUniqueName'),
   publishedRead(
@@ -882,6 +928,7 @@ describe("Azure's REST API examples replayed", () => {
       '12345678-1234-5678-9012-123456789012': sub,
       'a925f2f7-5c63-4b7b-8799-25a5f97bc3b2': sub,
       '00000000-0000-0000-0000-000000000001': sub,
+      '24fb23e3-6ba3-41f0-9b6e-e41131d5d61e': sub,
     };
   });
   after(() => kiln.stop());
@@ -893,7 +940,7 @@ describe("Azure's REST API examples replayed", () => {
       continue;
     }
     it(title, async (t) => {
-      if (c.operation.startsWith('VirtualMachines_') && VMS_NEED_ROOT) return t.skip(VMS_NEED_ROOT);
+      if (needsRoot(c) && VMS_NEED_ROOT) return t.skip(VMS_NEED_ROOT);
       await c.prepare?.(kiln);
       const example: Example = JSON.parse(await readFile(join(EXAMPLES, c.example), 'utf8'));
       const seed = c.seed ? writes.get(c.seed) : undefined;
@@ -937,6 +984,8 @@ const TYPE_OF_GROUP: Record<string, string> = {
   Snapshots: 'Microsoft.Compute/snapshots',
   Images: 'Microsoft.Compute/images',
   VirtualMachines: 'Microsoft.Compute/virtualMachines',
+  VirtualMachineImages: 'Microsoft.Compute/locations/publishers/artifacttypes/offers/skus/versions',
+  VirtualMachineRunCommands: 'Microsoft.Compute/locations/runCommands',
   VirtualMachineImageTemplates: 'Microsoft.VirtualMachineImages/imageTemplates',
   Triggers: 'Microsoft.VirtualMachineImages/imageTemplates/triggers',
   VirtualNetworks: 'Microsoft.Network/virtualNetworks',
@@ -970,11 +1019,9 @@ const UNREPLAYED: Record<string, string> = {
   'Microsoft.Resources/providers': NOT_COPIED,
   'Microsoft.Resources/subscriptions/providers': NOT_COPIED,
   'Microsoft.Resources/locations/operations': NOT_COPIED,
-  'Microsoft.Compute/locations/publishers/artifacttypes/offers/skus/versions': NOT_COPIED,
   'Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions':
     'Kiln\u2019s own admin API (platform images it publishes): Azure publishes no such API',
   'Microsoft.Compute/locations/vmSizes': NOT_COPIED,
-  'Microsoft.Compute/locations/runCommands': NOT_COPIED,
   'Microsoft.Compute/locations/operations': NOT_COPIED,
   'Microsoft.VirtualMachineImages/locations/operations': NOT_COPIED,
   'Microsoft.Network/networkSecurityGroups/securityRules': `${NOT_COPIED}; rules inline in a group are replayed (NetworkSecurityGroupCreateWithRule)`,

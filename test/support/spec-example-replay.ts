@@ -47,6 +47,7 @@ const ROLE = '/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDe
 const TAGS = '/{scope}/providers/Microsoft.Resources/tags/default';
 const LOCATION = '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}';
 const VM = `${RG}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
+const OFFER = `${LOCATION}/publishers/{publisherName}/artifacttypes/vmimage/offers/{offer}`;
 
 interface Operation {
   method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
@@ -140,6 +141,11 @@ export const OPERATIONS: Record<string, Operation> = {
   VirtualMachines_Start: { method: 'POST', path: `${VM}/start` },
   VirtualMachines_Deallocate: { method: 'POST', path: `${VM}/deallocate` },
   VirtualMachines_Delete: { method: 'DELETE', path: VM, query: ['forceDeletion'] },
+  VirtualMachineImages_Get: { method: 'GET', path: `${OFFER}/skus/{skus}/versions/{version}` },
+  VirtualMachineImages_List: { method: 'GET', path: `${OFFER}/skus/{skus}/versions` },
+  VirtualMachineImages_ListSkus: { method: 'GET', path: `${OFFER}/skus` },
+  VirtualMachineRunCommands_List: { method: 'GET', path: `${LOCATION}/runCommands` },
+  VirtualMachineRunCommands_Get: { method: 'GET', path: `${LOCATION}/runCommands/{commandId}` },
   ResourceGroups_CreateOrUpdate: { method: 'PUT', path: RG, body: 'parameters' },
   Tags_CreateOrUpdateAtScope: { method: 'PUT', path: TAGS, body: 'parameters' },
   Tags_UpdateAtScope: { method: 'PATCH', path: TAGS, body: 'parameters' },

@@ -2,7 +2,8 @@
 // api-version (src/domain/shared/version-shape.ts), the properties (JSON paths, `[]` for an array's
 // items) that are newer than the oldest api-version Kiln accepts for the type, each with the first
 // api-version that has it. Derived from Azure's published OpenAPI specs (Azure/azure-rest-api-specs,
-// specification/compute/resource-manager/Microsoft.Compute/{GalleryRP,DiskRP,ComputeRP}/{stable,preview}/<version>/*.json),
+// specification/compute/resource-manager/Microsoft.Compute/{GalleryRP,DiskRP,ComputeRP}/{stable,preview}/<version>/*.json,
+// and specification/network/resource-manager/Microsoft.Network/stable/<version>/*.json for the network types),
 // read from a git directory of that repository (or of a fork of it) with `git show`, plus the model
 // excerpts Kiln's OpenAPI walks keep (test/api/spec-models/) for the newest versions:
 //
@@ -34,12 +35,14 @@ import { fileURLToPath } from 'node:url';
 import { DISK_RP_API_VERSIONS } from '../src/domain/disks/descriptor.ts';
 import { GALLERY_RP_API_VERSIONS } from '../src/domain/galleries/descriptor.ts';
 import { COMPUTE_RP_API_VERSIONS } from '../src/domain/images/descriptor.ts';
+import { NETWORK_API_VERSIONS } from '../src/domain/network/api-versions.ts';
 
 const args = process.argv.slice(2);
 if (args.length === 0) throw new Error('usage: api-version-shapes.ts GIT_DIR_OF_AZURE_REST_API_SPECS[@REF]...');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(root, 'src/domain/shared/properties-since.ts');
 const COMPUTE = 'specification/compute/resource-manager/Microsoft.Compute';
+const NETWORK = 'specification/network/resource-manager/Microsoft.Network';
 
 type Schema = {
   $ref?: string;
@@ -61,7 +64,7 @@ const git = (gitDir: string, ...command: string[]) =>
 const SOURCES: Source[] = args.map((arg) => {
   const [gitDir, ref = 'HEAD'] = arg.split('@');
   const commit = git(gitDir, 'rev-parse', ref).trim();
-  return { gitDir, commit, tree: git(gitDir, 'ls-tree', '-r', '--name-only', commit, COMPUTE).split('\n') };
+  return { gitDir, commit, tree: git(gitDir, 'ls-tree', '-r', '--name-only', commit, COMPUTE, NETWORK).split('\n') };
 });
 
 const files = new Map<string, Schema>();
@@ -90,8 +93,14 @@ function excerptModel(...names: string[]): Model {
   return { files: paths, load: (path) => JSON.parse(readFileSync(join(root, path), 'utf8')) as Schema };
 }
 
-/** Every member path of `definition` in a version's model (undefined when the version lacks it). */
-function memberPaths(model: Model, definition: string): Set<string> | undefined {
+/**
+ * Every member path of `definition` in a version's model (undefined when the version lacks it). With
+ * `embeds` (Microsoft.Network's types, whose models reach each other's resources), another resource a
+ * member names (a definition `allOf` Resource or SubResource) is cut to the member itself, as Kiln
+ * answers such a reference with its id, except at the paths in `embeds`, where the type holds its child
+ * resources whole (a network's `properties.subnets[]`).
+ */
+function memberPaths(model: Model, definition: string, embeds?: readonly string[]): Set<string> | undefined {
   const home = model.files.find((path) => model.load(path).definitions?.[definition]);
   if (!home) return undefined;
   const found = new Set<string>();
@@ -104,6 +113,8 @@ function memberPaths(model: Model, definition: string): Set<string> | undefined 
       if (seen.includes(key)) return;
       // A common-types file absent at this commit (or from an excerpt) has only the base resource's members.
       const def = tryLoad(model, refFile)?.definitions?.[name];
+      const isResource = (def?.allOf ?? []).some((part) => /\/(Sub)?Resource$/.test(part.$ref ?? ''));
+      if (embeds && path !== '' && isResource && !embeds.includes(path)) return;
       if (def) walk(def, refFile, path, [...seen, key]);
     }
     for (const part of schema.allOf ?? []) walk(part, file, path, seen);
@@ -127,9 +138,13 @@ function tryLoad(model: Model, path: string): Schema | undefined {
 }
 
 /** The version folders of a provider, each from the first source that has it, oldest first. */
-function versionFolders(provider: string): Array<{ version: string; model: Model }> {
+function versionFolders(provider: keyof typeof PROVIDERS): Array<{ version: string; model: Model }> {
   const folders = new Map<string, Source>();
-  const pattern = new RegExp(`^(${COMPUTE}/${provider}/(?:stable|preview)/[^/]+)/[^/]+\\.json$`);
+  // Microsoft.Network's versions are its stable folders (the api-versions Kiln accepts for it).
+  const pattern =
+    provider === 'Network'
+      ? new RegExp(`^(${NETWORK}/stable/[^/]+)/[^/]+\\.json$`)
+      : new RegExp(`^(${COMPUTE}/${provider}/(?:stable|preview)/[^/]+)/[^/]+\\.json$`);
   for (const source of SOURCES)
     for (const path of source.tree) {
       const folder = pattern.exec(path)?.[1];
@@ -142,8 +157,10 @@ function versionFolders(provider: string): Array<{ version: string; model: Model
 
 interface TypeSource {
   type: string;
-  provider: string;
+  provider: keyof typeof PROVIDERS;
   definition: string;
+  /** Microsoft.Network's: the paths where the type holds other resources whole (memberPaths). */
+  embeds?: readonly string[];
   accepted: readonly string[];
   /** The newest model, where Kiln keeps an excerpt of a version later than the commit may have. */
   excerpt: { version: string; model: Model };
@@ -154,6 +171,7 @@ const PROVIDERS = {
   GalleryRP: { accepted: GALLERY_RP_API_VERSIONS, newest: '2025-03-03' },
   ComputeRP: { accepted: COMPUTE_RP_API_VERSIONS, newest: '2024-11-01' },
   DiskRP: { accepted: DISK_RP_API_VERSIONS, newest: '2025-01-02' },
+  Network: { accepted: NETWORK_API_VERSIONS, newest: '2026-01-01' },
 };
 
 /**
@@ -178,6 +196,11 @@ function typeSource(
   };
 }
 
+/** A type of Microsoft.Network, as `typeSource`, with the paths where it holds child resources whole. */
+function networkType(type: string, definition: string, excerpt: string, embeds: string[]): TypeSource {
+  return { ...typeSource(type, 'Network', definition, excerpt), type: `Microsoft.Network/${type}`, embeds };
+}
+
 const TYPES: TypeSource[] = [
   typeSource('galleries', 'GalleryRP', 'Gallery', 'gallery'),
   typeSource('galleries/images', 'GalleryRP', 'GalleryImage', 'gallery-image'),
@@ -188,6 +211,18 @@ const TYPES: TypeSource[] = [
   typeSource('virtualMachines', 'ComputeRP', 'VirtualMachine', 'virtual-machine', '2024-07-01'),
   typeSource('disks', 'DiskRP', 'Disk', 'disk-snapshot'),
   typeSource('snapshots', 'DiskRP', 'Snapshot', 'disk-snapshot'),
+  networkType('virtualNetworks', 'VirtualNetwork', 'virtual-network', [
+    'properties.subnets[]',
+    'properties.virtualNetworkPeerings[]',
+  ]),
+  networkType('virtualNetworks/subnets', 'Subnet', 'virtual-network', []),
+  networkType('networkSecurityGroups', 'NetworkSecurityGroup', 'network-security-group', [
+    'properties.securityRules[]',
+    'properties.defaultSecurityRules[]',
+  ]),
+  networkType('networkSecurityGroups/securityRules', 'SecurityRule', 'network-security-group', []),
+  networkType('publicIPAddresses', 'PublicIPAddress', 'public-ip-address', []),
+  networkType('networkInterfaces', 'NetworkInterface', 'network-interface', ['properties.ipConfigurations[]']),
 ];
 
 /**
@@ -222,7 +257,7 @@ const READ_BY_HAND: Record<string, { version: string; lacks: Record<string, stri
 function tableOf(source: TypeSource): { since: Record<string, string>; read: string[] } {
   const versions = versionFolders(source.provider)
     .filter(({ version }) => version < source.excerpt.version)
-    .map(({ version, model }) => ({ version, paths: memberPaths(model, source.definition) }))
+    .map(({ version, model }) => ({ version, paths: memberPaths(model, source.definition, source.embeds) }))
     .filter((v): v is { version: string; paths: Set<string> } => v.paths !== undefined)
     // A version published both as stable and as preview (GalleryRP 2020-09-30) has the members of either.
     .filter((v, i, all) => {
@@ -230,7 +265,7 @@ function tableOf(source: TypeSource): { since: Record<string, string>; read: str
       if (earlier !== i) for (const path of v.paths) all[earlier].paths.add(path);
       return earlier === i;
     });
-  const newest = memberPaths(source.excerpt.model, source.definition)!;
+  const newest = memberPaths(source.excerpt.model, source.definition, source.embeds)!;
   const lastRead = versions.at(-1)?.paths ?? new Set<string>();
   for (const path of lastRead) if (!newest.has(path)) newest.add(path);
   const byHand = READ_BY_HAND[source.provider];
@@ -242,6 +277,18 @@ function tableOf(source: TypeSource): { since: Record<string, string>; read: str
   }
   versions.push({ version: source.excerpt.version, paths: newest });
 
+  // Members match case-insensitively, as ARM reads bodies: a member whose spelling changed between
+  // versions (a network's `VirtualNetworkPeerings`, a subnet's `applicationGatewayIpConfigurations`)
+  // is one member, named as the newest version spells it.
+  const spelled = new Map<string, string>();
+  for (const version of versions) {
+    const lower = new Set<string>();
+    for (const path of version.paths) {
+      spelled.set(path.toLowerCase(), path);
+      lower.add(path.toLowerCase());
+    }
+    version.paths = lower;
+  }
   const since: Record<string, string> = {};
   const all = new Set(versions.flatMap((v) => [...v.paths]));
   for (const path of all) {
@@ -251,7 +298,7 @@ function tableOf(source: TypeSource): { since: Record<string, string>; read: str
     if (first === 0) continue;
     const lacking = versions[first - 1].version;
     const earliest = source.accepted.find((v) => v > lacking && v <= versions[first].version);
-    if (earliest && earliest > source.accepted[0]) since[path] = earliest;
+    if (earliest && earliest > source.accepted[0]) since[spelled.get(path)!] = earliest;
   }
   // A member as new as its parent goes with it.
   const parentOf = (path: string) => path.replace(/(\[\]|\.[^.[\]]+)$/, '');

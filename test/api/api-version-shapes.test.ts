@@ -13,6 +13,7 @@ import { GALLERY_RP_API_VERSIONS } from '../../src/domain/galleries/descriptor.t
 import { COMPUTE_RP_API_VERSIONS } from '../../src/domain/images/descriptor.ts';
 import { PROPERTIES_SINCE } from '../../src/domain/shared/properties-since.ts';
 import { makeVhd, putRegionBlob } from '../support/disk-data.ts';
+import { leaves } from '../support/json-leaves.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ARM bodies are free-form
@@ -27,17 +28,6 @@ interface Answer {
 const GALLERY_NEWEST = GALLERY_RP_API_VERSIONS.at(-1)!;
 const COMPUTE_NEWEST = COMPUTE_RP_API_VERSIONS.at(-1)!;
 const DISK_NEWEST = DISK_RP_API_VERSIONS.filter((v) => !v.endsWith('-preview')).at(-1)!;
-
-/** Every leaf of `value` with its path (`a.b[0].c`); an empty object or array is a leaf. */
-function leaves(value: Json, path = ''): Array<[string, Json]> {
-  const entries: Array<[string, Json]> = Array.isArray(value)
-    ? value.map((item, i) => [`${path}[${i}]`, item])
-    : value && typeof value === 'object'
-      ? Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item])
-      : [];
-  if (entries.length === 0) return [[path, value]];
-  return entries.flatMap(([at, item]) => leaves(item, at));
-}
 
 const valueAt = (value: Json, path: string) =>
   path

@@ -265,7 +265,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       return Readable.from(bytes(), { objectMode: false });
     },
 
-    async copyFrom(source, fromKey, toKey) {
+    async copyFrom(source, fromKey, toKey, options) {
       const pinned = chunkFilesOf.get(source);
       if (pinned === undefined || source === store) return undefined;
       checkKey(fromKey);
@@ -273,11 +273,17 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
       await ready();
       await refuseExisting(toKey);
       const from = await pinned(fromKey);
+      const likeAt = options?.like && resemblance(options.like);
+      const stored = storedChunks(from.record);
       const held = new Set<string>();
       try {
-        for (const sha of storedChunks(from.record)) {
-          await pool.holdCopy(sha, from.fileOf(sha), () => from.read(sha));
-          held.add(sha);
+        let index = 0;
+        for (const { sha, count } of from.record.runs) {
+          if (stored.has(sha) && !held.has(sha)) {
+            await pool.holdCopy(sha, from.fileOf(sha), () => from.read(sha), likeAt?.(index));
+            held.add(sha);
+          }
+          index += count;
         }
         await pool.sync();
       } catch (error) {

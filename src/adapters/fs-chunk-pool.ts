@@ -80,22 +80,43 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     return onDisk.get(base) === null && pin([base]) ? base : undefined;
   }
 
-  /** Writes chunk `sha` (under its lock): a delta over what it is `like` where that pays, else its bytes. */
-  async function writeChunk(sha: string, data: Buffer, like?: string): Promise<void> {
+  /** The delta of `data` over what it is `like`, its base's reference taken; undefined (none taken) where none pays. */
+  async function deltaOver(data: Buffer, like: string): Promise<{ base: string; bytes: Buffer } | undefined> {
     const base = takeBase(like);
-    let delta: Buffer | undefined;
+    if (base === undefined) return undefined;
+    let bytes: Buffer | undefined;
     try {
-      if (base !== undefined) {
-        const against = base === ZERO_BASE ? undefined : await readWhole(base);
-        delta = encodeDelta(data, against);
-      }
-      await place(fileName(sha, delta && base), delta ?? data);
+      bytes = encodeDelta(data, base === ZERO_BASE ? undefined : await readWhole(base));
     } catch (error) {
-      if (base !== undefined) await release([base]);
+      if (base !== ZERO_BASE) await release([base]);
       throw error;
     }
-    if (delta === undefined && base !== undefined) await release([base]);
-    onDisk.set(sha, delta ? base! : null);
+    if (bytes !== undefined) return { base, bytes };
+    if (base !== ZERO_BASE) await release([base]);
+    return undefined;
+  }
+
+  /** Writes chunk `sha` (under its lock) as `delta`, whose base reference it keeps, or gives back if the write fails. */
+  async function placeDelta(sha: string, delta: { base: string; bytes: Buffer }): Promise<void> {
+    try {
+      await place(fileName(sha, delta.base), delta.bytes);
+    } catch (error) {
+      if (delta.base !== ZERO_BASE) await release([delta.base]);
+      throw error;
+    }
+    onDisk.set(sha, delta.base);
+  }
+
+  /** Writes chunk `sha` (under its lock) whole. */
+  async function placeWhole(sha: string, data: Buffer): Promise<void> {
+    await place(sha, data);
+    onDisk.set(sha, null);
+  }
+
+  /** Writes chunk `sha` (under its lock): a delta over what it is `like` where that pays, else its bytes. */
+  async function writeChunk(sha: string, data: Buffer, like?: string): Promise<void> {
+    const delta = like === undefined ? undefined : await deltaOver(data, like);
+    return delta ? placeDelta(sha, delta) : placeWhole(sha, data);
   }
 
   /** `length` bytes from `start` of the chunk whose file is `file`, a delta over `base` when given. */
@@ -283,23 +304,27 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
 
     /**
      * As `hold`, the chunk copied from another pool's file by the kernel and checked (`copyChunk`): a
-     * delta stays one where this pool keeps its base whole; else `read` gives its bytes.
+     * delta stays one where this pool keeps its base whole. Otherwise, with `like`, `read` gives its
+     * bytes to keep as a delta over that where it pays; a whole chunk that does not is copied by the
+     * kernel, a delta is written from those bytes.
      */
-    holdCopy: (sha: string, from: ChunkFile, read: () => Promise<Buffer>): Promise<void> =>
+    holdCopy: (sha: string, from: ChunkFile, read: () => Promise<Buffer>, like?: string): Promise<void> =>
       holdWith(sha, async () => {
-        if (from.base === undefined) return copyChunk(sha, from.path);
-        const base = takeBase(from.base);
-        if (base === from.base)
-          return copyChunk(sha, from.path, base).catch(async (error: unknown) => {
-            if (base !== ZERO_BASE) await release([base]);
-            throw error;
-          });
-        if (base !== undefined && base !== ZERO_BASE) await release([base]);
+        if (from.base !== undefined) {
+          const base = takeBase(from.base);
+          if (base === from.base)
+            return copyChunk(sha, from.path, base).catch(async (error: unknown) => {
+              if (base !== ZERO_BASE) await release([base]);
+              throw error;
+            });
+          if (base !== undefined && base !== ZERO_BASE) await release([base]);
+        } else if (like === undefined) return copyChunk(sha, from.path);
         const data = await read();
         const got = createHash('sha256').update(data).digest('hex');
         if (got !== sha) throw new Error(`The copy of chunk ${sha} from ${from.path} holds ${got}; it was not kept.`);
-        await place(sha, data);
-        onDisk.set(sha, null);
+        const delta = like === undefined ? undefined : await deltaOver(data, like);
+        if (delta) return placeDelta(sha, delta);
+        return from.base === undefined ? copyChunk(sha, from.path) : placeWhole(sha, data);
       }),
 
     pin,

@@ -107,8 +107,14 @@ export interface BlobStore {
    * of this kind whose bytes this one can reach (another region's folder on this machine), the
    * kernel copying the bytes and this store checking each chunk's sha256 as it lands. Undefined when
    * `source` is not such a store: the caller reads and puts. Fails like a put if `toKey` exists.
+   * `like` is put's: content this store holds that the blob probably differs little from.
    */
-  copyFrom?(source: BlobStore, fromKey: string, toKey: string): Promise<BlobInfo | undefined>;
+  copyFrom?(
+    source: BlobStore,
+    fromKey: string,
+    toKey: string,
+    options?: { like?: readonly ChunkRun[] },
+  ): Promise<BlobInfo | undefined>;
   /**
    * Writes the sealed blob's bytes up to `end` (clipped to the blob) to a new file at `path`
    * (replacing it, 0600), holes where it holds zero chunks, the kernel copying the bytes from where

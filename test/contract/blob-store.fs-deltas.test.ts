@@ -119,6 +119,31 @@ describe('fs blob store: chunks kept as deltas', () => {
     await Promise.all([from.close(), withBase.close(), bare.close()]);
   });
 
+  it('copies a chunk to a region lacking its base as a delta over what that region holds at its place (like)', async () => {
+    const [fromDir, toDir] = [await tempDir(), await tempDir()];
+    const [from, to] = [createFsBlobStore('a', fromDir), createFsBlobStore('b', toDir)];
+    const { source, built } = sourceAndBuilt();
+    // The target region holds an earlier build, not the source: the second build's chunks are like the earlier's.
+    const earlier = Buffer.from(source);
+    randomBytes(3 * 4096).copy(earlier, 40 * 4096);
+    await from.put('source.vhd', source);
+    const like = (await from.chunks('source.vhd'))!;
+    await from.put('earlier.vhd', earlier, { like });
+    await from.put('built.vhd', built, { like });
+    await to.copyFrom!(from, 'earlier.vhd', 'earlier.vhd');
+    const earlierRuns = (await to.chunks('earlier.vhd'))!;
+
+    await to.copyFrom!(from, 'built.vhd', 'built.vhd', { like: earlierRuns });
+    const deltas = await deltaNames(toDir);
+    assert.equal(deltas.length, 2, `chunk files: ${await chunkNames(toDir)}`);
+    assert.ok(
+      deltas.every((name) => earlierRuns.some((run) => run.sha === name.split('-')[1])),
+      "each over the earlier build's chunk at its place",
+    );
+    assertSameBytes(await readAll(to.read('built.vhd')), built);
+    await Promise.all([from.close(), to.close()]);
+  });
+
   it('writes a blob of deltas out to a file whole', async () => {
     const dir = await tempDir();
     const store = createFsBlobStore('a', dir);

@@ -13,7 +13,12 @@ import { ingest, replicate } from '../replication/chunk-store.ts';
 import { resourceRecord } from '../shared/arm-resource.ts';
 import { copyBlob } from '../shared/blob-copy.ts';
 import { versionCreatedWrites } from '../image-templates/triggers/fire-trigger.ts';
-import type { GalleryImageVersionRecord, VersionDisk } from './gallery-image-version.ts';
+import {
+  GALLERY_IMAGE_VERSION_KIND,
+  compareVersions,
+  type GalleryImageVersionRecord,
+  type VersionDisk,
+} from './gallery-image-version.ts';
 import { statusKey, statusRecord, type ReplicationStatusData } from './replication-status.ts';
 
 export interface ReplicatePayload {
@@ -62,6 +67,7 @@ export async function replicateVersion(
   }
 
   // 2. Every target region's replicas, primary first (from where the chunks are), then the others from the primary.
+  const earlier = await earlierDisks(ctx, record);
   for (const target of targets) {
     const store = ctx.regions.get(target.name)!;
     const total = disks.reduce((sum, d) => sum + d.manifest.size, 0) * target.regionalReplicaCount;
@@ -73,6 +79,7 @@ export async function replicateVersion(
           replica === 1 ? { store: ctx.regions.get(disk.chunkRegion ?? home)!, replica: 1 } : { store, replica: 1 };
         const result = await replicate(from, { store, replica }, disk.manifest, {
           signal: job.signal,
+          like: replica === 1 ? earlier(target.name, disk.lun) : undefined,
           onProgress: (p) =>
             reporter.set(target.name, {
               state: 'Replicating',
@@ -110,6 +117,34 @@ export async function replicateVersion(
     // A new version runs the image templates whose triggers watch its definition.
     ...(await versionCreatedWrites(ctx, record)),
   ];
+}
+
+/**
+ * The disks of the newest other Succeeded version of the same definition that a region holds, by
+ * region and lun: what this version's chunks most likely differ little from there (an earlier build
+ * of the same template), so a region lacking a changed chunk keeps only the blocks that differ.
+ */
+async function earlierDisks(
+  ctx: DomainContext,
+  record: GalleryImageVersionRecord,
+): Promise<(region: string, lun: VersionDisk['lun']) => ChunkManifest | undefined> {
+  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({
+    kind: GALLERY_IMAGE_VERSION_KIND,
+    parent: record.parent!,
+    limit: 100_000,
+  })) as GalleryImageVersionRecord[];
+  const others = versions
+    .filter((v) => v.key !== record.key && v.data.resource.properties.provisioningState === 'Succeeded')
+    .sort((a, b) => compareVersions(b.data.resource.name, a.data.resource.name));
+  return (region, lun) => {
+    for (const version of others) {
+      const targets = version.data.resource.properties.publishingProfile.targetRegions;
+      if (!targets.some((t) => t.name.toLowerCase() === region.toLowerCase())) continue;
+      const disk = version.data.internal.disks.find((d) => d.lun === lun && d.manifest);
+      if (disk?.manifest) return manifestOf(disk.manifest);
+    }
+    return undefined;
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ArmError } from '../../core/arm-error.ts';
 import { taskPool } from '../../core/task-pool.ts';
-import { CHUNK_SIZE, contentHasher, contentId, toRuns, type ChunkRun } from '../../core/content-id.ts';
+import { CHUNK_SIZE, chunkAt, contentHasher, contentId, toRuns, type ChunkRun } from '../../core/content-id.ts';
 import type { BlobInfo, BlobStore, ByteRange } from '../../ports/blob-store.ts';
 import {
   checkManifest,
@@ -221,6 +221,12 @@ export interface ReplicationOptions {
   signal?: AbortSignal;
   /** Called after each distinct chunk, with counts that never decrease. */
   onProgress?: (progress: ReplicationProgress) => void;
+  /**
+   * An image the target region holds that this one probably differs little from (an earlier version
+   * of the same definition): each chunk crossing is put like that image's chunk at its place, so a
+   * store keeping chunks writes only the blocks that differ.
+   */
+  like?: ChunkManifest;
 }
 
 export interface ReplicationResult {
@@ -247,24 +253,29 @@ export async function replicate(
   options: ReplicationOptions = {},
 ): Promise<ReplicationResult> {
   checkManifest(manifest);
-  const { signal, onProgress } = options;
+  const { signal, onProgress, like } = options;
   // Each distinct chunk is copied once but covers every place it occurs in the image.
-  const distinct = new Map<string, { length: number; covers: number }>();
+  const distinct = new Map<string, { length: number; covers: number; first: number }>();
   const starts = runStarts(manifest);
   manifest.runs.forEach(({ sha }, run) => {
     const [first, next] = [starts[run], starts[run + 1]];
     const covers = Math.min(manifest.size, next * manifest.chunkSize) - first * manifest.chunkSize;
     const entry = distinct.get(sha);
-    if (entry === undefined) distinct.set(sha, { length: chunkLength(manifest, first), covers });
+    if (entry === undefined) distinct.set(sha, { length: chunkLength(manifest, first), covers, first });
     else entry.covers += covers;
   });
+  /** The `like` image's chunk at `index`, as put's hint. */
+  const likeAt = (index: number) => {
+    const sha = like && chunkAt(like.runs, index);
+    return sha === undefined ? undefined : { like: [{ sha, count: 1 }] };
+  };
 
   const progress: ReplicationProgress = { bytesDone: 0, bytesTotal: manifest.size, bytesMoved: 0, chunksCopied: 0 };
   let chunksSkipped = 0;
   let chunksAdopted = 0;
   const pool = taskPool(IN_FLIGHT);
   try {
-    for (const [sha, { length, covers }] of distinct) {
+    for (const [sha, { length, covers, first }] of distinct) {
       signal?.throwIfAborted();
       const source = chunkKey(from.replica, sha);
       const target = chunkKey(to.replica, sha);
@@ -277,10 +288,11 @@ export async function replicate(
           : async () => {
               const held = await to.store.adopt(target, sha);
               adopted = held !== undefined;
+              const hint = likeAt(first);
               return (
                 held ??
-                (await to.store.copyFrom?.(from.store, source, target)) ??
-                to.store.put(target, from.store.read(source))
+                (await to.store.copyFrom?.(from.store, source, target, hint)) ??
+                to.store.put(target, from.store.read(source), hint)
               );
             };
       await pool.add(async () => {

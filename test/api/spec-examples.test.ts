@@ -819,6 +819,10 @@ const CASES: Case[] = [
     replace: { 'my-resource-group/providers/myPRNameSpace/VM/myVm': MY_DISK },
   },
   { example: 'Resources/GetTagsSubscription.json', operation: 'Tags_GetAtScope' },
+  // Subscriptions' providers, tenants (Resources 2024-11-01, 2022-12-01) and features (Features 2021-07-01)
+  { example: 'Resources/GetProviders.json', operation: 'Providers_List' },
+  { example: 'Resources/GetTenants.json', operation: 'Tenants_List' },
+  { example: 'Resources/listSubscriptionFeatures.json', operation: 'Features_ListAll' },
   {
     example: 'Resources/PutDeploymentResourceGroup.json',
     operation: 'Deployments_CreateOrUpdate',
@@ -998,6 +1002,9 @@ const TYPE_OF_GROUP: Record<string, string> = {
   RoleAssignments: 'Microsoft.Authorization/roleAssignments',
   RoleDefinitions: 'Microsoft.Authorization/roleDefinitions',
   ResourceGroups: 'Microsoft.Resources/resourceGroups',
+  Providers: 'Microsoft.Resources/subscriptions/providers',
+  Tenants: 'Microsoft.Resources/tenants',
+  Features: 'Microsoft.Features/features',
   Tags: 'Microsoft.Resources/tags',
   Deployments: 'Microsoft.Resources/deployments',
 };
@@ -1011,13 +1018,11 @@ const NOT_COPIED =
 /** Why a served type has no replayed example. */
 const UNREPLAYED: Record<string, string> = {
   'Microsoft.Resources/subscriptions': NOT_COPIED,
-  'Microsoft.Resources/tenants': NOT_COPIED,
   'Microsoft.Resources/resources': NOT_COPIED,
   'Microsoft.Resources/subscriptions/tagNames': NOT_COPIED,
   'Microsoft.Resources/subscriptions/tagNames/tagValues': NOT_COPIED,
   'Microsoft.Resources/deployments/operations': NOT_COPIED,
   'Microsoft.Resources/providers': NOT_COPIED,
-  'Microsoft.Resources/subscriptions/providers': NOT_COPIED,
   'Microsoft.Resources/locations/operations': NOT_COPIED,
   'Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions':
     'Kiln\u2019s own admin API (platform images it publishes): Azure publishes no such API',
@@ -1026,7 +1031,6 @@ const UNREPLAYED: Record<string, string> = {
   'Microsoft.VirtualMachineImages/locations/operations': NOT_COPIED,
   'Microsoft.Network/networkSecurityGroups/securityRules': `${NOT_COPIED}; rules inline in a group are replayed (NetworkSecurityGroupCreateWithRule)`,
   'Microsoft.Authorization/permissions': NOT_COPIED,
-  'Microsoft.Features/features': NOT_COPIED,
   'Microsoft.Features/providers/features': NOT_COPIED,
   'Microsoft.Features/featureProviders/subscriptionFeatureRegistrations': NOT_COPIED,
 };

@@ -55,7 +55,10 @@ export async function seal(ctx: DomainContext, file: DiskFile): Promise<void> {
       yield tail;
     })(),
   );
-  await ctx.regions.get(blob.region)!.put(blob.key, content, { overwrite: true });
+  const store = ctx.regions.get(blob.region)!;
+  // What the guest wrote is usually a few blocks of each chunk it touched: like what was stored.
+  const like = await store.chunks?.(blob.key);
+  await store.put(blob.key, content, { overwrite: true, like });
   await recordDiskBytes(ctx, file.disk);
 }
 

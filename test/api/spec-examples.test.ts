@@ -824,6 +824,16 @@ const CASES: Case[] = [
   { example: 'Resources/GetTenants.json', operation: 'Tenants_List' },
   { example: 'Resources/listSubscriptionFeatures.json', operation: 'Features_ListAll' },
   {
+    example: 'Resources/listProviderFeatures.json',
+    operation: 'Features_List',
+    params: named({ resourceProviderNamespace: 'Microsoft.Compute' }),
+  },
+  {
+    example: 'Resources/SubscriptionFeatureRegistrationLIST.json',
+    operation: 'SubscriptionFeatureRegistrations_ListBySubscription',
+    params: named({ providerNamespace: 'Microsoft.Compute' }),
+  },
+  {
     example: 'Resources/PutDeploymentResourceGroup.json',
     operation: 'Deployments_CreateOrUpdate',
     fails:
@@ -933,6 +943,7 @@ describe("Azure's REST API examples replayed", () => {
       'a925f2f7-5c63-4b7b-8799-25a5f97bc3b2': sub,
       '00000000-0000-0000-0000-000000000001': sub,
       '24fb23e3-6ba3-41f0-9b6e-e41131d5d61e': sub,
+      '00000000-1111-2222-3333-444444444444': sub,
     };
   });
   after(() => kiln.stop());
@@ -1005,13 +1016,16 @@ const TYPE_OF_GROUP: Record<string, string> = {
   Providers: 'Microsoft.Resources/subscriptions/providers',
   Tenants: 'Microsoft.Resources/tenants',
   Features: 'Microsoft.Features/features',
+  SubscriptionFeatureRegistrations: 'Microsoft.Features/featureProviders/subscriptionFeatureRegistrations',
   Tags: 'Microsoft.Resources/tags',
   Deployments: 'Microsoft.Resources/deployments',
 };
-const typeOf = (c: Case) =>
-  c.operation === 'VirtualMachineImageTemplates_ListRunOutputs'
-    ? 'Microsoft.VirtualMachineImages/imageTemplates/runOutputs'
-    : TYPE_OF_GROUP[c.operation.split('_')[0]!]!;
+/** Operations whose type is not their group's. */
+const TYPE_OF_OPERATION: Record<string, string> = {
+  VirtualMachineImageTemplates_ListRunOutputs: 'Microsoft.VirtualMachineImages/imageTemplates/runOutputs',
+  Features_List: 'Microsoft.Features/providers/features',
+};
+const typeOf = (c: Case) => TYPE_OF_OPERATION[c.operation] ?? TYPE_OF_GROUP[c.operation.split('_')[0]!]!;
 
 const NOT_COPIED =
   'none of its published examples is copied here yet (test/api/spec-examples/README.md lists those that are)';
@@ -1031,8 +1045,6 @@ const UNREPLAYED: Record<string, string> = {
   'Microsoft.VirtualMachineImages/locations/operations': NOT_COPIED,
   'Microsoft.Network/networkSecurityGroups/securityRules': `${NOT_COPIED}; rules inline in a group are replayed (NetworkSecurityGroupCreateWithRule)`,
   'Microsoft.Authorization/permissions': NOT_COPIED,
-  'Microsoft.Features/providers/features': NOT_COPIED,
-  'Microsoft.Features/featureProviders/subscriptionFeatureRegistrations': NOT_COPIED,
 };
 
 /** One row per type Kiln serves (src/domain/resource-types.ts): its cases' outcomes, or why it has none. */

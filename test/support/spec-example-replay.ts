@@ -46,6 +46,7 @@ const ASSIGNMENT = '/{scope}/providers/Microsoft.Authorization/roleAssignments/{
 const ROLE = '/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}';
 const TAGS = '/{scope}/providers/Microsoft.Resources/tags/default';
 const LOCATION = '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}';
+const FEATURES = '/subscriptions/{subscriptionId}/providers/Microsoft.Features';
 const VM = `${RG}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
 const OFFER = `${LOCATION}/publishers/{publisherName}/artifacttypes/vmimage/offers/{offer}`;
 
@@ -148,7 +149,12 @@ export const OPERATIONS: Record<string, Operation> = {
   VirtualMachineRunCommands_Get: { method: 'GET', path: `${LOCATION}/runCommands/{commandId}` },
   Providers_List: { method: 'GET', path: '/subscriptions/{subscriptionId}/providers' },
   Tenants_List: { method: 'GET', path: '/tenants' },
-  Features_ListAll: { method: 'GET', path: '/subscriptions/{subscriptionId}/providers/Microsoft.Features/features' },
+  Features_ListAll: { method: 'GET', path: `${FEATURES}/features` },
+  Features_List: { method: 'GET', path: `${FEATURES}/providers/{resourceProviderNamespace}/features` },
+  SubscriptionFeatureRegistrations_ListBySubscription: {
+    method: 'GET',
+    path: `${FEATURES}/featureProviders/{providerNamespace}/subscriptionFeatureRegistrations`,
+  },
   ResourceGroups_CreateOrUpdate: { method: 'PUT', path: RG, body: 'parameters' },
   Tags_CreateOrUpdateAtScope: { method: 'PUT', path: TAGS, body: 'parameters' },
   Tags_UpdateAtScope: { method: 'PATCH', path: TAGS, body: 'parameters' },

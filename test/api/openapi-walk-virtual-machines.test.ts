@@ -181,6 +181,37 @@ describe(
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       shown = await settled();
+      // A member outside the model is refused at its path too, at every depth (none is dropped).
+      const outside: Array<[string, (body: Json) => void]> = [
+        ['properties.probe', (body) => (body.properties.probe = 1)],
+        [
+          'properties.networkProfile.networkInterfaces[0].probe',
+          (body) => (body.properties.networkProfile.networkInterfaces[0].probe = 1),
+        ],
+        [
+          'properties.networkProfile.networkInterfaces[0].properties.probe',
+          (body) => (body.properties.networkProfile.networkInterfaces[0].properties.probe = 1),
+        ],
+        [
+          'properties.osProfile.linuxConfiguration.ssh.probe',
+          (body) => (body.properties.osProfile.linuxConfiguration.ssh.probe = 1),
+        ],
+        [
+          'properties.osProfile.linuxConfiguration.ssh.publicKeys[0].probe',
+          (body) => (body.properties.osProfile.linuxConfiguration.ssh.publicKeys[0].probe = 1),
+        ],
+        [
+          'properties.storageProfile.dataDisks[0].probe',
+          (body) => (body.properties.storageProfile.dataDisks[0].probe = false),
+        ],
+      ];
+      for (const [path, add] of outside) {
+        const body = structuredClone(shown);
+        add(body);
+        const refused = await call('PUT', vmPath, body);
+        assert.equal(refused.status, 400, `${path}: ${JSON.stringify(refused.body)}`);
+        assert.equal(refused.body.error.target, path);
+      }
     });
 
     for (const apiVersion of [MODEL_VERSION, '2026-04-01'])

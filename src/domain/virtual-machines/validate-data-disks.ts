@@ -70,7 +70,7 @@ function checkDataDisk(entry: unknown, at: string, problems: Problems): DataDisk
     ],
     at,
     problems,
-    { readOnly: ['diskIOPSReadWrite', 'diskMBpsReadWrite'], asksNothing: (given) => given === false || given === null },
+    { readOnly: ['diskIOPSReadWrite', 'diskMBpsReadWrite'], asksNothing: (given) => given === null },
   );
   const lun = checkLun(entry.lun, `${at}.lun`, problems);
   const createOption = requiredEnum(entry.createOption, CREATE_OPTIONS, `${at}.createOption`, problems);

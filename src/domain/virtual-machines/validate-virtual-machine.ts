@@ -216,6 +216,7 @@ function checkOsProfile(value: unknown, target: string, update: boolean, problem
     problems,
   );
   const ssh = objectAt(linux.ssh, `${target}.linuxConfiguration.ssh`, problems, false);
+  refuseUnknownFields(ssh, ['publicKeys'], `${target}.linuxConfiguration.ssh`, problems);
   const publicKeys = checkPublicKeys(
     ssh.publicKeys,
     adminUsername,
@@ -288,6 +289,7 @@ function checkPublicKeys(
   return value.flatMap((entry, i) => {
     const at = `${target}[${i}]`;
     const key = objectAt(entry, at, problems);
+    refuseUnknownFields(key, ['path', 'keyData'], at, problems);
     const path = optionalText(key.path, `${at}.path`, problems) ?? expected;
     const keyData = requiredText(key.keyData, `${at}.keyData`, problems);
     if (path !== expected)
@@ -343,7 +345,9 @@ function checkNetworkProfile(
   const nics = list.map((entry, i) => {
     const at = `${target}.networkInterfaces[${i}]`;
     const nic = objectAt(entry, at, problems);
+    refuseUnknownFields(nic, ['id', 'properties'], at, problems);
     const props = objectAt(nic.properties, `${at}.properties`, problems, false);
+    refuseUnknownFields(props, ['primary', 'deleteOption'], `${at}.properties`, problems);
     return {
       id: requiredText(nic.id, `${at}.id`, problems),
       ...(typeof props.primary === 'boolean' ? { primary: props.primary } : {}),

@@ -800,6 +800,22 @@ const CASES: Case[] = [
     params: named({ roleDefinitionId: READER_ROLE_ID }),
     edit: SUBSCRIPTION_SCOPE,
   },
+  {
+    example: 'Authorization/GetResourcePermissions.json',
+    operation: 'Permissions_ListForResource',
+    // The example's made-up resource, as the gallery image definition the versions were made in.
+    params: named({
+      resourceGroupName: 'myResourceGroup',
+      resourceProviderNamespace: 'Microsoft.Compute',
+      parentResourcePath: 'galleries/myGalleryName',
+      resourceType: 'images',
+      resourceName: 'myGalleryImageName',
+    }),
+    // Its subscription is 'subId', none of the placeholders the others use.
+    edit: (p) => {
+      p.subscriptionId = found.subscription;
+    },
+  },
   { example: 'ManagedIdentity/IdentityDelete.json', operation: 'UserAssignedIdentities_Delete' },
   // Resource groups (Microsoft.Resources 2024-11-01), tags and deployments (2025-04-01)
   {
@@ -1012,6 +1028,7 @@ const TYPE_OF_GROUP: Record<string, string> = {
   UserAssignedIdentities: 'Microsoft.ManagedIdentity/userAssignedIdentities',
   RoleAssignments: 'Microsoft.Authorization/roleAssignments',
   RoleDefinitions: 'Microsoft.Authorization/roleDefinitions',
+  Permissions: 'Microsoft.Authorization/permissions',
   ResourceGroups: 'Microsoft.Resources/resourceGroups',
   Providers: 'Microsoft.Resources/subscriptions/providers',
   Tenants: 'Microsoft.Resources/tenants',
@@ -1044,7 +1061,6 @@ const UNREPLAYED: Record<string, string> = {
   'Microsoft.Compute/locations/operations': NOT_COPIED,
   'Microsoft.VirtualMachineImages/locations/operations': NOT_COPIED,
   'Microsoft.Network/networkSecurityGroups/securityRules': `${NOT_COPIED}; rules inline in a group are replayed (NetworkSecurityGroupCreateWithRule)`,
-  'Microsoft.Authorization/permissions': NOT_COPIED,
 };
 
 /** One row per type Kiln serves (src/domain/resource-types.ts): its cases' outcomes, or why it has none. */

@@ -133,6 +133,10 @@ export const OPERATIONS: Record<string, Operation> = {
     method: 'GET',
     path: `${RG}/providers/Microsoft.Authorization/roleAssignments`,
   },
+  Permissions_ListForResource: {
+    method: 'GET',
+    path: `${RG}/providers/{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{resourceName}/providers/Microsoft.Authorization/permissions`,
+  },
   RoleDefinitions_CreateOrUpdate: { method: 'PUT', path: ROLE, body: 'roleDefinition' },
   RoleDefinitions_Get: { method: 'GET', path: ROLE },
   VirtualMachines_CreateOrUpdate: { method: 'PUT', path: VM, body: 'parameters' },
@@ -209,8 +213,8 @@ export async function replayExample(
   const path = operation.path.replace(/\{(\w+)\}/g, (_, parameter: string) => {
     const value = parameters[parameter];
     if (typeof value !== 'string') throw new Error(`the example has no path parameter ${parameter}`);
-    // A scope is a path of its own (`subscriptions/{id}/resourceGroups/{name}`), written as the example gives it.
-    if (parameter === 'scope') return value.replace(/^\//, '');
+    // A scope or a parent path is a path of its own (`subscriptions/{id}/resourceGroups/{name}`), written as given.
+    if (parameter === 'scope' || parameter === 'parentResourcePath') return value.replace(/^\//, '');
     name = value;
     return encodeURIComponent(value);
   });

@@ -69,12 +69,13 @@ export function registerVirtualMachineRoutes(scope: FastifyInstance, deps: AppDe
   };
   const shown = async (record: VirtualMachineRecord, request: FastifyRequest) => {
     const expand = (request.query as Record<string, string | undefined>).$expand;
-    if (expand === undefined) return record.data.resource;
+    // userData adds nothing: a VM takes none (a write giving it is refused), so it has none to show.
+    if (expand === undefined || expand.toLowerCase() === 'userdata') return record.data.resource;
     if (expand.toLowerCase() !== 'instanceview')
       throw new ArmError(
         400,
         'InvalidParameter',
-        `The value '${expand}' of '$expand' is not valid. Allowed values: instanceView.`,
+        `The value '${expand}' of '$expand' is not valid. Allowed values: instanceView, userData.`,
         '$expand',
       );
     return {

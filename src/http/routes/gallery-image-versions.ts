@@ -1,5 +1,5 @@
 /** Routes of Microsoft.Compute/galleries/images/versions, and of the gallery's soft-deleted versions. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GALLERY_IMAGE_VERSION_TYPE } from '../../domain/gallery-image-versions/descriptor.ts';
 import {
   createOrUpdateVersion,
@@ -21,6 +21,21 @@ import { registerResourceRoutes } from '../arm/resource-routes.ts';
 import type { AppDeps } from '../deps.ts';
 import { apiVersionOf } from '../arm/urls.ts';
 
+/**
+ * Runs a version write with the request's body in the stored form, whatever api-version's form it
+ * came in, and names the fields of its errors in that form.
+ */
+function inRequestForm<T>(
+  request: FastifyRequest,
+  write: 'put' | 'patch',
+  run: (body: Record<string, unknown>) => Promise<T>,
+): Promise<T> {
+  const apiVersion = apiVersionOf(request);
+  return run(bodyInStoredForm(jsonBody(request), apiVersion, write)).catch((error: unknown) =>
+    Promise.reject(errorInFormOf(error, apiVersion)),
+  );
+}
+
 export function registerGalleryImageVersionRoutes(scope: FastifyInstance, deps: AppDeps): void {
   const { domain } = deps;
   registerResourceRoutes<VersionRef, Omit<VersionRef, 'version'>>(scope, deps, {
@@ -29,23 +44,15 @@ export function registerGalleryImageVersionRoutes(scope: FastifyInstance, deps: 
     view: (version, request) =>
       versionInFormOf(versionView(domain, version as GalleryImageVersion), apiVersionOf(request)),
     async put(ref, request) {
-      const apiVersion = apiVersionOf(request);
-      const result = await createOrUpdateVersion(
-        domain,
-        ref,
-        bodyInStoredForm(jsonBody(request), apiVersion, 'put'),
-        conditionsOf(request),
-      ).catch((error: unknown) => Promise.reject(errorInFormOf(error, apiVersion)));
+      const result = await inRequestForm(request, 'put', (body) =>
+        createOrUpdateVersion(domain, ref, body, conditionsOf(request)),
+      );
       return { status: result.status, body: result.version, etag: result.etag, operation: result.operation };
     },
     async patch(ref, request) {
-      const apiVersion = apiVersionOf(request);
-      const result = await updateVersion(
-        domain,
-        ref,
-        bodyInStoredForm(jsonBody(request), apiVersion, 'patch'),
-        conditionsOf(request),
-      ).catch((error: unknown) => Promise.reject(errorInFormOf(error, apiVersion)));
+      const result = await inRequestForm(request, 'patch', (body) =>
+        updateVersion(domain, ref, body, conditionsOf(request)),
+      );
       return { status: 200, body: result.version, etag: result.etag, operation: result.operation };
     },
     async get(ref, request) {

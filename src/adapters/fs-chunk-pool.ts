@@ -119,18 +119,46 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     return delta ? placeDelta(sha, delta) : placeWhole(sha, data);
   }
 
-  /** `length` bytes from `start` of the chunk whose file is `file`, a delta over `base` when given. */
-  async function readFileRange(file: string, base: string | null | undefined, start: number, length: number) {
-    const bytes = base && base !== ZERO_BASE ? await readRange(base, start, length) : Buffer.alloc(length);
+  /**
+   * `length` bytes from `start` of the chunk whose file is open as `handle`: its own bytes, or
+   * (with the delta's `index`) its base's (zeros for ZERO_BASE) with the delta's blocks laid over them.
+   */
+  async function readPiece(
+    handle: FileHandle,
+    file: string,
+    delta: { base: string; index: DeltaIndex } | undefined,
+    start: number,
+    length: number,
+  ): Promise<Buffer> {
+    if (delta === undefined) return fill(handle, file, Buffer.allocUnsafe(length), start);
+    const bytes = delta.base === ZERO_BASE ? Buffer.alloc(length) : await readRange(delta.base, start, length);
+    await overlayDelta(handle, delta.index, start, bytes);
+    return bytes;
+  }
+
+  /** Opens the chunk file `file` (a delta over `base` when given) for `use`, its delta header read once. */
+  async function withChunkFile<T>(
+    file: string,
+    base: string | null | undefined,
+    use: (handle: FileHandle, delta: { base: string; index: DeltaIndex } | undefined) => Promise<T>,
+  ): Promise<T> {
     const handle = await open(file, 'r');
     try {
-      if (!base) return await fill(handle, file, bytes, start);
-      await overlayDelta(handle, await deltaIndexOf(handle, file), start, bytes);
-      return bytes;
+      return await use(handle, base ? { base, index: await deltaIndexOf(handle, file) } : undefined);
     } finally {
       await handle.close();
     }
   }
+
+  /** From `start`, `length` bytes (to its end when undefined) of the chunk whose file is `file`, a delta over `base` when given. */
+  const readFileRange = (file: string, base: string | null | undefined, start: number, length?: number) =>
+    withChunkFile(file, base, async (handle, delta) =>
+      readPiece(handle, file, delta, start, length ?? (await lengthIn(handle, delta)) - start),
+    );
+
+  /** The length of the chunk open as `handle`: its file's size, or its delta's header's. */
+  const lengthIn = async (handle: FileHandle, delta: { index: DeltaIndex } | undefined) =>
+    delta ? delta.index.length : (await handle.stat()).size;
 
   async function deltaIndexOf(handle: FileHandle, file: string): Promise<DeltaIndex> {
     return readDeltaIndex(handle, (await handle.stat()).size, path.basename(file));
@@ -140,20 +168,14 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
   const readRange = (sha: string, start: number, length: number): Promise<Buffer> =>
     readFileRange(chunkPath(sha), onDisk.get(sha), start, length);
 
-  /** The chunk's length, from its file: a whole chunk's size, a delta's header. */
-  async function lengthOf(sha: string): Promise<number> {
-    const file = chunkPath(sha);
-    if (!onDisk.get(sha)) return (await stat(file)).size;
-    const handle = await open(file, 'r');
-    try {
-      return (await deltaIndexOf(handle, file)).length;
-    } finally {
-      await handle.close();
-    }
-  }
+  /** The chunk's length, from its file: a whole chunk's size (no open needed), a delta's header. */
+  const lengthOf = async (sha: string): Promise<number> =>
+    onDisk.get(sha)
+      ? withChunkFile(chunkPath(sha), onDisk.get(sha), (handle, delta) => lengthIn(handle, delta))
+      : (await stat(chunkPath(sha))).size;
 
   /** Every byte of chunk `sha`; the caller holds a reference to it. */
-  const readWhole = async (sha: string): Promise<Buffer> => readRange(sha, 0, await lengthOf(sha));
+  const readWhole = (sha: string): Promise<Buffer> => readFileRange(chunkPath(sha), onDisk.get(sha), 0);
 
   /**
    * Writes chunk `sha` as a copy of `from` (another store's chunk file) that the kernel makes, read
@@ -165,26 +187,9 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     try {
       await copyFile(from, tmp, constants.COPYFILE_EXCL);
       await chmod(tmp, 0o600);
-      const hash = createHash('sha256');
-      if (base === undefined) {
-        const handle = await open(tmp, 'r');
-        try {
-          for await (const piece of handle.createReadStream({ highWaterMark: CHUNK_SIZE, autoClose: false }))
-            hash.update(piece as Buffer);
-        } finally {
-          await handle.close();
-        }
-      } else {
-        const handle = await open(tmp, 'r');
-        let length: number;
-        try {
-          length = (await deltaIndexOf(handle, tmp)).length;
-        } finally {
-          await handle.close();
-        }
-        hash.update(await readFileRange(tmp, base, 0, length));
-      }
-      const copied = hash.digest('hex');
+      const copied = createHash('sha256')
+        .update(await readFileRange(tmp, base, 0))
+        .digest('hex');
       if (copied !== sha) throw new Error(`The copy of chunk ${sha} from ${from} holds ${copied}; it was not kept.`);
       const handle = await open(tmp, 'r+');
       try {
@@ -212,16 +217,13 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
 
   /** `length` bytes of chunk `sha` from `start`, a piece at a time, from one open of its file. */
   async function* slicePieces(sha: string, start: number, length: number): AsyncGenerator<Buffer> {
-    if (onDisk.get(sha)) {
-      for (let done = 0; done < length; done += READ_PIECE)
-        yield await readRange(sha, start + done, Math.min(READ_PIECE, length - done));
-      return;
-    }
     const file = chunkPath(sha);
     const handle = await open(file, 'r');
     try {
+      const base = onDisk.get(sha);
+      const delta = base ? { base, index: await deltaIndexOf(handle, file) } : undefined;
       for (let done = 0; done < length; done += READ_PIECE)
-        yield await fill(handle, file, Buffer.allocUnsafe(Math.min(READ_PIECE, length - done)), start + done);
+        yield await readPiece(handle, file, delta, start + done, Math.min(READ_PIECE, length - done));
     } finally {
       await handle.close();
     }

@@ -1,5 +1,6 @@
 /** Microsoft.Compute/galleries/images/versions: a numbered image, replicated to target regions. */
 import { ArmError } from '../../core/arm-error.ts';
+import type { MetadataStore } from '../../ports/metadata-store.ts';
 import type { ArmResource, ResourceRecord } from '../shared/arm-resource.ts';
 import type { BlobLocation } from '../shared/blob-copy.ts';
 import type { StoredManifest } from '../replication/chunk-manifest.ts';
@@ -119,4 +120,13 @@ export function compareVersions(a: string, b: string): number {
   const pb = b.split('.').map(Number);
   for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
   return 0;
+}
+
+/** Every version of the image definition whose record key is `definitionKey` (by the parent index, up to 100,000). */
+export async function versionsOf(store: MetadataStore, definitionKey: string): Promise<GalleryImageVersionRecord[]> {
+  return (await store.list<GalleryImageVersionRecord['data']>({
+    kind: GALLERY_IMAGE_VERSION_KIND,
+    parent: definitionKey,
+    limit: 100_000,
+  })) as GalleryImageVersionRecord[];
 }

@@ -3,11 +3,7 @@ import { ArmError } from '../../core/arm-error.ts';
 import { formatResourceId, resourceKey, type ResourceId } from '../../core/resource-id.ts';
 import type { DomainContext } from '../context.ts';
 import { resourceNotFound } from '../shared/arm-resource.ts';
-import {
-  GALLERY_IMAGE_VERSION_KIND,
-  compareVersions,
-  type GalleryImageVersionRecord,
-} from './gallery-image-version.ts';
+import { versionsOf, compareVersions, type GalleryImageVersionRecord } from './gallery-image-version.ts';
 
 export async function resolveLatest(
   ctx: DomainContext,
@@ -22,11 +18,7 @@ export async function resolveLatest(
     return record as GalleryImageVersionRecord;
   }
   const definitionKey = resourceKey({ ...id, types: id.types.slice(0, 2) });
-  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({
-    kind: GALLERY_IMAGE_VERSION_KIND,
-    parent: definitionKey,
-    limit: 100_000,
-  })) as GalleryImageVersionRecord[];
+  const versions = await versionsOf(ctx.store, definitionKey);
   const eligible = versions
     .filter((v) => v.data.resource.properties.provisioningState === 'Succeeded')
     .filter((v) => !isExcludedFromLatest(v, region))

@@ -14,7 +14,7 @@ import { resourceRecord } from '../shared/arm-resource.ts';
 import { copyBlob } from '../shared/blob-copy.ts';
 import { versionCreatedWrites } from '../image-templates/triggers/fire-trigger.ts';
 import {
-  GALLERY_IMAGE_VERSION_KIND,
+  versionsOf,
   compareVersions,
   type GalleryImageVersionRecord,
   type VersionDisk,
@@ -128,12 +128,7 @@ async function earlierDisks(
   ctx: DomainContext,
   record: GalleryImageVersionRecord,
 ): Promise<(region: string, lun: VersionDisk['lun']) => ChunkManifest | undefined> {
-  const versions = (await ctx.store.list<GalleryImageVersionRecord['data']>({
-    kind: GALLERY_IMAGE_VERSION_KIND,
-    parent: record.parent!,
-    limit: 100_000,
-  })) as GalleryImageVersionRecord[];
-  const others = versions
+  const others = (await versionsOf(ctx.store, record.parent!))
     .filter((v) => v.key !== record.key && v.data.resource.properties.provisioningState === 'Succeeded')
     .sort((a, b) => compareVersions(b.data.resource.name, a.data.resource.name));
   return (region, lun) => {

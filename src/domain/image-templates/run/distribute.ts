@@ -7,11 +7,7 @@
 import { ArmError } from '../../../core/arm-error.ts';
 import { parseResourceId, resourceKey } from '../../../core/resource-id.ts';
 import type { DomainContext } from '../../context.ts';
-import {
-  compareVersions,
-  GALLERY_IMAGE_VERSION_KIND,
-  type GalleryImageVersionRecord,
-} from '../../gallery-image-versions/gallery-image-version.ts';
+import { compareVersions, versionsOf } from '../../gallery-image-versions/gallery-image-version.ts';
 import { createOrUpdateVersion } from '../../gallery-image-versions/operations.ts';
 import type { Distributor } from '../image-template.ts';
 import type { StartedDistribution } from '../run-payloads.ts';
@@ -119,13 +115,7 @@ async function nextVersion(
     target.versioning?.scheme === 'Latest' && target.versioning.major !== undefined && target.versioning.major >= 0
       ? target.versioning.major
       : undefined;
-  const existing = (
-    (await ctx.store.list<GalleryImageVersionRecord['data']>({
-      kind: GALLERY_IMAGE_VERSION_KIND,
-      parent: definitionKey,
-      limit: 100_000,
-    })) as GalleryImageVersionRecord[]
-  )
+  const existing = (await versionsOf(ctx.store, definitionKey))
     .map((v) => v.data.resource.name)
     .filter((v) => major === undefined || Number(v.split('.')[0]) === major)
     .sort(compareVersions);

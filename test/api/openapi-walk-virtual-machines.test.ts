@@ -1,7 +1,10 @@
 // Issue 18's rule for Microsoft.Compute/virtualMachines, checked by walking the spec's VirtualMachine
-// model (test/api/spec-models/ComputeRP-2024-07-01-virtual-machine.json, the newest ComputeRP model
-// read in full) at its own api-version and the newest one Kiln accepts for VMs (2026-04-01): every
-// property a client may write is kept and returned, or refused with a 4xx naming its JSON path.
+// model at the api-versions clients send: ComputeRP 2024-07-01's model
+// (test/api/spec-models/ComputeRP-2024-07-01-virtual-machine.json) at 2024-07-01, and 2024-11-01's
+// (ComputeRP-2024-11-01-virtual-machine.json, the newest ComputeRP model read here: it adds `placement`,
+// `storageProfile.alignRegionalDisksToVMZone` and the proxy agent's `wireServer` and `imds`) at 2024-11-01
+// and at the newest one Kiln accepts for VMs (2026-04-01): every property a client may write is kept and
+// returned, or refused with a 4xx naming its JSON path.
 //
 // A VM create boots a guest under QEMU, so one VM is made, not one per probe. It is created with every
 // member Kiln takes at create, each with a value other than Kiln's default, and its GET must show each
@@ -24,6 +27,12 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 type Json = any;
 
 const MODEL_VERSION = '2024-07-01';
+/** Each api-version walked, with the model file walked at it. */
+const WALKS: Array<{ apiVersion: string; model: string }> = [
+  { apiVersion: MODEL_VERSION, model: 'ComputeRP-2024-07-01-virtual-machine.json' },
+  { apiVersion: '2024-11-01', model: 'ComputeRP-2024-11-01-virtual-machine.json' },
+  { apiVersion: '2026-04-01', model: 'ComputeRP-2024-11-01-virtual-machine.json' },
+];
 const LOCATION = 'westus';
 const IMAGE = { publisher: 'kiln', offer: 'walk', sku: 'busybox', version: '1.0.0' };
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForSmallTestVmsOnly0000000000000000000 walk@test';
@@ -40,7 +49,7 @@ const DEPARTURES: Record<string, string> = {
 /**
  * The first walk meets the data disk as it was made (`Empty`); a client sending the list back may name
  * a disk already there `Attach`, which Kiln takes and shows as it came, as Azure does. The disk the
- * walk attaches again after its `toBeDetached` probe came by `Attach`, so the second walk meets no such case.
+ * walk attaches again after its `toBeDetached` probe came by `Attach`, so the later walks meet no such case.
  */
 const DEPARTURES_AT: Record<string, Record<string, string>> = {
   [MODEL_VERSION]: {
@@ -50,7 +59,7 @@ const DEPARTURES_AT: Record<string, Record<string, string>> = {
 };
 
 describe(
-  'Microsoft.Compute/virtualMachines: every writable property of the 2024-07-01 model',
+  'Microsoft.Compute/virtualMachines: every writable property of the 2024-07-01 and 2024-11-01 models',
   {
     skip: process.getuid?.() !== 0 && 'VMs need root',
   },
@@ -214,12 +223,12 @@ describe(
       }
     });
 
-    for (const apiVersion of [MODEL_VERSION, '2026-04-01'])
-      it(`keeps and returns each property, or refuses it naming its path (api-version ${apiVersion})`, async (t) => {
+    for (const { apiVersion, model } of WALKS)
+      it(`keeps and returns each property of ${model}, or refuses it naming its path (api-version ${apiVersion})`, async (t) => {
         assert.ok(shown, 'the create check ran');
         const fixed = new Set<string>();
         const result = await walkModel({
-          definitions: await readSpecModel('ComputeRP-2024-07-01-virtual-machine.json'),
+          definitions: await readSpecModel(model),
           root: 'VirtualMachine',
           base: () => structuredClone(shown),
           strings: (path) => {

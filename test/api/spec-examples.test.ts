@@ -739,7 +739,7 @@ const CASES: Case[] = [
       example: 'ManagedIdentity/IdentityUpdate.json',
       operation: 'UserAssignedIdentities_Update',
       fails:
-        'sets isolationScope Regional, which Kiln refuses (400 PropertyNotSupported at properties.isolationScope: it does not restrict where an identity is assigned)',
+        'sets isolationScope Regional, which Kiln refuses (400 PropertyNotSupported at properties.isolationScope: it does not restrict by region where an identity is assigned)',
     },
     'isolationScope',
     (p) => delete p.parameters.properties,

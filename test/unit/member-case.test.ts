@@ -37,6 +37,10 @@ it('refuses one member given twice in two cases, and keeps case where the check 
 it('finds the ids a body names whatever the case of its members', () => {
   const body = { Properties: { NetworkSecurityGroup: { ID: NSG } } };
   assert.deepEqual(linkedAccess(NETWORK_INTERFACE_TYPE, body), [
-    { action: 'Microsoft.Network/networkSecurityGroups/join/action', scope: NSG },
+    {
+      action: 'Microsoft.Network/networkSecurityGroups/join/action',
+      scope: NSG,
+      field: 'properties.networkSecurityGroup.id',
+    },
   ]);
 });

@@ -37,6 +37,7 @@ export const IMAGE_TEMPLATE_TYPE: ResourceTypeWithPaths = {
     {
       field: 'properties.vmProfile.userAssignedIdentities[]',
       needs: 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action',
+      assignedTo: 'Microsoft.Compute/virtualMachines',
     },
     {
       field: 'properties.vmProfile.vnetConfig.subnetId',

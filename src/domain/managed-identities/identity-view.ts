@@ -8,6 +8,11 @@
  * version that gives it is refused at its path, as version-shape.ts refuses a newer member of the
  * Compute types (this table is Microsoft.ManagedIdentity's, which scripts/api-version-shapes.ts does
  * not read). The record keeps what a request gave; only answers differ.
+ *
+ * `properties.assignmentRestrictions` came in 2025-05-31-preview and is in 2026-05-31 and later, not
+ * in 2026-04-30 (a stable version published from the 2024-11-30 model): an answer at a version whose
+ * model has it shows it when a request set it, an answer at any other leaves it out, and a write at
+ * such a version that gives it is refused at its path, naming the versions that have it.
  */
 import type { Problems } from '../../core/arm-error.ts';
 import type { UserAssignedIdentity } from './identity.ts';
@@ -19,11 +24,25 @@ export const ISOLATION_SCOPE_SINCE = '2024-11-30';
 export const hasIsolationScope = (apiVersion: string | undefined) =>
   !apiVersion || apiVersion.toLowerCase() >= ISOLATION_SCOPE_SINCE;
 
+/** The first preview and the first stable api-version whose models have `properties.assignmentRestrictions`. */
+export const ASSIGNMENT_RESTRICTIONS_PREVIEW = '2025-05-31-preview';
+export const ASSIGNMENT_RESTRICTIONS_SINCE = '2026-05-31';
+
+/** Whether `apiVersion`'s model has `assignmentRestrictions` (an internal call naming none: the newest shape). */
+export const hasAssignmentRestrictions = (apiVersion: string | undefined) =>
+  !apiVersion ||
+  apiVersion.toLowerCase() === ASSIGNMENT_RESTRICTIONS_PREVIEW ||
+  apiVersion.toLowerCase() >= ASSIGNMENT_RESTRICTIONS_SINCE;
+
 export function identityView(identity: UserAssignedIdentity, apiVersion: string | undefined): UserAssignedIdentity {
-  const { isolationScope, ...rest } = identity.properties;
+  const { isolationScope, assignmentRestrictions, ...rest } = identity.properties;
   return {
     ...identity,
-    properties: hasIsolationScope(apiVersion) ? { ...rest, isolationScope: isolationScope ?? 'None' } : rest,
+    properties: {
+      ...rest,
+      ...(hasIsolationScope(apiVersion) ? { isolationScope: isolationScope ?? 'None' } : {}),
+      ...(assignmentRestrictions && hasAssignmentRestrictions(apiVersion) ? { assignmentRestrictions } : {}),
+    },
   };
 }
 
@@ -41,4 +60,39 @@ export function refuseIsolationScopeBefore(
       `${ISOLATION_SCOPE_SINCE} or later, or without 'properties.isolationScope'.`,
     'InvalidParameter',
   );
+}
+
+/**
+ * Refuses `properties.assignmentRestrictions` given (not null) at a version whose model lacks it, as
+ * version-shape.ts refuses a newer member: each value given within it is named (the first the target),
+ * then the member.
+ */
+export function refuseAssignmentRestrictionsBefore(
+  props: Record<string, unknown>,
+  apiVersion: string | undefined,
+  problems: Problems,
+): void {
+  const given = props.assignmentRestrictions;
+  if (given === undefined || given === null || hasAssignmentRestrictions(apiVersion)) return;
+  const member = 'properties.assignmentRestrictions';
+  const message =
+    `The property '${member}' of Microsoft.ManagedIdentity/userAssignedIdentities is not in api-version ` +
+    `${apiVersion}: it is in ${ASSIGNMENT_RESTRICTIONS_PREVIEW} and in ${ASSIGNMENT_RESTRICTIONS_SINCE} and later. ` +
+    `Send the request with one of those, or without '${member}'.`;
+  for (const at of [...leavesWithin(given, member), member]) problems.add(at, message, 'InvalidParameter');
+}
+
+/** The paths of the values given within `value` (not null), `[i]` for array items; none for a leaf. */
+function leavesWithin(value: unknown, path: string): string[] {
+  const within = Array.isArray(value)
+    ? value.map((item, i) => [item, `${path}[${i}]`] as const)
+    : value !== null && typeof value === 'object'
+      ? Object.entries(value).map(([key, item]) => [item, `${path}.${key}`] as const)
+      : [];
+  return within
+    .filter(([item]) => item !== null && item !== undefined)
+    .flatMap(([item, at]) => {
+      const deeper = leavesWithin(item, at);
+      return deeper.length > 0 ? deeper : [at];
+    });
 }

@@ -12,7 +12,22 @@ export const USER_ASSIGNED_IDENTITY_KIND = 'microsoft.managedidentity/userassign
 export interface UserAssignedIdentity extends ArmResource {
   location: string;
   /** `isolationScope` only when a request gave it (2024-11-30 and later): None, as Kiln has no Regional isolation. Answers show it by api-version (identity-view.ts). */
-  properties: { tenantId: string; principalId: string; clientId: string; isolationScope?: 'None' };
+  properties: {
+    tenantId: string;
+    principalId: string;
+    clientId: string;
+    isolationScope?: 'None';
+    /**
+     * The resource providers and types the identity may be assigned to (2025-05-31-preview and
+     * 2026-05-31 on), as a request gave them; assignment-restrictions.ts holds assignments to them.
+     */
+    assignmentRestrictions?: AssignmentRestrictions;
+  };
+}
+
+/** `providers`: namespaces (`Microsoft.Compute`) or types (`Microsoft.Compute/virtualMachines`), matched without case. */
+export interface AssignmentRestrictions {
+  providers?: string[];
 }
 
 export type UserAssignedIdentityRecord = ResourceRecord<UserAssignedIdentity, Record<string, never>>;

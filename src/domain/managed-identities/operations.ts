@@ -16,10 +16,12 @@ import {
   USER_ASSIGNED_IDENTITY_KIND,
   checkIdentityName,
   identityId,
+  type AssignmentRestrictions,
   type UserAssignedIdentity,
   type UserAssignedIdentityRecord,
 } from './identity.ts';
-import { refuseIsolationScopeBefore } from './identity-view.ts';
+import { checkAssignmentRestrictions } from './assignment-restrictions.ts';
+import { refuseAssignmentRestrictionsBefore, refuseIsolationScopeBefore } from './identity-view.ts';
 
 const getIdentityRecord = (ctx: DomainContext, id: ResourceId) =>
   getResource<UserAssignedIdentity, Record<string, never>>(ctx, id);
@@ -31,26 +33,49 @@ const READ_ONLY_PROPERTIES = ['tenantId', 'principalId', 'clientId'];
 /**
  * A PUT's or PATCH's `properties`: `isolationScope` (in the models from 2024-11-30 on, refused at an
  * older `apiVersion`: identity-view.ts) is kept when None, and Regional, which would restrict the
- * resources the identity may be assigned to, refused at its path; any other member is refused rather
- * than dropped. The isolation scope to keep, if the body gave one.
+ * resources the identity may be assigned to by region, refused at its path; `assignmentRestrictions`
+ * (2025-05-31-preview, 2026-05-31 on) is kept and held to (assignment-restrictions.ts), null taking it
+ * away; any other member is refused rather than dropped. What the body gave of each.
  */
 function checkIdentityProperties(
   body: Record<string, unknown>,
   apiVersion: string | undefined,
   problems: Problems,
-): 'None' | undefined {
+): { isolationScope?: 'None'; assignmentRestrictions?: AssignmentRestrictions | null } {
   const props = objectAt(body.properties, 'properties', problems);
-  if (!props) return undefined;
-  refuseUnknownFields(props, ['isolationScope'], 'properties', problems, { readOnly: READ_ONLY_PROPERTIES });
+  if (!props) return {};
+  refuseUnknownFields(props, ['isolationScope', 'assignmentRestrictions'], 'properties', problems, {
+    readOnly: READ_ONLY_PROPERTIES,
+  });
   refuseIsolationScopeBefore(props, apiVersion, problems);
+  refuseAssignmentRestrictionsBefore(props, apiVersion, problems);
   const scope = enumValue(props.isolationScope, ['None', 'Regional'] as const, 'properties.isolationScope', problems);
   if (scope === 'Regional')
     problems.add(
       'properties.isolationScope',
-      "Kiln does not restrict where an identity is assigned, so an identity's isolation scope can only be None.",
+      "Kiln does not restrict where an identity is assigned by region, so an identity's isolation scope can only be None.",
       'PropertyNotSupported',
     );
-  return scope === 'None' ? scope : undefined;
+  const assignmentRestrictions = checkAssignmentRestrictions(props.assignmentRestrictions, problems);
+  return {
+    ...(scope === 'None' ? { isolationScope: scope } : {}),
+    ...(assignmentRestrictions !== undefined ? { assignmentRestrictions } : {}),
+  };
+}
+
+/** `properties` with what a request gave set (a null `assignmentRestrictions` taking it away). */
+function withGiven(
+  properties: UserAssignedIdentity['properties'],
+  given: ReturnType<typeof checkIdentityProperties>,
+): UserAssignedIdentity['properties'] {
+  const { assignmentRestrictions, ...rest } = properties;
+  const restrictions =
+    given.assignmentRestrictions === undefined ? assignmentRestrictions : given.assignmentRestrictions;
+  return {
+    ...rest,
+    ...(given.isolationScope ? { isolationScope: given.isolationScope } : {}),
+    ...(restrictions ? { assignmentRestrictions: restrictions } : {}),
+  };
 }
 
 /**
@@ -73,7 +98,7 @@ export async function createOrUpdateIdentity(
   refuseUnknownFields(body, ['location', 'tags', 'properties'], '', problems, { readOnly: READ_ONLY });
   const location = checkLocation(ctx, body.location, problems);
   const tags = checkTags(body.tags, problems);
-  const isolationScope = checkIdentityProperties(body, apiVersion, problems);
+  const given = checkIdentityProperties(body, apiVersion, problems);
   problems.throwIfAny();
   if (existing && existing.data.resource.location !== location) {
     throw new ArmError(
@@ -89,14 +114,14 @@ export async function createOrUpdateIdentity(
     type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
     location,
     ...(tags ? { tags } : {}),
-    properties: {
-      ...(existing?.data.resource.properties ?? {
+    properties: withGiven(
+      existing?.data.resource.properties ?? {
         tenantId: ctx.settings.tenantId,
         principalId: randomUUID(),
         clientId: randomUUID(),
-      }),
-      ...(isolationScope ? { isolationScope } : {}),
-    },
+      },
+      given,
+    ),
   };
   const writes: Write[] = [
     { op: 'put', record: resourceRecord(identity, {}), expect: existing ? { etag: existing.etag } : { absent: true } },
@@ -115,7 +140,7 @@ export async function createOrUpdateIdentity(
   return { status: existing ? 200 : 201, identity, etag: stored.etag } as const;
 }
 
-/** PATCH: tags and the isolation scope (None) are all an identity may change; its region stays. */
+/** PATCH: tags, the isolation scope (None) and the assignment restrictions are all an identity may change; its region stays. */
 export async function updateIdentity(
   ctx: DomainContext,
   ref: ResourceRef,
@@ -131,8 +156,7 @@ export async function updateIdentity(
   if (body.location !== undefined && checkLocation(ctx, body.location, problems) !== next.location)
     problems.add('location', `An identity stays in its region, '${next.location}'.`, 'PropertyChangeNotAllowed');
   if (body.tags !== undefined) next.tags = checkTags(body.tags, problems);
-  const isolationScope = checkIdentityProperties(body, apiVersion, problems);
-  if (isolationScope) next.properties.isolationScope = isolationScope;
+  next.properties = withGiven(next.properties, checkIdentityProperties(body, apiVersion, problems));
   problems.throwIfAny();
   const [stored] = await ctx.store.apply([
     { op: 'put', record: resourceRecord(next, {}), expect: { etag: existing.etag } },

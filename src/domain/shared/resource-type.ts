@@ -37,6 +37,12 @@ export interface ResourceReference {
    * that need nothing: platform images, which ARM lets every caller use without access to them.
    */
   unchecked?: readonly string[];
+  /**
+   * For an identity the resource assigns (`needs` its `assign/action`): the type it is assigned to,
+   * when not the resource's own (a template's build VM), which its assignment restrictions must allow
+   * (domain/managed-identities/assignment-restrictions.ts).
+   */
+  assignedTo?: string;
 }
 
 export interface ResourceTypeDescriptor {

@@ -16,6 +16,10 @@ import { authorizationFailed, linkedAuthorizationFailed } from '../../domain/aut
 import { isOperator, operatorRequired } from '../../domain/authorization/operator-access.ts';
 import { parseScope } from '../../domain/authorization/scope.ts';
 import type { OperationData } from '../../domain/operations/operation.ts';
+import {
+  ASSIGN_IDENTITY_ACTION,
+  refuseRestrictedAssignments,
+} from '../../domain/managed-identities/assignment-restrictions.ts';
 import { requireSubscription } from '../../domain/shared/scope.ts';
 import { BLOB_DATA_ACTIONS } from '../../domain/storage/blob-scope.ts';
 import { blobContainerScope, mayReadLinkedBlob } from '../../domain/storage/linked-blob-read.ts';
@@ -85,7 +89,8 @@ export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 
         hint,
       );
 
-    const denied = linkedAccess(arm.type, body).filter((linked) => !isAllowed(caller, linked.action, linked.scope));
+    const linked = linkedAccess(arm.type, body);
+    const denied = linked.filter((l) => !isAllowed(caller, l.action, l.scope));
     if (denied.length > 0) {
       const [{ action }] = denied;
       throw refuse(
@@ -93,6 +98,13 @@ export function authorizeLinked({ domain, sasSecret }: Pick<AppDeps, 'domain' | 
         denied.filter((d) => d.action === action).map((d) => d.scope),
       );
     }
+    // An identity the caller may assign must also let itself be assigned to this type.
+    await refuseRestrictedAssignments(
+      domain,
+      linked
+        .filter((l) => l.action === ASSIGN_IDENTITY_ACTION)
+        .map((l) => ({ id: l.scope, field: l.field, assignedTo: l.assignedTo ?? arm.type.type })),
+    );
     const blobs = linkedBlobs(arm.type, body).filter((blob) => domain.regions.get(blob.region) !== undefined);
     const readable = await Promise.all(blobs.map((blob) => mayReadLinkedBlob(domain, caller, sasSecret, blob)));
     const unreadable = blobs.filter((_, i) => !readable[i]);

@@ -20,6 +20,9 @@ import type { LinkedBlob } from '../../domain/storage/linked-blob-read.ts';
 export interface LinkedAccess {
   action: string;
   scope: string;
+  /** The reference's field, and the type an identity named there is assigned to when not the resource's own. */
+  field: string;
+  assignedTo?: string;
 }
 
 /**
@@ -59,14 +62,14 @@ function readActionOf(id: string): string | undefined {
 export function linkedAccess(type: ResourceTypeDescriptor, body: unknown): LinkedAccess[] {
   return type.references
     .filter((reference) => reference.checkedBy === undefined)
-    .flatMap(({ field, needs, unchecked = [] }) =>
+    .flatMap(({ field, needs, unchecked = [], assignedTo }) =>
       valuesAt(body, field.split('.')).flatMap((scope) => {
         // ARM takes ids without their leading slash too; anything else is left to validation.
         const parsed = typeof scope === 'string' ? parseScope(scope) : undefined;
         const id = parsed && parseResourceId(parsed.path);
         if (id && unchecked.includes(resourceTypeOf(id))) return [];
         const linked = parsed && (needs === 'read' ? readActionOf(parsed.path) : needs);
-        return linked ? [{ action: linked, scope: parsed.path }] : [];
+        return linked ? [{ action: linked, scope: parsed.path, field, ...(assignedTo ? { assignedTo } : {}) }] : [];
       }),
     );
 }

@@ -64,6 +64,7 @@ export async function withReadOnlyMount<T>(
   disk: string,
   partition: RootPartition,
   use: (dir: string, device: string) => Promise<T>,
+  type: 'ext4' | 'xfs' = 'ext4',
 ): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-mount-'));
   const args = [
@@ -78,7 +79,7 @@ export async function withReadOnlyMount<T>(
   ];
   const device = (await run('losetup', args)).stdout.trim();
   try {
-    await run('mount', ['-t', 'ext4', '-o', 'ro', device, dir]);
+    await run('mount', ['-t', type, '-o', 'ro', device, dir]);
     try {
       return await use(dir, device);
     } finally {

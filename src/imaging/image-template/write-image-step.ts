@@ -1,6 +1,7 @@
 /**
  * The `write image` step: closes the root file system the source step opened in place (fuse2fs writes
- * everything back and exits), checks it again with `e2fsck -fn`, and makes the built image, a fixed,
+ * everything back and exits), checks it again with `e2fsck -fn` (confined, ext4.ts: nothing is
+ * published unless it passes), and makes the built image, a fixed,
  * 1 MiB-aligned VHD (built-image.ts). Everything outside what the steps changed (partition table, boot
  * loader, other partitions) is the source's, byte for byte. Every tool runs confined and stops on a
  * cancel. In the VM build mode the guest has powered off (generalize), so its file systems are
@@ -24,16 +25,28 @@ export function writeImageStep(): BuildStep<ImageBuildState> {
     name: 'write image',
     run: async (state, { log, signal }) => {
       if (state.guest) throw new Error('write image needs the VM powered off by generalize first.');
+      // An overlay's image is its disk as it is, with what changed mapped: made while the root is checked.
+      let image: Promise<BuiltImage> | undefined;
       if (state.mode !== 'vm') {
         if (!state.partition || !state.root)
           throw new Error('write image needs the root file system the source step opens; run the source step first.');
         await state.root.close();
         state.root = undefined;
-        await checkBuiltRootFs(state.raw, state.partition, signal);
+        // Mapping the overlay's changes (an fsync of the export, a confined `qemu-img map`) reads and
+        // publishes nothing, so it runs beside e2fsck instead of after it; the image is only set once
+        // the check passed, and a failed check fails the step with its findings whatever the map did.
+        image = state.overlay && overlayImage(state.overlay, signal);
+        image?.catch(() => undefined); // handled: awaited below, once the check passed
+        try {
+          await checkBuiltRootFs(state.raw, state.partition, signal);
+        } catch (error) {
+          await image?.catch(() => undefined);
+          throw error;
+        }
         log.line('Root file system closed and checked (e2fsck -fn)');
       }
       if (state.overlay) {
-        state.image = await overlayImage(state.overlay, signal);
+        state.image = await (image ?? overlayImage(state.overlay, signal));
         const total = Math.ceil(state.image.size / CHUNK_SIZE);
         const changed = state.image.changedChunks!.length;
         log.line(`Image written: fixed VHD of ${state.image.size} bytes, ${changed} of its ${total} chunks changed`);

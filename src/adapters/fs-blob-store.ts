@@ -65,7 +65,7 @@ import { createStagingArea } from './fs-staging-area.ts';
 import { createKeyedLock } from './keyed-lock.ts';
 import { makeOwnerOnly } from './owner-only.ts';
 import { isCode, storeError } from './store-error.ts';
-import { syncDirectory } from './sync-directory.ts';
+import { sharedDirectorySync } from './sync-directory.ts';
 
 function checkKey(key: string): void {
   const problem = blobKeyProblem(key);
@@ -106,6 +106,8 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
   const gate = createSealGate();
   /** Changes of one key's sealed record, one at a time: each must know the record it replaces. */
   const oneAtATime = createKeyedLock();
+  /** The index folder's fsync, shared by records committed together (concurrent chunk copies). */
+  const syncIndex = sharedDirectorySync(indexDir);
 
   const readRecord = (key: string) => readRecordFile<SealedRecord>(indexPath(key));
 
@@ -156,7 +158,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         await pool.release(held);
         throw isCode(error, 'EEXIST') ? alreadyExists(record.key) : error;
       }
-      await syncDirectory(indexDir);
+      await syncIndex();
       return previous;
     });
     if (replaced !== undefined) await pool.release(storedChunks(replaced));
@@ -418,7 +420,7 @@ export function createFsBlobStore(region: string, dir: string): BlobStore {
         const record = await readRecord(key);
         if (record === undefined) return undefined;
         await rm(indexPath(key), { force: true });
-        await syncDirectory(indexDir);
+        await syncIndex();
         return record;
       });
       if (removed !== undefined) await pool.release(storedChunks(removed));

@@ -2,7 +2,8 @@
  * The chunk files of one region store, shared by all its blobs: a chunk is written once, fsynced
  * before it is named (by rename from the store's temp folder, so a chunk file is always whole) and
  * never modified; zero chunks never get a file. A chunk another region's folder holds is copied by
- * the kernel and read back once to check its name (`holdCopy`).
+ * the kernel and read back once, by a worker thread (file-hasher.ts), to check its name
+ * (`holdCopy`). Chunks written at about the same time share the fsync of the folder (group commit).
  *
  * A chunk's file is `<sha256>`, its bytes, or `<sha256>-<base>`, a delta (chunk-delta.ts): the
  * blocks where it differs from the chunk `base`, which this pool keeps whole, or from zeros (base
@@ -29,11 +30,12 @@ import { access, chmod, copyFile, open, readdir, rename, rm, stat, type FileHand
 import path from 'node:path';
 import type { ByteRange } from '../ports/blob-store.ts';
 import { CHUNK_SIZE } from '../core/content-id.ts';
+import { hashFile } from './file-hasher.ts';
 import { DELTA_BLOCK, encodeDelta, overlayDelta, readDeltaIndex, type DeltaIndex } from './chunk-delta.ts';
 import { chunkLength } from './fs-blob-records.ts';
 import { createKeyedLock } from './keyed-lock.ts';
 import { isCode } from './store-error.ts';
-import { syncDirectory, writeSyncedFile } from './sync-directory.ts';
+import { sharedDirectorySync, writeSyncedFile } from './sync-directory.ts';
 
 /** The most a read yields at once, as Node's file streams read: concurrent readers (downloads, log tails) then hold little each. */
 const READ_PIECE = 64 * 1024;
@@ -55,6 +57,8 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
   /** The chunks whose file is there: null for one kept whole, else the delta's base. Changed under the chunk's lock. */
   const onDisk = new Map<string, string | null>();
   const oneAtATime = createKeyedLock();
+  /** The folder's fsync, shared by the chunks of concurrent writers (group commit). */
+  const syncFolder = sharedDirectorySync(dir);
   const fileName = (sha: string, base: string | null | undefined) => (base ? `${sha}-${base}` : sha);
   const chunkPath = (sha: string) => path.join(dir, fileName(sha, onDisk.get(sha)));
 
@@ -187,9 +191,14 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     try {
       await copyFile(from, tmp, constants.COPYFILE_EXCL);
       await chmod(tmp, 0o600);
-      const copied = createHash('sha256')
-        .update(await readFileRange(tmp, base, 0))
-        .digest('hex');
+      // A whole chunk's file is its bytes: hashed by a worker thread as it reads back. A delta is
+      // read with its base laid under it here.
+      const copied =
+        base === undefined
+          ? (await hashFile(tmp)).sha
+          : createHash('sha256')
+              .update(await readFileRange(tmp, base, 0))
+              .digest('hex');
       if (copied !== sha) throw new Error(`The copy of chunk ${sha} from ${from} holds ${copied}; it was not kept.`);
       const handle = await open(tmp, 'r+');
       try {
@@ -376,7 +385,7 @@ export function createChunkPool(dir: string, tmpPath: () => string) {
     release,
 
     /** Makes the chunks written so far durable: a record may name them after this. */
-    sync: () => syncDirectory(dir),
+    sync: syncFolder,
 
     /** The bytes of the chunk `sha`, `length` long; the caller holds a reference to it. */
     read: (sha: string, length: number): Promise<Buffer> => readRange(sha, 0, length),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -36,13 +36,13 @@ after(async () => {
 });
 
 /** Three fresh regions on disk. */
-async function regions(): Promise<{ a: BlobStore; b: BlobStore; c: BlobStore }> {
+async function regions(): Promise<{ a: BlobStore; b: BlobStore; c: BlobStore; root: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'kiln-chunks-'));
   dirs.push(root);
   const stores = createFsRegionStores(
     ['eastus', 'westus', 'northeurope'].map((name) => ({ name, dir: path.join(root, name) })),
   );
-  return { a: stores.get('eastus')!, b: stores.get('westus')!, c: stores.get('northeurope')! };
+  return { a: stores.get('eastus')!, b: stores.get('westus')!, c: stores.get('northeurope')!, root };
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -304,6 +304,30 @@ describe('chunk store', () => {
       new RegExp(`Chunk ${tampered} was sealed .* with sha256`),
     );
     assert.equal(await c.stat(chunkKey(1, tampered)), undefined);
+  });
+
+  it('refuses a chunk whose bytes changed on the way between folder regions: it is neither recorded nor kept', async () => {
+    const { a, b, root } = await regions();
+    const data = image(24);
+    const manifest = await putAndIngest(a, 'images/v1.raw', data);
+    // The chunk's file in the source region is damaged after its record was written: the kernel
+    // copies the damaged bytes, and only the check of what landed can tell.
+    const damaged = manifest.runs[7].sha;
+    const file = await open(path.join(root, 'eastus', 'chunks', damaged), 'r+');
+    await file.write(Buffer.from('rot'), 0, 3, 10);
+    await file.close();
+    await assert.rejects(replicate(primary(a), primary(b), manifest), /holds [0-9a-f]{64}; it was not kept/);
+    assert.equal(await b.stat(chunkKey(1, damaged)), undefined, 'no record names it');
+    const missing = await verifyReplica(b, 1, manifest);
+    assert.ok(missing.includes(damaged));
+    // The copy stops at the failure; what landed before it stays, checked, for a rerun to skip.
+    assert.deepEqual(
+      manifest.runs.slice(0, 7).filter(({ sha }) => missing.includes(sha)),
+      [],
+      'the chunks before it landed whole',
+    );
+    assert.ok(!(await readdir(path.join(root, 'westus', 'chunks'))).includes(damaged), 'no file of it is kept');
+    assert.deepEqual(await readdir(path.join(root, 'westus', '.tmp')), [], 'no temp file is left');
   });
 
   it('stops between chunks when aborted, and a rerun copies only the rest', async () => {

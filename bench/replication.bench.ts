@@ -3,7 +3,7 @@
  * same image on the same disk. Usage and a recorded run: bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createFsRegionStores } from '../src/adapters/fs-blob-store.ts';
-import { CHUNK_SIZE } from '../src/core/content-id.ts';
+import { CHUNK_SIZE, contentHasher } from '../src/core/content-id.ts';
 import { chunkPrefix, type ChunkManifest } from '../src/domain/replication/chunk-manifest.ts';
 import { ingest, readManifest, replicate } from '../src/domain/replication/chunk-store.ts';
 import type { BlobStore } from '../src/ports/blob-store.ts';
@@ -197,12 +197,13 @@ try {
   await rm(root, { recursive: true, force: true });
 }
 
-/** Reads version 2 back from D's second replica and checks its sha256, to show the last copy is whole. */
+/** Reads version 2 back from D's second replica and checks its content name, to show the last copy is whole. */
 async function verifyRead(store: BlobStore, manifest: ChunkManifest): Promise<void> {
   const [sha, seconds] = await timed(async () => {
-    const hash = createHash('sha256');
+    // The content name (`core/content-id.ts`): the hash of the chunk hashes, as the manifest names it.
+    const hash = contentHasher();
     for await (const part of readManifest(store, 2, manifest)) hash.update(part as Buffer);
-    return hash.digest('hex');
+    return hash.digest();
   });
   if (sha !== manifest.sha256)
     throw new Error(`version 2 read back from D replica 2 as ${sha}, not ${manifest.sha256}`);

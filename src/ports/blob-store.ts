@@ -65,6 +65,13 @@ export interface BlobStore {
   stat(key: string): Promise<BlobInfo | undefined>;
   read(key: string, range?: ByteRange): Readable;
   /**
+   * Where a store has one: a reader of many small ranges of the sealed blob `key` (a build's source,
+   * read where it is by e2fsck and a VM), each as `read` would give it but without finding the blob
+   * again per range. The blob's bytes are those when the first range was read: a range read after
+   * it was replaced or deleted fails instead of mixing two blobs.
+   */
+  rangeReader?(key: string): (offset: number, length: number) => Promise<Buffer>;
+  /**
    * Makes `toKey` a sealed blob with the content of the sealed `fromKey`, or of its inclusive byte
    * `range` (the end clipped to the blob as a read's is; a start past its end is refused with
    * InvalidRange). Fails like a put if `toKey` exists. Stores share storage instead of moving bytes

@@ -54,7 +54,9 @@ function storedBlob(
   return {
     contentId: info.sha256,
     open: () => store.read(key),
-    readRange: (offset, length) => buffer(store.read(key, { start: offset, end: offset + length - 1 })),
+    readRange:
+      store.rangeReader?.(key) ??
+      ((offset, length) => buffer(store.read(key, { start: offset, end: offset + length - 1 }))),
     stored: { region: store.region, runs: () => store.chunks(key) },
   };
 }

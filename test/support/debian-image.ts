@@ -24,7 +24,7 @@ import { debootstrapped, makeDebianDisk } from '../../src/app/debian-base.ts';
 import { onceUnlessFailed } from './once.ts';
 
 /** Bump when the way the product makes the disk changes, so every cache makes a new one. */
-const RECIPE = 3;
+const RECIPE = 4;
 const SUITE = 'bookworm';
 const CACHE = join(homedir(), '.cache', 'kiln-test');
 /** The product's debootstrap cache folder for tests: `kiln platform-image bootstrap debian --cache` takes it. */

@@ -29,6 +29,12 @@ import {
 
 /** Chunks written at once: overlaps one chunk's transfer with another's fsync, and bounds memory. */
 const IN_FLIGHT = 4;
+/**
+ * Chunks replicated at once into a store that copies from its own kind (`copyFrom`: the kernel
+ * copies, a worker hashes, no chunk passes through this process's memory): more fsyncs in flight
+ * share the file system's journal commits. Where `copyFrom` declines, each holds a streamed put.
+ */
+const COPY_IN_FLIGHT = 16;
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -273,7 +279,7 @@ export async function replicate(
   const progress: ReplicationProgress = { bytesDone: 0, bytesTotal: manifest.size, bytesMoved: 0, chunksCopied: 0 };
   let chunksSkipped = 0;
   let chunksAdopted = 0;
-  const pool = taskPool(IN_FLIGHT);
+  const pool = taskPool(to.store.copyFrom === undefined ? IN_FLIGHT : COPY_IN_FLIGHT);
   try {
     for (const [sha, { length, covers, first }] of distinct) {
       signal?.throwIfAborted();

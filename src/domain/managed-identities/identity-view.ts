@@ -15,6 +15,7 @@
  * such a version that gives it is refused at its path, naming the versions that have it.
  */
 import type { Problems } from '../../core/arm-error.ts';
+import { leafPathsWithin } from '../shared/version-shape.ts';
 import type { UserAssignedIdentity } from './identity.ts';
 
 /** The first api-version whose model has `properties.isolationScope`. */
@@ -79,20 +80,6 @@ export function refuseAssignmentRestrictionsBefore(
     `The property '${member}' of Microsoft.ManagedIdentity/userAssignedIdentities is not in api-version ` +
     `${apiVersion}: it is in ${ASSIGNMENT_RESTRICTIONS_PREVIEW} and in ${ASSIGNMENT_RESTRICTIONS_SINCE} and later. ` +
     `Send the request with one of those, or without '${member}'.`;
-  for (const at of [...leavesWithin(given, member), member]) problems.add(at, message, 'InvalidParameter');
-}
-
-/** The paths of the values given within `value` (not null), `[i]` for array items; none for a leaf. */
-function leavesWithin(value: unknown, path: string): string[] {
-  const within = Array.isArray(value)
-    ? value.map((item, i) => [item, `${path}[${i}]`] as const)
-    : value !== null && typeof value === 'object'
-      ? Object.entries(value).map(([key, item]) => [item, `${path}.${key}`] as const)
-      : [];
-  return within
-    .filter(([item]) => item !== null && item !== undefined)
-    .flatMap(([item, at]) => {
-      const deeper = leavesWithin(item, at);
-      return deeper.length > 0 ? deeper : [at];
-    });
+  const leaves = leafPathsWithin(given, member).filter((at) => at !== member);
+  for (const at of [...leaves, member]) problems.add(at, message, 'InvalidParameter');
 }

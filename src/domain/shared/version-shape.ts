@@ -118,6 +118,13 @@ function pathsWithin(value: unknown, path: string): string[] {
   ];
 }
 
+/** The paths within a member as given that carry nothing below them, in order: the member itself when it carries nothing. */
+export function leafPathsWithin(value: unknown, path: string): string[] {
+  const within = pathsWithin(value, path);
+  const isParent = (at: string, next = '') => next.startsWith(at) && /^[.[]/.test(next.slice(at.length));
+  return within.filter((at, i) => !isParent(at, within[i + 1]));
+}
+
 /**
  * Refuses a write body of `type` at `apiVersion` that carries members the version's model does not
  * have: the error's target is the first value given within the first such member, its details name
@@ -137,8 +144,6 @@ export function refuseNewerMembers(type: string, body: unknown, apiVersion: stri
   );
   // The target is the first value given (a client names the leaf it wrote, as every field refusal does).
   const [first] = refused;
-  const within = pathsWithin(first.value, first.path);
-  const isParent = (at: string, next = '') => next.startsWith(at) && /^[.[]/.test(next.slice(at.length));
-  const leaf = within.find((at, i) => !isParent(at, within[i + 1])) ?? first.path;
+  const [leaf] = leafPathsWithin(first.value, first.path);
   throw new ArmError(400, 'InvalidParameter', message(first), leaf, details);
 }

@@ -20,10 +20,10 @@
  * - Kiln serves the export's reads of the source itself, from its thread pool: whatever Kiln's own
  *   process reads or writes through the export or a file system on it (a customizer's download)
  *   holds one of those threads until the read is served, so Kiln does that one call at a time per build.
- *   Nothing in Kiln's process may wait synchronously on a tool that reads the disk (`execFileSync` of
- *   debugfs, say): the event loop that would serve the tool's reads is the one waiting, a deadlock.
  *   Its small reads are served from a bounded cache of 64 KiB blocks of the source (block-cache.ts):
  *   `e2fsck -fn` of a Debian root asks for some 3,200 small pieces, in ~930 blocks.
+ *   Nothing in Kiln's process may wait synchronously on a tool that reads the disk (`execFileSync` of
+ *   debugfs, say): the event loop that would serve the tool's reads is the one waiting, a deadlock.
  * - `close` (the build's end, a cancel) detaches the disk, ends the daemon and stops the NBD server:
  *   nothing of the overlay stays mounted or running; the overlay file stays in `dir`.
  */
